@@ -137,7 +137,9 @@ def test_disk_budget_stops_a_guest_filling_the_disk():
 
 def test_file_count_budget():
     with Sandbox(budget=Budget(disk_files=50, wall_s=30)) as sb:
-        r = sb.python("import itertools\nfor i in itertools.count():\n    open(f'f{i}', 'w').close()")
+        r = sb.python(
+            "import itertools\nfor i in itertools.count():\n    open(f'f{i}', 'w').close()"
+        )
         assert r.budget_exceeded == "disk"
         assert "files" in r.error_message
 

@@ -124,7 +124,8 @@ def test_guest_cannot_use_sockets(sb):
 def test_guest_sees_no_host_filesystem(sb):
     r = sb.python(
         "import os\n"
-        "for p in ['/etc/passwd', '/workspace/../etc/passwd', '../../../etc/passwd', '/proc/self']:\n"
+        "paths = ['/etc/passwd', '/workspace/../etc/passwd', '../../../etc/passwd', '/proc/self']\n"
+        "for p in paths:\n"
         "    try:\n"
         "        open(p).read(); print('LEAK', p)\n"
         "    except OSError as e:\n"

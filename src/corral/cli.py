@@ -43,7 +43,9 @@ def _budget(timeout: float, memory_mb: int, fuel: int | None, output_chars: int)
 
 @app.command()
 def run(
-    code: Annotated[str | None, typer.Argument(help="Code to run; '-' reads it from stdin.")] = None,
+    code: Annotated[
+        str | None, typer.Argument(help="Code to run; '-' reads it from stdin.")
+    ] = None,
     lang: Annotated[str, typer.Option("--lang", "-l", help="python or js")] = "python",
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Run this file.")] = None,
     timeout: Annotated[float, typer.Option(help="Wall-time budget in seconds.")] = 30.0,

@@ -45,27 +45,43 @@ def run_demo(console: Console) -> None:
     with Sandbox(budget=budget, tools=[charge], capabilities=caps) as sb:
         sb.files.write("/workspace/data.csv", "city,temp\nSF,18\nNYC,7\n")
         steps = [
-            ("Python reads the workspace", "python",
-             "import csv\nrows = list(csv.DictReader(open('data.csv')))\nprint(rows)"),
+            (
+                "Python reads the workspace",
+                "python",
+                "import csv\nrows = list(csv.DictReader(open('data.csv')))\nprint(rows)",
+            ),
             ("state persists between calls", "python", "x = 41"),
             ("… and comes back", "python", "print(x + 1)"),
-            ("JavaScript in the same workspace", "js",
-             "console.log([1, 2, 3].map(x => x * 2))"),
-            ("a tool call inside the capability", "python",
-             "print(charge(amount=500, currency='USD'))"),
-            ("a tool call outside it is refused in the guest", "python",
-             "try:\n    charge(amount=50000, currency='USD')\n"
-             "except Exception as e:\n    print(type(e).__name__, e)"),
-            ("no sockets in the sandbox", "python",
-             "import socket\ntry:\n    socket.socket().connect(('1.1.1.1', 80))\n"
-             "except OSError as e:\n    print('socket:', e)"),
-            ("no way out of /workspace", "python",
-             "try:\n    open('/etc/passwd')\nexcept OSError as e:\n    print(e)"),
+            ("JavaScript in the same workspace", "js", "console.log([1, 2, 3].map(x => x * 2))"),
+            (
+                "a tool call inside the capability",
+                "python",
+                "print(charge(amount=500, currency='USD'))",
+            ),
+            (
+                "a tool call outside it is refused in the guest",
+                "python",
+                "try:\n    charge(amount=50000, currency='USD')\n"
+                "except Exception as e:\n    print(type(e).__name__, e)",
+            ),
+            (
+                "no sockets in the sandbox",
+                "python",
+                "import socket\ntry:\n    socket.socket().connect(('1.1.1.1', 80))\n"
+                "except OSError as e:\n    print('socket:', e)",
+            ),
+            (
+                "no way out of /workspace",
+                "python",
+                "try:\n    open('/etc/passwd')\nexcept OSError as e:\n    print(e)",
+            ),
             ("an endless loop hits the 2 s wall budget", "python", "while True: pass"),
-            ("a memory bomb hits the 128 MB budget", "python",
-             "x = []\nwhile True: x.append(' ' * 10**6)"),
-            ("a flood of output is cut at 2000 characters", "python",
-             "while True: print('spam')"),
+            (
+                "a memory bomb hits the 128 MB budget",
+                "python",
+                "x = []\nwhile True: x.append(' ' * 10**6)",
+            ),
+            ("a flood of output is cut at 2000 characters", "python", "while True: print('spam')"),
             ("and the sandbox carries on", "python", "print('still here')"),
         ]
         for title, lang, code in steps:

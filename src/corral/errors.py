@@ -37,3 +37,7 @@ class DiskQuotaExceeded(CorralError, OSError):
 
 class ToolError(CorralError):
     """A tool could not be registered or called."""
+
+
+class GuestStartError(CorralError):
+    """A guest interpreter did not come up (its stderr tail is in the message)."""

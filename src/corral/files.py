@@ -173,9 +173,7 @@ class Files:
         with self._lock:
             host = self._ws.resolve(guest)
             existing = host.stat().st_size if host.is_file() else 0
-            problem = self._ws.quota_problem(
-                max(len(raw) - existing, 0), 0 if host.exists() else 1
-            )
+            problem = self._ws.quota_problem(max(len(raw) - existing, 0), 0 if host.exists() else 1)
             if problem:
                 raise DiskQuotaExceeded(f"cannot write {guest}: {problem}")
             host.parent.mkdir(parents=True, exist_ok=True)
@@ -222,7 +220,11 @@ class Files:
                 is_dir = statmod.S_ISDIR(st.st_mode)
                 out.append(
                     FileInfo(
-                        gpath, st.st_size, is_dir, statmod.S_ISLNK(st.st_mode), st.st_mtime,
+                        gpath,
+                        st.st_size,
+                        is_dir,
+                        statmod.S_ISLNK(st.st_mode),
+                        st.st_mtime,
                         statmod.S_IMODE(st.st_mode),
                     )
                 )

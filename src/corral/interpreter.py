@@ -29,6 +29,7 @@ from typing import Any
 import wasmtime
 
 from .budget import MB, Budget, RunResult, Usage
+from .errors import GuestStartError
 from .modcache import EngineSettings, load_module
 
 ToolHandler = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -140,7 +141,7 @@ class Interpreter:
         if msg is None or msg.get("op") != "ready":
             detail = self._stderr_tail() or (self._dead.message if self._dead else "no answer")
             self._shutdown(kill=True)
-            raise RuntimeError(f"the {self.language} guest failed to start: {detail}")
+            raise GuestStartError(f"the {self.language} guest failed to start: {detail}")
 
     def _guest_main(self, store: wasmtime.Store, start_fn: Any, out_fd: int) -> None:
         try:
@@ -280,9 +281,7 @@ class Interpreter:
         t0 = time.monotonic()
         deadline = t0 + budget.wall_s
         tick = 0.02 if disk_check is not None else None
-        self._send(
-            {"op": "exec", "code": code, "stdin": stdin, "cap": cap, "tools": tools or []}
-        )
+        self._send({"op": "exec", "code": code, "stdin": stdin, "cap": cap, "tools": tools or []})
         done: dict[str, Any] | None = None
         kill: str | None = None
         while True:
@@ -377,9 +376,7 @@ class Interpreter:
                 result.error_message = (
                     f"output budget of {self._call_budget.output_chars} characters exceeded"
                 )
-            elif etype == "MemoryError" or (
-                etype == "InternalError" and "out of memory" in emsg
-            ):
+            elif etype == "MemoryError" or (etype == "InternalError" and "out of memory" in emsg):
                 result.error = result.budget_exceeded = "memory"
                 result.error_message = (
                     f"memory budget of {self.budget.memory_mb} MB exceeded ({etype})"

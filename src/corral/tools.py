@@ -76,7 +76,7 @@ class ToolRegistry:
             func=func,
             description=description or inspect.getdoc(func) or "",
             is_async=inspect.iscoroutinefunction(func)
-            or inspect.iscoroutinefunction(getattr(func, "__call__", None)),
+            or inspect.iscoroutinefunction(type(func).__call__),
             signature=sig,
         )
         with self._lock:

@@ -60,9 +60,7 @@ class _Out(io.TextIOBase):
             st["used"] = st["cap"]
             st["dropped"] = n - max(room, 0)
             self.flush()
-            raise OutputLimitExceeded(
-                "output budget of %d characters exceeded" % st["cap"]
-            )
+            raise OutputLimitExceeded("output budget of %d characters exceeded" % st["cap"])
         st["used"] += n
         self.buf.append(s)
         self.size += n
