@@ -109,6 +109,7 @@ class Interpreter:
                 ("PYTHONDONTWRITEBYTECODE", "1"),
                 ("PYTHONUNBUFFERED", "1"),
                 ("PYTHONIOENCODING", "utf-8"),
+                ("PYTHONHASHSEED", "0"),
                 ("HOME", GUEST_ROOT),
                 ("PWD", GUEST_ROOT),
             ]
