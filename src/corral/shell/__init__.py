@@ -1,0 +1,1 @@
+"""The corral shell: bash, parsed with tree-sitter-bash and interpreted by corral."""

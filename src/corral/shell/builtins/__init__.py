@@ -1,0 +1,10 @@
+"""Built-in commands. Importing this package registers all of them."""
+
+from importlib import import_module
+
+for _mod in ("files", "text", "awk", "jq", "misc"):
+    try:
+        import_module(f"{__name__}.{_mod}")
+    except ModuleNotFoundError as e:  # a module still being written
+        if e.name != f"{__name__}.{_mod}":
+            raise

@@ -1,0 +1,206 @@
+"""The interface every built-in command implements.
+
+A built-in is a function ``def cmd(ctx: CommandContext) -> int`` registered with
+``@command("name", "other-name")``. It reads ``ctx.stdin`` and writes
+``ctx.stdout`` / ``ctx.stderr`` (binary file objects; pipeline stages run on
+their own threads joined by real OS pipes, so a reader that stops early makes
+the writer's next write raise ``BrokenPipeError``, which the shell turns into
+exit status 141 as bash does). Files are reached only through ``ctx.resolve``
+(one resolver, never leaves ``/workspace``), ``ctx.open_read`` and
+``ctx.open_write`` (which also enforces the disk budget).
+
+Errors: raise ``CommandError("message", status)`` — the shell prints
+``NAME: message`` on stderr; raise ``UsageError("message")`` for bad options
+(status 2, like GNU tools). Long-running loops call ``ctx.check()`` now and
+then, which raises ``Cancelled`` once the call's wall budget is over.
+"""
+
+from __future__ import annotations
+
+import os
+import stat as statmod
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from ..budget import MB
+from ..errors import PathEscape
+from ..files import Workspace
+
+CommandFunc = Callable[["CommandContext"], int]
+
+#: name -> function; filled by the ``@command`` decorator on import of
+#: ``corral.shell.builtins``.
+REGISTRY: dict[str, CommandFunc] = {}
+
+
+def command(*names: str) -> Callable[[CommandFunc], CommandFunc]:
+    """Register a built-in under one or more names. Its docstring's first
+    paragraph is its ``--help`` text (``Usage: ...`` on the first line)."""
+
+    def deco(fn: CommandFunc) -> CommandFunc:
+        for n in names:
+            if n in REGISTRY and REGISTRY[n] is not fn:
+                raise RuntimeError(f"built-in {n!r} registered twice")
+            REGISTRY[n] = fn
+        return fn
+
+    return deco
+
+
+class CommandError(Exception):
+    """A built-in failed; ``NAME: message`` goes to stderr."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class UsageError(CommandError):
+    """Bad options or operands: status 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 2)
+
+
+class Cancelled(BaseException):
+    """The call's wall budget ran out (or the user pressed Ctrl-C)."""
+
+
+class QuotaWriter:
+    """A binary file wrapper that refuses writes past the disk budget."""
+
+    def __init__(self, raw: IO[bytes], ws: Workspace, path: str) -> None:
+        self._raw = raw
+        self._ws = ws
+        self._path = path
+        used, self._files = ws.disk_usage()
+        self._room = int(ws.budget.disk_mb * MB) - used
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        n = len(data)
+        if n > self._room:
+            raise OSError(
+                28, f"No space left on device (disk budget of {self._ws.budget.disk_mb:g} MB)"
+            )
+        self._room -= n
+        return self._raw.write(data)
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._raw.close()
+
+    def fileno(self) -> int:
+        return self._raw.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    def __enter__(self) -> QuotaWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class CommandContext:
+    """What a built-in gets. ``argv[0]`` is the name it was called by."""
+
+    argv: list[str]
+    stdin: IO[bytes]
+    stdout: IO[bytes]
+    stderr: IO[bytes]
+    env: Mapping[str, str]
+    cwd: str
+    ws: Workspace
+    deadline: float = float("inf")
+    #: Runs another command (argv, stdin bytes) -> (status, stdout, stderr);
+    #: used by xargs and find -exec. Set by the shell.
+    run_command: Callable[[list[str], bytes], tuple[int, bytes, bytes]] | None = None
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.argv[0]
+
+    @property
+    def args(self) -> list[str]:
+        return self.argv[1:]
+
+    def check(self) -> None:
+        """Raise ``Cancelled`` when the call's time is up or it was interrupted."""
+        if self.cancel_event.is_set() or time.monotonic() > self.deadline:
+            raise Cancelled()
+
+    # -- paths --------------------------------------------------------------
+
+    def guest_path(self, path: str) -> str:
+        """Absolute, normalised guest path (``/workspace/...``) of ``path``."""
+        return self.ws.guest_path(path, self.cwd)
+
+    def resolve(self, path: str, *, follow_last: bool = True) -> Path:
+        """Host path of ``path`` (relative to ``ctx.cwd``). Raises CommandError
+        (``path: Permission denied (outside /workspace)``) on any escape."""
+        try:
+            return self.ws.resolve(path, self.cwd, follow_last=follow_last)
+        except PathEscape:
+            raise CommandError(f"{path}: Permission denied (outside /workspace)") from None
+
+    def open_read(self, path: str) -> IO[bytes]:
+        """Open for reading; ``-`` is stdin. Errors read like coreutils':
+        ``path: No such file or directory`` / ``path: Is a directory``."""
+        if path == "-":
+            return self.stdin
+        host = self.resolve(path)
+        try:
+            st = host.stat()
+        except FileNotFoundError:
+            raise CommandError(f"{path}: No such file or directory") from None
+        if statmod.S_ISDIR(st.st_mode):
+            raise CommandError(f"{path}: Is a directory")
+        fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW)
+        return os.fdopen(fd, "rb")
+
+    def open_write(self, path: str, append: bool = False) -> QuotaWriter:
+        """Open for writing (truncate, or append), inside the disk budget."""
+        host = self.resolve(path)
+        if host.is_dir():
+            raise CommandError(f"{path}: Is a directory")
+        if not host.parent.is_dir():
+            raise CommandError(f"{path}: No such file or directory")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if append else os.O_TRUNC)
+        fd = os.open(host, flags, 0o644)
+        return QuotaWriter(os.fdopen(fd, "wb"), self.ws, self.guest_path(path))
+
+    def display(self, host: Path) -> str:
+        """The guest path for a host path under the sandbox root."""
+        rel = host.relative_to(self.ws.root)
+        return "/workspace" + ("" if str(rel) == "." else "/" + str(rel))
+
+    # -- output helpers -----------------------------------------------------
+
+    def out(self, text: str | bytes) -> None:
+        self.stdout.write(text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text)
+
+    def err(self, message: str) -> None:
+        """Write ``NAME: message`` to stderr."""
+        self.stderr.write(f"{self.name}: {message}\n".encode("utf-8", "surrogateescape"))
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text the way the built-ins agree on (UTF-8, lossless)."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
