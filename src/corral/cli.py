@@ -46,7 +46,7 @@ def run(
     code: Annotated[
         str | None, typer.Argument(help="Code to run; '-' reads it from stdin.")
     ] = None,
-    lang: Annotated[str, typer.Option("--lang", "-l", help="python or js")] = "python",
+    lang: Annotated[str, typer.Option("--lang", "-l", help="shell, python or js")] = "shell",
     file: Annotated[Path | None, typer.Option("--file", "-f", help="Run this file.")] = None,
     timeout: Annotated[float, typer.Option(help="Wall-time budget in seconds.")] = 30.0,
     memory_mb: Annotated[int, typer.Option(help="Memory budget in MB.")] = 512,
@@ -57,11 +57,11 @@ def run(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Run Python or JavaScript in a fresh WebAssembly sandbox."""
+    """Run a bash line (default), Python or JavaScript in a fresh WebAssembly sandbox."""
     from .sandbox import Sandbox
 
-    if lang not in ("python", "js"):
-        _fail(f"unknown language {lang!r}; expected 'python' or 'js'")
+    if lang not in ("shell", "python", "js", "bash", "sh"):
+        _fail(f"unknown language {lang!r}; expected 'shell', 'python' or 'js'")
     if file is not None:
         if code is not None:
             _fail("give either CODE or --file, not both")
@@ -76,7 +76,12 @@ def run(
     budget = _budget(timeout, memory_mb, fuel, output_chars)
     try:
         with Sandbox(budget=budget, workdir=workdir) as sb:
-            result = sb.python(code) if lang == "python" else sb.js(code)  # type: ignore[arg-type]
+            if lang == "python":
+                result = sb.python(code)  # type: ignore[arg-type]
+            elif lang == "js":
+                result = sb.js(code)  # type: ignore[arg-type]
+            else:
+                result = sb.run(code)  # type: ignore[arg-type]
     except CorralError as e:
         _fail(str(e))
         return
@@ -93,6 +98,23 @@ def _print_result(result: RunResult, as_json: bool) -> None:
     sys.stderr.write(result.stderr)
     if result.budget_exceeded:
         err.print(f"[yellow]corral: {result.error_message}[/yellow]", highlight=False)
+
+
+@app.command()
+def shell(
+    timeout: Annotated[float, typer.Option(help="Wall-time budget per command line.")] = 300.0,
+    workdir: Annotated[
+        Path | None, typer.Option(help="Host directory to use as /workspace (kept).")
+    ] = None,
+) -> None:
+    """An interactive corral shell: bash interpreted inside the sandbox.
+    History and line editing; Ctrl-C stops the running command, Ctrl-D exits."""
+    from .repl import run_repl
+
+    try:
+        raise typer.Exit(run_repl(timeout=timeout, workdir=workdir))
+    except CorralError as e:
+        _fail(str(e))
 
 
 @runtimes_app.command("install")

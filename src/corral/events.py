@@ -36,7 +36,7 @@ class ExecAction(_Model):
 
 class CodeAction(_Model):
     kind: Literal["code"] = "code"
-    language: Literal["python", "js"]
+    language: Literal["python", "js", "shell"]
     code: str
 
 

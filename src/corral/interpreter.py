@@ -254,6 +254,9 @@ class Interpreter:
         tool_handler: ToolHandler | None = None,
         disk_check: DiskCheck | None = None,
         budget: Budget | None = None,
+        argv: list[str] | None = None,
+        fresh: bool = False,
+        env: dict[str, str] | None = None,
     ) -> RunResult:
         """Run ``code``; ``budget`` overrides the per-call limits (wall time,
         output, fuel) for this call only."""
@@ -271,6 +274,7 @@ class Interpreter:
         tool_calls = 0
         fuel_start = None
         if budget.fuel is not None and self.settings.fuel and self._store is not None:
+            self._wait_until_blocked()
             self._store.set_fuel(budget.fuel)
             fuel_start = budget.fuel
         assert self._thread is not None and self._thread.ident is not None
@@ -282,7 +286,16 @@ class Interpreter:
         t0 = time.monotonic()
         deadline = t0 + budget.wall_s
         tick = 0.02 if disk_check is not None else None
-        self._send({"op": "exec", "code": code, "stdin": stdin, "cap": cap, "tools": tools or []})
+        request: dict[str, Any] = {
+            "op": "exec",
+            "code": code,
+            "stdin": stdin,
+            "cap": cap,
+            "tools": tools or [],
+        }
+        if fresh:
+            request.update(fresh=True, argv=argv or [""], env=env or {})
+        self._send(request)
         done: dict[str, Any] | None = None
         kill: str | None = None
         while True:
@@ -347,6 +360,7 @@ class Interpreter:
             with contextlib.suppress(Exception):
                 usage.memory_bytes = self._memory.data_len(self._store)
         if fuel_start is not None and self._alive and self._store is not None:
+            self._wait_until_blocked()
             with contextlib.suppress(Exception):
                 usage.fuel = fuel_start - self._store.get_fuel()
         result.usage = usage
@@ -360,6 +374,24 @@ class Interpreter:
         else:
             self._finish_dead(result)
         return result
+
+    def _wait_until_blocked(self, limit_s: float = 0.05) -> None:
+        """Wait until the guest thread sleeps in its next read, so the fuel it
+        spends after answering is charged to this call, every time."""
+        thread = self._thread
+        if thread is None or thread.native_id is None:
+            return
+        path = f"/proc/self/task/{thread.native_id}/stat"
+        end = time.monotonic() + limit_s
+        while time.monotonic() < end:
+            try:
+                with open(path, "rb") as f:
+                    state = f.read().rsplit(b")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                return
+            if state != b"R":
+                return
+            time.sleep(0.0002)
 
     def _finish_done(self, result: RunResult, done: dict[str, Any]) -> None:
         code = done.get("exit_code", 1)

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Callable
@@ -29,8 +30,10 @@ from .events import (
     CodeAction,
     Decision,
     EventBus,
+    ExecAction,
     FileAction,
     Gate,
+    NetAction,
     SessionEvents,
     ToolAction,
     default_bus,
@@ -110,6 +113,8 @@ class Sandbox:
         self._lock = threading.RLock()
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._shell: Any = None
+        self._shell_deadline = float("inf")
         self._finalizer = weakref.finalize(
             self, _cleanup, self._interps, self.path if self._owned else None
         )
@@ -241,6 +246,74 @@ class Sandbox:
         """Run JavaScript (QuickJS-ng; top-level ``await`` works)."""
         return self._run("js", code, stdin, timeout)
 
+    # -- the shell ------------------------------------------------------------------
+
+    def run(self, script: str, *, stdin: str = "", timeout: float | None = None) -> RunResult:
+        """Run a bash script in the corral shell (state persists between calls)."""
+        if not isinstance(script, str):
+            raise TypeError(f"script must be a str, got {type(script).__name__}")
+        with self._lock:
+            self._check_open()
+            action = CodeAction(language="shell", code=script)
+            self.events.emit("action.requested", action=action, decision=ALLOW)
+            shell = self._get_shell()
+            wall = self.budget.wall_s if timeout is None else timeout
+            t0 = time.monotonic()
+            cpu0 = time.thread_time()
+            self._shell_deadline = t0 + wall
+            status, out, err, exceeded = shell.run(
+                script,
+                stdin.encode("utf-8", "surrogateescape"),
+                deadline=self._shell_deadline,
+                output_chars=self.budget.output_chars,
+            )
+            result = RunResult(language="shell", exit_code=status)
+            result.stdout = out.decode("utf-8", "replace")
+            result.stderr = err.decode("utf-8", "replace")
+            result.usage.wall_s = time.monotonic() - t0
+            result.usage.cpu_s = time.thread_time() - cpu0
+            result.usage.output_chars = len(out) + len(err)
+            result.usage.disk_bytes, result.usage.disk_files = self._ws.disk_usage()
+            if exceeded == "wall_time":
+                result.error = result.budget_exceeded = "wall_time"
+                result.error_message = f"wall-time budget of {wall:g} s exceeded"
+                result.stderr += f"\n[corral] {result.error_message}\n"
+            elif exceeded == "interrupted":
+                result.error = "interrupted"
+                result.error_message = "interrupted"
+            elif exceeded == "output":
+                result.error = result.budget_exceeded = "output"
+                result.truncated = True
+                result.error_message = (
+                    f"output budget of {self.budget.output_chars} characters exceeded"
+                )
+                result.stdout += "\n[corral: output truncated at the output budget]\n"
+            elif status != 0:
+                result.error = "exit"
+            self.events.emit(
+                "action.completed",
+                action=action,
+                outcome={
+                    "exit_code": status,
+                    "error": result.error,
+                    "usage": result.usage.to_dict(),
+                },
+            )
+            if result.budget_exceeded:
+                self.events.emit(
+                    "budget.exceeded",
+                    action=action,
+                    data={"budget": result.budget_exceeded, "message": result.error_message},
+                )
+            return result
+
+    def _get_shell(self) -> Any:
+        if self._shell is None:
+            from .shell import session
+
+            self._shell = session.new_shell(self._ws, _ShellHooks(self))
+        return self._shell
+
     def _interpreter(self, language: str) -> Interpreter:
         it = self._interps.get(language)
         if it is None:
@@ -300,6 +373,84 @@ class Sandbox:
             return result
 
 
+class _ShellHooks:
+    """How the corral shell reaches its sandbox: policy, guests, tools, network."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb = sb
+
+    def on_exec(self, argv: list[str], cwd: str, line: str) -> tuple[bool, str]:
+        sb = self.sb
+        action = ExecAction(argv=argv, cwd=cwd, line=line or " ".join(argv))
+        decision = sb._decide(action)
+        if not decision.allowed:
+            sb.events.emit("action.denied", action=action, decision=decision)
+            return False, decision.reason
+        sb.events.emit("action.requested", action=action, decision=decision)
+        return True, ""
+
+    def run_guest(
+        self, language: str, code: str, stdin: str, argv: list[str], fresh: bool
+    ) -> tuple[int, str, str]:
+        sb = self.sb
+        remaining = sb._shell_deadline - time.monotonic()
+        if remaining <= 0:
+            from .shell.command import Cancelled
+
+            raise Cancelled()
+        it = sb._interpreter(language)
+        budget = sb.budget.with_(wall_s=max(min(remaining, sb.budget.wall_s), 0.001))
+        shell = sb._shell
+        env = shell.env() if shell is not None else {}
+        r = it.run(
+            code,
+            stdin=stdin,
+            tools=sb.tools.names(),
+            tool_handler=sb._handle_tool,
+            disk_check=sb._ws.quota_problem,
+            budget=budget,
+            argv=argv,
+            fresh=fresh,
+            env=env,
+        )
+        if r.budget_exceeded == "wall_time" and time.monotonic() >= sb._shell_deadline:
+            from .shell.command import Cancelled
+
+            raise Cancelled()
+        err = r.stderr
+        if r.budget_exceeded and r.budget_exceeded != "wall_time":
+            err = err if "[corral]" in err else err + f"[corral] {r.error_message}\n"
+        return r.exit_code, r.stdout, err
+
+    def call_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        return self.sb._handle_tool(name, args)
+
+    def tool_names(self) -> list[str]:
+        return self.sb.tools.names()
+
+    def fetch(self, argv: list[str], ctx: Any) -> int:
+        from .netfetch import fetch
+
+        def decide(host: str, port: int | None, url: str) -> tuple[bool, str]:
+            sb = self.sb
+            action = NetAction(host=host, port=port, protocol=url.split(":", 1)[0], url=url)
+            if sb.gate is None:
+                decision = Decision(
+                    verdict="deny",
+                    rule="no-network-policy",
+                    reason="no policy allows network access (pass a policy that allows this host)",
+                )
+            else:
+                decision = sb._decide(action)
+            if not decision.allowed:
+                sb.events.emit("action.denied", action=action, decision=decision)
+                return False, decision.reason
+            sb.events.emit("action.requested", action=action, decision=decision)
+            return True, ""
+
+        return fetch(argv, ctx, decide)
+
+
 class AsyncFiles:
     """``await``-able twin of :class:`corral.files.Files`."""
 
@@ -353,6 +504,10 @@ class AsyncSandbox:
     async def js(self, code: str, *, stdin: str = "", timeout: float | None = None) -> RunResult:
         self._sb._loop = asyncio.get_running_loop()
         return await asyncio.to_thread(self._sb.js, code, stdin=stdin, timeout=timeout)
+
+    async def run(self, script: str, *, stdin: str = "", timeout: float | None = None) -> RunResult:
+        self._sb._loop = asyncio.get_running_loop()
+        return await asyncio.to_thread(self._sb.run, script, stdin=stdin, timeout=timeout)
 
     async def aclose(self) -> None:
         await asyncio.to_thread(self._sb.close)

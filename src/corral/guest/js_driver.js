@@ -15,6 +15,7 @@
   const bufs = { stdout: [], stderr: [] };
   const sizes = { stdout: 0, stderr: 0 };
   class OutputLimitExceeded extends Error {}
+  class ProcessExit { constructor(c) { this.code = c; } }
   const flush = (stream) => {
     if (bufs[stream].length) {
       send({ op: "out", stream, data: bufs[stream].join("") });
@@ -94,9 +95,25 @@
       }
       state.cap = msg.cap; state.used = 0; state.dropped = 0;
       let exitCode = 0, error = null;
+      let code = msg.code;
+      if (msg.fresh) {
+        globalThis.process = {
+          argv: msg.argv || ["node"], env: msg.env || {}, platform: "wasi",
+          exit: (c) => { throw new ProcessExit(c === undefined ? 0 : c); },
+          stdout: { write: (s) => { write("stdout", String(s)); return true; } },
+          stderr: { write: (s) => { write("stderr", String(s)); return true; } },
+        };
+        code = "{\n" + code + "\n}";
+      }
       try {
-        await _std.evalScript(msg.code, { async: true });
+        await _std.evalScript(code, { async: true });
       } catch (e) {
+        if (e instanceof ProcessExit) {
+          exitCode = e.code & 255;
+          flush("stdout"); flush("stderr");
+          send({ op: "done", exit_code: exitCode, error: null, dropped: state.dropped });
+          continue;
+        }
         exitCode = 1;
         const name = (e && e.name) || "Error";
         const message = e && e.message !== undefined ? String(e.message) : String(e);

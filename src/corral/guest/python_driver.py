@@ -193,8 +193,22 @@ while True:
     sys.stdin = io.StringIO(msg.get("stdin") or "")
     exit_code = 0
     error = None
+    scope = _globals
+    if msg.get("fresh"):
+        scope = {"__name__": "__main__", "__builtins__": builtins, "tools": _mod.tools}
+        for _n in _tool_names:
+            if _n.isidentifier():
+                scope[_n] = _tool_func(_n)
+    sys.argv = list(msg.get("argv") or [""])
     try:
-        exec(compile(msg["code"], "<sandbox>", "exec"), _globals)
+        exec(
+            compile(
+                msg["code"],
+                sys.argv[0] if msg.get("fresh") and sys.argv[0] not in ("-c", "") else "<sandbox>",
+                "exec",
+            ),
+            scope,
+        )
     except SystemExit as e:
         c = e.code
         if c is None:

@@ -190,7 +190,9 @@ class CommandContext:
     # -- output helpers -----------------------------------------------------
 
     def out(self, text: str | bytes) -> None:
-        self.stdout.write(text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text)
+        self.stdout.write(
+            text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
+        )
 
     def err(self, message: str) -> None:
         """Write ``NAME: message`` to stderr."""

@@ -1,10 +1,10 @@
 """Run one built-in directly, without the shell: for unit tests of built-ins.
 
-    from corral.shell.testing import BuiltinBench
-    with BuiltinBench() as bb:
-        bb.write("a.txt", "b\\na\\n")
-        r = bb.run(["sort", "a.txt"])
-        assert r.stdout == b"a\\nb\\n" and r.status == 0
+from corral.shell.testing import BuiltinBench
+with BuiltinBench() as bb:
+    bb.write("a.txt", "b\\na\\n")
+    r = bb.run(["sort", "a.txt"])
+    assert r.stdout == b"a\\nb\\n" and r.status == 0
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..budget import Budget
 from ..files import Workspace
-from .command import REGISTRY, CommandContext, CommandError, Cancelled
+from .command import REGISTRY, Cancelled, CommandContext, CommandError
 
 
 @dataclass

@@ -1,0 +1,347 @@
+"""Bash arithmetic: ``$(( ))``, ``(( ))``, ``let`` and array subscripts.
+
+64-bit signed integers with wrap-around, C precedence, ``**``, assignment
+operators, pre/post increments, ``a ? b : c``, ``,``, bases (``0x1f``, ``017``,
+``2#101``). Variables whose values are not numbers are evaluated as
+expressions themselves, as bash does (with a depth limit).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+
+class ArithError(Exception):
+    pass
+
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>[0-9][0-9A-Za-z_#@]*)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>\*\*=|<<=|>>=|\+\+|--|\*\*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&^|]=|[-+*/%<>=!~&^|?:(),\[\]]))"
+)
+
+_BINARY = {
+    "||": 1,
+    "&&": 2,
+    "|": 3,
+    "^": 4,
+    "&": 5,
+    "==": 6,
+    "!=": 6,
+    "<": 7,
+    ">": 7,
+    "<=": 7,
+    ">=": 7,
+    "<<": 8,
+    ">>": 8,
+    "+": 9,
+    "-": 9,
+    "*": 10,
+    "/": 10,
+    "%": 10,
+    "**": 11,
+}
+_ASSIGN = {"=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "^=", "|=", "**="}
+
+
+def _wrap(v: int) -> int:
+    v &= (1 << 64) - 1
+    return v - (1 << 64) if v >> 63 else v
+
+
+def parse_number(text: str) -> int:
+    t = text
+    try:
+        if "#" in t:
+            base_s, _, digits = t.partition("#")
+            base = int(base_s)
+            if not 2 <= base <= 64:
+                raise ArithError(f"{text}: invalid arithmetic base")
+            alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ@_"
+            if base <= 36:
+                digits = digits.lower()
+            v = 0
+            for ch in digits:
+                d = alphabet.find(ch)
+                if d < 0 or d >= base:
+                    raise ArithError(f'{text}: value too great for base (error token is "{text}")')
+                v = v * base + d
+            return _wrap(v)
+        if t[:2] in ("0x", "0X"):
+            return _wrap(int(t[2:], 16))
+        if len(t) > 1 and t[0] == "0":
+            return _wrap(int(t, 8))
+        return _wrap(int(t))
+    except ValueError:
+        raise ArithError(f'{text}: value too great for base (error token is "{text}")') from None
+
+
+class Arith:
+    """Evaluates one expression against variables reached through callbacks."""
+
+    def __init__(
+        self,
+        get: Callable[[str, str | None], str | None],
+        set_: Callable[[str, str | None, int], None],
+        depth: int = 0,
+    ) -> None:
+        self.get = get
+        self.set = set_
+        self.depth = depth
+
+    def eval(self, text: str) -> int:
+        if self.depth > 64:
+            raise ArithError("expression recursion level exceeded")
+        self.src = text
+        self.toks = self._tokens(text)
+        self.pos = 0
+        if not self.toks:
+            return 0
+        v = self.comma()
+        if self.pos < len(self.toks):
+            tok = self.toks[self.pos][1]
+            raise ArithError(f'syntax error in expression (error token is "{tok}")')
+        return v
+
+    def _tokens(self, text: str) -> list[tuple[str, str]]:
+        out = []
+        i = 0
+        n = len(text)
+        while i < n:
+            if text[i].isspace():
+                i += 1
+                continue
+            m = _TOKEN.match(text, i)
+            if not m or m.end() == i:
+                raise ArithError(f'syntax error: operand expected (error token is "{text[i:]}")')
+            kind = m.lastgroup or "op"
+            out.append((kind, m.group(kind)))
+            i = m.end()
+        return out
+
+    def peek(self) -> str | None:
+        return self.toks[self.pos][1] if self.pos < len(self.toks) else None
+
+    def take(self) -> tuple[str, str]:
+        if self.pos >= len(self.toks):
+            raise ArithError('syntax error: operand expected (error token is "")')
+        t = self.toks[self.pos]
+        self.pos += 1
+        return t
+
+    def expect(self, op: str) -> None:
+        if self.peek() != op:
+            raise ArithError(
+                f'syntax error: `{op}\' expected (error token is "{self.peek() or ""}")'
+            )
+        self.pos += 1
+
+    # -- grammar ---------------------------------------------------------------
+
+    def comma(self) -> int:
+        v = self.assign()
+        while self.peek() == ",":
+            self.pos += 1
+            v = self.assign()
+        return v
+
+    def assign(self) -> int:
+        save = self.pos
+        if self.pos < len(self.toks) and self.toks[self.pos][0] == "name":
+            name = self.toks[self.pos][1]
+            self.pos += 1
+            index = self._subscript()
+            op = self.peek()
+            if op in _ASSIGN:
+                self.pos += 1
+                rhs = self.assign()
+                v = rhs if op == "=" else self._binop(op[:-1], self._var(name, index), rhs)
+                self.set(name, index, v)
+                return v
+            self.pos = save
+        return self.ternary()
+
+    def _subscript(self) -> str | None:
+        if self.peek() != "[":
+            return None
+        self.pos += 1
+        depth = 1
+        start = self.pos
+        while self.pos < len(self.toks):
+            t = self.toks[self.pos][1]
+            if t == "[":
+                depth += 1
+            elif t == "]":
+                depth -= 1
+                if depth == 0:
+                    inner = " ".join(tok for _, tok in self.toks[start : self.pos])
+                    self.pos += 1
+                    return str(self._sub(inner))
+            self.pos += 1
+        raise ArithError("syntax error: missing `]'")
+
+    def _sub(self, text: str) -> int:
+        return Arith(self.get, self.set, self.depth + 1).eval(text)
+
+    def ternary(self) -> int:
+        cond = self.binary(1)
+        if self.peek() != "?":
+            return cond
+        self.pos += 1
+        # evaluate both branches' syntax, but only the chosen one's effects
+        if cond:
+            a = self.assign()
+            self.expect(":")
+            self._skip_ternary_branch()
+            return a
+        self._skip_until_colon()
+        self.expect(":")
+        return self.assign()
+
+    def _skip_until_colon(self) -> None:
+        depth = 0
+        while self.pos < len(self.toks):
+            t = self.toks[self.pos][1]
+            if t in ("(", "?"):
+                depth += 1
+            elif t == ")":
+                depth -= 1
+            elif t == ":":
+                if depth == 0:
+                    return
+                depth -= 1
+            self.pos += 1
+
+    def _skip_ternary_branch(self) -> None:
+        depth = 0
+        while self.pos < len(self.toks):
+            t = self.toks[self.pos][1]
+            if t == "(":
+                depth += 1
+            elif t == ")":
+                if depth == 0:
+                    return
+                depth -= 1
+            elif t == "," and depth == 0:
+                return
+            self.pos += 1
+
+    def binary(self, min_prec: int) -> int:
+        left = self.unary()
+        while True:
+            op = self.peek()
+            prec = _BINARY.get(op or "")
+            if prec is None or prec < min_prec:
+                return left
+            self.pos += 1
+            if op == "&&":
+                if not left:
+                    self._skip_operand(prec + 1)
+                    left = 0
+                    continue
+                left = int(bool(self.binary(prec + 1)))
+                continue
+            if op == "||":
+                if left:
+                    self._skip_operand(prec + 1)
+                    left = 1
+                    continue
+                left = int(bool(self.binary(prec + 1)))
+                continue
+            right = self.binary(prec if op == "**" else prec + 1)
+            left = self._binop(op, left, right)  # type: ignore[arg-type]
+
+    def _skip_operand(self, prec: int) -> None:
+        # parse for syntax without side effects: evaluate with no-op setters
+        saved = self.set
+        self.set = lambda *a: None
+        try:
+            self.binary(prec)
+        finally:
+            self.set = saved
+
+    def _binop(self, op: str, a: int, b: int) -> int:
+        if op == "+":
+            return _wrap(a + b)
+        if op == "-":
+            return _wrap(a - b)
+        if op == "*":
+            return _wrap(a * b)
+        if op in ("/", "%"):
+            if b == 0:
+                raise ArithError(f'division by 0 (error token is "{b}")')
+            q = abs(a) // abs(b)
+            if (a < 0) != (b < 0):
+                q = -q
+            return _wrap(q) if op == "/" else _wrap(a - q * b)
+        if op == "**":
+            if b < 0:
+                raise ArithError(f'exponent less than 0 (error token is "{b}")')
+            return _wrap(pow(a, b, 1 << 64))
+        if op == "<<":
+            return _wrap(a << (b & 63))
+        if op == ">>":
+            return a >> (b & 63)
+        if op == "&":
+            return a & b
+        if op == "|":
+            return a | b
+        if op == "^":
+            return a ^ b
+        if op == "==":
+            return int(a == b)
+        if op == "!=":
+            return int(a != b)
+        if op == "<":
+            return int(a < b)
+        if op == ">":
+            return int(a > b)
+        if op == "<=":
+            return int(a <= b)
+        if op == ">=":
+            return int(a >= b)
+        raise ArithError(f"unknown operator {op}")
+
+    def unary(self) -> int:
+        op = self.peek()
+        if op in ("+", "-", "!", "~"):
+            self.pos += 1
+            v = self.unary()
+            return {"+": v, "-": _wrap(-v), "!": int(not v), "~": ~v}[op]  # type: ignore[index]
+        if op in ("++", "--"):
+            self.pos += 1
+            kind, name = self.take()
+            if kind != "name":
+                raise ArithError(f'syntax error: operand expected (error token is "{name}")')
+            index = self._subscript()
+            v = _wrap(self._var(name, index) + (1 if op == "++" else -1))
+            self.set(name, index, v)
+            return v
+        return self.postfix()
+
+    def postfix(self) -> int:
+        kind, tok = self.take()
+        if tok == "(":
+            v = self.comma()
+            self.expect(")")
+            return v
+        if kind == "num":
+            return parse_number(tok)
+        if kind == "name":
+            index = self._subscript()
+            v = self._var(tok, index)
+            if self.peek() in ("++", "--"):
+                op = self.take()[1]
+                self.set(tok, index, _wrap(v + (1 if op == "++" else -1)))
+            return v
+        raise ArithError(f'syntax error: operand expected (error token is "{tok}")')
+
+    def _var(self, name: str, index: str | None) -> int:
+        raw = self.get(name, index)
+        if raw is None or raw.strip() == "":
+            return 0
+        raw = raw.strip()
+        if re.fullmatch(r"-?[0-9]+", raw):
+            return _wrap(int(raw))
+        return Arith(self.get, self.set, self.depth + 1).eval(raw)

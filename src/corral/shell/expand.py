@@ -1,0 +1,786 @@
+"""Word expansion, in bash's order: brace, tilde, parameter / command /
+arithmetic, word splitting, pathname expansion, quote removal.
+
+A word is first cut into *segments* ``(text, quoted, split)``: ``quoted`` text
+is never split or globbed; ``split`` marks the results of unquoted expansions
+(subject to IFS splitting). ``BREAK`` separates the fields that ``"$@"`` and
+``"${a[@]}"`` produce.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from . import pattern as P
+from .arith import Arith, ArithError
+from .lexer import ShellSyntaxError, find_close, skip_backtick, skip_dquote
+
+if TYPE_CHECKING:
+    from .interp import Shell
+
+BREAK = ("\x00BREAK", True, False)
+Seg = tuple[str, bool, bool]
+
+
+class ExpansionError(Exception):
+    """``${x:?msg}``, a bad substitution, an unset variable under ``set -u``."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SPECIAL = set("@*#?-$!0123456789")
+
+
+class Expander:
+    def __init__(self, sh: Shell) -> None:
+        self.sh = sh
+
+    # -- public entry points -----------------------------------------------------
+
+    def words(self, raws: list[str]) -> list[str]:
+        """Full expansion of command words into argv."""
+        out: list[str] = []
+        for raw in raws:
+            for b in brace_expand(raw):
+                segs = self.segments(b, tilde=True)
+                for field in self.split(segs):
+                    out.extend(self.glob(field))
+        return out
+
+    def word(self, raw: str, tilde: bool = True) -> str:
+        """Expansion without splitting or globbing (assignments, redirections)."""
+        segs = self.segments(raw, tilde=tilde, assignment=tilde)
+        return "".join(" " if s == BREAK else s[0] for s in segs if s[0] != "\x00EMPTY")
+
+    def pattern(self, raw: str) -> str:
+        """Expansion into a glob pattern: quoted parts are escaped."""
+        segs = self.segments(raw, tilde=True)
+        return "".join(
+            P.escape(t) if q else t for t, q, _ in segs if (t, q, _) != BREAK and t != "\x00EMPTY"
+        )
+
+    def heredoc(self, body: str) -> str:
+        segs = self.segments(body, tilde=False, heredoc=True)
+        return "".join(" " if s == BREAK else s[0] for s in segs if s[0] != "\x00EMPTY")
+
+    # -- segments ------------------------------------------------------------------
+
+    def segments(
+        self, raw: str, tilde: bool = False, assignment: bool = False, heredoc: bool = False
+    ) -> list[Seg]:
+        segs: list[Seg] = []
+        i = 0
+        n = len(raw)
+        if tilde and raw.startswith("~"):
+            m = re.match(r"~([A-Za-z0-9_]*)(?=/|$|:)", raw)
+            if m:
+                if m.group(1) == "":
+                    segs.append((self.sh.get_var("HOME") or "/workspace", True, False))
+                    i = m.end()
+                elif m.group(1) in ("+", "-"):
+                    pass
+        lit: list[str] = []
+
+        def flush() -> None:
+            if lit:
+                segs.append(("".join(lit), False, False))
+                lit.clear()
+
+        while i < n:
+            c = raw[i]
+            if heredoc:
+                if c == "\\" and i + 1 < n and raw[i + 1] in "$`\\\n":
+                    if raw[i + 1] != "\n":
+                        lit.append(raw[i + 1])
+                    i += 2
+                    continue
+                if c == "$" or c == "`":
+                    flush()
+                    i = self._dollar(raw, i, segs, quoted=True)
+                    continue
+                lit.append(c)
+                i += 1
+                continue
+            if c == "\\":
+                flush()
+                if i + 1 < n:
+                    if raw[i + 1] != "\n":
+                        segs.append((raw[i + 1], True, False))
+                    i += 2
+                else:
+                    segs.append(("\\", True, False))
+                    i += 1
+                continue
+            if c == "'":
+                flush()
+                k = raw.find("'", i + 1)
+                if k < 0:
+                    raise ExpansionError("unexpected EOF while looking for matching `''", 2)
+                segs.append((raw[i + 1 : k], True, False))
+                i = k + 1
+                continue
+            if c == '"':
+                flush()
+                end = skip_dquote(raw, i)
+                inner = raw[i + 1 : end - 1]
+                segs.extend(self._dquote(inner))
+                if inner == "":
+                    segs.append(("", True, False))
+                i = end
+                continue
+            if c == "$" and raw.startswith("$'", i):
+                flush()
+                j = i + 2
+                while j < n and raw[j] != "'":
+                    j += 2 if raw[j] == "\\" else 1
+                segs.append((ansi_c(raw[i + 2 : j]), True, False))
+                i = j + 1
+                continue
+            if c == "$" and raw.startswith('$"', i):
+                i += 1
+                continue
+            if c == "$" or c == "`":
+                flush()
+                i = self._dollar(raw, i, segs, quoted=False)
+                continue
+            if assignment and c == ":" and raw.startswith(":~", i):
+                lit.append(":")
+                i += 1
+                m = re.match(r"~(?=/|$|:)", raw[i:])
+                if m:
+                    flush()
+                    segs.append((self.sh.get_var("HOME") or "/workspace", True, False))
+                    i += 1
+                continue
+            lit.append(c)
+            i += 1
+        flush()
+        return segs
+
+    def _dquote(self, inner: str) -> list[Seg]:
+        segs: list[Seg] = []
+        lit: list[str] = []
+        i = 0
+        n = len(inner)
+        while i < n:
+            c = inner[i]
+            if c == "\\" and i + 1 < n and inner[i + 1] in '$`"\\\n':
+                if inner[i + 1] != "\n":
+                    lit.append(inner[i + 1])
+                i += 2
+                continue
+            if c == "$" or c == "`":
+                if c == "$" and (
+                    i + 1 >= n or not (inner[i + 1] in "({'\"" or _starts_param(inner, i + 1))
+                ):
+                    lit.append(c)
+                    i += 1
+                    continue
+                if lit:
+                    segs.append(("".join(lit), True, False))
+                    lit.clear()
+                i = self._dollar(inner, i, segs, quoted=True)
+                continue
+            lit.append(c)
+            i += 1
+        if lit:
+            segs.append(("".join(lit), True, False))
+        return segs
+
+    def _dollar(self, raw: str, i: int, segs: list[Seg], quoted: bool) -> int:
+        n = len(raw)
+        if raw[i] == "`":
+            end = skip_backtick(raw, i)
+            inner = re.sub(r"\\([$`\\])", r"\1", raw[i + 1 : end - 1])
+            segs.append((self.sh.command_subst(inner), quoted, not quoted))
+            return end
+        if raw.startswith("$((", i):
+            try:
+                end = find_close(raw, i + 3, "((", "))")
+            except ShellSyntaxError:
+                end = -1
+            if end > 0:
+                expr = raw[i + 3 : end - 2]
+                segs.append((str(self.arith(expr)), quoted, not quoted))
+                return end
+        if raw.startswith("$(", i):
+            end = find_close(raw, i + 2, "(", ")")
+            segs.append((self.sh.command_subst(raw[i + 2 : end - 1]), quoted, not quoted))
+            return end
+        if raw.startswith("${", i):
+            end = find_close(raw, i + 2, "{", "}")
+            self._brace_param(raw[i + 2 : end - 1], segs, quoted)
+            return end
+        if i + 1 < n and raw[i + 1] in _SPECIAL:
+            self._param(raw[i + 1], None, segs, quoted)
+            return i + 2
+        m = _NAME.match(raw, i + 1)
+        if m:
+            self._param(m.group(0), None, segs, quoted)
+            return m.end()
+        segs.append(("$", quoted, False))
+        return i + 1
+
+    # -- parameters ---------------------------------------------------------------
+
+    def _values(self, name: str, index: str | None) -> tuple[list[str] | None, bool]:
+        """(values, is_list) for a parameter; values None when unset."""
+        sh = self.sh
+        if name in ("@", "*"):
+            return list(sh.positional), True
+        if index in ("@", "*"):
+            v = sh.get_array(name)
+            return (None, True) if v is None else (v, True)
+        if index is not None:
+            val = sh.get_var(name, self.word(index, tilde=False))
+            return (None if val is None else [val]), False
+        val = sh.get_special(name) if not _NAME.fullmatch(name) else sh.get_var(name)
+        return (None if val is None else [val]), False
+
+    def _param(self, name: str, index: str | None, segs: list[Seg], quoted: bool) -> None:
+        vals, is_list = self._values(name, index)
+        if vals is None:
+            if self.sh.opt("nounset") and name not in ("@", "*"):
+                raise ExpansionError(f"{name}: unbound variable", 127)
+            vals = []
+            if not is_list:
+                vals = [""]
+        self._emit(vals, is_list and (name == "@" or index == "@"), segs, quoted)
+
+    def _emit(self, vals: list[str], separate: bool, segs: list[Seg], quoted: bool) -> None:
+        if separate and quoted:
+            for k, v in enumerate(vals):
+                if k:
+                    segs.append(BREAK)
+                segs.append((v, True, False))
+            if not vals:
+                segs.append(("\x00EMPTY", True, False))
+            return
+        if separate or len(vals) > 1:
+            if quoted:
+                sep = (self.sh.get_var("IFS") or " ")[:1] if self.sh.get_var("IFS") != "" else ""
+                segs.append((sep.join(vals), True, False))
+            else:
+                for k, v in enumerate(vals):
+                    if k:
+                        segs.append(BREAK)
+                    segs.append((v, False, True))
+            return
+        segs.append((vals[0] if vals else "", quoted, not quoted))
+
+    def _brace_param(self, inner: str, segs: list[Seg], quoted: bool) -> None:
+        sh = self.sh
+        if inner.startswith("#") and len(inner) > 1:
+            name, index, rest = _parse_name(inner[1:])
+            if rest:
+                raise ExpansionError(f"${{{inner}}}: bad substitution")
+            vals, is_list = self._values(name, index)
+            if is_list:
+                segs.append((str(len(vals or [])), quoted, not quoted))
+            else:
+                if vals is None and sh.opt("nounset"):
+                    raise ExpansionError(f"{name}: unbound variable", 127)
+                segs.append((str(len((vals or [""])[0])), quoted, not quoted))
+            return
+        indirect = False
+        if inner.startswith("!") and len(inner) > 1:
+            indirect = True
+            inner = inner[1:]
+        name, index, rest = _parse_name(inner)
+        if not name:
+            raise ExpansionError(f"${{{inner}}}: bad substitution")
+        if indirect:
+            if index in ("@", "*"):
+                arr = sh.get_var_obj(name)
+                keys = (
+                    list(arr.keys())
+                    if isinstance(arr, dict)
+                    else [str(k) for k in range(len(arr))]
+                    if isinstance(arr, list)
+                    else ([] if arr is None else ["0"])
+                )
+                self._emit(keys, index == "@", segs, quoted)
+                return
+            target = sh.get_var(name, index) if _NAME.fullmatch(name) else sh.get_special(name)
+            if target is None:
+                raise ExpansionError(f"{name}: invalid indirect expansion")
+            name, index, extra = _parse_name(target)
+            if extra:
+                raise ExpansionError(f"{target}: invalid variable name")
+        vals, is_list = self._values(name, index)
+        separate = is_list and (name == "@" or index == "@")
+        if not rest:
+            if vals is None:
+                if sh.opt("nounset") and name not in ("@", "*"):
+                    raise ExpansionError(f"{name}: unbound variable", 127)
+                vals = [] if is_list else [""]
+            self._emit(vals, separate, segs, quoted)
+            return
+        op, arg = _split_op(rest)
+        if op is None:
+            raise ExpansionError(f"${{{inner}}}: bad substitution")
+        joined = None if vals is None else (" ".join(vals) if is_list else vals[0])
+        if op in (":-", "-", ":=", "=", ":+", "+", ":?", "?"):
+            unset = vals is None or (is_list and not vals)
+            empty = unset or (joined == "" if not is_list else all(v == "" for v in vals or []))
+            use_alt = empty if op.startswith(":") else unset
+            base = op.lstrip(":")
+            if base == "-":
+                if use_alt:
+                    segs.extend(self._operand(arg, quoted))
+                else:
+                    self._emit(vals or [], separate, segs, quoted)
+            elif base == "=":
+                if use_alt:
+                    value = self.word(arg, tilde=True)
+                    if not _NAME.fullmatch(name):
+                        raise ExpansionError(f"${name}: cannot assign in this way")
+                    sh.set_var(name, value, index)
+                    segs.append((value, quoted, not quoted))
+                else:
+                    self._emit(vals or [], separate, segs, quoted)
+            elif base == "+":
+                if not use_alt:
+                    segs.extend(self._operand(arg, quoted))
+                elif quoted:
+                    segs.append(("", True, False))
+            else:  # ?
+                if use_alt:
+                    msg = (
+                        self.word(arg)
+                        if arg
+                        else ("parameter null or not set" if op == ":?" else "parameter not set")
+                    )
+                    raise ExpansionError(f"{name}: {msg}", 127)
+                self._emit(vals or [], separate, segs, quoted)
+            return
+        if vals is None:
+            if sh.opt("nounset"):
+                raise ExpansionError(f"{name}: unbound variable", 127)
+            vals = [] if is_list else [""]
+        items = vals if is_list else [vals[0]]
+        result = [self._transform(op, arg, v) for v in items]
+        if op == ":" and is_list:  # ${@:1:2} slices the list itself
+            result = self._slice_list(arg, vals)
+        self._emit(result, separate, segs, quoted)
+
+    def _operand(self, arg: str, quoted: bool) -> list[Seg]:
+        if quoted:
+            segs = self._dquote(arg)
+            return segs or [("", True, False)]
+        return self.segments(arg, tilde=True)
+
+    def _transform(self, op: str, arg: str, value: str) -> str:
+        if op in ("#", "##"):
+            return P.strip_prefix(value, self.pattern(arg), op == "##")
+        if op in ("%", "%%"):
+            return P.strip_suffix(value, self.pattern(arg), op == "%%")
+        if op in ("/", "//", "/#", "/%"):
+            pat, _, repl = _split_unescaped(arg, "/")
+            mode = {"/": "", "//": "/", "/#": "#", "/%": "%"}[op]
+            return P.replace(value, self.pattern(pat), self.word(repl, tilde=False), mode)
+        if op in ("^", "^^", ",", ",,"):
+            pat = self.pattern(arg) if arg else "?"
+            up = op.startswith("^")
+            chars = list(value)
+            for k, ch in enumerate(chars):
+                if P.match(pat, ch):
+                    chars[k] = ch.upper() if up else ch.lower()
+                    if len(op) == 1:
+                        break
+                elif len(op) == 1:
+                    break
+            return "".join(chars)
+        if op == ":":
+            off_s, sep, len_s = _split_unescaped(arg, ":")
+            off = self.arith(off_s) if off_s.strip() else 0
+            if off < 0:
+                off = max(len(value) + off, 0)
+            if sep:
+                ln = self.arith(len_s) if len_s.strip() else 0
+                if ln < 0:
+                    end = len(value) + ln
+                    if end < off:
+                        raise ExpansionError(f"{len_s}: substring expression < 0")
+                    return value[off:end]
+                return value[off : off + ln]
+            return value[off:]
+        if op == "@":
+            if arg == "Q":
+                return "'" + value.replace("'", "'\\''") + "'"
+            if arg in ("U", "u", "L"):
+                return (
+                    value.upper()
+                    if arg == "U"
+                    else (value[:1].upper() + value[1:] if arg == "u" else value.lower())
+                )
+            return value
+        raise ExpansionError("bad substitution")
+
+    def _slice_list(self, arg: str, vals: list[str]) -> list[str]:
+        off_s, sep, len_s = _split_unescaped(arg, ":")
+        off = self.arith(off_s) if off_s.strip() else 0
+        items = vals
+        if off > 0:
+            start = off - 1  # $@ slices count $0 as position 0
+            items = vals[start:]
+        elif off < 0:
+            items = vals[off:]
+        if sep:
+            items = items[: max(self.arith(len_s), 0)]
+        return items
+
+    def arith(self, expr: str) -> int:
+        text = self.word(expr, tilde=False) if ("$" in expr or "`" in expr) else expr
+        try:
+            return Arith(self.sh.arith_get, self.sh.arith_set).eval(text)
+        except ArithError as e:
+            raise ExpansionError(f"{text.strip()}: {e}") from None
+
+    # -- splitting and globbing -----------------------------------------------------
+
+    def split(self, segs: list[Seg]) -> list[list[tuple[str, bool]]]:
+        ifs = self.sh.get_var("IFS")
+        if ifs is None:
+            ifs = " \t\n"
+        ws = "".join(ch for ch in ifs if ch in " \t\n")
+        fields: list[list[tuple[str, bool]]] = []
+        cur: list[tuple[str, bool]] = []
+        has = False  # current field has content or a quoted part
+        for seg in segs:
+            if seg is BREAK or seg == BREAK:
+                fields.append(cur)
+                cur, has = [], False
+                continue
+            text, quoted, split = seg
+            if text == "\x00EMPTY":
+                has = has or False
+                continue
+            if not split or not ifs:
+                cur.append((text, quoted))
+                has = has or quoted or text != ""
+                continue
+            i = 0
+            n = len(text)
+            while i < n:
+                ch = text[i]
+                if ch in ifs:
+                    if ch in ws:
+                        j = i
+                        while j < n and text[j] in ws:
+                            j += 1
+                        if j < n and text[j] in ifs and text[j] not in ws:
+                            j += 1
+                            while j < n and text[j] in ws:
+                                j += 1
+                        i = j
+                    else:
+                        i += 1
+                        j = i
+                        while j < n and text[j] in ws:
+                            j += 1
+                        i = j
+                    if has or cur:
+                        fields.append(cur)
+                    elif ch not in ws:
+                        fields.append([("", True)])
+                    cur, has = [], False
+                    continue
+                j = i
+                while j < n and text[j] not in ifs:
+                    j += 1
+                cur.append((text[i:j], False))
+                has = True
+                i = j
+        if has or any(q for _, q in cur):
+            fields.append(cur)
+        return fields
+
+    def glob(self, field: list[tuple[str, bool]]) -> list[str]:
+        plain = "".join(t for t, _ in field)
+        if self.sh.opt("noglob") or not any(
+            not q and any(ch in t for ch in "*?[") for t, q in field
+        ):
+            return [plain]
+        pat = "".join(P.escape(t) if q else t for t, q in field)
+        if not P.has_magic(pat):
+            return [plain]
+        matches = self.sh.glob_paths(pat)
+        return matches if matches else [plain]
+
+
+def _starts_param(text: str, i: int) -> bool:
+    c = text[i]
+    return c in _SPECIAL or c.isalpha() or c == "_"
+
+
+def _parse_name(text: str) -> tuple[str, str | None, str]:
+    if not text:
+        return "", None, ""
+    if text[0] in _SPECIAL and not text[0].isdigit():
+        name, rest = text[0], text[1:]
+    else:
+        m = re.match(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+", text)
+        if not m:
+            return "", None, text
+        name, rest = m.group(0), text[m.end() :]
+    index = None
+    if rest.startswith("["):
+        depth = 0
+        for k, ch in enumerate(rest):
+            if ch == "[":
+                depth += 1
+            elif ch == "]":
+                depth -= 1
+                if depth == 0:
+                    index = rest[1:k]
+                    rest = rest[k + 1 :]
+                    break
+    return name, index, rest
+
+
+_OPS = (
+    ":-",
+    ":=",
+    ":+",
+    ":?",
+    "##",
+    "%%",
+    "//",
+    "/#",
+    "/%",
+    ",,",
+    "^^",
+    "-",
+    "=",
+    "+",
+    "?",
+    "#",
+    "%",
+    "/",
+    "^",
+    ",",
+    ":",
+    "@",
+)
+
+
+def _split_op(rest: str) -> tuple[str | None, str]:
+    for op in _OPS:
+        if rest.startswith(op):
+            return op, rest[len(op) :]
+    return None, rest
+
+
+def _split_unescaped(text: str, sep: str) -> tuple[str, str, str]:
+    i = 0
+    depth = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c in "({":
+            depth += 1
+        elif c in ")}":
+            depth -= 1
+        elif c == sep and depth == 0:
+            return text[:i], sep, text[i + 1 :]
+        i += 1
+    return text, "", ""
+
+
+def ansi_c(text: str) -> str:
+    """Contents of ``$'...'``."""
+    out: list[str] = []
+    i = 0
+    n = len(text)
+    simple = {
+        "n": "\n",
+        "t": "\t",
+        "r": "\r",
+        "a": "\a",
+        "b": "\b",
+        "f": "\f",
+        "v": "\v",
+        "e": "\x1b",
+        "E": "\x1b",
+        "\\": "\\",
+        "'": "'",
+        '"': '"',
+        "?": "?",
+    }
+    while i < n:
+        c = text[i]
+        if c != "\\" or i + 1 >= n:
+            out.append(c)
+            i += 1
+            continue
+        d = text[i + 1]
+        if d in simple:
+            out.append(simple[d])
+            i += 2
+        elif d in "01234567":
+            m = re.match(r"[0-7]{1,3}", text[i + 1 :])
+            assert m
+            out.append(chr(int(m.group(0), 8) & 0xFF))
+            i += 1 + m.end()
+        elif d == "x":
+            m = re.match(r"[0-9A-Fa-f]{1,2}", text[i + 2 :])
+            if m:
+                out.append(chr(int(m.group(0), 16)))
+                i += 2 + m.end()
+            else:
+                out.append("\\x")
+                i += 2
+        elif d in "uU":
+            width = 4 if d == "u" else 8
+            m = re.match(rf"[0-9A-Fa-f]{{1,{width}}}", text[i + 2 :])
+            if m:
+                out.append(chr(int(m.group(0), 16)))
+                i += 2 + m.end()
+            else:
+                out.append("\\" + d)
+                i += 2
+        elif d == "c" and i + 2 < n:
+            out.append(chr(ord(text[i + 2]) & 0x1F))
+            i += 3
+        else:
+            out.append("\\" + d)
+            i += 2
+    return "".join(out)
+
+
+# -- brace expansion -------------------------------------------------------------
+
+
+def _units(raw: str) -> list[str]:
+    """Cut a raw word into units: single unquoted chars, or opaque quoted /
+    expansion chunks (which brace expansion must not look inside)."""
+    units: list[str] = []
+    i = 0
+    n = len(raw)
+    while i < n:
+        c = raw[i]
+        if c == "\\":
+            units.append(raw[i : i + 2])
+            i += 2
+        elif c == "'":
+            k = raw.find("'", i + 1)
+            k = n - 1 if k < 0 else k
+            units.append(raw[i : k + 1])
+            i = k + 1
+        elif c == '"':
+            try:
+                end = skip_dquote(raw, i)
+            except ShellSyntaxError:
+                end = n
+            units.append(raw[i:end])
+            i = end
+        elif c == "$" and i + 1 < n and raw[i + 1] in "({":
+            try:
+                end = find_close(raw, i + 2, raw[i + 1], ")" if raw[i + 1] == "(" else "}")
+            except ShellSyntaxError:
+                end = n
+            units.append(raw[i:end])
+            i = end
+        elif c == "`":
+            try:
+                end = skip_backtick(raw, i)
+            except ShellSyntaxError:
+                end = n
+            units.append(raw[i:end])
+            i = end
+        else:
+            units.append(c)
+            i += 1
+    return units
+
+
+def brace_expand(raw: str) -> list[str]:
+    if "{" not in raw or "}" not in raw:
+        return [raw]
+    results = _brace(_units(raw), 0)
+    return ["".join(r) for r in results]
+
+
+def _brace(units: list[str], depth: int) -> list[list[str]]:
+    if depth > 20:
+        return [units]
+    for start, u in enumerate(units):
+        if u != "{" or (start > 0 and units[start - 1] == "$"):
+            continue
+        level = 0
+        commas: list[int] = []
+        end = -1
+        for j in range(start, len(units)):
+            v = units[j]
+            if v == "{":
+                level += 1
+            elif v == "}":
+                level -= 1
+                if level == 0:
+                    end = j
+                    break
+            elif v == "," and level == 1:
+                commas.append(j)
+        if end < 0:
+            return [units]
+        pre, body, post = units[:start], units[start + 1 : end], units[end + 1 :]
+        alts: list[list[str]] | None = None
+        if commas:
+            bounds = [start, *commas, end]
+            alts = [units[bounds[k] + 1 : bounds[k + 1]] for k in range(len(bounds) - 1)]
+        else:
+            seq = _sequence("".join(body))
+            if seq is not None:
+                alts = [list(s) for s in seq]
+        if alts is None:
+            # not an expansion: keep the braces literal, look further right
+            rest = _brace(units[start + 1 :], depth + 1)
+            return [units[: start + 1] + r for r in rest]
+        out: list[list[str]] = []
+        posts = _brace(post, depth + 1)
+        for alt in alts:
+            for a in _brace(alt, depth + 1):
+                for p in posts:
+                    out.append(pre + a + p)
+            if len(out) > 100_000:
+                raise ExpansionError("brace expansion: too many words")
+        return out
+    return [units]
+
+
+def _sequence(text: str) -> list[str] | None:
+    m = re.fullmatch(r"(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?", text)
+    if m:
+        a, b = int(m.group(1)), int(m.group(2))
+        step = abs(int(m.group(3))) if m.group(3) else 1
+        step = step or 1
+        width = 0
+        if any(len(s.lstrip("-")) > 1 and s.lstrip("-").startswith("0") for s in m.group(1, 2)):
+            width = max(len(m.group(1)), len(m.group(2)))
+        rng = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
+        if len(rng) > 100_000:
+            raise ExpansionError("brace expansion: too many words")
+        return [
+            str(v).zfill(width)
+            if width and v >= 0
+            else ("-" + str(-v).zfill(width - 1) if width else str(v))
+            for v in rng
+        ]
+    m = re.fullmatch(r"([A-Za-z])\.\.([A-Za-z])(?:\.\.(-?\d+))?", text)
+    if m:
+        a, b = ord(m.group(1)), ord(m.group(2))
+        step = abs(int(m.group(3))) if m.group(3) else 1
+        step = step or 1
+        rng = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
+        return [chr(v) for v in rng]
+    return None
+
+
+__all__ = ["BREAK", "Expander", "ExpansionError", "ansi_c", "brace_expand"]

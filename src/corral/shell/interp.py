@@ -1,0 +1,1257 @@
+"""The shell interpreter: walks the syntax tree, runs built-ins, keeps state.
+
+State (variables, functions, aliases, cwd, options, positional parameters)
+lives in ``ShellState`` and persists across ``Shell.run`` calls; subshells,
+pipeline stages, command substitutions and background jobs get a copy.
+Pipeline stages run on threads joined by real OS pipes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import os
+import posixpath
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any, Protocol
+
+from ..errors import PathEscape
+from ..files import GUEST_ROOT, Workspace
+from . import pattern as P
+from . import syntax as A
+from .arith import ArithError
+from .command import REGISTRY, Cancelled, CommandContext, CommandError, QuotaWriter
+from .cond import CondError, CondEval, test_builtin
+from .expand import Expander, ExpansionError
+from .lexer import ShellSyntaxError, split_words
+from .parser import parse
+
+MAX_JOBS = 64
+MAX_DEPTH = 200  # function / source / eval nesting
+CMDSUB_CAP = 64 * 1024 * 1024
+
+
+class ExitShell(Exception):
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+class BreakLoop(Exception):
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+class ContinueLoop(Exception):
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+
+class ReturnFn(Exception):
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+class OutputLimit(BaseException):
+    """The call's output budget is used up."""
+
+
+class Hooks(Protocol):
+    """What the shell asks of its sandbox."""
+
+    def on_exec(self, argv: list[str], cwd: str, line: str) -> tuple[bool, str]:
+        """Report a simple command before it runs; (allowed, reason)."""
+        ...
+
+    def run_guest(
+        self, language: str, code: str, stdin: str, argv: list[str], fresh: bool
+    ) -> tuple[int, str, str]: ...
+
+    def call_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]: ...
+
+    def fetch(self, argv: list[str], ctx: CommandContext) -> int: ...
+
+
+@dataclass
+class Var:
+    value: str | list[str] | dict[str, str]
+    exported: bool = False
+    readonly: bool = False
+
+
+@dataclass
+class ShellState:
+    vars: dict[str, Var] = field(default_factory=dict)
+    functions: dict[str, A.FuncDef] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    cwd: str = GUEST_ROOT
+    options: set[str] = field(default_factory=set)
+    positional: list[str] = field(default_factory=list)
+    last_status: int = 0
+    traps: dict[str, str] = field(default_factory=dict)
+
+    def copy(self) -> ShellState:
+        return ShellState(
+            {k: Var(copy.copy(v.value), v.exported, v.readonly) for k, v in self.vars.items()},
+            dict(self.functions),
+            dict(self.aliases),
+            self.cwd,
+            set(self.options),
+            list(self.positional),
+            self.last_status,
+            dict(self.traps),
+        )
+
+
+class OutputSink:
+    """Collects a call's stdout or stderr up to a shared character budget."""
+
+    def __init__(self, budget: list[int]) -> None:
+        self.buf = bytearray()
+        self.budget = budget  # [remaining], shared by stdout and stderr
+        self.lock = threading.Lock()
+        self.truncated = False
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        with self.lock:
+            n = len(data)
+            room = self.budget[0]
+            if n > room:
+                self.buf += bytes(data[: max(room, 0)])
+                self.budget[0] = 0
+                self.truncated = True
+                raise OutputLimit()
+            self.buf += data
+            self.budget[0] -= n
+            return n
+
+    def flush(self) -> None:
+        pass
+
+    def writable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+class _Capture(io.BytesIO):
+    """stdout of a command substitution, capped."""
+
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > CMDSUB_CAP:
+            raise OutputLimit()
+        return super().write(data)
+
+
+@dataclass
+class Job:
+    id: int
+    thread: threading.Thread
+    status: int | None = None
+
+
+class Shell:
+    """One shell session over a sandbox workspace."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        hooks: Hooks | None = None,
+        state: ShellState | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.ws = ws
+        self.hooks = hooks
+        self.expander = Expander(self)
+        self.quiet_expansion = False
+        self.deadline = float("inf")
+        self.cancel_event = threading.Event()
+        self.io: dict[int, IO[bytes]] = {}
+        self.depth = 0
+        self.errexit_off = 0
+        self._andor_exempt = False
+        self.jobs: dict[int, Job] = {}
+        self._job_seq = [0]
+        self.last_bg = ""
+        self.start_time = time.time()
+        self.lineno = 1
+        self.is_subshell = False
+        if state is None:
+            state = ShellState()
+            base = {
+                "HOME": GUEST_ROOT,
+                "PATH": "/usr/local/bin:/usr/bin:/bin",
+                "PWD": GUEST_ROOT,
+                "SHELL": "/bin/bash",
+                "USER": "user",
+                "LOGNAME": "user",
+                "LANG": "C.UTF-8",
+                "TERM": "dumb",
+                "HOSTNAME": "corral",
+            }
+            base.update(env or {})
+            for k, v in base.items():
+                state.vars[k] = Var(v, exported=True)
+            state.vars["IFS"] = Var(" \t\n")
+            state.vars["PS4"] = Var("+ ")
+            state.vars["OPTIND"] = Var("1")
+        self.state = state
+
+    # -- entry point ------------------------------------------------------------
+
+    def run(
+        self,
+        script: str,
+        stdin: bytes = b"",
+        *,
+        deadline: float = float("inf"),
+        output_chars: int = 1_000_000,
+    ) -> tuple[int, bytes, bytes, str | None]:
+        """Run a script; returns (status, stdout, stderr, budget) where budget
+        names an exceeded budget ("wall_time", "output") or is None."""
+        budget = [output_chars]
+        out, err = OutputSink(budget), OutputSink(budget)
+        self.deadline = deadline
+        self.cancel_event = threading.Event()
+        self.io = {0: io.BytesIO(stdin), 1: out, 2: err}  # type: ignore[dict-item]
+        exceeded: str | None = None
+        status = 0
+        try:
+            try:
+                tree = parse(script)
+            except ShellSyntaxError as e:
+                self._syntax_error(e)
+                status = 2
+            else:
+                status = self._run_tree(tree)
+        except OutputLimit:
+            exceeded = "output"
+            status = 1
+        except Cancelled:
+            interrupted = self.cancel_event.is_set() and time.monotonic() < deadline
+            exceeded = "interrupted" if interrupted else "wall_time"
+            status = 130 if interrupted else 137
+        finally:
+            with contextlib.suppress(OutputLimit, Cancelled):
+                status = self._run_exit_trap(status)
+            self._stop_jobs()
+        self.state.last_status = status
+        return status, bytes(out.buf), bytes(err.buf), exceeded
+
+    def _run_tree(self, tree: A.Seq) -> int:
+        try:
+            return self.exec_seq(tree)
+        except ExitShell as e:
+            return e.status
+        except (BreakLoop, ContinueLoop):
+            return self.state.last_status
+        except ReturnFn as e:
+            self.error("return: can only `return' from a function or sourced script")
+            return e.status
+
+    def _run_exit_trap(self, status: int) -> int:
+        action = self.state.traps.pop("EXIT", None)
+        if not action:
+            return status
+        self.state.last_status = status
+        try:
+            self.exec_seq(parse(action))
+        except ExitShell as e:
+            return e.status
+        except (ShellSyntaxError, BreakLoop, ContinueLoop, ReturnFn):
+            pass
+        return status
+
+    def _syntax_error(self, e: ShellSyntaxError) -> None:
+        self.write_err(f"corral: line {e.line}: {e}\n")
+
+    def _stop_jobs(self) -> None:
+        if not self.jobs:
+            return
+        self.cancel_event.set()
+        for job in list(self.jobs.values()):
+            job.thread.join(timeout=0.5)
+        self.jobs.clear()
+
+    # -- helpers -------------------------------------------------------------------
+
+    def fork(self) -> Shell:
+        sub = Shell.__new__(Shell)
+        sub.__dict__.update(self.__dict__)
+        sub.state = self.state.copy()
+        sub.expander = Expander(sub)
+        sub.io = dict(self.io)
+        sub.jobs = {}
+        sub.is_subshell = True
+        sub.errexit_off = self.errexit_off
+        return sub
+
+    def opt(self, name: str) -> bool:
+        return name in self.state.options
+
+    def check(self) -> None:
+        if self.cancel_event.is_set() or time.monotonic() > self.deadline:
+            raise Cancelled()
+
+    def write_err(self, text: str) -> None:
+        stream = self.io.get(2)
+        if stream is not None:
+            with contextlib.suppress(BrokenPipeError, ValueError, OSError):
+                stream.write(text.encode("utf-8", "surrogateescape"))
+
+    def error(self, msg: str) -> None:
+        self.write_err(f"corral: {msg}\n")
+
+    # -- variables -----------------------------------------------------------------
+
+    def get_var_obj(self, name: str) -> str | list[str] | dict[str, str] | None:
+        v = self.state.vars.get(name)
+        return None if v is None else v.value
+
+    def get_var(self, name: str, index: str | None = None) -> str | None:
+        if name == "RANDOM":
+            import random
+
+            return str(random.randint(0, 32767))
+        if name == "SECONDS":
+            return str(int(time.time() - self.start_time))
+        if name == "LINENO":
+            return str(self.lineno)
+        if name == "PWD" and "PWD" not in self.state.vars:
+            return self.state.cwd
+        v = self.state.vars.get(name)
+        if v is None:
+            return None
+        val = v.value
+        if isinstance(val, list):
+            if index is None:
+                return val[0] if val else None
+            try:
+                k = self.expander.arith(index)
+            except ExpansionError:
+                return None
+            if k < 0:
+                k += len(val)
+            return val[k] if 0 <= k < len(val) else None
+        if isinstance(val, dict):
+            return val.get(index if index is not None else "0")
+        if index is not None:
+            try:
+                return val if self.expander.arith(index) == 0 else None
+            except ExpansionError:
+                return None
+        return val
+
+    def get_array(self, name: str) -> list[str] | None:
+        v = self.state.vars.get(name)
+        if v is None:
+            return None
+        if isinstance(v.value, list):
+            return list(v.value)
+        if isinstance(v.value, dict):
+            return list(v.value.values())
+        return [v.value]
+
+    def set_array(self, name: str, values: list[str]) -> None:
+        old = self.state.vars.get(name)
+        self.state.vars[name] = Var(list(values), old.exported if old else False)
+
+    def get_special(self, name: str) -> str | None:
+        st = self.state
+        if name == "?":
+            return str(st.last_status)
+        if name == "#":
+            return str(len(st.positional))
+        if name == "$":
+            return "1000"
+        if name == "!":
+            return self.last_bg
+        if name == "-":
+            return (
+                "".join(
+                    f
+                    for f, o in (
+                        ("e", "errexit"),
+                        ("u", "nounset"),
+                        ("x", "xtrace"),
+                        ("f", "noglob"),
+                    )
+                    if o in st.options
+                )
+                + "hB"
+            )
+        if name == "0":
+            return "corral"
+        if name.isdigit():
+            k = int(name)
+            return st.positional[k - 1] if 0 < k <= len(st.positional) else None
+        if name in ("@", "*"):
+            return " ".join(st.positional)
+        return self.get_var(name)
+
+    def is_set(self, name: str) -> bool:
+        return name in self.state.vars
+
+    def set_var(
+        self, name: str, value: str, index: str | None = None, append: bool = False
+    ) -> None:
+        v = self.state.vars.get(name)
+        if v is not None and v.readonly:
+            raise ExpansionError(f"{name}: readonly variable")
+        if index is not None:
+            if v is None or isinstance(v.value, str):
+                base = [] if v is None else [v.value]
+                v = Var(base, v.exported if v else False)
+                self.state.vars[name] = v
+            if isinstance(v.value, dict):
+                key = self.expander.word(index, tilde=False)
+                v.value[key] = (v.value.get(key, "") + value) if append else value
+                return
+            assert isinstance(v.value, list)
+            k = self.expander.arith(index)
+            if k < 0:
+                k += len(v.value)
+                if k < 0:
+                    raise ExpansionError(f"{name}[{index}]: bad array subscript")
+            while len(v.value) <= k:
+                v.value.append("")
+            v.value[k] = (v.value[k] + value) if append else value
+            return
+        if v is None:
+            self.state.vars[name] = Var(value, "allexport" in self.state.options)
+            return
+        if isinstance(v.value, list):
+            if not v.value:
+                v.value.append("")
+            v.value[0] = (v.value[0] + value) if append else value
+        elif isinstance(v.value, dict):
+            v.value["0"] = value
+        else:
+            v.value = (v.value + value) if append else value
+        if name == "PWD":
+            pass
+
+    def unset_var(self, name: str) -> None:
+        v = self.state.vars.get(name)
+        if v is not None and v.readonly:
+            raise ExpansionError(f"{name}: cannot unset: readonly variable")
+        self.state.vars.pop(name, None)
+
+    def arith_get(self, name: str, index: str | None) -> str | None:
+        if name.isdigit() or name in ("#", "?"):
+            return self.get_special(name)
+        return self.get_var(name, index)
+
+    def arith_set(self, name: str, index: str | None, value: int) -> None:
+        self.set_var(name, str(value), index)
+
+    def env(self) -> dict[str, str]:
+        out = {}
+        for k, v in self.state.vars.items():
+            if v.exported:
+                out[k] = (
+                    v.value
+                    if isinstance(v.value, str)
+                    else (v.value[0] if isinstance(v.value, list) and v.value else "")
+                )
+        out["PWD"] = self.state.cwd
+        return out
+
+    # -- paths -----------------------------------------------------------------------
+
+    def resolve_or_none(self, path: str) -> Any:
+        try:
+            return self.ws.resolve(path, self.state.cwd)
+        except (PathEscape, OSError):
+            return None
+
+    def glob_paths(self, pat: str) -> list[str]:
+        absolute = pat.startswith("/")
+        parts = [p for p in pat.split("/") if p != ""]
+        results = [("/", "/")] if absolute else [("", self.state.cwd)]
+
+        def join(shown: str, name: str) -> str:
+            return shown + name if shown == "" or shown.endswith("/") else shown + "/" + name
+
+        for k, part in enumerate(parts):
+            last = k == len(parts) - 1
+            nxt: list[tuple[str, str]] = []
+            for shown, guest in results:
+                if not P.has_magic(part):
+                    name = P.unescape(part)
+                    g = posixpath.join(guest, name)
+                    if not last or self._exists(g):
+                        nxt.append((join(shown, name), g))
+                    continue
+                try:
+                    entries = sorted(os.listdir(self.ws.resolve(guest)))
+                except (PathEscape, OSError):
+                    continue
+                rx = P.to_regex(part)
+                for e in entries:
+                    if e.startswith(".") and not part.startswith(("\\.", ".")):
+                        continue
+                    if not rx.match(e):
+                        continue
+                    g = posixpath.join(guest, e)
+                    if not last and not os.path.isdir(self._host(g)):
+                        continue
+                    nxt.append((join(shown, e), g))
+            results = nxt
+            if not results:
+                return []
+        if pat.endswith("/"):
+            results = [(s + "/", g) for s, g in results if os.path.isdir(self._host(g))]
+        return sorted(s for s, _ in results)
+
+    def _host(self, guest: str) -> str:
+        try:
+            return str(self.ws.resolve(guest))
+        except PathEscape:
+            return "/nonexistent-corral"
+
+    def _exists(self, guest: str) -> bool:
+        try:
+            return os.path.lexists(self.ws.resolve(guest, follow_last=False))
+        except PathEscape:
+            return False
+
+    # -- command substitution --------------------------------------------------------
+
+    def command_subst(self, script: str) -> str:
+        if self.quiet_expansion:
+            return ""
+        sub = self.fork()
+        cap = _Capture()
+        sub.io = {0: self.io.get(0, io.BytesIO()), 1: cap, 2: self.io.get(2, io.BytesIO())}
+        try:
+            tree = parse(script)
+            status = sub._run_tree(tree)
+            status = sub._run_exit_trap(status)
+        except ShellSyntaxError as e:
+            self._syntax_error(e)
+            status = 2
+        self.state.last_status = status
+        self._subst_status = status
+        return cap.getvalue().decode("utf-8", "surrogateescape").rstrip("\n")
+
+    # -- execution -------------------------------------------------------------------
+
+    def exec_seq(self, seq: A.Seq) -> int:
+        status = self.state.last_status
+        for node, background in seq.items:
+            self.check()
+            if background:
+                status = self._background(node)
+                continue
+            self._andor_exempt = False
+            status = self.exec_node(node)
+            self.state.last_status = status
+            if (
+                status != 0
+                and "errexit" in self.state.options
+                and self.errexit_off == 0
+                and not self._andor_exempt
+                and not (isinstance(node, A.Pipeline) and node.negated)
+            ):
+                raise ExitShell(status)
+        return status
+
+    def exec_node(self, node: A.Node) -> int:
+        if isinstance(node, A.Simple):
+            return self.exec_simple(node)
+        if isinstance(node, A.Pipeline):
+            return self.exec_pipeline(node)
+        if isinstance(node, A.AndOr):
+            return self.exec_andor(node)
+        if isinstance(node, A.Seq):
+            return self.exec_seq(node)
+        if isinstance(node, A.If):
+            return self.exec_if(node)
+        if isinstance(node, A.While):
+            return self.exec_while(node)
+        if isinstance(node, A.For):
+            return self.exec_for(node)
+        if isinstance(node, A.ArithFor):
+            return self.exec_arith_for(node)
+        if isinstance(node, A.Case):
+            return self.exec_case(node)
+        if isinstance(node, A.Subshell):
+            return self.exec_subshell(node.body)
+        if isinstance(node, A.Group):
+            return self.exec_seq(node.body)
+        if isinstance(node, A.FuncDef):
+            self.state.functions[node.name] = node
+            return 0
+        if isinstance(node, A.Arith):
+            return self.exec_arith(node.expr)
+        if isinstance(node, A.Cond):
+            return self.exec_cond(node)
+        if isinstance(node, A.Redirected):
+            return self.with_redirects(node.redirects, lambda: self.exec_node(node.node))
+        raise ShellSyntaxError(f"cannot run {type(node).__name__}")
+
+    def exec_andor(self, node: A.AndOr) -> int:
+        self.errexit_off += 1
+        try:
+            left = self.exec_node(node.left)
+        finally:
+            self.errexit_off -= 1
+        self.state.last_status = left
+        if (node.op == "&&") == (left == 0):
+            self._andor_exempt = False
+            return self.exec_node(node.right)
+        self._andor_exempt = True
+        return left
+
+    def exec_if(self, node: A.If) -> int:
+        for cond, body in node.clauses:
+            self.errexit_off += 1
+            try:
+                c = self.exec_seq(cond)
+            finally:
+                self.errexit_off -= 1
+            if c == 0:
+                return self.exec_seq(body)
+        if node.orelse is not None:
+            return self.exec_seq(node.orelse)
+        return 0
+
+    def _loop_body(self, body: A.Seq) -> tuple[int, str | None]:
+        try:
+            return self.exec_seq(body), None
+        except BreakLoop as e:
+            if e.n > 1:
+                raise BreakLoop(e.n - 1) from None
+            return self.state.last_status, "break"
+        except ContinueLoop as e:
+            if e.n > 1:
+                raise ContinueLoop(e.n - 1) from None
+            return self.state.last_status, "continue"
+
+    def exec_while(self, node: A.While) -> int:
+        status = 0
+        while True:
+            self.check()
+            self.errexit_off += 1
+            try:
+                c = self.exec_seq(node.cond)
+            finally:
+                self.errexit_off -= 1
+            if (c == 0) == node.until:
+                return status
+            status, ctl = self._loop_body(node.body)
+            if ctl == "break":
+                return status
+
+    def exec_for(self, node: A.For) -> int:
+        items = (
+            list(self.state.positional) if node.words is None else self.expander.words(node.words)
+        )
+        status = 0
+        for item in items:
+            self.check()
+            self.set_var(node.var, item)
+            status, ctl = self._loop_body(node.body)
+            if ctl == "break":
+                break
+        return status
+
+    def exec_arith_for(self, node: A.ArithFor) -> int:
+        if node.init.strip():
+            self.expander.arith(node.init)
+        status = 0
+        while True:
+            self.check()
+            if node.cond.strip() and self.expander.arith(node.cond) == 0:
+                break
+            status, ctl = self._loop_body(node.body)
+            if ctl == "break":
+                break
+            if node.update.strip():
+                self.expander.arith(node.update)
+        return status
+
+    def exec_case(self, node: A.Case) -> int:
+        word = self.expander.word(node.word)
+        status = 0
+        fall = False
+        for item in node.items:
+            if fall or any(P.match(self.expander.pattern(p), word) for p in item.patterns):
+                status = self.exec_seq(item.body) if item.body else 0
+                if item.term == ";&":
+                    fall = True
+                    continue
+                if item.term == ";;&":
+                    fall = False
+                    continue
+                return status
+        return status
+
+    def exec_subshell(self, body: A.Seq) -> int:
+        sub = self.fork()
+        try:
+            status = sub.exec_seq(body)
+        except ExitShell as e:
+            status = e.status
+        except (BreakLoop, ContinueLoop, ReturnFn):
+            status = sub.state.last_status
+        return sub._run_exit_trap(status)
+
+    def exec_arith(self, expr: str) -> int:
+        try:
+            return 0 if self.expander.arith(expr) != 0 else 1
+        except ExpansionError as e:
+            self.error(f"((: {e}")
+            return 1
+
+    def exec_cond(self, node: A.Cond) -> int:
+        try:
+            return 0 if CondEval(node.words, self).run() else 1
+        except CondError as e:
+            self.error(f"conditional: {e}")
+            return 2
+        except ExpansionError as e:
+            self.error(str(e))
+            return 1
+
+    # -- background jobs ---------------------------------------------------------------
+
+    def _background(self, node: A.Node) -> int:
+        running = [j for j in self.jobs.values() if j.thread.is_alive()]
+        if len(running) >= MAX_JOBS:
+            self.error(f"fork: too many background jobs (corral allows {MAX_JOBS} at once)")
+            return 1
+        sub = self.fork()
+        sub.io = dict(self.io)
+        sub.io[0] = io.BytesIO()
+        self._job_seq[0] += 1
+        jid = self._job_seq[0]
+        job = Job(jid, threading.Thread(target=lambda: None))
+
+        def target() -> None:
+            try:
+                job.status = sub.exec_node(node)
+            except ExitShell as e:
+                job.status = e.status
+            except (Cancelled, OutputLimit, BreakLoop, ContinueLoop, ReturnFn):
+                job.status = 137
+            except Exception as e:
+                sub.error(f"background job failed: {e}")
+                job.status = 1
+
+        job.thread = threading.Thread(target=target, daemon=True, name=f"corral-job-{jid}")
+        self.jobs[jid] = job
+        job.thread.start()
+        self.last_bg = str(10000 + jid)
+        return 0
+
+    def wait_jobs(self, ids: list[int] | None) -> int:
+        status = 0
+        targets = (
+            list(self.jobs.values())
+            if ids is None
+            else [self.jobs[i] for i in ids if i in self.jobs]
+        )
+        for job in targets:
+            while job.thread.is_alive():
+                self.check()
+                job.thread.join(timeout=0.05)
+            status = job.status or 0
+        return status
+
+    # -- pipelines -------------------------------------------------------------------
+
+    def exec_pipeline(self, node: A.Pipeline) -> int:
+        if node.negated:
+            self.errexit_off += 1
+        try:
+            if len(node.cmds) == 1:
+                status = self.exec_node(node.cmds[0])
+            else:
+                status = self._run_pipeline(node)
+        finally:
+            if node.negated:
+                self.errexit_off -= 1
+        return (0 if status else 1) if node.negated else status
+
+    def _run_pipeline(self, node: A.Pipeline) -> int:
+        n = len(node.cmds)
+        statuses: list[int] = [0] * n
+        errors: list[BaseException | None] = [None] * n
+        pipes = [os.pipe() for _ in range(n - 1)]
+        files: list[tuple[IO[bytes] | None, IO[bytes] | None]] = []
+        for k in range(n):
+            rin = os.fdopen(pipes[k - 1][0], "rb", buffering=0) if k > 0 else None
+            wout = os.fdopen(pipes[k][1], "wb", buffering=0) if k < n - 1 else None
+            files.append((rin, wout))
+        threads = []
+        for k, cmd in enumerate(node.cmds):
+            sub = self.fork()
+            rin, wout = files[k]
+            if rin is not None:
+                sub.io[0] = rin
+            if wout is not None:
+                sub.io[1] = wout
+                if node.pipe_stderr[k]:
+                    sub.io[2] = wout
+
+            def stage(k: int = k, sub: Shell = sub, cmd: A.Node = cmd) -> None:
+                rin, wout = files[k]
+                try:
+                    statuses[k] = sub.exec_node(cmd)
+                except ExitShell as e:
+                    statuses[k] = e.status
+                except (BreakLoop, ContinueLoop, ReturnFn):
+                    statuses[k] = sub.state.last_status
+                except BrokenPipeError:
+                    statuses[k] = 141
+                except BaseException as e:
+                    errors[k] = e
+                    statuses[k] = 1
+                finally:
+                    for f in (wout, rin):
+                        if f is not None:
+                            with contextlib.suppress(OSError):
+                                f.close()
+
+            t = threading.Thread(target=stage, daemon=True, name=f"corral-pipe-{k}")
+            threads.append(t)
+        for t in threads:
+            t.start()
+        for t in threads:
+            while t.is_alive():
+                t.join(timeout=0.1)
+                if time.monotonic() > self.deadline or self.cancel_event.is_set():
+                    self.cancel_event.set()
+        for e in errors:
+            if isinstance(e, OutputLimit | Cancelled):
+                raise e
+        for e in errors:
+            if e is not None and not isinstance(e, Exception):
+                raise e
+            if e is not None:
+                self.error(f"pipeline stage failed: {e}")
+        if "pipefail" in self.state.options:
+            failed = [s for s in statuses if s != 0]
+            return failed[-1] if failed else 0
+        return statuses[-1]
+
+    # -- redirections ------------------------------------------------------------------
+
+    def with_redirects(self, redirects: list[A.Redirect], fn: Callable[[], int]) -> int:
+        if not redirects:
+            return fn()
+        saved = dict(self.io)
+        opened: list[IO[bytes]] = []
+        try:
+            try:
+                self.apply_redirects(redirects, opened)
+            except _RedirError as e:
+                self.write_err(f"corral: {e}\n")
+                return 1
+            return fn()
+        finally:
+            for f in opened:
+                with contextlib.suppress(OSError):
+                    f.close()
+            self.io = saved
+
+    def apply_redirects(self, redirects: list[A.Redirect], opened: list[IO[bytes]]) -> None:
+        for r in redirects:
+            op = r.op
+            if op == "heredoc":
+                assert r.heredoc is not None
+                body = self.expander.heredoc(r.heredoc.body) if r.heredoc.expand else r.heredoc.body
+                self.io[r.fd if r.fd is not None else 0] = io.BytesIO(
+                    body.encode("utf-8", "surrogateescape")
+                )
+                continue
+            if op == "<<<":
+                text = self.expander.word(r.target) + "\n"
+                self.io[r.fd if r.fd is not None else 0] = io.BytesIO(
+                    text.encode("utf-8", "surrogateescape")
+                )
+                continue
+            target = self.expander.word(r.target)
+            if op in (">&", "<&"):
+                fd = r.fd if r.fd is not None else (1 if op == ">&" else 0)
+                if target == "-":
+                    self.io.pop(fd, None)
+                    continue
+                if target.isdigit():
+                    src = self.io.get(int(target))
+                    if src is None:
+                        raise _RedirError(f"{target}: Bad file descriptor")
+                    self.io[fd] = src
+                    continue
+                if op == ">&" and r.fd is None:  # >&file means &>file
+                    f = self._open_out(target, False, opened)
+                    self.io[1] = self.io[2] = f
+                    continue
+                raise _RedirError(f"{target}: ambiguous redirect")
+            if op in ("&>", "&>>"):
+                f = self._open_out(target, op == "&>>", opened)
+                self.io[1] = self.io[2] = f
+                continue
+            if op in (">", ">|", ">>"):
+                fd = r.fd if r.fd is not None else 1
+                self.io[fd] = self._open_out(target, op == ">>", opened)
+                continue
+            if op in ("<", "<>"):
+                fd = r.fd if r.fd is not None else 0
+                self.io[fd] = self._open_in(target, opened)
+                continue
+            raise _RedirError(f"unsupported redirection {op}")
+
+    def _open_out(self, target: str, append: bool, opened: list[IO[bytes]]) -> IO[bytes]:
+        if target == "/dev/null":
+            f: IO[bytes] = open(os.devnull, "wb")  # noqa: SIM115
+            opened.append(f)
+            return f
+        if target in ("/dev/stdout", "/dev/fd/1"):
+            return self.io[1]
+        if target in ("/dev/stderr", "/dev/fd/2"):
+            return self.io[2]
+        if target == "":
+            raise _RedirError("ambiguous redirect")
+        try:
+            host = self.ws.resolve(target, self.state.cwd)
+        except PathEscape:
+            raise _RedirError(f"{target}: Permission denied (outside /workspace)") from None
+        if host.is_dir():
+            raise _RedirError(f"{target}: Is a directory")
+        if not host.parent.is_dir():
+            raise _RedirError(f"{target}: No such file or directory")
+        try:
+            fd = os.open(
+                host,
+                os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if append else os.O_TRUNC),
+                0o644,
+            )
+        except OSError as e:
+            raise _RedirError(f"{target}: {e.strerror}") from None
+        w = QuotaWriter(os.fdopen(fd, "wb"), self.ws, target)
+        opened.append(w)  # type: ignore[arg-type]
+        return w  # type: ignore[return-value]
+
+    def _open_in(self, target: str, opened: list[IO[bytes]]) -> IO[bytes]:
+        if target == "/dev/null":
+            return io.BytesIO()
+        if target in ("/dev/stdin", "/dev/fd/0"):
+            return self.io[0]
+        try:
+            host = self.ws.resolve(target, self.state.cwd)
+            fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW)
+        except PathEscape:
+            raise _RedirError(f"{target}: Permission denied (outside /workspace)") from None
+        except FileNotFoundError:
+            raise _RedirError(f"{target}: No such file or directory") from None
+        except OSError as e:
+            raise _RedirError(f"{target}: {e.strerror}") from None
+        f = os.fdopen(fd, "rb")
+        opened.append(f)
+        return f
+
+    # -- simple commands ---------------------------------------------------------------
+
+    def exec_simple(self, cmd: A.Simple) -> int:
+        self.check()
+        self.lineno = cmd.line
+        words = cmd.words
+        if words and self.state.aliases:
+            words = self._expand_alias(words)
+        self._subst_status = None
+        try:
+            if words and words[0] in _DECLARATIONS:
+                argv = [words[0], *self._declaration_args(words[1:])]
+            else:
+                argv = self.expander.words(words) if words else []
+        except ExpansionError as e:
+            # a non-interactive bash leaves the (sub)shell on expansion errors
+            self.error(str(e))
+            raise ExitShell(1 if self.is_subshell else e.status) from None
+        if not argv:
+            # assignments (and redirections) only
+            try:
+                for a in cmd.assigns:
+                    self._assign(a)
+            except ExpansionError as e:
+                self.error(str(e))
+                return 1
+            status = self._subst_status if self._subst_status is not None else 0
+            if cmd.redirects:
+                return self.with_redirects(cmd.redirects, lambda: status)
+            return status
+        if self.opt("xtrace"):
+            self.write_err((self.get_var("PS4") or "+ ") + " ".join(argv) + "\n")
+        temp_env: dict[str, str] = {}
+        try:
+            for a in cmd.assigns:
+                temp_env[a.name] = self.expander.word(a.value or "")
+        except ExpansionError as e:
+            self.error(str(e))
+            return 1
+        if self.hooks is not None:
+            allowed, reason = self.hooks.on_exec(argv, self.state.cwd, cmd.text)
+            if not allowed:
+                return self.with_redirects(
+                    cmd.redirects,
+                    lambda: self._denied(argv[0], reason),
+                )
+        return self.with_redirects(cmd.redirects, lambda: self.run_command(argv, temp_env))
+
+    def _declaration_args(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        for w in words:
+            m = _DECL_ASSIGN.match(w)
+            if m is None:
+                out.extend(self.expander.words([w]))
+            elif w[m.end() :].startswith("("):
+                out.append(w)  # array literal: its elements are expanded on assignment
+            else:
+                out.append(w[: m.end()] + self.expander.word(w[m.end() :], tilde=True))
+        return out
+
+    def _denied(self, name: str, reason: str) -> int:
+        self.write_err(f"corral: {name}: denied: {reason}\n")
+        return 126
+
+    def _expand_alias(self, words: list[str]) -> list[str]:
+        seen: set[str] = set()
+        while words and words[0] in self.state.aliases and words[0] not in seen:
+            seen.add(words[0])
+            value = self.state.aliases[words[0]]
+            words = split_words(value) + words[1:]
+            if not value.endswith(" "):
+                break
+        return words
+
+    def _assign(self, a: A.Assign) -> None:
+        if a.array is not None:
+            values: list[str] = []
+            assoc: dict[str, str] = {}
+            is_assoc = isinstance(self.get_var_obj(a.name), dict)
+            for w in a.array:
+                if w.startswith("[") and "]=" in w:
+                    key, _, val = w[1:].partition("]=")
+                    if is_assoc:
+                        assoc[self.expander.word(key)] = self.expander.word(val)
+                    else:
+                        k = self.expander.arith(key)
+                        while len(values) <= k:
+                            values.append("")
+                        values[k] = self.expander.word(val)
+                else:
+                    values.extend(self.expander.words([w]))
+            old = self.state.vars.get(a.name)
+            if old is not None and old.readonly:
+                raise ExpansionError(f"{a.name}: readonly variable")
+            if is_assoc:
+                base = dict(old.value) if (a.append and old and isinstance(old.value, dict)) else {}
+                base.update(assoc)
+                self.state.vars[a.name] = Var(base, old.exported if old else False)
+            else:
+                base_l = (
+                    list(old.value)
+                    if (a.append and old and isinstance(old.value, list))
+                    else ([old.value] if a.append and old and isinstance(old.value, str) else [])
+                )
+                self.state.vars[a.name] = Var(base_l + values, old.exported if old else False)
+            return
+        value = self.expander.word(a.value or "", tilde=True)
+        self.set_var(a.name, value, a.index, a.append)
+
+    def run_command(self, argv: list[str], temp_env: dict[str, str] | None = None) -> int:
+        name = argv[0]
+        fn = self.state.functions.get(name)
+        if fn is not None:
+            return self.call_function(fn, argv, temp_env or {})
+        special = SPECIAL.get(name)
+        if special is not None:
+            if temp_env:
+                saved = {k: self.state.vars.get(k) for k in temp_env}
+                for k, v in temp_env.items():
+                    self.state.vars[k] = Var(v, True)
+                try:
+                    return special(self, argv)
+                finally:
+                    for k, old in saved.items():
+                        if old is None:
+                            self.state.vars.pop(k, None)
+                        else:
+                            self.state.vars[k] = old
+            return special(self, argv)
+        return self.run_builtin(argv, temp_env or {})
+
+    def run_builtin(self, argv: list[str], temp_env: dict[str, str]) -> int:
+        name = argv[0]
+        impl = REGISTRY.get(name) or BRIDGES.get(name)
+        if impl is None:
+            if "/" in name:
+                self.write_err(f"corral: {name}: No such file or directory\n")
+                return 127
+            self.write_err(f"corral: {name}: command not found\n")
+            return 127
+        if argv[1:] == ["--help"] and impl.__doc__ and name not in BRIDGES:
+            self.io[1].write(_help_text(impl.__doc__).encode())
+            return 0
+        env = self.env()
+        env.update(temp_env)
+        stdin = self.io.get(0) or io.BytesIO()
+        stdout = self.io.get(1) or open(os.devnull, "wb")  # noqa: SIM115
+        stderr = self.io.get(2) or open(os.devnull, "wb")  # noqa: SIM115
+        ctx = CommandContext(
+            argv=argv,
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            env=env,
+            cwd=self.state.cwd,
+            ws=self.ws,
+            deadline=self.deadline,
+            run_command=self._run_sub_command,
+            cancel_event=self.cancel_event,
+            extra={"run_line": self._run_line, "shell": self},
+        )
+        try:
+            status = impl(ctx)
+        except CommandError as e:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                ctx.err(str(e))
+            status = e.status
+        except BrokenPipeError:
+            status = 141
+        except OSError as e:
+            if e.errno == 28:
+                with contextlib.suppress(OSError):
+                    ctx.err(f"write error: {e.strerror}")
+                return 1
+            with contextlib.suppress(OSError):
+                ctx.err(str(e.strerror or e))
+            status = 1
+        except RecursionError:
+            ctx.err("recursion too deep")
+            status = 2
+        with contextlib.suppress(BrokenPipeError, OSError, ValueError):
+            stdout.flush()
+        return int(status or 0) & 0xFF
+
+    def _run_sub_command(self, argv: list[str], stdin: bytes) -> tuple[int, bytes, bytes]:
+        sub = self.fork()
+        out, err = _Capture(), _Capture()
+        sub.io = {0: io.BytesIO(stdin), 1: out, 2: err}
+        try:
+            if self.hooks is not None:
+                allowed, reason = self.hooks.on_exec(argv, sub.state.cwd, " ".join(argv))
+                if not allowed:
+                    return 126, b"", f"corral: {argv[0]}: denied: {reason}\n".encode()
+            status = sub.run_command(argv)
+        except ExitShell as e:
+            status = e.status
+        return status, out.getvalue(), err.getvalue()
+
+    def _run_line(self, line: str) -> tuple[int, bytes, bytes]:
+        sub = self.fork()
+        out, err = _Capture(), _Capture()
+        sub.io = {0: io.BytesIO(), 1: out, 2: err}
+        try:
+            status = sub._run_tree(parse(line))
+        except ShellSyntaxError as e:
+            return 2, b"", f"corral: {e}\n".encode()
+        return status, out.getvalue(), err.getvalue()
+
+    def call_function(self, fn: A.FuncDef, argv: list[str], temp_env: dict[str, str]) -> int:
+        if self.depth >= MAX_DEPTH:
+            self.error(f"{fn.name}: maximum function nesting level exceeded ({MAX_DEPTH})")
+            raise ExitShell(1)
+        saved_pos = self.state.positional
+        self.state.positional = argv[1:]
+        self.depth += 1
+        scope: dict[str, Var | None] = {}
+        self._locals.append(scope)
+        for k, v in temp_env.items():
+            scope.setdefault(k, self.state.vars.get(k))
+            self.state.vars[k] = Var(v, True)
+        try:
+            status = self.exec_node(fn.body)
+        except ReturnFn as e:
+            status = e.status
+        finally:
+            self.depth -= 1
+            self._locals.pop()
+            for k, old in scope.items():
+                if old is None:
+                    self.state.vars.pop(k, None)
+                else:
+                    self.state.vars[k] = old
+            self.state.positional = saved_pos
+        return status
+
+    @property
+    def _locals(self) -> list[dict[str, Var | None]]:
+        stack = self.__dict__.get("_local_stack")
+        if stack is None:
+            stack = self.__dict__["_local_stack"] = []
+        return stack
+
+    def make_local(self, name: str) -> None:
+        if not self._locals:
+            raise ExpansionError("local: can only be used in a function")
+        scope = self._locals[-1]
+        if name not in scope:
+            old = self.state.vars.get(name)
+            scope[name] = (
+                None if old is None else Var(copy.copy(old.value), old.exported, old.readonly)
+            )
+
+    def eval_text(self, text: str) -> int:
+        if self.depth >= MAX_DEPTH:
+            self.error("eval: maximum nesting level exceeded")
+            return 1
+        self.depth += 1
+        try:
+            return self.exec_seq(parse(text))
+        except ShellSyntaxError as e:
+            self._syntax_error(e)
+            return 2
+        finally:
+            self.depth -= 1
+
+
+class _RedirError(Exception):
+    pass
+
+
+_DECLARATIONS = {"local", "export", "declare", "typeset", "readonly"}
+_DECL_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
+
+
+def _help_text(doc: str) -> str:
+    import inspect
+
+    return inspect.cleandoc(doc).strip() + "\n"
+
+
+# filled by specials.py and bridges.py
+SPECIAL: dict[str, Callable[[Shell, list[str]], int]] = {}
+BRIDGES: dict[str, Callable[[CommandContext], int]] = {}
+
+__all__ = [
+    "BRIDGES",
+    "SPECIAL",
+    "ArithError",
+    "CondError",
+    "ExitShell",
+    "Hooks",
+    "OutputLimit",
+    "Shell",
+    "ShellState",
+    "test_builtin",
+]

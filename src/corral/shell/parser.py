@@ -1,0 +1,419 @@
+"""tree-sitter-bash → corral's syntax tree.
+
+tree-sitter-bash gives a concrete tree with a few quirks for our purpose; this
+module fixes them while converting: redirections that tree-sitter attaches to
+a whole list or pipeline belong to its last command, ``! a | b`` negates the
+whole pipeline, and here-documents are lifted out of the source beforehand
+(see ``lexer.extract_heredocs``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+
+import tree_sitter
+import tree_sitter_bash
+
+from . import syntax as A
+from .lexer import ShellSyntaxError, extract_heredocs, split_words
+
+_lang = tree_sitter.Language(tree_sitter_bash.language())
+_local = threading.local()
+
+
+def _parser() -> tree_sitter.Parser:
+    p = getattr(_local, "parser", None)
+    if p is None:
+        p = _local.parser = tree_sitter.Parser(_lang)
+    return p
+
+
+@functools.lru_cache(maxsize=512)
+def parse(src: str) -> A.Seq:
+    """Parse a script. Raises ShellSyntaxError with bash-like text and position."""
+    text, docs = extract_heredocs(src)
+    tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
+    root = tree.root_node
+    if root.has_error:
+        _raise_syntax_error(root, text)
+    conv = _Converter(text.encode("utf-8", "surrogateescape"), docs)
+    return conv.seq(root.children)
+
+
+def _raise_syntax_error(root: tree_sitter.Node, text: str) -> None:
+    bad = _first_error(root)
+    if bad is None:
+        raise ShellSyntaxError("syntax error", 1, 1)
+    line, col = bad.start_point[0] + 1, bad.start_point[1] + 1
+    if bad.is_missing:
+        raise ShellSyntaxError(f"syntax error: missing `{bad.type}'", line, col)
+    tok = bad.text.decode("utf-8", "replace").strip().split()
+    first = tok[0] if tok else ""
+    if first.startswith('"') or first.startswith("'"):
+        q = first[0]
+        raise ShellSyntaxError(f"unexpected EOF while looking for matching `{q}'", line, col)
+    if not first or bad.end_byte >= len(text.rstrip()):
+        raise ShellSyntaxError("syntax error: unexpected end of file", line, col)
+    raise ShellSyntaxError(f"syntax error near unexpected token `{first}'", line, col)
+
+
+def _first_error(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    if node.type == "ERROR" or node.is_missing:
+        # report the first leaf inside the error, which is where bash would stop
+        leaf = node
+        while leaf.child_count and leaf.type == "ERROR":
+            kids = [c for c in leaf.children if c.type != "comment"]
+            if not kids:
+                break
+            leaf = kids[0]
+        return leaf if leaf.type != "ERROR" or not leaf.child_count else node
+    for c in node.children:
+        if c.has_error or c.is_missing or c.type == "ERROR":
+            found = _first_error(c)
+            if found is not None:
+                return found
+    return None
+
+
+_ASSIGN_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?(\+?)=", re.S)
+
+
+class _Converter:
+    def __init__(self, src: bytes, docs: dict[str, A.Heredoc]) -> None:
+        self.src = src
+        self.docs = docs
+
+    def t(self, node: tree_sitter.Node) -> str:
+        return node.text.decode("utf-8", "surrogateescape")
+
+    # -- sequences -----------------------------------------------------------
+
+    def seq(self, nodes: list[tree_sitter.Node]) -> A.Seq:
+        items: list[tuple[A.Node, bool]] = []
+        for n in nodes:
+            if not n.is_named:
+                if n.type == "&" and items:
+                    items[-1] = (items[-1][0], True)
+                continue
+            if n.type in ("comment", "heredoc_body", "heredoc_end", "heredoc_start"):
+                continue
+            items.append((self.node(n), False))
+        return A.Seq(items)
+
+    def body_of(self, node: tree_sitter.Node) -> A.Seq:
+        """do_group / compound_statement / else bodies → Seq of their statements."""
+        return self.seq(
+            [c for c in node.children if c.type not in ("do", "done", "{", "}", "then")]
+        )
+
+    # -- statements ------------------------------------------------------------
+
+    def node(self, n: tree_sitter.Node) -> A.Node:
+        m = getattr(self, "n_" + n.type, None)
+        if m is None:
+            raise ShellSyntaxError(
+                f"unsupported syntax ({n.type}): {self.t(n)[:40]!r}",
+                n.start_point[0] + 1,
+                n.start_point[1] + 1,
+            )
+        return m(n)
+
+    def n_command(self, n: tree_sitter.Node) -> A.Node:
+        words: list[str] = []
+        assigns: list[A.Assign] = []
+        redirects: list[A.Redirect] = []
+        for c in n.children:
+            if c.type == "variable_assignment" and not words:
+                assigns.append(self.assign(c))
+            elif c.type in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
+                redirects.extend(self.redirects(c))
+            elif c.type == "command_name" or c.is_named:
+                if c.type == "comment":
+                    continue
+                words.append(self.t(c))
+            elif c.type in ("=~", "=="):
+                words.append(c.type)
+        return A.Simple(words, assigns, redirects, n.start_point[0] + 1, self.t(n))
+
+    def n_variable_assignment(self, n: tree_sitter.Node) -> A.Node:
+        return A.Simple([], [self.assign(n)], [], n.start_point[0] + 1, self.t(n))
+
+    def n_variable_assignments(self, n: tree_sitter.Node) -> A.Node:
+        assigns = [self.assign(c) for c in n.children if c.type == "variable_assignment"]
+        return A.Simple([], assigns, [], n.start_point[0] + 1, self.t(n))
+
+    def assign(self, n: tree_sitter.Node) -> A.Assign:
+        text = self.t(n)
+        m = _ASSIGN_RE.match(text)
+        if not m:
+            raise ShellSyntaxError(f"bad assignment: {text!r}", n.start_point[0] + 1)
+        name, index, plus = m.group(1), m.group(2), m.group(3)
+        rest = text[m.end() :]
+        value = n.child_by_field_name("value")
+        if value is not None and value.type == "array":
+            inner = self.t(value)[1:-1]
+            return A.Assign(name, None, None, split_words(inner), bool(plus))
+        return A.Assign(name, rest, index[1:-1] if index else None, None, bool(plus))
+
+    def n_declaration_command(self, n: tree_sitter.Node) -> A.Node:
+        words = [self.t(c) for c in n.children if c.type != "comment"]
+        return A.Simple(words, [], [], n.start_point[0] + 1, self.t(n))
+
+    n_unset_command = n_declaration_command
+
+    def n_redirected_statement(self, n: tree_sitter.Node) -> A.Node:
+        body_node = n.child_by_field_name("body")
+        redirects: list[A.Redirect] = []
+        extra: list[tuple[str, A.Node]] = []  # pipeline / && continuations in heredocs
+        for c in n.children:
+            if c is body_node or c.type in ("comment",):
+                continue
+            if c.type in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
+                redirects.extend(self.redirects(c, extra))
+        body = self.node(body_node) if body_node is not None else A.Simple([])
+        target = _last_command(body)
+        if isinstance(target, A.Simple):
+            target.redirects.extend(redirects)
+            result = body
+        elif body is target:
+            result = A.Redirected(body, redirects)
+        else:
+            result = _replace_last(body, A.Redirected(target, redirects))
+        for kind, cont in extra:
+            if kind == "|":
+                cmds = cont.cmds if isinstance(cont, A.Pipeline) else [cont]
+                result = _join_pipeline(result, cmds)
+            else:
+                result = A.AndOr(result, kind, cont)
+        return result
+
+    def redirects(
+        self, n: tree_sitter.Node, extra: list[tuple[str, A.Node]] | None = None
+    ) -> list[A.Redirect]:
+        out: list[A.Redirect] = []
+        fd: int | None = None
+        op = ""
+        target = ""
+        for c in n.children:
+            if c.type == "file_descriptor":
+                fd = int(self.t(c))
+            elif not c.is_named and c.type not in ("(", ")"):
+                if c.type in ("&&", "||") and extra is not None:
+                    op = op or ""
+                    extra.append((c.type, A.Simple([])))  # placeholder, filled below
+                    continue
+                op = op if op else c.type
+            elif c.type in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
+                out.extend(self.redirects(c, extra))
+            elif c.type == "pipeline" and extra is not None:
+                cmds = [self.node(k) for k in c.children if k.is_named and k.type != "comment"]
+                extra.append(("|", A.Pipeline(cmds)))
+            elif extra is not None and extra and extra[-1][1] == A.Simple([]) and c.is_named:
+                extra[-1] = (extra[-1][0], self.node(c))
+            elif c.is_named:
+                target = self.t(c) if not target else target + self.t(c)
+        if n.type == "herestring_redirect":
+            out.insert(0, A.Redirect("<<<", target, fd))
+            return out
+        if n.type == "heredoc_redirect":
+            out.insert(0, A.Redirect("<", target, fd))
+            return out
+        if op == "<" and target in self.docs:
+            out.insert(0, A.Redirect("heredoc", "", fd, self.docs[target]))
+            return out
+        out.insert(0, A.Redirect(op, target, fd))
+        return out
+
+    def n_pipeline(self, n: tree_sitter.Node) -> A.Node:
+        cmds: list[A.Node] = []
+        stderr: list[bool] = []
+        negated = False
+        tail: list[tuple[str, A.Node]] = []
+        for c in n.children:
+            if c.type == "|&":
+                stderr.append(True)
+            elif c.type == "|":
+                stderr.append(False)
+            elif c.is_named and c.type != "comment":
+                node = self.node(c)
+                if not cmds and c.type == "negated_command":
+                    negated = not negated
+                    node = node.cmds[0] if isinstance(node, A.Pipeline) else node
+                cmds.append(node)
+        # tree-sitter may put `a | b && c` as pipeline(a, list(b, c)): re-associate
+        last = cmds[-1]
+        while isinstance(last, A.AndOr):
+            tail.insert(0, (last.op, last.right))
+            last = last.left
+        cmds[-1] = last
+        flat: list[A.Node] = []
+        for c in cmds:
+            if isinstance(c, A.Pipeline) and not c.negated:
+                flat.extend(c.cmds)
+            else:
+                flat.append(c)
+        result: A.Node = A.Pipeline(flat, negated, stderr + [False] * (len(flat) - len(stderr)))
+        for op, right in tail:
+            result = A.AndOr(result, op, right)
+        return result
+
+    def n_negated_command(self, n: tree_sitter.Node) -> A.Node:
+        inner = [c for c in n.children if c.is_named and c.type != "comment"]
+        node = self.node(inner[0])
+        if isinstance(node, A.Pipeline):
+            node.negated = not node.negated
+            return node
+        return A.Pipeline([node], True, [False])
+
+    def n_list(self, n: tree_sitter.Node) -> A.Node:
+        parts = [c for c in n.children if c.type != "comment"]
+        left: A.Node | None = None
+        op = ""
+        for c in parts:
+            if c.type in ("&&", "||"):
+                op = c.type
+            elif c.is_named:
+                node = self.node(c)
+                left = node if left is None else A.AndOr(left, op, node)
+        assert left is not None
+        return left
+
+    def n_subshell(self, n: tree_sitter.Node) -> A.Node:
+        return A.Subshell(self.seq([c for c in n.children if c.type not in ("(", ")")]))
+
+    def n_compound_statement(self, n: tree_sitter.Node) -> A.Node:
+        if n.children and n.children[0].type == "((":
+            return A.Arith(self.t(n)[2:-2])
+        return A.Group(self.body_of(n))
+
+    def n_if_statement(self, n: tree_sitter.Node) -> A.Node:
+        clauses: list[tuple[A.Seq, A.Seq]] = []
+        orelse: A.Seq | None = None
+        cond: list[tree_sitter.Node] = []
+        body: list[tree_sitter.Node] = []
+        state = "cond"
+        for c in n.children:
+            if c.type in ("if", "fi"):
+                continue
+            if c.type == "then":
+                state = "body"
+                continue
+            if c.type == "elif_clause":
+                clauses.append((self.seq(cond), self.seq(body)))
+                cond, body = self._elif(c)
+                continue
+            if c.type == "else_clause":
+                orelse = self.seq([k for k in c.children if k.type != "else"])
+                continue
+            (cond if state == "cond" else body).append(c)
+        clauses.append((self.seq(cond), self.seq(body)))
+        return A.If(clauses, orelse)
+
+    def _elif(self, n: tree_sitter.Node) -> tuple[list, list]:
+        cond: list[tree_sitter.Node] = []
+        body: list[tree_sitter.Node] = []
+        state = "cond"
+        for c in n.children:
+            if c.type == "elif":
+                continue
+            if c.type == "then":
+                state = "body"
+                continue
+            (cond if state == "cond" else body).append(c)
+        return cond, body
+
+    def n_while_statement(self, n: tree_sitter.Node) -> A.Node:
+        until = any(c.type == "until" for c in n.children)
+        cond = [c for c in n.children if n.field_name_for_child(n.children.index(c)) == "condition"]
+        body = n.child_by_field_name("body")
+        assert body is not None
+        return A.While(self.seq(cond), self.body_of(body), until)
+
+    def n_for_statement(self, n: tree_sitter.Node) -> A.Node:
+        var = n.child_by_field_name("variable")
+        body = n.child_by_field_name("body")
+        assert var is not None and body is not None
+        has_in = any(c.type == "in" for c in n.children)
+        values = [self.t(c) for c in n.children_by_field_name("value")]
+        return A.For(self.t(var), values if has_in else None, self.body_of(body))
+
+    def n_c_style_for_statement(self, n: tree_sitter.Node) -> A.Node:
+        text = self.t(n)
+        start = text.index("((") + 2
+        end = text.index("))", start)
+        inner = text[start:end]
+        parts = inner.split(";")
+        if len(parts) != 3:
+            raise ShellSyntaxError("syntax error in for (( ; ; )) loop", n.start_point[0] + 1)
+        body = n.child_by_field_name("body")
+        assert body is not None
+        return A.ArithFor(parts[0], parts[1], parts[2], self.body_of(body))
+
+    def n_case_statement(self, n: tree_sitter.Node) -> A.Node:
+        value = n.child_by_field_name("value")
+        assert value is not None
+        items: list[A.CaseItem] = []
+        for c in n.children:
+            if c.type != "case_item":
+                continue
+            pats = [self.t(v) for v in c.children_by_field_name("value")]
+            body_nodes = []
+            term = ";;"
+            seen_paren = False
+            for k in c.children:
+                if k.type == ")" and not seen_paren:
+                    seen_paren = True
+                    continue
+                if not seen_paren:
+                    continue
+                if k.type in (";;", ";&", ";;&"):
+                    term = k.type
+                    continue
+                body_nodes.append(k)
+            items.append(A.CaseItem(pats, self.seq(body_nodes) if body_nodes else None, term))
+        return A.Case(self.t(value), items)
+
+    def n_function_definition(self, n: tree_sitter.Node) -> A.Node:
+        name = n.child_by_field_name("name")
+        body = n.child_by_field_name("body")
+        assert name is not None and body is not None
+        return A.FuncDef(self.t(name), self.node(body))
+
+    def n_test_command(self, n: tree_sitter.Node) -> A.Node:
+        text = self.t(n)
+        if text.startswith("[["):
+            return A.Cond(split_words(text[2:-2], operators=True))
+        if text.startswith("(("):
+            return A.Arith(text[2:-2])
+        return A.Simple(split_words(text), [], [], n.start_point[0] + 1, text)
+
+    def n_arithmetic_expansion(self, n: tree_sitter.Node) -> A.Node:
+        return A.Simple([self.t(n)], [], [], n.start_point[0] + 1, self.t(n))
+
+
+def _last_command(node: A.Node) -> A.Node:
+    while True:
+        if isinstance(node, A.AndOr):
+            node = node.right
+        elif isinstance(node, A.Pipeline) and not node.negated and len(node.cmds) > 1:
+            node = node.cmds[-1]
+        else:
+            return node
+
+
+def _replace_last(node: A.Node, new: A.Node) -> A.Node:
+    if isinstance(node, A.AndOr):
+        return A.AndOr(node.left, node.op, _replace_last(node.right, new))
+    if isinstance(node, A.Pipeline) and len(node.cmds) > 1:
+        return A.Pipeline(
+            [*node.cmds[:-1], _replace_last(node.cmds[-1], new)], node.negated, node.pipe_stderr
+        )
+    return new
+
+
+def _join_pipeline(left: A.Node, cmds: list[A.Node]) -> A.Node:
+    if isinstance(left, A.Pipeline) and not left.negated:
+        return A.Pipeline(left.cmds + cmds, False, left.pipe_stderr + [False] * len(cmds))
+    return A.Pipeline([left, *cmds], False, [False] * (len(cmds) + 1))

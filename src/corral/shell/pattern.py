@@ -1,0 +1,168 @@
+"""Bash glob patterns: matching (case, [[ == ]], ${x#pat}) and pathname expansion.
+
+A pattern is a string where a backslash makes the next character literal;
+the expander escapes quoted text that way, so ``"*"`` never globs.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+_CLASSES = {
+    "alpha": r"a-zA-Z",
+    "digit": r"0-9",
+    "alnum": r"a-zA-Z0-9",
+    "upper": r"A-Z",
+    "lower": r"a-z",
+    "space": r" \t\n\r\f\v",
+    "blank": r" \t",
+    "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"),
+    "xdigit": r"0-9A-Fa-f",
+    "word": r"a-zA-Z0-9_",
+    "cntrl": r"\x00-\x1f\x7f",
+    "print": r"\x20-\x7e",
+    "graph": r"\x21-\x7e",
+}
+
+
+def has_magic(pattern: str) -> bool:
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c in "*?[":
+            return True
+        i += 1
+    return False
+
+
+def unescape(pattern: str) -> str:
+    return re.sub(r"\\(.)", r"\1", pattern, flags=re.S)
+
+
+def escape(text: str) -> str:
+    return re.sub(r"([\\*?\[\]])", r"\\\1", text)
+
+
+@functools.lru_cache(maxsize=1024)
+def to_regex(pattern: str, anchored: bool = True, greedy: bool = True) -> re.Pattern[str]:
+    out: list[str] = []
+    i = 0
+    n = len(pattern)
+    star = ".*" if greedy else ".*?"
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+        elif c == "*":
+            out.append(star)
+            i += 1
+        elif c == "?":
+            out.append(".")
+            i += 1
+        elif c == "[":
+            j = i + 1
+            neg = False
+            if j < n and pattern[j] in "!^":
+                neg = True
+                j += 1
+            parts: list[str] = []
+            first = True
+            closed = False
+            while j < n:
+                ch = pattern[j]
+                if ch == "]" and not first:
+                    closed = True
+                    break
+                first = False
+                if ch == "[" and pattern.startswith("[:", j):
+                    end = pattern.find(":]", j + 2)
+                    if end > 0 and pattern[j + 2 : end] in _CLASSES:
+                        parts.append(_CLASSES[pattern[j + 2 : end]])
+                        j = end + 2
+                        continue
+                if ch == "\\" and j + 1 < n:
+                    parts.append(re.escape(pattern[j + 1]))
+                    j += 2
+                    continue
+                if ch == "-" and parts and j + 1 < n and pattern[j + 1] != "]":
+                    parts.append("-")
+                    j += 1
+                    continue
+                parts.append(re.escape(ch) if ch not in "-" else r"\-")
+                j += 1
+            if not closed:
+                out.append(re.escape("["))
+                i += 1
+                continue
+            out.append("[" + ("^" if neg else "") + "".join(parts) + "]")
+            i = j + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    body = "".join(out)
+    return re.compile(("^" + body + "$") if anchored else body, re.S)
+
+
+def match(pattern: str, text: str) -> bool:
+    return to_regex(pattern).match(text) is not None
+
+
+def strip_prefix(value: str, pattern: str, longest: bool) -> str:
+    rng = range(len(value), -1, -1) if longest else range(0, len(value) + 1)
+    rx = to_regex(pattern)
+    for k in rng:
+        if rx.match(value[:k]):
+            return value[k:]
+    return value
+
+
+def strip_suffix(value: str, pattern: str, longest: bool) -> str:
+    rng = range(0, len(value) + 1) if longest else range(len(value), -1, -1)
+    rx = to_regex(pattern)
+    for k in rng:
+        if rx.match(value[k:]):
+            return value[:k]
+    return value
+
+
+def replace(value: str, pattern: str, repl: str, mode: str) -> str:
+    """``${v/pat/repl}`` (mode "" first, "/" all, "#" prefix, "%" suffix)."""
+    if pattern == "":
+        return value
+    rx = to_regex(pattern)
+    if mode == "#":
+        for k in range(len(value), -1, -1):
+            if rx.match(value[:k]):
+                return repl + value[k:]
+        return value
+    if mode == "%":
+        for k in range(0, len(value) + 1):
+            if rx.match(value[k:]):
+                return value[:k] + repl
+        return value
+    out = []
+    i = 0
+    n = len(value)
+    done = False
+    while i <= n:
+        if not done:
+            hit = None
+            for k in range(n, i - 1, -1):  # longest match at i
+                if rx.match(value[i:k]):
+                    hit = k
+                    break
+            if hit is not None and hit > i:
+                out.append(repl)
+                i = hit
+                if mode != "/":
+                    done = True
+                continue
+        if i < n:
+            out.append(value[i])
+        i += 1
+    return "".join(out)

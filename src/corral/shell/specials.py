@@ -1,0 +1,970 @@
+"""Shell built-ins that read or change the shell's own state: cd, export,
+set, local, read, trap, eval, source, test, ... (the text and file tools live
+in ``builtins/``)."""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+from collections.abc import Callable
+
+from ..errors import PathEscape
+from .cond import CondError, test_builtin
+from .expand import ExpansionError
+from .interp import (
+    BRIDGES,
+    SPECIAL,
+    BreakLoop,
+    ContinueLoop,
+    ExitShell,
+    ReturnFn,
+    Shell,
+    Var,
+)
+from .lexer import ShellSyntaxError
+from .parser import parse
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def special(*names: str) -> Callable[[Callable[[Shell, list[str]], int]], Callable]:
+    def deco(fn: Callable[[Shell, list[str]], int]) -> Callable[[Shell, list[str]], int]:
+        for n in names:
+            SPECIAL[n] = fn
+        return fn
+
+    return deco
+
+
+def _out(sh: Shell, text: str) -> None:
+    sh.io[1].write(text.encode("utf-8", "surrogateescape"))
+
+
+def _err(sh: Shell, name: str, msg: str) -> None:
+    sh.write_err(f"corral: {name}: {msg}\n")
+
+
+@special(":", "true")
+def b_true(sh: Shell, argv: list[str]) -> int:
+    return 0
+
+
+@special("false")
+def b_false(sh: Shell, argv: list[str]) -> int:
+    return 1
+
+
+@special("cd")
+def b_cd(sh: Shell, argv: list[str]) -> int:
+    args = [a for a in argv[1:] if a not in ("-L", "-P", "--")]
+    if len(args) > 1:
+        _err(sh, "cd", "too many arguments")
+        return 1
+    if not args:
+        target = sh.get_var("HOME") or "/workspace"
+    elif args[0] == "-":
+        target = sh.get_var("OLDPWD") or sh.state.cwd
+        _out(sh, target + "\n")
+    else:
+        target = args[0]
+    try:
+        guest = sh.ws.guest_path(target, sh.state.cwd)
+        host = sh.ws.resolve(guest)
+    except PathEscape:
+        _err(sh, "cd", f"{target}: Permission denied (outside /workspace)")
+        return 1
+    if not host.exists():
+        _err(sh, "cd", f"{target}: No such file or directory")
+        return 1
+    if not host.is_dir():
+        _err(sh, "cd", f"{target}: Not a directory")
+        return 1
+    sh.set_var("OLDPWD", sh.state.cwd)
+    sh.state.cwd = guest
+    sh.state.vars["PWD"] = Var(guest, True)
+    return 0
+
+
+@special("pwd")
+def b_pwd(sh: Shell, argv: list[str]) -> int:
+    _out(sh, sh.state.cwd + "\n")
+    return 0
+
+
+def _parse_assign(word: str) -> tuple[str, str | None, bool]:
+    m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=(.*)$", word, re.S)
+    if m:
+        return m.group(1), m.group(3), bool(m.group(2))
+    return word, None, False
+
+
+@special("export")
+def b_export(sh: Shell, argv: list[str]) -> int:
+    args = argv[1:]
+    unexport = False
+    while args and args[0].startswith("-") and args[0] != "-":
+        if "n" in args[0]:
+            unexport = True
+        args = args[1:]
+    if not args:
+        for k in sorted(sh.state.vars):
+            v = sh.state.vars[k]
+            if v.exported and isinstance(v.value, str):
+                _out(sh, f'declare -x {k}="{_dq(v.value)}"\n')
+        return 0
+    status = 0
+    for a in args:
+        name, value, append = _parse_assign(a)
+        if not _NAME.match(name):
+            _err(sh, "export", f"`{a}': not a valid identifier")
+            status = 1
+            continue
+        if value is not None:
+            sh.set_var(name, value, append=append)
+        v = sh.state.vars.get(name)
+        if v is None:
+            v = sh.state.vars[name] = Var("")
+            if not unexport:
+                v.exported = True
+                v.value = ""
+                sh.state.vars[name] = v
+                # bash marks it exported but unset; we keep it empty
+            continue
+        v.exported = not unexport
+    return status
+
+
+def _dq(s: str) -> str:
+    return s.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
+
+
+@special("unset")
+def b_unset(sh: Shell, argv: list[str]) -> int:
+    mode = "v"
+    status = 0
+    for a in argv[1:]:
+        if a in ("-v", "-f"):
+            mode = a[1]
+            continue
+        if mode == "f":
+            sh.state.functions.pop(a, None)
+            continue
+        m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)\[(.*)\]$", a)
+        try:
+            if m:
+                obj = sh.get_var_obj(m.group(1))
+                if isinstance(obj, list):
+                    k = sh.expander.arith(m.group(2))
+                    if 0 <= k < len(obj):
+                        obj[k] = ""
+                        while obj and obj[-1] == "" and k == len(obj) - 1:
+                            obj.pop()
+                            break
+                elif isinstance(obj, dict):
+                    obj.pop(sh.expander.word(m.group(2)), None)
+                continue
+            if a in sh.state.vars:
+                sh.unset_var(a)
+            elif a in sh.state.functions:
+                sh.state.functions.pop(a)
+        except ExpansionError as e:
+            _err(sh, "unset", str(e))
+            status = 1
+    return status
+
+
+_SET_LONG = {
+    "errexit": "e",
+    "nounset": "u",
+    "pipefail": "",
+    "xtrace": "x",
+    "noglob": "f",
+    "allexport": "a",
+    "noclobber": "C",
+    "verbose": "v",
+}
+_SET_SHORT = {v: k for k, v in _SET_LONG.items() if v}
+
+
+@special("set")
+def b_set(sh: Shell, argv: list[str]) -> int:
+    args = argv[1:]
+    if not args:
+        for k in sorted(sh.state.vars):
+            v = sh.state.vars[k]
+            if isinstance(v.value, str):
+                _out(sh, f"{k}={_quote(v.value)}\n")
+        return 0
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            sh.state.positional = args[i + 1 :]
+            return 0
+        if a in ("-o", "+o"):
+            if i + 1 >= len(args):
+                for name in sorted(_SET_LONG):
+                    on = "on" if name in sh.state.options else "off"
+                    _out(sh, f"{name:<15}\t{on}\n")
+                return 0
+            name = args[i + 1]
+            if name not in _SET_LONG:
+                _err(sh, "set", f"{name}: invalid option name")
+                return 2
+            (sh.state.options.add if a == "-o" else sh.state.options.discard)(name)
+            i += 2
+            continue
+        if a[:1] in "-+" and len(a) > 1:
+            for ch in a[1:]:
+                name = _SET_SHORT.get(ch)
+                if name is None:
+                    _err(sh, "set", f"{a[0]}{ch}: invalid option")
+                    return 2
+                (sh.state.options.add if a[0] == "-" else sh.state.options.discard)(name)
+            i += 1
+            continue
+        sh.state.positional = args[i:]
+        return 0
+    return 0
+
+
+def _quote(s: str) -> str:
+    if s and re.fullmatch(r"[A-Za-z0-9_./:@%+=,-]+", s):
+        return s
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+@special("shift")
+def b_shift(sh: Shell, argv: list[str]) -> int:
+    n = 1
+    if len(argv) > 1:
+        try:
+            n = int(argv[1])
+        except ValueError:
+            _err(sh, "shift", f"{argv[1]}: numeric argument required")
+            return 1
+    if n > len(sh.state.positional) or n < 0:
+        return 1
+    sh.state.positional = sh.state.positional[n:]
+    return 0
+
+
+def _declare_one(sh: Shell, word: str, flags: set[str], local: bool, cmd: str) -> int:
+    m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?(\+?)=(.*)$", word, re.S)
+    if m:
+        name, index, append, raw = m.group(1), m.group(2), bool(m.group(3)), m.group(4)
+    else:
+        name, index, append, raw = word, None, False, None
+    if not _NAME.match(name):
+        _err(sh, cmd, f"`{word}': not a valid identifier")
+        return 1
+    if local:
+        try:
+            sh.make_local(name)
+        except ExpansionError as e:
+            _err(sh, cmd, str(e).split(": ", 1)[-1])
+            return 1
+        if raw is None:
+            sh.state.vars.pop(name, None)
+    if "A" in flags and not isinstance(sh.get_var_obj(name), dict):
+        sh.state.vars[name] = Var({})
+    elif "a" in flags and not isinstance(sh.get_var_obj(name), list):
+        cur = sh.get_var_obj(name)
+        sh.state.vars[name] = Var([] if cur is None else [cur] if isinstance(cur, str) else cur)
+    if raw is not None:
+        if raw.startswith("(") and raw.endswith(")") and index is None:
+            from . import syntax as A
+            from .lexer import split_words
+
+            sh._assign(A.Assign(name, None, None, split_words(raw[1:-1]), append))
+        else:
+            value = raw  # already expanded by the interpreter
+            if "i" in flags:
+                value = str(sh.expander.arith(value))
+            sh.set_var(name, value, index[1:-1] if index else None, append)
+    elif name not in sh.state.vars and not local and "a" not in flags and "A" not in flags:
+        sh.state.vars[name] = Var("")
+        if "x" not in flags:
+            # declared but unset: bash keeps it unset; approximate with removal
+            sh.state.vars.pop(name)
+    v = sh.state.vars.get(name)
+    if v is not None:
+        if "x" in flags:
+            v.exported = True
+        if "r" in flags:
+            v.readonly = True
+    elif "x" in flags:
+        sh.state.vars[name] = Var("", exported=True)
+    return 0
+
+
+def _declare(sh: Shell, argv: list[str], local: bool) -> int:
+    cmd = argv[0]
+    flags: set[str] = set()
+    words = []
+    for a in argv[1:]:
+        if a.startswith(("-", "+")) and len(a) > 1 and not words:
+            flags.update(a[1:])
+            continue
+        words.append(a)
+    if cmd == "readonly":
+        flags.add("r")
+    if cmd == "export":
+        flags.add("x")
+    if not words:
+        if "f" in flags:
+            for name in sorted(sh.state.functions):
+                _out(sh, f"{name} ()\n")
+            return 0
+        for k in sorted(sh.state.vars):
+            v = sh.state.vars[k]
+            if "x" in flags and not v.exported:
+                continue
+            if "r" in flags and not v.readonly:
+                continue
+            _out(sh, _declare_line(k, v))
+        return 0
+    if "p" in flags:
+        status = 0
+        for w in words:
+            v = sh.state.vars.get(w)
+            if v is None:
+                _err(sh, cmd, f"{w}: not found")
+                status = 1
+            else:
+                _out(sh, _declare_line(w, v))
+        return status
+    status = 0
+    for w in words:
+        # words arrive raw (unexpanded) from the parser: expand all but the value
+        expanded = w
+        try:
+            status |= _declare_one(sh, expanded, flags, local, cmd)
+        except ExpansionError as e:
+            _err(sh, cmd, str(e))
+            status = 1
+    return status
+
+
+def _declare_line(name: str, v: Var) -> str:
+    flags = ""
+    if isinstance(v.value, list):
+        flags += "a"
+    if isinstance(v.value, dict):
+        flags += "A"
+    if v.readonly:
+        flags += "r"
+    if v.exported:
+        flags += "x"
+    flag = f"-{flags}" if flags else "--"
+    if isinstance(v.value, list):
+        body = " ".join(f'[{k}]="{_dq(x)}"' for k, x in enumerate(v.value))
+        return f"declare {flag} {name}=({body})\n"
+    if isinstance(v.value, dict):
+        body = " ".join(f'[{k}]="{_dq(x)}" ' for k, x in v.value.items())
+        return f"declare {flag} {name}=({body})\n"
+    return f'declare {flag} {name}="{_dq(v.value)}"\n'
+
+
+@special("local")
+def b_local(sh: Shell, argv: list[str]) -> int:
+    return _declare(sh, argv, local=True)
+
+
+@special("declare", "typeset", "readonly")
+def b_declare(sh: Shell, argv: list[str]) -> int:
+    return _declare(sh, argv, local=bool(sh._locals) and "-g" not in argv)
+
+
+@special("return")
+def b_return(sh: Shell, argv: list[str]) -> int:
+    status = sh.state.last_status
+    if len(argv) > 1:
+        try:
+            status = int(argv[1]) & 0xFF
+        except ValueError:
+            _err(sh, "return", f"{argv[1]}: numeric argument required")
+            status = 2
+    if not sh._locals and not sh.__dict__.get("_sourcing"):
+        _err(sh, "return", "can only `return' from a function or sourced script")
+        return 1
+    raise ReturnFn(status)
+
+
+@special("exit")
+def b_exit(sh: Shell, argv: list[str]) -> int:
+    status = sh.state.last_status
+    if len(argv) > 1:
+        try:
+            status = int(argv[1]) & 0xFF
+        except ValueError:
+            _err(sh, "exit", f"{argv[1]}: numeric argument required")
+            status = 2
+    raise ExitShell(status)
+
+
+def _loop_n(sh: Shell, argv: list[str], name: str) -> int:
+    n = 1
+    if len(argv) > 1:
+        try:
+            n = int(argv[1])
+        except ValueError:
+            _err(sh, name, f"{argv[1]}: numeric argument required")
+            return 1
+        if n < 1:
+            _err(sh, name, f"{argv[1]}: loop count out of range")
+            return 1
+    return n
+
+
+@special("break")
+def b_break(sh: Shell, argv: list[str]) -> int:
+    n = _loop_n(sh, argv, "break")
+    raise BreakLoop(n)
+
+
+@special("continue")
+def b_continue(sh: Shell, argv: list[str]) -> int:
+    n = _loop_n(sh, argv, "continue")
+    raise ContinueLoop(n)
+
+
+@special("source", ".")
+def b_source(sh: Shell, argv: list[str]) -> int:
+    if len(argv) < 2:
+        _err(sh, argv[0], "filename argument required")
+        return 2
+    try:
+        host = sh.ws.resolve(argv[1], sh.state.cwd)
+        text = host.read_text("utf-8", "surrogateescape")
+    except PathEscape:
+        _err(sh, argv[0], f"{argv[1]}: Permission denied (outside /workspace)")
+        return 1
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        _err(sh, argv[0], f"{argv[1]}: No such file or directory")
+        return 1
+    if sh.depth >= 100:
+        _err(sh, argv[0], "maximum source nesting level exceeded")
+        return 1
+    saved = sh.state.positional
+    if len(argv) > 2:
+        sh.state.positional = argv[2:]
+    sh.depth += 1
+    was = sh.__dict__.get("_sourcing", False)
+    sh.__dict__["_sourcing"] = True
+    try:
+        return sh.exec_seq(parse(text))
+    except ReturnFn as e:
+        return e.status
+    except ShellSyntaxError as e:
+        sh.write_err(f"corral: {argv[1]}: line {e.line}: {e}\n")
+        return 2
+    finally:
+        sh.depth -= 1
+        sh.__dict__["_sourcing"] = was
+        if len(argv) > 2:
+            sh.state.positional = saved
+
+
+@special("eval")
+def b_eval(sh: Shell, argv: list[str]) -> int:
+    text = " ".join(argv[1:])
+    if not text.strip():
+        return 0
+    return sh.eval_text(text)
+
+
+@special("alias")
+def b_alias(sh: Shell, argv: list[str]) -> int:
+    args = [a for a in argv[1:] if a != "-p"]
+    if not args:
+        for k in sorted(sh.state.aliases):
+            _out(sh, f"alias {k}={_quote_alias(sh.state.aliases[k])}\n")
+        return 0
+    status = 0
+    for a in args:
+        if "=" in a:
+            name, _, value = a.partition("=")
+            sh.state.aliases[name] = value
+        elif a in sh.state.aliases:
+            _out(sh, f"alias {a}={_quote_alias(sh.state.aliases[a])}\n")
+        else:
+            _err(sh, "alias", f"{a}: not found")
+            status = 1
+    return status
+
+
+def _quote_alias(v: str) -> str:
+    return "'" + v.replace("'", "'\\''") + "'"
+
+
+@special("unalias")
+def b_unalias(sh: Shell, argv: list[str]) -> int:
+    if "-a" in argv:
+        sh.state.aliases.clear()
+        return 0
+    status = 0
+    for a in argv[1:]:
+        if sh.state.aliases.pop(a, None) is None:
+            _err(sh, "unalias", f"{a}: not found")
+            status = 1
+    return status
+
+
+@special("read")
+def b_read(sh: Shell, argv: list[str]) -> int:
+    raw = False
+    delim = "\n"
+    array = None
+    nchars = None
+    prompt = None
+    names: list[str] = []
+    args = argv[1:]
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("-") and len(a) > 1 and not names:
+            opts = a[1:]
+            k = 0
+            while k < len(opts):
+                ch = opts[k]
+                if ch == "r":
+                    raw = True
+                elif ch == "s":
+                    pass
+                elif ch in "dapnNt":
+                    val = opts[k + 1 :] or (args[i + 1] if i + 1 < len(args) else "")
+                    if not opts[k + 1 :]:
+                        i += 1
+                    if ch == "d":
+                        delim = val[:1] if val else "\x00"
+                    elif ch == "a":
+                        array = val
+                    elif ch == "p":
+                        prompt = val
+                    elif ch in "nN":
+                        nchars = int(val)
+                    break
+                else:
+                    _err(sh, "read", f"-{ch}: invalid option")
+                    return 2
+                k += 1
+            i += 1
+            continue
+        names.append(a)
+        i += 1
+    del prompt
+    stream = sh.io.get(0) or io.BytesIO()
+    data = bytearray()
+    eof = False
+    dbyte = delim.encode()
+    while True:
+        if nchars is not None and len(data) >= nchars:
+            break
+        ch = stream.read(1)
+        if not ch:
+            eof = True
+            break
+        if ch == dbyte:
+            break
+        if not raw and ch == b"\\":
+            nxt = stream.read(1)
+            if nxt == b"\n":
+                continue
+            if nxt:
+                data += b"\x00ESC" + nxt
+            continue
+        data += ch
+    text = data.decode("utf-8", "surrogateescape")
+    ifs = sh.get_var("IFS")
+    if ifs is None:
+        ifs = " \t\n"
+    if array is not None:
+        fields = _ifs_split(text, ifs, None)
+        sh.set_array(array, [f.replace("\x00ESC", "") for f in fields])
+        return 1 if eof and not data else 0
+    if not names:
+        names = ["REPLY"]
+        sh.set_var("REPLY", text.replace("\x00ESC", ""))
+        return 1 if eof and not data else 0
+    fields = _ifs_split(text, ifs, len(names))
+    for k, name in enumerate(names):
+        value = fields[k] if k < len(fields) else ""
+        sh.set_var(name, value.replace("\x00ESC", ""))
+    return 1 if eof and (not data or nchars is None) and not (nchars and data) else 0
+
+
+def _ifs_split(text: str, ifs: str, maxn: int | None) -> list[str]:
+    ws = "".join(c for c in ifs if c in " \t\n")
+    text = text.strip(ws) if ws else text
+    if not ifs:
+        return [text]
+    fields: list[str] = []
+    i = 0
+    n = len(text)
+    cur: list[str] = []
+    while i < n:
+        if maxn is not None and len(fields) == maxn - 1:
+            rest = text[i:]
+            # trailing IFS whitespace is stripped from the last field
+            fields.append("".join(cur) + rest.rstrip(ws) if ws else "".join(cur) + rest)
+            return fields
+        c = text[i]
+        if c == "\x00" and text.startswith("\x00ESC", i):
+            cur.append(text[i : i + 5])
+            i += 5
+            continue
+        if c in ifs:
+            fields.append("".join(cur))
+            cur = []
+            j = i + 1
+            while j < n and text[j] in ws:
+                j += 1
+            if c in ws and j < n and text[j] in ifs and text[j] not in ws:
+                j += 1
+                while j < n and text[j] in ws:
+                    j += 1
+            i = j
+            continue
+        cur.append(c)
+        i += 1
+    if cur or (fields and text and text[-1] in ifs and text[-1] not in ws):
+        fields.append("".join(cur))
+    return fields
+
+
+@special("trap")
+def b_trap(sh: Shell, argv: list[str]) -> int:
+    args = argv[1:]
+    if not args or args == ["-p"]:
+        for sig, action in sh.state.traps.items():
+            _out(sh, f"trap -- {_quote_alias(action)} {sig}\n")
+        return 0
+    if args[0] == "-l":
+        _out(sh, " 1) SIGHUP\t 2) SIGINT\t 3) SIGQUIT\t 15) SIGTERM\n")
+        return 0
+    action, sigs = args[0], args[1:]
+    if not sigs:
+        sigs, action = [action], "-"
+    for sig in sigs:
+        name = sig.upper().removeprefix("SIG")
+        if name in ("0", "EXIT"):
+            name = "EXIT"
+        if action == "-":
+            sh.state.traps.pop(name, None)
+        else:
+            sh.state.traps[name] = action
+    return 0
+
+
+@special("test", "[")
+def b_test(sh: Shell, argv: list[str]) -> int:
+    args = argv[1:]
+    if argv[0] == "[":
+        if not args or args[-1] != "]":
+            _err(sh, "[", "missing `]'")
+            return 2
+        args = args[:-1]
+    try:
+        return 0 if test_builtin(args, sh.resolve_or_none, sh.is_set) else 1
+    except CondError as e:
+        _err(sh, argv[0], str(e))
+        return 2
+
+
+@special("let")
+def b_let(sh: Shell, argv: list[str]) -> int:
+    if len(argv) < 2:
+        _err(sh, "let", "expression expected")
+        return 1
+    v = 0
+    for expr in argv[1:]:
+        try:
+            v = sh.expander.arith(expr)
+        except ExpansionError as e:
+            _err(sh, "let", str(e))
+            return 1
+    return 0 if v != 0 else 1
+
+
+@special("shopt")
+def b_shopt(sh: Shell, argv: list[str]) -> int:
+    return 0
+
+
+@special("hash", "umask", "ulimit", "disown", "set+o")
+def b_noop(sh: Shell, argv: list[str]) -> int:
+    return 0
+
+
+@special("wait")
+def b_wait(sh: Shell, argv: list[str]) -> int:
+    ids = []
+    for a in argv[1:]:
+        a = a.lstrip("%")
+        if a.isdigit():
+            n = int(a)
+            ids.append(n - 10000 if n > 10000 else n)
+    return sh.wait_jobs(ids or None)
+
+
+@special("type")
+def b_type(sh: Shell, argv: list[str]) -> int:
+    return _describe(sh, argv[1:], verbose=True)
+
+
+def _kind(sh: Shell, name: str) -> str | None:
+    from .command import REGISTRY
+
+    if name in sh.state.aliases:
+        return "alias"
+    if name in (
+        "if",
+        "then",
+        "else",
+        "elif",
+        "fi",
+        "for",
+        "while",
+        "until",
+        "do",
+        "done",
+        "case",
+        "esac",
+        "function",
+        "in",
+        "{",
+        "}",
+        "!",
+        "[[",
+        "]]",
+        "time",
+    ):
+        return "keyword"
+    if name in sh.state.functions:
+        return "function"
+    if name in SPECIAL:
+        return "builtin"
+    if name in REGISTRY or name in BRIDGES:
+        return "file"
+    return None
+
+
+def _describe(sh: Shell, names: list[str], verbose: bool) -> int:
+    status = 0
+    flags = [n for n in names if n.startswith("-")]
+    names = [n for n in names if not n.startswith("-")]
+    for name in names:
+        kind = _kind(sh, name)
+        if kind is None:
+            if verbose:
+                _err(sh, "type", f"{name}: not found")
+            status = 1
+            continue
+        if "-t" in flags:
+            _out(sh, kind + "\n")
+        elif not verbose:
+            _out(
+                sh,
+                (
+                    name
+                    if kind in ("builtin", "function", "keyword", "alias")
+                    else f"/usr/bin/{name}"
+                )
+                + "\n",
+            )
+        elif kind == "alias":
+            _out(sh, f"{name} is aliased to `{sh.state.aliases[name]}'\n")
+        elif kind == "function":
+            _out(sh, f"{name} is a function\n")
+        elif kind == "file":
+            _out(sh, f"{name} is /usr/bin/{name}\n")
+        else:
+            _out(sh, f"{name} is a shell {kind}\n")
+    return status
+
+
+@special("command")
+def b_command(sh: Shell, argv: list[str]) -> int:
+    args = argv[1:]
+    if args and args[0] in ("-v", "-V"):
+        return _describe(sh, args[1:], verbose=args[0] == "-V")
+    if args and args[0] == "-p":
+        args = args[1:]
+    if not args:
+        return 0
+    if args[0] in SPECIAL:
+        return SPECIAL[args[0]](sh, args)
+    return sh.run_builtin(args, {})
+
+
+@special("builtin")
+def b_builtin(sh: Shell, argv: list[str]) -> int:
+    args = argv[1:]
+    if not args:
+        return 0
+    if args[0] in SPECIAL:
+        return SPECIAL[args[0]](sh, args)
+    return sh.run_builtin(args, {})
+
+
+@special("which")
+def b_which(sh: Shell, argv: list[str]) -> int:
+    status = 0
+    for name in argv[1:]:
+        if name.startswith("-"):
+            continue
+        kind = _kind(sh, name)
+        if kind in ("file", "builtin"):
+            _out(sh, f"/usr/bin/{name}\n")
+        else:
+            status = 1
+    return status
+
+
+@special("env")
+def b_env(sh: Shell, argv: list[str]) -> int:
+    args = argv[1:]
+    env_over: dict[str, str] = {}
+    clear = False
+    unset: list[str] = []
+    while args:
+        a = args[0]
+        if a in ("-i", "-", "--ignore-environment"):
+            clear = True
+            args = args[1:]
+        elif a == "-u" and len(args) > 1:
+            unset.append(args[1])
+            args = args[2:]
+        elif "=" in a and _NAME.match(a.split("=", 1)[0]):
+            k, _, v = a.partition("=")
+            env_over[k] = v
+            args = args[1:]
+        elif a == "--":
+            args = args[1:]
+            break
+        else:
+            break
+    if not args:
+        env = {} if clear else sh.env()
+        for k in unset:
+            env.pop(k, None)
+        env.update(env_over)
+        for k, v in env.items():
+            _out(sh, f"{k}={v}\n")
+        return 0
+    sub = sh.fork()
+    if clear:
+        for v in sub.state.vars.values():
+            v.exported = False
+    for k in unset:
+        sub.state.vars.pop(k, None)
+    for k, v in env_over.items():
+        sub.state.vars[k] = Var(v, True)
+    if args[0] in sh.state.functions:
+        return sub.run_builtin(args, {})
+    try:
+        return sub.run_command(args)
+    except ExitShell as e:
+        return e.status
+
+
+@special("exec")
+def b_exec(sh: Shell, argv: list[str]) -> int:
+    if len(argv) == 1:
+        return 0  # redirections were applied by the caller for this command only
+    status = sh.run_command(argv[1:])
+    raise ExitShell(status)
+
+
+@special("printf")
+def b_printf(sh: Shell, argv: list[str]) -> int:
+    if len(argv) > 2 and argv[1] == "-v":
+        var = argv[2]
+        buf = io.BytesIO()
+        saved = sh.io.get(1)
+        sh.io[1] = buf
+        try:
+            status = sh.run_builtin(["printf", *argv[3:]], {})
+        finally:
+            if saved is not None:
+                sh.io[1] = saved
+        m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[(.*)\])?$", var)
+        if not m:
+            _err(sh, "printf", f"`{var}': not a valid identifier")
+            return 2
+        sh.set_var(m.group(1), buf.getvalue().decode("utf-8", "surrogateescape"), m.group(2))
+        return status
+    return sh.run_builtin(argv, {})
+
+
+@special("getopts")
+def b_getopts(sh: Shell, argv: list[str]) -> int:
+    if len(argv) < 3:
+        _err(sh, "getopts", "usage: getopts optstring name [arg ...]")
+        return 2
+    optstring, name = argv[1], argv[2]
+    args = argv[3:] if len(argv) > 3 else list(sh.state.positional)
+    silent = optstring.startswith(":")
+    optind = int(sh.get_var("OPTIND") or "1")
+    sub = int(sh.__dict__.get("_getopts_sub", 0))
+    if optind > len(args):
+        sh.set_var(name, "?")
+        return 1
+    cur = args[optind - 1]
+    if sub == 0:
+        if cur == "--":
+            sh.set_var("OPTIND", str(optind + 1))
+            sh.set_var(name, "?")
+            return 1
+        if not cur.startswith("-") or cur == "-":
+            sh.set_var(name, "?")
+            return 1
+        sub = 1
+    ch = cur[sub]
+    sub += 1
+    idx = optstring.find(ch)
+    if idx < 0 or ch == ":":
+        if not silent:
+            _err(sh, "getopts", f"illegal option -- {ch}")
+        sh.set_var(name, "?")
+        if silent:
+            sh.set_var("OPTARG", ch)
+    elif idx + 1 < len(optstring) and optstring[idx + 1] == ":":
+        if sub < len(cur):
+            sh.set_var("OPTARG", cur[sub:])
+            sub = len(cur)
+        elif optind < len(args):
+            sh.set_var("OPTARG", args[optind])
+            optind += 1
+        else:
+            sh.set_var(name, ":" if silent else "?")
+            if not silent:
+                _err(sh, "getopts", f"option requires an argument -- {ch}")
+            sh.set_var("OPTIND", str(optind + 1))
+            sh.__dict__["_getopts_sub"] = 0
+            return 0
+        sh.set_var(name, ch)
+    else:
+        sh.set_var(name, ch)
+    if sub >= len(cur):
+        optind += 1
+        sub = 0
+    sh.set_var("OPTIND", str(optind))
+    sh.__dict__["_getopts_sub"] = sub
+    return 0
+
+
+@special("help")
+def b_help(sh: Shell, argv: list[str]) -> int:
+    from .command import REGISTRY
+
+    names = sorted(set(REGISTRY) | set(SPECIAL) | set(BRIDGES))
+    _out(sh, "corral shell: bash interpreted by corral inside the sandbox.\n")
+    _out(sh, "Commands: " + " ".join(names) + "\n")
+    _out(sh, "Use `CMD --help` for a command's options.\n")
+    return 0
+
+
+_ = posixpath
