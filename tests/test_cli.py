@@ -26,9 +26,9 @@ def test_run_python_and_js():
 
 
 def test_run_exit_code_stdin_code_and_file(tmp_path):
-    p = corral("run", "import sys; print('bye'); sys.exit(7)")
+    p = corral("run", "--lang", "python", "import sys; print('bye'); sys.exit(7)")
     assert (p.returncode, p.stdout) == (7, "bye\n")
-    p = corral("run", "-", stdin="print('from stdin')")
+    p = corral("run", "-l", "python", "-", stdin="print('from stdin')")
     assert p.stdout == "from stdin\n"
     f = tmp_path / "prog.js"
     f.write_text("console.log('from file')")
@@ -37,7 +37,7 @@ def test_run_exit_code_stdin_code_and_file(tmp_path):
 
 
 def test_run_json_and_budgets():
-    p = corral("run", "--json", "--timeout", "0.5", "while True: pass")
+    p = corral("run", "--lang", "python", "--json", "--timeout", "0.5", "while True: pass")
     data = json.loads(p.stdout)
     assert data["budget_exceeded"] == "wall_time" and data["ok"] is False
     assert p.returncode == 137
@@ -58,10 +58,19 @@ def test_bad_input_gives_clear_errors_not_tracebacks(tmp_path):
 
 
 def test_guest_exception_prints_guest_traceback_only():
-    p = corral("run", "1/0")
+    p = corral("run", "--lang", "python", "1/0")
     assert p.returncode == 1
     assert "ZeroDivisionError" in p.stderr
     assert "corral/" not in p.stderr
+
+
+def test_run_shell_line_is_the_default():
+    p = corral("run", "x=4; echo $((x * 10)) | cat")
+    assert (p.returncode, p.stdout) == (0, "40\n")
+    p = corral("run", "echo 'unterminated")
+    assert p.returncode == 2 and "unexpected EOF" in p.stderr and "Traceback" not in p.stderr
+    p = corral("run", "exit 5")
+    assert p.returncode == 5
 
 
 def test_runtimes_info(tmp_path):
@@ -81,7 +90,7 @@ def test_missing_runtime_without_auto_install(tmp_path):
     import os
 
     env = dict(os.environ, CORRAL_HOME=str(tmp_path / "empty"), CORRAL_NO_AUTO_INSTALL="1")
-    p = corral("run", "print(1)", env=env)
+    p = corral("run", "--lang", "python", "print(1)", env=env)
     assert p.returncode == 2
     assert "not installed" in p.stderr and "corral runtimes install" in p.stderr
     assert "Traceback" not in p.stderr

@@ -231,7 +231,7 @@ class Expander:
         """(values, is_list) for a parameter; values None when unset."""
         sh = self.sh
         if name in ("@", "*"):
-            return list(sh.positional), True
+            return list(sh.state.positional), True
         if index in ("@", "*"):
             v = sh.get_array(name)
             return (None, True) if v is None else (v, True)

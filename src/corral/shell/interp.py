@@ -32,7 +32,7 @@ from .lexer import ShellSyntaxError, split_words
 from .parser import parse
 
 MAX_JOBS = 64
-MAX_DEPTH = 200  # function / source / eval nesting
+MAX_DEPTH = 100  # function / source / eval nesting
 CMDSUB_CAP = 64 * 1024 * 1024
 
 
@@ -233,6 +233,9 @@ class Shell:
         except OutputLimit:
             exceeded = "output"
             status = 1
+        except RecursionError:
+            self.write_err("corral: maximum nesting depth exceeded (recursion too deep)\n")
+            status = 2
         except Cancelled:
             interrupted = self.cancel_event.is_set() and time.monotonic() < deadline
             exceeded = "interrupted" if interrupted else "wall_time"
