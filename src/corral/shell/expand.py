@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from . import pattern as P
 from .arith import Arith, ArithError
 from .lexer import ShellSyntaxError, find_close, skip_backtick, skip_dquote
+from .values import IArray
 
 if TYPE_CHECKING:
     from .interp import Shell
@@ -26,9 +27,13 @@ Seg = tuple[str, bool, bool]
 class ExpansionError(Exception):
     """``${x:?msg}``, a bad substitution, an unset variable under ``set -u``."""
 
-    def __init__(self, message: str, status: int = 1) -> None:
+    def __init__(
+        self, message: str, status: int = 1, arith: bool = False, soft: bool = False
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.arith = arith  # abandons the current top-level command
+        self.soft = soft  # only the command fails (e.g. assigning a readonly)
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -245,7 +250,7 @@ class Expander:
         vals, is_list = self._values(name, index)
         if vals is None:
             if self.sh.opt("nounset") and name not in ("@", "*"):
-                raise ExpansionError(f"{name}: unbound variable", 127)
+                raise ExpansionError(f"{name}: unbound variable", 1)
             vals = []
             if not is_list:
                 vals = [""]
@@ -283,7 +288,7 @@ class Expander:
                 segs.append((str(len(vals or [])), quoted, not quoted))
             else:
                 if vals is None and sh.opt("nounset"):
-                    raise ExpansionError(f"{name}: unbound variable", 127)
+                    raise ExpansionError(f"{name}: unbound variable", 1)
                 segs.append((str(len((vals or [""])[0])), quoted, not quoted))
             return
         indirect = False
@@ -296,13 +301,12 @@ class Expander:
         if indirect:
             if index in ("@", "*"):
                 arr = sh.get_var_obj(name)
-                keys = (
-                    list(arr.keys())
-                    if isinstance(arr, dict)
-                    else [str(k) for k in range(len(arr))]
-                    if isinstance(arr, list)
-                    else ([] if arr is None else ["0"])
-                )
+                if isinstance(arr, IArray):
+                    keys = [str(k) for k in arr.indices()]
+                elif isinstance(arr, dict):
+                    keys = list(arr.keys())
+                else:
+                    keys = [] if arr is None else ["0"]
                 self._emit(keys, index == "@", segs, quoted)
                 return
             target = sh.get_var(name, index) if _NAME.fullmatch(name) else sh.get_special(name)
@@ -316,7 +320,7 @@ class Expander:
         if not rest:
             if vals is None:
                 if sh.opt("nounset") and name not in ("@", "*"):
-                    raise ExpansionError(f"{name}: unbound variable", 127)
+                    raise ExpansionError(f"{name}: unbound variable", 1)
                 vals = [] if is_list else [""]
             self._emit(vals, separate, segs, quoted)
             return
@@ -355,12 +359,12 @@ class Expander:
                         if arg
                         else ("parameter null or not set" if op == ":?" else "parameter not set")
                     )
-                    raise ExpansionError(f"{name}: {msg}", 127)
+                    raise ExpansionError(f"{name}: {msg}", 1)
                 self._emit(vals or [], separate, segs, quoted)
             return
         if vals is None:
             if sh.opt("nounset"):
-                raise ExpansionError(f"{name}: unbound variable", 127)
+                raise ExpansionError(f"{name}: unbound variable", 1)
             vals = [] if is_list else [""]
         items = vals if is_list else [vals[0]]
         result = [self._transform(op, arg, v) for v in items]
@@ -439,7 +443,7 @@ class Expander:
         try:
             return Arith(self.sh.arith_get, self.sh.arith_set).eval(text)
         except ArithError as e:
-            raise ExpansionError(f"{text.strip()}: {e}") from None
+            raise ExpansionError(f"{text.strip()}: {e}", 1, arith=True) from None
 
     # -- splitting and globbing -----------------------------------------------------
 

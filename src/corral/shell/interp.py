@@ -9,7 +9,6 @@ Pipeline stages run on threads joined by real OS pipes.
 from __future__ import annotations
 
 import contextlib
-import copy
 import io
 import os
 import posixpath
@@ -30,6 +29,7 @@ from .cond import CondError, CondEval, test_builtin
 from .expand import Expander, ExpansionError
 from .lexer import ShellSyntaxError, split_words
 from .parser import parse
+from .values import IArray
 
 MAX_JOBS = 64
 MAX_DEPTH = 100  # function / source / eval nesting
@@ -56,6 +56,14 @@ class ReturnFn(Exception):
         self.status = status
 
 
+class AbortCommand(Exception):
+    """An arithmetic error: bash abandons the current top-level command and
+    goes on with the next one."""
+
+    def __init__(self, status: int = 1) -> None:
+        self.status = status
+
+
 class OutputLimit(BaseException):
     """The call's output budget is used up."""
 
@@ -78,9 +86,17 @@ class Hooks(Protocol):
 
 @dataclass
 class Var:
-    value: str | list[str] | dict[str, str]
+    value: str | IArray | dict[str, str]
     exported: bool = False
     readonly: bool = False
+
+
+def _copy_value(value: str | IArray | dict[str, str]) -> str | IArray | dict[str, str]:
+    if isinstance(value, IArray):
+        return IArray(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
 
 
 @dataclass
@@ -96,7 +112,7 @@ class ShellState:
 
     def copy(self) -> ShellState:
         return ShellState(
-            {k: Var(copy.copy(v.value), v.exported, v.readonly) for k, v in self.vars.items()},
+            {k: Var(_copy_value(v.value), v.exported, v.readonly) for k, v in self.vars.items()},
             dict(self.functions),
             dict(self.aliases),
             self.cwd,
@@ -249,7 +265,7 @@ class Shell:
 
     def _run_tree(self, tree: A.Seq) -> int:
         try:
-            return self.exec_seq(tree)
+            return self.exec_seq(tree, top=True)
         except ExitShell as e:
             return e.status
         except (BreakLoop, ContinueLoop):
@@ -313,7 +329,7 @@ class Shell:
 
     # -- variables -----------------------------------------------------------------
 
-    def get_var_obj(self, name: str) -> str | list[str] | dict[str, str] | None:
+    def get_var_obj(self, name: str) -> str | IArray | dict[str, str] | None:
         v = self.state.vars.get(name)
         return None if v is None else v.value
 
@@ -332,16 +348,16 @@ class Shell:
         if v is None:
             return None
         val = v.value
-        if isinstance(val, list):
+        if isinstance(val, IArray):
             if index is None:
-                return val[0] if val else None
+                return val.get(0)
             try:
                 k = self.expander.arith(index)
             except ExpansionError:
                 return None
             if k < 0:
-                k += len(val)
-            return val[k] if 0 <= k < len(val) else None
+                k += val.next_index()
+            return val.get(k)
         if isinstance(val, dict):
             return val.get(index if index is not None else "0")
         if index is not None:
@@ -355,15 +371,15 @@ class Shell:
         v = self.state.vars.get(name)
         if v is None:
             return None
-        if isinstance(v.value, list):
-            return list(v.value)
+        if isinstance(v.value, IArray):
+            return v.value.ordered()
         if isinstance(v.value, dict):
             return list(v.value.values())
         return [v.value]
 
     def set_array(self, name: str, values: list[str]) -> None:
         old = self.state.vars.get(name)
-        self.state.vars[name] = Var(list(values), old.exported if old else False)
+        self.state.vars[name] = Var(IArray.of(values), old.exported if old else False)
 
     def get_special(self, name: str) -> str | None:
         st = self.state
@@ -406,44 +422,37 @@ class Shell:
     ) -> None:
         v = self.state.vars.get(name)
         if v is not None and v.readonly:
-            raise ExpansionError(f"{name}: readonly variable")
+            raise ExpansionError(f"{name}: readonly variable", soft=True)
         if index is not None:
             if v is None or isinstance(v.value, str):
-                base = [] if v is None else [v.value]
+                base = IArray() if v is None else IArray.of([v.value])
                 v = Var(base, v.exported if v else False)
                 self.state.vars[name] = v
-            if isinstance(v.value, dict):
-                key = self.expander.word(index, tilde=False)
-                v.value[key] = (v.value.get(key, "") + value) if append else value
-                return
-            assert isinstance(v.value, list)
-            k = self.expander.arith(index)
-            if k < 0:
-                k += len(v.value)
+            if isinstance(v.value, IArray):
+                k = self.expander.arith(index)
                 if k < 0:
-                    raise ExpansionError(f"{name}[{index}]: bad array subscript")
-            while len(v.value) <= k:
-                v.value.append("")
-            v.value[k] = (v.value[k] + value) if append else value
+                    k += v.value.next_index()
+                    if k < 0:
+                        raise ExpansionError(f"{name}[{index}]: bad array subscript", soft=True)
+                v.value[k] = (v.value.get(k, "") + value) if append else value
+                return
+            key = self.expander.word(index, tilde=False)
+            v.value[key] = (v.value.get(key, "") + value) if append else value
             return
         if v is None:
             self.state.vars[name] = Var(value, "allexport" in self.state.options)
             return
-        if isinstance(v.value, list):
-            if not v.value:
-                v.value.append("")
-            v.value[0] = (v.value[0] + value) if append else value
+        if isinstance(v.value, IArray):
+            v.value[0] = (v.value.get(0, "") + value) if append else value
         elif isinstance(v.value, dict):
-            v.value["0"] = value
+            v.value["0"] = (v.value.get("0", "") + value) if append else value
         else:
             v.value = (v.value + value) if append else value
-        if name == "PWD":
-            pass
 
     def unset_var(self, name: str) -> None:
         v = self.state.vars.get(name)
         if v is not None and v.readonly:
-            raise ExpansionError(f"{name}: cannot unset: readonly variable")
+            raise ExpansionError(f"{name}: cannot unset: readonly variable", soft=True)
         self.state.vars.pop(name, None)
 
     def arith_get(self, name: str, index: str | None) -> str | None:
@@ -461,7 +470,7 @@ class Shell:
                 out[k] = (
                     v.value
                     if isinstance(v.value, str)
-                    else (v.value[0] if isinstance(v.value, list) and v.value else "")
+                    else (v.value.get(0, "") if isinstance(v.value, IArray) else "")
                 )
         out["PWD"] = self.state.cwd
         return out
@@ -546,7 +555,7 @@ class Shell:
 
     # -- execution -------------------------------------------------------------------
 
-    def exec_seq(self, seq: A.Seq) -> int:
+    def exec_seq(self, seq: A.Seq, top: bool = False) -> int:
         status = self.state.last_status
         for node, background in seq.items:
             self.check()
@@ -554,7 +563,14 @@ class Shell:
                 status = self._background(node)
                 continue
             self._andor_exempt = False
-            status = self.exec_node(node)
+            try:
+                status = self.exec_node(node)
+            except ExpansionError as e:
+                status = self._expansion_failed(e, top)
+            except AbortCommand as e:
+                if not top:
+                    raise
+                status = e.status
             self.state.last_status = status
             if (
                 status != 0
@@ -565,6 +581,19 @@ class Shell:
             ):
                 raise ExitShell(status)
         return status
+
+    def _expansion_failed(self, e: ExpansionError, top: bool) -> int:
+        """bash scripts: a readonly assignment fails the command; an arithmetic
+        error abandons the current top-level command; anything else (``${x:?}``,
+        ``set -u``, a bad substitution) ends the (sub)shell with status 1."""
+        self.error(str(e))
+        if e.soft:
+            return 1
+        if e.arith:
+            if top:
+                return 1
+            raise AbortCommand(1)
+        raise ExitShell(1)
 
     def exec_node(self, node: A.Node) -> int:
         if isinstance(node, A.Simple):
@@ -791,7 +820,7 @@ class Shell:
         pipes = [os.pipe() for _ in range(n - 1)]
         files: list[tuple[IO[bytes] | None, IO[bytes] | None]] = []
         for k in range(n):
-            rin = os.fdopen(pipes[k - 1][0], "rb", buffering=0) if k > 0 else None
+            rin = os.fdopen(pipes[k - 1][0], "rb") if k > 0 else None
             wout = os.fdopen(pipes[k][1], "wb", buffering=0) if k < n - 1 else None
             files.append((rin, wout))
         threads = []
@@ -977,17 +1006,14 @@ class Shell:
             else:
                 argv = self.expander.words(words) if words else []
         except ExpansionError as e:
-            # a non-interactive bash leaves the (sub)shell on expansion errors
-            self.error(str(e))
-            raise ExitShell(1 if self.is_subshell else e.status) from None
+            return self._expansion_failed(e, top=False)
         if not argv:
             # assignments (and redirections) only
             try:
                 for a in cmd.assigns:
                     self._assign(a)
             except ExpansionError as e:
-                self.error(str(e))
-                return 1
+                return self._expansion_failed(e, top=False)
             status = self._subst_status if self._subst_status is not None else 0
             if cmd.redirects:
                 return self.with_redirects(cmd.redirects, lambda: status)
@@ -999,8 +1025,7 @@ class Shell:
             for a in cmd.assigns:
                 temp_env[a.name] = self.expander.word(a.value or "")
         except ExpansionError as e:
-            self.error(str(e))
-            return 1
+            return self._expansion_failed(e, top=False)
         if self.hooks is not None:
             allowed, reason = self.hooks.on_exec(argv, self.state.cwd, cmd.text)
             if not allowed:
@@ -1038,35 +1063,40 @@ class Shell:
 
     def _assign(self, a: A.Assign) -> None:
         if a.array is not None:
-            values: list[str] = []
-            assoc: dict[str, str] = {}
-            is_assoc = isinstance(self.get_var_obj(a.name), dict)
+            old = self.state.vars.get(a.name)
+            if old is not None and old.readonly:
+                raise ExpansionError(f"{a.name}: readonly variable", soft=True)
+            is_assoc = (
+                old is not None
+                and isinstance(old.value, dict)
+                and not isinstance(old.value, IArray)
+            )
+            exported = old.exported if old else False
+            if is_assoc:
+                assert old is not None and isinstance(old.value, dict)
+                amap: dict[str, str] = dict(old.value) if a.append else {}
+                for w in a.array:
+                    if w.startswith("[") and "]=" in w:
+                        key, _, val = w[1:].partition("]=")
+                        amap[self.expander.word(key)] = self.expander.word(val)
+                self.state.vars[a.name] = Var(amap, exported)
+                return
+            if a.append and old is not None:
+                arr = IArray(old.value) if isinstance(old.value, IArray) else IArray.of([old.value])  # type: ignore[list-item]
+            else:
+                arr = IArray()
+            nxt = arr.next_index()
             for w in a.array:
                 if w.startswith("[") and "]=" in w:
                     key, _, val = w[1:].partition("]=")
-                    if is_assoc:
-                        assoc[self.expander.word(key)] = self.expander.word(val)
-                    else:
-                        k = self.expander.arith(key)
-                        while len(values) <= k:
-                            values.append("")
-                        values[k] = self.expander.word(val)
+                    k = self.expander.arith(key)
+                    arr[k] = self.expander.word(val)
+                    nxt = k + 1
                 else:
-                    values.extend(self.expander.words([w]))
-            old = self.state.vars.get(a.name)
-            if old is not None and old.readonly:
-                raise ExpansionError(f"{a.name}: readonly variable")
-            if is_assoc:
-                base = dict(old.value) if (a.append and old and isinstance(old.value, dict)) else {}
-                base.update(assoc)
-                self.state.vars[a.name] = Var(base, old.exported if old else False)
-            else:
-                base_l = (
-                    list(old.value)
-                    if (a.append and old and isinstance(old.value, list))
-                    else ([old.value] if a.append and old and isinstance(old.value, str) else [])
-                )
-                self.state.vars[a.name] = Var(base_l + values, old.exported if old else False)
+                    for item in self.expander.words([w]):
+                        arr[nxt] = item
+                        nxt += 1
+            self.state.vars[a.name] = Var(arr, exported)
             return
         value = self.expander.word(a.value or "", tilde=True)
         self.set_var(a.name, value, a.index, a.append)
@@ -1211,7 +1241,7 @@ class Shell:
         if name not in scope:
             old = self.state.vars.get(name)
             scope[name] = (
-                None if old is None else Var(copy.copy(old.value), old.exported, old.readonly)
+                None if old is None else Var(_copy_value(old.value), old.exported, old.readonly)
             )
 
     def eval_text(self, text: str) -> int:

@@ -121,19 +121,28 @@ def split_words(text: str, operators: bool = False) -> list[str]:
             i += 1
         if i >= n:
             break
-        if operators:
+        regex_word = operators and bool(words) and words[-1] == "=~"
+        if operators and not regex_word:
             op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
             if op:
                 words.append(op)
                 i += len(op)
                 continue
         start = i
+        depth = 0
         while i < n and text[i] not in " \t\n":
             c = text[i]
             if operators and (text.startswith("&&", i) or text.startswith("||", i)):
                 break
+            if regex_word:  # the right side of =~ may hold ( ) | < > freely
+                if c == "(":
+                    depth += 1
+                elif c == ")":
+                    if depth == 0:
+                        break
+                    depth -= 1
             # a paren inside a word like a(b) stays; a bare one ends the word
-            if operators and c in "()" and (i == start or c == ")"):
+            elif operators and c in "()" and (i == start or c == ")"):
                 break
             if c == "\\":
                 i += 2

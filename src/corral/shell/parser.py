@@ -36,10 +36,64 @@ def parse(src: str) -> A.Seq:
     text, docs = extract_heredocs(src)
     tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
     root = tree.root_node
-    if root.has_error:
+    if root.has_error and "[" in text:
+        # tree-sitter-bash parses `[ ... ]` as an expression and fails on some
+        # valid contents (`[ a \< b ]`); `[` is only a command, so retry as one
+        alt = _hide_brackets(text)
+        if alt != text:
+            alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+            if not alt_root.has_error:
+                text, root = alt, alt_root
+    if root.has_error and _first_error(root) is not None:
         _raise_syntax_error(root, text)
     conv = _Converter(text.encode("utf-8", "surrogateescape"), docs)
     return conv.seq(root.children)
+
+
+LBRACKET = "__corral_lbracket__"
+_CMD_START = re.compile(r"(^|[;&|(){!\n]|\b(?:if|then|elif|else|do|while|until)\b)\s*$")
+
+
+def _hide_brackets(text: str) -> str:
+    """Rename a command-position ``[`` (outside quotes) to a plain word."""
+    out = []
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        if c in "'\"":
+            j = text.find(c, i + 1) if c == "'" else _dq_end(text, i)
+            j = n if j < 0 else j + 1
+            out.append(text[i:j])
+            i = j
+            continue
+        if (
+            c == "["
+            and text[i + 1 : i + 2] in (" ", "\t")
+            and _CMD_START.search("".join(out)[-40:] if out else "")
+        ):
+            out.append(LBRACKET)
+            i += 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _dq_end(text: str, i: int) -> int:
+    j = i + 1
+    while j < len(text):
+        if text[j] == "\\":
+            j += 2
+            continue
+        if text[j] == '"':
+            return j
+        j += 1
+    return -1
 
 
 def _raise_syntax_error(root: tree_sitter.Node, text: str) -> None:
@@ -59,7 +113,25 @@ def _raise_syntax_error(root: tree_sitter.Node, text: str) -> None:
     raise ShellSyntaxError(f"syntax error near unexpected token `{first}'", line, col)
 
 
+# Words are interpreted from their raw text, so tree-sitter's trouble inside
+# them (``${m[key with space]}``) is not a syntax error for us; a broken
+# ``$(...)`` is re-parsed, and reported, when it runs.
+_WORD_NODES = {
+    "expansion",
+    "simple_expansion",
+    "string",
+    "arithmetic_expansion",
+    "subscript",
+    "command_substitution",
+    "raw_string",
+    "ansi_c_string",
+    "translated_string",
+}
+
+
 def _first_error(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    if node.type in _WORD_NODES:
+        return None
     if node.type == "ERROR" or node.is_missing:
         # report the first leaf inside the error, which is where bash would stop
         leaf = node
@@ -132,7 +204,8 @@ class _Converter:
             elif c.type == "command_name" or c.is_named:
                 if c.type == "comment":
                     continue
-                words.append(self.t(c))
+                word = self.t(c)
+                words.append("[" if word == LBRACKET else word)
             elif c.type in ("=~", "=="):
                 words.append(c.type)
         return A.Simple(words, assigns, redirects, n.start_point[0] + 1, self.t(n))

@@ -24,6 +24,7 @@ from .interp import (
 )
 from .lexer import ShellSyntaxError
 from .parser import parse
+from .values import IArray
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -154,13 +155,9 @@ def b_unset(sh: Shell, argv: list[str]) -> int:
         try:
             if m:
                 obj = sh.get_var_obj(m.group(1))
-                if isinstance(obj, list):
+                if isinstance(obj, IArray):
                     k = sh.expander.arith(m.group(2))
-                    if 0 <= k < len(obj):
-                        obj[k] = ""
-                        while obj and obj[-1] == "" and k == len(obj) - 1:
-                            obj.pop()
-                            break
+                    obj.pop(k + obj.next_index() if k < 0 else k, None)
                 elif isinstance(obj, dict):
                     obj.pop(sh.expander.word(m.group(2)), None)
                 continue
@@ -267,11 +264,12 @@ def _declare_one(sh: Shell, word: str, flags: set[str], local: bool, cmd: str) -
             return 1
         if raw is None:
             sh.state.vars.pop(name, None)
-    if "A" in flags and not isinstance(sh.get_var_obj(name), dict):
+    cur_obj = sh.get_var_obj(name)
+    if "A" in flags and (not isinstance(cur_obj, dict) or isinstance(cur_obj, IArray)):
         sh.state.vars[name] = Var({})
-    elif "a" in flags and not isinstance(sh.get_var_obj(name), list):
+    elif "a" in flags and not isinstance(sh.get_var_obj(name), IArray):
         cur = sh.get_var_obj(name)
-        sh.state.vars[name] = Var([] if cur is None else [cur] if isinstance(cur, str) else cur)
+        sh.state.vars[name] = Var(IArray.of([cur]) if isinstance(cur, str) else IArray())
     if raw is not None:
         if raw.startswith("(") and raw.endswith(")") and index is None:
             from . import syntax as A
@@ -347,22 +345,26 @@ def _declare(sh: Shell, argv: list[str], local: bool) -> int:
     return status
 
 
+def _quote_key(k: str) -> str:
+    return k if re.fullmatch(r"[A-Za-z0-9_.@%+,:/-]+", k) else '"' + _dq(k) + '"'
+
+
 def _declare_line(name: str, v: Var) -> str:
     flags = ""
-    if isinstance(v.value, list):
+    if isinstance(v.value, IArray):
         flags += "a"
-    if isinstance(v.value, dict):
+    elif isinstance(v.value, dict):
         flags += "A"
     if v.readonly:
         flags += "r"
     if v.exported:
         flags += "x"
     flag = f"-{flags}" if flags else "--"
-    if isinstance(v.value, list):
-        body = " ".join(f'[{k}]="{_dq(x)}"' for k, x in enumerate(v.value))
+    if isinstance(v.value, IArray):
+        body = " ".join(f'[{k}]="{_dq(v.value[k])}"' for k in v.value.indices())
         return f"declare {flag} {name}=({body})\n"
     if isinstance(v.value, dict):
-        body = " ".join(f'[{k}]="{_dq(x)}" ' for k, x in v.value.items())
+        body = "".join(f'[{_quote_key(k)}]="{_dq(x)}" ' for k, x in v.value.items())
         return f"declare {flag} {name}=({body})\n"
     return f'declare {flag} {name}="{_dq(v.value)}"\n'
 
@@ -953,6 +955,46 @@ def b_getopts(sh: Shell, argv: list[str]) -> int:
         sub = 0
     sh.set_var("OPTIND", str(optind))
     sh.__dict__["_getopts_sub"] = sub
+    return 0
+
+
+@special("mapfile", "readarray")
+def b_mapfile(sh: Shell, argv: list[str]) -> int:
+    strip = False
+    delim = "\n"
+    count = 0
+    skip = 0
+    args = argv[1:]
+    name = "MAPFILE"
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "-t":
+            strip = True
+        elif a in ("-d", "-n", "-s", "-u", "-O", "-C", "-c") and i + 1 < len(args):
+            val = args[i + 1]
+            if a == "-d":
+                delim = val[:1] or "\x00"
+            elif a == "-n":
+                count = int(val)
+            elif a == "-s":
+                skip = int(val)
+            i += 1
+        elif a.startswith("-"):
+            _err(sh, argv[0], f"{a}: invalid option")
+            return 2
+        else:
+            name = a
+        i += 1
+    data = (sh.io.get(0) or io.BytesIO()).read().decode("utf-8", "surrogateescape")
+    parts = data.split(delim)
+    items = [p + delim for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    items = items[skip:]
+    if count:
+        items = items[:count]
+    if strip:
+        items = [x[:-1] if x.endswith(delim) else x for x in items]
+    sh.set_array(name, items)
     return 0
 
 
