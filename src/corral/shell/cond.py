@@ -107,8 +107,10 @@ def unary(
     if op == "-t":
         return False
     if op == "-o":
-        return False
+        return isset("-o " + arg)
     if len(op) == 2 and op[0] == "-" and op[1] in _UNARY_FILE:
+        if op in ("-h", "-L"):
+            return file_test(op, resolve("\x00nofollow" + arg) if arg else None)
         return file_test(op, resolve(arg) if arg else None)
     raise CondError(f"{op}: unary operator expected")
 
@@ -277,6 +279,9 @@ class CondEval:
             return v
         ex = self.sh.expander
         nxt = self.w[self.pos + 1] if self.pos + 1 < len(self.w) else None
+        if a == "-o" and nxt is not None:
+            self.pos += 2
+            return self.sh.is_set("-o " + ex.word(nxt))
         if is_unary(a) and nxt is not None and nxt not in ("&&", "||", ")"):
             after = self.w[self.pos + 2] if self.pos + 2 < len(self.w) else None
             if after is None or (not is_binary(after) and after != "=~"):
@@ -293,6 +298,11 @@ class CondEval:
                 return hit if nxt != "!=" else not hit
             if nxt == "=~":
                 return self._regex(left, rhs)
+            if nxt in _BINARY_INT:  # [[ ]] evaluates these operands arithmetically
+                right = ex.word(rhs)
+                return compare(
+                    nxt, str(ex.arith(left)), str(ex.arith(right)), self.sh.resolve_or_none
+                )
             return compare(nxt, left, ex.word(rhs), self.sh.resolve_or_none)
         self.pos += 1
         return ex.word(a) != ""

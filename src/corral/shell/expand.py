@@ -59,7 +59,9 @@ class Expander:
     def word(self, raw: str, tilde: bool = True) -> str:
         """Expansion without splitting or globbing (assignments, redirections)."""
         segs = self.segments(raw, tilde=tilde, assignment=tilde)
-        return "".join(" " if s == BREAK else s[0] for s in segs if s[0] != "\x00EMPTY")
+        ifs = self.sh.get_var("IFS")
+        sep = " " if ifs is None else ifs[:1]
+        return "".join(sep if s == BREAK else s[0] for s in segs if s[0] != "\x00EMPTY")
 
     def pattern(self, raw: str) -> str:
         """Expansion into a glob pattern: quoted parts are escaped."""
@@ -212,6 +214,11 @@ class Expander:
                 expr = raw[i + 3 : end - 2]
                 segs.append((str(self.arith(expr)), quoted, not quoted))
                 return end
+        if raw.startswith("$[", i):
+            end = raw.find("]", i)
+            if end > 0:
+                segs.append((str(self.arith(raw[i + 2 : end])), quoted, not quoted))
+                return end + 1
         if raw.startswith("$(", i):
             end = find_close(raw, i + 2, "(", ")")
             segs.append((self.sh.command_subst(raw[i + 2 : end - 1]), quoted, not quoted))
@@ -369,12 +376,13 @@ class Expander:
         items = vals if is_list else [vals[0]]
         result = [self._transform(op, arg, v) for v in items]
         if op == ":" and is_list:  # ${@:1:2} slices the list itself
-            result = self._slice_list(arg, vals)
+            result = self._slice_list(arg, vals, positional=name in ("@", "*"))
         self._emit(result, separate, segs, quoted)
 
     def _operand(self, arg: str, quoted: bool) -> list[Seg]:
         if quoted:
-            segs = self._dquote(arg)
+            # inside "${x:-...}" nested double quotes are removed, not literal
+            segs = [(t, True, False) for t, _q, _s in self.segments(arg, tilde=True)]
             return segs or [("", True, False)]
         return self.segments(arg, tilde=True)
 
@@ -425,12 +433,12 @@ class Expander:
             return value
         raise ExpansionError("bad substitution")
 
-    def _slice_list(self, arg: str, vals: list[str]) -> list[str]:
+    def _slice_list(self, arg: str, vals: list[str], positional: bool) -> list[str]:
         off_s, sep, len_s = _split_unescaped(arg, ":")
         off = self.arith(off_s) if off_s.strip() else 0
         items = vals
         if off > 0:
-            start = off - 1  # $@ slices count $0 as position 0
+            start = off - 1 if positional else off  # $@ counts $0 as position 0
             items = vals[start:]
         elif off < 0:
             items = vals[off:]
@@ -514,6 +522,8 @@ class Expander:
         if not P.has_magic(pat):
             return [plain]
         matches = self.sh.glob_paths(pat)
+        if not matches and "shopt:nullglob" in self.sh.state.options:
+            return []
         return matches if matches else [plain]
 
 

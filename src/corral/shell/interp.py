@@ -89,6 +89,7 @@ class Var:
     value: str | IArray | dict[str, str]
     exported: bool = False
     readonly: bool = False
+    attrs: str = ""  # i (integer), u (upper case), l (lower case)
 
 
 def _copy_value(value: str | IArray | dict[str, str]) -> str | IArray | dict[str, str]:
@@ -112,7 +113,10 @@ class ShellState:
 
     def copy(self) -> ShellState:
         return ShellState(
-            {k: Var(_copy_value(v.value), v.exported, v.readonly) for k, v in self.vars.items()},
+            {
+                k: Var(_copy_value(v.value), v.exported, v.readonly, v.attrs)
+                for k, v in self.vars.items()
+            },
             dict(self.functions),
             dict(self.aliases),
             self.cwd,
@@ -198,6 +202,7 @@ class Shell:
         self.start_time = time.time()
         self.lineno = 1
         self.is_subshell = False
+        self._exec_files: list[IO[bytes]] = []
         if state is None:
             state = ShellState()
             base = {
@@ -260,6 +265,12 @@ class Shell:
             with contextlib.suppress(OutputLimit, Cancelled):
                 status = self._run_exit_trap(status)
             self._stop_jobs()
+            for f in self._exec_files:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+            self._exec_files = []
         self.state.last_status = status
         return status, bytes(out.buf), bytes(err.buf), exceeded
 
@@ -273,6 +284,23 @@ class Shell:
         except ReturnFn as e:
             self.error("return: can only `return' from a function or sourced script")
             return e.status
+
+    @property
+    def _in_trap(self) -> bool:
+        return bool(self.__dict__.get("_trap_depth"))
+
+    def _run_trap(self, name: str, status: int) -> None:
+        action = self.state.traps.get(name)
+        if not action:
+            return
+        self.__dict__["_trap_depth"] = self.__dict__.get("_trap_depth", 0) + 1
+        try:
+            self.exec_seq(parse(action))
+        except ShellSyntaxError as e:
+            self._syntax_error(e)
+        finally:
+            self.__dict__["_trap_depth"] -= 1
+            self.state.last_status = status
 
     def _run_exit_trap(self, status: int) -> int:
         action = self.state.traps.pop("EXIT", None)
@@ -415,6 +443,11 @@ class Shell:
         return self.get_var(name)
 
     def is_set(self, name: str) -> bool:
+        if name.startswith("-o "):
+            return name[3:] in self.state.options
+        m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\[(.*)\]", name)
+        if m:
+            return self.get_var(m.group(1), m.group(2)) is not None
         return name in self.state.vars
 
     def set_var(
@@ -442,12 +475,30 @@ class Shell:
         if v is None:
             self.state.vars[name] = Var(value, "allexport" in self.state.options)
             return
+        if v.attrs:
+            value = self._apply_attrs(v, value, append, index=None)
+            append = False
         if isinstance(v.value, IArray):
             v.value[0] = (v.value.get(0, "") + value) if append else value
         elif isinstance(v.value, dict):
             v.value["0"] = (v.value.get("0", "") + value) if append else value
         else:
             v.value = (v.value + value) if append else value
+
+    def _apply_attrs(self, v: Var, value: str, append: bool, index: str | None) -> str:
+        if "i" in v.attrs:
+            cur = v.value if isinstance(v.value, str) else ""
+            n = self.expander.arith(value) if value.strip() else 0
+            if append:
+                n += self.expander.arith(cur) if cur.strip() else 0
+            return str(n)
+        if append and isinstance(v.value, str):
+            value = v.value + value
+        if "u" in v.attrs:
+            return value.upper()
+        if "l" in v.attrs:
+            return value.lower()
+        return value
 
     def unset_var(self, name: str) -> None:
         v = self.state.vars.get(name)
@@ -478,8 +529,10 @@ class Shell:
     # -- paths -----------------------------------------------------------------------
 
     def resolve_or_none(self, path: str) -> Any:
+        follow = not path.startswith("\x00nofollow")
+        path = path.removeprefix("\x00nofollow")
         try:
-            return self.ws.resolve(path, self.state.cwd)
+            return self.ws.resolve(path, self.state.cwd, follow_last=follow)
         except (PathEscape, OSError):
             return None
 
@@ -494,6 +547,13 @@ class Shell:
         for k, part in enumerate(parts):
             last = k == len(parts) - 1
             nxt: list[tuple[str, str]] = []
+            if part == "**" and "shopt:globstar" in self.state.options:
+                for shown, guest in results:
+                    nxt.extend(self._walk_dirs(shown, guest, join, include_files=last))
+                results = nxt
+                if not results:
+                    return []
+                continue
             for shown, guest in results:
                 if not P.has_magic(part):
                     name = P.unescape(part)
@@ -506,9 +566,11 @@ class Shell:
                 except (PathEscape, OSError):
                     continue
                 rx = P.to_regex(part)
+                dotglob = "shopt:dotglob" in self.state.options
                 for e in entries:
                     if e.startswith(".") and not part.startswith(("\\.", ".")):
-                        continue
+                        if not dotglob or e in (".", ".."):
+                            continue
                     if not rx.match(e):
                         continue
                     g = posixpath.join(guest, e)
@@ -521,6 +583,31 @@ class Shell:
         if pat.endswith("/"):
             results = [(s + "/", g) for s, g in results if os.path.isdir(self._host(g))]
         return sorted(s for s, _ in results)
+
+    def _walk_dirs(
+        self, shown: str, guest: str, join: Callable[[str, str], str], include_files: bool
+    ) -> list[tuple[str, str]]:
+        """``**`` under globstar: this directory and every one below it."""
+        out = [] if include_files else [(shown, guest)]
+        stack = [(shown, guest)]
+        while stack:
+            s, g = stack.pop()
+            try:
+                entries = sorted(os.listdir(self.ws.resolve(g)))
+            except (PathEscape, OSError):
+                continue
+            for e in entries:
+                if e.startswith("."):
+                    continue
+                gs, gg = join(s, e), posixpath.join(g, e)
+                host = self._host(gg)
+                is_dir = os.path.isdir(host) and not os.path.islink(host)
+                if is_dir:
+                    out.append((gs, gg))
+                    stack.append((gs, gg))
+                elif include_files:
+                    out.append((gs, gg))
+        return out
 
     def _host(self, guest: str) -> str:
         try:
@@ -539,6 +626,17 @@ class Shell:
     def command_subst(self, script: str) -> str:
         if self.quiet_expansion:
             return ""
+        m = re.fullmatch(r"\s*<\s*(\S+)\s*", script)
+        if m:  # $(< file): the file's contents
+            try:
+                host = self.ws.resolve(self.expander.word(m.group(1)), self.state.cwd)
+                data = host.read_bytes()[:CMDSUB_CAP]
+                self.state.last_status = 0
+                return data.decode("utf-8", "surrogateescape").rstrip("\n")
+            except (PathEscape, OSError) as e:
+                self.error(f"{m.group(1)}: {getattr(e, 'strerror', None) or e}")
+                self.state.last_status = 1
+                return ""
         sub = self.fork()
         cap = _Capture()
         sub.io = {0: self.io.get(0, io.BytesIO()), 1: cap, 2: self.io.get(2, io.BytesIO())}
@@ -572,6 +670,16 @@ class Shell:
                     raise
                 status = e.status
             self.state.last_status = status
+            if isinstance(node, A.Simple | A.Subshell | A.Group):
+                self.set_array("PIPESTATUS", [str(status)])
+            if (
+                status != 0
+                and "ERR" in self.state.traps
+                and self.errexit_off == 0
+                and not self._andor_exempt
+                and not self._in_trap
+            ):
+                self._run_trap("ERR", status)
             if (
                 status != 0
                 and "errexit" in self.state.options
@@ -806,6 +914,7 @@ class Shell:
         try:
             if len(node.cmds) == 1:
                 status = self.exec_node(node.cmds[0])
+                self.set_array("PIPESTATUS", [str(status)])
             else:
                 status = self._run_pipeline(node)
         finally:
@@ -870,6 +979,7 @@ class Shell:
                 raise e
             if e is not None:
                 self.error(f"pipeline stage failed: {e}")
+        self.set_array("PIPESTATUS", [str(x) for x in statuses])
         if "pipefail" in self.state.options:
             failed = [s for s in statuses if s != 0]
             return failed[-1] if failed else 0
@@ -911,6 +1021,9 @@ class Shell:
                     text.encode("utf-8", "surrogateescape")
                 )
                 continue
+            if op in (">&-", "<&-"):
+                self.io.pop(r.fd if r.fd is not None else (1 if op == ">&-" else 0), None)
+                continue
             target = self.expander.word(r.target)
             if op in (">&", "<&"):
                 fd = r.fd if r.fd is not None else (1 if op == ">&" else 0)
@@ -934,6 +1047,10 @@ class Shell:
                 continue
             if op in (">", ">|", ">>"):
                 fd = r.fd if r.fd is not None else 1
+                if op == ">" and "noclobber" in self.state.options and target != "/dev/null":
+                    host = self.resolve_or_none(target)
+                    if host is not None and host.is_file():
+                        raise _RedirError(f"{target}: cannot overwrite existing file")
                 self.io[fd] = self._open_out(target, op == ">>", opened)
                 continue
             if op in ("<", "<>"):
@@ -1033,6 +1150,13 @@ class Shell:
                     cmd.redirects,
                     lambda: self._denied(argv[0], reason),
                 )
+        if argv == ["exec"] and "exec" not in self.state.functions:
+            try:
+                self.apply_redirects(cmd.redirects, self._exec_files)
+            except _RedirError as e:
+                self.write_err(f"corral: {e}\n")
+                return 1
+            return 0
         return self.with_redirects(cmd.redirects, lambda: self.run_command(argv, temp_env))
 
     def _declaration_args(self, words: list[str]) -> list[str]:
@@ -1052,14 +1176,22 @@ class Shell:
         return 126
 
     def _expand_alias(self, words: list[str]) -> list[str]:
-        seen: set[str] = set()
-        while words and words[0] in self.state.aliases and words[0] not in seen:
-            seen.add(words[0])
-            value = self.state.aliases[words[0]]
-            words = split_words(value) + words[1:]
-            if not value.endswith(" "):
-                break
-        return words
+        out: list[str] = []
+        rest = list(words)
+        while rest:
+            seen: set[str] = set()
+            value = None
+            while rest and rest[0] in self.state.aliases and rest[0] not in seen:
+                seen.add(rest[0])
+                value = self.state.aliases[rest[0]]
+                rest = split_words(value) + rest[1:]
+            if value is None or not value.endswith(" ") or not rest:
+                return out + rest
+            # a value ending in a space makes the next word alias-checked too
+            head = split_words(value)
+            out += rest[: len(head)]
+            rest = rest[len(head) :]
+        return out
 
     def _assign(self, a: A.Assign) -> None:
         if a.array is not None:
@@ -1241,7 +1373,9 @@ class Shell:
         if name not in scope:
             old = self.state.vars.get(name)
             scope[name] = (
-                None if old is None else Var(_copy_value(old.value), old.exported, old.readonly)
+                None
+                if old is None
+                else Var(_copy_value(old.value), old.exported, old.readonly, old.attrs)
             )
 
     def eval_text(self, text: str) -> int:

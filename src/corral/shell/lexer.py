@@ -4,6 +4,7 @@ here-document bodies out of the source before tree-sitter sees them."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from .syntax import Heredoc
@@ -70,14 +71,37 @@ def skip_backtick(text: str, i: int) -> int:
     raise ShellSyntaxError("unexpected EOF while looking for matching ``'")
 
 
+_CASE_RE = re.compile(r"(case|esac)(?![\w])")
+
+
 def find_close(text: str, i: int, open_: str, close: str) -> int:
     """Index just past the ``close`` that balances an already-consumed
-    ``open_``, skipping quotes and nested expansions."""
+    ``open_``, skipping quotes and nested expansions. Inside ``$( )``, the
+    ``)`` ending a ``case`` pattern does not count."""
     depth = 1
+    cases = 0
+    parens = 0  # single parens inside (( ))
     n = len(text)
     j = i
     while j < n:
-        if text.startswith(close, j) and (True):
+        if open_ == "((" and text[j] == "(":
+            parens += 1
+            j += 1
+            continue
+        if open_ == "((" and text[j] == ")" and parens > 0:
+            parens -= 1
+            j += 1
+            continue
+        if close == ")" and text[j] in "ce":
+            m = _CASE_RE.match(text, j)
+            if m and (j == 0 or not (text[j - 1].isalnum() or text[j - 1] in "_$")):
+                cases += 1 if m.group(1) == "case" else -1
+                j = m.end()
+                continue
+        if close == ")" and text[j] == ")" and cases > 0 and depth == 1:
+            j += 1  # the paren that ends a case pattern
+            continue
+        if text.startswith(close, j):
             depth -= 1
             if depth == 0:
                 return j + len(close)
@@ -107,7 +131,7 @@ def find_close(text: str, i: int, open_: str, close: str) -> int:
     raise ShellSyntaxError(f"unexpected EOF while looking for matching `{close}'")
 
 
-_OPERATORS = ("&&", "||", "(", ")", "!", "<", ">")
+_OPERATORS = ("&&", "||", "(", ")", "! ", "!(", "< ", "> ")
 
 
 def split_words(text: str, operators: bool = False) -> list[str]:
@@ -124,9 +148,11 @@ def split_words(text: str, operators: bool = False) -> list[str]:
         regex_word = operators and bool(words) and words[-1] == "=~"
         if operators and not regex_word:
             op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
+            if op is None and text[i] in "!<>" and i + 1 == n:
+                op = text[i]
             if op:
-                words.append(op)
-                i += len(op)
+                words.append(op[0] if op[0] in "!<>" else op)
+                i += 1 if op[0] in "!<>" else len(op)
                 continue
         start = i
         depth = 0
@@ -164,7 +190,11 @@ def split_words(text: str, operators: bool = False) -> list[str]:
     return words
 
 
-_HEREDOC_RE = re.compile(r"<<(-?)[ \t]*('[^']*'|\"[^\"]*\"|\\?[A-Za-z0-9_.\-]+)")
+_HEREDOC_RE = re.compile(r"""<<(-?)[ \t]*((?:'[^']*'|"[^"]*"|\\.|[^\s;&|<>()'"\\])+)""")
+#: placeholder name -> here-document, shared by every parse so that a
+#: ``$(cat <<EOF ...)`` re-parsed at run time still finds its body
+HEREDOCS: dict[str, Heredoc] = {}
+_heredoc_ids = itertools.count()
 
 
 def extract_heredocs(src: str) -> tuple[str, dict[str, Heredoc]]:
@@ -179,20 +209,20 @@ def extract_heredocs(src: str) -> tuple[str, dict[str, Heredoc]]:
     while i < len(lines):
         line = lines[i]
         i += 1
-        pending: list[tuple[str, bool, bool]] = []  # (delimiter, expand, strip tabs)
+        pending: list[tuple[str, str, bool, bool]] = []  # (key, delimiter, expand, strip)
         new_line = []
         pos = 0
         for start, end, dash, word in _heredoc_tokens(line):
             new_line.append(line[pos:start])
             quoted = any(q in word for q in "'\"\\")
             delim = word.replace("'", "").replace('"', "").replace("\\", "")
-            key = f"__corral_heredoc_{len(docs) + len(pending)}__"
+            key = f"__corral_heredoc_{next(_heredoc_ids)}__"
             new_line.append(f"< {key}")
-            pending.append((delim, not quoted, bool(dash)))
+            pending.append((key, delim, not quoted, bool(dash)))
             pos = end
         new_line.append(line[pos:])
         out.append("".join(new_line))
-        for n, (delim, expand, strip) in enumerate(pending):
+        for n, (key, delim, expand, strip) in enumerate(pending):
             body: list[str] = []
             found = False
             while i < len(lines):
@@ -203,12 +233,50 @@ def extract_heredocs(src: str) -> tuple[str, dict[str, Heredoc]]:
                     found = True
                     break
                 body.append(cmp)
-            key = f"__corral_heredoc_{len(docs)}__"
-            docs[key] = Heredoc("".join(b + "\n" for b in body), expand)
+            docs[key] = HEREDOCS[key] = Heredoc("".join(b + "\n" for b in body), expand)
+            if len(HEREDOCS) > 10_000:
+                for old_key in list(HEREDOCS)[:5_000]:
+                    HEREDOCS.pop(old_key, None)
             if not found and n == len(pending) - 1:
                 # bash warns and uses what it has; so do we
                 pass
     return "\n".join(out), docs
+
+
+def join_continuations(src: str) -> str:
+    """Remove backslash-newline pairs outside single quotes and comments."""
+    if "\\\n" not in src:
+        return src
+    out: list[str] = []
+    i = 0
+    n = len(src)
+    in_dq = False
+    while i < n:
+        c = src[i]
+        if c == "\\" and i + 1 < n:
+            if src[i + 1] == "\n":
+                i += 2
+                continue
+            out.append(src[i : i + 2])
+            i += 2
+            continue
+        if c == '"':
+            in_dq = not in_dq
+        elif c == "'" and not in_dq:
+            k = src.find("'", i + 1)
+            k = n - 1 if k < 0 else k
+            out.append(src[i : k + 1])
+            i = k + 1
+            continue
+        elif c == "#" and not in_dq and (i == 0 or src[i - 1] in " \t\n;&|("):
+            k = src.find("\n", i)
+            k = n if k < 0 else k
+            out.append(src[i:k])
+            i = k
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _heredoc_tokens(line: str) -> list[tuple[int, int, str, str]]:

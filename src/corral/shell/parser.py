@@ -17,7 +17,13 @@ import tree_sitter
 import tree_sitter_bash
 
 from . import syntax as A
-from .lexer import ShellSyntaxError, extract_heredocs, split_words
+from .lexer import (
+    HEREDOCS,
+    ShellSyntaxError,
+    extract_heredocs,
+    join_continuations,
+    split_words,
+)
 
 _lang = tree_sitter.Language(tree_sitter_bash.language())
 _local = threading.local()
@@ -34,6 +40,7 @@ def _parser() -> tree_sitter.Parser:
 def parse(src: str) -> A.Seq:
     """Parse a script. Raises ShellSyntaxError with bash-like text and position."""
     text, docs = extract_heredocs(src)
+    text = join_continuations(text)
     tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
     root = tree.root_node
     if root.has_error and "[" in text:
@@ -293,8 +300,9 @@ class _Converter:
         if n.type == "heredoc_redirect":
             out.insert(0, A.Redirect("<", target, fd))
             return out
-        if op == "<" and target in self.docs:
-            out.insert(0, A.Redirect("heredoc", "", fd, self.docs[target]))
+        doc = self.docs.get(target) or HEREDOCS.get(target)
+        if op == "<" and doc is not None:
+            out.insert(0, A.Redirect("heredoc", "", fd, doc))
             return out
         out.insert(0, A.Redirect(op, target, fd))
         return out

@@ -133,6 +133,10 @@ def strip_suffix(value: str, pattern: str, longest: bool) -> str:
 def replace(value: str, pattern: str, repl: str, mode: str) -> str:
     """``${v/pat/repl}`` (mode "" first, "/" all, "#" prefix, "%" suffix)."""
     if pattern == "":
+        if mode == "#":
+            return repl + value
+        if mode == "%":
+            return value + repl
         return value
     rx = to_regex(pattern)
     if mode == "#":

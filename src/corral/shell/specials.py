@@ -213,6 +213,17 @@ def b_set(sh: Shell, argv: list[str]) -> int:
             i += 2
             continue
         if a[:1] in "-+" and len(a) > 1:
+            if "o" in a[1:]:
+                if i + 1 >= len(args) or args[i + 1] not in _SET_LONG:
+                    _err(
+                        sh,
+                        "set",
+                        f"{args[i + 1] if i + 1 < len(args) else ''}: invalid option name",
+                    )
+                    return 2
+                (sh.state.options.add if a[0] == "-" else sh.state.options.discard)(args[i + 1])
+                a = a.replace("o", "")
+                args = args[: i + 1] + args[i + 2 :]
             for ch in a[1:]:
                 name = _SET_SHORT.get(ch)
                 if name is None:
@@ -270,6 +281,13 @@ def _declare_one(sh: Shell, word: str, flags: set[str], local: bool, cmd: str) -
     elif "a" in flags and not isinstance(sh.get_var_obj(name), IArray):
         cur = sh.get_var_obj(name)
         sh.state.vars[name] = Var(IArray.of([cur]) if isinstance(cur, str) else IArray())
+    if raw is not None and (flags & set("iul")):
+        existing = sh.state.vars.get(name)
+        if existing is None:
+            sh.state.vars[name] = existing = Var("")
+        for a in "iul":
+            if a in flags and a not in existing.attrs:
+                existing.attrs += a
     if raw is not None:
         if raw.startswith("(") and raw.endswith(")") and index is None:
             from . import syntax as A
@@ -278,8 +296,6 @@ def _declare_one(sh: Shell, word: str, flags: set[str], local: bool, cmd: str) -
             sh._assign(A.Assign(name, None, None, split_words(raw[1:-1]), append))
         else:
             value = raw  # already expanded by the interpreter
-            if "i" in flags:
-                value = str(sh.expander.arith(value))
             sh.set_var(name, value, index[1:-1] if index else None, append)
     elif name not in sh.state.vars and not local and "a" not in flags and "A" not in flags:
         sh.state.vars[name] = Var("")
@@ -287,11 +303,16 @@ def _declare_one(sh: Shell, word: str, flags: set[str], local: bool, cmd: str) -
             # declared but unset: bash keeps it unset; approximate with removal
             sh.state.vars.pop(name)
     v = sh.state.vars.get(name)
+    if v is None and (flags & set("iul")):
+        v = sh.state.vars[name] = Var("")  # bash keeps it unset; we keep it empty
     if v is not None:
         if "x" in flags:
             v.exported = True
         if "r" in flags:
             v.readonly = True
+        for a in "iul":
+            if a in flags and a not in v.attrs:
+                v.attrs += a
     elif "x" in flags:
         sh.state.vars[name] = Var("", exported=True)
     return 0
@@ -690,9 +711,65 @@ def b_let(sh: Shell, argv: list[str]) -> int:
     return 0 if v != 0 else 1
 
 
+_SHOPTS = {
+    "nullglob": False,
+    "dotglob": False,
+    "extglob": False,
+    "globstar": False,
+    "nocaseglob": False,
+    "nocasematch": False,
+    "expand_aliases": True,
+    "failglob": False,
+    "lastpipe": False,
+    "sourcepath": True,
+    "xpg_echo": False,
+    "inherit_errexit": False,
+}
+
+
 @special("shopt")
 def b_shopt(sh: Shell, argv: list[str]) -> int:
-    return 0
+    args = argv[1:]
+    mode = None
+    quiet = False
+    names = []
+    for a in args:
+        if a in ("-s", "-u"):
+            mode = a
+        elif a == "-q":
+            quiet = True
+        elif a in ("-p", "-o"):
+            continue
+        else:
+            names.append(a)
+    status = 0
+    for n in names:
+        if n not in _SHOPTS:
+            _err(sh, "shopt", f"{n}: invalid shell option name")
+            status = 1
+            continue
+        key = "shopt:" + n
+        if mode == "-s":
+            sh.state.options.add(key)
+        elif mode == "-u":
+            sh.state.options.discard(key)
+        else:
+            on = key in sh.state.options or (
+                _SHOPTS[n] and ("shopt-off:" + n) not in sh.state.options
+            )
+            if not on:
+                status = 1
+            if not quiet:
+                _out(sh, f"{n:<15}\t{'on' if on else 'off'}\n")
+        if mode == "-u" and _SHOPTS[n]:
+            sh.state.options.add("shopt-off:" + n)
+        if mode == "-s":
+            sh.state.options.discard("shopt-off:" + n)
+    if not names and mode is None:
+        for n in sorted(_SHOPTS):
+            on = ("shopt:" + n) in sh.state.options
+            _out(sh, f"{n:<15}\t{'on' if on else 'off'}\n")
+    return status
 
 
 @special("hash", "umask", "ulimit", "disown", "set+o")
@@ -746,11 +823,14 @@ def _kind(sh: Shell, name: str) -> str | None:
         return "keyword"
     if name in sh.state.functions:
         return "function"
-    if name in SPECIAL:
+    if name in SPECIAL or name in _BASH_BUILTINS:
         return "builtin"
     if name in REGISTRY or name in BRIDGES:
         return "file"
     return None
+
+
+_BASH_BUILTINS = {"echo", "printf", "kill", "true", "false", "pwd", "test", "[", "read"}
 
 
 def _describe(sh: Shell, names: list[str], verbose: bool) -> int:
@@ -955,6 +1035,53 @@ def b_getopts(sh: Shell, argv: list[str]) -> int:
         sub = 0
     sh.set_var("OPTIND", str(optind))
     sh.__dict__["_getopts_sub"] = sub
+    return 0
+
+
+def _dirstack(sh: Shell) -> list[str]:
+    stack = sh.get_array("DIRSTACK_CORRAL")
+    return stack or []
+
+
+@special("pushd")
+def b_pushd(sh: Shell, argv: list[str]) -> int:
+    args = [a for a in argv[1:] if a != "-n"]
+    stack = _dirstack(sh)
+    old = sh.state.cwd
+    if not args:
+        if not stack:
+            _err(sh, "pushd", "no other directory")
+            return 1
+        target = stack[0]
+        stack = [old, *stack[1:]]
+    else:
+        target = args[0]
+        stack = [old, *stack]
+    status = b_cd(sh, ["cd", target])
+    if status:
+        return status
+    sh.set_array("DIRSTACK_CORRAL", stack)
+    _out(sh, " ".join([sh.state.cwd, *stack]) + "\n")
+    return 0
+
+
+@special("popd")
+def b_popd(sh: Shell, argv: list[str]) -> int:
+    stack = _dirstack(sh)
+    if not stack:
+        _err(sh, "popd", "directory stack empty")
+        return 1
+    status = b_cd(sh, ["cd", stack[0]])
+    if status:
+        return status
+    sh.set_array("DIRSTACK_CORRAL", stack[1:])
+    _out(sh, " ".join([sh.state.cwd, *stack[1:]]) + "\n")
+    return 0
+
+
+@special("dirs")
+def b_dirs(sh: Shell, argv: list[str]) -> int:
+    _out(sh, " ".join([sh.state.cwd, *_dirstack(sh)]) + "\n")
     return 0
 
 
