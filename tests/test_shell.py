@@ -162,7 +162,7 @@ def test_set_options(box):
         == "ok\n"
     )
     r = box.run("set +e; set -u; echo $undefined_var; echo after")
-    assert r.exit_code == 127 and "unbound variable" in r.stderr
+    assert r.exit_code == 1 and "unbound variable" in r.stderr
     box.run("set +u +e")
 
 

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from . import audit_cli
 from . import runtimes as rt
 from .budget import Budget, RunResult
 from .errors import CorralError
@@ -23,6 +24,9 @@ app = typer.Typer(
 )
 runtimes_app = typer.Typer(help="Install and inspect the WebAssembly guest runtimes.")
 app.add_typer(runtimes_app, name="runtimes")
+app.add_typer(
+    audit_cli.app, name="audit", help="Show, verify and export tamper-evident audit logs."
+)
 
 out = Console()
 err = Console(stderr=True)
