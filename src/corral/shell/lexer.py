@@ -167,9 +167,12 @@ def split_words(text: str, operators: bool = False) -> list[str]:
                     if depth == 0:
                         break
                     depth -= 1
-            # a paren inside a word like a(b) stays; a bare one ends the word
-            elif operators and c in "()" and (i == start or c == ")"):
-                break
+            elif operators and c == "(" and i > start:
+                depth += 1  # a paren inside a word like @(a|b) stays
+            elif operators and c == ")" and depth > 0:
+                depth -= 1
+            elif operators and c in "()":
+                break  # a bare one ends the word
             if c == "\\":
                 i += 2
             elif c == "'":

@@ -43,6 +43,11 @@ def parse(src: str) -> A.Seq:
     text = join_continuations(text)
     tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
     root = tree.root_node
+    if root.has_error and _EXTGLOB.search(text):
+        alt = _hide_extglob(text)
+        alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+        if not alt_root.has_error or _first_error(alt_root) is None:
+            text, root = alt, alt_root
     if root.has_error and "[" in text:
         # tree-sitter-bash parses `[ ... ]` as an expression and fails on some
         # valid contents (`[ a \< b ]`); `[` is only a command, so retry as one
@@ -58,6 +63,64 @@ def parse(src: str) -> A.Seq:
 
 
 LBRACKET = "__corral_lbracket__"
+_EXTGLOB = re.compile(r"[!@*+?]\(")
+#: placeholder -> extglob text such as ``!(*.txt)``, which tree-sitter-bash
+#: cannot parse in command words
+EXTGLOBS: dict[str, str] = {}
+
+
+def _hide_extglob(text: str) -> str:
+    out = []
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        if c in "'\"":
+            j = text.find(c, i + 1) if c == "'" else _dq_end(text, i)
+            j = n if j < 0 else j + 1
+            out.append(text[i:j])
+            i = j
+            continue
+        if (
+            c in "!@*+?"
+            and text[i + 1 : i + 2] == "("
+            and (
+                c != "!"
+                or (i > 0 and not text[i - 1].isspace())
+                or (i + 2 < n and text[i + 2] != " ")
+            )
+        ):
+            depth = 0
+            j = i + 1
+            while j < n:
+                if text[j] == "(":
+                    depth += 1
+                elif text[j] == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            if j < n:
+                key = f"__corral_xg{len(EXTGLOBS)}__"
+                EXTGLOBS[key] = text[i : j + 1]
+                out.append(key)
+                i = j + 1
+                continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _restore_extglob(word: str) -> str:
+    if "__corral_xg" not in word:
+        return word
+    return re.sub(r"__corral_xg\d+__", lambda m: EXTGLOBS.get(m.group(0), m.group(0)), word)
+
+
 _CMD_START = re.compile(r"(^|[;&|(){!\n]|\b(?:if|then|elif|else|do|while|until)\b)\s*$")
 
 
@@ -165,7 +228,7 @@ class _Converter:
         self.docs = docs
 
     def t(self, node: tree_sitter.Node) -> str:
-        return node.text.decode("utf-8", "surrogateescape")
+        return _restore_extglob(node.text.decode("utf-8", "surrogateescape"))
 
     # -- sequences -----------------------------------------------------------
 

@@ -33,7 +33,7 @@ def has_magic(pattern: str) -> bool:
         if c == "\\":
             i += 2
             continue
-        if c in "*?[":
+        if c in "*?[" or (c in "!@+" and pattern[i + 1 : i + 2] == "("):
             return True
         i += 1
     return False
@@ -49,12 +49,71 @@ def escape(text: str) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def to_regex(pattern: str, anchored: bool = True, greedy: bool = True) -> re.Pattern[str]:
+    body = _translate(pattern, ".*" if greedy else ".*?")
+    return re.compile(("^" + body + "$") if anchored else body, re.S)
+
+
+def _extglob_end(pattern: str, i: int) -> int:
+    """``pattern[i]`` is ``(`` of an extglob group: index of its ``)``."""
+    depth = 0
+    j = i
+    while j < len(pattern):
+        c = pattern[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+    return -1
+
+
+def _split_alternatives(text: str) -> list[str]:
+    parts, depth, cur, i = [], 0, [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            cur.append(text[i : i + 2])
+            i += 2
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(c)
+        i += 1
+    parts.append("".join(cur))
+    return parts
+
+
+def _translate(pattern: str, star: str) -> str:
     out: list[str] = []
     i = 0
     n = len(pattern)
-    star = ".*" if greedy else ".*?"
     while i < n:
         c = pattern[i]
+        if c in "!@*+?" and i + 1 < n and pattern[i + 1] == "(":
+            end = _extglob_end(pattern, i + 1)
+            if end > 0:
+                alts = "|".join(
+                    _translate(a, star) for a in _split_alternatives(pattern[i + 2 : end])
+                )
+                if c == "!":
+                    rest = _translate(pattern[end + 1 :], star)
+                    out.append(f"(?:(?!(?:{alts}){rest}$).*?)")
+                else:
+                    out.append(f"(?:{alts})" + {"@": "", "*": "*", "+": "+", "?": "?"}[c])
+                i = end + 1
+                continue
         if c == "\\" and i + 1 < n:
             out.append(re.escape(pattern[i + 1]))
             i += 2
@@ -104,8 +163,7 @@ def to_regex(pattern: str, anchored: bool = True, greedy: bool = True) -> re.Pat
         else:
             out.append(re.escape(c))
             i += 1
-    body = "".join(out)
-    return re.compile(("^" + body + "$") if anchored else body, re.S)
+    return "".join(out)
 
 
 def match(pattern: str, text: str) -> bool:
