@@ -43,6 +43,11 @@ def parse(src: str) -> A.Seq:
     text = join_continuations(text)
     tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
     root = tree.root_node
+    if root.has_error and _EMPTY_FOR.search(text):
+        alt = _EMPTY_FOR.sub(lambda m: m.group(1) + " " + EMPTY_LIST + m.group(2), text)
+        alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+        if not alt_root.has_error:
+            text, root = alt, alt_root
     if root.has_error and _EXTGLOB.search(text):
         alt = _hide_extglob(text)
         alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
@@ -63,6 +68,8 @@ def parse(src: str) -> A.Seq:
 
 
 LBRACKET = "__corral_lbracket__"
+EMPTY_LIST = "__corral_empty_list__"
+_EMPTY_FOR = re.compile(r"(\bfor\s+[A-Za-z_][A-Za-z0-9_]*\s+in)(\s*[;\n])")
 _EXTGLOB = re.compile(r"[!@*+?]\(")
 #: placeholder -> extglob text such as ``!(*.txt)``, which tree-sitter-bash
 #: cannot parse in command words
@@ -481,6 +488,7 @@ class _Converter:
         assert var is not None and body is not None
         has_in = any(c.type == "in" for c in n.children)
         values = [self.t(c) for c in n.children_by_field_name("value")]
+        values = [v for v in values if v != EMPTY_LIST]
         return A.For(self.t(var), values if has_in else None, self.body_of(body))
 
     def n_c_style_for_statement(self, n: tree_sitter.Node) -> A.Node:
