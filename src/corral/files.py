@@ -14,6 +14,7 @@ import posixpath
 import secrets
 import stat as statmod
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,10 @@ class Workspace:
     def __init__(self, root: Path, budget: Budget) -> None:
         self.root = root.resolve()
         self.budget = budget
+        self._ledger_lock = threading.Lock()
+        self._scanned_at = 0.0
+        self._scanned_bytes = 0
+        self._pending = 0  # bytes written through charge() since the last scan
 
     def guest_path(self, path: str, cwd: str = GUEST_ROOT) -> str:
         """Normalise ``path`` (relative to ``cwd``) to an absolute guest path."""
@@ -124,6 +129,23 @@ class Workspace:
             except OSError:
                 continue
         return total, count
+
+    def charge(self, nbytes: int) -> None:
+        """Account for ``nbytes`` about to be written by a host-side writer;
+        raise ``OSError(ENOSPC)`` if that would pass the disk budget. All the
+        writers of a workspace share one ledger, rescanned every half second."""
+        limit = int(self.budget.disk_mb * MB)
+        with self._ledger_lock:
+            now = time.monotonic()
+            if now - self._scanned_at > 0.5:
+                self._scanned_bytes, _ = self.disk_usage()
+                self._scanned_at = now
+                self._pending = 0
+            if self._scanned_bytes + self._pending + nbytes > limit:
+                raise OSError(
+                    28, f"No space left on device (disk budget of {self.budget.disk_mb:g} MB)"
+                )
+            self._pending += nbytes
 
     def quota_problem(self, extra_bytes: int = 0, extra_files: int = 0) -> str | None:
         used, files = self.disk_usage()

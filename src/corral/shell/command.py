@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ..budget import MB
 from ..errors import PathEscape
 from ..files import Workspace
 
@@ -77,17 +76,10 @@ class QuotaWriter:
         self._raw = raw
         self._ws = ws
         self._path = path
-        used, self._files = ws.disk_usage()
-        self._room = int(ws.budget.disk_mb * MB) - used
         self.closed = False
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
-        n = len(data)
-        if n > self._room:
-            raise OSError(
-                28, f"No space left on device (disk budget of {self._ws.budget.disk_mb:g} MB)"
-            )
-        self._room -= n
+        self._ws.charge(len(data))  # one ledger for every writer of the workspace
         return self._raw.write(data)
 
     def flush(self) -> None:

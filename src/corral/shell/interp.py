@@ -266,10 +266,8 @@ class Shell:
                 status = self._run_exit_trap(status)
             self._stop_jobs()
             for f in self._exec_files:
-                try:
+                with contextlib.suppress(OSError):
                     f.close()
-                except OSError:
-                    pass
             self._exec_files = []
         self.state.last_status = status
         return status, bytes(out.buf), bytes(err.buf), exceeded
@@ -568,9 +566,9 @@ class Shell:
                 rx = P.to_regex(part)
                 dotglob = "shopt:dotglob" in self.state.options
                 for e in entries:
-                    if e.startswith(".") and not part.startswith(("\\.", ".")):
-                        if not dotglob or e in (".", ".."):
-                            continue
+                    hidden = e.startswith(".") and not part.startswith(("\\.", "."))
+                    if hidden and (not dotglob or e in (".", "..")):
+                        continue
                     if not rx.match(e):
                         continue
                     g = posixpath.join(guest, e)
@@ -1322,10 +1320,10 @@ class Shell:
             status = e.status
         return status, out.getvalue(), err.getvalue()
 
-    def _run_line(self, line: str) -> tuple[int, bytes, bytes]:
+    def _run_line(self, line: str, stdin: bytes = b"") -> tuple[int, bytes, bytes]:
         sub = self.fork()
         out, err = _Capture(), _Capture()
-        sub.io = {0: io.BytesIO(), 1: out, 2: err}
+        sub.io = {0: io.BytesIO(stdin), 1: out, 2: err}
         try:
             status = sub._run_tree(parse(line))
         except ShellSyntaxError as e:
