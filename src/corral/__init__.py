@@ -24,6 +24,16 @@ from .errors import (
 from .events import Event, EventBus
 from .sandbox import ActionDenied, AsyncSandbox, Sandbox
 
+
+def __getattr__(name: str):  # lazy: the policy package is only loaded when used
+    if name in ("Policy", "approvers", "policy"):
+        import importlib
+
+        mod = importlib.import_module(".policy", __name__)
+        return mod.Policy if name == "Policy" else mod
+    raise AttributeError(f"module 'corral' has no attribute {name!r}")
+
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -41,6 +51,7 @@ __all__ = [
     "MethodCapability",
     "Param",
     "PathEscape",
+    "Policy",
     "RunResult",
     "RuntimeCorrupted",
     "RuntimeNotInstalled",

@@ -15,6 +15,7 @@ from . import audit_cli
 from . import runtimes as rt
 from .budget import Budget, RunResult
 from .errors import CorralError
+from .policy import cli as policy_cli
 
 app = typer.Typer(
     help="corral: contain AI agents and watch what they do.",
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 runtimes_app = typer.Typer(help="Install and inspect the WebAssembly guest runtimes.")
 app.add_typer(runtimes_app, name="runtimes")
+app.add_typer(policy_cli.app, name="policy", help="Check, explain and write policy files.")
 app.add_typer(
     audit_cli.app, name="audit", help="Show, verify and export tamper-evident audit logs."
 )
@@ -60,6 +62,10 @@ def run(
         Path | None, typer.Option(help="Host directory to use as /workspace (kept).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    policy: Annotated[
+        str | None,
+        typer.Option(help="Policy: a built-in name (default, strict, permissive) or a YAML file."),
+    ] = None,
 ) -> None:
     """Run a bash line (default), Python or JavaScript in a fresh WebAssembly sandbox."""
     from .sandbox import Sandbox
@@ -78,8 +84,9 @@ def run(
     if code is None:
         _fail("nothing to run: give CODE, '-' or --file")
     budget = _budget(timeout, memory_mb, fuel, output_chars)
+    approver = _terminal_approver() if policy and sys.stdin.isatty() else None
     try:
-        with Sandbox(budget=budget, workdir=workdir) as sb:
+        with Sandbox(budget=budget, workdir=workdir, policy=policy, approver=approver) as sb:
             if lang == "python":
                 result = sb.python(code)  # type: ignore[arg-type]
             elif lang == "js":
@@ -91,6 +98,12 @@ def run(
         return
     _print_result(result, as_json)
     raise typer.Exit(result.exit_code)
+
+
+def _terminal_approver():  # type: ignore[no-untyped-def]
+    from .policy import Terminal
+
+    return Terminal()
 
 
 def _print_result(result: RunResult, as_json: bool) -> None:
@@ -110,13 +123,17 @@ def shell(
     workdir: Annotated[
         Path | None, typer.Option(help="Host directory to use as /workspace (kept).")
     ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option(help="Policy: a built-in name (default, strict, permissive) or a YAML file."),
+    ] = None,
 ) -> None:
     """An interactive corral shell: bash interpreted inside the sandbox.
     History and line editing; Ctrl-C stops the running command, Ctrl-D exits."""
     from .repl import run_repl
 
     try:
-        raise typer.Exit(run_repl(timeout=timeout, workdir=workdir))
+        raise typer.Exit(run_repl(timeout=timeout, workdir=workdir, policy=policy))
     except CorralError as e:
         _fail(str(e))
 

@@ -104,6 +104,8 @@ EventType = Literal[
     "action.denied",
     "action.completed",
     "budget.exceeded",
+    "approval.requested",
+    "approval.answered",
 ]
 
 

@@ -25,7 +25,7 @@ def _complete_line(text: str) -> bool:
         return not ("unexpected end of file" in msg or "unexpected EOF" in msg or "missing" in msg)
 
 
-def run_repl(timeout: float = 300.0, workdir: Path | None = None) -> int:
+def run_repl(timeout: float = 300.0, workdir: Path | None = None, policy: str | None = None) -> int:
     try:
         import readline
     except ImportError:  # pragma: no cover - not on Debian
@@ -39,7 +39,14 @@ def run_repl(timeout: float = 300.0, workdir: Path | None = None) -> int:
             pass
     interactive = sys.stdin.isatty()
     status = 0
-    with Sandbox(budget=Budget(wall_s=timeout), workdir=workdir) as sb:
+    approver = None
+    if policy is not None:
+        from .policy import Terminal
+
+        approver = Terminal()  # asks at this prompt: allow once / always / deny
+    with Sandbox(
+        budget=Budget(wall_s=timeout), workdir=workdir, policy=policy, approver=approver
+    ) as sb:
         if interactive:
             print(f"corral shell — sandbox {sb.session} (workspace {sb.path}); Ctrl-D to exit")
         while True:

@@ -75,7 +75,13 @@ class Sandbox:
         capabilities: what tool calls are allowed. Default: every registered
             tool, limited only by ``budget.tool_calls``.
         bus: the event bus to publish on (default: ``corral.events.default_bus``).
-        gate: decides on each action before it runs (the policy engine).
+        policy: a :class:`corral.policy.Policy`, a built-in name (``"default"``,
+            ``"strict"``, ``"permissive"``), a path to a YAML file, YAML text or
+            a dict. It decides every action, and supplies the budget and the
+            tool capabilities unless those are given too.
+        approver: answers the policy's ``ask`` rules (:class:`corral.policy.Terminal`,
+            ``Callback``, ``Queue``); without one, ``ask`` means deny.
+        gate: a custom decider instead of a policy (anything with ``decide``).
         session: a session id for events (default: random).
     """
 
@@ -90,10 +96,30 @@ class Sandbox:
         bus: EventBus | None = None,
         gate: Gate | None = None,
         session: str | None = None,
+        policy: Any = None,
+        approver: Any = None,
     ) -> None:
-        self.budget = budget or Budget()
         self.session = session or uuid.uuid4().hex[:16]
         self.events = SessionEvents(bus or default_bus, self.session)
+        self.policy = None
+        if policy is not None:
+            from .policy import load
+
+            self.policy = load(policy)
+            if budget is None:
+                budget = self.policy.budget()
+            if capabilities is None:
+                capabilities = self.policy.tools_capabilities()
+        if approver is not None and self.policy is None:
+            raise ValueError("an approver needs a policy (it answers the policy's 'ask' rules)")
+        if gate is None and self.policy is not None:
+            if approver is not None:
+                from .policy import ApprovalGate
+
+                gate = ApprovalGate(self.policy, approver, events=self.events)
+            else:
+                gate = self.policy
+        self.budget = budget or Budget()
         self.gate = gate
         if workdir is None:
             base = os.environ.get("CORRAL_SANDBOX_DIR") or None
@@ -255,7 +281,17 @@ class Sandbox:
         with self._lock:
             self._check_open()
             action = CodeAction(language="shell", code=script)
-            self.events.emit("action.requested", action=action, decision=ALLOW)
+            decision = self._decide_script(action)
+            if not decision.allowed:
+                self.events.emit("action.denied", action=action, decision=decision)
+                return RunResult(
+                    language="shell",
+                    exit_code=126,
+                    error="denied",
+                    error_message=decision.reason,
+                    stderr=f"corral: denied: {decision.reason}\n",
+                )
+            self.events.emit("action.requested", action=action, decision=decision)
             shell = self._get_shell()
             wall = self.budget.wall_s if timeout is None else timeout
             t0 = time.monotonic()
@@ -306,6 +342,24 @@ class Sandbox:
                     data={"budget": result.budget_exceeded, "message": result.error_message},
                 )
             return result
+
+    def _decide_script(self, action: CodeAction) -> Decision:
+        """A whole shell script is decided once before it runs (so rules about
+        whole lines, like ``curl ... | sh``, apply); its ``ask`` is not put to a
+        person here: each command is decided, and asked about, as it runs."""
+        if self.gate is None:
+            return ALLOW
+        # the policy itself, not an approval gate around it: no question here
+        policy = self.policy if self.policy is not None else getattr(self.gate, "policy", self.gate)
+        decision = policy.decide(action, self.session)
+        if decision.verdict == "ask":
+            return Decision(
+                verdict="allow",
+                rule=decision.rule,
+                principle=decision.principle,
+                reason=f"each command will be decided as it runs ({decision.reason})",
+            )
+        return decision
 
     def _get_shell(self) -> Any:
         if self._shell is None:

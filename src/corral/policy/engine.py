@@ -1,0 +1,1249 @@
+"""The policy engine: ``Policy.decide(action, session) -> Decision`` for every action kind.
+
+:class:`Policy` implements :class:`corral.events.Gate`. Every :class:`Decision` carries the
+deciding ``rule`` (a stable id such as ``commands.deny[0]``, ``network.deny_cidrs[2]``,
+``tools[1]``, ``filesystem.read[0]`` or a ``*.default`` id), the rule's ``principle`` and a
+human ``reason`` that quotes the rule. Pattern semantics (globs, regexes, specificity, line
+rules) are in :mod:`corral.policy.patterns`.
+
+Commands (``exec``, ``spawn``, ``code`` in the shell)
+----------------------------------------------------
+
+* Each **simple command** is decided on its own; its command line is its argv joined with
+  spaces (program reduced to its base name). The most specific matching rule decides; at
+  equal specificity ``deny`` > ``ask`` > ``allow``. No match: ``commands.default``.
+* **Wrappers are looked through**: ``env``, ``nohup``, ``timeout``, ``nice``, ``xargs``,
+  ``sudo``, ``exec``, ``command``, ``find -exec``, ``python -m MODULE`` and others also
+  yield the inner command; ``sh -c SCRIPT``, ``bash -c``, ``eval`` and ``env -S`` have their
+  script split and decided. A command's verdict is the most restrictive over all these
+  views of the rules that matched explicitly (so ``sudo ls`` is denied by ``sudo`` and
+  ``nohup xmrig`` by ``xmrig``, while ``xargs grep x`` is allowed by ``grep`` even if
+  ``xargs`` has no rule); ``commands.default`` applies only when no view matched a rule.
+  Wrappers that change privileges, namespaces or routing (``sudo``, ``doas``, ``pkexec``,
+  ``chroot``, ``nsenter``, ``unshare``, ``firejail``, ``strace``, ``ltrace``, ``torsocks``,
+  ``proxychains``) are looked through too but are not transparent: without a rule of
+  their own, ``commands.default`` applies to them as well.
+  A script inside the command (``bash -c '...'``) is decided in full, default included.
+* **Anywhere rules** (``deny``/``ask`` patterns without a literal prefix, such as the
+  regex ``stratum\\+tcp://``) apply whenever they match, outside specificity.
+* A **shell line** (``decide_command``, ``CodeAction(language="shell")``) is split
+  statically (:mod:`corral.policy.shellsplit`): every simple command, and those inside
+  ``$(...)``, backquotes and ``<(...)``, must pass; line rules (patterns with ``|``, ``;``,
+  ``&``, ``<``, ``>``) are matched against every pipeline and every line that combines
+  commands; redirection targets are file reads (``<``) and writes (``>``, ``>>``, ...)
+  decided by the ``filesystem`` section (``/dev/null`` and friends excepted). The most
+  restrictive verdict wins. An ``ExecAction`` whose ``line`` holds operators has the line
+  rules matched against that line too.
+* **Path arguments are cross-checked**: an argument that looks like a path (contains
+  ``/``, or starts with ``~`` or ``.``; ``--opt=VALUE`` is split; URLs are skipped) is
+  resolved against the command's cwd and denied when it matches ``filesystem.deny``
+  (``cat ~/.ssh/id_rsa``, ``ls /dev/tcp/...``).
+* Decisions are cached per policy (bounded); a policy never changes once built.
+
+Code runs (``CodeAction``)
+--------------------------
+
+Python and JavaScript runs are allowed unless a command rule that matches the command
+line ``python`` or ``python3`` (Python) or ``node`` or ``js`` (JavaScript) denies or asks;
+``commands.default`` does not apply to them. Shell code is decided as a shell line.
+
+Files (``FileAction``)
+----------------------
+
+``read``, ``list`` and ``stat`` are reads; ``write``, ``mkdir``, ``chmod`` and ``delete``
+are writes. The path is normalised (relative paths are under ``/workspace``). Then:
+``filesystem.deny`` (always wins) > ``filesystem.ask`` > ``read`` (reads: ``read`` or
+``write`` patterns) / ``write`` (writes) > ``filesystem.default`` (``deny`` once the section
+exists). Without a ``filesystem`` section every path is allowed.
+
+Network (``NetAction``)
+-----------------------
+
+The host is normalised (case, trailing dot, brackets, IPv4-mapped IPv6, legacy numeric
+IPv4 such as ``2852039166``). Names are not resolved here (the proxy resolves them and
+calls :meth:`Policy.decide_net` with ``ip=``). The matching entries of ``network.allow``,
+``network.ask``, ``network.deny`` and ``network.deny_cidrs`` compete by specificity (exact
+host or single IP > CIDR by prefix length / ``*.suffix`` by length > ``*``), ties going to
+the more restrictive. **Protected destinations** are denied unless the winning rule names
+them exactly (cloud metadata: only an exact IP or host entry) or, for private and
+loopback addresses, an ``allow`` CIDR contains them: cloud metadata addresses and names
+(``169.254.169.254``, ``fd00:ec2::254``, ``metadata.google.internal``, ...), loopback
+(``localhost``, ``127.0.0.0/8``, ``::1``) and private, link-local, shared and reserved
+ranges. No winning rule: ``network.default`` (``deny`` unless set). With a resolved
+address (``decide_net(host, ip=...)``) the address is checked as well (see there), so a
+name cannot rebind to a denied range or to cloud metadata.
+
+Tools (``ToolAction``)
+----------------------
+
+Without a ``tools`` section every tool is allowed. With one, the matching tool rules are
+tried from the most specific method pattern (most literal characters; ties: deny > ask >
+allow): a ``deny`` rule denies, an ``allow``/``ask`` rule whose constraints hold decides,
+one whose constraints fail is skipped. Nothing left: denied, with the first constraint
+violation as the reason, or ``tools.default`` when no rule matched. ``max_calls`` is
+counted by the :class:`~corral.capabilities.Capabilities` from :meth:`tools_capabilities`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Final
+
+from ..budget import Budget
+from ..capabilities import Capabilities, CapabilityError, MethodCapability
+from ..events import (
+    CodeAction,
+    Decision,
+    ExecAction,
+    FileAction,
+    NetAction,
+    SpawnAction,
+    ToolAction,
+)
+from .patterns import (
+    EXACT,
+    GLOB,
+    PROGRAM,
+    REGEX,
+    CommandPattern,
+    HostPattern,
+    PathPattern,
+    compile_cidr,
+    normalize_host,
+    parse_cidr,
+)
+from .schema import CommandRule, PolicyModel, ToolRule
+from .shellsplit import Analysis, analyze
+
+__all__ = ["Policy"]
+
+SEVERITY: Final = {"allow": 0, "ask": 1, "deny": 2}
+VERDICTS: Final = ("allow", "ask", "deny")
+GUEST_ROOT: Final = "/workspace"
+MAX_DEPTH: Final = 6
+_SUBJECT_LIMIT: Final = 160
+_CACHE_LIMIT: Final = 4096
+
+METADATA_IPS: Final = frozenset(
+    {
+        "169.254.169.254",  # AWS, GCP, Azure, OpenStack, DigitalOcean, ...
+        "169.254.170.2",  # AWS ECS task metadata
+        "169.254.169.123",  # AWS time sync
+        "fd00:ec2::254",  # AWS IMDS over IPv6
+        "fd00:ec2::23",
+        "100.100.100.200",  # Alibaba Cloud
+        "192.0.0.192",  # Oracle Cloud
+    }
+)
+METADATA_NAMES: Final = frozenset(
+    {
+        "metadata.google.internal",
+        "metadata.goog",
+        "metadata",
+        "instance-data",
+        "instance-data.ec2.internal",
+        "metadata.azure.com",
+        "metadata.packet.net",
+    }
+)
+LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+_SHARED_NET: Final = parse_cidr("100.64.0.0/10")
+
+_READ_OPS: Final = frozenset({"read", "list", "stat"})
+_SHELLS: Final = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "busybox"})
+#: wrapper -> (options that take a value, positional arguments before the command)
+_WRAPPERS: Final[dict[str, tuple[frozenset[str], int]]] = {
+    "nohup": (frozenset(), 0),
+    "setsid": (frozenset(), 0),
+    "exec": (frozenset({"-a"}), 0),
+    "command": (frozenset(), 0),
+    "builtin": (frozenset(), 0),
+    "time": (frozenset({"-f", "-o", "--format", "--output"}), 0),
+    "nice": (frozenset({"-n", "--adjustment"}), 0),
+    "ionice": (frozenset({"-c", "-n", "-p", "--class", "--classdata"}), 0),
+    "timeout": (frozenset({"-s", "-k", "--signal", "--kill-after"}), 1),
+    "stdbuf": (frozenset({"-i", "-o", "-e"}), 0),
+    "xargs": (
+        frozenset({"-n", "-I", "-P", "-d", "-a", "-L", "-s", "-E", "--max-args", "--delimiter"}),
+        0,
+    ),
+    "watch": (frozenset({"-n", "-d", "--interval"}), 0),
+    "sudo": (frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-R"}), 0),
+    "doas": (frozenset({"-u", "-C"}), 0),
+    "pkexec": (frozenset({"--user"}), 0),
+    "taskset": (frozenset(), 1),
+    "chrt": (frozenset(), 1),
+    "strace": (frozenset({"-o", "-e", "-p", "-s", "-u", "-P"}), 0),
+    "ltrace": (frozenset({"-o", "-e", "-p", "-s", "-u"}), 0),
+    "torsocks": (frozenset(), 0),
+    "proxychains": (frozenset({"-f"}), 0),
+    "proxychains4": (frozenset({"-f"}), 0),
+    "unbuffer": (frozenset(), 0),
+    "flock": (frozenset({"-w", "-E", "--timeout"}), 1),
+    "caffeinate": (frozenset(), 0),
+    "xvfb-run": (frozenset({"-a", "-n", "-s", "-e", "-f"}), 0),
+    "chroot": (frozenset({"--userspec", "--groups"}), 1),
+    "nsenter": (frozenset({"-t", "--target"}), 0),
+    "unshare": (frozenset(), 0),
+    "firejail": (frozenset(), 0),
+}
+#: wrappers that change privileges, namespaces or routing: looked through, but they need
+#: a rule of their own (without one, commands.default applies to them)
+_OPAQUE: Final = frozenset(
+    {"sudo", "doas", "pkexec", "chroot", "nsenter", "unshare", "firejail", "strace", "ltrace",
+     "torsocks", "proxychains", "proxychains4"}
+)  # fmt: skip
+_UNWRAPS: Final = frozenset({*_SHELLS, *_WRAPPERS, "eval", "env", "find"})
+_NOTHING: Final[tuple[list[list[str]], list[str]]] = ([], [])
+_ENV_VALUE_OPTS: Final = frozenset({"-u", "--unset", "-C", "--chdir"})
+_ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_PYTHON: Final = re.compile(r"^python[0-9.]*$")
+_NOT_PATH_REDIRECTS: Final = frozenset({"<<", "<<-", "<<<", "<&"})
+_DEVICE_OK: Final = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty"})
+_MAYBE_PATH: Final = re.compile(r" [^ ]*/| [~.]|=[~.]").search
+_OPERATOR_IN_LINE: Final = re.compile(r"[|;&<>`]|\$\(")
+
+
+# ----------------------------------------------------------------------------- internals
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    id: str
+    verdict: str
+    severity: int
+    pattern: CommandPattern
+    principle: str | None
+    reason: str | None
+    origin: str
+    sort_key: tuple[int, int, int, int]
+    test: Callable[[str, str], bool]
+
+
+def _tester(pat: CommandPattern) -> Callable[[str, str], bool]:
+    """A fast ``(base line, full line) -> bool`` for a pattern (see ``CommandPattern.matches``).
+
+    Program rules are only ever tried on lines of their own program (they sit in that
+    program's bucket), so without a path they match at once.
+    """
+    if pat.kind == PROGRAM and not pat.full_path:
+        return lambda base, full: True
+    if pat.kind in (PROGRAM, EXACT) or pat.full_path:
+        return pat.matches
+    rx = pat.regex
+    assert rx is not None
+    if pat.kind == GLOB:
+        fullmatch = rx.fullmatch
+        return lambda base, full: fullmatch(base) is not None
+    search = rx.search
+    return lambda base, full: (
+        search(base) is not None or (full is not base and search(full) is not None)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    """One finding: severity, what decided (a rule, a default, a path check) and on what."""
+
+    severity: int
+    kind: str  # "rule", "default", "path", "empty", "code"
+    rule: _Rule | None
+    subject: str
+    extra: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class _HostRule:
+    id: str
+    verdict: str
+    severity: int
+    pattern: HostPattern
+    sort_key: tuple[int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _ToolRule:
+    id: str
+    rule: ToolRule
+    severity: int
+    sort_key: tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What ``corral policy explain`` shows about a rule."""
+
+    id: str
+    text: str
+    verdict: str
+    principle: str | None
+    principle_text: str | None
+    reason: str | None
+    origin: str
+
+
+_construct = Decision.model_construct
+
+
+def _decision(
+    *, verdict: str, rule: str | None = None, principle: str | None = None, reason: str = ""
+) -> Decision:
+    """A :class:`Decision` without re-validating what the engine built itself."""
+    return _construct(verdict=verdict, rule=rule, principle=principle, reason=reason)
+
+
+def _worse(a: _Result | None, b: _Result | None) -> _Result | None:
+    if b is None:
+        return a
+    if a is None or b.severity > a.severity:
+        return b
+    return a
+
+
+def _short(text: str) -> str:
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= _SUBJECT_LIMIT else text[: _SUBJECT_LIMIT - 3] + "..."
+
+
+def _view(argv: list[str]) -> tuple[str, str, str]:
+    """(program base name, line with base name, line with the program as given)."""
+    first = argv[0]
+    if "/" in first and " " not in first:
+        prog = first.rsplit("/", 1)[1] or first
+        full = " ".join(argv)
+        base = prog if len(argv) == 1 else prog + " " + " ".join(argv[1:])
+        return prog, base, full
+    line = " ".join(argv)
+    return first, line, line
+
+
+def _skip_options(args: list[str], value_opts: frozenset[str], positional: int) -> list[str]:
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            i += 1
+            break
+        if a.startswith("-") and len(a) > 1:
+            i += 2 if a in value_opts else 1
+            continue
+        break
+    return args[i + positional :]
+
+
+def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
+    """Inner commands and scripts that ``argv`` runs (see the module docstring)."""
+    prog = argv[0].rsplit("/", 1)[-1]
+    if prog not in _UNWRAPS and not prog.startswith("python"):
+        return _NOTHING
+    args = argv[1:]
+    if prog in _SHELLS:
+        if prog == "busybox":
+            return ([args] if args else []), []
+        for j, a in enumerate(args):
+            if a == "--" or not a.startswith("-"):
+                break
+            if not a.startswith("--") and "c" in a[1:]:
+                rest = [x for x in args[j + 1 :]]
+                return [], ([rest[0]] if rest else [])
+        return [], []
+    if prog == "eval":
+        return [], ([" ".join(args)] if args else [])
+    if prog == "env":
+        i = 0
+        scripts: list[str] = []
+        while i < len(args):
+            a = args[i]
+            if a in ("-S", "--split-string") and i + 1 < len(args):
+                scripts.append(" ".join(args[i + 1 :]))
+                return [], scripts
+            if a.startswith("-S") and len(a) > 2:
+                scripts.append(" ".join([a[2:], *args[i + 1 :]]))
+                return [], scripts
+            if a == "--":
+                i += 1
+                break
+            if a.startswith("-") and len(a) > 1:
+                i += 2 if a in _ENV_VALUE_OPTS else 1
+                continue
+            if _ASSIGNMENT.match(a):
+                i += 1
+                continue
+            break
+        rest = args[i:]
+        return ([rest] if rest else []), []
+    if prog == "command" and args[:1] and args[0] in ("-v", "-V"):
+        return [], []
+    if prog == "find":
+        inner: list[list[str]] = []
+        i = 0
+        while i < len(args):
+            if args[i] in ("-exec", "-execdir", "-ok", "-okdir"):
+                j = i + 1
+                while j < len(args) and args[j] not in (";", "+", "\\;"):
+                    j += 1
+                if j > i + 1:
+                    inner.append(args[i + 1 : j])
+                i = j
+            i += 1
+        return inner, []
+    if _PYTHON.match(prog):
+        for j, a in enumerate(args):
+            if a == "-m" and j + 1 < len(args):
+                return [args[j + 1 :]], []
+            if a == "-c" or not a.startswith("-"):
+                break
+        return [], []
+    spec = _WRAPPERS.get(prog)
+    if spec is None:
+        return [], []
+    rest = _skip_options(args, *spec)
+    return ([rest] if rest else []), []
+
+
+def _screen(rules: tuple[_Rule, ...]) -> Callable[[str], Any] | None:
+    """One combined regex that says quickly whether any of ``rules`` could match a line.
+
+    ``None`` (always try every rule) when a pattern cannot be combined (back-references,
+    inline flags).
+    """
+    if not rules:
+        return None
+    parts = []
+    for rule in rules:
+        pat = rule.pattern
+        if pat.kind not in (GLOB, REGEX) or pat.full_path or pat.regex is None:
+            return None
+        source = pat.regex.pattern
+        if pat.kind == GLOB:
+            source = f"^(?:{source})\\Z"
+        parts.append(f"(?:{source})")
+    try:
+        combined = re.compile("|".join(parts), re.DOTALL)
+    except re.error:
+        return None
+    if combined.groups != sum(r.pattern.regex.groups for r in rules):  # type: ignore[union-attr]
+        return None
+    return combined.search
+
+
+def _path_like(arg: str) -> str | None:
+    if arg.startswith("-") and "=" in arg:
+        arg = arg.split("=", 1)[1]
+    if not arg or "://" in arg:
+        return None
+    if "/" in arg or arg.startswith(("~", ".")):
+        return arg
+    return None
+
+
+def _normalize_path(path: str, cwd: str = GUEST_ROOT) -> str:
+    if path.startswith("~"):
+        return path
+    if not path.startswith("/"):
+        path = posixpath.join(cwd or GUEST_ROOT, path)
+    norm = posixpath.normpath(path)
+    return "/" + norm.lstrip("/") if norm.startswith("//") else norm
+
+
+@lru_cache(maxsize=2048)
+def _analyze_memo(text: str) -> Analysis:
+    return analyze(text)
+
+
+def _analyze_cached(text: str) -> Analysis:
+    """The static split of a script, memoized for short scripts (results are not mutated)."""
+    return _analyze_memo(text) if len(text) <= 4096 else analyze(text)
+
+
+# --------------------------------------------------------------------------------- Policy
+
+
+class Policy:
+    """A validated, compiled policy. Implements :class:`corral.events.Gate`.
+
+    Build one with :meth:`load`, :meth:`from_yaml`, :meth:`from_dict`, :meth:`builtin` or
+    :meth:`layer`; the constructor takes an already validated :class:`PolicyModel`.
+    Policies are immutable and thread-safe; decisions are cached (bounded).
+    """
+
+    def __init__(self, model: PolicyModel, *, source: str = "<policy>", cache: bool = True) -> None:
+        self.model = model
+        self.source = source
+        self._cache: dict[Any, Decision] = {}
+        self._cache_on = cache
+        self._compile_commands()
+        self._compile_files()
+        self._compile_network()
+        self._compile_tools()
+        from .lint import lint
+
+        self.warnings: list[str] = lint(self)
+
+    # -- constructors ---------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Any) -> Policy:
+        """Load from a path (or anything :func:`corral.policy.load` accepts)."""
+        from .loader import load
+
+        return load(path)
+
+    @classmethod
+    def from_yaml(cls, text: str, source: str = "<string>") -> Policy:
+        from .loader import from_yaml
+
+        return from_yaml(text, source=source)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "<dict>") -> Policy:
+        from .loader import from_dict
+
+        return from_dict(data, source=source)
+
+    @classmethod
+    def builtin(cls, name: str) -> Policy:
+        """``default``, ``strict`` or ``permissive``."""
+        from .loader import builtin
+
+        return builtin(name)
+
+    @classmethod
+    def layer(cls, base: Policy, override: Policy) -> Policy:
+        """``override`` layered over ``base`` (see :mod:`corral.policy.loader`)."""
+        from .loader import layer
+
+        return layer(base, override)
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.source} {self.rule_counts()}>"
+
+    # -- compiled sections --------------------------------------------------------------
+
+    def _compile_commands(self) -> None:
+        cmds = self.model.commands
+        self.has_commands = cmds is not None
+        if cmds is None:
+            self.commands_default = "allow"
+        else:
+            self.commands_default = cmds.default or "deny"
+        rules: list[_Rule] = []
+        self._rules_by_id: dict[str, _Rule] = {}
+        order = 0
+        for verdict in ("deny", "ask", "allow"):
+            items: list[CommandRule] = getattr(cmds, verdict) if cmds is not None else []
+            for i, item in enumerate(items):
+                pat = item.pattern
+                sev = SEVERITY[verdict]
+                rule = _Rule(
+                    id=f"commands.{verdict}[{i}]",
+                    verdict=verdict,
+                    severity=sev,
+                    pattern=pat,
+                    principle=item.principle,
+                    reason=item.reason,
+                    origin=item.origin,
+                    sort_key=(-pat.prefix_len, -pat.level, -sev, order),
+                    test=_tester(pat),
+                )
+                order += 1
+                rules.append(rule)
+                self._rules_by_id[rule.id] = rule
+        self._command_rules = rules
+        # deny/ask rules without a literal prefix match anywhere, outside specificity
+        anywhere = [r for r in rules if r.pattern.prefix_len == 0 and r.severity > 0]
+        ranked = [r for r in rules if not (r.pattern.prefix_len == 0 and r.severity > 0)]
+        anywhere.sort(key=lambda r: (-r.severity, r.sort_key))
+        self._cmd_index, self._cmd_wild = self._index(
+            [r for r in ranked if not r.pattern.line_rule]
+        )
+        self._line_index, self._line_wild = self._index([r for r in ranked if r.pattern.line_rule])
+        self._cmd_anywhere = tuple(r for r in anywhere if not r.pattern.line_rule)
+        self._line_anywhere = tuple(r for r in anywhere if r.pattern.line_rule)
+        self._cmd_screen = _screen(self._cmd_anywhere)
+        self._line_screen = _screen(self._line_anywhere)
+        self._default_result_severity = SEVERITY[self.commands_default]
+
+    @staticmethod
+    def _index(rules: list[_Rule]) -> tuple[dict[str, tuple[_Rule, ...]], tuple[_Rule, ...]]:
+        buckets: dict[str, list[_Rule]] = {}
+        wild: list[_Rule] = []
+        for r in rules:
+            if r.pattern.program:
+                buckets.setdefault(r.pattern.program, []).append(r)
+            else:
+                wild.append(r)
+        index = {
+            prog: tuple(sorted(lst + wild, key=lambda r: r.sort_key))
+            for prog, lst in buckets.items()
+        }
+        return index, tuple(sorted(wild, key=lambda r: r.sort_key))
+
+    def _compile_files(self) -> None:
+        fs = self.model.filesystem
+        self.has_filesystem = fs is not None
+        self.filesystem_default = (fs.default or "deny") if fs is not None else "allow"
+        self._fs: dict[str, list[PathPattern]] = {
+            key: (fs.compiled(key) if fs is not None else [])
+            for key in ("read", "write", "ask", "deny")
+        }
+        deny = self._fs["deny"]
+        self._fs_deny_any = (
+            re.compile("|".join(f"(?:{p.regex.pattern})" for p in deny), re.DOTALL)
+            if deny
+            else None
+        )
+
+    def _compile_network(self) -> None:
+        net = self.model.network
+        self.network_default = (net.default if net is not None else None) or "deny"
+        rules: list[_HostRule] = []
+        if net is not None:
+            for key, verdict in (
+                ("deny", "deny"),
+                ("deny_cidrs", "deny"),
+                ("ask", "ask"),
+                ("allow", "allow"),
+            ):
+                texts = getattr(net, key)
+                pats = (
+                    [compile_cidr(t) for t in texts] if key == "deny_cidrs" else net.compiled(key)
+                )
+                for i, pat in enumerate(pats):
+                    sev = SEVERITY[verdict]
+                    rules.append(
+                        _HostRule(
+                            id=f"network.{key}[{i}]",
+                            verdict=verdict,
+                            severity=sev,
+                            pattern=pat,
+                            sort_key=(-pat.specificity[0], -pat.specificity[1], -sev),
+                        )
+                    )
+        rules.sort(key=lambda r: r.sort_key)
+        self._host_rules = rules
+        self._host_by_id = {r.id: r for r in rules}
+
+    def _compile_tools(self) -> None:
+        tools = self.model.tools
+        self.has_tools = tools is not None
+        compiled: list[_ToolRule] = []
+        for i, rule in enumerate(tools or []):
+            sev = SEVERITY[rule.verdict]
+            literal = len(rule.method.replace("*", ""))
+            compiled.append(_ToolRule(f"tools[{i}]", rule, sev, (-literal, -sev, i)))
+        compiled.sort(key=lambda r: r.sort_key)
+        self._tool_rules = compiled
+
+    # -- public information -------------------------------------------------------------
+
+    @property
+    def principles(self) -> dict[str, str]:
+        return dict(self.model.principles)
+
+    @property
+    def approval_timeout_s(self) -> float:
+        return self.model.approvals.timeout_s if self.model.approvals else 120.0
+
+    @property
+    def approval_default(self) -> str:
+        """What an unanswered question becomes: ``deny`` unless the policy says ``allow``."""
+        return self.model.approvals.default if self.model.approvals else "deny"
+
+    def rule_counts(self) -> dict[str, int]:
+        """How many rules each section holds (for ``corral policy check``)."""
+        m = self.model
+        counts = {
+            f"commands.{v}": len(getattr(m.commands, v)) if m.commands else 0 for v in VERDICTS
+        }
+        for key in ("read", "write", "ask", "deny"):
+            counts[f"filesystem.{key}"] = len(getattr(m.filesystem, key)) if m.filesystem else 0
+        for key in ("allow", "ask", "deny", "deny_cidrs"):
+            counts[f"network.{key}"] = len(getattr(m.network, key)) if m.network else 0
+        counts["tools"] = len(m.tools or [])
+        counts["principles"] = len(m.principles)
+        return counts
+
+    def rule_info(self, rule_id: str) -> RuleInfo | None:
+        """Details of a rule by id (``None`` for ``*.default`` and protection ids)."""
+        r = self._rules_by_id.get(rule_id)
+        if r is not None:
+            return RuleInfo(
+                r.id,
+                r.pattern.text,
+                r.verdict,
+                r.principle,
+                self.model.principles.get(r.principle) if r.principle else None,
+                r.reason,
+                r.origin,
+            )
+        m = re.fullmatch(r"(filesystem|network)\.(\w+)\[(\d+)\]", rule_id)
+        if m is not None:
+            section, key, index = m.group(1), m.group(2), int(m.group(3))
+            part = getattr(self.model, section)
+            items = getattr(part, key, None) if part is not None else None
+            if not isinstance(items, list) or index >= len(items):
+                return None
+            verdict = {"read": "allow", "write": "allow", "allow": "allow", "ask": "ask"}.get(
+                key, "deny"
+            )
+            text = items[index]
+            origin = self.model.origin_of(section, key, text)
+            return RuleInfo(rule_id, text, verdict, None, None, None, origin)
+        for t in self._tool_rules:
+            if t.id == rule_id:
+                rule = t.rule
+                return RuleInfo(
+                    t.id,
+                    rule.method,
+                    rule.verdict,
+                    rule.principle,
+                    self.model.principles.get(rule.principle) if rule.principle else None,
+                    rule.reason,
+                    rule.origin,
+                )
+        return None
+
+    def budget(self) -> Budget:
+        """A :class:`corral.budget.Budget` from the ``budgets`` section (defaults elsewhere)."""
+        b = self.model.budgets
+        if b is None:
+            return Budget()
+        fields = (
+            "wall_s",
+            "fuel",
+            "memory_mb",
+            "output_chars",
+            "disk_mb",
+            "disk_files",
+            "tool_calls",
+        )
+        values = {k: getattr(b, k) for k in fields if getattr(b, k) is not None}
+        return Budget(**values)
+
+    @property
+    def extra_budgets(self) -> dict[str, float]:
+        """Budgets that :class:`~corral.budget.Budget` does not hold (``cpu_s``, ``net_out_mb``)."""
+        b = self.model.budgets
+        if b is None:
+            return {}
+        return {k: getattr(b, k) for k in ("cpu_s", "net_out_mb") if getattr(b, k) is not None}
+
+    def tools_capabilities(self) -> Capabilities:
+        """:class:`~corral.capabilities.Capabilities` for the tools section.
+
+        Allow and ask rules become grants (with their constraints and ``max_calls``); deny
+        rules are left out (:meth:`decide` refuses them first). Without a ``tools``
+        section every method is granted. ``budgets.tool_calls`` is the total limit.
+        """
+        total = self.model.budgets.tool_calls if self.model.budgets else None
+        if self.model.tools is None:
+            return Capabilities([MethodCapability("**")], max_total_calls=total)
+        caps = [r.capability for r in self.model.tools if r.verdict != "deny"]
+        return Capabilities(caps, max_total_calls=total)
+
+    # -- deciding -------------------------------------------------------------------------
+
+    def decide(self, action: Any, session: str | None = None) -> Decision:
+        """Decide on an action (the :class:`~corral.events.Gate` protocol).
+
+        ``action`` is any :data:`corral.events.Action`; a plain string is taken as a
+        shell command line. ``session`` is not used by the policy itself.
+        """
+        if isinstance(action, ExecAction):
+            key: Any = ("exec", tuple(action.argv), action.line, action.cwd)
+            hit = self._cache.get(key)
+            if hit is not None:
+                return hit
+            return self._remember(key, self._decide_exec(action.argv, action.cwd, action.line))
+        if isinstance(action, str):
+            return self.decide_command(action)
+        if isinstance(action, NetAction):
+            return self.decide_net(action.host or _host_from_url(action.url), action.port)
+        if isinstance(action, FileAction):
+            return self.decide_file(action.op, action.path)
+        if isinstance(action, ToolAction):
+            return self.decide_tool(action.name, action.args)
+        if isinstance(action, CodeAction):
+            return self.decide_code(action.language, action.code)
+        if isinstance(action, SpawnAction):
+            key = ("spawn", tuple(action.argv), action.exe)
+            hit = self._cache.get(key)
+            if hit is not None:
+                return hit
+            return self._remember(key, self._decide_spawn(action))
+        raise TypeError(f"a policy cannot decide on {type(action).__name__}")
+
+    def _remember(self, key: Any, decision: Decision) -> Decision:
+        if not self._cache_on:
+            return decision
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[key] = decision
+        return decision
+
+    def clear_cache(self) -> None:
+        """Forget cached decisions (only needed for benchmarks)."""
+        self._cache.clear()
+
+    def uncached(self) -> Policy:
+        """The same policy without a decision cache (for benchmarks)."""
+        return Policy(self.model, source=self.source, cache=False)
+
+    # commands ------------------------------------------------------------------------
+
+    def decide_command(self, line: str, cwd: str = GUEST_ROOT) -> Decision:
+        """Decide on a whole shell line (every command in it must pass)."""
+        key = ("line", line, cwd)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        return self._remember(key, self._finish(self._eval_script(line, cwd, 0), "command"))
+
+    def _decide_exec(self, argv: list[str], cwd: str, line: str | None) -> Decision:
+        if not argv:
+            return _decision(verdict="allow", rule=None, reason="empty command")
+        res = self._eval_argv(argv, cwd, 0)
+        if line and res.severity < 2 and _OPERATOR_IN_LINE.search(line):
+            for text in _analyze_cached(line).lines:
+                res = _worse(res, self._line_result(text))
+        return self._finish(res, "command")
+
+    def _decide_spawn(self, action: SpawnAction) -> Decision:
+        if not action.argv:
+            return _decision(verdict="allow", rule=None, reason="empty command")
+        res = self._eval_argv(action.argv, GUEST_ROOT, 0)
+        exe = action.exe
+        if exe and exe.rsplit("/", 1)[-1] != action.argv[0].rsplit("/", 1)[-1]:
+            res = _worse(res, self._eval_argv([exe, *action.argv[1:]], GUEST_ROOT, 0))
+        return self._finish(res, "command")
+
+    def _match(self, prog: str, base: str, full: str, line: bool = False) -> _Rule | None:
+        """The deciding rule for one view: the most specific ranked rule, unless an
+        anywhere rule that matches is more restrictive."""
+        if line:
+            index, wild, anywhere = self._line_index, self._line_wild, self._line_anywhere
+        else:
+            index, wild, anywhere = self._cmd_index, self._cmd_wild, self._cmd_anywhere
+        found: _Rule | None = None
+        for rule in index.get(prog, wild):
+            if rule.test(base, full):
+                found = rule
+                break
+        if anywhere and (found is None or found.severity < 2):
+            screen = self._line_screen if line else self._cmd_screen
+            if screen is not None and not (screen(base) or (full is not base and screen(full))):
+                return found
+            for rule in anywhere:
+                if found is not None and rule.severity <= found.severity:
+                    break
+                if rule.test(base, full):
+                    return rule
+        return found
+
+    def _eval_argv(self, argv: list[str], cwd: str, depth: int) -> _Result:
+        explicit: _Result | None = None
+        extra: _Result | None = None
+        subject = _view(argv)[1]
+        pending = [(argv, depth)]
+        while pending:
+            a, d = pending.pop()
+            if not a:
+                continue
+            prog, base, full = _view(a)
+            rule = self._match(prog, base, full)
+            if rule is not None and (explicit is None or rule.severity > explicit.severity):
+                explicit = _Result(rule.severity, "rule", rule, base)
+            elif rule is None and prog in _OPAQUE:
+                extra = _worse(extra, _Result(self._default_result_severity, "default", None, base))
+            if self._fs_deny_any is not None and len(a) > 1 and _MAYBE_PATH(full):
+                extra = _worse(extra, self._path_check(a[1:], cwd, base))
+            if d < MAX_DEPTH:
+                inner, scripts = _unwrap(a)
+                for ia in inner:
+                    pending.append((ia, d + 1))
+                for script in scripts:
+                    extra = _worse(extra, self._eval_script(script, cwd, d + 1))
+            if (explicit is not None and explicit.severity == 2) or (
+                extra is not None and extra.severity == 2
+            ):
+                break
+        if explicit is None:
+            explicit = _Result(self._default_result_severity, "default", None, subject)
+        result = _worse(explicit, extra)
+        assert result is not None
+        return result
+
+    def _path_check(self, args: Iterable[str], cwd: str, subject: str) -> _Result | None:
+        rx = self._fs_deny_any
+        if rx is None:
+            return None
+        for arg in args:
+            p = _path_like(arg)
+            if p is None:
+                continue
+            for candidate in (p, _normalize_path(p, cwd)):
+                if rx.fullmatch(candidate):
+                    for i, pat in enumerate(self._fs["deny"]):
+                        if pat.matches(candidate):
+                            return _Result(2, "path", None, subject, (i, pat.text, candidate))
+        return None
+
+    def _redirect_check(
+        self, argv: list[str], redirects: list[tuple[str, str]], cwd: str
+    ) -> _Result | None:
+        """Redirection targets are file reads (``<``) and writes (``>``, ``>>``, ...)."""
+        worst: _Result | None = None
+        subject = " ".join(argv) or "redirection"
+        for op, target in redirects:
+            if op in _NOT_PATH_REDIRECTS or not target or target.isdigit() or target == "-":
+                continue
+            path = _normalize_path(target, cwd)
+            if path in _DEVICE_OK or path.startswith("/dev/fd/"):
+                continue
+            decision = self.decide_file("read" if op == "<" else "write", path)
+            if decision.verdict != "allow":
+                worst = _worse(
+                    worst, _Result(SEVERITY[decision.verdict], "file", None, subject, decision)
+                )
+        return worst
+
+    def _line_result(self, text: str) -> _Result | None:
+        if not self._line_index and not self._line_wild and not self._line_anywhere:
+            return None
+        first = text.split(" ", 1)[0]
+        prog = first.rsplit("/", 1)[-1] or first
+        base = text if prog == first else prog + text[len(first) :]
+        rule = self._match(prog, base, text, line=True)
+        if rule is None or rule.severity == 0:
+            return None
+        return _Result(rule.severity, "rule", rule, text)
+
+    def _eval_script(self, script: str, cwd: str, depth: int) -> _Result:
+        analysis = _analyze_cached(script)
+        result: _Result | None = None
+        allowed = 0
+        for cmd in analysis.commands:
+            if cmd.argv:
+                r = self._eval_argv(cmd.argv, cwd, depth)
+                if r.severity == 0:
+                    allowed += 1
+                result = _worse(result, r) if result is not None else r
+            if cmd.redirects and self.has_filesystem:
+                result = _worse(result, self._redirect_check(cmd.argv, cmd.redirects, cwd))
+            if result is not None and result.severity == 2:
+                return result
+        for text in analysis.lines:
+            result = _worse(result, self._line_result(text))
+        if result is None:
+            return _Result(0, "empty", None, script)
+        if result.severity == 0 and allowed > 1:
+            return _Result(0, result.kind, result.rule, result.subject, ("count", allowed, script))
+        return result
+
+    def _finish(self, res: _Result, what: str) -> Decision:
+        verdict = VERDICTS[res.severity]
+        subject = _short(res.subject)
+        if res.kind == "rule":
+            rule = res.rule
+            assert rule is not None
+            reason = f"{what} {subject!r} matches {rule.id} {rule.pattern.shown}"
+            if rule.reason:
+                reason += f": {rule.reason}"
+            reason += self._principle_note(rule.principle)
+            if isinstance(res.extra, tuple) and res.extra[0] == "count":
+                reason = (
+                    f"all {res.extra[1]} commands in {_short(res.extra[2])!r} are allowed "
+                    f"(first: {reason})"
+                )
+            return _decision(verdict=verdict, rule=rule.id, principle=rule.principle, reason=reason)
+        if res.kind == "default":
+            if self.has_commands:
+                reason = (
+                    f"{what} {subject!r} matches no command rule; "
+                    f"commands.default is {self.commands_default}"
+                )
+            else:
+                reason = f"{what} {subject!r}: the policy has no commands section (allowed)"
+            if isinstance(res.extra, tuple) and res.extra[0] == "count":
+                count, line = res.extra[1], _short(res.extra[2])
+                reason = f"all {count} commands in {line!r} are allowed ({reason})"
+            return _decision(verdict=verdict, rule="commands.default", reason=reason)
+        if res.kind == "path":
+            i, text, path = res.extra
+            return _decision(
+                verdict="deny",
+                rule=f"filesystem.deny[{i}]",
+                reason=f"{what} {subject!r} names the path {path!r}, which matches "
+                f"filesystem.deny[{i}] {text!r}",
+            )
+        if res.kind == "file":
+            decision: Decision = res.extra
+            return _decision(
+                verdict=decision.verdict,
+                rule=decision.rule,
+                principle=decision.principle,
+                reason=f"{what} {subject!r} redirects: {decision.reason}",
+            )
+        return _decision(verdict="allow", rule=None, reason=f"{what} runs nothing")
+
+    def _principle_note(self, principle: str | None) -> str:
+        if not principle:
+            return ""
+        text = self.model.principles.get(principle)
+        return f" [principle {principle}: {text}]" if text else f" [principle {principle}]"
+
+    # code ------------------------------------------------------------------------------
+
+    def decide_code(self, language: str, code: str) -> Decision:
+        """Decide on a code run (see the module docstring)."""
+        if language == "shell":
+            key = ("code", code)
+            hit = self._cache.get(key)
+            if hit is not None:
+                return hit
+            decision = self._finish(self._eval_script(code, GUEST_ROOT, 0), "shell code")
+            return self._remember(key, decision) if len(code) < 4096 else decision
+        names = ("python", "python3") if language == "python" else ("node", "js")
+        best: _Rule | None = None
+        for name in names:
+            rule = self._match(name, name, name)
+            if rule is not None and (best is None or rule.severity > best.severity):
+                best = rule
+        label = "Python" if language == "python" else "JavaScript" if language == "js" else language
+        if best is None:
+            return _decision(
+                verdict="allow",
+                rule="code.default",
+                reason=f"{label} code runs are allowed unless a command rule for "
+                f"{' or '.join(repr(n) for n in names)} denies or asks",
+            )
+        reason = f"{label} code (command {names[0]!r}) matches {best.id} {best.pattern.shown}"
+        if best.reason:
+            reason += f": {best.reason}"
+        reason += self._principle_note(best.principle)
+        return _decision(
+            verdict=best.verdict, rule=best.id, principle=best.principle, reason=reason
+        )  # type: ignore[arg-type]
+
+    # files -----------------------------------------------------------------------------
+
+    def decide_file(self, op: str, path: str) -> Decision:
+        """Decide on a file operation on a guest path."""
+        norm = _normalize_path(path)
+        kind = "read" if op in _READ_OPS else "write"
+        what = f"{op} of {_short(norm)!r}"
+        if not self.has_filesystem:
+            return _decision(
+                verdict="allow",
+                rule="filesystem.default",
+                reason=f"{what}: the policy has no filesystem section (allowed)",
+            )
+        for key, verdict in (("deny", "deny"), ("ask", "ask")):
+            for i, pat in enumerate(self._fs[key]):
+                if pat.matches(norm):
+                    return _decision(
+                        verdict=verdict,  # type: ignore[arg-type]
+                        rule=f"filesystem.{key}[{i}]",
+                        reason=f"{what} matches filesystem.{key}[{i}] {pat.text!r}",
+                    )
+        keys = ("read", "write") if kind == "read" else ("write",)
+        for key in keys:
+            for i, pat in enumerate(self._fs[key]):
+                if pat.matches(norm):
+                    return _decision(
+                        verdict="allow",
+                        rule=f"filesystem.{key}[{i}]",
+                        reason=f"{what} matches filesystem.{key}[{i}] {pat.text!r}",
+                    )
+        return _decision(
+            verdict=self.filesystem_default,  # type: ignore[arg-type]
+            rule="filesystem.default",
+            reason=f"{what} matches no filesystem {kind} rule; "
+            f"filesystem.default is {self.filesystem_default}",
+        )
+
+    # network ---------------------------------------------------------------------------
+
+    def decide_net(self, host: str, port: int | None = None, ip: str | None = None) -> Decision:
+        """Decide on a connection to ``host`` (and, when the proxy resolved it, ``ip``).
+
+        With ``ip`` the resolved address is checked too: the address entries (IPs and
+        CIDRs in ``allow``/``ask``/``deny``/``deny_cidrs``) and the protected ranges, and
+        the more restrictive verdict wins, so a name cannot rebind to a denied range or
+        to cloud metadata. A host allowed by an entry that names it exactly may resolve
+        to a private or loopback address (``internal.corp`` -> ``10.1.2.3``), unless an
+        explicit address entry denies it.
+        """
+        key = ("net", host, port, ip)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        decision = self._decide_host(host)
+        if ip is not None and decision.verdict != "deny":
+            resolved = self._decide_host(ip, resolved_from=host)
+            named = self._host_by_id.get(decision.rule or "")
+            by = self._host_by_id.get(resolved.rule or "")
+            exempt = (
+                resolved.rule == "network.default"  # only address rules count here
+                or (by is not None and by.pattern.kind in ("any", "exact", "suffix"))
+                or (
+                    named is not None
+                    and named.pattern.kind == "exact"
+                    and resolved.rule in ("network.private", "network.loopback")
+                )
+            )
+            if not exempt and SEVERITY[resolved.verdict] > SEVERITY[decision.verdict]:
+                decision = resolved
+        return self._remember(key, decision)
+
+    def _decide_host(self, host: str, resolved_from: str | None = None) -> Decision:
+        name, ip = normalize_host(host or "")
+        shown = f"{name!r} (resolved from {resolved_from!r})" if resolved_from else repr(name)
+        if not name:
+            return _decision(verdict="deny", rule="network.default", reason="no host given")
+        winner: _HostRule | None = None
+        for rule in self._host_rules:
+            if rule.pattern.matches(name, ip):
+                winner = rule
+                break
+        protected = _protected(name, ip)
+        if winner is not None:
+            if winner.verdict != "deny" and protected is not None:
+                kind, _ = protected
+                pat = winner.pattern
+                exempt = pat.names_exactly or (kind != "metadata" and pat.kind == "cidr")
+                if not exempt:
+                    return self._protected_decision(shown, protected, winner)
+            return _decision(
+                verdict=winner.verdict,  # type: ignore[arg-type]
+                rule=winner.id,
+                reason=f"host {shown} matches {winner.id} {winner.pattern.text!r}",
+            )
+        if protected is not None:
+            return self._protected_decision(shown, protected, None)
+        return _decision(
+            verdict=self.network_default,  # type: ignore[arg-type]
+            rule="network.default",
+            reason=f"host {shown} matches no network rule; network.default is "
+            f"{self.network_default}",
+        )
+
+    @staticmethod
+    def _protected_decision(
+        shown: str, protected: tuple[str, str], winner: _HostRule | None
+    ) -> Decision:
+        kind, what = protected
+        how = (
+            "list the exact address in network.allow"
+            if kind == "metadata"
+            else "list it (or a CIDR containing it) in network.allow"
+        )
+        beaten = f" ({winner.id} {winner.pattern.text!r} is not specific enough)" if winner else ""
+        return _decision(
+            verdict="deny",
+            rule=f"network.{kind}",
+            reason=f"host {shown} is {what}: denied unless explicitly allowed ({how}){beaten}",
+        )
+
+    # tools -----------------------------------------------------------------------------
+
+    def decide_tool(self, name: str, args: dict[str, Any] | None = None) -> Decision:
+        """Decide on a tool call (constraints checked; ``max_calls`` is not counted here)."""
+        if not self.has_tools:
+            return _decision(
+                verdict="allow",
+                rule="tools.default",
+                reason=f"tool {name!r}: the policy has no tools section (allowed)",
+            )
+        violation: tuple[_ToolRule, CapabilityError] | None = None
+        for t in self._tool_rules:
+            rule = t.rule
+            if not rule.capability.matches(name):
+                continue
+            if rule.verdict == "deny":
+                reason = f"tool {name!r} matches {t.id} {rule.method!r}"
+                if rule.reason:
+                    reason += f": {rule.reason}"
+                reason += self._principle_note(rule.principle)
+                return _decision(verdict="deny", rule=t.id, principle=rule.principle, reason=reason)
+            try:
+                rule.capability.check(name, args or {})
+            except CapabilityError as exc:
+                if violation is None:
+                    violation = (t, exc)
+                continue
+            reason = f"tool {name!r} matches {t.id} {rule.method!r}"
+            if rule.reason:
+                reason += f": {rule.reason}"
+            reason += self._principle_note(rule.principle)
+            return _decision(
+                verdict=rule.verdict,
+                rule=t.id,
+                principle=rule.principle,
+                reason=reason,  # type: ignore[arg-type]
+            )
+        if violation is not None:
+            t, exc = violation
+            return _decision(
+                verdict="deny",
+                rule=t.id,
+                principle=t.rule.principle,
+                reason=f"{exc} ({t.id} {t.rule.method!r})",
+            )
+        return _decision(
+            verdict="deny",
+            rule="tools.default",
+            reason=f"tool {name!r} matches no tool rule; with a tools section only listed "
+            "tools are allowed",
+        )
+
+    # -- helpers for the CLI and tests -----------------------------------------------------
+
+    def iter_command_rules(self) -> Iterator[tuple[str, str, CommandRule]]:
+        """(rule id, verdict, rule) for every command rule, in file order."""
+        cmds = self.model.commands
+        if cmds is None:
+            return
+        for verdict in VERDICTS:
+            for i, rule in enumerate(getattr(cmds, verdict)):
+                yield f"commands.{verdict}[{i}]", verdict, rule
+
+
+def _host_from_url(url: str | None) -> str:
+    if not url:
+        return ""
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _protected(name: str, ip: Any) -> tuple[str, str] | None:
+    """(kind, description) when the host is protected by default."""
+    if ip is None:
+        if name in METADATA_NAMES:
+            return "metadata", "a cloud metadata service"
+        if name in LOOPBACK_NAMES or name.endswith(".localhost"):
+            return "loopback", "the loopback interface"
+        return None
+    text = str(ip)
+    if text in METADATA_IPS:
+        return "metadata", "a cloud metadata address"
+    if ip.is_loopback or ip.is_unspecified:
+        return "loopback", "a loopback address"
+    if (
+        ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or (ip.version == 4 and ip in _SHARED_NET)
+    ):
+        return "private", "a private, link-local or reserved address"
+    return None

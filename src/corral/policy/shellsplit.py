@@ -1,0 +1,507 @@
+"""A small static splitter for shell lines: which simple commands does a line run?
+
+This is *not* the corral shell (which parses with tree-sitter and interprets); it is a
+fast, dependency-free best effort used by the policy engine to check a whole line before
+it runs (``curl x | sh``), to look inside ``sh -c '...'`` and ``$(...)``, and by
+``corral policy explain``. It understands quoting (``'...'``, ``"..."``, ``$'...'``,
+backslashes), comments, line continuations, the list and pipeline operators, redirections
+(their targets are not arguments), here-documents (their bodies are skipped), command and
+process substitutions (their contents are split too), leading ``NAME=value`` assignments
+and the reserved words of compound commands. Expansions are not performed: ``$HOME``
+stays ``$HOME``.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Final
+
+__all__ = ["Analysis", "SimpleCommand", "analyze", "render"]
+
+MAX_DEPTH: Final = 8
+
+_OPERATORS: Final = (
+    ";;&",
+    "&>>",
+    "<<<",
+    "<<-",
+    "&&",
+    "||",
+    ";;",
+    ";&",
+    "|&",
+    "&>",
+    ">>",
+    "<<",
+    ">&",
+    "<&",
+    "<>",
+    ">|",
+    "|",
+    "&",
+    ";",
+    "(",
+    ")",
+    "<",
+    ">",
+)
+_REDIRECTS: Final = frozenset(
+    {"<", ">", ">>", "<<<", "<<", "<<-", ">&", "<&", "<>", ">|", "&>", "&>>"}
+)
+_PIPES: Final = frozenset({"|", "|&"})
+_LIST_OPS: Final = frozenset({"&&", "||", ";", "&", ";;", ";&", ";;&", "(", ")", "\n"})
+_SKIP_WORDS: Final = frozenset(
+    {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "esac"}
+)
+_HEADER_WORDS: Final = frozenset({"for", "select", "case"})
+_ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
+_NEEDS_QUOTES: Final = re.compile(r"[\s|;&<>]|^$")
+_ANSI_ESCAPES: Final = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "a": "\a",
+    "b": "\b",
+    "e": "\x1b",
+    "E": "\x1b",
+    "f": "\f",
+    "v": "\v",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "?": "?",
+}
+
+
+@dataclass
+class SimpleCommand:
+    """One simple command: its words (quotes removed) and its redirections."""
+
+    argv: list[str]
+    redirects: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Analysis:
+    """What a script runs: its simple commands (substitutions included) and the text of
+    every pipeline and line that combines commands (for line rules)."""
+
+    commands: list[SimpleCommand] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    complete: bool = True
+
+
+def render(words: list[str]) -> str:
+    """Join words into a line, quoting those that hold spaces or shell operators."""
+    return " ".join(shlex.quote(w) if _NEEDS_QUOTES.search(w) else w for w in words)
+
+
+class _Lexer:
+    def __init__(self, text: str) -> None:
+        self.s = text
+        self.n = len(text)
+        self.i = 0
+        self.subs: list[str] = []
+        self.complete = True
+        self.heredocs: list[tuple[str, bool]] = []
+
+    # tokens: ("w", text) for words, ("o", text) for operators
+    def tokens(self) -> list[tuple[str, str]]:
+        s, n = self.s, self.n
+        out: list[tuple[str, str]] = []
+        expect_heredoc = False
+        strip_tabs = False
+        while self.i < n:
+            c = s[self.i]
+            if c in " \t\r":
+                self.i += 1
+                continue
+            if c == "\\" and s.startswith("\\\n", self.i):
+                self.i += 2
+                continue
+            if c == "\n":
+                out.append(("o", "\n"))
+                self.i += 1
+                self._skip_heredocs()
+                continue
+            if c == "#":
+                end = s.find("\n", self.i)
+                self.i = n if end < 0 else end
+                continue
+            if c in "<>" and s.startswith("(", self.i + 1):
+                end = self._match_paren(self.i + 1)
+                self.subs.append(s[self.i + 2 : end])
+                out.append(("w", s[self.i : end + 1]))
+                self.i = end + 1
+                continue
+            if c.isdigit():
+                j = self.i
+                while j < n and s[j].isdigit():
+                    j += 1
+                if j < n and s[j] in "<>":
+                    op = self._operator(j)
+                    if op in _REDIRECTS:
+                        out.append(("o", s[self.i : j] + op))
+                        self.i = j + len(op)
+                        expect_heredoc = op in ("<<", "<<-")
+                        strip_tabs = op == "<<-"
+                        continue
+            op = self._operator(self.i)
+            if op:
+                out.append(("o", op))
+                self.i += len(op)
+                expect_heredoc = op in ("<<", "<<-")
+                strip_tabs = op == "<<-"
+                continue
+            word = self._word()
+            out.append(("w", word))
+            if expect_heredoc:
+                self.heredocs.append((word, strip_tabs))
+                expect_heredoc = False
+        return out
+
+    def _operator(self, i: int) -> str:
+        s = self.s
+        for op in _OPERATORS:
+            if s.startswith(op, i):
+                return op
+        return ""
+
+    def _skip_heredocs(self) -> None:
+        s = self.s
+        while self.heredocs:
+            delim, strip = self.heredocs.pop(0)
+            while self.i < self.n:
+                end = s.find("\n", self.i)
+                line = s[self.i : self.n if end < 0 else end]
+                self.i = self.n if end < 0 else end + 1
+                if (line.lstrip("\t") if strip else line) == delim:
+                    break
+
+    def _match_paren(self, open_idx: int) -> int:
+        """Index of the ``)`` closing the ``(`` at ``open_idx`` (quotes respected)."""
+        s, n = self.s, self.n
+        depth = 0
+        i = open_idx
+        while i < n:
+            c = s[i]
+            if c == "\\":
+                i += 2
+                continue
+            if c == "'":
+                end = s.find("'", i + 1)
+                if end < 0:
+                    break
+                i = end + 1
+                continue
+            if c == '"':
+                i = self._skip_double(i + 1)
+                continue
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+                if depth == 0:
+                    return i
+            i += 1
+        self.complete = False
+        return n - 1 if n else 0
+
+    def _skip_double(self, i: int) -> int:
+        s, n = self.s, self.n
+        while i < n:
+            c = s[i]
+            if c == "\\":
+                i += 2
+                continue
+            if c == '"':
+                return i + 1
+            i += 1
+        self.complete = False
+        return n
+
+    def _dollar(self, buf: list[str]) -> None:
+        """Consume a ``$`` construct at ``self.i`` into ``buf`` (text kept as written)."""
+        s = self.s
+        i = self.i
+        if s.startswith("$((", i):
+            end = self._match_paren(i + 1)
+            buf.append(s[i : end + 1])
+            self.i = end + 1
+            return
+        if s.startswith("$(", i):
+            end = self._match_paren(i + 1)
+            self.subs.append(s[i + 2 : end])
+            buf.append(s[i : end + 1])
+            self.i = end + 1
+            return
+        if s.startswith("${", i):
+            end = s.find("}", i)
+            end = self.n - 1 if end < 0 else end
+            buf.append(s[i : end + 1])
+            self.i = end + 1
+            return
+        buf.append("$")
+        self.i += 1
+
+    def _backquote(self, buf: list[str]) -> None:
+        s, n = self.s, self.n
+        j = self.i + 1
+        while j < n and s[j] != "`":
+            j += 2 if s[j] == "\\" else 1
+        self.subs.append(s[self.i + 1 : min(j, n)].replace("\\`", "`"))
+        buf.append(s[self.i : min(j + 1, n)])
+        if j >= n:
+            self.complete = False
+        self.i = min(j + 1, n)
+
+    def _ansi_c(self, buf: list[str]) -> None:
+        s, n = self.s, self.n
+        i = self.i + 2
+        while i < n and s[i] != "'":
+            c = s[i]
+            if c == "\\" and i + 1 < n:
+                e = s[i + 1]
+                if e in _ANSI_ESCAPES:
+                    buf.append(_ANSI_ESCAPES[e])
+                    i += 2
+                elif e == "x":
+                    m = re.match(r"[0-9a-fA-F]{1,2}", s[i + 2 : i + 4])
+                    if m:
+                        buf.append(chr(int(m.group(), 16)))
+                        i += 2 + len(m.group())
+                    else:
+                        buf.append("\\x")
+                        i += 2
+                elif e in "uU":
+                    width = 4 if e == "u" else 8
+                    m = re.match(f"[0-9a-fA-F]{{1,{width}}}", s[i + 2 : i + 2 + width])
+                    if m:
+                        buf.append(chr(min(int(m.group(), 16), 0x10FFFF)))
+                        i += 2 + len(m.group())
+                    else:
+                        buf.append("\\" + e)
+                        i += 2
+                elif e in "01234567":
+                    m = re.match(r"[0-7]{1,3}", s[i + 1 : i + 4])
+                    assert m is not None
+                    buf.append(chr(int(m.group(), 8) & 0xFF))
+                    i += 1 + len(m.group())
+                else:
+                    buf.append("\\" + e)
+                    i += 2
+                continue
+            buf.append(c)
+            i += 1
+        if i >= n:
+            self.complete = False
+        self.i = min(i + 1, n)
+
+    def _word(self) -> str:
+        s, n = self.s, self.n
+        buf: list[str] = []
+        while self.i < n:
+            c = s[self.i]
+            if c in " \t\r\n;&|()<>":
+                break
+            if c == "\\":
+                if self.i + 1 < n:
+                    if s[self.i + 1] != "\n":
+                        buf.append(s[self.i + 1])
+                    self.i += 2
+                else:
+                    self.i += 1
+                continue
+            if c == "'":
+                end = s.find("'", self.i + 1)
+                if end < 0:
+                    buf.append(s[self.i + 1 :])
+                    self.complete = False
+                    self.i = n
+                    break
+                buf.append(s[self.i + 1 : end])
+                self.i = end + 1
+                continue
+            if c == '"':
+                self._double(buf)
+                continue
+            if c == "$":
+                if s.startswith("$'", self.i):
+                    self._ansi_c(buf)
+                    continue
+                if s.startswith('$"', self.i):
+                    self.i += 1
+                    self._double(buf)
+                    continue
+                self._dollar(buf)
+                continue
+            if c == "`":
+                self._backquote(buf)
+                continue
+            buf.append(c)
+            self.i += 1
+        return "".join(buf)
+
+    def _double(self, buf: list[str]) -> None:
+        s, n = self.s, self.n
+        self.i += 1
+        while self.i < n:
+            c = s[self.i]
+            if c == '"':
+                self.i += 1
+                return
+            if c == "\\" and self.i + 1 < n:
+                e = s[self.i + 1]
+                if e in '$`"\\':
+                    buf.append(e)
+                elif e != "\n":
+                    buf.append("\\" + e)
+                self.i += 2
+                continue
+            if c == "$":
+                self._dollar(buf)
+                continue
+            if c == "`":
+                self._backquote(buf)
+                continue
+            buf.append(c)
+            self.i += 1
+        self.complete = False
+
+
+def analyze(script: str, depth: int = 0) -> Analysis:
+    """Split ``script`` into its simple commands and combined lines (see the module doc)."""
+    lexer = _Lexer(script)
+    tokens = lexer.tokens()
+    result = Analysis(complete=lexer.complete)
+    _parse(tokens, result)
+    if depth < MAX_DEPTH:
+        for sub in lexer.subs:
+            inner = analyze(sub, depth + 1)
+            result.commands.extend(inner.commands)
+            result.lines.extend(inner.lines)
+            result.complete = result.complete and inner.complete
+    return result
+
+
+def _parse(tokens: list[tuple[str, str]], result: Analysis) -> None:
+    words: list[str] = []
+    redirects: list[tuple[str, str]] = []
+    pipeline: list[str] = []  # token texts of the current pipeline
+    pipeline_cmds = 0
+    line: list[str] = []  # token texts of the current line
+    line_cmds = 0
+    line_ops = 0
+
+    def end_command() -> None:
+        nonlocal words, redirects, pipeline_cmds, line_cmds
+        argv = _strip_command(words)
+        if argv or redirects:
+            result.commands.append(SimpleCommand(argv, redirects))
+            if argv:
+                pipeline_cmds += 1
+                line_cmds += 1
+        words, redirects = [], []
+
+    def end_pipeline() -> None:
+        nonlocal pipeline, pipeline_cmds
+        if pipeline_cmds > 1:
+            result.lines.append(" ".join(pipeline))
+        pipeline, pipeline_cmds = [], 0
+
+    def end_line() -> None:
+        nonlocal line, line_cmds, line_ops
+        if line_ops and line:
+            text = " ".join(line)
+            if not result.lines or result.lines[-1] != text:
+                result.lines.append(text)
+        line, line_cmds, line_ops = [], 0, 0
+
+    i, n = 0, len(tokens)
+    while i < n:
+        kind, text = tokens[i]
+        if kind == "w":
+            # `name ( )` starts a function definition: the name is not a command
+            if (
+                not words
+                and i + 2 < n
+                and tokens[i + 1] == ("o", "(")
+                and tokens[i + 2] == ("o", ")")
+            ):
+                i += 3
+                continue
+            words.append(text)
+            shown = render([text])
+            pipeline.append(shown)
+            line.append(shown)
+            i += 1
+            continue
+        if text.lstrip("0123456789") in _REDIRECTS:
+            target = ""
+            if i + 1 < n and tokens[i + 1][0] == "w":
+                target = tokens[i + 1][1]
+                i += 1
+            redirects.append((text.lstrip("0123456789"), target))
+            sep = "" if text.endswith("&") and (target.isdigit() or target == "-") else " "
+            shown = f"{text}{sep}{render([target])}" if target else text
+            pipeline.append(shown)
+            line.append(shown)
+            line_ops += 1
+            i += 1
+            continue
+        if text == "(" and not words and i + 1 < n and tokens[i + 1] == ("o", "("):
+            # arithmetic command (( ... )): skip to the matching ))
+            depth = 0
+            while i < n:
+                if tokens[i] == ("o", "("):
+                    depth += 1
+                elif tokens[i] == ("o", ")"):
+                    depth -= 1
+                    if depth == 0:
+                        break
+                i += 1
+            i += 1
+            continue
+        if text in _PIPES:
+            end_command()
+            pipeline.append(text)
+            line.append(text)
+            line_ops += 1
+            i += 1
+            continue
+        # list operators and newlines
+        end_command()
+        end_pipeline()
+        if text == "\n":
+            end_line()
+        else:
+            line.append(text)
+            line_ops += 1
+        i += 1
+    end_command()
+    end_pipeline()
+    end_line()
+
+
+def _strip_command(words: list[str]) -> list[str]:
+    """Drop reserved words, compound-command headers and leading assignments."""
+    k = 0
+    while k < len(words) and words[k] in _SKIP_WORDS:
+        k += 1
+    rest = words[k:]
+    if not rest:
+        return []
+    if rest[0] in _HEADER_WORDS:
+        return []
+    if rest[0] == "function":
+        rest = rest[2:]
+        if rest[:1] == ["{"]:
+            rest = rest[1:]
+    if rest and rest[-1] == "}" and len(rest) > 1:
+        rest = rest[:-1]
+    j = 0
+    while j < len(rest) and _ASSIGNMENT.match(rest[j]):
+        j += 1
+    return rest[j:]
