@@ -772,7 +772,7 @@ def b_shopt(sh: Shell, argv: list[str]) -> int:
     return status
 
 
-@special("hash", "umask", "ulimit", "disown", "set+o")
+@special("hash", "umask", "ulimit", "disown")
 def b_noop(sh: Shell, argv: list[str]) -> int:
     return 0
 
