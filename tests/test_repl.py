@@ -53,3 +53,24 @@ def test_ctrl_c_interrupts_the_command_not_the_shell(repl):
 def test_ctrl_d_exits(repl):
     repl.sendeof()
     repl.expect(pexpect.EOF)
+
+
+def test_policy_questions_are_asked_at_the_prompt():
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "corral", "shell", "--policy", "default"],
+        env=dict(os.environ, TERM="dumb"),
+        encoding="utf-8",
+        timeout=60,
+    )
+    try:
+        child.expect(r"corral:/workspace\$ ")
+        child.sendline("npm install left-pad; echo rc=$?")
+        child.expect(r"Allow\? \[y\]es once / \[a\]lways this session / \[N\]o")
+        child.sendline("n")
+        child.expect("rc=126")
+        child.sendline("sudo id; echo after")
+        child.expect("denied")
+        child.expect(r"corral:/workspace\$ ")
+    finally:
+        child.terminate(force=True)
