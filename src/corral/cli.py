@@ -15,6 +15,7 @@ from . import audit_cli
 from . import runtimes as rt
 from .budget import Budget, RunResult
 from .errors import CorralError
+from .native.doctor import app as doctor_app
 from .policy import cli as policy_cli
 
 app = typer.Typer(
@@ -26,6 +27,9 @@ app = typer.Typer(
 runtimes_app = typer.Typer(help="Install and inspect the WebAssembly guest runtimes.")
 app.add_typer(runtimes_app, name="runtimes")
 app.add_typer(policy_cli.app, name="policy", help="Check, explain and write policy files.")
+app.add_typer(
+    doctor_app, name="doctor", help="Check what the native backends need on this machine."
+)
 app.add_typer(
     audit_cli.app, name="audit", help="Show, verify and export tamper-evident audit logs."
 )
@@ -66,8 +70,11 @@ def run(
         str | None,
         typer.Option(help="Policy: a built-in name (default, strict, permissive) or a YAML file."),
     ] = None,
+    backend: Annotated[
+        str, typer.Option(help="wasm (default), bwrap or gvisor: where shell lines run.")
+    ] = "wasm",
 ) -> None:
-    """Run a bash line (default), Python or JavaScript in a fresh WebAssembly sandbox."""
+    """Run a bash line (default), Python or JavaScript in a fresh sandbox."""
     from .sandbox import Sandbox
 
     if lang not in ("shell", "python", "js", "bash", "sh"):
@@ -86,7 +93,9 @@ def run(
     budget = _budget(timeout, memory_mb, fuel, output_chars)
     approver = _terminal_approver() if policy and sys.stdin.isatty() else None
     try:
-        with Sandbox(budget=budget, workdir=workdir, policy=policy, approver=approver) as sb:
+        with Sandbox(
+            budget=budget, workdir=workdir, policy=policy, approver=approver, backend=backend
+        ) as sb:
             if lang == "python":
                 result = sb.python(code)  # type: ignore[arg-type]
             elif lang == "js":

@@ -106,6 +106,7 @@ EventType = Literal[
     "budget.exceeded",
     "approval.requested",
     "approval.answered",
+    "resource.sample",
 ]
 
 

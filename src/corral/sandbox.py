@@ -82,6 +82,12 @@ class Sandbox:
         approver: answers the policy's ``ask`` rules (:class:`corral.policy.Terminal`,
             ``Callback``, ``Queue``); without one, ``ask`` means deny.
         gate: a custom decider instead of a policy (anything with ``decide``).
+        backend: where ``run()`` executes: ``"wasm"`` (default: the corral shell,
+            pip-only), ``"bwrap"`` (real Linux programs under bubblewrap, seccomp,
+            cgroups, an egress proxy and every execve decided by the gate) or
+            ``"gvisor"`` (the same under runsc). ``python()``/``js()`` always use
+            the WebAssembly guests.
+        copy_workspace: native backends: work on a copy of ``workdir``.
         session: a session id for events (default: random).
     """
 
@@ -98,7 +104,12 @@ class Sandbox:
         session: str | None = None,
         policy: Any = None,
         approver: Any = None,
+        backend: str = "wasm",
+        copy_workspace: bool = False,
     ) -> None:
+        if backend not in ("wasm", "bwrap", "gvisor"):
+            raise ValueError(f"unknown backend {backend!r}; expected 'wasm', 'bwrap' or 'gvisor'")
+        self.backend = backend
         self.session = session or uuid.uuid4().hex[:16]
         self.events = SessionEvents(bus or default_bus, self.session)
         self.policy = None
@@ -141,6 +152,9 @@ class Sandbox:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._shell: Any = None
         self._shell_deadline = float("inf")
+        self._native: Any = None
+        self._native_script: str | None = None
+        self._copy_workspace = copy_workspace
         self._finalizer = weakref.finalize(
             self, _cleanup, self._interps, self.path if self._owned else None
         )
@@ -169,6 +183,9 @@ class Sandbox:
             if self._closed:
                 return
             self._closed = True
+            if self._native is not None:
+                with contextlib.suppress(Exception):
+                    self._native.close()
             self._finalizer()
             self.events.emit("sandbox.closed")
 
@@ -292,6 +309,8 @@ class Sandbox:
                     stderr=f"corral: denied: {decision.reason}\n",
                 )
             self.events.emit("action.requested", action=action, decision=decision)
+            if self.backend != "wasm":
+                return self._run_native(action, script, stdin, timeout)
             shell = self._get_shell()
             wall = self.budget.wall_s if timeout is None else timeout
             t0 = time.monotonic()
@@ -342,6 +361,53 @@ class Sandbox:
                     data={"budget": result.budget_exceeded, "message": result.error_message},
                 )
             return result
+
+    def _native_backend(self) -> Any:
+        if self._native is None:
+            from .native import BwrapBackend, GvisorBackend
+
+            cls = BwrapBackend if self.backend == "bwrap" else GvisorBackend
+            policy = self.policy if self.policy is not None else getattr(self.gate, "policy", None)
+            net_decide = policy.decide_net if policy is not None else _deny_network
+            self._native = cls(
+                self.path,
+                self.budget,
+                gate=_SpawnGate(self) if self.gate is not None else None,
+                events=self.events,
+                session=self.session,
+                copy_workspace=self._copy_workspace,
+                net_decide=net_decide,
+            )
+            self._native.start()
+        return self._native
+
+    def _run_native(
+        self, action: CodeAction, script: str, stdin: str, timeout: float | None
+    ) -> RunResult:
+        backend = self._native_backend()
+        self._native_script = script
+        try:
+            result = backend.run(
+                script, stdin=stdin.encode("utf-8", "surrogateescape"), timeout=timeout
+            )
+        finally:
+            self._native_script = None
+        self.events.emit(
+            "action.completed",
+            action=action,
+            outcome={
+                "exit_code": result.exit_code,
+                "error": result.error,
+                "usage": result.usage.to_dict(),
+            },
+        )
+        if result.budget_exceeded:
+            self.events.emit(
+                "budget.exceeded",
+                action=action,
+                data={"budget": result.budget_exceeded, "message": result.error_message},
+            )
+        return result
 
     def _decide_script(self, action: CodeAction) -> Decision:
         """A whole shell script is decided once before it runs (so rules about
@@ -425,6 +491,30 @@ class Sandbox:
                     data={"budget": result.budget_exceeded, "message": result.error_message},
                 )
             return result
+
+
+def _deny_network(host: str, port: int | None = None, ip: str | None = None) -> Decision:
+    return Decision(
+        verdict="deny",
+        rule="no-network-policy",
+        reason="no policy allows network access (pass a policy that allows this host)",
+    )
+
+
+class _SpawnGate:
+    """The gate for real process starts in a native sandbox."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb = sb
+
+    def decide(self, action: Any, session: str | None = None) -> Decision:
+        argv = getattr(action, "argv", None) or []
+        script = self.sb._native_script
+        if script is not None and argv[1:] == ["-c", script] and argv[0].endswith("bash"):
+            # corral's own shell for the script just decided as a whole
+            self.sb._native_script = None
+            return Decision(verdict="allow", reason="the script itself (decided before it ran)")
+        return self.sb._decide(action)  # the backend reports the spawn on the bus
 
 
 class _ShellHooks:

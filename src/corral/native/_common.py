@@ -1,0 +1,524 @@
+"""Pieces shared by the native backends: limits, cgroups, output capture, events."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import selectors
+import signal
+import stat as statmod
+import threading
+import time
+import typing
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..budget import MB, Budget, RunResult, Usage
+from ..errors import CorralError
+
+log = logging.getLogger("corral.native")
+
+__all__ = [
+    "BackendUnavailable",
+    "CgroupSet",
+    "NativeLimits",
+]
+
+
+class BackendUnavailable(CorralError):
+    """A native backend cannot start on this machine; the message says what is missing."""
+
+
+@dataclass(frozen=True)
+class NativeLimits:
+    """Limits of the native tiers that :class:`~corral.budget.Budget` does not (yet) carry.
+
+    - ``processes``: processes and threads alive at once (pids cgroup and RLIMIT_NPROC).
+    - ``cpu_s``: CPU seconds per call (RLIMIT_CPU per process; cgroup total when
+      available); ``None``: the call's wall-time budget.
+    - ``open_files``: RLIMIT_NOFILE.
+    - ``file_size_mb``: RLIMIT_FSIZE; ``None``: the disk budget.
+    - ``tmp_mb``: size of the sandbox's private ``/tmp`` (tmpfs); ``None``: the disk budget.
+    - ``net_in_mb`` / ``net_out_mb`` / ``connections``: egress proxy budgets per sandbox.
+    """
+
+    processes: int = 256
+    cpu_s: float | None = None
+    open_files: int = 1024
+    file_size_mb: float | None = None
+    tmp_mb: float | None = None
+    net_in_mb: float | None = None
+    net_out_mb: float | None = None
+    connections: int | None = None
+
+
+# --------------------------------------------------------------------------- events
+
+
+class Emitter:
+    """Sends events through an ``events`` object (``emit(type, **fields)``), never raising."""
+
+    def __init__(self, events: Any, on_sample: Callable[[dict[str, Any]], None] | None) -> None:
+        self.events = events
+        self.on_sample = on_sample
+        self._sample_type_ok: bool | None = None
+
+    def emit(self, type: str, **fields: Any) -> None:
+        if self.events is None:
+            return
+        try:
+            self.events.emit(type, **fields)
+        except Exception:
+            log.debug("event %s not emitted", type, exc_info=True)
+
+    def sample(self, data: dict[str, Any]) -> None:
+        if self.on_sample is not None:
+            try:
+                self.on_sample(dict(data))
+            except Exception:
+                log.exception("on_sample callback failed")
+        if self.events is None:
+            return
+        if self._sample_type_ok is None:
+            self._sample_type_ok = _accepts_type(self.events, "resource.sample")
+        if self._sample_type_ok:
+            self.emit("resource.sample", data=data)
+
+
+def _accepts_type(events: Any, name: str) -> bool:
+    """Whether ``events`` accepts an event type (corral's EventType may not list it yet)."""
+    from .. import events as ev_mod
+
+    if not hasattr(events, "bus"):  # some other emitter: let it decide
+        return True
+    return name in typing.get_args(ev_mod.EventType)
+
+
+# --------------------------------------------------------------------------- cgroups
+
+_V1 = "/sys/fs/cgroup"
+
+
+def _own_cgroup_paths() -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        with open("/proc/self/cgroup") as f:
+            for line in f:
+                _, ctrls, path = line.rstrip("\n").split(":", 2)
+                for c in ctrls.split(","):
+                    out[c] = path
+    except OSError:
+        pass
+    return out
+
+
+class CgroupSet:
+    """One sandbox run's cgroups (v1: memory, pids, cpuacct; or one v2 group)."""
+
+    def __init__(self, dirs: dict[str, Path], version: int) -> None:
+        self.dirs = dirs
+        self.version = version
+
+    # ---- creation
+
+    @classmethod
+    def create(cls, name: str) -> CgroupSet | None:
+        """Make the group under this process's own cgroups; ``None`` when not writable."""
+        own = _own_cgroup_paths()
+        if os.path.exists(f"{_V1}/cgroup.controllers"):  # pure v2
+            return cls._create_v2(name, own.get("", "/"))
+        dirs: dict[str, Path] = {}
+        for ctrl in ("memory", "pids", "cpuacct"):
+            root = Path(_V1) / ctrl
+            if not (root / "cgroup.procs").exists():
+                continue
+            base = root / own.get(ctrl, "/").lstrip("/") / "corral"
+            d = base / name
+            try:
+                d.mkdir(parents=True, exist_ok=False)
+            except OSError:
+                continue
+            dirs[ctrl] = d
+        if "memory" not in dirs or "pids" not in dirs:
+            for d in dirs.values():
+                with contextlib.suppress(OSError):
+                    d.rmdir()
+            return None
+        return cls(dirs, 1)
+
+    @classmethod
+    def _create_v2(cls, name: str, own: str) -> CgroupSet | None:
+        # A process may only sit in a leaf: corral/ is a sibling branch under our parent's
+        # delegated subtree when we are allowed to write there.
+        base = Path(_V1) / own.lstrip("/")
+        for cand in (base.parent / "corral", base / "corral"):
+            try:
+                cand.mkdir(exist_ok=True)
+                ctrls = (cand.parent / "cgroup.controllers").read_text().split()
+                want = [c for c in ("memory", "pids", "cpu") if c in ctrls]
+                with contextlib.suppress(OSError):
+                    (cand.parent / "cgroup.subtree_control").write_text(
+                        " ".join("+" + c for c in want)
+                    )
+                (cand / "cgroup.subtree_control").write_text(" ".join("+" + c for c in want))
+                d = cand / name
+                d.mkdir()
+                if not (d / "memory.max").exists() or not (d / "pids.max").exists():
+                    d.rmdir()
+                    continue
+                return cls({"v2": d}, 2)
+            except OSError:
+                continue
+        return None
+
+    # ---- control
+
+    def _w(self, ctrl: str, fname: str, value: str) -> bool:
+        d = self.dirs.get("v2" if self.version == 2 else ctrl)
+        if d is None:
+            return False
+        try:
+            (d / fname).write_text(value)
+            return True
+        except OSError:
+            return False
+
+    def _r(self, ctrl: str, fname: str) -> str | None:
+        d = self.dirs.get("v2" if self.version == 2 else ctrl)
+        if d is None:
+            return None
+        try:
+            return (d / fname).read_text()
+        except OSError:
+            return None
+
+    def limit(self, memory_bytes: int, pids: int) -> None:
+        if self.version == 1:
+            self._w("memory", "memory.limit_in_bytes", str(memory_bytes))
+            self._w("memory", "memory.memsw.limit_in_bytes", str(memory_bytes))
+            self._w("memory", "memory.swappiness", "0")
+            self._w("pids", "pids.max", str(pids))
+        else:
+            self._w("v2", "memory.max", str(memory_bytes))
+            self._w("v2", "memory.swap.max", "0")
+            self._w("v2", "pids.max", str(pids))
+
+    def add(self, pid: int) -> None:
+        for d in self.dirs.values():
+            (d / "cgroup.procs").write_text(str(pid))
+
+    def procs(self) -> list[int]:
+        text = self._r("pids", "cgroup.procs") or ""
+        return [int(x) for x in text.split()]
+
+    def memory_current(self) -> int:
+        f = "memory.usage_in_bytes" if self.version == 1 else "memory.current"
+        return _int(self._r("memory", f))
+
+    def memory_peak(self) -> int:
+        f = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
+        return _int(self._r("memory", f))
+
+    def anon_bytes(self) -> int:
+        """Anonymous memory (not reclaimable page cache) charged to the group."""
+        text = self._r("memory", "memory.stat")
+        if self.version == 1:
+            return _kv(text, "total_rss") or _kv(text, "rss")
+        return _kv(text, "anon")
+
+    def oom_kills(self) -> int:
+        f = "memory.oom_control" if self.version == 1 else "memory.events"
+        return _kv(self._r("memory", f), "oom_kill")
+
+    def pids_limit_hits(self) -> int:
+        return _kv(self._r("pids", "pids.events"), "max")
+
+    def pids_current(self) -> int:
+        return _int(self._r("pids", "pids.current"))
+
+    def cpu_s(self) -> float | None:
+        if self.version == 1:
+            v = self._r("cpuacct", "cpuacct.usage")
+            return None if v is None else _int(v) / 1e9
+        v = self._r("cpu", "cpu.stat")
+        return None if v is None else _kv(v, "usage_usec") / 1e6
+
+    def kill(self) -> None:
+        for _ in range(20):
+            pids = self.procs()
+            if not pids:
+                return
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.01)
+
+    def destroy(self) -> None:
+        self.kill()
+        for d in self.dirs.values():
+            for _ in range(50):
+                try:
+                    d.rmdir()
+                    break
+                except OSError as e:
+                    if e.errno == errno.ENOENT:
+                        break
+                    time.sleep(0.01)
+
+
+def _int(text: str | None) -> int:
+    try:
+        return int((text or "0").split()[0])
+    except (ValueError, IndexError):
+        return 0
+
+
+def _kv(text: str | None, key: str) -> int:
+    for line in (text or "").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == key:
+            with contextlib.suppress(ValueError):
+                return int(parts[1])
+    return 0
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and its descendants (from /proc/PID/task/TID/children)."""
+    out: list[int] = []
+    stack = [root]
+    seen: set[int] = set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        out.append(pid)
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    stack.extend(int(x) for x in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+_CLK = os.sysconf("SC_CLK_TCK")
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def proc_stats(pids: list[int]) -> tuple[float, int, int]:
+    """(CPU seconds, RSS bytes, thread count) summed over live ``pids``."""
+    cpu = 0.0
+    rss = 0
+    threads = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        fields = data[data.rfind(b")") + 2 :].split()
+        try:
+            cpu += (int(fields[11]) + int(fields[12])) / _CLK
+            threads += int(fields[17])
+            rss += int(fields[21]) * _PAGE
+        except (IndexError, ValueError):
+            continue
+    return cpu, rss, threads
+
+
+# --------------------------------------------------------------------------- disk
+
+
+def disk_usage(root: Path, stop_after: int | None = None) -> tuple[int, int]:
+    """(bytes, entries) under ``root``, symlinks not followed; stops counting past
+    ``stop_after`` entries."""
+    total = 0
+    count = 0
+    stack = [str(root)]
+    while stack:
+        d = stack.pop()
+        try:
+            with os.scandir(d) as it:
+                for e in it:
+                    count += 1
+                    try:
+                        st = e.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    if statmod.S_ISDIR(st.st_mode):
+                        stack.append(e.path)
+                    else:
+                        total += st.st_blocks * 512 if st.st_blocks else st.st_size
+                    if stop_after is not None and count > stop_after:
+                        return total, count
+        except OSError:
+            continue
+    return total, count
+
+
+def chown_tree(root: Path, uid: int, gid: int) -> None:
+    """``chown -R`` without following symlinks."""
+    with contextlib.suppress(OSError):
+        os.chown(root, uid, gid, follow_symlinks=False)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            with contextlib.suppress(OSError):
+                os.chown(os.path.join(dirpath, name), uid, gid, follow_symlinks=False)
+
+
+# --------------------------------------------------------------------------- output
+
+
+class OutputCollector:
+    """Reads a process's stdout and stderr, keeping at most ``cap`` bytes in total."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.out = bytearray()
+        self.err = bytearray()
+        self.total = 0
+        self.dropped = 0
+        self.sel = selectors.DefaultSelector()
+        self.open = 0
+
+    def add(self, fd: int, which: str) -> None:
+        os.set_blocking(fd, False)
+        self.sel.register(fd, selectors.EVENT_READ, which)
+        self.open += 1
+
+    @property
+    def over(self) -> bool:
+        return self.total > self.cap
+
+    def pump(self, timeout: float) -> None:
+        if not self.open:
+            time.sleep(timeout)
+            return
+        for key, _ in self.sel.select(timeout):
+            fd = key.fd
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.sel.unregister(fd)
+                os.close(fd)
+                self.open -= 1
+                continue
+            self.total += len(chunk)
+            room = self.cap - (len(self.out) + len(self.err))
+            keep = chunk[: max(room, 0)]
+            self.dropped += len(chunk) - len(keep)
+            (self.out if key.data == "out" else self.err).extend(keep)
+
+    def close(self) -> None:
+        for key in list(self.sel.get_map().values()):
+            with contextlib.suppress(OSError):
+                self.sel.unregister(key.fd)
+                os.close(key.fd)
+        self.open = 0
+        self.sel.close()
+
+
+def feed_stdin(fd: int, data: bytes) -> threading.Thread:
+    def run() -> None:
+        try:
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view[:65536])
+                view = view[n:]
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    t = threading.Thread(target=run, name="corral-stdin", daemon=True)
+    t.start()
+    return t
+
+
+def marker(dropped: int) -> str:
+    n = f" {dropped} characters dropped" if dropped else ""
+    return f"\n[corral: output truncated at the output budget;{n}]\n"
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def budget_message(kind: str, budget: Budget, limits: NativeLimits, wall: float) -> str:
+    if kind == "wall_time":
+        return f"wall-time budget of {wall:g} s exceeded"
+    if kind == "memory":
+        return f"memory budget of {budget.memory_mb} MB exceeded"
+    if kind == "processes":
+        return f"process budget of {limits.processes} processes exceeded"
+    if kind == "cpu":
+        cpu = limits.cpu_s if limits.cpu_s is not None else wall
+        return f"CPU budget of {cpu:g} s exceeded"
+    if kind == "output":
+        return f"output budget of {budget.output_chars} characters exceeded"
+    if kind == "disk":
+        return f"disk budget of {budget.disk_mb:g} MB / {budget.disk_files} files exceeded"
+    if kind == "network":
+        return "network budget exceeded"
+    return kind
+
+
+def finish_result(
+    *,
+    language: str,
+    out: OutputCollector,
+    exit_code: int,
+    killed: str | None,
+    detected: str | None,
+    budget: Budget,
+    limits: NativeLimits,
+    wall_limit: float,
+    usage: Usage,
+    note: str | None = None,
+) -> RunResult:
+    stdout = out.out.decode("utf-8", "replace")
+    stderr = out.err.decode("utf-8", "replace")
+    truncated = out.dropped > 0
+    if len(stdout) + len(stderr) > budget.output_chars:
+        keep = max(budget.output_chars - len(stderr), 0)
+        stdout = stdout[:keep]
+        stderr = stderr[: budget.output_chars - len(stdout)]
+        truncated = True
+    usage.output_chars = min(out.total, budget.output_chars)
+    res = RunResult(language=language, stdout=stdout, stderr=stderr, exit_code=exit_code)
+    kind = killed or detected
+    if truncated:
+        res.truncated = True
+        res.stdout += marker(out.dropped)
+    if kind is not None and kind != "denied":
+        res.error = res.budget_exceeded = kind
+        res.error_message = budget_message(kind, budget, limits, wall_limit)
+        if note:
+            res.error_message += f" ({note})"
+        if killed:
+            res.exit_code = 137
+        res.stderr += f"\n[corral] {res.error_message}\n"
+    elif kind == "denied":
+        res.error = "denied"
+        res.error_message = note
+    elif exit_code != 0:
+        res.error = "exit"
+    res.usage = usage
+    return res
+
+
+MEMORY_FLOOR = 16 * MB

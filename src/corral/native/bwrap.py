@@ -1,0 +1,741 @@
+"""The ``bwrap`` tier: real Linux programs in a bubblewrap sandbox.
+
+Each :meth:`BwrapBackend.run` starts a fresh sandbox over the same workspace:
+
+* namespaces: user, pid, ipc, uts, net (loopback only), cgroup, mount; nested user
+  namespaces disabled; every capability dropped; a new session (no TIOCSTI);
+  ``--die-with-parent``;
+* filesystem: read-only ``/usr`` (and the ``/bin``, ``/lib``... links), a curated read-only
+  ``/etc`` (no ``shadow``, no ``pip.conf``; a synthetic ``passwd``/``group``), fresh
+  ``/proc``, minimal ``/dev``, private ``/tmp`` and ``/dev/shm`` tmpfs of bounded size, the
+  workspace read-write at ``/workspace`` (or a private copy of it);
+* a clean environment: only ``PATH``, ``HOME=/workspace``, ``LANG``, ``TERM``, the proxy
+  variables and what ``env=`` adds;
+* the seccomp deny filter of :mod:`corral.native.filters` (``--seccomp FD``) and, when
+  monitoring is on, the notify filter watched by :class:`~corral.native.monitor.Supervisor`
+  (every program start is decided by the gate before it runs);
+* limits: a memory and a pids cgroup where writable (else RLIMIT_AS), RLIMIT_NPROC,
+  RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NOFILE, no core files, a wall-time kill of the whole pid
+  namespace, an output cap, a disk poll of the workspace (bytes and files);
+* network: no interface but loopback. With an egress proxy, a listening socket for it is
+  created inside the sandbox's network namespace (``127.0.0.1:3128``) and served by the
+  host's :class:`~corral.native.proxy.EgressProxy`; ``HTTP(S)_PROXY``/``ALL_PROXY`` point
+  at it. Without root, a tiny relay (:mod:`corral.native._bridge`) inside the sandbox does
+  the same over a bind-mounted Unix socket.
+
+Run as root, the sandbox's processes run as an unprivileged host uid of their own
+(``host_uid``; the workspace is handed to that uid for the sandbox's life and given back
+on :meth:`close`), so files only root may read stay unreadable even though they are
+inside the read-only binds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import math
+import os
+import random
+import resource
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..budget import MB, Budget, RunResult, Usage
+from . import filters
+from ._common import (
+    BackendUnavailable,
+    CgroupSet,
+    Emitter,
+    NativeLimits,
+    OutputCollector,
+    chown_tree,
+    disk_usage,
+    feed_stdin,
+    finish_result,
+    new_id,
+)
+from .monitor import ResourceSampler, Supervisor
+
+__all__ = ["PROXY_PORT", "SANDBOX_GID", "SANDBOX_UID", "BwrapBackend"]
+
+SANDBOX_UID = 1000
+SANDBOX_GID = 1000
+PROXY_PORT = 3128
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+#: /etc entries bound read-only when they exist (no shadow, sudoers, ssh keys, pip.conf)
+ETC_ALLOW = (
+    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "hosts", "host.conf",
+    "gai.conf", "resolv.conf", "protocols", "services", "networks", "rpc", "ethertypes",
+    "ssl", "ca-certificates", "ca-certificates.conf", "alternatives", "localtime",
+    "timezone", "mime.types", "magic", "magic.mime", "bash.bashrc", "profile", "profile.d",
+    "inputrc", "shells", "os-release", "debian_version", "issue", "terminfo",
+    "python3", "python3.11", "python3.12", "perl", "gitconfig", "vim", "wgetrc", "xattr.conf",
+    "locale.alias", "locale.gen", "environment", "mke2fs.conf", "java-17-openjdk",
+    "fonts", "xml", "sgml", "login.defs", "iproute2", "manpath.config", "default",
+)  # fmt: skip
+
+PASSWD = (
+    "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+    "corral:x:1000:1000:corral sandbox:/workspace:/bin/bash\n"
+    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+)
+GROUP = "root:x:0:\ncorral:x:1000:\nnogroup:x:65534:\n"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = (
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_ulong,
+    ctypes.c_void_p,
+)
+_libc.unshare.argtypes = (ctypes.c_int,)
+_libc.setns.argtypes = (ctypes.c_int, ctypes.c_int)
+CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 0x40000
+
+
+def _pick_uid() -> int:
+    return random.randrange(2_000_000, 2_900_000)
+
+
+class BwrapBackend:
+    """Runs commands in bubblewrap sandboxes over one workspace.
+
+    ``gate`` decides every program start (:class:`~corral.events.SpawnAction`) when
+    ``monitor`` is on; ``events`` receives the events (``emit(type, **fields)``);
+    ``proxy`` (an :class:`~corral.native.proxy.EgressProxy`) or ``net_decide`` (a
+    ``decide(host, port, ip)`` callback for a proxy made here) opens the network through
+    corral's egress proxy; without them the sandbox has no network at all.
+    """
+
+    name = "bwrap"
+
+    def __init__(
+        self,
+        workspace: Path | str,
+        budget: Budget,
+        *,
+        gate: Any = None,
+        events: Any = None,
+        session: str = "native",
+        copy_workspace: bool = False,
+        env: dict[str, str] | None = None,
+        limits: NativeLimits | None = None,
+        proxy: Any = None,
+        net_decide: Callable[..., Any] | None = None,
+        monitor: bool = True,
+        monitor_connect: bool = True,
+        on_sample: Callable[[dict[str, Any]], None] | None = None,
+        sample_interval: float = 1.0,
+        ro_binds: Sequence[str | Path] = (),
+        host_uid: int | None = None,
+        cgroups: bool = True,
+    ) -> None:
+        self.workspace = Path(workspace)
+        self.budget = budget
+        self.gate = gate
+        self.events = events
+        self.session = session
+        self.copy_workspace = copy_workspace
+        self.env = dict(env or {})
+        self.limits = limits or NativeLimits()
+        self.proxy = proxy
+        self.net_decide = net_decide
+        self.monitor = monitor
+        self.monitor_connect = monitor_connect
+        self.sample_interval = sample_interval
+        self.ro_binds = [str(p) for p in ro_binds]
+        self.use_cgroups = cgroups
+        self.emitter = Emitter(events, on_sample)
+        self.root_mode = os.geteuid() == 0
+        self.host_uid = (
+            host_uid if host_uid is not None else (_pick_uid() if self.root_mode else os.getuid())
+        )
+        self.host_gid = self.host_uid if self.root_mode else os.getgid()
+        self._own_proxy = False
+        self._started = False
+        self._closed = False
+        self._lock = threading.Lock()
+        self._stage: Path | None = None
+        self._copy: Path | None = None
+        self._restore_owner: tuple[int, int] | None = None
+        self._seccomp: bytes = b""
+        self._bwrap = ""
+        self.last_supervisor: Supervisor | None = None
+        self.last_sampler: ResourceSampler | None = None
+        self._current: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def root(self) -> Path:
+        """The host directory the sandbox sees as ``/workspace``."""
+        return self._copy if self._copy is not None else self.workspace
+
+    def __enter__(self) -> BwrapBackend:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        if self._started:
+            return
+        from .doctor import require
+
+        require("bwrap", monitor=self.monitor)
+        self._bwrap = shutil.which("bwrap") or "/usr/bin/bwrap"
+        try:
+            self._seccomp = filters.deny_filter_bpf()
+        except filters.SeccompUnavailable as e:
+            raise BackendUnavailable(str(e)) from e
+        if not self.workspace.is_dir():
+            raise BackendUnavailable(f"workspace {self.workspace} is not a directory")
+        self._stage = Path(tempfile.mkdtemp(prefix="corral-bwrap-"))
+        os.chmod(self._stage, 0o755)
+        (self._stage / "ws").mkdir()
+        if self.copy_workspace:
+            self._copy = self._stage / "copy"
+            shutil.copytree(self.workspace, self._copy, symlinks=True)
+        if self.root_mode:
+            st = os.stat(self.root)
+            self._restore_owner = (st.st_uid, st.st_gid)
+            chown_tree(self.root, self.host_uid, self.host_gid)
+        if self.proxy is None and self.net_decide is not None:
+            from .proxy import EgressProxy
+
+            lim = self.limits
+            self.proxy = EgressProxy(
+                self.net_decide,
+                events=self.events,
+                max_bytes_in=None if lim.net_in_mb is None else int(lim.net_in_mb * MB),
+                max_bytes_out=None if lim.net_out_mb is None else int(lim.net_out_mb * MB),
+                max_connections=lim.connections,
+            )
+            self._own_proxy = True
+        if self.proxy is not None:
+            self.proxy.start()
+            if not self.root_mode:
+                self.proxy.unix_listen(self._stage / "run" / "proxy.sock")
+                shutil.copy(
+                    Path(__file__).with_name("_bridge.py"), self._stage / "run" / "bridge.py"
+                )
+        self._started = True
+        self.emitter.emit(
+            "sandbox.created",
+            data={
+                "backend": self.name,
+                "path": str(self.root),
+                "budget": self.budget.to_dict(),
+                "host_uid": self.host_uid,
+                "network": "proxy" if self.proxy is not None else "none",
+                "monitor": self.monitor,
+            },
+        )
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(Exception):
+            self.kill()
+        if self.proxy is not None and self._own_proxy:
+            with contextlib.suppress(Exception):
+                self.proxy.close()
+        if self._restore_owner is not None and self._copy is None:
+            chown_tree(self.workspace, *self._restore_owner)
+        if self._stage is not None:
+            shutil.rmtree(self._stage, ignore_errors=True)
+        if self._started:
+            self.emitter.emit("sandbox.closed", data={"backend": self.name})
+
+    def kill(self) -> None:
+        """Kill whatever runs in the sandbox now (the whole pid namespace)."""
+        cur = self._current
+        pid = cur.get("child_pid")
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        proc = cur.get("proc")
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        cg = cur.get("cgroup")
+        if cg is not None:
+            cg.kill()
+
+    # ------------------------------------------------------------------ command line
+
+    def _bwrap_args(self, info_w: int, block_r: int, seccomp_fd: int, data_fds: dict) -> list[str]:
+        a = [
+            self._bwrap,
+            "--unshare-user",
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-net",
+            "--unshare-cgroup-try",
+            "--disable-userns",
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL",
+            "--uid",
+            str(SANDBOX_UID),
+            "--gid",
+            str(SANDBOX_GID),
+            "--hostname",
+            "corral",
+            "--ro-bind",
+            "/usr",
+            "/usr",
+        ]
+        for d in ("bin", "sbin", "lib", "lib64", "lib32", "libx32"):
+            p = Path("/") / d
+            if p.is_symlink():
+                a += ["--symlink", os.readlink(p), str(p)]
+            elif p.is_dir():
+                a += ["--ro-bind", str(p), str(p)]
+        a += ["--dir", "/etc"]
+        for name in ETC_ALLOW:
+            p = Path("/etc") / name
+            if p.exists():
+                a += ["--ro-bind", str(p), str(p)]
+        a += ["--ro-bind-data", str(data_fds["passwd"]), "/etc/passwd"]
+        a += ["--ro-bind-data", str(data_fds["group"]), "/etc/group"]
+        for p in self.ro_binds:
+            a += ["--ro-bind", p, p]
+        tmp = self.limits.tmp_mb if self.limits.tmp_mb is not None else self.budget.disk_mb
+        tmp_bytes = str(max(int(tmp * MB), 1 * MB))
+        a += ["--proc", "/proc", "--dev", "/dev"]
+        a += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", "/tmp"]
+        a += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", "/dev/shm"]
+        a += ["--dir", "/run"]
+        if self.proxy is not None and not self.root_mode:
+            a += ["--ro-bind", str(self._stage / "run"), "/run/corral"]  # type: ignore[operator]
+        ws = str(self._stage / "ws") if self.root_mode else str(self.root)  # type: ignore[operator]
+        a += ["--bind", ws, "/workspace", "--chdir", "/workspace"]
+        a += ["--clearenv"]
+        for k, v in self._sandbox_env().items():
+            a += ["--setenv", k, v]
+        a += ["--seccomp", str(seccomp_fd)]
+        a += ["--info-fd", str(info_w), "--block-fd", str(block_r)]
+        return a
+
+    def _sandbox_env(self) -> dict[str, str]:
+        env = {
+            "PATH": DEFAULT_PATH,
+            "HOME": "/workspace",
+            "LANG": "C.UTF-8",
+            "TERM": "dumb",
+            "USER": "corral",
+            "LOGNAME": "corral",
+            "TMPDIR": "/tmp",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        if self.proxy is not None:
+            url = f"http://127.0.0.1:{PROXY_PORT}"
+            for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+                env[k] = url
+            env["ALL_PROXY"] = env["all_proxy"] = f"socks5h://127.0.0.1:{PROXY_PORT}"
+            env["no_proxy"] = env["NO_PROXY"] = "localhost,127.0.0.1,::1"
+            env["PIP_PROXY"] = url
+        env.update(self.env)
+        return env
+
+    def _argv(self, command: str | list[str]) -> list[str]:
+        if isinstance(command, str):
+            argv = ["/bin/bash", "-c", command]
+        elif (
+            isinstance(command, list | tuple)
+            and command
+            and all(isinstance(x, str) for x in command)
+        ):
+            argv = list(command)
+        else:
+            raise TypeError("command must be a str or a non-empty list of str")
+        if self.proxy is not None and not self.root_mode:
+            argv = [
+                "/usr/bin/python3",
+                "-I",
+                "-S",
+                "/run/corral/bridge.py",
+                str(PROXY_PORT),
+                "/run/corral/proxy.sock",
+                "--",
+                *argv,
+            ]
+        if not self.root_mode:
+            # the sandbox user's own process count: set after the user namespace exists
+            argv = [
+                "/bin/sh",
+                "-c",
+                f'ulimit -u {int(self.limits.processes)} 2>/dev/null; exec "$@"',
+                "corral-init",
+                *argv,
+            ]
+        return argv
+
+    # ------------------------------------------------------------------ run
+
+    def run(
+        self,
+        command: str | list[str],
+        *,
+        stdin: bytes | str = b"",
+        timeout: float | None = None,
+    ) -> RunResult:
+        if self._closed:
+            from ..errors import SandboxClosed
+
+            raise SandboxClosed("the sandbox is closed")
+        if not self._started:
+            self.start()
+        if isinstance(stdin, str):
+            stdin = stdin.encode()
+        with self._lock:
+            return self._run(self._argv(command), stdin, timeout)
+
+    def _preexec(self, sup: Supervisor | None, cpu_s: float, fsize: int, has_cg: bool) -> Callable:
+        root = self.root_mode
+        ws = os.fsencode(str(self.root))
+        stage = os.fsencode(str(self._stage / "ws"))  # type: ignore[operator]
+        uid, gid = self.host_uid, self.host_gid
+        # with a pids cgroup, it trips first (and is counted); the rlimit is the backstop
+        nproc = int(self.limits.processes) + (32 if has_cg else 0)
+        nofile = int(self.limits.open_files)
+        mem = int(self.budget.memory_mb * MB)
+
+        def pre() -> None:
+            if root:
+                if _libc.unshare(CLONE_NEWNS) != 0:
+                    raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+                if _libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+                    raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
+                if _libc.mount(ws, stage, None, MS_BIND | MS_REC, None) != 0:
+                    raise OSError(ctypes.get_errno(), "bind workspace")
+                os.setgroups([])
+                os.setresgid(gid, gid, gid)
+                os.setresuid(uid, uid, uid)
+                resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+            cpu = max(1, math.ceil(cpu_s))
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            if not has_cg:
+                resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+            if sup is not None:
+                sup.child_setup()
+
+        return pre
+
+    def _run(self, argv: list[str], stdin: bytes, timeout: float | None) -> RunResult:
+        budget, limits = self.budget, self.limits
+        wall = float(timeout if timeout is not None else budget.wall_s)
+        cpu_limit = limits.cpu_s if limits.cpu_s is not None else wall
+        fsize_mb = limits.file_size_mb if limits.file_size_mb is not None else budget.disk_mb
+        fsize = max(int(fsize_mb * MB), 4096)
+        run_id = new_id()
+        cg = CgroupSet.create(f"{self.session[:40]}-{run_id}") if self.use_cgroups else None
+        if cg is not None:
+            cg.limit(int(budget.memory_mb * MB), int(limits.processes))
+        sup: Supervisor | None = None
+        if self.monitor:
+            sup = Supervisor(
+                gate=self.gate,
+                session=self.session,
+                emitter=self.emitter,
+                connect=self.monitor_connect,
+                proxy_port=PROXY_PORT if self.proxy is not None else None,
+            )
+            sup.start()
+        self.last_supervisor = sup
+        fds: list[int] = []
+
+        def pipe() -> tuple[int, int]:
+            r, w = os.pipe()
+            fds.extend((r, w))
+            return r, w
+
+        info_r, info_w = pipe()
+        block_r, block_w = pipe()
+        in_r, in_w = pipe()
+        out_r, out_w = pipe()
+        err_r, err_w = pipe()
+        sfd = os.memfd_create("corral-seccomp", 0)
+        fds.append(sfd)
+        os.write(sfd, self._seccomp)
+        os.lseek(sfd, 0, os.SEEK_SET)
+        data_fds = {}
+        for key, text in (("passwd", PASSWD), ("group", GROUP)):
+            dr, dw = pipe()
+            os.write(dw, text.encode())
+            os.close(dw)
+            fds.remove(dw)
+            data_fds[key] = dr
+        args = self._bwrap_args(info_w, block_r, sfd, data_fds)
+        keep = (info_w, block_r, sfd, *data_fds.values())
+        out = OutputCollector(budget.output_chars)
+        t0 = time.monotonic()
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        proc: subprocess.Popen | None = None
+        killed: str | None = None
+        detected: str | None = None
+        note: str | None = None
+        child_pid = 0
+        listener: socket.socket | None = None
+        sampler: ResourceSampler | None = None
+        try:
+            try:
+                proc = subprocess.Popen(
+                    [*args, "--", *argv],
+                    stdin=in_r,
+                    stdout=out_w,
+                    stderr=err_w,
+                    pass_fds=keep,
+                    env={"PATH": DEFAULT_PATH, "LANG": "C.UTF-8"},
+                    start_new_session=True,
+                    preexec_fn=self._preexec(sup, cpu_limit, fsize, cg is not None),
+                )
+            except (OSError, subprocess.SubprocessError) as e:
+                raise BackendUnavailable(f"bwrap did not start: {e}") from e
+            self._current = {"proc": proc, "cgroup": cg}
+            if sup is not None:
+                sup.spawned()
+            for fd in (info_w, block_r, in_r, out_w, err_w, *keep):
+                with contextlib.suppress(OSError, ValueError):
+                    os.close(fd)
+                    fds.remove(fd)
+            out.add(out_r, "out")
+            out.add(err_r, "err")
+            fds.remove(out_r)
+            fds.remove(err_r)
+            info = _read_info(info_r, deadline=time.monotonic() + 15)
+            if info is None:
+                proc.wait(timeout=5)
+                while out.open:
+                    out.pump(0.05)
+                msg = out.err.decode("utf-8", "replace").strip()
+                if sup is not None and sup.error:
+                    msg += f" ({sup.error})"
+                raise BackendUnavailable(f"bwrap failed to set up the sandbox: {msg}")
+            child_pid = int(info["child-pid"])
+            self._current["child_pid"] = child_pid
+            if cg is not None:
+                try:
+                    cg.add(child_pid)
+                except OSError:
+                    cg.destroy()
+                    cg = None
+                    self._current["cgroup"] = None
+            if self.proxy is not None and self.root_mode:
+                listener = _listen_in_netns(child_pid, PROXY_PORT)
+                self.proxy.serve(listener, label=run_id)
+            sampler = ResourceSampler(
+                self.emitter, child_pid, cgroup=cg, interval=self.sample_interval
+            )
+            os.write(block_w, b"1")  # let the command start
+            feed_stdin(in_w, stdin)
+            fds.remove(in_w)
+            sampler.start()
+            killed, note = self._watch(proc, out, cg, t0, wall, cpu_limit)
+        finally:
+            if killed is not None or (proc is not None and proc.poll() is None):
+                self.kill()
+            if proc is not None:
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(OSError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=5)
+            end = time.monotonic() + 2
+            while out.open and time.monotonic() < end:
+                out.pump(0.05)
+            out.close()
+            if sampler is not None:
+                sampler.stop()
+            if listener is not None:
+                self.proxy.unserve(listener)
+            if sup is not None:
+                sup.stop()
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        wall_used = time.monotonic() - t0
+        assert proc is not None
+        rc = proc.returncode
+        exit_code = rc if rc >= 0 else 128 - rc
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+        mem_peak = ru1.ru_maxrss * 1024
+        if cg is not None:
+            cg_cpu = cg.cpu_s()
+            if cg_cpu is not None:
+                cpu = cg_cpu
+            mem_peak = cg.memory_peak() or mem_peak
+            if killed is None:
+                if cg.oom_kills() > 0:
+                    detected = "memory"
+                elif cg.pids_limit_hits() > 0:
+                    detected = "processes"
+            cg.destroy()
+        if sampler is not None:
+            mem_peak = max(mem_peak, sampler.peak_rss)
+        if killed is None and detected is None:
+            if exit_code == 128 + signal.SIGXCPU:
+                detected = "cpu"
+            elif exit_code == 128 + signal.SIGXFSZ:
+                detected = "disk"
+                note = f"file size limit of {fsize // MB} MB"
+        self._current = {}
+        used, nfiles = disk_usage(self.root)
+        usage = Usage(
+            wall_s=wall_used,
+            cpu_s=max(cpu, 0.0),
+            memory_bytes=mem_peak,
+            disk_bytes=used,
+            disk_files=nfiles,
+        )
+        res = finish_result(
+            language="bash",
+            out=out,
+            exit_code=exit_code,
+            killed=killed,
+            detected=detected,
+            budget=budget,
+            limits=limits,
+            wall_limit=wall,
+            usage=usage,
+            note=note,
+        )
+        if sup is not None and sup.denied and res.error in (None, "exit"):
+            denied = [a for a, d in sup.spawns if not d.allowed]
+            res.error_message = "program start denied: " + "; ".join(
+                f"{' '.join(a.argv)[:80]}" for a in denied[:3]
+            )
+        if res.budget_exceeded:
+            self.emitter.emit(
+                "budget.exceeded",
+                data={
+                    "budget": res.budget_exceeded,
+                    "message": res.error_message,
+                    "backend": self.name,
+                },
+            )
+        return res
+
+    def _watch(
+        self,
+        proc: subprocess.Popen,
+        out: OutputCollector,
+        cg: CgroupSet | None,
+        t0: float,
+        wall: float,
+        cpu_limit: float,
+    ) -> tuple[str | None, str | None]:
+        """Pump output and enforce the budgets until the sandbox ends; (killed, note)."""
+        budget = self.budget
+        deadline = t0 + wall
+        disk_every = 0.25
+        next_disk = t0 + disk_every
+        disk_limit = int(budget.disk_mb * MB)
+        mem_high = int(budget.memory_mb * MB * 0.97)
+        at_limit = 0
+        while True:
+            out.pump(0.05)
+            if proc.poll() is not None and not out.open:
+                return None, None
+            now = time.monotonic()
+            if now >= deadline:
+                return "wall_time", None
+            if out.over:
+                return "output", None
+            if proc.poll() is not None:
+                # the sandbox ended; its pipes are still held by nothing in it: drain
+                if now - (self._current.setdefault("ended", now)) > 1.0:
+                    return None, None
+                continue
+            if cg is not None:
+                if cg.oom_kills() > 0:
+                    return "memory", None
+                # at the limit the kernel may reclaim for seconds before it kills
+                at_limit = at_limit + 1 if cg.anon_bytes() >= mem_high else 0
+                if at_limit >= 3:
+                    return "memory", None
+                if cg.pids_limit_hits() > 0:
+                    return "processes", None
+                if cg.pids_current() >= self.limits.processes:
+                    return "processes", None
+                c = cg.cpu_s()
+                if c is not None and c > cpu_limit:
+                    return "cpu", None
+            if now >= next_disk:
+                s = time.monotonic()
+                used, nfiles = disk_usage(self.root, stop_after=budget.disk_files + 1)
+                took = time.monotonic() - s
+                next_disk = time.monotonic() + max(disk_every, took * 4)
+                if used > disk_limit:
+                    return "disk", f"{used / MB:.1f} MB used"
+                if nfiles > budget.disk_files:
+                    return "disk", f"more than {budget.disk_files} files"
+
+
+def _read_info(fd: int, deadline: float) -> dict | None:
+    data = b""
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+        if not r:
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+        with contextlib.suppress(ValueError):
+            return json.loads(data)
+    return None
+
+
+def _listen_in_netns(pid: int, port: int) -> socket.socket:
+    """A TCP listening socket on 127.0.0.1:port inside the network namespace of ``pid``."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            fd = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                if _libc.setns(fd, CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns(net)")
+            finally:
+                os.close(fd)
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))
+            s.listen(128)
+            box["sock"] = s
+        except Exception as e:
+            box["error"] = e
+
+    t = threading.Thread(target=work, name="corral-netns")
+    t.start()
+    t.join()
+    if "error" in box:
+        raise BackendUnavailable(f"could not open the proxy port in the sandbox: {box['error']}")
+    return box["sock"]

@@ -1,0 +1,302 @@
+"""``corral doctor``: what the native tiers need, and exactly what is missing.
+
+:func:`doctor` returns one :class:`Check` per requirement; :func:`require` is what the
+backends call before starting: it raises :class:`BackendUnavailable` with the fix instead
+of letting a sandbox run unconfined.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._common import BackendUnavailable, CgroupSet, new_id
+
+__all__ = ["Check", "app", "doctor", "require"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One requirement: ``ok``, what was found, and the fix when it is not met."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+    needed_by: tuple[str, ...] = ()
+    optional: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _run(argv: list[str], timeout: float = 20) -> tuple[int, str]:
+    try:
+        p = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+        )
+        return p.returncode, (p.stdout + p.stderr).strip()
+    except (OSError, subprocess.SubprocessError) as e:
+        return 127, str(e)
+
+
+def check_bwrap() -> Check:
+    path = shutil.which("bwrap")
+    if not path:
+        return Check(
+            "bwrap",
+            False,
+            "bubblewrap (bwrap) is not installed",
+            "apt-get install bubblewrap",
+            ("bwrap",),
+        )
+    rc, text = _run([path, "--version"])
+    return Check("bwrap", rc == 0, text or path, None if rc == 0 else "reinstall bubblewrap",
+                 ("bwrap",))  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def check_userns() -> Check:
+    """Can an unprivileged user namespace (and a network namespace in it) be made?"""
+    fix = (
+        "enable user namespaces: `sysctl -w user.max_user_namespaces=15000` "
+        "and, on Debian/Ubuntu kernels, `sysctl -w kernel.unprivileged_userns_clone=1` "
+        "(Ubuntu 24.04+: `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`)"
+    )
+    try:
+        maxns = int(Path("/proc/sys/user/max_user_namespaces").read_text())
+    except (OSError, ValueError):
+        maxns = -1
+    if maxns == 0:
+        return Check("user namespaces", False, "user.max_user_namespaces is 0", fix, ("bwrap",))
+    with contextlib.suppress(OSError, ValueError):
+        if Path("/proc/sys/kernel/unprivileged_userns_clone").read_text().strip() == "0":
+            return Check(
+                "user namespaces",
+                False,
+                "kernel.unprivileged_userns_clone is 0",
+                fix,
+                ("bwrap",),
+            )
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        return Check("user namespaces", False, "cannot test without bwrap",
+                     "apt-get install bubblewrap", ("bwrap",))  # fmt: skip
+    argv = [bwrap, "--unshare-user", "--unshare-net", "--unshare-pid", "--ro-bind", "/", "/",
+            "--proc", "/proc", "--dev", "/dev", "true"]  # fmt: skip
+    preexec = None
+    if os.geteuid() == 0:
+
+        def preexec() -> None:  # as the sandbox would: an unprivileged uid
+            os.setgroups([])
+            os.setresgid(65534, 65534, 65534)
+            os.setresuid(65534, 65534, 65534)
+
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=20, preexec_fn=preexec,
+                           stdin=subprocess.DEVNULL, cwd="/")  # fmt: skip
+        rc, text = p.returncode, (p.stdout + p.stderr).strip()
+    except (OSError, subprocess.SubprocessError) as e:
+        rc, text = 1, str(e)
+    if rc != 0:
+        return Check("user namespaces", False, f"bwrap could not create namespaces: {text}",
+                     fix, ("bwrap",))  # fmt: skip
+    return Check("user namespaces", True, f"available (max {maxns})", None, ("bwrap",))
+
+
+def check_seccomp() -> Check:
+    from . import filters
+
+    try:
+        name = filters.binding_name()
+        filters.deny_filter_bpf()
+    except Exception as e:
+        return Check(
+            "seccomp",
+            False,
+            f"cannot build a seccomp filter: {e}",
+            "apt-get install libseccomp2 python3-seccomp (or pip install pyseccomp)",
+            ("bwrap",),
+        )
+    return Check("seccomp", True, f"libseccomp via {name}", None, ("bwrap",))
+
+
+@lru_cache(maxsize=1)
+def check_seccomp_notify() -> Check:
+    """Is SECCOMP_RET_USER_NOTIF with a listener usable (kernel >= 5.0, x86_64/aarch64)?"""
+    from . import filters
+
+    try:
+        filters.arch_numbers()
+    except filters.SeccompUnavailable as e:
+        return Check("process monitoring", False, str(e), None, ("bwrap",), optional=True)
+    code = (
+        "import os,sys\n"
+        "from corral.native import filters\n"
+        "fd = filters.install_listener(filters.notify_filter_bpf(connect=False))\n"
+        "print(fd)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    try:
+        p = subprocess.run([_python(), "-c", code], capture_output=True, text=True, timeout=30,
+                           env=env, stdin=subprocess.DEVNULL)  # fmt: skip
+        ok = p.returncode == 0
+        text = (p.stdout + p.stderr).strip().splitlines()[-1:] or [""]
+    except (OSError, subprocess.SubprocessError) as e:
+        ok, text = False, [str(e)]
+    if not ok:
+        return Check(
+            "process monitoring",
+            False,
+            f"seccomp user notification unavailable: {text[0]}",
+            "needs Linux >= 5.0 with CONFIG_SECCOMP_FILTER; or run with monitor=False",
+            ("bwrap",),
+        )
+    return Check("process monitoring", True, "seccomp user notification works", None, ("bwrap",))
+
+
+def _python() -> str:
+    import sys
+
+    return sys.executable
+
+
+def check_cgroups() -> Check:
+    cg = CgroupSet.create(f"doctor-{new_id()}")
+    if cg is None:
+        return Check(
+            "cgroups",
+            False,
+            "no writable memory+pids cgroup: memory is limited per process (RLIMIT_AS) and "
+            "process count per user (RLIMIT_NPROC)",
+            "run as root, or delegate a cgroup v2 subtree to this user "
+            "(systemd-run --user --scope -p Delegate=yes ...)",
+            ("bwrap",),
+            optional=True,
+        )
+    cg.destroy()
+    return Check("cgroups", True, f"cgroup v{cg.version} writable ({', '.join(cg.dirs)})", None,
+                 ("bwrap",), optional=True)  # fmt: skip
+
+
+def check_python_inside() -> Check:
+    ok = os.access("/usr/bin/python3", os.X_OK)
+    return Check(
+        "python3 for the proxy bridge",
+        ok,
+        "/usr/bin/python3" if ok else "/usr/bin/python3 is missing",
+        None if ok else "apt-get install python3-minimal",
+        ("gvisor", "bwrap (not root)"),
+        optional=True,
+    )
+
+
+def check_runsc() -> Check:
+    path = shutil.which("runsc")
+    if not path:
+        return Check("runsc", False, "gVisor (runsc) is not installed", "apt-get install runsc",
+                     ("gvisor",))  # fmt: skip
+    rc, text = _run([path, "--version"])
+    first = text.splitlines()[0] if text else path
+    return Check("runsc", rc == 0, first, None if rc == 0 else "reinstall runsc", ("gvisor",))
+
+
+@lru_cache(maxsize=1)
+def check_runsc_works() -> Check:
+    if not shutil.which("runsc"):
+        return Check("gvisor sandbox", False, "runsc missing", "apt-get install runsc",
+                     ("gvisor",))  # fmt: skip
+    from .gvisor import probe
+
+    ok, text = probe()
+    if ok:
+        return Check("gvisor sandbox", True, text, None, ("gvisor",))
+    fix = "runsc needs root (or --rootless with user namespaces) and /dev/net/tun-free"
+    return Check("gvisor sandbox", False, text, fix, ("gvisor",))
+
+
+def doctor(*, deep: bool = True) -> list[Check]:
+    """Every check; ``deep`` also starts a tiny sandbox of each kind."""
+    checks = [
+        Check(
+            "platform",
+            platform.system() == "Linux",
+            f"{platform.system()} {platform.release()} {platform.machine()}",
+            None if platform.system() == "Linux" else "the native tiers need Linux",
+            ("bwrap", "gvisor"),
+        ),
+        check_bwrap(),
+        check_userns(),
+        check_seccomp(),
+        check_seccomp_notify(),
+        check_cgroups(),
+        check_python_inside(),
+        check_runsc(),
+    ]
+    if deep:
+        checks.append(check_runsc_works())
+    return checks
+
+
+def require(backend: str, *, monitor: bool = True) -> None:
+    """Raise :class:`BackendUnavailable` unless ``backend`` can run confined here."""
+    if platform.system() != "Linux":
+        raise BackendUnavailable(f"the {backend} backend needs Linux")
+    if backend == "bwrap":
+        needed = [check_bwrap, check_userns, check_seccomp]
+        if monitor:
+            needed.append(check_seccomp_notify)
+    elif backend == "gvisor":
+        needed = [check_runsc, check_runsc_works]
+    else:
+        raise ValueError(f"unknown backend {backend!r}")
+    for fn in needed:
+        c = fn()
+        if not c.ok:
+            fix = f"; fix: {c.fix}" if c.fix else ""
+            raise BackendUnavailable(f"{backend} backend unavailable: {c.detail}{fix}")
+
+
+def available(backend: str, *, monitor: bool = True) -> tuple[bool, str]:
+    try:
+        require(backend, monitor=monitor)
+    except BackendUnavailable as e:
+        return False, str(e)
+    return True, "ok"
+
+
+app = typer.Typer(
+    help="Check what the native sandboxes (bwrap, gVisor) need.", add_completion=False
+)
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="Skip starting a gVisor sandbox.")] = False,
+) -> None:
+    """Say what is installed and working, and exactly what to do about what is not."""
+    checks = doctor(deep=not quick)
+    if as_json:
+        typer.echo(json.dumps([c.to_dict() for c in checks], indent=2))
+    else:
+        for c in checks:
+            mark = "ok " if c.ok else ("-- " if c.optional else "NO ")
+            typer.echo(f"[{mark}] {c.name}: {c.detail}")
+            if not c.ok and c.fix:
+                typer.echo(f"       fix: {c.fix}")
+        for backend in ("bwrap", "gvisor"):
+            ok = all(c.ok for c in checks if backend in c.needed_by and not c.optional)
+            typer.echo(f"{backend}: {'ready' if ok else 'NOT available'}")
+    bad = [c for c in checks if not c.ok and not c.optional]
+    raise typer.Exit(code=1 if bad else 0)

@@ -1,0 +1,184 @@
+"""Escape attempts, run for real in each backend: every one is refused and reported."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+import pytest
+
+from corral.budget import Budget
+from corral.native import BwrapBackend, GvisorBackend, NativeLimits
+
+from .conftest import Events, need
+
+BACKENDS = ["bwrap", "gvisor"]
+
+
+@pytest.fixture(params=BACKENDS)
+def box(request, tmp_path):
+    kind = request.param
+    need(kind)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    ev = Events()
+    cls = BwrapBackend if kind == "bwrap" else GvisorBackend
+    b = cls(
+        ws,
+        Budget(wall_s=20, memory_mb=256, disk_mb=50, disk_files=5000),
+        events=ev,
+        limits=NativeLimits(processes=64),
+    )
+    b.start()
+    b.kind = kind
+    b.ev = ev
+    yield b
+    b.close()
+
+
+def test_host_files_outside_the_binds(box, tmp_path):
+    secret = tmp_path / "host-secret.txt"
+    secret.write_text("TOP-SECRET-HOST-FILE")
+    home = os.path.expanduser("~")
+    r = box.run(
+        f"cat /etc/shadow; ls -a /root {home}; cat {secret}; cat /etc/sudoers; ls /home; "
+        "cat /etc/ssh/ssh_host_*_key; cat /proc/1/root/etc/shadow; echo end"
+    )
+    assert "TOP-SECRET-HOST-FILE" not in r.stdout
+    assert "root:" not in r.stdout  # no shadow line
+    assert "PRIVATE KEY" not in r.stdout
+    if box.kind == "bwrap":  # Debian's runsc 20221219 sometimes loses a run's stdout
+        assert r.stdout.strip().endswith("end")
+
+
+def test_read_only_binds_stay_read_only(box):
+    r = box.run(
+        "touch /usr/bin/evil; echo x > /etc/passwd; mkdir /newdir; rm -f /bin/sh; "
+        "ls /usr/bin/evil /newdir; test -x /bin/sh && echo sh-intact"
+    )
+    if box.kind == "bwrap":
+        assert "sh-intact" in r.stdout
+    assert os.path.exists("/bin/sh")
+    assert not os.path.exists("/usr/bin/evil") and not os.path.exists("/newdir")
+
+
+def test_proc_tricks(box):
+    r = box.run(
+        "readlink /proc/self/exe; cat /proc/1/root/etc/shadow; echo; "
+        "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done; "
+        "printf 'N%s=%s\\n' UM $(echo /proc/[0-9]* | wc -w)"
+    )
+    assert "pytest" not in r.stdout  # the host supervisor is invisible
+    if box.kind == "bwrap" or "NUM=" in r.stdout:
+        count = int(r.stdout.split("NUM=")[-1].split()[0])
+        assert count < 10  # only the sandbox's own processes
+
+
+def test_ptrace_of_the_supervisor(box):
+    ppid = os.getpid()
+    r = box.run(
+        f"python3 -c \"import ctypes; l=ctypes.CDLL(None); print('ptrace', l.ptrace(16, {ppid}, 0, 0), l.ptrace(16, 1, 0, 0))\"; kill -0 {ppid} && echo visible"
+    )
+    assert "ptrace -1 -1" in r.stdout
+    assert "visible" not in r.stdout
+
+
+def test_mount_and_new_namespaces_refused(box):
+    r = box.run(
+        "mount -t tmpfs none /tmp; echo mount=$?; unshare -U true; echo unshare=$?; "
+        "unshare -r true; echo unsharer=$?; "
+        'python3 -c "import os; os.unshare(os.CLONE_NEWUSER)" 2>/dev/null; echo py=$?'
+    )
+    for key in ("mount", "unshare", "unsharer", "py"):
+        assert f"{key}=0" not in r.stdout, r.stdout
+
+
+def test_host_fd_is_not_inherited(box, tmp_path):
+    secret = tmp_path / "leak.txt"
+    secret.write_text("LEAKED-THROUGH-FD")
+    fd = os.open(secret, os.O_RDONLY)
+    os.set_inheritable(fd, True)
+    try:
+        r = box.run(
+            f"ls -l /proc/self/fd/; cat /proc/self/fd/{fd} <&{fd}; "
+            "for f in /proc/self/fd/*; do cat $f 2>/dev/null; done < /dev/null; echo end"
+        )
+    finally:
+        os.close(fd)
+    assert "LEAKED-THROUGH-FD" not in r.stdout
+    assert "leak.txt" not in r.stdout
+
+
+def test_environment_secrets(box, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-fake-secret-value")
+    r = box.run("env; cat /proc/*/environ 2>/dev/null")
+    assert "sk-fake-secret-value" not in r.stdout
+
+
+def test_symlink_escape_from_workspace(box, tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("OUTSIDE-THE-WORKSPACE")
+    r = box.run(
+        f"ln -s {outside} link; cat link; ln -s / rootlink; cat rootlink{outside}; "
+        f"ln -s {tmp_path} dirlink; echo pwn > dirlink/written.txt; echo end"
+    )
+    assert "OUTSIDE-THE-WORKSPACE" not in r.stdout
+    assert not (tmp_path / "written.txt").exists()
+    assert outside.read_text() == "OUTSIDE-THE-WORKSPACE"
+
+
+def test_host_loopback_services_unreachable(box):
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(5)
+    port = srv.getsockname()[1]
+    hits = []
+
+    def accept():
+        srv.settimeout(5)
+        try:
+            c, _ = srv.accept()
+            hits.append(c.recv(100))
+            c.close()
+        except OSError:
+            pass
+
+    t = threading.Thread(target=accept)
+    t.start()
+    r = box.run(
+        f"echo hi > /dev/tcp/127.0.0.1/{port} && echo connected; "
+        f"curl -sS -m 2 http://127.0.0.1:{port}/ ; echo end"
+    )
+    srv.close()
+    t.join()
+    assert hits == [] and "connected" not in r.stdout
+
+
+def test_fork_bomb_contained(box):
+    r = box.run(":(){ :|:& };:; sleep 10", timeout=8)
+    assert r.error in ("processes", "wall_time", "exit") and r.exit_code != 0
+    assert os.system("true") == 0
+
+
+def test_memory_bomb_contained(box):
+    r = box.run("python3 -c 'x=[]\nwhile True: x.append(bytearray(10**6))'", timeout=10)
+    assert r.exit_code != 0
+    if box.kind == "bwrap":
+        assert r.budget_exceeded == "memory"
+
+
+def test_disk_fill_contained(box):
+    r = box.run("head -c 200000000 /dev/zero > big; echo rc=$?", timeout=10)
+    assert r.budget_exceeded == "disk" or "rc=0" not in r.stdout
+    assert (box.root / "big").stat().st_size <= 60 * 2**20 if (box.root / "big").exists() else True
+    box.run("rm -f big")
+
+
+def test_hundred_thousand_files_contained(box):
+    r = box.run(
+        "mkdir m; cd m; i=0; while [ $i -lt 100000 ]; do : > f$i; i=$((i+1)); done; echo done",
+        timeout=15,
+    )
+    assert r.budget_exceeded in ("disk", "wall_time")
+    assert "done" not in r.stdout
