@@ -41,3 +41,7 @@ class ToolError(CorralError):
 
 class GuestStartError(CorralError):
     """A guest interpreter did not come up (its stderr tail is in the message)."""
+
+
+class SessionStopped(CorralError):
+    """The monitor killed or paused this sandbox session; the message says why."""

@@ -107,6 +107,9 @@ EventType = Literal[
     "approval.requested",
     "approval.answered",
     "resource.sample",
+    "monitor.alert",
+    "session.killed",
+    "session.paused",
 ]
 
 

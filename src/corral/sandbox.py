@@ -88,6 +88,11 @@ class Sandbox:
             ``"gvisor"`` (the same under runsc). ``python()``/``js()`` always use
             the WebAssembly guests.
         copy_workspace: native backends: work on a copy of ``workdir``.
+        monitor: ``True`` for the default rule pack, a :class:`corral.monitor.Monitor`,
+            or ``False``. Default: on when a policy is given (configured by its
+            ``monitor:`` section), off otherwise. Alerts are in ``sb.alerts`` and on
+            the bus as ``monitor.alert`` events; blocking responses (deny, ask,
+            pause, kill) stop the action before it runs.
         session: a session id for events (default: random).
     """
 
@@ -106,6 +111,7 @@ class Sandbox:
         approver: Any = None,
         backend: str = "wasm",
         copy_workspace: bool = False,
+        monitor: Any = None,
     ) -> None:
         if backend not in ("wasm", "bwrap", "gvisor"):
             raise ValueError(f"unknown backend {backend!r}; expected 'wasm', 'bwrap' or 'gvisor'")
@@ -132,6 +138,9 @@ class Sandbox:
                 gate = self.policy
         self.budget = budget or Budget()
         self.gate = gate
+        self._approver = approver
+        self._stopped: str | None = None  # why the monitor killed/paused the session
+        self.monitor = self._make_monitor(monitor)
         if workdir is None:
             base = os.environ.get("CORRAL_SANDBOX_DIR") or None
             root = Path(tempfile.mkdtemp(prefix="corral-sb-", dir=base))
@@ -183,6 +192,8 @@ class Sandbox:
             if self._closed:
                 return
             self._closed = True
+            if getattr(self, "_unwatch", None) is not None:
+                self._unwatch()
             if self._native is not None:
                 with contextlib.suppress(Exception):
                     self._native.close()
@@ -196,6 +207,51 @@ class Sandbox:
     def _check_open(self) -> None:
         if self._closed:
             raise SandboxClosed("this sandbox is closed")
+        if self._stopped is not None:
+            from .errors import SessionStopped
+
+            raise SessionStopped(self._stopped)
+
+    # -- the monitor -------------------------------------------------------------
+
+    def _make_monitor(self, monitor: Any) -> Any:
+        if monitor is None:
+            monitor = self.policy is not None
+        if monitor is False:
+            return None
+        from .monitor import Monitor
+
+        if monitor is True:
+            mon = Monitor.from_policy(self.policy) if self.policy is not None else Monitor()
+        else:
+            mon = monitor
+        mon.responder = mon.responder or _MonitorResponder(self)
+        user_cb = mon.on_alert
+
+        def on_alert(alert: Any) -> None:
+            if alert.session == self.session:
+                self.events.emit("monitor.alert", data=alert.model_dump(mode="json"))
+            if user_cb is not None:
+                user_cb(alert)
+
+        mon.on_alert = on_alert
+        session = self.session
+        self._unwatch = self.events.bus.subscribe(
+            lambda ev: (
+                mon.observe(ev) if ev.session == session and ev.type != "monitor.alert" else None
+            )
+        )
+        return mon
+
+    @property
+    def alerts(self) -> list[Any]:
+        """The monitor's alerts for this session (empty without a monitor)."""
+        return self.monitor.alerts(self.session) if self.monitor is not None else []
+
+    def resume(self) -> None:
+        """Let a session the monitor paused go on."""
+        if self._stopped is not None and self._stopped.startswith("paused"):
+            self._stopped = None
 
     # -- tools ---------------------------------------------------------------
 
@@ -258,6 +314,23 @@ class Sandbox:
     # -- policy hook -----------------------------------------------------------
 
     def _decide(self, action: Any) -> Decision:
+        decision = self._decide_policy(action)
+        if decision.allowed and self.monitor is not None:
+            alert = self.monitor.precheck(action, self.session)
+            if alert is not None and alert.blocking:
+                allowed = self.monitor.respond(alert) if alert.response == "ask" else False
+                if alert.response in ("kill", "pause"):
+                    self.monitor.respond(alert)
+                if not allowed:
+                    return Decision(
+                        verdict="deny",
+                        rule=f"monitor:{alert.rule}",
+                        reason=f"the monitor stopped it: {alert.summary} "
+                        f"[{alert.severity}, {alert.technique or 'no technique'}]",
+                    )
+        return decision
+
+    def _decide_policy(self, action: Any) -> Decision:
         if self.gate is None:
             return ALLOW
         decision = self.gate.decide(action, self.session)
@@ -413,6 +486,21 @@ class Sandbox:
         """A whole shell script is decided once before it runs (so rules about
         whole lines, like ``curl ... | sh``, apply); its ``ask`` is not put to a
         person here: each command is decided, and asked about, as it runs."""
+        if self.monitor is not None:
+            alert = self.monitor.precheck(action, self.session)
+            if alert is not None and alert.blocking:
+                allowed = bool(self.monitor.respond(alert)) if alert.response == "ask" else False
+                if alert.response in ("kill", "pause"):
+                    self.monitor.respond(alert)
+                if allowed:
+                    alert = None
+            if alert is not None and alert.blocking:
+                return Decision(
+                    verdict="deny",
+                    rule=f"monitor:{alert.rule}",
+                    reason=f"the monitor stopped it: {alert.summary} "
+                    f"[{alert.severity}, {alert.technique or 'no technique'}]",
+                )
         if self.gate is None:
             return ALLOW
         # the policy itself, not an approval gate around it: no question here
@@ -491,6 +579,55 @@ class Sandbox:
                     data={"budget": result.budget_exceeded, "message": result.error_message},
                 )
             return result
+
+
+class _MonitorResponder:
+    """What the monitor's responses do to a sandbox."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb = sb
+
+    def kill(self, session: str) -> None:
+        sb = self.sb
+        if session != sb.session or sb._stopped is not None:
+            return
+        sb._stopped = "killed by the monitor"
+        sb.events.emit("session.killed", data={"reason": sb._stopped})
+        for it in list(sb._interps.values()):
+            with contextlib.suppress(Exception):
+                it.close()
+        if sb._shell is not None:
+            sb._shell.cancel_event.set()
+        if sb._native is not None:
+            with contextlib.suppress(Exception):
+                sb._native.kill()
+
+    def pause(self, session: str) -> None:
+        sb = self.sb
+        if session != sb.session or sb._stopped is not None:
+            return
+        sb._stopped = "paused by the monitor (call sb.resume() to go on)"
+        sb.events.emit("session.paused", data={"reason": sb._stopped})
+
+    def ask(self, alert: Any) -> bool:
+        approver = self.sb._approver
+        if approver is None:
+            return False
+        from .events import ToolAction
+        from .policy import ApprovalRequest
+
+        request = ApprovalRequest(
+            action=ToolAction(name=f"monitor/{alert.rule}", args={"summary": alert.summary}),
+            decision=Decision(verdict="ask", rule=f"monitor:{alert.rule}", reason=alert.summary),
+            session=self.sb.session,
+            timeout_s=getattr(self.sb.policy, "approval_timeout_s", 120.0),
+            default="deny",
+        )
+        try:
+            answer = approver.ask(request)
+        except Exception:
+            return False
+        return str(getattr(answer, "value", answer)).startswith("allow")
 
 
 def _deny_network(host: str, port: int | None = None, ip: str | None = None) -> Decision:
