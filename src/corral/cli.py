@@ -15,6 +15,7 @@ from . import audit_cli
 from . import runtimes as rt
 from .budget import Budget, RunResult
 from .errors import CorralError
+from .monitor import cli as monitor_cli
 from .native.doctor import app as doctor_app
 from .policy import cli as policy_cli
 
@@ -29,6 +30,9 @@ app.add_typer(runtimes_app, name="runtimes")
 app.add_typer(policy_cli.app, name="policy", help="Check, explain and write policy files.")
 app.add_typer(
     doctor_app, name="doctor", help="Check what the native backends need on this machine."
+)
+app.add_typer(
+    monitor_cli.app, name="monitor", help="Check, list, test and evaluate monitor rule packs."
 )
 app.add_typer(
     audit_cli.app, name="audit", help="Show, verify and export tamper-evident audit logs."

@@ -318,7 +318,7 @@ class Sandbox:
         if decision.allowed and self.monitor is not None:
             alert = self.monitor.precheck(action, self.session)
             if alert is not None and alert.blocking:
-                allowed = self.monitor.respond(alert) if alert.response == "ask" else False
+                allowed = self._ask_about(alert) if alert.response == "ask" else False
                 if alert.response in ("kill", "pause"):
                     self.monitor.respond(alert)
                 if not allowed:
@@ -486,21 +486,34 @@ class Sandbox:
         """A whole shell script is decided once before it runs (so rules about
         whole lines, like ``curl ... | sh``, apply); its ``ask`` is not put to a
         person here: each command is decided, and asked about, as it runs."""
-        if self.monitor is not None:
-            alert = self.monitor.precheck(action, self.session)
-            if alert is not None and alert.blocking:
-                allowed = bool(self.monitor.respond(alert)) if alert.response == "ask" else False
-                if alert.response in ("kill", "pause"):
-                    self.monitor.respond(alert)
-                if allowed:
-                    alert = None
-            if alert is not None and alert.blocking:
+        decision = self._decide_script_policy(action)
+        if decision.verdict == "deny" or self.monitor is None:
+            return decision
+        alert = self.monitor.precheck(action, self.session)
+        if alert is not None and alert.blocking:
+            allowed = self._ask_about(alert) if alert.response == "ask" else False
+            if alert.response in ("kill", "pause"):
+                self.monitor.respond(alert)
+            if not allowed:
                 return Decision(
                     verdict="deny",
                     rule=f"monitor:{alert.rule}",
                     reason=f"the monitor stopped it: {alert.summary} "
                     f"[{alert.severity}, {alert.technique or 'no technique'}]",
                 )
+        return decision
+
+    def _ask_about(self, alert: Any) -> bool:
+        """A monitor ``ask`` before an action runs: a "no" refuses that action only."""
+        responder = self.monitor.responder if self.monitor is not None else None
+        try:
+            answer = bool(responder.ask(alert)) if responder is not None else False
+        except Exception:
+            answer = False
+        alert.answer = answer
+        return answer
+
+    def _decide_script_policy(self, action: CodeAction) -> Decision:
         if self.gate is None:
             return ALLOW
         # the policy itself, not an approval gate around it: no question here

@@ -1,0 +1,872 @@
+"""The monitor: rules and an anomaly score over the event stream, alerts, responses.
+
+::
+
+    monitor = Monitor(packs=["default"], on={"critical": "kill", "high": "ask"},
+                      responder=my_responder, on_alert=print)
+    monitor.attach(bus)                      # observe() every event on the bus
+    alert = monitor.precheck(action, session)  # before an action runs (from the gate)
+    monitor.alerts(session)
+
+:meth:`Monitor.observe` looks at one event and returns the new alerts; state for
+thresholds, sequences and the anomaly score is kept per session, bounded, under one
+lock. Time is the event's ``time`` (``precheck`` uses ``clock()``), so tests can drive
+windows with a fake clock.
+
+Responses: each alert gets the rule's ``response`` or, by severity, the ``on`` map
+(default ``critical: kill, high: ask, medium: alert, low: log``; ``ignore`` drops the
+alert). For alerts from :meth:`observe` the monitor calls ``on_alert(alert)`` and then
+the :class:`Responder`: ``kill(session)``, ``pause(session)`` or ``ask(alert)`` (a ``no``
+kills the session). ``deny`` cannot undo an action already reported, so it only
+matters for :meth:`precheck`, which records the alert and calls ``on_alert`` but leaves
+enforcement to its caller (the gate blocks on ``deny``/``ask``/``pause``/``kill``; call
+:meth:`respond` to have the responder act). On an ``action.denied`` event (the policy
+already stopped it) ``deny`` and ``ask`` are recorded as ``alert``.
+
+Identical alerts (same session, rule and subject; for thresholds and sequences the same
+rule and group) within ``dedup_s`` seconds are counted on the first one instead of
+being raised again, so a precheck alert and the events of the same action give one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Final, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from ..events import Event, EventBus
+from ..policy.shellsplit import render
+from .anomaly import AnomalyState, Baseline, Finding, default_baseline
+from .loader import Pack, resolve
+from .rules import (
+    RESPONSE_RANK,
+    RESPONSES,
+    SEVERITY_RANK,
+    Rule,
+    RuleIndex,
+    Subject,
+    Threshold,
+    _num,
+    cond_uses,
+    same_value,
+    short,
+    split_script,
+    subjects_of,
+)
+
+__all__ = [
+    "DEFAULT_ON",
+    "Alert",
+    "Contribution",
+    "Evidence",
+    "Monitor",
+    "Responder",
+]
+
+log = logging.getLogger("corral.monitor")
+
+Severity = Literal["low", "medium", "high", "critical"]
+ResponseName = Literal["log", "alert", "deny", "ask", "pause", "kill"]
+DEFAULT_ON: Final[dict[str, str]] = {
+    "critical": "kill",
+    "high": "ask",
+    "medium": "alert",
+    "low": "log",
+}
+BLOCKING: Final = frozenset({"deny", "ask", "pause", "kill"})
+_ATTEMPTS: Final = frozenset({"action.requested", "action.denied"})
+_MAX_WINDOWS: Final = 512
+_MAX_PARTIALS: Final = 64
+_MAX_EVIDENCE: Final = 8
+
+
+class Evidence(BaseModel):
+    """One event behind an alert (``event`` is ``None`` for a precheck)."""
+
+    event: str | None = None
+    seq: int | None = None
+    type: str | None = None
+    description: str
+
+
+class Contribution(BaseModel):
+    """How much one feature drove an anomaly alert."""
+
+    feature: str
+    value: float
+    baseline: float
+    scale: float
+    z: float
+
+
+class Alert(BaseModel):
+    """Something the monitor saw and says. JSON-serialisable (``model_dump_json``)."""
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    rule: str
+    title: str
+    severity: Severity
+    technique: str | None = None
+    summary: str
+    session: str
+    time: float
+    evidence: list[Evidence] = Field(default_factory=list)
+    response: ResponseName
+    explanation: list[Contribution] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    source: Literal["rule", "anomaly"] = "rule"
+    precheck: bool = False
+    count: int = 1
+    answer: bool | None = None  # the person's answer when the response was ``ask``
+
+    @property
+    def blocking(self) -> bool:
+        """Whether the response stops an action that has not run yet."""
+        return self.response in BLOCKING
+
+
+class Responder(Protocol):
+    """Carries out responses; the sandbox implements it."""
+
+    def kill(self, session: str) -> None: ...
+
+    def pause(self, session: str) -> None: ...
+
+    def ask(self, alert: Alert) -> bool: ...
+
+
+# ---------------------------------------------------------------------------------- state
+
+
+class _Window:
+    """The events of one threshold group inside its time window."""
+
+    __slots__ = ("counts", "items", "total")
+
+    def __init__(self) -> None:
+        self.items: deque[tuple[float, Any, str | None, str]] = deque()
+        self.counts: dict[Any, int] = {}
+        self.total = 0.0
+
+    def copy(self) -> _Window:
+        w = _Window()
+        w.items = deque(self.items)
+        w.counts = dict(self.counts)
+        w.total = self.total
+        return w
+
+    def _drop(self, th: Threshold) -> None:
+        _, val, _, _ = self.items.popleft()
+        if th.distinct is not None:
+            n = self.counts[val] - 1
+            if n:
+                self.counts[val] = n
+            else:
+                del self.counts[val]
+        elif th.sum is not None:
+            self.total -= val
+
+    def add(self, t: float, val: Any, eid: str | None, desc: str, th: Threshold) -> float:
+        items = self.items
+        cutoff = t - th.within_s
+        while items and items[0][0] < cutoff:
+            self._drop(th)
+        items.append((t, val, eid, desc))
+        if th.distinct is not None:
+            self.counts[val] = self.counts.get(val, 0) + 1
+        elif th.sum is not None:
+            self.total += val
+        cap = max(int(th.count) * 4, 1024) if th.sum is None else 8192
+        while len(items) > cap:
+            self._drop(th)
+        if th.distinct is not None:
+            return float(len(self.counts))
+        if th.sum is not None:
+            return self.total
+        return float(len(items))
+
+
+@dataclass(frozen=True)
+class _Partial:
+    next: int
+    start: float
+    binds: dict[str, Any]
+    evidence: tuple[tuple[str | None, int | None, str | None, str], ...]
+
+
+class _ForkedWindows(dict):  # type: ignore[type-arg]
+    """Copy-on-read view of a session's windows, for a precheck that must not change them."""
+
+    def __init__(self, parent: dict[Any, _Window]) -> None:
+        super().__init__()
+        self.parent = parent
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key in self:
+            return self[key]
+        w = self.parent.get(key)
+        if w is None:
+            return default
+        c = w.copy()
+        self[key] = c
+        return c
+
+
+class _Session:
+    __slots__ = ("anomaly", "partials", "recent", "waiting", "windows")
+
+    def __init__(self) -> None:
+        self.windows: dict[Any, _Window] = {}
+        self.partials: dict[str, list[_Partial]] = {}
+        self.waiting: dict[str, frozenset[int]] = {}  # rule -> steps partials wait for
+        self.recent: dict[Any, int] = {}  # fingerprints of attempts not completed yet
+        self.anomaly: AnomalyState | None = None
+
+    def fork(self) -> _Session:
+        s = _Session()
+        s.windows = _ForkedWindows(self.windows)
+        s.partials = dict(self.partials)
+        s.waiting = dict(self.waiting)
+        s.recent = self.recent
+        return s
+
+    def remember(self, action: Any) -> None:
+        recent = self.recent
+        fp = _fingerprint(action)
+        recent[fp] = recent.get(fp, 0) + 1
+        if len(recent) > 64:
+            del recent[next(iter(recent))]
+
+    def completes(self, action: Any) -> bool:
+        """Whether ``action`` completes an attempt seen before (which it then uses up)."""
+        recent = self.recent
+        fp = _fingerprint(action)
+        n = recent.get(fp)
+        if not n:
+            return False
+        if n == 1:
+            del recent[fp]
+        else:
+            recent[fp] = n - 1
+        return True
+
+
+@dataclass
+class _Hit:
+    rule: Rule | None
+    key: str
+    summary: str
+    evidence: list[Evidence]
+    event_type: str
+    finding: Finding | None = None
+
+
+def _ev(subj: Subject) -> Evidence:
+    e = subj.event
+    via = f" (via {subj.via})" if subj.derived and subj.via else ""
+    return Evidence(
+        event=_eid(e),
+        seq=e.seq or None,
+        type=e.type,
+        description=f"{subj.kind or e.type}: {subj.describe(200)}{via}",
+    )
+
+
+def _hashable(v: Any) -> Any:
+    if isinstance(v, list | tuple):
+        return tuple(_hashable(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((k, _hashable(x)) for k, x in v.items()))
+    return v
+
+
+# -------------------------------------------------------------------------------- indexes
+
+_INDEX_CACHE: OrderedDict[tuple[int, ...], RuleIndex] = OrderedDict()
+_INDEX_LOCK = threading.Lock()
+
+
+def _index_for(rules: list[Rule]) -> RuleIndex:
+    key = tuple(id(r) for r in rules)
+    with _INDEX_LOCK:
+        got = _INDEX_CACHE.get(key)
+        if got is not None:
+            _INDEX_CACHE.move_to_end(key)
+            return got
+    index = RuleIndex(rules)
+    with _INDEX_LOCK:
+        _INDEX_CACHE[key] = index  # the index holds the rules, so the ids stay theirs
+        while len(_INDEX_CACHE) > 32:
+            _INDEX_CACHE.popitem(last=False)
+    return index
+
+
+# -------------------------------------------------------------------------------- monitor
+
+_precheck_seq = itertools.count(1)
+
+
+class Monitor:
+    """Watches events with rule packs and an anomaly score; records and raises alerts.
+
+    ``packs``: names of shipped packs or paths; ``rules_files``: more rule files (a rule
+    with an id already loaded replaces it). ``baseline``: ``None`` for the shipped
+    baseline, ``False`` for no anomaly scoring, a :class:`Baseline` or a path to one.
+    ``on``: severity -> response. ``clock``: the time for :meth:`precheck` (default
+    ``time.time``). ``responder`` and ``on_alert``: see the module docstring.
+    """
+
+    def __init__(
+        self,
+        packs: Iterable[str | os.PathLike[str] | Pack] = ("default",),
+        rules_files: Iterable[str | os.PathLike[str]] = (),
+        baseline: Baseline | str | os.PathLike[str] | bool | None = None,
+        on: dict[str, str] | None = None,
+        clock: Callable[[], float] | None = None,
+        *,
+        responder: Responder | None = None,
+        on_alert: Callable[[Alert], None] | None = None,
+        dedup_s: float = 60.0,
+        max_sessions: int = 4096,
+        max_alerts: int = 10_000,
+    ) -> None:
+        self.rules: list[Rule] = resolve(list(packs), list(rules_files))
+        self.index = _index_for(self.rules)
+        self.on = dict(DEFAULT_ON)
+        for sev, resp in (on or {}).items():
+            if sev not in SEVERITY_RANK:
+                known = ", ".join(SEVERITY_RANK)
+                raise ValueError(f"unknown severity {sev!r} in on (one of: {known})")
+            if resp not in RESPONSES and resp != "ignore":
+                known = ", ".join((*RESPONSES, "ignore"))
+                raise ValueError(f"unknown response {resp!r} for {sev} (one of: {known})")
+            self.on[sev] = resp
+        if baseline is None or baseline is True:
+            self.baseline: Baseline | None = default_baseline()
+        elif baseline is False:
+            self.baseline = None
+        elif isinstance(baseline, Baseline):
+            self.baseline = baseline
+        else:
+            self.baseline = Baseline.load(baseline)
+        self.clock = clock or time.time
+        self.responder = responder
+        self.on_alert = on_alert
+        self.dedup_s = dedup_s
+        self.max_sessions = max_sessions
+        self._sessions: OrderedDict[str, _Session] = OrderedDict()
+        self._last_session: str | None = None
+        self._alerts: deque[Alert] = deque(maxlen=max_alerts)
+        self._recent: OrderedDict[tuple[str, str, str], Alert] = OrderedDict()
+        self._lock = threading.Lock()
+        self.events_seen = 0
+
+    @classmethod
+    def from_policy(cls, policy: Any, **kwargs: Any) -> Monitor:
+        """A monitor configured by a policy's ``monitor:`` section (packs, on)."""
+        model = getattr(policy, "model", policy)
+        section = getattr(model, "monitor", None)
+        if section is not None:
+            if section.packs:
+                kwargs.setdefault("packs", list(section.packs))
+            if section.on:
+                kwargs.setdefault("on", {k: v for k, v in section.on.items() if k != "info"})
+        return cls(**kwargs)
+
+    # public API ----------------------------------------------------------------------
+
+    def attach(self, bus: EventBus) -> Callable[[], None]:
+        """Observe every event published on ``bus``; returns the unsubscribe function."""
+        return bus.subscribe(self._observe_quietly)
+
+    def _observe_quietly(self, event: Event) -> None:
+        self.observe(event)
+
+    def observe(self, event: Event) -> list[Alert]:
+        """Look at one event; returns the new alerts (already passed to the responder)."""
+        session = event.session
+        with self._lock:
+            self.events_seen += 1
+            st = self._state(session)
+            attempt = _attempt(event, st)
+            hits = self._evaluate(event, st, attempt, commit=True)
+            if self.baseline is not None:
+                finding = self._anomaly(event, st, attempt)
+                if finding is not None:
+                    hits.append(self._anomaly_hit(event, finding))
+            if event.type == "sandbox.closed":
+                self._sessions.pop(session, None)
+                self._last_session = None
+            if not hits:
+                return []
+            new, _ = self._record(hits, event, precheck=False)
+        for alert in new:
+            self._dispatch(alert, act=True)
+        return new
+
+    def precheck(self, action: Any, session: str) -> Alert | None:
+        """The worst alert ``action`` would raise if it ran now in ``session`` (or None).
+
+        Thresholds and sequences are evaluated as if the action happened, without
+        changing their state (the action's own event will). The alert is recorded and
+        passed to ``on_alert``; blocking and responding are up to the caller (see
+        :attr:`Alert.blocking` and :meth:`respond`). A repeat of an alert raised within
+        ``dedup_s`` returns the earlier alert.
+        """
+        event = Event.model_construct(
+            id=f"precheck-{next(_precheck_seq)}",
+            session=session,
+            seq=0,
+            time=self.clock(),
+            type="action.requested",
+            action=action,
+            decision=None,
+            outcome=None,
+            data={},
+        )
+        with self._lock:
+            st = self._sessions.get(session)
+            fork = st.fork() if st is not None else _Session()
+            hits = self._evaluate(event, fork, True, commit=False)
+            if not hits:
+                return None
+            new, repeats = self._record(hits, event, precheck=True)
+        for alert in new:
+            self._dispatch(alert, act=False)
+        candidates = [*new, *repeats]
+        if not candidates:
+            return None
+        return max(
+            candidates,
+            key=lambda a: (RESPONSE_RANK.get(a.response, 0), SEVERITY_RANK[a.severity]),
+        )
+
+    def respond(self, alert: Alert) -> bool | None:
+        """Have the responder carry out ``alert.response`` (kill, pause or ask).
+        Returns the answer for ``ask``."""
+        return self._respond(alert)
+
+    def alerts(self, session: str | None = None) -> list[Alert]:
+        """The recorded alerts (of one session), oldest first."""
+        with self._lock:
+            if session is None:
+                return list(self._alerts)
+            return [a for a in self._alerts if a.session == session]
+
+    def forget(self, session: str) -> None:
+        """Drop a session's threshold, sequence and anomaly state."""
+        with self._lock:
+            self._sessions.pop(session, None)
+            self._last_session = None
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return self.index.by_id.get(rule_id)
+
+    # evaluation ----------------------------------------------------------------------
+
+    def _state(self, session: str) -> _Session:
+        sessions = self._sessions
+        st = sessions.get(session)
+        if st is None:
+            st = sessions[session] = _Session()
+            while len(sessions) > self.max_sessions:
+                sessions.popitem(last=False)
+        elif session != self._last_session:
+            sessions.move_to_end(session)
+        self._last_session = session
+        return st
+
+    def _evaluate(self, event: Any, st: _Session, attempt: bool, commit: bool) -> list[_Hit]:
+        type_ = event.type
+        index = self.index
+        if not index.wants(type_, attempt):
+            return []
+        hits: list[_Hit] = []
+        fired: dict[Rule, Subject] | None = None
+        counted: set[tuple[Any, ...]] | None = None
+        subjects = subjects_of(event)
+        for subj in subjects:
+            buckets = index.buckets(type_, attempt, subj.kind)
+            if not buckets:
+                continue
+            cands = index.candidates(buckets, subj)
+            if not cands:
+                continue
+            steps: dict[Rule, dict[int, dict[str, Any]]] | None = None
+            for entry in cands:
+                rule = entry.rule
+                if entry.step > 0:
+                    waiting = st.waiting.get(rule.id)
+                    if not waiting or entry.step not in waiting:
+                        continue  # no partial match is waiting for this step
+                if entry.step >= 0:
+                    subj.caps = {} if entry.captures else None
+                    if entry.test(subj):
+                        if steps is None:
+                            steps = {}
+                        steps.setdefault(rule, {})[entry.step] = subj.caps or {}
+                    continue
+                if not entry.test(subj):
+                    continue
+                if rule.match is not None:
+                    if fired is None:
+                        fired = {}
+                    first = fired.get(rule)
+                    if first is None or (first.kind == "code" and subj.kind == "exec"):
+                        fired[rule] = subj  # prefer the command to the script it is in
+                elif rule.threshold is not None:
+                    if subj.derived and subj.via == "shell":
+                        continue  # the shell reports each command it runs as it runs
+                    if counted is None:
+                        counted = set()
+                    hit = self._threshold(rule, subj, st, commit, counted)
+                    if hit is not None:
+                        hits.append(hit)
+            if steps:
+                for rule, matched in steps.items():
+                    hit = self._sequence(rule, matched, subj, st, commit)
+                    if hit is not None:
+                        hits.append(hit)
+        if fired:
+            for rule, subj in fired.items():
+                if subj.derived and subj.via == "shell" and len(subjects) > 2:
+                    subj = _culprit(rule, subj, subjects)
+                hits.append(_match_hit(rule, subj, type_))
+        return hits
+
+    def _threshold(
+        self, rule: Rule, subj: Subject, st: _Session, commit: bool, counted: set[Any]
+    ) -> _Hit | None:
+        th = rule.threshold
+        assert th is not None
+        group = tuple(_hashable(f.get(subj)) for f in th.group_by)
+        if th.distinct is not None:
+            val = th.distinct.get(subj)
+            if val is None:
+                return None
+            val = _hashable(val)
+        elif th.sum is not None:
+            val = _num(th.sum.get(subj))
+            if val is None:
+                return None
+        else:
+            val = None
+        mark = (rule.id, group, val)
+        if mark in counted:
+            return None
+        counted.add(mark)
+        key = (rule.id, group)
+        win = st.windows.get(key)
+        if win is None:
+            win = _Window()
+            st.windows[key] = win
+            if commit and len(st.windows) > _MAX_WINDOWS:
+                st.windows.pop(next(iter(st.windows)))
+        event = subj.event
+        t = event.time
+        desc = subj.describe(120)
+        measure = win.add(t, val, _eid(event), desc, th)
+        if measure < th.count:
+            return None
+        items = list(win.items)
+        if commit:
+            del st.windows[key]  # start counting afresh
+        what = (
+            f"{_n(measure)} distinct {th.distinct.name} values"
+            if th.distinct is not None
+            else f"{th.sum.name} total {_n(measure)}"
+            if th.sum is not None
+            else f"{_n(measure)} events"
+        )
+        where = ", ".join(f"{f.name}={g}" for f, g in zip(th.group_by, group, strict=True))
+        summary = f"{rule.title}: {what}{f' ({where})' if where else ''} within {_n(th.within_s)} s"
+        if th.distinct is not None:
+            sample = list(dict.fromkeys(str(v) for _, v, _, _ in items))[-6:]
+            summary += f": {short(', '.join(sample), 80)}"
+        if th.distinct is not None:  # the last event of each value
+            items = list({repr(v): (t, v, eid, d) for t, v, eid, d in items}.values())
+        evidence = [
+            Evidence(event=eid, type=None, description=d) for _, _, eid, d in items[-_MAX_EVIDENCE:]
+        ]
+        return _Hit(rule, f"group:{group}", summary, evidence, subj.type)
+
+    def _sequence(
+        self,
+        rule: Rule,
+        matched: dict[int, dict[str, Any]],
+        subj: Subject,
+        st: _Session,
+        commit: bool,
+    ) -> _Hit | None:
+        seq = rule.sequence
+        assert seq is not None
+        event = subj.event
+        t = event.time
+        cutoff = t - seq.within_s
+        parts = [p for p in st.partials.get(rule.id, ()) if p.start >= cutoff]
+        evid = (_eid(event), event.seq or None, event.type, _ev(subj).description)
+        last = len(seq.steps) - 1
+        kept: list[_Partial] = []
+        done: _Partial | None = None
+        for p in parts:
+            caps = matched.get(p.next)
+            binds = _bind(seq.steps[p.next], subj, caps, p.binds) if caps is not None else None
+            if binds is None:
+                kept.append(p)
+                continue
+            if p.next == last:
+                if done is None:
+                    done = _Partial(p.next + 1, p.start, binds, (*p.evidence, evid))
+                continue
+            kept.append(_Partial(p.next + 1, p.start, binds, (*p.evidence, evid)))
+        caps0 = matched.get(0)
+        if caps0 is not None:
+            binds0 = _bind(seq.steps[0], subj, caps0, {})
+            if binds0 is not None:
+                kept = [q for q in kept if not (q.next == 1 and q.binds == binds0)]
+                kept.append(_Partial(1, t, binds0, (evid,)))
+        if len(kept) > _MAX_PARTIALS:
+            kept = kept[-_MAX_PARTIALS:]
+        st.partials[rule.id] = kept
+        st.waiting[rule.id] = frozenset(p.next for p in kept)
+        if done is None:
+            return None
+        shown = {k: v for k, v in done.binds.items() if not k.startswith("same:")}
+        binding = ", ".join(f"{k}={v}" for k, v in shown.items())
+        chain = " -> ".join(short(e[3].split(": ", 1)[-1], 60) for e in done.evidence)
+        summary = f"{rule.title}: {chain}"
+        evidence = [
+            Evidence(event=e[0], seq=e[1], type=e[2], description=e[3]) for e in done.evidence
+        ]
+        key = f"seq:{sorted((k, str(v)) for k, v in done.binds.items())}"
+        if binding:
+            summary += f" [{binding}]"
+        return _Hit(rule, key, summary, evidence, subj.type)
+
+    def _anomaly(self, event: Any, st: _Session, attempt: bool) -> Finding | None:
+        baseline = self.baseline
+        assert baseline is not None
+        if st.anomaly is None:
+            st.anomaly = AnomalyState()
+        return baseline.update(st.anomaly, event, attempt)
+
+    def _anomaly_hit(self, event: Any, finding: Finding) -> _Hit:
+        summary = (
+            f"Unusual session behaviour: score {finding.score:.1f} "
+            f"(threshold {finding.threshold:.1f}): {finding.explain()}"
+        )
+        ev = Evidence(
+            event=event.id, seq=event.seq or None, type=event.type,
+            description=f"scored at {event.type}",
+        )  # fmt: skip
+        return _Hit(None, "anomaly", summary, [ev], event.type, finding)
+
+    # alerts --------------------------------------------------------------------------
+
+    def _response(self, rule: Rule | None, severity: str, event_type: str) -> str:
+        resp = (rule.response if rule is not None else None) or self.on.get(severity, "alert")
+        if event_type == "action.denied" and resp in ("deny", "ask"):
+            return "alert"  # the policy already stopped it
+        return resp
+
+    def _record(
+        self, hits: list[_Hit], event: Any, *, precheck: bool
+    ) -> tuple[list[Alert], list[Alert]]:
+        new: list[Alert] = []
+        repeats: list[Alert] = []
+        t = event.time
+        session = event.session
+        for hit in hits:
+            rule = hit.rule
+            if rule is not None:
+                rid, title, severity = rule.id, rule.title, rule.severity
+                technique, tags = rule.technique, list(rule.tags)
+            else:
+                rid, title, severity = "anomaly", "Unusual session behaviour", "medium"
+                technique, tags = None, ["anomaly"]
+            response = self._response(rule, severity, hit.event_type)
+            if response == "ignore":
+                continue
+            key = (session, rid, hit.key)
+            prev = self._recent.get(key)
+            if prev is not None and abs(t - prev.time) <= self.dedup_s:
+                prev.count += 1
+                if len(prev.evidence) < _MAX_EVIDENCE and hit.evidence:
+                    prev.evidence.append(hit.evidence[-1])
+                repeats.append(prev)
+                continue
+            alert = Alert(
+                rule=rid,
+                title=title,
+                severity=severity,  # type: ignore[arg-type]
+                technique=technique,
+                summary=short(hit.summary, 300),
+                session=session,
+                time=t,
+                evidence=hit.evidence,
+                response=response,  # type: ignore[arg-type]
+                explanation=[Contribution(**c) for c in hit.finding.contributions[:5]]
+                if hit.finding is not None
+                else [],
+                tags=tags,
+                source="anomaly" if rule is None else "rule",
+                precheck=precheck,
+            )
+            self._alerts.append(alert)
+            self._recent[key] = alert
+            self._recent.move_to_end(key)
+            while len(self._recent) > 4096:
+                self._recent.popitem(last=False)
+            new.append(alert)
+        return new, repeats
+
+    def _dispatch(self, alert: Alert, *, act: bool) -> None:
+        log.info("%s [%s/%s] %s", alert.session, alert.severity, alert.response, alert.summary)
+        if self.on_alert is not None:
+            try:
+                self.on_alert(alert)
+            except Exception:
+                log.exception("on_alert callback failed for %s", alert.rule)
+        if act:
+            self._respond(alert)
+
+    def _respond(self, alert: Alert) -> bool | None:
+        r = self.responder
+        if r is None:
+            return None
+        try:
+            if alert.response == "kill":
+                r.kill(alert.session)
+            elif alert.response == "pause":
+                r.pause(alert.session)
+            elif alert.response == "ask":
+                answer = bool(r.ask(alert))
+                alert.answer = answer
+                if not answer:
+                    r.kill(alert.session)
+                return answer
+        except Exception:
+            log.exception("responder failed on %s for %s", alert.response, alert.rule)
+        return None
+
+
+_USES_LINE: dict[str, bool] = {}
+
+
+def _culprit(rule: Rule, subj: Subject, subjects: list[Subject]) -> Subject:
+    """Of the commands of a script (whose ``line`` is the whole script), the first that
+    the rule matches on its own text; ``subj`` when none does (a redirection, say)."""
+    assert rule.match is not None
+    test = rule.match.test
+    for cand in subjects:
+        if cand.kind != "exec" or not cand.derived:
+            continue
+        probe = Subject(
+            cand.event, "exec", cand.action, argv=cand.argv, line=cand.command(),
+            derived=True, via=cand.via,
+        )  # fmt: skip
+        if test(probe):
+            cand_line = Subject(
+                cand.event, "exec", cand.action, argv=cand.argv, line=subj.line,
+                derived=True, via=cand.via,
+            )  # fmt: skip
+            return cand_line
+    return subj
+
+
+def _command_key(subj: Subject) -> str:
+    """What makes two alerts on commands the same: the command as written (so the
+    iterations of a loop, ``ping 10.0.0.$i``, are one alert), rendered the way the
+    script splitter renders the commands of a script (so a script's alert and the
+    alert on its command as it runs are one)."""
+    line = subj.line
+    if not subj.derived and line and subj.kind == "exec":
+        parts = split_script(line)
+        if len(parts) == 1:
+            return render(parts[0])
+    return subj.command()
+
+
+def _match_hit(rule: Rule, subj: Subject, type_: str) -> _Hit:
+    if subj.kind in ("exec", "spawn"):
+        key = _command_key(subj)
+        uses_line = _USES_LINE.get(rule.id)
+        if uses_line is None:
+            assert rule.match is not None
+            uses_line = _USES_LINE[rule.id] = cond_uses(rule.match.cond, lambda f: f.name == "line")
+        shown = subj.line if subj.derived and uses_line and subj.line else subj.describe()
+    elif subj.kind == "code":
+        key = shown = subj.code or ""
+    else:
+        key = shown = subj.describe()
+    return _Hit(rule, short(key, 500), f"{rule.title}: {short(shown, 200)}", [_ev(subj)], type_)
+
+
+def _attempt(event: Any, st: _Session) -> bool:
+    """Whether ``event`` is the first sighting of an action (and remember it)."""
+    action = event.action
+    if action is None:
+        return False
+    type_ = event.type
+    if type_ in _ATTEMPTS:
+        st.remember(action)
+        return True
+    if type_ == "action.completed":
+        return not st.completes(action)
+    return False
+
+
+def _fingerprint(a: Any) -> tuple[Any, ...]:
+    """What identifies an action between its request and its completion."""
+    k = a.kind
+    if k == "exec":
+        return (k, tuple(a.argv), a.line)
+    if k == "code":
+        return (k, a.language, a.code)
+    if k == "file":
+        return (k, a.op, a.path)
+    if k == "net":
+        return (k, a.host, a.port, a.url)
+    if k == "spawn":
+        return (k, tuple(a.argv), a.pid)
+    return (k, getattr(a, "name", None), len(getattr(a, "args", ()) or ()))
+
+
+def _eid(event: Any) -> str | None:
+    eid = event.id
+    return None if eid.startswith("precheck-") else eid
+
+
+def _bind(
+    step: Any, subj: Subject, caps: dict[str, Any] | None, binds: dict[str, Any]
+) -> dict[str, Any] | None:
+    out = dict(binds)
+    for var, val in (caps or {}).items():
+        if var in out:
+            if not same_value(out[var], val):
+                return None
+        else:
+            out[var] = val
+    for var, fields in step.binds:
+        values = [v for f in fields if (v := f.get(subj)) is not None]
+        if not values:
+            return None
+        if var in out:
+            if not any(same_value(out[var], v) for v in values):
+                return None
+        else:
+            out[var] = values[0] if not isinstance(values[0], list) else tuple(values[0])
+    return out
+
+
+def _n(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.1f}"

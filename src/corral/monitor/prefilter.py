@@ -1,0 +1,218 @@
+"""Literal prefilters: which rules could match a piece of text, without running regexes.
+
+:func:`required` reads a regular expression and returns strings, one of which every
+text the expression matches must contain (lowercased, so case-insensitive patterns are
+covered too), or ``None`` when no such strings of three characters or more exist.
+:class:`Screen` indexes many rules by those strings' trigrams, so a benign command line
+costs one pass over its trigrams, whatever the number of rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Final
+
+try:  # Python 3.11+
+    import re._constants as _c
+    import re._parser as _p
+except ImportError:  # pragma: no cover
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _p  # type: ignore[no-redef]
+
+__all__ = ["Screen", "required"]
+
+MIN_LEN: Final = 3
+_REPEATS: Final = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT))
+Lits = frozenset[str]
+
+
+def _better(a: Lits | None, b: Lits | None) -> Lits | None:
+    """The more selective of two alternative literal sets."""
+    if b is None or not b:
+        return a
+    if a is None or not a:
+        return b
+    ka = (min(min(len(x) for x in a), 8), -len(a))
+    kb = (min(min(len(x) for x in b), 8), -len(b))
+    return b if kb > ka else a
+
+
+def _seq(items: Iterable[tuple[Any, Any]]) -> Lits | None:
+    best: Lits | None = None
+    run: list[str] = []
+
+    def flush() -> None:
+        nonlocal best, run
+        if run:
+            best = _better(best, frozenset({"".join(run).lower()}))
+            run = []
+
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if op is _c.AT:
+            continue  # anchors consume nothing
+        if op is _c.IN and len(av) == 1 and av[0][0] is _c.LITERAL:
+            run.append(chr(av[0][1]))
+            continue
+        if op is _c.BRANCH and run:
+            # sre factors a common prefix out of alternatives: (?:nc |ncat) is n(?:c |cat)
+            heads = [_head(b) for b in av[1]]
+            if all(heads):
+                prefix = "".join(run)
+                best = _better(best, frozenset((prefix + h).lower() for h in heads))
+        flush()
+        if op is _c.SUBPATTERN:
+            best = _better(best, _seq(av[-1]))
+        elif op is _c.BRANCH:
+            sets = [_seq(b) for b in av[1]]
+            if all(s for s in sets):
+                best = _better(best, frozenset().union(*sets))  # type: ignore[arg-type]
+        elif op in _REPEATS:
+            lo, _, sub = av
+            if lo >= 1:
+                best = _better(best, _seq(sub))
+        elif op is _c.ASSERT:
+            best = _better(best, _seq(av[1]))  # a lookahead's text must be there too
+        # anything else (classes, any, negative assertions, groups refs) breaks the run
+    flush()
+    return best
+
+
+def _head(items: Iterable[tuple[Any, Any]]) -> str:
+    """The literal text an alternative starts with."""
+    out = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            out.append(chr(av))
+        elif op is _c.IN and len(av) == 1 and av[0][0] is _c.LITERAL:
+            out.append(chr(av[0][1]))
+        else:
+            break
+    return "".join(out)
+
+
+def min_width(pattern: str) -> int:
+    """The length of the shortest text ``pattern`` can match (0 when unknown)."""
+    try:
+        return int(_p.parse(pattern).getwidth()[0])
+    except Exception:
+        return 0
+
+
+def required(pattern: str) -> Lits | None:
+    """Lowercase strings one of which is in every text ``pattern`` finds (or None)."""
+    try:
+        parsed = _p.parse(pattern)
+    except Exception:
+        return None
+    lits = _seq(list(parsed))
+    if not lits or min(len(x) for x in lits) < MIN_LEN:
+        return None
+    return lits
+
+
+class Screen:
+    """Entries indexed by required literals; :meth:`find` gives those whose literal is in
+    a text. Entries whose pattern has no usable literal are returned for every text."""
+
+    __slots__ = ("_cache", "always", "keys", "pairs", "table")
+
+    def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
+        pending: list[tuple[Lits, Any]] = []
+        always: list[tuple[int, Any]] = []
+        for pattern, entry in items:
+            lits = required(pattern)
+            if lits is None:
+                always.append((min_width(pattern), entry))
+            else:
+                pending.append((lits, entry))
+        counts: dict[str, int] = {}
+        for lits, _ in pending:
+            for lit in lits:
+                for g in _grams(lit):
+                    counts[g] = counts.get(g, 0) + 1
+        table: dict[str, dict[str, list[Any]]] = {}
+        for lits, entry in pending:
+            for lit in lits:
+                gram = min(_grams(lit), key=lambda g: (counts[g], _common(g)))
+                table.setdefault(gram, {}).setdefault(lit, []).append(entry)
+        self.table = {g: tuple((lit, tuple(es)) for lit, es in d.items()) for g, d in table.items()}
+        self.keys = frozenset(self.table)
+        #: few literals: checking each beats building the text's trigrams
+        self.pairs = (
+            tuple(pair for entries in self.table.values() for pair in entries)
+            if sum(len(v) for v in self.table.values()) <= 12
+            else None
+        )
+        #: (shortest text the pattern can match, entry) for patterns without literals
+        self.always = tuple(always)
+        self._cache: dict[str, tuple[Any, ...]] = {}
+
+    def find(self, text: str) -> tuple[Any, ...]:
+        """The entries that may match ``text`` (memoized for texts up to 512 characters:
+        agents repeat themselves)."""
+        got = self._cache.get(text)
+        if got is not None:
+            return got
+        got = tuple(self._find(text))
+        if len(text) <= 512:
+            if len(self._cache) >= 4096:
+                self._cache.clear()
+            self._cache[text] = got
+        return got
+
+    def _find(self, text: str) -> list[Any]:
+        n = len(text)
+        out: list[Any] = [e for width, e in self.always if n >= width]
+        if n < MIN_LEN or not self.keys:
+            return out
+        if self.pairs is not None:
+            lower = text.lower()
+            hits = [es for lit, es in self.pairs if lit in lower]
+            for es in hits:
+                out.extend(es)
+            return list(dict.fromkeys(out)) if len(hits) > 1 else out
+        lower, grams = _text_grams(text)
+        hit = grams & self.keys if len(grams) < len(self.keys) * 4 else None
+        if hit is None:
+            hit = {g for g in self.keys if g in lower}
+        table = self.table
+        found = False
+        for g in hit:
+            for lit, entries in table[g]:
+                if lit in lower:
+                    out.extend(entries)
+                    found = True
+        if found and len(out) > 1:
+            out = list(dict.fromkeys(out))
+        return out
+
+
+_last: tuple[str, str, frozenset[str]] = ("", "", frozenset())
+
+
+def _text_grams(text: str) -> tuple[str, frozenset[str]]:
+    """A text lowercased and its trigrams (the last answer is kept: several screens
+    usually look at the same command line in a row)."""
+    global _last
+    last = _last
+    if last[0] == text:
+        return last[1], last[2]
+    lower = text.lower()
+    grams = frozenset([lower[i : i + 3] for i in range(len(lower) - 2)])
+    _last = (text, lower, grams)
+    return lower, grams
+
+
+def _grams(lit: str) -> list[str]:
+    return [lit[i : i + 3] for i in range(len(lit) - 2)]
+
+
+_FREQUENT = frozenset("etaoinsrlcdmpuh -/.")
+
+
+def _common(gram: str) -> int:
+    """How ordinary a trigram looks (lower is rarer)."""
+    return sum(ch in _FREQUENT for ch in gram)

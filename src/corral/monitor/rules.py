@@ -1,0 +1,1461 @@
+"""The monitor's rule language: fields, operators, conditions, and the compiled rule index.
+
+A rule pack is YAML (see :mod:`corral.monitor.loader` for the file format). Every rule
+has one body:
+
+``match:``
+    a condition on one event (alert on every event that satisfies it);
+``threshold:``
+    ``{match, count, distinct?, sum?/total?, within_s, group_by?}``: alert when, within
+    ``within_s`` seconds of event time and per session (and per ``group_by`` values),
+    ``count`` matching events were seen, or ``count`` distinct values of ``distinct``,
+    or a ``sum`` of a numeric field reached ``total``;
+``sequence:``
+    ``{steps: [cond, ...], within_s, same?, bind?}``: alert when the steps are seen in
+    order in one session within ``within_s`` seconds of the first step, with optional
+    bindings between steps (``bind``, ``same``, named regex groups ``(?P<var>...)``).
+
+Conditions
+----------
+A condition is a mapping; its keys are ANDed. A key is a *field* (below) or one of
+``any: [cond, ...]``, ``all: [cond, ...]``, ``not: cond``. A field's value is:
+
+* a scalar: the field equals it (``program: xmrig``);
+* a list: the field is one of them (``program: [nmap, masscan]``);
+* a mapping of operators, all of which must hold: ``equals``, ``in``, ``glob``,
+  ``regex``, ``contains``, ``startswith``, ``endswith``, ``cidr``, ``domain`` (the host
+  is the domain or below it), ``word`` (the text has the value as a whole word:
+  ``ix.io`` and ``x.ix.io`` but not ``matrix.io``), ``>``/``gt``, ``<``/``lt``,
+  ``>=``/``gte``, ``<=``/``lte``, ``exists`` and ``not`` (a value spec that must *not*
+  hold, on a field that exists). ``in``, ``glob``, ``regex``, ``contains``,
+  ``startswith``, ``endswith``, ``cidr``, ``domain`` and ``word`` take one value or a
+  list (any of them).
+
+Named groups in a ``regex`` (``(?P<file>\\S+)``) bind sequence variables. In a
+sequence, ``bind: {var: field}`` on a step (or ``bind: {var: [field per step]}`` on the
+sequence) requires the field to equal the variable's value (the first step that has
+it sets it); ``same: [field]`` binds a field across all steps.
+
+An item ``$name`` in a list (or as an operand) expands to the pack's ``lists: {name: [...]}``.
+On list fields (``argv``, ``flags``) an operator holds when it holds for any element.
+A missing field (``host`` on an exec event) never satisfies an operator.
+
+Fields
+------
+=================  ================================================================
+``type``           event type (``action.requested``, ``resource.sample``, ...)
+``kind``           action kind (alias ``action.kind``): exec spawn code file net tool
+``session``        session id
+``program``        base name of ``argv[0]`` (exec, spawn)
+``argv``           the argument vector (list); ``argv[N]`` one element (``argv[-1]``)
+``args``           ``argv[1:]`` joined with spaces
+``runs``           what an exec runs: ``argv[0]``, and the script of ``sh x.sh``,
+                   ``python x.py``, ``source x`` (list)
+``flags``          the options in ``argv[1:]``: ``-fNR`` gives ``-f -N -R``, ``--x=1``
+                   gives ``--x`` (values of options known to take one are skipped)
+``line``           the command line (exec, spawn) or the code (code actions)
+``cwd`` ``env.X``  exec working directory and environment
+``exe`` ``pid``    spawn details (``ppid`` too)
+``path`` ``op``    file actions (``size`` too)
+``host`` ``port``  net actions (``url``, ``protocol`` too)
+``tool``           tool name; ``arg.X`` a tool argument
+``code``           code of a code action; ``language``
+``verdict``        the policy decision's verdict (``allow``/``deny``/``ask``); ``reason``
+``bytes``          bytes sent, from the outcome or data (``bytes_out``, ``bytes``, ...)
+``exit_code``      the outcome's exit code
+``data.X.Y``       any key of the event's ``data``; ``outcome.X`` likewise
+=================  ================================================================
+
+Which events a rule sees: when its condition constrains ``type`` (equals/in) only those;
+when it uses outcome fields (``bytes``, ``exit_code``, ``outcome.*``; in its condition or
+as a threshold's ``sum``/``distinct``), completed actions; otherwise *attempts*:
+``action.requested`` and ``action.denied`` events, and an ``action.completed`` that
+completes no request seen before (so each action is counted once).
+
+Exec commands are looked through: ``sudo nohup xmrig ...``, ``sh -c '...'``, ``eval``,
+``env A=1 cmd``, ``find -exec`` and ``xargs`` give the inner commands as extra *derived*
+subjects, ``python -c CODE`` (perl/ruby/node/php likewise) a derived code subject, and
+a shell code action gives one exec subject per simple command in the script.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import posixpath
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Final
+
+from ..policy.shellsplit import analyze, render
+from .prefilter import Screen, required
+
+__all__ = [
+    "FIELDS",
+    "KINDS",
+    "OPERATORS",
+    "RESPONSES",
+    "SEVERITIES",
+    "AllOf",
+    "AnyOf",
+    "Cond",
+    "FieldSpec",
+    "Matcher",
+    "NotOf",
+    "Pred",
+    "Rule",
+    "RuleIndex",
+    "RuleSyntaxError",
+    "Sequence",
+    "Step",
+    "Subject",
+    "Threshold",
+    "build_operator",
+    "field_spec",
+    "same_value",
+    "subjects_of",
+]
+
+SEVERITIES: Final = ("low", "medium", "high", "critical")
+SEVERITY_RANK: Final = {s: i for i, s in enumerate(SEVERITIES)}
+RESPONSES: Final = ("log", "alert", "deny", "ask", "pause", "kill")
+RESPONSE_RANK: Final = {r: i for i, r in enumerate(("ignore", *RESPONSES))}
+KINDS: Final = ("exec", "spawn", "code", "file", "net", "tool")
+ATTEMPT: Final = "attempt"  # pseudo event type: the first sighting of an action
+ANY_TYPE: Final = "*"
+
+
+class RuleSyntaxError(ValueError):
+    """A problem in one rule; ``loc`` is the path below the rule where it is."""
+
+    def __init__(self, message: str, loc: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.loc = loc
+
+
+# ------------------------------------------------------------------------------ subjects
+
+_SHELLS: Final = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "busybox", "fish"})
+#: wrapper -> (options that take a value, positional arguments before the command)
+_WRAPPERS: Final[dict[str, tuple[frozenset[str], int]]] = {
+    "nohup": (frozenset(), 0),
+    "setsid": (frozenset(), 0),
+    "exec": (frozenset({"-a"}), 0),
+    "command": (frozenset(), 0),
+    "builtin": (frozenset(), 0),
+    "time": (frozenset({"-f", "-o", "--format", "--output"}), 0),
+    "nice": (frozenset({"-n", "--adjustment"}), 0),
+    "ionice": (frozenset({"-c", "-n", "-p", "--class", "--classdata"}), 0),
+    "timeout": (frozenset({"-s", "-k", "--signal", "--kill-after"}), 1),
+    "stdbuf": (frozenset({"-i", "-o", "-e"}), 0),
+    "xargs": (
+        frozenset({"-n", "-I", "-P", "-d", "-a", "-L", "-s", "-E", "--max-args", "--delimiter"}),
+        0,
+    ),
+    "watch": (frozenset({"-n", "-d", "--interval"}), 0),
+    "sudo": (frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-R"}), 0),
+    "doas": (frozenset({"-u", "-C"}), 0),
+    "pkexec": (frozenset({"--user"}), 0),
+    "taskset": (frozenset(), 1),
+    "chrt": (frozenset(), 1),
+    "strace": (frozenset({"-o", "-e", "-p", "-s", "-u", "-P"}), 0),
+    "ltrace": (frozenset({"-o", "-e", "-p", "-s", "-u"}), 0),
+    "torsocks": (frozenset(), 0),
+    "proxychains": (frozenset({"-f"}), 0),
+    "proxychains4": (frozenset({"-f"}), 0),
+    "unbuffer": (frozenset(), 0),
+    "flock": (frozenset({"-w", "-E", "--timeout"}), 1),
+    "chroot": (frozenset({"--userspec", "--groups"}), 1),
+    "nsenter": (frozenset({"-t", "--target"}), 0),
+    "unshare": (frozenset(), 0),
+    "firejail": (frozenset(), 0),
+    "cpulimit": (frozenset({"-l", "--limit", "-p", "--pid"}), 0),
+    "env": (frozenset({"-u", "--unset", "-C", "--chdir"}), 0),
+}
+_CODE_FLAGS: Final = {
+    "python": ("-c", "python"),
+    "perl": ("-e", "perl"),
+    "ruby": ("-e", "ruby"),
+    "node": ("-e", "js"),
+    "nodejs": ("-e", "js"),
+    "php": ("-r", "php"),
+    "lua": ("-e", "lua"),
+}
+_PYTHON: Final = re.compile(r"^python[0-9.]*$")
+_ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_UNWRAPS: Final = frozenset(
+    {*_SHELLS, *_WRAPPERS, "eval", "find", "su", "runuser", "perl", "ruby", "node", "nodejs",
+     "php", "lua"}
+)  # fmt: skip
+_MAX_DERIVED: Final = 32
+_MAX_DEPTH: Final = 4
+
+#: options that take a value, per program, for ``flags`` (combined short options stop there)
+_VALUE_OPTS: Final[dict[str, str]] = {
+    "ssh": "BbcDEeFIiJLlmOoPpQRSWw",
+    "autossh": "BbcDEeFIiJLlMmOoPpQRSWw",
+    "nc": "cegGiIMmOPpqsTVWwXx",
+    "ncat": "cegGiIMmOPpqsTVWwXx",
+    "netcat": "cegGiIMmOPpqsTVWwXx",
+    "curl": "AbcCdDeEFHKmoQrtTuUwxXyYz",
+    "wget": "aeiOoPQtTUwY",
+    "tar": "bCfFgHIKLNTVX",
+    "docker": "eplvuwhm",
+    "git": "cC",
+}
+
+
+class Subject:
+    """What rules look at: one event, or one command derived from it.
+
+    Fields are read through :data:`FIELDS` getters; the costly ones (``args``,
+    ``flags``) are computed on first use.
+    """
+
+    __slots__ = (
+        "_args",
+        "_flags",
+        "action",
+        "argv",
+        "caps",
+        "code",
+        "derived",
+        "event",
+        "kind",
+        "language",
+        "line",
+        "program",
+        "type",
+        "via",
+    )
+
+    def __init__(
+        self,
+        event: Any,
+        kind: str | None,
+        action: Any = None,
+        *,
+        argv: list[str] | None = None,
+        line: str | None = None,
+        code: str | None = None,
+        language: str | None = None,
+        derived: bool = False,
+        via: str | None = None,
+    ) -> None:
+        self.event = event
+        self.type = event.type
+        self.kind = kind
+        self.action = action
+        self.argv = argv
+        self.program = _basename(argv[0]) if argv else None
+        self.line = line
+        self.code = code
+        self.language = language
+        self.derived = derived
+        self.via = via
+        self._args: str | None = None
+        self._flags: tuple[str, ...] | None = None
+        self.caps: dict[str, str] | None = None
+
+    @property
+    def args(self) -> str | None:
+        if self._args is None and self.argv is not None:
+            self._args = " ".join(self.argv[1:])
+        return self._args
+
+    @property
+    def flags(self) -> tuple[str, ...] | None:
+        if self._flags is None and self.argv is not None:
+            self._flags = parse_flags(self.program or "", self.argv[1:])
+        return self._flags
+
+    def command(self) -> str:
+        """The command this subject runs (exec, spawn), quoted where needed."""
+        return render(self.argv) if self.argv else ""
+
+    def describe(self, limit: int = 160) -> str:
+        """A one-line description of what this subject did."""
+        a = self.action
+        kind = self.kind
+        if kind in ("exec", "spawn"):
+            text = self.command() if self.derived else (self.line or self.command())
+        elif kind == "code":
+            text = f"{self.language or 'code'}: {(self.code or '').strip()}"
+        elif kind == "file":
+            text = f"{a.op} {a.path}"
+        elif kind == "net":
+            text = a.url or (f"{a.host}:{a.port}" if a.port is not None else a.host)
+        elif kind == "tool":
+            text = f"tool {a.name} {_short_args(a.args)}"
+        else:
+            data = getattr(self.event, "data", None) or {}
+            text = self.type + (f" {_short_args(data)}" if data else "")
+        return short(text, limit)
+
+
+def short(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _short_args(args: Any) -> str:
+    if not isinstance(args, dict):
+        return str(args)
+    return ", ".join(f"{k}={v!r}" for k, v in list(args.items())[:6])
+
+
+def _basename(path: str) -> str:
+    if "/" in path:
+        return path.rstrip("/").rsplit("/", 1)[-1] or path
+    return path
+
+
+def parse_flags(program: str, args: list[str]) -> tuple[str, ...]:
+    """The options in ``args``: combined short options split, values skipped."""
+    vopts = _VALUE_OPTS.get(program, "")
+    out: list[str] = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a == "--":
+            break
+        if a.startswith("--"):
+            out.append(a.split("=", 1)[0])
+            continue
+        if len(a) > 1 and a[0] == "-" and not a[1].isdigit():
+            last = len(a) - 1
+            for i in range(1, len(a)):
+                ch = a[i]
+                if not (ch.isalnum() or ch in "?#@"):
+                    break
+                out.append("-" + ch)
+                if ch in vopts:
+                    skip = i == last
+                    break
+    return tuple(out)
+
+
+def _skip_options(args: list[str], value_opts: frozenset[str], positional: int) -> list[str]:
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            i += 1
+            break
+        if a.startswith("-") and len(a) > 1:
+            i += 2 if a in value_opts else 1
+            continue
+        break
+    return args[i + positional :]
+
+
+def _inner(argv: list[str]) -> tuple[list[list[str]], list[str], list[tuple[str, str]]]:
+    """(inner commands, inner shell scripts, inner (language, code)) that ``argv`` runs."""
+    prog = _basename(argv[0])
+    args = argv[1:]
+    if prog in _SHELLS:
+        if prog == "busybox":
+            return ([args] if args else []), [], []
+        for j, a in enumerate(args):
+            if a == "--" or not a.startswith("-"):
+                break
+            if not a.startswith("--") and "c" in a[1:]:
+                rest = args[j + 1 :]
+                return [], ([rest[0]] if rest else []), []
+        return [], [], []
+    if prog == "eval":
+        return [], ([" ".join(args)] if args else []), []
+    if prog in ("su", "runuser"):
+        for j, a in enumerate(args):
+            if a in ("-c", "--command") and j + 1 < len(args):
+                return [], [args[j + 1]], []
+        return [], [], []
+    if prog == "find":
+        inner: list[list[str]] = []
+        i = 0
+        while i < len(args):
+            if args[i] in ("-exec", "-execdir", "-ok", "-okdir"):
+                j = i + 1
+                while j < len(args) and args[j] not in (";", "+", "\\;"):
+                    j += 1
+                if j > i + 1:
+                    inner.append(args[i + 1 : j])
+                i = j
+            i += 1
+        return inner, [], []
+    lang_key = "python" if _PYTHON.match(prog) else prog
+    spec = _CODE_FLAGS.get(lang_key)
+    if spec is not None:
+        flag, language = spec
+        for j, a in enumerate(args):
+            if a == "-m" and language == "python" and j + 1 < len(args):
+                return [args[j + 1 :]], [], []
+            if a == flag or (flag == "-e" and a == "-E"):
+                return ([], [], [(language, args[j + 1])] if j + 1 < len(args) else [])
+            if a.startswith(flag) and len(a) > 2 and language == "python":
+                return [], [], [(language, a[2:])]
+            if not a.startswith("-"):
+                break
+        return [], [], []
+    if prog == "env":
+        i = 0
+        while i < len(args):
+            a = args[i]
+            if a in ("-S", "--split-string") and i + 1 < len(args):
+                return [], [" ".join(args[i + 1 :])], []
+            if a == "--":
+                i += 1
+                break
+            if a.startswith("-") and len(a) > 1:
+                i += 2 if a in ("-u", "--unset", "-C", "--chdir") else 1
+                continue
+            if _ASSIGNMENT.match(a):
+                i += 1
+                continue
+            break
+        rest = args[i:]
+        return ([rest] if rest else []), [], []
+    if prog == "command" and args[:1] and args[0] in ("-v", "-V"):
+        return [], [], []
+    spec2 = _WRAPPERS.get(prog)
+    if spec2 is None:
+        return [], [], []
+    rest = _skip_options(args, *spec2)
+    return ([rest] if rest else []), [], []
+
+
+@lru_cache(maxsize=4096)
+def _split_script(script: str) -> tuple[tuple[str, ...], ...]:
+    try:
+        analysis = analyze(script)
+    except Exception:  # the splitter is best effort; never break the monitor
+        return ()
+    return tuple(tuple(c.argv) for c in analysis.commands if c.argv)
+
+
+_HARD: Final = frozenset("'\"\\$`(){}<>#\n*?[]~")
+_RESERVED: Final = frozenset(
+    {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
+     "select", "function", "{", "}", "!", "[[", "]]", "time", "coproc"}
+)  # fmt: skip
+_LIST_SPLIT: Final = re.compile(r"\|\||&&|[|;&]")
+
+
+def _simple_split(script: str) -> list[list[str]] | None:
+    """A fast split for lines without quoting, expansions or compound commands (most
+    agent commands); None when the full splitter is needed."""
+    if not _HARD.isdisjoint(script):
+        return None
+    out = []
+    for part in _LIST_SPLIT.split(script):
+        words = part.split()
+        if not words:
+            continue
+        if words[0] in _RESERVED:
+            return None
+        i = 0
+        while i < len(words) and _ASSIGNMENT.match(words[i]):
+            i += 1
+        if i < len(words):
+            out.append(words[i:])
+    return out
+
+
+def split_script(script: str) -> list[list[str]]:
+    """The argv of every simple command ``script`` runs (substitutions included)."""
+    fast = _simple_split(script)
+    if fast is not None:
+        return fast
+    parts = _split_script(script) if len(script) <= 8192 else _split_script.__wrapped__(script)
+    return [list(p) for p in parts]
+
+
+def _derive(
+    event: Any,
+    action: Any,
+    argv: list[str],
+    line: str | None,
+    out: list[Subject],
+    depth: int,
+    via: str,
+) -> None:
+    if depth > _MAX_DEPTH or len(out) >= _MAX_DERIVED or not argv:
+        return
+    prog = _basename(argv[0])
+    if prog not in _UNWRAPS and not _PYTHON.match(prog):
+        return
+    cmds, scripts, codes = _inner(argv)
+    for inner in cmds:
+        if len(out) >= _MAX_DERIVED or not inner:
+            break
+        sub = Subject(event, "exec", action, argv=inner, line=line, derived=True, via=via)
+        out.append(sub)
+        _derive(event, action, inner, line, out, depth + 1, via)
+    for script in scripts:
+        for inner in split_script(script):
+            if len(out) >= _MAX_DERIVED:
+                break
+            sub = Subject(event, "exec", action, argv=inner, line=script, derived=True, via=via)
+            out.append(sub)
+            _derive(event, action, inner, script, out, depth + 1, via)
+    for language, code in codes:
+        if len(out) >= _MAX_DERIVED:
+            break
+        out.append(
+            Subject(
+                event, "code", action, line=code, code=code, language=language, derived=True,
+                via=via,
+            )
+        )  # fmt: skip
+
+
+def subjects_of(event: Any) -> list[Subject]:
+    """The subjects rules see for ``event``: the event, then what it runs (see above)."""
+    action = event.action
+    if action is None:
+        return [Subject(event, None)]
+    kind = action.kind
+    if kind == "exec":
+        argv = action.argv
+        line = action.line or " ".join(argv)
+        subj = Subject(event, "exec", action, argv=argv, line=line)
+        if not argv:
+            return [subj]
+        prog = subj.program
+        if prog in _UNWRAPS or (prog is not None and _PYTHON.match(prog)):
+            out = [subj]
+            _derive(event, action, argv, line, out, 1, prog or "")
+            return out
+        return [subj]
+    if kind == "spawn":
+        argv = action.argv
+        subj = Subject(event, "spawn", action, argv=argv, line=" ".join(argv))
+        prog = subj.program
+        if argv and (prog in _UNWRAPS or (prog is not None and _PYTHON.match(prog))):
+            out = [subj]
+            _derive(event, action, argv, subj.line, out, 1, prog or "")
+            return out
+        return [subj]
+    if kind == "code":
+        code = action.code
+        subj = Subject(event, "code", action, line=code, code=code, language=action.language)
+        if action.language != "shell":
+            return [subj]
+        out = [subj]
+        for argv in split_script(code):
+            if len(out) >= _MAX_DERIVED:
+                break
+            sub = Subject(event, "exec", action, argv=argv, line=code, derived=True, via="shell")
+            out.append(sub)
+            _derive(event, action, argv, code, out, 1, "shell")
+        return out
+    return [Subject(event, kind, action)]
+
+
+# -------------------------------------------------------------------------------- fields
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A field rules can test: its name, the action kinds that have it (``None``: any
+    event), its value type (``str``, ``int``, ``list``, ``any``) and its getter."""
+
+    name: str
+    kinds: frozenset[str] | None
+    type: str
+    get: Callable[[Subject], Any]
+    outcome: bool = False  # read from a completed action's outcome
+
+
+_EXEC: Final = frozenset({"exec", "spawn"})
+
+
+def _attr(name: str, kinds: frozenset[str]) -> Callable[[Subject], Any]:
+    def get(s: Subject) -> Any:
+        a = s.action
+        return getattr(a, name) if a is not None and a.kind in kinds else None
+
+    return get
+
+
+def _decision_attr(name: str) -> Callable[[Subject], Any]:
+    def get(s: Subject) -> Any:
+        d = s.event.decision
+        return getattr(d, name, None) if d is not None else None
+
+    return get
+
+
+_BYTES_KEYS: Final = ("bytes_out", "bytes_sent", "tx_bytes", "bytes", "upload_bytes")
+
+
+def _bytes(s: Subject) -> Any:
+    for src in (s.event.outcome, s.event.data):
+        if src:
+            for key in _BYTES_KEYS:
+                v = src.get(key)
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    return v
+    return None
+
+
+def _exit_code(s: Subject) -> Any:
+    o = s.event.outcome
+    return o.get("exit_code") if o else None
+
+
+def _tool_name(s: Subject) -> Any:
+    return s.action.name if s.kind == "tool" else None
+
+
+def _get_line(s: Subject) -> Any:
+    return s.line
+
+
+def _env(s: Subject) -> Any:
+    a = s.action
+    return a.env if a is not None and a.kind == "exec" else None
+
+
+def _get_args(s: Subject) -> Any:
+    return s.args
+
+
+_INTERPRETERS: Final = frozenset(
+    {*_SHELLS, "source", ".", "perl", "ruby", "node", "nodejs", "php", "lua", "Rscript", "deno",
+     "bun", "tclsh", "awk"}
+)  # fmt: skip
+
+
+def _runs(s: Subject) -> Any:
+    argv = s.argv
+    if not argv:
+        return None
+    prog = s.program or ""
+    if prog in _INTERPRETERS or _PYTHON.match(prog):
+        for a in argv[1:]:
+            if a == "-c" or a == "-e" or a == "-m":
+                break
+            if not a.startswith("-"):
+                return (argv[0], a)
+    return (argv[0],)
+
+
+FIELDS: Final[dict[str, FieldSpec]] = {
+    f.name: f
+    for f in (
+        FieldSpec("type", None, "str", lambda s: s.type),
+        FieldSpec("kind", None, "str", lambda s: s.kind),
+        FieldSpec("session", None, "str", lambda s: s.event.session),
+        FieldSpec("program", _EXEC, "str", lambda s: s.program),
+        FieldSpec("argv", _EXEC, "list", lambda s: s.argv),
+        FieldSpec("args", _EXEC, "str", _get_args),
+        FieldSpec("flags", _EXEC, "list", lambda s: s.flags),
+        FieldSpec("runs", _EXEC, "list", _runs),
+        FieldSpec("line", frozenset({"exec", "spawn", "code"}), "str", _get_line),
+        FieldSpec("cwd", frozenset({"exec"}), "str", _attr("cwd", frozenset({"exec"}))),
+        FieldSpec("exe", frozenset({"spawn"}), "str", _attr("exe", frozenset({"spawn"}))),
+        FieldSpec("pid", frozenset({"spawn"}), "int", _attr("pid", frozenset({"spawn"}))),
+        FieldSpec("ppid", frozenset({"spawn"}), "int", _attr("ppid", frozenset({"spawn"}))),
+        FieldSpec("path", frozenset({"file"}), "str", _attr("path", frozenset({"file"}))),
+        FieldSpec("op", frozenset({"file"}), "str", _attr("op", frozenset({"file"}))),
+        FieldSpec("size", frozenset({"file"}), "int", _attr("size", frozenset({"file"}))),
+        FieldSpec("host", frozenset({"net"}), "str", _attr("host", frozenset({"net"}))),
+        FieldSpec("port", frozenset({"net"}), "int", _attr("port", frozenset({"net"}))),
+        FieldSpec("url", frozenset({"net"}), "str", _attr("url", frozenset({"net"}))),
+        FieldSpec("protocol", frozenset({"net"}), "str", _attr("protocol", frozenset({"net"}))),
+        FieldSpec("tool", frozenset({"tool"}), "str", _tool_name),
+        FieldSpec("code", frozenset({"code"}), "str", lambda s: s.code),
+        FieldSpec("language", frozenset({"code"}), "str", lambda s: s.language),
+        FieldSpec("verdict", None, "str", _decision_attr("verdict")),
+        FieldSpec("reason", None, "str", _decision_attr("reason")),
+        FieldSpec("bytes", None, "int", _bytes, outcome=True),
+        FieldSpec("exit_code", None, "int", _exit_code, outcome=True),
+    )
+}
+FIELDS["action.kind"] = FieldSpec("action.kind", None, "str", lambda s: s.kind)
+_PREFIXES: Final = ("data.", "outcome.", "arg.", "env.")
+_ARGV_INDEX: Final = re.compile(r"^argv\[(-?\d+)\]$")
+
+
+def _nested(root: Callable[[Subject], Any], keys: list[str]) -> Callable[[Subject], Any]:
+    def get(s: Subject) -> Any:
+        v = root(s)
+        for k in keys:
+            if isinstance(v, dict):
+                v = v.get(k)
+            elif isinstance(v, list) and k.lstrip("-").isdigit():
+                i = int(k)
+                v = v[i] if -len(v) <= i < len(v) else None
+            else:
+                return None
+        return v
+
+    return get
+
+
+@lru_cache(maxsize=512)
+def field_spec(name: str) -> FieldSpec | None:
+    """The :class:`FieldSpec` for a field name (``None`` when there is no such field)."""
+    spec = FIELDS.get(name)
+    if spec is not None:
+        return spec
+    m = _ARGV_INDEX.match(name)
+    if m:
+        i = int(m.group(1))
+
+        def get(s: Subject) -> Any:
+            argv = s.argv
+            return argv[i] if argv is not None and -len(argv) <= i < len(argv) else None
+
+        return FieldSpec(name, _EXEC, "str", get)
+    for prefix in _PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            keys = name[len(prefix) :].split(".")
+            if prefix == "data.":
+                return FieldSpec(name, None, "any", _nested(lambda s: s.event.data, keys))
+            if prefix == "outcome.":
+                return FieldSpec(
+                    name, None, "any", _nested(lambda s: s.event.outcome, keys), outcome=True
+                )
+            if prefix == "arg.":
+                return FieldSpec(
+                    name,
+                    frozenset({"tool"}),
+                    "any",
+                    _nested(lambda s: s.action.args if s.kind == "tool" else None, keys),
+                )
+            if prefix == "env.":
+                return FieldSpec(name, frozenset({"exec"}), "any", _nested(_env, keys))
+    return None
+
+
+def field_names() -> list[str]:
+    return [*FIELDS, "argv[N]", "data.KEY", "outcome.KEY", "arg.KEY", "env.NAME"]
+
+
+# ----------------------------------------------------------------------------- operators
+
+OPERATORS: Final = (
+    "equals",
+    "in",
+    "glob",
+    "regex",
+    "contains",
+    "startswith",
+    "endswith",
+    "cidr",
+    "domain",
+    "word",
+    ">",
+    "<",
+    ">=",
+    "<=",
+    "exists",
+    "not",
+)
+OP_ALIASES: Final = {"gt": ">", "lt": "<", "gte": ">=", "ge": ">=", "lte": "<=", "le": "<="}
+MULTI_OPS: Final = frozenset(
+    {"glob", "regex", "contains", "startswith", "endswith", "cidr", "domain", "word", "in"}
+)
+NUMERIC_OPS: Final = frozenset({">", "<", ">=", "<="})
+
+_GLOBAL_FLAGS: Final = re.compile(r"^\(\?([aiLmsux]+)\)")
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float):
+        return v
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            return None
+    return None
+
+
+def _coerce(value: Any, ftype: str) -> Any:
+    if ftype == "int" and not isinstance(value, bool):
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        raise RuleSyntaxError(f"expected a whole number, got {value!r}")
+    if ftype in ("str", "list"):
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, int | float):
+            return str(value)
+        if not isinstance(value, str):
+            raise RuleSyntaxError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def scoped_regex(source: str) -> str:
+    """``(?i)abc`` as ``(?i:abc)``, so the pattern can be combined with others."""
+    m = _GLOBAL_FLAGS.match(source)
+    if not m:
+        return source
+    flags = "".join(f for f in m.group(1) if f in "imsx")
+    rest = source[m.end() :]
+    return f"(?{flags}:{rest})" if flags else f"(?:{rest})"
+
+
+def compile_regex(source: str) -> re.Pattern[str]:
+    try:
+        return re.compile(source)
+    except re.error as exc:
+        raise RuleSyntaxError(f"invalid regular expression {source!r}: {exc}") from None
+
+
+def _glob_regex(pattern: str) -> str:
+    return fnmatch.translate(pattern)
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    """A compiled operator: its test on a present value, and what indexes it allows."""
+
+    op: str
+    test: Callable[[Any], bool]
+    keys: frozenset[Any] | None = None  # equals/in on a scalar field: the values
+    screen: str | None = None  # a regex any matching (string) value matches
+    groups: bool = False  # a regex with named groups (captures)
+    regexes: tuple[re.Pattern[str], ...] = ()
+
+
+def _any_elem(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    def t(v: Any) -> bool:
+        if isinstance(v, list | tuple):
+            return any(test(x) for x in v if x is not None)
+        return test(v)
+
+    return t
+
+
+def _regex_test(searches: tuple[Callable[[str], Any], ...]) -> Callable[[Any], bool]:
+    if len(searches) == 1:
+        search = searches[0]
+        return lambda v: isinstance(v, str) and search(v) is not None
+
+    def test(v: Any) -> bool:
+        return isinstance(v, str) and any(s(v) is not None for s in searches)
+
+    return test
+
+
+def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
+    """Compile ``op`` with ``operand`` for a field of type ``ftype``.
+
+    ``operand`` is already list-expanded; for the multi-operand operators it is a list.
+    Raises :class:`RuleSyntaxError` for a bad operand.
+    """
+    listy = ftype == "list"
+    elem = "str" if listy else ftype
+    if op == "equals":
+        value = _coerce(operand, elem)
+        info = OpInfo(op, (lambda v: v == value), frozenset({value}), None)
+        if elem == "str":
+            info = OpInfo(op, info.test, info.keys, r"\A" + re.escape(value) + r"\Z")
+    elif op == "in":
+        values = frozenset(_coerce(v, elem) for v in operand)
+        screen = None
+        if elem == "str":
+            screen = r"\A(?:" + "|".join(re.escape(v) for v in sorted(values)) + r")\Z"
+        info = OpInfo(op, values.__contains__, values, screen)
+    elif op in ("contains", "startswith", "endswith"):
+        subs = tuple(_coerce(v, "str") for v in operand)
+        alts = "|".join(re.escape(s) for s in subs)
+        if op == "contains":
+            info = OpInfo(
+                op, lambda v: isinstance(v, str) and any(s in v for s in subs), None, f"(?:{alts})"
+            )
+        elif op == "startswith":
+            info = OpInfo(
+                op, lambda v: isinstance(v, str) and v.startswith(subs), None, f"\\A(?:{alts})"
+            )
+        else:
+            info = OpInfo(
+                op, lambda v: isinstance(v, str) and v.endswith(subs), None, f"(?:{alts})\\Z"
+            )
+    elif op == "glob":
+        pats = tuple(_coerce(v, "str") for v in operand)
+        sources = [_glob_regex(p) for p in pats]
+        rx = compile_regex("|".join(f"(?:{s})" for s in sources))
+        fm = rx.match
+        screen = r"\A(?:" + "|".join(f"(?:{s})" for s in sources) + ")"
+        info = OpInfo(op, lambda v: isinstance(v, str) and fm(v) is not None, None, screen)
+    elif op == "regex":
+        pats = tuple(_coerce(v, "str") for v in operand)
+        compiled = tuple(compile_regex(p) for p in pats)
+        groups = any(r.groupindex for r in compiled)
+        test = _regex_test(tuple(r.search for r in compiled))
+        screen = "|".join(f"(?:{scoped_regex(p)})" for p in pats)
+        info = OpInfo(op, test, None, screen, groups, compiled)
+    elif op == "cidr":
+        try:
+            nets = tuple(ipaddress.ip_network(str(v), strict=False) for v in operand)
+        except ValueError as exc:
+            raise RuleSyntaxError(f"invalid CIDR: {exc}") from None
+
+        def in_nets(v: Any) -> bool:
+            try:
+                addr = ipaddress.ip_address(str(v).strip("[]"))
+            except ValueError:
+                return False
+            return any(addr in n for n in nets if n.version == addr.version)
+
+        info = OpInfo(op, in_nets)
+    elif op == "word":
+        words = tuple(_coerce(v, "str") for v in operand)
+        source = r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])"
+        rx = compile_regex(source)
+        wsearch = rx.search
+        info = OpInfo(op, lambda v: isinstance(v, str) and wsearch(v) is not None, None, source)
+    elif op == "domain":
+        doms = tuple(_coerce(v, "str").lower().strip(".") for v in operand)
+        dotted = tuple("." + d for d in doms)
+        alts = "|".join(re.escape(d) for d in doms)
+
+        def in_domain(v: Any) -> bool:
+            if not isinstance(v, str):
+                return False
+            h = v.lower().rstrip(".")
+            return h in doms or h.endswith(dotted)
+
+        info = OpInfo(op, in_domain, None, f"(?i:(?:\\A|\\.)(?:{alts})\\.?\\Z)")
+    elif op in NUMERIC_OPS:
+        bound = _num(operand)
+        if bound is None:
+            raise RuleSyntaxError(f"expected a number, got {operand!r}")
+        cmp = {
+            ">": lambda x: x > bound,
+            "<": lambda x: x < bound,
+            ">=": lambda x: x >= bound,
+            "<=": lambda x: x <= bound,
+        }[op]
+
+        def numeric(v: Any) -> bool:
+            x = _num(v)
+            return x is not None and cmp(x)
+
+        return OpInfo(op, numeric)
+    else:  # pragma: no cover - the loader checks operator names
+        raise RuleSyntaxError(f"unknown operator {op!r}")
+    if listy:
+        return OpInfo(info.op, _any_elem(info.test), None, None, info.groups, info.regexes)
+    return info
+
+
+# ---------------------------------------------------------------------------- conditions
+
+
+@dataclass(frozen=True)
+class Pred:
+    """``field`` satisfies every one of ``ops`` (``negate``: exists and does not)."""
+
+    field: FieldSpec
+    ops: tuple[OpInfo, ...]
+    exists: bool | None = None  # `exists: true/false`
+    negate: bool = False
+
+
+@dataclass(frozen=True)
+class AllOf:
+    items: tuple[Cond, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Cond, ...]
+
+
+@dataclass(frozen=True)
+class NotOf:
+    item: Cond
+
+
+Cond = Pred | AllOf | AnyOf | NotOf
+
+
+def _pred_test(p: Pred) -> Callable[[Subject], bool]:
+    get = p.field.get
+    if p.exists is not None and not p.ops:
+        want = p.exists
+        return lambda s: (get(s) is not None) is want
+    capturing = tuple(r for o in p.ops if o.groups for r in o.regexes)
+    tests = tuple(o.test for o in p.ops)
+    if len(tests) == 1 and not capturing:
+        t0 = tests[0]
+        if p.negate:
+            return lambda s: (v := get(s)) is not None and not t0(v)
+        return lambda s: (v := get(s)) is not None and t0(v)
+
+    def test(s: Subject) -> bool:
+        v = get(s)
+        if v is None:
+            return False
+        ok = all(t(v) for t in tests)
+        if p.negate:
+            return not ok
+        if ok and capturing and s.caps is not None:
+            values = v if isinstance(v, list | tuple) else (v,)
+            for rx in capturing:
+                for x in values:
+                    m = rx.search(x) if isinstance(x, str) else None
+                    if m:
+                        s.caps.update({k: g for k, g in m.groupdict().items() if g is not None})
+                        break
+        return ok
+
+    return test
+
+
+def cond_test(c: Cond) -> Callable[[Subject], bool]:
+    """A fast ``subject -> bool`` for a condition."""
+    if isinstance(c, Pred):
+        return _pred_test(c)
+    if isinstance(c, NotOf):
+        inner = cond_test(c.item)
+        return lambda s: not inner(s)
+    tests = tuple(cond_test(i) for i in c.items)
+    if isinstance(c, AllOf):
+        if len(tests) == 1:
+            return tests[0]
+        if len(tests) == 2:
+            a, b = tests
+            return lambda s: a(s) and b(s)
+        if len(tests) == 3:
+            a, b, c3 = tests
+            return lambda s: a(s) and b(s) and c3(s)
+        return lambda s: all(t(s) for t in tests)
+    if len(tests) == 2:
+        a, b = tests
+        return lambda s: a(s) or b(s)
+    return lambda s: any(t(s) for t in tests)
+
+
+def cond_kinds(c: Cond) -> frozenset[str] | None:
+    """The action kinds an event can have and satisfy ``c`` (``None``: any, or none)."""
+    if isinstance(c, Pred):
+        if c.field.name in ("kind", "action.kind") and not c.negate:
+            for o in c.ops:
+                if o.keys is not None:
+                    return frozenset(str(k) for k in o.keys)
+        if c.exists is False or c.negate:
+            return None
+        return c.field.kinds
+    if isinstance(c, NotOf):
+        return None
+    parts = [cond_kinds(i) for i in c.items]
+    if isinstance(c, AllOf):
+        out: frozenset[str] | None = None
+        for p in parts:
+            if p is not None:
+                out = p if out is None else out & p
+        return out
+    if any(p is None for p in parts):
+        return None
+    return frozenset().union(*parts)  # type: ignore[arg-type]
+
+
+def cond_types(c: Cond) -> frozenset[str] | None:
+    """Event types named by an equals/in on ``type`` at the top of ``c``."""
+    if isinstance(c, Pred):
+        if c.field.name == "type" and not c.negate:
+            for o in c.ops:
+                if o.keys is not None:
+                    return frozenset(str(k) for k in o.keys)
+        return None
+    if isinstance(c, AllOf):
+        for i in c.items:
+            t = cond_types(i)
+            if t is not None:
+                return t
+        return None
+    if isinstance(c, AnyOf):
+        parts = [cond_types(i) for i in c.items]
+        if all(p is not None for p in parts):
+            return frozenset().union(*parts)  # type: ignore[arg-type]
+    return None
+
+
+def cond_uses(c: Cond, pred: Callable[[FieldSpec], bool]) -> bool:
+    if isinstance(c, Pred):
+        return pred(c.field)
+    if isinstance(c, NotOf):
+        return cond_uses(c.item, pred)
+    return any(cond_uses(i, pred) for i in c.items)
+
+
+def cond_fields(c: Cond) -> Iterable[FieldSpec]:
+    if isinstance(c, Pred):
+        yield c.field
+    elif isinstance(c, NotOf):
+        yield from cond_fields(c.item)
+    else:
+        for i in c.items:
+            yield from cond_fields(i)
+
+
+# index hints: ("key", field, values) or ("screen", field, regex source)
+_KEY_PRIORITY: Final = {"program": 0, "tool": 1, "port": 3, "language": 4, "op": 5, "type": 9}
+_SCREEN_PRIORITY: Final = {
+    "program": 1,
+    "path": 2,
+    "host": 2,
+    "url": 2,
+    "exe": 2,
+    "tool": 2,
+    "code": 3,
+    "line": 3,
+    "args": 3,
+}
+
+
+Hint = tuple[str, FieldSpec, Any]
+
+
+def _pred_hint(c: Pred) -> Hint | None:
+    if c.negate or not c.ops or c.field.type == "list":
+        return None
+    name = c.field.name
+    for o in c.ops:
+        if o.keys is not None and name in _KEY_PRIORITY:
+            return ("key", c.field, o.keys)
+    if c.field.type == "str" and (name in _SCREEN_PRIORITY or name.startswith("argv[")):
+        for o in c.ops:
+            if o.screen is not None:
+                return ("screen", c.field, o.screen)
+    return None
+
+
+def _rank(h: Hint) -> int:
+    name = h[1].name
+    if h[0] == "key":
+        return _KEY_PRIORITY[name] * 2 if name == "program" else 4 + _KEY_PRIORITY[name]
+    return 1 + _SCREEN_PRIORITY.get(name, 4)
+
+
+def _flatten(c: AllOf) -> list[Cond]:
+    out: list[Cond] = []
+    for i in c.items:
+        out.extend(_flatten(i) if isinstance(i, AllOf) else [i])
+    return out
+
+
+def _both(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    if a is None:
+        return b
+    return a if b is None else a & b
+
+
+def hints(c: Cond) -> list[tuple[frozenset[str] | None, Hint | None]]:
+    """Alternatives, one of which holds for every subject that satisfies ``c``: each is
+    (the action kinds it is for, a necessary index hint or ``None``: no shortcut)."""
+    if isinstance(c, Pred):
+        return [(cond_kinds(c), _pred_hint(c))]
+    if isinstance(c, NotOf):
+        return [(None, None)]
+    if isinstance(c, AnyOf):
+        return [alt for i in c.items for alt in hints(i)]
+    kinds = cond_kinds(c)
+    items = _flatten(c)
+    singles = [h for i in items if isinstance(i, Pred) and (h := _pred_hint(i)) is not None]
+    if singles:
+        # a screen whose pattern has no literal to index costs as much as no hint at all
+        usable = [h for h in singles if h[0] == "key" or required(_strip_groups(h[2]))]
+        return [(kinds, min(usable or singles, key=_rank))]
+    for i in items:
+        if isinstance(i, AnyOf):
+            alts = hints(i)
+            if all(h is not None for _, h in alts):
+                return [(_both(k, kinds), h) for k, h in alts]
+    return [(kinds, None)]
+
+
+# --------------------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True, eq=False)
+class Matcher:
+    """A compiled condition plus what the index needs: event types and action kinds."""
+
+    cond: Cond
+    test: Callable[[Subject], bool]
+    types: frozenset[str]
+    kinds: frozenset[str] | None
+    captures: bool
+
+    @classmethod
+    def build(cls, cond: Cond, also: tuple[FieldSpec | None, ...] = ()) -> Matcher:
+        """``also``: fields the rule reads besides the condition (threshold sums)."""
+        types = cond_types(cond)
+        if types is None:
+            uses_outcome = cond_uses(cond, lambda f: f.outcome) or any(
+                f is not None and f.outcome for f in also
+            )
+            types = frozenset({"action.completed"}) if uses_outcome else frozenset({ATTEMPT})
+        captures = _has_groups(cond)
+        return cls(cond, cond_test(cond), types, cond_kinds(cond), captures)
+
+
+def _has_groups(c: Cond) -> bool:
+    if isinstance(c, Pred):
+        return any(o.groups for o in c.ops)
+    if isinstance(c, NotOf):
+        return False
+    return any(_has_groups(i) for i in c.items)
+
+
+@dataclass(frozen=True, eq=False)
+class Threshold:
+    match: Matcher
+    count: float
+    within_s: float
+    distinct: FieldSpec | None = None
+    sum: FieldSpec | None = None
+    group_by: tuple[FieldSpec, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    match: Matcher
+    #: (variable, fields whose value must equal it; the first present one binds it)
+    binds: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Sequence:
+    steps: tuple[Step, ...]
+    within_s: float
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    """One compiled rule."""
+
+    id: str
+    title: str
+    severity: str
+    description: str = ""
+    technique: str | None = None
+    response: str | None = None
+    tags: tuple[str, ...] = ()
+    match: Matcher | None = None
+    threshold: Threshold | None = None
+    sequence: Sequence | None = None
+    origin: str = ""
+    pack: str = ""
+
+    @property
+    def kind(self) -> str:
+        if self.threshold is not None:
+            return "threshold"
+        if self.sequence is not None:
+            return "sequence"
+        return "match"
+
+    def matchers(self) -> list[tuple[Matcher, int]]:
+        """(matcher, step index; -1 for match and threshold rules)."""
+        if self.match is not None:
+            return [(self.match, -1)]
+        if self.threshold is not None:
+            return [(self.threshold.match, -1)]
+        assert self.sequence is not None
+        return [(s.match, i) for i, s in enumerate(self.sequence.steps)]
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two bound values name the same thing: ``/tmp/x``, ``./x`` and ``x`` do,
+    and so do ``x`` and an option value ``file=@x`` or ``--out=x``; a list (``argv``)
+    matches when one of its elements does."""
+    if a == b:
+        return True
+    if isinstance(b, list | tuple):
+        return any(same_value(a, x) for x in b)
+    if isinstance(a, list | tuple):
+        return any(same_value(x, b) for x in a)
+    if not isinstance(a, str) or not isinstance(b, str):
+        return str(a) == str(b)
+    for sep in ("=@", "@", "="):
+        if sep in b and not b.startswith(sep) and sep not in a:
+            b = b.rsplit(sep, 1)[1]
+        if sep in a and not a.startswith(sep) and sep not in b:
+            a = a.rsplit(sep, 1)[1]
+    a, b = a.strip("'\""), b.strip("'\"")
+    if a == b:
+        return True
+    na = posixpath.normpath(a) if a else a
+    nb = posixpath.normpath(b) if b else b
+    if na == nb:
+        return True
+    if not na or not nb:
+        return False
+    if na.startswith("/") != nb.startswith("/"):
+        rel, full = (na, nb) if nb.startswith("/") else (nb, na)
+        return full.endswith("/" + rel)
+    return False
+
+
+# --------------------------------------------------------------------------------- index
+
+
+@dataclass(eq=False, slots=True)
+class _Entry:
+    rule: Rule
+    step: int  # -1: match/threshold
+    test: Callable[[Subject], bool]
+    captures: bool
+    multi: bool = False  # indexed under several alternatives (may come up twice)
+
+
+@dataclass
+class _Bucket:
+    keyed: dict[str, tuple[Callable[[Subject], Any], dict[Any, list[_Entry]]]] = field(
+        default_factory=dict
+    )
+    screens: dict[str, tuple[Callable[[Subject], Any], list[tuple[str, _Entry]]]] = field(
+        default_factory=dict
+    )
+    always: list[_Entry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Frozen:
+    keyed: tuple[tuple[Callable[[Subject], Any], dict[Any, tuple[_Entry, ...]]], ...]
+    screens: tuple[tuple[Callable[[Subject], Any], Screen], ...]
+    always: tuple[_Entry, ...]
+    multi: bool = False  # holds entries indexed under several alternatives
+    #: the line and args screens in one, for when the args are part of the line
+    line_args: Screen | None = None
+    others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
+
+
+def _strip_groups(source: str) -> str:
+    return re.sub(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>", "(?:", source)
+
+
+def _freeze(b: _Bucket) -> _Frozen:
+    keyed = tuple((get, {k: tuple(v) for k, v in table.items()}) for get, table in b.keyed.values())
+    screens = tuple(
+        (get, Screen((_strip_groups(src), e) for src, e in items))
+        for get, items in b.screens.values()
+    )
+    entries = [e for _, t in b.keyed.values() for es in t.values() for e in es]
+    entries += [e for _, items in b.screens.values() for _, e in items] + b.always
+    line_args = None
+    others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
+    if "line" in b.screens and "args" in b.screens:
+        both = [*b.screens["line"][1], *b.screens["args"][1]]
+        line_args = Screen((_strip_groups(src), e) for src, e in both)
+        others = tuple(
+            (get, screen)
+            for get, screen in screens
+            if get is not _get_line and get is not _get_args
+        )
+    multi = any(e.multi for e in entries) or line_args is not None
+    return _Frozen(keyed, screens, tuple(b.always), multi, line_args, others)
+
+
+_NO_BUCKETS: Final[tuple[_Frozen, ...]] = ()
+
+
+class RuleIndex:
+    """Rules indexed by event type, action kind and then program / screening regex, so
+    an ordinary event touches few rules. Immutable once built; thread-safe."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self.by_id = {r.id: r for r in self.rules}
+        building: dict[tuple[str, str | None], _Bucket] = {}
+        all_kinds: tuple[str | None, ...] = (*KINDS, None)
+        for rule in self.rules:
+            for matcher, step in rule.matchers():
+                alts = hints(matcher.cond)
+                entry = _Entry(rule, step, matcher.test, matcher.captures, len(alts) > 1)
+                kinds = all_kinds if matcher.kinds is None else tuple(matcher.kinds)
+                for k in kinds:
+                    mine = [h for ks, h in alts if ks is None or k in ks]
+                    if not mine:
+                        continue  # no alternative can hold for this kind
+                    for t in matcher.types:
+                        b = building.setdefault((t, k), _Bucket())
+                        if any(h is None for h in mine):
+                            b.always.append(entry)
+                            continue
+                        for hint in mine:
+                            assert hint is not None
+                            fs = hint[1]
+                            if hint[0] == "key":
+                                _, table = b.keyed.setdefault(fs.name, (fs.get, {}))
+                                for value in hint[2]:
+                                    table.setdefault(value, []).append(entry)
+                            else:
+                                _, items = b.screens.setdefault(fs.name, (fs.get, []))
+                                items.append((hint[2], entry))
+        self._buckets: dict[tuple[str, str | None], _Frozen] = {
+            key: _freeze(b) for key, b in building.items()
+        }
+        self._cache: dict[tuple[str, bool, str | None], tuple[_Frozen, ...]] = {}
+        self.types = frozenset(t for t, _ in self._buckets)
+        #: (event type, attempt?) pairs some rule looks at
+        self._wanted: dict[tuple[str, bool], bool] = {}
+
+    def wants(self, type_: str, attempt: bool) -> bool:
+        """Whether any rule looks at events of ``type_`` (an attempt or not)."""
+        key = (type_, attempt)
+        got = self._wanted.get(key)
+        if got is None:
+            types = self.types
+            got = type_ in types or ANY_TYPE in types or (attempt and ATTEMPT in types)
+            self._wanted[key] = got
+        return got
+
+    def buckets(self, type_: str, attempt: bool, kind: str | None) -> tuple[_Frozen, ...]:
+        key = (type_, attempt, kind)
+        got = self._cache.get(key)
+        if got is None:
+            names = [type_, ANY_TYPE] + ([ATTEMPT] if attempt else [])
+            got = tuple(b for n in names if (b := self._buckets.get((n, kind))) is not None)
+            if len(self._cache) < 4096:
+                self._cache[key] = got
+        return got
+
+    @staticmethod
+    def candidates(buckets: tuple[_Frozen, ...], subj: Subject) -> list[_Entry]:
+        out: list[_Entry] = []
+        for b in buckets:
+            for get, table in b.keyed:
+                v = get(subj)
+                if v is not None:
+                    hit = table.get(v)
+                    if hit:
+                        out.extend(hit)
+            screens = b.screens
+            if b.line_args is not None:
+                line, args = subj.line, subj.args
+                if line and args is not None and args in line:
+                    # one pass over the line finds the args rules too (a superset)
+                    found = b.line_args.find(line)
+                    if found:
+                        out.extend(found)
+                    screens = b.others
+            for get, screen in screens:
+                v = get(subj)
+                if v:
+                    found = screen.find(v)
+                    if found:
+                        out.extend(found)
+            if b.always:
+                out.extend(b.always)
+        if len(out) > 1 and (len(buckets) > 1 or buckets[0].multi):
+            out = list(dict.fromkeys(out))
+        return out

@@ -1,0 +1,111 @@
+"""The anomaly score: fitting a baseline, scoring synthetic sessions, explaining alerts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from corral.monitor import Baseline, Monitor, default_baseline
+from corral.monitor.anomaly import FEATURES, AnomalyState, benign_sessions, build_default
+
+from .helpers import Clock, Feed, feed_all
+
+
+def _scan_session(session: str = "scan") -> list:
+    f = Feed(session, Clock())
+    out = []
+    for port in range(1, 40):
+        out.append(f.net("10.0.0.5", port))
+        f.clock.advance(0.2)
+    return out
+
+
+def _busy_benign_session(session: str = "ok") -> list:
+    f = Feed(session, Clock())
+    out = []
+    for i in range(60):
+        out.append(f.exec("pytest", "-q", f"tests/test_{i % 5}.py"))
+        f.clock.advance(3)
+        out.append(f.file("read", f"/workspace/src/m{i % 7}.py"))
+        f.clock.advance(2)
+    return out
+
+
+def test_fit_learns_medians_spreads_and_a_threshold() -> None:
+    sessions = benign_sessions(40, seed=3)
+    base = Baseline.fit(sessions)
+    assert set(base.medians) == set(FEATURES) == set(base.scales)
+    assert base.sessions == 40 and base.samples > 100
+    assert "git" in base.known_programs and "pytest" in base.known_programs
+    assert base.threshold >= 5.0
+    # no benign training session reaches the threshold
+    for events in sessions:
+        m = Monitor(packs=[], baseline=base)
+        assert feed_all(m, events) == []
+
+
+def test_scan_session_is_anomalous_and_explained() -> None:
+    m = Monitor(packs=[], baseline=default_baseline())
+    alerts = feed_all(m, _scan_session())
+    assert len(alerts) == 1
+    alert = alerts[0]
+    assert alert.rule == "anomaly" and alert.source == "anomaly"
+    assert alert.severity == "medium" and alert.response == "alert"
+    top = alert.explanation[0]
+    assert top.feature == "ports_per_host" and top.value >= 20 and top.z > 3
+    assert top.baseline <= 2
+    assert "ports_per_host" in alert.summary and "vs usual" in alert.summary
+    json.loads(alert.model_dump_json())
+
+
+def test_benign_sessions_stay_quiet() -> None:
+    m = Monitor(packs=[], baseline=default_baseline())
+    assert feed_all(m, _busy_benign_session()) == []
+    for events in benign_sessions(30, seed=1234):  # not the sessions it was fitted on
+        assert feed_all(Monitor(packs=[], baseline=default_baseline()), events) == []
+
+
+def test_new_programs_and_denials_drive_the_score() -> None:
+    base = default_baseline()
+    f = Feed("weird", Clock())
+    events = []
+    for i in range(30):
+        events.append(f.exec(f"tool{i}", "--go"))
+        events.append(f.exec("cat", f"/etc/x{i}", type_="action.denied"))
+        f.clock.advance(1)
+    alerts = feed_all(Monitor(packs=[], baseline=base), events)
+    assert alerts
+    features = {c.feature for c in alerts[0].explanation}
+    assert {"new_programs", "denied"} <= features
+
+
+def test_cpu_samples_feed_the_cpu_feature() -> None:
+    state = AnomalyState()
+    f = Feed("cpu", Clock())
+    base = default_baseline()
+    for _ in range(5):
+        state.add(f.sample(cpu_pct=100), False, base.known_programs, base.window_s)
+        f.clock.advance(5)
+    assert state.features(f.clock(), base.window_s)["cpu"] == 100
+
+
+def test_repeat_alerts_are_held_back() -> None:
+    m = Monitor(packs=[], baseline=default_baseline())
+    first = feed_all(m, _scan_session())
+    second = feed_all(m, _scan_session())  # same session id, same clock start
+    assert len(first) == 1 and second == []
+
+
+def test_save_load_round_trip(tmp_path: Path) -> None:
+    base = Baseline.fit(benign_sessions(10, seed=5))
+    path = tmp_path / "b.json"
+    base.save(path)
+    again = Baseline.load(path)
+    assert again.to_dict() == base.to_dict()
+    m = Monitor(packs=[], baseline=str(path))
+    assert m.baseline is not None and m.baseline.threshold == base.threshold
+
+
+def test_shipped_baseline_is_the_one_the_builder_makes() -> None:
+    """If this fails, rebuild it: python -c 'from corral.monitor.anomaly import main; main()'"""
+    assert build_default().to_dict() == default_baseline().to_dict()
