@@ -70,6 +70,7 @@ class Sandbox:
         budget: resource limits (see :class:`corral.Budget`).
         workdir: use this host directory as ``/workspace`` (kept on close);
             default: a fresh temporary directory, removed on close.
+            ``workspace=`` is the same.
         keep: keep the temporary directory on close.
         tools: host functions to register (a list, or a name → function dict).
         capabilities: what tool calls are allowed. Default: every registered
@@ -112,7 +113,12 @@ class Sandbox:
         backend: str = "wasm",
         copy_workspace: bool = False,
         monitor: Any = None,
+        workspace: str | os.PathLike[str] | None = None,
     ) -> None:
+        if workspace is not None:
+            if workdir is not None:
+                raise ValueError("give workdir or workspace (the same thing), not both")
+            workdir = workspace
         if backend not in ("wasm", "bwrap", "gvisor"):
             raise ValueError(f"unknown backend {backend!r}; expected 'wasm', 'bwrap' or 'gvisor'")
         self.backend = backend
