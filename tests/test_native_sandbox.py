@@ -44,7 +44,7 @@ def test_policy_decides_every_real_process_start():
             else None
         )
     )
-    with Sandbox(backend="bwrap", policy="default", bus=bus) as sb:
+    with Sandbox(backend="bwrap", policy="default", bus=bus, monitor=False) as sb:
         r = sb.run("echo aWQ= | base64 -d | sh")  # `id`, hidden in base64
         assert r.stdout.startswith("uid="), r.stderr
         r = sb.run("sudo id")
