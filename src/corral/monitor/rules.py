@@ -89,6 +89,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
 
+from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
 from .prefilter import Screen, required
 
@@ -140,40 +141,12 @@ class RuleSyntaxError(ValueError):
 
 _SHELLS: Final = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "busybox", "fish"})
 #: wrapper -> (options that take a value, positional arguments before the command)
+#: the policy's wrapper table (one list of what to look through), with ``env`` and
+#: ``cpulimit`` added and the desktop launchers left out
 _WRAPPERS: Final[dict[str, tuple[frozenset[str], int]]] = {
-    "nohup": (frozenset(), 0),
-    "setsid": (frozenset(), 0),
-    "exec": (frozenset({"-a"}), 0),
-    "command": (frozenset(), 0),
-    "builtin": (frozenset(), 0),
-    "time": (frozenset({"-f", "-o", "--format", "--output"}), 0),
-    "nice": (frozenset({"-n", "--adjustment"}), 0),
-    "ionice": (frozenset({"-c", "-n", "-p", "--class", "--classdata"}), 0),
-    "timeout": (frozenset({"-s", "-k", "--signal", "--kill-after"}), 1),
-    "stdbuf": (frozenset({"-i", "-o", "-e"}), 0),
-    "xargs": (
-        frozenset({"-n", "-I", "-P", "-d", "-a", "-L", "-s", "-E", "--max-args", "--delimiter"}),
-        0,
-    ),
-    "watch": (frozenset({"-n", "-d", "--interval"}), 0),
-    "sudo": (frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-R"}), 0),
-    "doas": (frozenset({"-u", "-C"}), 0),
-    "pkexec": (frozenset({"--user"}), 0),
-    "taskset": (frozenset(), 1),
-    "chrt": (frozenset(), 1),
-    "strace": (frozenset({"-o", "-e", "-p", "-s", "-u", "-P"}), 0),
-    "ltrace": (frozenset({"-o", "-e", "-p", "-s", "-u"}), 0),
-    "torsocks": (frozenset(), 0),
-    "proxychains": (frozenset({"-f"}), 0),
-    "proxychains4": (frozenset({"-f"}), 0),
-    "unbuffer": (frozenset(), 0),
-    "flock": (frozenset({"-w", "-E", "--timeout"}), 1),
-    "chroot": (frozenset({"--userspec", "--groups"}), 1),
-    "nsenter": (frozenset({"-t", "--target"}), 0),
-    "unshare": (frozenset(), 0),
-    "firejail": (frozenset(), 0),
-    "cpulimit": (frozenset({"-l", "--limit", "-p", "--pid"}), 0),
-    "env": (frozenset({"-u", "--unset", "-C", "--chdir"}), 0),
+    **{k: v for k, v in POLICY_WRAPPERS.items() if k not in ("xvfb-run", "caffeinate")},
+    "env": (frozenset({"--chdir", "--unset", "-u", "-C"}), 0),
+    "cpulimit": (frozenset({"-l", "--limit", "--pid", "-p"}), 0),
 }
 _CODE_FLAGS: Final = {
     "python": ("-c", "python"),

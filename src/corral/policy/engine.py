@@ -156,7 +156,7 @@ _SHARED_NET: Final = parse_cidr("100.64.0.0/10")
 _READ_OPS: Final = frozenset({"read", "list", "stat"})
 _SHELLS: Final = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "busybox"})
 #: wrapper -> (options that take a value, positional arguments before the command)
-_WRAPPERS: Final[dict[str, tuple[frozenset[str], int]]] = {
+WRAPPERS: Final[dict[str, tuple[frozenset[str], int]]] = {
     "nohup": (frozenset(), 0),
     "setsid": (frozenset(), 0),
     "exec": (frozenset({"-a"}), 0),
@@ -197,7 +197,7 @@ _OPAQUE: Final = frozenset(
     {"sudo", "doas", "pkexec", "chroot", "nsenter", "unshare", "firejail", "strace", "ltrace",
      "torsocks", "proxychains", "proxychains4"}
 )  # fmt: skip
-_UNWRAPS: Final = frozenset({*_SHELLS, *_WRAPPERS, "eval", "env", "find"})
+_UNWRAPS: Final = frozenset({*_SHELLS, *WRAPPERS, "eval", "env", "find"})
 _NOTHING: Final[tuple[list[list[str]], list[str]]] = ([], [])
 _ENV_VALUE_OPTS: Final = frozenset({"-u", "--unset", "-C", "--chdir"})
 _ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -398,7 +398,7 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
             if a == "-c" or not a.startswith("-"):
                 break
         return [], []
-    spec = _WRAPPERS.get(prog)
+    spec = WRAPPERS.get(prog)
     if spec is None:
         return [], []
     rest = _skip_options(args, *spec)
