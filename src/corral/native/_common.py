@@ -7,6 +7,7 @@ import errno
 import logging
 import os
 import selectors
+import shutil
 import signal
 import stat as statmod
 import threading
@@ -522,3 +523,38 @@ def finish_result(
 
 
 MEMORY_FLOOR = 16 * MB
+
+
+class BackendLifecycle:
+    """What every native backend does on ``close()``: stop what runs, close an
+    own proxy, hand the workspace back to its owner, remove the staging area."""
+
+    _closed: bool
+    _started: bool
+    _own_proxy: bool
+    _restore_owner: tuple[int, int] | None
+    _copy: Any
+    _stage: Path | None
+    proxy: Any
+    workspace: Path
+    emitter: Any
+    name: str
+
+    def kill(self) -> None:  # pragma: no cover - each backend has its own
+        raise NotImplementedError
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with contextlib.suppress(Exception):
+            self.kill()
+        if self.proxy is not None and self._own_proxy:
+            with contextlib.suppress(Exception):
+                self.proxy.close()
+        if self._restore_owner is not None and self._copy is None:
+            chown_tree(self.workspace, *self._restore_owner)
+        if self._stage is not None:
+            shutil.rmtree(self._stage, ignore_errors=True)
+        if self._started:
+            self.emitter.emit("sandbox.closed", data={"backend": self.name})

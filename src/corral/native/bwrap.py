@@ -53,6 +53,7 @@ from typing import Any
 from ..budget import MB, Budget, RunResult, Usage
 from . import filters
 from ._common import (
+    BackendLifecycle,
     BackendUnavailable,
     CgroupSet,
     Emitter,
@@ -113,7 +114,7 @@ def _pick_uid() -> int:
     return random.randrange(2_000_000, 2_900_000)
 
 
-class BwrapBackend:
+class BwrapBackend(BackendLifecycle):
     """Runs commands in bubblewrap sandboxes over one workspace.
 
     ``gate`` decides every program start (:class:`~corral.events.SpawnAction`) when
@@ -248,22 +249,6 @@ class BwrapBackend:
                 "monitor": self.monitor,
             },
         )
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        with contextlib.suppress(Exception):
-            self.kill()
-        if self.proxy is not None and self._own_proxy:
-            with contextlib.suppress(Exception):
-                self.proxy.close()
-        if self._restore_owner is not None and self._copy is None:
-            chown_tree(self.workspace, *self._restore_owner)
-        if self._stage is not None:
-            shutil.rmtree(self._stage, ignore_errors=True)
-        if self._started:
-            self.emitter.emit("sandbox.closed", data={"backend": self.name})
 
     def kill(self) -> None:
         """Kill whatever runs in the sandbox now (the whole pid namespace)."""

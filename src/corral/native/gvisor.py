@@ -47,6 +47,7 @@ from ..budget import MB, Budget, RunResult, Usage
 from ..events import NetAction, SpawnAction
 from . import filters
 from ._common import (
+    BackendLifecycle,
     BackendUnavailable,
     Emitter,
     NativeLimits,
@@ -89,7 +90,7 @@ def probe() -> tuple[bool, str]:
     return False, f"runsc failed (exit {r.exit_code}): {r.stderr.strip()[-300:]}"
 
 
-class GvisorBackend:
+class GvisorBackend(BackendLifecycle):
     """Runs commands in gVisor sandboxes over one workspace (see the module doc)."""
 
     name = "gvisor"
@@ -218,22 +219,6 @@ class GvisorBackend:
             data={"backend": self.name, "path": str(self.root), "budget": self.budget.to_dict(),
                   "network": "proxy" if self.proxy is not None else "none"},
         )  # fmt: skip
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        with contextlib.suppress(Exception):
-            self.kill()
-        if self.proxy is not None and self._own_proxy:
-            with contextlib.suppress(Exception):
-                self.proxy.close()
-        if self._restore_owner is not None and self._copy is None:
-            chown_tree(self.workspace, *self._restore_owner)
-        if self._stage is not None:
-            shutil.rmtree(self._stage, ignore_errors=True)
-        if self._started:
-            self.emitter.emit("sandbox.closed", data={"backend": self.name})
 
     def kill(self) -> None:
         cur = self._current
