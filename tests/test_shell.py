@@ -426,3 +426,12 @@ def test_curl_and_wget_fetch_only_allowed_hosts(tmp_path):
     finally:
         server.shutdown()
     assert ("action.requested", "127.0.0.1") in nets and ("action.denied", "localhost") in nets
+
+
+def test_file_count_budget_applies_to_shell_writes():
+    with Sandbox(budget=Budget(disk_files=20, wall_s=30)) as sb:
+        r = sb.run("for i in $(seq 100); do echo x > f$i; done; ls | wc -l")
+        assert "disk budget of 20 files" in r.stderr
+        assert int(r.stdout.strip()) <= 21
+        r = sb.run("seq 5 | tee t1 t2 t3 > /dev/null")
+        assert "disk budget of 20 files" in r.stderr

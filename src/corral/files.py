@@ -45,7 +45,9 @@ class Workspace:
         self._ledger_lock = threading.Lock()
         self._scanned_at = 0.0
         self._scanned_bytes = 0
+        self._scanned_files = 0
         self._pending = 0  # bytes written through charge() since the last scan
+        self._pending_files = 0
 
     def guest_path(self, path: str, cwd: str = GUEST_ROOT) -> str:
         """Normalise ``path`` (relative to ``cwd``) to an absolute guest path."""
@@ -130,22 +132,30 @@ class Workspace:
                 continue
         return total, count
 
-    def charge(self, nbytes: int) -> None:
-        """Account for ``nbytes`` about to be written by a host-side writer;
-        raise ``OSError(ENOSPC)`` if that would pass the disk budget. All the
-        writers of a workspace share one ledger, rescanned every half second."""
+    def charge(self, nbytes: int, new_files: int = 0) -> None:
+        """Account for ``nbytes`` (and ``new_files``) about to be written by a
+        host-side writer; raise ``OSError(ENOSPC)`` if that would pass the disk
+        budget. All the writers of a workspace share one ledger, rescanned every
+        half second."""
         limit = int(self.budget.disk_mb * MB)
         with self._ledger_lock:
             now = time.monotonic()
             if now - self._scanned_at > 0.5:
-                self._scanned_bytes, _ = self.disk_usage()
+                self._scanned_bytes, self._scanned_files = self.disk_usage()
                 self._scanned_at = now
                 self._pending = 0
+                self._pending_files = 0
             if self._scanned_bytes + self._pending + nbytes > limit:
                 raise OSError(
                     28, f"No space left on device (disk budget of {self.budget.disk_mb:g} MB)"
                 )
+            files = self._scanned_files + self._pending_files + new_files
+            if new_files and files > self.budget.disk_files:
+                raise OSError(
+                    28, f"No space left on device (disk budget of {self.budget.disk_files} files)"
+                )
             self._pending += nbytes
+            self._pending_files += new_files
 
     def quota_problem(self, extra_bytes: int = 0, extra_files: int = 0) -> str | None:
         used, files = self.disk_usage()

@@ -170,6 +170,8 @@ class CommandContext:
             raise CommandError(f"{path}: Is a directory")
         if not host.parent.is_dir():
             raise CommandError(f"{path}: No such file or directory")
+        if not host.exists():
+            self.ws.charge(0, new_files=1)  # the file-count budget
         flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if append else os.O_TRUNC)
         fd = os.open(host, flags, 0o644)
         return QuotaWriter(os.fdopen(fd, "wb"), self.ws, self.guest_path(path))

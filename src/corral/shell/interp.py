@@ -1077,6 +1077,8 @@ class Shell:
         if not host.parent.is_dir():
             raise _RedirError(f"{target}: No such file or directory")
         try:
+            if not host.exists():
+                self.ws.charge(0, new_files=1)  # the file-count budget
             fd = os.open(
                 host,
                 os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if append else os.O_TRUNC),
