@@ -39,7 +39,7 @@ from typing import Any
 import yaml
 
 from ..errors import CorralError
-from ..policy.loader import Problem, _duplicates, _Loader
+from ..policy.loader import Problem, _duplicates, parse_yaml
 from .rules import (
     KINDS,
     MULTI_OPS,
@@ -709,28 +709,6 @@ def _sequence(b: _Builder, raw: Any, loc: tuple[Any, ...]) -> Sequence | None:
 # ----------------------------------------------------------------------------------- files
 
 
-def _parse_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem:
-            what = f"{exc.problem} ({exc.context})"
-        line = mark.line + 1 if mark else None
-        col = mark.column + 1 if mark else None
-        raise RulesError(
-            [Problem(source, line, col, "", f"YAML syntax error: {what}")], source
-        ) from None
-    except yaml.YAMLError as exc:
-        raise RulesError([Problem(source, None, None, "", f"YAML error: {exc}")], source) from None
-    finally:
-        loader.dispose()
-    return node, data
-
-
 def parse(data: Any, source: str = "<rules>", node: yaml.Node | None = None) -> Pack:
     """Validate and compile parsed rule-file data (``node``, when given, for positions)."""
     ctx = _Ctx(source, node)
@@ -804,7 +782,7 @@ def _sort(problems: list[Problem]) -> list[Problem]:
 
 def load_text(text: str, source: str = "<string>") -> Pack:
     """Parse and validate a rule file's text. Raises :class:`RulesError` with every problem."""
-    node, data = _parse_yaml(text, source)
+    node, data = parse_yaml(text, source, RulesError)
     problems = _duplicates(node, source)
     try:
         pack = parse(data, source, node)

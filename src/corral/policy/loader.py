@@ -112,7 +112,13 @@ _Loader.add_implicit_resolver(
 )
 
 
-def _parse(text: str, source: str) -> tuple[yaml.Node | None, Any]:
+def parse_yaml(
+    text: str, source: str, error: type[Exception] | None = None
+) -> tuple[yaml.Node | None, Any]:
+    """Compose and construct one YAML document, keeping the node for positions.
+    A syntax error is raised as ``error`` (default :class:`PolicyError`) with
+    its line and column; the monitor's rule loader uses this too."""
+    error = error or PolicyError
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -124,11 +130,11 @@ def _parse(text: str, source: str) -> tuple[yaml.Node | None, Any]:
             what = f"{exc.problem} ({exc.context})"
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
-        raise PolicyError(
+        raise error(
             [Problem(source, line, col, "", f"YAML syntax error: {what}")], source
         ) from None
     except yaml.YAMLError as exc:
-        raise PolicyError([Problem(source, None, None, "", f"YAML error: {exc}")], source) from None
+        raise error([Problem(source, None, None, "", f"YAML error: {exc}")], source) from None
     finally:
         loader.dispose()
     return node, data
@@ -552,7 +558,7 @@ def from_yaml(
     _stack: tuple[str, ...] = (),
 ) -> Policy:
     """Parse and validate policy YAML. Raises :class:`PolicyError` listing every problem."""
-    node, data = _parse(text, source)
+    node, data = parse_yaml(text, source)
     problems = _duplicates(node, source)
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     return _build(data, node, source, base, _stack or (source,), problems)
