@@ -540,6 +540,59 @@ class BackendLifecycle:
     emitter: Any
     name: str
 
+    def _init_common(
+        self,
+        workspace: Path | str,
+        budget: Budget,
+        gate: Any,
+        events: Any,
+        session: str,
+        copy_workspace: bool,
+        env: dict[str, str] | None,
+        limits: NativeLimits | None,
+        proxy: Any,
+        net_decide: Callable[..., Any] | None,
+        monitor: bool,
+        ro_binds: Any,
+        on_sample: Callable[[dict[str, Any]], None] | None,
+    ) -> None:
+        """The settings and state every native backend has."""
+        self.workspace = Path(workspace)
+        self.budget = budget
+        self.gate = gate
+        self.events = events
+        self.session = session
+        self.copy_workspace = copy_workspace
+        self.env = dict(env or {})
+        self.limits = limits or NativeLimits()
+        self.proxy = proxy
+        self.net_decide = net_decide
+        self.monitor = monitor
+        self.ro_binds = [str(p) for p in ro_binds]
+        self.emitter = Emitter(events, on_sample)
+        self._own_proxy = False
+        self._started = False
+        self._closed = False
+        self._lock = threading.Lock()
+        self._stage = None
+        self._copy = None
+        self._restore_owner = None
+
+    @property
+    def root(self) -> Path:
+        """The host directory the sandbox sees as ``/workspace``."""
+        return self._copy if self._copy is not None else self.workspace
+
+    def __enter__(self) -> typing.Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:  # pragma: no cover - each backend has its own
+        raise NotImplementedError
+
     def kill(self) -> None:  # pragma: no cover - each backend has its own
         raise NotImplementedError
 

@@ -56,7 +56,6 @@ from ._common import (
     BackendLifecycle,
     BackendUnavailable,
     CgroupSet,
-    Emitter,
     NativeLimits,
     OutputCollector,
     chown_tree,
@@ -147,34 +146,29 @@ class BwrapBackend(BackendLifecycle):
         host_uid: int | None = None,
         cgroups: bool = True,
     ) -> None:
-        self.workspace = Path(workspace)
-        self.budget = budget
-        self.gate = gate
-        self.events = events
-        self.session = session
-        self.copy_workspace = copy_workspace
-        self.env = dict(env or {})
-        self.limits = limits or NativeLimits()
-        self.proxy = proxy
-        self.net_decide = net_decide
-        self.monitor = monitor
+        self._init_common(
+            workspace,
+            budget,
+            gate,
+            events,
+            session,
+            copy_workspace,
+            env,
+            limits,
+            proxy,
+            net_decide,
+            monitor,
+            ro_binds,
+            on_sample,
+        )
         self.monitor_connect = monitor_connect
         self.sample_interval = sample_interval
-        self.ro_binds = [str(p) for p in ro_binds]
         self.use_cgroups = cgroups
-        self.emitter = Emitter(events, on_sample)
         self.root_mode = os.geteuid() == 0
         self.host_uid = (
             host_uid if host_uid is not None else (_pick_uid() if self.root_mode else os.getuid())
         )
         self.host_gid = self.host_uid if self.root_mode else os.getgid()
-        self._own_proxy = False
-        self._started = False
-        self._closed = False
-        self._lock = threading.Lock()
-        self._stage: Path | None = None
-        self._copy: Path | None = None
-        self._restore_owner: tuple[int, int] | None = None
         self._seccomp: bytes = b""
         self._bwrap = ""
         self.last_supervisor: Supervisor | None = None
@@ -182,18 +176,6 @@ class BwrapBackend(BackendLifecycle):
         self._current: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ lifecycle
-
-    @property
-    def root(self) -> Path:
-        """The host directory the sandbox sees as ``/workspace``."""
-        return self._copy if self._copy is not None else self.workspace
-
-    def __enter__(self) -> BwrapBackend:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def start(self) -> None:
         if self._started:

@@ -36,7 +36,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -49,7 +48,6 @@ from . import filters
 from ._common import (
     BackendLifecycle,
     BackendUnavailable,
-    Emitter,
     NativeLimits,
     OutputCollector,
     chown_tree,
@@ -114,41 +112,25 @@ class GvisorBackend(BackendLifecycle):
         platform: str = "ptrace",
         _skip_require: bool = False,
     ) -> None:
-        self.workspace = Path(workspace)
-        self.budget = budget
-        self.gate = gate
-        self.events = events
-        self.session = session
-        self.copy_workspace = copy_workspace
-        self.env = dict(env or {})
-        self.limits = limits or NativeLimits()
-        self.proxy = proxy
-        self.net_decide = net_decide
-        self.monitor = monitor
-        self.ro_binds = [str(p) for p in ro_binds]
+        self._init_common(
+            workspace,
+            budget,
+            gate,
+            events,
+            session,
+            copy_workspace,
+            env,
+            limits,
+            proxy,
+            net_decide,
+            monitor,
+            ro_binds,
+            on_sample,
+        )
         self.platform = platform
-        self.emitter = Emitter(events, on_sample)
         self._skip_require = _skip_require
-        self._own_proxy = False
-        self._started = False
-        self._closed = False
-        self._lock = threading.Lock()
-        self._stage: Path | None = None
-        self._copy: Path | None = None
-        self._restore_owner: tuple[int, int] | None = None
         self._current: dict[str, Any] = {}
         self.spawns: list[SpawnAction] = []
-
-    @property
-    def root(self) -> Path:
-        return self._copy if self._copy is not None else self.workspace
-
-    def __enter__(self) -> GvisorBackend:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def start(self) -> None:
         if self._started:
