@@ -320,21 +320,27 @@ class Sandbox:
     # -- policy hook -----------------------------------------------------------
 
     def _decide(self, action: Any) -> Decision:
-        decision = self._decide_policy(action)
-        if decision.allowed and self.monitor is not None:
-            alert = self.monitor.precheck(action, self.session)
-            if alert is not None and alert.blocking:
-                allowed = self._ask_about(alert) if alert.response == "ask" else False
-                if alert.response in ("kill", "pause"):
-                    self.monitor.respond(alert)
-                if not allowed:
-                    return Decision(
-                        verdict="deny",
-                        rule=f"monitor:{alert.rule}",
-                        reason=f"the monitor stopped it: {alert.summary} "
-                        f"[{alert.severity}, {alert.technique or 'no technique'}]",
-                    )
-        return decision
+        return self._with_monitor(action, self._decide_policy(action))
+
+    def _with_monitor(self, action: Any, decision: Decision) -> Decision:
+        """After the policy allowed ``action``: a blocking monitor alert (deny,
+        ask → the approver, pause, kill) refuses it before it runs."""
+        if not decision.allowed or self.monitor is None:
+            return decision
+        alert = self.monitor.precheck(action, self.session)
+        if alert is None or not alert.blocking:
+            return decision
+        allowed = self._ask_about(alert) if alert.response == "ask" else False
+        if alert.response in ("kill", "pause"):
+            self.monitor.respond(alert)
+        if allowed:
+            return decision
+        return Decision(
+            verdict="deny",
+            rule=f"monitor:{alert.rule}",
+            reason=f"the monitor stopped it: {alert.summary} "
+            f"[{alert.severity}, {alert.technique or 'no technique'}]",
+        )
 
     def _decide_policy(self, action: Any) -> Decision:
         if self.gate is None:
@@ -492,22 +498,7 @@ class Sandbox:
         """A whole shell script is decided once before it runs (so rules about
         whole lines, like ``curl ... | sh``, apply); its ``ask`` is not put to a
         person here: each command is decided, and asked about, as it runs."""
-        decision = self._decide_script_policy(action)
-        if decision.verdict == "deny" or self.monitor is None:
-            return decision
-        alert = self.monitor.precheck(action, self.session)
-        if alert is not None and alert.blocking:
-            allowed = self._ask_about(alert) if alert.response == "ask" else False
-            if alert.response in ("kill", "pause"):
-                self.monitor.respond(alert)
-            if not allowed:
-                return Decision(
-                    verdict="deny",
-                    rule=f"monitor:{alert.rule}",
-                    reason=f"the monitor stopped it: {alert.summary} "
-                    f"[{alert.severity}, {alert.technique or 'no technique'}]",
-                )
-        return decision
+        return self._with_monitor(action, self._decide_script_policy(action))
 
     def _ask_about(self, alert: Any) -> bool:
         """A monitor ``ask`` before an action runs: a "no" refuses that action only."""
