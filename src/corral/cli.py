@@ -15,6 +15,7 @@ from . import audit_cli
 from . import runtimes as rt
 from .budget import Budget, RunResult
 from .errors import CorralError
+from .exec_cli import exec_command
 from .monitor import cli as monitor_cli
 from .native.doctor import app as doctor_app
 from .policy import cli as policy_cli
@@ -27,6 +28,10 @@ app = typer.Typer(
 )
 runtimes_app = typer.Typer(help="Install and inspect the WebAssembly guest runtimes.")
 app.add_typer(runtimes_app, name="runtimes")
+app.command(
+    "exec",
+    context_settings={"allow_interspersed_args": False},
+)(exec_command)
 app.add_typer(policy_cli.app, name="policy", help="Check, explain and write policy files.")
 app.add_typer(
     doctor_app, name="doctor", help="Check what the native backends need on this machine."
@@ -39,7 +44,7 @@ app.add_typer(
 )
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> None:

@@ -98,6 +98,8 @@ class Gate(Protocol):
 EventType = Literal[
     "sandbox.created",
     "sandbox.closed",
+    "backend.started",
+    "backend.stopped",
     "interpreter.started",
     "interpreter.restarted",
     "action.requested",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shlex
 import shutil
 import tempfile
 import threading
@@ -95,6 +96,8 @@ class Sandbox:
             the bus as ``monitor.alert`` events; blocking responses (deny, ask,
             pause, kill) stop the action before it runs.
         session: a session id for events (default: random).
+        env: extra environment variables for the programs of the native backends
+            (their environment is otherwise clean: nothing of the host's leaks in).
     """
 
     def __init__(
@@ -114,6 +117,7 @@ class Sandbox:
         copy_workspace: bool = False,
         monitor: Any = None,
         workspace: str | os.PathLike[str] | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         if workspace is not None:
             if workdir is not None:
@@ -122,6 +126,7 @@ class Sandbox:
         if backend not in ("wasm", "bwrap", "gvisor"):
             raise ValueError(f"unknown backend {backend!r}; expected 'wasm', 'bwrap' or 'gvisor'")
         self.backend = backend
+        self.env = _check_env(env)
         self.session = session or uuid.uuid4().hex[:16]
         self.events = SessionEvents(bus or default_bus, self.session)
         self.policy = None
@@ -135,6 +140,11 @@ class Sandbox:
                 capabilities = self.policy.tools_capabilities()
         if approver is not None and self.policy is None:
             raise ValueError("an approver needs a policy (it answers the policy's 'ask' rules)")
+        if approver is not None:
+            from .policy import Terminal
+
+            if isinstance(approver, Terminal):
+                approver = _TerminalPause(approver, self)
         if gate is None and self.policy is not None:
             if approver is not None:
                 from .policy import ApprovalGate
@@ -168,7 +178,8 @@ class Sandbox:
         self._shell: Any = None
         self._shell_deadline = float("inf")
         self._native: Any = None
-        self._native_script: str | None = None
+        self._native_command: str | list[str] | None = None
+        self._terminal: Any = None  # the TerminalIO of a running exec(terminal=True)
         self._copy_workspace = copy_workspace
         self._finalizer = weakref.finalize(
             self, _cleanup, self._interps, self.path if self._owned else None
@@ -181,7 +192,11 @@ class Sandbox:
                 self.tools.register(fn)
         self.events.emit(
             "sandbox.created",
-            data={"backend": "wasm", "path": str(self.path), "budget": self.budget.to_dict()},
+            data={
+                "backend": self.backend,
+                "path": str(self.path),
+                "budget": self.budget.to_dict(),
+            },
         )
 
     # -- context management ----------------------------------------------------
@@ -447,6 +462,57 @@ class Sandbox:
                 )
             return result
 
+    def exec(
+        self,
+        argv: list[str],
+        *,
+        stdin: str = "",
+        timeout: float | None = None,
+        terminal: bool = False,
+    ) -> RunResult:
+        """Run one program with its arguments, no shell in between.
+
+        The program is decided by the policy as an ``exec`` action first (an ``ask``
+        goes to the approver). On the native backends it runs for real, every program
+        it starts decided again as it starts; on ``"wasm"`` it runs in the corral
+        shell. ``terminal=True`` (native backends) connects it to this process's own
+        stdin/stdout/stderr instead of capturing them: a pseudo-terminal of its own
+        when they are terminals (interactive programs, job control, Ctrl-C), relayed
+        pipes otherwise; the result then has empty ``stdout``/``stderr``.
+        """
+        if (
+            not isinstance(argv, list | tuple)
+            or not argv
+            or not all(isinstance(a, str) for a in argv)
+        ):
+            raise TypeError("argv must be a non-empty list of str")
+        if any("\0" in a for a in argv):
+            raise ValueError("argv must not contain NUL characters")
+        if argv[0] == "":
+            raise ValueError("argv[0] (the program) must not be empty")
+        argv = list(argv)
+        if self.backend == "wasm":
+            if terminal:
+                raise ValueError(
+                    "terminal=True needs a native backend (backend='bwrap' or 'gvisor')"
+                )
+            return self.run(shlex.join(argv), stdin=stdin, timeout=timeout)
+        with self._lock:
+            self._check_open()
+            action = ExecAction(argv=argv, cwd="/workspace", line=shlex.join(argv))
+            decision = self._decide(action)
+            if not decision.allowed:
+                self.events.emit("action.denied", action=action, decision=decision)
+                return RunResult(
+                    language="bash",
+                    exit_code=126,
+                    error="denied",
+                    error_message=decision.reason,
+                    stderr=f"corral: {argv[0]}: denied: {decision.reason}\n",
+                )
+            self.events.emit("action.requested", action=action, decision=decision)
+            return self._run_native(action, argv, stdin, timeout, terminal=terminal)
+
     def _native_backend(self) -> Any:
         if self._native is None:
             from .native import BwrapBackend, GvisorBackend
@@ -462,21 +528,39 @@ class Sandbox:
                 session=self.session,
                 copy_workspace=self._copy_workspace,
                 net_decide=net_decide,
+                env=self.env,
             )
             self._native.start()
         return self._native
 
     def _run_native(
-        self, action: CodeAction, script: str, stdin: str, timeout: float | None
+        self,
+        action: CodeAction | ExecAction,
+        command: str | list[str],
+        stdin: str,
+        timeout: float | None,
+        *,
+        terminal: bool = False,
     ) -> RunResult:
         backend = self._native_backend()
-        self._native_script = script
+        self._native_command = command
+        tio = None
+        if terminal:
+            from .native.terminal import TerminalIO
+
+            tio = self._terminal = TerminalIO()
         try:
             result = backend.run(
-                script, stdin=stdin.encode("utf-8", "surrogateescape"), timeout=timeout
+                command,
+                stdin=stdin.encode("utf-8", "surrogateescape"),
+                timeout=timeout,
+                terminal=tio,
             )
         finally:
-            self._native_script = None
+            self._native_command = None
+            if tio is not None:
+                tio.close()
+                self._terminal = None
         self.events.emit(
             "action.completed",
             action=action,
@@ -648,6 +732,36 @@ def _deny_network(host: str, port: int | None = None, ip: str | None = None) -> 
     )
 
 
+def _check_env(env: dict[str, str] | None) -> dict[str, str]:
+    if env is None:
+        return {}
+    if not isinstance(env, dict):
+        raise TypeError("env must be a dict of str to str")
+    for k, v in env.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise TypeError(f"env: {k!r} must map a str to a str")
+        if not k or "=" in k or "\0" in k or "\0" in v:
+            raise ValueError(f"env: {k!r} is not a valid variable name")
+    return dict(env)
+
+
+class _TerminalPause:
+    """A terminal approver that takes the terminal back from a running
+    ``exec(terminal=True)`` while it asks (cooked mode, input not forwarded)."""
+
+    def __init__(self, inner: Any, sb: Sandbox) -> None:
+        self.inner = inner
+        self.sb = sb
+        self.who = getattr(inner, "who", "a person")
+
+    def ask(self, request: Any) -> Any:
+        tio = self.sb._terminal
+        if tio is None:
+            return self.inner.ask(request)
+        with tio.paused():
+            return self.inner.ask(request)
+
+
 class _SpawnGate:
     """The gate for real process starts in a native sandbox."""
 
@@ -656,11 +770,15 @@ class _SpawnGate:
 
     def decide(self, action: Any, session: str | None = None) -> Decision:
         argv = getattr(action, "argv", None) or []
-        script = self.sb._native_script
-        if script is not None and argv[1:] == ["-c", script] and argv[0].endswith("bash"):
-            # corral's own shell for the script just decided as a whole
-            self.sb._native_script = None
-            return Decision(verdict="allow", reason="the script itself (decided before it ran)")
+        command = self.sb._native_command
+        if isinstance(command, str):
+            if argv[1:] == ["-c", command] and argv[0].endswith("bash"):
+                # corral's own shell for the script just decided as a whole
+                self.sb._native_command = None
+                return Decision(verdict="allow", reason="the script itself (decided before it ran)")
+        elif command is not None and argv == command:
+            self.sb._native_command = None
+            return Decision(verdict="allow", reason="the program itself (decided before it ran)")
         return self.sb._decide(action)  # the backend reports the spawn on the bus
 
 

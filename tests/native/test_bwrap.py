@@ -180,7 +180,7 @@ def test_lifecycle_events(workspace, events):
     with BwrapBackend(workspace, Budget(wall_s=10), events=events, monitor=False) as box:
         box.run("true")
     types = [t for t, _ in events.items]
-    assert types[0] == "sandbox.created" and types[-1] == "sandbox.closed"
+    assert types[0] == "backend.started" and types[-1] == "backend.stopped"
 
 
 def test_refuses_to_start_without_bwrap(workspace, monkeypatch):

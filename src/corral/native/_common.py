@@ -610,4 +610,4 @@ class BackendLifecycle:
         if self._stage is not None:
             shutil.rmtree(self._stage, ignore_errors=True)
         if self._started:
-            self.emitter.emit("sandbox.closed", data={"backend": self.name})
+            self.emitter.emit("backend.stopped", data={"backend": self.name})

@@ -65,6 +65,7 @@ from ._common import (
     new_id,
 )
 from .monitor import ResourceSampler, Supervisor
+from .terminal import TerminalIO
 
 __all__ = ["PROXY_PORT", "SANDBOX_GID", "SANDBOX_UID", "BwrapBackend"]
 
@@ -221,7 +222,7 @@ class BwrapBackend(BackendLifecycle):
                 )
         self._started = True
         self.emitter.emit(
-            "sandbox.created",
+            "backend.started",
             data={
                 "backend": self.name,
                 "path": str(self.root),
@@ -249,7 +250,14 @@ class BwrapBackend(BackendLifecycle):
 
     # ------------------------------------------------------------------ command line
 
-    def _bwrap_args(self, info_w: int, block_r: int, seccomp_fd: int, data_fds: dict) -> list[str]:
+    def _bwrap_args(
+        self,
+        info_w: int,
+        block_r: int,
+        seccomp_fd: int,
+        data_fds: dict,
+        new_session: bool = True,
+    ) -> list[str]:
         a = [
             self._bwrap,
             "--unshare-user",
@@ -260,7 +268,7 @@ class BwrapBackend(BackendLifecycle):
             "--unshare-cgroup-try",
             "--disable-userns",
             "--die-with-parent",
-            "--new-session",
+            *(["--new-session"] if new_session else []),
             "--cap-drop",
             "ALL",
             "--uid",
@@ -367,7 +375,14 @@ class BwrapBackend(BackendLifecycle):
         *,
         stdin: bytes | str = b"",
         timeout: float | None = None,
+        terminal: TerminalIO | None = None,
     ) -> RunResult:
+        """Run ``command`` (a bash script, or an argv list run directly) in a fresh sandbox.
+
+        The output is captured into the result, unless ``terminal`` (a
+        :class:`~corral.native.terminal.TerminalIO`) connects the program to this
+        process's own terminal or stdio instead (``stdin`` is then not used).
+        """
         if self._closed:
             from ..errors import SandboxClosed
 
@@ -377,9 +392,16 @@ class BwrapBackend(BackendLifecycle):
         if isinstance(stdin, str):
             stdin = stdin.encode()
         with self._lock:
-            return self._run(self._argv(command), stdin, timeout)
+            return self._run(self._argv(command), stdin, timeout, terminal)
 
-    def _preexec(self, sup: Supervisor | None, cpu_s: float, fsize: int, has_cg: bool) -> Callable:
+    def _preexec(
+        self,
+        sup: Supervisor | None,
+        cpu_s: float,
+        fsize: int,
+        has_cg: bool,
+        terminal: TerminalIO | None = None,
+    ) -> Callable:
         root = self.root_mode
         ws = os.fsencode(str(self.root))
         stage = os.fsencode(str(self._stage / "ws"))  # type: ignore[operator]
@@ -390,6 +412,8 @@ class BwrapBackend(BackendLifecycle):
         mem = int(self.budget.memory_mb * MB)
 
         def pre() -> None:
+            if terminal is not None:
+                terminal.child_setup()
             if root:
                 if _libc.unshare(CLONE_NEWNS) != 0:
                     raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
@@ -413,7 +437,13 @@ class BwrapBackend(BackendLifecycle):
 
         return pre
 
-    def _run(self, argv: list[str], stdin: bytes, timeout: float | None) -> RunResult:
+    def _run(
+        self,
+        argv: list[str],
+        stdin: bytes,
+        timeout: float | None,
+        terminal: TerminalIO | None = None,
+    ) -> RunResult:
         budget, limits = self.budget, self.limits
         wall = float(timeout if timeout is not None else budget.wall_s)
         cpu_limit = limits.cpu_s if limits.cpu_s is not None else wall
@@ -443,9 +473,13 @@ class BwrapBackend(BackendLifecycle):
 
         info_r, info_w = pipe()
         block_r, block_w = pipe()
-        in_r, in_w = pipe()
-        out_r, out_w = pipe()
-        err_r, err_w = pipe()
+        if terminal is None:
+            in_r, in_w = pipe()
+            out_r, out_w = pipe()
+            err_r, err_w = pipe()
+            stdio = (in_r, out_w, err_w)
+        else:
+            stdio = terminal.child_fds()
         sfd = os.memfd_create("corral-seccomp", 0)
         fds.append(sfd)
         os.write(sfd, self._seccomp)
@@ -457,9 +491,15 @@ class BwrapBackend(BackendLifecycle):
             os.close(dw)
             fds.remove(dw)
             data_fds[key] = dr
-        args = self._bwrap_args(info_w, block_r, sfd, data_fds)
+        # a terminal of its own is the sandbox's controlling terminal: no new session then
+        own_tty = terminal is not None and terminal.pty
+        args = self._bwrap_args(info_w, block_r, sfd, data_fds, new_session=not own_tty)
+        if own_tty and os.environ.get("TERM"):
+            args += ["--setenv", "TERM", os.environ["TERM"]]  # the terminal's own kind
         keep = (info_w, block_r, sfd, *data_fds.values())
-        out = OutputCollector(budget.output_chars)
+        out: OutputCollector | TerminalIO = (
+            OutputCollector(budget.output_chars) if terminal is None else terminal
+        )
         t0 = time.monotonic()
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc: subprocess.Popen | None = None
@@ -473,33 +513,40 @@ class BwrapBackend(BackendLifecycle):
             try:
                 proc = subprocess.Popen(
                     [*args, "--", *argv],
-                    stdin=in_r,
-                    stdout=out_w,
-                    stderr=err_w,
+                    stdin=stdio[0],
+                    stdout=stdio[1],
+                    stderr=stdio[2],
                     pass_fds=keep,
                     env={"PATH": DEFAULT_PATH, "LANG": "C.UTF-8"},
                     start_new_session=True,
-                    preexec_fn=self._preexec(sup, cpu_limit, fsize, cg is not None),
+                    preexec_fn=self._preexec(sup, cpu_limit, fsize, cg is not None, terminal),
                 )
             except (OSError, subprocess.SubprocessError) as e:
                 raise BackendUnavailable(f"bwrap did not start: {e}") from e
             self._current = {"proc": proc, "cgroup": cg}
             if sup is not None:
                 sup.spawned()
-            for fd in (info_w, block_r, in_r, out_w, err_w, *keep):
+            for fd in (info_w, block_r, *keep):
                 with contextlib.suppress(OSError, ValueError):
                     os.close(fd)
                     fds.remove(fd)
-            out.add(out_r, "out")
-            out.add(err_r, "err")
-            fds.remove(out_r)
-            fds.remove(err_r)
+            if terminal is None:
+                for fd in stdio:
+                    with contextlib.suppress(OSError, ValueError):
+                        os.close(fd)
+                        fds.remove(fd)
+                out.add(out_r, "out")  # type: ignore[union-attr]
+                out.add(err_r, "err")  # type: ignore[union-attr]
+                fds.remove(out_r)
+                fds.remove(err_r)
+            else:
+                terminal.started()
             info = _read_info(info_r, deadline=time.monotonic() + 15)
             if info is None:
                 proc.wait(timeout=5)
                 while out.open:
                     out.pump(0.05)
-                msg = out.err.decode("utf-8", "replace").strip()
+                msg = out.err.decode("utf-8", "replace").strip() or "see the output above"
                 if sup is not None and sup.error:
                     msg += f" ({sup.error})"
                 raise BackendUnavailable(f"bwrap failed to set up the sandbox: {msg}")
@@ -519,8 +566,9 @@ class BwrapBackend(BackendLifecycle):
                 self.emitter, child_pid, cgroup=cg, interval=self.sample_interval
             )
             os.write(block_w, b"1")  # let the command start
-            feed_stdin(in_w, stdin)
-            fds.remove(in_w)
+            if terminal is None:
+                feed_stdin(in_w, stdin)
+                fds.remove(in_w)
             sampler.start()
             killed, note = self._watch(proc, out, cg, t0, wall, cpu_limit)
         finally:
