@@ -80,9 +80,7 @@ def test_a_large_output_streams_through_without_a_cap():
 
 @needs_bwrap
 def test_host_environment_does_not_leak_but_env_options_do():
-    r = corral_exec(
-        "-e", "GIVEN=yes", "--", "sh", "-c", "env", env={"HOST_SECRET_TOKEN": "s3cr3t"}
-    )
+    r = corral_exec("-e", "GIVEN=yes", "--", "sh", "-c", "env", env={"HOST_SECRET_TOKEN": "s3cr3t"})
     assert r.returncode == 0
     assert "GIVEN=yes" in r.stdout
     assert "s3cr3t" not in r.stdout and "HOST_SECRET_TOKEN" not in r.stdout
@@ -122,9 +120,7 @@ def test_policy_refuses_a_program_started_inside(tmp_path):
     # the policy cannot see into run.sh before it runs; the start of date is refused as it starts
     (tmp_path / "run.sh").write_text("date 2>/dev/null; echo rc=$?\necho after\n")
     policy = tmp_path / "p.yaml"
-    policy.write_text(
-        "version: 1\nextends: permissive\ncommands:\n  deny:\n    - program: date\n"
-    )
+    policy.write_text("version: 1\nextends: permissive\ncommands:\n  deny:\n    - program: date\n")
     r = corral_exec("--policy", str(policy), "--workspace", str(tmp_path), "--", "sh", "run.sh")
     assert r.returncode == 0, r.stderr
     assert r.stdout == "rc=126\nafter\n"

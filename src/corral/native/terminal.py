@@ -9,6 +9,8 @@
   seccomp filter) reaches only the sandbox's own pty. This process's terminal is put in
   raw mode for the run, follows window-size changes (``SIGWINCH``) and is restored at
   the end, whatever happens;
+* with ``console=True`` the runtime makes that pty itself (gVisor's ``--console-socket``)
+  and hands its master to :meth:`TerminalIO.adopt`;
 * otherwise the program's stdin, stdout and stderr are pipes that corral relays from and
   to its own (so ``corral exec -- sort < in > out`` works and no host file descriptor
   enters the sandbox).
@@ -50,6 +52,7 @@ class TerminalIO:
         stderr_fd: int = 2,
         *,
         pty_mode: bool | None = None,
+        console: bool = False,
     ) -> None:
         self.host_in, self.host_out, self.host_err = stdin_fd, stdout_fd, stderr_fd
         if pty_mode is None:
@@ -69,7 +72,13 @@ class TerminalIO:
         self._pending = b""
         self._in_open = True
         self._closed = False
-        if self.pty:
+        self.console = console and self.pty
+        if self.console:
+            # the runtime makes the pty and hands its master over later (adopt)
+            self._master = self._to_child = -1
+            self._outputs = {}
+            self._child = [os.open(os.devnull, os.O_RDONLY)]
+        elif self.pty:
             self._master, slave = pty.openpty()
             os.set_blocking(self._master, False)
             self._child = [slave]
@@ -90,6 +99,8 @@ class TerminalIO:
 
     def child_fds(self) -> tuple[int, int, int]:
         """The (stdin, stdout, stderr) to start the sandbox with."""
+        if self.console:  # the runtime itself (trusted) may speak on our stderr
+            return self._child[0], self.host_err, self.host_err
         if self.pty:
             s = self._child[0]
             return s, s, s
@@ -99,9 +110,21 @@ class TerminalIO:
     def over(self) -> bool:
         return False
 
+    def adopt(self, master: int) -> None:
+        """Console mode: the pty master the runtime made for the sandbox."""
+        with self._io_lock:
+            if self._closed:
+                os.close(master)
+                return
+            os.set_blocking(master, False)
+            self._master = self._to_child = master
+            self._outputs = {master: self.host_out}
+            self.open = 1
+            self._copy_winsize()
+
     def child_setup(self) -> None:
         """In the child, after ``setsid``: make the pty its controlling terminal."""
-        if self.pty:
+        if self.pty and not self.console:
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
     def started(self) -> None:
@@ -132,6 +155,8 @@ class TerminalIO:
                 termios.tcsetattr(self.host_in, termios.TCSADRAIN, self._saved_mode)
 
     def _copy_winsize(self) -> None:
+        if self._master < 0:
+            return
         with contextlib.suppress(OSError):
             ws = fcntl.ioctl(self.host_out, termios.TIOCGWINSZ, b"\0" * _WINSZ.size)
             fcntl.ioctl(self._master, termios.TIOCSWINSZ, ws)
@@ -256,7 +281,7 @@ class TerminalIO:
                 with contextlib.suppress(ValueError, TypeError):
                     signal.signal(signal.SIGWINCH, self._old_winch)  # type: ignore[arg-type]
             fds = [*self._child, *self._outputs, self._to_child]
-            if self.pty:
+            if self.pty and self._master >= 0:
                 fds.append(self._master)
             for fd in set(fds):
                 if fd >= 0:
