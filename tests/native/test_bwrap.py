@@ -46,6 +46,40 @@ def test_workspace_ownership_is_restored(tmp_path):
         assert (st.st_uid, st.st_gid) == (before.st_uid, before.st_gid)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="lending a workspace to another uid needs root")
+def test_other_owners_inside_the_workspace_are_restored(tmp_path):
+    need("bwrap")
+    ws = tmp_path / "w"
+    ws.mkdir()
+    (ws / "theirs.txt").write_text("x")
+    os.chown(ws / "theirs.txt", 777, 778)
+    with BwrapBackend(ws, Budget(wall_s=10)) as box:
+        assert box.host_uid not in (0, 777)
+        assert box.run("echo y >> theirs.txt && echo n > new.txt").ok  # lent to the sandbox
+    st = os.stat(ws / "theirs.txt")
+    assert (st.st_uid, st.st_gid) == (777, 778)
+    assert (ws / "theirs.txt").read_text() == "xy\n"
+    assert os.stat(ws / "new.txt").st_uid == os.stat(ws).st_uid
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a workspace to a user")
+def test_a_users_workspace_is_used_as_that_user_without_changing_hands(tmp_path):
+    need("bwrap")
+    ws = tmp_path / "w"
+    ws.mkdir()
+    (ws / "mine.txt").write_text("x")
+    for p in (ws, ws / "mine.txt"):
+        os.chown(p, 4242, 4243)
+    os.chmod(tmp_path, 0o755)
+    with BwrapBackend(ws, Budget(wall_s=10)) as box:
+        assert (box.host_uid, box.host_gid) == (4242, 4243)
+        assert os.stat(ws / "mine.txt").st_uid == 4242  # not lent: already the user's
+        r = box.run("cat mine.txt; echo made > made.txt; id -u")
+        assert r.ok and r.stdout == "x1000\n", r.stderr
+    st = os.stat(ws / "made.txt")
+    assert (st.st_uid, st.st_gid) == (4242, 4243)
+
+
 def test_copy_workspace_leaves_the_original_alone(tmp_path):
     need("bwrap")
     ws = tmp_path / "w"

@@ -366,14 +366,34 @@ def disk_usage(root: Path, stop_after: int | None = None) -> tuple[int, int]:
     return total, count
 
 
-def chown_tree(root: Path, uid: int, gid: int) -> None:
-    """``chown -R`` without following symlinks."""
-    with contextlib.suppress(OSError):
+def chown_tree(root: Path, uid: int, gid: int) -> dict[str, tuple[int, int]]:
+    """``chown -R`` without following symlinks; returns the owners it replaced that
+    differ from the root's own (so :func:`restore_owners` can put them back)."""
+    others: dict[str, tuple[int, int]] = {}
+    try:
+        st = os.lstat(root)
+        main = (st.st_uid, st.st_gid)
         os.chown(root, uid, gid, follow_symlinks=False)
+    except OSError:
+        return others
     for dirpath, dirnames, filenames in os.walk(root):
         for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
             with contextlib.suppress(OSError):
-                os.chown(os.path.join(dirpath, name), uid, gid, follow_symlinks=False)
+                st = os.lstat(path)
+                if (st.st_uid, st.st_gid) != main:
+                    others[path] = (st.st_uid, st.st_gid)
+                os.chown(path, uid, gid, follow_symlinks=False)
+    return others
+
+
+def restore_owners(root: Path, owner: tuple[int, int], others: dict[str, tuple[int, int]]) -> None:
+    """Give a tree lent with :func:`chown_tree` back: everything to ``owner`` (new files
+    too), then the files that had another owner to theirs."""
+    chown_tree(root, *owner)
+    for path, (uid, gid) in others.items():
+        with contextlib.suppress(OSError):
+            os.chown(path, uid, gid, follow_symlinks=False)
 
 
 # --------------------------------------------------------------------------- output
@@ -577,6 +597,7 @@ class BackendLifecycle:
         self._stage = None
         self._copy = None
         self._restore_owner = None
+        self._other_owners: dict[str, tuple[int, int]] = {}
 
     @property
     def root(self) -> Path:
@@ -606,7 +627,7 @@ class BackendLifecycle:
             with contextlib.suppress(Exception):
                 self.proxy.close()
         if self._restore_owner is not None and self._copy is None:
-            chown_tree(self.workspace, *self._restore_owner)
+            restore_owners(self.workspace, self._restore_owner, self._other_owners)
         if self._stage is not None:
             shutil.rmtree(self._stage, ignore_errors=True)
         if self._started:

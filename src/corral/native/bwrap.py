@@ -23,10 +23,12 @@ Each :meth:`BwrapBackend.run` starts a fresh sandbox over the same workspace:
   at it. Without root, a tiny relay (:mod:`corral.native._bridge`) inside the sandbox does
   the same over a bind-mounted Unix socket.
 
-Run as root, the sandbox's processes run as an unprivileged host uid of their own
-(``host_uid``; the workspace is handed to that uid for the sandbox's life and given back
-on :meth:`close`), so files only root may read stay unreadable even though they are
-inside the read-only binds.
+Run as root, the sandbox's processes never run as root on the host: they run as the
+workspace owner's uid when a user owns it (nothing changes hands), else as an
+unprivileged uid of their own (``host_uid``; the workspace is lent to that uid for the
+sandbox's life and given back on :meth:`close`, files that had other owners included),
+so files only root may read stay unreadable even though they are inside the read-only
+binds.
 """
 
 from __future__ import annotations
@@ -110,6 +112,14 @@ MS_REC = 0x4000
 MS_PRIVATE = 0x40000
 
 
+def _owner(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_uid, st.st_gid
+
+
 def _pick_uid() -> int:
     return random.randrange(2_000_000, 2_900_000)
 
@@ -166,10 +176,17 @@ class BwrapBackend(BackendLifecycle):
         self.sample_interval = sample_interval
         self.use_cgroups = cgroups
         self.root_mode = os.geteuid() == 0
-        self.host_uid = (
-            host_uid if host_uid is not None else (_pick_uid() if self.root_mode else os.getuid())
-        )
-        self.host_gid = self.host_uid if self.root_mode else os.getgid()
+        owner = _owner(self.workspace) if self.root_mode and not copy_workspace else None
+        if host_uid is not None:
+            self.host_uid = host_uid
+            self.host_gid = host_uid if self.root_mode else os.getgid()
+        elif not self.root_mode:
+            self.host_uid, self.host_gid = os.getuid(), os.getgid()
+        elif owner is not None and owner[0] != 0:
+            # a user's directory: the sandbox runs as that user, nothing changes hands
+            self.host_uid, self.host_gid = owner
+        else:
+            self.host_uid = self.host_gid = _pick_uid()
         self._seccomp: bytes = b""
         self._bwrap = ""
         self.last_supervisor: Supervisor | None = None
@@ -199,8 +216,9 @@ class BwrapBackend(BackendLifecycle):
             shutil.copytree(self.workspace, self._copy, symlinks=True)
         if self.root_mode:
             st = os.stat(self.root)
-            self._restore_owner = (st.st_uid, st.st_gid)
-            chown_tree(self.root, self.host_uid, self.host_gid)
+            if (st.st_uid, st.st_gid) != (self.host_uid, self.host_gid):
+                self._restore_owner = (st.st_uid, st.st_gid)
+                self._other_owners = chown_tree(self.root, self.host_uid, self.host_gid)
         if self.proxy is None and self.net_decide is not None:
             from .proxy import EgressProxy
 
