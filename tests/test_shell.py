@@ -435,3 +435,15 @@ def test_file_count_budget_applies_to_shell_writes():
         assert int(r.stdout.strip()) <= 21
         r = sb.run("seq 5 | tee t1 t2 t3 > /dev/null")
         assert "disk budget of 20 files" in r.stderr
+
+
+def test_file_count_budget_applies_to_touch_and_mkdir():
+    with Sandbox(budget=Budget(disk_files=20, wall_s=30)) as sb:
+        r = sb.run("for i in $(seq 100); do touch f$i 2>/dev/null; done; ls | wc -l")
+        assert int(r.stdout.strip()) == 20
+        r = sb.run("touch g; echo rc=$?")
+        assert r.stdout == "rc=1\n" and "disk budget of 20 files" in r.stderr
+        r = sb.run("rm f1 f2; mkdir d; mkdir -p e/f; echo rc=$?; ls -d d e e/f")
+        assert r.stdout.splitlines()[0] == "rc=1"
+        assert "disk budget of 20 files" in r.stderr
+        assert "d\ne\n" in r.stdout

@@ -140,7 +140,12 @@ class Workspace:
         limit = int(self.budget.disk_mb * MB)
         with self._ledger_lock:
             now = time.monotonic()
-            if now - self._scanned_at > 0.5:
+            over = (
+                self._scanned_bytes + self._pending + nbytes > limit
+                or self._scanned_files + self._pending_files + new_files > self.budget.disk_files
+            )
+            # rescan when stale, and before refusing (files may have been removed since)
+            if over or now - self._scanned_at > 0.5:
                 self._scanned_bytes, self._scanned_files = self.disk_usage()
                 self._scanned_at = now
                 self._pending = 0

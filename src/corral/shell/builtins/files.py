@@ -1379,6 +1379,7 @@ def mkdir(ctx: CommandContext) -> int:
                             raise OSError(errno.EEXIST, "File exists", shown)
                         raise OSError(errno.ENOTDIR, "Not a directory", shown)
                     try:
+                        ctx.ws.charge(0, new_files=1)  # the file-count budget
                         os.mkdir(h, 0o777 & ~0o022)
                     except FileExistsError:
                         continue
@@ -1390,6 +1391,8 @@ def mkdir(ctx: CommandContext) -> int:
                         ctx.out(f"mkdir: created directory '{shown}'\n")
             else:
                 host = ctx.resolve(path, follow_last=False)
+                if not os.path.lexists(host):
+                    ctx.ws.charge(0, new_files=1)  # the file-count budget
                 os.mkdir(host, 0o777 & ~0o022)
                 if final_mode is not None:
                     _set_meta(host, final_mode, None)
@@ -1541,6 +1544,7 @@ def touch(ctx: CommandContext) -> int:
                     continue
                 if not host.parent.is_dir():
                     raise OSError(errno.ENOENT, "No such file or directory")
+                ctx.ws.charge(0, new_files=1)  # the file-count budget
                 fd = os.open(host, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
                 os.close(fd)
             now_ns = time.time_ns()
