@@ -277,3 +277,15 @@ def test_exec_help_names_the_separator():
     r = subprocess.run([*CORRAL, "exec", "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "after --" in r.stdout
     assert Path(__file__).exists()
+
+
+def test_async_sandbox_exec():
+    import asyncio
+
+    from corral import AsyncSandbox
+
+    async def main():
+        async with AsyncSandbox() as sb:
+            return await sb.exec(["printf", "%s-", "a", "b"])
+
+    assert asyncio.run(main()).stdout == "a-b-"

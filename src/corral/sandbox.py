@@ -918,5 +918,12 @@ class AsyncSandbox:
         self._sb._loop = asyncio.get_running_loop()
         return await asyncio.to_thread(self._sb.run, script, stdin=stdin, timeout=timeout)
 
+    async def exec(
+        self, argv: list[str], *, stdin: str = "", timeout: float | None = None
+    ) -> RunResult:
+        """:meth:`Sandbox.exec` (output captured) without blocking the event loop."""
+        self._sb._loop = asyncio.get_running_loop()
+        return await asyncio.to_thread(self._sb.exec, argv, stdin=stdin, timeout=timeout)
+
     async def aclose(self) -> None:
         await asyncio.to_thread(self._sb.close)
