@@ -31,18 +31,31 @@ class Events:
         ]
 
 
-@functools.cache
+_AVAILABLE: dict[str, tuple[bool, str]] = {}
+
+
+def _probe(backend: str) -> tuple[bool, str]:
+    """Whether ``backend`` works here; only a success is remembered (a failure may be
+    passing: load, or a test that changed PATH), so the next test asks again."""
+    hit = _AVAILABLE.get(backend)
+    if hit is not None:
+        return hit
+    ok, why = available(backend)
+    if ok:
+        _AVAILABLE[backend] = (ok, why)
+    return ok, why
+
+
 def _bwrap() -> tuple[bool, str]:
-    return available("bwrap")
+    return _probe("bwrap")
 
 
-@functools.cache
 def _gvisor() -> tuple[bool, str]:
-    return available("gvisor")
+    return _probe("gvisor")
 
 
 def need(backend: str) -> None:
-    ok, why = _bwrap() if backend == "bwrap" else _gvisor()
+    ok, why = _probe(backend)
     if not ok:
         pytest.skip(f"{backend} unavailable here: {why}")
 

@@ -5,14 +5,43 @@ without root): listens on ``127.0.0.1:PORT``, starts ``COMMAND`` as its child an
 every connection to ``UNIX_SOCKET`` (the host's egress proxy, bind-mounted in). Exits
 with the command's status. Standard library only, no site packages: it must run with
 whatever ``python3`` the sandbox has. The relay decides nothing: the proxy does.
+
+Relaying never blocks: each direction of each connection has a bounded buffer, and a side
+is only read while the other side's buffer has room, so one slow reader stalls its own
+connection only (never the others, nor noticing that the command ended).
 """
 
 import contextlib
+import errno
 import os
-import select
+import selectors
 import signal
 import socket
 import sys
+
+BUF_MAX = 256 * 1024
+
+
+class _Pipe:
+    """One direction of a relayed connection: bytes read from ``src`` waiting for ``dst``."""
+
+    __slots__ = ("buf", "dst", "eof", "src")
+
+    def __init__(self, src, dst):
+        self.src, self.dst, self.buf, self.eof = src, dst, bytearray(), False
+
+
+def _child_status(pid):
+    """The command's exit status once it ended (``None`` while it runs)."""
+    try:
+        wpid, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return 0
+    if wpid != pid:
+        return None
+    if os.WIFSIGNALED(status):
+        return 128 + os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
 
 
 def main(argv):
@@ -22,9 +51,16 @@ def main(argv):
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(("127.0.0.1", port))
     lsock.listen(128)
+    # the command's end wakes the loop at once
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda s, f: _poke(wake_w))
     pid = os.fork()
     if pid == 0:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         lsock.close()
+        os.close(wake_r)
+        os.close(wake_w)
         try:
             os.execvp(cmd[0], cmd)
         except OSError as e:
@@ -32,58 +68,131 @@ def main(argv):
             os._exit(127)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda s, f, pid=pid: os.kill(pid, s))
-    peers = {}
+    lsock.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(lsock, selectors.EVENT_READ)
+    sel.register(wake_r, selectors.EVENT_READ)
+    pipes = []  # every _Pipe; a connection is two
     while True:
+        status = _child_status(pid)
+        if status is not None:
+            return status
+        _update(sel, lsock, wake_r, pipes)
         try:
-            wpid, status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            wpid, status = pid, 0
-        if wpid == pid:
-            break
-        # reap any orphan re-parented to us
-        try:
-            while os.waitpid(-1, os.WNOHANG)[0] > 0:
-                pass
-        except ChildProcessError:
-            pass
-        socks = [lsock, *peers]
-        try:
-            ready, _, _ = select.select(socks, [], [], 0.1)
+            ready = sel.select(1.0)
         except InterruptedError:
             continue
-        for s in ready:
-            if s is lsock:
-                try:
-                    c, _ = lsock.accept()
-                    u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                    u.connect(path)
-                except OSError:
-                    with contextlib.suppress(Exception):
-                        c.close()
-                    continue
-                peers[c] = u
-                peers[u] = c
-                continue
-            other = peers.get(s)
-            if other is None:
-                continue
-            try:
-                data = s.recv(65536)
-            except OSError:
-                data = b""
-            if data:
-                try:
-                    other.sendall(data)
-                    continue
-                except OSError:
-                    pass
-            for x in (s, other):
-                peers.pop(x, None)
+        for key, mask in ready:
+            if key.fileobj is lsock:
+                _accept(lsock, path, pipes)
+            elif key.fileobj is wake_r:
                 with contextlib.suppress(OSError):
-                    x.close()
-    if os.WIFSIGNALED(status):
-        return 128 + os.WTERMSIG(status)
-    return os.WEXITSTATUS(status)
+                    os.read(wake_r, 4096)
+            else:
+                for p in pipes:
+                    if mask & selectors.EVENT_READ and p.src is key.fileobj:
+                        _fill(p)
+                    if mask & selectors.EVENT_WRITE and p.dst is key.fileobj:
+                        _drain(p)
+        pipes = _reap(sel, pipes)
+
+
+def _poke(fd):
+    with contextlib.suppress(OSError):
+        os.write(fd, b"x")
+
+
+def _accept(lsock, path, pipes):
+    try:
+        c, _ = lsock.accept()
+    except OSError:
+        return
+    u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        u.connect(path)
+    except OSError:
+        c.close()
+        u.close()
+        return
+    c.setblocking(False)
+    u.setblocking(False)
+    pipes.append(_Pipe(c, u))
+    pipes.append(_Pipe(u, c))
+
+
+def _fill(p):
+    try:
+        data = p.src.recv(65536)
+    except (BlockingIOError, InterruptedError):
+        return
+    except OSError:
+        data = b""
+    if data:
+        p.buf += data
+        _drain(p)
+    else:
+        p.eof = True
+        if not p.buf:
+            with contextlib.suppress(OSError):
+                p.dst.shutdown(socket.SHUT_WR)
+
+
+def _drain(p):
+    while p.buf:
+        try:
+            n = p.dst.send(p.buf)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as e:
+            if e.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                return
+            p.buf.clear()
+            p.eof = True
+            return
+        del p.buf[:n]
+    if p.eof:
+        with contextlib.suppress(OSError):
+            p.dst.shutdown(socket.SHUT_WR)
+
+
+def _reap(sel, pipes):
+    """Drop the connections whose both directions are done."""
+    done = {id(p.src) for p in pipes if p.eof and not p.buf}
+    keep, gone = [], set()
+    for p in pipes:
+        if id(p.src) in done and id(p.dst) in done:
+            gone.add(p.src)
+        else:
+            keep.append(p)
+    for s in gone:
+        with contextlib.suppress(KeyError, ValueError):
+            sel.unregister(s)
+        with contextlib.suppress(OSError):
+            s.close()
+    return keep
+
+
+def _update(sel, lsock, wake_r, pipes):
+    """Watch each socket for what it can do now: read while its peer's buffer has room,
+    write while it has bytes waiting."""
+    want = {}
+    for p in pipes:
+        if not p.eof and len(p.buf) < BUF_MAX:
+            want[p.src] = want.get(p.src, 0) | selectors.EVENT_READ
+        if p.buf:
+            want[p.dst] = want.get(p.dst, 0) | selectors.EVENT_WRITE
+    for key in list(sel.get_map().values()):
+        s = key.fileobj
+        if s is lsock or s is wake_r:
+            continue
+        if s not in want:
+            sel.unregister(s)
+        elif key.events != want[s]:
+            sel.modify(s, want.pop(s))
+        else:
+            want.pop(s)
+    for s, events in want.items():
+        sel.register(s, events)
 
 
 if __name__ == "__main__":

@@ -363,6 +363,8 @@ class BwrapBackend(BackendLifecycle):
             argv = list(command)
         else:
             raise TypeError("command must be a str or a non-empty list of str")
+        # corral's own launch steps before the command (the monitor lets exactly these through)
+        self._launch: list[list[str]] = []
         if self.proxy is not None and not self.root_mode:
             argv = [
                 "/usr/bin/python3",
@@ -374,15 +376,22 @@ class BwrapBackend(BackendLifecycle):
                 "--",
                 *argv,
             ]
+            self._launch.insert(0, argv)
         if not self.root_mode:
-            # the sandbox user's own process count: set after the user namespace exists
+            # the sandbox user's own process count, set after the user namespace exists (it
+            # then counts the sandbox's processes only); soft and hard, or the run fails
+            nproc = int(self.limits.processes)
+            hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+            if hard != resource.RLIM_INFINITY:
+                nproc = min(nproc, hard)
             argv = [
-                "/bin/sh",
+                "/bin/bash",  # dash's ulimit has no -u
                 "-c",
-                f'ulimit -u {int(self.limits.processes)} 2>/dev/null; exec "$@"',
+                f'ulimit -u {nproc} || exit 126; exec "$@"',
                 "corral-init",
                 *argv,
             ]
+            self._launch.insert(0, argv)
         return argv
 
     # ------------------------------------------------------------------ run
@@ -428,6 +437,8 @@ class BwrapBackend(BackendLifecycle):
         nproc = int(self.limits.processes) + (32 if has_cg else 0)
         nofile = int(self.limits.open_files)
         mem = int(self.budget.memory_mb * MB)
+        if not root and sup is not None:
+            sup.expect_launch(getattr(self, "_launch", []))
 
         def pre() -> None:
             if terminal is not None:
@@ -632,6 +643,9 @@ class BwrapBackend(BackendLifecycle):
             cg.destroy()
         if sampler is not None:
             mem_peak = max(mem_peak, sampler.peak_rss)
+        if killed is None and detected is None and self._current.get("out_of_memory"):
+            detected = "memory"
+            note = "an allocation failed at the per-process limit"
         if killed is None and detected is None:
             if exit_code == 128 + signal.SIGXCPU:
                 detected = "cpu"
@@ -692,9 +706,14 @@ class BwrapBackend(BackendLifecycle):
         disk_limit = int(budget.disk_mb * MB)
         mem_high = int(budget.memory_mb * MB * 0.97)
         at_limit = 0
+        next_tree = t0
+        # bwrap without a cgroup (gVisor shares this loop and has limits of its own)
+        rlimits_only = cg is None and self.name == "bwrap"
         while True:
             out.pump(0.05)
             if proc.poll() is not None and not out.open:
+                if rlimits_only and proc.returncode != 0 and _out_of_memory(out):
+                    self._current["out_of_memory"] = True  # reported, not killed
                 return None, None
             now = time.monotonic()
             if now >= deadline:
@@ -720,6 +739,17 @@ class BwrapBackend(BackendLifecycle):
                 c = cg.cpu_s()
                 if c is not None and c > cpu_limit:
                     return "cpu", None
+            elif rlimits_only and now >= next_tree:
+                # no cgroup (not root): the rlimits hold each process (RLIMIT_AS) and the
+                # sandbox user's task count (RLIMIT_NPROC); the sandbox as a whole is counted
+                # here: its tasks and the anonymous memory of all its processes
+                tasks, anon = _tree_usage(self._current.get("child_pid"))
+                next_tree = time.monotonic() + max(0.1, (time.monotonic() - now) * 4)
+                # (as root the launcher outside the tree counts too)
+                if tasks >= self.limits.processes - (1 if self.root_mode else 0):
+                    return "processes", None
+                if anon >= mem_high:
+                    return "memory", None
             if now >= next_disk:
                 s = time.monotonic()
                 used, nfiles = disk_usage(self.root, stop_after=budget.disk_files + 1)
@@ -729,6 +759,47 @@ class BwrapBackend(BackendLifecycle):
                     return "disk", f"{used / MB:.1f} MB used"
                 if nfiles > budget.disk_files:
                     return "disk", f"more than {budget.disk_files} files"
+
+
+def _tree_usage(root_pid: int | None) -> tuple[int, int]:
+    """(tasks, anonymous resident bytes) of ``root_pid`` and its descendants."""
+    from ._common import process_tree
+
+    if not root_pid:
+        return 0, 0
+    tasks = anon = 0
+    for pid in process_tree(root_pid):
+        try:
+            with open(f"/proc/{pid}/status", "rb") as f:
+                text = f.read()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith(b"Threads:"):
+                tasks += int(line.split()[1])
+            elif line.startswith(b"RssAnon:"):
+                anon += int(line.split()[1]) * 1024
+    return tasks, anon
+
+
+#: what programs say when an allocation fails (RLIMIT_AS) before they exit
+_OOM_MARKERS = (
+    b"MemoryError",
+    b"Cannot allocate memory",
+    b"cannot allocate memory",
+    b"out of memory",
+    b"Out of memory",
+    b"std::bad_alloc",
+    b"memory allocation of",
+    b"xmalloc: cannot allocate",
+    b"OutOfMemoryError",
+    b"Allocation failed",
+)
+
+
+def _out_of_memory(out: Any) -> bool:
+    tail = bytes(getattr(out, "err", b"")[-8192:])
+    return any(m in tail for m in _OOM_MARKERS)
 
 
 def _read_info(fd: int, deadline: float) -> dict | None:

@@ -17,6 +17,14 @@ sandbox exists, ``seccomp()`` can only add filters, and the deny filter refuses
 ``ptrace`` (which could otherwise skip a syscall). If the supervisor goes away, the kernel
 fails every later ``execve`` with ``ENOSYS`` (fail closed).
 
+Every way a decision can fail denies the program start and reports it as an
+``action.denied`` event (rule ``monitor.*``): the process's memory cannot be opened (a
+process that made itself non-dumpable, when corral does not run as root), its path or
+arguments cannot be read in full (an unmapped pointer, more than the kernel would accept),
+the gate fails, or the sandbox is being stopped while the gate decided (a monitor's
+*kill* response). If the supervisor itself fails, it closes its listener so that every
+waiting and later program start fails at once.
+
 Limits (the kernel's, documented in ``seccomp_unotify(2)``)
 -----------------------------------------------------------
 
@@ -41,6 +49,7 @@ import ipaddress
 import logging
 import os
 import select
+import signal
 import socket
 import struct
 import threading
@@ -54,7 +63,7 @@ from ._common import Emitter, proc_stats, process_tree
 
 log = logging.getLogger("corral.native.monitor")
 
-__all__ = ["ResourceSampler", "Supervisor"]
+__all__ = ["ResourceSampler", "Supervisor", "Unreadable"]
 
 _NOTIF_SIZE = 80
 _RESP_SIZE = 24
@@ -66,9 +75,21 @@ AT_EMPTY_PATH = 0x1000
 
 #: glibc asks nscd on every user lookup: not worth an event
 _QUIET_UNIX = frozenset({"unix:/var/run/nscd/socket", "unix:/run/nscd/socket"})
-MAX_ARGS = 4096
-MAX_ARG_BYTES = 256 * 1024
+#: what the kernel accepts for argv (``bprm_stack_limits``: strings and pointers within 3/4
+#: of the 8 MiB stack limit; ``MAX_ARG_STRLEN`` per string): beyond it ``execve`` fails with
+#: E2BIG anyway, so an argv larger than this is denied unread, never decided on in part
+MAX_ARG_BYTES = 6 * 1024 * 1024
+MAX_ARGS = MAX_ARG_BYTES // 9 + 1
+MAX_ARG_STRLEN = 32 * 4096
+PATH_MAX = 4096
 _PAGE = 4096
+
+
+class Unreadable(Exception):
+    """The program's path or arguments could not be read in full (the start is denied)."""
+
+
+_STOPPING = Decision(verdict="deny", rule="monitor.stopped", reason="the sandbox is being stopped")
 
 
 class Supervisor:
@@ -76,7 +97,10 @@ class Supervisor:
 
     ``gate.decide(action, session)`` decides each :class:`SpawnAction`; without a gate
     every program runs (and is still reported). ``ignore_first`` lets the launcher's own
-    ``execve`` (``bwrap``) through unreported.
+    ``execve`` (``bwrap``) through unreported, and :meth:`expect_launch` corral's own
+    steps after it. A start that cannot be read in full or decided is denied and reported
+    (``monitor.unchecked``), as is one allowed while the sandbox was being stopped
+    (``monitor.stopped``).
     """
 
     def __init__(
@@ -100,6 +124,7 @@ class Supervisor:
         self.prog = filters.PreparedFilter(filters.notify_filter_bpf(connect=connect))
         self._parent, self._child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._listener: int | None = None
+        self._listener_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._ready = threading.Event()
@@ -107,7 +132,16 @@ class Supervisor:
         self.spawns: list[tuple[SpawnAction, Decision]] = []
         self.connects: list[NetAction] = []
         self.denied = 0
+        self._launch: list[list[str]] = []
+        self._launcher_pid: int | None = None
         _, self._nr_execve, self._nr_execveat, self._nr_connect, _ = filters.arch_numbers()
+
+    def expect_launch(self, chain: list[list[str]]) -> None:
+        """corral's own launch steps inside the sandbox (a wrapper that sets a limit, the
+        proxy relay), outermost first. Each runs unasked and unreported only while it is
+        exactly the next program started (path and argv); the first other start ends
+        the chain. The sandboxed code only runs after the last step, so it cannot use it."""
+        self._launch = [list(a) for a in chain]
 
     # ---- in the forked child (before exec)
 
@@ -141,28 +175,53 @@ class Supervisor:
             self._thread.join(timeout=5)
         with contextlib.suppress(OSError):
             self._parent.close()
-        if self._listener is not None:
+        self._close_listener()
+
+    def _close_listener(self) -> None:
+        with self._listener_lock:
+            fd, self._listener = self._listener, None
+        if fd is not None:
             with contextlib.suppress(OSError):
-                os.close(self._listener)
-            self._listener = None
+                os.close(fd)
 
     def _run(self) -> None:
         try:
             self._parent.settimeout(30)
             try:
-                _, fds, _, _ = socket.recv_fds(self._parent, 16, 1)
+                # close-on-exec at once: a copy in another program would keep the sandbox's
+                # calls waiting after this supervisor is gone, or could answer them
+                _, fds, _, _ = socket.recv_fds(self._parent, 16, 1, socket.MSG_CMSG_CLOEXEC)
             except (OSError, TimeoutError) as e:
                 self.error = f"no seccomp listener received: {e}"
                 return
             if not fds:
                 self.error = "no seccomp listener received"
                 return
-            self._listener = fds[0]
+            with self._listener_lock:
+                self._listener = fds[0]
+            for extra in fds[1:]:
+                os.close(extra)
             self._ready.set()
             self._loop(fds[0])
         except Exception as e:  # never let a bug leave processes hanging silently
-            self.error = f"supervisor failed: {e!r}"
             log.exception("supervisor failed")
+            self._fail_closed(f"supervisor failed: {e!r}")
+
+    def _fail_closed(self, why: str) -> None:
+        """The supervisor cannot go on: closing the listener makes the kernel fail every
+        waiting and later watched call (ENOSYS) instead of leaving it waiting."""
+        self.error = why
+        self._stop.set()
+        self._deny_event(
+            SpawnAction(argv=["<unknown>"]),
+            Decision(
+                verdict="deny",
+                rule="monitor.error",
+                reason=f"the process monitor stopped ({why}): every later program start fails",
+            ),
+            {},
+        )
+        self._close_listener()
 
     def _loop(self, fd: int) -> None:
         poller = select.poll()
@@ -180,7 +239,8 @@ class Supervisor:
                 except OSError as e:
                     if e.errno in (errno.EINTR, errno.ENOENT):
                         continue
-                    raise
+                    self._fail_closed(f"cannot receive notifications: {e}")
+                    return
                 self._handle(fd, bytes(buf))
             elif mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
                 return  # no task uses the filter any more
@@ -202,14 +262,21 @@ class Supervisor:
 
     def _handle(self, fd: int, raw: bytes) -> None:
         nid, pid, _flags, nr, _arch, _ip, *args = struct.unpack("=QIIiIQ6Q", raw)
-        if self._skip and nr in (self._nr_execve, self._nr_execveat):
+        is_exec = nr in (self._nr_execve, self._nr_execveat)
+        if self._skip and is_exec:
             self._skip -= 1
+            self._launcher_pid = pid
             self._respond(fd, nid, True)
             return
         try:
             mem = os.open(f"/proc/{pid}/mem", os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            self._respond(fd, nid, False)
+        except OSError as e:
+            # gone (the notification is stale) or not readable by this process: a process
+            # that made itself non-dumpable when corral does not run as root
+            if is_exec and self._valid(fd, nid):
+                self._deny_unchecked(fd, nid, pid, f"its memory cannot be read: {e.strerror}")
+            elif not is_exec:
+                self._respond(fd, nid, True)  # connect is observed only
             return
         try:
             if not self._valid(fd, nid):  # the pid was reused: the notification is stale
@@ -218,9 +285,12 @@ class Supervisor:
                 self._on_connect(fd, nid, pid, mem, args)
             else:
                 self._on_exec(fd, nid, pid, mem, nr, args)
-        except Exception:
+        except Exception as e:
             log.exception("decision on notification failed; denying")
-            self._respond(fd, nid, nr == self._nr_connect)
+            if is_exec:
+                self._deny_unchecked(fd, nid, pid, f"the decision failed: {e!r}")
+            else:
+                self._respond(fd, nid, True)
         finally:
             os.close(mem)
 
@@ -231,31 +301,90 @@ class Supervisor:
             dirfd, path_ptr, argv_ptr, flags = args[0], args[1], args[2], args[4]
         else:
             dirfd, path_ptr, argv_ptr, flags = -100, args[0], args[1], 0
-        path, _ = _read_str(mem, path_ptr, 4096)
+        try:
+            path = _read_str(mem, path_ptr, PATH_MAX) if path_ptr else ""
+            argv = _read_argv(mem, argv_ptr)
+        except Unreadable as e:
+            if self._valid(fd, nid):
+                self._deny_unchecked(fd, nid, pid, str(e))
+            return
         if nr == self._nr_execveat and (flags & AT_EMPTY_PATH) and not path:
             with contextlib.suppress(OSError):
                 path = os.readlink(f"/proc/{pid}/fd/{dirfd & 0xFFFFFFFF}")
-        argv, truncated = _read_argv(mem, argv_ptr)
         if not self._valid(fd, nid):
             return
+        if self._launch:
+            step = self._launch.pop(0)
+            if argv == step and path == step[0]:
+                self._respond(fd, nid, True)  # corral's own launcher: decided with the command
+                return
+            self._launch = []
         ns_pid, ns_ppid, host_ppid = _ns_pids(pid)
         action = SpawnAction(
             argv=argv or [path], pid=ns_pid, ppid=ns_ppid, exe=path or (argv[0] if argv else "")
         )
-        decision = self._decide(action)
         data = {"host_pid": pid, "host_ppid": host_ppid, "syscall": "execve"}
-        if truncated:
-            data["argv_truncated"] = True
+        decision = self._decide(action)
+        if decision.allowed and self._sandbox_ending():
+            decision = _STOPPING
         self.spawns.append((action, decision))
         if decision.allowed:
+            # subscribers see the start before it happens; a monitor may stop the sandbox
             self.emitter.emit("action.requested", action=action, decision=decision, data=data)
+            if self._sandbox_ending():
+                decision = _STOPPING
+                self.spawns[-1] = (action, decision)
+                self._deny_event(action, decision, data)
         else:
-            self.denied += 1
-            self.emitter.emit("action.denied", action=action, decision=decision, data=data)
+            self._deny_event(action, decision, data)
         if self.on_spawn is not None:
             with contextlib.suppress(Exception):
                 self.on_spawn(action, decision)
         self._respond(fd, nid, decision.allowed)
+
+    def _deny_event(self, action: SpawnAction, decision: Decision, data: dict) -> None:
+        self.denied += 1
+        self.emitter.emit("action.denied", action=action, decision=decision, data=data)
+
+    def _deny_unchecked(self, fd: int, nid: int, pid: int, why: str) -> None:
+        """Fail closed: a program start that could not be decided is denied, and reported."""
+        ns_pid, ns_ppid, host_ppid = _ns_pids(pid)
+        action = SpawnAction(argv=["<unreadable>"], pid=ns_pid, ppid=ns_ppid)
+        decision = Decision(
+            verdict="deny",
+            rule="monitor.unchecked",
+            reason=f"program start not checked, so denied: {why}",
+        )
+        data = {"host_pid": pid, "host_ppid": host_ppid, "syscall": "execve", "error": why}
+        with contextlib.suppress(OSError, ValueError):
+            with open(f"/proc/{pid}/cmdline", "rb") as f:  # who asked (world-readable)
+                caller = f.read(4096).split(b"\0")
+            data["caller"] = [a.decode("utf-8", "surrogateescape") for a in caller if a][:16]
+        self.spawns.append((action, decision))
+        self._respond(fd, nid, False)
+        self._deny_event(action, decision, data)
+
+    def _sandbox_ending(self) -> bool:
+        """Is the sandbox being stopped (its launcher killed or gone)? A gate or a
+        subscriber (a monitor's *kill*) may have stopped it while this start waited:
+        letting it run now would race the kill."""
+        pid = self._launcher_pid
+        if pid is None:
+            return False
+        try:
+            with open(f"/proc/{pid}/status", "rb") as f:
+                text = f.read()
+        except OSError:
+            return True
+        for line in text.splitlines():
+            key, _, value = line.partition(b":")
+            if key == b"State" and value.split()[:1] in ([b"Z"], [b"X"]):
+                return True
+            if key in (b"SigPnd", b"ShdPnd"):
+                with contextlib.suppress(ValueError):
+                    if int(value.strip(), 16) & (1 << (signal.SIGKILL - 1)):
+                        return True
+        return False
 
     def _decide(self, action: Any) -> Decision:
         if self.gate is None:
@@ -295,49 +424,60 @@ class Supervisor:
         )
 
 
-def _read_str(mem: int, addr: int, limit: int) -> tuple[str, bool]:
+def _pread(mem: int, n: int, addr: int) -> bytes:
+    try:
+        data = os.pread(mem, n, addr)
+    except (OSError, OverflowError) as e:
+        raise Unreadable(f"its arguments cannot be read at {addr:#x}: {e}") from e
+    if not data:
+        raise Unreadable(f"its arguments cannot be read at {addr:#x}")
+    return data
+
+
+def _read_bytes(mem: int, addr: int, limit: int) -> bytes:
+    """The NUL-terminated string at ``addr`` (at most ``limit`` bytes with the NUL)."""
     if not addr:
-        return "", False
+        raise Unreadable("a null string pointer")
     out = bytearray()
     while len(out) < limit:
-        n = min(_PAGE - (addr % _PAGE), 512, limit - len(out))
-        try:
-            chunk = os.pread(mem, n, addr)
-        except OSError:
-            break
-        if not chunk:
-            break
+        chunk = _pread(mem, min(_PAGE - (addr % _PAGE), limit - len(out)), addr)
         i = chunk.find(b"\0")
         if i >= 0:
-            out += chunk[:i]
-            return out.decode("utf-8", "surrogateescape"), False
+            return bytes(out + chunk[:i])
         out += chunk
         addr += len(chunk)
-    return out.decode("utf-8", "surrogateescape"), True
+    raise Unreadable(f"a string longer than {limit} bytes (more than the kernel accepts)")
 
 
-def _read_argv(mem: int, ptr: int) -> tuple[list[str], bool]:
+def _read_str(mem: int, addr: int, limit: int) -> str:
+    return _read_bytes(mem, addr, limit).decode("utf-8", "surrogateescape")
+
+
+def _read_argv(mem: int, ptr: int) -> list[str]:
+    """The whole argv, or :class:`Unreadable`: never a part to decide on."""
     if not ptr:
-        return [], False
+        return []  # Linux runs a NULL argv as an empty one
     argv: list[str] = []
-    budget = MAX_ARG_BYTES
-    truncated = False
-    for i in range(MAX_ARGS):
-        try:
-            raw = os.pread(mem, 8, ptr + 8 * i)
-        except OSError:
-            break
-        if len(raw) < 8:
-            break
-        (p,) = struct.unpack("=Q", raw)
-        if not p:
-            return argv, truncated
-        s, cut = _read_str(mem, p, max(budget, 1))
-        budget -= len(s) + 1
-        argv.append(s)
-        if cut or budget <= 0:
-            return argv, True
-    return argv, True
+    left = MAX_ARG_BYTES
+    while True:
+        want = max(_PAGE - ptr % _PAGE, 8)
+        raw = _pread(mem, want - want % 8, ptr)
+        n = len(raw) // 8
+        if n == 0:
+            raise Unreadable(f"its argument list cannot be read at {ptr:#x}")
+        for (p,) in struct.iter_unpack("=Q", raw[: 8 * n]):
+            if not p:
+                return argv
+            if len(argv) >= MAX_ARGS:
+                raise Unreadable(f"more than {MAX_ARGS} arguments (more than the kernel accepts)")
+            b = _read_bytes(mem, p, min(MAX_ARG_STRLEN, max(left, 1)))
+            left -= len(b) + 1 + 8
+            if left < 0:
+                raise Unreadable(
+                    f"arguments larger than {MAX_ARG_BYTES} bytes (more than the kernel accepts)"
+                )
+            argv.append(b.decode("utf-8", "surrogateescape"))
+        ptr += 8 * n
 
 
 def _ns_pids(pid: int) -> tuple[int | None, int | None, int | None]:
