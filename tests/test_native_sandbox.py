@@ -8,19 +8,24 @@ import corral
 from corral import Budget, Sandbox
 
 
-def _available(backend: str) -> bool:
-    try:
-        from corral.native import BwrapBackend, GvisorBackend  # noqa: F401
-        from corral.native._common import BackendUnavailable
+def _why_unavailable(backend: str) -> str | None:
+    """None when the backend runs here, else what is missing (the skip reason)."""
+    from corral.native._common import BackendUnavailable
 
+    try:
         with Sandbox(backend=backend) as sb:
             sb.run("true")
-        return True
-    except BackendUnavailable:
-        return False
+        return None
+    except BackendUnavailable as e:
+        return str(e)
 
 
-needs_bwrap = pytest.mark.skipif(not _available("bwrap"), reason="bubblewrap is not usable here")
+def _available(backend: str) -> bool:
+    return _why_unavailable(backend) is None
+
+
+_NO_BWRAP = _why_unavailable("bwrap")
+needs_bwrap = pytest.mark.skipif(_NO_BWRAP is not None, reason=f"bubblewrap: {_NO_BWRAP}")
 
 
 @needs_bwrap

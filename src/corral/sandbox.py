@@ -523,7 +523,10 @@ class Sandbox:
             self._native = cls(
                 self.path,
                 self.budget,
-                gate=_SpawnGate(self) if self.gate is not None else None,
+                # the policy and the monitor decide every real program start
+                gate=(
+                    _SpawnGate(self) if self.gate is not None or self.monitor is not None else None
+                ),
                 events=self.events,
                 session=self.session,
                 copy_workspace=self._copy_workspace,

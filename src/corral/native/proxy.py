@@ -198,16 +198,18 @@ class EgressProxy:
         with contextlib.suppress(OSError):
             listener.close()
 
-    def unix_listen(self, path: Path | str) -> socket.socket:
-        """Listen on a Unix socket too (for relays inside sandboxes); world-connectable."""
+    def unix_listen(self, path: Path | str, *, world: bool = False) -> socket.socket:
+        """Listen on a Unix socket too (for relays inside sandboxes). Only this user may
+        connect (the sandbox's processes run as this user when corral is not root; as
+        root, ``world=True`` lets a runtime that drops privileges in)."""
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(p.parent, 0o755)
+        os.chmod(p.parent, 0o755 if world else 0o700)
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.bind(str(p))
-        os.chmod(p, 0o666)
+        os.chmod(p, 0o666 if world else 0o600)
         s.listen(128)
         self.serve(s, label="unix")
         return s
@@ -236,11 +238,11 @@ class EgressProxy:
     # ------------------------------------------------------------------ control
 
     def cut(self, conn_id: str) -> bool:
-        """Stop one connection now; ``False`` when it is not live."""
+        """Stop one connection now; ``False`` when it is not live (or already cut)."""
         with self._lock:
             pair = self._socks.get(conn_id)
             info = self.connections.get(conn_id)
-        if pair is None:
+        if pair is None or (info is not None and info.cut):
             return False
         if info is not None:
             info.cut = True
