@@ -94,3 +94,31 @@ def test_obfuscated_miner_is_seen_at_exec_in_bwrap():
         r = sb.run("sh p.sh; echo rc=$?")
         assert "hashing" not in r.stdout, r.stdout
         assert any(a.rule == "mining-stratum-url" for a in sb.alerts), [a.rule for a in sb.alerts]
+
+
+@pytest.mark.parametrize(
+    "setup", [{"monitor": True}, {"policy": "default"}], ids=["monitor", "policy"]
+)
+def test_obfuscated_miner_is_killed_mid_run_in_gvisor(setup):
+    import time
+
+    from tests.test_native_sandbox import _available
+
+    if not _available("gvisor"):
+        pytest.skip("gVisor (runsc) is not usable here")
+    # gVisor cannot hold a program start until it is decided (bwrap can): it sees the
+    # execve as it happens and the monitor, on the bus, kills the run
+    with Sandbox(backend="gvisor", **setup) as sb:
+        sb.files.write("worker", "#!/bin/sh\necho hashing\nsleep 20\necho worked-20s\n")
+        sb.run(
+            "chmod +x worker; echo Li93b3JrZXIgLW8gc3RyYXR1bSt0Y3A6Ly9wb29sLmV4YW1wbGU6MzMzMw== | base64 -d > p.sh"
+        )
+        t0 = time.monotonic()
+        r = sb.run("sh p.sh; echo after-the-miner")
+        took = time.monotonic() - t0
+        assert took < 10, took
+        assert "worked-20s" not in r.stdout and "after-the-miner" not in r.stdout, r.stdout
+        assert r.exit_code != 0
+        assert any(a.rule == "mining-stratum-url" for a in sb.alerts), [a.rule for a in sb.alerts]
+        with pytest.raises(SessionStopped, match="killed by the monitor"):
+            sb.run("echo still here?")

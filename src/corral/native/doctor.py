@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
@@ -201,6 +202,26 @@ def check_python_inside() -> Check:
     )
 
 
+#: the oldest gVisor release corral runs on: Debian 12's runsc (release 20221219) has a
+#: statx that refuses AT_NO_AUTOMOUNT (ls/stat/du fail) and sometimes loses a run's output
+RUNSC_MIN_RELEASE = 20230101
+RUNSC_UPGRADE = (
+    "sh scripts/install-system-packages.sh (from a corral checkout; on Debian 12 it installs "
+    "runsc from bookworm-backports), or a gVisor release of 2023 or later: "
+    "https://gvisor.dev/docs/user_guide/install/"
+)
+
+
+def runsc_release(version_text: str) -> int | None:
+    """The release date (YYYYMMDD) in ``runsc --version`` output, e.g. ``runsc version
+    0.0~20240729.0`` (Debian) or ``runsc version release-20240729.0`` (gVisor's builds)."""
+    first = version_text.strip().splitlines()[0] if version_text.strip() else ""
+    for m in re.finditer(r"(?<!\d)(20\d\d)(\d\d)(\d\d)(?!\d)", first):
+        if 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
+            return int(m.group(0))
+    return None
+
+
 def check_runsc() -> Check:
     path = shutil.which("runsc")
     if not path:
@@ -208,20 +229,38 @@ def check_runsc() -> Check:
                      ("gvisor",))  # fmt: skip
     rc, text = _run([path, "--version"])
     first = text.splitlines()[0] if text else path
-    return Check("runsc", rc == 0, first, None if rc == 0 else "reinstall runsc", ("gvisor",))
+    if rc != 0:
+        return Check("runsc", False, first, "reinstall runsc", ("gvisor",))
+    release = runsc_release(text)
+    if release is not None and release < RUNSC_MIN_RELEASE:
+        return Check(
+            "runsc",
+            False,
+            f"{first}: too old (release {release}): its statx refuses AT_NO_AUTOMOUNT, so "
+            '`ls`, `stat` and `du` fail with "Invalid argument" inside gVisor, and it can '
+            "lose a run's output",
+            RUNSC_UPGRADE,
+            ("gvisor",),
+        )
+    if release is None:
+        first += " (release date unknown)"
+    return Check("runsc", True, first, None, ("gvisor",))
 
 
 @lru_cache(maxsize=1)
 def check_runsc_works() -> Check:
-    if not shutil.which("runsc"):
-        return Check("gvisor sandbox", False, "runsc missing", "apt-get install runsc",
-                     ("gvisor",))  # fmt: skip
+    """Does a gVisor sandbox start (on an automatic platform)? Not tried with a runsc that
+    is missing or too old (:func:`check_runsc` says why)."""
+    runsc = check_runsc()
+    if not runsc.ok:
+        return Check("gvisor sandbox", False, "not tried: runsc is missing or unusable (above)",
+                     runsc.fix, ("gvisor",))  # fmt: skip
     from .gvisor import probe
 
     ok, text = probe()
     if ok:
         return Check("gvisor sandbox", True, text, None, ("gvisor",))
-    fix = "runsc needs root (or --rootless with user namespaces) and /dev/net/tun-free"
+    fix = "corral runs runsc as root: run as root (the detail is runsc's own error)"
     return Check("gvisor sandbox", False, text, fix, ("gvisor",))
 
 
