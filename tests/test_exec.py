@@ -20,6 +20,15 @@ needs_bwrap = pytest.mark.skipif(
     not available("bwrap")[0], reason=f"bubblewrap unavailable: {available('bwrap')[1]}"
 )
 
+
+def native(backend: str) -> None:
+    ok, why = available(backend)
+    if not ok:
+        pytest.skip(f"{backend} unavailable: {why}")
+
+
+BACKENDS = pytest.mark.parametrize("backend", ["bwrap", "gvisor"])
+
 CORRAL = [sys.executable, "-m", "corral"]
 
 ASK_HEAD = """\
@@ -61,10 +70,17 @@ def spawn(*args: str, env: dict | None = None) -> pexpect.spawn:
 # ----------------------------------------------------------------------------- pipes
 
 
-@needs_bwrap
-def test_pipes_relay_stdin_stdout_stderr_and_the_exit_code():
+@BACKENDS
+def test_pipes_relay_stdin_stdout_stderr_and_the_exit_code(backend):
+    native(backend)
     r = corral_exec(
-        "--", "sh", "-c", "sort; echo to-err >&2; [ -t 0 ] || echo no-tty; exit 3", stdin="b\na\n"
+        "--backend",
+        backend,
+        "--",
+        "sh",
+        "-c",
+        "sort; echo to-err >&2; [ -t 0 ] || echo no-tty; exit 3",
+        stdin="b\na\n",
     )
     assert r.returncode == 3
     assert r.stdout == "a\nb\nno-tty\n"
@@ -159,9 +175,10 @@ def test_wasm_backend_runs_it_in_the_corral_shell():
 # ----------------------------------------------------------------------------- a terminal
 
 
-@needs_bwrap
-def test_interactive_shell_with_job_control_ctrl_c_and_window_size():
-    c = spawn("--", "bash", "--norc", "-i")
+@BACKENDS
+def test_interactive_shell_with_job_control_ctrl_c_and_window_size(backend):
+    native(backend)
+    c = spawn("--backend", backend, "--", "bash", "--norc", "-i")
     c.expect(r"\$ ")
     c.sendline("stty size; echo TERM=$TERM; [ -t 0 ] && echo is-a-tty")
     c.expect("33 101")
@@ -180,8 +197,9 @@ def test_interactive_shell_with_job_control_ctrl_c_and_window_size():
     assert c.exitstatus == 7
 
 
-@needs_bwrap
-def test_the_host_terminal_is_not_handed_in():
+@BACKENDS
+def test_the_host_terminal_is_not_handed_in(backend):
+    native(backend)
     code = (
         "import fcntl, termios\n"
         "try:\n"
@@ -190,7 +208,7 @@ def test_the_host_terminal_is_not_handed_in():
         "except OSError as e:\n"
         "    print('refused', e.errno)\n"
     )
-    c = spawn("--", "python3", "-c", code)
+    c = spawn("--backend", backend, "--", "python3", "-c", code)
     c.expect(["refused", "INJECTED"])
     assert c.after == "refused"
     c.expect(pexpect.EOF)

@@ -551,7 +551,8 @@ class Sandbox:
         if terminal:
             from .native.terminal import TerminalIO
 
-            tio = self._terminal = TerminalIO()
+            # gVisor makes the sandbox's pty itself (console socket); bwrap gets one
+            tio = self._terminal = TerminalIO(console=backend.name == "gvisor")
         try:
             result = backend.run(
                 command,

@@ -62,6 +62,7 @@ import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -87,6 +88,7 @@ from ._common import (
     new_id,
 )
 from .bwrap import DEFAULT_PATH, ETC_ALLOW, GROUP, PASSWD, PROXY_PORT, BwrapBackend
+from .terminal import TerminalIO
 
 __all__ = ["PLATFORMS", "GvisorBackend", "choose_platform", "platform_works", "probe"]
 
@@ -769,10 +771,15 @@ class GvisorBackend(BackendLifecycle):
         *,
         stdin: bytes | str = b"",
         timeout: float | None = None,
-        terminal: Any = None,
+        terminal: TerminalIO | None = None,
     ) -> RunResult:
-        if terminal is not None:  # (the interactive terminal mode is bwrap's only, so far)
-            raise BackendUnavailable("the gvisor backend has no interactive terminal mode yet")
+        """Run ``command`` (a bash script, or an argv list run directly) in a fresh sandbox.
+
+        The output is captured into the result, unless ``terminal`` (a
+        :class:`~corral.native.terminal.TerminalIO`, made with ``console=True`` for a
+        terminal: runsc makes the pty) connects the program to this process's own
+        terminal or stdio instead (``stdin`` is then not used).
+        """
         if self._closed:
             from ..errors import SandboxClosed
 
@@ -802,7 +809,7 @@ class GvisorBackend(BackendLifecycle):
                     return refused
             # started by the bridge, the command's execve is traced: reported above already
             self._expect = [command] if self.monitor and self.proxy is not None else []
-            return self._run(argv, stdin, timeout)
+            return self._run(argv, stdin, timeout, terminal)
 
     def _decide_command(self, argv: list[str]) -> RunResult | None:
         """The command itself, decided before it starts (a real gate, as in bwrap): runsc
@@ -820,7 +827,13 @@ class GvisorBackend(BackendLifecycle):
 
     _watch = BwrapBackend._watch
 
-    def _run(self, argv: list[str], stdin: bytes, timeout: float | None) -> RunResult:
+    def _run(
+        self,
+        argv: list[str],
+        stdin: bytes,
+        timeout: float | None,
+        terminal: TerminalIO | None = None,
+    ) -> RunResult:
         assert self._stage is not None
         budget, limits = self.budget, self.limits
         wall = float(timeout if timeout is not None else budget.wall_s)
@@ -829,7 +842,16 @@ class GvisorBackend(BackendLifecycle):
         fsize = max(int(fsize_mb * MB), 4096)
         cid = f"corral-{new_id()}"
         bundle = self._stage / "bundle"
-        (bundle / "config.json").write_text(json.dumps(self._spec(argv, cid, fsize)))
+        spec = self._spec(argv, cid, fsize)
+        console: socket.socket | None = None
+        if terminal is not None and terminal.pty:
+            if not terminal.console:
+                raise ValueError("gVisor makes the terminal itself: use TerminalIO(console=True)")
+            spec["process"]["terminal"] = True
+            if os.environ.get("TERM"):
+                spec["process"]["env"].append(f"TERM={os.environ['TERM']}")
+            console = _console_socket(self._stage / f"console-{cid[-12:]}.sock", terminal)
+        (bundle / "config.json").write_text(json.dumps(spec))
         state = self._stage / "state"
         panic_log = self._stage / f"panic-{cid}.log"
         cmd = [_runsc(), "--root", str(state), "--network=none", "--oci-seccomp",
@@ -844,13 +866,23 @@ class GvisorBackend(BackendLifecycle):
         traced = _FORK_SYSCALLS + (_MONITOR_SYSCALLS if self.monitor else ())
         cmd += ["--strace", f"--strace-syscalls={','.join(traced)}", f"--debug-log={fifo}",
                 "--debug-command=boot"]  # fmt: skip
-        cmd += ["run", "--bundle", str(bundle), cid]
+        if console is not None:
+            cmd += ["run", "--console-socket", console.getsockname()]
+        else:
+            cmd += ["run"]
+        cmd += ["--bundle", str(bundle), cid]
         cg = _SandboxCgroup.make(self._cgroup_path(cid), int(budget.memory_mb * MB),
                                  self._pids_backstop())  # fmt: skip
-        in_r, in_w = os.pipe()
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        out = OutputCollector(budget.output_chars)
+        if terminal is None:
+            in_r, in_w = os.pipe()
+            out_r, out_w = os.pipe()
+            err_r, err_w = os.pipe()
+            stdio = (in_r, out_w, err_w)
+        else:
+            stdio = terminal.child_fds()
+        out: OutputCollector | TerminalIO = (
+            OutputCollector(budget.output_chars) if terminal is None else terminal
+        )
         t0 = time.monotonic()
         killed: str | None = None
         detected: str | None = None
@@ -861,24 +893,29 @@ class GvisorBackend(BackendLifecycle):
         try:
             try:
                 proc = subprocess.Popen(
-                    cmd, stdin=in_r, stdout=out_w, stderr=err_w, start_new_session=True,
-                    env={"PATH": DEFAULT_PATH, "LANG": "C.UTF-8"}, cwd=str(self._stage),
-                    preexec_fn=_die_with_parent,
+                    cmd, stdin=stdio[0], stdout=stdio[1], stderr=stdio[2],
+                    start_new_session=True, env={"PATH": DEFAULT_PATH, "LANG": "C.UTF-8"},
+                    cwd=str(self._stage), preexec_fn=_die_with_parent,
                 )  # fmt: skip
             except OSError as e:
-                for fd in (in_w, out_r, err_r):
-                    os.close(fd)
+                if terminal is None:
+                    for fd in (in_w, out_r, err_r):
+                        os.close(fd)
                 raise BackendUnavailable(f"runsc did not start: {e}") from e
             finally:
-                for fd in (in_r, out_w, err_w):
-                    os.close(fd)
+                if terminal is None:
+                    for fd in stdio:
+                        os.close(fd)
+            if terminal is not None:
+                terminal.started()
             self._current = {"proc": proc, "cid": cid, "cgroup": cg}
             tail.start()  # (the FIFO holds what the Sentry wrote meanwhile)
             if self.denied or self._nproc_refused:
                 self.kill()  # decided before the line above
-            out.add(out_r, "out")
-            out.add(err_r, "err")
-            feed_stdin(in_w, stdin)
+            if terminal is None:
+                out.add(out_r, "out")  # type: ignore[union-attr]
+                out.add(err_r, "err")  # type: ignore[union-attr]
+                feed_stdin(in_w, stdin)
             killed, note = self._watch(proc, out, cg, t0, wall, cpu_limit)
         finally:
             if proc is not None and (killed is not None or proc.poll() is None):
@@ -894,6 +931,10 @@ class GvisorBackend(BackendLifecycle):
             while out.open and time.monotonic() < end:
                 out.pump(0.05)
             out.close()
+            if console is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(console.getsockname())
+                console.close()
             if tail.started:
                 tail.stop()
             else:
@@ -1004,6 +1045,31 @@ class GvisorBackend(BackendLifecycle):
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _console_socket(path: Path, terminal: TerminalIO) -> socket.socket:
+    """Where runsc sends the master of the pty it makes for the sandbox (OCI
+    ``--console-socket``); a thread hands it to ``terminal``."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(str(path))
+    os.chmod(path, 0o600)
+    s.listen(1)
+
+    def accept() -> None:
+        try:
+            s.settimeout(30)
+            conn, _ = s.accept()
+            with conn:
+                _, fds, _, _ = socket.recv_fds(conn, 1024, 4, socket.MSG_CMSG_CLOEXEC)
+        except OSError:
+            return
+        for extra in fds[1:]:
+            os.close(extra)
+        if fds:
+            terminal.adopt(fds[0])
+
+    threading.Thread(target=accept, name="corral-gvisor-console", daemon=True).start()
+    return s
 
 
 def _die_with_parent() -> None:
