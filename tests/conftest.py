@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -37,25 +36,6 @@ def sb():
         yield box
 
 
-_CACHED_NATIVE_CHECKS = ("check_userns", "check_seccomp_notify", "check_runsc_works")
-
-
-@pytest.fixture(autouse=True)
-def _no_poisoned_native_checks():
-    """corral's doctor caches its slow checks for the life of the process. A check first
-    made during a test that changed the environment (``PATH=/nonexistent``) failed for that
-    test only: forget it, or every later native test of the run is skipped as unavailable."""
-    before = {name: check.cache_info().currsize for name, check in _native_checks()}
-    yield
-    for name, check in _native_checks():
-        if check.cache_info().currsize and not before.get(name) and not check().ok:
-            check.cache_clear()
-
-
-def _native_checks() -> list:
-    mod = sys.modules.get("corral.native.doctor")
-    checks = [(name, getattr(mod, name, None)) for name in _CACHED_NATIVE_CHECKS]
-    return [(name, c) for name, c in checks if hasattr(c, "cache_info")]
 
 
 def pytest_report_header(config):

@@ -125,3 +125,16 @@ def test_installed_runsc_is_new_enough():
     need("gvisor")
     c = check_runsc()
     assert c.ok and runsc_release(c.detail) >= 20230101, c
+
+
+def test_a_failed_check_is_not_remembered(monkeypatch):
+    import importlib
+
+    need("bwrap")
+    doctor_mod = importlib.import_module("corral.native.doctor")
+    doctor_mod.check_userns.forget()
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert not doctor_mod.check_userns().ok  # no bwrap on this PATH
+    monkeypatch.undo()
+    assert doctor_mod.check_userns().ok  # tried again, not the remembered failure
+    assert doctor_mod.check_userns() is doctor_mod.check_userns()  # a pass is remembered

@@ -8,14 +8,15 @@ of letting a sandbox run unconfined.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import platform
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -66,7 +67,26 @@ def check_bwrap() -> Check:
                  ("bwrap",))  # fmt: skip
 
 
-@lru_cache(maxsize=1)
+def _cache_ok(check: Callable[[], Check]) -> Callable[[], Check]:
+    """Remember a check that passed for the life of the process. A failure is made again
+    next time: it may have been transient (a timeout under load) or made in a changed
+    environment, and must not keep a working backend unavailable."""
+    passed: list[Check] = []
+
+    @functools.wraps(check)
+    def cached() -> Check:
+        if passed:
+            return passed[0]
+        result = check()
+        if result.ok:
+            passed.append(result)
+        return result
+
+    cached.forget = passed.clear  # type: ignore[attr-defined]
+    return cached
+
+
+@_cache_ok
 def check_userns() -> Check:
     """Can an unprivileged user namespace (and a network namespace in it) be made?"""
     fix = (
@@ -132,7 +152,7 @@ def check_seccomp() -> Check:
     return Check("seccomp", True, f"libseccomp via {name}", None, ("bwrap",))
 
 
-@lru_cache(maxsize=1)
+@_cache_ok
 def check_seccomp_notify() -> Check:
     """Is SECCOMP_RET_USER_NOTIF with a listener usable (kernel >= 5.0, x86_64/aarch64)?"""
     from . import filters
@@ -247,7 +267,7 @@ def check_runsc() -> Check:
     return Check("runsc", True, first, None, ("gvisor",))
 
 
-@lru_cache(maxsize=1)
+@_cache_ok
 def check_runsc_works() -> Check:
     """Does a gVisor sandbox start (on an automatic platform)? Not tried with a runsc that
     is missing or too old (:func:`check_runsc` says why)."""
