@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -27,14 +26,7 @@ from corral.budget import Budget
 from corral.native import bench
 from corral.native._common import BackendUnavailable
 
-
-def _median_ms(fn: Any, n: int) -> float:
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return round(statistics.median(times), 2)
+_median_ms = bench.median_ms
 
 
 def gvisor_platforms(*, starts: int, syscalls: int, spawns: int) -> dict[str, Any]:

@@ -401,13 +401,7 @@ class Sandbox:
             decision = self._decide_script(action)
             if not decision.allowed:
                 self.events.emit("action.denied", action=action, decision=decision)
-                return RunResult(
-                    language="shell",
-                    exit_code=126,
-                    error="denied",
-                    error_message=decision.reason,
-                    stderr=f"corral: denied: {decision.reason}\n",
-                )
+                return _denied("shell", decision, "corral: denied")
             self.events.emit("action.requested", action=action, decision=decision)
             if self.backend != "wasm":
                 return self._run_native(action, script, stdin, timeout)
@@ -503,13 +497,7 @@ class Sandbox:
             decision = self._decide(action)
             if not decision.allowed:
                 self.events.emit("action.denied", action=action, decision=decision)
-                return RunResult(
-                    language="bash",
-                    exit_code=126,
-                    error="denied",
-                    error_message=decision.reason,
-                    stderr=f"corral: {argv[0]}: denied: {decision.reason}\n",
-                )
+                return _denied("bash", decision, f"corral: {argv[0]}: denied")
             self.events.emit("action.requested", action=action, decision=decision)
             return self._run_native(action, argv, stdin, timeout, terminal=terminal)
 
@@ -636,13 +624,7 @@ class Sandbox:
             decision = self._decide(action)
             if not decision.allowed:
                 self.events.emit("action.denied", action=action, decision=decision)
-                return RunResult(
-                    language=language,
-                    exit_code=126,
-                    error="denied",
-                    error_message=decision.reason,
-                    stderr=f"corral: denied: {decision.reason}\n",
-                )
+                return _denied(language, decision, "corral: denied")
             self.events.emit("action.requested", action=action, decision=decision)
             it = self._interpreter(language)
             budget = self.budget if timeout is None else self.budget.with_(wall_s=timeout)
@@ -733,6 +715,17 @@ def _deny_network(host: str, port: int | None = None, ip: str | None = None) -> 
         verdict="deny",
         rule="no-network-policy",
         reason="no policy allows network access (pass a policy that allows this host)",
+    )
+
+
+def _denied(language: str, decision: Decision, prefix: str) -> RunResult:
+    """The result of a run the gate refused: exit 126 and one line saying why."""
+    return RunResult(
+        language=language,
+        exit_code=126,
+        error="denied",
+        error_message=decision.reason,
+        stderr=f"{prefix}: {decision.reason}\n",
     )
 
 

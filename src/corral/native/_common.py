@@ -100,6 +100,22 @@ def _accepts_type(events: Any, name: str) -> bool:
     return name in typing.get_args(ev_mod.EventType)
 
 
+def decide_safely(gate: Any, action: Any, session: str) -> Any:
+    """The gate's decision on a program start; a gate that fails or answers nonsense
+    denies (rule ``monitor.error``), and no gate at all allows."""
+    from ..events import Decision
+
+    if gate is None:
+        return Decision(verdict="allow", reason="no policy installed")
+    try:
+        d = gate.decide(action, session)
+    except Exception as e:
+        return Decision(verdict="deny", rule="monitor.error", reason=f"gate failed: {e!r}")
+    if not isinstance(d, Decision):
+        return Decision(verdict="deny", rule="monitor.error", reason=f"gate returned {d!r}")
+    return d
+
+
 # --------------------------------------------------------------------------- cgroups
 
 _V1 = "/sys/fs/cgroup"

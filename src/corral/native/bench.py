@@ -23,10 +23,11 @@ from typing import Any
 from ..budget import Budget
 from ._common import BackendUnavailable
 
-__all__ = ["run"]
+__all__ = ["median_ms", "run"]
 
 
-def _median_ms(fn: Any, n: int) -> float:
+def median_ms(fn: Any, n: int) -> float:
+    """The median time of ``n`` calls of ``fn``, in milliseconds."""
     times = []
     for _ in range(n):
         t = time.perf_counter()
@@ -49,21 +50,21 @@ def run(*, starts: int = 10, spawns: int = 1000, payload_mb: int = 32) -> dict[s
     out: dict[str, Any] = {}
     tmp = Path(tempfile.mkdtemp(prefix="corral-bench-"))
     try:
-        out["subprocess_true_ms"] = _median_ms(lambda: subprocess.run(["true"]), starts)
+        out["subprocess_true_ms"] = median_ms(lambda: subprocess.run(["true"]), starts)
         for label, monitor in (("bwrap_true_ms", False), ("bwrap_monitored_true_ms", True)):
             ws = tmp / label
             ws.mkdir()
             try:
                 with BwrapBackend(ws, Budget(wall_s=30), monitor=monitor) as box:
                     box.run(["true"])
-                    out[label] = _median_ms(lambda box=box: box.run(["true"]), starts)
+                    out[label] = median_ms(lambda box=box: box.run(["true"]), starts)
             except BackendUnavailable as e:
                 out[label] = f"unavailable: {e}"
         ws = tmp / "gvisor"
         ws.mkdir()
         try:
             with GvisorBackend(ws, Budget(wall_s=60)) as gbox:
-                out["gvisor_true_ms"] = _median_ms(lambda: gbox.run(["true"]), max(starts // 3, 2))
+                out["gvisor_true_ms"] = median_ms(lambda: gbox.run(["true"]), max(starts // 3, 2))
         except BackendUnavailable as e:
             out["gvisor_true_ms"] = f"unavailable: {e}"
 

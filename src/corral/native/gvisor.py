@@ -82,6 +82,7 @@ from ._common import (
     OutputCollector,
     _kv,
     chown_tree,
+    decide_safely,
     disk_usage,
     feed_stdin,
     finish_result,
@@ -1033,15 +1034,7 @@ class GvisorBackend(BackendLifecycle):
         self.emitter.emit("action.denied", action=action, decision=decision, data=data)
 
     def _decide(self, action: SpawnAction) -> Decision:
-        if self.gate is None:
-            return Decision(verdict="allow", reason="no policy installed")
-        try:
-            d = self.gate.decide(action, self.session)
-        except Exception as e:
-            return Decision(verdict="deny", rule="monitor.error", reason=f"gate failed: {e!r}")
-        if not isinstance(d, Decision):
-            return Decision(verdict="deny", rule="monitor.error", reason=f"gate returned {d!r}")
-        return d
+        return decide_safely(self.gate, action, self.session)
 
 
 _libc = ctypes.CDLL(None, use_errno=True)

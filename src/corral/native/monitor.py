@@ -59,7 +59,7 @@ from typing import Any
 
 from ..events import Decision, NetAction, SpawnAction
 from . import filters
-from ._common import Emitter, proc_stats, process_tree
+from ._common import Emitter, decide_safely, proc_stats, process_tree
 
 log = logging.getLogger("corral.native.monitor")
 
@@ -387,15 +387,7 @@ class Supervisor:
         return False
 
     def _decide(self, action: Any) -> Decision:
-        if self.gate is None:
-            return Decision(verdict="allow", reason="no policy installed")
-        try:
-            d = self.gate.decide(action, self.session)
-        except Exception as e:
-            return Decision(verdict="deny", rule="monitor.error", reason=f"gate failed: {e!r}")
-        if not isinstance(d, Decision):
-            return Decision(verdict="deny", rule="monitor.error", reason=f"gate returned {d!r}")
-        return d
+        return decide_safely(self.gate, action, self.session)
 
     # ---- connect
 
