@@ -70,3 +70,28 @@ def test_network_is_refused_without_a_policy_that_allows_it():
 def test_unknown_backend_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown backend"):
         Sandbox(backend="docker")
+
+
+def test_backend_options_are_checked():
+    with pytest.raises(ValueError, match="native backends"):
+        Sandbox(backend_options={"platform": "ptrace"})
+    with pytest.raises(ValueError, match=r"unknown gvisor backend option.*'colour'.*platform"):
+        Sandbox(backend="gvisor", backend_options={"colour": "red"})
+    with pytest.raises(ValueError, match="'gate'"):
+        Sandbox(backend="bwrap", backend_options={"gate": None})
+
+
+@needs_bwrap
+def test_backend_options_and_policy_budgets_reach_the_backend():
+    from corral.native import NativeLimits
+
+    limits = NativeLimits(processes=40)
+    with Sandbox(backend="bwrap", backend_options={"limits": limits}) as sb:
+        r = sb.run(":(){ :|:& };:; sleep 5", timeout=10)
+        assert r.budget_exceeded == "processes"
+        assert "40 processes" in r.error_message
+    policy = {"version": 1, "extends": "permissive", "budgets": {"cpu_s": 1, "wall_s": 20}}
+    with Sandbox(backend="bwrap", policy=policy) as sb:
+        r = sb.run("python3 -c 'while True: pass'")
+        assert r.budget_exceeded == "cpu", (r.error, r.error_message)
+        assert "CPU budget of 1 s" in r.error_message

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import os
 import shlex
 import shutil
@@ -98,6 +99,10 @@ class Sandbox:
         session: a session id for events (default: random).
         env: extra environment variables for the programs of the native backends
             (their environment is otherwise clean: nothing of the host's leaks in).
+        backend_options: settings of a native backend, e.g. ``{"limits":
+            NativeLimits(processes=64, cpu_s=10)}`` or, for gVisor, ``{"platform":
+            "ptrace"}`` (faster than the default systrap for many short processes).
+            Without ``limits``, the policy's ``cpu_s`` and ``net_out_mb`` budgets apply.
     """
 
     def __init__(
@@ -118,6 +123,7 @@ class Sandbox:
         monitor: Any = None,
         workspace: str | os.PathLike[str] | None = None,
         env: dict[str, str] | None = None,
+        backend_options: dict[str, Any] | None = None,
     ) -> None:
         if workspace is not None:
             if workdir is not None:
@@ -127,6 +133,7 @@ class Sandbox:
             raise ValueError(f"unknown backend {backend!r}; expected 'wasm', 'bwrap' or 'gvisor'")
         self.backend = backend
         self.env = _check_env(env)
+        self._backend_options = _check_backend_options(backend, backend_options)
         self.session = session or uuid.uuid4().hex[:16]
         self.events = SessionEvents(bus or default_bus, self.session)
         self.policy = None
@@ -508,6 +515,11 @@ class Sandbox:
             cls = BwrapBackend if self.backend == "bwrap" else GvisorBackend
             policy = self.policy if self.policy is not None else getattr(self.gate, "policy", None)
             net_decide = policy.decide_net if policy is not None else _deny_network
+            options = dict(self._backend_options)
+            if "limits" not in options and policy is not None and policy.extra_budgets:
+                from .native import NativeLimits
+
+                options["limits"] = NativeLimits(**policy.extra_budgets)
             self._native = cls(
                 self.path,
                 self.budget,
@@ -520,6 +532,7 @@ class Sandbox:
                 copy_workspace=self._copy_workspace,
                 net_decide=net_decide,
                 env=self.env,
+                **options,
             )
             self._native.start()
         return self._native
@@ -727,6 +740,32 @@ def _denied(language: str, decision: Decision, prefix: str) -> RunResult:
         error_message=decision.reason,
         stderr=f"{prefix}: {decision.reason}\n",
     )
+
+
+#: what the Sandbox itself gives a native backend (not a backend option)
+_OWN_BACKEND_ARGS = frozenset(
+    {"workspace", "budget", "gate", "events", "session", "copy_workspace", "net_decide", "env"}
+)
+
+
+def _check_backend_options(backend: str, options: dict[str, Any] | None) -> dict[str, Any]:
+    if not options:
+        return {}
+    if not isinstance(options, dict):
+        raise TypeError("backend_options must be a dict")
+    if backend == "wasm":
+        raise ValueError("backend_options are for the native backends ('bwrap', 'gvisor')")
+    from .native import BwrapBackend, GvisorBackend
+
+    cls = BwrapBackend if backend == "bwrap" else GvisorBackend
+    known = set(inspect.signature(cls.__init__).parameters) - _OWN_BACKEND_ARGS - {"self"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ValueError(
+            f"unknown {backend} backend option(s) {', '.join(map(repr, unknown))}; "
+            f"expected some of: {', '.join(sorted(known))}"
+        )
+    return dict(options)
 
 
 def _check_env(env: dict[str, str] | None) -> dict[str, str]:
