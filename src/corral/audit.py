@@ -469,7 +469,7 @@ class AuditLog:
         except sqlite3.Error as e:
             raise _describe(self.path, e) from None
         try:
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            mode = _set_wal(conn)
             if str(mode).lower() != "wal":
                 raise AuditError(f"{self.path}: cannot switch the database to WAL mode ({mode})")
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
@@ -1092,3 +1092,18 @@ def bench(n: int = 10_000, *, synchronous: str = "NORMAL", key: bytes | None = N
         "verified": result.ok,
         "bytes_per_row": round(size / max(result.rows, 1)),
     }
+
+
+def _set_wal(conn: sqlite3.Connection, wait_s: float = 60.0) -> str:
+    """Switch to WAL mode. SQLite answers "database is locked" at once, without its busy
+    handler, while another process is switching the same new file: wait and try again."""
+    deadline = time.monotonic() + wait_s
+    delay = 0.005
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+        except sqlite3.OperationalError as e:
+            if ("locked" not in str(e) and "busy" not in str(e)) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)

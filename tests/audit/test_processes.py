@@ -162,3 +162,41 @@ def test_a_log_opened_before_fork_works_in_the_child(tmp_path):
     assert result.ok, result
     sessions = [e.session for e in iter_entries(path) if e.kind == "note" and e.seq > 1]
     assert sessions.count("parent") == 31 and sessions.count("child") == 30
+
+
+OPENER = r"""
+import os, sys, time
+from corral.audit import AuditLog
+path, go, name = sys.argv[1], sys.argv[2], sys.argv[3]
+print("ready", flush=True)
+while not os.path.exists(go):
+    time.sleep(0.0005)
+with AuditLog(path) as log:
+    log.append("event", {"writer": name}, session=name)
+"""
+
+
+def test_many_processes_create_one_new_log_at_once(tmp_path):
+    # SQLite refuses a concurrent switch to WAL mode at once ("database is locked"),
+    # without its busy timeout: opening must wait instead
+    for round_ in range(3):
+        path, go = tmp_path / f"new-{round_}.db", tmp_path / f"go-{round_}"
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPENER, str(path), str(go), f"w{i}"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=_env(),
+            )
+            for i in range(6)
+        ]
+        for p in procs:
+            assert p.stdout.readline().strip() == "ready"
+        go.touch()
+        for p in procs:
+            assert p.wait(timeout=120) == 0, p.stderr.read()
+        assert verify(path).ok
+        assert sorted(e.session for e in iter_entries(path) if e.kind == "event") == [
+            f"w{i}" for i in range(6)
+        ]
