@@ -633,6 +633,35 @@ class BackendLifecycle:
     def kill(self) -> None:  # pragma: no cover - each backend has its own
         raise NotImplementedError
 
+    def _prepare(self, command: str | list[str], stdin: bytes | str) -> tuple[list[str], bytes]:
+        """Start on first use; the argv of ``command`` (a script runs in ``bash -c``) and
+        ``stdin`` as bytes."""
+        if self._closed:
+            from ..errors import SandboxClosed
+
+            raise SandboxClosed("the sandbox is closed")
+        if not self._started:
+            self.start()
+        if isinstance(command, str):
+            argv = ["/bin/bash", "-c", command]
+        elif (
+            isinstance(command, list | tuple)
+            and command
+            and all(isinstance(x, str) for x in command)
+        ):
+            argv = list(command)
+        else:
+            raise TypeError("command must be a str or a non-empty list of str")
+        return argv, stdin.encode() if isinstance(stdin, str) else stdin
+
+    def _run_limits(self, timeout: float | None) -> tuple[float, float, int]:
+        """(wall seconds, CPU seconds, file-size bytes) of one run."""
+        budget, limits = self.budget, self.limits
+        wall = float(timeout if timeout is not None else budget.wall_s)
+        cpu_limit = limits.cpu_s if limits.cpu_s is not None else wall
+        fsize_mb = limits.file_size_mb if limits.file_size_mb is not None else budget.disk_mb
+        return wall, cpu_limit, max(int(fsize_mb * MB), 4096)
+
     def close(self) -> None:
         if self._closed:
             return

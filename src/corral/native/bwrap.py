@@ -352,17 +352,8 @@ class BwrapBackend(BackendLifecycle):
         env.update(self.env)
         return env
 
-    def _argv(self, command: str | list[str]) -> list[str]:
-        if isinstance(command, str):
-            argv = ["/bin/bash", "-c", command]
-        elif (
-            isinstance(command, list | tuple)
-            and command
-            and all(isinstance(x, str) for x in command)
-        ):
-            argv = list(command)
-        else:
-            raise TypeError("command must be a str or a non-empty list of str")
+    def _argv(self, argv: list[str]) -> list[str]:
+        """``argv`` inside corral's own launch steps (when not root)."""
         # corral's own launch steps before the command (the monitor lets exactly these through)
         self._launch: list[list[str]] = []
         if self.proxy is not None and not self.root_mode:
@@ -410,16 +401,9 @@ class BwrapBackend(BackendLifecycle):
         :class:`~corral.native.terminal.TerminalIO`) connects the program to this
         process's own terminal or stdio instead (``stdin`` is then not used).
         """
-        if self._closed:
-            from ..errors import SandboxClosed
-
-            raise SandboxClosed("the sandbox is closed")
-        if not self._started:
-            self.start()
-        if isinstance(stdin, str):
-            stdin = stdin.encode()
+        argv, data = self._prepare(command, stdin)
         with self._lock:
-            return self._run(self._argv(command), stdin, timeout, terminal)
+            return self._run(self._argv(argv), data, timeout, terminal)
 
     def _preexec(
         self,
@@ -474,10 +458,7 @@ class BwrapBackend(BackendLifecycle):
         terminal: TerminalIO | None = None,
     ) -> RunResult:
         budget, limits = self.budget, self.limits
-        wall = float(timeout if timeout is not None else budget.wall_s)
-        cpu_limit = limits.cpu_s if limits.cpu_s is not None else wall
-        fsize_mb = limits.file_size_mb if limits.file_size_mb is not None else budget.disk_mb
-        fsize = max(int(fsize_mb * MB), 4096)
+        wall, cpu_limit, fsize = self._run_limits(timeout)
         run_id = new_id()
         cg = CgroupSet.create(f"{self.session[:40]}-{run_id}") if self.use_cgroups else None
         if cg is not None:

@@ -781,36 +781,19 @@ class GvisorBackend(BackendLifecycle):
         terminal: runsc makes the pty) connects the program to this process's own
         terminal or stdio instead (``stdin`` is then not used).
         """
-        if self._closed:
-            from ..errors import SandboxClosed
-
-            raise SandboxClosed("the sandbox is closed")
-        if not self._started:
-            self.start()
-        if isinstance(stdin, str):
-            stdin = stdin.encode()
-        if isinstance(command, str):
-            argv = ["/bin/bash", "-c", command]
-        elif (
-            isinstance(command, list | tuple)
-            and command
-            and all(isinstance(x, str) for x in command)
-        ):
-            argv = list(command)
-        else:
-            raise TypeError("command must be a str or a non-empty list of str")
-        command = argv
+        base, data = self._prepare(command, stdin)
+        argv = base
         if self.proxy is not None:
             argv = ["/usr/bin/python3", "-I", "-S", "/run/corral/bridge.py", str(PROXY_PORT),
                     "/run/corral/proxy.sock", "--", *argv]  # fmt: skip
         with self._lock:
             if self.monitor:
-                refused = self._decide_command(command)
+                refused = self._decide_command(base)
                 if refused is not None:
                     return refused
             # started by the bridge, the command's execve is traced: reported above already
-            self._expect = [command] if self.monitor and self.proxy is not None else []
-            return self._run(argv, stdin, timeout, terminal)
+            self._expect = [base] if self.monitor and self.proxy is not None else []
+            return self._run(argv, data, timeout, terminal)
 
     def _decide_command(self, argv: list[str]) -> RunResult | None:
         """The command itself, decided before it starts (a real gate, as in bwrap): runsc
@@ -837,10 +820,7 @@ class GvisorBackend(BackendLifecycle):
     ) -> RunResult:
         assert self._stage is not None
         budget, limits = self.budget, self.limits
-        wall = float(timeout if timeout is not None else budget.wall_s)
-        cpu_limit = limits.cpu_s if limits.cpu_s is not None else wall
-        fsize_mb = limits.file_size_mb if limits.file_size_mb is not None else budget.disk_mb
-        fsize = max(int(fsize_mb * MB), 4096)
+        wall, cpu_limit, fsize = self._run_limits(timeout)
         cid = f"corral-{new_id()}"
         bundle = self._stage / "bundle"
         spec = self._spec(argv, cid, fsize)
