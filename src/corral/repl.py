@@ -50,7 +50,7 @@ def run_repl(timeout: float = 300.0, workdir: Path | None = None, policy: str | 
         if interactive:
             print(f"corral shell — sandbox {sb.session} (workspace {sb.path}); Ctrl-D to exit")
         while True:
-            cwd = sb._get_shell().state.cwd
+            cwd = sb.shell_cwd
             prompt = f"corral:{cwd}$ " if interactive else ""
             try:
                 line = input(prompt)
@@ -85,9 +85,7 @@ def _run_interruptible(sb: Sandbox, line: str) -> RunResult:
         try:
             t.join(timeout=0.1)
         except KeyboardInterrupt:
-            shell = sb._shell
-            if shell is not None:
-                shell.cancel_event.set()
+            sb.interrupt()
             print("^C", file=sys.stderr)
     r = box.get("r")
     if r is None:

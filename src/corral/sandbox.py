@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import io
 import os
 import shlex
 import shutil
@@ -40,9 +41,10 @@ from .events import (
     ToolAction,
     default_bus,
 )
-from .files import Files, Workspace
+from .files import GUEST_ROOT, Files, Workspace
 from .interpreter import Interpreter
 from .tools import ToolRegistry, run_tool, to_json_value
+from .wasm.shellproc import OnOutput, ShellProcess, WorkerUnavailable
 
 CapabilitiesLike = Capabilities | list[MethodCapability | dict[str, Any]] | None
 
@@ -56,7 +58,13 @@ class ActionDenied(CorralError, PermissionError):
         super().__init__(f"{what} denied{rule}: {decision.reason}")
 
 
-def _cleanup(interps: dict[str, Interpreter], root: Path | None) -> None:
+def _cleanup(
+    interps: dict[str, Interpreter], shells: list[ShellProcess], root: Path | None
+) -> None:
+    for sh in shells:
+        with contextlib.suppress(Exception):
+            sh.close()
+    shells.clear()
     for it in list(interps.values()):
         with contextlib.suppress(Exception):
             it.close()
@@ -182,14 +190,15 @@ class Sandbox:
         self._lock = threading.RLock()
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._shell: Any = None
+        self._shell: ShellProcess | None = None
+        self._shells: list[ShellProcess] = []  # for the finalizer
         self._shell_deadline = float("inf")
         self._native: Any = None
         self._native_command: str | list[str] | None = None
         self._terminal: Any = None  # the TerminalIO of a running exec(terminal=True)
         self._copy_workspace = copy_workspace
         self._finalizer = weakref.finalize(
-            self, _cleanup, self._interps, self.path if self._owned else None
+            self, _cleanup, self._interps, self._shells, self.path if self._owned else None
         )
         if isinstance(tools, dict):
             for name, fn in tools.items():
@@ -398,8 +407,19 @@ class Sandbox:
 
     # -- the shell ------------------------------------------------------------------
 
-    def run(self, script: str, *, stdin: str = "", timeout: float | None = None) -> RunResult:
-        """Run a bash script in the corral shell (state persists between calls)."""
+    def run(
+        self,
+        script: str,
+        *,
+        stdin: str = "",
+        timeout: float | None = None,
+        on_output: OnOutput | None = None,
+    ) -> RunResult:
+        """Run a bash script in the corral shell (state persists between calls).
+
+        ``on_output(stream, text)`` (``stream`` is ``"stdout"`` or ``"stderr"``) gets
+        the output as it is written, before the call ends; the result still holds all
+        of it."""
         if not isinstance(script, str):
             raise TypeError(f"script must be a str, got {type(script).__name__}")
         with self._lock:
@@ -412,56 +432,93 @@ class Sandbox:
             self.events.emit("action.requested", action=action, decision=decision)
             if self.backend != "wasm":
                 return self._run_native(action, script, stdin, timeout)
-            shell = self._get_shell()
-            wall = self.budget.wall_s if timeout is None else timeout
-            t0 = time.monotonic()
-            cpu0 = time.thread_time()
-            self._shell_deadline = t0 + wall
-            status, out, err, exceeded = shell.run(
+            return self._run_shell(action, script, stdin, timeout, on_output)
+
+    def _run_shell(
+        self,
+        action: CodeAction,
+        script: str,
+        stdin: str,
+        timeout: float | None,
+        on_output: OnOutput | None,
+    ) -> RunResult:
+        proc = self._shell_process()
+        wall = self.budget.wall_s if timeout is None else timeout
+        t0 = time.monotonic()
+        self._shell_deadline = t0 + wall
+        try:
+            r = proc.run(
                 script,
                 stdin.encode("utf-8", "surrogateescape"),
-                deadline=self._shell_deadline,
-                output_chars=self.budget.output_chars,
+                wall_s=wall,
+                handler=_ShellHooks(self),
+                ask_exec=True,
+                tools=self.tools.names(),
+                on_output=on_output,
+                disk_check=self._ws.quota_problem,
             )
-            result = RunResult(language="shell", exit_code=status)
-            result.stdout = out.decode("utf-8", "replace")
-            result.stderr = err.decode("utf-8", "replace")
-            result.usage.wall_s = time.monotonic() - t0
-            result.usage.cpu_s = time.thread_time() - cpu0
-            result.usage.output_chars = len(out) + len(err)
-            result.usage.disk_bytes, result.usage.disk_files = self._ws.disk_usage()
-            if exceeded == "wall_time":
-                result.error = result.budget_exceeded = "wall_time"
-                result.error_message = f"wall-time budget of {wall:g} s exceeded"
-                result.stderr += f"\n[corral] {result.error_message}\n"
-            elif exceeded == "interrupted":
-                result.error = "interrupted"
-                result.error_message = "interrupted"
-            elif exceeded == "output":
-                result.error = result.budget_exceeded = "output"
-                result.truncated = True
-                result.error_message = (
-                    f"output budget of {self.budget.output_chars} characters exceeded"
-                )
-                result.stdout += "\n[corral: output truncated at the output budget]\n"
-            elif status != 0:
-                result.error = "exit"
+        except WorkerUnavailable as e:
+            return RunResult(
+                language="shell", exit_code=126, error="crash", error_message=str(e),
+                stderr=f"corral: {e}\n",
+            )  # fmt: skip
+        if r.restarted:
+            self.events.emit("interpreter.restarted", data={"language": "shell"})
+        result = RunResult(language="shell", exit_code=r.status, stdout=r.stdout, stderr=r.stderr)
+        result.restarted = r.restarted
+        result.usage.wall_s = time.monotonic() - t0
+        result.usage.cpu_s = r.cpu_s
+        result.usage.memory_bytes = r.memory_bytes
+        result.usage.output_chars = r.output_bytes
+        result.usage.disk_bytes, result.usage.disk_files = self._ws.disk_usage()
+        exceeded = r.exceeded
+        if exceeded == "wall_time":
+            result.error = result.budget_exceeded = "wall_time"
+            result.error_message = f"wall-time budget of {wall:g} s exceeded"
+            result.stderr += f"\n[corral] {result.error_message}\n"
+        elif exceeded == "interrupted":
+            result.error = "interrupted"
+            result.error_message = "interrupted"
+        elif exceeded == "output":
+            result.error = result.budget_exceeded = "output"
+            result.truncated = True
+            result.error_message = (
+                f"output budget of {self.budget.output_chars} characters exceeded"
+            )
+            result.stdout += "\n[corral: output truncated at the output budget]\n"
+        elif exceeded == "memory":
+            result.error = result.budget_exceeded = "memory"
+            result.error_message = f"memory budget of {self.budget.memory_mb} MB exceeded"
+            result.stderr += f"\n[corral] {result.error_message}\n"
+        elif exceeded == "disk":
+            result.error = result.budget_exceeded = "disk"
+            result.error_message = r.crashed
+            result.stderr += f"\n[corral] {result.error_message}\n"
+        elif exceeded == "killed":
+            result.error = "killed"
+            result.error_message = self._stopped or "the session was stopped"
+        elif r.crashed:
+            result.error = "crash"
+            result.error_message = r.crashed
+            result.stderr += f"\n[corral] {r.crashed}\n"
+        elif r.status != 0:
+            result.error = "exit"
+        self.events.emit(
+            "action.completed",
+            action=action,
+            outcome={
+                "exit_code": result.exit_code,
+                "error": result.error,
+                "usage": result.usage.to_dict(),
+            },
+        )
+        if result.budget_exceeded:
             self.events.emit(
-                "action.completed",
+                "budget.exceeded",
                 action=action,
-                outcome={
-                    "exit_code": status,
-                    "error": result.error,
-                    "usage": result.usage.to_dict(),
-                },
+                data={"budget": result.budget_exceeded, "message": result.error_message},
             )
-            if result.budget_exceeded:
-                self.events.emit(
-                    "budget.exceeded",
-                    action=action,
-                    data={"budget": result.budget_exceeded, "message": result.error_message},
-                )
-            return result
+        return result
 
     def exec(
         self,
@@ -614,12 +671,21 @@ class Sandbox:
             )
         return decision
 
-    def _get_shell(self) -> Any:
+    def _shell_process(self) -> ShellProcess:
         if self._shell is None:
-            from .shell import session
-
-            self._shell = session.new_shell(self._ws, _ShellHooks(self))
+            self._shell = ShellProcess(self.path, self.budget)
+            self._shells.append(self._shell)
         return self._shell
+
+    @property
+    def shell_cwd(self) -> str:
+        """The corral shell's current directory (``/workspace`` until a ``cd``)."""
+        return self._shell.cwd if self._shell is not None else GUEST_ROOT
+
+    def interrupt(self) -> None:
+        """Interrupt the running shell script as Ctrl-C would (it returns exit 130)."""
+        if self._shell is not None:
+            self._shell.cancel()
 
     def _interpreter(self, language: str) -> Interpreter:
         it = self._interps.get(language)
@@ -690,7 +756,7 @@ class _MonitorResponder:
             with contextlib.suppress(Exception):
                 it.close()
         if sb._shell is not None:
-            sb._shell.cancel_event.set()
+            sb._shell.kill()
         if sb._native is not None:
             with contextlib.suppress(Exception):
                 sb._native.kill()
@@ -835,18 +901,21 @@ class _ShellHooks:
         return True, ""
 
     def run_guest(
-        self, language: str, code: str, stdin: str, argv: list[str], fresh: bool
-    ) -> tuple[int, str, str]:
+        self,
+        language: str,
+        code: str,
+        stdin: str,
+        argv: list[str],
+        fresh: bool,
+        env: dict[str, str],
+        deadline: float,
+    ) -> tuple[int, str, str] | None:
         sb = self.sb
-        remaining = sb._shell_deadline - time.monotonic()
+        remaining = deadline - time.monotonic()
         if remaining <= 0:
-            from .shell.command import Cancelled
-
-            raise Cancelled()
+            return None
         it = sb._interpreter(language)
         budget = sb.budget.with_(wall_s=max(min(remaining, sb.budget.wall_s), 0.001))
-        shell = sb._shell
-        env = shell.env() if shell is not None else {}
         r = it.run(
             code,
             stdin=stdin,
@@ -858,10 +927,8 @@ class _ShellHooks:
             fresh=fresh,
             env=env,
         )
-        if r.budget_exceeded == "wall_time" and time.monotonic() >= sb._shell_deadline:
-            from .shell.command import Cancelled
-
-            raise Cancelled()
+        if r.budget_exceeded == "wall_time" and time.monotonic() >= deadline:
+            return None
         err = r.stderr
         if r.budget_exceeded and r.budget_exceeded != "wall_time":
             err = err if "[corral]" in err else err + f"[corral] {r.error_message}\n"
@@ -873,8 +940,11 @@ class _ShellHooks:
     def tool_names(self) -> list[str]:
         return self.sb.tools.names()
 
-    def fetch(self, argv: list[str], ctx: Any) -> int:
+    def fetch(self, argv: list[str], cwd: str, deadline: float) -> tuple[int, bytes, bytes]:
+        """curl/wget from the shell: the host fetches (the worker has no network) and
+        writes ``-o`` files through its own resolver; output capped at the budget."""
         from .netfetch import fetch
+        from .shell.command import Cancelled, CommandContext, CommandError
 
         def decide(host: str, port: int | None, url: str) -> tuple[bool, str]:
             sb = self.sb
@@ -893,7 +963,46 @@ class _ShellHooks:
             sb.events.emit("action.requested", action=action, decision=decision)
             return True, ""
 
-        return fetch(argv, ctx, decide)
+        cap = self.sb.budget.output_chars
+        out, err = _CappedBytes(cap), _CappedBytes(cap)
+        ctx = CommandContext(
+            argv=argv,
+            stdin=io.BytesIO(),
+            stdout=out,
+            stderr=err,
+            env={},
+            cwd=cwd,
+            ws=self.sb._ws,
+            deadline=deadline,
+        )
+        try:
+            status = fetch(argv, ctx, decide)
+        except CommandError as e:
+            err.write(f"{argv[0]}: {e}\n".encode("utf-8", "surrogateescape"))
+            status = e.status
+        except Cancelled:
+            status = 137
+        except OSError as e:
+            err.write(f"{argv[0]}: {e.strerror or e}\n".encode("utf-8", "surrogateescape"))
+            status = 1
+        return int(status or 0) & 0xFF, bytes(out.buf), bytes(err.buf)
+
+
+class _CappedBytes(io.RawIOBase):
+    """A write-only buffer that keeps at most ``cap`` bytes (the rest is dropped)."""
+
+    def __init__(self, cap: int) -> None:
+        self.buf = bytearray()
+        self.cap = cap
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        room = self.cap - len(self.buf)
+        if room > 0:
+            self.buf += bytes(data[:room])
+        return len(data)
 
 
 class AsyncFiles:

@@ -130,23 +130,32 @@ class ShellState:
 class OutputSink:
     """Collects a call's stdout or stderr up to a shared character budget."""
 
-    def __init__(self, budget: list[int]) -> None:
+    def __init__(self, budget: list[int], emit: Callable[[bytes], None] | None = None) -> None:
         self.buf = bytearray()
         self.budget = budget  # [remaining], shared by stdout and stderr
         self.lock = threading.Lock()
         self.truncated = False
         self.closed = False
+        self._emit = emit  # streaming: hand each write on instead of keeping it
+
+    def _keep(self, data: bytes | bytearray | memoryview) -> None:
+        if self._emit is not None:
+            self._emit(bytes(data))
+        else:
+            self.buf += data
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
         with self.lock:
             n = len(data)
             room = self.budget[0]
             if n > room:
-                self.buf += bytes(data[: max(room, 0)])
+                if room > 0:
+                    self._keep(data[:room])
                 self.budget[0] = 0
                 self.truncated = True
                 raise OutputLimit()
-            self.buf += data
+            if n:
+                self._keep(data)
             self.budget[0] -= n
             return n
 
@@ -233,11 +242,15 @@ class Shell:
         *,
         deadline: float = float("inf"),
         output_chars: int = 1_000_000,
+        emit: Callable[[int, bytes], None] | None = None,
     ) -> tuple[int, bytes, bytes, str | None]:
         """Run a script; returns (status, stdout, stderr, budget) where budget
-        names an exceeded budget ("wall_time", "output") or is None."""
+        names an exceeded budget ("wall_time", "output", "memory") or is None.
+        With ``emit``, output goes to ``emit(fd, data)`` as it is written (fd 1
+        or 2) and the returned stdout/stderr are empty."""
         budget = [output_chars]
-        out, err = OutputSink(budget), OutputSink(budget)
+        out = OutputSink(budget, None if emit is None else lambda b: emit(1, b))
+        err = OutputSink(budget, None if emit is None else lambda b: emit(2, b))
         self.deadline = deadline
         self.cancel_event = threading.Event()
         self.io = {0: io.BytesIO(stdin), 1: out, 2: err}  # type: ignore[dict-item]
@@ -257,6 +270,9 @@ class Shell:
         except RecursionError:
             self.write_err("corral: maximum nesting depth exceeded (recursion too deep)\n")
             status = 2
+        except MemoryError:
+            exceeded = "memory"
+            status = 137
         except Cancelled:
             interrupted = self.cancel_event.is_set() and time.monotonic() < deadline
             exceeded = "interrupted" if interrupted else "wall_time"
@@ -970,7 +986,7 @@ class Shell:
                 if time.monotonic() > self.deadline or self.cancel_event.is_set():
                     self.cancel_event.set()
         for e in errors:
-            if isinstance(e, OutputLimit | Cancelled):
+            if isinstance(e, OutputLimit | Cancelled | MemoryError):
                 raise e
         for e in errors:
             if e is not None and not isinstance(e, Exception):

@@ -1,0 +1,495 @@
+"""The host's side of a shell worker: start it, run scripts in it, kill it.
+
+One :class:`ShellProcess` per sandbox. The worker (:mod:`.worker`) is forked from a
+template process that every sandbox of this host process shares; a script runs there
+and only its output and its questions come back. The host answers the questions
+(policy, guests, tools, network) through a :class:`Handler`, and ends the call itself:
+at the deadline (plus a short grace for the worker to stop cleanly) the worker is
+killed through its pidfd, and the next call gets a fresh one (``restarted``). Anything
+the worker says that is not a well-formed, expected frame kills it too
+(``error="crash"``). Output beyond the budget is cut on the host, whatever the
+worker claims.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..budget import MB, Budget
+from ..errors import CorralError
+from . import channel as C
+
+#: time the worker gets past its deadline to stop by itself and say so
+GRACE_S = 0.5
+#: address space a worker may map beyond its template and ``memory_mb`` (thread
+#: stacks, malloc arenas, the interpreter's own growth)
+MEMORY_SLACK = 256 * MB
+_START_TIMEOUT_S = 20.0
+
+OnOutput = Callable[[str, str], None]
+
+
+class WorkerUnavailable(CorralError):
+    """The shell worker could not be started."""
+
+
+class Handler(Protocol):
+    """What the host does with a worker's questions (the sandbox implements it)."""
+
+    def on_exec(self, argv: list[str], cwd: str, line: str) -> tuple[bool, str]: ...
+
+    def run_guest(
+        self,
+        language: str,
+        code: str,
+        stdin: str,
+        argv: list[str],
+        fresh: bool,
+        env: dict[str, str],
+        deadline: float,
+    ) -> tuple[int, str, str] | None: ...  # None: the call's time is up
+
+    def call_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]: ...
+
+    def fetch(self, argv: list[str], cwd: str, deadline: float) -> tuple[int, bytes, bytes]: ...
+
+
+@dataclass
+class ShellResult:
+    status: int = 0
+    stdout: str = ""
+    stderr: str = ""
+    exceeded: str | None = None  # "wall_time" "output" "memory" "interrupted" "disk"
+    crashed: str = ""  # why the worker was lost (error="crash")
+    restarted: bool = False
+    cpu_s: float = 0.0
+    memory_bytes: int = 0
+    output_bytes: int = 0
+
+
+# --------------------------------------------------------------------------- the template
+
+
+class _Template:
+    """The shared template process that forks workers (started once, restarted if lost)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.ctl: socket.socket | None = None
+        self.ready = False
+
+    def start(self) -> None:
+        """Start the template in the background (returns at once)."""
+        with self.lock:
+            self._start_locked()
+
+    def _start_locked(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            return
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = dict(os.environ)
+        env["MALLOC_ARENA_MAX"] = "2"  # per-thread arenas would eat the address-space limit
+        env.pop("PYTHONSTARTUP", None)
+        src = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "corral.wasm.worker", str(child.fileno())],
+                pass_fds=(child.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                env=env,
+                close_fds=True,
+                start_new_session=True,
+            )
+        except OSError as e:
+            raise WorkerUnavailable(f"cannot start the shell worker template: {e}") from e
+        finally:
+            child.close()
+        self.ctl = parent
+        self.ready = False
+
+    def fork(self, chan: socket.socket, cfg: dict[str, Any]) -> tuple[int, int]:
+        """A new worker on ``chan``: (pid, pidfd)."""
+        with self.lock:
+            for attempt in (0, 1):
+                self._start_locked()
+                assert self.ctl is not None
+                try:
+                    if not self.ready:
+                        self._wait_ready()
+                    socket.send_fds(
+                        self.ctl, [json.dumps({"op": "fork", "cfg": cfg}).encode()], [chan.fileno()]
+                    )
+                    msg, fds = self._recv(1)
+                except (OSError, WorkerUnavailable) as e:
+                    self._stop_locked()
+                    if attempt:
+                        raise WorkerUnavailable(f"the shell worker template failed: {e}") from e
+                    continue
+                reply = json.loads(msg)
+                if "pid" not in reply or len(fds) != 1:
+                    for fd in fds:
+                        os.close(fd)
+                    raise WorkerUnavailable(f"the template refused: {reply.get('error')}")
+                return int(reply["pid"]), fds[0]
+        raise WorkerUnavailable("unreachable")
+
+    def _recv(self, nfds: int) -> tuple[bytes, list[int]]:
+        assert self.ctl is not None
+        r, _, _ = select.select([self.ctl], [], [], _START_TIMEOUT_S)
+        if not r:
+            raise WorkerUnavailable(f"the template did not answer in {_START_TIMEOUT_S:g} s")
+        msg, fds, _flags, _addr = socket.recv_fds(self.ctl, 65536, nfds)
+        if not msg:
+            raise WorkerUnavailable("the template exited")
+        return msg, fds
+
+    def _wait_ready(self) -> None:
+        msg, fds = self._recv(0)
+        for fd in fds:
+            os.close(fd)
+        if json.loads(msg).get("ready") is not True:
+            raise WorkerUnavailable("the template did not start")
+        self.ready = True
+
+    def _stop_locked(self) -> None:
+        if self.ctl is not None:
+            with contextlib.suppress(OSError):
+                self.ctl.close()
+            self.ctl = None
+        if self.proc is not None:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+            with contextlib.suppress(Exception):
+                self.proc.wait(timeout=5)
+            self.proc = None
+        self.ready = False
+
+
+TEMPLATE = _Template()
+
+
+# --------------------------------------------------------------------------- one worker
+
+
+class ShellProcess:
+    """The shell worker of one sandbox."""
+
+    def __init__(self, root: Path, budget: Budget, *, landlock: bool = True) -> None:
+        self.root = root
+        self.budget = budget
+        self.landlock = landlock
+        self.sock: socket.socket | None = None
+        self.pid = 0
+        self.pidfd = -1
+        self.starts = 0
+        self.confinement: dict[str, Any] = {}
+        self.cwd = "/workspace"
+        self._lost = False  # the previous worker was killed: the next result says restarted
+        self._killed = threading.Event()
+
+    # -- life -------------------------------------------------------------------------
+
+    @property
+    def alive(self) -> bool:
+        return self.sock is not None
+
+    def start(self) -> None:
+        if self.sock is not None:
+            return
+        host, peer = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        cfg = {
+            "root": str(self.root),
+            "budget": self.budget.to_dict(),
+            "memory_bytes": int(self.budget.memory_mb * MB),
+            "memory_slack_bytes": MEMORY_SLACK,
+            "disk_bytes": int(self.budget.disk_mb * MB),
+            "landlock": self.landlock,
+        }
+        try:
+            pid, pidfd = TEMPLATE.fork(peer, cfg)
+        finally:
+            peer.close()
+        self.sock, self.pid, self.pidfd = host, pid, pidfd
+        self._killed.clear()
+        try:
+            hello = self._read_hello()
+        except BaseException:
+            self.kill()
+            raise
+        if "error" in hello.data:
+            self.kill()
+            raise WorkerUnavailable(f"the shell worker could not confine itself: {hello.data}")
+        conf = hello.data.get("confinement")
+        self.confinement = conf if isinstance(conf, dict) else {}
+        self.starts += 1
+        self.cwd = "/workspace"
+
+    def _read_hello(self) -> C.Frame:
+        assert self.sock is not None
+        reader = C.Reader(max_json=65536, max_blob=0)
+        end = time.monotonic() + _START_TIMEOUT_S
+        while True:
+            left = end - time.monotonic()
+            r, _, _ = select.select([self.sock], [], [], max(left, 0))
+            if not r:
+                raise WorkerUnavailable(f"the shell worker did not start in {_START_TIMEOUT_S:g} s")
+            data = self.sock.recv(65536)
+            if not data:
+                raise WorkerUnavailable("the shell worker exited while starting")
+            frames = reader.feed(data)
+            if frames:
+                if frames[0].kind != C.HELLO:
+                    raise WorkerUnavailable("the shell worker did not say hello")
+                return frames[0]
+
+    def kill(self) -> None:
+        """Kill the worker now (any thread may call this); the next run starts a new one."""
+        self._killed.set()
+        if self.pidfd >= 0:
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+
+    def _drop(self) -> None:
+        """Forget a worker that is dead or being killed."""
+        self.kill()
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.close()
+        if self.pidfd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.pidfd)
+        self.sock, self.pid, self.pidfd = None, 0, -1
+        self._lost = True
+
+    def close(self) -> None:
+        self._drop()
+        self._lost = False
+
+    def cancel(self) -> None:
+        """Interrupt the running script as Ctrl-C would (exit 130)."""
+        sock = self.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.sendall(C.encode(C.CANCEL, 0))
+
+    # -- running ------------------------------------------------------------------------
+
+    def run(
+        self,
+        script: str,
+        stdin: bytes,
+        *,
+        wall_s: float,
+        handler: Handler,
+        ask_exec: bool,
+        tools: list[str],
+        on_output: OnOutput | None = None,
+        disk_check: Callable[[], str | None] | None = None,
+    ) -> ShellResult:
+        res = ShellResult()
+        res.restarted = self._lost and self.starts > 0
+        self._lost = False
+        self.start()
+        assert self.sock is not None
+        sock = self.sock
+        rid = int.from_bytes(os.urandom(4), "big") or 1
+        limit = self.budget.output_chars
+        deadline = time.monotonic() + wall_s
+        sock.sendall(
+            C.encode(
+                C.RUN,
+                rid,
+                {
+                    "script": script,
+                    "wall_s": wall_s,
+                    "output_chars": limit,
+                    "ask_exec": ask_exec,
+                    "tools": tools,
+                },
+                stdin,
+            )
+        )
+        reader = C.Reader(max_blob=max(limit, 1) + 65536)
+        out: list[str] = []
+        err: list[str] = []
+        decoders = {
+            C.STDOUT: codecs.getincrementaldecoder("utf-8")("replace"),
+            C.STDERR: codecs.getincrementaldecoder("utf-8")("replace"),
+        }
+        next_disk = time.monotonic() + 0.5
+        try:
+            while True:
+                now = time.monotonic()
+                if self._killed.is_set():
+                    raise _Stop("killed", "")
+                if now > deadline + GRACE_S:
+                    raise _Stop("wall_time", "")
+                if disk_check is not None and now >= next_disk:
+                    next_disk = now + 0.5
+                    problem = disk_check()
+                    if problem:
+                        raise _Stop("disk", problem)
+                wait = min(deadline + GRACE_S, next_disk) - now
+                r, _, _ = select.select([sock], [], [], max(wait, 0.0))
+                if not r:
+                    continue
+                data = sock.recv(1 << 20)
+                if not data:
+                    raise _Stop("crash", "the shell worker died")
+                for fr in reader.feed(data):
+                    if fr.kind in (C.STDOUT, C.STDERR):
+                        self._output(fr, rid, res, limit, out if fr.kind == C.STDOUT else err,
+                                     decoders[fr.kind], on_output)  # fmt: skip
+                    elif fr.kind == C.REQUEST:
+                        self._answer(fr, handler, deadline)
+                    elif fr.kind == C.DONE and fr.id == rid:
+                        self._done(fr, res)
+                        for kind, dec in decoders.items():
+                            tail = dec.decode(b"", final=True)
+                            if tail:
+                                (out if kind == C.STDOUT else err).append(tail)
+                        res.stdout, res.stderr = "".join(out), "".join(err)
+                        return res
+                    else:
+                        raise _Stop("crash", f"unexpected frame (kind {fr.kind}, id {fr.id})")
+        except _Stop as stop:
+            self._drop()
+            res.stdout, res.stderr = "".join(out), "".join(err)
+            res.status = 137
+            if stop.kind in ("wall_time", "disk", "output"):
+                res.exceeded = stop.kind
+                if stop.kind == "disk":
+                    res.crashed = stop.why
+            elif stop.kind == "killed":
+                res.exceeded = "killed"
+            else:
+                res.crashed = stop.why
+            return res
+        except (C.ProtocolError, ValueError, TypeError, KeyError) as e:
+            self._drop()
+            res.stdout, res.stderr = "".join(out), "".join(err)
+            res.status = 137
+            res.crashed = f"the shell worker broke the protocol: {e}"
+            return res
+        except BaseException:
+            self._drop()
+            raise
+
+    def _output(
+        self,
+        fr: C.Frame,
+        rid: int,
+        res: ShellResult,
+        limit: int,
+        sink: list[str],
+        dec: codecs.IncrementalDecoder,
+        on_output: OnOutput | None,
+    ) -> None:
+        if fr.id != rid or fr.data:
+            raise _Stop("crash", "output frame for another call")
+        blob = fr.blob
+        room = limit - res.output_bytes
+        over = len(blob) > room
+        if over:
+            blob = blob[: max(room, 0)]
+        res.output_bytes += len(blob)
+        text = dec.decode(blob)
+        if text:
+            sink.append(text)
+            if on_output is not None:
+                on_output("stdout" if fr.kind == C.STDOUT else "stderr", text)
+        if over:
+            raise _Stop("output", "")
+
+    def _done(self, fr: C.Frame, res: ShellResult) -> None:
+        d = fr.data
+        status = d.get("status")
+        if not isinstance(status, int) or isinstance(status, bool) or not 0 <= status <= 255:
+            raise C.ProtocolError(f"bad exit status {status!r}")
+        exceeded = d.get("exceeded")
+        if exceeded not in (None, "wall_time", "output", "memory", "interrupted"):
+            raise C.ProtocolError(f"bad budget name {exceeded!r}")
+        cwd = d.get("cwd")
+        if isinstance(cwd, str) and (cwd == "/workspace" or cwd.startswith("/workspace/")):
+            self.cwd = cwd
+        res.status = status
+        res.exceeded = exceeded
+        for key, attr in (("cpu_s", "cpu_s"), ("maxrss", "memory_bytes")):
+            v = d.get(key)
+            if isinstance(v, int | float) and not isinstance(v, bool) and v >= 0:
+                setattr(res, attr, type(getattr(res, attr))(v))
+
+    def _answer(self, fr: C.Frame, handler: Handler, deadline: float) -> None:
+        assert self.sock is not None
+        d = fr.data
+        op = d.get("op")
+        reply: dict[str, Any]
+        blob = b""
+        if op == "exec":
+            argv, cwd, line = d.get("argv"), d.get("cwd"), d.get("line", "")
+            if not _strs(argv) or not argv or not isinstance(cwd, str) or not isinstance(line, str):
+                raise C.ProtocolError("malformed exec request")
+            allowed, reason = handler.on_exec(argv, cwd, line)
+            reply = {"allowed": allowed, "reason": reason}
+        elif op == "guest":
+            lang, code, argv, env = d.get("language"), d.get("code"), d.get("argv"), d.get("env")
+            if (
+                lang not in ("python", "js")
+                or not isinstance(code, str)
+                or not _strs(argv)
+                or not isinstance(env, dict)
+                or not _strs(list(env.keys()))
+                or not _strs(list(env.values()))
+            ):
+                raise C.ProtocolError("malformed guest request")
+            r = handler.run_guest(
+                lang, code, fr.blob.decode("utf-8", "surrogateescape"), argv,
+                bool(d.get("fresh")), env, deadline,
+            )  # fmt: skip
+            if r is None:
+                reply = {"cancelled": True}
+            else:
+                o, e = (x.encode("utf-8", "surrogateescape") for x in r[1:])
+                reply, blob = {"status": r[0], "stdout_len": len(o)}, o + e
+        elif op == "tool":
+            name, args = d.get("name"), d.get("args")
+            if not isinstance(name, str) or not isinstance(args, dict):
+                raise C.ProtocolError("malformed tool request")
+            reply = handler.call_tool(name, args)
+        elif op == "fetch":
+            argv, cwd = d.get("argv"), d.get("cwd")
+            if not _strs(argv) or not argv or not isinstance(cwd, str):
+                raise C.ProtocolError("malformed fetch request")
+            status, o, e = handler.fetch(argv, cwd, deadline)
+            reply, blob = {"status": status, "stdout_len": len(o)}, o + e
+        else:
+            raise C.ProtocolError(f"unknown request {op!r}")
+        self.sock.sendall(C.encode(C.REPLY, fr.id, reply, blob))
+
+
+class _Stop(Exception):
+    def __init__(self, kind: str, why: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.why = why
+
+
+def _strs(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)

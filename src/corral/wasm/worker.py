@@ -1,0 +1,436 @@
+"""The corral shell in a process of its own: the template (zygote) and the worker.
+
+``python -m corral.wasm.worker FD`` starts the *template*: a single-threaded process
+that imports the shell and every built-in once, then waits on the control socket FD
+for ``fork`` requests from the host. Each request carries one end of a fresh socket
+pair; the template forks a *worker* for it and answers with the worker's pid and a
+pidfd (so the host can kill exactly that process, never a recycled pid).
+
+The worker, before it reads a single byte from the host, confines itself for good:
+
+- its own session (``setsid``) and death with the template (``PR_SET_PDEATHSIG``);
+- kernel limits: address space (``memory_mb`` over what the template already maps),
+  file size (the disk budget), no core files;
+- Landlock: read-write under the workspace only, read-only on Python's standard
+  library, ``/dev/null``; no program execution, no TCP, no signals or abstract
+  sockets outside its own domain;
+- a seccomp filter: no new sockets, no ``execve``, no signals to other processes,
+  and the native tiers' deny list (ptrace, mount, bpf, new namespaces, ...) when
+  libseccomp is there.
+
+It then runs scripts for the host over the socket pair (:mod:`.channel` frames): the
+shell's output streams back as it is written, and every question the shell cannot
+answer itself (may this command run? run this Python, call this tool, fetch this URL)
+goes to the host, which decides. The host treats everything the worker says as a claim.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import json
+import os
+import queue
+import resource
+import signal
+import socket
+import sys
+import threading
+import time
+from typing import Any
+
+from . import channel as C
+
+_PR_SET_PDEATHSIG = 1
+_MB = 1024 * 1024
+
+
+def _preload() -> None:
+    """Import everything a worker may need: after Landlock nothing new can be read
+    but the standard library."""
+    import re2  # noqa: F401
+
+    from .. import landlock  # noqa: F401
+    from ..native import filters  # noqa: F401
+    from ..shell import awk_lang, jq_lang, parser, session  # noqa: F401
+    from ..shell.interp import Shell  # noqa: F401
+
+    with contextlib.suppress(Exception):  # libseccomp is read now: after Landlock it cannot be
+        filters.deny_filter_bpf()
+    parser.parse("x=1; for i in a b; do echo \"$i\" | grep -c a > /dev/null; done")
+    time.tzset()
+    time.localtime()
+
+
+# --------------------------------------------------------------------------- confinement
+
+
+def _confine(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Apply every wall to this process; returns what is in force, for the host."""
+    report: dict[str, Any] = {}
+    _set_limits(cfg)
+    from .. import landlock
+
+    stdlib = os.path.dirname(os.__file__)
+    ro = [stdlib]
+    dynload = os.path.join(stdlib, "lib-dynload")
+    if os.path.isdir(dynload):
+        ro.append(dynload)
+    if cfg.get("landlock", True):
+        try:
+            ll = landlock.restrict(rw=[cfg["root"]], ro=ro, rw_files=["/dev/null"])
+            report["landlock"] = ll.to_dict()
+        except OSError as e:
+            report["landlock"] = {"abi": 0, "fs": False, "reason": f"refused: {e}"}
+    else:
+        report["landlock"] = {"abi": 0, "fs": False, "reason": "turned off by the host"}
+    report["seccomp"] = _seccomp()
+    return report
+
+
+def _set_limits(cfg: dict[str, Any]) -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    disk = int(cfg.get("disk_bytes") or 0)
+    if disk > 0:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-big write fails with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))
+    mem = int(cfg.get("memory_bytes") or 0)
+    if mem > 0:
+        base = _vm_size()
+        limit = base + mem + int(cfg.get("memory_slack_bytes") or 0)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _vm_size() -> int:
+    with open("/proc/self/status", "rb") as f:
+        for line in f:
+            if line.startswith(b"VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+# seccomp ----------------------------------------------------------------------------
+
+_SECCOMP_RET_ERRNO = 0x00050000
+_SECCOMP_RET_ALLOW = 0x7FFF0000
+_LD_W_ABS, _JEQ_K, _RET_K = 0x20, 0x15, 0x06
+#: machine -> (audit arch, {name: nr}) for the calls the worker never needs
+_WORKER_CALLS = {
+    "x86_64": (
+        0xC000003E,
+        {"socket": 41, "execve": 59, "execveat": 322, "kill": 62, "tkill": 200,
+         "tgkill": 234, "pidfd_send_signal": 424, "rt_sigqueueinfo": 129,
+         "rt_tgsigqueueinfo": 297, "prlimit64": 302, "setpriority": 141},
+    ),
+    "aarch64": (
+        0xC00000B7,
+        {"socket": 198, "execve": 221, "execveat": 281, "kill": 129, "tkill": 130,
+         "tgkill": 131, "pidfd_send_signal": 424, "rt_sigqueueinfo": 138,
+         "rt_tgsigqueueinfo": 240, "prlimit64": 261, "setpriority": 140},
+    ),
+}  # fmt: skip
+#: calls allowed only on this process itself (first argument = its own pid, or 0)
+_SELF_ONLY = ("kill", "tgkill", "prlimit64", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
+
+
+def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
+    import struct
+
+    return struct.pack("=HBBI", code, jt, jf, k)
+
+
+def _worker_filter(pid: int) -> bytes:
+    """BPF: the calls above refused with EACCES (the self-only ones allowed on this
+    pid); a foreign architecture refused; everything else allowed."""
+    import platform
+
+    arch, nrs = _WORKER_CALLS[platform.machine()]
+    eacces = _SECCOMP_RET_ERRNO | errno.EACCES
+    allow = _SECCOMP_RET_ALLOW
+    prog = [
+        _insn(_LD_W_ABS, 0, 0, 4),
+        _insn(_JEQ_K, 1, 0, arch),
+        _insn(_RET_K, 0, 0, eacces),
+        _insn(_LD_W_ABS, 0, 0, 0),
+    ]
+    for name, nr in nrs.items():
+        if name in _SELF_ONLY:
+            # nr? -> load arg0 (low word); == pid or == 0 -> allow, else EACCES; reload nr
+            prog += [
+                _insn(_JEQ_K, 0, 6, nr),
+                _insn(_LD_W_ABS, 0, 0, 16),  # seccomp_data.args[0], low 32 bits
+                _insn(_JEQ_K, 2, 0, pid),
+                _insn(_JEQ_K, 1, 0, 0),
+                _insn(_RET_K, 0, 0, eacces),
+                _insn(_RET_K, 0, 0, allow),
+                _insn(_LD_W_ABS, 0, 0, 0),
+            ]
+        else:
+            prog += [_insn(_JEQ_K, 0, 1, nr), _insn(_RET_K, 0, 0, eacces)]
+    prog.append(_insn(_RET_K, 0, 0, allow))
+    return b"".join(prog)
+
+
+def _seccomp() -> dict[str, Any]:
+    import platform
+
+    from ..native import filters
+
+    if platform.machine() not in _WORKER_CALLS:
+        return {"enabled": False, "reason": f"no worker filter for {platform.machine()}"}
+    installed = []
+    try:
+        installed.append(("deny", filters.deny_filter_bpf()))
+    except Exception as e:  # no libseccomp: the worker filter below still applies
+        deny_reason = str(e)
+    else:
+        deny_reason = ""
+    installed.append(("worker", _worker_filter(os.getpid())))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(38, 1, 0, 0, 0)  # no_new_privs
+    for _name, prog in installed:
+        buf = ctypes.create_string_buffer(prog, len(prog))
+        fprog = filters._SockFprog(len(prog) // 8, ctypes.addressof(buf))
+        # PR_SET_SECCOMP = 22, SECCOMP_MODE_FILTER = 2
+        if libc.prctl(22, 2, ctypes.c_void_p(ctypes.addressof(fprog)), 0, 0) != 0:
+            e = ctypes.get_errno()
+            return {"enabled": False, "reason": f"prctl(PR_SET_SECCOMP): {os.strerror(e)}"}
+    out: dict[str, Any] = {"enabled": True, "deny_list": not deny_reason}
+    if deny_reason:
+        out["reason"] = f"deny list unavailable: {deny_reason}"
+    return out
+
+
+# --------------------------------------------------------------------------- the worker
+
+
+class _Channel:
+    """The worker's end: a reader thread that routes the host's frames."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.out = C.Sender(sock)
+        self.runs: queue.Queue[C.Frame] = queue.Queue()
+        self.pending: dict[int, list[Any]] = {}
+        self.lock = threading.Lock()
+        self.next_id = 1
+        self.cancel: threading.Event | None = None
+        self.reader = threading.Thread(target=self._read, daemon=True, name="corral-chan")
+
+    def _read(self) -> None:
+        reader = C.Reader()
+        try:
+            while True:
+                data = self.sock.recv(1 << 20)
+                if not data:
+                    break
+                for fr in reader.feed(data):
+                    if fr.kind == C.RUN:
+                        self.runs.put(fr)
+                    elif fr.kind == C.REPLY:
+                        with self.lock:
+                            slot = self.pending.pop(fr.id, None)
+                        if slot is not None:
+                            slot[1] = fr
+                            slot[0].set()
+                    elif fr.kind == C.CANCEL and self.cancel is not None:
+                        self.cancel.set()
+        except (OSError, C.ProtocolError):
+            pass
+        os._exit(0)  # the host is gone or broke the protocol: nothing left to do
+
+    def request(self, op: str, data: dict[str, Any], blob: bytes = b"") -> C.Frame:
+        ev = threading.Event()
+        slot: list[Any] = [ev, None]
+        with self.lock:
+            rid = self.next_id
+            self.next_id += 1
+            self.pending[rid] = slot
+        self.out.send(C.REQUEST, rid, {"op": op, **data}, blob)
+        ev.wait()
+        return slot[1]  # type: ignore[no-any-return]
+
+
+class _RemoteHooks:
+    """The shell's Hooks, answered by the host over the channel."""
+
+    def __init__(self, chan: _Channel) -> None:
+        self.chan = chan
+        self.ask_exec = True
+        self.tools: list[str] = []
+        self.shell: Any = None
+
+    def on_exec(self, argv: list[str], cwd: str, line: str) -> tuple[bool, str]:
+        if not self.ask_exec:
+            return True, ""
+        r = self.chan.request("exec", {"argv": argv, "cwd": cwd, "line": line})
+        return bool(r.data.get("allowed")), str(r.data.get("reason", ""))
+
+    def run_guest(
+        self, language: str, code: str, stdin: str, argv: list[str], fresh: bool
+    ) -> tuple[int, str, str]:
+        from ..shell.command import Cancelled
+
+        env = self.shell.env() if self.shell is not None else {}
+        r = self.chan.request(
+            "guest",
+            {"language": language, "code": code, "argv": argv, "fresh": fresh, "env": env},
+            stdin.encode("utf-8", "surrogateescape"),
+        )
+        if r.data.get("cancelled"):
+            raise Cancelled()
+        n = int(r.data.get("stdout_len", 0))
+        out, err = r.blob[:n], r.blob[n:]
+        return (
+            int(r.data.get("status", 1)),
+            out.decode("utf-8", "surrogateescape"),
+            err.decode("utf-8", "surrogateescape"),
+        )
+
+    def call_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        r = self.chan.request("tool", {"name": name, "args": args})
+        return r.data
+
+    def tool_names(self) -> list[str]:
+        return list(self.tools)
+
+    def fetch(self, argv: list[str], ctx: Any) -> int:
+        r = self.chan.request("fetch", {"argv": argv, "cwd": ctx.cwd})
+        n = int(r.data.get("stdout_len", 0))
+        if n:
+            ctx.stdout.write(r.blob[:n])
+        if len(r.blob) > n:
+            ctx.stderr.write(r.blob[n:])
+        return int(r.data.get("status", 1))
+
+
+def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> None:
+    from ..budget import Budget
+    from ..files import Workspace
+    from ..shell.session import new_shell
+
+    budget = Budget(**cfg["budget"])
+    ws = Workspace(__import__("pathlib").Path(cfg["root"]), budget)
+    chan = _Channel(sock)
+    hooks = _RemoteHooks(chan)
+    shell = new_shell(ws, hooks)
+    hooks.shell = shell
+    chan.out.send(C.HELLO, 0, {"pid": os.getpid(), "confinement": report})
+    chan.reader.start()
+    while True:
+        fr = chan.runs.get()
+        d = fr.data
+        hooks.ask_exec = bool(d.get("ask_exec", True))
+        hooks.tools = [str(t) for t in d.get("tools", [])]
+        deadline = time.monotonic() + float(d.get("wall_s", 30.0))
+        chan.cancel = shell.cancel_event
+
+        def emit(fd: int, data: bytes, rid: int = fr.id) -> None:
+            chan.out.send(C.STDOUT if fd == 1 else C.STDERR, rid, None, data)
+
+        try:
+            status, _, _, exceeded = shell.run(
+                str(d.get("script", "")),
+                fr.blob,
+                deadline=deadline,
+                output_chars=int(d.get("output_chars", 1_000_000)),
+                emit=emit,
+            )
+        except MemoryError:
+            status, exceeded = 137, "memory"
+        except BaseException as e:  # a bug in the shell: say so, keep serving
+            status, exceeded = 70, None
+            with contextlib.suppress(Exception):
+                emit(2, f"corral: internal error: {type(e).__name__}: {e}\n".encode())
+        chan.cancel = None
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        chan.out.send(
+            C.DONE,
+            fr.id,
+            {
+                "status": status,
+                "exceeded": exceeded,
+                "cwd": shell.state.cwd,
+                "cpu_s": ru.ru_utime + ru.ru_stime,
+                "maxrss": ru.ru_maxrss * 1024,
+            },
+        )
+
+
+def _worker(chan_fd: int, cfg: dict[str, Any]) -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.setsid()
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    sock = socket.socket(fileno=chan_fd)
+    try:
+        report = _confine(cfg)
+    except Exception as e:
+        with contextlib.suppress(OSError):
+            C.Sender(sock).send(C.HELLO, 0, {"pid": os.getpid(), "error": str(e)})
+        os._exit(3)
+    _serve(sock, cfg, report)
+
+
+# --------------------------------------------------------------------------- the template
+
+
+def _reap(*_: object) -> None:
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def template_main(ctl_fd: int) -> None:
+    _preload()
+    ctl = socket.socket(fileno=ctl_fd)
+    signal.signal(signal.SIGCHLD, _reap)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the host's to handle
+    # No PR_SET_PDEATHSIG here: it would follow the host *thread* that started the
+    # template. The template ends when the host's end of the control socket closes
+    # (the host exited, however), and its workers die with it (their PDEATHSIG).
+    ctl.sendall(b'{"ready":true}')
+    while True:
+        try:
+            msg, fds, _flags, _addr = socket.recv_fds(ctl, 1 << 20, 1)
+        except InterruptedError:
+            continue
+        if not msg:
+            sys.exit(0)
+        try:
+            req = json.loads(msg)
+            if req.get("op") != "fork" or len(fds) != 1:
+                raise ValueError("expected a fork request with one fd")
+        except ValueError as e:
+            for fd in fds:
+                os.close(fd)
+            ctl.sendall(json.dumps({"error": str(e)}).encode())
+            continue
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+        try:
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    ctl.close()
+                    _worker(fds[0], req["cfg"])
+                finally:
+                    os._exit(0)
+            os.close(fds[0])
+            pidfd = os.pidfd_open(pid)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+        try:
+            socket.send_fds(ctl, [json.dumps({"pid": pid}).encode()], [pidfd])
+        finally:
+            os.close(pidfd)
+
+
+if __name__ == "__main__":
+    template_main(int(sys.argv[1]))
