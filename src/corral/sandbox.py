@@ -44,7 +44,13 @@ from .events import (
 from .files import GUEST_ROOT, Files, Workspace
 from .interpreter import Interpreter
 from .tools import ToolRegistry, run_tool, to_json_value
-from .wasm.shellproc import OnOutput, ShellProcess, WorkerUnavailable
+from .wasm.shellproc import (
+    TEMPLATE,
+    OnOutput,
+    ShellProcess,
+    WorkerUnavailable,
+    shell_confinement,
+)
 
 CapabilitiesLike = Capabilities | list[MethodCapability | dict[str, Any]] | None
 
@@ -206,14 +212,15 @@ class Sandbox:
         elif tools:
             for fn in tools:
                 self.tools.register(fn)
-        self.events.emit(
-            "sandbox.created",
-            data={
-                "backend": self.backend,
-                "path": str(self.path),
-                "budget": self.budget.to_dict(),
-            },
-        )
+        data: dict[str, Any] = {
+            "backend": self.backend,
+            "path": str(self.path),
+            "budget": self.budget.to_dict(),
+        }
+        if backend == "wasm":
+            data["confinement"] = shell_confinement()
+            TEMPLATE.start()  # the shell worker's template loads while the caller goes on
+        self.events.emit("sandbox.created", data=data)
 
     # -- context management ----------------------------------------------------
 

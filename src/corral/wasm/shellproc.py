@@ -81,6 +81,19 @@ class ShellResult:
     output_bytes: int = 0
 
 
+def shell_confinement() -> dict[str, Any]:
+    """What the kernel will enforce on this host's shell workers (for events and doctor)."""
+    from .. import landlock
+
+    abi, why = landlock.status()
+    return {
+        "worker": "process",
+        "landlock": {"abi": abi, "fs": abi > 0, "tcp": abi >= 4, "scoped": abi >= 6,
+                     "reason": why},
+        "limits": ["RLIMIT_AS", "RLIMIT_FSIZE", "wall-time kill"],
+    }  # fmt: skip
+
+
 # --------------------------------------------------------------------------- the template
 
 

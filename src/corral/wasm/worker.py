@@ -52,7 +52,7 @@ def _preload() -> None:
     import re2  # noqa: F401
 
     from .. import landlock  # noqa: F401
-    from ..native import filters  # noqa: F401
+    from ..native import filters
     from ..shell import awk_lang, jq_lang, parser, session  # noqa: F401
     from ..shell.interp import Shell  # noqa: F401
 
