@@ -101,6 +101,7 @@ def run(
         _fail("nothing to run: give CODE, '-' or --file")
     budget = _budget(timeout, memory_mb, fuel, output_chars)
     approver = _terminal_approver() if policy and sys.stdin.isatty() else None
+    streamed = False
     try:
         with Sandbox(
             budget=budget, workdir=workdir, policy=policy, approver=approver, backend=backend
@@ -110,11 +111,12 @@ def run(
             elif lang == "js":
                 result = sb.js(code)  # type: ignore[arg-type]
             else:
-                result = sb.run(code)  # type: ignore[arg-type]
+                result = sb.run(code, on_output=None if as_json else _print_live)  # type: ignore[arg-type]
+                streamed = not as_json
     except CorralError as e:
         _fail(str(e))
         return
-    _print_result(result, as_json)
+    _print_result(result, as_json, streamed)
     raise typer.Exit(result.exit_code)
 
 
@@ -124,13 +126,21 @@ def _terminal_approver():  # type: ignore[no-untyped-def]
     return Terminal()
 
 
-def _print_result(result: RunResult, as_json: bool) -> None:
+def _print_live(stream: str, text: str) -> None:
+    """Output of a running script, printed as it comes."""
+    f = sys.stdout if stream == "stdout" else sys.stderr
+    f.write(text)
+    f.flush()
+
+
+def _print_result(result: RunResult, as_json: bool, streamed: bool = False) -> None:
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
         return
-    sys.stdout.write(result.stdout)
-    sys.stdout.flush()
-    sys.stderr.write(result.stderr)
+    if not streamed:
+        sys.stdout.write(result.stdout)
+        sys.stdout.flush()
+        sys.stderr.write(result.stderr)
     if result.budget_exceeded:
         err.print(f"[yellow]corral: {result.error_message}[/yellow]", highlight=False)
 

@@ -65,11 +65,7 @@ def run_repl(timeout: float = 300.0, workdir: Path | None = None, policy: str | 
                 continue
             if not line.strip():
                 continue
-            result = _run_interruptible(sb, line)
-            sys.stdout.write(result.stdout)
-            sys.stdout.flush()
-            sys.stderr.write(result.stderr)
-            sys.stderr.flush()
+            result = _run_interruptible(sb, line)  # output printed as it comes
             status = result.exit_code
     if readline is not None:
         with contextlib.suppress(OSError):
@@ -77,9 +73,17 @@ def run_repl(timeout: float = 300.0, workdir: Path | None = None, policy: str | 
     return status
 
 
+def _print_live(stream: str, text: str) -> None:
+    f = sys.stdout if stream == "stdout" else sys.stderr
+    f.write(text)
+    f.flush()
+
+
 def _run_interruptible(sb: Sandbox, line: str) -> RunResult:
     box: dict[str, RunResult] = {}
-    t = threading.Thread(target=lambda: box.__setitem__("r", sb.run(line)), daemon=True)
+    t = threading.Thread(
+        target=lambda: box.__setitem__("r", sb.run(line, on_output=_print_live)), daemon=True
+    )
     t.start()
     while t.is_alive():
         try:

@@ -22,6 +22,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -438,7 +439,7 @@ class Sandbox:
                 return _denied("shell", decision, "corral: denied")
             self.events.emit("action.requested", action=action, decision=decision)
             if self.backend != "wasm":
-                return self._run_native(action, script, stdin, timeout)
+                return self._run_native(action, script, stdin, timeout, on_output=on_output)
             return self._run_shell(action, script, stdin, timeout, on_output)
 
     def _run_shell(
@@ -459,7 +460,9 @@ class Sandbox:
                 stdin.encode("utf-8", "surrogateescape"),
                 wall_s=wall,
                 handler=_ShellHooks(self),
-                ask_exec=True,
+                # without a gate or a monitor nothing can refuse a command: the worker
+                # reports each one (events) without waiting for an answer
+                ask_exec=self.gate is not None or self.monitor is not None,
                 tools=self.tools.names(),
                 on_output=on_output,
                 disk_check=self._ws.quota_problem,
@@ -534,6 +537,7 @@ class Sandbox:
         stdin: str = "",
         timeout: float | None = None,
         terminal: bool = False,
+        on_output: OnOutput | None = None,
     ) -> RunResult:
         """Run one program with its arguments, no shell in between.
 
@@ -544,6 +548,7 @@ class Sandbox:
         stdin/stdout/stderr instead of capturing them: a pseudo-terminal of its own
         when they are terminals (interactive programs, job control, Ctrl-C), relayed
         pipes otherwise; the result then has empty ``stdout``/``stderr``.
+        ``on_output(stream, text)`` gets captured output as it arrives.
         """
         if (
             not isinstance(argv, list | tuple)
@@ -561,7 +566,7 @@ class Sandbox:
                 raise ValueError(
                     "terminal=True needs a native backend (backend='bwrap' or 'gvisor')"
                 )
-            return self.run(shlex.join(argv), stdin=stdin, timeout=timeout)
+            return self.run(shlex.join(argv), stdin=stdin, timeout=timeout, on_output=on_output)
         with self._lock:
             self._check_open()
             action = ExecAction(argv=argv, cwd="/workspace", line=shlex.join(argv))
@@ -570,7 +575,9 @@ class Sandbox:
                 self.events.emit("action.denied", action=action, decision=decision)
                 return _denied("bash", decision, f"corral: {argv[0]}: denied")
             self.events.emit("action.requested", action=action, decision=decision)
-            return self._run_native(action, argv, stdin, timeout, terminal=terminal)
+            return self._run_native(
+                action, argv, stdin, timeout, terminal=terminal, on_output=on_output
+            )
 
     def _native_backend(self) -> Any:
         if self._native is None:
@@ -609,6 +616,7 @@ class Sandbox:
         timeout: float | None,
         *,
         terminal: bool = False,
+        on_output: OnOutput | None = None,
     ) -> RunResult:
         backend = self._native_backend()
         self._native_command = command
@@ -624,6 +632,7 @@ class Sandbox:
                 stdin=stdin.encode("utf-8", "surrogateescape"),
                 timeout=timeout,
                 terminal=tio,
+                on_output=on_output,
             )
         finally:
             self._native_command = None
@@ -1070,6 +1079,18 @@ class AsyncSandbox:
         self._sb._loop = asyncio.get_running_loop()
         return await asyncio.to_thread(self._sb.run, script, stdin=stdin, timeout=timeout)
 
+    def stream(
+        self, script: str, *, stdin: str = "", timeout: float | None = None
+    ) -> OutputStream:
+        """Run a shell script and iterate over its output as it is written::
+
+            stream = asb.stream("for i in 1 2 3; do echo $i; sleep 1; done")
+            async for chunk in stream:      # Output(stream="stdout", text="1\n") ...
+                print(chunk.text, end="")
+            result = stream.result           # the RunResult, once iteration ended
+        """
+        return OutputStream(self, script, stdin, timeout)
+
     async def exec(
         self, argv: list[str], *, stdin: str = "", timeout: float | None = None
     ) -> RunResult:
@@ -1079,3 +1100,52 @@ class AsyncSandbox:
 
     async def aclose(self) -> None:
         await asyncio.to_thread(self._sb.close)
+
+
+@dataclass(frozen=True)
+class Output:
+    """A piece of a running call's output."""
+
+    stream: str  # "stdout" or "stderr"
+    text: str
+
+
+class OutputStream:
+    """An async iterator over a running shell script's output (``AsyncSandbox.stream``);
+    ``result`` holds the :class:`RunResult` once the iteration has ended."""
+
+    def __init__(self, asb: AsyncSandbox, script: str, stdin: str, timeout: float | None) -> None:
+        self._asb = asb
+        self._args = (script, stdin, timeout)
+        self._queue: asyncio.Queue[Output | None] | None = None
+        self._task: asyncio.Future[RunResult] | None = None
+        self.result: RunResult | None = None
+
+    def __aiter__(self) -> OutputStream:
+        return self
+
+    async def __anext__(self) -> Output:
+        if self._queue is None:
+            loop = asyncio.get_running_loop()
+            queue: asyncio.Queue[Output | None] = asyncio.Queue()
+            self._queue = queue
+            script, stdin, timeout = self._args
+            sb = self._asb.sandbox
+            sb._loop = loop
+
+            def on_output(stream: str, text: str) -> None:
+                loop.call_soon_threadsafe(queue.put_nowait, Output(stream, text))
+
+            def work() -> RunResult:
+                try:
+                    return sb.run(script, stdin=stdin, timeout=timeout, on_output=on_output)
+                finally:
+                    loop.call_soon_threadsafe(queue.put_nowait, None)
+
+            self._task = asyncio.ensure_future(asyncio.to_thread(work))
+        item = await self._queue.get()
+        if item is None:
+            assert self._task is not None
+            self.result = await self._task
+            raise StopAsyncIteration
+        return item

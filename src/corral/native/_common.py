@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import logging
@@ -418,8 +419,12 @@ def restore_owners(root: Path, owner: tuple[int, int], others: dict[str, tuple[i
 class OutputCollector:
     """Reads a process's stdout and stderr, keeping at most ``cap`` bytes in total."""
 
-    def __init__(self, cap: int) -> None:
+    def __init__(self, cap: int, on_output: Callable[[str, str], None] | None = None) -> None:
         self.cap = cap
+        self.on_output = on_output  # (stream, text) as it arrives, within the cap
+        self._decoders = {
+            w: codecs.getincrementaldecoder("utf-8")("replace") for w in ("out", "err")
+        }
         self.out = bytearray()
         self.err = bytearray()
         self.total = 0
@@ -458,6 +463,10 @@ class OutputCollector:
             keep = chunk[: max(room, 0)]
             self.dropped += len(chunk) - len(keep)
             (self.out if key.data == "out" else self.err).extend(keep)
+            if self.on_output is not None and keep:
+                text = self._decoders[key.data].decode(keep)
+                if text:
+                    self.on_output("stdout" if key.data == "out" else "stderr", text)
 
     def close(self) -> None:
         for key in list(self.sel.get_map().values()):

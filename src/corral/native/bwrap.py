@@ -394,8 +394,10 @@ class BwrapBackend(BackendLifecycle):
         stdin: bytes | str = b"",
         timeout: float | None = None,
         terminal: TerminalIO | None = None,
+        on_output: Callable[[str, str], None] | None = None,
     ) -> RunResult:
         """Run ``command`` (a bash script, or an argv list run directly) in a fresh sandbox.
+        ``on_output(stream, text)`` gets the output as it arrives (not with a terminal).
 
         The output is captured into the result, unless ``terminal`` (a
         :class:`~corral.native.terminal.TerminalIO`) connects the program to this
@@ -403,7 +405,7 @@ class BwrapBackend(BackendLifecycle):
         """
         argv, data = self._prepare(command, stdin)
         with self._lock:
-            return self._run(self._argv(argv), data, timeout, terminal)
+            return self._run(self._argv(argv), data, timeout, terminal, on_output)
 
     def _preexec(
         self,
@@ -456,6 +458,7 @@ class BwrapBackend(BackendLifecycle):
         stdin: bytes,
         timeout: float | None,
         terminal: TerminalIO | None = None,
+        on_output: Callable[[str, str], None] | None = None,
     ) -> RunResult:
         budget, limits = self.budget, self.limits
         wall, cpu_limit, fsize = self._run_limits(timeout)
@@ -508,7 +511,7 @@ class BwrapBackend(BackendLifecycle):
             args += ["--setenv", "TERM", os.environ["TERM"]]  # the terminal's own kind
         keep = (info_w, block_r, sfd, *data_fds.values())
         out: OutputCollector | TerminalIO = (
-            OutputCollector(budget.output_chars) if terminal is None else terminal
+            OutputCollector(budget.output_chars, on_output) if terminal is None else terminal
         )
         t0 = time.monotonic()
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)

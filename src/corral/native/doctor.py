@@ -284,6 +284,25 @@ def check_runsc_works() -> Check:
     return Check("gvisor sandbox", False, text, fix, ("gvisor",))
 
 
+def check_landlock() -> Check:
+    """The shell worker's file and socket walls (the wasm tier works without them,
+    with the path resolver and seccomp as its only walls)."""
+    from .. import landlock
+
+    abi, why = landlock.status()
+    return Check(
+        "landlock",
+        abi > 0,
+        why,
+        None
+        if abi > 0
+        else "use Linux 5.13+ (6.7+ for TCP rules) with Landlock enabled (lsm=...,landlock); "
+        "until then the corral shell runs without its kernel file walls",
+        ("wasm",),
+        optional=True,
+    )
+
+
 def doctor(*, deep: bool = True) -> list[Check]:
     """Every check; ``deep`` also starts a tiny sandbox of each kind."""
     checks = [
@@ -294,6 +313,7 @@ def doctor(*, deep: bool = True) -> list[Check]:
             None if platform.system() == "Linux" else "the native tiers need Linux",
             ("bwrap", "gvisor"),
         ),
+        check_landlock(),
         check_bwrap(),
         check_userns(),
         check_seccomp(),

@@ -773,8 +773,10 @@ class GvisorBackend(BackendLifecycle):
         stdin: bytes | str = b"",
         timeout: float | None = None,
         terminal: TerminalIO | None = None,
+        on_output: Callable[[str, str], None] | None = None,
     ) -> RunResult:
         """Run ``command`` (a bash script, or an argv list run directly) in a fresh sandbox.
+        ``on_output(stream, text)`` gets the output as it arrives (not with a terminal).
 
         The output is captured into the result, unless ``terminal`` (a
         :class:`~corral.native.terminal.TerminalIO`, made with ``console=True`` for a
@@ -793,7 +795,7 @@ class GvisorBackend(BackendLifecycle):
                     return refused
             # started by the bridge, the command's execve is traced: reported above already
             self._expect = [base] if self.monitor and self.proxy is not None else []
-            return self._run(argv, data, timeout, terminal)
+            return self._run(argv, data, timeout, terminal, on_output)
 
     def _decide_command(self, argv: list[str]) -> RunResult | None:
         """The command itself, decided before it starts (a real gate, as in bwrap): runsc
@@ -817,6 +819,7 @@ class GvisorBackend(BackendLifecycle):
         stdin: bytes,
         timeout: float | None,
         terminal: TerminalIO | None = None,
+        on_output: Callable[[str, str], None] | None = None,
     ) -> RunResult:
         assert self._stage is not None
         budget, limits = self.budget, self.limits
@@ -862,7 +865,7 @@ class GvisorBackend(BackendLifecycle):
         else:
             stdio = terminal.child_fds()
         out: OutputCollector | TerminalIO = (
-            OutputCollector(budget.output_chars) if terminal is None else terminal
+            OutputCollector(budget.output_chars, on_output) if terminal is None else terminal
         )
         t0 = time.monotonic()
         killed: str | None = None

@@ -460,6 +460,8 @@ class ShellProcess:
             if not _strs(argv) or not argv or not isinstance(cwd, str) or not isinstance(line, str):
                 raise C.ProtocolError("malformed exec request")
             allowed, reason = handler.on_exec(argv, cwd, line)
+            if fr.id == 0:  # a notice (nothing decides here): no answer is awaited
+                return
             reply = {"allowed": allowed, "reason": reason}
         elif op == "guest":
             lang, code, argv, env = d.get("language"), d.get("code"), d.get("argv"), d.get("env")
