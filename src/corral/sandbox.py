@@ -83,7 +83,9 @@ class Sandbox:
             a dict. It decides every action, and supplies the budget and the
             tool capabilities unless those are given too.
         approver: answers the policy's ``ask`` rules (:class:`corral.policy.Terminal`,
-            ``Callback``, ``Queue``); without one, ``ask`` means deny.
+            ``Callback``, ``Queue``, or a plain sync/async function of the
+            :class:`~corral.policy.ApprovalRequest` returning a bool or an answer such
+            as ``"allow_always"``); without one, ``ask`` means deny.
         gate: a custom decider instead of a policy (anything with ``decide``).
         backend: where ``run()`` executes: ``"wasm"`` (default: the corral shell,
             pip-only), ``"bwrap"`` (real Linux programs under bubblewrap, seccomp,
@@ -145,11 +147,13 @@ class Sandbox:
                 budget = self.policy.budget()
             if capabilities is None:
                 capabilities = self.policy.tools_capabilities()
-        if approver is not None and self.policy is None:
-            raise ValueError("an approver needs a policy (it answers the policy's 'ask' rules)")
         if approver is not None:
             from .policy import Terminal
+            from .policy.approvers import as_approver
 
+            approver = as_approver(approver)  # a function becomes a Callback; junk: TypeError
+            if self.policy is None:
+                raise ValueError("an approver needs a policy (it answers the policy's 'ask' rules)")
             if isinstance(approver, Terminal):
                 approver = _TerminalPause(approver, self)
         if gate is None and self.policy is not None:

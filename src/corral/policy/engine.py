@@ -819,7 +819,8 @@ class Policy:
         res = self._eval_argv(action.argv, GUEST_ROOT, 0)
         exe = action.exe
         if exe and exe.rsplit("/", 1)[-1] != action.argv[0].rsplit("/", 1)[-1]:
-            res = _worse(res, self._eval_argv([exe, *action.argv[1:]], GUEST_ROOT, 0))
+            # the program that really runs decides ties: a question names it, not argv[0]
+            res = _worse(self._eval_argv([exe, *action.argv[1:]], GUEST_ROOT, 0), res)
         return self._finish(res, "command")
 
     def _match(self, prog: str, base: str, full: str, line: bool = False) -> _Rule | None:
