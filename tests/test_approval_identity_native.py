@@ -1,4 +1,4 @@
-""""Allow always" on bwrap: a later execve of another program under the same argv is
+""" "Allow always" on bwrap: a later execve of another program under the same argv is
 asked about again (the native monitor reports the real path)."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ import pytest
 
 from corral import Budget, Sandbox
 from corral.policy import ApprovalRequest
-
 
 
 def _why_no_bwrap() -> str | None:
@@ -45,7 +44,7 @@ class Answers:
     "forge",
     [
         "exec -a ssh /usr/bin/apt-get -V",
-        "python3 -c 'import os; os.execv(\"/usr/bin/apt-get\", [\"ssh\", \"-V\"])'",
+        'python3 -c \'import os; os.execv("/usr/bin/apt-get", ["ssh", "-V"])\'',
     ],
 )
 def test_allow_always_for_ssh_does_not_run_apt_get(forge: str) -> None:

@@ -1,4 +1,4 @@
-""""Allow always" is bound to what was decided: the action's kind, the program that
+""" "Allow always" is bound to what was decided: the action's kind, the program that
 runs and the rule that asked, never to the argument list alone."""
 
 from __future__ import annotations
