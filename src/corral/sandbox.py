@@ -518,7 +518,9 @@ class Sandbox:
 
             cls = BwrapBackend if self.backend == "bwrap" else GvisorBackend
             policy = self.policy if self.policy is not None else getattr(self.gate, "policy", None)
-            net_decide = policy.decide_net if policy is not None else _deny_network
+            # a connection's name through the gate (approver, monitor), its addresses
+            # through the policy's address rules (corral.net.gate)
+            net_decide = self._net_gate() if policy is not None else _deny_network
             options = dict(self._backend_options)
             if "limits" not in options and policy is not None and policy.extra_budgets:
                 from .native import NativeLimits
@@ -540,6 +542,12 @@ class Sandbox:
             )
             self._native.start()
         return self._native
+
+    def _net_gate(self) -> Any:
+        from .net.gate import NetGate
+
+        policy = self.policy if self.policy is not None else getattr(self.gate, "policy", None)
+        return NetGate(self._decide if self.gate is not None else None, policy)
 
     def _run_native(
         self,
@@ -880,21 +888,18 @@ class _ShellHooks:
     def fetch(self, argv: list[str], ctx: Any) -> int:
         from .netfetch import fetch
 
-        def decide(host: str, port: int | None, url: str) -> tuple[bool, str]:
-            sb = self.sb
-            action = NetAction(host=host, port=port, protocol=url.split(":", 1)[0], url=url)
-            if sb.gate is None:
-                decision = Decision(
-                    verdict="deny",
-                    rule="no-network-policy",
-                    reason="no policy allows network access (pass a policy that allows this host)",
-                )
-            else:
-                decision = sb._decide(action)
+        sb = self.sb
+        gate = sb._net_gate()
+
+        def decide(host: str, port: int, url: str, ip: str | None) -> tuple[bool, str]:
+            scheme = url.split(":", 1)[0]
+            decision = gate(host, port, ip, url=url, protocol=scheme)
+            action = NetAction(host=host, port=port, protocol=scheme, url=url, ip=ip)
             if not decision.allowed:
                 sb.events.emit("action.denied", action=action, decision=decision)
                 return False, decision.reason
-            sb.events.emit("action.requested", action=action, decision=decision)
+            if ip is not None:  # reported once the address it will reach is decided
+                sb.events.emit("action.requested", action=action, decision=decision)
             return True, ""
 
         return fetch(argv, ctx, decide)
