@@ -307,3 +307,35 @@ def test_async_sandbox_exec():
             return await sb.exec(["printf", "%s-", "a", "b"])
 
     assert asyncio.run(main()).stdout == "a-b-"
+
+
+@needs_bwrap
+def test_monitor_alerts_show_on_stderr_as_they_happen(tmp_path):
+    # refused starts raise monitor alerts (the run goes on); the program then waits:
+    # an alert must be on stderr, as plain text, before it ends
+    (tmp_path / "run.sh").write_text(
+        "for i in 1 2 3; do ssh -R 1:localhost:22 x@y 2>/dev/null; done\n"
+        "echo waiting >&2\nsleep 60\n"
+    )
+    proc = subprocess.Popen(
+        [*CORRAL, "exec", "--policy", "default", "--workspace", str(tmp_path), "--",
+         "bash", "/workspace/run.sh"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 50
+        assert proc.stderr is not None
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("corral monitor:"):
+                break
+        assert lines and lines[-1].startswith("corral monitor: "), lines
+        assert proc.poll() is None  # still running: shown as it happened, not at exit
+        assert "[yellow]" not in "".join(lines)
+    finally:
+        proc.kill()
+        proc.wait(10)

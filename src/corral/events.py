@@ -53,6 +53,7 @@ class NetAction(_Model):
     port: int | None = None
     protocol: str | None = None
     url: str | None = None
+    ip: str | None = None  # the address it resolved to, when decided on (proxy, curl)
 
 
 class ToolAction(_Model):

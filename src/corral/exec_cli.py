@@ -14,6 +14,7 @@ when the policy refuses it, 137 when a budget stopped it).
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import sys
 import tempfile
@@ -45,6 +46,30 @@ def _parse_env(pairs: list[str]) -> dict[str, str]:
             _fail(f"--env {pair!r}: expected NAME=VALUE")
         env[key] = value
     return env
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _plain(text: object) -> str:
+    """One line of text with every control character shown as an escape: what a
+    program put in its argv must not reach this terminal as escape sequences."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def _show_alert(data: dict) -> None:
+    """A monitor alert on stderr as it happens, as plain text (the program may hold the
+    terminal in raw mode: the line then ends with CR LF)."""
+    try:
+        line = (
+            f"corral monitor: {_plain(data.get('severity', '?'))} {_plain(data.get('rule', '?'))}"
+            f": {_plain(data.get('summary', ''))}"
+        )
+        end = "\r\n" if sys.stderr.isatty() else "\n"
+        sys.stderr.write(line + end)
+        sys.stderr.flush()
+    except Exception:  # reporting must never break the run
+        pass
 
 
 class _Hangup(Exception):
@@ -154,6 +179,10 @@ def exec_command(
             env=extra_env,
             monitor=None,
         ) as sb:
+            unwatch = sb.events.bus.subscribe(
+                lambda ev: _show_alert(ev.data) if ev.session == sb.session else None,
+                types=["monitor.alert"],
+            )
             if backend == "wasm":
                 result = sb.exec(list(command), stdin="" if interactive else sys.stdin.read())
                 sys.stdout.write(result.stdout)
@@ -162,13 +191,7 @@ def exec_command(
             else:
                 result = sb.exec(list(command), terminal=True)
                 sys.stderr.write(result.stderr)  # corral's own notes (denials, budgets)
-            for alert in sb.alerts:
-                err.print(
-                    f"[yellow]corral monitor:[/yellow] {alert.severity} {alert.rule}: "
-                    f"{alert.summary}",
-                    highlight=False,
-                    markup=False,
-                )
+            unwatch()
             code = result.exit_code
     except _Hangup as e:
         err.print(f"corral: stopped by {e}", highlight=False)

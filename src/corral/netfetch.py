@@ -1,42 +1,54 @@
 """``curl`` and ``wget`` for the WebAssembly tier: the host fetches on the
-agent's behalf, after the gate allowed a ``net`` action for that host.
+agent's behalf, after the gate allowed a ``net`` action for that host *and* for
+the address it resolved to.
 
-Only http and https. Redirects are followed only with ``-L`` (curl) or by
-default (wget), and every hop is a new ``net`` action, so a redirect cannot
-lead to a host the policy refuses. Bodies stream to stdout or a file through
-the sandbox's output and disk budgets.
+Only http and https. Each hop goes through :func:`corral.net.connect_checked`:
+the name is decided before it is looked up, every address it resolves to is
+decided (``deny_cidrs``, loopback, link-local, cloud metadata, ...) and the
+connection goes to exactly the address decided, so a name in ``/etc/hosts`` or a
+rebinding DNS answer cannot lead to a protected address. TLS is verified against
+the host name (SNI and certificate) and the ``Host`` header names the host, not
+the address. Redirects are followed only with ``-L`` (curl) or by default
+(wget), and every hop is decided again. Bodies stream to stdout or a file
+through the sandbox's output and disk budgets.
+
+``decide(host, port, url, ip)`` returns ``(allowed, reason)``; it is called with
+``ip=None`` for the name and then with each address.
 """
 
 from __future__ import annotations
 
 import getopt
+import http.client
 import posixpath
+import socket
+import ssl
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from collections.abc import Callable
-from typing import IO
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
+from .net.connect import Refused, Resolver, connect_checked
 from .shell.command import CommandContext, CommandError, UsageError
 
-Decide = Callable[[str, int | None, str], tuple[bool, str]]
+Decide = Callable[[str, int, str, str | None], tuple[bool, str]]
 
 MAX_REDIRECTS = 10
+MAX_HEADER_LINE = 64 * 1024
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return None
-
-
-def fetch(argv: list[str], ctx: CommandContext, decide: Decide) -> int:
+def fetch(
+    argv: list[str], ctx: CommandContext, decide: Decide, *, resolver: Resolver | None = None
+) -> int:
+    """Run ``curl``/``wget`` (``argv[0]``); ``resolver(host, port)`` for tests."""
     if argv[0] == "wget":
-        return _wget(argv, ctx, decide)
-    return _curl(argv, ctx, decide)
+        return _wget(argv, ctx, decide, resolver)
+    return _curl(argv, ctx, decide, resolver)
 
 
-def _curl(argv: list[str], ctx: CommandContext, decide: Decide) -> int:
+def _curl(
+    argv: list[str], ctx: CommandContext, decide: Decide, resolver: Resolver | None
+) -> int:
     try:
         opts, args = getopt.gnu_getopt(
             argv[1:],
@@ -123,6 +135,7 @@ def _curl(argv: list[str], ctx: CommandContext, decide: Decide) -> int:
             timeout,
             ctx,
             decide,
+            resolver,
         )
     except _Refused as e:
         if not quiet:
@@ -155,7 +168,9 @@ def _curl(argv: list[str], ctx: CommandContext, decide: Decide) -> int:
     return 0
 
 
-def _wget(argv: list[str], ctx: CommandContext, decide: Decide) -> int:
+def _wget(
+    argv: list[str], ctx: CommandContext, decide: Decide, resolver: Resolver | None
+) -> int:
     try:
         opts, args = getopt.gnu_getopt(
             argv[1:], "qO:T:", ["quiet", "output-document=", "timeout=", "no-verbose", "nv"]
@@ -181,7 +196,7 @@ def _wget(argv: list[str], ctx: CommandContext, decide: Decide) -> int:
         output = posixpath.basename(urllib.parse.urlsplit(url).path) or "index.html"
     try:
         status, _reason, _hdrs, body_iter = _request(
-            url, "GET", {}, None, True, timeout, ctx, decide
+            url, "GET", {}, None, True, timeout, ctx, decide, resolver
         )
     except _Refused as e:
         if not quiet:
@@ -210,42 +225,107 @@ class _Refused(Exception):
         self.code = code
 
 
-def _request(url, method, headers, data, follow, timeout, ctx, decide):  # type: ignore[no-untyped-def]
-    opener = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}))
-    for _hop in range(MAX_REDIRECTS + 1):
+class _Connection(http.client.HTTPConnection):
+    """HTTP over a socket already connected to the decided address."""
+
+    def __init__(self, host: str, port: int, sock: socket.socket, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._checked: socket.socket | None = sock
+
+    def connect(self) -> None:
+        if self._checked is None:  # never dial again (http.client reconnects on demand)
+            raise ConnectionError("the connection was closed")
+        self.sock, self._checked = self._checked, None
+
+
+class _TLSConnection(http.client.HTTPSConnection):
+    """HTTPS over a socket already connected to the decided address: SNI and the
+    certificate are checked against the host *name*."""
+
+    def __init__(self, host: str, port: int, sock: socket.socket, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._checked: socket.socket | None = sock
+
+    def connect(self) -> None:
+        if self._checked is None:
+            raise ConnectionError("the connection was closed")
+        raw, self._checked = self._checked, None
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def _split(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, path with query) of an http(s) URL, or a refusal."""
+    try:
         parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise _Refused(f'Protocol "{parts.scheme}" not supported', 1)
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        allowed, reason = decide(host, port, url)
-        if not allowed:
-            raise _Refused(f"network access to {host} denied: {reason}", 6)
+        port = parts.port
+    except ValueError as e:
+        raise _Refused(f"URL rejected: {e}", 3) from None
+    if parts.scheme not in ("http", "https"):
+        raise _Refused(f'Protocol "{parts.scheme}" not supported', 1)
+    host = parts.hostname or ""
+    if not host:
+        raise _Refused("URL rejected: no host name", 3)
+    if any(c in url for c in "\r\n\0 "):
+        raise _Refused("URL rejected: malformed input to a URL function", 3)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80), path
+
+
+def _request(  # type: ignore[no-untyped-def]
+    url, method, headers, data, follow, timeout, ctx, decide, resolver
+):
+    for _hop in range(MAX_REDIRECTS + 1):
+        scheme, host, port, path = _split(url)
         remaining = max(0.1, min(timeout, ctx.deadline - time.monotonic()))
-        req = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
-            resp = opener.open(req, timeout=remaining)
-        except urllib.error.HTTPError as e:
-            resp = e
-        except urllib.error.URLError as e:
+            checked = connect_checked(
+                host,
+                port,
+                lambda h, p, ip, url=url: decide(h, p, url, ip),
+                resolver=resolver,
+                timeout=remaining,
+            )
+        except Refused as e:
+            if e.kind in ("policy", "destination"):
+                raise _Refused(f"network access to {host} denied: {e.reason}", 6) from None
+            if e.kind == "dns":
+                raise _Refused(f"Could not resolve host: {host}", 6) from None
+            if "timed out" in e.reason:
+                raise _Refused(f"Connection timed out: {e.reason}", 28) from None
             raise _Refused(f"Failed to connect to {host} port {port}: {e.reason}", 7) from None
+        cls = _TLSConnection if scheme == "https" else _Connection
+        conn = cls(host, port, checked.sock, remaining)
+        try:
+            conn.request(method, path, body=data, headers=headers)
+            resp = conn.getresponse()
+        except (ssl.SSLError, ssl.CertificateError) as e:
+            conn.close()
+            raise _Refused(f"SSL certificate problem: {e}", 60) from None
         except TimeoutError:
-            raise _Refused(f"Operation timed out connecting to {host}", 28) from None
-        status = resp.status if hasattr(resp, "status") else resp.code
-        if follow and status in (301, 302, 303, 307, 308) and resp.headers.get("Location"):
-            url = urllib.parse.urljoin(url, resp.headers["Location"])
+            conn.close()
+            raise _Refused(f"Operation timed out talking to {host}", 28) from None
+        except (OSError, http.client.HTTPException) as e:
+            conn.close()
+            raise _Refused(f"Recv failure from {host}: {e}", 56) from None
+        status = resp.status
+        location = resp.getheader("Location")
+        if follow and status in (301, 302, 303, 307, 308) and location:
+            url = urllib.parse.urljoin(url, location)
             if status == 303 or (status in (301, 302) and method == "POST"):
                 method, data = "GET", None
-            resp.close()
+            conn.close()
             continue
-        hdrs = list(resp.headers.items())
-
-        def body(resp=resp):  # type: ignore[no-untyped-def]
-            try:
-                while chunk := resp.read(65536):
-                    yield chunk
-            finally:
-                resp.close()
-
-        return status, getattr(resp, "reason", ""), hdrs, body()
+        hdrs = list(resp.getheaders())
+        return status, resp.reason, hdrs, _body(conn, resp)
     raise _Refused(f"Maximum ({MAX_REDIRECTS}) redirects followed", 47)
+
+
+def _body(conn: http.client.HTTPConnection, resp: Any) -> Iterator[bytes]:
+    try:
+        while chunk := resp.read(65536):
+            yield chunk
+    finally:
+        resp.close()
+        conn.close()

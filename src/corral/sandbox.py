@@ -98,7 +98,9 @@ class Sandbox:
             a dict. It decides every action, and supplies the budget and the
             tool capabilities unless those are given too.
         approver: answers the policy's ``ask`` rules (:class:`corral.policy.Terminal`,
-            ``Callback``, ``Queue``); without one, ``ask`` means deny.
+            ``Callback``, ``Queue``, or a plain sync/async function of the
+            :class:`~corral.policy.ApprovalRequest` returning a bool or an answer such
+            as ``"allow_always"``); without one, ``ask`` means deny.
         gate: a custom decider instead of a policy (anything with ``decide``).
         backend: where ``run()`` executes: ``"wasm"`` (default: the corral shell,
             pip-only), ``"bwrap"`` (real Linux programs under bubblewrap, seccomp,
@@ -160,11 +162,13 @@ class Sandbox:
                 budget = self.policy.budget()
             if capabilities is None:
                 capabilities = self.policy.tools_capabilities()
-        if approver is not None and self.policy is None:
-            raise ValueError("an approver needs a policy (it answers the policy's 'ask' rules)")
         if approver is not None:
             from .policy import Terminal
+            from .policy.approvers import as_approver
 
+            approver = as_approver(approver)  # a function becomes a Callback; junk: TypeError
+            if self.policy is None:
+                raise ValueError("an approver needs a policy (it answers the policy's 'ask' rules)")
             if isinstance(approver, Terminal):
                 approver = _TerminalPause(approver, self)
         if gate is None and self.policy is not None:
@@ -585,7 +589,9 @@ class Sandbox:
 
             cls = BwrapBackend if self.backend == "bwrap" else GvisorBackend
             policy = self.policy if self.policy is not None else getattr(self.gate, "policy", None)
-            net_decide = policy.decide_net if policy is not None else _deny_network
+            # a connection's name through the gate (approver, monitor), its addresses
+            # through the policy's address rules (corral.net.gate)
+            net_decide = self._net_gate() if policy is not None else _deny_network
             options = dict(self._backend_options)
             if "limits" not in options and policy is not None and policy.extra_budgets:
                 from .native import NativeLimits
@@ -607,6 +613,12 @@ class Sandbox:
             )
             self._native.start()
         return self._native
+
+    def _net_gate(self) -> Any:
+        from .net.gate import NetGate
+
+        policy = self.policy if self.policy is not None else getattr(self.gate, "policy", None)
+        return NetGate(self._decide if self.gate is not None else None, policy)
 
     def _run_native(
         self,
@@ -962,21 +974,18 @@ class _ShellHooks:
         from .netfetch import fetch
         from .shell.command import Cancelled, CommandContext, CommandError
 
-        def decide(host: str, port: int | None, url: str) -> tuple[bool, str]:
-            sb = self.sb
-            action = NetAction(host=host, port=port, protocol=url.split(":", 1)[0], url=url)
-            if sb.gate is None:
-                decision = Decision(
-                    verdict="deny",
-                    rule="no-network-policy",
-                    reason="no policy allows network access (pass a policy that allows this host)",
-                )
-            else:
-                decision = sb._decide(action)
+        sb = self.sb
+        gate = sb._net_gate()
+
+        def decide(host: str, port: int, url: str, ip: str | None) -> tuple[bool, str]:
+            scheme = url.split(":", 1)[0]
+            decision = gate(host, port, ip, url=url, protocol=scheme)
+            action = NetAction(host=host, port=port, protocol=scheme, url=url, ip=ip)
             if not decision.allowed:
                 sb.events.emit("action.denied", action=action, decision=decision)
                 return False, decision.reason
-            sb.events.emit("action.requested", action=action, decision=decision)
+            if ip is not None:  # reported once the address it will reach is decided
+                sb.events.emit("action.requested", action=action, decision=decision)
             return True, ""
 
         cap = self.sb.budget.output_chars

@@ -106,7 +106,9 @@ def test_allow_always_is_remembered_per_session_and_action() -> None:
     assert again.verdict == "allow"
     assert again.reason.startswith("approved earlier in this session (allow always)")
     assert len(approver.requests) == 1
-    assert gate.remembered("s1") == {("commands.ask[0]", "argv", ("pip", "install", "requests"))}
+    assert gate.remembered("s1") == {
+        ("commands.ask[0]", "exec", "pip", ("pip", "install", "requests"))
+    }
     # another argv, another session: asked again (and denied by the empty script)
     assert gate.decide(ExecAction(argv=["pip", "install", "numpy"]), "s1").verdict == "deny"
     assert gate.decide(PIP, "s2").verdict == "deny"
@@ -138,7 +140,7 @@ def test_allow_always_keys() -> None:
 
 
 def test_memory_key_definition() -> None:
-    assert memory_key(PIP) == ("argv", ("pip", "install", "requests"))
+    assert memory_key(PIP) == ("exec", "pip", ("pip", "install", "requests"))
     assert memory_key(NetAction(host="[::1]", port=1)) == ("net", "::1")
     assert memory_key(NetAction(host="", url="https://X.org/a")) == ("net", "x.org")
     assert memory_key(ToolAction(name="a/b", args={"x": 1})) == ("tool", "a/b")

@@ -25,7 +25,6 @@ and ``max_connections``; :meth:`cut` and :meth:`cut_session` stop connections no
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import itertools
 import logging
 import os
@@ -42,6 +41,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..events import Decision, NetAction
+from ..net.address import resolve
+from ..net.connect import Refused, connect_checked
 
 log = logging.getLogger("corral.native.proxy")
 
@@ -90,6 +91,7 @@ class ConnectionInfo:
     ended: float | None = None
     cut: bool = False
     error: str | None = None
+    refusal: str | None = None  # why not connected: "policy", "dns", "connect", ...
 
     @property
     def duration(self) -> float:
@@ -98,16 +100,6 @@ class ConnectionInfo:
 
 class _Cut(Exception):
     pass
-
-
-def _normalize(res: Any) -> tuple[bool, str, Decision | None]:
-    if isinstance(res, Decision):
-        return res.allowed, res.reason, res
-    if hasattr(res, "verdict"):
-        return res.verdict == "allow", str(getattr(res, "reason", "")), None
-    if isinstance(res, tuple):
-        return bool(res[0]), str(res[1]) if len(res) > 1 else "", None
-    return bool(res), "", None
 
 
 class EgressProxy:
@@ -136,7 +128,7 @@ class EgressProxy:
         self.max_connections = max_connections
         self.connect_timeout = connect_timeout
         self.idle_timeout = idle_timeout
-        self.resolver = resolver or _resolve
+        self.resolver = resolver or resolve
         self.connections: dict[str, ConnectionInfo] = {}
         self.bytes_in = 0
         self.bytes_out = 0
@@ -326,53 +318,21 @@ class EgressProxy:
             refuse(f"connection budget of {self.max_connections} exceeded", rule="budget.network")
             self._emit("budget.exceeded", data={"budget": "connections", "source": "proxy"})
             return None, info.reason
-        if not host or not (0 < port < 65536):
-            refuse("bad destination")
-            return None, "bad destination"
-        decision = None
-        if self.decide is not None:
-            try:
-                ok, reason, decision = _normalize(self.decide(host, port, None))
-            except Exception as e:
-                ok, reason = False, f"policy check failed: {e!r}"
-            if not ok:
-                refuse(reason or "denied by policy", decision)
-                return None, info.reason
         try:
-            addrs = self.resolver(host, port)
-        except OSError as e:
-            refuse(f"cannot resolve {host}: {e}", rule="proxy.dns")
-            return None, info.reason
-        last = "no address"
-        reason = "no policy installed"
-        denied_by: Decision | None = None
-        for ip in addrs:
-            if self.decide is not None:
-                try:
-                    ok, reason, decision = _normalize(self.decide(host, port, ip))
-                except Exception as e:
-                    ok, reason, decision = False, f"policy check failed: {e!r}", None
-                if not ok:
-                    last = reason or f"address {ip} denied by policy"
-                    denied_by = decision
-                    continue
-            try:
-                fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
-                up = socket.socket(fam, socket.SOCK_STREAM)
-                up.settimeout(self.connect_timeout)
-                up.connect((ip, port))
-            except OSError as e:
-                with contextlib.suppress(Exception):
-                    up.close()
-                last = f"connect to {ip}:{port} failed: {e}"
-                info.ip = ip
-                continue
-            info.ip, info.allowed, info.reason = ip, True, reason
-            d = decision or Decision(verdict="allow", rule="proxy", reason=info.reason)
-            self._emit("action.requested", action=action, decision=d, data={**data, "ip": ip})
-            return up, ""
-        refuse(last, denied_by)
-        return None, last
+            checked = connect_checked(
+                host, port, self.decide, resolver=self.resolver, timeout=self.connect_timeout
+            )
+        except Refused as e:
+            info.ip = e.ip
+            info.refusal = e.kind
+            rule = {"dns": "proxy.dns", "connect": "proxy.connect"}.get(e.kind, "proxy")
+            refuse(e.reason, e.decision, rule=rule)
+            return None, e.reason
+        up = checked.sock
+        info.ip, info.allowed, info.reason = checked.ip, True, checked.reason
+        d = checked.decision or Decision(verdict="allow", rule="proxy", reason=info.reason)
+        self._emit("action.requested", action=action, decision=d, data={**data, "ip": checked.ip})
+        return up, ""
 
     def _http(self, client: socket.socket) -> None:
         head = b""
@@ -396,7 +356,7 @@ class EgressProxy:
             info = self._new(host, port, "connect", None)
             up, why = self._check(info)
             if up is None:
-                client.sendall(_http_error(403 if "fail" not in why else 502, why))
+                client.sendall(_refusal(info, why))
                 self._finish(info)
                 return
             self._register(info, client, up)
@@ -411,7 +371,7 @@ class EgressProxy:
         info = self._new(parts.hostname, port, "http", target)
         up, why = self._check(info)
         if up is None:
-            client.sendall(_http_error(403 if "fail" not in why else 502, why))
+            client.sendall(_refusal(info, why))
             self._finish(info)
             return
         path = parts.path or "/"
@@ -452,10 +412,9 @@ class EgressProxy:
             client.sendall(b"\x05\x07\x00\x01" + bytes(6))
             return
         info = self._new(host, port, "socks5", None)
-        up, why = self._check(info)
+        up, _ = self._check(info)
         if up is None:
-            code = 0x02 if "fail" not in why else 0x05
-            client.sendall(bytes([5, code, 0, 1]) + bytes(6))
+            client.sendall(bytes([5, _SOCKS_REPLY.get(info.refusal or "", 0x02), 0, 1]) + bytes(6))
             self._finish(info)
             return
         self._register(info, client, up)
@@ -597,25 +556,28 @@ def _split_hostport(target: str, default: int) -> tuple[str, int]:
         return host, -1
 
 
-def _resolve(host: str, port: int) -> list[str]:
-    try:
-        return [str(ipaddress.ip_address(host.strip("[]")))]
-    except ValueError:
-        pass
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    seen: list[str] = []
-    for fam, *_, addr in infos:
-        ip = addr[0]
-        if fam in (socket.AF_INET, socket.AF_INET6) and ip not in seen:
-            seen.append(ip)
-    return seen
+#: SOCKS5 reply codes (RFC 1928) for why a connection was not made: 2 "connection not
+#: allowed by ruleset", 4 "host unreachable" (the name did not resolve), 5 "connection
+#: refused"; the reason itself is in the ``action.denied`` event.
+_SOCKS_REPLY = {"policy": 0x02, "destination": 0x02, "dns": 0x04, "connect": 0x05}
+_UNSAFE_HEADER = re.compile(r"[^\x20-\x7e]")
+
+
+def _refusal(info: ConnectionInfo, why: str) -> bytes:
+    """The HTTP answer to a refused connection: 403 for a refusal (policy, cut, budget),
+    502 when the destination could not be resolved or reached; the reason in the body
+    and in an ``X-Corral-Denied`` header."""
+    code = 502 if info.refusal in ("dns", "connect") else 403
+    return _http_error(code, why or "denied")
 
 
 def _http_error(code: int, reason: str) -> bytes:
     text = {400: "Bad Request", 403: "Forbidden", 431: "Request Header Fields Too Large",
             502: "Bad Gateway"}.get(code, "Error")  # fmt: skip
-    body = f"corral egress proxy: {reason}\n".encode()
+    body = f"corral egress proxy: {reason}\n".encode("utf-8", "replace")
+    header = _UNSAFE_HEADER.sub("?", reason)[:1000]
     return (
-        f"HTTP/1.1 {code} {text}\r\nContent-Type: text/plain\r\n"
+        f"HTTP/1.1 {code} {text}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"X-Corral-Denied: {header}\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode() + body

@@ -13,10 +13,17 @@ is ``deny`` unless the policy says otherwise). Implementations:
 :class:`ApprovalGate` wraps a :class:`~corral.policy.Policy` into a
 :class:`~corral.events.Gate` that asks the approver on ``ask`` and returns ``allow`` or
 ``deny``. "Allow always" is remembered per session for *the same rule and the same
-action*: the same argv for ``exec``/``spawn`` (the same line for a shell line), the same
-host for ``net`` (any port), the same method for ``tool`` (any arguments: the policy still
-checks constraints first), the same path and read/write kind for ``file``, and the same
-code (by SHA-256) for ``code``.
+action*, never for an argument list alone: for ``exec`` (a command of the corral shell or
+``Sandbox.exec``) the same command name and argv; for ``spawn`` (a real process start on
+the native tiers) the same executable path and argv (``execv("/usr/bin/apt-get", ["ssh",
+"-V"])`` is not the ``ssh -V`` that was approved; a relative path, which names a different
+file in every directory, is never remembered); an ``exec`` approval never covers a
+``spawn``. The same line for a shell line, the same host for ``net`` (any port), the same
+method for ``tool`` (any arguments: the policy still checks constraints first), the same
+path and read/write kind for ``file``, and the same code (by SHA-256) for ``code``.
+
+``Sandbox(approver=...)`` takes an approver object or a plain function (see
+:func:`as_approver`).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import hashlib
 import inspect
 import json
 import logging
+import posixpath
 import queue
 import sys
 import threading
@@ -56,6 +64,7 @@ __all__ = [
     "Callback",
     "Queue",
     "Terminal",
+    "as_approver",
     "describe_action",
     "memory_key",
 ]
@@ -177,7 +186,11 @@ def describe_action(action: Any) -> str:
     if isinstance(action, ExecAction):
         return f"run: {_short(' '.join(action.argv))}"
     if isinstance(action, SpawnAction):
-        return f"start process: {_short(' '.join(action.argv))}"
+        line = _short(" ".join(action.argv))
+        exe, first = action.exe or "", action.argv[0] if action.argv else ""
+        if exe and exe.rsplit("/", 1)[-1] != first.rsplit("/", 1)[-1]:
+            return f"start process: {_short(exe, 120)} (named {line})"
+        return f"start process: {line}"
     if isinstance(action, CodeAction):
         lines = action.code.splitlines() or [""]
         more = f" (+{len(lines) - 1} more lines)" if len(lines) > 1 else ""
@@ -200,8 +213,14 @@ def memory_key(action: Any) -> tuple[Any, ...]:
     """What "the same action" means for ``allow_always`` (see the module docstring)."""
     if isinstance(action, str):
         return ("line", action)
-    if isinstance(action, ExecAction | SpawnAction):
-        return ("argv", tuple(action.argv))
+    if isinstance(action, ExecAction):
+        return ("exec", action.argv[0] if action.argv else "", tuple(action.argv))
+    if isinstance(action, SpawnAction):
+        exe = action.exe or (action.argv[0] if action.argv else "")
+        if not exe.startswith("/"):
+            # a relative path names another file in every directory: never the same action
+            return ("spawn", None, uuid.uuid4().hex, tuple(action.argv))
+        return ("spawn", posixpath.normpath(exe), tuple(action.argv))
     if isinstance(action, NetAction):
         host = action.host
         if not host and action.url:
@@ -411,6 +430,39 @@ class Callback:
 
 async def _awaited(value: Any) -> Any:
     return await value
+
+
+def as_approver(value: Any, *, loop: asyncio.AbstractEventLoop | None = None) -> Approver:
+    """What ``Sandbox(approver=...)`` accepts, as an :class:`Approver`.
+
+    An object with an ``ask(request)`` method is used as it is; a plain function or
+    coroutine function (``fn(request)`` returning a bool, an :class:`ApprovalAnswer` or a
+    word such as ``"allow_always"``) is wrapped in a :class:`Callback`. Anything else
+    (a class instead of an instance, a string, ...) is a ``TypeError`` naming it.
+    """
+    if isinstance(value, type):
+        raise TypeError(
+            f"approver must be an approver object or a function, got the class "
+            f"{value.__name__} (pass an instance: {value.__name__}(...))"
+        )
+    ask = getattr(value, "ask", None)
+    if ask is not None:
+        if not callable(ask):
+            raise TypeError(
+                f"approver {type(value).__name__!r} has an 'ask' attribute that is not callable"
+            )
+        return value  # type: ignore[no-any-return]
+    if callable(value):
+        return Callback(value, loop=loop, who=_callable_name(value))
+    raise TypeError(
+        "approver must be an approver object (with ask(request)) or a function taking an "
+        f"ApprovalRequest and returning a bool or an answer, got {type(value).__name__}"
+    )
+
+
+def _callable_name(fn: Any) -> str:
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
+    return f"the approval function {name}" if isinstance(name, str) else "the approval callback"
 
 
 # --------------------------------------------------------------------------------- Queue

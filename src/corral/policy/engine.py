@@ -104,6 +104,8 @@ from ..events import (
     SpawnAction,
     ToolAction,
 )
+from ..net.address import embedded_ipv4, parse_ip
+from ..net.address import protected as _protected
 from .patterns import (
     EXACT,
     GLOB,
@@ -114,7 +116,6 @@ from .patterns import (
     PathPattern,
     compile_cidr,
     normalize_host,
-    parse_cidr,
 )
 from .schema import CommandRule, PolicyModel, ToolRule
 from .shellsplit import Analysis, analyze
@@ -128,30 +129,6 @@ MAX_DEPTH: Final = 6
 _SUBJECT_LIMIT: Final = 160
 _CACHE_LIMIT: Final = 4096
 
-METADATA_IPS: Final = frozenset(
-    {
-        "169.254.169.254",  # AWS, GCP, Azure, OpenStack, DigitalOcean, ...
-        "169.254.170.2",  # AWS ECS task metadata
-        "169.254.169.123",  # AWS time sync
-        "fd00:ec2::254",  # AWS IMDS over IPv6
-        "fd00:ec2::23",
-        "100.100.100.200",  # Alibaba Cloud
-        "192.0.0.192",  # Oracle Cloud
-    }
-)
-METADATA_NAMES: Final = frozenset(
-    {
-        "metadata.google.internal",
-        "metadata.goog",
-        "metadata",
-        "instance-data",
-        "instance-data.ec2.internal",
-        "metadata.azure.com",
-        "metadata.packet.net",
-    }
-)
-LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
-_SHARED_NET: Final = parse_cidr("100.64.0.0/10")
 
 _READ_OPS: Final = frozenset({"read", "list", "stat"})
 _SHELLS: Final = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "busybox"})
@@ -763,7 +740,9 @@ class Policy:
         if isinstance(action, str):
             return self.decide_command(action)
         if isinstance(action, NetAction):
-            return self.decide_net(action.host or _host_from_url(action.url), action.port)
+            return self.decide_net(
+                action.host or _host_from_url(action.url), action.port, action.ip
+            )
         if isinstance(action, FileAction):
             return self.decide_file(action.op, action.path)
         if isinstance(action, ToolAction):
@@ -819,7 +798,8 @@ class Policy:
         res = self._eval_argv(action.argv, GUEST_ROOT, 0)
         exe = action.exe
         if exe and exe.rsplit("/", 1)[-1] != action.argv[0].rsplit("/", 1)[-1]:
-            res = _worse(res, self._eval_argv([exe, *action.argv[1:]], GUEST_ROOT, 0))
+            # the program that really runs decides ties: a question names it, not argv[0]
+            res = _worse(self._eval_argv([exe, *action.argv[1:]], GUEST_ROOT, 0), res)
         return self._finish(res, "command")
 
     def _match(self, prog: str, base: str, full: str, line: bool = False) -> _Rule | None:
@@ -1085,20 +1065,28 @@ class Policy:
             return hit
         decision = self._decide_host(host)
         if ip is not None and decision.verdict != "deny":
-            resolved = self._decide_host(ip, resolved_from=host)
             named = self._host_by_id.get(decision.rule or "")
-            by = self._host_by_id.get(resolved.rule or "")
-            exempt = (
-                resolved.rule == "network.default"  # only address rules count here
-                or (by is not None and by.pattern.kind in ("any", "exact", "suffix"))
-                or (
-                    named is not None
-                    and named.pattern.kind == "exact"
-                    and resolved.rule in ("network.private", "network.loopback")
+            addresses = [ip]
+            literal = parse_ip(ip)
+            inner = embedded_ipv4(literal) if literal is not None else None
+            if inner is not None:  # NAT64, 6to4, Teredo: the IPv4 address it reaches
+                addresses.append(str(inner))
+            worst = decision
+            for address in addresses:
+                resolved = self._decide_host(address, resolved_from=host)
+                by = self._host_by_id.get(resolved.rule or "")
+                exempt = (
+                    resolved.rule == "network.default"  # only address rules count here
+                    or (by is not None and by.pattern.kind in ("any", "exact", "suffix"))
+                    or (
+                        named is not None
+                        and named.pattern.kind == "exact"
+                        and resolved.rule in ("network.private", "network.loopback")
+                    )
                 )
-            )
-            if not exempt and SEVERITY[resolved.verdict] > SEVERITY[decision.verdict]:
-                decision = resolved
+                if not exempt and SEVERITY[resolved.verdict] > SEVERITY[worst.verdict]:
+                    worst = resolved
+            decision = worst
         return self._remember(key, decision)
 
     def _decide_host(self, host: str, resolved_from: str | None = None) -> Decision:
@@ -1223,27 +1211,3 @@ def _host_from_url(url: str | None) -> str:
         return urlsplit(url).hostname or ""
     except ValueError:
         return ""
-
-
-def _protected(name: str, ip: Any) -> tuple[str, str] | None:
-    """(kind, description) when the host is protected by default."""
-    if ip is None:
-        if name in METADATA_NAMES:
-            return "metadata", "a cloud metadata service"
-        if name in LOOPBACK_NAMES or name.endswith(".localhost"):
-            return "loopback", "the loopback interface"
-        return None
-    text = str(ip)
-    if text in METADATA_IPS:
-        return "metadata", "a cloud metadata address"
-    if ip.is_loopback or ip.is_unspecified:
-        return "loopback", "a loopback address"
-    if (
-        ip.is_private
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or (ip.version == 4 and ip in _SHARED_NET)
-    ):
-        return "private", "a private, link-local or reserved address"
-    return None

@@ -16,9 +16,13 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 __all__ = ["Analysis", "SimpleCommand", "analyze", "render"]
+
+
+def s_at(text: str, i: int) -> str:
+    return text[i] if 0 <= i < len(text) else ""
 
 MAX_DEPTH: Final = 8
 
@@ -56,6 +60,10 @@ _SKIP_WORDS: Final = frozenset(
     {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "esac"}
 )
 _HEADER_WORDS: Final = frozenset({"for", "select", "case"})
+#: reserved words after which a command (and so another reserved word) may follow
+_KEEP_COMMAND_POSITION: Final = frozenset(
+    {"!", "{", "if", "then", "else", "elif", "while", "until", "do", "time"}
+)
 _ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
 _NEEDS_QUOTES: Final = re.compile(r"[\s|;&<>]|^$")
 _ANSI_ESCAPES: Final = {
@@ -105,14 +113,20 @@ class _Lexer:
         self.i = 0
         self.subs: list[str] = []
         self.complete = True
-        self.heredocs: list[tuple[str, bool]] = []
+        self.heredocs: list[tuple[str, bool, bool]] = []
+        self.depth = 0  # nesting of substitution scans
+        self._speculation = 8 * self.n + 4096  # characters left for (( lookahead
 
-    # tokens: ("w", text) for words, ("o", text) for operators
+    # tokens: ("w", text) for words, ("o", text) for operators, ("a", text) for an
+    # arithmetic command ``(( ... ))`` and ("p", text) for a case pattern (both run nothing
+    # themselves; the substitutions inside them are recorded in ``subs``)
     def tokens(self) -> list[tuple[str, str]]:
         s, n = self.s, self.n
         out: list[tuple[str, str]] = []
         expect_heredoc = False
         strip_tabs = False
+        cmd_pos = True  # may a reserved word start here (bash's rule)?
+        cases: list[str] = []  # per open ``case``: "word", "in", "pattern" or "body"
         while self.i < n:
             c = s[self.i]
             if c in " \t\r":
@@ -125,17 +139,53 @@ class _Lexer:
                 out.append(("o", "\n"))
                 self.i += 1
                 self._skip_heredocs()
+                if not (cases and cases[-1] in ("word", "in")):
+                    cmd_pos = True
                 continue
             if c == "#":
                 end = s.find("\n", self.i)
                 self.i = n if end < 0 else end
                 continue
+            if cases and cases[-1] == "pattern":
+                # case patterns: `(`? word (`|` word)* `)`; `esac` ends the case
+                if c == "(" and not s.startswith("((", self.i):
+                    self.i += 1
+                    continue
+                if c == "|":
+                    self.i += 1
+                    continue
+                if c == ")":
+                    self.i += 1
+                    cases[-1] = "body"
+                    cmd_pos = True
+                    out.append(("o", ")"))  # the header before it is no command's words
+                    continue
+                if c not in ";&<>":
+                    start = self.i
+                    word = self._word(groups="pattern")
+                    if s[start : self.i] == "esac":
+                        cases.pop()
+                        cmd_pos = False
+                        out.append(("o", ";"))
+                    else:
+                        out.append(("p", word))
+                    continue
+                cases[-1] = "body"  # not a pattern after all: read it as commands
             if c in "<>" and s.startswith("(", self.i + 1):
                 end = self._match_paren(self.i + 1)
                 self.subs.append(s[self.i + 2 : end])
                 out.append(("w", s[self.i : end + 1]))
                 self.i = end + 1
+                cmd_pos = False
                 continue
+            if c == "(" and s.startswith("((", self.i):
+                end = self._arith_end(self.i)
+                if end is not None:  # (( expr )): arithmetic, not two subshells
+                    self._scan_subs(s[self.i + 2 : end - 1])
+                    out.append(("a", s[self.i : end + 1]))
+                    self.i = end + 1
+                    cmd_pos = False
+                    continue
             if c.isdigit():
                 j = self.i
                 while j < n and s[j].isdigit():
@@ -147,6 +197,7 @@ class _Lexer:
                         self.i = j + len(op)
                         expect_heredoc = op in ("<<", "<<-")
                         strip_tabs = op == "<<-"
+                        cmd_pos = False
                         continue
             op = self._operator(self.i)
             if op:
@@ -154,13 +205,121 @@ class _Lexer:
                 self.i += len(op)
                 expect_heredoc = op in ("<<", "<<-")
                 strip_tabs = op == "<<-"
+                if op in _REDIRECTS:
+                    cmd_pos = False
+                else:
+                    cmd_pos = True
+                    if cases and op in (";;", ";&", ";;&") and cases[-1] == "body":
+                        cases[-1] = "pattern"
                 continue
+            start = self.i
             word = self._word()
+            raw = s[start : self.i]
             out.append(("w", word))
             if expect_heredoc:
-                self.heredocs.append((word, strip_tabs))
+                quoted = any(q in raw for q in "'\"\\")
+                self.heredocs.append((word, strip_tabs, quoted))
                 expect_heredoc = False
+                continue
+            if cases and cases[-1] == "word":
+                cases[-1] = "in"
+                continue
+            if cases and cases[-1] == "in":
+                if raw == "in":
+                    cases[-1] = "pattern"
+                continue
+            if cmd_pos and raw == "[[":
+                self._cond(out)
+                cmd_pos = False
+                continue
+            if cmd_pos and raw == "case":
+                cases.append("word")
+                continue
+            if cmd_pos and raw == "esac" and cases:
+                cases.pop()
+                cmd_pos = False
+                continue
+            cmd_pos = cmd_pos and raw in _KEEP_COMMAND_POSITION
         return out
+
+    def _cond(self, out: list[tuple[str, str]]) -> None:
+        """The words of ``[[ ... ]]`` after ``[[``, up to and including ``]]``: its
+        operators (``&& || ( ) < > !``) are words of the test, not of the shell, and the
+        right side of ``=~`` is a regex in which ``( ) |`` and, inside parentheses,
+        anything are literal. An operator bash refuses there (``;``, ``|``, ``&``, an
+        unbalanced ``)``...) ends the test early, so that what follows is still read as
+        commands: the split never hides one."""
+        s, n = self.s, self.n
+        depth = 0
+        previous = ""
+        while self.i < n:
+            c = s[self.i]
+            if c in " \t\r\n":
+                self.i += 1
+                continue
+            if c == "\\" and s.startswith("\\\n", self.i):
+                self.i += 2
+                continue
+            op = self._operator(self.i)
+            if op in ("&&", "||", "<", ">") or (op == "(" and previous != "=~"):
+                out.append(("w", op))
+                self.i += len(op)
+                depth += op == "("
+                previous = op
+                continue
+            if op == ")" and depth > 0:
+                out.append(("w", op))
+                self.i += 1
+                depth -= 1
+                previous = op
+                continue
+            if op and not (op == "(" and previous == "=~"):
+                return  # not valid inside [[ ]]: back to commands
+            start = self.i
+            if previous == "=~":
+                word = self._word(groups="regex")
+            elif previous in ("==", "!=", "="):
+                word = self._word(groups="pattern")
+            else:
+                word = self._word()
+            out.append(("w", word))
+            if s[start : self.i] == "]]":
+                return
+            previous = s[start : self.i]
+        self.complete = False
+
+    def _arith_end(self, i: int) -> int | None:
+        """The index of the final ``)`` when ``((`` at ``i`` opens an arithmetic
+        ``(( ... ))`` (the inner group closes right before the outer one), else None."""
+        if self._speculation <= 0:  # pathological input: read (( as two subshells
+            self.complete = False
+            return None
+        outer = self._match_paren(i, speculative=True)
+        if outer is None or s_at(self.s, outer - 1) != ")":
+            return None
+        inner = self._match_paren(i + 1, speculative=True)
+        return outer if inner == outer - 1 else None
+
+    def _scan_subs(self, text: str) -> None:
+        """Record the substitutions in ``text`` where quotes do not protect them (the
+        body of an unquoted here-document, an arithmetic expression)."""
+        if self.depth >= MAX_DEPTH:
+            self.complete = False
+            return
+        sub = _Lexer(text)
+        sub.depth = self.depth + 1
+        while sub.i < sub.n:
+            c = text[sub.i]
+            if c == "\\":
+                sub.i += 2
+            elif c == "$":
+                sub._dollar([])
+            elif c == "`":
+                sub._backquote([])
+            else:
+                sub.i += 1
+        self.subs.extend(sub.subs)
+        self.complete = self.complete and sub.complete
 
     def _operator(self, i: int) -> str:
         s = self.s
@@ -172,16 +331,22 @@ class _Lexer:
     def _skip_heredocs(self) -> None:
         s = self.s
         while self.heredocs:
-            delim, strip = self.heredocs.pop(0)
+            delim, strip, quoted = self.heredocs.pop(0)
+            body: list[str] = []
             while self.i < self.n:
                 end = s.find("\n", self.i)
                 line = s[self.i : self.n if end < 0 else end]
                 self.i = self.n if end < 0 else end + 1
                 if (line.lstrip("\t") if strip else line) == delim:
                     break
+                body.append(line)
+            if not quoted:  # an unquoted delimiter: $(...) and `...` in the body run
+                self._scan_subs("\n".join(body))
 
-    def _match_paren(self, open_idx: int) -> int:
-        """Index of the ``)`` closing the ``(`` at ``open_idx`` (quotes respected)."""
+    def _match_paren(self, open_idx: int, speculative: bool = False) -> Any:
+        """Index of the ``)`` closing the ``(`` at ``open_idx`` (quotes respected);
+        ``speculative``: None when there is none (instead of marking the split
+        incomplete)."""
         s, n = self.s, self.n
         depth = 0
         i = open_idx
@@ -202,6 +367,48 @@ class _Lexer:
             if c == "(":
                 depth += 1
             elif c == ")":
+                depth -= 1
+                if depth == 0:
+                    return i
+            i += 1
+        if speculative:
+            self._speculation -= i - open_idx
+            return None
+        self.complete = False
+        return n - 1 if n else 0
+
+    def _match_brace(self, open_idx: int) -> int:
+        """Index of the ``}`` closing ``${`` whose ``{`` is at ``open_idx`` (nested
+        ``${``, ``$(``, backquotes and quotes respected)."""
+        s, n = self.s, self.n
+        depth = 0
+        i = open_idx
+        while i < n:
+            c = s[i]
+            if c == "\\":
+                i += 2
+                continue
+            if c == "'":
+                end = s.find("'", i + 1)
+                if end < 0:
+                    break
+                i = end + 1
+                continue
+            if c == '"':
+                i = self._skip_double(i + 1)
+                continue
+            if c == "`":
+                end = s.find("`", i + 1)
+                if end < 0:
+                    break
+                i = end + 1
+                continue
+            if c == "$" and s.startswith("$(", i):
+                i = self._match_paren(i + 1) + 1
+                continue
+            if c == "{":
+                depth += 1
+            elif c == "}":
                 depth -= 1
                 if depth == 0:
                     return i
@@ -227,19 +434,21 @@ class _Lexer:
         s = self.s
         i = self.i
         if s.startswith("$((", i):
-            end = self._match_paren(i + 1)
-            buf.append(s[i : end + 1])
-            self.i = end + 1
-            return
-        if s.startswith("$(", i):
+            end = self._arith_end(i + 1)
+            if end is not None:  # $(( expr )): its substitutions still run
+                self._scan_subs(s[i + 3 : end - 1])
+                buf.append(s[i : end + 1])
+                self.i = end + 1
+                return
+        if s.startswith("$(", i):  # (also `$((cmd) ...)`: bash's fallback)
             end = self._match_paren(i + 1)
             self.subs.append(s[i + 2 : end])
             buf.append(s[i : end + 1])
             self.i = end + 1
             return
         if s.startswith("${", i):
-            end = s.find("}", i)
-            end = self.n - 1 if end < 0 else end
+            end = self._match_brace(i + 1)
+            self._scan_subs(s[i + 2 : end])
             buf.append(s[i : end + 1])
             self.i = end + 1
             return
@@ -299,11 +508,36 @@ class _Lexer:
             self.complete = False
         self.i = min(i + 1, n)
 
-    def _word(self) -> str:
+    def _word(self, groups: str = "") -> str:
+        """One word, quotes removed. ``groups="regex"`` (the right side of ``=~``):
+        ``(...)`` groups and ``|`` belong to the word, and inside a group so does
+        everything up to its ``)``; ``groups="pattern"`` (case patterns, ``==``): the
+        extended-glob groups ``?( *( +( @( !(`` belong to the word."""
         s, n = self.s, self.n
         buf: list[str] = []
+        depth = 0
         while self.i < n:
             c = s[self.i]
+            if depth and c in " \t\r\n;&|<>":
+                buf.append(c)
+                self.i += 1
+                continue
+            if groups and c == "(" and (
+                groups == "regex" or (buf and buf[-1] in "?*+@!") or depth
+            ):
+                depth += 1
+                buf.append(c)
+                self.i += 1
+                continue
+            if c == ")" and depth:
+                depth -= 1
+                buf.append(c)
+                self.i += 1
+                continue
+            if c == "|" and groups == "regex" and not s.startswith("||", self.i):
+                buf.append(c)
+                self.i += 1
+                continue
             if c in " \t\r\n;&|()<>":
                 break
             if c == "\\":
@@ -422,6 +656,9 @@ def _parse(tokens: list[tuple[str, str]], result: Analysis) -> None:
     i, n = 0, len(tokens)
     while i < n:
         kind, text = tokens[i]
+        if kind in ("a", "p"):  # an arithmetic command, a case pattern: not commands
+            i += 1
+            continue
         if kind == "w":
             # `name ( )` starts a function definition: the name is not a command
             if (
@@ -449,19 +686,6 @@ def _parse(tokens: list[tuple[str, str]], result: Analysis) -> None:
             pipeline.append(shown)
             line.append(shown)
             line_ops += 1
-            i += 1
-            continue
-        if text == "(" and not words and i + 1 < n and tokens[i + 1] == ("o", "("):
-            # arithmetic command (( ... )): skip to the matching ))
-            depth = 0
-            while i < n:
-                if tokens[i] == ("o", "("):
-                    depth += 1
-                elif tokens[i] == ("o", ")"):
-                    depth -= 1
-                    if depth == 0:
-                        break
-                i += 1
             i += 1
             continue
         if text in _PIPES:
