@@ -137,12 +137,12 @@ def test_worker_is_confined_by_the_kernel(tmp_path):
     (tmp_path / "secret").write_text("x")
     with corral.Sandbox() as sb:
         sb.run("true")
-        conf = sb._shell.confinement
+        conf = sb._tier.confinement
         assert conf["landlock"]["fs"] and conf["landlock"]["tcp"]
         assert conf["seccomp"]["enabled"]
         # a script that escapes the resolver cannot exist; emulate the bug from inside:
         # the worker process itself cannot open the file (checked through /proc)
-        pid = sb._shell.pid
+        pid = sb._tier.proc.pid
         status = Path(f"/proc/{pid}/status").read_text()
         assert "NoNewPrivs:\t1" in status
         assert "Seccomp:\t2" in status
@@ -176,7 +176,7 @@ def test_memory_attack_stays_under_the_budget(name):
     budget = corral.Budget(wall_s=20, memory_mb=256, disk_mb=400)
     with corral.Sandbox(budget=budget) as sb:
         sb.run("true")
-        pid = sb._shell.pid
+        pid = sb._tier.proc.pid
         peak = [0]
         stop = threading.Event()
 
@@ -221,13 +221,13 @@ def test_builtins_that_ignore_the_deadline_are_stopped_at_it(script):
 def test_wall_time_kill_restarts_the_worker_and_says_so():
     with corral.Sandbox(budget=corral.Budget(wall_s=1)) as sb:
         sb.run("x=1")
-        first = sb._shell.pid
+        first = sb._tier.proc.pid
         # a back-reference keeps Python's backtracking engine: only the kill ends it
         r = sb.run(f"echo {LINE} | grep -E '^(a+)+\\1$'")
         assert r.error == "wall_time" and r.exit_code == 137
         r2 = sb.run("echo ${x:-fresh}")
         assert r2.restarted and r2.stdout == "fresh\n"
-        assert sb._shell.pid != first
+        assert sb._tier.proc.pid != first
         assert not sb.run("echo again").restarted
 
 
@@ -253,7 +253,7 @@ def test_output_streams_as_it_is_written():
 def test_monitor_kill_stops_the_worker():
     with corral.Sandbox(policy="permissive", budget=corral.Budget(wall_s=20)) as sb:
         sb.run("true")
-        pid = sb._shell.pid
+        pid = sb._tier.proc.pid
         sb.monitor.responder.kill(sb.session)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:

@@ -16,6 +16,7 @@ from . import runtimes as rt
 from .budget import Budget, RunResult
 from .errors import CorralError
 from .exec_cli import exec_command
+from .liveprint import LiveOutput
 from .monitor import cli as monitor_cli
 from .native.doctor import app as doctor_app
 from .policy import cli as policy_cli
@@ -111,8 +112,11 @@ def run(
             elif lang == "js":
                 result = sb.js(code)  # type: ignore[arg-type]
             else:
-                result = sb.run(code, on_output=None if as_json else _print_live)  # type: ignore[arg-type]
-                streamed = not as_json
+                live = None if as_json else LiveOutput()
+                result = sb.run(code, on_output=live)  # type: ignore[arg-type]
+                if live is not None:
+                    live.finish(result)
+                    streamed = True
     except CorralError as e:
         _fail(str(e))
         return
@@ -124,13 +128,6 @@ def _terminal_approver():  # type: ignore[no-untyped-def]
     from .policy import Terminal
 
     return Terminal()
-
-
-def _print_live(stream: str, text: str) -> None:
-    """Output of a running script, printed as it comes."""
-    f = sys.stdout if stream == "stdout" else sys.stderr
-    f.write(text)
-    f.flush()
 
 
 def _print_result(result: RunResult, as_json: bool, streamed: bool = False) -> None:

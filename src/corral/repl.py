@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 from .budget import Budget, RunResult
+from .liveprint import LiveOutput
 from .paths import corral_home
 from .sandbox import Sandbox
 
@@ -73,16 +74,11 @@ def run_repl(timeout: float = 300.0, workdir: Path | None = None, policy: str | 
     return status
 
 
-def _print_live(stream: str, text: str) -> None:
-    f = sys.stdout if stream == "stdout" else sys.stderr
-    f.write(text)
-    f.flush()
-
-
 def _run_interruptible(sb: Sandbox, line: str) -> RunResult:
     box: dict[str, RunResult] = {}
+    live = LiveOutput()
     t = threading.Thread(
-        target=lambda: box.__setitem__("r", sb.run(line, on_output=_print_live)), daemon=True
+        target=lambda: box.__setitem__("r", sb.run(line, on_output=live)), daemon=True
     )
     t.start()
     while t.is_alive():
@@ -93,7 +89,8 @@ def _run_interruptible(sb: Sandbox, line: str) -> RunResult:
             print("^C", file=sys.stderr)
     r = box.get("r")
     if r is None:
-        return RunResult(language="shell", exit_code=130, stderr="interrupted\n")
+        r = RunResult(language="shell", exit_code=130, stderr="interrupted\n")
+    live.finish(r)
     if r.budget_exceeded == "wall_time" and r.exit_code == 137:
         r.exit_code = 130
     return r

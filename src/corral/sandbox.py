@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .backend import OWN_ARGS, Backend, OnOutput, backend_class
 from .budget import Budget, RunResult
 from .capabilities import Capabilities, CapabilityError, MethodCapability
 from .errors import CorralError, SandboxClosed, ToolError
@@ -45,13 +46,6 @@ from .events import (
 from .files import GUEST_ROOT, Files, Workspace
 from .interpreter import Interpreter
 from .tools import ToolRegistry, run_tool, to_json_value
-from .wasm.shellproc import (
-    TEMPLATE,
-    OnOutput,
-    ShellProcess,
-    WorkerUnavailable,
-    shell_confinement,
-)
 
 CapabilitiesLike = Capabilities | list[MethodCapability | dict[str, Any]] | None
 
@@ -65,13 +59,11 @@ class ActionDenied(CorralError, PermissionError):
         super().__init__(f"{what} denied{rule}: {decision.reason}")
 
 
-def _cleanup(
-    interps: dict[str, Interpreter], shells: list[ShellProcess], root: Path | None
-) -> None:
-    for sh in shells:
+def _cleanup(interps: dict[str, Interpreter], tiers: list[Backend], root: Path | None) -> None:
+    for tier in tiers:
         with contextlib.suppress(Exception):
-            sh.close()
-    shells.clear()
+            tier.close()
+    tiers.clear()
     for it in list(interps.values()):
         with contextlib.suppress(Exception):
             it.close()
@@ -146,8 +138,7 @@ class Sandbox:
             if workdir is not None:
                 raise ValueError("give workdir or workspace (the same thing), not both")
             workdir = workspace
-        if backend not in ("wasm", "bwrap", "gvisor"):
-            raise ValueError(f"unknown backend {backend!r}; expected 'wasm', 'bwrap' or 'gvisor'")
+        backend_class(backend)  # an unknown name is a ValueError naming the known ones
         self.backend = backend
         self.env = _check_env(env)
         self._backend_options = _check_backend_options(backend, backend_options)
@@ -201,15 +192,13 @@ class Sandbox:
         self._lock = threading.RLock()
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._shell: ShellProcess | None = None
-        self._shells: list[ShellProcess] = []  # for the finalizer
-        self._shell_deadline = float("inf")
-        self._native: Any = None
-        self._native_command: str | list[str] | None = None
+        self._tier: Backend | None = None  # the isolation tier, started on first use
+        self._tiers: list[Backend] = []  # for the finalizer
+        self._tier_command: str | list[str] | None = None  # what run()/exec() just decided
         self._terminal: Any = None  # the TerminalIO of a running exec(terminal=True)
         self._copy_workspace = copy_workspace
         self._finalizer = weakref.finalize(
-            self, _cleanup, self._interps, self._shells, self.path if self._owned else None
+            self, _cleanup, self._interps, self._tiers, self.path if self._owned else None
         )
         if isinstance(tools, dict):
             for name, fn in tools.items():
@@ -222,9 +211,9 @@ class Sandbox:
             "path": str(self.path),
             "budget": self.budget.to_dict(),
         }
-        if backend == "wasm":
-            data["confinement"] = shell_confinement()
-            TEMPLATE.start()  # the shell worker's template loads while the caller goes on
+        prepare = getattr(backend_class(backend), "prepare", None)
+        if prepare is not None:  # e.g. the wasm tier: its worker template starts loading now
+            data["confinement"] = prepare()
         self.events.emit("sandbox.created", data=data)
 
     # -- context management ----------------------------------------------------
@@ -243,9 +232,6 @@ class Sandbox:
             self._closed = True
             if getattr(self, "_unwatch", None) is not None:
                 self._unwatch()
-            if self._native is not None:
-                with contextlib.suppress(Exception):
-                    self._native.close()
             self._finalizer()
             self.events.emit("sandbox.closed")
 
@@ -442,97 +428,7 @@ class Sandbox:
                 self.events.emit("action.denied", action=action, decision=decision)
                 return _denied("shell", decision, "corral: denied")
             self.events.emit("action.requested", action=action, decision=decision)
-            if self.backend != "wasm":
-                return self._run_native(action, script, stdin, timeout, on_output=on_output)
-            return self._run_shell(action, script, stdin, timeout, on_output)
-
-    def _run_shell(
-        self,
-        action: CodeAction,
-        script: str,
-        stdin: str,
-        timeout: float | None,
-        on_output: OnOutput | None,
-    ) -> RunResult:
-        proc = self._shell_process()
-        wall = self.budget.wall_s if timeout is None else timeout
-        t0 = time.monotonic()
-        self._shell_deadline = t0 + wall
-        try:
-            r = proc.run(
-                script,
-                stdin.encode("utf-8", "surrogateescape"),
-                wall_s=wall,
-                handler=_ShellHooks(self),
-                # without a gate or a monitor nothing can refuse a command: the worker
-                # reports each one (events) without waiting for an answer
-                ask_exec=self.gate is not None or self.monitor is not None,
-                tools=self.tools.names(),
-                on_output=on_output,
-                disk_check=self._ws.quota_problem,
-            )
-        except WorkerUnavailable as e:
-            return RunResult(
-                language="shell", exit_code=126, error="crash", error_message=str(e),
-                stderr=f"corral: {e}\n",
-            )  # fmt: skip
-        if r.restarted:
-            self.events.emit("interpreter.restarted", data={"language": "shell"})
-        result = RunResult(language="shell", exit_code=r.status, stdout=r.stdout, stderr=r.stderr)
-        result.restarted = r.restarted
-        result.usage.wall_s = time.monotonic() - t0
-        result.usage.cpu_s = r.cpu_s
-        result.usage.memory_bytes = r.memory_bytes
-        result.usage.output_chars = r.output_bytes
-        result.usage.disk_bytes, result.usage.disk_files = self._ws.disk_usage()
-        exceeded = r.exceeded
-        if exceeded == "wall_time":
-            result.error = result.budget_exceeded = "wall_time"
-            result.error_message = f"wall-time budget of {wall:g} s exceeded"
-            result.stderr += f"\n[corral] {result.error_message}\n"
-        elif exceeded == "interrupted":
-            result.error = "interrupted"
-            result.error_message = "interrupted"
-        elif exceeded == "output":
-            result.error = result.budget_exceeded = "output"
-            result.truncated = True
-            result.error_message = (
-                f"output budget of {self.budget.output_chars} characters exceeded"
-            )
-            result.stdout += "\n[corral: output truncated at the output budget]\n"
-        elif exceeded == "memory":
-            result.error = result.budget_exceeded = "memory"
-            result.error_message = f"memory budget of {self.budget.memory_mb} MB exceeded"
-            result.stderr += f"\n[corral] {result.error_message}\n"
-        elif exceeded == "disk":
-            result.error = result.budget_exceeded = "disk"
-            result.error_message = r.crashed
-            result.stderr += f"\n[corral] {result.error_message}\n"
-        elif exceeded == "killed":
-            result.error = "killed"
-            result.error_message = self._stopped or "the session was stopped"
-        elif r.crashed:
-            result.error = "crash"
-            result.error_message = r.crashed
-            result.stderr += f"\n[corral] {r.crashed}\n"
-        elif r.status != 0:
-            result.error = "exit"
-        self.events.emit(
-            "action.completed",
-            action=action,
-            outcome={
-                "exit_code": result.exit_code,
-                "error": result.error,
-                "usage": result.usage.to_dict(),
-            },
-        )
-        if result.budget_exceeded:
-            self.events.emit(
-                "budget.exceeded",
-                action=action,
-                data={"budget": result.budget_exceeded, "message": result.error_message},
-            )
-        return result
+            return self._run_tier(action, script, stdin, timeout, on_output=on_output)
 
     def exec(
         self,
@@ -570,6 +466,7 @@ class Sandbox:
                 raise ValueError(
                     "terminal=True needs a native backend (backend='bwrap' or 'gvisor')"
                 )
+            # the corral shell runs it: decided command by command as a script
             return self.run(shlex.join(argv), stdin=stdin, timeout=timeout, on_output=on_output)
         with self._lock:
             self._check_open()
@@ -579,31 +476,39 @@ class Sandbox:
                 self.events.emit("action.denied", action=action, decision=decision)
                 return _denied("bash", decision, f"corral: {argv[0]}: denied")
             self.events.emit("action.requested", action=action, decision=decision)
-            return self._run_native(
+            return self._run_tier(
                 action, argv, stdin, timeout, terminal=terminal, on_output=on_output
             )
 
-    def _native_backend(self) -> Any:
-        if self._native is None:
-            from .native import BwrapBackend, GvisorBackend
-
-            cls = BwrapBackend if self.backend == "bwrap" else GvisorBackend
+    def _backend(self) -> Backend:
+        """The isolation tier, built and started on first use through the tier table."""
+        if self._tier is None:
             policy = self.policy if self.policy is not None else getattr(self.gate, "policy", None)
             # a connection's name through the gate (approver, monitor), its addresses
             # through the policy's address rules (corral.net.gate)
             net_decide = self._net_gate() if policy is not None else _deny_network
             options = dict(self._backend_options)
-            if "limits" not in options and policy is not None and policy.extra_budgets:
-                from .native import NativeLimits
+            hooks = _TierHooks(self)
+            if self.backend == "wasm":
+                # the shell worker asks the sandbox about every command, guest, tool, fetch;
+                # with nothing to decide, it only reports its commands
+                options.update(
+                    ask_exec=self.gate is not None or self.monitor is not None,
+                    tool_names=self.tools.names,
+                    disk_check=self._ws.quota_problem,
+                )
+                gate: Any = hooks
+            else:
+                if "limits" not in options and policy is not None and policy.extra_budgets:
+                    from .native import NativeLimits
 
-                options["limits"] = NativeLimits(**policy.extra_budgets)
-            self._native = cls(
+                    options["limits"] = NativeLimits(**policy.extra_budgets)
+                # the policy and the monitor decide every real program start
+                gate = hooks if self.gate is not None or self.monitor is not None else None
+            tier = backend_class(self.backend)(
                 self.path,
                 self.budget,
-                # the policy and the monitor decide every real program start
-                gate=(
-                    _SpawnGate(self) if self.gate is not None or self.monitor is not None else None
-                ),
+                gate=gate,
                 events=self.events,
                 session=self.session,
                 copy_workspace=self._copy_workspace,
@@ -611,8 +516,10 @@ class Sandbox:
                 env=self.env,
                 **options,
             )
-            self._native.start()
-        return self._native
+            tier.start()
+            self._tier = tier
+            self._tiers.append(tier)
+        return self._tier
 
     def _net_gate(self) -> Any:
         from .net.gate import NetGate
@@ -620,7 +527,7 @@ class Sandbox:
         policy = self.policy if self.policy is not None else getattr(self.gate, "policy", None)
         return NetGate(self._decide if self.gate is not None else None, policy)
 
-    def _run_native(
+    def _run_tier(
         self,
         action: CodeAction | ExecAction,
         command: str | list[str],
@@ -630,8 +537,9 @@ class Sandbox:
         terminal: bool = False,
         on_output: OnOutput | None = None,
     ) -> RunResult:
-        backend = self._native_backend()
-        self._native_command = command
+        """Run an action the gate allowed in the tier; report how it ended."""
+        backend = self._backend()
+        self._tier_command = command
         tio = None
         if terminal:
             from .native.terminal import TerminalIO
@@ -647,7 +555,7 @@ class Sandbox:
                 on_output=on_output,
             )
         finally:
-            self._native_command = None
+            self._tier_command = None
             if tio is not None:
                 tio.close()
                 self._terminal = None
@@ -699,21 +607,16 @@ class Sandbox:
             )
         return decision
 
-    def _shell_process(self) -> ShellProcess:
-        if self._shell is None:
-            self._shell = ShellProcess(self.path, self.budget)
-            self._shells.append(self._shell)
-        return self._shell
-
     @property
     def shell_cwd(self) -> str:
         """The corral shell's current directory (``/workspace`` until a ``cd``)."""
-        return self._shell.cwd if self._shell is not None else GUEST_ROOT
+        return str(getattr(self._tier, "cwd", GUEST_ROOT))
 
     def interrupt(self) -> None:
         """Interrupt the running shell script as Ctrl-C would (it returns exit 130)."""
-        if self._shell is not None:
-            self._shell.cancel()
+        interrupt = getattr(self._tier, "interrupt", None)
+        if interrupt is not None:
+            interrupt()
 
     def _interpreter(self, language: str) -> Interpreter:
         it = self._interps.get(language)
@@ -783,11 +686,9 @@ class _MonitorResponder:
         for it in list(sb._interps.values()):
             with contextlib.suppress(Exception):
                 it.close()
-        if sb._shell is not None:
-            sb._shell.kill()
-        if sb._native is not None:
+        if sb._tier is not None:
             with contextlib.suppress(Exception):
-                sb._native.kill()
+                sb._tier.kill()
 
     def pause(self, session: str) -> None:
         sb = self.sb
@@ -837,11 +738,6 @@ def _denied(language: str, decision: Decision, prefix: str) -> RunResult:
 
 
 #: what the Sandbox itself gives a native backend (not a backend option)
-_OWN_BACKEND_ARGS = frozenset(
-    {"workspace", "budget", "gate", "events", "session", "copy_workspace", "net_decide", "env"}
-)
-
-
 def _check_backend_options(backend: str, options: dict[str, Any] | None) -> dict[str, Any]:
     if not options:
         return {}
@@ -849,10 +745,8 @@ def _check_backend_options(backend: str, options: dict[str, Any] | None) -> dict
         raise TypeError("backend_options must be a dict")
     if backend == "wasm":
         raise ValueError("backend_options are for the native backends ('bwrap', 'gvisor')")
-    from .native import BwrapBackend, GvisorBackend
-
-    cls = BwrapBackend if backend == "bwrap" else GvisorBackend
-    known = set(inspect.signature(cls.__init__).parameters) - _OWN_BACKEND_ARGS - {"self"}
+    cls = backend_class(backend)
+    known = set(inspect.signature(cls.__init__).parameters) - OWN_ARGS - {"self"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise ValueError(
@@ -892,31 +786,25 @@ class _TerminalPause:
             return self.inner.ask(request)
 
 
-class _SpawnGate:
-    """The gate for real process starts in a native sandbox."""
+class _TierHooks:
+    """What a tier asks its sandbox: real process starts (native tiers, ``decide``);
+    commands, guests, tools and fetches (the corral shell's worker)."""
 
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
 
     def decide(self, action: Any, session: str | None = None) -> Decision:
         argv = getattr(action, "argv", None) or []
-        command = self.sb._native_command
+        command = self.sb._tier_command
         if isinstance(command, str):
             if argv[1:] == ["-c", command] and argv[0].endswith("bash"):
                 # corral's own shell for the script just decided as a whole
-                self.sb._native_command = None
+                self.sb._tier_command = None
                 return Decision(verdict="allow", reason="the script itself (decided before it ran)")
         elif command is not None and argv == command:
-            self.sb._native_command = None
+            self.sb._tier_command = None
             return Decision(verdict="allow", reason="the program itself (decided before it ran)")
         return self.sb._decide(action)  # the backend reports the spawn on the bus
-
-
-class _ShellHooks:
-    """How the corral shell reaches its sandbox: policy, guests, tools, network."""
-
-    def __init__(self, sb: Sandbox) -> None:
-        self.sb = sb
 
     def on_exec(self, argv: list[str], cwd: str, line: str) -> tuple[bool, str]:
         sb = self.sb

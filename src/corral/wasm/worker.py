@@ -439,4 +439,8 @@ def template_main(ctl_fd: int) -> None:
 
 
 if __name__ == "__main__":
-    template_main(int(sys.argv[1]))
+    try:
+        template_main(int(sys.argv[1]))
+    except (BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+        sys.exit(0)  # the host went away: nothing to say
+
