@@ -357,26 +357,45 @@ class Beneath:
         with self.at(src) as (sd, sname), self.at(dst) as (dd, dname):
             os.rename(sname, dname, src_dir_fd=sd, dst_dir_fd=dd)
 
-    def chmod(self, parts: Sequence[str], mode: int, *, follow: bool = True) -> None:
-        """chmod the file itself, never what a symlink swapped in points to;
-        a symlink (``follow=False``) is left alone, as Linux cannot chmod one."""
+    def set_meta(
+        self,
+        parts: Sequence[str],
+        mode: int | None = None,
+        times_ns: tuple[int, int] | None = None,
+        *,
+        follow: bool = False,
+    ) -> None:
+        """chmod and/or set the times of the file itself: never of what a
+        symlink swapped in names. A symlink (without ``follow``) is left alone,
+        as Linux cannot chmod one."""
         fd = self.open(parts, _O_PATH, follow_last=follow)
         try:
             if statmod.S_ISLNK(os.fstat(fd).st_mode):
                 return
-            # fchmod refuses O_PATH descriptors; their /proc entry names exactly
-            # this inode (a magic link, resolved by the kernel, not by a string)
-            with contextlib.suppress(FileNotFoundError):
-                os.chmod(f"/proc/self/fd/{fd}", mode)
+            # fchmod/futimens refuse O_PATH descriptors; the descriptor's /proc
+            # entry is a magic link to exactly this inode, not a path re-walked
+            proc = f"/proc/self/fd/{fd}"
+            try:
+                if mode is not None:
+                    os.chmod(proc, mode)
+                if times_ns is not None:
+                    os.utime(proc, ns=times_ns)
                 return
+            except FileNotFoundError:
+                pass  # no /proc here
         finally:
             os.close(fd)
-        # no /proc: open the file itself for reading (never a symlink) and fchmod
-        fd = self.open(parts, os.O_RDONLY | os.O_NONBLOCK, follow_last=follow)
+        rfd = self.open(parts, os.O_RDONLY | os.O_NONBLOCK, follow_last=follow)
         try:
-            os.fchmod(fd, mode)
+            if mode is not None:
+                os.fchmod(rfd, mode)
+            if times_ns is not None:
+                os.utime(rfd, ns=times_ns)
         finally:
-            os.close(fd)
+            os.close(rfd)
+
+    def chmod(self, parts: Sequence[str], mode: int, *, follow: bool = True) -> None:
+        self.set_meta(parts, mode, None, follow=follow)
 
     def utime(
         self,
