@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
-import threading
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -56,40 +56,62 @@ def _snapshot(d: Path) -> dict[str, bytes]:
     }
 
 
+_SWAP_LOOP = """
+import os, shutil, signal, sys
+d, real, target, report = sys.argv[1:5]
+swaps = 0
+def stop(*_):
+    with open(report, "w") as f:
+        f.write(str(swaps))
+    os._exit(0)
+signal.signal(signal.SIGTERM, stop)
+while True:
+    try:
+        os.rename(d, real)
+    except OSError:
+        pass
+    try:
+        os.symlink(target, d)
+        swaps += 1
+    except OSError:
+        pass
+    try:
+        os.unlink(d)
+    except OSError:
+        pass
+    try:
+        os.rename(real, d)
+    except OSError:
+        # the code under test made a fresh ``d`` while it was missing
+        if os.path.isdir(d) and not os.path.islink(d):
+            shutil.rmtree(d, ignore_errors=True)
+        try:
+            os.rename(real, d)
+        except OSError:
+            pass
+"""
+
+
 class Swapper:
-    """Swaps ``root/d`` for a symlink to ``target`` as fast as it can."""
+    """Swaps ``root/d`` for a symlink to ``target`` as fast as it can, from
+    another process (a real parallel attacker, not sharing our GIL)."""
 
     def __init__(self, root: Path, target: str) -> None:
-        self.d, self.real, self.target = root / "d", root / "d.real", target
-        self.stop = threading.Event()
+        self.report = root.parent / f"{root.name}.swaps"
+        self.args = [str(root / "d"), str(root / "d.real"), target, str(self.report)]
         self.swaps = 0
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self.stop.is_set():
-            with contextlib.suppress(OSError):
-                os.rename(self.d, self.real)
-            with contextlib.suppress(OSError):
-                os.symlink(self.target, self.d)
-                self.swaps += 1
-            with contextlib.suppress(OSError):
-                os.unlink(self.d)
-            try:
-                os.rename(self.real, self.d)
-            except OSError:
-                # the code under test made a fresh ``d`` while it was missing
-                if self.d.is_dir() and not self.d.is_symlink():
-                    shutil.rmtree(self.d, ignore_errors=True)
-                with contextlib.suppress(OSError):
-                    os.rename(self.real, self.d)
 
     def __enter__(self) -> Swapper:
-        self.thread.start()
+        self.proc = subprocess.Popen([sys.executable, "-c", _SWAP_LOOP, *self.args])
+        time.sleep(0.2)  # let it start swapping
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(timeout=10)
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        with contextlib.suppress(OSError, ValueError):
+            self.swaps = int(self.report.read_text())
+        self.report.unlink(missing_ok=True)
 
 
 def _race(seconds: float, step: Callable[[], None]) -> int:
@@ -153,8 +175,9 @@ def test_disk_usage_never_walks_a_swapped_in_symlink(box, outside, opener):
     box.files.write("d/small", "x")
     ws = box._ws
     counts: list[int] = []
-    with Swapper(box.path, str(outside)):
+    with Swapper(box.path, str(outside)) as sw:
         _race(RACE_S, lambda: counts.append(ws.disk_usage()[1]))
+    assert sw.swaps > 10
     # inside: d, d.real, small, perhaps a transient entry; outside holds 62 more
     assert counts and max(counts) < 10, max(counts)
 
