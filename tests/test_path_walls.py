@@ -210,7 +210,8 @@ def test_shell_background_swap_never_reaches_outside(outside, opener, policy, re
             "head -n1 d/secret; cp d/secret copy; cp copy d/copied; "
             "touch d/touched; mkdir d/made; rm -rf d/made; ln -sf x d/lnk; "
             "mv d/copied d/moved; chmod 600 d/secret; ls d; wc -c d/secret; "
-            "sort d/secret > sorted; tee d/teed < copy > /dev/null"
+            "sort d/secret > sorted; tee d/teed < copy > /dev/null; "
+            "sed -i s/inside/inside/ d/secret; touch d/gone; find d -name gone -delete"
         )
         res = sb.run(_SHELL_RACE.format(target=target, extra=extra), timeout=60)
         assert isinstance(res, RunResult)

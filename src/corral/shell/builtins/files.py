@@ -2831,9 +2831,9 @@ class _Find:
             return True
         try:
             if statmod.S_ISDIR(e.st.st_mode):
-                os.rmdir(e.host)
+                hfs.rmdir(self.ctx.ws, e.host)
             else:
-                os.unlink(e.host)
+                hfs.unlink(self.ctx.ws, e.host)
             return True
         except OSError as err:
             self.ctx.err(f"cannot delete '{e.path}': {err.strerror}")
