@@ -112,8 +112,20 @@ class _Openat2:
 openat2 = _Openat2()
 
 
-def escape(what: str) -> PathEscape:
-    return PathEscape(f"{what}: {OUTSIDE}")
+class _Escape(PathEscape):
+    """PathEscape with errno/strerror set, still printed as its message."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def escape(what: str, message: str = "", err: int = errno.EACCES) -> PathEscape:
+    """A PathEscape whose ``strerror`` reads like a shell's (callers that print
+    ``e.strerror`` say ``Permission denied (outside /workspace)``)."""
+    e = _Escape(message or f"{what}: {OUTSIDE}")
+    e.errno = err
+    e.strerror = OUTSIDE if err == errno.EACCES else os.strerror(err)
+    return e
 
 
 class Beneath:
@@ -168,7 +180,7 @@ class Beneath:
                 norm = "/" + norm.lstrip("/")
             g = self.guest_root
             if norm != g and not norm.startswith(g + "/"):
-                raise PathEscape(f"{shown!r} is a symlink to {target!r}, outside {g}")
+                raise escape(shown, f"{shown!r} is a symlink to {target!r}, outside {g}")
             return True, [p for p in norm[len(g) :].split("/") if p]
         return False, [p for p in target.split("/") if p]
 
@@ -206,7 +218,11 @@ class Beneath:
                     if statmod.S_ISLNK(st.st_mode):
                         hops += 1
                         if hops > _MAX_SYMLINKS:
-                            raise PathEscape(f"{shown!r}: too many levels of symbolic links")
+                            raise escape(
+                                shown,
+                                f"{shown!r}: too many levels of symbolic links",
+                                errno.ELOOP,
+                            )
                         target = os.readlink("", dir_fd=fd)
                         absolute, tparts = self._target_parts(target, shown)
                         if absolute:
