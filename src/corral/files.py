@@ -1,17 +1,26 @@
-"""The sandbox directory and the one path resolver that guards it.
+"""The sandbox directory and the ways to reach what is inside it.
 
-Guests see the directory as ``/workspace``. Every host-side access (the
-``files`` API here, and later the shell's built-in commands) resolves paths
-through :func:`Workspace.resolve`, which refuses any path that would leave the
-directory: ``..``, absolute host paths, and symlinks (a guest can make them)
-whose target lies outside.
+Guests see the directory as ``/workspace``. Host-side accesses (the ``files``
+API here, the shell's redirections and file built-ins) go through
+:meth:`Workspace.open` and the other kernel-checked operations of
+:class:`~corral.beneath.Beneath`: paths are opened relative to a descriptor of
+the directory with ``openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`` or a walk
+through directory descriptors, so that a symlink swapped in between a check
+and an open cannot lead outside. ``..``, absolute host paths and symlinks whose
+target lies outside raise :class:`PathEscape`.
+
+:meth:`Workspace.resolve` (a string) remains for display and for callers that
+only name a path; it must not be used to open one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import posixpath
 import secrets
+import shutil
 import stat as statmod
 import threading
 import time
@@ -19,11 +28,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .beneath import Beneath
 from .budget import MB, Budget
 from .errors import DiskQuotaExceeded, PathEscape
 
 GUEST_ROOT = "/workspace"
 _MAX_SYMLINKS = 40
+_DIR_NOFOLLOW = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,41 @@ class Workspace:
         self._scanned_files = 0
         self._pending = 0  # bytes written through charge() since the last scan
         self._pending_files = 0
+        self.tree = Beneath(self.root, GUEST_ROOT)
+
+    def parts(self, path: str, cwd: str = GUEST_ROOT) -> list[str]:
+        """Components of ``path`` relative to the root (lexically normalised, as
+        bash does: ``a/../b`` is ``b``). Symlinks are left to the opener."""
+        guest = self.guest_path(path, cwd)
+        return [p for p in guest[len(GUEST_ROOT) :].split("/") if p]
+
+    def open(
+        self,
+        path: str,
+        flags: int,
+        mode: int = 0o666,
+        cwd: str = GUEST_ROOT,
+        *,
+        follow_last: bool = True,
+    ) -> int:
+        """A descriptor for guest ``path``, opened beneath the root by the kernel
+        (see :mod:`corral.beneath`). Raises :class:`PathEscape` or ``OSError``."""
+        return self.tree.open(
+            self.parts(path, cwd), flags, mode, follow_last=follow_last, shown=path
+        )
+
+    def stat(self, path: str, cwd: str = GUEST_ROOT, *, follow: bool = True) -> os.stat_result:
+        return self.tree.stat(self.parts(path, cwd), follow=follow)
+
+    def lexists(self, path: str, cwd: str = GUEST_ROOT) -> bool:
+        try:
+            self.tree.stat(self.parts(path, cwd), follow=False)
+            return True
+        except OSError:
+            return False
+
+    def listdir(self, path: str, cwd: str = GUEST_ROOT) -> list[str]:
+        return self.tree.listdir(self.parts(path, cwd))
 
     def guest_path(self, path: str, cwd: str = GUEST_ROOT) -> str:
         """Normalise ``path`` (relative to ``cwd``) to an absolute guest path."""
@@ -84,11 +130,14 @@ class Workspace:
                 continue
             host = self.root.joinpath(*resolved, part)
             is_last = i == len(parts)
+            target = None
             if (follow_last or not is_last) and host.is_symlink():
+                with contextlib.suppress(OSError):  # changed meanwhile: a plain name
+                    target = os.readlink(host)
+            if target is not None:
                 hops += 1
                 if hops > _MAX_SYMLINKS:
                     raise PathEscape(f"{path!r}: too many levels of symbolic links")
-                target = os.readlink(host)
                 if target.startswith("/"):
                     # An absolute target is read in guest terms: /workspace/... is ours.
                     tguest = posixpath.normpath(target)
@@ -109,27 +158,56 @@ class Workspace:
     # -- disk accounting -----------------------------------------------------
 
     def disk_usage(self) -> tuple[int, int]:
-        """(bytes, entries) used by the directory, symlinks not followed."""
+        """(bytes, entries) used by the directory, symlinks not followed. The walk
+        goes through directory descriptors opened ``O_NOFOLLOW``: a directory
+        swapped for a symlink is counted as the link, never walked through."""
         total = 0
         count = 0
-        stack = [str(self.root)]
-        while stack:
-            d = stack.pop()
-            try:
-                with os.scandir(d) as it:
-                    for e in it:
-                        count += 1
-                        try:
-                            st = e.stat(follow_symlinks=False)
-                        except OSError:
-                            continue
-                        if statmod.S_ISDIR(st.st_mode):
-                            stack.append(e.path)
-                        else:
-                            total += st.st_blocks * 512 if st.st_blocks else st.st_size
-                            total = max(total, 0)
-            except OSError:
-                continue
+
+        def scan(fd: int) -> list[str]:
+            nonlocal total, count
+            subdirs = []
+            with os.scandir(fd) as it:
+                for e in it:
+                    count += 1
+                    try:
+                        st = e.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    if statmod.S_ISDIR(st.st_mode):
+                        subdirs.append(e.name)
+                    else:
+                        total += st.st_blocks * 512 if st.st_blocks else st.st_size
+            return subdirs
+
+        try:
+            top = self.tree.scandir_fd([])
+        except OSError:
+            return 0, 0
+        stack: list[tuple[int, list[str]]] = []
+        with contextlib.suppress(OSError):
+            stack.append((top, scan(top)))
+        if not stack:
+            os.close(top)
+        try:
+            while stack:
+                fd, todo = stack[-1]
+                if not todo:
+                    os.close(fd)
+                    stack.pop()
+                    continue
+                name = todo.pop()
+                try:
+                    sub = os.open(name, _DIR_NOFOLLOW, dir_fd=fd)
+                except OSError:
+                    continue
+                try:
+                    stack.append((sub, scan(sub)))
+                except OSError:
+                    os.close(sub)
+        finally:
+            for fd, _ in stack:
+                os.close(fd)
         return total, count
 
     def charge(self, nbytes: int, new_files: int = 0) -> None:
@@ -196,34 +274,47 @@ class Files:
     def read_bytes(self, path: str) -> bytes:
         guest = self._ws.guest_path(path)
         self._report("read", guest, None)
-        host = self._ws.resolve(guest)
-        if host.is_dir():
-            raise IsADirectoryError(f"{guest} is a directory")
-        fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = self._ws.open(guest, os.O_RDONLY)
         with os.fdopen(fd, "rb") as f:
+            if statmod.S_ISDIR(os.fstat(fd).st_mode):
+                raise IsADirectoryError(errno.EISDIR, f"{guest} is a directory")
             return f.read()
 
     def write(self, path: str, data: str | bytes, encoding: str = "utf-8") -> int:
         raw = data.encode(encoding) if isinstance(data, str) else bytes(data)
         guest = self._ws.guest_path(path)
         self._report("write", guest, len(raw))
+        tree = self._ws.tree
+        parts = self._ws.parts(guest)
+        if not parts:
+            raise IsADirectoryError(errno.EISDIR, f"{guest} is a directory")
         with self._lock:
-            host = self._ws.resolve(guest)
-            existing = host.stat().st_size if host.is_file() else 0
-            problem = self._ws.quota_problem(max(len(raw) - existing, 0), 0 if host.exists() else 1)
+            try:
+                st: os.stat_result | None = tree.stat(parts)
+            except FileNotFoundError:
+                st = None
+            if st is not None and statmod.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(errno.EISDIR, f"{guest} is a directory")
+            existing = st.st_size if st is not None and statmod.S_ISREG(st.st_mode) else 0
+            problem = self._ws.quota_problem(
+                max(len(raw) - existing, 0), 0 if st is not None else 1
+            )
             if problem:
                 raise DiskQuotaExceeded(f"cannot write {guest}: {problem}")
-            host.parent.mkdir(parents=True, exist_ok=True)
-            self._ws.resolve(guest)  # the parents we made may not be symlinks
-            tmp = host.with_name(f".{host.name}.{secrets.token_hex(6)}.corral-tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(raw)
-                os.replace(tmp, host)
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
+            tree.makedirs(parts[:-1])
+            # a final symlink inside is followed: the file it names is replaced
+            with tree.at(parts, follow_last=True, shown=guest) as (d, name):
+                tmp = f".{name}.{secrets.token_hex(6)}.corral-tmp"
+                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+                fd = os.open(tmp, flags, 0o644, dir_fd=d)
+                try:
+                    with os.fdopen(fd, "wb") as f:
+                        f.write(raw)
+                    os.rename(tmp, name, src_dir_fd=d, dst_dir_fd=d)
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp, dir_fd=d)
+                    raise
         return len(raw)
 
     def upload(self, path: str, data: bytes) -> int:
@@ -237,54 +328,71 @@ class Files:
     def exists(self, path: str) -> bool:
         guest = self._ws.guest_path(path)
         try:
-            return self._ws.resolve(guest).exists()
-        except PathEscape:
+            self._ws.stat(guest)
+            return True
+        except OSError:  # PathEscape included
             return False
 
     def list(self, path: str = GUEST_ROOT, recursive: bool = False) -> list[FileInfo]:
         guest = self._ws.guest_path(path)
         self._report("list", guest, None)
-        host = self._ws.resolve(guest)
-        if not host.is_dir():
-            raise NotADirectoryError(f"{guest} is not a directory")
+        try:
+            top = self._ws.tree.scandir_fd(self._ws.parts(guest))
+        except NotADirectoryError:
+            raise NotADirectoryError(errno.ENOTDIR, f"{guest} is not a directory") from None
         out: list[FileInfo] = []
-        stack = [(host, guest)]
-        while stack:
-            hdir, gdir = stack.pop()
-            for e in sorted(os.scandir(hdir), key=lambda e: e.name):
-                st = e.stat(follow_symlinks=False)
-                gpath = posixpath.join(gdir, e.name)
-                is_dir = statmod.S_ISDIR(st.st_mode)
-                out.append(
-                    FileInfo(
-                        gpath,
-                        st.st_size,
-                        is_dir,
-                        statmod.S_ISLNK(st.st_mode),
-                        st.st_mtime,
-                        statmod.S_IMODE(st.st_mode),
-                    )
-                )
-                if recursive and is_dir:
-                    stack.append((Path(e.path), gpath))
+        stack = [(top, guest)]
+        try:
+            while stack:
+                dfd, gdir = stack.pop()
+                try:
+                    with os.scandir(dfd) as it:
+                        entries = sorted(it, key=lambda e: e.name)
+                    for e in entries:
+                        try:
+                            st = e.stat(follow_symlinks=False)
+                        except FileNotFoundError:
+                            continue  # removed meanwhile
+                        gpath = posixpath.join(gdir, e.name)
+                        is_dir = statmod.S_ISDIR(st.st_mode)
+                        out.append(
+                            FileInfo(
+                                gpath,
+                                st.st_size,
+                                is_dir,
+                                statmod.S_ISLNK(st.st_mode),
+                                st.st_mtime,
+                                statmod.S_IMODE(st.st_mode),
+                            )
+                        )
+                        if recursive and is_dir:
+                            try:
+                                sub = os.open(e.name, _DIR_NOFOLLOW, dir_fd=dfd)
+                            except OSError:
+                                continue  # swapped for a symlink or removed: not walked
+                            stack.append((sub, gpath))
+                finally:
+                    os.close(dfd)
+        finally:
+            for dfd, _ in stack:
+                os.close(dfd)
         return sorted(out, key=lambda f: f.path)
 
     def mkdir(self, path: str) -> None:
         guest = self._ws.guest_path(path)
         self._report("mkdir", guest, None)
-        self._ws.resolve(guest).mkdir(parents=True, exist_ok=True)
+        self._ws.tree.makedirs(self._ws.parts(guest))
 
     def delete(self, path: str, recursive: bool = False) -> None:
         guest = self._ws.guest_path(path)
         if guest == GUEST_ROOT:
             raise PathEscape("refusing to delete the sandbox root")
         self._report("delete", guest, None)
-        host = self._ws.resolve(guest, follow_last=False)
-        if host.is_symlink() or not host.is_dir():
-            host.unlink()
-        elif recursive:
-            import shutil
-
-            shutil.rmtree(host)
-        else:
-            host.rmdir()
+        with self._ws.tree.at(self._ws.parts(guest), shown=guest) as (d, name):
+            st = os.stat(name, dir_fd=d, follow_symlinks=False)
+            if not statmod.S_ISDIR(st.st_mode):
+                os.unlink(name, dir_fd=d)
+            elif recursive:
+                shutil.rmtree(name, dir_fd=d)
+            else:
+                os.rmdir(name, dir_fd=d)

@@ -17,6 +17,7 @@ then, which raises ``Cancelled`` once the call's wall budget is over.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat as statmod
 import threading
@@ -67,6 +68,29 @@ class UsageError(CommandError):
 
 class Cancelled(BaseException):
     """The call's wall budget ran out (or the user pressed Ctrl-C)."""
+
+
+OUTSIDE = "Permission denied (outside /workspace)"
+
+
+def open_for_write(ws: Workspace, path: str, cwd: str, append: bool) -> int:
+    """The descriptor behind ``> path`` / ``>> path``: created ``0644`` if
+    missing (charged to the file-count budget), truncated or appended, opened
+    beneath the root. Raises CommandError with a shell-style message."""
+    flags = os.O_WRONLY | (os.O_APPEND if append else os.O_TRUNC)
+    try:
+        try:
+            fd = ws.open(path, flags, 0o644, cwd)
+        except FileNotFoundError:
+            ws.charge(0, new_files=1)  # the file-count budget
+            fd = ws.open(path, flags | os.O_CREAT, 0o644, cwd)
+    except PathEscape:
+        raise CommandError(f"{path}: {OUTSIDE}") from None
+    except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise  # the disk budget: the shell reports it as a write error
+        raise CommandError(f"{path}: {e.strerror or e}") from None
+    return fd
 
 
 class QuotaWriter:
@@ -148,32 +172,31 @@ class CommandContext:
         except PathEscape:
             raise CommandError(f"{path}: Permission denied (outside /workspace)") from None
 
+    def open_fd(self, path: str, flags: int, mode: int = 0o666) -> int:
+        """A descriptor for ``path`` opened beneath the sandbox root by the kernel
+        (a symlink swapped in meanwhile cannot lead outside). Errors read like
+        coreutils': ``path: No such file or directory`` and so on."""
+        try:
+            return self.ws.open(path, flags, mode, self.cwd)
+        except PathEscape:
+            raise CommandError(f"{path}: {OUTSIDE}") from None
+        except OSError as e:
+            raise CommandError(f"{path}: {e.strerror or e}") from None
+
     def open_read(self, path: str) -> IO[bytes]:
         """Open for reading; ``-`` is stdin. Errors read like coreutils':
         ``path: No such file or directory`` / ``path: Is a directory``."""
         if path == "-":
             return self.stdin
-        host = self.resolve(path)
-        try:
-            st = host.stat()
-        except FileNotFoundError:
-            raise CommandError(f"{path}: No such file or directory") from None
-        if statmod.S_ISDIR(st.st_mode):
+        fd = self.open_fd(path, os.O_RDONLY)
+        if statmod.S_ISDIR(os.fstat(fd).st_mode):
+            os.close(fd)
             raise CommandError(f"{path}: Is a directory")
-        fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW)
         return os.fdopen(fd, "rb")
 
     def open_write(self, path: str, append: bool = False) -> QuotaWriter:
         """Open for writing (truncate, or append), inside the disk budget."""
-        host = self.resolve(path)
-        if host.is_dir():
-            raise CommandError(f"{path}: Is a directory")
-        if not host.parent.is_dir():
-            raise CommandError(f"{path}: No such file or directory")
-        if not host.exists():
-            self.ws.charge(0, new_files=1)  # the file-count budget
-        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if append else os.O_TRUNC)
-        fd = os.open(host, flags, 0o644)
+        fd = open_for_write(self.ws, path, self.cwd, append)
         return QuotaWriter(os.fdopen(fd, "wb"), self.ws, self.guest_path(path))
 
     def display(self, host: Path) -> str:

@@ -24,7 +24,14 @@ from ..files import GUEST_ROOT, Workspace
 from . import pattern as P
 from . import syntax as A
 from .arith import ArithError
-from .command import REGISTRY, Cancelled, CommandContext, CommandError, QuotaWriter
+from .command import (
+    REGISTRY,
+    Cancelled,
+    CommandContext,
+    CommandError,
+    QuotaWriter,
+    open_for_write,
+)
 from .cond import CondError, CondEval, test_builtin
 from .expand import Expander, ExpansionError
 from .lexer import ShellSyntaxError, split_words
@@ -576,7 +583,7 @@ class Shell:
                         nxt.append((join(shown, name), g))
                     continue
                 try:
-                    entries = sorted(os.listdir(self.ws.resolve(guest)))
+                    entries = sorted(self.ws.listdir(guest))
                 except (PathEscape, OSError):
                     continue
                 rx = P.to_regex(part)
@@ -607,7 +614,7 @@ class Shell:
         while stack:
             s, g = stack.pop()
             try:
-                entries = sorted(os.listdir(self.ws.resolve(g)))
+                entries = sorted(self.ws.listdir(g))
             except (PathEscape, OSError):
                 continue
             for e in entries:
@@ -643,8 +650,9 @@ class Shell:
         m = re.fullmatch(r"\s*<\s*(\S+)\s*", script)
         if m:  # $(< file): the file's contents
             try:
-                host = self.ws.resolve(self.expander.word(m.group(1)), self.state.cwd)
-                data = host.read_bytes()[:CMDSUB_CAP]
+                fd = self.ws.open(self.expander.word(m.group(1)), os.O_RDONLY, 0, self.state.cwd)
+                with os.fdopen(fd, "rb") as f:
+                    data = f.read(CMDSUB_CAP)
                 self.state.last_status = 0
                 return data.decode("utf-8", "surrogateescape").rstrip("\n")
             except (PathEscape, OSError) as e:
@@ -1085,21 +1093,9 @@ class Shell:
         if target == "":
             raise _RedirError("ambiguous redirect")
         try:
-            host = self.ws.resolve(target, self.state.cwd)
-        except PathEscape:
-            raise _RedirError(f"{target}: Permission denied (outside /workspace)") from None
-        if host.is_dir():
-            raise _RedirError(f"{target}: Is a directory")
-        if not host.parent.is_dir():
-            raise _RedirError(f"{target}: No such file or directory")
-        try:
-            if not host.exists():
-                self.ws.charge(0, new_files=1)  # the file-count budget
-            fd = os.open(
-                host,
-                os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if append else os.O_TRUNC),
-                0o644,
-            )
+            fd = open_for_write(self.ws, target, self.state.cwd, append)
+        except CommandError as e:
+            raise _RedirError(str(e)) from None
         except OSError as e:
             raise _RedirError(f"{target}: {e.strerror}") from None
         w = QuotaWriter(os.fdopen(fd, "wb"), self.ws, target)
@@ -1112,8 +1108,7 @@ class Shell:
         if target in ("/dev/stdin", "/dev/fd/0"):
             return self.io[0]
         try:
-            host = self.ws.resolve(target, self.state.cwd)
-            fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW)
+            fd = self.ws.open(target, os.O_RDONLY, 0, self.state.cwd)
         except PathEscape:
             raise _RedirError(f"{target}: Permission denied (outside /workspace)") from None
         except FileNotFoundError:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO
 
 from ...budget import MB
+from .. import hostfs as hfs
 from ..command import Cancelled, CommandContext, CommandError, command, decode, encode
 from .misc import (
     human_size,
@@ -63,7 +64,7 @@ def _lstat(ctx: CommandContext, path: str, follow: bool = False) -> tuple[Path, 
     """Host path and stat of ``path`` (the link itself unless ``follow``).
     Raises CommandError (escape) or OSError (missing...)."""
     host = ctx.resolve(path, follow_last=follow)
-    return host, os.lstat(host)
+    return host, hfs.lstat(ctx.ws, host)
 
 
 def _try_lstat(
@@ -83,10 +84,9 @@ def _join(parent: str, name: str) -> str:
     return parent + "/" + name
 
 
-def _sorted_names(host: Path | str) -> list[str]:
-    with os.scandir(host) as it:
-        names = [e.name for e in it]
-    return sorted(names, key=os.fsencode)
+def _sorted_names(ctx: CommandContext, host: Path | str) -> list[str]:
+    """Names in a directory, listed through a descriptor opened beneath the root."""
+    return sorted(hfs.listdir(ctx.ws, host), key=os.fsencode)
 
 
 def _mode_string(mode: int) -> str:
@@ -98,9 +98,8 @@ def _quote(name: str) -> str:
     return f"'{name}'"
 
 
-def _open_nofollow(host: Path | str) -> IO[bytes]:
-    fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW)
-    return os.fdopen(fd, "rb")
+def _open_nofollow(ctx: CommandContext, host: Path | str) -> IO[bytes]:
+    return hfs.open_read(ctx.ws, host)
 
 
 class _Room:
@@ -126,42 +125,36 @@ class _Room:
         self.files -= 1
 
 
-def _set_meta(target: Path | int, mode: int | None, times_ns: tuple[int, int] | None) -> None:
+def _set_meta(
+    ctx: CommandContext,
+    target: Path | int,
+    mode: int | None,
+    times_ns: tuple[int, int] | None,
+) -> None:
     """chmod/utime a descriptor, or a path without following a symlink there
-    (the path is opened O_NOFOLLOW and changed through the descriptor)."""
-    if isinstance(target, int):
-        fd, own = target, False
-    else:
+    (reached beneath the root; a symlink is left alone)."""
+    if not isinstance(target, int):
         try:
-            fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-            own = True
+            hfs.set_meta(ctx.ws, target, mode, times_ns)
         except OSError as e:
-            if e.errno == errno.ELOOP:
-                return  # a symlink: leave it (and what it points to) alone
-            st = os.lstat(target)
-            if statmod.S_ISLNK(st.st_mode):
-                return
-            if mode is not None:
-                os.chmod(target, mode)
-            if times_ns is not None:
-                os.utime(target, ns=times_ns, follow_symlinks=False)
-            return
-    try:
-        if mode is not None:
-            os.fchmod(fd, mode)
-        if times_ns is not None:
-            os.utime(fd, ns=times_ns)
-    finally:
-        if own:
-            os.close(fd)
+            if e.errno != errno.ELOOP:
+                raise
+        return
+    if mode is not None:
+        os.fchmod(target, mode)
+    if times_ns is not None:
+        os.utime(target, ns=times_ns)
 
 
-def _create(host: Path, mode: int = 0o644, exclusive: bool = False) -> IO[bytes]:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
-    if exclusive:
-        flags |= os.O_EXCL
-    fd = os.open(host, flags, mode)
-    return os.fdopen(fd, "wb")
+def _create(
+    ctx: CommandContext, host: Path, mode: int = 0o644, exclusive: bool = False
+) -> IO[bytes]:
+    return hfs.create(ctx.ws, host, mode, exclusive)
+
+
+def _unlink_quietly(ctx: CommandContext, host: Path) -> None:
+    with contextlib.suppress(OSError):
+        hfs.unlink(ctx.ws, host)
 
 
 def _copy_data(ctx: CommandContext, src: IO[bytes], dst: IO[bytes], room: _Room | None) -> int:
@@ -807,13 +800,15 @@ class _CpOpts:
     status: int = 0
 
 
-def _copy_meta(host: Path | int, st: os.stat_result, preserve: bool, new: bool) -> None:
+def _copy_meta(
+    ctx: CommandContext, host: Path | int, st: os.stat_result, preserve: bool, new: bool
+) -> None:
     """cp's mode/time handling, on an open descriptor or (never following a
     symlink) on a path."""
     if preserve:
-        _set_meta(host, statmod.S_IMODE(st.st_mode), (st.st_atime_ns, st.st_mtime_ns))
+        _set_meta(ctx, host, statmod.S_IMODE(st.st_mode), (st.st_atime_ns, st.st_mtime_ns))
     elif new:
-        _set_meta(host, statmod.S_IMODE(st.st_mode) & ~0o022, None)
+        _set_meta(ctx, host, statmod.S_IMODE(st.st_mode) & ~0o022, None)
 
 
 def _cp_one(
@@ -843,14 +838,14 @@ def _cp_one(
         o.status = 1
         return
     try:
-        dlst: os.stat_result | None = os.lstat(dhost)
+        dlst: os.stat_result | None = hfs.lstat(ctx.ws, dhost)
     except OSError:
         dlst = None
     dst_st = dlst
     if dlst is not None and statmod.S_ISLNK(dlst.st_mode) and not statmod.S_ISLNK(sst.st_mode):
         try:
             dhost = ctx.resolve(dst)
-            dst_st = os.stat(dhost)
+            dst_st = hfs.lstat(ctx.ws, dhost)
         except (CommandError, OSError):
             dst_st = None
     if dst_st is not None and os.path.samestat(sst, dst_st):
@@ -871,7 +866,7 @@ def _cp_one(
         if new:
             try:
                 room.new_file()
-                os.mkdir(dhost, 0o700)
+                hfs.mkdir(ctx.ws, dhost, 0o700)
             except OSError as e:
                 ctx.err(f"cannot create directory '{dst}': {_reason(e)}")
                 o.status = 1
@@ -879,7 +874,7 @@ def _cp_one(
             if o.verbose:
                 ctx.out(f"'{src}' -> '{dst}'\n")
         try:
-            names = _sorted_names(shost)
+            names = _sorted_names(ctx, shost)
         except OSError as e:
             ctx.err(f"cannot access '{src}': {e.strerror}")
             o.status = 1
@@ -887,7 +882,7 @@ def _cp_one(
         for n in names:
             ctx.check()
             _cp_one(ctx, _join(src, n), _join(dst, n), o, room, top=False)
-        _copy_meta(dhost, sst, o.preserve, new)
+        _copy_meta(ctx, dhost, sst, o.preserve, new)
         return
     if dst_st is not None:
         if statmod.S_ISDIR(dst_st.st_mode):
@@ -901,30 +896,30 @@ def _cp_one(
     try:
         if o.symbolic or o.links or statmod.S_ISLNK(sst.st_mode):
             if dlst is not None:
-                os.unlink(ctx.resolve(dst, follow_last=False))
+                hfs.unlink(ctx.ws, ctx.resolve(dst, follow_last=False))
             room.new_file()
             if o.symbolic:
-                os.symlink(src if src.startswith("/") else ctx.guest_path(src), dhost)
+                hfs.symlink(ctx.ws, src if src.startswith("/") else ctx.guest_path(src), dhost)
             elif o.links:
-                os.link(shost, dhost, follow_symlinks=False)
+                hfs.link(ctx.ws, shost, dhost)
             else:
-                os.symlink(os.readlink(shost), dhost)
+                hfs.symlink(ctx.ws, hfs.readlink(ctx.ws, shost), dhost)
         elif statmod.S_ISREG(sst.st_mode):
             new = dst_st is None
             if new:
                 room.new_file()
-            with _open_nofollow(shost) as fin:
+            with _open_nofollow(ctx, shost) as fin:
                 try:
-                    fout = _create(dhost)
+                    fout = _create(ctx, dhost)
                 except OSError as e:
                     if not o.force or e.errno not in (errno.EACCES, errno.EPERM):
                         raise
-                    os.unlink(dhost)
-                    fout = _create(dhost)
+                    hfs.unlink(ctx.ws, dhost)
+                    fout = _create(ctx, dhost)
                 with fout:
                     _copy_data(ctx, fin, fout, room)
                     fout.flush()
-                    _copy_meta(fout.fileno(), sst, o.preserve, new)
+                    _copy_meta(ctx, fout.fileno(), sst, o.preserve, new)
         else:
             ctx.err(f"cannot copy special file '{src}'")
             o.status = 1
@@ -1146,7 +1141,7 @@ def mv(ctx: CommandContext) -> int:
             status = 1
             continue
         try:
-            dst_st: os.stat_result | None = os.lstat(dhost)
+            dst_st: os.stat_result | None = hfs.lstat(ctx.ws, dhost)
         except OSError:
             dst_st = None
         if dst_st is not None and os.path.samestat(sst, dst_st):
@@ -1174,7 +1169,7 @@ def mv(ctx: CommandContext) -> int:
                 status = 1
                 continue
         try:
-            os.rename(shost, dhost)
+            hfs.rename(ctx.ws, shost, dhost)
         except OSError as e:
             ctx.err(f"cannot move '{src}' to '{dst}': {e.strerror}")
             status = 1
@@ -1290,7 +1285,7 @@ def rm(ctx: CommandContext) -> int:
             status = 1
             continue
         try:
-            st = os.lstat(host)
+            st = hfs.lstat(ctx.ws, host)
         except OSError as e:
             if not (force and e.errno == errno.ENOENT):
                 ctx.err(f"cannot remove '{path}': {e.strerror}")
@@ -1298,7 +1293,7 @@ def rm(ctx: CommandContext) -> int:
             continue
         if statmod.S_ISDIR(st.st_mode):
             if recursive:
-                pfd = os.open(host.parent, os.O_RDONLY | os.O_DIRECTORY)
+                pfd = hfs.open_fd(ctx.ws, host.parent, os.O_RDONLY | os.O_DIRECTORY)
                 try:
                     if not _rm_tree(ctx, pfd, host.name, path, verbose, counter):
                         status = 1
@@ -1310,7 +1305,7 @@ def rm(ctx: CommandContext) -> int:
                 status = 1
                 continue
             try:
-                os.rmdir(host)
+                hfs.rmdir(ctx.ws, host)
             except OSError as e:
                 ctx.err(f"cannot remove '{path}': {e.strerror}")
                 status = 1
@@ -1319,7 +1314,7 @@ def rm(ctx: CommandContext) -> int:
                 ctx.out(f"removed directory '{path}'\n")
             continue
         try:
-            os.unlink(host)
+            hfs.unlink(ctx.ws, host)
         except OSError as e:
             ctx.err(f"cannot remove '{path}': {e.strerror}")
             status = 1
@@ -1372,30 +1367,30 @@ def mkdir(ctx: CommandContext) -> int:
                         continue
                     shown = "/".join(comps[: i + 1])
                     h = ctx.resolve(shown)
-                    if h.is_dir():
+                    if hfs.is_dir(ctx.ws, h):
                         continue
-                    if os.path.lexists(h):
+                    if hfs.lexists(ctx.ws, h):
                         if i == last:
                             raise OSError(errno.EEXIST, "File exists", shown)
                         raise OSError(errno.ENOTDIR, "Not a directory", shown)
                     try:
                         ctx.ws.charge(0, new_files=1)  # the file-count budget
-                        os.mkdir(h, 0o777 & ~0o022)
+                        hfs.mkdir(ctx.ws, h, 0o777 & ~0o022)
                     except FileExistsError:
                         continue
                     except OSError as e:
                         raise OSError(e.errno, e.strerror, shown) from None
                     if i == last and final_mode is not None:
-                        _set_meta(h, final_mode, None)
+                        _set_meta(ctx, h, final_mode, None)
                     if verbose:
                         ctx.out(f"mkdir: created directory '{shown}'\n")
             else:
                 host = ctx.resolve(path, follow_last=False)
-                if not os.path.lexists(host):
+                if not hfs.lexists(ctx.ws, host):
                     ctx.ws.charge(0, new_files=1)  # the file-count budget
-                os.mkdir(host, 0o777 & ~0o022)
+                hfs.mkdir(ctx.ws, host, 0o777 & ~0o022)
                 if final_mode is not None:
-                    _set_meta(host, final_mode, None)
+                    _set_meta(ctx, host, final_mode, None)
                 if verbose:
                     ctx.out(f"mkdir: created directory '{path}'\n")
         except CommandError as e:
@@ -1445,10 +1440,10 @@ def rmdir(ctx: CommandContext) -> int:
                 host = ctx.resolve(p, follow_last=False)
                 if host == ctx.ws.root:
                     raise OSError(errno.EBUSY, "Device or resource busy")
-                st = os.lstat(host)
+                st = hfs.lstat(ctx.ws, host)
                 if not statmod.S_ISDIR(st.st_mode):
                     raise OSError(errno.ENOTDIR, "Not a directory")
-                os.rmdir(host)
+                hfs.rmdir(ctx.ws, host)
             except (CommandError, OSError) as e:
                 if ignore and isinstance(e, OSError) and e.errno in (errno.ENOTEMPTY, errno.EEXIST):
                     break
@@ -1542,20 +1537,19 @@ def touch(ctx: CommandContext) -> int:
             if not exists:
                 if no_create or no_deref:
                     continue
-                if not host.parent.is_dir():
+                if not hfs.is_dir(ctx.ws, host.parent):
                     raise OSError(errno.ENOENT, "No such file or directory")
                 ctx.ws.charge(0, new_files=1)  # the file-count budget
-                fd = os.open(host, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-                os.close(fd)
+                os.close(hfs.open_fd(ctx.ws, host, os.O_WRONLY | os.O_CREAT, 0o644))
             now_ns = time.time_ns()
             a, m = when if when is not None else (now_ns, now_ns)
             if only_a or only_m:
-                st = os.lstat(host)
+                st = hfs.lstat(ctx.ws, host)
                 if only_a and not only_m:
                     m = st.st_mtime_ns
                 if only_m and not only_a:
                     a = st.st_atime_ns
-            os.utime(host, ns=(a, m), follow_symlinks=False)
+            hfs.utime(ctx.ws, host, (a, m))
         except (CommandError, OSError) as e:
             ctx.err(f"cannot touch '{path}': {_reason(e)}")
             status = 1
@@ -1619,7 +1613,7 @@ def ln(ctx: CommandContext) -> int:
         dest = operands[1]
         try:
             dl = ctx.resolve(dest, follow_last=False)
-            is_real_dir = dl.is_dir() and not dl.is_symlink()
+            is_real_dir = hfs.is_dir(ctx.ws, dl, follow=False)
         except CommandError:
             is_real_dir = False
         pairs = [(operands[0], _join(dest, _base(operands[0])) if is_real_dir else dest)]
@@ -1650,20 +1644,20 @@ def ln(ctx: CommandContext) -> int:
             tguest = ctx.guest_path(target)
             text = posixpath.relpath(tguest, posixpath.dirname(ctx.guest_path(link)))
         try:
-            if os.path.lexists(lhost):
+            if hfs.lexists(ctx.ws, lhost):
                 if not force:
                     raise FileExistsError(errno.EEXIST, "File exists")
-                if not symbolic and os.path.samestat(os.lstat(lhost), tst):
+                if not symbolic and os.path.samestat(hfs.lstat(ctx.ws, lhost), tst):
                     ctx.err(f"'{target}' and '{link}' are the same file")
                     status = 1
                     continue
-                if lhost.is_dir() and not lhost.is_symlink():
+                if hfs.is_dir(ctx.ws, lhost, follow=False):
                     raise IsADirectoryError(errno.EISDIR, "Is a directory")
-                os.unlink(lhost)
+                hfs.unlink(ctx.ws, lhost)
             if symbolic:
-                os.symlink(text, lhost)
+                hfs.symlink(ctx.ws, text, lhost)
             else:
-                os.link(thost, lhost, follow_symlinks=False)
+                hfs.link(ctx.ws, thost, lhost)
         except OSError as e:
             ctx.err(f"failed to create {kind} '{link}': {e.strerror}")
             status = 1
@@ -1750,7 +1744,7 @@ def _chmod_walk(
 ) -> int:
     status = 0
     try:
-        names = _sorted_names(host)
+        names = _sorted_names(ctx, host)
     except OSError as e:
         ctx.err(f"cannot read directory '{disp}': {e.strerror}")
         return 1
@@ -1759,7 +1753,7 @@ def _chmod_walk(
         child = host / n
         cdisp = _join(disp, n)
         try:
-            st = os.lstat(child)
+            st = hfs.lstat(ctx.ws, child)
         except OSError:
             continue
         if statmod.S_ISLNK(st.st_mode):
@@ -1783,7 +1777,7 @@ def _chmod_one(
     old = statmod.S_IMODE(st.st_mode)
     try:
         if new != old:
-            _set_meta(host, new, None)
+            _set_meta(ctx, host, new, None)
     except OSError as e:
         if not flags["quiet"]:
             ctx.err(f"changing permissions of '{disp}': {e.strerror}")
@@ -2837,9 +2831,9 @@ class _Find:
             return True
         try:
             if statmod.S_ISDIR(e.st.st_mode):
-                os.rmdir(e.host)
+                hfs.rmdir(self.ctx.ws, e.host)
             else:
-                os.unlink(e.host)
+                hfs.unlink(self.ctx.ws, e.host)
             return True
         except OSError as err:
             self.ctx.err(f"cannot delete '{e.path}': {err.strerror}")
@@ -3073,7 +3067,7 @@ class _Find:
                 seen.add(key)
         if descend:
             try:
-                names = _sorted_names(e.host)
+                names = _sorted_names(self.ctx, e.host)
             except OSError as err:
                 self.ctx.err(f"'{e.path}': {err.strerror}")
                 self.status = 1
@@ -3319,7 +3313,7 @@ class _Tar:
         fobj: IO[bytes] | None = None
         if statmod.S_ISLNK(st.st_mode):
             ti.type = tarfile.SYMTYPE
-            ti.linkname = os.readlink(host)
+            ti.linkname = hfs.readlink(ctx.ws, host)
         elif statmod.S_ISDIR(st.st_mode):
             ti.type = tarfile.DIRTYPE
         elif statmod.S_ISREG(st.st_mode):
@@ -3333,7 +3327,7 @@ class _Tar:
                 ti.type = tarfile.REGTYPE
                 ti.size = st.st_size
                 try:
-                    fobj = _open_nofollow(host)
+                    fobj = _open_nofollow(ctx, host)
                 except OSError as e:
                     self.err(f"{member}: Cannot open: {e.strerror}")
                     return
@@ -3355,7 +3349,7 @@ class _Tar:
                 fobj.close()
         if ti.isdir():
             try:
-                names = _sorted_names(host)
+                names = _sorted_names(ctx, host)
             except OSError as e:
                 self.err(f"{member}: Cannot open: {e.strerror}")
                 return
@@ -3365,7 +3359,7 @@ class _Tar:
                 try:
                     if deref:
                         child = ctx.resolve(cguest)
-                    cst = os.lstat(child)
+                    cst = hfs.lstat(ctx.ws, child)
                 except (CommandError, OSError) as e:
                     self.err(f"{_join(member, n)}: Cannot stat: {_reason(e)}")
                     continue
@@ -3467,7 +3461,7 @@ class _Tar:
             raise CommandError(
                 f"{base}: Cannot open: {_reason(e)}\ntar: Error is not recoverable: exiting now", 2
             ) from None
-        if not dest_host.is_dir():
+        if not hfs.is_dir(ctx.ws, dest_host):
             raise CommandError(
                 f"{base}: Cannot open: No such file or directory\n"
                 "tar: Error is not recoverable: exiting now",
@@ -3517,7 +3511,8 @@ class _Tar:
                 f.close()
             for host, mode_bits, mtime in reversed(dir_times):
                 with contextlib.suppress(OSError):
-                    _set_meta(host, mode_bits, (mtime * 10**9,) * 2 if mtime >= 0 else None)
+                    times = (mtime * 10**9,) * 2 if mtime >= 0 else None
+                    _set_meta(ctx, host, mode_bits, times)
 
     def check_member(self, m: tarfile.TarInfo, name: str, dest_host: Path) -> str | None:
         """Why a member must not be extracted (None if it is fine)."""
@@ -3560,48 +3555,48 @@ class _Tar:
         ctx = self.ctx
         guest = posixpath.join(dest_guest, name)
         parent = ctx.resolve(posixpath.dirname(guest))
-        if not parent.is_dir():
+        if not hfs.is_dir(ctx.ws, parent):
             self.make_parents(posixpath.dirname(guest), room)
         host = ctx.resolve(guest, follow_last=False)
-        exists = os.path.lexists(host)
+        exists = hfs.lexists(ctx.ws, host)
         mode_bits = (m.mode or 0o644) & 0o777
         if m.isdir():
-            if exists and not host.is_dir():
+            if exists and not hfs.is_dir(ctx.ws, host):
                 if keep_old:
                     raise OSError(errno.EEXIST, "File exists")
-                os.unlink(host)
+                hfs.unlink(ctx.ws, host)
                 exists = False
             if not exists:
                 room.new_file()
-                os.mkdir(host, 0o700)
+                hfs.mkdir(ctx.ws, host, 0o700)
             dir_times.append((host, mode_bits | 0o700, -1 if no_mtime else int(m.mtime)))
             return
         if exists:
             if keep_old:
                 raise OSError(errno.EEXIST, "File exists")
-            if host.is_dir() and not host.is_symlink():
+            if hfs.is_dir(ctx.ws, host, follow=False):
                 raise OSError(errno.EISDIR, "Is a directory")
-            os.unlink(host)
+            hfs.unlink(ctx.ws, host)
         room.new_file()
         if m.issym():
-            os.symlink(m.linkname, host)
+            hfs.symlink(ctx.ws, m.linkname, host)
             return
         if m.islnk():
             target = ctx.resolve(posixpath.join(dest_guest, m.linkname), follow_last=False)
-            os.link(target, host, follow_symlinks=False)
+            hfs.link(ctx.ws, target, host)
             return
         src = tf.extractfile(m)
-        with _create(host, 0o600, exclusive=True) as out:
+        with _create(ctx, host, 0o600, exclusive=True) as out:
             if src is not None:
                 try:
                     _copy_data(ctx, src, out, room)
                 except BaseException:
                     out.close()
-                    os.unlink(host)
+                    hfs.unlink(ctx.ws, host)
                     raise
             out.flush()
             mtime_ns = int(m.mtime) * 10**9
-            _set_meta(out.fileno(), mode_bits, None if no_mtime else (mtime_ns, mtime_ns))
+            _set_meta(ctx, out.fileno(), mode_bits, None if no_mtime else (mtime_ns, mtime_ns))
 
     def make_parents(self, guest_dir: str, room: _Room) -> None:
         ctx = self.ctx
@@ -3610,12 +3605,12 @@ class _Tar:
         for p in parts:
             cur += "/" + p
             h = ctx.resolve(cur)
-            if h.is_dir():
+            if hfs.is_dir(ctx.ws, h):
                 continue
-            if os.path.lexists(h):
+            if hfs.lexists(ctx.ws, h):
                 raise OSError(errno.ENOTDIR, "Not a directory")
             room.new_file()
-            os.mkdir(h, 0o755)
+            hfs.mkdir(ctx.ws, h, 0o755)
 
 
 @command("tar")
@@ -4054,16 +4049,16 @@ def gzip(ctx: CommandContext) -> int:
             except CommandError as e:
                 warn(f"{out_name}: {_reason(e)}", 1)
                 continue
-            if os.path.lexists(out_host):
+            if hfs.lexists(ctx.ws, out_host):
                 if not force:
                     warn(f"{out_name} already exists;\tnot overwritten", 2)
                     continue
-                if out_host.is_dir() and not out_host.is_symlink():
+                if hfs.is_dir(ctx.ws, out_host, follow=False):
                     warn(f"{out_name} is a directory -- ignored", 2)
                     continue
-                os.unlink(out_host)
+                hfs.unlink(ctx.ws, out_host)
         try:
-            fin = _open_nofollow(host)
+            fin = _open_nofollow(ctx, host)
         except OSError as e:
             warn(f"{name}: {e.strerror}", 1)
             continue
@@ -4088,36 +4083,37 @@ def gzip(ctx: CommandContext) -> int:
                             )
                         fout.flush()
                         _set_meta(
+                            ctx,
                             fout.fileno(),
                             statmod.S_IMODE(st.st_mode),
                             (st.st_atime_ns, st.st_mtime_ns),
                         )
         except _GzipError as e:
             if out_host is not None and e.status != 2:
-                out_host.unlink(missing_ok=True)
+                _unlink_quietly(ctx, out_host)
             warn(f"{name}: {e}", e.status, nl=True)
             if e.status == 2 and out_name is not None and not keep:
-                host.unlink(missing_ok=True)
+                _unlink_quietly(ctx, host)
             continue
         except (OSError, Cancelled) as e:
             if out_host is not None:
-                out_host.unlink(missing_ok=True)
+                _unlink_quietly(ctx, out_host)
             if isinstance(e, BrokenPipeError | Cancelled):
                 raise
             ctx.stderr.write(encode(f"gzip: {out_name or name}: {_reason(e)}\n"))
             return 1
         if out_host is not None:
-            new_size = os.lstat(out_host).st_size
+            new_size = hfs.lstat(ctx.ws, out_host).st_size
             if verbose:
                 if decompress:
-                    with _open_nofollow(host) as fh:
+                    with _open_nofollow(ctx, host) as fh:
                         hlen = _gz_header_len(fh.read(4096))
                     ratio = _gz_ratio(new_size, st.st_size - hlen - 8)
                 else:
                     ratio = _gz_ratio(st.st_size, deflated)
                 ctx.stderr.write(encode(f"{name}:\t{ratio.strip()} -- replaced with {out_name}\n"))
             if not keep:
-                host.unlink()
+                hfs.unlink(ctx.ws, host)
         elif test and verbose:
             ctx.stderr.write(encode(f"{name}:\t OK\n"))
     return status

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from .. import hostfs as hfs
 from ..command import CommandContext, CommandError, UsageError, command, decode, encode
 
 # ---------------------------------------------------------------------------
@@ -2268,7 +2269,7 @@ class _Sed:
         d, base = os.path.split(path)
         try:
             host = ctx.resolve(path)
-            mode = statmod.S_IMODE(host.stat().st_mode)
+            mode = statmod.S_IMODE(hfs.stat(ctx.ws, host).st_mode)
             if self.suffix and self.suffix != "*":
                 if "*" in self.suffix:
                     backup = os.path.join(d, self.suffix.replace("*", base))
@@ -2276,17 +2277,17 @@ class _Sed:
                     backup = path + self.suffix
                 with ctx.open_write(backup) as w:
                     w.write(original)
-                os.chmod(ctx.resolve(backup), mode)
+                hfs.set_meta(ctx.ws, ctx.resolve(backup), mode, None)
             tmp = os.path.join(d, f".sed{secrets.token_hex(4)}")
             try:
                 with ctx.open_write(tmp) as w:
                     w.write(data)
                 tmp_host = ctx.resolve(tmp)
-                os.chmod(tmp_host, mode)
-                os.replace(tmp_host, host)
+                hfs.set_meta(ctx.ws, tmp_host, mode, None)
+                hfs.rename(ctx.ws, tmp_host, host)  # beneath the root: never into a swapped link
             except BaseException:
                 with contextlib.suppress(OSError, CommandError):
-                    os.unlink(ctx.resolve(tmp))
+                    hfs.unlink(ctx.ws, ctx.resolve(tmp))
                 raise
         except CommandError as e:
             raise _SedExit(f"couldn't edit {path}: {e}", 4) from None

@@ -1,0 +1,134 @@
+"""File operations of the built-ins on paths already resolved by ``ctx.resolve``,
+each carried out beneath the sandbox root by the kernel.
+
+``ctx.resolve`` checks a path as a string; between that check and the use, a
+background job can swap a directory on it for a symlink to ``/etc``. These
+functions take the resolved host path, turn it back into components under the
+root and reach it through :class:`corral.beneath.Beneath` (``openat2`` with
+``RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS``, or a walk through directory
+descriptors): a swap can then only change which file *inside* the root is
+reached. The last component is never followed (as ``O_NOFOLLOW`` did before),
+except by :func:`stat`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat as statmod
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from ..errors import PathEscape
+from ..files import Workspace
+
+Host = Path | str
+_O_PATH = getattr(os, "O_PATH", 0)
+
+
+def parts(ws: Workspace, host: Host) -> list[str]:
+    """Components of ``host`` below the root. PathEscape if it is not below it."""
+    try:
+        rel = Path(host).relative_to(ws.root)
+    except ValueError:
+        raise PathEscape(f"{host}: Permission denied (outside /workspace)") from None
+    return [p for p in rel.parts if p not in ("", ".")]
+
+
+def open_fd(ws: Workspace, host: Host, flags: int, mode: int = 0o666) -> int:
+    return ws.tree.open(parts(ws, host), flags, mode, follow_last=False)
+
+
+def open_read(ws: Workspace, host: Host) -> IO[bytes]:
+    return os.fdopen(open_fd(ws, host, os.O_RDONLY), "rb")
+
+
+def create(ws: Workspace, host: Host, mode: int = 0o644, exclusive: bool = False) -> IO[bytes]:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | (os.O_EXCL if exclusive else 0)
+    return os.fdopen(open_fd(ws, host, flags, mode), "wb")
+
+
+def lstat(ws: Workspace, host: Host) -> os.stat_result:
+    return ws.tree.stat(parts(ws, host), follow=False)
+
+
+def stat(ws: Workspace, host: Host) -> os.stat_result:
+    """stat following a final symlink (by the guest's rules, never outside)."""
+    return ws.tree.stat(parts(ws, host), follow=True)
+
+
+def is_dir(ws: Workspace, host: Host, follow: bool = True) -> bool:
+    try:
+        st = ws.tree.stat(parts(ws, host), follow=follow)
+    except (OSError, ValueError):
+        return False
+    return statmod.S_ISDIR(st.st_mode)
+
+
+def lexists(ws: Workspace, host: Host) -> bool:
+    try:
+        lstat(ws, host)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def scandir(ws: Workspace, host: Host, follow: bool = False) -> Iterator[Iterator[os.DirEntry]]:
+    """``os.scandir`` of a directory descriptor (entries' ``path`` is the bare
+    name; their ``stat(follow_symlinks=False)`` goes through the descriptor)."""
+    fd = ws.tree.scandir_fd(parts(ws, host), follow=follow)
+    try:
+        with os.scandir(fd) as it:
+            yield it
+    finally:
+        os.close(fd)
+
+
+def listdir(ws: Workspace, host: Host) -> list[str]:
+    fd = ws.tree.scandir_fd(parts(ws, host), follow=False)
+    try:
+        return os.listdir(fd)
+    finally:
+        os.close(fd)
+
+
+def mkdir(ws: Workspace, host: Host, mode: int = 0o777) -> None:
+    ws.tree.mkdir(parts(ws, host), mode)
+
+
+def unlink(ws: Workspace, host: Host) -> None:
+    ws.tree.unlink(parts(ws, host))
+
+
+def rmdir(ws: Workspace, host: Host) -> None:
+    ws.tree.rmdir(parts(ws, host))
+
+
+def rename(ws: Workspace, src: Host, dst: Host) -> None:
+    ws.tree.rename(parts(ws, src), parts(ws, dst))
+
+
+def symlink(ws: Workspace, target: str, host: Host) -> None:
+    ws.tree.symlink(target, parts(ws, host))
+
+
+def link(ws: Workspace, src: Host, dst: Host) -> None:
+    ws.tree.link(parts(ws, src), parts(ws, dst))
+
+
+def readlink(ws: Workspace, host: Host) -> str:
+    return ws.tree.readlink(parts(ws, host))
+
+
+def set_meta(
+    ws: Workspace, host: Host, mode: int | None, times_ns: tuple[int, int] | None
+) -> None:
+    """chmod/utime the file itself; a symlink is left alone."""
+    ws.tree.set_meta(parts(ws, host), mode, times_ns, follow=False)
+
+
+def utime(ws: Workspace, host: Host, times_ns: tuple[int, int] | None) -> None:
+    """Set times on the entry itself (a symlink's own times)."""
+    ws.tree.utime(parts(ws, host), times_ns, follow=False)
