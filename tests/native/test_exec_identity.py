@@ -16,7 +16,6 @@ import pytest
 
 from corral import Sandbox
 from corral.events import EventBus, SpawnAction
-from corral.native.execid import ProgramTable, deny_message, identify_fd
 from corral.policy import load
 
 from .conftest import need
@@ -267,6 +266,8 @@ def test_allowed_programs_still_run_with_identity_in_the_events(ws):
 
 
 def test_program_table_names_copies_links_and_memory(tmp_path):
+    from corral.native.execid import ProgramTable, identify_fd
+
     table = ProgramTable(["mount"], ["mkfs*"])
     copy = tmp_path / "ls"
     shutil.copy("/usr/bin/mount", copy)
@@ -318,6 +319,7 @@ def test_policy_decides_by_origin_and_names_the_real_program():
 
 def test_deny_message_is_one_line_with_rule_and_principle():
     from corral.events import Decision
+    from corral.native.execid import deny_message
 
     d = Decision(verdict="deny", rule="r1", principle="p", reason="a\nb")
     assert deny_message("/usr/bin/mount", d) == b"corral: denied: /usr/bin/mount: a b (r1, p)\n"
