@@ -86,6 +86,8 @@ class Identity:
     path: str  # the file as the kernel opened it
     sha256: str | None = None
     loader: bool = False  # a dynamic loader (PT_INTERP), opened by the kernel
+    named: bool = False  # a program the policy's deny/ask rules name
+    key: tuple[int, int] | None = None  # (dev, ino)
 
 
 def _key(st: os.stat_result) -> tuple[int, int, int, int, int]:
@@ -224,6 +226,28 @@ class ProgramTable:
         names, globs = policy.named_programs() if policy is not None else (frozenset(), ())
         return cls(names, globs)
 
+    def is_named(self, path: str) -> bool:
+        base = os.path.basename(path)
+        return base in self.names or any(fnmatch.fnmatchcase(base, g) for g in self.globs)
+
+    def decided_as(self, ident: Identity, asked: str) -> str:
+        """The program to decide a start as: the real one, except that a system alias the
+        distribution made (``/usr/bin/sh`` -> ``dash``, ``/bin/echo``) keeps the name it
+        was run by when the real program is not one the policy names. ``asked`` is the
+        path the process gave; it is an alias only if it is a system directory entry (the
+        same on the host and in the sandbox) that is this very file."""
+        if ident.origin != "system" or ident.named or ident.key is None or ident.loader:
+            return ident.program
+        if not asked.startswith("/") or asked == ident.program:
+            return ident.program
+        if os.path.dirname(os.path.normpath(asked)) not in self.dirs:
+            return ident.program
+        try:
+            st = os.stat(os.path.normpath(asked))
+        except OSError:
+            return ident.program
+        return asked if (st.st_dev, st.st_ino) == ident.key else ident.program
+
     def system_name(self, st: os.stat_result, shown: str = "") -> str | None:
         """The path of a system binary with this inode (hard links: a name a rule names
         first, then the path as run, then the first found)."""
@@ -250,13 +274,17 @@ class ProgramTable:
             return Identity(program=shown, origin="system", path=shown, loader=True)
         name = self.system_name(st, shown)
         if name is not None:
-            return Identity(program=name, origin="system", path=shown)
+            return Identity(
+                program=name, origin="system", path=shown, named=self.is_named(name), key=key
+            )
         digest = None
         if st.st_size in self.sizes:
             digest = sha256_fd(fd, st)
             copy_of = self.by_hash.get(digest or "")
             if copy_of is not None:
-                return Identity(program=copy_of, origin="copy", path=shown, sha256=digest)
+                return Identity(
+                    program=copy_of, origin="copy", path=shown, sha256=digest, named=True, key=key
+                )
         if st.st_nlink == 0 or shown.startswith("/memfd:"):
             return Identity(program=shown, origin="memory", path=shown, sha256=digest)
         return Identity(program=shown, origin="user", path=shown, sha256=digest)

@@ -1057,7 +1057,7 @@ class GvisorBackend(BackendLifecycle):
         for ident in idents[:16]:
             act = action.model_copy(
                 update={
-                    "exe": ident.program,
+                    "exe": table.decided_as(ident, ident.path),
                     "path": ident.path if ident.path != ident.program else None,
                     "origin": ident.origin,
                     "sha256": ident.sha256,

@@ -362,7 +362,7 @@ class Supervisor:
         if self.table is not None:
             ident = self._identify_at_notify(pid, dirfd, path, at_empty)
             if ident is not None and (self.watch is None or ident.origin == "memory"):
-                action = _with_identity(action, ident)
+                action = _with_identity(action, ident, self.table)
             elif self.watch is not None:
                 # the decision is made on the file the kernel opens (_on_open_exec): the
                 # path and argv read here may be rewritten by another thread meanwhile
@@ -459,7 +459,7 @@ class Supervisor:
                 self._deny_event(action, decision, {**data, "interpreter": True})
                 execid.tell_denied(tid, execid.deny_message(_shown(action), decision))
             return decision.allowed
-        action = _with_identity(base, ident)
+        action = _with_identity(base, ident, self.table)
         decision = self._settle(action, data)
         if not decision.allowed:
             execid.tell_denied(tid, execid.deny_message(_shown(action), decision))
@@ -548,10 +548,15 @@ RESOLVE_IN_ROOT = 0x10
 AT_FDCWD = 0xFFFFFF9C
 
 
-def _with_identity(action: SpawnAction, ident: execid.Identity) -> SpawnAction:
+def _with_identity(
+    action: SpawnAction, ident: execid.Identity, table: execid.ProgramTable | None = None
+) -> SpawnAction:
+    exe = ident.program
+    if table is not None and action.exe:
+        exe = table.decided_as(ident, action.exe)
     return action.model_copy(
         update={
-            "exe": ident.program,
+            "exe": exe,
             "path": ident.path if ident.path != ident.program else None,
             "origin": ident.origin,
             "sha256": ident.sha256,
