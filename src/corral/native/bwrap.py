@@ -812,7 +812,7 @@ def _wait_blocked(pid: int, fd: int, deadline: float) -> None:
         if time.monotonic() > deadline:
             raise OSError("the sandbox was not set up in time")
         time.sleep(delay)
-        delay = min(delay * 2, 0.01)
+        delay = min(delay * 2, 0.002)
 
 
 def _read_info(fd: int, deadline: float) -> dict | None:
