@@ -63,11 +63,24 @@ class ToolAction(_Model):
 
 
 class SpawnAction(_Model):
+    """A program start seen by a native tier's process monitor.
+
+    ``argv`` is what the process asked for; ``exe`` the real program decided on (a system
+    binary's path, also for a copy or link of one); ``path`` the file the kernel opened
+    when it differs from ``exe``; ``origin`` where it comes from: ``system`` (a system
+    binary), ``copy`` (a file whose sha256 is a system binary's that a rule names),
+    ``memory`` (no file: memfd, deleted file, file descriptor) or ``user`` (any other
+    file: the workspace, ``/tmp``); ``None`` when not identified.
+    """
+
     kind: Literal["spawn"] = "spawn"
     argv: list[str]
     pid: int | None = None
     ppid: int | None = None
     exe: str | None = None
+    path: str | None = None
+    origin: Literal["system", "copy", "memory", "user"] | None = None
+    sha256: str | None = None
 
 
 Action = Annotated[

@@ -792,6 +792,8 @@ class _TierHooks:
 
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
+        # what the native monitors identify programs by (execid.ProgramTable.for_policy)
+        self.policy = sb.policy if sb.policy is not None else getattr(sb.gate, "policy", None)
 
     def decide(self, action: Any, session: str | None = None) -> Decision:
         argv = getattr(action, "argv", None) or []

@@ -66,6 +66,7 @@ from ._common import (
     finish_result,
     new_id,
 )
+from .execid import ProgramTable
 from .monitor import ResourceSampler, Supervisor
 from .terminal import TerminalIO
 
@@ -190,6 +191,7 @@ class BwrapBackend(BackendLifecycle):
         self._seccomp: bytes = b""
         self._bwrap = ""
         self.last_supervisor: Supervisor | None = None
+        self._table: ProgramTable | None = None
         self.last_sampler: ResourceSampler | None = None
         self._current: dict[str, Any] = {}
 
@@ -208,6 +210,9 @@ class BwrapBackend(BackendLifecycle):
             raise BackendUnavailable(str(e)) from e
         if not self.workspace.is_dir():
             raise BackendUnavailable(f"workspace {self.workspace} is not a directory")
+        if self.monitor:
+            # what programs are: system binaries, and the sha256 of those the policy names
+            self._table = ProgramTable.for_policy(self.gate)
         self._stage = Path(tempfile.mkdtemp(prefix="corral-bwrap-"))
         os.chmod(self._stage, 0o755)
         (self._stage / "ws").mkdir()
@@ -474,6 +479,8 @@ class BwrapBackend(BackendLifecycle):
                 emitter=self.emitter,
                 connect=self.monitor_connect,
                 proxy_port=PROXY_PORT if self.proxy is not None else None,
+                table=self._table,
+                watch_exec=self.root_mode,
             )
             sup.start()
         self.last_supervisor = sup
@@ -565,6 +572,14 @@ class BwrapBackend(BackendLifecycle):
                 raise BackendUnavailable(f"bwrap failed to set up the sandbox: {msg}")
             child_pid = int(info["child-pid"])
             self._current["child_pid"] = child_pid
+            if sup is not None and (sup.watch is not None or sup.table is not None):
+                try:
+                    # bwrap reports its child before it built the sandbox's mounts: they
+                    # are complete once it waits on the block fd
+                    _wait_blocked(child_pid, block_r, time.monotonic() + 15)
+                    sup.attach(child_pid)  # before anything of the command runs
+                except OSError as e:
+                    raise BackendUnavailable(f"cannot watch the sandbox's programs: {e}") from e
             if cg is not None:
                 try:
                     cg.add(child_pid)
@@ -784,6 +799,23 @@ _OOM_MARKERS = (
 def _out_of_memory(out: Any) -> bool:
     tail = bytes(getattr(out, "err", b"")[-8192:])
     return any(m in tail for m in _OOM_MARKERS)
+
+
+def _wait_blocked(pid: int, fd: int, deadline: float) -> None:
+    """Wait until process ``pid`` reads from its descriptor ``fd`` (bwrap's block fd)."""
+    want = f"0 {hex(fd)} "
+    delay = 0.0005
+    while True:
+        try:
+            with open(f"/proc/{pid}/syscall") as f:
+                if f.read().startswith(want):
+                    return
+        except OSError as e:
+            raise OSError(f"the sandbox's first process is gone ({e.strerror})") from e
+        if time.monotonic() > deadline:
+            raise OSError("the sandbox was not set up in time")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.002)
 
 
 def _read_info(fd: int, deadline: float) -> dict | None:

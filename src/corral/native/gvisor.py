@@ -58,6 +58,7 @@ import fcntl
 import json
 import logging
 import os
+import posixpath
 import re
 import select
 import shutil
@@ -89,6 +90,7 @@ from ._common import (
     new_id,
 )
 from .bwrap import DEFAULT_PATH, ETC_ALLOW, GROUP, PASSWD, PROXY_PORT, BwrapBackend
+from .execid import Identity, ProgramTable, deny_message, identify_host_path
 from .terminal import TerminalIO
 
 __all__ = ["PLATFORMS", "GvisorBackend", "choose_platform", "platform_works", "probe"]
@@ -562,6 +564,8 @@ class GvisorBackend(BackendLifecycle):
         self.denied: list[tuple[SpawnAction, Decision]] = []
         self._nproc_refused = 0
         self._expect: list[list[str]] = []
+        self._table: ProgramTable | None = None
+        self._out: Any = None
 
     def start(self) -> None:
         if self._started:
@@ -583,6 +587,8 @@ class GvisorBackend(BackendLifecycle):
             self.platform, self.platform_note = choose_platform(self.requested_platform)
             if self.platform_note:
                 log.warning("gvisor: %s; using %s", self.platform_note, self.platform)
+        if self.monitor:
+            self._table = ProgramTable.for_policy(self.gate)
         self._stage = Path(tempfile.mkdtemp(prefix="corral-gvisor-"))
         os.chmod(self._stage, 0o755)
         rootfs = self._stage / "bundle" / "rootfs"
@@ -685,11 +691,14 @@ class GvisorBackend(BackendLifecycle):
         assert self._stage is not None
         mounts: list[dict[str, Any]] = [
             {"destination": "/proc", "type": "proc", "source": "proc"},
-            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs"},
+            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["noexec"]},
         ]
         tmp = self.limits.tmp_mb if self.limits.tmp_mb is not None else self.budget.disk_mb
+        # noexec: corral cannot read the Sentry's tmpfs to identify a program there, so
+        # programs run only from the system directories and the (host) workspace
         mounts.append({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
-                       "options": ["mode=1777", f"size={max(int(tmp * MB), MB)}"]})  # fmt: skip
+                       "options": ["mode=1777", "noexec",
+                                   f"size={max(int(tmp * MB), MB)}"]})  # fmt: skip
 
         def ro(src: str, dst: str | None = None) -> None:
             mounts.append({"destination": dst or src, "type": "bind", "source": src,
@@ -867,6 +876,7 @@ class GvisorBackend(BackendLifecycle):
         out: OutputCollector | TerminalIO = (
             OutputCollector(budget.output_chars, on_output) if terminal is None else terminal
         )
+        self._out = out  # a denied program's message goes to the run's stderr
         t0 = time.monotonic()
         killed: str | None = None
         detected: str | None = None
@@ -1000,7 +1010,7 @@ class GvisorBackend(BackendLifecycle):
             self._expect.pop(0)  # the command, started by the bridge: decided before
             self.spawns.append(action)
             return
-        decision = self._decide(action)
+        action, decision = self._decide_identified(action, call, exe)
         data: dict[str, Any] = {"syscall": call, "observed": True}
         if pid is not None:
             data["pid"] = pid
@@ -1013,14 +1023,116 @@ class GvisorBackend(BackendLifecycle):
         # gVisor cannot hold the call until the gate answered: stop the whole run
         self.denied.append((action, decision))
         self.kill()
+        out = self._out
+        if out is not None and hasattr(out, "err"):
+            with contextlib.suppress(Exception):
+                out.err += deny_message(_shown(action), decision)
         data["response"] = "killed"
         self.emitter.emit("action.denied", action=action, decision=decision, data=data)
 
     def _decide(self, action: SpawnAction) -> Decision:
         return decide_safely(self.gate, action, self.session)
 
+    def _decide_identified(
+        self, action: SpawnAction, call: str, exe: str
+    ) -> tuple[SpawnAction, Decision]:
+        """The decision on what the observed ``execve`` runs: the file it names, found on
+        the host (system directories, the workspace) and identified like on bwrap; a
+        program from a descriptor or memory has no file to name. Several candidates (a
+        relative path: the cwd is not traced): the worst decides."""
+        table = self._table
+        if table is None or not exe:
+            return action, self._decide(action)
+        idents: list[Identity] = []
+        if _FD_EXEC.fullmatch(exe) or exe.startswith(("/memfd:", "anon_inode:")) or (
+            exe.endswith("(deleted)")
+        ):
+            idents.append(Identity(program=exe, origin="memory", path=exe))
+        else:
+            for sandbox_path in self._candidates(exe):
+                host = self._to_host(sandbox_path)
+                if host is None:
+                    continue
+                ident = identify_host_path(table, host, sandbox_path)
+                if ident is not None:
+                    idents.append(ident)
+        worst: tuple[SpawnAction, Decision] | None = None
+        for ident in idents[:16]:
+            act = action.model_copy(
+                update={
+                    "exe": table.decided_as(ident, ident.path),
+                    "path": ident.path if ident.path != ident.program else None,
+                    "origin": ident.origin,
+                    "sha256": ident.sha256,
+                }
+            )
+            d = self._decide(act)
+            if worst is None or _SEVERITY[d.verdict] > _SEVERITY[worst[1].verdict]:
+                worst = (act, d)
+        return worst if worst is not None else (action, self._decide(action))
+
+    def _candidates(self, exe: str) -> list[str]:
+        if exe.startswith("/"):
+            return [exe]
+        rel = posixpath.normpath(exe)
+        out = [posixpath.join("/workspace", rel)]
+        # the cwd is not traced: any workspace file the relative path could name
+        suffix = "/" + rel.lstrip("./") if not rel.startswith("..") else None
+        if suffix and self.root is not None:
+            n = 0
+            for dirpath, dirnames, filenames in os.walk(self.root):
+                for name in filenames:
+                    host = os.path.join(dirpath, name)
+                    sb = "/workspace/" + os.path.relpath(host, self.root)
+                    if sb.endswith(suffix) and sb not in out:
+                        out.append(sb)
+                n += len(filenames) + len(dirnames)
+                if n > 20000:
+                    break
+        return out
+
+    def _to_host(self, path: str, depth: int = 0) -> str | None:
+        """The host path of a sandbox path whose file the host can read (system
+        directories and the workspace), symlinks followed as the sandbox sees them."""
+        if depth > 40:
+            return None
+        parts = [p for p in posixpath.normpath(path).split("/") if p]
+        cur = ""
+        for i, part in enumerate(parts):
+            nxt = f"{cur}/{part}"
+            host = self._map(nxt)
+            if host is None:
+                return None
+            if os.path.islink(host):
+                target = os.readlink(host)
+                base = target if target.startswith("/") else posixpath.join(cur or "/", target)
+                rest = "/".join(parts[i + 1 :])
+                return self._to_host(posixpath.join(base, rest) if rest else base, depth + 1)
+            cur = nxt
+        return self._map(cur) if cur else None
+
+    def _map(self, path: str) -> str | None:
+        if path == "/workspace" or path.startswith("/workspace/"):
+            return str(self.root) + path[len("/workspace") :]
+        for d in _HOST_DIRS:
+            if path == d or path.startswith(d + "/"):
+                return path
+        return None
+
 
 _libc = ctypes.CDLL(None, use_errno=True)
+_SEVERITY = {"allow": 0, "ask": 1, "deny": 2}
+#: sandbox paths that are the host's own (read-only binds)
+_HOST_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
+_FD_EXEC = re.compile(r"/(?:proc/(?:self|thread-self|\d+)(?:/task/\d+)?|dev)/fd/\d+")
+
+
+def _shown(action: SpawnAction) -> str:
+    asked = action.argv[0] if action.argv else ""
+    real = action.exe or asked
+    if asked and posixpath.basename(asked) != posixpath.basename(real):
+        return f"{real} (run as {asked})"
+    return real
 
 
 def _console_socket(path: Path, terminal: TerminalIO) -> socket.socket:

@@ -43,14 +43,17 @@ Limits (the kernel's, documented in ``seccomp_unotify(2)``)
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
 import ipaddress
 import logging
 import os
+import re
 import select
 import signal
 import socket
+import stat
 import struct
 import threading
 import time
@@ -58,8 +61,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..events import Decision, NetAction, SpawnAction
-from . import filters
+from . import execid, filters
 from ._common import Emitter, decide_safely, proc_stats, process_tree
+from .execwatch import ExecWatch, forbid_memfd_exec
 
 log = logging.getLogger("corral.native.monitor")
 
@@ -113,8 +117,22 @@ class Supervisor:
         proxy_port: int | None = None,
         ignore_first: bool = True,
         on_spawn: Callable[[SpawnAction, Decision], None] | None = None,
+        table: execid.ProgramTable | None = None,
+        watch_exec: bool = False,
     ) -> None:
         self.gate = gate
+        self.table = table
+        #: root: the real decision is made on the opened file (fanotify), see attach()
+        self.watch: ExecWatch | None = None
+        if watch_exec and table is not None:
+            try:
+                self.watch = ExecWatch(self._on_open_exec, self._fail_closed)
+            except OSError as e:
+                log.warning("no fanotify exec permission events (%s): deciding at execve", e)
+        self.memory_allowed = execid.memory_allowed(gate)
+        self._pending: dict[int, tuple[SpawnAction, dict[str, Any], int]] = {}
+        self._pending_lock = threading.Lock()
+        self._count_lock = threading.Lock()
         self.session = session
         self.emitter = emitter
         self.connect = connect
@@ -164,10 +182,26 @@ class Supervisor:
         with contextlib.suppress(OSError):
             self._child.close()
 
+    def attach(self, child_pid: int) -> None:
+        """The sandbox exists and waits (its first process ``child_pid``): watch the
+        programs its mounts start and forbid executable memfds. Raises :class:`OSError`
+        when that cannot be done (the run must not start then)."""
+        self._sandbox_pidns = os.stat(f"/proc/{child_pid}/ns/pid").st_ino
+        if self.watch is not None:
+            self.watch.attach(child_pid)
+        if not self.memory_allowed and self.table is not None:
+            why = forbid_memfd_exec(child_pid)
+            if why is not None:
+                if self.watch is not None:
+                    raise OSError(f"cannot forbid executable memfds in the sandbox: {why}")
+                log.warning("executable memfds not forbidden: %s", why)
+
     def wait_ready(self, timeout: float) -> bool:
         return self._ready.wait(timeout)
 
     def stop(self) -> None:
+        if self.watch is not None:
+            self.watch.stop()
         self._stop.set()
         with contextlib.suppress(OSError):
             self._child.close()
@@ -308,7 +342,8 @@ class Supervisor:
             if self._valid(fd, nid):
                 self._deny_unchecked(fd, nid, pid, str(e))
             return
-        if nr == self._nr_execveat and (flags & AT_EMPTY_PATH) and not path:
+        at_empty = nr == self._nr_execveat and bool(flags & AT_EMPTY_PATH) and not path
+        if at_empty:
             with contextlib.suppress(OSError):
                 path = os.readlink(f"/proc/{pid}/fd/{dirfd & 0xFFFFFFFF}")
         if not self._valid(fd, nid):
@@ -324,6 +359,26 @@ class Supervisor:
             argv=argv or [path], pid=ns_pid, ppid=ns_ppid, exe=path or (argv[0] if argv else "")
         )
         data = {"host_pid": pid, "host_ppid": host_ppid, "syscall": "execve"}
+        if self.table is not None:
+            ident = self._identify_at_notify(pid, dirfd, path, at_empty)
+            if ident is not None and (self.watch is None or ident.origin == "memory"):
+                action = _with_identity(action, ident, self.table)
+            elif self.watch is not None:
+                # the decision is made on the file the kernel opens (_on_open_exec): the
+                # path and argv read here may be rewritten by another thread meanwhile
+                with self._pending_lock:
+                    if len(self._pending) > 4096:
+                        self._pending.clear()
+                    self._pending[pid] = (action, data, 0)
+                self._respond(fd, nid, True)
+                return
+        decision = self._settle(action, data)
+        if not decision.allowed:
+            execid.tell_denied(pid, execid.deny_message(_shown(action), decision))
+        self._respond(fd, nid, decision.allowed)
+
+    def _settle(self, action: SpawnAction, data: dict[str, Any]) -> Decision:
+        """Decide a program start and report it (before it runs)."""
         decision = self._decide(action)
         if decision.allowed and self._sandbox_ending():
             decision = _STOPPING
@@ -340,10 +395,79 @@ class Supervisor:
         if self.on_spawn is not None:
             with contextlib.suppress(Exception):
                 self.on_spawn(action, decision)
-        self._respond(fd, nid, decision.allowed)
+        return decision
+
+    def _identify_at_notify(
+        self, pid: int, dirfd: int, path: str, at_empty: bool
+    ) -> execid.Identity | None:
+        """The program an ``execve`` names, resolved in the process's own root, cwd and
+        descriptors (``None``: not found). With the fanotify watch, only executions from a
+        descriptor are looked at here (memfds are not seen by it)."""
+        assert self.table is not None
+        m = _FD_PATH.match(path)
+        try:
+            if at_empty:
+                fd = os.open(f"/proc/{pid}/fd/{dirfd & 0xFFFFFFFF}", os.O_PATH | os.O_CLOEXEC)
+            elif m is not None:
+                fd = os.open(f"/proc/{pid}/fd/{m.group(1)}", os.O_PATH | os.O_CLOEXEC)
+            elif self.watch is not None or not path:
+                return None
+            else:
+                fd = _open_in_root(pid, dirfd, path)
+        except OSError:
+            return None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            rfd = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        try:
+            return execid.identify_fd(self.table, rfd)
+        finally:
+            os.close(rfd)
+
+    def _on_open_exec(self, tid: int, fd: int) -> bool:
+        """fanotify: the kernel opened ``fd`` to execute it in thread ``tid`` and waits.
+        The first open of an ``execve`` is the program; later ones are its interpreter
+        (the ELF loader, allowed; a script's ``#!`` program, decided too)."""
+        assert self.table is not None
+        ident = execid.identify_fd(self.table, fd)
+        with self._pending_lock:
+            entry = self._pending.get(tid)
+            if entry is not None:
+                self._pending[tid] = (entry[0], entry[1], entry[2] + 1)
+        if entry is None:
+            ns_pid, ns_ppid, host_ppid = _ns_pids(tid)
+            base = SpawnAction(argv=[ident.path], pid=ns_pid, ppid=ns_ppid, exe=ident.path)
+            data: dict[str, Any] = {"host_pid": tid, "host_ppid": host_ppid, "syscall": "execve"}
+            n = 0
+        else:
+            base, data, n = entry
+        data = {**data, "checked": "opened file"}
+        if n >= 1:
+            if ident.loader:
+                return True
+            action = _with_identity(
+                base.model_copy(update={"argv": [ident.program, *base.argv]}), ident
+            )
+            decision = self._decide(action)
+            if not decision.allowed:
+                self.spawns.append((action, decision))
+                self._deny_event(action, decision, {**data, "interpreter": True})
+                execid.tell_denied(tid, execid.deny_message(_shown(action), decision))
+            return decision.allowed
+        action = _with_identity(base, ident, self.table)
+        decision = self._settle(action, data)
+        if not decision.allowed:
+            execid.tell_denied(tid, execid.deny_message(_shown(action), decision))
+        return decision.allowed
 
     def _deny_event(self, action: SpawnAction, decision: Decision, data: dict) -> None:
-        self.denied += 1
+        with self._count_lock:
+            self.denied += 1
         self.emitter.emit("action.denied", action=action, decision=decision, data=data)
 
     def _deny_unchecked(self, fd: int, nid: int, pid: int, why: str) -> None:
@@ -414,6 +538,64 @@ class Supervisor:
             action=action,
             data={"syscall": "connect", "pid": ns_pid, "host_pid": pid, "via": via},
         )
+
+
+_FD_PATH = re.compile(r"/(?:proc/(?:self|thread-self|\d+)(?:/task/\d+)?|dev)/fd/(\d+)")
+_libc = ctypes.CDLL(None, use_errno=True)
+_SYS_OPENAT2 = 437
+RESOLVE_NO_MAGICLINKS = 0x02
+RESOLVE_IN_ROOT = 0x10
+AT_FDCWD = 0xFFFFFF9C
+
+
+def _with_identity(
+    action: SpawnAction, ident: execid.Identity, table: execid.ProgramTable | None = None
+) -> SpawnAction:
+    exe = ident.program
+    if table is not None and action.exe:
+        exe = table.decided_as(ident, action.exe)
+    return action.model_copy(
+        update={
+            "exe": exe,
+            "path": ident.path if ident.path != ident.program else None,
+            "origin": ident.origin,
+            "sha256": ident.sha256,
+        }
+    )
+
+
+def _shown(action: SpawnAction) -> str:
+    """The program a message names: the real one, and the name it was run as."""
+    asked = action.argv[0] if action.argv else ""
+    real = action.exe or asked
+    if asked and os.path.basename(asked) != os.path.basename(real):
+        return f"{real} (run as {asked})"
+    return real
+
+
+def _open_in_root(pid: int, dirfd: int, path: str) -> int:
+    """``O_PATH`` descriptor of ``path`` as process ``pid`` resolves it: from its cwd (or
+    ``dirfd``), symlinks inside its own root (``openat2`` ``RESOLVE_IN_ROOT``)."""
+    if not path.startswith("/"):
+        where = f"/proc/{pid}/cwd" if (dirfd & 0xFFFFFFFF) == AT_FDCWD else (
+            f"/proc/{pid}/fd/{dirfd & 0xFFFFFFFF}"
+        )
+        path = os.readlink(where).rstrip("/") + "/" + path
+    root = os.open(f"/proc/{pid}/root", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        flags = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS
+        how = struct.pack("=QQQ", os.O_PATH | os.O_CLOEXEC, 0, flags)
+        buf = ctypes.create_string_buffer(how, len(how))
+        fd = _libc.syscall(
+            _SYS_OPENAT2, ctypes.c_int(root), ctypes.c_char_p(os.fsencode(path)), buf,
+            ctypes.c_size_t(len(how)),
+        )
+        if fd < 0:
+            e = ctypes.get_errno()
+            raise OSError(e, os.strerror(e), path)
+        return int(fd)
+    finally:
+        os.close(root)
 
 
 def _pread(mem: int, n: int, addr: int) -> bytes:

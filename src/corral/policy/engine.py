@@ -544,6 +544,11 @@ class Policy:
         self._cmd_screen = _screen(self._cmd_anywhere)
         self._line_screen = _screen(self._line_anywhere)
         self._default_result_severity = SEVERITY[self.commands_default]
+        progs = cmds.programs if cmds is not None else None
+        self.programs_memory: str = (progs.memory if progs else None) or (
+            "deny" if cmds is not None else "allow"
+        )
+        self.programs_user: str = (progs.user if progs else None) or "allow"
 
     @staticmethod
     def _index(rules: list[_Rule]) -> tuple[dict[str, tuple[_Rule, ...]], tuple[_Rule, ...]]:
@@ -750,7 +755,7 @@ class Policy:
         if isinstance(action, CodeAction):
             return self.decide_code(action.language, action.code)
         if isinstance(action, SpawnAction):
-            key = ("spawn", tuple(action.argv), action.exe)
+            key = ("spawn", tuple(action.argv), action.exe, action.origin, action.path)
             hit = self._cache.get(key)
             if hit is not None:
                 return hit
@@ -793,14 +798,64 @@ class Policy:
         return self._finish(res, "command")
 
     def _decide_spawn(self, action: SpawnAction) -> Decision:
+        """A real program start: its argv as asked, and the real program (``exe``: the
+        system binary it is, or a copy of) with the same arguments; the worse decides.
+        Where it comes from (``origin``) adds ``commands.programs``."""
         if not action.argv:
             return _decision(verdict="allow", rule=None, reason="empty command")
         res = self._eval_argv(action.argv, GUEST_ROOT, 0)
         exe = action.exe
+        by_exe = False
         if exe and exe.rsplit("/", 1)[-1] != action.argv[0].rsplit("/", 1)[-1]:
+            real = self._eval_argv([exe, *action.argv[1:]], GUEST_ROOT, 0)
+            by_exe = real.severity > res.severity
             # the program that really runs decides ties: a question names it, not argv[0]
-            res = _worse(self._eval_argv([exe, *action.argv[1:]], GUEST_ROOT, 0), res)
-        return self._finish(res, "command")
+            res = _worse(real, res)
+        decision = self._finish(res, "command")
+        origin = action.origin
+        if origin in ("memory", "user"):
+            verdict = self.programs_memory if origin == "memory" else self.programs_user
+            if SEVERITY[verdict] > SEVERITY[decision.verdict]:
+                shown = action.path or exe or action.argv[0]
+                what = (
+                    "runs from memory (a memfd, a deleted file or a file descriptor), with "
+                    "no file to name"
+                    if origin == "memory"
+                    else "is not a system binary"
+                )
+                return _decision(
+                    verdict=verdict,
+                    rule=f"commands.programs.{origin}",
+                    reason=f"program {shown!r} {what}; commands.programs.{origin} is {verdict}",
+                )
+        if by_exe and decision.verdict != "allow":
+            shown = action.path or action.argv[0]
+            what = f"is a copy of {exe} (same sha256)" if origin == "copy" else f"runs {exe}"
+            return _decision(
+                verdict=decision.verdict,
+                rule=decision.rule,
+                principle=decision.principle,
+                reason=f"{shown!r} {what}: {decision.reason}",
+            )
+        return decision
+
+    def named_programs(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The programs that deny and ask command rules name: (literal base names, glob
+        patterns of names such as ``mkfs*``). A native tier recognises copies of these
+        system binaries by content."""
+        names: set[str] = set()
+        globs: list[str] = []
+        for rule in self._command_rules:
+            if rule.severity == 0 or rule.pattern.line_rule:
+                continue
+            pat = rule.pattern
+            if pat.program:
+                names.add(pat.program)
+            elif pat.kind == GLOB and pat.words and "/" not in pat.words[0]:
+                first = pat.words[0]
+                if first.strip("*"):
+                    globs.append(first)
+        return frozenset(names), tuple(dict.fromkeys(globs))
 
     def _match(self, prog: str, base: str, full: str, line: bool = False) -> _Rule | None:
         """The deciding rule for one view: the most specific ranked rule, unless an

@@ -227,11 +227,29 @@ class CommandRule(_Model):
 RuleList = Annotated[list[CommandRule], BeforeValidator(_none_to_list)]
 
 
+class Programs(_Model):
+    """What runs besides the name rules, by where a started program comes from (native
+    tiers, which see the file the kernel executes).
+
+    - ``memory``: a program with no file to name (a ``memfd``, a deleted file, a file
+      descriptor): ``deny`` (default) or ``allow``.
+    - ``user``: a program that is not a system binary (written into ``/workspace`` or
+      ``/tmp``, built there): ``allow`` (default: its name rules decide), ``ask`` or ``deny``.
+
+    A copy of a system binary that a deny/ask rule names is always decided as that
+    program, whatever its name or path.
+    """
+
+    memory: Literal["allow", "deny"] | None = None
+    user: Verdict | None = None
+
+
 class Commands(_Model):
     default: Verdict | None = None
     allow: RuleList = Field(default_factory=list)
     ask: RuleList = Field(default_factory=list)
     deny: RuleList = Field(default_factory=list)
+    programs: Programs | None = None
 
 
 # ------------------------------------------------------------------- files and network
