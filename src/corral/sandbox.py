@@ -786,12 +786,17 @@ class _TerminalPause:
             return self.inner.ask(request)
 
 
+#: the shell commands that run a WebAssembly guest (shell/bridges.py)
+_GUEST_COMMANDS = frozenset({"python", "python3", "node", "js", "nodejs"})
+
+
 class _TierHooks:
     """What a tier asks its sandbox: real process starts (native tiers, ``decide``);
     commands, guests, tools and fetches (the corral shell's worker)."""
 
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
+        self._guest_grants = 0
         # what the native monitors identify programs by (execid.ProgramTable.for_policy)
         self.policy = sb.policy if sb.policy is not None else getattr(sb.gate, "policy", None)
 
@@ -816,6 +821,8 @@ class _TierHooks:
             sb.events.emit("action.denied", action=action, decision=decision)
             return False, decision.reason
         sb.events.emit("action.requested", action=action, decision=decision)
+        if argv and argv[0].rsplit("/", 1)[-1] in _GUEST_COMMANDS:
+            self._guest_grants += 1  # one guest run this decision allows
         return True, ""
 
     def run_guest(
@@ -829,6 +836,12 @@ class _TierHooks:
         deadline: float,
     ) -> tuple[int, str, str] | None:
         sb = self.sb
+        if sb.gate is not None or sb.monitor is not None:
+            # the worker is not trusted to have asked: a guest run needs a python/node
+            # command the sandbox itself allowed
+            if self._guest_grants <= 0:
+                return 126, "", "corral: denied: no python/node command was allowed for this\n"
+            self._guest_grants -= 1
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None

@@ -317,28 +317,37 @@ class ShellProcess:
         disk_check: Callable[[], str | None] | None = None,
     ) -> ShellResult:
         res = ShellResult()
-        res.restarted = self._lost and self.starts > 0
-        self._lost = False
-        self.start()
-        assert self.sock is not None
-        sock = self.sock
+        if self._killed.is_set() and self.sock is not None:
+            self._drop()  # killed between calls: start afresh
         rid = int.from_bytes(os.urandom(4), "big") or 1
         limit = self.budget.output_chars
-        deadline = time.monotonic() + wall_s
-        sock.sendall(
-            C.encode(
-                C.RUN,
-                rid,
-                {
-                    "script": script,
-                    "wall_s": wall_s,
-                    "output_chars": limit,
-                    "ask_exec": ask_exec,
-                    "tools": tools,
-                },
-                stdin,
-            )
+        request = C.encode(
+            C.RUN,
+            rid,
+            {
+                "script": script,
+                "wall_s": wall_s,
+                "output_chars": limit,
+                "ask_exec": ask_exec,
+                "tools": tools,
+            },
+            stdin,
         )
+        for attempt in (0, 1):
+            self.start()
+            assert self.sock is not None
+            sock = self.sock
+            sock.settimeout(max(wall_s + GRACE_S, 1.0))
+            try:
+                sock.sendall(request)
+                break
+            except OSError:  # the worker died since the last call: one fresh start
+                self._drop()
+                if attempt:
+                    raise WorkerUnavailable("the shell worker does not take requests") from None
+        res.restarted = self._lost and self.starts > 1
+        self._lost = False
+        deadline = time.monotonic() + wall_s
         reader = C.Reader(max_blob=max(limit, 1) + 65536)
         out: list[str] = []
         err: list[str] = []
@@ -363,7 +372,10 @@ class ShellProcess:
                 r, _, _ = select.select([sock], [], [], max(wait, 0.0))
                 if not r:
                     continue
-                data = sock.recv(1 << 20)
+                try:
+                    data = sock.recv(1 << 20)
+                except ConnectionResetError:
+                    data = b""
                 if not data:
                     raise _Stop("crash", "the shell worker died")
                 for fr in reader.feed(data):
@@ -394,6 +406,11 @@ class ShellProcess:
                 res.exceeded = "killed"
             else:
                 res.crashed = stop.why
+            return res
+        except TimeoutError:  # a send to a worker that stopped reading
+            self._drop()
+            res.stdout, res.stderr = "".join(out), "".join(err)
+            res.status, res.exceeded = 137, "wall_time"
             return res
         except (C.ProtocolError, ValueError, TypeError, KeyError) as e:
             self._drop()
