@@ -268,3 +268,27 @@ def test_monitor_kill_stops_the_worker():
             pytest.fail("the worker outlived the monitor's kill")
         with pytest.raises(corral.CorralError):
             sb.run("echo hi")
+
+
+def _child_run(q) -> None:
+    with corral.Sandbox() as sb:
+        q.put(sb.run("echo child").stdout)
+
+
+@pytest.mark.timeout(120)
+def test_a_forked_host_gets_its_own_template():
+    """multiprocessing's fork (as trainers use): the parent's template is not shared."""
+    import multiprocessing as mp
+
+    with corral.Sandbox() as sb:
+        assert sb.run("echo parent").stdout == "parent\n"
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_child_run, args=(q,)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert sorted(q.get(timeout=5) for _ in procs) == ["child\n"] * 3
+    with corral.Sandbox() as sb:
+        assert sb.run("echo again").stdout == "again\n"

@@ -105,6 +105,17 @@ class _Template:
         self.proc: subprocess.Popen[bytes] | None = None
         self.ctl: socket.socket | None = None
         self.ready = False
+        self.pid = os.getpid()
+        # a host that forks (multiprocessing, a trainer's workers) gives its child a
+        # template of its own: the parent's control socket is never shared
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self.lock = threading.Lock()
+        if self.ctl is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.ctl.detach())
+        self.proc, self.ctl, self.ready, self.pid = None, None, False, os.getpid()
 
     def start(self) -> None:
         """Start the template in the background (returns at once)."""
