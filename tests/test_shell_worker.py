@@ -162,7 +162,7 @@ def test_sandbox_created_event_names_the_confinement():
 
 
 MEMORY_ATTACKS = {
-    "sort": "head -c 100000000 /dev/zero | tr '\\0' 'a' | fold -w 20 > big; sort big | wc -l",
+    "sort": "yes 'the quick brown fox' | head -c 100000000 > big; sort big | wc -l",
     "tac": "yes abcdefghij | head -c 100000000 > big; tac big | wc -l",
     "mapfile": "yes abcdefghij | head -c 100000000 > big; mapfile -t a < big; echo ${#a[@]}",
     "printf": "printf '%*s' 3000000000 x | wc -c",
@@ -205,7 +205,7 @@ def test_memory_attack_stays_under_the_budget(name):
 OVERRUNS = [
     "printf '%3000000000s' x > /dev/null",
     "x=aaaaaaaaaa; while :; do x=${x//a/aaaaaaaaaa}; done",
-    "head -c 20000000 /dev/zero | tr '\\0' '1' | fold -w 10 | jq -s 'length'",
+    "yes 123456789 | head -c 20000000 | jq -s 'length'",
 ]
 
 

@@ -39,6 +39,8 @@ GRACE_S = 0.5
 #: stacks, malloc arenas, the interpreter's own growth)
 MEMORY_SLACK = 256 * MB
 _START_TIMEOUT_S = 20.0
+#: the largest stdin the shell may hand a WASI guest (``cat big | python3 ...``)
+GUEST_STDIN_MAX = 64 * MB
 
 OnOutput = Callable[[str, str], None]
 
@@ -359,7 +361,8 @@ class ShellProcess:
         res.restarted = self._lost and self.starts > 1
         self._lost = False
         deadline = time.monotonic() + wall_s
-        reader = C.Reader(max_blob=max(limit, 1) + 65536)
+        # output frames are cut at the budget anyway; a guest's stdin may be larger
+        reader = C.Reader(max_blob=max(limit + 65536, GUEST_STDIN_MAX))
         out: list[str] = []
         err: list[str] = []
         decoders = {
