@@ -12,8 +12,8 @@ next call, and that call's result says so.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
-import json
 import os
 import select
 import shutil
@@ -29,8 +29,10 @@ from typing import Any
 import wasmtime
 
 from .budget import MB, Budget, RunResult, Usage
+from .channel import FRAME_MAX, ChannelError, FrameReader, encode_request, new_id
 from .errors import GuestStartError
 from .modcache import EngineSettings, load_module
+from .wasi_shadow import GuestStopped, PollOneoff
 
 ToolHandler = Callable[[str, dict[str, Any]], dict[str, Any]]
 DiskCheck = Callable[[], str | None]
@@ -38,7 +40,8 @@ DiskCheck = Callable[[], str | None]
 LANGS = ("python", "js")
 GUEST_ROOT = "/workspace"
 _START_TIMEOUT_S = 60.0
-_MAX_LINE = 64 * MB
+_STOP_WAIT_S = 5.0
+_STDERR_TAIL = 4000
 
 
 def _driver_source(language: str) -> str:
@@ -51,6 +54,73 @@ class _Dead:
     kind: str  # "exit", "fuel", "interrupt", "trap", "error"
     exit_code: int = 1
     message: str = ""
+
+
+class _Output:
+    """A call's stdout and stderr, from every path a guest writes them on.
+
+    Framed output from the driver and raw bytes on fd 1 arrive on the host's
+    reader thread; raw bytes on fd 2 arrive from wasmtime's stderr callback on
+    another thread. All count against one cap; past it the rest is dropped and
+    ``over`` is set (the host then stops the guest). Between calls nothing is
+    kept but a short tail of stderr, for start-up failures.
+    """
+
+    def __init__(self, wake: Callable[[], None]) -> None:
+        self._lock = threading.Lock()
+        self._wake = wake
+        self.active = False
+        self.cap = 0
+        self.used = 0
+        self.over = False
+        self.parts: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        self._decoders: dict[str, codecs.IncrementalDecoder] = {}
+        self.tail = b""
+
+    def begin(self, cap: int) -> None:
+        with self._lock:
+            self.active, self.cap, self.used, self.over = True, cap, 0, False
+            self.parts = {"stdout": [], "stderr": []}
+            self._decoders = {
+                k: codecs.getincrementaldecoder("utf-8")("replace") for k in self.parts
+            }
+
+    def end(self) -> tuple[str, str]:
+        with self._lock:
+            for stream, dec in self._decoders.items():
+                self._add_locked(stream, dec.decode(b"", final=True))
+            self.active = False
+            return "".join(self.parts["stdout"]), "".join(self.parts["stderr"])
+
+    def add_text(self, stream: str, text: str) -> bool:
+        with self._lock:
+            return self._add_locked(stream, text)
+
+    def add_bytes(self, stream: str, data: bytes) -> bool:
+        with self._lock:
+            if not self.active:
+                if stream == "stderr":
+                    self.tail = (self.tail + data)[-_STDERR_TAIL:]
+                return True
+            return self._add_locked(stream, self._decoders[stream].decode(data))
+
+    def _add_locked(self, stream: str, text: str) -> bool:
+        if self.over or not text:
+            return not self.over
+        room = self.cap - self.used
+        if len(text) > room:
+            self.parts[stream].append(text[: max(room, 0)])
+            self.used = self.cap
+            self.over = True
+            return False
+        self.parts[stream].append(text)
+        self.used += len(text)
+        return True
+
+    def stderr_callback(self, data: bytes) -> None:
+        """wasmtime's stderr sink (runs on one of wasmtime's threads)."""
+        if not self.add_bytes("stderr", data):
+            self._wake()
 
 
 class Interpreter:
@@ -72,8 +142,13 @@ class Interpreter:
         self._iodir: str | None = None
         self._in_fd = -1
         self._out_fd = -1
+        self._wake_r = -1
+        self._wake_w = -1
         self._fd_lock = threading.Lock()
-        self._pending = b""
+        self._reader = FrameReader(FRAME_MAX)
+        self._output = _Output(self._wake)
+        self._stop = threading.Event()
+        self._poll: PollOneoff | None = None
         self._store: wasmtime.Store | None = None
         self._memory: wasmtime.Memory | None = None
         self._kill_reason: str | None = None
@@ -93,9 +168,13 @@ class Interpreter:
         os.mkfifo(fout, 0o600)
         self._in_fd = os.open(fin, os.O_RDWR | os.O_CLOEXEC)
         self._out_fd = os.open(fout, os.O_RDWR | os.O_CLOEXEC)
-        self._pending = b""
+        self._wake_r, self._wake_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+        self._reader = FrameReader(FRAME_MAX)
+        self._output = output = _Output(self._wake)
         self._dead = None
         self._kill_reason = None
+        self._stop = threading.Event()
+        self._poll = PollOneoff(self._stop)
 
         store = wasmtime.Store(self.engine)
         store.set_limits(memory_size=int(self.budget.memory_mb * MB))
@@ -118,11 +197,12 @@ class Interpreter:
             wasi.env = [("HOME", GUEST_ROOT), ("PWD", GUEST_ROOT)]
         wasi.stdin_file = fin
         wasi.stdout_file = fout
-        wasi.stderr_file = os.path.join(self._iodir, "stderr")
+        wasi.stderr_custom = output.stderr_callback  # counted, never a host file
         wasi.preopen_dir(str(self.workdir), GUEST_ROOT)
         store.set_wasi(wasi)
         linker = wasmtime.Linker(self.engine)
         linker.define_wasi()
+        self._poll.define(linker)
         instance = linker.instantiate(store, self.module)
         start_fn = instance.exports(store)["_start"]
         mem = instance.exports(store)["memory"]
@@ -130,7 +210,7 @@ class Interpreter:
         self._memory = mem if isinstance(mem, wasmtime.Memory) else None
         thread = threading.Thread(
             target=self._guest_main,
-            args=(store, start_fn, self._out_fd),
+            args=(store, start_fn, self._wake_w),
             name=f"corral-{self.language}",
             daemon=True,
         )
@@ -138,110 +218,144 @@ class Interpreter:
         self._alive = True
         thread.start()
         self.starts += 1
-        msg = self._read_msg(time.monotonic() + max(_START_TIMEOUT_S, self.budget.wall_s))
-        if msg is None or msg.get("op") != "ready":
-            detail = self._stderr_tail() or (self._dead.message if self._dead else "no answer")
+        rid = new_id()
+        self._reader.expect(rid)
+        self._send_raw(encode_request(rid, {"op": "hello", "frame_max": FRAME_MAX}))
+        deadline = time.monotonic() + max(_START_TIMEOUT_S, self.budget.wall_s)
+        msg: dict[str, Any] | None = None
+        with contextlib.suppress(ChannelError):
+            while msg is None:
+                item = self._next(deadline, None)
+                if item is None or item[0] in ("tick", "wake"):
+                    break
+                if item[0] == "frame":
+                    msg = item[1]
+        clock = msg.get("clock_ns") if msg is not None else None
+        if msg is None or msg.get("op") != "ready" or not isinstance(clock, int):
+            tail = output.tail.decode("utf-8", "replace").strip()
+            detail = tail or (self._dead.message if self._dead else "no answer")
             self._shutdown(kill=True)
             raise GuestStartError(f"the {self.language} guest failed to start: {detail}")
+        self._poll.calibrate(clock)
 
-    def _guest_main(self, store: wasmtime.Store, start_fn: Any, out_fd: int) -> None:
+    def _guest_main(self, store: wasmtime.Store, start_fn: Any, wake_w: int) -> None:
         try:
             start_fn(store)
             dead = _Dead("exit", 0)
         except wasmtime.ExitTrap as e:
             dead = _Dead("exit", e.code, f"exited with code {e.code}")
+        except GuestStopped:
+            dead = _Dead("interrupt", 1, "interrupted")
         except wasmtime.Trap as e:
             code = e.trap_code
             if code == wasmtime.TrapCode.OUT_OF_FUEL:
                 dead = _Dead("fuel", 1, "fuel budget exhausted")
-            elif code == wasmtime.TrapCode.INTERRUPT:
+            elif code == wasmtime.TrapCode.INTERRUPT or self._stop.is_set():
                 dead = _Dead("interrupt", 1, "interrupted")
             else:
                 dead = _Dead("trap", 1, f"wasm trap: {e.message.splitlines()[0]}")
         except Exception as e:  # wasmtime.WasmtimeError and friends
             dead = _Dead("error", 1, f"{type(e).__name__}: {e}")
         self._dead = dead
+        self._wake(wake_w)
+
+    def _wake(self, fd: int | None = None) -> None:
+        """Wake the host's reader (the guest died, or overran its output)."""
         with self._fd_lock, contextlib.suppress(OSError):
-            if out_fd == self._out_fd:
-                os.write(out_fd, b'{"op":"_dead"}\n')
+            if self._wake_w >= 0 and fd in (None, self._wake_w):
+                os.write(self._wake_w, b"!")
 
     def close(self) -> None:
         if not self._alive:
             self._cleanup_io()
             return
         with contextlib.suppress(OSError):
-            os.write(self._in_fd, b'{"op":"exit"}\n')
+            self._send_raw(encode_request(new_id(), {"op": "exit"}), block=False)
         if self._thread is not None:
             self._thread.join(timeout=2.0)
         self._shutdown(kill=True)
 
     def _shutdown(self, kill: bool) -> None:
-        if kill and self._thread is not None and self._thread.is_alive():
-            self.engine.increment_epoch()
+        """Stop the guest thread (trapping it wherever it is) and free it all."""
+        thread = self._thread
+        if kill and thread is not None and thread.is_alive():
+            self._stop.set()  # a guest waiting in poll_oneoff traps at once
+            self.engine.increment_epoch()  # a running guest traps at its next back-edge
+            end = time.monotonic() + _STOP_WAIT_S
+            while thread.is_alive() and time.monotonic() < end:
+                # a guest blocked reading stdin gets bytes, one blocked writing
+                # stdout gets room: either returns to WebAssembly and traps
+                with contextlib.suppress(OSError):
+                    self._send_raw(b"\n" * 512, block=False)
+                self._drain()
+                thread.join(0.01)
         self._alive = False
+        if thread is not None:
+            thread.join(timeout=1.0)
         self._cleanup_io()
-        if self._thread is not None:
-            self._thread.join(timeout=1.0)
         self._thread = None
         self._store = None
         self._memory = None
 
+    def _drain(self) -> int:
+        """Read and drop whatever the guest's stdout holds; how many bytes."""
+        n = 0
+        with self._fd_lock:
+            fd = self._out_fd
+            while fd >= 0 and select.select([fd], [], [], 0)[0]:
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                n += len(chunk)
+        return n
+
     def _cleanup_io(self) -> None:
         with self._fd_lock:
-            for fd in (self._in_fd, self._out_fd):
+            for fd in (self._in_fd, self._out_fd, self._wake_r, self._wake_w):
                 if fd >= 0:
                     with contextlib.suppress(OSError):
                         os.close(fd)
-            self._in_fd = self._out_fd = -1
+            self._in_fd = self._out_fd = self._wake_r = self._wake_w = -1
         if self._iodir:
             shutil.rmtree(self._iodir, ignore_errors=True)
             self._iodir = None
 
-    def _stderr_tail(self) -> str:
-        if not self._iodir:
-            return ""
-        try:
-            with open(os.path.join(self._iodir, "stderr"), "rb") as f:
-                f.seek(0, os.SEEK_END)
-                f.seek(max(0, f.tell() - 2000))
-                return f.read().decode("utf-8", "replace").strip()
-        except OSError:
-            return ""
-
     # -- protocol ----------------------------------------------------------
 
-    def _send(self, obj: dict[str, Any]) -> None:
-        data = json.dumps(obj, separators=(",", ":")).encode() + b"\n"
+    def _send_raw(self, data: bytes, *, block: bool = True) -> None:
         view = memoryview(data)
         while view:
+            if not block and not select.select([], [self._in_fd], [], 0)[1]:
+                return
             n = os.write(self._in_fd, view)
             view = view[n:]
 
-    def _read_msg(self, deadline: float, tick: float | None = None) -> dict[str, Any] | None:
-        """The next message, or None when ``deadline`` passes (or ``tick`` elapses:
-        then ``{"op": "_tick"}``)."""
-        while b"\n" not in self._pending:
+    def _next(self, deadline: float, tick: float | None) -> tuple[str, Any] | None:
+        """The next item from the guest: ``("frame", msg)``, ``("raw", bytes)``,
+        ``("tick", None)`` when ``tick`` elapses, ``("wake", None)`` when the guest
+        died or overran its output, or None at ``deadline``. Raises ChannelError."""
+        while True:
+            item = self._reader.next()
+            if item is not None:
+                return item
             now = time.monotonic()
             if now >= deadline:
                 return None
-            wait = deadline - now
-            if tick is not None:
-                wait = min(wait, tick)
-            ready, _, _ = select.select([self._out_fd], [], [], wait)
-            if not ready:
-                if tick is not None and time.monotonic() < deadline:
-                    return {"op": "_tick"}
+            wait = deadline - now if tick is None else min(deadline - now, tick)
+            ready, _, _ = select.select([self._out_fd, self._wake_r], [], [], wait)
+            if self._out_fd in ready:
+                self._reader.feed(os.read(self._out_fd, 1 << 20))
                 continue
-            chunk = os.read(self._out_fd, 1 << 20)
-            self._pending += chunk
-            if len(self._pending) > _MAX_LINE and b"\n" not in self._pending:
-                return {"op": "_overflow"}
-        line, _, self._pending = self._pending.partition(b"\n")
-        try:
-            msg = json.loads(line)
-        except ValueError:
-            return {"op": "_garbage"}
-        return msg if isinstance(msg, dict) else {"op": "_garbage"}
+            if ready:
+                # the guest's last writes are complete before its thread ends
+                if select.select([self._out_fd], [], [], 0)[0]:
+                    continue
+                return "wake", None
+            if tick is not None and time.monotonic() < deadline:
+                return "tick", None
 
     # -- running code --------------------------------------------------------
 
@@ -261,6 +375,10 @@ class Interpreter:
         """Run ``code``; ``budget`` overrides the per-call limits (wall time,
         output, fuel) for this call only."""
         restarted = False
+        if self._alive and (self._reader.pending or self._drain()):
+            # bytes the guest wrote after its last answer: nothing after `done`
+            # may answer this call, so this call gets a fresh interpreter
+            self._shutdown(kill=True)
         if not self._alive:
             restarted = self.starts > 0
             self._cleanup_io()
@@ -269,8 +387,7 @@ class Interpreter:
         budget = budget or self.budget
         self._call_budget = budget
         cap = budget.output_chars
-        out: dict[str, list[str]] = {"stdout": [], "stderr": []}
-        used_chars = 0
+        output = self._output
         tool_calls = 0
         fuel_start = None
         if budget.fuel is not None and self.settings.fuel and self._store is not None:
@@ -295,56 +412,72 @@ class Interpreter:
         }
         if fresh:
             request.update(fresh=True, argv=argv or [""], env=env or {})
-        self._send(request)
+        rid = new_id()
+        self._reader.reset()
+        self._reader.expect(rid)
+        output.begin(cap)
+        self._send_raw(encode_request(rid, request))
         done: dict[str, Any] | None = None
         kill: str | None = None
         while True:
-            msg = self._read_msg(deadline, tick)
-            if msg is None:
+            try:
+                item = self._next(deadline, tick)
+            except ChannelError as e:
+                kill, result.error_message = "crash", f"guest broke the protocol: {e}"
+                break
+            if item is None:
                 kill = "wall_time"
                 break
-            op = msg.get("op")
-            if op == "_tick":
+            what, msg = item
+            if what == "raw":
+                if not output.add_bytes("stdout", msg):
+                    kill = "output"
+                    break
+                continue
+            if what == "tick":
                 if disk_check is not None and (reason := disk_check()):
                     kill = "disk"
                     result.error_message = reason
                     break
                 continue
+            if what == "wake":
+                if output.over:
+                    kill = "output"
+                break
+            op = msg.get("op")
             if op == "out":
                 data = msg.get("data")
                 stream = msg.get("stream")
-                if not isinstance(data, str) or stream not in out:
+                if not isinstance(data, str) or stream not in ("stdout", "stderr"):
                     kill = "crash"
-                    result.error_message = "malformed output frame from guest"
+                    result.error_message = "guest broke the protocol: a malformed output frame"
                     break
-                room = cap - used_chars
-                if len(data) > room:  # a guest that bypassed its own driver's cap
-                    out[stream].append(data[: max(room, 0)])
-                    used_chars = cap
-                    result.truncated = True
-                    kill = "output"
+                if not output.add_text(stream, data):
+                    kill = "output"  # a guest that bypassed its own driver's cap
                     break
-                out[stream].append(data)
-                used_chars += len(data)
             elif op == "tool":
                 tool_calls += 1
-                name, args = msg.get("name"), msg.get("args")
-                if not isinstance(name, str) or not isinstance(args, dict):
-                    reply = {"ok": False, "kind": "error", "error": "malformed tool call"}
-                elif tool_handler is None:
-                    reply = {"ok": False, "kind": "denied", "error": "no tools are registered"}
-                else:
-                    reply = tool_handler(name, args)
-                self._send(reply)
-            elif op == "done":
+                reply = self._tool_reply(msg, tool_handler)
+                try:
+                    line = encode_request(rid, reply)
+                except (TypeError, ValueError, RecursionError) as e:
+                    line = encode_request(
+                        rid, {"ok": False, "kind": "error", "error": f"tool result: {e}"}
+                    )
+                self._send_raw(line)
+            elif op == "done" and self._reader.pending == 0:
                 done = msg
                 break
-            elif op == "_dead":
-                break
-            else:  # _garbage, _overflow, or an unknown op: the protocol is broken
+            else:
                 kill = "crash"
-                result.error_message = f"guest broke the protocol ({op})"
+                result.error_message = (
+                    "guest broke the protocol: bytes after its answer"
+                    if op == "done"
+                    else f"guest broke the protocol: unknown frame {str(op)[:40]!r}"
+                )
                 break
+        if output.over and kill is None:
+            kill = "output"
         wall = time.monotonic() - t0
         cpu = 0.0
         if cpu_clock is not None:
@@ -354,7 +487,8 @@ class Interpreter:
         if kill is not None:
             self._kill_reason = kill
             self._shutdown(kill=True)
-        usage = Usage(wall_s=wall, cpu_s=max(cpu, 0.0), output_chars=used_chars)
+        stdout, stderr = output.end()
+        usage = Usage(wall_s=wall, cpu_s=max(cpu, 0.0), output_chars=output.used)
         usage.tool_calls = tool_calls
         if self._alive and self._memory is not None and self._store is not None:
             with contextlib.suppress(Exception):
@@ -364,8 +498,10 @@ class Interpreter:
             with contextlib.suppress(Exception):
                 usage.fuel = fuel_start - self._store.get_fuel()
         result.usage = usage
-        result.stdout = "".join(out["stdout"])
-        result.stderr = "".join(out["stderr"])
+        result.stdout = stdout
+        result.stderr = stderr
+        if kill == "output":
+            result.truncated = True
 
         if done is not None:
             self._finish_done(result, done)
@@ -375,6 +511,17 @@ class Interpreter:
             self._finish_dead(result)
         return result
 
+    @staticmethod
+    def _tool_reply(msg: dict[str, Any], tool_handler: ToolHandler | None) -> dict[str, Any]:
+        name, args = msg.get("name"), msg.get("args")
+        if not isinstance(name, str) or not isinstance(args, dict):
+            return {"ok": False, "kind": "error", "error": "malformed tool call"}
+        if tool_handler is None:
+            return {"ok": False, "kind": "denied", "error": "no tools are registered"}
+        try:
+            return tool_handler(name, args)
+        except RecursionError:
+            return {"ok": False, "kind": "error", "error": "tool arguments nested too deeply"}
     def _wait_until_blocked(self, limit_s: float = 0.05) -> None:
         """Wait until the guest thread sleeps in its next read, so the fuel it
         spends after answering is charged to this call, every time."""
@@ -439,7 +586,6 @@ class Interpreter:
 
     def _finish_dead(self, result: RunResult) -> None:
         dead = self._dead or _Dead("error", 1, "guest stopped")
-        tail = self._stderr_tail()
         self._shutdown(kill=False)
         result.exit_code = dead.exit_code
         if dead.kind == "exit":
@@ -453,7 +599,7 @@ class Interpreter:
             result.error = "crash"
             result.error_message = dead.message
         result.exit_code = 137 if dead.kind == "fuel" else 1
-        result.stderr += f"\n[corral] {result.error_message}\n" + (tail + "\n" if tail else "")
+        result.stderr += f"\n[corral] {result.error_message}\n"
 
 
 def _marker(dropped: int | None) -> str:

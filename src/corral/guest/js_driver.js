@@ -1,15 +1,34 @@
 // corral's driver for the QuickJS-ng WASI guest, run as `qjs --std -e DRIVER`.
-// Same line protocol as the Python driver: JSON requests on fd 0, framed
-// answers on fd 1; console output is captured, capped and framed.
+// Same protocol as the Python driver (see corral/channel.py): requests
+// "<id> <json>" on fd 0, framed answers "\x00CRL<id><length>\n<json>" on fd 1
+// echoing the request's id. Console output is captured, capped and framed;
+// what user code writes to fd 1 itself is plain output, never a frame. The id
+// lives only in this closure, and the driver keeps its own references to the
+// functions it calls, so user code that patches JSON or std does not see it.
 (function () {
   const _std = std;
   const _in = _std.in;
   const _outf = _std.out;
-  const send = (o) => { _outf.puts(JSON.stringify(o) + "\n"); _outf.flush(); };
+  const apply = Reflect.apply;
+  const getline = _in.getline, puts = _outf.puts, fflush = _outf.flush;
+  const parse = JSON.parse, stringify = JSON.stringify;
+  const strIndexOf = String.prototype.indexOf, strSlice = String.prototype.slice;
+  const strReplace = String.prototype.replace, numToString = Number.prototype.toString;
+  const charCode = String.prototype.charCodeAt;
+  const nonAscii = /[\u007f-\uffff]/g;
+  const escape = (c) => "\\u" + apply(strSlice, "0000" + apply(numToString, apply(charCode, c, [0]), [16]), [-4]);
+  const cur = { id: "", max: 64 * 1024 * 1024 };
+  const frame = (o) => {
+    const payload = apply(strReplace, stringify(o), [nonAscii, escape]);  // ASCII only
+    return "\x00CRL" + cur.id + payload.length + "\n" + payload;
+  };
+  const put = (s) => { apply(puts, _outf, [s]); apply(fflush, _outf, []); };
+  const send = (o) => put(frame(o));
   const recv = () => {
-    const line = _in.getline();
+    const line = apply(getline, _in, []);
     if (line === null) { _std.exit(0); }
-    return JSON.parse(line);
+    const sp = apply(strIndexOf, line, [" "]);
+    return [apply(strSlice, line, [0, sp]), parse(apply(strSlice, line, [sp + 1]))];
   };
   const state = { cap: 1 << 20, used: 0, dropped: 0 };
   const bufs = { stdout: [], stderr: [] };
@@ -18,7 +37,10 @@
   class ProcessExit { constructor(c) { this.code = c; } }
   const flush = (stream) => {
     if (bufs[stream].length) {
-      send({ op: "out", stream, data: bufs[stream].join("") });
+      const data = bufs[stream].join("");
+      for (let i = 0; i < data.length; i += 1 << 20) {
+        send({ op: "out", stream, data: data.slice(i, i + (1 << 20)) });
+      }
       bufs[stream] = [];
       sizes[stream] = 0;
     }
@@ -61,9 +83,19 @@
   class ToolDenied extends ToolError { constructor(m) { super(m); this.name = "ToolDenied"; } }
   let toolNames = [];
   const call = (name, args) => {
+    let f;
+    try {
+      f = frame({ op: "tool", name, args: args === undefined ? {} : args });
+    } catch (e) {
+      return Promise.reject(new ToolError("tool " + name + ": arguments are not JSON: " + e));
+    }
+    if (f.length > cur.max) {
+      return Promise.reject(new ToolError("tool " + name + ": arguments too large (" + f.length +
+        " bytes encoded; the limit is " + cur.max + ")"));
+    }
     flush("stdout"); flush("stderr");
-    send({ op: "tool", name, args: args === undefined ? {} : args });
-    const reply = recv();
+    put(f);
+    const reply = recv()[1];
     if (reply.ok) return Promise.resolve(reply.value);
     const E = reply.kind === "denied" ? ToolDenied : ToolError;
     return Promise.reject(new E(reply.error || "tool call failed"));
@@ -83,10 +115,16 @@
   globalThis.corral = { call, ToolError, ToolDenied, tools: globalThis.tools };
 
   try { if (typeof os !== "undefined" && os.chdir) os.chdir("/workspace"); } catch (e) { /* */ }
-  send({ op: "ready" });
+  {
+    const [rid, hello] = recv();
+    cur.id = rid;
+    if (typeof hello.frame_max === "number") cur.max = hello.frame_max;
+  }
+  send({ op: "ready", clock_ns: Math.floor(os.now() * 1e6) });
   (async function loop() {
     for (;;) {
-      const msg = recv();
+      const [rid, msg] = recv();
+      cur.id = rid;
       if (msg.op === "exit") break;
       if (msg.op !== "exec") continue;
       toolNames = msg.tools || [];

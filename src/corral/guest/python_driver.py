@@ -1,240 +1,256 @@
 # corral's driver for the CPython WASI guest. It runs as `python -c DRIVER`
-# inside the sandbox and keeps one interpreter alive between calls. Protocol:
-# one JSON object per line; the host writes requests on fd 0, the guest
-# answers on fd 1. User output never touches fd 1 directly: print() goes
-# through _Out, which frames it, caps it and flushes it at the end of a call.
-import builtins
-import io
-import json
-import os
-import sys
-import time
-import traceback
-import types
-
-_rd = open(0, "rb", buffering=0)  # noqa: SIM115
-_wr = open(1, "wb", buffering=0)  # noqa: SIM115
-_pending = b""
+# inside the sandbox and keeps one interpreter alive between calls.
+#
+# Protocol (see corral/channel.py): the host writes one request per line on
+# fd 0, "<id> <json>", with a fresh id per request. The driver answers on fd 1
+# with frames "\x00CRL<id><length>\n<json>" that echo that id. print() goes
+# through _Out, which frames it, caps it and flushes it at the end of a call;
+# bytes user code writes to fd 1 or 2 itself are plain output to the host,
+# never frames. The driver's state lives in the closure of _main(), not in a
+# module the user can import, and it keeps its own references to the
+# functions it uses, so user code that rebinds os.write or json.loads does
+# not see requests or ids.
 
 
-def _recv():
-    global _pending
-    while b"\n" not in _pending:
-        chunk = _rd.read(1 << 16)
-        if not chunk:
+def _main():
+    import builtins
+    import io
+    import json
+    import os
+    import sys
+    import time
+    import traceback
+    import types
+
+    _read_line = open(0, "rb").readline  # noqa: SIM115 -- linear in the line's size
+    _write = os.write
+    _dumps = json.JSONEncoder(separators=(",", ":")).encode
+    _loads = json.JSONDecoder().decode
+    _bytes, _len, _str, _isinstance = bytes, len, str, isinstance
+    cur = {"id": b"", "max": 64 << 20}
+
+    def _recv():
+        line = _read_line()
+        if not line:
             raise SystemExit(0)
-        _pending += chunk
-    line, _, _pending = _pending.partition(b"\n")
-    return json.loads(line)
+        rid, _, body = line.partition(b" ")
+        return rid, _loads(body.decode())
 
+    def _frame(obj):
+        payload = _dumps(obj).encode()  # ASCII: json escapes the rest
+        return b"\x00CRL" + cur["id"] + _str(_len(payload)).encode() + b"\n" + payload
 
-def _send(obj):
-    _wr.write(json.dumps(obj, separators=(",", ":")).encode() + b"\n")
+    def _send(obj):
+        view = memoryview(_frame(obj))
+        while view:
+            view = view[_write(1, view) :]
 
+    class OutputLimitExceeded(BaseException):
+        """Raised in the guest when a call prints more than its output budget."""
 
-class OutputLimitExceeded(BaseException):
-    """Raised in the guest when a call prints more than its output budget."""
-
-
-class _Out(io.TextIOBase):
-    def __init__(self, stream):
-        self.stream = stream
-        self.buf = []
-        self.size = 0
-
-    def writable(self):
-        return True
-
-    def write(self, s):
-        if not isinstance(s, str):
-            raise TypeError("write() argument must be str, not " + type(s).__name__)
-        st = _state
-        n = len(s)
-        if st["dropped"]:
-            st["dropped"] += n
-            return n
-        room = st["cap"] - st["used"]
-        if n > room:
-            if room > 0:
-                self.buf.append(s[:room])
-            st["used"] = st["cap"]
-            st["dropped"] = n - max(room, 0)
-            self.flush()
-            raise OutputLimitExceeded("output budget of %d characters exceeded" % st["cap"])
-        st["used"] += n
-        self.buf.append(s)
-        self.size += n
-        if self.size > 8192:
-            self.flush()
-        return n
-
-    def flush(self):
-        if self.buf:
-            _send({"op": "out", "stream": self.stream, "data": "".join(self.buf)})
+    class _Out(io.TextIOBase):
+        def __init__(self, stream):
+            self.stream = stream
             self.buf = []
             self.size = 0
 
-    @property
-    def encoding(self):
-        return "utf-8"
+        def writable(self):
+            return True
 
-    def isatty(self):
-        return False
+        def write(self, s):
+            if not _isinstance(s, _str):
+                raise TypeError("write() argument must be str, not " + type(s).__name__)
+            st = _state
+            n = _len(s)
+            if st["dropped"]:
+                st["dropped"] += n
+                return n
+            room = st["cap"] - st["used"]
+            if n > room:
+                if room > 0:
+                    self.buf.append(s[:room])
+                st["used"] = st["cap"]
+                st["dropped"] = n - max(room, 0)
+                self.flush()
+                raise OutputLimitExceeded("output budget of %d characters exceeded" % st["cap"])
+            st["used"] += n
+            self.buf.append(s)
+            self.size += n
+            if self.size > 8192:
+                self.flush()
+            return n
 
+        def flush(self):
+            if self.buf:
+                data = "".join(self.buf)
+                self.buf = []
+                self.size = 0
+                for i in range(0, _len(data), 1 << 20):
+                    _send({"op": "out", "stream": self.stream, "data": data[i : i + (1 << 20)]})
 
-_state = {"cap": 1 << 20, "used": 0, "dropped": 0}
-_stdout = _Out("stdout")
-_stderr = _Out("stderr")
+        @property
+        def encoding(self):
+            return "utf-8"
 
+        def isatty(self):
+            return False
 
-class ToolError(Exception):
-    """A host tool failed, or the call was refused by the capability checks."""
+    _state = {"cap": 1 << 20, "used": 0, "dropped": 0}
+    _stdout = _Out("stdout")
+    _stderr = _Out("stderr")
 
+    class ToolError(Exception):
+        """A host tool failed, or the call was refused by the capability checks."""
 
-class ToolDenied(ToolError):
-    """The capability checks refused this tool call; the host never saw it."""
+    class ToolDenied(ToolError):
+        """The capability checks refused this tool call; the host never saw it."""
 
+    def call(name, args=None, /, **kwargs):
+        """Call the host tool NAME with keyword arguments (or one dict)."""
+        params = dict(args or {})
+        params.update(kwargs)
+        try:
+            frame = _frame({"op": "tool", "name": name, "args": params})
+        except RecursionError:
+            raise ToolError("tool %r: arguments nested too deeply" % (name,)) from None
+        except (TypeError, ValueError) as e:
+            raise ToolError("tool %r: arguments are not JSON: %s" % (name, e)) from None
+        if _len(frame) > cur["max"]:
+            raise ToolError(
+                "tool %r: arguments too large (%d bytes encoded; the limit is %d)"
+                % (name, _len(frame), cur["max"])
+            )
+        _stdout.flush()
+        _stderr.flush()
+        view = memoryview(frame)
+        while view:
+            view = view[_write(1, view) :]
+        _, reply = _recv()
+        if reply.get("ok"):
+            return reply.get("value")
+        cls = ToolDenied if reply.get("kind") == "denied" else ToolError
+        raise cls(reply.get("error", "tool call failed"))
 
-def call(name, args=None, /, **kwargs):
-    """Call the host tool NAME with keyword arguments (or one dict)."""
-    params = dict(args or {})
-    params.update(kwargs)
-    _stdout.flush()
-    _stderr.flush()
-    _send({"op": "tool", "name": name, "args": params})
-    reply = _recv()
-    if reply.get("ok"):
-        return reply.get("value")
-    cls = ToolDenied if reply.get("kind") == "denied" else ToolError
-    raise cls(reply.get("error", "tool call failed"))
+    class _Namespace:
+        def __init__(self, path):
+            self._path = path
 
+        def __getattr__(self, attr):
+            if attr.startswith("__"):
+                raise AttributeError(attr)
+            return _Namespace(self._path + [attr])
 
-class _Namespace:
-    def __init__(self, path):
-        self._path = path
+        def __call__(self, args=None, /, **kwargs):
+            name = _resolve(self._path)
+            return call(name, args, **kwargs)
 
-    def __getattr__(self, attr):
-        if attr.startswith("__"):
-            raise AttributeError(attr)
-        return _Namespace(self._path + [attr])
+        def __repr__(self):
+            return "<corral tool %s>" % "/".join(self._path)
 
-    def __call__(self, args=None, /, **kwargs):
-        name = _resolve(self._path)
-        return call(name, args, **kwargs)
+    _tool_names = []
 
-    def __repr__(self):
-        return "<corral tool %s>" % "/".join(self._path)
+    def _resolve(path):
+        for sep in ("/", ".", "_"):
+            cand = sep.join(path)
+            if cand in _tool_names:
+                return cand
+        return "/".join(path)
 
+    def _tool_func(name):
+        def f(args=None, /, **kwargs):
+            return call(name, args, **kwargs)
 
-_tool_names = []
+        f.__name__ = name
+        f.__doc__ = "Host tool %r (capability-checked)." % name
+        return f
 
+    _mod = types.ModuleType("corral")
+    _mod.call = call
+    _mod.ToolError = ToolError
+    _mod.ToolDenied = ToolDenied
+    _mod.OutputLimitExceeded = OutputLimitExceeded
+    _mod.tools = _Namespace([])
+    sys.modules["corral"] = _mod
 
-def _resolve(path):
-    for sep in ("/", ".", "_"):
-        cand = sep.join(path)
-        if cand in _tool_names:
-            return cand
-    return "/".join(path)
+    def _scope():
+        m = types.ModuleType("__main__")
+        m.__dict__.update(__builtins__=builtins, tools=_mod.tools)
+        return m
 
+    _user_main = _scope()
+    sys.argv = [""]
+    try:
+        os.chdir("/workspace")
+    except OSError:
+        pass
+    rid, hello = _recv()
+    cur["id"] = _bytes(rid)
+    cur["max"] = hello.get("frame_max", cur["max"])
+    _send({"op": "ready", "clock_ns": time.monotonic_ns()})
 
-def _tool_func(name):
-    def f(args=None, /, **kwargs):
-        return call(name, args, **kwargs)
-
-    f.__name__ = name
-    f.__doc__ = "Host tool %r (capability-checked)." % name
-    return f
-
-
-_mod = types.ModuleType("corral")
-_mod.call = call
-_mod.ToolError = ToolError
-_mod.ToolDenied = ToolDenied
-_mod.OutputLimitExceeded = OutputLimitExceeded
-_mod.tools = _Namespace([])
-sys.modules["corral"] = _mod
-
-_sleep = time.sleep
-
-
-def _chunked_sleep(secs):
-    # Short slices give the host's epoch interruption a chance to stop us.
-    end = time.monotonic() + secs
     while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            return
-        _sleep(min(left, 0.05))
-
-
-time.sleep = _chunked_sleep
-
-_globals = {"__name__": "__main__", "__builtins__": builtins, "tools": _mod.tools}
-sys.argv = [""]
-try:
-    os.chdir("/workspace")
-except OSError:
-    pass
-_send({"op": "ready"})
-
-while True:
-    msg = _recv()
-    op = msg.get("op")
-    if op == "exit":
-        break
-    if op != "exec":
-        continue
-    _tool_names[:] = msg.get("tools", [])
-    for _n in _tool_names:
-        if _n.isidentifier():
-            _globals[_n] = _tool_func(_n)
-    _state.update(cap=msg.get("cap", 1 << 20), used=0, dropped=0)
-    sys.stdout, sys.stderr = _stdout, _stderr
-    sys.stdin = io.StringIO(msg.get("stdin") or "")
-    exit_code = 0
-    error = None
-    scope = _globals
-    if msg.get("fresh"):
-        scope = {"__name__": "__main__", "__builtins__": builtins, "tools": _mod.tools}
+        rid, msg = _recv()
+        cur["id"] = _bytes(rid)
+        del rid
+        op = msg.get("op")
+        if op == "exit":
+            break
+        if op != "exec":
+            continue
+        _tool_names[:] = msg.get("tools", [])
+        module = _scope() if msg.get("fresh") else _user_main
+        scope = module.__dict__
         for _n in _tool_names:
             if _n.isidentifier():
                 scope[_n] = _tool_func(_n)
-    sys.argv = list(msg.get("argv") or [""])
-    try:
-        exec(
-            compile(
-                msg["code"],
-                sys.argv[0] if msg.get("fresh") and sys.argv[0] not in ("-c", "") else "<sandbox>",
-                "exec",
-            ),
-            scope,
-        )
-    except SystemExit as e:
-        c = e.code
-        if c is None:
-            exit_code = 0
-        elif isinstance(c, int):
-            exit_code = c & 0xFF
-        else:
-            _stderr.write(str(c) + "\n")
-            exit_code = 1
-    except OutputLimitExceeded:
-        exit_code = 1
-        error = {"type": "OutputLimitExceeded", "message": "output budget exceeded"}
-    except BaseException as e:
-        exit_code = 1
-        error = {"type": type(e).__name__, "message": str(e)}
+        _state.update(cap=msg.get("cap", 1 << 20), used=0, dropped=0)
+        sys.stdout, sys.stderr = _stdout, _stderr
+        sys.stdin = io.StringIO(msg.get("stdin") or "")
+        sys.modules["__main__"] = module
+        exit_code = 0
+        error = None
+        sys.argv = list(msg.get("argv") or [""])
+        fname = "<sandbox>"
+        if msg.get("fresh") and sys.argv[0] not in ("-c", ""):
+            fname = sys.argv[0]
         try:
-            tb = "".join(traceback.format_exception(type(e), e, e.__traceback__.tb_next))
-            _state["dropped"] = 0
-            _state["cap"] = _state["used"] + len(tb)
-            _stderr.write(tb)
+            code = compile(msg.pop("code"), fname, "exec")
+            del msg
+            exec(code, scope)
+        except SystemExit as e:
+            c = e.code
+            if c is None:
+                exit_code = 0
+            elif isinstance(c, int):
+                exit_code = c & 0xFF
+            else:
+                _stderr.write(str(c) + "\n")
+                exit_code = 1
+        except OutputLimitExceeded:
+            exit_code = 1
+            error = {"type": "OutputLimitExceeded", "message": "output budget exceeded"}
+        except BaseException as e:
+            exit_code = 1
+            error = {"type": type(e).__name__, "message": str(e)}
+            try:
+                tb = "".join(traceback.format_exception(type(e), e, e.__traceback__.tb_next))
+                _state["dropped"] = 0
+                _state["cap"] = _state["used"] + len(tb)
+                _stderr.write(tb)
+            except BaseException:
+                pass
+        try:
+            _stdout.flush()
+            _stderr.flush()
         except BaseException:
             pass
-    try:
-        _stdout.flush()
-        _stderr.flush()
-    except BaseException:
-        pass
-    _send({"op": "done", "exit_code": exit_code, "error": error, "dropped": _state["dropped"]})
-    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        try:
+            done = {"op": "done", "exit_code": exit_code, "error": error}
+            done["dropped"] = _state["dropped"]
+            _send(done)
+        except BaseException:
+            _send({"op": "done", "exit_code": 1, "error": {"type": "Error", "message": "?"}})
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+
+
+_main()
