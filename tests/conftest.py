@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from corral import runtimes
+from corral.wasm import runtimes
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from corral import Budget, Sandbox
-from corral.channel import MAGIC, ChannelError, FrameReader, encode_frame, new_id
+from corral.wasm.guest_channel import MAGIC, ChannelError, FrameReader, encode_frame, new_id
 
 OLD_FRAMES = (
     b'{"op": "out", "stream": "stdout", "data": "120/120\\n"}\n'
@@ -261,3 +261,26 @@ def test_guest_stderr_counts_against_the_output_budget(lang, code):
         assert r.stderr.split("[corral]")[0].count("x") <= 1000
         r = run("print(2)" if lang == "python" else "console.log(2)")
         assert r.stdout == "2\n"
+
+
+_EXIT_AFTER_KILL = """
+import corral
+with corral.Sandbox(budget=corral.Budget(wall_s=0.3)) as sb:
+    sb.python("import sys\\nwhile True: sys.stderr.write('x' * 100)")
+    sb.python("while True: pass")
+print("clean")
+"""
+
+
+@pytest.mark.timeout(180)
+def test_the_process_exits_cleanly_after_killed_guests():
+    """No Python callback runs on a wasmtime thread: one firing while Python exits
+    aborted the whole process (SIGABRT, about 1 run in 10 before)."""
+    import subprocess
+    import sys
+
+    for _ in range(8):
+        p = subprocess.run(
+            [sys.executable, "-c", _EXIT_AFTER_KILL], capture_output=True, text=True, timeout=60
+        )
+        assert p.returncode == 0 and "clean" in p.stdout, p.stderr[-2000:]

@@ -9,9 +9,10 @@ import pytest
 import wasmtime
 
 import corral
-from corral import RuntimeCorrupted, RuntimeNotInstalled, modcache, runtimes
+from corral import RuntimeCorrupted, RuntimeNotInstalled
 from corral.errors import RuntimeInstallError
-from corral.modcache import EngineSettings
+from corral.wasm import modcache, runtimes
+from corral.wasm.modcache import EngineSettings
 
 
 def test_installed_runtimes_match_pins(installed_runtimes):

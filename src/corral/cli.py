@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from . import audit_cli
-from . import runtimes as rt
 from .budget import Budget, RunResult
 from .errors import CorralError
 from .exec_cli import exec_command
@@ -20,6 +19,7 @@ from .liveprint import LiveOutput
 from .monitor import cli as monitor_cli
 from .native.doctor import app as doctor_app
 from .policy import cli as policy_cli
+from .wasm import runtimes as rt
 
 app = typer.Typer(
     help="corral: contain AI agents and watch what they do.",
@@ -185,7 +185,7 @@ def runtimes_install(
 def _precompile() -> None:
     import wasmtime
 
-    from .modcache import EngineSettings, load_module
+    from .wasm.modcache import EngineSettings, load_module
 
     with err.status("compiling guest modules (once per wasmtime version) …"):
         for name in rt.RUNTIMES:

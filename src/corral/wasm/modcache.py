@@ -22,7 +22,7 @@ from pathlib import Path
 
 import wasmtime
 
-from .paths import modules_dir
+from ..paths import modules_dir
 from .runtimes import RUNTIMES, runtime_path, sha256_file
 
 
