@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import re
 
+from .. import saferegex
+
 _CLASSES = {
     "alpha": r"a-zA-Z",
     "digit": r"0-9",
@@ -50,7 +52,7 @@ def escape(text: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def to_regex(pattern: str, anchored: bool = True, greedy: bool = True) -> re.Pattern[str]:
     body = _translate(pattern, ".*" if greedy else ".*?")
-    return re.compile(("^" + body + "$") if anchored else body, re.S)
+    return saferegex.compile(("^" + body + r"\Z") if anchored else body, re.S)
 
 
 def _extglob_end(pattern: str, i: int) -> int:
