@@ -528,8 +528,9 @@ def _as_sub(items: list[Any]) -> Any:
 
 
 @functools.lru_cache(maxsize=4)
-def _options(is_bytes: bool) -> re2.Options:
+def _options(is_bytes: bool, longest: bool = False) -> re2.Options:
     opts = re2.Options()
+    opts.longest_match = longest
     opts.log_errors = False
     opts.max_mem = _RE2_MAX_MEM
     if is_bytes:
@@ -539,16 +540,17 @@ def _options(is_bytes: bool) -> re2.Options:
 
 def _re2_program(
     parsed: Any, flags: int, is_bytes: bool, relaxed: bool
-) -> tuple[Any, _Emitter] | None:
+) -> tuple[Any, _Emitter, bytes] | None:
     em = _Emitter(flags, is_bytes, relaxed)
     try:
         src = em.seq(list(parsed), flags)
     except (_Unsupported, RecursionError):
         return None
-    prog = _re2.RE2(src.encode("latin-1" if is_bytes else "utf-8"), _options(is_bytes))
+    data = src.encode("latin-1" if is_bytes else "utf-8")
+    prog = _re2.RE2(data, _options(is_bytes))
     if not prog.ok():
         return None
-    return prog, em
+    return prog, em, data
 
 
 # ---------------------------------------------------------------------------
@@ -734,8 +736,11 @@ class Pattern(Generic[AnyStr]):
         except RecursionError:
             return
         got = _re2_program(parsed, self.flags, self._is_bytes, relaxed=False)
+        self._longest: Any = None
         if got is not None and got[0].NumberOfCapturingGroups() == self.groups:
             self._prog = got[0]
+            opts = _options(self._is_bytes, longest=True)
+            self._longest = _re2.RE2(got[2], opts)
             em = got[1]
             self._needs_ascii, self._dollar, self._mapped = (
                 em.needs_ascii,
@@ -816,6 +821,38 @@ class Pattern(Generic[AnyStr]):
 
     def fullmatch(self, string: AnyStr, pos: int = 0, endpos: int | None = None) -> Any:
         return self._one(_ANCHOR_BOTH, string, pos, endpos)
+
+    def search_longest(self, string: AnyStr, pos: int = 0) -> Any:
+        """The leftmost match at or after ``pos``, and of those the longest (POSIX)."""
+        view, pos, end = self._window(string, pos, None)
+        t = self._prepared(view)
+        if t is None or self._longest is None or not self._longest.ok():
+            for start in range(pos, end + 1):  # guarded Python, one start at a time
+                m = self.match_longest(string, start)
+                if m is not None:
+                    return m
+            return None
+        spans = self._longest.Match(_UNANCHORED, t.data, t.c2b(pos), len(t.data))
+        if spans[0] == _NULL:
+            return None
+        return Match(self, string, pos, end, [(t.b2c(s), t.b2c(e)) for s, e in spans])
+
+    def match_longest(self, string: AnyStr, pos: int = 0) -> Any:
+        """The longest match starting at ``pos`` (sub-matches are RE2's POSIX ones)."""
+        view, pos, end = self._window(string, pos, None)
+        t = self._prepared(view)
+        if t is None or self._longest is None or not self._longest.ok():
+            if not self._may_match(view, pos, end, _ANCHOR_START):
+                return None
+            for k in range(end, pos - 1, -1):
+                m = self._py.fullmatch(string, pos, k)
+                if m is not None:
+                    return m
+            return None
+        spans = self._longest.Match(_ANCHOR_START, t.data, t.c2b(pos), len(t.data))
+        if spans[0] == _NULL:
+            return None
+        return Match(self, string, pos, end, [(t.b2c(s), t.b2c(e)) for s, e in spans])
 
     def finditer(self, string: AnyStr, pos: int = 0, endpos: int | None = None) -> Iterator[Any]:
         view, pos, end = self._window(string, pos, endpos)
