@@ -157,7 +157,7 @@ class _Emitter:
             self.touches_mapped = True
         if cp < 128 and (chr(cp).isalnum() or cp == 95):
             return chr(cp)
-        return "\\x{%X}" % cp
+        return f"\\x{{{cp:X}}}"
 
     def rng(self, lo: int, hi: int) -> str:
         parts: list[str] = []
@@ -255,13 +255,13 @@ class _Emitter:
                 lo, hi = min(lo, _MAX_REPEAT), _c.MAXREPEAT
             inner = "(?:" + self.seq(list(sub), flags) + ")"
             if hi is _c.MAXREPEAT:
-                q = {0: "*", 1: "+"}.get(lo, "{%d,}" % lo)
+                q = {0: "*", 1: "+"}.get(lo, f"{{{lo},}}")
             elif lo == 0 and hi == 1:
                 q = "?"
             elif lo == hi:
-                q = "{%d}" % lo
+                q = f"{{{lo}}}"
             else:
-                q = "{%d,%d}" % (lo, hi)
+                q = f"{{{lo},{hi}}}"
             return inner + q + ("?" if op is _c.MIN_REPEAT else "")
         if op is _c.ATOMIC_GROUP:
             if not self.relaxed:
@@ -342,10 +342,9 @@ class _Emitter:
             if repl is None and direction == -1 and i + 1 < len(out):
                 if self.distribute(out, i, after=True):
                     continue
-            if repl is None and direction == 1 and i > 0:
-                if self.distribute(out, i, after=False):
-                    i -= 1
-                    continue
+            elif repl is None and direction == 1 and i > 0 and self.distribute(out, i, False):
+                i -= 1
+                continue
             if repl is not None:
                 out[i] = (_b_rewritten, repl, flags)
             i += 1
@@ -422,8 +421,7 @@ class _Emitter:
                     pass
                 else:
                     return None
-            body, neg = self.cls_items(av, flags)
-            if neg:
+            if self.cls_items(av, flags)[1]:
                 return None
             chars: set[str] = set()
             for o, a in av:
@@ -563,7 +561,7 @@ _SUR_TABLE: Final = {c: c + _SUR_MAP for c in range(_SUR_LO, _SUR_HI + 1)}
 class _Text:
     """One text encoded for RE2, with a cursor for offset conversions."""
 
-    __slots__ = ("data", "ident", "_b", "_c")
+    __slots__ = ("_b", "_c", "data", "ident")
 
     def __init__(self, data: bytes, ident: bool) -> None:
         self.data = data
@@ -634,7 +632,7 @@ def _encode(text: str | bytes, touches_mapped: bool) -> _Text | None:
 class Match(Generic[AnyStr]):
     """A match found by RE2, with ``re.Match``'s API."""
 
-    __slots__ = ("re", "string", "pos", "endpos", "_spans")
+    __slots__ = ("_spans", "endpos", "pos", "re", "string")
 
     def __init__(
         self, pattern: Pattern[AnyStr], string: AnyStr, pos: int, endpos: int, spans: list[Any]
@@ -924,14 +922,12 @@ class Pattern(Generic[AnyStr]):
     def split(self, string: AnyStr, maxsplit: int = 0) -> list[Any]:
         out: list[Any] = []
         last = 0
-        n = 0
-        for m in self.finditer(string):
+        for n, m in enumerate(self.finditer(string)):
             if maxsplit and n >= maxsplit:
                 break
             out.append(string[last : m.start()])
             out.extend(m.group(g) for g in range(1, self.groups + 1))
             last = m.end()
-            n += 1
         out.append(string[last:])
         return out
 
@@ -941,7 +937,7 @@ def _compile(kind: type, pattern: Any, flags: int) -> Pattern[Any]:
     return Pattern(pattern, flags)
 
 
-def compile(pattern: Any, flags: int = 0) -> Pattern[Any]:  # noqa: A001 - re's name
+def compile(pattern: Any, flags: int = 0) -> Pattern[Any]:
     """Compile ``pattern`` (Python ``re`` syntax); raises ``re.error`` like ``re.compile``."""
     if isinstance(pattern, Pattern):
         return pattern
