@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
 
+from . import saferegex
+
 __all__ = [
     "MAX_NESTING",
     "MISSING",
@@ -570,7 +572,7 @@ class Constraint:
         regex = None
         if op == "regex":
             try:
-                regex = re.compile(value)
+                regex = saferegex.compile(value)
             except re.error as exc:
                 raise ValueError(_err(param, f"invalid regex {value!r}: {exc}")) from None
         object.__setattr__(self, "param", param)

@@ -89,6 +89,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
 
+from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
 from .prefilter import Screen, required
@@ -783,7 +784,7 @@ def scoped_regex(source: str) -> str:
 
 def compile_regex(source: str) -> re.Pattern[str]:
     try:
-        return re.compile(source)
+        return saferegex.compile(source)
     except re.error as exc:
         raise RuleSyntaxError(f"invalid regular expression {source!r}: {exc}") from None
 

@@ -93,6 +93,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
 
+from .. import saferegex
 from ..budget import Budget
 from ..capabilities import Capabilities, CapabilityError, MethodCapability
 from ..events import (
@@ -400,7 +401,7 @@ def _screen(rules: tuple[_Rule, ...]) -> Callable[[str], Any] | None:
             source = f"^(?:{source})\\Z"
         parts.append(f"(?:{source})")
     try:
-        combined = re.compile("|".join(parts), re.DOTALL)
+        combined = saferegex.compile("|".join(parts), re.DOTALL)
     except re.error:
         return None
     if combined.groups != sum(r.pattern.regex.groups for r in rules):  # type: ignore[union-attr]
@@ -575,7 +576,7 @@ class Policy:
         }
         deny = self._fs["deny"]
         self._fs_deny_any = (
-            re.compile("|".join(f"(?:{p.regex.pattern})" for p in deny), re.DOTALL)
+            saferegex.compile("|".join(f"(?:{p.regex.pattern})" for p in deny), re.DOTALL)
             if deny
             else None
         )

@@ -69,6 +69,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from .. import saferegex
+
 __all__ = [
     "CommandPattern",
     "HostPattern",
@@ -237,7 +239,7 @@ def _glob(words: list[str], text: str, *, program_word: bool) -> CommandPattern:
         program=posixpath.basename(program) if program else None,
         full_path=full_path,
         exact=None,
-        regex=re.compile("".join(parts), re.DOTALL),
+        regex=saferegex.compile("".join(parts), re.DOTALL),
         prefix_len=len(_literal_prefix(words)),
         level=1 if literal_program else 0,
         line_rule=has_shell_operator(text),
@@ -370,7 +372,7 @@ def compile_regex(pattern: str) -> CommandPattern:
     if not isinstance(pattern, str) or not pattern:
         raise ValueError("'regex' must be a non-empty string")
     try:
-        rx = re.compile(pattern, re.DOTALL)
+        rx = saferegex.compile(pattern, re.DOTALL)
     except re.error as exc:
         raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
     prefix, level = _regex_prefix(pattern)
@@ -597,4 +599,4 @@ def compile_path(pattern: str) -> PathPattern:
         p = "**/" + p
     if len(p) > 1:
         p = p.rstrip("/") or "/"
-    return PathPattern(pattern, re.compile(_path_regex(p), re.DOTALL))
+    return PathPattern(pattern, saferegex.compile(_path_regex(p), re.DOTALL))

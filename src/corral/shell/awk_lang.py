@@ -33,6 +33,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import IO, Any
 
+from .. import saferegex
+
 # --------------------------------------------------------------------------
 # errors and control flow
 
@@ -454,7 +456,7 @@ def translate_ere(src: str) -> str:
 @lru_cache(maxsize=1024)
 def compile_ere(src: str) -> re.Pattern[str]:
     try:
-        return re.compile(translate_ere(src), re.DOTALL)
+        return saferegex.compile(translate_ere(src), re.DOTALL)
     except (AwkRegexError, re.error) as e:
         msg = e.msg if isinstance(e, re.error) else str(e)
         raise AwkFatal(f"invalid regexp: {msg}: /{src}/") from None
@@ -1540,7 +1542,7 @@ def make_splitter(fs: str, paragraph: bool = False) -> Callable[[str], list[str]
     if paragraph:
         pat = f"(?:{pat})|\n"
     try:
-        rx = re.compile(_nocapture(pat), re.DOTALL)
+        rx = saferegex.compile(_nocapture(pat), re.DOTALL)
     except re.error as e:
         raise AwkFatal(f"invalid regexp: {e.msg}: /{fs}/") from None
     if rx.groups:

@@ -8,6 +8,7 @@ import stat as statmod
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import saferegex
 from . import pattern as P
 from .arith import ArithError
 
@@ -313,7 +314,7 @@ class CondEval:
         rx = "".join(re.escape(t) if q else t for t, q, _ in segs)
         rx = _posix_classes(rx)
         try:
-            m = re.search(rx, left)
+            m = saferegex.search(rx, left)
         except re.error as e:
             raise CondError(f"invalid regular expression `{rx}': {e}") from None
         if m:

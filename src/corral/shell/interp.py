@@ -21,6 +21,7 @@ from typing import IO, Any, Protocol
 
 from ..errors import PathEscape
 from ..files import GUEST_ROOT, Workspace
+from ..saferegex import RegexTooExpensive
 from . import pattern as P
 from . import syntax as A
 from .arith import ArithError
@@ -1314,6 +1315,9 @@ class Shell:
             status = 1
         except RecursionError:
             ctx.err("recursion too deep")
+            status = 2
+        except RegexTooExpensive as e:
+            ctx.err(str(e))
             status = 2
         with contextlib.suppress(BrokenPipeError, OSError, ValueError):
             stdout.flush()

@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from .. import saferegex
+
 # ---------------------------------------------------------------------------
 # Errors
 
@@ -4192,7 +4194,7 @@ def _regex(re_: Value, flags: Value) -> tuple[re.Pattern[str], bool, bool]:
         else:
             raise JQError(f"{flags} is not a valid modifier string")
     try:
-        rx = re.compile(_translate_regex(re_), f)
+        rx = saferegex.compile(_translate_regex(re_), f)
     except re.error as e:
         raise JQError(f"Regex failure: {e.msg}") from None
     if len(_RX_CACHE) > 500:

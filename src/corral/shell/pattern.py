@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import re
 
+from .. import saferegex
+
 _CLASSES = {
     "alpha": r"a-zA-Z",
     "digit": r"0-9",
@@ -50,7 +52,7 @@ def escape(text: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def to_regex(pattern: str, anchored: bool = True, greedy: bool = True) -> re.Pattern[str]:
     body = _translate(pattern, ".*" if greedy else ".*?")
-    return re.compile(("^" + body + "$") if anchored else body, re.S)
+    return saferegex.compile(("^" + body + r"\Z") if anchored else body, re.S)
 
 
 def _extglob_end(pattern: str, i: int) -> int:
@@ -171,7 +173,10 @@ def match(pattern: str, text: str) -> bool:
 
 
 def strip_prefix(value: str, pattern: str, longest: bool) -> str:
-    rng = range(len(value), -1, -1) if longest else range(0, len(value) + 1)
+    if longest:
+        m = to_regex(pattern, anchored=False).match_longest(value)
+        return value if m is None else value[m.end() :]
+    rng = range(0, len(value) + 1)
     rx = to_regex(pattern)
     for k in rng:
         if rx.match(value[:k]):
@@ -198,33 +203,32 @@ def replace(value: str, pattern: str, repl: str, mode: str) -> str:
         return value
     rx = to_regex(pattern)
     if mode == "#":
-        for k in range(len(value), -1, -1):
-            if rx.match(value[:k]):
-                return repl + value[k:]
-        return value
+        m = to_regex(pattern, anchored=False).match_longest(value)
+        return value if m is None else repl + value[m.end() :]
     if mode == "%":
         for k in range(0, len(value) + 1):
             if rx.match(value[k:]):
                 return value[:k] + repl
         return value
     out = []
+    # The leftmost position with a non-empty match, the longest one there: RE2's
+    # leftmost-longest search finds it in one pass instead of trying every slice.
+    body = to_regex(pattern, anchored=False)
     i = 0
     n = len(value)
-    done = False
     while i <= n:
-        if not done:
-            hit = None
-            for k in range(n, i - 1, -1):  # longest match at i
-                if rx.match(value[i:k]):
-                    hit = k
-                    break
-            if hit is not None and hit > i:
-                out.append(repl)
-                i = hit
-                if mode != "/":
-                    done = True
-                continue
-        if i < n:
-            out.append(value[i])
-        i += 1
+        m = body.search_longest(value, i)
+        if m is None:
+            break
+        s, e = m.span()
+        if e > s:
+            out.append(value[i:s])
+            out.append(repl)
+            i = e
+            if mode != "/":
+                break
+            continue
+        out.append(value[i : s + 1])
+        i = s + 1
+    out.append(value[i:])
     return "".join(out)

@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from ... import saferegex
 from ...budget import MB
 from .. import hostfs as hfs
 from ..command import Cancelled, CommandContext, CommandError, command, decode, encode
@@ -2384,7 +2385,7 @@ def glob_to_regex(pat: str, ignore_case: bool = False) -> re.Pattern[str]:
             i = j + 1
         else:
             out.append(re.escape(c))
-    return re.compile("(?s:" + "".join(out) + r")\Z", re.I if ignore_case else 0)
+    return saferegex.compile("(?s:" + "".join(out) + r")\Z", re.I if ignore_case else 0)
 
 
 def _find_regex(pat: str, kind: str, ignore_case: bool) -> re.Pattern[str]:
@@ -2410,7 +2411,7 @@ def _find_regex(pat: str, kind: str, ignore_case: bool) -> re.Pattern[str]:
             i += 1
         pat = "".join(out)
     try:
-        return re.compile(pat + r"\Z", re.I if ignore_case else 0)
+        return saferegex.compile(pat + r"\Z", re.I if ignore_case else 0)
     except re.error as e:
         raise CommandError(f"Invalid regular expression: {e}") from None
 

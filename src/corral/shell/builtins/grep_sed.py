@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from ... import saferegex
 from .. import hostfs as hfs
 from ..command import CommandContext, CommandError, UsageError, command, decode, encode
 
@@ -36,8 +37,9 @@ class RegexError(ValueError):
 
 
 _WORD_CLASS = "[A-Za-z0-9_]"
-_NOT_WORD = "(?<![A-Za-z0-9_])"
-_NO_WORD_AFTER = "(?![A-Za-z0-9_])"
+# Case-sensitive even under -i, so that saferegex can write them as RE2 word boundaries.
+_NOT_WORD = "(?-i:(?<![A-Za-z0-9_]))"
+_NO_WORD_AFTER = "(?-i:(?![A-Za-z0-9_]))"
 
 # Bracket-expression classes, as Python character-set fragments (C locale).
 _CLASSES = {
@@ -383,7 +385,7 @@ def compile_posix(
 
 def _compile(py: str, flags: int) -> re.Pattern[str]:
     try:
-        return re.compile(py, flags)
+        return saferegex.compile(py, flags)
     except re.error as e:  # something the translation let through
         raise RegexError(f"Invalid regular expression ({e})") from None
     except RecursionError:
@@ -680,11 +682,11 @@ class _Matcher:
         self._flags = flags
         self._variants: list[re.Pattern[str]] | None = None
         try:
-            self.fulls = [re.compile(wrap(f), flags) for f in raw] if backrefs else []
+            self.fulls = [saferegex.compile(wrap(f), flags) for f in raw] if backrefs else []
             if len(raw) == 1:
-                self.combined: re.Pattern[str] | None = re.compile(wrap(raw[0]), flags)
+                self.combined: re.Pattern[str] | None = saferegex.compile(wrap(raw[0]), flags)
             elif not backrefs:
-                self.combined = re.compile(wrap("|".join(f"(?:{f})" for f in raw)), flags)
+                self.combined = saferegex.compile(wrap("|".join(f"(?:{f})" for f in raw)), flags)
             else:
                 self.combined = None
         except re.error as e:
@@ -696,7 +698,7 @@ class _Matcher:
         """One regex per top-level alternative (compiled on first use: only -o needs them)."""
         if self._variants is None:
             try:
-                self._variants = [re.compile(v, self._flags) for v in self._variant_src]
+                self._variants = [saferegex.compile(v, self._flags) for v in self._variant_src]
             except (re.error, RecursionError) as e:
                 raise CommandError(f"invalid regular expression: {e}", 2) from None
         return self._variants

@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from ... import saferegex
 from ..command import CommandContext, CommandError, command, decode, encode
 
 _CHUNK = 65536
@@ -2215,7 +2216,7 @@ def _nl_style(ctx: CommandContext, v: str, what: str) -> tuple[str, re.Pattern[b
         return v, None
     if v.startswith("p"):
         try:
-            return "p", re.compile(_bre_to_re(v[1:]))
+            return "p", saferegex.compile(_bre_to_re(v[1:]))
         except re.error as e:
             raise CommandError(f"invalid regular expression: {e}") from None
     raise _usage_error(ctx, f"invalid {what} numbering style: {_ql(v)}")
@@ -2433,7 +2434,7 @@ def tac(ctx: CommandContext) -> int:
     w = ctx.stdout.write
     if regex:
         try:
-            rx = re.compile(_bre_to_re(decode(sepstr), plus_special=True))
+            rx = saferegex.compile(_bre_to_re(decode(sepstr), plus_special=True))
         except re.error as e:
             raise CommandError(f"{decode(sepstr)}: {e}") from None
     for name in files or ["-"]:

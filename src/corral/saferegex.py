@@ -1,0 +1,970 @@
+"""Regexes that cannot run away: Python ``re`` syntax, RE2 matching.
+
+Python's ``re`` backtracks and holds the GIL for a whole match, so a pattern such
+as ``(a+)+$`` on forty ``a`` and a ``b`` freezes every thread of the process.
+:func:`compile` takes the same pattern syntax and flags as ``re.compile``, parses
+the pattern with Python's own parser (so syntax, errors and group numbers are
+exactly Python's) and writes the parse tree out again in RE2 syntax, then
+matches with google-re2: linear time in the text, and the GIL is released while
+RE2 runs. The objects returned have the API of ``re.Pattern`` / ``re.Match``
+that corral uses (search, match, fullmatch, finditer, findall, sub/subn with
+callables and group references, split, groups, groupindex, spans, pos/endpos).
+
+Exactness. Python's classes are reproduced exactly (``\\w \\d \\s`` are read from
+Python's own tables, lone surrogates from ``surrogateescape`` text are mapped
+to private-use code points on both sides), ``$`` keeps its "or before a final
+newline" meaning, ``\\Z`` becomes ``\\z``. Lookarounds of one character next to
+a known character (the forms corral's translators emit: ``grep -w``, ``\\<``,
+``\\>``, ``(?!)``) are rewritten as ``\\b``/``\\B`` or dropped.
+
+Fallback. What RE2 cannot express (back-references, other lookarounds,
+possessive/atomic groups, conditionals, repeats above 1000, a Unicode ``\\b`` on
+non-ASCII text) runs on Python ``re`` after two guards: a *relaxed* RE2 pattern
+(assertions dropped, back-references as ``.*``) must match first (it matches a
+superset, so "no match" is decided in linear time), and the text may be at
+most :data:`FALLBACK_MAX_CHARS` long (:class:`RegexTooExpensive` otherwise).
+A fallback pattern can still backtrack for a long time on a short text that
+the relaxed pattern matches; the backstop for that is the kill of the worker
+process that runs the shell, not this module.
+
+The empty-match rule of ``finditer``/``sub``/``split`` is Python's, except that
+after an empty match at a position a non-empty match starting at the same
+position is not looked for (``'|a'`` on ``'a'`` gives ``['', '']``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import re._constants as _c
+import re._parser as _p
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, AnyStr, Final, Generic
+
+import re2
+from re2 import _re2
+
+__all__ = [
+    "FALLBACK_MAX_CHARS",
+    "Match",
+    "Pattern",
+    "RegexTooExpensive",
+    "compile",
+    "error",
+    "escape",
+]
+
+error = re.error
+escape = re.escape
+
+#: Longest text (characters) that a pattern needing Python's backtracking engine
+#: is run on.
+FALLBACK_MAX_CHARS: Final = 1 << 20
+
+_RE2_MAX_MEM: Final = 64 << 20
+_MAX_REPEAT: Final = 1000
+_SUR_LO, _SUR_HI = 0xD800, 0xDFFF
+_SUR_MAP: Final = 0x10F800 - 0xD800  # lone surrogate -> plane-16 private use
+_MAPPED_LO: Final = 0x10F800
+_UNANCHORED = _re2.RE2.Anchor.UNANCHORED
+_ANCHOR_START = _re2.RE2.Anchor.ANCHOR_START
+_ANCHOR_BOTH = _re2.RE2.Anchor.ANCHOR_BOTH
+_NULL: Final = (-1, -1)
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_MAPPED = re.compile("[\U0010f800-\U0010ffff]")
+
+
+class RegexTooExpensive(ValueError):
+    """A pattern that needs backtracking was given a text longer than the cap."""
+
+
+class _Unsupported(Exception):
+    """The parse tree has something RE2 cannot do."""
+
+
+# ---------------------------------------------------------------------------
+# Python's Unicode classes, read from Python itself (once, when first needed)
+# ---------------------------------------------------------------------------
+
+_TABLE_LOCK = threading.Lock()
+_TABLES: dict[str, list[tuple[int, int]]] = {}
+
+
+def _unicode_ranges(name: str) -> list[tuple[int, int]]:
+    with _TABLE_LOCK:
+        got = _TABLES.get(name)
+        if got is None:
+            everything = "".join(map(chr, range(0x110000)))
+            rx = re.compile({"w": r"\w+", "d": r"\d+", "s": r"\s+"}[name])
+            got = [(m.start(), m.end() - 1) for m in rx.finditer(everything)]
+            _TABLES[name] = got
+        return got
+
+
+_ASCII_CAT: Final = {
+    "w": [(48, 57), (65, 90), (95, 95), (97, 122)],
+    "d": [(48, 57)],
+    "s": [(9, 13), (32, 32)],
+}
+_CATEGORIES: Final = {
+    _c.CATEGORY_DIGIT: ("d", False),
+    _c.CATEGORY_NOT_DIGIT: ("d", True),
+    _c.CATEGORY_SPACE: ("s", False),
+    _c.CATEGORY_NOT_SPACE: ("s", True),
+    _c.CATEGORY_WORD: ("w", False),
+    _c.CATEGORY_NOT_WORD: ("w", True),
+}
+
+
+def _complement(ranges: list[tuple[int, int]], top: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    nxt = 0
+    for lo, hi in sorted(ranges):
+        if lo > nxt:
+            out.append((nxt, lo - 1))
+        nxt = max(nxt, hi + 1)
+    if nxt <= top:
+        out.append((nxt, top))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Parse tree -> RE2 syntax
+# ---------------------------------------------------------------------------
+
+_W_ASCII = frozenset(chr(c) for lo, hi in _ASCII_CAT["w"] for c in range(lo, hi + 1))
+_ICASE_EXTRA: Final = {"k": "\u212a", "s": "\u017f", "i": "\u0130\u0131"}
+_FAIL: Final = "[^\\x00-\\x{10FFFF}]"
+_BIG: Final = 512  # largest character set the lookaround rewriting enumerates
+
+
+class _Emitter:
+    def __init__(self, flags: int, is_bytes: bool, relaxed: bool) -> None:
+        self.flags = flags
+        self.is_bytes = is_bytes
+        self.relaxed = relaxed
+        self.needs_ascii = False  # a Unicode \b: exact only on ASCII text
+        self.dollar = False  # a non-multiline $: exact unless the text ends in \n
+        self.touches_mapped = False  # mentions surrogates or their stand-ins
+
+    # -- characters and classes --
+    def char(self, cp: int) -> str:
+        if _SUR_LO <= cp <= _SUR_HI:
+            cp += _SUR_MAP
+            self.touches_mapped = True
+        elif cp >= _MAPPED_LO:
+            self.touches_mapped = True
+        if cp < 128 and (chr(cp).isalnum() or cp == 95):
+            return chr(cp)
+        return f"\\x{{{cp:X}}}"
+
+    def rng(self, lo: int, hi: int) -> str:
+        parts: list[str] = []
+        if lo <= _SUR_HI and hi >= _SUR_LO:  # split out the surrogates
+            if lo < _SUR_LO:
+                parts.append(self._r(lo, _SUR_LO - 1))
+            parts.append(self._r(max(lo, _SUR_LO), min(hi, _SUR_HI)))
+            if hi > _SUR_HI:
+                parts.append(self._r(_SUR_HI + 1, hi))
+            return "".join(parts)
+        return self._r(lo, hi)
+
+    def _r(self, lo: int, hi: int) -> str:
+        return self.char(lo) if lo == hi else self.char(lo) + "-" + self.char(hi)
+
+    def category(self, code: Any, flags: int) -> tuple[list[tuple[int, int]], bool]:
+        name, neg = _CATEGORIES[code]
+        if self.is_bytes or flags & re.ASCII:
+            return _ASCII_CAT[name], neg
+        return _unicode_ranges(name), neg
+
+    def cls_items(self, items: list[Any], flags: int) -> tuple[str, bool]:
+        neg = False
+        body: list[str] = []
+        top = 0xFF if self.is_bytes else 0x10FFFF
+        for op, av in items:
+            if op is _c.NEGATE:
+                neg = True
+            elif op is _c.LITERAL:
+                body.append(self.char(av))
+            elif op is _c.RANGE:
+                body.append(self.rng(av[0], av[1]))
+            elif op is _c.CATEGORY:
+                ranges, cneg = self.category(av, flags)
+                if cneg:
+                    ranges = _complement(ranges, top)
+                body.extend(self.rng(lo, hi) for lo, hi in ranges)
+            else:
+                raise _Unsupported(str(op))
+        return "".join(body), neg
+
+    def icase(self, s: str, flags: int) -> str:
+        if flags & re.IGNORECASE:
+            if self.is_bytes:  # Python folds ASCII only on bytes; RE2 would fold Latin-1
+                raise _Unsupported("bytes ignorecase")
+            return "(?i:" + s + ")"
+        return s
+
+    # -- nodes --
+    def seq(self, items: list[Any], flags: int) -> str:
+        items = self.rewrite(self.flatten(items, flags))
+        return "".join(self.node(op, av, f) for op, av, f in items)
+
+    def flatten(self, items: list[Any], flags: int) -> list[tuple[Any, Any, int]]:
+        out: list[tuple[Any, Any, int]] = []
+        for op, av in items:
+            if op is _c.SUBPATTERN and av[0] is None:
+                inner = (flags | av[1]) & ~av[2]
+                sub = list(av[3])
+                if not any(o is _c.BRANCH for o, _ in sub):
+                    out.extend(self.flatten(sub, inner))
+                    continue
+            out.append((op, av, flags))
+        return out
+
+    def node(self, op: Any, av: Any, flags: int) -> str:
+        if op is _c.LITERAL:
+            return self.icase(self.char(av), flags)
+        if op is _c.NOT_LITERAL:
+            return self.icase("[^" + self.char(av) + "]", flags)
+        if op is _c.ANY:
+            if flags & re.DOTALL:
+                return "(?s:.)"
+            return "[^\\n]"
+        if op is _c.IN:
+            body, neg = self.cls_items(av, flags)
+            if not body:
+                return "(?s:.)" if neg else _FAIL
+            return self.icase(("[^" if neg else "[") + body + "]", flags)
+        if op is _c.BRANCH:
+            return "(?:" + "|".join(self.seq(list(b), flags) for b in av[1]) + ")"
+        if op is _c.SUBPATTERN:
+            group, add, rem, sub = av
+            inner = self.seq(list(sub), (flags | add) & ~rem)
+            if group is None:
+                return "(?:" + inner + ")"
+            return "(" + inner + ")"
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            lo, hi, sub = av
+            if op is _c.POSSESSIVE_REPEAT and not self.relaxed:
+                raise _Unsupported("possessive repeat")
+            if lo > _MAX_REPEAT or (hi is not _c.MAXREPEAT and hi > _MAX_REPEAT):
+                if not self.relaxed:
+                    raise _Unsupported("repeat count above 1000")
+                lo, hi = min(lo, _MAX_REPEAT), _c.MAXREPEAT
+            inner = "(?:" + self.seq(list(sub), flags) + ")"
+            if hi is _c.MAXREPEAT:
+                q = {0: "*", 1: "+"}.get(lo, f"{{{lo},}}")
+            elif lo == 0 and hi == 1:
+                q = "?"
+            elif lo == hi:
+                q = f"{{{lo}}}"
+            else:
+                q = f"{{{lo},{hi}}}"
+            return inner + q + ("?" if op is _c.MIN_REPEAT else "")
+        if op is _c.ATOMIC_GROUP:
+            if not self.relaxed:
+                raise _Unsupported("atomic group")
+            return "(?:" + self.seq(list(av), flags) + ")"
+        if op is _c.AT:
+            return self.at(av, flags)
+        if op in (_c.ASSERT, _c.ASSERT_NOT):
+            if av[1] == [] or len(av[1]) == 0:
+                return "" if op is _c.ASSERT else _FAIL
+            if self.relaxed:
+                return ""
+            raise _Unsupported("lookaround")
+        if op is _c.GROUPREF:
+            if self.relaxed:
+                return "(?s:.*)"
+            raise _Unsupported("back-reference")
+        if op is _c.GROUPREF_EXISTS:
+            if self.relaxed:
+                yes = self.seq(list(av[1]), flags)
+                no = self.seq(list(av[2]), flags) if av[2] is not None else ""
+                return "(?:" + yes + "|" + no + ")"
+            raise _Unsupported("conditional group")
+        if op is _c.CATEGORY:  # not produced by the parser outside IN, but harmless
+            return self.node(_c.IN, [(op, av)], flags)
+        if op is _b_rewritten:
+            return av
+        raise _Unsupported(str(op))
+
+    def at(self, code: Any, flags: int) -> str:
+        if code is _c.AT_BEGINNING:
+            return "(?m:^)" if flags & re.MULTILINE else "\\A"
+        if code is _c.AT_BEGINNING_STRING:
+            return "\\A"
+        if code is _c.AT_END:
+            if flags & re.MULTILINE:
+                return "(?m:$)"
+            if self.relaxed:
+                return ""
+            self.dollar = True
+            return "\\z"
+        if code is _c.AT_END_STRING:
+            return "\\z"
+        if code in (_c.AT_BOUNDARY, _c.AT_NON_BOUNDARY):
+            if not (self.is_bytes or flags & re.ASCII):
+                if self.relaxed:
+                    return ""
+                self.needs_ascii = True
+            return "\\b" if code is _c.AT_BOUNDARY else "\\B"
+        raise _Unsupported(str(code))
+
+    # -- one-character lookarounds next to known characters --
+    def rewrite(self, items: list[tuple[Any, Any, int]]) -> list[tuple[Any, Any, int]]:
+        if self.relaxed or not any(op in (_c.ASSERT, _c.ASSERT_NOT) for op, _, _ in items):
+            return items
+        out = list(items)
+        i = 0
+        while i < len(out):
+            op, av, flags = out[i]
+            if op not in (_c.ASSERT, _c.ASSERT_NOT) or not av[1]:
+                i += 1
+                continue
+            direction, body = av
+            neg = op is _c.ASSERT_NOT
+            test = self.one_char(list(body), flags)
+            if test is None:
+                i += 1  # node() refuses it: fallback
+                continue
+            if direction == 1:
+                near = self.chars(out[i + 1 :], first=True)
+                far = self.chars(out[:i], first=False)
+            else:
+                near = self.chars(out[:i], first=False)
+                far = self.chars(out[i + 1 :], first=True)
+            members = self.sub_chars(self.flatten(list(body), flags), True)
+            ascii_only = members is not None and all(ord(ch) < 128 for ch in members[0])
+            repl = self.decide(test, neg, near, far, ascii_only)
+            if repl is None and direction == -1 and i + 1 < len(out):
+                if self.distribute(out, i, after=True):
+                    continue
+            elif repl is None and direction == 1 and i > 0 and self.distribute(out, i, False):
+                i -= 1
+                continue
+            if repl is not None:
+                out[i] = (_b_rewritten, repl, flags)
+            i += 1
+        return out
+
+    def distribute(self, out: list[tuple[Any, Any, int]], i: int, after: bool) -> bool:
+        """Move the lookaround at ``i`` into each alternative of its neighbour."""
+        j = i + 1 if after else i - 1
+        op, av, flags = out[j]
+        assertion = out[i][:2]
+        if op is _c.SUBPATTERN:
+            group, add, rem, sub = av
+            inner = list(sub)
+            if len(inner) != 1 or inner[0][0] is not _c.BRANCH:
+                new_sub = [assertion, *inner] if after else [*inner, assertion]
+                if group is None:
+                    return False
+                out[j] = (op, (group, add, rem, _as_sub(new_sub)), flags)
+                del out[i]
+                return True
+            branch = inner[0]
+            new_branch = self._spread(branch, assertion, after)
+            out[j] = (op, (group, add, rem, _as_sub([new_branch])), flags)
+            del out[i]
+            return True
+        if op is _c.BRANCH:
+            out[j] = (*self._spread((op, av), assertion, after), flags)
+            del out[i]
+            return True
+        return False
+
+    @staticmethod
+    def _spread(branch: Any, assertion: Any, after: bool) -> Any:
+        _, (none, alts) = branch
+        new = [
+            _as_sub([assertion, *list(a)] if after else [*list(a), assertion]) for a in alts
+        ]
+        return (_c.BRANCH, (none, new))
+
+    def one_char(self, body: list[Any], flags: int) -> Callable[[str], bool] | None:
+        if len(body) != 1 or body[0][0] not in (_c.LITERAL, _c.NOT_LITERAL, _c.IN, _c.ANY):
+            return None
+        sub = _Emitter(self.flags, self.is_bytes, False)
+        try:
+            src = sub.seq(body, flags)
+        except _Unsupported:
+            return None
+        opts = _options(self.is_bytes)
+        prog = _re2.RE2(src.encode("latin-1" if self.is_bytes else "utf-8"), opts)
+        if not prog.ok():
+            return None
+
+        def test(ch: str) -> bool:
+            data = ch.encode("latin-1" if self.is_bytes else "utf-8", "surrogatepass")
+            return prog.Match(_ANCHOR_BOTH, data, 0, len(data))[0] != _NULL
+
+        return test
+
+    def chars(self, items: list[tuple[Any, Any, int]], first: bool) -> frozenset[str] | None:
+        """The characters the sequence can start (end) with, if it must consume one."""
+        got = self.sub_chars(items, first)
+        if got is None or got[1]:
+            return None
+        return got[0]
+
+    def node_chars(
+        self, op: Any, av: Any, flags: int, first: bool
+    ) -> tuple[frozenset[str], bool] | None:
+        if op is _c.LITERAL:
+            return self.fold({chr(av)}, flags), False
+        if op is _c.IN:
+            if any(o in (_c.NEGATE, _c.CATEGORY) for o, _ in av):
+                if self.is_bytes or flags & re.ASCII:
+                    pass
+                else:
+                    return None
+            if self.cls_items(av, flags)[1]:
+                return None
+            chars: set[str] = set()
+            for o, a in av:
+                if o is _c.LITERAL:
+                    chars.add(chr(a))
+                elif o is _c.RANGE:
+                    if a[1] - a[0] > _BIG:
+                        return None
+                    chars.update(chr(x) for x in range(a[0], a[1] + 1))
+                elif o is _c.CATEGORY:
+                    ranges, cneg = self.category(a, flags)
+                    if cneg:
+                        return None
+                    chars.update(chr(x) for lo, hi in ranges for x in range(lo, hi + 1))
+            return self.fold(chars, flags), False
+        if op is _b_rewritten:
+            return frozenset(), True
+        if op is _c.AT:
+            return frozenset(), True
+        if op in (_c.ASSERT, _c.ASSERT_NOT):
+            return frozenset(), True
+        if op is _c.SUBPATTERN:
+            inner = self.flatten(list(av[3]), (flags | av[1]) & ~av[2])
+            return self.sub_chars(inner, first)
+        if op is _c.BRANCH:
+            total: set[str] = set()
+            nullable = False
+            for alt in av[1]:
+                got = self.sub_chars(self.flatten(list(alt), flags), first)
+                if got is None:
+                    return None
+                total |= got[0]
+                nullable = nullable or got[1]
+            return frozenset(total), nullable
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            lo, _, sub = av
+            got = self.sub_chars(self.flatten(list(sub), flags), first)
+            if got is None:
+                return None
+            return got[0], got[1] or lo == 0
+        return None
+
+    def sub_chars(
+        self, items: list[tuple[Any, Any, int]], first: bool
+    ) -> tuple[frozenset[str], bool] | None:
+        seq = items if first else list(reversed(items))
+        total: set[str] = set()
+        for op, av, flags in seq:
+            got = self.node_chars(op, av, flags, first)
+            if got is None:
+                return None
+            total |= got[0]
+            if not got[1]:
+                return frozenset(total), False
+        return frozenset(total), True
+
+    def fold(self, chars: set[str], flags: int) -> frozenset[str]:
+        if not flags & re.IGNORECASE or len(chars) > _BIG:
+            return frozenset(chars)
+        out = set(chars)
+        for ch in chars:
+            out.update((ch.lower(), ch.upper()) if len(ch.upper()) == 1 else (ch.lower(),))
+            out.update(_ICASE_EXTRA.get(ch.lower(), ""))
+        return frozenset(x for x in out if len(x) == 1)
+
+    def decide(
+        self,
+        test: Callable[[str], bool],
+        neg: bool,
+        near: frozenset[str] | None,
+        far: frozenset[str] | None,
+        ascii_only: bool,
+    ) -> str | None:
+        """RE2 text for a one-character lookaround, or None."""
+        if near:  # the assertion looks at a character the pattern itself consumes
+            inside = [test(ch) for ch in near]
+            if all(inside):
+                return _FAIL if neg else ""
+            if not any(inside):
+                return "" if neg else _FAIL
+        if far:  # the character on the other side is known: a word boundary?
+            # Only C = [A-Za-z0-9_] (on ASCII) maps onto RE2's \b: the neighbour is
+            # tested as "word" / "not word or absent", which is what \b sees.
+            if not all(test(chr(c)) == (chr(c) in _W_ASCII) for c in range(128)):
+                return None
+            if not self.is_bytes and not ascii_only:
+                self.needs_ascii = True  # C may hold non-ASCII letters: exact on ASCII text
+            asks_word = not neg
+            far_w = [ch in _W_ASCII for ch in far]  # RE2's view of them
+            if all(far_w):
+                return "\\B" if asks_word else "\\b"
+            if not any(far_w):
+                return "\\b" if asks_word else "\\B"
+        return None
+
+
+_b_rewritten = object()  # an already-written RE2 fragment in a flattened sequence
+
+
+def _as_sub(items: list[Any]) -> Any:
+    return items
+
+
+@functools.lru_cache(maxsize=4)
+def _options(is_bytes: bool, longest: bool = False) -> re2.Options:
+    opts = re2.Options()
+    opts.longest_match = longest
+    opts.log_errors = False
+    opts.max_mem = _RE2_MAX_MEM
+    if is_bytes:
+        opts.encoding = re2.Options.Encoding.LATIN1
+    return opts
+
+
+def _re2_program(
+    parsed: Any, flags: int, is_bytes: bool, relaxed: bool
+) -> tuple[Any, _Emitter, bytes] | None:
+    em = _Emitter(flags, is_bytes, relaxed)
+    try:
+        src = em.seq(list(parsed), flags)
+    except (_Unsupported, RecursionError):
+        return None
+    data = src.encode("latin-1" if is_bytes else "utf-8")
+    prog = _re2.RE2(data, _options(is_bytes))
+    if not prog.ok():
+        return None
+    return prog, em, data
+
+
+# ---------------------------------------------------------------------------
+# Text on the RE2 side: UTF-8 (or Latin-1) bytes and char <-> byte offsets
+# ---------------------------------------------------------------------------
+
+_SUR_TABLE: Final = {c: c + _SUR_MAP for c in range(_SUR_LO, _SUR_HI + 1)}
+
+
+class _Text:
+    """One text encoded for RE2, with a cursor for offset conversions."""
+
+    __slots__ = ("_b", "_c", "data", "ident")
+
+    def __init__(self, data: bytes, ident: bool) -> None:
+        self.data = data
+        self.ident = ident  # one byte per character
+        self._b = 0
+        self._c = 0
+
+    def c2b(self, c: int) -> int:
+        if self.ident:
+            return c
+        if c >= self._c:
+            b = self._b + _re2.CharLenToBytes(self.data, self._b, c - self._c)
+        else:
+            b = _re2.CharLenToBytes(self.data, 0, c)
+        self._b, self._c = b, c
+        return b
+
+    def b2c(self, b: int) -> int:
+        if self.ident or b < 0:
+            return b
+        if b >= self._b:
+            c = self._c + _re2.BytesToCharLen(self.data, self._b, b)
+        else:
+            c = self._c - _re2.BytesToCharLen(self.data, b, self._b)
+        self._b, self._c = b, c
+        return c
+
+    def next_char(self, b: int) -> int:
+        return b + 1 if self.ident else b + max(1, _re2.CharLenToBytes(self.data, b, 1))
+
+
+_text_cache: tuple[object, int, _Text | None] | None = None
+
+
+def _encode(text: str | bytes, touches_mapped: bool) -> _Text | None:
+    """The text as RE2 sees it, or None when only Python can match it exactly."""
+    global _text_cache
+    cached = _text_cache
+    if cached is not None and cached[0] is text and cached[1] == touches_mapped:
+        return cached[2]
+    got: _Text | None
+    if isinstance(text, bytes | bytearray | memoryview):
+        data = bytes(text)
+        got = _Text(data, True)
+    else:
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates (surrogateescape'd bytes)
+            if touches_mapped or _MAPPED.search(text):
+                got = None
+            else:
+                data = text.translate(_SUR_TABLE).encode("utf-8")
+                got = _Text(data, len(data) == len(text))
+        else:
+            if touches_mapped and not text.isascii() and _MAPPED.search(text):
+                got = None
+            else:
+                got = _Text(data, len(data) == len(text))
+    _text_cache = (text, touches_mapped, got)
+    return got
+
+
+# ---------------------------------------------------------------------------
+# The public objects
+# ---------------------------------------------------------------------------
+
+
+class Match(Generic[AnyStr]):
+    """A match found by RE2, with ``re.Match``'s API."""
+
+    __slots__ = ("_spans", "endpos", "pos", "re", "string")
+
+    def __init__(
+        self, pattern: Pattern[AnyStr], string: AnyStr, pos: int, endpos: int, spans: list[Any]
+    ) -> None:
+        self.re = pattern
+        self.string = string
+        self.pos = pos
+        self.endpos = endpos
+        self._spans = spans
+
+    def _index(self, group: int | str) -> int:
+        if isinstance(group, int) and 0 <= group <= self.re.groups:
+            return group
+        if isinstance(group, str) and group in self.re.groupindex:
+            return self.re.groupindex[group]
+        raise IndexError("no such group")
+
+    def span(self, group: int | str = 0) -> tuple[int, int]:
+        return self._spans[self._index(group)]
+
+    def start(self, group: int | str = 0) -> int:
+        return self._spans[self._index(group)][0]
+
+    def end(self, group: int | str = 0) -> int:
+        return self._spans[self._index(group)][1]
+
+    def __getitem__(self, group: int | str) -> AnyStr | None:
+        s, e = self._spans[self._index(group)]
+        return None if s < 0 else self.string[s:e]
+
+    def group(self, *groups: int | str) -> Any:
+        if not groups:
+            return self[0]
+        if len(groups) == 1:
+            return self[groups[0]]
+        return tuple(self[g] for g in groups)
+
+    def groups(self, default: Any = None) -> tuple[Any, ...]:
+        return tuple(default if (v := self[g]) is None else v for g in range(1, self.re.groups + 1))
+
+    def groupdict(self, default: Any = None) -> dict[str, Any]:
+        return {n: default if (v := self[i]) is None else v for n, i in self.re.groupindex.items()}
+
+    def expand(self, template: AnyStr) -> AnyStr:
+        return _p.expand_template(_template(template, self.re), self)  # type: ignore[arg-type]
+
+    @property
+    def regs(self) -> tuple[tuple[int, int], ...]:
+        return tuple(self._spans)
+
+    @property
+    def lastindex(self) -> int | None:
+        best, best_end = None, -1
+        for g in range(1, self.re.groups + 1):
+            if self._spans[g][1] > best_end:
+                best, best_end = g, self._spans[g][1]
+        return best
+
+    @property
+    def lastgroup(self) -> str | None:
+        last = self.lastindex
+        for name, i in self.re.groupindex.items():
+            if i == last:
+                return name
+        return None
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"<saferegex.Match object; span={self.span()!r}, match={self.group()!r}>"
+
+
+def _template(template: Any, pattern: Pattern[Any]) -> Any:
+    return _template_cached(template, pattern.pattern, pattern.flags, pattern)
+
+
+@functools.lru_cache(maxsize=256)
+def _template_cached(template: Any, _src: Any, _flags: int, pattern: Any) -> Any:
+    return _p.parse_template(template, pattern)
+
+
+class Pattern(Generic[AnyStr]):
+    """A compiled pattern: RE2 when it can, Python ``re`` (guarded) when not."""
+
+    def __init__(self, pattern: AnyStr, flags: int = 0) -> None:
+        self._py = re.compile(pattern, flags)  # Python's syntax, errors and groups
+        self.pattern: AnyStr = pattern
+        self.flags: int = self._py.flags
+        self.groups: int = self._py.groups
+        self.groupindex: dict[str, int] = dict(self._py.groupindex)
+        self._is_bytes = isinstance(pattern, bytes)
+        self._prog: Any = None
+        self._relaxed: Any = None
+        self._needs_ascii = self._dollar = False
+        self._mapped = True
+        try:
+            parsed = _p.parse(pattern, flags)
+        except RecursionError:
+            return
+        got = _re2_program(parsed, self.flags, self._is_bytes, relaxed=False)
+        self._longest: Any = None
+        if got is not None and got[0].NumberOfCapturingGroups() == self.groups:
+            self._prog = got[0]
+            opts = _options(self._is_bytes, longest=True)
+            self._longest = _re2.RE2(got[2], opts)
+            em = got[1]
+            self._needs_ascii, self._dollar, self._mapped = (
+                em.needs_ascii,
+                em.dollar,
+                em.touches_mapped,
+            )
+        if self._prog is None or self._needs_ascii or self._dollar:
+            rel = _re2_program(parsed, self.flags, self._is_bytes, relaxed=True)
+            if rel is not None:
+                self._relaxed = rel[0]
+                self._mapped = self._mapped or rel[1].touches_mapped
+
+    @property
+    def engine(self) -> str:
+        """``"re2"`` when every text goes to RE2, else ``"re2+python"`` or ``"python"``."""
+        if self._prog is None:
+            return "python"
+        return "re2+python" if self._needs_ascii or self._dollar else "re2"
+
+    def __repr__(self) -> str:
+        return f"saferegex.compile({self.pattern!r}, {self.flags!r})"
+
+    # -- choosing the engine for one text --
+    def _window(self, string: AnyStr, pos: int, endpos: int | None) -> tuple[AnyStr, int, int]:
+        n = len(string)
+        pos = min(max(pos, 0), n)
+        endpos = n if endpos is None else min(max(endpos, 0), n)
+        if endpos < n:
+            string = string[:endpos]
+        return string, pos, endpos
+
+    def _prepared(self, view: AnyStr) -> _Text | None:
+        if self._prog is None:
+            return None
+        if self._needs_ascii and not view.isascii():
+            return None
+        if self._dollar and view.endswith(b"\n" if self._is_bytes else "\n"):  # type: ignore[arg-type]
+            return None
+        return _encode(view, self._mapped)
+
+    def _may_match(self, view: AnyStr, pos: int, endpos: int, anchor: Any) -> bool:
+        """The guard in front of Python's engine: False means "cannot match"."""
+        if self._relaxed is not None and pos <= endpos:
+            t = _encode(view, self._mapped)
+            if t is not None:
+                spans = self._relaxed.Match(anchor, t.data, t.c2b(pos), len(t.data))
+                if spans[0] == _NULL:
+                    return False
+        if len(view) > FALLBACK_MAX_CHARS:
+            raise RegexTooExpensive(
+                f"regular expression needs backtracking (back-reference or lookaround) and "
+                f"the text is {len(view)} characters long; the limit is {FALLBACK_MAX_CHARS}"
+            )
+        return True
+
+    def _one(self, anchor: Any, string: AnyStr, pos: int, endpos: int | None) -> Any:
+        view, pos, end = self._window(string, pos, endpos)
+        t = self._prepared(view)
+        if t is None:
+            if not self._may_match(view, pos, end, anchor):
+                return None
+            py = {_UNANCHORED: self._py.search, _ANCHOR_START: self._py.match}.get(
+                anchor, self._py.fullmatch
+            )
+            return py(string, pos, end)
+        if pos > end:
+            return None
+        spans = self._prog.Match(anchor, t.data, t.c2b(pos), len(t.data))
+        if spans[0] == _NULL:
+            return None
+        return Match(self, string, pos, end, [(t.b2c(s), t.b2c(e)) for s, e in spans])
+
+    def search(self, string: AnyStr, pos: int = 0, endpos: int | None = None) -> Any:
+        return self._one(_UNANCHORED, string, pos, endpos)
+
+    def match(self, string: AnyStr, pos: int = 0, endpos: int | None = None) -> Any:
+        return self._one(_ANCHOR_START, string, pos, endpos)
+
+    def fullmatch(self, string: AnyStr, pos: int = 0, endpos: int | None = None) -> Any:
+        return self._one(_ANCHOR_BOTH, string, pos, endpos)
+
+    def search_longest(self, string: AnyStr, pos: int = 0) -> Any:
+        """The leftmost match at or after ``pos``, and of those the longest (POSIX)."""
+        view, pos, end = self._window(string, pos, None)
+        t = self._prepared(view)
+        if t is None or self._longest is None or not self._longest.ok():
+            for start in range(pos, end + 1):  # guarded Python, one start at a time
+                m = self.match_longest(string, start)
+                if m is not None:
+                    return m
+            return None
+        spans = self._longest.Match(_UNANCHORED, t.data, t.c2b(pos), len(t.data))
+        if spans[0] == _NULL:
+            return None
+        return Match(self, string, pos, end, [(t.b2c(s), t.b2c(e)) for s, e in spans])
+
+    def match_longest(self, string: AnyStr, pos: int = 0) -> Any:
+        """The longest match starting at ``pos`` (sub-matches are RE2's POSIX ones)."""
+        view, pos, end = self._window(string, pos, None)
+        t = self._prepared(view)
+        if t is None or self._longest is None or not self._longest.ok():
+            if not self._may_match(view, pos, end, _ANCHOR_START):
+                return None
+            for k in range(end, pos - 1, -1):
+                m = self._py.fullmatch(string, pos, k)
+                if m is not None:
+                    return m
+            return None
+        spans = self._longest.Match(_ANCHOR_START, t.data, t.c2b(pos), len(t.data))
+        if spans[0] == _NULL:
+            return None
+        return Match(self, string, pos, end, [(t.b2c(s), t.b2c(e)) for s, e in spans])
+
+    def finditer(self, string: AnyStr, pos: int = 0, endpos: int | None = None) -> Iterator[Any]:
+        view, pos, end = self._window(string, pos, endpos)
+        t = self._prepared(view)
+        if t is None:
+            if self._may_match(view, pos, end, _UNANCHORED):
+                yield from self._py.finditer(string, pos, end)
+            return
+        if pos > end:
+            return
+        data, b, bend = t.data, t.c2b(pos), len(t.data)
+        prog = self._prog
+        while b <= bend:
+            spans = prog.Match(_UNANCHORED, data, b, bend)
+            s, e = spans[0]
+            if s < 0:
+                return
+            yield Match(self, string, pos, end, [(t.b2c(x), t.b2c(y)) for x, y in spans])
+            if e == s:
+                if e >= bend:
+                    return
+                b = t.next_char(e)
+            else:
+                b = e
+
+    def findall(self, string: AnyStr, pos: int = 0, endpos: int | None = None) -> list[Any]:
+        empty = string[:0]
+        out: list[Any] = []
+        for m in self.finditer(string, pos, endpos):
+            if self.groups == 0:
+                out.append(m.group())
+            elif self.groups == 1:
+                out.append(m.groups(empty)[0])
+            else:
+                out.append(m.groups(empty))
+        return out
+
+    def subn(self, repl: Any, string: AnyStr, count: int = 0) -> tuple[AnyStr, int]:
+        if callable(repl):
+            fn = repl
+        else:
+            tpl = _template(repl, self)
+            if not tpl[0] and len(tpl[1]) == 1:
+                literal = tpl[1][0]
+
+                def fn(_m: Any) -> Any:
+                    return literal
+            else:
+
+                def fn(m: Any) -> Any:
+                    return _p.expand_template(tpl, m)
+
+        pieces: list[AnyStr] = []
+        last = 0
+        n = 0
+        for m in self.finditer(string):
+            if count and n >= count:
+                break
+            pieces.append(string[last : m.start()])
+            pieces.append(fn(m))
+            last = m.end()
+            n += 1
+        pieces.append(string[last:])
+        return string[:0].join(pieces), n
+
+    def sub(self, repl: Any, string: AnyStr, count: int = 0) -> AnyStr:
+        return self.subn(repl, string, count)[0]
+
+    def split(self, string: AnyStr, maxsplit: int = 0) -> list[Any]:
+        out: list[Any] = []
+        last = 0
+        for n, m in enumerate(self.finditer(string)):
+            if maxsplit and n >= maxsplit:
+                break
+            out.append(string[last : m.start()])
+            out.extend(m.group(g) for g in range(1, self.groups + 1))
+            last = m.end()
+        out.append(string[last:])
+        return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile(kind: type, pattern: Any, flags: int) -> Pattern[Any]:
+    return Pattern(pattern, flags)
+
+
+def compile(pattern: Any, flags: int = 0) -> Pattern[Any]:
+    """Compile ``pattern`` (Python ``re`` syntax); raises ``re.error`` like ``re.compile``."""
+    if isinstance(pattern, Pattern):
+        return pattern
+    if isinstance(pattern, re.Pattern):
+        pattern, flags = pattern.pattern, pattern.flags
+    return _compile(type(pattern), pattern, int(flags))
+
+
+def search(pattern: Any, string: Any, flags: int = 0) -> Any:
+    return compile(pattern, flags).search(string)
+
+
+def match(pattern: Any, string: Any, flags: int = 0) -> Any:
+    return compile(pattern, flags).match(string)
+
+
+def fullmatch(pattern: Any, string: Any, flags: int = 0) -> Any:
+    return compile(pattern, flags).fullmatch(string)
+
+
+def sub(pattern: Any, repl: Any, string: Any, count: int = 0, flags: int = 0) -> Any:
+    return compile(pattern, flags).sub(repl, string, count)
+
+
+def split(pattern: Any, string: Any, maxsplit: int = 0, flags: int = 0) -> list[Any]:
+    return compile(pattern, flags).split(string, maxsplit)
+
+
+def finditer(pattern: Any, string: Any, flags: int = 0) -> Iterator[Any]:
+    return compile(pattern, flags).finditer(string)
