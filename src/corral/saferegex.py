@@ -729,9 +729,23 @@ class Pattern(Generic[AnyStr]):
         self._relaxed: Any = None
         self._needs_ascii = self._dollar = False
         self._mapped = True
+        self._linear = False
         try:
             parsed = _p.parse(pattern, flags)
         except RecursionError:
+            return
+        # Without repetition, alternation, back-references or lookaround, Python's
+        # engine cannot backtrack: each start position costs at most the pattern's
+        # length. Such patterns (literals, fixed classes: most of what agents grep
+        # for) stay on it, skipping the cost of handing each text to RE2. Every
+        # match then has one length, so the longest match is the first.
+        self._linear = _without_backtracking(parsed)
+        if self._linear:  # Python's own methods, without a wrapper call in between
+            py = self._py
+            self.search, self.match, self.fullmatch = py.search, py.match, py.fullmatch  # type: ignore[method-assign]
+            self.search_longest, self.match_longest = py.search, py.match  # type: ignore[method-assign]
+            self.finditer, self.findall = py.finditer, py.findall  # type: ignore[method-assign]
+            self.sub, self.subn, self.split = py.sub, py.subn, py.split  # type: ignore[method-assign]
             return
         got = _re2_program(parsed, self.flags, self._is_bytes, relaxed=False)
         self._longest: Any = None
@@ -753,7 +767,10 @@ class Pattern(Generic[AnyStr]):
 
     @property
     def engine(self) -> str:
-        """``"re2"`` when every text goes to RE2, else ``"re2+python"`` or ``"python"``."""
+        """``"re2"`` when every text goes to RE2, else ``"re2+python"`` or ``"python"``;
+        ``"python-linear"`` for patterns Python's engine runs without backtracking."""
+        if self._linear:
+            return "python-linear"
         if self._prog is None:
             return "python"
         return "re2+python" if self._needs_ascii or self._dollar else "re2"
@@ -795,6 +812,11 @@ class Pattern(Generic[AnyStr]):
         return True
 
     def _one(self, anchor: Any, string: AnyStr, pos: int, endpos: int | None) -> Any:
+        if self._linear:
+            py = {_UNANCHORED: self._py.search, _ANCHOR_START: self._py.match}.get(
+                anchor, self._py.fullmatch
+            )
+            return py(string, pos) if endpos is None else py(string, pos, endpos)
         view, pos, end = self._window(string, pos, endpos)
         t = self._prepared(view)
         if t is None:
@@ -822,6 +844,8 @@ class Pattern(Generic[AnyStr]):
 
     def search_longest(self, string: AnyStr, pos: int = 0) -> Any:
         """The leftmost match at or after ``pos``, and of those the longest (POSIX)."""
+        if self._linear:
+            return self._py.search(string, pos)
         view, pos, end = self._window(string, pos, None)
         t = self._prepared(view)
         if t is None or self._longest is None or not self._longest.ok():
@@ -837,6 +861,8 @@ class Pattern(Generic[AnyStr]):
 
     def match_longest(self, string: AnyStr, pos: int = 0) -> Any:
         """The longest match starting at ``pos`` (sub-matches are RE2's POSIX ones)."""
+        if self._linear:
+            return self._py.match(string, pos)
         view, pos, end = self._window(string, pos, None)
         t = self._prepared(view)
         if t is None or self._longest is None or not self._longest.ok():
@@ -853,6 +879,12 @@ class Pattern(Generic[AnyStr]):
         return Match(self, string, pos, end, [(t.b2c(s), t.b2c(e)) for s, e in spans])
 
     def finditer(self, string: AnyStr, pos: int = 0, endpos: int | None = None) -> Iterator[Any]:
+        if self._linear:
+            yield from (
+                self._py.finditer(string, pos) if endpos is None
+                else self._py.finditer(string, pos, endpos)
+            )  # fmt: skip
+            return
         view, pos, end = self._window(string, pos, endpos)
         t = self._prepared(view)
         if t is None:
@@ -889,6 +921,8 @@ class Pattern(Generic[AnyStr]):
         return out
 
     def subn(self, repl: Any, string: AnyStr, count: int = 0) -> tuple[AnyStr, int]:
+        if self._linear:
+            return self._py.subn(repl, string, count)
         if callable(repl):
             fn = repl
         else:
@@ -930,6 +964,26 @@ class Pattern(Generic[AnyStr]):
             last = m.end()
         out.append(string[last:])
         return out
+
+
+_BACKTRACKING_OPS = frozenset(
+    {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT", "BRANCH", "GROUPREF", "GROUPREF_EXISTS",
+     "ASSERT", "ASSERT_NOT", "ATOMIC_GROUP"}
+)  # fmt: skip
+
+
+def _without_backtracking(parsed: Any) -> bool:
+    """True when a parsed pattern has nothing Python's engine could backtrack over."""
+    stack = [parsed]
+    while stack:
+        items = stack.pop()
+        for op, av in items:
+            name = str(op)
+            if name in _BACKTRACKING_OPS:
+                return False
+            if name == "SUBPATTERN":
+                stack.append(av[-1])
+    return True
 
 
 @functools.lru_cache(maxsize=1024)

@@ -56,6 +56,11 @@ def _preload() -> None:
     from ..shell import awk_lang, jq_lang, parser, session  # noqa: F401
     from ..shell.interp import Shell  # noqa: F401
 
+    from .. import saferegex
+
+    for pat, flags in ((r"\w+\d\s\b", 0), (r"[a-z]+", 2)):  # Unicode tables built once
+        saferegex.compile(pat, flags).search("ab1 ")
+        saferegex.compile(pat.encode(), flags & ~2).search(b"ab1 ")
     with contextlib.suppress(Exception):  # libseccomp is read now: after Landlock it cannot be
         filters.deny_filter_bpf()
     parser.parse("x=1; for i in a b; do echo \"$i\" | grep -c a > /dev/null; done")
