@@ -292,3 +292,19 @@ def test_a_forked_host_gets_its_own_template():
     assert sorted(q.get(timeout=5) for _ in procs) == ["child\n"] * 3
     with corral.Sandbox() as sb:
         assert sb.run("echo again").stdout == "again\n"
+
+
+@pytest.mark.timeout(120)
+def test_big_stacks_never_leak_into_other_threads():
+    """jq runs on a thread with a 256 MB stack; the stack size is process-wide, so a
+    pipeline stage started meanwhile got it too and, under the worker's address-space
+    limit, could not start ('can't start new thread', about 1 run in 6 before)."""
+    script = (
+        "a=$(jq -r '.[]' <<< '[1,2,3]' | sort | tr '\\n' ,); "
+        "jq -s -c 'map(.+1)' <<< '1 2 3'; "
+        "b=$(jq -r '.x' <<< '{\"x\": 5}' | sort -u | tr '\\n' ' '); echo \"$a $b\""
+    )
+    with corral.Sandbox() as sb:
+        for _ in range(40):
+            r = sb.run(script)
+            assert r.exit_code == 0 and r.stdout == "[2,3,4]\n1,2,3, 5 \n", r

@@ -51,6 +51,27 @@ def command(*names: str) -> Callable[[CommandFunc], CommandFunc]:
     return deco
 
 
+#: ``threading.stack_size`` is process-wide: a thread that needs a big stack sets it,
+#: starts, and puts it back under this lock, and every other start takes it too, so no
+#: unrelated thread (a pipeline stage, a job) is started with that big stack by chance.
+_THREAD_START = threading.Lock()
+
+
+def start_thread(thread: threading.Thread, stack_size: int | None = None) -> None:
+    """Start ``thread`` (with ``stack_size`` bytes of stack when given). Raises
+    ``RuntimeError`` when the process has no room for it (its memory budget)."""
+    with _THREAD_START:
+        if stack_size is None:
+            thread.start()
+            return
+        old = threading.stack_size()
+        try:
+            threading.stack_size(stack_size)
+            thread.start()
+        finally:
+            threading.stack_size(old)
+
+
 class CommandError(Exception):
     """A built-in failed; ``NAME: message`` goes to stderr."""
 

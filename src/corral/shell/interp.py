@@ -32,6 +32,7 @@ from .command import (
     CommandError,
     QuotaWriter,
     open_for_write,
+    start_thread,
 )
 from .cond import CondError, CondEval, test_builtin
 from .expand import Expander, ExpansionError
@@ -911,7 +912,12 @@ class Shell:
 
         job.thread = threading.Thread(target=target, daemon=True, name=f"corral-job-{jid}")
         self.jobs[jid] = job
-        job.thread.start()
+        try:
+            start_thread(job.thread)
+        except RuntimeError:
+            del self.jobs[jid]
+            self.error("fork: Resource temporarily unavailable (the memory budget)")
+            return 254
         self.last_bg = str(10000 + jid)
         return 0
 
@@ -987,9 +993,19 @@ class Shell:
 
             t = threading.Thread(target=stage, daemon=True, name=f"corral-pipe-{k}")
             threads.append(t)
-        for t in threads:
-            t.start()
-        for t in threads:
+        started: list[threading.Thread] = []
+        for k, t in enumerate(threads):
+            try:
+                start_thread(t)
+                started.append(t)
+            except RuntimeError:  # no room for one more thread: the memory budget
+                statuses[k] = 254
+                errors[k] = OSError("fork: Resource temporarily unavailable (memory budget)")
+                for f in files[k]:
+                    if f is not None:
+                        with contextlib.suppress(OSError):
+                            f.close()
+        for t in started:
             while t.is_alive():
                 t.join(timeout=0.1)
                 if time.monotonic() > self.deadline or self.cancel_event.is_set():

@@ -51,12 +51,13 @@ def _preload() -> None:
     but the standard library."""
     import re2  # noqa: F401
 
-    from .. import landlock  # noqa: F401
+    from .. import (
+        landlock,  # noqa: F401
+        saferegex,
+    )
     from ..native import filters
     from ..shell import awk_lang, jq_lang, parser, session  # noqa: F401
     from ..shell.interp import Shell  # noqa: F401
-
-    from .. import saferegex
 
     for pat, flags in ((r"\w+\d\s\b", 0), (r"[a-z]+", 2)):  # Unicode tables built once
         saferegex.compile(pat, flags).search("ab1 ")

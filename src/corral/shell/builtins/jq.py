@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from .. import jq_lang as J
-from ..command import CommandContext, CommandError, command, decode
+from ..command import CommandContext, CommandError, command, decode, start_thread
 
 USAGE_TAIL = (
     "Use jq --help for help with command-line options,\n"
@@ -443,15 +443,11 @@ def jq(ctx: CommandContext) -> int:
         except BaseException as e:  # handed over to the calling thread
             result["exc"] = e
 
-    old = threading.stack_size()
     t: threading.Thread | None = threading.Thread(target=target, name="jq", daemon=True)
     try:
-        threading.stack_size(STACK_SIZE)
-        t.start()  # type: ignore[union-attr]
+        start_thread(t, STACK_SIZE)  # type: ignore[arg-type]
     except (RuntimeError, ValueError, MemoryError):  # no room for a big stack
         t = None
-    finally:
-        threading.stack_size(old)
     if t is not None:
         t.join()
     else:
