@@ -395,13 +395,28 @@ class Sandbox:
 
     # -- running code ------------------------------------------------------------
 
-    def python(self, code: str, *, stdin: str = "", timeout: float | None = None) -> RunResult:
-        """Run Python in this sandbox's persistent interpreter."""
-        return self._run("python", code, stdin, timeout)
+    def python(
+        self,
+        code: str,
+        *,
+        stdin: str = "",
+        timeout: float | None = None,
+        on_output: OnOutput | None = None,
+    ) -> RunResult:
+        """Run Python in this sandbox's persistent interpreter (``on_output(stream,
+        text)`` gets the output as it is written)."""
+        return self._run("python", code, stdin, timeout, on_output)
 
-    def js(self, code: str, *, stdin: str = "", timeout: float | None = None) -> RunResult:
+    def js(
+        self,
+        code: str,
+        *,
+        stdin: str = "",
+        timeout: float | None = None,
+        on_output: OnOutput | None = None,
+    ) -> RunResult:
         """Run JavaScript (QuickJS-ng; top-level ``await`` works)."""
-        return self._run("js", code, stdin, timeout)
+        return self._run("js", code, stdin, timeout, on_output)
 
     # -- the shell ------------------------------------------------------------------
 
@@ -625,7 +640,14 @@ class Sandbox:
             self._interps[language] = it
         return it
 
-    def _run(self, language: str, code: str, stdin: str, timeout: float | None) -> RunResult:
+    def _run(
+        self,
+        language: str,
+        code: str,
+        stdin: str,
+        timeout: float | None,
+        on_output: OnOutput | None = None,
+    ) -> RunResult:
         if not isinstance(code, str):
             raise TypeError(f"code must be a str, got {type(code).__name__}")
         with self._lock:
@@ -646,6 +668,7 @@ class Sandbox:
                 tool_handler=self._handle_tool,
                 disk_check=self._ws.quota_problem,
                 budget=budget,
+                on_output=on_output,
             )
             if it.starts != was_started:
                 self.events.emit(

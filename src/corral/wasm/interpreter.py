@@ -76,25 +76,34 @@ class _Output:
         self.parts: dict[str, list[str]] = {"stdout": [], "stderr": []}
         self._decoders: dict[str, codecs.IncrementalDecoder] = {}
         self.tail = b""
+        self.on_output: Callable[[str, str], None] | None = None
 
-    def begin(self, cap: int) -> None:
+    def begin(self, cap: int, on_output: Callable[[str, str], None] | None = None) -> None:
         with self._lock:
             self.active, self.cap, self.used, self.over = True, cap, 0, False
+            self.on_output = on_output
             self.parts = {"stdout": [], "stderr": []}
             self._decoders = {
                 k: codecs.getincrementaldecoder("utf-8")("replace") for k in self.parts
             }
 
     def end(self) -> tuple[str, str]:
+        kept = []
         with self._lock:
             for stream, dec in self._decoders.items():
-                self._add_locked(stream, dec.decode(b"", final=True))
+                kept.append((stream, self._add_locked(stream, dec.decode(b"", final=True))[1]))
             self.active = False
-            return "".join(self.parts["stdout"]), "".join(self.parts["stderr"])
+            out = "".join(self.parts["stdout"]), "".join(self.parts["stderr"])
+        for stream, text in kept:
+            self._tell(stream, text)
+        self.on_output = None
+        return out
 
     def add_text(self, stream: str, text: str) -> bool:
         with self._lock:
-            return self._add_locked(stream, text)
+            ok, kept = self._add_locked(stream, text)
+        self._tell(stream, kept)
+        return ok
 
     def add_bytes(self, stream: str, data: bytes) -> bool:
         with self._lock:
@@ -102,20 +111,30 @@ class _Output:
                 if stream == "stderr":
                     self.tail = (self.tail + data)[-_STDERR_TAIL:]
                 return True
-            return self._add_locked(stream, self._decoders[stream].decode(data))
+            ok, kept = self._add_locked(stream, self._decoders[stream].decode(data))
+        self._tell(stream, kept)
+        return ok
 
-    def _add_locked(self, stream: str, text: str) -> bool:
+    def _tell(self, stream: str, text: str) -> None:
+        """Hand output to the caller as it arrives (outside the lock)."""
+        cb = self.on_output
+        if cb is not None and text:
+            cb(stream, text)
+
+    def _add_locked(self, stream: str, text: str) -> tuple[bool, str]:
+        """Keep ``text`` within the cap: (still under the cap, what was kept)."""
         if self.over or not text:
-            return not self.over
+            return not self.over, ""
         room = self.cap - self.used
         if len(text) > room:
-            self.parts[stream].append(text[: max(room, 0)])
+            kept = text[: max(room, 0)]
+            self.parts[stream].append(kept)
             self.used = self.cap
             self.over = True
-            return False
+            return False, kept
         self.parts[stream].append(text)
         self.used += len(text)
-        return True
+        return True, text
 
 
 class Interpreter:
@@ -396,9 +415,11 @@ class Interpreter:
         argv: list[str] | None = None,
         fresh: bool = False,
         env: dict[str, str] | None = None,
+        on_output: Callable[[str, str], None] | None = None,
     ) -> RunResult:
         """Run ``code``; ``budget`` overrides the per-call limits (wall time,
-        output, fuel) for this call only."""
+        output, fuel) for this call only; ``on_output(stream, text)`` gets the
+        output as the guest writes it."""
         restarted = False
         if self._alive and (self._reader.pending or self._drain()):
             # bytes the guest wrote after its last answer: nothing after `done`
@@ -437,10 +458,12 @@ class Interpreter:
         }
         if fresh:
             request.update(fresh=True, argv=argv or [""], env=env or {})
+        if on_output is not None:
+            request["stream"] = True  # the driver hands each write on at once
         rid = new_id()
         self._reader.reset()
         self._reader.expect(rid)
-        output.begin(cap)
+        output.begin(cap, on_output)
         self._send_raw(encode_request(rid, request))
         done: dict[str, Any] | None = None
         kill: str | None = None

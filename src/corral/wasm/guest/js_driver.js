@@ -59,7 +59,7 @@
     state.used += n;
     bufs[stream].push(s);
     sizes[stream] += n;
-    if (sizes[stream] > 8192) flush(stream);
+    if (sizes[stream] > 8192 || state.stream) flush(stream);
   };
   const fmt = (v) => {
     if (typeof v === "string") return v;
@@ -131,7 +131,7 @@
       for (const n of toolNames) {
         if (/^[A-Za-z_$][\w$]*$/.test(n)) globalThis[n] = (a) => call(n, a);
       }
-      state.cap = msg.cap; state.used = 0; state.dropped = 0;
+      state.cap = msg.cap; state.used = 0; state.dropped = 0; state.stream = !!msg.stream;
       let exitCode = 0, error = null;
       let code = msg.code;
       if (msg.fresh) {

@@ -24,6 +24,7 @@ def _main():
 
     _read_line = open(0, "rb").readline  # noqa: SIM115 -- linear in the line's size
     _write = os.write
+    _fstat = os.fstat
     _dumps = json.JSONEncoder(separators=(",", ":")).encode
     _loads = json.JSONDecoder().decode
     _bytes, _len, _str, _isinstance = bytes, len, str, isinstance
@@ -76,7 +77,7 @@ def _main():
             st["used"] += n
             self.buf.append(s)
             self.size += n
-            if self.size > 8192:
+            if self.size > 8192 or st["stream"]:
                 self.flush()
             return n
 
@@ -87,6 +88,10 @@ def _main():
                 self.size = 0
                 for i in range(0, _len(data), 1 << 20):
                     _send({"op": "out", "stream": self.stream, "data": data[i : i + (1 << 20)]})
+                if _state["stream"]:
+                    # wasmtime completes a write to the FIFO at the guest's next call
+                    # into it; make one now, or the frame waits out the user's sleep
+                    _fstat(1)
 
         @property
         def encoding(self):
@@ -95,7 +100,7 @@ def _main():
         def isatty(self):
             return False
 
-    _state = {"cap": 1 << 20, "used": 0, "dropped": 0}
+    _state = {"cap": 1 << 20, "used": 0, "dropped": 0, "stream": False}
     _stdout = _Out("stdout")
     _stderr = _Out("stderr")
 
@@ -203,7 +208,9 @@ def _main():
         for _n in _tool_names:
             if _n.isidentifier():
                 scope[_n] = _tool_func(_n)
-        _state.update(cap=msg.get("cap", 1 << 20), used=0, dropped=0)
+        _state.update(
+            cap=msg.get("cap", 1 << 20), used=0, dropped=0, stream=bool(msg.get("stream"))
+        )
         sys.stdout, sys.stderr = _stdout, _stderr
         sys.stdin = io.StringIO(msg.get("stdin") or "")
         sys.modules["__main__"] = module
