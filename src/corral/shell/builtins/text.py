@@ -23,6 +23,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..command import CommandContext, CommandError, command, decode, encode
+from ..limits import max_string
+from ..spill import SpillDir
+from .external_sort import ExternalSorter, record_batches, write_lines
 
 _CHUNK = 65536
 
@@ -1894,22 +1897,6 @@ def sort(ctx: CommandContext) -> int:
             vals.append(_Rev(v) if key.reverse else v)
         return tuple(vals)
 
-    # Read everything.
-    lines: list[bytes] = []
-    for name in files:
-        f, why = _open(ctx, name)
-        if f is None:
-            if why == "Is a directory":
-                raise CommandError(f"read failed: {name}: {why}", 2)
-            raise CommandError(f"cannot read: {name}: {why}", 2)
-        try:
-            data = b"".join(_chunks(ctx, f))
-        finally:
-            _close(ctx, f)
-        lines.extend(_all_lines(ctx, data, sep))
-        if check:
-            break
-
     last_resort = not (stable or unique)
 
     def full(line: bytes) -> tuple[Any, ...]:
@@ -1918,48 +1905,79 @@ def sort(ctx: CommandContext) -> int:
             return (*kv, _Rev(line) if reverse else line)
         return kv
 
+    line_limit = max_string(ctx.ws.budget)
+
+    def open_input(name: str) -> IO[bytes]:
+        f, why = _open(ctx, name)
+        if f is None:
+            if why == "Is a directory":
+                raise CommandError(f"read failed: {name}: {why}", 2)
+            raise CommandError(f"cannot read: {name}: {why}", 2)
+        return f
+
     if check:
         name = files[0]
-        prev = None
-        for i, line in enumerate(lines, 1):
-            if i % 1000 == 0:
-                ctx.check()
-            cur = full(line)
-            if prev is not None and (cur < prev or (unique and not prev < cur)):
-                if check == "c":
-                    ctx.stderr.write(encode(f"sort: {name}:{i}: disorder: ") + line + b"\n")
-                return 1
-            prev = cur
+        f = open_input(name)
+        try:
+            prev = None
+            i = 0
+            for batch in record_batches(ctx, f, sep, line_limit):
+                for line in batch:
+                    i += 1
+                    cur = full(line)
+                    if prev is not None and (cur < prev or (unique and not prev < cur)):
+                        if check == "c":
+                            ctx.stderr.write(encode(f"sort: {name}:{i}: disorder: ") + line + b"\n")
+                        return 1
+                    prev = cur
+        finally:
+            _close(ctx, f)
         return 0
 
-    ctx.check()
-    if not keys and not unique:
-        lines.sort(reverse=reverse)
-    else:
-        lines.sort(key=full)
-    ctx.check()
-    if unique:
-        out_lines: list[bytes] = []
-        prev_key: Any = object()
-        first = True
-        for line in lines:
-            k = keyfunc(line) if keys else line
-            if first or k != prev_key:
-                out_lines.append(line)
-            prev_key = k
-            first = False
-        lines = out_lines
-    data = b"".join(line + sep for line in lines)
-    if output is not None:
-        try:
-            with ctx.open_write(output) as w:
-                w.write(data)
-        except CommandError as e:
-            raise CommandError(f"open failed: {output}: {_reason(e, output)}", 2) from None
-        except OSError as e:
-            raise CommandError(f"{output}: {e.strerror or e}", 2) from None
-    else:
-        ctx.stdout.write(data)
+    def sort_run(lines: list[bytes]) -> None:
+        if not keys and not unique:
+            lines.sort(reverse=reverse)
+        else:
+            lines.sort(key=full)
+
+    # Memory held per line besides its bytes: the object and its list slot, and
+    # the decorated key that list.sort(key=...) keeps for every line.
+    per_line = 56 + ((72 + 160 * len(keys)) if (keys or unique) else 0)
+    with SpillDir(ctx.ws) as spill:
+        sorter = ExternalSorter(
+            ctx,
+            spill,
+            sep,
+            per_line,
+            sort_run,
+            merge_key=full if keys else None,
+            reverse=reverse and not keys,
+            unique_key=keyfunc if keys else None,
+            unique=unique,
+            line_limit=line_limit,
+        )
+        for name in files:
+            f = open_input(name)
+            try:
+                sorter.add_file(f)
+            finally:
+                _close(ctx, f)
+        ordered = sorter.result()
+        # All input is read (and spilled) before the output opens: -o may name an input.
+        if output is not None:
+            try:
+                w = ctx.open_write(output)
+            except CommandError as e:
+                raise CommandError(f"open failed: {output}: {_reason(e, output)}", 2) from None
+            except OSError as e:
+                raise CommandError(f"{output}: {e.strerror or e}", 2) from None
+            try:
+                with w:
+                    write_lines(ctx, ordered, sep, w.write)
+            except OSError as e:
+                raise CommandError(f"{output}: {e.strerror or e}", 2) from None
+        else:
+            write_lines(ctx, ordered, sep, ctx.stdout.write)
     return 0
 
 

@@ -1,0 +1,203 @@
+"""Bounded-memory sorting for ``sort``: sorted runs spilled to disk, then a heap merge.
+
+Input is read in batches of records; once the records held in memory would
+take more than :data:`RUN_BYTES` (counting Python's per-object overhead and the
+decorated keys), they are sorted and written to a temp file in
+``/workspace/.corral-tmp`` (charged to the disk budget, removed afterwards).
+The runs are then merged with :func:`heapq.merge`, which is stable across its
+inputs, so ``-s`` / ``-u`` keep the first of equal lines exactly as an
+in-memory stable sort does. More than :data:`MERGE_FAN_IN` runs are merged in
+rounds so the number of open files stays small.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+from ..command import CommandContext, CommandError
+from ..limits import too_large
+from ..spill import SpillDir, SpillFile
+
+#: Estimated in-memory size of the records of one run.
+RUN_BYTES = 48 * 1024 * 1024
+#: Runs merged at once.
+MERGE_FAN_IN = 32
+_READ = 1 << 20
+_WRITE = 1 << 16
+
+
+def record_batches(
+    ctx: CommandContext, f: IO[bytes], sep: bytes, limit: int, what: str = "line"
+) -> Iterator[list[bytes]]:
+    """Records of ``f`` split on ``sep`` (terminators removed, a final one
+    optional), in batches. A record longer than ``limit`` is an error."""
+    read = getattr(f, "read1", None) or f.read
+    carry: list[bytes] = []
+    carry_len = 0
+    while True:
+        ctx.check()
+        chunk = read(_READ)
+        if not chunk:
+            break
+        idx = chunk.find(sep)
+        if idx < 0:
+            carry.append(chunk)
+            carry_len += len(chunk)
+            if carry_len > limit:
+                raise CommandError(too_large(what, carry_len, limit))
+            continue
+        batch: list[bytes] = []
+        if carry:
+            if carry_len + idx > limit:
+                raise CommandError(too_large(what, carry_len + idx, limit))
+            carry.append(chunk[:idx])
+            batch.append(b"".join(carry))
+            carry = []
+            carry_len = 0
+            chunk = chunk[idx + len(sep) :]
+        parts = chunk.split(sep)
+        last = parts.pop()
+        batch.extend(parts)
+        if last:
+            carry = [last]
+            carry_len = len(last)
+        if batch:
+            yield batch
+    if carry:
+        yield [b"".join(carry)]
+
+
+def dedup(lines: Iterable[bytes], keyfunc: Callable[[bytes], Any] | None) -> Iterator[bytes]:
+    """The first line of each run of equal keys (``sort -u``)."""
+    prev: Any = None
+    first = True
+    for line in lines:
+        k = keyfunc(line) if keyfunc is not None else line
+        if first or k != prev:
+            yield line
+        prev = k
+        first = False
+
+
+class ExternalSorter:
+    """Collects records, spilling sorted runs; yields them all in order.
+
+    ``sort_run(lines)`` sorts one list in place exactly as an in-memory sort
+    would; ``merge_key`` / ``reverse`` give :func:`heapq.merge` the same order;
+    ``unique_key`` (``-u``) drops later lines with an equal key.
+    """
+
+    def __init__(
+        self,
+        ctx: CommandContext,
+        spill: SpillDir,
+        sep: bytes,
+        per_line: int,
+        sort_run: Callable[[list[bytes]], None],
+        merge_key: Callable[[bytes], Any] | None,
+        reverse: bool,
+        unique_key: Callable[[bytes], Any] | None,
+        unique: bool,
+        line_limit: int,
+        run_bytes: int = RUN_BYTES,
+    ) -> None:
+        self.ctx = ctx
+        self.spill = spill
+        self.sep = sep
+        self.per_line = per_line
+        self.sort_run = sort_run
+        self.merge_key = merge_key
+        self.reverse = reverse
+        self.unique_key = unique_key
+        self.unique = unique
+        self.line_limit = line_limit
+        self.run_bytes = run_bytes
+        self.lines: list[bytes] = []
+        self.held = 0
+        self.runs: list[SpillFile] = []
+
+    def add_file(self, f: IO[bytes]) -> None:
+        for batch in record_batches(self.ctx, f, self.sep, self.line_limit):
+            self.lines.extend(batch)
+            self.held += sum(map(len, batch)) + self.per_line * len(batch)
+            if self.held > self.run_bytes:
+                self._spill_run()
+
+    def _sorted_memory(self) -> Iterator[bytes]:
+        self.ctx.check()
+        self.sort_run(self.lines)
+        self.ctx.check()
+        lines = self.lines
+        self.lines = []
+        self.held = 0
+        return dedup(lines, self.unique_key) if self.unique else iter(lines)
+
+    def _write_run(self, lines: Iterable[bytes]) -> SpillFile:
+        sf = self.spill.new()
+        write_lines(self.ctx, lines, self.sep, sf.write)
+        return sf
+
+    def _spill_run(self) -> None:
+        self.runs.append(self._write_run(self._sorted_memory()))
+
+    def _read_run(self, sf: SpillFile) -> Iterator[bytes]:
+        return itertools.chain.from_iterable(
+            record_batches(self.ctx, sf.reader(), self.sep, self.line_limit)
+        )
+
+    def _merge(self, runs: list[SpillFile]) -> Iterator[bytes]:
+        merged = heapq.merge(
+            *(self._read_run(sf) for sf in runs), key=self.merge_key, reverse=self.reverse
+        )
+        return dedup(merged, self.unique_key) if self.unique else merged
+
+    def result(self) -> Iterator[bytes]:
+        """All records in order. Reading the input is over once this returns."""
+        if not self.runs:
+            return self._sorted_memory()
+        if self.lines:
+            self._spill_run()
+        runs = self.runs
+        while len(runs) > MERGE_FAN_IN:
+            nxt: list[SpillFile] = []
+            for i in range(0, len(runs), MERGE_FAN_IN):
+                group = runs[i : i + MERGE_FAN_IN]
+                nxt.append(self._write_run(self._merge(group)))
+                for sf in group:
+                    self.spill.discard(sf)
+            runs = nxt
+        self.runs = runs
+        return self._merge(runs)
+
+
+def write_lines(
+    ctx: CommandContext,
+    lines: Iterable[bytes],
+    sep: bytes,
+    write: Callable[[bytes], Any],
+) -> None:
+    """Write ``lines`` each followed by ``sep``, in blocks of about 64 KB."""
+    buf: list[bytes] = []
+    size = 0
+    n = 0
+    for line in lines:
+        buf.append(line)
+        size += len(line) + 1
+        n += 1
+        if size >= _WRITE:
+            buf.append(b"")
+            write(sep.join(buf))
+            buf.clear()
+            size = 0
+            if n >= 4096:
+                ctx.check()
+                n = 0
+    if buf:
+        buf.append(b"")
+        write(sep.join(buf))
+
+
+__all__ = ["ExternalSorter", "dedup", "record_batches", "write_lines"]
