@@ -10,6 +10,9 @@ of growing until the kernel kills the worker.
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
 from ..budget import MB, Budget
 
 #: The hard ceiling on one string, whatever the memory budget.
@@ -36,4 +39,23 @@ def too_large(what: str, size: int, limit: int) -> str:
     )
 
 
-__all__ = ["MAX_STRING_CEILING", "STREAM_FILL", "max_string", "too_large"]
+
+
+class CappedBuffer(io.BytesIO):
+    """An in-memory stdout (``printf -v``, ``mapfile`` input) that refuses to
+    grow past ``limit`` bytes."""
+
+    def __init__(self, limit: int, what: str) -> None:
+        super().__init__()
+        self.limit = limit
+        self.what = what
+
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > self.limit:
+            from .command import CommandError
+
+            raise CommandError(too_large(self.what, self.tell() + len(data), self.limit))
+        return super().write(data)
+
+
+__all__ = ["MAX_STRING_CEILING", "STREAM_FILL", "CappedBuffer", "max_string", "too_large"]

@@ -17,57 +17,15 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
-from ..command import CommandContext, CommandError
-from ..limits import too_large
+from ..command import CommandContext
+from ..records import record_batches
 from ..spill import SpillDir, SpillFile
 
 #: Estimated in-memory size of the records of one run.
 RUN_BYTES = 48 * 1024 * 1024
 #: Runs merged at once.
 MERGE_FAN_IN = 32
-_READ = 1 << 20
 _WRITE = 1 << 16
-
-
-def record_batches(
-    ctx: CommandContext, f: IO[bytes], sep: bytes, limit: int, what: str = "line"
-) -> Iterator[list[bytes]]:
-    """Records of ``f`` split on ``sep`` (terminators removed, a final one
-    optional), in batches. A record longer than ``limit`` is an error."""
-    read = getattr(f, "read1", None) or f.read
-    carry: list[bytes] = []
-    carry_len = 0
-    while True:
-        ctx.check()
-        chunk = read(_READ)
-        if not chunk:
-            break
-        idx = chunk.find(sep)
-        if idx < 0:
-            carry.append(chunk)
-            carry_len += len(chunk)
-            if carry_len > limit:
-                raise CommandError(too_large(what, carry_len, limit))
-            continue
-        batch: list[bytes] = []
-        if carry:
-            if carry_len + idx > limit:
-                raise CommandError(too_large(what, carry_len + idx, limit))
-            carry.append(chunk[:idx])
-            batch.append(b"".join(carry))
-            carry = []
-            carry_len = 0
-            chunk = chunk[idx + len(sep) :]
-        parts = chunk.split(sep)
-        last = parts.pop()
-        batch.extend(parts)
-        if last:
-            carry = [last]
-            carry_len = len(last)
-        if batch:
-            yield batch
-    if carry:
-        yield [b"".join(carry)]
 
 
 def dedup(lines: Iterable[bytes], keyfunc: Callable[[bytes], Any] | None) -> Iterator[bytes]:
@@ -120,7 +78,7 @@ class ExternalSorter:
         self.runs: list[SpillFile] = []
 
     def add_file(self, f: IO[bytes]) -> None:
-        for batch in record_batches(self.ctx, f, self.sep, self.line_limit):
+        for batch in record_batches(self.ctx.check, f, self.sep, self.line_limit):
             self.lines.extend(batch)
             self.held += sum(map(len, batch)) + self.per_line * len(batch)
             if self.held > self.run_bytes:
@@ -145,7 +103,7 @@ class ExternalSorter:
 
     def _read_run(self, sf: SpillFile) -> Iterator[bytes]:
         return itertools.chain.from_iterable(
-            record_batches(self.ctx, sf.reader(), self.sep, self.line_limit)
+            record_batches(self.ctx.check, sf.reader(), self.sep, self.line_limit)
         )
 
     def _merge(self, runs: list[SpillFile]) -> Iterator[bytes]:
@@ -200,4 +158,4 @@ def write_lines(
         write(sep.join(buf))
 
 
-__all__ = ["ExternalSorter", "dedup", "record_batches", "write_lines"]
+__all__ = ["ExternalSorter", "dedup", "write_lines"]

@@ -12,6 +12,7 @@ import collections
 import datetime
 import fnmatch
 import hashlib
+import io
 import os
 import re
 import stat as statmod
@@ -23,9 +24,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..command import CommandContext, CommandError, command, decode, encode
-from ..limits import max_string
+from ..limits import max_string, too_large
+from ..records import record_batches
 from ..spill import SpillDir
-from .external_sort import ExternalSorter, record_batches, write_lines
+from .external_sort import ExternalSorter, write_lines
 
 _CHUNK = 65536
 
@@ -1921,7 +1923,7 @@ def sort(ctx: CommandContext) -> int:
         try:
             prev = None
             i = 0
-            for batch in record_batches(ctx, f, sep, line_limit):
+            for batch in record_batches(ctx.check, f, sep, line_limit):
                 for line in batch:
                     i += 1
                     cur = full(line)
@@ -2454,6 +2456,7 @@ def tac(ctx: CommandContext) -> int:
             rx = re.compile(_bre_to_re(decode(sepstr), plus_special=True))
         except re.error as e:
             raise CommandError(f"{decode(sepstr)}: {e}") from None
+    limit = max_string(ctx.ws.budget)
     for name in files or ["-"]:
         f, why = _open(ctx, name)
         if f is None:
@@ -2461,53 +2464,166 @@ def tac(ctx: CommandContext) -> int:
             status = 1
             continue
         try:
-            data = b"".join(_chunks(ctx, f))
+            with SpillDir(ctx.ws) as spill:
+                src = _tac_seekable(ctx, f, spill)
+                if not sepstr:
+                    _tac_copy(ctx, src, 0, _tac_size(src), w)
+                elif regex:
+                    data = src.read(limit + 1)
+                    if len(data) > limit:
+                        raise CommandError(too_large(f"{name}: -r", _tac_size(src), limit))
+                    _tac_regex(ctx, data, rx, before, w)
+                elif _self_overlapping(sepstr):
+                    data = src.read(limit + 1)
+                    if len(data) > limit:
+                        raise CommandError(too_large(name, _tac_size(src), limit))
+                    # one block: a forward search over the whole input
+                    _tac_backwards(ctx, io.BytesIO(data), sepstr, before, w, len(data))
+                else:
+                    _tac_backwards(ctx, src, sepstr, before, w)
         finally:
             _close(ctx, f)
-        if not sepstr:
-            w(data)
-            continue
-        if regex:
-            # GNU tac searches backwards: each separator is the match that starts
-            # rightmost before the previous one.
-            seps = []
-            limit = len(data)
-            pos = limit - 1
-            while pos >= 0:
-                if pos % 1000 == 0:
-                    ctx.check()
-                m = rx.match(data, pos, limit)
-                if m and m.end() > m.start():
-                    seps.append((m.start(), m.end()))
-                    limit = m.start()
-                pos -= 1
-            seps.reverse()
-        else:
-            seps = []
-            pos = data.find(sepstr)
-            while pos >= 0:
-                seps.append((pos, pos + len(sepstr)))
-                pos = data.find(sepstr, pos + len(sepstr))
-        records: list[bytes] = []
-        if before:
-            prev = 0
-            for s, _e in seps:
-                if s > prev or records or s > 0:
-                    records.append(data[prev:s])
-                prev = s
-            records.append(data[prev:])
-            if records and records[0] == b"":
-                records.pop(0)
-        else:
-            prev = 0
-            for _s, e in seps:
-                records.append(data[prev:e])
-                prev = e
-            if prev < len(data):
-                records.append(data[prev:])
-        for rec in reversed(records):
-            w(rec)
     return status
+
+
+_TAC_BLOCK = 1 << 20
+
+
+def _tac_size(f: IO[bytes]) -> int:
+    return f.seek(0, os.SEEK_END)
+
+
+def _tac_seekable(ctx: CommandContext, f: IO[bytes], spill: SpillDir) -> IO[bytes]:
+    """``f`` itself when it is a regular file; else its bytes in memory (small)
+    or in a spill file (large)."""
+    try:
+        if statmod.S_ISREG(os.fstat(f.fileno()).st_mode) and f.seekable():
+            f.seek(0)
+            return f
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+    head: list[bytes] = []
+    size = 0
+    chunks = _chunks(ctx, f)
+    for chunk in chunks:
+        head.append(chunk)
+        size += len(chunk)
+        if size > _TAC_BLOCK * 8:
+            sf = spill.new()
+            sf.write(b"".join(head))
+            head = []
+            for more in chunks:
+                sf.write(more)
+            return sf.reader()
+    return io.BytesIO(b"".join(head))
+
+
+def _tac_copy(
+    ctx: CommandContext, f: IO[bytes], start: int, stop: int, w: Callable[[bytes], Any]
+) -> None:
+    f.seek(start)
+    while start < stop:
+        ctx.check()
+        data = f.read(min(_TAC_BLOCK, stop - start))
+        if not data:
+            return
+        w(data)
+        start += len(data)
+
+
+def _self_overlapping(sep: bytes) -> bool:
+    """True when two occurrences of ``sep`` can overlap (a proper prefix is also
+    a suffix): then where they are depends on the direction of the search."""
+    return any(sep[:k] == sep[-k:] for k in range(1, len(sep)))
+
+
+def _tac_backwards(
+    ctx: CommandContext,
+    f: IO[bytes],
+    sep: bytes,
+    before: bool,
+    w: Callable[[bytes], Any],
+    block: int = 0,
+) -> None:
+    """Records of a seekable file, last first, reading blocks from the end.
+
+    Records are cut at every occurrence of ``sep`` (after it, or before it with
+    ``-b``). ``sep`` does not overlap itself, so the occurrences found in
+    blocks (each read with ``len(sep) - 1`` bytes of overlap) are exactly the
+    ones a forward search finds. A record longer than a block is copied by
+    seeking, so memory stays at about one block whatever the line lengths.
+    """
+    size = _tac_size(f)
+    block = block or _TAC_BLOCK
+    end = size  # records in [end, size) are written
+    blockend = size
+    extra = len(sep) - 1
+    while blockend > 0:
+        ctx.check()
+        pos = max(0, blockend - block)
+        f.seek(pos)
+        buf = f.read(min(size, blockend + extra) - pos)
+        starts: list[int] = []
+        k = buf.find(sep)
+        while 0 <= k < blockend - pos:
+            starts.append(k)
+            k = buf.find(sep, k + len(sep))
+        out: list[bytes] = []
+        for k in reversed(starts):
+            cut = pos + (k if before else k + len(sep))
+            if cut >= end:
+                continue
+            if end - pos <= len(buf):
+                out.append(buf[cut - pos : end - pos])
+            else:  # the record runs past this block: copy it from the file
+                if out:
+                    w(b"".join(out))
+                    out = []
+                _tac_copy(ctx, f, cut, end, w)
+            end = cut
+        if out:
+            w(b"".join(out))
+        blockend = pos
+    if end > 0:
+        _tac_copy(ctx, f, 0, end, w)
+
+
+def _tac_regex(
+    ctx: CommandContext, data: bytes, rx: re.Pattern[bytes], before: bool, w: Callable[[bytes], Any]
+) -> None:
+    # GNU tac searches backwards: each separator is the match that starts
+    # rightmost before the previous one.
+    seps = []
+    limit = len(data)
+    pos = limit - 1
+    while pos >= 0:
+        if pos % 1000 == 0:
+            ctx.check()
+        m = rx.match(data, pos, limit)
+        if m and m.end() > m.start():
+            seps.append((m.start(), m.end()))
+            limit = m.start()
+        pos -= 1
+    seps.reverse()
+    records: list[bytes] = []
+    if before:
+        prev = 0
+        for s, _e in seps:
+            if s > prev or records or s > 0:
+                records.append(data[prev:s])
+            prev = s
+        records.append(data[prev:])
+        if records and records[0] == b"":
+            records.pop(0)
+    else:
+        prev = 0
+        for _s, e in seps:
+            records.append(data[prev:e])
+            prev = e
+        if prev < len(data):
+            records.append(data[prev:])
+    for rec in reversed(records):
+        w(rec)
 
 
 # --------------------------------------------------------------------------
