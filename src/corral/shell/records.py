@@ -18,6 +18,7 @@ def record_batches(
     limit: int,
     what: str = "line",
     keep_sep: bool = False,
+    block: int = _READ,
 ) -> Iterator[list[bytes]]:
     """Records of ``f`` split on ``sep``, in batches (one per block read).
 
@@ -32,7 +33,7 @@ def record_batches(
     tail = sep if keep_sep else b""
     while True:
         check()
-        chunk = read(_READ)
+        chunk = read(block)
         if not chunk:
             break
         idx = chunk.find(sep)

@@ -23,6 +23,8 @@ from ..spill import SpillDir, SpillFile
 
 #: Estimated in-memory size of the records of one run.
 RUN_BYTES = 48 * 1024 * 1024
+#: Bytes read from each run at a time while merging.
+_MERGE_READ = 1 << 16
 #: Runs merged at once.
 MERGE_FAN_IN = 32
 _WRITE = 1 << 16
@@ -46,6 +48,8 @@ class ExternalSorter:
     ``sort_run(lines)`` sorts one list in place exactly as an in-memory sort
     would; ``merge_key`` / ``reverse`` give :func:`heapq.merge` the same order;
     ``unique_key`` (``-u``) drops later lines with an equal key.
+    ``ties_identical``: lines that compare equal are byte-identical (the
+    last-resort comparison is on), so the faster block merge may be used.
     """
 
     def __init__(
@@ -60,6 +64,7 @@ class ExternalSorter:
         unique_key: Callable[[bytes], Any] | None,
         unique: bool,
         line_limit: int,
+        ties_identical: bool,
         run_bytes: int = RUN_BYTES,
     ) -> None:
         self.ctx = ctx
@@ -72,6 +77,7 @@ class ExternalSorter:
         self.unique_key = unique_key
         self.unique = unique
         self.line_limit = line_limit
+        self.ties_identical = ties_identical
         self.run_bytes = run_bytes
         self.lines: list[bytes] = []
         self.held = 0
@@ -101,15 +107,21 @@ class ExternalSorter:
     def _spill_run(self) -> None:
         self.runs.append(self._write_run(self._sorted_memory()))
 
-    def _read_run(self, sf: SpillFile) -> Iterator[bytes]:
-        return itertools.chain.from_iterable(
-            record_batches(self.ctx.check, sf.reader(), self.sep, self.line_limit)
+    def _run_batches(self, sf: SpillFile) -> Iterator[list[bytes]]:
+        return record_batches(
+            self.ctx.check, sf.reader(), self.sep, self.line_limit, block=_MERGE_READ
         )
 
     def _merge(self, runs: list[SpillFile]) -> Iterator[bytes]:
-        merged = heapq.merge(
-            *(self._read_run(sf) for sf in runs), key=self.merge_key, reverse=self.reverse
-        )
+        sources = [self._run_batches(sf) for sf in runs]
+        if self.ties_identical:
+            merged = _block_merge(self.ctx, sources, self.merge_key, self.reverse)
+        else:
+            merged = heapq.merge(
+                *(itertools.chain.from_iterable(s) for s in sources),
+                key=self.merge_key,
+                reverse=self.reverse,
+            )
         return dedup(merged, self.unique_key) if self.unique else merged
 
     def result(self) -> Iterator[bytes]:
@@ -129,6 +141,70 @@ class ExternalSorter:
             runs = nxt
         self.runs = runs
         return self._merge(runs)
+
+
+def _block_merge(
+    ctx: CommandContext,
+    sources: list[Iterator[list[bytes]]],
+    key: Callable[[bytes], Any] | None,
+    reverse: bool,
+) -> Iterator[bytes]:
+    """Merge sorted sources block by block: each round takes, from every
+    source's current block, the lines that sort no later than the smallest
+    block-final line, and sorts them with ``list.sort`` (which merges the
+    pre-sorted pieces in C). Only for orders where equal lines are identical:
+    the pieces are not interleaved stably."""
+
+    def after(a: bytes, b: bytes) -> bool:
+        """``a`` sorts strictly after ``b``."""
+        if key is not None:
+            return bool(key(b) < key(a))
+        return a < b if reverse else b < a
+
+    def taken(block: list[bytes], cutoff: bytes) -> int:
+        """How many leading lines of ``block`` do not sort after ``cutoff``."""
+        lo, hi = 0, len(block)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if after(block[mid], cutoff):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    blocks: list[list[bytes]] = []
+    live: list[Iterator[list[bytes]]] = []
+    for src in sources:
+        first = next(src, None)
+        if first:
+            blocks.append(first)
+            live.append(src)
+    while blocks:
+        ctx.check()
+        cutoff = blocks[0][-1]
+        for b in blocks[1:]:
+            if after(cutoff, b[-1]):
+                cutoff = b[-1]
+        out: list[bytes] = []
+        for i, b in enumerate(blocks):
+            n = taken(b, cutoff)
+            if n:
+                out.extend(b[:n])
+                blocks[i] = b[n:]
+        if key is None:
+            out.sort(reverse=reverse)
+        else:
+            out.sort(key=key)
+        yield from out
+        keep_blocks: list[list[bytes]] = []
+        keep_live: list[Iterator[list[bytes]]] = []
+        for b, src in zip(blocks, live, strict=True):
+            if not b:
+                b = next(src, None) or []
+            if b:
+                keep_blocks.append(b)
+                keep_live.append(src)
+        blocks, live = keep_blocks, keep_live
 
 
 def write_lines(

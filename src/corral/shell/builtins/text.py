@@ -1957,6 +1957,7 @@ def sort(ctx: CommandContext) -> int:
             unique_key=keyfunc if keys else None,
             unique=unique,
             line_limit=line_limit,
+            ties_identical=last_resort or not keys,
         )
         for name in files:
             f = open_input(name)
