@@ -2478,8 +2478,7 @@ def tac(ctx: CommandContext) -> int:
                     data = src.read(limit + 1)
                     if len(data) > limit:
                         raise CommandError(too_large(name, _tac_size(src), limit))
-                    # one block: a forward search over the whole input
-                    _tac_backwards(ctx, io.BytesIO(data), sepstr, before, w, len(data))
+                    _tac_overlapping(data, sepstr, before, w)
                 else:
                     _tac_backwards(ctx, src, sepstr, before, w)
         finally:
@@ -2551,42 +2550,66 @@ def _tac_backwards(
     Records are cut at every occurrence of ``sep`` (after it, or before it with
     ``-b``). ``sep`` does not overlap itself, so the occurrences found in
     blocks (each read with ``len(sep) - 1`` bytes of overlap) are exactly the
-    ones a forward search finds. A record longer than a block is copied by
+    ones a forward search finds, and the complete records inside a block are
+    reversed with one ``split``. A record longer than a block is copied by
     seeking, so memory stays at about one block whatever the line lengths.
     """
     size = _tac_size(f)
     block = block or _TAC_BLOCK
     end = size  # records in [end, size) are written
     blockend = size
-    extra = len(sep) - 1
+    m = len(sep)
     while blockend > 0:
         ctx.check()
         pos = max(0, blockend - block)
         f.seek(pos)
-        buf = f.read(min(size, blockend + extra) - pos)
-        starts: list[int] = []
-        k = buf.find(sep)
-        while 0 <= k < blockend - pos:
-            starts.append(k)
-            k = buf.find(sep, k + len(sep))
-        out: list[bytes] = []
-        for k in reversed(starts):
-            cut = pos + (k if before else k + len(sep))
-            if cut >= end:
-                continue
-            if end - pos <= len(buf):
-                out.append(buf[cut - pos : end - pos])
-            else:  # the record runs past this block: copy it from the file
-                if out:
-                    w(b"".join(out))
-                    out = []
-                _tac_copy(ctx, f, cut, end, w)
-            end = cut
-        if out:
-            w(b"".join(out))
+        buf = f.read(min(size, blockend + m - 1) - pos)
+        rel_end = blockend - pos  # occurrences must start before this
         blockend = pos
+        first = buf.find(sep, 0, rel_end + m - 1)
+        if first < 0:
+            continue
+        last = buf.rfind(sep, 0, rel_end + m - 1)
+        first_cut = pos + (first if before else first + m)
+        last_cut = pos + (last if before else last + m)
+        if last_cut < end:  # the record after the block's last cut
+            if end - pos <= len(buf):
+                w(buf[last_cut - pos : end - pos])
+            else:
+                _tac_copy(ctx, f, last_cut, end, w)
+        if first_cut < last_cut:  # whole records between the first and last cut
+            pieces = buf[first_cut - pos : last_cut - pos].split(sep)
+            if before:
+                w(sep + sep.join(reversed(pieces[1:])))
+            else:
+                pieces.pop()
+                pieces.reverse()
+                pieces.append(b"")
+                w(sep.join(pieces))
+        end = first_cut
     if end > 0:
         _tac_copy(ctx, f, 0, end, w)
+
+
+def _tac_overlapping(
+    data: bytes, sep: bytes, before: bool, w: Callable[[bytes], Any]
+) -> None:
+    """Records of in-memory ``data`` cut at the occurrences of a separator that
+    can overlap itself, found left to right."""
+    cuts = []
+    k = data.find(sep)
+    while k >= 0:
+        cuts.append(k if before else k + len(sep))
+        k = data.find(sep, k + len(sep))
+    end = len(data)
+    out: list[bytes] = []
+    for cut in reversed(cuts):
+        if cut < end:
+            out.append(data[cut:end])
+            end = cut
+    if end > 0:
+        out.append(data[:end])
+    w(b"".join(out))
 
 
 def _tac_regex(
