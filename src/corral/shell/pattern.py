@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 _CLASSES = {
     "alpha": r"a-zA-Z",
@@ -188,8 +189,17 @@ def strip_suffix(value: str, pattern: str, longest: bool) -> str:
     return value
 
 
-def replace(value: str, pattern: str, repl: str, mode: str) -> str:
-    """``${v/pat/repl}`` (mode "" first, "/" all, "#" prefix, "%" suffix)."""
+def replace(
+    value: str,
+    pattern: str,
+    repl: str,
+    mode: str,
+    check: Callable[[], None] | None = None,
+    limit: int | None = None,
+) -> str:
+    """``${v/pat/repl}`` (mode "" first, "/" all, "#" prefix, "%" suffix).
+    ``check`` is called now and then (the call's deadline); a result longer
+    than ``limit`` raises ``OverflowError``."""
     if pattern == "":
         if mode == "#":
             return repl + value
@@ -211,14 +221,22 @@ def replace(value: str, pattern: str, repl: str, mode: str) -> str:
     i = 0
     n = len(value)
     done = False
+    size = 0
+    tries = 0
     while i <= n:
         if not done:
             hit = None
             for k in range(n, i - 1, -1):  # longest match at i
+                tries += 1
+                if check is not None and not tries & 1023:
+                    check()
                 if rx.match(value[i:k]):
                     hit = k
                     break
             if hit is not None and hit > i:
+                size += len(repl)
+                if limit is not None and size + n - hit > limit:
+                    raise OverflowError("pattern substitution result too large")
                 out.append(repl)
                 i = hit
                 if mode != "/":

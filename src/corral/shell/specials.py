@@ -586,9 +586,15 @@ def b_read(sh: Shell, argv: list[str]) -> int:
     data = bytearray()
     eof = False
     dbyte = delim.encode()
+    limit = max_string(sh.ws.budget)
     while True:
         if nchars is not None and len(data) >= nchars:
             break
+        if not len(data) & 0xFFFF and data:
+            sh.check()
+            if len(data) > limit:
+                _err(sh, "read", too_large("line", len(data), limit))
+                return 1
         ch = stream.read(1)
         if not ch:
             eof = True
@@ -1141,14 +1147,14 @@ def _read_items(sh: Shell, stream: IO[bytes], delim: bytes, skip: int, count: in
     seen = 0
     want = skip + count if count else None
     try:
-        for batch in record_batches(sh.check, stream, delim, limit, "mapfile", keep_sep=True):
+        for batch in record_batches(sh.check, stream, delim, limit, "line", keep_sep=True):
             for p in batch:
                 seen += 1
                 if seen > skip and (want is None or seen <= want):
                     items.append(p.decode("utf-8", "surrogateescape"))
                     held += len(p) + _ITEM_OVERHEAD
             if held > limit:
-                raise ExpansionError(too_large("mapfile: array", held, limit))
+                raise ExpansionError(too_large("array", held, limit))
             if want is not None and seen >= want:
                 break
     except CommandError as e:
