@@ -39,21 +39,21 @@ def too_large(what: str, size: int, limit: int) -> str:
     )
 
 
-
-
 class CappedBuffer(io.BytesIO):
-    """An in-memory stdout (``printf -v``, ``mapfile`` input) that refuses to
+    """An in-memory stdout (``printf -v``) that refuses to
     grow past ``limit`` bytes."""
 
     def __init__(self, limit: int, what: str) -> None:
         super().__init__()
         self.limit = limit
         self.what = what
+        self.overflowed = False
 
     def write(self, data: Any) -> int:
         if self.tell() + len(data) > self.limit:
             from .command import CommandError
 
+            self.overflowed = True
             raise CommandError(too_large(self.what, self.tell() + len(data), self.limit))
         return super().write(data)
 

@@ -974,7 +974,7 @@ def b_exec(sh: Shell, argv: list[str]) -> int:
 def b_printf(sh: Shell, argv: list[str]) -> int:
     if len(argv) > 2 and argv[1] == "-v":
         var = argv[2]
-        buf = CappedBuffer(max_string(sh.ws.budget), "printf -v")
+        buf = CappedBuffer(max_string(sh.ws.budget), "-v")
         saved = sh.io.get(1)
         sh.io[1] = buf
         try:
@@ -986,6 +986,8 @@ def b_printf(sh: Shell, argv: list[str]) -> int:
         if not m:
             _err(sh, "printf", f"`{var}': not a valid identifier")
             return 2
+        if buf.overflowed:  # bash leaves the variable alone when printf fails
+            return status or 1
         sh.set_var(m.group(1), buf.getvalue().decode("utf-8", "surrogateescape"), m.group(2))
         return status
     return sh.run_builtin(argv, {})

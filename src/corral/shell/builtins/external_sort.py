@@ -65,7 +65,7 @@ class ExternalSorter:
         unique: bool,
         line_limit: int,
         ties_identical: bool,
-        run_bytes: int = RUN_BYTES,
+        run_bytes: int | None = None,
     ) -> None:
         self.ctx = ctx
         self.spill = spill
@@ -78,7 +78,7 @@ class ExternalSorter:
         self.unique = unique
         self.line_limit = line_limit
         self.ties_identical = ties_identical
-        self.run_bytes = run_bytes
+        self.run_bytes = RUN_BYTES if run_bytes is None else run_bytes
         self.lines: list[bytes] = []
         self.held = 0
         self.runs: list[SpillFile] = []
