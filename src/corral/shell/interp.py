@@ -628,7 +628,8 @@ class Shell:
         if m:  # $(< file): the file's contents
             try:
                 host = self.ws.resolve(self.expander.word(m.group(1)), self.state.cwd)
-                data = host.read_bytes()[:CMDSUB_CAP]
+                with open(host, "rb") as fh:  # never more than the cap into memory
+                    data = fh.read(CMDSUB_CAP)
                 self.state.last_status = 0
                 return data.decode("utf-8", "surrogateescape").rstrip("\n")
             except (PathEscape, OSError) as e:
