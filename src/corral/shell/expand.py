@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from . import pattern as P
 from .arith import Arith, ArithError
 from .lexer import ShellSyntaxError, find_close, skip_backtick, skip_dquote
+from .limits import max_string, too_large
 from .values import IArray
 
 if TYPE_CHECKING:
@@ -166,7 +167,16 @@ class Expander:
             lit.append(c)
             i += 1
         flush()
+        if len(segs) > 1:  # the word joins its pieces: refuse a join past the cap
+            size = sum(len(t[0]) for t in segs)
+            limit = self._limit()
+            if size > limit:
+                raise ExpansionError(too_large("xrealloc", size, limit))
         return segs
+
+    def _limit(self) -> int:
+        ws = getattr(self.sh, "ws", None)
+        return max_string(ws.budget if ws is not None else None)
 
     def _dquote(self, inner: str) -> list[Seg]:
         segs: list[Seg] = []
@@ -394,7 +404,17 @@ class Expander:
         if op in ("/", "//", "/#", "/%"):
             pat, _, repl = _split_unescaped(arg, "/")
             mode = {"/": "", "//": "/", "/#": "#", "/%": "%"}[op]
-            return P.replace(value, self.pattern(pat), self.word(repl, tilde=False), mode)
+            gpat = self.pattern(pat)
+            rep = self.word(repl, tilde=False)
+            limit = self._limit()
+            if gpat and not P.has_magic(gpat):
+                return _replace_literal(value, P.unescape(gpat), rep, mode, limit)
+            try:
+                return P.replace(value, gpat, rep, mode, check=self.sh.check, limit=limit)
+            except OverflowError:
+                raise ExpansionError(too_large("xrealloc", limit + 1, limit)) from None
+        if op in ("^^", ",,") and not arg:  # every character: no per-character list
+            return "".join(map(str.upper if op == "^^" else str.lower, value))
         if op in ("^", "^^", ",", ",,"):
             pat = self.pattern(arg) if arg else "?"
             up = op.startswith("^")
@@ -713,6 +733,20 @@ def _units(raw: str) -> list[str]:
             units.append(c)
             i += 1
     return units
+
+
+def _replace_literal(value: str, lit: str, rep: str, mode: str, limit: int) -> str:
+    """``${v/lit/rep}`` for a pattern without glob characters: ``str.replace``
+    scans left to right taking non-overlapping matches, as bash does."""
+    if mode == "#":
+        return rep + value[len(lit) :] if value.startswith(lit) else value
+    if mode == "%":
+        return value[: len(value) - len(lit)] + rep if value.endswith(lit) else value
+    count = value.count(lit) if mode == "/" else min(1, value.count(lit))
+    size = len(value) + count * (len(rep) - len(lit))
+    if size > limit:
+        raise ExpansionError(too_large("xrealloc", size, limit))
+    return value.replace(lit, rep) if mode == "/" else value.replace(lit, rep, 1)
 
 
 def brace_expand(raw: str) -> list[str]:

@@ -370,6 +370,10 @@ def op_add(a: Value, b: Value) -> Value:
     if ta is float and tb is float:
         return a + b
     if ta is tb and (ta is str or ta is list):
+        if ta is str and len(a) + len(b) > MAX_STRING:
+            raise JQError("Out of memory: string too long")
+        if ta is list and len(a) + len(b) > MAX_ARRAY:
+            raise JQError("Out of memory: array too long")
         return a + b
     if ta is dict and tb is dict:
         r = dict(a)
@@ -400,6 +404,8 @@ def _deep_merge(a: dict[str, Value], b: dict[str, Value]) -> dict[str, Value]:
 
 
 MAX_STRING = 256 * 1024 * 1024
+#: Longest array one operation may build (its slots alone take 8 bytes each).
+MAX_ARRAY = 8 * 1024 * 1024
 
 
 def op_mul(a: Value, b: Value) -> Value:
@@ -970,6 +976,8 @@ class JSONReader:
     """A stream of JSON values from one binary file, read incrementally."""
 
     CHUNK = 65536
+    #: A regular file up to this size is read in one go; larger ones in chunks.
+    WHOLE_MAX = 8 * 1024 * 1024
 
     def __init__(self, f: Any, check: Callable[[], None] | None = None) -> None:
         self.f = f
@@ -988,7 +996,8 @@ class JSONReader:
         self.line = 0  # jq's input line of the last value
         self.whole = False  # a regular file: read it in one go
         with contextlib.suppress(AttributeError, OSError, ValueError, io.UnsupportedOperation):
-            self.whole = stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+            st = os.fstat(f.fileno())
+            self.whole = stat.S_ISREG(st.st_mode) and st.st_size <= self.WHOLE_MAX
 
     def _more(self) -> None:
         if self.check:
@@ -2974,7 +2983,10 @@ class ArrayCons(Node):
     def ev1(self, inp: Value, env: Env) -> Value:
         if self.inner is None:
             return []
-        return list(self.inner.ev(inp, env))
+        out = list(itertools.islice(self.inner.ev(inp, env), MAX_ARRAY + 1))
+        if len(out) > MAX_ARRAY:
+            raise JQError("Out of memory: array too long")
+        return out
 
     def ev(self, inp: Value, env: Env) -> Iterable[Value]:
         return (self.ev1(inp, env),)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 from .. import saferegex
 
@@ -193,8 +194,17 @@ def strip_suffix(value: str, pattern: str, longest: bool) -> str:
     return value
 
 
-def replace(value: str, pattern: str, repl: str, mode: str) -> str:
-    """``${v/pat/repl}`` (mode "" first, "/" all, "#" prefix, "%" suffix)."""
+def replace(
+    value: str,
+    pattern: str,
+    repl: str,
+    mode: str,
+    check: Callable[[], None] | None = None,
+    limit: int | None = None,
+) -> str:
+    """``${v/pat/repl}`` (mode "" first, "/" all, "#" prefix, "%" suffix).
+    ``check`` is called now and then (the call's deadline); a result longer
+    than ``limit`` raises ``OverflowError``."""
     if pattern == "":
         if mode == "#":
             return repl + value
@@ -216,7 +226,10 @@ def replace(value: str, pattern: str, repl: str, mode: str) -> str:
     body = to_regex(pattern, anchored=False)
     i = 0
     n = len(value)
+    size = 0
     while i <= n:
+        if check is not None:
+            check()
         m = body.search_longest(value, i)
         if m is None:
             break
@@ -224,11 +237,15 @@ def replace(value: str, pattern: str, repl: str, mode: str) -> str:
         if e > s:
             out.append(value[i:s])
             out.append(repl)
+            size += s - i + len(repl)
+            if limit is not None and size + n - e > limit:
+                raise OverflowError("pattern substitution result too large")
             i = e
             if mode != "/":
                 break
             continue
         out.append(value[i : s + 1])
+        size += s + 1 - i
         i = s + 1
     out.append(value[i:])
     return "".join(out)

@@ -8,8 +8,10 @@ import io
 import posixpath
 import re
 from collections.abc import Callable
+from typing import IO
 
 from ..errors import PathEscape
+from .command import CommandError
 from .cond import CondError, test_builtin
 from .expand import ExpansionError
 from .interp import (
@@ -23,7 +25,9 @@ from .interp import (
     Var,
 )
 from .lexer import ShellSyntaxError
+from .limits import CappedBuffer, max_string, too_large
 from .parser import parse
+from .records import record_batches
 from .values import IArray
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -582,9 +586,15 @@ def b_read(sh: Shell, argv: list[str]) -> int:
     data = bytearray()
     eof = False
     dbyte = delim.encode()
+    limit = max_string(sh.ws.budget)
     while True:
         if nchars is not None and len(data) >= nchars:
             break
+        if not len(data) & 0xFFFF and data:
+            sh.check()
+            if len(data) > limit:
+                _err(sh, "read", too_large("line", len(data), limit))
+                return 1
         ch = stream.read(1)
         if not ch:
             eof = True
@@ -964,7 +974,7 @@ def b_exec(sh: Shell, argv: list[str]) -> int:
 def b_printf(sh: Shell, argv: list[str]) -> int:
     if len(argv) > 2 and argv[1] == "-v":
         var = argv[2]
-        buf = io.BytesIO()
+        buf = CappedBuffer(max_string(sh.ws.budget), "-v")
         saved = sh.io.get(1)
         sh.io[1] = buf
         try:
@@ -976,6 +986,8 @@ def b_printf(sh: Shell, argv: list[str]) -> int:
         if not m:
             _err(sh, "printf", f"`{var}': not a valid identifier")
             return 2
+        if buf.overflowed:  # bash leaves the variable alone when printf fails
+            return status or 1
         sh.set_var(m.group(1), buf.getvalue().decode("utf-8", "surrogateescape"), m.group(2))
         return status
     return sh.run_builtin(argv, {})
@@ -1113,16 +1125,43 @@ def b_mapfile(sh: Shell, argv: list[str]) -> int:
         else:
             name = a
         i += 1
-    data = (sh.io.get(0) or io.BytesIO()).read().decode("utf-8", "surrogateescape")
-    parts = data.split(delim)
-    items = [p + delim for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
-    items = items[skip:]
-    if count:
-        items = items[:count]
+    try:
+        items = _read_items(sh, sh.io.get(0) or io.BytesIO(), delim.encode(), skip, count)
+    except ExpansionError as e:
+        _err(sh, argv[0], str(e))
+        return 1
     if strip:
         items = [x[:-1] if x.endswith(delim) else x for x in items]
     sh.set_array(name, items)
     return 0
+
+
+#: Estimated bytes an array element costs besides its text (str object, dict slot, index).
+_ITEM_OVERHEAD = 128
+
+
+def _read_items(sh: Shell, stream: IO[bytes], delim: bytes, skip: int, count: int) -> list[str]:
+    """mapfile's lines (terminators kept), streamed: stops after ``skip + count``
+    lines, and refuses an array larger than the memory cap for one value."""
+    limit = max_string(sh.ws.budget)
+    items: list[str] = []
+    held = 0
+    seen = 0
+    want = skip + count if count else None
+    try:
+        for batch in record_batches(sh.check, stream, delim, limit, "line", keep_sep=True):
+            for p in batch:
+                seen += 1
+                if seen > skip and (want is None or seen <= want):
+                    items.append(p.decode("utf-8", "surrogateescape"))
+                    held += len(p) + _ITEM_OVERHEAD
+            if held > limit:
+                raise ExpansionError(too_large("array", held, limit))
+            if want is not None and seen >= want:
+                break
+    except CommandError as e:
+        raise ExpansionError(str(e)) from None
+    return items
 
 
 @special("help")

@@ -33,6 +33,7 @@ import json
 import os
 import queue
 import resource
+import shutil
 import signal
 import socket
 import sys
@@ -323,6 +324,8 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
     from ..shell.session import new_shell
 
     budget = Budget(**cfg["budget"])
+    # spill files a killed predecessor left (sort, tac): nobody else uses them
+    shutil.rmtree(os.path.join(cfg["root"], ".corral-tmp"), ignore_errors=True)
     ws = Workspace(__import__("pathlib").Path(cfg["root"]), budget)
     chan = _Channel(sock)
     hooks = _RemoteHooks(chan)

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from .. import jq_lang as J
 from ..command import CommandContext, CommandError, command, decode, start_thread
+from ..limits import max_string, too_large
 
 USAGE_TAIL = (
     "Use jq --help for help with command-line options,\n"
@@ -137,6 +138,8 @@ class _Inputs:
                 if v is J._NOTHING:
                     return items
                 items.append(v)
+                if len(items) % 1024 == 0:
+                    self.ctx.check()
         v = self._next_plain()
         if v is not J._NOTHING and self.stream:
             events = list(_stream_events(v))
@@ -146,9 +149,14 @@ class _Inputs:
 
     def _slurp_raw(self) -> str:
         parts: list[str] = []
+        limit = max_string(self.ctx.ws.budget)
+        size = 0
         while self._open_next():
             assert self.fh is not None
-            data = self.fh.read()
+            data = self.fh.read(limit - size + 1)
+            size += len(data)
+            if size > limit:
+                raise CommandError(too_large("-Rs: input", size, limit), 2)
             parts.append(data.decode("utf-8", "replace"))
             self.line = 0
         self.done = True

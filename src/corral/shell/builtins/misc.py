@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from ...budget import MB
 from ..command import CommandContext, CommandError, command, encode
+from ..limits import STREAM_FILL
 
 # ---------------------------------------------------------------------------
 # shared helpers
@@ -680,6 +681,7 @@ def echo(ctx: CommandContext) -> int:
 
 
 _INT64_MAX = 2**63 - 1
+_INT_MAX = 2**31 - 1
 _INT64_MIN = -(2**63)
 
 
@@ -689,6 +691,7 @@ class _PrintfState:
         self.args = args
         self.pos = 0
         self.status = 0
+        self.may_flush = True
 
     def next(self) -> str | None:
         if self.pos < len(self.args):
@@ -698,6 +701,21 @@ class _PrintfState:
 
     def warn(self, msg: str) -> None:
         self.ctx.err(msg)
+
+    def fill(self, out: bytearray, n: int, byte: bytes = b" ") -> None:
+        """Append ``n`` fill bytes: in memory when small, else written straight
+        to stdout in blocks (a 2-GB field never sits in memory)."""
+        if n <= STREAM_FILL:
+            out += byte * n
+            return
+        self.ctx.stdout.write(bytes(out))
+        out.clear()
+        block = byte * STREAM_FILL
+        while n > 0:
+            self.ctx.check()
+            k = min(n, STREAM_FILL)
+            self.ctx.stdout.write(block if k == STREAM_FILL else block[:k])
+            n -= k
 
     def integer(self, arg: str | None) -> int:
         if arg is None or arg == "":
@@ -814,6 +832,10 @@ def _printf_once(st: _PrintfState, fmt: str, out: bytearray) -> tuple[bool, bool
     n = len(fmt)
     consumed_before = st.pos
     while i < n:
+        if st.may_flush and len(out) > STREAM_FILL:  # many fields in one format
+            st.ctx.stdout.write(bytes(out))
+            out.clear()
+            st.ctx.check()
         c = fmt[i]
         if c == "\\":
             b, i = read_escape(fmt, i, mode="fmt")
@@ -860,6 +882,11 @@ def _printf_once(st: _PrintfState, fmt: str, out: bytearray) -> tuple[bool, bool
                     j += 1
         while j < n and fmt[j] in "hlLjzt":
             j += 1
+        if (width and int(width) > _INT_MAX) or (prec and int(prec) > _INT_MAX):
+            st.warn(f"{width if width and int(width) > _INT_MAX else prec}: "
+                    "field width or precision too large")
+            st.status = 1
+            return True, st.pos > consumed_before
         if j >= n:
             st.warn("`%': missing format character")
             st.status = 1
@@ -879,7 +906,7 @@ def _printf_once(st: _PrintfState, fmt: str, out: bytearray) -> tuple[bool, bool
             text = encode(strftime_c(tfmt, dt))
             if prec:
                 text = text[: int(prec)]
-            out += _pad(text, flags, width)
+            _pad_out(st, out, text, flags, width)
             i = k + 2
             continue
         i = j + 1
@@ -893,7 +920,7 @@ def _printf_once(st: _PrintfState, fmt: str, out: bytearray) -> tuple[bool, bool
                 if stopped:
                     if prec:
                         text = text[: int(prec)]
-                    out += _pad(text, flags, width)
+                    _pad_out(st, out, text, flags, width)
                     return True, True
             elif conv == "q":
                 text = encode(shell_quote_bash(arg or ""))
@@ -901,7 +928,24 @@ def _printf_once(st: _PrintfState, fmt: str, out: bytearray) -> tuple[bool, bool
                 text = encode(arg)[:1] if arg else b"\0"
             if prec is not None and conv != "c":
                 text = text[: int(prec or 0)]
-            out += _pad(text, flags, width)
+            _pad_out(st, out, text, flags, width)
+        elif conv in "diouxX" or conv in "eEfFgGaA":
+            if prec and int(prec) > STREAM_FILL:
+                st.warn(f"{prec}: precision too large (corral allows {STREAM_FILL})")
+                st.status = 1
+                return True, st.pos > consumed_before
+            if width and int(width) > STREAM_FILL:
+                # Format without the width, then stream the padding.
+                mark = len(out)
+                sub = _printf_once(_PrintfOne(st), "%" + flags + _prec_spec(prec) + conv, out)
+                body = bytes(out[mark:])
+                del out[mark:]
+                _pad_number(st, out, body, flags, int(width), conv, prec)
+                if sub[0]:
+                    return True, True
+                continue
+        if conv in "sbqc":
+            pass
         elif conv in "diouxX":
             v = st.integer(st.next())
             spec = (
@@ -935,6 +979,71 @@ def _printf_once(st: _PrintfState, fmt: str, out: bytearray) -> tuple[bool, bool
             st.status = 1
             return True, st.pos > consumed_before
     return False, st.pos > consumed_before
+
+
+class _PrintfOne(_PrintfState):
+    """One conversion of a streamed wide field: shares the argument cursor."""
+
+    def __init__(self, outer: _PrintfState) -> None:
+        super().__init__(outer.ctx, outer.args)
+        self.outer = outer
+        self.pos = outer.pos
+        self.may_flush = False
+
+    def next(self) -> str | None:
+        v = super().next()
+        self.outer.pos = self.pos
+        return v
+
+    def warn(self, msg: str) -> None:
+        self.outer.warn(msg)
+        self.outer.status = 1
+
+
+def _prec_spec(prec: str | None) -> str:
+    return "" if prec is None else "." + prec
+
+
+def _pad_out(st: _PrintfState, out: bytearray, text: bytes, flags: str, width: str) -> None:
+    w = int(width) if width else 0
+    if w - len(text) <= STREAM_FILL:
+        out += _pad(text, flags, width)
+    elif "-" in flags:
+        out += text
+        st.fill(out, w - len(text))
+    else:
+        st.fill(out, w - len(text))
+        out += text
+
+
+def _pad_number(
+    st: _PrintfState,
+    out: bytearray,
+    body: bytes,
+    flags: str,
+    width: int,
+    conv: str,
+    prec: str | None,
+) -> None:
+    """A number formatted without its (huge) width, padded as C's printf pads."""
+    n = width - len(body)
+    if n <= 0:
+        out += body
+        return
+    finite = not re.search(rb"(?i)inf|nan", body)
+    zero = "0" in flags and "-" not in flags and finite and (conv in "eEfFgGaA" or prec is None)
+    if zero:
+        m = re.match(rb"[-+ ]?(?:0[xX])?", body)
+        head = m.group(0) if m else b""
+        out += head
+        st.fill(out, n, b"0")
+        out += body[len(head) :]
+    elif "-" in flags:
+        out += body
+        st.fill(out, n)
+    else:
+        st.fill(out, n)
+        out += body
 
 
 def _pad(text: bytes, flags: str, width: str) -> bytes:

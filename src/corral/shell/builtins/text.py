@@ -12,6 +12,7 @@ import collections
 import datetime
 import fnmatch
 import hashlib
+import io
 import os
 import re
 import stat as statmod
@@ -24,6 +25,10 @@ from typing import IO, Any
 
 from ... import saferegex
 from ..command import CommandContext, CommandError, command, decode, encode
+from ..limits import max_string, too_large
+from ..records import record_batches
+from ..spill import SpillDir
+from .external_sort import ExternalSorter, write_lines
 
 _CHUNK = 65536
 
@@ -1895,22 +1900,6 @@ def sort(ctx: CommandContext) -> int:
             vals.append(_Rev(v) if key.reverse else v)
         return tuple(vals)
 
-    # Read everything.
-    lines: list[bytes] = []
-    for name in files:
-        f, why = _open(ctx, name)
-        if f is None:
-            if why == "Is a directory":
-                raise CommandError(f"read failed: {name}: {why}", 2)
-            raise CommandError(f"cannot read: {name}: {why}", 2)
-        try:
-            data = b"".join(_chunks(ctx, f))
-        finally:
-            _close(ctx, f)
-        lines.extend(_all_lines(ctx, data, sep))
-        if check:
-            break
-
     last_resort = not (stable or unique)
 
     def full(line: bytes) -> tuple[Any, ...]:
@@ -1919,48 +1908,80 @@ def sort(ctx: CommandContext) -> int:
             return (*kv, _Rev(line) if reverse else line)
         return kv
 
+    line_limit = max_string(ctx.ws.budget)
+
+    def open_input(name: str) -> IO[bytes]:
+        f, why = _open(ctx, name)
+        if f is None:
+            if why == "Is a directory":
+                raise CommandError(f"read failed: {name}: {why}", 2)
+            raise CommandError(f"cannot read: {name}: {why}", 2)
+        return f
+
     if check:
         name = files[0]
-        prev = None
-        for i, line in enumerate(lines, 1):
-            if i % 1000 == 0:
-                ctx.check()
-            cur = full(line)
-            if prev is not None and (cur < prev or (unique and not prev < cur)):
-                if check == "c":
-                    ctx.stderr.write(encode(f"sort: {name}:{i}: disorder: ") + line + b"\n")
-                return 1
-            prev = cur
+        f = open_input(name)
+        try:
+            prev = None
+            i = 0
+            for batch in record_batches(ctx.check, f, sep, line_limit):
+                for line in batch:
+                    i += 1
+                    cur = full(line)
+                    if prev is not None and (cur < prev or (unique and not prev < cur)):
+                        if check == "c":
+                            ctx.stderr.write(encode(f"sort: {name}:{i}: disorder: ") + line + b"\n")
+                        return 1
+                    prev = cur
+        finally:
+            _close(ctx, f)
         return 0
 
-    ctx.check()
-    if not keys and not unique:
-        lines.sort(reverse=reverse)
-    else:
-        lines.sort(key=full)
-    ctx.check()
-    if unique:
-        out_lines: list[bytes] = []
-        prev_key: Any = object()
-        first = True
-        for line in lines:
-            k = keyfunc(line) if keys else line
-            if first or k != prev_key:
-                out_lines.append(line)
-            prev_key = k
-            first = False
-        lines = out_lines
-    data = b"".join(line + sep for line in lines)
-    if output is not None:
-        try:
-            with ctx.open_write(output) as w:
-                w.write(data)
-        except CommandError as e:
-            raise CommandError(f"open failed: {output}: {_reason(e, output)}", 2) from None
-        except OSError as e:
-            raise CommandError(f"{output}: {e.strerror or e}", 2) from None
-    else:
-        ctx.stdout.write(data)
+    def sort_run(lines: list[bytes]) -> None:
+        if not keys and not unique:
+            lines.sort(reverse=reverse)
+        else:
+            lines.sort(key=full)
+
+    # Memory held per line besides its bytes: the object and its list slot, and
+    # the decorated key that list.sort(key=...) keeps for every line.
+    per_line = 56 + ((72 + 160 * len(keys)) if (keys or unique) else 0)
+    with SpillDir(ctx.ws) as spill:
+        sorter = ExternalSorter(
+            ctx,
+            spill,
+            sep,
+            per_line,
+            sort_run,
+            merge_key=full if keys else None,
+            reverse=reverse and not keys,
+            unique_key=keyfunc if keys else None,
+            unique=unique,
+            line_limit=line_limit,
+            ties_identical=last_resort or not keys,
+        )
+        for name in files:
+            f = open_input(name)
+            try:
+                sorter.add_file(f)
+            finally:
+                _close(ctx, f)
+        ordered = sorter.result()
+        # All input is read (and spilled) before the output opens: -o may name an input.
+        if output is not None:
+            try:
+                w = ctx.open_write(output)
+            except CommandError as e:
+                raise CommandError(f"open failed: {output}: {_reason(e, output)}", 2) from None
+            except OSError as e:
+                raise CommandError(f"{output}: {e.strerror or e}", 2) from None
+            try:
+                with w:
+                    write_lines(ctx, ordered, sep, w.write)
+            except OSError as e:
+                raise CommandError(f"{output}: {e.strerror or e}", 2) from None
+        else:
+            write_lines(ctx, ordered, sep, ctx.stdout.write)
     return 0
 
 
@@ -2437,6 +2458,7 @@ def tac(ctx: CommandContext) -> int:
             rx = saferegex.compile(_bre_to_re(decode(sepstr), plus_special=True))
         except re.error as e:
             raise CommandError(f"{decode(sepstr)}: {e}") from None
+    limit = max_string(ctx.ws.budget)
     for name in files or ["-"]:
         f, why = _open(ctx, name)
         if f is None:
@@ -2444,53 +2466,189 @@ def tac(ctx: CommandContext) -> int:
             status = 1
             continue
         try:
-            data = b"".join(_chunks(ctx, f))
+            with SpillDir(ctx.ws) as spill:
+                src = _tac_seekable(ctx, f, spill)
+                if not sepstr:
+                    _tac_copy(ctx, src, 0, _tac_size(src), w)
+                elif regex:
+                    data = src.read(limit + 1)
+                    if len(data) > limit:
+                        raise CommandError(too_large(f"{name}: -r", _tac_size(src), limit))
+                    _tac_regex(ctx, data, rx, before, w)
+                elif _self_overlapping(sepstr):
+                    data = src.read(limit + 1)
+                    if len(data) > limit:
+                        raise CommandError(too_large(name, _tac_size(src), limit))
+                    _tac_overlapping(data, sepstr, before, w)
+                else:
+                    _tac_backwards(ctx, src, sepstr, before, w)
         finally:
             _close(ctx, f)
-        if not sepstr:
-            w(data)
-            continue
-        if regex:
-            # GNU tac searches backwards: each separator is the match that starts
-            # rightmost before the previous one.
-            seps = []
-            limit = len(data)
-            pos = limit - 1
-            while pos >= 0:
-                if pos % 1000 == 0:
-                    ctx.check()
-                m = rx.match(data, pos, limit)
-                if m and m.end() > m.start():
-                    seps.append((m.start(), m.end()))
-                    limit = m.start()
-                pos -= 1
-            seps.reverse()
-        else:
-            seps = []
-            pos = data.find(sepstr)
-            while pos >= 0:
-                seps.append((pos, pos + len(sepstr)))
-                pos = data.find(sepstr, pos + len(sepstr))
-        records: list[bytes] = []
-        if before:
-            prev = 0
-            for s, _e in seps:
-                if s > prev or records or s > 0:
-                    records.append(data[prev:s])
-                prev = s
-            records.append(data[prev:])
-            if records and records[0] == b"":
-                records.pop(0)
-        else:
-            prev = 0
-            for _s, e in seps:
-                records.append(data[prev:e])
-                prev = e
-            if prev < len(data):
-                records.append(data[prev:])
-        for rec in reversed(records):
-            w(rec)
     return status
+
+
+_TAC_BLOCK = 1 << 20
+
+
+def _tac_size(f: IO[bytes]) -> int:
+    return f.seek(0, os.SEEK_END)
+
+
+def _tac_seekable(ctx: CommandContext, f: IO[bytes], spill: SpillDir) -> IO[bytes]:
+    """``f`` itself when it is a regular file; else its bytes in memory (small)
+    or in a spill file (large)."""
+    try:
+        if statmod.S_ISREG(os.fstat(f.fileno()).st_mode) and f.seekable():
+            f.seek(0)
+            return f
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+    head: list[bytes] = []
+    size = 0
+    chunks = _chunks(ctx, f)
+    for chunk in chunks:
+        head.append(chunk)
+        size += len(chunk)
+        if size > _TAC_BLOCK * 8:
+            sf = spill.new()
+            sf.write(b"".join(head))
+            head = []
+            for more in chunks:
+                sf.write(more)
+            return sf.reader()
+    return io.BytesIO(b"".join(head))
+
+
+def _tac_copy(
+    ctx: CommandContext, f: IO[bytes], start: int, stop: int, w: Callable[[bytes], Any]
+) -> None:
+    f.seek(start)
+    while start < stop:
+        ctx.check()
+        data = f.read(min(_TAC_BLOCK, stop - start))
+        if not data:
+            return
+        w(data)
+        start += len(data)
+
+
+def _self_overlapping(sep: bytes) -> bool:
+    """True when two occurrences of ``sep`` can overlap (a proper prefix is also
+    a suffix): then where they are depends on the direction of the search."""
+    return any(sep[:k] == sep[-k:] for k in range(1, len(sep)))
+
+
+def _tac_backwards(
+    ctx: CommandContext,
+    f: IO[bytes],
+    sep: bytes,
+    before: bool,
+    w: Callable[[bytes], Any],
+    block: int = 0,
+) -> None:
+    """Records of a seekable file, last first, reading blocks from the end.
+
+    Records are cut at every occurrence of ``sep`` (after it, or before it with
+    ``-b``). ``sep`` does not overlap itself, so the occurrences found in
+    blocks (each read with ``len(sep) - 1`` bytes of overlap) are exactly the
+    ones a forward search finds, and the complete records inside a block are
+    reversed with one ``split``. A record longer than a block is copied by
+    seeking, so memory stays at about one block whatever the line lengths.
+    """
+    size = _tac_size(f)
+    block = block or _TAC_BLOCK
+    end = size  # records in [end, size) are written
+    blockend = size
+    m = len(sep)
+    while blockend > 0:
+        ctx.check()
+        pos = max(0, blockend - block)
+        f.seek(pos)
+        buf = f.read(min(size, blockend + m - 1) - pos)
+        rel_end = blockend - pos  # occurrences must start before this
+        blockend = pos
+        first = buf.find(sep, 0, rel_end + m - 1)
+        if first < 0:
+            continue
+        last = buf.rfind(sep, 0, rel_end + m - 1)
+        first_cut = pos + (first if before else first + m)
+        last_cut = pos + (last if before else last + m)
+        if last_cut < end:  # the record after the block's last cut
+            if end - pos <= len(buf):
+                w(buf[last_cut - pos : end - pos])
+            else:
+                _tac_copy(ctx, f, last_cut, end, w)
+        if first_cut < last_cut:  # whole records between the first and last cut
+            pieces = buf[first_cut - pos : last_cut - pos].split(sep)
+            if before:
+                w(sep + sep.join(reversed(pieces[1:])))
+            else:
+                pieces.pop()
+                pieces.reverse()
+                pieces.append(b"")
+                w(sep.join(pieces))
+        end = first_cut
+    if end > 0:
+        _tac_copy(ctx, f, 0, end, w)
+
+
+def _tac_overlapping(
+    data: bytes, sep: bytes, before: bool, w: Callable[[bytes], Any]
+) -> None:
+    """Records of in-memory ``data`` cut at the occurrences of a separator that
+    can overlap itself, found left to right."""
+    cuts = []
+    k = data.find(sep)
+    while k >= 0:
+        cuts.append(k if before else k + len(sep))
+        k = data.find(sep, k + len(sep))
+    end = len(data)
+    out: list[bytes] = []
+    for cut in reversed(cuts):
+        if cut < end:
+            out.append(data[cut:end])
+            end = cut
+    if end > 0:
+        out.append(data[:end])
+    w(b"".join(out))
+
+
+def _tac_regex(
+    ctx: CommandContext, data: bytes, rx: re.Pattern[bytes], before: bool, w: Callable[[bytes], Any]
+) -> None:
+    # GNU tac searches backwards: each separator is the match that starts
+    # rightmost before the previous one.
+    seps = []
+    limit = len(data)
+    pos = limit - 1
+    while pos >= 0:
+        if pos % 1000 == 0:
+            ctx.check()
+        m = rx.match(data, pos, limit)
+        if m and m.end() > m.start():
+            seps.append((m.start(), m.end()))
+            limit = m.start()
+        pos -= 1
+    seps.reverse()
+    records: list[bytes] = []
+    if before:
+        prev = 0
+        for s, _e in seps:
+            if s > prev or records or s > 0:
+                records.append(data[prev:s])
+            prev = s
+        records.append(data[prev:])
+        if records and records[0] == b"":
+            records.pop(0)
+    else:
+        prev = 0
+        for _s, e in seps:
+            records.append(data[prev:e])
+            prev = e
+        if prev < len(data):
+            records.append(data[prev:])
+    for rec in reversed(records):
+        w(rec)
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,61 @@
+"""Size limits for what one shell operation may build in memory.
+
+The shell runs inside the sandbox's memory budget (``Budget.memory_mb``), which
+the kernel enforces on the whole worker as a last resort. Built-ins stay well
+inside it: anything that streams, streams; anything that must hold a value
+whole (a variable, one printf field, one jq/awk string, one line that a
+built-in keeps) is refused past :func:`max_string` with a clear error instead
+of growing until the kernel kills the worker.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from ..budget import MB, Budget
+
+#: The hard ceiling on one string, whatever the memory budget.
+MAX_STRING_CEILING = 256 * MB
+#: Fraction of the memory budget one string may take (a value is usually
+#: copied once or twice while it is built).
+_BUDGET_SHARE = 4
+#: Padding/fill up to this size is built in memory; larger fills are streamed.
+STREAM_FILL = 1 * MB
+
+
+def max_string(budget: Budget | None) -> int:
+    """Largest single string (bytes or characters) an operation may build."""
+    if budget is None:
+        return MAX_STRING_CEILING
+    return max(MB, min(MAX_STRING_CEILING, int(budget.memory_mb * MB) // _BUDGET_SHARE))
+
+
+def too_large(what: str, size: int, limit: int) -> str:
+    """The message for a value over the cap (bash says ``xrealloc: cannot allocate``)."""
+    return (
+        f"{what}: cannot allocate {size} bytes "
+        f"(corral caps one value at {limit // MB} MB; the memory budget bounds it)"
+    )
+
+
+class CappedBuffer(io.BytesIO):
+    """An in-memory stdout (``printf -v``) that refuses to
+    grow past ``limit`` bytes."""
+
+    def __init__(self, limit: int, what: str) -> None:
+        super().__init__()
+        self.limit = limit
+        self.what = what
+        self.overflowed = False
+
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > self.limit:
+            from .command import CommandError
+
+            self.overflowed = True
+            raise CommandError(too_large(self.what, self.tell() + len(data), self.limit))
+        return super().write(data)
+
+
+__all__ = ["MAX_STRING_CEILING", "STREAM_FILL", "CappedBuffer", "max_string", "too_large"]
