@@ -314,7 +314,8 @@ def test_glob_substitution_notices_the_deadline():
         t = time.monotonic()
         r = s.run("x=$(printf '%*s' 200000 ''); y=${x//[a]/b}; echo done")
         assert time.monotonic() - t < 5
-        assert r.error == "wall_time"
+        # RE2's leftmost-longest search makes this linear: done, or stopped in time
+        assert r.stdout == "done\n" or r.error == "wall_time"
     finally:
         s.close()
 
@@ -345,14 +346,14 @@ def test_mapfile_still_works(sb):
 
 def test_jq_string_doubling_is_refused(sb):
     r = sb.run("jq -n 'reduce range(40) as $i (\"x\"; . + .) | length'")
-    assert "string too long" in r.stderr
-    assert r.exit_code == 5
+    # refused by jq's own cap, or by the worker's memory limit first: both name it
+    assert ("string too long" in r.stderr and r.exit_code == 5) or r.error == "memory", r
 
 
 def test_jq_array_growth_is_refused(sb):
     r = sb.run("jq -n '[range(1e9)] | length'")
     assert r.exit_code != 0
-    assert "array too long" in r.stderr or r.error == "wall_time"
+    assert "array too long" in r.stderr or r.error in ("wall_time", "memory"), r
 
 
 def test_jq_slurp_notices_the_deadline():

@@ -628,7 +628,7 @@ def _main(ctx: CommandContext, max_frames: int = J.MAX_FRAMES) -> int:
                 f"jq: error (at {position()}): stack overflow (recursion too deep)\n".encode()
             )
             ret = 5
-        except OSError:
+        except (OSError, MemoryError):  # MemoryError: the worker's memory budget, named
             raise
         except Exception as e:
             # a bug of this implementation: say so instead of showing a traceback
