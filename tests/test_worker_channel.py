@@ -18,7 +18,7 @@ import time
 import pytest
 
 import corral
-from corral.wasm import channel as C
+from corral.wasm import worker_channel as C
 from corral.wasm.shellproc import ShellProcess
 
 
