@@ -391,6 +391,8 @@ class ShellProcess:
                 except ConnectionResetError:
                     data = b""
                 if not data:
+                    if self._killed.is_set():
+                        raise _Stop("killed", "")
                     raise _Stop("crash", "the shell worker died")
                 for fr in reader.feed(data):
                     if fr.kind in (C.STDOUT, C.STDERR):

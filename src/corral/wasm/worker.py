@@ -340,6 +340,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
         hooks.tools = [str(t) for t in d.get("tools", [])]
         deadline = time.monotonic() + float(d.get("wall_s", 30.0))
         chan.cancel = shell.cancel_event
+        ru0 = resource.getrusage(resource.RUSAGE_SELF)
 
         def emit(fd: int, data: bytes, rid: int = fr.id) -> None:
             chan.out.send(C.STDOUT if fd == 1 else C.STDERR, rid, None, data)
@@ -367,7 +368,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
                 "status": status,
                 "exceeded": exceeded,
                 "cwd": shell.state.cwd,
-                "cpu_s": ru.ru_utime + ru.ru_stime,
+                "cpu_s": (ru.ru_utime + ru.ru_stime) - (ru0.ru_utime + ru0.ru_stime),
                 "maxrss": ru.ru_maxrss * 1024,
             },
         )
