@@ -309,3 +309,16 @@ def test_big_stacks_never_leak_into_other_threads():
         for _ in range(40):
             r = sb.run(script)
             assert r.exit_code == 0 and r.stdout == "[2,3,4]\n1,2,3, 5 \n", r
+
+
+@pytest.mark.timeout(120)
+def test_cpu_budget_is_the_kernels():
+    """The policy's cpu_s becomes the worker's RLIMIT_CPU for each call: a busy
+    built-in ends as cpu_time long before its wall budget, and the shell goes on."""
+    policy = {"version": 1, "budgets": {"cpu_s": 1, "wall_s": 60}, "commands": {"default": "allow"}}
+    with corral.Sandbox(policy=policy) as sb:
+        sb.run("true")
+        r, took = _timed(sb, "awk 'BEGIN { while (1) {} }'")
+        assert r.error == "cpu_time" and r.budget_exceeded == "cpu_time", r
+        assert took < 30
+        assert sb.run("echo ok").stdout == "ok\n"

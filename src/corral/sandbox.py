@@ -511,6 +511,7 @@ class Sandbox:
                     ask_exec=self.gate is not None or self.monitor is not None,
                     tool_names=self.tools.names,
                     disk_check=self._ws.quota_problem,
+                    cpu_s=(policy.extra_budgets or {}).get("cpu_s") if policy else None,
                 )
                 gate: Any = hooks
             else:

@@ -38,6 +38,7 @@ class WasmBackend:
         ask_exec: bool = True,
         tool_names: Callable[[], list[str]] | None = None,
         disk_check: Callable[[], str | None] | None = None,
+        cpu_s: float | None = None,
     ) -> None:
         if copy_workspace:
             raise ValueError("copy_workspace is for the native backends")
@@ -50,7 +51,7 @@ class WasmBackend:
         self.ask_exec = ask_exec
         self.tool_names = tool_names or list
         self.disk_check = disk_check
-        self.proc = ShellProcess(self.workspace, budget, landlock=landlock)
+        self.proc = ShellProcess(self.workspace, budget, landlock=landlock, cpu_s=cpu_s)
 
     # -- the protocol -------------------------------------------------------------------
 
@@ -140,6 +141,9 @@ def _explain(
         result.error_message = f"output budget of {budget.output_chars} characters exceeded"
         result.stdout += "\n[corral: output truncated at the output budget]\n"
         return
+    elif exceeded == "cpu_time":
+        result.error = result.budget_exceeded = "cpu_time"
+        result.error_message = "CPU-time budget exceeded"
     elif exceeded == "memory":
         result.error = result.budget_exceeded = "memory"
         result.error_message = f"memory budget of {budget.memory_mb} MB exceeded"

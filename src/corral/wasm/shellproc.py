@@ -17,6 +17,7 @@ import codecs
 import contextlib
 import json
 import os
+import resource
 import select
 import signal
 import socket
@@ -217,10 +218,13 @@ TEMPLATE = _Template()
 class ShellProcess:
     """The shell worker of one sandbox."""
 
-    def __init__(self, root: Path, budget: Budget, *, landlock: bool = True) -> None:
+    def __init__(
+        self, root: Path, budget: Budget, *, landlock: bool = True, cpu_s: float | None = None
+    ) -> None:
         self.root = root
         self.budget = budget
         self.landlock = landlock
+        self.cpu_s = cpu_s  # per call, enforced by the kernel (RLIMIT_CPU), when given
         self.sock: socket.socket | None = None
         self.pid = 0
         self.pidfd = -1
@@ -360,6 +364,8 @@ class ShellProcess:
                     raise WorkerUnavailable("the shell worker does not take requests") from None
         res.restarted = self._lost and self.starts > 1
         self._lost = False
+        if self.cpu_s is not None:
+            self._limit_cpu(self.cpu_s)
         deadline = time.monotonic() + wall_s
         # output frames are cut at the budget anyway; a guest's stdin may be larger
         reader = C.Reader(max_blob=max(limit + 65536, GUEST_STDIN_MAX))
@@ -438,6 +444,18 @@ class ShellProcess:
             self._drop()
             raise
 
+    def _limit_cpu(self, cpu_s: float) -> None:
+        """RLIMIT_CPU for this call: the worker gets SIGXCPU (it stops the script and
+        says ``cpu_time``) at what it has used so far + ``cpu_s``, SIGKILL 2 s later."""
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            used = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            soft = int(used + cpu_s) + 1
+            resource.prlimit(self.pid, resource.RLIMIT_CPU, (soft, soft + 2))
+        except (OSError, ValueError, IndexError):
+            pass  # the worker is gone: this call will find out
+
     def _output(
         self,
         fr: C.Frame,
@@ -470,7 +488,7 @@ class ShellProcess:
         if not isinstance(status, int) or isinstance(status, bool) or not 0 <= status <= 255:
             raise C.ProtocolError(f"bad exit status {status!r}")
         exceeded = d.get("exceeded")
-        if exceeded not in (None, "wall_time", "output", "memory", "interrupted"):
+        if exceeded not in (None, "wall_time", "output", "memory", "interrupted", "cpu_time"):
             raise C.ProtocolError(f"bad budget name {exceeded!r}")
         cwd = d.get("cwd")
         if isinstance(cwd, str) and (cwd == "/workspace" or cwd.startswith("/workspace/")):

@@ -331,6 +331,13 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
     hooks = _RemoteHooks(chan)
     shell = new_shell(ws, hooks)
     hooks.shell = shell
+    cpu_hit = threading.Event()
+
+    def on_xcpu(_sig: int, _frame: object) -> None:  # RLIMIT_CPU's soft limit
+        cpu_hit.set()
+        shell.cancel_event.set()
+
+    signal.signal(signal.SIGXCPU, on_xcpu)
     chan.out.send(C.HELLO, 0, {"pid": os.getpid(), "confinement": report})
     chan.reader.start()
     while True:
@@ -360,6 +367,9 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
             with contextlib.suppress(Exception):
                 emit(2, f"corral: internal error: {type(e).__name__}: {e}\n".encode())
         chan.cancel = None
+        if cpu_hit.is_set():
+            status, exceeded = 137, "cpu_time"
+            cpu_hit.clear()
         ru = resource.getrusage(resource.RUSAGE_SELF)
         chan.out.send(
             C.DONE,
