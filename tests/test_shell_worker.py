@@ -322,3 +322,30 @@ def test_cpu_budget_is_the_kernels():
         assert r.error == "cpu_time" and r.budget_exceeded == "cpu_time", r
         assert took < 30
         assert sb.run("echo ok").stdout == "ok\n"
+
+
+@pytest.mark.timeout(120)
+def test_without_landlock_the_other_walls_still_hold(tmp_path):
+    """As on a kernel without Landlock: the worker says so and still refuses escapes
+    (seccomp, limits, the kernel-checked opener)."""
+    from corral.sandbox import _TierHooks
+    from corral.wasm.shellproc import ShellProcess
+
+    (tmp_path / "ws").mkdir()
+    secret = tmp_path / "secret"
+    secret.write_text("TOP-SECRET\n")
+    with corral.Sandbox(workdir=tmp_path / "ws") as sb:
+        proc = ShellProcess(sb.path, sb.budget, landlock=False)
+        try:
+            script = (
+                f"cat {secret}; cat ../secret; ln -s {secret} l; cat l; "
+                f"ln -s {tmp_path} d; cat d/secret; echo done"
+            )
+            r = proc.run(script, b"", wall_s=10, handler=_TierHooks(sb), ask_exec=False, tools=[])
+            assert proc.confinement["landlock"]["fs"] is False
+            assert "turned off" in proc.confinement["landlock"]["reason"]
+            assert proc.confinement["seccomp"]["enabled"]
+            assert "TOP-SECRET" not in r.stdout + r.stderr
+            assert r.stdout.endswith("done\n")
+        finally:
+            proc.close()
