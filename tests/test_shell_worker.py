@@ -349,3 +349,15 @@ def test_without_landlock_the_other_walls_still_hold(tmp_path):
             assert r.stdout.endswith("done\n")
         finally:
             proc.close()
+
+
+def test_host_secrets_in_the_environment_never_reach_the_worker(monkeypatch):
+    import corral.wasm.shellproc as sp
+
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "host-secret-value")
+    sp.TEMPLATE._stop_locked()  # a template started now sees the secret in the host env
+    with corral.Sandbox() as sb:
+        sb.run("true")
+        environ = Path(f"/proc/{sb._tier.proc.pid}/environ").read_bytes()
+        assert b"host-secret-value" not in environ
+        assert "host-secret" not in sb.run("env; set").stdout

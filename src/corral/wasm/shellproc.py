@@ -129,9 +129,10 @@ class _Template:
         if self.proc is not None and self.proc.poll() is None:
             return
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(os.environ)
+        # Only what Python needs to start: the host's secrets (tokens, keys in its
+        # environment) never reach a worker's memory.
+        env = {k: v for k, v in os.environ.items() if k in _TEMPLATE_ENV}
         env["MALLOC_ARENA_MAX"] = "2"  # per-thread arenas would eat the address-space limit
-        env.pop("PYTHONSTARTUP", None)
         src = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         try:
@@ -210,6 +211,11 @@ class _Template:
 
 
 TEMPLATE = _Template()
+#: the host environment variables a worker template inherits
+_TEMPLATE_ENV = frozenset(
+    {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV",
+     "CORRAL_HOME", "CORRAL_SANDBOX_DIR", "TMPDIR"}
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- one worker
