@@ -414,6 +414,66 @@ def _reap(*_: object) -> None:
             return
 
 
+class _Spare:
+    """A worker forked ahead of need, waiting for its sandbox: the fork's cost (page
+    tables of the whole template) is paid between requests, not inside one."""
+
+    def __init__(self, pid: int, pidfd: int, sock: socket.socket) -> None:
+        self.pid, self.pidfd, self.sock = pid, pidfd, sock
+
+    def assign(self, chan_fd: int, cfg: dict[str, Any]) -> bool:
+        try:
+            socket.send_fds(self.sock, [json.dumps(cfg).encode()], [chan_fd])
+            return True
+        except OSError:  # it died waiting
+            return False
+        finally:
+            self.sock.close()
+
+    def drop(self) -> None:
+        self.sock.close()
+        with contextlib.suppress(OSError):
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        os.close(self.pidfd)
+
+
+def _fork(ctl: socket.socket, job: Any) -> tuple[int, int]:
+    """Fork a child that runs ``job()`` and exits; (pid, pidfd) for the parent."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+    try:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ctl.close()
+                job()
+            finally:
+                os._exit(0)
+        return pid, os.pidfd_open(pid)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+
+
+def _spare(ctl: socket.socket) -> _Spare | None:
+    mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+
+    def wait_for_work() -> None:
+        mine.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        msg, fds, _flags, _addr = socket.recv_fds(theirs, 1 << 20, 1)
+        theirs.close()
+        if msg and len(fds) == 1:
+            _worker(fds[0], json.loads(msg))
+
+    try:
+        pid, pidfd = _fork(ctl, wait_for_work)
+    except OSError:
+        mine.close()
+        theirs.close()
+        return None
+    theirs.close()
+    return _Spare(pid, pidfd, mine)
+
+
 def template_main(ctl_fd: int) -> None:
     _preload()
     ctl = socket.socket(fileno=ctl_fd)
@@ -423,39 +483,39 @@ def template_main(ctl_fd: int) -> None:
     # template. The template ends when the host's end of the control socket closes
     # (the host exited, however), and its workers die with it (their PDEATHSIG).
     ctl.sendall(b'{"ready":true}')
+    spare = _spare(ctl)
     while True:
         try:
             msg, fds, _flags, _addr = socket.recv_fds(ctl, 1 << 20, 1)
         except InterruptedError:
             continue
         if not msg:
+            if spare is not None:
+                spare.drop()
             sys.exit(0)
         try:
             req = json.loads(msg)
-            if req.get("op") != "fork" or len(fds) != 1:
+            if req.get("op") != "fork" or len(fds) != 1 or not isinstance(req.get("cfg"), dict):
                 raise ValueError("expected a fork request with one fd")
         except ValueError as e:
             for fd in fds:
                 os.close(fd)
             ctl.sendall(json.dumps({"error": str(e)}).encode())
             continue
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
-        try:
-            pid = os.fork()
-            if pid == 0:
-                try:
-                    ctl.close()
-                    _worker(fds[0], req["cfg"])
-                finally:
-                    os._exit(0)
-            os.close(fds[0])
-            pidfd = os.pidfd_open(pid)
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+        chan, cfg = fds[0], req["cfg"]
+        if spare is not None and spare.assign(chan, cfg):
+            pid, pidfd = spare.pid, spare.pidfd
+        else:
+            if spare is not None:
+                with contextlib.suppress(OSError):
+                    os.close(spare.pidfd)
+            pid, pidfd = _fork(ctl, lambda chan=chan, cfg=cfg: _worker(chan, cfg))
+        os.close(chan)
         try:
             socket.send_fds(ctl, [json.dumps({"pid": pid}).encode()], [pidfd])
         finally:
             os.close(pidfd)
+        spare = _spare(ctl)  # the next one, while the host gets on with this one
 
 
 if __name__ == "__main__":
