@@ -848,6 +848,13 @@ class _TierHooks:
             self._guest_grants += 1  # one guest run this decision allows
         return True, ""
 
+    def on_file(self, op: str, path: str, refused: bool) -> None:
+        """A file the shell opened, changed or tried to (a notice, already checked by
+        ``shellproc.file_notice``): a ``FileAction`` event for the monitor."""
+        from .wasm.guest_events import file_event
+
+        file_event(self.sb.events, op, path, refused, source="shell")
+
     def run_guest(
         self,
         language: str,
