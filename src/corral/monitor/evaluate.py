@@ -6,9 +6,11 @@ A corpus is JSONL; each line is one item::
     {"events": [{"type": "action.requested", "action": {...}}, ...],
      "label": "benign", "class": "dev", "note": "npm install"}
 
-A ``command`` becomes what the corral shell reports when it runs it: one shell
-``code`` action for the whole line, then one ``exec`` action per simple command (split
-by :mod:`corral.policy.shellsplit`; substitutions included, nothing expanded). An
+A ``command`` becomes what a live sandbox reports when it runs it (see
+:mod:`.replay`): one shell ``code`` action for the whole line, then what the real corral
+shell reports as it runs it in a throw-away workspace: one ``exec`` action per simple
+command (``argv`` expanded, ``line`` = its source text) and one ``file`` action per file
+it touches. A command the shell cannot parse has no events (it is not detected). An
 ``events`` trace is a list of event dicts (``Event.model_dump`` or audit export form;
 ``id``, ``session``, ``seq`` and ``time`` are filled in when missing, times given as
 small numbers are offsets in seconds). Every item runs in a fresh monitor from
@@ -206,7 +208,16 @@ def load_corpus(path: str | os.PathLike[str]) -> list[CorpusItem]:
 
 
 def command_events(command: str, session: str, t0: float = _BASE_TIME) -> list[Event]:
-    """The events the corral shell reports for running ``command``."""
+    """The events a live sandbox reports for running ``command`` (none when the shell
+    cannot parse it)."""
+    from .replay import live_events
+
+    return live_events(command, session, t0)
+
+
+def static_command_events(command: str, session: str, t0: float = _BASE_TIME) -> list[Event]:
+    """A static approximation of :func:`command_events` (split by
+    :mod:`corral.policy.shellsplit`, nothing expanded or run)."""
     events = [
         Event(
             session=session,

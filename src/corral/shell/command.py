@@ -114,6 +114,33 @@ def open_for_write(ws: Workspace, path: str, cwd: str, append: bool) -> int:
     return fd
 
 
+#: built-ins whose path operands are changed, by what they do to them
+_CHANGERS = {
+    "rm": "delete", "rmdir": "delete", "unlink": "delete", "shred": "delete",
+    "chmod": "chmod", "mkdir": "mkdir", "touch": "write", "truncate": "write",
+    "tee": "write", "sed": "write", "ln": "symlink",
+}  # fmt: skip
+#: built-ins that copy their path operands to the last one
+_COPIERS = frozenset({"cp", "mv", "install", "rsync"})
+
+
+def refused_op(argv: list[str], path: str) -> str:
+    """What ``argv`` meant to do with ``path`` when the resolver refused it (outside
+    the workspace): its file event's op."""
+    name = argv[0].rsplit("/", 1)[-1] if argv else ""
+    if name in _COPIERS:
+        last = next((a for a in reversed(argv[1:]) if not a.startswith("-")), None)
+        if path == last:
+            return "write"
+        return "delete" if name == "mv" else "read"
+    if name == "sed" and not any(a.startswith("-i") or a == "--in-place" for a in argv):
+        return "read"
+    if name == "ln":
+        last = next((a for a in reversed(argv[1:]) if not a.startswith("-")), None)
+        return "symlink" if path == last else "read"
+    return _CHANGERS.get(name, "read")
+
+
 class QuotaWriter:
     """A binary file wrapper that refuses writes past the disk budget."""
 
@@ -191,6 +218,8 @@ class CommandContext:
         try:
             return self.ws.resolve(path, self.cwd, follow_last=follow_last)
         except PathEscape:
+            if self.ws.file_hook is not None:
+                self.ws.note(refused_op(self.argv, path), path, self.cwd, refused=True)
             raise CommandError(f"{path}: Permission denied (outside /workspace)") from None
 
     def open_fd(self, path: str, flags: int, mode: int = 0o666) -> int:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import PathEscape
-from ..files import Workspace
+from ..files import Workspace, open_op
 
 Host = Path | str
 _O_PATH = getattr(os, "O_PATH", 0)
@@ -36,8 +36,23 @@ def parts(ws: Workspace, host: Host) -> list[str]:
     return [p for p in rel.parts if p not in ("", ".")]
 
 
+def _note(ws: Workspace, op: str, host: Host, ps: list[str] | None = None) -> None:
+    """Report ``op`` on ``host`` to the workspace's file hook (the shell worker's
+    file notices)."""
+    if ws.file_hook is not None:
+        if ps is None:
+            try:
+                ps = parts(ws, host)
+            except PathEscape:
+                return
+        ws.note(op, "/workspace/" + "/".join(ps))
+
+
 def open_fd(ws: Workspace, host: Host, flags: int, mode: int = 0o666) -> int:
-    return ws.tree.open(parts(ws, host), flags, mode, follow_last=False)
+    ps = parts(ws, host)
+    fd = ws.tree.open(ps, flags, mode, follow_last=False)
+    _note(ws, open_op(flags), host, ps)
+    return fd
 
 
 def open_read(ws: Workspace, host: Host) -> IO[bytes]:
@@ -95,27 +110,40 @@ def listdir(ws: Workspace, host: Host) -> list[str]:
 
 
 def mkdir(ws: Workspace, host: Host, mode: int = 0o777) -> None:
-    ws.tree.mkdir(parts(ws, host), mode)
+    ps = parts(ws, host)
+    _note(ws, "mkdir", host, ps)
+    ws.tree.mkdir(ps, mode)
 
 
 def unlink(ws: Workspace, host: Host) -> None:
-    ws.tree.unlink(parts(ws, host))
+    ps = parts(ws, host)
+    _note(ws, "delete", host, ps)
+    ws.tree.unlink(ps)
 
 
 def rmdir(ws: Workspace, host: Host) -> None:
-    ws.tree.rmdir(parts(ws, host))
+    ps = parts(ws, host)
+    _note(ws, "delete", host, ps)
+    ws.tree.rmdir(ps)
 
 
 def rename(ws: Workspace, src: Host, dst: Host) -> None:
-    ws.tree.rename(parts(ws, src), parts(ws, dst))
+    sp, dp = parts(ws, src), parts(ws, dst)
+    _note(ws, "delete", src, sp)  # the old name goes away
+    _note(ws, "rename", dst, dp)  # the new name is written
+    ws.tree.rename(sp, dp)
 
 
 def symlink(ws: Workspace, target: str, host: Host) -> None:
-    ws.tree.symlink(target, parts(ws, host))
+    ps = parts(ws, host)
+    _note(ws, "symlink", host, ps)
+    ws.tree.symlink(target, ps)
 
 
 def link(ws: Workspace, src: Host, dst: Host) -> None:
-    ws.tree.link(parts(ws, src), parts(ws, dst))
+    sp, dp = parts(ws, src), parts(ws, dst)
+    _note(ws, "link", dst, dp)
+    ws.tree.link(sp, dp)
 
 
 def readlink(ws: Workspace, host: Host) -> str:
@@ -126,6 +154,8 @@ def set_meta(
     ws: Workspace, host: Host, mode: int | None, times_ns: tuple[int, int] | None
 ) -> None:
     """chmod/utime the file itself; a symlink is left alone."""
+    if mode is not None:
+        _note(ws, "chmod", host)
     ws.tree.set_meta(parts(ws, host), mode, times_ns, follow=False)
 
 

@@ -92,6 +92,11 @@ class Hooks(Protocol):
 
     def fetch(self, argv: list[str], ctx: CommandContext) -> int: ...
 
+    # Optional: ``on_file(op, guest_path, refused)`` is installed as the workspace's
+    # file hook (:attr:`corral.files.Workspace.file_hook`): every file the built-ins
+    # and redirections open, create, delete, rename, chmod or link, and every such
+    # attempt the resolver refused (outside /workspace).
+
 
 @dataclass
 class Var:
@@ -206,6 +211,9 @@ class Shell:
     ) -> None:
         self.ws = ws
         self.hooks = hooks
+        on_file = getattr(hooks, "on_file", None)
+        if on_file is not None and ws.file_hook is None:
+            ws.file_hook = on_file  # file notices: what the built-ins do (see Hooks)
         self.expander = Expander(self)
         self.quiet_expansion = False
         self.deadline = float("inf")

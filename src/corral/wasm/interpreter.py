@@ -416,10 +416,13 @@ class Interpreter:
         fresh: bool = False,
         env: dict[str, str] | None = None,
         on_output: Callable[[str, str], None] | None = None,
+        on_intent: Callable[[dict[str, Any]], None] | None = None,
     ) -> RunResult:
         """Run ``code``; ``budget`` overrides the per-call limits (wall time,
         output, fuel) for this call only; ``on_output(stream, text)`` gets the
-        output as the guest writes it."""
+        output as the guest writes it; ``on_intent(frame)`` gets what the guest says
+        it tried (``{"op": "intent", "kind": "spawn" | "connect" | "open", ...}``:
+        claims, for events only)."""
         restarted = False
         if self._alive and (self._reader.pending or self._drain()):
             # bytes the guest wrote after its last answer: nothing after `done`
@@ -513,6 +516,10 @@ class Interpreter:
                         rid, {"ok": False, "kind": "error", "error": f"tool result: {e}"}
                     )
                 self._send_raw(line)
+            elif op == "intent":
+                if on_intent is not None:
+                    with contextlib.suppress(Exception):  # a claim never breaks the call
+                        on_intent(msg)
             elif op == "done" and self._reader.pending == 0:
                 done = msg
                 break

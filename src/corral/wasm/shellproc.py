@@ -70,6 +70,35 @@ class Handler(Protocol):
 
     def fetch(self, argv: list[str], cwd: str, deadline: float) -> tuple[int, bytes, bytes]: ...
 
+    def on_file(self, op: str, path: str, refused: bool) -> None: ...
+
+
+#: what a file notice may name (the worker's claims; anything else is dropped)
+FILE_OPS = frozenset(
+    {"read", "write", "append", "create", "delete", "chmod", "rename", "symlink", "link",
+     "mkdir"}
+)  # fmt: skip
+#: file notices taken from one call; the rest are counted and dropped
+FILE_NOTICES_MAX = 10_000
+PATH_MAX = 4096
+
+
+def file_notice(d: dict[str, Any]) -> tuple[str, str, bool] | None:
+    """(op, path, refused) of a worker's file notice, or None when it is malformed: an
+    unknown op, a path that is not an absolute, normalised str of at most 4096
+    characters, or one outside /workspace that is not marked refused."""
+    op, path, refused = d.get("file_op"), d.get("path"), d.get("refused", False)
+    if op not in FILE_OPS or not isinstance(path, str) or not isinstance(refused, bool):
+        return None
+    if not path.startswith("/") or len(path) > PATH_MAX or "\x00" in path:
+        return None
+    if path != os.path.normpath(path) or path.startswith("//"):
+        return None
+    inside = path == "/workspace" or path.startswith("/workspace/")
+    if not inside and not refused:
+        return None
+    return op, path, refused
+
 
 @dataclass
 class ShellResult:
@@ -238,6 +267,7 @@ class ShellProcess:
         self.confinement: dict[str, Any] = {}
         self.cwd = "/workspace"
         self._lost = False  # the previous worker was killed: the next result says restarted
+        self.file_notices = 0  # file notices taken in the current call
         self._killed = threading.Event()
 
     # -- life -------------------------------------------------------------------------
@@ -340,6 +370,7 @@ class ShellProcess:
         disk_check: Callable[[], str | None] | None = None,
     ) -> ShellResult:
         res = ShellResult()
+        self.file_notices = 0
         if self._killed.is_set() and self.sock is not None:
             self._drop()  # killed between calls: start afresh
         rid = int.from_bytes(os.urandom(4), "big") or 1
@@ -512,6 +543,18 @@ class ShellProcess:
         op = d.get("op")
         reply: dict[str, Any]
         blob = b""
+        if op == "file" and fr.id == 0:  # a notice: a claim, checked, never raises
+            self.file_notices += 1
+            if self.file_notices > FILE_NOTICES_MAX:
+                return
+            notice = file_notice(d)
+            if notice is None:
+                return
+            on_file = getattr(handler, "on_file", None)
+            if on_file is not None:
+                with contextlib.suppress(Exception):
+                    on_file(*notice)
+            return
         if op == "exec":
             argv, cwd, line = d.get("argv"), d.get("cwd"), d.get("line", "")
             if not _strs(argv) or not argv or not isinstance(cwd, str) or not isinstance(line, str):

@@ -263,6 +263,10 @@ class _Channel:
         return slot[1]  # type: ignore[no-any-return]
 
 
+#: distinct file notices one call sends at most (the host caps them too)
+FILE_NOTICES_MAX = 10_000
+
+
 class _RemoteHooks:
     """The shell's Hooks, answered by the host over the channel."""
 
@@ -271,6 +275,20 @@ class _RemoteHooks:
         self.ask_exec = True
         self.tools: list[str] = []
         self.shell: Any = None
+        #: (op, path, refused) already reported in this call: ``cat f`` in a loop is
+        #: one notice
+        self.files_seen: set[tuple[str, str, bool]] = set()
+
+    def on_file(self, op: str, path: str, refused: bool) -> None:
+        key = (op, path, refused)
+        seen = self.files_seen
+        if key in seen or len(seen) >= FILE_NOTICES_MAX:
+            return
+        seen.add(key)
+        data: dict[str, Any] = {"op": "file", "file_op": op, "path": path}
+        if refused:
+            data["refused"] = True
+        self.chan.out.send(C.REQUEST, 0, data)
 
     def on_exec(self, argv: list[str], cwd: str, line: str) -> tuple[bool, str]:
         if not self.ask_exec:  # nothing decides: the host is told, without waiting
@@ -329,7 +347,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
     ws = Workspace(__import__("pathlib").Path(cfg["root"]), budget)
     chan = _Channel(sock)
     hooks = _RemoteHooks(chan)
-    shell = new_shell(ws, hooks)
+    shell = new_shell(ws, hooks)  # installs hooks.on_file as the workspace's file hook
     hooks.shell = shell
     cpu_hit = threading.Event()
 
@@ -345,6 +363,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
         d = fr.data
         hooks.ask_exec = bool(d.get("ask_exec", True))
         hooks.tools = [str(t) for t in d.get("tools", [])]
+        hooks.files_seen = set()
         deadline = time.monotonic() + float(d.get("wall_s", 30.0))
         chan.cancel = shell.cancel_event
         ru0 = resource.getrusage(resource.RUSAGE_SELF)

@@ -177,6 +177,147 @@ def _main():
     _mod.tools = _Namespace([])
     sys.modules["corral"] = _mod
 
+
+    # -- intents: what user code tried that the WASI build cannot do (or opened) --------
+    # Reported to the host as {"op": "intent", ...} frames (claims, for the monitor's
+    # events), then the call fails as it did before. Capped per call.
+    _intents = {"on": False, "n": 0, "busy": False}
+    _stdlib = tuple(
+        p for p in {sys.prefix, sys.exec_prefix, os.path.dirname(os.__file__)} if p and p != "/"
+    )
+
+    def _intent(obj):
+        if not _intents["on"] or _intents["busy"] or _intents["n"] >= 1000:
+            return
+        _intents["busy"] = True
+        try:
+            _intents["n"] += 1
+            obj["op"] = "intent"
+            _send(obj)
+        except BaseException:
+            pass
+        finally:
+            _intents["busy"] = False
+
+    def _argv_of(args, shell=False):
+        if _isinstance(args, (_str, _bytes)) or hasattr(args, "__fspath__"):
+            a = os.fsdecode(args)
+            return ["/bin/sh", "-c", a] if shell else [a]
+        try:
+            return [os.fsdecode(x) if _isinstance(x, (_str, _bytes)) else _str(x) for x in args]
+        except BaseException:
+            return [_str(args)]
+
+    def _spawned(argv, via):
+        argv = [a[:4096] for a in argv[:256]] or ["?"]
+        _intent({"kind": "spawn", "argv": argv, "via": via})
+
+    def _audit(event, args):
+        if event == "open" and _intents["on"]:
+            path, mode, flags = (tuple(args) + (None, None, None))[:3]
+            if not _isinstance(path, (_str, _bytes)):
+                return
+            path = os.fsdecode(path)
+            if not path.startswith("/"):
+                try:
+                    path = os.path.join(os.getcwd(), path)
+                except OSError:
+                    return
+            if path.startswith(_stdlib) or path.endswith((".pyc", ".pyo")):
+                return  # the interpreter's own imports
+            m = mode if _isinstance(mode, _str) else ""
+            f = flags if _isinstance(flags, int) else 0
+            if "a" in m or f & os.O_APPEND:
+                op = "append"
+            elif any(c in m for c in "wx+") or f & (os.O_WRONLY | os.O_RDWR):
+                op = "write"
+            else:
+                op = "read"
+            _intent({"kind": "open", "path": path[:4096], "file_op": op})
+        elif event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn"):
+            try:
+                argv = _argv_of(args[1] if event != "os.system" else args[0],
+                                shell=event == "os.system")
+            except BaseException:
+                argv = ["?"]
+            _spawned(argv, event)
+        elif event in ("socket.connect", "socket.getaddrinfo"):
+            try:
+                host, port = (args[1][0], args[1][1]) if event == "socket.connect" else args[:2]
+                host = host.decode() if _isinstance(host, _bytes) else _str(host)
+                ok = _isinstance(port, (int, _str)) and _str(port).isdigit()
+                port = int(port) if ok else None
+                _intent({"kind": "connect", "host": host[:255], "port": port, "via": event})
+            except BaseException:
+                pass
+
+    sys.addaudithook(_audit)
+
+    def _no_system(command):
+        _spawned(_argv_of(command, shell=True), "os.system")
+        raise OSError(58, "wasi does not support processes.")
+
+    def _no_popen(cmd, mode="r", buffering=-1):
+        _spawned(_argv_of(cmd, shell=True), "os.popen")
+        raise OSError(58, "wasi does not support processes.")
+
+    if not hasattr(os, "system"):
+        os.system = _no_system
+    os.popen = _no_popen
+
+    def _patch(name, module):
+        """Stand-ins in modules that fail before any audit event in the WASI build."""
+        if name == "subprocess":
+            base = module.Popen
+
+            class Popen(base):
+                def __init__(self, args, *a, **kw):
+                    _spawned(_argv_of(args, bool(kw.get("shell"))), "subprocess.Popen")
+                    super().__init__(args, *a, **kw)
+
+            Popen.__qualname__ = Popen.__name__ = "Popen"
+            module.Popen = Popen
+        elif name == "socket":
+            orig = module.create_connection
+
+            def create_connection(address, *a, **kw):
+                try:
+                    _intent({"kind": "connect", "host": _str(address[0])[:255],
+                             "port": int(address[1]), "via": "socket.create_connection"})
+                except BaseException:
+                    pass
+                return orig(address, *a, **kw)
+
+            module.create_connection = create_connection
+
+    import importlib.abc
+    import importlib.machinery
+
+    class _Patcher(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path, target=None):
+            if fullname not in ("subprocess", "socket"):
+                return None
+            spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+            if spec is None or spec.loader is None:
+                return spec
+            loader = spec.loader
+            real_exec = loader.exec_module
+
+            def exec_module(module):
+                real_exec(module)
+                try:
+                    _patch(fullname, module)
+                except BaseException:
+                    pass
+
+            loader.exec_module = exec_module
+            return spec
+
+    for _m in ("subprocess", "socket"):
+        if _m in sys.modules:
+            _patch(_m, sys.modules[_m])
+    sys.meta_path.insert(0, _Patcher())
+
     def _scope():
         m = types.ModuleType("__main__")
         m.__dict__.update(__builtins__=builtins, tools=_mod.tools)
@@ -213,6 +354,7 @@ def _main():
         )
         sys.stdout, sys.stderr = _stdout, _stderr
         sys.stdin = io.StringIO(msg.get("stdin") or "")
+        _intents.update(on=True, n=0)
         sys.modules["__main__"] = module
         exit_code = 0
         error = None
@@ -246,6 +388,7 @@ def _main():
                 _stderr.write(tb)
             except BaseException:
                 pass
+        _intents["on"] = False
         try:
             _stdout.flush()
             _stderr.flush()
