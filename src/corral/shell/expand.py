@@ -155,6 +155,12 @@ class Expander:
                 flush()
                 i = self._dollar(raw, i, segs, quoted=False)
                 continue
+            if c in "<>" and raw.startswith("(", i + 1):
+                flush()
+                end = find_close(raw, i + 2, "(", ")")
+                segs.append((self.sh.process_subst(raw[i + 2 : end - 1], c), True, False))
+                i = end
+                continue
             if assignment and c == ":" and raw.startswith(":~", i):
                 lit.append(":")
                 i += 1

@@ -23,6 +23,7 @@ from ..errors import PathEscape
 from ..files import GUEST_ROOT, Workspace
 from ..saferegex import RegexTooExpensive
 from . import pattern as P
+from . import procsub
 from . import syntax as A
 from .arith import ArithError
 from .command import (
@@ -221,6 +222,8 @@ class Shell:
         self.lineno = 1
         self.is_subshell = False
         self._exec_files: list[IO[bytes]] = []
+        self.procsubs: list[procsub.ProcSub] = []
+        self.fd_names: dict[str, IO[bytes]] = {}
         if state is None:
             state = ShellState()
             base = {
@@ -289,6 +292,8 @@ class Shell:
         finally:
             with contextlib.suppress(OutputLimit, Cancelled):
                 status = self._run_exit_trap(status)
+            with contextlib.suppress(BaseException):
+                procsub.finish_all(self, 0)
             self._stop_jobs()
             for f in self._exec_files:
                 with contextlib.suppress(OSError):
@@ -358,6 +363,8 @@ class Shell:
         sub.expander = Expander(sub)
         sub.io = dict(self.io)
         sub.jobs = {}
+        sub.procsubs = []
+        sub.fd_names = dict(self.fd_names)
         sub.is_subshell = True
         sub.errexit_off = self.errexit_off
         return sub
@@ -674,6 +681,15 @@ class Shell:
         self.state.last_status = status
         self._subst_status = status
         return cap.getvalue().decode("utf-8", "surrogateescape").rstrip("\n")
+
+    def process_subst(self, script: str, direction: str) -> str:
+        """``<(script)`` / ``>(script)``: start it on a pipe, return ``/dev/fd/N``."""
+        if self.quiet_expansion:
+            return f"{direction}({script})"
+        try:
+            return procsub.start(self, script, direction)
+        except procsub.ProcSubError as e:
+            raise ExpansionError(str(e)) from None
 
     # -- execution -------------------------------------------------------------------
 
@@ -1031,6 +1047,7 @@ class Shell:
             return fn()
         saved = dict(self.io)
         opened: list[IO[bytes]] = []
+        mark = len(self.procsubs)
         try:
             try:
                 self.apply_redirects(redirects, opened)
@@ -1043,6 +1060,7 @@ class Shell:
                 with contextlib.suppress(OSError):
                     f.close()
             self.io = saved
+            procsub.finish_all(self, mark)
 
     def apply_redirects(self, redirects: list[A.Redirect], opened: list[IO[bytes]]) -> None:
         for r in redirects:
@@ -1099,6 +1117,11 @@ class Shell:
             raise _RedirError(f"unsupported redirection {op}")
 
     def _open_out(self, target: str, append: bool, opened: list[IO[bytes]]) -> IO[bytes]:
+        named = procsub.open_name(self.fd_names, target)
+        if named is not None:
+            pf: IO[bytes] = os.fdopen(named, "wb", buffering=0)
+            opened.append(pf)
+            return pf
         if target == "/dev/null":
             f: IO[bytes] = open(os.devnull, "wb")  # noqa: SIM115
             opened.append(f)
@@ -1120,6 +1143,11 @@ class Shell:
         return w  # type: ignore[return-value]
 
     def _open_in(self, target: str, opened: list[IO[bytes]]) -> IO[bytes]:
+        named = procsub.open_name(self.fd_names, target)
+        if named is not None:
+            pf: IO[bytes] = os.fdopen(named, "rb")
+            opened.append(pf)
+            return pf
         if target == "/dev/null":
             return io.BytesIO()
         if target in ("/dev/stdin", "/dev/fd/0"):
@@ -1139,6 +1167,13 @@ class Shell:
     # -- simple commands ---------------------------------------------------------------
 
     def exec_simple(self, cmd: A.Simple) -> int:
+        mark = len(self.procsubs)
+        try:
+            return self._exec_simple(cmd)
+        finally:
+            procsub.finish_all(self, mark)
+
+    def _exec_simple(self, cmd: A.Simple) -> int:
         self.check()
         self.lineno = cmd.line
         words = cmd.words
@@ -1311,6 +1346,7 @@ class Shell:
             deadline=self.deadline,
             run_command=self._run_sub_command,
             cancel_event=self.cancel_event,
+            fd_names=self.fd_names,
             extra={"run_line": self._run_line, "shell": self},
         )
         try:
