@@ -34,7 +34,7 @@ def _fill(root: Path) -> None:
         (root / name).write_text(text)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def sb() -> Iterator[Sandbox]:
     with Sandbox(budget=Budget(wall_s=30)) as s:
         yield s
@@ -51,7 +51,6 @@ def _bash(script: str) -> tuple[str, int]:
 
 
 def _corral(sb: Sandbox, script: str) -> tuple[str, int]:
-    sb.run("rm -rf ./* .corral-tmp; cd /workspace")
     for name, text in FILES.items():
         sb.files.write(f"/workspace/{name}", text)
     r = sb.run(script)
@@ -117,3 +116,68 @@ def test_process_substitution_goes_through_the_gate() -> None:
         r = s.run("cat <(sort a.txt); echo end")
     assert r.stdout == "end\n"
     assert "denied" in r.stderr
+
+
+NESTED = [
+    "bash -c 'echo $0 $1 $2; exit 4' name x y; echo $?",
+    "sh -c 'echo $#' a b c",
+    "bash -c 'echo $0'",
+    "export E=1; F=2; bash -c 'echo E=$E F=$F'",
+    "f() { echo f; }; bash -c f 2>/dev/null; echo $?",
+    "alias ll=ls; bash -c ll 2>/dev/null; echo $?",
+    "echo 'echo from stdin $#' | bash",
+    "seq 3 | xargs -I{} sh -c 'echo item {}'",
+    "seq 4 | xargs -n 2 sh -c 'echo $0 $1'",
+    "find . -name '*.txt' -exec sh -c 'echo found \"$1\"' _ {} \\; | sort",
+    "bash -euo pipefail -c 'false | true; echo notreached'; echo $?",
+    "bash -c 'set -u; echo $NOPE; echo after' 2>/dev/null; echo $?",
+    "bash -c 'set -u; (echo $NOPE); echo after $?' 2>/dev/null",
+    "bash -c 'echo ${Q:?boom}' 2>/dev/null; echo $?",
+    "set -e; bash -c 'false; echo still-here'; echo rc=$?",
+    "bash -c 'cd /; pwd' >/dev/null; pwd | grep -c /",
+    "bash -c 'x=inner'; echo \"x=$x\"",
+    "bash -c 'exit 300'; echo $?",
+    "bash -Z 2>/dev/null; echo $?",
+    "bash nonexist.sh 2>/dev/null; echo $?",
+    "bash -c 2>/dev/null; echo $?",
+    "bash -n -c 'echo not run'; echo $?",
+    "printf '#!/bin/bash\\necho \"script $0 $# $1\"\\nexit 3\\n' > s.sh; chmod +x s.sh;"
+    " ./s.sh q; echo $?; bash s.sh r; echo $?; sh ./s.sh",
+    "printf 'echo no-shebang $1\\n' > n.sh; ./n.sh 2>/dev/null; echo $?;"
+    " chmod +x n.sh; ./n.sh arg; echo $?",
+    "printf '#!/usr/bin/env bash\\nset -e\\nfalse\\necho no\\n' > e.sh; chmod 755 e.sh;"
+    " ./e.sh; echo $?",
+    "mkdir -p d; printf 'pwd >/dev/null; echo in-d\\n' > d/t.sh; chmod +x d/t.sh; d/t.sh",
+    "printf 'f() { echo \"fn $1\"; }\\nf \"$@\"\\n' > g.sh; bash g.sh one two",
+]
+
+
+@needs_bash
+@pytest.mark.parametrize("script", NESTED)
+def test_nested_shell(sb: Sandbox, script: str) -> None:
+    same(sb, script)
+
+
+def test_nested_shell_commands_go_through_the_gate() -> None:
+    class NoRm:
+        def decide(self, action, session):  # type: ignore[no-untyped-def]
+            if action.kind == "exec" and action.argv[0] == "rm":
+                return Decision(verdict="deny", rule="no-rm", reason="no deleting")
+            return Decision(verdict="allow")
+
+    with Sandbox(gate=NoRm()) as s:
+        s.files.write("/workspace/keep.txt", "x")
+        s.files.write("/workspace/k.sh", "#!/bin/sh\nrm keep.txt\necho $?\n")
+        r = s.run(
+            "bash -c 'rm keep.txt; echo $?'; sh -c 'sh -c \"rm keep.txt\"'; echo $?;"
+            " ls | xargs sh -c 'rm \"$@\"' _; chmod +x k.sh; ./k.sh; bash k.sh"
+        )
+        assert r.stdout == "126\n126\n126\n126\n"
+        assert s.files.exists("keep.txt")
+
+
+def test_nested_shell_depth_is_bounded(sb: Sandbox) -> None:
+    r = sb.run("printf 'bash ./r.sh\\n' > r.sh; bash r.sh; echo rc=$?")
+    assert "rc=1" in r.stdout or r.exit_code != 0
+    assert "nesting" in r.stderr
+    assert r.error is None or r.error == "exit"

@@ -221,6 +221,10 @@ class Shell:
         self.start_time = time.time()
         self.lineno = 1
         self.is_subshell = False
+        self.arg0 = "corral"  # $0
+        #: the status a fatal expansion error (set -u, ${x:?}) exits with: 1 in a
+        #: script or a subshell, 127 at the top of ``bash -c`` (as bash 5.2 does)
+        self.expansion_exit = 1
         self._exec_files: list[IO[bytes]] = []
         self.procsubs: list[procsub.ProcSub] = []
         self.fd_names: dict[str, IO[bytes]] = {}
@@ -366,6 +370,7 @@ class Shell:
         sub.procsubs = []
         sub.fd_names = dict(self.fd_names)
         sub.is_subshell = True
+        sub.expansion_exit = 1
         sub.errexit_off = self.errexit_off
         return sub
 
@@ -464,7 +469,7 @@ class Shell:
                 + "hB"
             )
         if name == "0":
-            return "corral"
+            return self.arg0
         if name.isdigit():
             k = int(name)
             return st.positional[k - 1] if 0 < k <= len(st.positional) else None
@@ -741,7 +746,7 @@ class Shell:
             if top:
                 return 1
             raise AbortCommand(1)
-        raise ExitShell(1)
+        raise ExitShell(self.expansion_exit)
 
     def exec_node(self, node: A.Node) -> int:
         if isinstance(node, A.Simple):
@@ -1323,6 +1328,11 @@ class Shell:
         impl = REGISTRY.get(name) or BRIDGES.get(name)
         if impl is None:
             if "/" in name:
+                from .nested import run_path  # a workspace script run by path
+
+                status = run_path(self, argv)
+                if status is not None:
+                    return status
                 self.write_err(f"corral: {name}: No such file or directory\n")
                 return 127
             self.write_err(f"corral: {name}: command not found\n")
