@@ -181,3 +181,48 @@ def test_nested_shell_depth_is_bounded(sb: Sandbox) -> None:
     assert "rc=1" in r.stdout or r.exit_code != 0
     assert "nesting" in r.stderr
     assert r.error is None or r.error == "exit"
+
+
+_PATCH_SETUP = (
+    "mkdir -p src; printf 'a\\nb\\nc\\nd\\ne\\nf\\ng\\n' > src/x.txt;"
+    " printf 'a\\nb\\nC\\nd\\ne\\nf\\ng\\nh\\n' > new.txt;"
+    " diff -u src/x.txt new.txt | sed 's#new.txt#src/x.txt#;s#\\t.*##' > p.diff;"
+    " sed 's#src/#a/src/#;s#+++ a/#+++ b/#' p.diff > g.diff; "
+)
+
+PATCH = [
+    "patch -p0 --dry-run < p.diff; echo $?; cat src/x.txt",
+    "patch -p0 < p.diff; echo $?; cat src/x.txt",
+    "patch -p1 -i g.diff; echo $?; cat src/x.txt",
+    "cd src && patch -p2 < ../g.diff; echo $?; cat x.txt",
+    "patch -p0 < p.diff; patch -p0 < p.diff; echo $?; ls src",
+    "patch -p0 < p.diff; patch -N -p0 < p.diff; echo $?; cat src/x.txt.rej",
+    "patch -p0 < p.diff; patch -R -p0 < p.diff; echo $?; cat src/x.txt",
+    "patch -R -p0 < p.diff; echo $?; cat src/x.txt",
+    "printf 'z\\ny\\na\\nb\\nc\\nd\\ne\\nf\\ng\\n' > src/x.txt; patch -p0 < p.diff; echo $?;"
+    " cat src/x.txt; ls src",
+    "patch -s -p0 < p.diff; echo $?",
+    "patch -p0 -o out.txt < p.diff; cat out.txt; cat src/x.txt",
+    "patch src/x.txt p.diff; echo $?; cat src/x.txt",
+    "printf -- '--- /dev/null\\n+++ b/new.c\\n@@ -0,0 +1,2 @@\\n+int x;\\n+int y;\\n' > c.diff;"
+    " patch -p1 < c.diff; cat new.c; patch -p1 -R < c.diff; ls new.c 2>&1; echo $?",
+    "printf -- '--- a/src/x.txt\\n+++ /dev/null\\n@@ -1,7 +0,0 @@\\n-a\\n-b\\n-c\\n-d\\n-e\\n-f\\n-g\\n'"
+    " > d.diff; patch -p1 < d.diff; ls src | wc -l",
+    "printf 'x\\n' > q; printf 'y' > r; diff -u q r > nl.diff; patch q < nl.diff; cat q; echo '|'",
+    "printf 'x' > q; printf 'y\\n' > r; diff -u q r > nl.diff; patch q < nl.diff; cat q; echo '|'",
+    "printf -- '--- q\\n+++ q\\n@@ -1,1 +1,1 @@\\n-nomatch\\n+x\\n' > bad.diff; echo x > q;"
+    " patch < bad.diff; echo $?; cat q.rej",
+    "patch -p1 --bogus < p.diff; echo $?",
+    "patch -p x < p.diff; echo $?",
+    "echo garbage | patch; echo $?",
+    "printf 'l1\\nl2\\nl3\\n' > m; printf 'l1\\nL2\\nl3\\nl4\\n' > m2; diff m m2 > /dev/null;"
+    " diff -u m m2 | sed 's/m2/m/' > two.diff; printf 'o\\nl1\\nl2\\nl3\\n' > m;"
+    " patch < two.diff; echo $?; cat m",
+]
+
+
+@needs_bash
+@pytest.mark.skipif(shutil.which("patch") is None, reason="no GNU patch to compare")
+@pytest.mark.parametrize("script", PATCH)
+def test_patch(sb: Sandbox, script: str) -> None:
+    same(sb, _PATCH_SETUP + script)
