@@ -226,3 +226,27 @@ PATCH = [
 @pytest.mark.parametrize("script", PATCH)
 def test_patch(sb: Sandbox, script: str) -> None:
     same(sb, _PATCH_SETUP + script)
+
+
+EDGES = [
+    'echo "a$"',
+    'echo "pid $$" | wc -w',
+    "x=1; echo \"$x$\" \"${x}$\" \"$'q'\"",
+    'echo "\\\\$"',
+    "wc -l < $UNSET; echo $?",
+    "echo hi > $UNSET; echo $?",
+    'f="a b"; echo x > $f; echo $?; echo y > "$f"; cat "a b"',
+    "echo y > {p,q}; echo $?",
+    "echo hi > *.txt; echo $?; ls",
+    "echo {a..A}",
+    "echo {Z..a}",
+    "case x in [e-a]) echo m;; *) echo n;; esac",
+    "case b in [!e-a]) echo m;; esac; case b in [c-ab]) echo y;; esac",
+    "[[ c == [z-a] ]]; echo $?",
+]
+
+
+@needs_bash
+@pytest.mark.parametrize("script", EDGES)
+def test_edge_cases(sb: Sandbox, script: str) -> None:
+    same(sb, script)

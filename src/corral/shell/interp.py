@@ -13,6 +13,7 @@ import io
 import os
 import posixpath
 import re
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -1086,7 +1087,7 @@ class Shell:
             if op in (">&-", "<&-"):
                 self.io.pop(r.fd if r.fd is not None else (1 if op == ">&-" else 0), None)
                 continue
-            target = self.expander.word(r.target)
+            target = self._redir_target(r.target, op)
             if op in (">&", "<&"):
                 fd = r.fd if r.fd is not None else (1 if op == ">&" else 0)
                 if target == "-":
@@ -1120,6 +1121,16 @@ class Shell:
                 self.io[fd] = self._open_in(target, opened)
                 continue
             raise _RedirError(f"unsupported redirection {op}")
+
+    def _redir_target(self, raw: str, op: str) -> str:
+        """The file a redirection names: expanded, split and globbed like a word,
+        which must give exactly one field (else bash's ``ambiguous redirect``)."""
+        if op in (">&", "<&"):
+            return self.expander.word(raw)
+        fields = self.expander.words([raw])
+        if len(fields) != 1:
+            raise _RedirError(f"{raw}: ambiguous redirect")
+        return fields[0]
 
     def _open_out(self, target: str, append: bool, opened: list[IO[bytes]]) -> IO[bytes]:
         named = procsub.open_name(self.fd_names, target)
@@ -1165,6 +1176,9 @@ class Shell:
             raise _RedirError(f"{target}: No such file or directory") from None
         except OSError as e:
             raise _RedirError(f"{target}: {e.strerror}") from None
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise _RedirError(f"{target}: Is a directory")
         f = os.fdopen(fd, "rb")
         opened.append(f)
         return f
