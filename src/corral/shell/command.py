@@ -175,6 +175,16 @@ class QuotaWriter:
         self.close()
 
 
+class _NoCharge:
+    """Stands for the workspace where a write uses no disk (a pipe)."""
+
+    def charge(self, nbytes: int, new_files: int = 0) -> None:
+        return None
+
+
+_NO_CHARGE = _NoCharge()
+
+
 @dataclass
 class CommandContext:
     """What a built-in gets. ``argv[0]`` is the name it was called by."""
@@ -191,6 +201,8 @@ class CommandContext:
     #: used by xargs and find -exec. Set by the shell.
     run_command: Callable[[list[str], bytes], tuple[int, bytes, bytes]] | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
+    #: ``/dev/fd/N`` names of process substitutions (``<(cmd)``) -> the pipe end.
+    fd_names: Mapping[str, IO[bytes]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -226,12 +238,24 @@ class CommandContext:
         """A descriptor for ``path`` opened beneath the sandbox root by the kernel
         (a symlink swapped in meanwhile cannot lead outside). Errors read like
         coreutils': ``path: No such file or directory`` and so on."""
+        named = self._named_fd(path)
+        if named is not None:
+            return named
         try:
             return self.ws.open(path, flags, mode, self.cwd)
         except PathEscape:
             raise CommandError(f"{path}: {OUTSIDE}") from None
         except OSError as e:
             raise CommandError(f"{path}: {e.strerror or e}") from None
+
+    def _named_fd(self, path: str) -> int | None:
+        """A dup of the pipe behind a process substitution's ``/dev/fd/N``."""
+        if not path.startswith("/dev/fd/"):
+            return None
+        f = self.fd_names.get(path)
+        if f is None or f.closed:
+            return None
+        return os.dup(f.fileno())
 
     def open_read(self, path: str) -> IO[bytes]:
         """Open for reading; ``-`` is stdin. Errors read like coreutils':
@@ -246,6 +270,9 @@ class CommandContext:
 
     def open_write(self, path: str, append: bool = False) -> QuotaWriter:
         """Open for writing (truncate, or append), inside the disk budget."""
+        named = self._named_fd(path)
+        if named is not None:  # a pipe to >(cmd): no disk is used
+            return QuotaWriter(os.fdopen(named, "wb", buffering=0), _NO_CHARGE, path)  # type: ignore[arg-type]
         fd = open_for_write(self.ws, path, self.cwd, append)
         return QuotaWriter(os.fdopen(fd, "wb"), self.ws, self.guest_path(path))
 

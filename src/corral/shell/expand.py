@@ -155,6 +155,12 @@ class Expander:
                 flush()
                 i = self._dollar(raw, i, segs, quoted=False)
                 continue
+            if c in "<>" and raw.startswith("(", i + 1):
+                flush()
+                end = find_close(raw, i + 2, "(", ")")
+                segs.append((self.sh.process_subst(raw[i + 2 : end - 1], c), True, False))
+                i = end
+                continue
             if assignment and c == ":" and raw.startswith(":~", i):
                 lit.append(":")
                 i += 1
@@ -192,7 +198,7 @@ class Expander:
                 continue
             if c == "$" or c == "`":
                 if c == "$" and (
-                    i + 1 >= n or not (inner[i + 1] in "({'\"" or _starts_param(inner, i + 1))
+                    i + 1 >= n or not (inner[i + 1] in "({" or _starts_param(inner, i + 1))
                 ):
                     lit.append(c)
                     i += 1
@@ -827,7 +833,11 @@ def _sequence(text: str) -> list[str] | None:
         step = abs(int(m.group(3))) if m.group(3) else 1
         step = step or 1
         rng = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
-        return [chr(v) for v in rng]
+        # the words are read again as shell text: quote what is special there
+        # (bash turns the lone backslash of {Z..a} into an empty word)
+        return [
+            chr(v) if chr(v).isalnum() else ('""' if v == 92 else "\\" + chr(v)) for v in rng
+        ]
     return None
 
 

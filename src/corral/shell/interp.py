@@ -13,6 +13,7 @@ import io
 import os
 import posixpath
 import re
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from ..errors import PathEscape
 from ..files import GUEST_ROOT, Workspace
 from ..saferegex import RegexTooExpensive
 from . import pattern as P
+from . import procsub
 from . import syntax as A
 from .arith import ArithError
 from .command import (
@@ -228,7 +230,13 @@ class Shell:
         self.start_time = time.time()
         self.lineno = 1
         self.is_subshell = False
+        self.arg0 = "corral"  # $0
+        #: the status a fatal expansion error (set -u, ${x:?}) exits with: 1 in a
+        #: script or a subshell, 127 at the top of ``bash -c`` (as bash 5.2 does)
+        self.expansion_exit = 1
         self._exec_files: list[IO[bytes]] = []
+        self.procsubs: list[procsub.ProcSub] = []
+        self.fd_names: dict[str, IO[bytes]] = {}
         if state is None:
             state = ShellState()
             base = {
@@ -297,6 +305,8 @@ class Shell:
         finally:
             with contextlib.suppress(OutputLimit, Cancelled):
                 status = self._run_exit_trap(status)
+            with contextlib.suppress(BaseException):
+                procsub.finish_all(self, 0)
             self._stop_jobs()
             for f in self._exec_files:
                 with contextlib.suppress(OSError):
@@ -366,7 +376,10 @@ class Shell:
         sub.expander = Expander(sub)
         sub.io = dict(self.io)
         sub.jobs = {}
+        sub.procsubs = []
+        sub.fd_names = dict(self.fd_names)
         sub.is_subshell = True
+        sub.expansion_exit = 1
         sub.errexit_off = self.errexit_off
         return sub
 
@@ -465,7 +478,7 @@ class Shell:
                 + "hB"
             )
         if name == "0":
-            return "corral"
+            return self.arg0
         if name.isdigit():
             k = int(name)
             return st.positional[k - 1] if 0 < k <= len(st.positional) else None
@@ -683,6 +696,15 @@ class Shell:
         self._subst_status = status
         return cap.getvalue().decode("utf-8", "surrogateescape").rstrip("\n")
 
+    def process_subst(self, script: str, direction: str) -> str:
+        """``<(script)`` / ``>(script)``: start it on a pipe, return ``/dev/fd/N``."""
+        if self.quiet_expansion:
+            return f"{direction}({script})"
+        try:
+            return procsub.start(self, script, direction)
+        except procsub.ProcSubError as e:
+            raise ExpansionError(str(e)) from None
+
     # -- execution -------------------------------------------------------------------
 
     def exec_seq(self, seq: A.Seq, top: bool = False) -> int:
@@ -733,7 +755,7 @@ class Shell:
             if top:
                 return 1
             raise AbortCommand(1)
-        raise ExitShell(1)
+        raise ExitShell(self.expansion_exit)
 
     def exec_node(self, node: A.Node) -> int:
         if isinstance(node, A.Simple):
@@ -1039,6 +1061,7 @@ class Shell:
             return fn()
         saved = dict(self.io)
         opened: list[IO[bytes]] = []
+        mark = len(self.procsubs)
         try:
             try:
                 self.apply_redirects(redirects, opened)
@@ -1051,6 +1074,7 @@ class Shell:
                 with contextlib.suppress(OSError):
                     f.close()
             self.io = saved
+            procsub.finish_all(self, mark)
 
     def apply_redirects(self, redirects: list[A.Redirect], opened: list[IO[bytes]]) -> None:
         for r in redirects:
@@ -1071,7 +1095,7 @@ class Shell:
             if op in (">&-", "<&-"):
                 self.io.pop(r.fd if r.fd is not None else (1 if op == ">&-" else 0), None)
                 continue
-            target = self.expander.word(r.target)
+            target = self._redir_target(r.target, op)
             if op in (">&", "<&"):
                 fd = r.fd if r.fd is not None else (1 if op == ">&" else 0)
                 if target == "-":
@@ -1106,7 +1130,22 @@ class Shell:
                 continue
             raise _RedirError(f"unsupported redirection {op}")
 
+    def _redir_target(self, raw: str, op: str) -> str:
+        """The file a redirection names: expanded, split and globbed like a word,
+        which must give exactly one field (else bash's ``ambiguous redirect``)."""
+        if op in (">&", "<&"):
+            return self.expander.word(raw)
+        fields = self.expander.words([raw])
+        if len(fields) != 1:
+            raise _RedirError(f"{raw}: ambiguous redirect")
+        return fields[0]
+
     def _open_out(self, target: str, append: bool, opened: list[IO[bytes]]) -> IO[bytes]:
+        named = procsub.open_name(self.fd_names, target)
+        if named is not None:
+            pf: IO[bytes] = os.fdopen(named, "wb", buffering=0)
+            opened.append(pf)
+            return pf
         if target == "/dev/null":
             f: IO[bytes] = open(os.devnull, "wb")  # noqa: SIM115
             opened.append(f)
@@ -1128,6 +1167,11 @@ class Shell:
         return w  # type: ignore[return-value]
 
     def _open_in(self, target: str, opened: list[IO[bytes]]) -> IO[bytes]:
+        named = procsub.open_name(self.fd_names, target)
+        if named is not None:
+            pf: IO[bytes] = os.fdopen(named, "rb")
+            opened.append(pf)
+            return pf
         if target == "/dev/null":
             return io.BytesIO()
         if target in ("/dev/stdin", "/dev/fd/0"):
@@ -1140,6 +1184,9 @@ class Shell:
             raise _RedirError(f"{target}: No such file or directory") from None
         except OSError as e:
             raise _RedirError(f"{target}: {e.strerror}") from None
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise _RedirError(f"{target}: Is a directory")
         f = os.fdopen(fd, "rb")
         opened.append(f)
         return f
@@ -1147,6 +1194,13 @@ class Shell:
     # -- simple commands ---------------------------------------------------------------
 
     def exec_simple(self, cmd: A.Simple) -> int:
+        mark = len(self.procsubs)
+        try:
+            return self._exec_simple(cmd)
+        finally:
+            procsub.finish_all(self, mark)
+
+    def _exec_simple(self, cmd: A.Simple) -> int:
         self.check()
         self.lineno = cmd.line
         words = cmd.words
@@ -1296,6 +1350,11 @@ class Shell:
         impl = REGISTRY.get(name) or BRIDGES.get(name)
         if impl is None:
             if "/" in name:
+                from .nested import run_path  # a workspace script run by path
+
+                status = run_path(self, argv)
+                if status is not None:
+                    return status
                 self.write_err(f"corral: {name}: No such file or directory\n")
                 return 127
             self.write_err(f"corral: {name}: command not found\n")
@@ -1319,6 +1378,7 @@ class Shell:
             deadline=self.deadline,
             run_command=self._run_sub_command,
             cancel_event=self.cancel_event,
+            fd_names=self.fd_names,
             extra={"run_line": self._run_line, "shell": self},
         )
         try:

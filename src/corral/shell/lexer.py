@@ -49,6 +49,8 @@ def skip_dquote(text: str, i: int) -> int:
             j += 2
         elif c == '"':
             return j + 1
+        elif c == "$" and text[j + 1 : j + 2] in ('"', "'"):
+            j += 1  # "$" before a quote is literal inside double quotes
         elif c == "$":
             j = skip_dollar(text, j)
         elif c == "`":

@@ -152,6 +152,12 @@ def _translate(pattern: str, star: str) -> str:
                     j += 2
                     continue
                 if ch == "-" and parts and j + 1 < n and pattern[j + 1] != "]":
+                    hi_at = j + 2 if pattern[j + 1] == "\\" and j + 2 < n else j + 1
+                    lo = pattern[j - 1]
+                    if ord(lo) > ord(pattern[hi_at]):  # a reversed range matches nothing
+                        parts.pop()
+                        j = hi_at + 1
+                        continue
                     parts.append("-")
                     j += 1
                     continue
@@ -161,7 +167,10 @@ def _translate(pattern: str, star: str) -> str:
                 out.append(re.escape("["))
                 i += 1
                 continue
-            out.append("[" + ("^" if neg else "") + "".join(parts) + "]")
+            if parts:
+                out.append("[" + ("^" if neg else "") + "".join(parts) + "]")
+            else:  # only reversed ranges: nothing (or, negated, any character)
+                out.append("." if neg else "(?!)")
             i = j + 1
         else:
             out.append(re.escape(c))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..files import Workspace
-from . import bridges, builtins, specials  # noqa: F401  (register commands)
+from . import bridges, builtins, nested, specials  # noqa: F401  (register commands)
 from .interp import Hooks, Shell
 
 

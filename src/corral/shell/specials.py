@@ -5,12 +5,14 @@ in ``builtins/``)."""
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import re
 from collections.abc import Callable
 from typing import IO
 
 from ..errors import PathEscape
+from . import procsub
 from .command import CommandError
 from .cond import CondError, test_builtin
 from .expand import ExpansionError
@@ -463,8 +465,13 @@ def b_source(sh: Shell, argv: list[str]) -> int:
         _err(sh, argv[0], "filename argument required")
         return 2
     try:
-        host = sh.ws.resolve(argv[1], sh.state.cwd)
-        text = host.read_text("utf-8", "surrogateescape")
+        named = procsub.open_name(sh.fd_names, argv[1])
+        if named is not None:  # source <(cmd)
+            with os.fdopen(named, "rb") as f:
+                text = f.read(max_string(sh.ws.budget)).decode("utf-8", "surrogateescape")
+        else:
+            host = sh.ws.resolve(argv[1], sh.state.cwd)
+            text = host.read_text("utf-8", "surrogateescape")
     except PathEscape:
         _err(sh, argv[0], f"{argv[1]}: Permission denied (outside /workspace)")
         return 1

@@ -1302,6 +1302,8 @@ def _special_input(ctx: CommandContext, path: str) -> IO[bytes] | None:
         return io.BytesIO()
     if path == "/dev/stdin":
         return ctx.stdin
+    if path in ctx.fd_names:  # a process substitution's pipe
+        return ctx.open_read(path)
     return None
 
 

@@ -3736,6 +3736,10 @@ class _DiffRun:
         if name == "-" and host is None:
             data = b"".join(_chunks(ctx, ctx.stdin))
             return _DiffFile(name, label, data, time.time())
+        if host is None and name in ctx.fd_names:
+            with ctx.open_read(name) as f:
+                data = b"".join(_chunks(ctx, f))
+            return _DiffFile(name, label, data, time.time())
         if host is None:
             return _DiffFile(name, label, b"", None)
         fd = os.open(host, os.O_RDONLY | os.O_NOFOLLOW)
@@ -4016,6 +4020,8 @@ def diff(ctx: CommandContext) -> int:
         """(host path or None for stdin/missing, kind: file/dir/stdin/missing)."""
         if name == "-":
             return None, "stdin"
+        if name in ctx.fd_names:  # a process substitution's pipe
+            return None, "pipe"
         host = ctx.resolve(name)
         if host.is_dir():
             return host, "dir"
