@@ -119,14 +119,18 @@ class Supervisor:
         on_spawn: Callable[[SpawnAction, Decision], None] | None = None,
         table: execid.ProgramTable | None = None,
         watch_exec: bool = False,
+        watch: ExecWatch | None = None,
     ) -> None:
         self.gate = gate
         self.table = table
-        #: root: the real decision is made on the opened file (fanotify), see attach()
-        self.watch: ExecWatch | None = None
-        if watch_exec and table is not None:
+        #: root: the real decision is made on the opened file (fanotify), see attach();
+        #: ``watch`` is a backend's own (kept across runs), else one is made for this run
+        self.watch: ExecWatch | None = watch if table is not None else None
+        self._own_watch = False
+        if watch_exec and table is not None and self.watch is None:
             try:
-                self.watch = ExecWatch(self._on_open_exec, self._fail_closed)
+                self.watch = ExecWatch()
+                self._own_watch = True
             except OSError as e:
                 log.warning("no fanotify exec permission events (%s): deciding at execve", e)
         self.memory_allowed = execid.memory_allowed(gate)
@@ -147,6 +151,8 @@ class Supervisor:
         self._stop = threading.Event()
         self._ready = threading.Event()
         self.error: str | None = None
+        #: set by the backend when it kills the sandbox (a dying launcher may show no signal)
+        self.stopping = False
         self.spawns: list[tuple[SpawnAction, Decision]] = []
         self.connects: list[NetAction] = []
         self.denied = 0
@@ -188,7 +194,7 @@ class Supervisor:
         when that cannot be done (the run must not start then)."""
         self._sandbox_pidns = os.stat(f"/proc/{child_pid}/ns/pid").st_ino
         if self.watch is not None:
-            self.watch.attach(child_pid)
+            self.watch.attach(child_pid, self._on_open_exec, self._fail_closed)
         if not self.memory_allowed and self.table is not None:
             why = forbid_memfd_exec(child_pid)
             if why is not None:
@@ -201,7 +207,10 @@ class Supervisor:
 
     def stop(self) -> None:
         if self.watch is not None:
-            self.watch.stop()
+            if self._own_watch:
+                self.watch.stop()
+            else:
+                self.watch.detach()
         self._stop.set()
         with contextlib.suppress(OSError):
             self._child.close()
@@ -492,6 +501,8 @@ class Supervisor:
         """Is the sandbox being stopped (its launcher killed or gone)? A gate or a
         subscriber (a monitor's *kill*) may have stopped it while this start waited:
         letting it run now would race the kill."""
+        if self.stopping:
+            return True
         pid = self._launcher_pid
         if pid is None:
             return False
