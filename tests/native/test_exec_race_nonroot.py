@@ -102,3 +102,28 @@ def test_arguments_swapped_after_the_decision_are_killed(races):
     mism = [e for e in races["argvrace_events"] if e["rule"] == "monitor.mismatch"]
     assert mism, races["argvrace_events"][:5]
     assert all("arguments changed" in e["reason"] for e in mism), mism[:3]
+
+
+def test_arguments_swapped_after_the_decision_are_killed_as_root_too(tmp_path):
+    """As root the program is decided on the opened file (fanotify), but the kernel copies
+    the arguments after that: the same check after the start kills a swap."""
+    if os.geteuid() != 0:
+        pytest.skip("the root path")
+    from corral.budget import Budget
+    from corral.native.bwrap import BwrapBackend
+
+    from .conftest import need
+    from .nonroot_child import Events, RaceGate
+
+    need("bwrap")
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    _build(tmp_path, ARGV_C, "argvrace")
+    shutil.copy(tmp_path / "argvrace", ws / "argvrace")
+    events = Events()
+    with BwrapBackend(ws, Budget(wall_s=120), gate=RaceGate(), events=events) as box:
+        r = box.run("./argvrace 60 2>&1 | sort | uniq -c")
+    assert "--evil" not in r.stdout, r.stdout[-800:]
+    assert "--safe" in r.stdout, r
+    rules = [e["rule"] for e in events.spawns(("action.denied",))]
+    assert "monitor.mismatch" in rules, rules
