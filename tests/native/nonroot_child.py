@@ -217,6 +217,34 @@ def monitor(base: Path) -> dict:
     return out
 
 
+class RaceGate:
+    """Denies ``mount`` (by the program decided) and any argv with ``--evil``."""
+
+    def decide(self, action, session=None):
+        prog = (action.exe or (action.argv[0] if action.argv else "")).rsplit("/", 1)[-1]
+        if prog == "mount" or "--evil" in action.argv:
+            return Decision(verdict="deny", rule="test.deny", reason="not this one")
+        return Decision(verdict="allow", rule="test.allow", reason="ok")
+
+
+def races(base: Path) -> dict:
+    """Programs whose path or arguments another thread swaps after the decision (the
+    binaries are built by the test into ``$HOME``)."""
+    home = Path(os.environ["HOME"])
+    ws = new_workspace(base, "races")
+    for name in ("race", "argvrace"):
+        shutil.copy(home / name, ws / name)
+        os.chmod(ws / name, 0o755)
+    out: dict = {}
+    events = Events()
+    with BwrapBackend(ws, Budget(wall_s=120), gate=RaceGate(), events=events) as box:
+        for name, tries in (("race", 60), ("argvrace", 60)):
+            events.items.clear()
+            out[name] = result(box.run(f"./{name} {tries} 2>&1 | sort | uniq -c"))
+            out[name + "_events"] = events.spawns(("action.denied",))
+    return out
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass

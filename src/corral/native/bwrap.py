@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
+import logging
 import math
 import os
 import random
@@ -67,8 +68,11 @@ from ._common import (
     new_id,
 )
 from .execid import ProgramTable
+from .execwatch import ExecWatch
 from .monitor import ResourceSampler, Supervisor
 from .terminal import TerminalIO
+
+log = logging.getLogger("corral.native.bwrap")
 
 __all__ = ["PROXY_PORT", "SANDBOX_GID", "SANDBOX_UID", "BwrapBackend"]
 
@@ -192,6 +196,8 @@ class BwrapBackend(BackendLifecycle):
         self._bwrap = ""
         self.last_supervisor: Supervisor | None = None
         self._table: ProgramTable | None = None
+        #: as root: the fanotify exec watch every run of this backend uses
+        self._execwatch: ExecWatch | None = None
         self.last_sampler: ResourceSampler | None = None
         self._current: dict[str, Any] = {}
 
@@ -256,9 +262,35 @@ class BwrapBackend(BackendLifecycle):
             },
         )
 
+    def _exec_watch(self) -> ExecWatch | None:
+        """The backend's fanotify exec watch (root only; made once, again if it failed)."""
+        if not self.root_mode or self._table is None:
+            return None
+        w = self._execwatch
+        if w is not None and w.failed is None:
+            return w
+        if w is not None:
+            w.stop()
+        try:
+            self._execwatch = ExecWatch()
+        except OSError as e:
+            # no fanotify: the monitor decides at the execve (the path race remains)
+            log.warning("no fanotify exec permission events (%s): deciding at execve", e)
+            self._execwatch = None
+        return self._execwatch
+
+    def close(self) -> None:
+        super().close()
+        w, self._execwatch = self._execwatch, None
+        if w is not None:
+            w.stop()
+
     def kill(self) -> None:
         """Kill whatever runs in the sandbox now (the whole pid namespace)."""
         cur = self._current
+        sup = cur.get("supervisor")
+        if sup is not None:
+            sup.stopping = True
         pid = cur.get("child_pid")
         if pid:
             with contextlib.suppress(OSError):
@@ -480,7 +512,7 @@ class BwrapBackend(BackendLifecycle):
                 connect=self.monitor_connect,
                 proxy_port=PROXY_PORT if self.proxy is not None else None,
                 table=self._table,
-                watch_exec=self.root_mode,
+                watch=self._exec_watch(),
             )
             sup.start()
         self.last_supervisor = sup
@@ -543,7 +575,7 @@ class BwrapBackend(BackendLifecycle):
                 )
             except (OSError, subprocess.SubprocessError) as e:
                 raise BackendUnavailable(f"bwrap did not start: {e}") from e
-            self._current = {"proc": proc, "cgroup": cg}
+            self._current = {"proc": proc, "cgroup": cg, "supervisor": sup}
             if sup is not None:
                 sup.spawned()
             for fd in (info_w, block_r, *keep):
@@ -572,14 +604,6 @@ class BwrapBackend(BackendLifecycle):
                 raise BackendUnavailable(f"bwrap failed to set up the sandbox: {msg}")
             child_pid = int(info["child-pid"])
             self._current["child_pid"] = child_pid
-            if sup is not None and (sup.watch is not None or sup.table is not None):
-                try:
-                    # bwrap reports its child before it built the sandbox's mounts: they
-                    # are complete once it waits on the block fd
-                    _wait_blocked(child_pid, block_r, time.monotonic() + 15)
-                    sup.attach(child_pid)  # before anything of the command runs
-                except OSError as e:
-                    raise BackendUnavailable(f"cannot watch the sandbox's programs: {e}") from e
             if cg is not None:
                 try:
                     cg.add(child_pid)
@@ -590,6 +614,14 @@ class BwrapBackend(BackendLifecycle):
             if self.proxy is not None and self.root_mode:
                 listener = _listen_in_netns(child_pid, PROXY_PORT)
                 self.proxy.serve(listener, label=run_id)
+            if sup is not None and (sup.watch is not None or sup.table is not None):
+                try:
+                    # bwrap reports its child before it built the sandbox's mounts: they
+                    # are complete once it waits on the block fd
+                    _wait_blocked(child_pid, block_r, time.monotonic() + 15)
+                    sup.attach(child_pid)  # before anything of the command runs
+                except OSError as e:
+                    raise BackendUnavailable(f"cannot watch the sandbox's programs: {e}") from e
             sampler = ResourceSampler(
                 self.emitter, child_pid, cgroup=cg, interval=self.sample_interval
             )

@@ -64,11 +64,18 @@ Decide = Callable[[int, int], bool]
 
 
 class ExecWatch:
-    """Answers the exec permission events of one sandbox run with ``decide``."""
+    """Answers the exec permission events of bubblewrap sandboxes, one run at a time.
 
-    def __init__(self, decide: Decide, on_failure: Callable[[str], None]) -> None:
-        self.decide = decide
-        self.on_failure = on_failure
+    One fanotify group and one thread serve every run of a backend (made once: a group's
+    creation and teardown, and a thread per run, cost more than a run of ``true``).
+    :meth:`attach` marks a run's mounts and says who decides (``decide``) and whom to tell
+    if the watch fails (``on_failure``); :meth:`detach` ends the run. The marks go with the
+    sandbox's mounts when it ends. Outside a run every event of a process that is not the
+    host's is denied."""
+
+    def __init__(
+        self, decide: Decide | None = None, on_failure: Callable[[str], None] | None = None
+    ) -> None:
         fd = _libc.fanotify_init(
             FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_TID,
             os.O_RDONLY | os.O_LARGEFILE | os.O_CLOEXEC,
@@ -77,19 +84,38 @@ class ExecWatch:
             e = ctypes.get_errno()
             raise OSError(e, f"fanotify_init: {os.strerror(e)}")
         self.fd = fd
+        self._lock = threading.Lock()
+        self.decide: Decide | None = decide
+        self.on_failure: Callable[[str], None] | None = on_failure
         self.pidns: int | None = None
         self.marked: list[str] = []
+        #: why the watch stopped working (it must not be used again), or None
+        self.failed: str | None = None
         self._stop_r, self._stop_w = os.pipe2(os.O_CLOEXEC)
         self._thread = threading.Thread(target=self._run, name="corral-execwatch", daemon=True)
         self.events = 0
 
-    def attach(self, child_pid: int) -> None:
+    def attach(
+        self,
+        child_pid: int,
+        decide: Decide | None = None,
+        on_failure: Callable[[str], None] | None = None,
+    ) -> None:
         """Mark every mount of the sandbox whose first process is ``child_pid`` (its
-        launcher still waiting); raises :class:`OSError` if one that could hold a
-        program cannot be marked."""
-        self.pidns = os.stat(f"/proc/{child_pid}/ns/pid").st_ino
+        launcher still waiting) and decide its program starts with ``decide``; raises
+        :class:`OSError` if one that could hold a program cannot be marked."""
+        if self.failed is not None:
+            raise OSError(f"the exec watch failed earlier: {self.failed}")
+        pidns = os.stat(f"/proc/{child_pid}/ns/pid").st_ino
         with open(f"/proc/{child_pid}/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
             lines = f.read().splitlines()
+        with self._lock:
+            if decide is not None:
+                self.decide = decide
+            if on_failure is not None:
+                self.on_failure = on_failure
+            self.pidns = pidns
+        self.marked = []
         for line in lines:
             fields = line.split(" ")
             try:
@@ -110,9 +136,18 @@ class ExecWatch:
             if fstype in _UNMARKABLE or "noexec" in options:
                 continue
             raise OSError(err, f"cannot watch program starts on {mountpoint} ({fstype})")
-        self._thread.start()
+        if not self._thread.is_alive() and self._thread.ident is None:
+            self._thread.start()
+
+    def detach(self) -> None:
+        """The run ended: its decider is no longer asked (a late event is denied)."""
+        with self._lock:
+            self.pidns = None
+            self.decide = None
+            self.on_failure = None
 
     def stop(self) -> None:
+        self.detach()
         with contextlib.suppress(OSError):
             os.write(self._stop_w, b"x")
         if self._thread.is_alive():
@@ -120,12 +155,6 @@ class ExecWatch:
         for fd in (self.fd, self._stop_r, self._stop_w):
             with contextlib.suppress(OSError):
                 os.close(fd)  # pending events (none after the sandbox ended) are allowed
-
-    def _member(self, tid: int) -> bool | None:
-        try:
-            return os.stat(f"/proc/{tid}/ns/pid").st_ino == self.pidns
-        except OSError:
-            return None
 
     def _run(self) -> None:
         poller = select.poll()
@@ -153,17 +182,26 @@ class ExecWatch:
                     self._answer(fd, tid)
         except Exception as e:
             log.exception("exec watch failed")
-            self.on_failure(f"exec watch failed: {e!r}")
+            self.failed = repr(e)
+            with self._lock:
+                tell = self.on_failure
+            if tell is not None:
+                tell(f"exec watch failed: {e!r}")
 
     def _answer(self, fd: int, tid: int) -> None:
         allow = False
         try:
             self.events += 1
-            member = self._member(tid)
-            if member is False:
+            with self._lock:
+                pidns, decide = self.pidns, self.decide
+            try:
+                ns = os.stat(f"/proc/{tid}/ns/pid").st_ino
+            except OSError:
+                ns = None  # gone: denied
+            if ns is not None and pidns is not None and ns != pidns:
                 allow = True  # not the sandbox's: a host process
-            elif member is True:
-                allow = bool(self.decide(tid, fd))
+            elif ns is not None and ns == pidns and decide is not None:
+                allow = bool(decide(tid, fd))
         except Exception:
             log.exception("exec decision failed; denying")
             allow = False

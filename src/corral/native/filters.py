@@ -55,6 +55,7 @@ SECCOMP_RET_USER_NOTIF: Final = 0x7FC00000
 SECCOMP_RET_ALLOW: Final = 0x7FFF0000
 SECCOMP_SET_MODE_FILTER: Final = 1
 SECCOMP_FILTER_FLAG_NEW_LISTENER: Final = 1 << 3
+SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: Final = 1 << 5
 PR_SET_NO_NEW_PRIVS: Final = 38
 
 AUDIT_ARCH_X86_64: Final = 0xC000003E
@@ -371,20 +372,31 @@ class PreparedFilter:
         self.buf = ctypes.create_string_buffer(prog, len(prog))
         self.fprog = _SockFprog(len(prog) // 8, ctypes.addressof(self.buf))
         self.nr_seccomp = arch_numbers()[4]
+        #: installed with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+        self.wait_killable = False
 
     def install_listener(self) -> int:
         """Set no_new_privs and install the filter; returns the listener fd (or -errno)."""
         if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             return -ctypes.get_errno()
-        fd = _libc.syscall(
-            ctypes.c_long(self.nr_seccomp),
-            ctypes.c_long(SECCOMP_SET_MODE_FILTER),
-            ctypes.c_long(SECCOMP_FILTER_FLAG_NEW_LISTENER),
-            ctypes.byref(self.fprog),
-        )
-        if fd < 0:
-            return -ctypes.get_errno()
-        return int(fd)
+        # a start the supervisor has received waits for its answer unwakeable but by
+        # SIGKILL (Linux >= 5.19), so the supervisor may queue a SIGSTOP for after the exec
+        for flags in (
+            SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+            SECCOMP_FILTER_FLAG_NEW_LISTENER,
+        ):
+            fd = _libc.syscall(
+                ctypes.c_long(self.nr_seccomp),
+                ctypes.c_long(SECCOMP_SET_MODE_FILTER),
+                ctypes.c_long(flags),
+                ctypes.byref(self.fprog),
+            )
+            if fd >= 0:
+                self.wait_killable = bool(flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+                return int(fd)
+            if ctypes.get_errno() != errno.EINVAL:
+                break
+        return -ctypes.get_errno()
 
 
 def install_listener(prog: bytes) -> int:

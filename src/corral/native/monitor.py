@@ -61,7 +61,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..events import Decision, NetAction, SpawnAction
-from . import execid, filters
+from . import execcheck, execid, filters
 from ._common import Emitter, decide_safely, proc_stats, process_tree
 from .execwatch import ExecWatch, forbid_memfd_exec
 
@@ -119,19 +119,28 @@ class Supervisor:
         on_spawn: Callable[[SpawnAction, Decision], None] | None = None,
         table: execid.ProgramTable | None = None,
         watch_exec: bool = False,
+        watch: ExecWatch | None = None,
     ) -> None:
         self.gate = gate
         self.table = table
-        #: root: the real decision is made on the opened file (fanotify), see attach()
-        self.watch: ExecWatch | None = None
-        if watch_exec and table is not None:
+        #: root: the real decision is made on the opened file (fanotify), see attach();
+        #: ``watch`` is a backend's own (kept across runs), else one is made for this run
+        self.watch: ExecWatch | None = watch if table is not None else None
+        self._own_watch = False
+        if watch_exec and table is not None and self.watch is None:
             try:
-                self.watch = ExecWatch(self._on_open_exec, self._fail_closed)
+                self.watch = ExecWatch()
+                self._own_watch = True
             except OSError as e:
                 log.warning("no fanotify exec permission events (%s): deciding at execve", e)
         self.memory_allowed = execid.memory_allowed(gate)
         self._pending: dict[int, tuple[SpawnAction, dict[str, Any], int]] = {}
         self._pending_lock = threading.Lock()
+        #: thread id -> what fanotify saw it open: (key, head, interpreter key)
+        self._opened: dict[int, tuple[Any, bytes, Any]] = {}
+        self._ip = 0
+        #: the filter was installed with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+        self.wait_killable = False
         self._count_lock = threading.Lock()
         self.session = session
         self.emitter = emitter
@@ -147,6 +156,8 @@ class Supervisor:
         self._stop = threading.Event()
         self._ready = threading.Event()
         self.error: str | None = None
+        #: set by the backend when it kills the sandbox (a dying launcher may show no signal)
+        self.stopping = False
         self.spawns: list[tuple[SpawnAction, Decision]] = []
         self.connects: list[NetAction] = []
         self.denied = 0
@@ -168,7 +179,7 @@ class Supervisor:
         fd = self.prog.install_listener()
         if fd < 0:
             raise OSError(-fd, "seccomp listener: " + os.strerror(-fd))
-        socket.send_fds(self._child, [b"L"], [fd])
+        socket.send_fds(self._child, [b"K" if self.prog.wait_killable else b"L"], [fd])
         os.close(fd)
 
     # ---- on the host
@@ -188,7 +199,7 @@ class Supervisor:
         when that cannot be done (the run must not start then)."""
         self._sandbox_pidns = os.stat(f"/proc/{child_pid}/ns/pid").st_ino
         if self.watch is not None:
-            self.watch.attach(child_pid)
+            self.watch.attach(child_pid, self._on_open_exec, self._fail_closed)
         if not self.memory_allowed and self.table is not None:
             why = forbid_memfd_exec(child_pid)
             if why is not None:
@@ -201,7 +212,10 @@ class Supervisor:
 
     def stop(self) -> None:
         if self.watch is not None:
-            self.watch.stop()
+            if self._own_watch:
+                self.watch.stop()
+            else:
+                self.watch.detach()
         self._stop.set()
         with contextlib.suppress(OSError):
             self._child.close()
@@ -224,7 +238,10 @@ class Supervisor:
             try:
                 # close-on-exec at once: a copy in another program would keep the sandbox's
                 # calls waiting after this supervisor is gone, or could answer them
-                _, fds, _, _ = socket.recv_fds(self._parent, 16, 1, socket.MSG_CMSG_CLOEXEC)
+                msg, fds, _, _ = socket.recv_fds(
+                    self._parent, 16, 1, socket.MSG_CMSG_CLOEXEC
+                )
+                self.wait_killable = msg == b"K"
             except (OSError, TimeoutError) as e:
                 self.error = f"no seccomp listener received: {e}"
                 return
@@ -295,7 +312,8 @@ class Supervisor:
             return False
 
     def _handle(self, fd: int, raw: bytes) -> None:
-        nid, pid, _flags, nr, _arch, _ip, *args = struct.unpack("=QIIiIQ6Q", raw)
+        nid, pid, _flags, nr, _arch, ip, *args = struct.unpack("=QIIiIQ6Q", raw)
+        self._ip = ip
         is_exec = nr in (self._nr_execve, self._nr_execveat)
         if self._skip and is_exec:
             self._skip -= 1
@@ -359,23 +377,113 @@ class Supervisor:
             argv=argv or [path], pid=ns_pid, ppid=ns_ppid, exe=path or (argv[0] if argv else "")
         )
         data = {"host_pid": pid, "host_ppid": host_ppid, "syscall": "execve"}
+        expected: execcheck.Expected | None = None
         if self.table is not None:
-            ident = self._identify_at_notify(pid, dirfd, path, at_empty)
+            ident, head, key = self._identify_at_notify(pid, dirfd, path, at_empty)
+            filename = _bprm_filename(path, dirfd, at_empty, nr == self._nr_execveat)
+            expected = execcheck.Expected(
+                argv=argv, filename=filename, key=key, head=head,
+                ip=self._ip,
+            )  # fmt: skip
+            if ident is not None and execcheck.parse_shebang(head) is not None:
+                expected.interp_key = self._interp_key(pid, head)
             if ident is not None and (self.watch is None or ident.origin == "memory"):
                 action = _with_identity(action, ident, self.table)
             elif self.watch is not None:
                 # the decision is made on the file the kernel opens (_on_open_exec): the
-                # path and argv read here may be rewritten by another thread meanwhile
+                # path and argv read here may be rewritten by another thread meanwhile;
+                # what started is checked after the start (the file from that event)
+                expected.key = None
                 with self._pending_lock:
                     if len(self._pending) > 4096:
                         self._pending.clear()
                     self._pending[pid] = (action, data, 0)
-                self._respond(fd, nid, True)
+                    self._opened.pop(pid, None)
+                self._continue_checked(fd, nid, pid, action, data, expected, opened=True)
                 return
         decision = self._settle(action, data)
         if not decision.allowed:
             execid.tell_denied(pid, execid.deny_message(_shown(action), decision))
-        self._respond(fd, nid, decision.allowed)
+            self._respond(fd, nid, False)
+        elif expected is None:
+            self._respond(fd, nid, True)
+        else:
+            self._continue_checked(fd, nid, pid, action, data, expected)
+
+    # ---- after the start
+
+    def _continue_checked(
+        self,
+        fd: int,
+        nid: int,
+        pid: int,
+        action: SpawnAction,
+        data: dict[str, Any],
+        expected: execcheck.Expected,
+        opened: bool = False,
+    ) -> None:
+        """Let an allowed ``execve`` go on, stopped before the new program's first
+        instruction, and check that what started is what was decided (see
+        :mod:`corral.native.execcheck`): resumed if so, killed if not. ``opened``: the
+        program is the file the fanotify watch saw opened (root)."""
+        tgid = _tgid(pid)
+        early = self.wait_killable and tgid is not None and execcheck.queue_stop(tgid, pid)
+        self._respond(fd, nid, True)
+        if tgid is None:
+            return
+        if not early and not execcheck.queue_stop(tgid, pid):
+            if _tgid(tgid) is None:
+                return  # gone
+            execcheck.queue_stop(tgid, tgid)  # the exec made the thread the leader
+        how = execcheck.wait_stopped(
+            tgid, pid, (self._nr_execve, self._nr_execveat), self._sandbox_ending
+        )
+        if how == "gone":
+            return
+        if how == "lost" and self._sandbox_ending():
+            with contextlib.suppress(OSError):
+                os.kill(tgid, signal.SIGKILL)  # the sandbox is being killed anyway
+            return
+        why: str | None
+        if how == "lost":
+            why = "the started program could not be checked"
+        else:
+            if opened:
+                with self._pending_lock:
+                    seen = self._opened.pop(pid, None)
+                if seen is not None:
+                    expected.key, expected.head, expected.interp_key = seen
+            started, why = execcheck.check(tgid, expected)
+            if opened and started and expected.key is None and why is None:
+                why = "the started program was not seen opened"
+        if why is None:
+            with contextlib.suppress(OSError):
+                os.kill(tgid, signal.SIGCONT)
+            return
+        with contextlib.suppress(OSError):
+            os.kill(tgid, signal.SIGKILL)
+        decision = Decision(
+            verdict="deny",
+            rule="monitor.mismatch",
+            reason=f"what started is not what was decided, so it was killed: {why}",
+        )
+        self.spawns.append((action, decision))
+        self._deny_event(action, decision, {**data, "mismatch": why})
+
+    def _interp_key(self, pid: int, head: bytes) -> tuple[int, int] | None:
+        """(dev, ino) of a script's interpreter as process ``pid`` resolves it."""
+        parsed = execcheck.parse_shebang(head)
+        if parsed is None or not parsed[0].startswith("/"):
+            return None
+        try:
+            ifd = _open_in_root(pid, AT_FDCWD, parsed[0])
+        except OSError:
+            return None
+        try:
+            st = os.fstat(ifd)
+            return st.st_dev, st.st_ino
+        finally:
+            os.close(ifd)
 
     def _settle(self, action: SpawnAction, data: dict[str, Any]) -> Decision:
         """Decide a program start and report it (before it runs)."""
@@ -399,11 +507,13 @@ class Supervisor:
 
     def _identify_at_notify(
         self, pid: int, dirfd: int, path: str, at_empty: bool
-    ) -> execid.Identity | None:
+    ) -> tuple[execid.Identity | None, bytes, tuple[int, int] | None]:
         """The program an ``execve`` names, resolved in the process's own root, cwd and
-        descriptors (``None``: not found). With the fanotify watch, only executions from a
-        descriptor are looked at here (memfds are not seen by it)."""
+        descriptors (``None``: not found), its first bytes and (dev, ino). With the fanotify
+        watch, only executions from a descriptor are looked at here (memfds are not seen
+        by it)."""
         assert self.table is not None
+        none: tuple[None, bytes, None] = (None, b"", None)
         m = _FD_PATH.match(path)
         try:
             if at_empty:
@@ -411,21 +521,25 @@ class Supervisor:
             elif m is not None:
                 fd = os.open(f"/proc/{pid}/fd/{m.group(1)}", os.O_PATH | os.O_CLOEXEC)
             elif self.watch is not None or not path:
-                return None
+                return none
             else:
                 fd = _open_in_root(pid, dirfd, path)
         except OSError:
-            return None
+            return none
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return None
+                return none
             rfd = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         except OSError:
-            return None
+            return none
         finally:
             os.close(fd)
         try:
-            return execid.identify_fd(self.table, rfd)
+            try:
+                head = os.pread(rfd, execcheck.SHEBANG_BYTES, 0)
+            except OSError:
+                head = b""
+            return execid.identify_fd(self.table, rfd), head, _fd_key(rfd)
         finally:
             os.close(rfd)
 
@@ -447,6 +561,8 @@ class Supervisor:
         else:
             base, data, n = entry
         data = {**data, "checked": "opened file"}
+        if n == 0 or not ident.loader:
+            self._record_opened(tid, fd, ident, first=n == 0)
         if n >= 1:
             if ident.loader:
                 return True
@@ -464,6 +580,22 @@ class Supervisor:
         if not decision.allowed:
             execid.tell_denied(tid, execid.deny_message(_shown(action), decision))
         return decision.allowed
+
+    def _record_opened(self, tid: int, fd: int, ident: execid.Identity, first: bool) -> None:
+        """What the kernel opened for thread ``tid``'s start: (program key, its first
+        bytes, a script's interpreter key), for the check after the start."""
+        with self._pending_lock:
+            if first:
+                try:
+                    head = os.pread(fd, execcheck.SHEBANG_BYTES, 0)
+                except OSError:
+                    head = b""
+                if len(self._opened) > 4096:
+                    self._opened.clear()
+                self._opened[tid] = (_fd_key(fd), head, None)
+            elif tid in self._opened and self._opened[tid][2] is None:
+                key, head, _ = self._opened[tid]
+                self._opened[tid] = (key, head, _fd_key(fd))
 
     def _deny_event(self, action: SpawnAction, decision: Decision, data: dict) -> None:
         with self._count_lock:
@@ -492,6 +624,8 @@ class Supervisor:
         """Is the sandbox being stopped (its launcher killed or gone)? A gate or a
         subscriber (a monitor's *kill*) may have stopped it while this start waited:
         letting it run now would race the kill."""
+        if self.stopping:
+            return True
         pid = self._launcher_pid
         if pid is None:
             return False
@@ -546,6 +680,32 @@ _SYS_OPENAT2 = 437
 RESOLVE_NO_MAGICLINKS = 0x02
 RESOLVE_IN_ROOT = 0x10
 AT_FDCWD = 0xFFFFFF9C
+
+
+def _tgid(pid: int) -> int | None:
+    with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/status", "rb") as f:
+        for line in f:
+            if line.startswith(b"Tgid:"):
+                return int(line.split()[1])
+    return None
+
+
+def _fd_key(fd: int) -> tuple[int, int] | None:
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _bprm_filename(path: str, dirfd: int, at_empty: bool, is_at: bool) -> str:
+    """The program's name as the kernel gives it to a script's interpreter."""
+    fdno = dirfd & 0xFFFFFFFF
+    if at_empty:
+        return f"/dev/fd/{fdno}"
+    if not is_at or fdno == AT_FDCWD or path.startswith("/"):
+        return path
+    return f"/dev/fd/{fdno}/{path}"
 
 
 def _with_identity(
