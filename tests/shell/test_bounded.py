@@ -156,7 +156,7 @@ def test_sort_spilled_runs_give_the_same_order(monkeypatch, opts):
     with BuiltinBench() as bb:
         bb.write("in", data)
         whole = bb.run(["sort", *opts, "in"])
-        monkeypatch.setattr(external_sort, "RUN_BYTES", 3000)
+        monkeypatch.setattr(external_sort, "run_bytes", lambda _mb: 3000)
         monkeypatch.setattr(external_sort, "_MERGE_READ", 100)
         spilled = bb.run(["sort", *opts, "in"])
         piped = bb.run(["sort", *opts], stdin=data)
@@ -171,7 +171,7 @@ def test_sort_spilled_output_to_its_own_input(monkeypatch):
     with BuiltinBench() as bb:
         bb.write("f", data)
         expect = bb.run(["sort", "-n", "f"]).stdout
-        monkeypatch.setattr(external_sort, "RUN_BYTES", 3000)
+        monkeypatch.setattr(external_sort, "run_bytes", lambda _mb: 3000)
         r = bb.run(["sort", "-n", "-o", "f", "f"])
         assert r.status == 0, r.stderr
         assert bb.read("f") == expect
@@ -183,7 +183,7 @@ def test_sort_spill_counts_against_the_disk_budget(monkeypatch):
     data = _sort_input() * 40  # ~ 0.7 MB
     with BuiltinBench(corral.Budget(disk_mb=1.0)) as bb:
         bb.write("in", data)
-        monkeypatch.setattr(external_sort, "RUN_BYTES", 20000)
+        monkeypatch.setattr(external_sort, "run_bytes", lambda _mb: 20000)
         r = bb.run(["sort", "in"])
         assert r.status != 0
         assert "No space left on device" in r.stderr.decode()

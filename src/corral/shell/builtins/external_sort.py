@@ -23,6 +23,13 @@ from ..spill import SpillDir, SpillFile
 
 #: Estimated in-memory size of the records of one run.
 RUN_BYTES = 48 * 1024 * 1024
+#: besides, a run may hold up to this share of the memory budget
+RUN_SHARE = 4
+
+
+def run_bytes(memory_mb: float) -> int:
+    """How much one sorted run may hold: everyday inputs sort in one pass."""
+    return max(RUN_BYTES, int(memory_mb * 1024 * 1024) // RUN_SHARE)
 #: Bytes read from each run at a time while merging.
 _MERGE_READ = 1 << 16
 #: Runs merged at once.
@@ -234,4 +241,4 @@ def write_lines(
         write(sep.join(buf))
 
 
-__all__ = ["ExternalSorter", "dedup", "write_lines"]
+__all__ = ["ExternalSorter", "dedup", "run_bytes", "write_lines"]

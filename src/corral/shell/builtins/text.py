@@ -28,7 +28,8 @@ from ..command import CommandContext, CommandError, command, decode, encode
 from ..limits import max_string, too_large
 from ..records import record_batches
 from ..spill import SpillDir
-from .external_sort import RUN_BYTES, ExternalSorter, write_lines
+from . import external_sort
+from .external_sort import ExternalSorter, write_lines
 
 _CHUNK = 65536
 
@@ -1959,9 +1960,7 @@ def sort(ctx: CommandContext) -> int:
             unique=unique,
             line_limit=line_limit,
             ties_identical=last_resort or not keys,
-            # a quarter of the memory budget per run (never less than RUN_BYTES):
-            # everyday inputs sort in one pass, big ones spill
-            run_bytes=max(RUN_BYTES, int(ctx.ws.budget.memory_mb) * 1024 * 1024 // 4),
+            run_bytes=external_sort.run_bytes(ctx.ws.budget.memory_mb),
         )
         for name in files:
             f = open_input(name)
