@@ -760,3 +760,25 @@ def test_tool_call_flood_with_huge_arguments(lang):
         assert calls[0] > 5  # the flood really reached the host
         assert flood.python("print(2)" if lang == "python" else "2").error is None
     assert peak[0] - rss0 < 1500, f"host RSS grew {peak[0] - rss0:.0f} MB"
+
+
+# ---------------------------------------------------------------- fork bomb in the corral shell
+
+
+@pytest.mark.timeout(60)
+def test_corral_shell_fork_bomb_ends_and_the_sandbox_answers():
+    """``:(){ :|:& };:`` in the corral shell: pipeline stages and jobs are threads of the
+    worker (64 jobs at most, RLIMIT_AS), the worker is killed at the deadline. Without
+    the kill the call never returns; without the limits the worker's threads grow until
+    the host's memory runs out."""
+    wall = 3.0
+    rss0 = _rss_mb()
+    with Sandbox(budget=Budget(wall_s=wall)) as sb:
+        t0 = time.monotonic()
+        r = sb.run(":(){ :|:& };:; sleep 10")
+        took = time.monotonic() - t0
+        _clean(r)
+        assert r.budget_exceeded == "wall_time", r
+        assert took < wall + 6, took  # deadline + 0.5 s grace + a loaded machine
+        assert sb.run("echo alive").stdout == "alive\n"
+    assert _rss_mb() - rss0 < 200
