@@ -552,6 +552,7 @@ class BwrapBackend(BackendLifecycle):
         out: OutputCollector | TerminalIO = (
             OutputCollector(budget.output_chars, on_output) if terminal is None else terminal
         )
+        self._disk_floor = self._disk_baseline()
         t0 = time.monotonic()
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc: subprocess.Popen | None = None
@@ -720,6 +721,14 @@ class BwrapBackend(BackendLifecycle):
             )
         return res
 
+    def _disk_baseline(self) -> tuple[int, int]:
+        """What the run may use on disk (bytes, files): the budget, or what the workspace
+        already holds if it is over (an earlier run overshot between two polls, or the host
+        put files there): a run may shrink it (``rm``) but never grow it. Without this
+        floor every later run was killed at its first poll, ``rm`` included."""
+        used, nfiles = disk_usage(self.root)
+        return max(used, int(self.budget.disk_mb * MB)), max(nfiles, self.budget.disk_files)
+
     def _watch(
         self,
         proc: subprocess.Popen,
@@ -734,7 +743,7 @@ class BwrapBackend(BackendLifecycle):
         deadline = t0 + wall
         disk_every = 0.25
         next_disk = t0 + disk_every
-        disk_limit = int(budget.disk_mb * MB)
+        disk_limit, file_limit = getattr(self, "_disk_floor", None) or self._disk_baseline()
         mem_high = int(budget.memory_mb * MB * 0.97)
         at_limit = 0
         next_tree = t0
@@ -783,13 +792,13 @@ class BwrapBackend(BackendLifecycle):
                     return "memory", None
             if now >= next_disk:
                 s = time.monotonic()
-                used, nfiles = disk_usage(self.root, stop_after=budget.disk_files + 1)
+                used, nfiles = disk_usage(self.root, stop_after=file_limit + 1)
                 took = time.monotonic() - s
                 next_disk = time.monotonic() + max(disk_every, took * 4)
                 if used > disk_limit:
                     return "disk", f"{used / MB:.1f} MB used"
-                if nfiles > budget.disk_files:
-                    return "disk", f"more than {budget.disk_files} files"
+                if nfiles > file_limit:
+                    return "disk", f"more than {file_limit} files"
 
 
 def _tree_usage(root_pid: int | None) -> tuple[int, int]:

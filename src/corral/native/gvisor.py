@@ -821,6 +821,7 @@ class GvisorBackend(BackendLifecycle):
                          stderr=f"[corral] {msg} ({decision.reason})\n")  # fmt: skip
 
     _watch = BwrapBackend._watch
+    _disk_baseline = BwrapBackend._disk_baseline
 
     def _run(
         self,
@@ -877,6 +878,7 @@ class GvisorBackend(BackendLifecycle):
             OutputCollector(budget.output_chars, on_output) if terminal is None else terminal
         )
         self._out = out  # a denied program's message goes to the run's stderr
+        self._disk_floor = self._disk_baseline()
         t0 = time.monotonic()
         killed: str | None = None
         detected: str | None = None

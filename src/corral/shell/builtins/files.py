@@ -3378,7 +3378,7 @@ class _Tar:
                 2,
             ) from None
         try:
-            return tarfile.open(fileobj=f, mode=mode), f
+            return tarfile.open(fileobj=_unwrap_gzip(f), mode="r|" if mode == "r|*" else mode), f
         except (tarfile.TarError, OSError, EOFError, zlib.error):
             if archive != "-":
                 f.close()
@@ -3500,6 +3500,8 @@ class _Tar:
                 try:
                     self.extract_one(tf, m, name, dest_guest, room, keep_old, no_mtime, dir_times)
                 except OSError as e:
+                    if isinstance(e, _BadGzip):
+                        raise
                     if e.errno in (errno.ENOSPC, errno.EDQUOT):
                         raise _TarFail(f"{name}: Cannot write: {e.strerror}") from None
                     self.err(f"{name}: Cannot open: {e.strerror}")
@@ -3507,6 +3509,10 @@ class _Tar:
                     self.err(f"{name}: Cannot open: {_reason(e)}")
         except _TarFail as e:
             raise CommandError(f"{e}\ntar: Error is not recoverable: exiting now", 2) from None
+        except (tarfile.TarError, EOFError, zlib.error, _BadGzip) as e:
+            # a member's data ends early or is corrupt (read while extracting)
+            why = "Unexpected EOF in archive" if isinstance(e, EOFError | tarfile.ReadError) else e
+            raise CommandError(f"{why}\ntar: Error is not recoverable: exiting now", 2) from None
         finally:
             if archive != "-":
                 f.close()
@@ -3612,6 +3618,50 @@ class _Tar:
                 raise OSError(errno.ENOTDIR, "Not a directory")
             room.new_file()
             hfs.mkdir(ctx.ws, h, 0o755)
+
+
+class _Prefixed:
+    """A byte stream whose first bytes were already read (``head``)."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self.head = head
+        self.rest = rest
+
+    def read(self, n: int = -1) -> bytes:
+        if self.head:
+            data = self.head if n < 0 else self.head[:n]
+            self.head = self.head[len(data) :]
+            if n < 0:
+                data += self.rest.read()
+            return data
+        return self.rest.read(n)
+
+
+def _unwrap_gzip(f: IO[bytes]) -> IO[bytes]:
+    """A gzip stream decompressed as GNU tar's ``gzip -d`` does: every member in turn
+    (tarfile's own stream mode stops after the first one, then fails mid-member with an
+    internal ReadError); anything else as it is."""
+    import gzip as gziplib
+
+    head = b""
+    while len(head) < 2:
+        more = f.read(2 - len(head))
+        if not more:
+            break
+        head += more
+    src = _Prefixed(head, f)
+    if head != b"\x1f\x8b":
+        return src  # type: ignore[return-value]
+    return gziplib.GzipFile(fileobj=src, mode="rb")  # type: ignore[arg-type]
+
+
+def _bad_gzip() -> type[Exception]:
+    import gzip as gziplib
+
+    return gziplib.BadGzipFile
+
+
+_BadGzip = _bad_gzip()
 
 
 @command("tar")
@@ -3836,7 +3886,9 @@ def _gz_decompress(ctx: CommandContext, src: IO[bytes], dst: IO[bytes] | None) -
             ctx.check()
         drain = len(out) == CHUNK and not d.eof
         if d.eof:
-            pending = d.unused_data + d.unconsumed_tail
+            # everything after the member's end is in unused_data; unconsumed_tail may
+            # still hold a copy of it (reading both doubled the rest of the stream)
+            pending = d.unused_data
             d = None
         else:
             pending = d.unconsumed_tail
