@@ -110,7 +110,7 @@ def test_allow_always_is_remembered_per_session_and_action() -> None:
         ("commands.ask[0]", "exec", "git", ("git", "push", "origin", "main"))
     }
     # another argv, another session: asked again (and denied by the empty script)
-    assert gate.decide(ExecAction(argv=["pip", "install", "numpy"]), "s1").verdict == "deny"
+    assert gate.decide(ExecAction(argv=["git", "push", "origin", "dev"]), "s1").verdict == "deny"
     assert gate.decide(PIP, "s2").verdict == "deny"
     assert len(approver.requests) == 3
     gate.forget("s1")
@@ -189,9 +189,9 @@ def test_on_approval_records_questions_and_answers() -> None:
         on_approval=lambda req, ans: seen.append((req, ans)),
     )
     gate.decide(PIP, "s")
-    gate.decide(ExecAction(argv=["npm", "install"]), "s")
+    gate.decide(ExecAction(argv=["npm", "publish"]), "s")
     assert [a for _, a in seen] == [ApprovalAnswer.ALLOW_ONCE, ApprovalAnswer.DENY]
-    assert seen[1][0].summary == "run: npm install"
+    assert seen[1][0].summary == "run: npm publish"
 
 
 def test_broken_on_approval_does_not_break_the_decision() -> None:
@@ -547,7 +547,7 @@ def test_queue_several_pending_answered_out_of_order() -> None:
     gate = ApprovalGate(POLICY, queue, timeout_s=5)
     first = ask_in_thread(gate, PIP, "a")
     queue.wait_for_request(timeout=5)
-    second = ask_in_thread(gate, ExecAction(argv=["npm", "install"]), "b")
+    second = ask_in_thread(gate, ExecAction(argv=["npm", "publish"]), "b")
     deadline = time.monotonic() + 5
     while len(queue.pending()) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
