@@ -17,14 +17,16 @@ def test_ask_answered_by_callback_end_to_end():
 
     def answer(request):
         asked.append(request.summary)
-        return "allow_once" if "ruff" in request.summary else "deny"
+        return "allow_once" if "feature" in request.summary else "deny"
 
     with Sandbox(policy="default", approver=Callback(answer)) as sb:
-        r = sb.run("pip install ruff; echo status=$?; pip install evil; echo status=$?")
-        # pip itself is not a command of the wasm tier: allowed means it ran and was not found
+        r = sb.run(
+            "git push origin feature; echo status=$?; git push origin main; echo status=$?"
+        )
+        # git itself is not a command of the wasm tier: allowed means it ran and was not found
         assert r.stdout == "status=127\nstatus=126\n", r.stderr
-        assert "corral: pip: denied: denied by the approval callback" in r.stderr
-    assert asked == ["run: pip install ruff", "run: pip install evil"]
+        assert "corral: git: denied: denied by the approval callback" in r.stderr
+    assert asked == ["run: git push origin feature", "run: git push origin main"]
 
 
 def test_denied_command_reads_like_bash_and_names_rule_and_principle():
@@ -47,8 +49,8 @@ def test_allow_always_is_remembered_and_audited(tmp_path):
         log.attach(bus)
         with Sandbox(policy="default", approver=Callback(always), bus=bus) as sb:
             for _ in range(3):
-                sb.run("npm install left-pad")
-    assert calls == ["run: npm install left-pad"]  # asked once, then remembered
+                sb.run("npm publish left-pad")
+    assert calls == ["run: npm publish left-pad"]  # asked once, then remembered
     entries = list(iter_entries(tmp_path / "audit.db"))
     answered = [e for e in entries if e.body.get("type") == "approval.answered"]
     assert len(answered) == 1 and answered[0].body["data"]["answer"] == "allow_always"
@@ -62,7 +64,7 @@ def test_no_answer_before_timeout_means_the_policy_default(tmp_path):
     queue = Queue()
     with Sandbox(policy=policy, approver=queue) as sb:
         t0 = time.monotonic()
-        r = sb.run("pip install slowpoke; echo $?")
+        r = sb.run("git push origin slowpoke; echo $?")
         assert r.stdout == "126\n"
         assert "no answer within 0.3 s" in r.stderr
         assert time.monotonic() - t0 < 5
@@ -81,7 +83,7 @@ def test_queue_approver_answered_from_another_thread():
     t = threading.Thread(target=person)
     t.start()
     with Sandbox(policy="default", approver=queue) as sb:
-        r = sb.run("pip install via-queue; echo $?")
+        r = sb.run("git push origin via-queue; echo $?")
     t.join()
     assert r.stdout == "127\n"
 

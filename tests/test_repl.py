@@ -65,7 +65,7 @@ def test_policy_questions_are_asked_at_the_prompt():
     )
     try:
         child.expect(r"corral:/workspace\$ ")
-        child.sendline("npm install left-pad; echo rc=$?")
+        child.sendline("npm publish left-pad; echo rc=$?")
         child.expect(r"Allow\? \[y\]es once / \[a\]lways this session / \[N\]o")
         child.sendline("n")
         child.expect("rc=126")

@@ -128,3 +128,18 @@ def test_bench_command() -> None:
     result = run("bench", "--events", "200")
     assert result.exit_code == 0, result.output
     assert "events/s" in result.output
+
+
+def test_eval_corpus_option_joins_files(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"command": "xmrig -o stratum+tcp://p:1", "label": "malicious",
+                               "class": "mining"}) + "\n")  # fmt: skip
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"command": "ls -la", "label": "benign", "class": "files"}) + "\n")
+    data = json.loads(
+        run("eval", "--corpus", str(bad), "--corpus", str(good), "--json", "--no-anomaly").output
+    )
+    assert data["malicious"] == 1 and data["benign"] == 1
+    assert data["detection_rate"] == 1.0 and data["false_positive_rate"] == 0.0
+    result = run("eval")
+    assert result.exit_code == 2 and "give a corpus file" in result.output

@@ -56,9 +56,13 @@ TOOLS = Policy.from_dict(
 
 
 def test_exec_action_uses_argv() -> None:
-    d = DEFAULT.decide(ExecAction(argv=["ls", "-la", "/workspace"]), "s1")
+    ls_only = Policy.from_dict({"version": 1, "commands": {"default": "ask", "allow": ["ls"]}})
+    d = ls_only.decide(ExecAction(argv=["ls", "-la", "/workspace"]), "s1")
     assert (d.verdict, d.rule) == ("allow", "commands.allow[0]")
     assert "'ls -la /workspace' matches commands.allow[0] 'ls'" in d.reason
+    d = DEFAULT.decide(ExecAction(argv=["git", "push", "origin", "main"]), "s1")
+    assert d.verdict == "ask"
+    assert "'git push origin main' matches commands.ask[0] 'git push *'" in d.reason
 
 
 def test_exec_action_with_arguments_holding_spaces() -> None:
@@ -171,7 +175,7 @@ def test_spawn_uses_argv_and_exe() -> None:
 def test_code_python_and_js_allowed_by_default_policy() -> None:
     d = DEFAULT.decide(CodeAction(language="python", code="print(1)"))
     assert d.verdict == "allow"
-    assert d.rule.startswith("commands.allow")
+    assert d.rule == "code.default"
     assert DEFAULT.decide(CodeAction(language="js", code="1")).verdict == "allow"
 
 
@@ -300,10 +304,14 @@ def test_net_host_from_url() -> None:
     assert NET.decide(NetAction(host="", url="https://pypi.org/simple/")).verdict == "allow"
 
 
-def test_default_policy_has_no_network() -> None:
+def test_default_policy_asks_for_every_host() -> None:
+    # no host is open without approval (refused when nobody is asked); the registries
+    # switch is off (tests/policy/test_registries.py)
     d = DEFAULT.decide(NetAction(host="pypi.org", port=443))
-    assert (d.verdict, d.rule) == ("deny", "network.default")
+    assert (d.verdict, d.rule) == ("ask", "network.default")
     assert DEFAULT.decide(NetAction(host="169.254.169.254")).verdict == "deny"
+    assert DEFAULT.decide(NetAction(host="10.0.0.5")).verdict == "deny"
+    assert STRICT.decide(NetAction(host="pypi.org", port=443)).verdict == "deny"
 
 
 def test_permissive_network_still_denies_metadata() -> None:

@@ -43,12 +43,20 @@ def test_spawn_of_another_program_with_the_same_argv_is_asked_again() -> None:
 
 
 def test_spawn_memory_under_the_default_policy() -> None:
+    # 'ssh user@host' is asked under default ('ssh -V' runs): allow always covers that
+    # program only, and another asked program with the same argv is asked again
+    def remote(exe: str) -> SpawnAction:
+        return SpawnAction(argv=["ssh", "user@host"], exe=exe, pid=7)
+
     approver = Recorder(ApprovalAnswer.ALLOW_ALWAYS)
     gate = ApprovalGate(DEFAULT, approver)
-    assert gate.decide(ssh(), "s").verdict == "allow"
-    assert gate.decide(ssh("/usr/bin/apt-get"), "s").verdict == "deny"
+    assert gate.decide(remote("/usr/bin/ssh"), "s").verdict == "allow"
+    assert gate.decide(remote("/usr/bin/ssh"), "s").verdict == "allow"
+    assert len(approver.requests) == 1
+    assert gate.decide(remote("/usr/bin/docker"), "s").verdict == "deny"
+    assert len(approver.requests) == 2
     # the question names the program that would really run
-    assert "apt-get" in approver.requests[-1].reason
+    assert "docker" in approver.requests[-1].reason
 
 
 def test_exec_approval_never_covers_a_spawn() -> None:

@@ -26,7 +26,7 @@ from corral.policy import (
 from corral.policy.approvers import coerce_answer, describe_action, memory_key
 
 POLICY = Policy.builtin("default")
-PIP = ExecAction(argv=["pip", "install", "requests"])
+PIP = ExecAction(argv=["git", "push", "origin", "main"])
 LS = ExecAction(argv=["ls"])
 SUDO = ExecAction(argv=["sudo", "id"])
 
@@ -79,7 +79,7 @@ def test_gate_asks_and_allows_once() -> None:
     assert d.verdict == "allow"
     assert d.rule == "commands.ask[0]"
     assert d.principle == "human-oversight"
-    assert d.reason.startswith("approved by the test (allow once): command 'pip install requests'")
+    assert d.reason.startswith("approved by the test (allow once): command 'git push origin main'")
     (request,) = approver.requests
     assert request.session == "s1"
     assert request.rule == "commands.ask[0]"
@@ -87,7 +87,7 @@ def test_gate_asks_and_allows_once() -> None:
     assert request.principle_text == POLICY.principles["human-oversight"]
     assert request.timeout_s == 120
     assert request.default == "deny"
-    assert request.summary == "run: pip install requests"
+    assert request.summary == "run: git push origin main"
     gate.decide(PIP, "s1")
     assert len(approver.requests) == 2  # once means once
 
@@ -102,15 +102,15 @@ def test_allow_always_is_remembered_per_session_and_action() -> None:
     approver = Recorder(ApprovalAnswer.ALLOW_ALWAYS)
     gate = ApprovalGate(POLICY, approver)
     assert gate.decide(PIP, "s1").verdict == "allow"
-    again = gate.decide(ExecAction(argv=["pip", "install", "requests"], cwd="/tmp"), "s1")
+    again = gate.decide(ExecAction(argv=["git", "push", "origin", "main"], cwd="/tmp"), "s1")
     assert again.verdict == "allow"
     assert again.reason.startswith("approved earlier in this session (allow always)")
     assert len(approver.requests) == 1
     assert gate.remembered("s1") == {
-        ("commands.ask[0]", "exec", "pip", ("pip", "install", "requests"))
+        ("commands.ask[0]", "exec", "git", ("git", "push", "origin", "main"))
     }
     # another argv, another session: asked again (and denied by the empty script)
-    assert gate.decide(ExecAction(argv=["pip", "install", "numpy"]), "s1").verdict == "deny"
+    assert gate.decide(ExecAction(argv=["git", "push", "origin", "dev"]), "s1").verdict == "deny"
     assert gate.decide(PIP, "s2").verdict == "deny"
     assert len(approver.requests) == 3
     gate.forget("s1")
@@ -140,7 +140,7 @@ def test_allow_always_keys() -> None:
 
 
 def test_memory_key_definition() -> None:
-    assert memory_key(PIP) == ("exec", "pip", ("pip", "install", "requests"))
+    assert memory_key(PIP) == ("exec", "git", ("git", "push", "origin", "main"))
     assert memory_key(NetAction(host="[::1]", port=1)) == ("net", "::1")
     assert memory_key(NetAction(host="", url="https://X.org/a")) == ("net", "x.org")
     assert memory_key(ToolAction(name="a/b", args={"x": 1})) == ("tool", "a/b")
@@ -189,9 +189,9 @@ def test_on_approval_records_questions_and_answers() -> None:
         on_approval=lambda req, ans: seen.append((req, ans)),
     )
     gate.decide(PIP, "s")
-    gate.decide(ExecAction(argv=["npm", "install"]), "s")
+    gate.decide(ExecAction(argv=["npm", "publish"]), "s")
     assert [a for _, a in seen] == [ApprovalAnswer.ALLOW_ONCE, ApprovalAnswer.DENY]
-    assert seen[1][0].summary == "run: npm install"
+    assert seen[1][0].summary == "run: npm publish"
 
 
 def test_broken_on_approval_does_not_break_the_decision() -> None:
@@ -217,7 +217,7 @@ def test_request_to_dict_is_json() -> None:
     approver = Recorder("y")
     ApprovalGate(POLICY, approver).decide(PIP, "s")
     data = approver.requests[0].to_dict()
-    assert json.loads(json.dumps(data))["action"]["argv"] == ["pip", "install", "requests"]
+    assert json.loads(json.dumps(data))["action"]["argv"] == ["git", "push", "origin", "main"]
     assert data["rule"] == "commands.ask[0]"
 
 
@@ -264,7 +264,7 @@ def test_terminal_reads_answers_from_input_fn() -> None:
     assert d.reason.startswith("approved by a person (allow once)")
     shown = console.file.getvalue()
     assert "approval needed" in shown
-    assert "pip install requests" in shown
+    assert "git push origin main" in shown
     assert "commands.ask[0]" in shown
     assert "human-oversight" in shown
     assert prompts and "[a]lways" in prompts[0]
@@ -513,7 +513,7 @@ def test_queue_answer_allows() -> None:
     assert request is not None
     assert [r.id for r in queue.pending()] == [request.id]
     assert queue.get(request.id) is request
-    assert request.to_dict()["summary"] == "run: pip install requests"
+    assert request.to_dict()["summary"] == "run: git push origin main"
     assert queue.answer(request.id, "allow_once") is True
     box["thread"].join(5)
     assert box["decision"].verdict == "allow"
@@ -547,7 +547,7 @@ def test_queue_several_pending_answered_out_of_order() -> None:
     gate = ApprovalGate(POLICY, queue, timeout_s=5)
     first = ask_in_thread(gate, PIP, "a")
     queue.wait_for_request(timeout=5)
-    second = ask_in_thread(gate, ExecAction(argv=["npm", "install"]), "b")
+    second = ask_in_thread(gate, ExecAction(argv=["npm", "publish"]), "b")
     deadline = time.monotonic() + 5
     while len(queue.pending()) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)

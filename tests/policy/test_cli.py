@@ -68,10 +68,18 @@ def test_explain_command() -> None:
 
 
 def test_explain_ask_and_allow() -> None:
-    assert "decision:  ASK" in run("explain", "default", "pip install requests").output
-    out = run("explain", "default", "ls -la").output
+    out = run("explain", "default", "git push origin main").output
+    assert "decision:  ASK" in out
+    assert "pattern:   git push *" in out
+    assert "reason:    command 'git push origin main' matches" in out
+    assert "git push publishes outside the sandbox" in out
+    out = run("explain", "strict", "ls -la").output
     assert "decision:  ALLOW" in out
     assert "pattern:   ls" in out
+    # an allow by default names the default, with no pattern to show
+    out = run("explain", "default", "make test").output
+    assert "decision:  ALLOW" in out and "rule:      commands.default" in out
+    assert "pattern:" not in out
 
 
 def test_explain_other_kinds() -> None:

@@ -49,8 +49,9 @@ def test_builtins() -> None:
 
 def test_builtin_summaries() -> None:
     default = Policy.builtin("default")
-    assert default.commands_default == "ask"
-    assert default.network_default == "deny"
+    assert default.commands_default == "allow"
+    assert default.network_default == "ask"
+    assert default.model.network.registries is False
     assert default.filesystem_default == "deny"
     assert not default.has_tools
     strict = Policy.builtin("strict")

@@ -25,10 +25,10 @@ def test_policy_gate_in_the_corral_shell(asked: list[str]) -> None:
         assert result.exit_code == 126 and result.stdout == ""
         assert "matches commands.deny[0] 'sudo'" in result.stderr
         # commands the script-level check lets through are decided as they run
-        result = sb.run("echo hi | wc -c; pip install x; npm install y; echo $?")
+        result = sb.run("echo hi | wc -c; git push origin main; npm publish y; echo $?")
         assert result.stdout.split() == ["3", "127"]
-        assert "pip: denied: denied by the approval callback" in result.stderr
-        assert asked == ["run: pip install x", "run: npm install y"]
+        assert "git: denied: denied by the approval callback" in result.stderr
+        assert asked == ["run: git push origin main", "run: npm publish y"]
         result = sb.run("cat ~/.ssh/id_rsa")
         assert result.exit_code == 126
         assert "filesystem.deny[0] '**/.ssh/**'" in result.stderr
@@ -40,5 +40,5 @@ def test_policy_gate_in_the_corral_shell(asked: list[str]) -> None:
 
 def test_plain_policy_gate_denies_asks_without_an_approver() -> None:
     with corral.Sandbox(gate=Policy.builtin("default")) as sb:
-        result = sb.run("pip install x")
+        result = sb.run("git push origin main")
         assert "needs approval and no approver is configured" in result.stderr

@@ -189,7 +189,13 @@ def test_rules(
 
 @app.command("eval")
 def eval_corpus(
-    corpus: Annotated[str, typer.Argument(help="Labelled corpus (JSONL).")],
+    corpus: Annotated[
+        str | None, typer.Argument(help="Labelled corpus (JSONL); or give --corpus.")
+    ] = None,
+    corpus_files: Annotated[
+        list[str] | None,
+        typer.Option("--corpus", "-c", help="Labelled corpus files (JSONL), repeatable."),
+    ] = None,
     pack: Annotated[
         list[str] | None, typer.Option("--pack", "-p", help="Packs (default: default).")
     ] = None,
@@ -211,19 +217,25 @@ def eval_corpus(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Measure detection per class and the false-positive rate on a corpus."""
-    from .evaluate import evaluate, print_report
+    from .evaluate import evaluate, load_corpus, print_report
 
     if min_severity not in ("low", "medium", "high", "critical"):
         _err().print(f"[red]error:[/red] unknown severity {escape(min_severity)!r}")
         raise typer.Exit(2)
+    paths = ([corpus] if corpus else []) + (corpus_files or [])
+    if not paths:
+        _err().print("[red]error:[/red] give a corpus file (argument or --corpus FILE)")
+        raise typer.Exit(2)
     packs, files = pack or ["default"], rules or []
     _monitor(packs, files, anomaly=False)  # report rule errors once, up front
     try:
+        items = [item for path in paths for item in load_corpus(path)]
         report = evaluate(
-            corpus,
+            items,
             lambda: Monitor(packs=packs, rules_files=files, baseline=None if anomaly else False),
             min_severity=min_severity,
         )
+        report.source = ", ".join(paths)
     except (OSError, ValueError) as exc:
         _err().print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None

@@ -116,9 +116,10 @@ from .patterns import (
     HostPattern,
     PathPattern,
     compile_cidr,
+    compile_host,
     normalize_host,
 )
-from .schema import CommandRule, PolicyModel, ToolRule
+from .schema import REGISTRY_HOSTS, CommandRule, PolicyModel, ToolRule
 from .shellsplit import Analysis, analyze
 
 __all__ = ["Policy"]
@@ -605,6 +606,18 @@ class Policy:
                             severity=sev,
                             pattern=pat,
                             sort_key=(-pat.specificity[0], -pat.specificity[1], -sev),
+                        )
+                    )
+            if net.registries:
+                for i, host in enumerate(REGISTRY_HOSTS):
+                    pat = compile_host(host)
+                    rules.append(
+                        _HostRule(
+                            id=f"network.registries[{i}]",
+                            verdict="allow",
+                            severity=0,
+                            pattern=pat,
+                            sort_key=(-pat.specificity[0], -pat.specificity[1], 0),
                         )
                     )
         rules.sort(key=lambda r: r.sort_key)

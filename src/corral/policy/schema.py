@@ -53,6 +53,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictBool,
     model_validator,
 )
 
@@ -266,12 +267,29 @@ class Filesystem(_Model):
         return [compile_path(p) for p in getattr(self, key)]
 
 
+#: The hosts ``network.registries: true`` allows: Python, npm, Rust and Go package
+#: registries (index and downloads).
+REGISTRY_HOSTS: tuple[str, ...] = (
+    "pypi.org",
+    "files.pythonhosted.org",
+    "registry.npmjs.org",
+    "registry.yarnpkg.com",
+    "crates.io",
+    "index.crates.io",
+    "static.crates.io",
+    "proxy.golang.org",
+    "sum.golang.org",
+)
+
+
 class Network(_Model):
     default: Verdict | None = None
     allow: HostList = Field(default_factory=list)
     ask: HostList = Field(default_factory=list)
     deny: HostList = Field(default_factory=list)
     deny_cidrs: CidrList = Field(default_factory=list)
+    # true: the package registries (REGISTRY_HOSTS) are allowed, as if listed in allow
+    registries: StrictBool = False
 
     def compiled(self, key: str) -> list[HostPattern]:
         return [compile_host(p) for p in getattr(self, key)]

@@ -1,0 +1,163 @@
+"""Detection and refusal on the held-out corpus, old code against new, in one run.
+
+Usage::
+
+    python3 benchmarks/bench_detection.py [--base REV] [--json]
+
+``--base`` (default: the parent of the commit that added the held-out corpus, i.e. the
+branch point) is checked out into a temporary ``git worktree`` and measured with
+``PYTHONPATH`` pointing at it; the current tree is measured the same way. Both runs read
+the same frozen corpus files (``src/corral/monitor/corpus/heldout_*.jsonl``).
+
+Figures (per version):
+
+* ``permissive: alerted`` - held-out attacks on which the monitor alone raises an alert
+  (the monitor the ``permissive`` policy configures; any severity);
+* ``default: refused or alerted`` - held-out attacks that ``default`` refuses with no
+  approver (deny, or ask with nobody to ask) or on which the monitor alerts;
+* ``false positives`` - held-out benign commands on which the monitor alerts;
+* ``default: benign refused`` - held-out benign commands ``default`` refuses with no
+  approver (the command line, and each URL host a command names, as a network action).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "src" / "corral" / "monitor" / "corpus"
+ATTACKS = CORPUS / "heldout_attacks.jsonl"
+BENIGN = CORPUS / "heldout_benign.jsonl"
+_URL_HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/@\s]*@)?(\[[^\]]+\]|[^/:?#\s]+)")
+
+
+def _load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _refusal(policy, command: str) -> str | None:  # type: ignore[no-untyped-def]
+    """Why ``policy`` with no approver refuses ``command`` (None when it runs)."""
+    from corral.policy.shellsplit import analyze
+
+    decision = policy.decide_command(command)
+    if decision.verdict != "allow":
+        return f"{decision.verdict}: {decision.reason}"
+    for cmd in analyze(command).commands:
+        for arg in cmd.argv[1:]:
+            m = _URL_HOST.match(arg)
+            if m:
+                host = m.group(1).strip("[]")
+                d = policy.decide_net(host, None)
+                if d.verdict != "allow":
+                    return f"{d.verdict} (network {host}): {d.reason}"
+    return None
+
+
+def measure() -> dict:
+    """The figures for the corral on ``sys.path`` (run in a child process)."""
+    from corral.monitor.engine import Monitor
+    from corral.monitor.evaluate import CorpusItem, evaluate
+    from corral.policy.engine import Policy
+
+    attacks, benign = _load(ATTACKS), _load(BENIGN)
+    items = [CorpusItem(o["label"], o["class"], command=o["command"]) for o in attacks + benign]
+    report = evaluate(items, lambda: Monitor(packs=["default"], baseline=False))
+    alerted = {r.item.command: r.flagged for r in report.results}
+    default = Policy.builtin("default")
+    att_refused = {o["command"]: _refusal(default, o["command"]) for o in attacks}
+    ben_refused = {o["command"]: _refusal(default, o["command"]) for o in benign}
+    n_att, n_ben = len(attacks), len(benign)
+    return {
+        "attacks": n_att,
+        "benign": n_ben,
+        "permissive_alerted": sum(alerted[o["command"]] for o in attacks) / n_att,
+        "default_refused_or_alerted": sum(
+            bool(att_refused[o["command"]]) or alerted[o["command"]] for o in attacks
+        )
+        / n_att,
+        "false_positive": sum(alerted[o["command"]] for o in benign) / n_ben,
+        "default_benign_refused": sum(bool(v) for v in ben_refused.values()) / n_ben,
+        "missed": [o["command"] for o in attacks if not alerted[o["command"]]],
+        "missed_by_both": [
+            o["command"]
+            for o in attacks
+            if not alerted[o["command"]] and not att_refused[o["command"]]
+        ],
+        "false_positives": [
+            f"{r.item.command} -> {', '.join(r.alerts)}" for r in report.benign if r.flagged
+        ],
+        "benign_refusals": [f"{c} -> {why}" for c, why in ben_refused.items() if why],
+    }
+
+
+def _run(src: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure"], env=env, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    if out.returncode != 0:
+        raise SystemExit(f"measuring {src} failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout)
+
+
+def _base_rev() -> str:
+    first = subprocess.run(
+        ["git", "log", "--format=%H", "--diff-filter=A", "--", str(ATTACKS)],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    if not first:
+        raise SystemExit("the held-out corpus is not committed; pass --base REV")
+    return first[-1] + "^"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--base", help="the old revision (default: the branch point)")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--show", type=int, default=0, help="list this many misses/refusals")
+    args = ap.parse_args()
+    if args.measure:
+        print(json.dumps(measure()))
+        return
+    base = args.base or _base_rev()
+    with tempfile.TemporaryDirectory(prefix="corral-old-") as tmp:
+        wt = Path(tmp) / "old"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", "-q", str(wt), base], cwd=ROOT, check=True
+        )
+        try:
+            old = _run(wt / "src")
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(wt)], cwd=ROOT, check=False)
+    new = _run(ROOT / "src")
+    if args.json:
+        print(json.dumps({"old": old, "new": new}, indent=2))
+        return
+    rows = [
+        ("permissive: attacks alerted", "permissive_alerted", ">= 90%"),
+        ("default: attacks refused or alerted", "default_refused_or_alerted", ">= 97%"),
+        ("monitor false positives (benign)", "false_positive", "<= 1%"),
+        ("default, no approver: benign refused", "default_benign_refused", "<= 15%"),
+    ]
+    print(f"held-out corpus: {new['attacks']} attacks, {new['benign']} benign; old = {base}")
+    print(f"{'figure':40} {'old':>8} {'new':>8}  target")
+    for label, key, target in rows:
+        print(f"{label:40} {old[key]:8.1%} {new[key]:8.1%}  {target}")
+    if args.show:
+        for key in ("missed", "missed_by_both", "false_positives", "benign_refusals"):
+            print(f"\n{key} (new, {len(new[key])}):")
+            for line in new[key][: args.show]:
+                print("  " + line)
+
+
+if __name__ == "__main__":
+    main()
