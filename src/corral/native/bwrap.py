@@ -514,6 +514,10 @@ class BwrapBackend(BackendLifecycle):
                 table=self._table,
                 watch=self._exec_watch(),
             )
+            # A job-control shell on a terminal would take the brief SIGSTOP of the
+            # after-exec check for a suspended job: with a terminal the check is off
+            # (as root the file is still decided at open by fanotify).
+            sup.check_after_exec = terminal is None
             sup.start()
         self.last_supervisor = sup
         fds: list[int] = []

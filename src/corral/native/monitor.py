@@ -123,6 +123,9 @@ class Supervisor:
     ) -> None:
         self.gate = gate
         self.table = table
+        #: stop each allowed start before its first instruction and check what started
+        #: (execcheck); off with a terminal, where job control would see the stop
+        self.check_after_exec = True
         #: root: the real decision is made on the opened file (fanotify), see attach();
         #: ``watch`` is a backend's own (kept across runs), else one is made for this run
         self.watch: ExecWatch | None = watch if table is not None else None
@@ -426,6 +429,9 @@ class Supervisor:
         instruction, and check that what started is what was decided (see
         :mod:`corral.native.execcheck`): resumed if so, killed if not. ``opened``: the
         program is the file the fanotify watch saw opened (root)."""
+        if not self.check_after_exec:
+            self._respond(fd, nid, True)
+            return
         tgid = _tgid(pid)
         early = self.wait_killable and tgid is not None and execcheck.queue_stop(tgid, pid)
         self._respond(fd, nid, True)
