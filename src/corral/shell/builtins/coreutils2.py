@@ -1,0 +1,641 @@
+"""More GNU coreutils agents reach for: timeout, cmp, split and join.
+
+Same conventions as the other built-ins: the C locale (bytes in, bytes out),
+files only through ``ctx.open_read`` / ``ctx.open_write`` (the workspace walls and
+the disk budget), input streamed in chunks with ``ctx.check()`` in every loop.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from typing import IO
+
+from ..command import Cancelled, CommandContext, CommandError, command
+from .text import _getopt, _parse_size, _usage_error
+
+_CHUNK = 65536
+
+
+def _lines(ctx: CommandContext, f: IO[bytes]) -> Iterator[bytes]:
+    """The lines of ``f`` (each with its newline, the last maybe without), checking
+    the budget between chunks; a line is never longer than the input."""
+    buf = b""
+    while True:
+        ctx.check()
+        chunk = f.read(_CHUNK)
+        if not chunk:
+            break
+        buf += chunk
+        start = 0
+        while True:
+            nl = buf.find(b"\n", start)
+            if nl < 0:
+                break
+            yield buf[start : nl + 1]
+            start = nl + 1
+        buf = buf[start:]
+    if buf:
+        yield buf
+
+
+# --------------------------------------------------------------------------
+# timeout
+# --------------------------------------------------------------------------
+
+_DUR = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)")
+_SIGNALS = {
+    "HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "USR1": 10, "USR2": 12, "ALRM": 14,
+    "TERM": 15, "CONT": 18, "STOP": 19,
+}  # fmt: skip
+
+
+def _duration(ctx: CommandContext, text: str) -> float:
+    m = _DUR.fullmatch(text)
+    if not m:
+        raise _usage_error(ctx, f"invalid time interval '{text}'", 125)
+    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+
+
+def _signal(ctx: CommandContext, text: str) -> int:
+    name = text.upper().removeprefix("SIG")
+    if name.isdigit() and 0 < int(name) < 65:
+        return int(name)
+    if name not in _SIGNALS:
+        raise _usage_error(ctx, f"{text}: invalid signal", 125)
+    return _SIGNALS[name]
+
+
+@command("timeout")
+def timeout_cmd(ctx: CommandContext) -> int:
+    """Usage: timeout [OPTION] DURATION COMMAND [ARG]...
+Start COMMAND, and stop it if still running after DURATION (a number with an
+optional suffix s, m, h or d; 0 disables the timeout). Exit status 124 when it
+timed out (128+9 with -s KILL), 125 when timeout itself failed, 126/127 when
+COMMAND could not be run, else COMMAND's status.
+  -s, --signal=SIGNAL   the signal to send (TERM by default)
+  -k, --kill-after=DUR  accepted; the built-in stops COMMAND at once
+      --preserve-status exit with 128+SIGNAL when COMMAND times out
+      --foreground      accepted
+  -v, --verbose         say on stderr when the time ran out"""
+    opts, rest = _getopt(
+        ctx, ctx.args, "s:k:v",
+        {"signal=": "s", "kill-after=": "k", "preserve-status": "p", "foreground": "f",
+         "verbose": "v"},
+        125, stop_at_operand=True,
+    )  # fmt: skip
+    sig, preserve, verbose = 15, False, False
+    for k, v in opts:
+        if k == "s":
+            sig = _signal(ctx, v or "")
+        elif k == "k":
+            _duration(ctx, v or "")
+        elif k == "p":
+            preserve = True
+        elif k == "v":
+            verbose = True
+    if len(rest) < 2:
+        msg = "missing operand" if not rest else f"missing operand after '{rest[0]}'"
+        raise _usage_error(ctx, msg, 125)
+    secs = _duration(ctx, rest[0])
+    argv = rest[1:]
+    shell = ctx.extra.get("shell")
+    if shell is None:
+        raise CommandError("cannot run a command here", 125)
+    sub = shell.fork()
+    parent_deadline = ctx.deadline
+    if secs > 0:
+        sub.deadline = min(parent_deadline, time.monotonic() + secs)
+    own = threading.Event()  # the sub-shell's own cancel flag: a time-out stops only it
+    sub.cancel_event = own
+    done = threading.Event()
+
+    def relay() -> None:  # Ctrl-C on the caller still reaches COMMAND
+        while not done.wait(0.05):
+            if ctx.cancel_event.is_set():
+                own.set()
+                return
+
+    watcher = threading.Thread(target=relay, daemon=True, name="corral-timeout")
+    watcher.start()
+    from ..interp import ExitShell  # here: interp imports the built-ins
+
+    try:
+        return int(sub.run_command(argv))
+    except ExitShell as e:
+        return int(e.status)
+    except Cancelled:
+        if ctx.cancel_event.is_set() or time.monotonic() > parent_deadline:
+            raise
+        if verbose:
+            ctx.err(f"sending signal {_sig_name(sig)} to command '{argv[0]}'")
+        if preserve or sig == 9:
+            return 128 + sig
+        return 124
+    finally:
+        done.set()
+
+
+def _sig_name(sig: int) -> str:
+    return next((n for n, v in _SIGNALS.items() if v == sig), str(sig))
+
+
+# --------------------------------------------------------------------------
+# cmp
+# --------------------------------------------------------------------------
+
+
+def _cmp_skip(ctx: CommandContext, text: str) -> int:
+    n = _parse_size(text)
+    if n is None:
+        raise _usage_error(ctx, f"invalid --ignore-initial value '{text}'", 2)
+    return n
+
+
+def _skip(ctx: CommandContext, f: IO[bytes], n: int) -> None:
+    while n > 0:
+        ctx.check()
+        got = f.read(min(n, _CHUNK))
+        if not got:
+            return
+        n -= len(got)
+
+
+def _cmp_char(b: int) -> str:
+    """A byte as ``cmp -b`` shows it (GNU cat -v style)."""
+    s = ""
+    if b >= 128:
+        s, b = "M-", b - 128
+    if b < 32:
+        return s + "^" + chr(b + 64)
+    if b == 127:
+        return s + "^?"
+    return s + chr(b)
+
+
+@command("cmp")
+def cmp_cmd(ctx: CommandContext) -> int:
+    """Usage: cmp [OPTION]... FILE1 [FILE2 [SKIP1 [SKIP2]]]
+Compare two files byte by byte ('-' or a missing FILE2 is standard input).
+Exit status 0 if the same, 1 if different, 2 on trouble.
+  -b, --print-bytes          print the differing bytes
+  -i, --ignore-initial=SKIP  skip the first SKIP bytes of both (SKIP1:SKIP2 for each)
+  -l, --verbose              list every differing byte (number and octal values)
+  -n, --bytes=LIMIT          compare at most LIMIT bytes
+  -s, --quiet, --silent      print nothing; only the exit status"""
+    opts, ops = _getopt(
+        ctx, ctx.args, "bi:ln:s",
+        {"print-bytes": "b", "ignore-initial=": "i", "verbose": "l", "bytes=": "n",
+         "quiet": "s", "silent": "s"},
+        2,
+    )  # fmt: skip
+    show_bytes = verbose = silent = False
+    skip1 = skip2 = 0
+    limit: int | None = None
+    for k, v in opts:
+        if k == "b":
+            show_bytes = True
+        elif k == "l":
+            verbose = True
+        elif k == "s":
+            silent = True
+        elif k == "i":
+            a, _, b = (v or "").partition(":")
+            skip1 = _cmp_skip(ctx, a)
+            skip2 = _cmp_skip(ctx, b) if b else skip1
+        elif k == "n":
+            limit = _parse_size(v or "")
+            if limit is None:
+                raise _usage_error(ctx, f"invalid --bytes value '{v}'", 2)
+    if verbose and silent:
+        raise _usage_error(ctx, "options -l and -s are incompatible", 2)
+    if not ops:
+        raise _usage_error(ctx, "missing operand after 'cmp'", 2)
+    if len(ops) > 4:
+        raise _usage_error(ctx, f"extra operand '{ops[4]}'", 2)
+    n1 = ops[0]
+    n2 = ops[1] if len(ops) > 1 else "-"
+    if len(ops) > 2:
+        skip1 = _cmp_skip(ctx, ops[2])
+    if len(ops) > 3:
+        skip2 = _cmp_skip(ctx, ops[3])
+    if n1 == "-" and n2 == "-":
+        return 0
+    try:
+        f1 = ctx.open_read(n1)
+        f2 = ctx.open_read(n2)
+    except CommandError as e:
+        raise CommandError(str(e), 2) from None
+    _skip(ctx, f1, skip1)
+    _skip(ctx, f2, skip2)
+    offset = 0  # bytes compared so far
+    line = 1
+    differ = False
+    b1 = b2 = b""
+    last = -1
+    while True:
+        ctx.check()
+        want = _CHUNK if limit is None else min(_CHUNK, limit - offset)
+        if want <= 0:
+            break
+        if len(b1) < want:
+            b1 += f1.read(want - len(b1))
+        if len(b2) < want:
+            b2 += f2.read(want - len(b2))
+        n = min(len(b1), len(b2), want)
+        a, b = b1[:n], b2[:n]
+        if a != b:
+            i = 0
+            while i < n:
+                if a[i] != b[i]:
+                    pos = offset + i + 1
+                    if silent:
+                        return 1
+                    if not verbose:
+                        line += a.count(b"\n", 0, i)
+                        msg = f"{n1} {n2} differ: byte {pos}, line {line}"
+                        if show_bytes:
+                            msg += (
+                                f" is {a[i]:3o} {_cmp_char(a[i])} {b[i]:3o} {_cmp_char(b[i])}"
+                            )
+                        ctx.out(msg + "\n")
+                        return 1
+                    differ = True
+                    if show_bytes:
+                        ctx.out(f"{pos} {a[i]:3o} {_cmp_char(a[i]):<4} {b[i]:3o} "
+                                f"{_cmp_char(b[i])}\n")
+                    else:
+                        ctx.out(f"{pos} {a[i]:3o} {b[i]:3o}\n")
+                i += 1
+        line += a.count(b"\n")
+        if n:
+            last = a[-1]
+        offset += n
+        b1, b2 = b1[n:], b2[n:]
+        if len(b1) == 0 and len(b2) == 0 and n == 0:
+            break
+        if n < want and (not b1 or not b2):
+            if b1 or b2:  # one side ended first
+                short = n1 if not b1 else n2
+                if not silent:
+                    ctx.stdout.flush()
+                    where = (
+                        "which is empty" if offset == 0 and skip1 + skip2 == 0
+                        else f"after byte {offset}"
+                        + ("" if verbose else f", line {line - (last == 10)}")
+                    )
+                    ctx.stderr.write(f"cmp: EOF on {short} {where}\n".encode())
+                return 1
+            if n == 0:
+                break
+    return 1 if differ else 0
+
+
+# --------------------------------------------------------------------------
+# split
+# --------------------------------------------------------------------------
+
+_ALPHA = "abcdefghijklmnopqrstuvwxyz"
+
+
+class _Suffixes:
+    """GNU split's output names: fixed width with ``-a``, else widening
+    (``aa``..``yz``, ``zaaa``..``zyzz``, ``zzaaaa``...)."""
+
+    def __init__(self, digits: str, start: int, width: int | None) -> None:
+        self.alpha = "0123456789" if digits else _ALPHA
+        self.start = start
+        self.width = width
+
+    def name(self, i: int) -> str | None:
+        a = self.alpha
+        i += self.start
+        if self.width is not None:
+            if i >= len(a) ** self.width:
+                return None
+            return self._digits(i, self.width)
+        stage = 0
+        while True:
+            count = (len(a) - 1) * len(a) ** (1 + stage)
+            if i < count:
+                return a[-1] * stage + self._digits(i, 2 + stage)
+            i -= count
+            stage += 1
+
+    def _digits(self, i: int, width: int) -> str:
+        a = self.alpha
+        out = []
+        for _ in range(width):
+            i, r = divmod(i, len(a))
+            out.append(a[r])
+        return "".join(reversed(out))
+
+
+def _split_count(ctx: CommandContext, what: str, text: str, allow_suffix: bool) -> int:
+    n = _parse_size(text, allow_suffix)
+    if n is None or n == 0:
+        raise _usage_error(ctx, f"invalid number of {what}: '{text}'", 1)
+    return n
+
+
+@command("split")
+def split_cmd(ctx: CommandContext) -> int:
+    """Usage: split [OPTION]... [FILE [PREFIX]]
+Output pieces of FILE ('-' or none: standard input) to PREFIXaa, PREFIXab, ...
+(PREFIX is 'x' by default).
+  -a, --suffix-length=N     suffixes of length N (default 2, widening as needed)
+      --additional-suffix=S append S to the file names
+  -b, --bytes=SIZE          SIZE bytes per file (K, M, G, KB, MB... multipliers)
+  -C, --line-bytes=SIZE     at most SIZE bytes of whole lines per file
+  -d                        numeric suffixes starting at 0 (--numeric-suffixes[=FROM])
+  -x                        hex suffixes starting at 0 (--hex-suffixes[=FROM])
+  -e, --elide-empty-files   do not write empty files with -n
+  -l, --lines=N             N lines per file (default 1000)
+  -n, --number=CHUNKS       N (N files by size), K/N (only the Kth to stdout),
+                            l/N, l/K/N (without splitting lines), r/N (round robin)
+  -t, --separator=SEP       SEP instead of newline ends records
+      --verbose             say 'creating file ...' before each file"""
+    opts, ops = _getopt(
+        ctx, ctx.args, "a:b:C:del:n:t:x",
+        {"suffix-length=": "a", "additional-suffix=": "A", "bytes=": "b", "line-bytes=": "C",
+         "numeric-suffixes?": "d", "hex-suffixes?": "x", "elide-empty-files": "e",
+         "lines=": "l", "number=": "n", "separator=": "t", "verbose": "v"},
+        1,
+    )  # fmt: skip
+    mode, amount = "l", 1000
+    chunks: tuple[str, int, int] | None = None  # (kind, k, n)
+    width: int | None = None
+    digits, start, extra, elide, verbose, sep = "", 0, "", False, False, b"\n"
+    for k, v in opts:
+        v = v or ""
+        if k == "a":
+            if not v.isdigit():
+                raise _usage_error(ctx, f"invalid suffix length: '{v}'", 1)
+            width = int(v)
+        elif k == "A":
+            if "/" in v:
+                raise _usage_error(ctx, f"invalid suffix '{v}', contains directory separator", 1)
+            extra = v
+        elif k in "bCl":
+            mode = k
+            amount = _split_count(ctx, "lines" if k == "l" else "bytes", v, k != "l")
+        elif k in "dx":
+            digits = k
+            if v:
+                if not v.isdigit():
+                    raise _usage_error(ctx, f"invalid start value for numerical suffix: '{v}'", 1)
+                start = int(v, 10)
+        elif k == "e":
+            elide = True
+        elif k == "v":
+            verbose = True
+        elif k == "t":
+            raw = v.encode("utf-8", "surrogateescape")
+            if raw == b"\\0":
+                raw = b"\0"
+            if len(raw) != 1:
+                raise _usage_error(ctx, f"multi-character separator '{v}'", 1)
+            sep = raw
+        elif k == "n":
+            chunks = _split_chunks(ctx, v)
+            mode = "n"
+    if len(ops) > 2:
+        raise _usage_error(ctx, f"extra operand '{ops[2]}'", 1)
+    src = ops[0] if ops else "-"
+    prefix = ops[1] if len(ops) > 1 else "x"
+    if digits == "x":
+        sufx = _Suffixes("d", start, width)
+        sufx.alpha = "0123456789abcdef"
+    else:
+        sufx = _Suffixes(digits, start, width)
+    if chunks is not None and width is None:
+        w = 2
+        while len(sufx.alpha) ** w < start + chunks[2]:
+            w += 1
+        sufx.width = w
+    if chunks is not None and sufx.name(chunks[2] - 1) is None:
+        raise CommandError("the suffix length needs to be at least "
+                           f"{width} for {chunks[2]} chunks", 1)  # fmt: skip
+    writer = _SplitWriter(ctx, prefix, extra, sufx, verbose)
+    f = ctx.open_read(src)
+    try:
+        if mode == "n":
+            assert chunks is not None
+            _split_n(ctx, f, writer, chunks, elide, sep)
+        elif mode == "l":
+            _split_lines(ctx, f, writer, amount, sep)
+        elif mode == "b":
+            _split_bytes(ctx, f, writer, amount)
+        else:
+            _split_line_bytes(ctx, f, writer, amount, sep)
+    finally:
+        writer.close()
+    return 0
+
+
+def _split_chunks(ctx: CommandContext, v: str) -> tuple[str, int, int]:
+    parts = v.split("/")
+    kind = "b"
+    if parts[0] in ("l", "r"):
+        kind = parts.pop(0)
+    bad = _usage_error(ctx, f"invalid number of chunks: '{v}'", 1)
+    if not 1 <= len(parts) <= 2 or not all(p.isdigit() for p in parts):
+        raise bad
+    n = int(parts[-1])
+    k = int(parts[0]) if len(parts) == 2 else 0
+    if n == 0 or k > n:
+        raise bad
+    return kind, k, n
+
+
+class _SplitWriter:
+    """The current output file of split; ``next()`` moves to the following name."""
+
+    def __init__(self, ctx: CommandContext, prefix: str, extra: str, sufx: _Suffixes,
+                 verbose: bool) -> None:  # fmt: skip
+        self.ctx = ctx
+        self.prefix = prefix
+        self.extra = extra
+        self.sufx = sufx
+        self.verbose = verbose
+        self.index = 0
+        self.f: IO[bytes] | None = None
+
+    def next(self) -> IO[bytes]:
+        self.close()
+        suffix = self.sufx.name(self.index)
+        if suffix is None:
+            raise CommandError("output file suffixes exhausted", 1)
+        self.index += 1
+        name = self.prefix + suffix + self.extra
+        if self.verbose:
+            self.ctx.out(f"creating file '{name}'\n")
+        self.f = self.ctx.open_write(name)  # type: ignore[assignment]
+        assert self.f is not None
+        return self.f
+
+    def close(self) -> None:
+        if self.f is not None:
+            self.f.close()
+            self.f = None
+
+
+def _split_lines(ctx: CommandContext, f: IO[bytes], w: _SplitWriter, n: int, sep: bytes) -> None:
+    count = n
+    out: IO[bytes] | None = None
+    for line in _records(ctx, f, sep):
+        if count == n:
+            out = w.next()
+            count = 0
+        assert out is not None
+        out.write(line)
+        count += 1
+
+
+def _records(ctx: CommandContext, f: IO[bytes], sep: bytes) -> Iterator[bytes]:
+    if sep == b"\n":
+        yield from _lines(ctx, f)
+        return
+    buf = b""
+    while True:
+        ctx.check()
+        chunk = f.read(_CHUNK)
+        if not chunk:
+            break
+        buf += chunk
+        *whole, buf = buf.split(sep)
+        for r in whole:
+            yield r + sep
+    if buf:
+        yield buf
+
+
+def _split_bytes(ctx: CommandContext, f: IO[bytes], w: _SplitWriter, n: int) -> None:
+    room = 0
+    out: IO[bytes] | None = None
+    while True:
+        ctx.check()
+        data = f.read(_CHUNK)
+        if not data:
+            return
+        while data:
+            if room == 0:
+                out = w.next()
+                room = n
+            assert out is not None
+            piece = data[:room]
+            out.write(piece)
+            room -= len(piece)
+            data = data[len(piece) :]
+
+
+def _split_line_bytes(
+    ctx: CommandContext, f: IO[bytes], w: _SplitWriter, n: int, sep: bytes
+) -> None:
+    used = n
+    out: IO[bytes] | None = None
+    for line in _records(ctx, f, sep):
+        while line:
+            if used + len(line) > n and used > 0:
+                out = w.next()
+                used = 0
+            if out is None:
+                out = w.next()
+                used = 0
+            piece = line[: n - used] if len(line) > n - used else line
+            out.write(piece)
+            used += len(piece)
+            line = line[len(piece) :]
+
+
+def _input_size(ctx: CommandContext, f: IO[bytes]) -> tuple[int, IO[bytes]]:
+    """The size of ``f``; a pipe is first read whole into a spill file."""
+    import os
+    import stat as statmod
+    import tempfile
+
+    try:
+        st = os.fstat(f.fileno())
+        if statmod.S_ISREG(st.st_mode):
+            return st.st_size - f.tell(), f
+    except (OSError, ValueError, AttributeError):
+        pass
+    tmp = tempfile.TemporaryFile()  # noqa: SIM115 - returned, closed by the caller
+    size = 0
+    while True:
+        ctx.check()
+        data = f.read(_CHUNK)
+        if not data:
+            break
+        ctx.ws.charge(len(data))  # spilled input counts against the disk budget
+        tmp.write(data)
+        size += len(data)
+    tmp.seek(0)
+    return size, tmp
+
+
+def _split_n(
+    ctx: CommandContext, f: IO[bytes], w: _SplitWriter, chunks: tuple[str, int, int],
+    elide: bool, sep: bytes,
+) -> None:  # fmt: skip
+    kind, only, n = chunks
+    if kind == "r":
+        outs: list[IO[bytes] | None] = []
+        for _ in range(0 if only else n):
+            outs.append(w.next())
+            w.f = None  # each is closed below
+        try:
+            for i, line in enumerate(_records(ctx, f, sep)):
+                if only:
+                    if i % n == only - 1:
+                        ctx.stdout.write(line)
+                else:
+                    out = outs[i % n]
+                    assert out is not None
+                    out.write(line)
+        finally:
+            for o in outs:
+                if o is not None:
+                    o.close()
+        return
+    size, f = _input_size(ctx, f)
+    step = max(1, size // n)  # less input than chunks: a byte each
+    bounds = [min(size, step * (i + 1)) for i in range(n - 1)] + [size]
+    if kind == "b":
+        for i in range(n):
+            want = bounds[i] - (bounds[i - 1] if i else 0)
+            out = None
+            if not only and not (elide and want == 0):
+                out = w.next()
+            while want > 0:
+                ctx.check()
+                data = f.read(min(want, _CHUNK))
+                if not data:
+                    break
+                want -= len(data)
+                if only == i + 1:
+                    ctx.stdout.write(data)
+                elif out is not None:
+                    out.write(data)
+        return
+    # l/N: a record goes to the first chunk whose end lies beyond its start
+    pos, idx = 0, -1
+    out = None
+    for line in _records(ctx, f, sep):
+        k = idx if idx >= 0 else 0
+        while k < n - 1 and pos >= bounds[k]:
+            k += 1
+        while idx < k:
+            idx += 1
+            if not only and not (elide and idx < k):
+                out = w.next()
+        if only == idx + 1:
+            ctx.stdout.write(line)
+        elif out is not None:
+            out.write(line)
+        pos += len(line)
+    while idx < n - 1 and not only and not elide:
+        idx += 1
+        w.next()
