@@ -639,3 +639,202 @@ def _split_n(
     while idx < n - 1 and not only and not elide:
         idx += 1
         w.next()
+
+
+# --------------------------------------------------------------------------
+# join
+# --------------------------------------------------------------------------
+
+
+class _JoinInput:
+    """One sorted input of join, read a group of equal keys at a time."""
+
+    def __init__(self, ctx: CommandContext, f: IO[bytes], field: int, sep: bytes | None,
+                 fold: bool, eol: bytes) -> None:  # fmt: skip
+        self.ctx = ctx
+        self.it = _records(ctx, f, eol)
+        self.field = field
+        self.sep = sep
+        self.fold = fold
+        self.eol = eol
+        self.pending: list[bytes] | None = self._read()
+
+    def split(self, line: bytes) -> list[bytes]:
+        if line.endswith(self.eol):
+            line = line[: -len(self.eol)]
+        if self.sep is None:
+            return line.split()  # runs of blanks; leading blanks ignored
+        return line.split(self.sep)
+
+    def _read(self) -> list[bytes] | None:
+        line = next(self.it, None)
+        return None if line is None else self.split(line)
+
+    def key(self, fields: list[bytes]) -> bytes:
+        k = fields[self.field] if self.field < len(fields) else b""
+        return k.lower() if self.fold else k
+
+    def group(self) -> list[list[bytes]]:
+        """The next run of lines sharing a key ([] at the end)."""
+        if self.pending is None:
+            return []
+        first = self.pending
+        out = [first]
+        k = self.key(first)
+        while True:
+            nxt = self._read()
+            if nxt is None or self.key(nxt) != k:
+                self.pending = nxt
+                return out
+            out.append(nxt)
+
+
+def _join_field(ctx: CommandContext, text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise _usage_error(ctx, f"invalid field number: '{text}'", 1)
+    return int(text) - 1
+
+
+@command("join")
+def join_cmd(ctx: CommandContext) -> int:
+    """Usage: join [OPTION]... FILE1 FILE2
+For each pair of input lines with identical join fields, write a line to
+standard output. The inputs must be sorted on the join fields ('-' is stdin).
+  -a FILENUM        also print unpairable lines from file FILENUM (1 or 2)
+  -e EMPTY          replace missing input fields with EMPTY
+  -i, --ignore-case ignore differences in case when comparing fields
+  -j FIELD          equivalent to '-1 FIELD -2 FIELD'
+  -o FORMAT         obey FORMAT ('0', 'N.M' items, comma or blank separated, or 'auto')
+  -t CHAR           use CHAR as input and output field separator
+  -v FILENUM        like -a FILENUM, but suppress joined output lines
+  -1 FIELD          join on this FIELD of file 1
+  -2 FIELD          join on this FIELD of file 2
+  --header          treat the first line in each file as field headers
+  -z, --zero-terminated  line delimiter is NUL, not newline"""
+    opts, ops = _getopt(
+        ctx, ctx.args, "a:e:ij:o:t:v:1:2:z",
+        {"ignore-case": "i", "header": "H", "zero-terminated": "z", "check-order": "c",
+         "nocheck-order": "C"},
+        1,
+    )  # fmt: skip
+    f1 = f2 = 0
+    unpaired: set[int] = set()
+    only_unpaired = False
+    empty: bytes | None = None
+    fmt: list[tuple[int, int]] | None = None
+    auto = False
+    sep: bytes | None = None
+    fold = header = False
+    eol = b"\n"
+    for k, v in opts:
+        v = v or ""
+        if k in "av":
+            if v not in ("1", "2"):
+                raise _usage_error(ctx, f"invalid file number: '{v}'", 1)
+            unpaired.add(int(v))
+            only_unpaired = only_unpaired or k == "v"
+        elif k == "e":
+            empty = v.encode("utf-8", "surrogateescape")
+        elif k == "i":
+            fold = True
+        elif k == "j":
+            f1 = f2 = _join_field(ctx, v)
+        elif k == "1":
+            f1 = _join_field(ctx, v)
+        elif k == "2":
+            f2 = _join_field(ctx, v)
+        elif k == "t":
+            raw = v.encode("utf-8", "surrogateescape")
+            if len(raw) > 1 and raw != b"\\0":
+                raise _usage_error(ctx, f"multi-character tab '{v}'", 1)
+            sep = b"\0" if raw == b"\\0" else raw or b"\n"
+        elif k == "o":
+            if v == "auto":
+                auto = True
+                continue
+            fmt = fmt or []
+            for item in re.split(r"[ ,]+", v.strip()):
+                if item == "0":
+                    fmt.append((0, 0))
+                    continue
+                m = re.fullmatch(r"([12])\.(\d+)", item)
+                if not m or int(m.group(2)) == 0:
+                    raise _usage_error(ctx, f"invalid field specifier: '{item}'", 1)
+                fmt.append((int(m.group(1)), int(m.group(2)) - 1))
+        elif k == "z":
+            eol = b"\0"
+        elif k == "H":
+            header = True
+    if len(ops) < 2:
+        msg = "missing operand" if not ops else f"missing operand after '{ops[0]}'"
+        raise _usage_error(ctx, msg, 1)
+    if len(ops) > 2:
+        raise _usage_error(ctx, f"extra operand '{ops[2]}'", 1)
+    if ops[0] == "-" and ops[1] == "-":
+        raise CommandError("both files cannot be standard input", 1)
+    a = _JoinInput(ctx, ctx.open_read(ops[0]), f1, sep, fold, eol)
+    b = _JoinInput(ctx, ctx.open_read(ops[1]), f2, sep, fold, eol)
+    osep = sep if sep is not None else b" "
+    widths = [0, 0]
+
+    def emit(l1: list[bytes] | None, l2: list[bytes] | None) -> None:
+        if fmt is None and not auto:
+            key = (l1 if l1 is not None else l2 or [])
+            kf = f1 if l1 is not None else f2
+            parts = [key[kf] if kf < len(key) else (empty or b"")]
+            if l1 is not None:
+                parts += [x for i, x in enumerate(l1) if i != f1]
+            if l2 is not None:
+                parts += [x for i, x in enumerate(l2) if i != f2]
+            ctx.stdout.write(osep.join(parts) + eol)
+            return
+        items = fmt
+        if items is None:  # auto: the join field, then as many fields as the first lines had
+            items = [(0, 0)] + [(1, i) for i in range(widths[0]) if i != f1]
+            items += [(2, i) for i in range(widths[1]) if i != f2]
+        out = []
+        for fnum, idx in items:
+            if fnum == 0:
+                src, kf = (l1, f1) if l1 is not None else (l2, f2)
+                val = src[kf] if src is not None and kf < len(src) else None
+            else:
+                line = l1 if fnum == 1 else l2
+                val = line[idx] if line is not None and idx < len(line) else None
+            out.append(val if val is not None else (empty or b""))
+        ctx.stdout.write(osep.join(out) + eol)
+
+    if a.pending is not None:
+        widths[0] = len(a.pending)
+    if b.pending is not None:
+        widths[1] = len(b.pending)
+    if header:
+        h1, h2 = a.pending, b.pending
+        a.pending, b.pending = a._read(), b._read()
+        if h1 is not None or h2 is not None:
+            emit(h1, h2)
+    g1, g2 = a.group(), b.group()
+    while g1 or g2:
+        ctx.check()
+        if g1 and g2:
+            k1, k2 = a.key(g1[0]), b.key(g2[0])
+            if k1 == k2:
+                if not only_unpaired:
+                    for l1 in g1:
+                        for l2 in g2:
+                            emit(l1, l2)
+                g1, g2 = a.group(), b.group()
+                continue
+            side = 1 if k1 < k2 else 2
+        else:
+            side = 1 if g1 else 2
+        if side == 1:
+            if 1 in unpaired:
+                for line in g1:
+                    emit(line, None)
+            g1 = a.group()
+        else:
+            if 2 in unpaired:
+                for line in g2:
+                    emit(None, line)
+            g2 = b.group()
+    return 0
