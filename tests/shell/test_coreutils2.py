@@ -144,7 +144,33 @@ TIMEOUT = [
     "timeout; echo $?",
 ]
 
-ALL = CMP + SPLIT + JOIN + TIMEOUT
+HEX = [
+    "xxd a",
+    "xxd bin",
+    "xxd -p bin",
+    "xxd -u -c 4 -g 2 bin | head -3",
+    "xxd -l 5 -s 2 a",
+    "xxd -g 0 a",
+    "xxd -g 1 -c 8 bin | tail -2",
+    "xxd -p bin | xxd -r -p | cmp - bin; echo $?",
+    "xxd bin | xxd -r | cmp - bin; echo $?",
+    "echo '00000010: 4142 4344  ABCD' | xxd -r | xxd -p",
+    "printf '4142\\nzz43 44\\n' | xxd -r -p | xxd -p",
+    "xxd e; echo $?",
+    "xxd nof; echo $?",
+    "xxd a out; cat out",
+    "hexdump -C a",
+    "hexdump -C bin",
+    "hexdump -C e; echo $?",
+    "printf '\\0%.0s' {1..64} | hexdump -C",
+    "printf '\\0%.0s' {1..64} | hexdump -Cv",
+    "printf 'abcdefghijklmnop' | hexdump -C",
+    "hexdump -C -n 20 -s 3 bin",
+    "hexdump -C a b",
+    "hd c",
+]
+
+ALL = CMP + SPLIT + JOIN + TIMEOUT + HEX
 
 
 @needs_gnu
@@ -175,6 +201,6 @@ def test_split_writes_only_inside_the_workspace(sb: Sandbox) -> None:
 
 
 def test_help_texts(sb: Sandbox) -> None:
-    for name in ("timeout", "cmp", "split", "join"):
+    for name in ("timeout", "cmp", "split", "join", "xxd", "hexdump"):
         r = sb.run(f"{name} --help")
         assert r.stdout.startswith(f"Usage: {name} "), name

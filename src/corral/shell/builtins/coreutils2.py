@@ -838,3 +838,236 @@ standard output. The inputs must be sorted on the join fields ('-' is stdin).
                     emit(None, line)
             g2 = b.group()
     return 0
+
+
+# --------------------------------------------------------------------------
+# xxd and hexdump -C
+# --------------------------------------------------------------------------
+
+
+def _blocks(ctx: CommandContext, f: IO[bytes], width: int, limit: int | None) -> Iterator[bytes]:
+    """``f`` in pieces of ``width`` bytes (the last maybe shorter), at most ``limit``."""
+    buf = b""
+    left = limit
+    while True:
+        ctx.check()
+        want = _CHUNK if left is None else min(_CHUNK, left)
+        data = f.read(want) if want > 0 else b""
+        if left is not None:
+            left -= len(data)
+        buf += data
+        while len(buf) >= width:
+            yield buf[:width]
+            buf = buf[width:]
+        if not data:
+            break
+    if buf:
+        yield buf
+
+
+def _printable(block: bytes) -> str:
+    return "".join(chr(b) if 32 <= b < 127 else "." for b in block)
+
+
+def _xxd_int(ctx: CommandContext, text: str, what: str) -> int:
+    try:
+        n = int(text, 0)
+    except ValueError:
+        raise _usage_error(ctx, f"invalid {what} '{text}'", 2) from None
+    if n < 0:
+        raise _usage_error(ctx, f"invalid {what} '{text}'", 2)
+    return n
+
+
+@command("xxd")
+def xxd_cmd(ctx: CommandContext) -> int:
+    """Usage: xxd [OPTION]... [INFILE [OUTFILE]]
+Make a hex dump of INFILE (standard input by default), or the reverse.
+  -c COLS   bytes per line (16 by default; 30 with -p)
+  -g BYTES  bytes per group (2 by default)
+  -l LEN    stop after LEN bytes
+  -s SEEK   start at byte offset SEEK
+  -p        plain hex dump: no offsets, no text column
+  -r        reverse: turn a hex dump back into binary (with -p: plain hex)
+  -u        upper-case hex digits"""
+    opts, ops = _getopt(ctx, ctx.args, "c:g:l:s:pru", {"ps": "p", "plain": "p"}, 2)
+    cols: int | None = None
+    group, limit, seek = 2, None, 0
+    plain = reverse = upper = False
+    for k, v in opts:
+        v = v or ""
+        if k == "c":
+            cols = _xxd_int(ctx, v, "number of columns")
+            if not 1 <= cols <= 256:
+                raise CommandError("invalid number of columns (max. 256).", 2)
+        elif k == "g":
+            group = _xxd_int(ctx, v, "group size")
+        elif k == "l":
+            limit = _xxd_int(ctx, v, "length")
+        elif k == "s":
+            seek = _xxd_int(ctx, v, "seek offset")
+        elif k == "p":
+            plain = True
+        elif k == "r":
+            reverse = True
+        elif k == "u":
+            upper = True
+    if len(ops) > 2:
+        raise _usage_error(ctx, f"too many arguments: '{ops[2]}'", 2)
+    try:
+        src = ctx.open_read(ops[0] if ops else "-")
+    except CommandError as e:
+        raise CommandError(str(e), 2) from None
+    out: IO[bytes] = ctx.open_write(ops[1]) if len(ops) > 1 else ctx.stdout  # type: ignore[assignment]
+    try:
+        if reverse:
+            _xxd_reverse(ctx, src, out, plain)
+            return 0
+        _skip(ctx, src, seek)
+        width = cols or (30 if plain else 16)
+        hexfmt = "{:02X}" if upper else "{:02x}"
+        offset = seek
+        for block in _blocks(ctx, src, width, limit):
+            hx = [hexfmt.format(b) for b in block]
+            if plain:
+                out.write(("".join(hx) + "\n").encode())
+                continue
+            if group <= 0:
+                groups = ["".join(hx)]
+                full = width * 2 + 1
+            else:
+                groups = ["".join(hx[i : i + group]) for i in range(0, len(hx), group)]
+                ngroups = -(-width // group)
+                full = width * 2 + ngroups
+            area = " ".join(groups).ljust(full)
+            out.write(f"{offset:08x}: {area} {_printable(block)}\n".encode())
+            offset += len(block)
+    finally:
+        if out is not ctx.stdout:
+            out.close()
+    return 0
+
+
+_HEXDIGITS = frozenset(b"0123456789abcdefABCDEF")
+
+
+def _xxd_reverse(ctx: CommandContext, src: IO[bytes], out: IO[bytes], plain: bool) -> None:
+    pos = 0  # bytes written so far
+    for line in _lines(ctx, src):
+        ctx.check()
+        if not plain:
+            head, colon, rest = line.partition(b":")
+            if not colon:
+                continue
+            try:
+                addr = int(head.strip() or b"0", 16)
+            except ValueError:
+                continue
+            if addr > pos:  # fill the gap with zero bytes
+                gap = addr - pos
+                while gap:
+                    n = min(gap, _CHUNK)
+                    out.write(bytes(n))
+                    gap -= n
+                pos = addr
+            line = rest
+        digits = bytearray()
+        spaces = 0
+        for ch in line:
+            if ch in _HEXDIGITS:
+                digits.append(ch)
+                spaces = 0
+            elif ch in b" \t\r\n":
+                spaces += 1
+                if not plain and spaces >= 2 and digits:
+                    break  # the text column
+            else:
+                break
+        if len(digits) % 2:
+            digits = digits[:-1]
+        data = bytes.fromhex(digits.decode())
+        out.write(data)
+        pos += len(data)
+
+
+@command("hexdump", "hd")
+def hexdump_cmd(ctx: CommandContext) -> int:
+    """Usage: hexdump -C [-n LENGTH] [-s OFFSET] [-v] [FILE]...
+Canonical hex+ASCII display of the FILEs (standard input by default), as
+util-linux 'hexdump -C' (or 'hd') prints it; repeated lines show as '*'.
+  -C         canonical hex+ASCII display (the only format)
+  -n LENGTH  interpret only LENGTH bytes of input
+  -s OFFSET  skip OFFSET bytes from the beginning
+  -v         show every line, even repeated ones"""
+    opts, ops = _getopt(ctx, ctx.args, "Cn:s:v", {"canonical": "C", "length=": "n",
+                                                  "skip=": "s", "no-squeezing": "v"}, 1)
+    canonical = ctx.name == "hd"
+    limit: int | None = None
+    seek = 0
+    squeeze = True
+    for k, v in opts:
+        if k == "C":
+            canonical = True
+        elif k == "n":
+            limit = _parse_size(v or "")
+            if limit is None:
+                raise CommandError(f"invalid length argument: '{v}'", 1)
+        elif k == "s":
+            seek = _parse_size(v or "") or 0
+            if _parse_size(v or "") is None:
+                raise CommandError(f"invalid offset argument: '{v}'", 1)
+        elif k == "v":
+            squeeze = False
+    if not canonical:
+        raise _usage_error(ctx, "only the canonical format (-C) is built in", 1)
+    names = ops or ["-"]
+    offset = 0
+    prev: bytes | None = None
+    starred = False
+    status = 0
+    pending = b""
+    left = limit
+    to_skip = seek
+
+    def emit(block: bytes) -> None:
+        nonlocal prev, starred, offset
+        if squeeze and block == prev and len(block) == 16:
+            if not starred:
+                ctx.out("*\n")
+                starred = True
+        else:
+            starred = False
+            hx = [f"{b:02x}" for b in block]
+            area = (" ".join(hx[:8]) + "  " + " ".join(hx[8:])).rstrip() if len(hx) > 8 \
+                else " ".join(hx)
+            ctx.out(f"{offset:08x}  {area:<48}  |{_printable(block)}|\n")
+        prev = block
+        offset += len(block)
+
+    offset = seek
+    for name in names:
+        try:
+            f = ctx.open_read(name)
+        except CommandError as e:
+            ctx.err(str(e))
+            status = 1
+            continue
+        if to_skip:
+            before = to_skip
+            _skip(ctx, f, to_skip)
+            to_skip = 0 if before else to_skip
+        for block in _blocks(ctx, f, 16, left):
+            if left is not None:
+                left -= len(block)
+            data = pending + block
+            while len(data) >= 16:
+                emit(data[:16])
+                data = data[16:]
+            pending = data
+        if f is not ctx.stdin:
+            f.close()
+    if pending:
+        emit(pending)
+    if offset or seek or prev is not None:
+        ctx.out(f"{offset:08x}\n")
+    return status
