@@ -74,6 +74,59 @@ class FileInfo:
     mode: int
 
 
+def tree_usage(top: int, stop_after: int | None = None) -> tuple[int, int]:
+    """(bytes, entries) under the directory open as ``top`` (the descriptor is
+    consumed), symlinks not followed; stops counting past ``stop_after`` entries. The
+    walk goes through directory descriptors opened ``O_NOFOLLOW``: a directory swapped
+    for a symlink while it runs is counted as the link, never walked through."""
+    total = 0
+    count = 0
+
+    def scan(fd: int) -> list[str]:
+        nonlocal total, count
+        subdirs = []
+        with os.scandir(fd) as it:
+            for e in it:
+                count += 1
+                try:
+                    st = e.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if statmod.S_ISDIR(st.st_mode):
+                    subdirs.append(e.name)
+                else:
+                    total += st.st_blocks * 512 if st.st_blocks else st.st_size
+        return subdirs
+
+    stack: list[tuple[int, list[str]]] = []
+    with contextlib.suppress(OSError):
+        stack.append((top, scan(top)))
+    if not stack:
+        os.close(top)
+    try:
+        while stack:
+            if stop_after is not None and count > stop_after:
+                break
+            fd, todo = stack[-1]
+            if not todo:
+                os.close(fd)
+                stack.pop()
+                continue
+            name = todo.pop()
+            try:
+                sub = os.open(name, _DIR_NOFOLLOW, dir_fd=fd)
+            except OSError:
+                continue
+            try:
+                stack.append((sub, scan(sub)))
+            except OSError:
+                os.close(sub)
+    finally:
+        for fd, _ in stack:
+            os.close(fd)
+    return total, count
+
+
 class Workspace:
     """A sandbox's directory on the host, with path resolution and disk accounting."""
 
@@ -216,57 +269,13 @@ class Workspace:
     # -- disk accounting -----------------------------------------------------
 
     def disk_usage(self) -> tuple[int, int]:
-        """(bytes, entries) used by the directory, symlinks not followed. The walk
-        goes through directory descriptors opened ``O_NOFOLLOW``: a directory
-        swapped for a symlink is counted as the link, never walked through."""
-        total = 0
-        count = 0
-
-        def scan(fd: int) -> list[str]:
-            nonlocal total, count
-            subdirs = []
-            with os.scandir(fd) as it:
-                for e in it:
-                    count += 1
-                    try:
-                        st = e.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    if statmod.S_ISDIR(st.st_mode):
-                        subdirs.append(e.name)
-                    else:
-                        total += st.st_blocks * 512 if st.st_blocks else st.st_size
-            return subdirs
-
+        """(bytes, entries) used by the directory, symlinks not followed (see
+        :func:`tree_usage`)."""
         try:
             top = self.tree.scandir_fd([])
         except OSError:
             return 0, 0
-        stack: list[tuple[int, list[str]]] = []
-        with contextlib.suppress(OSError):
-            stack.append((top, scan(top)))
-        if not stack:
-            os.close(top)
-        try:
-            while stack:
-                fd, todo = stack[-1]
-                if not todo:
-                    os.close(fd)
-                    stack.pop()
-                    continue
-                name = todo.pop()
-                try:
-                    sub = os.open(name, _DIR_NOFOLLOW, dir_fd=fd)
-                except OSError:
-                    continue
-                try:
-                    stack.append((sub, scan(sub)))
-                except OSError:
-                    os.close(sub)
-        finally:
-            for fd, _ in stack:
-                os.close(fd)
-        return total, count
+        return tree_usage(top)
 
     def charge(self, nbytes: int, new_files: int = 0) -> None:
         """Account for ``nbytes`` (and ``new_files``) about to be written by a

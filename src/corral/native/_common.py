@@ -10,7 +10,6 @@ import os
 import selectors
 import shutil
 import signal
-import stat as statmod
 import threading
 import time
 import typing
@@ -22,6 +21,7 @@ from typing import Any
 
 from ..budget import MB, Budget, RunResult, Usage
 from ..errors import CorralError
+from ..files import tree_usage
 
 log = logging.getLogger("corral.native")
 
@@ -357,30 +357,14 @@ def proc_stats(pids: list[int]) -> tuple[float, int, int]:
 
 
 def disk_usage(root: Path, stop_after: int | None = None) -> tuple[int, int]:
-    """(bytes, entries) under ``root``, symlinks not followed; stops counting past
-    ``stop_after`` entries."""
-    total = 0
-    count = 0
-    stack = [str(root)]
-    while stack:
-        d = stack.pop()
-        try:
-            with os.scandir(d) as it:
-                for e in it:
-                    count += 1
-                    try:
-                        st = e.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    if statmod.S_ISDIR(st.st_mode):
-                        stack.append(e.path)
-                    else:
-                        total += st.st_blocks * 512 if st.st_blocks else st.st_size
-                    if stop_after is not None and count > stop_after:
-                        return total, count
-        except OSError:
-            continue
-    return total, count
+    """(bytes, entries) under ``root``, symlinks not followed, through directory
+    descriptors (a directory the sandbox swaps for a symlink meanwhile is never walked
+    through); stops counting past ``stop_after`` entries."""
+    try:
+        top = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return 0, 0
+    return tree_usage(top, stop_after)
 
 
 def chown_tree(root: Path, uid: int, gid: int) -> dict[str, tuple[int, int]]:
