@@ -11,13 +11,11 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
-import statistics
 import subprocess
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+from _timing import median_ms
 from rich.console import Console
 from rich.table import Table
 
@@ -41,13 +39,6 @@ def make_file(path: Path, size: int) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def median_ms(fn: Callable[[], object], n: int) -> float:
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1000
 
 
 def main() -> None:

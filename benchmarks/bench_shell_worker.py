@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _timing import median_ms
 from rich.console import Console
 from rich.table import Table
 
@@ -31,13 +32,6 @@ from corral.shell.session import new_shell
 PIPELINE = "grep -v zzz big.txt | sort | uniq -c | sort -n | tail -3"
 
 
-def median_ms(fn: Callable[[], object], n: int) -> float:
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1000
 
 
 def make_file(path: Path, size: int) -> None:

@@ -13,26 +13,16 @@ import argparse
 import gc
 import os
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 
+from _timing import median_ms
 from rich.console import Console
 from rich.table import Table
 
 import corral
 from corral import Budget, Sandbox
-
-
-def median_ms(fn: Callable[[], object], n: int) -> float:
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1000
 
 
 def rss_mb() -> float:
