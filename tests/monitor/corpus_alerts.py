@@ -1,0 +1,65 @@
+"""The alerts the monitor raises on the shipped corpora, in a comparable form.
+
+``python3 -m tests.monitor.corpus_alerts`` (from the repository root, with ``src`` on
+``PYTHONPATH``) writes ``tests/monitor/data/corpus_alerts.json``; the test
+``test_corpus_alerts.py`` checks the monitor still raises exactly those alerts, so a
+speed-up cannot change what is detected."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from corral.monitor.engine import Monitor
+from corral.monitor.evaluate import (
+    _BASE_TIME,
+    _events,
+    load_corpus,
+    static_command_events,
+)
+
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "src" / "corral" / "monitor" / "corpus"
+DATA = Path(__file__).resolve().parent / "data" / "corpus_alerts.json"
+FILES = ("default.jsonl", "heldout_attacks.jsonl", "heldout_benign.jsonl")
+
+
+def _alert_row(a: Any) -> list[Any]:
+    return [
+        a.rule, a.severity, a.response, a.source, a.summary, a.count,
+        [[e.seq, e.type, e.description] for e in a.evidence],
+        [[c.feature, round(c.z, 6)] for c in a.explanation],
+    ]  # fmt: skip
+
+
+def _run(events: list[Any], baseline: bool) -> list[list[Any]]:
+    mon = Monitor(baseline=None if baseline else False)
+    for ev in events:
+        mon.observe(ev)
+    return [_alert_row(a) for a in mon.alerts()]
+
+
+def compute(name: str) -> dict[str, Any]:
+    """For each item of corpus ``name`` (by line): the alerts on its live events (with
+    and without the anomaly score) and on its static command split."""
+    out: dict[str, Any] = {}
+    for i, item in enumerate(load_corpus(CORPUS_DIR / name)):
+        events = _events(item, i)
+        row: dict[str, Any] = {
+            "rules": _run(events, baseline=False),
+            "anomaly": _run(events, baseline=True),
+        }
+        if item.command is not None:
+            static = static_command_events(item.command, f"s-{i}", _BASE_TIME + i * 100_000)
+            row["static"] = _run(static, baseline=False)
+        out[str(item.line)] = row
+    return out
+
+
+def compute_all() -> dict[str, Any]:
+    return {name: compute(name) for name in FILES}
+
+
+if __name__ == "__main__":
+    DATA.write_text(json.dumps(compute_all(), indent=0, sort_keys=True) + "\n")
+    print(f"wrote {DATA}")
