@@ -37,7 +37,8 @@ def _better(a: Lits | None, b: Lits | None) -> Lits | None:
     return b if kb > ka else a
 
 
-def _seq(items: Iterable[tuple[Any, Any]]) -> Lits | None:
+def _seq(items: Iterable[tuple[Any, Any]], classes: bool = False) -> Lits | None:
+    """``classes``: a class of single characters (``[$%]``) counts as alternatives."""
     best: Lits | None = None
     run: list[str] = []
 
@@ -64,17 +65,19 @@ def _seq(items: Iterable[tuple[Any, Any]]) -> Lits | None:
                 best = _better(best, frozenset((prefix + h).lower() for h in heads))
         flush()
         if op is _c.SUBPATTERN:
-            best = _better(best, _seq(av[-1]))
+            best = _better(best, _seq(av[-1], classes))
+        elif op is _c.IN and classes and av and all(o is _c.LITERAL for o, _ in av):
+            best = _better(best, frozenset(chr(c).lower() for _, c in av))
         elif op is _c.BRANCH:
-            sets = [_seq(b) for b in av[1]]
+            sets = [_seq(b, classes) for b in av[1]]
             if all(s for s in sets):
                 best = _better(best, frozenset().union(*sets))  # type: ignore[arg-type]
         elif op in _REPEATS:
             lo, _, sub = av
             if lo >= 1:
-                best = _better(best, _seq(sub))
+                best = _better(best, _seq(sub, classes))
         elif op is _c.ASSERT:
-            best = _better(best, _seq(av[1]))  # a lookahead's text must be there too
+            best = _better(best, _seq(av[1], classes))  # a lookahead's text must be there too
         # anything else (classes, any, negative assertions, groups refs) breaks the run
     flush()
     return best
@@ -101,6 +104,19 @@ def min_width(pattern: str) -> int:
         return 0
 
 
+def required_short(pattern: str) -> Lits | None:
+    """Like :func:`required` but any length (one character up): a cheap test that rules
+    out most texts for a pattern without a usable trigram (``None``: none found)."""
+    try:
+        parsed = _p.parse(pattern)
+    except Exception:
+        return None
+    lits = _seq(list(parsed), classes=True)
+    if not lits or min(len(x) for x in lits) < 1:
+        return None
+    return lits
+
+
 def required(pattern: str) -> Lits | None:
     """Lowercase strings one of which is in every text ``pattern`` finds (or None)."""
     try:
@@ -121,11 +137,11 @@ class Screen:
 
     def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
         pending: list[tuple[Lits, Any]] = []
-        always: list[tuple[int, Any]] = []
+        always: list[tuple[int, Lits | None, Any]] = []
         for pattern, entry in items:
             lits = required(pattern)
             if lits is None:
-                always.append((min_width(pattern), entry))
+                always.append((min_width(pattern), required_short(pattern), entry))
             else:
                 pending.append((lits, entry))
         counts: dict[str, int] = {}
@@ -146,7 +162,8 @@ class Screen:
             if sum(len(v) for v in self.table.values()) <= 12
             else None
         )
-        #: (shortest text the pattern can match, entry) for patterns without literals
+        #: (shortest text the pattern can match, short literals one of which it needs or
+        #: None, entry) for patterns without trigrams
         self.always = tuple(always)
         self._cache: dict[str, tuple[Any, ...]] = {}
 
@@ -165,7 +182,14 @@ class Screen:
 
     def _find(self, text: str) -> list[Any]:
         n = len(text)
-        out: list[Any] = [e for width, e in self.always if n >= width]
+        out: list[Any] = []
+        if self.always:
+            lower = _lower(text)
+            out = [
+                e
+                for width, lits, e in self.always
+                if n >= width and (lits is None or any(lit in lower for lit in lits))
+            ]
         if n < MIN_LEN or not self.keys:
             return out
         if self.pairs is not None:
@@ -188,6 +212,20 @@ class Screen:
         if found and len(out) > 1:
             out = list(dict.fromkeys(out))
         return out
+
+
+_last_lower: tuple[str, str] = ("", "")
+
+
+def _lower(text: str) -> str:
+    """``text.lower()``, the last answer kept."""
+    global _last_lower
+    last = _last_lower
+    if last[0] is text:
+        return last[1]
+    lower = text.lower()
+    _last_lower = (text, lower)
+    return lower
 
 
 _last: tuple[str, str, frozenset[str]] = ("", "", frozenset())
