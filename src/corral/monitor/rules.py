@@ -92,7 +92,7 @@ from typing import Any, Final
 from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
-from .prefilter import Screen, required
+from .prefilter import Screen, required, required_short
 
 __all__ = [
     "FIELDS",
@@ -814,13 +814,23 @@ def _any_elem(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
     return t
 
 
-def _regex_test(searches: tuple[Callable[[str], Any], ...]) -> Callable[[Any], bool]:
-    if len(searches) == 1:
-        search = searches[0]
-        return lambda v: isinstance(v, str) and search(v) is not None
+def _tester(rx: Any) -> Callable[[str], bool]:
+    """``rx.search(v) is not None`` as one call (saferegex's ``test`` skips the match)."""
+    fast = getattr(rx, "test", None)
+    if fast is not None:
+        return fast  # type: ignore[no-any-return]
+    search = rx.search
+    return lambda v: search(v) is not None
+
+
+def _regex_test(regexes: tuple[Any, ...]) -> Callable[[Any], bool]:
+    tests = tuple(_tester(r) for r in regexes)
+    if len(tests) == 1:
+        t0 = tests[0]
+        return lambda v: isinstance(v, str) and t0(v)
 
     def test(v: Any) -> bool:
-        return isinstance(v, str) and any(s(v) is not None for s in searches)
+        return isinstance(v, str) and any(t(v) for t in tests)
 
     return test
 
@@ -870,7 +880,7 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
         pats = tuple(_coerce(v, "str") for v in operand)
         compiled = tuple(compile_regex(p) for p in pats)
         groups = any(r.groupindex for r in compiled)
-        test = _regex_test(tuple(r.search for r in compiled))
+        test = _regex_test(compiled)
         screen = "|".join(f"(?:{scoped_regex(p)})" for p in pats)
         info = OpInfo(op, test, None, screen, groups, compiled)
     elif op == "cidr":
@@ -891,8 +901,8 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
         words = tuple(_coerce(v, "str") for v in operand)
         source = r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])"
         rx = compile_regex(source)
-        wsearch = rx.search
-        info = OpInfo(op, lambda v: isinstance(v, str) and wsearch(v) is not None, None, source)
+        wtest = _tester(rx)
+        info = OpInfo(op, lambda v: isinstance(v, str) and wtest(v), None, source)
     elif op == "domain":
         doms = tuple(_coerce(v, "str").lower().strip(".") for v in operand)
         dotted = tuple("." + d for d in doms)
@@ -1118,6 +1128,12 @@ def _rank(h: Hint) -> int:
     return 1 + _SCREEN_PRIORITY.get(name, 4)
 
 
+def _short_len(h: Hint) -> int:
+    """The length of the shortest literal one of which a screen's texts must hold."""
+    lits = required_short(_strip_groups(h[2])) if h[0] != "key" else None
+    return min((len(x) for x in lits), default=0) if lits else 0
+
+
 def _flatten(c: AllOf) -> list[Cond]:
     out: list[Cond] = []
     for i in c.items:
@@ -1146,7 +1162,10 @@ def hints(c: Cond) -> list[tuple[frozenset[str] | None, Hint | None]]:
     if singles:
         # a screen whose pattern has no literal to index costs as much as no hint at all
         usable = [h for h in singles if h[0] == "key" or required(_strip_groups(h[2]))]
-        return [(kinds, min(usable or singles, key=_rank))]
+        if usable:
+            return [(kinds, min(usable, key=_rank))]
+        # no trigram anywhere: the screen whose shorter literals rule out the most texts
+        return [(kinds, min(singles, key=lambda h: (-_short_len(h), _rank(h))))]
     for i in items:
         if isinstance(i, AnyOf):
             alts = hints(i)
