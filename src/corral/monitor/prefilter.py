@@ -188,7 +188,7 @@ class Screen:
             out = [
                 e
                 for width, lits, e in self.always
-                if n >= width and (lits is None or any(lit in lower for lit in lits))
+                if n >= width and (lits is None or any(map(lower.__contains__, lits)))
             ]
         if n < MIN_LEN or not self.keys:
             return out
