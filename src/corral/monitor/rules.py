@@ -889,12 +889,23 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
         except ValueError as exc:
             raise RuleSyntaxError(f"invalid CIDR: {exc}") from None
 
+        seen: dict[str, bool] = {}  # hosts repeat: parsing a name fails by exception
+
         def in_nets(v: Any) -> bool:
+            text = str(v)
+            got = seen.get(text)
+            if got is not None:
+                return got
             try:
-                addr = ipaddress.ip_address(str(v).strip("[]"))
+                addr = ipaddress.ip_address(text.strip("[]"))
             except ValueError:
-                return False
-            return any(addr in n for n in nets if n.version == addr.version)
+                got = False
+            else:
+                got = any(addr in n for n in nets if n.version == addr.version)
+            if len(seen) >= 4096:
+                seen.clear()
+            seen[text] = got
+            return got
 
         info = OpInfo(op, in_nets)
     elif op == "word":
