@@ -823,8 +823,40 @@ def _tester(rx: Any) -> Callable[[str], bool]:
     return lambda v: search(v) is not None
 
 
-def _regex_test(regexes: tuple[Any, ...]) -> Callable[[Any], bool]:
-    tests = tuple(_tester(r) for r in regexes)
+_FOLDED: dict[str, str] = {}
+
+
+def _folded(text: str) -> str:
+    """``text.casefold()``, kept for short texts (a subject's text meets many rules)."""
+    got = _FOLDED.get(text)
+    if got is None:
+        got = text.casefold()
+        if len(text) <= 4096:
+            if len(_FOLDED) >= 512:
+                _FOLDED.clear()
+            _FOLDED[text] = got
+    return got
+
+
+def _screened(rx: Any, source: str) -> Callable[[str], bool]:
+    """The regex's test behind a literal check: a text without any of the strings the
+    regex cannot match without (:func:`prefilter.required`) is not handed to it.
+    Casefolded on both sides, so case-insensitive patterns (``ſ`` for ``s``) pass."""
+    test = _tester(rx)
+    lits = required(_strip_groups(source))
+    if not lits:
+        return test
+    folded = tuple(sorted({x.casefold() for x in lits}))
+
+    def screened(v: str) -> bool:
+        f = _folded(v)
+        return any(map(f.__contains__, folded)) and test(v)
+
+    return screened
+
+
+def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[[Any], bool]:
+    tests = tuple(_screened(r, src) for r, src in zip(regexes, sources, strict=True))
     if len(tests) == 1:
         t0 = tests[0]
         return lambda v: isinstance(v, str) and t0(v)
@@ -880,7 +912,7 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
         pats = tuple(_coerce(v, "str") for v in operand)
         compiled = tuple(compile_regex(p) for p in pats)
         groups = any(r.groupindex for r in compiled)
-        test = _regex_test(compiled)
+        test = _regex_test(compiled, pats)
         screen = "|".join(f"(?:{scoped_regex(p)})" for p in pats)
         info = OpInfo(op, test, None, screen, groups, compiled)
     elif op == "cidr":
