@@ -1,7 +1,7 @@
 """Literal prefilters: which rules could match a piece of text, without running regexes.
 
 :func:`required` reads a regular expression and returns strings, one of which every
-text the expression matches must contain (lowercased, so case-insensitive patterns are
+text the expression matches must contain (casefolded, so case-insensitive patterns are
 covered too), or ``None`` when no such strings of three characters or more exist.
 :class:`Screen` indexes many rules by those strings' trigrams, so a benign command line
 costs one pass over its trigrams, whatever the number of rules.
@@ -45,7 +45,7 @@ def _seq(items: Iterable[tuple[Any, Any]], classes: bool = False) -> Lits | None
     def flush() -> None:
         nonlocal best, run
         if run:
-            best = _better(best, frozenset({"".join(run).lower()}))
+            best = _better(best, frozenset({"".join(run).casefold()}))
             run = []
 
     for op, av in items:
@@ -62,12 +62,12 @@ def _seq(items: Iterable[tuple[Any, Any]], classes: bool = False) -> Lits | None
             heads = [_head(b) for b in av[1]]
             if all(heads):
                 prefix = "".join(run)
-                best = _better(best, frozenset((prefix + h).lower() for h in heads))
+                best = _better(best, frozenset((prefix + h).casefold() for h in heads))
         flush()
         if op is _c.SUBPATTERN:
             best = _better(best, _seq(av[-1], classes))
         elif op is _c.IN and classes and av and all(o is _c.LITERAL for o, _ in av):
-            best = _better(best, frozenset(chr(c).lower() for _, c in av))
+            best = _better(best, frozenset(chr(c).casefold() for _, c in av))
         elif op is _c.BRANCH:
             sets = [_seq(b, classes) for b in av[1]]
             if all(s for s in sets):
@@ -118,7 +118,7 @@ def required_short(pattern: str) -> Lits | None:
 
 
 def required(pattern: str) -> Lits | None:
-    """Lowercase strings one of which is in every text ``pattern`` finds (or None)."""
+    """Casefolded strings one of which is in every text ``pattern`` finds (or None)."""
     try:
         parsed = _p.parse(pattern)
     except Exception:
@@ -193,7 +193,7 @@ class Screen:
         if n < MIN_LEN or not self.keys:
             return out
         if self.pairs is not None:
-            lower = text.lower()
+            lower = _lower(text)
             hits = [es for lit, es in self.pairs if lit in lower]
             for es in hits:
                 out.extend(es)
@@ -218,12 +218,12 @@ _last_lower: tuple[str, str] = ("", "")
 
 
 def _lower(text: str) -> str:
-    """``text.lower()``, the last answer kept."""
+    """``text.casefold()``, the last answer kept."""
     global _last_lower
     last = _last_lower
     if last[0] is text:
         return last[1]
-    lower = text.lower()
+    lower = text.casefold()
     _last_lower = (text, lower)
     return lower
 
@@ -232,13 +232,13 @@ _last: tuple[str, str, frozenset[str]] = ("", "", frozenset())
 
 
 def _text_grams(text: str) -> tuple[str, frozenset[str]]:
-    """A text lowercased and its trigrams (the last answer is kept: several screens
+    """A text casefolded and its trigrams (the last answer is kept: several screens
     usually look at the same command line in a row)."""
     global _last
     last = _last
     if last[0] == text:
         return last[1], last[2]
-    lower = text.lower()
+    lower = text.casefold()
     grams = frozenset([lower[i : i + 3] for i in range(len(lower) - 2)])
     _last = (text, lower, grams)
     return lower, grams
