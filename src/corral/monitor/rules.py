@@ -1441,6 +1441,7 @@ class RuleIndex:
             key: _freeze(b) for key, b in building.items()
         }
         self._cache: dict[tuple[str, bool, str | None], tuple[_Frozen, ...]] = {}
+        self._kinds: dict[tuple[str, bool], frozenset[str | None]] = {}
         self.types = frozenset(t for t, _ in self._buckets)
         #: (event type, attempt?) pairs some rule looks at
         self._wanted: dict[tuple[str, bool], bool] = {}
@@ -1453,6 +1454,18 @@ class RuleIndex:
             types = self.types
             got = type_ in types or ANY_TYPE in types or (attempt and ATTEMPT in types)
             self._wanted[key] = got
+        return got
+
+    def kinds(self, type_: str, attempt: bool) -> frozenset[str | None]:
+        """The action kinds (``None``: no action) some rule looks at in events of
+        ``type_`` (an attempt or not)."""
+        key = (type_, attempt)
+        got = self._kinds.get(key)
+        if got is None:
+            names = {type_, ANY_TYPE} | ({ATTEMPT} if attempt else set())
+            got = frozenset(k for n, k in self._buckets if n in names)
+            if len(self._kinds) < 4096:
+                self._kinds[key] = got
         return got
 
     def buckets(self, type_: str, attempt: bool, kind: str | None) -> tuple[_Frozen, ...]:
