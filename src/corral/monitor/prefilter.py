@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
-__all__ = ["Screen", "required"]
+__all__ = ["Screen", "required", "required_all", "required_short"]
 
 MIN_LEN: Final = 3
 _REPEATS: Final = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT))
@@ -102,6 +102,37 @@ def min_width(pattern: str) -> int:
         return int(_p.parse(pattern).getwidth()[0])
     except Exception:
         return 0
+
+
+def required_all(pattern: str) -> tuple[Lits, ...]:
+    r"""Sets of casefolded strings such that every text ``pattern`` finds holds one string
+    of each set: one set per element of the pattern's top-level sequence that has one
+    (single characters included), so ``curl[^|]*[|]\s*sh`` needs ``curl``, ``|`` and
+    ``sh``. Empty when nothing is known (a top-level alternation counts as one element)."""
+    try:
+        parsed = list(_p.parse(pattern))
+    except Exception:
+        return ()
+    out: list[Lits] = []
+    run: list[str] = []
+    for op, av in [*parsed, (None, None)]:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if op is _c.IN and len(av) == 1 and av[0][0] is _c.LITERAL:
+            run.append(chr(av[0][1]))
+            continue
+        if run:
+            out.append(frozenset({"".join(run).casefold()}))
+            run = []
+        if op is None or op is _c.AT:
+            continue
+        lits = _seq([(op, av)], classes=True)
+        if lits and min(len(x) for x in lits) >= 1:
+            out.append(lits)
+    # the most selective first: long literals, few of them
+    out.sort(key=lambda ls: (-min(len(x) for x in ls), len(ls)))
+    return tuple(dict.fromkeys(out))
 
 
 def required_short(pattern: str) -> Lits | None:

@@ -92,7 +92,7 @@ from typing import Any, Final
 from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
-from .prefilter import Screen, required, required_short
+from .prefilter import Screen, required, required_all, required_short
 
 __all__ = [
     "FIELDS",
@@ -839,20 +839,37 @@ def _folded(text: str) -> str:
 
 
 def _screened(rx: Any, source: str) -> Callable[[str], bool]:
-    """The regex's test behind a literal check: a text without any of the strings the
-    regex cannot match without (:func:`prefilter.required`) is not handed to it.
+    """The regex's test behind literal checks: a text that lacks every string of a set
+    the regex cannot match without (:func:`prefilter.required`,
+    :func:`prefilter.required_all`) is not handed to it.
     Casefolded on both sides, so case-insensitive patterns (``ſ`` for ``s``) pass."""
     test = _tester(rx)
-    lits = required(_strip_groups(source))
-    if not lits:
+    stripped = _strip_groups(source)
+    sets = list(required_all(stripped))
+    best = required(stripped)
+    if best and best not in sets:
+        sets.insert(0, best)
+    if not sets:
         return test
-    folded = tuple(sorted({x.casefold() for x in lits}))
+    checks = tuple(tuple(sorted(x.casefold() for x in lits)) for lits in sets)
+    if len(checks) == 1:
+        (folded,) = checks
 
-    def screened(v: str) -> bool:
+        def screened(v: str) -> bool:
+            f = _folded(v)
+            return any(map(f.__contains__, folded)) and test(v)
+
+        return screened
+
+    def screened_all(v: str) -> bool:
         f = _folded(v)
-        return any(map(f.__contains__, folded)) and test(v)
+        has = f.__contains__
+        for folded in checks:
+            if not any(map(has, folded)):
+                return False
+        return test(v)
 
-    return screened
+    return screened_all
 
 
 def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[[Any], bool]:
