@@ -102,3 +102,20 @@ def test_short_literal_screen_agrees_on_the_corpora() -> None:
         rx = saferegex.compile(pattern)
         wrong += [(pattern, t) for t in texts if rx.search(t) and not screen.find(t)]
     assert not wrong, wrong[:5]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        ("a$", "xa\n"),  # `$` before a final newline: Python's engine decides
+        (r"(?i)\bstra\w+e\b", "STRAßE"),  # non-ASCII text
+        (r"(a)\1", "xaay"),  # a back-reference: Python's engine behind the guard
+        (r"(a)\1", "xaby"),
+        ("abc", "xxabcxx"),  # a literal: Python's own search
+        ("abc", ""),
+        (r"(?P<f>\d+)x", "12x"),
+    ],
+)
+def test_pattern_test_is_search_is_not_none(pattern: str, text: str) -> None:
+    rx = saferegex.compile(pattern)
+    assert rx.test(text) is (rx.search(text) is not None)
