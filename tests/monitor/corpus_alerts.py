@@ -1,7 +1,7 @@
 """The alerts the monitor raises on the shipped corpora, in a comparable form.
 
 ``python3 -m tests.monitor.corpus_alerts`` (from the repository root, with ``src`` on
-``PYTHONPATH``) writes ``tests/monitor/data/corpus_alerts.json``; the test
+``PYTHONPATH``) writes ``tests/monitor/data/corpus_alerts.jsonl``; the test
 ``test_corpus_alerts.py`` checks the monitor still raises exactly those alerts, so a
 speed-up cannot change what is detected."""
 
@@ -20,7 +20,7 @@ from corral.monitor.evaluate import (
 )
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "src" / "corral" / "monitor" / "corpus"
-DATA = Path(__file__).resolve().parent / "data" / "corpus_alerts.json"
+DATA = Path(__file__).resolve().parent / "data" / "corpus_alerts.jsonl"
 FILES = ("default.jsonl", "heldout_attacks.jsonl", "heldout_benign.jsonl")
 
 
@@ -65,6 +65,24 @@ def compute_all() -> dict[str, Any]:
     return {name: compute(name) for name in FILES}
 
 
+def load() -> dict[str, Any]:
+    """The frozen alerts: one JSON line per corpus item (``file``, ``line``, ``alerts``)."""
+    out: dict[str, Any] = {}
+    for raw in DATA.read_text().splitlines():
+        obj = json.loads(raw)
+        out.setdefault(obj["file"], {})[obj["line"]] = obj["alerts"]
+    return out
+
+
+def dump(data: dict[str, Any]) -> str:
+    rows = [
+        json.dumps({"file": name, "line": line, "alerts": alerts}, sort_keys=True)
+        for name, items in data.items()
+        for line, alerts in items.items()
+    ]
+    return "\n".join(rows) + "\n"
+
+
 if __name__ == "__main__":
-    DATA.write_text(json.dumps(compute_all(), indent=0, sort_keys=True) + "\n")
+    DATA.write_text(dump(compute_all()))
     print(f"wrote {DATA}")

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from .corpus_alerts import DATA, FILES, compute
+from .corpus_alerts import FILES, compute, load
 
-EXPECTED = json.loads(DATA.read_text())
+EXPECTED = load()
 
 
 @pytest.mark.parametrize("name", FILES)
