@@ -7,6 +7,10 @@
 - audit rows written per second (WAL, synchronous=NORMAL and FULL);
 - what the monitor adds to ``sb.run("echo hi")`` against the same sandbox
   without it.
+
+``benchmarks/bench_monitor_compare.py`` measures the monitor's throughput against the
+previous version (a ``git worktree`` of the merge base with ``main``) in the same run,
+one core, medians of several repetitions.
 """
 
 from __future__ import annotations

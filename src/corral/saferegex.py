@@ -839,6 +839,15 @@ class Pattern(Generic[AnyStr]):
     def match(self, string: AnyStr, pos: int = 0, endpos: int | None = None) -> Any:
         return self._one(_ANCHOR_START, string, pos, endpos)
 
+    def test(self, string: AnyStr) -> bool:
+        """``search(string) is not None``, without building the match object."""
+        if self._linear:
+            return self._py.search(string) is not None
+        t = self._prepared(string)
+        if t is None:
+            return self._one(_UNANCHORED, string, 0, None) is not None
+        return bool(self._prog.Match(_UNANCHORED, t.data, 0, len(t.data))[0] != _NULL)
+
     def fullmatch(self, string: AnyStr, pos: int = 0, endpos: int | None = None) -> Any:
         return self._one(_ANCHOR_BOTH, string, pos, endpos)
 

@@ -490,6 +490,13 @@ class Monitor:
         index = self.index
         if not index.wants(type_, attempt):
             return []
+        kinds = index.kinds(type_, attempt)
+        action = event.action
+        if action is None:
+            if None not in kinds:
+                return []
+        elif action.kind not in kinds and "exec" not in kinds and "code" not in kinds:
+            return []  # no rule for this kind nor for what it may run (exec, code)
         hits: list[_Hit] = []
         fired: dict[Rule, Subject] | None = None
         counted: set[tuple[Any, ...]] | None = None

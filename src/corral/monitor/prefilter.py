@@ -1,7 +1,7 @@
 """Literal prefilters: which rules could match a piece of text, without running regexes.
 
 :func:`required` reads a regular expression and returns strings, one of which every
-text the expression matches must contain (lowercased, so case-insensitive patterns are
+text the expression matches must contain (casefolded, so case-insensitive patterns are
 covered too), or ``None`` when no such strings of three characters or more exist.
 :class:`Screen` indexes many rules by those strings' trigrams, so a benign command line
 costs one pass over its trigrams, whatever the number of rules.
@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
-__all__ = ["Screen", "required"]
+__all__ = ["Screen", "required", "required_all", "required_short"]
 
 MIN_LEN: Final = 3
 _REPEATS: Final = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT))
@@ -37,14 +37,15 @@ def _better(a: Lits | None, b: Lits | None) -> Lits | None:
     return b if kb > ka else a
 
 
-def _seq(items: Iterable[tuple[Any, Any]]) -> Lits | None:
+def _seq(items: Iterable[tuple[Any, Any]], classes: bool = False) -> Lits | None:
+    """``classes``: a class of single characters (``[$%]``) counts as alternatives."""
     best: Lits | None = None
     run: list[str] = []
 
     def flush() -> None:
         nonlocal best, run
         if run:
-            best = _better(best, frozenset({"".join(run).lower()}))
+            best = _better(best, frozenset({"".join(run).casefold()}))
             run = []
 
     for op, av in items:
@@ -61,20 +62,22 @@ def _seq(items: Iterable[tuple[Any, Any]]) -> Lits | None:
             heads = [_head(b) for b in av[1]]
             if all(heads):
                 prefix = "".join(run)
-                best = _better(best, frozenset((prefix + h).lower() for h in heads))
+                best = _better(best, frozenset((prefix + h).casefold() for h in heads))
         flush()
         if op is _c.SUBPATTERN:
-            best = _better(best, _seq(av[-1]))
+            best = _better(best, _seq(av[-1], classes))
+        elif op is _c.IN and classes and av and all(o is _c.LITERAL for o, _ in av):
+            best = _better(best, frozenset(chr(c).casefold() for _, c in av))
         elif op is _c.BRANCH:
-            sets = [_seq(b) for b in av[1]]
+            sets = [_seq(b, classes) for b in av[1]]
             if all(s for s in sets):
                 best = _better(best, frozenset().union(*sets))  # type: ignore[arg-type]
         elif op in _REPEATS:
             lo, _, sub = av
             if lo >= 1:
-                best = _better(best, _seq(sub))
+                best = _better(best, _seq(sub, classes))
         elif op is _c.ASSERT:
-            best = _better(best, _seq(av[1]))  # a lookahead's text must be there too
+            best = _better(best, _seq(av[1], classes))  # a lookahead's text must be there too
         # anything else (classes, any, negative assertions, groups refs) breaks the run
     flush()
     return best
@@ -101,8 +104,52 @@ def min_width(pattern: str) -> int:
         return 0
 
 
+def required_all(pattern: str) -> tuple[Lits, ...]:
+    r"""Sets of casefolded strings such that every text ``pattern`` finds holds one string
+    of each set: one set per element of the pattern's top-level sequence that has one
+    (single characters included), so ``curl[^|]*[|]\s*sh`` needs ``curl``, ``|`` and
+    ``sh``. Empty when nothing is known (a top-level alternation counts as one element)."""
+    try:
+        parsed = list(_p.parse(pattern))
+    except Exception:
+        return ()
+    out: list[Lits] = []
+    run: list[str] = []
+    for op, av in [*parsed, (None, None)]:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if op is _c.IN and len(av) == 1 and av[0][0] is _c.LITERAL:
+            run.append(chr(av[0][1]))
+            continue
+        if run:
+            out.append(frozenset({"".join(run).casefold()}))
+            run = []
+        if op is None or op is _c.AT:
+            continue
+        lits = _seq([(op, av)], classes=True)
+        if lits and min(len(x) for x in lits) >= 1:
+            out.append(lits)
+    # the most selective first: long literals, few of them
+    out.sort(key=lambda ls: (-min(len(x) for x in ls), len(ls)))
+    return tuple(dict.fromkeys(out))
+
+
+def required_short(pattern: str) -> Lits | None:
+    """Like :func:`required` but any length (one character up): a cheap test that rules
+    out most texts for a pattern without a usable trigram (``None``: none found)."""
+    try:
+        parsed = _p.parse(pattern)
+    except Exception:
+        return None
+    lits = _seq(list(parsed), classes=True)
+    if not lits or min(len(x) for x in lits) < 1:
+        return None
+    return lits
+
+
 def required(pattern: str) -> Lits | None:
-    """Lowercase strings one of which is in every text ``pattern`` finds (or None)."""
+    """Casefolded strings one of which is in every text ``pattern`` finds (or None)."""
     try:
         parsed = _p.parse(pattern)
     except Exception:
@@ -121,11 +168,11 @@ class Screen:
 
     def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
         pending: list[tuple[Lits, Any]] = []
-        always: list[tuple[int, Any]] = []
+        always: list[tuple[int, Lits | None, Any]] = []
         for pattern, entry in items:
             lits = required(pattern)
             if lits is None:
-                always.append((min_width(pattern), entry))
+                always.append((min_width(pattern), required_short(pattern), entry))
             else:
                 pending.append((lits, entry))
         counts: dict[str, int] = {}
@@ -146,7 +193,8 @@ class Screen:
             if sum(len(v) for v in self.table.values()) <= 12
             else None
         )
-        #: (shortest text the pattern can match, entry) for patterns without literals
+        #: (shortest text the pattern can match, short literals one of which it needs or
+        #: None, entry) for patterns without trigrams
         self.always = tuple(always)
         self._cache: dict[str, tuple[Any, ...]] = {}
 
@@ -165,11 +213,18 @@ class Screen:
 
     def _find(self, text: str) -> list[Any]:
         n = len(text)
-        out: list[Any] = [e for width, e in self.always if n >= width]
+        out: list[Any] = []
+        if self.always:
+            lower = _lower(text)
+            out = [
+                e
+                for width, lits, e in self.always
+                if n >= width and (lits is None or any(map(lower.__contains__, lits)))
+            ]
         if n < MIN_LEN or not self.keys:
             return out
         if self.pairs is not None:
-            lower = text.lower()
+            lower = _lower(text)
             hits = [es for lit, es in self.pairs if lit in lower]
             for es in hits:
                 out.extend(es)
@@ -190,17 +245,31 @@ class Screen:
         return out
 
 
+_last_lower: tuple[str, str] = ("", "")
+
+
+def _lower(text: str) -> str:
+    """``text.casefold()``, the last answer kept."""
+    global _last_lower
+    last = _last_lower
+    if last[0] is text:
+        return last[1]
+    lower = text.casefold()
+    _last_lower = (text, lower)
+    return lower
+
+
 _last: tuple[str, str, frozenset[str]] = ("", "", frozenset())
 
 
 def _text_grams(text: str) -> tuple[str, frozenset[str]]:
-    """A text lowercased and its trigrams (the last answer is kept: several screens
+    """A text casefolded and its trigrams (the last answer is kept: several screens
     usually look at the same command line in a row)."""
     global _last
     last = _last
     if last[0] == text:
         return last[1], last[2]
-    lower = text.lower()
+    lower = text.casefold()
     grams = frozenset([lower[i : i + 3] for i in range(len(lower) - 2)])
     _last = (text, lower, grams)
     return lower, grams

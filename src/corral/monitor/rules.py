@@ -92,7 +92,7 @@ from typing import Any, Final
 from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
-from .prefilter import Screen, required
+from .prefilter import Screen, required, required_all, required_short
 
 __all__ = [
     "FIELDS",
@@ -814,13 +814,72 @@ def _any_elem(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
     return t
 
 
-def _regex_test(searches: tuple[Callable[[str], Any], ...]) -> Callable[[Any], bool]:
-    if len(searches) == 1:
-        search = searches[0]
-        return lambda v: isinstance(v, str) and search(v) is not None
+def _tester(rx: Any) -> Callable[[str], bool]:
+    """``rx.search(v) is not None`` as one call (saferegex's ``test`` skips the match)."""
+    fast = getattr(rx, "test", None)
+    if fast is not None:
+        return fast  # type: ignore[no-any-return]
+    search = rx.search
+    return lambda v: search(v) is not None
+
+
+_FOLDED: dict[str, str] = {}
+
+
+def _folded(text: str) -> str:
+    """``text.casefold()``, kept for short texts (a subject's text meets many rules)."""
+    got = _FOLDED.get(text)
+    if got is None:
+        got = text.casefold()
+        if len(text) <= 4096:
+            if len(_FOLDED) >= 512:
+                _FOLDED.clear()
+            _FOLDED[text] = got
+    return got
+
+
+def _screened(rx: Any, source: str) -> Callable[[str], bool]:
+    """The regex's test behind literal checks: a text that lacks every string of a set
+    the regex cannot match without (:func:`prefilter.required`,
+    :func:`prefilter.required_all`) is not handed to it.
+    Casefolded on both sides, so case-insensitive patterns (``ſ`` for ``s``) pass."""
+    test = _tester(rx)
+    stripped = _strip_groups(source)
+    sets = list(required_all(stripped))
+    best = required(stripped)
+    if best and best not in sets:
+        sets.insert(0, best)
+    if not sets:
+        return test
+    checks = tuple(tuple(sorted(x.casefold() for x in lits)) for lits in sets)
+    if len(checks) == 1:
+        (folded,) = checks
+
+        def screened(v: str) -> bool:
+            f = _folded(v)
+            return any(map(f.__contains__, folded)) and test(v)
+
+        return screened
+
+    def screened_all(v: str) -> bool:
+        f = _folded(v)
+        has = f.__contains__
+        for folded in checks:
+            if not any(map(has, folded)):
+                return False
+        return test(v)
+
+    return screened_all
+
+
+def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[[Any], bool]:
+    tests = tuple(_screened(r, src) for r, src in zip(regexes, sources, strict=True))
+    if len(tests) == 1:
+        t0 = tests[0]
+        return lambda v: isinstance(v, str) and t0(v)
 
     def test(v: Any) -> bool:
-        return isinstance(v, str) and any(s(v) is not None for s in searches)
+        return isinstance(v, str) and any(t(v) for t in tests)
 
     return test
 
@@ -870,7 +929,7 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
         pats = tuple(_coerce(v, "str") for v in operand)
         compiled = tuple(compile_regex(p) for p in pats)
         groups = any(r.groupindex for r in compiled)
-        test = _regex_test(tuple(r.search for r in compiled))
+        test = _regex_test(compiled, pats)
         screen = "|".join(f"(?:{scoped_regex(p)})" for p in pats)
         info = OpInfo(op, test, None, screen, groups, compiled)
     elif op == "cidr":
@@ -879,20 +938,31 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
         except ValueError as exc:
             raise RuleSyntaxError(f"invalid CIDR: {exc}") from None
 
+        seen: dict[str, bool] = {}  # hosts repeat: parsing a name fails by exception
+
         def in_nets(v: Any) -> bool:
+            text = str(v)
+            got = seen.get(text)
+            if got is not None:
+                return got
             try:
-                addr = ipaddress.ip_address(str(v).strip("[]"))
+                addr = ipaddress.ip_address(text.strip("[]"))
             except ValueError:
-                return False
-            return any(addr in n for n in nets if n.version == addr.version)
+                got = False
+            else:
+                got = any(addr in n for n in nets if n.version == addr.version)
+            if len(seen) >= 4096:
+                seen.clear()
+            seen[text] = got
+            return got
 
         info = OpInfo(op, in_nets)
     elif op == "word":
         words = tuple(_coerce(v, "str") for v in operand)
         source = r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])"
         rx = compile_regex(source)
-        wsearch = rx.search
-        info = OpInfo(op, lambda v: isinstance(v, str) and wsearch(v) is not None, None, source)
+        wtest = _tester(rx)
+        info = OpInfo(op, lambda v: isinstance(v, str) and wtest(v), None, source)
     elif op == "domain":
         doms = tuple(_coerce(v, "str").lower().strip(".") for v in operand)
         dotted = tuple("." + d for d in doms)
@@ -1118,6 +1188,12 @@ def _rank(h: Hint) -> int:
     return 1 + _SCREEN_PRIORITY.get(name, 4)
 
 
+def _short_len(h: Hint) -> int:
+    """The length of the shortest literal one of which a screen's texts must hold."""
+    lits = required_short(_strip_groups(h[2])) if h[0] != "key" else None
+    return min((len(x) for x in lits), default=0) if lits else 0
+
+
 def _flatten(c: AllOf) -> list[Cond]:
     out: list[Cond] = []
     for i in c.items:
@@ -1146,7 +1222,10 @@ def hints(c: Cond) -> list[tuple[frozenset[str] | None, Hint | None]]:
     if singles:
         # a screen whose pattern has no literal to index costs as much as no hint at all
         usable = [h for h in singles if h[0] == "key" or required(_strip_groups(h[2]))]
-        return [(kinds, min(usable or singles, key=_rank))]
+        if usable:
+            return [(kinds, min(usable, key=_rank))]
+        # no trigram anywhere: the screen whose shorter literals rule out the most texts
+        return [(kinds, min(singles, key=lambda h: (-_short_len(h), _rank(h))))]
     for i in items:
         if isinstance(i, AnyOf):
             alts = hints(i)
@@ -1379,6 +1458,7 @@ class RuleIndex:
             key: _freeze(b) for key, b in building.items()
         }
         self._cache: dict[tuple[str, bool, str | None], tuple[_Frozen, ...]] = {}
+        self._kinds: dict[tuple[str, bool], frozenset[str | None]] = {}
         self.types = frozenset(t for t, _ in self._buckets)
         #: (event type, attempt?) pairs some rule looks at
         self._wanted: dict[tuple[str, bool], bool] = {}
@@ -1391,6 +1471,18 @@ class RuleIndex:
             types = self.types
             got = type_ in types or ANY_TYPE in types or (attempt and ATTEMPT in types)
             self._wanted[key] = got
+        return got
+
+    def kinds(self, type_: str, attempt: bool) -> frozenset[str | None]:
+        """The action kinds (``None``: no action) some rule looks at in events of
+        ``type_`` (an attempt or not)."""
+        key = (type_, attempt)
+        got = self._kinds.get(key)
+        if got is None:
+            names = {type_, ANY_TYPE} | ({ATTEMPT} if attempt else set())
+            got = frozenset(k for n, k in self._buckets if n in names)
+            if len(self._kinds) < 4096:
+                self._kinds[key] = got
         return got
 
     def buckets(self, type_: str, attempt: bool, kind: str | None) -> tuple[_Frozen, ...]:

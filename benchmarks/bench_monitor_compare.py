@@ -1,0 +1,96 @@
+"""Monitor throughput, this tree against a previous version, in the same run.
+
+    python benchmarks/bench_monitor_compare.py [--base REV] [--reps 5] [--events 50000]
+
+The previous version (default: the merge base with ``main``) is checked out in a
+temporary ``git worktree``; each measurement runs ``corral.monitor.bench.run`` in a
+fresh process pinned to one core (``os.sched_setaffinity(0, {0})``) with that tree's
+``src`` on ``PYTHONPATH``, the two versions alternating. The table shows the median
+events per CPU second of each (rules only, and rules with the anomaly score).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+GOAL = 100_000
+
+_CHILD = """
+import json, os, sys
+os.sched_setaffinity(0, {0})
+from corral.monitor import bench
+n, baseline = int(sys.argv[1]), sys.argv[2] == "1"
+bench.run(2_000, baseline=baseline)  # warm up (imports, rule index, caches of compiled rules)
+print(json.dumps(bench.run(n, baseline=baseline)))
+"""
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def measure(tree: Path, n: int, baseline: bool) -> float:
+    env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PYTHONHASHSEED": "0"}
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(n), "1" if baseline else "0"],
+        check=True, capture_output=True, text=True, env=env, cwd=tree,
+    )  # fmt: skip
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["events_per_s"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--base", help="the previous version (default: merge base with main)")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--events", type=int, default=50_000)
+    args = ap.parse_args()
+    base = args.base or _git("merge-base", "HEAD", "main")
+    base_sha = _git("rev-parse", "--short", base)
+    head_sha = _git("rev-parse", "--short", "HEAD")
+    dirty = " (+ uncommitted changes)" if _git("status", "--porcelain", "src") else ""
+    console = Console(width=120)
+    with tempfile.TemporaryDirectory(prefix="corral-monbase-") as tmp:
+        old = Path(tmp) / "base"
+        _git("worktree", "add", "--detach", str(old), base)
+        try:
+            rows = []
+            for title, baseline in (("rules only", False), ("rules + anomaly score", True)):
+                got: dict[str, list[float]] = {"old": [], "new": []}
+                with console.status(f"{title} …"):
+                    for _ in range(args.reps):
+                        got["old"].append(measure(old, args.events, baseline))
+                        got["new"].append(measure(ROOT, args.events, baseline))
+                rows.append((title, got))
+        finally:
+            _git("worktree", "remove", "--force", str(old))
+    table = Table(
+        title=f"monitor events per CPU second, one core, median of {args.reps} "
+        f"({args.events:,} events each)"
+    )
+    for col in ("measure", f"previous ({base_sha})", f"this tree ({head_sha}{dirty})",
+                "speed-up", f"≥ {GOAL:,}"):  # fmt: skip
+        table.add_column(col)
+    for title, got in rows:
+        o, n = statistics.median(got["old"]), statistics.median(got["new"])
+        spread = f" [{min(got['new']):,.0f}–{max(got['new']):,.0f}]"
+        table.add_row(
+            title, f"{o:,.0f}", f"{n:,.0f}{spread}", f"×{n / o:.2f}", "yes" if n >= GOAL else "no"
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
