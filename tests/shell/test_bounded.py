@@ -46,11 +46,21 @@ sb.run("true")
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.monotonic()
 r = sb.run(script)
+# the shell runs in the sandbox's worker process: its peak resident size (VmHWM) is
+# what the script cost; the host's own peak is reported beside it
+hwm = 0
+proc = getattr(sb._tier, "proc", None)
+if proc is not None and proc.pid:
+    with open(f"/proc/{proc.pid}/status") as st:
+        for line in st:
+            if line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
 print(json.dumps({
     "wall": time.monotonic() - t, "exit": r.exit_code, "error": r.error,
     "out": r.stdout[-300:], "err": r.stderr[-300:],
     "base_mb": base / 1024,
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "host_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_mb": hwm / 1024,
     "left": sorted(p.name for p in sb.path.rglob("*")),
 }))
 sb.close()

@@ -40,6 +40,8 @@ GRACE_S = 0.5
 #: stacks, malloc arenas, the interpreter's own growth)
 MEMORY_SLACK = 256 * MB
 _START_TIMEOUT_S = 20.0
+#: budgets after which the worker is replaced even when it stopped the script itself
+_RESTART_AFTER = frozenset({"wall_time", "memory", "cpu_time"})
 #: the largest stdin the shell may hand a WASI guest (``cat big | python3 ...``)
 GUEST_STDIN_MAX = 64 * MB
 
@@ -450,6 +452,12 @@ class ShellProcess:
                             if tail:
                                 (out if kind == C.STDOUT else err).append(tail)
                         res.stdout, res.stderr = "".join(out), "".join(err)
+                        if res.exceeded in _RESTART_AFTER:
+                            # what overran its budget may still run in the worker (a job's
+                            # thread stuck in a built-in, half-built state after a
+                            # MemoryError): it ends with the worker, the next call gets a
+                            # fresh one (restarted=True)
+                            self._drop()
                         return res
                     else:
                         raise _Stop("crash", f"unexpected frame (kind {fr.kind}, id {fr.id})")
