@@ -499,7 +499,7 @@ class Sandbox:
     def _backend(self) -> Backend:
         """The isolation tier, built and started on first use through the tier table."""
         if self._tier is None:
-            policy = self.policy if self.policy is not None else getattr(self.gate, "policy", None)
+            policy = self._policy()
             # a connection's name through the gate (approver, monitor), its addresses
             # through the policy's address rules (corral.net.gate)
             net_decide = self._net_gate() if policy is not None else _deny_network
@@ -538,10 +538,14 @@ class Sandbox:
             self._tiers.append(tier)
         return self._tier
 
+    def _policy(self) -> Any:
+        """The policy that decides here: the one given, or the one inside a custom gate."""
+        return self.policy if self.policy is not None else getattr(self.gate, "policy", None)
+
     def _net_gate(self) -> Any:
         from .net.gate import NetGate
 
-        policy = self.policy if self.policy is not None else getattr(self.gate, "policy", None)
+        policy = self._policy()
         return NetGate(self._decide if self.gate is not None else None, policy)
 
     def _run_tier(
@@ -824,7 +828,7 @@ class _TierHooks:
         self.sb = sb
         self._guest_grants = 0
         # what the native monitors identify programs by (execid.ProgramTable.for_policy)
-        self.policy = sb.policy if sb.policy is not None else getattr(sb.gate, "policy", None)
+        self.policy = sb._policy()
 
     def decide(self, action: Any, session: str | None = None) -> Decision:
         argv = getattr(action, "argv", None) or []

@@ -41,6 +41,7 @@ import threading
 import time
 from typing import Any
 
+from ..native import filters as F
 from . import worker_channel as C
 
 _PR_SET_PDEATHSIG = 1
@@ -56,7 +57,6 @@ def _preload() -> None:
         landlock,  # noqa: F401
         saferegex,
     )
-    from ..native import filters
     from ..shell import awk_lang, jq_lang, parser, session  # noqa: F401
     from ..shell.interp import Shell  # noqa: F401
 
@@ -64,7 +64,7 @@ def _preload() -> None:
         saferegex.compile(pat, flags).search("ab1 ")
         saferegex.compile(pat.encode(), flags & ~2).search(b"ab1 ")
     with contextlib.suppress(Exception):  # libseccomp is read now: after Landlock it cannot be
-        filters.deny_filter_bpf()
+        F.deny_filter_bpf()
     parser.parse("x=1; for i in a b; do echo \"$i\" | grep -c a > /dev/null; done")
     time.tzset()
     time.localtime()
@@ -121,21 +121,18 @@ def _vm_size() -> int:
     return 0
 
 
-# seccomp ----------------------------------------------------------------------------
+# seccomp (the BPF helpers and constants of the native tiers' filters) -------------
 
-_SECCOMP_RET_ERRNO = 0x00050000
-_SECCOMP_RET_ALLOW = 0x7FFF0000
-_LD_W_ABS, _JEQ_K, _RET_K = 0x20, 0x15, 0x06
 #: machine -> (audit arch, {name: nr}) for the calls the worker never needs
 _WORKER_CALLS = {
     "x86_64": (
-        0xC000003E,
+        F.AUDIT_ARCH_X86_64,
         {"socket": 41, "execve": 59, "execveat": 322, "kill": 62, "tkill": 200,
          "tgkill": 234, "pidfd_send_signal": 424, "rt_sigqueueinfo": 129,
          "rt_tgsigqueueinfo": 297, "prlimit64": 302, "setpriority": 141},
     ),
     "aarch64": (
-        0xC00000B7,
+        F.AUDIT_ARCH_AARCH64,
         {"socket": 198, "execve": 221, "execveat": 281, "kill": 129, "tkill": 130,
          "tgkill": 131, "pidfd_send_signal": 424, "rt_sigqueueinfo": 138,
          "rt_tgsigqueueinfo": 240, "prlimit64": 261, "setpriority": 140},
@@ -145,54 +142,47 @@ _WORKER_CALLS = {
 _SELF_ONLY = ("kill", "tgkill", "prlimit64", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
 
 
-def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
-    import struct
-
-    return struct.pack("=HBBI", code, jt, jf, k)
-
-
 def _worker_filter(pid: int) -> bytes:
     """BPF: the calls above refused with EACCES (the self-only ones allowed on this
     pid); a foreign architecture refused; everything else allowed."""
     import platform
 
     arch, nrs = _WORKER_CALLS[platform.machine()]
-    eacces = _SECCOMP_RET_ERRNO | errno.EACCES
-    allow = _SECCOMP_RET_ALLOW
+    eacces = F.SECCOMP_RET_ERRNO | errno.EACCES
+    allow = F.SECCOMP_RET_ALLOW
+    ins, ld, jeq, ret = F._insn, F._LD_W_ABS, F._JEQ_K, F._RET_K
     prog = [
-        _insn(_LD_W_ABS, 0, 0, 4),
-        _insn(_JEQ_K, 1, 0, arch),
-        _insn(_RET_K, 0, 0, eacces),
-        _insn(_LD_W_ABS, 0, 0, 0),
+        ins(ld, 0, 0, 4),
+        ins(jeq, 1, 0, arch),
+        ins(ret, 0, 0, eacces),
+        ins(ld, 0, 0, 0),
     ]
     for name, nr in nrs.items():
         if name in _SELF_ONLY:
             # nr? -> load arg0 (low word); == pid or == 0 -> allow, else EACCES; reload nr
             prog += [
-                _insn(_JEQ_K, 0, 6, nr),
-                _insn(_LD_W_ABS, 0, 0, 16),  # seccomp_data.args[0], low 32 bits
-                _insn(_JEQ_K, 2, 0, pid),
-                _insn(_JEQ_K, 1, 0, 0),
-                _insn(_RET_K, 0, 0, eacces),
-                _insn(_RET_K, 0, 0, allow),
-                _insn(_LD_W_ABS, 0, 0, 0),
+                ins(jeq, 0, 6, nr),
+                ins(ld, 0, 0, 16),  # seccomp_data.args[0], low 32 bits
+                ins(jeq, 2, 0, pid),
+                ins(jeq, 1, 0, 0),
+                ins(ret, 0, 0, eacces),
+                ins(ret, 0, 0, allow),
+                ins(ld, 0, 0, 0),
             ]
         else:
-            prog += [_insn(_JEQ_K, 0, 1, nr), _insn(_RET_K, 0, 0, eacces)]
-    prog.append(_insn(_RET_K, 0, 0, allow))
+            prog += [ins(jeq, 0, 1, nr), ins(ret, 0, 0, eacces)]
+    prog.append(ins(ret, 0, 0, allow))
     return b"".join(prog)
 
 
 def _seccomp() -> dict[str, Any]:
     import platform
 
-    from ..native import filters
-
     if platform.machine() not in _WORKER_CALLS:
         return {"enabled": False, "reason": f"no worker filter for {platform.machine()}"}
     installed = []
     try:
-        installed.append(("deny", filters.deny_filter_bpf()))
+        installed.append(("deny", F.deny_filter_bpf()))
     except Exception as e:  # no libseccomp: the worker filter below still applies
         deny_reason = str(e)
     else:
@@ -202,7 +192,7 @@ def _seccomp() -> dict[str, Any]:
     libc.prctl(38, 1, 0, 0, 0)  # no_new_privs
     for _name, prog in installed:
         buf = ctypes.create_string_buffer(prog, len(prog))
-        fprog = filters._SockFprog(len(prog) // 8, ctypes.addressof(buf))
+        fprog = F._SockFprog(len(prog) // 8, ctypes.addressof(buf))
         # PR_SET_SECCOMP = 22, SECCOMP_MODE_FILTER = 2
         if libc.prctl(22, 2, ctypes.c_void_p(ctypes.addressof(fprog)), 0, 0) != 0:
             e = ctypes.get_errno()
