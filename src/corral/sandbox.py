@@ -139,7 +139,7 @@ class Sandbox:
             if workdir is not None:
                 raise ValueError("give workdir or workspace (the same thing), not both")
             workdir = workspace
-        backend_class(backend)  # an unknown name is a ValueError naming the known ones
+        tier_cls = backend_class(backend)  # an unknown name: a ValueError naming the known ones
         self.backend = backend
         self.env = _check_env(env)
         self._backend_options = _check_backend_options(backend, backend_options)
@@ -212,7 +212,7 @@ class Sandbox:
             "path": str(self.path),
             "budget": self.budget.to_dict(),
         }
-        prepare = getattr(backend_class(backend), "prepare", None)
+        prepare = getattr(tier_cls, "prepare", None)
         if prepare is not None:  # e.g. the wasm tier: its worker template starts loading now
             data["confinement"] = prepare()
         self.events.emit("sandbox.created", data=data)
