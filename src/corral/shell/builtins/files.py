@@ -4321,6 +4321,7 @@ _SUMS = {
     "sha256sum": ("sha256", "SHA256"),
     "sha384sum": ("sha384", "SHA384"),
     "sha512sum": ("sha512", "SHA512"),
+    "b2sum": ("blake2b", "BLAKE2b"),
 }
 
 
@@ -4353,7 +4354,7 @@ def _digest(ctx: CommandContext, algo: str, f: IO[bytes]) -> str:
     return h.hexdigest()
 
 
-@command("md5sum", "sha1sum", "sha224sum", "sha256sum", "sha384sum", "sha512sum")
+@command("md5sum", "sha1sum", "sha224sum", "sha256sum", "sha384sum", "sha512sum", "b2sum")
 def checksum(ctx: CommandContext) -> int:
     """Usage: md5sum [OPTION]... [FILE]...  (also sha1sum, sha256sum, sha512sum...)
     Print or check checksums, as 'HASH  NAME' lines (md5sum, sha1sum, sha224sum,
