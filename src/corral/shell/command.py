@@ -175,6 +175,25 @@ class QuotaWriter:
         self.close()
 
 
+class QuotaReadWriter(QuotaWriter):
+    """``<>``: a file read and written through one descriptor, writes on the ledger."""
+
+    def read(self, n: int = -1) -> bytes:
+        return self._raw.read(n)
+
+    def read1(self, n: int = -1) -> bytes:
+        return self._raw.read(n)
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self._raw.readline(limit)
+
+    def readable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._raw.seek(offset, whence)
+
+
 class _NoCharge:
     """Stands for the workspace where a write uses no disk (a pipe)."""
 

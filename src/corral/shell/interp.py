@@ -32,6 +32,7 @@ from .command import (
     Cancelled,
     CommandContext,
     CommandError,
+    QuotaReadWriter,
     QuotaWriter,
     open_for_write,
     start_thread,
@@ -992,8 +993,11 @@ class Shell:
             wout = os.fdopen(pipes[k][1], "wb", buffering=0) if k < n - 1 else None
             files.append((rin, wout))
         threads = []
+        # shopt -s lastpipe: the last command runs in this shell (its variables stay)
+        lastpipe = "shopt:lastpipe" in self.state.options
+        saved_io = dict(self.io)
         for k, cmd in enumerate(node.cmds):
-            sub = self.fork()
+            sub = self if lastpipe and k == n - 1 else self.fork()
             rin, wout = files[k]
             if rin is not None:
                 sub.io[0] = rin
@@ -1040,6 +1044,9 @@ class Shell:
                 t.join(timeout=0.1)
                 if time.monotonic() > self.deadline or self.cancel_event.is_set():
                     self.cancel_event.set()
+        if lastpipe:
+            self.io.clear()
+            self.io.update(saved_io)
         for e in errors:
             if isinstance(e, OutputLimit | Cancelled | MemoryError):
                 raise e
@@ -1124,9 +1131,13 @@ class Shell:
                         raise _RedirError(f"{target}: cannot overwrite existing file")
                 self.io[fd] = self._open_out(target, op == ">>", opened)
                 continue
-            if op in ("<", "<>"):
+            if op == "<":
                 fd = r.fd if r.fd is not None else 0
                 self.io[fd] = self._open_in(target, opened)
+                continue
+            if op == "<>":
+                fd = r.fd if r.fd is not None else 0
+                self.io[fd] = self._open_rw(target, opened)
                 continue
             raise _RedirError(f"unsupported redirection {op}")
 
@@ -1165,6 +1176,30 @@ class Shell:
         w = QuotaWriter(os.fdopen(fd, "wb"), self.ws, target)
         opened.append(w)  # type: ignore[arg-type]
         return w  # type: ignore[return-value]
+
+    def _open_rw(self, target: str, opened: list[IO[bytes]]) -> IO[bytes]:
+        """``<>``: read and write, created if missing, never truncated."""
+        if target == "/dev/null":
+            f: IO[bytes] = open(os.devnull, "r+b", buffering=0)  # noqa: SIM115
+            opened.append(f)
+            return f
+        named = procsub.open_name(self.fd_names, target)
+        if named is not None:
+            pf: IO[bytes] = os.fdopen(named, "rb")
+            opened.append(pf)
+            return pf
+        try:
+            fd = self.ws.open(target, os.O_RDWR | os.O_CREAT, 0o666, self.state.cwd)
+        except PathEscape:
+            raise _RedirError(f"{target}: Permission denied (outside /workspace)") from None
+        except OSError as e:
+            raise _RedirError(f"{target}: {e.strerror}") from None
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise _RedirError(f"{target}: Is a directory")
+        rw = QuotaReadWriter(os.fdopen(fd, "r+b", buffering=0), self.ws, target)
+        opened.append(rw)  # type: ignore[arg-type]
+        return rw  # type: ignore[return-value]
 
     def _open_in(self, target: str, opened: list[IO[bytes]]) -> IO[bytes]:
         named = procsub.open_name(self.fd_names, target)

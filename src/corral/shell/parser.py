@@ -61,6 +61,21 @@ def parse(src: str) -> A.Seq:
             alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
             if not alt_root.has_error:
                 text, root = alt, alt_root
+    if "time" in text:
+        # `time { ...; }`, `time for ...`: tree-sitter-bash knows `time` only before a
+        # simple command; run the compound command (the timing is not reported)
+        alt = _drop_time_before_compound(text)
+        if alt != text:
+            alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+            if not alt_root.has_error or _first_error(alt_root) is None:
+                text, root = alt, alt_root
+    if root.has_error and "<>" in text:
+        # tree-sitter-bash has no `<>` (open read-write): parse it as `<&` to a marked word
+        alt = _hide_rw(text)
+        if alt != text:
+            alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+            if not alt_root.has_error or _first_error(alt_root) is None:
+                text, root = alt, alt_root
     if root.has_error and _first_error(root) is not None:
         _raise_syntax_error(root, text)
     conv = _Converter(text.encode("utf-8", "surrogateescape"), docs)
@@ -68,12 +83,73 @@ def parse(src: str) -> A.Seq:
 
 
 LBRACKET = "__corral_lbracket__"
+RW_MARK = "__corral_rw__"
+_TIME_COMPOUND = re.compile(
+    r"time(?:\s+-p)?\s+(?=[{(!]|\[\[|(?:for|while|until|if|case|select)\b)"
+)
+_COMMAND_START = re.compile(r"(?:^|[;&|\n({]|\b(?:then|do|else))\s*$")
 EMPTY_LIST = "__corral_empty_list__"
 _EMPTY_FOR = re.compile(r"(\bfor\s+[A-Za-z_][A-Za-z0-9_]*\s+in)(\s*[;\n])")
 _EXTGLOB = re.compile(r"[!@*+?]\(")
 #: placeholder -> extglob text such as ``!(*.txt)``, which tree-sitter-bash
 #: cannot parse in command words
 EXTGLOBS: dict[str, str] = {}
+
+
+def _drop_time_before_compound(text: str) -> str:
+    """``time`` (at a command's place, outside quotes) before a compound command, dropped."""
+    out = []
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        if c in "'\"":
+            j = text.find(c, i + 1) if c == "'" else _dq_end(text, i)
+            j = n if j < 0 else j + 1
+            out.append(text[i:j])
+            i = j
+            continue
+        if c == "t" and (m := _TIME_COMPOUND.match(text, i)) and _COMMAND_START.search(
+            text[max(0, i - 8) : i]
+        ):
+            i = m.end()
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _hide_rw(text: str) -> str:
+    """``N<>file`` → ``N<&__corral_rw__file`` outside quotes (see ``Converter.redirects``)."""
+    out = []
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        if c in "'\"":
+            j = text.find(c, i + 1) if c == "'" else _dq_end(text, i)
+            j = n if j < 0 else j + 1
+            out.append(text[i:j])
+            i = j
+            continue
+        if text.startswith("<>", i) and not text.startswith("<", i + 2):
+            j = i + 2
+            while j < n and text[j] in " \t":
+                j += 1
+            out.append("<&" + RW_MARK)
+            i = j
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _hide_extglob(text: str) -> str:
@@ -233,6 +309,7 @@ class _Converter:
     def __init__(self, src: bytes, docs: dict[str, A.Heredoc]) -> None:
         self.src = src
         self.docs = docs
+        self._next_fd: int | None = None  # a descriptor tree-sitter put before its redirection
 
     def t(self, node: tree_sitter.Node) -> str:
         return _restore_extglob(node.text.decode("utf-8", "surrogateescape"))
@@ -270,6 +347,10 @@ class _Converter:
         return m(n)
 
     def n_command(self, n: tree_sitter.Node) -> A.Node:
+        sub = [c for c in n.children if c.type == "subshell"]
+        name = n.child_by_field_name("name")
+        if sub and name is not None and self.t(name) == "time":
+            return self.node(sub[0])  # `time ( ... )`: run it (the timing is not reported)
         words: list[str] = []
         assigns: list[A.Assign] = []
         redirects: list[A.Redirect] = []
@@ -317,12 +398,29 @@ class _Converter:
         body_node = n.child_by_field_name("body")
         redirects: list[A.Redirect] = []
         extra: list[tuple[str, A.Node]] = []  # pipeline / && continuations in heredocs
-        for c in n.children:
-            if c is body_node or c.type in ("comment",):
-                continue
-            if c.type in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
-                redirects.extend(self.redirects(c, extra))
+        kinds = ("file_redirect", "herestring_redirect", "heredoc_redirect")
+        reds = [c for c in n.children if c is not body_node and c.type in kinds]
+        # tree-sitter-bash reads the `0` of `cmd 0<file` as an argument of cmd (and the `0`
+        # of `cmd <a 0<b` as part of the first target): an unspaced number is the next
+        # redirection's descriptor
+        self._next_fd = None
+        drop_last = False
+        if body_node is not None and body_node.type == "command" and reds:
+            args = body_node.named_children
+            if (
+                args
+                and args[-1].type == "number"
+                and args[-1].end_byte == reds[0].start_byte
+                and args[-1] is not body_node.child_by_field_name("name")
+                and not any(k.type == "file_descriptor" for k in reds[0].children)
+            ):
+                self._next_fd = int(self.t(args[-1]))
+                drop_last = True
+        for c in reds:
+            redirects.extend(self.redirects(c, extra))
         body = self.node(body_node) if body_node is not None else A.Simple([])
+        if drop_last and isinstance(body, A.Simple) and body.words:
+            body.words.pop()
         target = _last_command(body)
         if isinstance(target, A.Simple):
             target.redirects.extend(redirects)
@@ -343,10 +441,24 @@ class _Converter:
         self, n: tree_sitter.Node, extra: list[tuple[str, A.Node]] | None = None
     ) -> list[A.Redirect]:
         out: list[A.Redirect] = []
-        fd: int | None = None
+        fd: int | None = self._next_fd
+        self._next_fd = None
         op = ""
         target = ""
+        prev_end = -1
         for c in n.children:
+            if (
+                c.type == "number"
+                and target
+                and c.start_byte > prev_end
+                and c.next_sibling is None
+                and n.next_sibling is not None
+                and n.next_sibling.start_byte == c.end_byte
+            ):
+                self._next_fd = int(self.t(c))  # `<a 0<b`: the 0 belongs to the next one
+                continue
+            if c.is_named:
+                prev_end = c.end_byte
             if c.type == "file_descriptor":
                 fd = int(self.t(c))
             elif not c.is_named and c.type not in ("(", ")"):
@@ -374,6 +486,8 @@ class _Converter:
         if op == "<" and doc is not None:
             out.insert(0, A.Redirect("heredoc", "", fd, doc))
             return out
+        if op == "<&" and target.startswith(RW_MARK):
+            op, target = "<>", target[len(RW_MARK) :]
         out.insert(0, A.Redirect(op, target, fd))
         return out
 

@@ -4,10 +4,12 @@ in ``builtins/``)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import posixpath
 import re
+import time
 from collections.abc import Callable
 from typing import IO
 
@@ -186,6 +188,21 @@ _SET_LONG = {
     "allexport": "a",
     "noclobber": "C",
     "verbose": "v",
+    # accepted and remembered; they change nothing the corral shell does
+    "posix": "",
+    "emacs": "",
+    "vi": "",
+    "monitor": "m",
+    "hashall": "h",
+    "braceexpand": "B",
+    "histexpand": "H",
+    "history": "",
+    "interactive-comments": "",
+    "errtrace": "E",
+    "functrace": "T",
+    "physical": "P",
+    "ignoreeof": "",
+    "notify": "b",
 }
 _SET_SHORT = {v: k for k, v in _SET_LONG.items() if v}
 
@@ -553,6 +570,7 @@ def b_read(sh: Shell, argv: list[str]) -> int:
     array = None
     nchars = None
     prompt = None
+    fd = 0
     names: list[str] = []
     args = argv[1:]
     i = 0
@@ -567,7 +585,7 @@ def b_read(sh: Shell, argv: list[str]) -> int:
                     raw = True
                 elif ch == "s":
                     pass
-                elif ch in "dapnNt":
+                elif ch in "dapnNtu":
                     val = opts[k + 1 :] or (args[i + 1] if i + 1 < len(args) else "")
                     if not opts[k + 1 :]:
                         i += 1
@@ -578,7 +596,15 @@ def b_read(sh: Shell, argv: list[str]) -> int:
                     elif ch == "p":
                         prompt = val
                     elif ch in "nN":
+                        if not val.isdigit():
+                            _err(sh, "read", f"{val}: invalid number")
+                            return 1
                         nchars = int(val)
+                    elif ch == "u":
+                        if not val.isdigit() or int(val) not in sh.io:
+                            _err(sh, "read", f"{val}: invalid file descriptor: Bad file descriptor")
+                            return 1
+                        fd = int(val)
                     break
                 else:
                     _err(sh, "read", f"-{ch}: invalid option")
@@ -589,7 +615,7 @@ def b_read(sh: Shell, argv: list[str]) -> int:
         names.append(a)
         i += 1
     del prompt
-    stream = sh.io.get(0) or io.BytesIO()
+    stream = sh.io.get(fd) or io.BytesIO()
     data = bytearray()
     eof = False
     dbyte = delim.encode()
@@ -906,6 +932,35 @@ def b_builtin(sh: Shell, argv: list[str]) -> int:
     if args[0] in SPECIAL:
         return SPECIAL[args[0]](sh, args)
     return sh.run_builtin(args, {})
+
+
+@special("time")
+def b_time(sh: Shell, argv: list[str]) -> int:
+    """The ``time`` keyword: run the command, then real/user/sys on standard error."""
+    args = argv[1:]
+    posix = False
+    while args and args[0] in ("-p", "--"):
+        posix = posix or args[0] == "-p"
+        args = args[1:]
+    t0 = time.monotonic()
+    c0 = os.times()
+    try:
+        status = sh.run_command(args) if args else 0
+    finally:
+        real = time.monotonic() - t0
+        c1 = os.times()
+        user = c1.user - c0.user + c1.children_user - c0.children_user
+        sys_ = c1.system - c0.system + c1.children_system - c0.children_system
+        if posix:
+            text = f"real {real:.2f}\nuser {user:.2f}\nsys {sys_:.2f}\n"
+        else:
+            text = "\n" + "".join(
+                f"{k}\t{int(v // 60)}m{v % 60:.3f}s\n"
+                for k, v in (("real", real), ("user", user), ("sys", sys_))
+            )
+        with contextlib.suppress(OSError, ValueError):
+            sh.io[2].write(text.encode())
+    return status
 
 
 @special("which")

@@ -1,4 +1,4 @@
-"""Still more GNU coreutils: expr, od, fold, expand, unexpand, shuf, truncate, which,
+"""Still more GNU coreutils: expr, od, fold, expand, unexpand, shuf, truncate,
 base32, factor, strings, numfmt, tsort, link, unlink, tty, arch, cksum, sum and install.
 
 Same conventions as the other built-ins: the C locale (bytes in, bytes out), files only
@@ -24,7 +24,7 @@ from typing import IO
 
 from ... import saferegex
 from .. import hostfs as hfs
-from ..command import REGISTRY, CommandContext, CommandError, command
+from ..command import CommandContext, CommandError, command
 from .grep_sed import RegexError, posix_to_python
 from .text import _chunks, _close, _getopt, _lines, _open, _parse_size, _usage_error
 
@@ -966,30 +966,6 @@ SIZE may have a prefix: + extend by, - reduce by, < at most, > at least,
 # --------------------------------------------------------------------------
 # which, tty, arch, link, unlink
 # --------------------------------------------------------------------------
-
-
-@command("which")
-def which_cmd(ctx: CommandContext) -> int:
-    """Usage: which [-a] COMMAND...
-Print the path of each COMMAND the corral shell can run (its built-in commands live in
-/usr/bin). Exit status 1 if any COMMAND is not found."""
-    status = 0
-    for name in ctx.args:
-        if name in ("-a", "-s"):
-            continue
-        if "/" in name:
-            try:
-                fd = ctx.open_fd(name, os.O_PATH)
-                os.close(fd)
-                ctx.out(name + "\n")
-            except CommandError:
-                status = 1
-            continue
-        if name in REGISTRY:
-            ctx.out(f"/usr/bin/{name}\n")
-        else:
-            status = 1
-    return status
 
 
 @command("tty")

@@ -1,0 +1,138 @@
+"""Redirections and keywords the corral shell learnt late, checked against real bash.
+
+Each script runs through ``/bin/bash`` (with GNU coreutils) in a temporary directory
+and through the corral shell (``Sandbox.run``) on a workspace holding the same files;
+stdout and the exit status must agree.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from corral import Budget, Sandbox
+
+BASH = shutil.which("bash") or "/bin/bash"
+
+FILES: dict[str, bytes] = {
+    "a": b"abc\nde\n",
+    "b": b"abc\ndx\n",
+    "c": b"abc\n",
+    "e": b"",
+    "n": b"".join(b"%d\n" % i for i in range(1, 8)),
+    "j1": b"a 1\nb 2\nc 3\n",
+    "j2": b"a x\nc y\nd z\n",
+    "m1": b"a 1\na 2\nb 3\n",
+    "m2": b"a x\na y\n",
+    "bin": bytes(range(256)),
+    "tabs": b"a\tb\n        x\n   y\tz\n\tlead\t mid  \t\n",
+    "long": b"the quick brown fox jumps over the lazy dog and keeps running far away\n" * 3,
+    "pairs": b"b c\na b\nd e\nc f\n",
+    "loop": b"a b\nb c\nc a\nd e\n",
+    "nums": b"1000\n1500\n999\n1048576\n123456789\n",
+    "mixed": b"\x01\x02hello\x00wor\x00\x00longer string here\n\x7fabc\tdef\xffghij",
+    "rep": b"a" * 64 + b"b" * 3,
+}
+
+
+def _gnu(script: str) -> tuple[bytes, int]:
+    with tempfile.TemporaryDirectory() as d:
+        for name, data in FILES.items():
+            (Path(d) / name).write_bytes(data)
+        p = subprocess.run(
+            [BASH, "-c", script], cwd=d, capture_output=True, timeout=60,
+            env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": d},
+        )  # fmt: skip
+        return p.stdout, p.returncode
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    with Sandbox(budget=Budget(wall_s=30)) as s:
+        yield s
+
+
+def _corral(sb: Sandbox, script: str) -> tuple[bytes, int]:
+    sb.run("rm -rf /workspace/* 2>/dev/null; true")
+    for name, data in FILES.items():
+        sb.files.write(f"/workspace/{name}", data)
+    r = sb.run(script)
+    out = r.stdout
+    if isinstance(out, str):
+        out = out.encode("utf-8", "surrogateescape")
+    return out, r.exit_code
+
+
+needs_gnu = pytest.mark.skipif(
+    shutil.which("bash") is None or shutil.which("numfmt") is None, reason="no GNU tools"
+)
+
+
+
+SCRIPTS = [
+    "echo hi > f; exec 3<>f; read -u 3 x; echo $x; echo more >&3; exec 3>&-; cat f",
+    "cat 0<a",
+    "cat 0<>a; ls",
+    "cat <> new; ls new; wc -c < new",
+    "echo x 1<>h; cat h",
+    "echo 0>x; cat x; echo 0 >y; cat y",
+    "cat <a 0<b",
+    "cat a 0<b",
+    "echo a 2>err 0<b; cat err",
+    "seq 3 > n; while read -r l 0<&3; do echo $l; done 3<n",
+    "seq 3 > n; exec 4<n; read -u4 a; read -u 4 b; echo $a$b",
+    "read -u 7 x 2>/dev/null; echo $?",
+    "printf 'abcdef' > r; exec 5<>r; read -n 2 -u 5 p; printf 'XY' >&5; exec 5>&-; cat r; echo; echo $p",
+    "echo '<>' \"<>\" a\\<\\>b",
+    "shopt -s lastpipe; echo a | read v; echo $v",
+    "shopt -u lastpipe; unset v; echo a | read v; echo \"[$v]\"",
+    "shopt -s lastpipe; printf '1\\n2\\n' | while read l; do last=$l; done; echo $last",
+    "time true 2>/dev/null; echo ok",
+    "{ time echo timed; } 2>/dev/null",
+    "time (echo sub) 2>/dev/null",
+    "time { echo a; echo b; } 2>/dev/null",
+    "time for i in 1 2; do echo $i; done 2>/dev/null",
+    "echo \"a; time { x\"",
+    "if true; then time { echo in; }; fi 2>/dev/null",
+    "f(){ echo fn; }; time f 2>/dev/null",
+    "time -p [[ 1 == 1 ]] 2>/dev/null && echo y",
+    "set -o posix; echo ok",
+    "set -o emacs; set +o history; set -B; set -h; echo ok",
+]
+
+
+@needs_gnu
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_same_as_bash(sb: Sandbox, script: str) -> None:
+    want = _gnu(script)
+    got = _corral(sb, script)
+    assert got == want, f"script: {script}\nbash:   {want!r}\ncorral: {got!r}"
+
+
+def test_time_reports_on_stderr(sb: Sandbox) -> None:
+    r = sb.run("time sleep 0.2")
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert [x.split("\t")[0] for x in lines] == ["real", "user", "sys"]
+    assert lines[0] >= "real\t0m0.2"
+    r = sb.run("time -p true")
+    assert [x.split()[0] for x in r.stderr.strip().splitlines()] == ["real", "user", "sys"]
+
+
+def test_read_write_redirection_stays_in_the_workspace(sb: Sandbox) -> None:
+    for script in ("cat 0<>/etc/passwd", "exec 3<>/tmp/x", "echo x 1<>../../etc/hostname"):
+        r = sb.run(script + "; echo status=$?")
+        assert "status=0" not in r.stdout, script
+        assert "outside /workspace" in r.stderr, script
+
+
+def test_read_write_redirection_is_charged_to_the_disk_budget() -> None:
+    with Sandbox(budget=Budget(disk_mb=1)) as s:
+        r = s.run("exec 3<>big; yes | head -c 3000000 >&3; echo status=$?")
+        assert "status=0" not in r.stdout
+        assert "disk budget" in r.stderr
