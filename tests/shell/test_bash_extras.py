@@ -136,3 +136,37 @@ def test_read_write_redirection_is_charged_to_the_disk_budget() -> None:
         r = s.run("exec 3<>big; yes | head -c 3000000 >&3; echo status=$?")
         assert "status=0" not in r.stdout
         assert "disk budget" in r.stderr
+
+
+SYNTAX = [
+    "printf 'echo one\\necho two\\nif then\\necho three\\n' > s.sh; bash s.sh; echo $?",
+    "printf 'echo a\\nexit 3\\nif then\\n' > s.sh; bash s.sh; echo $?",
+    "printf 'x=1\\nif [ $x = 1 ]; then\\n echo yes\\nfi\\n(( \\nfoo\\n' > s.sh; bash s.sh; echo $?",
+    "bash -c $'echo a\\nif then\\necho b'; echo $?",
+    "bash -c 'echo a; if then'; echo $?",
+    "printf 'f() {\\n echo in f\\n}\\nf\\ncase x in\\n' > s.sh; bash s.sh; echo $?",
+]
+
+
+@needs_gnu
+@pytest.mark.parametrize("script", SYNTAX)
+def test_script_runs_until_its_syntax_error(sb: Sandbox, script: str) -> None:
+    want = _gnu(script + " 2>/dev/null")
+    got = _corral(sb, script + " 2>/dev/null")
+    assert got == want, f"script: {script}\nbash:   {want!r}\ncorral: {got!r}"
+
+
+def test_top_level_runs_until_its_syntax_error(sb: Sandbox) -> None:
+    r = sb.run("echo a\nif then\necho b")
+    assert (r.stdout, r.exit_code) == ("a\n", 2)
+    assert "line 2: syntax error" in r.stderr
+
+
+def test_a_huge_script_with_a_late_error_stays_bounded() -> None:
+    """Looking for the part that parses costs bounded work, and the wall budget ends it."""
+    body = "echo x\n" * 20_000 + "if then\n"
+    with Sandbox(budget=Budget(wall_s=120)) as s:
+        s.files.write("/workspace/big.sh", body)
+        r = s.run("bash big.sh | tail -1; echo done")
+    assert r.stdout == "x\ndone\n"
+    assert "line 20001: syntax error" in r.stderr

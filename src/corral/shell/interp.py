@@ -40,7 +40,7 @@ from .command import (
 from .cond import CondError, CondEval, test_builtin
 from .expand import Expander, ExpansionError
 from .lexer import ShellSyntaxError, split_words
-from .parser import parse
+from .parser import parse, parse_until_error
 from .values import IArray
 
 MAX_JOBS = 64
@@ -205,6 +205,8 @@ class Job:
 class Shell:
     """One shell session over a sandbox workspace."""
 
+    _exited = False  # the last tree run ended by `exit`
+
     def __init__(
         self,
         ws: Workspace,
@@ -283,13 +285,12 @@ class Shell:
         exceeded: str | None = None
         status = 0
         try:
-            try:
-                tree = parse(script)
-            except ShellSyntaxError as e:
-                self._syntax_error(e)
-                status = 2
-            else:
+            tree, syntax = parse_until_error(script)
+            if tree is not None:
                 status = self._run_tree(tree)
+            if syntax is not None and not self._exited:
+                self._syntax_error(syntax)
+                status = 2
         except OutputLimit:
             exceeded = "output"
             status = 1
@@ -317,9 +318,11 @@ class Shell:
         return status, bytes(out.buf), bytes(err.buf), exceeded
 
     def _run_tree(self, tree: A.Seq) -> int:
+        self._exited = False
         try:
             return self.exec_seq(tree, top=True)
         except ExitShell as e:
+            self._exited = True
             return e.status
         except (BreakLoop, ContinueLoop):
             return self.state.last_status

@@ -33,7 +33,7 @@ from .interp import (
 )
 from .lexer import ShellSyntaxError
 from .limits import max_string
-from .parser import parse
+from .parser import parse, parse_until_error
 from .specials import SPECIAL, special
 
 if TYPE_CHECKING:
@@ -82,16 +82,17 @@ def run_script(
         status = SPECIAL["set"](sub, ["set", *opts])
         if status:
             return status
-    try:
-        tree = parse(text)
-    except ShellSyntaxError as e:
+    tree, syntax = parse_until_error(text)
+    status = 0
+    if tree is not None:
+        try:
+            status = sub._run_tree(tree)
+        except (BreakLoop, ContinueLoop, ReturnFn):
+            status = sub.state.last_status
+    if syntax is not None and not sub._exited:
         where = "-c" if arg0 == "bash" else arg0
-        sh.write_err(f"corral: {where}: line {e.line}: {e}\n")
-        return 2
-    try:
-        status = sub._run_tree(tree)
-    except (BreakLoop, ContinueLoop, ReturnFn):
-        status = sub.state.last_status
+        sh.write_err(f"corral: {where}: line {syntax.line}: {syntax}\n")
+        status = 2
     return sub._run_exit_trap(status)
 
 

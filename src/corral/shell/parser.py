@@ -82,6 +82,44 @@ def parse(src: str) -> A.Seq:
     return conv.seq(root.children)
 
 
+#: how many shorter prefixes :func:`parse_until_error` tries before giving up on running any
+_PREFIX_TRIES = 400
+_PREFIX_BYTES = 32 << 20
+
+
+def parse_until_error(src: str) -> tuple[A.Seq | None, ShellSyntaxError | None]:
+    """A script as bash runs it: the complete commands before a syntax error run, then
+    the error ends the script. Returns (the tree of the lines that parse, the error or
+    None); the tree is None when nothing before the error parses."""
+    try:
+        return parse(src), None
+    except ShellSyntaxError as e:
+        err = e
+    lines = src.split("\n")
+    uncached = parse.__wrapped__  # prefixes are not worth keeping
+    tries = 0
+    parsed = 0
+    for k in range(len(lines) - 1, 0, -1):
+        if tries >= _PREFIX_TRIES or parsed > _PREFIX_BYTES:
+            break
+        head = lines[:k]
+        if head[-1].endswith("\\"):
+            continue
+        tries += 1
+        text = "\n".join(head) + "\n"
+        parsed += len(text)
+        try:
+            tree = uncached(text)
+        except ShellSyntaxError:
+            continue
+        try:
+            uncached("\n".join(lines[k:]))
+        except ShellSyntaxError as rest:
+            err = ShellSyntaxError(str(rest), rest.line + k, rest.col)
+        return tree, err
+    return None, err
+
+
 LBRACKET = "__corral_lbracket__"
 RW_MARK = "__corral_rw__"
 _TIME_COMPOUND = re.compile(
