@@ -102,6 +102,27 @@ SCRIPTS = [
     "f(){ echo fn; }; time f 2>/dev/null",
     "time -p [[ 1 == 1 ]] 2>/dev/null && echo y",
     "set -o posix; echo ok",
+    "exec {fd}>out; echo $fd; echo hi >&$fd; exec {fd}>&-; cat out",
+    "exec {a}<>f {b}>g; echo $a $b; ls f g",
+    "unset q; exec {q}>&- 2>/dev/null; echo $?",
+    "echo x > f; unset z; cat <f {z}<g; echo \"[$z]\"",
+    "echo {x}>y; cat y",
+    "f() { echo \"f:$1\"; }; export -f f; bash -c 'f x'; printf 'f y\n' > s.sh; bash s.sh",
+    "g() { echo g; }; bash -c g 2>/dev/null; echo $?; export -f g; export -fn g; bash -c g 2>/dev/null; echo $?",
+    "export -f nofn 2>/dev/null; echo $?",
+    "sleep 5 & kill %1; wait; echo $?",
+    "sleep 5 & kill $!; wait $!; echo $?",
+    "sleep 5 & p=$!; kill -9 $p; wait $p; echo $?",
+    "while true; do :; done & kill %1; wait %1; echo $?",
+    "kill -l",
+    "kill -l 9 SIGTERM 143 RTMIN+3 64",
+    "kill -l 99 2>/dev/null; echo $?",
+    "sleep 3 & sleep 4 & jobs; kill %1; sleep 0.2; jobs; kill %2; wait; echo $?",
+    "kill %5 2>/dev/null; echo $?; kill 99999 2>/dev/null; echo $?; kill 2>/dev/null; echo $?",
+    "kill -n 9 %9 2>/dev/null; echo $?; kill -0 $$; echo $?; kill -s FOO %1 2>/dev/null; echo $?",
+    "sleep 0.1 & sleep 0.5; jobs; jobs; echo end",
+    "(exit 3) & sleep 0.3; jobs",
+    "wait 12345 2>/dev/null; echo $?; wait %3 2>/dev/null; echo $?",
     "set -o emacs; set +o history; set -B; set -h; echo ok",
 ]
 
@@ -112,6 +133,16 @@ def test_same_as_bash(sb: Sandbox, script: str) -> None:
     want = _gnu(script)
     got = _corral(sb, script)
     assert got == want, f"script: {script}\nbash:   {want!r}\ncorral: {got!r}"
+
+
+def test_killing_the_shell_ends_the_run(sb: Sandbox) -> None:
+    r = sb.run("kill -9 $$; echo after")
+    assert (r.stdout, r.exit_code) == ("", 137)
+
+
+def test_kill_stops_a_busy_background_loop(sb: Sandbox) -> None:
+    r = sb.run("while :; do :; done & sleep 0.2; kill $!; wait $!; echo status=$?")
+    assert r.stdout == "status=143\n"
 
 
 def test_time_reports_on_stderr(sb: Sandbox) -> None:

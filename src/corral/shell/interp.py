@@ -9,6 +9,7 @@ Pipeline stages run on threads joined by real OS pipes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import posixpath
@@ -200,6 +201,39 @@ class Job:
     id: int
     thread: threading.Thread
     status: int | None = None
+    text: str = ""
+    cancel: threading.Event | None = None  # set by `kill`
+    signal: int = 0  # the signal `kill` sent
+    pid: int = 0  # what $! says for it
+    reported: bool = False  # `jobs` said it is done
+
+
+def _job_text(node: A.Node) -> str:
+    text = getattr(node, "text", "") or ""
+    if not text and isinstance(node, A.Pipeline):
+        text = " | ".join(getattr(c, "text", "") or "..." for c in node.cmds)
+    return text or "..."
+
+
+class JobEvent(threading.Event):
+    """A background job's stop event: set by ``kill`` for this job, or by its parent
+    (the call's budget, an interrupt) for all of them."""
+
+    def __init__(self, parent: threading.Event) -> None:
+        super().__init__()
+        self._parent = parent
+
+    def is_set(self) -> bool:
+        return super().is_set() or self._parent.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        end = None if timeout is None else time.monotonic() + timeout
+        while not self.is_set():
+            left = 0.05 if end is None else min(0.05, end - time.monotonic())
+            if left <= 0:
+                return False
+            super().wait(left)
+        return True
 
 
 class Shell:
@@ -929,9 +963,12 @@ class Shell:
         sub = self.fork()
         sub.io = dict(self.io)
         sub.io[0] = io.BytesIO()
+        sub.cancel_event = JobEvent(self.cancel_event)
         self._job_seq[0] += 1
-        jid = self._job_seq[0]
-        job = Job(jid, threading.Thread(target=lambda: None))
+        jid = max(self.jobs, default=0) + 1  # bash: one more than the highest job's
+        pid = 10000 + self._job_seq[0]
+        job = Job(jid, threading.Thread(target=lambda: None), text=_job_text(node), pid=pid)
+        job.cancel = sub.cancel_event
 
         def target() -> None:
             try:
@@ -939,7 +976,7 @@ class Shell:
             except ExitShell as e:
                 job.status = e.status
             except (Cancelled, OutputLimit, BreakLoop, ContinueLoop, ReturnFn):
-                job.status = 137
+                job.status = 128 + job.signal if job.signal else 137
             except Exception as e:
                 sub.error(f"background job failed: {e}")
                 job.status = 1
@@ -952,8 +989,18 @@ class Shell:
             del self.jobs[jid]
             self.error("fork: Resource temporarily unavailable (the memory budget)")
             return 254
-        self.last_bg = str(10000 + jid)
+        self.last_bg = str(pid)
         return 0
+
+    def kill_job(self, jid: int, sig: int) -> bool:
+        """Stop background job ``jid`` as signal ``sig`` would (False: no such job)."""
+        job = self.jobs.get(jid)
+        if job is None or job.cancel is None:
+            return False
+        if job.thread.is_alive() and sig not in (0, 18, 28):  # 0, CONT, WINCH: nothing
+            job.signal = sig
+            job.cancel.set()
+        return True
 
     def wait_jobs(self, ids: list[int] | None) -> int:
         status = 0
@@ -1070,6 +1117,8 @@ class Shell:
         if not redirects:
             return fn()
         saved = dict(self.io)
+        # {name}>file on a command other than exec: name is the command's only
+        saved_vars = {r.var: self.state.vars.get(r.var) for r in redirects if r.var}
         opened: list[IO[bytes]] = []
         mark = len(self.procsubs)
         try:
@@ -1084,10 +1133,17 @@ class Shell:
                 with contextlib.suppress(OSError):
                     f.close()
             self.io = saved
+            for name, old in saved_vars.items():
+                if old is None:
+                    self.state.vars.pop(name, None)
+                else:
+                    self.state.vars[name] = old
             procsub.finish_all(self, mark)
 
     def apply_redirects(self, redirects: list[A.Redirect], opened: list[IO[bytes]]) -> None:
         for r in redirects:
+            if r.var is not None:
+                r = self._var_fd(r)
             op = r.op
             if op == "heredoc":
                 assert r.heredoc is not None
@@ -1143,6 +1199,23 @@ class Shell:
                 self.io[fd] = self._open_rw(target, opened)
                 continue
             raise _RedirError(f"unsupported redirection {op}")
+
+    def _var_fd(self, r: A.Redirect) -> A.Redirect:
+        """``{name}>file``: a free descriptor from 10 up, stored in ``name``; ``{name}>&-``
+        closes the one ``name`` holds."""
+        assert r.var is not None
+        if r.op in (">&-", "<&-") or (r.op in (">&", "<&") and r.target == "-"):
+            value = self.get_var(r.var) or ""
+            if not value.isdigit():
+                raise _RedirError(f"{r.var}: ambiguous redirect")
+            return dataclasses.replace(r, fd=int(value), var=None)
+        fd = 10
+        while fd in self.io:
+            fd += 1
+        if fd > 1024:
+            raise _RedirError("no free file descriptor")
+        self.set_var(r.var, str(fd))
+        return dataclasses.replace(r, fd=fd, var=None)
 
     def _redir_target(self, raw: str, op: str) -> str:
         """The file a redirection names: expanded, split and globbed like a word,

@@ -53,6 +53,11 @@ def child(sh: Shell, arg0: str, args: list[str]) -> Shell:
     for k, v in sh.state.vars.items():
         if v.exported and isinstance(v.value, str):
             st.vars[k] = Var(v.value, exported=True)
+    for key in sh.state.options:
+        fn = sh.state.functions.get(key[8:]) if key.startswith("fexport:") else None
+        if fn is not None:  # export -f
+            st.functions[key[8:]] = fn
+            st.options.add(key)
     st.vars.setdefault("IFS", Var(" \t\n"))
     st.vars["PS4"] = Var("+ ")
     st.vars["OPTIND"] = Var("1")

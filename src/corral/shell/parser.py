@@ -122,6 +122,7 @@ def parse_until_error(src: str) -> tuple[A.Seq | None, ShellSyntaxError | None]:
 
 LBRACKET = "__corral_lbracket__"
 RW_MARK = "__corral_rw__"
+_FD_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _TIME_COMPOUND = re.compile(
     r"time(?:\s+-p)?\s+(?=[{(!]|\[\[|(?:for|while|until|if|case|select)\b)"
 )
@@ -348,6 +349,7 @@ class _Converter:
         self.src = src
         self.docs = docs
         self._next_fd: int | None = None  # a descriptor tree-sitter put before its redirection
+        self._next_var: str | None = None  # the same for {name}
 
     def t(self, node: tree_sitter.Node) -> str:
         return _restore_extglob(node.text.decode("utf-8", "surrogateescape"))
@@ -441,21 +443,29 @@ class _Converter:
         # tree-sitter-bash reads the `0` of `cmd 0<file` as an argument of cmd (and the `0`
         # of `cmd <a 0<b` as part of the first target): an unspaced number is the next
         # redirection's descriptor
-        self._next_fd = None
+        self._next_fd = self._next_var = None
         drop_last = False
+        fd_var: str | None = None
         if body_node is not None and body_node.type == "command" and reds:
             args = body_node.named_children
             if (
                 args
-                and args[-1].type == "number"
                 and args[-1].end_byte == reds[0].start_byte
                 and args[-1] is not body_node.child_by_field_name("name")
                 and not any(k.type == "file_descriptor" for k in reds[0].children)
             ):
-                self._next_fd = int(self.t(args[-1]))
-                drop_last = True
+                last = self.t(args[-1])
+                if args[-1].type == "number":
+                    self._next_fd = int(last)
+                    drop_last = True
+                elif m := _FD_VAR.fullmatch(last):
+                    fd_var = m.group(1)  # {name}>file
+                    drop_last = True
         for c in reds:
             redirects.extend(self.redirects(c, extra))
+        if fd_var is not None and redirects:
+            first = redirects[0]
+            redirects[0] = A.Redirect(first.op, first.target, None, first.heredoc, fd_var)
         body = self.node(body_node) if body_node is not None else A.Simple([])
         if drop_last and isinstance(body, A.Simple) and body.words:
             body.words.pop()
@@ -480,21 +490,26 @@ class _Converter:
     ) -> list[A.Redirect]:
         out: list[A.Redirect] = []
         fd: int | None = self._next_fd
-        self._next_fd = None
+        var: str | None = self._next_var
+        self._next_fd = self._next_var = None
         op = ""
         target = ""
         prev_end = -1
         for c in n.children:
             if (
-                c.type == "number"
-                and target
+                target
                 and c.start_byte > prev_end
                 and c.next_sibling is None
                 and n.next_sibling is not None
                 and n.next_sibling.start_byte == c.end_byte
             ):
-                self._next_fd = int(self.t(c))  # `<a 0<b`: the 0 belongs to the next one
-                continue
+                # `<a 0<b`, `<a {v}<b`: the 0 or {v} belongs to the next redirection
+                if c.type == "number":
+                    self._next_fd = int(self.t(c))
+                    continue
+                if m := _FD_VAR.fullmatch(self.t(c)):
+                    self._next_var = m.group(1)
+                    continue
             if c.is_named:
                 prev_end = c.end_byte
             if c.type == "file_descriptor":
@@ -526,7 +541,7 @@ class _Converter:
             return out
         if op == "<&" and target.startswith(RW_MARK):
             op, target = "<>", target[len(RW_MARK) :]
-        out.insert(0, A.Redirect(op, target, fd))
+        out.insert(0, A.Redirect(op, target, fd, None, var))
         return out
 
     def n_pipeline(self, n: tree_sitter.Node) -> A.Node:

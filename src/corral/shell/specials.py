@@ -112,10 +112,30 @@ def _parse_assign(word: str) -> tuple[str, str | None, bool]:
 def b_export(sh: Shell, argv: list[str]) -> int:
     args = argv[1:]
     unexport = False
+    functions = False
     while args and args[0].startswith("-") and args[0] != "-":
+        if args[0] == "--":
+            args = args[1:]
+            break
         if "n" in args[0]:
             unexport = True
+        if "f" in args[0]:
+            functions = True
         args = args[1:]
+    if functions:  # export -f NAME: child shells (bash -c, scripts) get the function
+        status = 0
+        if not args:
+            for k in sorted(o[8:] for o in sh.state.options if o.startswith("fexport:")):
+                _out(sh, f"declare -fx {k}\n")
+        for name in args:
+            if name not in sh.state.functions:
+                _err(sh, "export", f"{name}: not a function")
+                status = 1
+            elif unexport:
+                sh.state.options.discard("fexport:" + name)
+            else:
+                sh.state.options.add("fexport:" + name)
+        return status
     if not args:
         for k in sorted(sh.state.vars):
             v = sh.state.vars[k]
@@ -823,12 +843,27 @@ def b_noop(sh: Shell, argv: list[str]) -> int:
 @special("wait")
 def b_wait(sh: Shell, argv: list[str]) -> int:
     ids = []
+    status = 0
     for a in argv[1:]:
-        a = a.lstrip("%")
-        if a.isdigit():
-            n = int(a)
-            ids.append(n - 10000 if n > 10000 else n)
-    return sh.wait_jobs(ids or None)
+        if a.startswith("-"):
+            continue
+        jid = _job_id(sh, a)
+        if jid is None:
+            if a.startswith("%"):
+                _err(sh, "wait", f"{a}: no such job")
+            elif not a.isdigit():
+                _err(sh, "wait", f"`{a}': not a pid or valid job spec")
+            else:
+                _err(sh, "wait", f"pid {a} is not a child of this shell")
+            status = 127
+            continue
+        ids.append(jid)
+    if argv[1:] and not ids:
+        return status
+    if not ids:
+        sh.wait_jobs(None)
+        return 0  # bash: waiting for all of them returns 0
+    return sh.wait_jobs(ids)
 
 
 @special("type")
@@ -932,6 +967,168 @@ def b_builtin(sh: Shell, argv: list[str]) -> int:
     if args[0] in SPECIAL:
         return SPECIAL[args[0]](sh, args)
     return sh.run_builtin(args, {})
+
+
+_SIGNALS = [
+    "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
+    "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+    "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+]  # fmt: skip
+_SIG_NAMES = {n: i for i, n in enumerate(_SIGNALS, 1)} | {"IOT": 6, "POLL": 29, "CLD": 17}
+
+
+def _sig_name(n: int) -> str | None:
+    if 1 <= n <= 31:
+        return _SIGNALS[n - 1]
+    if n == 34:
+        return "RTMIN"
+    if 35 <= n <= 49:
+        return f"RTMIN+{n - 34}"
+    if 50 <= n <= 63:
+        return f"RTMAX-{64 - n}"
+    return "RTMAX" if n == 64 else None
+
+
+def _sig_number(spec: str) -> int | None:
+    if spec.isdigit():
+        n = int(spec)
+        return n if n == 0 or _sig_name(n) else None
+    name = spec.upper().removeprefix("SIG")
+    if name in _SIG_NAMES:
+        return _SIG_NAMES[name]
+    for n in range(34, 65):
+        if _sig_name(n) == name:
+            return n
+    return None
+
+
+def _job_id(sh: Shell, spec: str) -> int | None:
+    """``%N``, ``%%``/``%+``, ``%-``, ``%name`` or a job's ``$!``: its job id."""
+    live = sorted(sh.jobs)
+    if spec.startswith("%"):
+        ref = spec[1:]
+        if ref in ("", "%", "+"):
+            return live[-1] if live else None
+        if ref == "-":
+            return live[-2] if len(live) > 1 else (live[-1] if live else None)
+        if ref.isdigit():
+            return int(ref) if int(ref) in sh.jobs else None
+        hits = [j for j in live if sh.jobs[j].text.startswith(ref.lstrip("?"))]
+        return hits[-1] if hits else None
+    if spec.isdigit():
+        hits = [j for j in live if str(sh.jobs[j].pid) == spec]
+        return hits[0] if hits else None
+    return None
+
+
+@special("kill")
+def b_kill(sh: Shell, argv: list[str]) -> int:
+    args = argv[1:]
+    usage = ("kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... "
+             "or kill -l [sigspec]")  # fmt: skip
+    if not args:
+        _err(sh, "kill", usage[6:])
+        return 2
+    sig = 15
+    if args[0] in ("-l", "-L"):
+        if len(args) == 1:
+            cells = [f"{n:2d}) SIG{_sig_name(n)}" for n in range(1, 65) if _sig_name(n)]
+            text = "".join(c + ("\n" if i % 5 == 4 else "\t") for i, c in enumerate(cells))
+            _out(sh, text if text.endswith("\n") else text + "\n")
+            return 0
+        status = 0
+        for a in args[1:]:
+            if a.isdigit():
+                n = int(a)
+                name = _sig_name(n - 128 if n > 128 else n)
+                if name is None:
+                    _err(sh, "kill", f"{a}: invalid signal specification")
+                    status = 1
+                else:
+                    _out(sh, name + "\n")
+            else:
+                num = _sig_number(a)
+                if num is None:
+                    _err(sh, "kill", f"{a}: invalid signal specification")
+                    status = 1
+                else:
+                    _out(sh, f"{num}\n")
+        return status
+    if args[0] in ("-s", "-n"):
+        if len(args) < 2:
+            _err(sh, "kill", f"{args[0]}: option requires an argument")
+            return 2
+        num = _sig_number(args[1])
+        if num is None:
+            _err(sh, "kill", f"{args[1]}: invalid signal specification")
+            return 1
+        sig, args = num, args[2:]
+    elif args[0].startswith("-") and args[0] != "-" and args[0] != "--":
+        num = _sig_number(args[0][1:])
+        if num is None:
+            _err(sh, "kill", f"{args[0][1:]}: invalid signal specification")
+            return 1
+        sig, args = num, args[1:]
+    if args and args[0] == "--":
+        args = args[1:]
+    if not args:
+        _err(sh, "kill", usage[6:])
+        return 2
+    status = 0
+    for a in args:
+        jid = _job_id(sh, a)
+        if jid is not None and sh.kill_job(jid, sig):
+            continue
+        if a.startswith("%"):
+            _err(sh, "kill", f"{a}: no such job")
+            status = 1
+        elif a == sh.get_special("$"):
+            if sig not in (0, 17, 18, 23, 28):  # the shell itself: it ends
+                raise ExitShell(128 + sig)
+        elif a.lstrip("-").isdigit():
+            _err(sh, "kill", f"({a}) - No such process")
+            status = 1
+        else:
+            _err(sh, "kill", f"{a}: arguments must be process or job IDs")
+            status = 1
+    return status
+
+
+@special("jobs")
+def b_jobs(sh: Shell, argv: list[str]) -> int:
+    opts = "".join(a[1:] for a in argv[1:] if a.startswith("-"))
+    names = [a for a in argv[1:] if not a.startswith("-")]
+    ids = sorted(sh.jobs)
+    if names:
+        picked = []
+        for n in names:
+            jid = _job_id(sh, n if n.startswith("%") else "%" + n)
+            if jid is None:
+                _err(sh, "jobs", f"{n}: no such job")
+                return 1
+            picked.append(jid)
+        ids = picked
+    live = sorted(sh.jobs)
+    current = live[-1] if live else None
+    previous = live[-2] if len(live) > 1 else None
+    for jid in ids:
+        job = sh.jobs[jid]
+        running = job.thread.is_alive()
+        if not running:
+            job.reported = True  # a shell without job control does not list finished jobs
+            continue
+        if ("r" in opts and not running) or "s" in opts:
+            continue
+        if "p" in opts:
+            _out(sh, f"{job.pid}\n")
+            continue
+        state, text = "Running", job.text + " &"
+        mark = "+" if jid == current else "-" if jid == previous else " "
+        pid = f" {job.pid} " if "l" in opts else "  "
+        _out(sh, f"[{jid}]{mark}{pid}{state:<24}{text}\n")
+    for jid in [j for j in ids if sh.jobs[j].reported]:
+        del sh.jobs[jid]
+    return 0
 
 
 @special("time")

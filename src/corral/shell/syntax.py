@@ -21,6 +21,7 @@ class Redirect:
     target: str  # raw word text ("" for heredocs)
     fd: int | None = None
     heredoc: Heredoc | None = None
+    var: str | None = None  # {name}>file: the shell picks the descriptor, stored in name
 
 
 @dataclass
