@@ -27,7 +27,18 @@ runsc_from=""
 if [ "$codename" = bookworm ]; then
     list=/etc/apt/sources.list.d/corral-bookworm-backports.list
     if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-        echo "deb http://deb.debian.org/debian bookworm-backports main" > "$list"
+        # the mirror this machine already uses for bookworm (a local mirror stays local)
+        mirror=$(sed -n 's/^[[:space:]]*deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]\{1,\}\)\{0,1\}\([^[:space:]]*\)[[:space:]]\{1,\}bookworm[[:space:]].*/\2/p' \
+            /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n 1)
+        if [ -z "$mirror" ]; then
+            mirror=$(awk '
+                /^[[:space:]]*$/ { if (uri != "" && suite) { print uri; exit } uri = ""; suite = 0; next }
+                tolower($1) == "uris:" { uri = $2 }
+                tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == "bookworm") suite = 1 }
+                END { if (uri != "" && suite) print uri }
+            ' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+        fi
+        echo "deb ${mirror:-http://deb.debian.org/debian} bookworm-backports main" > "$list"
     fi
     runsc_from="-t bookworm-backports"
 fi

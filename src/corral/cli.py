@@ -26,7 +26,30 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"corral {version('corral')}")
+        except PackageNotFoundError:
+            print("corral (not installed as a package)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True,
+                     help="Print corral's version and exit."),
+    ] = False,
+) -> None:
+    """corral: contain AI agents and watch what they do."""
 runtimes_app = typer.Typer(help="Install and inspect the WebAssembly guest runtimes.")
 app.add_typer(runtimes_app, name="runtimes")
 app.command(
