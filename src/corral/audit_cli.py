@@ -35,6 +35,20 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def open_audit(path: Path) -> audit.AuditLog:
+    """Open (or create) the audit log at ``path`` and write to it every event published
+    in this process (``--audit FILE`` of ``corral run/shell/exec/mcp``). A path that
+    cannot be written is an :class:`AuditError` naming it."""
+    from .events import default_bus
+
+    try:
+        log = audit.AuditLog(path)
+    except AuditError as e:
+        raise AuditError(f"--audit {path}: cannot write the audit log: {e}") from None
+    log.attach(default_bus)
+    return log
+
+
 def _clip(text: str, width: int = 100) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
