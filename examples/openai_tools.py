@@ -12,7 +12,6 @@ import json
 import corral
 
 
-
 def tool_call(call_id: str, name: str, **args: str) -> dict:
     """A tool call as the Chat Completions API returns it (arguments: a JSON string)."""
     return {
