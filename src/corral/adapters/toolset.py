@@ -42,6 +42,8 @@ log = logging.getLogger("corral.adapters")
 
 #: what one result shows a model of stdout, stderr or a file (head and tail kept)
 DEFAULT_MAX_OUTPUT_CHARS = 50_000
+#: bytes read_file reads of a file at most (a model is shown far less)
+MAX_READ_BYTES = 8 * 1024 * 1024
 #: entries list_files shows
 DEFAULT_MAX_LIST_ENTRIES = 1_000
 
@@ -393,7 +395,9 @@ def _run_result(tool: str, r: RunResult, max_chars: int) -> ToolOutcome:
 
 
 def _read_file(sb: Sandbox, path: str, max_chars: int) -> ToolOutcome:
-    raw = sb.files.read_bytes(path)
+    raw = sb.files.read_bytes(path, max_bytes=MAX_READ_BYTES + 1)
+    larger = len(raw) > MAX_READ_BYTES
+    raw = raw[:MAX_READ_BYTES]
     guest = _shown(path)
     try:
         text = raw.decode("utf-8")
@@ -405,10 +409,19 @@ def _read_file(sb: Sandbox, path: str, max_chars: int) -> ToolOutcome:
     notes = []
     if binary:
         notes.append(f"(not UTF-8 text: {len(raw)} bytes shown with replacement characters)")
+    if larger:
+        notes.append(f"(the file is larger than {MAX_READ_BYTES} bytes: only its start was read)")
     if cut:
-        notes.append(f"(file of {len(raw)} bytes: corral showed at most {max_chars} characters)")
+        size = f"more than {len(raw)}" if larger else str(len(raw))
+        notes.append(f"(file of {size} bytes: corral showed at most {max_chars} characters)")
     body = shown + ("\n" + "\n".join(notes) if notes else "")
-    data = {"path": guest, "bytes": len(raw), "content": shown, "truncated": cut, "binary": binary}
+    data = {
+        "path": guest,
+        "bytes": len(raw),
+        "content": shown,
+        "truncated": cut or larger,
+        "binary": binary,
+    }
     return ToolOutcome("read_file", True, body, data)
 
 

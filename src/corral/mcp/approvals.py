@@ -76,7 +76,6 @@ class ElicitingApprover:
 
     def __init__(self, fallback: Any = None) -> None:
         self.fallback = fallback
-        self._local = threading.local()
         self._call: _Call | None = None
         self._guard = threading.Lock()
 

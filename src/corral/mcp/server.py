@@ -15,7 +15,6 @@ SDK's own client then falls back to the handshake by itself.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -123,7 +122,6 @@ def build_server(
             log.exception("creating a sandbox failed")
             return _error(f"error: could not create the sandbox: {type(e).__name__}: {e}")
         args = params.arguments if params.arguments is not None else {}
-        session.busy += 1
         try:
             async with session.lock:
                 with session.approver.serving(ctx):
@@ -139,8 +137,7 @@ def build_server(
             log.exception("tool %r failed", params.name)
             return _error(f"error: corral failed running {params.name}: {type(e).__name__}: {e}")
         finally:
-            session.busy -= 1
-            session.last_used = time.monotonic()
+            sessions.release(session)
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=outcome.text)],
             structured_content=outcome.data,

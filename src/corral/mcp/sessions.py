@@ -75,10 +75,19 @@ class SandboxSessions:
         return self._sessions.get(key)
 
     async def acquire(self, key: str) -> Session:
-        """The session's sandbox, created on first use (in a worker thread)."""
+        """The session's sandbox, created on first use (in a worker thread), marked busy
+        (not closed as idle) until :meth:`release`."""
         session = self._sessions.get(key)
-        if session is not None:
-            return session
+        if session is None:
+            session = await self._create(key)
+        session.busy += 1
+        return session
+
+    def release(self, session: Session) -> None:
+        session.busy -= 1
+        session.last_used = time.monotonic()
+
+    async def _create(self, key: str) -> Session:
         async with self._creating:
             session = self._sessions.get(key)
             if session is not None:
