@@ -184,3 +184,17 @@ def test_audit_records_the_session(tmp_path):
     bodies = [e.body for e in audit.iter_entries(log)]
     types_ = [b.get("type") for b in bodies]
     assert "sandbox.created" in types_ and "action.denied" in types_ and "monitor.alert" in types_
+
+
+def test_a_cancelled_call_interrupts_the_shell_command():
+    async def main():
+        async with Client(server_params()) as c:
+            with anyio.move_on_after(2):
+                await c.call_tool("run_shell", {"command": "sleep 200; echo late > late.txt"})
+            t0 = anyio.current_time()
+            r = await c.call_tool("run_shell", {"command": "echo next; ls"})
+            return r, anyio.current_time() - t0
+
+    r, waited = run(main)
+    assert not r.is_error and "next" in text(r) and "late.txt" not in text(r)
+    assert waited < 100  # the sleep was stopped, not waited for

@@ -132,7 +132,13 @@ def build_server(
                         args,
                         max_output_chars=max_output_chars,
                     )
-                    outcome = await anyio.to_thread.run_sync(work)
+                    try:
+                        outcome = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+                    except anyio.get_cancelled_exc_class():
+                        # the client cancelled: stop a running shell command as Ctrl-C
+                        # would (Python/JS run on to their wall budget)
+                        session.sandbox.interrupt()
+                        raise
         except Exception as e:  # a bug must not take the server down
             log.exception("tool %r failed", params.name)
             return _error(f"error: corral failed running {params.name}: {type(e).__name__}: {e}")
