@@ -198,3 +198,32 @@ def test_a_cancelled_call_interrupts_the_shell_command():
     r, waited = run(main)
     assert not r.is_error and "next" in text(r) and "late.txt" not in text(r)
     assert waited < 100  # the sleep was stopped, not waited for
+
+
+def test_plain_stdio_client_and_client_session(tmp_path):
+    """The SDK's lower-level pieces: ``stdio_client`` spawning ``python -m corral mcp``
+    and a ``ClientSession`` with an elicitation callback that allows always."""
+    from mcp import ClientSession
+    from mcp.client.stdio import stdio_client
+
+    policy = tmp_path / "ask.yaml"
+    policy.write_text(ASK_POLICY)
+    seen: list[str] = []
+
+    async def main():
+        params = server_params("--policy", str(policy))
+        callback = answering("allow_always", seen)
+        async with (
+            stdio_client(params) as (read, write),
+            ClientSession(read, write, elicitation_callback=callback) as session,
+        ):
+            init = await session.initialize()
+            assert init.server_info.name == "corral"
+            first = await session.call_tool("run_shell", {"command": "touch one.txt; ls"})
+            again = await session.call_tool("run_shell", {"command": "touch one.txt; echo ok"})
+            return first, again
+
+    first, again = run(main)
+    assert "one.txt" in first.structured_content["stdout"]
+    assert "ok" in again.structured_content["stdout"] and "denied" not in text(again)
+    assert len(seen) == 1  # allow_always: the same command is not asked about again
