@@ -13,9 +13,11 @@ agent's next step is refused.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import corral
-from corral.adapters import call
+from corral.adapters import ToolOutcome, call
 
 CALC = "def add(a, b):\n    return a + b\n"
 TESTS = """\
@@ -46,7 +48,12 @@ STEPS = [
 ]
 
 
-def verdict(outcome) -> str:
+#: how the agent reaches its tools: ``(tool, args) -> ToolOutcome``; here a local Sandbox,
+#: any other transport (an HTTP API, MCP) gives the same replay
+RunTool = Callable[[str, dict[str, Any]], ToolOutcome]
+
+
+def verdict(outcome: ToolOutcome) -> str:
     if outcome.error == "stopped":
         return "STOPPED"
     if outcome.error == "denied" or outcome.data.get("denied"):
@@ -54,25 +61,32 @@ def verdict(outcome) -> str:
     return "allowed" if outcome.ok else "FAILED"
 
 
+def replay(run_tool: RunTool) -> str | None:
+    """Play the steps through ``run_tool``, printing what happened to each; returns why
+    the session was stopped (``None``: it was not)."""
+    stopped = None
+    for n, (phase, what, tool, args) in enumerate(STEPS, 1):
+        outcome = run_tool(tool, args)
+        print(f"[{n}] {phase:5} {what}: {tool} -> {verdict(outcome)}")
+        if outcome.ok and tool != "write_file":
+            for line in outcome.data.get("stdout", "").splitlines()[:3]:
+                print(f"      | {line}")
+        for d in outcome.data.get("denied", []):
+            print(f"      denied ({d['rule']}): {d['reason'][:160]}")
+        for a in outcome.data.get("alerts", []):
+            print(f"      alert [{a['severity']}] {a['rule']}: {a['technique'] or '-'}")
+        if outcome.data.get("stopped") and not stopped:
+            stopped = outcome.data["stopped"]
+            print(f"      the monitor stopped the session: {stopped}")
+        elif outcome.error == "stopped":
+            print(f"      {outcome.text.splitlines()[0]}")
+    return stopped
+
+
 def main() -> int:
     with corral.Sandbox(policy="default") as sb:
         print(f"sandbox {sb.session}, policy default, monitor on\n")
-        stopped = None
-        for n, (phase, what, tool, args) in enumerate(STEPS, 1):
-            outcome = call(sb, tool, args)
-            print(f"[{n}] {phase:5} {what}: {tool} -> {verdict(outcome)}")
-            if outcome.ok and tool != "write_file":
-                for line in outcome.data.get("stdout", "").splitlines()[:3]:
-                    print(f"      | {line}")
-            for d in outcome.data.get("denied", []):
-                print(f"      denied ({d['rule']}): {d['reason'][:160]}")
-            for a in outcome.data.get("alerts", []):
-                print(f"      alert [{a['severity']}] {a['rule']}: {a['technique'] or '-'}")
-            if outcome.data.get("stopped") and not stopped:
-                stopped = outcome.data["stopped"]
-                print(f"      the monitor stopped the session: {stopped}")
-            elif outcome.error == "stopped":
-                print(f"      {outcome.text.splitlines()[0]}")
+        stopped = replay(lambda tool, args: call(sb, tool, args))
         print(f"\nalerts: {len(sb.alerts)}; session: {stopped or 'running'}")
         return 0 if stopped else 1
 
