@@ -92,3 +92,19 @@ def test_read_file_reads_a_bounded_head(monkeypatch):
         outcome = toolset.call(sb, "read_file", {"path": "big"}, max_output_chars=10_000)
     assert outcome.ok and outcome.data["bytes"] == 1000 and outcome.data["truncated"]
     assert "larger than 1000 bytes" in outcome.text
+
+
+def test_a_factory_without_an_approver_parameter():
+    sessions = SandboxSessions(lambda: corral.Sandbox(policy="default"))
+    server = build_server(sessions)
+
+    async def main():
+        async with Client(server, mode="legacy") as c:
+            ok = await c.call_tool("run_shell", {"command": "echo plain"})
+            denied = await c.call_tool("run_shell", {"command": "nmap 10.0.0.1"})
+            return ok, denied
+
+    ok, denied = anyio.run(main)
+    sessions.close_all()
+    assert not ok.is_error and "plain" in text(ok)
+    assert denied.is_error and "discovery-scanner" in text(denied)

@@ -8,6 +8,7 @@ stdio (one client per process). Sandboxes are closed when the HTTP session ends
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import time
 from collections.abc import Callable
@@ -25,7 +26,8 @@ __all__ = ["SandboxFactory", "SandboxSessions", "SessionUnavailable"]
 log = logging.getLogger("corral.mcp")
 
 #: ``factory(approver=...)`` -> a new Sandbox; pass the approver to ``Sandbox(approver=)``
-#: when the sandbox has a policy (it answers the policy's ``ask`` rules)
+#: when the sandbox has a policy (it answers the policy's ``ask`` rules). A factory
+#: without an ``approver`` parameter is called with no arguments.
 SandboxFactory = Callable[..., Any]
 
 
@@ -102,7 +104,7 @@ class SandboxSessions:
                     "end a session (or wait for an idle one to expire) and retry"
                 )
             approver = ElicitingApprover(self.fallback)
-            sandbox = await anyio.to_thread.run_sync(lambda: self.factory(approver=approver))
+            sandbox = await anyio.to_thread.run_sync(_make, self.factory, approver)
             session = Session(key, sandbox, approver)
             self._sessions[key] = session
             return session
@@ -137,6 +139,19 @@ class SandboxSessions:
         while self._sessions:
             _, session = self._sessions.popitem()
             _close(session)
+
+
+def _make(factory: SandboxFactory, approver: ElicitingApprover) -> Any:
+    """``factory(approver=...)``, or ``factory()`` for a factory that takes no approver
+    (its sandbox then answers ``ask`` its own way, e.g. with its own approver or a deny)."""
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # a builtin or C callable: no signature to read
+        params = None
+    takes = params is None or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD or p.name == "approver" for p in params
+    )
+    return factory(approver=approver) if takes else factory()
 
 
 def _close(session: Session) -> None:
