@@ -180,7 +180,8 @@ async def serve_stdio(
                 init_options=server.create_initialization_options(),
             )
     finally:
-        await sessions.aclose()
+        with anyio.CancelScope(shield=True):
+            await sessions.aclose()
 
 
 def http_app(
