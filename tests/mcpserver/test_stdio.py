@@ -227,3 +227,39 @@ def test_plain_stdio_client_and_client_session(tmp_path):
     assert "one.txt" in first.structured_content["stdout"]
     assert "ok" in again.structured_content["stdout"] and "denied" not in text(again)
     assert len(seen) == 1  # allow_always: the same command is not asked about again
+
+
+def test_client_going_away_mid_call_ends_the_server(tmp_path):
+    """stdin closes while a command runs: the call is interrupted, the sandbox closed,
+    the process exits (it once waited for the command's whole wall budget)."""
+    import json
+    import subprocess
+    import time
+
+    policy = tmp_path / "long.yaml"
+    policy.write_text("version: 1\nextends: [default]\nbudgets: {wall_s: 900}\n")
+    p_args = server_params("--policy", str(policy))
+    proc = subprocess.Popen(
+        [p_args.command, *p_args.args], env=p_args.env, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+    def send(msg: dict) -> None:
+        proc.stdin.write(json.dumps(msg) + "\n")
+        proc.stdin.flush()
+
+    try:
+        send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"}}})
+        assert '"id":1' in proc.stdout.readline()
+        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "run_shell", "arguments": {"command": "sleep 800"}}})
+        time.sleep(2)
+        proc.stdin.close()
+        assert proc.wait(90) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

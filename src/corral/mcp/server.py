@@ -14,10 +14,12 @@ SDK's own client then falls back to the handshake by itself.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from functools import partial
 from typing import Any
 
 import anyio
@@ -84,6 +86,21 @@ async def _session_era_only(ctx: Any, call_next: Callable[[Any], Any]) -> Any:
     return await call_next(ctx)
 
 
+def _interrupt_until_done(sandbox: Any, done: threading.Event, within_s: float = 30.0) -> None:
+    """Interrupt ``sandbox`` until the abandoned call ends: an interrupt that arrives
+    while the command is still starting is not seen, so it is repeated (from a thread:
+    the caller is being cancelled)."""
+
+    def repeat() -> None:
+        deadline = time.monotonic() + within_s
+        while not done.is_set() and time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                sandbox.interrupt()
+            done.wait(0.25)
+
+    threading.Thread(target=repeat, name="corral-mcp-interrupt", daemon=True).start()
+
+
 def _stdio_key(ctx: Any) -> str:
     return STDIO_KEY
 
@@ -125,19 +142,25 @@ def build_server(
         try:
             async with session.lock:
                 with session.approver.serving(ctx):
-                    work = partial(
-                        toolset.call,
-                        session.sandbox,
-                        params.name,
-                        args,
-                        max_output_chars=max_output_chars,
-                    )
+                    done = threading.Event()
+
+                    def work() -> toolset.ToolOutcome:
+                        try:
+                            return toolset.call(
+                                session.sandbox,
+                                params.name,
+                                args,
+                                max_output_chars=max_output_chars,
+                            )
+                        finally:
+                            done.set()
+
                     try:
                         outcome = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
                     except anyio.get_cancelled_exc_class():
-                        # the client cancelled: stop a running shell command as Ctrl-C
-                        # would (Python/JS run on to their wall budget)
-                        session.sandbox.interrupt()
+                        # the client cancelled or went away: stop a running shell command
+                        # as Ctrl-C would (Python/JS run on to their wall budget)
+                        _interrupt_until_done(session.sandbox, done)
                         raise
         except Exception as e:  # a bug must not take the server down
             log.exception("tool %r failed", params.name)
