@@ -347,6 +347,21 @@ class Sandbox:
         self.events.emit("action.completed", action=action, outcome={"ok": True})
         return {"ok": True, "value": value}
 
+    # -- agent adapters (corral.adapters) ----------------------------------------
+
+    def openai_tools(self) -> list[dict[str, Any]]:
+        """The sandbox's six tools as OpenAI function-calling schemas (``tools=``)."""
+        from .adapters.openai import openai_tools
+
+        return openai_tools()
+
+    def handle(self, tool_call: Any) -> str:
+        """Run an OpenAI tool call (object or dict) here; text for the model, never raises
+        for bad arguments or refusals."""
+        from .adapters.openai import handle
+
+        return handle(self, tool_call)
+
     # -- policy hook -----------------------------------------------------------
 
     def _decide(self, action: Any) -> Decision:
