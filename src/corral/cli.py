@@ -19,6 +19,7 @@ from .liveprint import LiveOutput
 from .monitor import cli as monitor_cli
 from .native.doctor import app as doctor_app
 from .policy import cli as policy_cli
+from .server.cli import serve
 from .wasm import runtimes as rt
 
 app = typer.Typer(
@@ -43,6 +44,8 @@ app.add_typer(
 app.add_typer(
     audit_cli.app, name="audit", help="Show, verify and export tamper-evident audit logs."
 )
+
+app.command("serve")(serve)
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)

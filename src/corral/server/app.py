@@ -1,0 +1,741 @@
+"""The HTTP API and the dashboard: :func:`create_app` builds the ASGI application.
+
+Every ``/v1`` route needs a bearer token (unless the server runs without tokens, on
+loopback only) and sees only its tenant's sandboxes, events, approvals, alerts and
+audit rows; another tenant's sandbox is a 404 like one that does not exist.
+"""
+
+
+import asyncio
+import contextlib
+import errno
+import json
+import logging
+import os
+import stat
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..audit import AuditLog
+from ..errors import (
+    CorralError,
+    DiskQuotaExceeded,
+    PathEscape,
+    SandboxClosed,
+    SessionStopped,
+)
+from ..events import EventBus
+from ..policy.approvers import ApprovalAnswer
+from .auth import TokenAuth
+from .config import ServerConfig, is_loopback
+from .hub import ApiError, Entry, Hub, not_found
+from .models import AnswerIn, CodeIn, CreateSandbox, ExecIn, RunIn
+from .stream import EventHub
+
+log = logging.getLogger("corral.server")
+
+STATIC = Path(__file__).parent / "static"
+HEARTBEAT_S = 15.0
+
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+# ------------------------------------------------------------------------------ middleware
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes with 413 (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    await _send_json(send, 400, {"error": "Content-Length is not a number"})
+                    return
+                if declared > self.limit:
+                    await _send_json(send, 413, {"error": self._message()})
+                    return
+        received = 0
+        too_big = False
+
+        async def limited() -> Message:
+            nonlocal received, too_big
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    too_big = True
+                    raise _TooBig
+            return message
+
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited, watch)
+        except _TooBig:
+            if not started:
+                await _send_json(send, 413, {"error": self._message()})
+        except Exception:
+            if not too_big:
+                raise
+            if not started:
+                await _send_json(send, 413, {"error": self._message()})
+
+    def _message(self) -> str:
+        return f"request body too large (the limit is {self.limit} bytes)"
+
+
+class _TooBig(Exception):
+    pass
+
+
+async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
+    body = json.dumps(payload).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+# ------------------------------------------------------------------------------ errors
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        where = parts[0]
+        rest = ".".join(parts[1:])
+        return f"{where} field {rest!r}" if rest else f"the request {where}"
+    return ".".join(parts)
+
+
+def _validation_payload(exc: RequestValidationError) -> dict[str, Any]:
+    errors = []
+    for err in exc.errors()[:20]:
+        loc = list(err.get("loc") or ())
+        errors.append({"field": _field(loc), "loc": loc, "message": str(err.get("msg", ""))})
+    message = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
+    return {"error": message, "detail": errors}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse({"error": exc.message}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(_validation_payload(exc), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        ref = uuid.uuid4().hex[:12]
+        log.error(
+            "internal error %s on %s %s", ref, request.method, request.url.path, exc_info=exc
+        )
+        return JSONResponse(
+            {"error": f"internal error (reference {ref}; the details are in the server log)"},
+            status_code=500,
+        )
+
+
+def _call_error(exc: BaseException) -> ApiError | None:
+    """The API error for an exception a sandbox call raised on the client's account."""
+    from ..native import BackendUnavailable
+    from ..sandbox import ActionDenied
+
+    if isinstance(exc, ActionDenied):
+        return ApiError(403, str(exc))
+    if isinstance(exc, PathEscape):
+        return ApiError(403, str(exc))
+    if isinstance(exc, DiskQuotaExceeded):
+        return ApiError(507, str(exc))
+    if isinstance(exc, SessionStopped | SandboxClosed):
+        return ApiError(409, str(exc))
+    if isinstance(exc, BackendUnavailable):
+        return ApiError(503, str(exc))
+    if isinstance(exc, FileNotFoundError):
+        return ApiError(404, f"no such file: {exc.filename or exc}")
+    if isinstance(exc, IsADirectoryError | NotADirectoryError):
+        return ApiError(400, exc.strerror or str(exc))
+    if isinstance(exc, PermissionError):
+        return ApiError(403, exc.strerror or str(exc))
+    if isinstance(exc, OSError) and exc.errno in (errno.ENAMETOOLONG, errno.EINVAL, errno.ELOOP):
+        return ApiError(400, exc.strerror or str(exc))
+    if isinstance(exc, UnicodeError):
+        return ApiError(400, f"not valid text: {exc}")
+    if isinstance(exc, TypeError | ValueError | CorralError):
+        return ApiError(400, str(exc))
+    return None
+
+
+# ------------------------------------------------------------------------------ the app
+
+
+def create_app(
+    config: ServerConfig | None = None,
+    *,
+    mounts: dict[str, ASGIApp] | None = None,
+) -> FastAPI:
+    """The ``corral serve`` application.
+
+    ``mounts`` maps path prefixes to other ASGI apps served by the same process (the
+    MCP server's streamable-HTTP app goes at ``/mcp``). They are mounted as they are:
+    they check their own authentication (``app.state.auth.tenant(header)`` gives the
+    tenant of an ``Authorization`` header) and reach the sandboxes through
+    ``app.state.hub``.
+    """
+    config = config or ServerConfig()
+    config.check()
+    limits = config.limits
+    bus = EventBus()
+    hub = Hub(config, bus, config.base_url())
+    events = EventHub(
+        bus,
+        hub.owner,
+        backlog=limits.events_backlog,
+        queue_size=limits.events_queue,
+        on_event=hub.on_event,
+    )
+    audit = AuditLog(config.audit) if config.audit is not None else None
+    if audit is not None:
+        audit.attach(bus)
+        for entry in audit.iter_entries(kind="note"):
+            note = entry.body.get("corral_serve")
+            if isinstance(note, dict) and entry.session and isinstance(note.get("tenant"), str):
+                hub.adopt(entry.session, note["tenant"])
+    auth = TokenAuth(config.tokens)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        reaper = asyncio.create_task(hub.reaper())
+        try:
+            yield
+        finally:
+            reaper.cancel()
+            with contextlib.suppress(BaseException):
+                await reaper
+            await asyncio.get_running_loop().run_in_executor(None, hub.shutdown)
+            events.close()
+            if audit is not None:
+                audit.close()
+
+    app = FastAPI(
+        title="corral",
+        version="1",
+        summary="Sandboxes for AI agents: run, watch, approve.",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.hub = hub
+    app.state.events = events
+    app.state.auth = auth
+    app.state.audit = audit
+    app.state.config = config
+    _install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[..., Any]) -> Response:
+        response: Response = await call_next(request)
+        for name, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    bearer = HTTPBearer(auto_error=False, description="A token from the server's tokens file.")
+
+    def tenant(
+        request: Request,
+        creds: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+    ) -> str:
+        if not auth.enabled:
+            _check_local(request)
+        found = auth.tenant(request.headers.get("authorization"))
+        if found is None:
+            raise ApiError(401, "a valid bearer token is needed (Authorization: Bearer TOKEN)")
+        return found
+
+    Tenant = Annotated[str, Depends(tenant)]
+
+    async def call(entry: Entry, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await hub.call(entry, fn, *args)
+        except ApiError:
+            raise
+        except Exception as exc:
+            err = _call_error(exc)
+            if err is None:
+                raise
+            raise err from None
+
+    # -- sandboxes ----------------------------------------------------------------------
+
+    @app.get("/v1/whoami", tags=["auth"])
+    async def whoami(who: Tenant) -> dict[str, Any]:
+        """The tenant of the token, and whether the server checks tokens."""
+        return {"tenant": who, "auth": auth.enabled, "policies": config.policy_names()}
+
+    @app.post("/v1/sandboxes", status_code=201, tags=["sandboxes"])
+    async def create_sandbox(body: CreateSandbox, who: Tenant) -> dict[str, Any]:
+        """Create a sandbox (backend, policy name, budgets, tags); returns its id."""
+        try:
+            entry = await hub.create(who, body)
+        except ApiError:
+            raise
+        except Exception as exc:
+            from ..policy import PolicyError
+
+            if isinstance(exc, PolicyError):
+                log.error("policy %r does not load: %s", body.policy, exc)
+                raise ApiError(500, f"the server's policy {body.policy!r} does not load") from None
+            err = _call_error(exc)
+            if err is None:
+                raise
+            raise err from None
+        if audit is not None:
+            note = {"corral_serve": {"tenant": who, "sandbox": entry.id, "tags": entry.tags}}
+            await hub.run_blocking(audit.append, "note", note, entry.id)
+        return entry.describe(hub.pending_sessions())
+
+    @app.get("/v1/sandboxes", tags=["sandboxes"])
+    async def list_sandboxes(who: Tenant) -> list[dict[str, Any]]:
+        """The tenant's live sandboxes."""
+        pending = hub.pending_sessions()
+        return [e.describe(pending) for e in hub.list(who)]
+
+    @app.get("/v1/sandboxes/{sandbox_id}", tags=["sandboxes"])
+    async def get_sandbox(sandbox_id: str, who: Tenant) -> dict[str, Any]:
+        return hub.get(who, sandbox_id).describe(hub.pending_sessions())
+
+    @app.delete("/v1/sandboxes/{sandbox_id}", tags=["sandboxes"])
+    async def delete_sandbox(sandbox_id: str, who: Tenant) -> dict[str, Any]:
+        """Close a sandbox (a running call finishes first) and remove its workspace."""
+        entry = hub.get(who, sandbox_id)
+        await hub.close(entry)
+        return {"id": entry.id, "state": "closed"}
+
+    @app.get("/v1/sandboxes/{sandbox_id}/usage", tags=["sandboxes"])
+    async def sandbox_usage(sandbox_id: str, who: Tenant) -> dict[str, Any]:
+        """Usage per call (CPU, memory, output) and network bytes so far."""
+        entry = hub.get(who, sandbox_id)
+        return {
+            "id": entry.id,
+            "points": list(entry.usage),
+            "net_in": entry.net_in,
+            "net_out": entry.net_out,
+        }
+
+    # -- calls --------------------------------------------------------------------------
+
+    def result_json(entry: Entry, result: Any, alerts_before: int) -> dict[str, Any]:
+        data = result.to_dict()
+        data["denial_reason"] = result.error_message if result.error == "denied" else None
+        data["alerts"] = [
+            a.model_dump(mode="json") for a in entry.sandbox.alerts[alerts_before:]
+        ]
+        return data
+
+    async def run_call(
+        entry: Entry, method: str, arg: Any, body: Any, stream: bool
+    ) -> dict[str, Any] | StreamingResponse:
+        sb = entry.sandbox
+        fn = getattr(sb, method)
+        kwargs: dict[str, Any] = {"stdin": body.stdin, "timeout": body.timeout}
+        if body.timeout is not None and body.timeout > sb.budget.wall_s:
+            raise ApiError(
+                422,
+                f"body field 'timeout': {body.timeout} is more than the sandbox's wall-time "
+                f"budget ({sb.budget.wall_s} s)",
+            )
+
+        def work(on_output: Callable[[str, str], None] | None) -> tuple[Any, int]:
+            before = len(sb.alerts)
+            return fn(arg, on_output=on_output, **kwargs), before
+
+        if not stream:
+            result, before = await call(entry, work, None)
+            return result_json(entry, result, before)
+        # validate the queue limit and ownership now, before the stream starts
+        if entry.waiting >= limits.max_waiting_calls:
+            raise ApiError(429, f"sandbox {entry.id} has too many calls waiting")
+        loop = asyncio.get_running_loop()
+        chunks: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue()
+
+        def on_output(stream_name: str, text: str) -> None:
+            loop.call_soon_threadsafe(chunks.put_nowait, (stream_name, text))
+
+        async def produce() -> AsyncIterator[str]:
+            task = asyncio.ensure_future(call(entry, work, on_output))
+            task.add_done_callback(lambda _: chunks.put_nowait(None))
+            try:
+                while True:
+                    item = await chunks.get()
+                    if item is None:
+                        break
+                    yield _sse("output", {"stream": item[0], "text": item[1]})
+                while not chunks.empty():  # output that raced the end
+                    item = chunks.get_nowait()
+                    if item is not None:
+                        yield _sse("output", {"stream": item[0], "text": item[1]})
+                try:
+                    result, before = await task
+                except ApiError as e:
+                    yield _sse("error", {"status": e.status, "error": e.message})
+                    return
+                except Exception as e:
+                    ref = uuid.uuid4().hex[:12]
+                    log.error("internal error %s in a streamed call", ref, exc_info=e)
+                    yield _sse("error", {"status": 500, "error": f"internal error ({ref})"})
+                    return
+                yield _sse("result", result_json(entry, result, before))
+            finally:
+                if not task.done():
+                    task.cancel()  # the thread finishes on its own; the lock waits for it
+
+        return StreamingResponse(produce(), media_type="text/event-stream", headers=_SSE_HEADERS)
+
+    Stream = Annotated[
+        bool, Query(description="Stream output as Server-Sent Events, then the result.")
+    ]
+
+    @app.post("/v1/sandboxes/{sandbox_id}/run", tags=["calls"], response_model=None)
+    async def run(
+        sandbox_id: str, body: RunIn, who: Tenant, stream: Stream = False
+    ) -> dict[str, Any] | StreamingResponse:
+        """Run a shell script (the corral shell, or bash on a native backend)."""
+        entry = hub.get(who, sandbox_id)
+        return await run_call(entry, "run", body.command, body, stream)
+
+    @app.post("/v1/sandboxes/{sandbox_id}/python", tags=["calls"], response_model=None)
+    async def python(
+        sandbox_id: str, body: CodeIn, who: Tenant, stream: Stream = False
+    ) -> dict[str, Any] | StreamingResponse:
+        """Run Python in the sandbox's persistent interpreter."""
+        entry = hub.get(who, sandbox_id)
+        return await run_call(entry, "python", body.code, body, stream)
+
+    @app.post("/v1/sandboxes/{sandbox_id}/js", tags=["calls"], response_model=None)
+    async def js(
+        sandbox_id: str, body: CodeIn, who: Tenant, stream: Stream = False
+    ) -> dict[str, Any] | StreamingResponse:
+        """Run JavaScript (QuickJS)."""
+        entry = hub.get(who, sandbox_id)
+        return await run_call(entry, "js", body.code, body, stream)
+
+    @app.post("/v1/sandboxes/{sandbox_id}/exec", tags=["calls"], response_model=None)
+    async def exec_(
+        sandbox_id: str, body: ExecIn, who: Tenant, stream: Stream = False
+    ) -> dict[str, Any] | StreamingResponse:
+        """Run one program with its arguments, no shell in between."""
+        entry = hub.get(who, sandbox_id)
+        return await run_call(entry, "exec", list(body.argv), body, stream)
+
+    # -- files --------------------------------------------------------------------------
+
+    @app.get(
+        "/v1/sandboxes/{sandbox_id}/files/{path:path}",
+        tags=["files"],
+        response_class=Response,
+        responses={200: {"content": {"application/octet-stream": {}}}},
+    )
+    async def read_file(sandbox_id: str, path: str, who: Tenant) -> Response:
+        """A file's bytes (always as an attachment: never rendered by the browser)."""
+        entry = hub.get(who, sandbox_id)
+        sb = entry.sandbox
+
+        def read() -> bytes:
+            guest = sb._ws.guest_path(path)
+            sb._report_file("read", guest, None)  # the policy first: nothing about a denied file
+            fd = sb._ws.open(guest, os.O_RDONLY)
+            with os.fdopen(fd, "rb") as f:
+                if stat.S_ISDIR(os.fstat(fd).st_mode):
+                    raise IsADirectoryError(errno.EISDIR, f"{guest} is a directory")
+                data = f.read(limits.max_file_bytes + 1)
+            if len(data) > limits.max_file_bytes:
+                raise ApiError(413, f"{guest} is larger than {limits.max_file_bytes} bytes")
+            return data
+
+        data = await call(entry, read)
+        return Response(
+            data,
+            media_type="application/octet-stream",
+            headers={
+                "Content-Disposition": "attachment",
+                "Content-Security-Policy": "sandbox; default-src 'none'",
+            },
+        )
+
+    @app.put(
+        "/v1/sandboxes/{sandbox_id}/files/{path:path}",
+        tags=["files"],
+        openapi_extra={
+            "requestBody": {
+                "content": {"application/octet-stream": {"schema": {"type": "string"}}}
+            }
+        },
+    )
+    async def write_file(
+        sandbox_id: str, path: str, request: Request, who: Tenant
+    ) -> dict[str, Any]:
+        """Write the request body to a file (parents are created)."""
+        entry = hub.get(who, sandbox_id)
+        data = await request.body()
+        sb = entry.sandbox
+
+        def write() -> dict[str, Any]:
+            guest = sb._ws.guest_path(path)
+            return {"path": guest, "bytes": sb.files.write(guest, data)}
+
+        return dict(await call(entry, write))
+
+    # -- events, alerts, approvals ------------------------------------------------------
+
+    @app.get(
+        "/v1/events",
+        tags=["events"],
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    async def event_stream(
+        request: Request,
+        who: Tenant,
+        sandbox: Annotated[str | None, Query(max_length=64)] = None,
+        backlog: Annotated[int, Query(ge=0, le=10_000)] = 100,
+    ) -> StreamingResponse:
+        """Server-Sent Events, live: the tenant's events (of one sandbox with
+        ``sandbox=``), after the last ``backlog`` kept ones (or those after
+        ``Last-Event-ID``)."""
+        if sandbox is not None and sandbox not in hub.sessions_of(who):
+            raise not_found(sandbox)
+        after = 0
+        last_id = request.headers.get("last-event-id")
+        if last_id and last_id.isdigit():
+            after = int(last_id)
+        sub = events.subscribe(who, sandbox)
+        try:
+            past = events.recent(who, sandbox, after=after, limit=backlog if not after else 10**9)
+        except BaseException:
+            events.unsubscribe(sub)
+            raise
+        seen = max((i for i, _ in past), default=after)
+
+        async def produce() -> AsyncIterator[str]:
+            try:
+                yield ": corral events\n\n"
+                for i, data in past:
+                    yield _sse("event", data, i)
+                nonlocal seen
+                while True:
+                    try:
+                        item = await asyncio.wait_for(sub.queue.get(), HEARTBEAT_S)
+                    except TimeoutError:
+                        yield ": keep-alive\n\n"
+                        continue
+                    if item is None:
+                        yield _sse("overflow", {"error": "this stream fell too far behind"})
+                        return
+                    i, data = item
+                    if i <= seen:
+                        continue
+                    seen = i
+                    yield _sse("event", data, i)
+            finally:
+                events.unsubscribe(sub)
+
+        return StreamingResponse(produce(), media_type="text/event-stream", headers=_SSE_HEADERS)
+
+    @app.get("/v1/events/recent", tags=["events"])
+    async def recent_events(
+        who: Tenant,
+        sandbox: Annotated[str | None, Query(max_length=64)] = None,
+        after: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    ) -> list[dict[str, Any]]:
+        """The kept events as a JSON list (each with its stream ``id``)."""
+        return [
+            {**data, "stream_id": i} for i, data in events.recent(who, sandbox, after=after, limit=limit)
+        ]
+
+    @app.get("/v1/alerts", tags=["events"])
+    async def alerts(
+        who: Tenant, sandbox: Annotated[str | None, Query(max_length=64)] = None
+    ) -> list[dict[str, Any]]:
+        """The monitor's alerts with their evidence (rule, technique, matched events)."""
+        return events.alerts(who, sandbox)
+
+    @app.get("/v1/approvals", tags=["approvals"])
+    async def approvals(who: Tenant) -> list[dict[str, Any]]:
+        """The questions waiting for an answer, oldest first."""
+        owned = hub.sessions_of(who)
+        return [
+            hub.approvals.payload(r) for r in hub.approvals.queue.pending() if r.session in owned
+        ]
+
+    @app.post("/v1/approvals/{approval_id}", tags=["approvals"])
+    async def answer(approval_id: str, body: AnswerIn, who: Tenant) -> dict[str, Any]:
+        """Answer a question: ``allow`` (``always``: for the rest of the session)."""
+        request = hub.approvals.queue.get(approval_id)
+        if request is None or hub.owner(request.session) != who:
+            raise ApiError(404, f"no pending approval {approval_id!r}")
+        if body.allow:
+            value = ApprovalAnswer.ALLOW_ALWAYS if body.always else ApprovalAnswer.ALLOW_ONCE
+        else:
+            value = ApprovalAnswer.DENY
+        if not hub.approvals.queue.answer(approval_id, value):
+            raise ApiError(409, f"approval {approval_id!r} was already answered or timed out")
+        return {"id": approval_id, "answer": value.value, "sandbox": request.session}
+
+    # -- audit --------------------------------------------------------------------------
+
+    def need_audit() -> AuditLog:
+        if audit is None:
+            raise ApiError(404, "this server keeps no audit log (start it with --audit FILE)")
+        return audit
+
+    @app.get("/v1/audit", tags=["audit"])
+    async def audit_rows(
+        who: Tenant,
+        sandbox: Annotated[str | None, Query(max_length=64)] = None,
+        since: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+    ) -> list[dict[str, Any]]:
+        """The tenant's audit rows (newest ``limit`` after seq ``since``), oldest first."""
+        log_ = need_audit()
+        owned = hub.sessions_of(who)
+        if sandbox is not None and sandbox not in owned:
+            raise not_found(sandbox)
+
+        def rows() -> list[dict[str, Any]]:
+            from collections import deque
+
+            keep: deque[dict[str, Any]] = deque(maxlen=limit)
+            for entry in log_.iter_entries(since=since or None, session=sandbox):
+                if entry.session in owned:
+                    keep.append(entry.to_dict())
+            return list(keep)
+
+        return await hub.run_blocking(rows)
+
+    @app.get("/v1/audit/verify", tags=["audit"])
+    async def audit_verify(who: Tenant) -> dict[str, Any]:
+        """Verify the whole hash chain. A bad row is named only when it is the tenant's."""
+        log_ = need_audit()
+        result = await hub.run_blocking(log_.verify)
+        out: dict[str, Any] = {
+            "ok": result.ok,
+            "rows": result.rows,
+            "checkpoints": result.checkpoints,
+            "signed": result.signed,
+            "signed_upto": result.signed_upto,
+        }
+        if not result.ok:
+            bad = result.first_bad_seq
+            owned = hub.sessions_of(who)
+            mine = False
+            if bad is not None:
+                row = next(iter(log_.iter_entries(since=bad - 1)), None)
+                mine = row is not None and row.seq == bad and row.session in owned
+            if mine:
+                out.update(first_bad_seq=bad, problem=result.problem)
+            else:
+                out["problem"] = "the chain is broken at a row outside this tenant's sessions"
+        return out
+
+    # -- the dashboard ------------------------------------------------------------------
+
+    @app.get("/healthz", tags=["meta"])
+    async def healthz() -> dict[str, bool]:
+        return {"ok": True}
+
+    @app.get("/", include_in_schema=False)
+    async def dashboard() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": _CSP})
+
+    @app.get("/static/{name}", include_in_schema=False)
+    async def static(name: str) -> FileResponse:
+        files = {p.name: p for p in STATIC.iterdir() if p.is_file()}
+        if name not in files:
+            raise ApiError(404, f"no static file {name!r}")
+        return FileResponse(files[name], headers={"Content-Security-Policy": _CSP})
+
+    # Other ASGI apps in the same process, e.g. the MCP server:
+    #     create_app(config, mounts={"/mcp": mcp_http_app})
+    for prefix, sub_app in (mounts or {}).items():
+        app.mount(prefix, sub_app)
+    return app
+
+
+_SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+
+def _sse(event: str, data: Any, id_: int | None = None) -> str:
+    head = f"id: {id_}\n" if id_ is not None else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def _check_local(request: Request) -> None:
+    """Without tokens (loopback only): refuse requests whose Host or Origin is not this
+    machine (a web page that rebinds its name to 127.0.0.1, a cross-site form)."""
+    host = (request.headers.get("host") or "").strip()
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if host.startswith("[") and "]" in host:
+        name = host[1 : host.index("]")]
+    if not is_loopback(name):
+        raise ApiError(403, f"Host {host!r} is not this machine (the server has no tokens)")
+    origin = request.headers.get("origin")
+    if origin:
+        from urllib.parse import urlsplit
+
+        oname = urlsplit(origin).hostname or ""
+        if not is_loopback(oname):
+            raise ApiError(403, f"Origin {origin!r} is not this machine (the server has no tokens)")
