@@ -103,4 +103,12 @@ def serve(
     err.print(f"corral serve: dashboard and API at {where} ({auth})", markup=False)
     if not is_loopback(host):
         err.print("corral serve: listening beyond loopback; use TLS in front of it", markup=False)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    # open event streams never end by themselves: give them 5 s on shutdown
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+        timeout_graceful_shutdown=5,
+    )
