@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ALICE, Server, make_config, running
 
+from conftest import ALICE, Server, make_config, running
 from corral.server import Limits
 
 
@@ -82,7 +82,10 @@ def test_files_round_trip_and_walls(alice) -> None:
     sid = _new(alice)
     data = bytes(range(256)) * 10
     r = alice.put(f"/v1/sandboxes/{sid}/files/sub/dir/blob.bin", content=data)
-    assert r.status_code == 200 and r.json() == {"path": "/workspace/sub/dir/blob.bin", "bytes": 2560}
+    assert r.status_code == 200 and r.json() == {
+        "path": "/workspace/sub/dir/blob.bin",
+        "bytes": 2560,
+    }
     r = alice.get(f"/v1/sandboxes/{sid}/files/sub/dir/blob.bin")
     assert r.content == data
     # an agent-written file is never rendered by the browser in the dashboard's origin
@@ -120,7 +123,9 @@ def test_bad_requests_name_the_field(alice) -> None:
         assert 400 <= r.status_code < 500, (body, r.status_code, r.text)
         assert name in r.json()["error"], (body, r.text)
         assert "Traceback" not in r.text
-    r = alice.post("/v1/sandboxes", content=b"{not json", headers={"content-type": "application/json"})
+    r = alice.post(
+        "/v1/sandboxes", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422 and "error" in r.json()
     r = alice.post(f"/v1/sandboxes/{sid}/exec", json={"argv": ["a\x00b"]})
     assert r.status_code == 400 and "NUL" in r.json()["error"]
@@ -144,70 +149,82 @@ def test_unknown_errors_are_500_with_a_reference(alice, monkeypatch, caplog) -> 
 
 
 def test_body_size_cap(tmp_path: Path) -> None:
-    with running(make_config(tmp_path, limits=Limits(max_body_bytes=1000))) as srv:
-        with srv.client(ALICE) as c:
-            sid = c.post("/v1/sandboxes", json={}).json()["id"]
-            r = c.put(f"/v1/sandboxes/{sid}/files/big", content=b"x" * 5000)
-            assert r.status_code == 413 and "1000" in r.json()["error"]
+    with (
+        running(make_config(tmp_path, limits=Limits(max_body_bytes=1000))) as srv,
+        srv.client(ALICE) as c,
+    ):
+        sid = c.post("/v1/sandboxes", json={}).json()["id"]
+        r = c.put(f"/v1/sandboxes/{sid}/files/big", content=b"x" * 5000)
+        assert r.status_code == 413 and "1000" in r.json()["error"]
 
-            def chunks():  # no Content-Length: counted as it streams
-                for _ in range(10):
-                    yield b"y" * 500
+        def chunks():  # no Content-Length: counted as it streams
+            for _ in range(10):
+                yield b"y" * 500
 
-            r = c.put(f"/v1/sandboxes/{sid}/files/big", content=chunks())
-            assert r.status_code == 413
-            assert c.get(f"/v1/sandboxes/{sid}/files/big").status_code == 404
-            assert c.put(f"/v1/sandboxes/{sid}/files/small", content=b"ok").status_code == 200
+        r = c.put(f"/v1/sandboxes/{sid}/files/big", content=chunks())
+        assert r.status_code == 413
+        assert c.get(f"/v1/sandboxes/{sid}/files/big").status_code == 404
+        assert c.put(f"/v1/sandboxes/{sid}/files/small", content=b"ok").status_code == 200
 
 
 def test_per_tenant_cap_on_live_sandboxes(tmp_path: Path) -> None:
     from conftest import BOB
 
-    with running(make_config(tmp_path, limits=Limits(max_sandboxes_per_tenant=2))) as srv:
-        with srv.client(ALICE) as a, srv.client(BOB) as b:
-            ids = [a.post("/v1/sandboxes", json={}).json()["id"] for _ in range(2)]
-            r = a.post("/v1/sandboxes", json={})
-            assert r.status_code == 429 and "limit" in r.json()["error"]
-            assert b.post("/v1/sandboxes", json={}).status_code == 201  # bob has his own
-            a.delete(f"/v1/sandboxes/{ids[0]}")
-            assert a.post("/v1/sandboxes", json={}).status_code == 201
+    limits = Limits(max_sandboxes_per_tenant=2)
+    with (
+        running(make_config(tmp_path, limits=limits)) as srv,
+        srv.client(ALICE) as a,
+        srv.client(BOB) as b,
+    ):
+        ids = [a.post("/v1/sandboxes", json={}).json()["id"] for _ in range(2)]
+        r = a.post("/v1/sandboxes", json={})
+        assert r.status_code == 429 and "limit" in r.json()["error"]
+        assert b.post("/v1/sandboxes", json={}).status_code == 201  # bob has his own
+        a.delete(f"/v1/sandboxes/{ids[0]}")
+        assert a.post("/v1/sandboxes", json={}).status_code == 201
 
 
 def test_idle_sandboxes_are_reaped(tmp_path: Path) -> None:
-    with running(make_config(tmp_path, limits=Limits(idle_timeout_s=0.5))) as srv:
-        with srv.client(ALICE) as c:
-            sid = c.post("/v1/sandboxes", json={}).json()["id"]
-            path = srv.app.state.hub.get("alice", sid).sandbox.path
-            assert path.exists()
-            deadline = time.monotonic() + 20
-            while c.get(f"/v1/sandboxes/{sid}").status_code == 200:
-                assert time.monotonic() < deadline, "the idle sandbox was not reaped"
-                time.sleep(0.1)
-            assert not path.exists()  # closed, workspace removed
+    with (
+        running(make_config(tmp_path, limits=Limits(idle_timeout_s=0.5))) as srv,
+        srv.client(ALICE) as c,
+    ):
+        sid = c.post("/v1/sandboxes", json={}).json()["id"]
+        path = srv.app.state.hub.get("alice", sid).sandbox.path
+        assert path.exists()
+        deadline = time.monotonic() + 20
+        while c.get(f"/v1/sandboxes/{sid}").status_code == 200:
+            assert time.monotonic() < deadline, "the idle sandbox was not reaped"
+            time.sleep(0.1)
+        assert not path.exists()  # closed, workspace removed
 
 
 def test_a_long_call_is_not_reaped_and_does_not_block_others(tmp_path: Path) -> None:
     import threading
 
-    with running(make_config(tmp_path, limits=Limits(idle_timeout_s=0.3))) as srv:
-        with srv.client(ALICE) as c:
-            slow = c.post("/v1/sandboxes", json={}).json()["id"]
-            box: dict = {}
+    with (
+        running(make_config(tmp_path, limits=Limits(idle_timeout_s=0.3))) as srv,
+        srv.client(ALICE) as c,
+    ):
+        slow = c.post("/v1/sandboxes", json={}).json()["id"]
+        box: dict = {}
 
-            def long_call() -> None:
-                with srv.client(ALICE) as c2:
-                    box["r"] = c2.post(f"/v1/sandboxes/{slow}/run", json={"command": "sleep 2; echo done"})
+        def long_call() -> None:
+            with srv.client(ALICE) as c2:
+                box["r"] = c2.post(
+                    f"/v1/sandboxes/{slow}/run", json={"command": "sleep 2; echo done"}
+                )
 
-            t = threading.Thread(target=long_call)
-            t.start()
-            time.sleep(0.3)
-            # the event loop is free: other requests are answered while the call runs
-            started = time.monotonic()
-            assert c.get("/v1/sandboxes").status_code == 200
-            assert srv.app.state.hub.get("alice", slow).busy
-            assert time.monotonic() - started < 1.5
-            t.join(30)
-            assert box["r"].json()["stdout"] == "done\n"
+        t = threading.Thread(target=long_call)
+        t.start()
+        time.sleep(0.3)
+        # the event loop is free: other requests are answered while the call runs
+        started = time.monotonic()
+        assert c.get("/v1/sandboxes").status_code == 200
+        assert srv.app.state.hub.get("alice", slow).busy
+        assert time.monotonic() - started < 1.5
+        t.join(30)
+        assert box["r"].json()["stdout"] == "done\n"
 
 
 def test_streamed_output_then_result(alice) -> None:
@@ -260,7 +277,9 @@ def test_alerts_and_usage(alice) -> None:
     sid = _new(alice, policy="default")
     r = alice.post(
         f"/v1/sandboxes/{sid}/run",
-        json={"command": "cat /workspace/.aws/credentials 2>/dev/null; echo x > m.sh; chmod +x m.sh; ./xmrig --donate-level 1 -o stratum+tcp://pool.example:3333 || true"},
+        json={
+            "command": "cat /workspace/.aws/credentials 2>/dev/null; echo x > m.sh; chmod +x m.sh; ./xmrig --donate-level 1 -o stratum+tcp://pool.example:3333 || true"
+        },
     )
     assert r.status_code == 200
     alerts = alice.get("/v1/alerts").json()

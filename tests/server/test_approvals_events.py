@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -11,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
 from conftest import ALICE, ASKING, Server, make_config, running
 
 
@@ -43,7 +45,9 @@ def test_ask_waits_for_an_answer_by_api(server: Server, alice) -> None:
     )
     q = _wait_question(alice)
     assert q["sandbox"] == sid and "touch approved.txt" in q["summary"]
-    assert q["rule"].startswith("commands.ask") and q["answer_url"].endswith(f"/v1/approvals/{q['id']}")
+    assert q["rule"].startswith("commands.ask") and q["answer_url"].endswith(
+        f"/v1/approvals/{q['id']}"
+    )
     assert alice.get(f"/v1/sandboxes/{sid}").json()["state"] == "waiting_approval"
     assert t.is_alive()  # the agent's call is waiting
     r = alice.post(f"/v1/approvals/{q['id']}", json={"allow": True})
@@ -97,10 +101,14 @@ class _Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 n = int(self.headers.get("content-length", 0))
                 outer.got.put(
-                    {"path": self.path, "headers": dict(self.headers), "body": json.loads(self.rfile.read(n))}
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": json.loads(self.rfile.read(n)),
+                    }
                 )
                 self.send_response(200)
                 self.send_header("content-length", "2")
@@ -130,7 +138,11 @@ def test_webhook_gets_the_question_and_the_answer_comes_through_the_api(
     tmp_path: Path, receiver: _Receiver
 ) -> None:
     hooked = tmp_path / "hooked.yaml"
-    hooked.write_text(ASKING.replace("approvals: {timeout_s: 60}", f"approvals: {{timeout_s: 60, webhook: '{receiver.url}'}}"))
+    hooked.write_text(
+        ASKING.replace(
+            "approvals: {timeout_s: 60}", f"approvals: {{timeout_s: 60, webhook: '{receiver.url}'}}"
+        )
+    )
     config = make_config(tmp_path)
     config.policies["hooked"] = str(hooked)
     with running(config) as srv, srv.client(ALICE) as c:
@@ -143,7 +155,11 @@ def test_webhook_gets_the_question_and_the_answer_comes_through_the_api(
         assert hook["path"] == "/hook" and hook["headers"]["Content-Type"] == "application/json"
         assert body["sandbox"] == sid and "touch" in body["summary"]
         # Slack-compatible text, with the agent's markup escaped
-        assert "touch" in body["text"] and "&lt;@here&gt;" in body["text"] and "<@here>" not in body["text"]
+        assert (
+            "touch" in body["text"]
+            and "&lt;@here&gt;" in body["text"]
+            and "<@here>" not in body["text"]
+        )
         assert body["answer_url"] == f"{srv.url}/v1/approvals/{body['id']}"
         assert t.is_alive()
         # whoever got the message answers through the API with the tenant's token
@@ -173,10 +189,9 @@ def test_webhook_must_be_http(tmp_path: Path) -> None:
 def _sse_lines(client, url: str, out: list, stop: threading.Event, headers=None) -> None:
     import httpx
 
-    try:
+    # the server or the client went away at the end of the test
+    with contextlib.suppress(httpx.HTTPError):
         _read_sse(client, url, out, stop, headers)
-    except httpx.HTTPError:  # the server or the client went away at the end of the test
-        pass
 
 
 def _read_sse(client, url: str, out: list, stop: threading.Event, headers=None) -> None:
@@ -202,24 +217,30 @@ def test_events_are_delivered_live(server: Server, alice) -> None:
     stop = threading.Event()
     with server.client(ALICE) as c2:
         t = threading.Thread(
-            target=_sse_lines, args=(c2, f"/v1/events?sandbox={sid}&backlog=0", got, stop), daemon=True
+            target=_sse_lines,
+            args=(c2, f"/v1/events?sandbox={sid}&backlog=0", got, stop),
+            daemon=True,
         )
         t.start()
         time.sleep(0.5)
-        alice.post(f"/v1/sandboxes/{sid}/run", json={"command": "echo '<img src=x onerror=alert(1)>'"})
+        alice.post(
+            f"/v1/sandboxes/{sid}/run", json={"command": "echo '<img src=x onerror=alert(1)>'"}
+        )
         deadline = time.monotonic() + 20
         while not any(e["data"].get("type") == "action.completed" for e in got):
             assert time.monotonic() < deadline, got
             time.sleep(0.05)
         stop.set()
     types = [e["data"]["type"] for e in got]
-    assert "action.requested" in types and types.index("action.requested") < types.index("action.completed")
+    assert "action.requested" in types and types.index("action.requested") < types.index(
+        "action.completed"
+    )
     ids = [e["id"] for e in got]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     assert all(e["data"]["session"] == sid for e in got)
     # the backlog replays them for a late subscriber, and Last-Event-ID resumes after one
     recent = alice.get(f"/v1/events/recent?sandbox={sid}").json()
-    assert [e["stream_id"] for e in recent][-len(ids):] == ids
+    assert [e["stream_id"] for e in recent][-len(ids) :] == ids
     late: list = []
     stop2 = threading.Event()
     with server.client(ALICE) as c3:

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ALICE, BOB, Server, make_config, running
 
+from conftest import ALICE, BOB, Server, make_config, running
 from corral.server import ConfigError, ServerConfig, load_tokens
 from corral.server.auth import TokenAuth
 
@@ -35,7 +35,9 @@ def test_tokens_file(tmp_path: Path) -> None:
         ("tok1: alice\ntok2:\n", 2, "tenant"),
     ],
 )
-def test_broken_tokens_file_names_the_line(tmp_path: Path, text: str, line: int, words: str) -> None:
+def test_broken_tokens_file_names_the_line(
+    tmp_path: Path, text: str, line: int, words: str
+) -> None:
     f = tmp_path / "tokens.yaml"
     f.write_text(text)
     with pytest.raises(ConfigError) as exc:

@@ -5,7 +5,6 @@ loopback only) and sees only its tenant's sandboxes, events, approvals, alerts a
 audit rows; another tenant's sandbox is a 404 like one that does not exist.
 """
 
-
 import asyncio
 import contextlib
 import errno
@@ -178,9 +177,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         ref = uuid.uuid4().hex[:12]
-        log.error(
-            "internal error %s on %s %s", ref, request.method, request.url.path, exc_info=exc
-        )
+        log.error("internal error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
         return JSONResponse(
             {"error": f"internal error (reference {ref}; the details are in the server log)"},
             status_code=500,
@@ -380,9 +377,7 @@ def create_app(
     def result_json(entry: Entry, result: Any, alerts_before: int) -> dict[str, Any]:
         data = result.to_dict()
         data["denial_reason"] = result.error_message if result.error == "denied" else None
-        data["alerts"] = [
-            a.model_dump(mode="json") for a in entry.sandbox.alerts[alerts_before:]
-        ]
+        data["alerts"] = [a.model_dump(mode="json") for a in entry.sandbox.alerts[alerts_before:]]
         return data
 
     async def run_call(
@@ -519,9 +514,7 @@ def create_app(
         "/v1/sandboxes/{sandbox_id}/files/{path:path}",
         tags=["files"],
         openapi_extra={
-            "requestBody": {
-                "content": {"application/octet-stream": {"schema": {"type": "string"}}}
-            }
+            "requestBody": {"content": {"application/octet-stream": {"schema": {"type": "string"}}}}
         },
     )
     async def write_file(
@@ -602,9 +595,8 @@ def create_app(
         limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     ) -> list[dict[str, Any]]:
         """The kept events as a JSON list (each with its stream ``id``)."""
-        return [
-            {**data, "stream_id": i} for i, data in events.recent(who, sandbox, after=after, limit=limit)
-        ]
+        kept = events.recent(who, sandbox, after=after, limit=limit)
+        return [{**data, "stream_id": i} for i, data in kept]
 
     @app.get("/v1/alerts", tags=["events"])
     async def alerts(

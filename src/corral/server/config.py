@@ -132,8 +132,7 @@ def parse_tokens(text: str, source: str = "<tokens>") -> dict[str, str]:
         raise ConfigError(f"{source}: no tokens (expected lines of TOKEN: TENANT)")
     if not isinstance(node, yaml.MappingNode):
         raise ConfigError(
-            f"{source}:{node.start_mark.line + 1}: expected lines of TOKEN: TENANT, "
-            f"not a {node.id}"
+            f"{source}:{node.start_mark.line + 1}: expected lines of TOKEN: TENANT, not a {node.id}"
         )
     tokens: dict[str, str] = {}
     lines: dict[str, int] = {}

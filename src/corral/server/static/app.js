@@ -113,10 +113,10 @@ async function refreshSandboxes() {
   for (const sb of list) {
     const tags = Object.entries(sb.tags || {}).map(([k, v]) => k + "=" + v).join(" ");
     body.appendChild(el("tr", { dataset: { id: sb.id } },
-      el("td", { title: sb.id }, short(sb.id)),
+      el("td", { title: sb.id, class: "id" }, short(sb.id)),
       el("td", {}, sb.backend),
       el("td", {}, sb.policy || "none"),
-      el("td", { class: "state-" + sb.state }, sb.state),
+      el("td", { class: "state-" + sb.state }, String(sb.state).replace("_", " ")),
       el("td", {}, sb.calls),
       el("td", {}, sb.alerts),
       el("td", {}, tags)));
@@ -232,6 +232,7 @@ function onEvent(ev) {
   if (t.startsWith("approval.")) soon(refreshApprovals);
   if (t.startsWith("sandbox.") || t.startsWith("approval.") || t === "action.completed" || t.startsWith("session.")) soon(refreshSandboxes);
   if (t === "monitor.alert") soon(refreshAlerts);
+  if (t === "action.completed" || t.startsWith("approval.") || t.startsWith("sandbox.")) soon(refreshAudit);
 }
 
 function setLive(on) {
@@ -289,7 +290,8 @@ function chart(label, points, fmt) {
   const svg = document.createElementNS(SVGNS, "svg");
   svg.setAttribute("viewBox", "0 0 " + w + " " + h);
   svg.setAttribute("preserveAspectRatio", "none");
-  const max = Math.max(1e-9, ...points);
+  const top = points.length ? Math.max(...points.map(Number)) : 0;
+  const max = top > 0 ? top : 1;
   const n = points.length;
   if (n) {
     const bw = w / Math.max(n, 1);
@@ -306,7 +308,7 @@ function chart(label, points, fmt) {
   }
   const last = n ? points[n - 1] : 0;
   return el("div", { class: "chart" },
-    el("div", { class: "label" }, label + ": " + fmt(last) + " (max " + fmt(n ? max : 0) + ")"), svg);
+    el("div", { class: "label" }, label + ": " + fmt(last) + " (max " + fmt(top) + ")"), svg);
 }
 
 async function refreshUsage() {
