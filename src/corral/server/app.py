@@ -254,6 +254,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         reaper = asyncio.create_task(hub.reaper())
+        await hub.run_blocking(hub.warm)
         try:
             yield
         finally:

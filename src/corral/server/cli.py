@@ -111,4 +111,7 @@ def serve(
         log_level="info",
         proxy_headers=False,
         timeout_graceful_shutdown=5,
+        # agents' clients keep connections open between calls; a short keep-alive races
+        # with their reuse of an idle connection
+        timeout_keep_alive=75,
     )

@@ -113,6 +113,7 @@ class Hub:
         )
         self.approvals = ServerApprovals(self._webhook_of, base_url)
         self._policies: dict[str, Any] = {}
+        self._policy_lock = threading.Lock()
 
     # -- ownership ------------------------------------------------------------------------
 
@@ -162,10 +163,27 @@ class Hub:
             )
         cached = self._policies.get(name)
         if cached is None:
-            from ..policy import load
-
-            cached = self._policies[name] = load(self.config.policies.get(name, name))
+            # one loader at a time: concurrent first creations wait instead of each
+            # compiling the policy and its monitor's rule packs again
+            with self._policy_lock:
+                cached = self._policies.get(name)
+                if cached is None:
+                    cached = self._load_policy(name)
+                    self._policies[name] = cached
         return cached
+
+    def _load_policy(self, name: str) -> Any:
+        from ..monitor import Monitor
+        from ..policy import load
+
+        policy = load(self.config.policies.get(name, name))
+        Monitor.from_policy(policy)  # compiles (and caches) the rule packs it names
+        return policy
+
+    def warm(self) -> None:
+        """Load the default policy and its rule packs before the first client asks."""
+        if self.config.default_policy is not None:
+            self.policy(self.config.default_policy)
 
     def _budget(self, policy: Any, req: CreateSandbox) -> Budget:
         ceiling = policy.budget() if policy is not None else Budget()
