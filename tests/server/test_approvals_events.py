@@ -256,3 +256,25 @@ def test_events_are_delivered_live(server: Server, alice) -> None:
             time.sleep(0.05)
         stop2.set()
     assert [e["id"] for e in late][: len(ids) - 1] == ids[1:]
+
+
+def test_deleting_a_sandbox_denies_its_waiting_question(server: Server, alice) -> None:
+    sid = alice.post("/v1/sandboxes", json={"policy": "asking"}).json()["id"]
+    t, box = _call_in_thread(server, f"/v1/sandboxes/{sid}/run", {"command": "touch q"})
+    _wait_question(alice)
+    started = time.monotonic()
+    assert alice.delete(f"/v1/sandboxes/{sid}").status_code == 200
+    assert time.monotonic() - started < 30  # not the question's 60 s timeout
+    t.join(30)
+    assert box["r"].json()["exit_code"] != 0
+    assert alice.get("/v1/approvals").json() == []
+
+
+def test_hostile_json_is_a_4xx(alice) -> None:
+    sid = alice.post("/v1/sandboxes", json={}).json()["id"]
+    for body in (b"[" * 200_000, b'{"command": "\\ud800"}', b'{"command": 1e999}', b"\xff\xfe"):
+        r = alice.post(
+            f"/v1/sandboxes/{sid}/run", content=body, headers={"content-type": "application/json"}
+        )
+        assert 400 <= r.status_code < 500, (body[:20], r.status_code, r.text)
+        assert "error" in r.json()

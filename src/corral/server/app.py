@@ -62,7 +62,9 @@ _CSP = (
 
 
 class BodyLimit:
-    """Refuses request bodies over ``limit`` bytes with 413 (declared or streamed)."""
+    """Refuses request bodies over ``limit`` bytes with 413. A declared ``Content-Length``
+    is checked before anything is read (the HTTP parser holds the body to it); a body
+    without one is read up to the limit first and then handed to the app."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -72,6 +74,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        declared: int | None = None
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -79,47 +82,39 @@ class BodyLimit:
                 except ValueError:
                     await _send_json(send, 400, {"error": "Content-Length is not a number"})
                     return
-                if declared > self.limit:
-                    await _send_json(send, 413, {"error": self._message()})
-                    return
-        received = 0
-        too_big = False
-
-        async def limited() -> Message:
-            nonlocal received, too_big
+        if declared is not None:
+            if declared > self.limit:
+                await _send_json(send, 413, {"error": self._message()})
+                return
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        total = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    too_big = True
-                    raise _TooBig
-            return message
-
-        started = False
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited, watch)
-        except _TooBig:
-            if not started:
+            if message["type"] != "http.request":
+                return  # the client went away
+            body = message.get("body", b"")
+            total += len(body)
+            if total > self.limit:
                 await _send_json(send, 413, {"error": self._message()})
-        except Exception:
-            if not too_big:
-                raise
-            if not started:
-                await _send_json(send, 413, {"error": self._message()})
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
     def _message(self) -> str:
         return f"request body too large (the limit is {self.limit} bytes)"
-
-
-class _TooBig(Exception):
-    pass
 
 
 async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:

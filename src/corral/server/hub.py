@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from ..budget import Budget
 from ..events import Event, EventBus
+from ..policy.approvers import ApprovalAnswer
 from ..sandbox import Sandbox
 from .approvals import ServerApprovals
 from .config import ServerConfig
@@ -291,7 +292,13 @@ class Hub:
         if entry.closed:
             return
         entry.closed = True
-        # a running call finishes first (the sandbox's lock); its waiters then find it closed
+        # a question it waits on is denied and a running script interrupted; the call
+        # then ends (the sandbox's lock) and calls queued behind it find it closed
+        for request in self.approvals.queue.pending():
+            if request.session == entry.id:
+                self.approvals.queue.answer(request.id, ApprovalAnswer.DENY)
+        with contextlib.suppress(Exception):
+            entry.sandbox.interrupt()
         await self.run_blocking(entry.sandbox.close)
         with self._lock:
             self._entries.pop(entry.id, None)
