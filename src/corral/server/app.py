@@ -359,11 +359,13 @@ def create_app(
 
     @app.get("/v1/sandboxes/{sandbox_id}/usage", tags=["sandboxes"])
     async def sandbox_usage(sandbox_id: str, who: Tenant) -> dict[str, Any]:
-        """Usage per call (CPU, memory, output) and network bytes so far."""
+        """Usage per call (CPU, memory, output, network bytes so far) and, on the native
+        tiers, the live samples taken while calls run."""
         entry = hub.get(who, sandbox_id)
         return {
             "id": entry.id,
             "points": list(entry.usage),
+            "samples": list(entry.samples),
             "net_in": entry.net_in,
             "net_out": entry.net_out,
         }

@@ -70,6 +70,7 @@ class Entry:
     calls: int = 0
     closed: bool = False
     usage: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=_USAGE_POINTS))
+    samples: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=_USAGE_POINTS))
     net_in: int = 0
     net_out: int = 0
 
@@ -329,17 +330,14 @@ class Hub:
                         "net_out": entry.net_out,
                     }
                 )
-        elif event.type == "resource.sample":
+        elif event.type == "resource.sample":  # a native tier's live sample
             d = event.data
-            entry.usage.append(
+            entry.samples.append(
                 {
                     "time": event.time,
-                    "cpu_s": d.get("cpu_s") or 0.0,
-                    "memory_bytes": d.get("memory_bytes") or d.get("memory") or 0,
-                    "output_chars": 0,
-                    "net_in": entry.net_in,
-                    "net_out": entry.net_out,
-                    "sample": True,
+                    "cpu_pct": d.get("cpu_pct"),
+                    "rss_bytes": int((d.get("rss_mb") or 0) * 2**20),
+                    "procs": d.get("procs"),
                 }
             )
 
