@@ -340,3 +340,14 @@ def test_closed_sandbox_calls_are_404(alice, method: str, body: dict) -> None:
     alice.delete(f"/v1/sandboxes/{sid}")
     r = alice.post(f"/v1/sandboxes/{sid}/{method}", json=body)
     assert r.status_code == 404 and sid in r.json()["error"]
+
+
+def test_native_backend_through_the_api(alice) -> None:
+    r = alice.post("/v1/sandboxes", json={"backend": "bwrap"})
+    assert r.status_code == 201
+    sid = r.json()["id"]
+    r = alice.post(f"/v1/sandboxes/{sid}/exec", json={"argv": ["/bin/sh", "-c", "echo native"]})
+    if r.status_code == 503:  # the backend cannot run here: a clear message, not a 500
+        pytest.skip(f"bubblewrap: {r.json()['error']}")
+    assert r.status_code == 200 and r.json()["stdout"] == "native\n", r.text
+    assert alice.get(f"/v1/sandboxes/{sid}/usage").json()["points"]
