@@ -278,3 +278,28 @@ def test_hostile_json_is_a_4xx(alice) -> None:
         )
         assert 400 <= r.status_code < 500, (body[:20], r.status_code, r.text)
         assert "error" in r.json()
+
+
+def test_open_streams_per_tenant_are_capped(tmp_path: Path) -> None:
+    from corral.server import Limits
+
+    with running(make_config(tmp_path, limits=Limits(max_streams_per_tenant=2))) as srv:
+        clients = [srv.client(ALICE) for _ in range(3)]
+        try:
+            streams = [c.stream("GET", "/v1/events") for c in clients[:2]]
+            opened = [s.__enter__() for s in streams]
+            assert all(r.status_code == 200 for r in opened)
+            r = clients[2].get("/v1/events")
+            assert r.status_code == 429 and "limit" in r.json()["error"]
+            opened[0].close()
+            streams[0].__exit__(None, None, None)
+            deadline = time.monotonic() + 20
+            while True:  # the server notices the closed stream
+                with clients[2].stream("GET", "/v1/events") as r:
+                    if r.status_code == 200:
+                        break
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        finally:
+            for c in clients:
+                c.close()

@@ -235,6 +235,7 @@ def create_app(
         hub.owner,
         backlog=limits.events_backlog,
         queue_size=limits.events_queue,
+        max_streams=limits.max_streams_per_tenant,
         on_event=hub.on_event,
     )
     audit = AuditLog(config.audit) if config.audit is not None else None
@@ -553,6 +554,12 @@ def create_app(
         if last_id and last_id.isdigit():
             after = int(last_id)
         sub = events.subscribe(who, sandbox)
+        if sub is None:
+            raise ApiError(
+                429,
+                f"tenant {who!r} has {limits.max_streams_per_tenant} event streams open "
+                "already (the limit); close one first",
+            )
         try:
             past = events.recent(who, sandbox, after=after, limit=backlog if not after else 10**9)
         except BaseException:

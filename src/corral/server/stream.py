@@ -63,11 +63,13 @@ class EventHub:
         *,
         backlog: int = 1000,
         queue_size: int = 2000,
+        max_streams: int = 32,
         on_event: Callable[[Event], None] | None = None,
     ) -> None:
         self._owner = owner
         self._backlog = backlog
         self._queue_size = queue_size
+        self._max_streams = max_streams
         self._on_event = on_event
         self._lock = threading.Lock()
         self._tenants: dict[str, _Tenant] = {}
@@ -146,12 +148,16 @@ class EventHub:
 
     # -- live streams -----------------------------------------------------------------
 
-    def subscribe(self, tenant: str, sandbox: str | None) -> Subscriber:
+    def subscribe(self, tenant: str, sandbox: str | None) -> Subscriber | None:
+        """A new stream, or ``None`` when the tenant has ``max_streams`` open already."""
         sub = Subscriber(
             tenant, sandbox, asyncio.get_running_loop(), asyncio.Queue(self._queue_size)
         )
         with self._lock:
-            self._tenant(tenant).subs.append(sub)
+            t = self._tenant(tenant)
+            if len(t.subs) >= self._max_streams:
+                return None
+            t.subs.append(sub)
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
