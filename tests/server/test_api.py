@@ -351,3 +351,31 @@ def test_native_backend_through_the_api(alice) -> None:
         pytest.skip(f"bubblewrap: {r.json()['error']}")
     assert r.status_code == 200 and r.json()["stdout"] == "native\n", r.text
     assert alice.get(f"/v1/sandboxes/{sid}/usage").json()["points"]
+
+
+def test_mounted_app_and_its_context(tmp_path: Path) -> None:
+    """Where the MCP server goes: an ASGI app at a prefix, its context run for the server's life."""
+    import contextlib
+
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    state = {"running": False}
+
+    async def hello(request):
+        return PlainTextResponse("mounted " + str(state["running"]))
+
+    @contextlib.asynccontextmanager
+    async def run(app):
+        state["running"] = True
+        yield
+        state["running"] = False
+
+    sub = Starlette(routes=[Route("/hello", hello)])
+    config = make_config(tmp_path)
+    with running(config, mounts={"/mcp": sub}, contexts=[run]) as srv, srv.client() as c:
+        assert c.get("/mcp/hello").text == "mounted True"
+        r = c.get("/v1/sandboxes")
+        assert r.status_code == 401 and r.headers["x-content-type-options"] == "nosniff"
+    assert state["running"] is False

@@ -13,8 +13,8 @@ import logging
 import os
 import stat
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -239,6 +239,7 @@ def create_app(
     config: ServerConfig | None = None,
     *,
     mounts: dict[str, ASGIApp] | None = None,
+    contexts: Sequence[Callable[[FastAPI], AbstractAsyncContextManager[Any]]] = (),
 ) -> FastAPI:
     """The ``corral serve`` application.
 
@@ -246,7 +247,12 @@ def create_app(
     MCP server's streamable-HTTP app goes at ``/mcp``). They are mounted as they are:
     they check their own authentication (``app.state.auth.tenant(header)`` gives the
     tenant of an ``Authorization`` header) and reach the sandboxes through
-    ``app.state.hub``.
+    ``app.state.hub``. A mounted app's own lifespan does not run (Starlette runs only the
+    outer one): pass what it needs running as ``contexts``, each called with the app and
+    entered for the server's life, e.g. for the MCP SDK's streamable-HTTP app::
+
+        create_app(config, mounts={"/mcp": mcp_app},
+                   contexts=[lambda app: mcp.session_manager.run()])
     """
     config = config or ServerConfig()
     config.check()
@@ -275,7 +281,10 @@ def create_app(
         reaper = asyncio.create_task(hub.reaper())
         await hub.run_blocking(hub.warm)
         try:
-            yield
+            async with contextlib.AsyncExitStack() as stack:
+                for context in contexts:
+                    await stack.enter_async_context(context(app))
+                yield
         finally:
             reaper.cancel()
             with contextlib.suppress(BaseException):
