@@ -197,3 +197,56 @@ def test_no_tokens_serves_one_local_tenant_on_loopback_only(tmp_path: Path) -> N
         r = c.post("/v1/sandboxes", json={}, headers={"Origin": "http://evil.example"})
         assert r.status_code == 403
         assert c.get("/v1/sandboxes", headers={"Host": "localhost:1234"}).status_code == 200
+
+
+def test_corral_serve_command_end_to_end(tmp_path: Path) -> None:
+    """``corral serve`` itself: tokens file, a policy file by its name, audit log, SIGTERM."""
+    import os
+    import signal
+    import socket
+
+    import httpx
+
+    tokens = tmp_path / "tokens.yaml"
+    tokens.write_text("cli-token-abcdef0123456789: carol\n")
+    policy = tmp_path / "team.yaml"
+    policy.write_text("version: 1\ncommands: {default: allow, deny: ['rm *']}\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "corral", "serve", "--port", str(port), "--tokens", str(tokens),
+         "--policy", str(policy), "--policy", "strict", "--audit", str(tmp_path / "a.db")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": "Bearer cli-token-abcdef0123456789"}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.1)
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as c:
+            who = c.get("/v1/whoami").json()
+            assert who["tenant"] == "carol" and {"team", "strict"} <= set(who["policies"])
+            sid = c.post("/v1/sandboxes", json={}).json()["id"]
+            assert c.get(f"/v1/sandboxes/{sid}").json()["policy"] == "team"  # the first
+            r = c.post(f"/v1/sandboxes/{sid}/run", json={"command": "rm -rf x"})
+            assert r.json()["error"] == "denied"
+            assert c.get("/v1/audit/verify").json()["ok"] is True
+            assert httpx.get(url + "/v1/sandboxes", timeout=10).status_code == 401
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    # uvicorn shuts down cleanly, then re-raises the signal it caught
+    assert proc.returncode in (0, -signal.SIGTERM), err
+    assert "Application shutdown complete" in err and "Traceback" not in err
