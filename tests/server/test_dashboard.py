@@ -166,3 +166,20 @@ def test_deny_click(page, alice, server: Server) -> None:
     t.join(30)
     assert box["r"].json()["exit_code"] != 0
     assert alice.get(f"/v1/sandboxes/{sid}/files/nope.txt").status_code == 404
+
+
+def test_alerts_show_rule_technique_and_evidence(page, alice, tmp_path: Path) -> None:
+    sid = alice.post("/v1/sandboxes", json={"policy": "default"}).json()["id"]
+    alice.post(
+        f"/v1/sandboxes/{sid}/run",
+        json={"command": "./xmrig --donate-level 1 -o stratum+tcp://pool.example:3333"},
+    )
+    alerts = alice.get("/v1/alerts").json()
+    assert alerts
+    card = page.wait_for_selector("#alerts li", timeout=15_000)
+    text = card.text_content()
+    newest = alerts[-1]
+    assert newest["rule"] in text and (newest["technique"] or "-") in text
+    assert newest["evidence"][0]["description"] in text
+    assert page.text_content("#alerts-count") == str(len(alerts))
+    _shot(page, tmp_path, "alerts.png")

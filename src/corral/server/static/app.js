@@ -178,7 +178,8 @@ async function refreshAlerts() {
     for (const ev of a.evidence || []) {
       const data = ev.event_data;
       evidence.appendChild(el("li", {},
-        ev.description, data ? el("span", { class: "muted" }, "  [" + data.type + " #" + data.seq + "]") : null));
+        ev.description,
+        data ? el("div", { class: "muted" }, "event #" + data.seq + " " + data.type + ": " + describe(data)) : null));
     }
     ul.appendChild(el("li", { class: "sev-" + a.severity },
       el("div", {}, el("strong", {}, a.severity + " "), a.title),
