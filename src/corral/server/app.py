@@ -661,6 +661,9 @@ def create_app(
 
     # -- audit --------------------------------------------------------------------------
 
+    # reading the log is a scan: a few at a time, so they cannot take every worker thread
+    audit_readers = asyncio.Semaphore(4)
+
     def need_audit() -> AuditLog:
         if audit is None:
             raise ApiError(404, "this server keeps no audit log (start it with --audit FILE)")
@@ -688,13 +691,15 @@ def create_app(
                     keep.append(entry.to_dict())
             return list(keep)
 
-        return await hub.run_blocking(rows)
+        async with audit_readers:
+            return await hub.run_blocking(rows)
 
     @app.get("/v1/audit/verify", tags=["audit"])
     async def audit_verify(who: Tenant) -> dict[str, Any]:
         """Verify the whole hash chain. A bad row is named only when it is the tenant's."""
         log_ = need_audit()
-        result = await hub.run_blocking(log_.verify)
+        async with audit_readers:
+            result = await hub.run_blocking(log_.verify)
         out: dict[str, Any] = {
             "ok": result.ok,
             "rows": result.rows,
