@@ -35,6 +35,24 @@ COMMAND = "echo hello; x=$((6*7)); echo $x"
 POLICY = "permissive"
 
 
+def _cpu_self() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (its own threads, not its children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+SERVER_PID: list[int] = []
+
+
+def _cpu_server() -> float:
+    return _cpu_of(SERVER_PID[0]) if SERVER_PID else 0.0
+
+
 def _pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] * 1000
@@ -60,11 +78,11 @@ async def in_process(sessions: int, calls: int) -> dict[str, float]:
             latencies.append(time.perf_counter() - t)
             assert r.stdout == "hello\n42\n", r
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_self()
     await asyncio.gather(*(session(b) for b in boxes))
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _cpu_self() - c0
     await asyncio.gather(*(b.aclose() for b in boxes))
-    return _summary(latencies, wall, created)
+    return {**_summary(latencies, wall, created), "cpu_here": cpu / len(latencies) * 1000}
 
 
 def _summary(latencies: list[float], wall: float, created: float) -> dict[str, float]:
@@ -142,11 +160,17 @@ async def over_http(url: str, sessions: int, calls: int) -> dict[str, float]:
                 latencies.append(time.perf_counter() - t)
                 assert r.json()["stdout"] == "hello\n42\n", r.text
 
-        t0 = time.perf_counter()
+        t0, c0, s0 = time.perf_counter(), _cpu_self(), _cpu_server()
         await asyncio.gather(*(session(s) for s in ids))
         wall = time.perf_counter() - t0
+        cpu, server = _cpu_self() - c0, _cpu_server() - s0
         await asyncio.gather(*(client.delete(f"/v1/sandboxes/{s}") for s in ids))
-    return _summary(latencies, wall, created)
+    n = len(latencies)
+    return {
+        **_summary(latencies, wall, created),
+        "cpu_here": cpu / n * 1000,
+        "cpu_server": server / n * 1000,
+    }
 
 
 async def http_noop(url: str, sessions: int, calls: int) -> dict[str, float]:
@@ -165,16 +189,22 @@ async def http_noop(url: str, sessions: int, calls: int) -> dict[str, float]:
                 latencies.append(time.perf_counter() - t)
                 assert r.status_code == 200, r.text
 
-        t0 = time.perf_counter()
+        t0, c0, s0 = time.perf_counter(), _cpu_self(), _cpu_server()
         await asyncio.gather(*(session() for _ in range(sessions)))
         wall = time.perf_counter() - t0
-    return _summary(latencies, wall, 0.0)
+        cpu, server = _cpu_self() - c0, _cpu_server() - s0
+    n = len(latencies)
+    return {
+        **_summary(latencies, wall, 0.0),
+        "cpu_here": cpu / n * 1000,
+        "cpu_server": server / n * 1000,
+    }
 
 
 def main() -> None:
     sessions = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     calls = int(sys.argv[2]) if len(sys.argv) > 2 else 20
-    console = Console()
+    console = Console(width=150)
     console.print(
         f"{sessions} concurrent sessions x {calls} calls of {COMMAND!r}, "
         f"policy {POLICY}, {os.cpu_count()} cores"
@@ -182,6 +212,7 @@ def main() -> None:
     base = asyncio.run(in_process(sessions, calls))
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = _start_server(Path(tmp), sessions)
+        SERVER_PID.append(proc.pid)
         try:
             http = asyncio.run(over_http(url, sessions, calls))
             noop = asyncio.run(http_noop(url, sessions, calls))
@@ -194,9 +225,21 @@ def main() -> None:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    table = Table(title="corral serve under load (same run)")
+    table = Table(
+        title="corral serve under load (same run)",
+        caption="client CPU: this process (in-process: the sandboxes' host side too); "
+        "server CPU: the corral serve process; shell workers are separate processes",
+    )
     table.add_column("path")
-    for col in ("p50 ms", "p99 ms", "mean ms", "calls/s", "calls wall s", "create all s"):
+    cols = (
+        "p50 ms",
+        "p99 ms",
+        "calls/s",
+        "create all s",
+        "client CPU ms/call",
+        "server CPU ms/call",
+    )
+    for col in cols:
         table.add_column(col, justify="right")
     rows = (
         ("in-process AsyncSandbox.run (baseline)", base),
@@ -208,10 +251,10 @@ def main() -> None:
             name,
             f"{r['p50']:.1f}",
             f"{r['p99']:.1f}",
-            f"{r['mean']:.1f}",
             f"{r['rate']:.0f}",
-            f"{r['wall']:.2f}",
             f"{r['created']:.2f}" if r["created"] else "-",
+            f"{r['cpu_here']:.2f}",
+            f"{r['cpu_server']:.2f}" if "cpu_server" in r else "-",
         )
     console.print(table)
     console.print(
