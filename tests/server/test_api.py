@@ -186,7 +186,7 @@ def test_per_tenant_cap_on_live_sandboxes(tmp_path: Path) -> None:
 
 def test_idle_sandboxes_are_reaped(tmp_path: Path) -> None:
     with (
-        running(make_config(tmp_path, limits=Limits(idle_timeout_s=0.5))) as srv,
+        running(make_config(tmp_path, limits=Limits(idle_timeout_s=1.5))) as srv,
         srv.client(ALICE) as c,
     ):
         sid = c.post("/v1/sandboxes", json={}).json()["id"]
