@@ -173,6 +173,8 @@ def _validation_payload(exc: RequestValidationError) -> dict[str, Any]:
         loc = list(err.get("loc") or ())
         errors.append({"field": _field(loc), "loc": loc, "message": str(err.get("msg", ""))})
     message = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
+    if any(e["loc"] == ["body"] for e in errors):
+        message += " (send a JSON object with Content-Type: application/json)"
     return {"error": message, "detail": errors}
 
 
