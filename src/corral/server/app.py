@@ -382,7 +382,8 @@ def create_app(
 
     @app.delete("/v1/sandboxes/{sandbox_id}", tags=["sandboxes"])
     async def delete_sandbox(sandbox_id: str, who: Tenant) -> dict[str, Any]:
-        """Close a sandbox (a running call finishes first) and remove its workspace."""
+        """Close a sandbox: its waiting questions are denied, a running script is
+        interrupted, then the sandbox is closed and its workspace removed."""
         entry = hub.get(who, sandbox_id)
         await hub.close(entry)
         return {"id": entry.id, "state": "closed"}
