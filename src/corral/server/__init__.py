@@ -6,7 +6,9 @@
   threads, caps, idle reaping, usage;
 * :mod:`corral.server.stream` — events and alerts per tenant, live streams;
 * :mod:`corral.server.approvals` — the approval queue behind the API, webhooks;
-* :mod:`corral.server.app` — :func:`create_app` (FastAPI routes, errors, the dashboard);
+* :mod:`corral.server.errors` — one JSON error shape, the global handlers;
+* :mod:`corral.server.middleware` — the body-size cap and the security headers;
+* :mod:`corral.server.app` — :func:`create_app` (FastAPI routes, the dashboard);
 * :mod:`corral.server.cli` — ``corral serve``;
 * ``static/`` — the dashboard (HTML, JS, CSS; no build step).
 """

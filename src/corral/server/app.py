@@ -19,25 +19,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request, Security
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from ..audit import AuditLog
-from ..errors import (
-    CorralError,
-    DiskQuotaExceeded,
-    PathEscape,
-    SandboxClosed,
-    SessionStopped,
-)
 from ..events import EventBus
 from ..policy.approvers import ApprovalAnswer
 from .auth import TokenAuth
 from .config import ServerConfig, is_loopback
+from .errors import call_error, install_error_handlers
 from .hub import ApiError, Entry, Hub, not_found
+from .middleware import BodyLimit, SecurityHeaders
 from .models import AnswerIn, CodeIn, CreateSandbox, ExecIn, RunIn
 from .stream import EventHub
 
@@ -45,193 +38,10 @@ log = logging.getLogger("corral.server")
 
 STATIC = Path(__file__).parent / "static"
 HEARTBEAT_S = 15.0
-
-_SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-
-
-# ------------------------------------------------------------------------------ middleware
-
-
-class BodyLimit:
-    """Refuses request bodies over ``limit`` bytes with 413. A declared ``Content-Length``
-    is checked before anything is read (the HTTP parser holds the body to it); a body
-    without one is read up to the limit first and then handed to the app."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared: int | None = None
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    await _send_json(send, 400, {"error": "Content-Length is not a number"})
-                    return
-        if declared is not None:
-            if declared > self.limit:
-                await _send_json(send, 413, {"error": self._message()})
-                return
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            body = message.get("body", b"")
-            total += len(body)
-            if total > self.limit:
-                await _send_json(send, 413, {"error": self._message()})
-                return
-            chunks.append(body)
-            if not message.get("more_body", False):
-                break
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-    def _message(self) -> str:
-        return f"request body too large (the limit is {self.limit} bytes)"
-
-
-class SecurityHeaders:
-    """Adds the security headers to every response (a plain ASGI wrapper: cheaper than
-    an ``@app.middleware`` one, and it leaves streamed responses alone)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.headers = [(k.lower().encode(), v.encode()) for k, v in _SECURITY_HEADERS.items()]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                have = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in self.headers if k not in have]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
-
-
-async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
-    body = json.dumps(payload).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-# ------------------------------------------------------------------------------ errors
-
-
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in ("body", "query", "path", "header"):
-        where = parts[0]
-        rest = ".".join(parts[1:])
-        return f"{where} field {rest!r}" if rest else f"the request {where}"
-    return ".".join(parts)
-
-
-def _validation_payload(exc: RequestValidationError) -> dict[str, Any]:
-    errors = []
-    for err in exc.errors()[:20]:
-        loc = list(err.get("loc") or ())
-        errors.append({"field": _field(loc), "loc": loc, "message": str(err.get("msg", ""))})
-    message = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
-    if any(e["loc"] == ["body"] for e in errors):
-        message += " (send a JSON object with Content-Type: application/json)"
-    return {"error": message, "detail": errors}
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse({"error": exc.message}, status_code=exc.status, headers=headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(_validation_payload(exc), status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(
-            {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
-        )
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        ref = uuid.uuid4().hex[:12]
-        log.error("internal error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
-        return JSONResponse(
-            {"error": f"internal error (reference {ref}; the details are in the server log)"},
-            status_code=500,
-        )
-
-
-def _call_error(exc: BaseException) -> ApiError | None:
-    """The API error for an exception a sandbox call raised on the client's account."""
-    from ..native import BackendUnavailable
-    from ..sandbox import ActionDenied
-
-    if isinstance(exc, ActionDenied):
-        return ApiError(403, str(exc))
-    if isinstance(exc, PathEscape):
-        return ApiError(403, str(exc))
-    if isinstance(exc, DiskQuotaExceeded):
-        return ApiError(507, str(exc))
-    if isinstance(exc, SessionStopped | SandboxClosed):
-        return ApiError(409, str(exc))
-    if isinstance(exc, BackendUnavailable):
-        return ApiError(503, str(exc))
-    if isinstance(exc, FileNotFoundError):
-        return ApiError(404, f"no such file: {exc.filename or exc}")
-    if isinstance(exc, IsADirectoryError | NotADirectoryError):
-        return ApiError(400, exc.strerror or str(exc))
-    if isinstance(exc, PermissionError):
-        return ApiError(403, exc.strerror or str(exc))
-    if isinstance(exc, OSError) and exc.errno in (errno.ENAMETOOLONG, errno.EINVAL, errno.ELOOP):
-        return ApiError(400, exc.strerror or str(exc))
-    if isinstance(exc, UnicodeError):
-        return ApiError(400, f"not valid text: {exc}")
-    if isinstance(exc, TypeError | ValueError | CorralError):
-        return ApiError(400, str(exc))
-    return None
 
 
 # ------------------------------------------------------------------------------ the app
@@ -310,7 +120,7 @@ def create_app(
     app.state.auth = auth
     app.state.audit = audit
     app.state.config = config
-    _install_error_handlers(app)
+    install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
 
     app.add_middleware(SecurityHeaders)
@@ -336,7 +146,7 @@ def create_app(
         except ApiError:
             raise
         except Exception as exc:
-            err = _call_error(exc)
+            err = call_error(exc)
             if err is None:
                 raise
             raise err from None
@@ -361,7 +171,7 @@ def create_app(
             if isinstance(exc, PolicyError):
                 log.error("policy %r does not load: %s", body.policy, exc)
                 raise ApiError(500, f"the server's policy {body.policy!r} does not load") from None
-            err = _call_error(exc)
+            err = call_error(exc)
             if err is None:
                 raise
             raise err from None
