@@ -58,6 +58,10 @@ def test_runs_return_the_run_result(alice) -> None:
     assert r.status_code == 200
     assert (body["stdout"], body["stderr"], body["exit_code"]) == ("out\n", "hi\n", 3)
     assert body["usage"]["output_chars"] > 0 and "alerts" in body and "denial_reason" in body
+    from corral.server.models import RunResultOut, SandboxOut
+
+    RunResultOut.model_validate(body)  # what the OpenAPI schema documents
+    SandboxOut.model_validate(alice.get(f"/v1/sandboxes/{sid}").json())
     r = alice.post(f"/v1/sandboxes/{sid}/python", json={"code": "x = 6\nprint(x * 7)"})
     assert r.json()["stdout"] == "42\n"
     r = alice.post(f"/v1/sandboxes/{sid}/python", json={"code": "print(x)"})  # state persists

@@ -31,7 +31,16 @@ from .config import ServerConfig, is_loopback
 from .errors import call_error, install_error_handlers
 from .hub import ApiError, Entry, Hub, not_found
 from .middleware import BodyLimit, SecurityHeaders
-from .models import AnswerIn, CodeIn, CreateSandbox, ExecIn, RunIn
+from .models import (
+    AnswerIn,
+    CodeIn,
+    CreateSandbox,
+    ErrorOut,
+    ExecIn,
+    RunIn,
+    RunResultOut,
+    SandboxOut,
+)
 from .stream import EventHub
 
 log = logging.getLogger("corral.server")
@@ -158,7 +167,12 @@ def create_app(
         """The tenant of the token, and whether the server checks tokens."""
         return {"tenant": who, "auth": auth.enabled, "policies": config.policy_names()}
 
-    @app.post("/v1/sandboxes", status_code=201, tags=["sandboxes"])
+    @app.post(
+        "/v1/sandboxes",
+        status_code=201,
+        tags=["sandboxes"],
+        responses={201: {"model": SandboxOut}, **_ERRORS},
+    )
     async def create_sandbox(body: CreateSandbox, who: Tenant) -> dict[str, Any]:
         """Create a sandbox (backend, policy name, budgets, tags); returns its id."""
         try:
@@ -186,7 +200,11 @@ def create_app(
         pending = hub.pending_sessions()
         return [e.describe(pending) for e in hub.list(who)]
 
-    @app.get("/v1/sandboxes/{sandbox_id}", tags=["sandboxes"])
+    @app.get(
+        "/v1/sandboxes/{sandbox_id}",
+        tags=["sandboxes"],
+        responses={200: {"model": SandboxOut}, **_ERRORS},
+    )
     async def get_sandbox(sandbox_id: str, who: Tenant) -> dict[str, Any]:
         return hub.get(who, sandbox_id).describe(hub.pending_sessions())
 
@@ -282,7 +300,12 @@ def create_app(
         bool, Query(description="Stream output as Server-Sent Events, then the result.")
     ]
 
-    @app.post("/v1/sandboxes/{sandbox_id}/run", tags=["calls"], response_model=None)
+    @app.post(
+        "/v1/sandboxes/{sandbox_id}/run",
+        tags=["calls"],
+        response_model=None,
+        responses=_CALL_RESPONSES,
+    )
     async def run(
         sandbox_id: str, body: RunIn, who: Tenant, stream: Stream = False
     ) -> dict[str, Any] | StreamingResponse:
@@ -290,7 +313,12 @@ def create_app(
         entry = hub.get(who, sandbox_id)
         return await run_call(entry, "run", body.command, body, stream)
 
-    @app.post("/v1/sandboxes/{sandbox_id}/python", tags=["calls"], response_model=None)
+    @app.post(
+        "/v1/sandboxes/{sandbox_id}/python",
+        tags=["calls"],
+        response_model=None,
+        responses=_CALL_RESPONSES,
+    )
     async def python(
         sandbox_id: str, body: CodeIn, who: Tenant, stream: Stream = False
     ) -> dict[str, Any] | StreamingResponse:
@@ -298,7 +326,12 @@ def create_app(
         entry = hub.get(who, sandbox_id)
         return await run_call(entry, "python", body.code, body, stream)
 
-    @app.post("/v1/sandboxes/{sandbox_id}/js", tags=["calls"], response_model=None)
+    @app.post(
+        "/v1/sandboxes/{sandbox_id}/js",
+        tags=["calls"],
+        response_model=None,
+        responses=_CALL_RESPONSES,
+    )
     async def js(
         sandbox_id: str, body: CodeIn, who: Tenant, stream: Stream = False
     ) -> dict[str, Any] | StreamingResponse:
@@ -306,7 +339,12 @@ def create_app(
         entry = hub.get(who, sandbox_id)
         return await run_call(entry, "js", body.code, body, stream)
 
-    @app.post("/v1/sandboxes/{sandbox_id}/exec", tags=["calls"], response_model=None)
+    @app.post(
+        "/v1/sandboxes/{sandbox_id}/exec",
+        tags=["calls"],
+        response_model=None,
+        responses=_CALL_RESPONSES,
+    )
     async def exec_(
         sandbox_id: str, body: ExecIn, who: Tenant, stream: Stream = False
     ) -> dict[str, Any] | StreamingResponse:
@@ -556,6 +594,25 @@ def create_app(
         app.mount(prefix, sub_app)
     return app
 
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": text}
+    for code, text in (
+        (401, "no valid bearer token"),
+        (404, "no such sandbox (or another tenant's)"),
+        (422, "a field is wrong (the message names it)"),
+        (429, "a limit of this server was reached"),
+    )
+}
+_CALL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": RunResultOut,
+        "description": "The result; with ?stream=true Server-Sent Events: `output` "
+        "({stream, text}) as it is written, then `result` (this object) or `error`.",
+        "content": {"text/event-stream": {}},
+    },
+    **_ERRORS,
+}
 
 _SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 

@@ -3,7 +3,7 @@ the field)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
@@ -60,3 +60,57 @@ class ExecIn(_Call):
 class AnswerIn(_Body):
     allow: StrictBool
     always: StrictBool = False
+
+
+# -- responses (documented in the OpenAPI schema) ------------------------------------------
+
+
+class UsageOut(BaseModel):
+    wall_s: float
+    cpu_s: float
+    memory_bytes: int
+    fuel: int | None = None
+    output_chars: int
+    disk_bytes: int
+    disk_files: int
+    tool_calls: int
+
+
+class RunResultOut(BaseModel):
+    """A call's result (``corral.RunResult``) with the alerts it raised."""
+
+    language: str
+    stdout: str
+    stderr: str
+    exit_code: int
+    ok: bool
+    error: str | None = Field(
+        None,
+        description="None on success, else exception, exit, wall_time, fuel, memory, output, "
+        "disk, crash or denied",
+    )
+    error_type: str | None = None
+    error_message: str | None = None
+    denial_reason: str | None = Field(None, description="why the policy refused the call")
+    budget_exceeded: str | None = None
+    truncated: bool
+    restarted: bool
+    usage: UsageOut
+    alerts: list[dict[str, Any]] = Field(description="monitor alerts raised during the call")
+
+
+class SandboxOut(BaseModel):
+    id: str
+    backend: str
+    policy: str | None
+    tags: dict[str, str]
+    state: str = Field(description="idle, running, waiting_approval, paused, killed or closed")
+    created: float
+    idle_s: float
+    calls: int
+    budget: dict[str, Any]
+    alerts: int
+
+
+class ErrorOut(BaseModel):
+    error: str
