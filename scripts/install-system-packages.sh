@@ -5,6 +5,8 @@
 #                          (bookworm's own runsc 20221219 breaks `ls`/`stat`: its statx
 #                          refuses AT_NO_AUTOMOUNT)
 #   libseccomp2 python3-seccomp   the seccomp filters
+#   chromium               the dashboard's browser tests (Playwright drives /usr/bin/chromium;
+#                          it never downloads a browser of its own)
 # Without apt-get (not Debian/Ubuntu) it says what to install and exits 0, so the test
 # suite still runs (native tests skip, naming what is missing); under CI=true it fails.
 set -eu
@@ -45,6 +47,6 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq -o Dpkg::Use-Pty=0 bubblewrap libseccomp2 python3-seccomp
+apt-get install -y -qq -o Dpkg::Use-Pty=0 bubblewrap libseccomp2 python3-seccomp chromium
 # shellcheck disable=SC2086
 apt-get install -y -qq -o Dpkg::Use-Pty=0 $runsc_from runsc

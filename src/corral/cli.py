@@ -22,6 +22,7 @@ from .mcp.cli import mcp_command
 from .monitor import cli as monitor_cli
 from .native.doctor import app as doctor_app
 from .policy import cli as policy_cli
+from .server.cli import serve
 from .wasm import runtimes as rt
 
 app = typer.Typer(
@@ -70,6 +71,8 @@ app.add_typer(
 app.add_typer(
     audit_cli.app, name="audit", help="Show, verify and export tamper-evident audit logs."
 )
+
+app.command("serve")(serve)
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
