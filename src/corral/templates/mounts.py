@@ -62,6 +62,10 @@ CLONE_NEWUSER = 0x10000000
 
 #: the tiers' read-only system directories, which a template's directories replace
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc", "/opt")
+#: where an image's sandbox sees the host's /usr when corral's own bridge needs Python
+HOST_USR = "/run/corral-host/usr"
+#: what the tiers mount themselves over an image's root
+_TIER_MOUNTS = frozenset({"/proc", "/dev", "/tmp", "/sys", "/workspace"})
 #: bwrap options and how many arguments each takes (those that make a mount: _BWRAP_MOUNTS)
 _BWRAP_ARITY = {
     "--bind": 2, "--bind-try": 2, "--dev-bind": 2, "--dev-bind-try": 2, "--ro-bind": 2,
@@ -108,6 +112,8 @@ class RootFs:
     #: (host directory, sandbox path)
     dirs: list[tuple[str, str]]
     template: str | None = None
+    #: an image's top level as mount points and symlinks (gVisor's read-only root)
+    skeleton: str | None = None
     _mounts: list[str] = field(default_factory=list, repr=False)
     _lock: NameLock | None = field(default=None, repr=False)
 
@@ -150,9 +156,32 @@ class RootFs:
             for host, dest in self.dirs
             if dest != "/"
         ]
+        if self.full and self.root is not None and self.skeleton is not None:
+            # gVisor: a read-only skeleton as the root (runsc's own root overlay would keep
+            # changes in the Sentry for one run only), each of the image's top-level
+            # directories bound from the overlay
+            spec["root"] = {"path": self.skeleton, "readonly": True}
+            for name in sorted(os.listdir(self.root)):
+                host = os.path.join(self.root, name)
+                if f"/{name}" in _TIER_MOUNTS or os.path.islink(host) or \
+                        not os.path.isdir(host):  # fmt: skip
+                    continue
+                ours.append({"destination": f"/{name}", "type": "bind", "source": host,
+                             "options": ["rbind", "rw"]})  # fmt: skip
+            args = spec.get("process", {}).get("args") or []
+            if args[:1] == ["/usr/bin/python3"] and "/run/corral/bridge.py" in args:
+                # corral's own network bridge runs on the host's Python, not the image's
+                loader = os.path.realpath("/lib64/ld-linux-x86-64.so.2")
+                libs = os.path.dirname(loader)
+                if loader.startswith("/usr/") and os.path.exists(loader):
+                    ours.append({"destination": HOST_USR, "type": "bind", "source": "/usr",
+                                 "options": ["rbind", "ro"]})  # fmt: skip
+                    moved = HOST_USR + loader[len("/usr") :]
+                    spec["process"]["args"] = [
+                        moved, "--library-path", HOST_USR + libs[len("/usr") :],
+                        HOST_USR + "/bin/python3", *args[1:],
+                    ]  # fmt: skip
         spec["mounts"] = kept[:at] + ours + kept[at:]
-        if self.full:
-            spec["root"] = {"path": self.root, "readonly": False}
         return spec
 
     def host_path(self, path: str) -> str | None:
@@ -283,12 +312,15 @@ def _mount_all(
         rfs.dirs.append((str(merged), dest))
         if dest == "/":
             _mount_points(merged, uid, gid)
+            _skeleton(merged, top / "skel")
+            rfs.skeleton = str(top / "skel")
 
 
 def _mount_points(root: Path, uid: int, gid: int) -> None:
     """Mount points the tiers put over an image's root (made in the private upper layer;
     an existing symlink there is replaced, never followed)."""
-    for rel in ("proc", "dev", "tmp", "workspace", "run", "run/corral", "etc", "root"):
+    for rel in ("proc", "dev", "tmp", "workspace", "run", "run/corral", "run/corral-host",
+                "run/corral-host/usr", "etc", "root"):
         p = root / rel
         try:
             st: os.stat_result | None = os.lstat(p)
@@ -300,6 +332,19 @@ def _mount_points(root: Path, uid: int, gid: int) -> None:
         if st is None:
             os.mkdir(p, 0o755)
             os.lchown(p, uid, gid)
+
+
+def _skeleton(root: Path, skel: Path) -> None:
+    """An image root's top level as mount points and symlinks (gVisor's read-only root)."""
+    skel.mkdir(mode=0o755)
+    for name in os.listdir(root):
+        host = root / name
+        if host.is_symlink():
+            os.symlink(os.readlink(host), skel / name)
+        elif host.is_dir():
+            (skel / name).mkdir(mode=0o755)
+    for rel in _TIER_MOUNTS:
+        (skel / rel.lstrip("/")).mkdir(mode=0o755, exist_ok=True)
 
 
 @contextlib.contextmanager
