@@ -19,6 +19,7 @@ from .liveprint import LiveOutput
 from .monitor import cli as monitor_cli
 from .native.doctor import app as doctor_app
 from .policy import cli as policy_cli
+from .templates import cli as template_cli
 from .wasm import runtimes as rt
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ app.add_typer(
 app.add_typer(
     audit_cli.app, name="audit", help="Show, verify and export tamper-evident audit logs."
 )
+app.add_typer(template_cli.app, name="template", help="Templates for the native backends.")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)

@@ -110,7 +110,8 @@ def build(
                     result,
                 )
             if result.exit_code != 0 or result.error not in (None, "exit"):
-                why = result.error_message or result.error or f"exit code {result.exit_code}"
+                why = (f"exit code {result.exit_code}" if result.error in (None, "exit")
+                       else result.error_message or result.error)  # fmt: skip
                 raise TemplateBuildFailed(
                     f"template {name!r}: the set-up script failed ({why}); nothing was kept"
                     f"\n{_tail(result)}",

@@ -26,8 +26,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import signal
 import stat
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -350,30 +350,22 @@ def _skeleton(root: Path, skel: Path) -> None:
 @contextlib.contextmanager
 def _userns(uid: int, gid: int):  # type: ignore[no-untyped-def]
     """A user namespace mapping 0 to host ``uid``/``gid`` (only that), for idmapped
-    mounts; its file descriptor."""
-    r, w = os.pipe()
+    mounts; its file descriptor. The namespace is a forked child's, stopped (SIGSTOP) until
+    the descriptor is open, then killed: no pipe, so children forked at the same time by
+    other threads cannot hold each other's ends open."""
     pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child only waits
+    if pid == 0:  # pragma: no cover - the child only stops
         try:
-            os.close(w)
-            if _libc.unshare(CLONE_NEWUSER) != 0:
-                os._exit(1)
-            os.read(r, 1)
+            if _libc.unshare(CLONE_NEWUSER) == 0:
+                os.kill(os.getpid(), signal.SIGSTOP)
         finally:
             os._exit(0)
-    os.close(r)
     fd = -1
     try:
-        own = os.readlink("/proc/self/ns/user")
-        deadline = time.monotonic() + 10
-        while os.readlink(f"/proc/{pid}/ns/user") == own:
-            if time.monotonic() > deadline:
-                raise TemplateError("could not make a user namespace for the template")
-            wpid, _ = os.waitpid(pid, os.WNOHANG)
-            if wpid:
-                pid = 0
-                raise TemplateError("could not make a user namespace (unshare failed)")
-            time.sleep(0.0005)
+        _, status = os.waitpid(pid, os.WUNTRACED)
+        if not os.WIFSTOPPED(status):
+            pid = 0  # reaped
+            raise TemplateError("could not make a user namespace for the template's mounts")
         with open(f"/proc/{pid}/uid_map", "w") as f:
             f.write(f"0 {uid} 1\n")
         with open(f"/proc/{pid}/setgroups", "w") as f:
@@ -385,8 +377,9 @@ def _userns(uid: int, gid: int):  # type: ignore[no-untyped-def]
     finally:
         if fd >= 0:
             os.close(fd)
-        os.close(w)
         if pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
 
 

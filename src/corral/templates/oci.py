@@ -90,8 +90,11 @@ def import_image(
             sha = _sha256_file(path)
             try:
                 outer = tarfile.open(path, "r:*")  # noqa: SIM115 (closed by the with below)
-            except (tarfile.TarError, OSError) as e:
-                raise ImageError(f"{archive}: not a tar archive ({e})") from None
+            except (tarfile.TarError, OSError):
+                raise ImageError(
+                    f"{archive}: not a tar archive (expected an OCI image layout tarball or "
+                    "a docker save archive)"
+                ) from None
             with outer:
                 image = _Image(outer, str(archive))
                 layers, config, fmt, tags = image.read()

@@ -1,0 +1,274 @@
+"""Templates on the real tiers: a build that installs outside the workspace, many sandboxes
+from one base at once (each seeing only its own changes, the base unchanged), images on
+bwrap and gVisor, and attempts to reach or change the base."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from corral import Budget, Sandbox, templates
+from corral.templates.build import TemplateBuildFailed
+
+from .conftest import need
+from .images import docker_save, layer_bytes
+
+SETUP = r"""
+set -e
+mkdir -p /usr/local/bin /opt/tool
+printf '#!/bin/bash\necho "greetings from the template"\n' > /usr/local/bin/greet
+chmod +x /usr/local/bin/greet
+site=$(python3 -c 'import site; print(site.getsitepackages()[0])')
+mkdir -p "$site/corralpkg"
+echo 'ANSWER = 42' > "$site/corralpkg/__init__.py"
+echo tool-data > /opt/tool/data
+echo set-up done
+"""
+
+BACKENDS = ["bwrap", "gvisor"]
+
+
+@pytest.fixture(scope="session")
+def built() -> dict[str, templates.Template]:
+    """One template per tier, built once per session (lazily, so a missing tier skips)."""
+    return {}
+
+
+def _template(built: dict, backend: str) -> templates.Template:
+    need(backend)
+    if backend not in built:
+        built[backend] = templates.build(f"tools-{backend}", SETUP, backend=backend,
+                                         timeout=120)  # fmt: skip
+    return built[backend]
+
+
+def _no_template_mounts() -> bool:
+    with open("/proc/self/mountinfo") as f:
+        return "corral-template" not in f.read()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_build_installs_outside_the_workspace(built, backend) -> None:
+    t = _template(built, backend)
+    info = t.info
+    assert info.kind == "script" and info.backend == backend and info.script == SETUP
+    assert info.corral_version and info.created and info.size_bytes > 0 and len(info.digest) == 64
+    assert (t.base / "usr/local/bin/greet").exists()
+    assert (t.base / "opt/tool/data").read_text() == "tool-data\n"
+    with Sandbox(backend=backend, template=t.name) as sb:
+        r = sb.run("greet && python3 -c 'import corralpkg; print(corralpkg.ANSWER)' && "
+                   "cat /opt/tool/data && ls /workspace | wc -l")  # fmt: skip
+        assert r.exit_code == 0, r.stderr
+        assert r.stdout.split("\n")[:4] == ["greetings from the template", "42", "tool-data",
+                                            "0"]  # fmt: skip
+    # a plain sandbox has none of it
+    with Sandbox(backend=backend) as sb:
+        r = sb.run("test -e /usr/local/bin/greet || echo absent")
+        assert r.stdout.strip() == "absent"
+    assert _no_template_mounts()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_twenty_sandboxes_at_once_see_only_their_own_changes(built, backend) -> None:
+    t = _template(built, backend)
+    n = 20
+    barrier = threading.Barrier(n, timeout=120)
+    script = (
+        "echo {i} > /usr/local/bin/mine; echo {i} >> /usr/local/bin/greet; rm /usr/bin/env; "
+        "echo {i} > /opt/tool/data; sleep 1; "
+        "ls /usr/local/bin | tr '\\n' ' '; echo; cat /usr/local/bin/mine; "
+        "tail -1 /usr/local/bin/greet; cat /opt/tool/data; "
+        "test -e /usr/bin/env && echo env-present || echo env-gone"
+    )
+
+    def one(i: int) -> list[str]:
+        with Sandbox(backend=backend, template=t.name, budget=Budget(wall_s=120)) as sb:
+            barrier.wait()
+            r = sb.run(script.format(i=i))
+            assert r.exit_code == 0, (r.stderr, r.error_message)
+            again = sb.run("cat /usr/local/bin/mine")  # changes last for the sandbox's life
+            assert again.stdout == f"{i}\n"
+            return r.stdout.splitlines()
+
+    with ThreadPoolExecutor(n) as pool:
+        outs = list(pool.map(one, range(n)))
+    for i, lines in enumerate(outs):
+        assert lines == ["greet mine ", str(i), str(i), str(i), "env-gone"], lines
+    assert t.verify()  # the base is unchanged (same digest)
+    with Sandbox(backend=backend, template=t.name) as sb:  # and a new sandbox sees it intact
+        r = sb.run("ls /usr/local/bin; tail -1 /usr/local/bin/greet; test -e /usr/bin/env && "
+                   "echo env-present")  # fmt: skip
+        assert r.stdout.splitlines() == ["greet", 'echo "greetings from the template"',
+                                         "env-present"]  # fmt: skip
+    assert _no_template_mounts()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_writing_into_the_base_through_proc_and_mounts_fails(built, backend) -> None:
+    t = _template(built, backend)
+    with Sandbox(backend=backend, template=t.name) as sb:
+        r = sb.run(
+            "echo evil > /proc/self/root/usr/local/bin/greet; "
+            "echo evil > /proc/1/root/opt/tool/data; "
+            "mount -o remount,rw /usr 2>/dev/null && echo remounted; "
+            "umount /usr 2>/dev/null && echo unmounted; "
+            "cat /proc/self/mountinfo"
+        )
+        assert "remounted" not in r.stdout and "unmounted" not in r.stdout
+        assert str(templates.templates_dir()) not in r.stdout  # the base's path is not shown
+        assert sb.run("cat /usr/local/bin/greet").stdout == "evil\n"  # its own copy only
+    assert t.verify()
+    assert "evil" not in (t.base / "usr/local/bin/greet").read_text()
+
+
+@pytest.mark.parametrize("backend", ["bwrap"])
+def test_changes_are_capped_by_the_disk_budget(built, backend) -> None:
+    t = _template(built, backend)
+    with Sandbox(backend=backend, template=t.name, budget=Budget(disk_mb=4)) as sb:
+        r = sb.run("head -c 20000000 /dev/zero > /usr/local/big; echo rc=$?")
+        assert "rc=1" in r.stdout and "No space left" in r.stderr
+    assert t.verify()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_image_runs_on_the_tier(image_tars, backend, tmp_path) -> None:
+    need(backend)
+    name = f"image-{backend}"
+    t = templates.import_image(name, image_tars["oci" if backend == "gvisor" else "docker"])
+    sentinel = tmp_path / "host-sentinel"
+    sentinel.write_text("HOST SECRET")
+    try:
+        with Sandbox(backend=backend, template=name) as sb:
+            r = sb.run("hello; cat /etc/image-release; ls /opt/old; test -e /etc/gone.txt || "
+                       "echo gone; echo changed > /usr/local/bin/hello; id -u")  # fmt: skip
+            assert r.exit_code == 0, (r.stderr, r.error_message)
+            assert r.stdout.splitlines() == ["hello from the image", "corral-test-image",
+                                             "c.txt", "gone", "1000"]  # fmt: skip
+            assert sb.run(["/bin/cat", "/usr/local/bin/hello"]).stdout == "changed\n"
+            # the host's programs are not there: only the image's
+            assert sb.run("test -e /usr/bin/python3 || echo no-python").stdout == "no-python\n"
+            assert "HOST SECRET" not in sb.run(f"cat {sentinel}").stdout
+        assert t.verify()
+    finally:
+        templates.remove(name)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_image_symlinks_pointing_outside_stay_inside(tmp_path, backend) -> None:
+    need(backend)
+    sentinel = tmp_path / "sentinel"
+    sentinel.write_text("HOST SECRET")
+    from .images import host_rootfs
+
+    layers = [layer_bytes(host_rootfs(("bash", "cat"))), layer_bytes([
+        ("symlink", "abs-link", str(sentinel)),
+        ("symlink", "rel-link", "../../../../../../../../" + str(sentinel).lstrip("/")),
+        ("symlink", "etc/passwd-link", "/etc/shadow"),
+    ])]  # fmt: skip
+    name = f"links-{backend}"
+    templates.import_image(name, docker_save(tmp_path / "links.tar", layers))
+    try:
+        with Sandbox(backend=backend, template=name) as sb:
+            r = sb.run("cat /abs-link /rel-link /etc/passwd-link; echo done")
+            assert "HOST SECRET" not in r.stdout and "root:" not in r.stdout
+            assert r.stdout.strip().endswith("done")
+    finally:
+        templates.remove(name)
+
+
+def test_failed_script_leaves_nothing_and_reports_its_output(built) -> None:
+    need("bwrap")
+    with pytest.raises(TemplateBuildFailed, match="exit code 3") as ei:
+        templates.build("broken", "echo half > /usr/local/bin/half; echo oops >&2; exit 3")
+    assert "oops" in str(ei.value) and ei.value.result is not None
+    with pytest.raises(templates.TemplateNotFound, match="'broken'"):
+        templates.get("broken")
+    top = templates.templates_dir()
+    assert not [n for n in os.listdir(top) if n.startswith((".tmp-", ".trash-"))]
+    assert _no_template_mounts()
+
+
+def test_build_cannot_write_outside_its_directories(built) -> None:
+    need("bwrap")
+    with pytest.raises(TemplateBuildFailed):
+        templates.build("etc-writer", "echo x > /etc/evil")
+
+
+def test_base_size_cap_stops_the_build() -> None:
+    need("bwrap")
+    with pytest.raises(TemplateBuildFailed, match="more than 1 MB"):
+        templates.build("too-big", "head -c 30000000 /dev/zero > /usr/local/big; sleep 5",
+                        max_mb=1)  # fmt: skip
+    with pytest.raises(templates.TemplateNotFound):
+        templates.get("too-big")
+
+
+def test_concurrent_build_of_the_same_name_refused() -> None:
+    need("bwrap")
+    errors: list[Exception] = []
+
+    def slow() -> None:
+        try:
+            templates.build("slow", "sleep 3; echo x > /usr/local/slow")
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    th = threading.Thread(target=slow)
+    th.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not any(n.startswith(".tmp-slow-") for n in os.listdir(templates.templates_dir())):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        with pytest.raises(templates.TemplateBusy, match="'slow'"):
+            templates.build("slow", "true")
+        with pytest.raises(templates.TemplateBusy):
+            templates.import_image("slow", Path("/dev/null"))
+    finally:
+        th.join(60)
+    assert not errors
+    assert templates.get("slow").info.script.startswith("sleep 3")
+    # in use: not removable; afterwards it is
+    with Sandbox(backend="bwrap", template="slow") as sb:
+        sb.run("true")
+        with pytest.raises(templates.TemplateBusy, match="using it"):
+            templates.remove("slow")
+    templates.remove("slow")
+
+
+def test_stale_leftovers_of_a_crashed_build_are_removed() -> None:
+    need("bwrap")
+    top = templates.templates_dir()
+    top.mkdir(parents=True, exist_ok=True)
+    stale = top / ".tmp-stale-abc123"
+    (stale / "base/usr").mkdir(parents=True)
+    templates.build("stale", "echo ok > /usr/local/ok")
+    try:
+        assert not stale.exists()
+    finally:
+        templates.remove("stale")
+
+
+def test_unknown_template_and_wrong_backend_are_clear_errors() -> None:
+    with pytest.raises(templates.TemplateNotFound, match="no template named 'nope'"):
+        Sandbox(backend="bwrap", template="nope")
+    with pytest.raises(templates.TemplateError, match="native backends"):
+        Sandbox(template="anything")
+    with pytest.raises(templates.TemplateError, match="invalid template name"):
+        Sandbox(backend="bwrap", template="../etc")
+    with pytest.raises(templates.TemplateError, match="native backends"):
+        templates.build("x", "true", backend="wasm")
+
+
+def test_policy_and_monitor_apply_in_template_sandboxes(built) -> None:
+    t = _template(built, "bwrap")
+    with Sandbox(backend="bwrap", template=t.name, policy="default") as sb:
+        r = sb.run("greet")
+        assert r.exit_code == 0 and "greetings" in r.stdout
+        r = sb.run("nc -l 4444")  # denied by the default policy, as without a template
+        assert r.exit_code != 0
