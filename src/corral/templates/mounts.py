@@ -418,6 +418,39 @@ def _umount(path: str) -> None:
     _libc.umount2(os.fsencode(path), MNT_DETACH)
 
 
+def probe() -> tuple[bool, str]:
+    """Whether overlayfs over an idmapped lower layer works here (``corral doctor``)."""
+    import tempfile
+
+    if os.geteuid() != 0:
+        return False, "needs root (corral mounts overlayfs over idmapped layers)"
+    top = Path(tempfile.mkdtemp(prefix="corral-tplprobe-"))
+    try:
+        (top / "base").mkdir()
+        (top / "base" / "f").write_text("x")
+        layer = BuildLayer(base=top / "upper", work=top / "work", dirs=("opt",))
+        layer.base.mkdir()
+        layer.work.mkdir()
+        (top / "state").mkdir()
+        rfs = rootfs_for(layer, top / "state", 65534, 65534)
+        assert rfs is not None
+        try:
+            merged = rfs.dirs[0][0]
+            Path(merged, "probe").write_text("ok")
+        finally:
+            rfs.close()
+        if not (layer.base / "opt" / "probe").exists():
+            return False, "overlay writes did not reach the upper layer"
+        return True, "overlayfs over idmapped read-only layers works"
+    except (OSError, TemplateError) as e:
+        return False, str(e)
+    finally:
+        unmount_under(top)
+        import shutil
+
+        shutil.rmtree(top, ignore_errors=True)
+
+
 def unmount_under(path: Path) -> None:
     """Lazily unmount every mount at or below ``path`` (deepest first)."""
     try:

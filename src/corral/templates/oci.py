@@ -201,7 +201,6 @@ class _Image:
             manifest = self._verified_json(desc)
             if not isinstance(manifest, dict) or not isinstance(manifest.get("layers"), list):
                 raise ImageError(f"{self.label}: the image manifest has no layers")
-            config = self._verified_json(manifest.get("config"))
             layers = []
             for d in manifest["layers"]:
                 mt = str(d.get("mediaType", "")) if isinstance(d, dict) else ""
@@ -210,6 +209,7 @@ class _Image:
                 if "nondistributable" in mt or "foreign" in mt:
                     raise ImageError(f"{self.label}: a layer kept outside the archive ({mt})")
                 layers.append(self._blob(d))
+            config = self._verified_json(manifest.get("config"))
             return layers, _dict(config), "oci", tags
         raise ImageError(
             f"{self.label}: neither an OCI image layout (index.json) nor a docker save "
