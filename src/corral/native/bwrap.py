@@ -595,15 +595,16 @@ class BwrapBackend(BackendLifecycle):
             self._current = {"proc": proc, "cgroup": cg, "supervisor": sup}
             if sup is not None:
                 sup.spawned()
-            for fd in (info_w, block_r, *keep):
-                with contextlib.suppress(OSError, ValueError):
-                    os.close(fd)
+            # each once: closing a number twice could close another thread's new descriptor
+            for fd in dict.fromkeys((info_w, block_r, *keep)):
+                if fd in fds:
                     fds.remove(fd)
+                    os.close(fd)
             if terminal is None:
                 for fd in stdio:
-                    with contextlib.suppress(OSError, ValueError):
-                        os.close(fd)
+                    if fd in fds:
                         fds.remove(fd)
+                        os.close(fd)
                 out.add(out_r, "out")  # type: ignore[union-attr]
                 out.add(err_r, "err")  # type: ignore[union-attr]
                 fds.remove(out_r)

@@ -233,8 +233,10 @@ def rootfs_for(
         if not template.base.is_dir():
             lock.release()
             raise TemplateError(f"template {template.name!r} has no base directory")
+    sweep_stale()
     top = state_dir / "template"
     top.mkdir(mode=0o755)
+    (top / "owner").write_text(_owner_stamp(os.getpid()))  # before any mount: see sweep_stale
     rfs = RootFs(full=isinstance(template, Template) and template.full_root, dirs=[],
                  template=template.name if isinstance(template, Template) else None,
                  _lock=lock)  # fmt: skip
@@ -449,6 +451,49 @@ def probe() -> tuple[bool, str]:
         import shutil
 
         shutil.rmtree(top, ignore_errors=True)
+
+
+def _owner_stamp(pid: int) -> str:
+    """``pid`` and its start time (a recycled pid has another)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            start = f.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        start = "?"
+    return f"{pid} {start}"
+
+
+def sweep_stale() -> None:
+    """Unmount and remove what sandboxes of a process that died without closing them (a
+    SIGKILL) left: template mounts whose ``owner`` stamp names no live process."""
+    try:
+        with open("/proc/self/mountinfo", "rb") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return
+    tops: set[str] = set()
+    for line in lines:
+        left, _, right = line.partition(b" - ")
+        fields, rfields = left.split(b" "), right.split(b" ")
+        if len(fields) > 4 and len(rfields) > 1 and rfields[1] == b"corral-template":
+            mp = fields[4].decode("unicode_escape", "replace")
+            head, sep, _ = mp.partition("/template/")
+            if sep:
+                tops.add(head + "/template")
+    for top in tops:
+        try:
+            stamp = Path(top, "owner").read_text()
+        except OSError:
+            stamp = ""
+        pid = stamp.split()[0] if stamp.split() else ""
+        if pid.isdigit() and _owner_stamp(int(pid)) == stamp:
+            continue  # its process lives
+        unmount_under(Path(top))
+        stage = Path(top).parent
+        if stage.name.startswith(("corral-bwrap-", "corral-gvisor-")):
+            import shutil
+
+            shutil.rmtree(stage, ignore_errors=True)
 
 
 def unmount_under(path: Path) -> None:
