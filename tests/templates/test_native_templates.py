@@ -308,3 +308,22 @@ def test_mounts_of_a_killed_process_are_swept(built, tmp_path) -> None:
         sb.run("true")
     assert not any(m.startswith(stage) for m in _template_mounts())
     assert not os.path.exists(stage)
+
+
+def test_built_base_is_owned_by_root_without_set_id_bits() -> None:
+    need("bwrap")
+    t = templates.build("setid", "cp /bin/true /usr/local/bin/s && chmod 6755 /usr/local/bin/s "
+                        "&& mkfifo /usr/local/fifo && ln -s /etc/shadow /usr/local/link")
+    try:
+        import stat as st_mod
+
+        st = os.lstat(t.base / "usr/local/bin/s")
+        assert st.st_uid == 0 and st.st_gid == 0
+        assert not st.st_mode & (st_mod.S_ISUID | st_mod.S_ISGID)
+        assert os.readlink(t.base / "usr/local/link") == "/etc/shadow"  # kept, not followed
+        assert os.lstat(t.base / "usr/local/link").st_uid == 0
+        with Sandbox(backend="bwrap", template="setid") as sb:  # inside: the sandbox's own
+            r = sb.run("stat -c '%U %a' /usr/local/bin/s; cat /usr/local/link 2>&1 | head -c 40")
+            assert r.stdout.startswith("corral 755\n") and "root:" not in r.stdout
+    finally:
+        templates.remove("setid")

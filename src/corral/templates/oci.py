@@ -53,6 +53,7 @@ __all__ = ["ImageError", "import_image"]
 
 _DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
 _JSON_MAX = 16 * 1024 * 1024
+_MAX_LAYERS = 256
 _INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
@@ -183,6 +184,8 @@ class _Image:
             layers = entry.get("Layers")
             if not isinstance(layers, list) or not all(isinstance(x, str) for x in layers):
                 raise ImageError(f"{self.label}: manifest.json has no list of Layers")
+            if len(layers) > _MAX_LAYERS:
+                raise ImageError(f"{self.label}: more than {_MAX_LAYERS} layers")
             config = self._json(entry["Config"]) if isinstance(entry.get("Config"), str) else {}
             tags = [t for t in entry.get("RepoTags") or [] if isinstance(t, str)]
             return [_clean_outer(x) for x in layers], _dict(config), "docker-save", tags
@@ -201,6 +204,8 @@ class _Image:
             manifest = self._verified_json(desc)
             if not isinstance(manifest, dict) or not isinstance(manifest.get("layers"), list):
                 raise ImageError(f"{self.label}: the image manifest has no layers")
+            if len(manifest["layers"]) > _MAX_LAYERS:
+                raise ImageError(f"{self.label}: more than {_MAX_LAYERS} layers")
             layers = []
             for d in manifest["layers"]:
                 mt = str(d.get("mediaType", "")) if isinstance(d, dict) else ""

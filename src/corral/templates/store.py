@@ -299,24 +299,37 @@ def rmtree(path: Path) -> None:
 
 
 def normalize(base: Path) -> None:
-    """Make a finished base root's own: every entry owned by root, no set-id bits, no
-    overlayfs bookkeeping but the opaque marks, nothing but files, directories, symlinks,
-    FIFOs and whiteouts (0/0 character devices)."""
-    for path, st in _walk(base):
-        mode = st.st_mode
-        if stat.S_ISCHR(mode) and st.st_rdev == 0:
-            pass  # a whiteout
-        elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
-            os.unlink(path)
+    """Make a finished base root's own: every entry owned by root, no set-id bits, no file
+    capabilities, no overlayfs bookkeeping but the opaque marks, nothing but files,
+    directories, symlinks, FIFOs and whiteouts (0/0 character devices)."""
+    for path, _ in _walk(base):
+        # by descriptor, never following a symlink (the walk's stat could be stale)
+        try:
+            fd = os.open(path, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except FileNotFoundError:
             continue
-        os.lchown(path, 0, 0)
-        if not stat.S_ISLNK(mode) and mode & (stat.S_ISUID | stat.S_ISGID):
-            os.chmod(path, stat.S_IMODE(mode) & ~(stat.S_ISUID | stat.S_ISGID))
-        if not stat.S_ISLNK(mode):
+        try:
+            st = os.fstat(fd)
+            mode = st.st_mode
+            if stat.S_ISLNK(mode):
+                os.lchown(path, 0, 0)
+                continue
+            if stat.S_ISCHR(mode) and st.st_rdev == 0:
+                pass  # a whiteout
+            elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+                os.unlink(path)
+                continue
+            proc = f"/proc/self/fd/{fd}"
+            os.chown(proc, 0, 0)
+            if mode & (stat.S_ISUID | stat.S_ISGID):
+                os.chmod(proc, stat.S_IMODE(mode) & ~(stat.S_ISUID | stat.S_ISGID))
             with contextlib.suppress(OSError):
-                for attr in os.listxattr(path, follow_symlinks=False):
-                    if attr.startswith("trusted.overlay.") and attr != _XATTR_OPAQUE:
-                        os.removexattr(path, attr, follow_symlinks=False)
+                for attr in os.listxattr(proc):
+                    drop = attr.startswith("trusted.overlay.") and attr != _XATTR_OPAQUE
+                    if drop or attr == "security.capability":
+                        os.removexattr(proc, attr)
+        finally:
+            os.close(fd)
 
 
 def _walk(top: Path) -> Iterator[tuple[str, os.stat_result]]:
