@@ -327,3 +327,43 @@ def test_built_base_is_owned_by_root_without_set_id_bits() -> None:
             assert r.stdout.startswith("corral 755\n") and "root:" not in r.stdout
     finally:
         templates.remove("setid")
+
+
+def _pypi_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("pypi.org", 443), timeout=5).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_pip_install_through_the_egress_proxy_becomes_the_template(tmp_path) -> None:
+    need("bwrap")
+    if not _pypi_reachable():
+        pytest.skip("pypi.org is not reachable from this host")
+    policy = tmp_path / "deps.yaml"
+    policy.write_text("version: 1\nextends: [default]\nnetwork:\n  registries: true\n")
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "requirements.txt").write_text("tomli-w==1.0.0\n")
+    t = templates.build("pydeps", "python3 -m pip install -q --no-cache-dir "
+                        "--break-system-packages -r requirements.txt", policy=str(policy),
+                        workspace=proj, timeout=300)  # fmt: skip
+    try:
+        assert t.info.policy == str(policy) and t.info.policy_sha256
+        assert (t.path / "policy.json").exists()
+        assert (proj / "requirements.txt").exists() and len(os.listdir(proj)) == 1
+        for backend in BACKENDS:
+            need(backend)
+            with Sandbox(backend=backend, template="pydeps") as sb:
+                r = sb.run("python3 -c \"import tomli_w; print(tomli_w.dumps({'a': 1}))\"")
+                assert r.stdout.strip() == "a = 1", (r.stderr, r.error_message)
+        # under the default policy (no registries) the same install fails
+        with pytest.raises(TemplateBuildFailed):
+            templates.build("nodeps", "python3 -m pip install -q --no-cache-dir --retries 0 "
+                            "--timeout 5 --break-system-packages tomli-w", policy="default",
+                            timeout=120)  # fmt: skip
+    finally:
+        templates.remove("pydeps")
