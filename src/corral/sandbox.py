@@ -216,6 +216,8 @@ class Sandbox:
             "path": str(self.path),
             "budget": self.budget.to_dict(),
         }
+        if isinstance(self.template, str):  # what it starts from, for the audit log
+            data["template"] = self.template
         prepare = getattr(tier_cls, "prepare", None)
         if prepare is not None:  # e.g. the wasm tier: its worker template starts loading now
             data["confinement"] = prepare()

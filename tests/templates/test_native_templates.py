@@ -67,7 +67,14 @@ def test_build_installs_outside_the_workspace(built, backend) -> None:
     assert info.corral_version and info.created and info.size_bytes > 0 and len(info.digest) == 64
     assert (t.base / "usr/local/bin/greet").exists()
     assert (t.base / "opt/tool/data").read_text() == "tool-data\n"
-    with Sandbox(backend=backend, template=t.name) as sb:
+    from corral.events import EventBus
+
+    bus = EventBus()
+    seen: list = []
+    bus.subscribe(seen.append)
+    with Sandbox(backend=backend, template=t.name, bus=bus) as sb:
+        created = [e for e in seen if e.type == "sandbox.created"]
+        assert created and created[0].data["template"] == t.name
         r = sb.run("greet && python3 -c 'import corralpkg; print(corralpkg.ANSWER)' && "
                    "cat /opt/tool/data && ls /workspace | wc -l")  # fmt: skip
         assert r.exit_code == 0, r.stderr
