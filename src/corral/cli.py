@@ -23,6 +23,7 @@ from .monitor import cli as monitor_cli
 from .native.doctor import app as doctor_app
 from .policy import cli as policy_cli
 from .server.cli import serve
+from .templates import cli as template_cli
 from .wasm import runtimes as rt
 
 app = typer.Typer(
@@ -71,6 +72,7 @@ app.add_typer(
 app.add_typer(
     audit_cli.app, name="audit", help="Show, verify and export tamper-evident audit logs."
 )
+app.add_typer(template_cli.app, name="template", help="Templates for the native backends.")
 
 app.command("serve")(serve)
 

@@ -113,6 +113,8 @@ class Sandbox:
             NativeLimits(processes=64, cpu_s=10)}`` or, for gVisor, ``{"platform":
             "ptrace"}`` (faster than the default systrap for many short processes).
             Without ``limits``, the policy's ``cpu_s`` and ``net_out_mb`` budgets apply.
+        template: native backends: start from this template (``corral template build`` /
+            ``import``): its base read-only and shared, this sandbox's changes private.
     """
 
     def __init__(
@@ -134,6 +136,7 @@ class Sandbox:
         workspace: str | os.PathLike[str] | None = None,
         env: dict[str, str] | None = None,
         backend_options: dict[str, Any] | None = None,
+        template: Any = None,
     ) -> None:
         if workspace is not None:
             if workdir is not None:
@@ -143,6 +146,7 @@ class Sandbox:
         self.backend = backend
         self.env = _check_env(env)
         self._backend_options = _check_backend_options(backend, backend_options)
+        self.template = _check_template(backend, template)
         self.session = session or uuid.uuid4().hex[:16]
         self.events = SessionEvents(bus or default_bus, self.session)
         self.policy = None
@@ -212,6 +216,8 @@ class Sandbox:
             "path": str(self.path),
             "budget": self.budget.to_dict(),
         }
+        if isinstance(self.template, str):  # what it starts from, for the audit log
+            data["template"] = self.template
         prepare = getattr(tier_cls, "prepare", None)
         if prepare is not None:  # e.g. the wasm tier: its worker template starts loading now
             data["confinement"] = prepare()
@@ -537,6 +543,8 @@ class Sandbox:
                     options["limits"] = NativeLimits(**policy.extra_budgets)
                 # the policy and the monitor decide every real program start
                 gate = hooks if self.gate is not None or self.monitor is not None else None
+                if self.template is not None:
+                    options["template"] = self.template
             tier = backend_class(self.backend)(
                 self.path,
                 self.budget,
@@ -799,6 +807,21 @@ def _check_backend_options(backend: str, options: dict[str, Any] | None) -> dict
             f"expected some of: {', '.join(sorted(known))}"
         )
     return dict(options)
+
+
+def _check_template(backend: str, template: Any) -> Any:
+    """The template to start from (its name checked now: a missing one is a clear error)."""
+    if template is None:
+        return None
+    from . import templates
+
+    if backend == "wasm":
+        raise templates.TemplateError(
+            "templates are for the native backends: use backend='bwrap' or 'gvisor'"
+        )
+    if isinstance(template, templates.BuildLayer | templates.Template):
+        return template
+    return templates.get(template).name  # a bad or unknown name: an error naming it
 
 
 def _check_env(env: dict[str, str] | None) -> dict[str, str]:
