@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -76,6 +76,7 @@ def serve(
     import uvicorn
 
     from .app import create_app
+    from .mcp_mount import mcp_mount
 
     try:
         token_map = load_tokens(tokens) if tokens is not None else None
@@ -94,13 +95,17 @@ def serve(
             ),
             public_url=public_url,
         )
-        app = create_app(config)
+        made: list[Any] = []
+        mcp_app, mcp_context = mcp_mount(config, lambda: made[0].state.hub)
+        app = create_app(config, mounts={"/mcp": mcp_app}, contexts=[mcp_context])
+        made.append(app)
     except ConfigError as e:
         _fail(str(e))
         return
     where = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
     auth = "tokens from " + str(tokens) if token_map else "no tokens (loopback only)"
-    err.print(f"corral serve: dashboard and API at {where} ({auth})", markup=False)
+    err.print(f"corral serve: dashboard and API at {where}, MCP at {where}mcp ({auth})",
+              markup=False)
     if not is_loopback(host):
         err.print("corral serve: listening beyond loopback; use TLS in front of it", markup=False)
     # open event streams never end by themselves: give them 5 s on shutdown
