@@ -168,6 +168,8 @@ class Interpreter:
         self._memory: wasmtime.Memory | None = None
         self._kill_reason: str | None = None
         self._call_budget = budget
+        self._in_run: int | None = None  # the thread inside run(), if any
+        self._close_later = False  # close() asked from a callback of run()
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -288,6 +290,11 @@ class Interpreter:
                 os.write(self._wake_w, b"!")
 
     def close(self) -> None:
+        if self._in_run == threading.get_ident():
+            # from a callback of run() (a monitor's kill on a guest's intent or tool
+            # call): run() stops the guest and closes when the callback returns
+            self._close_later = True
+            return
         if not self._alive:
             self._cleanup_io()
             return
@@ -423,6 +430,34 @@ class Interpreter:
         output as the guest writes it; ``on_intent(frame)`` gets what the guest says
         it tried (``{"op": "intent", "kind": "spawn" | "connect" | "open", ...}``:
         claims, for events only)."""
+        self._in_run = threading.get_ident()
+        try:
+            return self._run_call(
+                code, stdin=stdin, tools=tools, tool_handler=tool_handler,
+                disk_check=disk_check, budget=budget, argv=argv, fresh=fresh, env=env,
+                on_output=on_output, on_intent=on_intent,
+            )  # fmt: skip
+        finally:
+            self._in_run = None
+            if self._close_later:
+                self._close_later = False
+                self.close()
+
+    def _run_call(
+        self,
+        code: str,
+        *,
+        stdin: str,
+        tools: list[str] | None,
+        tool_handler: ToolHandler | None,
+        disk_check: DiskCheck | None,
+        budget: Budget | None,
+        argv: list[str] | None,
+        fresh: bool,
+        env: dict[str, str] | None,
+        on_output: Callable[[str, str], None] | None,
+        on_intent: Callable[[dict[str, Any]], None] | None,
+    ) -> RunResult:
         restarted = False
         if self._alive and (self._reader.pending or self._drain()):
             # bytes the guest wrote after its last answer: nothing after `done`
@@ -471,6 +506,9 @@ class Interpreter:
         done: dict[str, Any] | None = None
         kill: str | None = None
         while True:
+            if self._close_later:
+                kill, result.error_message = "killed", "the session was stopped"
+                break
             try:
                 item = self._next(deadline, tick)
             except ChannelError as e:

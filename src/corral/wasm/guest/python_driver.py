@@ -227,9 +227,12 @@ def _main():
                 return  # the interpreter's own imports
             m = mode if _isinstance(mode, _str) else ""
             f = flags if _isinstance(flags, int) else 0
+            # WASI's O_RDWR is O_RDONLY|O_WRONLY (and O_RDONLY is not 0): compare the
+            # access mode, never test bits
+            acc = f & (os.O_RDONLY | os.O_WRONLY | os.O_RDWR)
             if "a" in m or f & os.O_APPEND:
                 op = "append"
-            elif any(c in m for c in "wx+") or f & (os.O_WRONLY | os.O_RDWR):
+            elif any(c in m for c in "wx+") or (not m and acc != os.O_RDONLY):
                 op = "write"
             else:
                 op = "read"
@@ -286,7 +289,10 @@ def _main():
                              "port": int(address[1]), "via": "socket.create_connection"})
                 except BaseException:
                     pass
-                return orig(address, *a, **kw)
+                try:
+                    return orig(address, *a, **kw)
+                except AttributeError:  # no getaddrinfo in the WASI build
+                    raise OSError(58, "wasi does not support sockets.") from None
 
             module.create_connection = create_connection
 
