@@ -705,6 +705,14 @@ EXAMPLES: dict[str, tuple[list[Example], list[Example]]] = {
         ["yes | head -n 3", "while true; do make; sleep 1; done", "head -c 16 /dev/urandom | xxd",
          "dd if=/dev/zero of=/dev/null bs=1M count=100"],
     ),
+    "resource-cpu-quiet": (
+        [samples(10, 1.0, cpu_pct=30, busy_pct=99, out_chars=0, interval_s=1.0),
+         samples(9, 1.0, cpu_pct=97, out_chars=0, interval_s=1.0)],
+        [samples(10, 1.0, cpu_pct=30, busy_pct=99, out_chars=420, interval_s=1.0),
+         samples(10, 1.0, cpu_pct=3, busy_pct=4, out_chars=0, interval_s=1.0),
+         samples(5, 1.0, cpu_pct=99, busy_pct=99, out_chars=0, interval_s=1.0),
+         samples(10, 1.0, cpu_pct=99)],
+    ),
     "cred-find-secrets": (
         ["find ~/.ssh -type f", "find / -name credentials 2>/dev/null", "grep -ri secret /etc",
          "cat /proc/$PID/mem"],

@@ -126,7 +126,9 @@ def test_download_then_fed_to_a_shell() -> None:
 
 
 def test_pip_download_then_install_is_quiet() -> None:
-    _, got = _calls(["pip download requests -d wheels", "pip install --no-index -f wheels requests"])
+    _, got = _calls(
+        ["pip download requests -d wheels", "pip install --no-index -f wheels requests"]
+    )
     assert not got & {"exec-download-run", "exec-download-feed-shell"}
 
 
@@ -149,9 +151,7 @@ def test_one_recon_command_then_ssh_is_quiet() -> None:
 
 def test_bwrap_decoded_payload_is_refused() -> None:
     _need_bwrap()
-    results, got = _calls(
-        [f"echo {PAYLOAD} | base64 -d > x", "chmod +x x", "./x"], backend="bwrap"
-    )
+    results, got = _calls([f"echo {PAYLOAD} | base64 -d > x", "chmod +x x", "./x"], backend="bwrap")
     assert "exec-decoded-payload-run" in got
     assert "pwned" not in results[-1].stdout
 
@@ -160,11 +160,7 @@ def test_bwrap_decoded_payload_in_a_nested_shell() -> None:
     """The steps are real programs started inside one script the text cannot tell about
     (a nested shell fed from a file): only the program starts join them."""
     _need_bwrap()
-    script = (
-        f"echo {PAYLOAD} | base64 -d > x\n"
-        "chmod +x x\n"
-        "./x\n"
-    )
+    script = f"echo {PAYLOAD} | base64 -d > x\nchmod +x x\n./x\n"
     results, got = _calls([f"printf '%s' '{script}' > steps", "bash < steps"], backend="bwrap")
     assert "exec-decoded-payload-run" in got
     assert "pwned" not in results[-1].stdout

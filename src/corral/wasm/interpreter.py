@@ -32,6 +32,7 @@ from ..budget import MB, Budget, RunResult, Usage
 from ..errors import GuestStartError
 from .guest_channel import FRAME_MAX, ChannelError, FrameReader, encode_request, new_id
 from .modcache import EngineSettings, load_module
+from .samples import CallSampler, thread_reader
 from .wasi_shadow import GuestStopped, PollOneoff
 
 ToolHandler = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -424,18 +425,20 @@ class Interpreter:
         env: dict[str, str] | None = None,
         on_output: Callable[[str, str], None] | None = None,
         on_intent: Callable[[dict[str, Any]], None] | None = None,
+        on_sample: Callable[[dict[str, Any]], None] | None = None,
     ) -> RunResult:
         """Run ``code``; ``budget`` overrides the per-call limits (wall time,
         output, fuel) for this call only; ``on_output(stream, text)`` gets the
         output as the guest writes it; ``on_intent(frame)`` gets what the guest says
         it tried (``{"op": "intent", "kind": "spawn" | "connect" | "open", ...}``:
-        claims, for events only)."""
+        claims, for events only); ``on_sample(data)`` gets a resource sample of the guest
+        thread about once a second while it runs (:mod:`corral.wasm.samples`)."""
         self._in_run = threading.get_ident()
         try:
             return self._run_call(
                 code, stdin=stdin, tools=tools, tool_handler=tool_handler,
                 disk_check=disk_check, budget=budget, argv=argv, fresh=fresh, env=env,
-                on_output=on_output, on_intent=on_intent,
+                on_output=on_output, on_intent=on_intent, on_sample=on_sample,
             )  # fmt: skip
         finally:
             self._in_run = None
@@ -457,6 +460,7 @@ class Interpreter:
         env: dict[str, str] | None,
         on_output: Callable[[str, str], None] | None,
         on_intent: Callable[[dict[str, Any]], None] | None,
+        on_sample: Callable[[dict[str, Any]], None] | None,
     ) -> RunResult:
         restarted = False
         if self._alive and (self._reader.pending or self._drain()):
@@ -487,6 +491,11 @@ class Interpreter:
         t0 = time.monotonic()
         deadline = t0 + budget.wall_s
         tick = 0.02 if disk_check is not None else None
+        sampler = None
+        if on_sample is not None:
+            src = f"{self.language}-guest"
+            sampler = CallSampler(on_sample, thread_reader(self._thread), source=src)
+            tick = min(tick or sampler.interval, sampler.interval)
         request: dict[str, Any] = {
             "op": "exec",
             "code": code,
@@ -509,6 +518,8 @@ class Interpreter:
             if self._close_later:
                 kill, result.error_message = "killed", "the session was stopped"
                 break
+            if sampler is not None:
+                sampler.tick(output.used)
             try:
                 item = self._next(deadline, tick)
             except ChannelError as e:

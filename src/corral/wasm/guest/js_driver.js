@@ -33,6 +33,8 @@
   const state = { cap: 1 << 20, used: 0, dropped: 0 };
   const bufs = { stdout: [], stderr: [] };
   const sizes = { stdout: 0, stderr: 0 };
+  const since = { stdout: 0, stderr: 0 };  // when the oldest buffered text was written
+  const clock = Date.now;
   class OutputLimitExceeded extends Error {}
   class ProcessExit { constructor(c) { this.code = c; } }
   const flush = (stream) => {
@@ -57,9 +59,13 @@
       throw new OutputLimitExceeded("output budget of " + state.cap + " characters exceeded");
     }
     state.used += n;
+    const now = apply(clock, Date, []);
+    if (!bufs[stream].length) since[stream] = now;
     bufs[stream].push(s);
     sizes[stream] += n;
-    if (sizes[stream] > 8192 || state.stream) flush(stream);
+    // text waits at most half a second: the host's resource samples count the output a
+    // call makes as it runs (a printing loop is not a quiet one)
+    if (sizes[stream] > 8192 || state.stream || now - since[stream] >= 500) flush(stream);
   };
   const fmt = (v) => {
     if (typeof v === "string") return v;
