@@ -662,6 +662,10 @@ class Sandbox:
         if interrupt is not None:
             interrupt()
 
+    def _sample(self, data: dict[str, Any]) -> None:
+        """A guest call's resource sample (corral.wasm.samples) as an event."""
+        self.events.emit("resource.sample", data=data)
+
     def _interpreter(self, language: str) -> Interpreter:
         it = self._interps.get(language)
         if it is None:
@@ -699,6 +703,7 @@ class Sandbox:
                 budget=budget,
                 on_output=on_output,
                 on_intent=GuestIntents(self.events, language),
+                on_sample=self._sample,
             )
             if it.starts != was_started:
                 self.events.emit(
@@ -931,6 +936,7 @@ class _TierHooks:
             fresh=fresh,
             env=env,
             on_intent=GuestIntents(sb.events, language),
+            on_sample=sb._sample,
         )
         if r.budget_exceeded == "wall_time" and time.monotonic() >= deadline:
             return None

@@ -641,8 +641,9 @@ class BwrapBackend(BackendLifecycle):
                 except OSError as e:
                     raise BackendUnavailable(f"cannot watch the sandbox's programs: {e}") from e
             sampler = ResourceSampler(
-                self.emitter, child_pid, cgroup=cg, interval=self.sample_interval
-            )
+                self.emitter, child_pid, cgroup=cg, interval=self.sample_interval,
+                output=(lambda: out.total) if isinstance(out, OutputCollector) else None,
+            )  # fmt: skip
             os.write(block_w, b"1")  # let the command start
             if terminal is None:
                 feed_stdin(in_w, stdin)
