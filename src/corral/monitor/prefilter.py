@@ -162,40 +162,38 @@ def required(pattern: str) -> Lits | None:
 
 class Screen:
     """Entries indexed by required literals; :meth:`find` gives those whose literal is in
-    a text. Entries whose pattern has no usable literal are returned for every text."""
+    a text. A pattern without a literal of three characters or more is indexed by its
+    shorter ones (and the shortest text it can match); one without any is returned for
+    every text long enough for it.
 
-    __slots__ = ("_cache", "always", "keys", "pairs", "table")
+    All literals of a screen are found in one pass over the casefolded text by an RE2
+    set (a DFA over the literals, linear in the text whatever their number), so a benign
+    command line costs one call, whatever the number of rules."""
+
+    __slots__ = ("_cache", "_matcher", "always", "lits", "slots")
 
     def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
-        pending: list[tuple[Lits, Any]] = []
-        always: list[tuple[int, Lits | None, Any]] = []
+        by_lit: dict[str, list[tuple[int, Any]]] = {}
+        always: list[tuple[int, Any]] = []
         for pattern, entry in items:
             lits = required(pattern)
+            width = 0
             if lits is None:
-                always.append((min_width(pattern), required_short(pattern), entry))
-            else:
-                pending.append((lits, entry))
-        counts: dict[str, int] = {}
-        for lits, _ in pending:
+                width = min_width(pattern)
+                lits = required_short(pattern)
+            if lits is None:
+                always.append((width, entry))
+                continue
             for lit in lits:
-                for g in _grams(lit):
-                    counts[g] = counts.get(g, 0) + 1
-        table: dict[str, dict[str, list[Any]]] = {}
-        for lits, entry in pending:
-            for lit in lits:
-                gram = min(_grams(lit), key=lambda g: (counts[g], _common(g)))
-                table.setdefault(gram, {}).setdefault(lit, []).append(entry)
-        self.table = {g: tuple((lit, tuple(es)) for lit, es in d.items()) for g, d in table.items()}
-        self.keys = frozenset(self.table)
-        #: few literals: checking each beats building the text's trigrams
-        self.pairs = (
-            tuple(pair for entries in self.table.values() for pair in entries)
-            if sum(len(v) for v in self.table.values()) <= 12
-            else None
+                by_lit.setdefault(lit, []).append((width, entry))
+        #: the literals, and for each the (shortest text, entry) pairs that need it
+        self.lits: tuple[str, ...] = tuple(by_lit)
+        self.slots: tuple[tuple[tuple[int, Any], ...], ...] = tuple(
+            tuple(v) for v in by_lit.values()
         )
-        #: (shortest text the pattern can match, short literals one of which it needs or
-        #: None, entry) for patterns without trigrams
+        #: (shortest text the pattern can match, entry) for patterns without literals
         self.always = tuple(always)
+        self._matcher = _LiteralSet(self.lits)
         self._cache: dict[str, tuple[Any, ...]] = {}
 
     def find(self, text: str) -> tuple[Any, ...]:
@@ -204,52 +202,79 @@ class Screen:
         got = self._cache.get(text)
         if got is not None:
             return got
-        got = tuple(self._find(text))
+        got = self._find(text)
         if len(text) <= 512:
             if len(self._cache) >= 4096:
                 self._cache.clear()
             self._cache[text] = got
         return got
 
-    def _find(self, text: str) -> list[Any]:
+    def _find(self, text: str) -> tuple[Any, ...]:
         n = len(text)
-        out: list[Any] = []
-        if self.always:
-            lower = _lower(text)
-            out = [
-                e
-                for width, lits, e in self.always
-                if n >= width and (lits is None or any(map(lower.__contains__, lits)))
-            ]
-        if n < MIN_LEN or not self.keys:
-            return out
-        if self.pairs is not None:
-            lower = _lower(text)
-            hits = [es for lit, es in self.pairs if lit in lower]
-            for es in hits:
-                out.extend(es)
-            return list(dict.fromkeys(out)) if len(hits) > 1 else out
-        lower, grams = _text_grams(text)
-        hit = grams & self.keys if len(grams) < len(self.keys) * 4 else None
-        if hit is None:
-            hit = {g for g in self.keys if g in lower}
-        table = self.table
-        found = False
-        for g in hit:
-            for lit, entries in table[g]:
-                if lit in lower:
-                    out.extend(entries)
-                    found = True
-        if found and len(out) > 1:
-            out = list(dict.fromkeys(out))
-        return out
+        out = [e for width, e in self.always if n >= width]
+        hits = self._matcher.found(text) if self.lits else ()
+        slots = self.slots
+        for i in hits:
+            for width, e in slots[i]:
+                if n >= width:
+                    out.append(e)
+        if len(out) > 1 and (len(hits) > 1 or self.always):
+            return tuple(dict.fromkeys(out))
+        return tuple(out)
+
+
+class _LiteralSet:
+    """Which of some casefolded literals a text holds (casefolded), in one pass.
+
+    RE2's set matcher finds every literal of the set at once; a text RE2 cannot take
+    (lone surrogates) or a failing set falls back to one ``in`` per literal."""
+
+    __slots__ = ("_match", "lits")
+
+    def __init__(self, lits: tuple[str, ...]) -> None:
+        self.lits = lits
+        self._match: Any = None
+        if not lits:
+            return
+        try:
+            import re2
+
+            opts = re2.Options()
+            opts.max_mem = _SET_MEM
+            rs = re2.Set.SearchSet(opts)
+            for lit in lits:
+                rs.Add("".join(f"\\x{{{ord(ch):x}}}" for ch in lit))
+            rs.Compile()
+            raw = getattr(rs, "_set", None)  # the binding itself: bytes in, indexes out
+            self._match = raw.Match if raw is not None else lambda b: rs.Match(b) or []
+        except Exception:  # pragma: no cover - google-re2 is a dependency
+            self._match = None
+
+    def found(self, text: str) -> list[int]:
+        lower = _lower(text)
+        match = self._match
+        if match is not None:
+            try:
+                data = lower.encode()
+            except UnicodeEncodeError:
+                pass
+            else:
+                return match(data)  # type: ignore[no-any-return]
+        return [i for i, lit in enumerate(self.lits) if lit in lower]
+
+
+#: RE2's memory budget per literal set: the DFA over a few hundred short literals has as
+#: many states as their trie and needs a few MB at most; the budget is an upper bound
+#: that is only used as states are built
+_SET_MEM: Final = 64 << 20
 
 
 _last_lower: tuple[str, str] = ("", "")
 
 
 def _lower(text: str) -> str:
-    """``text.casefold()``, the last answer kept."""
+    """``text.casefold()``, the last answer kept (several screens usually look at the
+    same command line in a row)."""
     global _last_lower
     last = _last_lower
     if last[0] is text:
@@ -257,31 +282,3 @@ def _lower(text: str) -> str:
     lower = text.casefold()
     _last_lower = (text, lower)
     return lower
-
-
-_last: tuple[str, str, frozenset[str]] = ("", "", frozenset())
-
-
-def _text_grams(text: str) -> tuple[str, frozenset[str]]:
-    """A text casefolded and its trigrams (the last answer is kept: several screens
-    usually look at the same command line in a row)."""
-    global _last
-    last = _last
-    if last[0] == text:
-        return last[1], last[2]
-    lower = text.casefold()
-    grams = frozenset([lower[i : i + 3] for i in range(len(lower) - 2)])
-    _last = (text, lower, grams)
-    return lower, grams
-
-
-def _grams(lit: str) -> list[str]:
-    return [lit[i : i + 3] for i in range(len(lit) - 2)]
-
-
-_FREQUENT = frozenset("etaoinsrlcdmpuh -/.")
-
-
-def _common(gram: str) -> int:
-    """How ordinary a trigram looks (lower is rarer)."""
-    return sum(ch in _FREQUENT for ch in gram)
