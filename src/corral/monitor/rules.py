@@ -884,6 +884,18 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
     return test
 
 
+def _member(values: frozenset[Any]) -> Callable[[Any], bool]:
+    """``v in values`` where ``v`` may be a list or a mapping from data (never one of them)."""
+
+    def member(v: Any) -> bool:
+        try:
+            return v in values
+        except TypeError:
+            return False
+
+    return member
+
+
 def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
     """Compile ``op`` with ``operand`` for a field of type ``ftype``.
 
@@ -902,7 +914,7 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
         screen = None
         if elem == "str":
             screen = r"\A(?:" + "|".join(re.escape(v) for v in sorted(values)) + r")\Z"
-        info = OpInfo(op, values.__contains__, values, screen)
+        info = OpInfo(op, _member(values) if elem == "any" else values.__contains__, values, screen)
     elif op in ("contains", "startswith", "endswith"):
         subs = tuple(_coerce(v, "str") for v in operand)
         alts = "|".join(re.escape(s) for s in subs)
@@ -1149,8 +1161,9 @@ def cond_fields(c: Cond) -> Iterable[FieldSpec]:
             yield from cond_fields(i)
 
 
-# index hints: ("key", field, values) or ("screen", field, regex source)
+# index hints: ("key", field, values, pred) or ("screen", field, regex source, pred)
 _KEY_PRIORITY: Final = {"program": 0, "tool": 1, "port": 3, "language": 4, "op": 5, "type": 9}
+_KEY_PREFIXES: Final = ("data.", "arg.", "env.", "outcome.")  # equals/in on any value: 6
 _SCREEN_PRIORITY: Final = {
     "program": 1,
     "path": 2,
@@ -1164,27 +1177,37 @@ _SCREEN_PRIORITY: Final = {
 }
 
 
-Hint = tuple[str, FieldSpec, Any]
+Hint = tuple[str, FieldSpec, Any, "Pred"]
+
+
+def _key_priority(name: str) -> int | None:
+    got = _KEY_PRIORITY.get(name)
+    if got is None and name.startswith(_KEY_PREFIXES):
+        return 6
+    return got
 
 
 def _pred_hint(c: Pred) -> Hint | None:
     if c.negate or not c.ops or c.field.type == "list":
         return None
     name = c.field.name
-    for o in c.ops:
-        if o.keys is not None and name in _KEY_PRIORITY:
-            return ("key", c.field, o.keys)
+    if _key_priority(name) is not None:
+        for o in c.ops:
+            if o.keys is not None:
+                return ("key", c.field, o.keys, c)
     if c.field.type == "str" and (name in _SCREEN_PRIORITY or name.startswith("argv[")):
         for o in c.ops:
             if o.screen is not None:
-                return ("screen", c.field, o.screen)
+                return ("screen", c.field, o.screen, c)
     return None
 
 
 def _rank(h: Hint) -> int:
     name = h[1].name
     if h[0] == "key":
-        return _KEY_PRIORITY[name] * 2 if name == "program" else 4 + _KEY_PRIORITY[name]
+        prio = _key_priority(name)
+        assert prio is not None
+        return prio * 2 if name == "program" else 4 + prio
     return 1 + _SCREEN_PRIORITY.get(name, 4)
 
 
@@ -1207,13 +1230,19 @@ def _both(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] 
     return a if b is None else a & b
 
 
-def hints(c: Cond) -> list[tuple[frozenset[str] | None, Hint | None]]:
+Alternative = tuple[frozenset[str] | None, Hint | None, Cond]
+
+
+def hints(c: Cond) -> list[Alternative]:
     """Alternatives, one of which holds for every subject that satisfies ``c``: each is
-    (the action kinds it is for, a necessary index hint or ``None``: no shortcut)."""
+    (the action kinds it is for, a necessary index hint or ``None``: no shortcut, the
+    condition of this alternative). ``c`` holds exactly when one alternative's
+    condition holds (distributed over ``any``), and an alternative's condition implies
+    its hint."""
     if isinstance(c, Pred):
-        return [(cond_kinds(c), _pred_hint(c))]
+        return [(cond_kinds(c), _pred_hint(c), c)]
     if isinstance(c, NotOf):
-        return [(None, None)]
+        return [(None, None, c)]
     if isinstance(c, AnyOf):
         return [alt for i in c.items for alt in hints(i)]
     kinds = cond_kinds(c)
@@ -1223,15 +1252,49 @@ def hints(c: Cond) -> list[tuple[frozenset[str] | None, Hint | None]]:
         # a screen whose pattern has no literal to index costs as much as no hint at all
         usable = [h for h in singles if h[0] == "key" or required(_strip_groups(h[2]))]
         if usable:
-            return [(kinds, min(usable, key=_rank))]
+            return [(kinds, min(usable, key=_rank), c)]
         # no trigram anywhere: the screen whose shorter literals rule out the most texts
-        return [(kinds, min(singles, key=lambda h: (-_short_len(h), _rank(h))))]
-    for i in items:
+        return [(kinds, min(singles, key=lambda h: (-_short_len(h), _rank(h))), c)]
+    for n, i in enumerate(items):
         if isinstance(i, AnyOf):
             alts = hints(i)
-            if all(h is not None for _, h in alts):
-                return [(_both(k, kinds), h) for k, h in alts]
-    return [(kinds, None)]
+            if all(h is not None for _, h, _ in alts):
+                out: list[Alternative] = []
+                for k, h, cond in alts:
+                    inner = _flatten(cond) if isinstance(cond, AllOf) else [cond]
+                    both = AllOf((*items[:n], *inner, *items[n + 1 :]))
+                    out.append((_both(k, kinds), h, both))
+                return out
+    return [(kinds, None, c)]
+
+
+def _cost(c: Cond) -> int:
+    """A rough order of what a condition costs to test (cheap first)."""
+    if isinstance(c, Pred):
+        ops = {o.op for o in c.ops}
+        if ops & {"regex", "glob", "word"}:
+            return 3
+        return 2 if ops & {"cidr", "domain"} or c.field.name in ("args", "flags") else 0
+    return 4
+
+
+def alternative_test(cond: Cond, hint: Hint | None) -> Callable[[Subject], bool]:
+    """The test for subjects the index found by ``hint``: ``cond`` without the predicate
+    the lookup already decided (an equals/in alone on its field), cheap tests first.
+    Only for conditions without captures (whose tests have no side effects)."""
+    items = _flatten(cond) if isinstance(cond, AllOf) else [cond]
+    if hint is not None and hint[0] == "key":
+        pred = hint[3]
+        if len(pred.ops) == 1 and pred.exists is None and not pred.negate:
+            items = [i for i in items if i is not pred]
+    if not items:
+        return _always_true
+    items.sort(key=_cost)
+    return cond_test(items[0] if len(items) == 1 else AllOf(tuple(items)))
+
+
+def _always_true(s: Subject) -> bool:
+    return True
 
 
 # --------------------------------------------------------------------------------- rules
@@ -1433,27 +1496,40 @@ class RuleIndex:
         for rule in self.rules:
             for matcher, step in rule.matchers():
                 alts = hints(matcher.cond)
-                entry = _Entry(rule, step, matcher.test, matcher.captures, len(alts) > 1)
+                multi = len(alts) > 1
+                entry = _Entry(rule, step, matcher.test, matcher.captures, multi)
+                # found by its hint, an alternative is tested on its own condition (the
+                # looked-up predicate left out); a condition with captures keeps its own
+                # test, which records them
+                own = [
+                    entry
+                    if matcher.captures or h is None
+                    else _Entry(rule, step, alternative_test(cond, h), False, multi)
+                    for _, h, cond in alts
+                ]
                 kinds = all_kinds if matcher.kinds is None else tuple(matcher.kinds)
                 for k in kinds:
-                    mine = [h for ks, h in alts if ks is None or k in ks]
+                    mine = [
+                        (h, e) for (ks, h, _), e in zip(alts, own, strict=True)
+                        if ks is None or k in ks
+                    ]  # fmt: skip
                     if not mine:
                         continue  # no alternative can hold for this kind
                     for t in matcher.types:
                         b = building.setdefault((t, k), _Bucket())
-                        if any(h is None for h in mine):
+                        if any(h is None for h, _ in mine):
                             b.always.append(entry)
                             continue
-                        for hint in mine:
+                        for hint, e in mine:
                             assert hint is not None
                             fs = hint[1]
                             if hint[0] == "key":
                                 _, table = b.keyed.setdefault(fs.name, (fs.get, {}))
                                 for value in hint[2]:
-                                    table.setdefault(value, []).append(entry)
+                                    table.setdefault(value, []).append(e)
                             else:
                                 _, items = b.screens.setdefault(fs.name, (fs.get, []))
-                                items.append((hint[2], entry))
+                                items.append((hint[2], e))
         self._buckets: dict[tuple[str, str | None], _Frozen] = {
             key: _freeze(b) for key, b in building.items()
         }
@@ -1502,7 +1578,10 @@ class RuleIndex:
             for get, table in b.keyed:
                 v = get(subj)
                 if v is not None:
-                    hit = table.get(v)
+                    try:
+                        hit = table.get(v)
+                    except TypeError:  # an unhashable value (a list in data) is no key
+                        continue
                     if hit:
                         out.extend(hit)
             screens = b.screens
