@@ -228,7 +228,8 @@ class _Session:
         self.windows: dict[Any, _Window] = {}
         self.partials: dict[str, list[_Partial]] = {}
         self.waiting: dict[str, frozenset[int]] = {}  # rule -> steps partials wait for
-        self.recent: dict[Any, int] = {}  # fingerprints of attempts not completed yet
+        #: fingerprints of attempts not completed yet, oldest first
+        self.recent: OrderedDict[Any, int] = OrderedDict()
         self.anomaly: AnomalyState | None = None
 
     def fork(self) -> _Session:
@@ -244,7 +245,7 @@ class _Session:
         fp = _fingerprint(action)
         recent[fp] = recent.get(fp, 0) + 1
         if len(recent) > 64:
-            del recent[next(iter(recent))]
+            recent.popitem(last=False)  # O(1) (a dict's first key is found by a scan)
 
     def completes(self, action: Any) -> bool:
         """Whether ``action`` completes an attempt seen before (which it then uses up)."""

@@ -838,48 +838,51 @@ def _folded(text: str) -> str:
     return got
 
 
-def _screened(rx: Any, source: str) -> Callable[[str], bool]:
-    """The regex's test behind literal checks: a text that lacks every string of a set
-    the regex cannot match without (:func:`prefilter.required`,
-    :func:`prefilter.required_all`) is not handed to it.
-    Casefolded on both sides, so case-insensitive patterns (``ſ`` for ``s``) pass."""
-    test = _tester(rx)
+def _checks(source: str) -> tuple[tuple[str, ...], ...]:
+    """Sets of casefolded strings the regex ``source`` cannot match without one of each
+    (:func:`prefilter.required`, :func:`prefilter.required_all`); empty: none known."""
     stripped = _strip_groups(source)
     sets = list(required_all(stripped))
     best = required(stripped)
     if best and best not in sets:
         sets.insert(0, best)
-    if not sets:
-        return test
-    checks = tuple(tuple(sorted(x.casefold() for x in lits)) for lits in sets)
-    if len(checks) == 1:
-        (folded,) = checks
-
-        def screened(v: str) -> bool:
-            f = _folded(v)
-            return any(map(f.__contains__, folded)) and test(v)
-
-        return screened
-
-    def screened_all(v: str) -> bool:
-        f = _folded(v)
-        has = f.__contains__
-        for folded in checks:
-            if not any(map(has, folded)):
-                return False
-        return test(v)
-
-    return screened_all
+    return tuple(tuple(sorted(x.casefold() for x in lits)) for lits in sets)
 
 
 def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[[Any], bool]:
-    tests = tuple(_screened(r, src) for r, src in zip(regexes, sources, strict=True))
-    if len(tests) == 1:
-        t0 = tests[0]
-        return lambda v: isinstance(v, str) and t0(v)
+    """Whether a value is a string one of the regexes finds something in. Each regex is
+    behind literal checks: a text that lacks every string of a set the regex cannot
+    match without (:func:`_checks`) is not handed to it; casefolded on both sides (once
+    for all the regexes), so case-insensitive patterns (``ſ`` for ``s``) pass."""
+    plans = tuple(
+        (_checks(src), _tester(r)) for r, src in zip(regexes, sources, strict=True)
+    )
+    if len(plans) == 1:
+        ((checks, t0),) = plans
+        if not checks:
+            return lambda v: isinstance(v, str) and t0(v)
+        if len(checks) == 1:
+            (only,) = checks
+
+            def screened(v: Any) -> bool:
+                if not isinstance(v, str):
+                    return False
+                return any(map(_folded(v).__contains__, only)) and t0(v)
+
+            return screened
 
     def test(v: Any) -> bool:
-        return isinstance(v, str) and any(t(v) for t in tests)
+        if not isinstance(v, str):
+            return False
+        has = _folded(v).__contains__
+        for checks, t in plans:
+            for folded in checks:
+                if not any(map(has, folded)):
+                    break
+            else:
+                if t(v):
+                    return True
+        return False
 
     return test
 
