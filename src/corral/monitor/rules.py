@@ -1453,9 +1453,16 @@ class _Frozen:
     screens: tuple[tuple[Callable[[Subject], Any], Screen], ...]
     always: tuple[_Entry, ...]
     multi: bool = False  # holds entries indexed under several alternatives
-    #: the line and args screens in one, for when the args are part of the line
-    line_args: Screen | None = None
+    #: the screens of the line and of the fields whose text is usually part of it
+    #: (args, program, argv[N], code) in one, for when those texts are in the line
+    merged: Screen | None = None
+    #: the getters of those other fields, and the screens not merged
+    covers: tuple[Callable[[Subject], Any], ...] = ()
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
+
+
+#: fields whose text is usually a part of the subject's line
+_IN_LINE: Final = frozenset({"args", "program", "code"})
 
 
 def _strip_groups(source: str) -> str:
@@ -1470,18 +1477,22 @@ def _freeze(b: _Bucket) -> _Frozen:
     )
     entries = [e for _, t in b.keyed.values() for es in t.values() for e in es]
     entries += [e for _, items in b.screens.values() for _, e in items] + b.always
-    line_args = None
+    merged = None
+    covers: tuple[Callable[[Subject], Any], ...] = ()
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
-    if "line" in b.screens and "args" in b.screens:
-        both = [*b.screens["line"][1], *b.screens["args"][1]]
-        line_args = Screen((_strip_groups(src), e) for src, e in both)
+    inside = [n for n in b.screens if n in _IN_LINE or n.startswith("argv[")]
+    if "line" in b.screens and inside:
+        names = {"line", *inside}
+        items = [item for n in ("line", *inside) for item in b.screens[n][1]]
+        merged = Screen((_strip_groups(src), e) for src, e in items)
+        covers = tuple(b.screens[n][0] for n in inside)
         others = tuple(
-            (get, screen)
-            for get, screen in screens
-            if get is not _get_line and get is not _get_args
+            (get, Screen((_strip_groups(src), e) for src, e in items))
+            for n, (get, items) in b.screens.items()
+            if n not in names
         )
-    multi = any(e.multi for e in entries) or line_args is not None
-    return _Frozen(keyed, screens, tuple(b.always), multi, line_args, others)
+    multi = any(e.multi for e in entries) or merged is not None
+    return _Frozen(keyed, screens, tuple(b.always), multi, merged, covers, others)
 
 
 _NO_BUCKETS: Final[tuple[_Frozen, ...]] = ()
@@ -1588,14 +1599,20 @@ class RuleIndex:
                     if hit:
                         out.extend(hit)
             screens = b.screens
-            if b.line_args is not None:
-                line, args = subj.line, subj.args
-                if line and args is not None and args in line:
-                    # one pass over the line finds the args rules too (a superset)
-                    found = b.line_args.find(line)
-                    if found:
-                        out.extend(found)
-                    screens = b.others
+            if b.merged is not None:
+                line = subj.line
+                if line:
+                    for get in b.covers:
+                        v = get(subj)
+                        if v is not None and v is not line and v not in line:
+                            break
+                    else:
+                        # the other fields' texts are in the line: one pass over the line
+                        # finds their rules too (a superset: each is tested after)
+                        found = b.merged.find(line)
+                        if found:
+                            out.extend(found)
+                        screens = b.others
             for get, screen in screens:
                 v = get(subj)
                 if v:
