@@ -798,7 +798,7 @@ def _command_key(subj: Subject) -> str:
     alert on its command as it runs are one)."""
     line = subj.line
     if not subj.derived and line and subj.kind == "exec":
-        parts = split_script(line)
+        parts = split_script(line, 2)
         if len(parts) == 1:
             return render(parts[0])
     return subj.command()

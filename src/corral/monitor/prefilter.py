@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
-__all__ = ["Screen", "required", "required_all", "required_short"]
+__all__ = ["LiteralSet", "Screen", "folded", "required", "required_all", "required_short"]
 
 MIN_LEN: Final = 3
 _REPEATS: Final = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT))
@@ -170,7 +170,7 @@ class Screen:
     set (a DFA over the literals, linear in the text whatever their number), so a benign
     command line costs one call, whatever the number of rules."""
 
-    __slots__ = ("_cache", "_matcher", "always", "lits", "slots")
+    __slots__ = ("_cache", "_last", "_matcher", "always", "lits", "slots")
 
     def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
         by_lit: dict[str, list[tuple[int, Any]]] = {}
@@ -193,20 +193,28 @@ class Screen:
         )
         #: (shortest text the pattern can match, entry) for patterns without literals
         self.always = tuple(always)
-        self._matcher = _LiteralSet(self.lits)
+        self._matcher = LiteralSet(self.lits)
         self._cache: dict[str, tuple[Any, ...]] = {}
+        self._last: tuple[str, tuple[Any, ...]] = ("", ())
 
     def find(self, text: str) -> tuple[Any, ...]:
         """The entries that may match ``text`` (memoized for texts up to 512 characters:
-        agents repeat themselves)."""
+        agents repeat themselves; a longer one is kept by identity while it is the last:
+        the commands of a script share its text)."""
         got = self._cache.get(text)
         if got is not None:
             return got
+        if len(text) > 512:
+            last = self._last
+            if last[0] is text:
+                return last[1]
+            got = self._find(text)
+            self._last = (text, got)
+            return got
         got = self._find(text)
-        if len(text) <= 512:
-            if len(self._cache) >= 4096:
-                self._cache.clear()
-            self._cache[text] = got
+        if len(self._cache) >= 4096:
+            self._cache.clear()
+        self._cache[text] = got
         return got
 
     def _find(self, text: str) -> tuple[Any, ...]:
@@ -223,16 +231,19 @@ class Screen:
         return tuple(out)
 
 
-class _LiteralSet:
-    """Which of some casefolded literals a text holds (casefolded), in one pass.
+class LiteralSet:
+    """Which of some literals a text holds, in one pass (``fold``: the literals are
+    casefolded and the text is casefolded before the search).
 
-    RE2's set matcher finds every literal of the set at once; a text RE2 cannot take
-    (lone surrogates) or a failing set falls back to one ``in`` per literal."""
+    RE2's set matcher finds every literal of the set at once, in time linear in the
+    text; a text RE2 cannot take (lone surrogates) or a failing set falls back to one
+    ``in`` per literal."""
 
-    __slots__ = ("_match", "lits")
+    __slots__ = ("_match", "fold", "lits")
 
-    def __init__(self, lits: tuple[str, ...]) -> None:
+    def __init__(self, lits: tuple[str, ...], *, fold: bool = True) -> None:
         self.lits = lits
+        self.fold = fold
         self._match: Any = None
         if not lits:
             return
@@ -251,7 +262,8 @@ class _LiteralSet:
             self._match = None
 
     def found(self, text: str) -> list[int]:
-        lower = _lower(text)
+        """The indexes of the literals ``text`` holds."""
+        lower = folded(text) if self.fold else text
         match = self._match
         if match is not None:
             try:
@@ -269,16 +281,27 @@ class _LiteralSet:
 _SET_MEM: Final = 64 << 20
 
 
-_last_lower: tuple[str, str] = ("", "")
+_FOLDED: dict[str, str] = {}
+_last_long: tuple[str, str] = ("", "")
 
 
-def _lower(text: str) -> str:
-    """``text.casefold()``, the last answer kept (several screens usually look at the
-    same command line in a row)."""
-    global _last_lower
-    last = _last_lower
-    if last[0] is text:
-        return last[1]
-    lower = text.casefold()
-    _last_lower = (text, lower)
-    return lower
+def folded(text: str) -> str:
+    """``text.casefold()``, kept: short texts in a small table (an agent's commands meet
+    many rules and repeat), the last long one by identity (the commands of a script
+    share its text)."""
+    global _last_long
+    got = _FOLDED.get(text)
+    if got is not None:
+        return got
+    if len(text) > 4096:
+        last = _last_long
+        if last[0] is text:
+            return last[1]
+        got = text.casefold()
+        _last_long = (text, got)
+        return got
+    got = text.casefold()
+    if len(_FOLDED) >= 1024:
+        _FOLDED.clear()
+    _FOLDED[text] = got
+    return got

@@ -92,7 +92,7 @@ from typing import Any, Final
 from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
-from .prefilter import Screen, required, required_all, required_short
+from .prefilter import LiteralSet, Screen, folded, required, required_all, required_short
 
 __all__ = [
     "FIELDS",
@@ -271,7 +271,15 @@ class Subject:
 
 
 def short(text: str, limit: int = 160) -> str:
-    text = " ".join(str(text).split())
+    """``text`` on one line (runs of white space as one space), cut at ``limit``."""
+    text = str(text)
+    if len(text) > limit * 4:
+        # a prefix's words are a prefix of the text's: when they already overflow, the
+        # rest of a long text (a megabyte command) need not be read
+        head = " ".join(text[: limit * 4].split())
+        if len(head) > limit:
+            return head[: limit - 3] + "..."
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -420,13 +428,21 @@ _RESERVED: Final = frozenset(
 _LIST_SPLIT: Final = re.compile(r"\|\||&&|[|;&]")
 
 
-def _simple_split(script: str) -> list[list[str]] | None:
+def _simple_split(script: str, limit: int | None = None) -> list[list[str]] | None:
     """A fast split for lines without quoting, expansions or compound commands (most
-    agent commands); None when the full splitter is needed."""
+    agent commands); None when the full splitter is needed. ``limit``: stop after that
+    many commands (the ones before do not depend on what follows)."""
     if not _HARD.isdisjoint(script):
         return None
     out = []
-    for part in _LIST_SPLIT.split(script):
+    start = 0
+    seps = _LIST_SPLIT.finditer(script)
+    while start >= 0:
+        m = next(seps, None)
+        if m is None:
+            part, start = script[start:], -1
+        else:
+            part, start = script[start : m.start()], m.end()
         words = part.split()
         if not words:
             continue
@@ -437,16 +453,19 @@ def _simple_split(script: str) -> list[list[str]] | None:
             i += 1
         if i < len(words):
             out.append(words[i:])
+            if limit is not None and len(out) >= limit:
+                break
     return out
 
 
-def split_script(script: str) -> list[list[str]]:
-    """The argv of every simple command ``script`` runs (substitutions included)."""
-    fast = _simple_split(script)
+def split_script(script: str, limit: int | None = None) -> list[list[str]]:
+    """The argv of every simple command ``script`` runs (substitutions included); with
+    ``limit``, of the first ``limit`` of them."""
+    fast = _simple_split(script, limit)
     if fast is not None:
         return fast
     parts = _split_script(script) if len(script) <= 8192 else _split_script.__wrapped__(script)
-    return [list(p) for p in parts]
+    return [list(p) for p in parts[:limit]]
 
 
 def _derive(
@@ -471,7 +490,7 @@ def _derive(
         out.append(sub)
         _derive(event, action, inner, line, out, depth + 1, via)
     for script in scripts:
-        for inner in split_script(script):
+        for inner in split_script(script, _MAX_DERIVED):
             if len(out) >= _MAX_DERIVED:
                 break
             sub = Subject(event, "exec", action, argv=inner, line=script, derived=True, via=via)
@@ -521,7 +540,7 @@ def subjects_of(event: Any) -> list[Subject]:
         if action.language != "shell":
             return [subj]
         out = [subj]
-        for argv in split_script(code):
+        for argv in split_script(code, _MAX_DERIVED):
             if len(out) >= _MAX_DERIVED:
                 break
             sub = Subject(event, "exec", action, argv=argv, line=code, derived=True, via="shell")
@@ -823,21 +842,6 @@ def _tester(rx: Any) -> Callable[[str], bool]:
     return lambda v: search(v) is not None
 
 
-_FOLDED: dict[str, str] = {}
-
-
-def _folded(text: str) -> str:
-    """``text.casefold()``, kept for short texts (a subject's text meets many rules)."""
-    got = _FOLDED.get(text)
-    if got is None:
-        got = text.casefold()
-        if len(text) <= 4096:
-            if len(_FOLDED) >= 512:
-                _FOLDED.clear()
-            _FOLDED[text] = got
-    return got
-
-
 def _checks(source: str) -> tuple[tuple[str, ...], ...]:
     """Sets of casefolded strings the regex ``source`` cannot match without one of each
     (:func:`prefilter.required`, :func:`prefilter.required_all`); empty: none known."""
@@ -853,36 +857,60 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
     """Whether a value is a string one of the regexes finds something in. Each regex is
     behind literal checks: a text that lacks every string of a set the regex cannot
     match without (:func:`_checks`) is not handed to it; casefolded on both sides (once
-    for all the regexes), so case-insensitive patterns (``ſ`` for ``s``) pass."""
+    for all the regexes), so case-insensitive patterns (``ſ`` for ``s``) pass.
+
+    The last answer on a long text is kept by identity: the commands a script runs (up
+    to 32) share its text, which the line rules would otherwise scan once per command."""
     plans = tuple(
         (_checks(src), _tester(r)) for r, src in zip(regexes, sources, strict=True)
     )
-    if len(plans) == 1:
-        ((checks, t0),) = plans
-        if not checks:
-            return lambda v: isinstance(v, str) and t0(v)
-        if len(checks) == 1:
-            (only,) = checks
-
-            def screened(v: Any) -> bool:
-                if not isinstance(v, str):
-                    return False
-                return any(map(_folded(v).__contains__, only)) and t0(v)
-
-            return screened
+    last: list[tuple[Any, bool]] = [("", False)]
 
     def test(v: Any) -> bool:
         if not isinstance(v, str):
             return False
-        has = _folded(v).__contains__
+        long = len(v) > _LONG
+        if long:
+            got = last[0]
+            if got[0] is v:
+                return got[1]
+        ok = False
+        has = folded(v).__contains__
         for checks, t in plans:
-            for folded in checks:
-                if not any(map(has, folded)):
+            for lits in checks:
+                if not any(map(has, lits)):
                     break
             else:
                 if t(v):
-                    return True
-        return False
+                    ok = True
+                    break
+        if long:
+            last[0] = (v, ok)
+        return ok
+
+    return test
+
+
+_LONG: Final = 128
+
+
+def _contains(subs: tuple[str, ...]) -> Callable[[Any], bool]:
+    """Whether a value is a string holding one of ``subs``: one ``in`` each on a short
+    text; one pass for all of them on a long one (its last answer kept by identity)."""
+    many = LiteralSet(subs, fold=False) if len(subs) > 2 else None
+    last: list[tuple[Any, bool]] = [("", False)]
+
+    def test(v: Any) -> bool:
+        if not isinstance(v, str):
+            return False
+        if len(v) <= _LONG or many is None:
+            return any(map(v.__contains__, subs))
+        got = last[0]
+        if got[0] is v:
+            return got[1]
+        ok = bool(many.found(v))
+        last[0] = (v, ok)
+        return ok
 
     return test
 
@@ -922,9 +950,7 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
         subs = tuple(_coerce(v, "str") for v in operand)
         alts = "|".join(re.escape(s) for s in subs)
         if op == "contains":
-            info = OpInfo(
-                op, lambda v: isinstance(v, str) and any(s in v for s in subs), None, f"(?:{alts})"
-            )
+            info = OpInfo(op, _contains(subs), None, f"(?:{alts})")
         elif op == "startswith":
             info = OpInfo(
                 op, lambda v: isinstance(v, str) and v.startswith(subs), None, f"\\A(?:{alts})"
