@@ -56,6 +56,7 @@ from .rules import (
     Subject,
     Threshold,
     _num,
+    brief,
     cond_uses,
     same_value,
     short,
@@ -282,11 +283,15 @@ def _ev(subj: Subject) -> Evidence:
     )
 
 
-def _hashable(v: Any) -> Any:
+def _hashable(v: Any, depth: int = 0) -> Any:
+    """A hashable form of a field's value (a threshold's group or distinct value); data
+    nested deeper than 32 levels is told apart by its brief repr."""
+    if isinstance(v, list | tuple | dict) and depth >= 32:
+        return brief(v)
     if isinstance(v, list | tuple):
-        return tuple(_hashable(x) for x in v)
+        return tuple(_hashable(x, depth + 1) for x in v)
     if isinstance(v, dict):
-        return tuple(sorted((k, _hashable(x)) for k, x in v.items()))
+        return tuple(sorted((k, _hashable(x, depth + 1)) for k, x in v.items()))
     return v
 
 

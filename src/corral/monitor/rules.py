@@ -82,6 +82,7 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import itertools
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -285,8 +286,64 @@ def short(text: str, limit: int = 160) -> str:
 
 def _short_args(args: Any) -> str:
     if not isinstance(args, dict):
-        return str(args)
-    return ", ".join(f"{k}={v!r}" for k, v in list(args.items())[:6])
+        return brief(args, str)
+    return ", ".join(f"{k}={brief(v)}" for k, v in itertools.islice(args.items(), 6))
+
+
+_BRIEF: Final = 2048  # characters of a value's repr worth building for a description
+_BRIEF_DEPTH: Final = 32
+
+
+def brief(value: Any, outer: Callable[[Any], str] = repr, limit: int = _BRIEF) -> str:
+    """``outer(value)`` (``repr`` or ``str``) of JSON-like data, built only up to about
+    ``limit`` characters and ``32`` levels deep (then ``...``): agent-supplied data
+    can be a megabyte, or nested deeper than ``repr`` can recurse."""
+    if not isinstance(value, dict | list | tuple):
+        if isinstance(value, str) and len(value) > limit:
+            value = value[: limit + 1]
+            return (outer(value) if outer is str else outer(value)[:-1]) + "..."
+        return outer(value)
+    parts: list[str] = []
+    size = 0
+
+    def emit(v: Any, depth: int) -> None:
+        nonlocal size
+        if size > limit:
+            return
+        t = type(v)
+        if t is dict or t is list or t is tuple:
+            if depth >= _BRIEF_DEPTH:
+                parts.append("...")
+                size += 3
+                return
+            items = v.items() if t is dict else v
+            parts.append("{" if t is dict else "[" if t is list else "(")
+            size += 1
+            for i, item in enumerate(items):
+                if size > limit:
+                    break
+                if i:
+                    parts.append(", ")
+                    size += 2
+                if t is dict:
+                    emit(item[0], depth + 1)
+                    parts.append(": ")
+                    size += 2
+                    emit(item[1], depth + 1)
+                else:
+                    emit(item, depth + 1)
+            if t is tuple and len(v) == 1:
+                parts.append(",")
+            parts.append("}" if t is dict else "]" if t is list else ")")
+            size += 1
+            return
+        text = brief(v, repr, limit) if t is str else repr(v)
+        parts.append(text)
+        size += len(text)
+
+    emit(value, 0)
+    text = "".join(parts)
+    return text if size <= limit else text[:limit] + "..."
 
 
 def _basename(path: str) -> str:
