@@ -48,9 +48,11 @@ from ..policy.shellsplit import render
 from .anomaly import AnomalyState, Baseline, Finding, default_baseline
 from .loader import Pack, resolve
 from .rules import (
+    MATCH,
     RESPONSE_RANK,
     RESPONSES,
     SEVERITY_RANK,
+    THRESHOLD,
     Rule,
     RuleIndex,
     Subject,
@@ -283,9 +285,14 @@ def _ev(subj: Subject) -> Evidence:
     )
 
 
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+
+
 def _hashable(v: Any, depth: int = 0) -> Any:
     """A hashable form of a field's value (a threshold's group or distinct value); data
     nested deeper than 32 levels is told apart by its brief repr."""
+    if type(v) in _SCALARS:
+        return v
     if isinstance(v, list | tuple | dict) and depth >= 32:
         return brief(v)
     if isinstance(v, list | tuple):
@@ -494,9 +501,10 @@ class Monitor:
     def _evaluate(self, event: Any, st: _Session, attempt: bool, commit: bool) -> list[_Hit]:
         type_ = event.type
         index = self.index
-        if not index.wants(type_, attempt):
+        plan = index.plan(type_, attempt)
+        if plan is None:
             return []
-        kinds = index.kinds(type_, attempt)
+        kinds = plan.kinds
         action = event.action
         if action is None:
             if None not in kinds:
@@ -507,43 +515,50 @@ class Monitor:
         fired: dict[Rule, Subject] | None = None
         counted: set[tuple[Any, ...]] | None = None
         subjects = subjects_of(event)
+        by_kind = plan.buckets
+        candidates = index.candidates
         for subj in subjects:
-            buckets = index.buckets(type_, attempt, subj.kind)
+            buckets = by_kind.get(subj.kind)
             if not buckets:
                 continue
-            cands = index.candidates(buckets, subj)
+            cands = candidates(buckets, subj)
             if not cands:
                 continue
             steps: dict[Rule, dict[int, dict[str, Any]]] | None = None
             for entry in cands:
-                rule = entry.rule
-                if entry.step > 0:
-                    waiting = st.waiting.get(rule.id)
-                    if not waiting or entry.step not in waiting:
-                        continue  # no partial match is waiting for this step
-                if entry.step >= 0:
+                role = entry.role
+                if role == MATCH:
+                    if not entry.test(subj):
+                        continue
+                    rule = entry.rule
+                    if fired is None:
+                        fired = {rule: subj}
+                        continue
+                    first = fired.get(rule)
+                    if first is None or (first.kind == "code" and subj.kind == "exec"):
+                        fired[rule] = subj  # prefer the command to the script it is in
+                elif role == THRESHOLD:
+                    if subj.derived and subj.via == "shell":
+                        continue  # the shell reports each command it runs as it runs
+                    if not entry.test(subj):
+                        continue
+                    if counted is None:
+                        counted = set()
+                    hit = self._threshold(entry.rule, subj, st, commit, counted)
+                    if hit is not None:
+                        hits.append(hit)
+                else:
+                    rule = entry.rule
+                    step = entry.step
+                    if step > 0:
+                        waiting = st.waiting.get(rule.id)
+                        if not waiting or step not in waiting:
+                            continue  # no partial match is waiting for this step
                     subj.caps = {} if entry.captures else None
                     if entry.test(subj):
                         if steps is None:
                             steps = {}
-                        steps.setdefault(rule, {})[entry.step] = subj.caps or {}
-                    continue
-                if not entry.test(subj):
-                    continue
-                if rule.match is not None:
-                    if fired is None:
-                        fired = {}
-                    first = fired.get(rule)
-                    if first is None or (first.kind == "code" and subj.kind == "exec"):
-                        fired[rule] = subj  # prefer the command to the script it is in
-                elif rule.threshold is not None:
-                    if subj.derived and subj.via == "shell":
-                        continue  # the shell reports each command it runs as it runs
-                    if counted is None:
-                        counted = set()
-                    hit = self._threshold(rule, subj, st, commit, counted)
-                    if hit is not None:
-                        hits.append(hit)
+                        steps.setdefault(rule, {})[step] = subj.caps or {}
             if steps:
                 for rule, matched in steps.items():
                     hit = self._sequence(rule, matched, subj, st, commit)
@@ -561,7 +576,13 @@ class Monitor:
     ) -> _Hit | None:
         th = rule.threshold
         assert th is not None
-        group = tuple(_hashable(f.get(subj)) for f in th.group_by)
+        by = th.group_by
+        if not by:
+            group: tuple[Any, ...] = ()
+        elif len(by) == 1:
+            group = (_hashable(by[0].get(subj)),)
+        else:
+            group = tuple(_hashable(f.get(subj)) for f in by)
         if th.distinct is not None:
             val = th.distinct.get(subj)
             if val is None:

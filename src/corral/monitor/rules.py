@@ -192,6 +192,7 @@ class Subject:
 
     __slots__ = (
         "_args",
+        "_described",
         "_flags",
         "action",
         "argv",
@@ -233,6 +234,7 @@ class Subject:
         self.via = via
         self._args: str | None = None
         self._flags: tuple[str, ...] | None = None
+        self._described: tuple[int, str] | None = None
         self.caps: dict[str, str] | None = None
 
     @property
@@ -252,7 +254,16 @@ class Subject:
         return render(self.argv) if self.argv else ""
 
     def describe(self, limit: int = 160) -> str:
-        """A one-line description of what this subject did."""
+        """A one-line description of what this subject did (the last one kept: each
+        threshold rule a subject counts for describes it)."""
+        got = self._described
+        if got is not None and got[0] == limit:
+            return got[1]
+        text = self._describe(limit)
+        self._described = (limit, text)
+        return text
+
+    def _describe(self, limit: int) -> str:
         a = self.action
         kind = self.kind
         if kind in ("exec", "spawn"):
@@ -537,7 +548,7 @@ def _derive(
     if depth > _MAX_DEPTH or len(out) >= _MAX_DERIVED or not argv:
         return
     prog = _basename(argv[0])
-    if prog not in _UNWRAPS and not _PYTHON.match(prog):
+    if not _runs_inner(prog):
         return
     cmds, scripts, codes = _inner(argv)
     for inner in cmds:
@@ -564,6 +575,20 @@ def _derive(
         )  # fmt: skip
 
 
+_RUNS_INNER: dict[str, bool] = {}
+
+
+def _runs_inner(prog: str) -> bool:
+    """Whether a program may run other commands or code (a wrapper, shell, interpreter)."""
+    got = _RUNS_INNER.get(prog)
+    if got is None:
+        got = prog in _UNWRAPS or _PYTHON.match(prog) is not None
+        if len(_RUNS_INNER) >= 4096:
+            _RUNS_INNER.clear()
+        _RUNS_INNER[prog] = got
+    return got
+
+
 def subjects_of(event: Any) -> list[Subject]:
     """The subjects rules see for ``event``: the event, then what it runs (see above)."""
     action = event.action
@@ -577,18 +602,18 @@ def subjects_of(event: Any) -> list[Subject]:
         if not argv:
             return [subj]
         prog = subj.program
-        if prog in _UNWRAPS or (prog is not None and _PYTHON.match(prog)):
+        if prog is not None and _runs_inner(prog):
             out = [subj]
-            _derive(event, action, argv, line, out, 1, prog or "")
+            _derive(event, action, argv, line, out, 1, prog)
             return out
         return [subj]
     if kind == "spawn":
         argv = action.argv
         subj = Subject(event, "spawn", action, argv=argv, line=" ".join(argv))
         prog = subj.program
-        if argv and (prog in _UNWRAPS or (prog is not None and _PYTHON.match(prog))):
+        if argv and prog is not None and _runs_inner(prog):
             out = [subj]
-            _derive(event, action, argv, subj.line, out, 1, prog or "")
+            _derive(event, action, argv, subj.line, out, 1, prog)
             return out
         return [subj]
     if kind == "code":
@@ -1517,6 +1542,24 @@ class _Entry:
     test: Callable[[Subject], bool]
     captures: bool
     multi: bool = False  # indexed under several alternatives (may come up twice)
+    role: int = 0  # MATCH, THRESHOLD or STEP (set from the rule and step)
+
+    def __post_init__(self) -> None:
+        self.role = STEP if self.step >= 0 else MATCH if self.rule.match is not None else THRESHOLD
+
+
+MATCH: Final = 0
+THRESHOLD: Final = 1
+STEP: Final = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the index holds for one event type (an attempt or not): the action kinds
+    (``None``: no action) some rule looks at, and the buckets for each."""
+
+    kinds: frozenset[str | None]
+    buckets: dict[str | None, tuple[_Frozen, ...]]
 
 
 @dataclass
@@ -1630,43 +1673,41 @@ class RuleIndex:
         self._buckets: dict[tuple[str, str | None], _Frozen] = {
             key: _freeze(b) for key, b in building.items()
         }
-        self._cache: dict[tuple[str, bool, str | None], tuple[_Frozen, ...]] = {}
-        self._kinds: dict[tuple[str, bool], frozenset[str | None]] = {}
         self.types = frozenset(t for t, _ in self._buckets)
-        #: (event type, attempt?) pairs some rule looks at
-        self._wanted: dict[tuple[str, bool], bool] = {}
+        self._plans: dict[tuple[str, bool], Plan | None] = {}
+
+    def plan(self, type_: str, attempt: bool) -> Plan | None:
+        """The :class:`Plan` for events of ``type_`` (an attempt or not); ``None`` when
+        no rule looks at them. One lookup per event."""
+        key = (type_, attempt)
+        try:
+            return self._plans[key]
+        except KeyError:
+            pass
+        names = [type_, ANY_TYPE] + ([ATTEMPT] if attempt else [])
+        by_kind: dict[str | None, tuple[_Frozen, ...]] = {}
+        for n in names:
+            for (t, k), b in self._buckets.items():
+                if t == n:
+                    by_kind[k] = (*by_kind.get(k, ()), b)
+        got = Plan(frozenset(by_kind), by_kind) if by_kind else None
+        if len(self._plans) < 4096:  # event types are open-ended; the common ones stay
+            self._plans[key] = got
+        return got
 
     def wants(self, type_: str, attempt: bool) -> bool:
         """Whether any rule looks at events of ``type_`` (an attempt or not)."""
-        key = (type_, attempt)
-        got = self._wanted.get(key)
-        if got is None:
-            types = self.types
-            got = type_ in types or ANY_TYPE in types or (attempt and ATTEMPT in types)
-            self._wanted[key] = got
-        return got
+        return self.plan(type_, attempt) is not None
 
     def kinds(self, type_: str, attempt: bool) -> frozenset[str | None]:
         """The action kinds (``None``: no action) some rule looks at in events of
         ``type_`` (an attempt or not)."""
-        key = (type_, attempt)
-        got = self._kinds.get(key)
-        if got is None:
-            names = {type_, ANY_TYPE} | ({ATTEMPT} if attempt else set())
-            got = frozenset(k for n, k in self._buckets if n in names)
-            if len(self._kinds) < 4096:
-                self._kinds[key] = got
-        return got
+        plan = self.plan(type_, attempt)
+        return plan.kinds if plan is not None else frozenset()
 
     def buckets(self, type_: str, attempt: bool, kind: str | None) -> tuple[_Frozen, ...]:
-        key = (type_, attempt, kind)
-        got = self._cache.get(key)
-        if got is None:
-            names = [type_, ANY_TYPE] + ([ATTEMPT] if attempt else [])
-            got = tuple(b for n in names if (b := self._buckets.get((n, kind))) is not None)
-            if len(self._cache) < 4096:
-                self._cache[key] = got
-        return got
+        plan = self.plan(type_, attempt)
+        return plan.buckets.get(kind, ()) if plan is not None else ()
 
     @staticmethod
     def candidates(buckets: tuple[_Frozen, ...], subj: Subject) -> list[_Entry]:
