@@ -409,7 +409,8 @@ class Monitor:
         session = event.session
         with self._lock:
             self.events_seen += 1
-            st = self._state(session)
+            last = session == self._last_session
+            st = self._sessions[session] if last else self._state(session)
             attempt = _attempt(event, st)
             hits = self._evaluate(event, st, attempt, commit=True)
             if self.baseline is not None:
@@ -542,8 +543,8 @@ class Monitor:
                         continue  # the shell reports each command it runs as it runs
                     if not entry.test(subj):
                         continue
-                    if counted is None:
-                        counted = set()
+                    if counted is None and len(subjects) > 1:
+                        counted = set()  # one count per event, whichever subject matched
                     hit = self._threshold(entry.rule, subj, st, commit, counted)
                     if hit is not None:
                         hits.append(hit)
@@ -572,7 +573,7 @@ class Monitor:
         return hits
 
     def _threshold(
-        self, rule: Rule, subj: Subject, st: _Session, commit: bool, counted: set[Any]
+        self, rule: Rule, subj: Subject, st: _Session, commit: bool, counted: set[Any] | None
     ) -> _Hit | None:
         th = rule.threshold
         assert th is not None
@@ -594,10 +595,11 @@ class Monitor:
                 return None
         else:
             val = None
-        mark = (rule.id, group, val)
-        if mark in counted:
-            return None
-        counted.add(mark)
+        if counted is not None:
+            mark = (rule.id, group, val)
+            if mark in counted:
+                return None
+            counted.add(mark)
         key = (rule.id, group)
         win = st.windows.get(key)
         if win is None:

@@ -1582,13 +1582,25 @@ class _Frozen:
     #: the screens of the line and of the fields whose text is usually part of it
     #: (args, program, argv[N], code) in one, for when those texts are in the line
     merged: Screen | None = None
-    #: the getters of those other fields, and the screens not merged
-    covers: tuple[Callable[[Subject], Any], ...] = ()
+    #: the screens not merged
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
 
 
 #: fields whose text is usually a part of the subject's line
 _IN_LINE: Final = frozenset({"args", "program", "code"})
+
+
+def _in_line(subj: Subject, line: str) -> bool:
+    """Whether the texts of the fields in :data:`_IN_LINE` and ``argv[N]`` are in
+    ``line``: the program is part of ``argv[0]``, each other argument part of ``args``."""
+    argv = subj.argv
+    if argv:
+        if argv[0] not in line:
+            return False
+        if len(argv) > 1 and subj.args not in line:
+            return False
+    code = subj.code
+    return code is None or code is line or code in line
 
 
 def _strip_groups(source: str) -> str:
@@ -1604,21 +1616,19 @@ def _freeze(b: _Bucket) -> _Frozen:
     entries = [e for _, t in b.keyed.values() for es in t.values() for e in es]
     entries += [e for _, items in b.screens.values() for _, e in items] + b.always
     merged = None
-    covers: tuple[Callable[[Subject], Any], ...] = ()
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
     inside = [n for n in b.screens if n in _IN_LINE or n.startswith("argv[")]
     if "line" in b.screens and inside:
         names = {"line", *inside}
         items = [item for n in ("line", *inside) for item in b.screens[n][1]]
         merged = Screen((_strip_groups(src), e) for src, e in items)
-        covers = tuple(b.screens[n][0] for n in inside)
         others = tuple(
             (get, Screen((_strip_groups(src), e) for src, e in items))
             for n, (get, items) in b.screens.items()
             if n not in names
         )
     multi = any(e.multi for e in entries) or merged is not None
-    return _Frozen(keyed, screens, tuple(b.always), multi, merged, covers, others)
+    return _Frozen(keyed, screens, tuple(b.always), multi, merged, others)
 
 
 _NO_BUCKETS: Final[tuple[_Frozen, ...]] = ()
@@ -1725,18 +1735,13 @@ class RuleIndex:
             screens = b.screens
             if b.merged is not None:
                 line = subj.line
-                if line:
-                    for get in b.covers:
-                        v = get(subj)
-                        if v is not None and v is not line and v not in line:
-                            break
-                    else:
-                        # the other fields' texts are in the line: one pass over the line
-                        # finds their rules too (a superset: each is tested after)
-                        found = b.merged.find(line)
-                        if found:
-                            out.extend(found)
-                        screens = b.others
+                if line and _in_line(subj, line):
+                    # the other fields' texts are in the line: one pass over the line
+                    # finds their rules too (a superset: each is tested after)
+                    found = b.merged.find(line)
+                    if found:
+                        out.extend(found)
+                    screens = b.others
             for get, screen in screens:
                 v = get(subj)
                 if v:
