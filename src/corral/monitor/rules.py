@@ -88,6 +88,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, Final
 
 from .. import saferegex
@@ -186,15 +187,15 @@ _VALUE_OPTS: Final[dict[str, str]] = {
 class Subject:
     """What rules look at: one event, or one command derived from it.
 
-    Fields are read through :data:`FIELDS` getters; the costly ones (``args``,
-    ``flags``) are computed on first use.
+    Fields are read through :data:`FIELDS` getters (attribute getters where the field
+    is an attribute); ``flags`` is computed on first use.
     """
 
     __slots__ = (
-        "_args",
         "_described",
         "_flags",
         "action",
+        "args",
         "argv",
         "caps",
         "code",
@@ -227,21 +228,16 @@ class Subject:
         self.action = action
         self.argv = argv
         self.program = _basename(argv[0]) if argv else None
+        #: ``argv[1:]`` joined with spaces (read by most rules on commands)
+        self.args = " ".join(argv[1:]) if argv is not None else None
         self.line = line
         self.code = code
         self.language = language
         self.derived = derived
         self.via = via
-        self._args: str | None = None
         self._flags: tuple[str, ...] | None = None
         self._described: tuple[int, str] | None = None
         self.caps: dict[str, str] | None = None
-
-    @property
-    def args(self) -> str | None:
-        if self._args is None and self.argv is not None:
-            self._args = " ".join(self.argv[1:])
-        return self._args
 
     @property
     def flags(self) -> tuple[str, ...] | None:
@@ -688,17 +684,9 @@ def _tool_name(s: Subject) -> Any:
     return s.action.name if s.kind == "tool" else None
 
 
-def _get_line(s: Subject) -> Any:
-    return s.line
-
-
 def _env(s: Subject) -> Any:
     a = s.action
     return a.env if a is not None and a.kind == "exec" else None
-
-
-def _get_args(s: Subject) -> Any:
-    return s.args
 
 
 _INTERPRETERS: Final = frozenset(
@@ -724,15 +712,15 @@ def _runs(s: Subject) -> Any:
 FIELDS: Final[dict[str, FieldSpec]] = {
     f.name: f
     for f in (
-        FieldSpec("type", None, "str", lambda s: s.type),
-        FieldSpec("kind", None, "str", lambda s: s.kind),
-        FieldSpec("session", None, "str", lambda s: s.event.session),
-        FieldSpec("program", _EXEC, "str", lambda s: s.program),
-        FieldSpec("argv", _EXEC, "list", lambda s: s.argv),
-        FieldSpec("args", _EXEC, "str", _get_args),
-        FieldSpec("flags", _EXEC, "list", lambda s: s.flags),
+        FieldSpec("type", None, "str", attrgetter("type")),
+        FieldSpec("kind", None, "str", attrgetter("kind")),
+        FieldSpec("session", None, "str", attrgetter("event.session")),
+        FieldSpec("program", _EXEC, "str", attrgetter("program")),
+        FieldSpec("argv", _EXEC, "list", attrgetter("argv")),
+        FieldSpec("args", _EXEC, "str", attrgetter("args")),
+        FieldSpec("flags", _EXEC, "list", attrgetter("flags")),
         FieldSpec("runs", _EXEC, "list", _runs),
-        FieldSpec("line", frozenset({"exec", "spawn", "code"}), "str", _get_line),
+        FieldSpec("line", frozenset({"exec", "spawn", "code"}), "str", attrgetter("line")),
         FieldSpec("cwd", frozenset({"exec"}), "str", _attr("cwd", frozenset({"exec"}))),
         FieldSpec("exe", frozenset({"spawn"}), "str", _attr("exe", frozenset({"spawn"}))),
         FieldSpec("pid", frozenset({"spawn"}), "int", _attr("pid", frozenset({"spawn"}))),
@@ -745,15 +733,15 @@ FIELDS: Final[dict[str, FieldSpec]] = {
         FieldSpec("url", frozenset({"net"}), "str", _attr("url", frozenset({"net"}))),
         FieldSpec("protocol", frozenset({"net"}), "str", _attr("protocol", frozenset({"net"}))),
         FieldSpec("tool", frozenset({"tool"}), "str", _tool_name),
-        FieldSpec("code", frozenset({"code"}), "str", lambda s: s.code),
-        FieldSpec("language", frozenset({"code"}), "str", lambda s: s.language),
+        FieldSpec("code", frozenset({"code"}), "str", attrgetter("code")),
+        FieldSpec("language", frozenset({"code"}), "str", attrgetter("language")),
         FieldSpec("verdict", None, "str", _decision_attr("verdict")),
         FieldSpec("reason", None, "str", _decision_attr("reason")),
         FieldSpec("bytes", None, "int", _bytes, outcome=True),
         FieldSpec("exit_code", None, "int", _exit_code, outcome=True),
     )
 }
-FIELDS["action.kind"] = FieldSpec("action.kind", None, "str", lambda s: s.kind)
+FIELDS["action.kind"] = FieldSpec("action.kind", None, "str", attrgetter("kind"))
 _PREFIXES: Final = ("data.", "outcome.", "arg.", "env.")
 _ARGV_INDEX: Final = re.compile(r"^argv\[(-?\d+)\]$")
 
