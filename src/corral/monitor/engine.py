@@ -276,13 +276,13 @@ class _Hit:
 
 def _ev(subj: Subject) -> Evidence:
     e = subj.event
+    return Evidence(event=_eid(e), seq=e.seq or None, type=e.type, description=_ev_text(subj))
+
+
+def _ev_text(subj: Subject) -> str:
+    """The description of a subject as evidence."""
     via = f" (via {subj.via})" if subj.derived and subj.via else ""
-    return Evidence(
-        event=_eid(e),
-        seq=e.seq or None,
-        type=e.type,
-        description=f"{subj.kind or e.type}: {subj.describe(200)}{via}",
-    )
+    return f"{subj.kind or subj.event.type}: {subj.describe(200)}{via}"
 
 
 _SCALARS: Final = frozenset({str, int, float, bool, type(None)})
@@ -649,7 +649,7 @@ class Monitor:
         t = event.time
         cutoff = t - seq.within_s
         parts = [p for p in st.partials.get(rule.id, ()) if p.start >= cutoff]
-        evid = (_eid(event), event.seq or None, event.type, _ev(subj).description)
+        evid = (_eid(event), event.seq or None, event.type, _ev_text(subj))
         last = len(seq.steps) - 1
         kept: list[_Partial] = []
         done: _Partial | None = None

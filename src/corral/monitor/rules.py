@@ -965,16 +965,20 @@ _LONG: Final = 128
 
 
 def _contains(subs: tuple[str, ...]) -> Callable[[Any], bool]:
-    """Whether a value is a string holding one of ``subs``: one ``in`` each on a short
-    text; one pass for all of them on a long one (its last answer kept by identity)."""
+    """Whether a value is a string holding one of ``subs``: one ``in`` each for a few
+    strings on a short text, else one pass for all of them (an RE2 set; the last answer
+    on a long text kept by identity)."""
     many = LiteralSet(subs, fold=False) if len(subs) > 2 else None
+    few = len(subs) <= 8
     last: list[tuple[Any, bool]] = [("", False)]
 
     def test(v: Any) -> bool:
         if not isinstance(v, str):
             return False
-        if len(v) <= _LONG or many is None:
+        if many is None or (few and len(v) <= _LONG):
             return any(map(v.__contains__, subs))
+        if len(v) <= _LONG:
+            return bool(many.found(v))
         got = last[0]
         if got[0] is v:
             return got[1]
