@@ -19,7 +19,15 @@ except ImportError:  # pragma: no cover
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
-__all__ = ["LiteralSet", "Screen", "folded", "required", "required_all", "required_short"]
+__all__ = [
+    "LiteralSet",
+    "Screen",
+    "folded",
+    "required",
+    "required_all",
+    "required_any_all",
+    "required_short",
+]
 
 MIN_LEN: Final = 3
 _REPEATS: Final = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT))
@@ -113,6 +121,11 @@ def required_all(pattern: str) -> tuple[Lits, ...]:
         parsed = list(_p.parse(pattern))
     except Exception:
         return ()
+    return _all_of(parsed)
+
+
+def _all_of(parsed: list[tuple[Any, Any]]) -> tuple[Lits, ...]:
+    """:func:`required_all` of a parsed sequence."""
     out: list[Lits] = []
     run: list[str] = []
     for op, av in [*parsed, (None, None)]:
@@ -132,6 +145,41 @@ def required_all(pattern: str) -> tuple[Lits, ...]:
             out.append(lits)
     # the most selective first: long literals, few of them
     out.sort(key=lambda ls: (-min(len(x) for x in ls), len(ls)))
+    return tuple(dict.fromkeys(out))
+
+
+def required_any_all(pattern: str) -> tuple[tuple[Lits, ...], ...]:
+    r"""Alternatives, one of which every text ``pattern`` finds satisfies, each like
+    :func:`required_all` (sets of casefolded strings, one string of each set in the
+    text): one per branch of the pattern's alternation (at the top, or after a common
+    prefix, or in a group), so ``\bfind\s+-name\s+id_rsa|\bgrep\s+-r\s+secret``
+    needs ``find``, ``-name`` and ``id_rsa``, or ``grep``, ``-r`` and ``secret``. A
+    pattern without an alternation (or with a branch that needs nothing) gives one
+    alternative, :func:`required_all`'s; ``()`` when nothing is known."""
+    try:
+        parsed = list(_p.parse(pattern))
+    except Exception:
+        return ()
+    while len(parsed) == 1 and parsed[0][0] is _c.SUBPATTERN:
+        parsed = list(parsed[0][1][-1])  # (?:A|B) or (?i:A|B) as a whole
+    plain = _all_of(parsed)
+    spots = [
+        i for i, (op, av) in enumerate(parsed)
+        if op is _c.BRANCH or (
+            op is _c.SUBPATTERN and len(av[-1]) == 1 and av[-1][0][0] is _c.BRANCH
+        )
+    ]  # fmt: skip
+    if len(spots) != 1:
+        return (plain,) if plain else ()
+    i = spots[0]
+    op, av = parsed[i]
+    branches = av[1] if op is _c.BRANCH else av[-1][0][1][1]
+    out: list[tuple[Lits, ...]] = []
+    for branch in branches:
+        need = _all_of([*parsed[:i], *branch, *parsed[i + 1 :]])
+        if not need:
+            return (plain,) if plain else ()  # that branch can match anything
+        out.append(need)
     return tuple(dict.fromkeys(out))
 
 

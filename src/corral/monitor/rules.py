@@ -94,7 +94,14 @@ from typing import Any, Final
 from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
-from .prefilter import LiteralSet, Screen, folded, required, required_all, required_short
+from .prefilter import (
+    LiteralSet,
+    Screen,
+    folded,
+    required,
+    required_any_all,
+    required_short,
+)
 
 __all__ = [
     "FIELDS",
@@ -912,15 +919,20 @@ def _tester(rx: Any) -> Callable[[str], bool]:
     return lambda v: search(v) is not None
 
 
-def _checks(source: str) -> tuple[tuple[str, ...], ...]:
-    """Sets of casefolded strings the regex ``source`` cannot match without one of each
-    (:func:`prefilter.required`, :func:`prefilter.required_all`); empty: none known."""
+def _checks(source: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """What a text needs for the regex ``source`` to match, as alternatives (one per
+    branch of its alternation, :func:`prefilter.required_any_all`), each a tuple of
+    sets of casefolded strings the text must hold one of each; empty: nothing known."""
     stripped = _strip_groups(source)
-    sets = list(required_all(stripped))
-    best = required(stripped)
-    if best and best not in sets:
-        sets.insert(0, best)
-    return tuple(tuple(sorted(x.casefold() for x in lits)) for lits in sets)
+    alts = [list(need) for need in required_any_all(stripped)]
+    if len(alts) <= 1:
+        best = required(stripped)
+        if best:
+            if not alts:
+                alts = [[best]]
+            elif best not in alts[0]:
+                alts[0].insert(0, best)
+    return tuple(tuple(tuple(sorted(x.casefold() for x in lits)) for lits in need) for need in alts)
 
 
 def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[[Any], bool]:
@@ -946,14 +958,19 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
                 return got[1]
         ok = False
         has = folded(v).__contains__
-        for checks, t in plans:
-            for lits in checks:
-                if not any(map(has, lits)):
+        for alts, t in plans:
+            for need in alts:  # one branch's strings all there: the regex may match
+                for lits in need:
+                    if not any(map(has, lits)):
+                        break
+                else:
                     break
             else:
-                if t(v):
-                    ok = True
-                    break
+                if alts:
+                    continue  # no branch can match: the regex need not run
+            if t(v):
+                ok = True
+                break
         if long:
             last[0] = (v, ok)
         return ok
