@@ -919,20 +919,28 @@ def _tester(rx: Any) -> Callable[[str], bool]:
     return lambda v: search(v) is not None
 
 
-def _checks(source: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
-    """What a text needs for the regex ``source`` to match, as alternatives (one per
-    branch of its alternation, :func:`prefilter.required_any_all`), each a tuple of
-    sets of casefolded strings the text must hold one of each; empty: nothing known."""
+Need = tuple[tuple[str, ...], ...]  # sets of casefolded strings, one of each needed
+
+
+def _checks(source: str) -> tuple[Need, tuple[Need, ...]]:
+    """What a text needs for the regex ``source`` to match: sets of casefolded strings
+    it must hold one of each, and alternatives (per branch of its alternation,
+    :func:`prefilter.required_any_all`) one of which it must also satisfy; empty:
+    nothing known. The sets every branch needs are checked once, first."""
     stripped = _strip_groups(source)
     alts = [list(need) for need in required_any_all(stripped)]
-    if len(alts) <= 1:
-        best = required(stripped)
-        if best:
-            if not alts:
-                alts = [[best]]
-            elif best not in alts[0]:
-                alts[0].insert(0, best)
-    return tuple(tuple(tuple(sorted(x.casefold() for x in lits)) for lits in need) for need in alts)
+    best = required(stripped)
+    common = [lits for lits in alts[0] if all(lits in a for a in alts[1:])] if alts else []
+    if best and best not in common:
+        common.insert(0, best)
+    rest = [tuple(lits for lits in a if lits not in common) for a in alts] if len(alts) > 1 else []
+    if any(not r for r in rest):
+        rest = []  # a branch that needs nothing more: the branches tell nothing
+
+    def folded_sets(sets: Iterable[frozenset[str]]) -> Need:
+        return tuple(tuple(sorted(x.casefold() for x in lits)) for lits in sets)
+
+    return folded_sets(common), tuple(folded_sets(r) for r in rest)
 
 
 def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[[Any], bool]:
@@ -958,19 +966,23 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
                 return got[1]
         ok = False
         has = folded(v).__contains__
-        for alts, t in plans:
-            for need in alts:  # one branch's strings all there: the regex may match
-                for lits in need:
-                    if not any(map(has, lits)):
-                        break
-                else:
+        for (common, alts), t in plans:
+            for lits in common:
+                if not any(map(has, lits)):
                     break
             else:
-                if alts:
-                    continue  # no branch can match: the regex need not run
-            if t(v):
-                ok = True
-                break
+                for need in alts:  # one branch's strings all there: the regex may match
+                    for lits in need:
+                        if not any(map(has, lits)):
+                            break
+                    else:
+                        break
+                else:
+                    if alts:
+                        continue  # no branch can match: the regex need not run
+                if t(v):
+                    ok = True
+                    break
         if long:
             last[0] = (v, ok)
         return ok
