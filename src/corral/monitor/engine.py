@@ -517,12 +517,17 @@ class Monitor:
         counted: set[tuple[Any, ...]] | None = None
         subjects = subjects_of(event)
         by_kind = plan.buckets
+        gated = plan.gated
         candidates = index.candidates
         for subj in subjects:
             buckets = by_kind.get(subj.kind)
             if not buckets:
                 continue
             cands = candidates(buckets, subj)
+            if gated and st.waiting:
+                waits = _waiting(gated.get(subj.kind), st.waiting)
+                if waits:
+                    cands = [*cands, *waits]
             if not cands:
                 continue
             steps: dict[Rule, dict[int, dict[str, Any]]] | None = None
@@ -796,6 +801,13 @@ class Monitor:
 
 
 _USES_LINE: dict[str, bool] = {}
+
+
+def _waiting(entries: Any, waiting: dict[str, frozenset[int]]) -> list[Any]:
+    """Of later sequence steps, those a partial match of their rule waits for."""
+    if not entries:
+        return []
+    return [e for e in entries if e.step in waiting.get(e.rule.id, ())]
 
 
 def _culprit(rule: Rule, subj: Subject, subjects: list[Subject]) -> Subject:

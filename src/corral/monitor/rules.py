@@ -1562,7 +1562,6 @@ class _Entry:
     step: int  # -1: match/threshold
     test: Callable[[Subject], bool]
     captures: bool
-    multi: bool = False  # indexed under several alternatives (may come up twice)
     role: int = 0  # MATCH, THRESHOLD or STEP (set from the rule and step)
 
     def __post_init__(self) -> None:
@@ -1581,6 +1580,10 @@ class Plan:
 
     kinds: frozenset[str | None]
     buckets: dict[str | None, tuple[_Frozen, ...]]
+    #: per kind, the later sequence steps the buckets hold without an index hint
+    #: (``kind: exec``): the engine adds them to the candidates only while a partial
+    #: match of their rule waits for that step
+    gated: dict[str | None, tuple[_Entry, ...]]
 
 
 @dataclass
@@ -1592,6 +1595,9 @@ class _Bucket:
         default_factory=dict
     )
     always: list[_Entry] = field(default_factory=list)
+    #: later sequence steps without an index hint: only looked at while a partial match
+    #: waits for them (see :attr:`Plan.gated`)
+    gated: list[_Entry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -1599,12 +1605,13 @@ class _Frozen:
     keyed: tuple[tuple[Callable[[Subject], Any], dict[Any, tuple[_Entry, ...]]], ...]
     screens: tuple[tuple[Callable[[Subject], Any], Screen], ...]
     always: tuple[_Entry, ...]
-    multi: bool = False  # holds entries indexed under several alternatives
+    multi: bool = False  # an entry can come up twice for one subject
     #: the screens of the line and of the fields whose text is usually part of it
     #: (args, program, argv[N], code) in one, for when those texts are in the line
     merged: Screen | None = None
     #: the screens not merged
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
+    gated: tuple[_Entry, ...] = ()
 
 
 #: fields whose text is usually a part of the subject's line
@@ -1634,8 +1641,20 @@ def _freeze(b: _Bucket) -> _Frozen:
         (get, Screen((_strip_groups(src), e) for src, e in items))
         for get, items in b.screens.values()
     )
-    entries = [e for _, t in b.keyed.values() for es in t.values() for e in es]
-    entries += [e for _, items in b.screens.values() for _, e in items] + b.always
+    # an entry in two of the bucket's structures (key tables, screens, always) can come
+    # up twice for one subject; within one structure it cannot (a subject has one value
+    # per field, and a screen gives each entry once)
+    structures = [
+        *({id(e) for es in t.values() for e in es} for _, t in b.keyed.values()),
+        *({id(e) for _, e in items} for _, items in b.screens.values()),
+        {id(e) for e in b.always},
+        {id(e) for e in b.gated},
+    ]
+    seen: set[int] = set()
+    multi = False
+    for ids in structures:
+        multi = multi or not seen.isdisjoint(ids)
+        seen |= ids
     merged = None
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
     inside = [n for n in b.screens if n in _IN_LINE or n.startswith("argv[")]
@@ -1648,8 +1667,7 @@ def _freeze(b: _Bucket) -> _Frozen:
             for n, (get, items) in b.screens.items()
             if n not in names
         )
-    multi = any(e.multi for e in entries) or merged is not None
-    return _Frozen(keyed, screens, tuple(b.always), multi, merged, others)
+    return _Frozen(keyed, screens, tuple(b.always), multi, merged, others, tuple(b.gated))
 
 
 _NO_BUCKETS: Final[tuple[_Frozen, ...]] = ()
@@ -1667,15 +1685,14 @@ class RuleIndex:
         for rule in self.rules:
             for matcher, step in rule.matchers():
                 alts = hints(matcher.cond)
-                multi = len(alts) > 1
-                entry = _Entry(rule, step, matcher.test, matcher.captures, multi)
+                entry = _Entry(rule, step, matcher.test, matcher.captures)
                 # found by its hint, an alternative is tested on its own condition (the
                 # looked-up predicate left out); a condition with captures keeps its own
                 # test, which records them
                 own = [
                     entry
                     if matcher.captures or h is None
-                    else _Entry(rule, step, alternative_test(cond, h), False, multi)
+                    else _Entry(rule, step, alternative_test(cond, h), False)
                     for _, h, cond in alts
                 ]
                 kinds = all_kinds if matcher.kinds is None else tuple(matcher.kinds)
@@ -1689,7 +1706,7 @@ class RuleIndex:
                     for t in matcher.types:
                         b = building.setdefault((t, k), _Bucket())
                         if any(h is None for h, _ in mine):
-                            b.always.append(entry)
+                            (b.gated if step > 0 else b.always).append(entry)
                             continue
                         for hint, e in mine:
                             assert hint is not None
@@ -1721,7 +1738,9 @@ class RuleIndex:
             for (t, k), b in self._buckets.items():
                 if t == n:
                     by_kind[k] = (*by_kind.get(k, ()), b)
-        got = Plan(frozenset(by_kind), by_kind) if by_kind else None
+        gated = {k: tuple(e for b in bs for e in b.gated) for k, bs in by_kind.items()}
+        gated = {k: es for k, es in gated.items() if es}
+        got = Plan(frozenset(by_kind), by_kind, gated) if by_kind else None
         if len(self._plans) < 4096:  # event types are open-ended; the common ones stay
             self._plans[key] = got
         return got
