@@ -9,7 +9,6 @@ costs one pass over its trigrams, whatever the number of rules.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from typing import Any, Final
 
@@ -21,8 +20,6 @@ except ImportError:  # pragma: no cover
     import sre_parse as _p  # type: ignore[no-redef]
 
 __all__ = [
-    "LITERALS",
-    "LiteralIndex",
     "LiteralSet",
     "Screen",
     "folded",
@@ -356,63 +353,3 @@ def folded(text: str) -> str:
         _FOLDED.clear()
     _FOLDED[text] = got
     return got
-
-
-class LiteralIndex:
-    """Casefolded literals registered by the regex operators' checks, each with an id;
-    :meth:`present` gives the ids of those a text holds, found in one pass over the
-    text for all operators (an RE2 set, rebuilt when literals were added) and kept
-    per text, so the many checks on one subject's text are set operations."""
-
-    def __init__(self) -> None:
-        self._ids: dict[str, int] = {}
-        self._lock = threading.Lock()
-        #: (literal set, number of literals it knows, text -> ids, last long text)
-        self._state: tuple[LiteralSet, int, dict[str, frozenset[int]], list[Any]] = (
-            LiteralSet(()), 0, {}, [("", frozenset())],
-        )  # fmt: skip
-
-    def ids(self, lits: Iterable[str]) -> frozenset[int]:
-        """The ids of ``lits`` (casefolded), registering new ones."""
-        with self._lock:
-            out = []
-            for lit in lits:
-                lit = lit.casefold()
-                got = self._ids.get(lit)
-                if got is None:
-                    got = self._ids[lit] = len(self._ids)
-                out.append(got)
-            return frozenset(out)
-
-    def _current(self) -> tuple[LiteralSet, int, dict[str, frozenset[int]], list[Any]]:
-        state = self._state
-        if state[1] == len(self._ids):
-            return state
-        with self._lock:
-            if self._state[1] != len(self._ids):
-                lits = tuple(self._ids)  # in id order
-                self._state = (LiteralSet(lits), len(lits), {}, [("", frozenset())])
-            return self._state
-
-    def present(self, text: str) -> frozenset[int]:
-        """The ids of the registered literals ``text`` holds (casefolded)."""
-        matcher, _, cache, last = self._current()
-        got = cache.get(text)
-        if got is not None:
-            return got
-        if len(text) > 4096:
-            prev = last[0]
-            if prev[0] is text:
-                return prev[1]  # type: ignore[no-any-return]
-            got = frozenset(matcher.found(text))
-            last[0] = (text, got)
-            return got
-        got = frozenset(matcher.found(text))
-        if len(cache) >= 2048:
-            cache.clear()
-        cache[text] = got
-        return got
-
-
-#: the literals of every regex operator's checks
-LITERALS: Final = LiteralIndex()

@@ -95,9 +95,9 @@ from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
 from .prefilter import (
-    LITERALS,
     LiteralSet,
     Screen,
+    folded,
     required,
     required_any_all,
     required_short,
@@ -919,15 +919,14 @@ def _tester(rx: Any) -> Callable[[str], bool]:
     return lambda v: search(v) is not None
 
 
-Need = tuple[frozenset[int], ...]  # literal-id sets (LITERALS): one of each needed
+Need = tuple[tuple[str, ...], ...]  # sets of casefolded strings, one of each needed
 
 
 def _checks(source: str) -> tuple[Need, tuple[Need, ...]]:
     """What a text needs for the regex ``source`` to match: sets of casefolded strings
     it must hold one of each, and alternatives (per branch of its alternation,
     :func:`prefilter.required_any_all`) one of which it must also satisfy; empty:
-    nothing known. The sets every branch needs are checked once, first. The strings
-    are given as ids of :data:`prefilter.LITERALS`."""
+    nothing known. The sets every branch needs are checked once, first."""
     stripped = _strip_groups(source)
     alts = [list(need) for need in required_any_all(stripped)]
     best = required(stripped)
@@ -938,18 +937,17 @@ def _checks(source: str) -> tuple[Need, tuple[Need, ...]]:
     if any(not r for r in rest):
         rest = []  # a branch that needs nothing more: the branches tell nothing
 
-    def id_sets(sets: Iterable[frozenset[str]]) -> Need:
-        return tuple(LITERALS.ids(lits) for lits in sets)
+    def folded_sets(sets: Iterable[frozenset[str]]) -> Need:
+        return tuple(tuple(sorted(x.casefold() for x in lits)) for lits in sets)
 
-    return id_sets(common), tuple(id_sets(r) for r in rest)
+    return folded_sets(common), tuple(folded_sets(r) for r in rest)
 
 
 def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[[Any], bool]:
     """Whether a value is a string one of the regexes finds something in. Each regex is
     behind literal checks: a text that lacks every string of a set the regex cannot
-    match without (:func:`_checks`) is not handed to it; casefolded on both sides, so
-    case-insensitive patterns (``ſ`` for ``s``) pass. Which strings a text holds is
-    found once per text for all operators (:data:`prefilter.LITERALS`).
+    match without (:func:`_checks`) is not handed to it; casefolded on both sides (once
+    for all the regexes), so case-insensitive patterns (``ſ`` for ``s``) pass.
 
     The last answer on a long text is kept by identity: the commands a script runs (up
     to 32) share its text, which the line rules would otherwise scan once per command."""
@@ -967,15 +965,15 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
             if got[0] is v:
                 return got[1]
         ok = False
-        present = LITERALS.present(v)
+        has = folded(v).__contains__
         for (common, alts), t in plans:
             for lits in common:
-                if present.isdisjoint(lits):
+                if not any(map(has, lits)):
                     break
             else:
                 for need in alts:  # one branch's strings all there: the regex may match
                     for lits in need:
-                        if present.isdisjoint(lits):
+                        if not any(map(has, lits)):
                             break
                     else:
                         break
