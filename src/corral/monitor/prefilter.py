@@ -218,7 +218,7 @@ class Screen:
     set (a DFA over the literals, linear in the text whatever their number), so a benign
     command line costs one call, whatever the number of rules."""
 
-    __slots__ = ("_cache", "_last", "_matcher", "always", "lits", "slots")
+    __slots__ = ("_cache", "_last", "_matcher", "always", "cached", "lits", "slots")
 
     def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
         by_lit: dict[str, list[tuple[int, Any]]] = {}
@@ -244,6 +244,8 @@ class Screen:
         self._matcher = LiteralSet(self.lits)
         self._cache: dict[str, tuple[Any, ...]] = {}
         self._last: tuple[str, tuple[Any, ...]] = ("", ())
+        #: the remembered answer for a short text, or None (one C call)
+        self.cached = self._cache.get
 
     def find(self, text: str) -> tuple[Any, ...]:
         """The entries that may match ``text`` (memoized for texts up to 512 characters:

@@ -753,6 +753,16 @@ _PREFIXES: Final = ("data.", "outcome.", "arg.", "env.")
 _ARGV_INDEX: Final = re.compile(r"^argv\[(-?\d+)\]$")
 
 
+def _data_key(key: str) -> Callable[[Subject], Any]:
+    """``data.KEY``: one key of the event's data."""
+
+    def get(s: Subject) -> Any:
+        d = s.event.data
+        return d.get(key) if isinstance(d, dict) else None
+
+    return get
+
+
 def _nested(root: Callable[[Subject], Any], keys: list[str]) -> Callable[[Subject], Any]:
     def get(s: Subject) -> Any:
         v = root(s)
@@ -788,7 +798,8 @@ def field_spec(name: str) -> FieldSpec | None:
         if name.startswith(prefix) and len(name) > len(prefix):
             keys = name[len(prefix) :].split(".")
             if prefix == "data.":
-                return FieldSpec(name, None, "any", _nested(lambda s: s.event.data, keys))
+                get = _data_key(keys[0]) if len(keys) == 1 else None
+                return FieldSpec(name, None, "any", get or _nested(lambda s: s.event.data, keys))
             if prefix == "outcome.":
                 return FieldSpec(
                     name, None, "any", _nested(lambda s: s.event.outcome, keys), outcome=True
@@ -1778,7 +1789,9 @@ class RuleIndex:
                 if line and _in_line(subj, line):
                     # the other fields' texts are in the line: one pass over the line
                     # finds their rules too (a superset: each is tested after)
-                    found = b.merged.find(line)
+                    found = b.merged.cached(line)
+                    if found is None:
+                        found = b.merged.find(line)
                     if found:
                         out.extend(found)
                     screens = b.others
