@@ -677,8 +677,12 @@ class Monitor:
                 kept.append(_Partial(1, t, binds0, (evid,)))
         if len(kept) > _MAX_PARTIALS:
             kept = kept[-_MAX_PARTIALS:]
-        st.partials[rule.id] = kept
-        st.waiting[rule.id] = frozenset(p.next for p in kept)
+        if kept:
+            st.partials[rule.id] = kept
+            st.waiting[rule.id] = frozenset(p.next for p in kept)
+        else:  # nothing waits: later steps are not even candidates
+            st.partials.pop(rule.id, None)
+            st.waiting.pop(rule.id, None)
         if done is None:
             return None
         shown = {k: v for k, v in done.binds.items() if not k.startswith("same:")}
