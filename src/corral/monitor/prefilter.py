@@ -208,6 +208,11 @@ def required(pattern: str) -> Lits | None:
     return lits
 
 
+#: what a text must hold for a pattern to match, as literal indexes of a screen: any
+#: one of the alternatives, each a tuple of index sets (one index of each set present)
+Needs = tuple[tuple[frozenset[int], ...], ...]
+
+
 class Screen:
     """Entries indexed by required literals; :meth:`find` gives those whose literal is in
     a text. A pattern without a literal of three characters or more is indexed by its
@@ -216,13 +221,22 @@ class Screen:
 
     All literals of a screen are found in one pass over the casefolded text by an RE2
     set (a DFA over the literals, linear in the text whatever their number), so a benign
-    command line costs one call, whatever the number of rules."""
+    command line costs one call, whatever the number of rules. The same pass finds the
+    other strings a pattern cannot match without (:func:`required_any_all`: all of one
+    branch of its alternation); an entry whose pattern lacks them is not returned, so
+    ``curl ... | python`` is not handed every command that mentions ``python``."""
 
-    __slots__ = ("_cache", "_last", "_matcher", "always", "cached", "lits", "slots")
+    __slots__ = ("_cache", "_last", "_matcher", "always", "cached", "lits", "needs", "slots")
 
     def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
-        by_lit: dict[str, list[tuple[int, Any]]] = {}
+        index: dict[str, int] = {}
+        by_lit: dict[int, list[tuple[int, Any, int]]] = {}
         always: list[tuple[int, Any]] = []
+        needs: list[Needs | None] = []
+
+        def ids(lits: Iterable[str]) -> frozenset[int]:
+            return frozenset(index.setdefault(lit, len(index)) for lit in lits)
+
         for pattern, entry in items:
             lits = required(pattern)
             width = 0
@@ -232,13 +246,17 @@ class Screen:
             if lits is None:
                 always.append((width, entry))
                 continue
-            for lit in lits:
-                by_lit.setdefault(lit, []).append((width, entry))
-        #: the literals, and for each the (shortest text, entry) pairs that need it
-        self.lits: tuple[str, ...] = tuple(by_lit)
-        self.slots: tuple[tuple[tuple[int, Any], ...], ...] = tuple(
-            tuple(v) for v in by_lit.values()
+            alts = required_any_all(pattern)
+            needs.append(tuple(tuple(ids(s) for s in alt) for alt in alts) or None)
+            for i in ids(lits):
+                by_lit.setdefault(i, []).append((width, entry, len(needs) - 1))
+        #: the literals (those that index entries, then those only needed), and for each
+        #: the (shortest text, entry, needs) of the patterns it indexes
+        self.lits: tuple[str, ...] = tuple(index)
+        self.slots: tuple[tuple[tuple[int, Any, int], ...], ...] = tuple(
+            tuple(by_lit.get(i, ())) for i in range(len(index))
         )
+        self.needs: tuple[Needs | None, ...] = tuple(needs)
         #: (shortest text the pattern can match, entry) for patterns without literals
         self.always = tuple(always)
         self._matcher = LiteralSet(self.lits)
@@ -271,14 +289,36 @@ class Screen:
         n = len(text)
         out = [e for width, e in self.always if n >= width]
         hits = self._matcher.found(text) if self.lits else ()
-        slots = self.slots
+        if not hits:
+            return tuple(out)
+        present = frozenset(hits)
+        slots, needs = self.slots, self.needs
+        checked: dict[int, bool] = {}
         for i in hits:
-            for width, e in slots[i]:
-                if n >= width:
+            for width, e, k in slots[i]:
+                if n < width:
+                    continue
+                ok = checked.get(k)
+                if ok is None:
+                    ok = checked[k] = _holds(needs[k], present)
+                if ok:
                     out.append(e)
-        if len(out) > 1 and (len(hits) > 1 or self.always):
+        if len(out) > 1:
             return tuple(dict.fromkeys(out))
         return tuple(out)
+
+
+def _holds(needs: Needs | None, present: frozenset[int]) -> bool:
+    """Whether the literals ``present`` satisfy one alternative of ``needs``."""
+    if needs is None:
+        return True
+    for alt in needs:
+        for ids in alt:
+            if present.isdisjoint(ids):
+                break
+        else:
+            return True
+    return False
 
 
 class LiteralSet:
