@@ -1,0 +1,421 @@
+"""A persistent bash inside a native sandbox, driven by the host (issue 16).
+
+A native backend keeps one sandbox per :class:`~corral.Sandbox` alive, started on first
+use, and runs every script of ``run()`` in the same bash inside it, so the current
+directory, exported variables, functions, aliases and background processes persist from
+one call to the next as they do in the corral shell.
+
+The channel
+-----------
+
+bash is the sandbox's only program; corral adds nothing inside the sandbox. The host
+holds the other end of four pipes:
+
+* **commands** (bash's fd 0, host writes): one protocol line per call, e.g. ::
+
+      builtin source /run/corral/calls/ID.sh </dev/null 61>&-;
+      builtin printf '%s %d\\n' ID "$?" >&61
+
+  The script itself is a file in a host directory bound read-only into the sandbox
+  (``/run/corral/calls``): it is never parsed as part of a line (no quoting to get
+  wrong, and bash reads a file in one piece where it reads a pipe byte by byte).
+  ``stdin`` goes the same way (or ``/dev/null``).
+* **frames** (fd 61 in bash, host reads): ``<id> <status>\\n`` lines only. Every request
+  has a fresh 128-bit random id. The script runs with fd 61 closed, so the programs it
+  starts do not inherit it.
+* **stdout** and **stderr** (fds 1 and 2): pure data, never parsed. Nothing a program
+  writes there can be taken for a frame; bytes that arrive between calls (a background
+  job's chatter) are dropped.
+
+What sandboxed code can do to the channel and what corral does about it: bash runs the
+agent's code in its own process, so the code can reach the frame pipe (``/proc/PID/fd``,
+the saved descriptor bash keeps while a redirection is active) and write to it. A frame
+with an id corral never issued, a malformed or oversized line, ends the session
+(``error="crash"``, the next call starts a fresh sandbox and says ``restarted``); a frame
+with the id of an earlier request is stale and ignored. A frame with the current id is
+only a claim: on bwrap corral also checks with the kernel that bash is back waiting for
+its next command (``/proc/PID/syscall``: ``read`` on fd 0) before it ends the call, so a
+frame forged while the script still runs does not end it. The exit status is what bash
+says (the script could say anything anyway). The walls do not depend on the channel:
+budgets, program starts, the network and kills are the host's.
+
+Ending a call, not the session
+------------------------------
+
+On overrun (wall time, CPU, output, disk, processes) corral interrupts the call: SIGINT to
+bash and every process started during the call (bash is interactive, so an interrupted
+command returns it to its prompt with its state intact), the processes of the call still
+alive a moment later are killed (background jobs started by it included; those of earlier
+calls are left alone), and a sync frame proves bash is back. If it does not come back
+(the script ignores SIGINT, bash is wedged, a memory kill took bash), the session is
+ended and the next call starts a fresh one (``restarted``). ``exit`` in a script ends the
+session the same way: the call's exit code is bash's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import secrets
+import selectors
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+from ._common import OutputCollector
+
+__all__ = ["CALLS_GUEST", "CTL_FD", "SHELL_ARGV", "Forged", "SessionLost", "ShellChannel"]
+
+#: the sandbox's program: an interactive bash (an interrupted command returns it to its
+#: prompt), reading commands from fd 0 with no line editing, no startup files
+SHELL_ARGV = ["/bin/bash", "--norc", "--noprofile", "--noediting", "-i"]
+#: the frame pipe inside bash (moved there from wherever the launcher put it)
+CTL_FD = 61
+#: where the call files are, inside the sandbox (read-only)
+CALLS_GUEST = "/run/corral/calls"
+#: the longest frame line (``<32 hex> <status>``)
+_MAX_FRAME = 64
+_FRAME = re.compile(rb"([0-9a-f]{32}) (S|[0-9]{1,3})")
+
+
+class SessionLost(Exception):
+    """The sandbox's shell is gone (it exited, was killed, or closed its channel)."""
+
+
+class Forged(Exception):
+    """Something in the sandbox wrote to the frame pipe what corral did not ask for."""
+
+
+class ShellChannel:
+    """The host's end of the pipes to one sandbox's bash (see the module doc)."""
+
+    def __init__(self, cmd_w: int, ctl_r: int, out_r: int, err_r: int, calls: Path) -> None:
+        self.cmd_w = cmd_w
+        self.calls = calls
+        self._fds = {ctl_r: "ctl", out_r: "out", err_r: "err"}
+        self.sel = selectors.DefaultSelector()
+        for fd, which in self._fds.items():
+            os.set_blocking(fd, False)
+            self.sel.register(fd, selectors.EVENT_READ, which)
+        self._ctl = bytearray()
+        #: ids issued and no longer waited for (their late frames are ignored)
+        self._stale: deque[str] = deque(maxlen=256)
+        self._issued: set[str] = set()
+        #: where stdout/stderr go now (None: dropped, between calls)
+        self.sink: OutputCollector | None = None
+        self.closed = False
+
+    # ---- requests
+
+    def _new_id(self) -> str:
+        rid = secrets.token_hex(16)
+        self._issued.add(rid)
+        return rid
+
+    def done_with(self, rid: str) -> None:
+        """``rid`` is answered or abandoned: a late frame with it is ignored."""
+        if rid in self._issued:
+            self._issued.discard(rid)
+            self._stale.append(rid)
+        for suffix in (".sh", ".in"):
+            with contextlib.suppress(OSError):
+                os.unlink(self.calls / f"{rid}{suffix}")
+
+    def _send(self, line: str) -> None:
+        data = memoryview(line.encode())
+        while data:
+            try:
+                n = os.write(self.cmd_w, data)
+            except BlockingIOError:
+                time.sleep(0.001)
+                continue
+            except OSError as e:
+                raise SessionLost(f"the shell stopped reading its commands ({e.strerror})") from e
+            data = data[n:]
+
+    def boot(self, ctl_fd: int) -> str:
+        """Set the shell up (quiet prompts, no history, the frame pipe at fd 61); the id
+        of the sync frame that says it is ready."""
+        rid = self._new_id()
+        self._send(
+            "PS1= PS2= PS3= PS4='+ ' PROMPT_COMMAND=; unset HISTFILE MAIL MAILCHECK MAILPATH; "
+            f"set +o history +H; exec {CTL_FD}>&{ctl_fd} {ctl_fd}>&-; "
+            f"builtin printf '%s S\\n' {rid} >&{CTL_FD}\n"
+        )
+        return rid
+
+    def call(self, script: str, stdin: bytes) -> str:
+        """Send one script to run; its request id."""
+        rid = self._new_id()
+        _write_private(self.calls / f"{rid}.sh", script.encode("utf-8", "surrogateescape"))
+        src = "/dev/null"
+        if stdin:
+            _write_private(self.calls / f"{rid}.in", stdin)
+            src = f"{CALLS_GUEST}/{rid}.in"
+        self._send(
+            f"builtin source {CALLS_GUEST}/{rid}.sh <{src} {CTL_FD}>&-; "
+            f"builtin printf '%s %d\\n' {rid} \"$?\" >&{CTL_FD}\n"
+        )
+        return rid
+
+    def sync(self) -> str:
+        """Ask the shell to say it is at its prompt; the id of that frame."""
+        rid = self._new_id()
+        self._send(f"builtin printf '%s S\\n' {rid} >&{CTL_FD}\n")
+        return rid
+
+    # ---- answers
+
+    def pump(self, timeout: float) -> list[tuple[str, str]]:
+        """Read what is there (waiting up to ``timeout``): output into :attr:`sink`,
+        frames returned as ``(id, status)``. Raises :class:`SessionLost` when the shell's
+        pipes close, :class:`Forged` on a frame corral did not ask for."""
+        frames: list[tuple[str, str]] = []
+        for key, _ in self.sel.select(max(timeout, 0.0)):
+            fd, which = key.fd, key.data
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            except OSError as e:
+                if e.errno == errno.EINTR:
+                    continue
+                chunk = b""
+            if not chunk:
+                raise SessionLost("the shell's pipes closed")
+            if which == "ctl":
+                frames.extend(self._frames(chunk))
+            elif self.sink is not None:
+                self.sink.feed(which, chunk)
+        return frames
+
+    def drain(self) -> None:
+        """Everything already written to stdout/stderr (a frame is written after the
+        output of its call, so once it is read, this is the rest of that output)."""
+        for _ in range(4096):
+            got = False
+            for fd, which in self._fds.items():
+                if which == "ctl":
+                    continue
+                try:
+                    chunk = os.read(fd, 65536)
+                except (BlockingIOError, OSError):
+                    continue
+                if chunk:
+                    got = True
+                    if self.sink is not None:
+                        self.sink.feed(which, chunk)
+            if not got:
+                return
+
+    def _frames(self, chunk: bytes) -> list[tuple[str, str]]:
+        self._ctl += chunk
+        out: list[tuple[str, str]] = []
+        while True:
+            i = self._ctl.find(b"\n")
+            if i < 0:
+                if len(self._ctl) > _MAX_FRAME:
+                    raise Forged("an oversized frame on the shell's control pipe")
+                return out
+            line = bytes(self._ctl[:i])
+            del self._ctl[: i + 1]
+            m = _FRAME.fullmatch(line)
+            if m is None:
+                raise Forged(f"a malformed frame on the shell's control pipe: {line[:40]!r}")
+            rid = m.group(1).decode()
+            if rid in self._issued:
+                out.append((rid, m.group(2).decode()))
+            elif rid not in self._stale:
+                raise Forged("a frame with an id corral never issued")
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.sel.close()
+        for fd in (self.cmd_w, *self._fds):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """A call file, readable by the sandbox's user, written before it is named."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+    os.rename(tmp, path)
+
+
+def wait_frame(
+    chan: ShellChannel,
+    rid: str,
+    deadline: float,
+    *,
+    idle: Callable[[], bool] | None = None,
+    tick: float = 0.05,
+    check: Callable[[], bool] | None = None,
+) -> str | None:
+    """Pump until the frame ``rid`` arrives and (``idle``) the shell is back at its
+    prompt; its status, or ``None`` at ``deadline`` or when ``check()`` says stop."""
+    status: str | None = None
+    settle = 0.0002  # after the frame: how long to wait before looking at the shell again
+    while True:
+        now = time.monotonic()
+        if now >= deadline:
+            return None
+        wait = settle if status is not None else min(tick, deadline - now)
+        for fid, st in chan.pump(wait):
+            if fid == rid:
+                status = st
+        if status is not None:
+            if idle is None or idle():
+                chan.drain()
+                return status
+            settle = min(settle * 2, tick)  # not back yet (or the frame was forged)
+        if check is not None and check():
+            return None
+
+
+_CLK = os.sysconf("SC_CLK_TCK")
+
+
+def boot_ticks() -> int:
+    """Now, in the clock ticks of ``/proc/PID/stat``'s start time."""
+    return int(time.clock_gettime(time.CLOCK_BOOTTIME) * _CLK)
+
+
+class CallState:
+    """One call's budgets and what ended it (filled by the tier's checks)."""
+
+    def __init__(self, out: OutputCollector, t0: float, wall: float, cpu_limit: float) -> None:
+        self.out = out
+        self.t0 = t0
+        self.wall = wall
+        self.cpu_limit = cpu_limit
+        self.ticks0 = boot_ticks()
+        self.killed: str | None = None
+        self.note: str | None = None
+
+
+class NativeSession:
+    """One persistent sandbox of a native tier and its shell. A tier subclasses it with
+    how to start the sandbox, see its processes and kill them; :meth:`call` is the same
+    for every tier. Used under the backend's lock (one call at a time)."""
+
+    #: how long an interrupted call has to bring the shell back to its prompt
+    interrupt_grace = 1.0
+
+    chan: ShellChannel
+
+    def __init__(self) -> None:
+        self.lost: str | None = None  # why the session had to go
+        self.calls = 0
+
+    # ---- what a tier provides
+
+    def alive(self) -> bool:
+        raise NotImplementedError
+
+    def idle(self) -> bool:
+        """Whether the shell is back at its prompt, as the kernel sees it (True when the
+        tier cannot look)."""
+        return True
+
+    def enter_call(self, st: CallState) -> None:
+        """Before the script is sent (e.g. a cgroup of the call's own)."""
+
+    def leave_call(self, st: CallState) -> None:
+        """After the call, whatever ended it."""
+
+    def check(self, st: CallState) -> bool:
+        """The tier's budget checks while the call runs (sets ``st.killed``); True: stop."""
+        return False
+
+    def interrupt(self, st: CallState) -> None:
+        """SIGINT to the shell and to every process the call started."""
+        raise NotImplementedError
+
+    def kill_call(self, st: CallState) -> None:
+        """SIGKILL every process the call started, except the shell."""
+        raise NotImplementedError
+
+    def exit_code(self) -> int:
+        """The sandbox's exit code once the shell is gone (waits for it)."""
+        raise NotImplementedError
+
+    def end(self) -> None:
+        """Stop the sandbox and release everything."""
+        raise NotImplementedError
+
+    # ---- the call
+
+    def call(self, script: str, stdin: bytes, st: CallState) -> tuple[int, str | None]:
+        """Run ``script``; (exit code, crash message). Budget overruns are in ``st``;
+        :attr:`lost` says when the session ended with this call."""
+        chan = self.chan
+        self.calls += 1
+        self.enter_call(st)
+        rid = ""
+        status: str | None = None
+        crash: str | None = None
+
+        def stop() -> bool:
+            if st.out.over:
+                st.killed = "output"
+                return True
+            return self.check(st)
+
+        try:
+            chan.sink = st.out
+            rid = chan.call(script, stdin)
+            status = wait_frame(chan, rid, st.t0 + st.wall, idle=self.idle, check=stop)
+            if status is None and st.killed is None:
+                st.killed = "wall_time"
+        except SessionLost:
+            self.lost = "the shell ended"
+            with contextlib.suppress(SessionLost, Forged):
+                chan.drain()
+        except Forged as e:
+            self.lost = crash = f"the session's control channel was tampered with: {e}"
+        chan.sink = None
+        if st.killed is not None and self.lost is None:
+            self._abort(st)
+        if rid:
+            chan.done_with(rid)
+        self.leave_call(st)
+        if self.lost is not None:
+            return self.exit_code(), crash
+        assert status is not None or st.killed is not None
+        return (int(status) if status is not None and status.isdigit() else 137), crash
+
+    def _abort(self, st: CallState) -> None:
+        """End an overrunning call; the session too when its shell does not come back."""
+        chan = self.chan
+        try:
+            self.interrupt(st)
+            rid = chan.sync()
+            back = wait_frame(
+                chan, rid, time.monotonic() + self.interrupt_grace, idle=self.idle, tick=0.02
+            )
+            chan.done_with(rid)
+        except (SessionLost, Forged):
+            back = None
+        with contextlib.suppress(OSError):
+            self.kill_call(st)  # its background jobs too
+        if back is None:
+            self.lost = "the shell did not come back from an interrupted call"
+            return
+        # the shell reports the jobs just killed at its next prompt: here, not in the next
+        # call's output
+        with contextlib.suppress(SessionLost, Forged):
+            rid = chan.sync()
+            wait_frame(chan, rid, time.monotonic() + 0.5, idle=self.idle, tick=0.02)
+            chan.done_with(rid)
