@@ -499,26 +499,28 @@ class BwrapBackend(BackendLifecycle):
             sess.start()
             self._sess = sess
         budget = self.budget
-        wall, cpu_limit, _ = self._run_limits(timeout)
+        wall, cpu_limit, fsize = self._run_limits(timeout)
         out = OutputCollector(budget.output_chars, on_output)
         sup = sess.sp.supervisor if sess.sp is not None else None
         first = len(sup.spawns) if sup is not None else 0
         st = CallState(out, time.monotonic(), wall, cpu_limit)
         exit_code, crash = sess.call(script, stdin, st)
-        cpu = sess.call_cpu(st)
-        mem = sess.call_memory()
+        cpu, mem = st.cpu_s, st.memory_bytes
         if sess.lost is not None:
             self._end_session(lost=True)
         used, nfiles = disk_usage(self.root)
         usage = Usage(wall_s=time.monotonic() - st.t0, cpu_s=cpu, memory_bytes=mem,
                       disk_bytes=used, disk_files=nfiles)  # fmt: skip
-        detected = None
-        if st.killed is None and exit_code == 128 + signal.SIGXCPU:
-            detected = "cpu"
+        detected, note = st.detected, st.note
+        if st.killed is None and detected is None:
+            if exit_code == 128 + signal.SIGXCPU:
+                detected = "cpu"
+            elif exit_code == 128 + signal.SIGXFSZ:
+                detected, note = "disk", f"file size limit of {fsize // MB} MB"
         res = finish_result(
             language="bash", out=out, exit_code=exit_code, killed=st.killed,
             detected=detected, budget=budget, limits=self.limits, wall_limit=wall,
-            usage=usage, note=st.note,
+            usage=usage, note=note,
         )  # fmt: skip
         res.restarted = restarted
         if crash is not None and res.error in (None, "exit"):

@@ -158,7 +158,7 @@ class BwrapSession(NativeSession):
                     self.call_cg = child
                 except OSError:
                     child.destroy()
-            self._oom0 = cg.oom_kills()
+            self._oom0 = self._oom_kills()
             self._pids0 = cg.pids_limit_hits()
         self._cpu0 = _cpu_of(self.shell_pid) if self.call_cg is None else 0.0
         self._at_limit = 0
@@ -169,12 +169,33 @@ class BwrapSession(NativeSession):
 
     def leave_call(self, st: CallState) -> None:
         cg, call = self.cgroup, self.call_cg
+        st.cpu_s = self.call_cpu(st)
+        st.memory_bytes = self.call_memory()
+        if st.killed is None:
+            if cg is not None and self._oom_kills() > self._oom0:
+                st.detected = "memory"
+            elif cg is not None and cg.pids_limit_hits() > self._pids0:
+                st.detected = "processes"
+            elif cg is None and self.b.name == "bwrap":
+                from .bwrap import _out_of_memory
+
+                if _out_of_memory(st.out):
+                    st.detected = "memory"
+                    st.note = "an allocation failed at the per-process limit"
         if cg is not None and call is not None:
             with contextlib.suppress(OSError):
                 if self.alive():
                     cg.add(self.shell_pid)
             self._old_cgs.append(call)
             self._reap_cgroups()
+
+    def _oom_kills(self) -> int:
+        """Memory kills in the session (cgroup v1 counts them in the victim's own group:
+        the call's, or the session's)."""
+        n = self.cgroup.oom_kills() if self.cgroup is not None else 0
+        if self.call_cg is not None:
+            n += self.call_cg.oom_kills()
+        return n
 
     def _reap_cgroups(self) -> None:
         keep: list[CgroupSet] = []
@@ -208,7 +229,7 @@ class BwrapSession(NativeSession):
         now = time.monotonic()
         mem_high = int(b.budget.memory_mb * MB * 0.97)
         if cg is not None:
-            if cg.oom_kills() > self._oom0:
+            if self._oom_kills() > self._oom0:
                 st.killed = "memory"
                 return True
             self._at_limit = self._at_limit + 1 if cg.anon_bytes() >= mem_high else 0

@@ -302,7 +302,12 @@ class CallState:
         self.cpu_limit = cpu_limit
         self.ticks0 = boot_ticks()
         self.killed: str | None = None
+        #: a budget the call hit without being killed for it (a memory kill of a process)
+        self.detected: str | None = None
         self.note: str | None = None
+        #: what the call used (filled by the tier when it ends)
+        self.cpu_s = 0.0
+        self.memory_bytes = 0
 
 
 class NativeSession:
