@@ -20,13 +20,22 @@ import contextlib
 import os
 import platform
 import signal
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..budget import MB
-from ._common import CgroupSet, new_id, proc_stats, process_tree
+from ._common import BackendUnavailable, CgroupSet, new_id, proc_stats, process_tree
 from .monitor import ResourceSampler
-from .session import SHELL_ARGV, CallState, NativeSession, ShellChannel, wait_frame
+from .session import (
+    SHELL_ARGV,
+    CallState,
+    Forged,
+    NativeSession,
+    SessionLost,
+    ShellChannel,
+    wait_frame,
+)
 
 if TYPE_CHECKING:
     from .bwrap import BwrapBackend, _Spawned
@@ -103,12 +112,13 @@ class BwrapSession(NativeSession):
             sp.release()
             sp.sampler.start()
             rid = self.chan.boot(ctl_w)
-            import time
-
-            got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.02)
+            try:
+                got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.02)
+            except (SessionLost, Forged) as e:
+                raise BackendUnavailable(f"the sandbox's shell did not start: {e}") from e
             self.chan.done_with(rid)
             if got is None:
-                raise OSError("the sandbox's shell did not start")
+                raise BackendUnavailable("the sandbox's shell did not start in time")
             self.shell_pid = self._find_shell(os.fstat(cmd_w).st_ino)
         except BaseException:
             self.end()
@@ -222,8 +232,6 @@ class BwrapSession(NativeSession):
         return sp.sampler.peak_rss if sp is not None and sp.sampler is not None else 0
 
     def check(self, st: CallState) -> bool:
-        import time
-
         b = self.b
         cg = self.cgroup
         now = time.monotonic()
@@ -299,8 +307,6 @@ class BwrapSession(NativeSession):
             for pid in pids:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
-            import time
-
             time.sleep(0.01)
 
     def exit_code(self) -> int:
