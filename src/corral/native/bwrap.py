@@ -72,7 +72,7 @@ from .bwrap_session import BwrapSession
 from .execid import ProgramTable
 from .execwatch import ExecWatch
 from .monitor import ResourceSampler, Supervisor
-from .session import CallState
+from .session import run_in_session
 from .terminal import TerminalIO
 
 log = logging.getLogger("corral.native.bwrap")
@@ -488,45 +488,11 @@ class BwrapBackend(BackendLifecycle):
         on_output: Callable[[str, str], None] | None,
     ) -> RunResult:
         """``script`` in the warm sandbox's shell (started, or restarted, as needed)."""
-        sess = self._sess
-        if sess is not None and not sess.alive():
-            self._end_session(lost=True)
-            sess = None
-        restarted = False
-        if sess is None:
-            restarted, self._lost = self._lost, False
-            sess = BwrapSession(self)
-            sess.start()
-            self._sess = sess
-        budget = self.budget
-        wall, cpu_limit, fsize = self._run_limits(timeout)
-        out = OutputCollector(budget.output_chars, on_output)
-        sup = sess.sp.supervisor if sess.sp is not None else None
-        first = len(sup.spawns) if sup is not None else 0
-        st = CallState(out, time.monotonic(), wall, cpu_limit)
-        exit_code, crash = sess.call(script, stdin, st)
-        cpu, mem = st.cpu_s, st.memory_bytes
-        if sess.lost is not None:
-            self._end_session(lost=True)
-        used, nfiles = disk_usage(self.root)
-        usage = Usage(wall_s=time.monotonic() - st.t0, cpu_s=cpu, memory_bytes=mem,
-                      disk_bytes=used, disk_files=nfiles)  # fmt: skip
-        detected, note = st.detected, st.note
-        if st.killed is None and detected is None:
-            if exit_code == 128 + signal.SIGXCPU:
-                detected = "cpu"
-            elif exit_code == 128 + signal.SIGXFSZ:
-                detected, note = "disk", f"file size limit of {fsize // MB} MB"
-        res = finish_result(
-            language="bash", out=out, exit_code=exit_code, killed=st.killed,
-            detected=detected, budget=budget, limits=self.limits, wall_limit=wall,
-            usage=usage, note=note,
-        )  # fmt: skip
-        res.restarted = restarted
-        if crash is not None and res.error in (None, "exit"):
-            res.error, res.error_message = "crash", crash
-            res.stderr += f"\n[corral] {crash}\n"
-        self._report(res, sup, first)
+        res, sess = run_in_session(
+            self, lambda: BwrapSession(self), script, stdin, timeout, on_output
+        )
+        assert isinstance(sess, BwrapSession)
+        self._report(res, sess.supervisor, sess.first_spawn)
         return res
 
     def _end_session(self, lost: bool = False) -> None:

@@ -39,6 +39,7 @@ from .session import (
 
 if TYPE_CHECKING:
     from .bwrap import BwrapBackend, _Spawned
+    from .monitor import Supervisor
 
 #: ``read`` in ``/proc/PID/syscall``: the shell waiting for its next command on fd 0
 _READ_NR = {"x86_64": 0, "aarch64": 63}.get(platform.machine())
@@ -52,6 +53,7 @@ class BwrapSession(NativeSession):
         super().__init__()
         self.b = backend
         self.sp: _Spawned | None = None
+        self.supervisor: Supervisor | None = None
         self.cgroup: CgroupSet | None = None
         self.call_cg: CgroupSet | None = None
         self._old_cgs: list[CgroupSet] = []
@@ -74,7 +76,7 @@ class BwrapSession(NativeSession):
         cg = CgroupSet.create(f"{b.session[:40]}-{label}") if b.use_cgroups else None
         if cg is not None:
             cg.limit(int(budget.memory_mb * MB), int(limits.processes))
-        sup = b._supervisor()
+        sup = self.supervisor = b._supervisor()
         b.last_supervisor = sup
         calls = b._stage / "run" / "calls"
         calls.mkdir(parents=True, exist_ok=True)
@@ -157,6 +159,7 @@ class BwrapSession(NativeSession):
         return text.startswith(self._idle_prefix)
 
     def enter_call(self, st: CallState) -> None:
+        self.first_spawn = len(self.supervisor.spawns) if self.supervisor is not None else 0
         self._reap_cgroups()
         cg = self.cgroup
         self.call_cg = None

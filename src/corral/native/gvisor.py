@@ -91,6 +91,8 @@ from ._common import (
 )
 from .bwrap import DEFAULT_PATH, ETC_ALLOW, GROUP, PASSWD, PROXY_PORT, BwrapBackend
 from .execid import Identity, ProgramTable, deny_message, identify_host_path
+from .gvisor_session import GvisorSession
+from .session import run_in_session
 from .terminal import TerminalIO
 
 __all__ = ["PLATFORMS", "GvisorBackend", "choose_platform", "platform_works", "probe"]
@@ -566,6 +568,10 @@ class GvisorBackend(BackendLifecycle):
         self._expect: list[list[str]] = []
         self._table: ProgramTable | None = None
         self._out: Any = None
+        #: the warm sandbox every script runs in (gvisor_session), started on first use
+        self._sess: GvisorSession | None = None
+        self._lost = False  # the last session was lost: the next call says restarted
+        self._session_call = False  # a session's call runs now
 
     def start(self) -> None:
         if self._started:
@@ -712,8 +718,8 @@ class GvisorBackend(BackendLifecycle):
         ro(str(self._stage / "etc"), "/etc")
         for p in self.ro_binds:
             ro(p)
-        if self.proxy is not None:
-            ro(str(self._stage / "run"), "/run/corral")
+        # corral's own files: the proxy relay, a session's call scripts
+        ro(str(self._stage / "run"), "/run/corral")
         mounts.append({"destination": "/workspace", "type": "bind", "source": str(self.root),
                        "options": ["rbind", "rw"]})  # fmt: skip
         env = [f"{k}={v}" for k, v in self._env().items()]
@@ -763,6 +769,27 @@ class GvisorBackend(BackendLifecycle):
             },
         }
 
+    def _runsc_run(
+        self, cid: str, panic_log: Path, run_args: list[str]
+    ) -> tuple[list[str], _StraceTail]:
+        """The ``runsc run`` command line of sandbox ``cid`` (bundle written) and the tail
+        of its trace (started by the caller once runsc runs)."""
+        assert self._stage is not None
+        cmd = [_runsc(), "--root", str(self._stage / "state"), "--network=none",
+               "--oci-seccomp", f"--platform={self.platform}",
+               f"--panic-log={panic_log}"]  # fmt: skip
+        if self.proxy is not None:
+            cmd.append("--host-uds=open")
+        # the Sentry's trace, read live: program starts and connections (monitoring) and
+        # refused forks (the process budget, also without monitoring)
+        fifo = self._stage / f"strace-{cid}"
+        tail = _StraceTail(fifo, self._on_strace_line)
+        traced = _FORK_SYSCALLS + (_MONITOR_SYSCALLS if self.monitor else ())
+        cmd += ["--strace", f"--strace-syscalls={','.join(traced)}", f"--debug-log={fifo}",
+                "--debug-command=boot"]  # fmt: skip
+        cmd += ["run", *run_args, "--bundle", str(self._stage / "bundle"), cid]
+        return cmd, tail
+
     @staticmethod
     def _cgroup_path(cid: str) -> str:
         return f"/corral/gvisor-{cid}"
@@ -793,6 +820,15 @@ class GvisorBackend(BackendLifecycle):
         terminal or stdio instead (``stdin`` is then not used).
         """
         base, data = self._prepare(command, stdin)
+        if isinstance(command, str) and terminal is None:
+            with self._lock:
+                res, _ = run_in_session(
+                    self, lambda: GvisorSession(self), command, data, timeout, on_output
+                )
+            if res.budget_exceeded:
+                self.emitter.emit("budget.exceeded", data={"budget": res.budget_exceeded,
+                                  "message": res.error_message, "backend": self.name})  # fmt: skip
+            return res
         argv = base
         if self.proxy is not None:
             argv = ["/usr/bin/python3", "-I", "-S", "/run/corral/bridge.py", str(PROXY_PORT),
@@ -805,6 +841,17 @@ class GvisorBackend(BackendLifecycle):
             # started by the bridge, the command's execve is traced: reported above already
             self._expect = [base] if self.monitor and self.proxy is not None else []
             return self._run(argv, data, timeout, terminal, on_output)
+
+    def _end_session(self, lost: bool = False) -> None:
+        sess, self._sess = self._sess, None
+        if sess is not None:
+            sess.end()
+            self._lost = self._lost or lost
+
+    def close(self) -> None:
+        with self._lock:
+            self._end_session()
+        super().close()
 
     def _decide_command(self, argv: list[str]) -> RunResult | None:
         """The command itself, decided before it starts (a real gate, as in bwrap): runsc
@@ -848,23 +895,9 @@ class GvisorBackend(BackendLifecycle):
         (bundle / "config.json").write_text(json.dumps(spec))
         state = self._stage / "state"
         panic_log = self._stage / f"panic-{cid}.log"
-        cmd = [_runsc(), "--root", str(state), "--network=none", "--oci-seccomp",
-               f"--platform={self.platform}", f"--panic-log={panic_log}"]  # fmt: skip
-        if self.proxy is not None:
-            cmd.append("--host-uds=open")
-        # the Sentry's trace, read live: program starts and connections (monitoring) and
-        # refused forks (the process budget, also without monitoring)
         self.spawns, self.denied, self._nproc_refused = [], [], 0
-        fifo = self._stage / f"strace-{cid}"
-        tail = _StraceTail(fifo, self._on_strace_line)
-        traced = _FORK_SYSCALLS + (_MONITOR_SYSCALLS if self.monitor else ())
-        cmd += ["--strace", f"--strace-syscalls={','.join(traced)}", f"--debug-log={fifo}",
-                "--debug-command=boot"]  # fmt: skip
-        if console is not None:
-            cmd += ["run", "--console-socket", console.getsockname()]
-        else:
-            cmd += ["run"]
-        cmd += ["--bundle", str(bundle), cid]
+        run_args = ["--console-socket", console.getsockname()] if console is not None else []
+        cmd, tail = self._runsc_run(cid, panic_log, run_args)
         cg = _SandboxCgroup.make(self._cgroup_path(cid), int(budget.memory_mb * MB),
                                  self._pids_backstop())  # fmt: skip
         if terminal is None:
@@ -994,7 +1027,8 @@ class GvisorBackend(BackendLifecycle):
             return
         if ev[0] == "nproc":
             self._nproc_refused += 1
-            self.kill()
+            if not self._session_call:  # a session's call ends itself (GvisorSession.check)
+                self.kill()
             return
         if ev[0] == "connect":
             _, pid, family, host, port = ev
@@ -1022,9 +1056,11 @@ class GvisorBackend(BackendLifecycle):
         if decision.allowed:
             self.emitter.emit("action.requested", action=action, decision=decision, data=data)
             return
-        # gVisor cannot hold the call until the gate answered: stop the whole run
+        # gVisor cannot hold the call until the gate answered: stop the whole run (a
+        # session's call: that call, see GvisorSession.check; between calls: the session)
         self.denied.append((action, decision))
-        self.kill()
+        if not self._session_call:
+            self.kill()
         out = self._out
         if out is not None and hasattr(out, "err"):
             with contextlib.suppress(Exception):

@@ -60,12 +60,15 @@ import os
 import re
 import secrets
 import selectors
+import signal
 import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from ._common import OutputCollector
+from ..budget import RunResult, Usage
+from ._common import OutputCollector, disk_usage, finish_result
 
 __all__ = ["CALLS_GUEST", "CTL_FD", "SHELL_ARGV", "Forged", "SessionLost", "ShellChannel"]
 
@@ -76,9 +79,9 @@ SHELL_ARGV = ["/bin/bash", "--norc", "--noprofile", "--noediting", "-i"]
 CTL_FD = 61
 #: where the call files are, inside the sandbox (read-only)
 CALLS_GUEST = "/run/corral/calls"
-#: the longest frame line (``<32 hex> <status>``)
+#: the longest frame line (``<32 hex> <status or pid>``)
 _MAX_FRAME = 64
-_FRAME = re.compile(rb"([0-9a-f]{32}) (S|[0-9]{1,3})")
+_FRAME = re.compile(rb"([0-9a-f]{32}) (S|[0-9]{1,3}|[0-9]{1,7}/[0-9]{1,14})")
 
 
 class SessionLost(Exception):
@@ -138,12 +141,15 @@ class ShellChannel:
 
     def boot(self, ctl_fd: int) -> str:
         """Set the shell up (quiet prompts, no history, the frame pipe at fd 61); the id
-        of the sync frame that says it is ready."""
+        of the frame that says it is ready, with ``PID/UPTIME`` for a status: the shell's
+        pid and the sandbox's uptime in centiseconds (``/proc/uptime``), as it sees them."""
         rid = self._new_id()
         self._send(
             "PS1= PS2= PS3= PS4='+ ' PROMPT_COMMAND=; unset HISTFILE MAIL MAILCHECK MAILPATH; "
             f"set +o history +H; exec {CTL_FD}>&{ctl_fd} {ctl_fd}>&-; "
-            f"builtin printf '%s S\\n' {rid} >&{CTL_FD}\n"
+            "IFS=' ' builtin read -r __corral_up _ </proc/uptime; "
+            f"builtin printf '%s %d/%s\\n' {rid} \"$$\" \"${{__corral_up/./}}\" >&{CTL_FD}; "
+            "builtin unset __corral_up\n"
         )
         return rid
 
@@ -323,6 +329,8 @@ class NativeSession:
     def __init__(self) -> None:
         self.lost: str | None = None  # why the session had to go
         self.calls = 0
+        #: how many program starts the monitor had seen when the last call began
+        self.first_spawn = 0
 
     # ---- what a tier provides
 
@@ -424,3 +432,54 @@ class NativeSession:
             rid = chan.sync()
             wait_frame(chan, rid, time.monotonic() + 0.5, idle=self.idle, tick=0.02)
             chan.done_with(rid)
+
+
+def run_in_session(
+    backend: Any,
+    make: Callable[[], NativeSession],
+    script: str,
+    stdin: bytes,
+    timeout: float | None,
+    on_output: Callable[[str, str], None] | None,
+) -> tuple[RunResult, NativeSession]:
+    """``script`` in ``backend``'s warm session (``backend._sess``), started with
+    ``make()`` when there is none or the last one was lost (the result says
+    ``restarted`` then). Called under the backend's lock."""
+    sess = backend._sess
+    if sess is not None and not sess.alive():
+        backend._end_session(lost=True)
+        sess = None
+    restarted = False
+    if sess is None:
+        restarted, backend._lost = backend._lost, False
+        sess = make()
+        sess.start()
+        backend._sess = sess
+    budget = backend.budget
+    wall, cpu_limit, fsize = backend._run_limits(timeout)
+    out = OutputCollector(budget.output_chars, on_output)
+    st = CallState(out, time.monotonic(), wall, cpu_limit)
+    exit_code, crash = sess.call(script, stdin, st)
+    if sess.lost is not None:
+        backend._end_session(lost=True)
+    used, nfiles = disk_usage(backend.root)
+    usage = Usage(wall_s=time.monotonic() - st.t0, cpu_s=st.cpu_s, memory_bytes=st.memory_bytes,
+                  disk_bytes=used, disk_files=nfiles)  # fmt: skip
+    detected, note = st.detected, st.note
+    if st.killed is None and detected is None:
+        if exit_code == 128 + signal.SIGXCPU:
+            detected = "cpu"
+        elif exit_code == 128 + signal.SIGXFSZ:
+            detected, note = "disk", f"file size limit of {fsize // (1 << 20)} MB"
+    res = finish_result(
+        language="bash", out=out, exit_code=exit_code, killed=st.killed, detected=detected,
+        budget=budget, limits=backend.limits, wall_limit=wall, usage=usage, note=note,
+    )  # fmt: skip
+    if st.killed == "denied":
+        res.exit_code = 137
+        res.stderr += f"\n[corral] {note}\n"
+    res.restarted = restarted
+    if crash is not None and res.error in (None, "exit"):
+        res.error, res.error_message = "crash", crash
+        res.stderr += f"\n[corral] {crash}\n"
+    return res, sess
