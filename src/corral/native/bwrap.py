@@ -72,7 +72,7 @@ from .bwrap_session import BwrapSession
 from .execid import ProgramTable
 from .execwatch import ExecWatch
 from .monitor import ResourceSampler, Supervisor
-from .session import run_in_session
+from .session import check_interpreter, end_session, install_drivers, run_in_session
 from .terminal import TerminalIO
 
 log = logging.getLogger("corral.native.bwrap")
@@ -225,6 +225,7 @@ class BwrapBackend(BackendLifecycle):
         #: the warm sandbox every script runs in (bwrap_session), started on first use
         self._sess: BwrapSession | None = None
         self._lost = False  # the last session was lost: the next call says restarted
+        self._interps_before_loss: set[str] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -248,6 +249,7 @@ class BwrapBackend(BackendLifecycle):
         os.chmod(self._stage, 0o755)
         (self._stage / "ws").mkdir()
         (self._stage / "run").mkdir()
+        install_drivers(self._stage / "run")
         if self.copy_workspace:
             self._copy = self._stage / "copy"
             shutil.copytree(self.workspace, self._copy, symlinks=True)
@@ -486,20 +488,35 @@ class BwrapBackend(BackendLifecycle):
         stdin: bytes,
         timeout: float | None,
         on_output: Callable[[str, str], None] | None,
+        language: str = "bash",
     ) -> RunResult:
         """``script`` in the warm sandbox's shell (started, or restarted, as needed)."""
         res, sess = run_in_session(
-            self, lambda: BwrapSession(self), script, stdin, timeout, on_output
+            self, lambda: BwrapSession(self), script, stdin, timeout, on_output, language
         )
         assert isinstance(sess, BwrapSession)
         self._report(res, sess.supervisor, sess.first_spawn)
         return res
 
+    def code(
+        self,
+        language: str,
+        code: str,
+        *,
+        stdin: bytes | str = b"",
+        timeout: float | None = None,
+        on_output: Callable[[str, str], None] | None = None,
+    ) -> RunResult:
+        """Run ``code`` in the sandbox's persistent ``language`` interpreter (``python``:
+        python3, ``js``: node), started in the warm session on first use; its state
+        persists between calls. Same budgets and events as :meth:`run`."""
+        check_interpreter(self, language)
+        _, data = self._prepare("", stdin)
+        with self._lock:
+            return self._session_run(code, data, timeout, on_output, language)
+
     def _end_session(self, lost: bool = False) -> None:
-        sess, self._sess = self._sess, None
-        if sess is not None:
-            sess.end()
-            self._lost = self._lost or lost
+        end_session(self, lost)
 
     def _preexec(
         self,

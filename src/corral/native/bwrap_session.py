@@ -28,6 +28,7 @@ from ..budget import MB
 from ._common import BackendUnavailable, CgroupSet, new_id, proc_stats, process_tree
 from .monitor import ResourceSampler
 from .session import (
+    INTERPRETERS,
     SHELL_ARGV,
     CallState,
     Forged,
@@ -311,6 +312,18 @@ class BwrapSession(NativeSession):
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.01)
+
+    def kill_interpreter(self, language: str) -> None:
+        driver = INTERPRETERS[language][0][-1].encode()
+        sp = self.sp
+        if sp is None:
+            return
+        for pid in process_tree(sp.child_pid):
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    args = f.read(65536).split(b"\0")
+                if driver in args:
+                    os.kill(pid, signal.SIGKILL)
 
     def exit_code(self) -> int:
         sp = self.sp

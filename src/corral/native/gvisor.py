@@ -92,7 +92,7 @@ from ._common import (
 from .bwrap import DEFAULT_PATH, ETC_ALLOW, GROUP, PASSWD, PROXY_PORT, BwrapBackend
 from .execid import Identity, ProgramTable, deny_message, identify_host_path
 from .gvisor_session import GvisorSession
-from .session import run_in_session
+from .session import check_interpreter, end_session, install_drivers, run_in_session
 from .terminal import TerminalIO
 
 __all__ = ["PLATFORMS", "GvisorBackend", "choose_platform", "platform_works", "probe"]
@@ -571,6 +571,7 @@ class GvisorBackend(BackendLifecycle):
         #: the warm sandbox every script runs in (gvisor_session), started on first use
         self._sess: GvisorSession | None = None
         self._lost = False  # the last session was lost: the next call says restarted
+        self._interps_before_loss: set[str] = set()
         self._session_call = False  # a session's call runs now
 
     def start(self) -> None:
@@ -622,6 +623,7 @@ class GvisorBackend(BackendLifecycle):
         (etc / "passwd").write_text(PASSWD)
         (etc / "group").write_text(GROUP)
         (self._stage / "run").mkdir()
+        install_drivers(self._stage / "run")
         (self._stage / "state").mkdir()
         if self.copy_workspace:
             self._copy = self._stage / "copy"
@@ -718,8 +720,13 @@ class GvisorBackend(BackendLifecycle):
         ro(str(self._stage / "etc"), "/etc")
         for p in self.ro_binds:
             ro(p)
-        # corral's own files: the proxy relay, a session's call scripts
+        # corral's own files: the proxy relay, a session's call scripts; the interpreters'
+        # FIFOs (gVisor opens a FIFO for writing only on a writable mount: the directory
+        # is root's, so the sandbox can open them but not add files)
         ro(str(self._stage / "run"), "/run/corral")
+        mounts.append({"destination": "/run/corral/io", "type": "bind",
+                       "source": str(self._stage / "run" / "io"),
+                       "options": ["rbind", "rw"]})  # fmt: skip
         mounts.append({"destination": "/workspace", "type": "bind", "source": str(self.root),
                        "options": ["rbind", "rw"]})  # fmt: skip
         env = [f"{k}={v}" for k, v in self._env().items()]
@@ -780,6 +787,8 @@ class GvisorBackend(BackendLifecycle):
                f"--panic-log={panic_log}"]  # fmt: skip
         if self.proxy is not None:
             cmd.append("--host-uds=open")
+        # the persistent interpreters' FIFOs, made by corral in its read-only /run/corral
+        cmd.append("--host-fifo=open")
         # the Sentry's trace, read live: program starts and connections (monitoring) and
         # refused forks (the process budget, also without monitoring)
         fifo = self._stage / f"strace-{cid}"
@@ -822,13 +831,7 @@ class GvisorBackend(BackendLifecycle):
         base, data = self._prepare(command, stdin)
         if isinstance(command, str) and terminal is None:
             with self._lock:
-                res, _ = run_in_session(
-                    self, lambda: GvisorSession(self), command, data, timeout, on_output
-                )
-            if res.budget_exceeded:
-                self.emitter.emit("budget.exceeded", data={"budget": res.budget_exceeded,
-                                  "message": res.error_message, "backend": self.name})  # fmt: skip
-            return res
+                return self._session_run(command, data, timeout, on_output)
         argv = base
         if self.proxy is not None:
             argv = ["/usr/bin/python3", "-I", "-S", "/run/corral/bridge.py", str(PROXY_PORT),
@@ -842,11 +845,42 @@ class GvisorBackend(BackendLifecycle):
             self._expect = [base] if self.monitor and self.proxy is not None else []
             return self._run(argv, data, timeout, terminal, on_output)
 
+    def code(
+        self,
+        language: str,
+        code: str,
+        *,
+        stdin: bytes | str = b"",
+        timeout: float | None = None,
+        on_output: Callable[[str, str], None] | None = None,
+    ) -> RunResult:
+        """Run ``code`` in the sandbox's persistent ``language`` interpreter (``python``:
+        python3, ``js``: node), started in the warm session on first use; its state
+        persists between calls. Same budgets and events as :meth:`run`."""
+        check_interpreter(self, language)
+        _, data = self._prepare("", stdin)
+        with self._lock:
+            return self._session_run(code, data, timeout, on_output, language)
+
+    def _session_run(
+        self,
+        script: str,
+        stdin: bytes,
+        timeout: float | None,
+        on_output: Callable[[str, str], None] | None,
+        language: str = "bash",
+    ) -> RunResult:
+        """``script`` in the warm sandbox's shell (started, or restarted, as needed)."""
+        res, _ = run_in_session(
+            self, lambda: GvisorSession(self), script, stdin, timeout, on_output, language
+        )
+        if res.budget_exceeded:
+            self.emitter.emit("budget.exceeded", data={"budget": res.budget_exceeded,
+                              "message": res.error_message, "backend": self.name})  # fmt: skip
+        return res
+
     def _end_session(self, lost: bool = False) -> None:
-        sess, self._sess = self._sess, None
-        if sess is not None:
-            sess.end()
-            self._lost = self._lost or lost
+        end_session(self, lost)
 
     def close(self) -> None:
         with self._lock:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from ..budget import MB
 from ._common import BackendUnavailable, new_id
 from .session import (
+    INTERPRETERS,
     SHELL_ARGV,
     CallState,
     Forged,
@@ -55,6 +56,18 @@ for d in /proc/[0-9]*; do
   (( f[19] >= thr )) && kill -s "$sig" "$p" 2>/dev/null
 done
 [[ $sig == INT ]] && kill -s INT "$shell" 2>/dev/null
+exit 0
+"""
+
+
+#: kills the interpreter whose driver is $1 (builtins only)
+_KILL_DRIVER = r"""
+for d in /proc/[0-9]*; do
+  p=${d#/proc/}
+  (( p == $$ )) && continue
+  mapfile -d '' -t a <"$d/cmdline" 2>/dev/null || continue
+  for x in "${a[@]}"; do [[ $x == "$1" ]] && { kill -s KILL "$p" 2>/dev/null; break; }; done
+done
 exit 0
 """
 
@@ -199,20 +212,27 @@ class GvisorSession(NativeSession):
                 return True
         return False
 
-    def _signal_call(self, sig: str, st: CallState) -> None:
+    def _exec_script(self, script: str, *args: str) -> None:
+        """A bash of builtins in the sandbox (``runsc exec``), as the sandbox's user."""
         from .gvisor import _runsc
 
         b = self.b
         assert b._stage is not None
-        # the call's start in the sandbox's clock ticks (a little early rather than late)
-        since = max(int((st.t0 - self._boot_offset) * 100) - 5, 0)
         with contextlib.suppress(OSError, subprocess.SubprocessError):
             subprocess.run(
                 [_runsc(), "--root", str(b._stage / "state"), "exec", "--user", "1000:1000",
-                 self.cid, "/bin/bash", "--norc", "--noprofile", "-c", _SIGNAL_CALL,
-                 "corral-signal", sig, str(since), str(self.shell_pid)],
+                 self.cid, "/bin/bash", "--norc", "--noprofile", "-c", script,
+                 "corral-signal", *args],
                 capture_output=True, stdin=subprocess.DEVNULL, timeout=20,
             )  # fmt: skip
+
+    def _signal_call(self, sig: str, st: CallState) -> None:
+        # the call's start in the sandbox's clock ticks (a little early rather than late)
+        since = max(int((st.t0 - self._boot_offset) * 100) - 5, 0)
+        self._exec_script(_SIGNAL_CALL, sig, str(since), str(self.shell_pid))
+
+    def kill_interpreter(self, language: str) -> None:
+        self._exec_script(_KILL_DRIVER, INTERPRETERS[language][0][-1])
 
     def interrupt(self, st: CallState) -> None:
         self._signal_call("INT", st)

@@ -77,11 +77,20 @@ __all__ = ["CALLS_GUEST", "CTL_FD", "SHELL_ARGV", "Forged", "SessionLost", "Shel
 SHELL_ARGV = ["/bin/bash", "--norc", "--noprofile", "--noediting", "-i"]
 #: the frame pipe inside bash (moved there from wherever the launcher put it)
 CTL_FD = 61
-#: where the call files are, inside the sandbox (read-only)
+#: copies of the shell's stdout and stderr (where an interpreter's output goes)
+OUT_FD, ERR_FD = 62, 63
+#: the persistent interpreters of ``python()``/``js()``: program (checked on the host: the
+#: sandbox's /usr is the host's), driver file in the sandbox, coprocess name
+INTERPRETERS = {
+    "python": (["/usr/bin/python3", "-I", "-u", "/run/corral/py_driver.py"], "__corral_py"),
+    "js": (["/usr/bin/node", "/run/corral/js_driver.js"], "__corral_js"),
+}
+#: corral's own files inside the sandbox (read-only), and the call files there
+RUN_GUEST = "/run/corral"
 CALLS_GUEST = "/run/corral/calls"
 #: the longest frame line (``<32 hex> <status or pid>``)
 _MAX_FRAME = 64
-_FRAME = re.compile(rb"([0-9a-f]{32}) (S|[0-9]{1,3}|[0-9]{1,7}/[0-9]{1,14})")
+_FRAME = re.compile(rb"([0-9a-f]{32}) (S|G|[0-9]{1,3}|[0-9]{1,7}/[0-9]{1,14})")
 
 
 class SessionLost(Exception):
@@ -123,7 +132,7 @@ class ShellChannel:
         if rid in self._issued:
             self._issued.discard(rid)
             self._stale.append(rid)
-        for suffix in (".sh", ".in"):
+        for suffix in (".sh", ".in", ".py", ".js"):
             with contextlib.suppress(OSError):
                 os.unlink(self.calls / f"{rid}{suffix}")
 
@@ -146,7 +155,7 @@ class ShellChannel:
         rid = self._new_id()
         self._send(
             "PS1= PS2= PS3= PS4='+ ' PROMPT_COMMAND=; unset HISTFILE MAIL MAILCHECK MAILPATH; "
-            f"set +o history +H; exec {CTL_FD}>&{ctl_fd} {ctl_fd}>&-; "
+            f"set +o history +H; exec {CTL_FD}>&{ctl_fd} {ctl_fd}>&- {OUT_FD}>&1 {ERR_FD}>&2; "
             "IFS=' ' builtin read -r __corral_up _ </proc/uptime; "
             f"builtin printf '%s %d/%s\\n' {rid} \"$$\" \"${{__corral_up/./}}\" >&{CTL_FD}; "
             "builtin unset __corral_up\n"
@@ -164,6 +173,24 @@ class ShellChannel:
         self._send(
             f"builtin source {CALLS_GUEST}/{rid}.sh <{src} {CTL_FD}>&-; "
             f"builtin printf '%s %d\\n' {rid} \"$?\" >&{CTL_FD}\n"
+        )
+        return rid
+
+    def code_call(self, language: str, code: str, stdin: bytes) -> str:
+        """Send code to the sandbox's persistent interpreter for ``language`` (the shell
+        starts it as a coprocess when it is not running); its request id. The frame's
+        status is the code's exit status, ``G`` when the interpreter ended."""
+        _, name = INTERPRETERS[language]
+        rid = self._new_id()
+        ext = ".py" if language == "python" else ".js"
+        _write_private(self.calls / f"{rid}{ext}", code.encode("utf-8", "surrogateescape"))
+        src = "-"
+        if stdin:
+            _write_private(self.calls / f"{rid}.in", stdin)
+            src = f"{CALLS_GUEST}/{rid}.in"
+        # sourced (a coprocess started on the shell's command line loses its pipes there)
+        self._send(
+            f"builtin source {RUN_GUEST}/interp.sh {rid} {CALLS_GUEST}/{rid}{ext} {src} {name}\n"
         )
         return rid
 
@@ -314,6 +341,8 @@ class CallState:
         #: what the call used (filled by the tier when it ends)
         self.cpu_s = 0.0
         self.memory_bytes = 0
+        #: the call's interpreter had to be started again (python()/js())
+        self.restarted = False
 
 
 class NativeSession:
@@ -331,6 +360,9 @@ class NativeSession:
         self.calls = 0
         #: how many program starts the monitor had seen when the last call began
         self.first_spawn = 0
+        #: language -> "running" or "lost" (the persistent interpreters of python()/js())
+        self.interps: dict[str, str] = {}
+        self.lang_calls: dict[str, int] = {}
 
     # ---- what a tier provides
 
@@ -370,11 +402,22 @@ class NativeSession:
 
     # ---- the call
 
-    def call(self, script: str, stdin: bytes, st: CallState) -> tuple[int, str | None]:
-        """Run ``script``; (exit code, crash message). Budget overruns are in ``st``;
-        :attr:`lost` says when the session ended with this call."""
+    def kill_interpreter(self, language: str) -> None:
+        """SIGKILL the sandbox's persistent interpreter for ``language``."""
+        raise NotImplementedError
+
+    def call(
+        self, script: str, stdin: bytes, st: CallState, language: str = "bash"
+    ) -> tuple[int, str | None]:
+        """Run ``script`` (bash, or code for the ``language`` interpreter); (exit code,
+        crash message). Budget overruns are in ``st``; :attr:`lost` says when the session
+        ended with this call, ``st.restarted`` when the interpreter had to be started
+        again."""
         chan = self.chan
         self.calls += 1
+        if language != "bash":
+            st.restarted = self.interps.get(language) == "lost"
+            self.lang_calls[language] = self.lang_calls.get(language, 0) + 1
         self.enter_call(st)
         rid = ""
         status: str | None = None
@@ -388,7 +431,11 @@ class NativeSession:
 
         try:
             chan.sink = st.out
-            rid = chan.call(script, stdin)
+            rid = (
+                chan.call(script, stdin)
+                if language == "bash"
+                else chan.code_call(language, script, stdin)
+            )
             status = wait_frame(chan, rid, st.t0 + st.wall, idle=self.idle, check=stop)
             if status is None and st.killed is None:
                 st.killed = "wall_time"
@@ -401,6 +448,17 @@ class NativeSession:
         chan.sink = None
         if st.killed is not None and self.lost is None:
             self._abort(st)
+        if language != "bash":
+            if st.killed is not None and self.lost is None:
+                with contextlib.suppress(OSError):
+                    self.kill_interpreter(language)  # its state is the overrun's
+                self.interps[language] = "lost"
+            elif status == "G":
+                self.interps[language] = "lost"
+                crash = f"the {language} interpreter ended (its state is gone; the next call " \
+                    "starts a fresh one)"
+            else:
+                self.interps[language] = "running"
         if rid:
             chan.done_with(rid)
         self.leave_call(st)
@@ -441,6 +499,7 @@ def run_in_session(
     stdin: bytes,
     timeout: float | None,
     on_output: Callable[[str, str], None] | None,
+    language: str = "bash",
 ) -> tuple[RunResult, NativeSession]:
     """``script`` in ``backend``'s warm session (``backend._sess``), started with
     ``make()`` when there is none or the last one was lost (the result says
@@ -459,7 +518,8 @@ def run_in_session(
     wall, cpu_limit, fsize = backend._run_limits(timeout)
     out = OutputCollector(budget.output_chars, on_output)
     st = CallState(out, time.monotonic(), wall, cpu_limit)
-    exit_code, crash = sess.call(script, stdin, st)
+    had = backend._interps_before_loss if restarted else set()
+    exit_code, crash = sess.call(script, stdin, st, language)
     if sess.lost is not None:
         backend._end_session(lost=True)
     used, nfiles = disk_usage(backend.root)
@@ -472,14 +532,109 @@ def run_in_session(
         elif exit_code == 128 + signal.SIGXFSZ:
             detected, note = "disk", f"file size limit of {fsize // (1 << 20)} MB"
     res = finish_result(
-        language="bash", out=out, exit_code=exit_code, killed=st.killed, detected=detected,
+        language=language, out=out, exit_code=exit_code, killed=st.killed, detected=detected,
         budget=budget, limits=backend.limits, wall_limit=wall, usage=usage, note=note,
     )  # fmt: skip
     if st.killed == "denied":
         res.exit_code = 137
         res.stderr += f"\n[corral] {note}\n"
-    res.restarted = restarted
+    if language == "bash":
+        res.restarted = restarted
+    else:
+        # a fresh session restarts only the interpreters that were running before
+        res.restarted = st.restarted or language in had
+        if res.restarted or sess.lang_calls[language] == 1:
+            ev = "interpreter.restarted" if res.restarted else "interpreter.started"
+            backend.emitter.emit(ev, data={"language": language, "backend": backend.name})
     if crash is not None and res.error in (None, "exit"):
         res.error, res.error_message = "crash", crash
         res.stderr += f"\n[corral] {crash}\n"
     return res, sess
+
+
+def end_session(backend: Any, lost: bool) -> None:
+    """End ``backend``'s warm session (``lost``: not by ``close()``; the next call says
+    ``restarted``, and so does the next call of each interpreter that was running)."""
+    sess, backend._sess = backend._sess, None
+    if sess is None:
+        return
+    sess.end()
+    if lost:
+        backend._lost = True
+        backend._interps_before_loss = {k for k, v in sess.interps.items() if v == "running"}
+
+
+def interp_script() -> str:
+    """What the shell sources for one request to a persistent interpreter: ``$1`` the
+    request id, ``$2`` the code file, ``$3`` the stdin file (or ``-``), ``$4`` the
+    language's name. Starts the interpreter as a disowned background process when it is
+    not running, connected through two FIFOs corral made in ``/run/corral`` (requests in,
+    answers out; its stdout and stderr are the shell's, not the frame pipe), hands it the
+    request, waits for its answer with the same id and writes the frame (``G``: the
+    interpreter ended)."""
+    cases = []
+    for argv, name in INTERPRETERS.values():
+        fifo = f"{RUN_GUEST}/io/{name}"
+        cases.append(
+            f"  {name})\n"
+            f'    if ! {{ [[ -n ${{{name}_pid-}} ]] && builtin kill -0 "${name}_pid" 2>/dev/null; }}; '
+            "then\n"
+            f'      [[ -n ${{{name}_in-}} ]] && builtin exec {{{name}_in}}>&- {{{name}_out}}<&-\n'
+            f"      {' '.join(argv)} 3<{fifo}.req 4>{fifo}.ans </dev/null {CTL_FD}>&- &\n"
+            f"      {name}_pid=$!; builtin disown $! 2>/dev/null\n"
+            f"      builtin exec {{{name}_in}}>{fifo}.req {{{name}_out}}<{fifo}.ans\n"
+            "    fi\n"
+            f'    __corral_in=${{{name}_in}} __corral_out=${{{name}_out}} ;;\n'
+        )
+    return (
+        "# corral: one request to a persistent interpreter (see corral/native/session.py)\n"
+        'case "$4" in\n' + "".join(cases) + "  *) builtin return 2 ;;\nesac\n"
+        "__corral_st=G\n"
+        'if [[ -n $__corral_in ]] && builtin printf \'%s %s %s\\n\' "$1" "$2" "$3" '
+        '>&"$__corral_in" 2>/dev/null; then\n'
+        "  while IFS=' ' builtin read -r __corral_id __corral_st <&\"$__corral_out\"; do\n"
+        '    [[ $__corral_id == "$1" ]] && break\n'
+        "    __corral_st=G\n"
+        "  done\n"
+        "fi\n"
+        f"builtin printf '%s %s\\n' \"$1\" \"${{__corral_st:-G}}\" >&{CTL_FD}\n"
+        "builtin unset __corral_id __corral_st __corral_in __corral_out\n"
+    )
+
+
+def install_drivers(run_dir: Path) -> None:
+    """Put the interpreters' drivers, the script that reaches them and their FIFOs where
+    the sandbox sees them (``/run/corral``, read-only; the FIFOs in ``io/``, a directory
+    the sandbox's user cannot add to)."""
+    import shutil
+
+    here = Path(__file__).with_name("guest")
+    for name in ("py_driver.py", "js_driver.js"):
+        shutil.copy(here / name, run_dir / name)
+        os.chmod(run_dir / name, 0o644)
+    _write_private(run_dir / "interp.sh", interp_script().encode())
+    io = run_dir / "io"  # gVisor opens a FIFO for writing only on a writable mount
+    io.mkdir(mode=0o755, exist_ok=True)
+    for _, name in INTERPRETERS.values():
+        for end in (".req", ".ans"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(io / f"{name}{end}")
+            os.mkfifo(io / f"{name}{end}", 0o600)
+            os.chmod(io / f"{name}{end}", 0o666)  # the sandbox's user, whatever its uid
+
+
+def check_interpreter(backend: Any, language: str) -> list[str]:
+    """The program of ``language``'s interpreter (its argv), or a clear error when the
+    sandbox does not have it (the sandbox's ``/usr`` is the host's)."""
+    from ._common import BackendUnavailable
+
+    if language not in INTERPRETERS:
+        raise ValueError(f"unknown language {language!r}; expected 'python' or 'js'")
+    argv = INTERPRETERS[language][0]
+    if not os.access(argv[0], os.X_OK):
+        what = {"python": "python3 (Debian: python3)", "js": "node (Debian: nodejs)"}[language]
+        raise BackendUnavailable(
+            f"{language}() on the {backend.name} backend runs {what} inside the sandbox, "
+            f"and {argv[0]} is not installed here"
+        )
+    return list(argv)
