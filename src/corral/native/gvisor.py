@@ -274,6 +274,12 @@ _LINE_HEAD = re.compile(
     re.S,
 )
 #: a process or thread the Sentry refused (RLIMIT_NPROC: the process budget)
+#: a process or thread the Sentry made (the clone's return: its id in the sandbox)
+_CLONE_MADE = re.compile(
+    r"[IWEDF]\d{4} [\d:.]+\s+\d+ strace\.go:\d+\] \[\s*\d+:\s*\d+\] .{0,16}? "
+    r"X (?:clone3?|fork|vfork)\([^()]*\) = (\d{1,9}) \(0x[0-9a-f]+\) ",
+    re.S,
+)
 _CLONE_REFUSED = re.compile(
     r"[IWEDF]\d{4} [\d:.]+\s+\d+ strace\.go:\d+\] \[\s*(\d+):\s*\d+\] .{0,16}? "
     r"X (?:clone3?|fork|vfork)\([^()]*\) = \S+ \(0x[0-9a-f]+\) errno=11 ",
@@ -374,7 +380,8 @@ def _vector_before(s: str, end: int) -> tuple[int, list[str] | None] | None:
 def parse_strace_line(line: str) -> tuple[Any, ...] | None:
     """One line of runsc's strace log: ``("spawn", call, pid, exe, argv)`` (argv ``None``
     when the Sentry could not read it), ``("connect", pid, family, host, port)``,
-    ``("nproc", pid)`` (a fork or thread refused at the process budget) or None.
+    ``("nproc", pid)`` (a fork or thread refused at the process budget), ``("made", id)``
+    (a process or thread made) or None.
 
     A program start is found by the end of its line (the argv and environment vectors, both
     quoted by the Sentry), so a path with a newline or a forged log line in it cannot hide
@@ -388,6 +395,9 @@ def parse_strace_line(line: str) -> tuple[Any, ...] | None:
         m = _CLONE_REFUSED.match(line)
         if m is not None:
             return ("nproc", int(m.group(1)))
+        m = _CLONE_MADE.match(line)
+        if m is not None:
+            return ("made", int(m.group(1)))
     if head is not None and head.group(4) == "connect":
         m = _CONNECT_TAIL.search(line, max(len(line) - 160, 0))
         if m is None:
@@ -448,6 +458,8 @@ class _StraceTail:
         self._thread = threading.Thread(target=self._run, name="corral-gvisor-strace",
                                         daemon=True)  # fmt: skip
         self.lines = 0
+        #: between reading bytes and handling their lines
+        self.busy = False
 
     @property
     def started(self) -> bool:
@@ -476,9 +488,11 @@ class _StraceTail:
             ready, _, _ = select.select([self.fd, self._wake_r], [], [], None)
             if self._wake_r in ready:
                 stopping = True
+            self.busy = True
             try:
                 chunk = os.read(self.fd, 1 << 20)
             except BlockingIOError:
+                self.busy = False
                 if stopping:  # nothing left: the writer is gone
                     break
                 continue
@@ -493,6 +507,7 @@ class _StraceTail:
                 self._line(bytes(buf[start:nl]))
                 start = nl + 1
             del buf[:start]
+            self.busy = False
         if buf:
             self._line(bytes(buf))
 
@@ -573,6 +588,8 @@ class GvisorBackend(BackendLifecycle):
         self._lost = False  # the last session was lost: the next call says restarted
         self._interps_before_loss: set[str] = set()
         self._session_call = False  # a session's call runs now
+        #: the highest process/thread id the Sentry's trace showed made (ids only grow)
+        self._last_pid = 0
 
     def start(self) -> None:
         if self._started:
@@ -1058,6 +1075,9 @@ class GvisorBackend(BackendLifecycle):
     def _on_strace_line(self, line: str) -> None:
         ev = parse_strace_line(line)
         if ev is None:
+            return
+        if ev[0] == "made":
+            self._last_pid = max(self._last_pid, ev[1])
             return
         if ev[0] == "nproc":
             self._nproc_refused += 1

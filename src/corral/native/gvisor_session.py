@@ -10,16 +10,21 @@ call runs) and output per call.
 
 The sandbox's processes are the Sentry's tasks, invisible to the host: to interrupt a
 call and kill what it started, corral runs a bash of builtins only in the sandbox
-(``runsc exec``) that signals every process whose start time is not before the call's
-(the shell itself only gets the SIGINT). The trace's program starts are decided as they
+(``runsc exec``) that signals every process made since the call began (the Sentry's
+trace shows each fork with the id it made, and ids only grow; the shell itself only gets
+the SIGINT). A process could name itself so that its trace line looks like a fork with a
+higher id: at worst what it started itself then outlives an overrun, inside the session's
+budgets. The trace's program starts are decided as they
 are seen; a denied one ends the call (observe, then kill), not the session.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import subprocess
+import termios
 import time
 from typing import TYPE_CHECKING
 
@@ -43,17 +48,13 @@ if TYPE_CHECKING:
 _GUEST_CTL = 3
 _BOOT_WAIT = 60.0
 
-#: signals the processes a call started (started at or after it began), builtins only:
-#: $1 signal, $2 the call's start in the sandbox's clock ticks, $3 the shell's pid
+#: signals the processes a call started, builtins only: $1 signal, $2 the highest process
+#: id made before the call (the Sentry's ids only grow), $3 the shell's pid (SIGINT only)
 _SIGNAL_CALL = r"""
-sig=$1 thr=$2 shell=$3
+sig=$1 before=$2 shell=$3
 for d in /proc/[0-9]*; do
   p=${d#/proc/}
-  (( p == 1 || p == $$ || p == shell )) && continue
-  IFS= read -r line <"$d/stat" 2>/dev/null || continue
-  rest=${line##*) }
-  read -r -a f <<<"$rest"
-  (( f[19] >= thr )) && kill -s "$sig" "$p" 2>/dev/null
+  (( p > before && p != $$ && p != shell )) && kill -s "$sig" "$p" 2>/dev/null
 done
 [[ $sig == INT ]] && kill -s INT "$shell" 2>/dev/null
 exit 0
@@ -89,7 +90,7 @@ class GvisorSession(NativeSession):
         self._denied0 = 0
         self._nproc0 = 0
         self._next_disk = 0.0
-        self._boot_offset = 0.0
+        self._pid0 = 0
 
     def start(self) -> None:
         from .gvisor import _die_with_parent, _SandboxCgroup
@@ -140,12 +141,9 @@ class GvisorSession(NativeSession):
             except (SessionLost, Forged) as e:
                 raise BackendUnavailable(f"the sandbox's shell did not start: {e}") from e
             self.chan.done_with(rid)
-            if got is None or "/" not in got:
+            if got is None or not got.isdigit():
                 raise BackendUnavailable("the sandbox's shell did not start in time")
-            pid, up = got.split("/")
-            self.shell_pid = int(pid)
-            # the sandbox's clock (process start times) against the host's
-            self._boot_offset = time.monotonic() - int(up) / 100
+            self.shell_pid = int(got)
         except BaseException:
             self.end()
             raise
@@ -169,7 +167,26 @@ class GvisorSession(NativeSession):
         self._nproc0 = b._nproc_refused
         self._cpu0 = self._cpu()
         self._next_disk = st.t0 + 0.25
+        self._pid0 = self._caught_up_pid()
         b._disk_floor = b._disk_baseline()
+
+    def _caught_up_pid(self) -> int:
+        """The highest process id made so far, once the trace read so far is handled (the
+        Sentry traces a fork before the forking process goes on, so everything an earlier
+        call started is in the FIFO by now)."""
+        tail = self.tail
+        if tail is not None:
+            end = time.monotonic() + 0.2
+            buf = bytearray(4)
+            while time.monotonic() < end:
+                try:
+                    fcntl.ioctl(tail.fd, termios.FIONREAD, buf, True)
+                except OSError:
+                    break
+                if int.from_bytes(buf, "little") == 0 and not tail.busy:
+                    break
+                time.sleep(0.0005)
+        return self.b._last_pid
 
     def _cpu(self) -> float:
         if self.cgroup is None:
@@ -227,9 +244,7 @@ class GvisorSession(NativeSession):
             )  # fmt: skip
 
     def _signal_call(self, sig: str, st: CallState) -> None:
-        # the call's start in the sandbox's clock ticks (a little early rather than late)
-        since = max(int((st.t0 - self._boot_offset) * 100) - 5, 0)
-        self._exec_script(_SIGNAL_CALL, sig, str(since), str(self.shell_pid))
+        self._exec_script(_SIGNAL_CALL, sig, str(self._pid0), str(self.shell_pid))
 
     def kill_interpreter(self, language: str) -> None:
         self._exec_script(_KILL_DRIVER, INTERPRETERS[language][0][-1])

@@ -59,8 +59,10 @@ import errno
 import os
 import re
 import secrets
+import select
 import selectors
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -90,7 +92,7 @@ RUN_GUEST = "/run/corral"
 CALLS_GUEST = "/run/corral/calls"
 #: the longest frame line (``<32 hex> <status or pid>``)
 _MAX_FRAME = 64
-_FRAME = re.compile(rb"([0-9a-f]{32}) (S|G|[0-9]{1,3}|[0-9]{1,7}/[0-9]{1,14})")
+_FRAME = re.compile(rb"([0-9a-f]{32}) (S|G|[0-9]{1,7})")
 
 
 class SessionLost(Exception):
@@ -116,6 +118,7 @@ class ShellChannel:
         #: ids issued and no longer waited for (their late frames are ignored)
         self._stale: deque[str] = deque(maxlen=256)
         self._issued: set[str] = set()
+        self._feeders: dict[str, tuple[threading.Thread, Path, threading.Event]] = {}
         #: where stdout/stderr go now (None: dropped, between calls)
         self.sink: OutputCollector | None = None
         self.closed = False
@@ -132,9 +135,53 @@ class ShellChannel:
         if rid in self._issued:
             self._issued.discard(rid)
             self._stale.append(rid)
-        for suffix in (".sh", ".in", ".py", ".js"):
+        for suffix in (".sh", ".py", ".js"):
             with contextlib.suppress(OSError):
                 os.unlink(self.calls / f"{rid}{suffix}")
+        feeder = self._feeders.pop(rid, None)
+        if feeder is not None:
+            t, path, stop = feeder
+            stop.set()
+            if t.is_alive():  # maybe never opened by the sandbox: let the writer's open return
+                with contextlib.suppress(OSError):
+                    os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+                t.join(timeout=1)
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+    def _stdin(self, rid: str, data: bytes) -> str | None:
+        """A call's stdin: a FIFO (a pipe, as a program's stdin usually is) fed by a host
+        thread; its path in the sandbox, or None without data."""
+        if not data:
+            return None
+        path = self.calls.parent / "io" / f"{rid}.in"
+        os.mkfifo(path, 0o600)
+        os.chmod(path, 0o644)
+
+        stop = threading.Event()
+
+        def feed() -> None:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)  # waits for the reader
+            except OSError:
+                return
+            try:
+                os.set_blocking(fd, False)
+                view = memoryview(data)
+                while view and not stop.is_set():
+                    try:
+                        view = view[os.write(fd, view[: 1 << 16]) :]
+                    except BlockingIOError:
+                        select.select([], [fd], [], 0.1)
+            except OSError:
+                pass  # the reader stopped reading
+            finally:
+                os.close(fd)
+
+        t = threading.Thread(target=feed, name="corral-session-stdin", daemon=True)
+        t.start()
+        self._feeders[rid] = (t, path, stop)
+        return f"{RUN_GUEST}/io/{rid}.in"
 
     def _send(self, line: str) -> None:
         data = memoryview(line.encode())
@@ -150,15 +197,13 @@ class ShellChannel:
 
     def boot(self, ctl_fd: int) -> str:
         """Set the shell up (quiet prompts, no history, the frame pipe at fd 61); the id
-        of the frame that says it is ready, with ``PID/UPTIME`` for a status: the shell's
-        pid and the sandbox's uptime in centiseconds (``/proc/uptime``), as it sees them."""
+        of the frame that says it is ready, with the shell's pid (as the sandbox sees it)
+        for a status."""
         rid = self._new_id()
         self._send(
             "PS1= PS2= PS3= PS4='+ ' PROMPT_COMMAND=; unset HISTFILE MAIL MAILCHECK MAILPATH; "
             f"set +o history +H; exec {CTL_FD}>&{ctl_fd} {ctl_fd}>&- {OUT_FD}>&1 {ERR_FD}>&2; "
-            "IFS=' ' builtin read -r __corral_up _ </proc/uptime; "
-            f"builtin printf '%s %d/%s\\n' {rid} \"$$\" \"${{__corral_up/./}}\" >&{CTL_FD}; "
-            "builtin unset __corral_up\n"
+            f"builtin printf '%s %d\\n' {rid} \"$$\" >&{CTL_FD}\n"
         )
         return rid
 
@@ -166,10 +211,7 @@ class ShellChannel:
         """Send one script to run; its request id."""
         rid = self._new_id()
         _write_private(self.calls / f"{rid}.sh", script.encode("utf-8", "surrogateescape"))
-        src = "/dev/null"
-        if stdin:
-            _write_private(self.calls / f"{rid}.in", stdin)
-            src = f"{CALLS_GUEST}/{rid}.in"
+        src = self._stdin(rid, stdin) or "/dev/null"
         self._send(
             f"builtin source {CALLS_GUEST}/{rid}.sh <{src} {CTL_FD}>&-; "
             f"builtin printf '%s %d\\n' {rid} \"$?\" >&{CTL_FD}\n"
@@ -184,10 +226,7 @@ class ShellChannel:
         rid = self._new_id()
         ext = ".py" if language == "python" else ".js"
         _write_private(self.calls / f"{rid}{ext}", code.encode("utf-8", "surrogateescape"))
-        src = "-"
-        if stdin:
-            _write_private(self.calls / f"{rid}.in", stdin)
-            src = f"{CALLS_GUEST}/{rid}.in"
+        src = self._stdin(rid, stdin) or "-"
         # sourced (a coprocess started on the shell's command line loses its pipes there)
         self._send(
             f"builtin source {RUN_GUEST}/interp.sh {rid} {CALLS_GUEST}/{rid}{ext} {src} {name}\n"
@@ -577,8 +616,8 @@ def interp_script() -> str:
         fifo = f"{RUN_GUEST}/io/{name}"
         cases.append(
             f"  {name})\n"
-            f'    if ! {{ [[ -n ${{{name}_pid-}} ]] && builtin kill -0 "${name}_pid" 2>/dev/null; }}; '
-            "then\n"
+            f"    if ! {{ [[ -n ${{{name}_pid-}} ]] && "
+            f'builtin kill -0 "${name}_pid" 2>/dev/null; }}; then\n'
             f'      [[ -n ${{{name}_in-}} ]] && builtin exec {{{name}_in}}>&- {{{name}_out}}<&-\n'
             f"      {' '.join(argv)} 3<{fifo}.req 4>{fifo}.ans </dev/null {CTL_FD}>&- &\n"
             f"      {name}_pid=$!; builtin disown $! 2>/dev/null\n"
