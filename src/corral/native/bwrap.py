@@ -139,6 +139,27 @@ class _Spawned:
         self.block_w = -1
 
 
+def stage_etc(dest: Path, follow_top: bool = True) -> None:
+    """A private copy of the allowed ``/etc`` entries at ``dest`` (bound into the sandbox
+    as one directory: one mount instead of ~50, which cost each sandbox ~30 ms to start),
+    with the synthetic ``passwd`` and ``group``. ``follow_top``: an entry that is itself a
+    symlink is copied as what it points to (as a bind of it would show); symlinks inside
+    directories stay symlinks."""
+    dest.mkdir()
+    for name in ETC_ALLOW:
+        src = Path("/etc") / name
+        with contextlib.suppress(OSError, shutil.Error):
+            if src.is_symlink() and not follow_top:
+                shutil.copy2(src, dest / name, follow_symlinks=False)
+            elif src.is_dir():
+                shutil.copytree(src, dest / name, symlinks=True,
+                                ignore=shutil.ignore_patterns("private"))  # fmt: skip
+            elif src.exists():
+                shutil.copy2(src, dest / name)
+    (dest / "passwd").write_text(PASSWD)
+    (dest / "group").write_text(GROUP)
+
+
 def _owner(path: Path) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
@@ -248,6 +269,7 @@ class BwrapBackend(BackendLifecycle):
         self._stage = Path(tempfile.mkdtemp(prefix="corral-bwrap-"))
         os.chmod(self._stage, 0o755)
         (self._stage / "ws").mkdir()
+        stage_etc(self._stage / "etc")
         (self._stage / "run").mkdir()
         install_drivers(self._stage / "run")
         if self.copy_workspace:
@@ -376,11 +398,7 @@ class BwrapBackend(BackendLifecycle):
                 a += ["--symlink", os.readlink(p), str(p)]
             elif p.is_dir():
                 a += ["--ro-bind", str(p), str(p)]
-        a += ["--dir", "/etc"]
-        for name in ETC_ALLOW:
-            p = Path("/etc") / name
-            if p.exists():
-                a += ["--ro-bind", str(p), str(p)]
+        a += ["--ro-bind", str(self._stage / "etc"), "/etc"]  # type: ignore[operator]
         a += ["--ro-bind-data", str(data_fds["passwd"]), "/etc/passwd"]
         a += ["--ro-bind-data", str(data_fds["group"]), "/etc/group"]
         for p in self.ro_binds:
