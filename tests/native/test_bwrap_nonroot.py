@@ -258,3 +258,15 @@ def test_unreadable_process_is_denied_and_reported(report):
     assert "ran" not in r["stdout"] and r["exit_code"] != 0, r
     (ev,) = mon["nondumpable_events"]
     assert ev["rule"] == "monitor.unchecked" and "cannot be read" in ev["reason"]
+
+
+def test_sessions_without_root(report):
+    s = part(report, "sessions")
+    assert s["set"]["exit_code"] == 0, s["set"]
+    assert s["overrun"]["budget_exceeded"] == "wall_time", s["overrun"]
+    # the state and an earlier call's job survive; the overrunning call's jobs do not
+    assert s["after"]["stdout"] == "/tmp\n1\nold\n0\n", s["after"]
+    assert not s["after"]["restarted"]
+    assert s["py2"]["stdout"] == "42\n", s["py2"]
+    assert s["forged"]["error"] == "crash", s["forged"]
+    assert s["next"]["restarted"] and s["next"]["stdout"] == "fresh\n", s["next"]

@@ -206,7 +206,7 @@ def test_python_and_js_keep_their_state(box):
     r = box.code("python", "import sys; print(sys.stdin.read().upper())", stdin=b"in")
     assert r.stdout == "IN\n", r
     r = box.code("python", "while True: pass", timeout=1)
-    assert r.budget_exceeded == "wall_time", r
+    assert r.budget_exceeded in ("wall_time", "cpu"), r  # (the CPU budget is the wall's)
     r = box.code("python", "print(globals().get('counter'))")
     assert r.restarted and r.stdout == "None\n", r
     if not os.access(INTERPRETERS["js"][0][0], os.X_OK):

@@ -194,6 +194,12 @@ class GvisorSession(NativeSession):
         return self.cgroup.cpu_s() or 0.0
 
     def leave_call(self, st: CallState) -> None:
+        b = self.b
+        if st.killed is None:
+            self._caught_up_pid()  # the trace of what the call started, all of it
+            if len(b.denied) > self._denied0:
+                st.detected = "denied"
+                st.note = _denied_note(b.denied[self._denied0 :])
         st.cpu_s = max(self._cpu() - self._cpu0, 0.0)
         st.memory_bytes = self.cgroup.memory_peak() if self.cgroup is not None else 0
         if st.killed is None and self.cgroup is not None and self.cgroup.oom_kills() > 0:
@@ -205,8 +211,7 @@ class GvisorSession(NativeSession):
         b = self.b
         if len(b.denied) > self._denied0:
             st.killed = "denied"
-            st.note = "program start denied (gVisor: seen as it started; the call was ended): "
-            st.note += "; ".join(" ".join(a.argv)[:80] for a, _ in b.denied[self._denied0 :][:3])
+            st.note = _denied_note(b.denied[self._denied0 :])
             return True
         if b._nproc_refused > self._nproc0:
             st.killed = "processes"
@@ -306,3 +311,9 @@ class GvisorSession(NativeSession):
         for f in (b._stage / f"panic-{self.cid}.log", b._stage / f"strace-{self.cid}"):
             with contextlib.suppress(OSError):
                 f.unlink()
+
+
+def _denied_note(denied: list) -> str:
+    return "program start denied (gVisor: seen as it started; the call was ended): " + (
+        "; ".join(" ".join(a.argv)[:80] for a, _ in denied[:3])
+    )
