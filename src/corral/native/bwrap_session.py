@@ -65,6 +65,7 @@ class BwrapSession(NativeSession):
         self._at_limit = 0
         self._next_disk = 0.0
         self._next_tree = 0.0
+        self._known: set[tuple[int, int]] = set()
 
     # ---- start
 
@@ -123,6 +124,7 @@ class BwrapSession(NativeSession):
             if got is None:
                 raise BackendUnavailable("the sandbox's shell did not start in time")
             self.shell_pid = self._find_shell(os.fstat(cmd_w).st_ino)
+            self._remember_processes()  # corral's own (the relay, wrappers)
         except BaseException:
             self.end()
             raise
@@ -185,6 +187,8 @@ class BwrapSession(NativeSession):
         cg, call = self.cgroup, self.call_cg
         st.cpu_s = self.call_cpu(st)
         st.memory_bytes = self.call_memory()
+        if call is None:
+            self._remember_processes()
         if st.killed is None:
             if cg is not None and self._oom_kills() > self._oom0:
                 st.detected = "memory"
@@ -293,9 +297,22 @@ class BwrapSession(NativeSession):
             if pid in (sp.child_pid, self.shell_pid):
                 continue
             start = _start_ticks(pid)
-            if start is not None and start >= st.ticks0:
+            # (a process of an earlier call may have started in the same clock tick)
+            if start is not None and start >= st.ticks0 and (pid, start) not in self._known:
                 out.append(pid)
         return out
+
+    def _remember_processes(self) -> None:
+        """Without a call cgroup: the processes alive after a call (pid, start time),
+        which a later call's overrun leaves alone."""
+        sp = self.sp
+        self._known = set()
+        if sp is None:
+            return
+        for pid in process_tree(sp.child_pid):
+            start = _start_ticks(pid)
+            if start is not None:
+                self._known.add((pid, start))
 
     def interrupt(self, st: CallState) -> None:
         for pid in [self.shell_pid, *self._call_pids(st)]:
