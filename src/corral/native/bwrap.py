@@ -330,6 +330,8 @@ class BwrapBackend(BackendLifecycle):
         return self._execwatch
 
     def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.kill()  # a call running in another thread ends now, not at its deadline
         with self._lock:
             self._end_session()
         super().close()

@@ -887,6 +887,8 @@ class GvisorBackend(BackendLifecycle):
         end_session(self, lost)
 
     def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.kill()  # a call running in another thread ends now, not at its deadline
         with self._lock:
             self._end_session()
         super().close()
