@@ -22,7 +22,7 @@ import platform
 import signal
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..budget import MB
 from ._common import BackendUnavailable, CgroupSet, new_id, proc_stats, process_tree
@@ -376,13 +376,15 @@ class BwrapSession(NativeSession):
             self.cgroup.kill()
 
     def end(self) -> None:
-        sp, self.sp = self.sp, None
+        sp = self.sp
         if sp is not None:
-            self.sp = sp
             self.kill()
-            self.sp = None
+            self.sp = None  # (the backend's kill() no longer reaches it)
             self.b._stop_spawned(sp, killed=False)
+            if self.b._current.get("proc") is sp.proc:
+                self.b._current = {}  # (its pids may be another process's soon)
         self.chan.close()
+        # the calls' groups before the session's (a group with children cannot go)
         for c in self._old_cgs + ([self.call_cg] if self.call_cg is not None else []):
             c.destroy()
         self._old_cgs = []
@@ -390,9 +392,6 @@ class BwrapSession(NativeSession):
         if self.cgroup is not None:
             self.cgroup.destroy()
             self.cgroup = None
-
-    def usage_extra(self) -> dict[str, Any]:
-        return {}
 
 
 def _child_cgroup(parent: CgroupSet, name: str) -> CgroupSet | None:
