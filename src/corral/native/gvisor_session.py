@@ -76,7 +76,7 @@ exit 0
 class GvisorSession(NativeSession):
     """One warm gVisor sandbox and its shell."""
 
-    interrupt_grace = 2.0
+    interrupt_grace = 3.0
 
     def __init__(self, backend: GvisorBackend) -> None:
         super().__init__()

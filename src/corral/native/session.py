@@ -518,11 +518,13 @@ class NativeSession:
             chan.done_with(rid)
         except (SessionLost, Forged):
             back = None
-        with contextlib.suppress(OSError):
-            self.kill_call(st)  # its background jobs too
         if back is None:
+            # killing the call's processes now would let the shell go on with the rest
+            # of the script: the whole session goes instead
             self.lost = "the shell did not come back from an interrupted call"
             return
+        with contextlib.suppress(OSError):
+            self.kill_call(st)  # its background jobs too
         # the shell reports the jobs just killed at its next prompt: here, not in the next
         # call's output
         with contextlib.suppress(SessionLost, Forged):
