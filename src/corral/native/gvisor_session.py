@@ -12,10 +12,11 @@ The sandbox's processes are the Sentry's tasks, invisible to the host: to interr
 call and kill what it started, corral runs a bash of builtins only in the sandbox
 (``runsc exec``) that signals every process made since the call began (the Sentry's
 trace shows each fork with the id it made, and ids only grow; the shell itself only gets
-the SIGINT). A process could name itself so that its trace line looks like a fork with a
-higher id: at worst what it started itself then outlives an overrun, inside the session's
+the SIGINT). A program the gate denies ends the whole session (observe, then kill), as it
+ended the whole sandbox before sessions. A process could name itself so that its trace
+line looks like a fork with a higher id: at worst what it started itself then outlives an overrun, inside the session's
 budgets. The trace's program starts are decided as they
-are seen; a denied one ends the call (observe, then kill), not the session.
+are seen; a denied one ends the session (observe, then kill).
 """
 
 from __future__ import annotations
@@ -234,16 +235,24 @@ class GvisorSession(NativeSession):
                 return True
         return False
 
+    def ends_session(self, st: CallState) -> bool:
+        # a denied program: the whole sandbox, at once, as before sessions (a SIGINT that
+        # reaches a process while the Sentry loads its program may fail the execve
+        # instead of killing it, and the script would go on)
+        return st.killed == "denied"
+
     def _exec_script(self, script: str, *args: str) -> None:
-        """A bash of builtins in the sandbox (``runsc exec``), as the sandbox's user."""
+        """A bash of builtins in the sandbox (``runsc exec``), as the sandbox's root with
+        only CAP_KILL: the sandbox's user may be at its process limit (a fork bomb), and
+        root's processes are not counted against it."""
         from .gvisor import _runsc
 
         b = self.b
         assert b._stage is not None
         with contextlib.suppress(OSError, subprocess.SubprocessError):
             subprocess.run(
-                [_runsc(), "--root", str(b._stage / "state"), "exec", "--user", "1000:1000",
-                 self.cid, "/bin/bash", "--norc", "--noprofile", "-c", script,
+                [_runsc(), "--root", str(b._stage / "state"), "exec", "--user", "0:0",
+                 "--cap", "CAP_KILL", self.cid, "/bin/bash", "--norc", "--noprofile", "-c", script,
                  "corral-signal", *args],
                 capture_output=True, stdin=subprocess.DEVNULL, timeout=20,
             )  # fmt: skip
@@ -314,6 +323,6 @@ class GvisorSession(NativeSession):
 
 
 def _denied_note(denied: list) -> str:
-    return "program start denied (gVisor: seen as it started; the call was ended): " + (
+    return "program start denied (gVisor: seen as it started; the session was ended): " + (
         "; ".join(" ".join(a.argv)[:80] for a, _ in denied[:3])
     )

@@ -423,6 +423,10 @@ class NativeSession:
         """The tier's budget checks while the call runs (sets ``st.killed``); True: stop."""
         return False
 
+    def ends_session(self, st: CallState) -> bool:
+        """Whether ``st.killed`` ends the whole session rather than the call."""
+        return False
+
     def interrupt(self, st: CallState) -> None:
         """SIGINT to the shell and to every process the call started."""
         raise NotImplementedError
@@ -486,7 +490,10 @@ class NativeSession:
             self.lost = crash = f"the session's control channel was tampered with: {e}"
         chan.sink = None
         if st.killed is not None and self.lost is None:
-            self._abort(st)
+            if self.ends_session(st):
+                self.lost = f"the session was ended ({st.killed})"
+            else:
+                self._abort(st)
         if language != "bash":
             if st.killed is not None and self.lost is None:
                 with contextlib.suppress(OSError):
