@@ -14,9 +14,8 @@ call and kill what it started, corral runs a bash of builtins only in the sandbo
 trace shows each fork with the id it made, and ids only grow; the shell itself only gets
 the SIGINT). A program the gate denies ends the whole session (observe, then kill), as it
 ended the whole sandbox before sessions. A process could name itself so that its trace
-line looks like a fork with a higher id: at worst what it started itself then outlives an overrun, inside the session's
-budgets. The trace's program starts are decided as they
-are seen; a denied one ends the session (observe, then kill).
+line looks like a fork with a higher id: at worst what it started itself then outlives an
+overrun, inside the session's budgets.
 """
 
 from __future__ import annotations
