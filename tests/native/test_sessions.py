@@ -244,3 +244,16 @@ def test_js_without_node_is_a_clear_error(box, monkeypatch):
     )
     with pytest.raises(BackendUnavailable, match="node"):
         box.code("js", "1")
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_an_exec_between_calls_leaves_the_session_watched(tier, tmp_path):
+    # exec() runs its program in a sandbox of its own, watched while the session lives on
+    need(tier)
+    with Sandbox(workdir=tmp_path, backend=tier, policy="default") as sb:
+        assert sb.run("export A=1").ok
+        assert sb.exec(["/bin/true"]).ok
+        r = sb.run("ls / > /dev/null && echo listed $A")
+        assert r.stdout == "listed 1\n" and not r.restarted, r
+        r = sb.run("sudo id")
+        assert r.exit_code != 0 and "sudo" in r.stderr, r

@@ -587,8 +587,12 @@ class BwrapBackend(BackendLifecycle):
 
         return pre
 
-    def _supervisor(self, terminal: TerminalIO | None = None) -> Supervisor | None:
-        """The monitor of one sandbox's program starts (started), or ``None``."""
+    def _supervisor(
+        self, terminal: TerminalIO | None = None, own_watch: bool = False
+    ) -> Supervisor | None:
+        """The monitor of one sandbox's program starts (started), or ``None``. The
+        backend's exec watch serves one sandbox at a time: the warm session, which lives
+        alongside ``exec``'s sandboxes, has one of its own (``own_watch``)."""
         if not self.monitor:
             return None
         sup = Supervisor(
@@ -598,7 +602,8 @@ class BwrapBackend(BackendLifecycle):
             connect=self.monitor_connect,
             proxy_port=PROXY_PORT if self.proxy is not None else None,
             table=self._table,
-            watch=self._exec_watch(),
+            watch=None if own_watch else self._exec_watch(),
+            watch_exec=own_watch and self.root_mode,
         )
         # A job-control shell on a terminal would take the brief SIGSTOP of the
         # after-exec check for a suspended job: with a terminal the check is off

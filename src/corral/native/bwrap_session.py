@@ -78,7 +78,7 @@ class BwrapSession(NativeSession):
         cg = CgroupSet.create(f"{b.session[:40]}-{label}") if b.use_cgroups else None
         if cg is not None:
             cg.limit(int(budget.memory_mb * MB), int(limits.processes))
-        sup = self.supervisor = b._supervisor()
+        sup = self.supervisor = b._supervisor(own_watch=True)
         b.last_supervisor = sup
         calls = b._stage / "run" / "calls"
         calls.mkdir(parents=True, exist_ok=True)
