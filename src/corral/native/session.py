@@ -59,10 +59,8 @@ import errno
 import os
 import re
 import secrets
-import select
 import selectors
 import signal
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -118,7 +116,6 @@ class ShellChannel:
         #: ids issued and no longer waited for (their late frames are ignored)
         self._stale: deque[str] = deque(maxlen=256)
         self._issued: set[str] = set()
-        self._feeders: dict[str, tuple[threading.Thread, Path, threading.Event]] = {}
         #: where stdout/stderr go now (None: dropped, between calls)
         self.sink: OutputCollector | None = None
         self.closed = False
@@ -135,53 +132,18 @@ class ShellChannel:
         if rid in self._issued:
             self._issued.discard(rid)
             self._stale.append(rid)
-        for suffix in (".sh", ".py", ".js"):
+        for suffix in (".sh", ".in", ".py", ".js"):
             with contextlib.suppress(OSError):
                 os.unlink(self.calls / f"{rid}{suffix}")
-        feeder = self._feeders.pop(rid, None)
-        if feeder is not None:
-            t, path, stop = feeder
-            stop.set()
-            if t.is_alive():  # maybe never opened by the sandbox: let the writer's open return
-                with contextlib.suppress(OSError):
-                    os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
-                t.join(timeout=1)
-            with contextlib.suppress(OSError):
-                os.unlink(path)
 
     def _stdin(self, rid: str, data: bytes) -> str | None:
-        """A call's stdin: a FIFO (a pipe, as a program's stdin usually is) fed by a host
-        thread; its path in the sandbox, or None without data."""
+        """A call's stdin: a file next to its script (a regular file: a FIFO fed by a host
+        thread hung now and then on gVisor, whose gofer opens host FIFOs its own way);
+        its path in the sandbox, or None without data."""
         if not data:
             return None
-        path = self.calls.parent / "io" / f"{rid}.in"
-        os.mkfifo(path, 0o600)
-        os.chmod(path, 0o644)
-
-        stop = threading.Event()
-
-        def feed() -> None:
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)  # waits for the reader
-            except OSError:
-                return
-            try:
-                os.set_blocking(fd, False)
-                view = memoryview(data)
-                while view and not stop.is_set():
-                    try:
-                        view = view[os.write(fd, view[: 1 << 16]) :]
-                    except BlockingIOError:
-                        select.select([], [fd], [], 0.1)
-            except OSError:
-                pass  # the reader stopped reading
-            finally:
-                os.close(fd)
-
-        t = threading.Thread(target=feed, name="corral-session-stdin", daemon=True)
-        t.start()
-        self._feeders[rid] = (t, path, stop)
-        return f"{RUN_GUEST}/io/{rid}.in"
+        _write_private(self.calls / f"{rid}.in", data)
+        return f"{CALLS_GUEST}/{rid}.in"
 
     def _send(self, line: str) -> None:
         data = memoryview(line.encode())
