@@ -691,6 +691,8 @@ class Sandbox:
                 self.events.emit("action.denied", action=action, decision=decision)
                 return _denied(language, decision, "corral: denied")
             self.events.emit("action.requested", action=action, decision=decision)
+            if self.backend != "wasm":
+                return self._run_native_code(action, code, stdin, timeout, on_output)
             it = self._interpreter(language)
             budget = self.budget if timeout is None else self.budget.with_(wall_s=timeout)
             was_started = it.starts
@@ -727,6 +729,48 @@ class Sandbox:
                     data={"budget": result.budget_exceeded, "message": result.error_message},
                 )
             return result
+
+
+    def _run_native_code(
+        self,
+        action: CodeAction,
+        code: str,
+        stdin: str,
+        timeout: float | None,
+        on_output: OnOutput | None,
+    ) -> RunResult:
+        """python()/js() on a native tier: the real interpreter inside its sandbox, kept
+        between calls (the tier starts it, and reports interpreter.started/restarted)."""
+        from .native.session import INTERPRETERS
+
+        backend: Any = self._backend()
+        # the interpreter's own start is corral's, allowed as the code itself was
+        self._tier_command = list(INTERPRETERS[action.language][0])
+        try:
+            result: RunResult = backend.code(
+                action.language,
+                code,
+                stdin=stdin.encode("utf-8", "surrogateescape"),
+                timeout=timeout,
+                on_output=on_output,
+            )
+        finally:
+            self._tier_command = None
+        outcome = {
+            "exit_code": result.exit_code,
+            "error": result.error,
+            "usage": result.usage.to_dict(),
+            "stdout_chars": len(result.stdout),
+            "stderr_chars": len(result.stderr),
+        }
+        self.events.emit("action.completed", action=action, outcome=outcome)
+        if result.budget_exceeded:
+            self.events.emit(
+                "budget.exceeded",
+                action=action,
+                data={"budget": result.budget_exceeded, "message": result.error_message},
+            )
+        return result
 
 
 class _MonitorResponder:

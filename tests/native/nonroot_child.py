@@ -73,6 +73,7 @@ def result(r) -> dict:
         "error": r.error,
         "budget_exceeded": r.budget_exceeded,
         "error_message": r.error_message,
+        "restarted": r.restarted,
     }
 
 
@@ -245,6 +246,28 @@ def races(base: Path) -> dict:
     return out
 
 
+def sessions(base: Path) -> dict:
+    """The warm session without root: state, an overrun that ends the call (its
+    processes found by start time, no cgroup), a forged frame, python's state."""
+    ws = new_workspace(base, "sessions")
+    out: dict = {}
+    with BwrapBackend(ws, Budget(wall_s=30)) as box:
+        out["set"] = result(box.run("cd /tmp; export S=1; sleep 1000 & echo $! > /tmp/old"))
+        out["overrun"] = result(box.run("sleep 500 & sleep 500", timeout=1.5))
+        out["after"] = result(
+            box.run("pwd; echo $S; kill -0 $(cat /tmp/old) && echo old; "
+                    "ps -e -o args | grep -c '^sleep 500'")
+        )  # fmt: skip
+        out["py1"] = result(box.code("python", "v = 6"))
+        out["py2"] = result(box.code("python", "print(v * 7)"))
+        out["forged"] = result(
+            box.run(f"for n in $(ls /proc/$$/fd); do {{ builtin echo {'e' * 32} 0 >&$n; }} "
+                    "2>/dev/null; done; sleep 0.3")
+        )  # fmt: skip
+        out["next"] = result(box.run("echo ${S:-fresh}"))
+    return out
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
@@ -253,7 +276,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="corral-nonroot-"))
     report: dict = {"euid": os.geteuid()}
-    wanted = sys.argv[2:] or ["basics", "limits", "network", "monitor"]
+    wanted = sys.argv[2:] or ["basics", "limits", "network", "monitor", "sessions"]
     try:
         for name in wanted:
             try:

@@ -238,9 +238,10 @@ def test_monitor_decides_every_program_start(report):
     assert mon["supervisor_error"] is None
     assert "rc=126" in r["stdout"] and "done" in r["stdout"], r
     assert mon["pwned"] == []
-    # corral's own launch steps (the ulimit wrapper) are not put to the gate: the first
-    # program it sees is the script's shell, as with root
-    assert mon["gate_seen"][0] == ["/bin/bash", "-c", mon["script"]]
+    # corral's own launch steps (the ulimit wrapper, the session's shell) are not put to
+    # the gate: the first program it sees is the script's first, as with root
+    assert mon["gate_seen"][0] == ["ls", "/"]
+    assert not any(a[:1] == ["/bin/bash"] for a in mon["gate_seen"])
     assert ["ls", "/"] in mon["gate_seen"] and ["sh", "-c", "exec touch p2"] in mon["gate_seen"]
     # every start the supervisor answered went through the gate, none unread
     assert [s[0] for s in mon["spawns"]] == mon["gate_seen"]
@@ -257,3 +258,15 @@ def test_unreadable_process_is_denied_and_reported(report):
     assert "ran" not in r["stdout"] and r["exit_code"] != 0, r
     (ev,) = mon["nondumpable_events"]
     assert ev["rule"] == "monitor.unchecked" and "cannot be read" in ev["reason"]
+
+
+def test_sessions_without_root(report):
+    s = part(report, "sessions")
+    assert s["set"]["exit_code"] == 0, s["set"]
+    assert s["overrun"]["budget_exceeded"] == "wall_time", s["overrun"]
+    # the state and an earlier call's job survive; the overrunning call's jobs do not
+    assert s["after"]["stdout"] == "/tmp\n1\nold\n0\n", s["after"]
+    assert not s["after"]["restarted"]
+    assert s["py2"]["stdout"] == "42\n", s["py2"]
+    assert s["forged"]["error"] == "crash", s["forged"]
+    assert s["next"]["restarted"] and s["next"]["stdout"] == "fresh\n", s["next"]

@@ -442,15 +442,19 @@ class OutputCollector:
                 os.close(fd)
                 self.open -= 1
                 continue
-            self.total += len(chunk)
-            room = self.cap - (len(self.out) + len(self.err))
-            keep = chunk[: max(room, 0)]
-            self.dropped += len(chunk) - len(keep)
-            (self.out if key.data == "out" else self.err).extend(keep)
-            if self.on_output is not None and keep:
-                text = self._decoders[key.data].decode(keep)
-                if text:
-                    self.on_output("stdout" if key.data == "out" else "stderr", text)
+            self.feed(key.data, chunk)
+
+    def feed(self, which: str, chunk: bytes) -> None:
+        """Count and keep (within the cap) ``chunk`` of stream ``which`` (``out``/``err``)."""
+        self.total += len(chunk)
+        room = self.cap - (len(self.out) + len(self.err))
+        keep = chunk[: max(room, 0)]
+        self.dropped += len(chunk) - len(keep)
+        (self.out if which == "out" else self.err).extend(keep)
+        if self.on_output is not None and keep:
+            text = self._decoders[which].decode(keep)
+            if text:
+                self.on_output("stdout" if which == "out" else "stderr", text)
 
     def close(self) -> None:
         for key in list(self.sel.get_map().values()):

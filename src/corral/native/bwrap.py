@@ -50,6 +50,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,11 @@ from ._common import (
     finish_result,
     new_id,
 )
+from .bwrap_session import BwrapSession
 from .execid import ProgramTable
 from .execwatch import ExecWatch
 from .monitor import ResourceSampler, Supervisor
+from .session import check_interpreter, end_session, install_drivers, run_in_session
 from .terminal import TerminalIO
 
 log = logging.getLogger("corral.native.bwrap")
@@ -115,6 +118,47 @@ CLONE_NEWNET = 0x40000000
 MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_PRIVATE = 0x40000
+
+
+@dataclass
+class _Spawned:
+    """A bwrap sandbox started by :meth:`BwrapBackend._spawn` and what watches it."""
+
+    proc: subprocess.Popen | None = None
+    child_pid: int = 0
+    cgroup: CgroupSet | None = None
+    supervisor: Supervisor | None = None
+    listener: socket.socket | None = None
+    sampler: ResourceSampler | None = None
+    block_w: int = -1
+
+    def release(self) -> None:
+        """Let the sandbox's program start."""
+        os.write(self.block_w, b"1")
+        os.close(self.block_w)
+        self.block_w = -1
+
+
+def stage_etc(dest: Path, follow_top: bool = True) -> None:
+    """A private copy of the allowed ``/etc`` entries at ``dest`` (gVisor binds it as one
+    directory: one mount instead of ~50), with the synthetic ``passwd`` and ``group``.
+    ``follow_top``: an entry that is itself a symlink is copied as what it points to (as a
+    bind of it would show); symlinks inside directories stay symlinks. (bwrap binds the
+    entries one by one: ~30 ms more per sandbox, but copying ~800 entries took 0.3-1.7 s
+    here, paid by every first sandbox of a process.)"""
+    dest.mkdir()
+    for name in ETC_ALLOW:
+        src = Path("/etc") / name
+        with contextlib.suppress(OSError, shutil.Error):
+            if src.is_symlink() and not follow_top:
+                shutil.copy2(src, dest / name, follow_symlinks=False)
+            elif src.is_dir():
+                shutil.copytree(src, dest / name, symlinks=True,
+                                ignore=shutil.ignore_patterns("private"))  # fmt: skip
+            elif src.exists():
+                shutil.copy2(src, dest / name)
+    (dest / "passwd").write_text(PASSWD)
+    (dest / "group").write_text(GROUP)
 
 
 def _owner(path: Path) -> tuple[int, int] | None:
@@ -204,6 +248,10 @@ class BwrapBackend(BackendLifecycle):
         #: a template's root filesystem (corral.templates): overlay mounts made at start
         self.template = template
         self._rootfs: Any = None
+        #: the warm sandbox every script runs in (bwrap_session), started on first use
+        self._sess: BwrapSession | None = None
+        self._lost = False  # the last session was lost: the next call says restarted
+        self._interps_before_loss: set[str] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -226,6 +274,8 @@ class BwrapBackend(BackendLifecycle):
         self._stage = Path(tempfile.mkdtemp(prefix="corral-bwrap-"))
         os.chmod(self._stage, 0o755)
         (self._stage / "ws").mkdir()
+        (self._stage / "run").mkdir()
+        install_drivers(self._stage / "run")
         if self.copy_workspace:
             self._copy = self._stage / "copy"
             shutil.copytree(self.workspace, self._copy, symlinks=True)
@@ -290,13 +340,21 @@ class BwrapBackend(BackendLifecycle):
         return self._execwatch
 
     def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.kill()  # a call running in another thread ends now, not at its deadline
+        with self._lock:
+            self._end_session()
         super().close()
         w, self._execwatch = self._execwatch, None
         if w is not None:
             w.stop()
 
     def kill(self) -> None:
-        """Kill whatever runs in the sandbox now (the whole pid namespace)."""
+        """Kill whatever runs in the sandbox now (the whole pid namespace); a warm
+        session too (the next call starts a fresh one and says ``restarted``)."""
+        sess = self._sess
+        if sess is not None:
+            sess.kill()
         cur = self._current
         sup = cur.get("supervisor")
         if sup is not None:
@@ -369,8 +427,8 @@ class BwrapBackend(BackendLifecycle):
         a += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", "/tmp"]
         a += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", "/dev/shm"]
         a += ["--dir", "/run"]
-        if self.proxy is not None and not self.root_mode:
-            a += ["--ro-bind", str(self._stage / "run"), "/run/corral"]  # type: ignore[operator]
+        # corral's own files: the proxy relay (not root), a session's call scripts
+        a += ["--ro-bind", str(self._stage / "run"), "/run/corral"]  # type: ignore[operator]
         ws = str(self._stage / "ws") if self.root_mode else str(self.root)  # type: ignore[operator]
         a += ["--bind", ws, "/workspace", "--chdir", "/workspace"]
         a += ["--clearenv"]
@@ -454,7 +512,47 @@ class BwrapBackend(BackendLifecycle):
         """
         argv, data = self._prepare(command, stdin)
         with self._lock:
+            if isinstance(command, str) and terminal is None:
+                return self._session_run(command, data, timeout, on_output)
             return self._run(self._argv(argv), data, timeout, terminal, on_output)
+
+    # ------------------------------------------------------------------ session
+
+    def _session_run(
+        self,
+        script: str,
+        stdin: bytes,
+        timeout: float | None,
+        on_output: Callable[[str, str], None] | None,
+        language: str = "bash",
+    ) -> RunResult:
+        """``script`` in the warm sandbox's shell (started, or restarted, as needed)."""
+        res, sess = run_in_session(
+            self, lambda: BwrapSession(self), script, stdin, timeout, on_output, language
+        )
+        assert isinstance(sess, BwrapSession)
+        self._report(res, sess.supervisor, sess.first_spawn)
+        return res
+
+    def code(
+        self,
+        language: str,
+        code: str,
+        *,
+        stdin: bytes | str = b"",
+        timeout: float | None = None,
+        on_output: Callable[[str, str], None] | None = None,
+    ) -> RunResult:
+        """Run ``code`` in the sandbox's persistent ``language`` interpreter (``python``:
+        python3, ``js``: node), started in the warm session on first use; its state
+        persists between calls. Same budgets and events as :meth:`run`."""
+        check_interpreter(self, language)
+        _, data = self._prepare("", stdin)
+        with self._lock:
+            return self._session_run(code, data, timeout, on_output, language)
+
+    def _end_session(self, lost: bool = False) -> None:
+        end_session(self, lost)
 
     def _preexec(
         self,
@@ -472,7 +570,7 @@ class BwrapBackend(BackendLifecycle):
         nproc = int(self.limits.processes) + (32 if has_cg else 0)
         nofile = int(self.limits.open_files)
         mem = int(self.budget.memory_mb * MB)
-        if not root and sup is not None:
+        if sup is not None:
             sup.expect_launch(getattr(self, "_launch", []))
 
         def pre() -> None:
@@ -501,37 +599,49 @@ class BwrapBackend(BackendLifecycle):
 
         return pre
 
-    def _run(
+    def _supervisor(
+        self, terminal: TerminalIO | None = None, own_watch: bool = False
+    ) -> Supervisor | None:
+        """The monitor of one sandbox's program starts (started), or ``None``. The
+        backend's exec watch serves one sandbox at a time: the warm session, which lives
+        alongside ``exec``'s sandboxes, has one of its own (``own_watch``)."""
+        if not self.monitor:
+            return None
+        sup = Supervisor(
+            gate=self.gate,
+            session=self.session,
+            emitter=self.emitter,
+            connect=self.monitor_connect,
+            proxy_port=PROXY_PORT if self.proxy is not None else None,
+            table=self._table,
+            watch=None if own_watch else self._exec_watch(),
+            watch_exec=own_watch and self.root_mode,
+        )
+        # A job-control shell on a terminal would take the brief SIGSTOP of the
+        # after-exec check for a suspended job: with a terminal the check is off
+        # (as root the file is still decided at open by fanotify).
+        sup.check_after_exec = terminal is None
+        sup.start()
+        return sup
+
+    def _spawn(
         self,
         argv: list[str],
-        stdin: bytes,
-        timeout: float | None,
-        terminal: TerminalIO | None = None,
-        on_output: Callable[[str, str], None] | None = None,
-    ) -> RunResult:
-        budget, limits = self.budget, self.limits
-        wall, cpu_limit, fsize = self._run_limits(timeout)
-        run_id = new_id()
-        cg = CgroupSet.create(f"{self.session[:40]}-{run_id}") if self.use_cgroups else None
-        if cg is not None:
-            cg.limit(int(budget.memory_mb * MB), int(limits.processes))
-        sup: Supervisor | None = None
-        if self.monitor:
-            sup = Supervisor(
-                gate=self.gate,
-                session=self.session,
-                emitter=self.emitter,
-                connect=self.monitor_connect,
-                proxy_port=PROXY_PORT if self.proxy is not None else None,
-                table=self._table,
-                watch=self._exec_watch(),
-            )
-            # A job-control shell on a terminal would take the brief SIGSTOP of the
-            # after-exec check for a suspended job: with a terminal the check is off
-            # (as root the file is still decided at open by fanotify).
-            sup.check_after_exec = terminal is None
-            sup.start()
-        self.last_supervisor = sup
+        stdio: tuple[int, int, int],
+        *,
+        extra_fds: tuple[int, ...] = (),
+        terminal: TerminalIO | None,
+        cpu_limit: float,
+        fsize: int,
+        cg: CgroupSet | None,
+        sup: Supervisor | None,
+        label: str,
+        failure: Callable[[], str],
+    ) -> _Spawned:
+        """Start bwrap with ``argv`` and hold it where the sandbox exists but nothing of
+        the command has run: the cgroup, the proxy port and the program watch are in
+        place; :meth:`_Spawned.release` lets it start. ``failure()`` says why bwrap
+        failed (its stderr). On error everything started here is stopped."""
         fds: list[int] = []
 
         def pipe() -> tuple[int, int]:
@@ -539,46 +649,28 @@ class BwrapBackend(BackendLifecycle):
             fds.extend((r, w))
             return r, w
 
-        info_r, info_w = pipe()
-        block_r, block_w = pipe()
-        if terminal is None:
-            in_r, in_w = pipe()
-            out_r, out_w = pipe()
-            err_r, err_w = pipe()
-            stdio = (in_r, out_w, err_w)
-        else:
-            stdio = terminal.child_fds()
-        sfd = os.memfd_create("corral-seccomp", 0)
-        fds.append(sfd)
-        os.write(sfd, self._seccomp)
-        os.lseek(sfd, 0, os.SEEK_SET)
-        data_fds = {}
-        for key, text in (("passwd", PASSWD), ("group", GROUP)):
-            dr, dw = pipe()
-            os.write(dw, text.encode())
-            os.close(dw)
-            fds.remove(dw)
-            data_fds[key] = dr
-        # a terminal of its own is the sandbox's controlling terminal: no new session then
-        own_tty = terminal is not None and terminal.pty
-        args = self._bwrap_args(info_w, block_r, sfd, data_fds, new_session=not own_tty)
-        if own_tty and os.environ.get("TERM"):
-            args += ["--setenv", "TERM", os.environ["TERM"]]  # the terminal's own kind
-        keep = (info_w, block_r, sfd, *data_fds.values())
-        out: OutputCollector | TerminalIO = (
-            OutputCollector(budget.output_chars, on_output) if terminal is None else terminal
-        )
-        self._disk_floor = self._disk_baseline()
-        t0 = time.monotonic()
-        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        proc: subprocess.Popen | None = None
-        killed: str | None = None
-        detected: str | None = None
-        note: str | None = None
-        child_pid = 0
-        listener: socket.socket | None = None
-        sampler: ResourceSampler | None = None
+        sp = _Spawned(cgroup=cg, supervisor=sup)
         try:
+            info_r, info_w = pipe()
+            block_r, sp.block_w = pipe()
+            fds.remove(sp.block_w)
+            sfd = os.memfd_create("corral-seccomp", 0)
+            fds.append(sfd)
+            os.write(sfd, self._seccomp)
+            os.lseek(sfd, 0, os.SEEK_SET)
+            data_fds = {}
+            for key, text in (("passwd", PASSWD), ("group", GROUP)):
+                dr, dw = pipe()
+                os.write(dw, text.encode())
+                os.close(dw)
+                fds.remove(dw)
+                data_fds[key] = dr
+            # a terminal of its own is the sandbox's controlling terminal: no new session
+            own_tty = terminal is not None and terminal.pty
+            args = self._bwrap_args(info_w, block_r, sfd, data_fds, new_session=not own_tty)
+            if own_tty and os.environ.get("TERM"):
+                args += ["--setenv", "TERM", os.environ["TERM"]]  # the terminal's own kind
+            keep = (info_w, block_r, sfd, *data_fds.values(), *extra_fds)
             try:
                 proc = subprocess.Popen(
                     [*args, "--", *argv],
@@ -592,89 +684,160 @@ class BwrapBackend(BackendLifecycle):
                 )
             except (OSError, subprocess.SubprocessError) as e:
                 raise BackendUnavailable(f"bwrap did not start: {e}") from e
+            sp.proc = proc
             self._current = {"proc": proc, "cgroup": cg, "supervisor": sup}
             if sup is not None:
                 sup.spawned()
             # each once: closing a number twice could close another thread's new descriptor
-            for fd in dict.fromkeys((info_w, block_r, *keep)):
+            for fd in dict.fromkeys((info_w, block_r, sfd, *data_fds.values())):
                 if fd in fds:
                     fds.remove(fd)
                     os.close(fd)
-            if terminal is None:
-                for fd in stdio:
-                    if fd in fds:
-                        fds.remove(fd)
-                        os.close(fd)
-                out.add(out_r, "out")  # type: ignore[union-attr]
-                out.add(err_r, "err")  # type: ignore[union-attr]
-                fds.remove(out_r)
-                fds.remove(err_r)
-            else:
-                terminal.started()
             info = _read_info(info_r, deadline=time.monotonic() + 15)
             if info is None:
                 proc.wait(timeout=5)
-                while out.open:
-                    out.pump(0.05)
-                msg = out.err.decode("utf-8", "replace").strip() or "see the output above"
+                msg = failure() or "see the output above"
                 if sup is not None and sup.error:
                     msg += f" ({sup.error})"
                 raise BackendUnavailable(f"bwrap failed to set up the sandbox: {msg}")
-            child_pid = int(info["child-pid"])
-            self._current["child_pid"] = child_pid
+            sp.child_pid = int(info["child-pid"])
+            self._current["child_pid"] = sp.child_pid
             if cg is not None:
                 try:
-                    cg.add(child_pid)
+                    cg.add(sp.child_pid)
                 except OSError:
                     cg.destroy()
-                    cg = None
+                    sp.cgroup = None
                     self._current["cgroup"] = None
             if self.proxy is not None and self.root_mode:
-                listener = _listen_in_netns(child_pid, PROXY_PORT)
-                self.proxy.serve(listener, label=run_id)
+                sp.listener = _listen_in_netns(sp.child_pid, PROXY_PORT)
+                self.proxy.serve(sp.listener, label=label)
             if sup is not None and (sup.watch is not None or sup.table is not None):
                 try:
                     # bwrap reports its child before it built the sandbox's mounts: they
                     # are complete once it waits on the block fd
-                    _wait_blocked(child_pid, block_r, time.monotonic() + 15)
-                    sup.attach(child_pid)  # before anything of the command runs
+                    _wait_blocked(sp.child_pid, block_r, time.monotonic() + 15)
+                    sup.attach(sp.child_pid)  # before anything of the command runs
                 except OSError as e:
                     raise BackendUnavailable(f"cannot watch the sandbox's programs: {e}") from e
-            sampler = ResourceSampler(
-                self.emitter, child_pid, cgroup=cg, interval=self.sample_interval,
+            return sp
+        except BaseException:
+            self._stop_spawned(sp)
+            raise
+        finally:
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+    def _stop_spawned(self, sp: _Spawned, killed: bool = True) -> None:
+        """Stop a sandbox started by :meth:`_spawn` (``killed``: kill it first) and
+        release what it held (not its cgroup: the caller reads it first)."""
+        proc = sp.proc
+        if proc is not None and (killed or proc.poll() is None):
+            self.kill()
+        if proc is not None:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(OSError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        if sp.block_w >= 0:
+            with contextlib.suppress(OSError):
+                os.close(sp.block_w)
+            sp.block_w = -1
+        if sp.sampler is not None:
+            sp.sampler.stop()
+        if sp.listener is not None:
+            self.proxy.unserve(sp.listener)
+            sp.listener = None
+        if sp.supervisor is not None:
+            sp.supervisor.stop()
+
+    def _run(
+        self,
+        argv: list[str],
+        stdin: bytes,
+        timeout: float | None,
+        terminal: TerminalIO | None = None,
+        on_output: Callable[[str, str], None] | None = None,
+    ) -> RunResult:
+        """One program in a sandbox of its own (``exec``: an argv, maybe a terminal)."""
+        budget, limits = self.budget, self.limits
+        wall, cpu_limit, fsize = self._run_limits(timeout)
+        run_id = new_id()
+        cg = CgroupSet.create(f"{self.session[:40]}-{run_id}") if self.use_cgroups else None
+        if cg is not None:
+            cg.limit(int(budget.memory_mb * MB), int(limits.processes))
+        sup = self._supervisor(terminal)
+        self.last_supervisor = sup
+        fds: list[int] = []
+        if terminal is None:
+            in_r, in_w = os.pipe()
+            out_r, out_w = os.pipe()
+            err_r, err_w = os.pipe()
+            fds += [in_r, in_w, out_w, err_w]
+            stdio = (in_r, out_w, err_w)
+        else:
+            stdio = terminal.child_fds()
+        out: OutputCollector | TerminalIO = (
+            OutputCollector(budget.output_chars, on_output) if terminal is None else terminal
+        )
+        if terminal is None:
+            out.add(out_r, "out")  # type: ignore[union-attr]
+            out.add(err_r, "err")  # type: ignore[union-attr]
+
+        def failure() -> str:
+            for fd in stdio:
+                with contextlib.suppress(OSError, ValueError):
+                    os.close(fd)
+                    fds.remove(fd)
+            while out.open:
+                out.pump(0.05)
+            return out.err.decode("utf-8", "replace").strip() if terminal is None else ""
+
+        self._disk_floor = self._disk_baseline()
+        t0 = time.monotonic()
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        sp: _Spawned | None = None
+        killed: str | None = None
+        detected: str | None = None
+        note: str | None = None
+        try:
+            sp = self._spawn(
+                argv, stdio, terminal=terminal, cpu_limit=cpu_limit, fsize=fsize, cg=cg,
+                sup=sup, label=run_id, failure=failure,
+            )  # fmt: skip
+            cg = sp.cgroup
+            proc = sp.proc
+            assert proc is not None
+            for fd in stdio if terminal is None else ():
+                with contextlib.suppress(OSError, ValueError):
+                    os.close(fd)
+                    fds.remove(fd)
+            if terminal is not None:
+                terminal.started()
+            sp.sampler = ResourceSampler(
+                self.emitter, sp.child_pid, cgroup=cg, interval=self.sample_interval,
                 output=(lambda: out.total) if isinstance(out, OutputCollector) else None,
             )  # fmt: skip
-            os.write(block_w, b"1")  # let the command start
+            sp.release()  # let the command start
             if terminal is None:
                 feed_stdin(in_w, stdin)
                 fds.remove(in_w)
-            sampler.start()
+            sp.sampler.start()
             killed, note = self._watch(proc, out, cg, t0, wall, cpu_limit)
         finally:
-            if killed is not None or (proc is not None and proc.poll() is None):
-                self.kill()
-            if proc is not None:
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(OSError):
-                        os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=5)
+            if sp is not None:
+                self._stop_spawned(sp, killed=killed is not None)
             end = time.monotonic() + 2
             while out.open and time.monotonic() < end:
                 out.pump(0.05)
             out.close()
-            if sampler is not None:
-                sampler.stop()
-            if listener is not None:
-                self.proxy.unserve(listener)
-            if sup is not None:
-                sup.stop()
             for fd in fds:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         wall_used = time.monotonic() - t0
-        assert proc is not None
         rc = proc.returncode
         exit_code = rc if rc >= 0 else 128 - rc
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -691,8 +854,8 @@ class BwrapBackend(BackendLifecycle):
                 elif cg.pids_limit_hits() > 0:
                     detected = "processes"
             cg.destroy()
-        if sampler is not None:
-            mem_peak = max(mem_peak, sampler.peak_rss)
+        if sp.sampler is not None:
+            mem_peak = max(mem_peak, sp.sampler.peak_rss)
         if killed is None and detected is None and self._current.get("out_of_memory"):
             detected = "memory"
             note = "an allocation failed at the per-process limit"
@@ -713,7 +876,7 @@ class BwrapBackend(BackendLifecycle):
         )
         res = finish_result(
             language="bash",
-            out=out,
+            out=out,  # type: ignore[arg-type]
             exit_code=exit_code,
             killed=killed,
             detected=detected,
@@ -723,11 +886,17 @@ class BwrapBackend(BackendLifecycle):
             usage=usage,
             note=note,
         )
-        if sup is not None and sup.denied and res.error in (None, "exit"):
-            denied = [a for a, d in sup.spawns if not d.allowed]
-            res.error_message = "program start denied: " + "; ".join(
-                f"{' '.join(a.argv)[:80]}" for a in denied[:3]
-            )
+        self._report(res, sup)
+        return res
+
+    def _report(self, res: RunResult, sup: Supervisor | None, first: int = 0) -> None:
+        """A call's denied program starts (since spawn ``first``) and exceeded budget."""
+        if sup is not None and res.error in (None, "exit"):
+            denied = [a for a, d in sup.spawns[first:] if not d.allowed]
+            if denied:
+                res.error_message = "program start denied: " + "; ".join(
+                    f"{' '.join(a.argv)[:80]}" for a in denied[:3]
+                )
         if res.budget_exceeded:
             self.emitter.emit(
                 "budget.exceeded",
@@ -737,7 +906,6 @@ class BwrapBackend(BackendLifecycle):
                     "backend": self.name,
                 },
             )
-        return res
 
     def _disk_baseline(self) -> tuple[int, int]:
         """What the run may use on disk (bytes, files): the budget, or what the workspace

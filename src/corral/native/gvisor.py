@@ -89,8 +89,10 @@ from ._common import (
     finish_result,
     new_id,
 )
-from .bwrap import DEFAULT_PATH, ETC_ALLOW, GROUP, PASSWD, PROXY_PORT, BwrapBackend
+from .bwrap import DEFAULT_PATH, PROXY_PORT, BwrapBackend, stage_etc
 from .execid import Identity, ProgramTable, deny_message, identify_host_path
+from .gvisor_session import GvisorSession
+from .session import check_interpreter, end_session, install_drivers, run_in_session
 from .terminal import TerminalIO
 
 __all__ = ["PLATFORMS", "GvisorBackend", "choose_platform", "platform_works", "probe"]
@@ -272,6 +274,12 @@ _LINE_HEAD = re.compile(
     re.S,
 )
 #: a process or thread the Sentry refused (RLIMIT_NPROC: the process budget)
+#: a process or thread the Sentry made (the clone's return: its id in the sandbox)
+_CLONE_MADE = re.compile(
+    r"[IWEDF]\d{4} [\d:.]+\s+\d+ strace\.go:\d+\] \[\s*\d+:\s*\d+\] .{0,16}? "
+    r"X (?:clone3?|fork|vfork)\([^()]*\) = (\d{1,9}) \(0x[0-9a-f]+\) ",
+    re.S,
+)
 _CLONE_REFUSED = re.compile(
     r"[IWEDF]\d{4} [\d:.]+\s+\d+ strace\.go:\d+\] \[\s*(\d+):\s*\d+\] .{0,16}? "
     r"X (?:clone3?|fork|vfork)\([^()]*\) = \S+ \(0x[0-9a-f]+\) errno=11 ",
@@ -372,7 +380,8 @@ def _vector_before(s: str, end: int) -> tuple[int, list[str] | None] | None:
 def parse_strace_line(line: str) -> tuple[Any, ...] | None:
     """One line of runsc's strace log: ``("spawn", call, pid, exe, argv)`` (argv ``None``
     when the Sentry could not read it), ``("connect", pid, family, host, port)``,
-    ``("nproc", pid)`` (a fork or thread refused at the process budget) or None.
+    ``("nproc", pid)`` (a fork or thread refused at the process budget), ``("made", id)``
+    (a process or thread made) or None.
 
     A program start is found by the end of its line (the argv and environment vectors, both
     quoted by the Sentry), so a path with a newline or a forged log line in it cannot hide
@@ -386,6 +395,9 @@ def parse_strace_line(line: str) -> tuple[Any, ...] | None:
         m = _CLONE_REFUSED.match(line)
         if m is not None:
             return ("nproc", int(m.group(1)))
+        m = _CLONE_MADE.match(line)
+        if m is not None:
+            return ("made", int(m.group(1)))
     if head is not None and head.group(4) == "connect":
         m = _CONNECT_TAIL.search(line, max(len(line) - 160, 0))
         if m is None:
@@ -446,6 +458,8 @@ class _StraceTail:
         self._thread = threading.Thread(target=self._run, name="corral-gvisor-strace",
                                         daemon=True)  # fmt: skip
         self.lines = 0
+        #: between reading bytes and handling their lines
+        self.busy = False
 
     @property
     def started(self) -> bool:
@@ -474,9 +488,11 @@ class _StraceTail:
             ready, _, _ = select.select([self.fd, self._wake_r], [], [], None)
             if self._wake_r in ready:
                 stopping = True
+            self.busy = True
             try:
                 chunk = os.read(self.fd, 1 << 20)
             except BlockingIOError:
+                self.busy = False
                 if stopping:  # nothing left: the writer is gone
                     break
                 continue
@@ -491,6 +507,7 @@ class _StraceTail:
                 self._line(bytes(buf[start:nl]))
                 start = nl + 1
             del buf[:start]
+            self.busy = False
         if buf:
             self._line(bytes(buf))
 
@@ -570,6 +587,13 @@ class GvisorBackend(BackendLifecycle):
         #: a template's root filesystem (corral.templates): overlay mounts made at start
         self.template = template
         self._rootfs: Any = None
+        #: the warm sandbox every script runs in (gvisor_session), started on first use
+        self._sess: GvisorSession | None = None
+        self._lost = False  # the last session was lost: the next call says restarted
+        self._interps_before_loss: set[str] = set()
+        self._session_call = False  # a session's call runs now
+        #: the highest process/thread id the Sentry's trace showed made (ids only grow)
+        self._last_pid = 0
 
     def start(self) -> None:
         if self._started:
@@ -605,21 +629,9 @@ class GvisorBackend(BackendLifecycle):
                 (rootfs / d).mkdir()
         for d in ("usr", "etc", "proc", "dev", "tmp", "workspace", "run/corral", "root", "opt"):
             (rootfs / d).mkdir(parents=True, exist_ok=True)
-        # a private copy of the allowed /etc entries, bound as one directory: one mount
-        # instead of one per entry (~50 binds cost each run ~30 ms more to start)
-        etc = self._stage / "etc"
-        etc.mkdir()
-        for name in ETC_ALLOW:
-            src = Path("/etc") / name
-            with contextlib.suppress(OSError, shutil.Error):
-                if src.is_dir() and not src.is_symlink():
-                    shutil.copytree(src, etc / name, symlinks=True,
-                                    ignore=shutil.ignore_patterns("private"))  # fmt: skip
-                elif src.exists() or src.is_symlink():
-                    shutil.copy2(src, etc / name, follow_symlinks=False)
-        (etc / "passwd").write_text(PASSWD)
-        (etc / "group").write_text(GROUP)
+        stage_etc(self._stage / "etc", follow_top=False)
         (self._stage / "run").mkdir()
+        install_drivers(self._stage / "run")
         (self._stage / "state").mkdir()
         if self.copy_workspace:
             self._copy = self._stage / "copy"
@@ -722,8 +734,13 @@ class GvisorBackend(BackendLifecycle):
         ro(str(self._stage / "etc"), "/etc")
         for p in self.ro_binds:
             ro(p)
-        if self.proxy is not None:
-            ro(str(self._stage / "run"), "/run/corral")
+        # corral's own files: the proxy relay, a session's call scripts; the interpreters'
+        # FIFOs (gVisor opens a FIFO for writing only on a writable mount: the directory
+        # is root's, so the sandbox can open them but not add files)
+        ro(str(self._stage / "run"), "/run/corral")
+        mounts.append({"destination": "/run/corral/io", "type": "bind",
+                       "source": str(self._stage / "run" / "io"),
+                       "options": ["rbind", "rw"]})  # fmt: skip
         mounts.append({"destination": "/workspace", "type": "bind", "source": str(self.root),
                        "options": ["rbind", "rw"]})  # fmt: skip
         env = [f"{k}={v}" for k, v in self._env().items()]
@@ -773,6 +790,29 @@ class GvisorBackend(BackendLifecycle):
             },
         }
 
+    def _runsc_run(
+        self, cid: str, panic_log: Path, run_args: list[str]
+    ) -> tuple[list[str], _StraceTail]:
+        """The ``runsc run`` command line of sandbox ``cid`` (bundle written) and the tail
+        of its trace (started by the caller once runsc runs)."""
+        assert self._stage is not None
+        cmd = [_runsc(), "--root", str(self._stage / "state"), "--network=none",
+               "--oci-seccomp", f"--platform={self.platform}",
+               f"--panic-log={panic_log}"]  # fmt: skip
+        if self.proxy is not None:
+            cmd.append("--host-uds=open")
+        # the persistent interpreters' FIFOs, made by corral in its read-only /run/corral
+        cmd.append("--host-fifo=open")
+        # the Sentry's trace, read live: program starts and connections (monitoring) and
+        # refused forks (the process budget, also without monitoring)
+        fifo = self._stage / f"strace-{cid}"
+        tail = _StraceTail(fifo, self._on_strace_line)
+        traced = _FORK_SYSCALLS + (_MONITOR_SYSCALLS if self.monitor else ())
+        cmd += ["--strace", f"--strace-syscalls={','.join(traced)}", f"--debug-log={fifo}",
+                "--debug-command=boot"]  # fmt: skip
+        cmd += ["run", *run_args, "--bundle", str(self._stage / "bundle"), cid]
+        return cmd, tail
+
     @staticmethod
     def _cgroup_path(cid: str) -> str:
         return f"/corral/gvisor-{cid}"
@@ -803,6 +843,9 @@ class GvisorBackend(BackendLifecycle):
         terminal or stdio instead (``stdin`` is then not used).
         """
         base, data = self._prepare(command, stdin)
+        if isinstance(command, str) and terminal is None:
+            with self._lock:
+                return self._session_run(command, data, timeout, on_output)
         argv = base
         if self.proxy is not None:
             argv = ["/usr/bin/python3", "-I", "-S", "/run/corral/bridge.py", str(PROXY_PORT),
@@ -815,6 +858,50 @@ class GvisorBackend(BackendLifecycle):
             # started by the bridge, the command's execve is traced: reported above already
             self._expect = [base] if self.monitor and self.proxy is not None else []
             return self._run(argv, data, timeout, terminal, on_output)
+
+    def code(
+        self,
+        language: str,
+        code: str,
+        *,
+        stdin: bytes | str = b"",
+        timeout: float | None = None,
+        on_output: Callable[[str, str], None] | None = None,
+    ) -> RunResult:
+        """Run ``code`` in the sandbox's persistent ``language`` interpreter (``python``:
+        python3, ``js``: node), started in the warm session on first use; its state
+        persists between calls. Same budgets and events as :meth:`run`."""
+        check_interpreter(self, language)
+        _, data = self._prepare("", stdin)
+        with self._lock:
+            return self._session_run(code, data, timeout, on_output, language)
+
+    def _session_run(
+        self,
+        script: str,
+        stdin: bytes,
+        timeout: float | None,
+        on_output: Callable[[str, str], None] | None,
+        language: str = "bash",
+    ) -> RunResult:
+        """``script`` in the warm sandbox's shell (started, or restarted, as needed)."""
+        res, _ = run_in_session(
+            self, lambda: GvisorSession(self), script, stdin, timeout, on_output, language
+        )
+        if res.budget_exceeded:
+            self.emitter.emit("budget.exceeded", data={"budget": res.budget_exceeded,
+                              "message": res.error_message, "backend": self.name})  # fmt: skip
+        return res
+
+    def _end_session(self, lost: bool = False) -> None:
+        end_session(self, lost)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.kill()  # a call running in another thread ends now, not at its deadline
+        with self._lock:
+            self._end_session()
+        super().close()
 
     def _decide_command(self, argv: list[str]) -> RunResult | None:
         """The command itself, decided before it starts (a real gate, as in bwrap): runsc
@@ -860,23 +947,9 @@ class GvisorBackend(BackendLifecycle):
         (bundle / "config.json").write_text(json.dumps(spec))
         state = self._stage / "state"
         panic_log = self._stage / f"panic-{cid}.log"
-        cmd = [_runsc(), "--root", str(state), "--network=none", "--oci-seccomp",
-               f"--platform={self.platform}", f"--panic-log={panic_log}"]  # fmt: skip
-        if self.proxy is not None:
-            cmd.append("--host-uds=open")
-        # the Sentry's trace, read live: program starts and connections (monitoring) and
-        # refused forks (the process budget, also without monitoring)
         self.spawns, self.denied, self._nproc_refused = [], [], 0
-        fifo = self._stage / f"strace-{cid}"
-        tail = _StraceTail(fifo, self._on_strace_line)
-        traced = _FORK_SYSCALLS + (_MONITOR_SYSCALLS if self.monitor else ())
-        cmd += ["--strace", f"--strace-syscalls={','.join(traced)}", f"--debug-log={fifo}",
-                "--debug-command=boot"]  # fmt: skip
-        if console is not None:
-            cmd += ["run", "--console-socket", console.getsockname()]
-        else:
-            cmd += ["run"]
-        cmd += ["--bundle", str(bundle), cid]
+        run_args = ["--console-socket", console.getsockname()] if console is not None else []
+        cmd, tail = self._runsc_run(cid, panic_log, run_args)
         cg = _SandboxCgroup.make(self._cgroup_path(cid), int(budget.memory_mb * MB),
                                  self._pids_backstop())  # fmt: skip
         if terminal is None:
@@ -1004,9 +1077,13 @@ class GvisorBackend(BackendLifecycle):
         ev = parse_strace_line(line)
         if ev is None:
             return
+        if ev[0] == "made":
+            self._last_pid = max(self._last_pid, ev[1])
+            return
         if ev[0] == "nproc":
             self._nproc_refused += 1
-            self.kill()
+            if not self._session_call:  # a session's call ends itself (GvisorSession.check)
+                self.kill()
             return
         if ev[0] == "connect":
             _, pid, family, host, port = ev
@@ -1034,9 +1111,11 @@ class GvisorBackend(BackendLifecycle):
         if decision.allowed:
             self.emitter.emit("action.requested", action=action, decision=decision, data=data)
             return
-        # gVisor cannot hold the call until the gate answered: stop the whole run
+        # gVisor cannot hold the call until the gate answered: stop the whole run (a
+        # session's call: that call, see GvisorSession.check; between calls: the session)
         self.denied.append((action, decision))
-        self.kill()
+        if not self._session_call:
+            self.kill()
         out = self._out
         if out is not None and hasattr(out, "err"):
             with contextlib.suppress(Exception):

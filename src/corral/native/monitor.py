@@ -373,6 +373,10 @@ class Supervisor:
         if self._launch:
             step = self._launch.pop(0)
             if argv == step and path == step[0]:
+                if self.watch is not None:
+                    # the file it opens is corral's own step too (not a start to decide)
+                    with self._pending_lock:
+                        self._pending[pid] = (SpawnAction(argv=argv), {"launch": True}, 0)
                 self._respond(fd, nid, True)  # corral's own launcher: decided with the command
                 return
             self._launch = []
@@ -559,6 +563,8 @@ class Supervisor:
         with self._pending_lock:
             entry = self._pending.get(tid)
             if entry is not None:
+                if entry[1].get("launch"):
+                    return True  # corral's own launch step (and its loader)
                 self._pending[tid] = (entry[0], entry[1], entry[2] + 1)
         if entry is None:
             ns_pid, ns_ppid, host_ppid = _ns_pids(tid)

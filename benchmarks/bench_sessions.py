@@ -1,0 +1,204 @@
+"""Native sessions (issue 16): a warm sandbox per Sandbox against a sandbox per call.
+
+    python benchmarks/bench_sessions.py [--n 30] [--base REV] [--tiers bwrap,gvisor]
+
+In one run, for each native tier that works here:
+
+* the raw sandbox: ``bwrap … true`` (a minimal command line: namespaces, /usr, /proc, /dev)
+  and ``runsc --network=none do true``;
+* ``Sandbox(backend=TIER).run("true")`` of the previous version (default: the merge base
+  with ``main``, checked out in a temporary ``git worktree`` and run in a child process):
+  a fresh sandbox per call;
+* this tree's warm session: ``sb.run("true")`` once the session runs (and the backend's
+  ``run("true")`` alone, without the Sandbox's policy, events and monitor);
+* this tree's first call of a new sandbox: a new session (the backend already started;
+  the previous session's teardown not timed) and ``true`` in it, and a whole new
+  ``Sandbox`` and its first ``run("true")`` (the backend's start included).
+
+Medians of ``--n`` calls, in milliseconds. Targets: warm ≤ 2 ms (bwrap) / ≤ 20 ms
+(gVisor); first call ≤ 1.5× raw bwrap / ≤ 1.2× raw ``runsc do``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from corral import Sandbox  # noqa: E402
+from corral.native._common import BackendUnavailable  # noqa: E402
+
+WARM_TARGET = {"bwrap": 2.0, "gvisor": 20.0}
+FIRST_FACTOR = {"bwrap": 1.5, "gvisor": 1.2}
+
+_CHILD = """
+import json, statistics, sys, tempfile, time
+from corral import Sandbox
+tier, n = sys.argv[1], int(sys.argv[2])
+with tempfile.TemporaryDirectory() as ws, Sandbox(workdir=ws, backend=tier) as sb:
+    sb.run("true")
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        r = sb.run("true")
+        times.append(time.perf_counter() - t)
+        assert r.exit_code == 0, r
+print(json.dumps(statistics.median(times) * 1000))
+"""
+
+
+def median_ms(fn: Callable[[], object], n: int) -> float:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def raw_bwrap() -> list[str]:
+    argv = ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr"]
+    for d in ("bin", "lib", "lib64", "sbin"):
+        p = Path("/") / d
+        if p.is_symlink():
+            argv += ["--symlink", os.readlink(p), str(p)]
+    return [*argv, "--proc", "/proc", "--dev", "/dev", "/usr/bin/true"]
+
+
+def raw(argv: list[str], n: int) -> float:
+    def once() -> None:
+        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL, capture_output=True)
+
+    once()
+    return median_ms(once, n)
+
+
+def previous(tree: Path, tier: str, n: int) -> float:
+    env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, tier, str(n)],
+        check=True, capture_output=True, text=True, env=env, cwd=tree,
+    )  # fmt: skip
+    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def this_tree(tier: str, n: int) -> dict[str, float]:
+    out: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as ws, Sandbox(workdir=ws, backend=tier) as sb:
+        sb.run("true")
+        out["warm"] = median_ms(lambda: sb.run("true"), n)
+        backend = sb._backend()
+        out["warm_backend"] = median_ms(lambda: backend.run("true"), n)
+
+        starts = []
+        for _ in range(max(n // 3, 5)):
+            backend._end_session()  # (its teardown is not timed)
+            t = time.perf_counter()
+            r = backend.run("true")
+            starts.append(time.perf_counter() - t)
+            assert r.exit_code == 0, r
+        out["first_session"] = statistics.median(starts) * 1000
+
+    def new_sandbox() -> None:
+        with tempfile.TemporaryDirectory() as ws2, Sandbox(workdir=ws2, backend=tier) as sb2:
+            t = time.perf_counter()
+            sb2.run("true")
+            new_sandbox.first.append(time.perf_counter() - t)  # type: ignore[attr-defined]
+
+    new_sandbox.first = []  # type: ignore[attr-defined]
+    for _ in range(max(n // 6, 3)):
+        new_sandbox()
+    out["first_sandbox"] = statistics.median(new_sandbox.first) * 1000  # type: ignore[attr-defined]
+    return out
+
+
+def works(tier: str) -> str | None:
+    try:
+        with tempfile.TemporaryDirectory() as ws, Sandbox(workdir=ws, backend=tier) as sb:
+            sb.run("true")
+        return None
+    except BackendUnavailable as e:
+        return str(e)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=30)
+    ap.add_argument("--base", help="the previous version (default: merge base with main)")
+    ap.add_argument("--tiers", default="bwrap,gvisor")
+    args = ap.parse_args()
+    console = Console(width=130)
+    base = args.base or _git("merge-base", "HEAD", "main")
+    base_sha = _git("rev-parse", "--short", base)
+    head_sha = _git("rev-parse", "--short", "HEAD")
+    table = Table(title=f"native sessions: median ms of {args.n} calls (this tree {head_sha}, "
+                        f"previous {base_sha})")  # fmt: skip
+    for col in ("tier", "measure", "ms", "vs", "target"):
+        table.add_column(col)
+    with tempfile.TemporaryDirectory(prefix="corral-sessbase-") as tmp:
+        old = Path(tmp) / "base"
+        _git("worktree", "add", "--detach", str(old), base)
+        try:
+            for tier in args.tiers.split(","):
+                why = works(tier)
+                if why is not None:
+                    table.add_row(tier, "unavailable", "-", "-", why[:60])
+                    continue
+                with console.status(f"{tier} …"):
+                    if tier == "bwrap":
+                        raw_ms = raw(raw_bwrap(), args.n)
+                        raw_name = "raw bwrap … true"
+                    else:
+                        runsc = shutil.which("runsc") or "runsc"
+                        raw_ms = raw([runsc, "--network=none", "do", "true"], max(args.n // 3, 5))
+                        raw_name = "raw runsc do true"
+                    old_ms = previous(old, tier, args.n if tier == "bwrap" else args.n // 3)
+                    new = this_tree(tier, args.n)
+                warm_ok = new["warm"] <= WARM_TARGET[tier]
+                first_goal = FIRST_FACTOR[tier] * raw_ms
+                table.add_row(tier, raw_name, f"{raw_ms:.1f}", "", "")
+                table.add_row(tier, "per-call sb.run('true') (previous)", f"{old_ms:.1f}",
+                              f"×{old_ms / raw_ms:.2f} raw", "")  # fmt: skip
+                table.add_row(
+                    tier, "warm session sb.run('true')", f"{new['warm']:.2f}",
+                    f"×{old_ms / new['warm']:.0f} faster",
+                    f"≤ {WARM_TARGET[tier]:g}: {'met' if warm_ok else 'missed'}",
+                )  # fmt: skip
+                table.add_row(tier, "  of which the backend's run('true')",
+                              f"{new['warm_backend']:.2f}", "", "")  # fmt: skip
+                table.add_row(
+                    tier, "first call: new session + true", f"{new['first_session']:.1f}",
+                    f"×{new['first_session'] / raw_ms:.2f} raw",
+                    f"≤ {first_goal:.1f}: "
+                    f"{'met' if new['first_session'] <= first_goal else 'missed'}",
+                )  # fmt: skip
+                table.add_row(tier, "first call: new Sandbox + run('true')",
+                              f"{new['first_sandbox']:.1f}",
+                              f"×{new['first_sandbox'] / raw_ms:.2f} raw", "")  # fmt: skip
+        finally:
+            _git("worktree", "remove", "--force", str(old))
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

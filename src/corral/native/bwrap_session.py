@@ -1,0 +1,424 @@
+"""The bwrap tier's persistent sandbox: one bubblewrap sandbox per backend, its bash
+driven over :mod:`corral.native.session`'s channel.
+
+The sandbox is the one :meth:`BwrapBackend._spawn` builds for a single program (same
+mounts, namespaces, seccomp filters, program monitor, fanotify exec watch, proxy port,
+uid), started once with the shell as its program and kept until the backend closes or
+the session is lost. Limits:
+
+* **session-wide** (state): memory and processes in the session's cgroup (root), disk
+  in the workspace, the per-process rlimits;
+* **per call**: wall time, CPU (the call's own cgroup under the session's, root; the
+  processes it started otherwise), output. At each call the shell is moved into a fresh
+  child cgroup, so everything the call starts (background jobs included) is counted
+  and can be killed as the call's, and moved back to the session's after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import signal
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..budget import MB
+from ._common import BackendUnavailable, CgroupSet, new_id, proc_stats, process_tree
+from .monitor import ResourceSampler
+from .session import (
+    INTERPRETERS,
+    SHELL_ARGV,
+    CallState,
+    Forged,
+    NativeSession,
+    SessionLost,
+    ShellChannel,
+    wait_frame,
+)
+
+if TYPE_CHECKING:
+    from .bwrap import BwrapBackend, _Spawned
+    from .monitor import Supervisor
+
+#: ``read`` in ``/proc/PID/syscall``: the shell waiting for its next command on fd 0
+_READ_NR = {"x86_64": 0, "aarch64": 63}.get(platform.machine())
+_BOOT_WAIT = 15.0
+
+
+class BwrapSession(NativeSession):
+    """One warm bubblewrap sandbox and its shell."""
+
+    def __init__(self, backend: BwrapBackend) -> None:
+        super().__init__()
+        self.b = backend
+        self.sp: _Spawned | None = None
+        self.supervisor: Supervisor | None = None
+        self.cgroup: CgroupSet | None = None
+        self.call_cg: CgroupSet | None = None
+        self._old_cgs: list[CgroupSet] = []
+        self.shell_pid = 0
+        self._idle_prefix = f"{_READ_NR} 0x0 " if _READ_NR is not None else None
+        self._cpu0 = 0.0
+        self._oom0 = self._pids0 = 0
+        self._at_limit = 0
+        self._next_disk = 0.0
+        self._next_tree = 0.0
+        self._known: set[tuple[int, int]] = set()
+
+    # ---- start
+
+    def start(self) -> None:
+        b = self.b
+        assert b._stage is not None
+        budget, limits = b.budget, b.limits
+        _, cpu_limit, fsize = b._run_limits(None)
+        label = new_id()
+        cg = CgroupSet.create(f"{b.session[:40]}-{label}") if b.use_cgroups else None
+        if cg is not None:
+            cg.limit(int(budget.memory_mb * MB), int(limits.processes))
+        sup = self.supervisor = b._supervisor(own_watch=True)
+        b.last_supervisor = sup
+        calls = b._stage / "run" / "calls"
+        calls.mkdir(parents=True, exist_ok=True)
+        os.chmod(calls, 0o755)
+        cmd_r, cmd_w = os.pipe()
+        ctl_r, ctl_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        child_ends = [cmd_r, ctl_w, out_w, err_w]
+        self.chan = ShellChannel(cmd_w, ctl_r, out_r, err_r, calls)
+        argv = b._argv(list(SHELL_ARGV))
+        b._launch.append(list(SHELL_ARGV))  # the shell is corral's own: decided per script
+
+        def failure() -> str:
+            with contextlib.suppress(Exception):
+                self.chan.drain()
+            return ""
+
+        try:
+            self.sp = b._spawn(
+                argv, (cmd_r, out_w, err_w), extra_fds=(ctl_w,), terminal=None,
+                cpu_limit=cpu_limit, fsize=fsize, cg=cg, sup=sup, label=label,
+                failure=failure,
+            )  # fmt: skip
+            self.cgroup = self.sp.cgroup
+        finally:
+            for fd in child_ends:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        sp = self.sp
+        try:
+            chan = self.chan
+            sp.sampler = ResourceSampler(
+                b.emitter, sp.child_pid, cgroup=self.cgroup, interval=b.sample_interval,
+                output=lambda: chan.out_total,
+            )  # fmt: skip
+            sp.release()
+            sp.sampler.start()
+            rid = self.chan.boot(ctl_w)
+            try:
+                got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.02)
+            except (SessionLost, Forged) as e:
+                raise BackendUnavailable(f"the sandbox's shell did not start: {e}") from e
+            self.chan.done_with(rid)
+            if got is None:
+                raise BackendUnavailable("the sandbox's shell did not start in time")
+            self.shell_pid = self._find_shell(os.fstat(cmd_w).st_ino)
+            self._remember_processes()  # corral's own (the relay, wrappers)
+        except BaseException:
+            self.end()
+            raise
+
+    def _find_shell(self, pipe_ino: int) -> int:
+        """The host pid of the sandbox's shell: the process whose fd 0 is the command pipe."""
+        assert self.sp is not None
+        for pid in process_tree(self.sp.child_pid):
+            with contextlib.suppress(OSError):
+                st = os.stat(f"/proc/{pid}/fd/0")
+                if st.st_ino == pipe_ino and os.readlink(f"/proc/{pid}/exe").endswith("bash"):
+                    return pid
+        return 0
+
+    # ---- NativeSession
+
+    def alive(self) -> bool:
+        sp = self.sp
+        return (
+            self.lost is None
+            and sp is not None
+            and sp.proc is not None
+            and sp.proc.poll() is None
+            and not self.chan.closed
+        )
+
+    def idle(self) -> bool:
+        if not self.shell_pid or self._idle_prefix is None:
+            return True
+        try:
+            with open(f"/proc/{self.shell_pid}/syscall", "rb") as f:
+                text = f.read(64).decode("ascii", "replace")
+        except OSError:
+            return True  # gone: the pipes say so next
+        return text.startswith(self._idle_prefix)
+
+    def enter_call(self, st: CallState) -> None:
+        self.first_spawn = len(self.supervisor.spawns) if self.supervisor is not None else 0
+        self._reap_cgroups()
+        cg = self.cgroup
+        self.call_cg = None
+        if cg is not None and self.shell_pid:
+            child = _child_cgroup(cg, f"call-{self.calls}")
+            if child is not None:
+                try:
+                    child.add(self.shell_pid)
+                    self.call_cg = child
+                except OSError:
+                    child.destroy()
+            self._oom0 = self._oom_kills()
+            self._pids0 = cg.pids_limit_hits()
+        self._cpu0 = _cpu_of(self.shell_pid) if self.call_cg is None else 0.0
+        self._at_limit = 0
+        self._next_disk = st.t0 + 0.25
+        self._next_tree = st.t0
+        b = self.b
+        b._disk_floor = b._disk_baseline()
+
+    def leave_call(self, st: CallState) -> None:
+        cg, call = self.cgroup, self.call_cg
+        st.cpu_s = self.call_cpu(st)
+        st.memory_bytes = self.call_memory()
+        if call is None:
+            self._remember_processes()
+        if st.killed is None:
+            if cg is not None and self._oom_kills() > self._oom0:
+                st.detected = "memory"
+            elif cg is not None and cg.pids_limit_hits() > self._pids0:
+                st.detected = "processes"
+            elif cg is None and self.b.name == "bwrap":
+                from .bwrap import _out_of_memory
+
+                if _out_of_memory(st.out):
+                    st.detected = "memory"
+                    st.note = "an allocation failed at the per-process limit"
+        if cg is not None and call is not None:
+            with contextlib.suppress(OSError):
+                if self.alive():
+                    cg.add(self.shell_pid)
+            self._old_cgs.append(call)
+            self._reap_cgroups()
+
+    def _oom_kills(self) -> int:
+        """Memory kills in the session (cgroup v1 counts them in the victim's own group:
+        the call's, or the session's)."""
+        n = self.cgroup.oom_kills() if self.cgroup is not None else 0
+        if self.call_cg is not None:
+            n += self.call_cg.oom_kills()
+        return n
+
+    def _reap_cgroups(self) -> None:
+        keep: list[CgroupSet] = []
+        for c in self._old_cgs:
+            if c.procs():
+                keep.append(c)
+                continue
+            for d in c.dirs.values():
+                with contextlib.suppress(OSError):
+                    d.rmdir()
+        self._old_cgs = keep
+
+    def call_cpu(self, st: CallState) -> float:
+        if self.call_cg is not None:
+            return self.call_cg.cpu_s() or 0.0
+        pids = self._call_pids(st)
+        return max(_cpu_of(self.shell_pid) - self._cpu0, 0.0) + proc_stats(pids)[0]
+
+    def call_memory(self) -> int:
+        if self.call_cg is not None:
+            return max(self.call_cg.memory_peak(), self.cgroup.memory_current() if self.cgroup
+                       else 0)  # fmt: skip
+        sp = self.sp
+        return sp.sampler.peak_rss if sp is not None and sp.sampler is not None else 0
+
+    def check(self, st: CallState) -> bool:
+        b = self.b
+        cg = self.cgroup
+        now = time.monotonic()
+        mem_high = int(b.budget.memory_mb * MB * 0.97)
+        if cg is not None:
+            if self._oom_kills() > self._oom0:
+                st.killed = "memory"
+                return True
+            self._at_limit = self._at_limit + 1 if cg.anon_bytes() >= mem_high else 0
+            if self._at_limit >= 3:
+                st.killed = "memory"
+                return True
+            if cg.pids_limit_hits() > self._pids0 or cg.pids_current() >= b.limits.processes:
+                st.killed = "processes"
+                return True
+        elif now >= self._next_tree:
+            from .bwrap import _tree_usage
+
+            tasks, anon = _tree_usage(self.sp.child_pid if self.sp else None)
+            self._next_tree = time.monotonic() + max(0.1, (time.monotonic() - now) * 4)
+            if tasks >= b.limits.processes - (1 if b.root_mode else 0):
+                st.killed = "processes"
+                return True
+            if anon >= mem_high:
+                st.killed = "memory"
+                return True
+        if self.call_cpu(st) > st.cpu_limit:
+            st.killed = "cpu"
+            return True
+        if now >= self._next_disk:
+            from ._common import disk_usage
+
+            disk_limit, file_limit = b._disk_floor
+            s = time.monotonic()
+            used, nfiles = disk_usage(b.root, stop_after=file_limit + 1)
+            self._next_disk = time.monotonic() + max(0.25, (time.monotonic() - s) * 4)
+            if used > disk_limit:
+                st.killed, st.note = "disk", f"{used / MB:.1f} MB used"
+                return True
+            if nfiles > file_limit:
+                st.killed, st.note = "disk", f"more than {file_limit} files"
+                return True
+        return False
+
+    def _call_pids(self, st: CallState) -> list[int]:
+        """The processes the call started (its cgroup; else those started since it began),
+        never the shell, the sandbox's init or corral's launch steps."""
+        if self.call_cg is not None:
+            return [p for p in self.call_cg.procs() if p != self.shell_pid]
+        sp = self.sp
+        if sp is None:
+            return []
+        out = []
+        for pid in process_tree(sp.child_pid):
+            if pid in (sp.child_pid, self.shell_pid):
+                continue
+            start = _start_ticks(pid)
+            # (a process of an earlier call may have started in the same clock tick)
+            if start is not None and start >= st.ticks0 and (pid, start) not in self._known:
+                out.append(pid)
+        return out
+
+    def _remember_processes(self) -> None:
+        """Without a call cgroup: the processes alive after a call (pid, start time),
+        which a later call's overrun leaves alone."""
+        sp = self.sp
+        self._known = set()
+        if sp is None:
+            return
+        for pid in process_tree(sp.child_pid):
+            start = _start_ticks(pid)
+            if start is not None:
+                self._known.add((pid, start))
+
+    def interrupt(self, st: CallState) -> None:
+        for pid in [self.shell_pid, *self._call_pids(st)]:
+            if pid:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGINT)
+
+    def kill_call(self, st: CallState) -> None:
+        for _ in range(20):
+            pids = self._call_pids(st)
+            if not pids:
+                return
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.01)
+
+    def kill_interpreter(self, language: str) -> None:
+        driver = INTERPRETERS[language][0][-1].encode()
+        sp = self.sp
+        if sp is None:
+            return
+        for pid in process_tree(sp.child_pid):
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    args = f.read(65536).split(b"\0")
+                if driver in args:
+                    os.kill(pid, signal.SIGKILL)
+
+    def exit_code(self) -> int:
+        sp = self.sp
+        if sp is None or sp.proc is None:
+            return 137
+        b = self.b
+        if sp.proc.poll() is None:
+            with contextlib.suppress(Exception):
+                sp.proc.wait(timeout=2)
+        if sp.proc.poll() is None:
+            b.kill()
+            with contextlib.suppress(Exception):
+                sp.proc.wait(timeout=10)
+        rc = sp.proc.returncode
+        if rc is None:
+            return 137
+        return rc if rc >= 0 else 128 - rc
+
+    def kill(self) -> None:
+        """Kill the whole sandbox now (any thread)."""
+        sp = self.sp
+        if sp is None:
+            return
+        if sp.supervisor is not None:
+            sp.supervisor.stopping = True
+        if sp.child_pid:
+            with contextlib.suppress(OSError):
+                os.kill(sp.child_pid, signal.SIGKILL)
+        if sp.proc is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(sp.proc.pid, signal.SIGKILL)
+        if self.cgroup is not None:
+            self.cgroup.kill()
+
+    def end(self) -> None:
+        sp = self.sp
+        if sp is not None:
+            self.kill()
+            self.sp = None  # (the backend's kill() no longer reaches it)
+            self.b._stop_spawned(sp, killed=False)
+            if self.b._current.get("proc") is sp.proc:
+                self.b._current = {}  # (its pids may be another process's soon)
+        self.chan.close()
+        # the calls' groups before the session's (a group with children cannot go)
+        for c in self._old_cgs + ([self.call_cg] if self.call_cg is not None else []):
+            c.destroy()
+        self._old_cgs = []
+        self.call_cg = None
+        if self.cgroup is not None:
+            self.cgroup.destroy()
+            self.cgroup = None
+
+
+def _child_cgroup(parent: CgroupSet, name: str) -> CgroupSet | None:
+    dirs: dict[str, Path] = {}
+    try:
+        for ctrl, d in parent.dirs.items():
+            c = d / name
+            c.mkdir()
+            dirs[ctrl] = c
+    except OSError:
+        for c in dirs.values():
+            with contextlib.suppress(OSError):
+                c.rmdir()
+        return None
+    return CgroupSet(dirs, parent.version)
+
+
+def _start_ticks(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+        return int(data[data.rfind(b")") + 2 :].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _cpu_of(pid: int) -> float:
+    return proc_stats([pid])[0] if pid else 0.0

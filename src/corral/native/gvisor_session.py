@@ -1,0 +1,327 @@
+"""The gVisor tier's persistent sandbox: one ``runsc run`` per backend, its bash driven
+over :mod:`corral.native.session`'s channel (the frame pipe passed in with
+``--pass-fd``).
+
+The sandbox is the one :meth:`GvisorBackend._spec` describes for a single program (same
+mounts, OCI seccomp, rlimits, ``--network=none``, the Sentry's trace), started once with
+the shell as its program. Limits: memory (the Sentry's host cgroup) and processes (the
+Sentry's RLIMIT_NPROC) for the whole session; wall time, CPU (the sandbox's CPU while the
+call runs) and output per call.
+
+The sandbox's processes are the Sentry's tasks, invisible to the host: to interrupt a
+call and kill what it started, corral runs a bash of builtins only in the sandbox
+(``runsc exec``) that signals every process made since the call began (the Sentry's
+trace shows each fork with the id it made, and ids only grow; the shell itself only gets
+the SIGINT). A program the gate denies ends the whole session (observe, then kill), as it
+ended the whole sandbox before sessions. A process could name itself so that its trace
+line looks like a fork with a higher id: at worst what it started itself then outlives an
+overrun, inside the session's budgets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import subprocess
+import termios
+import time
+from typing import TYPE_CHECKING
+
+from ..budget import MB
+from ._common import BackendUnavailable, new_id
+from .session import (
+    INTERPRETERS,
+    SHELL_ARGV,
+    CallState,
+    Forged,
+    NativeSession,
+    SessionLost,
+    ShellChannel,
+    wait_frame,
+)
+
+if TYPE_CHECKING:
+    from .gvisor import GvisorBackend, _SandboxCgroup, _StraceTail
+
+#: the frame pipe's number in the sandbox (runsc --pass-fd)
+_GUEST_CTL = 3
+_BOOT_WAIT = 60.0
+
+#: signals the processes a call started, builtins only: $1 signal, $2 the highest process
+#: id made before the call (the Sentry's ids only grow), $3 the shell's pid (SIGINT only)
+_SIGNAL_CALL = r"""
+sig=$1 before=$2 shell=$3
+for d in /proc/[0-9]*; do
+  p=${d#/proc/}
+  (( p > before && p != $$ && p != shell )) && kill -s "$sig" "$p" 2>/dev/null
+done
+[[ $sig == INT ]] && kill -s INT "$shell" 2>/dev/null
+exit 0
+"""
+
+
+#: kills the interpreter whose driver is $1 (builtins only)
+_KILL_DRIVER = r"""
+for d in /proc/[0-9]*; do
+  p=${d#/proc/}
+  (( p == $$ )) && continue
+  mapfile -d '' -t a <"$d/cmdline" 2>/dev/null || continue
+  for x in "${a[@]}"; do [[ $x == "$1" ]] && { kill -s KILL "$p" 2>/dev/null; break; }; done
+done
+exit 0
+"""
+
+
+class GvisorSession(NativeSession):
+    """One warm gVisor sandbox and its shell."""
+
+    interrupt_grace = 3.0
+
+    def __init__(self, backend: GvisorBackend) -> None:
+        super().__init__()
+        self.b = backend
+        self.proc: subprocess.Popen | None = None
+        self.cid = f"corral-{new_id()}"
+        self.cgroup: _SandboxCgroup | None = None
+        self.tail: _StraceTail | None = None
+        self.shell_pid = 0
+        self._cpu0 = 0.0
+        self._denied0 = 0
+        self._nproc0 = 0
+        self._next_disk = 0.0
+        self._pid0 = 0
+
+    def start(self) -> None:
+        from .gvisor import _die_with_parent, _SandboxCgroup
+
+        b = self.b
+        assert b._stage is not None
+        _, _, fsize = b._run_limits(None)
+        calls = b._stage / "run" / "calls"
+        calls.mkdir(parents=True, exist_ok=True)
+        os.chmod(calls, 0o755)
+        argv = list(SHELL_ARGV)
+        if b.proxy is not None:
+            from .bwrap import PROXY_PORT
+
+            argv = ["/usr/bin/python3", "-I", "-S", "/run/corral/bridge.py", str(PROXY_PORT),
+                    "/run/corral/proxy.sock", "--", *argv]  # fmt: skip
+        b._expect = [list(SHELL_ARGV)] if b.monitor and b.proxy is not None else []
+        spec = b._spec(argv, self.cid, fsize)
+        (b._stage / "bundle" / "config.json").write_text(__import__("json").dumps(spec))
+        b.spawns, b.denied, b._nproc_refused = [], [], 0
+        cmd_r, cmd_w = os.pipe()
+        ctl_r, ctl_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        self.chan = ShellChannel(cmd_w, ctl_r, out_r, err_r, calls)
+        cmd, self.tail = b._runsc_run(
+            self.cid, b._stage / f"panic-{self.cid}.log", ["--pass-fd", f"{ctl_w}:{_GUEST_CTL}"]
+        )
+        self.cgroup = _SandboxCgroup.make(b._cgroup_path(self.cid), int(b.budget.memory_mb * MB),
+                                          b._pids_backstop())  # fmt: skip
+        try:
+            try:
+                self.proc = subprocess.Popen(
+                    cmd, stdin=cmd_r, stdout=out_w, stderr=err_w, pass_fds=(ctl_w,),
+                    start_new_session=True, env={"PATH": os.defpath, "LANG": "C.UTF-8"},
+                    cwd=str(b._stage), preexec_fn=_die_with_parent,
+                )  # fmt: skip
+            except OSError as e:
+                raise BackendUnavailable(f"runsc did not start: {e}") from e
+            finally:
+                for fd in (cmd_r, ctl_w, out_w, err_w):
+                    os.close(fd)
+            b._current = {"proc": self.proc, "cid": self.cid, "cgroup": self.cgroup}
+            self.tail.start()
+            rid = self.chan.boot(_GUEST_CTL)
+            try:
+                got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.05)
+            except (SessionLost, Forged) as e:
+                raise BackendUnavailable(f"the sandbox's shell did not start: {e}") from e
+            self.chan.done_with(rid)
+            if got is None or not got.isdigit():
+                raise BackendUnavailable("the sandbox's shell did not start in time")
+            self.shell_pid = int(got)
+        except BaseException:
+            self.end()
+            raise
+
+    # ---- NativeSession
+
+    def alive(self) -> bool:
+        return (
+            self.lost is None
+            and self.proc is not None
+            and self.proc.poll() is None
+            and not self.chan.closed
+            and not self.b._current.get("killing")
+        )
+
+    def enter_call(self, st: CallState) -> None:
+        b = self.b
+        b._out = st.out  # a denied program's message goes to the call's stderr
+        b._session_call = True
+        self._denied0 = len(b.denied)
+        self._nproc0 = b._nproc_refused
+        self._cpu0 = self._cpu()
+        self._next_disk = st.t0 + 0.25
+        self._pid0 = self._caught_up_pid()
+        b._disk_floor = b._disk_baseline()
+
+    def _caught_up_pid(self) -> int:
+        """The highest process id made so far, once the trace read so far is handled (the
+        Sentry traces a fork before the forking process goes on, so everything an earlier
+        call started is in the FIFO by now)."""
+        tail = self.tail
+        if tail is not None:
+            end = time.monotonic() + 0.2
+            buf = bytearray(4)
+            while time.monotonic() < end:
+                try:
+                    fcntl.ioctl(tail.fd, termios.FIONREAD, buf, True)
+                except OSError:
+                    break
+                if int.from_bytes(buf, "little") == 0 and not tail.busy:
+                    break
+                time.sleep(0.0005)
+        return self.b._last_pid
+
+    def _cpu(self) -> float:
+        if self.cgroup is None:
+            return 0.0
+        return self.cgroup.cpu_s() or 0.0
+
+    def leave_call(self, st: CallState) -> None:
+        b = self.b
+        if st.killed is None:
+            self._caught_up_pid()  # the trace of what the call started, all of it
+            if len(b.denied) > self._denied0:
+                st.detected = "denied"
+                st.note = _denied_note(b.denied[self._denied0 :])
+        st.cpu_s = max(self._cpu() - self._cpu0, 0.0)
+        st.memory_bytes = self.cgroup.memory_peak() if self.cgroup is not None else 0
+        if st.killed is None and self.cgroup is not None and self.cgroup.oom_kills() > 0:
+            st.detected = "memory"
+        self.b._out = None
+        self.b._session_call = False
+
+    def check(self, st: CallState) -> bool:
+        b = self.b
+        if len(b.denied) > self._denied0:
+            st.killed = "denied"
+            st.note = _denied_note(b.denied[self._denied0 :])
+            return True
+        if b._nproc_refused > self._nproc0:
+            st.killed = "processes"
+            return True
+        if self._cpu() - self._cpu0 > st.cpu_limit:
+            st.killed = "cpu"
+            return True
+        now = time.monotonic()
+        if now >= self._next_disk:
+            from ._common import disk_usage
+
+            disk_limit, file_limit = b._disk_floor
+            used, nfiles = disk_usage(b.root, stop_after=file_limit + 1)
+            self._next_disk = time.monotonic() + max(0.25, (time.monotonic() - now) * 4)
+            if used > disk_limit:
+                st.killed, st.note = "disk", f"{used / MB:.1f} MB used"
+                return True
+            if nfiles > file_limit:
+                st.killed, st.note = "disk", f"more than {file_limit} files"
+                return True
+        return False
+
+    def ends_session(self, st: CallState) -> bool:
+        # a denied program: the whole sandbox, at once, as before sessions (a SIGINT that
+        # reaches a process while the Sentry loads its program may fail the execve
+        # instead of killing it, and the script would go on)
+        return st.killed == "denied"
+
+    def _exec_script(self, script: str, *args: str) -> None:
+        """A bash of builtins in the sandbox (``runsc exec``), as the sandbox's root with
+        only CAP_KILL: the sandbox's user may be at its process limit (a fork bomb), and
+        root's processes are not counted against it."""
+        from .gvisor import _runsc
+
+        b = self.b
+        assert b._stage is not None
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(
+                [_runsc(), "--root", str(b._stage / "state"), "exec", "--user", "0:0",
+                 "--cap", "CAP_KILL", self.cid, "/bin/bash", "--norc", "--noprofile", "-c", script,
+                 "corral-signal", *args],
+                capture_output=True, stdin=subprocess.DEVNULL, timeout=20,
+            )  # fmt: skip
+
+    def _signal_call(self, sig: str, st: CallState) -> None:
+        self._exec_script(_SIGNAL_CALL, sig, str(self._pid0), str(self.shell_pid))
+
+    def kill_interpreter(self, language: str) -> None:
+        self._exec_script(_KILL_DRIVER, INTERPRETERS[language][0][-1])
+
+    def interrupt(self, st: CallState) -> None:
+        self._signal_call("INT", st)
+
+    def kill_call(self, st: CallState) -> None:
+        self._signal_call("KILL", st)
+
+    def exit_code(self) -> int:
+        proc = self.proc
+        if proc is None:
+            return 137
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=2)
+        if proc.poll() is None:
+            self.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=15)
+        rc = proc.returncode
+        if rc is None:
+            return 137
+        return rc if rc >= 0 else 128 - rc
+
+    def kill(self) -> None:
+        self.b.kill()
+
+    def end(self) -> None:
+        from .gvisor import _remove_runsc_cgroups, _runsc
+
+        b = self.b
+        assert b._stage is not None
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            cur = b._current if b._current.get("cid") == self.cid else {
+                "proc": proc, "cid": self.cid, "cgroup": self.cgroup}  # fmt: skip
+            b._kill(cur)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=15)
+        if b._current.get("cid") == self.cid:
+            b._current = {}
+        self.chan.close()
+        if self.tail is not None:
+            if self.tail.started:
+                self.tail.stop()
+            else:
+                self.tail.close()
+        state = b._stage / "state"
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            if any(state.glob(f"*{self.cid}*")):
+                subprocess.run([_runsc(), "--root", str(state), "delete", "--force", self.cid],
+                               capture_output=True, timeout=15,
+                               stdin=subprocess.DEVNULL)  # fmt: skip
+        if self.cgroup is not None:
+            self.cgroup.destroy()
+            self.cgroup = None
+        _remove_runsc_cgroups(b._cgroup_path(self.cid))
+        for f in (b._stage / f"panic-{self.cid}.log", b._stage / f"strace-{self.cid}"):
+            with contextlib.suppress(OSError):
+                f.unlink()
+
+
+def _denied_note(denied: list) -> str:
+    return "program start denied (gVisor: seen as it started; the session was ended): " + (
+        "; ".join(" ".join(a.argv)[:80] for a, _ in denied[:3])
+    )
