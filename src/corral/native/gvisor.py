@@ -758,7 +758,7 @@ class GvisorBackend(BackendLifecycle):
         syscalls = [
             {"names": list(filters.DENIED_SYSCALLS), "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
         ]
-        return {
+        spec: dict[str, Any] = {
             "ociVersion": "1.0.2",
             "process": {
                 "terminal": False,
@@ -789,6 +789,9 @@ class GvisorBackend(BackendLifecycle):
                 },
             },
         }
+        if self._rootfs is not None:  # a template's directories replace the system ones
+            spec = self._rootfs.apply_oci(spec)
+        return spec
 
     def _runsc_run(
         self, cid: str, panic_log: Path, run_args: list[str]
@@ -934,8 +937,6 @@ class GvisorBackend(BackendLifecycle):
         cid = f"corral-{new_id()}"
         bundle = self._stage / "bundle"
         spec = self._spec(argv, cid, fsize)
-        if self._rootfs is not None:  # a template's directories replace the system ones
-            spec = self._rootfs.apply_oci(spec)
         console: socket.socket | None = None
         if terminal is not None and terminal.pty:
             if not terminal.console:

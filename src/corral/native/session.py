@@ -119,7 +119,7 @@ class ShellChannel:
         #: where stdout/stderr go now (None: dropped, between calls)
         self.sink: OutputCollector | None = None
         self.closed = False
-        #: bytes of stdout and stderr read so far, in calls or between them
+        #: bytes of stdout and stderr the calls wrote so far
         self.out_total = 0
 
     # ---- requests
@@ -224,10 +224,9 @@ class ShellChannel:
                 raise SessionLost("the shell's pipes closed")
             if which == "ctl":
                 frames.extend(self._frames(chunk))
-            else:
+            elif self.sink is not None:  # a call's output (bash's own start-up notes are not)
                 self.out_total += len(chunk)  # for the resource samples' out_chars
-                if self.sink is not None:
-                    self.sink.feed(which, chunk)
+                self.sink.feed(which, chunk)
         return frames
 
     def drain(self) -> None:
@@ -244,8 +243,8 @@ class ShellChannel:
                     continue
                 if chunk:
                     got = True
-                    self.out_total += len(chunk)
                     if self.sink is not None:
+                        self.out_total += len(chunk)
                         self.sink.feed(which, chunk)
             if not got:
                 return
