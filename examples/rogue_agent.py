@@ -7,7 +7,12 @@ happened: allowed, or denied with the policy's or the monitor's reason, and the 
 alerts. The miner's start is a critical alert: the monitor kills the session, and the
 agent's next step is refused.
 
-    python examples/rogue_agent.py
+    python examples/rogue_agent.py                       # a Sandbox in this process
+    python examples/rogue_agent.py --api http://127.0.0.1:8787 [--token TOKEN]
+                                                         # through `corral serve` (its /mcp)
+
+Through the API the sandbox is the server's: its events, alerts and the stop show on the
+dashboard at the same address.
 """
 
 from __future__ import annotations
@@ -83,7 +88,43 @@ def replay(run_tool: RunTool) -> str | None:
     return stopped
 
 
-def main() -> int:
+def replay_over_api(url: str, token: str | None = None) -> str | None:
+    """The same replay through ``corral serve``'s MCP endpoint (``URL/mcp/``): one MCP
+    session, so one sandbox of the server's, with the server's default policy."""
+    import anyio
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    outcomes: list[ToolOutcome] = []
+
+    async def main() -> None:
+        http = httpx2.AsyncClient(headers=headers, timeout=120)
+        async with Client(streamable_http_client(url.rstrip("/") + "/mcp/", http_client=http)) as c:
+            for _phase, _what, tool, args in STEPS:
+                r = await c.call_tool(tool, args)
+                data = dict(r.structured_content or {})
+                text = "\n".join(getattr(b, "text", "") for b in r.content)
+                outcomes.append(ToolOutcome(tool, not r.is_error, text, data, data.get("error")))
+
+    anyio.run(main)
+    answers = iter(outcomes)
+    return replay(lambda tool, args: next(answers))
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--api", help="a corral serve URL (its /mcp endpoint is used)")
+    ap.add_argument("--token", help="a bearer token of the server's tokens file")
+    args = ap.parse_args(argv)
+    if args.api:
+        print(f"through {args.api} (MCP), the server's default policy, monitor on\n")
+        stopped = replay_over_api(args.api, args.token)
+        print(f"\nsession: {stopped or 'running'} (the dashboard at {args.api} shows it)")
+        return 0 if stopped else 1
     with corral.Sandbox(policy="default") as sb:
         print(f"sandbox {sb.session}, policy default, monitor on\n")
         stopped = replay(lambda tool, args: call(sb, tool, args))
