@@ -105,7 +105,7 @@ def test_sandbox_api_steps_and_tags(fleet: Fleet) -> None:
     assert not sb.alive()
     with pytest.raises(FleetError, match="closed"):
         sb.run("true")
-    time.sleep(0.5)
+    fleet.sync()
     unsub()
     mine = [e for e in seen if e.get("session") == sb.session]
     assert mine, "the trainer received the sandbox's events"
@@ -159,7 +159,6 @@ def test_map_alerts_audit_verdicts_and_fleet_rule(fleet: Fleet) -> None:
     assert {(r["episode"], r["step"], r["action"]) for r in rows} == {(1, 2, "end"), (4, 2, "end")}
     assert all(r["rule"] for r in rows)
     # the audit log of the run verifies and holds every episode's events
-    time.sleep(0.5)
     path = fleet.audit_path(run)
     assert path is not None and path.name == f"{run}.sqlite"
     assert verify(path).ok

@@ -335,12 +335,19 @@ class Fleet:
 
     def alerts(self, run: Any = None, **tags: Any) -> list[FleetAlert]:
         """The alerts (oldest first), of one run / matching tags (``episode=3``)."""
+        self.sync()
         return self.hub.alerts(run=run, **tags)
 
     def verdicts(self, run: Any = None, **tags: Any) -> Verdicts:
         """One row per decision on an alert and per ended episode: run, episode, step,
         rule, action (``end``/``mark``/``continue``), time (a list of dicts; ``.to_pandas()``)."""
+        self.sync()
         return self.hub.verdicts(run=run, **tags)
+
+    def sync(self) -> None:
+        """Take in every event the slots have sent so far (the queries do this)."""
+        if not self._closed:
+            self._transport.flush()
 
     def events(self, run: Any = None, **tags: Any) -> Iterator[dict[str, Any]]:
         """Every event of every sandbox from now on (JSON dicts, as
@@ -355,6 +362,8 @@ class Fleet:
         return self.hub.subscribe(callback)
 
     def audit_path(self, run: Any) -> Path | None:
+        """Where the run's audit log is (``None`` without ``audit_dir``)."""
+        self.sync()
         return self.hub.audit_path(run)
 
     def reap(self, **tags: Any) -> int:
@@ -433,7 +442,9 @@ class FleetSandbox:
                 self.tags,
             )
         try:
-            out = self._slot.call(method, args, kwargs)
+            out, self.step = self._slot.call(method, args, kwargs)
+            if isinstance(out, StepResult) and out.alerts:
+                self._fleet.hub.flag(self.session)  # the event stream may still be on its way
         except EpisodeEnded as e:
             self._fleet.hub.mark_ended(self.session, e.rule, str(e), self.step)
             raise
@@ -441,8 +452,6 @@ class FleetSandbox:
             e.tags = dict(self.tags)
             self._fleet.hub.mark_ended(self.session, "fleet.lost", str(e), self.step)
             raise EpisodeLost(f"episode {_label(self.tags)}: {e}", self.tags) from None
-        if isinstance(out, StepResult):
-            self.step = out.step
         return out
 
     def run(self, script: str, **kw: Any) -> StepResult:
@@ -494,6 +503,7 @@ class FleetSandbox:
             reusable = True
         except Exception:
             log.debug("release failed", exc_info=True)
+        self._fleet.hub.forget(self.session)
         self._fleet._give_back(self, reusable)
 
 

@@ -28,6 +28,7 @@ log = logging.getLogger("corral.fleet")
 OnAlert = Callable[[FleetAlert], Any]
 EVIDENCE_EVENTS = 200  # per session: the recent events an alert can cite
 MAX_ALERTS = 100_000  # kept in memory (the audit log keeps all)
+MAX_SESSIONS = 1_000_000  # verdicts remembered for sandbox handles
 _SAFE_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -95,6 +96,22 @@ class Hub:
     ) -> None:
         with self._lock:
             self._sessions[session] = SessionInfo(dict(tags), on_alert, decide)
+
+    def forget(self, session: str) -> None:
+        """A closed sandbox: its verdict stays, its evidence buffer and hook go."""
+        with self._lock:
+            info = self._sessions.get(session)
+            if info is not None:
+                info.recent = deque(maxlen=1)
+                info.on_alert = None
+            while len(self._sessions) > MAX_SESSIONS:  # the oldest closed ones
+                self._sessions.pop(next(iter(self._sessions)))
+
+    def flag(self, session: str) -> None:
+        with self._lock:
+            info = self._sessions.get(session)
+            if info is not None and info.verdict == "clean":
+                info.verdict = "flagged"
 
     def info(self, session: str) -> SessionInfo | None:
         with self._lock:
@@ -289,7 +306,12 @@ class Hub:
         def gen() -> Iterator[dict[str, Any]]:
             try:
                 while True:
-                    doc = q.get()
+                    try:
+                        doc = q.get(timeout=0.5)
+                    except queue.Empty:
+                        if self._closed:
+                            return
+                        continue
                     if doc is None:
                         return
                     if _matches(doc.get("tags") or {}, match):

@@ -262,6 +262,9 @@ class LocalTransport:
     def prepare_fn(self, fn: Any) -> Any:
         return dumps(fn)
 
+    def flush(self) -> None:
+        """Nothing to do: a worker's events come before its replies on the same pipe."""
+
     def close(self) -> None:
         pass
 

@@ -195,6 +195,7 @@ class RayTransport:
         self._queue = Queue(actor_options={"num_cpus": 0})
         self._cls = _actor_class()
         self._stop = threading.Event()
+        self._drain_lock = threading.Lock()
         self._drain = threading.Thread(target=self._drain_loop, name="fleet-events", daemon=True)
         self._drain.start()
 
@@ -203,9 +204,7 @@ class RayTransport:
 
         while not self._stop.is_set():
             try:
-                batches = [self._queue.get(block=True, timeout=0.5)]
-                with contextlib.suppress(Empty):
-                    batches += self._queue.get_nowait_batch(min(self._queue.qsize(), 256))
+                first = self._queue.get(block=True, timeout=0.5)
             except Empty:
                 continue
             except Exception:
@@ -213,8 +212,17 @@ class RayTransport:
                     return
                 self._stop.wait(0.5)
                 continue
-            for batch in batches:
-                self._ingest(batch)
+            with self._drain_lock:  # flush() drains too: one at a time keeps the order
+                self._ingest(first)
+                self._drain_now()
+
+    def _drain_now(self) -> None:
+        from ray.util.queue import Empty
+
+        with contextlib.suppress(Empty):
+            while (n := self._queue.qsize()) > 0:
+                for batch in self._queue.get_nowait_batch(min(n, 256)):
+                    self._ingest(batch)
 
     def nodes(self) -> dict[str, tuple[float, float]]:
         out = {}
@@ -231,13 +239,10 @@ class RayTransport:
         return self._ray.put(fn)
 
     def flush(self) -> None:
-        """Take in what is queued now (used before close)."""
-        from ray.util.queue import Empty
-
-        with contextlib.suppress(Empty, Exception):
-            while self._queue.qsize():
-                for batch in self._queue.get_nowait_batch(min(self._queue.qsize(), 256)):
-                    self._ingest(batch)
+        """Take in every batch queued so far (slots push before a call or a release
+        returns, so after this the trainer has seen their events)."""
+        with contextlib.suppress(Exception), self._drain_lock:
+            self._drain_now()
 
     def close(self) -> None:
         self.flush()

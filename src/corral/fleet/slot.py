@@ -161,7 +161,7 @@ class SlotCore:
             self._pending.discard(alert_id)
             self._cond.notify_all()
         if action == "end":
-            self.end(f"ended by on_alert on alert {alert_id}", self._rule_of(alert_id))
+            self.end("the trainer's on_alert ended it", self._rule_of(alert_id))
 
     def status(self) -> dict[str, Any]:
         with self._lock:
@@ -187,8 +187,9 @@ class SlotCore:
 
     # -- calls -------------------------------------------------------------------
 
-    def call(self, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-        """One step on the sandbox (``method`` one of :data:`CALLS`)."""
+    def call(self, method: str, args: list[Any], kwargs: dict[str, Any]) -> tuple[Any, int]:
+        """One step on the sandbox (``method`` one of :data:`CALLS`): its value (a run's
+        :class:`StepResult`) and the step's number."""
         if method not in CALLS:
             raise FleetError(f"unknown sandbox call {method!r}; one of {', '.join(sorted(CALLS))}")
         with self._call_lock:
@@ -213,8 +214,8 @@ class SlotCore:
                 self._close_sandbox()
             if isinstance(out, RunResult):
                 base = {f.name: getattr(out, f.name) for f in fields(RunResult)}
-                return StepResult(**base, step=step, alerts=alerts)
-            return out
+                out = StepResult(**base, step=step, alerts=alerts)
+            return out, step
 
     def run_episode(self, fn: Callable[..., Any], item: Any) -> Any:
         """``fn(handle, item)`` here, next to the sandbox: the handle has the
@@ -420,16 +421,16 @@ class LocalHandle:
         return self._core.sb is not None and self._core._ended is None
 
     def run(self, script: str, **kw: Any) -> StepResult:
-        return self._core.call("run", [script], kw)
+        return self._core.call("run", [script], kw)[0]
 
     def python(self, code: str, **kw: Any) -> StepResult:
-        return self._core.call("python", [code], kw)
+        return self._core.call("python", [code], kw)[0]
 
     def js(self, code: str, **kw: Any) -> StepResult:
-        return self._core.call("js", [code], kw)
+        return self._core.call("js", [code], kw)[0]
 
     def exec(self, argv: list[str], **kw: Any) -> StepResult:
-        return self._core.call("exec", [argv], kw)
+        return self._core.call("exec", [argv], kw)[0]
 
 
 class _Files:
@@ -440,4 +441,4 @@ class _Files:
         method = f"files.{name}"
         if method not in CALLS:
             raise AttributeError(name)
-        return lambda *a, **kw: self._core.call(method, list(a), kw)
+        return lambda *a, **kw: self._core.call(method, list(a), kw)[0]
