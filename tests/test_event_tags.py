@@ -67,6 +67,9 @@ def test_untagged_sandbox_has_empty_tags() -> None:
         ({"x": "v" * 257}, ValueError, "at most 256"),
         ({f"k{i}": i for i in range(33)}, ValueError, "at most 32"),
         ({f"k{i}": "v" * 200 for i in range(30)}, ValueError, "bytes of JSON"),
+        ({"step": 3}, ValueError, "'step' is reserved"),
+        ({"episode": 10**5000}, ValueError, "64-bit"),
+        ({"episode": -(2**63) - 1}, ValueError, "64-bit"),
     ],
 )
 def test_bad_tags_are_refused_clearly(tags: object, error: type, words: str) -> None:

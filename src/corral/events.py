@@ -162,8 +162,9 @@ MAX_TAGS_JSON = 4096
 
 def check_tags(tags: Any) -> dict[str, TagValue]:
     """Validate ``Sandbox(tags=...)``: at most 32 entries, keys non-empty printable
-    ``str`` of at most 64 characters, values JSON scalars (``str`` of at most 256
-    characters, ``int``, finite ``float``, ``bool``, ``None``), 4 KiB of JSON in all.
+    ``str`` of at most 64 characters (``step`` is reserved), values JSON scalars
+    (``str`` of at most 256 characters, 64-bit ``int``, finite ``float``, ``bool``,
+    ``None``), 4 KiB of JSON in all.
     Returns a copy; anything else is a ``TypeError``/``ValueError`` naming the entry."""
     if tags is None:
         return {}
@@ -179,6 +180,10 @@ def check_tags(tags: Any) -> dict[str, TagValue]:
             raise ValueError(
                 f"tags: key {k[:80]!r} must be 1-{MAX_TAG_KEY} printable characters"
             )
+        if k == "step":
+            raise ValueError("tags: 'step' is reserved (every event carries its own step)")
+        if isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63:
+            raise ValueError(f"tags: {k!r} is an int outside the 64-bit range")
         if isinstance(v, float) and not math.isfinite(v):
             raise ValueError(f"tags: {k!r} = {v!r} is not a finite number")
         if isinstance(v, str):

@@ -13,6 +13,7 @@ import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,7 @@ class Hub:
         self._queues: list[queue.Queue[dict[str, Any] | None]] = []
         self.dropped = 0
         self._closed = False
+        self._decider = ThreadPoolExecutor(1, thread_name_prefix="fleet-on-alert")
 
     # -- sessions ----------------------------------------------------------------
 
@@ -175,7 +177,9 @@ class Hub:
                 rule = data.get("rule") if kind == "episode.ended" else self._kill_rule(session)
                 self.mark_ended(session, rule, str(data.get("reason", kind)), doc.get("step", 0))
         if decide is not None:
-            self._decide(*decide)
+            # on the decider thread: the thread that reads a slot's pipe never waits
+            # on the trainer's code
+            self._decider.submit(self._decide, *decide)
 
     def _kill_rule(self, session: str) -> str | None:
         for a in reversed(self._alerts):
@@ -249,7 +253,7 @@ class Hub:
     # -- the audit logs --------------------------------------------------------------
 
     def _log_for(self, run: Any) -> Any:
-        if self._audit_dir is None:
+        if self._audit_dir is None or self._closed:
             return None
         name = audit_name(run)
         log_ = self._audits.get(name)
@@ -330,6 +334,7 @@ class Hub:
             for q in self._queues:
                 with contextlib.suppress(queue.Full):
                     q.put_nowait(None)
+            self._decider.shutdown(wait=False, cancel_futures=True)
             for audit in self._audits.values():
                 with contextlib.suppress(Exception):
                     audit.close()

@@ -73,6 +73,7 @@ class SlotCore:
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._call_lock = threading.Lock()  # one call at a time on the sandbox
+        self._push_lock = threading.Lock()
         self.sb: Any = None
         self._spec: dict[str, Any] = {}
         self._ended: tuple[str, str | None] | None = None
@@ -323,13 +324,14 @@ class SlotCore:
             self._cond.notify_all()
 
     def _flush(self) -> None:
-        with self._lock:
-            batch, self._outbox = self._outbox, []
-        if batch:
-            try:
-                self._push(batch)
-            except Exception:  # the trainer is gone: the watchdog takes over
-                log.debug("could not send %d events", len(batch), exc_info=True)
+        with self._push_lock:  # batches leave in the order they were taken
+            with self._lock:
+                batch, self._outbox = self._outbox, []
+            if batch:
+                try:
+                    self._push(batch)
+                except Exception:  # the trainer is gone: the watchdog takes over
+                    log.debug("could not send %d events", len(batch), exc_info=True)
 
     def _send_loop(self) -> None:
         while True:
