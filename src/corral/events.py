@@ -128,6 +128,8 @@ EventType = Literal[
     "monitor.alert",
     "session.killed",
     "session.paused",
+    "episode.ended",  # corral.fleet: an episode's sandbox ended (on_alert, TTL, reap ...)
+    "fleet.alert",  # corral.fleet: a fleet-level rule fired (session "fleet")
 ]
 
 

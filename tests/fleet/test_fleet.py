@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from corral.audit import verify
+from corral.events import Event
 from corral.fleet import EpisodeEnded, EpisodeLost, Fleet, FleetError
 
 HERE = Path(__file__).parent
@@ -107,10 +108,11 @@ def test_sandbox_api_steps_and_tags(fleet: Fleet) -> None:
         sb.run("true")
     fleet.sync()
     unsub()
-    mine = [e for e in seen if e.get("session") == sb.session]
+    mine = [e for e in seen if e.session == sb.session]
     assert mine, "the trainer received the sandbox's events"
-    assert all(e["tags"] == tags for e in mine)
-    assert {e["step"] for e in mine} >= {0, 1, 2, 3, 4, 5, 6, 7}
+    assert all(isinstance(e, Event) and e.tags == tags for e in mine)
+    assert {e.step for e in mine} >= {0, 1, 2, 3, 4, 5, 6, 7}
+    assert [e.seq for e in mine] == list(range(1, len(mine) + 1)), "in order, none lost"
 
 
 def _episode(sb, i):
@@ -166,6 +168,8 @@ def test_map_alerts_audit_verdicts_and_fleet_rule(fleet: Fleet) -> None:
 
     kinds = {e.kind for e in iter_entries(path)}
     assert {"event", "alert", "decision"} <= kinds
+    types = {e.body.get("type") for e in iter_entries(path) if e.kind == "event"}
+    assert {"sandbox.created", "monitor.alert", "episode.ended", "sandbox.closed"} <= types
     episodes = {
         (e.body.get("tags") or {}).get("episode") for e in iter_entries(path) if e.kind == "event"
     }
@@ -184,6 +188,7 @@ def test_fleet_rule_many_episodes_at_once(fleet: Fleet) -> None:
     assert spread, "the same rule in 2+ episodes within the window is a fleet alert"
     assert spread[0].rule == "fleet.spread" and spread[0].tags["episodes"] >= 2
     assert "a behaviour the policy may be learning" in spread[0].summary
+    assert spread[0].tags["run"] == run
 
 
 def test_on_alert_end_mark_continue(fleet: Fleet) -> None:
@@ -286,7 +291,7 @@ def test_events_iterator_and_async(fleet: Fleet) -> None:
     def reader():
         for ev in it:
             got.append(ev)
-            if ev["type"] == "sandbox.closed":
+            if ev.type == "sandbox.closed":
                 return
 
     t = threading.Thread(target=reader, daemon=True)
@@ -301,8 +306,8 @@ def test_events_iterator_and_async(fleet: Fleet) -> None:
 
     asyncio.run(go())
     t.join(30)
-    assert got and all(e["tags"]["run"] == run for e in got)
-    assert got[-1]["type"] == "sandbox.closed"
+    assert got and all(e.tags["run"] == run for e in got)
+    assert got[-1].type == "sandbox.closed"
 
 
 def test_bad_configuration_is_refused(fleet: Fleet) -> None:
@@ -323,7 +328,7 @@ def test_bad_configuration_is_refused(fleet: Fleet) -> None:
 
 
 def test_sigkilled_trainer_leaves_nothing_after_ttl(fleet: Fleet, request) -> None:
-    ttl = 6.0
+    ttl = 30.0  # long enough for a loaded machine to start the sandboxes
     args = [sys.executable, str(HERE / "trainer_child.py"), fleet.backend, str(ttl)]
     if fleet.backend == "ray":
         args.append(request.getfixturevalue("ray_cluster"))

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ..events import check_tags
+from ..events import Event, check_tags
 from .hub import Hub, OnAlert, Verdicts
 from .placement import Admission, Capacity
 from .records import EpisodeEnded, EpisodeLost, FleetAlert, FleetError, StepResult
@@ -349,14 +349,15 @@ class Fleet:
         if not self._closed:
             self._transport.flush()
 
-    def events(self, run: Any = None, **tags: Any) -> Iterator[dict[str, Any]]:
-        """Every event of every sandbox from now on (JSON dicts, as
-        ``Event.model_dump(mode="json")``, plus fleet records such as
-        ``episode.ended``), until the fleet closes."""
+    def events(self, run: Any = None, **tags: Any) -> Iterator[Event]:
+        """Every :class:`~corral.events.Event` of every sandbox from now on (with their
+        ``tags`` and ``step``; plus ``episode.ended`` and ``fleet.alert``), of one run /
+        matching tags, until the fleet closes."""
         return self.hub.stream(run=run, **tags)
 
-    def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
-        """Call ``callback(event_dict)`` for every event; returns the unsubscribe."""
+    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` for every event (on the fleet's event thread: keep
+        it quick); returns the unsubscribe function."""
         if not callable(callback):
             raise FleetError("callback must be callable")
         return self.hub.subscribe(callback)

@@ -81,8 +81,9 @@ class Hub:
         self._sessions: dict[str, SessionInfo] = {}
         self._alerts: deque[FleetAlert] = deque(maxlen=MAX_ALERTS)
         self._verdicts: list[dict[str, Any]] = []
-        self._subs: list[Callable[[dict[str, Any]], None]] = []
-        self._queues: list[queue.Queue[dict[str, Any] | None]] = []
+        self._subs: list[Callable[[Event], None]] = []
+        self._fleet_seq = 0
+        self._queues: list[queue.Queue[Event | None]] = []
         self.dropped = 0
         self._closed = False
         self._decider = ThreadPoolExecutor(1, thread_name_prefix="fleet-on-alert")
@@ -152,16 +153,20 @@ class Hub:
                 log.exception("fleet: could not handle an event of type %r", doc.get("type"))
 
     def _one(self, doc: dict[str, Any]) -> None:
-        kind = doc.get("type")
-        session = str(doc.get("session"))
+        try:
+            event = Event.model_validate(doc)
+        except ValidationError as e:
+            log.error("fleet: an event that is not one dropped: %s", e)
+            return
+        kind = event.type
+        session = event.session
         decide: tuple[OnAlert | None, Callable[[str, str], None], FleetAlert] | None = None
         with self._lock:
             info = self._sessions.get(session)
-            tags = doc.get("tags") or {}
-            self._audit_event(tags.get("run"), doc)
+            self._audit_event(event.tags.get("run"), event)
             if info is not None:
                 info.recent.append(doc)
-            self._fan_out(doc)
+            self._fan_out(event)
             if kind == "monitor.alert":
                 alert = FleetAlert.from_event(doc)
                 if info is not None:
@@ -175,7 +180,7 @@ class Hub:
             elif kind in ("episode.ended", "session.killed") and info is not None:
                 data = doc.get("data") or {}
                 rule = data.get("rule") if kind == "episode.ended" else self._kill_rule(session)
-                self.mark_ended(session, rule, str(data.get("reason", kind)), doc.get("step", 0))
+                self.mark_ended(session, rule, str(data.get("reason", kind)), event.step)
         if decide is not None:
             # on the decider thread: the thread that reads a slot's pipe never waits
             # on the trainer's code
@@ -233,20 +238,29 @@ class Hub:
         )
         if alert.source == "sandbox":
             for extra in self._rules.observe(alert):
-                self._fan_out({"type": "fleet.alert", "session": "fleet", "tags": extra.tags,
-                               "step": extra.step, "time": extra.time,
-                               "data": extra.model_dump(mode="json")})
+                self._fleet_seq += 1
+                event = Event(
+                    session="fleet",
+                    seq=self._fleet_seq,
+                    time=extra.time,
+                    type="fleet.alert",
+                    tags=extra.tags,
+                    step=extra.step,
+                    data=extra.model_dump(mode="json"),
+                )
+                self._audit_event(extra.tags.get("run"), event)
+                self._fan_out(event)
                 self._add_alert(extra)
 
-    def _fan_out(self, doc: dict[str, Any]) -> None:
+    def _fan_out(self, event: Event) -> None:
         for fn in self._subs:
             try:
-                fn(doc)
+                fn(event)
             except Exception:
                 log.exception("fleet subscriber %r failed", fn)
         for q in self._queues:
             try:
-                q.put_nowait(doc)
+                q.put_nowait(event)
             except queue.Full:
                 self.dropped += 1
 
@@ -263,14 +277,10 @@ class Hub:
             log_ = self._audits[name] = AuditLog(self._audit_dir / name, key=self._audit_key)
         return log_
 
-    def _audit_event(self, run: Any, doc: dict[str, Any]) -> None:
+    def _audit_event(self, run: Any, event: Event) -> None:
         audit = self._log_for(run)
-        if audit is None:
-            return
-        try:
-            audit.append_event(Event.model_validate(doc))
-        except ValidationError:  # a fleet record (episode.ended ...), not a sandbox event
-            audit.append("note", doc, session=str(doc.get("session")))
+        if audit is not None:
+            audit.append_event(event)
 
     def _audit(self, run: Any, kind: str, body: dict[str, Any], session: str) -> None:
         audit = self._log_for(run)
@@ -290,7 +300,7 @@ class Hub:
         with self._lock:
             return Verdicts(dict(v) for v in self._verdicts if _matches(v, match))
 
-    def subscribe(self, fn: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+    def subscribe(self, fn: Callable[[Event], None]) -> Callable[[], None]:
         with self._lock:
             self._subs = [*self._subs, fn]
 
@@ -301,13 +311,13 @@ class Hub:
         return unsubscribe
 
     def stream(self, maxsize: int = 100_000, **match: Any) -> Iterator[dict[str, Any]]:
-        q: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize)
+        q: queue.Queue[Event | None] = queue.Queue(maxsize)
         with self._lock:
             if self._closed:
                 return iter(())
             self._queues = [*self._queues, q]
 
-        def gen() -> Iterator[dict[str, Any]]:
+        def gen() -> Iterator[Event]:
             try:
                 while True:
                     try:
@@ -318,7 +328,7 @@ class Hub:
                         continue
                     if doc is None:
                         return
-                    if _matches(doc.get("tags") or {}, match):
+                    if _matches(doc.tags, match):
                         yield doc
             finally:
                 with self._lock:

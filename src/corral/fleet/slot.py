@@ -308,20 +308,12 @@ class SlotCore:
             self._cond.notify_all()
 
     def _emit_note(self, kind: str, data: dict[str, Any]) -> None:
-        """A fleet lifecycle record (not a sandbox event) for the trainer's log."""
+        """An ``episode.ended`` event in the sandbox's own sequence (for the trainer's
+        log and verdicts)."""
         sb = self.sb
-        with self._lock:
-            self._outbox.append(
-                {
-                    "type": kind,
-                    "session": self._spec.get("session"),
-                    "tags": dict(self._spec.get("tags") or {}),
-                    "step": sb.step if sb is not None else 0,
-                    "time": time.time(),
-                    "data": data,
-                }
-            )
-            self._cond.notify_all()
+        if sb is not None:
+            with contextlib.suppress(Exception):
+                sb.events.emit(kind, data=data)
 
     def _flush(self) -> None:
         with self._push_lock:  # batches leave in the order they were taken
