@@ -356,3 +356,23 @@ def _running(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_caps_hold_and_abandoned_handles_come_back(fleet: Fleet) -> None:
+    import gc
+
+    cap = sum(fleet.stats()["caps"].values())
+    held = [fleet.sandbox(tags={"run": "cap", "episode": i}) for i in range(cap)]
+    try:
+        with pytest.raises(FleetError, match="no room for a sandbox within"):
+            fleet.sandbox(tags={"run": "cap", "episode": "extra"}, timeout=0.5)
+        dropped = held.pop()
+        del dropped  # never closed: the handle's finalizer gives its place back
+        gc.collect()
+        extra = fleet.sandbox(tags={"run": "cap", "episode": "extra"}, timeout=60)
+        assert extra.run("echo fits").stdout == "fits\n"
+        held.append(extra)
+    finally:
+        for sb in held:
+            sb.close()
+    assert fleet.stats()["live"] == 0

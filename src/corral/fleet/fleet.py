@@ -226,6 +226,11 @@ class Fleet:
             except EpisodeLost as e:
                 last = e
                 self._drop(slot)
+            except BaseException:  # refused (bad options ...): the slot itself is fine
+                with self._lock:
+                    if not self._closed:
+                        self._idle_slots.setdefault(node, []).append(slot)
+                raise
         raise FleetError(f"could not start a sandbox on node {node[:12]}: {last}")
 
     def _take_slot(self, node: str) -> Any:
@@ -251,17 +256,24 @@ class Fleet:
         with self._lock, contextlib.suppress(ValueError):
             self._all_slots.remove(slot)
 
-    def _give_back(self, sb: FleetSandbox, reusable: bool) -> None:
-        with self._lock:
-            self._live.discard(sb)
-            if reusable and not self._closed and sb._slot.dead is None:
-                self._idle_slots.setdefault(sb.node, []).append(sb._slot)
+    def _return(self, slot: Any, node: str, session: str) -> None:
+        """A sandbox is done with: close it in its slot, give the slot and the place back."""
+        reusable = False
+        if not self._closed:
+            try:
+                slot.release()
                 reusable = True
+            except Exception:
+                log.debug("release failed", exc_info=True)
+        self.hub.forget(session)
+        with self._lock:
+            if reusable and not self._closed and slot.dead is None:
+                self._idle_slots.setdefault(node, []).append(slot)
             else:
                 reusable = False
         if not reusable:
-            self._drop(sb._slot)
-        self._admission.release(sb.node)
+            self._drop(slot)
+        self._admission.release(node)
 
     async def asandbox(self, tags: dict[str, Any] | None = None, **kw: Any) -> AsyncFleetSandbox:
         """:meth:`sandbox` for asyncio code: the handle's calls are awaitable."""
@@ -372,7 +384,11 @@ class Fleet:
         if not tags:
             raise FleetError("reap needs at least one tag to match (e.g. run='r1')")
         with self._lock:
-            live = [sb for sb in self._live if all(sb.tags.get(k) == v for k, v in tags.items())]
+            live = [
+                sb
+                for sb in self._live
+                if not sb._closed and all(sb.tags.get(k) == v for k, v in tags.items())
+            ]
         for sb in live:
             sb.end("reaped by the trainer", "fleet.reap")
             sb.close()
@@ -416,6 +432,8 @@ class FleetSandbox:
         self._closed = False
         self._close_lock = threading.Lock()
         self.step = 0
+        # a handle dropped without close() gives its slot and its place back
+        self._finalizer = weakref.finalize(self, _abandoned, fleet, slot, node, session)
 
     def __enter__(self) -> FleetSandbox:
         return self
@@ -498,14 +516,10 @@ class FleetSandbox:
             if self._closed:
                 return
             self._closed = True
-        reusable = False
-        try:
-            self._slot.release()
-            reusable = True
-        except Exception:
-            log.debug("release failed", exc_info=True)
-        self._fleet.hub.forget(self.session)
-        self._fleet._give_back(self, reusable)
+        self._finalizer.detach()
+        with self._fleet._lock:
+            self._fleet._live.discard(self)
+        self._fleet._return(self._slot, self.node, self.session)
 
 
 class _RemoteFiles:
@@ -569,6 +583,13 @@ class _AsyncFiles:
             return await asyncio.to_thread(fn, *a, **kw)
 
         return call
+
+
+def _abandoned(fleet: Fleet, slot: Any, node: str, session: str) -> None:
+    """A FleetSandbox was garbage-collected unclosed: return it off the collector's back."""
+    threading.Thread(
+        target=fleet._return, args=(slot, node, session), name="fleet-abandoned", daemon=True
+    ).start()
 
 
 def _label(tags: dict[str, Any]) -> str:
