@@ -134,3 +134,30 @@ def _procs_mentioning(text: str) -> list[int]:
             except OSError:
                 pass
     return out
+
+
+def test_slot_backpressure_keeps_every_event_in_order(monkeypatch) -> None:
+    """A sandbox that floods events waits for the trainer: memory stays bounded, none lost."""
+    from corral.fleet import slot as slotmod
+
+    monkeypatch.setattr(slotmod, "MAX_OUTBOX", 20)
+    got: list[dict] = []
+    sizes: list[int] = []
+
+    def slow_push(batch: list[dict]) -> None:
+        sizes.append(len(batch))
+        time.sleep(0.01)
+        got.extend(batch)
+
+    core = slotmod.SlotCore(slow_push, slot_idle_s=600)
+    try:
+        core.create({"session": "flood", "tags": {"run": "f"}, "options": {"policy": "default"}})
+        result, step = core.call("run", ["for i in $(seq 1 150); do true; done; echo end"], {})
+        assert result.stdout == "end\n" and step == 1
+        core.release()
+    finally:
+        core.shutdown()
+    seqs = [e["seq"] for e in got]
+    assert seqs == list(range(1, len(seqs) + 1)), "every event, in order"
+    assert len(seqs) > 150
+    assert max(sizes) <= 20 + 1, "the outbox never grew past its bound"

@@ -192,7 +192,8 @@ class RayTransport:
                 self._started = True
         self._slot_idle_s = slot_idle_s
         self._ingest = ingest
-        self._queue = Queue(actor_options={"num_cpus": 0})
+        # bounded: slots wait (and so do their sandboxes' steps) when the trainer lags
+        self._queue = Queue(maxsize=10_000, actor_options={"num_cpus": 0})
         self._cls = _actor_class()
         self._stop = threading.Event()
         self._drain_lock = threading.Lock()

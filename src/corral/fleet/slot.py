@@ -50,6 +50,7 @@ SANDBOX_OPTIONS = frozenset(
     {"policy", "budget", "backend", "monitor", "env", "backend_options", "capabilities", "tools"}
 )
 FLUSH_S = 0.02  # how long the sender waits to batch events
+MAX_OUTBOX = 20_000  # events waiting to be sent before the sandbox's step waits
 
 
 class SlotCore:
@@ -297,6 +298,13 @@ class SlotCore:
     def _on_event(self, event: Event) -> None:
         doc = event.model_dump(mode="json")
         with self._lock:
+            # backpressure: a sandbox that floods events waits for the trainer to take
+            # them (its own step slows down; nothing is dropped, memory stays bounded)
+            deadline = time.monotonic() + 60
+            while len(self._outbox) >= MAX_OUTBOX and not self._closing:
+                self._cond.notify_all()
+                if not self._cond.wait(0.5) and time.monotonic() > deadline:
+                    break  # the sender is stuck: the trainer is gone, the watchdog acts
             self._outbox.append(doc)
             self._step_events.append(doc)
             if len(self._step_events) > 1000:  # evidence is bounded; the audit has it all
@@ -319,6 +327,7 @@ class SlotCore:
         with self._push_lock:  # batches leave in the order they were taken
             with self._lock:
                 batch, self._outbox = self._outbox, []
+                self._cond.notify_all()
             if batch:
                 try:
                     self._push(batch)
