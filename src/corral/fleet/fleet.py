@@ -331,9 +331,10 @@ class Fleet:
         with ThreadPoolExecutor(width, thread_name_prefix="fleet-map") as pool:
             futures = [pool.submit(one, i) for i in range(len(items))]
             if show:
+                from rich.console import Console
                 from rich.progress import Progress
 
-                with Progress(transient=False) as bar:
+                with Progress(console=Console(stderr=True)) as bar:
                     task = bar.add_task(description, total=len(items))
                     for fut in futures:
                         fut.result()
@@ -546,6 +547,21 @@ class AsyncFleetSandbox:
     @property
     def verdict(self) -> str:
         return self.sandbox.verdict
+
+    @property
+    def step(self) -> int:
+        return self.sandbox.step
+
+    @property
+    def session(self) -> str:
+        return self.sandbox.session
+
+    @property
+    def alerts(self) -> list[FleetAlert]:
+        return self.sandbox.alerts
+
+    async def end(self, reason: str = "ended by the trainer") -> None:
+        await asyncio.to_thread(self.sandbox.end, reason)
 
     async def run(self, script: str, **kw: Any) -> StepResult:
         return await asyncio.to_thread(self.sandbox.run, script, **kw)
