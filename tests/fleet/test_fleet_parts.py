@@ -161,3 +161,22 @@ def test_slot_backpressure_keeps_every_event_in_order(monkeypatch) -> None:
     assert seqs == list(range(1, len(seqs) + 1)), "every event, in order"
     assert len(seqs) > 150
     assert max(sizes) <= 20 + 1, "the outbox never grew past its bound"
+
+
+def test_late_messages_never_end_the_next_episode_of_a_slot() -> None:
+    from corral.fleet.slot import SlotCore
+
+    core = SlotCore(lambda batch: None, slot_idle_s=600)
+    try:
+        core.create({"session": "first", "tags": {"episode": 1}, "options": {}})
+        core.release()
+        core.create({"session": "second", "tags": {"episode": 2}, "options": {}})
+        core.end("late reap of the first episode", "fleet.reap", "first")
+        core.decide("first", "alert-of-the-first", "end")
+        result, step = core.call("run", ["echo alive"], {})
+        assert result.stdout == "alive\n" and step == 1
+        core.end("reaped", "fleet.reap", "second")
+        with pytest.raises(Exception, match=r"episode=2 was ended \(rule fleet\.reap\)"):
+            core.call("run", ["echo no"], {})
+    finally:
+        core.shutdown()

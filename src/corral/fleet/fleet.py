@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import sys
 import threading
@@ -152,7 +153,7 @@ class Fleet:
         self._admission.close()
         for sb in live:
             with contextlib.suppress(Exception):
-                sb._slot.end("the fleet closed", "fleet.closed")
+                sb._slot.end(sb.session, "the fleet closed", "fleet.closed")
         for slot in slots:
             with contextlib.suppress(Exception):
                 slot.kill()
@@ -220,7 +221,7 @@ class Fleet:
         last: BaseException | None = None
         for _ in range(3):  # an idle slot may have exited on its own: take another
             slot = self._take_slot(node)
-            self.hub.register(session, tags, hook, slot.decide)
+            self.hub.register(session, tags, hook, functools.partial(slot.decide, session))
             try:
                 return slot, slot.create(spec)
             except EpisodeLost as e:
@@ -509,7 +510,7 @@ class FleetSandbox:
     def end(self, reason: str = "ended by the trainer", rule: str | None = "fleet.end") -> None:
         """End the episode now (its sandbox is killed; later calls raise EpisodeEnded)."""
         self._fleet.hub.mark_ended(self.session, rule, reason, self.step)
-        self._slot.end(reason, rule)
+        self._slot.end(self.session, reason, rule)
 
     def close(self) -> None:
         """Close the sandbox and free its place (idempotent)."""

@@ -79,7 +79,8 @@ def _worker_main(conn: Any, parent_pid: int, slot_idle_s: float) -> None:
             elif op == "release":
                 value = core.release()
             elif op == "end":
-                value = core.end(*payload)
+                session, reason, rule = payload
+                value = core.end(reason, rule, session)
             elif op == "decide":
                 value = core.decide(*payload)
             elif op == "status":
@@ -217,11 +218,11 @@ class LocalSlot:
     def release(self) -> None:
         self.request("release", None, timeout=120.0)
 
-    def end(self, reason: str, rule: str | None) -> None:
-        self.send_only("end", (reason, rule))
+    def end(self, session: str, reason: str, rule: str | None) -> None:
+        self.send_only("end", (session, reason, rule))
 
-    def decide(self, alert_id: str, action: str) -> None:
-        self.send_only("decide", (alert_id, action))
+    def decide(self, session: str, alert_id: str, action: str) -> None:
+        self.send_only("decide", (session, alert_id, action))
 
     def status(self) -> dict[str, Any]:
         return self.request("status", None, timeout=30.0)

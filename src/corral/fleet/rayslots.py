@@ -56,11 +56,11 @@ def _actor_class() -> Any:
         def release(self) -> None:
             self.core.release()
 
-        def end(self, reason: str, rule: str | None) -> None:
-            self.core.end(reason, rule)
+        def end(self, session: str, reason: str, rule: str | None) -> None:
+            self.core.end(reason, rule, session)
 
-        def decide(self, alert_id: str, action: str) -> None:
-            self.core.decide(alert_id, action)
+        def decide(self, session: str, alert_id: str, action: str) -> None:
+            self.core.decide(session, alert_id, action)
 
         def status(self) -> dict[str, Any]:
             return self.core.status()
@@ -130,13 +130,13 @@ class RaySlot:
     def release(self) -> None:
         self._get(self.actor.release.remote(), timeout=120)
 
-    def end(self, reason: str, rule: str | None) -> None:
+    def end(self, session: str, reason: str, rule: str | None) -> None:
         with contextlib.suppress(Exception):
-            self.actor.end.remote(reason, rule)
+            self.actor.end.remote(session, reason, rule)
 
-    def decide(self, alert_id: str, action: str) -> None:
+    def decide(self, session: str, alert_id: str, action: str) -> None:
         with contextlib.suppress(Exception):
-            self.actor.decide.remote(alert_id, action)
+            self.actor.decide.remote(session, alert_id, action)
 
     def status(self) -> dict[str, Any]:
         return self._get(self.actor.status.remote(), timeout=30)

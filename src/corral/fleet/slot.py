@@ -138,10 +138,12 @@ class SlotCore:
         if unsub is not None:
             unsub()
 
-    def end(self, reason: str, rule: str | None = None) -> None:
-        """End the episode now: kill what runs, refuse later calls (``EpisodeEnded``)."""
+    def end(self, reason: str, rule: str | None = None, session: str | None = None) -> None:
+        """End the episode now: kill what runs, refuse later calls (``EpisodeEnded``).
+        With ``session``, only if this slot still serves that episode (a late message
+        never ends the next episode of a reused slot)."""
         with self._lock:
-            if self.sb is None:
+            if self.sb is None or (session is not None and session != self._spec.get("session")):
                 return
             if self._ended is None:
                 self._ended = (reason, rule)
@@ -155,15 +157,18 @@ class SlotCore:
             finally:
                 self._call_lock.release()
 
-    def decide(self, alert_id: str, action: str) -> None:
-        """The trainer's answer on one alert (``end`` ends the episode at once)."""
+    def decide(self, session: str, alert_id: str, action: str) -> None:
+        """The trainer's answer on one alert of episode ``session`` (``end`` ends the
+        episode at once)."""
         action = action if action in ACTIONS else "end"
         with self._lock:
+            if session != self._spec.get("session"):
+                return  # an answer about an earlier episode of this slot
             self._decisions[alert_id] = action
             self._pending.discard(alert_id)
             self._cond.notify_all()
         if action == "end":
-            self.end("the trainer's on_alert ended it", self._rule_of(alert_id))
+            self.end("the trainer's on_alert ended it", self._rule_of(alert_id), session)
 
     def status(self) -> dict[str, Any]:
         with self._lock:
@@ -356,22 +361,24 @@ class SlotCore:
             orphan = self._parent_pid is not None and os.getppid() != self._parent_pid
             if sb is not None:
                 ttl, idle = spec.get("ttl_s"), spec.get("idle_s")
+                session = spec.get("session")
                 if ttl is not None and now - created > ttl:
-                    self.end(f"its TTL of {ttl:g} s passed", "fleet.ttl")
-                    self._close_when_free()
+                    self.end(f"its TTL of {ttl:g} s passed", "fleet.ttl", session)
+                    self._close_when_free(session)
                 elif idle is not None and not busy and now - last > idle:
-                    self.end(f"it was idle for {idle:g} s", "fleet.idle")
-                    self._close_when_free()
+                    self.end(f"it was idle for {idle:g} s", "fleet.idle", session)
+                    self._close_when_free(session)
                 elif orphan:
-                    self.end("its trainer is gone", "fleet.orphan")
-                    self._close_when_free()
+                    self.end("its trainer is gone", "fleet.orphan", session)
+                    self._close_when_free(session)
             elif orphan or now - free_since > self._slot_idle_s:
                 self._exit()
                 return
 
-    def _close_when_free(self) -> None:
+    def _close_when_free(self, session: str | None) -> None:
         with self._call_lock:
-            self._close_sandbox()
+            if self._spec.get("session") == session and self._ended is not None:
+                self._close_sandbox()
         self._flush()
 
     def _exit(self) -> None:
