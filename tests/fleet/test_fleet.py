@@ -315,6 +315,9 @@ def test_bad_configuration_is_refused(fleet: Fleet) -> None:
         fleet.sandbox(tags={"episode": [1]})
     with pytest.raises(TypeError):
         fleet.map(_episode, range(2), tags=lambda i: {"run": object()})
+    res = fleet.map(_episode, [threading.Lock(), 0], progress=False)  # a lock cannot travel
+    assert isinstance(res[0], Exception) and res[1] == ["0", "done"]
+    assert fleet.stats()["live"] == 0
     with pytest.raises(FleetError, match="positive number"):
         fleet.sandbox(ttl_s=-1)
     with pytest.raises(FleetError, match="callable"):

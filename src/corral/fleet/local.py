@@ -75,7 +75,7 @@ def _worker_main(conn: Any, parent_pid: int, slot_idle_s: float) -> None:
                 value = core.call(*payload)
             elif op == "episode":
                 fn_bytes, item = payload
-                value = core.run_episode(pickle.loads(fn_bytes), item)
+                value = core.run_episode(pickle.loads(fn_bytes), item)  # cloudpickle's output
             elif op == "release":
                 value = core.release()
             elif op == "end":
@@ -94,9 +94,14 @@ def _worker_main(conn: Any, parent_pid: int, slot_idle_s: float) -> None:
     try:
         while True:
             try:
-                rid, op, payload = pickle.loads(conn.recv_bytes())
+                rid, op, data = pickle.loads(conn.recv_bytes())
             except (EOFError, OSError):
                 break  # the trainer is gone
+            try:
+                payload = pickle.loads(data) if isinstance(data, bytes) else data
+            except Exception as e:  # e.g. a class this worker cannot import
+                send(("r", rid, False, FleetError(f"the slot cannot load this {op}: {e!r}")))
+                continue
             if op == "shutdown":
                 break
             if op in INLINE:
@@ -180,6 +185,10 @@ class LocalSlot:
 
     def request(self, op: str, payload: Any = None, timeout: float | None = None) -> Any:
         fut: Future[Any] = Future()
+        try:
+            data = dumps(payload)
+        except Exception as e:
+            raise FleetError(f"cannot send this {op} to the slot (not picklable): {e}") from None
         with self._lock:
             if self.dead:
                 raise EpisodeLost(f"the episode's sandbox was lost: {self.dead}")
@@ -187,7 +196,7 @@ class LocalSlot:
             rid = self._next
             self._futures[rid] = fut
             try:
-                self._conn.send_bytes(pickle.dumps((rid, op, payload)))
+                self._conn.send_bytes(pickle.dumps((rid, op, data)))
             except (OSError, ValueError) as e:
                 self._futures.pop(rid, None)
                 raise EpisodeLost(f"the episode's sandbox was lost: {e}") from None
@@ -203,7 +212,7 @@ class LocalSlot:
                 self._next += 1
                 self._futures[self._next] = fut
                 with contextlib.suppress(OSError, ValueError):
-                    self._conn.send_bytes(pickle.dumps((self._next, op, payload)))
+                    self._conn.send_bytes(pickle.dumps((self._next, op, pickle.dumps(payload))))
 
     # the slot protocol (the same on Ray)
     def create(self, spec: dict[str, Any]) -> dict[str, Any]:
