@@ -20,6 +20,7 @@ from typing import Any
 from .records import EpisodeLost, FleetError
 
 _ACTOR_CLS: Any = None
+START_TIMEOUT_S = 120.0
 
 
 def _actor_class() -> Any:
@@ -103,9 +104,16 @@ class RaySlot:
         ).remote(events, slot_idle_s)
         self.pid = None
         try:
-            self.pid = ray.get(self.actor.pid.remote(), timeout=120)
+            self.pid = ray.get(self.actor.pid.remote(), timeout=START_TIMEOUT_S)
         except Exception as e:
-            raise _unwrap(e, self) from None
+            self.kill()  # a slot that comes up later must not be left behind
+            err = _unwrap(e, self)
+            if err is e:
+                raise FleetError(
+                    f"a slot actor on node {node[:12]} did not start within "
+                    f"{START_TIMEOUT_S:g} s: {type(e).__name__}: {e}"
+                ) from None
+            raise err from None
 
     def _get(self, ref: Any, timeout: float | None = None) -> Any:
         import ray
