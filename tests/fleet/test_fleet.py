@@ -242,6 +242,22 @@ def test_killed_process_fails_only_its_episode(fleet: Fleet) -> None:
         assert time.monotonic() - t < 60, "a lost sandbox gives an error, not a hang"
         assert not a.alive()
         assert b.run("echo b2").stdout == "b2\n"
+        # killed in the middle of a step: that call fails, it does not hang
+        c = fleet.sandbox(tags={"run": "kill", "episode": "c"})
+        try:
+            c.run("true")
+            out: list = []
+            t = threading.Thread(target=lambda: out.append(_try(c.run, "sleep 20")))
+            t.start()
+            time.sleep(1.0)
+            os.kill(c.pid, signal.SIGKILL)
+            t.join(60)
+            assert not t.is_alive(), "a step whose process died must not hang"
+            assert isinstance(out[0], EpisodeLost), out
+            assert "episode=c" in str(out[0])
+        finally:
+            c.close()
+        assert b.run("echo b3").stdout == "b3\n"
     finally:
         a.close()
         b.close()
@@ -351,6 +367,13 @@ def test_sigkilled_trainer_leaves_nothing_after_ttl(fleet: Fleet, request) -> No
         time.sleep(0.5)
     left = [p for p in pids if _running(p)]
     assert not left, f"still running after the TTL: {left}"
+
+
+def _try(fn, *args):
+    try:
+        return fn(*args)
+    except Exception as e:
+        return e
 
 
 def _running(pid: int) -> bool:
