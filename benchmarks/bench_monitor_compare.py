@@ -3,10 +3,13 @@
     python benchmarks/bench_monitor_compare.py [--base REV] [--reps 5] [--events 50000]
 
 The previous version (default: the merge base with ``main``) is checked out in a
-temporary ``git worktree``; each measurement runs ``corral.monitor.bench.run`` in a
-fresh process pinned to one core (``os.sched_setaffinity(0, {0})``) with that tree's
-``src`` on ``PYTHONPATH``, the two versions alternating. The table shows the median
-events per CPU second of each (rules only, and rules with the anomaly score).
+temporary ``git worktree``; each measurement runs this tree's
+``corral/monitor/bench.py`` (so both versions see the same events) against that
+tree's ``corral`` in a fresh process pinned to one core (``os.sched_setaffinity(0,
+{0})``), the two versions alternating. The first table shows the median events per
+CPU second of each (rules only, and rules with the anomaly score); the second the CPU
+time of each hostile event (:func:`corral.monitor.bench.hostile_events`: megabyte
+commands and scripts, 10,000 arguments, deeply nested data), or what it raised.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -27,13 +31,21 @@ ROOT = Path(__file__).resolve().parents[1]
 GOAL = 100_000
 
 _CHILD = """
-import json, os, sys
+import importlib.util, json, os, sys
 os.sched_setaffinity(0, {0})
-from corral.monitor import bench
+import corral.monitor
+# this tree's bench module, run against the tree on PYTHONPATH (its relative imports)
+spec = importlib.util.spec_from_file_location("corral.monitor._bench", sys.argv[3])
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
 n, baseline = int(sys.argv[1]), sys.argv[2] == "1"
-bench.run(2_000, baseline=baseline)  # warm up (imports, rule index, caches of compiled rules)
-print(json.dumps(bench.run(n, baseline=baseline)))
+if n == 0:
+    print(json.dumps(bench.run_hostile(1, baseline=baseline)))
+else:
+    bench.run(2_000, baseline=baseline)  # warm up (imports, rule index, compiled caches)
+    print(json.dumps(bench.run(n, baseline=baseline)))
 """
+BENCH = ROOT / "src" / "corral" / "monitor" / "bench.py"
 
 
 def _git(*args: str) -> str:
@@ -42,13 +54,27 @@ def _git(*args: str) -> str:
     ).stdout.strip()
 
 
-def measure(tree: Path, n: int, baseline: bool) -> float:
+def _child(tree: Path, n: int, baseline: bool) -> Any:
     env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PYTHONHASHSEED": "0"}
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(n), "1" if baseline else "0"],
+        [sys.executable, "-c", _CHILD, str(n), "1" if baseline else "0", str(BENCH)],
         check=True, capture_output=True, text=True, env=env, cwd=tree,
     )  # fmt: skip
-    return float(json.loads(out.stdout.strip().splitlines()[-1])["events_per_s"])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(tree: Path, n: int, baseline: bool) -> float:
+    return float(_child(tree, n, baseline)["events_per_s"])
+
+
+def hostile(tree: Path) -> list[dict[str, Any]]:
+    return list(_child(tree, 0, True))
+
+
+def _cell(row: dict[str, Any]) -> str:
+    if "error" in row:
+        return f"[red]{row['error'].split(':', 1)[0]}[/red] after {row['cpu_seconds']:.3f} s"
+    return f"{row['cpu_seconds']:.3f} s"
 
 
 def main() -> None:
@@ -74,6 +100,8 @@ def main() -> None:
                         got["old"].append(measure(old, args.events, baseline))
                         got["new"].append(measure(ROOT, args.events, baseline))
                 rows.append((title, got))
+            with console.status("hostile events …"):
+                worst = {"old": hostile(old), "new": hostile(ROOT)}
         finally:
             _git("worktree", "remove", "--force", str(old))
     table = Table(
@@ -90,6 +118,12 @@ def main() -> None:
             title, f"{o:,.0f}", f"{n:,.0f}{spread}", f"×{n / o:.2f}", "yes" if n >= GOAL else "no"
         )
     console.print(table)
+    bad = Table(title="hostile events: CPU seconds each (one monitor with the anomaly score)")
+    for col in ("event", f"previous ({base_sha})", f"this tree ({head_sha}{dirty})"):
+        bad.add_column(col)
+    for o_row, n_row in zip(worst["old"], worst["new"], strict=True):
+        bad.add_row(o_row["name"], _cell(o_row), _cell(n_row))
+    console.print(bad)
 
 
 if __name__ == "__main__":

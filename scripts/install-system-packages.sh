@@ -5,6 +5,8 @@
 #                          (bookworm's own runsc 20221219 breaks `ls`/`stat`: its statx
 #                          refuses AT_NO_AUTOMOUNT)
 #   libseccomp2 python3-seccomp   the seccomp filters
+#   chromium               the dashboard's browser tests (Playwright drives /usr/bin/chromium;
+#                          it never downloads a browser of its own)
 # Without apt-get (not Debian/Ubuntu) it says what to install and exits 0, so the test
 # suite still runs (native tests skip, naming what is missing); under CI=true it fails.
 set -eu
@@ -27,13 +29,24 @@ runsc_from=""
 if [ "$codename" = bookworm ]; then
     list=/etc/apt/sources.list.d/corral-bookworm-backports.list
     if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-        echo "deb http://deb.debian.org/debian bookworm-backports main" > "$list"
+        # the mirror this machine already uses for bookworm (a local mirror stays local)
+        mirror=$(sed -n 's/^[[:space:]]*deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]\{1,\}\)\{0,1\}\([^[:space:]]*\)[[:space:]]\{1,\}bookworm[[:space:]].*/\2/p' \
+            /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n 1)
+        if [ -z "$mirror" ]; then
+            mirror=$(awk '
+                /^[[:space:]]*$/ { if (uri != "" && suite) { print uri; exit } uri = ""; suite = 0; next }
+                tolower($1) == "uris:" { uri = $2 }
+                tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == "bookworm") suite = 1 }
+                END { if (uri != "" && suite) print uri }
+            ' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+        fi
+        echo "deb ${mirror:-http://deb.debian.org/debian} bookworm-backports main" > "$list"
     fi
     runsc_from="-t bookworm-backports"
 fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq -o Dpkg::Use-Pty=0 bubblewrap libseccomp2 python3-seccomp
+apt-get install -y -qq -o Dpkg::Use-Pty=0 bubblewrap libseccomp2 python3-seccomp chromium
 # shellcheck disable=SC2086
 apt-get install -y -qq -o Dpkg::Use-Pty=0 $runsc_from runsc

@@ -101,3 +101,22 @@ def test_demo_runs():
     assert p.returncode == 0, p.stderr
     for text in ("42", "2,4,6", "ToolDenied", "wall_time", "memory", "still here"):
         assert text in p.stdout
+
+
+def test_unknown_backend_and_misspelled_policy_are_one_clear_line():
+    p = corral("run", "--backend", "docker", "echo hi")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "unknown backend 'docker'" in p.stderr and "'bwrap'" in p.stderr
+    p = corral("run", "--policy", "defualt", "echo hi")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "no built-in policy named 'defualt'" in p.stderr
+    assert "did you mean 'default'" in p.stderr
+
+
+def test_version_and_short_help():
+    p = corral("--version")
+    assert p.returncode == 0 and p.stdout.startswith("corral ")
+    p = corral("-h")
+    assert p.returncode == 0 and "Usage" in p.stdout
+    p = corral("run", "-h")
+    assert p.returncode == 0 and "--backend" in p.stdout

@@ -81,16 +81,22 @@ def test_benign_work_raises_no_blocking_alert():
         assert not [a for a in sb.alerts if a.blocking]
 
 
+# "./worker -o stratum+tcp://pool.example:3333" in rot13, and the tr that decodes it
+HIDDEN = "./jbexre -b fgenghz+gpc://cbby.rknzcyr:3333"
+ROT13 = "A-Za-z N-ZA-Mn-za-m"
+
+
 def test_obfuscated_miner_is_seen_at_exec_in_bwrap():
     from tests.test_native_sandbox import _available
 
     if not _available("bwrap"):
         pytest.skip("bubblewrap is not usable here")
     with Sandbox(backend="bwrap", monitor=True) as sb:
-        # a miner's stratum URL, hidden in base64, decoded in one call and run in the
-        # next: neither script shows it; the real execve does, and is stopped
+        # a miner's stratum URL, hidden (rot13: base64 -d into a file that is then run is
+        # a sequence rule of its own), decoded in one call and run in the next: neither
+        # script shows it; the real execve does, and is stopped
         sb.files.write("worker", "#!/bin/sh\necho hashing\n")
-        sb.run("chmod +x worker; echo Li93b3JrZXIgLW8gc3RyYXR1bSt0Y3A6Ly9wb29sLmV4YW1wbGU6MzMzMw== | base64 -d > p.sh")
+        sb.run(f"chmod +x worker; echo '{HIDDEN}' | tr {ROT13} > p.sh")
         r = sb.run("sh p.sh; echo rc=$?")
         assert "hashing" not in r.stdout, r.stdout
         assert any(a.rule == "mining-stratum-url" for a in sb.alerts), [a.rule for a in sb.alerts]
@@ -110,9 +116,7 @@ def test_obfuscated_miner_is_killed_mid_run_in_gvisor(setup):
     # execve as it happens and the monitor, on the bus, kills the run
     with Sandbox(backend="gvisor", **setup) as sb:
         sb.files.write("worker", "#!/bin/sh\necho hashing\nsleep 20\necho worked-20s\n")
-        sb.run(
-            "chmod +x worker; echo Li93b3JrZXIgLW8gc3RyYXR1bSt0Y3A6Ly9wb29sLmV4YW1wbGU6MzMzMw== | base64 -d > p.sh"
-        )
+        sb.run(f"chmod +x worker; echo '{HIDDEN}' | tr {ROT13} > p.sh")
         t0 = time.monotonic()
         r = sb.run("sh p.sh; echo after-the-miner")
         took = time.monotonic() - t0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import sys
 from datetime import datetime
@@ -13,8 +14,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
-from . import audit
+from . import audit, audit_view
 from .audit import KINDS, AuditError, Entry
 
 app = typer.Typer(
@@ -35,9 +37,23 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def open_audit(path: Path) -> audit.AuditLog:
+    """Open (or create) the audit log at ``path`` and write to it every event published
+    in this process (``--audit FILE`` of ``corral run/shell/exec/mcp``). A path that
+    cannot be written is an :class:`AuditError` naming it."""
+    from .events import default_bus
+
+    try:
+        log = audit.AuditLog(path)
+    except AuditError as e:
+        raise AuditError(f"--audit {path}: cannot write the audit log: {e}") from None
+    log.attach(default_bus)
+    return log
+
+
 def _clip(text: str, width: int = 100) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    # control characters (terminal escapes in an agent's command) shown as \xNN
+    return audit_view.plain(text, width)
 
 
 def _action_summary(action: dict[str, Any]) -> str:
@@ -61,6 +77,8 @@ def _action_summary(action: dict[str, Any]) -> str:
 def summarize(entry: Entry, width: int = 100) -> str:
     """One line saying what a row is about."""
     b = entry.body
+    if entry.kind == "event" and audit_view.is_alert(entry):
+        return _clip("monitor.alert " + audit_view.summary(entry), width)
     if entry.kind == "event":
         parts = [str(b.get("type", "?"))]
         if isinstance(b.get("action"), dict):
@@ -97,7 +115,15 @@ def show(
     path: Annotated[Path, typer.Argument(help="The audit log (SQLite file).")],
     session: Annotated[str | None, typer.Option(help="Only rows of this session.")] = None,
     kind: Annotated[
-        str | None, typer.Option(help=f"Only rows of this kind: {', '.join(KINDS)}.")
+        str | None,
+        typer.Option(
+            help=f"Only rows of this kind: {', '.join(KINDS)} "
+            "('alert' includes the monitor.alert events)."
+        ),
+    ] = None,
+    rule: Annotated[
+        str | None,
+        typer.Option(help="Only alerts and decisions of this rule (a name or a glob: 'mining-*')."),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show the last N matching rows.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead.")] = False,
@@ -106,8 +132,20 @@ def show(
     if kind is not None and kind not in KINDS:
         _fail(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
     try:
-        entries = audit.tail(path, limit, session=session, kind=kind)
-    except AuditError as e:
+        if kind == "alert" or rule is not None:
+            # alerts are 'alert' rows and monitor.alert events: read and pick
+            rule_filter = audit_view.RuleFilter(rule) if rule is not None else None
+            picked = audit_view.select(
+                audit.iter_entries(path, session=session),
+                alerts_only=kind == "alert",
+                rule=rule_filter,
+            )
+            if kind is not None and kind != "alert":
+                picked = (e for e in picked if e.kind == kind)
+            entries = list(collections.deque(picked, maxlen=limit))
+        else:
+            entries = audit.tail(path, limit, session=session, kind=kind)
+    except (AuditError, ValueError) as e:
         _fail(str(e))
         return
     if as_json:
@@ -122,9 +160,77 @@ def show(
     table.add_column("summary", overflow="fold")
     for e in entries:
         table.add_row(
-            str(e.seq), _when(e.time), e.kind, escape(e.session or ""), escape(summarize(e))
+            str(e.seq),
+            _when(e.time),
+            e.kind,
+            escape(audit_view.plain(e.session or "")),
+            escape(summarize(e)),
+            style="bold red" if audit_view.is_alert(e) else None,
         )
     out.print(table)
+
+
+_LEVEL_STYLE = {
+    "critical": "bold white on red",
+    "alert": "bold red",
+    "denied": "yellow",
+    "stopped": "bold magenta",
+}
+
+
+@app.command()
+def timeline(
+    path: Annotated[Path, typer.Argument(help="The audit log (SQLite file).")],
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only events since then: 15m, 2h, 1d, 2026-12-05T10:30 or 10:30."),
+    ] = None,
+    sandbox: Annotated[
+        str | None, typer.Option(help="Only this sandbox (its session id).")
+    ] = None,
+    alerts: Annotated[bool, typer.Option("--alerts", help="Only monitor alerts.")] = False,
+    limit: Annotated[int, typer.Option(min=1, help="Show the last N matching events.")] = 200,
+) -> None:
+    """The log as a timeline: time, sandbox, event type and what happened; monitor
+    alerts highlighted (critical ones on red), denials in yellow."""
+    try:
+        since_time = audit_view.parse_since(since) if since is not None else None
+        picked = audit_view.select(
+            audit.iter_entries(path, session=sandbox), since_time=since_time, alerts_only=alerts
+        )
+        rows = [
+            audit_view.timeline_row(e)
+            for e in collections.deque(
+                (e for e in picked if e.kind in ("event", "alert")), maxlen=limit
+            )
+        ]
+    except (AuditError, ValueError) as e:
+        _fail(str(e))
+        return
+    table = Table(title=f"{path}: {len(rows)} events", title_justify="left", expand=False)
+    table.add_column("time", no_wrap=True, style="dim")
+    table.add_column("sandbox", no_wrap=True, style="cyan")
+    table.add_column("event", no_wrap=True)
+    table.add_column("what happened", overflow="fold")
+    last_day = None
+    for r in rows:
+        when = datetime.fromtimestamp(r.time)
+        day = when.date()
+        stamp = when.strftime("%H:%M:%S.%f")[:-3]
+        if day != last_day:
+            stamp = f"{day.isoformat()} {stamp}"
+            last_day = day
+        table.add_row(
+            stamp,
+            Text(r.sandbox[:16]),
+            Text(r.type),
+            Text(r.summary),
+            style=_LEVEL_STYLE.get(r.level),
+        )
+    out.print(table)
+    n_alerts = sum(r.level in ("alert", "critical") for r in rows)
+    if n_alerts:
+        out.print(f"[bold red]{n_alerts} alert(s)[/bold red]", highlight=False)
 
 
 @app.command()
@@ -167,11 +273,30 @@ def verify(
 @app.command()
 def export(
     path: Annotated[Path, typer.Argument(help="The audit log (SQLite file).")],
-    dest: Annotated[Path, typer.Argument(metavar="OUT.jsonl", help="JSON lines file to write.")],
+    dest: Annotated[
+        Path | None, typer.Argument(metavar="[OUT.jsonl]", help="JSON lines file to write.")
+    ] = None,
+    html_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--html", metavar="OUT.html", help="Write a self-contained HTML page instead."
+        ),
+    ] = None,
     session: Annotated[str | None, typer.Option(help="Only rows of this session.")] = None,
     since: Annotated[int | None, typer.Option(help="Only rows after this seq.")] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="HTML: check the signed checkpoints with the key in this file."),
+    ] = None,
 ) -> None:
-    """Export rows as JSON lines (one canonical JSON object per row)."""
+    """Export rows as JSON lines (one canonical JSON object per row), or with --html as
+    one page with the verification result at the top."""
+    if (dest is None) == (html_out is None):
+        _fail("give OUT.jsonl or --html OUT.html (one of them)")
+    if html_out is not None:
+        _export_html(path, html_out, session, since, key_file)
+        return
+    assert dest is not None
     try:
         total = audit.count_entries(path, since=since, session=session)
         with Progress(
@@ -195,6 +320,36 @@ def export(
         _fail(str(e))
         return
     out.print(f"exported {n} rows to {escape(str(dest))}", highlight=False, soft_wrap=True)
+
+
+def _export_html(
+    path: Path, dest: Path, session: str | None, since: int | None, key_file: Path | None
+) -> None:
+    if dest.is_dir():
+        _fail(f"--html {dest}: is a directory")
+    if not dest.parent.is_dir():
+        _fail(f"--html {dest}: no such directory {dest.parent}")
+    try:
+        key = audit.load_key(key_file) if key_file is not None else None
+        result = audit.verify(path, key=key)
+        # rows appended after the verification are not shown as verified
+        last = result.rows if result.ok else None
+        n = audit_view.write_html(
+            path,
+            dest,
+            result,
+            audit_view.rows_upto(path, last, since=since, session=session),
+        )
+    except AuditError as e:
+        _fail(str(e))
+        return
+    except OSError as e:
+        _fail(f"--html {dest}: {e.strerror or e}")
+        return
+    state = "[green]verified[/green]" if result.ok else "[bold red]FAILED verification[/bold red]"
+    out.print(
+        f"wrote {n} rows to {escape(str(dest))} (log {state})", highlight=False, soft_wrap=True
+    )
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .budget import Budget, RunResult
+from .errors import UnknownBackend
 
 #: ``on_output(stream, text)``: output of a running call as it is written
 #: (``stream`` is ``"stdout"`` or ``"stderr"``)
@@ -32,7 +33,8 @@ TIERS: dict[str, str] = {
 
 #: what the Sandbox itself gives every tier (never a user's ``backend_options``)
 OWN_ARGS = frozenset(
-    {"workspace", "budget", "gate", "events", "session", "copy_workspace", "net_decide", "env"}
+    {"workspace", "budget", "gate", "events", "session", "copy_workspace", "net_decide", "env",
+     "template"}
 )
 
 
@@ -75,6 +77,6 @@ def backend_class(name: str) -> type[Backend]:
         spec = TIERS[name]
     except KeyError:
         expected = ", ".join(repr(n) for n in TIERS)
-        raise ValueError(f"unknown backend {name!r}; expected one of {expected}") from None
+        raise UnknownBackend(f"unknown backend {name!r}; expected one of {expected}") from None
     module, _, cls = spec.partition(":")
     return getattr(importlib.import_module(module), cls)  # type: ignore[no-any-return]

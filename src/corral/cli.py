@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -16,9 +18,12 @@ from .budget import Budget, RunResult
 from .errors import CorralError
 from .exec_cli import exec_command
 from .liveprint import LiveOutput
+from .mcp.cli import mcp_command
 from .monitor import cli as monitor_cli
 from .native.doctor import app as doctor_app
 from .policy import cli as policy_cli
+from .server.cli import serve
+from .templates import cli as template_cli
 from .wasm import runtimes as rt
 
 app = typer.Typer(
@@ -26,13 +31,37 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"corral {version('corral')}")
+        except PackageNotFoundError:
+            print("corral (not installed as a package)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True,
+                     help="Print corral's version and exit."),
+    ] = False,
+) -> None:
+    """corral: contain AI agents and watch what they do."""
 runtimes_app = typer.Typer(help="Install and inspect the WebAssembly guest runtimes.")
 app.add_typer(runtimes_app, name="runtimes")
 app.command(
     "exec",
     context_settings={"allow_interspersed_args": False},
 )(exec_command)
+app.command("mcp")(mcp_command)
 app.add_typer(policy_cli.app, name="policy", help="Check, explain and write policy files.")
 app.add_typer(
     doctor_app, name="doctor", help="Check what the native backends need on this machine."
@@ -43,6 +72,9 @@ app.add_typer(
 app.add_typer(
     audit_cli.app, name="audit", help="Show, verify and export tamper-evident audit logs."
 )
+app.add_typer(template_cli.app, name="template", help="Templates for the native backends.")
+
+app.command("serve")(serve)
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -51,6 +83,28 @@ err = Console(stderr=True, soft_wrap=True)
 def _fail(message: str, code: int = 2) -> None:
     err.print(f"[bold red]corral:[/bold red] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+AuditOption = Annotated[
+    Path | None, typer.Option("--audit", help="Write every event to this audit log (SQLite).")
+]
+
+
+@contextlib.contextmanager
+def _audit(path: Path | None) -> Iterator[None]:
+    """``--audit FILE``: every event of this run written to a hash-chained log."""
+    if path is None:
+        yield
+        return
+    try:
+        log = audit_cli.open_audit(path)
+    except CorralError as e:
+        _fail(str(e))
+        return
+    try:
+        yield
+    finally:
+        log.close()
 
 
 def _budget(timeout: float, memory_mb: int, fuel: int | None, output_chars: int) -> Budget:
@@ -83,6 +137,7 @@ def run(
     backend: Annotated[
         str, typer.Option(help="wasm (default), bwrap or gvisor: where shell lines run.")
     ] = "wasm",
+    audit: AuditOption = None,
 ) -> None:
     """Run a bash line (default), Python or JavaScript in a fresh sandbox."""
     from .sandbox import Sandbox
@@ -104,7 +159,7 @@ def run(
     approver = _terminal_approver() if policy and sys.stdin.isatty() else None
     streamed = False
     try:
-        with Sandbox(
+        with _audit(audit), Sandbox(
             budget=budget, workdir=workdir, policy=policy, approver=approver, backend=backend
         ) as sb:
             if lang == "python":
@@ -152,13 +207,16 @@ def shell(
         str | None,
         typer.Option(help="Policy: a built-in name (default, strict, permissive) or a YAML file."),
     ] = None,
+    audit: AuditOption = None,
 ) -> None:
     """An interactive corral shell: bash interpreted inside the sandbox.
     History and line editing; Ctrl-C stops the running command, Ctrl-D exits."""
     from .repl import run_repl
 
     try:
-        raise typer.Exit(run_repl(timeout=timeout, workdir=workdir, policy=policy))
+        with _audit(audit):
+            code = run_repl(timeout=timeout, workdir=workdir, policy=policy)
+        raise typer.Exit(code)
     except CorralError as e:
         _fail(str(e))
 

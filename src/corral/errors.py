@@ -23,6 +23,10 @@ class RuntimeInstallError(CorralError):
     """Downloading or extracting the runtime wheel failed."""
 
 
+class UnknownBackend(CorralError, ValueError):
+    """A sandbox was asked for a tier corral does not have."""
+
+
 class SandboxClosed(CorralError):
     """The sandbox was used after `close()`."""
 

@@ -114,6 +114,9 @@ def exec_command(
         float | None,
         typer.Option(help="How much the program may add to the workspace, in MB."),
     ] = None,
+    audit: Annotated[
+        Path | None, typer.Option("--audit", help="Write every event to this audit log (SQLite).")
+    ] = None,
 ) -> None:
     """Run a program in a native sandbox with this terminal passed through."""
     from .native._common import disk_usage
@@ -159,6 +162,16 @@ def exec_command(
     except (CorralError, ValueError) as e:
         _fail(str(e))
         return
+    audit_log = None
+    if audit is not None:
+        from .audit_cli import open_audit
+
+        try:
+            audit_log = open_audit(audit)
+        except CorralError as e:
+            if owned is not None:
+                owned.cleanup()
+            _fail(str(e))
     approver = None
     if pol is not None and interactive:
         from .policy import Terminal
@@ -204,4 +217,6 @@ def exec_command(
                 signal.signal(s, h)
         if owned is not None:
             owned.cleanup()
+        if audit_log is not None:
+            audit_log.close()
     raise typer.Exit(code)

@@ -338,14 +338,15 @@ class Files:
     def read(self, path: str, encoding: str = "utf-8") -> str:
         return self.read_bytes(path).decode(encoding)
 
-    def read_bytes(self, path: str) -> bytes:
+    def read_bytes(self, path: str, max_bytes: int | None = None) -> bytes:
+        """The file's bytes (only its first ``max_bytes`` when given)."""
         guest = self._ws.guest_path(path)
         self._report("read", guest, None)
         fd = self._ws.open(guest, os.O_RDONLY)
         with os.fdopen(fd, "rb") as f:
             if statmod.S_ISDIR(os.fstat(fd).st_mode):
                 raise IsADirectoryError(errno.EISDIR, f"{guest} is a directory")
-            return f.read()
+            return f.read() if max_bytes is None else f.read(max_bytes)
 
     def write(self, path: str, data: str | bytes, encoding: str = "utf-8") -> int:
         raw = data.encode(encoding) if isinstance(data, str) else bytes(data)

@@ -118,6 +118,8 @@ class Sandbox:
             (:func:`corral.events.check_tags`). Every event also carries ``step``: the
             number of the call it happened in (each ``run``/``python``/``js``/``exec``
             and each reported ``files`` op is one step; ``sb.step`` is the current one).
+        template: native backends: start from this template (``corral template build`` /
+            ``import``): its base read-only and shared, this sandbox's changes private.
     """
 
     def __init__(
@@ -140,6 +142,7 @@ class Sandbox:
         env: dict[str, str] | None = None,
         backend_options: dict[str, Any] | None = None,
         tags: dict[str, Any] | None = None,
+        template: Any = None,
     ) -> None:
         if workspace is not None:
             if workdir is not None:
@@ -149,6 +152,7 @@ class Sandbox:
         self.backend = backend
         self.env = _check_env(env)
         self._backend_options = _check_backend_options(backend, backend_options)
+        self.template = _check_template(backend, template)
         self.session = session or uuid.uuid4().hex[:16]
         self.events = SessionEvents(bus or default_bus, self.session, tags)
         self._calls = threading.local()  # the depth of public calls on this thread (steps)
@@ -219,6 +223,8 @@ class Sandbox:
             "path": str(self.path),
             "budget": self.budget.to_dict(),
         }
+        if isinstance(self.template, str):  # what it starts from, for the audit log
+            data["template"] = self.template
         prepare = getattr(tier_cls, "prepare", None)
         if prepare is not None:  # e.g. the wasm tier: its worker template starts loading now
             data["confinement"] = prepare()
@@ -376,6 +382,21 @@ class Sandbox:
             return {"ok": False, "kind": "error", "error": msg}
         self.events.emit("action.completed", action=action, outcome={"ok": True})
         return {"ok": True, "value": value}
+
+    # -- agent adapters (corral.adapters) ----------------------------------------
+
+    def openai_tools(self) -> list[dict[str, Any]]:
+        """The sandbox's six tools as OpenAI function-calling schemas (``tools=``)."""
+        from .adapters.openai import openai_tools
+
+        return openai_tools()
+
+    def handle(self, tool_call: Any) -> str:
+        """Run an OpenAI tool call (object or dict) here; text for the model, never raises
+        for bad arguments or refusals."""
+        from .adapters.openai import handle
+
+        return handle(self, tool_call)
 
     # -- policy hook -----------------------------------------------------------
 
@@ -556,6 +577,8 @@ class Sandbox:
                     options["limits"] = NativeLimits(**policy.extra_budgets)
                 # the policy and the monitor decide every real program start
                 gate = hooks if self.gate is not None or self.monitor is not None else None
+                if self.template is not None:
+                    options["template"] = self.template
             tier = backend_class(self.backend)(
                 self.path,
                 self.budget,
@@ -673,6 +696,10 @@ class Sandbox:
         if interrupt is not None:
             interrupt()
 
+    def _sample(self, data: dict[str, Any]) -> None:
+        """A guest call's resource sample (corral.wasm.samples) as an event."""
+        self.events.emit("resource.sample", data=data)
+
     def _interpreter(self, language: str) -> Interpreter:
         it = self._interps.get(language)
         if it is None:
@@ -710,6 +737,7 @@ class Sandbox:
                 budget=budget,
                 on_output=on_output,
                 on_intent=GuestIntents(self.events, language),
+                on_sample=self._sample,
             )
             if it.starts != was_started:
                 self.events.emit(
@@ -820,6 +848,21 @@ def _check_backend_options(backend: str, options: dict[str, Any] | None) -> dict
     return dict(options)
 
 
+def _check_template(backend: str, template: Any) -> Any:
+    """The template to start from (its name checked now: a missing one is a clear error)."""
+    if template is None:
+        return None
+    from . import templates
+
+    if backend == "wasm":
+        raise templates.TemplateError(
+            "templates are for the native backends: use backend='bwrap' or 'gvisor'"
+        )
+    if isinstance(template, templates.BuildLayer | templates.Template):
+        return template
+    return templates.get(template).name  # a bad or unknown name: an error naming it
+
+
 def _check_env(env: dict[str, str] | None) -> dict[str, str]:
     if env is None:
         return {}
@@ -927,6 +970,7 @@ class _TierHooks:
             fresh=fresh,
             env=env,
             on_intent=GuestIntents(sb.events, language),
+            on_sample=sb._sample,
         )
         if r.budget_exceeded == "wall_time" and time.monotonic() >= deadline:
             return None

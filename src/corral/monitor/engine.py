@@ -48,14 +48,17 @@ from ..policy.shellsplit import render
 from .anomaly import AnomalyState, Baseline, Finding, default_baseline
 from .loader import Pack, resolve
 from .rules import (
+    MATCH,
     RESPONSE_RANK,
     RESPONSES,
     SEVERITY_RANK,
+    THRESHOLD,
     Rule,
     RuleIndex,
     Subject,
     Threshold,
     _num,
+    brief,
     cond_uses,
     same_value,
     short,
@@ -228,7 +231,8 @@ class _Session:
         self.windows: dict[Any, _Window] = {}
         self.partials: dict[str, list[_Partial]] = {}
         self.waiting: dict[str, frozenset[int]] = {}  # rule -> steps partials wait for
-        self.recent: dict[Any, int] = {}  # fingerprints of attempts not completed yet
+        #: fingerprints of attempts not completed yet, oldest first
+        self.recent: OrderedDict[Any, int] = OrderedDict()
         self.anomaly: AnomalyState | None = None
 
     def fork(self) -> _Session:
@@ -244,7 +248,7 @@ class _Session:
         fp = _fingerprint(action)
         recent[fp] = recent.get(fp, 0) + 1
         if len(recent) > 64:
-            del recent[next(iter(recent))]
+            recent.popitem(last=False)  # O(1) (a dict's first key is found by a scan)
 
     def completes(self, action: Any) -> bool:
         """Whether ``action`` completes an attempt seen before (which it then uses up)."""
@@ -272,20 +276,29 @@ class _Hit:
 
 def _ev(subj: Subject) -> Evidence:
     e = subj.event
+    return Evidence(event=_eid(e), seq=e.seq or None, type=e.type, description=_ev_text(subj))
+
+
+def _ev_text(subj: Subject) -> str:
+    """The description of a subject as evidence."""
     via = f" (via {subj.via})" if subj.derived and subj.via else ""
-    return Evidence(
-        event=_eid(e),
-        seq=e.seq or None,
-        type=e.type,
-        description=f"{subj.kind or e.type}: {subj.describe(200)}{via}",
-    )
+    return f"{subj.kind or subj.event.type}: {subj.describe(200)}{via}"
 
 
-def _hashable(v: Any) -> Any:
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+
+
+def _hashable(v: Any, depth: int = 0) -> Any:
+    """A hashable form of a field's value (a threshold's group or distinct value); data
+    nested deeper than 32 levels is told apart by its brief repr."""
+    if type(v) in _SCALARS:
+        return v
+    if isinstance(v, list | tuple | dict) and depth >= 32:
+        return brief(v)
     if isinstance(v, list | tuple):
-        return tuple(_hashable(x) for x in v)
+        return tuple(_hashable(x, depth + 1) for x in v)
     if isinstance(v, dict):
-        return tuple(sorted((k, _hashable(x)) for k, x in v.items()))
+        return tuple(sorted((k, _hashable(x, depth + 1)) for k, x in v.items()))
     return v
 
 
@@ -396,7 +409,8 @@ class Monitor:
         session = event.session
         with self._lock:
             self.events_seen += 1
-            st = self._state(session)
+            last = session == self._last_session
+            st = self._sessions[session] if last else self._state(session)
             attempt = _attempt(event, st)
             hits = self._evaluate(event, st, attempt, commit=True)
             if self.baseline is not None:
@@ -488,9 +502,10 @@ class Monitor:
     def _evaluate(self, event: Any, st: _Session, attempt: bool, commit: bool) -> list[_Hit]:
         type_ = event.type
         index = self.index
-        if not index.wants(type_, attempt):
+        plan = index.plan(type_, attempt)
+        if plan is None:
             return []
-        kinds = index.kinds(type_, attempt)
+        kinds = plan.kinds
         action = event.action
         if action is None:
             if None not in kinds:
@@ -501,43 +516,55 @@ class Monitor:
         fired: dict[Rule, Subject] | None = None
         counted: set[tuple[Any, ...]] | None = None
         subjects = subjects_of(event)
+        by_kind = plan.buckets
+        gated = plan.gated
+        candidates = index.candidates
         for subj in subjects:
-            buckets = index.buckets(type_, attempt, subj.kind)
+            buckets = by_kind.get(subj.kind)
             if not buckets:
                 continue
-            cands = index.candidates(buckets, subj)
+            cands = candidates(buckets, subj)
+            if gated and st.waiting:
+                waits = _waiting(gated.get(subj.kind), st.waiting)
+                if waits:
+                    cands = [*cands, *waits]
             if not cands:
                 continue
             steps: dict[Rule, dict[int, dict[str, Any]]] | None = None
             for entry in cands:
-                rule = entry.rule
-                if entry.step > 0:
-                    waiting = st.waiting.get(rule.id)
-                    if not waiting or entry.step not in waiting:
-                        continue  # no partial match is waiting for this step
-                if entry.step >= 0:
+                role = entry.role
+                if role == MATCH:
+                    if not entry.test(subj):
+                        continue
+                    rule = entry.rule
+                    if fired is None:
+                        fired = {rule: subj}
+                        continue
+                    first = fired.get(rule)
+                    if first is None or (first.kind == "code" and subj.kind == "exec"):
+                        fired[rule] = subj  # prefer the command to the script it is in
+                elif role == THRESHOLD:
+                    if subj.derived and subj.via == "shell":
+                        continue  # the shell reports each command it runs as it runs
+                    if not entry.test(subj):
+                        continue
+                    if counted is None and len(subjects) > 1:
+                        counted = set()  # one count per event, whichever subject matched
+                    hit = self._threshold(entry.rule, subj, st, commit, counted)
+                    if hit is not None:
+                        hits.append(hit)
+                else:
+                    rule = entry.rule
+                    step = entry.step
+                    if step > 0:
+                        waiting = st.waiting.get(rule.id)
+                        if not waiting or step not in waiting:
+                            continue  # no partial match is waiting for this step
                     subj.caps = {} if entry.captures else None
                     if entry.test(subj):
                         if steps is None:
                             steps = {}
-                        steps.setdefault(rule, {})[entry.step] = subj.caps or {}
-                    continue
-                if not entry.test(subj):
-                    continue
-                if rule.match is not None:
-                    if fired is None:
-                        fired = {}
-                    first = fired.get(rule)
-                    if first is None or (first.kind == "code" and subj.kind == "exec"):
-                        fired[rule] = subj  # prefer the command to the script it is in
-                elif rule.threshold is not None:
-                    if subj.derived and subj.via == "shell":
-                        continue  # the shell reports each command it runs as it runs
-                    if counted is None:
-                        counted = set()
-                    hit = self._threshold(rule, subj, st, commit, counted)
-                    if hit is not None:
-                        hits.append(hit)
+                        steps.setdefault(rule, {})[step] = subj.caps or {}
             if steps:
                 for rule, matched in steps.items():
                     hit = self._sequence(rule, matched, subj, st, commit)
@@ -551,11 +578,17 @@ class Monitor:
         return hits
 
     def _threshold(
-        self, rule: Rule, subj: Subject, st: _Session, commit: bool, counted: set[Any]
+        self, rule: Rule, subj: Subject, st: _Session, commit: bool, counted: set[Any] | None
     ) -> _Hit | None:
         th = rule.threshold
         assert th is not None
-        group = tuple(_hashable(f.get(subj)) for f in th.group_by)
+        by = th.group_by
+        if not by:
+            group: tuple[Any, ...] = ()
+        elif len(by) == 1:
+            group = (_hashable(by[0].get(subj)),)
+        else:
+            group = tuple(_hashable(f.get(subj)) for f in by)
         if th.distinct is not None:
             val = th.distinct.get(subj)
             if val is None:
@@ -567,10 +600,11 @@ class Monitor:
                 return None
         else:
             val = None
-        mark = (rule.id, group, val)
-        if mark in counted:
-            return None
-        counted.add(mark)
+        if counted is not None:
+            mark = (rule.id, group, val)
+            if mark in counted:
+                return None
+            counted.add(mark)
         key = (rule.id, group)
         win = st.windows.get(key)
         if win is None:
@@ -620,7 +654,7 @@ class Monitor:
         t = event.time
         cutoff = t - seq.within_s
         parts = [p for p in st.partials.get(rule.id, ()) if p.start >= cutoff]
-        evid = (_eid(event), event.seq or None, event.type, _ev(subj).description)
+        evid = (_eid(event), event.seq or None, event.type, _ev_text(subj))
         last = len(seq.steps) - 1
         kept: list[_Partial] = []
         done: _Partial | None = None
@@ -643,8 +677,12 @@ class Monitor:
                 kept.append(_Partial(1, t, binds0, (evid,)))
         if len(kept) > _MAX_PARTIALS:
             kept = kept[-_MAX_PARTIALS:]
-        st.partials[rule.id] = kept
-        st.waiting[rule.id] = frozenset(p.next for p in kept)
+        if kept:
+            st.partials[rule.id] = kept
+            st.waiting[rule.id] = frozenset(p.next for p in kept)
+        else:  # nothing waits: later steps are not even candidates
+            st.partials.pop(rule.id, None)
+            st.waiting.pop(rule.id, None)
         if done is None:
             return None
         shown = {k: v for k, v in done.binds.items() if not k.startswith("same:")}
@@ -769,6 +807,13 @@ class Monitor:
 _USES_LINE: dict[str, bool] = {}
 
 
+def _waiting(entries: Any, waiting: dict[str, frozenset[int]]) -> list[Any]:
+    """Of later sequence steps, those a partial match of their rule waits for."""
+    if not entries:
+        return []
+    return [e for e in entries if e.step in waiting.get(e.rule.id, ())]
+
+
 def _culprit(rule: Rule, subj: Subject, subjects: list[Subject]) -> Subject:
     """Of the commands of a script (whose ``line`` is the whole script), the first that
     the rule matches on its own text; ``subj`` when none does (a redirection, say)."""
@@ -797,7 +842,7 @@ def _command_key(subj: Subject) -> str:
     alert on its command as it runs are one)."""
     line = subj.line
     if not subj.derived and line and subj.kind == "exec":
-        parts = split_script(line)
+        parts = split_script(line, 2)
         if len(parts) == 1:
             return render(parts[0])
     return subj.command()

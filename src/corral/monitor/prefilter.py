@@ -19,7 +19,15 @@ except ImportError:  # pragma: no cover
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
-__all__ = ["Screen", "required", "required_all", "required_short"]
+__all__ = [
+    "LiteralSet",
+    "Screen",
+    "folded",
+    "required",
+    "required_all",
+    "required_any_all",
+    "required_short",
+]
 
 MIN_LEN: Final = 3
 _REPEATS: Final = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT))
@@ -113,6 +121,11 @@ def required_all(pattern: str) -> tuple[Lits, ...]:
         parsed = list(_p.parse(pattern))
     except Exception:
         return ()
+    return _all_of(parsed)
+
+
+def _all_of(parsed: list[tuple[Any, Any]]) -> tuple[Lits, ...]:
+    """:func:`required_all` of a parsed sequence."""
     out: list[Lits] = []
     run: list[str] = []
     for op, av in [*parsed, (None, None)]:
@@ -132,6 +145,41 @@ def required_all(pattern: str) -> tuple[Lits, ...]:
             out.append(lits)
     # the most selective first: long literals, few of them
     out.sort(key=lambda ls: (-min(len(x) for x in ls), len(ls)))
+    return tuple(dict.fromkeys(out))
+
+
+def required_any_all(pattern: str) -> tuple[tuple[Lits, ...], ...]:
+    r"""Alternatives, one of which every text ``pattern`` finds satisfies, each like
+    :func:`required_all` (sets of casefolded strings, one string of each set in the
+    text): one per branch of the pattern's alternation (at the top, or after a common
+    prefix, or in a group), so ``\bfind\s+-name\s+id_rsa|\bgrep\s+-r\s+secret``
+    needs ``find``, ``-name`` and ``id_rsa``, or ``grep``, ``-r`` and ``secret``. A
+    pattern without an alternation (or with a branch that needs nothing) gives one
+    alternative, :func:`required_all`'s; ``()`` when nothing is known."""
+    try:
+        parsed = list(_p.parse(pattern))
+    except Exception:
+        return ()
+    while len(parsed) == 1 and parsed[0][0] is _c.SUBPATTERN:
+        parsed = list(parsed[0][1][-1])  # (?:A|B) or (?i:A|B) as a whole
+    plain = _all_of(parsed)
+    spots = [
+        i for i, (op, av) in enumerate(parsed)
+        if op is _c.BRANCH or (
+            op is _c.SUBPATTERN and len(av[-1]) == 1 and av[-1][0][0] is _c.BRANCH
+        )
+    ]  # fmt: skip
+    if len(spots) != 1:
+        return (plain,) if plain else ()
+    i = spots[0]
+    op, av = parsed[i]
+    branches = av[1] if op is _c.BRANCH else av[-1][0][1][1]
+    out: list[tuple[Lits, ...]] = []
+    for branch in branches:
+        need = _all_of([*parsed[:i], *branch, *parsed[i + 1 :]])
+        if not need:
+            return (plain,) if plain else ()  # that branch can match anything
+        out.append(need)
     return tuple(dict.fromkeys(out))
 
 
@@ -160,128 +208,190 @@ def required(pattern: str) -> Lits | None:
     return lits
 
 
+#: what a text must hold for a pattern to match, as literal indexes of a screen: any
+#: one of the alternatives, each a tuple of index sets (one index of each set present)
+Needs = tuple[tuple[frozenset[int], ...], ...]
+
+
 class Screen:
     """Entries indexed by required literals; :meth:`find` gives those whose literal is in
-    a text. Entries whose pattern has no usable literal are returned for every text."""
+    a text. A pattern without a literal of three characters or more is indexed by its
+    shorter ones (and the shortest text it can match); one without any is returned for
+    every text long enough for it.
 
-    __slots__ = ("_cache", "always", "keys", "pairs", "table")
+    All literals of a screen are found in one pass over the casefolded text by an RE2
+    set (a DFA over the literals, linear in the text whatever their number), so a benign
+    command line costs one call, whatever the number of rules. The same pass finds the
+    other strings a pattern cannot match without (:func:`required_any_all`: all of one
+    branch of its alternation); an entry whose pattern lacks them is not returned, so
+    ``curl ... | python`` is not handed every command that mentions ``python``."""
+
+    __slots__ = ("_cache", "_last", "_matcher", "always", "cached", "lits", "needs", "slots")
 
     def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
-        pending: list[tuple[Lits, Any]] = []
-        always: list[tuple[int, Lits | None, Any]] = []
+        index: dict[str, int] = {}
+        by_lit: dict[int, list[tuple[int, Any, int]]] = {}
+        always: list[tuple[int, Any]] = []
+        needs: list[Needs | None] = []
+
+        def ids(lits: Iterable[str]) -> frozenset[int]:
+            return frozenset(index.setdefault(lit, len(index)) for lit in lits)
+
         for pattern, entry in items:
             lits = required(pattern)
+            width = 0
             if lits is None:
-                always.append((min_width(pattern), required_short(pattern), entry))
-            else:
-                pending.append((lits, entry))
-        counts: dict[str, int] = {}
-        for lits, _ in pending:
-            for lit in lits:
-                for g in _grams(lit):
-                    counts[g] = counts.get(g, 0) + 1
-        table: dict[str, dict[str, list[Any]]] = {}
-        for lits, entry in pending:
-            for lit in lits:
-                gram = min(_grams(lit), key=lambda g: (counts[g], _common(g)))
-                table.setdefault(gram, {}).setdefault(lit, []).append(entry)
-        self.table = {g: tuple((lit, tuple(es)) for lit, es in d.items()) for g, d in table.items()}
-        self.keys = frozenset(self.table)
-        #: few literals: checking each beats building the text's trigrams
-        self.pairs = (
-            tuple(pair for entries in self.table.values() for pair in entries)
-            if sum(len(v) for v in self.table.values()) <= 12
-            else None
+                width = min_width(pattern)
+                lits = required_short(pattern)
+            if lits is None:
+                always.append((width, entry))
+                continue
+            alts = required_any_all(pattern)
+            needs.append(tuple(tuple(ids(s) for s in alt) for alt in alts) or None)
+            for i in ids(lits):
+                by_lit.setdefault(i, []).append((width, entry, len(needs) - 1))
+        #: the literals (those that index entries, then those only needed), and for each
+        #: the (shortest text, entry, needs) of the patterns it indexes
+        self.lits: tuple[str, ...] = tuple(index)
+        self.slots: tuple[tuple[tuple[int, Any, int], ...], ...] = tuple(
+            tuple(by_lit.get(i, ())) for i in range(len(index))
         )
-        #: (shortest text the pattern can match, short literals one of which it needs or
-        #: None, entry) for patterns without trigrams
+        self.needs: tuple[Needs | None, ...] = tuple(needs)
+        #: (shortest text the pattern can match, entry) for patterns without literals
         self.always = tuple(always)
+        self._matcher = LiteralSet(self.lits)
         self._cache: dict[str, tuple[Any, ...]] = {}
+        self._last: tuple[str, tuple[Any, ...]] = ("", ())
+        #: the remembered answer for a short text, or None (one C call)
+        self.cached = self._cache.get
 
     def find(self, text: str) -> tuple[Any, ...]:
         """The entries that may match ``text`` (memoized for texts up to 512 characters:
-        agents repeat themselves)."""
+        agents repeat themselves; a longer one is kept by identity while it is the last:
+        the commands of a script share its text)."""
         got = self._cache.get(text)
         if got is not None:
             return got
-        got = tuple(self._find(text))
-        if len(text) <= 512:
-            if len(self._cache) >= 4096:
-                self._cache.clear()
-            self._cache[text] = got
+        if len(text) > 512:
+            last = self._last
+            if last[0] is text:
+                return last[1]
+            got = self._find(text)
+            self._last = (text, got)
+            return got
+        got = self._find(text)
+        if len(self._cache) >= 4096:
+            self._cache.clear()
+        self._cache[text] = got
         return got
 
-    def _find(self, text: str) -> list[Any]:
+    def _find(self, text: str) -> tuple[Any, ...]:
         n = len(text)
-        out: list[Any] = []
-        if self.always:
-            lower = _lower(text)
-            out = [
-                e
-                for width, lits, e in self.always
-                if n >= width and (lits is None or any(map(lower.__contains__, lits)))
-            ]
-        if n < MIN_LEN or not self.keys:
-            return out
-        if self.pairs is not None:
-            lower = _lower(text)
-            hits = [es for lit, es in self.pairs if lit in lower]
-            for es in hits:
-                out.extend(es)
-            return list(dict.fromkeys(out)) if len(hits) > 1 else out
-        lower, grams = _text_grams(text)
-        hit = grams & self.keys if len(grams) < len(self.keys) * 4 else None
-        if hit is None:
-            hit = {g for g in self.keys if g in lower}
-        table = self.table
-        found = False
-        for g in hit:
-            for lit, entries in table[g]:
-                if lit in lower:
-                    out.extend(entries)
-                    found = True
-        if found and len(out) > 1:
-            out = list(dict.fromkeys(out))
-        return out
+        out = [e for width, e in self.always if n >= width]
+        hits = self._matcher.found(text) if self.lits else ()
+        if not hits:
+            return tuple(out)
+        present = frozenset(hits)
+        slots, needs = self.slots, self.needs
+        checked: dict[int, bool] = {}
+        for i in hits:
+            for width, e, k in slots[i]:
+                if n < width:
+                    continue
+                ok = checked.get(k)
+                if ok is None:
+                    ok = checked[k] = _holds(needs[k], present)
+                if ok:
+                    out.append(e)
+        if len(out) > 1:
+            return tuple(dict.fromkeys(out))
+        return tuple(out)
 
 
-_last_lower: tuple[str, str] = ("", "")
+def _holds(needs: Needs | None, present: frozenset[int]) -> bool:
+    """Whether the literals ``present`` satisfy one alternative of ``needs``."""
+    if needs is None:
+        return True
+    for alt in needs:
+        for ids in alt:
+            if present.isdisjoint(ids):
+                break
+        else:
+            return True
+    return False
 
 
-def _lower(text: str) -> str:
-    """``text.casefold()``, the last answer kept."""
-    global _last_lower
-    last = _last_lower
-    if last[0] is text:
-        return last[1]
-    lower = text.casefold()
-    _last_lower = (text, lower)
-    return lower
+class LiteralSet:
+    """Which of some literals a text holds, in one pass (``fold``: the literals are
+    casefolded and the text is casefolded before the search).
+
+    RE2's set matcher finds every literal of the set at once, in time linear in the
+    text; a text RE2 cannot take (lone surrogates) or a failing set falls back to one
+    ``in`` per literal."""
+
+    __slots__ = ("_match", "fold", "lits")
+
+    def __init__(self, lits: tuple[str, ...], *, fold: bool = True) -> None:
+        self.lits = lits
+        self.fold = fold
+        self._match: Any = None
+        if not lits:
+            return
+        try:
+            import re2
+
+            opts = re2.Options()
+            opts.max_mem = _SET_MEM
+            rs = re2.Set.SearchSet(opts)
+            for lit in lits:
+                rs.Add("".join(f"\\x{{{ord(ch):x}}}" for ch in lit))
+            rs.Compile()
+            raw = getattr(rs, "_set", None)  # the binding itself: bytes in, indexes out
+            self._match = raw.Match if raw is not None else lambda b: rs.Match(b) or []
+        except Exception:  # pragma: no cover - google-re2 is a dependency
+            self._match = None
+
+    def found(self, text: str) -> list[int]:
+        """The indexes of the literals ``text`` holds."""
+        lower = folded(text) if self.fold else text
+        match = self._match
+        if match is not None:
+            try:
+                data = lower.encode()
+            except UnicodeEncodeError:
+                pass
+            else:
+                return match(data)  # type: ignore[no-any-return]
+        return [i for i, lit in enumerate(self.lits) if lit in lower]
 
 
-_last: tuple[str, str, frozenset[str]] = ("", "", frozenset())
+#: RE2's memory budget per literal set: the DFA over a few hundred short literals has as
+#: many states as their trie and needs a few MB at most; the budget is an upper bound
+#: that is only used as states are built
+_SET_MEM: Final = 64 << 20
 
 
-def _text_grams(text: str) -> tuple[str, frozenset[str]]:
-    """A text casefolded and its trigrams (the last answer is kept: several screens
-    usually look at the same command line in a row)."""
-    global _last
-    last = _last
-    if last[0] == text:
-        return last[1], last[2]
-    lower = text.casefold()
-    grams = frozenset([lower[i : i + 3] for i in range(len(lower) - 2)])
-    _last = (text, lower, grams)
-    return lower, grams
+_FOLDED: dict[str, str] = {}
+_last_long: tuple[str, str] = ("", "")
 
 
-def _grams(lit: str) -> list[str]:
-    return [lit[i : i + 3] for i in range(len(lit) - 2)]
-
-
-_FREQUENT = frozenset("etaoinsrlcdmpuh -/.")
-
-
-def _common(gram: str) -> int:
-    """How ordinary a trigram looks (lower is rarer)."""
-    return sum(ch in _FREQUENT for ch in gram)
+def folded(text: str) -> str:
+    """``text.casefold()``, kept: short texts in a small table (an agent's commands meet
+    many rules and repeat), the last long one by identity (the commands of a script
+    share its text)."""
+    global _last_long
+    got = _FOLDED.get(text)
+    if got is not None:
+        return got
+    if len(text) > 4096:
+        last = _last_long
+        if last[0] is text:
+            return last[1]
+        got = text.casefold()
+        _last_long = (text, got)
+        return got
+    got = text.casefold()
+    if len(_FOLDED) >= 1024:
+        _FOLDED.clear()
+    _FOLDED[text] = got
+    return got

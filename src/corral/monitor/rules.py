@@ -82,17 +82,26 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import itertools
 import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, Final
 
 from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
-from .prefilter import Screen, required, required_all, required_short
+from .prefilter import (
+    LiteralSet,
+    Screen,
+    folded,
+    required,
+    required_any_all,
+    required_short,
+)
 
 __all__ = [
     "FIELDS",
@@ -185,14 +194,15 @@ _VALUE_OPTS: Final[dict[str, str]] = {
 class Subject:
     """What rules look at: one event, or one command derived from it.
 
-    Fields are read through :data:`FIELDS` getters; the costly ones (``args``,
-    ``flags``) are computed on first use.
+    Fields are read through :data:`FIELDS` getters (attribute getters where the field
+    is an attribute); ``flags`` is computed on first use.
     """
 
     __slots__ = (
-        "_args",
+        "_described",
         "_flags",
         "action",
+        "args",
         "argv",
         "caps",
         "code",
@@ -225,20 +235,16 @@ class Subject:
         self.action = action
         self.argv = argv
         self.program = _basename(argv[0]) if argv else None
+        #: ``argv[1:]`` joined with spaces (read by most rules on commands)
+        self.args = " ".join(argv[1:]) if argv is not None else None
         self.line = line
         self.code = code
         self.language = language
         self.derived = derived
         self.via = via
-        self._args: str | None = None
         self._flags: tuple[str, ...] | None = None
+        self._described: tuple[int, str] | None = None
         self.caps: dict[str, str] | None = None
-
-    @property
-    def args(self) -> str | None:
-        if self._args is None and self.argv is not None:
-            self._args = " ".join(self.argv[1:])
-        return self._args
 
     @property
     def flags(self) -> tuple[str, ...] | None:
@@ -251,7 +257,16 @@ class Subject:
         return render(self.argv) if self.argv else ""
 
     def describe(self, limit: int = 160) -> str:
-        """A one-line description of what this subject did."""
+        """A one-line description of what this subject did (the last one kept: each
+        threshold rule a subject counts for describes it)."""
+        got = self._described
+        if got is not None and got[0] == limit:
+            return got[1]
+        text = self._describe(limit)
+        self._described = (limit, text)
+        return text
+
+    def _describe(self, limit: int) -> str:
         a = self.action
         kind = self.kind
         if kind in ("exec", "spawn"):
@@ -271,14 +286,78 @@ class Subject:
 
 
 def short(text: str, limit: int = 160) -> str:
-    text = " ".join(str(text).split())
+    """``text`` on one line (runs of white space as one space), cut at ``limit``."""
+    text = str(text)
+    if len(text) > limit * 4:
+        # a prefix's words are a prefix of the text's: when they already overflow, the
+        # rest of a long text (a megabyte command) need not be read
+        head = " ".join(text[: limit * 4].split())
+        if len(head) > limit:
+            return head[: limit - 3] + "..."
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _short_args(args: Any) -> str:
     if not isinstance(args, dict):
-        return str(args)
-    return ", ".join(f"{k}={v!r}" for k, v in list(args.items())[:6])
+        return brief(args, str)
+    return ", ".join(f"{k}={brief(v)}" for k, v in itertools.islice(args.items(), 6))
+
+
+_BRIEF: Final = 2048  # characters of a value's repr worth building for a description
+_BRIEF_DEPTH: Final = 32
+
+
+def brief(value: Any, outer: Callable[[Any], str] = repr, limit: int = _BRIEF) -> str:
+    """``outer(value)`` (``repr`` or ``str``) of JSON-like data, built only up to about
+    ``limit`` characters and ``32`` levels deep (then ``...``): agent-supplied data
+    can be a megabyte, or nested deeper than ``repr`` can recurse."""
+    if not isinstance(value, dict | list | tuple):
+        if isinstance(value, str) and len(value) > limit:
+            value = value[: limit + 1]
+            return (outer(value) if outer is str else outer(value)[:-1]) + "..."
+        return outer(value)
+    parts: list[str] = []
+    size = 0
+
+    def emit(v: Any, depth: int) -> None:
+        nonlocal size
+        if size > limit:
+            return
+        t = type(v)
+        if t is dict or t is list or t is tuple:
+            if depth >= _BRIEF_DEPTH:
+                parts.append("...")
+                size += 3
+                return
+            items = v.items() if t is dict else v
+            parts.append("{" if t is dict else "[" if t is list else "(")
+            size += 1
+            for i, item in enumerate(items):
+                if size > limit:
+                    break
+                if i:
+                    parts.append(", ")
+                    size += 2
+                if t is dict:
+                    emit(item[0], depth + 1)
+                    parts.append(": ")
+                    size += 2
+                    emit(item[1], depth + 1)
+                else:
+                    emit(item, depth + 1)
+            if t is tuple and len(v) == 1:
+                parts.append(",")
+            parts.append("}" if t is dict else "]" if t is list else ")")
+            size += 1
+            return
+        text = brief(v, repr, limit) if t is str else repr(v)
+        parts.append(text)
+        size += len(text)
+
+    emit(value, 0)
+    text = "".join(parts)
+    return text if size <= limit else text[:limit] + "..."
 
 
 def _basename(path: str) -> str:
@@ -420,13 +499,21 @@ _RESERVED: Final = frozenset(
 _LIST_SPLIT: Final = re.compile(r"\|\||&&|[|;&]")
 
 
-def _simple_split(script: str) -> list[list[str]] | None:
+def _simple_split(script: str, limit: int | None = None) -> list[list[str]] | None:
     """A fast split for lines without quoting, expansions or compound commands (most
-    agent commands); None when the full splitter is needed."""
+    agent commands); None when the full splitter is needed. ``limit``: stop after that
+    many commands (the ones before do not depend on what follows)."""
     if not _HARD.isdisjoint(script):
         return None
     out = []
-    for part in _LIST_SPLIT.split(script):
+    start = 0
+    seps = _LIST_SPLIT.finditer(script)
+    while start >= 0:
+        m = next(seps, None)
+        if m is None:
+            part, start = script[start:], -1
+        else:
+            part, start = script[start : m.start()], m.end()
         words = part.split()
         if not words:
             continue
@@ -437,16 +524,19 @@ def _simple_split(script: str) -> list[list[str]] | None:
             i += 1
         if i < len(words):
             out.append(words[i:])
+            if limit is not None and len(out) >= limit:
+                break
     return out
 
 
-def split_script(script: str) -> list[list[str]]:
-    """The argv of every simple command ``script`` runs (substitutions included)."""
-    fast = _simple_split(script)
+def split_script(script: str, limit: int | None = None) -> list[list[str]]:
+    """The argv of every simple command ``script`` runs (substitutions included); with
+    ``limit``, of the first ``limit`` of them."""
+    fast = _simple_split(script, limit)
     if fast is not None:
         return fast
     parts = _split_script(script) if len(script) <= 8192 else _split_script.__wrapped__(script)
-    return [list(p) for p in parts]
+    return [list(p) for p in parts[:limit]]
 
 
 def _derive(
@@ -461,7 +551,7 @@ def _derive(
     if depth > _MAX_DEPTH or len(out) >= _MAX_DERIVED or not argv:
         return
     prog = _basename(argv[0])
-    if prog not in _UNWRAPS and not _PYTHON.match(prog):
+    if not _runs_inner(prog):
         return
     cmds, scripts, codes = _inner(argv)
     for inner in cmds:
@@ -471,7 +561,7 @@ def _derive(
         out.append(sub)
         _derive(event, action, inner, line, out, depth + 1, via)
     for script in scripts:
-        for inner in split_script(script):
+        for inner in split_script(script, _MAX_DERIVED):
             if len(out) >= _MAX_DERIVED:
                 break
             sub = Subject(event, "exec", action, argv=inner, line=script, derived=True, via=via)
@@ -488,6 +578,20 @@ def _derive(
         )  # fmt: skip
 
 
+_RUNS_INNER: dict[str, bool] = {}
+
+
+def _runs_inner(prog: str) -> bool:
+    """Whether a program may run other commands or code (a wrapper, shell, interpreter)."""
+    got = _RUNS_INNER.get(prog)
+    if got is None:
+        got = prog in _UNWRAPS or _PYTHON.match(prog) is not None
+        if len(_RUNS_INNER) >= 4096:
+            _RUNS_INNER.clear()
+        _RUNS_INNER[prog] = got
+    return got
+
+
 def subjects_of(event: Any) -> list[Subject]:
     """The subjects rules see for ``event``: the event, then what it runs (see above)."""
     action = event.action
@@ -501,18 +605,18 @@ def subjects_of(event: Any) -> list[Subject]:
         if not argv:
             return [subj]
         prog = subj.program
-        if prog in _UNWRAPS or (prog is not None and _PYTHON.match(prog)):
+        if prog is not None and _runs_inner(prog):
             out = [subj]
-            _derive(event, action, argv, line, out, 1, prog or "")
+            _derive(event, action, argv, line, out, 1, prog)
             return out
         return [subj]
     if kind == "spawn":
         argv = action.argv
         subj = Subject(event, "spawn", action, argv=argv, line=" ".join(argv))
         prog = subj.program
-        if argv and (prog in _UNWRAPS or (prog is not None and _PYTHON.match(prog))):
+        if argv and prog is not None and _runs_inner(prog):
             out = [subj]
-            _derive(event, action, argv, subj.line, out, 1, prog or "")
+            _derive(event, action, argv, subj.line, out, 1, prog)
             return out
         return [subj]
     if kind == "code":
@@ -521,7 +625,7 @@ def subjects_of(event: Any) -> list[Subject]:
         if action.language != "shell":
             return [subj]
         out = [subj]
-        for argv in split_script(code):
+        for argv in split_script(code, _MAX_DERIVED):
             if len(out) >= _MAX_DERIVED:
                 break
             sub = Subject(event, "exec", action, argv=argv, line=code, derived=True, via="shell")
@@ -587,17 +691,9 @@ def _tool_name(s: Subject) -> Any:
     return s.action.name if s.kind == "tool" else None
 
 
-def _get_line(s: Subject) -> Any:
-    return s.line
-
-
 def _env(s: Subject) -> Any:
     a = s.action
     return a.env if a is not None and a.kind == "exec" else None
-
-
-def _get_args(s: Subject) -> Any:
-    return s.args
 
 
 _INTERPRETERS: Final = frozenset(
@@ -623,15 +719,15 @@ def _runs(s: Subject) -> Any:
 FIELDS: Final[dict[str, FieldSpec]] = {
     f.name: f
     for f in (
-        FieldSpec("type", None, "str", lambda s: s.type),
-        FieldSpec("kind", None, "str", lambda s: s.kind),
-        FieldSpec("session", None, "str", lambda s: s.event.session),
-        FieldSpec("program", _EXEC, "str", lambda s: s.program),
-        FieldSpec("argv", _EXEC, "list", lambda s: s.argv),
-        FieldSpec("args", _EXEC, "str", _get_args),
-        FieldSpec("flags", _EXEC, "list", lambda s: s.flags),
+        FieldSpec("type", None, "str", attrgetter("type")),
+        FieldSpec("kind", None, "str", attrgetter("kind")),
+        FieldSpec("session", None, "str", attrgetter("event.session")),
+        FieldSpec("program", _EXEC, "str", attrgetter("program")),
+        FieldSpec("argv", _EXEC, "list", attrgetter("argv")),
+        FieldSpec("args", _EXEC, "str", attrgetter("args")),
+        FieldSpec("flags", _EXEC, "list", attrgetter("flags")),
         FieldSpec("runs", _EXEC, "list", _runs),
-        FieldSpec("line", frozenset({"exec", "spawn", "code"}), "str", _get_line),
+        FieldSpec("line", frozenset({"exec", "spawn", "code"}), "str", attrgetter("line")),
         FieldSpec("cwd", frozenset({"exec"}), "str", _attr("cwd", frozenset({"exec"}))),
         FieldSpec("exe", frozenset({"spawn"}), "str", _attr("exe", frozenset({"spawn"}))),
         FieldSpec("pid", frozenset({"spawn"}), "int", _attr("pid", frozenset({"spawn"}))),
@@ -644,17 +740,27 @@ FIELDS: Final[dict[str, FieldSpec]] = {
         FieldSpec("url", frozenset({"net"}), "str", _attr("url", frozenset({"net"}))),
         FieldSpec("protocol", frozenset({"net"}), "str", _attr("protocol", frozenset({"net"}))),
         FieldSpec("tool", frozenset({"tool"}), "str", _tool_name),
-        FieldSpec("code", frozenset({"code"}), "str", lambda s: s.code),
-        FieldSpec("language", frozenset({"code"}), "str", lambda s: s.language),
+        FieldSpec("code", frozenset({"code"}), "str", attrgetter("code")),
+        FieldSpec("language", frozenset({"code"}), "str", attrgetter("language")),
         FieldSpec("verdict", None, "str", _decision_attr("verdict")),
         FieldSpec("reason", None, "str", _decision_attr("reason")),
         FieldSpec("bytes", None, "int", _bytes, outcome=True),
         FieldSpec("exit_code", None, "int", _exit_code, outcome=True),
     )
 }
-FIELDS["action.kind"] = FieldSpec("action.kind", None, "str", lambda s: s.kind)
+FIELDS["action.kind"] = FieldSpec("action.kind", None, "str", attrgetter("kind"))
 _PREFIXES: Final = ("data.", "outcome.", "arg.", "env.")
 _ARGV_INDEX: Final = re.compile(r"^argv\[(-?\d+)\]$")
+
+
+def _data_key(key: str) -> Callable[[Subject], Any]:
+    """``data.KEY``: one key of the event's data."""
+
+    def get(s: Subject) -> Any:
+        d = s.event.data
+        return d.get(key) if isinstance(d, dict) else None
+
+    return get
 
 
 def _nested(root: Callable[[Subject], Any], keys: list[str]) -> Callable[[Subject], Any]:
@@ -692,7 +798,8 @@ def field_spec(name: str) -> FieldSpec | None:
         if name.startswith(prefix) and len(name) > len(prefix):
             keys = name[len(prefix) :].split(".")
             if prefix == "data.":
-                return FieldSpec(name, None, "any", _nested(lambda s: s.event.data, keys))
+                get = _data_key(keys[0]) if len(keys) == 1 else None
+                return FieldSpec(name, None, "any", get or _nested(lambda s: s.event.data, keys))
             if prefix == "outcome.":
                 return FieldSpec(
                     name, None, "any", _nested(lambda s: s.event.outcome, keys), outcome=True
@@ -823,65 +930,115 @@ def _tester(rx: Any) -> Callable[[str], bool]:
     return lambda v: search(v) is not None
 
 
-_FOLDED: dict[str, str] = {}
+Need = tuple[tuple[str, ...], ...]  # sets of casefolded strings, one of each needed
 
 
-def _folded(text: str) -> str:
-    """``text.casefold()``, kept for short texts (a subject's text meets many rules)."""
-    got = _FOLDED.get(text)
-    if got is None:
-        got = text.casefold()
-        if len(text) <= 4096:
-            if len(_FOLDED) >= 512:
-                _FOLDED.clear()
-            _FOLDED[text] = got
-    return got
-
-
-def _screened(rx: Any, source: str) -> Callable[[str], bool]:
-    """The regex's test behind literal checks: a text that lacks every string of a set
-    the regex cannot match without (:func:`prefilter.required`,
-    :func:`prefilter.required_all`) is not handed to it.
-    Casefolded on both sides, so case-insensitive patterns (``ſ`` for ``s``) pass."""
-    test = _tester(rx)
+def _checks(source: str) -> tuple[Need, tuple[Need, ...]]:
+    """What a text needs for the regex ``source`` to match: sets of casefolded strings
+    it must hold one of each, and alternatives (per branch of its alternation,
+    :func:`prefilter.required_any_all`) one of which it must also satisfy; empty:
+    nothing known. The sets every branch needs are checked once, first."""
     stripped = _strip_groups(source)
-    sets = list(required_all(stripped))
+    alts = [list(need) for need in required_any_all(stripped)]
     best = required(stripped)
-    if best and best not in sets:
-        sets.insert(0, best)
-    if not sets:
-        return test
-    checks = tuple(tuple(sorted(x.casefold() for x in lits)) for lits in sets)
-    if len(checks) == 1:
-        (folded,) = checks
+    common = [lits for lits in alts[0] if all(lits in a for a in alts[1:])] if alts else []
+    if best and best not in common:
+        common.insert(0, best)
+    rest = [tuple(lits for lits in a if lits not in common) for a in alts] if len(alts) > 1 else []
+    if any(not r for r in rest):
+        rest = []  # a branch that needs nothing more: the branches tell nothing
 
-        def screened(v: str) -> bool:
-            f = _folded(v)
-            return any(map(f.__contains__, folded)) and test(v)
+    def folded_sets(sets: Iterable[frozenset[str]]) -> Need:
+        return tuple(tuple(sorted(x.casefold() for x in lits)) for lits in sets)
 
-        return screened
-
-    def screened_all(v: str) -> bool:
-        f = _folded(v)
-        has = f.__contains__
-        for folded in checks:
-            if not any(map(has, folded)):
-                return False
-        return test(v)
-
-    return screened_all
+    return folded_sets(common), tuple(folded_sets(r) for r in rest)
 
 
 def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[[Any], bool]:
-    tests = tuple(_screened(r, src) for r, src in zip(regexes, sources, strict=True))
-    if len(tests) == 1:
-        t0 = tests[0]
-        return lambda v: isinstance(v, str) and t0(v)
+    """Whether a value is a string one of the regexes finds something in. Each regex is
+    behind literal checks: a text that lacks every string of a set the regex cannot
+    match without (:func:`_checks`) is not handed to it; casefolded on both sides (once
+    for all the regexes), so case-insensitive patterns (``ſ`` for ``s``) pass.
+
+    The last answer on a long text is kept by identity: the commands a script runs (up
+    to 32) share its text, which the line rules would otherwise scan once per command."""
+    plans = tuple(
+        (_checks(src), _tester(r)) for r, src in zip(regexes, sources, strict=True)
+    )
+    last: list[tuple[Any, bool]] = [("", False)]
 
     def test(v: Any) -> bool:
-        return isinstance(v, str) and any(t(v) for t in tests)
+        if not isinstance(v, str):
+            return False
+        long = len(v) > _LONG
+        if long:
+            got = last[0]
+            if got[0] is v:
+                return got[1]
+        ok = False
+        has = folded(v).__contains__
+        for (common, alts), t in plans:
+            for lits in common:
+                if not any(map(has, lits)):
+                    break
+            else:
+                for need in alts:  # one branch's strings all there: the regex may match
+                    for lits in need:
+                        if not any(map(has, lits)):
+                            break
+                    else:
+                        break
+                else:
+                    if alts:
+                        continue  # no branch can match: the regex need not run
+                if t(v):
+                    ok = True
+                    break
+        if long:
+            last[0] = (v, ok)
+        return ok
 
     return test
+
+
+_LONG: Final = 128
+
+
+def _contains(subs: tuple[str, ...]) -> Callable[[Any], bool]:
+    """Whether a value is a string holding one of ``subs``: one ``in`` each for a few
+    strings on a short text, else one pass for all of them (an RE2 set; the last answer
+    on a long text kept by identity)."""
+    many = LiteralSet(subs, fold=False) if len(subs) > 2 else None
+    few = len(subs) <= 8
+    last: list[tuple[Any, bool]] = [("", False)]
+
+    def test(v: Any) -> bool:
+        if not isinstance(v, str):
+            return False
+        if many is None or (few and len(v) <= _LONG):
+            return any(map(v.__contains__, subs))
+        if len(v) <= _LONG:
+            return bool(many.found(v))
+        got = last[0]
+        if got[0] is v:
+            return got[1]
+        ok = bool(many.found(v))
+        last[0] = (v, ok)
+        return ok
+
+    return test
+
+
+def _member(values: frozenset[Any]) -> Callable[[Any], bool]:
+    """``v in values`` where ``v`` may be a list or a mapping from data (never one of them)."""
+
+    def member(v: Any) -> bool:
+        try:
+            return v in values
+        except TypeError:
+            return False
+
+    return member
 
 
 def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
@@ -902,14 +1059,12 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
         screen = None
         if elem == "str":
             screen = r"\A(?:" + "|".join(re.escape(v) for v in sorted(values)) + r")\Z"
-        info = OpInfo(op, values.__contains__, values, screen)
+        info = OpInfo(op, _member(values) if elem == "any" else values.__contains__, values, screen)
     elif op in ("contains", "startswith", "endswith"):
         subs = tuple(_coerce(v, "str") for v in operand)
         alts = "|".join(re.escape(s) for s in subs)
         if op == "contains":
-            info = OpInfo(
-                op, lambda v: isinstance(v, str) and any(s in v for s in subs), None, f"(?:{alts})"
-            )
+            info = OpInfo(op, _contains(subs), None, f"(?:{alts})")
         elif op == "startswith":
             info = OpInfo(
                 op, lambda v: isinstance(v, str) and v.startswith(subs), None, f"\\A(?:{alts})"
@@ -1149,8 +1304,9 @@ def cond_fields(c: Cond) -> Iterable[FieldSpec]:
             yield from cond_fields(i)
 
 
-# index hints: ("key", field, values) or ("screen", field, regex source)
+# index hints: ("key", field, values, pred) or ("screen", field, regex source, pred)
 _KEY_PRIORITY: Final = {"program": 0, "tool": 1, "port": 3, "language": 4, "op": 5, "type": 9}
+_KEY_PREFIXES: Final = ("data.", "arg.", "env.", "outcome.")  # equals/in on any value: 6
 _SCREEN_PRIORITY: Final = {
     "program": 1,
     "path": 2,
@@ -1164,27 +1320,37 @@ _SCREEN_PRIORITY: Final = {
 }
 
 
-Hint = tuple[str, FieldSpec, Any]
+Hint = tuple[str, FieldSpec, Any, "Pred"]
+
+
+def _key_priority(name: str) -> int | None:
+    got = _KEY_PRIORITY.get(name)
+    if got is None and name.startswith(_KEY_PREFIXES):
+        return 6
+    return got
 
 
 def _pred_hint(c: Pred) -> Hint | None:
     if c.negate or not c.ops or c.field.type == "list":
         return None
     name = c.field.name
-    for o in c.ops:
-        if o.keys is not None and name in _KEY_PRIORITY:
-            return ("key", c.field, o.keys)
+    if _key_priority(name) is not None:
+        for o in c.ops:
+            if o.keys is not None:
+                return ("key", c.field, o.keys, c)
     if c.field.type == "str" and (name in _SCREEN_PRIORITY or name.startswith("argv[")):
         for o in c.ops:
             if o.screen is not None:
-                return ("screen", c.field, o.screen)
+                return ("screen", c.field, o.screen, c)
     return None
 
 
 def _rank(h: Hint) -> int:
     name = h[1].name
     if h[0] == "key":
-        return _KEY_PRIORITY[name] * 2 if name == "program" else 4 + _KEY_PRIORITY[name]
+        prio = _key_priority(name)
+        assert prio is not None
+        return prio * 2 if name == "program" else 4 + prio
     return 1 + _SCREEN_PRIORITY.get(name, 4)
 
 
@@ -1207,13 +1373,19 @@ def _both(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] 
     return a if b is None else a & b
 
 
-def hints(c: Cond) -> list[tuple[frozenset[str] | None, Hint | None]]:
+Alternative = tuple[frozenset[str] | None, Hint | None, Cond]
+
+
+def hints(c: Cond) -> list[Alternative]:
     """Alternatives, one of which holds for every subject that satisfies ``c``: each is
-    (the action kinds it is for, a necessary index hint or ``None``: no shortcut)."""
+    (the action kinds it is for, a necessary index hint or ``None``: no shortcut, the
+    condition of this alternative). ``c`` holds exactly when one alternative's
+    condition holds (distributed over ``any``), and an alternative's condition implies
+    its hint."""
     if isinstance(c, Pred):
-        return [(cond_kinds(c), _pred_hint(c))]
+        return [(cond_kinds(c), _pred_hint(c), c)]
     if isinstance(c, NotOf):
-        return [(None, None)]
+        return [(None, None, c)]
     if isinstance(c, AnyOf):
         return [alt for i in c.items for alt in hints(i)]
     kinds = cond_kinds(c)
@@ -1223,15 +1395,49 @@ def hints(c: Cond) -> list[tuple[frozenset[str] | None, Hint | None]]:
         # a screen whose pattern has no literal to index costs as much as no hint at all
         usable = [h for h in singles if h[0] == "key" or required(_strip_groups(h[2]))]
         if usable:
-            return [(kinds, min(usable, key=_rank))]
+            return [(kinds, min(usable, key=_rank), c)]
         # no trigram anywhere: the screen whose shorter literals rule out the most texts
-        return [(kinds, min(singles, key=lambda h: (-_short_len(h), _rank(h))))]
-    for i in items:
+        return [(kinds, min(singles, key=lambda h: (-_short_len(h), _rank(h))), c)]
+    for n, i in enumerate(items):
         if isinstance(i, AnyOf):
             alts = hints(i)
-            if all(h is not None for _, h in alts):
-                return [(_both(k, kinds), h) for k, h in alts]
-    return [(kinds, None)]
+            if all(h is not None for _, h, _ in alts):
+                out: list[Alternative] = []
+                for k, h, cond in alts:
+                    inner = _flatten(cond) if isinstance(cond, AllOf) else [cond]
+                    both = AllOf((*items[:n], *inner, *items[n + 1 :]))
+                    out.append((_both(k, kinds), h, both))
+                return out
+    return [(kinds, None, c)]
+
+
+def _cost(c: Cond) -> int:
+    """A rough order of what a condition costs to test (cheap first)."""
+    if isinstance(c, Pred):
+        ops = {o.op for o in c.ops}
+        if ops & {"regex", "glob", "word"}:
+            return 3
+        return 2 if ops & {"cidr", "domain"} or c.field.name in ("args", "flags") else 0
+    return 4
+
+
+def alternative_test(cond: Cond, hint: Hint | None) -> Callable[[Subject], bool]:
+    """The test for subjects the index found by ``hint``: ``cond`` without the predicate
+    the lookup already decided (an equals/in alone on its field), cheap tests first.
+    Only for conditions without captures (whose tests have no side effects)."""
+    items = _flatten(cond) if isinstance(cond, AllOf) else [cond]
+    if hint is not None and hint[0] == "key":
+        pred = hint[3]
+        if len(pred.ops) == 1 and pred.exists is None and not pred.negate:
+            items = [i for i in items if i is not pred]
+    if not items:
+        return _always_true
+    items.sort(key=_cost)
+    return cond_test(items[0] if len(items) == 1 else AllOf(tuple(items)))
+
+
+def _always_true(s: Subject) -> bool:
+    return True
 
 
 # --------------------------------------------------------------------------------- rules
@@ -1367,7 +1573,28 @@ class _Entry:
     step: int  # -1: match/threshold
     test: Callable[[Subject], bool]
     captures: bool
-    multi: bool = False  # indexed under several alternatives (may come up twice)
+    role: int = 0  # MATCH, THRESHOLD or STEP (set from the rule and step)
+
+    def __post_init__(self) -> None:
+        self.role = STEP if self.step >= 0 else MATCH if self.rule.match is not None else THRESHOLD
+
+
+MATCH: Final = 0
+THRESHOLD: Final = 1
+STEP: Final = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the index holds for one event type (an attempt or not): the action kinds
+    (``None``: no action) some rule looks at, and the buckets for each."""
+
+    kinds: frozenset[str | None]
+    buckets: dict[str | None, tuple[_Frozen, ...]]
+    #: per kind, the later sequence steps the buckets hold without an index hint
+    #: (``kind: exec``): the engine adds them to the candidates only while a partial
+    #: match of their rule waits for that step
+    gated: dict[str | None, tuple[_Entry, ...]]
 
 
 @dataclass
@@ -1379,6 +1606,9 @@ class _Bucket:
         default_factory=dict
     )
     always: list[_Entry] = field(default_factory=list)
+    #: later sequence steps without an index hint: only looked at while a partial match
+    #: waits for them (see :attr:`Plan.gated`)
+    gated: list[_Entry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -1386,10 +1616,30 @@ class _Frozen:
     keyed: tuple[tuple[Callable[[Subject], Any], dict[Any, tuple[_Entry, ...]]], ...]
     screens: tuple[tuple[Callable[[Subject], Any], Screen], ...]
     always: tuple[_Entry, ...]
-    multi: bool = False  # holds entries indexed under several alternatives
-    #: the line and args screens in one, for when the args are part of the line
-    line_args: Screen | None = None
+    multi: bool = False  # an entry can come up twice for one subject
+    #: the screens of the line and of the fields whose text is usually part of it
+    #: (args, program, argv[N], code) in one, for when those texts are in the line
+    merged: Screen | None = None
+    #: the screens not merged
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
+    gated: tuple[_Entry, ...] = ()
+
+
+#: fields whose text is usually a part of the subject's line
+_IN_LINE: Final = frozenset({"args", "program", "code"})
+
+
+def _in_line(subj: Subject, line: str) -> bool:
+    """Whether the texts of the fields in :data:`_IN_LINE` and ``argv[N]`` are in
+    ``line``: the program is part of ``argv[0]``, each other argument part of ``args``."""
+    argv = subj.argv
+    if argv:
+        if argv[0] not in line:
+            return False
+        if len(argv) > 1 and subj.args not in line:
+            return False
+    code = subj.code
+    return code is None or code is line or code in line
 
 
 def _strip_groups(source: str) -> str:
@@ -1402,20 +1652,33 @@ def _freeze(b: _Bucket) -> _Frozen:
         (get, Screen((_strip_groups(src), e) for src, e in items))
         for get, items in b.screens.values()
     )
-    entries = [e for _, t in b.keyed.values() for es in t.values() for e in es]
-    entries += [e for _, items in b.screens.values() for _, e in items] + b.always
-    line_args = None
+    # an entry in two of the bucket's structures (key tables, screens, always) can come
+    # up twice for one subject; within one structure it cannot (a subject has one value
+    # per field, and a screen gives each entry once)
+    structures = [
+        *({id(e) for es in t.values() for e in es} for _, t in b.keyed.values()),
+        *({id(e) for _, e in items} for _, items in b.screens.values()),
+        {id(e) for e in b.always},
+        {id(e) for e in b.gated},
+    ]
+    seen: set[int] = set()
+    multi = False
+    for ids in structures:
+        multi = multi or not seen.isdisjoint(ids)
+        seen |= ids
+    merged = None
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
-    if "line" in b.screens and "args" in b.screens:
-        both = [*b.screens["line"][1], *b.screens["args"][1]]
-        line_args = Screen((_strip_groups(src), e) for src, e in both)
+    inside = [n for n in b.screens if n in _IN_LINE or n.startswith("argv[")]
+    if "line" in b.screens and inside:
+        names = {"line", *inside}
+        items = [item for n in ("line", *inside) for item in b.screens[n][1]]
+        merged = Screen((_strip_groups(src), e) for src, e in items)
         others = tuple(
-            (get, screen)
-            for get, screen in screens
-            if get is not _get_line and get is not _get_args
+            (get, Screen((_strip_groups(src), e) for src, e in items))
+            for n, (get, items) in b.screens.items()
+            if n not in names
         )
-    multi = any(e.multi for e in entries) or line_args is not None
-    return _Frozen(keyed, screens, tuple(b.always), multi, line_args, others)
+    return _Frozen(keyed, screens, tuple(b.always), multi, merged, others, tuple(b.gated))
 
 
 _NO_BUCKETS: Final[tuple[_Frozen, ...]] = ()
@@ -1433,67 +1696,79 @@ class RuleIndex:
         for rule in self.rules:
             for matcher, step in rule.matchers():
                 alts = hints(matcher.cond)
-                entry = _Entry(rule, step, matcher.test, matcher.captures, len(alts) > 1)
+                entry = _Entry(rule, step, matcher.test, matcher.captures)
+                # found by its hint, an alternative is tested on its own condition (the
+                # looked-up predicate left out); a condition with captures keeps its own
+                # test, which records them
+                own = [
+                    entry
+                    if matcher.captures or h is None
+                    else _Entry(rule, step, alternative_test(cond, h), False)
+                    for _, h, cond in alts
+                ]
                 kinds = all_kinds if matcher.kinds is None else tuple(matcher.kinds)
                 for k in kinds:
-                    mine = [h for ks, h in alts if ks is None or k in ks]
+                    mine = [
+                        (h, e) for (ks, h, _), e in zip(alts, own, strict=True)
+                        if ks is None or k in ks
+                    ]  # fmt: skip
                     if not mine:
                         continue  # no alternative can hold for this kind
                     for t in matcher.types:
                         b = building.setdefault((t, k), _Bucket())
-                        if any(h is None for h in mine):
-                            b.always.append(entry)
+                        if any(h is None for h, _ in mine):
+                            (b.gated if step > 0 else b.always).append(entry)
                             continue
-                        for hint in mine:
+                        for hint, e in mine:
                             assert hint is not None
                             fs = hint[1]
                             if hint[0] == "key":
                                 _, table = b.keyed.setdefault(fs.name, (fs.get, {}))
                                 for value in hint[2]:
-                                    table.setdefault(value, []).append(entry)
+                                    table.setdefault(value, []).append(e)
                             else:
                                 _, items = b.screens.setdefault(fs.name, (fs.get, []))
-                                items.append((hint[2], entry))
+                                items.append((hint[2], e))
         self._buckets: dict[tuple[str, str | None], _Frozen] = {
             key: _freeze(b) for key, b in building.items()
         }
-        self._cache: dict[tuple[str, bool, str | None], tuple[_Frozen, ...]] = {}
-        self._kinds: dict[tuple[str, bool], frozenset[str | None]] = {}
         self.types = frozenset(t for t, _ in self._buckets)
-        #: (event type, attempt?) pairs some rule looks at
-        self._wanted: dict[tuple[str, bool], bool] = {}
+        self._plans: dict[tuple[str, bool], Plan | None] = {}
+
+    def plan(self, type_: str, attempt: bool) -> Plan | None:
+        """The :class:`Plan` for events of ``type_`` (an attempt or not); ``None`` when
+        no rule looks at them. One lookup per event."""
+        key = (type_, attempt)
+        try:
+            return self._plans[key]
+        except KeyError:
+            pass
+        names = [type_, ANY_TYPE] + ([ATTEMPT] if attempt else [])
+        by_kind: dict[str | None, tuple[_Frozen, ...]] = {}
+        for n in names:
+            for (t, k), b in self._buckets.items():
+                if t == n:
+                    by_kind[k] = (*by_kind.get(k, ()), b)
+        gated = {k: tuple(e for b in bs for e in b.gated) for k, bs in by_kind.items()}
+        gated = {k: es for k, es in gated.items() if es}
+        got = Plan(frozenset(by_kind), by_kind, gated) if by_kind else None
+        if len(self._plans) < 4096:  # event types are open-ended; the common ones stay
+            self._plans[key] = got
+        return got
 
     def wants(self, type_: str, attempt: bool) -> bool:
         """Whether any rule looks at events of ``type_`` (an attempt or not)."""
-        key = (type_, attempt)
-        got = self._wanted.get(key)
-        if got is None:
-            types = self.types
-            got = type_ in types or ANY_TYPE in types or (attempt and ATTEMPT in types)
-            self._wanted[key] = got
-        return got
+        return self.plan(type_, attempt) is not None
 
     def kinds(self, type_: str, attempt: bool) -> frozenset[str | None]:
         """The action kinds (``None``: no action) some rule looks at in events of
         ``type_`` (an attempt or not)."""
-        key = (type_, attempt)
-        got = self._kinds.get(key)
-        if got is None:
-            names = {type_, ANY_TYPE} | ({ATTEMPT} if attempt else set())
-            got = frozenset(k for n, k in self._buckets if n in names)
-            if len(self._kinds) < 4096:
-                self._kinds[key] = got
-        return got
+        plan = self.plan(type_, attempt)
+        return plan.kinds if plan is not None else frozenset()
 
     def buckets(self, type_: str, attempt: bool, kind: str | None) -> tuple[_Frozen, ...]:
-        key = (type_, attempt, kind)
-        got = self._cache.get(key)
-        if got is None:
-            names = [type_, ANY_TYPE] + ([ATTEMPT] if attempt else [])
-            got = tuple(b for n in names if (b := self._buckets.get((n, kind))) is not None)
-            if len(self._cache) < 4096:
-                self._cache[key] = got
-        return got
+        plan = self.plan(type_, attempt)
+        return plan.buckets.get(kind, ()) if plan is not None else ()
 
     @staticmethod
     def candidates(buckets: tuple[_Frozen, ...], subj: Subject) -> list[_Entry]:
@@ -1502,15 +1777,21 @@ class RuleIndex:
             for get, table in b.keyed:
                 v = get(subj)
                 if v is not None:
-                    hit = table.get(v)
+                    try:
+                        hit = table.get(v)
+                    except TypeError:  # an unhashable value (a list in data) is no key
+                        continue
                     if hit:
                         out.extend(hit)
             screens = b.screens
-            if b.line_args is not None:
-                line, args = subj.line, subj.args
-                if line and args is not None and args in line:
-                    # one pass over the line finds the args rules too (a superset)
-                    found = b.line_args.find(line)
+            if b.merged is not None:
+                line = subj.line
+                if line and _in_line(subj, line):
+                    # the other fields' texts are in the line: one pass over the line
+                    # finds their rules too (a superset: each is tested after)
+                    found = b.merged.cached(line)
+                    if found is None:
+                        found = b.merged.find(line)
                     if found:
                         out.extend(found)
                     screens = b.others

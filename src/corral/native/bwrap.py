@@ -161,6 +161,7 @@ class BwrapBackend(BackendLifecycle):
         ro_binds: Sequence[str | Path] = (),
         host_uid: int | None = None,
         cgroups: bool = True,
+        template: Any = None,
     ) -> None:
         self._init_common(
             workspace,
@@ -200,6 +201,9 @@ class BwrapBackend(BackendLifecycle):
         self._execwatch: ExecWatch | None = None
         self.last_sampler: ResourceSampler | None = None
         self._current: dict[str, Any] = {}
+        #: a template's root filesystem (corral.templates): overlay mounts made at start
+        self.template = template
+        self._rootfs: Any = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -225,6 +229,12 @@ class BwrapBackend(BackendLifecycle):
         if self.copy_workspace:
             self._copy = self._stage / "copy"
             shutil.copytree(self.workspace, self._copy, symlinks=True)
+        if self.template is not None:
+            from ..templates import rootfs_for
+
+            tmp = self.limits.tmp_mb if self.limits.tmp_mb is not None else self.budget.disk_mb
+            self._rootfs = rootfs_for(self.template, self._stage, self.host_uid, self.host_gid,
+                                      size_bytes=int(tmp * MB))  # fmt: skip
         if self.root_mode:
             st = os.stat(self.root)
             if (st.st_uid, st.st_gid) != (self.host_uid, self.host_gid):
@@ -347,6 +357,8 @@ class BwrapBackend(BackendLifecycle):
             p = Path("/etc") / name
             if p.exists():
                 a += ["--ro-bind", str(p), str(p)]
+        if self._rootfs is not None:  # a template's directories replace the system ones
+            a = self._rootfs.apply_bwrap(a)
         a += ["--ro-bind-data", str(data_fds["passwd"]), "/etc/passwd"]
         a += ["--ro-bind-data", str(data_fds["group"]), "/etc/group"]
         for p in self.ro_binds:
@@ -583,15 +595,16 @@ class BwrapBackend(BackendLifecycle):
             self._current = {"proc": proc, "cgroup": cg, "supervisor": sup}
             if sup is not None:
                 sup.spawned()
-            for fd in (info_w, block_r, *keep):
-                with contextlib.suppress(OSError, ValueError):
-                    os.close(fd)
+            # each once: closing a number twice could close another thread's new descriptor
+            for fd in dict.fromkeys((info_w, block_r, *keep)):
+                if fd in fds:
                     fds.remove(fd)
+                    os.close(fd)
             if terminal is None:
                 for fd in stdio:
-                    with contextlib.suppress(OSError, ValueError):
-                        os.close(fd)
+                    if fd in fds:
                         fds.remove(fd)
+                        os.close(fd)
                 out.add(out_r, "out")  # type: ignore[union-attr]
                 out.add(err_r, "err")  # type: ignore[union-attr]
                 fds.remove(out_r)
@@ -628,8 +641,9 @@ class BwrapBackend(BackendLifecycle):
                 except OSError as e:
                     raise BackendUnavailable(f"cannot watch the sandbox's programs: {e}") from e
             sampler = ResourceSampler(
-                self.emitter, child_pid, cgroup=cg, interval=self.sample_interval
-            )
+                self.emitter, child_pid, cgroup=cg, interval=self.sample_interval,
+                output=(lambda: out.total) if isinstance(out, OutputCollector) else None,
+            )  # fmt: skip
             os.write(block_w, b"1")  # let the command start
             if terminal is None:
                 feed_stdin(in_w, stdin)

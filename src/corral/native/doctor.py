@@ -303,6 +303,25 @@ def check_landlock() -> Check:
     )
 
 
+def check_templates() -> Check:
+    """Templates (``corral template``): overlayfs over idmapped layers, as root."""
+    from ..templates.mounts import probe
+
+    ok, text = probe()
+    return Check("templates", ok, text, None if ok else "run corral as root on Linux >= 5.19",
+                 ("bwrap", "gvisor"), optional=True)  # fmt: skip
+
+
+def check_gvisor_checkpoint() -> Check:
+    """gVisor checkpoint/restore, tried and timed (corral starts from templates instead)."""
+    from ..templates.checkpoint import probe_checkpoint
+
+    ok, text = probe_checkpoint()
+    return Check("gvisor checkpoint/restore", ok, text,
+                 None if ok else "sandboxes start from templates instead", ("gvisor",),
+                 optional=True)  # fmt: skip
+
+
 def doctor(*, deep: bool = True) -> list[Check]:
     """Every check; ``deep`` also starts a tiny sandbox of each kind."""
     checks = [
@@ -324,6 +343,9 @@ def doctor(*, deep: bool = True) -> list[Check]:
     ]
     if deep:
         checks.append(check_runsc_works())
+        checks.append(check_templates())
+        if checks[-2].ok:
+            checks.append(check_gvisor_checkpoint())
     return checks
 
 

@@ -534,6 +534,7 @@ class GvisorBackend(BackendLifecycle):
         on_sample: Callable[[dict[str, Any]], None] | None = None,
         ro_binds: Sequence[str | Path] = (),
         platform: str = "auto",
+        template: Any = None,
         _skip_require: bool = False,
     ) -> None:
         if platform != "auto" and platform not in PLATFORMS:
@@ -566,6 +567,9 @@ class GvisorBackend(BackendLifecycle):
         self._expect: list[list[str]] = []
         self._table: ProgramTable | None = None
         self._out: Any = None
+        #: a template's root filesystem (corral.templates): overlay mounts made at start
+        self.template = template
+        self._rootfs: Any = None
 
     def start(self) -> None:
         if self._started:
@@ -599,7 +603,7 @@ class GvisorBackend(BackendLifecycle):
                 os.symlink(os.readlink(p), rootfs / d)
             elif p.is_dir():
                 (rootfs / d).mkdir()
-        for d in ("usr", "etc", "proc", "dev", "tmp", "workspace", "run/corral", "root"):
+        for d in ("usr", "etc", "proc", "dev", "tmp", "workspace", "run/corral", "root", "opt"):
             (rootfs / d).mkdir(parents=True, exist_ok=True)
         # a private copy of the allowed /etc entries, bound as one directory: one mount
         # instead of one per entry (~50 binds cost each run ~30 ms more to start)
@@ -620,6 +624,12 @@ class GvisorBackend(BackendLifecycle):
         if self.copy_workspace:
             self._copy = self._stage / "copy"
             shutil.copytree(self.workspace, self._copy, symlinks=True)
+        if self.template is not None:
+            from ..templates import rootfs_for
+
+            tmp = self.limits.tmp_mb if self.limits.tmp_mb is not None else self.budget.disk_mb
+            self._rootfs = rootfs_for(self.template, self._stage, UID, GID,
+                                      size_bytes=int(tmp * MB))  # fmt: skip
         st = os.stat(self.root)
         if (st.st_uid, st.st_gid) != (UID, GID):  # lent to the sandbox's user, given back
             self._restore_owner = (st.st_uid, st.st_gid)
@@ -837,6 +847,8 @@ class GvisorBackend(BackendLifecycle):
         cid = f"corral-{new_id()}"
         bundle = self._stage / "bundle"
         spec = self._spec(argv, cid, fsize)
+        if self._rootfs is not None:  # a template's directories replace the system ones
+            spec = self._rootfs.apply_oci(spec)
         console: socket.socket | None = None
         if terminal is not None and terminal.pty:
             if not terminal.console:
@@ -1116,6 +1128,8 @@ class GvisorBackend(BackendLifecycle):
     def _map(self, path: str) -> str | None:
         if path == "/workspace" or path.startswith("/workspace/"):
             return str(self.root) + path[len("/workspace") :]
+        if self._rootfs is not None and self._rootfs.covers(path):
+            return self._rootfs.host_path(path)  # type: ignore[no-any-return]
         for d in _HOST_DIRS:
             if path == d or path.startswith(d + "/"):
                 return path

@@ -61,6 +61,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..events import Decision, NetAction, SpawnAction
+from ..procinfo import sched_s
 from . import execcheck, execid, filters
 from ._common import Emitter, decide_safely, proc_stats, process_tree
 from .execwatch import ExecWatch, forbid_memfd_exec
@@ -858,7 +859,10 @@ def _parse_sockaddr(raw: bytes) -> tuple[str | None, int | None, str | None]:
 
 
 class ResourceSampler:
-    """Emits ``{cpu_pct, rss_mb, procs}`` about once a second while a run lasts."""
+    """Emits ``{cpu_pct, busy_pct, rss_mb, procs, out_chars, interval_s}`` about once a
+    second while a run lasts (``busy_pct``: CPU + time waiting to run over wall time, see
+    :mod:`corral.procinfo`; ``out_chars``: output in the interval, when ``output`` gives
+    the total so far)."""
 
     def __init__(
         self,
@@ -867,11 +871,14 @@ class ResourceSampler:
         *,
         cgroup: Any = None,
         interval: float = 1.0,
+        output: Callable[[], int] | None = None,
     ) -> None:
         self.emitter = emitter
         self.root_pid = root_pid
         self.cgroup = cgroup
         self.interval = interval
+        self.output = output
+        self._pids: list[int] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="corral-sampler", daemon=True)
         self.samples: list[dict[str, Any]] = []
@@ -888,25 +895,51 @@ class ResourceSampler:
         """(cumulative CPU seconds, RSS bytes, processes) right now."""
         cg = self.cgroup
         if cg is not None:
-            pids = cg.procs()
+            pids = self._pids = cg.procs()
             cpu = cg.cpu_s()
             rss = cg.memory_current()
             if cpu is None:
                 cpu = proc_stats(pids)[0]
             return cpu, rss, len(pids)
-        pids = process_tree(self.root_pid)
+        pids = self._pids = process_tree(self.root_pid)
         cpu, rss, _ = proc_stats(pids)
         return cpu, rss, len(pids)
 
+    def _waited(self) -> float | None:
+        got = sched_s(self._pids)
+        return None if got is None else got[1]
+
+    def _out(self) -> int | None:
+        if self.output is None:
+            return None
+        try:
+            return int(self.output())
+        except Exception:
+            return None
+
     def _run(self) -> None:
         last_cpu, _, _ = self.sample()
+        last_wait, last_out = self._waited(), self._out()
         last_t = time.monotonic()
         while not self._stop.wait(self.interval):
             cpu, rss, procs = self.sample()
+            waited, out = self._waited(), self._out()
             now = time.monotonic()
-            pct = max(cpu - last_cpu, 0.0) / max(now - last_t, 1e-6) * 100
-            last_cpu, last_t = cpu, now
+            dt = max(now - last_t, 1e-6)
+            used = max(cpu - last_cpu, 0.0)
             self.peak_rss = max(self.peak_rss, rss)
-            data = {"cpu_pct": round(pct, 1), "rss_mb": round(rss / 2**20, 2), "procs": procs}
+            data: dict[str, Any] = {
+                "cpu_pct": round(used / dt * 100, 1),
+                "rss_mb": round(rss / 2**20, 2),
+                "procs": procs,
+                "interval_s": round(dt, 3),
+            }
+            if waited is not None and last_wait is not None:
+                # threads that ended in the interval took their wait with them
+                busy = used + max(waited - last_wait, 0.0)
+                data["busy_pct"] = round(busy / dt * 100, 1)
+            if out is not None and last_out is not None:
+                data["out_chars"] = max(out - last_out, 0)
+            last_cpu, last_wait, last_out, last_t = cpu, waited, out, now
             self.samples.append(data)
             self.emitter.sample(data)

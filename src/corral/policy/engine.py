@@ -650,6 +650,11 @@ class Policy:
         """What an unanswered question becomes: ``deny`` unless the policy says ``allow``."""
         return self.model.approvals.default if self.model.approvals else "deny"
 
+    @property
+    def approval_webhook(self) -> str | None:
+        """Where ``corral serve`` posts each question (``approvals.webhook``), if anywhere."""
+        return self.model.approvals.webhook if self.model.approvals else None
+
     def rule_counts(self) -> dict[str, int]:
         """How many rules each section holds (for ``corral policy check``)."""
         m = self.model

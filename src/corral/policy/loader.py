@@ -606,6 +606,15 @@ def load(src: Any) -> Policy:
             return builtin(src)
         if "\n" not in src and (src.endswith((".yaml", ".yml")) or Path(src).is_file()):
             return load_file(src)
+        if re.fullmatch(r"[\w.+-]+", src.strip()):  # one word: a name, not a policy
+            near = difflib.get_close_matches(src.strip(), BUILTIN_NAMES, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise PolicyError(
+                [Problem("<policy>", None, None, "", f"no built-in policy named {src!r} "
+                         f"(built-ins: {', '.join(BUILTIN_NAMES)}) and no file of that "
+                         f"name{hint}")],
+                src,
+            )  # fmt: skip
         return from_yaml(src)
     raise TypeError(f"cannot load a policy from {type(src).__name__}")
 

@@ -23,7 +23,7 @@ validation error back to the file, line and column it comes from. A complete exa
       - {method: "stripe/charges/*", constraints: {amount: "<=10000"}, max_calls: 100}
     budgets: {wall_s: 60, cpu_s: 30, memory_mb: 512, net_out_mb: 50, tool_calls: 200}
     monitor: {packs: [default], on: {critical: kill, high: ask, medium: alert, low: log}}
-    approvals: {timeout_s: 120, default: deny}
+    approvals: {timeout_s: 120, default: deny, webhook: "https://hooks.example/corral"}
 
 Pattern semantics are documented in :mod:`corral.policy.patterns`, decision semantics
 in :mod:`corral.policy.engine`.
@@ -38,7 +38,7 @@ Defaults when a key is left out:
 ``network.default``        ``deny``, with or without a ``network`` section
 ``tools`` missing          every registered tool is allowed
 ``tools: []``, ``tools:``  every tool is denied (only listed tools are allowed)
-``approvals``              ``timeout_s: 120``, ``default: deny``
+``approvals``              ``timeout_s: 120``, ``default: deny``, no ``webhook``
 =========================  =======================================================
 """
 
@@ -362,9 +362,22 @@ class Monitor(_Model):
     )
 
 
+def _check_webhook(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    if len(value) > 2048 or any(c.isspace() or ord(c) < 32 for c in value):
+        raise ValueError("must be a URL without spaces or control characters (<= 2048 chars)")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return value
+
+
 class Approvals(_Model):
     timeout_s: PositiveFloat = 120.0
     default: Literal["allow", "deny"] = "deny"
+    #: ``corral serve`` POSTs each question here as JSON (with a Slack-compatible ``text``)
+    webhook: Annotated[str, AfterValidator(_check_webhook)] | None = None
 
 
 class PolicyModel(_Model):

@@ -98,6 +98,7 @@ class WasmBackend:
                 tools=self.tool_names(),
                 on_output=on_output,
                 disk_check=self.disk_check,
+                on_sample=self._sample if self.events is not None else None,
             )
         except WorkerUnavailable as e:
             return RunResult(
@@ -114,6 +115,9 @@ class WasmBackend:
         result.usage.output_chars = r.output_bytes
         _explain(result, r.exceeded, r.crashed, wall, self.budget)
         return result
+
+    def _sample(self, data: dict[str, Any]) -> None:
+        self.events.emit("resource.sample", data=data)
 
     def kill(self) -> None:
         self.proc.kill()

@@ -1,5 +1,6 @@
 """Events for what code in the WebAssembly tier *does*: the shell worker's file notices
-and the Python guest's intents (opens, process starts, connections).
+and the guests' intents (Python and JavaScript: opens and other file operations,
+process starts, connections).
 
 Both come from code the host does not trust (a worker, a guest), so they are claims:
 each is checked here (known op, bounded strings), becomes an event on the bus for the
@@ -33,6 +34,8 @@ ARG_MAX = 4096
 HOST_MAX = 255
 #: intents taken from one guest run; the rest are dropped
 INTENTS_MAX = 1000
+#: file operations a guest may report (``open`` intents)
+GUEST_FILE_OPS = frozenset({"read", "write", "append", "create", "delete", "rename", "mkdir"})
 
 
 def file_event(
@@ -115,21 +118,22 @@ class GuestIntents:
                 not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535
             ):
                 return False
-            key = ("connect", host, port)
+            key = ("connect", host, port, msg.get("url"))
             if key in self._seen:
                 return True
             self._seen.add(key)
             via = _str(msg.get("via"), 64)
             if via:
                 data["via"] = via
-            net = NetAction(host=host, port=port, protocol="tcp")
+            url = _str(msg.get("url"), ARG_MAX)
+            net = NetAction(host=host, port=port, protocol="tcp", url=url)
             refused = {"refused": True, "reason": "no sockets in the guest"}
             self.events.emit("action.requested", action=net, data=data, outcome=refused)
             return True
         if kind == "open":
             path = _str(msg.get("path"), PATH_MAX)
             op = msg.get("file_op")
-            if path is None or op not in ("read", "write", "append", "create"):
+            if path is None or op not in GUEST_FILE_OPS:
                 return False
             if not path.startswith("/"):
                 path = posixpath.join("/workspace", path)

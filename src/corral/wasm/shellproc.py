@@ -32,7 +32,9 @@ from typing import Any, Protocol
 
 from ..budget import MB, Budget
 from ..errors import CorralError
+from ..procinfo import proc_cpu_s
 from . import worker_channel as C
+from .samples import CallSampler, process_reader
 
 #: time the worker gets past its deadline to stop by itself and say so
 GRACE_S = 0.5
@@ -370,7 +372,10 @@ class ShellProcess:
         tools: list[str],
         on_output: OnOutput | None = None,
         disk_check: Callable[[], str | None] | None = None,
+        on_sample: Callable[[dict[str, Any]], None] | None = None,
     ) -> ShellResult:
+        """Run ``script`` in the worker; ``on_sample(data)`` gets a resource sample of the
+        worker about once a second while it runs (:mod:`corral.wasm.samples`)."""
         res = ShellResult()
         self.file_notices = 0
         if self._killed.is_set() and self.sock is not None:
@@ -415,9 +420,17 @@ class ShellProcess:
             C.STDERR: codecs.getincrementaldecoder("utf-8")("replace"),
         }
         next_disk = time.monotonic() + 0.5
+        pid = self.pid
+        sampler = (
+            CallSampler(on_sample, process_reader(pid), source="shell", pid=pid)
+            if on_sample is not None
+            else None
+        )
         try:
             while True:
                 now = time.monotonic()
+                if sampler is not None:
+                    sampler.tick(res.output_bytes, now)
                 if self._killed.is_set():
                     raise _Stop("killed", "")
                 if now > deadline + GRACE_S:
@@ -428,6 +441,8 @@ class ShellProcess:
                     if problem:
                         raise _Stop("disk", problem)
                 wait = min(deadline + GRACE_S, next_disk) - now
+                if sampler is not None:
+                    wait = min(wait, sampler.wait(now))
                 r, _, _ = select.select([sock], [], [], max(wait, 0.0))
                 if not r:
                     continue
@@ -492,14 +507,12 @@ class ShellProcess:
     def _limit_cpu(self, cpu_s: float) -> None:
         """RLIMIT_CPU for this call: the worker gets SIGXCPU (it stops the script and
         says ``cpu_time``) at what it has used so far + ``cpu_s``, SIGKILL 2 s later."""
-        try:
-            with open(f"/proc/{self.pid}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-            used = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            soft = int(used + cpu_s) + 1
+        used = proc_cpu_s(self.pid)
+        if used is None:
+            return  # the worker is gone: this call will find out
+        soft = int(used + cpu_s) + 1
+        with contextlib.suppress(OSError, ValueError):
             resource.prlimit(self.pid, resource.RLIMIT_CPU, (soft, soft + 2))
-        except (OSError, ValueError, IndexError):
-            pass  # the worker is gone: this call will find out
 
     def _output(
         self,

@@ -39,6 +39,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..native import filters as F
@@ -216,7 +217,9 @@ class _Channel:
         self.pending: dict[int, list[Any]] = {}
         self.lock = threading.Lock()
         self.next_id = 1
-        self.cancel: threading.Event | None = None
+        # what a CANCEL frame does during a run (the shell makes a new event per run,
+        # so this looks the current one up when the frame arrives)
+        self.cancel: Callable[[], None] | None = None
         self.reader = threading.Thread(target=self._read, daemon=True, name="corral-chan")
 
     def _read(self) -> None:
@@ -235,8 +238,8 @@ class _Channel:
                         if slot is not None:
                             slot[1] = fr
                             slot[0].set()
-                    elif fr.kind == C.CANCEL and self.cancel is not None:
-                        self.cancel.set()
+                    elif fr.kind == C.CANCEL and (cancel := self.cancel) is not None:
+                        cancel()
         except (OSError, C.ProtocolError):
             pass
         os._exit(0)  # the host is gone or broke the protocol: nothing left to do
@@ -355,7 +358,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
         hooks.tools = [str(t) for t in d.get("tools", [])]
         hooks.files_seen = set()
         deadline = time.monotonic() + float(d.get("wall_s", 30.0))
-        chan.cancel = shell.cancel_event
+        chan.cancel = lambda: shell.cancel_event.set()
         ru0 = resource.getrusage(resource.RUSAGE_SELF)
 
         def emit(fd: int, data: bytes, rid: int = fr.id) -> None:

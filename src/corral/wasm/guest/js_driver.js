@@ -6,7 +6,7 @@
 // lives only in this closure, and the driver keeps its own references to the
 // functions it calls, so user code that patches JSON or std does not see it.
 (function () {
-  const _std = std;
+  const _std = std, _os = os;
   const _in = _std.in;
   const _outf = _std.out;
   const apply = Reflect.apply;
@@ -33,6 +33,8 @@
   const state = { cap: 1 << 20, used: 0, dropped: 0 };
   const bufs = { stdout: [], stderr: [] };
   const sizes = { stdout: 0, stderr: 0 };
+  const since = { stdout: 0, stderr: 0 };  // when the oldest buffered text was written
+  const clock = Date.now;
   class OutputLimitExceeded extends Error {}
   class ProcessExit { constructor(c) { this.code = c; } }
   const flush = (stream) => {
@@ -57,9 +59,13 @@
       throw new OutputLimitExceeded("output budget of " + state.cap + " characters exceeded");
     }
     state.used += n;
+    const now = apply(clock, Date, []);
+    if (!bufs[stream].length) since[stream] = now;
     bufs[stream].push(s);
     sizes[stream] += n;
-    if (sizes[stream] > 8192 || state.stream) flush(stream);
+    // text waits at most half a second: the host's resource samples count the output a
+    // call makes as it runs (a printing loop is not a quiet one)
+    if (sizes[stream] > 8192 || state.stream || now - since[stream] >= 500) flush(stream);
   };
   const fmt = (v) => {
     if (typeof v === "string") return v;
@@ -114,13 +120,192 @@
   globalThis.tools = ns([]);
   globalThis.corral = { call, ToolError, ToolDenied, tools: globalThis.tools };
 
-  try { if (typeof os !== "undefined" && os.chdir) os.chdir("/workspace"); } catch (e) { /* */ }
+  // -- intents: what user code tried that the WASI build cannot do (or opened) -------
+  // Reported to the host as {op: "intent", ...} frames (claims, for the monitor's
+  // events), only while a call runs, at most 1000 per call; then the attempt fails as it
+  // would have (QuickJS here has no os.exec, std.popen, std.urlGet, fetch or require:
+  // the stand-ins below report and throw). Never a wall: code can avoid them.
+  const intents = { on: false, n: 0, busy: false };
+  const Err = Error, TypeErr = TypeError, Str = String, isArray = Array.isArray;
+  const reject = Promise.reject.bind(Promise), hasOwn = Object.prototype.hasOwnProperty;
+  const osGetcwd = _os.getcwd;
+  const strStarts = String.prototype.startsWith, reExec = RegExp.prototype.exec;
+  const urlRe = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(?:[^\/@?#\s]*@)?(\[[^\]\s]*\]|[^\/:?#\s]*)(?::(\d{1,5}))?/;
+  const ports = { http: 80, https: 443, ws: 80, wss: 443, ftp: 21 };
+  const intent = (make) => {
+    if (!intents.on || intents.busy || intents.n >= 1000) return;
+    intents.busy = true;
+    try {
+      const o = make();
+      if (o) { intents.n++; o.op = "intent"; send(o); }
+    } catch (e) { /* a claim never breaks the call */ } finally { intents.busy = false; }
+  };
+  const cut = (v, n) => apply(strSlice, Str(v), [0, n]);
+  const absPath = (p) => {
+    const path = Str(p);
+    if (apply(strStarts, path, ["/"])) return path;
+    let cwd = "/workspace";
+    try {
+      const r = apply(osGetcwd, _os, []);
+      if (isArray(r) && typeof r[0] === "string") cwd = r[0];
+    } catch (e) { /* */ }
+    return cwd + "/" + path;
+  };
+  const fileIntent = (path, fileOp, failed) => intent(() => (
+    { kind: "open", path: cut(absPath(path), 4096), file_op: fileOp, failed: !!failed }));
+  const argvOf = (cmd, args) => {
+    const out = [];
+    if (args === undefined && !isArray(cmd)) return ["/bin/sh", "-c", cut(cmd, 4096)];
+    const all = isArray(cmd) ? cmd : [cmd].concat(isArray(args) ? args : []);
+    for (let i = 0; i < all.length && i < 256; i++) out[i] = cut(all[i], 4096);
+    return out.length ? out : ["?"];
+  };
+  const spawnIntent = (via, cmd, args) => {
+    intent(() => ({ kind: "spawn", argv: argvOf(cmd, args), via }));
+    return new Err("wasi does not support processes.");
+  };
+  const connectIntent = (via, host, port, url) => {
+    intent(() => {
+      const o = { kind: "connect", host: cut(host, 255), via };
+      const n = Number(port);
+      if (port !== undefined && port !== null && n >= 0 && n <= 65535 && n === Math.floor(n)) o.port = n;
+      if (url !== undefined) o.url = cut(url, 4096);
+      return o;
+    });
+    return new Err("no network in the guest");
+  };
+  const urlIntent = (via, url) => {
+    const text = Str(url);
+    const m = apply(reExec, urlRe, [text]);
+    if (!m || !m[2]) return new Err("no network in the guest");
+    const scheme = m[1].toLowerCase(), host = apply(strReplace, m[2], [/^\[|\]$/g, ""]);
+    return connectIntent(via, host, m[3] !== undefined ? m[3] : ports[scheme], text);
+  };
+  const optsIntent = (via, a, b) => {  // (port, host) | ({host, port}) | (url string)
+    if (typeof a === "string" && apply(strStarts, a, ["http"])) return urlIntent(via, a);
+    if (a && typeof a === "object") {
+      if (a.href !== undefined) return urlIntent(via, a.href);
+      return connectIntent(via, a.host || a.hostname || "localhost", a.port, undefined);
+    }
+    return connectIntent(via, typeof b === "string" ? b : "localhost", a, undefined);
+  };
+  // std and os are module namespaces (read-only): user code gets copies of them with
+  // the wrappers below in place of the originals, which only this closure keeps
+  const stdOpen = _std.open, stdLoad = _std.loadFile, stdWrite = _std.writeFile;
+  const osOpen = _os.open, osRemove = _os.remove, osRename = _os.rename, osMkdir = _os.mkdir;
+  const O = { r: _os.O_RDONLY, w: _os.O_WRONLY, rw: _os.O_RDWR, a: _os.O_APPEND };
+  const stdOver = {
+    open: function (name, mode) {
+      const f = apply(stdOpen, _std, arguments);
+      const m = Str(mode);
+      const op = apply(strIndexOf, m, ["a"]) >= 0 ? "append"
+        : (apply(strIndexOf, m, ["w"]) >= 0 || apply(strIndexOf, m, ["+"]) >= 0) ? "write"
+          : "read";
+      fileIntent(name, op, f === null);
+      return f;
+    },
+    loadFile: function (name) {
+      const r = apply(stdLoad, _std, arguments);
+      fileIntent(name, "read", r === null);
+      return r;
+    },
+    popen: function (cmd) { throw spawnIntent("std.popen", cmd); },
+    urlGet: function (url) { throw urlIntent("std.urlGet", url); },
+  };
+  if (typeof stdWrite === "function") {
+    stdOver.writeFile = function (name) {
+      let ok = false;
+      try { const r = apply(stdWrite, _std, arguments); ok = true; return r; }
+      finally { fileIntent(name, "write", !ok); }
+    };
+  }
+  const osOver = {
+    open: function (name, flags) {
+      const fd = apply(osOpen, _os, arguments);
+      const f = Number(flags) | 0, acc = f & (O.r | O.w | O.rw);
+      fileIntent(name, f & O.a ? "append" : acc !== O.r ? "write" : "read", fd < 0);
+      return fd;
+    },
+    remove: function (name) {
+      const r = apply(osRemove, _os, arguments);
+      fileIntent(name, "delete", r < 0);
+      return r;
+    },
+    rename: function (from, to) {
+      const r = apply(osRename, _os, arguments);
+      fileIntent(to, "rename", r < 0);
+      return r;
+    },
+    mkdir: function (name) {
+      const r = apply(osMkdir, _os, arguments);
+      fileIntent(name, "mkdir", r < 0);
+      return r;
+    },
+    exec: function (args) { throw spawnIntent("os.exec", isArray(args) ? args : [args]); },
+  };
+  const copyNs = (ns, over) => {
+    const o = {};
+    for (const k of Object.getOwnPropertyNames(ns)) o[k] = ns[k];
+    for (const k of Object.getOwnPropertyNames(over)) o[k] = over[k];
+    return o;
+  };
+  globalThis.std = copyNs(_std, stdOver);
+  globalThis.os = copyNs(_os, osOver);
+  // processes and network in Node's names (fetch, require)
+  globalThis.fetch = function (input) {
+    const url = input && typeof input === "object" && input.url !== undefined ? input.url : input;
+    const e = urlIntent("fetch", url);
+    return reject(new TypeErr("fetch failed: " + e.message));
+  };
+  const childProcess = {};
+  for (const name of ["exec", "execSync"]) {
+    childProcess[name] = function (cmd) { throw spawnIntent("child_process." + name, cmd); };
+  }
+  for (const name of ["execFile", "execFileSync", "spawn", "spawnSync"]) {
+    childProcess[name] = function (file, args) {
+      throw spawnIntent("child_process." + name, file, isArray(args) ? args : []);
+    };
+  }
+  childProcess.fork = function (mod, args) {
+    throw spawnIntent("child_process.fork", "node", [mod].concat(isArray(args) ? args : []));
+  };
+  const netModule = (prefix) => {
+    const m = {};
+    for (const name of ["connect", "createConnection"]) {
+      m[name] = function (a, b) { throw optsIntent(prefix + "." + name, a, b); };
+    }
+    return m;
+  };
+  const httpModule = (prefix, scheme) => {
+    const m = {};
+    for (const name of ["get", "request"]) {
+      m[name] = function (a) {
+        if (a && typeof a === "object" && a.href === undefined && (a.host || a.hostname)) {
+          const host = a.hostname || a.host;
+          throw connectIntent(prefix + "." + name, host, a.port || ports[scheme], undefined);
+        }
+        throw optsIntent(prefix + "." + name, a);
+      };
+    }
+    return m;
+  };
+  const modules = {
+    child_process: childProcess, net: netModule("net"), tls: netModule("tls"),
+    http: httpModule("http", "http"), https: httpModule("https", "https"),
+  };
+  globalThis.require = function (name) {
+    const key = apply(strReplace, Str(name), [/^node:/, ""]);
+    if (apply(hasOwn, modules, [key])) return modules[key];
+    throw new Err("Cannot find module '" + Str(name) + "'");
+  };
+
+  try { if (_os.chdir) _os.chdir("/workspace"); } catch (e) { /* */ }
   {
     const [rid, hello] = recv();
     cur.id = rid;
     if (typeof hello.frame_max === "number") cur.max = hello.frame_max;
   }
-  send({ op: "ready", clock_ns: Math.floor(os.now() * 1e6) });
+  send({ op: "ready", clock_ns: Math.floor(_os.now() * 1e6) });
   (async function loop() {
     for (;;) {
       const [rid, msg] = recv();
@@ -143,10 +328,12 @@
         };
         code = "{\n" + code + "\n}";
       }
+      intents.on = true; intents.n = 0;
       try {
         await _std.evalScript(code, { async: true });
       } catch (e) {
         if (e instanceof ProcessExit) {
+          intents.on = false;
           exitCode = e.code & 255;
           flush("stdout"); flush("stderr");
           send({ op: "done", exit_code: exitCode, error: null, dropped: state.dropped });
@@ -165,6 +352,7 @@
           try { write("stderr", text); } catch (e2) { /* capped */ }
         }
       }
+      intents.on = false;
       flush("stdout"); flush("stderr");
       send({ op: "done", exit_code: exitCode, error, dropped: state.dropped });
     }

@@ -1,0 +1,130 @@
+"""The MCP server at ``/mcp`` inside ``corral serve``, behind the server's tenants.
+
+``corral.mcp.http_app`` is the SDK's streamable-HTTP app with one sandbox per MCP
+session. Mounted as it is, anyone who can reach the port would use it and anyone who
+learnt a session id would drive that session's sandbox. :class:`TenantGate` puts the
+server's rules in front of it:
+
+* a request without a valid bearer token gets 401 (as every ``/v1`` route);
+* the tenant that opened an MCP session (its ``Mcp-Session-Id``, read off the response
+  that created it) owns it; another tenant presenting that id gets 404, exactly the
+  answer for a session that does not exist;
+* the session's sandbox publishes on the server's event bus, recorded as the tenant's,
+  so its events, alerts and audit rows reach that tenant's ``/v1/events``, dashboard and
+  audit log like any sandbox made through ``/v1``.
+
+An ``ask`` of the policy goes to the MCP client as an elicitation when it supports one,
+and is denied with that reason otherwise (the dashboard's queue does not see MCP
+questions).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from ..sandbox import Sandbox
+from .auth import TokenAuth
+from .config import ServerConfig
+from .hub import Hub
+
+_SESSION_HEADER = b"mcp-session-id"
+#: the tenant of the request being served (a session's tasks inherit it)
+_tenant: contextvars.ContextVar[str | None] = contextvars.ContextVar("corral_mcp_tenant")
+
+
+class TenantGate:
+    """ASGI wrapper: bearer token → tenant, MCP sessions bound to their tenant."""
+
+    def __init__(self, inner: Any, auth: TokenAuth) -> None:
+        self.inner = inner
+        self.auth = auth
+        self._owners: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.inner(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope.get("headers") or ()}
+        tenant = self.auth.tenant(headers.get(b"authorization", b"").decode("latin-1") or None)
+        if tenant is None:
+            await _answer(
+                send, 401, "a valid bearer token is needed", {"www-authenticate": "Bearer"}
+            )
+            return
+        sid = headers.get(_SESSION_HEADER, b"").decode("latin-1")
+        if sid:
+            with self._lock:
+                owner = self._owners.get(sid)
+            if owner is not None and owner != tenant:
+                await _answer(send, 404, "Session not found")
+                return
+
+        async def watch(message: Any) -> None:
+            if message.get("type") == "http.response.start":
+                for name, value in message.get("headers") or ():
+                    if name.lower() == _SESSION_HEADER:
+                        with self._lock:
+                            self._owners.setdefault(value.decode("latin-1"), tenant)
+            await send(message)
+
+        token = _tenant.set(tenant)
+        try:
+            await self.inner(scope, receive, watch)
+        finally:
+            _tenant.reset(token)
+            if scope.get("method") == "DELETE" and sid:
+                with self._lock:
+                    if self._owners.get(sid) == tenant:
+                        del self._owners[sid]
+
+
+async def _answer(
+    send: Any, status: int, message: str, extra: dict[str, str] | None = None
+) -> None:
+    body = json.dumps({"error": message}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def mcp_mount(
+    config: ServerConfig, hub_of: Callable[[], Hub]
+) -> tuple[Any, Callable[[Any], AbstractAsyncContextManager[Any]]]:
+    """(the ASGI app to mount at ``/mcp``, the context that runs its lifespan);
+    ``hub_of()`` gives the server's hub once the app exists."""
+    from ..mcp import http_app
+    from ..policy import load
+
+    name = config.default_policy
+    source = config.policies.get(name, name) if name is not None else None
+    policy = load(source) if source is not None else None
+
+    def factory(*, approver: Any = None) -> Sandbox:
+        tenant = _tenant.get(None)
+        if tenant is None:  # not reached through the gate
+            raise PermissionError("an MCP session needs a tenant")
+        hub = hub_of()
+        session = uuid.uuid4().hex
+        hub.adopt(session, tenant)  # before its first event
+        return Sandbox(
+            policy=policy,
+            approver=approver if policy is not None else None,
+            bus=hub.bus,
+            session=session,
+        )
+
+    inner = http_app(factory, host=config.host)
+    gate = TenantGate(inner, TokenAuth(config.tokens))
+
+    def context(_: Any) -> AbstractAsyncContextManager[Any]:
+        return inner.router.lifespan_context(inner)
+
+    return gate, context

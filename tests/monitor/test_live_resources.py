@@ -1,0 +1,125 @@
+"""Resource samples while a call runs, and the rule on CPU burned with no output, in live
+sandboxes: the shell worker, both guests, and bwrap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import corral
+from corral.events import Event, EventBus
+from corral.native.doctor import available
+from corral.wasm.samples import CallSampler
+
+WALL = 12.0  # the rule wants 8 busy, quiet seconds
+
+
+def _run(
+    kind: str, code: str, backend: str = "wasm"
+) -> tuple[corral.RunResult, list[Event], set[str]]:
+    bus = EventBus()
+    seen: list[Event] = []
+    bus.subscribe(seen.append)
+    with corral.Sandbox(bus=bus, monitor=True, backend=backend) as sb:
+        run = {"shell": sb.run, "python": sb.python, "js": sb.js}[kind]
+        r = run(code, timeout=WALL)
+        return r, [e for e in seen if e.type == "resource.sample"], {a.rule for a in sb.alerts}
+
+
+def _check_rate(result: corral.RunResult, samples: list[Event]) -> None:
+    assert samples, "no resource samples during a long call"
+    assert len(samples) <= result.usage.wall_s + 2  # about one a second, never more
+    for e in samples:
+        assert e.data is not None and {"cpu_pct", "out_chars", "interval_s"} <= set(e.data)
+
+
+def test_yes_into_dev_null_raises_the_alert_while_it_runs() -> None:
+    r, samples, got = _run("shell", "yes > /dev/null")
+    assert r.budget_exceeded == "wall_time"
+    _check_rate(r, samples)
+    assert {e.data["source"] for e in samples if e.data} == {"shell"}
+    assert "resource-cpu-quiet" in got
+
+
+def test_shell_busy_loop_no_text_rule_sees() -> None:
+    _, _, got = _run("shell", "n=0; while [ $n -ge 0 ]; do n=$((n+1)); done")
+    assert "resource-cpu-quiet" in got
+
+
+def test_python_guest_busy_loop() -> None:
+    r, samples, got = _run("python", "x = 0\nwhile x >= 0:\n    x += 1\n")
+    _check_rate(r, samples)
+    assert {e.data["source"] for e in samples if e.data} == {"python-guest"}
+    assert "resource-cpu-quiet" in got
+
+
+def test_js_guest_busy_loop() -> None:
+    _, samples, got = _run("js", "let x = 0; while (x >= 0) { x++; }")
+    assert {e.data["source"] for e in samples if e.data} == {"js-guest"}
+    assert "resource-cpu-quiet" in got
+
+
+def test_busy_python_that_prints_as_it_goes_is_quiet() -> None:
+    code = (
+        "import time\nt = time.time()\n"
+        "while time.time() - t < 9:\n    x = sum(range(3000))\n    print('step', x)\n"
+    )
+    r, samples, got = _run("python", code)
+    assert r.exit_code == 0
+    assert samples and all(e.data and e.data["out_chars"] > 0 for e in samples)
+    assert "resource-cpu-quiet" not in got
+
+
+def test_short_calls_give_no_samples() -> None:
+    r, samples, _ = _run("shell", "echo hi; n=0; while [ $n -lt 50 ]; do n=$((n+1)); done")
+    assert r.exit_code == 0 and r.usage.wall_s < 1.0 and samples == []
+
+
+def test_bwrap_quiet_busy_program() -> None:
+    ok, why = available("bwrap")
+    if not ok:
+        pytest.skip(f"bwrap unavailable here: {why}")
+    _, samples, got = _run("shell", "python3 -c 'while True: pass'", backend="bwrap")
+    assert samples and all(e.data and "out_chars" in e.data for e in samples)
+    assert "resource-cpu-quiet" in got
+
+
+# ------------------------------------------------------------------- the sampler itself
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.cpu, self.wait, self.gone = 0.0, 0.0, False
+
+    def __call__(self) -> tuple[float, float | None] | None:
+        return None if self.gone else (self.cpu, self.wait)
+
+
+def test_sampler_measures_busy_time_and_output_per_interval() -> None:
+    got: list[dict[str, Any]] = []
+    reader = _Reader()
+    s = CallSampler(got.append, reader, source="shell", interval=1.0)
+    t0 = s._t
+    s.tick(10, t0 + 0.5)  # not due yet
+    assert got == []
+    reader.cpu, reader.wait = 0.3, 0.7  # a third of a core, waiting the rest
+    s.tick(50, t0 + 1.0)
+    assert got[0]["cpu_pct"] == pytest.approx(30.0)
+    assert got[0]["busy_pct"] == pytest.approx(100.0)
+    assert got[0]["out_chars"] == 50 and got[0]["source"] == "shell"
+    s.tick(80, t0 + 1.2)  # too soon: at most one sample an interval
+    assert len(got) == 1
+    reader.gone = True
+    s.tick(90, t0 + 5.0)
+    s.tick(90, t0 + 9.0)
+    assert len(got) == 1  # the process is gone: no more samples
+
+
+def test_sampler_survives_a_failing_emit() -> None:
+    def boom(data: dict[str, Any]) -> None:
+        raise RuntimeError("bus down")
+
+    s = CallSampler(boom, _Reader(), source="python-guest", interval=1.0)
+    s.tick(0, s._t + 2.0)
+    assert s.count == 1

@@ -1,0 +1,85 @@
+"""``/mcp`` inside ``corral serve``: the MCP server behind the server's tenants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+pytest.importorskip("mcp", reason="the MCP mount needs the mcp SDK")
+
+import httpx2
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from conftest import ALICE, BOB, make_config, running
+from corral.server.mcp_mount import mcp_mount
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def _serve(tmp_path: Path):
+    config = make_config(tmp_path)
+    made: list[Any] = []
+    app, context = mcp_mount(config, lambda: made[0].state.hub)
+    cm = running(config, mounts={"/mcp": app}, contexts=[context])
+
+    class _Ctx:
+        def __enter__(self):
+            self.server = cm.__enter__()
+            made.append(self.server.app)
+            return self.server
+
+        def __exit__(self, *exc):
+            return cm.__exit__(*exc)
+
+    return _Ctx()
+
+
+def _client(url: str, headers: dict[str, str]) -> Client:
+    http = httpx2.AsyncClient(headers=headers, timeout=60)
+    return Client(streamable_http_client(url, http_client=http))
+
+
+def test_mcp_needs_a_token_and_sessions_belong_to_their_tenant(tmp_path: Path) -> None:
+    with _serve(tmp_path) as server:
+        url = server.url + "/mcp/"
+        with server.client() as anon:
+            r = anon.post("/mcp/", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+            assert r.status_code == 401
+
+        async def main() -> tuple[str, str]:
+            async with _client(url, ALICE) as a:
+                out = await a.call_tool("run_shell", {"command": "echo from-alice > f; cat f"})
+                sid = a.session_id if hasattr(a, "session_id") else None
+                return str(out.structured_content.get("stdout")), str(sid)
+
+        stdout, _ = anyio.run(main)
+        assert "from-alice" in stdout
+        # the MCP sandbox's events are alice's, not bob's
+        with server.client(ALICE) as alice, server.client(BOB) as bob:
+            mine = alice.get("/v1/events/recent").json()
+            theirs = bob.get("/v1/events/recent").json()
+        assert any("from-alice" in str(e) for e in mine)
+        assert not any("from-alice" in str(e) for e in theirs)
+
+
+def test_another_tenant_cannot_use_a_session_id(tmp_path: Path) -> None:
+    with _serve(tmp_path) as server:
+        init = {
+            "jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                       "clientInfo": {"name": "t", "version": "1"}},
+        }  # fmt: skip
+        accept = {"Accept": "application/json, text/event-stream"}
+        with server.client({**ALICE, **accept}) as alice, server.client({**BOB, **accept}) as bob:
+            r = alice.post("/mcp/", json=init)
+            assert r.status_code == 200, r.text
+            sid = r.headers["mcp-session-id"]
+            ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
+            r = bob.post("/mcp/", json=ping, headers={"mcp-session-id": sid})
+            assert r.status_code == 404
+            r = alice.post("/mcp/", json=ping, headers={"mcp-session-id": sid})
+            assert r.status_code in (200, 202), r.text
