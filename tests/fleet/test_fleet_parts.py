@@ -180,3 +180,36 @@ def test_late_messages_never_end_the_next_episode_of_a_slot() -> None:
             core.call("run", ["echo no"], {})
     finally:
         core.shutdown()
+
+
+def _one_racing_end() -> None:
+    from corral.fleet.slot import SlotCore
+
+    holder: list[SlotCore] = []
+
+    def push(batch: list[dict]) -> None:
+        for ev in batch:
+            if ev["type"] == "monitor.alert":
+                threading.Thread(
+                    target=holder[0].decide, args=("s", ev["data"]["id"], "end"), daemon=True
+                ).start()
+
+    core = SlotCore(push, slot_idle_s=600)
+    holder.append(core)
+    core.create({"session": "s", "tags": {"episode": 1}, "decide": True,
+                 "decide_timeout_s": 60, "options": {"policy": "default"}})
+    out: list = []
+    miner = "xmrig -o stratum+tcp://pool.minexmr.com:4444 -u w --donate-level 1"
+    t = threading.Thread(target=lambda: out.append(core.call("run", [miner], {})), daemon=True)
+    t.start()
+    t.join(90)
+    assert not t.is_alive(), "the step hung"
+    assert out and out[0][0].alerts
+    core.shutdown()
+
+
+def test_end_while_the_step_still_emits_does_not_deadlock() -> None:
+    """An 'end' decision arriving while the step is still emitting its next alerts (the
+    slot's lock and the session's event lock taken in both orders) must not hang."""
+    for _ in range(3):
+        _one_racing_end()

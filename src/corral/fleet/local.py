@@ -22,11 +22,13 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from multiprocessing.connection import Connection
 from typing import Any
 
 from .records import EpisodeLost, FleetError
 
+START_TIMEOUT_S = 120.0  # a new worker's first sandbox (imports, the shell template)
 #: ops answered at once by the worker's reader thread, beside a running call
 INLINE = frozenset({"end", "decide", "status"})
 
@@ -216,7 +218,13 @@ class LocalSlot:
 
     # the slot protocol (the same on Ray)
     def create(self, spec: dict[str, Any]) -> dict[str, Any]:
-        return self.request("create", spec)
+        try:
+            return self.request("create", spec, timeout=START_TIMEOUT_S)
+        except FutureTimeout:
+            self.kill()  # a worker that does not come up is not waited for forever
+            self._fail(f"its worker process (pid {self.pid}) did not start a sandbox "
+                       f"within {START_TIMEOUT_S:g} s")
+            raise EpisodeLost(f"the episode's sandbox was lost: {self.dead}") from None
 
     def call(self, method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         return self.request("call", (method, args, kwargs))

@@ -145,11 +145,15 @@ class SlotCore:
         with self._lock:
             if self.sb is None or (session is not None and session != self._spec.get("session")):
                 return
-            if self._ended is None:
+            first = self._ended is None
+            if first:
                 self._ended = (reason, rule)
-                self._emit_note("episode.ended", {"reason": reason, "rule": rule})
             sb = self.sb
             self._cond.notify_all()
+        if first:
+            # not under the slot's lock: emitting takes the session's event lock, which a
+            # thread emitting an event holds while it waits for the slot's lock
+            self._emit_note("episode.ended", {"reason": reason, "rule": rule})
         _kill(sb)
         if self._call_lock.acquire(blocking=False):  # else the running call closes it
             try:
