@@ -10,7 +10,9 @@ are pydantic models, so ``event.model_dump_json()`` and
 from __future__ import annotations
 
 import itertools
+import json
 import logging
+import math
 import threading
 import time
 import uuid
@@ -126,7 +128,13 @@ EventType = Literal[
     "monitor.alert",
     "session.killed",
     "session.paused",
+    "episode.ended",  # corral.fleet: an episode's sandbox ended (on_alert, TTL, reap ...)
+    "fleet.alert",  # corral.fleet: a fleet-level rule fired (session "fleet")
 ]
+
+
+#: a tag's value: a JSON scalar
+TagValue = str | int | float | bool | None
 
 
 class Event(_Model):
@@ -141,9 +149,57 @@ class Event(_Model):
     decision: Decision | None = None
     outcome: dict[str, Any] | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+    # the sandbox's tags (``Sandbox(tags=...)``, e.g. run/episode) and the number of the
+    # call (run/python/js/exec/files op) it happened in; 0 before the first call
+    tags: dict[str, TagValue] = Field(default_factory=dict)
+    step: int = 0
 
 
 Subscriber = Callable[[Event], None]
+MAX_TAGS = 32
+MAX_TAG_KEY = 64
+MAX_TAG_STR = 256
+MAX_TAGS_JSON = 4096
+
+
+def check_tags(tags: Any) -> dict[str, TagValue]:
+    """Validate ``Sandbox(tags=...)``: at most 32 entries, keys non-empty printable
+    ``str`` of at most 64 characters (``step`` is reserved), values JSON scalars
+    (``str`` of at most 256 characters, 64-bit ``int``, finite ``float``, ``bool``,
+    ``None``), 4 KiB of JSON in all.
+    Returns a copy; anything else is a ``TypeError``/``ValueError`` naming the entry."""
+    if tags is None:
+        return {}
+    if not isinstance(tags, dict):
+        raise TypeError(f"tags must be a dict of str to JSON scalars, not {type(tags).__name__}")
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"tags: {len(tags)} entries, at most {MAX_TAGS} allowed")
+    out: dict[str, TagValue] = {}
+    for k, v in tags.items():
+        if not isinstance(k, str):
+            raise TypeError(f"tags: key {k!r} must be a str, not {type(k).__name__}")
+        if not k or len(k) > MAX_TAG_KEY or not k.isprintable():
+            raise ValueError(
+                f"tags: key {k[:80]!r} must be 1-{MAX_TAG_KEY} printable characters"
+            )
+        if k == "step":
+            raise ValueError("tags: 'step' is reserved (every event carries its own step)")
+        if isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63:
+            raise ValueError(f"tags: {k!r} is an int outside the 64-bit range")
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"tags: {k!r} = {v!r} is not a finite number")
+        if isinstance(v, str):
+            if len(v) > MAX_TAG_STR:
+                raise ValueError(f"tags: {k!r} is {len(v)} characters, at most {MAX_TAG_STR}")
+        elif not (v is None or isinstance(v, bool | int | float)):
+            raise TypeError(
+                f"tags: {k!r} must be a str, int, float, bool or None, not {type(v).__name__}"
+            )
+        out[k] = v
+    size = len(json.dumps(out, ensure_ascii=False))
+    if size > MAX_TAGS_JSON:
+        raise ValueError(f"tags: {size} bytes of JSON, at most {MAX_TAGS_JSON}")
+    return out
 
 
 class EventBus:
@@ -182,16 +238,29 @@ default_bus = EventBus()
 
 
 class SessionEvents:
-    """Stamps events with one session's id and a gap-free sequence number."""
+    """Stamps events with one session's id, a gap-free sequence number, the
+    session's tags and the current step (``next_step`` counts calls)."""
 
-    def __init__(self, bus: EventBus, session: str) -> None:
+    def __init__(
+        self, bus: EventBus, session: str, tags: dict[str, TagValue] | None = None
+    ) -> None:
         self.bus = bus
         self.session = session
+        self.tags = check_tags(tags)
+        self.step = 0
         self._seq = itertools.count(1)
         self._lock = threading.RLock()
 
     def emit(self, type: EventType, **fields: Any) -> Event:
         with self._lock:
+            fields.setdefault("tags", self.tags)
+            fields.setdefault("step", self.step)
             ev = Event(session=self.session, seq=next(self._seq), type=type, **fields)
             self.bus.publish(ev)
         return ev
+
+    def next_step(self) -> int:
+        """Start the next call: later events carry its number."""
+        with self._lock:
+            self.step += 1
+            return self.step

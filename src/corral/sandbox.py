@@ -113,6 +113,11 @@ class Sandbox:
             NativeLimits(processes=64, cpu_s=10)}`` or, for gVisor, ``{"platform":
             "ptrace"}`` (faster than the default systrap for many short processes).
             Without ``limits``, the policy's ``cpu_s`` and ``net_out_mb`` budgets apply.
+        tags: labels stamped on every event (and so on every alert's ``monitor.alert``
+            event), e.g. ``{"run": "r1", "episode": 42}``: str keys, JSON-scalar values
+            (:func:`corral.events.check_tags`). Every event also carries ``step``: the
+            number of the call it happened in (each ``run``/``python``/``js``/``exec``
+            and each reported ``files`` op is one step; ``sb.step`` is the current one).
         template: native backends: start from this template (``corral template build`` /
             ``import``): its base read-only and shared, this sandbox's changes private.
     """
@@ -136,6 +141,7 @@ class Sandbox:
         workspace: str | os.PathLike[str] | None = None,
         env: dict[str, str] | None = None,
         backend_options: dict[str, Any] | None = None,
+        tags: dict[str, Any] | None = None,
         template: Any = None,
     ) -> None:
         if workspace is not None:
@@ -148,7 +154,8 @@ class Sandbox:
         self._backend_options = _check_backend_options(backend, backend_options)
         self.template = _check_template(backend, template)
         self.session = session or uuid.uuid4().hex[:16]
-        self.events = SessionEvents(bus or default_bus, self.session)
+        self.events = SessionEvents(bus or default_bus, self.session, tags)
+        self._calls = threading.local()  # the depth of public calls on this thread (steps)
         self.policy = None
         if policy is not None:
             from .policy import load
@@ -245,6 +252,29 @@ class Sandbox:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        """The tags every event of this sandbox carries (a copy)."""
+        return dict(self.events.tags)
+
+    @property
+    def step(self) -> int:
+        """The number of the latest call (0 before the first)."""
+        return self.events.step
+
+    @contextlib.contextmanager
+    def _stepping(self) -> Any:
+        """One public call = one step; calls made inside it (exec → run, a tool's
+        files op) belong to it."""
+        depth = getattr(self._calls, "depth", 0)
+        if depth == 0:
+            self.events.next_step()
+        self._calls.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._calls.depth = depth
 
     def _check_open(self) -> None:
         if self._closed:
@@ -407,6 +437,10 @@ class Sandbox:
         return decision
 
     def _report_file(self, op: str, path: str, size: int | None) -> None:
+        with self._stepping():
+            self._report_file_step(op, path, size)
+
+    def _report_file_step(self, op: str, path: str, size: int | None) -> None:
         self._check_open()
         action = FileAction(op=op, path=path, size=size)  # type: ignore[arg-type]
         decision = self._decide(action)
@@ -457,7 +491,7 @@ class Sandbox:
         of it."""
         if not isinstance(script, str):
             raise TypeError(f"script must be a str, got {type(script).__name__}")
-        with self._lock:
+        with self._lock, self._stepping():
             self._check_open()
             action = CodeAction(language="shell", code=script)
             decision = self._decide_script(action)
@@ -505,7 +539,7 @@ class Sandbox:
                 )
             # the corral shell runs it: decided command by command as a script
             return self.run(shlex.join(argv), stdin=stdin, timeout=timeout, on_output=on_output)
-        with self._lock:
+        with self._lock, self._stepping():
             self._check_open()
             action = ExecAction(argv=argv, cwd="/workspace", line=shlex.join(argv))
             decision = self._decide(action)
@@ -683,7 +717,7 @@ class Sandbox:
     ) -> RunResult:
         if not isinstance(code, str):
             raise TypeError(f"code must be a str, got {type(code).__name__}")
-        with self._lock:
+        with self._lock, self._stepping():
             self._check_open()
             action = CodeAction(language=language, code=code)  # type: ignore[arg-type]
             decision = self._decide(action)

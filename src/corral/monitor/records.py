@@ -13,7 +13,9 @@ from ..events import Action, Decision, Event
 __all__ = ["event_from", "make_event"]
 
 _ACTION = TypeAdapter(Action)
-_FIELDS = ("id", "session", "seq", "time", "type", "action", "decision", "outcome", "data")
+_FIELDS = (
+    "id", "session", "seq", "time", "type", "action", "decision", "outcome", "data", "tags", "step"
+)
 
 
 def make_event(**fields: Any) -> Event:
