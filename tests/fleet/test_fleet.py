@@ -44,15 +44,19 @@ def ray_cluster(importable_here):
     ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'corral[fleet]')")
     import tempfile
 
+    from corral.fleet.signals import keep_fatal_handlers
+
     tmp = tempfile.mkdtemp(prefix="corral-ray-test-")
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        object_store_memory=100 * 2**20,
-        _temp_dir=tmp,
-        configure_logging=False,
-    )
+    # Ray's failure handlers would take wasmtime's traps in this (pytest's) process
+    with keep_fatal_handlers():
+        ray.init(
+            num_cpus=2,
+            include_dashboard=False,
+            log_to_driver=False,
+            object_store_memory=100 * 2**20,
+            _temp_dir=tmp,
+            configure_logging=False,
+        )
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
 

@@ -18,6 +18,7 @@ import threading
 from typing import Any
 
 from .records import EpisodeLost, FleetError
+from .signals import keep_fatal_handlers
 
 _ACTOR_CLS: Any = None
 START_TIMEOUT_S = 120.0
@@ -183,21 +184,8 @@ class RayTransport:
         self._started = False
         self._tmp: str | None = None
         if not ray.is_initialized():
-            if address is not None:
-                ray.init(address=address, include_dashboard=False, log_to_driver=False)
-            else:
-                # a small, bounded local cluster: this machine's cores, no dashboard,
-                # logs in a temp dir removed on close, a 128 MB object store
-                self._tmp = tempfile.mkdtemp(prefix="corral-ray-")
-                ray.init(
-                    num_cpus=os.cpu_count() or 1,
-                    include_dashboard=False,
-                    log_to_driver=False,
-                    object_store_memory=128 * 2**20,
-                    _temp_dir=self._tmp,
-                    configure_logging=False,
-                )
-                self._started = True
+            with keep_fatal_handlers():  # a wasm trap in this process must stay wasmtime's
+                self._init_ray(ray, address)
         self._slot_idle_s = slot_idle_s
         self._ingest = ingest
         # bounded: slots wait (and so do their sandboxes' steps) when the trainer lags
@@ -207,6 +195,23 @@ class RayTransport:
         self._drain_lock = threading.Lock()
         self._drain = threading.Thread(target=self._drain_loop, name="fleet-events", daemon=True)
         self._drain.start()
+
+    def _init_ray(self, ray: Any, address: str | None) -> None:
+        if address is not None:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+            return
+        # a small, bounded local cluster: this machine's cores, no dashboard,
+        # logs in a temp dir removed on close, a 128 MB object store
+        self._tmp = tempfile.mkdtemp(prefix="corral-ray-")
+        ray.init(
+            num_cpus=os.cpu_count() or 1,
+            include_dashboard=False,
+            log_to_driver=False,
+            object_store_memory=128 * 2**20,
+            _temp_dir=self._tmp,
+            configure_logging=False,
+        )
+        self._started = True
 
     def _drain_loop(self) -> None:
         from ray.util.queue import Empty
