@@ -82,7 +82,8 @@ def test_an_overrun_ends_the_call_and_what_it_started_not_the_session(box):
     assert r.stdout == "yes\nold-alive\n0\n", r
     # a loop in the shell itself is interrupted too
     r = box.run("while :; do :; done", timeout=1)
-    assert r.budget_exceeded == "wall_time", r
+    # on gVisor the Sentry's threads can pass 1 s of CPU before 1 s of wall time
+    assert r.budget_exceeded in ("wall_time", "cpu"), r
     r = box.run("echo $KEEP")
     assert r.stdout == "yes\n" and not r.restarted, r
 
