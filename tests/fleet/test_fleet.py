@@ -48,7 +48,7 @@ def ray_cluster(importable_here):
 
     tmp = tempfile.mkdtemp(prefix="corral-ray-test-")
     # Ray's failure handlers would take wasmtime's traps in this (pytest's) process
-    with keep_fatal_handlers():
+    with keep_fatal_handlers() as saved:
         ray.init(
             num_cpus=2,
             include_dashboard=False,
@@ -59,6 +59,7 @@ def ray_cluster(importable_here):
         )
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
+    saved.restore()  # ray.shutdown resets them to the default
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

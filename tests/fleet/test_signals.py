@@ -22,6 +22,7 @@ _SCRIPT = textwrap.dedent(
         with Fleet() as fleet:
             print("after", sb.js(bomb).error, flush=True)
             print("still", sb.js("console.log(6 * 7)").stdout.strip(), flush=True)
+        print("closed", sb.js(bomb).error, flush=True)  # ray.shutdown resets handlers too
     """
 )
 
@@ -32,5 +33,6 @@ def test_a_guest_trap_after_the_fleet_started_is_the_guests_not_the_process() ->
     )
     assert "SIGILL received" not in p.stderr, p.stderr[-2000:]
     assert p.returncode == 0, p.stderr[-2000:]
-    lines = [x for x in p.stdout.splitlines() if x.split(" ")[0] in ("before", "after", "still")]
-    assert lines == ["before crash", "after crash", "still 42"], p.stdout
+    words = ("before", "after", "still", "closed")
+    lines = [x for x in p.stdout.splitlines() if x.split(" ")[0] in words]
+    assert lines == ["before crash", "after crash", "still 42", "closed crash"], p.stdout

@@ -183,9 +183,11 @@ class RayTransport:
         self._ray = ray
         self._started = False
         self._tmp: str | None = None
+        self._handlers = None
         if not ray.is_initialized():
-            with keep_fatal_handlers():  # a wasm trap in this process must stay wasmtime's
+            with keep_fatal_handlers() as saved:  # a wasm trap here must stay wasmtime's
                 self._init_ray(ray, address)
+            self._handlers = saved
         self._slot_idle_s = slot_idle_s
         self._ingest = ingest
         # bounded: slots wait (and so do their sandboxes' steps) when the trainer lags
@@ -266,5 +268,7 @@ class RayTransport:
             self._queue.shutdown()
         if self._started:
             self._ray.shutdown()
+            if self._handlers is not None:
+                self._handlers.restore()  # ray.shutdown resets them to the default
             if self._tmp:
                 shutil.rmtree(self._tmp, ignore_errors=True)

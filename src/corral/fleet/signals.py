@@ -36,20 +36,33 @@ def _libc() -> ctypes.CDLL | None:
         return None
 
 
+class SavedHandlers:
+    """The :data:`FATAL` handlers as they were when this was made; :meth:`restore` puts
+    them back (as often as needed: ``ray.shutdown`` resets them to the default too, which
+    would drop wasmtime's and let a guest's trap kill the process)."""
+
+    def __init__(self) -> None:
+        self._libc = _libc()
+        self._saved: list[tuple[int, ctypes.Array[ctypes.c_char]]] = []
+        if self._libc is not None:
+            for sig in FATAL:
+                buf = ctypes.create_string_buffer(_SIGACTION_SIZE)
+                if self._libc.sigaction(int(sig), None, buf) == 0:
+                    self._saved.append((int(sig), buf))
+
+    def restore(self) -> None:
+        if self._libc is not None:
+            for sig, buf in self._saved:
+                self._libc.sigaction(sig, buf, None)
+
+
 @contextmanager
-def keep_fatal_handlers() -> Iterator[None]:
+def keep_fatal_handlers() -> Iterator[SavedHandlers]:
     """Within the block anything may install handlers for :data:`FATAL`; after it, the
-    handlers from before are in place again."""
-    libc = _libc()
-    saved: list[tuple[int, ctypes.Array[ctypes.c_char]]] = []
-    if libc is not None:
-        for sig in FATAL:
-            buf = ctypes.create_string_buffer(_SIGACTION_SIZE)
-            if libc.sigaction(int(sig), None, buf) == 0:
-                saved.append((int(sig), buf))
+    handlers from before are in place again (the yielded object restores them later too,
+    e.g. after ``ray.shutdown``)."""
+    saved = SavedHandlers()
     try:
-        yield
+        yield saved
     finally:
-        if libc is not None:
-            for sig, buf in saved:
-                libc.sigaction(sig, buf, None)
+        saved.restore()
