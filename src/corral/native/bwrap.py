@@ -354,6 +354,7 @@ class BwrapBackend(BackendLifecycle):
         session too (the next call starts a fresh one and says ``restarted``)."""
         sess = self._sess
         if sess is not None:
+            sess.killed = True  # the next call starts a fresh one, dead or dying
             sess.kill()
         cur = self._current
         sup = cur.get("supervisor")

@@ -674,6 +674,9 @@ class GvisorBackend(BackendLifecycle):
     def kill(self) -> None:
         """Kill whatever runs in the sandbox now. Returns at once (the monitor calls it from
         its thread); the run ends a moment later."""
+        sess = self._sess
+        if sess is not None:
+            sess.killed = True  # the next call starts a fresh one, dead or dying
         cur = self._current
         proc = cur.get("proc")
         if proc is None or proc.poll() is not None or cur.get("killing"):

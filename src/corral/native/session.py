@@ -362,6 +362,8 @@ class NativeSession:
 
     def __init__(self) -> None:
         self.lost: str | None = None  # why the session had to go
+        #: the backend's kill() took it: gone for the next call even before it is reaped
+        self.killed = False
         self.calls = 0
         #: how many program starts the monitor had seen when the last call began
         self.first_spawn = 0
@@ -519,7 +521,7 @@ def run_in_session(
     ``make()`` when there is none or the last one was lost (the result says
     ``restarted`` then). Called under the backend's lock."""
     sess = backend._sess
-    if sess is not None and not sess.alive():
+    if sess is not None and (sess.killed or not sess.alive()):
         backend._end_session(lost=True)
         sess = None
     restarted = False
