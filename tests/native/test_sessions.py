@@ -259,3 +259,16 @@ def test_an_exec_between_calls_leaves_the_session_watched(tier, tmp_path):
         assert r.stdout == "listed 1\n" and not r.restarted, r
         r = sb.run("sudo id")
         assert r.exit_code != 0 and "sudo" in r.stderr, r
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_shell_that_dies_at_start_says_why(tier, monkeypatch, tmp_path):
+    """A sandbox whose shell ends before its first frame: the error carries what the
+    launcher printed and how it ended (CI once saw only "the shell's pipes closed")."""
+    need(tier)
+    mod = __import__(f"corral.native.{tier}_session", fromlist=["SHELL_ARGV"])
+    monkeypatch.setattr(mod, "SHELL_ARGV", ["/bin/no-such-shell"])
+    with Sandbox(backend=tier, workdir=tmp_path, policy="permissive") as sb:
+        with pytest.raises(Exception, match="did not start") as e:
+            sb.run("echo hi")
+    assert "no-such-shell" in str(e.value), e.value

@@ -20,6 +20,7 @@ import contextlib
 import os
 import platform
 import signal
+import subprocess
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -121,7 +122,9 @@ class BwrapSession(NativeSession):
             try:
                 got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.02)
             except (SessionLost, Forged) as e:
-                raise BackendUnavailable(f"the sandbox's shell did not start: {e}") from e
+                raise BackendUnavailable(
+                    f"the sandbox's shell did not start: {e}{self._why_dead()}"
+                ) from e
             self.chan.done_with(rid)
             if got is None:
                 raise BackendUnavailable("the sandbox's shell did not start in time")
@@ -130,6 +133,29 @@ class BwrapSession(NativeSession):
         except BaseException:
             self.end()
             raise
+
+    def _why_dead(self) -> str:
+        """What is known of a sandbox that died at start: how bwrap ended, what it or the
+        shell printed, a start the supervisor refused."""
+        parts: list[str] = []
+        proc = self.sp.proc if self.sp is not None else None
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=2)
+            rc = proc.returncode
+            if rc is not None:
+                parts.append(f"killed by signal {-rc}" if rc < 0 else f"exit status {rc}")
+        said = self.chan.last_words()
+        if said:
+            parts.append(f"it printed: {said[-600:]!r}")
+        sup = self.supervisor
+        if sup is not None:
+            if sup.error:
+                parts.append(f"supervisor: {sup.error}")
+            denied = [" ".join(a.argv)[:80] for a, d in sup.spawns if not d.allowed]
+            if denied:
+                parts.append("start denied: " + "; ".join(denied[:3]))
+        return f" ({'; '.join(parts)})" if parts else ""
 
     def _find_shell(self, pipe_ino: int) -> int:
         """The host pid of the sandbox's shell: the process whose fd 0 is the command pipe."""

@@ -139,7 +139,17 @@ class GvisorSession(NativeSession):
             try:
                 got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.05)
             except (SessionLost, Forged) as e:
-                raise BackendUnavailable(f"the sandbox's shell did not start: {e}") from e
+                said = self.chan.last_words()
+                rc = self.proc.poll() if self.proc is not None else None
+                why = "; ".join(
+                    x for x in (
+                        f"runsc ended with status {rc}" if rc is not None else "",
+                        f"it printed: {said[-600:]!r}" if said else "",
+                    ) if x
+                )  # fmt: skip
+                raise BackendUnavailable(
+                    f"the sandbox's shell did not start: {e}" + (f" ({why})" if why else "")
+                ) from e
             self.chan.done_with(rid)
             if got is None or not got.isdigit():
                 raise BackendUnavailable("the sandbox's shell did not start in time")

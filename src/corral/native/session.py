@@ -101,6 +101,10 @@ class Forged(Exception):
     """Something in the sandbox wrote to the frame pipe what corral did not ask for."""
 
 
+#: how much output written outside any call is kept (for a start-up failure's message)
+_NOISE_KEPT = 2000
+
+
 class ShellChannel:
     """The host's end of the pipes to one sandbox's bash (see the module doc)."""
 
@@ -121,6 +125,7 @@ class ShellChannel:
         self.closed = False
         #: bytes of stdout and stderr the calls wrote so far
         self.out_total = 0
+        self._noise = bytearray()
 
     # ---- requests
 
@@ -227,6 +232,8 @@ class ShellChannel:
             elif self.sink is not None:  # a call's output (bash's own start-up notes are not)
                 self.out_total += len(chunk)  # for the resource samples' out_chars
                 self.sink.feed(which, chunk)
+            else:
+                self._unclaimed(chunk)
         return frames
 
     def drain(self) -> None:
@@ -246,8 +253,34 @@ class ShellChannel:
                     if self.sink is not None:
                         self.out_total += len(chunk)
                         self.sink.feed(which, chunk)
+                    else:
+                        self._unclaimed(chunk)
             if not got:
                 return
+
+    def _unclaimed(self, chunk: bytes) -> None:
+        """Output between calls (bash's start-up notes, a launcher's error): dropped, but
+        its last bytes are kept for :meth:`last_words`."""
+        self._noise += chunk
+        del self._noise[: -_NOISE_KEPT]
+
+    def last_words(self, limit: int = _NOISE_KEPT) -> str:
+        """What the shell (or its launcher) printed outside any call: why a sandbox that
+        died at start died (``bwrap: execvp …``, a kernel refusal). Read once it is gone."""
+        buf = bytearray(self._noise[-limit:])
+        for fd, which in self._fds.items():
+            if which == "ctl":
+                continue
+            for _ in range(64):
+                try:
+                    chunk = os.read(fd, 65536)
+                except (BlockingIOError, OSError):
+                    break
+                if not chunk:
+                    break
+                if len(buf) < limit:
+                    buf += chunk[: limit - len(buf)]
+        return buf.decode("utf-8", "replace").strip()
 
     def _frames(self, chunk: bytes) -> list[tuple[str, str]]:
         self._ctl += chunk
