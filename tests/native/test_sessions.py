@@ -268,7 +268,9 @@ def test_a_shell_that_dies_at_start_says_why(tier, monkeypatch, tmp_path):
     need(tier)
     mod = __import__(f"corral.native.{tier}_session", fromlist=["SHELL_ARGV"])
     monkeypatch.setattr(mod, "SHELL_ARGV", ["/bin/no-such-shell"])
-    with Sandbox(backend=tier, workdir=tmp_path, policy="permissive") as sb:
-        with pytest.raises(Exception, match="did not start") as e:
-            sb.run("echo hi")
+    with (
+        Sandbox(backend=tier, workdir=tmp_path, policy="permissive") as sb,
+        pytest.raises(Exception, match="did not start") as e,
+    ):
+        sb.run("echo hi")
     assert "no-such-shell" in str(e.value), e.value
