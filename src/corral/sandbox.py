@@ -320,6 +320,11 @@ class Sandbox:
         """The monitor's alerts for this session (empty without a monitor)."""
         return self.monitor.alerts(self.session) if self.monitor is not None else []
 
+    @property
+    def stopped(self) -> str | None:
+        """Why the monitor killed or paused this session (``None`` while it may run)."""
+        return self._stopped
+
     def resume(self) -> None:
         """Let a session the monitor paused go on."""
         if self._stopped is not None and self._stopped.startswith("paused"):
