@@ -13,6 +13,20 @@ lists what each was built and tested against):
 - :mod:`.inspect`: an Inspect AI sandbox environment named ``corral``
 """
 
-from .episode import Episode, Episodes, Observation, episodes_from_config, shared_fleet
+from .episode import (
+    Episode,
+    EpisodeOver,
+    Episodes,
+    Observation,
+    episodes_from_config,
+    shared_fleet,
+)
 
-__all__ = ["Episode", "Episodes", "Observation", "episodes_from_config", "shared_fleet"]
+__all__ = [
+    "Episode",
+    "EpisodeOver",
+    "Episodes",
+    "Observation",
+    "episodes_from_config",
+    "shared_fleet",
+]
