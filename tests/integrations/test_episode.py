@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from corral.integrations import Episodes, EpisodeOver, episodes_from_config
+from corral.integrations import EpisodeOver, Episodes, episodes_from_config
 
 MINER = "xmrig -o stratum+tcp://pool.supportxmr.com:3333 -u 4Awallet"
 

@@ -1,0 +1,94 @@
+"""verl, tested against its protocol (verl 0.9.1's ToolAgentLoop calls; verl itself
+needs torch and is not installed here)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+
+import pytest
+
+from corral.integrations.verl import HAVE_VERL, CorralTool, schema_for, tool_config
+
+from .conftest import load_example
+
+
+def test_the_example_ends_the_mining_trajectory_and_leaks_nothing():
+    rows, live = load_example("verl_tools").main()
+    assert [r["corral_verdict"] for r in rows] == ["clean", "ended", "clean"]
+    assert rows[1]["corral_ended_rule"].startswith("mining-")
+    assert live == 0
+
+
+@pytest.mark.timeout(300)
+def test_the_example_on_a_local_fleet():
+    rows, live = load_example("verl_tools").main(fleet=True, trajectories=2)
+    assert [r["corral_verdict"] for r in rows] == ["clean", "ended"]
+    assert live == 0
+
+
+def test_tool_schema_is_what_verl_reads():
+    # ToolAgentLoop: tool.tool_schema.model_dump(exclude_unset=True, exclude_none=True)
+    tool = CorralTool(config={"tool": "write_file"}, tool_schema=None)
+    dumped = tool.tool_schema.model_dump(exclude_unset=True, exclude_none=True)
+    assert dumped["type"] == "function" and dumped["function"]["name"] == "write_file"
+    assert dumped["function"]["parameters"]["required"] == ["path", "content"]
+    assert tool.name == "write_file" and tool.get_openai_tool_schema() is tool.tool_schema
+    assert schema_for("run_shell").function.name == "run_shell"
+    cfg = tool_config(["run_js"], policy="strict")
+    assert json.loads(json.dumps(cfg))["tools"][0]["config"]["corral"] == {"policy": "strict"}
+    assert isinstance(HAVE_VERL, bool)
+
+
+def test_without_agent_data_an_instance_is_an_episode_closed_by_release():
+    tool = CorralTool(config={"tool": "run_shell", "corral": {"run": "v2"}}, tool_schema=None)
+
+    async def go():
+        iid, _ = await tool.create()
+        await tool.execute(iid, {"command": "X=5"})
+        r2, _, m = await tool.execute(iid, {"command": "echo $X"})
+        assert tool.live_episodes() == 1
+        await tool.release(iid)
+        return r2.text, m
+
+    text, metrics = asyncio.run(go())
+    assert "5" in text and metrics["corral_step"] == 2
+    gc.collect()
+    assert tool.live_episodes() == 0
+
+
+def test_tools_of_one_config_share_a_trajectory_sandbox():
+    a = CorralTool(config={"tool": "write_file", "corral": {"run": "v3"}}, tool_schema=None)
+    b = CorralTool(config={"tool": "read_file", "corral": {"run": "v3"}}, tool_schema=None)
+
+    class AgentData:
+        def __init__(self) -> None:
+            self.request_id = "r-1"
+            self.extra_fields: dict = {}
+
+    data = AgentData()
+
+    async def go(data: AgentData):
+        await a.execute("i1", {"path": "f.txt", "content": "shared"}, agent_data=data)
+        resp, _, _ = await b.execute("i2", {"path": "f.txt"}, agent_data=data)
+        bad, _, _ = await b.execute("i3", {"paht": "x"}, agent_data=data)
+        return resp.text, bad.text
+
+    text, bad = asyncio.run(go(data))
+    assert "shared" in text and "bad arguments" in bad
+    assert data.extra_fields["corral_verdict"] == "clean"
+    del data
+    gc.collect()
+    assert a.live_episodes() == 0
+
+
+def test_bad_tool_config_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown"):
+        CorralTool(config={"tool": "rm_rf"}, tool_schema=None)
+    with pytest.raises(TypeError, match="ended_reward"):
+        CorralTool(config={"ended_reward": "low"}, tool_schema=None)
+    with pytest.raises(ValueError, match="unknown key"):
+        CorralTool(config={"corral": {"fleeet": True}}, tool_schema=None)
+    with pytest.raises(ValueError, match="unknown corral tool"):
+        tool_config(["nope"])
