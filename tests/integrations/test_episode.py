@@ -136,3 +136,20 @@ def test_on_a_fleet_the_alert_carries_run_episode_step_and_ends_it():
         assert clean.shell("echo ok").ok and clean.verdict == "clean"
         clean.close()
         assert fleet.stats()["live"] == 0
+
+
+def test_end_from_the_trainer_stops_a_running_step(episodes):
+    import threading
+    import time
+
+    ep = episodes.open()
+    ep.shell("true")
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("o", ep.shell("while true; do :; done")))
+    t.start()
+    time.sleep(1.0)
+    ep.end("the trainer stopped it")
+    t.join(60)
+    assert not t.is_alive()  # did not hang
+    assert ep.verdict == "ended" and ep.ended_rule == "trainer.end" and ep.closed
+    assert ep.shell("echo x").reason == "the trainer stopped it"

@@ -336,9 +336,18 @@ class Episode:
         return await asyncio.to_thread(self.step, tool, args)
 
     def end(self, reason: str = "ended by the trainer", rule: str = "trainer.end") -> None:
-        """End the episode now (its sandbox is closed; later steps observe the reason)."""
+        """End the episode now: a step running is stopped (the fleet kills its sandbox,
+        a plain sandbox's call is interrupted), the sandbox closed; later steps observe
+        the reason."""
+        self._mark_ended(rule, reason)
+        try:
+            if self._fleet:
+                self.sandbox.end(reason, rule)
+            else:
+                self.sandbox.interrupt()
+        except Exception:  # already gone: closing below is what matters
+            log.debug("stopping an ended episode's sandbox failed", exc_info=True)
         with self._lock:
-            self._mark_ended(rule, reason)
             self._close_sandbox()
 
     def close(self) -> None:
