@@ -50,6 +50,9 @@ def test_sandbox_environment_contract():
             assert await env.read_file("sub/a.txt", text=False) == b"line1\r\nline2\n"
             r = await env.exec(["cat", "a.txt"], cwd="sub", env={"X": "1"})
             assert r.success and r.stdout.startswith("line1")
+            await env.exec(["cd", "sub"])  # changes nothing for the next exec
+            r = await env.exec(["sh", "-c", "pwd; echo $X"], env={"X": "it's $HOME"})
+            assert r.stdout == "/workspace\nit's $HOME\n"
             r = await env.exec(["python3", "-"], input="print(6*7)")
             assert r.stdout == "42\n"
             r = await env.exec(["sh", "-c", "exit 5"])

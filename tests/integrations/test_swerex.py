@@ -52,6 +52,11 @@ def test_runtime_semantics_match_swerex():
             await rt.create_session(CreateBashSessionRequest())
             with pytest.raises(SessionExistsError):
                 await rt.create_session(CreateBashSessionRequest())
+            await rt.run_in_session(BashAction(command="mkdir -p d && cd d && V=1"))
+            here = await rt.run_in_session(BashAction(command="pwd; echo $V"))
+            assert here.output == "/workspace/d\n1"  # a session keeps its state
+            r = await rt.execute(Command(command=["pwd"]))
+            assert r.stdout == "/workspace\n"  # execute is independent of sessions
             obs = await rt.run_in_session(BashAction(command="exit 3", check="silent"))
             assert obs.exit_code == 3
             with pytest.raises(NonZeroExitCodeError, match="exit code 3"):

@@ -35,6 +35,10 @@ def test_runtime_protocol():
             assert rt.with_user(None).episode is rt.episode
             with pytest.raises(ValueError, match="identifiers"):
                 await rt.run(["true"], {"A B": "1"})
+            with pytest.raises(TypeError, match="argv"):
+                await rt.run([], {})
+            await rt.run(["cd", "/tmp"], {})
+            assert (await rt.run(["pwd"], {})).stdout == "/workspace\n"
             await rt.write("d/f.bin", b"\x00\x01\x02")
             assert await rt.read("d/f.bin") == b"\x00\x01\x02"
             assert await rt.read("d/f.bin", max_bytes=3) == b"\x00\x01\x02"

@@ -23,6 +23,7 @@ import atexit
 import logging
 import os
 import posixpath
+import shlex
 import stat
 import threading
 import weakref
@@ -287,6 +288,21 @@ class Episode:
                 self._close_sandbox()
             return value
 
+    def run_argv(
+        self,
+        argv: list[str],
+        *,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+        stdin: str = "",
+        timeout: float | None = None,
+    ) -> Any:
+        """One program as a harness runs it (``subprocess.run`` semantics): from
+        ``/workspace`` (or ``cwd``, relative to it) with ``env`` added, in a subshell so
+        that it changes nothing of the sandbox's shell (its directory, its variables).
+        Returns the sandbox's :class:`~corral.RunResult`; see :meth:`op`."""
+        return self.op("run", build_script(argv, cwd, env), stdin=stdin, timeout=timeout)
+
     def upload(
         self, local_path: str | os.PathLike[str], guest: str, *, skip: Iterable[str] = ()
     ) -> int:
@@ -297,10 +313,9 @@ class Episode:
         root = Path(local_path)
         st = root.lstat()
         if stat.S_ISREG(st.st_mode):
-            if st.st_size > MAX_UPLOAD_BYTES:
-                raise ValueError(f"{local_path} is over {MAX_UPLOAD_BYTES} bytes")
-            self.op("files.write", guest, root.read_bytes())
-            return st.st_size
+            data = _read_regular(root, MAX_UPLOAD_BYTES)
+            self.op("files.write", guest, data)
+            return len(data)
         if not stat.S_ISDIR(st.st_mode):
             raise ValueError(f"{local_path} is not a regular file or a directory")
         skipped = frozenset(skip)
@@ -311,13 +326,11 @@ class Episode:
             base = guest if rel == "." else posixpath.join(guest, rel)
             for fn in sorted(filenames):
                 path = Path(dirpath) / fn
-                fst = path.lstat()
-                if not stat.S_ISREG(fst.st_mode):
+                if not stat.S_ISREG(path.lstat().st_mode):
                     continue
-                total += fst.st_size
-                if total > MAX_UPLOAD_BYTES:
-                    raise ValueError(f"{local_path} is over {MAX_UPLOAD_BYTES} bytes")
-                self.op("files.write", posixpath.join(base, fn), path.read_bytes())
+                data = _read_regular(path, MAX_UPLOAD_BYTES - total)
+                total += len(data)
+                self.op("files.write", posixpath.join(base, fn), data)
         return total
 
     def _last_rule(self) -> str | None:
@@ -473,6 +486,50 @@ class Episode:
         self._closed = True
         self._finalizer.detach()
         _close_quietly(self.sandbox)
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, opened without following a symlink put in its place
+    after it was listed; over ``limit`` bytes is a ``ValueError``."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise ValueError(f"{path} is not a regular file")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"uploading {path}: over the {MAX_UPLOAD_BYTES}-byte upload limit")
+    return data
+
+
+def build_script(
+    argv: list[str], cwd: str | None = None, env: dict[str, str] | None = None
+) -> str:
+    """``argv`` as one shell line run from ``/workspace`` (then ``cwd``) with ``env``
+    set, in a subshell; every word quoted. Bad input is a ``TypeError``/``ValueError``."""
+    if (
+        not isinstance(argv, list | tuple)
+        or not argv
+        or not all(isinstance(a, str) for a in argv)
+    ):
+        raise TypeError("argv must be a non-empty list of str")
+    if any("\0" in a for a in argv):
+        raise ValueError("argv must not contain NUL characters")
+    line = shlex.join(argv)
+    if env:
+        if not isinstance(env, dict):
+            raise TypeError("env must be a dict of str to str")
+        bad = [k for k in env if not (isinstance(k, str) and k.isidentifier() and k.isascii())]
+        if bad:
+            raise ValueError(f"environment variable names must be identifiers: {bad!r}")
+        if any(not isinstance(v, str) or "\0" in v for v in env.values()):
+            raise ValueError("environment values must be str without NUL characters")
+        line = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " " + line
+    prefix = "cd /workspace"
+    if cwd is not None:
+        if not isinstance(cwd, str) or "\0" in cwd:
+            raise ValueError("cwd must be a str without NUL characters")
+        prefix += f" && cd -- {shlex.quote(cwd)}"
+    return f"( {prefix} && {line}\n)"
 
 
 def _close_quietly(sandbox: Any) -> None:

@@ -24,6 +24,7 @@ others are ``PermissionError``. ``user=`` other than ``None`` is refused
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 from typing import Any, Literal, Union, overload
 
@@ -155,12 +156,9 @@ class CorralSandboxEnvironment(SandboxEnvironment):
             input or ""
         )
         try:
-            if cwd is None and not env:
-                r = await self.episode.aop("exec", cmd, stdin=stdin, timeout=timeout)
-            else:
-                r = await self.episode.aop(
-                    "run", _script(cmd, cwd, env), stdin=stdin, timeout=timeout
-                )
+            r = await asyncio.to_thread(
+                self.episode.run_argv, cmd, cwd=cwd, env=env, stdin=stdin, timeout=timeout
+            )
         except EpisodeOver as e:
             return ExecResult(success=False, returncode=ENDED_EXIT, stdout="", stderr=str(e))
         if r.error == "wall_time":
@@ -200,17 +198,3 @@ class CorralSandboxEnvironment(SandboxEnvironment):
         if not text:
             return raw
         return raw.decode("utf-8")  # newlines as they are (Inspect asks for newline="")
-
-
-def _script(cmd: list[str], cwd: str | None, env: dict[str, str] | None) -> str:
-    """``cmd`` as a shell line in ``cwd`` with ``env`` set (a subshell: the sandbox's
-    own shell state is left as it was)."""
-    line = shlex.join(cmd)
-    if env:
-        bad = [k for k in env if not (isinstance(k, str) and k.isidentifier())]
-        if bad:
-            raise ValueError(f"environment variable names must be identifiers: {bad!r}")
-        line = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in env.items()) + " " + line
-    if cwd is not None:
-        line = f"cd -- {shlex.quote(cwd)} && {line}"
-    return f"( {line}\n)"

@@ -23,6 +23,7 @@ command observes that (exit 137, the rule in the output; ``NonZeroExitCodeError`
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shlex
 from typing import Any
@@ -142,20 +143,18 @@ class CorralRuntime(AbstractRuntime):
 
     async def execute(self, command: Command) -> CommandResponse:
         cmd = command.command
-        if isinstance(cmd, str):
-            script = cmd if command.shell else shlex.join(shlex.split(cmd))
+        if isinstance(cmd, str) and command.shell:  # a shell line of the harness's own
+            argv = ["bash", "-c", cmd]
         else:
-            script = shlex.join(list(cmd))
-        if command.env:
-            bad = [k for k in command.env if not (isinstance(k, str) and k.isidentifier())]
-            if bad:
-                raise ValueError(f"environment variable names must be identifiers: {bad!r}")
-            assigns = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in command.env.items())
-            script = f"{assigns} {script}" if not command.shell else f"export {assigns}; {script}"
-        if command.cwd:
-            script = f"cd -- {shlex.quote(command.cwd)} && {script}"
+            argv = shlex.split(cmd) if isinstance(cmd, str) else list(cmd)
         try:
-            r = await self._run(f"( {script}\n)", timeout=command.timeout)
+            r = await asyncio.to_thread(
+                self.episode.run_argv,
+                argv,
+                cwd=command.cwd,
+                env=command.env,
+                timeout=command.timeout,
+            )
         except EpisodeOver as e:
             if command.check:
                 raise NonZeroExitCodeError(str(e)) from None
@@ -187,8 +186,6 @@ class CorralRuntime(AbstractRuntime):
         return WriteFileResponse()
 
     async def upload(self, request: Any) -> UploadResponse:
-        import asyncio
-
         await asyncio.to_thread(self.episode.upload, request.source_path, request.target_path)
         return UploadResponse()
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import shlex
 import uuid
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -151,20 +150,9 @@ class CorralRuntime:
         return copy.copy(self)
 
     async def run(self, argv: list[str], env: dict[str, str]) -> Any:
-        if not isinstance(argv, list | tuple) or not argv or not all(
-            isinstance(a, str) for a in argv
-        ):
-            raise TypeError("argv must be a non-empty list of str")
         full = self.process_env(dict(env or {}))
-        bad = [k for k in full if not (isinstance(k, str) and k.isidentifier())]
-        if bad:
-            raise ValueError(f"environment variable names must be identifiers: {bad!r}")
         try:
-            if full:
-                assigns = " ".join(f"{k}={shlex.quote(str(v))}" for k, v in full.items())
-                r = await self.episode.aop("run", f"( {assigns} {shlex.join(argv)}\n)")
-            else:
-                r = await self.episode.aop("exec", list(argv))
+            r = await asyncio.to_thread(self.episode.run_argv, list(argv), env=full)
         except EpisodeOver as e:
             return ProgramResult(exit_code=ENDED_EXIT, stdout="", stderr=str(e))
         stderr = r.stderr
