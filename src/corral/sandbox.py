@@ -56,8 +56,12 @@ class ActionDenied(CorralError, PermissionError):
 
     def __init__(self, decision: Decision, what: str) -> None:
         self.decision = decision
+        self.what = what
         rule = f" (rule {decision.rule})" if decision.rule else ""
         super().__init__(f"{what} denied{rule}: {decision.reason}")
+
+    def __reduce__(self) -> Any:  # crosses processes whole (a fleet slot's refusal)
+        return (type(self), (self.decision, self.what))
 
 
 def _cleanup(interps: dict[str, Interpreter], tiers: list[Backend], root: Path | None) -> None:

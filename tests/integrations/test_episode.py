@@ -125,13 +125,19 @@ def test_on_a_fleet_the_alert_carries_run_episode_step_and_ends_it():
         ep = eps.open(episode=3)
         assert ep.shell("echo hi").stdout == "hi\n"
         o = ep.shell(MINER)
-        assert o.ended and ep.verdict == "ended"
+        assert o.ended and ep.verdict == "ended" and ep.ended_rule.startswith("mining-")
         assert ep.shell("echo after").error == "ended"
         ep.close()
         alerts = fleet.alerts(run="t-fleet")
         assert alerts and all(a.tags["episode"] == 3 and a.tags["step"] == 2 for a in alerts)
         rows = fleet.verdicts(run="t-fleet")
         assert any(r["action"] == "end" and r["episode"] == 3 for r in rows)
+        # a refused file write (an exception in the slot) is decided within its step too
+        keys = eps.open(episode=5)
+        o = keys.write_file(".ssh/authorized_keys", "ssh-rsa AAAA")
+        assert o.error == "ended" and keys.ended_rule == "persist-authorized-keys"
+        assert "filesystem.deny" in o.text
+        keys.close()
         clean = eps.open(episode=4)
         assert clean.shell("echo ok").ok and clean.verdict == "clean"
         clean.close()

@@ -176,9 +176,25 @@ class Episode:
                 v = self.sandbox.verdict
             except Exception:  # the fleet is gone: what we knew stands
                 return self._verdict
-            if v == "ended" or (v == "flagged" and self._verdict == "clean"):
+            if v == "ended":
+                self._fleet_ended()
+            elif v == "flagged" and self._verdict == "clean":
                 self._verdict = v
         return self._verdict
+
+    def _fleet_ended(self) -> None:
+        """The fleet ended the episode: the rule is the alert answered "end" (else the
+        last alert's; else the fleet's own reason)."""
+        try:
+            alerts = list(self.sandbox.alerts)
+        except Exception:
+            alerts = []
+        chosen = next((a for a in reversed(alerts) if getattr(a, "action", None) == "end"), None)
+        chosen = chosen or (alerts[-1] if alerts else None)
+        if chosen is not None:
+            self._mark_ended(str(chosen.rule), str(chosen.summary) or "ended by the monitor")
+        else:
+            self._mark_ended("fleet.end", "ended by the fleet (reaped, TTL or idle timeout)")
 
     @property
     def ended(self) -> bool:

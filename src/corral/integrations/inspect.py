@@ -180,6 +180,8 @@ class CorralSandboxEnvironment(SandboxEnvironment):
             await self.episode.aop("files.write", file, contents)
         except PathEscape as e:
             raise PermissionError(f"{e} (the corral sandbox's files are under /workspace)") from e
+        except EpisodeOver as e:  # what Inspect's tools show the model
+            raise PermissionError(str(e)) from e
 
     @overload
     async def read_file(self, file: str, text: Literal[True] = True) -> str: ...
@@ -193,6 +195,8 @@ class CorralSandboxEnvironment(SandboxEnvironment):
             raw = await self.episode.aop("files.read_bytes", file, max_bytes=limit + 1)
         except PathEscape as e:
             raise PermissionError(f"{e} (the corral sandbox's files are under /workspace)") from e
+        except EpisodeOver as e:
+            raise PermissionError(str(e)) from e
         if len(raw) > limit:
             raise OutputLimitExceededError(SandboxEnvironmentLimits.MAX_READ_FILE_SIZE_STR, None)
         if not text:
