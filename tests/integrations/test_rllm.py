@@ -35,6 +35,8 @@ def test_protocol_calls():
         with pytest.raises(subprocess.CalledProcessError) as e:
             sb.exec("sudo ls")
         assert e.value.returncode == 126 and "sudo runs commands as root" in e.value.stderr
+        with pytest.raises(subprocess.TimeoutExpired):
+            sb.exec("while true; do :; done", timeout=1)
         with pytest.raises(PortsUnsupported):
             sb.start_agent_process("python3 server.py", 8100)
         with pytest.raises(PortsUnsupported):

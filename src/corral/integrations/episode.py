@@ -189,8 +189,14 @@ class Episode:
             alerts = list(self.sandbox.alerts)
         except Exception:
             alerts = []
-        chosen = next((a for a in reversed(alerts) if getattr(a, "action", None) == "end"), None)
-        chosen = chosen or (alerts[-1] if alerts else None)
+        chosen = next(
+            (
+                a
+                for a in reversed(alerts)
+                if getattr(a, "action", None) == "end" or getattr(a, "response", None) == "kill"
+            ),
+            None,
+        )
         if chosen is not None:
             self._mark_ended(str(chosen.rule), str(chosen.summary) or "ended by the monitor")
         else:
@@ -608,10 +614,12 @@ class Episodes:
         self.on_alert = on_alert or _end_on(end_on)
         self.max_output_chars = max_output_chars
         self.sandbox_options = sandbox_options
+        self._policy = policy
         if fleet is None and policy is not None:
             from ..policy import load
 
-            load(policy)  # a bad policy fails here, once, not at every episode
+            # loaded once (a bad one fails here), shared by every episode's sandbox
+            self._policy = load(policy)
 
     def open(self, episode: Any = None, **tags: Any) -> Episode:
         """A new episode's sandbox, tagged with the run, ``episode`` and ``tags``."""
@@ -626,7 +634,7 @@ class Episodes:
             )
         from ..sandbox import Sandbox
 
-        sb = Sandbox(policy=self.policy, tags=all_tags, **self.sandbox_options)
+        sb = Sandbox(policy=self._policy, tags=all_tags, **self.sandbox_options)
         return Episode(
             sb,
             tags=all_tags,

@@ -65,22 +65,22 @@ class CorralSandbox:
         self.episode = episode
 
     def exec(self, command: str, timeout: float | None = None, user: str | None = None) -> str:
-        """Run ``command`` in the corral shell; stdout, or ``CalledProcessError``."""
+        """Run ``command`` in the corral shell: its stdout, ``CalledProcessError`` on a
+        non-zero exit (126 and the reason when refused), ``TimeoutExpired`` after
+        ``timeout`` seconds, :class:`EpisodeEndedError` once the episode ended.
+        ``user`` is accepted for the protocol: corral runs every command as the
+        sandbox's own user."""
         if not isinstance(command, str):
             raise TypeError(f"command must be a str, not {type(command).__name__}")
-        # user: accepted for the protocol; corral runs every command as its sandbox's user
-        # timeout: the policy's wall-time budget bounds every call
-        obs = self.episode.shell(command)
-        if obs.ended:
-            raise EpisodeEndedError(obs.text)
-        if obs.error is not None and obs.exit_code is None:
-            raise subprocess.CalledProcessError(1, command, obs.stdout, obs.text)
-        if obs.exit_code:
-            stderr = obs.stderr
-            if obs.error == "denied" and obs.reason:
-                stderr = f"{stderr.rstrip()}\ncorral: denied: {obs.reason}".lstrip()
-            raise subprocess.CalledProcessError(obs.exit_code, command, obs.stdout, stderr)
-        return obs.stdout
+        r = self.episode.op("run", command, timeout=timeout)
+        if r.error == "wall_time":
+            raise subprocess.TimeoutExpired(command, timeout or 0, r.stdout, r.stderr)
+        stderr = r.stderr
+        if self.episode.ended:
+            stderr = f"{stderr.rstrip()}\n{self.episode._ended_text()}".lstrip()
+        if r.exit_code:
+            raise subprocess.CalledProcessError(r.exit_code, command, r.stdout, stderr)
+        return str(r.stdout)
 
     def _write(self, remote: str, data: bytes) -> None:
         self.episode.op("files.write", guest_path(remote), data)  # makes the parents
