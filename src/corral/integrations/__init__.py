@@ -13,14 +13,8 @@ lists what each was built and tested against):
 - :mod:`.inspect`: an Inspect AI sandbox environment named ``corral``
 """
 
-from .episode import (
-    Episode,
-    EpisodeOver,
-    Episodes,
-    Observation,
-    episodes_from_config,
-    shared_fleet,
-)
+from .config import episodes_from_config, shared_fleet
+from .episode import Episode, EpisodeOver, Episodes, Observation
 
 __all__ = [
     "Episode",

@@ -30,7 +30,8 @@ from typing import Any
 from uuid import uuid4
 
 from .actions import parse_action
-from .episode import Episode, Episodes, episodes_from_config
+from .config import episodes_from_config
+from .episode import Episode, Episodes
 
 __all__ = ["CorralAgent", "agent_classes", "scalar"]
 
@@ -136,7 +137,7 @@ def agent_classes(
 ) -> tuple[type, type]:
     """``(AgentInstance, AgentExecutor)`` for an OpenRLHF ``agent_func.py``.
 
-    ``config``: the keys of :func:`~corral.integrations.episode.episodes_from_config`
+    ``config``: the keys of :func:`~corral.integrations.config.episodes_from_config`
     (``policy``, ``backend``, ``run``, ``end_on``, ``fleet``), or ``episodes=``.
     ``agent_module``: OpenRLHF's ``openrlhf.utils.agent`` (imported when not given)."""
     if agent_module is None:

@@ -30,7 +30,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from .episode import Episode, Episodes, episodes_from_config
+from .config import episodes_from_config
+from .episode import Episode, Episodes
 from .episode import EpisodeOver as EpisodeEndedError
 
 __all__ = ["CorralSandbox", "EpisodeEndedError", "PortsUnsupported", "create_corral_sandbox"]
@@ -126,7 +127,7 @@ _default: dict[str, Episodes] = {}
 
 def create_corral_sandbox(name: str, *, episodes: Episodes | None = None, **config: Any) -> Any:
     """rLLM's sandbox factory shape: ``create_corral_sandbox(name, **kwargs)``.
-    ``config``: the keys of :func:`~corral.integrations.episode.episodes_from_config`;
+    ``config``: the keys of :func:`~corral.integrations.config.episodes_from_config`;
     unknown keys (rLLM passes backend-specific ones) are ignored."""
     if episodes is None:
         import json

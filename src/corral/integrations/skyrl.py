@@ -16,7 +16,7 @@ step: ``done=True``, ``reward=ended_reward``, ``metadata["corral_verdict"] == "e
     from corral.integrations.skyrl import register
     register()          # skyrl_gym.make("corral", env_config={...}, extras={...})
 
-``env_config``: the keys of :func:`~corral.integrations.episode.episodes_from_config`
+``env_config``: the keys of :func:`~corral.integrations.config.episodes_from_config`
 (``policy``, ``backend``, ``run``, ``end_on``, ``fleet``) plus ``reward_fn``
 (``"module:function"``, called as ``fn(answer, episode, extras) -> float``) and
 ``ended_reward``. ``extras`` (per sample): ``max_turns``, ``uid`` or ``episode`` (the
@@ -32,7 +32,8 @@ from typing import Any
 from uuid import uuid4
 
 from .actions import parse_action
-from .episode import Episode, Episodes, episodes_from_config, plain_config
+from .config import episodes_from_config, plain_config
+from .episode import Episode, Episodes
 
 try:
     from skyrl_gym.envs.base_text_env import BaseTextEnv  # type: ignore[import-not-found]

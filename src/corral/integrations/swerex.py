@@ -52,7 +52,8 @@ from swerex.runtime.abstract import (
     WriteFileResponse,
 )
 
-from .episode import Episode, EpisodeOver, Episodes, episodes_from_config
+from .config import episodes_from_config
+from .episode import Episode, EpisodeOver, Episodes
 
 __all__ = ["CorralDeployment", "CorralRuntime"]
 
@@ -201,7 +202,7 @@ class CorralDeployment(AbstractDeployment):
         name: the episode tag (default: a fresh id).
         episodes: an :class:`~corral.integrations.Episodes` (a fleet, a policy, ...);
             else ``config`` holds the keys of
-            :func:`~corral.integrations.episode.episodes_from_config`.
+            :func:`~corral.integrations.config.episodes_from_config`.
     """
 
     def __init__(

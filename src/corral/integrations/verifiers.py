@@ -26,7 +26,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .episode import Episode, EpisodeOver, Episodes, episodes_from_config
+from .config import episodes_from_config
+from .episode import Episode, EpisodeOver, Episodes
 
 try:
     from verifiers.v1.runtimes.base import ProgramResult  # type: ignore[import-not-found]

@@ -25,7 +25,7 @@ after the episode ended is not run; the model reads why.
       - class_name: corral.integrations.verl.CorralTool
         config: {type: native, tool: run_python, corral: {policy: default, run: exp1}}
 
-``corral:`` takes the keys of :func:`~corral.integrations.episode.episodes_from_config`
+``corral:`` takes the keys of :func:`~corral.integrations.config.episodes_from_config`
 (``fleet: true`` puts the sandboxes on a fleet shared by the worker process, on the Ray
 verl already runs). verl is imported only if it is installed (for ``BaseTool`` and
 ``ToolResponse``); without it the same class works on the protocol alone.
@@ -44,7 +44,8 @@ from uuid import uuid4
 from pydantic import BaseModel
 
 from ..adapters.toolset import TOOLS, json_schema
-from .episode import Episode, Episodes, episodes_from_config, plain_config
+from .config import episodes_from_config, plain_config
+from .episode import Episode, Episodes
 
 try:  # the real base class and response type when verl is installed
     from verl.tools.base_tool import BaseTool as _Base  # type: ignore[import-not-found]
