@@ -159,3 +159,35 @@ def test_end_from_the_trainer_stops_a_running_step(episodes):
     assert not t.is_alive()  # did not hang
     assert ep.verdict == "ended" and ep.ended_rule == "trainer.end" and ep.closed
     assert ep.shell("echo x").reason == "the trainer stopped it"
+
+
+def test_run_argv_quotes_every_word_and_leaves_the_shell_as_it_was(episodes):
+    hostile = ["$(echo INJECTED)", "`echo INJECTED`", "a;echo INJECTED", "x\ny", "'\"", "--", "*"]
+    with episodes.open() as ep:
+        ep.op("files.mkdir", "we ird;dir")
+        r = ep.run_argv(["printf", "%s|", *hostile], cwd="we ird;dir", env={"V": "$(id)"})
+        assert r.exit_code == 0 and r.stdout == "|".join(hostile) + "|"
+        r = ep.run_argv(["sh", "-c", 'pwd; echo "$V"'], cwd="we ird;dir", env={"V": "$(id) `x`"})
+        assert r.stdout == "/workspace/we ird;dir\n$(id) `x`\n"
+        ep.run_argv(["cd", "/tmp"])
+        ep.run_argv(["export", "LEAK=1"])
+        assert ep.shell("pwd; echo ${LEAK:-unset}").stdout == "/workspace\nunset\n"
+        for bad in ([], ["a\0b"], "ls", [1]):
+            with pytest.raises((TypeError, ValueError)):
+                ep.run_argv(bad)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="identifiers"):
+            ep.run_argv(["true"], env={"A;B": "1"})
+        with pytest.raises(ValueError, match="identifiers"):
+            ep.run_argv(["true"], env={"É": "1"})
+
+
+def test_a_refusal_crosses_processes_whole():
+    import pickle
+
+    from corral.events import Decision
+    from corral.sandbox import ActionDenied
+
+    e = ActionDenied(Decision(verdict="deny", rule="r1", reason="why"), "write x")
+    back = pickle.loads(pickle.dumps(e))
+    assert isinstance(back, PermissionError) and str(back) == str(e)
+    assert back.decision == e.decision

@@ -23,9 +23,17 @@ def test_the_example_ends_the_mining_trajectory_and_leaks_nothing():
 
 @pytest.mark.timeout(300)
 def test_the_example_on_a_local_fleet():
-    rows, live = load_example("verl_tools").main(fleet=True, trajectories=2)
-    assert [r["corral_verdict"] for r in rows] == ["clean", "ended"]
-    assert live == 0
+    from corral.integrations import shared_fleet
+
+    try:
+        rows, live = load_example("verl_tools").main(fleet=True, trajectories=2)
+        assert [r["corral_verdict"] for r in rows] == ["clean", "ended"]
+        assert live == 0
+        fleet = shared_fleet(policy="default", local=True)  # the one the tools made
+        assert fleet.stats()["live"] == 0
+        assert any(a.tags.get("run") == "verl-demo" for a in fleet.alerts())
+    finally:
+        shared_fleet(policy="default", local=True).close()
 
 
 def test_tool_schema_is_what_verl_reads():
