@@ -74,6 +74,36 @@ def test_sandbox_environment_contract():
     asyncio.run(go())
 
 
+@pytest.mark.timeout(300)
+def test_samples_on_a_local_fleet():
+    from corral.integrations import shared_fleet
+
+    async def go():
+        config = {"policy": "default", "run": "insp-fleet", "fleet": {"local": True}}
+        envs = await CorralSandboxEnvironment.sample_init("tf", config, {})
+        env = envs["default"]
+        try:
+            r = await env.exec(["sh", "-c", "echo $((6*7))"])
+            assert r.stdout == "42\n"
+            await env.write_file("a.txt", "x")
+            assert await env.read_file("a.txt") == "x"
+            r = await env.exec(["sh", "-c", "xmrig -o stratum+tcp://p.example:3333"])
+            assert r.returncode == 126 and env.episode.verdict == "ended"
+            with pytest.raises(PermissionError, match="ended"):
+                await env.read_file("a.txt")
+        finally:
+            await CorralSandboxEnvironment.sample_cleanup("tf", config, envs, False)
+            await CorralSandboxEnvironment.task_cleanup("tf", config, True)
+
+    try:
+        asyncio.run(go())
+        fleet = shared_fleet(policy="default", backend="wasm", local=True)
+        assert any(a.tags.get("run") == "insp-fleet" for a in fleet.alerts())
+        assert fleet.stats()["live"] == 0
+    finally:
+        shared_fleet(policy="default", backend="wasm", local=True).close()
+
+
 def test_config_forms():
     assert CorralSandboxEnvironment.config_deserialize({"policy": "strict"}) == CorralSandboxConfig(
         policy="strict"

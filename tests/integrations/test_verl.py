@@ -91,6 +91,32 @@ def test_tools_of_one_config_share_a_trajectory_sandbox():
     assert a.live_episodes() == 0
 
 
+def test_schemas_and_responses_validate_with_verls_own_models(verl_schemas):
+    for name in ("run_shell", "run_python", "run_js", "read_file", "write_file", "list_files"):
+        tool = CorralTool(config={"tool": name}, tool_schema=None)
+        dumped = tool.tool_schema.model_dump(exclude_unset=True, exclude_none=True)
+        theirs = verl_schemas.OpenAIFunctionToolSchema.model_validate(dumped)
+        assert theirs.function.name == name
+        assert theirs.model_dump(exclude_unset=True, exclude_none=True) == dumped
+        # a verl YAML's tool_schema (verl's model) is taken as given
+        same = CorralTool(config={"tool": name}, tool_schema=theirs)
+        assert same.tool_schema is theirs and same.name == name
+
+    async def go():
+        tool = CorralTool(config={"tool": "run_shell"}, tool_schema=None)
+        resp, _, _ = await tool.execute("i", {"command": "echo hi"})
+        await tool.release("i")
+        return resp
+
+    resp = asyncio.run(go())
+    # what ToolAgentLoop._call_tool rebuilds from a tool's response
+    kwargs = {"text": resp.text}
+    for attr in ("image", "video"):
+        if getattr(resp, attr, None) is not None:
+            kwargs[attr] = getattr(resp, attr)
+    assert "hi" in verl_schemas.ToolResponse(**kwargs).text
+
+
 def test_bad_tool_config_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown"):
         CorralTool(config={"tool": "rm_rf"}, tool_schema=None)

@@ -34,6 +34,7 @@ from inspect_ai.util._sandbox.limits import SandboxEnvironmentLimits
 from pydantic import BaseModel, ConfigDict
 
 from ..errors import PathEscape
+from .config import episodes_from_config
 from .episode import Episode, EpisodeOver, Episodes
 
 __all__ = ["CorralSandboxConfig", "CorralSandboxEnvironment"]
@@ -53,6 +54,9 @@ class CorralSandboxConfig(BaseModel):
     """The ``run`` tag (default: the task's name)."""
     end_on: tuple[str, ...] = ("high", "critical")
     """Alert severities that end the sample's episode."""
+    fleet: bool | dict[str, Any] = False
+    """Hold the samples' sandboxes on a :class:`~corral.fleet.Fleet` (``True``, or a
+    dict of its options, e.g. ``{"local": True}`` or ``{"address": "auto"}``)."""
 
 
 _episodes: dict[tuple[str, str], Episodes] = {}
@@ -77,11 +81,16 @@ def _episodes_for(task_name: str, config: CorralSandboxConfig) -> Episodes:
     key = (task_name, config.model_dump_json())
     eps = _episodes.get(key)
     if eps is None:
-        eps = _episodes[key] = Episodes(
-            policy=config.policy,
-            backend=config.backend,
-            run=config.run or task_name[:256],
-            end_on=config.end_on,
+        eps = _episodes[key] = episodes_from_config(
+            {
+                "corral": {
+                    "policy": config.policy,
+                    "backend": config.backend,
+                    "run": config.run or task_name[:256],
+                    "end_on": list(config.end_on),
+                    "fleet": config.fleet,
+                }
+            }
         )
     return eps
 
