@@ -69,5 +69,13 @@ def main(agent_module: Any = None, episodes: int = 3, bad: frozenset[int] = froz
 
 
 if __name__ == "__main__":
-    for row in main():
+    try:
+        rows = main()
+    except ImportError as e:
+        sys.exit(
+            f"OpenRLHF is not installed ({e}); it needs torch and vLLM. "
+            "tests/integrations/test_openrlhf.py runs this example under OpenRLHF's own "
+            "executor loaded from its wheel."
+        )
+    for row in rows:
         print(row)

@@ -63,6 +63,15 @@ def test_an_alert_ends_the_episode_and_nothing_more_runs(episodes):
     ep.close()  # idempotent
 
 
+def test_a_refused_harness_call_is_decided_within_its_step(episodes):
+    with episodes.open() as ep:
+        with pytest.raises(PermissionError, match=r"filesystem\.deny"):
+            ep.op("files.write", ".ssh/authorized_keys", "ssh-rsa AAAA")
+        assert ep.ended and ep.ended_rule == "persist-authorized-keys" and ep.closed
+        with pytest.raises(FileNotFoundError):
+            episodes.open().op("files.read_bytes", "missing")
+
+
 def test_on_alert_decides_mark_goes_on_and_a_bad_answer_ends():
     seen = []
     marking = Episodes(on_alert=lambda a: seen.append(a.rule) or "mark")

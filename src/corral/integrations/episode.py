@@ -270,6 +270,7 @@ class Episode:
                 raise EpisodeOver("this episode's sandbox is closed", None)
             target = self.sandbox.files if name.startswith("files.") else self.sandbox
             fn = getattr(target, name.removeprefix("files."))
+            self.steps += 1
             try:
                 value = fn(*args, **kwargs)
             except (EpisodeEnded, EpisodeLost) as e:
@@ -286,21 +287,29 @@ class Episode:
                 self._mark_ended(rule or "monitor", str(e))
                 self._close_sandbox()
                 raise EpisodeOver(self._ended_text(), self._ended_rule) from None
-            finally:
-                self.steps += 1
-            new = self._new_alerts()
-            self.alerts.extend(_alert_dict(a) for a in new)
-            if new and self._verdict == "clean":
-                self._verdict = "flagged"
-            if not self._fleet:
-                stopped = self.sandbox.stopped
-                self._decide(new, ToolOutcome(name, True, "", {"stopped": stopped},
-                                              "stopped" if stopped else None))
-            if self.verdict == "ended":
-                if self._ended_rule is None:
-                    self._mark_ended(self._last_rule() or "fleet.end", "ended by the monitor")
-                self._close_sandbox()
+            except Exception:  # refused, missing file ...: its alerts are answered too
+                self._after_op(name)
+                raise
+            self._after_op(name)
             return value
+
+    def _after_op(self, name: str) -> None:
+        """A harness call's alerts: recorded, answered (a plain sandbox), and an ended
+        episode's sandbox closed."""
+        new = self._new_alerts()
+        self.alerts.extend(_alert_dict(a) for a in new)
+        if new and self._verdict == "clean":
+            self._verdict = "flagged"
+        if not self._fleet:
+            stopped = self.sandbox.stopped
+            outcome = ToolOutcome(
+                name, True, "", {"stopped": stopped}, "stopped" if stopped else None
+            )
+            self._decide(new, outcome)
+        if self.verdict == "ended":
+            if self._ended_rule is None:
+                self._mark_ended(self._last_rule() or "fleet.end", "ended by the monitor")
+            self._close_sandbox()
 
     def run_argv(
         self,
