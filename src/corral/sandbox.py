@@ -56,8 +56,12 @@ class ActionDenied(CorralError, PermissionError):
 
     def __init__(self, decision: Decision, what: str) -> None:
         self.decision = decision
+        self.what = what
         rule = f" (rule {decision.rule})" if decision.rule else ""
         super().__init__(f"{what} denied{rule}: {decision.reason}")
+
+    def __reduce__(self) -> Any:  # crosses processes whole (a fleet slot's refusal)
+        return (type(self), (self.decision, self.what))
 
 
 def _cleanup(interps: dict[str, Interpreter], tiers: list[Backend], root: Path | None) -> None:
@@ -319,6 +323,11 @@ class Sandbox:
     def alerts(self) -> list[Any]:
         """The monitor's alerts for this session (empty without a monitor)."""
         return self.monitor.alerts(self.session) if self.monitor is not None else []
+
+    @property
+    def stopped(self) -> str | None:
+        """Why the monitor killed or paused this session (``None`` while it may run)."""
+        return self._stopped
 
     def resume(self) -> None:
         """Let a session the monitor paused go on."""
