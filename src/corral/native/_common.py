@@ -673,6 +673,8 @@ class BackendLifecycle:
                 self.proxy.close()
         if self._restore_owner is not None and self._copy is None:
             restore_owners(self.workspace, self._restore_owner, self._other_owners)
+        if getattr(self, "gpu_sampler", None) is not None:
+            self.gpu_sampler.close()  # NVML (corral.native.nvml)
         if getattr(self, "_rootfs", None) is not None:
             self._rootfs.close()  # a template's overlay mounts, before their directories go
         if self._stage is not None:

@@ -227,6 +227,8 @@ class BwrapBackend(BackendLifecycle):
         self.gpu = gpu
         devices.check_binds(self.ro_binds, gpu=gpu)
         self.gpu_devices: list[devices.GpuDevice] = []
+        #: NVML samples of the sandbox's GPU use (granted, and NVML works here)
+        self.gpu_sampler: Any = None
         self.monitor_connect = monitor_connect
         self.sample_interval = sample_interval
         self.use_cgroups = cgroups
@@ -277,6 +279,10 @@ class BwrapBackend(BackendLifecycle):
             # what programs are: system binaries, and the sha256 of those the policy names
             self._table = ProgramTable.for_policy(self.gate)
         self.gpu_devices = devices.host_devices() if self.gpu else []
+        if self.gpu_devices:
+            from .nvml import GpuSampler
+
+            self.gpu_sampler = GpuSampler.open()
         self._stage = Path(tempfile.mkdtemp(prefix="corral-bwrap-"))
         os.chmod(self._stage, 0o755)
         (self._stage / "ws").mkdir()
@@ -829,6 +835,7 @@ class BwrapBackend(BackendLifecycle):
             sp.sampler = ResourceSampler(
                 self.emitter, sp.child_pid, cgroup=cg, interval=self.sample_interval,
                 output=(lambda: out.total) if isinstance(out, OutputCollector) else None,
+                gpu=self.gpu_sampler, gpu_memory_mb=self.limits.gpu_memory_mb,
             )  # fmt: skip
             sp.release()  # let the command start
             if terminal is None:
