@@ -868,7 +868,8 @@ class ResourceSampler:
     """Emits ``{cpu_pct, busy_pct, rss_mb, procs, out_chars, interval_s}`` about once a
     second while a run lasts (``busy_pct``: CPU + time waiting to run over wall time, see
     :mod:`corral.procinfo`; ``out_chars``: output in the interval, when ``output`` gives
-    the total so far). With ``gpu`` (a :class:`~corral.native.nvml.GpuSampler`: the policy
+    the total so far; ``in_call``: whether a call runs, for a warm session's sampler, which
+    samples between calls too). With ``gpu`` (a :class:`~corral.native.nvml.GpuSampler`: the policy
     granted the GPU and NVML works) the GPU fields too, and a process holding GPU memory
     past ``gpu_memory_mb`` (all of them, together) is killed (``budget.exceeded``)."""
 
@@ -882,11 +883,13 @@ class ResourceSampler:
         output: Callable[[], int] | None = None,
         gpu: Any = None,
         gpu_memory_mb: float | None = None,
+        in_call: Callable[[], bool] | None = None,
     ) -> None:
         self.emitter = emitter
         self.root_pid = root_pid
         self.gpu = gpu
         self.gpu_memory_mb = gpu_memory_mb
+        self.in_call = in_call
         self.cgroup = cgroup
         self.interval = interval
         self.output = output
@@ -981,6 +984,8 @@ class ResourceSampler:
             if out is not None and last_out is not None:
                 data["out_chars"] = max(out - last_out, 0)
             last_cpu, last_wait, last_out, last_t = cpu, waited, out, now
+            if self.in_call is not None:  # a warm session: is one of its calls running?
+                data["in_call"] = bool(self.in_call())
             if self.gpu is not None:
                 self._gpu_sample(data)
             self.samples.append(data)

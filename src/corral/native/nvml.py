@@ -7,9 +7,10 @@ the sandbox's own: its cgroup, or its process tree):
 - ``gpu_pct``: streaming-multiprocessor utilisation of the sandbox's processes in the
   interval, summed over its processes and GPUs (100 = one GPU busy);
 - ``gpu_mem_mb``: GPU memory they hold;
-- ``gpu_procs``: how many of them use a GPU; ``gpu_names`` (``comm``) and
-  ``gpu_cmdlines`` (at most 16, 1,024 characters each) of those processes, for the
-  monitor's miner rules.
+- ``gpu_procs``: how many of them use a GPU; ``gpu_pids`` (at most 16) and
+  ``gpu_mem_by_pid`` (bytes); ``gpu_names`` (``comm``) and ``gpu_cmdlines`` (1,024
+  characters each) of those processes, one line per process, for the monitor's miner
+  rules (``mining-gpu-*`` in the default pack).
 
 NVML reports host process ids: a sandbox whose processes NVML cannot see (corral in a
 container whose pid namespace is not the driver's) has ``gpu_procs: 0`` and no
@@ -70,6 +71,11 @@ def _read(path: str, limit: int) -> str:
     except OSError:
         return ""
     return raw.replace(b"\0", b" ").strip().decode("utf-8", "replace")
+
+
+def _line(text: str) -> str:
+    """One line: a name or command line with a newline in it stays on its own line."""
+    return text.replace("\r", " ").replace("\n", " ")
 
 
 class GpuSampler:
@@ -150,8 +156,11 @@ class GpuSampler:
             "gpu_procs": len(users),
             "gpu_pids": named,
             "gpu_mem_by_pid": {str(p): users[p] for p in named},
-            "gpu_names": [_read(f"/proc/{p}/comm", 64) for p in named],
-            "gpu_cmdlines": [_read(f"/proc/{p}/cmdline", MAX_CMDLINE) for p in named],
+            # one line per process (the monitor's rules match text, not lists)
+            "gpu_names": "\n".join(_line(_read(f"/proc/{p}/comm", 64)) for p in named),
+            "gpu_cmdlines": "\n".join(
+                _line(_read(f"/proc/{p}/cmdline", MAX_CMDLINE)) for p in named
+            ),
         }
 
     def close(self) -> None:
