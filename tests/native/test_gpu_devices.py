@@ -196,3 +196,16 @@ def test_host_devices_reads_only_character_devices(tmp_path):
     (tmp_path / "dri" / "renderD128").symlink_to("/dev/null")
     os.mknod(tmp_path / "kfd", 0o600 | 0o020000, os.makedev(511, 0))
     assert [d.describe() for d in host_devices(str(tmp_path))] == ["/dev/kfd (amd-kfd 511:0)"]
+
+
+def test_doctor_policy_option_names_a_bad_policy():
+    from typer.testing import CliRunner
+
+    from corral.native.doctor import app
+
+    r = CliRunner().invoke(app, ["--quick", "--policy", "no-such-policy-here"])
+    assert r.exit_code == 2 and "--policy no-such-policy-here" in r.output
+    assert "Traceback" not in r.output
+    r = CliRunner().invoke(app, ["--quick", "--json", "--policy", "strict"])
+    [gpu] = [c for c in json.loads(r.stdout) if c["name"] == "gpu"]
+    assert gpu["optional"] and "policy 'strict' (devices.gpu: false)" in gpu["detail"]
