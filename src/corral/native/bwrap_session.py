@@ -115,6 +115,7 @@ class BwrapSession(NativeSession):
             sp.sampler = ResourceSampler(
                 b.emitter, sp.child_pid, cgroup=self.cgroup, interval=b.sample_interval,
                 output=lambda: chan.out_total,
+                gpu=b.gpu_sampler, gpu_memory_mb=b.limits.gpu_memory_mb, in_call=b._lock.locked,
             )  # fmt: skip
             sp.release()
             sp.sampler.start()
