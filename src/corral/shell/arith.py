@@ -8,6 +8,7 @@ expressions themselves, as bash does (with a depth limit).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -77,6 +78,29 @@ def parse_number(text: str) -> int:
         raise ArithError(f'{text}: value too great for base (error token is "{text}")') from None
 
 
+def _tokenize(text: str) -> tuple[tuple[str, str], ...]:
+    out = []
+    i = 0
+    n = len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        m = _TOKEN.match(text, i)
+        if not m or m.end() == i:
+            raise ArithError(f'syntax error: operand expected (error token is "{text[i:]}")')
+        kind = m.lastgroup or "op"
+        out.append((kind, m.group(kind)))
+        i = m.end()
+    return tuple(out)
+
+
+# An expression's tokens depend on its text alone: a loop's `$((i+1))` is cut once
+# (bounded LRU; long texts are cut each time). Errors are not cached: they raise again.
+_TOKENS_MAX_CHARS = 1024
+_cached_tokens = functools.lru_cache(maxsize=2048)(_tokenize)
+
+
 class Arith:
     """Evaluates one expression against variables reached through callbacks."""
 
@@ -104,21 +128,10 @@ class Arith:
             raise ArithError(f'syntax error in expression (error token is "{tok}")')
         return v
 
-    def _tokens(self, text: str) -> list[tuple[str, str]]:
-        out = []
-        i = 0
-        n = len(text)
-        while i < n:
-            if text[i].isspace():
-                i += 1
-                continue
-            m = _TOKEN.match(text, i)
-            if not m or m.end() == i:
-                raise ArithError(f'syntax error: operand expected (error token is "{text[i:]}")')
-            kind = m.lastgroup or "op"
-            out.append((kind, m.group(kind)))
-            i = m.end()
-        return out
+    def _tokens(self, text: str) -> tuple[tuple[str, str], ...]:
+        if len(text) > _TOKENS_MAX_CHARS:
+            return _tokenize(text)
+        return _cached_tokens(text)
 
     def peek(self) -> str | None:
         return self.toks[self.pos][1] if self.pos < len(self.toks) else None

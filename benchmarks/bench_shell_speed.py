@@ -1,0 +1,131 @@
+"""The corral shell's speed targets (issue 15) against bash and GNU, in one run.
+
+    python benchmarks/bench_shell_speed.py [--quick]
+
+Each workload runs in a sandbox (the confined shell worker, as an agent calls it)
+and with ``bash -c`` (GNU coreutils) over the same files, measured here, medians.
+The fresh-process rows start a new Python each time: ``import corral`` and the
+first ``Sandbox().run("echo hi")`` (host import, shell template start, fork).
+Targets: loops ≤ 5× bash, the 10 MB pipeline ≤ 2× GNU, the first command of a
+fresh process ≤ 250 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _timing import median_ms
+from rich.console import Console
+from rich.table import Table
+
+import corral
+from corral import Budget, Sandbox
+
+WHILE_LOOP = "i=0; while [ $i -lt 1000 ]; do i=$((i+1)); done; echo $i"
+ARITH_LOOP = "s=0; for ((i=0; i<1000; i++)); do s=$((s + i)); done; echo $s"
+CMD_LOOP = "for i in $(seq 1000); do echo $i; done | wc -l"
+WORD_LOOP = (
+    "n=0; for w in a b c d e f g h i j; do for k in $(seq 100); do"
+    ' case "$w$k" in *5) n=$((n+1));; esac; done; done; echo $n'
+)
+PIPELINE = "grep -v zzz big.txt | sort | uniq -c | sort -n | tail -3"
+STREAM = "cat big.txt | grep word1 | cut -d' ' -f1-3 | sort -u | wc -l"
+FRESH = "import corral; corral.Sandbox().run('echo hi')"
+
+
+def make_file(path: Path, size: int) -> None:
+    rnd = random.Random(7)
+    words = [f"word{n}" for n in range(2000)]
+    lines, total = [], 0
+    while total < size:
+        line = " ".join(rnd.choice(words) for _ in range(8))
+        lines.append(line)
+        total += len(line) + 1
+    path.write_text("\n".join(lines) + "\n")
+
+
+def bash_run(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", script],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"},
+        check=False,
+    )
+
+
+def python_run(code: str) -> None:
+    subprocess.run([sys.executable, "-c", code], env=dict(os.environ), check=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    k = 1 if args.quick else 3
+    console = Console(width=150)
+    if shutil.which("bash") is None:
+        console.print("bash is not installed: nothing to compare with")
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="corral-bench-"))
+    rows: list[tuple[str, float, float, str, float | None, str]] = []
+    try:
+        with console.status("making a 10 MB file …"):
+            make_file(tmp / "big.txt", 10 * 1024 * 1024)
+        with Sandbox(budget=Budget(wall_s=600, output_chars=10**8, disk_mb=200)) as sb:
+            shutil.copy(tmp / "big.txt", sb.path / "big.txt")
+            sb.run("true")
+            cases = [
+                ("1,000-iteration while [ ] loop", WHILE_LOOP, 5 * k, 5.0),
+                ("1,000-iteration (( )) arithmetic loop", ARITH_LOOP, 5 * k, 5.0),
+                ("1,000 commands through a pipe", CMD_LOOP, 3 * k, 5.0),
+                ("1,000 case matches in nested for", WORD_LOOP, 3 * k, 5.0),
+                ("5-stage pipeline over 10 MB", PIPELINE, k, 2.0),
+                ("cat|grep|cut|sort -u|wc over 10 MB", STREAM, k, 2.0),
+            ]
+            for title, script, n, goal in cases:
+                with console.status(f"{title} …"):
+                    ours = sb.run(script)
+                    ref = bash_run(script, tmp)
+                    same = "yes" if ours.stdout == ref.stdout else "NO"
+                    c_ms = median_ms(lambda s=script: sb.run(s), n)
+                    b_ms = median_ms(lambda s=script: bash_run(s, tmp), max(n, 3))
+                    rows.append((title, c_ms, b_ms, same, goal, ""))
+        with console.status("fresh processes …"):
+            n = 3 if args.quick else 7
+            base = median_ms(lambda: python_run("pass"), n)
+            imp = median_ms(lambda: python_run("import corral"), n)
+            first = median_ms(lambda: python_run(FRESH), n)
+            rows.append(("fresh process: import corral", imp, base, "", None, ""))
+            rows.append(
+                ("fresh process: import corral; Sandbox().run('echo hi')", first, base, "",
+                 None, "≤ 250 ms " + ("met" if first <= 250 else "missed"))
+            )  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    table = Table(title=f"corral {corral.__version__} shell speed (medians, one run)")
+    for col in ("workload", "corral (sandbox)", "bash / GNU (same run)", "ratio", "target"):
+        table.add_column(col)
+    table.add_column("same output")
+    for title, c, b, same, goal, note in rows:
+        ratio = c / b
+        if goal is not None:
+            note = f"≤ {goal:g}× " + ("met" if ratio <= goal else "missed")
+        table.add_row(title, f"{c:.1f} ms", f"{b:.1f} ms", f"×{ratio:.2f}", note, same)
+    console.print(table)
+    console.print(
+        "bash / GNU is `bash -c SCRIPT` (its ~5 ms process start included, as an agent pays it); "
+        "for the fresh-process rows it is `python3 -c pass`."
+    )
+
+
+if __name__ == "__main__":
+    main()
