@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import pattern as P
@@ -52,6 +53,11 @@ class Expander:
         """Full expansion of command words into argv."""
         out: list[str] = []
         for raw in raws:
+            if "{" not in raw or "}" not in raw:  # no brace expansion
+                plan = _plan(raw, True, False, False)
+                if plan is not None and plan.argv is not None:
+                    out.extend(plan.argv)  # a literal word: its fields are fixed
+                    continue
             for b in brace_expand(raw):
                 segs = self.segments(b, tilde=True)
                 for field in self.split(segs):
@@ -61,6 +67,8 @@ class Expander:
     def word(self, raw: str, tilde: bool = True) -> str:
         """Expansion without splitting or globbing (assignments, redirections)."""
         segs = self.segments(raw, tilde=tilde, assignment=tilde)
+        if len(segs) == 1 and segs[0][0] not in ("\x00BREAK", "\x00EMPTY"):
+            return segs[0][0]
         ifs = self.sh.get_var("IFS")
         sep = " " if ifs is None else ifs[:1]
         return "".join(sep if s == BREAK else s[0] for s in segs if s[0] != "\x00EMPTY")
@@ -530,7 +538,7 @@ class Expander:
         ifs = self.sh.get_var("IFS")
         if ifs is None:
             ifs = " \t\n"
-        ws = "".join(ch for ch in ifs if ch in " \t\n")
+        ws, has_ifs = _ifs_info(ifs) if ifs else ("", _no_ifs)
         fields: list[list[tuple[str, bool]]] = []
         cur: list[tuple[str, bool]] = []
         has = False  # current field has content or a quoted part
@@ -546,6 +554,11 @@ class Expander:
             if not split or not ifs:
                 cur.append((text, quoted))
                 has = has or quoted or text != ""
+                continue
+            if has_ifs(text) is None:  # nothing to split at: one piece
+                if text:
+                    cur.append((text, False))
+                    has = True
                 continue
             i = 0
             n = len(text)
@@ -585,6 +598,8 @@ class Expander:
 
     def glob(self, field: list[tuple[str, bool]]) -> list[str]:
         plain = "".join(t for t, _ in field)
+        if "*" not in plain and "?" not in plain and "[" not in plain:
+            return [plain]
         if self.sh.opt("noglob") or not any(
             not q and ("*" in t or "?" in t or "[" in t) for t, q in field
         ):
@@ -618,13 +633,25 @@ class _Plan:
     """How to expand one raw word: ``ops`` in order; ``literal`` when the word
     has no expansion at all (its segments are then fixed)."""
 
-    __slots__ = ("literal", "ops", "size")
+    __slots__ = ("argv", "literal", "ops", "size")
 
     def __init__(self, ops: list[Op]) -> None:
         self.ops = tuple(ops)
+        #: the word's fields as a command word, when they never change: a literal
+        #: with nothing to split and no unquoted glob character
+        self.argv: tuple[str, ...] | None = None
         if all(op[0] == _SEG for op in ops):
-            self.literal: tuple[Seg, ...] | None = tuple(op[1] for op in ops)
-            self.size = sum(len(seg[0]) for seg in self.literal)
+            segs = tuple(op[1] for op in ops)
+            self.literal: tuple[Seg, ...] | None = segs
+            self.size = sum(len(seg[0]) for seg in segs)
+            if self.size <= _LITERAL_CHECK and not any(
+                seg[2] or seg[0] in ("\x00BREAK", "\x00EMPTY") for seg in segs
+            ):
+                # the pattern Expander.glob would look at: no magic, no globbing
+                pat = "".join(P.escape(t) if q else t for t, q, _ in segs)
+                if not P.glob_magic(pat):
+                    keep = any(q or t for t, q, _ in segs)
+                    self.argv = ("".join(t for t, _, _ in segs),) if keep else ()
         else:
             self.literal, self.size = None, 0
 
@@ -804,6 +831,25 @@ def _plan_dollar(raw: str, i: int, ops: list[Op], quoted: bool) -> int:
         return m.end()
     ops.append((_SEG, ("$", quoted, False)))
     return i + 1
+
+
+def _no_ifs(text: str) -> None:
+    return None
+
+
+def _ifs_info(ifs: str) -> tuple[str, Callable[[str], object]]:
+    """IFS's whitespace characters, and a test for any IFS character in a text
+    (None when there is none)."""
+    if len(ifs) <= 16:
+        return _short_ifs_info(ifs)
+    ws = "".join(ch for ch in ifs if ch in " \t\n")
+    return ws, lambda text: True if any(ch in text for ch in ifs) else None
+
+
+@functools.lru_cache(maxsize=64)
+def _short_ifs_info(ifs: str) -> tuple[str, Callable[[str], object]]:
+    ws = "".join(ch for ch in ifs if ch in " \t\n")
+    return ws, re.compile("[" + re.escape(ifs) + "]").search
 
 
 def _starts_param(text: str, i: int) -> bool:

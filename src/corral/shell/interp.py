@@ -47,6 +47,7 @@ from .values import IArray
 MAX_JOBS = 64
 MAX_DEPTH = 100  # function / source / eval nesting
 CMDSUB_CAP = 64 * 1024 * 1024
+_PIPE_BUFFER = 64 * 1024  # a pipeline stage's writes are gathered this far
 
 
 class ExitShell(Exception):
@@ -489,7 +490,7 @@ class Shell:
 
     def set_array(self, name: str, values: list[str]) -> None:
         old = self.state.vars.get(name)
-        self.state.vars[name] = Var(IArray.of(values), old.exported if old else False)
+        self.state.vars[name] = Var(IArray(enumerate(values)), old.exported if old else False)
 
     def get_special(self, name: str) -> str | None:
         st = self.state
@@ -762,7 +763,7 @@ class Shell:
                     raise
                 status = e.status
             self.state.last_status = status
-            if isinstance(node, A.Simple | A.Subshell | A.Group):
+            if isinstance(node, _SETS_PIPESTATUS):
                 self.set_array("PIPESTATUS", [str(status)])
             if (
                 status != 0
@@ -1040,7 +1041,9 @@ class Shell:
         files: list[tuple[IO[bytes] | None, IO[bytes] | None]] = []
         for k in range(n):
             rin = os.fdopen(pipes[k - 1][0], "rb") if k > 0 else None
-            wout = os.fdopen(pipes[k][1], "wb", buffering=0) if k < n - 1 else None
+            # buffered: a built-in's lines cross the pipe in 64 KiB writes, not one
+            # write (and one thread switch) each; every built-in flushes when it ends
+            wout = os.fdopen(pipes[k][1], "wb", buffering=_PIPE_BUFFER) if k < n - 1 else None
             files.append((rin, wout))
         threads = []
         # shopt -s lastpipe: the last command runs in this shell (its variables stay)
@@ -1358,6 +1361,8 @@ class Shell:
                 self.write_err(f"corral: {e}\n")
                 return 1
             return 0
+        if not cmd.redirects:
+            return self.run_command(argv, temp_env)
         return self.with_redirects(cmd.redirects, lambda: self.run_command(argv, temp_env))
 
     def _declaration_args(self, words: list[str]) -> list[str]:
@@ -1607,6 +1612,7 @@ class _RedirError(Exception):
 
 
 _DECLARATIONS = {"local", "export", "declare", "typeset", "readonly"}
+_SETS_PIPESTATUS = (A.Simple, A.Subshell, A.Group)
 _DECL_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 
 
