@@ -1999,7 +1999,7 @@ def sort(ctx: CommandContext) -> int:
         return 0
 
     def sort_run(lines: list[bytes]) -> None:
-        if not keys and not unique:
+        if not keys:  # equal lines are identical: no key, no stability to keep
             lines.sort(reverse=reverse)
         else:
             lines.sort(key=full)
