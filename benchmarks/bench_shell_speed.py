@@ -105,7 +105,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     k = 1 if args.quick else 3
-    console = Console(width=150)
+    console = Console(width=190)
     if shutil.which("bash") is None:
         console.print("bash is not installed: nothing to compare with")
         return

@@ -50,6 +50,12 @@ CMDSUB_CAP = 64 * 1024 * 1024
 _PIPE_BUFFER = 64 * 1024  # a pipeline stage's writes are gathered this far
 
 
+class _StagePipe(io.BufferedWriter):
+    """The write end of the pipe from one pipeline stage to the next. A built-in
+    that finds its reader gone ends the whole stage, as SIGPIPE ends bash's
+    subshell there (``while :; do echo; done | head -1`` stops)."""
+
+
 class ExitShell(Exception):
     def __init__(self, status: int) -> None:
         self.status = status
@@ -1043,7 +1049,7 @@ class Shell:
             rin = os.fdopen(pipes[k - 1][0], "rb") if k > 0 else None
             # buffered: a built-in's lines cross the pipe in 64 KiB writes, not one
             # write (and one thread switch) each; every built-in flushes when it ends
-            wout = os.fdopen(pipes[k][1], "wb", buffering=_PIPE_BUFFER) if k < n - 1 else None
+            wout = _StagePipe(io.FileIO(pipes[k][1], "wb"), _PIPE_BUFFER) if k < n - 1 else None
             files.append((rin, wout))
         threads = []
         # shopt -s lastpipe: the last command runs in this shell (its variables stay)
@@ -1504,6 +1510,8 @@ class Shell:
                 ctx.err(str(e))
             status = e.status
         except BrokenPipeError:
+            if isinstance(stdout, _StagePipe):
+                raise  # the stage's reader is gone: the stage ends (bash: SIGPIPE)
             status = 141
         except OSError as e:
             if e.errno == 28:
@@ -1519,8 +1527,13 @@ class Shell:
         except RegexTooExpensive as e:
             ctx.err(str(e))
             status = 2
-        with contextlib.suppress(BrokenPipeError, OSError, ValueError):
+        try:
             stdout.flush()
+        except BrokenPipeError:
+            if isinstance(stdout, _StagePipe):
+                raise
+        except (OSError, ValueError):
+            pass
         return int(status or 0) & 0xFF
 
     def _run_sub_command(self, argv: list[str], stdin: bytes) -> tuple[int, bytes, bytes]:
