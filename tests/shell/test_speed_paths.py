@@ -149,25 +149,36 @@ def test_plans_hold_structure_not_values(shell):
 
 
 def test_word_plan_cache_is_bounded(shell):
-    expand_mod._cached_plan.cache_clear()
+    memo = expand_mod._PLANS
+    memo.clear()
     for k in range(expand_mod._PLAN_CACHE_SIZE + 500):
         shell.expander.words([f"w{k}"])
-    info = expand_mod._cached_plan.cache_info()
-    assert info.currsize <= expand_mod._PLAN_CACHE_SIZE
-    before = info.currsize
+    assert len(memo) <= expand_mod._PLAN_CACHE_SIZE
     big = "y" * (expand_mod._PLAN_MAX_CHARS + 1)
+    before = len(memo)
     assert shell.expander.words([big, big]) == [big, big]
-    assert expand_mod._cached_plan.cache_info().currsize == before  # long words not kept
+    assert len(memo) == before  # long words are not kept
+    # many distinct words of many steps: the estimated size stays under its cap
+    memo.clear()
+    for k in range(3000):
+        word = "".join(f"\\{c}" for c in f"{k:04d}" * 100)  # 800 escapes each
+        assert shell.expander.words([word]) == [f"{k:04d}" * 100]
+    assert memo.total_cost <= memo.max_cost
+    assert len(memo) < 3000
 
 
 def test_arithmetic_token_cache_is_bounded():
-    arith_mod._cached_tokens.cache_clear()
+    memo = arith_mod._TOKENS
+    memo.clear()
     vals: dict[str, str] = {}
     a = Arith(lambda n, i: vals.get(n), lambda n, i, v: vals.__setitem__(n, str(v)))
     for k in range(3000):
         assert a.eval(f"{k} + 1") == k + 1
-    assert arith_mod._cached_tokens.cache_info().currsize <= 2048
-    long = " + ".join(["1"] * 600)  # longer than the cache keeps
+    assert len(memo) <= memo.max_entries
+    for k in range(3000):
+        assert a.eval(" + ".join([str(k)] * 200)) == 200 * k
+    assert memo.total_cost <= memo.max_cost
+    long = " + ".join(["1"] * 600)  # longer than the memo keeps
     assert a.eval(long) == 600
 
 

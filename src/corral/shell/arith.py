@@ -8,9 +8,10 @@ expressions themselves, as bash does (with a depth limit).
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
+
+from .memo import BoundedMemo
 
 
 class ArithError(Exception):
@@ -96,10 +97,12 @@ def _tokenize(text: str) -> tuple[tuple[str, str], ...]:
 
 
 # An expression's tokens depend on its text alone: a loop's `$((i+1))` is cut once
-# (bounded LRU; long texts are cut each time). Errors are not cached: they raise again.
+# (a bounded memo; long texts are cut each time). Errors are not kept: they raise again.
 _TOKENS_MAX_CHARS = 1024
 _DECIMAL = re.compile(r"-?[0-9]+")
-_cached_tokens = functools.lru_cache(maxsize=2048)(_tokenize)
+_TOKENS: BoundedMemo[str, tuple[tuple[str, str], ...]] = BoundedMemo(
+    _tokenize, lambda text, toks: 100 + 2 * len(text) + 120 * len(toks), 2048, 4 << 20
+)
 
 
 class Arith:
@@ -136,7 +139,9 @@ class Arith:
     def _tokens(self, text: str) -> tuple[tuple[str, str], ...]:
         if len(text) > _TOKENS_MAX_CHARS:
             return _tokenize(text)
-        return _cached_tokens(text)
+        toks = _TOKENS.get(text)
+        assert toks is not None
+        return toks
 
     def _short(self, toks: tuple[tuple[str, str], ...]) -> int | None:
         """``x``, ``x OP y``, ``x++``, ``x OP= y`` straight from their tokens (``x``,

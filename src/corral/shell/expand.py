@@ -18,6 +18,7 @@ from . import pattern as P
 from .arith import Arith, ArithError
 from .lexer import ShellSyntaxError, find_close, skip_backtick, skip_dquote
 from .limits import max_string, too_large
+from .memo import BoundedMemo
 from .values import IArray
 
 if TYPE_CHECKING:
@@ -621,6 +622,7 @@ class Expander:
 
 _SEG, _PARAM, _BRACE, _ARITH, _CMD, _PROC, _TILDE = range(7)
 _PLAN_CACHE_SIZE = 4096
+_PLAN_CACHE_BYTES = 8 << 20  # estimated (see _plan_cost)
 _PLAN_MAX_CHARS = 2048  # longer words (here-document bodies) are planned each time
 _LITERAL_CHECK = 1 << 20  # a literal word this short is always under the join cap
 _TILDE_RE = re.compile(r"~([A-Za-z0-9_]*)(?=/|$|:)")
@@ -658,18 +660,25 @@ class _Plan:
 
 def _plan(raw: str, tilde: bool, assignment: bool, heredoc: bool) -> _Plan | None:
     if len(raw) > _PLAN_MAX_CHARS:
-        return _make_plan(raw, tilde, assignment, heredoc)
-    return _cached_plan(raw, tilde, assignment, heredoc)
+        return _make_plan((raw, tilde, assignment, heredoc))
+    return _PLANS.get((raw, tilde, assignment, heredoc))
 
 
-def _make_plan(raw: str, tilde: bool, assignment: bool, heredoc: bool) -> _Plan | None:
+def _make_plan(key: tuple[str, bool, bool, bool]) -> _Plan | None:
     try:
-        return _Plan(_plan_ops(raw, tilde, assignment, heredoc))
+        return _Plan(_plan_ops(*key))
     except (ExpansionError, ShellSyntaxError):
         return None
 
 
-_cached_plan = functools.lru_cache(maxsize=_PLAN_CACHE_SIZE)(_make_plan)
+def _plan_cost(key: tuple[str, bool, bool, bool], plan: _Plan) -> int:
+    """About the bytes a kept plan holds: its key's text, its steps and texts."""
+    return 200 + 2 * len(key[0]) + 150 * len(plan.ops)
+
+
+_PLANS: BoundedMemo[tuple[str, bool, bool, bool], _Plan] = BoundedMemo(
+    _make_plan, _plan_cost, _PLAN_CACHE_SIZE, _PLAN_CACHE_BYTES
+)
 
 
 def _plan_ops(raw: str, tilde: bool, assignment: bool, heredoc: bool) -> list[Op]:

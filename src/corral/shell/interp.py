@@ -769,8 +769,11 @@ class Shell:
                     raise
                 status = e.status
             self.state.last_status = status
-            if isinstance(node, _SETS_PIPESTATUS):
-                self.set_array("PIPESTATUS", [str(status)])
+            if isinstance(node, _SETS_PIPESTATUS):  # set_array("PIPESTATUS", [status])
+                old = self.state.vars.get("PIPESTATUS")
+                self.state.vars["PIPESTATUS"] = Var(
+                    IArray({0: str(status)}), old.exported if old else False
+                )
             if (
                 status != 0
                 and "ERR" in self.state.traps
@@ -1318,7 +1321,8 @@ class Shell:
         try:
             return self._exec_simple(cmd)
         finally:
-            procsub.finish_all(self, mark)
+            if len(self.procsubs) > mark:
+                procsub.finish_all(self, mark)
 
     def _exec_simple(self, cmd: A.Simple) -> int:
         self.check()
@@ -1345,7 +1349,7 @@ class Shell:
             if cmd.redirects:
                 return self.with_redirects(cmd.redirects, lambda: status)
             return status
-        if self.opt("xtrace"):
+        if "xtrace" in self.state.options:
             self.write_err((self.get_var("PS4") or "+ ") + " ".join(argv) + "\n")
         temp_env: dict[str, str] = {}
         try:
@@ -1360,7 +1364,7 @@ class Shell:
                     cmd.redirects,
                     lambda: self._denied(argv[0], reason),
                 )
-        if argv == ["exec"] and "exec" not in self.state.functions:
+        if argv[0] == "exec" and len(argv) == 1 and "exec" not in self.state.functions:
             try:
                 self.apply_redirects(cmd.redirects, self._exec_files)
             except _RedirError as e:
