@@ -695,6 +695,11 @@ class _Matcher:
         self.literal = not word and not line and all(
             p and (mode == "F" or _PLAIN_PATTERN.fullmatch(p)) and "\n" not in p for p in patterns
         )
+        #: the patterns as bytes when a line matches exactly if it holds one of them:
+        #: plain ASCII, case kept (an ASCII byte is never part of another character)
+        self.needles: tuple[bytes, ...] | None = None
+        if self.literal and not icase and len(patterns) <= 4 and all(p.isascii() for p in patterns):
+            self.needles = tuple(p.encode() for p in patterns)
         if mode == "F":
             # Longest first: Python's leftmost-first is then POSIX's leftmost-longest.
             raw = [re.escape(p) for p in sorted(patterns, key=len, reverse=True)]
@@ -1104,6 +1109,16 @@ class _Grep:
             and m.combined.search(decode(b"\n".join(batch))) is None
         ):  # no line of the chunk matches
             return batch if invert else []
+        if m.needles is not None and len(m.needles) == 1:
+            needle = m.needles[0]
+            if invert:
+                return [b for b in batch if needle not in b]
+            return [b for b in batch if needle in b]
+        if m.needles is not None:
+            needles = m.needles
+            if invert:
+                return [b for b in batch if not any(n in b for n in needles)]
+            return [b for b in batch if any(n in b for n in needles)]
         search = m.search
         if invert:
             return [b for b in batch if not search(decode(b))]
