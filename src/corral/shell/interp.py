@@ -51,9 +51,24 @@ _PIPE_BUFFER = 64 * 1024  # a pipeline stage's writes are gathered this far
 
 
 class _StagePipe(io.BufferedWriter):
-    """The write end of the pipe from one pipeline stage to the next. A built-in
-    that finds its reader gone ends the whole stage, as SIGPIPE ends bash's
-    subshell there (``while :; do echo; done | head -1`` stops)."""
+    """The write end of the pipe from one pipeline stage to the next. A bash
+    built-in that finds its reader gone ends the whole stage, as SIGPIPE ends
+    bash's subshell there (``while :; do echo; done | head -1`` stops); what is a
+    program in bash (cat, seq, …) only ends itself, with status 141."""
+
+
+#: bash's own built-ins (``compgen -b``): in bash they run in the stage's process
+_BASH_BUILTINS = frozenset(
+    [
+        ".", ":", "[", "alias", "bg", "bind", "break", "builtin", "caller", "cd", "command",
+        "compgen", "complete", "compopt", "continue", "declare", "dirs", "disown", "echo",
+        "enable", "eval", "exec", "exit", "export", "false", "fc", "fg", "getopts", "hash",
+        "help", "history", "jobs", "kill", "let", "local", "logout", "mapfile", "popd",
+        "printf", "pushd", "pwd", "read", "readarray", "readonly", "return", "set", "shift",
+        "shopt", "source", "suspend", "test", "times", "trap", "true", "type", "typeset",
+        "ulimit", "umask", "unalias", "unset", "wait",
+    ]
+)
 
 
 class ExitShell(Exception):
@@ -1514,7 +1529,7 @@ class Shell:
                 ctx.err(str(e))
             status = e.status
         except BrokenPipeError:
-            if isinstance(stdout, _StagePipe):
+            if isinstance(stdout, _StagePipe) and name in _BASH_BUILTINS:
                 raise  # the stage's reader is gone: the stage ends (bash: SIGPIPE)
             status = 141
         except OSError as e:
@@ -1534,7 +1549,7 @@ class Shell:
         try:
             stdout.flush()
         except BrokenPipeError:
-            if isinstance(stdout, _StagePipe):
+            if isinstance(stdout, _StagePipe) and name in _BASH_BUILTINS:
                 raise
         except (OSError, ValueError):
             pass
