@@ -2,8 +2,10 @@
 
     python benchmarks/bench_shell_speed.py [--quick]
 
-Each workload runs in a sandbox (the confined shell worker, as an agent calls it)
-and with ``bash -c`` (GNU coreutils) over the same files, measured here, medians.
+Each workload runs in a sandbox (the confined shell worker, as an agent calls it),
+on a corral ``Shell`` in this process (the interpreter alone, without the worker's
+per-command reports to the host) and with ``bash -c`` (GNU coreutils) over the
+same files, measured here, medians of wall and CPU time.
 The fresh-process rows start a new Python each time: ``import corral`` and the
 first ``Sandbox().run("echo hi")`` (host import, shell template start, fork).
 Targets: loops ≤ 5× bash, the 10 MB pipeline ≤ 2× GNU, the first command of a
@@ -31,6 +33,9 @@ from rich.table import Table
 
 import corral
 from corral import Budget, Sandbox
+from corral.files import Workspace
+from corral.shell.interp import Shell
+from corral.shell.session import new_shell
 
 WHILE_LOOP = "i=0; while [ $i -lt 1000 ]; do i=$((i+1)); done; echo $i"
 ARITH_LOOP = "s=0; for ((i=0; i<1000; i++)); do s=$((s + i)); done; echo $s"
@@ -93,6 +98,13 @@ def corral_call(sb: Sandbox, script: str) -> float:
     return (r.usage.cpu_s or 0.0) + time.process_time() - c0
 
 
+def inproc_call(shell: Shell, script: str) -> float:
+    """The same script on a corral ``Shell`` in this process: the interpreter alone."""
+    c0 = time.process_time()
+    shell.run(script, deadline=time.monotonic() + 600, output_chars=10**8)
+    return time.process_time() - c0
+
+
 def bash_call(script: str, cwd: Path) -> float:
     """One ``bash -c``; CPU = bash and every process it waited for."""
     c0 = _children_cpu()
@@ -105,18 +117,19 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     k = 1 if args.quick else 3
-    console = Console(width=190)
+    console = Console(width=200)
     if shutil.which("bash") is None:
         console.print("bash is not installed: nothing to compare with")
         return
     tmp = Path(tempfile.mkdtemp(prefix="corral-bench-"))
-    rows: list[tuple[str, float, float, float, float, str, float | None, str]] = []
+    rows: list[tuple[str, float, float, float, float, float, str, float | None, str]] = []
     try:
         with console.status("making a 10 MB file …"):
             make_file(tmp / "big.txt", 10 * 1024 * 1024)
         with Sandbox(budget=Budget(wall_s=600, output_chars=10**8, disk_mb=200)) as sb:
             shutil.copy(tmp / "big.txt", sb.path / "big.txt")
             sb.run("true")
+            shell = new_shell(Workspace(tmp, Budget(wall_s=600, disk_mb=200)))
             cases = [
                 ("1,000-iteration while [ ] loop", WHILE_LOOP, 5 * k, 5.0),
                 ("1,000-iteration (( )) arithmetic loop", ARITH_LOOP, 5 * k, 5.0),
@@ -131,36 +144,39 @@ def main() -> None:
                     ref = bash_run(script, tmp)
                     same = "yes" if ours.stdout == ref.stdout else "NO"
                     c_wall, c_cpu = timed(lambda s=script: corral_call(sb, s), n)
+                    i_wall, _i_cpu = timed(lambda s=script: inproc_call(shell, s), n)
                     b_wall, b_cpu = timed(lambda s=script: bash_call(s, tmp), max(n, 3))
-                    rows.append((title, c_wall, b_wall, c_cpu, b_cpu, same, goal, ""))
+                    rows.append((title, c_wall, i_wall, b_wall, c_cpu, b_cpu, same, goal, ""))
         with console.status("fresh processes …"):
             n = 3 if args.quick else 7
             base = median_ms(lambda: python_run("pass"), n)
             imp = median_ms(lambda: python_run("import corral"), n)
             first = median_ms(lambda: python_run(FRESH), n)
             nan = float("nan")
-            rows.append(("fresh process: import corral", imp, base, nan, nan, "", None, ""))
+            rows.append(("fresh process: import corral", imp, nan, base, nan, nan, "", None, ""))
             rows.append(
-                ("fresh process: import corral; Sandbox().run('echo hi')", first, base, nan, nan,
-                 "", None, "≤ 250 ms " + ("met" if first <= 250 else "missed"))
+                ("fresh process: import corral; Sandbox().run('echo hi')", first, nan, base, nan,
+                 nan, "", None, "≤ 250 ms " + ("met" if first <= 250 else "missed"))
             )  # fmt: skip
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     table = Table(title=f"corral {corral.__version__} shell speed (medians, one run)")
-    for col in ("workload", "corral wall", "bash/GNU wall", "wall ratio", "corral CPU",
-                "bash/GNU CPU", "CPU ratio", "target (wall)", "same output"):  # fmt: skip
+    for col in ("workload", "corral wall", "in-process shell", "bash/GNU wall", "wall ratio",
+                "corral CPU", "bash/GNU CPU", "CPU ratio", "target (wall)", "same"):  # fmt: skip
         table.add_column(col)
-    for title, cw, bw, cc, bc, same, goal, note in rows:
+    for title, cw, iw, bw, cc, bc, same, goal, note in rows:
         if goal is not None:
             note = f"≤ {goal:g}× " + ("met" if cw / bw <= goal else "missed")
         cpu = cc == cc  # not NaN
         table.add_row(
-            title, f"{cw:.1f} ms", f"{bw:.1f} ms", f"×{cw / bw:.2f}",
-            f"{cc:.1f} ms" if cpu else "", f"{bc:.1f} ms" if cpu else "",
+            title, f"{cw:.1f} ms", f"{iw:.1f} ms" if iw == iw else "", f"{bw:.1f} ms",
+            f"×{cw / bw:.2f}", f"{cc:.1f} ms" if cpu else "", f"{bc:.1f} ms" if cpu else "",
             f"×{cc / bc:.2f}" if cpu else "", note, same,
         )  # fmt: skip
     console.print(table)
     console.print(
+        "corral is `Sandbox.run` (the confined shell worker, each command reported to the host); "
+        "in-process shell is a corral `Shell` called in this process (the interpreter alone). "
         "bash/GNU is `bash -c SCRIPT` (its process start included, as an agent pays it); for the "
         "fresh-process rows `python3 -c pass`. CPU: corral = the shell worker's CPU for the call "
         "+ the host process's; bash/GNU = bash and the processes it waited for. The load "
