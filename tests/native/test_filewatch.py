@@ -94,14 +94,17 @@ def test_a_flood_of_writes_is_one_event_per_call_and_bounded() -> None:
     script = (
         "i=0; while [ $i -lt 5000 ]; do echo x >> flood; i=$((i+1)); done\n"
         f"mkdir many; cd many; i=0; while [ $i -lt {EVENTS_MAX + 300} ]; do : > f$i; "
-        "i=$((i+1)); done"
+        "i=$((i+1)); done\n"
+        "b=.bash; echo payload >> ~/${b}rc"  # after the flood: still seen
     )
-    r, seen, _, fw = _session(script)
+    r, seen, got, fw = _session(script)
     assert r.exit_code == 0
     files = _files(seen)
     assert files.count(("write", "/workspace/flood")) == 1
-    assert len(files) <= EVENTS_MAX
+    assert len(files) <= EVENTS_MAX + 10
     assert fw is not None and fw.dropped > 0
+    assert ("write", "/workspace/.bashrc") in files
+    assert "persist-shell-rc-write" in got
 
 
 def test_each_call_of_a_warm_session_reports_again() -> None:

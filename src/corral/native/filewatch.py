@@ -27,8 +27,10 @@ following any symlink) before it is reported; a path that no longer names that f
 Bounds: the kernel merges repeated events on one file while they wait in its queue (at
 most 16384 wait; past that it drops them and says so, counted in :attr:`FileWatch.lost`);
 corral reports each (operation, path) once per call, and at most :data:`EVENTS_MAX`
-distinct ones per call (the rest are counted in :attr:`FileWatch.dropped`). A flood of
-writes to one file is one event.
+distinct ones per call, then only hidden files and files outside the scratch mounts up to
+:data:`EVENTS_HARD_MAX` (so many files made first do not hide a ``~/.bashrc`` written
+after them); the rest are counted in :attr:`FileWatch.dropped`. A flood of writes to one
+file is one event.
 
 Limits: creates, deletes, renames and chmods are directory events, which the kernel does
 not report on mount marks (a new file shows up as its first write; ``rm`` of a file is not
@@ -59,7 +61,7 @@ from ..events import FileAction
 
 log = logging.getLogger("corral.native.filewatch")
 
-__all__ = ["EVENTS_MAX", "FileWatch", "probe"]
+__all__ = ["EVENTS_HARD_MAX", "EVENTS_MAX", "FileWatch", "probe"]
 
 FAN_CLOEXEC = 0x1
 FAN_NONBLOCK = 0x2
@@ -77,8 +79,15 @@ _WRITE = FAN_MODIFY | FAN_CLOSE_WRITE
 _READ = FAN_ACCESS | FAN_CLOSE_NOWRITE
 _MASK = _WRITE | _READ | FAN_ONDIR
 _META = struct.Struct("=IBBHQii")
-#: distinct (operation, path) reports per call; the rest are counted, not reported
+#: distinct (operation, path) reports per call; past it only telling paths (below)
 EVENTS_MAX = 2000
+#: ... and telling paths up to this many: hidden files and directories (``~/.bashrc``,
+#: ``.ssh/``, ``.aws/``, ``.git/hooks``), and files outside the scratch mounts (the
+#: sandbox's root: ``/etc``, ``/var``...; read-only binds), so that a flood of ordinary
+#: files first does not hide them; the rest are counted, not reported
+EVENTS_HARD_MAX = 10_000
+#: where ordinary files are made (a flood there is ordinary work)
+_SCRATCH = ("/workspace", "/tmp", "/dev/shm")
 #: filesystems nothing of interest is read or written on
 _PSEUDO = frozenset({
     "proc", "sysfs", "devpts", "mqueue", "cgroup", "cgroup2", "nsfs", "devtmpfs",
@@ -308,14 +317,15 @@ class FileWatch:
         key = (op, mnt_id, rel)
         if key in self._seen:
             return  # reported in this call (before any more work: a flood costs little)
-        if len(self._seen) >= EVENTS_MAX:
-            self.dropped += 1
-            return
-        self._seen.add(key)
         deleted = rel.endswith(_DELETED)
         if deleted:
             rel = rel[: -len(_DELETED)]
         path, verified = _sandbox_path(m, rel, st)
+        n = len(self._seen)
+        if n >= EVENTS_MAX and (n >= EVENTS_HARD_MAX or not _telling(path)):
+            self.dropped += 1
+            return
+        self._seen.add(key)
         data: dict[str, Any] = {"source": self.source, "observed": True}
         if deleted:
             data["deleted"] = True
@@ -336,6 +346,13 @@ class FileWatch:
             self._pidns_of.clear()
         self._pidns_of[pid] = ns
         return ns
+
+
+def _telling(path: str) -> bool:
+    """A hidden file or directory on the path, or a file outside the scratch mounts."""
+    if "/." in path:
+        return True
+    return not any(path == s or path.startswith(s + "/") for s in _SCRATCH)
 
 
 def _mnt_id(fd: int) -> int | None:
