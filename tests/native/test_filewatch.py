@@ -153,3 +153,21 @@ def test_without_root_doctor_says_so_and_the_probe_names_the_reason() -> None:
     assert p.returncode == 0, p.stderr[-2000:]
     assert "fanotify unavailable: needs root" in p.stdout
     assert "file rules see only the commands' text" in p.stdout
+
+
+def test_a_background_writer_cannot_hold_up_the_next_call() -> None:
+    _need_files()
+    bus = EventBus()
+    seen: list[Event] = []
+    bus.subscribe(seen.append)
+    with corral.Sandbox(bus=bus, monitor=True, backend="bwrap") as sb:
+        # faster than corral reads their events: a flush that waited for an empty queue
+        # would never return
+        writer = "import os\ni = 0\nwhile True:\n    open(f'bg{i % 5000}', 'w').close(); i += 1"
+        sb.run(f'for k in 1 2; do python3 -c "{writer}" >/dev/null 2>&1 & done; sleep 0.5')
+        for _ in range(3):
+            r = sb.run("echo ok", timeout=60)
+            assert r.stdout == "ok\n" and r.usage.wall_s < 50  # did not hang
+        fw = sb._backend()._filewatch
+        assert fw is not None and fw.events > 0
+    assert ("write", "/workspace/bg1") in _files(seen)

@@ -52,6 +52,7 @@ import select
 import stat as statmod
 import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +80,9 @@ _WRITE = FAN_MODIFY | FAN_CLOSE_WRITE
 _READ = FAN_ACCESS | FAN_CLOSE_NOWRITE
 _MASK = _WRITE | _READ | FAN_ONDIR
 _META = struct.Struct("=IBBHQii")
+_BATCH = 256
+#: reads of one flush: the kernel's queue (16384 events) and some
+_FLUSH_READS = 2 * 16384 // _BATCH
 #: distinct (operation, path) reports per call; past it only telling paths (below)
 EVENTS_MAX = 2000
 #: ... and telling paths up to this many: hidden files and directories (``~/.bashrc``,
@@ -164,6 +168,8 @@ class FileWatch:
         self._stop_r, self._stop_w = os.pipe2(os.O_CLOEXEC)
         self._thread = threading.Thread(target=self._run, name="corral-filewatch", daemon=True)
         self._closed = False
+        self._waiting = 0
+        self._count_lock = threading.Lock()
 
     # ---- a sandbox
 
@@ -226,10 +232,17 @@ class FileWatch:
             self._pidns_of.clear()
 
     def flush(self) -> None:
-        """Report every event queued now (from the caller's thread)."""
-        with self._lock:
-            if not self._closed:
-                self._drain()
+        """Report the events queued now (from the caller's thread): at most a full
+        kernel queue's worth, so a sandbox that keeps writing cannot hold it up."""
+        with self._count_lock:
+            self._waiting += 1  # the thread lets it in between two batches
+        try:
+            with self._lock:
+                if not self._closed:
+                    self._drain(_FLUSH_READS)
+        finally:
+            with self._count_lock:
+                self._waiting -= 1
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -256,18 +269,20 @@ class FileWatch:
             ready = dict(poller.poll())
             if self._stop_r in ready:
                 return
+            while self._waiting:  # a flush, a new call or a detach first (locks are not fair)
+                time.sleep(0.0005)
             try:
-                with self._lock:
+                with self._lock:  # one batch at a time: a flush or detach gets its turn
                     if self._closed:
                         return
-                    self._drain()
+                    self._drain(1)
             except Exception:  # an observer: log and go on
                 log.exception("file watch: an event was not handled")
 
-    def _drain(self) -> None:
-        while True:
+    def _drain(self, reads: int) -> None:
+        for _ in range(reads):
             try:
-                data = os.read(self.fd, 256 * _META.size)
+                data = os.read(self.fd, _BATCH * _META.size)
             except OSError as e:
                 if e.errno == errno.EINTR:
                     continue
