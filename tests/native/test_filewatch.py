@@ -73,6 +73,27 @@ def test_credential_read_by_a_program_raises_credential_access() -> None:
     assert "cred-credential-file-access" in got
 
 
+def test_written_then_moved_into_place_is_seen_under_its_new_name() -> None:
+    _need_files()
+    bus = EventBus()
+    seen: list[Event] = []
+    bus.subscribe(seen.append)
+    code = "import os; os.rename('k.tmp', os.path.join('.s' + 'sh', 'authorized' + '_keys'))"
+    with corral.Sandbox(bus=bus, monitor=True, backend="bwrap") as sb:
+        sb.run("echo payload > /workspace/rc.tmp; b=.bash; mv /workspace/rc.tmp ~/${b}rc")
+        sb.run(f'mkdir .s""sh; echo key > k.tmp; python3 -c "{code}"')
+        got = {a.rule for a in sb.alerts}
+    moved = {
+        e.action.path: e.data
+        for e in seen
+        if e.action is not None and e.action.kind == "file" and e.action.op == "write"
+        and (e.data or {}).get("op") == "rename"
+    }  # fmt: skip
+    assert moved["/workspace/.bashrc"]["renamed_from"] == "/workspace/rc.tmp"
+    assert moved["/workspace/.ssh/authorized_keys"]["renamed_from"] == "/workspace/k.tmp"
+    assert {"persist-shell-rc-write", "persist-authorized-keys"} <= got
+
+
 def test_paths_as_the_sandbox_sees_them() -> None:
     _need_files()
     r, seen, _, _ = _session(

@@ -32,12 +32,18 @@ distinct ones per call, then only hidden files and files outside the scratch mou
 after them); the rest are counted in :attr:`FileWatch.dropped`. A flood of writes to one
 file is one event.
 
-Limits: creates, deletes, renames and chmods are directory events, which the kernel does
-not report on mount marks (a new file shows up as its first write; ``rm`` of a file is not
-seen); a program holding a file open and reading it through ``mmap`` only is seen when it
-closes the file. Without root there is no fanotify: ``corral doctor`` says so, and only the
-commands' text is there for the file rules. gVisor's file accesses happen inside its
-kernel (the Sentry): the host sees the gofer's, not the sandbox's, so that tier has none.
+Renames: creates, deletes, renames and chmods are directory events, which the kernel does
+not report on mount marks. A file written in a call keeps its event's descriptor (up to
+:data:`HELD_MAX`) until the call's end, when a file that has another name by then
+(written, then moved into place: ``mv x ~/.bashrc``) is reported as a write under it
+(``data: {op: rename, renamed_from}``).
+
+Limits: a new file shows up as its first write; ``rm``, ``chmod`` and the rename of a
+file not written in that call are not seen; a program holding a file open and reading it
+through ``mmap`` only is seen when it closes the file. Without root there is no fanotify:
+``corral doctor`` says so, and only the commands' text is there for the file rules.
+gVisor's file accesses happen inside its kernel (the Sentry): the host sees the gofer's,
+not the sandbox's, so that tier has none.
 """
 
 from __future__ import annotations
@@ -90,6 +96,8 @@ EVENTS_MAX = 2000
 #: sandbox's root: ``/etc``, ``/var``...; read-only binds), so that a flood of ordinary
 #: files first does not hide them; the rest are counted, not reported
 EVENTS_HARD_MAX = 10_000
+#: descriptors of files written in a call kept to its end (renames); the rest let go
+HELD_MAX = 256
 #: where ordinary files are made (a flood there is ordinary work)
 _SCRATCH = ("/workspace", "/tmp", "/dev/shm")
 #: filesystems nothing of interest is read or written on
@@ -161,6 +169,9 @@ class FileWatch:
         self._mounts: dict[int, _Mount] = {}
         self._seen: set[tuple[str, int, str]] = set()
         self._pidns_of: dict[int, int | None] = {}
+        #: (device, inode) of a file written in this call -> (its event's descriptor,
+        #: mount id, name then): a rename into place is seen at the call's end
+        self._held: dict[tuple[int, int], tuple[int, int, str]] = {}
         self.reported = 0
         self.dropped = 0
         self.lost = 0
@@ -240,6 +251,7 @@ class FileWatch:
             with self._lock:
                 if not self._closed:
                     self._drain(_FLUSH_READS)
+                    self._check_renames()
         finally:
             with self._count_lock:
                 self._waiting -= 1
@@ -255,7 +267,8 @@ class FileWatch:
                 with contextlib.suppress(OSError):
                     os.close(m.root)
             self._mounts.clear()
-            for fd in (self.fd, self._stop_r, self._stop_w):
+            held, self._held = self._held, {}
+            for fd in [h[0] for h in held.values()] + [self.fd, self._stop_r, self._stop_w]:
                 with contextlib.suppress(OSError):
                     os.close(fd)
 
@@ -299,40 +312,56 @@ class FileWatch:
                     if mask & FAN_Q_OVERFLOW:
                         self.lost += 1
                     continue
+                kept = False
                 try:
                     self.events += 1
-                    self._event(mask, efd, pid)
+                    kept = self._event(mask, efd, pid)
                 except Exception:
                     log.exception("file watch: an event was not handled")
                 finally:
-                    with contextlib.suppress(OSError):
-                        os.close(efd)
+                    if not kept:
+                        with contextlib.suppress(OSError):
+                            os.close(efd)
 
-    def _event(self, mask: int, efd: int, pid: int) -> None:
+    def _event(self, mask: int, efd: int, pid: int) -> bool:
+        """Report one event; True when its descriptor is kept (a file written in this
+        call, to see at its end whether it was renamed)."""
         mnt_id = _mnt_id(efd)
         m = self._mounts.get(mnt_id) if mnt_id is not None else None
         if m is None:
-            return  # not a marked mount of a sandbox still watched
+            return False  # not a marked mount of a sandbox still watched
         ns = self._pidns(pid)
         if ns is not None and ns != m.pidns:
-            return  # a host process on the sandbox's mount (/proc/PID/root/...)
+            return False  # a host process on the sandbox's mount (/proc/PID/root/...)
         # (a process gone by now was the sandbox's: only its processes use these mounts,
         # and a short-lived one, ``cat``, has often ended before its event is read)
         try:
             rel = os.readlink(f"/proc/self/fd/{efd}")
             st = os.fstat(efd)
         except OSError:
-            return
+            return False
+        kept = False
+        if mask & _WRITE and statmod.S_ISREG(st.st_mode) and len(self._held) < HELD_MAX:
+            ident = (st.st_dev, st.st_ino)
+            if ident not in self._held:
+                self._held[ident] = (efd, mnt_id, rel)
+                kept = True
         if mask & _WRITE:
             op = "write"
         elif statmod.S_ISDIR(st.st_mode):  # (the kernel does not say FAN_ONDIR here)
             op = "list"
         else:
             op = "read"
+        self._report(op, m, mnt_id, rel, st, None)
+        return kept
+
+    def _report(
+        self, op: str, m: _Mount, mnt_id: int, rel: str, st: os.stat_result, was: str | None
+    ) -> None:
         key = (op, mnt_id, rel)
         if key in self._seen:
             return  # reported in this call (before any more work: a flood costs little)
-        deleted = rel.endswith(_DELETED)
+        deleted = st.st_nlink == 0 and rel.endswith(_DELETED)
         if deleted:
             rel = rel[: -len(_DELETED)]
         path, verified = _sandbox_path(m, rel, st)
@@ -342,12 +371,39 @@ class FileWatch:
             return
         self._seen.add(key)
         data: dict[str, Any] = {"source": self.source, "observed": True}
+        if was is not None:
+            data.update(op="rename", renamed_from=was)
         if deleted:
             data["deleted"] = True
         elif not verified:
             data["unverified"] = True
         self.reported += 1
         self.emit("action.requested", action=FileAction(op=op, path=path), data=data)
+
+    def _check_renames(self) -> None:
+        """The files written in this call that now have another name (written, then
+        moved into place: ``mv x ~/.bashrc``) are reported under it; their descriptors
+        are let go."""
+        held, self._held = self._held, {}
+        for efd, mnt_id, rel in held.values():
+            try:
+                m = self._mounts.get(mnt_id)
+                if m is None:
+                    continue
+                now = os.readlink(f"/proc/self/fd/{efd}")
+                st = os.fstat(efd)
+                if now == rel or st.st_nlink == 0:
+                    continue
+                # (the form of the name can change with it: once the sandbox is gone, its
+                # mounts are detached and named from their own root)
+                was, _ = _sandbox_path(m, rel, None)
+                if _sandbox_path(m, now, st)[0] != was:
+                    self._report("write", m, mnt_id, now, st, was)
+            except Exception:
+                log.debug("file watch: rename check failed", exc_info=True)
+            finally:
+                with contextlib.suppress(OSError):
+                    os.close(efd)
 
     def _pidns(self, pid: int) -> int | None:
         got = self._pidns_of.get(pid, -1)
@@ -381,7 +437,7 @@ def _mnt_id(fd: int) -> int | None:
     return None
 
 
-def _sandbox_path(m: _Mount, rel: str, st: os.stat_result) -> tuple[str, bool]:
+def _sandbox_path(m: _Mount, rel: str, st: os.stat_result | None) -> tuple[str, bool]:
     """The file's path as the sandbox sees it, and whether it still names that file
     (``st``). ``rel`` is its path as this process reads it (``/proc/self/fd``) of a mount
     of another namespace: from the sandbox's root, or from the mount's own root (both
@@ -391,10 +447,12 @@ def _sandbox_path(m: _Mount, rel: str, st: os.stat_result) -> tuple[str, bool]:
     tries = [rel]
     if base and (rel == base or rel.startswith(base + "/")):
         tries.append(rel[len(base) :] or "/")
+    if st is None:  # a former name: no file to check it against; the likelier form
+        return _join(base, tries[-1]), False
     for inner in tries:
         if _same(m.root, inner, st):
             return _join(base, inner), True
-    return _join(base, rel), False
+    return _join(base, tries[-1]), False
 
 
 def _join(base: str, inner: str) -> str:
