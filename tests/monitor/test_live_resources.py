@@ -96,6 +96,17 @@ def test_gvisor_quiet_busy_program() -> None:
     assert "resource-cpu-quiet" in got
 
 
+def test_gvisor_sleeping_sandbox_is_not_busy() -> None:
+    ok, why = available("gvisor")
+    if not ok:
+        pytest.skip(f"gVisor unavailable here: {why}")
+    r, samples, got = _run("shell", "sleep 11", backend="gvisor")
+    assert r.exit_code == 0 and samples
+    # the Sentry's briefly waking threads do not count as waiting to run
+    assert all(e.data["busy_pct"] < 60 for e in samples[1:] if e.data and "busy_pct" in e.data)
+    assert "resource-cpu-quiet" not in got
+
+
 def test_gvisor_one_shot_program_is_sampled() -> None:
     ok, why = available("gvisor")
     if not ok:
