@@ -177,10 +177,15 @@ EXAMPLES: dict[str, tuple[list[Example], list[Example]]] = {
         [code("console.log('coin flip')", "js")],
     ),
     "mining-sustained-cpu": (
-        [samples(25, 10, cpu_pct=99)],
-        [samples(12, 10, cpu_pct=99), samples(30, 10, cpu_pct=50)],
+        [samples(25, 10, cpu_pct=99, interval_s=10), samples(200, 1, cpu_pct=99, interval_s=1)],
+        [samples(12, 10, cpu_pct=99, interval_s=10), samples(30, 10, cpu_pct=50, interval_s=10),
+         # a 30 s build sampled every second: 30 busy seconds, not "30 of 20 samples"
+         samples(30, 1, cpu_pct=99, interval_s=1)],
     ),
-    "mining-sustained-gpu": ([samples(65, 9, gpu_pct=99)], [samples(30, 9, gpu_pct=99)]),
+    "mining-sustained-gpu": (
+        [samples(65, 9, gpu_pct=99, interval_s=9)],
+        [samples(30, 9, gpu_pct=99, interval_s=9), samples(120, 1, gpu_pct=99, interval_s=1)],
+    ),
     "mining-gpu-miner-process": (
         [gpu(["t-rex"]), gpu(["python3", "lolMiner"]),
          gpu(["python3"], ["./x -a kawpow -o pool.example:4444"]),

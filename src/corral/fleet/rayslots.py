@@ -22,8 +22,8 @@ import threading
 import time
 from typing import Any
 
+from ..trapsignals import keep_fatal_handlers
 from .records import EpisodeLost, FleetError
-from .signals import keep_fatal_handlers
 
 _ACTOR_CLS: Any = None
 _INBOX_CLS: Any = None

@@ -36,6 +36,7 @@ from .session import (
     NativeSession,
     SessionLost,
     ShellChannel,
+    ShellDied,
     wait_frame,
 )
 
@@ -123,7 +124,7 @@ class BwrapSession(NativeSession):
             try:
                 got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.02)
             except (SessionLost, Forged) as e:
-                raise BackendUnavailable(
+                raise ShellDied(
                     f"the sandbox's shell did not start: {e}{self._why_dead()}"
                 ) from e
             self.chan.done_with(rid)

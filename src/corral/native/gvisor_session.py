@@ -39,6 +39,7 @@ from .session import (
     NativeSession,
     SessionLost,
     ShellChannel,
+    ShellDied,
     wait_frame,
 )
 
@@ -155,7 +156,7 @@ class GvisorSession(NativeSession):
                         f"it printed: {said[-600:]!r}" if said else "",
                     ) if x
                 )  # fmt: skip
-                raise BackendUnavailable(
+                raise ShellDied(
                     f"the sandbox's shell did not start: {e}" + (f" ({why})" if why else "")
                 ) from e
             self.chan.done_with(rid)

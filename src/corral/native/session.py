@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import re
 import secrets
@@ -68,7 +69,9 @@ from pathlib import Path
 from typing import Any
 
 from ..budget import RunResult, Usage
-from ._common import OutputCollector, disk_usage, finish_result
+from ._common import BackendUnavailable, OutputCollector, disk_usage, finish_result
+
+log = logging.getLogger("corral.native.session")
 
 __all__ = ["CALLS_GUEST", "CTL_FD", "SHELL_ARGV", "Forged", "SessionLost", "ShellChannel"]
 
@@ -103,6 +106,10 @@ class Forged(Exception):
 
 #: how much output written outside any call is kept (for a start-up failure's message)
 _NOISE_KEPT = 2000
+
+
+class ShellDied(BackendUnavailable):
+    """The sandbox's shell ended before it said it was ready (nothing of a call ran)."""
 
 
 class ShellChannel:
@@ -561,7 +568,13 @@ def run_in_session(
     if sess is None:
         restarted, backend._lost = backend._lost, False
         sess = make()
-        sess.start()
+        try:
+            sess.start()
+        except ShellDied as e:
+            # nothing of the call ran yet: one more try, and the reason stays in the log
+            log.warning("the sandbox's shell died at start; starting it once more: %s", e)
+            sess = make()
+            sess.start()
         backend._sess = sess
     budget = backend.budget
     wall, cpu_limit, fsize = backend._run_limits(timeout)
@@ -675,7 +688,6 @@ def install_drivers(run_dir: Path) -> None:
 def check_interpreter(backend: Any, language: str) -> list[str]:
     """The program of ``language``'s interpreter (its argv), or a clear error when the
     sandbox does not have it (the sandbox's ``/usr`` is the host's)."""
-    from ._common import BackendUnavailable
 
     if language not in INTERPRETERS:
         raise ValueError(f"unknown language {language!r}; expected 'python' or 'js'")
