@@ -33,10 +33,12 @@ after them); the rest are counted in :attr:`FileWatch.dropped`. A flood of write
 file is one event.
 
 Renames: creates, deletes, renames and chmods are directory events, which the kernel does
-not report on mount marks. A file written in a call keeps its event's descriptor (up to
+not report on mount marks. A file written in a call (not on a tmpfs: a deleted file held
+open would still take its space there) keeps its event's descriptor (up to
 :data:`HELD_MAX`) until the call's end, when a file that has another name by then
 (written, then moved into place: ``mv x ~/.bashrc``) is reported as a write under it
-(``data: {op: rename, renamed_from}``).
+(``data: {op: rename, renamed_from}``). A move between mounts is a copy: a write of the
+new file, seen anyway.
 
 Limits: a new file shows up as its first write; ``rm``, ``chmod`` and the rename of a
 file not written in that call are not seen; a program holding a file open and reading it
@@ -107,6 +109,7 @@ _PSEUDO = frozenset({
 })  # fmt: skip
 #: mounts every program start reads (libraries, the curated /etc) or corral's own files
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/run/corral")
+_MEMORY_FS = frozenset({"tmpfs", "ramfs"})
 _OCTAL = re.compile(r"\\([0-7]{3})")
 _DELETED = " (deleted)"
 
@@ -134,6 +137,10 @@ class _Mount:
     root: int  # O_PATH descriptor of the mount's root (the path check resolves beneath it)
     pidns: int  # the sandbox's pid namespace
     owner: int  # the sandbox's first process (its key)
+    #: keep written files' descriptors to the call's end (renames): not on a size-limited
+    #: tmpfs, where a deleted file held open would still take its space; a move from there
+    #: to another mount is a copy, a write seen anyway
+    holds: bool = True
 
 
 def _want(mountpoint: str, fstype: str) -> bool:
@@ -218,7 +225,9 @@ class FileWatch:
                 continue
             with self._lock:
                 old = self._mounts.pop(mnt_id, None)
-                self._mounts[mnt_id] = _Mount(mountpoint, root, pidns, child_pid)
+                self._mounts[mnt_id] = _Mount(
+                    mountpoint, root, pidns, child_pid, holds=fields[sep + 1] not in _MEMORY_FS
+                )
             if old is not None:
                 os.close(old.root)
             marked.append(mountpoint)
@@ -341,7 +350,12 @@ class FileWatch:
         except OSError:
             return False
         kept = False
-        if mask & _WRITE and statmod.S_ISREG(st.st_mode) and len(self._held) < HELD_MAX:
+        if (
+            mask & _WRITE
+            and m.holds
+            and statmod.S_ISREG(st.st_mode)
+            and len(self._held) < HELD_MAX
+        ):
             ident = (st.st_dev, st.st_ino)
             if ident not in self._held:
                 self._held[ident] = (efd, mnt_id, rel)
