@@ -59,7 +59,10 @@ def _preload() -> None:
         saferegex,
     )
     from ..shell import awk_lang, jq_lang, parser, session  # noqa: F401
+    from ..shell.git.main import preload as git_preload
     from ..shell.interp import Shell  # noqa: F401
+
+    git_preload()  # dulwich's lazily imported modules: none can be read after Landlock
 
     for pat, flags in ((r"\w+\d\s\b", 0), (r"[a-z]+", 2)):  # Unicode tables built once
         saferegex.compile(pat, flags).search("ab1 ")

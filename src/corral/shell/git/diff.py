@@ -1,0 +1,206 @@
+"""git's diff output: ``diff --git`` patches with ``@@`` hunks (3 lines of
+context, the function line git's default ``funcname`` rule finds), ``--stat`` and
+``--name-only``/``--name-status``, and the summary lines of ``commit``."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+ZERO = b"0" * 40
+_FUNC = re.compile(rb"^[A-Za-z_$]")
+
+
+@dataclass
+class Change:
+    """One path's change: ``old``/``new`` are (mode, sha) or None."""
+
+    path: bytes
+    old: tuple[int, bytes] | None
+    new: tuple[int, bytes] | None
+
+    @property
+    def status(self) -> str:
+        if self.old is None:
+            return "A"
+        if self.new is None:
+            return "D"
+        return "M"
+
+
+def changes(old: dict[bytes, tuple[int, bytes]], new: dict[bytes, tuple[int, bytes]]) -> list[Change]:
+    out = []
+    for p in sorted(set(old) | set(new)):
+        a, b = old.get(p), new.get(p)
+        if a != b:
+            out.append(Change(p, a, b))
+    return out
+
+
+def is_binary(data: bytes) -> bool:
+    return b"\0" in data[:8000]
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return data.splitlines(keepends=True)
+
+
+def _range(start: int, length: int) -> str:
+    if length == 1:
+        return str(start + 1)
+    if length == 0:
+        return f"{start},0"
+    return f"{start + 1},{length}"
+
+
+def _funcname(a: list[bytes], before: int) -> bytes:
+    for i in range(before - 1, -1, -1):
+        if _FUNC.match(a[i]):
+            return b" " + a[i].rstrip()[:80].rstrip()
+    return b""
+
+
+def hunks(a_data: bytes, b_data: bytes, context: int = 3) -> list[bytes]:
+    """The ``@@`` hunks of a text diff."""
+    a, b = _lines(a_data), _lines(b_data)
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    out: list[bytes] = []
+    for group in sm.get_grouped_opcodes(context):
+        i1, i2 = group[0][1], group[-1][2]
+        j1, j2 = group[0][3], group[-1][4]
+        head = f"@@ -{_range(i1, i2 - i1)} +{_range(j1, j2 - j1)} @@".encode()
+        out.append(head + _funcname(a, i1) + b"\n")
+        for tag, x1, x2, y1, y2 in group:
+            if tag == "equal":
+                out += [_line(b" ", ln) for ln in a[x1:x2]]
+                continue
+            if tag in ("replace", "delete"):
+                out += [_line(b"-", ln) for ln in a[x1:x2]]
+            if tag in ("replace", "insert"):
+                out += [_line(b"+", ln) for ln in b[y1:y2]]
+    return out
+
+
+def _line(mark: bytes, ln: bytes) -> bytes:
+    if ln.endswith(b"\n"):
+        return mark + ln
+    return mark + ln + b"\n\\ No newline at end of file\n"
+
+
+def counts(a_data: bytes, b_data: bytes) -> tuple[int, int]:
+    """(insertions, deletions) of a text change."""
+    a, b = _lines(a_data), _lines(b_data)
+    ins = dele = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag in ("replace", "delete"):
+            dele += i2 - i1
+        if tag in ("replace", "insert"):
+            ins += j2 - j1
+    return ins, dele
+
+
+def short(sha: bytes) -> str:
+    return sha[:7].decode()
+
+
+Reader = Callable[[bytes], bytes]
+
+
+def patch(ch: Change, read: Reader, src: bytes = b"a/", dst: bytes = b"b/") -> bytes:
+    """The ``diff --git`` text of one change; ``read(sha)`` gives a blob's data."""
+    p = ch.path
+    out = [b"diff --git " + src + p + b" " + dst + p + b"\n"]
+    old_sha = ch.old[1] if ch.old else ZERO
+    new_sha = ch.new[1] if ch.new else ZERO
+    if ch.old is None:
+        out.append(f"new file mode {ch.new[0]:06o}\n".encode())  # type: ignore[index]
+        out.append(f"index {short(old_sha)}..{short(new_sha)}\n".encode())
+    elif ch.new is None:
+        out.append(f"deleted file mode {ch.old[0]:06o}\n".encode())
+        out.append(f"index {short(old_sha)}..{short(new_sha)}\n".encode())
+    else:
+        if ch.old[0] != ch.new[0]:
+            out.append(f"old mode {ch.old[0]:06o}\nnew mode {ch.new[0]:06o}\n".encode())
+        if old_sha == new_sha:
+            return b"".join(out)
+        mode = f" {ch.new[0]:06o}" if ch.old[0] == ch.new[0] else ""
+        out.append(f"index {short(old_sha)}..{short(new_sha)}{mode}\n".encode())
+    a_data = read(old_sha) if ch.old else b""
+    b_data = read(new_sha) if ch.new else b""
+    a_name = src + p if ch.old else b"/dev/null"
+    b_name = dst + p if ch.new else b"/dev/null"
+    if is_binary(a_data) or is_binary(b_data):
+        out.append(b"Binary files " + a_name + b" and " + b_name + b" differ\n")
+        return b"".join(out)
+    hs = hunks(a_data, b_data)
+    if hs:
+        out.append(b"--- " + a_name + b"\n+++ " + b_name + b"\n")
+        out += hs
+    return b"".join(out)
+
+
+@dataclass
+class Stat:
+    path: bytes
+    ins: int
+    dele: int
+    binary: tuple[int, int] | None = None  # old, new sizes
+
+
+def stats(chs: list[Change], read: Reader) -> list[Stat]:
+    out = []
+    for ch in chs:
+        a = read(ch.old[1]) if ch.old else b""
+        b = read(ch.new[1]) if ch.new else b""
+        if is_binary(a) or is_binary(b):
+            out.append(Stat(ch.path, 0, 0, (len(a), len(b))))
+        else:
+            out.append(Stat(ch.path, *counts(a, b)))
+    return out
+
+
+def summary_line(sts: list[Stat]) -> str:
+    n = len(sts)
+    ins = sum(s.ins for s in sts)
+    dele = sum(s.dele for s in sts)
+    text = f" {n} file{'s' if n != 1 else ''} changed"
+    if ins or not dele:
+        text += f", {ins} insertion{'s' if ins != 1 else ''}(+)"
+    if dele or not ins:
+        text += f", {dele} deletion{'s' if dele != 1 else ''}(-)"
+    return text + "\n"
+
+
+def stat_block(sts: list[Stat], width: int = 80) -> str:
+    """``--stat``: one line a file and the summary."""
+    if not sts:
+        return ""
+    names = [s.path.decode("utf-8", "surrogateescape") for s in sts]
+    name_w = max(len(n) for n in names)
+    totals = [s.ins + s.dele for s in sts]
+    max_change = max(totals)
+    num_w = max(len(str(max_change)), 3 if any(s.binary for s in sts) else 0)
+    graph_w = width - name_w - num_w - 6
+    if graph_w < 6:
+        graph_w = 6
+    lines = []
+    for s, name, total in zip(sts, names, totals, strict=True):
+        if s.binary is not None:
+            lines.append(f" {name:<{name_w}} | {'Bin':>{num_w}} {s.binary[0]} -> "
+                         f"{s.binary[1]} bytes\n")  # fmt: skip
+            continue
+        add, rem = s.ins, s.dele
+        if max_change > graph_w:
+            add = _scale(add, max_change, graph_w)
+            rem = _scale(rem, max_change, graph_w)
+        graph = "+" * add + "-" * rem
+        lines.append(f" {name:<{name_w}} | {total:>{num_w}}{' ' + graph if graph else ''}\n")
+    return "".join(lines) + summary_line(sts)
+
+
+def _scale(n: int, total: int, width: int) -> int:
+    if not n:
+        return 0
+    return 1 + (n * (width - 1)) // total

@@ -1,0 +1,225 @@
+"""``git stash`` and ``git apply``."""
+
+from __future__ import annotations
+
+from dulwich.objects import Commit
+
+from ..command import CommandContext
+from .commands import Opts, _long_status, _reset_index_path, sub
+from .porcelain import State, subject
+from .repo import GitFatal, GitRepo
+
+STASH = b"refs/stash"
+
+
+def _stash_entries(s: State) -> list[tuple[bytes, bytes]]:
+    """(sha, message) of ``stash@{0}``, ``stash@{1}``, … (newest first)."""
+    from dulwich.reflog import read_reflog
+
+    path = s.g.gitdir / "logs" / "refs" / "stash"
+    from .. import hostfs
+
+    if not hostfs.lexists(s.g.ctx.ws, path):
+        return []
+    with hostfs.open_read(s.g.ctx.ws, path) as f:
+        entries = list(read_reflog(f))
+    return [(e.new_sha, e.message) for e in reversed(entries)]
+
+
+def _write_stash_log(s: State, entries: list[tuple[bytes, bytes]]) -> None:
+    """Rewrite the stash reflog (newest first in ``entries``) and ``refs/stash``."""
+    from dulwich.reflog import format_reflog_line
+
+    who = s.g.ident("COMMITTER")
+    lines = []
+    prev = b"0" * 40
+    for sha, msg in reversed(entries):
+        lines.append(format_reflog_line(prev, sha, who.raw(), who.when, who.tz, msg) + b"\n")
+        prev = sha
+    path = s.g.gitdir / "logs" / "refs" / "stash"
+    if entries:
+        s.repo.refs.set_if_equals(STASH, None, entries[0][0])
+        from dulwich.file import GitFile
+
+        (s.g.gitdir / "logs" / "refs").mkdir(parents=True, exist_ok=True)
+        with GitFile(str(path), "wb") as f:
+            f.write(b"".join(lines))
+    else:
+        s.repo.refs.remove_if_equals(STASH, None)
+        path.unlink(missing_ok=True)
+
+
+def _pick(s: State, ops: list[str]) -> int:
+    entries = _stash_entries(s)
+    if not entries:
+        raise GitFatal("No stash entries found.", 1, "")
+    n = 0
+    if ops:
+        spec = ops[0]
+        if spec.isdigit():
+            n = int(spec)
+        elif spec.startswith("stash@{") and spec.endswith("}") and spec[7:-1].isdigit():
+            n = int(spec[7:-1])
+        else:
+            raise GitFatal(f"'{spec}' is not a stash-like commit")
+    if n >= len(entries):
+        raise GitFatal(f"stash@{{{n}}} is not a valid reference", 1, "error: ")
+    return n
+
+
+@sub("stash")
+def git_stash(ctx: CommandContext, args: list[str]) -> int:
+    """usage: git stash list
+   or: git stash show [--stat] [<stash>]
+   or: git stash drop [-q] [<stash>]
+   or: git stash (pop | apply) [-q] [<stash>]
+   or: git stash [push [-m <message>]]"""
+    action = args[0] if args and not args[0].startswith("-") else "push"
+    rest = args[1:] if args and not args[0].startswith("-") else args
+    g = GitRepo.find(ctx)
+    s = State(g)
+    if action in ("push", "save"):
+        o = Opts(rest, {"-q", "--quiet", "-u", "--include-untracked"}, {"-m", "--message"})
+        msg = o.get("-m", "--message")
+        if action == "save" and o.operands:
+            msg = " ".join(o.operands)
+        return _push(ctx, s, msg, o.has("-q", "--quiet"))
+    if action == "list":
+        for i, (_sha, m) in enumerate(_stash_entries(s)):
+            ctx.out(f"stash@{{{i}}}: ".encode() + m + b"\n")
+        return 0
+    o = Opts(rest, {"-q", "--quiet", "--index", "--stat", "-p", "--patch"}, set())
+    if action == "show":
+        from . import diff as D
+        from .commands import _reader
+
+        n = _pick(s, o.operands)
+        c = s.commit(_stash_entries(s)[n][0])
+        chs = D.changes(s.items(s.commit(c.parents[0]).tree), s.items(c.tree))
+        if o.has("-p", "--patch"):
+            for ch in chs:
+                ctx.out(D.patch(ch, _reader(s)))
+        else:
+            ctx.out(D.stat_block(D.stats(chs, _reader(s))))
+        return 0
+    if action in ("pop", "apply", "drop"):
+        n = _pick(s, o.operands)
+        entries = _stash_entries(s)
+        sha = entries[n][0]
+        if action != "drop":
+            _apply(s, s.commit(sha))
+            if not o.has("-q", "--quiet"):
+                _long_status(ctx, g, s)
+        if action != "apply":
+            del entries[n]
+            _write_stash_log(s, entries)
+            if not o.has("-q", "--quiet"):
+                ctx.out(f"Dropped refs/stash@{{{n}}} ({sha.decode()})\n")
+        return 0
+    if action == "clear":
+        _write_stash_log(s, [])
+        return 0
+    raise GitFatal(f"unknown subcommand: {action}", 129, "error: ")
+
+
+def _push(ctx: CommandContext, s: State, msg: str | None, quiet: bool) -> int:
+    head = s.head()
+    if head is None:
+        raise GitFatal("You do not have the initial commit yet")
+    staged = s.staged()
+    unstaged = s.unstaged()
+    if not staged and not unstaged:
+        ctx.out("No local changes to save\n")
+        return 0
+    hc = s.commit(head)
+    branch = s.branch() or "(no branch)"
+    base = f"{branch}: {head[:7].decode()} ".encode() + subject(hc)
+    who = s.g.ident("COMMITTER")
+    index_tree = s.tree_from_index()
+    ic = s.make_commit(index_tree, [head], b"index on " + base + b"\n", who, who)
+    for ch in unstaged:  # the working tree: the index with unstaged changes staged
+        s.stage(ch.path)
+    wt_tree = s.tree_from_index()
+    text = (f"On {branch}: {msg}".encode() if msg else b"WIP on " + base)
+    wc = s.make_commit(wt_tree, [head, ic.id], text + b"\n", who, who)
+    entries = _stash_entries(s)
+    entries.insert(0, (wc.id, text))
+    _write_stash_log(s, entries)
+    s.index = s.repo.open_index()  # drop what stage() did: reset --hard below
+    s.checkout_tree(hc.tree, force=True)
+    if not quiet:
+        ctx.out(b"Saved working directory and index state " + text + b"\n")
+    return 0
+
+
+def _apply(s: State, c: Commit) -> None:
+    """Put a stash's working-tree changes back (unstaged; new files staged)."""
+    base = s.items(s.commit(c.parents[0]).tree)
+    stashed = s.items(c.tree)
+    idx = s.items(s.commit(c.parents[1]).tree) if len(c.parents) > 1 else base
+    cur_idx = s.index_items()
+    conflicts = []
+    for p in sorted(set(base) | set(stashed)):
+        if base.get(p) == stashed.get(p):
+            continue
+        entry = s.index[p] if p in s.index else None
+        wt = s.worktree_item(p, entry)  # type: ignore[arg-type]
+        if wt != base.get(p) and wt != stashed.get(p):
+            conflicts.append(p)
+        elif cur_idx.get(p) != base.get(p) and cur_idx.get(p) != stashed.get(p):
+            conflicts.append(p)
+    if conflicts:
+        names = "\n\t".join(p.decode() for p in conflicts)
+        raise GitFatal(
+            f"Your local changes to the following files would be overwritten by merge:\n"
+            f"\t{names}\nPlease commit your changes or stash them before you merge.\nAborting",
+            1, "error: ",
+        )  # fmt: skip
+    for p in sorted(set(base) | set(stashed)):
+        if base.get(p) == stashed.get(p):
+            continue
+        if p not in stashed:
+            s.wt.remove(p)
+            if p in s.index:
+                del s.index[p]
+            continue
+        mode, sha = stashed[p]
+        s.wt.write(p, mode, s.repo[sha].as_raw_string())
+        if p not in base and p in idx:
+            s.stage(p)
+    s.index.write()
+
+
+@sub("apply")
+def git_apply(ctx: CommandContext, args: list[str]) -> int:
+    """usage: git apply [--check] [-R | --reverse] [--cached] [-p<n>] [<patch>...]"""
+    o = Opts(args, {"--check", "-R", "--reverse", "--stat", "--index", "--cached", "-v"},
+             {"-p"})  # fmt: skip
+    if o.has("--cached", "--index"):
+        raise GitFatal("--cached/--index are not supported by corral's git apply")
+    if ctx.run_command is None:
+        raise GitFatal("git apply needs the shell's patch command")
+    g = GitRepo.find(ctx)
+    patches = o.operands or ["-"]
+    data = b""
+    for p in patches:
+        if p == "-":
+            data += ctx.stdin.read()
+        else:
+            with ctx.open_read(p) as f:
+                data += f.read()
+    if not data.strip():
+        raise GitFatal("No valid patches in input (allow with \"--allow-empty\")", 128, "error: ")
+    argv = ["patch", "-s", "-f", f"-p{o.get('-p') or '1'}", "-d", ctx.display(g.top)]
+    if o.has("-R", "--reverse"):
+        argv.append("-R")
+    if o.has("--check"):
+        argv.append("--dry-run")
+    status, out, err = ctx.run_command(argv, data)
+    if status != 0:
+        ctx.stderr.write(b"error: patch failed\n" + out + err)
+        return 1
+    return 0
+
+
+__all__ = ["git_stash", "git_apply", "_reset_index_path"]

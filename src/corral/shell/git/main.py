@@ -1,0 +1,144 @@
+"""``git``: global options (``-C``, ``-c``, ``--version``), the subcommand table,
+and every failure as git prints it (``fatal: …`` exit 128, ``error: …``,
+``git: 'x' is not a git command``) rather than a traceback."""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+
+from ..command import Cancelled, CommandContext, CommandError
+from . import commands as C
+from . import extra  # noqa: F401  (registers stash, apply, clone)
+from .porcelain import LocalChanges
+from .repo import GitFatal
+
+USAGE = """usage: git [-C <path>] [-c <name>=<value>] [--version] <command> [<args>]
+
+These are the git commands corral's shell knows (on dulwich, pure-Python git):
+
+   init       Create an empty Git repository or reinitialize an existing one
+   clone      Clone a repository (http/https, only hosts the policy allows)
+   config     Get and set repository or global options
+   add        Add file contents to the index
+   rm         Remove files from the working tree and from the index
+   commit     Record changes to the repository
+   status     Show the working tree status
+   diff       Show changes between commits, commit and working tree, etc
+   log        Show commit logs
+   show       Show various types of objects
+   branch     List, create, or delete branches
+   checkout   Switch branches or restore working tree files
+   switch     Switch branches
+   restore    Restore working tree files
+   reset      Reset current HEAD to the specified state
+   stash      Stash the changes in a dirty working directory away
+   apply      Apply a patch to files
+   rev-parse  Pick out and massage parameters
+
+Hooks never run: there are no processes in this tier.
+"""
+
+
+def preload() -> None:
+    """Import every dulwich module a command may reach (the shell worker calls this
+    before Landlock: afterwards only the standard library can be read)."""
+    import importlib
+
+    for m in ("client", "config", "diff_tree", "file", "ignore", "index", "lru_cache",
+              "object_store", "objects", "objectspec", "pack", "protocol", "reflog", "refs",
+              "repo", "errors", "line_ending", "attrs", "hooks", "graph", "walk", "patch",
+              "credentials", "commit_graph", "midx", "bitmap", "object_format",
+              "_objects", "_pack", "_diff_tree", "sparse_patterns", "submodule",
+              "worktree", "filters", "lfs", "log_utils", "approxidate"):  # fmt: skip
+        try:
+            importlib.import_module("dulwich." + m)
+        except ImportError:
+            pass
+
+
+def version() -> str:
+    try:
+        import dulwich
+
+        dv = ".".join(str(x) for x in dulwich.__version__)
+    except Exception:
+        dv = "?"
+    return f"git version 2.39.5 (corral shell, dulwich {dv})\n"
+
+
+def run(ctx: CommandContext) -> int:
+    args = list(ctx.args)
+    env = dict(ctx.env)
+    cwd = ctx.cwd
+    while args and args[0].startswith("-"):
+        a = args.pop(0)
+        if a in ("--version", "-v"):
+            ctx.out(version())
+            return 0
+        if a in ("-h", "--help"):
+            ctx.out(USAGE)
+            return 0
+        if a in ("--no-pager", "-P", "--no-replace-objects", "--literal-pathspecs"):
+            continue
+        if a == "-C" and args:
+            cwd = ctx.ws.guest_path(args.pop(0), cwd)
+            continue
+        if a == "-c" and args:
+            key, _, val = args.pop(0).partition("=")
+            low = key.lower()
+            if low == "user.name":
+                env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = val
+            elif low == "user.email":
+                env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = val
+            continue
+        ctx.stderr.write(f"unknown option: {a}\n{USAGE}".encode())
+        return 129
+    if not args:
+        ctx.out(USAGE)
+        return 1
+    name, rest = args[0], args[1:]
+    if name == "help":
+        if rest and rest[0] in C.COMMANDS:
+            ctx.out((C.COMMANDS[rest[0]].__doc__ or "") + "\n")
+            return 0
+        ctx.out(USAGE)
+        return 0
+    if name == "version":
+        ctx.out(version())
+        return 0
+    fn = C.COMMANDS.get(name)
+    if fn is None:
+        ctx.stderr.write(f"git: '{name}' is not a git command. See 'git --help'.\n".encode())
+        return 1
+    if rest and rest[0] in ("-h", "--help"):
+        ctx.out((fn.__doc__ or f"usage: git {name}") + "\n")
+        return 129 if rest[0] == "-h" else 0
+    sub = dataclasses.replace(ctx, env=env, cwd=cwd) if (env != ctx.env or cwd != ctx.cwd) \
+        else ctx
+    try:
+        return fn(sub, rest)
+    except LocalChanges as e:
+        return C._local_changes_error(ctx, e, name)
+    except C.BadOption as e:
+        ctx.stderr.write(f"error: {e}\n{fn.__doc__ or ''}\n".encode())
+        return e.status
+    except GitFatal as e:
+        ctx.stderr.write(f"{e.prefix}{e}\n".encode("utf-8", "surrogateescape"))
+        return e.status
+    except (Cancelled, CommandError):
+        raise
+    except MemoryError:
+        ctx.stderr.write(b"fatal: out of memory (the sandbox's memory budget)\n")
+        return 128
+    except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+        where = f"{e.filename}: " if e.filename else ""
+        ctx.stderr.write(f"fatal: {where}{e.strerror or e}\n".encode("utf-8", "surrogateescape"))
+        return 128
+    except Exception as e:  # dulwich on a damaged or hostile repository
+        ctx.stderr.write(
+            f"fatal: {type(e).__name__}: {e}\n".encode("utf-8", "surrogateescape")
+        )
+        return 128
