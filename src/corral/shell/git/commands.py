@@ -50,7 +50,8 @@ class Opts:
     ``-mX``, ``--message=X``, ``--message X``), ``--`` and operands."""
 
     def __init__(self, args: list[str], flags: set[str], valued: set[str],
-                 numeric_n: bool = False) -> None:  # fmt: skip
+                 numeric_n: bool = False, revlist: bool = False) -> None:  # fmt: skip
+        self.revlist = revlist
         self.flags: list[str] = []
         self.values: dict[str, list[str]] = {}
         self.operands: list[str] = []
@@ -75,7 +76,7 @@ class Opts:
                 elif a in flags:
                     self.flags.append(a)
                 else:
-                    raise BadOption(f"unknown option `{a[2:]}'")
+                    self._bad(a, f"unknown option `{a[2:]}'")
                 continue
             if a.startswith("-") and len(a) > 1:
                 if numeric_n and a[1:].isdigit():
@@ -95,11 +96,16 @@ class Opts:
                         self.values.setdefault(o, []).append(val)
                         break
                     if o not in flags:
-                        raise BadOption(f"unknown switch `{a[j]}'")
+                        self._bad(a, f"unknown switch `{a[j]}'")
                     self.flags.append(o)
                     j += 1
                 continue
             self.operands.append(a)
+
+    def _bad(self, arg: str, message: str) -> None:
+        if self.revlist:  # log, show, diff: rev-list's wording
+            raise GitFatal(f"unrecognized argument: {arg}")
+        raise BadOption(message)
 
     def has(self, *names: str) -> bool:
         return any(n in self.flags for n in names)
@@ -581,7 +587,7 @@ _DIFF_FLAGS = {"--cached", "--staged", "--stat", "--name-only", "--name-status",
 def git_diff(ctx: CommandContext, args: list[str]) -> int:
     """usage: git diff [--cached | --staged] [--stat | --name-only | --name-status]
                 [<commit> [<commit>]] [--] [<path>...]"""
-    o = Opts(args, _DIFF_FLAGS, set())
+    o = Opts(args, _DIFF_FLAGS, set(), revlist=True)
     g = GitRepo.find(ctx)
     s = State(g)
     operands = []
@@ -691,7 +697,8 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
                [--format=<fmt> | --pretty=<fmt>] [<revision>...] [--] [<path>...]"""
     o = Opts(args, {"--oneline", "--stat", "-p", "--patch", "--no-decorate", "--reverse",
                     "--name-only", "--name-status"},
-             {"-n", "--max-count", "--format", "--pretty"}, numeric_n=True)  # fmt: skip
+             {"-n", "--max-count", "--format", "--pretty"}, numeric_n=True,
+             revlist=True)  # fmt: skip
     g = GitRepo.find(ctx)
     s = State(g)
     revs, specs = _split_revs_paths(s, g, o)
@@ -750,7 +757,7 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
 def git_show(ctx: CommandContext, args: list[str]) -> int:
     """usage: git show [--stat] [--oneline] [--name-only] [<object>...]"""
     o = Opts(args, {"--stat", "--oneline", "--name-only", "--name-status", "-s",
-                    "--no-patch", "--quiet"}, {"--format", "--pretty"})  # fmt: skip
+                    "--no-patch", "--quiet"}, {"--format", "--pretty"}, revlist=True)  # fmt: skip
     g = GitRepo.find(ctx)
     s = State(g)
     specs = o.operands or ["HEAD"]
@@ -859,8 +866,7 @@ def git_rev_parse(ctx: CommandContext, args: list[str]) -> int:
                 if o.has("-q", "--quiet"):
                     return 1
                 raise GitFatal("Needed a single revision")
-            if a == "HEAD" or a.startswith("HEAD"):
-                ctx.out(a + "\n")
+            ctx.out(a + "\n")
             raise Unknown(a)
         if o.has("--abbrev-ref"):
             name = a

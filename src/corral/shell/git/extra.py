@@ -135,13 +135,14 @@ def _push(ctx: CommandContext, s: State, msg: str | None, quiet: bool) -> int:
     branch = s.branch() or "(no branch)"
     base = f"{branch}: {head[:7].decode()} ".encode() + subject(hc)
     who = s.g.ident("COMMITTER")
+    author = s.g.ident("AUTHOR")
     index_tree = s.tree_from_index()
-    ic = s.make_commit(index_tree, [head], b"index on " + base + b"\n", who, who)
+    ic = s.make_commit(index_tree, [head], b"index on " + base + b"\n", author, who)
     for ch in unstaged:  # the working tree: the index with unstaged changes staged
         s.stage(ch.path)
     wt_tree = s.tree_from_index()
     text = (f"On {branch}: {msg}".encode() if msg else b"WIP on " + base)
-    wc = s.make_commit(wt_tree, [head, ic.id], text + b"\n", who, who)
+    wc = s.make_commit(wt_tree, [head, ic.id], text, author, who)
     entries = _stash_entries(s)
     entries.insert(0, (wc.id, text))
     _write_stash_log(s, entries)

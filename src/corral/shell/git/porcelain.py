@@ -407,7 +407,7 @@ def log_header(c: Commit, decorate: str = "") -> bytes:
     out.append(b"\n")
     msg = c.message.rstrip(b"\n")
     for line in msg.split(b"\n"):
-        out.append((b"    " + line if line else b"") + b"\n")
+        out.append(b"    " + line + b"\n")
     return b"".join(out)
 
 
