@@ -443,6 +443,9 @@ def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = F
         h = s.head()
         out.append(f"HEAD detached at {h[:7].decode() if h else '?'}\n")
     initial = s.head() is None
+    track = _tracking(s)
+    if track is not None and not initial:
+        out.append(_tracking_text(*track))
     if initial:
         out.append("\nNo commits yet\n\n")
     staged = s.staged()
@@ -487,15 +490,53 @@ def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = F
         elif initial:
             out.append('nothing to commit (create/copy files and use "git add" to track)\n')
         else:
-            if out and out[-1] == "\n":
-                out.pop()
             out.append("nothing to commit, working tree clean\n")
-    elif committing and not staged:
-        pass
     text = "".join(out)
-    if not initial and not staged and not unstaged and not untracked:
-        text = text.replace("\n\n", "\n")
     ctx.out(text)
+
+
+def _tracking(s: State) -> tuple[str, int, int] | None:
+    """(upstream name, ahead, behind) of the current branch, None without one."""
+    b = s.branch()
+    if b is None:
+        return None
+    cfg = s.g.repo.get_config()
+    try:
+        remote = cfg.get((b"branch", b.encode()), b"remote").decode()
+        merge = cfg.get((b"branch", b.encode()), b"merge").decode()
+    except KeyError:
+        return None
+    short = merge.removeprefix("refs/heads/")
+    name = f"{remote}/{short}" if remote != "." else short
+    try:
+        up = s.repo.refs[f"refs/remotes/{name}".encode()]
+    except KeyError:
+        return name, -1, -1
+    head = s.head()
+    if head is None:
+        return name, 0, 0
+    mine = {c.id for c in walk(s.g, [head])}
+    theirs = {c.id for c in walk(s.g, [up])}
+    return name, len(mine - theirs), len(theirs - mine)
+
+
+def _tracking_text(name: str, ahead: int, behind: int) -> str:
+    if ahead < 0:
+        return (f"Your branch is based on '{name}', but the upstream is gone.\n"
+                '  (use "git branch --unset-upstream" to fixup)\n\n')  # fmt: skip
+    if not ahead and not behind:
+        return f"Your branch is up to date with '{name}'.\n\n"
+    if ahead and not behind:
+        n = "commit" if ahead == 1 else "commits"
+        return (f"Your branch is ahead of '{name}' by {ahead} {n}.\n"
+                '  (use "git push" to publish your local commits)\n\n')  # fmt: skip
+    if behind and not ahead:
+        n = "commit" if behind == 1 else "commits"
+        return (f"Your branch is behind '{name}' by {behind} {n}, and can be fast-forwarded.\n"
+                '  (use "git pull" to update your local branch)\n\n')  # fmt: skip
+    return (f"Your branch and '{name}' have diverged,\n"
+            f"and have {ahead} and {behind} different commits each, respectively.\n"
+            '  (use "git pull" to merge the remote branch into yours)\n\n')  # fmt: skip
 
 
 def _typechange(ch: D.Change) -> bool:
@@ -515,8 +556,20 @@ def git_status(ctx: CommandContext, args: list[str]) -> int:
     pre = "" if o.has("--porcelain") else g.prefix()
     if o.has("-b", "--branch"):
         b = s.branch()
+        track = _tracking(s)
         if s.head() is None:
             ctx.out(f"## No commits yet on {b}\n")
+        elif track is not None:
+            name, ahead, behind = track
+            extra = []
+            if ahead < 0:
+                extra.append("gone")
+            else:
+                if ahead:
+                    extra.append(f"ahead {ahead}")
+                if behind:
+                    extra.append(f"behind {behind}")
+            ctx.out(f"## {b}...{name}" + (f" [{', '.join(extra)}]" if extra else "") + "\n")
         else:
             ctx.out(f"## {b}\n" if b else "## HEAD (no branch)\n")
     staged = {ch.path: ch for ch in s.staged()}

@@ -9,7 +9,7 @@ import errno
 
 from ..command import Cancelled, CommandContext, CommandError
 from . import commands as C
-from . import extra  # noqa: F401  (registers stash, apply, clone)
+from . import clone, extra  # noqa: F401  (register clone, stash, apply)
 from .porcelain import LocalChanges
 from .repo import GitFatal
 
