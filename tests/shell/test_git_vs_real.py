@@ -1,0 +1,213 @@
+"""``git`` in the WebAssembly tier (the corral shell's worker, on dulwich) against the
+real git: each script runs under /bin/bash with /usr/bin/git in a temporary directory
+and through ``Sandbox.run``; stdout and the exit status must be byte for byte the
+same (commit ids included: the objects git writes are the same objects)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from corral import Budget, Sandbox
+
+from .git_compare import GIT, corral_git, real_git
+
+pytestmark = pytest.mark.skipif(GIT is None, reason="the real git is not installed "
+                                "(scripts/install-system-packages.sh installs it)")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    with Sandbox(budget=Budget(wall_s=60)) as s:
+        yield s
+
+
+def _fresh(sb: Sandbox) -> None:
+    sb.run("cd /workspace && rm -rf /workspace/* /workspace/.[!.]* 2>/dev/null; true")
+
+
+# The issue's "done when": init, add, commit, branch, diff, log.
+SESSION = """
+git init
+echo hello > a.txt
+printf 'one\\ntwo\\nthree\\n' > b.txt
+git add a.txt b.txt
+git commit -m "first commit"
+git branch feature
+git branch
+echo world >> a.txt
+sed -i 's/two/TWO/' b.txt
+git diff
+git commit -am "second"
+git log
+git log --oneline
+git checkout feature
+git branch
+cat a.txt
+git diff feature master
+git log --oneline master
+git rev-parse HEAD master
+"""
+
+STATUS = """
+git init -q -b main
+mkdir -p src/lib docs
+printf 'def f():\\n    return 1\\n\\n\\ndef g():\\n    x = 1\\n    y = 2\\n    z = 3\\n    return x\\n' \\
+  > src/lib/m.py
+echo doc > docs/README
+echo top > top.txt
+git status
+git status -s
+git add .
+git status
+git commit -q -m "initial"
+git status
+echo new > docs/extra
+sed -i 's/y = 2/y = 20/' src/lib/m.py
+rm top.txt
+mkdir -p untracked/deeper && echo u > untracked/deeper/file
+git status
+git status -s
+git status -sb
+git diff
+git diff --stat
+git diff --name-only
+git diff --name-status
+git add -A
+git diff --cached
+git status
+git commit -m "change things" -m "with a body paragraph"
+git log
+git log -1 --format='%h %an <%ae> %s'
+git show --stat
+git show HEAD~1 --stat
+git show
+git rev-parse --short HEAD
+git rev-parse --abbrev-ref HEAD
+git rev-parse HEAD~1
+git diff HEAD~1 HEAD --stat
+git log --oneline -- docs
+cd src && git status -s && echo x > new.py && git status -s && git status && cd ..
+git branch -v
+git switch -c topic
+git branch
+git switch main
+git branch -d topic
+"""
+
+STASH_RESET = """
+git init -q
+echo a > a; echo b > b
+git add a b; git commit -q -m one
+echo a2 >> a; echo b2 >> b; git add b
+git stash
+git status -s
+git stash list
+git stash pop
+git status -s
+git stash
+git stash show
+git stash apply
+git stash drop
+git stash list
+git reset --hard
+git status
+echo c > c; git add c
+git reset
+git status -s
+git add c; git commit -q -m two
+git reset --soft HEAD~1
+git status -s
+git reset HEAD~0 c
+git status -s
+git add c; git commit -qm three
+echo zz > a
+git checkout -- a
+git status -s
+git reset --hard HEAD~1
+git log --oneline
+mkdir -p d/e; echo x > d/e/f; echo '*.log' > .gitignore; echo q > x.log
+git status -s
+git status --porcelain
+git checkout -b side
+echo side > a; git commit -qam side
+git checkout master
+echo mine > a
+git checkout side; echo "rc=$?"
+git diff
+git restore a
+git status -s
+"""
+
+ERRORS = """
+git log; echo "rc=$?"
+git status; echo "rc=$?"
+git init -q
+git log; echo "rc=$?"
+git foo; echo "rc=$?"
+git log --bogus; echo "rc=$?"
+echo x > f; git add f; git commit -qm f
+git rev-parse nosuch; echo "rc=$?"
+git commit -m again; echo "rc=$?"
+git branch f2 nosuch; echo "rc=$?"
+git checkout nosuch; echo "rc=$?"
+git add missing; echo "rc=$?"
+git branch -d master; echo "rc=$?"
+"""
+
+CASES = {"session": SESSION, "status_diff_log": STATUS, "stash_reset": STASH_RESET,
+         "errors": ERRORS}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_same_output_as_real_git(sb: Sandbox, name: str) -> None:
+    _fresh(sb)
+    script = CASES[name]
+    want = real_git(script)
+    got = corral_git(sb, script)
+    assert got.stdout == want.stdout, (got.stderr, want.stderr)
+    assert got.status == want.status
+
+
+def test_the_session_really_committed(sb: Sandbox) -> None:
+    """Not only the same text: the same objects (ids) as git's for the same content."""
+    _fresh(sb)
+    want = real_git(SESSION)
+    got = corral_git(sb, SESSION)
+    ids = [ln for ln in want.stdout.splitlines() if ln.startswith("commit ")]
+    assert len(ids) == 2 and all(i in got.stdout for i in ids)
+
+
+def test_missing_identity_is_gits_error() -> None:
+    sb = Sandbox(budget=Budget(wall_s=60))
+    script = "git init -q && echo x > f && git add f && git commit -m m; echo rc=$?"
+    want = real_git(script, with_identity=False)
+    got = corral_git(sb, script, with_identity=False)
+    assert got.stdout == want.stdout == "rc=128\n"
+    assert got.stderr.startswith("Author identity unknown\n\n*** Please tell me who you are.")
+    assert want.stderr.split("fatal:")[0] == got.stderr.split("fatal:")[0]
+    sb.close()
+
+
+def test_identity_from_git_config() -> None:
+    sb = Sandbox(budget=Budget(wall_s=60))
+    script = (
+        "git init -q && git config user.name 'Cfg Name' && git config user.email c@e.x && "
+        "git config --global user.name 'Glob' && git config user.name && "
+        "echo x > f && git add f && GIT_AUTHOR_DATE='@1700000000 +0000' "
+        "GIT_COMMITTER_DATE='@1700000000 +0000' git commit -qm m && "
+        "git log --format='%an <%ae> %ad' && git rev-parse HEAD"
+    )
+    want = real_git(script, with_identity=False)
+    got = corral_git(sb, script, with_identity=False)
+    assert got.stdout == want.stdout and "Cfg Name <c@e.x>" in got.stdout
+    assert got.status == want.status == 0
+    sb.close()
+
+
+def test_help_and_version(sb: Sandbox) -> None:
+    r = sb.run("git --help | head -1; git commit -h; echo rc=$?; git --version")
+    assert r.stdout.startswith("usage: git ")
+    assert "usage: git commit" in r.stdout and "rc=129" in r.stdout
+    assert "dulwich" in r.stdout
