@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import errno
 
+from ...errors import PathEscape
+from .. import hostfs
 from ..command import Cancelled, CommandContext, CommandError
 from . import commands as C
 from . import clone, extra  # noqa: F401  (register clone, stash, apply)
@@ -82,7 +84,18 @@ def run(ctx: CommandContext) -> int:
         if a in ("--no-pager", "-P", "--no-replace-objects", "--literal-pathspecs"):
             continue
         if a == "-C" and args:
-            cwd = ctx.ws.guest_path(args.pop(0), cwd)
+            where = args.pop(0)
+            try:
+                cwd = ctx.ws.guest_path(where, cwd)
+                ok = hostfs.is_dir(ctx.ws, ctx.ws.resolve(cwd))
+            except PathEscape:
+                ctx.stderr.write(f"fatal: cannot change to '{where}': Permission denied "
+                                 "(outside /workspace)\n".encode())  # fmt: skip
+                return 128
+            if not ok:
+                ctx.stderr.write(f"fatal: cannot change to '{where}': No such file or "
+                                 "directory\n".encode())  # fmt: skip
+                return 128
             continue
         if a == "-c" and args:
             key, _, val = args.pop(0).partition("=")
@@ -128,6 +141,9 @@ def run(ctx: CommandContext) -> int:
         return e.status
     except (Cancelled, CommandError):
         raise
+    except PathEscape as e:
+        ctx.stderr.write(f"fatal: {e}\n".encode("utf-8", "surrogateescape"))
+        return 128
     except MemoryError:
         ctx.stderr.write(b"fatal: out of memory (the sandbox's memory budget)\n")
         return 128
