@@ -77,8 +77,10 @@ class GatedHttpClient(AbstractHttpGitClient):
         current = url
         for _hop in range(MAX_HOPS + 1):
             try:
-                status, _reason, rh, it = _request(current, method, hdrs, body, False, TIMEOUT,
-                                                   self._ctx, self._decide, self._resolver)  # fmt: skip
+                status, _reason, rh, it = _request(
+                    current, method, hdrs, body, False, TIMEOUT, self._ctx, self._decide,
+                    self._resolver,
+                )
             except _Refused as e:
                 raise CommandError(str(e), 128) from None
             loc = dict((k.lower(), v) for k, v in rh).get("location")

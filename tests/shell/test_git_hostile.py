@@ -42,7 +42,7 @@ def outside() -> Iterator[Path]:
     d.rmdir()
 
 
-def git(bb: BuiltinBench, *args: str):  # noqa: ANN201
+def git(bb: BuiltinBench, *args: str):
     return bb.run(["git", *args], env=ENV)
 
 

@@ -96,7 +96,7 @@ def _rmtree(ctx: CommandContext, host: os.PathLike[str], keep_top: bool) -> None
         pass
 
 
-def _clone(ctx: CommandContext, o: Opts, url: str, host, remote: str,  # noqa: ANN001
+def _clone(ctx: CommandContext, o: Opts, url: str, host, remote: str,
            depth: str | None) -> int:  # fmt: skip
     shell = ctx.extra.get("shell")
     hooks = getattr(shell, "hooks", None)

@@ -159,9 +159,9 @@ def git_init(ctx: CommandContext, args: list[str]) -> int:
     host = ctx.resolve(target)
     if not hostfs.lexists(ctx.ws, host):
         for parent in reversed([host, *host.parents]):
-            if parent == ctx.ws.root or ctx.ws.root in parent.parents:
-                if not hostfs.lexists(ctx.ws, parent):
-                    hostfs.mkdir(ctx.ws, parent, 0o755)
+            inside = parent == ctx.ws.root or ctx.ws.root in parent.parents
+            if inside and not hostfs.lexists(ctx.ws, parent):
+                hostfs.mkdir(ctx.ws, parent, 0o755)
     gitdir = host / ".git"
     shown = ctx.display(gitdir) + "/"
     if hostfs.lexists(ctx.ws, gitdir):
@@ -284,9 +284,8 @@ def git_add(ctx: CommandContext, args: list[str]) -> int:
             if not known:
                 raise GitFatal(f"pathspec '{raw}' did not match any files")
     for path in list(s.index):
-        if _matches(path, specs):
-            if s.stage(path):
-                touched.append(path)
+        if _matches(path, specs) and s.stage(path):
+            touched.append(path)
     if not o.has("-u", "--update"):
         for rel in s.untracked(collapse=False):
             if _matches(rel, specs):
@@ -358,11 +357,11 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
         parents = list(s.commit(head).parents)
     tree = s.tree_from_index()
     parent_tree = s.commit(parents[0]).tree if parents else None
-    if not o.has("--amend") and not o.has("--allow-empty"):
-        if (parent_tree == tree) or (not parents and not s.index_items()):
-            s.index.write()
-            _long_status(ctx, g, s, committing=True)
-            return 1
+    nothing = parent_tree == tree or (not parents and not s.index_items())
+    if nothing and not o.has("--amend") and not o.has("--allow-empty"):
+        s.index.write()
+        _long_status(ctx, g, s)
+        return 1
     message = cleanup_message(text)
     if not message and not o.has("--allow-empty-message"):
         ctx.stderr.write(b"Aborting commit due to empty commit message.\n")
@@ -422,7 +421,7 @@ def _reader(s: State) -> Callable[[bytes], bytes]:
         try:
             return s.repo[sha].as_raw_string()
         except KeyError:
-            return s.wt_blobs.get(sha, b"") if hasattr(s, "wt_blobs") else b""
+            raise GitFatal(f"bad object {sha.decode()}") from None
 
     return read
 
@@ -433,7 +432,7 @@ def _reader(s: State) -> Callable[[bytes], bytes]:
 _LABEL = {"A": "new file:", "M": "modified:", "D": "deleted:", "T": "typechange:"}
 
 
-def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = False) -> None:
+def _long_status(ctx: CommandContext, g: GitRepo, s: State) -> None:
     pre = g.prefix()
     out: list[str] = []
     branch = s.branch()
@@ -547,7 +546,8 @@ def _typechange(ch: D.Change) -> bool:
 def git_status(ctx: CommandContext, args: list[str]) -> int:
     """usage: git status [-s | --short] [-b | --branch] [--porcelain] [-u[no]]"""
     o = Opts(args, {"-s", "--short", "-b", "--branch", "--porcelain", "--long",
-                    "-uno", "-u", "--untracked-files=no", "--untracked-files=all"}, set())  # fmt: skip
+                    "-uno", "-u", "--untracked-files=no", "--untracked-files=all"},
+             set())  # fmt: skip
     g = GitRepo.find(ctx)
     s = State(g)
     if not o.has("-s", "--short", "--porcelain"):
@@ -594,7 +594,7 @@ def _split_revs_paths(s: State, g: GitRepo, o: Opts) -> tuple[list[bytes], list[
     revs: list[bytes] = []
     paths: list[str] = list(o.paths) if o.paths is not None else []
     for i, a in enumerate(o.operands):
-        if o.paths is None and not revs and i == 0 or (o.paths is not None) or revs:
+        if (o.paths is None and not revs and i == 0) or (o.paths is not None) or revs:
             sha = s.try_resolve(a)
             if sha is not None and not paths:
                 revs.append(sha)
@@ -669,8 +669,8 @@ def git_diff(ctx: CommandContext, args: list[str]) -> int:
             paths = set(old)
         new = {}
         for p in sorted(paths):
-            entry = s.index[p] if p in s.index else None
-            item = s.worktree_item(p, entry)  # type: ignore[arg-type]
+            entry = s.entry(p)
+            item = s.worktree_item(p, entry)
             if item is None:
                 continue
             new[p] = item
@@ -776,7 +776,7 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
     if fmt is not None and fmt.startswith(("format:", "tformat:")):
         fmt = fmt.split(":", 1)[1]
     if fmt == "oneline":
-        fmt, o.flags = None, o.flags + ["--oneline-full"]
+        fmt, o.flags = None, [*o.flags, "--oneline-full"]
     read = _reader(s)
     first = True
     for c in commits:
@@ -795,7 +795,7 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
         if extra:
             chs = D.changes(s.items(_parent_tree(s, c)), s.items(c.tree))
             if not o.has("--oneline") and fmt is None:
-                ctx.out("\n" if not o.has("--name-only", "--name-status") else "\n")
+                ctx.out("\n")
             if o.has("--stat"):
                 ctx.out(D.stat_block(D.stats(chs, read)))
             elif o.has("--name-only", "--name-status"):
@@ -855,7 +855,7 @@ def git_show(ctx: CommandContext, args: list[str]) -> int:
     return 0
 
 
-def _show_object(s: State, spec: str):  # noqa: ANN202
+def _show_object(s: State, spec: str):
     if ":" in spec:
         rev, _, path = spec.partition(":")
         tree_items = s.items(s.commit(s.resolve(rev or "HEAD")).tree) if rev else s.index_items()
@@ -944,7 +944,8 @@ def git_branch(ctx: CommandContext, args: list[str]) -> int:
        git branch (-m | -M) [<old>] <new>
        git branch --show-current"""
     o = Opts(args, {"-d", "-D", "--delete", "-m", "-M", "--move", "-a", "--all", "-v",
-                    "--list", "--show-current", "-f", "--force", "-r", "--remotes"}, set())  # fmt: skip
+                    "--list", "--show-current", "-f", "--force", "-r", "--remotes"},
+             set())  # fmt: skip
     g = GitRepo.find(ctx)
     s = State(g)
     refs = s.repo.refs
@@ -1023,8 +1024,7 @@ def git_branch(ctx: CommandContext, args: list[str]) -> int:
             raise GitFatal(f"not a valid object name: '{start}'")
         s.update_ref(ref, sha, f"branch: Created from {start}".encode())
         return 0
-    names = sorted(r[len(b"refs/heads/"):].decode() for r in refs.keys(b"refs/heads/") if r) \
-        if False else sorted(k.decode() for k in refs.keys(base=b"refs/heads/"))
+    names = sorted(k.decode() for k in refs.keys(base=b"refs/heads/"))
     lines = []
     if cur is None and s.head() is not None:
         lines.append((f"(HEAD detached at {s.head()[:7].decode()})", True, s.head()))  # type: ignore[index]
@@ -1115,9 +1115,7 @@ def _switch_to(ctx: CommandContext, s: State, target: str, create: str | None,
         s.checkout_tree(s.commit(sha).tree, force=force)
     except LocalChanges as e:
         return _local_changes_error(ctx, e, what)
-    refs.remove_if_equals(b"HEAD", None) if False else None
-    s.repo.refs.set_if_equals(b"HEAD", None, sha) if s.head_ref() is None else \
-        _detach(s, sha)
+    _detach(s, sha)
     c = s.commit(sha)
     ctx.stderr.write(f"HEAD is now at {sha[:7].decode()} ".encode() + subject(c) + b"\n")
     return 0
@@ -1158,10 +1156,7 @@ def git_checkout(ctx: CommandContext, args: list[str]) -> int:
 
 def _restore_paths(ctx: CommandContext, g: GitRepo, s: State, tree_ish: str | None,
                    paths: list[str]) -> int:  # fmt: skip
-    if tree_ish is not None:
-        items = s.items(s.commit(s.resolve(tree_ish)).tree)
-    else:
-        items = s.index_items()
+    items = s.items(s.commit(s.resolve(tree_ish)).tree) if tree_ish is not None else s.index_items()
     for a in paths:
         spec = _path_arg(g, s, a)
         hit = [p for p in items if _under(p, spec)]
@@ -1265,7 +1260,7 @@ def git_reset(ctx: CommandContext, args: list[str]) -> int:
         return 0
     items = s.items(commit.tree)
     for p in set(s.index) | set(items):
-        cur = s.index[p] if p in s.index else None
+        cur = s.entry(p)
         if cur is not None and p in items and (cur.mode, cur.sha) == items[p]:
             continue
         _reset_index_path(s, items, p)

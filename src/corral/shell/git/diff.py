@@ -30,7 +30,10 @@ class Change:
         return "M"
 
 
-def changes(old: dict[bytes, tuple[int, bytes]], new: dict[bytes, tuple[int, bytes]]) -> list[Change]:
+Items = dict[bytes, tuple[int, bytes]]
+
+
+def changes(old: Items, new: Items) -> list[Change]:
     out = []
     for p in sorted(set(old) | set(new)):
         a, b = old.get(p), new.get(p)

@@ -163,11 +163,10 @@ def _apply(s: State, c: Commit) -> None:
     for p in sorted(set(base) | set(stashed)):
         if base.get(p) == stashed.get(p):
             continue
-        entry = s.index[p] if p in s.index else None
-        wt = s.worktree_item(p, entry)  # type: ignore[arg-type]
-        if wt != base.get(p) and wt != stashed.get(p):
-            conflicts.append(p)
-        elif cur_idx.get(p) != base.get(p) and cur_idx.get(p) != stashed.get(p):
+        entry = s.entry(p)
+        wt = s.worktree_item(p, entry)
+        theirs = (base.get(p), stashed.get(p))
+        if wt not in theirs or cur_idx.get(p) not in theirs:
             conflicts.append(p)
     if conflicts:
         names = "\n\t".join(p.decode() for p in conflicts)
@@ -223,4 +222,4 @@ def git_apply(ctx: CommandContext, args: list[str]) -> int:
     return 0
 
 
-__all__ = ["git_stash", "git_apply", "_reset_index_path"]
+__all__ = ["_reset_index_path", "git_apply", "git_stash"]

@@ -4,14 +4,15 @@ and every failure as git prints it (``fatal: …`` exit 128, ``error: …``,
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 
 from ...errors import PathEscape
 from .. import hostfs
 from ..command import Cancelled, CommandContext, CommandError
-from . import commands as C
 from . import clone, extra  # noqa: F401  (register clone, stash, apply)
+from . import commands as C
 from .porcelain import LocalChanges
 from .repo import GitFatal
 
@@ -53,10 +54,8 @@ def preload() -> None:
               "credentials", "commit_graph", "midx", "bitmap", "object_format",
               "_objects", "_pack", "_diff_tree", "sparse_patterns", "submodule",
               "worktree", "filters", "lfs", "log_utils", "approxidate"):  # fmt: skip
-        try:
+        with contextlib.suppress(ImportError):
             importlib.import_module("dulwich." + m)
-        except ImportError:
-            pass
 
 
 def version() -> str:

@@ -78,7 +78,7 @@ class State:
             raise GitFatal(f"index file corrupt: {e}") from None
 
     @property
-    def repo(self):  # noqa: ANN201
+    def repo(self):
         return self.g.repo
 
     # -- HEAD ----------------------------------------------------------------------
@@ -116,6 +116,13 @@ class State:
 
     def items(self, tree: bytes | None) -> Items:
         return tree_items(self.repo.object_store, tree)
+
+    def entry(self, path: bytes) -> IndexEntry | None:
+        """The index entry at ``path`` (None when absent or in conflict)."""
+        if path not in self.index:
+            return None
+        e = self.index[path]
+        return e if isinstance(e, IndexEntry) else None
 
     def index_items(self) -> Items:
         out: Items = {}
@@ -301,9 +308,9 @@ class State:
         if not force:
             lost = []
             for p in touched:
-                entry = self.index[p] if p in self.index else None
+                entry = self.entry(p)
                 cur_idx = idx.get(p)
-                wt = self.worktree_item(p, entry if isinstance(entry, IndexEntry) else None)
+                wt = self.worktree_item(p, entry)
                 if cur_idx != old.get(p) and cur_idx != new.get(p):
                     lost.append(p)
                 elif wt != cur_idx and wt != new.get(p):
@@ -345,7 +352,7 @@ def _entry(st: os.stat_result, sha: bytes, mode: int) -> IndexEntry:
 
 
 def _stat_same(entry: IndexEntry, st: os.stat_result) -> bool:
-    def secs(t) -> float:  # noqa: ANN001
+    def secs(t) -> float:
         if isinstance(t, tuple):
             return t[0] + t[1] / 1e9
         return float(t)

@@ -33,7 +33,7 @@ class WorkTree:
     g: GitRepo
 
     @property
-    def ws(self):  # noqa: ANN201
+    def ws(self):
         return self.g.ctx.ws
 
     def host(self, rel: bytes | str) -> Path:
@@ -116,7 +116,7 @@ class WorkTree:
         d = self.host(prefix.rstrip(b"/")) if prefix else self.g.top
         gi = d / ".gitignore"
         if hostfs.lexists(self.ws, gi):
-            filters = filters + [(prefix, IgnoreFilter(self._lines(gi)))]
+            filters = [*filters, (prefix, IgnoreFilter(self._lines(gi)))]
         try:
             with hostfs.scandir(self.ws, d) as it:
                 entries = sorted((os.fsencode(e.name), e.stat(follow_symlinks=False))
@@ -194,7 +194,7 @@ class WorkTree:
             parts.pop()
 
 
-def tree_items(store, tree_id: bytes | None, prefix: bytes = b"") -> dict[bytes, tuple[int, bytes]]:  # noqa: ANN001
+def tree_items(store, tree_id: bytes | None, prefix: bytes = b"") -> dict[bytes, tuple[int, bytes]]:
     """path -> (mode, sha) of every blob below a tree (submodules skipped)."""
     out: dict[bytes, tuple[int, bytes]] = {}
     if tree_id is None:
