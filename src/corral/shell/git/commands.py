@@ -360,7 +360,7 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
     nothing = parent_tree == tree or (not parents and not s.index_items())
     if nothing and not o.has("--amend") and not o.has("--allow-empty"):
         s.index.write()
-        _long_status(ctx, g, s)
+        _long_status(ctx, g, s, committing=True)
         return 1
     message = cleanup_message(text)
     if not message and not o.has("--allow-empty-message"):
@@ -432,7 +432,7 @@ def _reader(s: State) -> Callable[[bytes], bytes]:
 _LABEL = {"A": "new file:", "M": "modified:", "D": "deleted:", "T": "typechange:"}
 
 
-def _long_status(ctx: CommandContext, g: GitRepo, s: State) -> None:
+def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = False) -> None:
     pre = g.prefix()
     out: list[str] = []
     branch = s.branch()
@@ -446,7 +446,7 @@ def _long_status(ctx: CommandContext, g: GitRepo, s: State) -> None:
     if track is not None and not initial:
         out.append(_tracking_text(*track))
     if initial:
-        out.append("\nNo commits yet\n\n")
+        out.append("\nInitial commit\n\n" if committing else "\nNo commits yet\n\n")
     staged = s.staged()
     unstaged = s.unstaged()
     untracked = s.untracked()
