@@ -579,11 +579,11 @@ def git_status(ctx: CommandContext, args: list[str]) -> int:
         y = " "
         if p in unstaged:
             y = "D" if unstaged[p].new is None else ("T" if _typechange(unstaged[p]) else "M")
-        ctx.out(f"{x}{y} {quote_path(relative(p, pre))}\n")
+        ctx.out(f"{x}{y} {quote_path(relative(p, pre), True)}\n")
     if not o.has("-uno", "--untracked-files=no"):
         collapse = not o.has("--untracked-files=all")
         for p in s.untracked(collapse=collapse):
-            ctx.out(f"?? {quote_path(relative(p, pre))}\n")
+            ctx.out(f"?? {quote_path(relative(p, pre), True)}\n")
     return 0
 
 
@@ -740,6 +740,34 @@ def _format(c: Commit, fmt: str) -> bytes:
     return "".join(out).encode("utf-8", "surrogateescape")
 
 
+def _log_entry(buf: io.BytesIO, s: State, c: Commit, o: Opts, fmt: str | None,
+               read: Callable[[bytes], bytes]) -> None:  # fmt: skip
+    """One commit of ``git log``: its header or line, then its changes if asked."""
+    if o.has("--oneline", "--oneline-full"):
+        sha = c.id if o.has("--oneline-full") else c.id[:7]
+        buf.write(sha + b" " + subject(c) + b"\n")
+    elif fmt is not None:
+        buf.write(_format(c, fmt) + b"\n")
+    else:
+        buf.write(log_header(c))
+    if not o.has("--stat", "-p", "--patch", "--name-only", "--name-status"):
+        return
+    chs = D.changes(s.items(_parent_tree(s, c)), s.items(c.tree))
+    if not o.has("--oneline") and fmt is None:
+        buf.write(b"\n")
+    if o.has("--stat"):
+        buf.write(D.stat_block(D.stats(chs, read)).encode("utf-8", "surrogateescape"))
+    elif o.has("--name-only", "--name-status"):
+        for ch in chs:
+            if o.has("--name-only"):
+                buf.write(quote_path(ch.path).encode() + b"\n")
+            else:
+                buf.write(f"{ch.status}\t{quote_path(ch.path)}\n".encode())
+    else:
+        for ch in chs:
+            buf.write(D.patch(ch, read))
+
+
 def _parent_tree(s: State, c: Commit) -> bytes | None:
     return s.commit(c.parents[0]).tree if c.parents else None
 
@@ -749,12 +777,18 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
     """usage: git log [--oneline] [-n <number> | -<number>] [--stat] [-p]
                [--format=<fmt> | --pretty=<fmt>] [<revision>...] [--] [<path>...]"""
     o = Opts(args, {"--oneline", "--stat", "-p", "--patch", "--no-decorate", "--reverse",
-                    "--name-only", "--name-status"},
+                    "--name-only", "--name-status", "--all", "--graph"},
              {"-n", "--max-count", "--format", "--pretty"}, numeric_n=True,
              revlist=True)  # fmt: skip
     g = GitRepo.find(ctx)
     s = State(g)
     revs, specs = _split_revs_paths(s, g, o)
+    if o.has("--all"):
+        refs = s.repo.refs
+        revs += [refs[k] for k in sorted(refs.allkeys()) if k.startswith(b"refs/heads/")
+                 or k.startswith(b"refs/remotes/") or k.startswith(b"refs/tags/") or k == b"HEAD"
+                 if k in refs]  # fmt: skip
+        revs = [s.commit(r).id for r in revs]
     if not revs:
         h = s.head()
         if h is None:
@@ -778,31 +812,25 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
     if fmt == "oneline":
         fmt, o.flags = None, [*o.flags, "--oneline-full"]
     read = _reader(s)
-    first = True
+    graph = o.has("--graph")
+    if graph and any(len(c.parents) > 1 for c in commits):
+        raise GitFatal("--graph of a history with merges is not supported by corral's git")
+    blocks: list[bytes] = []
     for c in commits:
         ctx.check()
-        if o.has("--oneline", "--oneline-full"):
-            sha = c.id if o.has("--oneline-full") else c.id[:7]
-            ctx.out(sha + b" " + subject(c) + b"\n")
-        elif fmt is not None:
-            ctx.out(_format(c, fmt) + b"\n")
-        else:
-            if not first:
-                ctx.out("\n")
-            ctx.out(log_header(c))
-        first = False
-        extra = o.has("--stat", "-p", "--patch", "--name-only", "--name-status")
-        if extra:
-            chs = D.changes(s.items(_parent_tree(s, c)), s.items(c.tree))
-            if not o.has("--oneline") and fmt is None:
-                ctx.out("\n")
-            if o.has("--stat"):
-                ctx.out(D.stat_block(D.stats(chs, read)))
-            elif o.has("--name-only", "--name-status"):
-                _emit_changes(ctx, s, chs, o, read)
-            else:
-                for ch in chs:
-                    ctx.out(D.patch(ch, read))
+        buf = io.BytesIO()
+        _log_entry(buf, s, c, o, fmt, read)
+        blocks.append(buf.getvalue())
+    default = not o.has("--oneline", "--oneline-full") and fmt is None
+    for i, block in enumerate(blocks):
+        last = i == len(blocks) - 1
+        if default and not last:
+            block += b"\n"
+        if graph:
+            lines = block.split(b"\n")[:-1]
+            pad = b"| " if commits[i].parents else b"  "
+            block = b"".join((b"* " if n == 0 else pad) + ln + b"\n" for n, ln in enumerate(lines))
+        ctx.out(block)
     return 0
 
 

@@ -104,6 +104,12 @@ def counts(a_data: bytes, b_data: bytes) -> tuple[int, int]:
     return ins, dele
 
 
+def _q(name: bytes) -> bytes:
+    from .porcelain import quote_path
+
+    return quote_path(name).encode("utf-8", "surrogateescape")
+
+
 def short(sha: bytes) -> str:
     return sha[:7].decode()
 
@@ -114,7 +120,7 @@ Reader = Callable[[bytes], bytes]
 def patch(ch: Change, read: Reader, src: bytes = b"a/", dst: bytes = b"b/") -> bytes:
     """The ``diff --git`` text of one change; ``read(sha)`` gives a blob's data."""
     p = ch.path
-    out = [b"diff --git " + src + p + b" " + dst + p + b"\n"]
+    out = [b"diff --git " + _q(src + p) + b" " + _q(dst + p) + b"\n"]
     old_sha = ch.old[1] if ch.old else ZERO
     new_sha = ch.new[1] if ch.new else ZERO
     if ch.old is None:
@@ -132,14 +138,17 @@ def patch(ch: Change, read: Reader, src: bytes = b"a/", dst: bytes = b"b/") -> b
         out.append(f"index {short(old_sha)}..{short(new_sha)}{mode}\n".encode())
     a_data = read(old_sha) if ch.old else b""
     b_data = read(new_sha) if ch.new else b""
-    a_name = src + p if ch.old else b"/dev/null"
-    b_name = dst + p if ch.new else b"/dev/null"
+    a_name = _q(src + p) if ch.old else b"/dev/null"
+    b_name = _q(dst + p) if ch.new else b"/dev/null"
     if is_binary(a_data) or is_binary(b_data):
         out.append(b"Binary files " + a_name + b" and " + b_name + b" differ\n")
         return b"".join(out)
     hs = hunks(a_data, b_data)
     if hs:
-        out.append(b"--- " + a_name + b"\n+++ " + b_name + b"\n")
+        tab = b"\t" if b" " in p else b""
+        a_tab = tab if ch.old else b""
+        b_tab = tab if ch.new else b""
+        out.append(b"--- " + a_name + a_tab + b"\n+++ " + b_name + b_tab + b"\n")
         out += hs
     return b"".join(out)
 

@@ -29,9 +29,11 @@ class Unknown(GitFatal):
         )
 
 
-def quote_path(p: bytes) -> str:
-    """git's ``core.quotePath``: C-quoted in double quotes when unusual."""
-    special = any(c < 0x20 or c in (0x22, 0x5C) or c >= 0x7F for c in p)
+def quote_path(p: bytes, quote_sp: bool = False) -> str:
+    """git's ``core.quotePath``: C-quoted in double quotes when unusual (and, for
+    short status, when it holds a space)."""
+    special = any(c < 0x20 or c in (0x22, 0x5C) or c >= 0x7F or (quote_sp and c == 0x20)
+                  for c in p)  # fmt: skip
     if not special:
         return p.decode("ascii")
     out = []
