@@ -156,8 +156,62 @@ git add missing; echo "rc=$?"
 git branch -d master; echo "rc=$?"
 """
 
+RENAMES = """
+git init -q
+mkdir -p src/a; echo one > src/a/x.py; echo two > top.txt; echo three > other
+git add .; git commit -q -m one
+git mv top.txt renamed.txt
+git mv src/a/x.py src/a/y.py
+git status
+git status -s
+git diff --cached
+git diff --cached --stat
+git diff --cached --name-status
+git commit -m "renames"
+git show --stat
+mkdir dir2; git mv other dir2/
+git mv src lib
+git status -s
+git commit -qm moved
+git log --stat -1
+git mv nosuch x; echo rc=$?
+echo u > untracked; git mv untracked y; echo rc=$?
+"""
+
+LOG_FORMS = """
+git init -q
+for i in 1 2 3; do echo $i > f$i; git add f$i; git commit -q -m "c$i"; done
+git log --graph
+git log --graph --oneline
+git log --graph --stat -2
+git log --stat
+git log -p -2
+git log --name-only --oneline
+git log --name-status
+git log --format=%s
+"""
+
+QUOTING = """
+git init -q
+seq 1 30 > s; echo x > 'a b'; echo y > 'ü.txt'; mkdir sub; echo z > sub/z
+git add .
+git status -s
+git status
+git commit -qm one
+sed -i '1i zero' s; sed -i '$d' s; sed -i 's/^15$/fifteen/' s
+git diff
+git log -p -1 --oneline
+cd sub; echo n > n; git status; git status -s; cd ..
+git commit --amend -qm "one amended"
+git log --oneline
+git rm -q 'a b'
+git status -s
+git log --oneline --all
+"""
+
 CASES = {"session": SESSION, "status_diff_log": STATUS, "stash_reset": STASH_RESET,
-         "errors": ERRORS}  # fmt: skip
+         "errors": ERRORS, "renames": RENAMES, "log_forms": LOG_FORMS,
+         "quoting": QUOTING}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

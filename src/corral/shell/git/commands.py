@@ -401,7 +401,10 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
         sts = D.stats(chs, _reader(s))
         ctx.out(D.summary_line(sts))
         for ch in chs:
-            if ch.old is None:
+            if ch.old_path is not None:
+                shown = D.pprint_rename(ch.old_path, ch.path).decode("utf-8", "surrogateescape")
+                ctx.out(f" rename {shown} (100%)\n")
+            elif ch.old is None:
                 ctx.out(f" create mode {ch.new[0]:06o} {ch.path.decode()}\n")  # type: ignore[index]
             elif ch.new is None:
                 ctx.out(f" delete mode {ch.old[0]:06o} {ch.path.decode()}\n")
@@ -429,7 +432,16 @@ def _reader(s: State) -> Callable[[bytes], bytes]:
 # -- status --------------------------------------------------------------------------
 
 
-_LABEL = {"A": "new file:", "M": "modified:", "D": "deleted:", "T": "typechange:"}
+_LABEL = {"A": "new file:", "M": "modified:", "D": "deleted:", "T": "typechange:",
+          "R": "renamed:"}  # fmt: skip
+
+
+def _shown(ch: D.Change, pre: str, quote_sp: bool = False) -> str:
+    """A change's path for status: ``old -> new`` for a rename."""
+    name = quote_path(relative(ch.path, pre), quote_sp)
+    if ch.old_path is not None:
+        return quote_path(relative(ch.old_path, pre), quote_sp) + " -> " + name
+    return name
 
 
 def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = False) -> None:
@@ -461,7 +473,7 @@ def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = F
         else:
             out.append('  (use "git restore --staged <file>..." to unstage)\n')
         for ch in staged:
-            out.append(f"\t{_LABEL[ch.status]:<12}{name(ch.path)}\n")
+            out.append(f"\t{_LABEL[ch.status]:<12}{_shown(ch, pre)}\n")
         out.append("\n")
     if unstaged:
         out.append("Changes not staged for commit:\n")
@@ -579,7 +591,8 @@ def git_status(ctx: CommandContext, args: list[str]) -> int:
         y = " "
         if p in unstaged:
             y = "D" if unstaged[p].new is None else ("T" if _typechange(unstaged[p]) else "M")
-        ctx.out(f"{x}{y} {quote_path(relative(p, pre), True)}\n")
+        shown = _shown(staged[p] if p in staged else unstaged[p], pre, True)
+        ctx.out(f"{x}{y} {shown}\n")
     if not o.has("-uno", "--untracked-files=no"):
         collapse = not o.has("--untracked-files=all")
         for p in s.untracked(collapse=collapse):
@@ -618,7 +631,7 @@ def _emit_changes(ctx: CommandContext, s: State, chs: list[D.Change], o: Opts,
         return
     if o.has("--name-status"):
         for ch in chs:
-            ctx.out(f"{ch.status}\t{quote_path(ch.path)}\n")
+            ctx.out(_name_status(ch))
         return
     if o.has("--stat"):
         ctx.out(D.stat_block(D.stats(chs, read), 80))
@@ -630,6 +643,12 @@ def _emit_changes(ctx: CommandContext, s: State, chs: list[D.Change], o: Opts,
     for ch in chs:
         ctx.check()
         ctx.out(D.patch(ch, read))
+
+
+def _name_status(ch: D.Change) -> str:
+    if ch.old_path is not None:
+        return f"R100\t{quote_path(ch.old_path)}\t{quote_path(ch.path)}\n"
+    return f"{ch.status}\t{quote_path(ch.path)}\n"
 
 
 _DIFF_FLAGS = {"--cached", "--staged", "--stat", "--name-only", "--name-status", "--shortstat",
@@ -762,7 +781,7 @@ def _log_entry(buf: io.BytesIO, s: State, c: Commit, o: Opts, fmt: str | None,
             if o.has("--name-only"):
                 buf.write(quote_path(ch.path).encode() + b"\n")
             else:
-                buf.write(f"{ch.status}\t{quote_path(ch.path)}\n".encode())
+                buf.write(_name_status(ch).encode("utf-8", "surrogateescape"))
     else:
         for ch in chs:
             buf.write(D.patch(ch, read))

@@ -20,9 +20,13 @@ class Change:
     path: bytes
     old: tuple[int, bytes] | None
     new: tuple[int, bytes] | None
+    #: the source of an exact rename (``path`` is where it went)
+    old_path: bytes | None = None
 
     @property
     def status(self) -> str:
+        if self.old_path is not None:
+            return "R"
         if self.old is None:
             return "A"
         if self.new is None:
@@ -33,12 +37,66 @@ class Change:
 Items = dict[bytes, tuple[int, bytes]]
 
 
-def changes(old: Items, new: Items) -> list[Change]:
+def changes(old: Items, new: Items, renames: bool = True) -> list[Change]:
+    """What differs between two path -> (mode, sha) maps, with exact renames (the
+    same blob deleted at one path and added at another) paired as git pairs them."""
     out = []
     for p in sorted(set(old) | set(new)):
         a, b = old.get(p), new.get(p)
         if a != b:
             out.append(Change(p, a, b))
+    if renames:
+        out = _exact_renames(out)
+    return out
+
+
+def _exact_renames(chs: list[Change]) -> list[Change]:
+    gone: dict[bytes, list[Change]] = {}
+    for ch in chs:
+        if ch.new is None and ch.old is not None:
+            gone.setdefault(ch.old[1], []).append(ch)
+    if not gone:
+        return chs
+    used: set[bytes] = set()
+    out: list[Change] = []
+    for ch in chs:
+        if ch.old is None and ch.new is not None and gone.get(ch.new[1]):
+            src = gone[ch.new[1]].pop(0)
+            used.add(src.path)
+            out.append(Change(ch.path, src.old, ch.new, old_path=src.path))
+        else:
+            out.append(ch)
+    return [ch for ch in out if not (ch.new is None and ch.path in used)]
+
+
+def pprint_rename(a: bytes, b: bytes) -> bytes:
+    """git's ``a => b`` with the common directories factored out: ``d/{a => b}``."""
+    la, lb = len(a), len(b)
+    pfx = 0
+    i = 0
+    while i < la and i < lb and a[i] == b[i]:
+        if a[i] == 0x2F:
+            pfx = i + 1
+        i += 1
+    sa, sb = a + b"\0", b + b"\0"  # the C strings' terminators take part
+    oi, ni = la, lb
+    sfx = 0
+    adj = 1 if pfx else 0
+    while pfx - adj <= oi and pfx - adj <= ni and sa[oi] == sb[ni]:
+        if sa[oi] == 0x2F:
+            sfx = la - oi
+        oi -= 1
+        ni -= 1
+        if oi < 0 or ni < 0:
+            break
+    am = max(0, la - pfx - sfx)
+    bm = max(0, lb - pfx - sfx)
+    out = b""
+    if pfx + sfx:
+        out += a[:pfx] + b"{"
+    out += a[pfx:pfx + am] + b" => " + b[pfx:pfx + bm]
+    if pfx + sfx:
+        out += b"}" + a[la - sfx:]
     return out
 
 
@@ -120,7 +178,14 @@ Reader = Callable[[bytes], bytes]
 def patch(ch: Change, read: Reader, src: bytes = b"a/", dst: bytes = b"b/") -> bytes:
     """The ``diff --git`` text of one change; ``read(sha)`` gives a blob's data."""
     p = ch.path
-    out = [b"diff --git " + _q(src + p) + b" " + _q(dst + p) + b"\n"]
+    op = ch.old_path if ch.old_path is not None else p
+    out = [b"diff --git " + _q(src + op) + b" " + _q(dst + p) + b"\n"]
+    if ch.old_path is not None and ch.old is not None and ch.new is not None:
+        if ch.old[0] != ch.new[0]:
+            out.append(f"old mode {ch.old[0]:06o}\nnew mode {ch.new[0]:06o}\n".encode())
+        out.append(b"similarity index 100%\nrename from " + _q(op) + b"\nrename to "
+                   + _q(p) + b"\n")  # fmt: skip
+        return b"".join(out)
     old_sha = ch.old[1] if ch.old else ZERO
     new_sha = ch.new[1] if ch.new else ZERO
     if ch.old is None:
@@ -159,6 +224,7 @@ class Stat:
     ins: int
     dele: int
     binary: tuple[int, int] | None = None  # old, new sizes
+    old_path: bytes | None = None
 
 
 def stats(chs: list[Change], read: Reader) -> list[Stat]:
@@ -167,9 +233,9 @@ def stats(chs: list[Change], read: Reader) -> list[Stat]:
         a = read(ch.old[1]) if ch.old else b""
         b = read(ch.new[1]) if ch.new else b""
         if is_binary(a) or is_binary(b):
-            out.append(Stat(ch.path, 0, 0, (len(a), len(b))))
+            out.append(Stat(ch.path, 0, 0, (len(a), len(b)), ch.old_path))
         else:
-            out.append(Stat(ch.path, *counts(a, b)))
+            out.append(Stat(ch.path, *counts(a, b), old_path=ch.old_path))
     return out
 
 
@@ -189,7 +255,8 @@ def stat_block(sts: list[Stat], width: int = 80) -> str:
     """``--stat``: one line a file and the summary."""
     if not sts:
         return ""
-    names = [s.path.decode("utf-8", "surrogateescape") for s in sts]
+    names = [(pprint_rename(s.old_path, s.path) if s.old_path is not None else s.path)
+             .decode("utf-8", "surrogateescape") for s in sts]  # fmt: skip
     name_w = max(len(n) for n in names)
     totals = [s.ins + s.dele for s in sts]
     max_change = max(totals)

@@ -223,3 +223,63 @@ def git_apply(ctx: CommandContext, args: list[str]) -> int:
 
 
 __all__ = ["_reset_index_path", "git_apply", "git_stash"]
+
+
+@sub("mv")
+def git_mv(ctx: CommandContext, args: list[str]) -> int:
+    """usage: git mv [-f] [-k] [-n] [-v] <source>... <destination>"""
+    import posixpath
+
+    from .. import hostfs
+    from .commands import _path_arg, _under
+    from .porcelain import _entry
+
+    o = Opts(args, {"-f", "--force", "-k", "-n", "--dry-run", "-v", "--verbose"}, set())
+    ops = o.operands + (o.paths or [])
+    if len(ops) < 2:
+        raise GitFatal("usage: git mv [<options>] <source>... <destination>", 129, "")
+    g = GitRepo.find(ctx)
+    s = State(g)
+    dst_arg = ops[-1]
+    dst = _path_arg(g, s, dst_arg)
+    dst_is_dir = s.wt.lstat(dst) is not None and hostfs.is_dir(ctx.ws, s.wt.host(dst), False)
+    if len(ops) > 2 and not dst_is_dir:
+        raise GitFatal(f"destination '{dst_arg}' is not a directory")
+    moves: list[tuple[bytes, bytes]] = []
+    for a in ops[:-1]:
+        src = _path_arg(g, s, a)
+        target = dst + b"/" + posixpath.basename(src) if dst_is_dir else dst
+        where = f"source={a}, destination={target.decode(errors='replace')}"
+        if s.wt.lstat(src) is None:
+            if o.has("-k"):
+                continue
+            raise GitFatal(f"bad source, {where}")
+        tracked = [p for p in s.index if _under(p, src)]
+        if not tracked:
+            if o.has("-k"):
+                continue
+            raise GitFatal(f"not under version control, {where}")
+        if s.wt.lstat(target) is not None and not o.has("-f", "--force"):
+            raise GitFatal(f"destination exists, {where}")
+        if _under(target, src):
+            raise GitFatal(f"can not move directory into itself, {where}")
+        moves.append((src, target))
+    for src, target in moves:
+        if o.has("-v", "--verbose", "-n", "--dry-run"):
+            ctx.out(f"Renaming {src.decode()} to {target.decode()}\n")
+        if o.has("-n", "--dry-run"):
+            continue
+        parent = posixpath.dirname(target)
+        if parent and s.wt.lstat(parent) is None:
+            raise GitFatal(f"renaming '{src.decode()}' failed: No such file or directory")
+        hostfs.rename(ctx.ws, s.wt.host(src), s.wt.host(target))
+        for p in [p for p in s.index if _under(p, src)]:
+            e = s.entry(p)
+            new = target + p[len(src):]
+            del s.index[p]
+            if e is None:
+                continue
+            st = s.wt.lstat(new)
+            s.index[new] = _entry(st, e.sha, e.mode) if st is not None else e
+    s.index.write()
+    return 0
