@@ -199,3 +199,17 @@ def test_in_the_worker_dulwich_stays_in_the_workspace(outside: Path) -> None:
         )
         assert "one\n" in r.stdout and "rc=128" in r.stdout
         assert "TOP SECRET" not in r.stdout and "symbolic link" in r.stderr
+
+
+def test_the_worker_can_read_dulwich_after_landlock_and_nothing_more() -> None:
+    """git is imported on first use in the worker: Landlock keeps exactly corral's git
+    package and dulwich's readable (wherever site-packages lies, e.g. a venv)."""
+    import dulwich
+
+    import corral.shell.git as cg
+    from corral.wasm.worker import _lazy_packages
+
+    dirs = _lazy_packages()
+    assert os.path.realpath(os.path.dirname(dulwich.__file__)) in dirs
+    assert os.path.realpath(os.path.dirname(cg.__file__)) in dirs
+    assert len(dirs) == 2

@@ -4,7 +4,6 @@ and every failure as git prints it (``fatal: …`` exit 128, ``error: …``,
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import errno
 
@@ -15,47 +14,7 @@ from . import clone, extra  # noqa: F401  (register clone, stash, apply)
 from . import commands as C
 from .porcelain import LocalChanges
 from .repo import GitFatal
-
-USAGE = """usage: git [-C <path>] [-c <name>=<value>] [--version] <command> [<args>]
-
-These are the git commands corral's shell knows (on dulwich, pure-Python git):
-
-   init       Create an empty Git repository or reinitialize an existing one
-   clone      Clone a repository (http/https, only hosts the policy allows)
-   config     Get and set repository or global options
-   add        Add file contents to the index
-   rm         Remove files from the working tree and from the index
-   commit     Record changes to the repository
-   status     Show the working tree status
-   diff       Show changes between commits, commit and working tree, etc
-   log        Show commit logs
-   show       Show various types of objects
-   branch     List, create, or delete branches
-   checkout   Switch branches or restore working tree files
-   switch     Switch branches
-   restore    Restore working tree files
-   reset      Reset current HEAD to the specified state
-   stash      Stash the changes in a dirty working directory away
-   apply      Apply a patch to files
-   rev-parse  Pick out and massage parameters
-
-Hooks never run: there are no processes in this tier.
-"""
-
-
-def preload() -> None:
-    """Import every dulwich module a command may reach (the shell worker calls this
-    before Landlock: afterwards only the standard library can be read)."""
-    import importlib
-
-    for m in ("client", "config", "diff_tree", "file", "ignore", "index", "lru_cache",
-              "object_store", "objects", "objectspec", "pack", "protocol", "reflog", "refs",
-              "repo", "errors", "line_ending", "attrs", "hooks", "graph", "walk", "patch",
-              "credentials", "commit_graph", "midx", "bitmap", "object_format",
-              "_objects", "_pack", "_diff_tree", "sparse_patterns", "submodule",
-              "worktree", "filters", "lfs", "log_utils", "approxidate"):  # fmt: skip
-        with contextlib.suppress(ImportError):
-            importlib.import_module("dulwich." + m)
+from .usage import USAGE
 
 
 def version() -> str:
