@@ -209,9 +209,42 @@ git status -s
 git log --oneline --all
 """
 
+AGENT_FLOW = """
+git init -q -b main
+mkdir -p pkg/sub tests
+printf 'import os\\n\\nclass A:\\n    def m(self):\\n        return 1\\n\\n    def n(self):\\n        x = 1\\n        y = 2\\n        return x + y\\n' > pkg/a.py
+echo '# t' > tests/test_a.py
+echo 'README' > README.md
+git add -A && git commit -q -m "Initial commit"
+git checkout -q -b feature
+sed -i 's/y = 2/y = 3/' pkg/a.py
+echo 'def test(): pass' >> tests/test_a.py
+git diff HEAD
+git diff -- pkg
+git diff --stat main
+git add -u
+git status
+git restore --staged tests/test_a.py
+git status --short
+git reset -q HEAD pkg/a.py
+git status -s
+git commit -qam "Fix y"
+git log --pretty=oneline
+git log --format="%h %s" -n 5
+git diff main..feature
+git diff main feature --stat
+git show HEAD --name-only
+git show HEAD~1:README.md
+git rev-parse --show-toplevel
+git commit --allow-empty -q -m "empty"
+git log --oneline -3
+git branch -a
+git log --oneline main..feature
+"""
+
 CASES = {"session": SESSION, "status_diff_log": STATUS, "stash_reset": STASH_RESET,
          "errors": ERRORS, "renames": RENAMES, "log_forms": LOG_FORMS,
-         "quoting": QUOTING}  # fmt: skip
+         "quoting": QUOTING, "agent_flow": AGENT_FLOW}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -801,7 +801,23 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
              revlist=True)  # fmt: skip
     g = GitRepo.find(ctx)
     s = State(g)
+    excludes: list[bytes] = []
+    kept_ops: list[str] = []
+    ranged = False
+    for a in o.operands:
+        if a.startswith("^") and len(a) > 1:
+            excludes.append(s.resolve(a[1:]))
+        elif ".." in a and "..." not in a and s.wt.lstat(a.encode()) is None:
+            left, right = a.split("..", 1)
+            excludes.append(s.resolve(left or "HEAD"))
+            kept_ops.append(right or "HEAD")
+            ranged = True
+        else:
+            kept_ops.append(a)
+    o.operands = kept_ops
     revs, specs = _split_revs_paths(s, g, o)
+    if ranged and not revs:
+        revs = [s.resolve("HEAD")]
     if o.has("--all"):
         refs = s.repo.refs
         revs += [refs[k] for k in sorted(refs.allkeys()) if k.startswith(b"refs/heads/")
@@ -815,7 +831,11 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
             raise GitFatal(f"your current branch '{b}' does not have any commits yet")
         revs = [h]
     limit = _parse_n(o)
-    commits = walk(g, revs, None if specs else limit)
+    hidden = {c.id for c in walk(g, excludes)} if excludes else set()
+    commits = [c for c in walk(g, revs, None if (specs or hidden) else limit)
+               if c.id not in hidden]  # fmt: skip
+    if limit is not None and not specs:
+        commits = commits[:limit]
     if specs is not None:
         kept = []
         for c in commits:
@@ -1113,9 +1133,14 @@ def _local_changes_error(ctx: CommandContext, e: LocalChanges, what: str) -> int
     return 1
 
 
-def _switch_to(ctx: CommandContext, s: State, target: str, create: str | None,
-               detach: bool, what: str, force: bool = False) -> int:  # fmt: skip
+def _switch_to(ctx: CommandContext, s: State, target: str, create: str | None, detach: bool,
+               what: str, force: bool = False, quiet: bool = False) -> int:  # fmt: skip
     refs = s.repo.refs
+
+    def note(msg: bytes) -> None:
+        if not quiet:
+            ctx.stderr.write(msg)
+
     if create is not None:
         _check_branch_name(create)
         ref = b"refs/heads/" + create.encode()
@@ -1132,12 +1157,12 @@ def _switch_to(ctx: CommandContext, s: State, target: str, create: str | None,
                 return _local_changes_error(ctx, e, what)
             s.update_ref(ref, sha, f"branch: Created from {target or 'HEAD'}".encode())
         refs.set_symbolic_ref(b"HEAD", ref)
-        ctx.stderr.write(f"Switched to a new branch '{create}'\n".encode())
+        note(f"Switched to a new branch '{create}'\n".encode())
         return 0
     ref = b"refs/heads/" + target.encode()
     if ref in refs and not detach:
         if s.head_ref() == ref:
-            ctx.stderr.write(f"Already on '{target}'\n".encode())
+            note(f"Already on '{target}'\n".encode())
             return 0
         sha = refs[ref]
         try:
@@ -1145,11 +1170,11 @@ def _switch_to(ctx: CommandContext, s: State, target: str, create: str | None,
         except LocalChanges as e:
             return _local_changes_error(ctx, e, what)
         refs.set_symbolic_ref(b"HEAD", ref)
-        ctx.stderr.write(f"Switched to branch '{target}'\n".encode())
+        note(f"Switched to branch '{target}'\n".encode())
         return 0
     remote = b"refs/remotes/origin/" + target.encode()
     if remote in refs and not detach:
-        return _switch_to(ctx, s, "origin/" + target, target, False, what, force)
+        return _switch_to(ctx, s, "origin/" + target, target, False, what, force, quiet)
     sha = s.try_resolve(target)
     if sha is None:
         if what == "switch":
@@ -1164,7 +1189,7 @@ def _switch_to(ctx: CommandContext, s: State, target: str, create: str | None,
         return _local_changes_error(ctx, e, what)
     _detach(s, sha)
     c = s.commit(sha)
-    ctx.stderr.write(f"HEAD is now at {sha[:7].decode()} ".encode() + subject(c) + b"\n")
+    note(f"HEAD is now at {sha[:7].decode()} ".encode() + subject(c) + b"\n")
     return 0
 
 
@@ -1198,7 +1223,7 @@ def git_checkout(ctx: CommandContext, args: list[str]) -> int:
         if any(_under(p, spec) for p in s.index):
             return _restore_paths(ctx, g, s, None, [target])
     return _switch_to(ctx, s, target, create, o.has("--detach"), "checkout",
-                      o.has("-f", "--force"))  # fmt: skip
+                      o.has("-f", "--force"), o.has("-q", "--quiet"))  # fmt: skip
 
 
 def _restore_paths(ctx: CommandContext, g: GitRepo, s: State, tree_ish: str | None,
@@ -1224,7 +1249,7 @@ def _restore_paths(ctx: CommandContext, g: GitRepo, s: State, tree_ish: str | No
 @sub("switch")
 def git_switch(ctx: CommandContext, args: list[str]) -> int:
     """usage: git switch [-c <new-branch>] [--detach] [-f] <branch>"""
-    o = Opts(args, {"--detach", "-f", "--force", "--discard-changes", "-q"},
+    o = Opts(args, {"--detach", "-f", "--force", "--discard-changes", "-q", "--quiet"},
              {"-c", "-C", "--create"})  # fmt: skip
     g = GitRepo.find(ctx)
     s = State(g)
@@ -1233,7 +1258,7 @@ def git_switch(ctx: CommandContext, args: list[str]) -> int:
         raise GitFatal("missing branch or commit argument")
     target = o.operands[0] if o.operands else ""
     return _switch_to(ctx, s, target, create, o.has("--detach"), "switch",
-                      o.has("-f", "--force", "--discard-changes"))  # fmt: skip
+                      o.has("-f", "--force", "--discard-changes"), o.has("-q"))  # fmt: skip
 
 
 @sub("restore")
