@@ -242,9 +242,34 @@ git branch -a
 git log --oneline main..feature
 """
 
+TAGS = """
+git init -q
+echo a > a; git add a; git commit -qm one
+git tag v1
+git tag -a v2 -m "release two"
+git tag
+git tag -l 'v1*'
+git rev-parse v1 v2
+git show v2 --stat
+git log --oneline v1
+git tag -d v1
+git tag
+git describe 2>/dev/null; echo rc=$?
+echo b > b; git add b; git commit -qm two
+git describe
+git describe --tags
+git tag light
+git describe --tags
+git describe --always --abbrev=10
+git tag -d v2 light
+git describe; echo rc=$?
+git describe --always
+"""
+
 CASES = {"session": SESSION, "status_diff_log": STATUS, "stash_reset": STASH_RESET,
          "errors": ERRORS, "renames": RENAMES, "log_forms": LOG_FORMS,
-         "quoting": QUOTING, "agent_flow": AGENT_FLOW}  # fmt: skip
+         "quoting": QUOTING, "agent_flow": AGENT_FLOW,
+         "tags": TAGS}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -886,6 +886,13 @@ def git_show(ctx: CommandContext, args: list[str]) -> int:
         obj = _show_object(s, spec)
         if n:
             ctx.out("\n")
+        while isinstance(obj, Tag):
+            from .porcelain import format_date
+
+            ctx.out(b"tag " + obj.name + b"\nTagger: " + obj.tagger + b"\nDate:   "
+                    + format_date(obj.tag_time, obj.tag_timezone).encode() + b"\n\n"
+                    + obj.message + b"\n")  # fmt: skip
+            obj = s.repo[obj.object[1]]
         if isinstance(obj, Tree):
             ctx.out(f"tree {spec}\n\n")
             for name, mode, _sha in obj.iteritems():
@@ -930,13 +937,10 @@ def _show_object(s: State, spec: str):
         if item is None:
             raise GitFatal(f"path '{path}' does not exist in '{rev or 'the index'}'")
         return s.repo[item[1]]
-    sha = s.try_resolve(spec)
+    sha = s.try_resolve(spec, peel=False)
     if sha is None:
         raise Unknown(spec)
-    obj = s.repo[sha]
-    while isinstance(obj, Tag):
-        obj = s.repo[obj.object[1]]
-    return obj
+    return s.repo[sha]
 
 
 # -- rev-parse -----------------------------------------------------------------------
@@ -980,7 +984,7 @@ def git_rev_parse(ctx: CommandContext, args: list[str]) -> int:
             raise GitFatal(f"--short: '{short_n}' is not a number")
         n = max(4, min(40, int(short_n)))
     for a in o.operands:
-        sha = s.try_resolve(a)
+        sha = s.try_resolve(a, peel=False)
         if sha is None:
             if o.has("--verify"):
                 if o.has("-q", "--quiet"):

@@ -80,6 +80,9 @@ def git_stash(ctx: CommandContext, args: list[str]) -> int:
     s = State(g)
     if action in ("push", "save"):
         o = Opts(rest, {"-q", "--quiet", "-u", "--include-untracked"}, {"-m", "--message"})
+        if o.has("-u", "--include-untracked"):
+            raise GitFatal("git stash -u is not supported by corral's git (commit or move "
+                           "untracked files first)")  # fmt: skip
         msg = o.get("-m", "--message")
         if action == "save" and o.operands:
             msg = " ".join(o.operands)
@@ -283,3 +286,112 @@ def git_mv(ctx: CommandContext, args: list[str]) -> int:
             s.index[new] = _entry(st, e.sha, e.mode) if st is not None else e
     s.index.write()
     return 0
+
+
+@sub("tag")
+def git_tag(ctx: CommandContext, args: list[str]) -> int:
+    """usage: git tag [-l] [<pattern>]
+   or: git tag [-a] [-m <msg>] [-f] <tagname> [<commit>]
+   or: git tag -d <tagname>..."""
+    import fnmatch
+
+    from dulwich.objects import Tag
+
+    from .commands import _check_branch_name
+
+    o = Opts(args, {"-l", "--list", "-d", "--delete", "-a", "--annotate", "-f", "--force", "-n"},
+             {"-m", "--message"})  # fmt: skip
+    g = GitRepo.find(ctx)
+    s = State(g)
+    refs = s.repo.refs
+    if o.has("-d", "--delete"):
+        status = 0
+        for name in o.operands:
+            ref = b"refs/tags/" + name.encode()
+            if ref not in refs:
+                ctx.stderr.write(f"error: tag '{name}' not found.\n".encode())
+                status = 1
+                continue
+            sha = refs[ref]
+            refs.remove_if_equals(ref, None)
+            ctx.out(f"Deleted tag '{name}' (was {sha[:7].decode()})\n")
+        return status
+    if not o.operands or o.has("-l", "--list"):
+        names = sorted(k.decode() for k in refs.keys(base=b"refs/tags/"))
+        pats = o.operands or ["*"]
+        for n in names:
+            if any(fnmatch.fnmatchcase(n, p) for p in pats):
+                ctx.out(n + "\n")
+        return 0
+    name = o.operands[0]
+    _check_branch_name(name)
+    ref = b"refs/tags/" + name.encode()
+    if ref in refs and not o.has("-f", "--force"):
+        raise GitFatal(f"tag '{name}' already exists")
+    target = s.resolve(o.operands[1] if len(o.operands) > 1 else "HEAD")
+    msg = o.get("-m", "--message")
+    if msg is not None or o.has("-a", "--annotate"):
+        if msg is None:
+            raise GitFatal("no tag message given: use -m <msg> (there is no editor in the sandbox)")
+        who = g.ident("COMMITTER")
+        t = Tag()
+        t.object = (Commit, target)
+        t.name = name.encode()
+        t.tagger = who.raw()
+        t.tag_time, t.tag_timezone = who.when, who.tz
+        from .porcelain import cleanup_message
+
+        t.message = cleanup_message(msg)
+        s.repo.object_store.add_object(t)
+        target = t.id
+    refs[ref] = target
+    return 0
+
+
+@sub("describe")
+def git_describe(ctx: CommandContext, args: list[str]) -> int:
+    """usage: git describe [--tags] [--always] [--abbrev=<n>] [<commit-ish>]"""
+    from dulwich.objects import Tag
+
+    from .porcelain import walk
+
+    abbrev = 7
+    rest = []
+    for a in args:
+        if a.startswith("--abbrev="):
+            v = a.split("=", 1)[1]
+            if not v.isdigit():
+                raise GitFatal(f"--abbrev: '{v}' is not a number", 129)
+            abbrev = max(4, min(40, int(v))) if int(v) else 0
+        else:
+            rest.append(a)
+    o = Opts(rest, {"--tags", "--always", "--long"}, set())
+    g = GitRepo.find(ctx)
+    s = State(g)
+    start = s.resolve(o.operands[0] if o.operands else "HEAD")
+    names: dict[bytes, str] = {}
+    for ref in sorted(s.repo.refs.keys(base=b"refs/tags/")):
+        obj = s.repo[s.repo.refs[b"refs/tags/" + ref]]
+        if isinstance(obj, Tag):
+            while isinstance(obj, Tag):
+                obj = s.repo[obj.object[1]]
+            names.setdefault(obj.id, ref.decode())
+        elif o.has("--tags"):
+            names.setdefault(obj.id, ref.decode())
+    history = walk(g, [start])
+    for c in history:
+        if c.id in names:
+            behind = {x.id for x in walk(g, [c.id])}
+            n = sum(1 for x in history if x.id not in behind)
+            if n == 0 and not o.has("--long"):
+                ctx.out(names[c.id] + "\n")
+            else:
+                ctx.out(f"{names[c.id]}-{n}-g{start[:abbrev].decode()}\n")
+            return 0
+    if o.has("--always"):
+        ctx.out(start[:abbrev].decode() + "\n")
+        return 0
+    if names or list(s.repo.refs.keys(base=b"refs/tags/")):
+        raise GitFatal("No annotated tags can describe '" + start.decode() + "'.\n"
+                       "However, there were unannotated tags: try --tags.")  # fmt: skip
+    raise GitFatal("No names found, cannot describe anything.")

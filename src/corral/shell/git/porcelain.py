@@ -142,13 +142,16 @@ class State:
             raise Unknown(spec)
         return sha
 
-    def try_resolve(self, spec: str) -> bytes | None:
+    def try_resolve(self, spec: str, peel: bool = True) -> bytes | None:
+        """A revision's commit id (``peel=False``: an annotated tag's own id)."""
         base, ops = _split_rev(spec)
         if base is None:
             return None
         sha = self._base(base)
         if sha is None:
             return None
+        if not ops and not peel:
+            return sha if sha in self.repo.object_store else None
         for op, n in ops:
             c = self.commit(sha)
             if op == "~":

@@ -21,6 +21,9 @@ These are the git commands corral's shell knows (on dulwich, pure-Python git):
    reset      Reset current HEAD to the specified state
    stash      Stash the changes in a dirty working directory away
    apply      Apply a patch to files
+   tag        Create, list or delete tags
+   describe   Give an object a human readable name based on an available ref
+   mv         Move or rename a file, a directory, or a symlink
    rev-parse  Pick out and massage parameters
 
 Hooks never run: there are no processes in this tier.
