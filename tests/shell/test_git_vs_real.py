@@ -266,10 +266,28 @@ git describe; echo rc=$?
 git describe --always
 """
 
+APPLY = """
+git init -q
+seq 1 10 > n; echo old > gone; mkdir d; echo q > d/q; echo 'p.diff' > .gitignore
+git add .; git commit -qm one
+sed -i 's/5/five/' n; rm gone; echo new > d/new; git add -A
+git diff --cached > p.diff
+git reset -q --hard
+git status -s
+git apply --check p.diff; echo rc=$?
+git apply p.diff; echo rc=$?
+git status -s
+cat n d/new
+git apply -R p.diff; echo rc=$?
+git status -s
+git apply p.diff; git apply p.diff; echo rc=$?
+git status -s
+"""
+
 CASES = {"session": SESSION, "status_diff_log": STATUS, "stash_reset": STASH_RESET,
          "errors": ERRORS, "renames": RENAMES, "log_forms": LOG_FORMS,
          "quoting": QUOTING, "agent_flow": AGENT_FLOW,
-         "tags": TAGS}  # fmt: skip
+         "tags": TAGS, "apply": APPLY}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

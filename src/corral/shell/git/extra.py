@@ -216,8 +216,13 @@ def git_apply(ctx: CommandContext, args: list[str]) -> int:
     argv = ["patch", "-s", "-f", f"-p{o.get('-p') or '1'}", "-d", ctx.display(g.top)]
     if o.has("-R", "--reverse"):
         argv.append("-R")
+    # all or nothing, as git: every hunk must apply before any file is touched
+    status, out, err = ctx.run_command([*argv, "--dry-run"], data)
+    if status != 0:
+        ctx.stderr.write(b"error: patch does not apply\n" + out + err)
+        return 1
     if o.has("--check"):
-        argv.append("--dry-run")
+        return 0
     status, out, err = ctx.run_command(argv, data)
     if status != 0:
         ctx.stderr.write(b"error: patch failed\n" + out + err)
