@@ -213,3 +213,13 @@ def test_the_worker_can_read_dulwich_after_landlock_and_nothing_more() -> None:
     assert os.path.realpath(os.path.dirname(dulwich.__file__)) in dirs
     assert os.path.realpath(os.path.dirname(cg.__file__)) in dirs
     assert len(dirs) == 2
+
+
+@pytest.mark.parametrize("head", ["ref: ../../../../../../../../tmp/x\n", "ref: refs/heads/../../x\n",
+                                  "garbage\n", ""])  # fmt: skip
+def test_a_head_that_points_anywhere_else_is_refused(bb: BuiltinBench, head: str) -> None:
+    _init_with_commit(bb)
+    (bb.root / ".git" / "HEAD").write_text(head)
+    for args in (["log"], ["status"], ["commit", "-qm", "y", "--allow-empty"]):
+        r = git(bb, *args)
+        assert r.status == 128 and "HEAD" in r.err, (args, r.err)

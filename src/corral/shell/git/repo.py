@@ -79,6 +79,25 @@ def guard_gitdir(ctx: CommandContext, gitdir: Path) -> None:
                     raise GitFatal(f"{ctx.display(d / e.name)}: not a regular file")
 
 
+def _check_head(ctx: CommandContext, gitdir: Path) -> None:
+    """HEAD names a branch under ``refs/`` or holds an object id; nothing else."""
+    from dulwich.refs import check_ref_format
+
+    try:
+        with hostfs.open_read(ctx.ws, gitdir / "HEAD") as f:
+            raw = f.read(4096).strip()
+    except (OSError, ValueError):
+        raise GitFatal("not a git repository: .git/HEAD is missing") from None
+    if raw.startswith(b"ref: "):
+        target = raw[5:].strip()
+        if target.startswith(b"refs/") and check_ref_format(target):
+            return
+    elif re.fullmatch(rb"[0-9a-f]{40}", raw):
+        return
+    raise GitFatal(f"invalid HEAD in {ctx.display(gitdir)}: "
+                   f"{raw[:80].decode('utf-8', 'replace')!r}")  # fmt: skip
+
+
 @dataclass
 class Ident:
     name: str
@@ -169,6 +188,7 @@ class GitRepo:
         self.top = top
         self.gitdir = top / ".git"
         guard_gitdir(ctx, self.gitdir)
+        _check_head(ctx, self.gitdir)
         try:
             self.repo = _Repo(str(top))
             self.repo.extra_config = read_global_config(ctx)
