@@ -223,3 +223,27 @@ def test_a_head_that_points_anywhere_else_is_refused(bb: BuiltinBench, head: str
     for args in (["log"], ["status"], ["commit", "-qm", "y", "--allow-empty"]):
         r = git(bb, *args)
         assert r.status == 128 and "HEAD" in r.err, (args, r.err)
+
+
+def test_a_decompression_bomb_object_is_a_clean_error() -> None:
+    """A 1 GiB-when-inflated loose object (about 1 MB on disk): the worker's memory limit stops the
+    read; git says so and the sandbox goes on."""
+    import zlib
+
+    with Sandbox(budget=Budget(wall_s=60, memory_mb=256)) as sb:
+        r = sb.run("git init -q && echo x > f && git add f && "
+                   "git -c user.name=a -c user.email=a@x commit -qm one && echo ok")  # fmt: skip
+        assert r.stdout == "ok\n", r.stderr
+        size = 1 << 30
+        co = zlib.compressobj(1)
+        zeros = b"\0" * (1 << 24)
+        data = co.compress(b"blob %d\0" % size) + b"".join(
+            co.compress(zeros) for _ in range(size // len(zeros))
+        ) + co.flush()
+        sha = "ab" * 20
+        d = sb._ws.root / ".git" / "objects" / sha[:2]
+        d.mkdir(exist_ok=True)
+        (d / sha[2:]).write_bytes(data)
+        r = sb.run(f"git show {sha} > /dev/null; echo rc=$?; git log --oneline")
+        assert "rc=128" in r.stdout and r.stdout.endswith(" one\n"), (r.stdout, r.stderr)
+        assert "out of memory" in r.stderr and "Traceback" not in r.stderr
