@@ -247,3 +247,8 @@ def test_a_decompression_bomb_object_is_a_clean_error() -> None:
         r = sb.run(f"git show {sha} > /dev/null; echo rc=$?; git log --oneline")
         assert "rc=128" in r.stdout and r.stdout.endswith(" one\n"), (r.stdout, r.stderr)
         assert "out of memory" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_real_git_commands_it_lacks_say_so(bb: BuiltinBench) -> None:
+    r = git(bb, "push")
+    assert r.status == 1 and "not supported by corral's git" in r.err

@@ -45,6 +45,10 @@ class BadOption(GitFatal):
         super().__init__(message, status=129, prefix="error: ")
 
 
+#: options that change nothing here (no colour, no pager, no external diff)
+_NO_OPS = frozenset({"--no-color", "--color=never", "--no-ext-diff", "--no-pager"})
+
+
 class Opts:
     """A small getopt for git's options: flags, options with a value (``-m X``,
     ``-mX``, ``--message=X``, ``--message X``), ``--`` and operands."""
@@ -63,6 +67,8 @@ class Opts:
             if a == "--":
                 self.paths = args[i:]
                 break
+            if a in _NO_OPS:
+                continue
             if a.startswith("--") and len(a) > 2:
                 name, eq, val = a.partition("=")
                 if name in valued:

@@ -16,6 +16,14 @@ from .porcelain import LocalChanges
 from .repo import GitFatal
 from .usage import USAGE
 
+#: real git commands corral's git does not have (a clearer answer than "not a git command")
+UNSUPPORTED = frozenset({
+    "push", "pull", "fetch", "merge", "rebase", "cherry-pick", "revert", "remote", "submodule",
+    "worktree", "bisect", "blame", "grep", "clean", "gc", "fsck", "cat-file", "ls-files",
+    "ls-tree", "hash-object", "update-index", "am", "format-patch", "notes", "reflog",
+    "shortlog", "archive", "bundle", "send-email", "credential", "filter-branch", "sparse-checkout",
+})  # fmt: skip
+
 
 def version() -> str:
     try:
@@ -79,6 +87,11 @@ def run(ctx: CommandContext) -> int:
         ctx.out(version())
         return 0
     fn = C.COMMANDS.get(name)
+    if fn is None and name in UNSUPPORTED:
+        ctx.stderr.write(f"git: '{name}' is not supported by corral's git (the WebAssembly "
+                         "tier's git, on dulwich); a native tier (bwrap, gVisor) runs the real "
+                         "git\n".encode())  # fmt: skip
+        return 1
     if fn is None:
         ctx.stderr.write(f"git: '{name}' is not a git command. See 'git --help'.\n".encode())
         return 1
