@@ -281,6 +281,7 @@ def git_mv(ctx: CommandContext, args: list[str]) -> int:
         if parent and s.wt.lstat(parent) is None:
             raise GitFatal(f"renaming '{src.decode()}' failed: No such file or directory")
         hostfs.rename(ctx.ws, s.wt.host(src), s.wt.host(target))
+        s.wt.forget_dirs()
         for p in [p for p in s.index if _under(p, src)]:
             e = s.entry(p)
             new = target + p[len(src):]

@@ -265,8 +265,14 @@ class State:
                 del self.index[path]
                 return True
             return False
+        entry = self.entry(path)
+        from .worktree import git_mode
+
+        if entry is not None and entry.mode == git_mode(st) and _stat_same(entry, st):
+            return False  # unchanged since it was staged: not read again
         blob = self.wt.read_blob(path, st)
-        self.repo.object_store.add_object(blob)
+        if blob.id not in self.repo.object_store:
+            self.repo.object_store.add_object(blob)
         self.index[path] = self.wt.entry(path, st, blob.id)
         return True
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import stat as statmod
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dulwich.ignore import IgnoreFilter
@@ -31,6 +31,9 @@ def git_mode(st: os.stat_result) -> int:
 @dataclass
 class WorkTree:
     g: GitRepo
+    #: directory (relative path) -> whether it is a real directory, for one command
+    _dirs: dict[bytes, bool] = field(default_factory=dict)
+    _top: list[str] | None = None
 
     @property
     def ws(self):
@@ -40,18 +43,36 @@ class WorkTree:
         r = rel.decode("utf-8", "surrogateescape") if isinstance(rel, bytes) else rel
         return self.g.top / r
 
+    def _stat(self, rel: bytes) -> os.stat_result:
+        """lstat beneath the root by the kernel (components, no pathlib on the way)."""
+        if self._top is None:
+            self._top = hostfs.parts(self.ws, self.g.top)
+        parts = self._top + rel.decode("utf-8", "surrogateescape").split("/")
+        return self.ws.tree.stat(parts, follow=False)
+
+    def forget_dirs(self) -> None:
+        """Drop what :meth:`lstat` learnt about directories (after a rename)."""
+        self._dirs.clear()
+
+    def _is_dir(self, rel: bytes) -> bool:
+        known = self._dirs.get(rel)
+        if known is None:
+            try:
+                known = statmod.S_ISDIR(self._stat(rel).st_mode)
+            except (OSError, ValueError):
+                known = False
+            self._dirs[rel] = known
+        return known
+
     def lstat(self, rel: bytes) -> os.stat_result | None:
         """lstat of a tracked path; None when missing or behind a symbolic link."""
-        parts = rel.split(b"/")
-        for i in range(1, len(parts)):  # git never looks beyond a link
-            try:
-                st = hostfs.lstat(self.ws, self.host(b"/".join(parts[:i])))
-            except (OSError, ValueError):
+        cut = rel.rfind(b"/")
+        while cut > 0:  # git never looks beyond a link
+            if not self._is_dir(rel[:cut]):
                 return None
-            if not statmod.S_ISDIR(st.st_mode):
-                return None
+            cut = rel.rfind(b"/", 0, cut)
         try:
-            return hostfs.lstat(self.ws, self.host(rel))
+            return self._stat(rel)
         except (OSError, ValueError):
             return None
 
@@ -138,6 +159,7 @@ class WorkTree:
     # -- writing -----------------------------------------------------------------
 
     def _mkdirs(self, rel: bytes) -> None:
+        self._dirs.clear()
         parts = rel.split(b"/")[:-1]
         for i in range(1, len(parts) + 1):
             h = self.host(b"/".join(parts[:i]))
@@ -177,6 +199,7 @@ class WorkTree:
 
     def remove(self, rel: bytes) -> None:
         """Remove a tracked file and the directories it leaves empty."""
+        self._dirs.clear()
         h = self.host(rel)
         try:
             st = hostfs.lstat(self.ws, h)
