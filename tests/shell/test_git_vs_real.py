@@ -284,10 +284,25 @@ git apply p.diff; git apply p.diff; echo rc=$?
 git status -s
 """
 
+IGNORE = """
+git init -q
+mkdir -p node_modules/x build keep
+echo 1 > node_modules/x/a; echo 2 > build/b; echo 3 > keep/k; echo '.env' > .env
+printf 'node_modules/\nbuild\n*.log\n!important.log\n.env\n' > .gitignore
+echo l > a.log; echo i > important.log
+git status -s
+git add .
+git status -s
+git add build/b; echo rc=$?; git add -f build/b; git status -s
+echo 4 > build/c
+git status -s
+git status --ignored 2>/dev/null | head -0
+"""
+
 CASES = {"session": SESSION, "status_diff_log": STATUS, "stash_reset": STASH_RESET,
          "errors": ERRORS, "renames": RENAMES, "log_forms": LOG_FORMS,
          "quoting": QUOTING, "agent_flow": AGENT_FLOW,
-         "tags": TAGS, "apply": APPLY}  # fmt: skip
+         "tags": TAGS, "apply": APPLY, "ignore": IGNORE}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -292,12 +292,28 @@ def git_add(ctx: CommandContext, args: list[str]) -> int:
     for path in list(s.index):
         if _matches(path, specs) and s.stage(path):
             touched.append(path)
+    refused: list[str] = []
     if not o.has("-u", "--update"):
-        for rel in s.untracked(collapse=False):
+        force = o.has("-f", "--force")
+        for rel in s.untracked(collapse=False, ignored_too=force):
             if _matches(rel, specs):
                 s.stage(rel)
                 touched.append(rel)
+        if specs is not None and not force:  # naming an ignored path is an error
+            ignored = s.ignored_untracked()
+            for raw, spec in zip(specs_in, specs, strict=True):
+                if spec and any(_under(p, spec) for p in ignored) and not any(
+                    _under(p, spec) for p in s.index
+                ):
+                    refused.append(raw)
     s.index.write()
+    if refused:
+        ctx.stderr.write(b"The following paths are ignored by one of your .gitignore files:\n"
+                         + "".join(r + "\n" for r in refused).encode()
+                         + b"hint: Use -f if you really want to add them.\n"
+                         b"hint: Turn this message off by running\n"
+                         b"hint: \"git config advice.addIgnoredFile false\"\n")  # fmt: skip
+        return 1
     if o.has("-v", "--verbose"):
         for p in touched:
             ctx.out(f"add '{p.decode()}'\n")

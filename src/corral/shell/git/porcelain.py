@@ -228,7 +228,9 @@ class State:
     def staged(self) -> list[Change]:
         return changes(self.items(self.head_tree()), self.index_items())
 
-    def untracked(self, collapse: bool = True) -> list[bytes]:
+    def untracked(self, collapse: bool = True, ignored_too: bool = False) -> list[bytes]:
+        """Untracked files (``dir/`` for a directory holding nothing tracked when
+        ``collapse``); ``ignored_too`` adds the ignored ones (``add -f``)."""
         tracked = set(self.index)
         dirs = set()
         for p in tracked:
@@ -236,8 +238,8 @@ class State:
             for i in range(1, len(parts)):
                 dirs.add(b"/".join(parts[:i]))
         out: list[bytes] = []
-        for rel, _st, ignored in self.wt.walk(tracked):
-            if ignored or rel in tracked:
+        for rel, _st, ignored in self.wt.walk(tracked, prune=not ignored_too):
+            if (ignored and not ignored_too) or rel in tracked:
                 continue
             if collapse:
                 parts = rel.split(b"/")
@@ -256,6 +258,12 @@ class State:
         blob = Blob.from_string(data)
         self.repo.object_store.add_object(blob)
         return blob.id
+
+    def ignored_untracked(self) -> set[bytes]:
+        """Untracked files that ``.gitignore`` ignores (for ``add``'s refusal)."""
+        tracked = set(self.index)
+        return {rel for rel, _st, ign in self.wt.walk(tracked, prune=False)
+                if ign and rel not in tracked}  # fmt: skip
 
     def stage(self, path: bytes) -> bool:
         """Put the working file at ``path`` in the index (or drop it when gone)."""

@@ -34,6 +34,8 @@ class WorkTree:
     #: directory (relative path) -> whether it is a real directory, for one command
     _dirs: dict[bytes, bool] = field(default_factory=dict)
     _top: list[str] | None = None
+    _tracked_dirs: set[bytes] = field(default_factory=set)
+    _prune: bool = True
 
     @property
     def ws(self):
@@ -112,12 +114,20 @@ class WorkTree:
         except (OSError, ValueError):
             return []
 
-    def walk(self, tracked: set[bytes]) -> Iterator[tuple[bytes, os.stat_result, bool]]:
+    def walk(self, tracked: set[bytes], prune: bool = True
+             ) -> Iterator[tuple[bytes, os.stat_result, bool]]:  # fmt: skip
         """Every file and link below the top, but ``.git``: (path, lstat, ignored).
-        Directories holding nothing tracked are given whole as ``dir/`` when
-        ``collapse`` asks (see :meth:`untracked`)."""
+        With ``prune`` an ignored directory holding nothing tracked is not entered
+        (as git: a ``node_modules/`` costs nothing)."""
+        self._prune = prune
         filters = self._ignore_filters()
-        yield from self._walk(b"", filters, False)
+        self._tracked_dirs = set()
+        for p in tracked:
+            cut = p.rfind(b"/")
+            while cut > 0 and p[:cut] not in self._tracked_dirs:
+                self._tracked_dirs.add(p[:cut])
+                cut = p.rfind(b"/", 0, cut)
+        yield from self._walk(b"", filters, False, tracked)
 
     def _ignored(self, filters: list[tuple[bytes, IgnoreFilter]], rel: bytes, is_dir: bool) -> bool:
         verdict: bool | None = None
@@ -131,7 +141,8 @@ class WorkTree:
         return bool(verdict)
 
     def _walk(
-        self, prefix: bytes, filters: list[tuple[bytes, IgnoreFilter]], ign: bool
+        self, prefix: bytes, filters: list[tuple[bytes, IgnoreFilter]], ign: bool,
+        tracked: set[bytes],
     ) -> Iterator[tuple[bytes, os.stat_result, bool]]:
         self.g.ctx.check()
         d = self.host(prefix.rstrip(b"/")) if prefix else self.g.top
@@ -152,9 +163,14 @@ class WorkTree:
                 if hostfs.lexists(self.ws, self.host(rel + b"/.git")):
                     continue  # a nested repository: not ours
                 sub_ign = ign or self._ignored(filters, rel, True)
-                yield from self._walk(rel + b"/", filters, sub_ign)
+                if sub_ign and self._prune and rel not in self._tracked_dirs:
+                    continue  # an ignored directory with nothing tracked: not walked
+                yield from self._walk(rel + b"/", filters, sub_ign, tracked)
             elif statmod.S_ISREG(st.st_mode) or statmod.S_ISLNK(st.st_mode):
-                yield rel, st, ign or self._ignored(filters, rel, False)
+                if rel in tracked:  # a tracked file is never ignored: no need to ask
+                    yield rel, st, False
+                else:
+                    yield rel, st, ign or self._ignored(filters, rel, False)
 
     # -- writing -----------------------------------------------------------------
 
