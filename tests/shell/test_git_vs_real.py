@@ -299,10 +299,28 @@ git status -s
 git status --ignored 2>/dev/null | head -0
 """
 
+FAST_FORWARD = """
+git init -q -b main
+echo a > a; git add a; git commit -qm one
+git checkout -qb dev
+echo b > b; echo a2 >> a; git add .; git commit -qm two
+git mv b c; git commit -qm three
+git checkout -q main
+git merge dev
+git log --oneline
+ls
+git merge dev
+git checkout -q -b other main~2
+echo o > o; git add o; git commit -qm other
+git merge --ff-only main; echo rc=$?
+git log --oneline
+"""
+
 CASES = {"session": SESSION, "status_diff_log": STATUS, "stash_reset": STASH_RESET,
          "errors": ERRORS, "renames": RENAMES, "log_forms": LOG_FORMS,
          "quoting": QUOTING, "agent_flow": AGENT_FLOW,
-         "tags": TAGS, "apply": APPLY, "ignore": IGNORE}  # fmt: skip
+         "tags": TAGS, "apply": APPLY, "ignore": IGNORE,
+         "fast_forward": FAST_FORWARD}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -18,7 +18,7 @@ from .usage import USAGE
 
 #: real git commands corral's git does not have (a clearer answer than "not a git command")
 UNSUPPORTED = frozenset({
-    "push", "pull", "fetch", "merge", "rebase", "cherry-pick", "revert", "remote", "submodule",
+    "push", "pull", "fetch", "rebase", "cherry-pick", "revert", "remote", "submodule",
     "worktree", "bisect", "blame", "grep", "clean", "gc", "fsck", "cat-file", "ls-files",
     "ls-tree", "hash-object", "update-index", "am", "format-patch", "notes", "reflog",
     "shortlog", "archive", "bundle", "send-email", "credential", "filter-branch", "sparse-checkout",

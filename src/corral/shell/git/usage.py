@@ -19,6 +19,7 @@ These are the git commands corral's shell knows (on dulwich, pure-Python git):
    switch     Switch branches
    restore    Restore working tree files
    reset      Reset current HEAD to the specified state
+   merge      Join histories (fast-forward only)
    stash      Stash the changes in a dirty working directory away
    apply      Apply a patch to files
    tag        Create, list or delete tags
