@@ -149,5 +149,6 @@ def upload_pack(argv: list[str], ctx: CommandContext, decide: Decide,
         if v is not None and k.startswith((b"refs/heads/", b"refs/tags/"))
         and not k.endswith(b"^{}")
     }
-    ctx.stdout.write(json.dumps({"refs": refs, "head": head}).encode())
+    shallow = sorted(x.decode() for x in (getattr(result, "new_shallow", None) or ()))
+    ctx.stdout.write(json.dumps({"refs": refs, "head": head, "shallow": shallow}).encode())
     return 0

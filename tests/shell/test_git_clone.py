@@ -168,3 +168,24 @@ def test_a_hostile_remote_tree_is_refused(served: tuple[dict[str, Repo], int]) -
         assert "rc=128" in res.stdout and "invalid path" in res.stderr, res.stderr
         assert not (sb._ws.root / "evil").exists()
         assert not (sb._ws.root / "post-checkout").exists()
+
+
+def test_shallow_clone(served: tuple[dict[str, Repo], int]) -> None:
+    repos, port = served
+    src = _source_repo()
+    env = dict(ENV)
+    if GIT is None:
+        pytest.skip("the real git makes the second commit")
+    for i in range(3):
+        (src / f"n{i}").write_text(f"{i}\n")
+        subprocess.run([GIT, "add", "."], cwd=src, env=env, check=True)
+        subprocess.run([GIT, "commit", "-qm", f"more {i}"], cwd=src, env=env, check=True)
+    repos["/deep.git"] = Repo(str(src))
+    with Sandbox(policy=POLICY, budget=Budget(wall_s=60)) as sb:
+        r = sb.run(f"git clone -q --depth 1 http://127.0.0.2:{port}/deep.git && cd deep && "
+                   "git log --oneline && git show --stat | tail -2 && cat n2")  # fmt: skip
+        assert r.exit_code == 0, r.stderr
+        lines = r.stdout.splitlines()
+        assert lines[0].endswith(" more 2") and lines[-1] == "2"
+        assert "first" not in r.stdout
+        assert (sb._ws.root / "deep" / ".git" / "shallow").read_text().strip()

@@ -119,6 +119,7 @@ def _clone(ctx: CommandContext, o: Opts, url: str, host, remote: str,
         info = json.loads(sub_ctx.stdout.getvalue() or b"{}")  # type: ignore[attr-defined]
         refs = {str(k): str(v).encode() for k, v in dict(info.get("refs", {})).items()}
         head = info.get("head")
+        shallow = [str(x).encode() for x in info.get("shallow") or []]
     except (ValueError, TypeError, AttributeError):
         raise GitFatal("the host's answer to the fetch was not understood") from None
     g = GitRepo(ctx, host)
@@ -137,6 +138,13 @@ def _clone(ctx: CommandContext, o: Opts, url: str, host, remote: str,
             raise
     if hostfs.lexists(ctx.ws, pack_host):
         hostfs.unlink(ctx.ws, pack_host)
+    if shallow:
+        if not all(len(x) == 40 and all(c in b"0123456789abcdef" for c in x) for x in shallow):
+            raise GitFatal("the host's answer named a bad shallow commit")
+        from dulwich.file import GitFile
+
+        with GitFile(str(g.gitdir / "shallow"), "wb") as f:
+            f.write(b"".join(x + b"\n" for x in shallow))
     rrefs = g.repo.refs
     for name, sha in refs.items():
         if sha not in store:

@@ -810,7 +810,9 @@ def _log_entry(buf: io.BytesIO, s: State, c: Commit, o: Opts, fmt: str | None,
 
 
 def _parent_tree(s: State, c: Commit) -> bytes | None:
-    return s.commit(c.parents[0]).tree if c.parents else None
+    if not c.parents or c.parents[0] not in s.repo.object_store:  # a root, or shallow
+        return None
+    return s.commit(c.parents[0]).tree
 
 
 @sub("log")
