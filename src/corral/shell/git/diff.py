@@ -4,7 +4,6 @@ context, the function line git's default ``funcname`` rule finds), ``--stat`` an
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,24 +123,84 @@ def _funcname(a: list[bytes], before: int) -> bytes:
 
 
 def hunks(a_data: bytes, b_data: bytes, context: int = 3) -> list[bytes]:
-    """The ``@@`` hunks of a text diff."""
+    """The ``@@`` hunks of a text diff, lines chosen as git's xdiff chooses them."""
+    from .xdiff import changed
+
     a, b = _lines(a_data), _lines(b_data)
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    ra, rb = changed(a, b)
     out: list[bytes] = []
-    for group in sm.get_grouped_opcodes(context):
-        i1, i2 = group[0][1], group[-1][2]
-        j1, j2 = group[0][3], group[-1][4]
+    for i1, i2, j1, j2, ops in _groups(ra, rb, len(a), len(b), context):
         head = f"@@ -{_range(i1, i2 - i1)} +{_range(j1, j2 - j1)} @@".encode()
         out.append(head + _funcname(a, i1) + b"\n")
-        for tag, x1, x2, y1, y2 in group:
+        for tag, x1, x2, y1, y2 in ops:
             if tag == "equal":
                 out += [_line(b" ", ln) for ln in a[x1:x2]]
                 continue
-            if tag in ("replace", "delete"):
-                out += [_line(b"-", ln) for ln in a[x1:x2]]
-            if tag in ("replace", "insert"):
-                out += [_line(b"+", ln) for ln in b[y1:y2]]
+            out += [_line(b"-", ln) for ln in a[x1:x2]]
+            out += [_line(b"+", ln) for ln in b[y1:y2]]
     return out
+
+
+Op = tuple[str, int, int, int, int]
+
+
+def _opcodes(ra: list[int], rb: list[int], n: int, m: int) -> list[Op]:
+    """Runs of equal and changed lines from the per-line change flags."""
+    ops: list[Op] = []
+    i = j = 0
+    while i < n or j < m:
+        i0, j0 = i, j
+        while i < n and j < m and not ra[i + 1] and not rb[j + 1]:
+            i += 1
+            j += 1
+        if i > i0:
+            ops.append(("equal", i0, i, j0, j))
+        i0, j0 = i, j
+        while i < n and ra[i + 1]:
+            i += 1
+        while j < m and rb[j + 1]:
+            j += 1
+        if i > i0 or j > j0:
+            ops.append(("change", i0, i, j0, j))
+        elif i == i0 and j == j0 and (i < n or j < m):
+            break  # flags out of step: should not happen
+    return ops
+
+
+def _groups(ra: list[int], rb: list[int], n: int, m: int,
+            context: int) -> list[tuple[int, int, int, int, list[Op]]]:  # fmt: skip
+    """Hunks: changes with ``context`` equal lines around, merged when closer than
+    twice that (as xdiff's ``xdl_get_hunk``)."""
+    ops = _opcodes(ra, rb, n, m)
+    out = []
+    cur: list[Op] = []
+    for op in ops:
+        tag, i1, i2, j1, j2 = op
+        if tag != "equal":
+            cur.append(op)
+            continue
+        size = i2 - i1
+        if not cur:  # leading context
+            if size > context:
+                op = (tag, i2 - context, i2, j2 - context, j2)
+            cur.append(op)
+            continue
+        if size > 2 * context:
+            cur.append((tag, i1, i1 + context, j1, j1 + context))
+            out.append(cur)
+            cur = [(tag, i2 - context, i2, j2 - context, j2)]
+        else:
+            cur.append(op)
+    if cur and any(t != "equal" for t, *_ in cur):
+        if cur[-1][0] == "equal" and cur[-1][2] - cur[-1][1] > context:
+            t, i1, _i2, j1, _j2 = cur[-1]
+            cur[-1] = (t, i1, i1 + context, j1, j1 + context)
+        out.append(cur)
+    result = []
+    for g in out:
+        g = [o for o in g if o[2] > o[1] or o[4] > o[3]]
+        result.append((g[0][1], g[-1][2], g[0][3], g[-1][4], g))
+    return result
 
 
 def _line(mark: bytes, ln: bytes) -> bytes:
@@ -152,14 +211,11 @@ def _line(mark: bytes, ln: bytes) -> bytes:
 
 def counts(a_data: bytes, b_data: bytes) -> tuple[int, int]:
     """(insertions, deletions) of a text change."""
+    from .xdiff import changed
+
     a, b = _lines(a_data), _lines(b_data)
-    ins = dele = 0
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag in ("replace", "delete"):
-            dele += i2 - i1
-        if tag in ("replace", "insert"):
-            ins += j2 - j1
-    return ins, dele
+    ra, rb = changed(a, b)
+    return sum(rb), sum(ra)
 
 
 def _q(name: bytes) -> bytes:
