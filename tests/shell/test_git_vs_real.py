@@ -316,11 +316,38 @@ git merge --ff-only main; echo rc=$?
 git log --oneline
 """
 
+MESSAGES_DETACHED = """
+git init -q
+echo a > a; git add a
+git commit -q -m "
+
+  subject with spaces   
+# not a comment here
+body
+
+
+more"
+git log -1
+printf "from file\\n\\nbody\\n" > .git/msg.txt
+echo b > b; git add b
+git commit -q -F .git/msg.txt
+git log --format='[%s] [%b]' -1
+git checkout -q HEAD~1
+git status
+git branch
+git log --oneline
+echo c > c; git add c; git commit -q -m detached
+git status -sb
+git log --oneline -1
+git checkout -q master
+git status
+"""
+
 CASES = {"session": SESSION, "status_diff_log": STATUS, "stash_reset": STASH_RESET,
          "errors": ERRORS, "renames": RENAMES, "log_forms": LOG_FORMS,
          "quoting": QUOTING, "agent_flow": AGENT_FLOW,
          "tags": TAGS, "apply": APPLY, "ignore": IGNORE,
-         "fast_forward": FAST_FORWARD}  # fmt: skip
+         "fast_forward": FAST_FORWARD, "messages_detached": MESSAGES_DETACHED}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -445,7 +445,7 @@ def subject(c: Commit) -> bytes:
             if lines:
                 break
             continue
-        lines.append(line.strip())
+        lines.append(line.rstrip())
     return b" ".join(lines)
 
 
