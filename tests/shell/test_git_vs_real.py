@@ -321,7 +321,7 @@ git init -q
 echo a > a; git add a
 git commit -q -m "
 
-  subject with spaces \t 
+  subject with spaces \t
 # not a comment here
 body
 
