@@ -343,11 +343,32 @@ git checkout -q master
 git status
 """
 
+SIMILAR_RENAMES = """
+git init -q
+seq 1 40 > big.txt; printf 'line1\nline2\nline3\nline4\n' > small; echo other > other
+git add .; git commit -qm one
+git mv big.txt moved.txt
+sed -i 's/^20$/twenty/' moved.txt
+mv small renamed; echo line5 >> renamed
+git add -A
+git status
+git status -s
+git diff --cached
+git diff --cached --stat
+git diff --cached --name-status
+git commit -m "renames with edits"
+git show --stat
+git log --stat --oneline -1
+rm other; seq 100 200 > new
+git add -A; git status -s
+"""
+
 CASES = {"session": SESSION, "status_diff_log": STATUS, "stash_reset": STASH_RESET,
          "errors": ERRORS, "renames": RENAMES, "log_forms": LOG_FORMS,
          "quoting": QUOTING, "agent_flow": AGENT_FLOW,
          "tags": TAGS, "apply": APPLY, "ignore": IGNORE,
-         "fast_forward": FAST_FORWARD, "messages_detached": MESSAGES_DETACHED}  # fmt: skip
+         "fast_forward": FAST_FORWARD, "messages_detached": MESSAGES_DETACHED,
+         "similar_renames": SIMILAR_RENAMES}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -419,13 +419,13 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
             ctx.out(b" Author: " + c.author + b"\n")
         if o.has("--amend"):
             ctx.out(" Date: " + _fmt_date(c) + "\n")
-        chs = D.changes(s.items(parent_tree), s.items(tree))
+        chs = D.changes(s.items(parent_tree), s.items(tree), read=_reader(s))
         sts = D.stats(chs, _reader(s))
         ctx.out(D.summary_line(sts))
         for ch in chs:
             if ch.old_path is not None:
                 shown = D.pprint_rename(ch.old_path, ch.path).decode("utf-8", "surrogateescape")
-                ctx.out(f" rename {shown} (100%)\n")
+                ctx.out(f" rename {shown} ({ch.similarity}%)\n")
             elif ch.old is None:
                 ctx.out(f" create mode {ch.new[0]:06o} {ch.path.decode()}\n")  # type: ignore[index]
             elif ch.new is None:
@@ -669,7 +669,7 @@ def _emit_changes(ctx: CommandContext, s: State, chs: list[D.Change], o: Opts,
 
 def _name_status(ch: D.Change) -> str:
     if ch.old_path is not None:
-        return f"R100\t{quote_path(ch.old_path)}\t{quote_path(ch.path)}\n"
+        return f"R{ch.similarity:03d}\t{quote_path(ch.old_path)}\t{quote_path(ch.path)}\n"
     return f"{ch.status}\t{quote_path(ch.path)}\n"
 
 
@@ -719,13 +719,14 @@ def git_diff(ctx: CommandContext, args: list[str]) -> int:
                 st = s.wt.lstat(p)
                 if st is not None:
                     wt_blobs[item[1]] = s.wt.read_blob(p, st).as_raw_string()
-    chs = [ch for ch in D.changes(old, new) if _matches(ch.path, specs)]
     base_read = _reader(s)
 
     def read(sha: bytes) -> bytes:
         if sha in wt_blobs:
             return wt_blobs[sha]
         return base_read(sha)
+
+    chs = [ch for ch in D.changes(old, new, read=read) if _matches(ch.path, specs)]
 
     if not o.has("--quiet"):
         _emit_changes(ctx, s, chs, o, read)
@@ -793,7 +794,7 @@ def _log_entry(buf: io.BytesIO, s: State, c: Commit, o: Opts, fmt: str | None,
         buf.write(log_header(c))
     if not o.has("--stat", "-p", "--patch", "--name-only", "--name-status"):
         return
-    chs = D.changes(s.items(_parent_tree(s, c)), s.items(c.tree))
+    chs = D.changes(s.items(_parent_tree(s, c)), s.items(c.tree), read=read)
     if not o.has("--oneline") and fmt is None:
         buf.write(b"\n")
     if o.has("--stat"):
@@ -934,7 +935,7 @@ def git_show(ctx: CommandContext, args: list[str]) -> int:
             ctx.out(log_header(obj))
         if o.has("-s", "--no-patch", "--quiet"):
             continue
-        chs = D.changes(s.items(_parent_tree(s, obj)), s.items(obj.tree))
+        chs = D.changes(s.items(_parent_tree(s, obj)), s.items(obj.tree), read=read)
         if len(obj.parents) > 1:
             continue  # a merge: no combined diff
         if o.has("--stat"):

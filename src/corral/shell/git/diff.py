@@ -19,8 +19,9 @@ class Change:
     path: bytes
     old: tuple[int, bytes] | None
     new: tuple[int, bytes] | None
-    #: the source of an exact rename (``path`` is where it went)
+    #: the source of a rename (``path`` is where it went) and how similar (percent)
     old_path: bytes | None = None
+    similarity: int = 100
 
     @property
     def status(self) -> str:
@@ -36,9 +37,11 @@ class Change:
 Items = dict[bytes, tuple[int, bytes]]
 
 
-def changes(old: Items, new: Items, renames: bool = True) -> list[Change]:
-    """What differs between two path -> (mode, sha) maps, with exact renames (the
-    same blob deleted at one path and added at another) paired as git pairs them."""
+def changes(old: Items, new: Items, renames: bool = True,
+            read: Callable[[bytes], bytes] | None = None) -> list[Change]:  # fmt: skip
+    """What differs between two path -> (mode, sha) maps, with renames paired as git
+    pairs them: the same blob deleted at one path and added at another, then (given
+    ``read``) files at least 50 % alike by git's measure (``diffcore-delta``)."""
     out = []
     for p in sorted(set(old) | set(new)):
         a, b = old.get(p), new.get(p)
@@ -46,6 +49,99 @@ def changes(old: Items, new: Items, renames: bool = True) -> list[Change]:
             out.append(Change(p, a, b))
     if renames:
         out = _exact_renames(out)
+        if read is not None:
+            out = _similar_renames(out, read)
+    return out
+
+
+MAX_SCORE = 60000
+MIN_SCORE = 30000  # git's default: 50 %
+RENAME_LIMIT = 1000  # git's diff.renameLimit: sources x destinations past its square
+
+
+def _spans(data: bytes) -> dict[int, int]:
+    """git's ``hash_chars``: byte counts per hash of lines (cut at 64 bytes)."""
+    out: dict[int, int] = {}
+    text = not is_binary(data)
+    a1 = a2 = n = 0
+    size = len(data)
+    i = 0
+    while i < size:
+        c = data[i]
+        i += 1
+        if text and c == 0x0D and i < size and data[i] == 0x0A:
+            continue
+        old1 = a1
+        a1 = ((a1 << 7) ^ (a2 >> 25)) & 0xFFFFFFFF
+        a2 = ((a2 << 7) ^ (old1 >> 25)) & 0xFFFFFFFF
+        a1 = (a1 + c) & 0xFFFFFFFF
+        n += 1
+        if n < 64 and c != 0x0A:
+            continue
+        h = ((a1 + a2 * 0x61) & 0xFFFFFFFF) % 107927
+        out[h] = out.get(h, 0) + n
+        n = a1 = a2 = 0
+    return out
+
+
+def similarity_score(src: bytes, dst: bytes) -> int:
+    """git's ``estimate_similarity`` (0..60000)."""
+    max_size, base = max(len(src), len(dst)), min(len(src), len(dst))
+    if max_size * (MAX_SCORE - MIN_SCORE) < (max_size - base) * MAX_SCORE:
+        return 0
+    if not dst:
+        return 0
+    hs, hd = _spans(src), _spans(dst)
+    copied = 0
+    for h, cnt in hs.items():
+        copied += min(cnt, hd.get(h, 0))
+    return copied * MAX_SCORE // max_size
+
+
+def _similar_renames(chs: list[Change], read: Callable[[bytes], bytes]) -> list[Change]:
+    gone = [ch for ch in chs if ch.new is None and ch.old is not None]
+    added = [ch for ch in chs if ch.old is None and ch.new is not None]
+    if not gone or not added or len(gone) * len(added) > RENAME_LIMIT * RENAME_LIMIT:
+        return chs
+    scored = []
+    cache: dict[bytes, bytes] = {}
+
+    def data(sha: bytes) -> bytes:
+        if sha not in cache:
+            cache[sha] = read(sha)
+        return cache[sha]
+
+    for di, dch in enumerate(added):
+        for si, sch in enumerate(gone):
+            if (sch.old[0] & 0o170000) != (dch.new[0] & 0o170000):  # type: ignore[index]
+                continue  # a link never pairs with a file
+            sc = similarity_score(data(sch.old[1]), data(dch.new[1]))  # type: ignore[index]
+            if sc >= MIN_SCORE:
+                scored.append((-sc, di, si, sc))
+    if not scored:
+        return chs
+    scored.sort()
+    used_src: set[int] = set()
+    paired: dict[int, tuple[int, int]] = {}
+    for _neg, di, si, sc in scored:
+        if di in paired or si in used_src:
+            continue
+        paired[di] = (si, sc)
+        used_src.add(si)
+    gone_paths = {gone[si].path for si in used_src}
+    out: list[Change] = []
+    for ch in chs:
+        if ch.new is None and ch.path in gone_paths:
+            continue
+        if ch.old is None and ch.new is not None:
+            di = added.index(ch)
+            if di in paired:
+                si, sc = paired[di]
+                src = gone[si]
+                out.append(Change(ch.path, src.old, ch.new, old_path=src.path,
+                                  similarity=sc * 100 // MAX_SCORE))  # fmt: skip
+                continue
+        out.append(ch)
     return out
 
 
@@ -239,8 +335,21 @@ def patch(ch: Change, read: Reader, src: bytes = b"a/", dst: bytes = b"b/") -> b
     if ch.old_path is not None and ch.old is not None and ch.new is not None:
         if ch.old[0] != ch.new[0]:
             out.append(f"old mode {ch.old[0]:06o}\nnew mode {ch.new[0]:06o}\n".encode())
-        out.append(b"similarity index 100%\nrename from " + _q(op) + b"\nrename to "
-                   + _q(p) + b"\n")  # fmt: skip
+        out.append(f"similarity index {ch.similarity}%\n".encode() + b"rename from "
+                   + _q(op) + b"\nrename to " + _q(p) + b"\n")  # fmt: skip
+        if ch.old[1] == ch.new[1]:
+            return b"".join(out)
+        out.append(f"index {short(ch.old[1])}..{short(ch.new[1])}".encode()
+                   + (f" {ch.new[0]:06o}".encode() if ch.old[0] == ch.new[0] else b"")
+                   + b"\n")  # fmt: skip
+        a_data, b_data = read(ch.old[1]), read(ch.new[1])
+        if is_binary(a_data) or is_binary(b_data):
+            out.append(b"Binary files " + _q(src + op) + b" and " + _q(dst + p) + b" differ\n")
+            return b"".join(out)
+        tab_a = b"\t" if b" " in op else b""
+        tab_b = b"\t" if b" " in p else b""
+        out.append(b"--- " + _q(src + op) + tab_a + b"\n+++ " + _q(dst + p) + tab_b + b"\n")
+        out += hunks(a_data, b_data)
         return b"".join(out)
     old_sha = ch.old[1] if ch.old else ZERO
     new_sha = ch.new[1] if ch.new else ZERO

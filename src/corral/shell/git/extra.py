@@ -98,7 +98,7 @@ def git_stash(ctx: CommandContext, args: list[str]) -> int:
 
         n = _pick(s, o.operands)
         c = s.commit(_stash_entries(s)[n][0])
-        chs = D.changes(s.items(s.commit(c.parents[0]).tree), s.items(c.tree))
+        chs = D.changes(s.items(s.commit(c.parents[0]).tree), s.items(c.tree), read=_reader(s))
         if o.has("-p", "--patch"):
             for ch in chs:
                 ctx.out(D.patch(ch, _reader(s)))
@@ -442,12 +442,12 @@ corral's git merges by fast-forward only (a true merge needs the real git)."""
     if o.has("-q", "--quiet"):
         return 0
     ctx.out(f"Updating {head[:7].decode()}..{target[:7].decode()}\nFast-forward\n")
-    chs = D.changes(s.items(old_tree), s.items(new_tree))
+    chs = D.changes(s.items(old_tree), s.items(new_tree), read=_reader(s))
     ctx.out(D.stat_block(D.stats(chs, _reader(s))))
     for ch in chs:
         if ch.old_path is not None:
             shown = D.pprint_rename(ch.old_path, ch.path).decode("utf-8", "surrogateescape")
-            ctx.out(f" rename {shown} (100%)\n")
+            ctx.out(f" rename {shown} ({ch.similarity}%)\n")
         elif ch.old is None:
             ctx.out(f" create mode {ch.new[0]:06o} {ch.path.decode()}\n")  # type: ignore[index]
         elif ch.new is None:

@@ -226,7 +226,8 @@ class State:
         return out
 
     def staged(self) -> list[Change]:
-        return changes(self.items(self.head_tree()), self.index_items())
+        return changes(self.items(self.head_tree()), self.index_items(),
+                       read=lambda sha: self.repo[sha].as_raw_string())  # fmt: skip
 
     def untracked(self, collapse: bool = True, ignored_too: bool = False) -> list[bytes]:
         """Untracked files (``dir/`` for a directory holding nothing tracked when
