@@ -1,18 +1,12 @@
-"""Which lines changed between two texts, chosen the way git's xdiff chooses: a Myers
-shortest edit script, then git's ``xdl_change_compact`` (groups of changes slid as
-far down as they go, lined up with a change in the other file when they can, else
-placed by the indent heuristic, git's default since 2.14). Equal-cost scripts are
-ambiguous; this is what makes ``@@`` hunks come out as git prints them.
-
-Returns per-line "changed" flags for both sides; very large differences (the Myers
-trace grows with D²) fall back to difflib's matching, then the same compaction."""
+"""Which lines changed between two texts, chosen the way git's xdiff chooses them (a
+port of ``xprepare.c``/``xdiffi.c``): common ends trimmed, lines without a match
+marked at once, divide-and-conquer Myers on the rest (with xdiff's cost heuristics
+for large inputs, so time stays near-linear), then ``xdl_change_compact`` (groups of
+changes slid as far down as they go, lined up with a change in the other file when
+they can, else placed by the indent heuristic, git's default since 2.14). Equal-cost
+scripts are ambiguous; this is what makes ``@@`` hunks come out as git prints them."""
 
 from __future__ import annotations
-
-import difflib
-
-#: beyond this many differences the O(D²) trace is not kept: difflib matches instead
-MAX_D = 2000
 
 MAX_INDENT = 200
 MAX_BLANKS = 20
@@ -30,87 +24,258 @@ INDENT_WEIGHT = 60
 INDENT_HEURISTIC_MAX_SLIDING = 100
 
 
+XDL_MAX_EQLIMIT = 1024
+XDL_SIMSCAN_WINDOW = 100
+XDL_KPDIS_RUN = 4
+XDL_MAX_COST_MIN = 256
+XDL_HEUR_MIN_COST = 256
+XDL_SNAKE_CNT = 20
+XDL_K_HEUR = 4
+_BIG = 1 << 62
+
+
 def changed(a: list[bytes], b: list[bytes]) -> tuple[list[int], list[int]]:
     """(rchg_a, rchg_b): 1 for each line of ``a`` deleted / of ``b`` added, with one
-    sentinel 0 at both ends (index i of a line is i + 1)."""
+    sentinel 0 at both ends (index i of a line is i + 1). xdiff's steps: common ends
+    trimmed, lines without a match (and runs of over-common ones) marked changed at
+    once, the rest by divide-and-conquer Myers, then change compaction."""
     ids: dict[bytes, int] = {}
     xa = [ids.setdefault(x, len(ids)) for x in a]
     xb = [ids.setdefault(x, len(ids)) for x in b]
     ra = [0] * (len(a) + 2)
     rb = [0] * (len(b) + 2)
-    # common prefix and suffix never change
-    lo = 0
-    while lo < len(xa) and lo < len(xb) and xa[lo] == xb[lo]:
-        lo += 1
-    ha, hb = len(xa), len(xb)
-    while ha > lo and hb > lo and xa[ha - 1] == xb[hb - 1]:
-        ha -= 1
-        hb -= 1
-    if not _myers(xa, xb, lo, ha, lo, hb, ra, rb):
-        sm = difflib.SequenceMatcher(None, xa[lo:ha], xb[lo:hb], autojunk=False)
-        for tag, i1, i2, j1, j2 in sm.get_opcodes():
-            if tag != "equal":
-                for i in range(lo + i1, lo + i2):
-                    ra[i + 1] = 1
-                for j in range(lo + j1, lo + j2):
-                    rb[j + 1] = 1
+    n1, n2 = len(xa), len(xb)
+    lim = min(n1, n2)
+    i = 0
+    while i < lim and xa[i] == xb[i]:
+        i += 1
+    dstart = i
+    j = 0
+    while j < lim - dstart and xa[n1 - 1 - j] == xb[n2 - 1 - j]:
+        j += 1
+    dend1, dend2 = n1 - j - 1, n2 - j - 1
+    count1: dict[int, int] = {}
+    count2: dict[int, int] = {}
+    for x in xa:
+        count1[x] = count1.get(x, 0) + 1
+    for x in xb:
+        count2[x] = count2.get(x, 0) + 1
+    ha1, ri1 = _cleanup(xa, count2, dstart, dend1, ra)
+    ha2, ri2 = _cleanup(xb, count1, dstart, dend2, rb)
+    _recs_cmp(ha1, ri1, ra, ha2, ri2, rb)
     _compact(xa, a, ra, rb)
     _compact(xb, b, rb, ra)
     return ra, rb
 
 
-def _myers(xa: list[int], xb: list[int], a0: int, a1: int, b0: int, b1: int,
-           ra: list[int], rb: list[int]) -> bool:  # fmt: skip
-    n, m = a1 - a0, b1 - b0
-    if n == 0 or m == 0:
-        for i in range(a0, a1):
-            ra[i + 1] = 1
-        for j in range(b0, b1):
-            rb[j + 1] = 1
-        return True
-    off = n + m + 1
-    v = [0] * (2 * off + 1)
-    trace: list[list[int]] = []
-    for d in range(min(n + m, MAX_D) + 1):
-        trace.append(v[off - d - 1:off + d + 2])
-        for k in range(-d, d + 1, 2):
-            if k == -d or (k != d and v[off + k - 1] < v[off + k + 1]):
-                x = v[off + k + 1]
-            else:
-                x = v[off + k - 1] + 1
-            y = x - k
-            while x < n and y < m and xa[a0 + x] == xb[b0 + y]:
-                x += 1
-                y += 1
-            v[off + k] = x
-            if x >= n and y >= m:
-                _backtrack(trace, d, n, m, a0, b0, ra, rb)
-                return True
-    return False
+def _bogosqrt(n: int) -> int:
+    i = 1
+    while n > 0:
+        n >>= 2
+        i <<= 1
+    return i
 
 
-def _backtrack(trace: list[list[int]], d_end: int, n: int, m: int, a0: int, b0: int,
-               ra: list[int], rb: list[int]) -> None:  # fmt: skip
-    x, y = n, m
-    for d in range(d_end, 0, -1):
-        vd = trace[d]  # v before step d, indices k in [-d-1, d+1] at k + d + 1
-        k = x - y
-
-        def at(kk: int, vd: list[int] = vd, d: int = d) -> int:
-            return vd[kk + d + 1]
-
-        # came down (an insertion from b) or right (a deletion from a)
-        pk = k + 1 if k == -d or (k != d and at(k - 1) < at(k + 1)) else k - 1
-        px = at(pk)
-        py = px - pk
-        while x > px and y > py:  # the snake: equal lines
-            x -= 1
-            y -= 1
-        if x == px:
-            rb[b0 + py + 1] = 1  # b[b0 + py] inserted
+def _cleanup(x: list[int], other: dict[int, int], dstart: int, dend: int,
+             r: list[int]) -> tuple[list[int], list[int]]:  # fmt: skip
+    """xdiff's ``xdl_cleanup_records`` for one side: the records the search looks at
+    (and their indexes); lines with no match on the other side are marked changed."""
+    mlim = min(_bogosqrt(len(x)), XDL_MAX_EQLIMIT)
+    dis = [0] * (len(x) + 1)
+    for i in range(dstart, dend + 1):
+        nm = other.get(x[i], 0)
+        dis[i] = 0 if nm == 0 else (2 if nm >= mlim else 1)
+    ha: list[int] = []
+    ri: list[int] = []
+    for i in range(dstart, dend + 1):
+        if dis[i] == 1 or (dis[i] == 2 and not _clean_mmatch(dis, i, dstart, dend)):
+            ri.append(i)
+            ha.append(x[i])
         else:
-            ra[a0 + px + 1] = 1  # a[a0 + px] deleted
-        x, y = px, py
+            r[i + 1] = 1
+    return ha, ri
+
+
+def _clean_mmatch(dis: list[int], i: int, s: int, e: int) -> bool:
+    s = max(s, i - XDL_SIMSCAN_WINDOW)
+    e = min(e, i + XDL_SIMSCAN_WINDOW)
+    rdis0, rpdis0 = 0, 1
+    r = 1
+    while i - r >= s:
+        if not dis[i - r]:
+            rdis0 += 1
+        elif dis[i - r] == 2:
+            rpdis0 += 1
+        else:
+            break
+        r += 1
+    if rdis0 == 0:
+        return False
+    rdis1, rpdis1 = 0, 1
+    r = 1
+    while i + r <= e:
+        if not dis[i + r]:
+            rdis1 += 1
+        elif dis[i + r] == 2:
+            rpdis1 += 1
+        else:
+            break
+        r += 1
+    if rdis1 == 0:
+        return False
+    rdis1 += rdis0
+    rpdis1 += rpdis0
+    return rpdis1 * XDL_KPDIS_RUN < rpdis1 + rdis1
+
+
+def _recs_cmp(ha1: list[int], ri1: list[int], r1: list[int],
+              ha2: list[int], ri2: list[int], r2: list[int]) -> None:  # fmt: skip
+    """xdiff's ``xdl_recs_cmp``: shrink the box by its snakes, mark what is left when
+    one side is empty, else split at the middle snake and do both halves."""
+    ndiags = len(ha1) + len(ha2) + 3
+    mxcost = max(_bogosqrt(ndiags), XDL_MAX_COST_MIN)
+    stack = [(0, len(ha1), 0, len(ha2), False)]
+    while stack:
+        off1, lim1, off2, lim2, need_min = stack.pop()
+        while off1 < lim1 and off2 < lim2 and ha1[off1] == ha2[off2]:
+            off1 += 1
+            off2 += 1
+        while off1 < lim1 and off2 < lim2 and ha1[lim1 - 1] == ha2[lim2 - 1]:
+            lim1 -= 1
+            lim2 -= 1
+        if off1 == lim1:
+            for k in range(off2, lim2):
+                r2[ri2[k] + 1] = 1
+        elif off2 == lim2:
+            for k in range(off1, lim1):
+                r1[ri1[k] + 1] = 1
+        else:
+            i1, i2, min_lo, min_hi = _split(ha1, off1, lim1, ha2, off2, lim2, need_min, mxcost)
+            stack.append((i1, lim1, i2, lim2, min_hi))
+            stack.append((off1, i1, off2, i2, min_lo))
+
+
+def _split(ha1: list[int], off1: int, lim1: int, ha2: list[int], off2: int, lim2: int,
+           need_min: bool, mxcost: int) -> tuple[int, int, bool, bool]:  # fmt: skip
+    """xdiff's ``xdl_split``: the middle snake (forward and backward searches meet),
+    or, past the cost limits, a good-enough split."""
+    dmin, dmax = off1 - lim2, lim1 - off2
+    fmid, bmid = off1 - off2, lim1 - lim2
+    odd = (fmid - bmid) & 1
+    fmin = fmax = fmid
+    bmin = bmax = bmid
+    kvdf: dict[int, int] = {fmid: off1}
+    kvdb: dict[int, int] = {bmid: lim1}
+    ec = 0
+    while True:
+        ec += 1
+        got_snake = False
+        if fmin > dmin:
+            fmin -= 1
+            kvdf[fmin - 1] = -1
+        else:
+            fmin += 1
+        if fmax < dmax:
+            fmax += 1
+            kvdf[fmax + 1] = -1
+        else:
+            fmax -= 1
+        for d in range(fmax, fmin - 1, -2):
+            i1 = kvdf[d - 1] + 1 if kvdf[d - 1] >= kvdf[d + 1] else kvdf[d + 1]
+            prev1 = i1
+            i2 = i1 - d
+            while i1 < lim1 and i2 < lim2 and ha1[i1] == ha2[i2]:
+                i1 += 1
+                i2 += 1
+            if i1 - prev1 > XDL_SNAKE_CNT:
+                got_snake = True
+            kvdf[d] = i1
+            if odd and bmin <= d <= bmax and kvdb[d] <= i1:
+                return i1, i2, True, True
+        if bmin > dmin:
+            bmin -= 1
+            kvdb[bmin - 1] = _BIG
+        else:
+            bmin += 1
+        if bmax < dmax:
+            bmax += 1
+            kvdb[bmax + 1] = _BIG
+        else:
+            bmax -= 1
+        for d in range(bmax, bmin - 1, -2):
+            i1 = kvdb[d - 1] if kvdb[d - 1] < kvdb[d + 1] else kvdb[d + 1] - 1
+            prev1 = i1
+            i2 = i1 - d
+            while i1 > off1 and i2 > off2 and ha1[i1 - 1] == ha2[i2 - 1]:
+                i1 -= 1
+                i2 -= 1
+            if prev1 - i1 > XDL_SNAKE_CNT:
+                got_snake = True
+            kvdb[d] = i1
+            if not odd and fmin <= d <= fmax and i1 <= kvdf[d]:
+                return i1, i2, True, True
+        if need_min:
+            continue
+        if got_snake and ec > XDL_HEUR_MIN_COST:
+            best = 0
+            spl = (0, 0)
+            for d in range(fmax, fmin - 1, -2):
+                dd = d - fmid if d > fmid else fmid - d
+                i1 = kvdf[d]
+                i2 = i1 - d
+                v = (i1 - off1) + (i2 - off2) - dd
+                if (v > XDL_K_HEUR * ec and v > best and off1 + XDL_SNAKE_CNT <= i1 < lim1
+                        and off2 + XDL_SNAKE_CNT <= i2 < lim2):  # fmt: skip
+                    k = 1
+                    while ha1[i1 - k] == ha2[i2 - k]:
+                        if k == XDL_SNAKE_CNT:
+                            best = v
+                            spl = (i1, i2)
+                            break
+                        k += 1
+            if best > 0:
+                return spl[0], spl[1], True, False
+            best = 0
+            for d in range(bmax, bmin - 1, -2):
+                dd = d - bmid if d > bmid else bmid - d
+                i1 = kvdb[d]
+                i2 = i1 - d
+                v = (lim1 - i1) + (lim2 - i2) - dd
+                if (v > XDL_K_HEUR * ec and v > best and off1 < i1 <= lim1 - XDL_SNAKE_CNT
+                        and off2 < i2 <= lim2 - XDL_SNAKE_CNT):  # fmt: skip
+                    k = 0
+                    while ha1[i1 + k] == ha2[i2 + k]:
+                        if k == XDL_SNAKE_CNT - 1:
+                            best = v
+                            spl = (i1, i2)
+                            break
+                        k += 1
+            if best > 0:
+                return spl[0], spl[1], False, True
+        if ec >= mxcost:
+            fbest = fbest1 = -1
+            for d in range(fmax, fmin - 1, -2):
+                i1 = min(kvdf[d], lim1)
+                i2 = i1 - d
+                if lim2 < i2:
+                    i1 = lim2 + d
+                    i2 = lim2
+                if fbest < i1 + i2:
+                    fbest = i1 + i2
+                    fbest1 = i1
+            bbest = bbest1 = _BIG
+            for d in range(bmax, bmin - 1, -2):
+                i1 = max(off1, kvdb[d])
+                i2 = i1 - d
+                if i2 < off2:
+                    i1 = off2 + d
+                    i2 = off2
+                if i1 + i2 < bbest:
+                    bbest = i1 + i2
+                    bbest1 = i1
+            if (lim1 + lim2) - bbest < fbest - (off1 + off2):
+                return fbest1, fbest - fbest1, True, False
+            return bbest1, bbest - bbest1, False, True
 
 
 def _indent(line: bytes) -> int:
