@@ -363,12 +363,19 @@ rm other; seq 100 200 > new
 git add -A; git status -s
 """
 
+NO_INDEX = """
+printf '1\\n2\\n3\\n' > x; printf '1\\nTWO\\n3\\n' > y; cp x z
+git diff --no-index x y; echo rc=$?
+git diff --no-index x z; echo rc=$?
+git diff --no-index --stat x y; echo rc=$?
+"""
+
 CASES = {"session": SESSION, "status_diff_log": STATUS, "stash_reset": STASH_RESET,
          "errors": ERRORS, "renames": RENAMES, "log_forms": LOG_FORMS,
          "quoting": QUOTING, "agent_flow": AGENT_FLOW,
          "tags": TAGS, "apply": APPLY, "ignore": IGNORE,
          "fast_forward": FAST_FORWARD, "messages_detached": MESSAGES_DETACHED,
-         "similar_renames": SIMILAR_RENAMES}  # fmt: skip
+         "similar_renames": SIMILAR_RENAMES, "no_index": NO_INDEX}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

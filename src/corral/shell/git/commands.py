@@ -681,7 +681,9 @@ _DIFF_FLAGS = {"--cached", "--staged", "--stat", "--name-only", "--name-status",
 def git_diff(ctx: CommandContext, args: list[str]) -> int:
     """usage: git diff [--cached | --staged] [--stat | --name-only | --name-status]
                 [<commit> [<commit>]] [--] [<path>...]"""
-    o = Opts(args, _DIFF_FLAGS, set(), revlist=True)
+    o = Opts(args, _DIFF_FLAGS | {"--no-index"}, set(), revlist=True)
+    if o.has("--no-index"):
+        return _diff_no_index(ctx, o)
     g = GitRepo.find(ctx)
     s = State(g)
     operands = []
@@ -735,6 +737,46 @@ def git_diff(ctx: CommandContext, args: list[str]) -> int:
     return 0
 
 
+def _diff_no_index(ctx: CommandContext, o: Opts) -> int:
+    """``git diff --no-index A B``: two files of the workspace, no repository."""
+    import os
+    import stat as statmod
+
+    from dulwich.objects import Blob
+
+    names = o.operands + (o.paths or [])
+    if len(names) != 2:
+        raise GitFatal("usage: git diff --no-index [<options>] <path> <path>", 129, "")
+    datas, modes = [], []
+    for n in names:
+        fd = ctx.open_fd(n, os.O_RDONLY)
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if statmod.S_ISDIR(st.st_mode):
+                raise GitFatal("corral's git diff --no-index compares two files, not directories")
+            datas.append(f.read(1 << 28))
+        modes.append(0o100755 if st.st_mode & 0o100 else 0o100644)
+    ids = [Blob.from_string(d).id for d in datas]
+    a, b = (n.lstrip("/").encode("utf-8", "surrogateescape") for n in names)
+    if ids[0] == ids[1] and modes[0] == modes[1]:
+        return 0
+    blobs = dict(zip(ids, datas, strict=True))
+    ch = D.Change(b, (modes[0], ids[0]), (modes[1], ids[1]))
+    if o.has("--stat"):  # two names: shown as git shows a rename, ``x => y``
+        shown = D.Change(b, ch.old, ch.new, old_path=a if a != b else None)
+        ctx.out(D.stat_block(D.stats([shown], blobs.__getitem__)))
+    elif o.has("--name-only", "--name-status", "--shortstat"):
+        _emit_changes(ctx, None, [ch], o, blobs.__getitem__)  # type: ignore[arg-type]
+    elif not o.has("--quiet"):
+        text = D.patch(ch, blobs.__getitem__)
+        if a != b:  # two names: git shows each
+            first = b"diff --git " + D._q(b"a/" + a) + b" " + D._q(b"b/" + b) + b"\n"
+            text = first + text.split(b"\n", 1)[1].replace(
+                b"--- " + D._q(b"a/" + b), b"--- " + D._q(b"a/" + a), 1)
+        ctx.out(text)
+    return 1
+
+
 def _parse_n(o: Opts) -> int | None:
     n = o.get("-n", "--max-count")
     if n is None:
@@ -742,10 +784,6 @@ def _parse_n(o: Opts) -> int | None:
     if not n.lstrip("-").isdigit():
         raise GitFatal(f"'{n}': not an integer")
     return int(n) if int(n) >= 0 else None
-
-
-_PRETTY = {"%H", "%h", "%s", "%an", "%ae", "%ad", "%B", "%b", "%n", "%%", "%T", "%t",
-           "%P", "%p", "%cn", "%ce", "%at", "%ct"}  # fmt: skip
 
 
 def _format(c: Commit, fmt: str) -> bytes:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import calendar
 import email.utils
-import os
 import re
 import stat as statmod
 import time
@@ -270,12 +269,3 @@ def read_global_config(ctx: CommandContext) -> ConfigFile | None:
         return ConfigFile.from_file(io.BytesIO(data))
     except Exception:
         return None
-
-
-def lookup_workspace_path(ctx: CommandContext, path: str) -> Path:
-    """The host path of ``path`` (raises CommandError outside the workspace)."""
-    return ctx.resolve(path)
-
-
-def fs_path(p: Path) -> str:
-    return os.fspath(p)
