@@ -94,6 +94,8 @@ from typing import Any, Final
 from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
+from .memo import KINDS as MEMO_KINDS
+from .memo import Memo, is_pure_field
 from .prefilter import (
     LiteralSet,
     Screen,
@@ -283,6 +285,20 @@ class Subject:
             data = getattr(self.event, "data", None) or {}
             text = self.type + (f" {_short_args(data)}" if data else "")
         return short(text, limit)
+
+
+class Probe:
+    """What the fields read from an event or its action (``session``, ``cwd``,
+    ``env.*``, ``data.*``, ``outcome.*``, ``verdict``, …) see of a subject: they are the
+    same for every subject of the event. The memo adds their values to its key."""
+
+    __slots__ = ("action", "event", "kind", "type")
+
+    def __init__(self, event: Any, action: Any) -> None:
+        self.event = event
+        self.type = event.type
+        self.action = action
+        self.kind = action.kind
 
 
 def short(text: str, limit: int = 160) -> str:
@@ -910,6 +926,10 @@ class OpInfo:
     screen: str | None = None  # a regex any matching (string) value matches
     groups: bool = False  # a regex with named groups (captures)
     regexes: tuple[re.Pattern[str], ...] = ()
+    #: a regex operator's search: one match (or None) per regex, each regex run at most
+    #: once and only on a text that holds the strings it needs
+    matches: Callable[[str], tuple[Any, ...]] | None = None
+    listy: bool = False  # on a list field: holds when it holds for an element
 
 
 def _any_elem(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
@@ -963,7 +983,7 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
     The last answer on a long text is kept by identity: the commands a script runs (up
     to 32) share its text, which the line rules would otherwise scan once per command."""
     plans = tuple(
-        (_checks(src), _tester(r)) for r, src in zip(regexes, sources, strict=True)
+        (checks, _tester(r)) for r, checks in zip(regexes, _all_checks(sources), strict=True)
     )
     last: list[tuple[Any, bool]] = [("", False)]
 
@@ -1002,6 +1022,44 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
 
 
 _LONG: Final = 128
+
+
+@lru_cache(maxsize=1024)
+def _all_checks(sources: tuple[str, ...]) -> tuple[tuple[Need, tuple[Need, ...]], ...]:
+    return tuple(_checks(src) for src in sources)
+
+
+def _may_hold(checks: tuple[Need, tuple[Need, ...]], has: Callable[[str], bool]) -> bool:
+    """Whether a text (``has``: its casefolded form's ``__contains__``) holds the
+    strings a regex needs (:func:`_checks`)."""
+    common, alts = checks
+    for lits in common:
+        if not any(map(has, lits)):
+            return False
+    if not alts:
+        return True
+    for need in alts:
+        for lits in need:
+            if not any(map(has, lits)):
+                break
+        else:
+            return True
+    return False
+
+
+def _regex_matches(
+    regexes: tuple[Any, ...], sources: tuple[str, ...]
+) -> Callable[[str], tuple[Any, ...]]:
+    """For a text, the match of each regex (``None``: no match), a regex run only when
+    the text holds the strings it needs: what a capturing condition records, found by
+    one search per regex instead of a test and then a search."""
+    plans = tuple(zip(_all_checks(sources), (r.search for r in regexes), strict=True))
+
+    def matches(v: str) -> tuple[Any, ...]:
+        has = folded(v).__contains__
+        return tuple(search(v) if _may_hold(checks, has) else None for checks, search in plans)
+
+    return matches
 
 
 def _contains(subs: tuple[str, ...]) -> Callable[[Any], bool]:
@@ -1086,7 +1144,8 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
         groups = any(r.groupindex for r in compiled)
         test = _regex_test(compiled, pats)
         screen = "|".join(f"(?:{scoped_regex(p)})" for p in pats)
-        info = OpInfo(op, test, None, screen, groups, compiled)
+        found = _regex_matches(compiled, pats) if groups else None
+        info = OpInfo(op, test, None, screen, groups, compiled, found)
     elif op == "cidr":
         try:
             nets = tuple(ipaddress.ip_network(str(v), strict=False) for v in operand)
@@ -1149,7 +1208,10 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
     else:  # pragma: no cover - the loader checks operator names
         raise RuleSyntaxError(f"unknown operator {op!r}")
     if listy:
-        return OpInfo(info.op, _any_elem(info.test), None, None, info.groups, info.regexes)
+        return OpInfo(
+            info.op, _any_elem(info.test), None, None, info.groups, info.regexes, info.matches,
+            listy=True,
+        )  # fmt: skip
     return info
 
 
@@ -1197,22 +1259,44 @@ def _pred_test(p: Pred) -> Callable[[Subject], bool]:
             return lambda s: (v := get(s)) is not None and not t0(v)
         return lambda s: (v := get(s)) is not None and t0(v)
 
+    ops = p.ops
+
     def test(s: Subject) -> bool:
         v = get(s)
         if v is None:
             return False
-        ok = all(t(v) for t in tests)
-        if p.negate:
-            return not ok
-        if ok and capturing and s.caps is not None:
-            values = v if isinstance(v, list | tuple) else (v,)
-            for rx in capturing:
-                for x in values:
-                    m = rx.search(x) if isinstance(x, str) else None
-                    if m:
-                        s.caps.update({k: g for k, g in m.groupdict().items() if g is not None})
-                        break
-        return ok
+        caps = s.caps
+        if caps is None or p.negate or not capturing:
+            ok = all(t(v) for t in tests)
+            return not ok if p.negate else ok
+        # each regex of a capturing operator searched once: its matches decide the
+        # operator and give the captures (in the order of the operators and regexes)
+        found: list[Any] = []
+        for o in ops:
+            if o.matches is None:
+                if not o.test(v):
+                    return False
+                continue
+            if o.listy and isinstance(v, list | tuple):
+                values = [x for x in v if isinstance(x, str)]
+            elif isinstance(v, str):
+                values = [v]
+            else:
+                return False
+            first: list[Any] = [None] * len(o.regexes)
+            for x in values:
+                for j, m in enumerate(o.matches(x)):
+                    if m is not None and first[j] is None:
+                        first[j] = m
+                if all(first):
+                    break
+            if not any(first):
+                return False
+            found.extend(first)
+        for m in found:
+            if m is not None:
+                caps.update({k: g for k, g in m.groupdict().items() if g is not None})
+        return True
 
     return test
 
@@ -1574,9 +1658,28 @@ class _Entry:
     test: Callable[[Subject], bool]
     captures: bool
     role: int = 0  # MATCH, THRESHOLD or STEP (set from the rule and step)
+    #: a match entry whose answer depends only on the fields :mod:`.memo` keys on (no
+    #: captures): its answer on a text may be remembered
+    pure: bool = False
+    #: for a pure entry, the entry standing for it once it held (its test always true)
+    passed: _Entry | None = None
 
     def __post_init__(self) -> None:
         self.role = STEP if self.step >= 0 else MATCH if self.rule.match is not None else THRESHOLD
+
+    def settle(self) -> _Entry:
+        """This entry, marked pure (with its stand-in) when its rule reads only what
+        :func:`.memo.memo_key` keys on."""
+        match = self.rule.match
+        if (
+            self.role == MATCH
+            and not self.captures
+            and match is not None
+            and all(is_pure_field(f.name) for f in cond_fields(match.cond))
+        ):
+            self.pure = True
+            self.passed = _Entry(self.rule, self.step, _always_true, False)
+        return self
 
 
 MATCH: Final = 0
@@ -1595,6 +1698,10 @@ class Plan:
     #: (``kind: exec``): the engine adds them to the candidates only while a partial
     #: match of their rule waits for that step
     gated: dict[str | None, tuple[_Entry, ...]]
+    #: the action kinds whose events' candidates (and pure answers) the index's memo
+    #: remembers, each with the getters of the impure fields the buckets of the kind
+    #: (and of what it may run: exec, code) look up, whose values join the memo's key
+    memo: dict[str, tuple[Callable[[Subject], Any], ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -1623,6 +1730,9 @@ class _Frozen:
     #: the screens not merged
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
     gated: tuple[_Entry, ...] = ()
+    #: the fields the bucket looks up or screens that are not pure
+    #: (:func:`.memo.is_pure_field`): the memo adds their values to its key
+    impure: tuple[str, ...] = ()
 
 
 #: fields whose text is usually a part of the subject's line
@@ -1678,10 +1788,30 @@ def _freeze(b: _Bucket) -> _Frozen:
             for n, (get, items) in b.screens.items()
             if n not in names
         )
-    return _Frozen(keyed, screens, tuple(b.always), multi, merged, others, tuple(b.gated))
+    impure = tuple(n for n in (*b.keyed, *b.screens) if not is_pure_field(n))
+    return _Frozen(
+        keyed, screens, tuple(b.always), multi, merged, others, tuple(b.gated), impure
+    )
 
 
 _NO_BUCKETS: Final[tuple[_Frozen, ...]] = ()
+
+
+def _memo_fields(
+    by_kind: dict[str | None, tuple[_Frozen, ...]],
+) -> dict[str, tuple[Callable[[Subject], Any], ...]]:
+    """:attr:`Plan.memo`. An impure field's value is the same for every subject of an
+    event (it is read from the event or its action), except ``tool`` and ``arg.*``
+    (a tool subject's only): an event whose buckets look those up is not remembered."""
+    out: dict[str, tuple[Callable[[Subject], Any], ...]] = {}
+    for kind in MEMO_KINDS:
+        kinds = (kind, "exec", "code") if kind in ("exec", "spawn", "code") else (kind,)
+        names = sorted({n for k in kinds for b in by_kind.get(k, ()) for n in b.impure})
+        if any(n == "tool" or n.startswith("arg.") for n in names):
+            continue
+        specs = [field_spec(n) for n in names]
+        out[kind] = tuple(spec.get for spec in specs if spec is not None)
+    return out
 
 
 class RuleIndex:
@@ -1696,14 +1826,14 @@ class RuleIndex:
         for rule in self.rules:
             for matcher, step in rule.matchers():
                 alts = hints(matcher.cond)
-                entry = _Entry(rule, step, matcher.test, matcher.captures)
+                entry = _Entry(rule, step, matcher.test, matcher.captures).settle()
                 # found by its hint, an alternative is tested on its own condition (the
                 # looked-up predicate left out); a condition with captures keeps its own
                 # test, which records them
                 own = [
                     entry
                     if matcher.captures or h is None
-                    else _Entry(rule, step, alternative_test(cond, h), False)
+                    else _Entry(rule, step, alternative_test(cond, h), False).settle()
                     for _, h, cond in alts
                 ]
                 kinds = all_kinds if matcher.kinds is None else tuple(matcher.kinds)
@@ -1734,6 +1864,9 @@ class RuleIndex:
         }
         self.types = frozenset(t for t, _ in self._buckets)
         self._plans: dict[tuple[str, bool], Plan | None] = {}
+        #: remembered candidates and pure answers per action text (shared by the
+        #: monitors of this index; its own lock)
+        self.memo = Memo()
 
     def plan(self, type_: str, attempt: bool) -> Plan | None:
         """The :class:`Plan` for events of ``type_`` (an attempt or not); ``None`` when
@@ -1751,7 +1884,7 @@ class RuleIndex:
                     by_kind[k] = (*by_kind.get(k, ()), b)
         gated = {k: tuple(e for b in bs for e in b.gated) for k, bs in by_kind.items()}
         gated = {k: es for k, es in gated.items() if es}
-        got = Plan(frozenset(by_kind), by_kind, gated) if by_kind else None
+        got = Plan(frozenset(by_kind), by_kind, gated, _memo_fields(by_kind)) if by_kind else None
         if len(self._plans) < 4096:  # event types are open-ended; the common ones stay
             self._plans[key] = got
         return got
