@@ -47,14 +47,12 @@ from ..events import Event, EventBus
 from ..policy.shellsplit import render
 from .anomaly import AnomalyState, Baseline, Finding, default_baseline
 from .loader import Pack, resolve
-from .memo import Answer, extend_key, memo_key
 from .rules import (
     MATCH,
     RESPONSE_RANK,
     RESPONSES,
     SEVERITY_RANK,
     THRESHOLD,
-    Probe,
     Rule,
     RuleIndex,
     Subject,
@@ -514,49 +512,18 @@ class Monitor:
                 return []
         elif action.kind not in kinds and "exec" not in kinds and "code" not in kinds:
             return []  # no rule for this kind nor for what it may run (exec, code)
-        gated = plan.gated
-        # the candidates of each subject and the pure answers, remembered per text
-        known: tuple[tuple[Any, ...], ...] | None = None
-        record: list[tuple[Any, ...]] | None = None
-        key: tuple[Any, ...] | None = None
-        size = 0
-        extra = plan.memo.get(action.kind) if action is not None else None
-        if extra is not None:
-            keyed = memo_key(type_, attempt, action)
-            if keyed is not None:
-                key, size = keyed
-                if extra:
-                    probe = Probe(event, action)
-                    key = extend_key(key, [get(probe) for get in extra])
-            if key is not None:
-                got: Answer | None = index.memo.get(key)
-                if got is None:
-                    record = []
-                else:
-                    if got.later is not None and not _waits(got, gated, st.waiting):
-                        return []  # nothing to test: no subject needed
-                    known = got.lists
         hits: list[_Hit] = []
         fired: dict[Rule, Subject] | None = None
         counted: set[tuple[Any, ...]] | None = None
         subjects = subjects_of(event)
-        if known and len(known) != len(subjects):  # pragma: no cover - subjects are a
-            known = None  # function of the key; never trust an index past its end
         by_kind = plan.buckets
+        gated = plan.gated
         candidates = index.candidates
-        for i, subj in enumerate(subjects):
+        for subj in subjects:
             buckets = by_kind.get(subj.kind)
             if not buckets:
-                if record is not None:
-                    record.append(())
                 continue
-            if known is not None:
-                cands = known[i] if known else []
-            elif record is not None:
-                cands = _settled(candidates(buckets, subj), subj)
-                record.append(tuple(cands))
-            else:
-                cands = candidates(buckets, subj)
+            cands = candidates(buckets, subj)
             if gated and st.waiting:
                 waits = _waiting(gated.get(subj.kind), st.waiting)
                 if waits:
@@ -603,14 +570,6 @@ class Monitor:
                     hit = self._sequence(rule, matched, subj, st, commit)
                     if hit is not None:
                         hits.append(hit)
-        if record is not None:
-            assert key is not None
-            kinds = (
-                (subjects[0].kind,)
-                if len(subjects) == 1
-                else tuple(dict.fromkeys(subj.kind for subj in subjects))
-            )
-            index.memo.put(key, Answer(record, kinds), size)
         if fired:
             for rule, subj in fired.items():
                 if subj.derived and subj.via == "shell" and len(subjects) > 2:
@@ -846,34 +805,6 @@ class Monitor:
 
 
 _USES_LINE: dict[str, bool] = {}
-
-
-def _settled(cands: list[Any], subj: Subject) -> list[Any]:
-    """``cands`` with each pure entry answered: its stand-in (always true) when it holds
-    for ``subj``, left out when it does not; what the memo remembers for the subject."""
-    out = []
-    for entry in cands:
-        if entry.pure:
-            if entry.test(subj):
-                out.append(entry.passed)
-        else:
-            out.append(entry)
-    return out
-
-
-def _waits(got: Answer, gated: dict[Any, Any], waiting: dict[str, frozenset[int]]) -> bool:
-    """Whether a partial match waits for a later step among an answer's entries, or
-    for a step without an index hint on one of its subjects' kinds."""
-    if not waiting:
-        return False
-    for rid, step in got.later or ():
-        if step in waiting.get(rid, ()):
-            return True
-    if gated:
-        for kind in got.kinds:
-            if _waiting(gated.get(kind), waiting):
-                return True
-    return False
 
 
 def _waiting(entries: Any, waiting: dict[str, frozenset[int]]) -> list[Any]:

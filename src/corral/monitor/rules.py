@@ -94,8 +94,6 @@ from typing import Any, Final
 from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
-from .memo import KINDS as MEMO_KINDS
-from .memo import Memo, is_pure_field
 from .prefilter import (
     LiteralSet,
     Screen,
@@ -285,20 +283,6 @@ class Subject:
             data = getattr(self.event, "data", None) or {}
             text = self.type + (f" {_short_args(data)}" if data else "")
         return short(text, limit)
-
-
-class Probe:
-    """What the fields read from an event or its action (``session``, ``cwd``,
-    ``env.*``, ``data.*``, ``outcome.*``, ``verdict``, …) see of a subject: they are the
-    same for every subject of the event. The memo adds their values to its key."""
-
-    __slots__ = ("action", "event", "kind", "type")
-
-    def __init__(self, event: Any, action: Any) -> None:
-        self.event = event
-        self.type = event.type
-        self.action = action
-        self.kind = action.kind
 
 
 def short(text: str, limit: int = 160) -> str:
@@ -1658,28 +1642,9 @@ class _Entry:
     test: Callable[[Subject], bool]
     captures: bool
     role: int = 0  # MATCH, THRESHOLD or STEP (set from the rule and step)
-    #: a match entry whose answer depends only on the fields :mod:`.memo` keys on (no
-    #: captures): its answer on a text may be remembered
-    pure: bool = False
-    #: for a pure entry, the entry standing for it once it held (its test always true)
-    passed: _Entry | None = None
 
     def __post_init__(self) -> None:
         self.role = STEP if self.step >= 0 else MATCH if self.rule.match is not None else THRESHOLD
-
-    def settle(self) -> _Entry:
-        """This entry, marked pure (with its stand-in) when its rule reads only what
-        :func:`.memo.memo_key` keys on."""
-        match = self.rule.match
-        if (
-            self.role == MATCH
-            and not self.captures
-            and match is not None
-            and all(is_pure_field(f.name) for f in cond_fields(match.cond))
-        ):
-            self.pure = True
-            self.passed = _Entry(self.rule, self.step, _always_true, False)
-        return self
 
 
 MATCH: Final = 0
@@ -1698,10 +1663,6 @@ class Plan:
     #: (``kind: exec``): the engine adds them to the candidates only while a partial
     #: match of their rule waits for that step
     gated: dict[str | None, tuple[_Entry, ...]]
-    #: the action kinds whose events' candidates (and pure answers) the index's memo
-    #: remembers, each with the getters of the impure fields the buckets of the kind
-    #: (and of what it may run: exec, code) look up, whose values join the memo's key
-    memo: dict[str, tuple[Callable[[Subject], Any], ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -1730,9 +1691,6 @@ class _Frozen:
     #: the screens not merged
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
     gated: tuple[_Entry, ...] = ()
-    #: the fields the bucket looks up or screens that are not pure
-    #: (:func:`.memo.is_pure_field`): the memo adds their values to its key
-    impure: tuple[str, ...] = ()
 
 
 #: fields whose text is usually a part of the subject's line
@@ -1788,30 +1746,10 @@ def _freeze(b: _Bucket) -> _Frozen:
             for n, (get, items) in b.screens.items()
             if n not in names
         )
-    impure = tuple(n for n in (*b.keyed, *b.screens) if not is_pure_field(n))
-    return _Frozen(
-        keyed, screens, tuple(b.always), multi, merged, others, tuple(b.gated), impure
-    )
+    return _Frozen(keyed, screens, tuple(b.always), multi, merged, others, tuple(b.gated))
 
 
 _NO_BUCKETS: Final[tuple[_Frozen, ...]] = ()
-
-
-def _memo_fields(
-    by_kind: dict[str | None, tuple[_Frozen, ...]],
-) -> dict[str, tuple[Callable[[Subject], Any], ...]]:
-    """:attr:`Plan.memo`. An impure field's value is the same for every subject of an
-    event (it is read from the event or its action), except ``tool`` and ``arg.*``
-    (a tool subject's only): an event whose buckets look those up is not remembered."""
-    out: dict[str, tuple[Callable[[Subject], Any], ...]] = {}
-    for kind in MEMO_KINDS:
-        kinds = (kind, "exec", "code") if kind in ("exec", "spawn", "code") else (kind,)
-        names = sorted({n for k in kinds for b in by_kind.get(k, ()) for n in b.impure})
-        if any(n == "tool" or n.startswith("arg.") for n in names):
-            continue
-        specs = [field_spec(n) for n in names]
-        out[kind] = tuple(spec.get for spec in specs if spec is not None)
-    return out
 
 
 class RuleIndex:
@@ -1826,14 +1764,14 @@ class RuleIndex:
         for rule in self.rules:
             for matcher, step in rule.matchers():
                 alts = hints(matcher.cond)
-                entry = _Entry(rule, step, matcher.test, matcher.captures).settle()
+                entry = _Entry(rule, step, matcher.test, matcher.captures)
                 # found by its hint, an alternative is tested on its own condition (the
                 # looked-up predicate left out); a condition with captures keeps its own
                 # test, which records them
                 own = [
                     entry
                     if matcher.captures or h is None
-                    else _Entry(rule, step, alternative_test(cond, h), False).settle()
+                    else _Entry(rule, step, alternative_test(cond, h), False)
                     for _, h, cond in alts
                 ]
                 kinds = all_kinds if matcher.kinds is None else tuple(matcher.kinds)
@@ -1864,9 +1802,6 @@ class RuleIndex:
         }
         self.types = frozenset(t for t, _ in self._buckets)
         self._plans: dict[tuple[str, bool], Plan | None] = {}
-        #: remembered candidates and pure answers per action text (shared by the
-        #: monitors of this index; its own lock)
-        self.memo = Memo()
 
     def plan(self, type_: str, attempt: bool) -> Plan | None:
         """The :class:`Plan` for events of ``type_`` (an attempt or not); ``None`` when
@@ -1884,7 +1819,7 @@ class RuleIndex:
                     by_kind[k] = (*by_kind.get(k, ()), b)
         gated = {k: tuple(e for b in bs for e in b.gated) for k, bs in by_kind.items()}
         gated = {k: es for k, es in gated.items() if es}
-        got = Plan(frozenset(by_kind), by_kind, gated, _memo_fields(by_kind)) if by_kind else None
+        got = Plan(frozenset(by_kind), by_kind, gated) if by_kind else None
         if len(self._plans) < 4096:  # event types are open-ended; the common ones stay
             self._plans[key] = got
         return got
