@@ -912,7 +912,7 @@ class OpInfo:
     regexes: tuple[re.Pattern[str], ...] = ()
     #: a regex operator's search: one match (or None) per regex, each regex run at most
     #: once and only on a text that holds the strings it needs
-    matches: Callable[[str], tuple[Any, ...]] | None = None
+    matches: Callable[[str], list[Any] | None] | None = None
     listy: bool = False  # on a list field: holds when it holds for an element
 
 
@@ -1013,35 +1013,39 @@ def _all_checks(sources: tuple[str, ...]) -> tuple[tuple[Need, tuple[Need, ...]]
     return tuple(_checks(src) for src in sources)
 
 
-def _may_hold(checks: tuple[Need, tuple[Need, ...]], has: Callable[[str], bool]) -> bool:
-    """Whether a text (``has``: its casefolded form's ``__contains__``) holds the
-    strings a regex needs (:func:`_checks`)."""
-    common, alts = checks
-    for lits in common:
-        if not any(map(has, lits)):
-            return False
-    if not alts:
-        return True
-    for need in alts:
-        for lits in need:
-            if not any(map(has, lits)):
-                break
-        else:
-            return True
-    return False
-
-
 def _regex_matches(
     regexes: tuple[Any, ...], sources: tuple[str, ...]
-) -> Callable[[str], tuple[Any, ...]]:
-    """For a text, the match of each regex (``None``: no match), a regex run only when
-    the text holds the strings it needs: what a capturing condition records, found by
-    one search per regex instead of a test and then a search."""
+) -> Callable[[str], list[Any] | None]:
+    """For a text, the match of each regex (``None``: no match), or ``None`` when no
+    regex matches; a regex runs only on a text that holds the strings it needs
+    (:func:`_checks`, as in :func:`_regex_test`). What a capturing condition records,
+    found by one search per regex instead of a test and then a search."""
     plans = tuple(zip(_all_checks(sources), (r.search for r in regexes), strict=True))
+    n = len(plans)
 
-    def matches(v: str) -> tuple[Any, ...]:
+    def matches(v: str) -> list[Any] | None:
+        out: list[Any] | None = None
         has = folded(v).__contains__
-        return tuple(search(v) if _may_hold(checks, has) else None for checks, search in plans)
+        for j, ((common, alts), search) in enumerate(plans):
+            for lits in common:
+                if not any(map(has, lits)):
+                    break
+            else:
+                for need in alts:
+                    for lits in need:
+                        if not any(map(has, lits)):
+                            break
+                    else:
+                        break
+                else:
+                    if alts:
+                        continue
+                m = search(v)
+                if m is not None:
+                    if out is None:
+                        out = [None] * n
+                    out[j] = m
+        return out
 
     return matches
 
@@ -1244,37 +1248,40 @@ def _pred_test(p: Pred) -> Callable[[Subject], bool]:
         return lambda s: (v := get(s)) is not None and t0(v)
 
     ops = p.ops
+    negate = p.negate
 
     def test(s: Subject) -> bool:
         v = get(s)
         if v is None:
             return False
         caps = s.caps
-        if caps is None or p.negate or not capturing:
+        if caps is None or negate or not capturing:
             ok = all(t(v) for t in tests)
-            return not ok if p.negate else ok
+            return not ok if negate else ok
         # each regex of a capturing operator searched once: its matches decide the
         # operator and give the captures (in the order of the operators and regexes)
         found: list[Any] = []
         for o in ops:
-            if o.matches is None:
+            matches = o.matches
+            if matches is None:
                 if not o.test(v):
                     return False
                 continue
-            if o.listy and isinstance(v, list | tuple):
-                values = [x for x in v if isinstance(x, str)]
-            elif isinstance(v, str):
-                values = [v]
+            if isinstance(v, str):
+                first = matches(v)
+            elif o.listy and isinstance(v, list | tuple):
+                first = None
+                for x in v:
+                    got = matches(x) if isinstance(x, str) else None
+                    if got is None:
+                        continue
+                    if first is None:
+                        first = got
+                    else:  # each regex keeps its first element's match
+                        first = [a if a is not None else b for a, b in zip(first, got, strict=True)]
             else:
                 return False
-            first: list[Any] = [None] * len(o.regexes)
-            for x in values:
-                for j, m in enumerate(o.matches(x)):
-                    if m is not None and first[j] is None:
-                        first[j] = m
-                if all(first):
-                    break
-            if not any(first):
+            if first is None:
                 return False
             found.extend(first)
         for m in found:
