@@ -1670,6 +1670,8 @@ class Plan:
     #: (``kind: exec``): the engine adds them to the candidates only while a partial
     #: match of their rule waits for that step
     gated: dict[str | None, tuple[_Entry, ...]]
+    #: (rule id, step) of every gated entry
+    gated_steps: frozenset[tuple[str, int]] = frozenset()
 
 
 @dataclass
@@ -1826,7 +1828,8 @@ class RuleIndex:
                     by_kind[k] = (*by_kind.get(k, ()), b)
         gated = {k: tuple(e for b in bs for e in b.gated) for k, bs in by_kind.items()}
         gated = {k: es for k, es in gated.items() if es}
-        got = Plan(frozenset(by_kind), by_kind, gated) if by_kind else None
+        steps = frozenset((e.rule.id, e.step) for es in gated.values() for e in es)
+        got = Plan(frozenset(by_kind), by_kind, gated, steps) if by_kind else None
         if len(self._plans) < 4096:  # event types are open-ended; the common ones stay
             self._plans[key] = got
         return got
