@@ -530,16 +530,16 @@ class Monitor:
         subjects = subjects_of(event)
         by_kind = plan.buckets
         gated = plan.gated
-        # a partial match waits for one of the steps kept out of the index (one set test)
-        if not (gated and st.waited and not plan.gated_steps.isdisjoint(st.waited)):
-            gated = None
+        gated_steps = plan.gated_steps
         candidates = index.candidates
         for subj in subjects:
             buckets = by_kind.get(subj.kind)
             if not buckets:
                 continue
             cands = candidates(buckets, subj)
-            if gated:
+            # a partial match waits for a step kept out of the index (one set test; the
+            # event's earlier subjects may have just advanced one)
+            if gated and st.waited and not gated_steps.isdisjoint(st.waited):
                 waits = _waiting(gated.get(subj.kind), st.waiting)
                 if waits:
                     cands = [*cands, *waits]
