@@ -964,8 +964,9 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
     match without (:func:`_checks`) is not handed to it; casefolded on both sides (once
     for all the regexes), so case-insensitive patterns (``ſ`` for ``s``) pass.
 
-    The last answer on a long text is kept by identity: the commands a script runs (up
-    to 32) share its text, which the line rules would otherwise scan once per command."""
+    The last answer is kept by identity: the commands a script runs (up to 32) share
+    its text, which the line rules would otherwise scan once per command, and the rules
+    with the same patterns (:func:`_regex_ops`) read the same text of a subject."""
     plans = tuple(
         (checks, _tester(r)) for r, checks in zip(regexes, _all_checks(sources), strict=True)
     )
@@ -974,11 +975,9 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
     def test(v: Any) -> bool:
         if not isinstance(v, str):
             return False
-        long = len(v) > _LONG
-        if long:
-            got = last[0]
-            if got[0] is v:
-                return got[1]
+        got = last[0]
+        if got[0] is v:
+            return got[1]
         ok = False
         has = folded(v).__contains__
         for (common, alts), t in plans:
@@ -998,8 +997,7 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
                 if t(v):
                     ok = True
                     break
-        if long:
-            last[0] = (v, ok)
+        last[0] = (v, ok)
         return ok
 
     return test
@@ -1019,11 +1017,16 @@ def _regex_matches(
     """For a text, the match of each regex (``None``: no match), or ``None`` when no
     regex matches; a regex runs only on a text that holds the strings it needs
     (:func:`_checks`, as in :func:`_regex_test`). What a capturing condition records,
-    found by one search per regex instead of a test and then a search."""
+    found by one search per regex instead of a test and then a search. The last answer
+    is kept by identity, as :func:`_regex_test` does (callers do not change it)."""
     plans = tuple(zip(_all_checks(sources), (r.search for r in regexes), strict=True))
     n = len(plans)
+    last: list[tuple[Any, list[Any] | None]] = [("", None)]
 
     def matches(v: str) -> list[Any] | None:
+        got = last[0]
+        if got[0] is v:
+            return got[1]
         out: list[Any] | None = None
         has = folded(v).__contains__
         for j, ((common, alts), search) in enumerate(plans):
@@ -1045,15 +1048,30 @@ def _regex_matches(
                     if out is None:
                         out = [None] * n
                     out[j] = m
+        last[0] = (v, out)
         return out
 
     return matches
 
 
+@lru_cache(maxsize=1024)
+def _regex_ops(
+    pats: tuple[str, ...],
+) -> tuple[tuple[Any, ...], Callable[[Any], bool], Callable[[str], list[Any] | None] | None]:
+    """The compiled patterns, test and (with named groups) matches of a ``regex``
+    operator; one for every operator with the same patterns (packs repeat conditions
+    through anchors and lists), so their answers on a text are found once."""
+    compiled = tuple(compile_regex(p) for p in pats)
+    groups = any(r.groupindex for r in compiled)
+    found = _regex_matches(compiled, pats) if groups else None
+    return compiled, _regex_test(compiled, pats), found
+
+
+@lru_cache(maxsize=1024)
 def _contains(subs: tuple[str, ...]) -> Callable[[Any], bool]:
     """Whether a value is a string holding one of ``subs``: one ``in`` each for a few
     strings on a short text, else one pass for all of them (an RE2 set; the last answer
-    on a long text kept by identity)."""
+    kept by identity). One for every operator with the same strings (a pack's lists)."""
     many = LiteralSet(subs, fold=False) if len(subs) > 2 else None
     few = len(subs) <= 8
     last: list[tuple[Any, bool]] = [("", False)]
@@ -1063,8 +1081,6 @@ def _contains(subs: tuple[str, ...]) -> Callable[[Any], bool]:
             return False
         if many is None or (few and len(v) <= _LONG):
             return any(map(v.__contains__, subs))
-        if len(v) <= _LONG:
-            return bool(many.found(v))
         got = last[0]
         if got[0] is v:
             return got[1]
@@ -1128,12 +1144,9 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
         info = OpInfo(op, lambda v: isinstance(v, str) and fm(v) is not None, None, screen)
     elif op == "regex":
         pats = tuple(_coerce(v, "str") for v in operand)
-        compiled = tuple(compile_regex(p) for p in pats)
-        groups = any(r.groupindex for r in compiled)
-        test = _regex_test(compiled, pats)
+        compiled, test, found = _regex_ops(pats)
         screen = "|".join(f"(?:{scoped_regex(p)})" for p in pats)
-        found = _regex_matches(compiled, pats) if groups else None
-        info = OpInfo(op, test, None, screen, groups, compiled, found)
+        info = OpInfo(op, test, None, screen, found is not None, compiled, found)
     elif op == "cidr":
         try:
             nets = tuple(ipaddress.ip_network(str(v), strict=False) for v in operand)
