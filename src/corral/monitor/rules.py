@@ -1262,6 +1262,7 @@ def _pred_test(p: Pred) -> Callable[[Subject], bool]:
 
     ops = p.ops
     negate = p.negate
+    every = _every(tests)
 
     def test(s: Subject) -> bool:
         v = get(s)
@@ -1269,7 +1270,7 @@ def _pred_test(p: Pred) -> Callable[[Subject], bool]:
             return False
         caps = s.caps
         if caps is None or negate or not capturing:
-            ok = all(t(v) for t in tests)
+            ok = every(v)
             return not ok if negate else ok
         # each regex of a capturing operator searched once: its matches decide the
         # operator and give the captures (in the order of the operators and regexes)
@@ -1322,11 +1323,41 @@ def cond_test(c: Cond) -> Callable[[Subject], bool]:
         if len(tests) == 3:
             a, b, c3 = tests
             return lambda s: a(s) and b(s) and c3(s)
-        return lambda s: all(t(s) for t in tests)
+        return _every(tests)
+    if len(tests) == 1:
+        return tests[0]
     if len(tests) == 2:
         a, b = tests
         return lambda s: a(s) or b(s)
-    return lambda s: any(t(s) for t in tests)
+    if len(tests) == 3:
+        a, b, c3 = tests
+        return lambda s: a(s) or b(s) or c3(s)
+    return _some(tests)
+
+
+def _every(tests: tuple[Callable[[Any], bool], ...]) -> Callable[[Any], bool]:
+    """All of ``tests`` hold (in order, stopping at the first that does not); a loop,
+    which costs less than ``all()`` over a generator."""
+
+    def every(s: Any) -> bool:
+        for t in tests:  # noqa: SIM110 - a loop: no generator per call
+            if not t(s):
+                return False
+        return True
+
+    return every
+
+
+def _some(tests: tuple[Callable[[Any], bool], ...]) -> Callable[[Any], bool]:
+    """One of ``tests`` holds (in order, stopping at the first that does)."""
+
+    def some(s: Any) -> bool:
+        for t in tests:  # noqa: SIM110 - a loop: no generator per call
+            if t(s):
+                return True
+        return False
+
+    return some
 
 
 def cond_kinds(c: Cond) -> frozenset[str] | None:
