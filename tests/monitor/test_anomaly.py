@@ -109,3 +109,16 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
 def test_shipped_baseline_is_the_one_the_builder_makes() -> None:
     """If this fails, rebuild it: python -c 'from corral.monitor.anomaly import main; main()'"""
     assert build_default().to_dict() == default_baseline().to_dict()
+
+
+def test_long_hosts_are_scored_but_not_remembered() -> None:
+    """The private-address answer is kept per host for short hosts only: an agent's
+    megabyte host names cannot fill the table with megabytes."""
+    from corral.monitor.anomaly import _is_private, _private
+
+    before = _private.cache_info().currsize
+    for i in range(20):
+        assert not _is_private("h" * 100_000 + str(i))
+    assert _is_private("fd00::1%" + "z" * 300)  # a long scope id: still an address
+    assert _private.cache_info().currsize == before
+    assert _is_private("10.1.2.3") and not _is_private("127.0.0.1")

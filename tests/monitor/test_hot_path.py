@@ -253,3 +253,40 @@ def test_screens_with_branch_needs_keep_every_matching_pattern() -> None:
     pipe = Screen([(r"\b(?:curl|wget)\b[^|;&\n]*\|\s*(?:sudo\s+)?python[0-9.]*\s*(?:$|[;&|])", "p")])
     assert pipe.find("python -m pytest -q") == ()
     assert pipe.find("curl -s https://x.example/i.py | python3") == ("p",)
+
+
+SAME_PATTERNS = """
+rules:
+  - id: x-secret
+    title: x with a secret
+    severity: low
+    match: {program: x, args: {regex: 'sec(?:ret|urity)'}}
+  - id: y-secret
+    title: y with a secret
+    severity: low
+    match: {program: y, args: {regex: 'sec(?:ret|urity)', not: {contains: [ok, fine, good]}}}
+  - id: line-secret
+    title: a secret anywhere but in args
+    severity: low
+    match: {line: {regex: 'sec(?:ret|urity)'}, args: {not: {regex: 'sec(?:ret|urity)'}}}
+"""
+
+
+def test_operators_with_the_same_patterns_answer_each_text_on_its_own() -> None:
+    """Rules repeating a pattern share its compiled test (and its last answer): each
+    rule still sees the answer for its own field's text, event after event."""
+    mon = Monitor(packs=[load_text(SAME_PATTERNS)], baseline=False)
+    feed = [
+        (["x", "the", "secret"], "x the secret", {"x-secret"}),
+        (["y", "the", "secret"], "y the secret", {"y-secret"}),
+        (["y", "secret", "ok"], "y secret ok", set()),
+        (["x", "plain"], "x plain", set()),
+        (["x", "plain"], "x plain # security", {"line-secret"}),
+        (["y", "security"], "y security", {"y-secret"}),
+    ]
+    for n, (argv, line, want) in enumerate(feed):
+        ev = Event(
+            type="action.requested", session=f"s{n}", seq=1, time=T0,
+            action=ExecAction(argv=argv, line=line),
+        )  # fmt: skip
+        assert {a.rule for a in mon.observe(ev)} == want, line

@@ -308,3 +308,37 @@ def test_concurrent_observers() -> None:
         t.join()
     assert not errors
     assert {a.session for a in m.alerts() if a.rule == "scan"} == {"t0", "t1", "t2", "t3"}
+
+
+def test_sequence_advanced_by_a_scripts_earlier_command() -> None:
+    """A download in one call, then one script that makes the file executable and runs
+    it: the script's chmod advances the sequence, and its last command (a step with no
+    index hint, looked at only while a partial match waits for it) completes it."""
+    m = make(DROPPER)
+    f = Feed()
+    assert "dropper" not in rules_of(feed_all(m, [f.exec("curl", "-o", "/tmp/q", "u")]))
+    alerts = feed_all(m, [f.code("chmod +x /tmp/q && /tmp/q --go", "shell")])
+    assert "dropper" in rules_of(alerts)
+
+
+CAPTURE_LIST = """
+rules:
+  - id: copied-then-chmod
+    title: Copied to /tmp then made executable
+    severity: high
+    sequence:
+      within_s: 60
+      steps:
+        - program: cp
+          argv: {regex: '^(?P<file>/tmp/\\S+)$'}
+        - match: {program: chmod}
+          bind: {file: 'argv[-1]'}
+"""
+
+
+def test_capture_on_a_list_field_takes_the_first_matching_element() -> None:
+    m = make(CAPTURE_LIST)
+    f = Feed()
+    assert feed_all(m, [f.exec("cp", "a", "/tmp/z", "/tmp/w")]) == []
+    assert "copied-then-chmod" not in rules_of(feed_all(m, [f.exec("chmod", "+x", "/tmp/w")]))
+    assert "copied-then-chmod" in rules_of(feed_all(m, [f.exec("chmod", "+x", "/tmp/z")]))

@@ -100,8 +100,17 @@ def _sent(*sources: dict[str, Any] | None) -> float:
     return 0.0
 
 
-@lru_cache(maxsize=4096)
 def _is_private(host: str) -> bool:
+    """Whether ``host`` is a private address (not loopback or link-local). Remembered
+    for hosts up to 255 characters (a name fails to parse by an exception); a longer
+    one (an agent's megabyte host) is not kept."""
+    if len(host) > 255:
+        return _private.__wrapped__(host)
+    return _private(host)
+
+
+@lru_cache(maxsize=4096)
+def _private(host: str) -> bool:
     try:
         addr = ipaddress.ip_address(host.strip("[]"))
     except ValueError:

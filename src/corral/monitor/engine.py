@@ -229,12 +229,14 @@ class _ForkedWindows(dict):  # type: ignore[type-arg]
 
 
 class _Session:
-    __slots__ = ("anomaly", "partials", "recent", "waiting", "windows")
+    __slots__ = ("anomaly", "partials", "recent", "waited", "waiting", "windows")
 
     def __init__(self) -> None:
         self.windows: dict[Any, _Window] = {}
         self.partials: dict[str, list[_Partial]] = {}
         self.waiting: dict[str, frozenset[int]] = {}  # rule -> steps partials wait for
+        #: the same as (rule, step) pairs, for one set test against a plan's gated steps
+        self.waited: frozenset[tuple[str, int]] = frozenset()
         #: fingerprints of attempts not completed yet, oldest first
         self.recent: OrderedDict[Any, int] = OrderedDict()
         self.anomaly: AnomalyState | None = None
@@ -244,6 +246,7 @@ class _Session:
         s.windows = _ForkedWindows(self.windows)
         s.partials = dict(self.partials)
         s.waiting = dict(self.waiting)
+        s.waited = self.waited
         s.recent = self.recent
         return s
 
@@ -415,7 +418,16 @@ class Monitor:
             self.events_seen += 1
             last = session == self._last_session
             st = self._sessions[session] if last else self._state(session)
-            attempt = _attempt(event, st)
+            action = event.action
+            if action is None:
+                attempt = False
+            else:
+                type_ = event.type
+                if type_ in _ATTEMPTS:
+                    st.remember(action)
+                    attempt = True
+                else:
+                    attempt = type_ == "action.completed" and not st.completes(action)
             hits = self._evaluate(event, st, attempt, commit=True)
             if self.baseline is not None:
                 finding = self._anomaly(event, st, attempt)
@@ -522,13 +534,16 @@ class Monitor:
         subjects = subjects_of(event)
         by_kind = plan.buckets
         gated = plan.gated
+        gated_steps = plan.gated_steps
         candidates = index.candidates
         for subj in subjects:
             buckets = by_kind.get(subj.kind)
             if not buckets:
                 continue
             cands = candidates(buckets, subj)
-            if gated and st.waiting:
+            # a partial match waits for a step kept out of the index (one set test; the
+            # event's earlier subjects may have just advanced one)
+            if gated and st.waited and not gated_steps.isdisjoint(st.waited):
                 waits = _waiting(gated.get(subj.kind), st.waiting)
                 if waits:
                     cands = [*cands, *waits]
@@ -687,6 +702,7 @@ class Monitor:
         else:  # nothing waits: later steps are not even candidates
             st.partials.pop(rule.id, None)
             st.waiting.pop(rule.id, None)
+        st.waited = frozenset((r, n) for r, steps in st.waiting.items() for n in steps)
         if done is None:
             return None
         shown = {k: v for k, v in done.binds.items() if not k.startswith("same:")}
@@ -866,20 +882,6 @@ def _match_hit(rule: Rule, subj: Subject, type_: str) -> _Hit:
     else:
         key = shown = subj.describe()
     return _Hit(rule, short(key, 500), f"{rule.title}: {short(shown, 200)}", [_ev(subj)], type_)
-
-
-def _attempt(event: Any, st: _Session) -> bool:
-    """Whether ``event`` is the first sighting of an action (and remember it)."""
-    action = event.action
-    if action is None:
-        return False
-    type_ = event.type
-    if type_ in _ATTEMPTS:
-        st.remember(action)
-        return True
-    if type_ == "action.completed":
-        return not st.completes(action)
-    return False
 
 
 def _fingerprint(a: Any) -> tuple[Any, ...]:

@@ -135,6 +135,13 @@ def _all_of(parsed: list[tuple[Any, Any]]) -> tuple[Lits, ...]:
         if op is _c.IN and len(av) == 1 and av[0][0] is _c.LITERAL:
             run.append(chr(av[0][1]))
             continue
+        if op is _c.BRANCH and run:
+            # sre factors a common prefix out of alternatives: (?:-o|--output) is
+            # -(?:o|-output); the text holds the prefix followed by one branch's head
+            heads = [_head(b) for b in av[1]]
+            if all(heads):
+                prefix = "".join(run)
+                out.append(frozenset((prefix + h).casefold() for h in heads))
         if run:
             out.append(frozenset({"".join(run).casefold()}))
             run = []

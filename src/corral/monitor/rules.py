@@ -910,6 +910,10 @@ class OpInfo:
     screen: str | None = None  # a regex any matching (string) value matches
     groups: bool = False  # a regex with named groups (captures)
     regexes: tuple[re.Pattern[str], ...] = ()
+    #: a regex operator's search: one match (or None) per regex, each regex run at most
+    #: once and only on a text that holds the strings it needs
+    matches: Callable[[str], list[Any] | None] | None = None
+    listy: bool = False  # on a list field: holds when it holds for an element
 
 
 def _any_elem(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
@@ -960,21 +964,20 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
     match without (:func:`_checks`) is not handed to it; casefolded on both sides (once
     for all the regexes), so case-insensitive patterns (``ſ`` for ``s``) pass.
 
-    The last answer on a long text is kept by identity: the commands a script runs (up
-    to 32) share its text, which the line rules would otherwise scan once per command."""
+    The last answer is kept by identity: the commands a script runs (up to 32) share
+    its text, which the line rules would otherwise scan once per command, and the rules
+    with the same patterns (:func:`_regex_ops`) read the same text of a subject."""
     plans = tuple(
-        (_checks(src), _tester(r)) for r, src in zip(regexes, sources, strict=True)
+        (checks, _tester(r)) for r, checks in zip(regexes, _all_checks(sources), strict=True)
     )
     last: list[tuple[Any, bool]] = [("", False)]
 
     def test(v: Any) -> bool:
         if not isinstance(v, str):
             return False
-        long = len(v) > _LONG
-        if long:
-            got = last[0]
-            if got[0] is v:
-                return got[1]
+        got = last[0]
+        if got[0] is v:
+            return got[1]
         ok = False
         has = folded(v).__contains__
         for (common, alts), t in plans:
@@ -994,8 +997,7 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
                 if t(v):
                     ok = True
                     break
-        if long:
-            last[0] = (v, ok)
+        last[0] = (v, ok)
         return ok
 
     return test
@@ -1004,10 +1006,72 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
 _LONG: Final = 128
 
 
+@lru_cache(maxsize=1024)
+def _all_checks(sources: tuple[str, ...]) -> tuple[tuple[Need, tuple[Need, ...]], ...]:
+    return tuple(_checks(src) for src in sources)
+
+
+def _regex_matches(
+    regexes: tuple[Any, ...], sources: tuple[str, ...]
+) -> Callable[[str], list[Any] | None]:
+    """For a text, the match of each regex (``None``: no match), or ``None`` when no
+    regex matches; a regex runs only on a text that holds the strings it needs
+    (:func:`_checks`, as in :func:`_regex_test`). What a capturing condition records,
+    found by one search per regex instead of a test and then a search. The last answer
+    is kept by identity, as :func:`_regex_test` does (callers do not change it)."""
+    plans = tuple(zip(_all_checks(sources), (r.search for r in regexes), strict=True))
+    n = len(plans)
+    last: list[tuple[Any, list[Any] | None]] = [("", None)]
+
+    def matches(v: str) -> list[Any] | None:
+        got = last[0]
+        if got[0] is v:
+            return got[1]
+        out: list[Any] | None = None
+        has = folded(v).__contains__
+        for j, ((common, alts), search) in enumerate(plans):
+            for lits in common:
+                if not any(map(has, lits)):
+                    break
+            else:
+                for need in alts:
+                    for lits in need:
+                        if not any(map(has, lits)):
+                            break
+                    else:
+                        break
+                else:
+                    if alts:
+                        continue
+                m = search(v)
+                if m is not None:
+                    if out is None:
+                        out = [None] * n
+                    out[j] = m
+        last[0] = (v, out)
+        return out
+
+    return matches
+
+
+@lru_cache(maxsize=1024)
+def _regex_ops(
+    pats: tuple[str, ...],
+) -> tuple[tuple[Any, ...], Callable[[Any], bool], Callable[[str], list[Any] | None] | None]:
+    """The compiled patterns, test and (with named groups) matches of a ``regex``
+    operator; one for every operator with the same patterns (packs repeat conditions
+    through anchors and lists), so their answers on a text are found once."""
+    compiled = tuple(compile_regex(p) for p in pats)
+    groups = any(r.groupindex for r in compiled)
+    found = _regex_matches(compiled, pats) if groups else None
+    return compiled, _regex_test(compiled, pats), found
+
+
+@lru_cache(maxsize=1024)
 def _contains(subs: tuple[str, ...]) -> Callable[[Any], bool]:
     """Whether a value is a string holding one of ``subs``: one ``in`` each for a few
     strings on a short text, else one pass for all of them (an RE2 set; the last answer
-    on a long text kept by identity)."""
+    kept by identity). One for every operator with the same strings (a pack's lists)."""
     many = LiteralSet(subs, fold=False) if len(subs) > 2 else None
     few = len(subs) <= 8
     last: list[tuple[Any, bool]] = [("", False)]
@@ -1017,8 +1081,6 @@ def _contains(subs: tuple[str, ...]) -> Callable[[Any], bool]:
             return False
         if many is None or (few and len(v) <= _LONG):
             return any(map(v.__contains__, subs))
-        if len(v) <= _LONG:
-            return bool(many.found(v))
         got = last[0]
         if got[0] is v:
             return got[1]
@@ -1082,11 +1144,9 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
         info = OpInfo(op, lambda v: isinstance(v, str) and fm(v) is not None, None, screen)
     elif op == "regex":
         pats = tuple(_coerce(v, "str") for v in operand)
-        compiled = tuple(compile_regex(p) for p in pats)
-        groups = any(r.groupindex for r in compiled)
-        test = _regex_test(compiled, pats)
+        compiled, test, found = _regex_ops(pats)
         screen = "|".join(f"(?:{scoped_regex(p)})" for p in pats)
-        info = OpInfo(op, test, None, screen, groups, compiled)
+        info = OpInfo(op, test, None, screen, found is not None, compiled, found)
     elif op == "cidr":
         try:
             nets = tuple(ipaddress.ip_network(str(v), strict=False) for v in operand)
@@ -1149,7 +1209,10 @@ def build_operator(op: str, operand: Any, ftype: str) -> OpInfo:
     else:  # pragma: no cover - the loader checks operator names
         raise RuleSyntaxError(f"unknown operator {op!r}")
     if listy:
-        return OpInfo(info.op, _any_elem(info.test), None, None, info.groups, info.regexes)
+        return OpInfo(
+            info.op, _any_elem(info.test), None, None, info.groups, info.regexes, info.matches,
+            listy=True,
+        )  # fmt: skip
     return info
 
 
@@ -1197,22 +1260,48 @@ def _pred_test(p: Pred) -> Callable[[Subject], bool]:
             return lambda s: (v := get(s)) is not None and not t0(v)
         return lambda s: (v := get(s)) is not None and t0(v)
 
+    ops = p.ops
+    negate = p.negate
+    every = _every(tests)
+
     def test(s: Subject) -> bool:
         v = get(s)
         if v is None:
             return False
-        ok = all(t(v) for t in tests)
-        if p.negate:
-            return not ok
-        if ok and capturing and s.caps is not None:
-            values = v if isinstance(v, list | tuple) else (v,)
-            for rx in capturing:
-                for x in values:
-                    m = rx.search(x) if isinstance(x, str) else None
-                    if m:
-                        s.caps.update({k: g for k, g in m.groupdict().items() if g is not None})
-                        break
-        return ok
+        caps = s.caps
+        if caps is None or negate or not capturing:
+            ok = every(v)
+            return not ok if negate else ok
+        # each regex of a capturing operator searched once: its matches decide the
+        # operator and give the captures (in the order of the operators and regexes)
+        found: list[Any] = []
+        for o in ops:
+            matches = o.matches
+            if matches is None:
+                if not o.test(v):
+                    return False
+                continue
+            if isinstance(v, str):
+                first = matches(v)
+            elif o.listy and isinstance(v, list | tuple):
+                first = None
+                for x in v:
+                    got = matches(x) if isinstance(x, str) else None
+                    if got is None:
+                        continue
+                    if first is None:
+                        first = got
+                    else:  # each regex keeps its first element's match
+                        first = [a if a is not None else b for a, b in zip(first, got, strict=True)]
+            else:
+                return False
+            if first is None:
+                return False
+            found.extend(first)
+        for m in found:
+            if m is not None:
+                caps.update({k: g for k, g in m.groupdict().items() if g is not None})
+        return True
 
     return test
 
@@ -1234,11 +1323,41 @@ def cond_test(c: Cond) -> Callable[[Subject], bool]:
         if len(tests) == 3:
             a, b, c3 = tests
             return lambda s: a(s) and b(s) and c3(s)
-        return lambda s: all(t(s) for t in tests)
+        return _every(tests)
+    if len(tests) == 1:
+        return tests[0]
     if len(tests) == 2:
         a, b = tests
         return lambda s: a(s) or b(s)
-    return lambda s: any(t(s) for t in tests)
+    if len(tests) == 3:
+        a, b, c3 = tests
+        return lambda s: a(s) or b(s) or c3(s)
+    return _some(tests)
+
+
+def _every(tests: tuple[Callable[[Any], bool], ...]) -> Callable[[Any], bool]:
+    """All of ``tests`` hold (in order, stopping at the first that does not); a loop,
+    which costs less than ``all()`` over a generator."""
+
+    def every(s: Any) -> bool:
+        for t in tests:  # noqa: SIM110 - a loop: no generator per call
+            if not t(s):
+                return False
+        return True
+
+    return every
+
+
+def _some(tests: tuple[Callable[[Any], bool], ...]) -> Callable[[Any], bool]:
+    """One of ``tests`` holds (in order, stopping at the first that does)."""
+
+    def some(s: Any) -> bool:
+        for t in tests:  # noqa: SIM110 - a loop: no generator per call
+            if t(s):
+                return True
+        return False
+
+    return some
 
 
 def cond_kinds(c: Cond) -> frozenset[str] | None:
@@ -1595,6 +1714,8 @@ class Plan:
     #: (``kind: exec``): the engine adds them to the candidates only while a partial
     #: match of their rule waits for that step
     gated: dict[str | None, tuple[_Entry, ...]]
+    #: (rule id, step) of every gated entry
+    gated_steps: frozenset[tuple[str, int]] = frozenset()
 
 
 @dataclass
@@ -1751,7 +1872,8 @@ class RuleIndex:
                     by_kind[k] = (*by_kind.get(k, ()), b)
         gated = {k: tuple(e for b in bs for e in b.gated) for k, bs in by_kind.items()}
         gated = {k: es for k, es in gated.items() if es}
-        got = Plan(frozenset(by_kind), by_kind, gated) if by_kind else None
+        steps = frozenset((e.rule.id, e.step) for es in gated.values() for e in es)
+        got = Plan(frozenset(by_kind), by_kind, gated, steps) if by_kind else None
         if len(self._plans) < 4096:  # event types are open-ended; the common ones stay
             self._plans[key] = got
         return got
