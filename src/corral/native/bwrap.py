@@ -69,6 +69,7 @@ from ._common import (
     new_id,
 )
 from .bwrap_session import BwrapSession
+from .etcstage import ETC_ALLOW, GROUP, PASSWD, StagedEtc, stage_etc, staged_etc
 from .execid import ProgramTable
 from .execwatch import ExecWatch
 from .monitor import ResourceSampler, Supervisor
@@ -77,31 +78,12 @@ from .terminal import TerminalIO
 
 log = logging.getLogger("corral.native.bwrap")
 
-__all__ = ["PROXY_PORT", "SANDBOX_GID", "SANDBOX_UID", "BwrapBackend"]
+__all__ = ["ETC_ALLOW", "PROXY_PORT", "SANDBOX_GID", "SANDBOX_UID", "BwrapBackend", "stage_etc"]
 
 SANDBOX_UID = 1000
 SANDBOX_GID = 1000
 PROXY_PORT = 3128
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-#: /etc entries bound read-only when they exist (no shadow, sudoers, ssh keys, pip.conf)
-ETC_ALLOW = (
-    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "hosts", "host.conf",
-    "gai.conf", "resolv.conf", "protocols", "services", "networks", "rpc", "ethertypes",
-    "ssl", "ca-certificates", "ca-certificates.conf", "alternatives", "localtime",
-    "timezone", "mime.types", "magic", "magic.mime", "bash.bashrc", "profile", "profile.d",
-    "inputrc", "shells", "os-release", "debian_version", "issue", "terminfo",
-    "python3", "python3.11", "python3.12", "perl", "gitconfig", "vim", "wgetrc", "xattr.conf",
-    "locale.alias", "locale.gen", "environment", "mke2fs.conf", "java-17-openjdk",
-    "fonts", "xml", "sgml", "login.defs", "iproute2", "manpath.config", "default",
-)  # fmt: skip
-
-PASSWD = (
-    "root:x:0:0:root:/root:/usr/sbin/nologin\n"
-    "corral:x:1000:1000:corral sandbox:/workspace:/bin/bash\n"
-    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
-)
-GROUP = "root:x:0:\ncorral:x:1000:\nnogroup:x:65534:\n"
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = (
@@ -131,34 +113,14 @@ class _Spawned:
     listener: socket.socket | None = None
     sampler: ResourceSampler | None = None
     block_w: int = -1
+    #: the process's staged /etc this sandbox binds (held until it is stopped)
+    etc: StagedEtc | None = None
 
     def release(self) -> None:
         """Let the sandbox's program start."""
         os.write(self.block_w, b"1")
         os.close(self.block_w)
         self.block_w = -1
-
-
-def stage_etc(dest: Path, follow_top: bool = True) -> None:
-    """A private copy of the allowed ``/etc`` entries at ``dest`` (gVisor binds it as one
-    directory: one mount instead of ~50), with the synthetic ``passwd`` and ``group``.
-    ``follow_top``: an entry that is itself a symlink is copied as what it points to (as a
-    bind of it would show); symlinks inside directories stay symlinks. (bwrap binds the
-    entries one by one: ~30 ms more per sandbox, but copying ~800 entries took 0.3-1.7 s
-    here, paid by every first sandbox of a process.)"""
-    dest.mkdir()
-    for name in ETC_ALLOW:
-        src = Path("/etc") / name
-        with contextlib.suppress(OSError, shutil.Error):
-            if src.is_symlink() and not follow_top:
-                shutil.copy2(src, dest / name, follow_symlinks=False)
-            elif src.is_dir():
-                shutil.copytree(src, dest / name, symlinks=True,
-                                ignore=shutil.ignore_patterns("private"))  # fmt: skip
-            elif src.exists():
-                shutil.copy2(src, dest / name)
-    (dest / "passwd").write_text(PASSWD)
-    (dest / "group").write_text(GROUP)
 
 
 def _owner(path: Path) -> tuple[int, int] | None:
@@ -381,6 +343,7 @@ class BwrapBackend(BackendLifecycle):
         seccomp_fd: int,
         data_fds: dict,
         new_session: bool = True,
+        etc: StagedEtc | None = None,
     ) -> list[str]:
         a = [
             self._bwrap,
@@ -411,15 +374,20 @@ class BwrapBackend(BackendLifecycle):
                 a += ["--symlink", os.readlink(p), str(p)]
             elif p.is_dir():
                 a += ["--ro-bind", str(p), str(p)]
-        a += ["--dir", "/etc"]
-        for name in ETC_ALLOW:
-            p = Path("/etc") / name
-            if p.exists():
-                a += ["--ro-bind", str(p), str(p)]
+        if etc is not None:  # the allowed entries, staged (etcstage): a few mounts, not ~50
+            a += ["--ro-bind", str(etc.path), "/etc"]
+            for p in etc.binds:
+                a += ["--ro-bind", p, p]
+        else:
+            a += ["--dir", "/etc"]
+            for name in ETC_ALLOW:
+                p = Path("/etc") / name
+                if p.exists():
+                    a += ["--ro-bind", str(p), str(p)]
         if self._rootfs is not None:  # a template's directories replace the system ones
             a = self._rootfs.apply_bwrap(a)
-        a += ["--ro-bind-data", str(data_fds["passwd"]), "/etc/passwd"]
-        a += ["--ro-bind-data", str(data_fds["group"]), "/etc/group"]
+        for name, fd in data_fds.items():  # (the staged /etc has its own)
+            a += ["--ro-bind-data", str(fd), f"/etc/{name}"]
         for p in self.ro_binds:
             a += ["--ro-bind", p, p]
         tmp = self.limits.tmp_mb if self.limits.tmp_mb is not None else self.budget.disk_mb
@@ -659,8 +627,11 @@ class BwrapBackend(BackendLifecycle):
             fds.append(sfd)
             os.write(sfd, self._seccomp)
             os.lseek(sfd, 0, os.SEEK_SET)
+            # the process's staged /etc, re-checked (a template may replace /etc: its
+            # passwd and group then come from pipes, after the template's mounts)
+            sp.etc = staged_etc("bwrap")
             data_fds = {}
-            for key, text in (("passwd", PASSWD), ("group", GROUP)):
+            for key, text in (("passwd", PASSWD), ("group", GROUP)) if self._rootfs else ():
                 dr, dw = pipe()
                 os.write(dw, text.encode())
                 os.close(dw)
@@ -668,7 +639,9 @@ class BwrapBackend(BackendLifecycle):
                 data_fds[key] = dr
             # a terminal of its own is the sandbox's controlling terminal: no new session
             own_tty = terminal is not None and terminal.pty
-            args = self._bwrap_args(info_w, block_r, sfd, data_fds, new_session=not own_tty)
+            args = self._bwrap_args(
+                info_w, block_r, sfd, data_fds, new_session=not own_tty, etc=sp.etc
+            )
             if own_tty and os.environ.get("TERM"):
                 args += ["--setenv", "TERM", os.environ["TERM"]]  # the terminal's own kind
             keep = (info_w, block_r, sfd, *data_fds.values(), *extra_fds)
@@ -754,6 +727,9 @@ class BwrapBackend(BackendLifecycle):
             sp.listener = None
         if sp.supervisor is not None:
             sp.supervisor.stop()
+        etc, sp.etc = sp.etc, None
+        if etc is not None:
+            etc.release()
 
     def _run(
         self,
