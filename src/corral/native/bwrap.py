@@ -619,6 +619,7 @@ class BwrapBackend(BackendLifecycle):
             return r, w
 
         sp = _Spawned(cgroup=cg, supervisor=sup)
+        moving: _Move | None = None
         try:
             info_r, info_w = pipe()
             block_r, sp.block_w = pipe()
@@ -676,13 +677,9 @@ class BwrapBackend(BackendLifecycle):
                 raise BackendUnavailable(f"bwrap failed to set up the sandbox: {msg}")
             sp.child_pid = int(info["child-pid"])
             self._current["child_pid"] = sp.child_pid
-            if cg is not None:
-                try:
-                    cg.add(sp.child_pid)
-                except OSError:
-                    cg.destroy()
-                    sp.cgroup = None
-                    self._current["cgroup"] = None
+            # the cgroup move (ms on cgroup v1) runs while bwrap builds the mounts; it is
+            # done before release() lets anything of the command run
+            moving = _Move(cg, sp.child_pid) if cg is not None else None
             if self.proxy is not None and self.root_mode:
                 sp.listener = _listen_in_netns(sp.child_pid, PROXY_PORT)
                 self.proxy.serve(sp.listener, label=label)
@@ -694,8 +691,14 @@ class BwrapBackend(BackendLifecycle):
                     sup.attach(sp.child_pid)  # before anything of the command runs
                 except OSError as e:
                     raise BackendUnavailable(f"cannot watch the sandbox's programs: {e}") from e
+            if moving is not None and not moving.done():
+                cg.destroy()  # type: ignore[union-attr]
+                sp.cgroup = None
+                self._current["cgroup"] = None
             return sp
         except BaseException:
+            if moving is not None:
+                moving.done()  # (not left writing to a group being destroyed)
             self._stop_spawned(sp)
             raise
         finally:
@@ -962,6 +965,26 @@ class BwrapBackend(BackendLifecycle):
                     return "disk", f"{used / MB:.1f} MB used"
                 if nfiles > file_limit:
                     return "disk", f"more than {file_limit} files"
+
+
+class _Move:
+    """``pid`` moved into ``cg`` on a thread of its own; :meth:`done` waits for it and says
+    whether it worked."""
+
+    def __init__(self, cg: CgroupSet, pid: int) -> None:
+        self.ok = False
+        self._t = threading.Thread(target=self._run, args=(cg, pid), name="corral-cgroup",
+                                   daemon=True)  # fmt: skip
+        self._t.start()
+
+    def _run(self, cg: CgroupSet, pid: int) -> None:
+        with contextlib.suppress(OSError):
+            cg.add(pid)
+            self.ok = True
+
+    def done(self) -> bool:
+        self._t.join()
+        return self.ok
 
 
 def _tree_usage(root_pid: int | None) -> tuple[int, int]:

@@ -52,21 +52,6 @@ def _run(argv: list[str], timeout: float = 20) -> tuple[int, str]:
         return 127, str(e)
 
 
-def check_bwrap() -> Check:
-    path = shutil.which("bwrap")
-    if not path:
-        return Check(
-            "bwrap",
-            False,
-            "bubblewrap (bwrap) is not installed",
-            "apt-get install bubblewrap",
-            ("bwrap",),
-        )
-    rc, text = _run([path, "--version"])
-    return Check("bwrap", rc == 0, text or path, None if rc == 0 else "reinstall bubblewrap",
-                 ("bwrap",))  # fmt: skip
-
-
 def _cache_ok(check: Callable[[], Check]) -> Callable[[], Check]:
     """Remember a check that passed for the life of the process. A failure is made again
     next time: it may have been transient (a timeout under load) or made in a changed
@@ -84,6 +69,22 @@ def _cache_ok(check: Callable[[], Check]) -> Callable[[], Check]:
 
     cached.forget = passed.clear  # type: ignore[attr-defined]
     return cached
+
+
+@_cache_ok  # (a bwrap that goes later fails to start, saying so)
+def check_bwrap() -> Check:
+    path = shutil.which("bwrap")
+    if not path:
+        return Check(
+            "bwrap",
+            False,
+            "bubblewrap (bwrap) is not installed",
+            "apt-get install bubblewrap",
+            ("bwrap",),
+        )
+    rc, text = _run([path, "--version"])
+    return Check("bwrap", rc == 0, text or path, None if rc == 0 else "reinstall bubblewrap",
+                 ("bwrap",))  # fmt: skip
 
 
 @_cache_ok
