@@ -268,7 +268,43 @@ def test_a_shell_that_dies_at_start_says_why(tier, monkeypatch, tmp_path):
     need(tier)
     mod = __import__(f"corral.native.{tier}_session", fromlist=["SHELL_ARGV"])
     monkeypatch.setattr(mod, "SHELL_ARGV", ["/bin/no-such-shell"])
-    with Sandbox(backend=tier, workdir=tmp_path, policy="permissive") as sb:
-        with pytest.raises(Exception, match="did not start") as e:
-            sb.run("echo hi")
+    with (
+        Sandbox(backend=tier, workdir=tmp_path, policy="permissive") as sb,
+        pytest.raises(Exception, match="did not start") as e,
+    ):
+        sb.run("echo hi")
     assert "no-such-shell" in str(e.value), e.value
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_sandbox_interrupt_ends_the_running_call_not_the_session(tier, tmp_path):
+    need(tier)
+    import threading
+    import time
+
+    with Sandbox(workdir=tmp_path, backend=tier, budget=Budget(wall_s=120)) as sb:
+        sb.interrupt()  # between calls: nothing to interrupt, nothing breaks
+        assert sb.run("export KEEP=yes; cd /tmp").ok
+        running = threading.Event()
+        box: dict = {}
+
+        def seen(stream: str, text: str) -> None:
+            if "started" in text:
+                running.set()
+
+        def call() -> None:
+            box["r"] = sb.run("sleep 90 & echo started; sleep 80; echo never", on_output=seen)
+
+        t = threading.Thread(target=call)
+        t0 = time.monotonic()
+        t.start()
+        assert running.wait(60)
+        sb.interrupt()
+        t.join(60)
+        assert not t.is_alive() and time.monotonic() - t0 < 60  # (not the 80 s sleep)
+        r = box["r"]
+        assert r.error == "interrupted" and r.exit_code == 130, r
+        assert r.budget_exceeded is None and "never" not in r.stdout, r
+        # the session lives on, with its state; what the call started is gone
+        r = sb.run("echo $KEEP; pwd; ps -e -o args | grep -c '^sleep [89]0'")
+        assert r.stdout == "yes\n/tmp\n0\n" and not r.restarted, r

@@ -73,7 +73,13 @@ from .etcstage import ETC_ALLOW, GROUP, PASSWD, StagedEtc, stage_etc, staged_etc
 from .execid import ProgramTable
 from .execwatch import ExecWatch
 from .monitor import ResourceSampler, Supervisor
-from .session import check_interpreter, end_session, install_drivers, run_in_session
+from .session import (
+    check_interpreter,
+    end_session,
+    install_drivers,
+    interrupt_session,
+    run_in_session,
+)
 from .terminal import TerminalIO
 
 log = logging.getLogger("corral.native.bwrap")
@@ -311,6 +317,11 @@ class BwrapBackend(BackendLifecycle):
         if w is not None:
             w.stop()
 
+    def interrupt(self) -> None:
+        """Interrupt the warm session's running call as Ctrl-C would (any thread): the
+        call ends (exit 130, ``error="interrupted"``), the session lives on."""
+        interrupt_session(self)
+
     def kill(self) -> None:
         """Kill whatever runs in the sandbox now (the whole pid namespace); a warm
         session too (the next call starts a fresh one and says ``restarted``)."""
@@ -376,8 +387,8 @@ class BwrapBackend(BackendLifecycle):
                 a += ["--ro-bind", str(p), str(p)]
         if etc is not None:  # the allowed entries, staged (etcstage): a few mounts, not ~50
             a += ["--ro-bind", str(etc.path), "/etc"]
-            for p in etc.binds:
-                a += ["--ro-bind", p, p]
+            for src, dest in etc.binds:
+                a += ["--ro-bind", src, dest]
         else:
             a += ["--dir", "/etc"]
             for name in ETC_ALLOW:

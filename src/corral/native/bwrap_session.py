@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 #: ``read`` in ``/proc/PID/syscall``: the shell waiting for its next command on fd 0
 _READ_NR = {"x86_64": 0, "aarch64": 63}.get(platform.machine())
 _BOOT_WAIT = 15.0
+_EARLY = True
 
 
 class BwrapSession(NativeSession):
@@ -75,6 +76,8 @@ class BwrapSession(NativeSession):
         self._next_cg: CgroupSet | None = None
         self._prep: threading.Thread | None = None
         self._shell_fd = -1  # a pidfd of the shell (never a reused pid moved)
+        self._next_pid = 0  # the process moved into _next_cg
+        self._ending = False
         self._call_cpu0 = 0.0
 
     # ---- start
@@ -126,6 +129,14 @@ class BwrapSession(NativeSession):
                 output=lambda: chan.out_total,
             )  # fmt: skip
             sp.release()
+            if len(b._launch) == 1 and self.cgroup is not None and _EARLY:
+                # no launch step before the shell (root): the first call's cgroup is made
+                # while the shell boots
+                self._prep = threading.Thread(
+                    target=self._prepare, args=(1, os.fstat(cmd_w).st_ino),
+                    name="corral-call-cgroup", daemon=True,
+                )  # fmt: skip
+                self._prep.start()
             sp.sampler.start()
             rid = self.chan.boot(ctl_w)
             try:
@@ -142,7 +153,7 @@ class BwrapSession(NativeSession):
                 with contextlib.suppress(OSError):
                     self._shell_fd = os.pidfd_open(self.shell_pid)
             self._remember_processes()  # corral's own (the relay, wrappers)
-            self._prepare_next()
+            self._prepare_next()  # (unless made while it booted)
         except BaseException:
             self.end()
             raise
@@ -207,33 +218,68 @@ class BwrapSession(NativeSession):
     def _prepare_next(self) -> None:
         """Move the idle shell into the next call's cgroup on a thread (and remove the
         groups of earlier calls that are empty); the next call waits for it."""
-        if self.cgroup is None or self._shell_fd < 0 or self._prep is not None:
+        if self.cgroup is None or self._shell_fd < 0 or self._prep is not None \
+                or self._next_cg is not None:  # fmt: skip
             return
         self._prep = threading.Thread(target=self._prepare, args=(self.calls + 1,),
                                       name="corral-call-cgroup", daemon=True)  # fmt: skip
         self._prep.start()
 
-    def _prepare(self, n: int) -> None:
+    def _prepare(self, n: int, boot_ino: int = 0) -> None:
+        """(On the thread) the ``n``-th call's cgroup with the shell in it. ``boot_ino``:
+        the shell is still booting: it is the sandbox's first process's child whose
+        stdin is the command pipe (that inode)."""
         cg = self.cgroup
         if cg is None:
             return
-        child = _child_cgroup(cg, f"call-{n}")
-        if child is not None:
+        pidfd = -1
+        try:
+            if boot_ino:
+                pid, pidfd = self._booting_shell(boot_ino)
+            else:
+                pid, pidfd = self.shell_pid, os.dup(self._shell_fd)
+            if not pid:
+                return
+            child = _child_cgroup(cg, f"call-{n}")
+            if child is None:
+                return
             try:
-                if not self._shell_alive():
+                if not _alive(pidfd):  # (so the pid is not another process's yet)
                     raise OSError("the shell is gone")
-                child.add(self.shell_pid)
-                self._next_cg = child
+                child.add(pid)
+                self._next_cg, self._next_pid = child, pid
             except OSError:
                 child.destroy()
-        self._reap_cgroups()
+        except OSError:
+            return
+        finally:
+            if pidfd >= 0:
+                os.close(pidfd)
+            self._reap_cgroups()
 
-    def _shell_alive(self) -> bool:
-        """Whether the shell still runs (its pid cannot be another process's yet)."""
-        if self._shell_fd < 0:
-            return False
-        ready, _, _ = select.select([self._shell_fd], [], [], 0)
-        return not ready
+    def _booting_shell(self, ino: int) -> tuple[int, int]:
+        """(pid, pidfd) of the shell as it starts, or (0, -1)."""
+        sp = self.sp
+        if sp is None:
+            return 0, -1
+        init = sp.child_pid
+        deadline = time.monotonic() + _BOOT_WAIT
+        while not self._ending and time.monotonic() < deadline:
+            with open(f"/proc/{init}/task/{init}/children") as f:  # (gone: OSError)
+                kids = [int(k) for k in f.read().split()]
+            for pid in kids:
+                try:
+                    pidfd = os.pidfd_open(pid)
+                except OSError:
+                    continue
+                try:  # checked after the pidfd is held: this very process
+                    if os.stat(f"/proc/{pid}/fd/0").st_ino == ino:
+                        return pid, pidfd
+                except OSError:
+                    pass
+                os.close(pidfd)
+            time.sleep(0.0005)
+        return 0, -1
 
     def _join_prep(self) -> None:
         t, self._prep = self._prep, None
@@ -245,6 +291,9 @@ class BwrapSession(NativeSession):
         self._join_prep()
         cg = self.cgroup
         self.call_cg, self._next_cg = self._next_cg, None
+        if self.call_cg is not None and self._next_pid != self.shell_pid:
+            self._old_cgs.append(self.call_cg)  # (not the shell that answered)
+            self.call_cg = None
         if cg is not None:
             self._oom0 = self._oom_kills()
             self._pids0 = cg.pids_limit_hits()
@@ -407,12 +456,21 @@ class BwrapSession(NativeSession):
         sp = self.sp
         if sp is None:
             return
+        killed = []
         for pid in process_tree(sp.child_pid):
             with contextlib.suppress(OSError):
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
                     args = f.read(65536).split(b"\0")
                 if driver in args:
                     os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+        # until the shell reaped it: a zombie still passes the next call's `kill -0`, which
+        # would send the request to the dead interpreter instead of starting a new one
+        end = time.monotonic() + 1.0
+        while killed and time.monotonic() < end:
+            killed = [p for p in killed if os.path.exists(f"/proc/{p}")]
+            if killed:
+                time.sleep(0.002)
 
     def exit_code(self) -> int:
         sp = self.sp
@@ -448,6 +506,7 @@ class BwrapSession(NativeSession):
             self.cgroup.kill()
 
     def end(self) -> None:
+        self._ending = True
         self._join_prep()
         if self._next_cg is not None:
             self._old_cgs.append(self._next_cg)
@@ -487,6 +546,12 @@ def _child_cgroup(parent: CgroupSet, name: str) -> CgroupSet | None:
                 c.rmdir()
         return None
     return CgroupSet(dirs, parent.version)
+
+
+def _alive(pidfd: int) -> bool:
+    """Whether the process of ``pidfd`` still runs (a pidfd is readable once it ended)."""
+    ready, _, _ = select.select([pidfd], [], [], 0)
+    return not ready
 
 
 def _start_ticks(pid: int) -> int | None:

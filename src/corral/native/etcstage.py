@@ -61,6 +61,8 @@ PASSWD = (
 )
 GROUP = "root:x:0:\ncorral:x:1000:\nnogroup:x:65534:\n"
 
+#: where the entries are taken from (a test points it elsewhere)
+ETC_ROOT = "/etc"
 #: bwrap: a directory whose tree has at most this many entries is copied, a larger one bound
 SMALL_TREE = 16
 #: the largest file copied (bwrap binds a larger one)
@@ -83,11 +85,11 @@ def _stat(path: str, follow: bool) -> _Sig | None:
 
 @dataclass
 class StagedEtc:
-    """One staged ``/etc``: ``path`` to bind at ``/etc``, ``binds`` (host paths, the same
-    inside) to bind read-only over it."""
+    """One staged ``/etc``: ``path`` to bind at ``/etc``, ``binds`` (host path, path in
+    the sandbox) to bind read-only over it."""
 
     path: Path
-    binds: tuple[str, ...]
+    binds: tuple[tuple[str, str], ...]
     #: (path, follow symlinks, signature) of every copied source and every copy
     checks: tuple[tuple[str, bool, _Sig | None], ...]
     holders: int = 0
@@ -120,8 +122,9 @@ _all: list[StagedEtc] = []
 def staged_etc(kind: Kind) -> StagedEtc:
     """The process's staged ``/etc`` for ``kind``, re-checked (rebuilt when stale), held
     for the caller: :meth:`StagedEtc.release` when the sandbox using it is gone."""
+    key = f"{kind}:{ETC_ROOT}"
     with _lock:
-        cur = _current.get(kind)
+        cur = _current.get(key)
         if cur is not None and not cur.fresh():
             log.info("the staged /etc changed or its sources did: staging it again")
             cur.superseded = True
@@ -131,7 +134,7 @@ def staged_etc(kind: Kind) -> StagedEtc:
             cur = None
         if cur is None:
             cur = _build(kind)
-            _current[kind] = cur
+            _current[key] = cur
             _all.append(cur)
         cur.holders += 1
         return cur
@@ -228,11 +231,11 @@ def _build(kind: Kind) -> StagedEtc:
         dest = root / "etc"
         dest.mkdir(mode=0o755)
         checks: list[tuple[str, bool, _Sig | None]] = []
-        binds: list[str] = []
+        binds: list[tuple[str, str]] = []
         follow_top = kind == "bwrap"  # a bind shows what a top-level symlink points to
         limit = SMALL_TREE if kind == "bwrap" else None
         for name in ETC_ALLOW:
-            src = f"/etc/{name}"
+            src = f"{ETC_ROOT}/{name}"
             if not os.path.lexists(src):
                 checks.append((src, False, None))  # appearing later: staged again
                 continue
@@ -252,7 +255,7 @@ def _build(kind: Kind) -> StagedEtc:
                     (dest / name).mkdir(mode=0o755)
                 else:
                     (dest / name).touch(mode=0o644)
-                binds.append(src)
+                binds.append((src, f"/etc/{name}"))
                 checks.append((src, True, _stat(src, True)))
         for fname, text in (("passwd", PASSWD), ("group", GROUP)):
             p = dest / fname
@@ -282,7 +285,7 @@ def stage_etc(dest: Path, follow_top: bool = True) -> None:
     dest.mkdir()
     checks: list[tuple[str, bool, _Sig | None]] = []
     for name in ETC_ALLOW:
-        src = f"/etc/{name}"
+        src = f"{ETC_ROOT}/{name}"
         if not os.path.lexists(src):
             continue
         nodes = _plan(src, follow_top, None, strict=False)

@@ -93,7 +93,13 @@ from .bwrap import DEFAULT_PATH, PROXY_PORT, BwrapBackend
 from .etcstage import staged_etc
 from .execid import Identity, ProgramTable, deny_message, identify_host_path
 from .gvisor_session import GvisorSession
-from .session import check_interpreter, end_session, install_drivers, run_in_session
+from .session import (
+    check_interpreter,
+    end_session,
+    install_drivers,
+    interrupt_session,
+    run_in_session,
+)
 from .terminal import TerminalIO
 
 __all__ = ["PLATFORMS", "GvisorBackend", "choose_platform", "platform_works", "probe"]
@@ -672,6 +678,11 @@ class GvisorBackend(BackendLifecycle):
         if self.platform_note:
             data["platform_note"] = self.platform_note
         self.emitter.emit("backend.started", data=data)
+
+    def interrupt(self) -> None:
+        """Interrupt the warm session's running call as Ctrl-C would (any thread): the
+        call ends (exit 130, ``error="interrupted"``), the session lives on."""
+        interrupt_session(self)
 
     def kill(self) -> None:
         """Kill whatever runs in the sandbox now. Returns at once (the monitor calls it from

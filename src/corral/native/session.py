@@ -381,6 +381,8 @@ class CallState:
         self.memory_bytes = 0
         #: the call's interpreter had to be started again (python()/js())
         self.restarted = False
+        #: someone asked to interrupt the call (``Sandbox.interrupt()``, any thread)
+        self.interrupted = False
 
 
 class NativeSession:
@@ -403,6 +405,18 @@ class NativeSession:
         #: language -> "running" or "lost" (the persistent interpreters of python()/js())
         self.interps: dict[str, str] = {}
         self.lang_calls: dict[str, int] = {}
+        #: the call running now (for :meth:`interrupt_call` from another thread)
+        self.current: CallState | None = None
+
+    def interrupt_call(self) -> bool:
+        """Interrupt the running call as Ctrl-C would (any thread): it ends as an
+        overrun does (SIGINT, the grace, its processes killed), the session lives on.
+        False when no call runs."""
+        st = self.current
+        if st is None:
+            return False
+        st.interrupted = True
+        return True
 
     # ---- what a tier provides
 
@@ -468,11 +482,15 @@ class NativeSession:
         crash: str | None = None
 
         def stop() -> bool:
+            if st.interrupted:
+                st.killed = "interrupted"
+                return True
             if st.out.over:
                 st.killed = "output"
                 return True
             return self.check(st)
 
+        self.current = st
         try:
             chan.sink = st.out
             rid = (
@@ -489,6 +507,7 @@ class NativeSession:
                 chan.drain()
         except Forged as e:
             self.lost = crash = f"the session's control channel was tampered with: {e}"
+        self.current = None
         chan.sink = None
         if st.killed is not None and self.lost is None:
             if self.ends_session(st):
@@ -580,10 +599,14 @@ def run_in_session(
             detected = "cpu"
         elif exit_code == 128 + signal.SIGXFSZ:
             detected, note = "disk", f"file size limit of {fsize // (1 << 20)} MB"
+    interrupted = st.killed == "interrupted"
     res = finish_result(
-        language=language, out=out, exit_code=exit_code, killed=st.killed, detected=detected,
+        language=language, out=out, exit_code=130 if interrupted else exit_code,
+        killed=None if interrupted else st.killed, detected=None if interrupted else detected,
         budget=budget, limits=backend.limits, wall_limit=wall, usage=usage, note=note,
     )  # fmt: skip
+    if interrupted:  # as Ctrl-C: exit 130, not a budget
+        res.error = res.error_message = "interrupted"
     if st.killed == "denied":
         res.exit_code = 137
         res.stderr += f"\n[corral] {note}\n"
@@ -599,6 +622,14 @@ def run_in_session(
         res.error, res.error_message = "crash", crash
         res.stderr += f"\n[corral] {crash}\n"
     return res, sess
+
+
+def interrupt_session(backend: Any) -> None:
+    """``Sandbox.interrupt()`` on a native backend: the running call of its warm session
+    is interrupted (a no-op between calls)."""
+    sess = backend._sess
+    if sess is not None:
+        sess.interrupt_call()
 
 
 def end_session(backend: Any, lost: bool) -> None:
