@@ -19,6 +19,7 @@ the session is lost. Limits:
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import platform
 import select
@@ -33,7 +34,10 @@ from ..budget import MB
 from ._common import BackendUnavailable, CgroupSet, new_id, proc_stats, process_tree
 from .monitor import ResourceSampler
 from .session import (
+    CTL_FD,
+    ERR_FD,
     INTERPRETERS,
+    OUT_FD,
     SHELL_ARGV,
     CallState,
     Forged,
@@ -98,6 +102,10 @@ class BwrapSession(NativeSession):
         os.chmod(calls, 0o755)
         cmd_r, cmd_w = os.pipe()
         ctl_r, ctl_w = os.pipe()
+        if ctl_w in (CTL_FD, OUT_FD, ERR_FD):  # the boot line would close it: another number
+            moved = fcntl.fcntl(ctl_w, fcntl.F_DUPFD_CLOEXEC, ERR_FD + 1)
+            os.close(ctl_w)
+            ctl_w = moved
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         child_ends = [cmd_r, ctl_w, out_w, err_w]
