@@ -14,7 +14,8 @@ In one run, for each native tier that works here:
   the previous session's teardown not timed) and ``true`` in it, and a whole new
   ``Sandbox`` and its first ``run("true")`` (the backend's start included).
 
-Medians of ``--n`` calls, in milliseconds. Targets: warm ≤ 2 ms (bwrap) / ≤ 20 ms
+Medians of ``--n`` calls (gVisor: a third), in milliseconds, each version in a child
+process, the median of ``--rounds`` rounds taken in turn. Targets: warm ≤ 2 ms (bwrap) / ≤ 20 ms
 (gVisor); first call ≤ 1.5× raw bwrap / ≤ 1.2× raw ``runsc do``.
 """
 
@@ -59,6 +60,12 @@ with tempfile.TemporaryDirectory() as ws, Sandbox(workdir=ws, backend=tier) as s
         assert r.exit_code == 0, r
     out["warm"] = statistics.median(times) * 1000
     backend = sb._backend()
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        backend.run("true")
+        times.append(time.perf_counter() - t)
+    out["warm_backend"] = statistics.median(times) * 1000
     if hasattr(backend, "_end_session"):
         starts = []
         for _ in range(max(n // 3, 5)):
@@ -111,9 +118,10 @@ def raw(argv: list[str], n: int) -> float:
     return median_ms(once, n)
 
 
-def previous(tree: Path, tier: str, n: int) -> dict[str, float]:
-    """The previous version's warm call, first call of a new session and of a new
-    Sandbox (the same measures as :func:`this_tree`), in a child process."""
+def measure(tree: Path, tier: str, n: int) -> dict[str, float]:
+    """One version's warm call (the Sandbox's and the backend's alone), first call of a
+    new session (the backend started; the previous session's teardown not timed) and of
+    a whole new ``Sandbox``, in a child process running ``tree``'s code."""
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, tier, str(n)],
@@ -122,35 +130,8 @@ def previous(tree: Path, tier: str, n: int) -> dict[str, float]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def this_tree(tier: str, n: int) -> dict[str, float]:
-    out: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as ws, Sandbox(workdir=ws, backend=tier) as sb:
-        sb.run("true")
-        out["warm"] = median_ms(lambda: sb.run("true"), n)
-        backend = sb._backend()
-        out["warm_backend"] = median_ms(lambda: backend.run("true"), n)
-
-        starts = []
-        for _ in range(max(n // 3, 5)):
-            backend._end_session()  # (its teardown is not timed)
-            time.sleep(0.05)  # (nor what it left running)
-            t = time.perf_counter()
-            r = backend.run("true")
-            starts.append(time.perf_counter() - t)
-            assert r.exit_code == 0, r
-        out["first_session"] = statistics.median(starts) * 1000
-
-    def new_sandbox() -> None:
-        with tempfile.TemporaryDirectory() as ws2, Sandbox(workdir=ws2, backend=tier) as sb2:
-            t = time.perf_counter()
-            sb2.run("true")
-            new_sandbox.first.append(time.perf_counter() - t)  # type: ignore[attr-defined]
-
-    new_sandbox.first = []  # type: ignore[attr-defined]
-    for _ in range(max(n // 6, 3)):
-        new_sandbox()
-    out["first_sandbox"] = statistics.median(new_sandbox.first) * 1000  # type: ignore[attr-defined]
-    return out
+def medians(rounds: list[dict[str, float]]) -> dict[str, float]:
+    return {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
 
 
 def works(tier: str) -> str | None:
@@ -167,13 +148,14 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=30)
     ap.add_argument("--base", help="the previous version (default: merge base with main)")
     ap.add_argument("--tiers", default="bwrap,gvisor")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds, versions in turn")
     args = ap.parse_args()
     console = Console(width=130)
     base = args.base or _git("merge-base", "HEAD", "main")
     base_sha = _git("rev-parse", "--short", base)
     head_sha = _git("rev-parse", "--short", "HEAD")
-    table = Table(title=f"native sessions: median ms of {args.n} calls (this tree {head_sha}, "
-                        f"previous {base_sha})")  # fmt: skip
+    table = Table(title=f"native sessions: median ms of {args.n} calls (gVisor: n/3), median "
+                        f"of {args.rounds} rounds (this tree {head_sha}, previous {base_sha})")
     for col in ("tier", "measure", "ms", "vs", "target"):
         table.add_column(col)
     with tempfile.TemporaryDirectory(prefix="corral-sessbase-") as tmp:
@@ -185,16 +167,24 @@ def main() -> None:
                 if why is not None:
                     table.add_row(tier, "unavailable", "-", "-", why[:60])
                     continue
-                with console.status(f"{tier} …"):
-                    if tier == "bwrap":
-                        raw_ms = raw(raw_bwrap(), args.n)
-                        raw_name = "raw bwrap … true"
-                    else:
-                        runsc = shutil.which("runsc") or "runsc"
-                        raw_ms = raw([runsc, "--network=none", "do", "true"], max(args.n // 3, 5))
-                        raw_name = "raw runsc do true"
-                    old = previous(old_tree, tier, args.n if tier == "bwrap" else args.n // 3)
-                    new = this_tree(tier, args.n)
+                n = args.n if tier == "bwrap" else max(args.n // 3, 5)
+                raws: list[float] = []
+                olds: list[dict[str, float]] = []
+                news: list[dict[str, float]] = []
+                # rounds in turn, so a burst of load on the shared host hits both versions
+                for i in range(args.rounds):
+                    with console.status(f"{tier}: round {i + 1} of {args.rounds} …"):
+                        if tier == "bwrap":
+                            raws.append(raw(raw_bwrap(), n))
+                            raw_name = "raw bwrap … true"
+                        else:
+                            runsc = shutil.which("runsc") or "runsc"
+                            raws.append(raw([runsc, "--network=none", "do", "true"], n))
+                            raw_name = "raw runsc do true"
+                        olds.append(measure(old_tree, tier, n))
+                        news.append(measure(ROOT, tier, n))
+                raw_ms = statistics.median(raws)
+                old, new = medians(olds), medians(news)
                 warm_ok = new["warm"] <= WARM_TARGET[tier]
                 first_goal = FIRST_FACTOR[tier] * raw_ms
                 table.add_row(tier, raw_name, f"{raw_ms:.1f}", "", "")
@@ -207,6 +197,8 @@ def main() -> None:
                 )  # fmt: skip
                 table.add_row(tier, "  of which the backend's run('true')",
                               f"{new['warm_backend']:.2f}", "", "")  # fmt: skip
+                table.add_row(tier, "  of which the backend's run('true') (previous)",
+                              f"{old['warm_backend']:.2f}", "", "")  # fmt: skip
                 if "first_session" in old:
                     table.add_row(tier, "first call: new session + true (previous)",
                                   f"{old['first_session']:.1f}",
