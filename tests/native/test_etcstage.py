@@ -136,3 +136,22 @@ def test_the_bwrap_sandbox_sees_exactly_the_allowed_etc(workspace):
             assert secret not in listed.split()
     finally:
         b.close()
+
+
+def test_a_forked_child_never_removes_the_parents_stage(fake_etc):
+    st = staged_etc("bwrap")
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: its own stage, and its exit clean-up leaves ours alone
+            try:
+                mine = staged_etc("bwrap")
+                ok = mine is not st and mine.path.exists()
+                etcstage._cleanup()
+                os._exit(0 if ok and not mine.path.exists() else 1)
+            except BaseException:
+                os._exit(2)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert st.path.exists() and st.fresh()
+    finally:
+        st.release()

@@ -308,3 +308,36 @@ def test_sandbox_interrupt_ends_the_running_call_not_the_session(tier, tmp_path)
         # the session lives on, with its state; what the call started is gone
         r = sb.run("echo $KEEP; pwd; ps -e -o args | grep -c '^sleep [89]0'")
         assert r.stdout == "yes\n/tmp\n0\n" and not r.restarted, r
+
+
+def test_a_frame_pipe_numbered_like_the_shells_own_fds_still_works(workspace, events, monkeypatch):
+    """The frame pipe's write end may get any number in corral's process, 61 too (the
+    number the boot line moves it to: it used to close it, 'bash: 61: Bad file
+    descriptor', and the shell's pipes closed at start)."""
+    from corral.native import bwrap_session
+
+    b = _backend("bwrap", workspace, events=events)
+    with pytest.raises(OSError):
+        os.fstat(61)  # (free here, so the test can take it)
+    real = os.pipe
+    made: list[int] = []
+
+    def pipe() -> tuple[int, int]:
+        r, w = real()
+        made.append(w)
+        if len(made) == 2:  # the session's second pipe: the frame pipe
+            os.dup2(w, 61, inheritable=False)
+            os.close(w)
+            w = 61
+        return r, w
+
+    b.start()
+    try:
+        monkeypatch.setattr(bwrap_session.os, "pipe", pipe)
+        r = b.run("echo up")
+        monkeypatch.undo()
+        assert r.stdout == "up\n" and r.ok, r
+        assert b.run("echo again").stdout == "again\n"
+    finally:
+        monkeypatch.undo()
+        b.close()

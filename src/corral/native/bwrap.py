@@ -641,9 +641,14 @@ class BwrapBackend(BackendLifecycle):
             os.lseek(sfd, 0, os.SEEK_SET)
             # the process's staged /etc, re-checked (a template may replace /etc: its
             # passwd and group then come from pipes, after the template's mounts)
-            sp.etc = staged_etc("bwrap")
+            try:
+                sp.etc = staged_etc("bwrap")
+            except OSError as e:  # (e.g. no space left for the copy): bound one by one
+                log.warning("could not stage /etc (%s): binding its entries one by one", e)
             data_fds = {}
-            for key, text in (("passwd", PASSWD), ("group", GROUP)) if self._rootfs else ():
+            for key, text in (
+                (("passwd", PASSWD), ("group", GROUP)) if self._rootfs or sp.etc is None else ()
+            ):
                 dr, dw = pipe()
                 os.write(dw, text.encode())
                 os.close(dw)

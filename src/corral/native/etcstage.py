@@ -94,6 +94,8 @@ class StagedEtc:
     checks: tuple[tuple[str, bool, _Sig | None], ...]
     holders: int = 0
     superseded: bool = False
+    #: the process that made it (a forked child never removes its parent's)
+    owner: int = field(default_factory=os.getpid)
     _gone: bool = field(default=False, repr=False)
 
     def fresh(self) -> bool:
@@ -111,7 +113,8 @@ class StagedEtc:
 
     def _remove(self) -> None:
         self._gone = True
-        shutil.rmtree(self.path.parent, ignore_errors=True)
+        if self.owner == os.getpid():
+            shutil.rmtree(self.path.parent, ignore_errors=True)
 
 
 _lock = threading.Lock()
@@ -122,7 +125,7 @@ _all: list[StagedEtc] = []
 def staged_etc(kind: Kind) -> StagedEtc:
     """The process's staged ``/etc`` for ``kind``, re-checked (rebuilt when stale), held
     for the caller: :meth:`StagedEtc.release` when the sandbox using it is gone."""
-    key = f"{kind}:{ETC_ROOT}"
+    key = f"{kind}:{ETC_ROOT}:{os.getpid()}"  # (a forked child makes its own)
     with _lock:
         cur = _current.get(key)
         if cur is not None and not cur.fresh():

@@ -637,7 +637,10 @@ class GvisorBackend(BackendLifecycle):
         for d in ("usr", "etc", "proc", "dev", "tmp", "workspace", "run/corral", "root", "opt"):
             (rootfs / d).mkdir(parents=True, exist_ok=True)
         # the process's staged /etc (etcstage), held for this backend's life
-        self._etc = staged_etc("gvisor")
+        try:
+            self._etc = staged_etc("gvisor")
+        except OSError as e:
+            raise BackendUnavailable(f"could not stage the sandbox's /etc: {e}") from e
         (self._stage / "run").mkdir()
         install_drivers(self._stage / "run")
         (self._stage / "state").mkdir()
