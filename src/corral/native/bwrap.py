@@ -121,6 +121,8 @@ class _Spawned:
     block_w: int = -1
     #: the process's staged /etc this sandbox binds (held until it is stopped)
     etc: StagedEtc | None = None
+    #: the cgroup move still running (``_spawn(defer_move=True)``)
+    moving: _Move | None = None
 
     def release(self) -> None:
         """Let the sandbox's program start."""
@@ -617,11 +619,15 @@ class BwrapBackend(BackendLifecycle):
         sup: Supervisor | None,
         label: str,
         failure: Callable[[], str],
+        defer_move: bool = False,
     ) -> _Spawned:
         """Start bwrap with ``argv`` and hold it where the sandbox exists but nothing of
         the command has run: the cgroup, the proxy port and the program watch are in
         place; :meth:`_Spawned.release` lets it start. ``failure()`` says why bwrap
-        failed (its stderr). On error everything started here is stopped."""
+        failed (its stderr). On error everything started here is stopped.
+        ``defer_move``: the cgroup move may still run after this returns
+        (``_Spawned.moving``): the caller waits for it before anything not corral's own
+        runs (a session: before its first call), and moves what started meanwhile."""
         fds: list[int] = []
 
         def pipe() -> tuple[int, int]:
@@ -707,7 +713,9 @@ class BwrapBackend(BackendLifecycle):
                     sup.attach(sp.child_pid)  # before anything of the command runs
                 except OSError as e:
                     raise BackendUnavailable(f"cannot watch the sandbox's programs: {e}") from e
-            if moving is not None and not moving.done():
+            if defer_move:
+                sp.moving = moving
+            elif moving is not None and not moving.done():
                 cg.destroy()  # type: ignore[union-attr]
                 sp.cgroup = None
                 self._current["cgroup"] = None
@@ -725,6 +733,8 @@ class BwrapBackend(BackendLifecycle):
     def _stop_spawned(self, sp: _Spawned, killed: bool = True) -> None:
         """Stop a sandbox started by :meth:`_spawn` (``killed``: kill it first) and
         release what it held (not its cgroup: the caller reads it first)."""
+        if sp.moving is not None:
+            sp.moving.done()  # (not left writing to a group being destroyed)
         proc = sp.proc
         if proc is not None and (killed or proc.poll() is None):
             self.kill()

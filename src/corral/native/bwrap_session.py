@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import platform
+import queue
 import select
 import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,10 +54,12 @@ if TYPE_CHECKING:
     from .bwrap import BwrapBackend, _Spawned
     from .monitor import Supervisor
 
+log = logging.getLogger("corral.native.bwrap_session")
+
 #: ``read`` in ``/proc/PID/syscall``: the shell waiting for its next command on fd 0
 _READ_NR = {"x86_64": 0, "aarch64": 63}.get(platform.machine())
 _BOOT_WAIT = 15.0
-_EARLY = True
+_CGROUP_FS = Path("/sys/fs/cgroup")
 
 
 class BwrapSession(NativeSession):
@@ -76,9 +81,9 @@ class BwrapSession(NativeSession):
         self._next_disk = 0.0
         self._next_tree = 0.0
         self._known: set[tuple[int, int]] = set()
-        #: the next call's cgroup, the shell moved into it ahead (on ``_prep``)
+        #: the next call's cgroup, the shell moved into it ahead (by the session's worker)
         self._next_cg: CgroupSet | None = None
-        self._prep: threading.Thread | None = None
+        self._worker = _Worker()
         self._shell_fd = -1  # a pidfd of the shell (never a reused pid moved)
         self._next_pid = 0  # the process moved into _next_cg
         self._ending = False
@@ -122,7 +127,7 @@ class BwrapSession(NativeSession):
             self.sp = b._spawn(
                 argv, (cmd_r, out_w, err_w), extra_fds=(ctl_w,), terminal=None,
                 cpu_limit=cpu_limit, fsize=fsize, cg=cg, sup=sup, label=label,
-                failure=failure,
+                failure=failure, defer_move=True,
             )  # fmt: skip
             self.cgroup = self.sp.cgroup
         finally:
@@ -137,14 +142,10 @@ class BwrapSession(NativeSession):
                 output=lambda: chan.out_total,
             )  # fmt: skip
             sp.release()
-            if len(b._launch) == 1 and self.cgroup is not None and _EARLY:
+            if len(b._launch) == 1 and self.cgroup is not None:
                 # no launch step before the shell (root): the first call's cgroup is made
                 # while the shell boots
-                self._prep = threading.Thread(
-                    target=self._prepare, args=(1, os.fstat(cmd_w).st_ino),
-                    name="corral-call-cgroup", daemon=True,
-                )  # fmt: skip
-                self._prep.start()
+                self._worker.submit(self._prepare, 1, os.fstat(cmd_w).st_ino)
             sp.sampler.start()
             rid = self.chan.boot(ctl_w)
             try:
@@ -160,11 +161,46 @@ class BwrapSession(NativeSession):
             if self.shell_pid:
                 with contextlib.suppress(OSError):
                     self._shell_fd = os.pidfd_open(self.shell_pid)
+            self._settle_cgroups()
             self._remember_processes()  # corral's own (the relay, wrappers)
             self._prepare_next()  # (unless made while it booted)
         except BaseException:
             self.end()
             raise
+
+    def _settle_cgroups(self) -> None:
+        """Before the first call: the session's cgroup move (made while the shell
+        booted: only corral's own shell ran meanwhile, no command of the call's) is done,
+        and what the sandbox started before its first process joined is in the group
+        too (the shell: in the first call's group if that was made while it booted).
+        A move that fails ends the start: nothing runs outside the session's limits."""
+        sp = self.sp
+        assert sp is not None
+        moving, sp.moving = sp.moving, None
+        if moving is None:
+            return
+        ok = moving.done()
+        self._join_prep()
+        cg = self.cgroup
+        if cg is None:
+            return
+        if not ok:  # (the first call's group waited for it: nothing was moved)
+            cg.destroy()
+            self.cgroup = sp.cgroup = None
+            if self.b._current.get("proc") is sp.proc:
+                self.b._current["cgroup"] = None
+            return
+        placed = self.shell_pid != 0 and self._next_pid == self.shell_pid
+        if self._next_cg is not None and not placed:
+            self._old_cgs.append(self._next_cg)
+            self._next_cg = None
+        for pid in process_tree(sp.child_pid):
+            if pid == sp.child_pid or (placed and pid == self.shell_pid) or _within(pid, cg):
+                continue
+            try:
+                cg.add(pid)
+            except OSError as e:
+                raise BackendUnavailable(f"could not put the sandbox in its cgroup: {e}") from e
 
     def _why_dead(self) -> str:
         """What is known of a sandbox that died at start: how bwrap ended, what it or the
@@ -226,12 +262,10 @@ class BwrapSession(NativeSession):
     def _prepare_next(self) -> None:
         """Move the idle shell into the next call's cgroup on a thread (and remove the
         groups of earlier calls that are empty); the next call waits for it."""
-        if self.cgroup is None or self._shell_fd < 0 or self._prep is not None \
+        if self.cgroup is None or self._shell_fd < 0 or self._worker.busy \
                 or self._next_cg is not None:  # fmt: skip
             return
-        self._prep = threading.Thread(target=self._prepare, args=(self.calls + 1,),
-                                      name="corral-call-cgroup", daemon=True)  # fmt: skip
-        self._prep.start()
+        self._worker.submit(self._prepare, self.calls + 1)
 
     def _prepare(self, n: int, boot_ino: int = 0) -> None:
         """(On the thread) the ``n``-th call's cgroup with the shell in it. ``boot_ino``:
@@ -243,6 +277,9 @@ class BwrapSession(NativeSession):
         pidfd = -1
         try:
             if boot_ino:
+                sp = self.sp
+                if sp is not None and sp.moving is not None and not sp.moving.done():
+                    return  # (the session has no group: no call's group either)
                 pid, pidfd = self._booting_shell(boot_ino)
             else:
                 pid, pidfd = self.shell_pid, os.dup(self._shell_fd)
@@ -290,9 +327,7 @@ class BwrapSession(NativeSession):
         return 0, -1
 
     def _join_prep(self) -> None:
-        t, self._prep = self._prep, None
-        if t is not None:
-            t.join()
+        self._worker.wait()
 
     def enter_call(self, st: CallState) -> None:
         self.first_spawn = len(self.supervisor.spawns) if self.supervisor is not None else 0
@@ -516,6 +551,7 @@ class BwrapSession(NativeSession):
     def end(self) -> None:
         self._ending = True
         self._join_prep()
+        self._worker.stop()
         if self._next_cg is not None:
             self._old_cgs.append(self._next_cg)
             self._next_cg = None
@@ -541,6 +577,51 @@ class BwrapSession(NativeSession):
             self.cgroup = None
 
 
+class _Worker:
+    """A session's thread for the cgroup work between calls: one job at a time, handed
+    over without waiting for a thread to start (that took ms on a loaded host)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._done = threading.Event()
+        self._done.set()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def busy(self) -> bool:
+        return not self._done.is_set()
+
+    def submit(self, fn: Callable[..., None], *args: object) -> None:
+        self._done.clear()
+        self._jobs.put((fn, args))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="corral-call-cgroup",
+                                            daemon=True)  # fmt: skip
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            fn, args = job
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("a session's cgroup work failed")
+            finally:
+                self._done.set()
+
+    def wait(self) -> None:
+        """Until the job handed over is done."""
+        self._done.wait()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread = None
+
+
 def _child_cgroup(parent: CgroupSet, name: str) -> CgroupSet | None:
     dirs: dict[str, Path] = {}
     try:
@@ -554,6 +635,26 @@ def _child_cgroup(parent: CgroupSet, name: str) -> CgroupSet | None:
                 c.rmdir()
         return None
     return CgroupSet(dirs, parent.version)
+
+
+def _within(pid: int, cg: CgroupSet) -> bool:
+    """Whether process ``pid`` is in ``cg`` or a group below it, for every controller."""
+    try:
+        with open(f"/proc/{pid}/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return True  # gone: nothing to move
+    where: dict[str, str] = {}
+    for line in lines:
+        _, ctrls, path = line.split(":", 2)
+        for c in ctrls.split(",") if ctrls else ["v2"]:
+            where[c] = path
+    for ctrl, d in cg.dirs.items():
+        rel = "/" + str(d.relative_to(_CGROUP_FS if ctrl == "v2" else _CGROUP_FS / ctrl))
+        path = where.get(ctrl)
+        if path is None or not (path == rel or path.startswith(rel + "/")):
+            return False
+    return True
 
 
 def _alive(pidfd: int) -> bool:
