@@ -155,3 +155,27 @@ def test_a_forked_child_never_removes_the_parents_stage(fake_etc):
         assert st.path.exists() and st.fresh()
     finally:
         st.release()
+
+
+def test_stages_of_a_killed_process_are_swept(fake_etc, monkeypatch):
+    import subprocess
+    import sys
+
+    code = (
+        "import os\n"
+        "from corral.native import etcstage\n"
+        f"etcstage.ETC_ROOT = {str(fake_etc)!r}\n"
+        "st = etcstage.staged_etc('gvisor')\n"
+        "print(st.path, flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})  # fmt: skip
+    left = Path(p.stdout.strip())
+    assert p.returncode == -9 and left.exists(), p.stderr
+    monkeypatch.setattr(etcstage, "_swept", False)
+    mine = staged_etc("bwrap")  # the first stage this process makes sweeps
+    try:
+        assert not left.parent.exists()
+    finally:
+        mine.release()
