@@ -71,7 +71,10 @@ def _cache_ok(check: Callable[[], Check]) -> Callable[[], Check]:
     return cached
 
 
-@_cache_ok  # (a bwrap that goes later fails to start, saying so)
+#: bwrap found working: (path, inode, mtime) -> the check (run once per binary)
+_BWRAP_OK: dict[tuple[str, int, int], Check] = {}
+
+
 def check_bwrap() -> Check:
     path = shutil.which("bwrap")
     if not path:
@@ -82,9 +85,20 @@ def check_bwrap() -> Check:
             "apt-get install bubblewrap",
             ("bwrap",),
         )
+    try:
+        st = os.stat(path)
+        key: tuple[str, int, int] | None = (path, st.st_ino, st.st_mtime_ns)
+    except OSError:
+        key = None
+    hit = _BWRAP_OK.get(key) if key is not None else None
+    if hit is not None:
+        return hit
     rc, text = _run([path, "--version"])
-    return Check("bwrap", rc == 0, text or path, None if rc == 0 else "reinstall bubblewrap",
-                 ("bwrap",))  # fmt: skip
+    check = Check("bwrap", rc == 0, text or path, None if rc == 0 else "reinstall bubblewrap",
+                  ("bwrap",))  # fmt: skip
+    if check.ok and key is not None:
+        _BWRAP_OK[key] = check
+    return check
 
 
 @_cache_ok
