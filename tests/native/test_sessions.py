@@ -341,3 +341,32 @@ def test_a_frame_pipe_numbered_like_the_shells_own_fds_still_works(workspace, ev
     finally:
         monkeypatch.undo()
         b.close()
+
+
+def test_a_kill_while_the_session_starts_ends_that_call_not_as_unavailable(workspace, events,
+                                                                           monkeypatch):
+    """A kill (the monitor's, another thread's) that comes while the warm sandbox starts:
+    the call ends as a killed one (exit 137), never as 'backend unavailable'; the next
+    call starts a fresh sandbox and says so."""
+    from corral.native import bwrap_session
+
+    b = _backend("bwrap", workspace, events=events)
+    real = bwrap_session.wait_frame  # (the module's own name: the shell's boot)
+    hits: list[int] = []
+
+    def killed_then_wait(*args, **kw):
+        if not hits:
+            hits.append(1)
+            b.kill()  # as from another thread, while the shell boots
+        return real(*args, **kw)
+
+    monkeypatch.setattr(bwrap_session, "wait_frame", killed_then_wait)
+    b.start()
+    try:
+        r = b.run("echo never")
+        assert r.exit_code == 137 and "never" not in r.stdout, r
+        assert hits and b._sess is None
+        r = b.run("echo fresh")
+        assert r.stdout == "fresh\n" and r.restarted, r
+    finally:
+        b.close()

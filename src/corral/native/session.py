@@ -577,14 +577,32 @@ def run_in_session(
         backend._end_session(lost=True)
         sess = None
     restarted = False
-    if sess is None:
-        restarted, backend._lost = backend._lost, False
-        sess = make()
-        sess.start()
-        backend._sess = sess
     budget = backend.budget
     wall, cpu_limit, fsize = backend._run_limits(timeout)
     out = OutputCollector(budget.output_chars, on_output)
+    if sess is None:
+        restarted, backend._lost = backend._lost, False
+        sess = make()
+        backend._sess = sess  # (the backend's kill() from another thread reaches it)
+        try:
+            sess.start()
+        except BaseException as e:  # (the session ended itself)
+            backend._sess = None
+            if not (sess.killed and isinstance(e, Exception)):
+                raise
+            backend._lost = True
+        else:
+            if sess.killed:  # (a kill() that came before there was anything to kill)
+                backend._end_session(lost=True)
+        if sess.killed:
+            # killed while it started: as a kill during a call, not "unavailable"
+            res = finish_result(
+                language=language, out=out, exit_code=137, killed=None, detected=None,
+                budget=budget, limits=backend.limits, wall_limit=wall, usage=Usage(),
+            )  # fmt: skip
+            res.error_message = "the sandbox was killed while it started"
+            res.restarted = restarted
+            return res, sess
     st = CallState(out, time.monotonic(), wall, cpu_limit)
     had = backend._interps_before_loss if restarted else set()
     exit_code, crash = sess.call(script, stdin, st, language)
