@@ -176,11 +176,12 @@ class BwrapSession(NativeSession):
         A move that fails ends the start: nothing runs outside the session's limits."""
         sp = self.sp
         assert sp is not None
-        moving, sp.moving = sp.moving, None
+        moving = sp.moving
         if moving is None:
             return
         ok = moving.done()
         self._join_prep()
+        sp.moving = None
         cg = self.cgroup
         if cg is None:
             return
@@ -277,8 +278,8 @@ class BwrapSession(NativeSession):
         pidfd = -1
         try:
             if boot_ino:
-                sp = self.sp
-                if sp is not None and sp.moving is not None and not sp.moving.done():
+                moving = self.sp.moving if self.sp is not None else None
+                if moving is not None and not moving.done():
                     return  # (the session has no group: no call's group either)
                 pid, pidfd = self._booting_shell(boot_ino)
             else:
