@@ -370,3 +370,50 @@ def test_a_kill_while_the_session_starts_ends_that_call_not_as_unavailable(works
         assert r.stdout == "fresh\n" and r.restarted, r
     finally:
         b.close()
+
+
+def _wait_for_spare(b, timeout: float = 60.0):
+    import time
+
+    end = time.monotonic() + timeout
+    while b._spare is None and time.monotonic() < end:
+        time.sleep(0.05)
+    assert b._spare is not None, "no spare session was started"
+    return b._spare
+
+
+def test_a_spare_session_replaces_a_lost_one_at_once(workspace, events):
+    b = _backend("bwrap", workspace, events=events, spare=True)
+    b.start()
+    pids = []
+    try:
+        assert b.run("export X=1; echo kept > file.txt").ok
+        spare = _wait_for_spare(b)
+        assert spare is not b._sess and spare.spare
+        assert not spare.sp.sampler.started  # (no samples from a sandbox not in use)
+        assert b.run("exit 3").exit_code == 3
+        r = b.run("echo ${X:-unset}; cat file.txt")
+        assert r.stdout == "unset\nkept\n" and r.restarted, r  # fresh state, same workspace
+        assert b._sess is spare and not spare.spare and spare.sp.sampler.started
+        nxt = _wait_for_spare(b)
+        assert nxt is not spare  # the next one, started after it was taken
+        pids = [s.sp.proc.pid for s in (spare, nxt)] + [s.sp.child_pid for s in (spare, nxt)]
+    finally:
+        b.close()
+    assert b._spare is None
+    import time
+
+    end = time.monotonic() + 10
+    while time.monotonic() < end and any(os.path.exists(f"/proc/{p}") for p in pids):
+        time.sleep(0.05)
+    assert not any(os.path.exists(f"/proc/{p}") for p in pids)  # (nothing left running)
+
+
+def test_sandbox_takes_the_spare_option(tmp_path):
+    need("bwrap")
+    with Sandbox(workdir=tmp_path, backend="bwrap", backend_options={"spare": True}) as sb:
+        assert sb.run("echo one").stdout == "one\n"
+        _wait_for_spare(sb._backend())
+        sb.run("exit 1")
+        r = sb.run("echo two")
+        assert r.stdout == "two\n" and r.restarted, r

@@ -80,6 +80,7 @@ from .session import (
     interrupt_session,
     run_in_session,
 )
+from .spare import end_spare
 from .terminal import TerminalIO
 
 log = logging.getLogger("corral.native.bwrap")
@@ -176,6 +177,7 @@ class BwrapBackend(BackendLifecycle):
         host_uid: int | None = None,
         cgroups: bool = True,
         template: Any = None,
+        spare: bool = False,
     ) -> None:
         self._init_common(
             workspace,
@@ -221,6 +223,13 @@ class BwrapBackend(BackendLifecycle):
         #: the warm sandbox every script runs in (bwrap_session), started on first use
         self._sess: BwrapSession | None = None
         self._lost = False  # the last session was lost: the next call says restarted
+        #: start the next session ahead (corral.native.spare); off: see there why
+        self.spare = spare
+        self._spare: BwrapSession | None = None
+        self._spare_thread: threading.Thread | None = None
+        self._spare_jobs: Any = None
+        self._spare_wanted = False
+        self._no_spare = False
         self._interps_before_loss: set[str] = set()
 
     # ------------------------------------------------------------------ lifecycle
@@ -312,8 +321,10 @@ class BwrapBackend(BackendLifecycle):
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.kill()  # a call running in another thread ends now, not at its deadline
+        end_spare(self)
         with self._lock:
             self._end_session()
+            end_spare(self)  # (one a call finishing meanwhile started)
         super().close()
         w, self._execwatch = self._execwatch, None
         if w is not None:

@@ -101,7 +101,6 @@ class BwrapSession(NativeSession):
         if cg is not None:
             cg.limit(int(budget.memory_mb * MB), int(limits.processes))
         sup = self.supervisor = b._supervisor(own_watch=True)
-        b.last_supervisor = sup
         calls = b._stage / "run" / "calls"
         calls.mkdir(parents=True, exist_ok=True)
         os.chmod(calls, 0o755)
@@ -146,7 +145,6 @@ class BwrapSession(NativeSession):
                 # no launch step before the shell (root): the first call's cgroup is made
                 # while the shell boots
                 self._worker.submit(self._prepare, 1, os.fstat(cmd_w).st_ino)
-            sp.sampler.start()
             rid = self.chan.boot(ctl_w)
             try:
                 got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.02)
@@ -167,6 +165,13 @@ class BwrapSession(NativeSession):
         except BaseException:
             self.end()
             raise
+
+    def activate(self) -> None:
+        super().activate()
+        self.b.last_supervisor = self.supervisor
+        sp = self.sp
+        if sp is not None and sp.sampler is not None and not sp.sampler.started:
+            sp.sampler.start()  # (a spare's samples start when it is taken)
 
     def _settle_cgroups(self) -> None:
         """Before the first call: the session's cgroup move (made while the shell

@@ -69,6 +69,7 @@ from typing import Any
 
 from ..budget import RunResult, Usage
 from ._common import OutputCollector, disk_usage, finish_result
+from .spare import start_spare, take_spare
 
 __all__ = ["CALLS_GUEST", "CTL_FD", "SHELL_ARGV", "Forged", "SessionLost", "ShellChannel"]
 
@@ -407,6 +408,13 @@ class NativeSession:
         self.lang_calls: dict[str, int] = {}
         #: the call running now (for :meth:`interrupt_call` from another thread)
         self.current: CallState | None = None
+        #: started ahead as the backend's spare (corral.native.spare): not yet in use
+        self.spare = False
+
+    def activate(self) -> None:
+        """The session is the backend's live one now (after :meth:`start`, or when a
+        spare is taken)."""
+        self.spare = False
 
     def interrupt_call(self) -> bool:
         """Interrupt the running call as Ctrl-C would (any thread): it ends as an
@@ -582,18 +590,13 @@ def run_in_session(
     out = OutputCollector(budget.output_chars, on_output)
     if sess is None:
         restarted, backend._lost = backend._lost, False
-        sess = make()
-        backend._sess = sess  # (the backend's kill() from another thread reaches it)
-        try:
-            sess.start()
-        except BaseException as e:  # (the session ended itself)
-            backend._sess = None
-            if not (sess.killed and isinstance(e, Exception)):
-                raise
-            backend._lost = True
+        spare = take_spare(backend)
+        if spare is not None:
+            sess = backend._sess = spare
+            sess.activate()
         else:
-            if sess.killed:  # (a kill() that came before there was anything to kill)
-                backend._end_session(lost=True)
+            sess = _start_session(backend, make)
+        start_spare(backend, make)  # (on a thread, once this call let go of the lock)
         if sess.killed:
             # killed while it started: as a kill during a call, not "unavailable"
             res = finish_result(
@@ -648,6 +651,26 @@ def interrupt_session(backend: Any) -> None:
     sess = backend._sess
     if sess is not None:
         sess.interrupt_call()
+
+
+def _start_session(backend: Any, make: Callable[[], NativeSession]) -> NativeSession:
+    """A new session for ``backend``, started and live (``killed`` set when a kill()
+    came while it started: it is ended then). Raises what stopped its start otherwise."""
+    sess = make()
+    backend._sess = sess  # (the backend's kill() from another thread reaches it)
+    try:
+        sess.start()
+    except BaseException as e:  # (the session ended itself)
+        backend._sess = None
+        if not (sess.killed and isinstance(e, Exception)):
+            raise
+        backend._lost = True
+        return sess
+    if sess.killed:  # (a kill() that came before there was anything to kill)
+        backend._end_session(lost=True)
+        return sess
+    sess.activate()
+    return sess
 
 
 def end_session(backend: Any, lost: bool) -> None:
