@@ -179,3 +179,20 @@ def test_stages_of_a_killed_process_are_swept(fake_etc, monkeypatch):
         assert not left.parent.exists()
     finally:
         mine.release()
+
+
+def test_a_bind_asked_for_under_etc_still_works(workspace, tmp_path):
+    """ro_binds under /etc need a mount point in /etc: bwrap's own /etc then, entry by
+    entry, as before the stage."""
+    need("bwrap")
+    from corral.native.bwrap import BwrapBackend
+
+    extra = "/etc/hostname" if os.path.exists("/etc/hostname") else "/etc/os-release"
+    b = BwrapBackend(workspace, Budget(wall_s=30), ro_binds=[extra])
+    b.start()
+    try:
+        r = b.run(f"test -r {extra} && echo bound; grep -c '^corral:' /etc/passwd; "
+                  "test -e /etc/shadow || echo no-shadow")
+        assert r.stdout == "bound\n1\nno-shadow\n", r
+    finally:
+        b.close()

@@ -658,8 +658,11 @@ class BwrapBackend(BackendLifecycle):
             os.lseek(sfd, 0, os.SEEK_SET)
             # the process's staged /etc, re-checked (a template may replace /etc: its
             # passwd and group then come from pipes, after the template's mounts)
+            # (a bind the caller asked for under /etc needs bwrap's own writable /etc)
+            under_etc = any(os.path.normpath(p) == "/etc" or os.path.normpath(p).startswith(
+                "/etc/") for p in map(str, self.ro_binds))  # fmt: skip
             try:
-                sp.etc = staged_etc("bwrap")
+                sp.etc = None if under_etc else staged_etc("bwrap")
             except OSError as e:  # (e.g. no space left for the copy): bound one by one
                 log.warning("could not stage /etc (%s): binding its entries one by one", e)
             data_fds = {}
