@@ -410,8 +410,9 @@ class BwrapBackend(BackendLifecycle):
                     a += ["--ro-bind", str(p), str(p)]
         if self._rootfs is not None:  # a template's directories replace the system ones
             a = self._rootfs.apply_bwrap(a)
-        for name, fd in data_fds.items():  # (the staged /etc has its own)
-            a += ["--ro-bind-data", str(fd), f"/etc/{name}"]
+        if etc is None or self._rootfs is not None:  # (else: the staged /etc has its own)
+            for name, fd in data_fds.items():
+                a += ["--ro-bind-data", str(fd), f"/etc/{name}"]
         for p in self.ro_binds:
             a += ["--ro-bind", p, p]
         tmp = self.limits.tmp_mb if self.limits.tmp_mb is not None else self.budget.disk_mb
@@ -429,6 +430,10 @@ class BwrapBackend(BackendLifecycle):
             a += ["--setenv", k, v]
         a += ["--seccomp", str(seccomp_fd)]
         a += ["--info-fd", str(info_w), "--block-fd", str(block_r)]
+        if etc is not None and _mounts_under_etc(a, etc):
+            # a mount point asked for in /etc cannot be made in the read-only stage:
+            # bwrap's own /etc, entry by entry, as before the stage
+            return self._bwrap_args(info_w, block_r, seccomp_fd, data_fds, new_session)
         return a
 
     def _sandbox_env(self) -> dict[str, str]:
@@ -658,17 +663,12 @@ class BwrapBackend(BackendLifecycle):
             os.lseek(sfd, 0, os.SEEK_SET)
             # the process's staged /etc, re-checked (a template may replace /etc: its
             # passwd and group then come from pipes, after the template's mounts)
-            # (a bind the caller asked for under /etc needs bwrap's own writable /etc)
-            under_etc = any(os.path.normpath(p) == "/etc" or os.path.normpath(p).startswith(
-                "/etc/") for p in map(str, self.ro_binds))  # fmt: skip
             try:
-                sp.etc = None if under_etc else staged_etc("bwrap")
+                sp.etc = staged_etc("bwrap")
             except OSError as e:  # (e.g. no space left for the copy): bound one by one
                 log.warning("could not stage /etc (%s): binding its entries one by one", e)
             data_fds = {}
-            for key, text in (
-                (("passwd", PASSWD), ("group", GROUP)) if self._rootfs or sp.etc is None else ()
-            ):
+            for key, text in (("passwd", PASSWD), ("group", GROUP)):
                 dr, dw = pipe()
                 os.write(dw, text.encode())
                 os.close(dw)
@@ -1005,6 +1005,23 @@ class BwrapBackend(BackendLifecycle):
                     return "disk", f"{used / MB:.1f} MB used"
                 if nfiles > file_limit:
                     return "disk", f"more than {file_limit} files"
+
+
+def _mounts_under_etc(args: list[str], etc: StagedEtc) -> bool:
+    """Whether bwrap's arguments mount anything in ``/etc`` where the stage has no
+    mount point for it (bwrap cannot make one in the read-only stage)."""
+    from ..templates.mounts import _BWRAP_ARITY, _BWRAP_MOUNTS
+
+    i = 1
+    while i < len(args) and args[i] != "--clearenv":  # (no mount after it)
+        opt = args[i]
+        n = _BWRAP_ARITY.get(opt, 0)
+        if opt in _BWRAP_MOUNTS or opt in ("--tmpfs", "--remount-ro"):
+            dest = os.path.normpath(args[i + n]) if i + n < len(args) else ""
+            if dest.startswith("/etc/") and not os.path.lexists(etc.path / dest[5:]):
+                return True
+        i += 1 + n
+    return False
 
 
 class _Move:
