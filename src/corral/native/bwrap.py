@@ -39,6 +39,7 @@ import json
 import logging
 import math
 import os
+import queue
 import random
 import resource
 import select
@@ -1027,22 +1028,38 @@ def _mounts_under_etc(args: list[str], etc: StagedEtc) -> bool:
 
 
 class _Move:
-    """``pid`` moved into ``cg`` on a thread of its own; :meth:`done` waits for it and says
-    whether it worked."""
+    """``pid`` moved into ``cg`` by the process's cgroup thread (one for all sandboxes:
+    the kernel serialises the moves anyway, and starting a thread per sandbox cost ms on
+    a loaded host); :meth:`done` waits for it and says whether it worked."""
+
+    _jobs: queue.SimpleQueue | None = None
+    _owner = 0  # (the process whose thread serves _jobs: a forked child makes its own)
+    _lock = threading.Lock()
 
     def __init__(self, cg: CgroupSet, pid: int) -> None:
         self.ok = False
-        self._t = threading.Thread(target=self._run, args=(cg, pid), name="corral-cgroup",
-                                   daemon=True)  # fmt: skip
-        self._t.start()
+        self._done = threading.Event()
+        with _Move._lock:
+            if _Move._jobs is None or _Move._owner != os.getpid():
+                _Move._jobs, _Move._owner = queue.SimpleQueue(), os.getpid()
+                threading.Thread(target=_Move._serve, args=(_Move._jobs,),
+                                 name="corral-cgroup", daemon=True).start()  # fmt: skip
+            _Move._jobs.put((self, cg, pid))
 
-    def _run(self, cg: CgroupSet, pid: int) -> None:
-        with contextlib.suppress(OSError):
-            cg.add(pid)
-            self.ok = True
+    @staticmethod
+    def _serve(jobs: queue.SimpleQueue) -> None:
+        while True:
+            move, cg, pid = jobs.get()
+            try:
+                cg.add(pid)
+                move.ok = True
+            except Exception:  # (an OSError; never the thread's end: others wait on it)
+                pass
+            finally:
+                move._done.set()
 
     def done(self) -> bool:
-        self._t.join()
+        self._done.wait()
         return self.ok
 
 
