@@ -30,6 +30,9 @@ def test_every_event_carries_tags_and_step() -> None:
         r = sb.run("xmrig -o stratum+tcp://pool.minexmr.com:4444 -u w")  # step 6
         assert r.exit_code == 126
         assert sb.step == 6
+        # the monitor's own alerts say where they came from the same way
+        assert sb.alerts and sb.alerts[0].tags == {**tags, "step": 6}
+        assert sb.alerts[0].rule_tags  # the rule's labels
     assert events and all(e.tags == tags for e in events)
     steps = {e.step for e in events}
     assert steps == {0, 1, 2, 3, 4, 5, 6}

@@ -538,9 +538,20 @@ class AuditLog:
             raise AuditError(f"{self.path}: wrong key: this audit log was signed with another")
 
     def _insert_row(
-        self, conn: sqlite3.Connection, kind: str, body: str, session: str | None
-    ) -> tuple[int, str]:
-        last = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
+        self,
+        conn: sqlite3.Connection,
+        kind: str,
+        body: str,
+        session: str | None,
+        last: tuple[int, str] | None = None,
+    ) -> tuple[int, tuple[int, str]]:
+        """Insert one row after ``last`` (the seq and hash of the log's last row, read
+        from the table when not given): the new row's seq, and the (seq, hash) of the
+        log's last row now (the row, or the checkpoint written after it)."""
+        if last is None:
+            last = conn.execute(
+                "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
         if not isinstance(prev, str):
             raise AuditError(f"{self.path}: the last row is damaged (run `corral audit verify`)")
@@ -551,13 +562,18 @@ class AuditLog:
             (seq, t, kind, session, body, prev, h),
         )
         if self._key is not None and (seq + 1) % self._every == 0:
-            self._insert_checkpoint(conn, seq, h, "interval")
-        return seq, h
+            return seq, self._insert_checkpoint(conn, seq, h, "interval")
+        return seq, (seq, h)
 
-    def _insert_checkpoint(self, conn: sqlite3.Connection, seq: int, h: str, reason: str) -> None:
+    def _insert_checkpoint(
+        self, conn: sqlite3.Connection, seq: int, h: str, reason: str
+    ) -> tuple[int, str]:
+        """Sign (seq, h); the checkpoint row's own (seq, hash)."""
         assert self._key is not None
         body = {"covers_seq": seq, "covers_hash": h, "mac": _mac(self._key, seq, h)}
-        self._insert_row(conn, "checkpoint", canonical_json({**body, "reason": reason}), None)
+        return self._insert_row(
+            conn, "checkpoint", canonical_json({**body, "reason": reason}), None, (seq, h)
+        )[1]
 
     # -- public API -----------------------------------------------------------------
 
@@ -576,20 +592,41 @@ class AuditLog:
     def append(self, kind: str, body: dict[str, Any], session: str | None = None) -> int:
         """Append one row and return its seq. ``kind`` is one of :data:`KINDS`
         except ``checkpoint`` (those are written by the log itself)."""
-        if kind not in KINDS:
-            raise AuditError(f"unknown audit kind {kind!r} (one of {', '.join(KINDS)})")
-        if kind == "checkpoint":
-            raise AuditError("checkpoint rows are written by the audit log itself")
-        if session is not None and not isinstance(session, str):
-            raise AuditError(f"session must be a string, not {type(session).__name__}")
-        text = _body_text(body)
+        return self.extend([(kind, body, session)])[0]
+
+    def extend(self, rows: Iterable[tuple[str, dict[str, Any], str | None]]) -> list[int]:
+        """Append ``(kind, body, session)`` rows in order, in one transaction (all or
+        none: one commit instead of one per row, for a busy writer such as a fleet's
+        hub); their seqs. Each row is checked as :meth:`append` checks it before any
+        is written."""
+        texts: list[tuple[str, str, str | None]] = []
+        for kind, body, session in rows:
+            if kind not in KINDS:
+                raise AuditError(f"unknown audit kind {kind!r} (one of {', '.join(KINDS)})")
+            if kind == "checkpoint":
+                raise AuditError("checkpoint rows are written by the audit log itself")
+            if session is not None and not isinstance(session, str):
+                raise AuditError(f"session must be a string, not {type(session).__name__}")
+            texts.append((kind, _body_text(body), session))
+        if not texts:
+            return []
+        seqs: list[int] = []
         with self._lock, self._transaction("append") as conn:
-            seq, _ = self._insert_row(conn, kind, text, session)
-        return seq
+            last: tuple[int, str] | None = None
+            for kind, text, session in texts:
+                seq, last = self._insert_row(conn, kind, text, session, last)
+                seqs.append(seq)
+        return seqs
 
     def append_event(self, event: Event) -> int:
         """Append a corral :class:`~corral.events.Event` as an ``event`` row."""
         return self.append("event", event.model_dump(mode="json"), session=event.session)
+
+    def append_events(self, events: Iterable[Event]) -> list[int]:
+        """Append corral events as ``event`` rows in one transaction (see :meth:`extend`)."""
+        return self.extend(
+            ("event", e.model_dump(mode="json"), e.session) for e in events
+        )
 
     def attach(self, bus: EventBus, types: list[str] | None = None) -> Callable[[], None]:
         """Write every event published on ``bus`` (or only ``types``) until the
@@ -1081,12 +1118,19 @@ def bench(n: int = 10_000, *, synchronous: str = "NORMAL", key: bytes | None = N
         result = verify(path, key=key)
         verify_s = time.perf_counter() - t0
         size = path.stat().st_size
+        # the same rows in batches of 64 (one transaction each: a fleet hub's batches)
+        with AuditLog(Path(d) / "batched.db", key=key, synchronous=synchronous) as log:
+            t0 = time.perf_counter()
+            for _ in range(n // 64):
+                log.append_events([event] * 64)
+            batch_s = time.perf_counter() - t0
     return {
         "rows": n,
         "synchronous": synchronous.upper(),
         "signed": key is not None,
         "append_seconds": round(append_s, 4),
         "append_rows_per_s": round(n / append_s) if append_s else None,
+        "batched_rows_per_s": round((n // 64) * 64 / batch_s) if batch_s else None,
         "verify_seconds": round(verify_s, 4),
         "verify_rows_per_s": round(result.rows / verify_s) if verify_s else None,
         "verified": result.ok,

@@ -56,8 +56,12 @@ class ActionDenied(CorralError, PermissionError):
 
     def __init__(self, decision: Decision, what: str) -> None:
         self.decision = decision
+        self.what = what
         rule = f" (rule {decision.rule})" if decision.rule else ""
         super().__init__(f"{what} denied{rule}: {decision.reason}")
+
+    def __reduce__(self) -> Any:  # crosses processes whole (a fleet slot's refusal)
+        return (type(self), (self.decision, self.what))
 
 
 def _cleanup(interps: dict[str, Interpreter], tiers: list[Backend], root: Path | None) -> None:
@@ -183,6 +187,7 @@ class Sandbox:
                 gate = self.policy
         self.budget = budget or Budget()
         self.gate = gate
+        self._backend_options = _grant_devices(backend, self._backend_options, self._policy())
         self._approver = approver
         self._stopped: str | None = None  # why the monitor killed/paused the session
         self.monitor = self._make_monitor(monitor)
@@ -319,6 +324,11 @@ class Sandbox:
     def alerts(self) -> list[Any]:
         """The monitor's alerts for this session (empty without a monitor)."""
         return self.monitor.alerts(self.session) if self.monitor is not None else []
+
+    @property
+    def stopped(self) -> str | None:
+        """Why the monitor killed or paused this session (``None`` while it may run)."""
+        return self._stopped
 
     def resume(self) -> None:
         """Let a session the monitor paused go on."""
@@ -890,6 +900,26 @@ def _check_backend_options(backend: str, options: dict[str, Any] | None) -> dict
             f"expected some of: {', '.join(sorted(known))}"
         )
     return dict(options)
+
+
+def _grant_devices(backend: str, options: dict[str, Any], policy: Any) -> dict[str, Any]:
+    """A native tier's ``gpu`` option: the policy's ``devices.gpu`` (a backend option cannot
+    widen it); binds that would show host devices are refused now, naming that field."""
+    if backend == "wasm":
+        return options
+    from .native.devices import POLICY_FIELD, DeviceBindRefused, check_binds
+
+    asked = options.get("gpu", False)
+    if not isinstance(asked, bool):
+        raise TypeError(f"backend_options gpu must be true or false, not {asked!r}")
+    granted = bool(getattr(policy, "gpu", False)) if policy is not None else asked
+    if asked and not granted:
+        raise DeviceBindRefused(
+            f"backend_options gpu=True, but the policy has {POLICY_FIELD}: false "
+            f"(a GPU is granted by the policy's {POLICY_FIELD}: true)"
+        )
+    check_binds([str(p) for p in options.get("ro_binds", ())], gpu=granted)
+    return {**options, "gpu": granted}
 
 
 def _check_template(backend: str, template: Any) -> Any:

@@ -44,7 +44,7 @@ def ray_cluster(importable_here):
     ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'corral[fleet]')")
     import tempfile
 
-    from corral.fleet.signals import keep_fatal_handlers
+    from corral.trapsignals import keep_fatal_handlers
 
     tmp = tempfile.mkdtemp(prefix="corral-ray-test-")
     # Ray's failure handlers would take wasmtime's traps in this (pytest's) process

@@ -213,3 +213,33 @@ def test_end_while_the_step_still_emits_does_not_deadlock() -> None:
     slot's lock and the session's event lock taken in both orders) must not hang."""
     for _ in range(3):
         _one_racing_end()
+
+
+def test_hub_writes_a_batch_per_run_in_order_and_survives_a_broken_log(tmp_path, caplog):
+    """The hub queues a batch's audit rows and writes them per run in one transaction:
+    every event of each run in its log, in order, verifying; a run whose log cannot be
+    written loses its rows with an error logged, the other runs' rows are written."""
+    from corral.audit import iter_entries, verify
+    from corral.events import Event
+    from corral.fleet.hub import Hub
+
+    hub = Hub(audit_dir=tmp_path, rules=FleetRules(load_rules(None)))
+    (tmp_path / audit_name("broken")).mkdir()  # a directory where the log would go
+
+    def doc(i: int, run: str) -> dict:
+        return Event(
+            session=f"s-{run}", seq=i, time=time.time(), type="action.completed",
+            tags={"run": run, "episode": 1}, step=i, data={"i": i},
+        ).model_dump(mode="json")  # fmt: skip
+
+    batch = [doc(i, run) for i in range(30) for run in ("r1", "r2", "broken")]
+    hub.ingest(batch[:50])
+    hub.ingest(batch[50:])
+    hub.close()
+    for run in ("r1", "r2"):
+        path = tmp_path / audit_name(run)
+        got = [e.body["data"]["i"] for e in iter_entries(path) if e.kind == "event"]
+        assert got == list(range(30)), run
+        assert verify(path).ok
+    assert hub.audit_lost == 30
+    assert "audit rows of run 'broken' not written" in caplog.text

@@ -34,6 +34,14 @@ def samples(n: int, every: float, **data: float) -> Callable[[Feed], list[Event]
     return build
 
 
+def gpu(names: list[str], cmdlines: list[str] | None = None) -> Callable[[Feed], list[Event]]:
+    """One sample of a sandbox with processes on a GPU (NVML's fields)."""
+    return lambda f: [f.sample(gpu_pct=90.0, gpu_mem_mb=900.0, gpu_procs=len(names),
+                               gpu_names="\n".join(names),
+                               gpu_cmdlines="\n".join(cmdlines or names),
+                               in_call=True, out_chars=10, interval_s=1.0)]
+
+
 def spread(
     events: Callable[[Feed, int], Event], n: int, every: float
 ) -> Callable[[Feed], list[Event]]:
@@ -169,10 +177,38 @@ EXAMPLES: dict[str, tuple[list[Example], list[Example]]] = {
         [code("console.log('coin flip')", "js")],
     ),
     "mining-sustained-cpu": (
-        [samples(25, 10, cpu_pct=99)],
-        [samples(12, 10, cpu_pct=99), samples(30, 10, cpu_pct=50)],
+        [samples(25, 10, cpu_pct=99, interval_s=10), samples(200, 1, cpu_pct=99, interval_s=1)],
+        [samples(12, 10, cpu_pct=99, interval_s=10), samples(30, 10, cpu_pct=50, interval_s=10),
+         # a 30 s build sampled every second: 30 busy seconds, not "30 of 20 samples"
+         samples(30, 1, cpu_pct=99, interval_s=1)],
     ),
-    "mining-sustained-gpu": ([samples(65, 9, gpu_pct=99)], [samples(30, 9, gpu_pct=99)]),
+    "mining-sustained-gpu": (
+        [samples(65, 9, gpu_pct=99, interval_s=9)],
+        [samples(30, 9, gpu_pct=99, interval_s=9), samples(120, 1, gpu_pct=99, interval_s=1)],
+    ),
+    "mining-gpu-miner-process": (
+        [gpu(["t-rex"]), gpu(["python3", "lolMiner"]),
+         gpu(["python3"], ["./x -a kawpow -o pool.example:4444"]),
+         gpu(["svc"], ["/tmp/svc --cuda -o 203.0.113.9:3333 -u w"]),
+         gpu(["worker"], ["worker --url stratum+tcp://pool.example:3333"]),
+         gpu(["xmrig-cuda"]), gpu(["PhoenixMiner"])],
+        [gpu(["python3"], ["python3 train.py --epochs 3"]),
+         gpu(["torchrun"], ["torchrun --nproc 2 train.py --algo ppo -o out:1"]),
+         gpu(["python3"], ["python3 bench.py --cuda"]),
+         gpu(["python3", "nvidia-smi"], ["python3 serve.py --port 8000", "nvidia-smi -l 1"])],
+    ),
+    "mining-gpu-between-calls": (
+        [samples(6, 1.0, gpu_pct=97, in_call=False, out_chars=0, interval_s=1.0)],
+        [samples(6, 1.0, gpu_pct=97, in_call=True, out_chars=0, interval_s=1.0),
+         samples(6, 1.0, gpu_pct=5, in_call=False, out_chars=0, interval_s=1.0),
+         samples(4, 3.0, gpu_pct=97, in_call=False, out_chars=0, interval_s=1.0)],
+    ),
+    "mining-gpu-busy-quiet": (
+        [samples(55, 1.0, gpu_pct=99, out_chars=0, interval_s=1.0, in_call=True)],
+        [samples(55, 1.0, gpu_pct=99, out_chars=80, interval_s=1.0, in_call=True),
+         samples(40, 1.0, gpu_pct=99, out_chars=0, interval_s=1.0, in_call=True),
+         samples(55, 1.0, gpu_pct=30, out_chars=0, interval_s=1.0, in_call=True)],
+    ),
     # tunnels and reverse shells
     "tunnel-ssh-remote-forward": (
         [

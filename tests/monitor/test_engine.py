@@ -95,7 +95,8 @@ def test_alert_is_json_and_has_everything() -> None:
     assert data["severity"] == "high" and data["response"] == "ask"
     assert data["summary"].startswith("Cloud instance metadata service queried: curl")
     assert data["evidence"][0]["event"] and data["evidence"][0]["description"]
-    assert data["tags"] == ["credential"] and data["source"] == "rule"
+    assert data["rule_tags"] == ["credential"] and data["source"] == "rule"
+    assert data["tags"] == {"step": 0}  # no sandbox tags on this event
     assert Alert.model_validate_json(alert.model_dump_json()) == alert
 
 

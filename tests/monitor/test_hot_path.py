@@ -68,7 +68,7 @@ def test_deep_data_raises_alerts_instead_of_recursion_errors() -> None:
     for i in range(25):  # sustained CPU, each sample carrying deep data
         sample = make_event(
             type="resource.sample", session="d", seq=2 + i, time=T0 + 10 * i,
-            data={"cpu_pct": 99, "nested": _deep(5000)},
+            data={"cpu_pct": 99, "interval_s": 10, "nested": _deep(5000)},
         )  # fmt: skip
         rules += [a.rule for a in mon.observe(sample)]
     assert "mining-sustained-cpu" in rules

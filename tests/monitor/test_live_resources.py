@@ -82,6 +82,10 @@ def test_bwrap_quiet_busy_program() -> None:
         pytest.skip(f"bwrap unavailable here: {why}")
     _, samples, got = _run("shell", "python3 -c 'while True: pass'", backend="bwrap")
     assert samples and all(e.data and "out_chars" in e.data for e in samples)
+    # the call's processes are in its own cgroup under the session's: counted (with
+    # their time waiting to run), not only the shell (busy_pct was cpu_pct under load)
+    assert max(e.data["procs"] for e in samples if e.data) >= 2
+    assert all(e.data["busy_pct"] >= e.data["cpu_pct"] for e in samples if e.data)
     assert "resource-cpu-quiet" in got
 
 

@@ -277,6 +277,23 @@ def test_a_shell_that_dies_at_start_says_why(tier, monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("tier", TIERS)
+def test_a_shell_that_dies_at_start_once_is_started_again(tier, monkeypatch, tmp_path, caplog):
+    """A shell that ends before its first frame (nothing of the call ran) is started
+    once more; the call runs and the reason is logged."""
+    need(tier)
+    from corral.native.session import SHELL_ARGV
+
+    mod = __import__(f"corral.native.{tier}_session", fromlist=["SHELL_ARGV"])
+    first = "if [ -e /workspace/.tried ]; then exec " + " ".join(SHELL_ARGV) + "; fi; "
+    first += "touch /workspace/.tried; echo first start fails >&2; exit 3"
+    monkeypatch.setattr(mod, "SHELL_ARGV", ["/bin/sh", "-c", first])
+    with Sandbox(backend=tier, workdir=tmp_path, policy="permissive") as sb:
+        r = sb.run("echo hi")
+    assert r.stdout == "hi\n", r
+    assert "died at start" in caplog.text and "first start fails" in caplog.text
+
+
+@pytest.mark.parametrize("tier", TIERS)
 def test_sandbox_interrupt_ends_the_running_call_not_the_session(tier, tmp_path):
     need(tier)
     import threading

@@ -404,7 +404,7 @@ def test_problems_from_text_and_dict() -> None:
     assert str(info.value.problems[0]) == (
         "inline.yaml:2:1: unknown top-level key 'foo' (expected one of: version, extends, "
         "description, principles, commands, filesystem, network, tools, budgets, monitor, "
-        "approvals)"
+        "approvals, devices)"
     )
     with pytest.raises(PolicyError) as info:
         from_dict({"version": 1, "commands": {"deny": [{"mtach": "x"}]}})

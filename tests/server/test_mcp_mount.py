@@ -83,3 +83,35 @@ def test_another_tenant_cannot_use_a_session_id(tmp_path: Path) -> None:
             assert r.status_code == 404
             r = alice.post("/mcp/", json=ping, headers={"mcp-session-id": sid})
             assert r.status_code in (200, 202), r.text
+
+
+def test_an_mcp_sandbox_is_in_its_tenants_list_and_can_be_deleted_there(tmp_path: Path) -> None:
+    """The dashboard's Sandboxes panel (GET /v1/sandboxes) shows MCP sessions' sandboxes
+    as their tenant's (via: mcp); calls on them through /v1 are refused (the session
+    drives them), DELETE closes them, and they leave the list when the session ends."""
+    with _serve(tmp_path) as server:
+        url = server.url + "/mcp/"
+        listed: dict[str, Any] = {}
+
+        async def main() -> None:
+            async with _client(url, ALICE) as a:
+                await a.call_tool("run_shell", {"command": "echo hi"})
+                with server.client(ALICE) as alice, server.client(BOB) as bob:
+                    mine = [s for s in alice.get("/v1/sandboxes").json() if s["via"] == "mcp"]
+                    listed["alice"] = mine
+                    listed["bob"] = bob.get("/v1/sandboxes").json()
+                    sid = mine[0]["id"]
+                    listed["run"] = alice.post(f"/v1/sandboxes/{sid}/run",
+                                               json={"command": "echo no"})  # fmt: skip
+                    listed["bob_get"] = bob.get(f"/v1/sandboxes/{sid}").status_code
+                    assert alice.delete(f"/v1/sandboxes/{sid}").status_code in (200, 204)
+                    listed["after"] = alice.get("/v1/sandboxes").json()
+                out = await a.call_tool("run_shell", {"command": "echo again"})
+                listed["again"] = out
+
+        anyio.run(main)
+        assert len(listed["alice"]) == 1 and listed["alice"][0]["tags"] == {"via": "mcp"}
+        assert listed["bob"] == [] and listed["bob_get"] == 404
+        assert listed["run"].status_code == 409 and "MCP session" in listed["run"].text
+        assert listed["after"] == []
+        assert listed["again"].is_error  # the sandbox was deleted from the dashboard

@@ -7,17 +7,14 @@ stdout and the exit status must agree.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from corral import Budget, Sandbox
 
-BASH = shutil.which("bash") or "/bin/bash"
+from .gnu_compare import corral, gnu
+from .gnu_compare import needs_gnu as needs_gnu_tool
 
 FILES: dict[str, bytes] = {
     "a": b"abc\nde\n",
@@ -40,37 +37,13 @@ FILES: dict[str, bytes] = {
 }
 
 
-def _gnu(script: str) -> tuple[bytes, int]:
-    with tempfile.TemporaryDirectory() as d:
-        for name, data in FILES.items():
-            (Path(d) / name).write_bytes(data)
-        p = subprocess.run(
-            [BASH, "-c", script], cwd=d, capture_output=True, timeout=60,
-            env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": d},
-        )  # fmt: skip
-        return p.stdout, p.returncode
-
-
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
     with Sandbox(budget=Budget(wall_s=30)) as s:
         yield s
 
 
-def _corral(sb: Sandbox, script: str) -> tuple[bytes, int]:
-    sb.run("rm -rf /workspace/* 2>/dev/null; true")
-    for name, data in FILES.items():
-        sb.files.write(f"/workspace/{name}", data)
-    r = sb.run(script)
-    out = r.stdout
-    if isinstance(out, str):
-        out = out.encode("utf-8", "surrogateescape")
-    return out, r.exit_code
-
-
-needs_gnu = pytest.mark.skipif(
-    shutil.which("bash") is None or shutil.which("numfmt") is None, reason="no GNU tools"
-)
+needs_gnu = needs_gnu_tool("numfmt")
 
 
 EXPR = [
@@ -196,8 +169,8 @@ ALL = EXPR + OD + FOLD + EXPAND + MISC
 @needs_gnu
 @pytest.mark.parametrize("script", ALL)
 def test_same_as_gnu(sb: Sandbox, script: str) -> None:
-    want = _gnu(script)
-    got = _corral(sb, script)
+    want = gnu(script, FILES)
+    got = corral(sb, script, FILES)
     assert got == want, f"script: {script}\ngnu:    {want!r}\ncorral: {got!r}"
 
 

@@ -220,6 +220,10 @@ def _watch(sb: Sandbox) -> Iterator[_Seen]:
     """The denials, alerts and stops of ``sb``'s session while the block runs (calls on
     one sandbox are serialised so that each call sees only its own)."""
     seen = _Seen()
+    bus = getattr(getattr(sb, "events", None), "bus", None)
+    if bus is None:  # a fleet handle: its events go to the fleet (its results carry alerts)
+        yield seen
+        return
     session = sb.session
 
     def on_event(ev: Event) -> None:
@@ -239,7 +243,7 @@ def _watch(sb: Sandbox) -> Iterator[_Seen]:
             log.exception("reading an event for a tool result failed")
 
     with _lock_for(sb):
-        unsubscribe = sb.events.bus.subscribe(
+        unsubscribe = bus.subscribe(
             on_event, types=["action.denied", "monitor.alert", "session.killed", "session.paused"]
         )
         try:

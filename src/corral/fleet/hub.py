@@ -77,6 +77,11 @@ class Hub:
             self._audit_dir.mkdir(parents=True, exist_ok=True)
         self._audit_key = audit_key
         self._audits: dict[str, Any] = {}
+        #: audit rows of the batch being ingested: (run, kind, body, session), written in
+        #: one transaction per run log at the batch's end (:meth:`_flush_audit`)
+        self._pending: list[tuple[Any, str, dict[str, Any], str | None]] = []
+        #: audit rows that could not be written (the error is logged)
+        self.audit_lost = 0
         self._rules = rules
         self._sessions: dict[str, SessionInfo] = {}
         self._alerts: deque[FleetAlert] = deque(maxlen=MAX_ALERTS)
@@ -143,14 +148,19 @@ class Hub:
     # -- events ------------------------------------------------------------------
 
     def ingest(self, batch: list[dict[str, Any]]) -> None:
-        """A batch of one slot's events (JSON dicts), in order."""
-        for doc in batch:
-            if not isinstance(doc, dict):
-                continue
-            try:
-                self._one(doc)
-            except Exception:
-                log.exception("fleet: could not handle an event of type %r", doc.get("type"))
+        """A batch of one slot's events (JSON dicts), in order. Their audit rows are
+        written together at the end (one commit per run log, not one per event)."""
+        try:
+            for doc in batch:
+                if not isinstance(doc, dict):
+                    continue
+                try:
+                    self._one(doc)
+                except Exception:
+                    log.exception("fleet: could not handle an event of type %r", doc.get("type"))
+        finally:
+            with self._lock:
+                self._flush_audit()
 
     def _one(self, doc: dict[str, Any]) -> None:
         try:
@@ -224,6 +234,7 @@ class Hub:
                 {"alert": alert.id, "rule": alert.rule, "action": action, "tags": alert.tags},
                 alert.session,
             )
+            self._flush_audit()
         if on_alert is not None:
             try:
                 send(alert.id, action)
@@ -278,14 +289,32 @@ class Hub:
         return log_
 
     def _audit_event(self, run: Any, event: Event) -> None:
-        audit = self._log_for(run)
-        if audit is not None:
-            audit.append_event(event)
+        self._audit(run, "event", event.model_dump(mode="json"), event.session)
 
-    def _audit(self, run: Any, kind: str, body: dict[str, Any], session: str) -> None:
-        audit = self._log_for(run)
-        if audit is not None:
-            audit.append(kind, body, session=session)
+    def _audit(self, run: Any, kind: str, body: dict[str, Any], session: str | None) -> None:
+        """Queue a row for the run's audit log (under the lock; written by the next
+        :meth:`_flush_audit`, in order)."""
+        if self._audit_dir is not None and not self._closed:
+            self._pending.append((run, kind, body, session))
+
+    def _flush_audit(self) -> None:
+        """Write the queued rows: one transaction per run log, each run's rows in the
+        order they came. Called under the lock at the end of each ingested batch and
+        after each decision."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        by_run: dict[str, tuple[Any, list[tuple[str, dict[str, Any], str | None]]]] = {}
+        for run, kind, body, session in pending:
+            by_run.setdefault(audit_name(run), (run, []))[1].append((kind, body, session))
+        for run, rows in by_run.values():
+            try:
+                audit = self._log_for(run)
+                if audit is not None:
+                    audit.extend(rows)
+            except Exception as e:
+                self.audit_lost += len(rows)
+                log.error("fleet: %d audit rows of run %r not written: %s", len(rows), run, e)
 
     def audit_path(self, run: Any) -> Path | None:
         return None if self._audit_dir is None else self._audit_dir / audit_name(run)
@@ -340,6 +369,7 @@ class Hub:
         with self._lock:
             if self._closed:
                 return
+            self._flush_audit()
             self._closed = True
             for q in self._queues:
                 with contextlib.suppress(queue.Full):

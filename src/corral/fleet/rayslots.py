@@ -4,24 +4,79 @@ Actors are *not* detached: Ray ends an actor when the process that created it (t
 trainer) dies, and the slot's own watchdog ends its sandbox at the TTL or idle timeout
 in any case. Actors ask for no CPU from Ray (``num_cpus=0``): the fleet's own cap per
 node decides how many live at once, and each is pinned to the node the fleet chose
-(``NodeAffinitySchedulingStrategy``). Their events reach the trainer through one Ray
-queue per fleet (``ray.util.queue.Queue``), drained by a thread of the trainer.
+(``NodeAffinitySchedulingStrategy``). Their events reach the trainer through an inbox
+per node (a small asyncio actor pinned to the node, :func:`_inbox_class`): a slot's
+batches go to its own node's inbox (bounded: a slot waits when the trainer lags), and
+one thread of the trainer long-polls every inbox at once (one outstanding ``take`` per
+inbox, ``ray.wait`` on all of them), so no single actor carries the whole fleet's events.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
 import threading
+import time
 from typing import Any
 
+from ..trapsignals import keep_fatal_handlers
 from .records import EpisodeLost, FleetError
-from .signals import keep_fatal_handlers
 
 _ACTOR_CLS: Any = None
+_INBOX_CLS: Any = None
 START_TIMEOUT_S = 120.0
+#: batches an inbox holds before its slots wait (each batch is one slot's ~20 ms of events)
+INBOX_BATCHES = 2_000
+#: how long one take waits for a first batch (the drain thread's poll of an idle node)
+TAKE_WAIT_S = 0.5
+PUT_TIMEOUT_S = 30.0
+
+log = logging.getLogger("corral.fleet")
+
+
+def _inbox_class() -> Any:
+    """The per-node event inbox actor class (made once Ray is imported)."""
+    global _INBOX_CLS
+    if _INBOX_CLS is not None:
+        return _INBOX_CLS
+    import ray
+
+    @ray.remote(num_cpus=0, max_restarts=0)
+    class EventInbox:
+        """Batches of a node's slots, in the order they were put, until the trainer
+        takes them. Counts what it was given, so the trainer can wait for all of it."""
+
+        def __init__(self, maxsize: int) -> None:
+            import asyncio
+
+            self._q: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue(maxsize)
+            self._given = 0
+
+        async def put(self, batch: list[dict[str, Any]]) -> None:
+            await self._q.put(batch)
+            self._given += 1
+
+        async def take(self, max_batches: int, wait_s: float) -> list[list[dict[str, Any]]]:
+            import asyncio
+
+            out: list[list[dict[str, Any]]] = []
+            if self._q.empty():
+                try:
+                    out.append(await asyncio.wait_for(self._q.get(), wait_s))
+                except TimeoutError:
+                    return out
+            while len(out) < max_batches and not self._q.empty():
+                out.append(self._q.get_nowait())
+            return out
+
+        async def given(self) -> int:
+            return self._given
+
+    _INBOX_CLS = EventInbox
+    return EventInbox
 
 
 def _actor_class() -> Any:
@@ -33,15 +88,13 @@ def _actor_class() -> Any:
 
     @ray.remote(num_cpus=0, max_concurrency=8, max_restarts=0)
     class SlotActor:
-        def __init__(self, events: Any, slot_idle_s: float) -> None:
+        def __init__(self, inbox: Any, slot_idle_s: float) -> None:
             from .slot import SlotCore
 
-            self._events = events
-            self.core = SlotCore(
-                lambda batch: events.put(batch, timeout=30),
-                slot_idle_s=slot_idle_s,
-                on_exit=lambda: os._exit(0),
-            )
+            def push(batch: list[dict[str, Any]]) -> None:
+                ray.get(inbox.put.remote(batch), timeout=PUT_TIMEOUT_S)
+
+            self.core = SlotCore(push, slot_idle_s=slot_idle_s, on_exit=lambda: os._exit(0))
 
         def pid(self) -> int:
             return os.getpid()
@@ -94,7 +147,7 @@ def _unwrap(e: BaseException, slot: RaySlot) -> BaseException:
 class RaySlot:
     """The trainer's handle on one slot actor."""
 
-    def __init__(self, actor_cls: Any, events: Any, slot_idle_s: float, node: str) -> None:
+    def __init__(self, actor_cls: Any, inbox: Any, slot_idle_s: float, node: str) -> None:
         import ray
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
@@ -102,7 +155,7 @@ class RaySlot:
         self.dead: str | None = None
         self.actor = actor_cls.options(
             scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=node, soft=False)
-        ).remote(events, slot_idle_s)
+        ).remote(inbox, slot_idle_s)
         self.pid = None
         try:
             self.pid = ray.get(self.actor.pid.remote(), timeout=START_TIMEOUT_S)
@@ -175,7 +228,6 @@ class RayTransport:
     def __init__(self, ingest: Any, slot_idle_s: float, address: str | None) -> None:
         try:
             import ray
-            from ray.util.queue import Queue
         except ImportError:
             raise FleetError(
                 "the fleet needs Ray: pip install 'corral[fleet]' (or Fleet(local=True))"
@@ -190,11 +242,14 @@ class RayTransport:
             self._handlers = saved
         self._slot_idle_s = slot_idle_s
         self._ingest = ingest
-        # bounded: slots wait (and so do their sandboxes' steps) when the trainer lags
-        self._queue = Queue(maxsize=10_000, actor_options={"num_cpus": 0})
         self._cls = _actor_class()
+        self._inbox_cls = _inbox_class()
+        #: node -> its inbox; what the drain thread took from each (batches); dead ones
+        self._inboxes: dict[str, Any] = {}
+        self._taken: dict[str, int] = {}
+        self._lost: set[str] = set()
+        self._cond = threading.Condition()
         self._stop = threading.Event()
-        self._drain_lock = threading.Lock()
         self._drain = threading.Thread(target=self._drain_loop, name="fleet-events", daemon=True)
         self._drain.start()
 
@@ -215,30 +270,69 @@ class RayTransport:
         )
         self._started = True
 
-    def _drain_loop(self) -> None:
-        from ray.util.queue import Empty
+    def _inbox(self, node: str) -> Any:
+        """The node's inbox, started on first use (on that node)."""
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+        with self._cond:
+            box = self._inboxes.get(node)
+            if box is None:
+                box = self._inbox_cls.options(
+                    scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=node, soft=False)
+                ).remote(INBOX_BATCHES)
+                self._inboxes[node] = box
+                self._taken[node] = 0
+                self._lost.discard(node)
+                self._cond.notify_all()
+            return box
+
+    def _drain_loop(self) -> None:
+        """Keep one ``take`` outstanding on every inbox; ingest what comes back, each
+        node's batches in their order (a node's next take is issued after its last one
+        was ingested)."""
+        ray = self._ray
+        waiting: dict[Any, str] = {}
+        polling: set[str] = set()
         while not self._stop.is_set():
-            try:
-                first = self._queue.get(block=True, timeout=0.5)
-            except Empty:
+            with self._cond:
+                boxes = [(n, b) for n, b in self._inboxes.items() if n not in polling]
+            for node, box in boxes:
+                waiting[box.take.remote(256, TAKE_WAIT_S)] = node
+                polling.add(node)
+            if not waiting:
+                with self._cond:
+                    self._cond.wait(0.2)
                 continue
+            try:
+                ready, _ = ray.wait(list(waiting), num_returns=1, timeout=TAKE_WAIT_S * 2)
             except Exception:
                 if self._stop.is_set():
                     return
                 self._stop.wait(0.5)
                 continue
-            with self._drain_lock:  # flush() drains too: one at a time keeps the order
-                self._ingest(first)
-                self._drain_now()
-
-    def _drain_now(self) -> None:
-        from ray.util.queue import Empty
-
-        with contextlib.suppress(Empty):
-            while (n := self._queue.qsize()) > 0:
-                for batch in self._queue.get_nowait_batch(min(n, 256)):
-                    self._ingest(batch)
+            if ready:  # and whatever else is ready by now
+                more, _ = ray.wait(list(waiting), num_returns=len(waiting), timeout=0)
+                ready = list(dict.fromkeys([*ready, *more]))
+            for ref in ready:
+                node = waiting.pop(ref)
+                polling.discard(node)
+                try:
+                    batches = ray.get(ref)
+                except Exception as e:  # the node (or its inbox) died
+                    log.error("fleet: the event inbox of node %s is gone: %s", node[:12], e)
+                    with self._cond:
+                        self._inboxes.pop(node, None)
+                        self._lost.add(node)
+                        self._cond.notify_all()
+                    continue
+                for batch in batches:
+                    try:
+                        self._ingest(batch)
+                    except Exception:
+                        log.exception("fleet: could not take in a batch of events")
+                with self._cond:
+                    self._taken[node] = self._taken.get(node, 0) + len(batches)
+                    self._cond.notify_all()
 
     def nodes(self) -> dict[str, tuple[float, float]]:
         out = {}
@@ -249,23 +343,52 @@ class RayTransport:
         return out
 
     def new_slot(self, node: str) -> RaySlot:
-        return RaySlot(self._cls, self._queue, self._slot_idle_s, node)
+        return RaySlot(self._cls, self._inbox(node), self._slot_idle_s, node)
 
     def prepare_fn(self, fn: Any) -> Any:
         return self._ray.put(fn)
 
-    def flush(self) -> None:
-        """Take in every batch queued so far (slots push before a call or a release
-        returns, so after this the trainer has seen their events)."""
-        with contextlib.suppress(Exception), self._drain_lock:
-            self._drain_now()
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait until the trainer took in every batch the inboxes were given so far
+        (slots push before a call or a release returns, so after this the trainer has
+        seen their events). An inbox that died or does not answer is skipped."""
+        if self._stop.is_set():
+            return
+        with self._cond:
+            boxes = dict(self._inboxes)
+        if not boxes:
+            return
+        refs = {node: box.given.remote() for node, box in boxes.items()}
+        targets: dict[str, int] = {}
+        for node, ref in refs.items():
+            try:
+                targets[node] = self._ray.get(ref, timeout=10)
+            except Exception:
+                log.debug("fleet: inbox of %s did not answer", node[:12], exc_info=True)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self._stop.is_set():
+                behind = [
+                    n for n, t in targets.items()
+                    if n not in self._lost and self._taken.get(n, 0) < t
+                ]  # fmt: skip
+                left = deadline - time.monotonic()
+                if not behind or left <= 0:
+                    if behind:
+                        log.warning("fleet: events of %d node(s) not taken in yet", len(behind))
+                    return
+                self._cond.wait(min(left, 0.5))
 
     def close(self) -> None:
         self.flush()
         self._stop.set()
         self._drain.join(timeout=5)
-        with contextlib.suppress(Exception):
-            self._queue.shutdown()
+        with self._cond:
+            boxes = list(self._inboxes.values())
+            self._inboxes.clear()
+        for box in boxes:
+            with contextlib.suppress(Exception):
+                self._ray.kill(box, no_restart=True)
         if self._started:
             self._ray.shutdown()
             if self._handlers is not None:

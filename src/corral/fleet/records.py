@@ -93,7 +93,7 @@ class FleetAlert(BaseModel):
             time=float(data.get("time") or event.get("time") or 0.0),
             step=int(event.get("step", 0)),
             tags=tags,
-            rule_tags=[str(t) for t in data.get("tags") or []],
+            rule_tags=[str(t) for t in data.get("rule_tags") or []],
         )
 
 

@@ -214,6 +214,13 @@ class SlotCore:
                 out = fn(*args, **kwargs)
             except SessionStopped as e:
                 raise self._ended_error(str(e)) from None
+            except Exception:
+                # a refused step (ActionDenied, a missing file ...) returns only once its
+                # alerts were answered too, like any other step
+                self._settle()
+                if self._ended is not None:
+                    self._close_sandbox()
+                raise
             finally:
                 with self._lock:
                     self._busy = False

@@ -125,7 +125,11 @@ class Alert(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     response: ResponseName
     explanation: list[Contribution] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
+    #: the rule's own labels (``["mining", "persistence"]``)
+    rule_tags: list[str] = Field(default_factory=list)
+    #: the sandbox's tags on the event that raised it (``Sandbox(tags=…)``: run, episode…)
+    #: and the number of the call it came from as ``step`` (as on a fleet's alerts)
+    tags: dict[str, Any] = Field(default_factory=dict)
     source: Literal["rule", "anomaly"] = "rule"
     precheck: bool = False
     count: int = 1
@@ -734,10 +738,10 @@ class Monitor:
             rule = hit.rule
             if rule is not None:
                 rid, title, severity = rule.id, rule.title, rule.severity
-                technique, tags = rule.technique, list(rule.tags)
+                technique, labels = rule.technique, list(rule.tags)
             else:
                 rid, title, severity = "anomaly", "Unusual session behaviour", "medium"
-                technique, tags = None, ["anomaly"]
+                technique, labels = None, ["anomaly"]
             response = self._response(rule, severity, hit.event_type)
             if response == "ignore":
                 continue
@@ -762,7 +766,8 @@ class Monitor:
                 explanation=[Contribution(**c) for c in hit.finding.contributions[:5]]
                 if hit.finding is not None
                 else [],
-                tags=tags,
+                rule_tags=labels,
+                tags={**(getattr(event, "tags", None) or {}), "step": getattr(event, "step", 0)},
                 source="anomaly" if rule is None else "rule",
                 precheck=precheck,
             )

@@ -30,8 +30,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import threading
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -834,15 +835,25 @@ def pack_text(name: str) -> str:
     return resources.files("corral.monitor").joinpath(f"packs/{name}.yaml").read_text("utf-8")
 
 
-@cache
+_PACK_LOCK = threading.RLock()  # a file may extend a shipped pack
+
+
 def builtin_pack(name: str) -> Pack:
-    """A shipped rule pack, parsed once."""
+    """A shipped rule pack, parsed once (many sandboxes made at once wait for the one
+    parse instead of each parsing it)."""
+    with _PACK_LOCK:
+        return _builtin_pack(name)
+
+
+@cache
+def _builtin_pack(name: str) -> Pack:
     return load_text(pack_text(name), source=f"pack:{name}")
 
 
-@cache
+@lru_cache(maxsize=64)
 def _file_cached(path: str, mtime_ns: int, size: int) -> Pack:
-    return load_file(path)
+    with _PACK_LOCK:
+        return load_file(path)
 
 
 def _load_any(item: str | os.PathLike[str] | Pack) -> Pack:

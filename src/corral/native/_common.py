@@ -47,6 +47,8 @@ class NativeLimits:
     - ``file_size_mb``: RLIMIT_FSIZE; ``None``: the disk budget.
     - ``tmp_mb``: size of the sandbox's private ``/tmp`` (tmpfs); ``None``: the disk budget.
     - ``net_in_mb`` / ``net_out_mb`` / ``connections``: egress proxy budgets per sandbox.
+    - ``gpu_memory_mb``: GPU memory the sandbox's processes may hold (NVML samples; a
+      process past it is killed), when the GPU is granted.
     """
 
     processes: int = 256
@@ -57,6 +59,7 @@ class NativeLimits:
     net_in_mb: float | None = None
     net_out_mb: float | None = None
     connections: int | None = None
+    gpu_memory_mb: float | None = None
 
 
 # --------------------------------------------------------------------------- events
@@ -231,8 +234,20 @@ class CgroupSet:
             (d / "cgroup.procs").write_text(str(pid))
 
     def procs(self) -> list[int]:
-        text = self._r("pids", "cgroup.procs") or ""
-        return [int(x) for x in text.split()]
+        """The processes in the group and in its child groups (a session's calls run in
+        child groups of the session's)."""
+        d = self.dirs.get("v2" if self.version == 2 else "pids")
+        if d is None:
+            return []
+        out: list[int] = []
+        for sub, dirs, _ in os.walk(d):
+            try:
+                text = Path(sub, "cgroup.procs").read_text()
+            except OSError:
+                continue
+            out.extend(int(x) for x in text.split())
+            del dirs[64:]  # bounded: a sandbox cannot make cgroups, corral makes a few
+        return out
 
     def memory_current(self) -> int:
         f = "memory.usage_in_bytes" if self.version == 1 else "memory.current"
@@ -670,6 +685,8 @@ class BackendLifecycle:
                 self.proxy.close()
         if self._restore_owner is not None and self._copy is None:
             restore_owners(self.workspace, self._restore_owner, self._other_owners)
+        if getattr(self, "gpu_sampler", None) is not None:
+            self.gpu_sampler.close()  # NVML (corral.native.nvml)
         if getattr(self, "_rootfs", None) is not None:
             self._rootfs.close()  # a template's overlay mounts, before their directories go
         if self._stage is not None:

@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from ..budget import MB, Budget, RunResult, Usage
-from . import filters
+from . import devices, filters
 from ._common import (
     BackendLifecycle,
     BackendUnavailable,
@@ -179,6 +179,7 @@ class BwrapBackend(BackendLifecycle):
         host_uid: int | None = None,
         cgroups: bool = True,
         template: Any = None,
+        gpu: bool = False,
         spare: bool = False,
     ) -> None:
         self._init_common(
@@ -196,6 +197,12 @@ class BwrapBackend(BackendLifecycle):
             ro_binds,
             on_sample,
         )
+        #: the policy's devices.gpu: the host's GPU device nodes are bound (at start)
+        self.gpu = gpu
+        devices.check_binds(self.ro_binds, gpu=gpu)
+        self.gpu_devices: list[devices.GpuDevice] = []
+        #: NVML samples of the sandbox's GPU use (granted, and NVML works here)
+        self.gpu_sampler: Any = None
         self.monitor_connect = monitor_connect
         self.sample_interval = sample_interval
         self.use_cgroups = cgroups
@@ -252,6 +259,11 @@ class BwrapBackend(BackendLifecycle):
         if self.monitor:
             # what programs are: system binaries, and the sha256 of those the policy names
             self._table = ProgramTable.for_policy(self.gate)
+        self.gpu_devices = devices.host_devices() if self.gpu else []
+        if self.gpu_devices:
+            from .nvml import GpuSampler
+
+            self.gpu_sampler = GpuSampler.open()
         self._stage = Path(tempfile.mkdtemp(prefix="corral-bwrap-"))
         os.chmod(self._stage, 0o755)
         (self._stage / "ws").mkdir()
@@ -300,6 +312,7 @@ class BwrapBackend(BackendLifecycle):
                 "host_uid": self.host_uid,
                 "network": "proxy" if self.proxy is not None else "none",
                 "monitor": self.monitor,
+                "gpu": [d.dest for d in self.gpu_devices] if self.gpu else False,
             },
         )
 
@@ -421,6 +434,7 @@ class BwrapBackend(BackendLifecycle):
         tmp = self.limits.tmp_mb if self.limits.tmp_mb is not None else self.budget.disk_mb
         tmp_bytes = str(max(int(tmp * MB), 1 * MB))
         a += ["--proc", "/proc", "--dev", "/dev"]
+        a += devices.bwrap_args(self.gpu_devices)  # none unless the policy grants the GPU
         a += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", "/tmp"]
         a += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", "/dev/shm"]
         a += ["--dir", "/run"]
@@ -843,6 +857,7 @@ class BwrapBackend(BackendLifecycle):
             sp.sampler = ResourceSampler(
                 self.emitter, sp.child_pid, cgroup=cg, interval=self.sample_interval,
                 output=(lambda: out.total) if isinstance(out, OutputCollector) else None,
+                gpu=self.gpu_sampler, gpu_memory_mb=self.limits.gpu_memory_mb,
             )  # fmt: skip
             sp.release()  # let the command start
             if terminal is None:

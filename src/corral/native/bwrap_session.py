@@ -47,6 +47,7 @@ from .session import (
     NativeSession,
     SessionLost,
     ShellChannel,
+    ShellDied,
     wait_frame,
 )
 
@@ -139,6 +140,7 @@ class BwrapSession(NativeSession):
             sp.sampler = ResourceSampler(
                 b.emitter, sp.child_pid, cgroup=self.cgroup, interval=b.sample_interval,
                 output=lambda: chan.out_total,
+                gpu=b.gpu_sampler, gpu_memory_mb=b.limits.gpu_memory_mb, in_call=b._lock.locked,
             )  # fmt: skip
             sp.release()
             if len(b._launch) == 1 and self.cgroup is not None:
@@ -149,7 +151,7 @@ class BwrapSession(NativeSession):
             try:
                 got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.02)
             except (SessionLost, Forged) as e:
-                raise BackendUnavailable(
+                raise ShellDied(
                     f"the sandbox's shell did not start: {e}{self._why_dead()}"
                 ) from e
             self.chan.done_with(rid)

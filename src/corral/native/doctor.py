@@ -337,8 +337,33 @@ def check_gvisor_checkpoint() -> Check:
                  optional=True)  # fmt: skip
 
 
-def doctor(*, deep: bool = True) -> list[Check]:
-    """Every check; ``deep`` also starts a tiny sandbox of each kind."""
+def check_gpu(policy: object = None, label: str = "no policy") -> Check:
+    """The host's GPU device nodes, what a sandbox of each tier gets under ``policy``
+    (its ``devices.gpu``), and whether NVML can sample their use."""
+    from . import devices
+    from .nvml import status
+
+    found = devices.host_devices()
+    gpu = bool(getattr(policy, "gpu", False))
+    grant = devices.describe_grant(gpu, found)
+    host = ", ".join(d.describe() for d in found) or "no GPU device"
+    nvml = status()[1] if found else "NVML not tried (no GPU device)"
+    refused = gpu and grant["gvisor"].startswith("refused")
+    return Check(
+        "gpu",
+        not refused,
+        f"host: {host}; a sandbox under {label} ({devices.POLICY_FIELD}: "
+        f"{str(gpu).lower()}) gets: bwrap: {grant['bwrap']}; gvisor: {grant['gvisor']}; {nvml}",
+        "use the bwrap backend for a GPU that is not NVIDIA's" if refused else None,
+        ("bwrap", "gvisor"),
+        optional=True,
+    )
+
+
+def doctor(*, deep: bool = True, policy: object = None, policy_label: str = "no policy"
+           ) -> list[Check]:  # fmt: skip
+    """Every check; ``deep`` also starts a tiny sandbox of each kind; ``policy``: the one
+    whose grants (GPU devices) are shown."""
     checks = [
         Check(
             "platform",
@@ -355,6 +380,7 @@ def doctor(*, deep: bool = True) -> list[Check]:
         check_cgroups(),
         check_python_inside(),
         check_runsc(),
+        check_gpu(policy, policy_label),
     ]
     if deep:
         checks.append(check_runsc_works())
@@ -400,9 +426,22 @@ app = typer.Typer(
 def main(
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
     quick: Annotated[bool, typer.Option("--quick", help="Skip starting a gVisor sandbox.")] = False,
+    policy: Annotated[
+        str,
+        typer.Option("--policy", "-p",
+                     help="Show what a sandbox gets under this policy (built-in name or file)."),
+    ] = "default",
 ) -> None:
     """Say what is installed and working, and exactly what to do about what is not."""
-    checks = doctor(deep=not quick)
+    from ..errors import CorralError
+    from ..policy import load
+
+    try:
+        loaded = load(policy)
+    except (CorralError, OSError, ValueError) as e:
+        typer.echo(f"corral doctor: --policy {policy}: {e}", err=True)
+        raise typer.Exit(code=2) from None
+    checks = doctor(deep=not quick, policy=loaded, policy_label=f"policy {policy!r}")
     if as_json:
         typer.echo(json.dumps([c.to_dict() for c in checks], indent=2))
     else:

@@ -74,7 +74,7 @@ from typing import Any
 
 from ..budget import MB, Budget, RunResult, Usage
 from ..events import Decision, NetAction, SpawnAction
-from . import filters
+from . import devices, filters
 from ._common import (
     BackendLifecycle,
     BackendUnavailable,
@@ -560,6 +560,7 @@ class GvisorBackend(BackendLifecycle):
         ro_binds: Sequence[str | Path] = (),
         platform: str = "auto",
         template: Any = None,
+        gpu: bool = False,
         _skip_require: bool = False,
     ) -> None:
         if platform != "auto" and platform not in PLATFORMS:
@@ -580,6 +581,10 @@ class GvisorBackend(BackendLifecycle):
             ro_binds,
             on_sample,
         )
+        #: the policy's devices.gpu: the host's NVIDIA devices through nvproxy (at start)
+        self.gpu = gpu
+        devices.check_binds(self.ro_binds, gpu=gpu)
+        self.gpu_devices: list[devices.GpuDevice] = []
         self.requested_platform = platform
         self.platform = platform
         self.platform_note: str | None = None
@@ -623,6 +628,11 @@ class GvisorBackend(BackendLifecycle):
             self.platform, self.platform_note = choose_platform(self.requested_platform)
             if self.platform_note:
                 log.warning("gvisor: %s; using %s", self.platform_note, self.platform)
+        if self.gpu:
+            try:
+                self.gpu_devices = devices.gvisor_devices(devices.host_devices())
+            except devices.DeviceBindRefused as e:
+                raise BackendUnavailable(str(e)) from e
         if self.monitor:
             self._table = ProgramTable.for_policy(self.gate)
         self._stage = Path(tempfile.mkdtemp(prefix="corral-gvisor-"))
@@ -678,7 +688,8 @@ class GvisorBackend(BackendLifecycle):
         self._started = True
         data = {"backend": self.name, "path": str(self.root), "budget": self.budget.to_dict(),
                 "network": "proxy" if self.proxy is not None else "none",
-                "monitor": self.monitor, "platform": self.platform}  # fmt: skip
+                "monitor": self.monitor, "platform": self.platform,
+                "gpu": [d.dest for d in self.gpu_devices] if self.gpu else False}  # fmt: skip
         if self.platform_note:
             data["platform_note"] = self.platform_note
         self.emitter.emit("backend.started", data=data)
@@ -809,6 +820,8 @@ class GvisorBackend(BackendLifecycle):
                 },
             },
         }
+        if self.gpu_devices:
+            spec["linux"]["devices"] = devices.oci_devices(self.gpu_devices)
         if self._rootfs is not None:  # a template's directories replace the system ones
             spec = self._rootfs.apply_oci(spec)
         return spec
@@ -824,6 +837,8 @@ class GvisorBackend(BackendLifecycle):
                f"--panic-log={panic_log}"]  # fmt: skip
         if self.proxy is not None:
             cmd.append("--host-uds=open")
+        if self.gpu_devices:  # the policy granted the GPU: NVIDIA's, through nvproxy
+            cmd.append("--nvproxy")
         # the persistent interpreters' FIFOs, made by corral in its read-only /run/corral
         cmd.append("--host-fifo=open")
         # the Sentry's trace, read live: program starts and connections (monitoring) and

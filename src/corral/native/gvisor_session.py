@@ -38,6 +38,7 @@ from .session import (
     NativeSession,
     SessionLost,
     ShellChannel,
+    ShellDied,
     wait_frame,
 )
 
@@ -147,7 +148,7 @@ class GvisorSession(NativeSession):
                         f"it printed: {said[-600:]!r}" if said else "",
                     ) if x
                 )  # fmt: skip
-                raise BackendUnavailable(
+                raise ShellDied(
                     f"the sandbox's shell did not start: {e}" + (f" ({why})" if why else "")
                 ) from e
             self.chan.done_with(rid)

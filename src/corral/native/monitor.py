@@ -868,7 +868,10 @@ class ResourceSampler:
     """Emits ``{cpu_pct, busy_pct, rss_mb, procs, out_chars, interval_s}`` about once a
     second while a run lasts (``busy_pct``: CPU + time waiting to run over wall time, see
     :mod:`corral.procinfo`; ``out_chars``: output in the interval, when ``output`` gives
-    the total so far)."""
+    the total so far; ``in_call``: whether a call runs, for a warm session's sampler, which
+    samples between calls too). With ``gpu`` (a :class:`~corral.native.nvml.GpuSampler`: the policy
+    granted the GPU and NVML works) the GPU fields too, and a process holding GPU memory
+    past ``gpu_memory_mb`` (all of them, together) is killed (``budget.exceeded``)."""
 
     def __init__(
         self,
@@ -878,9 +881,15 @@ class ResourceSampler:
         cgroup: Any = None,
         interval: float = 1.0,
         output: Callable[[], int] | None = None,
+        gpu: Any = None,
+        gpu_memory_mb: float | None = None,
+        in_call: Callable[[], bool] | None = None,
     ) -> None:
         self.emitter = emitter
         self.root_pid = root_pid
+        self.gpu = gpu
+        self.gpu_memory_mb = gpu_memory_mb
+        self.in_call = in_call
         self.cgroup = cgroup
         self.interval = interval
         self.output = output
@@ -916,6 +925,34 @@ class ResourceSampler:
         pids = self._pids = process_tree(self.root_pid)
         cpu, rss, _ = proc_stats(pids)
         return cpu, rss, len(pids)
+
+    def _gpu_sample(self, data: dict[str, Any]) -> None:
+        """The GPU fields of ``data``; over ``gpu_memory_mb``, the sandbox's processes that
+        hold GPU memory are killed (pidfds: no recycled pid is hit)."""
+        try:
+            data.update(self.gpu.sample(self._pids))
+        except Exception:
+            log.debug("GPU sample failed", exc_info=True)
+            return
+        limit = self.gpu_memory_mb
+        if limit is None or data["gpu_mem_mb"] <= limit:
+            return
+        holders = [int(p) for p, used in data["gpu_mem_by_pid"].items() if used > 0]
+        killed: list[int] = []
+        for pid in holders:
+            with contextlib.suppress(OSError):
+                fd = os.pidfd_open(pid)
+                try:
+                    signal.pidfd_send_signal(fd, signal.SIGKILL)
+                    killed.append(pid)
+                finally:
+                    os.close(fd)
+        self.emitter.emit("budget.exceeded", data={
+            "budget": "gpu_memory_mb", "limit": limit, "used": data["gpu_mem_mb"],
+            "killed": killed,
+            "message": f"GPU memory {data['gpu_mem_mb']} MB over the budget of {limit} MB: "
+                       f"killed the processes holding it ({', '.join(map(str, killed))})",
+        })  # fmt: skip
 
     def _waited(self) -> float | None:
         got = sched_s(self._pids)
@@ -953,5 +990,9 @@ class ResourceSampler:
             if out is not None and last_out is not None:
                 data["out_chars"] = max(out - last_out, 0)
             last_cpu, last_wait, last_out, last_t = cpu, waited, out, now
+            if self.in_call is not None:  # a warm session: is one of its calls running?
+                data["in_call"] = bool(self.in_call())
+            if self.gpu is not None:
+                self._gpu_sample(data)
             self.samples.append(data)
             self.emitter.sample(data)

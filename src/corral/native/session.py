@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import queue
 import re
@@ -70,8 +71,10 @@ from pathlib import Path
 from typing import Any
 
 from ..budget import RunResult, Usage
-from ._common import OutputCollector, disk_usage, finish_result
+from ._common import BackendUnavailable, OutputCollector, disk_usage, finish_result
 from .spare import start_spare, take_spare
+
+log = logging.getLogger("corral.native.session")
 
 __all__ = ["CALLS_GUEST", "CTL_FD", "SHELL_ARGV", "Forged", "SessionLost", "ShellChannel"]
 
@@ -106,6 +109,10 @@ class Forged(Exception):
 
 #: how much output written outside any call is kept (for a start-up failure's message)
 _NOISE_KEPT = 2000
+
+
+class ShellDied(BackendUnavailable):
+    """The sandbox's shell ended before it said it was ready (nothing of a call ran)."""
 
 
 class ShellChannel:
@@ -728,7 +735,16 @@ def _start_session(backend: Any, make: Callable[[], NativeSession]) -> NativeSes
     if starter is None:
         starter = backend._starter = _Starter()
     try:
-        starter.run(sess)
+        try:
+            starter.run(sess)
+        except ShellDied as e:
+            if sess.killed:
+                raise
+            # nothing of the call ran yet: one more try, and the reason stays in the log
+            log.warning("the sandbox's shell died at start; starting it once more: %s", e)
+            sess = make()
+            backend._sess = sess
+            starter.run(sess)
     except BaseException as e:  # (the session ended itself)
         backend._sess = None
         if not (sess.killed and isinstance(e, Exception)):
@@ -816,7 +832,6 @@ def install_drivers(run_dir: Path) -> None:
 def check_interpreter(backend: Any, language: str) -> list[str]:
     """The program of ``language``'s interpreter (its argv), or a clear error when the
     sandbox does not have it (the sandbox's ``/usr`` is the host's)."""
-    from ._common import BackendUnavailable
 
     if language not in INTERPRETERS:
         raise ValueError(f"unknown language {language!r}; expected 'python' or 'js'")

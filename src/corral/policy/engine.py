@@ -728,11 +728,18 @@ class Policy:
 
     @property
     def extra_budgets(self) -> dict[str, float]:
-        """Budgets that :class:`~corral.budget.Budget` does not hold (``cpu_s``, ``net_out_mb``)."""
+        """Budgets that :class:`~corral.budget.Budget` does not hold (``cpu_s``,
+        ``net_out_mb``, ``gpu_memory_mb``)."""
         b = self.model.budgets
         if b is None:
             return {}
-        return {k: getattr(b, k) for k in ("cpu_s", "net_out_mb") if getattr(b, k) is not None}
+        keys = ("cpu_s", "net_out_mb", "gpu_memory_mb")
+        return {k: getattr(b, k) for k in keys if getattr(b, k) is not None}
+
+    @property
+    def gpu(self) -> bool:
+        """Whether a native sandbox gets the host's GPU devices (``devices.gpu``)."""
+        return bool(self.model.devices and self.model.devices.gpu)
 
     def tools_capabilities(self) -> Capabilities:
         """:class:`~corral.capabilities.Capabilities` for the tools section.

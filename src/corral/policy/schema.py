@@ -24,6 +24,7 @@ validation error back to the file, line and column it comes from. A complete exa
     budgets: {wall_s: 60, cpu_s: 30, memory_mb: 512, net_out_mb: 50, tool_calls: 200}
     monitor: {packs: [default], on: {critical: kill, high: ask, medium: alert, low: log}}
     approvals: {timeout_s: 120, default: deny, webhook: "https://hooks.example/corral"}
+    devices: {gpu: false}        # native tiers: the host's GPU device nodes (default: none)
 
 Pattern semantics are documented in :mod:`corral.policy.patterns`, decision semantics
 in :mod:`corral.policy.engine`.
@@ -39,6 +40,7 @@ Defaults when a key is left out:
 ``tools`` missing          every registered tool is allowed
 ``tools: []``, ``tools:``  every tool is denied (only listed tools are allowed)
 ``approvals``              ``timeout_s: 120``, ``default: deny``, no ``webhook``
+``devices``                ``gpu: false``: no GPU device in a native sandbox
 =========================  =======================================================
 """
 
@@ -75,6 +77,7 @@ __all__ = [
     "Budgets",
     "CommandRule",
     "Commands",
+    "Devices",
     "Filesystem",
     "Monitor",
     "Network",
@@ -353,6 +356,8 @@ class Budgets(_Model):
     disk_mb: PositiveFloat | None = None
     disk_files: PositiveInt | None = None
     fuel: PositiveInt | None = None
+    #: GPU memory the sandbox's processes may hold (NVML, when ``devices.gpu`` grants one)
+    gpu_memory_mb: PositiveFloat | None = None
 
 
 class Monitor(_Model):
@@ -380,6 +385,19 @@ class Approvals(_Model):
     webhook: Annotated[str, AfterValidator(_check_webhook)] | None = None
 
 
+class Devices(_Model):
+    """Host devices a native sandbox (bwrap, gVisor) may use.
+
+    - ``gpu``: ``false`` (default): no GPU device node (``/dev/nvidia*``, ``/dev/dri``,
+      ``/dev/kfd``, ...) exists in the sandbox, and a bind that would show one is refused.
+      ``true``: the tier binds the host's GPU device nodes (bwrap ``--dev-bind``; gVisor
+      ``runsc --nvproxy``, NVIDIA only), NVML samples the sandbox's GPU use and
+      ``budgets.gpu_memory_mb`` applies.
+    """
+
+    gpu: StrictBool = False
+
+
 class PolicyModel(_Model):
     """The whole policy file."""
 
@@ -399,6 +417,7 @@ class PolicyModel(_Model):
     budgets: Budgets | None = None
     monitor: Monitor | None = None
     approvals: Approvals | None = None
+    devices: Devices | None = None
 
     def origin_of(self, section: str, key: str, text: str) -> str:
         """Where a filesystem or network entry was written ('' when unknown)."""
@@ -410,7 +429,8 @@ class PolicyModel(_Model):
         # an empty section (``commands:`` with nothing under it) counts as present and empty
         if isinstance(data, dict):
             data = dict(data)
-            for key in ("commands", "filesystem", "network", "budgets", "monitor", "approvals"):
+            for key in ("commands", "filesystem", "network", "budgets", "monitor", "approvals",
+                        "devices"):
                 if key in data and data[key] is None:
                     data[key] = {}
             if "tools" in data and data["tools"] is None:

@@ -73,6 +73,14 @@ class Entry:
     samples: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=_USAGE_POINTS))
     net_in: int = 0
     net_out: int = 0
+    #: who drives it: ``api`` (made through /v1) or ``mcp`` (an MCP session's sandbox:
+    #: listed, watched and deletable here, its calls go through its MCP session)
+    via: str = "api"
+
+    @property
+    def gone(self) -> bool:
+        """Closed here, or by whoever drives it (an MCP session that ended)."""
+        return self.closed or self.sandbox.closed
 
     def state(self, pending: set[str]) -> str:
         if self.closed:
@@ -90,6 +98,7 @@ class Entry:
             "backend": self.backend,
             "policy": self.policy,
             "tags": dict(self.tags),
+            "via": self.via,
             "state": self.state(pending),
             "created": self.created,
             "idle_s": round(time.monotonic() - self.last_used, 3),
@@ -142,14 +151,30 @@ class Hub:
 
     def get(self, tenant: str, sandbox_id: str) -> Entry:
         entry = self._entries.get(sandbox_id)
-        if entry is None or entry.tenant != tenant or entry.closed:
+        if entry is None or entry.tenant != tenant or entry.gone:
             raise not_found(sandbox_id)
         return entry
 
     def list(self, tenant: str) -> list[Entry]:
         with self._lock:
-            entries = [e for e in self._entries.values() if e.tenant == tenant and not e.closed]
+            entries = [e for e in self._entries.values() if e.tenant == tenant and not e.gone]
         return sorted(entries, key=lambda e: e.created)
+
+    def add_external(
+        self, tenant: str, sandbox: Sandbox, policy: str | None, via: str
+    ) -> Entry:
+        """A sandbox made elsewhere in the server (an MCP session's) shown as
+        ``tenant``'s: listed, its usage and events watched, deletable; its calls stay
+        with whoever drives it (:meth:`call` refuses them). It leaves the list when it
+        is closed there."""
+        entry = Entry(
+            id=sandbox.session, tenant=tenant, sandbox=sandbox, backend=str(sandbox.backend),
+            policy=policy, tags={"via": via}, webhook=None, via=via,
+        )  # fmt: skip
+        with self._lock:
+            self._owners.setdefault(sandbox.session, tenant)
+            self._entries[sandbox.session] = entry
+        return entry
 
     # -- creating -------------------------------------------------------------------------
 
@@ -212,7 +237,7 @@ class Hub:
         policy = await self.run_blocking(self.policy, name)
         budget = self._budget(policy, req)
         with self._lock:
-            live = sum(1 for e in self._entries.values() if e.tenant == tenant and not e.closed)
+            live = sum(1 for e in self._entries.values() if e.tenant == tenant and not e.gone)
             if live + self._reserved.get(tenant, 0) >= self.limits.max_sandboxes_per_tenant:
                 raise ApiError(
                     429,
@@ -258,6 +283,12 @@ class Hub:
 
     async def call(self, entry: Entry, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on ``entry``'s sandbox: one at a time, in a worker thread."""
+        if entry.via != "api":
+            raise ApiError(
+                409,
+                f"sandbox {entry.id} belongs to an {entry.via.upper()} session: call it "
+                "through that session (here it can be watched and deleted)",
+            )
         if entry.waiting >= self.limits.max_waiting_calls:
             raise ApiError(
                 429,
@@ -347,10 +378,13 @@ class Hub:
         """Close sandboxes unused for longer than the idle timeout; their ids."""
         cutoff = time.monotonic() - self.limits.idle_timeout_s
         with self._lock:
+            for e in [e for e in self._entries.values() if e.via != "api" and e.gone]:
+                self._entries.pop(e.id, None)  # closed by its own session
             idle = [
                 e
                 for e in self._entries.values()
                 if not e.closed and not e.busy and not e.waiting and e.last_used < cutoff
+                and e.via == "api"  # the MCP session reaps its own
             ]
         for entry in idle:
             log.info("closing idle sandbox %s of %s", entry.id, entry.tenant)

@@ -11,7 +11,9 @@ server's rules in front of it:
   answer for a session that does not exist;
 * the session's sandbox publishes on the server's event bus, recorded as the tenant's,
   so its events, alerts and audit rows reach that tenant's ``/v1/events``, dashboard and
-  audit log like any sandbox made through ``/v1``.
+  audit log like any sandbox made through ``/v1``; it is in the tenant's sandbox list
+  (``via: mcp``) and can be deleted there, while its calls stay with the MCP session
+  (``/v1/.../run`` on it is a 409).
 
 An ``ask`` of the policy goes to the MCP client as an elicitation when it supports one,
 and is denied with that reason otherwise (the dashboard's queue does not see MCP
@@ -114,12 +116,14 @@ def mcp_mount(
         hub = hub_of()
         session = uuid.uuid4().hex
         hub.adopt(session, tenant)  # before its first event
-        return Sandbox(
+        sb = Sandbox(
             policy=policy,
             approver=approver if policy is not None else None,
             bus=hub.bus,
             session=session,
         )
+        hub.add_external(tenant, sb, name, "mcp")  # in the tenant's list and dashboard
+        return sb
 
     inner = http_app(factory, host=config.host)
     gate = TenantGate(inner, TokenAuth(config.tokens))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .memo import BoundedMemo
+
 
 class ArithError(Exception):
     pass
@@ -77,6 +79,32 @@ def parse_number(text: str) -> int:
         raise ArithError(f'{text}: value too great for base (error token is "{text}")') from None
 
 
+def _tokenize(text: str) -> tuple[tuple[str, str], ...]:
+    out = []
+    i = 0
+    n = len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        m = _TOKEN.match(text, i)
+        if not m or m.end() == i:
+            raise ArithError(f'syntax error: operand expected (error token is "{text[i:]}")')
+        kind = m.lastgroup or "op"
+        out.append((kind, m.group(kind)))
+        i = m.end()
+    return tuple(out)
+
+
+# An expression's tokens depend on its text alone: a loop's `$((i+1))` is cut once
+# (a bounded memo; long texts are cut each time). Errors are not kept: they raise again.
+_TOKENS_MAX_CHARS = 1024
+_DECIMAL = re.compile(r"-?[0-9]+")
+_TOKENS: BoundedMemo[str, tuple[tuple[str, str], ...]] = BoundedMemo(
+    _tokenize, lambda text, toks: 100 + 2 * len(text) + 120 * len(toks), 2048, 4 << 20
+)
+
+
 class Arith:
     """Evaluates one expression against variables reached through callbacks."""
 
@@ -94,31 +122,59 @@ class Arith:
         if self.depth > 64:
             raise ArithError("expression recursion level exceeded")
         self.src = text
-        self.toks = self._tokens(text)
+        self.toks = toks = self._tokens(text)
         self.pos = 0
-        if not self.toks:
+        if not toks:
             return 0
+        if len(toks) <= 3:
+            v = self._short(toks)
+            if v is not None:
+                return v
         v = self.comma()
         if self.pos < len(self.toks):
             tok = self.toks[self.pos][1]
             raise ArithError(f'syntax error in expression (error token is "{tok}")')
         return v
 
-    def _tokens(self, text: str) -> list[tuple[str, str]]:
-        out = []
-        i = 0
-        n = len(text)
-        while i < n:
-            if text[i].isspace():
-                i += 1
-                continue
-            m = _TOKEN.match(text, i)
-            if not m or m.end() == i:
-                raise ArithError(f'syntax error: operand expected (error token is "{text[i:]}")')
-            kind = m.lastgroup or "op"
-            out.append((kind, m.group(kind)))
-            i = m.end()
-        return out
+    def _tokens(self, text: str) -> tuple[tuple[str, str], ...]:
+        if len(text) > _TOKENS_MAX_CHARS:
+            return _tokenize(text)
+        toks = _TOKENS.get(text)
+        assert toks is not None
+        return toks
+
+    def _short(self, toks: tuple[tuple[str, str], ...]) -> int | None:
+        """``x``, ``x OP y``, ``x++``, ``x OP= y`` straight from their tokens (``x``,
+        ``y`` a name or a number, OP not ``&&``/``||``), evaluated in the order the
+        grammar evaluates them; None for anything else."""
+        n = len(toks)
+        k0, t0 = toks[0]
+        if n == 1:
+            if k0 == "num":
+                return parse_number(t0)
+            return self._var(t0, None) if k0 == "name" else None
+        if n == 2:
+            if k0 != "name" or toks[1][1] not in ("++", "--"):
+                return None
+            v = self._var(t0, None)
+            self.set(t0, None, _wrap(v + (1 if toks[1][1] == "++" else -1)))
+            return v
+        op = toks[1][1]
+        k2, t2 = toks[2]
+        if toks[1][0] != "op" or k0 not in ("num", "name") or k2 not in ("num", "name"):
+            return None
+        if op in _ASSIGN:
+            if k0 != "name":
+                return None
+            rhs = parse_number(t2) if k2 == "num" else self._var(t2, None)
+            v = rhs if op == "=" else self._binop(op[:-1], self._var(t0, None), rhs)
+            self.set(t0, None, v)
+            return v
+        if op not in _BINARY or op in ("&&", "||"):
+            return None
+        left = parse_number(t0) if k0 == "num" else self._var(t0, None)
+        right = parse_number(t2) if k2 == "num" else self._var(t2, None)
+        return self._binop(op, left, right)
 
     def peek(self) -> str | None:
         return self.toks[self.pos][1] if self.pos < len(self.toks) else None
@@ -342,6 +398,6 @@ class Arith:
         if raw is None or raw.strip() == "":
             return 0
         raw = raw.strip()
-        if re.fullmatch(r"-?[0-9]+", raw):
+        if _DECIMAL.fullmatch(raw):
             return _wrap(int(raw))
         return Arith(self.get, self.set, self.depth + 1).eval(raw)

@@ -55,9 +55,12 @@ def file_test(op: str, host: Path | None) -> bool:
     }.get(op, False)
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
 def _int(s: str) -> int:
     t = s.strip()
-    if not re.fullmatch(r"[+-]?[0-9]+", t):
+    if not _INTEGER.fullmatch(t):
         raise CondError(f"{s}: integer expression expected")
     return int(t)
 

@@ -9,13 +9,16 @@ is never split or globbed; ``split`` marks the results of unquoted expansions
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import pattern as P
 from .arith import Arith, ArithError
 from .lexer import ShellSyntaxError, find_close, skip_backtick, skip_dquote
 from .limits import max_string, too_large
+from .memo import BoundedMemo
 from .values import IArray
 
 if TYPE_CHECKING:
@@ -51,6 +54,11 @@ class Expander:
         """Full expansion of command words into argv."""
         out: list[str] = []
         for raw in raws:
+            if "{" not in raw or "}" not in raw:  # no brace expansion
+                plan = _plan(raw, True, False, False)
+                if plan is not None and plan.argv is not None:
+                    out.extend(plan.argv)  # a literal word: its fields are fixed
+                    continue
             for b in brace_expand(raw):
                 segs = self.segments(b, tilde=True)
                 for field in self.split(segs):
@@ -60,6 +68,8 @@ class Expander:
     def word(self, raw: str, tilde: bool = True) -> str:
         """Expansion without splitting or globbing (assignments, redirections)."""
         segs = self.segments(raw, tilde=tilde, assignment=tilde)
+        if len(segs) == 1 and segs[0][0] not in ("\x00BREAK", "\x00EMPTY"):
+            return segs[0][0]
         ifs = self.sh.get_var("IFS")
         sep = " " if ifs is None else ifs[:1]
         return "".join(sep if s == BREAK else s[0] for s in segs if s[0] != "\x00EMPTY")
@@ -80,6 +90,46 @@ class Expander:
     def segments(
         self, raw: str, tilde: bool = False, assignment: bool = False, heredoc: bool = False
     ) -> list[Seg]:
+        plan = _plan(raw, tilde, assignment, heredoc)
+        if plan is None:  # a word the plan refuses: expanded step by step, raising in order
+            return self._segments_slow(raw, tilde, assignment, heredoc)
+        if plan.literal is not None:
+            if plan.size > _LITERAL_CHECK and len(plan.literal) > 1:
+                limit = self._limit()
+                if plan.size > limit:
+                    raise ExpansionError(too_large("xrealloc", plan.size, limit))
+            return list(plan.literal)
+        segs: list[Seg] = []
+        for op in plan.ops:
+            kind = op[0]
+            if kind == _SEG:
+                segs.append(op[1])
+            elif kind == _PARAM:
+                self._param(op[1], None, segs, op[2])
+            elif kind == _BRACE:
+                self._brace_param(op[1], segs, op[2])
+            elif kind == _ARITH:
+                quoted = op[2]
+                segs.append((str(self.arith(op[1])), quoted, not quoted))
+            elif kind == _CMD:
+                quoted = op[2]
+                segs.append((self.sh.command_subst(op[1]), quoted, not quoted))
+            elif kind == _PROC:
+                segs.append((self.sh.process_subst(op[1], op[2]), True, False))
+            else:  # _TILDE
+                segs.append((self.sh.get_var("HOME") or "/workspace", True, False))
+        if len(segs) > 1:  # the word joins its pieces: refuse a join past the cap
+            size = sum(len(t[0]) for t in segs)
+            limit = self._limit()
+            if size > limit:
+                raise ExpansionError(too_large("xrealloc", size, limit))
+        return segs
+
+    def _segments_slow(
+        self, raw: str, tilde: bool = False, assignment: bool = False, heredoc: bool = False
+    ) -> list[Seg]:
+        """The interpretive expansion, for words ``_plan`` refuses (an unterminated
+        quote or substitution): what comes before the error is expanded first."""
         segs: list[Seg] = []
         i = 0
         n = len(raw)
@@ -482,10 +532,14 @@ class Expander:
     # -- splitting and globbing -----------------------------------------------------
 
     def split(self, segs: list[Seg]) -> list[list[tuple[str, bool]]]:
+        if not any(seg[2] or seg[0] == "\x00BREAK" or seg[0] == "\x00EMPTY" for seg in segs):
+            # nothing to split (literals, quoted text): one field, or none when empty
+            cur = [(seg[0], seg[1]) for seg in segs]
+            return [cur] if any(q or t for t, q in cur) else []
         ifs = self.sh.get_var("IFS")
         if ifs is None:
             ifs = " \t\n"
-        ws = "".join(ch for ch in ifs if ch in " \t\n")
+        ws, has_ifs = _ifs_info(ifs) if ifs else ("", _no_ifs)
         fields: list[list[tuple[str, bool]]] = []
         cur: list[tuple[str, bool]] = []
         has = False  # current field has content or a quoted part
@@ -501,6 +555,11 @@ class Expander:
             if not split or not ifs:
                 cur.append((text, quoted))
                 has = has or quoted or text != ""
+                continue
+            if has_ifs(text) is None:  # nothing to split at: one piece
+                if text:
+                    cur.append((text, False))
+                    has = True
                 continue
             i = 0
             n = len(text)
@@ -540,17 +599,266 @@ class Expander:
 
     def glob(self, field: list[tuple[str, bool]]) -> list[str]:
         plain = "".join(t for t, _ in field)
+        if "*" not in plain and "?" not in plain and "[" not in plain:
+            return [plain]
         if self.sh.opt("noglob") or not any(
-            not q and any(ch in t for ch in "*?[") for t, q in field
+            not q and ("*" in t or "?" in t or "[" in t) for t, q in field
         ):
             return [plain]
         pat = "".join(P.escape(t) if q else t for t, q in field)
-        if not P.has_magic(pat):
+        if not P.glob_magic(pat):
             return [plain]
         matches = self.sh.glob_paths(pat)
         if not matches and "shopt:nullglob" in self.sh.state.options:
             return []
         return matches if matches else [plain]
+
+
+# -- word plans -------------------------------------------------------------------
+#
+# A word's structure (where its quotes, literals and expansions are) depends only
+# on its raw text, so it is worked out once per distinct word and kept (bounded
+# LRU); what the expansions give is computed every time, from the shell's state.
+
+_SEG, _PARAM, _BRACE, _ARITH, _CMD, _PROC, _TILDE = range(7)
+_PLAN_CACHE_SIZE = 4096
+_PLAN_CACHE_BYTES = 8 << 20  # estimated (see _plan_cost)
+_PLAN_MAX_CHARS = 2048  # longer words (here-document bodies) are planned each time
+_LITERAL_CHECK = 1 << 20  # a literal word this short is always under the join cap
+_TILDE_RE = re.compile(r"~([A-Za-z0-9_]*)(?=/|$|:)")
+_TILDE_AFTER_COLON = re.compile(r"~(?=/|$|:)")
+_BACKTICK_ESC = re.compile(r"\\([$`\\])")
+Op = tuple  # (_SEG, seg) | (_PARAM, name, quoted) | (_BRACE, inner, quoted) | ...
+
+
+class _Plan:
+    """How to expand one raw word: ``ops`` in order; ``literal`` when the word
+    has no expansion at all (its segments are then fixed)."""
+
+    __slots__ = ("argv", "literal", "ops", "size")
+
+    def __init__(self, ops: list[Op]) -> None:
+        self.ops = tuple(ops)
+        #: the word's fields as a command word, when they never change: a literal
+        #: with nothing to split and no unquoted glob character
+        self.argv: tuple[str, ...] | None = None
+        if all(op[0] == _SEG for op in ops):
+            segs = tuple(op[1] for op in ops)
+            self.literal: tuple[Seg, ...] | None = segs
+            self.size = sum(len(seg[0]) for seg in segs)
+            if self.size <= _LITERAL_CHECK and not any(
+                seg[2] or seg[0] in ("\x00BREAK", "\x00EMPTY") for seg in segs
+            ):
+                # the pattern Expander.glob would look at: no magic, no globbing
+                pat = "".join(P.escape(t) if q else t for t, q, _ in segs)
+                if not P.glob_magic(pat):
+                    keep = any(q or t for t, q, _ in segs)
+                    self.argv = ("".join(t for t, _, _ in segs),) if keep else ()
+        else:
+            self.literal, self.size = None, 0
+
+
+def _plan(raw: str, tilde: bool, assignment: bool, heredoc: bool) -> _Plan | None:
+    if len(raw) > _PLAN_MAX_CHARS:
+        return _make_plan((raw, tilde, assignment, heredoc))
+    return _PLANS.get((raw, tilde, assignment, heredoc))
+
+
+def _make_plan(key: tuple[str, bool, bool, bool]) -> _Plan | None:
+    try:
+        return _Plan(_plan_ops(*key))
+    except (ExpansionError, ShellSyntaxError):
+        return None
+
+
+def _plan_cost(key: tuple[str, bool, bool, bool], plan: _Plan) -> int:
+    """About the bytes a kept plan holds: its key's text, its steps and texts."""
+    return 200 + 2 * len(key[0]) + 150 * len(plan.ops)
+
+
+_PLANS: BoundedMemo[tuple[str, bool, bool, bool], _Plan] = BoundedMemo(
+    _make_plan, _plan_cost, _PLAN_CACHE_SIZE, _PLAN_CACHE_BYTES
+)
+
+
+def _plan_ops(raw: str, tilde: bool, assignment: bool, heredoc: bool) -> list[Op]:
+    """The steps of ``Expander._segments_slow`` for ``raw``, without running any."""
+    ops: list[Op] = []
+    i = 0
+    n = len(raw)
+    if tilde and raw.startswith("~"):
+        m = _TILDE_RE.match(raw)
+        if m and m.group(1) == "":
+            ops.append((_TILDE,))
+            i = m.end()
+    lit: list[str] = []
+
+    def flush() -> None:
+        if lit:
+            ops.append((_SEG, ("".join(lit), False, False)))
+            lit.clear()
+
+    while i < n:
+        c = raw[i]
+        if heredoc:
+            if c == "\\" and i + 1 < n and raw[i + 1] in "$`\\\n":
+                if raw[i + 1] != "\n":
+                    lit.append(raw[i + 1])
+                i += 2
+                continue
+            if c == "$" or c == "`":
+                flush()
+                i = _plan_dollar(raw, i, ops, quoted=True)
+                continue
+            lit.append(c)
+            i += 1
+            continue
+        if c == "\\":
+            flush()
+            if i + 1 < n:
+                if raw[i + 1] != "\n":
+                    ops.append((_SEG, (raw[i + 1], True, False)))
+                i += 2
+            else:
+                ops.append((_SEG, ("\\", True, False)))
+                i += 1
+            continue
+        if c == "'":
+            flush()
+            k = raw.find("'", i + 1)
+            if k < 0:
+                raise ExpansionError("unexpected EOF while looking for matching `''", 2)
+            ops.append((_SEG, (raw[i + 1 : k], True, False)))
+            i = k + 1
+            continue
+        if c == '"':
+            flush()
+            end = skip_dquote(raw, i)
+            inner = raw[i + 1 : end - 1]
+            _plan_dquote(inner, ops)
+            if inner == "":
+                ops.append((_SEG, ("", True, False)))
+            i = end
+            continue
+        if c == "$" and raw.startswith("$'", i):
+            flush()
+            j = i + 2
+            while j < n and raw[j] != "'":
+                j += 2 if raw[j] == "\\" else 1
+            ops.append((_SEG, (ansi_c(raw[i + 2 : j]), True, False)))
+            i = j + 1
+            continue
+        if c == "$" and raw.startswith('$"', i):
+            i += 1
+            continue
+        if c == "$" or c == "`":
+            flush()
+            i = _plan_dollar(raw, i, ops, quoted=False)
+            continue
+        if c in "<>" and raw.startswith("(", i + 1):
+            flush()
+            end = find_close(raw, i + 2, "(", ")")
+            ops.append((_PROC, raw[i + 2 : end - 1], c))
+            i = end
+            continue
+        if assignment and c == ":" and raw.startswith(":~", i):
+            lit.append(":")
+            i += 1
+            if _TILDE_AFTER_COLON.match(raw, i):
+                flush()
+                ops.append((_TILDE,))
+                i += 1
+            continue
+        lit.append(c)
+        i += 1
+    flush()
+    return ops
+
+
+def _plan_dquote(inner: str, ops: list[Op]) -> None:
+    lit: list[str] = []
+    i = 0
+    n = len(inner)
+    while i < n:
+        c = inner[i]
+        if c == "\\" and i + 1 < n and inner[i + 1] in '$`"\\\n':
+            if inner[i + 1] != "\n":
+                lit.append(inner[i + 1])
+            i += 2
+            continue
+        if c == "$" or c == "`":
+            if c == "$" and (
+                i + 1 >= n or not (inner[i + 1] in "({" or _starts_param(inner, i + 1))
+            ):
+                lit.append(c)
+                i += 1
+                continue
+            if lit:
+                ops.append((_SEG, ("".join(lit), True, False)))
+                lit.clear()
+            i = _plan_dollar(inner, i, ops, quoted=True)
+            continue
+        lit.append(c)
+        i += 1
+    if lit:
+        ops.append((_SEG, ("".join(lit), True, False)))
+
+
+def _plan_dollar(raw: str, i: int, ops: list[Op], quoted: bool) -> int:
+    n = len(raw)
+    if raw[i] == "`":
+        end = skip_backtick(raw, i)
+        ops.append((_CMD, _BACKTICK_ESC.sub(r"\1", raw[i + 1 : end - 1]), quoted))
+        return end
+    if raw.startswith("$((", i):
+        try:
+            end = find_close(raw, i + 3, "((", "))")
+        except ShellSyntaxError:
+            end = -1
+        if end > 0:
+            ops.append((_ARITH, raw[i + 3 : end - 2], quoted))
+            return end
+    if raw.startswith("$[", i):
+        end = raw.find("]", i)
+        if end > 0:
+            ops.append((_ARITH, raw[i + 2 : end], quoted))
+            return end + 1
+    if raw.startswith("$(", i):
+        end = find_close(raw, i + 2, "(", ")")
+        ops.append((_CMD, raw[i + 2 : end - 1], quoted))
+        return end
+    if raw.startswith("${", i):
+        end = find_close(raw, i + 2, "{", "}")
+        ops.append((_BRACE, raw[i + 2 : end - 1], quoted))
+        return end
+    if i + 1 < n and raw[i + 1] in _SPECIAL:
+        ops.append((_PARAM, raw[i + 1], quoted))
+        return i + 2
+    m = _NAME.match(raw, i + 1)
+    if m:
+        ops.append((_PARAM, m.group(0), quoted))
+        return m.end()
+    ops.append((_SEG, ("$", quoted, False)))
+    return i + 1
+
+
+def _no_ifs(text: str) -> None:
+    return None
+
+
+def _ifs_info(ifs: str) -> tuple[str, Callable[[str], object]]:
+    """IFS's whitespace characters, and a test for any IFS character in a text
+    (None when there is none)."""
+    if len(ifs) <= 16:
+        return _short_ifs_info(ifs)
+    ws = "".join(ch for ch in ifs if ch in " \t\n")
+    return ws, lambda text: True if any(ch in text for ch in ifs) else None
+
+
+@functools.lru_cache(maxsize=64)
+def _short_ifs_info(ifs: str) -> tuple[str, Callable[[str], object]]:
+    ws = "".join(ch for ch in ifs if ch in " \t\n")
+    return ws, re.compile("[" + re.escape(ifs) + "]").search
 
 
 def _starts_param(text: str, i: int) -> bool:

@@ -47,6 +47,28 @@ from .values import IArray
 MAX_JOBS = 64
 MAX_DEPTH = 100  # function / source / eval nesting
 CMDSUB_CAP = 64 * 1024 * 1024
+_PIPE_BUFFER = 64 * 1024  # a pipeline stage's writes are gathered this far
+
+
+class _StagePipe(io.BufferedWriter):
+    """The write end of the pipe from one pipeline stage to the next. A bash
+    built-in that finds its reader gone ends the whole stage, as SIGPIPE ends
+    bash's subshell there (``while :; do echo; done | head -1`` stops); what is a
+    program in bash (cat, seq, …) only ends itself, with status 141."""
+
+
+#: bash's own built-ins (``compgen -b``): in bash they run in the stage's process
+_BASH_BUILTINS = frozenset(
+    [
+        ".", ":", "[", "alias", "bg", "bind", "break", "builtin", "caller", "cd", "command",
+        "compgen", "complete", "compopt", "continue", "declare", "dirs", "disown", "echo",
+        "enable", "eval", "exec", "exit", "export", "false", "fc", "fg", "getopts", "hash",
+        "help", "history", "jobs", "kill", "let", "local", "logout", "mapfile", "popd",
+        "printf", "pushd", "pwd", "read", "readarray", "readonly", "return", "set", "shift",
+        "shopt", "source", "suspend", "test", "times", "trap", "true", "type", "typeset",
+        "ulimit", "umask", "unalias", "unset", "wait",
+    ]
+)
 
 
 class ExitShell(Exception):
@@ -489,7 +511,7 @@ class Shell:
 
     def set_array(self, name: str, values: list[str]) -> None:
         old = self.state.vars.get(name)
-        self.state.vars[name] = Var(IArray.of(values), old.exported if old else False)
+        self.state.vars[name] = Var(IArray(enumerate(values)), old.exported if old else False)
 
     def get_special(self, name: str) -> str | None:
         st = self.state
@@ -762,8 +784,11 @@ class Shell:
                     raise
                 status = e.status
             self.state.last_status = status
-            if isinstance(node, A.Simple | A.Subshell | A.Group):
-                self.set_array("PIPESTATUS", [str(status)])
+            if isinstance(node, _SETS_PIPESTATUS):  # set_array("PIPESTATUS", [status])
+                old = self.state.vars.get("PIPESTATUS")
+                self.state.vars["PIPESTATUS"] = Var(
+                    IArray({0: str(status)}), old.exported if old else False
+                )
             if (
                 status != 0
                 and "ERR" in self.state.traps
@@ -1040,7 +1065,9 @@ class Shell:
         files: list[tuple[IO[bytes] | None, IO[bytes] | None]] = []
         for k in range(n):
             rin = os.fdopen(pipes[k - 1][0], "rb") if k > 0 else None
-            wout = os.fdopen(pipes[k][1], "wb", buffering=0) if k < n - 1 else None
+            # buffered: a built-in's lines cross the pipe in 64 KiB writes, not one
+            # write (and one thread switch) each; every built-in flushes when it ends
+            wout = _StagePipe(io.FileIO(pipes[k][1], "wb"), _PIPE_BUFFER) if k < n - 1 else None
             files.append((rin, wout))
         threads = []
         # shopt -s lastpipe: the last command runs in this shell (its variables stay)
@@ -1309,7 +1336,8 @@ class Shell:
         try:
             return self._exec_simple(cmd)
         finally:
-            procsub.finish_all(self, mark)
+            if len(self.procsubs) > mark:
+                procsub.finish_all(self, mark)
 
     def _exec_simple(self, cmd: A.Simple) -> int:
         self.check()
@@ -1336,7 +1364,7 @@ class Shell:
             if cmd.redirects:
                 return self.with_redirects(cmd.redirects, lambda: status)
             return status
-        if self.opt("xtrace"):
+        if "xtrace" in self.state.options:
             self.write_err((self.get_var("PS4") or "+ ") + " ".join(argv) + "\n")
         temp_env: dict[str, str] = {}
         try:
@@ -1351,13 +1379,15 @@ class Shell:
                     cmd.redirects,
                     lambda: self._denied(argv[0], reason),
                 )
-        if argv == ["exec"] and "exec" not in self.state.functions:
+        if argv[0] == "exec" and len(argv) == 1 and "exec" not in self.state.functions:
             try:
                 self.apply_redirects(cmd.redirects, self._exec_files)
             except _RedirError as e:
                 self.write_err(f"corral: {e}\n")
                 return 1
             return 0
+        if not cmd.redirects:
+            return self.run_command(argv, temp_env)
         return self.with_redirects(cmd.redirects, lambda: self.run_command(argv, temp_env))
 
     def _declaration_args(self, words: list[str]) -> list[str]:
@@ -1499,6 +1529,8 @@ class Shell:
                 ctx.err(str(e))
             status = e.status
         except BrokenPipeError:
+            if isinstance(stdout, _StagePipe) and name in _BASH_BUILTINS:
+                raise  # the stage's reader is gone: the stage ends (bash: SIGPIPE)
             status = 141
         except OSError as e:
             if e.errno == 28:
@@ -1514,8 +1546,13 @@ class Shell:
         except RegexTooExpensive as e:
             ctx.err(str(e))
             status = 2
-        with contextlib.suppress(BrokenPipeError, OSError, ValueError):
+        try:
             stdout.flush()
+        except BrokenPipeError:
+            if isinstance(stdout, _StagePipe) and name in _BASH_BUILTINS:
+                raise
+        except (OSError, ValueError):
+            pass
         return int(status or 0) & 0xFF
 
     def _run_sub_command(self, argv: list[str], stdin: bytes) -> tuple[int, bytes, bytes]:
@@ -1607,6 +1644,7 @@ class _RedirError(Exception):
 
 
 _DECLARATIONS = {"local", "export", "declare", "typeset", "readonly"}
+_SETS_PIPESTATUS = (A.Simple, A.Subshell, A.Group)
 _DECL_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 
 

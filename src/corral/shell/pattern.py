@@ -42,6 +42,28 @@ def has_magic(pattern: str) -> bool:
     return False
 
 
+def glob_magic(pattern: str) -> bool:
+    """Whether pathname expansion treats ``pattern`` as a pattern, as bash does: a
+    ``*`` or ``?``, an extglob group, or a ``[`` closed by a later ``]`` (a lone
+    ``[`` — the ``[`` command — is a plain word, even under nullglob)."""
+    i = 0
+    n = len(pattern)
+    bracket = False
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c in "*?" or (c in "!@+" and pattern[i + 1 : i + 2] == "("):
+            return True
+        if c == "[":
+            bracket = True
+        elif c == "]" and bracket:
+            return True
+        i += 1
+    return False
+
+
 def unescape(pattern: str) -> str:
     return re.sub(r"\\(.)", r"\1", pattern, flags=re.S)
 

@@ -30,6 +30,7 @@ import wasmtime
 
 from ..budget import MB, Budget, RunResult, Usage
 from ..errors import GuestStartError
+from ..trapsignals import ensure_trap_handlers, note_wasmtime_handlers
 from .guest_channel import FRAME_MAX, ChannelError, FrameReader, encode_request, new_id
 from .modcache import EngineSettings, load_module
 from .samples import CallSampler, thread_reader
@@ -149,6 +150,7 @@ class Interpreter:
         self.budget = budget
         self.settings = EngineSettings(fuel=budget.fuel is not None)
         self.engine = wasmtime.Engine(self.settings.make_config())
+        note_wasmtime_handlers()  # the engine's trap handlers are in place now
         self.module = load_module(self.engine, language, self.settings)
         self.starts = 0
         self._alive = False
@@ -179,6 +181,7 @@ class Interpreter:
         return self._alive
 
     def start(self) -> None:
+        ensure_trap_handlers()
         self._iodir = tempfile.mkdtemp(prefix="corral-io-")
         fin = os.path.join(self._iodir, "in")
         fout = os.path.join(self._iodir, "out")
@@ -434,6 +437,7 @@ class Interpreter:
         claims, for events only); ``on_sample(data)`` gets a resource sample of the guest
         thread about once a second while it runs (:mod:`corral.wasm.samples`)."""
         self._in_run = threading.get_ident()
+        ensure_trap_handlers()  # a guest's trap must stay the guest's, not the process's
         try:
             return self._run_call(
                 code, stdin=stdin, tools=tools, tool_handler=tool_handler,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
@@ -97,14 +98,16 @@ class ExternalSorter:
             if self.held > self.run_bytes:
                 self._spill_run()
 
-    def _sorted_memory(self) -> Iterator[bytes]:
+    def _sorted_memory(self) -> Iterable[bytes]:
         self.ctx.check()
         self.sort_run(self.lines)
         self.ctx.check()
         lines = self.lines
         self.lines = []
         self.held = 0
-        return dedup(lines, self.unique_key) if self.unique else iter(lines)
+        if self.unique and self.unique_key is None:  # whole lines: runs of equal ones, in C
+            return list(map(operator.itemgetter(0), itertools.groupby(lines)))
+        return dedup(lines, self.unique_key) if self.unique else lines
 
     def _write_run(self, lines: Iterable[bytes]) -> SpillFile:
         sf = self.spill.new()
@@ -131,7 +134,7 @@ class ExternalSorter:
             )
         return dedup(merged, self.unique_key) if self.unique else merged
 
-    def result(self) -> Iterator[bytes]:
+    def result(self) -> Iterable[bytes]:
         """All records in order. Reading the input is over once this returns."""
         if not self.runs:
             return self._sorted_memory()
@@ -221,6 +224,15 @@ def write_lines(
     write: Callable[[bytes], Any],
 ) -> None:
     """Write ``lines`` each followed by ``sep``, in blocks of about 64 KB."""
+    if isinstance(lines, list):  # sorted in memory: blocks are slices, joined in C
+        step = 1024
+        for i in range(0, len(lines), step):
+            if i and not i & 4095:
+                ctx.check()
+            block = lines[i : i + step]
+            block.append(b"")
+            write(sep.join(block))
+        return
     buf: list[bytes] = []
     size = 0
     n = 0

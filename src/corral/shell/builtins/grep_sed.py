@@ -14,12 +14,13 @@ import contextlib
 import fnmatch
 import functools
 import io
+import itertools
 import os
 import re
 import secrets
 import stat as statmod
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -516,6 +517,32 @@ class _LineReader:
             yield b"".join(parts), False
 
 
+    def batches(self) -> Iterator[list[bytes]]:
+        """The same lines as iterating, a list per chunk read (none empty)."""
+        sep = self.sep
+        parts: list[bytes] = []
+        while True:
+            data = self._read(65536)
+            if not data:
+                break
+            if not self.saw_nul and b"\0" in data:
+                self.saw_nul = True
+            pieces = data.split(sep)
+            if len(pieces) == 1:
+                parts.append(data)
+                continue
+            if parts:
+                parts.append(pieces[0])
+                pieces[0] = b"".join(parts)
+                parts = []
+            tail = pieces.pop()
+            if tail:
+                parts.append(tail)
+            yield pieces
+        if parts:
+            yield [b"".join(parts)]
+
+
 class _OutBuf:
     """Buffered writes to a binary stream (flushed every 64 KiB and at the end)."""
 
@@ -638,6 +665,9 @@ def _pcre_to_python(pattern: str) -> str:
     return "".join(out)
 
 
+_PLAIN_PATTERN = re.compile(r"[A-Za-z0-9 _\-:/,=@%#!<>~;'\"]+")
+
+
 class _Matcher:
     """The compiled patterns of one grep run."""
 
@@ -660,6 +690,16 @@ class _Matcher:
                 return f"{_NOT_WORD}(?:{s}){_NO_WORD_AFTER}"
             return s
 
+        #: every pattern a plain string (no regex syntax, no newline) and no -w/-x: a
+        #: match never spans lines, so one search tells whether a chunk has any
+        self.literal = not word and not line and all(
+            p and (mode == "F" or _PLAIN_PATTERN.fullmatch(p)) and "\n" not in p for p in patterns
+        )
+        #: the patterns as bytes when a line matches exactly if it holds one of them:
+        #: plain ASCII, case kept (an ASCII byte is never part of another character)
+        self.needles: tuple[bytes, ...] | None = None
+        if self.literal and not icase and len(patterns) <= 4 and all(p.isascii() for p in patterns):
+            self.needles = tuple(p.encode() for p in patterns)
         if mode == "F":
             # Longest first: Python's leftmost-first is then POSIX's leftmost-longest.
             raw = [re.escape(p) for p in sorted(patterns, key=len, reverse=True)]
@@ -985,7 +1025,28 @@ class _Grep:
                 prefix += str(off).encode() + sep
             out.write(prefix + text + eol)
 
-        for raw, _has_nl in reader:
+        lines: Iterable[tuple[bytes, bool]] = reader
+        if not (
+            summary or before is not None or after or o.only or name is not None
+            or o.line_numbers or o.byte_offset or o.context_given or max_count > 0
+        ):  # fmt: skip
+            # only the selected lines, as they are: a chunk's lines at a time
+            batches = reader.batches()
+            for batch in batches:
+                if check_binary and reader.saw_nul:  # binary input: line by line from here
+                    lines = itertools.chain(
+                        ((b, True) for b in batch), ((b, True) for bb in batches for b in bb)
+                    )
+                    break
+                ctx.check()
+                lineno += len(batch)
+                picked = self._select(batch)
+                if picked:
+                    count += len(picked)
+                    out.write(eol.join(picked) + eol)
+            else:
+                return count
+        for raw, _has_nl in lines:
             lineno += 1
             if lineno & 1023 == 0:
                 ctx.check()
@@ -1037,6 +1098,31 @@ class _Grep:
                 before.append((lineno, offset, raw))
             offset += len(raw) + 1
         return count
+
+    def _select(self, batch: list[bytes]) -> list[bytes]:
+        """The lines of ``batch`` that grep selects (``-v`` included)."""
+        m = self.m
+        invert = self.o.invert
+        if (
+            m.literal
+            and m.combined is not None
+            and m.combined.search(decode(b"\n".join(batch))) is None
+        ):  # no line of the chunk matches
+            return batch if invert else []
+        if m.needles is not None and len(m.needles) == 1:
+            needle = m.needles[0]
+            if invert:
+                return [b for b in batch if needle not in b]
+            return [b for b in batch if needle in b]
+        if m.needles is not None:
+            needles = m.needles
+            if invert:
+                return [b for b in batch if not any(n in b for n in needles)]
+            return [b for b in batch if any(n in b for n in needles)]
+        search = m.search
+        if invert:
+            return [b for b in batch if not search(decode(b))]
+        return [b for b in batch if search(decode(b))]
 
     def _separator(self, ln: int, last_out: int) -> None:
         """GNU's ``--`` between context groups, also between files."""

@@ -13,6 +13,7 @@ import datetime
 import fnmatch
 import hashlib
 import io
+import itertools
 import os
 import re
 import stat as statmod
@@ -970,6 +971,12 @@ def cut(ctx: CommandContext) -> int:
             ctx.err(f"{_qf(name)}: {why}")
             status = 1
             continue
+        if mode == "f":
+            try:
+                _cut_fields(ctx, f, sep, delim, od, ranges, only_delim, w)
+            finally:
+                _close(ctx, f)
+            continue
         try:
             for line in _lines(ctx, f, sep):
                 body = line[:-1] if line.endswith(sep) else line
@@ -996,6 +1003,41 @@ def cut(ctx: CommandContext) -> int:
         finally:
             _close(ctx, f)
     return status
+
+
+def _cut_fields(
+    ctx: CommandContext,
+    f: IO[bytes],
+    sep: bytes,
+    delim: bytes,
+    od: bytes,
+    ranges: list[tuple[int, int]],
+    only_delim: bool,
+    w: Callable[[bytes], object],
+) -> None:
+    """``cut -f``: each line split at most as far as the last field wanted (the
+    ranges are sorted and disjoint, so the fields are slices in order); a batch of
+    lines written at once."""
+    last = ranges[-1][1]
+    maxsplit = last if last < _INF else -1
+    slices = [(lo - 1, hi) for lo, hi in ranges]
+    one = slices[0] if len(slices) == 1 else None
+    limit = max_string(ctx.ws.budget)
+    for batch in record_batches(ctx.check, f, sep, limit):
+        out: list[bytes] = []
+        add = out.append
+        for body in batch:
+            if delim not in body:
+                if not only_delim:
+                    add(body)
+                continue
+            fields = body.split(delim, maxsplit)
+            if one is not None:
+                add(od.join(fields[one[0] : one[1]]))
+            else:
+                add(od.join([fld for lo, hi in slices for fld in fields[lo:hi]]))
+        if out:
+            w(sep.join(out) + sep)
 
 
 # --------------------------------------------------------------------------
@@ -1537,13 +1579,19 @@ def _limfield(line: bytes, key: _Key, tab: int | None) -> int:
     return ptr
 
 
-def _num_value(text: bytes) -> Decimal:
+def _num_value(text: bytes) -> int | Decimal:
     m = _NUM_RE.match(text)
     assert m
-    ip = m.group(2) or b"0"
-    fp = m.group(3) or b""
-    v = Decimal(ip.decode() + ("." + fp.decode() if fp else ""))
-    return -v if m.group(1) and v else v
+    sign, ip, fp = m.groups()
+    ip = ip or b"0"
+    fp = fp or b""
+    # an integer compares exactly with the Decimals of other lines, and is cheaper
+    # (int() refuses more than 4,300 digits: long ones stay Decimals)
+    if fp or len(ip) > 18:
+        v: int | Decimal = Decimal(ip.decode() + ("." + fp.decode() if fp else ""))
+    else:
+        v = int(ip)
+    return -v if sign and v else v
 
 
 def _general_value(text: bytes) -> tuple[int, float]:
@@ -1909,6 +1957,18 @@ def sort(ctx: CommandContext) -> int:
             return (*kv, _Rev(line) if reverse else line)
         return kv
 
+    k0 = keys[0] if len(keys) == 1 else None
+    if (
+        k0 is not None
+        and k0.numeric
+        and not (k0.reverse or reverse or k0.skipsblanks)
+        and (k0.sword, k0.schar, k0.eword) == (0, 0, -1)
+        and last_resort
+    ):  # plain `sort -n`: the same key as full(), built directly
+
+        def full(line: bytes) -> tuple[Any, ...]:
+            return (_num_value(line), line)
+
     line_limit = max_string(ctx.ws.budget)
 
     def open_input(name: str) -> IO[bytes]:
@@ -1939,7 +1999,7 @@ def sort(ctx: CommandContext) -> int:
         return 0
 
     def sort_run(lines: list[bytes]) -> None:
-        if not keys and not unique:
+        if not keys:  # equal lines are identical: no key, no stability to keep
             lines.sort(reverse=reverse)
         else:
             lines.sort(key=full)
@@ -2131,6 +2191,14 @@ def uniq(ctx: CommandContext) -> int:
             w(lines[0] + sep)
 
     keep_all = all_rep is not None or group is not None
+    if not keep_all and not (skip_f or skip_c or icase or check_w is not None):
+        try:  # whole lines compared: runs of equal lines found by groupby, in batches
+            _uniq_whole_lines(ctx, f, sep, w, count, only_dup, only_uniq)
+        finally:
+            _close(ctx, f)
+            if closer is not None:
+                closer.close()
+        return 0
     cur: list[bytes] = []
     cur_key = b""
     n = 0
@@ -2157,6 +2225,59 @@ def uniq(ctx: CommandContext) -> int:
         if closer is not None:
             closer.close()
     return 0
+
+
+def _uniq_whole_lines(
+    ctx: CommandContext,
+    f: IO[bytes],
+    sep: bytes,
+    w: Callable[[bytes], object],
+    count: bool,
+    only_dup: bool,
+    only_uniq: bool,
+) -> None:
+    """``uniq [-c] [-d] [-u]`` comparing whole lines: a batch's runs at C speed,
+    its output in one write; a run may continue into the next batch."""
+    last: bytes | None = None  # the open run: it may go on in the next batch
+    last_n = 0
+    limit = max_string(ctx.ws.budget)
+
+    def emit(out: list[bytes], body: bytes, n: int) -> None:
+        if (n == 1 and only_dup) or (n > 1 and only_uniq):
+            return
+        out.append(b"%7d %s%s" % (n, body, sep) if count else body + sep)
+
+    one = b"%7d " % 1
+    for batch in record_batches(ctx.check, f, sep, limit):
+        out: list[bytes] = []
+        rest = batch
+        if rest and all(map(bytes.__ne__, rest[1:], rest[:-1])):  # no two alike in a row
+            if last is not None and rest[0] == last:
+                last_n += 1
+                rest = rest[1:]
+            if last is not None and rest:
+                emit(out, last, last_n)
+            if len(rest) > 1 and not only_dup:  # runs of one line each, joined in C
+                head = rest[:-1]
+                out.append((one + (sep + one).join(head) if count else sep.join(head)) + sep)
+            if rest:
+                last, last_n = rest[-1], 1
+        else:
+            for body, run in itertools.groupby(rest):
+                n = sum(1 for _ in run)
+                if last is not None:
+                    if body == last:
+                        last_n += n
+                        continue
+                    emit(out, last, last_n)
+                last, last_n = body, n
+        if out:
+            w(b"".join(out))
+    if last is not None:
+        out = []
+        emit(out, last, last_n)
+        if out:
+            w(out[0])
 
 
 # --------------------------------------------------------------------------

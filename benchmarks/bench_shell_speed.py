@@ -1,0 +1,189 @@
+"""The corral shell's speed targets (issue 15) against bash and GNU, in one run.
+
+    python benchmarks/bench_shell_speed.py [--quick]
+
+Each workload runs in a sandbox (the confined shell worker, as an agent calls it),
+on a corral ``Shell`` in this process (the interpreter alone, without the worker's
+per-command reports to the host) and with ``bash -c`` (GNU coreutils) over the
+same files, measured here, medians of wall and CPU time.
+The fresh-process rows start a new Python each time: ``import corral`` and the
+first ``Sandbox().run("echo hi")`` (host import, shell template start, fork).
+Targets: loops ≤ 5× bash, the 10 MB pipeline ≤ 2× GNU, the first command of a
+fresh process ≤ 250 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from _timing import median_ms
+from rich.console import Console
+from rich.table import Table
+
+import corral
+from corral import Budget, Sandbox
+from corral.files import Workspace
+from corral.shell.interp import Shell
+from corral.shell.session import new_shell
+
+WHILE_LOOP = "i=0; while [ $i -lt 1000 ]; do i=$((i+1)); done; echo $i"
+ARITH_LOOP = "s=0; for ((i=0; i<1000; i++)); do s=$((s + i)); done; echo $s"
+CMD_LOOP = "for i in $(seq 1000); do echo $i; done | wc -l"
+WORD_LOOP = (
+    "n=0; for w in a b c d e f g h i j; do for k in $(seq 100); do"
+    ' case "$w$k" in *5) n=$((n+1));; esac; done; done; echo $n'
+)
+PIPELINE = "grep -v zzz big.txt | sort | uniq -c | sort -n | tail -3"
+STREAM = "cat big.txt | grep word1 | cut -d' ' -f1-3 | sort -u | wc -l"
+FRESH = "import corral; corral.Sandbox().run('echo hi')"
+
+
+def make_file(path: Path, size: int) -> None:
+    rnd = random.Random(7)
+    words = [f"word{n}" for n in range(2000)]
+    lines, total = [], 0
+    while total < size:
+        line = " ".join(rnd.choice(words) for _ in range(8))
+        lines.append(line)
+        total += len(line) + 1
+    path.write_text("\n".join(lines) + "\n")
+
+
+def bash_run(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", script],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"},
+        check=False,
+    )
+
+
+def python_run(code: str) -> None:
+    subprocess.run([sys.executable, "-c", code], env=dict(os.environ), check=True)
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(fn: Callable[[], float], n: int) -> tuple[float, float]:
+    """Medians of (wall ms, CPU ms) over ``n`` calls; ``fn`` returns its CPU seconds."""
+    walls, cpus = [], []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        cpu = fn()
+        walls.append(time.perf_counter() - t0)
+        cpus.append(cpu)
+    return statistics.median(walls) * 1000, statistics.median(cpus) * 1000
+
+
+def corral_call(sb: Sandbox, script: str) -> float:
+    """One call; CPU = the shell worker's (as it reports) + this host process's."""
+    c0 = time.process_time()
+    r = sb.run(script)
+    return (r.usage.cpu_s or 0.0) + time.process_time() - c0
+
+
+def inproc_call(shell: Shell, script: str) -> float:
+    """The same script on a corral ``Shell`` in this process: the interpreter alone."""
+    c0 = time.process_time()
+    shell.run(script, deadline=time.monotonic() + 600, output_chars=10**8)
+    return time.process_time() - c0
+
+
+def bash_call(script: str, cwd: Path) -> float:
+    """One ``bash -c``; CPU = bash and every process it waited for."""
+    c0 = _children_cpu()
+    bash_run(script, cwd)
+    return _children_cpu() - c0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    k = 1 if args.quick else 3
+    console = Console(width=200)
+    if shutil.which("bash") is None:
+        console.print("bash is not installed: nothing to compare with")
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="corral-bench-"))
+    rows: list[tuple[str, float, float, float, float, float, str, float | None, str]] = []
+    try:
+        with console.status("making a 10 MB file …"):
+            make_file(tmp / "big.txt", 10 * 1024 * 1024)
+        with Sandbox(budget=Budget(wall_s=600, output_chars=10**8, disk_mb=200)) as sb:
+            shutil.copy(tmp / "big.txt", sb.path / "big.txt")
+            sb.run("true")
+            shell = new_shell(Workspace(tmp, Budget(wall_s=600, disk_mb=200)))
+            cases = [
+                ("1,000-iteration while [ ] loop", WHILE_LOOP, 5 * k, 5.0),
+                ("1,000-iteration (( )) arithmetic loop", ARITH_LOOP, 5 * k, 5.0),
+                ("1,000 commands through a pipe", CMD_LOOP, 3 * k, 5.0),
+                ("1,000 case matches in nested for", WORD_LOOP, 3 * k, 5.0),
+                ("5-stage pipeline over 10 MB", PIPELINE, k, 2.0),
+                ("cat|grep|cut|sort -u|wc over 10 MB", STREAM, k, 2.0),
+            ]
+            for title, script, n, goal in cases:
+                with console.status(f"{title} …"):
+                    ours = sb.run(script)
+                    ref = bash_run(script, tmp)
+                    same = "yes" if ours.stdout == ref.stdout else "NO"
+                    c_wall, c_cpu = timed(lambda s=script: corral_call(sb, s), n)
+                    i_wall, _i_cpu = timed(lambda s=script: inproc_call(shell, s), n)
+                    b_wall, b_cpu = timed(lambda s=script: bash_call(s, tmp), max(n, 3))
+                    rows.append((title, c_wall, i_wall, b_wall, c_cpu, b_cpu, same, goal, ""))
+        with console.status("fresh processes …"):
+            n = 3 if args.quick else 7
+            base = median_ms(lambda: python_run("pass"), n)
+            imp = median_ms(lambda: python_run("import corral"), n)
+            first = median_ms(lambda: python_run(FRESH), n)
+            nan = float("nan")
+            rows.append(("fresh process: import corral", imp, nan, base, nan, nan, "", None, ""))
+            rows.append(
+                ("fresh process: import corral; Sandbox().run('echo hi')", first, nan, base, nan,
+                 nan, "", None, "≤ 250 ms " + ("met" if first <= 250 else "missed"))
+            )  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    table = Table(title=f"corral {corral.__version__} shell speed (medians, one run)")
+    for col in ("workload", "corral wall", "in-process shell", "bash/GNU wall", "wall ratio",
+                "corral CPU", "bash/GNU CPU", "CPU ratio", "target (wall)", "same"):  # fmt: skip
+        table.add_column(col)
+    for title, cw, iw, bw, cc, bc, same, goal, note in rows:
+        if goal is not None:
+            note = f"≤ {goal:g}× " + ("met" if cw / bw <= goal else "missed")
+        cpu = cc == cc  # not NaN
+        table.add_row(
+            title, f"{cw:.1f} ms", f"{iw:.1f} ms" if iw == iw else "", f"{bw:.1f} ms",
+            f"×{cw / bw:.2f}", f"{cc:.1f} ms" if cpu else "", f"{bc:.1f} ms" if cpu else "",
+            f"×{cc / bc:.2f}" if cpu else "", note, same,
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        "corral is `Sandbox.run` (the confined shell worker, each command reported to the host); "
+        "in-process shell is a corral `Shell` called in this process (the interpreter alone). "
+        "bash/GNU is `bash -c SCRIPT` (its process start included, as an agent pays it); for the "
+        "fresh-process rows `python3 -c pass`. CPU: corral = the shell worker's CPU for the call "
+        "+ the host process's; bash/GNU = bash and the processes it waited for. The load "
+        f"average was {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the end: wall times "
+        "of a loaded machine favour GNU pipelines (one process per stage, on every core)."
+    )
+
+
+if __name__ == "__main__":
+    main()

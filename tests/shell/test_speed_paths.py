@@ -1,0 +1,321 @@
+"""The shell's fast paths (issue 15) give exactly what the general paths give.
+
+Word plans (the structure of a word, cached per text) against the step-by-step
+expansion they replace; the short arithmetic forms against the full grammar; the
+batch paths of uniq, cut and grep against the line-by-line ones; the caches stay
+bounded; the wall budget still stops loops whose commands all take fast paths;
+a pipeline stage's buffered output still reaches the next stage command by
+command. (bash itself is the reference in tests/conformance, group speed-paths.)
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from corral.budget import Budget
+from corral.files import Workspace
+from corral.shell import arith as arith_mod
+from corral.shell import expand as expand_mod
+from corral.shell.arith import Arith, ArithError
+from corral.shell.session import new_shell
+from corral.shell.testing import BuiltinBench
+
+
+@pytest.fixture
+def shell():
+    root = Path(tempfile.mkdtemp(prefix="corral-speed-"))
+    for name in ("a.txt", "b.txt", "c d.txt"):
+        (root / name).write_text("x\n")
+    sh = new_shell(Workspace(root, Budget(wall_s=60)))
+    sh.run(
+        "x='a b'; e=; star='*'; arr=(1 '2 3' ''); declare -A m=([k]=v); set -- p 'q r' ''",
+        deadline=time.monotonic() + 30,
+    )
+    return sh
+
+
+# Words of every kind the planner knows, and some it refuses (unterminated).
+_WORDS = [
+    "",
+    "plain",
+    "a\\ b",
+    "'single $x'",
+    '"double $x ${x} $(echo hi)"',
+    '""',
+    "''",
+    "$x",
+    '"$x"',
+    "pre${x}post",
+    "$e$x$e",
+    '"$@"',
+    "$@",
+    "$*",
+    '"$*"',
+    '"${arr[@]}"',
+    "${arr[@]}",
+    "${#arr[@]}",
+    "${m[k]}",
+    "${x:-dflt}",
+    '"${x:-"in quotes"}"',
+    "${e:-$x}",
+    "${x/a/A}",
+    "${x^^}",
+    "${#x}",
+    "$((1 + 2 * 3))",
+    "$[4 + 5]",
+    "$(echo sub)",
+    "`echo tick`",
+    "`echo \\`nested\\``",
+    "$'ansi\\tc\\x41'",
+    '$"locale"',
+    "~",
+    "~/dir",
+    "~nosuchuser",
+    "a:~/b",
+    "*.txt",
+    "[ab].txt",
+    "[",
+    "x[",
+    "\\*",
+    "$star",
+    '"$star"',
+    "$",
+    '"a$"',
+    "$1$2$3",
+    "${1}${2}",
+    "$#$?",
+    "\\$x",
+    '"\\$x \\" \\\\"',
+    "'unterminated",
+    '"unterminated',
+    "$(unterminated",
+    "${unterminated",
+]
+
+
+def _outcome(fn):
+    try:
+        return ("ok", fn())
+    except Exception as e:  # the same error, from either path
+        return ("error", type(e).__name__, str(e))
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        {"tilde": False},
+        {"tilde": True},
+        {"tilde": True, "assignment": True},
+        {"heredoc": True},
+    ],
+    ids=["plain", "tilde", "assignment", "heredoc"],
+)
+def test_word_plans_expand_as_the_step_by_step_expansion(shell, mode):
+    ex = shell.expander
+    for word in _WORDS:
+        planned = _outcome(lambda w=word: ex.segments(w, **mode))
+        stepwise = _outcome(lambda w=word: ex._segments_slow(w, **mode))
+        assert planned == stepwise, word
+
+
+def test_plans_hold_structure_not_values(shell):
+    """The same word, planned once, follows the variables, IFS and glob options."""
+    out = []
+    for script in (
+        "v='1 2'; echo $v",
+        "v='3:4'; IFS=:; echo $v; unset IFS",
+        "echo *.txt",
+        "set -f; echo *.txt; set +f",
+        "shopt -s nullglob; echo *.none [ x[; shopt -u nullglob",
+        "echo *.none",
+    ):
+        status, stdout, _err, _ex = shell.run(script, deadline=time.monotonic() + 30)
+        assert status == 0
+        out.append(stdout.decode())
+    assert out == [
+        "1 2\n",
+        "3 4\n",
+        "a.txt b.txt c d.txt\n",
+        "*.txt\n",
+        "[ x[\n",
+        "*.none\n",
+    ]
+
+
+def test_word_plan_cache_is_bounded(shell):
+    memo = expand_mod._PLANS
+    memo.clear()
+    for k in range(expand_mod._PLAN_CACHE_SIZE + 500):
+        shell.expander.words([f"w{k}"])
+    assert len(memo) <= expand_mod._PLAN_CACHE_SIZE
+    big = "y" * (expand_mod._PLAN_MAX_CHARS + 1)
+    before = len(memo)
+    assert shell.expander.words([big, big]) == [big, big]
+    assert len(memo) == before  # long words are not kept
+    # many distinct words of many steps: the estimated size stays under its cap
+    memo.clear()
+    for k in range(3000):
+        word = "".join(f"\\{c}" for c in f"{k:04d}" * 100)  # 800 escapes each
+        assert shell.expander.words([word]) == [f"{k:04d}" * 100]
+    assert memo.total_cost <= memo.max_cost
+    assert len(memo) < 3000
+
+
+def test_arithmetic_token_cache_is_bounded():
+    memo = arith_mod._TOKENS
+    memo.clear()
+    vals: dict[str, str] = {}
+    a = Arith(lambda n, i: vals.get(n), lambda n, i, v: vals.__setitem__(n, str(v)))
+    for k in range(3000):
+        assert a.eval(f"{k} + 1") == k + 1
+    assert len(memo) <= memo.max_entries
+    for k in range(3000):
+        assert a.eval(" + ".join([str(k)] * 200)) == 200 * k
+    assert memo.total_cost <= memo.max_cost
+    long = " + ".join(["1"] * 600)  # longer than the memo keeps
+    assert a.eval(long) == 600
+
+
+class _FullGrammar(Arith):
+    def _short(self, toks):  # type: ignore[override]
+        return None
+
+
+_EXPRS = [
+    "x", "7", "0x1f", "010", "2#101", "x + y", "x - 3", "3 * y", "y / x", "x % y", "x ** y",
+    "x << 2", "y >> 1", "x & y", "x | y", "x ^ y", "x < y", "x >= 3", "x == y", "x != y",
+    "x && y", "x || z", "x++", "x--", "x = 9", "x += y", "x -= 2", "x *= y", "x /= 2",
+    "x %= 4", "x <<= 1", "x **= 2", "z = x", "u + 1", "r + 1", "r", "s", "s + 1", "x / z",
+    "y / 0", "x ** -1", "5 = 3", "x ++ y", "x y", "+", "x +", "(x)", "-x", "!x", "~x",
+    "x , y", "x ? y : z", "a[1] + 1", "big * big", "9223372036854775807 + 1",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("expr", _EXPRS)
+def test_short_arithmetic_matches_the_grammar(expr):
+    def run(cls: type[Arith]) -> tuple[object, dict[str, str]]:
+        vals = {"x": "6", "y": "4", "z": "0", "r": "x+y", "s": "abc", "big": "4294967296"}
+
+        def get(name: str, index: str | None) -> str | None:
+            return vals.get(name if index is None else f"{name}[{index}]")
+
+        def set_(name: str, index: str | None, v: int) -> None:
+            vals[name if index is None else f"{name}[{index}]"] = str(v)
+
+        try:
+            result: object = cls(get, set_).eval(expr)
+        except ArithError as e:
+            result = ("error", str(e))
+        return result, vals
+
+    assert run(Arith) == run(_FullGrammar)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "while :; do i=$((i+1)); done",
+        "while true; do x=1; done",
+        "i=0; while [ $i -lt 100000000 ]; do i=$((i+1)); done",
+        "for ((;;)); do :; done",
+        "for ((;;)); do ((i++)); done",
+    ],
+)
+def test_the_deadline_stops_loops_of_fast_commands(script):
+    sh = new_shell(Workspace(Path(tempfile.mkdtemp(prefix="corral-speed-")), Budget()))
+    t = time.monotonic()
+    status, _out, _err, exceeded = sh.run(script, deadline=t + 0.5)
+    assert exceeded == "wall_time" and status == 137
+    assert time.monotonic() - t < 20  # did not hang
+
+
+def test_a_stage_hands_on_its_output_command_by_command():
+    """The pipe between stages is buffered, but every built-in's output is passed
+    on when it ends: an endless producer still feeds ``head``."""
+    sh = new_shell(Workspace(Path(tempfile.mkdtemp(prefix="corral-speed-")), Budget()))
+    t = time.monotonic()
+    status, out, _err, exceeded = sh.run(
+        "while :; do echo x; sleep 0.01; done | head -2; echo ${PIPESTATUS[1]}",
+        deadline=t + 30,
+    )
+    assert (status, out, exceeded) == (0, b"x\nx\n0\n", None)
+
+
+def _groups_reference(lines: list[bytes], flag: str) -> bytes:
+    out = []
+    for body, run in itertools.groupby(lines):
+        n = len(list(run))
+        if (flag == "-d" and n == 1) or (flag == "-u" and n > 1):
+            continue
+        out.append((b"%7d %s\n" % (n, body)) if flag == "-c" else body + b"\n")
+    return b"".join(out)
+
+
+@pytest.mark.parametrize("flag", ["", "-c", "-d", "-u"])
+def test_uniq_runs_across_batches(flag):
+    rnd = random.Random(5)
+    lines: list[bytes] = []
+    while sum(map(len, lines)) < 3 * 1024 * 1024:  # several 1 MiB batches
+        word = b"w%d" % rnd.randrange(50)
+        lines.extend([word] * rnd.choice([1, 1, 1, 2, 3, 70000]))
+    with BuiltinBench() as bb:
+        bb.write("in", b"\n".join(lines) + b"\n")
+        r = bb.run(["uniq", *([flag] if flag else []), "in"])
+        assert r.status == 0, r.err
+        assert r.stdout == _groups_reference(lines, flag)
+        last = bb.run(["uniq", "-c"], stdin=b"a\na\nb")  # no final newline
+        assert last.stdout == b"      2 a\n      1 b\n"
+
+
+@pytest.mark.parametrize("spec", ["1", "2-3", "1,3-4", "3-", "-2", "2,2-3,5-"])
+def test_cut_fields_match_the_definition(spec):
+    rnd = random.Random(9)
+    rows = []
+    for _ in range(60000):
+        rows.append(b":".join(b"f%d" % rnd.randrange(100) for _ in range(rnd.randint(0, 7))))
+
+    def picked(row: bytes) -> bytes | None:
+        if b":" not in row:
+            return row
+        fields = row.split(b":")
+        keep = set()
+        for part in spec.split(","):
+            lo, dash, hi = part.partition("-")
+            a = int(lo) if lo else 1
+            b = (int(hi) if hi else len(fields)) if dash else a
+            keep.update(range(a, b + 1))
+        return b":".join(f for i, f in enumerate(fields, 1) if i in keep)
+
+    with BuiltinBench() as bb:
+        bb.write("in", b"\n".join(rows) + b"\n")
+        r = bb.run(["cut", "-d:", "-f", spec, "in"])
+        assert r.status == 0, r.err
+        assert r.stdout == b"".join(picked(row) + b"\n" for row in rows)
+        s = bb.run(["cut", "-s", "-d:", "-f", spec, "in"])
+        assert s.stdout == b"".join(picked(row) + b"\n" for row in rows if b":" in row)
+
+
+@pytest.mark.parametrize("args", [["w7"], ["-v", "w7"], ["-i", "W1"], ["-v", "-F", "w1"],
+                                  ["w1.*w2"], ["-v", "^w3"]])  # fmt: skip
+@pytest.mark.parametrize("nul_at", [None, 300_000])
+def test_grep_batches_select_what_line_by_line_selects(args, nul_at):
+    """Plain output goes by chunks; ``-n`` goes line by line: the same lines (and
+    the same stop at binary input, with its message)."""
+    rnd = random.Random(3)
+    data = b"".join(b"w%d w%d\n" % (rnd.randrange(40), rnd.randrange(40)) for _ in range(60000))
+    if nul_at is not None:
+        data = data[:nul_at] + b"\0" + data[nul_at:]
+    with BuiltinBench() as bb:
+        bb.write("in", data)
+        fast = bb.run(["grep", *args, "in"])
+        slow = bb.run(["grep", "-n", *args, "in"])
+        assert fast.status == slow.status
+        assert fast.stderr == slow.stderr
+        numbered = [line.partition(b":")[2] for line in slow.stdout.splitlines()]
+        assert fast.stdout.splitlines() == numbered
