@@ -915,8 +915,7 @@ class ResourceSampler:
         """(cumulative CPU seconds, RSS bytes, processes) right now."""
         cg = self.cgroup
         if cg is not None:
-            # the sandbox's processes: those in the groups below (a session's calls') too
-            pids = self._pids = process_tree(self.root_pid) if self.root_pid else cg.procs()
+            pids = self._pids = cg.procs()
             cpu = cg.cpu_s()
             rss = cg.memory_current()
             if cpu is None:
