@@ -434,19 +434,3 @@ def test_sandbox_takes_the_spare_option(tmp_path):
         sb.run("exit 1")
         r = sb.run("echo two")
         assert r.stdout == "two\n" and r.restarted, r
-
-
-def test_a_session_started_by_a_thread_that_ends_lives_on(box):
-    """The sandbox's launcher dies with the thread that started it (parent-death signal):
-    a first call made by a short-lived thread lost the session when that thread ended."""
-    import threading
-    import time
-
-    got: dict = {}
-    t = threading.Thread(target=lambda: got.setdefault("r", box.run("export X=1; cd /tmp")))
-    t.start()
-    t.join(120)
-    assert got["r"].ok, got["r"]
-    time.sleep(0.5)  # (the signal, had it come, has come)
-    r = box.run("echo ${X:-unset}; pwd")
-    assert r.stdout == "1\n/tmp\n" and not r.restarted, r

@@ -81,7 +81,6 @@ from .session import (
     install_drivers,
     interrupt_session,
     run_in_session,
-    stop_starter,
 )
 from .spare import end_spare
 from .terminal import TerminalIO
@@ -356,7 +355,6 @@ class BwrapBackend(BackendLifecycle):
             self._end_session()
             end_spare(self)  # (one a call finishing meanwhile started)
         super().close()
-        stop_starter(self)  # (after its sessions ended)
         w, self._execwatch = self._execwatch, None
         if w is not None:
             w.stop()

@@ -100,7 +100,6 @@ from .session import (
     install_drivers,
     interrupt_session,
     run_in_session,
-    stop_starter,
 )
 from .terminal import TerminalIO
 
@@ -943,7 +942,6 @@ class GvisorBackend(BackendLifecycle):
         with self._lock:
             self._end_session()
         super().close()
-        stop_starter(self)  # (after its sessions ended)
         etc, self._etc = getattr(self, "_etc", None), None
         if etc is not None:
             etc.release()

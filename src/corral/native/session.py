@@ -58,12 +58,10 @@ import contextlib
 import errno
 import logging
 import os
-import queue
 import re
 import secrets
 import selectors
 import signal
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -662,81 +660,14 @@ def interrupt_session(backend: Any) -> None:
         sess.interrupt_call()
 
 
-class _Starter:
-    """A backend's own thread that starts its sessions. The sandbox's launcher dies with
-    the *thread* that started it (bwrap's ``--die-with-parent``, gVisor's parent-death
-    signal: Linux sends it when that thread ends), so a session started by a caller's
-    short-lived thread died with it, its state lost; this thread lives until the
-    backend closes."""
-
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._serve, name="corral-session-start",
-                                        daemon=True)  # fmt: skip
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            job()
-
-    def run(self, sess: NativeSession) -> None:
-        """``sess.start()`` on this thread; raises what it raised. A caller that stops
-        waiting (an interrupt) leaves the session to be ended here."""
-        done = threading.Event()
-        box: dict[str, Any] = {}
-
-        def job() -> None:
-            try:
-                sess.start()
-            except BaseException as e:
-                box["error"] = e
-            with lock:
-                box["done"] = True
-                abandoned = box.get("abandoned", False)
-            done.set()
-            if abandoned and "error" not in box:
-                sess.end()
-
-        lock = threading.Lock()
-        self._jobs.put(job)
-        try:
-            done.wait()
-        except BaseException:
-            with lock:
-                box["abandoned"] = not box.get("done", False)
-            if box.get("done") and "error" not in box:
-                sess.end()
-            raise
-        if "error" in box:
-            raise box["error"]
-
-    def stop(self) -> None:
-        self._jobs.put(None)
-
-
-def stop_starter(backend: Any) -> None:
-    """The backend closes: its starting thread ends (once its sessions are ended)."""
-    starter = getattr(backend, "_starter", None)
-    if starter is not None:
-        backend._starter = None
-        starter.stop()
-
-
 def _start_session(backend: Any, make: Callable[[], NativeSession]) -> NativeSession:
-    """A new session for ``backend``, started (on the backend's own thread) and live
-    (``killed`` set when a kill() came while it started: it is ended then). Raises what
-    stopped its start otherwise."""
+    """A new session for ``backend``, started and live (``killed`` set when a kill()
+    came while it started: it is ended then). Raises what stopped its start otherwise."""
     sess = make()
     backend._sess = sess  # (the backend's kill() from another thread reaches it)
-    starter = getattr(backend, "_starter", None)
-    if starter is None:
-        starter = backend._starter = _Starter()
     try:
         try:
-            starter.run(sess)
+            sess.start()
         except ShellDied as e:
             if sess.killed:
                 raise
@@ -744,7 +675,7 @@ def _start_session(backend: Any, make: Callable[[], NativeSession]) -> NativeSes
             log.warning("the sandbox's shell died at start; starting it once more: %s", e)
             sess = make()
             backend._sess = sess
-            starter.run(sess)
+            sess.start()
     except BaseException as e:  # (the session ended itself)
         backend._sess = None
         if not (sess.killed and isinstance(e, Exception)):
