@@ -6,16 +6,17 @@ In one run, for each native tier that works here:
 
 * the raw sandbox: ``bwrap … true`` (a minimal command line: namespaces, /usr, /proc, /dev)
   and ``runsc --network=none do true``;
-* ``Sandbox(backend=TIER).run("true")`` of the previous version (default: the merge base
-  with ``main``, checked out in a temporary ``git worktree`` and run in a child process):
-  a fresh sandbox per call;
+* the previous version (default: the merge base with ``main``, checked out in a
+  temporary ``git worktree`` and run in a child process): the same measures as below;
 * this tree's warm session: ``sb.run("true")`` once the session runs (and the backend's
   ``run("true")`` alone, without the Sandbox's policy, events and monitor);
 * this tree's first call of a new sandbox: a new session (the backend already started;
-  the previous session's teardown not timed) and ``true`` in it, and a whole new
+  the previous session's teardown not timed) and ``true`` in it, the same with a spare
+  session ready (bwrap ``spare=True``: a lost session's replacement), and a whole new
   ``Sandbox`` and its first ``run("true")`` (the backend's start included).
 
-Medians of ``--n`` calls, in milliseconds. Targets: warm ≤ 2 ms (bwrap) / ≤ 20 ms
+Medians of ``--n`` calls (gVisor: a third), in milliseconds, each version in a child
+process, the median of ``--rounds`` rounds taken in turn. Targets: warm ≤ 2 ms (bwrap) / ≤ 20 ms
 (gVisor); first call ≤ 1.5× raw bwrap / ≤ 1.2× raw ``runsc do``.
 """
 
@@ -49,6 +50,7 @@ _CHILD = """
 import json, statistics, sys, tempfile, time
 from corral import Sandbox
 tier, n = sys.argv[1], int(sys.argv[2])
+out = {}
 with tempfile.TemporaryDirectory() as ws, Sandbox(workdir=ws, backend=tier) as sb:
     sb.run("true")
     times = []
@@ -57,7 +59,51 @@ with tempfile.TemporaryDirectory() as ws, Sandbox(workdir=ws, backend=tier) as s
         r = sb.run("true")
         times.append(time.perf_counter() - t)
         assert r.exit_code == 0, r
-print(json.dumps(statistics.median(times) * 1000))
+    out["warm"] = statistics.median(times) * 1000
+    backend = sb._backend()
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        backend.run("true")
+        times.append(time.perf_counter() - t)
+    out["warm_backend"] = statistics.median(times) * 1000
+    if hasattr(backend, "_end_session"):
+        starts = []
+        for _ in range(max(n // 3, 5)):
+            backend._end_session()
+            time.sleep(0.05)
+            t = time.perf_counter()
+            backend.run("true")
+            starts.append(time.perf_counter() - t)
+        out["first_session"] = statistics.median(starts) * 1000
+if tier == "bwrap":
+    try:  # (a version without spare sessions refuses the option)
+        sb3 = Sandbox(workdir=tempfile.mkdtemp(), backend=tier, backend_options={"spare": True})
+    except ValueError:
+        sb3 = None
+    if sb3 is not None:
+        with sb3:
+            sb3.run("true")
+            backend = sb3._backend()
+            starts = []
+            for _ in range(max(n // 3, 5)):
+                end = time.monotonic() + 30
+                while backend._spare is None and time.monotonic() < end:
+                    time.sleep(0.01)
+                backend._end_session()
+                time.sleep(0.05)
+                t = time.perf_counter()
+                backend.run("true")
+                starts.append(time.perf_counter() - t)
+            out["first_spare"] = statistics.median(starts) * 1000
+firsts = []
+for _ in range(max(n // 6, 3)):
+    with tempfile.TemporaryDirectory() as ws2, Sandbox(workdir=ws2, backend=tier) as sb2:
+        t = time.perf_counter()
+        sb2.run("true")
+        firsts.append(time.perf_counter() - t)
+out["first_sandbox"] = statistics.median(firsts) * 1000
+print(json.dumps(out))
 """
 
 
@@ -93,43 +139,20 @@ def raw(argv: list[str], n: int) -> float:
     return median_ms(once, n)
 
 
-def previous(tree: Path, tier: str, n: int) -> float:
+def measure(tree: Path, tier: str, n: int) -> dict[str, float]:
+    """One version's warm call (the Sandbox's and the backend's alone), first call of a
+    new session (the backend started; the previous session's teardown not timed) and of
+    a whole new ``Sandbox``, in a child process running ``tree``'s code."""
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, tier, str(n)],
         check=True, capture_output=True, text=True, env=env, cwd=tree,
     )  # fmt: skip
-    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def this_tree(tier: str, n: int) -> dict[str, float]:
-    out: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as ws, Sandbox(workdir=ws, backend=tier) as sb:
-        sb.run("true")
-        out["warm"] = median_ms(lambda: sb.run("true"), n)
-        backend = sb._backend()
-        out["warm_backend"] = median_ms(lambda: backend.run("true"), n)
-
-        starts = []
-        for _ in range(max(n // 3, 5)):
-            backend._end_session()  # (its teardown is not timed)
-            t = time.perf_counter()
-            r = backend.run("true")
-            starts.append(time.perf_counter() - t)
-            assert r.exit_code == 0, r
-        out["first_session"] = statistics.median(starts) * 1000
-
-    def new_sandbox() -> None:
-        with tempfile.TemporaryDirectory() as ws2, Sandbox(workdir=ws2, backend=tier) as sb2:
-            t = time.perf_counter()
-            sb2.run("true")
-            new_sandbox.first.append(time.perf_counter() - t)  # type: ignore[attr-defined]
-
-    new_sandbox.first = []  # type: ignore[attr-defined]
-    for _ in range(max(n // 6, 3)):
-        new_sandbox()
-    out["first_sandbox"] = statistics.median(new_sandbox.first) * 1000  # type: ignore[attr-defined]
-    return out
+def medians(rounds: list[dict[str, float]]) -> dict[str, float]:
+    return {k: statistics.median(r[k] for r in rounds if k in r) for k in rounds[0]}
 
 
 def works(tier: str) -> str | None:
@@ -146,57 +169,82 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=30)
     ap.add_argument("--base", help="the previous version (default: merge base with main)")
     ap.add_argument("--tiers", default="bwrap,gvisor")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds, versions in turn")
     args = ap.parse_args()
     console = Console(width=130)
     base = args.base or _git("merge-base", "HEAD", "main")
     base_sha = _git("rev-parse", "--short", base)
     head_sha = _git("rev-parse", "--short", "HEAD")
-    table = Table(title=f"native sessions: median ms of {args.n} calls (this tree {head_sha}, "
-                        f"previous {base_sha})")  # fmt: skip
+    table = Table(title=f"native sessions: median ms of {args.n} calls (gVisor: n/3), median "
+                        f"of {args.rounds} rounds (this tree {head_sha}, previous {base_sha})")
     for col in ("tier", "measure", "ms", "vs", "target"):
         table.add_column(col)
     with tempfile.TemporaryDirectory(prefix="corral-sessbase-") as tmp:
-        old = Path(tmp) / "base"
-        _git("worktree", "add", "--detach", str(old), base)
+        old_tree = Path(tmp) / "base"
+        _git("worktree", "add", "--detach", str(old_tree), base)
         try:
             for tier in args.tiers.split(","):
                 why = works(tier)
                 if why is not None:
                     table.add_row(tier, "unavailable", "-", "-", why[:60])
                     continue
-                with console.status(f"{tier} …"):
-                    if tier == "bwrap":
-                        raw_ms = raw(raw_bwrap(), args.n)
-                        raw_name = "raw bwrap … true"
-                    else:
-                        runsc = shutil.which("runsc") or "runsc"
-                        raw_ms = raw([runsc, "--network=none", "do", "true"], max(args.n // 3, 5))
-                        raw_name = "raw runsc do true"
-                    old_ms = previous(old, tier, args.n if tier == "bwrap" else args.n // 3)
-                    new = this_tree(tier, args.n)
+                n = args.n if tier == "bwrap" else max(args.n // 3, 5)
+                raws: list[float] = []
+                olds: list[dict[str, float]] = []
+                news: list[dict[str, float]] = []
+                # rounds in turn, so a burst of load on the shared host hits both versions
+                for i in range(args.rounds):
+                    with console.status(f"{tier}: round {i + 1} of {args.rounds} …"):
+                        if tier == "bwrap":
+                            raws.append(raw(raw_bwrap(), n))
+                            raw_name = "raw bwrap … true"
+                        else:
+                            runsc = shutil.which("runsc") or "runsc"
+                            raws.append(raw([runsc, "--network=none", "do", "true"], n))
+                            raw_name = "raw runsc do true"
+                        olds.append(measure(old_tree, tier, n))
+                        news.append(measure(ROOT, tier, n))
+                raw_ms = statistics.median(raws)
+                old, new = medians(olds), medians(news)
                 warm_ok = new["warm"] <= WARM_TARGET[tier]
                 first_goal = FIRST_FACTOR[tier] * raw_ms
                 table.add_row(tier, raw_name, f"{raw_ms:.1f}", "", "")
-                table.add_row(tier, "per-call sb.run('true') (previous)", f"{old_ms:.1f}",
-                              f"×{old_ms / raw_ms:.2f} raw", "")  # fmt: skip
+                table.add_row(tier, "warm sb.run('true') (previous)", f"{old['warm']:.2f}",
+                              "", "")  # fmt: skip
                 table.add_row(
                     tier, "warm session sb.run('true')", f"{new['warm']:.2f}",
-                    f"×{old_ms / new['warm']:.0f} faster",
+                    f"×{old['warm'] / new['warm']:.2f} previous",
                     f"≤ {WARM_TARGET[tier]:g}: {'met' if warm_ok else 'missed'}",
                 )  # fmt: skip
                 table.add_row(tier, "  of which the backend's run('true')",
                               f"{new['warm_backend']:.2f}", "", "")  # fmt: skip
+                table.add_row(tier, "  of which the backend's run('true') (previous)",
+                              f"{old['warm_backend']:.2f}", "", "")  # fmt: skip
+                if "first_session" in old:
+                    table.add_row(tier, "first call: new session + true (previous)",
+                                  f"{old['first_session']:.1f}",
+                                  f"×{old['first_session'] / raw_ms:.2f} raw", "")  # fmt: skip
                 table.add_row(
                     tier, "first call: new session + true", f"{new['first_session']:.1f}",
                     f"×{new['first_session'] / raw_ms:.2f} raw",
                     f"≤ {first_goal:.1f}: "
                     f"{'met' if new['first_session'] <= first_goal else 'missed'}",
                 )  # fmt: skip
+                if "first_spare" in new:
+                    table.add_row(
+                        tier, "first call: new session, spare ready (spare=True)",
+                        f"{new['first_spare']:.1f}", f"×{new['first_spare'] / raw_ms:.2f} raw",
+                        f"≤ {first_goal:.1f}: "
+                        f"{'met' if new['first_spare'] <= first_goal else 'missed'}",
+                    )  # fmt: skip
+                table.add_row(tier, "first call: new Sandbox + run('true') (previous)",
+                              f"{old['first_sandbox']:.1f}",
+                              f"×{old['first_sandbox'] / raw_ms:.2f} raw", "")  # fmt: skip
                 table.add_row(tier, "first call: new Sandbox + run('true')",
                               f"{new['first_sandbox']:.1f}",
                               f"×{new['first_sandbox'] / raw_ms:.2f} raw", "")  # fmt: skip
         finally:
-            _git("worktree", "remove", "--force", str(old))
+            _git("worktree", "remove", "--force", str(old_tree))
     console.print(table)
 
 

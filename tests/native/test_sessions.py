@@ -291,3 +291,146 @@ def test_a_shell_that_dies_at_start_once_is_started_again(tier, monkeypatch, tmp
         r = sb.run("echo hi")
     assert r.stdout == "hi\n", r
     assert "died at start" in caplog.text and "first start fails" in caplog.text
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_sandbox_interrupt_ends_the_running_call_not_the_session(tier, tmp_path):
+    need(tier)
+    import threading
+    import time
+
+    with Sandbox(workdir=tmp_path, backend=tier, budget=Budget(wall_s=120)) as sb:
+        sb.interrupt()  # between calls: nothing to interrupt, nothing breaks
+        assert sb.run("export KEEP=yes; cd /tmp").ok
+        running = threading.Event()
+        box: dict = {}
+
+        def seen(stream: str, text: str) -> None:
+            if "started" in text:
+                running.set()
+
+        def call() -> None:
+            box["r"] = sb.run("sleep 90 & echo started; sleep 80; echo never", on_output=seen)
+
+        t = threading.Thread(target=call)
+        t0 = time.monotonic()
+        t.start()
+        assert running.wait(60)
+        sb.interrupt()
+        t.join(60)
+        assert not t.is_alive() and time.monotonic() - t0 < 60  # (not the 80 s sleep)
+        r = box["r"]
+        assert r.error == "interrupted" and r.exit_code == 130, r
+        assert r.budget_exceeded is None and "never" not in r.stdout, r
+        # the session lives on, with its state; what the call started is gone
+        r = sb.run("echo $KEEP; pwd; ps -e -o args | grep -c '^sleep [89]0'")
+        assert r.stdout == "yes\n/tmp\n0\n" and not r.restarted, r
+
+
+def test_a_frame_pipe_numbered_like_the_shells_own_fds_still_works(workspace, events, monkeypatch):
+    """The frame pipe's write end may get any number in corral's process, 61 too (the
+    number the boot line moves it to: it used to close it, 'bash: 61: Bad file
+    descriptor', and the shell's pipes closed at start)."""
+    from corral.native import bwrap_session
+
+    b = _backend("bwrap", workspace, events=events)
+    with pytest.raises(OSError):
+        os.fstat(61)  # (free here, so the test can take it)
+    real = os.pipe
+    made: list[int] = []
+
+    def pipe() -> tuple[int, int]:
+        r, w = real()
+        made.append(w)
+        if len(made) == 2:  # the session's second pipe: the frame pipe
+            os.dup2(w, 61, inheritable=False)
+            os.close(w)
+            w = 61
+        return r, w
+
+    b.start()
+    try:
+        monkeypatch.setattr(bwrap_session.os, "pipe", pipe)
+        r = b.run("echo up")
+        monkeypatch.undo()
+        assert r.stdout == "up\n" and r.ok, r
+        assert b.run("echo again").stdout == "again\n"
+    finally:
+        monkeypatch.undo()
+        b.close()
+
+
+def test_a_kill_while_the_session_starts_ends_that_call_not_as_unavailable(workspace, events,
+                                                                           monkeypatch):
+    """A kill (the monitor's, another thread's) that comes while the warm sandbox starts:
+    the call ends as a killed one (exit 137), never as 'backend unavailable'; the next
+    call starts a fresh sandbox and says so."""
+    from corral.native import bwrap_session
+
+    b = _backend("bwrap", workspace, events=events)
+    real = bwrap_session.wait_frame  # (the module's own name: the shell's boot)
+    hits: list[int] = []
+
+    def killed_then_wait(*args, **kw):
+        if not hits:
+            hits.append(1)
+            b.kill()  # as from another thread, while the shell boots
+        return real(*args, **kw)
+
+    monkeypatch.setattr(bwrap_session, "wait_frame", killed_then_wait)
+    b.start()
+    try:
+        r = b.run("echo never")
+        assert r.exit_code == 137 and "never" not in r.stdout, r
+        assert hits and b._sess is None
+        r = b.run("echo fresh")
+        assert r.stdout == "fresh\n" and r.restarted, r
+    finally:
+        b.close()
+
+
+def _wait_for_spare(b, timeout: float = 60.0):
+    import time
+
+    end = time.monotonic() + timeout
+    while b._spare is None and time.monotonic() < end:
+        time.sleep(0.05)
+    assert b._spare is not None, "no spare session was started"
+    return b._spare
+
+
+def test_a_spare_session_replaces_a_lost_one_at_once(workspace, events):
+    b = _backend("bwrap", workspace, events=events, spare=True)
+    b.start()
+    pids = []
+    try:
+        assert b.run("export X=1; echo kept > file.txt").ok
+        spare = _wait_for_spare(b)
+        assert spare is not b._sess and spare.spare
+        assert not spare.sp.sampler.started  # (no samples from a sandbox not in use)
+        assert b.run("exit 3").exit_code == 3
+        r = b.run("echo ${X:-unset}; cat file.txt")
+        assert r.stdout == "unset\nkept\n" and r.restarted, r  # fresh state, same workspace
+        assert b._sess is spare and not spare.spare and spare.sp.sampler.started
+        nxt = _wait_for_spare(b)
+        assert nxt is not spare  # the next one, started after it was taken
+        pids = [s.sp.proc.pid for s in (spare, nxt)] + [s.sp.child_pid for s in (spare, nxt)]
+    finally:
+        b.close()
+    assert b._spare is None
+    import time
+
+    end = time.monotonic() + 10
+    while time.monotonic() < end and any(os.path.exists(f"/proc/{p}") for p in pids):
+        time.sleep(0.05)
+    assert not any(os.path.exists(f"/proc/{p}") for p in pids)  # (nothing left running)
+
+
+def test_sandbox_takes_the_spare_option(tmp_path):
+    need("bwrap")
+    with Sandbox(workdir=tmp_path, backend="bwrap", backend_options={"spare": True}) as sb:
+        assert sb.run("echo one").stdout == "one\n"
+        _wait_for_spare(sb._backend())
+        sb.run("exit 1")
+        r = sb.run("echo two")
+        assert r.stdout == "two\n" and r.restarted, r

@@ -39,6 +39,7 @@ import json
 import logging
 import math
 import os
+import queue
 import random
 import resource
 import select
@@ -69,40 +70,29 @@ from ._common import (
     new_id,
 )
 from .bwrap_session import BwrapSession
+from .etcstage import ETC_ALLOW, GROUP, PASSWD, StagedEtc, stage_etc, staged_etc
 from .execid import ProgramTable
 from .execwatch import ExecWatch
 from .filewatch import FileWatch
 from .monitor import ResourceSampler, Supervisor
-from .session import check_interpreter, end_session, install_drivers, run_in_session
+from .session import (
+    check_interpreter,
+    end_session,
+    install_drivers,
+    interrupt_session,
+    run_in_session,
+)
+from .spare import end_spare
 from .terminal import TerminalIO
 
 log = logging.getLogger("corral.native.bwrap")
 
-__all__ = ["PROXY_PORT", "SANDBOX_GID", "SANDBOX_UID", "BwrapBackend"]
+__all__ = ["ETC_ALLOW", "PROXY_PORT", "SANDBOX_GID", "SANDBOX_UID", "BwrapBackend", "stage_etc"]
 
 SANDBOX_UID = 1000
 SANDBOX_GID = 1000
 PROXY_PORT = 3128
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-#: /etc entries bound read-only when they exist (no shadow, sudoers, ssh keys, pip.conf)
-ETC_ALLOW = (
-    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "hosts", "host.conf",
-    "gai.conf", "resolv.conf", "protocols", "services", "networks", "rpc", "ethertypes",
-    "ssl", "ca-certificates", "ca-certificates.conf", "alternatives", "localtime",
-    "timezone", "mime.types", "magic", "magic.mime", "bash.bashrc", "profile", "profile.d",
-    "inputrc", "shells", "os-release", "debian_version", "issue", "terminfo",
-    "python3", "python3.11", "python3.12", "perl", "gitconfig", "vim", "wgetrc", "xattr.conf",
-    "locale.alias", "locale.gen", "environment", "mke2fs.conf", "java-17-openjdk",
-    "fonts", "xml", "sgml", "login.defs", "iproute2", "manpath.config", "default",
-)  # fmt: skip
-
-PASSWD = (
-    "root:x:0:0:root:/root:/usr/sbin/nologin\n"
-    "corral:x:1000:1000:corral sandbox:/workspace:/bin/bash\n"
-    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
-)
-GROUP = "root:x:0:\ncorral:x:1000:\nnogroup:x:65534:\n"
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = (
@@ -133,34 +123,16 @@ class _Spawned:
     sampler: ResourceSampler | None = None
     files: FileWatch | None = None
     block_w: int = -1
+    #: the process's staged /etc this sandbox binds (held until it is stopped)
+    etc: StagedEtc | None = None
+    #: the cgroup move still running (``_spawn(defer_move=True)``)
+    moving: _Move | None = None
 
     def release(self) -> None:
         """Let the sandbox's program start."""
         os.write(self.block_w, b"1")
         os.close(self.block_w)
         self.block_w = -1
-
-
-def stage_etc(dest: Path, follow_top: bool = True) -> None:
-    """A private copy of the allowed ``/etc`` entries at ``dest`` (gVisor binds it as one
-    directory: one mount instead of ~50), with the synthetic ``passwd`` and ``group``.
-    ``follow_top``: an entry that is itself a symlink is copied as what it points to (as a
-    bind of it would show); symlinks inside directories stay symlinks. (bwrap binds the
-    entries one by one: ~30 ms more per sandbox, but copying ~800 entries took 0.3-1.7 s
-    here, paid by every first sandbox of a process.)"""
-    dest.mkdir()
-    for name in ETC_ALLOW:
-        src = Path("/etc") / name
-        with contextlib.suppress(OSError, shutil.Error):
-            if src.is_symlink() and not follow_top:
-                shutil.copy2(src, dest / name, follow_symlinks=False)
-            elif src.is_dir():
-                shutil.copytree(src, dest / name, symlinks=True,
-                                ignore=shutil.ignore_patterns("private"))  # fmt: skip
-            elif src.exists():
-                shutil.copy2(src, dest / name)
-    (dest / "passwd").write_text(PASSWD)
-    (dest / "group").write_text(GROUP)
 
 
 def _owner(path: Path) -> tuple[int, int] | None:
@@ -209,6 +181,7 @@ class BwrapBackend(BackendLifecycle):
         cgroups: bool = True,
         template: Any = None,
         gpu: bool = False,
+        spare: bool = False,
     ) -> None:
         self._init_common(
             workspace,
@@ -263,6 +236,13 @@ class BwrapBackend(BackendLifecycle):
         #: the warm sandbox every script runs in (bwrap_session), started on first use
         self._sess: BwrapSession | None = None
         self._lost = False  # the last session was lost: the next call says restarted
+        #: start the next session ahead (corral.native.spare); off: see there why
+        self.spare = spare
+        self._spare: BwrapSession | None = None
+        self._spare_thread: threading.Thread | None = None
+        self._spare_jobs: Any = None
+        self._spare_wanted = False
+        self._no_spare = False
         self._interps_before_loss: set[str] = set()
 
     # ------------------------------------------------------------------ lifecycle
@@ -370,8 +350,10 @@ class BwrapBackend(BackendLifecycle):
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.kill()  # a call running in another thread ends now, not at its deadline
+        end_spare(self)
         with self._lock:
             self._end_session()
+            end_spare(self)  # (one a call finishing meanwhile started)
         super().close()
         w, self._execwatch = self._execwatch, None
         if w is not None:
@@ -379,6 +361,11 @@ class BwrapBackend(BackendLifecycle):
         fw, self._filewatch = self._filewatch, None
         if fw is not None:
             fw.stop()
+
+    def interrupt(self) -> None:
+        """Interrupt the warm session's running call as Ctrl-C would (any thread): the
+        call ends (exit 130, ``error="interrupted"``), the session lives on."""
+        interrupt_session(self)
 
     def kill(self) -> None:
         """Kill whatever runs in the sandbox now (the whole pid namespace); a warm
@@ -412,6 +399,7 @@ class BwrapBackend(BackendLifecycle):
         seccomp_fd: int,
         data_fds: dict,
         new_session: bool = True,
+        etc: StagedEtc | None = None,
     ) -> list[str]:
         a = [
             self._bwrap,
@@ -442,15 +430,21 @@ class BwrapBackend(BackendLifecycle):
                 a += ["--symlink", os.readlink(p), str(p)]
             elif p.is_dir():
                 a += ["--ro-bind", str(p), str(p)]
-        a += ["--dir", "/etc"]
-        for name in ETC_ALLOW:
-            p = Path("/etc") / name
-            if p.exists():
-                a += ["--ro-bind", str(p), str(p)]
+        if etc is not None:  # the allowed entries, staged (etcstage): a few mounts, not ~50
+            a += ["--ro-bind", str(etc.path), "/etc"]
+            for src, dest in etc.binds:
+                a += ["--ro-bind", src, dest]
+        else:
+            a += ["--dir", "/etc"]
+            for name in ETC_ALLOW:
+                p = Path("/etc") / name
+                if p.exists():
+                    a += ["--ro-bind", str(p), str(p)]
         if self._rootfs is not None:  # a template's directories replace the system ones
             a = self._rootfs.apply_bwrap(a)
-        a += ["--ro-bind-data", str(data_fds["passwd"]), "/etc/passwd"]
-        a += ["--ro-bind-data", str(data_fds["group"]), "/etc/group"]
+        if etc is None or self._rootfs is not None:  # (else: the staged /etc has its own)
+            for name, fd in data_fds.items():
+                a += ["--ro-bind-data", str(fd), f"/etc/{name}"]
         for p in self.ro_binds:
             a += ["--ro-bind", p, p]
         tmp = self.limits.tmp_mb if self.limits.tmp_mb is not None else self.budget.disk_mb
@@ -469,6 +463,10 @@ class BwrapBackend(BackendLifecycle):
             a += ["--setenv", k, v]
         a += ["--seccomp", str(seccomp_fd)]
         a += ["--info-fd", str(info_w), "--block-fd", str(block_r)]
+        if etc is not None and _mounts_under_etc(a, etc):
+            # a mount point asked for in /etc cannot be made in the read-only stage:
+            # bwrap's own /etc, entry by entry, as before the stage
+            return self._bwrap_args(info_w, block_r, seccomp_fd, data_fds, new_session)
         return a
 
     def _sandbox_env(self) -> dict[str, str]:
@@ -670,11 +668,15 @@ class BwrapBackend(BackendLifecycle):
         sup: Supervisor | None,
         label: str,
         failure: Callable[[], str],
+        defer_move: bool = False,
     ) -> _Spawned:
         """Start bwrap with ``argv`` and hold it where the sandbox exists but nothing of
         the command has run: the cgroup, the proxy port and the program watch are in
         place; :meth:`_Spawned.release` lets it start. ``failure()`` says why bwrap
-        failed (its stderr). On error everything started here is stopped."""
+        failed (its stderr). On error everything started here is stopped.
+        ``defer_move``: the cgroup move may still run after this returns
+        (``_Spawned.moving``): the caller waits for it before anything not corral's own
+        runs (a session: before its first call), and moves what started meanwhile."""
         fds: list[int] = []
 
         def pipe() -> tuple[int, int]:
@@ -683,6 +685,7 @@ class BwrapBackend(BackendLifecycle):
             return r, w
 
         sp = _Spawned(cgroup=cg, supervisor=sup)
+        moving: _Move | None = None
         try:
             info_r, info_w = pipe()
             block_r, sp.block_w = pipe()
@@ -691,6 +694,12 @@ class BwrapBackend(BackendLifecycle):
             fds.append(sfd)
             os.write(sfd, self._seccomp)
             os.lseek(sfd, 0, os.SEEK_SET)
+            # the process's staged /etc, re-checked (a template may replace /etc: its
+            # passwd and group then come from pipes, after the template's mounts)
+            try:
+                sp.etc = staged_etc("bwrap")
+            except OSError as e:  # (e.g. no space left for the copy): bound one by one
+                log.warning("could not stage /etc (%s): binding its entries one by one", e)
             data_fds = {}
             for key, text in (("passwd", PASSWD), ("group", GROUP)):
                 dr, dw = pipe()
@@ -700,7 +709,9 @@ class BwrapBackend(BackendLifecycle):
                 data_fds[key] = dr
             # a terminal of its own is the sandbox's controlling terminal: no new session
             own_tty = terminal is not None and terminal.pty
-            args = self._bwrap_args(info_w, block_r, sfd, data_fds, new_session=not own_tty)
+            args = self._bwrap_args(
+                info_w, block_r, sfd, data_fds, new_session=not own_tty, etc=sp.etc
+            )
             if own_tty and os.environ.get("TERM"):
                 args += ["--setenv", "TERM", os.environ["TERM"]]  # the terminal's own kind
             keep = (info_w, block_r, sfd, *data_fds.values(), *extra_fds)
@@ -735,13 +746,9 @@ class BwrapBackend(BackendLifecycle):
                 raise BackendUnavailable(f"bwrap failed to set up the sandbox: {msg}")
             sp.child_pid = int(info["child-pid"])
             self._current["child_pid"] = sp.child_pid
-            if cg is not None:
-                try:
-                    cg.add(sp.child_pid)
-                except OSError:
-                    cg.destroy()
-                    sp.cgroup = None
-                    self._current["cgroup"] = None
+            # the cgroup move (ms on cgroup v1) runs while bwrap builds the mounts; it is
+            # done before release() lets anything of the command run
+            moving = _Move(cg, sp.child_pid) if cg is not None else None
             if self.proxy is not None and self.root_mode:
                 sp.listener = _listen_in_netns(sp.child_pid, PROXY_PORT)
                 self.proxy.serve(sp.listener, label=label)
@@ -757,8 +764,16 @@ class BwrapBackend(BackendLifecycle):
                         sp.files.attach(sp.child_pid)
                 except OSError as e:
                     raise BackendUnavailable(f"cannot watch the sandbox's programs: {e}") from e
+            if defer_move:
+                sp.moving = moving
+            elif moving is not None and not moving.done():
+                cg.destroy()  # type: ignore[union-attr]
+                sp.cgroup = None
+                self._current["cgroup"] = None
             return sp
         except BaseException:
+            if moving is not None:
+                moving.done()  # (not left writing to a group being destroyed)
             self._stop_spawned(sp)
             raise
         finally:
@@ -769,6 +784,8 @@ class BwrapBackend(BackendLifecycle):
     def _stop_spawned(self, sp: _Spawned, killed: bool = True) -> None:
         """Stop a sandbox started by :meth:`_spawn` (``killed``: kill it first) and
         release what it held (not its cgroup: the caller reads it first)."""
+        if sp.moving is not None:
+            sp.moving.done()  # (not left writing to a group being destroyed)
         proc = sp.proc
         if proc is not None and (killed or proc.poll() is None):
             self.kill()
@@ -793,6 +810,9 @@ class BwrapBackend(BackendLifecycle):
             sp.listener = None
         if sp.supervisor is not None:
             sp.supervisor.stop()
+        etc, sp.etc = sp.etc, None
+        if etc is not None:
+            etc.release()
 
     def _run(
         self,
@@ -1026,6 +1046,59 @@ class BwrapBackend(BackendLifecycle):
                     return "disk", f"{used / MB:.1f} MB used"
                 if nfiles > file_limit:
                     return "disk", f"more than {file_limit} files"
+
+
+def _mounts_under_etc(args: list[str], etc: StagedEtc) -> bool:
+    """Whether bwrap's arguments mount anything in ``/etc`` where the stage has no
+    mount point for it (bwrap cannot make one in the read-only stage)."""
+    from ..templates.mounts import _BWRAP_ARITY, _BWRAP_MOUNTS
+
+    i = 1
+    while i < len(args) and args[i] != "--clearenv":  # (no mount after it)
+        opt = args[i]
+        n = _BWRAP_ARITY.get(opt, 0)
+        if opt in _BWRAP_MOUNTS or opt in ("--tmpfs", "--remount-ro"):
+            dest = os.path.normpath(args[i + n]) if i + n < len(args) else ""
+            if dest.startswith("/etc/") and not os.path.lexists(etc.path / dest[5:]):
+                return True
+        i += 1 + n
+    return False
+
+
+class _Move:
+    """``pid`` moved into ``cg`` by the process's cgroup thread (one for all sandboxes:
+    the kernel serialises the moves anyway, and starting a thread per sandbox cost ms on
+    a loaded host); :meth:`done` waits for it and says whether it worked."""
+
+    _jobs: queue.SimpleQueue | None = None
+    _owner = 0  # (the process whose thread serves _jobs: a forked child makes its own)
+    _lock = threading.Lock()
+
+    def __init__(self, cg: CgroupSet, pid: int) -> None:
+        self.ok = False
+        self._done = threading.Event()
+        with _Move._lock:
+            if _Move._jobs is None or _Move._owner != os.getpid():
+                _Move._jobs, _Move._owner = queue.SimpleQueue(), os.getpid()
+                threading.Thread(target=_Move._serve, args=(_Move._jobs,),
+                                 name="corral-cgroup", daemon=True).start()  # fmt: skip
+            _Move._jobs.put((self, cg, pid))
+
+    @staticmethod
+    def _serve(jobs: queue.SimpleQueue) -> None:
+        while True:
+            move, cg, pid = jobs.get()
+            try:
+                cg.add(pid)
+                move.ok = True
+            except Exception:  # (an OSError; never the thread's end: others wait on it)
+                pass
+            finally:
+                move._done.set()
+
+    def done(self) -> bool:
+        self._done.wait()
+        return self.ok
 
 
 def _tree_usage(root_pid: int | None) -> tuple[int, int]:

@@ -9,19 +9,27 @@ the session is lost. Limits:
 * **session-wide** (state): memory and processes in the session's cgroup (root), disk
   in the workspace, the per-process rlimits;
 * **per call**: wall time, CPU (the call's own cgroup under the session's, root; the
-  processes it started otherwise), output. At each call the shell is moved into a fresh
-  child cgroup, so everything the call starts (background jobs included) is counted
-  and can be killed as the call's, and moved back to the session's after it.
+  processes it started otherwise), output. Before each call the shell is in a fresh
+  child cgroup of its own, so everything the call starts (background jobs included) is
+  counted and can be killed as the call's. The move (a few ms on cgroup v1) is made
+  ahead, off the calls' path: on a thread once the shell is up, and again once a call
+  ended (the shell is idle between calls; the next call waits for the move).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import logging
 import os
 import platform
+import queue
+import select
 import signal
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +37,10 @@ from ..budget import MB
 from ._common import BackendUnavailable, CgroupSet, new_id, proc_stats, process_tree
 from .monitor import ResourceSampler
 from .session import (
+    CTL_FD,
+    ERR_FD,
     INTERPRETERS,
+    OUT_FD,
     SHELL_ARGV,
     CallState,
     Forged,
@@ -44,9 +55,12 @@ if TYPE_CHECKING:
     from .bwrap import BwrapBackend, _Spawned
     from .monitor import Supervisor
 
+log = logging.getLogger("corral.native.bwrap_session")
+
 #: ``read`` in ``/proc/PID/syscall``: the shell waiting for its next command on fd 0
 _READ_NR = {"x86_64": 0, "aarch64": 63}.get(platform.machine())
 _BOOT_WAIT = 15.0
+_CGROUP_FS = Path("/sys/fs/cgroup")
 
 
 class BwrapSession(NativeSession):
@@ -68,6 +82,13 @@ class BwrapSession(NativeSession):
         self._next_disk = 0.0
         self._next_tree = 0.0
         self._known: set[tuple[int, int]] = set()
+        #: the next call's cgroup, the shell moved into it ahead (by the session's worker)
+        self._next_cg: CgroupSet | None = None
+        self._worker = _Worker()
+        self._shell_fd = -1  # a pidfd of the shell (never a reused pid moved)
+        self._next_pid = 0  # the process moved into _next_cg
+        self._ending = False
+        self._call_cpu0 = 0.0
 
     # ---- start
 
@@ -81,12 +102,15 @@ class BwrapSession(NativeSession):
         if cg is not None:
             cg.limit(int(budget.memory_mb * MB), int(limits.processes))
         sup = self.supervisor = b._supervisor(own_watch=True)
-        b.last_supervisor = sup
         calls = b._stage / "run" / "calls"
         calls.mkdir(parents=True, exist_ok=True)
         os.chmod(calls, 0o755)
         cmd_r, cmd_w = os.pipe()
         ctl_r, ctl_w = os.pipe()
+        if ctl_w in (CTL_FD, OUT_FD, ERR_FD):  # the boot line would close it: another number
+            moved = fcntl.fcntl(ctl_w, fcntl.F_DUPFD_CLOEXEC, ERR_FD + 1)
+            os.close(ctl_w)
+            ctl_w = moved
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         child_ends = [cmd_r, ctl_w, out_w, err_w]
@@ -103,7 +127,7 @@ class BwrapSession(NativeSession):
             self.sp = b._spawn(
                 argv, (cmd_r, out_w, err_w), extra_fds=(ctl_w,), terminal=None,
                 cpu_limit=cpu_limit, fsize=fsize, cg=cg, sup=sup, label=label,
-                failure=failure,
+                failure=failure, defer_move=True,
             )  # fmt: skip
             self.cgroup = self.sp.cgroup
         finally:
@@ -119,7 +143,10 @@ class BwrapSession(NativeSession):
                 gpu=b.gpu_sampler, gpu_memory_mb=b.limits.gpu_memory_mb, in_call=b._lock.locked,
             )  # fmt: skip
             sp.release()
-            sp.sampler.start()
+            if len(b._launch) == 1 and self.cgroup is not None:
+                # no launch step before the shell (root): the first call's cgroup is made
+                # while the shell boots
+                self._worker.submit(self._prepare, 1, os.fstat(cmd_w).st_ino)
             rid = self.chan.boot(ctl_w)
             try:
                 got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.02)
@@ -131,10 +158,57 @@ class BwrapSession(NativeSession):
             if got is None:
                 raise BackendUnavailable("the sandbox's shell did not start in time")
             self.shell_pid = self._find_shell(os.fstat(cmd_w).st_ino)
+            if self.shell_pid:
+                with contextlib.suppress(OSError):
+                    self._shell_fd = os.pidfd_open(self.shell_pid)
+            self._settle_cgroups()
             self._remember_processes()  # corral's own (the relay, wrappers)
+            self._prepare_next()  # (unless made while it booted)
         except BaseException:
             self.end()
             raise
+
+    def activate(self) -> None:
+        super().activate()
+        self.b.last_supervisor = self.supervisor
+        sp = self.sp
+        if sp is not None and sp.sampler is not None and not sp.sampler.started:
+            sp.sampler.start()  # (a spare's samples start when it is taken)
+
+    def _settle_cgroups(self) -> None:
+        """Before the first call: the session's cgroup move (made while the shell
+        booted: only corral's own shell ran meanwhile, no command of the call's) is done,
+        and what the sandbox started before its first process joined is in the group
+        too (the shell: in the first call's group if that was made while it booted).
+        A move that fails ends the start: nothing runs outside the session's limits."""
+        sp = self.sp
+        assert sp is not None
+        moving = sp.moving
+        if moving is None:
+            return
+        ok = moving.done()
+        self._join_prep()
+        sp.moving = None
+        cg = self.cgroup
+        if cg is None:
+            return
+        if not ok:  # (the first call's group waited for it: nothing was moved)
+            cg.destroy()
+            self.cgroup = sp.cgroup = None
+            if self.b._current.get("proc") is sp.proc:
+                self.b._current["cgroup"] = None
+            return
+        placed = self.shell_pid != 0 and self._next_pid == self.shell_pid
+        if self._next_cg is not None and not placed:
+            self._old_cgs.append(self._next_cg)
+            self._next_cg = None
+        for pid in process_tree(sp.child_pid):
+            if pid == sp.child_pid or (placed and pid == self.shell_pid) or _within(pid, cg):
+                continue
+            try:
+                cg.add(pid)
+            except OSError as e:
+                raise BackendUnavailable(f"could not put the sandbox in its cgroup: {e}") from e
 
     def _why_dead(self) -> str:
         """What is known of a sandbox that died at start: how bwrap ended, what it or the
@@ -191,23 +265,93 @@ class BwrapSession(NativeSession):
             return True  # gone: the pipes say so next
         return text.startswith(self._idle_prefix)
 
+    # ---- the calls' cgroups
+
+    def _prepare_next(self) -> None:
+        """Move the idle shell into the next call's cgroup on a thread (and remove the
+        groups of earlier calls that are empty); the next call waits for it."""
+        if self.cgroup is None or self._shell_fd < 0 or self._worker.busy \
+                or self._next_cg is not None:  # fmt: skip
+            return
+        self._worker.submit(self._prepare, self.calls + 1)
+
+    def _prepare(self, n: int, boot_ino: int = 0) -> None:
+        """(On the thread) the ``n``-th call's cgroup with the shell in it. ``boot_ino``:
+        the shell is still booting: it is the sandbox's first process's child whose
+        stdin is the command pipe (that inode)."""
+        cg = self.cgroup
+        if cg is None:
+            return
+        pidfd = -1
+        try:
+            if boot_ino:
+                moving = self.sp.moving if self.sp is not None else None
+                if moving is not None and not moving.done():
+                    return  # (the session has no group: no call's group either)
+                pid, pidfd = self._booting_shell(boot_ino)
+            else:
+                pid, pidfd = self.shell_pid, os.dup(self._shell_fd)
+            if not pid:
+                return
+            child = _child_cgroup(cg, f"call-{n}")
+            if child is None:
+                return
+            try:
+                if not _alive(pidfd):  # (so the pid is not another process's yet)
+                    raise OSError("the shell is gone")
+                child.add(pid)
+                self._next_cg, self._next_pid = child, pid
+            except OSError:
+                child.destroy()
+        except OSError:
+            return
+        finally:
+            if pidfd >= 0:
+                os.close(pidfd)
+            self._reap_cgroups()
+
+    def _booting_shell(self, ino: int) -> tuple[int, int]:
+        """(pid, pidfd) of the shell as it starts, or (0, -1)."""
+        sp = self.sp
+        if sp is None:
+            return 0, -1
+        init = sp.child_pid
+        deadline = time.monotonic() + _BOOT_WAIT
+        while not self._ending and time.monotonic() < deadline:
+            with open(f"/proc/{init}/task/{init}/children") as f:  # (gone: OSError)
+                kids = [int(k) for k in f.read().split()]
+            for pid in kids:
+                try:
+                    pidfd = os.pidfd_open(pid)
+                except OSError:
+                    continue
+                try:  # checked after the pidfd is held: this very process
+                    if os.stat(f"/proc/{pid}/fd/0").st_ino == ino:
+                        return pid, pidfd
+                except OSError:
+                    pass
+                os.close(pidfd)
+            time.sleep(0.0005)
+        return 0, -1
+
+    def _join_prep(self) -> None:
+        self._worker.wait()
+
     def enter_call(self, st: CallState) -> None:
         if self.sp is not None and self.sp.files is not None:
             self.sp.files.new_call()  # file events: each (operation, path) once a call
         self.first_spawn = len(self.supervisor.spawns) if self.supervisor is not None else 0
-        self._reap_cgroups()
+        self._join_prep()
         cg = self.cgroup
-        self.call_cg = None
-        if cg is not None and self.shell_pid:
-            child = _child_cgroup(cg, f"call-{self.calls}")
-            if child is not None:
-                try:
-                    child.add(self.shell_pid)
-                    self.call_cg = child
-                except OSError:
-                    child.destroy()
+        self.call_cg, self._next_cg = self._next_cg, None
+        if self.call_cg is not None and self._next_pid != self.shell_pid:
+            self._old_cgs.append(self.call_cg)  # (not the shell that answered)
+            self.call_cg = None
+        if cg is not None:
             self._oom0 = self._oom_kills()
             self._pids0 = cg.pids_limit_hits()
+        # (the shell's own CPU since it was moved in is not the call's)
+        self._call_cpu0 = (self.call_cg.cpu_s() or 0.0) if self.call_cg is not None else 0.0
         self._cpu0 = _cpu_of(self.shell_pid) if self.call_cg is None else 0.0
         self._at_limit = 0
         self._next_disk = st.t0 + 0.25
@@ -235,11 +379,9 @@ class BwrapSession(NativeSession):
                     st.detected = "memory"
                     st.note = "an allocation failed at the per-process limit"
         if cg is not None and call is not None:
-            with contextlib.suppress(OSError):
-                if self.alive():
-                    cg.add(self.shell_pid)
-            self._old_cgs.append(call)
-            self._reap_cgroups()
+            self._old_cgs.append(call)  # (removed once empty: the shell leaves it next)
+        if self.lost is None and self.alive():
+            self._prepare_next()
 
     def _oom_kills(self) -> int:
         """Memory kills in the session (cgroup v1 counts them in the victim's own group:
@@ -262,7 +404,7 @@ class BwrapSession(NativeSession):
 
     def call_cpu(self, st: CallState) -> float:
         if self.call_cg is not None:
-            return self.call_cg.cpu_s() or 0.0
+            return max((self.call_cg.cpu_s() or 0.0) - self._call_cpu0, 0.0)
         pids = self._call_pids(st)
         return max(_cpu_of(self.shell_pid) - self._cpu0, 0.0) + proc_stats(pids)[0]
 
@@ -369,12 +511,21 @@ class BwrapSession(NativeSession):
         sp = self.sp
         if sp is None:
             return
+        killed = []
         for pid in process_tree(sp.child_pid):
             with contextlib.suppress(OSError):
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
                     args = f.read(65536).split(b"\0")
                 if driver in args:
                     os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+        # until the shell reaped it: a zombie still passes the next call's `kill -0`, which
+        # would send the request to the dead interpreter instead of starting a new one
+        end = time.monotonic() + 1.0
+        while killed and time.monotonic() < end:
+            killed = [p for p in killed if os.path.exists(f"/proc/{p}")]
+            if killed:
+                time.sleep(0.002)
 
     def exit_code(self) -> int:
         sp = self.sp
@@ -410,6 +561,16 @@ class BwrapSession(NativeSession):
             self.cgroup.kill()
 
     def end(self) -> None:
+        self._ending = True
+        self._join_prep()
+        self._worker.stop()
+        if self._next_cg is not None:
+            self._old_cgs.append(self._next_cg)
+            self._next_cg = None
+        if self._shell_fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._shell_fd)
+            self._shell_fd = -1
         sp = self.sp
         if sp is not None:
             self.kill()
@@ -428,6 +589,51 @@ class BwrapSession(NativeSession):
             self.cgroup = None
 
 
+class _Worker:
+    """A session's thread for the cgroup work between calls: one job at a time, handed
+    over without waiting for a thread to start (that took ms on a loaded host)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._done = threading.Event()
+        self._done.set()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def busy(self) -> bool:
+        return not self._done.is_set()
+
+    def submit(self, fn: Callable[..., None], *args: object) -> None:
+        self._done.clear()
+        self._jobs.put((fn, args))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="corral-call-cgroup",
+                                            daemon=True)  # fmt: skip
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            fn, args = job
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("a session's cgroup work failed")
+            finally:
+                self._done.set()
+
+    def wait(self) -> None:
+        """Until the job handed over is done."""
+        self._done.wait()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread = None
+
+
 def _child_cgroup(parent: CgroupSet, name: str) -> CgroupSet | None:
     dirs: dict[str, Path] = {}
     try:
@@ -441,6 +647,32 @@ def _child_cgroup(parent: CgroupSet, name: str) -> CgroupSet | None:
                 c.rmdir()
         return None
     return CgroupSet(dirs, parent.version)
+
+
+def _within(pid: int, cg: CgroupSet) -> bool:
+    """Whether process ``pid`` is in ``cg`` or a group below it, for every controller."""
+    try:
+        with open(f"/proc/{pid}/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return True  # gone: nothing to move
+    where: dict[str, str] = {}
+    for line in lines:
+        _, ctrls, path = line.split(":", 2)
+        for c in ctrls.split(",") if ctrls else ["v2"]:
+            where[c] = path
+    for ctrl, d in cg.dirs.items():
+        rel = "/" + str(d.relative_to(_CGROUP_FS if ctrl == "v2" else _CGROUP_FS / ctrl))
+        path = where.get(ctrl)
+        if path is None or not (path == rel or path.startswith(rel + "/")):
+            return False
+    return True
+
+
+def _alive(pidfd: int) -> bool:
+    """Whether the process of ``pidfd`` still runs (a pidfd is readable once it ended)."""
+    ready, _, _ = select.select([pidfd], [], [], 0)
+    return not ready
 
 
 def _start_ticks(pid: int) -> int | None:

@@ -52,21 +52,6 @@ def _run(argv: list[str], timeout: float = 20) -> tuple[int, str]:
         return 127, str(e)
 
 
-def check_bwrap() -> Check:
-    path = shutil.which("bwrap")
-    if not path:
-        return Check(
-            "bwrap",
-            False,
-            "bubblewrap (bwrap) is not installed",
-            "apt-get install bubblewrap",
-            ("bwrap",),
-        )
-    rc, text = _run([path, "--version"])
-    return Check("bwrap", rc == 0, text or path, None if rc == 0 else "reinstall bubblewrap",
-                 ("bwrap",))  # fmt: skip
-
-
 def _cache_ok(check: Callable[[], Check]) -> Callable[[], Check]:
     """Remember a check that passed for the life of the process. A failure is made again
     next time: it may have been transient (a timeout under load) or made in a changed
@@ -84,6 +69,36 @@ def _cache_ok(check: Callable[[], Check]) -> Callable[[], Check]:
 
     cached.forget = passed.clear  # type: ignore[attr-defined]
     return cached
+
+
+#: bwrap found working: (path, inode, mtime) -> the check (run once per binary)
+_BWRAP_OK: dict[tuple[str, int, int], Check] = {}
+
+
+def check_bwrap() -> Check:
+    path = shutil.which("bwrap")
+    if not path:
+        return Check(
+            "bwrap",
+            False,
+            "bubblewrap (bwrap) is not installed",
+            "apt-get install bubblewrap",
+            ("bwrap",),
+        )
+    try:
+        st = os.stat(path)
+        key: tuple[str, int, int] | None = (path, st.st_ino, st.st_mtime_ns)
+    except OSError:
+        key = None
+    hit = _BWRAP_OK.get(key) if key is not None else None
+    if hit is not None:
+        return hit
+    rc, text = _run([path, "--version"])
+    check = Check("bwrap", rc == 0, text or path, None if rc == 0 else "reinstall bubblewrap",
+                  ("bwrap",))  # fmt: skip
+    if check.ok and key is not None:
+        _BWRAP_OK[key] = check
+    return check
 
 
 @_cache_ok

@@ -75,6 +75,11 @@ _HASHES: dict[tuple[int, int, int, int, int], str] = {}
 _HASHES_LIMIT = 4096
 #: (dirs, their (dev, ino, mtime_ns)) -> {(dev, ino): [paths]}
 _INODES: dict[Any, dict[tuple[int, int], list[str]]] = {}
+#: the loaders found and the directories they were looked for in (stamped)
+_LOADERS: list[tuple[tuple[Any, ...], frozenset[tuple[int, int]]]] = []
+#: (names, globs, the inode map it was made from) -> {(dev, ino): named path}
+_NAMED: dict[Any, tuple[dict[tuple[int, int], list[str]], dict[tuple[int, int], str]]] = {}
+_NAMED_LIMIT = 64
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,39 @@ def _system_inodes(dirs: tuple[str, ...]) -> dict[tuple[int, int], list[str]]:
     return out
 
 
+def _loaders() -> frozenset[tuple[int, int]]:
+    """(dev, ino) of the dynamic loaders (:data:`LOADER_GLOBS`), looked for again only
+    when a directory they are found in (or one that could hold a new one) changed."""
+
+    def stamp(dirs: Iterable[str]) -> tuple[Any, ...]:
+        out = []
+        for d in sorted(set(dirs)):
+            try:
+                st = os.stat(d)
+                out.append((d, st.st_dev, st.st_ino, st.st_mtime_ns))
+            except OSError:
+                out.append((d, 0, 0, 0))
+        return tuple(out)
+
+    top = ["/", "/usr", *glob.glob("/lib*"), *glob.glob("/usr/lib*")]
+    with _CACHE_LOCK:
+        hit = _LOADERS[0] if _LOADERS else None
+    if hit is not None and hit[0] == stamp([*top, *(d for d, *_ in hit[0])]):
+        return hit[1]
+    found: set[tuple[int, int]] = set()
+    where: list[str] = []
+    for pattern in LOADER_GLOBS:
+        for p in glob.glob(pattern):
+            with contextlib.suppress(OSError):
+                st = os.stat(p)
+                found.add((st.st_dev, st.st_ino))
+                where.append(os.path.dirname(p))
+    result = frozenset(found)
+    with _CACHE_LOCK:
+        _LOADERS[:] = [(stamp([*top, *where]), result)]
+    return result
+
+
 class ProgramTable:
     """The system binaries of a sandbox and the sha256 of those the policy names.
 
@@ -197,18 +235,24 @@ class ProgramTable:
         self.globs = tuple(globs)
         self.by_hash: dict[str, str] = {}
         self.sizes: set[int] = set()
-        self.loaders: set[tuple[int, int]] = set()
-        for pattern in LOADER_GLOBS:
-            for p in glob.glob(pattern):
-                with contextlib.suppress(OSError):
-                    st = os.stat(p)
-                    self.loaders.add((st.st_dev, st.st_ino))
-        named: dict[tuple[int, int], str] = {}
-        for paths in self.inodes.values():
-            for p in paths:
-                base = os.path.basename(p)
-                if base in self.names or any(fnmatch.fnmatchcase(base, g) for g in self.globs):
-                    named.setdefault(self._ino_of(paths), p)
+        self.loaders: set[tuple[int, int]] = set(_loaders())
+        key = (self.names, self.globs, dirs)
+        with _CACHE_LOCK:
+            hit = _NAMED.get(key)
+        if hit is not None and hit[0] is self.inodes:  # (made from this very map)
+            named = hit[1]
+        else:
+            named = {}
+            for paths in self.inodes.values():
+                for p in paths:
+                    base = os.path.basename(p)
+                    if base in self.names or any(fnmatch.fnmatchcase(base, g)
+                                                 for g in self.globs):  # fmt: skip
+                        named.setdefault(self._ino_of(paths), p)
+            with _CACHE_LOCK:
+                if len(_NAMED) >= _NAMED_LIMIT:
+                    _NAMED.clear()
+                _NAMED[key] = (self.inodes, named)
         for p in named.values():
             digest, st = _sha256_path(p)
             if digest is not None and st is not None:

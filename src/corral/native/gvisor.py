@@ -89,11 +89,18 @@ from ._common import (
     finish_result,
     new_id,
 )
-from .bwrap import DEFAULT_PATH, PROXY_PORT, BwrapBackend, stage_etc
+from .bwrap import DEFAULT_PATH, PROXY_PORT, BwrapBackend
+from .etcstage import staged_etc
 from .execid import Identity, ProgramTable, deny_message, identify_host_path
 from .gvisor_samples import GvisorSampler
 from .gvisor_session import GvisorSession
-from .session import check_interpreter, end_session, install_drivers, run_in_session
+from .session import (
+    check_interpreter,
+    end_session,
+    install_drivers,
+    interrupt_session,
+    run_in_session,
+)
 from .terminal import TerminalIO
 
 __all__ = ["PLATFORMS", "GvisorBackend", "choose_platform", "platform_works", "probe"]
@@ -642,7 +649,11 @@ class GvisorBackend(BackendLifecycle):
                 (rootfs / d).mkdir()
         for d in ("usr", "etc", "proc", "dev", "tmp", "workspace", "run/corral", "root", "opt"):
             (rootfs / d).mkdir(parents=True, exist_ok=True)
-        stage_etc(self._stage / "etc", follow_top=False)
+        # the process's staged /etc (etcstage), held for this backend's life
+        try:
+            self._etc = staged_etc("gvisor")
+        except OSError as e:
+            raise BackendUnavailable(f"could not stage the sandbox's /etc: {e}") from e
         (self._stage / "run").mkdir()
         install_drivers(self._stage / "run")
         (self._stage / "state").mkdir()
@@ -684,6 +695,11 @@ class GvisorBackend(BackendLifecycle):
         if self.platform_note:
             data["platform_note"] = self.platform_note
         self.emitter.emit("backend.started", data=data)
+
+    def interrupt(self) -> None:
+        """Interrupt the warm session's running call as Ctrl-C would (any thread): the
+        call ends (exit 130, ``error="interrupted"``), the session lives on."""
+        interrupt_session(self)
 
     def kill(self) -> None:
         """Kill whatever runs in the sandbox now. Returns at once (the monitor calls it from
@@ -748,7 +764,7 @@ class GvisorBackend(BackendLifecycle):
             p = Path("/") / d
             if p.is_dir() and not p.is_symlink():
                 ro(str(p))
-        ro(str(self._stage / "etc"), "/etc")
+        ro(str(self._etc.path), "/etc")
         for p in self.ro_binds:
             ro(p)
         # corral's own files: the proxy relay, a session's call scripts; the interpreters'
@@ -926,6 +942,9 @@ class GvisorBackend(BackendLifecycle):
         with self._lock:
             self._end_session()
         super().close()
+        etc, self._etc = getattr(self, "_etc", None), None
+        if etc is not None:
+            etc.release()
 
     def _decide_command(self, argv: list[str]) -> RunResult | None:
         """The command itself, decided before it starts (a real gate, as in bwrap): runsc

@@ -899,12 +899,17 @@ class ResourceSampler:
         self.samples: list[dict[str, Any]] = []
         self.peak_rss = 0
 
+    @property
+    def started(self) -> bool:
+        return self._thread.ident is not None
+
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=2)
+        if self.started:
+            self._thread.join(timeout=2)
 
     def sample(self) -> tuple[float, int, int | None]:
         """(cumulative CPU seconds, RSS bytes, processes or None if unknown) right now."""

@@ -70,6 +70,7 @@ from typing import Any
 
 from ..budget import RunResult, Usage
 from ._common import BackendUnavailable, OutputCollector, disk_usage, finish_result
+from .spare import start_spare, take_spare
 
 log = logging.getLogger("corral.native.session")
 
@@ -388,6 +389,8 @@ class CallState:
         self.memory_bytes = 0
         #: the call's interpreter had to be started again (python()/js())
         self.restarted = False
+        #: someone asked to interrupt the call (``Sandbox.interrupt()``, any thread)
+        self.interrupted = False
 
 
 class NativeSession:
@@ -410,6 +413,25 @@ class NativeSession:
         #: language -> "running" or "lost" (the persistent interpreters of python()/js())
         self.interps: dict[str, str] = {}
         self.lang_calls: dict[str, int] = {}
+        #: the call running now (for :meth:`interrupt_call` from another thread)
+        self.current: CallState | None = None
+        #: started ahead as the backend's spare (corral.native.spare): not yet in use
+        self.spare = False
+
+    def activate(self) -> None:
+        """The session is the backend's live one now (after :meth:`start`, or when a
+        spare is taken)."""
+        self.spare = False
+
+    def interrupt_call(self) -> bool:
+        """Interrupt the running call as Ctrl-C would (any thread): it ends as an
+        overrun does (SIGINT, the grace, its processes killed), the session lives on.
+        False when no call runs."""
+        st = self.current
+        if st is None:
+            return False
+        st.interrupted = True
+        return True
 
     # ---- what a tier provides
 
@@ -475,11 +497,15 @@ class NativeSession:
         crash: str | None = None
 
         def stop() -> bool:
+            if st.interrupted:
+                st.killed = "interrupted"
+                return True
             if st.out.over:
                 st.killed = "output"
                 return True
             return self.check(st)
 
+        self.current = st
         try:
             chan.sink = st.out
             rid = (
@@ -496,6 +522,7 @@ class NativeSession:
                 chan.drain()
         except Forged as e:
             self.lost = crash = f"the session's control channel was tampered with: {e}"
+        self.current = None
         chan.sink = None
         if st.killed is not None and self.lost is None:
             if self.ends_session(st):
@@ -565,20 +592,27 @@ def run_in_session(
         backend._end_session(lost=True)
         sess = None
     restarted = False
-    if sess is None:
-        restarted, backend._lost = backend._lost, False
-        sess = make()
-        try:
-            sess.start()
-        except ShellDied as e:
-            # nothing of the call ran yet: one more try, and the reason stays in the log
-            log.warning("the sandbox's shell died at start; starting it once more: %s", e)
-            sess = make()
-            sess.start()
-        backend._sess = sess
     budget = backend.budget
     wall, cpu_limit, fsize = backend._run_limits(timeout)
     out = OutputCollector(budget.output_chars, on_output)
+    if sess is None:
+        restarted, backend._lost = backend._lost, False
+        spare = take_spare(backend)
+        if spare is not None:
+            sess = backend._sess = spare
+            sess.activate()
+        else:
+            sess = _start_session(backend, make)
+        start_spare(backend, make)  # (on a thread, once this call let go of the lock)
+        if sess.killed:
+            # killed while it started: as a kill during a call, not "unavailable"
+            res = finish_result(
+                language=language, out=out, exit_code=137, killed=None, detected=None,
+                budget=budget, limits=backend.limits, wall_limit=wall, usage=Usage(),
+            )  # fmt: skip
+            res.error_message = "the sandbox was killed while it started"
+            res.restarted = restarted
+            return res, sess
     st = CallState(out, time.monotonic(), wall, cpu_limit)
     had = backend._interps_before_loss if restarted else set()
     exit_code, crash = sess.call(script, stdin, st, language)
@@ -593,10 +627,14 @@ def run_in_session(
             detected = "cpu"
         elif exit_code == 128 + signal.SIGXFSZ:
             detected, note = "disk", f"file size limit of {fsize // (1 << 20)} MB"
+    interrupted = st.killed == "interrupted"
     res = finish_result(
-        language=language, out=out, exit_code=exit_code, killed=st.killed, detected=detected,
+        language=language, out=out, exit_code=130 if interrupted else exit_code,
+        killed=None if interrupted else st.killed, detected=None if interrupted else detected,
         budget=budget, limits=backend.limits, wall_limit=wall, usage=usage, note=note,
     )  # fmt: skip
+    if interrupted:  # as Ctrl-C: exit 130, not a budget
+        res.error = res.error_message = "interrupted"
     if st.killed == "denied":
         res.exit_code = 137
         res.stderr += f"\n[corral] {note}\n"
@@ -612,6 +650,43 @@ def run_in_session(
         res.error, res.error_message = "crash", crash
         res.stderr += f"\n[corral] {crash}\n"
     return res, sess
+
+
+def interrupt_session(backend: Any) -> None:
+    """``Sandbox.interrupt()`` on a native backend: the running call of its warm session
+    is interrupted (a no-op between calls)."""
+    sess = backend._sess
+    if sess is not None:
+        sess.interrupt_call()
+
+
+def _start_session(backend: Any, make: Callable[[], NativeSession]) -> NativeSession:
+    """A new session for ``backend``, started and live (``killed`` set when a kill()
+    came while it started: it is ended then). Raises what stopped its start otherwise."""
+    sess = make()
+    backend._sess = sess  # (the backend's kill() from another thread reaches it)
+    try:
+        try:
+            sess.start()
+        except ShellDied as e:
+            if sess.killed:
+                raise
+            # nothing of the call ran yet: one more try, and the reason stays in the log
+            log.warning("the sandbox's shell died at start; starting it once more: %s", e)
+            sess = make()
+            backend._sess = sess
+            sess.start()
+    except BaseException as e:  # (the session ended itself)
+        backend._sess = None
+        if not (sess.killed and isinstance(e, Exception)):
+            raise
+        backend._lost = True
+        return sess
+    if sess.killed:  # (a kill() that came before there was anything to kill)
+        backend._end_session(lost=True)
+        return sess
+    sess.activate()
+    return sess
 
 
 def end_session(backend: Any, lost: bool) -> None:
