@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -238,3 +239,40 @@ def test_closed_backend_refuses(workspace):
     box.close()
     with pytest.raises(SandboxClosed):
         box.run("true")
+
+
+def test_a_read_only_bind_under_tmp_is_seen_and_read_only(tmp_path):
+    """ro_binds under /tmp come after the sandbox's private /tmp (they were hidden by it,
+    and the start failed); a start that fails says why (bwrap's own message), not "killed
+    while it started"."""
+    need("bwrap")
+    import shutil
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="corral-robind-", dir="/tmp"))
+    try:
+        os.chmod(top, 0o755)  # the sandbox's user must reach it (pytest's tmp is 0700)
+        data = top / "data"
+        data.mkdir()
+        (data / "f.txt").write_text("shared\n")
+        ws = tmp_path / "ws"
+        ws.mkdir()
+        b = BwrapBackend(ws, Budget(wall_s=30), ro_binds=[str(data)])
+        b.start()
+        try:
+            r = b.run(f"cat {data}/f.txt; echo x > {data}/g 2>/dev/null || echo read-only; "
+                      "echo y > /tmp/own && cat /tmp/own")  # fmt: skip
+            assert r.stdout == "shared\nread-only\ny\n", r
+        finally:
+            b.close()
+        assert not (data / "g").exists()
+        os.chmod(top, 0o700)  # now it cannot: the reason comes back
+        b = BwrapBackend(ws, Budget(wall_s=30), ro_binds=[str(data)])
+        b.start()
+        try:
+            with pytest.raises(BackendUnavailable, match="Permission denied"):
+                b.run("true")
+        finally:
+            b.close()
+    finally:
+        shutil.rmtree(top, ignore_errors=True)

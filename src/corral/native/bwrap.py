@@ -367,10 +367,12 @@ class BwrapBackend(BackendLifecycle):
         call ends (exit 130, ``error="interrupted"``), the session lives on."""
         interrupt_session(self)
 
-    def kill(self) -> None:
+    def kill(self, *, session: bool = True) -> None:
         """Kill whatever runs in the sandbox now (the whole pid namespace); a warm
-        session too (the next call starts a fresh one and says ``restarted``)."""
-        sess = self._sess
+        session too (the next call starts a fresh one and says ``restarted``).
+        ``session=False``: corral stopping a sandbox it started itself (a start that
+        failed), not a kill of the session (which would hide why the start failed)."""
+        sess = self._sess if session else None
         if sess is not None:
             sess.killed = True  # the next call starts a fresh one, dead or dying
             sess.kill()
@@ -445,14 +447,15 @@ class BwrapBackend(BackendLifecycle):
         if etc is None or self._rootfs is not None:  # (else: the staged /etc has its own)
             for name, fd in data_fds.items():
                 a += ["--ro-bind-data", str(fd), f"/etc/{name}"]
-        for p in self.ro_binds:
-            a += ["--ro-bind", p, p]
         tmp = self.limits.tmp_mb if self.limits.tmp_mb is not None else self.budget.disk_mb
         tmp_bytes = str(max(int(tmp * MB), 1 * MB))
         a += ["--proc", "/proc", "--dev", "/dev"]
         a += devices.bwrap_args(self.gpu_devices)  # none unless the policy grants the GPU
         a += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", "/tmp"]
         a += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", "/dev/shm"]
+        # after the private /tmp: a read-only bind under /tmp is seen, not hidden by it
+        for p in self.ro_binds:
+            a += ["--ro-bind", p, p]
         a += ["--dir", "/run"]
         # corral's own files: the proxy relay (not root), a session's call scripts
         a += ["--ro-bind", str(self._stage / "run"), "/run/corral"]  # type: ignore[operator]
@@ -763,7 +766,12 @@ class BwrapBackend(BackendLifecycle):
                         sp.files.new_call()
                         sp.files.attach(sp.child_pid)
                 except OSError as e:
-                    raise BackendUnavailable(f"cannot watch the sandbox's programs: {e}") from e
+                    said = ""
+                    if proc.poll() is not None or proc.wait(timeout=1) is not None:
+                        said = failure()  # bwrap ended while it built the mounts: why
+                    raise BackendUnavailable(
+                        f"cannot watch the sandbox's programs: {e}" + (f": {said}" if said else "")
+                    ) from e
             if defer_move:
                 sp.moving = moving
             elif moving is not None and not moving.done():
@@ -788,7 +796,7 @@ class BwrapBackend(BackendLifecycle):
             sp.moving.done()  # (not left writing to a group being destroyed)
         proc = sp.proc
         if proc is not None and (killed or proc.poll() is None):
-            self.kill()
+            self.kill(session=False)
         if proc is not None:
             try:
                 proc.wait(timeout=10)

@@ -121,7 +121,7 @@ class BwrapSession(NativeSession):
         def failure() -> str:
             with contextlib.suppress(Exception):
                 self.chan.drain()
-            return ""
+            return self.chan.last_words()
 
         try:
             self.sp = b._spawn(
