@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .backend import OWN_ARGS, Backend, OnOutput, backend_class
 from .budget import Budget, RunResult
@@ -46,7 +46,9 @@ from .events import (
 from .files import GUEST_ROOT, Files, Workspace
 from .tools import ToolRegistry, run_tool, to_json_value
 from .wasm.guest_events import GuestIntents, file_event
-from .wasm.interpreter import Interpreter
+
+if TYPE_CHECKING:
+    from .wasm.interpreter import Interpreter  # wasmtime: loaded by the first guest call
 
 CapabilitiesLike = Capabilities | list[MethodCapability | dict[str, Any]] | None
 
@@ -713,6 +715,8 @@ class Sandbox:
     def _interpreter(self, language: str) -> Interpreter:
         it = self._interps.get(language)
         if it is None:
+            from .wasm.interpreter import Interpreter
+
             it = Interpreter(language, self.path, self.budget)
             self._interps[language] = it
         return it

@@ -33,6 +33,7 @@ import json
 import os
 import queue
 import resource
+import select
 import shutil
 import signal
 import socket
@@ -56,23 +57,40 @@ def _preload() -> None:
 
     from .. import (
         landlock,  # noqa: F401
-        saferegex,
+        saferegex,  # noqa: F401
     )
     from ..shell import awk_lang, jq_lang, parser, session  # noqa: F401
     from ..shell.interp import Shell  # noqa: F401
 
-    for pat, flags in ((r"\w+\d\s\b", 0), (r"[a-z]+", 2)):  # Unicode tables built once
-        saferegex.compile(pat, flags).search("ab1 ")
-        saferegex.compile(pat.encode(), flags & ~2).search(b"ab1 ")
     with contextlib.suppress(Exception):  # libseccomp is read now: after Landlock it cannot be
         F.deny_filter_bpf()
     parser.parse("x=1; for i in a b; do echo \"$i\" | grep -c a > /dev/null; done")
     time.tzset()
     time.localtime()
+    _freeze()
+
+
+def _freeze() -> None:
     import gc
 
     gc.collect()
     gc.freeze()  # workers share these pages: no collection in a worker writes to them
+
+
+def _warm_regex(ctl: socket.socket) -> bool:
+    """Build saferegex's Unicode tables (~80 ms) once, for every later worker to share,
+    unless a fork request is already waiting: a host waiting for its first worker gets
+    it first (that worker builds the tables itself if a script needs them)."""
+    r, _, _ = select.select([ctl], [], [], 0)
+    if r:
+        return False
+    from .. import saferegex
+
+    for pat, flags in ((r"\w+\d\s\b", 0), (r"[a-z]+", 2)):
+        saferegex.compile(pat, flags).search("ab1 ")
+        saferegex.compile(pat.encode(), flags & ~2).search(b"ab1 ")
+    _freeze()
+    return True
 
 
 # --------------------------------------------------------------------------- confinement
@@ -495,6 +513,7 @@ def template_main(ctl_fd: int) -> None:
     # template. The template ends when the host's end of the control socket closes
     # (the host exited, however), and its workers die with it (their PDEATHSIG).
     ctl.sendall(b'{"ready":true}')
+    warm = _warm_regex(ctl)
     spare = _spare(ctl)
     while True:
         try:
@@ -527,6 +546,7 @@ def template_main(ctl_fd: int) -> None:
             socket.send_fds(ctl, [json.dumps({"pid": pid}).encode()], [pidfd])
         finally:
             os.close(pidfd)
+        warm = warm or _warm_regex(ctl)
         spare = _spare(ctl)  # the next one, while the host gets on with this one
 
 
