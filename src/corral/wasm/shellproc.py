@@ -76,6 +76,8 @@ FILE_OPS = frozenset(
 )  # fmt: skip
 #: file notices taken from one call; the rest are counted and dropped
 FILE_NOTICES_MAX = 10_000
+#: notices one frame may carry (the worker sends at most 64)
+NOTICES_PER_FRAME = 1024
 PATH_MAX = 4096
 
 
@@ -444,6 +446,15 @@ class ShellProcess:
         op = d.get("op")
         reply: dict[str, Any]
         blob = b""
+        if op == "notices" and fr.id == 0:  # the worker's notices, batched, in order
+            items = d.get("items")
+            if not isinstance(items, list) or not 0 < len(items) <= NOTICES_PER_FRAME:
+                raise C.ProtocolError("malformed notices")
+            for item in items:
+                if not isinstance(item, dict) or item.get("op") not in ("exec", "file"):
+                    raise C.ProtocolError("only exec and file notices may be batched")
+                self._answer(C.Frame(C.REQUEST, 0, item, b""), handler, deadline)
+            return
         if op == "file" and fr.id == 0:  # a notice: a claim, checked, never raises
             self.file_notices += 1
             if self.file_notices > FILE_NOTICES_MAX:

@@ -239,6 +239,47 @@ class _Channel:
         # so this looks the current one up when the frame arrives)
         self.cancel: Callable[[], None] | None = None
         self.reader = threading.Thread(target=self._read, daemon=True, name="corral-chan")
+        # fire-and-forget notices (files touched; commands when nothing decides), sent in
+        # batches: see notice()
+        self._notices: list[dict[str, Any]] = []
+        self._notice_lock = threading.Lock()
+        self._notice_due = threading.Event()
+        self.flusher = threading.Thread(target=self._flush_later, daemon=True, name="corral-ntc")
+
+    def notice(self, data: dict[str, Any]) -> None:
+        """Queue a notice for the host. Notices leave in order, in one frame of at most
+        NOTICE_BATCH, at most NOTICE_DELAY_S after the first was queued, and always
+        before anything else this worker sends (a question, output, the end of a call):
+        the host sees them in the order things happened. Only a killed worker loses the
+        ones still queued (at most NOTICE_DELAY_S worth)."""
+        with self._notice_lock:
+            self._notices.append(data)
+            if len(self._notices) >= NOTICE_BATCH:
+                self._flush_locked()
+            elif len(self._notices) == 1:
+                self._notice_due.set()
+
+    def flush(self) -> None:
+        if self._notices:
+            with self._notice_lock:
+                self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        if self._notices:
+            items, self._notices = self._notices, []
+            self.out.send(C.REQUEST, 0, {"op": "notices", "items": items})
+
+    def _flush_later(self) -> None:
+        while True:
+            self._notice_due.wait()
+            time.sleep(NOTICE_DELAY_S)
+            self._notice_due.clear()  # before the flush: a notice queued after it sets it
+            self.flush()
+
+    def send(self, kind: int, fid: int, data: dict[str, Any] | None, blob: bytes = b"") -> None:
+        """Send a frame after the notices queued before it."""
+        self.flush()
+        self.out.send(kind, fid, data, blob)
 
     def _read(self) -> None:
         reader = C.Reader()
@@ -269,13 +310,16 @@ class _Channel:
             rid = self.next_id
             self.next_id += 1
             self.pending[rid] = slot
-        self.out.send(C.REQUEST, rid, {"op": op, **data}, blob)
+        self.send(C.REQUEST, rid, {"op": op, **data}, blob)
         ev.wait()
         return slot[1]  # type: ignore[no-any-return]
 
 
 #: distinct file notices one call sends at most (the host caps them too)
 FILE_NOTICES_MAX = 10_000
+#: notices in one frame at most, and the longest a notice waits for its frame
+NOTICE_BATCH = 64
+NOTICE_DELAY_S = 0.02
 
 
 class _RemoteHooks:
@@ -299,12 +343,11 @@ class _RemoteHooks:
         data: dict[str, Any] = {"op": "file", "file_op": op, "path": path}
         if refused:
             data["refused"] = True
-        self.chan.out.send(C.REQUEST, 0, data)
+        self.chan.notice(data)
 
     def on_exec(self, argv: list[str], cwd: str, line: str) -> tuple[bool, str]:
         if not self.ask_exec:  # nothing decides: the host is told, without waiting
-            self.chan.out.send(C.REQUEST, 0, {"op": "exec", "argv": argv, "cwd": cwd,
-                                              "line": line})  # fmt: skip
+            self.chan.notice({"op": "exec", "argv": argv, "cwd": cwd, "line": line})
             return True, ""
         r = self.chan.request("exec", {"argv": argv, "cwd": cwd, "line": line})
         return bool(r.data.get("allowed")), str(r.data.get("reason", ""))
@@ -369,6 +412,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
     signal.signal(signal.SIGXCPU, on_xcpu)
     chan.out.send(C.HELLO, 0, {"pid": os.getpid(), "confinement": report})
     chan.reader.start()
+    chan.flusher.start()
     while True:
         fr = chan.runs.get()
         d = fr.data
@@ -380,7 +424,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
         ru0 = resource.getrusage(resource.RUSAGE_SELF)
 
         def emit(fd: int, data: bytes, rid: int = fr.id) -> None:
-            chan.out.send(C.STDOUT if fd == 1 else C.STDERR, rid, None, data)
+            chan.send(C.STDOUT if fd == 1 else C.STDERR, rid, None, data)
 
         try:
             status, _, _, exceeded = shell.run(
@@ -401,7 +445,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
             status, exceeded = 137, "cpu_time"
             cpu_hit.clear()
         ru = resource.getrusage(resource.RUSAGE_SELF)
-        chan.out.send(
+        chan.send(
             C.DONE,
             fr.id,
             {
