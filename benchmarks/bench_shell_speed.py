@@ -16,6 +16,7 @@ fresh process ≤ 250 ms.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -78,6 +79,35 @@ def python_run(code: str, src: str | None = None) -> None:
     if src is not None:
         env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
+
+
+LOOPS = (WHILE_LOOP, ARITH_LOOP, CMD_LOOP)
+_BASELINE_LOOP = """
+import json, statistics, sys, time
+from corral import Sandbox
+script, n = sys.argv[1], int(sys.argv[2])
+walls, cpus = [], []
+with Sandbox() as sb:
+    sb.run(script)
+    for _ in range(n):
+        t0, c0 = time.perf_counter(), time.process_time()
+        r = sb.run(script)
+        walls.append(time.perf_counter() - t0)
+        cpus.append((r.usage.cpu_s or 0.0) + time.process_time() - c0)
+print(json.dumps([statistics.median(walls) * 1000, statistics.median(cpus) * 1000]))
+"""
+
+
+def baseline_loop(src: str, script: str, n: int) -> tuple[float, float]:
+    """(wall ms, CPU ms) medians of ``script`` through a sandbox of another corral tree."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(src).resolve()) + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run(
+        [sys.executable, "-c", _BASELINE_LOOP, script, str(n)],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    wall, cpu = json.loads(out.stdout.strip().splitlines()[-1])
+    return float(wall), float(cpu)
 
 
 def _children_cpu() -> float:
@@ -157,6 +187,10 @@ def main() -> None:
                     i_wall, _i_cpu = timed(lambda s=script: inproc_call(shell, s), n)
                     b_wall, b_cpu = timed(lambda s=script: bash_call(s, tmp), max(n, 3))
                     rows.append((title, c_wall, i_wall, b_wall, c_cpu, b_cpu, same, goal, ""))
+                    if args.baseline_src and script in LOOPS:
+                        bw, bc = baseline_loop(args.baseline_src, script, n)
+                        rows.append((f"  baseline tree: {title}", bw, float("nan"), b_wall, bc,
+                                     b_cpu, "", None, ""))  # fmt: skip
         with console.status("fresh processes …"):
             n = 3 if args.quick else 7
             # rounds alternate between the commands (and the baseline's tree, when given),
