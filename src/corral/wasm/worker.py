@@ -265,16 +265,21 @@ class _Channel:
                 self._flush_locked()
 
     def _flush_locked(self) -> None:
-        if self._notices:
-            items, self._notices = self._notices, []
-            self.out.send(C.REQUEST, 0, {"op": "notices", "items": items})
+        if self._notices:  # cleared only once sent: a failed send (MemoryError) keeps them
+            self.out.send(C.REQUEST, 0, {"op": "notices", "items": self._notices})
+            self._notices = []
 
     def _flush_later(self) -> None:
         while True:
             self._notice_due.wait()
             time.sleep(NOTICE_DELAY_S)
             self._notice_due.clear()  # before the flush: a notice queued after it sets it
-            self.flush()
+            try:
+                self.flush()
+            except OSError:
+                return  # the host is gone (the reader thread ends this process)
+            except MemoryError:
+                continue  # still queued: they leave with the next frame
 
     def send(self, kind: int, fid: int, data: dict[str, Any] | None, blob: bytes = b"") -> None:
         """Send a frame after the notices queued before it."""
