@@ -74,6 +74,7 @@ def test_public_names_and_errors():
         assert getattr(corral, name) is not None
     assert set(corral.__all__) <= set(dir(corral))
     assert corral.Policy is corral.policy.Policy
+    assert corral.audit.AuditLog.__name__ == "AuditLog"  # submodules, as before
     try:
         corral.no_such_name  # noqa: B018
     except AttributeError as e:

@@ -8,6 +8,7 @@ the sandbox and its events, not the native tiers, wasmtime or the CLI).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
@@ -79,6 +80,10 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 def __getattr__(name: str) -> Any:
     spec = _LAZY.get(name)
     if spec is None:
+        # a submodule, as ``import corral`` used to make many available (corral.files ...)
+        sub = f"{__name__}.{name}"
+        if name.isidentifier() and not name.startswith("_") and importlib.util.find_spec(sub):
+            return importlib.import_module(sub)
         raise AttributeError(f"module 'corral' has no attribute {name!r}")
     module, attr = spec
     if module == ".sandbox":
