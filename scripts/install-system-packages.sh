@@ -48,5 +48,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq -o Dpkg::Use-Pty=0 bubblewrap libseccomp2 python3-seccomp chromium
+# real git: the corral shell's git is compared with it byte for byte (tests/shell/test_git_*)
+apt-get install -y -qq -o Dpkg::Use-Pty=0 git
 # shellcheck disable=SC2086
 apt-get install -y -qq -o Dpkg::Use-Pty=0 $runsc_from runsc

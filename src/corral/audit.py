@@ -1118,12 +1118,19 @@ def bench(n: int = 10_000, *, synchronous: str = "NORMAL", key: bytes | None = N
         result = verify(path, key=key)
         verify_s = time.perf_counter() - t0
         size = path.stat().st_size
+        # the same rows in batches of 64 (one transaction each: a fleet hub's batches)
+        with AuditLog(Path(d) / "batched.db", key=key, synchronous=synchronous) as log:
+            t0 = time.perf_counter()
+            for _ in range(n // 64):
+                log.append_events([event] * 64)
+            batch_s = time.perf_counter() - t0
     return {
         "rows": n,
         "synchronous": synchronous.upper(),
         "signed": key is not None,
         "append_seconds": round(append_s, 4),
         "append_rows_per_s": round(n / append_s) if append_s else None,
+        "batched_rows_per_s": round((n // 64) * 64 / batch_s) if batch_s else None,
         "verify_seconds": round(verify_s, 4),
         "verify_rows_per_s": round(result.rows / verify_s) if verify_s else None,
         "verified": result.ok,

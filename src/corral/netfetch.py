@@ -40,7 +40,12 @@ MAX_HEADER_LINE = 64 * 1024
 def fetch(
     argv: list[str], ctx: CommandContext, decide: Decide, *, resolver: Resolver | None = None
 ) -> int:
-    """Run ``curl``/``wget`` (``argv[0]``); ``resolver(host, port)`` for tests."""
+    """Run ``curl``/``wget`` (``argv[0]``); ``resolver(host, port)`` for tests.
+    ``git-upload-pack`` is ``git clone``'s fetch (:mod:`corral.gitfetch`)."""
+    if argv[0] == "git-upload-pack":
+        from .gitfetch import upload_pack
+
+        return upload_pack(argv, ctx, decide, resolver=resolver)
     if argv[0] == "wget":
         return _wget(argv, ctx, decide, resolver)
     return _curl(argv, ctx, decide, resolver)

@@ -68,3 +68,19 @@ def sched_s(pids: list[int]) -> tuple[float, float] | None:
                 wait += got[1]
                 seen = True
     return (run, wait) if seen else None
+
+
+def threads_sched(pids: list[int]) -> dict[int, tuple[float, float]]:
+    """{thread id: (CPU seconds, seconds waited to run)} of the live threads of ``pids``
+    (empty when the kernel keeps no schedstat)."""
+    out: dict[int, tuple[float, float]] = {}
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            got = _schedstat(f"/proc/{pid}/task/{tid}/schedstat")
+            if got is not None:
+                out[int(tid)] = got
+    return out

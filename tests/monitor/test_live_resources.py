@@ -1,5 +1,5 @@
 """Resource samples while a call runs, and the rule on CPU burned with no output, in live
-sandboxes: the shell worker, both guests, and bwrap."""
+sandboxes: the shell worker, both guests, bwrap and gVisor."""
 
 from __future__ import annotations
 
@@ -86,6 +86,45 @@ def test_bwrap_quiet_busy_program() -> None:
     # their time waiting to run), not only the shell (busy_pct was cpu_pct under load)
     assert max(e.data["procs"] for e in samples if e.data) >= 2
     assert all(e.data["busy_pct"] >= e.data["cpu_pct"] for e in samples if e.data)
+    assert "resource-cpu-quiet" in got
+
+
+def test_gvisor_quiet_busy_program() -> None:
+    ok, why = available("gvisor")
+    if not ok:
+        pytest.skip(f"gVisor unavailable here: {why}")
+    r, samples, got = _run("shell", "python3 -c 'while True: pass'", backend="gvisor")
+    _check_rate(r, samples)
+    assert all(e.data and "rss_mb" in e.data and "in_call" in e.data for e in samples)
+    assert any(e.data and e.data["in_call"] for e in samples)
+    assert "resource-cpu-quiet" in got
+
+
+def test_gvisor_sleeping_sandbox_is_not_busy() -> None:
+    ok, why = available("gvisor")
+    if not ok:
+        pytest.skip(f"gVisor unavailable here: {why}")
+    r, samples, got = _run("shell", "sleep 11", backend="gvisor")
+    assert r.exit_code == 0 and samples
+    # the Sentry's briefly waking threads do not count as waiting to run
+    assert all(e.data["busy_pct"] < 60 for e in samples[1:] if e.data and "busy_pct" in e.data)
+    assert "resource-cpu-quiet" not in got
+
+
+def test_gvisor_one_shot_program_is_sampled() -> None:
+    ok, why = available("gvisor")
+    if not ok:
+        pytest.skip(f"gVisor unavailable here: {why}")
+    bus = EventBus()
+    seen: list[Event] = []
+    bus.subscribe(seen.append)
+    with corral.Sandbox(bus=bus, monitor=True, backend="gvisor") as sb:
+        r = sb.exec(["python3", "-c", "while True: pass"], timeout=WALL)
+        got = {a.rule for a in sb.alerts}
+    samples = [e for e in seen if e.type == "resource.sample"]
+    assert r.budget_exceeded == "wall_time"
+    _check_rate(r, samples)
+    assert max(e.data["cpu_pct"] for e in samples if e.data) > 20
     assert "resource-cpu-quiet" in got
 
 

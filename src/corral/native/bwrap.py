@@ -71,6 +71,7 @@ from ._common import (
 from .bwrap_session import BwrapSession
 from .execid import ProgramTable
 from .execwatch import ExecWatch
+from .filewatch import FileWatch
 from .monitor import ResourceSampler, Supervisor
 from .session import check_interpreter, end_session, install_drivers, run_in_session
 from .terminal import TerminalIO
@@ -130,6 +131,7 @@ class _Spawned:
     supervisor: Supervisor | None = None
     listener: socket.socket | None = None
     sampler: ResourceSampler | None = None
+    files: FileWatch | None = None
     block_w: int = -1
 
     def release(self) -> None:
@@ -250,6 +252,9 @@ class BwrapBackend(BackendLifecycle):
         self._table: ProgramTable | None = None
         #: as root: the fanotify exec watch every run of this backend uses
         self._execwatch: ExecWatch | None = None
+        #: as root: the fanotify file events of this backend's sandboxes (filewatch)
+        self._filewatch: FileWatch | None = None
+        self._filewatch_error: str | None = None
         self.last_sampler: ResourceSampler | None = None
         self._current: dict[str, Any] = {}
         #: a template's root filesystem (corral.templates): overlay mounts made at start
@@ -352,6 +357,16 @@ class BwrapBackend(BackendLifecycle):
             self._execwatch = None
         return self._execwatch
 
+    def _file_watch(self) -> FileWatch | None:
+        """The backend's fanotify file events (root and the monitor only; made once)."""
+        if self._filewatch is None and self._filewatch_error is None and self.root_mode:
+            try:
+                self._filewatch = FileWatch(self.emitter.emit)
+            except OSError as e:
+                self._filewatch_error = str(e)
+                log.warning("no file events (%s): file rules see commands' text only", e)
+        return self._filewatch
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.kill()  # a call running in another thread ends now, not at its deadline
@@ -361,6 +376,9 @@ class BwrapBackend(BackendLifecycle):
         w, self._execwatch = self._execwatch, None
         if w is not None:
             w.stop()
+        fw, self._filewatch = self._filewatch, None
+        if fw is not None:
+            fw.stop()
 
     def kill(self) -> None:
         """Kill whatever runs in the sandbox now (the whole pid namespace); a warm
@@ -733,6 +751,10 @@ class BwrapBackend(BackendLifecycle):
                     # are complete once it waits on the block fd
                     _wait_blocked(sp.child_pid, block_r, time.monotonic() + 15)
                     sup.attach(sp.child_pid)  # before anything of the command runs
+                    sp.files = self._file_watch()
+                    if sp.files is not None:  # what its programs read and write
+                        sp.files.new_call()
+                        sp.files.attach(sp.child_pid)
                 except OSError as e:
                     raise BackendUnavailable(f"cannot watch the sandbox's programs: {e}") from e
             return sp
@@ -757,6 +779,9 @@ class BwrapBackend(BackendLifecycle):
                 with contextlib.suppress(OSError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
+        if sp.files is not None:  # what it did is reported before its result
+            sp.files.detach(sp.child_pid)
+            sp.files = None
         if sp.block_w >= 0:
             with contextlib.suppress(OSError):
                 os.close(sp.block_w)

@@ -192,6 +192,8 @@ class BwrapSession(NativeSession):
         return text.startswith(self._idle_prefix)
 
     def enter_call(self, st: CallState) -> None:
+        if self.sp is not None and self.sp.files is not None:
+            self.sp.files.new_call()  # file events: each (operation, path) once a call
         self.first_spawn = len(self.supervisor.spawns) if self.supervisor is not None else 0
         self._reap_cgroups()
         cg = self.cgroup
@@ -214,6 +216,8 @@ class BwrapSession(NativeSession):
         b._disk_floor = b._disk_baseline()
 
     def leave_call(self, st: CallState) -> None:
+        if self.sp is not None and self.sp.files is not None:
+            self.sp.files.flush()  # the call's file events before its result
         cg, call = self.cgroup, self.call_cg
         st.cpu_s = self.call_cpu(st)
         st.memory_bytes = self.call_memory()

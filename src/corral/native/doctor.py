@@ -183,6 +183,27 @@ def check_seccomp_notify() -> Check:
     return Check("process monitoring", True, "seccomp user notification works", None, ("bwrap",))
 
 
+def check_file_events() -> Check:
+    """What the programs of a bwrap sandbox read and write, as events for the monitor's
+    file rules (fanotify, root only); gVisor's happen inside its own kernel."""
+    from .filewatch import probe
+
+    ok, why = probe()
+    detail = (
+        "bwrap: fanotify reports what programs read and write (workspace, /tmp, /dev/shm)"
+        if ok
+        else f"bwrap: {why}: the file rules see only the commands' text"
+    )
+    return Check(
+        "file events",
+        ok,
+        detail + "; gvisor: none (file accesses stay inside its kernel)",
+        None if ok else "run corral as root for file events on the bwrap tier",
+        ("bwrap",),
+        optional=True,
+    )
+
+
 def _python() -> str:
     import sys
 
@@ -359,6 +380,7 @@ def doctor(*, deep: bool = True, policy: object = None, policy_label: str = "no 
         check_userns(),
         check_seccomp(),
         check_seccomp_notify(),
+        check_file_events(),
         check_cgroups(),
         check_python_inside(),
         check_runsc(),

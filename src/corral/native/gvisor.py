@@ -91,6 +91,7 @@ from ._common import (
 )
 from .bwrap import DEFAULT_PATH, PROXY_PORT, BwrapBackend, stage_etc
 from .execid import Identity, ProgramTable, deny_message, identify_host_path
+from .gvisor_samples import GvisorSampler
 from .gvisor_session import GvisorSession
 from .session import check_interpreter, end_session, install_drivers, run_in_session
 from .terminal import TerminalIO
@@ -582,6 +583,8 @@ class GvisorBackend(BackendLifecycle):
         self.platform_note: str | None = None
         self._skip_require = _skip_require
         self._current: dict[str, Any] = {}
+        #: seconds between two resource samples (gvisor_samples)
+        self.sample_interval = 1.0
         #: the last run's observed program starts, and those the gate denied
         self.spawns: list[SpawnAction] = []
         self.denied: list[tuple[SpawnAction, Decision]] = []
@@ -988,6 +991,7 @@ class GvisorBackend(BackendLifecycle):
         detected: str | None = None
         note: str | None = None
         proc: subprocess.Popen | None = None
+        sampler: GvisorSampler | None = None
         cpu: float | None = None
         mem_peak = 0
         try:
@@ -1009,6 +1013,11 @@ class GvisorBackend(BackendLifecycle):
             if terminal is not None:
                 terminal.started()
             self._current = {"proc": proc, "cid": cid, "cgroup": cg}
+            sampler = GvisorSampler(
+                self.emitter, proc.pid, cgroup=cg, interval=self.sample_interval,
+                output=(lambda: out.total) if isinstance(out, OutputCollector) else None,
+            )  # fmt: skip
+            sampler.start()
             tail.start()  # (the FIFO holds what the Sentry wrote meanwhile)
             if self.denied or self._nproc_refused:
                 self.kill()  # decided before the line above
@@ -1018,6 +1027,8 @@ class GvisorBackend(BackendLifecycle):
                 feed_stdin(in_w, stdin)
             killed, note = self._watch(proc, out, cg, t0, wall, cpu_limit)
         finally:
+            if sampler is not None:
+                sampler.stop()
             if proc is not None and (killed is not None or proc.poll() is None):
                 self.kill()
             if proc is not None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from ..budget import MB
 from ._common import BackendUnavailable, new_id
+from .gvisor_samples import GvisorSampler
 from .session import (
     INTERPRETERS,
     SHELL_ARGV,
@@ -85,6 +86,7 @@ class GvisorSession(NativeSession):
         self.proc: subprocess.Popen | None = None
         self.cid = f"corral-{new_id()}"
         self.cgroup: _SandboxCgroup | None = None
+        self.sampler: GvisorSampler | None = None
         self.tail: _StraceTail | None = None
         self.shell_pid = 0
         self._cpu0 = 0.0
@@ -135,6 +137,12 @@ class GvisorSession(NativeSession):
                 for fd in (cmd_r, ctl_w, out_w, err_w):
                     os.close(fd)
             b._current = {"proc": self.proc, "cid": self.cid, "cgroup": self.cgroup}
+            chan = self.chan
+            self.sampler = GvisorSampler(
+                b.emitter, self.proc.pid, cgroup=self.cgroup, interval=b.sample_interval,
+                output=lambda: chan.out_total, in_call=b._lock.locked,
+            )  # fmt: skip
+            self.sampler.start()
             self.tail.start()
             rid = self.chan.boot(_GUEST_CTL)
             try:
@@ -302,6 +310,9 @@ class GvisorSession(NativeSession):
 
         b = self.b
         assert b._stage is not None
+        if self.sampler is not None:
+            self.sampler.stop()
+            self.sampler = None
         proc = self.proc
         if proc is not None and proc.poll() is None:
             cur = b._current if b._current.get("cid") == self.cid else {

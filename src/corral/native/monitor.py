@@ -906,8 +906,8 @@ class ResourceSampler:
         self._stop.set()
         self._thread.join(timeout=2)
 
-    def sample(self) -> tuple[float, int, int]:
-        """(cumulative CPU seconds, RSS bytes, processes) right now."""
+    def sample(self) -> tuple[float, int, int | None]:
+        """(cumulative CPU seconds, RSS bytes, processes or None if unknown) right now."""
         cg = self.cgroup
         if cg is not None:
             pids = self._pids = cg.procs()
@@ -974,9 +974,10 @@ class ResourceSampler:
             data: dict[str, Any] = {
                 "cpu_pct": round(used / dt * 100, 1),
                 "rss_mb": round(rss / 2**20, 2),
-                "procs": procs,
                 "interval_s": round(dt, 3),
             }
+            if procs is not None:
+                data["procs"] = procs
             if waited is not None and last_wait is not None:
                 # threads that ended in the interval took their wait with them
                 busy = used + max(waited - last_wait, 0.0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Callable
 
 import tree_sitter
 import tree_sitter_bash
@@ -135,106 +136,102 @@ _EXTGLOB = re.compile(r"[!@*+?]\(")
 EXTGLOBS: dict[str, str] = {}
 
 
-def _drop_time_before_compound(text: str) -> str:
-    """``time`` (at a command's place, outside quotes) before a compound command, dropped."""
-    out = []
+#: what a rewrite hook gives back: the replacement text and where to go on, or None
+Hook = Callable[[str, int], tuple[str, int] | None]
+
+
+def _rewrite_outside_quotes(text: str, triggers: str, at: Hook) -> str:
+    """``text`` with ``at(text, i)`` applied where one of ``triggers`` stands outside
+    quotes and backslash escapes; the stretches in between are copied as they are (found
+    by a regex, so a long script costs one scan, not a Python step per character)."""
+    stop = _STOPS.get(triggers)
+    if stop is None:
+        stop = _STOPS[triggers] = re.compile("[\\\\'\"" + re.escape(triggers) + "]")
+    out: list[str] = []
     i = 0
     n = len(text)
     while i < n:
-        c = text[i]
+        m = stop.search(text, i)
+        if m is None:
+            out.append(text[i:])
+            break
+        j = m.start()
+        out.append(text[i:j])
+        c = text[j]
         if c == "\\":
-            out.append(text[i : i + 2])
-            i += 2
+            out.append(text[j : j + 2])
+            i = j + 2
             continue
         if c in "'\"":
-            j = text.find(c, i + 1) if c == "'" else _dq_end(text, i)
-            j = n if j < 0 else j + 1
-            out.append(text[i:j])
-            i = j
+            k = text.find(c, j + 1) if c == "'" else _dq_end(text, j)
+            k = n if k < 0 else k + 1
+            out.append(text[j:k])
+            i = k
             continue
-        if c == "t" and (m := _TIME_COMPOUND.match(text, i)) and _COMMAND_START.search(
-            text[max(0, i - 8) : i]
-        ):
-            i = m.end()
-            continue
-        out.append(c)
-        i += 1
+        got = at(text, j)
+        if got is None:
+            out.append(c)
+            i = j + 1
+        else:
+            rep, i = got
+            out.append(rep)
     return "".join(out)
+
+
+_STOPS: dict[str, re.Pattern[str]] = {}
+
+
+def _time_at(text: str, i: int) -> tuple[str, int] | None:
+    m = _TIME_COMPOUND.match(text, i)
+    if m and _COMMAND_START.search(text[max(0, i - 8) : i]):
+        return "", m.end()
+    return None
+
+
+def _drop_time_before_compound(text: str) -> str:
+    """``time`` (at a command's place, outside quotes) before a compound command, dropped."""
+    return _rewrite_outside_quotes(text, "t", _time_at)
+
+
+def _rw_at(text: str, i: int) -> tuple[str, int] | None:
+    if text.startswith("<>", i) and not text.startswith("<", i + 2):
+        j = i + 2
+        while j < len(text) and text[j] in " \t":
+            j += 1
+        return "<&" + RW_MARK, j
+    return None
 
 
 def _hide_rw(text: str) -> str:
     """``N<>file`` → ``N<&__corral_rw__file`` outside quotes (see ``Converter.redirects``)."""
-    out = []
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            out.append(text[i : i + 2])
-            i += 2
-            continue
-        if c in "'\"":
-            j = text.find(c, i + 1) if c == "'" else _dq_end(text, i)
-            j = n if j < 0 else j + 1
-            out.append(text[i:j])
-            i = j
-            continue
-        if text.startswith("<>", i) and not text.startswith("<", i + 2):
-            j = i + 2
-            while j < n and text[j] in " \t":
-                j += 1
-            out.append("<&" + RW_MARK)
-            i = j
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
+    return _rewrite_outside_quotes(text, "<", _rw_at)
+
+
+def _extglob_at(text: str, i: int) -> tuple[str, int] | None:
+    c, n = text[i], len(text)
+    if text[i + 1 : i + 2] != "(" or (
+        c == "!" and (i == 0 or text[i - 1].isspace()) and (i + 2 >= n or text[i + 2] == " ")
+    ):
+        return None
+    depth = 0
+    j = i + 1
+    while j < n:
+        if text[j] == "(":
+            depth += 1
+        elif text[j] == ")":
+            depth -= 1
+            if depth == 0:
+                break
+        j += 1
+    if j >= n:
+        return None
+    key = f"__corral_xg{len(EXTGLOBS)}__"
+    EXTGLOBS[key] = text[i : j + 1]
+    return key, j + 1
 
 
 def _hide_extglob(text: str) -> str:
-    out = []
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            out.append(text[i : i + 2])
-            i += 2
-            continue
-        if c in "'\"":
-            j = text.find(c, i + 1) if c == "'" else _dq_end(text, i)
-            j = n if j < 0 else j + 1
-            out.append(text[i:j])
-            i = j
-            continue
-        if (
-            c in "!@*+?"
-            and text[i + 1 : i + 2] == "("
-            and (
-                c != "!"
-                or (i > 0 and not text[i - 1].isspace())
-                or (i + 2 < n and text[i + 2] != " ")
-            )
-        ):
-            depth = 0
-            j = i + 1
-            while j < n:
-                if text[j] == "(":
-                    depth += 1
-                elif text[j] == ")":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                j += 1
-            if j < n:
-                key = f"__corral_xg{len(EXTGLOBS)}__"
-                EXTGLOBS[key] = text[i : j + 1]
-                out.append(key)
-                i = j + 1
-                continue
-        out.append(c)
-        i += 1
-    return "".join(out)
+    return _rewrite_outside_quotes(text, "!@*+?", _extglob_at)
 
 
 def _restore_extglob(word: str) -> str:
@@ -246,34 +243,15 @@ def _restore_extglob(word: str) -> str:
 _CMD_START = re.compile(r"(^|[;&|(){!\n]|\b(?:if|then|elif|else|do|while|until)\b)\s*$")
 
 
+def _bracket_at(text: str, i: int) -> tuple[str, int] | None:
+    if text[i + 1 : i + 2] in (" ", "\t") and _CMD_START.search(text[max(0, i - 40) : i]):
+        return LBRACKET, i + 1
+    return None
+
+
 def _hide_brackets(text: str) -> str:
     """Rename a command-position ``[`` (outside quotes) to a plain word."""
-    out = []
-    i = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            out.append(text[i : i + 2])
-            i += 2
-            continue
-        if c in "'\"":
-            j = text.find(c, i + 1) if c == "'" else _dq_end(text, i)
-            j = n if j < 0 else j + 1
-            out.append(text[i:j])
-            i = j
-            continue
-        if (
-            c == "["
-            and text[i + 1 : i + 2] in (" ", "\t")
-            and _CMD_START.search("".join(out)[-40:] if out else "")
-        ):
-            out.append(LBRACKET)
-            i += 1
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
+    return _rewrite_outside_quotes(text, "[", _bracket_at)
 
 
 def _dq_end(text: str, i: int) -> int:

@@ -1,0 +1,1 @@
+"""``git`` in the corral shell, on dulwich (pure-Python git): see :mod:`.main`."""
