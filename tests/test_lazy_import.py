@@ -45,6 +45,7 @@ def test_names_load_on_first_use_without_the_tiers():
     got = _probe(code)
     assert got["corral.sandbox"] and got["pydantic"]
     assert not got["typer"] and not got["wasmtime"] and not got["corral.native"], got
+    assert not got["asyncio"], got  # loaded by the async API (with its event loop)
 
 
 def test_wasmtime_only_with_the_first_guest():

@@ -87,11 +87,13 @@ class _Template:
                 self._start_locked()
                 assert self.ctl is not None
                 try:
-                    if not self.ready:
-                        self._wait_ready()
+                    # the request goes first: a template still importing finds it waiting
+                    # when it is ready (and forks before anything it could do later)
                     socket.send_fds(
                         self.ctl, [json.dumps({"op": "fork", "cfg": cfg}).encode()], [chan.fileno()]
                     )
+                    if not self.ready:
+                        self._wait_ready()
                     msg, fds = self._recv(1)
                 except (OSError, WorkerUnavailable) as e:
                     self._stop_locked()
