@@ -86,7 +86,7 @@ def __getattr__(name: str) -> Any:
             return importlib.import_module(sub)
         raise AttributeError(f"module 'corral' has no attribute {name!r}")
     module, attr = spec
-    if module == ".sandbox":
+    if name in ("Sandbox", "AsyncSandbox"):
         # the wasm tier's shell template (a separate process, the slowest part of a
         # first command) starts loading now, while this process imports the sandbox
         from .wasm.template import warm_up
