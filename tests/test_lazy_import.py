@@ -40,7 +40,8 @@ def test_names_load_on_first_use_without_the_tiers():
         "assert corral.events.Event is corral.Event and Budget().wall_s > 0\n"
         "S = corral.Sandbox\n"
         "assert S.__name__ == 'Sandbox' and corral.AsyncSandbox and corral.ActionDenied\n"
-        + LOADED % (HEAVY,)
+        + LOADED
+        % (HEAVY,)
     )
     got = _probe(code)
     assert got["corral.sandbox"] and got["pydantic"]
@@ -100,3 +101,16 @@ def test_unicode_tables_match_pythons_re():
     rx = saferegex.compile(r"\w+")
     for ch in ("é", "ß", "漢", "٣", "_", "\u0300"):
         assert (rx.fullmatch(ch) is not None) == (saferegex.re.fullmatch(r"\w+", ch) is not None)
+
+
+def test_naming_the_sandbox_starts_the_shell_template():
+    code = (
+        "import json, corral\n"
+        "from corral.wasm.template import TEMPLATE\n"
+        "before = TEMPLATE.proc is not None\n"
+        "from corral import Budget, ActionDenied\n"
+        "budget = TEMPLATE.proc is not None\n"
+        "corral.Sandbox\n"
+        "print(json.dumps({'before': before, 'budget': budget, 'after': TEMPLATE.proc is not None}))\n"
+    )
+    assert _probe(code) == {"before": False, "budget": False, "after": True}
