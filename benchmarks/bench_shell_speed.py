@@ -1,13 +1,14 @@
 """The corral shell's speed targets (issue 15) against bash and GNU, in one run.
 
-    python benchmarks/bench_shell_speed.py [--quick]
+    python benchmarks/bench_shell_speed.py [--quick] [--baseline-src ../main/src]
 
 Each workload runs in a sandbox (the confined shell worker, as an agent calls it),
 on a corral ``Shell`` in this process (the interpreter alone, without the worker's
 per-command reports to the host) and with ``bash -c`` (GNU coreutils) over the
 same files, measured here, medians of wall and CPU time.
 The fresh-process rows start a new Python each time: ``import corral`` and the
-first ``Sandbox().run("echo hi")`` (host import, shell template start, fork).
+first ``Sandbox().run("echo hi")`` (host import, shell template start, fork);
+``--baseline-src`` adds the same rows for another corral tree, in alternating rounds.
 Targets: loops ≤ 5× bash, the 10 MB pipeline ≤ 2× GNU, the first command of a
 fresh process ≤ 250 ms.
 """
@@ -15,6 +16,7 @@ fresh process ≤ 250 ms.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -71,8 +73,41 @@ def bash_run(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def python_run(code: str) -> None:
-    subprocess.run([sys.executable, "-c", code], env=dict(os.environ), check=True)
+def python_run(code: str, src: str | None = None) -> None:
+    """``python -c code`` in a fresh process; ``src``: the corral source tree it imports."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+
+
+LOOPS = (WHILE_LOOP, ARITH_LOOP, CMD_LOOP)
+_BASELINE_LOOP = """
+import json, statistics, sys, time
+from corral import Sandbox
+script, n = sys.argv[1], int(sys.argv[2])
+walls, cpus = [], []
+with Sandbox() as sb:
+    sb.run(script)
+    for _ in range(n):
+        t0, c0 = time.perf_counter(), time.process_time()
+        r = sb.run(script)
+        walls.append(time.perf_counter() - t0)
+        cpus.append((r.usage.cpu_s or 0.0) + time.process_time() - c0)
+print(json.dumps([statistics.median(walls) * 1000, statistics.median(cpus) * 1000]))
+"""
+
+
+def baseline_loop(src: str, script: str, n: int) -> tuple[float, float]:
+    """(wall ms, CPU ms) medians of ``script`` through a sandbox of another corral tree."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(src).resolve()) + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run(
+        [sys.executable, "-c", _BASELINE_LOOP, script, str(n)],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    wall, cpu = json.loads(out.stdout.strip().splitlines()[-1])
+    return float(wall), float(cpu)
 
 
 def _children_cpu() -> float:
@@ -115,6 +150,11 @@ def bash_call(script: str, cwd: Path) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument(
+        "--baseline-src",
+        metavar="DIR",
+        help="another corral's src/ (e.g. main's): its fresh-process rows measured in this run",
+    )
     args = ap.parse_args()
     k = 1 if args.quick else 3
     console = Console(width=200)
@@ -147,17 +187,34 @@ def main() -> None:
                     i_wall, _i_cpu = timed(lambda s=script: inproc_call(shell, s), n)
                     b_wall, b_cpu = timed(lambda s=script: bash_call(s, tmp), max(n, 3))
                     rows.append((title, c_wall, i_wall, b_wall, c_cpu, b_cpu, same, goal, ""))
+                    if args.baseline_src and script in LOOPS:
+                        bw, bc = baseline_loop(args.baseline_src, script, n)
+                        rows.append((f"  baseline tree: {title}", bw, float("nan"), b_wall, bc,
+                                     b_cpu, "", None, ""))  # fmt: skip
         with console.status("fresh processes …"):
             n = 3 if args.quick else 7
-            base = median_ms(lambda: python_run("pass"), n)
-            imp = median_ms(lambda: python_run("import corral"), n)
-            first = median_ms(lambda: python_run(FRESH), n)
+            # rounds alternate between the commands (and the baseline's tree, when given),
+            # so a change in the machine's load touches them all alike
+            srcs: list[str | None] = [None]
+            if args.baseline_src:
+                srcs.append(str(Path(args.baseline_src).resolve()))
+            jobs = [("pass", None)] + [(c, src) for src in srcs for c in ("import corral", FRESH)]
+            times: dict[tuple[str, str | None], list[float]] = {job: [] for job in jobs}
+            for _ in range(n):
+                for code, src in jobs:
+                    times[(code, src)].append(median_ms(lambda c=code, s=src: python_run(c, s), 1))
+            ms = {job: statistics.median(v) for job, v in times.items()}
+            base = ms[("pass", None)]
             nan = float("nan")
-            rows.append(("fresh process: import corral", imp, nan, base, nan, nan, "", None, ""))
-            rows.append(
-                ("fresh process: import corral; Sandbox().run('echo hi')", first, nan, base, nan,
-                 nan, "", None, "≤ 250 ms " + ("met" if first <= 250 else "missed"))
-            )  # fmt: skip
+            for src in srcs:
+                label = "fresh process" if src is None else f"baseline {src}"
+                imp, first = ms[("import corral", src)], ms[(FRESH, src)]
+                goal = "≤ 250 ms " + ("met" if first <= 250 else "missed")
+                rows.append((f"{label}: import corral", imp, nan, base, nan, nan, "", None, ""))
+                rows.append(
+                    (f"{label}: import corral; Sandbox().run('echo hi')", first, nan, base, nan,
+                     nan, "", None, goal if src is None else "")
+                )  # fmt: skip
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     table = Table(title=f"corral {corral.__version__} shell speed (medians, one run)")

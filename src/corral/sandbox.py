@@ -9,7 +9,6 @@ with corral.Sandbox() as sb:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import inspect
 import io
@@ -24,7 +23,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .backend import OWN_ARGS, Backend, OnOutput, backend_class
 from .budget import Budget, RunResult
@@ -46,7 +45,11 @@ from .events import (
 from .files import GUEST_ROOT, Files, Workspace
 from .tools import ToolRegistry, run_tool, to_json_value
 from .wasm.guest_events import GuestIntents, file_event
-from .wasm.interpreter import Interpreter
+
+if TYPE_CHECKING:
+    import asyncio  # loaded by the async methods themselves (an event loop has it)
+
+    from .wasm.interpreter import Interpreter  # wasmtime: loaded by the first guest call
 
 CapabilitiesLike = Capabilities | list[MethodCapability | dict[str, Any]] | None
 
@@ -713,6 +716,8 @@ class Sandbox:
     def _interpreter(self, language: str) -> Interpreter:
         it = self._interps.get(language)
         if it is None:
+            from .wasm.interpreter import Interpreter
+
             it = Interpreter(language, self.path, self.budget)
             self._interps[language] = it
         return it
@@ -1131,6 +1136,8 @@ class AsyncFiles:
         fn = getattr(self._files, name)
 
         async def call(*args: Any, **kwargs: Any) -> Any:
+            import asyncio  # (loaded with the event loop that runs this)
+
             return await asyncio.to_thread(fn, *args, **kwargs)
 
         return call
@@ -1168,14 +1175,20 @@ class AsyncSandbox:
     async def python(
         self, code: str, *, stdin: str = "", timeout: float | None = None
     ) -> RunResult:
+        import asyncio  # (loaded with the event loop that runs this)
+
         self._sb._loop = asyncio.get_running_loop()
         return await asyncio.to_thread(self._sb.python, code, stdin=stdin, timeout=timeout)
 
     async def js(self, code: str, *, stdin: str = "", timeout: float | None = None) -> RunResult:
+        import asyncio  # (loaded with the event loop that runs this)
+
         self._sb._loop = asyncio.get_running_loop()
         return await asyncio.to_thread(self._sb.js, code, stdin=stdin, timeout=timeout)
 
     async def run(self, script: str, *, stdin: str = "", timeout: float | None = None) -> RunResult:
+        import asyncio  # (loaded with the event loop that runs this)
+
         self._sb._loop = asyncio.get_running_loop()
         return await asyncio.to_thread(self._sb.run, script, stdin=stdin, timeout=timeout)
 
@@ -1195,10 +1208,14 @@ class AsyncSandbox:
         self, argv: list[str], *, stdin: str = "", timeout: float | None = None
     ) -> RunResult:
         """:meth:`Sandbox.exec` (output captured) without blocking the event loop."""
+        import asyncio  # (loaded with the event loop that runs this)
+
         self._sb._loop = asyncio.get_running_loop()
         return await asyncio.to_thread(self._sb.exec, argv, stdin=stdin, timeout=timeout)
 
     async def aclose(self) -> None:
+        import asyncio  # (loaded with the event loop that runs this)
+
         await asyncio.to_thread(self._sb.close)
 
 
@@ -1225,6 +1242,8 @@ class OutputStream:
         return self
 
     async def __anext__(self) -> Output:
+        import asyncio  # (loaded with the event loop that runs this)
+
         if self._queue is None:
             loop = asyncio.get_running_loop()
             queue: asyncio.Queue[Output | None] = asyncio.Queue()

@@ -9,16 +9,18 @@ JSON.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ToolError
+
+if TYPE_CHECKING:
+    import asyncio
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*([./][A-Za-z_][A-Za-z0-9_\-]*)*$")
 
@@ -110,6 +112,8 @@ def run_tool(tool: Tool, args: dict[str, Any], loop: asyncio.AbstractEventLoop |
 
 
 def _await(awaitable: Any, loop: asyncio.AbstractEventLoop | None) -> Any:
+    import asyncio  # loaded by the first async tool, not with the sandbox
+
     if loop is not None and loop.is_running():
         try:
             running = asyncio.get_running_loop()

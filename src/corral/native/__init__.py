@@ -9,11 +9,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._common import BackendUnavailable, NativeLimits
-from .bwrap import BwrapBackend
 from .doctor import Check, doctor
-from .gvisor import GvisorBackend
-from .proxy import EgressProxy
+
+if TYPE_CHECKING:
+    from .bwrap import BwrapBackend
+    from .gvisor import GvisorBackend
+    from .proxy import EgressProxy
+
+#: the tiers are loaded on first use (the shell worker needs only ``filters``)
+_LAZY = {"BwrapBackend": ".bwrap", "GvisorBackend": ".gvisor", "EgressProxy": ".proxy"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module, __name__), name)
+
 
 __all__ = [
     "BackendUnavailable",

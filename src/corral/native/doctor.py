@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import platform
 import re
@@ -18,13 +17,11 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated
-
-import typer
+from typing import Any
 
 from ._common import BackendUnavailable, CgroupSet, new_id
 
-__all__ = ["Check", "app", "doctor", "require"]
+__all__ = ["Check", "doctor", "require"]  # and ``app`` (loaded on demand)
 
 
 @dataclass(frozen=True)
@@ -439,41 +436,10 @@ def available(backend: str, *, monitor: bool = True) -> tuple[bool, str]:
     return True, "ok"
 
 
-app = typer.Typer(
-    help="Check what the native sandboxes (bwrap, gVisor) need.", add_completion=False
-)
+def __getattr__(name: str) -> Any:
+    """``app``, the ``corral doctor`` command, is loaded (with typer) only when asked for."""
+    if name == "app":
+        from .doctor_cli import app
 
-
-@app.callback(invoke_without_command=True)
-def main(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
-    quick: Annotated[bool, typer.Option("--quick", help="Skip starting a gVisor sandbox.")] = False,
-    policy: Annotated[
-        str,
-        typer.Option("--policy", "-p",
-                     help="Show what a sandbox gets under this policy (built-in name or file)."),
-    ] = "default",
-) -> None:
-    """Say what is installed and working, and exactly what to do about what is not."""
-    from ..errors import CorralError
-    from ..policy import load
-
-    try:
-        loaded = load(policy)
-    except (CorralError, OSError, ValueError) as e:
-        typer.echo(f"corral doctor: --policy {policy}: {e}", err=True)
-        raise typer.Exit(code=2) from None
-    checks = doctor(deep=not quick, policy=loaded, policy_label=f"policy {policy!r}")
-    if as_json:
-        typer.echo(json.dumps([c.to_dict() for c in checks], indent=2))
-    else:
-        for c in checks:
-            mark = "ok " if c.ok else ("-- " if c.optional else "NO ")
-            typer.echo(f"[{mark}] {c.name}: {c.detail}")
-            if not c.ok and c.fix:
-                typer.echo(f"       fix: {c.fix}")
-        for backend in ("bwrap", "gvisor"):
-            ok = all(c.ok for c in checks if backend in c.needed_by and not c.optional)
-            typer.echo(f"{backend}: {'ready' if ok else 'NOT available'}")
-    bad = [c for c in checks if not c.ok and not c.optional]
-    raise typer.Exit(code=1 if bad else 0)
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import json
 import os
 import resource
 import select
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -31,27 +28,22 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..budget import MB, Budget
-from ..errors import CorralError
 from ..procinfo import proc_cpu_s
 from . import worker_channel as C
 from .samples import CallSampler, process_reader
+from .template import _START_TIMEOUT_S, TEMPLATE, WorkerUnavailable
 
 #: time the worker gets past its deadline to stop by itself and say so
 GRACE_S = 0.5
 #: address space a worker may map beyond its template and ``memory_mb`` (thread
 #: stacks, malloc arenas, the interpreter's own growth)
 MEMORY_SLACK = 256 * MB
-_START_TIMEOUT_S = 20.0
 #: budgets after which the worker is replaced even when it stopped the script itself
 _RESTART_AFTER = frozenset({"wall_time", "memory", "cpu_time"})
 #: the largest stdin the shell may hand a WASI guest (``cat big | python3 ...``)
 GUEST_STDIN_MAX = 64 * MB
 
 OnOutput = Callable[[str, str], None]
-
-
-class WorkerUnavailable(CorralError):
-    """The shell worker could not be started."""
 
 
 class Handler(Protocol):
@@ -84,6 +76,8 @@ FILE_OPS = frozenset(
 )  # fmt: skip
 #: file notices taken from one call; the rest are counted and dropped
 FILE_NOTICES_MAX = 10_000
+#: notices one frame may carry (the worker sends at most 64)
+NOTICES_PER_FRAME = 1024
 PATH_MAX = 4096
 
 
@@ -128,127 +122,6 @@ def shell_confinement() -> dict[str, Any]:
                      "reason": why},
         "limits": ["RLIMIT_AS", "RLIMIT_FSIZE", "wall-time kill"],
     }  # fmt: skip
-
-
-# --------------------------------------------------------------------------- the template
-
-
-class _Template:
-    """The shared template process that forks workers (started once, restarted if lost)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.ctl: socket.socket | None = None
-        self.ready = False
-        self.pid = os.getpid()
-        # a host that forks (multiprocessing, a trainer's workers) gives its child a
-        # template of its own: the parent's control socket is never shared
-        os.register_at_fork(after_in_child=self._forget)
-
-    def _forget(self) -> None:
-        self.lock = threading.Lock()
-        if self.ctl is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.ctl.detach())
-        self.proc, self.ctl, self.ready, self.pid = None, None, False, os.getpid()
-
-    def start(self) -> None:
-        """Start the template in the background (returns at once)."""
-        with self.lock:
-            self._start_locked()
-
-    def _start_locked(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            return
-        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        # Only what Python needs to start: the host's secrets (tokens, keys in its
-        # environment) never reach a worker's memory.
-        env = {k: v for k, v in os.environ.items() if k in _TEMPLATE_ENV}
-        env["MALLOC_ARENA_MAX"] = "2"  # per-thread arenas would eat the address-space limit
-        src = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "corral.wasm.worker", str(child.fileno())],
-                pass_fds=(child.fileno(),),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                env=env,
-                close_fds=True,
-                start_new_session=True,
-            )
-        except OSError as e:
-            raise WorkerUnavailable(f"cannot start the shell worker template: {e}") from e
-        finally:
-            child.close()
-        self.ctl = parent
-        self.ready = False
-
-    def fork(self, chan: socket.socket, cfg: dict[str, Any]) -> tuple[int, int]:
-        """A new worker on ``chan``: (pid, pidfd)."""
-        with self.lock:
-            for attempt in (0, 1):
-                self._start_locked()
-                assert self.ctl is not None
-                try:
-                    if not self.ready:
-                        self._wait_ready()
-                    socket.send_fds(
-                        self.ctl, [json.dumps({"op": "fork", "cfg": cfg}).encode()], [chan.fileno()]
-                    )
-                    msg, fds = self._recv(1)
-                except (OSError, WorkerUnavailable) as e:
-                    self._stop_locked()
-                    if attempt:
-                        raise WorkerUnavailable(f"the shell worker template failed: {e}") from e
-                    continue
-                reply = json.loads(msg)
-                if "pid" not in reply or len(fds) != 1:
-                    for fd in fds:
-                        os.close(fd)
-                    raise WorkerUnavailable(f"the template refused: {reply.get('error')}")
-                return int(reply["pid"]), fds[0]
-        raise WorkerUnavailable("unreachable")
-
-    def _recv(self, nfds: int) -> tuple[bytes, list[int]]:
-        assert self.ctl is not None
-        r, _, _ = select.select([self.ctl], [], [], _START_TIMEOUT_S)
-        if not r:
-            raise WorkerUnavailable(f"the template did not answer in {_START_TIMEOUT_S:g} s")
-        msg, fds, _flags, _addr = socket.recv_fds(self.ctl, 65536, nfds)
-        if not msg:
-            raise WorkerUnavailable("the template exited")
-        return msg, fds
-
-    def _wait_ready(self) -> None:
-        msg, fds = self._recv(0)
-        for fd in fds:
-            os.close(fd)
-        if json.loads(msg).get("ready") is not True:
-            raise WorkerUnavailable("the template did not start")
-        self.ready = True
-
-    def _stop_locked(self) -> None:
-        if self.ctl is not None:
-            with contextlib.suppress(OSError):
-                self.ctl.close()
-            self.ctl = None
-        if self.proc is not None:
-            with contextlib.suppress(OSError):
-                self.proc.kill()
-            with contextlib.suppress(Exception):
-                self.proc.wait(timeout=5)
-            self.proc = None
-        self.ready = False
-
-
-TEMPLATE = _Template()
-#: the host environment variables a worker template inherits
-_TEMPLATE_ENV = frozenset(
-    {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV",
-     "CORRAL_HOME", "CORRAL_SANDBOX_DIR", "TMPDIR"}
-)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- one worker
@@ -573,6 +446,15 @@ class ShellProcess:
         op = d.get("op")
         reply: dict[str, Any]
         blob = b""
+        if op == "notices" and fr.id == 0:  # the worker's notices, batched, in order
+            items = d.get("items")
+            if not isinstance(items, list) or not 0 < len(items) <= NOTICES_PER_FRAME:
+                raise C.ProtocolError("malformed notices")
+            for item in items:
+                if not isinstance(item, dict) or item.get("op") not in ("exec", "file"):
+                    raise C.ProtocolError("only exec and file notices may be batched")
+                self._answer(C.Frame(C.REQUEST, 0, item, b""), handler, deadline)
+            return
         if op == "file" and fr.id == 0:  # a notice: a claim, checked, never raises
             self.file_notices += 1
             if self.file_notices > FILE_NOTICES_MAX:

@@ -33,6 +33,7 @@ import json
 import os
 import queue
 import resource
+import select
 import shutil
 import signal
 import socket
@@ -56,23 +57,40 @@ def _preload() -> None:
 
     from .. import (
         landlock,  # noqa: F401
-        saferegex,
+        saferegex,  # noqa: F401
     )
     from ..shell import awk_lang, jq_lang, parser, session  # noqa: F401
     from ..shell.interp import Shell  # noqa: F401
 
-    for pat, flags in ((r"\w+\d\s\b", 0), (r"[a-z]+", 2)):  # Unicode tables built once
-        saferegex.compile(pat, flags).search("ab1 ")
-        saferegex.compile(pat.encode(), flags & ~2).search(b"ab1 ")
     with contextlib.suppress(Exception):  # libseccomp is read now: after Landlock it cannot be
         F.deny_filter_bpf()
     parser.parse("x=1; for i in a b; do echo \"$i\" | grep -c a > /dev/null; done")
     time.tzset()
     time.localtime()
+    _freeze()
+
+
+def _freeze() -> None:
     import gc
 
     gc.collect()
     gc.freeze()  # workers share these pages: no collection in a worker writes to them
+
+
+def _warm_regex(ctl: socket.socket) -> bool:
+    """Build saferegex's Unicode tables (~80 ms) once, for every later worker to share,
+    unless a fork request is already waiting: a host waiting for its first worker gets
+    it first (that worker builds the tables itself if a script needs them)."""
+    r, _, _ = select.select([ctl], [], [], 0)
+    if r:
+        return False
+    from .. import saferegex
+
+    for pat, flags in ((r"\w+\d\s\b", 0), (r"[a-z]+", 2)):
+        saferegex.compile(pat, flags).search("ab1 ")
+        saferegex.compile(pat.encode(), flags & ~2).search(b"ab1 ")
+    _freeze()
+    return True
 
 
 # --------------------------------------------------------------------------- confinement
@@ -239,6 +257,52 @@ class _Channel:
         # so this looks the current one up when the frame arrives)
         self.cancel: Callable[[], None] | None = None
         self.reader = threading.Thread(target=self._read, daemon=True, name="corral-chan")
+        # fire-and-forget notices (files touched; commands when nothing decides), sent in
+        # batches: see notice()
+        self._notices: list[dict[str, Any]] = []
+        self._notice_lock = threading.Lock()
+        self._notice_due = threading.Event()
+        self.flusher = threading.Thread(target=self._flush_later, daemon=True, name="corral-ntc")
+
+    def notice(self, data: dict[str, Any]) -> None:
+        """Queue a notice for the host. Notices leave in order, in one frame of at most
+        NOTICE_BATCH, at most NOTICE_DELAY_S after the first was queued, and always
+        before anything else this worker sends (a question, output, the end of a call):
+        the host sees them in the order things happened. Only a killed worker loses the
+        ones still queued (at most NOTICE_DELAY_S worth)."""
+        with self._notice_lock:
+            self._notices.append(data)
+            if len(self._notices) >= NOTICE_BATCH:
+                self._flush_locked()
+            elif len(self._notices) == 1:
+                self._notice_due.set()
+
+    def flush(self) -> None:
+        if self._notices:
+            with self._notice_lock:
+                self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        if self._notices:  # cleared only once sent: a failed send (MemoryError) keeps them
+            self.out.send(C.REQUEST, 0, {"op": "notices", "items": self._notices})
+            self._notices = []
+
+    def _flush_later(self) -> None:
+        while True:
+            self._notice_due.wait()
+            time.sleep(NOTICE_DELAY_S)
+            self._notice_due.clear()  # before the flush: a notice queued after it sets it
+            try:
+                self.flush()
+            except OSError:
+                return  # the host is gone (the reader thread ends this process)
+            except MemoryError:
+                continue  # still queued: they leave with the next frame
+
+    def send(self, kind: int, fid: int, data: dict[str, Any] | None, blob: bytes = b"") -> None:
+        """Send a frame after the notices queued before it."""
+        self.flush()
+        self.out.send(kind, fid, data, blob)
 
     def _read(self) -> None:
         reader = C.Reader()
@@ -269,13 +333,16 @@ class _Channel:
             rid = self.next_id
             self.next_id += 1
             self.pending[rid] = slot
-        self.out.send(C.REQUEST, rid, {"op": op, **data}, blob)
+        self.send(C.REQUEST, rid, {"op": op, **data}, blob)
         ev.wait()
         return slot[1]  # type: ignore[no-any-return]
 
 
 #: distinct file notices one call sends at most (the host caps them too)
 FILE_NOTICES_MAX = 10_000
+#: notices in one frame at most, and the longest a notice waits for its frame
+NOTICE_BATCH = 64
+NOTICE_DELAY_S = 0.02
 
 
 class _RemoteHooks:
@@ -299,12 +366,11 @@ class _RemoteHooks:
         data: dict[str, Any] = {"op": "file", "file_op": op, "path": path}
         if refused:
             data["refused"] = True
-        self.chan.out.send(C.REQUEST, 0, data)
+        self.chan.notice(data)
 
     def on_exec(self, argv: list[str], cwd: str, line: str) -> tuple[bool, str]:
         if not self.ask_exec:  # nothing decides: the host is told, without waiting
-            self.chan.out.send(C.REQUEST, 0, {"op": "exec", "argv": argv, "cwd": cwd,
-                                              "line": line})  # fmt: skip
+            self.chan.notice({"op": "exec", "argv": argv, "cwd": cwd, "line": line})
             return True, ""
         r = self.chan.request("exec", {"argv": argv, "cwd": cwd, "line": line})
         return bool(r.data.get("allowed")), str(r.data.get("reason", ""))
@@ -369,6 +435,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
     signal.signal(signal.SIGXCPU, on_xcpu)
     chan.out.send(C.HELLO, 0, {"pid": os.getpid(), "confinement": report})
     chan.reader.start()
+    chan.flusher.start()
     while True:
         fr = chan.runs.get()
         d = fr.data
@@ -380,7 +447,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
         ru0 = resource.getrusage(resource.RUSAGE_SELF)
 
         def emit(fd: int, data: bytes, rid: int = fr.id) -> None:
-            chan.out.send(C.STDOUT if fd == 1 else C.STDERR, rid, None, data)
+            chan.send(C.STDOUT if fd == 1 else C.STDERR, rid, None, data)
 
         try:
             status, _, _, exceeded = shell.run(
@@ -401,7 +468,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
             status, exceeded = 137, "cpu_time"
             cpu_hit.clear()
         ru = resource.getrusage(resource.RUSAGE_SELF)
-        chan.out.send(
+        chan.send(
             C.DONE,
             fr.id,
             {
@@ -513,6 +580,7 @@ def template_main(ctl_fd: int) -> None:
     # template. The template ends when the host's end of the control socket closes
     # (the host exited, however), and its workers die with it (their PDEATHSIG).
     ctl.sendall(b'{"ready":true}')
+    warm = _warm_regex(ctl)
     spare = _spare(ctl)
     while True:
         try:
@@ -545,6 +613,7 @@ def template_main(ctl_fd: int) -> None:
             socket.send_fds(ctl, [json.dumps({"pid": pid}).encode()], [pidfd])
         finally:
             os.close(pidfd)
+        warm = warm or _warm_regex(ctl)
         spare = _spare(ctl)  # the next one, while the host gets on with this one
 
 
