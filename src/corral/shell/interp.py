@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import itertools
 import os
 import posixpath
 import re
@@ -56,6 +57,9 @@ class _StagePipe(io.BufferedWriter):
     bash's subshell there (``while :; do echo; done | head -1`` stops); what is a
     program in bash (cat, seq, …) only ends itself, with status 141."""
 
+
+#: BASHPID of subshells (each its own number, as their own processes have in bash)
+_SUBSHELL_PIDS = itertools.count(1001)
 
 #: bash's own built-ins (``compgen -b``): in bash they run in the stage's process
 _BASH_BUILTINS = frozenset(
@@ -150,6 +154,9 @@ class ShellState:
     positional: list[str] = field(default_factory=list)
     last_status: int = 0
     traps: dict[str, str] = field(default_factory=dict)
+    #: ``complete`` specs (name -> the options as given), ``enable -n``'d built-ins
+    completions: dict[str, list[str]] = field(default_factory=dict)
+    disabled: set[str] = field(default_factory=set)
 
     def copy(self) -> ShellState:
         return ShellState(
@@ -164,6 +171,8 @@ class ShellState:
             list(self.positional),
             self.last_status,
             dict(self.traps),
+            {k: list(v) for k, v in self.completions.items()},
+            set(self.disabled),
         )
 
 
@@ -289,6 +298,7 @@ class Shell:
         self.start_time = time.time()
         self.lineno = 1
         self.is_subshell = False
+        self.bashpid = 1000  # $$; a subshell gets its own (BASHPID)
         self.arg0 = "corral"  # $0
         #: the status a fatal expansion error (set -u, ${x:?}) exits with: 1 in a
         #: script or a subshell, 127 at the top of ``bash -c`` (as bash 5.2 does)
@@ -439,6 +449,7 @@ class Shell:
         sub.procsubs = []
         sub.fd_names = dict(self.fd_names)
         sub.is_subshell = True
+        sub.bashpid = next(_SUBSHELL_PIDS)
         sub.expansion_exit = 1
         sub.errexit_off = self.errexit_off
         return sub
@@ -472,6 +483,12 @@ class Shell:
             return str(random.randint(0, 32767))
         if name == "SECONDS":
             return str(int(time.time() - self.start_time))
+        if name == "EPOCHSECONDS":
+            return str(int(time.time()))
+        if name == "EPOCHREALTIME":
+            return f"{time.time():.6f}"
+        if name == "BASHPID":  # $$ in the shell itself, another number in a subshell
+            return str(self.bashpid)
         if name == "LINENO":
             return str(self.lineno)
         if name == "PWD" and "PWD" not in self.state.vars:

@@ -1435,3 +1435,245 @@ def b_help(sh: Shell, argv: list[str]) -> int:
 
 
 _ = posixpath
+
+
+# ---------------------------------------------------------------- completion, enable
+
+_KEYWORDS = (
+    "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until",
+    "do", "done", "in", "function", "time", "{", "}", "!", "[[", "]]", "coproc",
+)  # fmt: skip
+#: compgen's one-letter actions and their -A names
+_ACTIONS = {
+    "a": "alias", "b": "builtin", "c": "command", "d": "directory", "e": "export",
+    "f": "file", "k": "keyword", "v": "variable", "j": "job", "u": "user", "g": "group",
+    "s": "service",
+}  # fmt: skip
+_ACTION_NAMES = {*_ACTIONS.values(), "function", "enabled", "disabled", "setopt", "shopt",
+                 "signal", "arrayvar", "binding", "helptopic", "hostname", "running",
+                 "stopped"}  # fmt: skip
+
+
+def _builtins_of(sh: Shell) -> list[str]:
+    from .interp import _BASH_BUILTINS
+
+    return sorted(_BASH_BUILTINS)
+
+
+def _compgen_words(sh: Shell, action: str) -> list[str]:
+    st = sh.state
+    if action == "alias":
+        return sorted(st.aliases)
+    if action in ("builtin", "enabled"):
+        return [b for b in _builtins_of(sh) if action == "builtin" or b not in st.disabled]
+    if action == "disabled":
+        return sorted(st.disabled)
+    if action == "keyword":
+        return list(_KEYWORDS)
+    if action == "function":
+        return sorted(st.functions)
+    if action in ("variable", "arrayvar", "export"):
+        out = []
+        for k in sorted(st.vars):
+            v = st.vars[k]
+            if action == "export" and not v.exported:
+                continue
+            if action == "arrayvar" and not isinstance(v.value, (IArray, dict)):
+                continue
+            out.append(k)
+        return out
+    if action == "command":
+        from .command import REGISTRY
+
+        names = {*st.aliases, *st.functions, *_builtins_of(sh), *_KEYWORDS, *REGISTRY}
+        return sorted(names)
+    if action in ("file", "directory"):
+        try:
+            entries = sorted(sh.ws.listdir(st.cwd))
+        except (OSError, PathEscape, ValueError):
+            return []
+        if action == "directory":
+            entries = [e for e in entries if os.path.isdir(sh._host(posixpath.join(st.cwd, e)))]
+        return entries
+    if action == "setopt":
+        return sorted(st.options)
+    if action == "signal":
+        import signal as _signal
+
+        return sorted(f"SIG{s.name[3:]}" for s in _signal.Signals if not s.name.startswith("SIG_"))
+    return []  # jobs, users, groups, services, hosts: none in a sandbox
+
+
+def _compgen_parse(argv: list[str], cmd: str) -> tuple[dict[str, list[str]], list[str]] | str:
+    """(options -> values, the rest) of compgen/complete, or the error text."""
+    opts: dict[str, list[str]] = {}
+    i = 0
+    takes = set("WAGFCXPSoE") if cmd == "compgen" else set("WAGFCXPSoD")
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            i += 1
+            break
+        if not a.startswith("-") or a == "-":
+            break
+        j = 1
+        while j < len(a):
+            c = a[j]
+            if c in takes:
+                val = a[j + 1 :] or (argv[i + 1] if i + 1 < len(argv) else None)
+                if val is None:
+                    return f"-{c}: option requires an argument"
+                if not a[j + 1 :]:
+                    i += 1
+                opts.setdefault(c, []).append(val)
+                break
+            if c not in "abcdefgjksuvpr" and not (cmd == "complete" and c in "EI"):
+                return f"-{c}: invalid option"
+            opts.setdefault(c, []).append("")
+            j += 1
+        i += 1
+    return opts, argv[i:]
+
+
+@special("compgen")
+def b_compgen(sh: Shell, argv: list[str]) -> int:
+    """The words a completion would offer, from word lists and actions (-W, -A, -b …),
+    that start with the word given."""
+    got = _compgen_parse(argv[1:], "compgen")
+    if isinstance(got, str):
+        _err(sh, "compgen", got)
+        _out_err(sh, "compgen: usage: compgen [-abcdefgjksuv] [-o option] [-A action] "
+                     "[-G globpat] [-W wordlist] [-F function] [-C command] [-X filterpat] "
+                     "[-P prefix] [-S suffix] [word]\n")  # fmt: skip
+        return 2
+    opts, rest = got
+    prefix = rest[0] if rest else ""
+    words: list[str] = []
+    for c, name in _ACTIONS.items():
+        if c in opts:
+            words += _compgen_words(sh, name)
+    for action in opts.get("A", []):
+        if action not in _ACTION_NAMES:
+            _err(sh, "compgen", f"{action}: invalid action name")
+            return 2
+        words += _compgen_words(sh, action)
+    for wl in opts.get("W", []):
+        ifs = sh.get_var("IFS")
+        sep = " \t\n" if ifs is None else ifs
+        words += [w for w in re.split("[" + re.escape(sep) + "]+", wl) if w] if sep else [wl]
+    for pat in opts.get("G", []):
+        words += sh.glob_paths(pat)
+    out = [w for w in words if w.startswith(prefix)]
+    if "X" in opts:
+        from . import pattern as P
+
+        for pat in opts["X"]:  # drop what matches (with a leading !: keep only that)
+            neg = pat.startswith("!")
+            rx = P.to_regex(pat[1:] if neg else pat)
+            out = [w for w in out if bool(rx.match(w)) == neg]
+    pre = "".join(opts.get("P", [])[-1:])
+    suf = "".join(opts.get("S", [])[-1:])
+    if not out:
+        return 1
+    _out(sh, "".join(f"{pre}{w}{suf}\n" for w in out))
+    return 0
+
+
+def _out_err(sh: Shell, text: str) -> None:
+    sh.write_err(text)
+
+
+def _spec_line(name: str, spec: list[str]) -> str:
+    parts = []
+    for opt in spec:
+        c, _, val = opt.partition("=")
+        parts.append(f"-{c} {_shell_quote(val)}" if val else f"-{c}")
+    return f"complete {' '.join(parts)} {name}".replace("  ", " ") + "\n"
+
+
+def _shell_quote(v: str) -> str:
+    return "'" + v.replace("'", "'\\''") + "'"
+
+
+@special("complete")
+def b_complete(sh: Shell, argv: list[str]) -> int:
+    """Completion specs: stored (there is no interactive completion in a sandbox),
+    printed with -p, removed with -r."""
+    got = _compgen_parse(argv[1:], "complete")
+    if isinstance(got, str):
+        _err(sh, "complete", got)
+        return 2
+    opts, names = got
+    st = sh.state
+    if "r" in opts:
+        if not names:
+            st.completions.clear()
+            return 0
+        status = 0
+        for n in names:
+            if st.completions.pop(n, None) is None:
+                _err(sh, "complete", f"{n}: no completion specification")
+                status = 1
+        return status
+    if "p" in opts or not opts:
+        status = 0
+        for n in names or sorted(st.completions):
+            spec = st.completions.get(n)
+            if spec is None:
+                _err(sh, "complete", f"{n}: no completion specification")
+                status = 1
+            else:
+                _out(sh, _spec_line(n, spec))
+        return status
+    if not names:
+        _err(sh, "complete", "usage: complete [-abcdefgjksuv] [-pr] [-DEI] [-o option] "
+             "[-A action] [-G globpat] [-W wordlist] [-F function] [-C command] "
+             "[-X filterpat] [-P prefix] [-S suffix] [name ...]")  # fmt: skip
+        return 2
+    spec = [f"{c}={v}" if v else c for c, vals in opts.items() for v in vals]
+    for n in names:
+        st.completions[n] = list(spec)
+    return 0
+
+
+@special("compopt")
+def b_compopt(sh: Shell, argv: list[str]) -> int:
+    if len(argv) == 1 or all(a.startswith(("-", "+")) for a in argv[1:]):
+        _err(sh, "compopt", "not currently executing completion function")
+        return 1
+    return 0
+
+
+@special("enable")
+def b_enable(sh: Shell, argv: list[str]) -> int:
+    """List built-ins (``enable``, ``-a``, ``-n``), turn them off (``-n NAME``: the
+    name then runs the command of that name) and on again."""
+    flags = set()
+    names = []
+    for a in argv[1:]:
+        if a.startswith("-") and len(a) > 1 and not names:
+            flags.update(a[1:])
+        else:
+            names.append(a)
+    bad = flags - set("anps")
+    if bad:
+        _err(sh, "enable", f"-{sorted(bad)[0]}: invalid option")
+        return 2
+    st = sh.state
+    builtins = _builtins_of(sh)
+    if not names:
+        for b in builtins:
+            off = b in st.disabled
+            if "a" in flags or (off if "n" in flags else not off):
+                _out(sh, f"enable {'-n ' if off else ''}{b}\n")
+        return 0
+    status = 0
+    for n in names:
+        if n not in builtins:
+            _err(sh, "enable", f"{n}: not a shell builtin")
+            status = 1
+        elif "n" in flags:
+            st.disabled.add(n)
+        else:
+            st.disabled.discard(n)
+    return status
