@@ -47,6 +47,8 @@ _SPECIAL = set("@*#?-$!0123456789")
 class Expander:
     def __init__(self, sh: Shell) -> None:
         self.sh = sh
+        #: inside :meth:`word` (one word is made: lists are joined, not split)
+        self._one_word = False
 
     # -- public entry points -----------------------------------------------------
 
@@ -66,8 +68,14 @@ class Expander:
         return out
 
     def word(self, raw: str, tilde: bool = True) -> str:
-        """Expansion without splitting or globbing (assignments, redirections)."""
-        segs = self.segments(raw, tilde=tilde, assignment=tilde)
+        """Expansion without splitting or globbing (assignments, redirections): ``$@``
+        and ``${a[@]}`` joined with spaces, ``$*`` and ``${a[*]}`` with IFS's first
+        character, as bash joins them there."""
+        before, self._one_word = self._one_word, True
+        try:
+            segs = self.segments(raw, tilde=tilde, assignment=tilde)
+        finally:
+            self._one_word = before
         if len(segs) == 1 and segs[0][0] not in ("\x00BREAK", "\x00EMPTY"):
             return segs[0][0]
         ifs = self.sh.get_var("IFS")
@@ -330,6 +338,9 @@ class Expander:
         self._emit(vals, is_list and (name == "@" or index == "@"), segs, quoted)
 
     def _emit(self, vals: list[str], separate: bool, segs: list[Seg], quoted: bool) -> None:
+        if separate and self._one_word:  # "$@" where one word is made: joined by spaces
+            segs.append((" ".join(vals), quoted, False) if vals else ("\x00EMPTY", True, False))
+            return
         if separate and quoted:
             for k, v in enumerate(vals):
                 if k:
