@@ -58,6 +58,8 @@ class _StagePipe(io.BufferedWriter):
     program in bash (cat, seq, …) only ends itself, with status 141."""
 
 
+_REF_TARGET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+
 #: BASHPID of subshells (each its own number, as their own processes have in bash)
 _SUBSHELL_PIDS = itertools.count(1001)
 
@@ -133,7 +135,7 @@ class Var:
     value: str | IArray | dict[str, str]
     exported: bool = False
     readonly: bool = False
-    attrs: str = ""  # i (integer), u (upper case), l (lower case)
+    attrs: str = ""  # i (integer), u (upper case), l (lower case), n (name reference)
 
 
 def _copy_value(value: str | IArray | dict[str, str]) -> str | IArray | dict[str, str]:
@@ -472,8 +474,21 @@ class Shell:
 
     # -- variables -----------------------------------------------------------------
 
-    def get_var_obj(self, name: str) -> str | IArray | dict[str, str] | None:
+    def deref(self, name: str) -> str:
+        """The variable a name reference (``declare -n``) leads to, else ``name``."""
+        seen = 0
         v = self.state.vars.get(name)
+        while v is not None and "n" in v.attrs and isinstance(v.value, str) and v.value:
+            target = v.value
+            m = _REF_TARGET.match(target)
+            if m is None or seen >= 8 or target == name:
+                break  # not a name, or circular: bash warns and uses the reference itself
+            name, seen = target, seen + 1
+            v = self.state.vars.get(name)
+        return name
+
+    def get_var_obj(self, name: str) -> str | IArray | dict[str, str] | None:
+        v = self.state.vars.get(self.deref(name))
         return None if v is None else v.value
 
     def get_var(self, name: str, index: str | None = None) -> str | None:
@@ -494,6 +509,9 @@ class Shell:
         if name == "PWD" and "PWD" not in self.state.vars:
             return self.state.cwd
         v = self.state.vars.get(name)
+        if v is not None and "n" in v.attrs:
+            name = self.deref(name)
+            v = self.state.vars.get(name)
         if v is None:
             return None
         val = v.value
@@ -517,7 +535,7 @@ class Shell:
         return val
 
     def get_array(self, name: str) -> list[str] | None:
-        v = self.state.vars.get(name)
+        v = self.state.vars.get(self.deref(name))
         if v is None:
             return None
         if isinstance(v.value, IArray):
@@ -575,6 +593,9 @@ class Shell:
         self, name: str, value: str, index: str | None = None, append: bool = False
     ) -> None:
         v = self.state.vars.get(name)
+        if v is not None and "n" in v.attrs and v.value:
+            name = self.deref(name)
+            v = self.state.vars.get(name)
         if v is not None and v.readonly:
             raise ExpansionError(f"{name}: readonly variable", soft=True)
         if index is not None:
@@ -621,7 +642,11 @@ class Shell:
             return value.lower()
         return value
 
-    def unset_var(self, name: str) -> None:
+    def unset_var(self, name: str, ref: bool = False) -> None:
+        """Unset ``name`` (through a name reference to what it names; ``ref``: the
+        reference itself, ``unset -n``)."""
+        if not ref:
+            name = self.deref(name)
         v = self.state.vars.get(name)
         if v is not None and v.readonly:
             raise ExpansionError(f"{name}: cannot unset: readonly variable", soft=True)

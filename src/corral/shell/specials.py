@@ -173,7 +173,7 @@ def b_unset(sh: Shell, argv: list[str]) -> int:
     mode = "v"
     status = 0
     for a in argv[1:]:
-        if a in ("-v", "-f"):
+        if a in ("-v", "-f", "-n"):
             mode = a[1]
             continue
         if mode == "f":
@@ -190,7 +190,7 @@ def b_unset(sh: Shell, argv: list[str]) -> int:
                     obj.pop(sh.expander.word(m.group(2)), None)
                 continue
             if a in sh.state.vars:
-                sh.unset_var(a)
+                sh.unset_var(a, ref=mode == "n")
             elif a in sh.state.functions:
                 sh.state.functions.pop(a)
         except ExpansionError as e:
@@ -310,6 +310,17 @@ def _declare_one(sh: Shell, word: str, flags: set[str], local: bool, cmd: str) -
     if not _NAME.match(name):
         _err(sh, cmd, f"`{word}': not a valid identifier")
         return 1
+    if "n" in flags:  # a name reference: its value is a variable's name
+        if raw is not None and (raw == name or not _NAME.match(raw)):
+            _err(sh, cmd, f"`{raw}': invalid variable name for name reference")
+            return 1
+        if local:
+            sh.make_local(name)
+        old = sh.state.vars.get(name)
+        ref = Var(raw if raw is not None else "", old.exported if old else False)
+        ref.attrs = "n"
+        sh.state.vars[name] = ref
+        return 0
     if local:
         try:
             sh.make_local(name)
