@@ -65,6 +65,9 @@ class Fleet:
         create_rate: new sandboxes per second at most (``None``: no limit).
         fleet_rules: fleet-level rules (see :mod:`corral.fleet.rules`); ``[]`` for none.
         progress: ``fleet.map``'s progress bar (default: on when stderr is a terminal).
+        report_to, report_token: a ``corral serve`` URL and a token of it: every event
+            goes there too (its dashboard, event stream, alerts and audit log show the
+            episodes as the token's tenant's; :mod:`corral.fleet.report`).
         **sandbox_options: more :class:`~corral.Sandbox` arguments (``budget``,
             ``backend``, ``monitor``, ``env``, ``backend_options``, ``capabilities``).
     """
@@ -88,6 +91,8 @@ class Fleet:
         decide_timeout_s: float = 30.0,
         slot_idle_s: float = 120.0,
         progress: bool | None = None,
+        report_to: str | None = None,
+        report_token: str | None = None,
         **sandbox_options: Any,
     ) -> None:
         unknown = sorted(set(sandbox_options) - SANDBOX_OPTIONS)
@@ -114,6 +119,13 @@ class Fleet:
         self._capacity = Capacity(per_cpu, mem_per_sandbox_mb, max_per_node)
         self.hub = Hub(audit_dir=audit_dir, rules=FleetRules(load_rules(fleet_rules)),
                        audit_key=audit_key)
+        #: the events sent on to a ``corral serve`` (``report_to``), if any
+        self.report: Any = None
+        if report_to is not None:
+            from .report import ServerReport
+
+            self.report = ServerReport(report_to, report_token)
+            self.hub.subscribe(self.report)
         self._transport: Any
         if local:
             from .local import LocalTransport
@@ -160,6 +172,8 @@ class Fleet:
         with contextlib.suppress(Exception):
             self._transport.close()
         self.hub.close()
+        if self.report is not None:
+            self.report.close()
 
     @property
     def closed(self) -> bool:

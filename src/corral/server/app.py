@@ -36,6 +36,7 @@ from .models import (
     CodeIn,
     CreateSandbox,
     ErrorOut,
+    EventsIn,
     ExecIn,
     RunIn,
     RunResultOut,
@@ -469,6 +470,14 @@ def create_app(
                 events.unsubscribe(sub)
 
         return StreamingResponse(produce(), media_type="text/event-stream", headers=_SSE_HEADERS)
+
+    @app.post("/v1/events", tags=["events"], status_code=202)
+    async def import_events(body: EventsIn, who: Tenant) -> dict[str, Any]:
+        """Events of sandboxes that run elsewhere (a fleet's episodes: ``Fleet(report_to=
+        URL, report_token=TOKEN)``), shown, streamed and audited as this tenant's. A
+        session another tenant owns is a 404, one of this server's own sandboxes a 409."""
+        n = await hub.run_blocking(hub.import_events, who, body.events)
+        return {"accepted": n}
 
     @app.get("/v1/events/recent", tags=["events"])
     async def recent_events(

@@ -117,6 +117,8 @@ class Hub:
         self.bus = bus
         self._entries: dict[str, Entry] = {}
         self._owners: dict[str, str] = {}  # every session ever created here → tenant
+        #: sessions first seen in POST /v1/events (sandboxes running elsewhere)
+        self._imported: set[str] = set()
         self._lock = threading.Lock()
         self._reserved: dict[str, int] = {}  # sandboxes being created, per tenant
         self.pool = ThreadPoolExecutor(
@@ -135,6 +137,39 @@ class Hub:
         """Record an earlier run's session (from the audit log) as ``tenant``'s."""
         with self._lock:
             self._owners.setdefault(session, tenant)
+
+    def import_events(self, tenant: str, docs: list[dict[str, Any]]) -> int:
+        """Events of sandboxes that run elsewhere (``POST /v1/events``: a fleet reporting
+        here), published on the bus as ``tenant``'s: its stream, alerts and audit log.
+        All or none: an event that is not one (422), a session another tenant owns (404,
+        as for a sandbox that does not exist) or one of this server's own sandboxes (409:
+        their events come from them, never from a client) refuses the batch."""
+        from pydantic import ValidationError
+
+        events: list[Event] = []
+        for i, doc in enumerate(docs):
+            try:
+                events.append(Event.model_validate(doc))
+            except ValidationError as e:
+                first = e.errors()[0]
+                where = ".".join(str(x) for x in first.get("loc", ()))
+                raise ApiError(422, f"events[{i}].{where}: {first.get('msg')}") from None
+        with self._lock:
+            for i, ev in enumerate(events):
+                owner = self._owners.get(ev.session)
+                if owner is not None and owner != tenant:
+                    raise not_found(ev.session)
+                if owner is not None and ev.session not in self._imported:
+                    raise ApiError(
+                        409, f"events[{i}]: session {ev.session} is a sandbox of this server"
+                    )
+            for ev in events:
+                if ev.session not in self._owners:
+                    self._owners[ev.session] = tenant
+                    self._imported.add(ev.session)
+        for ev in events:
+            self.bus.publish(ev)
+        return len(events)
 
     def sessions_of(self, tenant: str) -> set[str]:
         with self._lock:

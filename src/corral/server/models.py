@@ -57,6 +57,13 @@ class ExecIn(_Call):
     ]
 
 
+class EventsIn(_Body):
+    """Events of sandboxes that run elsewhere (a fleet's slots), as corral ``Event``
+    JSON, to be shown and audited as the tenant's."""
+
+    events: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=1000)]
+
+
 class AnswerIn(_Body):
     allow: StrictBool
     always: StrictBool = False
