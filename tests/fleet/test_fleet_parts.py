@@ -243,3 +243,18 @@ def test_hub_writes_a_batch_per_run_in_order_and_survives_a_broken_log(tmp_path,
         assert verify(path).ok
     assert hub.audit_lost == 30
     assert "audit rows of run 'broken' not written" in caplog.text
+
+
+def test_sandboxes_stay_off_gpu_nodes_unless_asked(caplog) -> None:
+    from corral.fleet.placement import sandbox_nodes
+
+    nodes = {"gpu-a": (32.0, 2.0**38), "cpu-b": (16.0, 2.0**36), "cpu-c": (8.0, 2.0**35)}
+    gpus = {"gpu-a": 8.0, "cpu-b": 0.0}
+    assert set(sandbox_nodes(nodes, gpus, None)) == {"cpu-b", "cpu-c"}
+    assert set(sandbox_nodes(nodes, gpus, False)) == {"cpu-b", "cpu-c"}
+    assert set(sandbox_nodes(nodes, gpus, True)) == set(nodes)
+    only_gpu = {"gpu-a": nodes["gpu-a"]}
+    with pytest.raises(FleetError, match="every node of the cluster has GPUs"):
+        sandbox_nodes(only_gpu, gpus, False)
+    assert set(sandbox_nodes(only_gpu, gpus, None)) == {"gpu-a"}
+    assert "every node has GPUs" in caplog.text

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..events import Event, check_tags
 from .hub import Hub, OnAlert, Verdicts
-from .placement import Admission, Capacity
+from .placement import Admission, Capacity, sandbox_nodes
 from .records import EpisodeEnded, EpisodeLost, FleetAlert, FleetError, StepResult
 from .rules import FleetRules, load_rules
 from .slot import SANDBOX_OPTIONS
@@ -65,6 +65,8 @@ class Fleet:
         create_rate: new sandboxes per second at most (``None``: no limit).
         fleet_rules: fleet-level rules (see :mod:`corral.fleet.rules`); ``[]`` for none.
         progress: ``fleet.map``'s progress bar (default: on when stderr is a terminal).
+        gpu_nodes: whether sandboxes may go to nodes with GPUs (the trainer's): ``None``
+            (default) only when no node is without GPUs, ``True`` always, ``False`` never.
         report_to, report_token: a ``corral serve`` URL and a token of it: every event
             goes there too (its dashboard, event stream, alerts and audit log show the
             episodes as the token's tenant's; :mod:`corral.fleet.report`).
@@ -93,6 +95,7 @@ class Fleet:
         progress: bool | None = None,
         report_to: str | None = None,
         report_token: str | None = None,
+        gpu_nodes: bool | None = None,
         **sandbox_options: Any,
     ) -> None:
         unknown = sorted(set(sandbox_options) - SANDBOX_OPTIONS)
@@ -136,7 +139,14 @@ class Fleet:
 
             self._transport = RayTransport(self.hub.ingest, slot_idle or 120.0, address)
         self.backend = self._transport.name
-        caps = {n: self._capacity.cap(c, m) for n, (c, m) in self._transport.nodes().items()}
+        try:
+            nodes = sandbox_nodes(self._transport.nodes(), self._transport.gpus(), gpu_nodes)
+        except FleetError:
+            self._transport.close()
+            if self.report is not None:
+                self.report.close()
+            raise
+        caps = {n: self._capacity.cap(c, m) for n, (c, m) in nodes.items()}
         self._admission = Admission(caps, create_rate)
         self._lock = threading.Lock()
         self._idle_slots: dict[str, list[Any]] = {}

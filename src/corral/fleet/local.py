@@ -274,6 +274,9 @@ class LocalTransport:
 
         return {"local": local_resources()}
 
+    def gpus(self) -> dict[str, float]:
+        return {}  # one machine: the pool is where the trainer asked for it
+
     def new_slot(self, node: str) -> LocalSlot:
         return LocalSlot(self._ingest, self._slot_idle_s, node)
 

@@ -3,12 +3,39 @@ new ones may be made. Requests beyond either wait (``Admission.acquire``)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 from dataclasses import dataclass
 
 from .records import FleetError
+
+log = logging.getLogger("corral.fleet")
+
+
+def sandbox_nodes(
+    nodes: dict[str, tuple[float, float]], gpus: dict[str, float], gpu_nodes: bool | None
+) -> dict[str, tuple[float, float]]:
+    """The nodes sandboxes may go to. GPU nodes are the trainer's: left out while there is
+    a node without GPUs, unless ``gpu_nodes=True``; with ``gpu_nodes=False`` a cluster of
+    GPU nodes only is an error; with ``None`` it is used (said in the log)."""
+    if gpu_nodes is True:
+        return dict(nodes)
+    cpu_only = {n: v for n, v in nodes.items() if not gpus.get(n)}
+    if cpu_only:
+        return cpu_only
+    if gpu_nodes is False:
+        raise FleetError(
+            f"every node of the cluster has GPUs ({len(nodes)}) and gpu_nodes=False keeps "
+            "sandboxes off them: add CPU nodes, or pass gpu_nodes=True"
+        )
+    if nodes:
+        log.warning(
+            "every node has GPUs: sandboxes go to GPU nodes (gpu_nodes=False to refuse); "
+            "they get no GPU device unless their policy grants one (devices.gpu)"
+        )
+    return dict(nodes)
 
 
 @dataclass(frozen=True)

@@ -342,6 +342,14 @@ class RayTransport:
                 out[n["NodeID"]] = (float(res.get("CPU", 1.0)), float(res.get("memory", 2**31)))
         return out
 
+    def gpus(self) -> dict[str, float]:
+        """GPUs per live node (Ray's ``GPU`` resource)."""
+        return {
+            n["NodeID"]: float((n.get("Resources") or {}).get("GPU", 0.0))
+            for n in self._ray.nodes()
+            if n.get("Alive")
+        }
+
     def new_slot(self, node: str) -> RaySlot:
         return RaySlot(self._cls, self._inbox(node), self._slot_idle_s, node)
 
