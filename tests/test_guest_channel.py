@@ -25,7 +25,9 @@ OLD_FRAMES = (
 
 
 def _guest_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("corral-")]
+    """The threads guests run on (``corral-python``/``corral-js``; not the process-wide
+    helpers other tests' native sandboxes leave running, such as the cgroup mover)."""
+    return [t for t in threading.enumerate() if t.name in ("corral-python", "corral-js")]
 
 
 def _rss_mb() -> float:

@@ -122,7 +122,8 @@ def test_gvisor_one_shot_program_is_sampled() -> None:
         r = sb.exec(["python3", "-c", "while True: pass"], timeout=WALL)
         got = {a.rule for a in sb.alerts}
     samples = [e for e in seen if e.type == "resource.sample"]
-    assert r.budget_exceeded == "wall_time"
+    # the CPU budget is the wall by default; the Sentry's own threads may reach it first
+    assert r.budget_exceeded in ("wall_time", "cpu"), r
     _check_rate(r, samples)
     assert max(e.data["cpu_pct"] for e in samples if e.data) > 20
     assert "resource-cpu-quiet" in got
