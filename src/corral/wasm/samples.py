@@ -1,12 +1,12 @@
 """Resource samples for the WebAssembly tier, taken by the host while a call runs.
 
 About once a second (never more often) during a shell script or a guest call, the CPU
-used since the last sample by the shell worker's process (``/proc/PID/stat``) or the
-guest's thread (its CPU clock), and the output the call wrote in that time, become one
-``resource.sample`` event: what the native tiers' sampler reports, so the monitor's
-resource rules (CPU burned with no output) see a busy loop while it runs. A call shorter
-than the interval gives none. Nothing here comes from the worker or the guest: they
-cannot forge or suppress a sample.
+used since the last sample by the shell worker's process (``/proc/PID/stat``) with the
+host thread that answers its requests, or the guest's thread (its CPU clock), and the
+output the call wrote in that time, become one ``resource.sample`` event: what the
+native tiers' sampler reports, so the monitor's resource rules (CPU burned with no
+output) see a busy loop while it runs. A call shorter than the interval gives none.
+Nothing here comes from the worker or the guest: they cannot forge or suppress a sample.
 
 Sample data: ``cpu_pct`` (100 = one core), ``busy_pct`` (CPU + time waiting to run, over
 wall time: near 100 for a busy loop even on a crowded machine, see
@@ -67,6 +67,22 @@ def thread_reader(thread: threading.Thread) -> Callable[[], Reading | None]:
             return time.clock_gettime(clock), None
         except OSError:  # the thread ended
             return None
+
+    return read
+
+
+def summed_reader(*readers: Callable[[], Reading | None]) -> Callable[[], Reading | None]:
+    """Readings of several parts of one call summed: the shell worker's process and the
+    host thread that answers its requests (a loop of commands the policy and the monitor
+    check one by one burns most of its CPU there, while the worker waits)."""
+
+    def read() -> Reading | None:
+        got = [r() for r in readers]
+        if got[0] is None:  # the worker is gone
+            return None
+        cpu = sum(g[0] for g in got if g is not None)
+        waits = [g[1] for g in got if g is not None and g[1] is not None]
+        return cpu, (sum(waits) if waits else None)
 
     return read
 

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from ..budget import MB, Budget
 from ..procinfo import proc_cpu_s
 from . import worker_channel as C
-from .samples import CallSampler, process_reader
+from .samples import CallSampler, process_reader, summed_reader, thread_reader
 from .template import _START_TIMEOUT_S, TEMPLATE, WorkerUnavailable
 
 #: time the worker gets past its deadline to stop by itself and say so
@@ -295,7 +295,12 @@ class ShellProcess:
         next_disk = time.monotonic() + 0.5
         pid = self.pid
         sampler = (
-            CallSampler(on_sample, process_reader(pid), source="shell", pid=pid)
+            CallSampler(
+                on_sample,
+                summed_reader(process_reader(pid), thread_reader(threading.current_thread())),
+                source="shell",
+                pid=pid,
+            )
             if on_sample is not None
             else None
         )
