@@ -54,20 +54,10 @@ def sched_s(pids: list[int]) -> tuple[float, float] | None:
     """(CPU seconds, seconds waited to run) of the live threads of ``pids``, summed (a
     thread that ended is no longer counted); None when the kernel keeps no schedstat
     (or none of them is left)."""
-    run = wait = 0.0
-    seen = False
-    for pid in pids:
-        try:
-            tids = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            got = _schedstat(f"/proc/{pid}/task/{tid}/schedstat")
-            if got is not None:
-                run += got[0]
-                wait += got[1]
-                seen = True
-    return (run, wait) if seen else None
+    threads = threads_sched(pids)
+    if not threads:
+        return None
+    return sum(r for r, _ in threads.values()), sum(w for _, w in threads.values())
 
 
 def threads_sched(pids: list[int]) -> dict[int, tuple[float, float]]:
