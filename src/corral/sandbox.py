@@ -650,21 +650,7 @@ class Sandbox:
             if tio is not None:
                 tio.close()
                 self._terminal = None
-        self.events.emit(
-            "action.completed",
-            action=action,
-            outcome={
-                "exit_code": result.exit_code,
-                "error": result.error,
-                "usage": result.usage.to_dict(),
-            },
-        )
-        if result.budget_exceeded:
-            self.events.emit(
-                "budget.exceeded",
-                action=action,
-                data={"budget": result.budget_exceeded, "message": result.error_message},
-            )
+        self._completed(action, result)
         return result
 
     def _decide_script(self, action: CodeAction) -> Decision:
@@ -763,20 +749,7 @@ class Sandbox:
                 )
             used, nfiles = self._ws.disk_usage()
             result.usage.disk_bytes, result.usage.disk_files = used, nfiles
-            outcome = {
-                "exit_code": result.exit_code,
-                "error": result.error,
-                "usage": result.usage.to_dict(),
-                "stdout_chars": len(result.stdout),
-                "stderr_chars": len(result.stderr),
-            }
-            self.events.emit("action.completed", action=action, outcome=outcome)
-            if result.budget_exceeded:
-                self.events.emit(
-                    "budget.exceeded",
-                    action=action,
-                    data={"budget": result.budget_exceeded, "message": result.error_message},
-                )
+            self._completed(action, result)
             return result
 
 
@@ -805,6 +778,11 @@ class Sandbox:
             )
         finally:
             self._tier_command = None
+        self._completed(action, result)
+        return result
+
+    def _completed(self, action: CodeAction | ExecAction, result: RunResult) -> None:
+        """``action.completed`` for a call that ran (and ``budget.exceeded`` if it overran)."""
         outcome = {
             "exit_code": result.exit_code,
             "error": result.error,
@@ -819,7 +797,6 @@ class Sandbox:
                 action=action,
                 data={"budget": result.budget_exceeded, "message": result.error_message},
             )
-        return result
 
 
 class _MonitorResponder:
