@@ -56,24 +56,6 @@ def _clip(text: str, width: int = 100) -> str:
     return audit_view.plain(text, width)
 
 
-def _action_summary(action: dict[str, Any]) -> str:
-    kind = action.get("kind")
-    if kind == "exec":
-        return action.get("line") or " ".join(map(str, action.get("argv") or []))
-    if kind == "code":
-        return f"{action.get('language')}: {action.get('code', '')}"
-    if kind == "file":
-        return f"{action.get('op')} {action.get('path')}"
-    if kind == "net":
-        port = action.get("port")
-        return f"connect {action.get('host')}{f':{port}' if port else ''}"
-    if kind == "tool":
-        return f"tool {action.get('name')}({json.dumps(action.get('args') or {})})"
-    if kind == "spawn":
-        return "spawn " + " ".join(map(str, action.get("argv") or []))
-    return json.dumps(action, sort_keys=True)
-
-
 def summarize(entry: Entry, width: int = 100) -> str:
     """One line saying what a row is about."""
     b = entry.body
@@ -82,7 +64,7 @@ def summarize(entry: Entry, width: int = 100) -> str:
     if entry.kind == "event":
         parts = [str(b.get("type", "?"))]
         if isinstance(b.get("action"), dict):
-            parts.append(_action_summary(b["action"]))
+            parts.append(audit_view.action_text(b["action"]))
         decision = b.get("decision")
         if isinstance(decision, dict):
             verdict = decision.get("verdict")

@@ -39,8 +39,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import CorralError
-from ..policy.loader import Problem, _duplicates, parse_yaml
+from ..policy.loader import Problem, ProblemsError, _duplicates, parse_yaml
 from .rules import (
     KINDS,
     MULTI_OPS,
@@ -104,18 +103,10 @@ _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LIST_REF = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_-]*)$")
 
 
-class RulesError(CorralError):
+class RulesError(ProblemsError):
     """A rule file could not be loaded; ``problems`` lists every problem found."""
 
-    def __init__(self, problems: list[Problem], source: str = "") -> None:
-        self.problems = list(problems)
-        self.source = source
-        n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in rules {source}".rstrip()
-        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.problems, self.source))
+    what = "rules"
 
 
 @dataclass

@@ -80,18 +80,27 @@ class Problem:
         return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
-class PolicyError(CorralError):
-    """A policy could not be loaded; ``problems`` lists every problem found."""
+class ProblemsError(CorralError):
+    """A file of ``what`` (policy, rules) could not be loaded; ``problems`` lists every
+    problem found."""
+
+    what = "file"
 
     def __init__(self, problems: list[Problem], source: str = "") -> None:
         self.problems = list(problems)
         self.source = source
         n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in policy {source}".rstrip()
+        head = f"{n} problem{'s' if n != 1 else ''} in {self.what} {source}".rstrip()
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.problems, self.source))
+
+
+class PolicyError(ProblemsError):
+    """A policy could not be loaded; ``problems`` lists every problem found."""
+
+    what = "policy"
 
 
 # -------------------------------------------------------------------------------- YAML
