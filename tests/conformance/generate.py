@@ -5,6 +5,7 @@ cases.yaml, into expected.json.
     python tests/conformance/generate.py            # all cases
     python tests/conformance/generate.py --check    # run each case twice, report flaky ones
     python tests/conformance/generate.py -k param   # only ids containing "param" (prints, no write)
+    python tests/conformance/generate.py -k param --merge  # ... and writes them into expected.json
 
 Each case runs as ``bash --noprofile --norc SCRIPT_FILE`` (the script file lives
 outside the case's directory) in a fresh temporary directory holding the case's
@@ -166,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("-v", "--verbose", action="store_true", help="print every case's result")
     ap.add_argument("-o", "--output", type=Path, default=EXPECTED_FILE)
+    ap.add_argument(
+        "--merge", action="store_true",
+        help="with -k: write the chosen cases into the output, keeping every other case",
+    )  # fmt: skip
     args = ap.parse_args(argv)
 
     tools = find_tools()
@@ -218,7 +223,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if flaky:
         return 1
-    if args.k is not None:
+    if args.k is not None and not args.merge:
+        return 0
+    if args.merge:
+        if args.k is None:
+            print("--merge goes with -k")
+            return 2
+        kept = json.loads(args.output.read_text(encoding="utf-8"))
+        meta_kept = kept.pop("_meta")
+        kept.update(expected)
+        order = [c["id"] for c in load_cases()]
+        merged = {k: kept[k] for k in order if k in kept}
+        out = {"_meta": meta_kept, **merged}
+        text = json.dumps(out, indent=1, ensure_ascii=False) + "\n"
+        args.output.write_text(text, encoding="utf-8")
+        print(f"merged {len(expected)} case(s) into {args.output}")
         return 0
 
     meta = {

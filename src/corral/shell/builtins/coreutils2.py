@@ -163,6 +163,16 @@ def _skip(ctx: CommandContext, f: IO[bytes], n: int) -> None:
         n -= len(got)
 
 
+def _messages_localized(ctx: CommandContext) -> bool:
+    """Whether the messages' locale (LC_ALL, else LC_MESSAGES, else LANG) is other than
+    C/POSIX."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = ctx.env.get(name)
+        if value:
+            return value not in ("C", "POSIX")
+    return False
+
+
 def _cmp_char(b: int) -> str:
     """A byte as ``cmp -b`` shows it (GNU cat -v style)."""
     s = ""
@@ -255,7 +265,9 @@ Exit status 0 if the same, 1 if different, 2 on trouble.
                         return 1
                     if not verbose:
                         line += a.count(b"\n", 0, i)
-                        msg = f"{n1} {n2} differ: byte {pos}, line {line}"
+                        # GNU says "char" in the C locale's messages (not with -b)
+                        unit = "byte" if show_bytes or _messages_localized(ctx) else "char"
+                        msg = f"{n1} {n2} differ: {unit} {pos}, line {line}"
                         if show_bytes:
                             msg += (
                                 f" is {a[i]:3o} {_cmp_char(a[i])} {b[i]:3o} {_cmp_char(b[i])}"
@@ -284,7 +296,8 @@ Exit status 0 if the same, 1 if different, 2 on trouble.
                     where = (
                         "which is empty" if offset == 0 and skip1 + skip2 == 0
                         else f"after byte {offset}"
-                        + ("" if verbose else f", line {line - (last == 10)}")
+                        + ("" if verbose else f", line {line - 1}" if last == 10
+                           else f", in line {line}")
                     )
                     ctx.stderr.write(f"cmp: EOF on {short} {where}\n".encode())
                 return 1
