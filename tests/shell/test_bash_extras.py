@@ -13,28 +13,9 @@ import pytest
 
 from corral import Budget, Sandbox
 
+from .gnu_compare import TABLE_FILES as FILES
 from .gnu_compare import corral, gnu
 from .gnu_compare import needs_gnu as needs_gnu_tool
-
-FILES: dict[str, bytes] = {
-    "a": b"abc\nde\n",
-    "b": b"abc\ndx\n",
-    "c": b"abc\n",
-    "e": b"",
-    "n": b"".join(b"%d\n" % i for i in range(1, 8)),
-    "j1": b"a 1\nb 2\nc 3\n",
-    "j2": b"a x\nc y\nd z\n",
-    "m1": b"a 1\na 2\nb 3\n",
-    "m2": b"a x\na y\n",
-    "bin": bytes(range(256)),
-    "tabs": b"a\tb\n        x\n   y\tz\n\tlead\t mid  \t\n",
-    "long": b"the quick brown fox jumps over the lazy dog and keeps running far away\n" * 3,
-    "pairs": b"b c\na b\nd e\nc f\n",
-    "loop": b"a b\nb c\nc a\nd e\n",
-    "nums": b"1000\n1500\n999\n1048576\n123456789\n",
-    "mixed": b"\x01\x02hello\x00wor\x00\x00longer string here\n\x7fabc\tdef\xffghij",
-    "rep": b"a" * 64 + b"b" * 3,
-}
 
 
 @pytest.fixture(scope="module")

@@ -13,21 +13,10 @@ import pytest
 
 from corral import Budget, Sandbox
 
-from .gnu_compare import corral, gnu
+from .gnu_compare import TABLE_FILES, corral, gnu
 from .gnu_compare import needs_gnu as needs_gnu_tool
 
-FILES: dict[str, bytes] = {
-    "a": b"abc\nde\n",
-    "b": b"abc\ndx\n",
-    "c": b"abc\n",
-    "e": b"",
-    "n": b"".join(b"%d\n" % i for i in range(1, 8)),
-    "j1": b"a 1\nb 2\nc 3\n",
-    "j2": b"a x\nc y\nd z\n",
-    "m1": b"a 1\na 2\nb 3\n",
-    "m2": b"a x\na y\n",
-    "bin": bytes(range(256)),
-}
+FILES = {k: TABLE_FILES[k] for k in ("a", "b", "c", "e", "n", "j1", "j2", "m1", "m2", "bin")}
 
 
 @pytest.fixture(scope="module")
