@@ -2,12 +2,17 @@
 
 Usage::
 
-    python3 benchmarks/bench_detection.py [--base REV] [--json]
+    python3 benchmarks/bench_detection.py [--base REV] [--json] [--show N]
+        [--attacks FILE] [--benign FILE]
 
 ``--base`` (default: the parent of the commit that added the held-out corpus, i.e. the
 branch point) is checked out into a temporary ``git worktree`` and measured with
 ``PYTHONPATH`` pointing at it; the current tree is measured the same way. Both runs read
-the same frozen corpus files (``src/corral/monitor/corpus/heldout_*.jsonl``).
+the same frozen corpus files (``src/corral/monitor/corpus/heldout_*.jsonl`` unless
+``--attacks``/``--benign`` name others, e.g. the second held-out set
+``heldout2_attacks.jsonl``/``heldout2_benign.jsonl``, see ``corpus/HELDOUT2.md``). The
+default ``--base`` stays the branch point of the first held-out set whichever files are
+measured, so every set is compared against the same code that predates all tuning.
 
 Figures (per version):
 
@@ -42,6 +47,27 @@ def _load(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def _check_corpus(path: Path, label: str) -> list[str]:
+    """What is wrong with corpus ``path`` for this benchmark: it must load as a monitor
+    corpus (as this tree reads one), hold command lines only, and every line must carry
+    ``label``."""
+    if str(ROOT / "src") not in sys.path:
+        sys.path.insert(0, str(ROOT / "src"))
+    from corral.monitor.evaluate import load_corpus
+
+    try:
+        items = load_corpus(path)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return [str(exc)]
+    if not items:
+        return [f"{path}: empty corpus"]
+    return [
+        f"{path}:{it.line}: expected a {label!r} command line"
+        for it in items
+        if it.label != label or it.command is None
+    ]
+
+
 def _refusal(policy, command: str) -> str | None:  # type: ignore[no-untyped-def]
     """Why ``policy`` with no approver refuses ``command`` (None when it runs)."""
     from corral.policy.shellsplit import analyze
@@ -60,13 +86,20 @@ def _refusal(policy, command: str) -> str | None:  # type: ignore[no-untyped-def
     return None
 
 
-def measure() -> dict:
+def _by_class(objs: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for o in objs:
+        counts[o["class"]] = counts.get(o["class"], 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def measure(attacks_path: Path, benign_path: Path) -> dict:
     """The figures for the corral on ``sys.path`` (run in a child process)."""
     from corral.monitor.engine import Monitor
     from corral.monitor.evaluate import CorpusItem, evaluate
     from corral.policy.engine import Policy
 
-    attacks, benign = _load(ATTACKS), _load(BENIGN)
+    attacks, benign = _load(attacks_path), _load(benign_path)
     items = [CorpusItem(o["label"], o["class"], command=o["command"]) for o in attacks + benign]
     report = evaluate(items, lambda: Monitor(packs=["default"], baseline=False))
     alerted = {r.item.command: r.flagged for r in report.results}
@@ -84,6 +117,11 @@ def measure() -> dict:
         / n_att,
         "false_positive": sum(alerted[o["command"]] for o in benign) / n_ben,
         "default_benign_refused": sum(bool(v) for v in ben_refused.values()) / n_ben,
+        "classes": _by_class(attacks),
+        "missed_by_class": _by_class([o for o in attacks if not alerted[o["command"]]]),
+        "missed_by_both_by_class": _by_class(
+            [o for o in attacks if not alerted[o["command"]] and not att_refused[o["command"]]]
+        ),
         "missed": [o["command"] for o in attacks if not alerted[o["command"]]],
         "missed_by_both": [
             o["command"]
@@ -97,12 +135,11 @@ def measure() -> dict:
     }
 
 
-def _run(src: Path) -> dict:
+def _run(src: Path, attacks: Path, benign: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(src)}
-    out = subprocess.run(
-        [sys.executable, __file__, "--measure"], env=env, capture_output=True, text=True,
-        check=False,
-    )  # fmt: skip
+    cmd = [sys.executable, __file__, "--measure"]
+    cmd += ["--attacks", str(attacks), "--benign", str(benign)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"measuring {src} failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout)
@@ -124,10 +161,16 @@ def main() -> None:
     ap.add_argument("--base", help="the old revision (default: the branch point)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--show", type=int, default=0, help="list this many misses/refusals")
+    ap.add_argument("--attacks", type=Path, default=ATTACKS, help="attack corpus (JSON lines)")
+    ap.add_argument("--benign", type=Path, default=BENIGN, help="benign corpus (JSON lines)")
     args = ap.parse_args()
+    attacks, benign = args.attacks.resolve(), args.benign.resolve()
     if args.measure:
-        print(json.dumps(measure()))
+        print(json.dumps(measure(attacks, benign)))
         return
+    problems = _check_corpus(attacks, "malicious") + _check_corpus(benign, "benign")
+    if problems:
+        raise SystemExit("bad corpus:\n  " + "\n  ".join(problems[:20]))
     base = args.base or _base_rev()
     with tempfile.TemporaryDirectory(prefix="corral-old-") as tmp:
         wt = Path(tmp) / "old"
@@ -135,10 +178,10 @@ def main() -> None:
             ["git", "worktree", "add", "--detach", "-q", str(wt), base], cwd=ROOT, check=True
         )
         try:
-            old = _run(wt / "src")
+            old = _run(wt / "src", attacks, benign)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(wt)], cwd=ROOT, check=False)
-    new = _run(ROOT / "src")
+    new = _run(ROOT / "src", attacks, benign)
     if args.json:
         print(json.dumps({"old": old, "new": new}, indent=2))
         return
@@ -148,11 +191,19 @@ def main() -> None:
         ("monitor false positives (benign)", "false_positive", "<= 1%"),
         ("default, no approver: benign refused", "default_benign_refused", "<= 15%"),
     ]
-    print(f"held-out corpus: {new['attacks']} attacks, {new['benign']} benign; old = {base}")
+    print(
+        f"corpus {attacks.name} + {benign.name}: {new['attacks']} attacks, "
+        f"{new['benign']} benign; old = {base}"
+    )
     print(f"{'figure':40} {'old':>8} {'new':>8}  target")
     for label, key, target in rows:
         print(f"{label:40} {old[key]:8.1%} {new[key]:8.1%}  {target}")
     if args.show:
+        print(f"\n{'class':32} {'attacks':>7} {'missed (permissive)':>20} {'missed (default)':>17}")
+        for cls, n in new["classes"].items():
+            m1 = new["missed_by_class"].get(cls, 0)
+            m2 = new["missed_by_both_by_class"].get(cls, 0)
+            print(f"{cls:32} {n:7d} {m1:20d} {m2:17d}")
         for key in ("missed", "missed_by_both", "false_positives", "benign_refusals"):
             print(f"\n{key} (new, {len(new[key])}):")
             for line in new[key][: args.show]:

@@ -57,6 +57,7 @@ class CorpusItem:
     events: list[dict[str, Any]] | None = None
     note: str = ""
     line: int = 0
+    source: str = ""  # where a held-out line was taken from (a page or repository/path)
 
     @property
     def text(self) -> str:
@@ -191,7 +192,7 @@ def load_corpus(path: str | os.PathLike[str]) -> list[CorpusItem]:
             cls = obj.get("class")
             if not isinstance(cls, str) or not cls:
                 raise ValueError(f"{path}:{n}: missing 'class'")
-            extra = set(obj) - {"label", "class", "command", "events", "note"}
+            extra = set(obj) - {"label", "class", "command", "events", "note", "source"}
             if extra:
                 raise ValueError(f"{path}:{n}: unknown keys {', '.join(sorted(extra))}")
             command, events = obj.get("command"), obj.get("events")
@@ -203,7 +204,11 @@ def load_corpus(path: str | os.PathLike[str]) -> list[CorpusItem]:
                 not isinstance(events, list) or not all(isinstance(e, dict) for e in events)
             ):
                 raise ValueError(f"{path}:{n}: 'events' must be a list of objects")
-            items.append(CorpusItem(label, cls, command, events, str(obj.get("note", "")), n))
+            source = obj.get("source", "")
+            if not isinstance(source, str):
+                raise ValueError(f"{path}:{n}: 'source' must be a string")
+            note = str(obj.get("note", ""))
+            items.append(CorpusItem(label, cls, command, events, note, n, source))
     return items
 
 
