@@ -370,12 +370,73 @@ git diff --no-index x z; echo rc=$?
 git diff --no-index --stat x y; echo rc=$?
 """
 
+# ls-files, ls-tree, cat-file and grep (grep through the shell's own grep)
+READING = """
+git init -q -b main
+mkdir -p src/sub docs
+echo a > a.txt; echo b > src/b.py; echo c > src/sub/c.py; echo d > docs/d.md
+printf '*.log\\nbuild/\\n' > .gitignore
+git add .; git commit -qm i
+git tag -a v1 -m "tag msg"
+echo x >> a.txt; rm docs/d.md; echo l > x.log; mkdir build; echo o > build/o; echo u > src/u.py
+mkdir newdir; echo n > newdir/n
+printf 'hello world\\nfoo bar\\nHello again\\n' > src/h.txt; git add src/h.txt
+printf 'bin\\0ary hello\\n' > bin.dat; git add bin.dat
+echo == ls-files; git ls-files; git ls-files -m; git ls-files -d; git ls-files -o
+git ls-files -o --exclude-standard; git ls-files -o --directory --exclude-standard
+git ls-files -o -i --exclude-standard; git ls-files -c -m -d -t; git ls-files -s
+git ls-files '*.py'; git ls-files src/; git ls-files --error-unmatch nope; echo rc=$?
+git ls-files -z | tr '\\0' '|'; echo
+(cd src && git ls-files && git ls-files --full-name && git ls-files .. && git ls-files -o && git ls-files '*.py')
+echo == ls-tree
+git ls-tree HEAD; git ls-tree -r HEAD; git ls-tree -r -t HEAD; git ls-tree -d HEAD; git ls-tree -l HEAD
+git ls-tree --name-only -r HEAD; git ls-tree HEAD src; git ls-tree HEAD src/; git ls-tree -r HEAD src/sub
+git ls-tree HEAD:src; git ls-tree nope; echo rc=$?; git ls-tree v1 docs
+(cd src && git ls-tree HEAD && git ls-tree -r HEAD && git ls-tree --full-tree HEAD && git ls-tree --full-name -r HEAD)
+echo == cat-file
+git cat-file -t HEAD; git cat-file -s HEAD; git cat-file -p HEAD; git cat-file -p 'HEAD^{tree}'; git cat-file -p HEAD:src
+git cat-file -p v1 | head -3; git cat-file -t v1; git cat-file blob HEAD:a.txt; git cat-file commit v1 | head -1
+git cat-file -e HEAD; echo rc=$?; git cat-file -e deadbeef; echo rc=$?
+git cat-file -e 0123456789012345678901234567890123456789; echo rc=$?
+git cat-file -p nope; echo rc=$?; git cat-file blob HEAD; echo rc=$?
+printf 'HEAD\\nnope\\nHEAD:a.txt\\n' | git cat-file --batch-check
+printf 'HEAD:a.txt\\n' | git cat-file --batch
+git cat-file -t HEAD:missing; echo rc=$?; git cat-file -p :a.txt; git cat-file -s :src/h.txt
+echo == grep
+git grep hello; echo rc=$?; git grep -n -i hello; git grep -c hello; git grep -l hello; git grep -L hello
+git grep -w foo; git grep -e foo -e again; git grep hello -- src
+(cd src && git grep -n hello; git grep hello ..)
+git grep --cached -n foo; git grep hello HEAD; echo rc=$?; git grep nomatch; echo rc=$?
+git grep -q hello; echo rc=$?
+echo 'hello untracked' > un.txt; git grep hello | grep -c un; git grep --untracked -l hello
+git grep -E 'h(e|a)llo'; git grep -F 'o w'; git grep -h hello; git grep -o -i hello
+git grep -A1 foo; git grep -I hello; git grep -c b HEAD; git grep -n a v1 -- a.txt
+git grep -i HELLO -- '*.txt'; git grep nosuch -- nowhere; echo rc=$?
+"""
+
+# names git quotes, a link, a binary file, a subdirectory's view, bad usage
+READING_ODD = """
+git init -q -b main
+mkdir -p src/sub 'we ird' ; echo hello > src/sub/c.py; echo hello > 'we ird/sp ace.txt'; printf 'hello\\n' > "$(printf 'tab\\tname')"
+ln -s src/sub/c.py link; printf 'x\\0hello' > bin
+git add .; git commit -qm i
+git ls-files; git ls-files -z | tr '\\0' '|'; echo; git ls-files -s link
+git ls-tree -r HEAD; git ls-tree -d -r HEAD; git ls-tree -r -l HEAD; git ls-tree -r --name-only -z HEAD | tr '\\0' '|'; echo
+git grep hello; git grep -c hello; git grep -l hello; git grep hello HEAD; git grep -c hello HEAD
+(cd src && git grep hello HEAD; git grep --cached hello; git grep -n hello HEAD -- ..; git ls-files -o; git ls-tree HEAD sub)
+git grep -v hello; echo rc=$?; git grep -n -e hello --max-count 1; git grep -a hello bin
+git cat-file -p HEAD^{tree}; git cat-file -p HEAD:link; git cat-file -t HEAD:src
+git rm -q --cached link; git ls-files -o; git ls-files --others --exclude-standard -t
+git grep; echo rc=$?; git ls-tree; echo rc=$?; git cat-file -x HEAD; echo rc=$?; git grep --and x; echo rc=$?
+"""
+
 CASES = {"session": SESSION, "status_diff_log": STATUS, "stash_reset": STASH_RESET,
          "errors": ERRORS, "renames": RENAMES, "log_forms": LOG_FORMS,
          "quoting": QUOTING, "agent_flow": AGENT_FLOW,
          "tags": TAGS, "apply": APPLY, "ignore": IGNORE,
          "fast_forward": FAST_FORWARD, "messages_detached": MESSAGES_DETACHED,
-         "similar_renames": SIMILAR_RENAMES, "no_index": NO_INDEX}  # fmt: skip
+         "similar_renames": SIMILAR_RENAMES, "no_index": NO_INDEX,
+         "reading": READING, "reading_odd": READING_ODD}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -10,7 +10,7 @@ import errno
 from ...errors import PathEscape
 from .. import hostfs
 from ..command import Cancelled, CommandContext, CommandError
-from . import clone, extra  # noqa: F401  (register clone, stash, apply)
+from . import clone, extra, reading  # noqa: F401  (register clone, stash, apply, ls-files…)
 from . import commands as C
 from .porcelain import LocalChanges
 from .repo import GitFatal
@@ -19,9 +19,9 @@ from .usage import USAGE
 #: real git commands corral's git does not have (a clearer answer than "not a git command")
 UNSUPPORTED = frozenset({
     "push", "pull", "fetch", "rebase", "cherry-pick", "revert", "remote", "submodule",
-    "worktree", "bisect", "blame", "grep", "clean", "gc", "fsck", "cat-file", "ls-files",
-    "ls-tree", "hash-object", "update-index", "am", "format-patch", "notes", "reflog",
-    "shortlog", "archive", "bundle", "send-email", "credential", "filter-branch", "sparse-checkout",
+    "worktree", "bisect", "blame", "clean", "gc", "fsck", "hash-object", "update-index", "am",
+    "format-patch", "notes", "reflog", "shortlog", "archive", "bundle", "send-email",
+    "credential", "filter-branch", "sparse-checkout",
 })  # fmt: skip
 
 
@@ -95,7 +95,7 @@ def run(ctx: CommandContext) -> int:
     if fn is None:
         ctx.stderr.write(f"git: '{name}' is not a git command. See 'git --help'.\n".encode())
         return 1
-    if rest and rest[0] in ("-h", "--help"):
+    if rest == ["-h"] or (rest and rest[0] == "--help"):  # (git grep -h PATTERN is not help)
         ctx.out((fn.__doc__ or f"usage: git {name}") + "\n")
         return 129 if rest[0] == "-h" else 0
     sub = dataclasses.replace(ctx, env=env, cwd=cwd) if (env != ctx.env or cwd != ctx.cwd) \
