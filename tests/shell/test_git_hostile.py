@@ -252,3 +252,19 @@ def test_a_decompression_bomb_object_is_a_clean_error() -> None:
 def test_real_git_commands_it_lacks_say_so(bb: BuiltinBench) -> None:
     r = git(bb, "push")
     assert r.status == 1 and "not supported by corral's git" in r.err
+
+
+def test_reading_commands_never_follow_a_link_out(outside: Path) -> None:
+    """A tracked path whose directory became a link to outside the workspace: grep,
+    ls-files and cat-file read nothing there (the file counts as gone)."""
+    with Sandbox() as sb:
+        r = sb.run(
+            "git init -q && mkdir d && echo 'TOP SECRET' > d/secret && git add d/secret"
+            " && git -c user.name=a -c user.email=b commit -qm m && rm -r d && echo ok"
+        )
+        assert r.stdout == "ok\n", r.stderr
+        os.symlink(outside, sb._ws.root / "d")
+        r = sb.run("git grep SECRET; echo rc=$?; git ls-files -d; git grep -l TOP -- d")
+        assert r.stdout == "rc=1\nd/secret\n", (r.stdout, r.stderr)
+        r = sb.run("git grep --cached -c SECRET; git cat-file -p HEAD:d/secret")
+        assert r.stdout == "d/secret:1\nTOP SECRET\n"  # (the committed blob, not the file)
