@@ -626,21 +626,23 @@ def git_status(ctx: CommandContext, args: list[str]) -> int:
 
 
 def _split_revs_paths(s: State, g: GitRepo, o: Opts) -> tuple[list[bytes], list[bytes] | None]:
+    """Operands to revisions (those first: what resolves) and paths (before ``--`` a
+    path must exist; after it, anything is a path)."""
     revs: list[bytes] = []
-    paths: list[str] = list(o.paths) if o.paths is not None else []
-    for i, a in enumerate(o.operands):
-        if (o.paths is None and not revs and i == 0) or (o.paths is not None) or revs:
+    paths: list[str] = []
+    for a in o.operands:
+        if not paths:
             sha = s.try_resolve(a)
-            if sha is not None and not paths:
+            if sha is not None:
                 revs.append(sha)
                 continue
-        if o.paths is not None:
+        if o.paths is not None:  # before "--": revisions only
             raise Unknown(a)
-        if s.wt.lstat(_path_arg(g, s, a)) is None and not any(
-            _under(p, _path_arg(g, s, a)) for p in s.index
-        ):
+        spec = _path_arg(g, s, a)
+        if s.wt.lstat(spec) is None and not any(_under(p, spec) for p in s.index):
             raise Unknown(a)
         paths.append(a)
+    paths += o.paths or []
     specs = [_path_arg(g, s, p) for p in paths] if paths else None
     return revs, specs
 
