@@ -430,13 +430,95 @@ git rm -q --cached link; git ls-files -o; git ls-files --others --exclude-standa
 git grep; echo rc=$?; git ls-tree; echo rc=$?; git cat-file -x HEAD; echo rc=$?; git grep --and x; echo rc=$?
 """
 
+# what agents run often: log -p/--stat/filters, blame, clean, shortlog, rev-parse forms
+AGENT_COMMON = """
+git init -q -b main
+printf 'line1\\nline2\\nline3\\n' > f.txt; mkdir d; echo x > d/y.py
+git add .; git commit -qm "first"
+printf 'line1\\nLINE2\\nline3\\nline4\\n' > f.txt; echo z > d/z.py; git add .; git commit -qm "second change"
+echo tmp > junk.tmp; mkdir junkdir; echo j > junkdir/j
+git log -p --no-color | head -40
+git log --stat
+git show --stat HEAD
+git log --format='%h %s' -n 1
+git log --pretty=oneline --abbrev-commit
+git diff HEAD~1 --stat
+git diff HEAD~1 -- f.txt
+git blame f.txt
+git clean -n
+git clean -nd
+git shortlog -s
+git log --name-only --oneline
+git log --follow --oneline -- f.txt
+git show HEAD~1:f.txt
+git diff --cached --name-only
+git log --since=2000-01-01 --oneline
+git log --author=Thor --oneline
+git log --grep=second --oneline
+git branch -a; git branch -vv
+git remote -v
+git status --porcelain
+git status --short --branch
+git rev-list --count HEAD
+git log -1 --format=%cd --date=iso
+git show --name-status HEAD
+git log --reverse --oneline
+git log --oneline --graph
+git config --get user.name; echo rc=$?
+git rev-parse --abbrev-ref HEAD; git rev-parse --show-toplevel; git rev-parse --short HEAD
+git describe --always
+git clean -fd; ls
+"""
+
+# clean (-n/-f/-d/-x/-X/-e, pathspecs) and remote (add/rename/set-url/remove)
+CLEAN_REMOTE = """
+git init -q -b main
+mkdir -p src keep; echo a > src/a; echo k > keep/k; printf '*.log\\nbuild/\\n' > .gitignore
+git add .; git commit -qm one
+echo u > src/u; echo l > x.log; mkdir -p build/deep new/deeper; echo b > build/deep/b; echo n > new/deeper/n; echo t > top
+git clean; echo rc=$?
+git clean -n; git clean -nd; git clean -nx; git clean -ndx; git clean -nX; git clean -ndX
+git clean -n src; (cd src && git clean -n); git clean -n -e top
+git clean -f; git status --short; git clean -fdx; git status --short --ignored; ls -A
+git remote; git remote -v; git remote add origin https://example.com/r.git; git remote add up git@h:x/y.git
+git remote; git remote -v; git remote get-url origin; git remote add origin x; echo rc=$?
+git remote set-url origin https://e.com/new.git; git remote -v; git remote rename up upstream; git remote -v
+git remote remove upstream; git remote; git remote remove nope; echo rc=$?; git remote get-url nope; echo rc=$?
+git config --get remote.origin.fetch
+"""
+
+# log's --date modes and placeholders, --author/--grep/--since/--follow, rev-list, shortlog, blame through a rename
+LOG_FILTERS = """
+git init -q -b main
+echo a > a; git add a; git commit -qm "first one"
+echo b > b; git add b
+GIT_AUTHOR_NAME=Other GIT_AUTHOR_DATE='2006-01-02T03:04:05 -0700' GIT_COMMITTER_DATE='2006-01-02T03:04:05 -0700' git commit -qm "second: fix bug" -m "body text"
+git mv b c; GIT_COMMITTER_DATE='2007-03-04T05:06:07 +0000' GIT_AUTHOR_DATE='2007-03-04T05:06:07 +0000' git commit -qm "rename b"
+echo more >> c; GIT_COMMITTER_DATE='2008-01-01T00:00:00 +0000' git commit -qam "touch c"
+for d in iso iso-strict short raw unix rfc default 'format:%Y/%m/%d %H %z'; do git log -1 --date="$d" --format='%ad|%cd'; done
+git log --format='%ai|%aI|%as|%at|%aD|%ci|%cI|%cs|%ct|%cD|%x41%n%h %p %t'
+git log --date=short | head -5; git log --abbrev-commit -2; git log --pretty=oneline --abbrev-commit
+git log --author=Oth --oneline; git log --author=nobody --oneline; git log --committer=Mitter --oneline
+git log --grep=FIX -i --oneline; git log --grep=first --grep=fix --oneline; git log --grep=bug --grep=second --all-match --oneline
+git log --grep=one --invert-grep --oneline; git log -E --grep='fi(x|rst)' --oneline; git log -F --grep='fix bug' --oneline
+git log --since=2006-06-01 --oneline; git log --until=2006-06-01 --oneline; git log --after=2006-01-01 --before=2007-12-31 --oneline
+git log --since='30 years ago' --oneline | wc -l; git log --skip=1 -2 --oneline; git log --no-merges --oneline | wc -l
+git log --follow --oneline -- c; git log --oneline -- c; git log --follow --stat --oneline c
+git rev-list HEAD; git rev-list --count HEAD; git rev-list --all --max-count=1; git rev-list HEAD~2..HEAD
+git rev-list --reverse HEAD; git rev-list --count --author=Other HEAD; git rev-list; echo rc=$?
+git shortlog HEAD; git shortlog -sn HEAD; git shortlog -se HEAD; git shortlog -s -c HEAD; git log | git shortlog -s
+git blame c; git blame -s c; git blame -e a; git blame -L 1,1 c; git blame -l c | cut -c1-41; git blame HEAD~1 c
+echo new >> c; git blame -s c | cut -c1-9,27-; git blame nope; echo rc=$?; git log --date=bogus -1; echo rc=$?
+"""
+
 CASES = {"session": SESSION, "status_diff_log": STATUS, "stash_reset": STASH_RESET,
          "errors": ERRORS, "renames": RENAMES, "log_forms": LOG_FORMS,
          "quoting": QUOTING, "agent_flow": AGENT_FLOW,
          "tags": TAGS, "apply": APPLY, "ignore": IGNORE,
          "fast_forward": FAST_FORWARD, "messages_detached": MESSAGES_DETACHED,
          "similar_renames": SIMILAR_RENAMES, "no_index": NO_INDEX,
-         "reading": READING, "reading_odd": READING_ODD}  # fmt: skip
+         "reading": READING, "reading_odd": READING_ODD, "agent_common": AGENT_COMMON,
+         "clean_remote": CLEAN_REMOTE, "log_filters": LOG_FILTERS}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -788,7 +788,8 @@ def _parse_n(o: Opts) -> int | None:
     return int(n) if int(n) >= 0 else None
 
 
-def _format(c: Commit, fmt: str) -> bytes:
+def _format(c: Commit, fmt: str, date: str = "default", abbrev: int = 7) -> bytes:
+    """``--format``'s placeholders for commit ``c`` (``date``: the ``--date`` mode)."""
     from .porcelain import format_date
 
     name, _, mail = c.author.decode("utf-8", "surrogateescape").rpartition(" <")
@@ -797,17 +798,27 @@ def _format(c: Commit, fmt: str) -> bytes:
     subj = subject(c).decode("utf-8", "surrogateescape")
     rest = body.split("\n\n", 1)[1] if "\n\n" in body else ""
     vals = {
-        "H": c.id.decode(), "h": c.id[:7].decode(), "s": subj, "an": name,
-        "ae": mail.rstrip(">"), "ad": format_date(c.author_time, c.author_timezone),
-        "B": body, "b": rest, "n": "\n", "%": "%", "T": c.tree.decode(),
-        "t": c.tree[:7].decode(), "P": " ".join(p.decode() for p in c.parents),
-        "p": " ".join(p[:7].decode() for p in c.parents), "cn": cname,
-        "ce": cmail.rstrip(">"), "at": str(c.author_time), "ct": str(c.commit_time),
+        "H": c.id.decode(), "h": c.id[:abbrev].decode(), "s": subj, "an": name,
+        "ae": mail.rstrip(">"), "B": body, "b": rest, "n": "\n", "%": "%",
+        "T": c.tree.decode(), "t": c.tree[:abbrev].decode(),
+        "P": " ".join(p.decode() for p in c.parents),
+        "p": " ".join(p[:abbrev].decode() for p in c.parents), "cn": cname,
+        "ce": cmail.rstrip(">"),
     }  # fmt: skip
+    for k, when, tz in (("a", c.author_time, c.author_timezone),
+                        ("c", c.commit_time, c.commit_timezone)):  # fmt: skip
+        for ch, mode in (("d", date), ("D", "rfc"), ("i", "iso"), ("I", "iso-strict"),
+                         ("s", "short"), ("t", "unix"), ("r", "relative")):  # fmt: skip
+            vals[k + ch] = format_date(when, tz, mode)
     out = []
     i = 0
     while i < len(fmt):
         if fmt[i] == "%" and i + 1 < len(fmt):
+            hexa = fmt[i + 2:i + 4] if fmt[i + 1] == "x" else ""
+            if len(hexa) == 2 and all(ch in "0123456789abcdefABCDEF" for ch in hexa):
+                out.append(chr(int(hexa, 16)))
+                i += 4
+                continue
             for key in (fmt[i + 1:i + 3], fmt[i + 1]):
                 if key in vals:
                     out.append(vals[key])
@@ -823,15 +834,16 @@ def _format(c: Commit, fmt: str) -> bytes:
 
 
 def _log_entry(buf: io.BytesIO, s: State, c: Commit, o: Opts, fmt: str | None,
-               read: Callable[[bytes], bytes]) -> None:  # fmt: skip
+               read: Callable[[bytes], bytes], date: str = "default",
+               abbrev: bool = False) -> None:  # fmt: skip
     """One commit of ``git log``: its header or line, then its changes if asked."""
     if o.has("--oneline", "--oneline-full"):
         sha = c.id if o.has("--oneline-full") else c.id[:7]
         buf.write(sha + b" " + subject(c) + b"\n")
     elif fmt is not None:
-        buf.write(_format(c, fmt) + b"\n")
+        buf.write(_format(c, fmt, date) + b"\n")
     else:
-        buf.write(log_header(c))
+        buf.write(log_header(c, date=date, abbrev=abbrev))
     if not o.has("--stat", "-p", "--patch", "--name-only", "--name-status"):
         return
     chs = D.changes(s.items(_parent_tree(s, c)), s.items(c.tree), read=read)
@@ -856,16 +868,20 @@ def _parent_tree(s: State, c: Commit) -> bytes | None:
     return s.commit(c.parents[0]).tree
 
 
-@sub("log")
-def git_log(ctx: CommandContext, args: list[str]) -> int:
-    """usage: git log [--oneline] [-n <number> | -<number>] [--stat] [-p]
-               [--format=<fmt> | --pretty=<fmt>] [<revision>...] [--] [<path>...]"""
-    o = Opts(args, {"--oneline", "--stat", "-p", "--patch", "--no-decorate", "--reverse",
-                    "--name-only", "--name-status", "--all", "--graph"},
-             {"-n", "--max-count", "--format", "--pretty"}, numeric_n=True,
-             revlist=True)  # fmt: skip
-    g = GitRepo.find(ctx)
-    s = State(g)
+#: what ``log``, ``rev-list`` and ``shortlog`` take to choose commits
+LOG_FLAGS = {"--all", "--reverse", "--follow", "--all-match", "--invert-grep", "-i",
+             "--regexp-ignore-case", "-E", "--extended-regexp", "-F", "--fixed-strings",
+             "--merges", "--no-merges", "--first-parent"}  # fmt: skip
+LOG_VALUED = {"-n", "--max-count", "--author", "--committer", "--grep", "--since", "--after",
+              "--until", "--before", "--skip"}  # fmt: skip
+
+
+def select_commits(ctx: CommandContext, s: State, g: GitRepo, o: Opts) -> list[Commit]:
+    """The commits a ``log`` shows, in its order: revisions, ranges (``A..B``, ``^A``),
+    ``--all``, paths, ``--follow``, the filters of :class:`history.CommitFilter`, ``-n``,
+    ``--skip``, ``--reverse``."""
+    from .history import CommitFilter, follow
+
     excludes: list[bytes] = []
     kept_ops: list[str] = []
     ranged = False
@@ -896,25 +912,63 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
             raise GitFatal(f"your current branch '{b}' does not have any commits yet")
         revs = [h]
     limit = _parse_n(o)
+    skip = o.get("--skip")
+    if skip is not None and not skip.isdigit():
+        raise GitFatal(f"'{skip}': not an integer")
+    flt = CommitFilter(o)
     hidden = {c.id for c in walk(g, excludes)} if excludes else set()
-    commits = [c for c in walk(g, revs, None if (specs or hidden) else limit)
-               if c.id not in hidden]  # fmt: skip
-    if limit is not None and not specs:
-        commits = commits[:limit]
-    if specs is not None:
+    lazy = not (specs or hidden or flt.active or skip)
+    commits = [c for c in walk(g, revs, limit if lazy else None) if c.id not in hidden]
+    if o.has("--follow"):
+        if specs is None or len(specs) != 1:
+            raise GitFatal("--follow requires exactly one pathspec")
+        commits = follow(s, commits, specs[0])
+    elif specs is not None:
         kept = []
         for c in commits:
+            ctx.check()
             chs = D.changes(s.items(_parent_tree(s, c)), s.items(c.tree))
             if any(_matches(ch.path, specs) for ch in chs):
                 kept.append(c)
-        commits = kept[:limit] if limit is not None else kept
+        commits = kept
+    if flt.active:
+        commits = [c for c in commits if flt.keep(c)]
+    if skip:
+        commits = commits[int(skip):]
+    if limit is not None:
+        commits = commits[:limit]
     if o.has("--reverse"):
         commits.reverse()
+    return commits
+
+
+@sub("log")
+def git_log(ctx: CommandContext, args: list[str]) -> int:
+    """usage: git log [--oneline] [-n <number> | -<number>] [--stat] [-p]
+               [--format=<fmt> | --pretty=<fmt>] [--date=<mode>] [--abbrev-commit]
+               [--author=<p>] [--grep=<p>] [--since=<date>] [--until=<date>] [--follow]
+               [<revision>...] [--] [<path>...]"""
+    from .porcelain import check_date_mode
+
+    o = Opts(args, LOG_FLAGS | {"--oneline", "--stat", "-p", "--patch", "--no-decorate",
+                                "--name-only", "--name-status", "--graph", "--abbrev-commit",
+                                "--no-abbrev-commit"},
+             LOG_VALUED | {"--format", "--pretty", "--date"}, numeric_n=True,
+             revlist=True)  # fmt: skip
+    g = GitRepo.find(ctx)
+    s = State(g)
+    date = check_date_mode(o.get("--date") or "default")
+    commits = select_commits(ctx, s, g, o)
     fmt = o.get("--format", "--pretty")
     if fmt is not None and fmt.startswith(("format:", "tformat:")):
         fmt = fmt.split(":", 1)[1]
+    abbrev = o.has("--abbrev-commit") and not o.has("--no-abbrev-commit")
     if fmt == "oneline":
-        fmt, o.flags = None, [*o.flags, "--oneline-full"]
+        fmt, o.flags = None, [*o.flags, "--oneline" if abbrev else "--oneline-full"]
+    elif fmt in ("medium", "short", "full", "fuller", "raw", "email", "reference"):
+        if fmt != "medium":
+            raise GitFatal(f"--pretty={fmt} is not supported by corral's git")
+        fmt = None
     read = _reader(s)
     graph = o.has("--graph")
     if graph and any(len(c.parents) > 1 for c in commits):
@@ -923,7 +977,7 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
     for c in commits:
         ctx.check()
         buf = io.BytesIO()
-        _log_entry(buf, s, c, o, fmt, read)
+        _log_entry(buf, s, c, o, fmt, read, date, abbrev)
         blocks.append(buf.getvalue())
     default = not o.has("--oneline", "--oneline-full") and fmt is None
     for i, block in enumerate(blocks):

@@ -199,8 +199,16 @@ def is_binary(data: bytes) -> bool:
     return b"\0" in data[:8000]
 
 
-def _lines(data: bytes) -> list[bytes]:
-    return data.splitlines(keepends=True)
+def lines_of(data: bytes) -> list[bytes]:
+    """Lines as git cuts them: at ``\\n`` only (a lone ``\\r`` stays in its line)."""
+    parts = data.split(b"\n")
+    out = [p + b"\n" for p in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
+_lines = lines_of
 
 
 def _range(start: int, length: int) -> str:
@@ -238,6 +246,14 @@ def hunks(a_data: bytes, b_data: bytes, context: int = 3) -> list[bytes]:
 
 
 Op = tuple[str, int, int, int, int]
+
+
+def opcodes(a: list[bytes], b: list[bytes]) -> list[Op]:
+    """Runs of equal and changed lines between ``a`` and ``b``, as git's xdiff pairs them."""
+    from .xdiff import changed
+
+    ra, rb = changed(a, b)
+    return _opcodes(ra, rb, len(a), len(b))
 
 
 def _opcodes(ra: list[int], rb: list[int], n: int, m: int) -> list[Op]:

@@ -453,3 +453,82 @@ corral's git merges by fast-forward only (a true merge needs the real git)."""
         elif ch.new is None:
             ctx.out(f" delete mode {ch.old[0]:06o} {ch.path.decode()}\n")
     return 0
+
+
+@sub("clean")
+def git_clean(ctx: CommandContext, args: list[str]) -> int:
+    """usage: git clean [-n | --dry-run] [-f | --force] [-d] [-x | -X] [-q] [-e <pattern>]
+       [--] [<pathspec>...]"""
+    import fnmatch
+
+    from .. import hostfs
+    from .porcelain import quote_path, relative
+    from .reading import Pathspec
+
+    o = Opts(args, {"-n", "--dry-run", "-f", "--force", "-d", "-x", "-X", "-q", "--quiet"},
+             {"-e", "--exclude"})  # fmt: skip
+    dry = o.has("-n", "--dry-run")
+    if not dry and not o.has("-f", "--force"):
+        raise GitFatal("clean.requireForce defaults to true and neither -i, -n, nor -f given; "
+                       "refusing to clean")  # fmt: skip
+    g = GitRepo.find(ctx)
+    s = State(g)
+    dirs, every, only_ignored = o.has("-d"), o.has("-x"), o.has("-X")
+    # a directory with nothing tracked is one candidate (``dir/``), cleaned only with -d
+    if only_ignored:
+        ignored = s.ignored_untracked()
+        every_file = s.untracked(collapse=False, ignored_too=True)
+        cands = [p for p in s.untracked(collapse=True, ignored_too=True)
+                 if p in ignored or (p.endswith(b"/") and all(
+                     q in ignored for q in every_file if q.startswith(p)))]  # fmt: skip
+    else:
+        cands = s.untracked(collapse=True, ignored_too=every)
+    excludes = o.all("-e", "--exclude")
+    specs = Pathspec(g, o.operands + (o.paths or []))
+    prefix = g.prefix()
+    for p in cands:
+        ctx.check()
+        is_dir = p.endswith(b"/")
+        if is_dir and not dirs:
+            continue
+        bare = p.rstrip(b"/")
+        if not specs.match(bare):
+            continue
+        base = bare.rsplit(b"/", 1)[-1].decode("utf-8", "surrogateescape")
+        if any(fnmatch.fnmatchcase(base, e) for e in excludes):
+            continue
+        shown = quote_path(relative(p, prefix))
+        if dry:
+            ctx.out(f"Would remove {shown}\n")
+            continue
+        host = s.wt.host(bare)
+        if is_dir:
+            _remove_tree(ctx, host)
+        else:
+            hostfs.unlink(ctx.ws, host)
+        if not o.has("-q", "--quiet"):
+            ctx.out(f"Removing {shown}\n")
+    return 0
+
+
+def _remove_tree(ctx: CommandContext, top) -> None:
+    """Remove a directory and what it holds, never following a link (kernel-checked
+    beneath the workspace, as every hostfs call)."""
+    import stat as statmod
+
+    from .. import hostfs
+
+    todo, dirs = [top], []
+    while todo:
+        d = todo.pop()
+        dirs.append(d)
+        with hostfs.scandir(ctx.ws, d) as it:
+            entries = [(e.name, e.stat(follow_symlinks=False).st_mode) for e in it]
+        for name, mode in entries:
+            ctx.check()
+            if statmod.S_ISDIR(mode):
+                todo.append(d / name)
+            else:
+                hostfs.unlink(ctx.ws, d / name)
+    for d in reversed(dirs):
+        hostfs.rmdir(ctx.ws, d)

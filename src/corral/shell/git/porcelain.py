@@ -415,22 +415,100 @@ def _split_rev(spec: str) -> tuple[str | None, list[tuple[str, int]]]:
 # -- printing -------------------------------------------------------------------------
 
 
-def format_date(when: int, tz: int) -> str:
-    t = time.gmtime(when + tz)
+_DATE_MODES = ("default", "iso", "iso8601", "iso-strict", "iso8601-strict", "short", "raw",
+               "unix", "rfc", "rfc2822", "relative", "local", "human")
+
+
+def check_date_mode(mode: str) -> str:
+    """A ``--date`` value, or git's ``unknown date format`` (128)."""
+    base = mode.removesuffix("-local") if mode != "local" else mode
+    if base in _DATE_MODES or mode.startswith("format:") or mode.startswith("format-local:"):
+        return mode
+    raise GitFatal(f"unknown date format {mode}")
+
+
+def _offset(tz: int, colon: bool = False) -> str:
     sign = "-" if tz < 0 else "+"
     off = abs(tz)
-    return (
-        time.strftime("%a %b ", t) + str(t.tm_mday) + time.strftime(" %H:%M:%S %Y", t)
-        + f" {sign}{off // 3600:02d}{off % 3600 // 60:02d}"
-    )
+    return f"{sign}{off // 3600:02d}{':' if colon else ''}{off % 3600 // 60:02d}"
 
 
-def log_header(c: Commit, decorate: str = "") -> bytes:
-    out = [b"commit " + c.id + decorate.encode() + b"\n"]
+def relative_date(when: int, now: float | None = None) -> str:
+    """git's ``--date=relative`` (``show_date_relative``)."""
+    now_s = int(time.time() if now is None else now)
+    if now_s < when:
+        return "in the future"
+    diff = now_s - when
+
+    def unit(n: int, name: str) -> str:
+        return f"{n} {name}{'' if n == 1 else 's'}"
+
+    if diff < 90:
+        return unit(diff, "second") + " ago"
+    diff = (diff + 30) // 60
+    if diff < 90:
+        return unit(diff, "minute") + " ago"
+    diff = (diff + 30) // 60
+    if diff < 36:
+        return unit(diff, "hour") + " ago"
+    diff = (diff + 12) // 24
+    if diff < 14:
+        return unit(diff, "day") + " ago"
+    if diff < 70:
+        return unit((diff + 3) // 7, "week") + " ago"
+    if diff < 365:
+        return unit((diff + 15) // 30, "month") + " ago"
+    if diff < 1825:
+        total = (diff * 12 * 2 + 365) // (365 * 2)
+        years, months = divmod(total, 12)
+        if months:
+            return f"{unit(years, 'year')}, {unit(months, 'month')} ago"
+        return unit(years, "year") + " ago"
+    return unit((diff + 183) // 365, "year") + " ago"
+
+
+def format_date(when: int, tz: int, mode: str = "default") -> str:
+    """A date as ``git log --date=MODE`` prints it (``default``: git's own form)."""
+    local = mode.endswith("-local") or mode == "local" or mode.startswith("format-local:")
+    if local:
+        tz = time.localtime(when).tm_gmtoff or 0
+        mode = "default" if mode == "local" else mode.removesuffix("-local")
+        mode = mode.replace("format-local:", "format:", 1)
+    t = time.gmtime(when + tz)
+    if mode.startswith("format:"):
+        fmt = mode[7:].replace("%z", _offset(tz).replace("%", "%%")).replace("%Z", "")
+        return time.strftime(fmt, t)
+    if mode in ("iso", "iso8601"):
+        return time.strftime("%Y-%m-%d %H:%M:%S ", t) + _offset(tz)
+    if mode in ("iso-strict", "iso8601-strict"):
+        return time.strftime("%Y-%m-%dT%H:%M:%S", t) + _offset(tz, colon=True)
+    if mode == "short":
+        return time.strftime("%Y-%m-%d", t)
+    if mode == "raw":
+        return f"{when} {_offset(tz)}"
+    if mode == "unix":
+        return str(when)
+    if mode in ("rfc", "rfc2822"):
+        return time.strftime("%a, ", t) + str(t.tm_mday) + time.strftime(" %b %Y %H:%M:%S ", t) \
+            + _offset(tz)
+    if mode == "relative":
+        return relative_date(when)
+    if mode == "human":
+        now = time.gmtime(time.time() + tz)
+        if now.tm_year != t.tm_year:
+            return time.strftime("%b ", t) + str(t.tm_mday) + time.strftime(" %Y", t)
+        return time.strftime("%a %b ", t) + str(t.tm_mday) + time.strftime(" %H:%M", t)
+    out = time.strftime("%a %b ", t) + str(t.tm_mday) + time.strftime(" %H:%M:%S %Y", t)
+    return out if local else out + " " + _offset(tz)
+
+
+def log_header(c: Commit, decorate: str = "", date: str = "default", abbrev: bool = False
+               ) -> bytes:  # fmt: skip
+    out = [b"commit " + (c.id[:7] if abbrev else c.id) + decorate.encode() + b"\n"]
     if len(c.parents) > 1:
         out.append(b"Merge: " + b" ".join(p[:7] for p in c.parents) + b"\n")
     out.append(b"Author: " + c.author + b"\n")
-    out.append(b"Date:   " + format_date(c.author_time, c.author_timezone).encode() + b"\n")
+    out.append(b"Date:   " + format_date(c.author_time, c.author_timezone, date).encode() + b"\n")
     out.append(b"\n")
     msg = c.message.rstrip(b"\n")
     for line in msg.split(b"\n"):

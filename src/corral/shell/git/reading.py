@@ -22,6 +22,7 @@ from dulwich.objects import Blob, Commit, ShaFile, Tag, Tree
 
 from .. import hostfs
 from ..command import CommandContext, CommandError
+from . import diff as D
 from .commands import Opts, _path_arg, sub
 from .porcelain import State, Unknown, quote_path, relative
 from .repo import GitFatal, GitRepo
@@ -444,10 +445,6 @@ _GREP_UNSUPPORTED = ("--and", "--or", "--not", "(", ")", "--no-index", "--headin
                      "--function-context", "--threads", "--recurse-submodules")  # fmt: skip
 
 
-def _is_binary(data: bytes) -> bool:
-    return b"\0" in data[:_BINARY_PROBE]
-
-
 @sub("grep")
 def git_grep(ctx: CommandContext, args: list[str]) -> int:
     """usage: git grep [-i] [-w] [-v] [-n] [-c] [-l | -L] [-h | -H] [-o] [-q] [-x]
@@ -508,7 +505,7 @@ def git_grep(ctx: CommandContext, args: list[str]) -> int:
                     continue
                 data = s.repo[sha].as_raw_string()
                 label = label_head + quote_path(relative(path, prefix))
-                binary = _is_binary(data) and not text_all
+                binary = D.is_binary(data) and not text_all
                 if binary and skip_binary:
                     continue
                 if grep.blob(label, data, binary and not summary):
@@ -528,7 +525,7 @@ def git_grep(ctx: CommandContext, args: list[str]) -> int:
         name, shown = _text(rel), quote_path(rel)
         with hostfs.open_read(ctx.ws, s.wt.host(path)) as f:
             head = f.read(_BINARY_PROBE)
-            binary = _is_binary(head) and not text_all
+            binary = D.is_binary(head) and not text_all
             if binary and skip_binary:
                 continue
             if name != shown:  # git quotes an unusual name: grep reads it as a labelled stdin
