@@ -268,3 +268,18 @@ def test_reading_commands_never_follow_a_link_out(outside: Path) -> None:
         assert r.stdout == "rc=1\nd/secret\n", (r.stdout, r.stderr)
         r = sb.run("git grep --cached -c SECRET; git cat-file -p HEAD:d/secret")
         assert r.stdout == "d/secret:1\nTOP SECRET\n"  # (the committed blob, not the file)
+
+
+def test_clean_removes_links_not_what_they_point_at(outside: Path) -> None:
+    with Sandbox() as sb:
+        r = sb.run("git init -q && echo x > f && git add f && git -c user.name=a"
+                   " -c user.email=b commit -qm m && echo ok")
+        assert r.stdout == "ok\n", r.stderr
+        os.symlink(outside, sb._ws.root / "dirlink")
+        os.symlink(outside / "secret", sb._ws.root / "filelink")
+        (sb._ws.root / "junk").mkdir()
+        os.symlink(outside, sb._ws.root / "junk" / "inner")
+        r = sb.run("git clean -fdx; ls -A")
+        assert r.stdout == ("Removing dirlink\nRemoving filelink\nRemoving junk/\n"
+                            ".git\nf\n"), (r.stdout, r.stderr)
+        assert (outside / "secret").read_text() == "TOP SECRET\n"
