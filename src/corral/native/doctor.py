@@ -212,7 +212,7 @@ def check_file_events() -> Check:
     return Check(
         "file events",
         ok,
-        detail + "; gvisor: none (file accesses stay inside its kernel)",
+        detail + "; gvisor: from the Sentry's trace (with the monitor)",
         None if ok else "run corral as root for file events on the bwrap tier",
         ("bwrap",),
         optional=True,

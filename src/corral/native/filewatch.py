@@ -45,7 +45,7 @@ file not written in that call are not seen; a program holding a file open and re
 through ``mmap`` only is seen when it closes the file. Without root there is no fanotify:
 ``corral doctor`` says so, and only the commands' text is there for the file rules.
 gVisor's file accesses happen inside its kernel (the Sentry): the host sees the gofer's,
-not the sandbox's, so that tier has none.
+not the sandbox's; that tier reads them from the Sentry's trace (:mod:`.gvisor_files`).
 """
 
 from __future__ import annotations

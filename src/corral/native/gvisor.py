@@ -92,6 +92,7 @@ from ._common import (
 from .bwrap import DEFAULT_PATH, PROXY_PORT, BwrapBackend
 from .etcstage import staged_etc
 from .execid import Identity, ProgramTable, deny_message, identify_host_path
+from .gvisor_files import FILE_SYSCALLS, FILE_SYSCALLS_X86, GvisorFileEvents
 from .gvisor_samples import GvisorSampler
 from .gvisor_session import GvisorSession
 from .session import (
@@ -119,6 +120,8 @@ _MONITOR_SYSCALLS = ("execve", "execveat", "connect")
 _FORK_SYSCALLS = (
     ("clone", "clone3", "fork", "vfork") if os.uname().machine == "x86_64" else ("clone", "clone3")
 )
+#: file calls traced for file events (the plain forms exist on x86-64 only)
+_FILE_SYSCALLS = FILE_SYSCALLS + (FILE_SYSCALLS_X86 if os.uname().machine == "x86_64" else ())
 _F_SETPIPE_SZ = 1031
 _PR_SET_PDEATHSIG = 1
 
@@ -609,6 +612,8 @@ class GvisorBackend(BackendLifecycle):
         self._session_call = False  # a session's call runs now
         #: the highest process/thread id the Sentry's trace showed made (ids only grow)
         self._last_pid = 0
+        #: with the monitor: file events from the Sentry's trace (gvisor_files)
+        self.files: GvisorFileEvents | None = None
 
     def start(self) -> None:
         if self._started:
@@ -637,6 +642,7 @@ class GvisorBackend(BackendLifecycle):
                 raise BackendUnavailable(str(e)) from e
         if self.monitor:
             self._table = ProgramTable.for_policy(self.gate)
+            self.files = GvisorFileEvents(self.emitter.emit)
         self._stage = Path(tempfile.mkdtemp(prefix="corral-gvisor-"))
         os.chmod(self._stage, 0o755)
         rootfs = self._stage / "bundle" / "rootfs"
@@ -847,7 +853,7 @@ class GvisorBackend(BackendLifecycle):
         # refused forks (the process budget, also without monitoring)
         fifo = self._stage / f"strace-{cid}"
         tail = _StraceTail(fifo, self._on_strace_line)
-        traced = _FORK_SYSCALLS + (_MONITOR_SYSCALLS if self.monitor else ())
+        traced = _FORK_SYSCALLS + (_MONITOR_SYSCALLS + _FILE_SYSCALLS if self.monitor else ())
         cmd += ["--strace", f"--strace-syscalls={','.join(traced)}", f"--debug-log={fifo}",
                 "--debug-command=boot"]  # fmt: skip
         cmd += ["run", *run_args, "--bundle", str(self._stage / "bundle"), cid]
@@ -989,6 +995,8 @@ class GvisorBackend(BackendLifecycle):
         state = self._stage / "state"
         panic_log = self._stage / f"panic-{cid}.log"
         self.spawns, self.denied, self._nproc_refused = [], [], 0
+        if self.files is not None:
+            self.files.new_call()
         run_args = ["--console-socket", console.getsockname()] if console is not None else []
         cmd, tail = self._runsc_run(cid, panic_log, run_args)
         cg = _SandboxCgroup.make(self._cgroup_path(cid), int(budget.memory_mb * MB),
@@ -1123,6 +1131,9 @@ class GvisorBackend(BackendLifecycle):
     # ------------------------------------------------------------------ monitoring
 
     def _on_strace_line(self, line: str) -> None:
+        files = self.files
+        if files is not None and files.on_line(line):
+            return
         ev = parse_strace_line(line)
         if ev is None:
             return

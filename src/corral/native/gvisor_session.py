@@ -188,6 +188,8 @@ class GvisorSession(NativeSession):
         self._next_disk = st.t0 + 0.25
         self._pid0 = self._caught_up_pid()
         b._disk_floor = b._disk_baseline()
+        if b.files is not None:
+            b.files.new_call()  # file events: each (operation, path) once a call
 
     def _caught_up_pid(self) -> int:
         """The highest process id made so far, once the trace read so far is handled (the
