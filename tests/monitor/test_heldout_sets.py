@@ -1,0 +1,70 @@
+"""The held-out sets 2 and 3 (``corpus/heldout{2,3}_*.jsonl``, see ``corpus/HELDOUT2.md``
+and ``HELDOUT3.md``) are well formed: every line loads as a monitor corpus item with a
+command, a class and the public source it came from; each set keeps its size and spread
+and holds no duplicate; set 3 holds no line of an earlier corpus. Nothing here depends on
+what the monitor or the policy decide about them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from corral.monitor.evaluate import load_corpus
+
+CORPUS = Path(__file__).resolve().parents[2] / "src" / "corral" / "monitor" / "corpus"
+#: set: (least attacks, least classes, least everyday lines)
+SIZES = {"heldout2": (250, 15, 400), "heldout3": (300, 18, 450)}
+EARLIER = ("default.jsonl", "heldout_attacks.jsonl", "heldout_benign.jsonl",
+           "heldout2_attacks.jsonl", "heldout2_benign.jsonl")  # fmt: skip
+
+
+def _norm(command: str) -> str:
+    return " ".join(command.split())
+
+
+@pytest.mark.parametrize("name", sorted(SIZES))
+@pytest.mark.parametrize(("part", "label"), [("attacks", "malicious"), ("benign", "benign")])
+def test_every_line_has_the_fields(name: str, part: str, label: str) -> None:
+    path = CORPUS / f"{name}_{part}.jsonl"
+    items = load_corpus(path)
+    raw = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(items) == len(raw)  # no blank or comment lines hide entries
+    for item in items:
+        where = f"{path.name}:{item.line}"
+        assert item.label == label, where
+        assert item.command and item.command.strip() == item.command, where
+        assert "\n" not in item.command, where
+        assert item.cls.strip(), where
+        assert item.source.strip(), f"{where}: no source"
+        assert item.events is None, where
+
+
+@pytest.mark.parametrize("name", sorted(SIZES))
+def test_size_spread_and_no_duplicates(name: str) -> None:
+    attacks = load_corpus(CORPUS / f"{name}_attacks.jsonl")
+    benign = load_corpus(CORPUS / f"{name}_benign.jsonl")
+    least_attacks, least_classes, least_benign = SIZES[name]
+    assert len(attacks) >= least_attacks and len(benign) >= least_benign
+    assert len({item.cls for item in attacks}) >= least_classes
+    assert {item.cls for item in benign} == {"everyday"}
+    assert "everyday" not in {item.cls for item in attacks}
+    commands = [_norm(item.command) for item in attacks + benign]
+    assert len(set(commands)) == len(commands)
+
+
+def test_set_3_has_no_line_of_an_earlier_corpus() -> None:
+    earlier: set[str] = set()
+    for name in EARLIER:
+        earlier |= {_norm(i.command) for i in load_corpus(CORPUS / name) if i.command}
+    ours = {_norm(i.command) for part in ("attacks", "benign")
+            for i in load_corpus(CORPUS / f"heldout3_{part}.jsonl")}  # fmt: skip
+    assert not ours & earlier
+
+
+def test_source_must_be_text(tmp_path: Path) -> None:
+    bad = tmp_path / "c.jsonl"
+    bad.write_text('{"command": "ls", "label": "benign", "class": "x", "source": 3}\n')
+    with pytest.raises(ValueError, match=r"c.jsonl:1: 'source' must be a string"):
+        load_corpus(bad)
