@@ -229,25 +229,25 @@ def git_blame(ctx: CommandContext, args: list[str]) -> int:
     start = s.resolve(rev) if rev is not None else s.head()
     if start is None:
         raise GitFatal("no such ref: HEAD")
-    head_items = s.items(s.commit(start).tree)
+    at_start = _entry_at(s, s.commit(start).tree, path)
     if rev is None:
         st = s.wt.lstat(path)
         if st is None:
             raise GitFatal(f"no such path '{operands[0]}' in HEAD")
         data = s.wt.read_blob(path, st).as_raw_string()
     else:
-        if path not in head_items:
+        if at_start is None:
             raise GitFatal(f"no such path {operands[0]} in {rev}")
-        data = read(head_items[path][1])
+        data = read(at_start[1])
     lines = D.lines_of(data)
     # owner[i]: the commit a line comes from (None: not committed yet)
     owner: list[Commit | None] = [None] * len(lines)
-    pending = list(range(len(lines)))  # lines still to place, by index into `cur`
     cur_lines, cur_map = lines, list(range(len(lines)))  # line in cur -> final line
+    cur_sha = at_start[1] if at_start is not None else None
     boundary: set[bytes] = set()
     commit = s.commit(start)
-    if rev is None and path in head_items:  # the working file against HEAD's
-        head_lines = D.lines_of(read(head_items[path][1]))
+    if rev is None and at_start is not None:  # the working file against HEAD's
+        head_lines = D.lines_of(read(at_start[1]))
         cur_map = _carry(head_lines, cur_lines, cur_map)
         cur_lines = head_lines
     elif rev is None:
@@ -258,14 +258,18 @@ def git_blame(ctx: CommandContext, args: list[str]) -> int:
         ctx.check()
         parent = s.commit(commit.parents[0]) if commit.parents and \
             commit.parents[0] in s.repo.object_store else None  # fmt: skip
-        p_items = s.items(parent.tree) if parent is not None else {}
         p_path = path
-        if parent is not None and path not in p_items:  # renamed in this commit?
+        p_entry = _entry_at(s, parent.tree, path) if parent is not None else None
+        if parent is not None and p_entry is None:  # renamed in this commit?
+            p_items = s.items(parent.tree)
             for ch in D.changes(p_items, s.items(commit.tree), read=read):
                 if ch.path == path and ch.old_path is not None:
-                    p_path = ch.old_path
+                    p_path, p_entry = ch.old_path, p_items[ch.old_path]
                     break
-        p_lines = D.lines_of(read(p_items[p_path][1])) if p_path in p_items else []
+        if p_entry is not None and p_entry[1] == cur_sha:  # the file is as its parent's
+            commit, path = parent, p_path  # type: ignore[assignment]
+            continue
+        p_lines = D.lines_of(read(p_entry[1])) if p_entry is not None else []
         carried = _carry(p_lines, cur_lines, cur_map) if p_lines else []
         kept = {m for m in carried if m is not None}
         for m in cur_map:
@@ -275,8 +279,25 @@ def git_blame(ctx: CommandContext, args: list[str]) -> int:
             boundary.add(commit.id)
             break
         commit, cur_lines, cur_map, path = parent, p_lines, carried, p_path
-    del pending
+        cur_sha = p_entry[1] if p_entry is not None else None
     return _blame_out(ctx, o, lines, owner, boundary, names, final)
+
+
+def _entry_at(s: State, tree_id: bytes, path: bytes) -> tuple[int, bytes] | None:
+    """(mode, sha) of the blob at ``path`` in a tree (walking only its directories)."""
+    from dulwich.objects import Tree
+
+    sha = tree_id
+    mode = 0o040000
+    for part in path.split(b"/"):
+        t = s.repo[sha]
+        if not isinstance(t, Tree):
+            return None
+        try:
+            mode, sha = t[part]
+        except KeyError:
+            return None
+    return None if mode & 0o040000 and not mode & 0o100000 else (mode, sha)
 
 
 def _carry(old: list[bytes], new: list[bytes], new_map: list[int | None]) -> list[int | None]:
