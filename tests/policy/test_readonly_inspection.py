@@ -95,6 +95,11 @@ EFFECTFUL: list[tuple[str, str, str]] = [
     ("docker --context remote ps", "ask", "containers"),
     ("docker run --privileged alpine", "deny", "privileged"),
     ("sudo docker ps", "deny", "root"),
+    # the node's own tools: the datastore and the runtimes under kubectl and docker
+    ("etcdctl get /registry/secrets --prefix", "ask", "datastore"),
+    ("runc exec -t ctr sh", "ask", "containers"),
+    ("crictl exec -it abc sh", "ask", "containers"),
+    ("kubeadm reset -f", "ask", "control plane"),
 ]
 
 
