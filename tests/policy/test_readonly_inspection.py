@@ -29,6 +29,11 @@ READ_ONLY = [
     "kubectl cluster-info",
     "kubectl config get-contexts",
     "kubectl config current-context",
+    "kubectl -n kube-system get pods",
+    "kubectl -n prod logs web-1 --tail 20",
+    "kubectl --namespace=prod describe deploy api",
+    "kubectl --context staging -n web get svc",
+    "kubectl --context=c1 top pods",
     "docker ps",
     "docker ps -a --format '{{.Names}}'",
     "docker images",
@@ -57,6 +62,15 @@ EFFECTFUL: list[tuple[str, str, str]] = [
     ("kubectl --kubeconfig x get secret -A -o yaml", "deny", "secrets"),
     ("kubectl describe secret db", "deny", "secrets"),
     ("kubectl describe secrets", "deny", "secrets"),
+    ("kubectl -n prod get secret db -o yaml", "deny", "secrets"),
+    ("kubectl -n prod get Secrets", "deny", "secrets"),
+    ("kubectl --namespace prod describe secret db", "deny", "secrets"),
+    ("kubectl --context prod -n web get pods,secrets -o json", "deny", "secrets"),
+    ("kubectl -n prod get --raw /api/v1/namespaces/prod/pods", "ask", "raw"),
+    ("kubectl -n prod delete pod get", "ask", "cluster"),  # 'get' as a name is not the verb
+    ("kubectl -n prod exec -it web -- sh", "ask", "cluster"),
+    ("kubectl -n prod --kubeconfig x get pods", "ask", "cluster"),
+    ("kubectl -n get pods", "ask", "cluster"),  # -n takes 'get': no verb follows
     # any request path, credentials in full, changes, shells and tunnels into the cluster
     ("kubectl get --raw /api/v1/namespaces/default/pods", "ask", "raw"),
     ("kubectl get --raw=/api/v1/nodes/n/proxy/run", "ask", "raw"),
@@ -74,7 +88,7 @@ EFFECTFUL: list[tuple[str, str, str]] = [
     ("kubectl scale deploy web --replicas=3", "ask", "cluster"),
     ("kubectl run x --image=alpine", "ask", "cluster"),
     ("kubectl cluster-info dump", "ask", "cluster"),
-    ("kubectl -n prod get pods", "ask", "cluster"),  # options first: not the read-only form
+    ("kubectl --kubeconfig x get pods", "ask", "cluster"),  # other options first: asked
     ("kubectl get-secrets", "ask", "cluster"),  # a plugin, not `get`
     ("kubectl get pods; kubectl delete pod web-1", "ask", "cluster"),
     ("kubectl get pods && kubectl exec web-1 -- id", "ask", "cluster"),
