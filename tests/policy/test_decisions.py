@@ -106,8 +106,10 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("rsync -av . x@y:/backup", Q, D, A),
     ("rsync -a src/ dst/", A, D, A),
     ("ssh-copy-id user@host", Q, D, A),
-    ("docker ps", Q, D, A),
-    ("kubectl get pods", Q, D, A),
+    ("docker ps", A, D, A),  # read-only inspection (test_readonly_inspection.py)
+    ("docker run --rm alpine true", Q, D, A),
+    ("kubectl get pods", A, D, A),
+    ("kubectl delete pod web-1", Q, D, A),
     ("aws s3 ls", Q, D, A),
     ("gh pr list", Q, D, A),
     ("terraform apply", Q, D, A),
