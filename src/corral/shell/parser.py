@@ -70,6 +70,13 @@ def parse(src: str) -> A.Seq:
             alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
             if not alt_root.has_error or _first_error(alt_root) is None:
                 text, root = alt, alt_root
+    if "coproc" in text:
+        # tree-sitter-bash has no `coproc`: a compound one becomes a function definition
+        # under a marked name (converted back to a Coproc node); `coproc cmd args` parses
+        # as a command named coproc, converted in n_command
+        alt = _rewrite_outside_quotes(text, "c", _coproc_at)
+        if alt != text:
+            text, root = alt, _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
     if root.has_error and "<>" in text:
         # tree-sitter-bash has no `<>` (open read-write): parse it as `<&` to a marked word
         alt = _hide_rw(text)
@@ -191,6 +198,31 @@ def _time_at(text: str, i: int) -> tuple[str, int] | None:
 def _drop_time_before_compound(text: str) -> str:
     """``time`` (at a command's place, outside quotes) before a compound command, dropped."""
     return _rewrite_outside_quotes(text, "t", _time_at)
+
+
+COPROC_MARK = "__corral_coproc_"
+_COPROC = re.compile(
+    r"coproc[ \t]+(?:(?!(?:if|while|until|for|case|select|do|then|function)\b)"
+    r"([A-Za-z_][A-Za-z0-9_]*)[ \t]+)?"
+    r"(?=\{[ \t\n]|\(|\[\[[ \t]|(?:if|while|until|for|case|select)\b)"
+)
+
+
+def _coproc_at(text: str, i: int) -> tuple[str, int] | None:
+    m = _COPROC.match(text, i)
+    if m is None or (i and (text[i - 1].isalnum() or text[i - 1] in "_-")):
+        return None
+    if not _COMMAND_START.search(text[max(0, i - 8) : i]):
+        return None
+    rest = text[m.end() : m.end() + 6]
+    if re.match(r"(?:while|until|for|case|select)\b", rest):
+        line = text.count("\n", 0, i) + 1
+        raise ShellSyntaxError(
+            "coproc: a loop or case as the coprocess is not supported here; "
+            "wrap it in braces: coproc NAME { ...; }",
+            line,
+        )
+    return f"{COPROC_MARK}{m.group(1) or 'COPROC'}__ () ", m.end()
 
 
 def _rw_at(text: str, i: int) -> tuple[str, int] | None:
@@ -384,6 +416,10 @@ class _Converter:
                 words.append("[" if word == LBRACKET else word)
             elif c.type in ("=~", "=="):
                 words.append(c.type)
+        if len(words) > 1 and words[0] == "coproc" and not assigns:
+            # `coproc cmd args`: the default name; a NAME comes only before a compound
+            inner = A.Simple(words[1:], [], redirects, n.start_point[0] + 1, self.t(n)[6:].lstrip())
+            return A.Coproc("COPROC", inner)
         return A.Simple(words, assigns, redirects, n.start_point[0] + 1, self.t(n))
 
     def n_variable_assignment(self, n: tree_sitter.Node) -> A.Node:
@@ -448,7 +484,14 @@ class _Converter:
         if drop_last and isinstance(body, A.Simple) and body.words:
             body.words.pop()
         target = _last_command(body)
-        if isinstance(target, A.Simple):
+        if isinstance(target, A.FuncDef | A.Coproc) and target is body:
+            # `f() { ...; } >file`: applied at every call, printed after the `}`
+            if isinstance(target.body, A.Redirected):
+                target.body.redirects.extend(redirects)
+            else:
+                target.body = A.Redirected(target.body, redirects)
+            result = body
+        elif isinstance(target, A.Simple):
             target.redirects.extend(redirects)
             result = body
         elif body is target:
@@ -676,7 +719,15 @@ class _Converter:
         name = n.child_by_field_name("name")
         body = n.child_by_field_name("body")
         assert name is not None and body is not None
-        return A.FuncDef(self.t(name), self.node(body))
+        fname = self.t(name)
+        node = self.node(body)
+        kinds = ("file_redirect", "herestring_redirect", "heredoc_redirect")
+        reds = [r for c in n.children if c.type in kinds for r in self.redirects(c)]
+        if reds:  # `f() { ...; } >file`: applied at every call
+            node = A.Redirected(node, reds)
+        if fname.startswith(COPROC_MARK) and fname.endswith("__"):
+            return A.Coproc(fname[len(COPROC_MARK) : -2], node)
+        return A.FuncDef(fname, node)
 
     def n_test_command(self, n: tree_sitter.Node) -> A.Node:
         text = self.t(n)
@@ -696,6 +747,8 @@ def _last_command(node: A.Node) -> A.Node:
             node = node.right
         elif isinstance(node, A.Pipeline) and not node.negated and len(node.cmds) > 1:
             node = node.cmds[-1]
+        elif isinstance(node, A.Coproc) and isinstance(node.body, A.Simple):
+            node = node.body
         else:
             return node
 
