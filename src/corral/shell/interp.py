@@ -26,7 +26,7 @@ from ..errors import PathEscape
 from ..files import GUEST_ROOT, Workspace
 from ..saferegex import RegexTooExpensive
 from . import pattern as P
-from . import procsub
+from . import coproc, procsub
 from . import syntax as A
 from .arith import ArithError
 from .command import (
@@ -886,8 +886,13 @@ class Shell:
         if isinstance(node, A.Group):
             return self.exec_seq(node.body)
         if isinstance(node, A.FuncDef):
+            if "freadonly:" + node.name in self.state.options:
+                self.error(f"{node.name}: readonly function")
+                return 1
             self.state.functions[node.name] = node
             return 0
+        if isinstance(node, A.Coproc):
+            return coproc.start(self, node)
         if isinstance(node, A.Arith):
             return self.exec_arith(node.expr)
         if isinstance(node, A.Cond):
