@@ -25,8 +25,8 @@ from typing import IO, Any, Protocol
 from ..errors import PathEscape
 from ..files import GUEST_ROOT, Workspace
 from ..saferegex import RegexTooExpensive
-from . import pattern as P
 from . import coproc, procsub
+from . import pattern as P
 from . import syntax as A
 from .arith import ArithError
 from .command import (
@@ -58,6 +58,7 @@ class _StagePipe(io.BufferedWriter):
     program in bash (cat, seq, …) only ends itself, with status 141."""
 
 
+_FD_VAR_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
 _REF_TARGET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 
 #: BASHPID of subshells (each its own number, as their own processes have in bash)
@@ -308,6 +309,7 @@ class Shell:
         self._exec_files: list[IO[bytes]] = []
         self.procsubs: list[procsub.ProcSub] = []
         self.fd_names: dict[str, IO[bytes]] = {}
+        self.coprocs: list[coproc.Coproc] = []  # shared with subshells (fork)
         if state is None:
             state = ShellState()
             base = {
@@ -377,6 +379,7 @@ class Shell:
                 status = self._run_exit_trap(status)
             with contextlib.suppress(BaseException):
                 procsub.finish_all(self, 0)
+            coproc.finish_all(self)
             self._stop_jobs()
             for f in self._exec_files:
                 with contextlib.suppress(OSError):
@@ -1086,6 +1089,8 @@ class Shell:
                 self.check()
                 job.thread.join(timeout=0.05)
             status = job.status or 0
+        if self.coprocs:
+            coproc.reap_waited(self)
         return status
 
     # -- pipelines -------------------------------------------------------------------
@@ -1214,7 +1219,11 @@ class Shell:
                     self.state.vars[name] = old
             procsub.finish_all(self, mark)
 
-    def apply_redirects(self, redirects: list[A.Redirect], opened: list[IO[bytes]]) -> None:
+    def apply_redirects(
+        self, redirects: list[A.Redirect], opened: list[IO[bytes]], permanent: bool = False
+    ) -> None:
+        """Apply ``redirects`` to ``self.io``; ``permanent`` (``exec``): a descriptor
+        closed with ``N>&-`` that is a coprocess's end is really closed."""
         for r in redirects:
             if r.var is not None:
                 r = self._var_fd(r)
@@ -1233,13 +1242,17 @@ class Shell:
                 )
                 continue
             if op in (">&-", "<&-"):
-                self.io.pop(r.fd if r.fd is not None else (1 if op == ">&-" else 0), None)
+                gone = self.io.pop(r.fd if r.fd is not None else (1 if op == ">&-" else 0), None)
+                if permanent and gone is not None and self.coprocs:
+                    coproc.close_end(self, gone)
                 continue
             target = self._redir_target(r.target, op)
             if op in (">&", "<&"):
                 fd = r.fd if r.fd is not None else (1 if op == ">&" else 0)
                 if target == "-":
-                    self.io.pop(fd, None)
+                    gone = self.io.pop(fd, None)
+                    if permanent and gone is not None and self.coprocs:
+                        coproc.close_end(self, gone)
                     continue
                 if target.isdigit():
                     src = self.io.get(int(target))
@@ -1278,8 +1291,12 @@ class Shell:
         """``{name}>file``: a free descriptor from 10 up, stored in ``name``; ``{name}>&-``
         closes the one ``name`` holds."""
         assert r.var is not None
+        m = _FD_VAR_NAME.fullmatch(r.var)  # {name} or {name[index]} (coproc's {C[1]})
+        if m is None:
+            raise _RedirError(f"{{{r.var}}}: not a valid identifier")
+        name, index = m.group(1), m.group(2)
         if r.op in (">&-", "<&-") or (r.op in (">&", "<&") and r.target == "-"):
-            value = self.get_var(r.var) or ""
+            value = self.get_var(name, index) or ""
             if not value.isdigit():
                 raise _RedirError(f"{r.var}: ambiguous redirect")
             return dataclasses.replace(r, fd=int(value), var=None)
@@ -1288,7 +1305,7 @@ class Shell:
             fd += 1
         if fd > 1024:
             raise _RedirError("no free file descriptor")
-        self.set_var(r.var, str(fd))
+        self.set_var(name, str(fd), index)
         return dataclasses.replace(r, fd=fd, var=None)
 
     def _redir_target(self, raw: str, op: str) -> str:
@@ -1428,7 +1445,7 @@ class Shell:
                 )
         if argv[0] == "exec" and len(argv) == 1 and "exec" not in self.state.functions:
             try:
-                self.apply_redirects(cmd.redirects, self._exec_files)
+                self.apply_redirects(cmd.redirects, self._exec_files, permanent=True)
             except _RedirError as e:
                 self.write_err(f"corral: {e}\n")
                 return 1

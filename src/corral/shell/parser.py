@@ -130,7 +130,7 @@ def parse_until_error(src: str) -> tuple[A.Seq | None, ShellSyntaxError | None]:
 
 LBRACKET = "__corral_lbracket__"
 RW_MARK = "__corral_rw__"
-_FD_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_FD_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\[[A-Za-z0-9_$@*#]+\])?)\}")
 _TIME_COMPOUND = re.compile(
     r"time(?:\s+-p)?\s+(?=[{(!]|\[\[|(?:for|while|until|if|case|select)\b)"
 )
@@ -203,7 +203,7 @@ def _drop_time_before_compound(text: str) -> str:
 COPROC_MARK = "__corral_coproc_"
 _COPROC = re.compile(
     r"coproc[ \t]+(?:(?!(?:if|while|until|for|case|select|do|then|function)\b)"
-    r"([A-Za-z_][A-Za-z0-9_]*)[ \t]+)?"
+    r"([A-Za-z0-9_]+)[ \t]+)?"
     r"(?=\{[ \t\n]|\(|\[\[[ \t]|(?:if|while|until|for|case|select)\b)"
 )
 
