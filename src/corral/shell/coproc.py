@@ -262,6 +262,11 @@ def close_end(sh: Shell, f: object) -> None:
             if not any(v is f for v in sh.io.values()):
                 with contextlib.suppress(OSError):
                     f.close()  # type: ignore[attr-defined]
+            k = 0 if f is c.reader else 1
+            cur = sh.get_array(c.name) or []
+            if len(cur) == 2 and cur[k] == str(c.fds[k]):  # bash marks a closed end -1
+                with contextlib.suppress(Exception):
+                    sh.set_var(c.name, "-1", str(k))
             return
 
 

@@ -360,6 +360,7 @@ class _Converter:
         self.docs = docs
         self._next_fd: int | None = None  # a descriptor tree-sitter put before its redirection
         self._next_var: str | None = None  # the same for {name}
+        self._split: set[int] = set()  # Seqs made by n_command from one joined command
 
     def t(self, node: tree_sitter.Node) -> str:
         return _restore_extglob(node.text.decode("utf-8", "surrogateescape"))
@@ -375,8 +376,34 @@ class _Converter:
                 continue
             if n.type in ("comment", "heredoc_body", "heredoc_end", "heredoc_start"):
                 continue
-            items.append((self.node(n), False))
+            node = self.node(n)
+            if self._split:
+                heads, node = self._hoist(node)
+                items.extend((h, False) for h in heads)
+            items.append((node, False))
         return A.Seq(items)
+
+    def _hoist(self, node: A.Node) -> tuple[list[A.Node], A.Node]:
+        """Assignment lines that tree-sitter-bash joined to the first command of a
+        pipeline or list (see ``n_command``): they run before it, in this shell."""
+        if isinstance(node, A.Seq) and id(node) in self._split:
+            return [h for h, _ in node.items[:-1]], node.items[-1][0]
+        if isinstance(node, A.Pipeline) and node.cmds:
+            heads, first = self._hoist(node.cmds[0])
+            if heads:
+                node.cmds[0] = first
+            return heads, node
+        if isinstance(node, A.AndOr):
+            heads, left = self._hoist(node.left)
+            if heads:
+                node.left = left
+            return heads, node
+        if isinstance(node, A.Redirected):
+            heads, inner = self._hoist(node.node)
+            if heads:
+                node.node = inner
+            return heads, node
+        return [], node
 
     def body_of(self, node: tree_sitter.Node) -> A.Seq:
         """do_group / compound_statement / else bodies → Seq of their statements."""
@@ -404,7 +431,16 @@ class _Converter:
         words: list[str] = []
         assigns: list[A.Assign] = []
         redirects: list[A.Redirect] = []
+        heads: list[A.Node] = []  # `a=1 b=2<newline>cmd`, which tree-sitter-bash joins
+        start = prev_end = n.start_byte
+        line = n.start_point[0] + 1
         for c in n.children:
+            if not words and assigns and b"\n" in self.src[prev_end : c.start_byte]:
+                text = self.src[start:prev_end].decode("utf-8", "surrogateescape")
+                heads.append(A.Simple([], assigns, redirects, line, text))
+                assigns, redirects = [], []
+                start, line = c.start_byte, c.start_point[0] + 1
+            prev_end = c.end_byte
             if c.type == "variable_assignment" and not words:
                 assigns.append(self.assign(c))
             elif c.type in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
@@ -416,11 +452,18 @@ class _Converter:
                 words.append("[" if word == LBRACKET else word)
             elif c.type in ("=~", "=="):
                 words.append(c.type)
+        text = self.src[start : n.end_byte].decode("utf-8", "surrogateescape")
         if len(words) > 1 and words[0] == "coproc" and not assigns:
             # `coproc cmd args`: the default name; a NAME comes only before a compound
-            inner = A.Simple(words[1:], [], redirects, n.start_point[0] + 1, self.t(n)[6:].lstrip())
-            return A.Coproc("COPROC", inner)
-        return A.Simple(words, assigns, redirects, n.start_point[0] + 1, self.t(n))
+            inner = A.Simple(words[1:], [], redirects, line, text[6:].lstrip())
+            cmd: A.Node = A.Coproc("COPROC", inner)
+        else:
+            cmd = A.Simple(words, assigns, redirects, line, text)
+        if heads:
+            split = A.Seq([(h, False) for h in [*heads, cmd]])
+            self._split.add(id(split))
+            return split
+        return cmd
 
     def n_variable_assignment(self, n: tree_sitter.Node) -> A.Node:
         return A.Simple([], [self.assign(n)], [], n.start_point[0] + 1, self.t(n))
