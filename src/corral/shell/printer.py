@@ -132,7 +132,7 @@ class _Printer:
             invert = invert or node.negated
             node = _pipe_conn(node)
         elif isinstance(node, A.AndOr):
-            node = _Conn(node.left, node.right, node.op)
+            node = _andor_conn(node)
         if self.skip_this_indent:
             self.skip_this_indent -= 1
         else:
@@ -183,9 +183,20 @@ class _Printer:
             self.redirection_list(redirects)
 
     def connection(self, c: _Conn) -> None:
+        # bash's chains lean left (((a ; b) ; c) ; d); walked as a loop, so a function
+        # of thousands of commands does not recurse thousands deep
+        rest: list[_Conn] = []
+        node: A.Node | _Conn = c
+        while isinstance(node, _Conn):
+            rest.append(node)
+            node = node.first
         self.skip_this_indent += 1
-        self.printing_connection += 1
-        self.cmd(c.first)
+        self.printing_connection += len(rest)
+        self.cmd(node)
+        for link in reversed(rest):
+            self.connector(link)
+
+    def connector(self, c: _Conn) -> None:
         k = c.connector
         if k in ("&", "|"):
             self.print_deferred(" " + k)
@@ -409,6 +420,19 @@ def _pipe_conn(p: A.Pipeline) -> A.Node | _Conn:
     acc: A.Node | _Conn = stage(0)
     for k in range(1, len(p.cmds)):
         acc = _Conn(acc, stage(k), "|")
+    return acc
+
+
+def _andor_conn(node: A.AndOr) -> _Conn:
+    chain: list[A.AndOr] = []
+    cur: A.Node = node
+    while isinstance(cur, A.AndOr):
+        chain.append(cur)
+        cur = cur.left
+    acc: A.Node | _Conn = cur
+    for link in reversed(chain):
+        acc = _Conn(acc, link.right, link.op)
+    assert isinstance(acc, _Conn)
     return acc
 
 
