@@ -70,7 +70,7 @@ SHAPES = [
     "function f { echo; } >&2",
     "f() { echo; } > out 2>&1",
     "f() { { a; b; } | c; { a; } & }",
-    "f() { echo a\\ b \"q\\\"\" 'x'\"y\" ; }",
+    'f() { echo a\\ b "q\\"" \'x\'"y" ; }',
     'f() { x=$(if a; then b; fi); y="$(  cat   f )"; }',
     "f() { echo 'it'\"'\"'s' $'it\\'s'; }",
     "f() { f &>/dev/null & }",
@@ -111,7 +111,7 @@ def shell():  # type: ignore[no-untyped-def]
 def _corral_declare(sh, script: str, names: list[str]) -> str:  # type: ignore[no-untyped-def]
     sh.state.functions.clear()
     text = script + "\n" + "".join(f"declare -f {n}\n" for n in names)
-    status, out, err, _ = sh.run(text, deadline=time.monotonic() + 30)
+    _status, out, _err, _ = sh.run(text, deadline=time.monotonic() + 30)
     return out.decode("utf-8", "surrogateescape")
 
 
@@ -131,7 +131,7 @@ _REDIRS = ["> out", "2>/dev/null", ">>log", "< in", "2>&1", ">&2", "&>all", "<<<
 def _simple(rng: random.Random) -> str:
     cmd = rng.choice(["echo", "cat", "grep -n", "printf '%s\\n'", "test -n", "x=1", "wc -l"])
     if cmd == "x=1":
-        return rng.choice(["x=1", "y=$((x+1))", "arr=(1  2)", "v=\"$x\" w=2 env"])
+        return rng.choice(["x=1", "y=$((x+1))", "arr=(1  2)", 'v="$x" w=2 env'])
     args = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(0, 3)))
     red = " " + rng.choice(_REDIRS) if rng.random() < 0.3 else ""
     return f"{cmd} {args}".rstrip() + red
@@ -157,7 +157,9 @@ def _compound(rng: random.Random, depth: int) -> str:
     if kind == "if":
         return f"if {_simple(rng)}; then {body}; fi{red}"
     if kind == "ifelse":
-        return f"if {_simple(rng)}; then {body}; elif {_simple(rng)}; then :; else {_simple(rng)}; fi"
+        return (
+            f"if {_simple(rng)}; then {body}; elif {_simple(rng)}; then :; else {_simple(rng)}; fi"
+        )
     if kind in ("while", "until"):
         return f"{kind} {_simple(rng)}; do {body}; done{red}"
     if kind == "for":
@@ -234,9 +236,9 @@ def test_printed_function_runs_again(shell) -> None:  # type: ignore[no-untyped-
     """The printed text is a definition: eval'ing it gives a function that behaves the same."""
     shell.state.functions.clear()
     script = (
-        "f() { local n=0; for w in \"$@\"; do case $w in a*) n=$((n+1));; esac; done; "
-        "echo \"$n\"; }\n"
-        "src=$(declare -f f); unset -f f; eval \"${src/f ()/g ()}\"; g ab c ad"
+        'f() { local n=0; for w in "$@"; do case $w in a*) n=$((n+1));; esac; done; '
+        'echo "$n"; }\n'
+        'src=$(declare -f f); unset -f f; eval "${src/f ()/g ()}"; g ab c ad'
     )
     _, out, err, _ = shell.run(script, deadline=time.monotonic() + 30)
     assert out.decode() == "2\n", err
