@@ -88,6 +88,10 @@ SHAPES = [
     "f() {\n  { cat <<EOF\nin group\nEOF\n  }\n}",
     'f() { a=(); b=( "x y"   z ); }',
     "f() { coproc cat; coproc N { cat; }; coproc M ( cat ); }",
+    "f() { x=$(echo a\necho b); y=$(a; b\nc &\nd); }",
+    "f() { z=$(if a; then\n b\n c; fi\n echo); }",
+    "f() { q=$(cat <<E\nhi\nE\n); }",
+    "f() { w=$( { a; b; } ); v=$( (a) ); }",
 ]
 
 

@@ -369,10 +369,13 @@ class _Converter:
 
     def seq(self, nodes: list[tree_sitter.Node]) -> A.Seq:
         items: list[tuple[A.Node, bool]] = []
+        newlines: list[int] = []  # items that follow a newline, not `;` or `&` (printing)
+        sep = True
         for n in nodes:
             if not n.is_named:
                 if n.type == "&" and items:
                     items[-1] = (items[-1][0], True)
+                sep = sep or n.type in ("&", ";")
                 continue
             if n.type in ("comment", "heredoc_body", "heredoc_end", "heredoc_start"):
                 continue
@@ -380,8 +383,11 @@ class _Converter:
             if self._split:
                 heads, node = self._hoist(node)
                 items.extend((h, False) for h in heads)
+            if not sep:
+                newlines.append(len(items))
             items.append((node, False))
-        return A.Seq(items)
+            sep = False
+        return A.Seq(items, newlines) if newlines else A.Seq(items)
 
     def _hoist(self, node: A.Node) -> tuple[list[A.Node], A.Node]:
         """Assignment lines that tree-sitter-bash joined to the first command of a

@@ -210,7 +210,7 @@ class _Printer:
         else:  # ; and newline
             if not self.deferred:
                 if not self.was_heredoc:
-                    self.w(";")
+                    self.w(k if self.printing_comsub else ";")
                 else:
                     self.was_heredoc = False
             else:
@@ -218,7 +218,8 @@ class _Printer:
             if self.inside_function_def:
                 self.w("\n")
             else:
-                self.w(" ")
+                if k == ";":
+                    self.w(" ")
                 self.skip_this_indent += 1
         self.cmd(c.second)
         self.deferred_if_any("")
@@ -403,8 +404,9 @@ def _seq_conn(seq: A.Seq) -> A.Node | _Conn | None:
     if not seq.items:
         return None
     acc: A.Node | _Conn = seq.items[0][0]
-    for (_, bg), (node, _) in zip(seq.items, seq.items[1:], strict=False):
-        acc = _Conn(acc, node, "&" if bg else ";")
+    after_newline = set(seq.newlines)
+    for k, ((_, bg), (node, _)) in enumerate(zip(seq.items, seq.items[1:], strict=False)):
+        acc = _Conn(acc, node, "&" if bg else "\n" if k + 1 in after_newline else ";")
     if seq.items[-1][1]:
         acc = _Conn(acc, None, "&")
     return acc
@@ -537,7 +539,8 @@ def _comsub(script: str) -> str:
         tree = parse(script)
     except ShellSyntaxError:
         return script
-    return command_text(tree)
+    text = command_text(tree)
+    return " " + text if text.startswith("(") else text  # not `$((`
 
 
 def _heredoc_header(r: A.Redirect) -> str:

@@ -61,6 +61,7 @@ class AndOr:
 @dataclass
 class Seq:
     items: list[tuple[Node, bool]]  # (node, run in background)
+    newlines: list[int] = field(default_factory=list)  # items after a newline (printing)
 
 
 @dataclass
