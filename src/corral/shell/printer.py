@@ -484,8 +484,8 @@ def _word(raw: str) -> str:
         return raw
     try:
         return _rewrite(raw, 0, len(raw), False)
-    except (ShellSyntaxError, IndexError):
-        return raw
+    except (ShellSyntaxError, IndexError, RecursionError):
+        return raw  # as written: bash would have refused it at definition
 
 
 def _rewrite(raw: str, i: int, end: int, in_dq: bool) -> str:
