@@ -87,6 +87,10 @@ class _End(io.RawIOBase):
             except BlockingIOError:
                 self._wait(write=False)
                 continue
+            if not data:
+                # a coprocess ended by the budget closes its output: that is the budget
+                # running out, not an end-of-file to act on
+                self._check()
             buf[: len(data)] = data
             return len(data)
 
@@ -100,6 +104,9 @@ class _End(io.RawIOBase):
                 done += os.write(self._fd, view[done : done + 65536])
             except BlockingIOError:
                 self._wait(write=True)
+            except BrokenPipeError:
+                self._check()  # as for reads: the budget ended the coprocess first
+                raise
         return done
 
     def close(self) -> None:
