@@ -91,6 +91,16 @@ def declare_functions(
     return status
 
 
+def unset_function(sh: Shell, name: str) -> int:
+    """``unset -f NAME``: the function and its attributes go, unless it is readonly."""
+    if READONLY + name in sh.state.options and name in sh.state.functions:
+        _err(sh, "unset", f"{name}: cannot unset: readonly function")
+        return 1
+    sh.state.functions.pop(name, None)
+    sh.state.options.discard(EXPORT + name)
+    return 0
+
+
 def export_listing(sh: Shell) -> None:
     """``export -f`` without names: each exported function, then ``declare -fx NAME``."""
     for name in sorted(sh.state.functions):

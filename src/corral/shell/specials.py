@@ -176,7 +176,7 @@ def b_unset(sh: Shell, argv: list[str]) -> int:
             mode = a[1]
             continue
         if mode == "f":
-            sh.state.functions.pop(a, None)
+            status |= funclist.unset_function(sh, a)
             continue
         m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)\[(.*)\]$", a)
         try:
@@ -191,7 +191,7 @@ def b_unset(sh: Shell, argv: list[str]) -> int:
             if a in sh.state.vars:
                 sh.unset_var(a, ref=mode == "n")
             elif a in sh.state.functions:
-                sh.state.functions.pop(a)
+                status |= funclist.unset_function(sh, a)
         except ExpansionError as e:
             _err(sh, "unset", str(e))
             status = 1
