@@ -171,7 +171,20 @@ def test_loop_as_coprocess_says_what_to_do(shell) -> None:  # type: ignore[no-un
 def test_commands_in_a_coprocess_are_decided_by_the_gate() -> None:
     """Through the real sandbox (worker process): a coprocess's commands go through the
     policy like any other, and the worker survives a coprocess left running."""
-    with Sandbox(budget=Budget(wall_s=20)) as sb:
+    from corral.events import Decision
+
+    class NoRm:
+        def decide(self, action, session):  # type: ignore[no-untyped-def]
+            if action.kind == "exec" and action.argv[0] == "rm":
+                return Decision(verdict="deny", rule="no-rm", reason="deleting is not allowed")
+            return Decision(verdict="allow")
+
+    with Sandbox(budget=Budget(wall_s=20), gate=NoRm()) as sb:
+        sb.files.write("keep.txt", "x")
+        r = sb.run('coproc D { rm keep.txt; echo "rm=$?"; read; }\nread -u ${D[0]} l; echo "$l"')
+        assert r.stdout == "rm=126\n"
+        assert "corral: rm: denied: deleting is not allowed" in r.stderr
+        assert sb.files.exists("keep.txt")
         r = sb.run(
             'coproc U { while read -r l; do echo "${l^^}"; done; }\n'
             'echo hi >&${U[1]}; read -u ${U[0]} a; echo "$a"\n'
