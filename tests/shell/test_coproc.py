@@ -207,3 +207,19 @@ def many_threads() -> Iterator[None]:
 
 def test_threads_return_to_baseline(shell, many_threads) -> None:  # type: ignore[no-untyped-def]
     _run(shell, "".join(f"coproc C{i} {{ sleep 100; }} 2>/dev/null\n" for i in range(5)))
+
+
+def test_kill_ends_a_coprocess_blocked_reading(shell) -> None:  # type: ignore[no-untyped-def]
+    """cat waits on its input; ``kill`` ends it (its pipes close) and ``wait`` reports
+    SIGTERM, well before the budget; its ends then read end-of-file, write EBADF."""
+    script = (
+        'coproc cat\npid=$COPROC_PID\nkill $pid\nwait $pid; echo "st=$?"\n'
+        'echo "[${COPROC[@]}]"\ncoproc C2 { cat; }\nkill %%\n'
+        'echo hi >&${C2[1]}; echo "w=$?"; read -u ${C2[0]} x; echo "r=$?"; wait'
+    )
+    t0 = time.monotonic()
+    status, out, err, exceeded = _run(shell, script, wall=30.0)
+    assert exceeded is None and time.monotonic() - t0 < 20
+    assert out == "st=143\n[]\nw=1\nr=1\n"
+    assert "Traceback" not in err
+    _no_coproc_left()

@@ -24,6 +24,7 @@ for it) and is then stopped with the call's background jobs.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import re
@@ -52,7 +53,10 @@ _STOP_WAIT = 1.0  # at a call's end, how long the coprocesses get to finish toge
 
 class _End(io.RawIOBase):
     """The shell's end of one coprocess pipe: a non-blocking descriptor whose waits
-    check the call's budget (``check`` raises ``Cancelled``)."""
+    check the call's budget (``check`` raises ``Cancelled``). Reads return what the
+    pipe holds (at most one read each, as bash's ``read`` and ``cat`` see a pipe); once
+    closed, a read is end-of-file and a write ``Bad file descriptor`` (never Python's
+    "closed file" error), also through a copy made by ``exec N>&${C[1]}``."""
 
     def __init__(self, fd: int, writable: bool, check: Callable[[], None]) -> None:
         super().__init__()
@@ -60,6 +64,8 @@ class _End(io.RawIOBase):
         self._fd = fd
         self._writable = writable
         self._check = check
+        self._shut = False
+        self._lock = threading.Lock()
 
     def fileno(self) -> int:
         return self._fd
@@ -70,23 +76,34 @@ class _End(io.RawIOBase):
     def writable(self) -> bool:
         return self._writable
 
+    @property
+    def closed(self) -> bool:
+        return False  # a closed end still answers (see the class text), never raises
+
     def _wait(self, write: bool) -> None:
         poller = select.poll()
         poller.register(self._fd, select.POLLOUT if write else select.POLLIN)
-        while True:
+        while not self._shut:
             self._check()
             if poller.poll(int(_SLICE * 1000)):
                 return  # ready, or an error/hang-up the next read or write reports
 
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        buf = bytearray(65536 if size is None or size < 0 else size)
+        n = self.readinto(buf)
+        return bytes(buf[:n])
+
     def readinto(self, buf: memoryview | bytearray) -> int:  # type: ignore[override]
-        if self.closed:
-            raise ValueError("I/O operation on closed coprocess pipe")
         while True:
+            if self._shut or not len(buf):
+                return 0
             try:
                 data = os.read(self._fd, len(buf))
             except BlockingIOError:
                 self._wait(write=False)
                 continue
+            except OSError:
+                return 0
             if not data:
                 # a coprocess ended by the budget closes its output: that is the budget
                 # running out, not an end-of-file to act on
@@ -95,11 +112,11 @@ class _End(io.RawIOBase):
             return len(data)
 
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
-        if self.closed:
-            raise ValueError("I/O operation on closed coprocess pipe")
         view = memoryview(data).cast("B")
         done = 0
         while done < len(view):
+            if self._shut:
+                raise OSError(errno.EBADF, "Bad file descriptor")
             try:
                 done += os.write(self._fd, view[done : done + 65536])
             except BlockingIOError:
@@ -109,24 +126,28 @@ class _End(io.RawIOBase):
                 raise
         return done
 
+    def flush(self) -> None:
+        pass
+
     def close(self) -> None:
-        if not self.closed:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
-        super().close()
+        with self._lock:
+            if not self._shut:
+                self._shut = True
+                with contextlib.suppress(OSError):
+                    os.close(self._fd)
 
 
 @dataclass
 class Coproc:
     name: str
     job: Job
-    reader: io.BufferedReader  # NAME[0]: the shell reads the command's output here
+    reader: _End  # NAME[0]: the shell reads the command's output here
     writer: _End  # NAME[1]: the shell writes the command's input here
     fds: tuple[int, int]
     owner: Shell
     reaped: bool = False
 
-    def ends(self) -> tuple[io.IOBase, io.IOBase]:
+    def ends(self) -> tuple[_End, _End]:
         return self.reader, self.writer
 
 
@@ -186,7 +207,7 @@ def start(sh: Shell, node: A.Coproc) -> int:
     except OSError as e:
         sh.error(f"coproc: cannot make pipe: {e.strerror}")
         return 1
-    reader = io.BufferedReader(_End(out_r, False, sh.check))
+    reader = _End(out_r, False, sh.check)
     writer = _End(in_w, True, sh.check)
     child_in = os.fdopen(in_r, "rb", buffering=0)
     # a bash built-in whose reader is gone ends the coprocess, as SIGPIPE ends bash's
@@ -233,6 +254,7 @@ def start(sh: Shell, node: A.Coproc) -> int:
         return 254
     sh.jobs[jid] = job
     cp = Coproc(name, job, reader, writer, (rfd, wfd), sh)
+    job.stop = lambda: _close_ends(cp)
     reg.append(cp)
     sh.io[rfd] = reader  # type: ignore[assignment]
     sh.io[wfd] = writer  # type: ignore[assignment]
@@ -275,6 +297,14 @@ def close_end(sh: Shell, f: object) -> None:
                 with contextlib.suppress(Exception):
                     sh.set_var(c.name, "-1", str(k))
             return
+
+
+def _close_ends(c: Coproc) -> None:
+    """``kill``: the command's pipes close (a blocked read sees end-of-file, a blocked
+    write ``EPIPE``), so it ends as a signalled process would."""
+    for end in c.ends():
+        with contextlib.suppress(OSError):
+            end.close()
 
 
 def _reap(c: Coproc) -> None:

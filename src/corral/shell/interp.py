@@ -240,6 +240,9 @@ class Job:
     signal: int = 0  # the signal `kill` sent
     pid: int = 0  # what $! says for it
     reported: bool = False  # `jobs` said it is done
+    #: what else `kill` does to stop it (a coprocess: close its pipes, so a command
+    #: blocked reading or writing them returns)
+    stop: Callable[[], None] | None = None
 
 
 def _job_text(node: A.Node) -> str:
@@ -1075,6 +1078,8 @@ class Shell:
         if job.thread.is_alive() and sig not in (0, 18, 28):  # 0, CONT, WINCH: nothing
             job.signal = sig
             job.cancel.set()
+            if job.stop is not None:
+                job.stop()
         return True
 
     def wait_jobs(self, ids: list[int] | None) -> int:
