@@ -218,7 +218,7 @@ def test_kill_ends_a_coprocess_blocked_reading(shell) -> None:  # type: ignore[n
         'echo hi >&${C2[1]}; echo "w=$?"; read -u ${C2[0]} x; echo "r=$?"; wait'
     )
     t0 = time.monotonic()
-    status, out, err, exceeded = _run(shell, script, wall=30.0)
+    _, out, err, exceeded = _run(shell, script, wall=30.0)
     assert exceeded is None and time.monotonic() - t0 < 20
     assert out == "st=143\n[]\nw=1\nr=1\n"
     assert "Traceback" not in err

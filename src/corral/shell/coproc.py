@@ -239,6 +239,8 @@ def start(sh: Shell, node: A.Coproc) -> int:
             sub.error(f"coproc failed: {e}")
             job.status = 1
         finally:
+            if job.signal:  # killed: whatever the command did on its closed pipes
+                job.status = 128 + job.signal
             for f in (child_out, child_in):
                 with contextlib.suppress(OSError):
                     f.close()
