@@ -25,8 +25,8 @@ from typing import IO, Any, Protocol
 from ..errors import PathEscape
 from ..files import GUEST_ROOT, Workspace
 from ..saferegex import RegexTooExpensive
+from . import coproc, procsub
 from . import pattern as P
-from . import procsub
 from . import syntax as A
 from .arith import ArithError
 from .command import (
@@ -58,6 +58,7 @@ class _StagePipe(io.BufferedWriter):
     program in bash (cat, seq, …) only ends itself, with status 141."""
 
 
+_FD_VAR_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
 _REF_TARGET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 
 #: BASHPID of subshells (each its own number, as their own processes have in bash)
@@ -239,6 +240,9 @@ class Job:
     signal: int = 0  # the signal `kill` sent
     pid: int = 0  # what $! says for it
     reported: bool = False  # `jobs` said it is done
+    #: what else `kill` does to stop it (a coprocess: close its pipes, so a command
+    #: blocked reading or writing them returns)
+    stop: Callable[[], None] | None = None
 
 
 def _job_text(node: A.Node) -> str:
@@ -308,6 +312,7 @@ class Shell:
         self._exec_files: list[IO[bytes]] = []
         self.procsubs: list[procsub.ProcSub] = []
         self.fd_names: dict[str, IO[bytes]] = {}
+        self.coprocs: list[coproc.Coproc] = []  # shared with subshells (fork)
         if state is None:
             state = ShellState()
             base = {
@@ -377,6 +382,7 @@ class Shell:
                 status = self._run_exit_trap(status)
             with contextlib.suppress(BaseException):
                 procsub.finish_all(self, 0)
+            coproc.finish_all(self)
             self._stop_jobs()
             for f in self._exec_files:
                 with contextlib.suppress(OSError):
@@ -886,8 +892,13 @@ class Shell:
         if isinstance(node, A.Group):
             return self.exec_seq(node.body)
         if isinstance(node, A.FuncDef):
+            if "freadonly:" + node.name in self.state.options:
+                self.error(f"{node.name}: readonly function")
+                return 1
             self.state.functions[node.name] = node
             return 0
+        if isinstance(node, A.Coproc):
+            return coproc.start(self, node)
         if isinstance(node, A.Arith):
             return self.exec_arith(node.expr)
         if isinstance(node, A.Cond):
@@ -1067,6 +1078,8 @@ class Shell:
         if job.thread.is_alive() and sig not in (0, 18, 28):  # 0, CONT, WINCH: nothing
             job.signal = sig
             job.cancel.set()
+            if job.stop is not None:
+                job.stop()
         return True
 
     def wait_jobs(self, ids: list[int] | None) -> int:
@@ -1081,6 +1094,8 @@ class Shell:
                 self.check()
                 job.thread.join(timeout=0.05)
             status = job.status or 0
+        if self.coprocs:
+            coproc.reap_waited(self)
         return status
 
     # -- pipelines -------------------------------------------------------------------
@@ -1209,7 +1224,11 @@ class Shell:
                     self.state.vars[name] = old
             procsub.finish_all(self, mark)
 
-    def apply_redirects(self, redirects: list[A.Redirect], opened: list[IO[bytes]]) -> None:
+    def apply_redirects(
+        self, redirects: list[A.Redirect], opened: list[IO[bytes]], permanent: bool = False
+    ) -> None:
+        """Apply ``redirects`` to ``self.io``; ``permanent`` (``exec``): a descriptor
+        closed with ``N>&-`` that is a coprocess's end is really closed."""
         for r in redirects:
             if r.var is not None:
                 r = self._var_fd(r)
@@ -1228,13 +1247,17 @@ class Shell:
                 )
                 continue
             if op in (">&-", "<&-"):
-                self.io.pop(r.fd if r.fd is not None else (1 if op == ">&-" else 0), None)
+                gone = self.io.pop(r.fd if r.fd is not None else (1 if op == ">&-" else 0), None)
+                if permanent and gone is not None and self.coprocs:
+                    coproc.close_end(self, gone)
                 continue
             target = self._redir_target(r.target, op)
             if op in (">&", "<&"):
                 fd = r.fd if r.fd is not None else (1 if op == ">&" else 0)
                 if target == "-":
-                    self.io.pop(fd, None)
+                    gone = self.io.pop(fd, None)
+                    if permanent and gone is not None and self.coprocs:
+                        coproc.close_end(self, gone)
                     continue
                 if target.isdigit():
                     src = self.io.get(int(target))
@@ -1273,8 +1296,12 @@ class Shell:
         """``{name}>file``: a free descriptor from 10 up, stored in ``name``; ``{name}>&-``
         closes the one ``name`` holds."""
         assert r.var is not None
+        m = _FD_VAR_NAME.fullmatch(r.var)  # {name} or {name[index]} (coproc's {C[1]})
+        if m is None:
+            raise _RedirError(f"{{{r.var}}}: not a valid identifier")
+        name, index = m.group(1), m.group(2)
         if r.op in (">&-", "<&-") or (r.op in (">&", "<&") and r.target == "-"):
-            value = self.get_var(r.var) or ""
+            value = self.get_var(name, index) or ""
             if not value.isdigit():
                 raise _RedirError(f"{r.var}: ambiguous redirect")
             return dataclasses.replace(r, fd=int(value), var=None)
@@ -1283,7 +1310,7 @@ class Shell:
             fd += 1
         if fd > 1024:
             raise _RedirError("no free file descriptor")
-        self.set_var(r.var, str(fd))
+        self.set_var(name, str(fd), index)
         return dataclasses.replace(r, fd=fd, var=None)
 
     def _redir_target(self, raw: str, op: str) -> str:
@@ -1423,7 +1450,7 @@ class Shell:
                 )
         if argv[0] == "exec" and len(argv) == 1 and "exec" not in self.state.functions:
             try:
-                self.apply_redirects(cmd.redirects, self._exec_files)
+                self.apply_redirects(cmd.redirects, self._exec_files, permanent=True)
             except _RedirError as e:
                 self.write_err(f"corral: {e}\n")
                 return 1

@@ -238,7 +238,9 @@ def extract_heredocs(src: str) -> tuple[str, dict[str, Heredoc]]:
                     found = True
                     break
                 body.append(cmp)
-            docs[key] = HEREDOCS[key] = Heredoc("".join(b + "\n" for b in body), expand)
+            docs[key] = HEREDOCS[key] = Heredoc(
+                "".join(b + "\n" for b in body), expand, delim, strip
+            )
             if len(HEREDOCS) > 10_000:
                 for old_key in list(HEREDOCS)[:5_000]:
                     HEREDOCS.pop(old_key, None)

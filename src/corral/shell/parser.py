@@ -70,6 +70,13 @@ def parse(src: str) -> A.Seq:
             alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
             if not alt_root.has_error or _first_error(alt_root) is None:
                 text, root = alt, alt_root
+    if "coproc" in text:
+        # tree-sitter-bash has no `coproc`: a compound one becomes a function definition
+        # under a marked name (converted back to a Coproc node); `coproc cmd args` parses
+        # as a command named coproc, converted in n_command
+        alt = _rewrite_outside_quotes(text, "c", _coproc_at)
+        if alt != text:
+            text, root = alt, _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
     if root.has_error and "<>" in text:
         # tree-sitter-bash has no `<>` (open read-write): parse it as `<&` to a marked word
         alt = _hide_rw(text)
@@ -123,7 +130,7 @@ def parse_until_error(src: str) -> tuple[A.Seq | None, ShellSyntaxError | None]:
 
 LBRACKET = "__corral_lbracket__"
 RW_MARK = "__corral_rw__"
-_FD_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_FD_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\[[A-Za-z0-9_$@*#]+\])?)\}")
 _TIME_COMPOUND = re.compile(
     r"time(?:\s+-p)?\s+(?=[{(!]|\[\[|(?:for|while|until|if|case|select)\b)"
 )
@@ -191,6 +198,31 @@ def _time_at(text: str, i: int) -> tuple[str, int] | None:
 def _drop_time_before_compound(text: str) -> str:
     """``time`` (at a command's place, outside quotes) before a compound command, dropped."""
     return _rewrite_outside_quotes(text, "t", _time_at)
+
+
+COPROC_MARK = "__corral_coproc_"
+_COPROC = re.compile(
+    r"coproc[ \t]+(?:(?!(?:if|while|until|for|case|select|do|then|function)\b)"
+    r"([A-Za-z0-9_]+)[ \t]+)?"
+    r"(?=\{[ \t\n]|\(|\[\[[ \t]|(?:if|while|until|for|case|select)\b)"
+)
+
+
+def _coproc_at(text: str, i: int) -> tuple[str, int] | None:
+    m = _COPROC.match(text, i)
+    if m is None or (i and (text[i - 1].isalnum() or text[i - 1] in "_-")):
+        return None
+    if not _COMMAND_START.search(text[max(0, i - 8) : i]):
+        return None
+    rest = text[m.end() : m.end() + 6]
+    if re.match(r"(?:while|until|for|case|select)\b", rest):
+        line = text.count("\n", 0, i) + 1
+        raise ShellSyntaxError(
+            "coproc: a loop or case as the coprocess is not supported here; "
+            "wrap it in braces: coproc NAME { ...; }",
+            line,
+        )
+    return f"{COPROC_MARK}{m.group(1) or 'COPROC'}__ () ", m.end()
 
 
 def _rw_at(text: str, i: int) -> tuple[str, int] | None:
@@ -328,6 +360,7 @@ class _Converter:
         self.docs = docs
         self._next_fd: int | None = None  # a descriptor tree-sitter put before its redirection
         self._next_var: str | None = None  # the same for {name}
+        self._split: set[int] = set()  # Seqs made by n_command from one joined command
 
     def t(self, node: tree_sitter.Node) -> str:
         return _restore_extglob(node.text.decode("utf-8", "surrogateescape"))
@@ -336,15 +369,47 @@ class _Converter:
 
     def seq(self, nodes: list[tree_sitter.Node]) -> A.Seq:
         items: list[tuple[A.Node, bool]] = []
+        newlines: list[int] = []  # items that follow a newline, not `;` or `&` (printing)
+        sep = True
         for n in nodes:
             if not n.is_named:
                 if n.type == "&" and items:
                     items[-1] = (items[-1][0], True)
+                sep = sep or n.type in ("&", ";")
                 continue
             if n.type in ("comment", "heredoc_body", "heredoc_end", "heredoc_start"):
                 continue
-            items.append((self.node(n), False))
-        return A.Seq(items)
+            node = self.node(n)
+            if self._split:
+                heads, node = self._hoist(node)
+                items.extend((h, False) for h in heads)
+            if not sep:
+                newlines.append(len(items))
+            items.append((node, False))
+            sep = False
+        return A.Seq(items, newlines) if newlines else A.Seq(items)
+
+    def _hoist(self, node: A.Node) -> tuple[list[A.Node], A.Node]:
+        """Assignment lines that tree-sitter-bash joined to the first command of a
+        pipeline or list (see ``n_command``): they run before it, in this shell."""
+        if isinstance(node, A.Seq) and id(node) in self._split:
+            return [h for h, _ in node.items[:-1]], node.items[-1][0]
+        if isinstance(node, A.Pipeline) and node.cmds:
+            heads, first = self._hoist(node.cmds[0])
+            if heads:
+                node.cmds[0] = first
+            return heads, node
+        if isinstance(node, A.AndOr):
+            heads, left = self._hoist(node.left)
+            if heads:
+                node.left = left
+            return heads, node
+        if isinstance(node, A.Redirected):
+            heads, inner = self._hoist(node.node)
+            if heads:
+                node.node = inner
+            return heads, node
+        return [], node
 
     def body_of(self, node: tree_sitter.Node) -> A.Seq:
         """do_group / compound_statement / else bodies → Seq of their statements."""
@@ -372,7 +437,16 @@ class _Converter:
         words: list[str] = []
         assigns: list[A.Assign] = []
         redirects: list[A.Redirect] = []
+        heads: list[A.Node] = []  # `a=1 b=2<newline>cmd`, which tree-sitter-bash joins
+        start = prev_end = n.start_byte
+        line = n.start_point[0] + 1
         for c in n.children:
+            if not words and assigns and b"\n" in self.src[prev_end : c.start_byte]:
+                text = self.src[start:prev_end].decode("utf-8", "surrogateescape")
+                heads.append(A.Simple([], assigns, redirects, line, text))
+                assigns, redirects = [], []
+                start, line = c.start_byte, c.start_point[0] + 1
+            prev_end = c.end_byte
             if c.type == "variable_assignment" and not words:
                 assigns.append(self.assign(c))
             elif c.type in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
@@ -384,7 +458,18 @@ class _Converter:
                 words.append("[" if word == LBRACKET else word)
             elif c.type in ("=~", "=="):
                 words.append(c.type)
-        return A.Simple(words, assigns, redirects, n.start_point[0] + 1, self.t(n))
+        text = self.src[start : n.end_byte].decode("utf-8", "surrogateescape")
+        if len(words) > 1 and words[0] == "coproc" and not assigns:
+            # `coproc cmd args`: the default name; a NAME comes only before a compound
+            inner = A.Simple(words[1:], [], redirects, line, text[6:].lstrip())
+            cmd: A.Node = A.Coproc("COPROC", inner)
+        else:
+            cmd = A.Simple(words, assigns, redirects, line, text)
+        if heads:
+            split = A.Seq([(h, False) for h in [*heads, cmd]])
+            self._split.add(id(split))
+            return split
+        return cmd
 
     def n_variable_assignment(self, n: tree_sitter.Node) -> A.Node:
         return A.Simple([], [self.assign(n)], [], n.start_point[0] + 1, self.t(n))
@@ -448,7 +533,14 @@ class _Converter:
         if drop_last and isinstance(body, A.Simple) and body.words:
             body.words.pop()
         target = _last_command(body)
-        if isinstance(target, A.Simple):
+        if isinstance(target, A.FuncDef | A.Coproc) and target is body:
+            # `f() { ...; } >file`: applied at every call, printed after the `}`
+            if isinstance(target.body, A.Redirected):
+                target.body.redirects.extend(redirects)
+            else:
+                target.body = A.Redirected(target.body, redirects)
+            result = body
+        elif isinstance(target, A.Simple):
             target.redirects.extend(redirects)
             result = body
         elif body is target:
@@ -676,7 +768,15 @@ class _Converter:
         name = n.child_by_field_name("name")
         body = n.child_by_field_name("body")
         assert name is not None and body is not None
-        return A.FuncDef(self.t(name), self.node(body))
+        fname = self.t(name)
+        node = self.node(body)
+        kinds = ("file_redirect", "herestring_redirect", "heredoc_redirect")
+        reds = [r for c in n.children if c.type in kinds for r in self.redirects(c)]
+        if reds:  # `f() { ...; } >file`: applied at every call
+            node = A.Redirected(node, reds)
+        if fname.startswith(COPROC_MARK) and fname.endswith("__"):
+            return A.Coproc(fname[len(COPROC_MARK) : -2], node)
+        return A.FuncDef(fname, node)
 
     def n_test_command(self, n: tree_sitter.Node) -> A.Node:
         text = self.t(n)
@@ -696,6 +796,8 @@ def _last_command(node: A.Node) -> A.Node:
             node = node.right
         elif isinstance(node, A.Pipeline) and not node.negated and len(node.cmds) > 1:
             node = node.cmds[-1]
+        elif isinstance(node, A.Coproc) and isinstance(node.body, A.Simple):
+            node = node.body
         else:
             return node
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import IO
 
 from ..errors import PathEscape
-from . import procsub
+from . import funclist, procsub
 from .command import CommandError
 from .cond import CondError, test_builtin
 from .expand import ExpansionError
@@ -125,8 +125,7 @@ def b_export(sh: Shell, argv: list[str]) -> int:
     if functions:  # export -f NAME: child shells (bash -c, scripts) get the function
         status = 0
         if not args:
-            for k in sorted(o[8:] for o in sh.state.options if o.startswith("fexport:")):
-                _out(sh, f"declare -fx {k}\n")
+            funclist.export_listing(sh)
         for name in args:
             if name not in sh.state.functions:
                 _err(sh, "export", f"{name}: not a function")
@@ -177,7 +176,7 @@ def b_unset(sh: Shell, argv: list[str]) -> int:
             mode = a[1]
             continue
         if mode == "f":
-            sh.state.functions.pop(a, None)
+            status |= funclist.unset_function(sh, a)
             continue
         m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)\[(.*)\]$", a)
         try:
@@ -192,7 +191,7 @@ def b_unset(sh: Shell, argv: list[str]) -> int:
             if a in sh.state.vars:
                 sh.unset_var(a, ref=mode == "n")
             elif a in sh.state.functions:
-                sh.state.functions.pop(a)
+                status |= funclist.unset_function(sh, a)
         except ExpansionError as e:
             _err(sh, "unset", str(e))
             status = 1
@@ -235,6 +234,7 @@ def b_set(sh: Shell, argv: list[str]) -> int:
             v = sh.state.vars[k]
             if isinstance(v.value, str):
                 _out(sh, f"{k}={_quote(v.value)}\n")
+        _out(sh, funclist.all_definitions(sh))
         return 0
     i = 0
     while i < len(args):
@@ -375,21 +375,26 @@ def _declare_one(sh: Shell, word: str, flags: set[str], local: bool, cmd: str) -
 def _declare(sh: Shell, argv: list[str], local: bool) -> int:
     cmd = argv[0]
     flags: set[str] = set()
+    unset: set[str] = set()
     words = []
     for a in argv[1:]:
+        if a == "--" and not words:
+            words = [""]  # marks the end of the options; dropped below
+            continue
         if a.startswith(("-", "+")) and len(a) > 1 and not words:
             flags.update(a[1:])
+            if a[0] == "+":
+                unset.update(a[1:])
             continue
         words.append(a)
+    words = words[1:] if words[:1] == [""] else words
     if cmd == "readonly":
         flags.add("r")
     if cmd == "export":
         flags.add("x")
+    if flags & {"f", "F"}:
+        return funclist.declare_functions(sh, cmd, flags - unset, unset, words)
     if not words:
-        if "f" in flags:
-            for name in sorted(sh.state.functions):
-                _out(sh, f"{name} ()\n")
-            return 0
         for k in sorted(sh.state.vars):
             v = sh.state.vars[k]
             if "x" in flags and not v.exported:
@@ -397,6 +402,8 @@ def _declare(sh: Shell, argv: list[str], local: bool) -> int:
             if "r" in flags and not v.readonly:
                 continue
             _out(sh, _declare_line(k, v))
+        if not flags and cmd in ("declare", "typeset"):
+            _out(sh, funclist.all_definitions(sh))
         return 0
     if "p" in flags:
         status = 0
@@ -882,77 +889,79 @@ def b_type(sh: Shell, argv: list[str]) -> int:
     return _describe(sh, argv[1:], verbose=True)
 
 
-def _kind(sh: Shell, name: str) -> str | None:
+_KEYWORD_NAMES = frozenset(
+    {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case"}
+    | {"esac", "function", "in", "{", "}", "!", "[[", "]]", "time", "coproc", "select"}
+)
+
+
+def _kinds(sh: Shell, name: str) -> list[str]:
+    """Everything ``name`` is, in bash's lookup order: alias, keyword, function,
+    builtin, file (``type -a`` lists them all, the others only the first)."""
     from .command import REGISTRY
 
+    kinds = []
     if name in sh.state.aliases:
-        return "alias"
-    if name in (
-        "if",
-        "then",
-        "else",
-        "elif",
-        "fi",
-        "for",
-        "while",
-        "until",
-        "do",
-        "done",
-        "case",
-        "esac",
-        "function",
-        "in",
-        "{",
-        "}",
-        "!",
-        "[[",
-        "]]",
-        "time",
-    ):
-        return "keyword"
+        kinds.append("alias")
+    if name in _KEYWORD_NAMES:
+        kinds.append("keyword")
     if name in sh.state.functions:
-        return "function"
+        kinds.append("function")
     if name in SPECIAL or name in _BASH_BUILTINS:
-        return "builtin"
+        kinds.append("builtin")
     if name in REGISTRY or name in BRIDGES:
-        return "file"
-    return None
+        kinds.append("file")
+    return kinds
+
+
+def _kind(sh: Shell, name: str) -> str | None:
+    kinds = _kinds(sh, name)
+    return kinds[0] if kinds else None
 
 
 _BASH_BUILTINS = {"echo", "printf", "kill", "true", "false", "pwd", "test", "[", "read"}
 
 
 def _describe(sh: Shell, names: list[str], verbose: bool) -> int:
+    """``type [-afptP] NAME...`` (verbose) and ``command -v/-V NAME...``."""
+    opts: set[str] = set()
+    while names and names[0].startswith("-") and len(names[0]) > 1:
+        if names[0] == "--":
+            names = names[1:]
+            break
+        opts.update(names[0][1:])
+        names = names[1:]
     status = 0
-    flags = [n for n in names if n.startswith("-")]
-    names = [n for n in names if not n.startswith("-")]
     for name in names:
-        kind = _kind(sh, name)
-        if kind is None:
-            if verbose:
+        kinds = _kinds(sh, name)
+        if "f" in opts:
+            kinds = [k for k in kinds if k != "function"]
+        if "P" in opts:
+            kinds = [k for k in kinds if k == "file"]
+        if "a" not in opts:
+            kinds = kinds[:1]
+        if not kinds:
+            if verbose and not opts & {"t", "p", "P"}:
                 _err(sh, "type", f"{name}: not found")
             status = 1
             continue
-        if "-t" in flags:
-            _out(sh, kind + "\n")
-        elif not verbose:
-            _out(
-                sh,
-                (
-                    name
-                    if kind in ("builtin", "function", "keyword", "alias")
-                    else f"/usr/bin/{name}"
-                )
-                + "\n",
-            )
-        elif kind == "alias":
-            _out(sh, f"{name} is aliased to `{sh.state.aliases[name]}'\n")
-        elif kind == "function":
-            _out(sh, f"{name} is a function\n")
-        elif kind == "file":
-            _out(sh, f"{name} is /usr/bin/{name}\n")
-        else:
-            _out(sh, f"{name} is a shell {kind}\n")
+        for kind in kinds:
+            if "t" in opts:
+                _out(sh, kind + "\n")
+            elif opts & {"p", "P"}:
+                if kind == "file":
+                    _out(sh, f"/usr/bin/{name}\n")
+            elif not verbose:
+                shown = name if kind != "alias" else f"alias {name}='{sh.state.aliases[name]}'"
+                _out(sh, (f"/usr/bin/{name}" if kind == "file" else shown) + "\n")
+            elif kind == "alias":
+                _out(sh, f"{name} is aliased to `{sh.state.aliases[name]}'\n")
+            elif kind == "function":
+                _out(sh, funclist.describe(sh, name))
+            elif kind == "file":
+                _out(sh, f"{name} is /usr/bin/{name}\n")
+            else:
+                _out(sh, f"{name} is a shell {kind}\n")
     return status
 
 

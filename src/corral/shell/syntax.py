@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 class Heredoc:
     body: str
     expand: bool  # False when the delimiter was quoted
+    delim: str = ""  # the delimiter, quotes removed (for printing)
+    strip: bool = False  # <<-: leading tabs were removed
 
 
 @dataclass
@@ -59,6 +61,7 @@ class AndOr:
 @dataclass
 class Seq:
     items: list[tuple[Node, bool]]  # (node, run in background)
+    newlines: list[int] = field(default_factory=list)  # items after a newline (printing)
 
 
 @dataclass
@@ -119,6 +122,15 @@ class FuncDef:
 
 
 @dataclass
+class Coproc:
+    """``coproc [NAME] command``: ``command`` runs concurrently, joined to the shell
+    by two pipes whose ends are ``${NAME[0]}`` (read) and ``${NAME[1]}`` (write)."""
+
+    name: str
+    body: Node
+
+
+@dataclass
 class Arith:
     expr: str
 
@@ -147,6 +159,7 @@ Node = (
     | Subshell
     | Group
     | FuncDef
+    | Coproc
     | Arith
     | Cond
     | Redirected
