@@ -89,6 +89,9 @@ class BwrapSession(NativeSession):
         self._next_pid = 0  # the process moved into _next_cg
         self._ending = False
         self._call_cpu0 = 0.0
+        #: a pooled session (corral.native.pool): taken by a sandbox; what to do once ended
+        self.taken = False
+        self.on_end: Callable[[BwrapSession], None] | None = None
 
     # ---- start
 
@@ -587,6 +590,9 @@ class BwrapSession(NativeSession):
         if self.cgroup is not None:
             self.cgroup.destroy()
             self.cgroup = None
+        on_end, self.on_end = self.on_end, None
+        if on_end is not None:
+            on_end(self)
 
 
 class _Worker:

@@ -1,0 +1,187 @@
+"""A pooled bwrap session handed to the sandbox that takes it (see
+:mod:`corral.native.pool` for the walls): the taker's workspace mounted over the
+session's ``/workspace``, checked from the kernel's side, and everything per sandbox
+made the taker's. Anything that does not check out ends the session (``False``): the
+sandbox then starts one the normal way."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..templates.mounts import (
+    AT_EMPTY_PATH,
+    AT_FDCWD,
+    AT_RECURSIVE,
+    MOUNT_ATTR_NODEV,
+    MOUNT_ATTR_NOSUID,
+    MOVE_MOUNT_F_EMPTY_PATH,
+    OPEN_TREE_CLOEXEC,
+    OPEN_TREE_CLONE,
+    SYS_MOUNT_SETATTR,
+    SYS_MOVE_MOUNT,
+    SYS_OPEN_TREE,
+    _MountAttr,
+)
+from .session import Forged, SessionLost, wait_frame
+
+if TYPE_CHECKING:
+    from .bwrap import BwrapBackend
+    from .bwrap_session import BwrapSession
+
+log = logging.getLogger("corral.native.pool")
+
+__all__ = ["HandoverFailed", "attach_workspace", "hand_over"]
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+_libc.unshare.argtypes = (ctypes.c_int,)
+_libc.setns.argtypes = (ctypes.c_int, ctypes.c_int)
+CLONE_FS = 0x00000200
+CLONE_NEWNS = 0x00020000
+GUEST_WS = "/workspace"
+_ENTER_WAIT = 5.0
+
+
+class HandoverFailed(Exception):
+    """The pooled session cannot be given this workspace (it is ended)."""
+
+
+def _ident(st: os.stat_result) -> tuple[int, int]:
+    return st.st_dev, st.st_ino
+
+
+def attach_workspace(launcher_pid: int, slot_ws: Path, workspace: Path) -> tuple[int, int]:
+    """Mount ``workspace`` (a clone of its mount made here, in this process's namespace:
+    the path resolved as the host sees it) over ``slot_ws`` in the mount namespace of
+    ``launcher_pid`` (a pooled sandbox's launcher), from where it propagates to the
+    sandbox's ``/workspace``; the (device, inode) mounted."""
+    tree = _libc.syscall(SYS_OPEN_TREE, AT_FDCWD, os.fsencode(str(workspace)),
+                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)  # fmt: skip
+    if tree < 0:
+        e = ctypes.get_errno()
+        raise HandoverFailed(f"cannot clone the workspace's mount: {os.strerror(e)}")
+    try:
+        got = _ident(os.fstat(tree))
+        if got != _ident(os.stat(workspace)):
+            raise HandoverFailed("the workspace changed while it was mounted")
+        attr = _MountAttr(MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0, 0)
+        if _libc.syscall(SYS_MOUNT_SETATTR, tree, b"", AT_EMPTY_PATH | AT_RECURSIVE,
+                         ctypes.byref(attr), ctypes.sizeof(attr)) != 0:  # fmt: skip
+            e = ctypes.get_errno()
+            raise HandoverFailed(f"cannot make the workspace's mount nosuid,nodev: "
+                                 f"{os.strerror(e)}")  # fmt: skip
+        ns = os.open(f"/proc/{launcher_pid}/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            if os.fstat(ns).st_ino == os.stat("/proc/self/ns/mnt").st_ino:
+                # never over the slot in the host's own namespace
+                raise HandoverFailed("the session's launcher is in the host's mount namespace")
+            _move_in(ns, tree, slot_ws)
+        finally:
+            os.close(ns)
+        return got
+    finally:
+        os.close(tree)
+
+
+def _move_in(ns: int, tree: int, target: Path) -> None:
+    """``move_mount(tree -> target)`` from a thread of its own that entered ``ns`` (a
+    thread with its own filesystem context may; it ends right after)."""
+    box: dict[str, str] = {}
+
+    def work() -> None:
+        if _libc.unshare(CLONE_FS) != 0:
+            box["error"] = f"unshare(CLONE_FS): {os.strerror(ctypes.get_errno())}"
+            return
+        if _libc.setns(ns, CLONE_NEWNS) != 0:
+            box["error"] = f"setns(mnt): {os.strerror(ctypes.get_errno())}"
+            return
+        if _libc.syscall(SYS_MOVE_MOUNT, tree, b"", AT_FDCWD, os.fsencode(str(target)),
+                         MOVE_MOUNT_F_EMPTY_PATH) != 0:  # fmt: skip
+            box["error"] = f"move_mount: {os.strerror(ctypes.get_errno())}"
+
+    t = threading.Thread(target=work, name="corral-pool-mount")
+    t.start()
+    t.join()
+    if "error" in box:
+        raise HandoverFailed(f"cannot mount the workspace in the session: {box['error']}")
+
+
+def hand_over(b: BwrapBackend, sess: BwrapSession) -> bool:
+    """Make the pooled ``sess`` ``b``'s live session: its workspace, checked, and ``b``'s
+    per-sandbox state. ``False`` (the session ended) when anything does not check out."""
+    t0 = time.monotonic()
+    try:
+        _give_workspace(b, sess)
+    except (HandoverFailed, OSError, SessionLost, Forged) as e:
+        log.warning("a pooled session could not take the workspace (%s): starting one", e)
+        with contextlib.suppress(Exception):
+            sess.end()
+        return False
+    try:
+        _make_own(b, sess)
+    except Exception as e:
+        log.warning("a pooled session could not be made the sandbox's (%s): starting one", e)
+        b._sess = None
+        with contextlib.suppress(Exception):
+            sess.end()
+        return False
+    log.debug("pooled session taken in %.1f ms", (time.monotonic() - t0) * 1000)
+    return True
+
+
+def _give_workspace(b: BwrapBackend, sess: BwrapSession) -> None:
+    sp, slot = sess.sp, sess.b
+    if sp is None or sp.proc is None or slot._stage is None or not sess.shell_pid:
+        raise HandoverFailed("the session is not complete")
+    want = attach_workspace(sp.proc.pid, slot._stage / "ws", b.root)
+    seen = _ident(os.stat(f"/proc/{sp.child_pid}/root{GUEST_WS}"))
+    if seen != want:
+        raise HandoverFailed(f"the sandbox's {GUEST_WS} is not the workspace")
+    rid = sess.chan.enter(GUEST_WS)
+    status = wait_frame(sess.chan, rid, time.monotonic() + _ENTER_WAIT, idle=sess.idle,
+                        tick=0.01)  # fmt: skip
+    sess.chan.done_with(rid)
+    if status != "0":
+        raise HandoverFailed(f"the shell could not enter {GUEST_WS} (status {status})")
+    if _ident(os.stat(f"/proc/{sess.shell_pid}/cwd")) != want:
+        raise HandoverFailed("the shell's directory is not the workspace")
+    if not sess.alive():
+        raise HandoverFailed("the session ended")
+
+
+def _make_own(b: BwrapBackend, sess: BwrapSession) -> None:
+    """Everything per sandbox becomes ``b``'s (before any call of its runs)."""
+    sp, slot = sess.sp, sess.b
+    assert sp is not None
+    sess.b = b
+    b._current = {"proc": sp.proc, "cgroup": sess.cgroup, "supervisor": sess.supervisor,
+                  "child_pid": sp.child_pid}  # fmt: skip
+    slot._current = {}
+    b._sess = sess  # (b.kill() reaches it from here on)
+    sup = sess.supervisor
+    if sup is not None:
+        sup.gate, sup.emitter, sup.session = b.gate, b.emitter, b.session
+        sup.on_spawn = None
+        if sup.watch is not None:  # the new mount's program starts are decided too
+            sup.watch.attach(sp.child_pid, sup._on_open_exec, sup._fail_closed)
+    if sp.sampler is not None:
+        sp.sampler.emitter = b.emitter
+        sp.sampler.in_call = b._lock.locked
+        sp.sampler.gpu = b.gpu_sampler
+    if sp.listener is not None:
+        if b.proxy is None:
+            raise HandoverFailed("the session has a proxy port and the sandbox no proxy")
+        b.proxy.serve(sp.listener, label=b.session[:20])
+    fw = b._file_watch()
+    if fw is not None:  # the taker's file events, on the new mount
+        fw.new_call()
+        fw.attach(sp.child_pid)
+        sp.files = fw
+    sess.activate()
