@@ -77,6 +77,9 @@ __all__ = ["LINGER_S", "MAX_POOL", "SessionPool", "check_size", "join", "pool_ke
 
 #: how long a pool outlives the last sandbox of its key (sandboxes made one after another)
 LINGER_S = 5.0
+#: a replacement starts this long after the last take (a session's start forks this
+#: process and holds the GIL for ms: not while the taker makes its first call)
+REFILL_DELAY_S = 0.05
 #: the largest pool (each waiting session holds a fanotify group: 128 per user by default)
 MAX_POOL = 32
 _COND = threading.Condition()
@@ -177,6 +180,7 @@ class SessionPool:
         self.closed = False
         self.started = 0
         self.failures = 0
+        self.last_take = self.last_failure = 0.0
         self._idle_since: float | None = None
         self.thread = threading.Thread(target=self._serve, name="corral-pool", daemon=True)
 
@@ -191,15 +195,17 @@ class SessionPool:
                         if _POOLS.get(self.key) is self:
                             del _POOLS[self.key]
                         break
-                    if self.users > 0 and len(self.ready) < self.size:
+                    if len(self.ready) < self.size:  # (while it lingers too)
+                        now = time.monotonic()
                         backoff = min(30.0, 0.25 * 2**self.failures) if self.failures else 0
-                        if backoff:
-                            _COND.wait(backoff)
-                            if self.closed or self.users == 0:
-                                continue
+                        wait = max(self.last_failure + backoff - now,
+                                   self.last_take + REFILL_DELAY_S - now)  # fmt: skip
+                        if wait > 0:
+                            _COND.wait(wait)
+                            continue
                         self.starting = True
                         break
-                    _COND.wait(LINGER_S / 4 if self.users == 0 else None)
+                    _COND.wait(LINGER_S / 4 if self.users == 0 and not self.taken else None)
             if self.closed:
                 break
             sess = self._start_one()
@@ -243,6 +249,7 @@ class SessionPool:
         except Exception as e:
             with _COND:
                 self.failures += 1
+                self.last_failure = time.monotonic()
             log.warning("a pooled bwrap session did not start: %s", e)
             if slot is not None:
                 with contextlib.suppress(Exception):
@@ -270,6 +277,7 @@ class SessionPool:
                     return None
                 sess = self.ready.popleft()
                 self.taken += 1
+                self.last_take = time.monotonic()
                 sess.taken = True
                 _COND.notify_all()  # (a replacement is started)
             if not sess.killed and sess.alive():
@@ -287,6 +295,7 @@ def _retire(pool: SessionPool, slot: Any, sess: BwrapSession) -> None:
         if sess.taken:
             sess.taken = False
             pool.taken -= 1
+            pool._idle_since = None
         _COND.notify_all()
 
 
@@ -301,6 +310,7 @@ def join(b: BwrapBackend) -> SessionPool:
             pool.thread.start()
         pool.size = max(pool.size, b.pool)
         pool.users += 1
+        pool._idle_since = None
         _COND.notify_all()
     return pool
 
@@ -309,6 +319,7 @@ def leave(pool: SessionPool) -> None:
     """A sandbox of the pool closed (its session ended first)."""
     with _COND:
         pool.users -= 1
+        pool._idle_since = None  # (the linger counts from now)
         _COND.notify_all()
 
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import logging
 import os
+import queue
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,27 +93,79 @@ def attach_workspace(launcher_pid: int, slot_ws: Path, workspace: Path) -> tuple
         os.close(tree)
 
 
+class _Worker:
+    """One process-wide thread for jobs off the taker's path (starting a thread waits for
+    it to run: ms on a loaded host). ``mounts``: the thread has a filesystem context of
+    its own (``unshare(CLONE_FS)``) and enters sessions' mount namespaces; it never starts
+    a thread (one would inherit that namespace)."""
+
+    def __init__(self, name: str, mounts: bool) -> None:
+        self.name, self.mounts = name, mounts
+        self._jobs: queue.SimpleQueue | None = None
+        self._owner = 0
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[[], object]) -> None:
+        with self._lock:
+            if self._jobs is None or self._owner != os.getpid():  # (a forked child: its own)
+                self._jobs, self._owner = queue.SimpleQueue(), os.getpid()
+                threading.Thread(target=self._serve, args=(self._jobs,), name=self.name,
+                                 daemon=True).start()  # fmt: skip
+            self._jobs.put(fn)
+
+    def _serve(self, jobs: queue.SimpleQueue) -> None:
+        why = None
+        if self.mounts and _libc.unshare(CLONE_FS) != 0:
+            why = f"unshare(CLONE_FS): {os.strerror(ctypes.get_errno())}"
+        while True:
+            fn = jobs.get()
+            try:
+                if why is not None:
+                    raise HandoverFailed(why)
+                fn()
+            except Exception:
+                log.debug("pool job failed", exc_info=True)
+
+    def call(self, fn: Callable[[], object], timeout: float = 10.0) -> object:
+        """``fn()`` on the thread; its result (its exception raised here)."""
+        done = threading.Event()
+        box: dict[str, object] = {}
+
+        def job() -> None:
+            try:
+                box["result"] = fn()
+            except BaseException as e:
+                box["error"] = e
+                raise
+            finally:
+                done.set()
+
+        self.submit(job)
+        if not done.wait(timeout):
+            raise HandoverFailed(f"{self.name} did not answer")
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box.get("result")
+
+
+_MOUNTS = _Worker("corral-pool-mount", mounts=True)
+_LATER = _Worker("corral-pool-later", mounts=False)
+
+
 def _move_in(ns: int, tree: int, target: Path) -> None:
-    """``move_mount(tree -> target)`` from a thread of its own that entered ``ns`` (a
-    thread with its own filesystem context may; it ends right after)."""
-    box: dict[str, str] = {}
+    """``move_mount(tree -> target)`` from the mount thread, in the namespace ``ns``."""
 
     def work() -> None:
-        if _libc.unshare(CLONE_FS) != 0:
-            box["error"] = f"unshare(CLONE_FS): {os.strerror(ctypes.get_errno())}"
-            return
         if _libc.setns(ns, CLONE_NEWNS) != 0:
-            box["error"] = f"setns(mnt): {os.strerror(ctypes.get_errno())}"
-            return
+            raise HandoverFailed(f"setns(mnt): {os.strerror(ctypes.get_errno())}")
         if _libc.syscall(SYS_MOVE_MOUNT, tree, b"", AT_FDCWD, os.fsencode(str(target)),
                          MOVE_MOUNT_F_EMPTY_PATH) != 0:  # fmt: skip
-            box["error"] = f"move_mount: {os.strerror(ctypes.get_errno())}"
+            raise HandoverFailed(f"move_mount: {os.strerror(ctypes.get_errno())}")
 
-    t = threading.Thread(target=work, name="corral-pool-mount")
-    t.start()
-    t.join()
-    if "error" in box:
-        raise HandoverFailed(f"cannot mount the workspace in the session: {box['error']}")
+    try:
+        _MOUNTS.call(work)
+    except HandoverFailed as e:
+        raise HandoverFailed(f"cannot mount the workspace in the session: {e}") from e
 
 
 def hand_over(b: BwrapBackend, sess: BwrapSession) -> bool:
@@ -171,17 +226,23 @@ def _make_own(b: BwrapBackend, sess: BwrapSession) -> None:
         sup.on_spawn = None
         if sup.watch is not None:  # the new mount's program starts are decided too
             sup.watch.attach(sp.child_pid, sup._on_open_exec, sup._fail_closed)
-    if sp.sampler is not None:
-        sp.sampler.emitter = b.emitter
-        sp.sampler.in_call = b._lock.locked
-        sp.sampler.gpu = b.gpu_sampler
+    sampler = sp.sampler
+    if sampler is not None:
+        sampler.emitter = b.emitter
+        sampler.in_call = b._lock.locked
+        sampler.gpu = b.gpu_sampler
     if sp.listener is not None:
         if b.proxy is None:
             raise HandoverFailed("the session has a proxy port and the sandbox no proxy")
-        b.proxy.serve(sp.listener, label=b.session[:20])
+        # served from another thread (connections wait in the socket's backlog meanwhile)
+        _LATER.submit(functools.partial(b.proxy.serve, sp.listener, label=b.session[:20]))
     fw = b._file_watch()
     if fw is not None:  # the taker's file events, on the new mount
         fw.new_call()
         fw.attach(sp.child_pid)
         sp.files = fw
+    sp.sampler = None  # (its samples start from the other thread, not in activate())
     sess.activate()
+    sp.sampler = sampler
+    if sampler is not None:
+        _LATER.submit(sampler.start)
