@@ -257,6 +257,7 @@ class BwrapBackend(BackendLifecycle):
         self._pool: Any = None
         #: a pooled session's own backend (its workspace: the empty slot, a shared mount)
         self._pool_slot = False
+        self._drivers = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -273,9 +274,13 @@ class BwrapBackend(BackendLifecycle):
             raise BackendUnavailable(str(e)) from e
         if not self.workspace.is_dir():
             raise BackendUnavailable(f"workspace {self.workspace} is not a directory")
+        pooled = self._take_pooled()
         if self.monitor:
             # what programs are: system binaries, and the sha256 of those the policy names
-            self._table = ProgramTable.for_policy(self.gate)
+            # (a pooled session's: made for the same policy)
+            self._table = pooled.b._table if pooled is not None else None
+            if self._table is None:
+                self._table = ProgramTable.for_policy(self.gate)
         self.gpu_devices = devices.host_devices() if self.gpu else []
         if self.gpu_devices:
             from .nvml import GpuSampler
@@ -285,11 +290,11 @@ class BwrapBackend(BackendLifecycle):
         os.chmod(self._stage, 0o755)
         (self._stage / "ws").mkdir()
         (self._stage / "run").mkdir()
-        install_drivers(self._stage / "run")
+        if pooled is None:  # (else when this backend starts a sandbox of its own)
+            self._install_drivers()
         if self.copy_workspace:
             self._copy = self._stage / "copy"
             shutil.copytree(self.workspace, self._copy, symlinks=True)
-        pooled = self._take_pooled()
         if pooled is None:
             self._make_rootfs()
         if self.root_mode and not self._pool_slot:
@@ -309,7 +314,11 @@ class BwrapBackend(BackendLifecycle):
                 max_connections=lim.connections,
             )
             self._own_proxy = True
-        if self.proxy is not None:
+        if self.proxy is not None and pooled is not None:
+            from .pool_handover import later
+
+            later(self.proxy.start)  # (its own listener: not the sandbox's, off the path)
+        elif self.proxy is not None:
             self.proxy.start()
             if not self.root_mode:
                 self.proxy.unix_listen(self._stage / "run" / "proxy.sock")
@@ -353,6 +362,12 @@ class BwrapBackend(BackendLifecycle):
         if sess is not None and not self._uid_fixed:
             self.host_uid, self.host_gid = sess.b.host_uid, sess.b.host_gid
         return sess
+
+    def _install_drivers(self) -> None:
+        """corral's files in the sandbox's ``/run/corral`` (made once)."""
+        if not self._drivers and self._stage is not None:
+            install_drivers(self._stage / "run")
+            self._drivers = True
 
     def _make_rootfs(self) -> None:
         """A template's root filesystem for this backend's own sandboxes (made once)."""
@@ -735,6 +750,7 @@ class BwrapBackend(BackendLifecycle):
         (``_Spawned.moving``): the caller waits for it before anything not corral's own
         runs (a session: before its first call), and moves what started meanwhile."""
         self._make_rootfs()  # (a pooled sandbox's own session: made when first needed)
+        self._install_drivers()
         fds: list[int] = []
 
         def pipe() -> tuple[int, int]:

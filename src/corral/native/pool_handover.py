@@ -152,6 +152,12 @@ _MOUNTS = _Worker("corral-pool-mount", mounts=True)
 _LATER = _Worker("corral-pool-later", mounts=False)
 
 
+def later(fn: Callable[[], object]) -> None:
+    """``fn()`` soon, on a process-wide thread (in order): starting threads a sandbox
+    needs a moment later (an egress proxy's, a sampler's), off a taker's path."""
+    _LATER.submit(fn)
+
+
 def _move_in(ns: int, tree: int, target: Path) -> None:
     """``move_mount(tree -> target)`` from the mount thread, in the namespace ``ns``."""
 
@@ -237,10 +243,11 @@ def _make_own(b: BwrapBackend, sess: BwrapSession) -> None:
         # served from another thread (connections wait in the socket's backlog meanwhile)
         _LATER.submit(functools.partial(b.proxy.serve, sp.listener, label=b.session[:20]))
     fw = b._file_watch()
-    if fw is not None:  # the taker's file events, on the new mount
+    if fw is not None:  # the taker's file events, on the new mount (its reader: later)
         fw.new_call()
-        fw.attach(sp.child_pid)
+        fw.attach(sp.child_pid, start_reader=False)
         sp.files = fw
+        _LATER.submit(fw.start_reader)
     sp.sampler = None  # (its samples start from the other thread, not in activate())
     sess.activate()
     sp.sampler = sampler
