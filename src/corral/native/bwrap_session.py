@@ -92,6 +92,8 @@ class BwrapSession(NativeSession):
         #: a pooled session (corral.native.pool): taken by a sandbox; what to do once ended
         self.taken = False
         self.on_end: Callable[[BwrapSession], None] | None = None
+        #: its own backend while it waited (the slot: an empty workspace, its stage)
+        self.pool_slot: BwrapBackend | None = None
 
     # ---- start
 

@@ -243,6 +243,7 @@ class SessionPool:
             sess = BwrapSession(slot)
             sess.spare = True  # (its samples start when it is taken)
             sess.on_end = functools.partial(_retire, self, slot)
+            sess.pool_slot = slot
             sess.start()
             self.started += 1
             return sess
