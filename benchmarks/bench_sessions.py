@@ -100,8 +100,10 @@ if tier == "bwrap":
                 starts.append(time.perf_counter() - t)
             out["first_spare"] = statistics.median(starts) * 1000
 if tier == "bwrap":
-    try:  # (a version without the pool refuses the option)
-        Sandbox(workdir=tempfile.mkdtemp(), backend=tier, backend_options={"pool": 2}).close()
+    try:  # (a version without the pool refuses the option; the first starts the pool)
+        with Sandbox(workdir=tempfile.mkdtemp(), backend=tier,
+                     backend_options={"pool": 2}) as sb4:  # fmt: skip
+            sb4.run("true")
         pooled = True
     except ValueError:
         pooled = False

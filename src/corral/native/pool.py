@@ -370,4 +370,13 @@ def shutdown(timeout: float = 10.0) -> None:
         p._end_ready()
 
 
+def _forget_in_child() -> None:
+    """A forked child has none of the pools' threads and must not drive its parent's
+    sessions: it starts its own pools."""
+    global _COND
+    _COND = threading.Condition()
+    _POOLS.clear()
+
+
 atexit.register(shutdown)
+os.register_at_fork(after_in_child=_forget_in_child)
