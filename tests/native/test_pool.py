@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from corral import Sandbox
+from corral.budget import Budget
 from corral.events import EventBus
 from corral.native import pool
 from corral.policy import Policy
@@ -116,8 +117,11 @@ def test_the_workspace_cannot_be_unmounted_and_the_slot_is_empty_and_roots(tmp_p
             "python3 -c 'import ctypes, os; l = ctypes.CDLL(None, use_errno=True); "
             "print(\"umount2\", l.umount2(b\"/workspace\", 2), os.strerror(ctypes.get_errno()))'; "
             "cd / && cd /workspace; ls -A; touch /proc/self/cwd/x; ls -A /workspace; "
-            "mount --bind /tmp /workspace; ls -A /workspace"
+            "mount --bind /tmp /workspace; ls -A /workspace; "
+            # what boot-time processes still see (the sandbox's init): the empty slot
+            "echo cwd1: $(ls -A /proc/1/cwd/ 2>&1); touch /proc/1/cwd/y 2>/dev/null || echo no-y"
         )
+        assert "no-y" in r.stdout and "mine.txt" not in r.stdout.split("cwd1:")[1], r
         assert "umount2 -1" in r.stdout, r
         assert r.stdout.count("mine.txt") == 3, r  # the workspace, every time
         assert os.listdir(slot_dir) == []  # nothing written under it
@@ -125,24 +129,29 @@ def test_the_workspace_cannot_be_unmounted_and_the_slot_is_empty_and_roots(tmp_p
 
 
 def test_a_different_policy_budget_or_uid_never_takes_anothers_session(tmp_path):
-    strict = Policy.builtin("strict")
-    _prime(tmp_path, size=1, policy=Policy.builtin("default"))
-    cases = [
-        {"policy": strict},
-        {"policy": Policy.builtin("default"), "env": {"X": "1"}},
-        {"policy": Policy.builtin("default"), "backend_options": {"pool": 1, "host_uid": 4242}},
-    ]
-    for i, kw in enumerate(cases):
-        ws = tmp_path / f"w{i}"
+    default = Policy.builtin("default")
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    with _pooled(keep, 1, policy=default) as first:  # (open: the pool does not linger out)
+        assert first.run("true").ok
+        _wait_ready(1)
+        cases = [
+            {"policy": Policy.builtin("strict")},
+            {"policy": default, "env": {"X": "1"}},
+            {"policy": default, "budget": Budget(wall_s=7)},
+            {"policy": default, "backend_options": {"pool": 1, "host_uid": 4242}},
+        ]
+        for i, kw in enumerate(cases):
+            ws = tmp_path / f"w{i}"
+            ws.mkdir()
+            opts = kw.pop("backend_options", {"pool": 1})
+            with Sandbox(workdir=ws, backend="bwrap", backend_options=opts, **kw) as sb:
+                assert sb.run("true").ok
+                assert not _taken(sb), kw
+        ws = tmp_path / "same"
         ws.mkdir()
-        opts = kw.pop("backend_options", {"pool": 1})
-        with Sandbox(workdir=ws, backend="bwrap", backend_options=opts, **kw) as sb:
-            assert sb.run("true").ok
-            assert not _taken(sb), kw
-    ws = tmp_path / "same"
-    ws.mkdir()
-    with _pooled(ws, 1, policy=Policy.builtin("default")) as sb:
-        assert _taken(sb)  # (the same configuration does)
+        with _pooled(ws, 1, policy=Policy.builtin("default")) as sb:
+            assert _taken(sb)  # (the same configuration does)
 
 
 def test_the_takers_gate_events_and_session_id(tmp_path):

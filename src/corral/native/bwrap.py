@@ -275,6 +275,19 @@ class BwrapBackend(BackendLifecycle):
         if not self.workspace.is_dir():
             raise BackendUnavailable(f"workspace {self.workspace} is not a directory")
         pooled = self._take_pooled()
+        try:
+            self._start_rest(pooled)
+        except BaseException:
+            if pooled is not None and self._sess is not pooled:
+                pooled.end()  # (never handed over: its slot goes with it)
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                from .pool import leave
+
+                leave(pool)
+            raise
+
+    def _start_rest(self, pooled: BwrapSession | None) -> None:
         if self.monitor:
             # what programs are: system binaries, and the sha256 of those the policy names
             # (a pooled session's: made for the same policy)
