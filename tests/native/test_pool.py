@@ -244,6 +244,11 @@ def test_nothing_is_left_once_the_pool_ends(tmp_path):
     assert not [c for c in cgroups if c.exists()]
     with open("/proc/self/mountinfo") as f:
         assert "corral-pool-" not in f.read()
+    # the thread that mounted workspaces is back in this namespace (none kept alive)
+    mounter = [t for t in threading.enumerate() if t.name == "corral-pool-mount"]
+    assert mounter
+    ours = os.stat("/proc/self/ns/mnt").st_ino
+    assert os.stat(f"/proc/self/task/{mounter[0].native_id}/ns/mnt").st_ino == ours
 
 
 def test_pool_option_is_checked():

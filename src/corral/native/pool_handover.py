@@ -115,8 +115,13 @@ class _Worker:
 
     def _serve(self, jobs: queue.SimpleQueue) -> None:
         why = None
-        if self.mounts and _libc.unshare(CLONE_FS) != 0:
-            why = f"unshare(CLONE_FS): {os.strerror(ctypes.get_errno())}"
+        home = -1
+        if self.mounts:
+            # the host's namespace, entered again after each job: a session's namespace
+            # (and the workspace mounted there) is not kept alive by this thread
+            home = os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+            if _libc.unshare(CLONE_FS) != 0:
+                why = f"unshare(CLONE_FS): {os.strerror(ctypes.get_errno())}"
         while True:
             fn = jobs.get()
             try:
@@ -125,6 +130,9 @@ class _Worker:
                 fn()
             except Exception:
                 log.debug("pool job failed", exc_info=True)
+            finally:
+                if home >= 0 and why is None and _libc.setns(home, CLONE_NEWNS) != 0:
+                    why = f"setns(host mnt): {os.strerror(ctypes.get_errno())}"
 
     def call(self, fn: Callable[[], object], timeout: float = 10.0) -> object:
         """``fn()`` on the thread; its result (its exception raised here)."""
