@@ -198,8 +198,9 @@ class SessionPool:
                     if len(self.ready) < self.size:  # (while it lingers too)
                         now = time.monotonic()
                         backoff = min(30.0, 0.25 * 2**self.failures) if self.failures else 0
-                        wait = max(self.last_failure + backoff - now,
-                                   self.last_take + REFILL_DELAY_S - now)  # fmt: skip
+                        # (an empty pool refills at once: a burst of takes must not starve it)
+                        delay = self.last_take + REFILL_DELAY_S - now if self.ready else 0.0
+                        wait = max(self.last_failure + backoff - now, delay)
                         if wait > 0:
                             _COND.wait(wait)
                             continue
