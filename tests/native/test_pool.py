@@ -262,3 +262,31 @@ def test_pool_option_is_checked():
 def test_gvisor_refuses_the_pool_naming_why():
     with pytest.raises(ValueError, match="gofer holds the workspace"):
         Sandbox(backend="gvisor", backend_options={"pool": 2})._backend()
+
+
+def test_sandboxes_made_at_once_from_many_threads(tmp_path):
+    _prime(tmp_path, size=2)
+    errors: list[str] = []
+    taken: list[bool] = []
+
+    def episode(t: int) -> None:
+        for i in range(2):
+            ws = tmp_path / f"t{t}-{i}"
+            ws.mkdir()
+            (ws / "who").write_text(f"{t}-{i}")
+            try:
+                with _pooled(ws) as sb:
+                    r = sb.run("cat who; ls -A")
+                    taken.append(_taken(sb))
+                    if r.stdout != f"{t}-{i}who\n":
+                        errors.append(f"{t}-{i}: {r.stdout!r} {r.stderr!r}")
+            except Exception as e:  # (reported below, not lost in the thread)
+                errors.append(f"{t}-{i}: {e!r}")
+
+    threads = [threading.Thread(target=episode, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(300)
+    assert not errors, errors
+    assert len(taken) == 8 and any(taken)

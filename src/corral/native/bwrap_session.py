@@ -152,8 +152,9 @@ class BwrapSession(NativeSession):
                 # no launch step before the shell (root): the first call's cgroup is made
                 # while the shell boots
                 self._worker.submit(self._prepare, 1, os.fstat(cmd_w).st_ino)
-            rid = self.chan.boot(ctl_w)
             try:
+                # (a shell that died at once: the boot line meets a closed pipe)
+                rid = self.chan.boot(ctl_w)
                 got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.02)
             except (SessionLost, Forged) as e:
                 raise ShellDied(
