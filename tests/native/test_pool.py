@@ -82,6 +82,7 @@ def test_pooled_sandboxes_never_see_each_others_files(tmp_path):
     wb.mkdir()
     with _pooled(wa) as a, _pooled(wb) as b:
         assert _taken(a) and _taken(b)
+        assert os.stat(wa).st_uid != os.stat(wb).st_uid  # a uid of its own each
         outs: dict[str, str] = {}
 
         def work(name: str, sb: Sandbox) -> None:
@@ -290,3 +291,18 @@ def test_sandboxes_made_at_once_from_many_threads(tmp_path):
         th.join(300)
     assert not errors, errors
     assert len(taken) == 8 and any(taken)
+
+
+def test_resource_samples_of_a_pooled_sandbox_are_its_own(tmp_path):
+    _prime(tmp_path, size=1)
+    bus = EventBus()
+    seen = []
+    bus.subscribe(seen.append)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    with _pooled(ws, 1, bus=bus) as sb:
+        assert _taken(sb)
+        sb.run("sleep 2.5")
+    samples = [e for e in seen if e.type == "resource.sample"]
+    assert samples and all(e.session == sb.session for e in samples), samples
+    assert any(e.data.get("in_call") for e in samples)
