@@ -358,7 +358,9 @@ def stats() -> list[dict[str, Any]]:
 
 
 def shutdown(timeout: float = 10.0) -> None:
-    """End every pool now (their waiting sessions; interpreter exit does this)."""
+    """End every pool now: its waiting sessions, and its thread (interpreter exit does
+    this). Sessions already taken die with their pool's thread (bwrap's parent-death
+    signal): their sandboxes' next calls start fresh ones (``restarted``)."""
     with _COND:
         pools = list(_POOLS.values())
         for p in pools:
