@@ -306,3 +306,20 @@ def test_resource_samples_of_a_pooled_sandbox_are_its_own(tmp_path):
     samples = [e for e in seen if e.type == "resource.sample"]
     assert samples and all(e.session == sb.session for e in samples), samples
     assert any(e.data.get("in_call") for e in samples)
+
+
+def test_a_forked_child_does_not_take_its_parents_sessions(tmp_path):
+    _prime(tmp_path, size=1)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # (the child: no pool of its parent's is its)
+        try:
+            os.write(w, repr(pool.stats()).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    said = os.read(r, 4096).decode()
+    os.close(r)
+    os.waitpid(pid, 0)
+    assert said == "[]"
+    assert pool.stats() and pool.stats()[0]["ready"] == 1  # the parent's are still there

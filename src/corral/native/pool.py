@@ -85,6 +85,7 @@ MAX_POOL = 32
 _COND = threading.Condition()
 _POOLS: dict[str, SessionPool] = {}
 _FINGERPRINTS: dict[int, tuple[Any, str]] = {}
+_OWNER = os.getpid()
 
 
 def check_size(value: Any) -> int:
@@ -304,6 +305,7 @@ def _retire(pool: SessionPool, slot: Any, sess: BwrapSession) -> None:
 def join(b: BwrapBackend) -> SessionPool:
     """``b`` uses the pool of its key (made, and its thread started, for the first)."""
     key = pool_key(b)
+    _forked()
     with _COND:
         pool = _POOLS.get(key)
         if pool is None or pool.closed:
@@ -349,6 +351,7 @@ def slot_spec(b: BwrapBackend) -> dict[str, Any]:
 
 def stats() -> list[dict[str, Any]]:
     """The pools of this process (for tests, benchmarks and the doctor)."""
+    _forked()
     with _COND:
         return [
             {"key": p.key[:12], "size": p.size, "ready": len(p.ready), "users": p.users,
@@ -361,6 +364,7 @@ def shutdown(timeout: float = 10.0) -> None:
     """End every pool now: its waiting sessions, and its thread (interpreter exit does
     this). Sessions already taken die with their pool's thread (bwrap's parent-death
     signal): their sandboxes' next calls start fresh ones (``restarted``)."""
+    _forked()
     with _COND:
         pools = list(_POOLS.values())
         for p in pools:
@@ -373,13 +377,15 @@ def shutdown(timeout: float = 10.0) -> None:
         p._end_ready()
 
 
-def _forget_in_child() -> None:
-    """A forked child has none of the pools' threads and must not drive its parent's
-    sessions: it starts its own pools."""
-    global _COND
-    _COND = threading.Condition()
-    _POOLS.clear()
+def _forked() -> None:
+    """In a forked child (none of the pools' threads; it must not drive its parent's
+    sessions): forget the parent's pools, start its own. Checked on use, not by an
+    at-fork hook (that would run Python in every sandbox launcher between fork and
+    exec)."""
+    global _COND, _OWNER
+    if os.getpid() != _OWNER:
+        _COND, _OWNER = threading.Condition(), os.getpid()
+        _POOLS.clear()
 
 
 atexit.register(shutdown)
-os.register_at_fork(after_in_child=_forget_in_child)
