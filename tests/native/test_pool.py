@@ -60,6 +60,10 @@ def _taken(sb: Sandbox) -> bool:
 
 def test_a_sandbox_takes_a_pooled_session_with_its_own_workspace(tmp_path):
     _prime(tmp_path)
+    [p] = list(pool._POOLS.values())
+    for waiting in p.ready:  # nothing ran in it but corral's own bash
+        assert waiting.supervisor.spawns == [] and waiting.calls == 0
+        assert not waiting.sp.sampler.started
     ws = tmp_path / "ws"
     ws.mkdir()
     (ws / "mine.txt").write_text("mine")
@@ -323,3 +327,51 @@ def test_a_forked_child_does_not_take_its_parents_sessions(tmp_path):
     os.waitpid(pid, 0)
     assert said == "[]"
     assert pool.stats() and pool.stats()[0]["ready"] == 1  # the parent's are still there
+
+
+_EXITS = r"""
+import json, sys, tempfile, time
+from pathlib import Path
+from corral import Sandbox
+from corral.native import pool
+ws = Path(sys.argv[1])
+sb = Sandbox(workdir=ws, backend="bwrap", backend_options={"pool": 2})
+sb.run("true")
+end = time.monotonic() + 60
+while not any(p["ready"] >= 2 for p in pool.stats()) and time.monotonic() < end:
+    time.sleep(0.02)
+[p] = pool._POOLS.values()
+ws2 = ws / "second"
+ws2.mkdir()
+sb2 = Sandbox(workdir=ws2, backend="bwrap", backend_options={"pool": 2})
+sb2.run("sleep 600 &")  # a pooled sandbox left open, its session busy
+assert sb2._backend()._sess.taken
+left = {"pids": [], "dirs": [], "cgroups": []}
+for s in [*p.ready, sb2._backend()._sess]:
+    left["pids"] += [s.sp.proc.pid, s.sp.child_pid]
+    left["dirs"] += [str(s.pool_slot.workspace), str(s.pool_slot._stage)]
+    left["cgroups"] += [str(d) for d in s.cgroup.dirs.values()] if s.cgroup else []
+print(json.dumps(left), flush=True)
+# no close(), no shutdown(): the interpreter exits
+"""
+
+
+def test_interpreter_exit_ends_the_pool(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(Path(pool.__file__).parents[2])}
+    out = subprocess.run([sys.executable, "-c", _EXITS, str(ws)], capture_output=True,
+                         text=True, timeout=180, env=env)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    left = json.loads(out.stdout.strip().splitlines()[-1])
+    assert left["pids"] and left["dirs"]
+    end = time.monotonic() + 10
+    while time.monotonic() < end and any(os.path.exists(f"/proc/{x}") for x in left["pids"]):
+        time.sleep(0.05)
+    assert not [x for x in left["pids"] if os.path.exists(f"/proc/{x}")]
+    assert not [d for d in left["dirs"] if os.path.exists(d)]
+    assert not [c for c in left["cgroups"] if os.path.exists(c)]
