@@ -50,7 +50,7 @@ WARM_TARGET = {"bwrap": 2.0, "gvisor": 20.0}
 FIRST_FACTOR = {"bwrap": 1.5, "gvisor": 1.2}
 
 _CHILD = """
-import json, statistics, sys, tempfile, time
+import json, os, shutil, statistics, sys, tempfile, time
 from corral import Sandbox
 tier, n = sys.argv[1], int(sys.argv[2])
 out = {}
@@ -131,6 +131,27 @@ if tier == "bwrap":
         out["first_pool"] = statistics.median(firsts) * 1000
         out["pool_taken"] = taken / len(firsts)
         pool.shutdown()
+        if os.geteuid() == 0:  # the same from a template (templates need root)
+            from corral import templates
+
+            home = os.environ["CORRAL_HOME"] = tempfile.mkdtemp(prefix="corral-bench-home-")
+            templates.build("bench", "mkdir -p /usr/local/bin", backend=tier, timeout=120)
+            opts = {"pool": 2}
+            with Sandbox(workdir=tempfile.mkdtemp(), backend=tier, template="bench",
+                         backend_options=opts) as sb4:  # fmt: skip
+                sb4.run("true")
+            firsts = []
+            for _ in range(max(n // 2, 5)):
+                full()
+                with tempfile.TemporaryDirectory() as ws2, Sandbox(
+                    workdir=ws2, backend=tier, template="bench", backend_options=opts
+                ) as sb2:
+                    t = time.perf_counter()
+                    sb2.run("true")
+                    firsts.append(time.perf_counter() - t)
+            out["first_pool_template"] = statistics.median(firsts) * 1000
+            pool.shutdown()
+            shutil.rmtree(home, ignore_errors=True)
 firsts = []
 for _ in range(max(n // 6, 3)):
     with tempfile.TemporaryDirectory() as ws2, Sandbox(workdir=ws2, backend=tier) as sb2:
@@ -287,6 +308,13 @@ def main() -> None:
                         f"≤ {first_goal:.1f}: "
                         f"{'met' if new['first_pool'] <= first_goal else 'missed'} "
                         f"({new['pool_taken']:.0%} pooled)",
+                    )  # fmt: skip
+                if "first_pool_template" in new:
+                    t_ms = new["first_pool_template"]
+                    table.add_row(
+                        tier, "  the same from a template (pool)", f"{t_ms:.1f}",
+                        f"×{t_ms / raw_ms:.2f} raw",
+                        f"≤ {first_goal:.1f}: {'met' if t_ms <= first_goal else 'missed'}",
                     )  # fmt: skip
         finally:
             _git("worktree", "remove", "--force", str(old_tree))
