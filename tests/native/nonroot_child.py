@@ -268,6 +268,25 @@ def sessions(base: Path) -> dict:
     return out
 
 
+def pool(base: Path) -> dict:
+    """``pool`` without root: ignored with a log line, sessions start one by one."""
+    import logging
+
+    from corral.native import pool as pool_mod
+
+    said: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            said.append(record.getMessage())
+
+    logging.getLogger("corral.native.bwrap").addHandler(Keep())
+    ws = new_workspace(base, "pool")
+    with BwrapBackend(ws, Budget(wall_s=30), pool=2) as box:
+        r = result(box.run("echo pooled-or-not"))
+    return {"run": r, "said": said, "pools": pool_mod.stats()}
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
@@ -276,7 +295,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="corral-nonroot-"))
     report: dict = {"euid": os.geteuid()}
-    wanted = sys.argv[2:] or ["basics", "limits", "network", "monitor", "sessions"]
+    wanted = sys.argv[2:] or ["basics", "limits", "network", "monitor", "sessions", "pool"]
     try:
         for name in wanted:
             try:

@@ -270,3 +270,10 @@ def test_sessions_without_root(report):
     assert s["py2"]["stdout"] == "42\n", s["py2"]
     assert s["forged"]["error"] == "crash", s["forged"]
     assert s["next"]["restarted"] and s["next"]["stdout"] == "fresh\n", s["next"]
+
+
+def test_the_pool_option_without_root_falls_back_with_a_log_line(report):
+    r = part(report, "pool")
+    assert r["run"]["stdout"] == "pooled-or-not\n", r
+    assert any("pool needs corral to run as root" in m for m in r["said"]), r["said"]
+    assert r["pools"] == []  # (no pool made)

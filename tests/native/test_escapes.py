@@ -14,28 +14,60 @@ from corral.native import BwrapBackend, GvisorBackend, NativeLimits
 
 from .conftest import Events, need
 
-BACKENDS = ["bwrap", "gvisor"]
+#: "bwrap-pool": the same sandbox taken from the warm pool (native/pool.py, root only)
+BACKENDS = ["bwrap", "bwrap-pool", "gvisor"]
+
+
+def _pooled_backend(ws, ev, **kw):
+    """A bwrap backend whose session was pre-started in the pool (primed by another
+    backend of the same configuration), its workspace mounted in when taken."""
+    import time
+
+    from corral.native import pool
+
+    if os.geteuid() != 0:
+        pytest.skip("the session pool needs root")
+    pool.shutdown()
+    prime = ws.parent / "prime"
+    prime.mkdir()
+    first = BwrapBackend(prime, pool=1, **kw)
+    first.start()
+    first.run("true")
+    first.close()
+    end = time.monotonic() + 60
+    while not any(p["ready"] for p in pool.stats()) and time.monotonic() < end:
+        time.sleep(0.02)
+    b = BwrapBackend(ws, events=ev, pool=1, **kw)
+    b.start()
+    assert b._sess is not None and b._sess.taken, pool.stats()
+    return b
 
 
 @pytest.fixture(params=BACKENDS)
 def box(request, tmp_path):
     kind = request.param
-    need(kind)
+    need(kind.split("-")[0])
     ws = tmp_path / "ws"
     ws.mkdir()
     ev = Events()
-    cls = BwrapBackend if kind == "bwrap" else GvisorBackend
-    b = cls(
-        ws,
-        Budget(wall_s=20, memory_mb=256, disk_mb=50, disk_files=5000),
-        events=ev,
-        limits=NativeLimits(processes=64),
-    )
-    b.start()
-    b.kind = kind
+    settings = {
+        "budget": Budget(wall_s=20, memory_mb=256, disk_mb=50, disk_files=5000),
+        "limits": NativeLimits(processes=64),
+    }
+    if kind == "bwrap-pool":
+        b = _pooled_backend(ws, ev, **settings)
+    else:
+        cls = BwrapBackend if kind == "bwrap" else GvisorBackend
+        b = cls(ws, events=ev, **settings)
+        b.start()
+    b.kind = kind.split("-")[0]
     b.ev = ev
     yield b
     b.close()
+    if kind == "bwrap-pool":
+        from corral.native import pool
+
+        pool.shutdown()
 
 
 def test_host_files_outside_the_binds(box, tmp_path):

@@ -374,3 +374,42 @@ def test_pip_install_through_the_egress_proxy_becomes_the_template(tmp_path) -> 
                             timeout=120)  # fmt: skip
     finally:
         templates.remove("pydeps")
+
+
+def test_pooled_sandboxes_from_a_template(built, tmp_path) -> None:
+    """The warm pool (bwrap ``pool``) with a template: each pooled session has its own
+    overlay (a change to a system directory stays that sandbox's), its own workspace,
+    and the pool's mounts go with it."""
+    from corral.native import pool
+
+    t = _template(built, "bwrap")
+    pool.shutdown()
+    opts = {"pool": 2}
+    try:
+        first = tmp_path / "first"
+        first.mkdir()
+        with Sandbox(backend="bwrap", template=t.name, workdir=first, backend_options=opts) as sb:
+            assert sb.run("greet").stdout == "greetings from the template\n"
+        end = time.monotonic() + 60
+        while not any(p["ready"] >= 2 for p in pool.stats()) and time.monotonic() < end:
+            time.sleep(0.02)
+        boxes = []
+        for name in ("a", "b"):
+            ws = tmp_path / name
+            ws.mkdir()
+            (ws / "me").write_text(name)
+            boxes.append(Sandbox(backend="bwrap", template=t.name, workdir=ws,
+                                 backend_options=opts))  # fmt: skip
+        try:
+            for sb in boxes:
+                assert sb._backend()._sess is not None and sb._backend()._sess.taken
+            ra = boxes[0].run("echo 'echo changed in a' > /usr/local/bin/greet; greet; cat me")
+            rb = boxes[1].run("greet; cat me; cat /opt/tool/data")
+            assert ra.stdout == "changed in a\na", ra
+            assert rb.stdout == "greetings from the template\nb" + "tool-data\n", rb
+        finally:
+            for sb in boxes:
+                sb.close()
+        assert (t.base / "usr/local/bin/greet").read_text().startswith("#!/bin/bash")
+    finally:
+        pool.shutdown()

@@ -109,6 +109,7 @@ CLONE_NEWNET = 0x40000000
 MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_PRIVATE = 0x40000
+MS_SHARED = 0x100000
 
 
 @dataclass
@@ -182,6 +183,7 @@ class BwrapBackend(BackendLifecycle):
         template: Any = None,
         gpu: bool = False,
         spare: bool = False,
+        pool: int = 0,
     ) -> None:
         self._init_common(
             workspace,
@@ -209,6 +211,10 @@ class BwrapBackend(BackendLifecycle):
         self.use_cgroups = cgroups
         self.root_mode = os.geteuid() == 0
         owner = _owner(self.workspace) if self.root_mode and not copy_workspace else None
+        #: the uid is the caller's or the workspace owner's (not one picked per sandbox)
+        self._uid_fixed = host_uid is not None or not self.root_mode or (
+            owner is not None and owner[0] != 0
+        )
         if host_uid is not None:
             self.host_uid = host_uid
             self.host_gid = host_uid if self.root_mode else os.getgid()
@@ -244,6 +250,14 @@ class BwrapBackend(BackendLifecycle):
         self._spare_wanted = False
         self._no_spare = False
         self._interps_before_loss: set[str] = set()
+        #: take a pre-started session from the pool of this configuration (corral.native.pool)
+        from .pool import check_size
+
+        self.pool = check_size(pool)
+        self._pool: Any = None
+        #: a pooled session's own backend (its workspace: the empty slot, a shared mount)
+        self._pool_slot = False
+        self._drivers = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -260,9 +274,26 @@ class BwrapBackend(BackendLifecycle):
             raise BackendUnavailable(str(e)) from e
         if not self.workspace.is_dir():
             raise BackendUnavailable(f"workspace {self.workspace} is not a directory")
+        pooled = self._take_pooled()
+        try:
+            self._start_rest(pooled)
+        except BaseException:
+            if pooled is not None and self._sess is not pooled:
+                pooled.end()  # (never handed over: its slot goes with it)
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                from .pool import leave
+
+                leave(pool)
+            raise
+
+    def _start_rest(self, pooled: BwrapSession | None) -> None:
         if self.monitor:
             # what programs are: system binaries, and the sha256 of those the policy names
-            self._table = ProgramTable.for_policy(self.gate)
+            # (a pooled session's: made for the same policy)
+            self._table = pooled.b._table if pooled is not None else None
+            if self._table is None:
+                self._table = ProgramTable.for_policy(self.gate)
         self.gpu_devices = devices.host_devices() if self.gpu else []
         if self.gpu_devices:
             from .nvml import GpuSampler
@@ -272,17 +303,14 @@ class BwrapBackend(BackendLifecycle):
         os.chmod(self._stage, 0o755)
         (self._stage / "ws").mkdir()
         (self._stage / "run").mkdir()
-        install_drivers(self._stage / "run")
+        if pooled is None:  # (else when this backend starts a sandbox of its own)
+            self._install_drivers()
         if self.copy_workspace:
             self._copy = self._stage / "copy"
             shutil.copytree(self.workspace, self._copy, symlinks=True)
-        if self.template is not None:
-            from ..templates import rootfs_for
-
-            tmp = self.limits.tmp_mb if self.limits.tmp_mb is not None else self.budget.disk_mb
-            self._rootfs = rootfs_for(self.template, self._stage, self.host_uid, self.host_gid,
-                                      size_bytes=int(tmp * MB))  # fmt: skip
-        if self.root_mode:
+        if pooled is None:
+            self._make_rootfs()
+        if self.root_mode and not self._pool_slot:
             st = os.stat(self.root)
             if (st.st_uid, st.st_gid) != (self.host_uid, self.host_gid):
                 self._restore_owner = (st.st_uid, st.st_gid)
@@ -299,7 +327,11 @@ class BwrapBackend(BackendLifecycle):
                 max_connections=lim.connections,
             )
             self._own_proxy = True
-        if self.proxy is not None:
+        if self.proxy is not None and pooled is not None:
+            from .pool_handover import later
+
+            later(self.proxy.start)  # (its own listener: not the sandbox's, off the path)
+        elif self.proxy is not None:
             self.proxy.start()
             if not self.root_mode:
                 self.proxy.unix_listen(self._stage / "run" / "proxy.sock")
@@ -307,6 +339,10 @@ class BwrapBackend(BackendLifecycle):
                     Path(__file__).with_name("_bridge.py"), self._stage / "run" / "bridge.py"
                 )
         self._started = True
+        if pooled is not None:
+            from .pool_handover import hand_over
+
+            hand_over(self, pooled)  # (or it ended: the first call starts a session)
         self.emitter.emit(
             "backend.started",
             data={
@@ -317,8 +353,44 @@ class BwrapBackend(BackendLifecycle):
                 "network": "proxy" if self.proxy is not None else "none",
                 "monitor": self.monitor,
                 "gpu": [d.dest for d in self.gpu_devices] if self.gpu else False,
+                **({"pooled": self._sess is not None} if self.pool else {}),
             },
         )
+
+    def _take_pooled(self) -> BwrapSession | None:
+        """With ``pool``: this configuration's pool joined (started for the first), and
+        one of its sessions taken if one is ready (its uid is then this sandbox's)."""
+        if not self.pool or self._pool_slot:
+            return None
+        if not self.root_mode:
+            log.warning(
+                "backend_options pool needs corral to run as root (it mounts the workspace "
+                "into a pre-started sandbox): sessions start one by one"
+            )
+            return None
+        from . import pool
+
+        self._pool = pool.join(self)
+        sess = self._pool.take()
+        if sess is not None and not self._uid_fixed:
+            self.host_uid, self.host_gid = sess.b.host_uid, sess.b.host_gid
+        return sess
+
+    def _install_drivers(self) -> None:
+        """corral's files in the sandbox's ``/run/corral`` (made once)."""
+        if not self._drivers and self._stage is not None:
+            install_drivers(self._stage / "run")
+            self._drivers = True
+
+    def _make_rootfs(self) -> None:
+        """A template's root filesystem for this backend's own sandboxes (made once)."""
+        if self.template is None or self._rootfs is not None or self._stage is None:
+            return
+        from ..templates import rootfs_for
+
+        tmp = self.limits.tmp_mb if self.limits.tmp_mb is not None else self.budget.disk_mb
+        self._rootfs = rootfs_for(self.template, self._stage, self.host_uid, self.host_gid,
+                                  size_bytes=int(tmp * MB))  # fmt: skip
 
     def _exec_watch(self) -> ExecWatch | None:
         """The backend's fanotify exec watch (root only; made once, again if it failed)."""
@@ -339,6 +411,8 @@ class BwrapBackend(BackendLifecycle):
 
     def _file_watch(self) -> FileWatch | None:
         """The backend's fanotify file events (root and the monitor only; made once)."""
+        if self._pool_slot:
+            return None  # (a pooled session's file events are its taker's watch's)
         if self._filewatch is None and self._filewatch_error is None and self.root_mode:
             try:
                 self._filewatch = FileWatch(self.emitter.emit)
@@ -354,6 +428,11 @@ class BwrapBackend(BackendLifecycle):
         with self._lock:
             self._end_session()
             end_spare(self)  # (one a call finishing meanwhile started)
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            from .pool import leave
+
+            leave(pool)
         super().close()
         w, self._execwatch = self._execwatch, None
         if w is not None:
@@ -597,6 +676,7 @@ class BwrapBackend(BackendLifecycle):
         terminal: TerminalIO | None = None,
     ) -> Callable:
         root = self.root_mode
+        share = self._pool_slot  # the taker's workspace is mounted over it later
         ws = os.fsencode(str(self.root))
         stage = os.fsencode(str(self._stage / "ws"))  # type: ignore[operator]
         uid, gid = self.host_uid, self.host_gid
@@ -617,6 +697,8 @@ class BwrapBackend(BackendLifecycle):
                     raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
                 if _libc.mount(ws, stage, None, MS_BIND | MS_REC, None) != 0:
                     raise OSError(ctypes.get_errno(), "bind workspace")
+                if share and _libc.mount(None, stage, None, MS_SHARED, None) != 0:
+                    raise OSError(ctypes.get_errno(), "mount --make-shared workspace")
                 os.setgroups([])
                 os.setresgid(gid, gid, gid)
                 os.setresuid(uid, uid, uid)
@@ -680,6 +762,8 @@ class BwrapBackend(BackendLifecycle):
         ``defer_move``: the cgroup move may still run after this returns
         (``_Spawned.moving``): the caller waits for it before anything not corral's own
         runs (a session: before its first call), and moves what started meanwhile."""
+        self._make_rootfs()  # (a pooled sandbox's own session: made when first needed)
+        self._install_drivers()
         fds: list[int] = []
 
         def pipe() -> tuple[int, int]:

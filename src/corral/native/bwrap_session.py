@@ -89,6 +89,11 @@ class BwrapSession(NativeSession):
         self._next_pid = 0  # the process moved into _next_cg
         self._ending = False
         self._call_cpu0 = 0.0
+        #: a pooled session (corral.native.pool): taken by a sandbox; what to do once ended
+        self.taken = False
+        self.on_end: Callable[[BwrapSession], None] | None = None
+        #: its own backend while it waited (the slot: an empty workspace, its stage)
+        self.pool_slot: BwrapBackend | None = None
 
     # ---- start
 
@@ -147,8 +152,9 @@ class BwrapSession(NativeSession):
                 # no launch step before the shell (root): the first call's cgroup is made
                 # while the shell boots
                 self._worker.submit(self._prepare, 1, os.fstat(cmd_w).st_ino)
-            rid = self.chan.boot(ctl_w)
             try:
+                # (a shell that died at once: the boot line meets a closed pipe)
+                rid = self.chan.boot(ctl_w)
                 got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.02)
             except (SessionLost, Forged) as e:
                 raise ShellDied(
@@ -587,6 +593,9 @@ class BwrapSession(NativeSession):
         if self.cgroup is not None:
             self.cgroup.destroy()
             self.cgroup = None
+        on_end, self.on_end = self.on_end, None
+        if on_end is not None:
+            on_end(self)
 
 
 class _Worker:

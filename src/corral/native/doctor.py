@@ -345,6 +345,16 @@ def check_templates() -> Check:
                  ("bwrap", "gvisor"), optional=True)  # fmt: skip
 
 
+def check_session_pool() -> Check:
+    """The warm session pool (``backend_options={"pool": N}``): bwrap as root only."""
+    ok = os.geteuid() == 0
+    text = ("bwrap: pre-started sessions take a sandbox's workspace by a mount; "
+            "not gVisor (its gofer holds the workspace open from the start)") if ok else (
+            "not root: the pool option is ignored (sessions start one by one)")  # fmt: skip
+    return Check("session pool", ok, text, None if ok else "run corral as root", ("bwrap",),
+                 optional=True)  # fmt: skip
+
+
 def check_gvisor_checkpoint() -> Check:
     """gVisor checkpoint/restore, tried and timed (corral starts from templates instead)."""
     from ..templates.checkpoint import probe_checkpoint
@@ -400,6 +410,7 @@ def doctor(*, deep: bool = True, policy: object = None, policy_label: str = "no 
         check_python_inside(),
         check_runsc(),
         check_gpu(policy, policy_label),
+        check_session_pool(),
     ]
     if deep:
         checks.append(check_runsc_works())

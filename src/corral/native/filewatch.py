@@ -191,7 +191,7 @@ class FileWatch:
 
     # ---- a sandbox
 
-    def attach(self, child_pid: int) -> list[str]:
+    def attach(self, child_pid: int, *, start_reader: bool = True) -> list[str]:
         """Mark the mounts of the sandbox whose first process is ``child_pid`` (its
         mounts complete, its command not started); the mountpoints marked. A mount that
         cannot be marked is skipped (logged): these events are observations, not walls."""
@@ -231,9 +231,16 @@ class FileWatch:
             if old is not None:
                 os.close(old.root)
             marked.append(mountpoint)
-        if marked and self._thread.ident is None:
-            self._thread.start()
+        if marked and start_reader:
+            self.start_reader()
         return marked
+
+    def start_reader(self) -> None:
+        """Start the thread that reports events as they come (once; events wait in the
+        kernel's queue until then, and :meth:`flush` reads them from the caller)."""
+        with self._lock:
+            if self._thread.ident is None and not self._closed:
+                self._thread.start()
 
     def detach(self, child_pid: int) -> None:
         """The sandbox of ``child_pid`` ended (or ends): report what it left queued,

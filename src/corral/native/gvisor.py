@@ -564,8 +564,15 @@ class GvisorBackend(BackendLifecycle):
         platform: str = "auto",
         template: Any = None,
         gpu: bool = False,
+        pool: int = 0,
         _skip_require: bool = False,
     ) -> None:
+        if pool:
+            raise ValueError(
+                "backend_options pool is a bwrap option: gVisor's gofer holds the workspace "
+                "directory open from the sandbox's start, so a workspace mounted into a "
+                "pre-started gVisor sandbox would not be seen (use backend='bwrap')"
+            )
         if platform != "auto" and platform not in PLATFORMS:
             raise ValueError(f"unknown gVisor platform {platform!r}; expected 'auto' or one "
                              f"of {', '.join(PLATFORMS)}")  # fmt: skip

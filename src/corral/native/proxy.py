@@ -152,7 +152,7 @@ class EgressProxy:
         self.close()
 
     def start(self) -> EgressProxy:
-        if self._started:
+        if self._started or self._closed:
             return self
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -184,6 +184,19 @@ class ShellChannel:
         )
         return rid
 
+    def enter(self, guest_dir: str) -> str:
+        """Have the shell change to ``guest_dir`` (a plain path, builtins only, nothing
+        started; ``OLDPWD`` unset as in a fresh shell); the id of the frame with the
+        status (a pooled session taking its workspace, :mod:`corral.native.pool`)."""
+        if not guest_dir.startswith("/") or any(c in guest_dir for c in " ;&|$`'\"\n<>()"):
+            raise ValueError(f"not a plain path: {guest_dir!r}")
+        rid = self._new_id()
+        self._send(
+            f"builtin cd -P -- {guest_dir} && builtin unset OLDPWD; "
+            f"builtin printf '%s %d\\n' {rid} \"$?\" >&{CTL_FD}\n"
+        )
+        return rid
+
     def call(self, script: str, stdin: bytes) -> str:
         """Send one script to run; its request id."""
         rid = self._new_id()
