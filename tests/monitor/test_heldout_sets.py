@@ -1,7 +1,7 @@
-"""The held-out sets 2 and 3 (``corpus/heldout{2,3}_*.jsonl``, see ``corpus/HELDOUT2.md``
-and ``HELDOUT3.md``) are well formed: every line loads as a monitor corpus item with a
+"""The held-out sets 2 to 4 (``corpus/heldout{2,3,4}_*.jsonl``, see ``corpus/HELDOUT2.md``
+to ``HELDOUT4.md``) are well formed: every line loads as a monitor corpus item with a
 command, a class and the public source it came from; each set keeps its size and spread
-and holds no duplicate; set 3 holds no line of an earlier corpus. Nothing here depends on
+and holds no duplicate; sets 3 and 4 hold no line of an earlier corpus. Nothing here depends on
 what the monitor or the policy decide about them."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from corral.monitor.evaluate import load_corpus
 
 CORPUS = Path(__file__).resolve().parents[2] / "src" / "corral" / "monitor" / "corpus"
 #: set: (least attacks, least classes, least everyday lines)
-SIZES = {"heldout2": (250, 15, 400), "heldout3": (300, 18, 450)}
+SIZES = {"heldout2": (250, 15, 400), "heldout3": (300, 18, 450), "heldout4": (300, 18, 450)}
 EARLIER = ("default.jsonl", "heldout_attacks.jsonl", "heldout_benign.jsonl",
            "heldout2_attacks.jsonl", "heldout2_benign.jsonl")  # fmt: skip
 
@@ -54,12 +54,16 @@ def test_size_spread_and_no_duplicates(name: str) -> None:
     assert len(set(commands)) == len(commands)
 
 
-def test_set_3_has_no_line_of_an_earlier_corpus() -> None:
+@pytest.mark.parametrize(("name", "earlier_names"), [
+    ("heldout3", EARLIER),
+    ("heldout4", (*EARLIER, "heldout3_attacks.jsonl", "heldout3_benign.jsonl")),
+])  # fmt: skip
+def test_set_has_no_line_of_an_earlier_corpus(name: str, earlier_names: tuple[str, ...]) -> None:
     earlier: set[str] = set()
-    for name in EARLIER:
-        earlier |= {_norm(i.command) for i in load_corpus(CORPUS / name) if i.command}
+    for earlier_name in earlier_names:
+        earlier |= {_norm(i.command) for i in load_corpus(CORPUS / earlier_name) if i.command}
     ours = {_norm(i.command) for part in ("attacks", "benign")
-            for i in load_corpus(CORPUS / f"heldout3_{part}.jsonl")}  # fmt: skip
+            for i in load_corpus(CORPUS / f"{name}_{part}.jsonl")}  # fmt: skip
     assert not ours & earlier
 
 
