@@ -581,6 +581,7 @@ class Sandbox:
                     tool_names=self.tools.names,
                     disk_check=self._ws.quota_problem,
                     cpu_s=(policy.extra_budgets or {}).get("cpu_s") if policy else None,
+                    predecided=hooks.predecided,
                 )
                 gate: Any = hooks
             else:
@@ -983,6 +984,7 @@ class _TierHooks:
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
         self._guest_grants = 0
+        self._shortcuts: tuple[Any, dict[str, Any] | None] = (None, None)
         # what the native monitors identify programs by (execid.ProgramTable.for_policy)
         self.policy = sb._policy()
 
@@ -998,6 +1000,23 @@ class _TierHooks:
             self.sb._tier_command = None
             return Decision(verdict="allow", reason="the program itself (decided before it ran)")
         return self.sb._decide(action)  # the backend reports the spawn on the bus
+
+    def predecided(self) -> dict[str, Any] | None:
+        """The commands the shell worker may run without asking (reported all the same):
+        only when the gate is a policy (or an approval gate over one, which passes its
+        allows through) and no monitor could stop a command before it runs."""
+        sb = self.sb
+        if sb.monitor is not None:
+            return None
+        from .policy import ApprovalGate, Policy
+
+        gate = sb.gate
+        policy = gate.policy if type(gate) is ApprovalGate else gate
+        if type(policy) is not Policy:
+            return None
+        if self._shortcuts[0] is not policy:
+            self._shortcuts = (policy, policy.exec_shortcuts(never=_GUEST_COMMANDS))
+        return self._shortcuts[1]
 
     def on_exec(self, argv: list[str], cwd: str, line: str) -> tuple[bool, str]:
         sb = self.sb
