@@ -437,3 +437,29 @@ def test_grep_by_chunks_stays_linear_on_pathological_patterns(args):
         r = bb.run(["grep", *args, "in"])
         assert r.status in (0, 1), r.err
         assert time.monotonic() - t0 < 60  # did not hang (linear: well under a second)
+
+
+@needs_gnu("cut")
+@pytest.mark.parametrize("seed", range(3))
+def test_cut_one_range_is_gnu_cut(seed):
+    """``cut -f`` with one range (a comprehension per batch) against GNU cut: lines
+    without the delimiter, with fewer fields, empty ones, -s, another output delimiter,
+    no final newline, non-ASCII and invalid UTF-8 bytes."""
+    rnd = random.Random(seed)
+    cells = [b"", b"a", b"bb", b"caf\xc3\xa9", b"\xff", b" ", b"x y"]
+    with BuiltinBench() as bb, tempfile.TemporaryDirectory() as d:
+        for _ in range(25):
+            delim = rnd.choice([b",", b" ", b":", b"\t"])
+            rows = [
+                delim.join(rnd.choice(cells) for _ in range(rnd.randint(1, 6)))
+                for _ in range(rnd.choice([1, 50, 30000]))
+            ]
+            data = b"\n".join(rows) + (b"\n" if rnd.random() < 0.8 else b"")
+            spec = rnd.choice(["1", "2", "3", "1-2", "2-4", "2-", "-3", "5", "1-1"])
+            args = ["cut", "-d", delim.decode(), "-f", spec]
+            args += rnd.choice([[], [], ["-s"], ["--output-delimiter=|"], ["-s", "--output-delimiter=::"]])
+            bb.write("in", data)
+            Path(d, "in").write_bytes(data)
+            ours = bb.run([*args, "in"])
+            ref = subprocess.run([*args, "in"], cwd=d, capture_output=True, timeout=60)
+            assert (ours.stdout, ours.status) == (ref.stdout, ref.returncode), args
