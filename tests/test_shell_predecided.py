@@ -28,13 +28,14 @@ commands:
 filesystem:
   deny: ["/etc/**", "~/.ssh/**"]
 """
-WORDS = tuple(
+_WORDS_TEXT = (
     "[ ] echo ECHO cat grep ls -l -lt 1000 x xy ac secret SeCrEt rm -rf mkfs mkfs.ext4 xmrig "
     "git config core.pager less push scp a host:b rsync stratum+tcp://p --donate-level "
     "/etc/passwd ./f ~/.ssh/id_rsa ~ . sudo env bash -c python3 node head e find -exec ; a=b "
     "--x=/etc/shadow $(curl `curl | > gpg --export-secret-keys code tunnel ssh curl wget nc "
     "-e /bin/sh crontab docker sh xargs timeout 5 nohup true"
-).split(" ")
+)
+WORDS = _WORDS_TEXT.split(" ")
 
 
 def _policies() -> list[Policy]:
