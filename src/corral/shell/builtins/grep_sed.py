@@ -1178,16 +1178,18 @@ class _Grep:
     def _hits(self, batch: list[bytes]) -> list[int]:
         """The indices of the lines of ``batch`` that match (before ``-v``)."""
         m = self.m
+        hits: list[int] | None = None
         if self._by_chunk():
-            hits = m.chunk_hits(decode(b"\n".join(batch)))
-        elif m.needles is not None:
+            with contextlib.suppress(saferegex.RegexTooExpensive):  # a chunk past the cap
+                hits = m.chunk_hits(decode(b"\n".join(batch)))
+        if hits is None and m.needles is not None:
             needles = m.needles
             if len(needles) == 1:
                 needle = needles[0]
                 hits = [i for i, b in enumerate(batch) if needle in b]
             else:
                 hits = [i for i, b in enumerate(batch) if any(n in b for n in needles)]
-        else:
+        elif hits is None:
             search = m.search
             hits = [i for i, b in enumerate(batch) if search(decode(b))]
         self.dense = len(hits) * 2 > len(batch)
