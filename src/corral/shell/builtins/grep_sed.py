@@ -1097,9 +1097,15 @@ class _Grep:
                     if o.list_files or o.list_nonmatching:
                         return count
                 elif o.only:
-                    if not o.invert:
+                    if not o.invert and (name is not None or o.line_numbers):
                         for i in hits:
                             self._emit_only(decode(batch[i]), lineno + i + 1, 0, name, 0)
+                    elif not o.invert and hits:
+                        parts: list[bytes] = []
+                        for i in hits:
+                            parts += self._only_parts(decode(batch[i]))
+                        if parts:
+                            out.write(eol.join(parts) + eol)
                 elif hits:
                     head = name + (name_sep or b":") if name is not None else b""
                     if o.line_numbers:
@@ -1237,6 +1243,33 @@ class _Grep:
         if (last_out and ln > last_out + 1) or (not last_out and self.printed):
             self.out.write(o.group_sep + b"\n")
         self.printed = True
+
+    def _only_parts(self, s: str) -> list[bytes]:
+        """The non-empty matches of a line, as ``-o`` prints them (see _emit_only)."""
+        m = self.m
+        first = m.first
+        rx = m.combined
+        plain = rx is not None and not m._variant_src and "_K" not in rx.groupindex
+        parts: list[bytes] = []
+        pos = 0
+        n = len(s)
+        while pos <= n:
+            if plain:  # one regex, no alternatives to compare, no \K: its match as it is
+                mt = rx.search(s, pos)
+                if mt is None:
+                    break
+                a, b = mt.span()
+            else:
+                r = first(s, pos)
+                if r is None:
+                    break
+                a, b = r
+            if b <= a:
+                pos = max(a, pos) + 1
+                continue
+            parts.append(encode(s[a:b]))
+            pos = b
+        return parts
 
     def _emit_only(self, s: str, ln: int, off: int, name: bytes | None, emit_sep: int) -> None:
         o = self.o
