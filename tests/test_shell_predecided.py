@@ -4,9 +4,13 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -195,3 +199,20 @@ def test_a_worker_that_skips_a_needed_question_is_broken():
     with pytest.raises(shellproc._Stop) as e:
         sp._answer(C.Frame(C.REQUEST, 0, bad, b""), H(), time.monotonic() + 5)
     assert e.value.kind == "crash" and "rm is denied" in e.value.why
+
+
+def test_a_sandbox_without_a_policy_never_loads_the_policy_engine():
+    """The table is looked for on every call: without a gate it costs nothing (the
+    policy package and its YAML/pydantic models stay unloaded, the first command fast)."""
+    code = (
+        "import corral, json, sys\n"
+        "with corral.Sandbox() as sb:\n"
+        "    assert sb.run('i=0; while [ $i -lt 3 ]; do i=$((i+1)); done').exit_code == 0\n"
+        "print(json.dumps('corral.policy.engine' in sys.modules))\n"
+    )
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "false"

@@ -15,6 +15,7 @@ import io
 import os
 import shlex
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -1006,13 +1007,15 @@ class _TierHooks:
         only when the gate is a policy (or an approval gate over one, which passes its
         allows through) and no monitor could stop a command before it runs."""
         sb = self.sb
-        if sb.monitor is not None:
-            return None
-        from .policy import ApprovalGate, Policy
-
         gate = sb.gate
-        policy = gate.policy if type(gate) is ApprovalGate else gate
-        if type(policy) is not Policy:
+        engine = sys.modules.get("corral.policy.engine")  # a Policy gate has loaded it
+        if gate is None or sb.monitor is not None or engine is None:
+            return None
+        approvers = sys.modules.get("corral.policy.approvers")
+        policy = gate
+        if approvers is not None and type(gate) is approvers.ApprovalGate:
+            policy = gate.policy
+        if type(policy) is not engine.Policy:
             return None
         if self._shortcuts[0] is not policy:
             self._shortcuts = (policy, policy.exec_shortcuts(never=_GUEST_COMMANDS))
