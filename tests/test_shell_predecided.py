@@ -216,3 +216,9 @@ def test_a_sandbox_without_a_policy_never_loads_the_policy_engine():
                          text=True, timeout=120)  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "false"
+
+
+def test_a_line_too_long_for_a_backtracking_rule_is_a_question():
+    pre = Predecided(Policy.from_yaml(CUSTOM).exec_shortcuts(never=_GUEST_COMMANDS))
+    assert pre.tests  # the lookaround rule is matched alone, behind saferegex's cap
+    assert not pre.allows(["echo", "x" * 2_000_000], "echo $x")  # no RegexTooExpensive

@@ -70,12 +70,15 @@ class Predecided:
         if not (prog in self.free or (self.others_free and prog not in self.indexed)):
             return False
         full = " ".join(argv)
-        for test in self.tests:
-            if test(full) is not None:
+        try:
+            for test in self.tests:
+                if test(full) is not None:
+                    return False
+            if self.paths is not None and self.paths(full) is not None:
                 return False
-        if self.paths is not None and self.paths(full) is not None:
+            return not (self.operators is not None and self.operators(line or full) is not None)
+        except saferegex.RegexTooExpensive:  # a line past the cap: the host answers it
             return False
-        return not (self.operators is not None and self.operators(line or full) is not None)
 
 
 def _strs(v: Any, what: str) -> list[str]:
