@@ -218,6 +218,9 @@ def _tester(pat: CommandPattern) -> Callable[[str, str], bool]:
     assert rx is not None
     if pat.kind == GLOB:
         fullmatch = rx.fullmatch
+        prefix = pat.glob_prefix
+        if prefix:  # most lines fail on their first characters: no regex for them
+            return lambda base, full: base.startswith(prefix) and fullmatch(base) is not None
         return lambda base, full: fullmatch(base) is not None
     search = rx.search
     return lambda base, full: (
