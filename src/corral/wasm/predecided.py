@@ -23,14 +23,14 @@ from typing import Any
 
 from .. import saferegex
 
-_Search = Callable[[str], Any]
+_Test = Callable[[str], bool]
 
 
 class Predecided:
     """A compiled table; :meth:`allows` says whether a command needs no question."""
 
     __slots__ = (
-        "free", "indexed", "never", "never_prefix", "operators", "others_free", "paths", "tests",
+        "free", "indexed", "never", "never_prefix", "operators", "others_free", "tests",
     )  # fmt: skip
 
     def __init__(self, table: dict[str, Any]) -> None:
@@ -43,10 +43,13 @@ class Predecided:
         if not isinstance(prefix, str):
             raise ValueError("never_prefix must be a string")
         self.never_prefix = prefix
-        tests: list[_Search] = []
-        screen = table.get("screen")
-        if screen is not None:
-            tests.append(_compile(screen).search)
+        # what is searched in the command line: the screen and the path test in one regex
+        searched = [x for x in (table.get("screen"), table.get("paths")) if x is not None]
+        for x in searched:
+            _compile(x)  # each on its own first: a bad one is named as such
+        tests: list[_Test] = []
+        if searched:
+            tests.append(_compile("|".join(f"(?:{x})" for x in searched)).test)
         rules = table.get("rules") or []
         if not isinstance(rules, list):
             raise ValueError("rules must be a list")
@@ -54,10 +57,9 @@ class Predecided:
             if not (isinstance(rule, list) and len(rule) == 2 and rule[0] in ("glob", "regex")):
                 raise ValueError(f"malformed rule {rule!r}")
             rx = _compile(rule[1])
-            tests.append(rx.fullmatch if rule[0] == "glob" else rx.search)
+            tests.append(_fullmatches(rx) if rule[0] == "glob" else rx.test)
         self.tests = tuple(tests)
-        self.paths = _compile(table["paths"]).search if table.get("paths") else None
-        self.operators = _compile(table["operators"]).search if table.get("operators") else None
+        self.operators = _compile(table["operators"]).test if table.get("operators") else None
 
     def allows(self, argv: list[str], line: str) -> bool:
         """True when the policy certainly allows this command (whatever its arguments
@@ -72,11 +74,9 @@ class Predecided:
         full = " ".join(argv)
         try:
             for test in self.tests:
-                if test(full) is not None:
+                if test(full):
                     return False
-            if self.paths is not None and self.paths(full) is not None:
-                return False
-            return not (self.operators is not None and self.operators(line or full) is not None)
+            return not (self.operators is not None and self.operators(line or full))
         except saferegex.RegexTooExpensive:  # a line past the cap: the host answers it
             return False
 
@@ -87,6 +87,11 @@ def _strs(v: Any, what: str) -> list[str]:
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
         raise ValueError(f"{what} must be a list of strings")
     return v
+
+
+def _fullmatches(rx: Any) -> _Test:
+    fullmatch = rx.fullmatch
+    return lambda text: fullmatch(text) is not None
 
 
 def _compile(source: Any) -> Any:
