@@ -15,6 +15,7 @@ import io
 import os
 import shlex
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -581,6 +582,7 @@ class Sandbox:
                     tool_names=self.tools.names,
                     disk_check=self._ws.quota_problem,
                     cpu_s=(policy.extra_budgets or {}).get("cpu_s") if policy else None,
+                    predecided=hooks.predecided,
                 )
                 gate: Any = hooks
             else:
@@ -960,6 +962,7 @@ class _TierHooks:
     def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
         self._guest_grants = 0
+        self._shortcuts: tuple[Any, dict[str, Any] | None] = (None, None)
         # what the native monitors identify programs by (execid.ProgramTable.for_policy)
         self.policy = sb._policy()
 
@@ -975,6 +978,25 @@ class _TierHooks:
             self.sb._tier_command = None
             return Decision(verdict="allow", reason="the program itself (decided before it ran)")
         return self.sb._decide(action)  # the backend reports the spawn on the bus
+
+    def predecided(self) -> dict[str, Any] | None:
+        """The commands the shell worker may run without asking (reported all the same):
+        only when the gate is a policy (or an approval gate over one, which passes its
+        allows through) and no monitor could stop a command before it runs."""
+        sb = self.sb
+        gate = sb.gate
+        engine = sys.modules.get("corral.policy.engine")  # a Policy gate has loaded it
+        if gate is None or sb.monitor is not None or engine is None:
+            return None
+        approvers = sys.modules.get("corral.policy.approvers")
+        policy = gate
+        if approvers is not None and type(gate) is approvers.ApprovalGate:
+            policy = gate.policy
+        if type(policy) is not engine.Policy:
+            return None
+        if self._shortcuts[0] is not policy:
+            self._shortcuts = (policy, policy.exec_shortcuts(never=_GUEST_COMMANDS))
+        return self._shortcuts[1]
 
     def on_exec(self, argv: list[str], cwd: str, line: str) -> tuple[bool, str]:
         sb = self.sb

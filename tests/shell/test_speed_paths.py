@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +27,8 @@ from corral.shell import expand as expand_mod
 from corral.shell.arith import Arith, ArithError
 from corral.shell.session import new_shell
 from corral.shell.testing import BuiltinBench
+
+from .gnu_compare import needs_gnu
 
 
 @pytest.fixture
@@ -319,3 +323,171 @@ def test_grep_batches_select_what_line_by_line_selects(args, nul_at):
         assert fast.stderr == slow.stderr
         numbered = [line.partition(b":")[2] for line in slow.stdout.splitlines()]
         assert fast.stdout.splitlines() == numbered
+
+
+# grep over whole chunks (``_Matcher.chunk_hits``): against GNU grep where the two agree
+# by construction (text without NUL bytes or invalid UTF-8: GNU calls those binary by
+# rules of its own), and against corral's own line-by-line path (``-b`` forces it) on
+# every kind of input.
+
+_GREP_WORDS = [b"foo", b"bar", b"Foo", b"BAR", b"foo_bar", b"x", b"xx", b"a.b", b"a-b", b"123",
+               b"w1", b"w12", b"\t", b"  ", b"", b"end", b"$", b"^"]  # fmt: skip
+_GREP_UTF8 = [b"caf\xc3\xa9", b"\xc3\x89t\xc3\xa9", b"\xe2\x82\xac"]
+_GREP_BRE = ["foo", "fo*", "^foo", "bar$", "^$", "^", "$", "x*", "[[:space:]]", "[^a-z ]", "\\s",
+             "\\S\\+", "a.b", "\\bfoo\\b", "\\<w1", "w1\\>", "\\w\\+_", "f.o\\|BAR", "x\\{2\\}",
+             "[0-9][0-9]*", ".t.", "^.*$", "o b", "\\(foo\\|bar\\) ", "end$", "^[a-z]*$", "a\\.b",
+             "[.]", " $", "^ ", "\\s$", "[[:space:]]x", "o[^o]"]  # fmt: skip
+_GREP_ERE = ["foo|bar", "(x|w1)2?", "^(foo|bar)$", "[0-9]{2,}", "a.b|^$", "o+ b", "\\bx+\\b",
+             "(^| )x( |$)", "\\s+$", "^\\s*$"]  # fmt: skip
+_GREP_FIXED = ["foo", "a.b", "x", "o b", "$", "", "caf"]
+_GREP_FLAGS = ["", "-c", "-v", "-n", "-o", "-i", "-w", "-x", "-vc", "-nv", "-in", "-iw", "-wx",
+               "-m 3", "-m 1 -c", "-m 2 -n", "-l", "-L", "-q", "-H", "-ow", "-on", "-cw", "-vx",
+               "-nH", "-oi", "-vn -m 5", "-c -x"]  # fmt: skip
+
+
+def _grep_data(rnd: random.Random, kind: str) -> bytes:
+    words = _GREP_WORDS + (_GREP_UTF8 if kind != "ascii" else [])
+    if kind in ("invalid", "nul"):
+        words = [*words, b"\xff\xfe", b"\xc3"]
+    n = rnd.choice([0, 1, 7, 300, 25000])  # 25,000 lines: several 64 KiB chunks
+    dense = rnd.random() < 0.5  # mostly one word: most lines match (the line-by-line switch)
+    lines = [
+        b" ".join(rnd.choice(words[:3] if dense and rnd.random() < 0.8 else words)
+                  for _ in range(rnd.randint(0, 6)))
+        for _ in range(n)
+    ]  # fmt: skip
+    data = b"\n".join(lines) + (b"\n" if rnd.random() < 0.7 else b"")
+    if kind == "crlf":
+        data = data.replace(b"\n", b"\r\n")
+    if kind == "nul" and data:
+        p = rnd.randrange(len(data))
+        data = data[:p] + b"\0" + data[p:]
+    return data
+
+
+def _grep_case(rnd: random.Random, kind: str) -> list[str]:
+    mode = rnd.choice("GEF")
+    pool = {"G": _GREP_BRE, "E": _GREP_ERE, "F": _GREP_FIXED}[mode]
+    pats = ["-e", rnd.choice(pool)]
+    if rnd.random() < 0.15:
+        pats += ["-e", rnd.choice(pool)]
+    return ["grep", f"-{mode}", *rnd.choice(_GREP_FLAGS).split(), *pats]
+
+
+def _without_offsets(out: bytes, args: list[str]) -> bytes:
+    """``grep -b``'s output without the byte offsets (after the name and the number)."""
+    letters = set("".join(a[1:] for a in args if re.fullmatch(r"-[A-Za-z]+", a)))
+    if letters & set("clLq"):
+        return out
+    skip = ("H" in letters) + ("n" in letters)
+    return b"\n".join(
+        b":".join([*parts[:skip], *parts[skip + 1 :]]) if ln else ln
+        for ln in out.split(b"\n")
+        for parts in [ln.split(b":", skip + 1)]
+    )
+
+
+@needs_gnu("grep")
+@pytest.mark.parametrize("seed", range(4))
+def test_grep_by_chunks_is_gnu_grep(seed):
+    rnd = random.Random(seed)
+    with BuiltinBench() as bb, tempfile.TemporaryDirectory() as d:
+        for _ in range(60):
+            kind = rnd.choice(["ascii", "utf8", "crlf"])
+            data = _grep_data(rnd, kind)
+            args = _grep_case(rnd, kind)
+            if kind != "ascii" and any(p in args for p in ("\\w\\+_", "[^a-z ]", ".t.")):
+                continue  # classes of non-ASCII characters: GNU's locale tables
+            bb.write("in", data)
+            Path(d, "in").write_bytes(data)
+            ours = bb.run([*args, "in"])
+            ref = subprocess.run(
+                [*args, "in"], cwd=d, capture_output=True, timeout=60,
+                env={"LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"},
+            )  # fmt: skip
+            assert (ours.stdout, ours.status) == (ref.stdout, ref.returncode), (kind, args)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_grep_by_chunks_selects_what_line_by_line_selects(seed):
+    rnd = random.Random(100 + seed)
+    with BuiltinBench() as bb:
+        for _ in range(60):
+            kind = rnd.choice(["ascii", "utf8", "crlf", "invalid", "nul"])
+            data = _grep_data(rnd, kind)
+            args = _grep_case(rnd, kind)
+            if "-o" in " ".join(args):
+                continue  # -o -b gives each match's offset: another output
+            bb.write("in", data)
+            fast = bb.run([*args, "in"])
+            slow = bb.run([*args, "-b", "in"])  # -b: line by line
+            assert fast.status == slow.status, (kind, args)
+            assert fast.stderr == slow.stderr, (kind, args)
+            assert fast.stdout == _without_offsets(slow.stdout, args), (kind, args)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    "args", [["-E", "(a*)*b"], ["-cE", "(a|aa)+$"], ["-wE", "(x+x+)+y"], ["-x", "\\(a*\\)*c"]]
+)
+def test_grep_by_chunks_stays_linear_on_pathological_patterns(args):
+    with BuiltinBench() as bb:
+        bb.write("in", (b"a" * 200_000 + b"\n") * 8 + b"x" * 100_000 + b"\n")
+        t0 = time.monotonic()
+        r = bb.run(["grep", *args, "in"])
+        assert r.status in (0, 1), r.err
+        assert time.monotonic() - t0 < 60  # did not hang (linear: well under a second)
+
+
+@needs_gnu("cut")
+@pytest.mark.parametrize("seed", range(3))
+def test_cut_one_range_is_gnu_cut(seed):
+    """``cut -f`` with one range (a comprehension per batch) against GNU cut: lines
+    without the delimiter, with fewer fields, empty ones, -s, another output delimiter,
+    no final newline, non-ASCII and invalid UTF-8 bytes."""
+    rnd = random.Random(seed)
+    cells = [b"", b"a", b"bb", b"caf\xc3\xa9", b"\xff", b" ", b"x y"]
+    with BuiltinBench() as bb, tempfile.TemporaryDirectory() as d:
+        for _ in range(25):
+            delim = rnd.choice([b",", b" ", b":", b"\t"])
+            rows = [
+                delim.join(rnd.choice(cells) for _ in range(rnd.randint(1, 6)))
+                for _ in range(rnd.choice([1, 50, 30000]))
+            ]
+            data = b"\n".join(rows) + (b"\n" if rnd.random() < 0.8 else b"")
+            spec = rnd.choice(["1", "2", "3", "1-2", "2-4", "2-", "-3", "5", "1-1"])
+            args = ["cut", "-d", delim.decode(), "-f", spec]
+            args += rnd.choice([[], [], ["-s"], ["--output-delimiter=|"], ["-s", "--output-delimiter=::"]])
+            bb.write("in", data)
+            Path(d, "in").write_bytes(data)
+            ours = bb.run([*args, "in"])
+            ref = subprocess.run([*args, "in"], cwd=d, capture_output=True, timeout=60)
+            assert (ours.stdout, ours.status) == (ref.stdout, ref.returncode), args
+
+
+@needs_gnu("sort")
+@pytest.mark.parametrize("spill", [False, True])
+@pytest.mark.parametrize("seed", range(2))
+def test_sort_unique_through_a_set_is_gnu_sort(seed, spill, monkeypatch):
+    """``sort -u`` without keys holds distinct lines in a set (and goes back to a list
+    when most lines differ): the same output as GNU sort, in memory and in spilled runs."""
+    from corral.shell.builtins import external_sort
+
+    if spill:
+        monkeypatch.setattr(external_sort, "run_bytes", lambda _mb: 20000)
+    rnd = random.Random(seed)
+    with BuiltinBench() as bb, tempfile.TemporaryDirectory() as d:
+        for _ in range(12):
+            distinct = rnd.choice([1, 3, 50, 2000, 10**9])
+            rows = [b"w%d" % rnd.randrange(distinct) for _ in range(rnd.choice([0, 1, 9, 30000]))]
+            rows += [b"", b"caf\xc3\xa9", b"\xff"] * rnd.randint(0, 2)
+            rnd.shuffle(rows)
+            data = b"\n".join(rows) + (b"\n" if rnd.random() < 0.8 else b"")
+            args = ["sort", "-u", *rnd.choice([[], ["-r"], ["-z"]])]
+            bb.write("in", data)
+            Path(d, "in").write_bytes(data)
+            ours = bb.run([*args, "in"])
+            ref = subprocess.run(
+                [*args, "in"], cwd=d, capture_output=True, timeout=60, env={"LC_ALL": "C"}
+            )
+            assert (ours.stdout, ours.status) == (ref.stdout, ref.returncode), args

@@ -183,7 +183,8 @@ _ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _PYTHON: Final = re.compile(r"^python[0-9.]*$")
 _NOT_PATH_REDIRECTS: Final = frozenset({"<<", "<<-", "<<<", "<&"})
 _DEVICE_OK: Final = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty"})
-_MAYBE_PATH: Final = re.compile(r" [^ ]*/| [~.]|=[~.]").search
+_MAYBE_PATH_SOURCE: Final = r" [^ ]*/| [~.]|=[~.]"
+_MAYBE_PATH: Final = re.compile(_MAYBE_PATH_SOURCE).search
 _OPERATOR_IN_LINE: Final = re.compile(r"[|;&<>`]|\$\(")
 
 
@@ -217,6 +218,9 @@ def _tester(pat: CommandPattern) -> Callable[[str, str], bool]:
     assert rx is not None
     if pat.kind == GLOB:
         fullmatch = rx.fullmatch
+        prefix = pat.glob_prefix
+        if prefix:  # most lines fail on their first characters: no regex for them
+            return lambda base, full: base.startswith(prefix) and fullmatch(base) is not None
         return lambda base, full: fullmatch(base) is not None
     search = rx.search
     return lambda base, full: (
@@ -390,6 +394,12 @@ def _screen(rules: tuple[_Rule, ...]) -> Callable[[str], Any] | None:
     ``None`` (always try every rule) when a pattern cannot be combined (back-references,
     inline flags).
     """
+    source = _screen_source(rules)
+    return None if source is None else saferegex.compile(source, re.DOTALL).search
+
+
+def _screen_source(rules: tuple[_Rule, ...]) -> str | None:
+    """The source of :func:`_screen`'s regex (compiled with ``re.DOTALL``), or ``None``."""
     if not rules:
         return None
     parts = []
@@ -401,13 +411,23 @@ def _screen(rules: tuple[_Rule, ...]) -> Callable[[str], Any] | None:
         if pat.kind == GLOB:
             source = f"^(?:{source})\\Z"
         parts.append(f"(?:{source})")
+    source = "|".join(parts)
     try:
-        combined = saferegex.compile("|".join(parts), re.DOTALL)
+        combined = saferegex.compile(source, re.DOTALL)
     except re.error:
         return None
     if combined.groups != sum(r.pattern.regex.groups for r in rules):  # type: ignore[union-attr]
         return None
-    return combined.search
+    return source
+
+
+def _catches_all(pat: CommandPattern, prog: str) -> bool:
+    """Whether ``pat`` matches every line of the program ``prog`` (``prog``, ``prog *``)."""
+    if pat.full_path or pat.line_rule:
+        return False
+    if pat.kind == PROGRAM:
+        return True
+    return pat.kind == GLOB and pat.words == (prog, "*")
 
 
 def _path_like(arg: str) -> str | None:
@@ -882,6 +902,63 @@ class Policy:
                 if first.strip("*"):
                     globs.append(first)
         return frozenset(names), tuple(dict.fromkeys(globs))
+
+    def exec_shortcuts(self, never: Iterable[str] = ()) -> dict[str, Any] | None:
+        """What a shell worker may decide itself, exactly as :meth:`decide` would, for an
+        ``ExecAction`` whose program is a plain name (no ``/``): a JSON-able table, or
+        ``None`` when this policy's command rules cannot be put in one.
+
+        A program's command is allowed without asking when all of these hold (anything
+        else still goes to :meth:`decide`):
+
+        * the program is in ``free``, or is not in ``indexed`` and ``others_free`` holds:
+          every command rule of its own allows, and a line that no rule matches cannot
+          fall to a non-allowing ``commands.default`` (an own ``program`` rule catches it);
+          wrappers (they run inner commands), ``python*`` (``never_prefix``) and the
+          programs in ``never`` are never free;
+        * none of the rules that could deny or ask about any program (anywhere rules and
+          wildcard-program rules) matches ``" ".join(argv)``: ``screen`` (one combined
+          regex, searched) and ``rules`` (``[kind, regex]``, ``glob`` fullmatched, ``regex``
+          searched), all compiled with ``re.DOTALL``;
+        * no argument looks like a path (``paths``, searched; set when ``filesystem.deny``
+          exists) and the line has no operator (``operators``; set when line rules exist).
+
+        ``corral.wasm.predecided`` applies the table in the shell worker.
+        """
+        blocking = [
+            r for r in (*self._cmd_anywhere, *self._cmd_wild) if r.severity > 0
+        ]  # fmt: skip
+        combined: list[_Rule] = []
+        single: list[list[str]] = []
+        for r in blocking:
+            pat = r.pattern
+            if pat.kind not in (GLOB, REGEX) or pat.full_path or pat.regex is None:
+                return None
+            if _screen_source((*combined, r)) is not None:
+                combined.append(r)
+            else:
+                single.append(["glob" if pat.kind == GLOB else "regex", pat.regex.pattern])
+        default_ok = self._default_result_severity == 0
+
+        def free(prog: str) -> bool:
+            own = [r for r in self._cmd_index[prog] if r.pattern.program == prog]
+            if any(r.severity for r in own):
+                return False
+            return default_ok or any(_catches_all(r.pattern, prog) for r in own)
+
+        blocked = {*_UNWRAPS, *_OPAQUE, *never}
+        has_lines = bool(self._line_index or self._line_wild or self._line_anywhere)
+        return {
+            "free": sorted(p for p in self._cmd_index if p not in blocked and free(p)),
+            "indexed": sorted(self._cmd_index),
+            "others_free": default_ok,
+            "never": sorted(blocked),
+            "never_prefix": "python",
+            "screen": _screen_source(tuple(combined)),
+            "rules": single,
+            "paths": _MAYBE_PATH_SOURCE if self._fs_deny_any is not None else None,
+            "operators": _OPERATOR_IN_LINE.pattern if has_lines else None,
+        }
 
     def _match(self, prog: str, base: str, full: str, line: bool = False) -> _Rule | None:
         """The deciding rule for one view: the most specific ranked rule, unless an

@@ -117,6 +117,12 @@ class CommandPattern:
         )
 
     @property
+    def glob_prefix(self) -> str:
+        """The literal text every line a glob matches starts with (``""``: none, or not a
+        glob); a line without it cannot match."""
+        return _literal_prefix(list(self.words)) if self.kind == GLOB and self.words else ""
+
+    @property
     def anywhere(self) -> bool:
         """True when the pattern has no literal prefix (matches in any program)."""
         return self.prefix_len == 0

@@ -818,7 +818,8 @@ class Shell:
     def exec_seq(self, seq: A.Seq, top: bool = False) -> int:
         status = self.state.last_status
         for node, background in seq.items:
-            self.check()
+            if type(node) is not A.Simple:  # a simple command checks the budget itself
+                self.check()
             if background:
                 status = self._background(node)
                 continue
@@ -834,9 +835,14 @@ class Shell:
             self.state.last_status = status
             if isinstance(node, _SETS_PIPESTATUS):  # set_array("PIPESTATUS", [status])
                 old = self.state.vars.get("PIPESTATUS")
-                self.state.vars["PIPESTATUS"] = Var(
-                    IArray({0: str(status)}), old.exported if old else False
-                )
+                text = str(status)
+                if (
+                    old is None or old.readonly or old.attrs or type(old.value) is not IArray
+                    or len(old.value) != 1 or old.value.get(0) != text
+                ):  # (a loop's commands mostly leave it as it was: no new objects)
+                    self.state.vars["PIPESTATUS"] = Var(
+                        IArray({0: text}), old.exported if old else False
+                    )
             if (
                 status != 0
                 and "ERR" in self.state.traps

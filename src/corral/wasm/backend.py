@@ -39,6 +39,7 @@ class WasmBackend:
         tool_names: Callable[[], list[str]] | None = None,
         disk_check: Callable[[], str | None] | None = None,
         cpu_s: float | None = None,
+        predecided: Callable[[], dict[str, Any] | None] | None = None,
     ) -> None:
         if copy_workspace:
             raise ValueError("copy_workspace is for the native backends")
@@ -51,6 +52,8 @@ class WasmBackend:
         self.ask_exec = ask_exec
         self.tool_names = tool_names or list
         self.disk_check = disk_check
+        #: the table of commands the worker may run without asking, asked for every call
+        self.predecided = predecided
         self.proc = ShellProcess(self.workspace, budget, landlock=landlock, cpu_s=cpu_s)
 
     # -- the protocol -------------------------------------------------------------------
@@ -99,6 +102,7 @@ class WasmBackend:
                 on_output=on_output,
                 disk_check=self.disk_check,
                 on_sample=self._sample if self.events is not None else None,
+                predecided=self.predecided() if self.predecided is not None else None,
             )
         except WorkerUnavailable as e:
             return RunResult(

@@ -246,9 +246,12 @@ class ShellProcess:
         on_output: OnOutput | None = None,
         disk_check: Callable[[], str | None] | None = None,
         on_sample: Callable[[dict[str, Any]], None] | None = None,
+        predecided: dict[str, Any] | None = None,
     ) -> ShellResult:
         """Run ``script`` in the worker; ``on_sample(data)`` gets a resource sample of the
-        worker about once a second while it runs (:mod:`corral.wasm.samples`)."""
+        worker about once a second while it runs (:mod:`corral.wasm.samples`);
+        ``predecided``: the commands the worker may run without asking and only report
+        (:mod:`corral.wasm.predecided`)."""
         res = ShellResult()
         self.file_notices = 0
         if self._killed.is_set() and self.sock is not None:
@@ -264,6 +267,7 @@ class ShellProcess:
                 "output_chars": limit,
                 "ask_exec": ask_exec,
                 "tools": tools,
+                "predecided": predecided,
             },
             stdin,
         )
@@ -477,7 +481,9 @@ class ShellProcess:
             if not _strs(argv) or not argv or not isinstance(cwd, str) or not isinstance(line, str):
                 raise C.ProtocolError("malformed exec request")
             allowed, reason = self._ask(handler.on_exec, argv, cwd, line)
-            if fr.id == 0:  # a notice (nothing decides here): no answer is awaited
+            if fr.id == 0:  # a notice: no answer is awaited
+                if not allowed:  # it ran without asking, but it needed the question
+                    raise _Stop("crash", f"the shell worker ran a refused command: {reason}")
                 return
             reply = {"allowed": allowed, "reason": reason}
         elif op == "guest":

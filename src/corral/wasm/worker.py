@@ -61,6 +61,7 @@ def _preload() -> None:
     )
     from ..shell import awk_lang, jq_lang, parser, session  # noqa: F401
     from ..shell.interp import Shell  # noqa: F401
+    from . import predecided  # noqa: F401
 
     with contextlib.suppress(Exception):  # libseccomp is read now: after Landlock it cannot be
         F.deny_filter_bpf()
@@ -351,6 +352,8 @@ class _RemoteHooks:
     def __init__(self, chan: _Channel) -> None:
         self.chan = chan
         self.ask_exec = True
+        #: what the host's policy certainly allows (corral.wasm.predecided): run, reported
+        self.predecided: Any = None
         self.tools: list[str] = []
         self.shell: Any = None
         #: (op, path, refused) already reported in this call: ``cat f`` in a loop is
@@ -369,7 +372,10 @@ class _RemoteHooks:
         self.chan.notice(data)
 
     def on_exec(self, argv: list[str], cwd: str, line: str) -> tuple[bool, str]:
-        if not self.ask_exec:  # nothing decides: the host is told, without waiting
+        pre = self.predecided
+        if not self.ask_exec or (pre is not None and pre.allows(argv, line)):
+            # nothing decides, or the policy certainly allows: the host is told, in order,
+            # without waiting (it decides it all the same, for its events)
             self.chan.notice({"op": "exec", "argv": argv, "cwd": cwd, "line": line})
             return True, ""
         r = self.chan.request("exec", {"argv": argv, "cwd": cwd, "line": line})
@@ -417,6 +423,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
     from ..budget import Budget
     from ..files import Workspace
     from ..shell.session import new_shell
+    from . import predecided
 
     budget = Budget(**cfg["budget"])
     # spill files a killed predecessor left (sort, tac): nobody else uses them
@@ -440,6 +447,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
         fr = chan.runs.get()
         d = fr.data
         hooks.ask_exec = bool(d.get("ask_exec", True))
+        hooks.predecided = predecided.load(d.get("predecided")) if hooks.ask_exec else None
         hooks.tools = [str(t) for t in d.get("tools", [])]
         hooks.files_seen = set()
         deadline = time.monotonic() + float(d.get("wall_s", 30.0))

@@ -87,19 +87,45 @@ class ExternalSorter:
         self.line_limit = line_limit
         self.ties_identical = ties_identical
         self.run_bytes = RUN_BYTES if run_bytes is None else run_bytes
+        #: ``-u`` on whole lines: equal lines are identical, so a set holds the run (a
+        #: file of few distinct lines sorts only those)
+        self.distinct: set[bytes] | None = set() if unique and unique_key is None else None
+        self.taken = 0  # lines put in the set
         self.lines: list[bytes] = []
         self.held = 0
         self.runs: list[SpillFile] = []
 
     def add_file(self, f: IO[bytes]) -> None:
         for batch in record_batches(self.ctx.check, f, self.sep, self.line_limit):
-            self.lines.extend(batch)
-            self.held += sum(map(len, batch)) + self.per_line * len(batch)
+            distinct = self.distinct
+            if distinct is not None:
+                before = len(distinct)
+                distinct.update(batch)
+                added = len(distinct) - before
+                self.taken += len(batch)
+                if self.taken >= 4096 and len(distinct) * 2 > self.taken:
+                    # mostly distinct lines: the set costs more than it saves; sorted
+                    # runs of equal lines are dropped at the end instead
+                    self.lines = list(distinct)
+                    self.distinct = None
+                if not added:
+                    continue
+                # the new lines' share of the batch's bytes (an estimate, as for lists)
+                self.held += sum(map(len, batch)) * added // len(batch) + self.per_line * added
+            else:
+                self.lines.extend(batch)
+                self.held += sum(map(len, batch)) + self.per_line * len(batch)
             if self.held > self.run_bytes:
                 self._spill_run()
 
     def _sorted_memory(self) -> Iterable[bytes]:
         self.ctx.check()
+        if self.distinct is not None:
+            self.lines = list(self.distinct)
+            self.distinct.clear()
+            self.sort_run(self.lines)
+            lines, self.lines, self.held = self.lines, [], 0
+            return lines
         self.sort_run(self.lines)
         self.ctx.check()
         lines = self.lines
@@ -138,7 +164,7 @@ class ExternalSorter:
         """All records in order. Reading the input is over once this returns."""
         if not self.runs:
             return self._sorted_memory()
-        if self.lines:
+        if self.lines or self.distinct:
             self._spill_run()
         runs = self.runs
         while len(runs) > MERGE_FAN_IN:

@@ -22,7 +22,7 @@ import stat as statmod
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from ... import saferegex
 from .. import hostfs as hfs
@@ -703,6 +703,9 @@ class _Matcher:
         if mode == "F":
             # Longest first: Python's leftmost-first is then POSIX's leftmost-longest.
             raw = [re.escape(p) for p in sorted(patterns, key=len, reverse=True)]
+        #: the patterns for a whole chunk of lines (see :meth:`chunk_hits`): ``^``/``$``
+        #: at line ends, no ``.`` or ``[^…]`` across one
+        lined: list[str] | None = list(raw) if mode == "F" else [] if mode != "P" else None
         for pat in patterns if mode != "F" else ():
             if mode == "P":
                 full = _pcre_to_python(pat)
@@ -714,6 +717,8 @@ class _Matcher:
                 vs = tr.variants()
                 backrefs = backrefs or tr.backrefs
                 self.warnings.extend(tr.warnings)
+                if lined is not None:
+                    lined.append(_translate(pat, mode == "E", True).python)
             raw.append(full)
             variants.extend(wrap(v) for v in vs)
         if len(variants) <= 1 or len(variants) > self.MAX_VARIANTS:
@@ -733,6 +738,41 @@ class _Matcher:
             raise RegexError(str(e)) from None
         except RecursionError:
             raise RegexError("Regular expression too big") from None
+        self.chunk: Any = None
+        if lined and not backrefs and not any("\\A" in x or "\\Z" in x for x in lined):
+            body = "|".join(f"(?:{x})" for x in lined)
+            body = f"^(?:{body})$" if line else wrap(body)
+            try:
+                self.chunk = saferegex.compile(body, re.MULTILINE | (flags & re.IGNORECASE))
+            except (re.error, RecursionError):
+                self.chunk = None  # line by line, as the whole-pattern compile succeeded
+
+    def chunk_hits(self, text: str) -> list[int]:
+        """The indices of the lines of ``text`` (lines joined by ``\\n``) that match, with
+        one search per matching line instead of one per line. A match that stays inside
+        its line is a match of that line on its own (``^``, ``$`` and word edges see the
+        newline as they see the ends of a line; ``.`` and ``[^…]`` never take it); one
+        that runs into the next line (``\\s``, ``[[:space:]]``) is checked on its line
+        alone. Lines before the leftmost match have none."""
+        search = self.chunk.search
+        hits: list[int] = []
+        n = len(text)
+        find, count = text.find, text.count
+        pos = line = 0
+        while True:
+            m = search(text, pos)
+            if m is None:
+                return hits
+            a, b = m.span()
+            line += count("\n", pos, a)
+            nl = find("\n", a)
+            end = n if nl < 0 else nl
+            if b <= end or self.search(text[text.rfind("\n", 0, a) + 1 : end]):
+                hits.append(line)
+            if nl < 0:
+                return hits
+            pos = nl + 1
+            line += 1
 
     def variants(self) -> list[re.Pattern[str]]:
         """One regex per top-level alternative (compiled on first use: only -o needs them)."""
@@ -829,6 +869,8 @@ class _Grep:
         self.eol = b"\0" if o.null_data else b"\n"
         self.multi = False
         self.printed = False
+        #: most lines of the last chunk matched (see _by_chunk)
+        self.dense = False
 
     # -- errors ---------------------------------------------------------------
 
@@ -1026,11 +1068,9 @@ class _Grep:
             out.write(prefix + text + eol)
 
         lines: Iterable[tuple[bytes, bool]] = reader
-        if not (
-            summary or before is not None or after or o.only or name is not None
-            or o.line_numbers or o.byte_offset or o.context_given or max_count > 0
-        ):  # fmt: skip
-            # only the selected lines, as they are: a chunk's lines at a time
+        plain = not (summary or o.only or name is not None or o.line_numbers or max_count > 0)
+        if not (before is not None or after or o.byte_offset or o.context_given):
+            # a chunk's lines at a time
             batches = reader.batches()
             for batch in batches:
                 if check_binary and reader.saw_nul:  # binary input: line by line from here
@@ -1039,11 +1079,44 @@ class _Grep:
                     )
                     break
                 ctx.check()
+                if plain:  # only the selected lines, as they are
+                    lineno += len(batch)
+                    picked = self._select(batch)
+                    if picked:
+                        count += len(picked)
+                        out.write(eol.join(picked) + eol)
+                    continue
+                hits = self._picks(batch)
+                if max_count > 0 and count + len(hits) >= max_count:
+                    hits = hits[: max_count - count]
+                    stopping = True
+                count += len(hits)
+                if hits and summary:
+                    if o.quiet:
+                        raise _QuitSearch()
+                    if o.list_files or o.list_nonmatching:
+                        return count
+                elif o.only:
+                    if not o.invert and (name is not None or o.line_numbers):
+                        for i in hits:
+                            self._emit_only(decode(batch[i]), lineno + i + 1, 0, name, 0)
+                    elif not o.invert and hits:
+                        parts: list[bytes] = []
+                        for i in hits:
+                            parts += self._only_parts(decode(batch[i]))
+                        if parts:
+                            out.write(eol.join(parts) + eol)
+                elif hits:
+                    head = name + (name_sep or b":") if name is not None else b""
+                    if o.line_numbers:
+                        out.write(b"".join(
+                            b"%s%d:%s%s" % (head, lineno + i + 1, batch[i], eol) for i in hits
+                        ))  # fmt: skip
+                    else:
+                        out.write(b"".join(head + batch[i] + eol for i in hits))
                 lineno += len(batch)
-                picked = self._select(batch)
-                if picked:
-                    count += len(picked)
-                    out.write(eol.join(picked) + eol)
+                if stopping:
+                    return count
             else:
                 return count
         for raw, _has_nl in lines:
@@ -1099,6 +1172,43 @@ class _Grep:
             offset += len(raw) + 1
         return count
 
+    def _by_chunk(self) -> bool:
+        """Whether the next chunk is searched whole (:meth:`_Matcher.chunk_hits`): one
+        search per matching line, cheaper than one per line unless most lines match and
+        the per-line regex is a plain one (no ``-w``/``-x`` wrapping)."""
+        m = self.m
+        if m.chunk is None or self.eol != b"\n":
+            return False
+        return not self.dense or (m.needles is None and (self.o.word or self.o.line))
+
+    def _hits(self, batch: list[bytes]) -> list[int]:
+        """The indices of the lines of ``batch`` that match (before ``-v``)."""
+        m = self.m
+        hits: list[int] | None = None
+        if self._by_chunk():
+            with contextlib.suppress(saferegex.RegexTooExpensive):  # a chunk past the cap
+                hits = m.chunk_hits(decode(b"\n".join(batch)))
+        if hits is None and m.needles is not None:
+            needles = m.needles
+            if len(needles) == 1:
+                needle = needles[0]
+                hits = [i for i, b in enumerate(batch) if needle in b]
+            else:
+                hits = [i for i, b in enumerate(batch) if any(n in b for n in needles)]
+        elif hits is None:
+            search = m.search
+            hits = [i for i, b in enumerate(batch) if search(decode(b))]
+        self.dense = len(hits) * 2 > len(batch)
+        return hits
+
+    def _picks(self, batch: list[bytes]) -> list[int]:
+        """The indices of the lines of ``batch`` that grep selects (``-v`` included)."""
+        hits = self._hits(batch)
+        if not self.o.invert:
+            return hits
+        taken = set(hits)
+        return [i for i in range(len(batch)) if i not in taken]
+
     def _select(self, batch: list[bytes]) -> list[bytes]:
         """The lines of ``batch`` that grep selects (``-v`` included)."""
         m = self.m
@@ -1109,20 +1219,21 @@ class _Grep:
             and m.combined.search(decode(b"\n".join(batch))) is None
         ):  # no line of the chunk matches
             return batch if invert else []
-        if m.needles is not None and len(m.needles) == 1:
-            needle = m.needles[0]
-            if invert:
-                return [b for b in batch if needle not in b]
-            return [b for b in batch if needle in b]
-        if m.needles is not None:
+        if m.needles is not None and not self._by_chunk():
             needles = m.needles
+            if len(needles) == 1:
+                needle = needles[0]
+                if invert:
+                    return [b for b in batch if needle not in b]
+                return [b for b in batch if needle in b]
             if invert:
                 return [b for b in batch if not any(n in b for n in needles)]
             return [b for b in batch if any(n in b for n in needles)]
-        search = m.search
-        if invert:
-            return [b for b in batch if not search(decode(b))]
-        return [b for b in batch if search(decode(b))]
+        hits = self._hits(batch)
+        if not invert:
+            return [batch[i] for i in hits]
+        taken = set(hits)
+        return [b for i, b in enumerate(batch) if i not in taken]
 
     def _separator(self, ln: int, last_out: int) -> None:
         """GNU's ``--`` between context groups, also between files."""
@@ -1132,6 +1243,33 @@ class _Grep:
         if (last_out and ln > last_out + 1) or (not last_out and self.printed):
             self.out.write(o.group_sep + b"\n")
         self.printed = True
+
+    def _only_parts(self, s: str) -> list[bytes]:
+        """The non-empty matches of a line, as ``-o`` prints them (see _emit_only)."""
+        m = self.m
+        first = m.first
+        rx = m.combined
+        plain = rx is not None and not m._variant_src and "_K" not in rx.groupindex
+        parts: list[bytes] = []
+        pos = 0
+        n = len(s)
+        while pos <= n:
+            if plain:  # one regex, no alternatives to compare, no \K: its match as it is
+                mt = rx.search(s, pos)
+                if mt is None:
+                    break
+                a, b = mt.span()
+            else:
+                r = first(s, pos)
+                if r is None:
+                    break
+                a, b = r
+            if b <= a:
+                pos = max(a, pos) + 1
+                continue
+            parts.append(encode(s[a:b]))
+            pos = b
+        return parts
 
     def _emit_only(self, s: str, ln: int, off: int, name: bytes | None, emit_sep: int) -> None:
         o = self.o

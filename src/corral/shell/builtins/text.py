@@ -1024,6 +1024,29 @@ def _cut_fields(
     one = slices[0] if len(slices) == 1 else None
     limit = max_string(ctx.ws.budget)
     for batch in record_batches(ctx.check, f, sep, limit):
+        if one is not None:
+            # one range: a comprehension (no statement per line); a line without the
+            # delimiter whole (or dropped with -s), with fewer fields than wanted empty
+            k, hi = one
+            split = bytes.split
+            if only_delim:
+                batch = [body for body in batch if delim in body]
+            if hi == k + 1:
+                picked = [
+                    fields[k] if len(fields) > k else body if len(fields) == 1 else b""
+                    for body in batch
+                    for fields in (split(body, delim, maxsplit),)
+                ]
+            else:
+                join = od.join
+                picked = [
+                    join(fields[k:hi]) if len(fields) > k else body if len(fields) == 1 else b""
+                    for body in batch
+                    for fields in (split(body, delim, maxsplit),)
+                ]
+            if picked:
+                w(sep.join(picked) + sep)
+            continue
         out: list[bytes] = []
         add = out.append
         for body in batch:
@@ -1032,10 +1055,7 @@ def _cut_fields(
                     add(body)
                 continue
             fields = body.split(delim, maxsplit)
-            if one is not None:
-                add(od.join(fields[one[0] : one[1]]))
-            else:
-                add(od.join([fld for lo, hi in slices for fld in fields[lo:hi]]))
+            add(od.join([fld for lo, hi in slices for fld in fields[lo:hi]]))
         if out:
             w(sep.join(out) + sep)
 
