@@ -253,7 +253,11 @@ class Screen:
             if lits is None:
                 always.append((width, entry))
                 continue
-            alts = required_any_all(pattern)
+            # a set with a one-character string (``-``, ``/``, ``e``) is in nearly every
+            # command line: looking for it costs the pass more than it rules out
+            alts = [[s for s in alt if min(map(len, s)) > 1] for alt in required_any_all(pattern)]
+            if any(not alt for alt in alts):
+                alts = []  # a branch that needs nothing: the pattern needs nothing more
             needs.append(tuple(tuple(ids(s) for s in alt) for alt in alts) or None)
             for i in ids(lits):
                 by_lit.setdefault(i, []).append((width, entry, len(needs) - 1))
