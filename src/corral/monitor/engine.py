@@ -246,10 +246,8 @@ class _Session:
         self.waiting: dict[str, frozenset[int]] = {}  # rule -> steps partials wait for
         #: the same as (rule, step) pairs, for one set test against a plan's gated steps
         self.waited: frozenset[tuple[str, int]] = frozenset()
-        #: fingerprints of attempts not completed yet, oldest first (a plain dict: at
-        #: most 65 keys, so finding the first one skips at most a few dozen deleted slots
-        #: before the dict compacts itself)
-        self.recent: dict[Any, int] = {}
+        #: fingerprints of attempts not completed yet, oldest first
+        self.recent: OrderedDict[Any, int] = OrderedDict()
         self.anomaly: AnomalyState | None = None
 
     def fork(self) -> _Session:
@@ -266,7 +264,7 @@ class _Session:
         fp = _fingerprint(action)
         recent[fp] = recent.get(fp, 0) + 1
         if len(recent) > 64:
-            del recent[next(iter(recent))]
+            recent.popitem(last=False)  # O(1) (a dict's first key is found by a scan)
 
     def completes(self, action: Any) -> bool:
         """Whether ``action`` completes an attempt seen before (which it then uses up)."""
