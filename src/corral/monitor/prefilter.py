@@ -233,9 +233,12 @@ class Screen:
     branch of its alternation); an entry whose pattern lacks them is not returned, so
     ``curl ... | python`` is not handed every command that mentions ``python``."""
 
-    __slots__ = ("_cache", "_last", "_matcher", "always", "cached", "lits", "needs", "slots")
+    __slots__ = ("_cache", "_last", "_last_scan", "_matcher", "_scans", "always", "cached",
+                 "lits", "needs", "scanned", "slots")  # fmt: skip
 
-    def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
+    def __init__(self, items: Iterable[tuple[str, Any]], extra: Iterable[str] = ()) -> None:
+        """``extra``: more casefolded strings to look for, that index no entry
+        (:meth:`scan` tells which of them a text holds; :meth:`ids` gives their indexes)."""
         index: dict[str, int] = {}
         by_lit: dict[int, list[tuple[int, Any, int]]] = {}
         always: list[tuple[int, Any]] = []
@@ -261,6 +264,7 @@ class Screen:
             needs.append(tuple(tuple(ids(s) for s in alt) for alt in alts) or None)
             for i in ids(lits):
                 by_lit.setdefault(i, []).append((width, entry, len(needs) - 1))
+        ids(extra)
         #: the literals (those that index entries, then those only needed), and for each
         #: the (shortest text, entry, needs) of the patterns it indexes
         self.lits: tuple[str, ...] = tuple(index)
@@ -275,6 +279,15 @@ class Screen:
         self._last: tuple[str, tuple[Any, ...]] = ("", ())
         #: the remembered answer for a short text, or None (one C call)
         self.cached = self._cache.get
+        self._scans: dict[str, tuple[tuple[Any, ...], frozenset[int]]] = {}
+        self._last_scan: tuple[str, tuple[tuple[Any, ...], frozenset[int]]] = ("", ((), _NONE))
+        #: the remembered :meth:`scan` of a short text, or None (one C call)
+        self.scanned = self._scans.get
+
+    def ids(self, lits: Iterable[str]) -> frozenset[int]:
+        """The indexes of some of the screen's strings."""
+        where = {lit: i for i, lit in enumerate(self.lits)}
+        return frozenset(where[lit] for lit in lits)
 
     def find(self, text: str) -> tuple[Any, ...]:
         """The entries that may match ``text`` (memoized for texts up to 512 characters:
@@ -296,12 +309,34 @@ class Screen:
         self._cache[text] = got
         return got
 
+    def scan(self, text: str) -> tuple[tuple[Any, ...], frozenset[int]]:
+        """(:meth:`find`'s entries, the indexes of the screen's strings the casefolded
+        text holds), from the same pass; kept like :meth:`find`'s answers."""
+        got = self._scans.get(text)
+        if got is not None:
+            return got
+        if len(text) > 512:
+            last = self._last_scan
+            if last[0] is text:
+                return last[1]
+            got = self._scan(text)
+            self._last_scan = (text, got)
+            return got
+        got = self._scan(text)
+        if len(self._scans) >= 4096:
+            self._scans.clear()
+        self._scans[text] = got
+        return got
+
     def _find(self, text: str) -> tuple[Any, ...]:
+        return self._scan(text)[0]
+
+    def _scan(self, text: str) -> tuple[tuple[Any, ...], frozenset[int]]:
         n = len(text)
         out = [e for width, e in self.always if n >= width]
         hits = self._matcher.found(text) if self.lits else ()
         if not hits:
-            return tuple(out)
+            return tuple(out), _NONE
         present = frozenset(hits)
         slots, needs = self.slots, self.needs
         checked: dict[int, bool] = {}
@@ -315,8 +350,11 @@ class Screen:
                 if ok:
                     out.append(e)
         if len(out) > 1:
-            return tuple(dict.fromkeys(out))
-        return tuple(out)
+            return tuple(dict.fromkeys(out)), present
+        return tuple(out), present
+
+
+_NONE: Final[frozenset[int]] = frozenset()
 
 
 def _holds(needs: Needs | None, present: frozenset[int]) -> bool:
