@@ -233,8 +233,8 @@ class Screen:
     branch of its alternation); an entry whose pattern lacks them is not returned, so
     ``curl ... | python`` is not handed every command that mentions ``python``."""
 
-    __slots__ = ("_cache", "_last", "_last_scan", "_matcher", "_scans", "always", "cached",
-                 "lits", "needs", "scanned", "slots")  # fmt: skip
+    __slots__ = ("_last", "_matcher", "_older", "_scans", "always", "lits", "needs", "scanned",
+                 "slots")  # fmt: skip
 
     def __init__(self, items: Iterable[tuple[str, Any]], extra: Iterable[str] = ()) -> None:
         """``extra``: more casefolded strings to look for, that index no entry
@@ -275,12 +275,11 @@ class Screen:
         #: (shortest text the pattern can match, entry) for patterns without literals
         self.always = tuple(always)
         self._matcher = LiteralSet(self.lits)
-        self._cache: dict[str, tuple[Any, ...]] = {}
-        self._last: tuple[str, tuple[Any, ...]] = ("", ())
-        #: the remembered answer for a short text, or None (one C call)
-        self.cached = self._cache.get
+        # answers for short texts: the newer 4,096 and the 4,096 before them (a text
+        # asked for again moves to the newer)
         self._scans: dict[str, tuple[tuple[Any, ...], frozenset[int]]] = {}
-        self._last_scan: tuple[str, tuple[tuple[Any, ...], frozenset[int]]] = ("", ((), _NONE))
+        self._older: dict[str, tuple[tuple[Any, ...], frozenset[int]]] = {}
+        self._last: tuple[str, tuple[tuple[Any, ...], frozenset[int]]] = ("", ((), _NONE))
         #: the remembered :meth:`scan` of a short text, or None (one C call)
         self.scanned = self._scans.get
 
@@ -293,43 +292,31 @@ class Screen:
         """The entries that may match ``text`` (memoized for texts up to 512 characters:
         agents repeat themselves; a longer one is kept by identity while it is the last:
         the commands of a script share its text)."""
-        got = self._cache.get(text)
+        return self.scan(text)[0]
+
+    def scan(self, text: str) -> tuple[tuple[Any, ...], frozenset[int]]:
+        """(:meth:`find`'s entries, the indexes of the screen's strings the casefolded
+        text holds), from the same pass, kept the same way."""
+        got = self._scans.get(text)
         if got is not None:
             return got
         if len(text) > 512:
             last = self._last
             if last[0] is text:
                 return last[1]
-            got = self._find(text)
+            got = self._scan(text)
             self._last = (text, got)
             return got
-        got = self._find(text)
-        if len(self._cache) >= 4096:
-            self._cache.clear()
-        self._cache[text] = got
-        return got
-
-    def scan(self, text: str) -> tuple[tuple[Any, ...], frozenset[int]]:
-        """(:meth:`find`'s entries, the indexes of the screen's strings the casefolded
-        text holds), from the same pass; kept like :meth:`find`'s answers."""
-        got = self._scans.get(text)
-        if got is not None:
-            return got
-        if len(text) > 512:
-            last = self._last_scan
-            if last[0] is text:
-                return last[1]
+        got = self._older.get(text)
+        if got is None:
             got = self._scan(text)
-            self._last_scan = (text, got)
-            return got
-        got = self._scan(text)
-        if len(self._scans) >= 4096:
-            self._scans.clear()
-        self._scans[text] = got
+        scans = self._scans
+        if len(scans) >= 4096:
+            self._older = scans
+            scans = self._scans = {}
+            self.scanned = scans.get
+        scans[text] = got
         return got
-
-    def _find(self, text: str) -> tuple[Any, ...]:
-        return self._scan(text)[0]
 
     def _scan(self, text: str) -> tuple[tuple[Any, ...], frozenset[int]]:
         n = len(text)
