@@ -233,12 +233,10 @@ class Screen:
     branch of its alternation); an entry whose pattern lacks them is not returned, so
     ``curl ... | python`` is not handed every command that mentions ``python``."""
 
-    __slots__ = ("_last", "_matcher", "_older", "_scans", "always", "lits", "needs", "scanned",
+    __slots__ = ("_cache", "_last", "_matcher", "_older", "always", "cached", "lits", "needs",
                  "slots")  # fmt: skip
 
-    def __init__(self, items: Iterable[tuple[str, Any]], extra: Iterable[str] = ()) -> None:
-        """``extra``: more casefolded strings to look for, that index no entry
-        (:meth:`scan` tells which of them a text holds; :meth:`ids` gives their indexes)."""
+    def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
         index: dict[str, int] = {}
         by_lit: dict[int, list[tuple[int, Any, int]]] = {}
         always: list[tuple[int, Any]] = []
@@ -264,7 +262,6 @@ class Screen:
             needs.append(tuple(tuple(ids(s) for s in alt) for alt in alts) or None)
             for i in ids(lits):
                 by_lit.setdefault(i, []).append((width, entry, len(needs) - 1))
-        ids(extra)
         #: the literals (those that index entries, then those only needed), and for each
         #: the (shortest text, entry, needs) of the patterns it indexes
         self.lits: tuple[str, ...] = tuple(index)
@@ -277,53 +274,43 @@ class Screen:
         self._matcher = LiteralSet(self.lits)
         # answers for short texts: the newer 4,096 and the 4,096 before them (a text
         # asked for again moves to the newer)
-        self._scans: dict[str, tuple[tuple[Any, ...], frozenset[int]]] = {}
-        self._older: dict[str, tuple[tuple[Any, ...], frozenset[int]]] = {}
-        self._last: tuple[str, tuple[tuple[Any, ...], frozenset[int]]] = ("", ((), _NONE))
-        #: the remembered :meth:`scan` of a short text, or None (one C call)
-        self.scanned = self._scans.get
-
-    def ids(self, lits: Iterable[str]) -> frozenset[int]:
-        """The indexes of some of the screen's strings."""
-        where = {lit: i for i, lit in enumerate(self.lits)}
-        return frozenset(where[lit] for lit in lits)
+        self._cache: dict[str, tuple[Any, ...]] = {}
+        self._older: dict[str, tuple[Any, ...]] = {}
+        self._last: tuple[str, tuple[Any, ...]] = ("", ())
+        #: the remembered answer for a short text, or None (one C call)
+        self.cached = self._cache.get
 
     def find(self, text: str) -> tuple[Any, ...]:
         """The entries that may match ``text`` (memoized for texts up to 512 characters:
         agents repeat themselves; a longer one is kept by identity while it is the last:
         the commands of a script share its text)."""
-        return self.scan(text)[0]
-
-    def scan(self, text: str) -> tuple[tuple[Any, ...], frozenset[int]]:
-        """(:meth:`find`'s entries, the indexes of the screen's strings the casefolded
-        text holds), from the same pass, kept the same way."""
-        got = self._scans.get(text)
+        got = self._cache.get(text)
         if got is not None:
             return got
         if len(text) > 512:
             last = self._last
             if last[0] is text:
                 return last[1]
-            got = self._scan(text)
+            got = self._find(text)
             self._last = (text, got)
             return got
         got = self._older.get(text)
         if got is None:
-            got = self._scan(text)
-        scans = self._scans
-        if len(scans) >= 4096:
-            self._older = scans
-            scans = self._scans = {}
-            self.scanned = scans.get
-        scans[text] = got
+            got = self._find(text)
+        cache = self._cache
+        if len(cache) >= 4096:
+            self._older = cache
+            cache = self._cache = {}
+            self.cached = cache.get
+        cache[text] = got
         return got
 
-    def _scan(self, text: str) -> tuple[tuple[Any, ...], frozenset[int]]:
+    def _find(self, text: str) -> tuple[Any, ...]:
         n = len(text)
         out = [e for width, e in self.always if n >= width]
         hits = self._matcher.found(text) if self.lits else ()
         if not hits:
-            return tuple(out), _NONE
+            return tuple(out)
         present = frozenset(hits)
         slots, needs = self.slots, self.needs
         checked: dict[int, bool] = {}
@@ -337,11 +324,8 @@ class Screen:
                 if ok:
                     out.append(e)
         if len(out) > 1:
-            return tuple(dict.fromkeys(out)), present
-        return tuple(out), present
-
-
-_NONE: Final[frozenset[int]] = frozenset()
+            return tuple(dict.fromkeys(out))
+        return tuple(out)
 
 
 def _holds(needs: Needs | None, present: frozenset[int]) -> bool:

@@ -1555,56 +1555,6 @@ def _cost(c: Cond) -> int:
     return 4
 
 
-#: text fields whose values are part of an exec subject's line when :func:`_in_line` holds
-_LINE_FIELDS: Final = frozenset({"args", "line", "program", "argv"})
-
-
-def line_needs(c: Cond, skip: Cond | None = None) -> tuple[frozenset[str], ...]:
-    """Sets of casefolded strings such that the casefolded line of every subject that
-    satisfies ``c`` and whose program, ``args`` and ``argv`` are in its line
-    (:func:`_in_line`) holds one string of each set (empty: nothing known). Read from
-    the positive predicates on ``line``, ``args``, ``program`` and ``argv`` (``argv[N]``),
-    as the strings the operators' screens need (:func:`_checks`): casefolding maps each
-    character on its own, so a field's folded text is part of the folded line. ``skip``:
-    a predicate to leave out (the one an index lookup decided)."""
-    if isinstance(c, Pred):
-        name = c.field.name
-        if c is skip or c.negate or c.exists is False:
-            return ()
-        if name not in _LINE_FIELDS and not name.startswith("argv["):
-            return ()
-        return tuple(n for o in c.ops for n in _op_needs(o))
-    if isinstance(c, NotOf):
-        return ()
-    if isinstance(c, AllOf):
-        return tuple(dict.fromkeys(n for i in c.items for n in line_needs(i, skip)))
-    firsts: list[frozenset[str]] = []  # any: the first set of each branch, together
-    for i in c.items:
-        got = line_needs(i, skip)
-        if not got:
-            return ()
-        firsts.append(got[0])
-    return (frozenset().union(*firsts),)
-
-
-def _op_needs(o: OpInfo) -> list[frozenset[str]]:
-    """What a string satisfying ``o`` holds (see :func:`line_needs`)."""
-    if o.op == "regex":
-        checks = _all_checks(tuple(r.pattern for r in o.regexes))
-        if len(checks) == 1:
-            sets = [frozenset(lits) for lits in checks[0][0]]
-        elif all(common for common, _ in checks):
-            sets = [frozenset(lit for common, _ in checks for lit in common[0])]
-        else:
-            return []
-    elif o.screen is not None:
-        sets = [frozenset(lits) for lits in _checks(o.screen)[0]]
-    else:
-        return []
-    # a set with a string shorter than 3 characters (``-``, ``/``) rules out few lines
-    return [s for s in sets if s and min(map(len, s)) >= 3]
-
-
 def alternative_test(cond: Cond, hint: Hint | None) -> Callable[[Subject], bool]:
     """The test for subjects the index found by ``hint``: ``cond`` without the predicate
     the lookup already decided (an equals/in alone on its field), cheap tests first.
@@ -1795,25 +1745,11 @@ class _Bucket:
     #: later sequence steps without an index hint: only looked at while a partial match
     #: waits for them (see :attr:`Plan.gated`)
     gated: list[_Entry] = field(default_factory=list)
-    #: (field name, value) -> what the line needs for each entry filed under that key
-    #: (:func:`line_needs`), in the order of the entries
-    needs: dict[tuple[str, Any], list[tuple[frozenset[str], ...]]] = field(default_factory=dict)
-
-
-#: per value of a key table some of whose entries need strings in the line
-#: (:func:`line_needs`): (the entries that need none, the strings of which a line holds
-#: one when any entry's needs may hold, what each entry needs), the strings as indexes
-#: into the bucket's merged screen
-_KeyNeeds = dict[
-    Any, tuple[tuple["_Entry", ...], frozenset[int], tuple[tuple[frozenset[int], ...], ...]]
-]
 
 
 @dataclass(frozen=True)
 class _Frozen:
-    keyed: tuple[
-        tuple[Callable[[Subject], Any], dict[Any, tuple[_Entry, ...]], _KeyNeeds | None], ...
-    ]
+    keyed: tuple[tuple[Callable[[Subject], Any], dict[Any, tuple[_Entry, ...]]], ...]
     screens: tuple[tuple[Callable[[Subject], Any], Screen], ...]
     always: tuple[_Entry, ...]
     multi: bool = False  # an entry can come up twice for one subject
@@ -1842,28 +1778,12 @@ def _in_line(subj: Subject, line: str) -> bool:
     return code is None or code is line or code in line
 
 
-def _holding(
-    entries: tuple[_Entry, ...],
-    needs: tuple[tuple[frozenset[int], ...], ...],
-    present: frozenset[int],
-) -> list[_Entry]:
-    """Of the entries of a key, those whose line holds one string of each set they need
-    (``present``: the strings it holds)."""
-    out = []
-    for e, need in zip(entries, needs, strict=True):
-        for ids in need:
-            if present.isdisjoint(ids):
-                break
-        else:
-            out.append(e)
-    return out
-
-
 def _strip_groups(source: str) -> str:
     return re.sub(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>", "(?:", source)
 
 
 def _freeze(b: _Bucket) -> _Frozen:
+    keyed = tuple((get, {k: tuple(v) for k, v in table.items()}) for get, table in b.keyed.values())
     screens = tuple(
         (get, Screen((_strip_groups(src), e) for src, e in items))
         for get, items in b.screens.values()
@@ -1885,34 +1805,15 @@ def _freeze(b: _Bucket) -> _Frozen:
     merged = None
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
     inside = [n for n in b.screens if n in _IN_LINE or n.startswith("argv[")]
-    by_name: dict[str, _KeyNeeds] = {}
     if "line" in b.screens and inside:
         names = {"line", *inside}
         items = [item for n in ("line", *inside) for item in b.screens[n][1]]
-        # the same pass over the line finds the strings the entries of the key tables
-        # need, so a command's program does not hand it rules its line cannot match
-        extra = sorted({lit for ns in b.needs.values() for n in ns for s in n for lit in s})
-        merged = Screen(((_strip_groups(src), e) for src, e in items), extra)
-        for name, (_, table) in b.keyed.items():
-            for value, entries in table.items():
-                needs = b.needs[(name, value)]
-                if not any(needs):
-                    continue
-                each = tuple(tuple(merged.ids(s) for s in n) for n in needs)
-                by_name.setdefault(name, {})[value] = (
-                    tuple(e for e, n in zip(entries, needs, strict=True) if not n),
-                    frozenset().union(*(n[0] for n in each if n)),
-                    each,
-                )
+        merged = Screen((_strip_groups(src), e) for src, e in items)
         others = tuple(
             (get, Screen((_strip_groups(src), e) for src, e in items))
             for n, (get, items) in b.screens.items()
             if n not in names
         )
-    keyed = tuple(
-        (get, {k: tuple(v) for k, v in table.items()}, by_name.get(name))
-        for name, (get, table) in b.keyed.items()
-    )
     return _Frozen(keyed, screens, tuple(b.always), multi, merged, others, tuple(b.gated))
 
 
@@ -1941,33 +1842,26 @@ class RuleIndex:
                     else _Entry(rule, step, alternative_test(cond, h), False)
                     for _, h, cond in alts
                 ]
-                # what the line needs for an alternative found by its key (the key's
-                # predicate left out): candidates() reads it from the merged screen's pass
-                needs = [
-                    line_needs(cond, h[3]) if h is not None and h[0] == "key" else ()
-                    for _, h, cond in alts
-                ]
                 kinds = all_kinds if matcher.kinds is None else tuple(matcher.kinds)
                 for k in kinds:
                     mine = [
-                        (h, e, n) for (ks, h, _), e, n in zip(alts, own, needs, strict=True)
+                        (h, e) for (ks, h, _), e in zip(alts, own, strict=True)
                         if ks is None or k in ks
                     ]  # fmt: skip
                     if not mine:
                         continue  # no alternative can hold for this kind
                     for t in matcher.types:
                         b = building.setdefault((t, k), _Bucket())
-                        if any(h is None for h, _, _ in mine):
+                        if any(h is None for h, _ in mine):
                             (b.gated if step > 0 else b.always).append(entry)
                             continue
-                        for hint, e, need in mine:
+                        for hint, e in mine:
                             assert hint is not None
                             fs = hint[1]
                             if hint[0] == "key":
                                 _, table = b.keyed.setdefault(fs.name, (fs.get, {}))
                                 for value in hint[2]:
                                     table.setdefault(value, []).append(e)
-                                    b.needs.setdefault((fs.name, value), []).append(need)
                             else:
                                 _, items = b.screens.setdefault(fs.name, (fs.get, []))
                                 items.append((hint[2], e))
@@ -2017,19 +1911,7 @@ class RuleIndex:
     def candidates(buckets: tuple[_Frozen, ...], subj: Subject) -> list[_Entry]:
         out: list[_Entry] = []
         for b in buckets:
-            screens = b.screens
-            found: tuple[Any, ...] = ()
-            present: frozenset[int] | None = None
-            merged = b.merged
-            if merged is not None:
-                line = subj.line
-                if line and _in_line(subj, line):
-                    # the other fields' texts are in the line: one pass over the line
-                    # finds their rules too (a superset: each is tested after), and which
-                    # rules of the key tables have the strings they need in it
-                    found, present = merged.scanned(line) or merged.scan(line)
-                    screens = b.others
-            for get, table, needs in b.keyed:
+            for get, table in b.keyed:
                 v = get(subj)
                 if v is not None:
                     try:
@@ -2037,18 +1919,19 @@ class RuleIndex:
                     except TypeError:  # an unhashable value (a list in data) is no key
                         continue
                     if hit:
-                        if present is not None and needs is not None:
-                            got = needs.get(v)
-                            if got is not None:
-                                plain, firsts, each = got
-                                if present.isdisjoint(firsts):  # no entry's needs hold
-                                    out.extend(plain)
-                                else:
-                                    out.extend(_holding(hit, each, present))
-                                continue
                         out.extend(hit)
-            if found:
-                out.extend(found)
+            screens = b.screens
+            if b.merged is not None:
+                line = subj.line
+                if line and _in_line(subj, line):
+                    # the other fields' texts are in the line: one pass over the line
+                    # finds their rules too (a superset: each is tested after)
+                    found = b.merged.cached(line)
+                    if found is None:
+                        found = b.merged.find(line)
+                    if found:
+                        out.extend(found)
+                    screens = b.others
             for get, screen in screens:
                 v = get(subj)
                 if v:
