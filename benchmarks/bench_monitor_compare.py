@@ -1,12 +1,12 @@
 """Monitor throughput, this tree against a previous version, in the same run.
 
-    python benchmarks/bench_monitor_compare.py [--base REV] [--reps 5] [--events 50000]
+    python benchmarks/bench_monitor_compare.py [--base REV ...] [--reps 5] [--events 50000]
 
-The previous version (default: the merge base with ``main``) is checked out in a
-temporary ``git worktree``; each measurement runs this tree's
+The previous versions (``--base``, repeatable; default: the merge base with ``main``)
+are checked out in temporary ``git worktree``s; each measurement runs this tree's
 ``corral/monitor/bench.py`` (so both versions see the same events) against that
 tree's ``corral`` in a fresh process pinned to one core (``os.sched_setaffinity(0,
-{0})``), the two versions alternating. The first table shows the median events per
+{0})``), the versions alternating. The first table shows the median events per
 CPU second of each (rules only, and rules with the anomaly score); the second the CPU
 time of each hostile event (:func:`corral.monitor.bench.hostile_events`: megabyte
 commands and scripts, 10,000 arguments, deeply nested data), or what it raised.
@@ -79,50 +79,64 @@ def _cell(row: dict[str, Any]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--base", help="the previous version (default: merge base with main)")
+    ap.add_argument(
+        "--base", action="append", help="a previous version (repeatable; default: merge base "
+        "with main)",
+    )  # fmt: skip
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--events", type=int, default=50_000)
     args = ap.parse_args()
-    base = args.base or _git("merge-base", "HEAD", "main")
-    base_sha = _git("rev-parse", "--short", base)
+    bases = args.base or [_git("merge-base", "HEAD", "main")]
+    shas = [_git("rev-parse", "--short", b) for b in bases]
     head_sha = _git("rev-parse", "--short", "HEAD")
     dirty = " (+ uncommitted changes)" if _git("status", "--porcelain", "src") else ""
-    console = Console(width=120)
+    console = Console(width=140)
     with tempfile.TemporaryDirectory(prefix="corral-monbase-") as tmp:
-        old = Path(tmp) / "base"
-        _git("worktree", "add", "--detach", str(old), base)
+        olds = [Path(tmp) / f"base{i}" for i in range(len(bases))]
+        for old, base in zip(olds, bases, strict=True):
+            _git("worktree", "add", "--detach", str(old), base)
         try:
             rows = []
+            trees = [*olds, ROOT]
             for title, baseline in (("rules only", False), ("rules + anomaly score", True)):
-                got: dict[str, list[float]] = {"old": [], "new": []}
+                got: dict[Path, list[float]] = {t: [] for t in trees}
                 with console.status(f"{title} …"):
                     for _ in range(args.reps):
-                        got["old"].append(measure(old, args.events, baseline))
-                        got["new"].append(measure(ROOT, args.events, baseline))
+                        for t in trees:
+                            got[t].append(measure(t, args.events, baseline))
                 rows.append((title, got))
             with console.status("hostile events …"):
-                worst = {"old": hostile(old), "new": hostile(ROOT)}
+                worst = {t: hostile(t) for t in trees}
         finally:
-            _git("worktree", "remove", "--force", str(old))
+            for old in olds:
+                _git("worktree", "remove", "--force", str(old))
     table = Table(
         title=f"monitor events per CPU second, one core, median of {args.reps} "
         f"({args.events:,} events each)"
     )
-    for col in ("measure", f"previous ({base_sha})", f"this tree ({head_sha}{dirty})",
-                "speed-up", f"≥ {GOAL:,}"):  # fmt: skip
+    table.add_column("measure")
+    for sha in shas:
+        table.add_column(f"previous ({sha})")
+    for col in (f"this tree ({head_sha}{dirty})",
+                *(f"speed-up vs {sha}" for sha in shas), f"≥ {GOAL:,}"):  # fmt: skip
         table.add_column(col)
     for title, got in rows:
-        o, n = statistics.median(got["old"]), statistics.median(got["new"])
-        spread = f" [{min(got['new']):,.0f}–{max(got['new']):,.0f}]"
+        o = [statistics.median(got[old]) for old in olds]
+        new = got[ROOT]
+        n = statistics.median(new)
+        spread = f" [{min(new):,.0f}–{max(new):,.0f}]"
         table.add_row(
-            title, f"{o:,.0f}", f"{n:,.0f}{spread}", f"×{n / o:.2f}", "yes" if n >= GOAL else "no"
-        )
+            title, *(f"{x:,.0f}" for x in o), f"{n:,.0f}{spread}",
+            *(f"×{n / x:.2f}" for x in o), "yes" if n >= GOAL else "no",
+        )  # fmt: skip
     console.print(table)
     bad = Table(title="hostile events: CPU seconds each (one monitor with the anomaly score)")
-    for col in ("event", f"previous ({base_sha})", f"this tree ({head_sha}{dirty})"):
-        bad.add_column(col)
-    for o_row, n_row in zip(worst["old"], worst["new"], strict=True):
-        bad.add_row(o_row["name"], _cell(o_row), _cell(n_row))
+    bad.add_column("event")
+    for sha in shas:
+        bad.add_column(f"previous ({sha})")
+    bad.add_column(f"this tree ({head_sha}{dirty})")
+    for i, n_row in enumerate(worst[ROOT]):
+        bad.add_row(n_row["name"], *(_cell(worst[old][i]) for old in olds), _cell(n_row))
     console.print(bad)
 
 

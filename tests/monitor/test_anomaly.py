@@ -122,3 +122,46 @@ def test_long_hosts_are_scored_but_not_remembered() -> None:
     assert _is_private("fd00::1%" + "z" * 300)  # a long scope id: still an address
     assert _private.cache_info().currsize == before
     assert _is_private("10.1.2.3") and not _is_private("127.0.0.1")
+
+
+def test_window_counts_kept_up_to_date_equal_counting_afresh() -> None:
+    """The features read from the counts kept as slices come and go equal the features
+    counted afresh from the slices, on random sessions: time jumps forward and back,
+    private and public hosts, many ports on one host, unknown programs, denials, bytes
+    and CPU samples."""
+    import random
+
+    from corral.events import Event, ExecAction, NetAction
+    from corral.monitor.records import make_event
+
+    base = default_baseline()
+    rng = random.Random(20261205)
+    hosts = ["10.0.0.1", "10.0.0.2", "192.168.1.9", "pypi.org", "github.com", "8.8.8.8",
+             "[fd00::1]", "x" * 300]  # fmt: skip
+    for trial in range(40):
+        state = AnomalyState()
+        t = 1_700_000_000.0 + rng.random() * 1000
+        for i in range(rng.randint(50, 400)):
+            r = rng.random()
+            t += rng.choice([0.01, 0.5, 3.0, 11.0, 70.0, -5.0]) * rng.random()
+            kw = {"session": f"s{trial}", "seq": i + 1, "time": t}
+            if r < 0.4:
+                prog = rng.choice(["git", "ls", "/usr/bin/nmap", "tool1", "tool2", "./x"])
+                type_ = "action.denied" if rng.random() < 0.1 else "action.requested"
+                ev = Event(type=type_, action=ExecAction(argv=[prog, "a"]), **kw)
+            elif r < 0.8:
+                port = rng.choice([None, 443, 22, *range(1, 40)])
+                act = NetAction(host=rng.choice(hosts), port=port)
+                ev = Event(type="action.requested", action=act,
+                           data={"bytes_out": rng.randint(0, 5000)}, **kw)  # fmt: skip
+            else:
+                ev = make_event(type="resource.sample",
+                                data={"cpu_pct": rng.uniform(0, 100)}, **kw)  # fmt: skip
+            attempt = ev.type != "resource.sample"
+            state.add(ev, attempt, base.known_programs, base.window_s)
+            for now in (t, t + rng.random() * 90):
+                width = base.window_s / AnomalyState.SLICES
+                held = [s for s in state.slots if s.start + width > now - base.window_s]
+                want = AnomalyState._features_of(held, now, base.window_s)
+                assert state.features(now, base.window_s) == want
+            assert state.actions == sum(s.n for s in state.slots)

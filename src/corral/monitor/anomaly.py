@@ -185,9 +185,14 @@ class AnomalyState:
     """Rolling per-session features (one per session, kept by the monitor).
 
     The window is kept as six slices, so an event costs a few counter updates and old
-    slices drop off whole; features are read every few actions."""
+    slices drop off whole. What the features count across the window (programs, hosts,
+    ports, actions) is kept up to date as slices come and go, so reading the features
+    (every few actions, or at once when something is new to the window) costs the same
+    whatever the number of hosts or programs in the window."""
 
-    __slots__ = ("alert_score", "alert_time", "n", "novel", "pending", "slots")
+    __slots__ = ("alert_score", "alert_time", "hosts", "kinds", "max_ports", "n", "novel",
+                 "pending", "per_host", "port_counts", "ports", "private", "programs",
+                 "slots", "window_n")  # fmt: skip
 
     SLICES: Final = 6
 
@@ -198,6 +203,17 @@ class AnomalyState:
         self.novel = False
         self.alert_time: float | None = None
         self.alert_score = 0.0
+        # across the slots held: how many slots hold each program, host and (host, port)
+        self.programs: dict[str, int] = {}
+        self.hosts: dict[str, int] = {}
+        self.ports: dict[tuple[str, int], int] = {}
+        #: distinct ports per host, how many hosts have each number, and the largest
+        self.per_host: dict[str, int] = {}
+        self.port_counts: dict[int, int] = {}
+        self.max_ports = 0
+        self.private = 0  # hosts held that are private addresses
+        self.window_n = 0  # actions held
+        self.kinds: dict[str, int] = {}  # actions held per kind
 
     def add(self, event: Any, attempt: bool, known: frozenset[str], window_s: float) -> bool:
         """Fold one event in; True when it changed the features."""
@@ -228,33 +244,44 @@ class AnomalyState:
             slots.append(slot)
             cutoff = t - window_s
             while slots[0].start + width <= cutoff:
-                slots.popleft()
+                self._drop(slots.popleft())
         if kind is not None:
             self.n += 1
             self.pending += 1
+            self.window_n += 1
             slot.n += 1
             kinds = slot.kinds
             kinds[kind] = kinds.get(kind, 0) + 1
+            self.kinds[kind] = self.kinds.get(kind, 0) + 1
             if kind == "exec" or kind == "spawn":
                 argv = action.argv
                 if argv:
                     p = argv[0].rsplit("/", 1)[-1] if "/" in argv[0] else argv[0]
                     if p not in known and p not in slot.programs:
                         slot.programs.add(p)
-                        if not any(p in s.programs for s in slots if s is not slot):
+                        held = self.programs.get(p, 0)
+                        self.programs[p] = held + 1
+                        if not held:
                             self.novel = True  # new to the whole window: score now
             elif kind == "net":
                 host = action.host
                 if host not in slot.hosts:
                     slot.hosts.add(host)
-                    if not any(host in s.hosts for s in slots if s is not slot):
+                    held = self.hosts.get(host, 0)
+                    self.hosts[host] = held + 1
+                    if not held:
                         self.novel = True
+                        if _is_private(host):
+                            self.private += 1
                 if action.port is not None:
                     key = (host, action.port)
                     if key not in slot.ports:
                         slot.ports.add(key)
-                        if not any(key in s.ports for s in slots if s is not slot):
+                        held = self.ports.get(key, 0)
+                        self.ports[key] = held + 1
+                        if not held:
                             self.novel = True
+                            self._port_count(host, 1)
             if type_ == "action.denied":
                 slot.denied += 1
         if nbytes:
@@ -264,13 +291,104 @@ class AnomalyState:
             slot.cpu_n += 1
         return True
 
+    def _drop(self, slot: _Slot) -> None:
+        """Take a slice that left the window out of the window's counts."""
+        self.window_n -= slot.n
+        kinds = self.kinds
+        for k, c in slot.kinds.items():
+            left = kinds[k] - c
+            if left:
+                kinds[k] = left
+            else:
+                del kinds[k]
+        programs = self.programs
+        for p in slot.programs:
+            left = programs[p] - 1
+            if left:
+                programs[p] = left
+            else:
+                del programs[p]
+        hosts = self.hosts
+        for h in slot.hosts:
+            left = hosts[h] - 1
+            if left:
+                hosts[h] = left
+            else:
+                del hosts[h]
+                if _is_private(h):
+                    self.private -= 1
+        ports = self.ports
+        for key in slot.ports:
+            left = ports[key] - 1
+            if left:
+                ports[key] = left
+            else:
+                del ports[key]
+                self._port_count(key[0], -1)
+
+    def _port_count(self, host: str, step: int) -> None:
+        """One distinct port more (``step`` 1) or less (-1) on ``host``."""
+        per_host, counts = self.per_host, self.port_counts
+        old = per_host.get(host, 0)
+        new = old + step
+        if old:
+            left = counts[old] - 1
+            if left:
+                counts[old] = left
+            else:
+                del counts[old]
+        if new:
+            per_host[host] = new
+            counts[new] = counts.get(new, 0) + 1
+            if new > self.max_ports:
+                self.max_ports = new
+        else:
+            del per_host[host]
+        if old == self.max_ports and old not in counts:
+            self.max_ports = new  # the only host with the most ports has one less
+
     @property
     def actions(self) -> int:
         """Actions in the window."""
-        return sum(s.n for s in self.slots)
+        return self.window_n
 
     def features(self, now: float, window_s: float) -> dict[str, float]:
-        slots = [s for s in self.slots if s.start + window_s / self.SLICES > now - window_s]
+        width = window_s / self.SLICES
+        cutoff = now - window_s
+        slots = self.slots
+        for s in slots:
+            if not s.start + width > cutoff:
+                return self._features_of([s for s in slots if s.start + width > cutoff], now,
+                                         window_s)  # fmt: skip
+        n = self.window_n
+        first = min((s.first for s in slots), default=now)
+        span = min(max(now - first, 10.0), window_s)
+        kinds = self.kinds
+        cpu_n = sum(s.cpu_n for s in slots)
+        if n:
+            exec_share = kinds.get("exec", 0) / n + kinds.get("spawn", 0) / n
+            code_share = kinds.get("code", 0) / n
+            net_share = kinds.get("net", 0) / n
+        else:
+            exec_share = code_share = net_share = 0.0
+        return {
+            "rate": n / span * 60.0,
+            "new_programs": float(len(self.programs)),
+            "hosts": float(len(self.hosts)),
+            "private_hosts": float(self.private),
+            "ports_per_host": float(self.max_ports),
+            "bytes_out": sum(s.bytes for s in slots),
+            "cpu": sum(s.cpu_sum for s in slots) / cpu_n if cpu_n else 0.0,
+            "denied": float(sum(s.denied for s in slots)),
+            "exec_share": exec_share,
+            "code_share": code_share,
+            "net_share": net_share,
+        }
+
+    @staticmethod
+    def _features_of(slots: list[_Slot], now: float, window_s: float) -> dict[str, float]:
+        """The features of some of the slices, counted afresh (a slice the window has
+        left but no later event has dropped yet)."""
         n = sum(s.n for s in slots)
         first = min((s.first for s in slots), default=now)
         span = min(max(now - first, 10.0), window_s)
@@ -378,7 +496,7 @@ class Baseline:
         state.pending = 0
         state.novel = False
         raw = state.features(event.time, self.window_s)
-        if sum(s.n for s in state.slots) < self.min_actions:
+        if state.window_n < self.min_actions:
             return None
         if self.quick_score(raw) < self.threshold:
             return None

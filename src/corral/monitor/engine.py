@@ -189,17 +189,26 @@ class _Window:
             self._drop(th)
         items.append((t, val, eid, desc))
         if th.distinct is not None:
-            self.counts[val] = self.counts.get(val, 0) + 1
-        elif th.sum is not None:
-            self.total += val
-        cap = max(int(th.count) * 4, 1024) if th.sum is None else 8192
-        while len(items) > cap:
-            self._drop(th)
-        if th.distinct is not None:
-            return float(len(self.counts))
+            counts = self.counts
+            counts[val] = counts.get(val, 0) + 1
+            if len(items) > 1024 and len(items) > int(th.count) * 4:
+                self._trim(th)
+            return float(len(counts))
         if th.sum is not None:
+            self.total += val
+            if len(items) > 8192:
+                self._trim(th)
             return self.total
+        if len(items) > 1024 and len(items) > int(th.count) * 4:
+            self._trim(th)
         return float(len(items))
+
+    def _trim(self, th: Threshold) -> None:
+        """Drop the oldest items past the window's cap (``count`` x 4, at least 1,024;
+        8,192 for a sum)."""
+        cap = max(int(th.count) * 4, 1024) if th.sum is None else 8192
+        while len(self.items) > cap:
+            self._drop(th)
 
 
 @dataclass(frozen=True)
@@ -605,14 +614,16 @@ class Monitor:
         if not by:
             group: tuple[Any, ...] = ()
         elif len(by) == 1:
-            group = (_hashable(by[0].get(subj)),)
+            g = by[0].get(subj)
+            group = (g if type(g) in _SCALARS else _hashable(g),)
         else:
             group = tuple(_hashable(f.get(subj)) for f in by)
         if th.distinct is not None:
             val = th.distinct.get(subj)
             if val is None:
                 return None
-            val = _hashable(val)
+            if type(val) not in _SCALARS:
+                val = _hashable(val)
         elif th.sum is not None:
             val = _num(th.sum.get(subj))
             if val is None:
@@ -625,16 +636,18 @@ class Monitor:
                 return None
             counted.add(mark)
         key = (rule.id, group)
-        win = st.windows.get(key)
+        windows = st.windows
+        win = windows.get(key)
         if win is None:
             win = _Window()
-            st.windows[key] = win
-            if commit and len(st.windows) > _MAX_WINDOWS:
-                st.windows.pop(next(iter(st.windows)))
+            windows[key] = win
+            if commit and len(windows) > _MAX_WINDOWS:
+                windows.pop(next(iter(windows)))
         event = subj.event
-        t = event.time
-        desc = subj.describe(120)
-        measure = win.add(t, val, _eid(event), desc, th)
+        eid = event.id
+        measure = win.add(
+            event.time, val, None if eid.startswith("precheck-") else eid, subj.describe(120), th
+        )
         if measure < th.count:
             return None
         items = list(win.items)
@@ -888,7 +901,7 @@ def _fingerprint(a: Any) -> tuple[Any, ...]:
     """What identifies an action between its request and its completion."""
     k = a.kind
     if k == "exec":
-        return (k, tuple(a.argv), a.line)
+        return (k, a.line, *a.argv)  # one tuple; the line's place keeps argv apart
     if k == "code":
         return (k, a.language, a.code)
     if k == "file":

@@ -233,7 +233,8 @@ class Screen:
     branch of its alternation); an entry whose pattern lacks them is not returned, so
     ``curl ... | python`` is not handed every command that mentions ``python``."""
 
-    __slots__ = ("_cache", "_last", "_matcher", "always", "cached", "lits", "needs", "slots")
+    __slots__ = ("_cache", "_last", "_matcher", "_older", "always", "cached", "lits", "needs",
+                 "slots")  # fmt: skip
 
     def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
         index: dict[str, int] = {}
@@ -253,7 +254,11 @@ class Screen:
             if lits is None:
                 always.append((width, entry))
                 continue
-            alts = required_any_all(pattern)
+            # a set with a one-character string (``-``, ``/``, ``e``) is in nearly every
+            # command line: looking for it costs the pass more than it rules out
+            alts = [[s for s in alt if min(map(len, s)) > 1] for alt in required_any_all(pattern)]
+            if any(not alt for alt in alts):
+                alts = []  # a branch that needs nothing: the pattern needs nothing more
             needs.append(tuple(tuple(ids(s) for s in alt) for alt in alts) or None)
             for i in ids(lits):
                 by_lit.setdefault(i, []).append((width, entry, len(needs) - 1))
@@ -267,7 +272,10 @@ class Screen:
         #: (shortest text the pattern can match, entry) for patterns without literals
         self.always = tuple(always)
         self._matcher = LiteralSet(self.lits)
+        # answers for short texts: the newer 4,096 and the 4,096 before them (a text
+        # asked for again moves to the newer)
         self._cache: dict[str, tuple[Any, ...]] = {}
+        self._older: dict[str, tuple[Any, ...]] = {}
         self._last: tuple[str, tuple[Any, ...]] = ("", ())
         #: the remembered answer for a short text, or None (one C call)
         self.cached = self._cache.get
@@ -286,10 +294,15 @@ class Screen:
             got = self._find(text)
             self._last = (text, got)
             return got
-        got = self._find(text)
-        if len(self._cache) >= 4096:
-            self._cache.clear()
-        self._cache[text] = got
+        got = self._older.get(text)
+        if got is None:
+            got = self._find(text)
+        cache = self._cache
+        if len(cache) >= 4096:
+            self._older = cache
+            cache = self._cache = {}
+            self.cached = cache.get
+        cache[text] = got
         return got
 
     def _find(self, text: str) -> tuple[Any, ...]:

@@ -234,9 +234,14 @@ class Subject:
         self.kind = kind
         self.action = action
         self.argv = argv
-        self.program = _basename(argv[0]) if argv else None
-        #: ``argv[1:]`` joined with spaces (read by most rules on commands)
-        self.args = " ".join(argv[1:]) if argv is not None else None
+        if argv:
+            a0 = argv[0]
+            self.program = _basename(a0) if "/" in a0 else a0
+            #: ``argv[1:]`` joined with spaces (read by most rules on commands)
+            self.args = " ".join(argv[1:]) if len(argv) > 1 else ""
+        else:
+            self.program = None
+            self.args = None if argv is None else ""
         self.line = line
         self.code = code
         self.language = language
@@ -654,9 +659,19 @@ _EXEC: Final = frozenset({"exec", "spawn"})
 
 
 def _attr(name: str, kinds: frozenset[str]) -> Callable[[Subject], Any]:
+    read = attrgetter(name)
+    if len(kinds) == 1:
+        (only,) = kinds
+
+        def get_one(s: Subject) -> Any:
+            a = s.action
+            return read(a) if a is not None and a.kind == only else None
+
+        return get_one
+
     def get(s: Subject) -> Any:
         a = s.action
-        return getattr(a, name) if a is not None and a.kind in kinds else None
+        return read(a) if a is not None and a.kind in kinds else None
 
     return get
 
