@@ -55,7 +55,8 @@ are writes. The path is normalised (relative paths are under ``/workspace``). Th
 ``filesystem.deny`` (always wins, except for files ``filesystem.deny_except`` names, such
 as ``**/.env.example`` next to a denied ``**/.env.*``, outside a denied directory) >
 ``filesystem.ask`` > ``read`` (reads: ``read`` or ``write`` patterns) / ``write`` (writes)
-> ``filesystem.default`` (``deny`` once the section exists). Without a ``filesystem`` section every path is allowed.
+> ``filesystem.default`` (``deny`` once the section exists). Without a ``filesystem``
+section every path is allowed.
 
 Network (``NetAction``)
 -----------------------
