@@ -52,9 +52,11 @@ Files (``FileAction``)
 
 ``read``, ``list`` and ``stat`` are reads; ``write``, ``mkdir``, ``chmod`` and ``delete``
 are writes. The path is normalised (relative paths are under ``/workspace``). Then:
-``filesystem.deny`` (always wins) > ``filesystem.ask`` > ``read`` (reads: ``read`` or
-``write`` patterns) / ``write`` (writes) > ``filesystem.default`` (``deny`` once the section
-exists). Without a ``filesystem`` section every path is allowed.
+``filesystem.deny`` (always wins, except for files ``filesystem.deny_except`` names, such
+as ``**/.env.example`` next to a denied ``**/.env.*``, outside a denied directory) >
+``filesystem.ask`` > ``read`` (reads: ``read`` or ``write`` patterns) / ``write`` (writes)
+> ``filesystem.default`` (``deny`` once the section exists). Without a ``filesystem``
+section every path is allowed.
 
 Network (``NetAction``)
 -----------------------
@@ -593,7 +595,7 @@ class Policy:
         self.filesystem_default = (fs.default or "deny") if fs is not None else "allow"
         self._fs: dict[str, list[PathPattern]] = {
             key: (fs.compiled(key) if fs is not None else [])
-            for key in ("read", "write", "ask", "deny")
+            for key in ("read", "write", "ask", "deny", "deny_except")
         }
         deny = self._fs["deny"]
         self._fs_deny_any = (
@@ -1016,6 +1018,18 @@ class Policy:
         assert result is not None
         return result
 
+    def _deny_excepted(self, path: str) -> bool:
+        """Whether ``filesystem.deny_except`` takes ``path`` out of the deny patterns.
+
+        Only a file denied by its name is excepted: inside a denied directory
+        (``**/.ssh/**``) an excepted name stays denied. The test is on the directory with
+        a name no name pattern can expect (NUL, never in a real path).
+        """
+        if not any(pat.matches(path) for pat in self._fs["deny_except"]):
+            return False
+        probe = path.rsplit("/", 1)[0] + "/\x00"
+        return not any(pat.matches(probe) for pat in self._fs["deny"])
+
     def _path_check(self, args: Iterable[str], cwd: str, subject: str) -> _Result | None:
         rx = self._fs_deny_any
         if rx is None:
@@ -1025,7 +1039,7 @@ class Policy:
             if p is None:
                 continue
             for candidate in (p, _normalize_path(p, cwd)):
-                if rx.fullmatch(candidate):
+                if rx.fullmatch(candidate) and not self._deny_excepted(candidate):
                     for i, pat in enumerate(self._fs["deny"]):
                         if pat.matches(candidate):
                             return _Result(2, "path", None, subject, (i, pat.text, candidate))
@@ -1181,7 +1195,10 @@ class Policy:
                 rule="filesystem.default",
                 reason=f"{what}: the policy has no filesystem section (allowed)",
             )
+        excepted = self._deny_excepted(norm)
         for key, verdict in (("deny", "deny"), ("ask", "ask")):
+            if key == "deny" and excepted:
+                continue
             for i, pat in enumerate(self._fs[key]):
                 if pat.matches(norm):
                     return _decision(

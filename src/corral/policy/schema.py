@@ -265,6 +265,8 @@ class Filesystem(_Model):
     write: PathList = Field(default_factory=list)
     ask: PathList = Field(default_factory=list)
     deny: PathList = Field(default_factory=list)
+    # paths no deny covers (templates such as .env.example next to a denied .env.*)
+    deny_except: PathList = Field(default_factory=list)
 
     def compiled(self, key: str) -> list[PathPattern]:
         return [compile_path(p) for p in getattr(self, key)]
