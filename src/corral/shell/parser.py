@@ -84,6 +84,15 @@ def parse(src: str) -> A.Seq:
             alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
             if not alt_root.has_error or _first_error(alt_root) is None:
                 text, root = alt, alt_root
+    if root.has_error and "((" in text:
+        # tree-sitter-bash's arithmetic grammar refuses some valid forms (`0x$b-0x$a`,
+        # `1$b`): corral evaluates the expression's text itself, so tree-sitter only needs
+        # to see that there is one
+        alt = _hide_arith(text)
+        if alt != text:
+            alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+            if not alt_root.has_error or _first_error(alt_root) is None:
+                text, root = alt, alt_root
     if root.has_error and _first_error(root) is not None:
         _raise_syntax_error(root, text)
     conv = _Converter(text.encode("utf-8", "surrogateescape"), docs)
@@ -264,6 +273,70 @@ def _extglob_at(text: str, i: int) -> tuple[str, int] | None:
 
 def _hide_extglob(text: str) -> str:
     return _rewrite_outside_quotes(text, "!@*+?", _extglob_at)
+
+
+_ARITH_STOP = re.compile(r"[\\'\"(]")
+
+
+def _hide_arith(text: str) -> str:
+    """``$(( … ))`` and ``(( … ))`` whose expression holds a ``$`` (outside single quotes,
+    inside double quotes too) with the expression replaced by a placeholder name, restored
+    with the extglob placeholders (:func:`_restore_extglob`)."""
+    out: list[str] = []
+    i, n, in_dq = 0, len(text), False
+    while i < n:
+        m = _ARITH_STOP.search(text, i)
+        if m is None:
+            out.append(text[i:])
+            break
+        j = m.start()
+        out.append(text[i:j])
+        c = text[j]
+        if c == "\\":
+            out.append(text[j : j + 2])
+            i = j + 2
+            continue
+        if c == "'" and not in_dq:
+            k = text.find("'", j + 1)
+            k = n if k < 0 else k + 1
+            out.append(text[j:k])
+            i = k
+            continue
+        if c == '"':
+            in_dq = not in_dq
+            out.append(c)
+            i = j + 1
+            continue
+        # "(": an arithmetic expansion's or command's "((" ?
+        if text.startswith("((", j) and ((j > 0 and text[j - 1] == "$") or not in_dq):
+            end = _arith_end(text, j + 2)
+            if end is not None and "$" in text[j + 2 : end]:
+                key = f"__corral_xg{len(EXTGLOBS)}__"
+                EXTGLOBS[key] = text[j + 2 : end]
+                out.append("((" + key + "))")
+                i = end + 2
+                continue
+        out.append(c)
+        i = j + 1
+    return "".join(out)
+
+
+def _arith_end(text: str, i: int) -> int | None:
+    """Where the ``))`` closing an arithmetic expression that starts at ``i`` is."""
+    depth = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                return i if text.startswith("))", i) else None
+            depth -= 1
+        elif c == "\n":
+            return None
+        i += 1
+    return None
 
 
 def _restore_extglob(word: str) -> str:
