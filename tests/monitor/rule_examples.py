@@ -295,7 +295,10 @@ EXAMPLES: dict[str, tuple[list[Example], list[Example]]] = {
         ["echo msf"],
     ),
     # discovery
-    "discovery-scanner": (["nmap -sV 10.0.0.1", "sudo masscan 10.0.0.0/8 -p80"], ["nm -D libc.so"]),
+    "discovery-scanner": (
+        ["nmap -sV 10.0.0.1", "sudo masscan 10.0.0.0/8 -p80"],
+        ["nm -D libc.so", "cdk synth", "npx cdk diff MyStack"],  # (AWS CDK, not the pentest cdk)
+    ),
     "discovery-netcat-port-scan": (
         ["nc -zv 10.0.0.5 1-1000", "nc -z 10.0.0.5 21 22 23 80"],
         ["nc -zv 10.0.0.5 22"],
