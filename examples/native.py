@@ -1,5 +1,6 @@
 """Real Linux programs under bubblewrap: a policy decides every program start, the
-network goes through corral's egress proxy, and budgets stop a fork bomb.
+network goes through corral's egress proxy, the monitor refuses a fork bomb and budgets
+stop a flood of processes.
 
     python examples/native.py            # needs bubblewrap (see `corral doctor`)
 """
@@ -33,8 +34,10 @@ def main() -> int:
         r = sb.run("curl -sS https://example.com")  # no policy entry allows the host
         print("curl:", r.exit_code, r.stderr.strip()[:100])
 
-        r = sb.run(":(){ :|:& };:; sleep 5", timeout=10)  # a fork bomb ends at its budget
-        print("fork bomb:", r.error, "-", r.error_message)
+        r = sb.run(":(){ :|:& };:")  # the textbook fork bomb: the monitor refuses it
+        print("fork bomb:", r.error, "-", r.stderr.strip()[:80])
+        r = sb.run("for i in $(seq 2000); do sleep 30 & done; wait", timeout=10)
+        print("process flood:", r.error, "-", r.error_message)  # ends at its process budget
         r = sb.run("./xmrig -o stratum+tcp://pool.minexmr.com:4444")  # policy and monitor
         print("miner:", r.exit_code, "| alerts:", sorted({a.rule for a in sb.alerts}))
     return 0
