@@ -10,7 +10,9 @@ whole pipeline, and here-documents are lifted out of the source beforehand
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+import secrets
 import threading
 from collections.abc import Callable
 
@@ -44,6 +46,13 @@ def parse(src: str) -> A.Seq:
     text = join_continuations(text)
     tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
     root = tree.root_node
+    if root.has_error and "((" in text:
+        # tree-sitter-bash's arithmetic grammar refuses some valid forms (`0x$b-0x$a`,
+        # `1$b`): corral evaluates the expression's text itself, so tree-sitter only needs
+        # to see that there is one (kept for the rewrites below: a line may need several)
+        alt = _hide_arith(text)
+        if alt != text:
+            text, root = alt, _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
     if root.has_error and _EMPTY_FOR.search(text):
         alt = _EMPTY_FOR.sub(lambda m: m.group(1) + " " + EMPTY_LIST + m.group(2), text)
         alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
@@ -84,19 +93,15 @@ def parse(src: str) -> A.Seq:
             alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
             if not alt_root.has_error or _first_error(alt_root) is None:
                 text, root = alt, alt_root
-    if root.has_error and "((" in text:
-        # tree-sitter-bash's arithmetic grammar refuses some valid forms (`0x$b-0x$a`,
-        # `1$b`): corral evaluates the expression's text itself, so tree-sitter only needs
-        # to see that there is one
-        alt = _hide_arith(text)
-        if alt != text:
-            alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
-            if not alt_root.has_error or _first_error(alt_root) is None:
-                text, root = alt, alt_root
     if root.has_error and _first_error(root) is not None:
         _raise_syntax_error(root, text)
     conv = _Converter(text.encode("utf-8", "surrogateescape"), docs)
-    return conv.seq(root.children)
+    try:
+        return conv.seq(root.children)
+    finally:
+        if "__corral_xg" in text:
+            for key in set(_HOLE.findall(text)):
+                EXTGLOBS.pop(key, None)
 
 
 #: how many shorter prefixes :func:`parse_until_error` tries before giving up on running any
@@ -147,9 +152,21 @@ _COMMAND_START = re.compile(r"(?:^|[;&|\n({]|\b(?:then|do|else))\s*$")
 EMPTY_LIST = "__corral_empty_list__"
 _EMPTY_FOR = re.compile(r"(\bfor\s+[A-Za-z_][A-Za-z0-9_]*\s+in)(\s*[;\n])")
 _EXTGLOB = re.compile(r"[!@*+?]\(")
-#: placeholder -> extglob text such as ``!(*.txt)``, which tree-sitter-bash
-#: cannot parse in command words
+#: placeholder -> text tree-sitter-bash cannot parse where it stands (an extglob such as
+#: ``!(*.txt)`` in a command word, an arithmetic expression such as ``0x$b-0x$a``); a
+#: parse removes its own placeholders once its tree is made
 EXTGLOBS: dict[str, str] = {}
+#: placeholders carry this process's random tag, so a script cannot write one
+_HOLE_TAG = secrets.token_hex(4)
+_HOLE_IDS = itertools.count()
+_HOLE = re.compile(r"__corral_xg\d+x" + _HOLE_TAG + "__")
+
+
+def _hole(content: str) -> str:
+    """A placeholder standing for ``content`` until the tree is made."""
+    key = f"__corral_xg{next(_HOLE_IDS)}x{_HOLE_TAG}__"
+    EXTGLOBS[key] = content
+    return key
 
 
 #: what a rewrite hook gives back: the replacement text and where to go on, or None
@@ -266,9 +283,7 @@ def _extglob_at(text: str, i: int) -> tuple[str, int] | None:
         j += 1
     if j >= n:
         return None
-    key = f"__corral_xg{len(EXTGLOBS)}__"
-    EXTGLOBS[key] = text[i : j + 1]
-    return key, j + 1
+    return _hole(text[i : j + 1]), j + 1
 
 
 def _hide_extglob(text: str) -> str:
@@ -311,9 +326,7 @@ def _hide_arith(text: str) -> str:
         if text.startswith("((", j) and ((j > 0 and text[j - 1] == "$") or not in_dq):
             end = _arith_end(text, j + 2)
             if end is not None and "$" in text[j + 2 : end]:
-                key = f"__corral_xg{len(EXTGLOBS)}__"
-                EXTGLOBS[key] = text[j + 2 : end]
-                out.append("((" + key + "))")
+                out.append("((" + _hole(text[j + 2 : end]) + "))")
                 i = end + 2
                 continue
         out.append(c)
@@ -342,7 +355,7 @@ def _arith_end(text: str, i: int) -> int | None:
 def _restore_extglob(word: str) -> str:
     if "__corral_xg" not in word:
         return word
-    return re.sub(r"__corral_xg\d+__", lambda m: EXTGLOBS.get(m.group(0), m.group(0)), word)
+    return _HOLE.sub(lambda m: EXTGLOBS.get(m.group(0), m.group(0)), word)
 
 
 _CMD_START = re.compile(r"(^|[;&|(){!\n]|\b(?:if|then|elif|else|do|while|until)\b)\s*$")
