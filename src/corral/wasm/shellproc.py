@@ -337,6 +337,10 @@ class ShellProcess:
                         raise _Stop("killed", "")
                     raise _Stop("crash", "the shell worker died")
                 for fr in reader.feed(data):
+                    # a backlog of frames (16 busy workers' notices for one GIL) must not
+                    # carry a call past its wall: checked per frame, not per read
+                    if time.monotonic() > deadline + GRACE_S:
+                        raise _Stop("wall_time", "")
                     if fr.kind in (C.STDOUT, C.STDERR):
                         self._output(fr, rid, res, limit, out if fr.kind == C.STDOUT else err,
                                      decoders[fr.kind], on_output)  # fmt: skip
@@ -460,6 +464,8 @@ class ShellProcess:
             if not isinstance(items, list) or not 0 < len(items) <= NOTICES_PER_FRAME:
                 raise C.ProtocolError("malformed notices")
             for item in items:
+                if time.monotonic() > deadline + GRACE_S:
+                    raise _Stop("wall_time", "")
                 if not isinstance(item, dict) or item.get("op") not in ("exec", "file"):
                     raise C.ProtocolError("only exec and file notices may be batched")
                 self._answer(C.Frame(C.REQUEST, 0, item, b""), handler, deadline)
