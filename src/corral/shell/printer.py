@@ -237,20 +237,18 @@ class _Printer:
     def for_(self, node: A.For) -> None:
         words = '"$@"' if node.words is None else " ".join(_word(w) for w in node.words)
         self.w(f"for {node.var} in {words};")
-        self.newline("do\n")
-        self.indentation += self.amount
-        self.cmd(node.body)
-        self.deferred_if_any("")
-        self.semicolon()
-        self.indentation -= self.amount
-        self.newline("done")
+        self.do_done(node.body)
 
     def arith_for(self, node: A.ArithFor) -> None:
         parts = [p.lstrip(" \t\n") or "1" for p in (node.init, node.cond, node.update)]
         self.w("for ((" + "; ".join(parts) + "))")
+        self.do_done(node.body)
+
+    def do_done(self, body: A.Seq) -> None:
+        """The ``do … done`` body of both for loops (bash's print_for_command layout)."""
         self.newline("do\n")
         self.indentation += self.amount
-        self.cmd(node.body)
+        self.cmd(body)
         self.deferred_if_any("")
         self.semicolon()
         self.indentation -= self.amount
