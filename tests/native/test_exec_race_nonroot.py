@@ -88,8 +88,11 @@ def test_a_path_swapped_after_the_decision_never_runs_the_denied_program(races):
     r = races["race"]
     # observe-then-kill: mount may start, it is killed before its first instruction
     assert MOUNT_RAN not in r["stdout"], r["stdout"][-800:]
-    assert "Linux" in r["stdout"], r  # uname itself runs
     rules = {e["rule"] for e in races["race_events"]}
+    # uname itself runs when a try's reads all see it; on a loaded machine the swapper can
+    # win every one of the 60 (seen in CI: 49 refused at the decision, 11 killed after)
+    stopped = sum(1 for e in races["race_events"] if e["rule"] in ("test.deny", "monitor.mismatch"))
+    assert "Linux" in r["stdout"] or stopped >= 60, (r, stopped)
     # the swap happened and was caught (60 tries: it wins about one in three), either
     # at the decision (mount read) or after the start (monitor.mismatch)
     assert rules & {"test.deny", "monitor.mismatch"}, races["race_events"][:5]

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import json
 import logging
 import math
@@ -1280,7 +1281,18 @@ def _listen_in_netns(pid: int, port: int) -> socket.socket:
                 os.close(fd)
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", port))
+            # bwrap reports its child's pid before the child brings up the namespace's
+            # loopback: until then 127.0.0.1 is not an address there (EADDRNOTAVAIL)
+            deadline = time.monotonic() + 15
+            while True:
+                try:
+                    s.bind(("127.0.0.1", port))
+                    break
+                except OSError as e:
+                    if e.errno != errno.EADDRNOTAVAIL or time.monotonic() > deadline:
+                        s.close()
+                        raise
+                    time.sleep(0.001)
             s.listen(128)
             box["sock"] = s
         except Exception as e:
