@@ -174,11 +174,12 @@ def _compound(rng: random.Random, depth: int) -> str:
         return f"for ((i=0; i<{rng.randint(1, 9)}; i++)); do {body}; done"
     if kind == "case":
         arms = " ".join(
-            f"{rng.choice(['a', 'b|c', '*.txt', '[0-9]', '(x)'])}) {_list(rng, depth - 1)} "
+            f"{rng.choice(['a', 'b|c', '*.txt', '[0-9]', '(x'])}) {_list(rng, depth - 1)} "
             f"{rng.choice([';;', ';;', ';&', ';;&'])}"
             for _ in range(rng.randint(1, 3))
         )
-        return f"case {rng.choice(_WORDS)} in {arms} *) : ;; esac"
+        subject = rng.choice([w for w in _WORDS if w != "b c"])  # one word: `case b c` is an error
+        return f"case {subject} in {arms} *) : ;; esac"
     if kind == "sub":
         return f"( {body} ){red}"
     if kind == "group":
@@ -208,6 +209,9 @@ def test_generated_shapes_print_as_bash(shell) -> None:  # type: ignore[no-untyp
     names = [f"f{k}" for k in range(len(shapes))]
     script = "\n".join(shapes)
     expected = _bash_declare(script, names)
+    # every function defined and printed (a syntax error in the generated text would make
+    # both sides print nothing, and the comparison pass without testing anything)
+    assert all(f"\n{n} () \n" in "\n" + expected for n in names), expected[-500:]
     got = _corral_declare(shell, script, names)
     if got != expected:  # name the first function that differs
         exp_parts = expected.split("\nf")

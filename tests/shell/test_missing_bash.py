@@ -96,6 +96,26 @@ def test_process_substitution(sb: Sandbox, script: str) -> None:
     same(sb, script)
 
 
+HERESTRING_ON_COMPOUND = [
+    'x=5; ( cat ) <<< "w $x"',
+    "{ read -r a b; echo \"$b-$a\"; } <<< '1 2'",
+    "for i in 1 2; do read -r l; echo \"$i:$l\"; done <<< $'one\ntwo'",
+    "case a in a) tr a-z A-Z ;; esac <<<abc",
+    "( ( cat & wait ) <<< inner ) <<< outer",
+    "f() { ( cat ) <<< \"$1\"; }; f arg",
+    "{ cat; } <<< \"a <<< b\" 2>&1",
+    "until read -r l; do :; done <<< 'x y'; echo \"$l\"",
+    "echo '( cat ) <<< not-a-redirect'",
+]
+
+
+@needs_bash
+@pytest.mark.parametrize("script", HERESTRING_ON_COMPOUND)
+def test_herestring_on_a_compound_command(sb: Sandbox, script: str) -> None:
+    # tree-sitter-bash takes `<<<` only after simple commands, while and if
+    same(sb, script)
+
+
 def test_process_substitution_leaves_nothing_behind(sb: Sandbox) -> None:
     r = sb.run("cat <(seq 3) >/dev/null; diff <(echo a) <(echo b) >/dev/null; ls -A")
     assert ".corral-tmp" not in r.stdout

@@ -355,6 +355,7 @@ class Shell:
         self.deadline = deadline
         self.cancel_event = threading.Event()
         self.io = {0: io.BytesIO(stdin), 1: out, 2: err}  # type: ignore[dict-item]
+        self.call_stdin = self.io[0]
         exceeded: str | None = None
         status = 0
         try:
@@ -1046,7 +1047,10 @@ class Shell:
             return 1
         sub = self.fork()
         sub.io = dict(self.io)
-        sub.io[0] = io.BytesIO()
+        if sub.io.get(0) is getattr(self, "call_stdin", None):
+            # bash: an asynchronous command reads /dev/null, unless an enclosing pipe or
+            # redirection gave the shell another stdin (`{ cat & wait; } <<< x` reads x)
+            sub.io[0] = io.BytesIO()
         sub.cancel_event = JobEvent(self.cancel_event)
         self._job_seq[0] += 1
         jid = max(self.jobs, default=0) + 1  # bash: one more than the highest job's

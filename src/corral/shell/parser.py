@@ -46,6 +46,11 @@ def parse(src: str) -> A.Seq:
     text = join_continuations(text)
     tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
     root = tree.root_node
+    if root.has_error and "<<<" in text:
+        # tree-sitter-bash takes a here-string after a simple command, `while` and `if`,
+        # not after `( )`, `{ }`, `for` or `case`: parse it as `<&` to a marked word
+        text = _hide_herestrings(text)
+        root = _parser().parse(text.encode("utf-8", "surrogateescape")).root_node
     if root.has_error and "((" in text:
         # tree-sitter-bash's arithmetic grammar refuses some valid forms (`0x$b-0x$a`,
         # `1$b`): corral evaluates the expression's text itself, so tree-sitter only needs
@@ -144,6 +149,7 @@ def parse_until_error(src: str) -> tuple[A.Seq | None, ShellSyntaxError | None]:
 
 LBRACKET = "__corral_lbracket__"
 RW_MARK = "__corral_rw__"
+HS_MARK = "__corral_hs__"
 _FD_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\[[A-Za-z0-9_$@*#]+\])?)\}")
 _TIME_COMPOUND = re.compile(
     r"time(?:\s+-p)?\s+(?=[{(!]|\[\[|(?:for|while|until|if|case|select)\b)"
@@ -258,6 +264,20 @@ def _rw_at(text: str, i: int) -> tuple[str, int] | None:
             j += 1
         return "<&" + RW_MARK, j
     return None
+
+
+def _herestring_at(text: str, i: int) -> tuple[str, int] | None:
+    if text.startswith("<<<", i) and not text.startswith("<", i + 3):
+        j = i + 3
+        while j < len(text) and text[j] in " \t":
+            j += 1
+        return "<&" + HS_MARK, j
+    return None
+
+
+def _hide_herestrings(text: str) -> str:
+    """``N<<< word`` → ``N<&__corral_hs__word`` outside quotes (``Converter.redirects``)."""
+    return _rewrite_outside_quotes(text, "<", _herestring_at)
 
 
 def _hide_rw(text: str) -> str:
@@ -697,6 +717,8 @@ class _Converter:
             return out
         if op == "<&" and target.startswith(RW_MARK):
             op, target = "<>", target[len(RW_MARK) :]
+        elif op == "<&" and target.startswith(HS_MARK):
+            op, target = "<<<", target[len(HS_MARK) :]
         out.insert(0, A.Redirect(op, target, fd, None, var))
         return out
 
