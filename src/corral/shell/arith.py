@@ -99,7 +99,9 @@ def _tokenize(text: str) -> tuple[tuple[str, str], ...]:
 # An expression's tokens depend on its text alone: a loop's `$((i+1))` is cut once
 # (a bounded memo; long texts are cut each time). Errors are not kept: they raise again.
 _TOKENS_MAX_CHARS = 1024
-_DECIMAL = re.compile(r"-?[0-9]+")
+#: a variable's value read as a decimal number straight away (a leading 0 is octal:
+#: those are evaluated as expressions, as bash does)
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _TOKENS: BoundedMemo[str, tuple[tuple[str, str], ...]] = BoundedMemo(
     _tokenize, lambda text, toks: 100 + 2 * len(text) + 120 * len(toks), 2048, 4 << 20
 )
@@ -395,6 +397,9 @@ class Arith:
 
     def _var(self, name: str, index: str | None) -> int:
         raw = self.get(name, index)
+        if raw is not None and raw.isdigit() and raw.isascii() and (raw[0] != "0" or raw == "0"):
+            # `i` in a loop: a decimal number
+            return _wrap(int(raw)) if len(raw) > 18 else int(raw)
         if raw is None or raw.strip() == "":
             return 0
         raw = raw.strip()

@@ -498,6 +498,21 @@ class Shell:
         return None if v is None else v.value
 
     def get_var(self, name: str, index: str | None = None) -> str | None:
+        if name in _DYNAMIC_VARS:
+            return self._dynamic_var(name, index)
+        v = self.state.vars.get(name)
+        if v is not None and "n" in v.attrs:
+            name = self.deref(name)
+            v = self.state.vars.get(name)
+        if v is None:
+            return None
+        val = v.value
+        if type(val) is str and index is None:  # a plain variable, the common case
+            return val
+        return self._var_value(val, index)
+
+    def _dynamic_var(self, name: str, index: str | None) -> str | None:
+        """The variables bash computes when read (RANDOM, SECONDS, ..., PWD unset)."""
         if name == "RANDOM":
             import random
 
@@ -520,7 +535,9 @@ class Shell:
             v = self.state.vars.get(name)
         if v is None:
             return None
-        val = v.value
+        return self._var_value(v.value, index)
+
+    def _var_value(self, val: str | IArray | dict[str, str], index: str | None) -> str | None:
         if isinstance(val, IArray):
             if index is None:
                 return val.get(0)
@@ -1719,6 +1736,10 @@ class _RedirError(Exception):
 
 
 _DECLARATIONS = {"local", "export", "declare", "typeset", "readonly"}
+#: variables whose value is computed when read (Shell._dynamic_var)
+_DYNAMIC_VARS = frozenset(
+    ["RANDOM", "SECONDS", "EPOCHSECONDS", "EPOCHREALTIME", "BASHPID", "LINENO", "PWD"]
+)
 _SETS_PIPESTATUS = (A.Simple, A.Subshell, A.Group)
 _DECL_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 
