@@ -189,3 +189,39 @@ def test_plans_name_only_lone_named_variables_and_arithmetic():
     for word in ("$1", "$@", "$?", "${x}y", "a$x", '"$((1))"', "$x$y", "${x:-d}"):
         p = plan(word, True, False, False)
         assert p is None or (p.var is None and p.arith is None), word
+
+
+@needs_gnu("grep")
+@pytest.mark.parametrize("seed", range(3))
+def test_literal_grep_across_dense_and_sparse_chunks_is_gnu_grep(seed):
+    """ASCII literal patterns (looked for in a chunk's bytes, the check skipped while most
+    lines match): chunks of 64 KiB that switch between most lines matching, few and none,
+    ``-v``, ``-c``, several patterns, a needle at a chunk's edge, non-ASCII text."""
+    rnd = random.Random(seed)
+    # (valid UTF-8 only: GNU grep takes a file with encoding errors for binary data)
+    words = [b"alpha", b"beta", b"gamma", b"caf\xc3\xa9", b"\xce\xbb", b"needle", b"need"]
+    with BuiltinBench() as bb, tempfile.TemporaryDirectory() as d:
+        for _ in range(8):
+            rows = []
+            for _block in range(rnd.randint(1, 6)):
+                share = rnd.choice([0.0, 0.02, 0.5, 0.9, 1.0])
+                for _ in range(rnd.choice([10, 3000])):
+                    row = b" ".join(rnd.choice(words[:5]) for _ in range(rnd.randint(0, 6)))
+                    if rnd.random() < share:
+                        # at a word's edge (never inside a character)
+                        k = rnd.choice([0, len(row), *(i for i, c in enumerate(row) if c == 32)])
+                        row = row[:k] + rnd.choice([b"needle", b"NEEDLE", b"x.y"]) + row[k:]
+                    rows.append(row)
+            data = b"\n".join(rows) + (b"\n" if rnd.random() < 0.8 else b"")
+            pats = rnd.choice([["needle"], ["need"], ["x.y"], ["needle", "gamma"], ["zzz"]])
+            args = ["grep", *rnd.choice([[], ["-v"], ["-c"], ["-vc"], ["-F"]])]
+            for p in pats:
+                args += ["-e", p]
+            bb.write("in", data)
+            Path(d, "in").write_bytes(data)
+            ours = bb.run([*args, "in"])
+            ref = subprocess.run(
+                [*args, "in"], cwd=d, capture_output=True, timeout=60,
+                env={"LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"},
+            )  # fmt: skip
+            assert (ours.stdout, ours.status) == (ref.stdout, ref.returncode), args

@@ -18,7 +18,7 @@ import re
 import stat
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
@@ -76,6 +76,37 @@ _BASH_BUILTINS = frozenset(
         "ulimit", "umask", "unalias", "unset", "wait",
     ]
 )
+
+
+class _CommandEnv(Mapping[str, str]):
+    """A built-in's environment (the exported variables, then the command's own
+    assignments), made when the built-in first reads it: most never do, and making it
+    walks every variable."""
+
+    __slots__ = ("_env", "_extra", "_sh")
+
+    def __init__(self, sh: Shell, extra: dict[str, str]) -> None:
+        self._sh: Shell | None = sh
+        self._extra = extra
+        self._env: dict[str, str] | None = None
+
+    def _made(self) -> dict[str, str]:
+        env = self._env
+        if env is None:
+            assert self._sh is not None
+            env = self._sh.env()
+            env.update(self._extra)
+            self._env, self._sh = env, None
+        return env
+
+    def __getitem__(self, key: str) -> str:
+        return self._made()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
 
 
 class ExitShell(Exception):
@@ -1595,8 +1626,7 @@ class Shell:
         if argv[1:] == ["--help"] and impl.__doc__ and name not in BRIDGES:
             self.io[1].write(_help_text(impl.__doc__).encode())
             return 0
-        env = self.env()
-        env.update(temp_env)
+        env = _CommandEnv(self, temp_env)
         stdin = self.io.get(0) or io.BytesIO()
         stdout = self.io.get(1) or open(os.devnull, "wb")  # noqa: SIM115
         stderr = self.io.get(2) or open(os.devnull, "wb")  # noqa: SIM115

@@ -720,6 +720,8 @@ class _PrintfState:
     def integer(self, arg: str | None) -> int:
         if arg is None or arg == "":
             return 0
+        if arg.isdigit() and arg.isascii() and (arg[0] != "0" or arg == "0") and len(arg) < 19:
+            return int(arg)  # plain decimal digits: below 2**63, nothing to warn about
         if arg[:1] in ("'", '"'):
             rest = encode(arg[1:])
             if not rest:
