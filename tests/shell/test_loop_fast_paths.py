@@ -225,3 +225,27 @@ def test_literal_grep_across_dense_and_sparse_chunks_is_gnu_grep(seed):
                 env={"LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"},
             )  # fmt: skip
             assert (ours.stdout, ours.status) == (ref.stdout, ref.returncode), args
+
+
+def test_short_forms_are_kept_per_text_and_bounded():
+    """An expression's short form is worked out once per text; the memo stays bounded
+    under many distinct texts; a text the tokenizer refuses keeps nothing and raises
+    each time."""
+    from corral.shell import arith as arith_mod
+    from corral.shell.arith import Arith, ArithError
+
+    memo = arith_mod._SHORT_FORMS
+    memo.clear()
+    vals = {"i": "3"}
+    a = Arith(lambda n, i: vals.get(n), lambda n, i, v: vals.__setitem__(n, str(v)))
+    for k in range(5000):
+        assert a.eval(f"i + {k}") == 3 + k
+    assert len(memo) <= memo.max_entries and memo.total_cost <= memo.max_cost
+    assert memo._data["i + 4999"][0] == (arith_mod._BINARY_FORM, "+", "name", "i", "num", "4999")
+    for _ in range(2):
+        with pytest.raises(ArithError):
+            a.eval("i $ 2")
+    assert "i $ 2" not in memo._data
+    assert a.eval("i++") == 3 and vals["i"] == "4"
+    assert a.eval("i && 0") == 0  # && and || go through the grammar (they skip)
+    assert memo._data["i && 0"][0] == (arith_mod._GRAMMAR,)

@@ -562,7 +562,8 @@ class Expander:
     def arith(self, expr: str) -> int:
         text = self.word(expr, tilde=False) if ("$" in expr or "`" in expr) else expr
         try:
-            return Arith(self.sh.arith_get, self.sh.arith_set).eval(text)
+            # (a name token is never a special parameter: get_var is arith_get there)
+            return Arith(self.sh.get_var, self.sh.arith_set).eval(text)
         except ArithError as e:
             raise ExpansionError(f"{text.strip()}: {e}", 1, arith=True) from None
 

@@ -706,11 +706,6 @@ class Shell:
             raise ExpansionError(f"{name}: cannot unset: readonly variable", soft=True)
         self.state.vars.pop(name, None)
 
-    def arith_get(self, name: str, index: str | None) -> str | None:
-        if name.isdigit() or name in ("#", "?"):
-            return self.get_special(name)
-        return self.get_var(name, index)
-
     def arith_set(self, name: str, index: str | None, value: int) -> None:
         self.set_var(name, str(value), index)
 
