@@ -1618,7 +1618,7 @@ class Shell:
                 return 127
             self.write_err(f"corral: {name}: command not found\n")
             return 127
-        if argv[1:] == ["--help"] and impl.__doc__ and name not in BRIDGES:
+        if len(argv) == 2 and argv[1] == "--help" and impl.__doc__ and name not in BRIDGES:
             self.io[1].write(_help_text(impl.__doc__).encode())
             return 0
         env = _CommandEnv(self, temp_env)

@@ -645,6 +645,9 @@ def expand_escapes(s: str, *, mode: str) -> tuple[bytes, bool]:
 # ---------------------------------------------------------------------------
 
 
+_ECHO_OPTIONS = re.compile(r"-[neE]+")
+
+
 @command("echo")
 def echo(ctx: CommandContext) -> int:
     """Usage: echo [-neE] [ARG]...
@@ -659,7 +662,7 @@ def echo(ctx: CommandContext) -> int:
     newline = True
     escapes = False
     i = 0
-    while i < len(args) and re.fullmatch(r"-[neE]+", args[i]):
+    while i < len(args) and args[i][:1] == "-" and _ECHO_OPTIONS.fullmatch(args[i]):
         for c in args[i][1:]:
             if c == "n":
                 newline = False
