@@ -249,3 +249,19 @@ def test_short_forms_are_kept_per_text_and_bounded():
     assert a.eval("i++") == 3 and vals["i"] == "4"
     assert a.eval("i && 0") == 0  # && and || go through the grammar (they skip)
     assert memo._data["i && 0"][0] == (arith_mod._GRAMMAR,)
+
+
+@pytest.mark.skipif(not Path(BASH).exists(), reason="no bash")
+def test_builtins_see_the_environment_of_their_start(root):
+    """A built-in's environment is made when it first reads it: exported variables, the
+    command's own assignments over them, nothing unexported, in every built-in that reads
+    it (env, printenv, awk's ENVIRON), also in a loop whose variables change."""
+    script = (
+        "export A=1; B=2\n"
+        "A=3 printenv A; printenv B; echo \"s:$?\"\n"
+        "env | grep -c '^A=1$'; C=5 env | grep '^C='\n"
+        "C=6 awk 'BEGIN { print ENVIRON[\"A\"], ENVIRON[\"C\"], (\"B\" in ENVIRON) }'\n"
+        "for v in x y; do export A=$v; printenv A; A=z$v printenv A; done\n"
+        "printenv A\n"
+    )
+    assert _corral(root, script) == _bash(root, script)

@@ -86,17 +86,16 @@ class _CommandEnv(Mapping[str, str]):
     __slots__ = ("_env", "_extra", "_sh")
 
     def __init__(self, sh: Shell, extra: dict[str, str]) -> None:
-        self._sh: Shell | None = sh
+        self._sh = sh
         self._extra = extra
         self._env: dict[str, str] | None = None
 
     def _made(self) -> dict[str, str]:
         env = self._env
-        if env is None:
-            assert self._sh is not None
+        if env is None:  # (two threads of one built-in may both make it: equal dicts)
             env = self._sh.env()
             env.update(self._extra)
-            self._env, self._sh = env, None
+            self._env = env
         return env
 
     def __getitem__(self, key: str) -> str:
