@@ -11,7 +11,9 @@ first ``Sandbox().run("echo hi")`` (host import, shell template start, fork);
 ``--baseline-src`` adds the same rows for another corral tree, in alternating rounds.
 Targets: the ``while [ ]`` loop ≤ 3× bash, other loops ≤ 5×, the 10 MB pipelines ≤ 2×
 GNU, the first command of a fresh process ≤ 250 ms; the grep rows (regexes over
-10 MB, every output mode) have no target of their own.
+10 MB, every output mode), the loop of ``test``/``printf``/``echo`` and ``sort -n``
+over ``uniq -c``'s output (the slowest stage of the 5-stage pipeline) have no target
+of their own.
 """
 
 from __future__ import annotations
@@ -47,10 +49,15 @@ WORD_LOOP = (
     "n=0; for w in a b c d e f g h i j; do for k in $(seq 100); do"
     ' case "$w$k" in *5) n=$((n+1));; esac; done; done; echo $n'
 )
+BUILTIN_LOOP = (
+    'for ((i=0; i<1000; i++)); do test $i -ge 0 && printf "%d " $i; echo "$i"; done | wc -l'
+)
 PIPELINE = "grep -v zzz big.txt | sort | uniq -c | sort -n | tail -3"
+SORT_N = "sort -n counts.txt | tail -3"
 STREAM = "cat big.txt | grep word1 | cut -d' ' -f1-3 | sort -u | wc -l"
 CSV_STREAM = "cat big.csv | grep word1 | cut -d, -f2 | sort -u | wc -l"
 GREPS = (
+    ("grep LITERAL (most lines match)", "grep word1 big.txt | wc -l"),
     ("grep REGEX (plain output)", "grep 'word1[0-9]5' big.txt | wc -l"),
     ("grep -c REGEX", "grep -c 'word1[0-9]5' big.txt"),
     ("grep -n REGEX", "grep -n 'word1[0-9]5' big.txt | tail -1"),
@@ -182,12 +189,14 @@ def main() -> None:
         with console.status("making a 10 MB file …"):
             make_file(tmp / "big.txt", 10 * 1024 * 1024)
             (tmp / "big.csv").write_bytes((tmp / "big.txt").read_bytes().replace(b" ", b","))
+            # `uniq -c`'s output over the sorted lines: what `sort -n` sorts in PIPELINE
+            bash_run("sort big.txt | uniq -c > counts.txt", tmp)
         budget = Budget(wall_s=600, output_chars=10**8, disk_mb=200)
         # a policy without its monitor: commands the policy certainly allows are reported,
         # not asked about (corral.wasm.predecided); with the monitor each one is a question
         policy_options: dict[str, object] = {"policy": "default", "monitor": False}
         with Sandbox(budget=budget) as sb, Sandbox(budget=budget, **policy_options) as psb:
-            for name in ("big.txt", "big.csv"):
+            for name in ("big.txt", "big.csv", "counts.txt"):
                 shutil.copy(tmp / name, sb.path / name)
             sb.run("true")
             psb.run("true")
@@ -196,12 +205,14 @@ def main() -> None:
                 ("1,000-iteration while [ ] loop", WHILE_LOOP, 5 * k, 3.0, sb),
                 ("  the same, policy 'default' (monitor off)", WHILE_LOOP, 5 * k, 3.0, psb),
                 ("1,000-iteration (( )) arithmetic loop", ARITH_LOOP, 5 * k, 5.0, sb),
+                ("1,000 × test, printf, echo through a pipe", BUILTIN_LOOP, 3 * k, None, sb),
                 ("1,000 commands through a pipe", CMD_LOOP, 3 * k, 5.0, sb),
                 ("  the same, policy 'default' (monitor off)", CMD_LOOP, 3 * k, 5.0, psb),
                 ("1,000 case matches in nested for", WORD_LOOP, 3 * k, 5.0, sb),
                 ("5-stage pipeline over 10 MB", PIPELINE, k, 2.0, sb),
                 ("cat|grep|cut|sort -u|wc over 10 MB", STREAM, k, 2.0, sb),
                 ("cat|grep|cut -d, -f2|sort -u|wc (CSV)", CSV_STREAM, k, 2.0, sb),
+                ("sort -n over uniq -c's 155,000 lines", SORT_N, k, None, sb),
                 *((f"{t} over 10 MB", g, k, None, sb) for t, g in GREPS),
             ]
             for title, script, n, goal, box in cases:

@@ -178,7 +178,12 @@ def test_the_host_takes_a_batch_item_by_item_in_order():
         {"op": "file", "file_op": "read", "path": "/etc/shadow"},  # not refused: dropped
         {"op": "exec", "argv": ["cat", "x"], "cwd": "/workspace", "line": "cat x"},
     ]
-    sp._answer(C.Frame(C.REQUEST, 0, {"op": "notices", "items": items}, b""), H(), 0.0)
+    far = time.monotonic() + 600  # the call's deadline
+    sp._answer(C.Frame(C.REQUEST, 0, {"op": "notices", "items": items}, b""), H(), far)
     assert calls == [("exec", "ls"), ("file", "read", "/workspace/x"), ("exec", "cat", "x")]
     with pytest.raises(C.ProtocolError):  # a batch of notices is never a question
-        sp._answer(C.Frame(C.REQUEST, 3, {"op": "notices", "items": items}, b""), H(), 0.0)
+        sp._answer(C.Frame(C.REQUEST, 3, {"op": "notices", "items": items}, b""), H(), far)
+    calls.clear()
+    with pytest.raises(shellproc._Stop):  # past the wall (and its grace): the call ends
+        sp._answer(C.Frame(C.REQUEST, 0, {"op": "notices", "items": items}, b""), H(), 0.0)
+    assert calls == []

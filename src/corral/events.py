@@ -13,9 +13,9 @@ import itertools
 import json
 import logging
 import math
+import os
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Protocol
 
@@ -133,6 +133,27 @@ EventType = Literal[
 ]
 
 
+class _EventIds:
+    """Event ids: 32 hex digits, unique in this process and, with 64 random bits per
+    process, across processes (a uuid4 costs ~3 µs, a notice's whole event ~10 µs).
+    The first 16 digits are drawn from the OS once per process and again in a forked
+    child (which would otherwise repeat its parent's ids); the last 16 count up."""
+
+    def __init__(self) -> None:
+        self._renew()
+        os.register_at_fork(after_in_child=self._renew)
+
+    def _renew(self) -> None:
+        self.prefix = os.urandom(8).hex()
+        self._count = itertools.count(int.from_bytes(os.urandom(4), "big"))
+
+    def __call__(self) -> str:
+        # next() on itertools.count is atomic under the GIL: threads never share an id
+        return f"{self.prefix}{next(self._count) & 0xFFFF_FFFF_FFFF_FFFF:016x}"
+
+
+new_event_id = _EventIds()
+
 #: a tag's value: a JSON scalar
 TagValue = str | int | float | bool | None
 
@@ -140,7 +161,7 @@ TagValue = str | int | float | bool | None
 class Event(_Model):
     """One thing that happened in one sandbox session."""
 
-    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    id: str = Field(default_factory=new_event_id)
     session: str
     seq: int
     time: float = Field(default_factory=time.time)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from .memo import BoundedMemo
 
@@ -99,9 +100,54 @@ def _tokenize(text: str) -> tuple[tuple[str, str], ...]:
 # An expression's tokens depend on its text alone: a loop's `$((i+1))` is cut once
 # (a bounded memo; long texts are cut each time). Errors are not kept: they raise again.
 _TOKENS_MAX_CHARS = 1024
-_DECIMAL = re.compile(r"-?[0-9]+")
+#: a variable's value read as a decimal number straight away (a leading 0 is octal:
+#: those are evaluated as expressions, as bash does)
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _TOKENS: BoundedMemo[str, tuple[tuple[str, str], ...]] = BoundedMemo(
     _tokenize, lambda text, toks: 100 + 2 * len(text) + 120 * len(toks), 2048, 4 << 20
+)
+
+
+# The short forms: what an expression of at most three tokens does, worked out once per
+# text (a loop's `i<1000`, `i++`, `s + i`) and run by Arith._short; anything else (and
+# `&&`/`||`, which skip their right side) goes through the grammar.
+_GRAMMAR, _EMPTY, _NUMBER, _NAME_FORM, _STEP, _ASSIGN_FORM, _BINARY_FORM = range(7)
+_OPERAND = ("num", "name")
+
+
+def _short_form(text: str) -> tuple[Any, ...]:
+    """``x``, ``x OP y``, ``x++``, ``x OP= y`` (``x``, ``y`` a name or a number) as a
+    tuple for :meth:`Arith._short`; ``(_GRAMMAR,)`` for anything else. Raises the
+    tokenizer's ``ArithError`` (nothing is kept then)."""
+    toks = _TOKENS.get(text)
+    assert toks is not None
+    n = len(toks)
+    if n == 0:
+        return (_EMPTY,)
+    k0, t0 = toks[0]
+    if n == 1:
+        if k0 == "num":
+            return (_NUMBER, t0)
+        return (_NAME_FORM, t0) if k0 == "name" else (_GRAMMAR,)
+    if n == 2:
+        if k0 != "name" or toks[1][1] not in ("++", "--"):
+            return (_GRAMMAR,)
+        return (_STEP, t0, 1 if toks[1][1] == "++" else -1)
+    if n > 3:
+        return (_GRAMMAR,)
+    op = toks[1][1]
+    k2, t2 = toks[2]
+    if toks[1][0] != "op" or k0 not in _OPERAND or k2 not in _OPERAND:
+        return (_GRAMMAR,)
+    if op in _ASSIGN:
+        return (_ASSIGN_FORM, t0, op, k2, t2) if k0 == "name" else (_GRAMMAR,)
+    if op not in _BINARY or op in ("&&", "||"):
+        return (_GRAMMAR,)
+    return (_BINARY_FORM, op, k0, t0, k2, t2)
+
+
+_SHORT_FORMS: BoundedMemo[str, tuple[Any, ...]] = BoundedMemo(
+    _short_form, lambda text, form: 100 + 2 * len(text) + 40 * len(form), 2048, 2 << 20
 )
 
 
@@ -121,15 +167,18 @@ class Arith:
     def eval(self, text: str) -> int:
         if self.depth > 64:
             raise ArithError("expression recursion level exceeded")
+        if len(text) <= _TOKENS_MAX_CHARS:
+            form = _SHORT_FORMS.get(text)
+            assert form is not None
+            if form[0] != _GRAMMAR:
+                v = self._short(form)
+                if v is not None:
+                    return v
         self.src = text
         self.toks = toks = self._tokens(text)
         self.pos = 0
         if not toks:
             return 0
-        if len(toks) <= 3:
-            v = self._short(toks)
-            if v is not None:
-                return v
         v = self.comma()
         if self.pos < len(self.toks):
             tok = self.toks[self.pos][1]
@@ -143,38 +192,30 @@ class Arith:
         assert toks is not None
         return toks
 
-    def _short(self, toks: tuple[tuple[str, str], ...]) -> int | None:
-        """``x``, ``x OP y``, ``x++``, ``x OP= y`` straight from their tokens (``x``,
-        ``y`` a name or a number, OP not ``&&``/``||``), evaluated in the order the
-        grammar evaluates them; None for anything else."""
-        n = len(toks)
-        k0, t0 = toks[0]
-        if n == 1:
-            if k0 == "num":
-                return parse_number(t0)
-            return self._var(t0, None) if k0 == "name" else None
-        if n == 2:
-            if k0 != "name" or toks[1][1] not in ("++", "--"):
-                return None
-            v = self._var(t0, None)
-            self.set(t0, None, _wrap(v + (1 if toks[1][1] == "++" else -1)))
+    def _short(self, form: tuple[Any, ...]) -> int | None:
+        """A short form (:func:`_short_form`) evaluated in the order the grammar
+        evaluates it (None: the grammar's turn; a subclass may say so)."""
+        kind = form[0]
+        if kind == _BINARY_FORM:
+            _, op, k0, t0, k2, t2 = form
+            left = parse_number(t0) if k0 == "num" else self._var(t0, None)
+            right = parse_number(t2) if k2 == "num" else self._var(t2, None)
+            return self._binop(op, left, right)
+        if kind == _NUMBER:
+            return parse_number(form[1])
+        if kind == _NAME_FORM:
+            return self._var(form[1], None)
+        if kind == _STEP:
+            v = self._var(form[1], None)
+            self.set(form[1], None, _wrap(v + form[2]))
             return v
-        op = toks[1][1]
-        k2, t2 = toks[2]
-        if toks[1][0] != "op" or k0 not in ("num", "name") or k2 not in ("num", "name"):
-            return None
-        if op in _ASSIGN:
-            if k0 != "name":
-                return None
+        if kind == _ASSIGN_FORM:
+            _, t0, op, k2, t2 = form
             rhs = parse_number(t2) if k2 == "num" else self._var(t2, None)
             v = rhs if op == "=" else self._binop(op[:-1], self._var(t0, None), rhs)
             self.set(t0, None, v)
             return v
-        if op not in _BINARY or op in ("&&", "||"):
-            return None
-        left = parse_number(t0) if k0 == "num" else self._var(t0, None)
-        right = parse_number(t2) if k2 == "num" else self._var(t2, None)
-        return self._binop(op, left, right)
+        return 0  # _EMPTY
 
     def peek(self) -> str | None:
         return self.toks[self.pos][1] if self.pos < len(self.toks) else None
@@ -395,6 +436,9 @@ class Arith:
 
     def _var(self, name: str, index: str | None) -> int:
         raw = self.get(name, index)
+        if raw is not None and raw.isdigit() and raw.isascii() and (raw[0] != "0" or raw == "0"):
+            # `i` in a loop: a decimal number
+            return _wrap(int(raw)) if len(raw) > 18 else int(raw)
         if raw is None or raw.strip() == "":
             return 0
         raw = raw.strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import stat as statmod
@@ -20,7 +21,15 @@ class CondError(Exception):
 
 
 _UNARY_FILE = set("abcdefghkprsuwxOGLSN")
-_BINARY_INT = {"-eq", "-ne", "-lt", "-le", "-gt", "-ge"}
+_INT_OPS: dict[str, Callable[[int, int], bool]] = {
+    "-eq": operator.eq,
+    "-ne": operator.ne,
+    "-lt": operator.lt,
+    "-le": operator.le,
+    "-gt": operator.gt,
+    "-ge": operator.ge,
+}
+_BINARY_INT = frozenset(_INT_OPS)
 
 
 def file_test(op: str, host: Path | None) -> bool:
@@ -60,6 +69,8 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 def _int(s: str) -> int:
     t = s.strip()
+    if t.isdigit() and t.isascii():  # the common case, without the regex
+        return int(t)
     if not _INTEGER.fullmatch(t):
         raise CondError(f"{s}: integer expression expected")
     return int(t)
@@ -74,16 +85,9 @@ def compare(op: str, a: str, b: str, resolve: Callable[[str], Path | None]) -> b
         return a < b
     if op == ">":
         return a > b
-    if op in _BINARY_INT:
-        x, y = _int(a), _int(b)
-        return {
-            "-eq": x == y,
-            "-ne": x != y,
-            "-lt": x < y,
-            "-le": x <= y,
-            "-gt": x > y,
-            "-ge": x >= y,
-        }[op]
+    int_op = _INT_OPS.get(op)
+    if int_op is not None:
+        return int_op(_int(a), _int(b))
     if op in ("-nt", "-ot", "-ef"):
         pa, pb = resolve(a), resolve(b)
         try:
@@ -133,6 +137,10 @@ def test_builtin(
     args: list[str], resolve: Callable[[str], Path | None], isset: Callable[[str], bool]
 ) -> bool:
     """POSIX ``test`` with the common extensions (``-a``, ``-o``, parentheses)."""
+    if len(args) == 3:  # `[ $i -lt 10 ]`, as parse() takes it, without the parser
+        int_op = _INT_OPS.get(args[1])
+        if int_op is not None:
+            return int_op(_int(args[0]), _int(args[2]))
     return _TestParser(args, resolve, isset).parse()
 
 

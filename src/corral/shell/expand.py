@@ -58,19 +58,45 @@ class Expander:
         for raw in raws:
             if "{" not in raw or "}" not in raw:  # no brace expansion
                 plan = _plan(raw, True, False, False)
-                if plan is not None and plan.argv is not None:
-                    out.extend(plan.argv)  # a literal word: its fields are fixed
-                    continue
+                if plan is not None:
+                    if plan.argv is not None:
+                        out.extend(plan.argv)  # a literal word: its fields are fixed
+                        continue
+                    if plan.var is not None:
+                        # `$i`, `"$x"`: a set variable's value is the one field when it
+                        # is quoted, or has nothing to split at and nothing to glob
+                        val = self.sh.get_var(plan.var)
+                        if val is not None and (plan.var_quoted or self._one_field(val)):
+                            out.append(val)
+                            continue
             for b in brace_expand(raw):
                 segs = self.segments(b, tilde=True)
                 for field in self.split(segs):
                     out.extend(self.glob(field))
         return out
 
+    def _one_field(self, val: str) -> bool:
+        """An unquoted expansion's value that IFS splitting and globbing leave whole
+        (and not empty: that is no field at all)."""
+        if not val or "*" in val or "?" in val or "[" in val:
+            return False
+        ifs = self.sh.get_var("IFS")
+        if ifs is None:
+            ifs = " \t\n"
+        return not ifs or _ifs_info(ifs)[1](val) is None
+
     def word(self, raw: str, tilde: bool = True) -> str:
         """Expansion without splitting or globbing (assignments, redirections): ``$@``
         and ``${a[@]}`` joined with spaces, ``$*`` and ``${a[*]}`` with IFS's first
         character, as bash joins them there."""
+        plan = _plan(raw, tilde, tilde, False)
+        if plan is not None:  # one expansion alone: its text, without segments
+            if plan.arith is not None:
+                return str(self.arith(plan.arith))
+            if plan.var is not None:
+                val = self.sh.get_var(plan.var)
+                if val is not None:
+                    return val
         before, self._one_word = self._one_word, True
         try:
             segs = self.segments(raw, tilde=tilde, assignment=tilde)
@@ -536,7 +562,8 @@ class Expander:
     def arith(self, expr: str) -> int:
         text = self.word(expr, tilde=False) if ("$" in expr or "`" in expr) else expr
         try:
-            return Arith(self.sh.arith_get, self.sh.arith_set).eval(text)
+            # (a name token is never a special parameter: get_var is arith_get there)
+            return Arith(self.sh.get_var, self.sh.arith_set).eval(text)
         except ArithError as e:
             raise ExpansionError(f"{text.strip()}: {e}", 1, arith=True) from None
 
@@ -646,10 +673,22 @@ class _Plan:
     """How to expand one raw word: ``ops`` in order; ``literal`` when the word
     has no expansion at all (its segments are then fixed)."""
 
-    __slots__ = ("argv", "literal", "ops", "size")
+    __slots__ = ("argv", "arith", "literal", "ops", "size", "var", "var_quoted")
 
     def __init__(self, ops: list[Op]) -> None:
         self.ops = tuple(ops)
+        #: the word is one ``$name`` (``var_quoted``: ``"$name"``), a named variable's
+        #: value: Expander.words/word take it without building segments
+        self.var: str | None = None
+        self.var_quoted = False
+        #: the word is one ``$((expr))``, unquoted: its text is the number
+        self.arith: str | None = None
+        if len(ops) == 1:
+            op = ops[0]
+            if op[0] == _PARAM and _NAME.fullmatch(op[1]):
+                self.var, self.var_quoted = op[1], op[2]
+            elif op[0] == _ARITH and not op[2]:
+                self.arith = op[1]
         #: the word's fields as a command word, when they never change: a literal
         #: with nothing to split and no unquoted glob character
         self.argv: tuple[str, ...] | None = None

@@ -18,7 +18,7 @@ import re
 import stat
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
@@ -76,6 +76,36 @@ _BASH_BUILTINS = frozenset(
         "ulimit", "umask", "unalias", "unset", "wait",
     ]
 )
+
+
+class _CommandEnv(Mapping[str, str]):
+    """A built-in's environment (the exported variables, then the command's own
+    assignments), made when the built-in first reads it: most never do, and making it
+    walks every variable."""
+
+    __slots__ = ("_env", "_extra", "_sh")
+
+    def __init__(self, sh: Shell, extra: dict[str, str]) -> None:
+        self._sh = sh
+        self._extra = extra
+        self._env: dict[str, str] | None = None
+
+    def _made(self) -> dict[str, str]:
+        env = self._env
+        if env is None:  # (two threads of one built-in may both make it: equal dicts)
+            env = self._sh.env()
+            env.update(self._extra)
+            self._env = env
+        return env
+
+    def __getitem__(self, key: str) -> str:
+        return self._made()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
 
 
 class ExitShell(Exception):
@@ -499,6 +529,21 @@ class Shell:
         return None if v is None else v.value
 
     def get_var(self, name: str, index: str | None = None) -> str | None:
+        if name in _DYNAMIC_VARS:
+            return self._dynamic_var(name, index)
+        v = self.state.vars.get(name)
+        if v is not None and "n" in v.attrs:
+            name = self.deref(name)
+            v = self.state.vars.get(name)
+        if v is None:
+            return None
+        val = v.value
+        if type(val) is str and index is None:  # a plain variable, the common case
+            return val
+        return self._var_value(val, index)
+
+    def _dynamic_var(self, name: str, index: str | None) -> str | None:
+        """The variables bash computes when read (RANDOM, SECONDS, ..., PWD unset)."""
         if name == "RANDOM":
             import random
 
@@ -521,7 +566,9 @@ class Shell:
             v = self.state.vars.get(name)
         if v is None:
             return None
-        val = v.value
+        return self._var_value(v.value, index)
+
+    def _var_value(self, val: str | IArray | dict[str, str], index: str | None) -> str | None:
         if isinstance(val, IArray):
             if index is None:
                 return val.get(0)
@@ -658,11 +705,6 @@ class Shell:
         if v is not None and v.readonly:
             raise ExpansionError(f"{name}: cannot unset: readonly variable", soft=True)
         self.state.vars.pop(name, None)
-
-    def arith_get(self, name: str, index: str | None) -> str | None:
-        if name.isdigit() or name in ("#", "?"):
-            return self.get_special(name)
-        return self.get_var(name, index)
 
     def arith_set(self, name: str, index: str | None, value: int) -> None:
         self.set_var(name, str(value), index)
@@ -1579,11 +1621,10 @@ class Shell:
                 return 127
             self.write_err(f"corral: {name}: command not found\n")
             return 127
-        if argv[1:] == ["--help"] and impl.__doc__ and name not in BRIDGES:
+        if len(argv) == 2 and argv[1] == "--help" and impl.__doc__ and name not in BRIDGES:
             self.io[1].write(_help_text(impl.__doc__).encode())
             return 0
-        env = self.env()
-        env.update(temp_env)
+        env = _CommandEnv(self, temp_env)
         stdin = self.io.get(0) or io.BytesIO()
         stdout = self.io.get(1) or open(os.devnull, "wb")  # noqa: SIM115
         stderr = self.io.get(2) or open(os.devnull, "wb")  # noqa: SIM115
@@ -1723,6 +1764,10 @@ class _RedirError(Exception):
 
 
 _DECLARATIONS = {"local", "export", "declare", "typeset", "readonly"}
+#: variables whose value is computed when read (Shell._dynamic_var)
+_DYNAMIC_VARS = frozenset(
+    ["RANDOM", "SECONDS", "EPOCHSECONDS", "EPOCHREALTIME", "BASHPID", "LINENO", "PWD"]
+)
 _SETS_PIPESTATUS = (A.Simple, A.Subshell, A.Group)
 _DECL_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 

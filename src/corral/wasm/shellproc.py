@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -453,6 +454,25 @@ class ShellProcess:
                 raise _Stop("killed", "") from None
             raise _Stop("crash", f"corral could not answer: {type(e).__name__}: {e}") from None
 
+    def _file_notice(self, d: dict[str, Any], handler: Handler) -> None:
+        """A file the worker says it touched: a claim, checked, never raises."""
+        self.file_notices += 1
+        if self.file_notices > FILE_NOTICES_MAX:
+            return
+        notice = file_notice(d)
+        if notice is None:
+            return
+        on_file = getattr(handler, "on_file", None)
+        if on_file is not None:
+            with contextlib.suppress(Exception):
+                on_file(*notice)
+
+    def _exec_notice(self, d: dict[str, Any], handler: Handler) -> None:
+        """A command the worker ran without asking: decided here all the same."""
+        allowed, reason = self._ask(handler.on_exec, *_exec_args(d))
+        if not allowed:  # it ran without asking, but it needed the question
+            raise _Stop("crash", f"the shell worker ran a refused command: {reason}")
+
     def _answer(self, fr: C.Frame, handler: Handler, deadline: float) -> None:
         assert self.sock is not None
         d = fr.data
@@ -466,31 +486,24 @@ class ShellProcess:
             for item in items:
                 if time.monotonic() > deadline + GRACE_S:
                     raise _Stop("wall_time", "")
-                if not isinstance(item, dict) or item.get("op") not in ("exec", "file"):
+                if type(item) is not dict:
                     raise C.ProtocolError("only exec and file notices may be batched")
-                self._answer(C.Frame(C.REQUEST, 0, item, b""), handler, deadline)
+                kind = item.get("op")
+                if kind == "exec":
+                    self._exec_notice(item, handler)
+                elif kind == "file":
+                    self._file_notice(item, handler)
+                else:
+                    raise C.ProtocolError("only exec and file notices may be batched")
             return
         if op == "file" and fr.id == 0:  # a notice: a claim, checked, never raises
-            self.file_notices += 1
-            if self.file_notices > FILE_NOTICES_MAX:
-                return
-            notice = file_notice(d)
-            if notice is None:
-                return
-            on_file = getattr(handler, "on_file", None)
-            if on_file is not None:
-                with contextlib.suppress(Exception):
-                    on_file(*notice)
+            self._file_notice(d, handler)
             return
         if op == "exec":
-            argv, cwd, line = d.get("argv"), d.get("cwd"), d.get("line", "")
-            if not _strs(argv) or not argv or not isinstance(cwd, str) or not isinstance(line, str):
-                raise C.ProtocolError("malformed exec request")
-            allowed, reason = self._ask(handler.on_exec, argv, cwd, line)
             if fr.id == 0:  # a notice: no answer is awaited
-                if not allowed:  # it ran without asking, but it needed the question
-                    raise _Stop("crash", f"the shell worker ran a refused command: {reason}")
+                self._exec_notice(d, handler)
                 return
+            allowed, reason = self._ask(handler.on_exec, *_exec_args(d))
             reply = {"allowed": allowed, "reason": reason}
         elif op == "guest":
             lang, code, argv, env = d.get("language"), d.get("code"), d.get("argv"), d.get("env")
@@ -543,4 +556,12 @@ class _Stop(Exception):
 
 
 def _strs(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+    return isinstance(v, list) and all(map(isinstance, v, repeat(str)))
+
+
+def _exec_args(d: dict[str, Any]) -> tuple[list[str], str, str]:
+    """An exec request's (argv, cwd, line), checked."""
+    argv, cwd, line = d.get("argv"), d.get("cwd"), d.get("line", "")
+    if not _strs(argv) or not argv or not isinstance(cwd, str) or not isinstance(line, str):
+        raise C.ProtocolError("malformed exec request")
+    return argv, cwd, line

@@ -1213,22 +1213,34 @@ class _Grep:
         """The lines of ``batch`` that grep selects (``-v`` included)."""
         m = self.m
         invert = self.o.invert
-        if (
+        needles = m.needles
+        if needles is not None:
+            # ASCII needles: a chunk's bytes hold one exactly when one of its lines
+            # does (no decoding; the check is skipped while most lines match)
+            if not self.dense:
+                chunk = b"\n".join(batch)
+                if not any(n in chunk for n in needles):
+                    return batch if invert else []
+        elif (
             m.literal
             and m.combined is not None
             and m.combined.search(decode(b"\n".join(batch))) is None
         ):  # no line of the chunk matches
             return batch if invert else []
-        if m.needles is not None and not self._by_chunk():
-            needles = m.needles
+        if needles is not None and not self._by_chunk():
             if len(needles) == 1:
                 needle = needles[0]
                 if invert:
-                    return [b for b in batch if needle not in b]
-                return [b for b in batch if needle in b]
-            if invert:
-                return [b for b in batch if not any(n in b for n in needles)]
-            return [b for b in batch if any(n in b for n in needles)]
+                    kept = [b for b in batch if needle not in b]
+                else:
+                    kept = [b for b in batch if needle in b]
+            elif invert:
+                kept = [b for b in batch if not any(n in b for n in needles)]
+            else:
+                kept = [b for b in batch if any(n in b for n in needles)]
+            matched = len(batch) - len(kept) if invert else len(kept)
+            self.dense = matched * 2 > len(batch)
+            return kept
         hits = self._hits(batch)
         if not invert:
             return [batch[i] for i in hits]

@@ -645,6 +645,9 @@ def expand_escapes(s: str, *, mode: str) -> tuple[bytes, bool]:
 # ---------------------------------------------------------------------------
 
 
+_ECHO_OPTIONS = re.compile(r"-[neE]+")
+
+
 @command("echo")
 def echo(ctx: CommandContext) -> int:
     """Usage: echo [-neE] [ARG]...
@@ -659,7 +662,7 @@ def echo(ctx: CommandContext) -> int:
     newline = True
     escapes = False
     i = 0
-    while i < len(args) and re.fullmatch(r"-[neE]+", args[i]):
+    while i < len(args) and args[i][:1] == "-" and _ECHO_OPTIONS.fullmatch(args[i]):
         for c in args[i][1:]:
             if c == "n":
                 newline = False
@@ -720,6 +723,8 @@ class _PrintfState:
     def integer(self, arg: str | None) -> int:
         if arg is None or arg == "":
             return 0
+        if arg.isdigit() and arg.isascii() and (arg[0] != "0" or arg == "0") and len(arg) < 19:
+            return int(arg)  # plain decimal digits: below 2**63, nothing to warn about
         if arg[:1] in ("'", '"'):
             rest = encode(arg[1:])
             if not rest:

@@ -1614,6 +1614,26 @@ def _num_value(text: bytes) -> int | Decimal:
     return -v if sign and v else v
 
 
+def _num_values(lines: list[bytes]) -> list[int | Decimal]:
+    """``_num_value`` of every line; a line whose first word (after spaces and tabs) is
+    all ASCII digits, as ``uniq -c`` writes them, is read without the regex."""
+    return [
+        int(word) if word.isdigit() and len(word) <= 18 else _num_value(line)
+        for line in lines
+        for word in (line.lstrip(b" \t").partition(b" ")[0],)
+    ]
+
+
+def _sort_numeric(lines: list[bytes]) -> None:
+    """Sort in place by ``(_num_value(line), line)`` (``sort -n``'s order with the
+    last-resort comparison): by bytes, then stably by the number alone; ints (and
+    Decimals) compare without building a tuple per line."""
+    lines.sort()
+    keys = _num_values(lines)
+    order = sorted(range(len(lines)), key=keys.__getitem__)
+    lines[:] = [lines[i] for i in order]
+
+
 def _general_value(text: bytes) -> tuple[int, float]:
     m = _FLOAT_RE.match(text)
     if not m:
@@ -1978,13 +1998,14 @@ def sort(ctx: CommandContext) -> int:
         return kv
 
     k0 = keys[0] if len(keys) == 1 else None
-    if (
+    plain_numeric = (
         k0 is not None
         and k0.numeric
         and not (k0.reverse or reverse or k0.skipsblanks)
         and (k0.sword, k0.schar, k0.eword) == (0, 0, -1)
         and last_resort
-    ):  # plain `sort -n`: the same key as full(), built directly
+    )
+    if plain_numeric:  # plain `sort -n`: the same key as full(), built directly
 
         def full(line: bytes) -> tuple[Any, ...]:
             return (_num_value(line), line)
@@ -2021,6 +2042,8 @@ def sort(ctx: CommandContext) -> int:
     def sort_run(lines: list[bytes]) -> None:
         if not keys:  # equal lines are identical: no key, no stability to keep
             lines.sort(reverse=reverse)
+        elif plain_numeric:
+            _sort_numeric(lines)
         else:
             lines.sort(key=full)
 
