@@ -221,7 +221,9 @@ def test_a_long_call_is_not_reaped_and_does_not_block_others(tmp_path: Path) -> 
 
         t = threading.Thread(target=long_call)
         t.start()
-        time.sleep(0.3)
+        end = time.monotonic() + 20  # (the call's start, on a loaded machine)
+        while not srv.app.state.hub.get("alice", slow).busy and time.monotonic() < end:
+            time.sleep(0.05)
         # the event loop is free: other requests are answered while the call runs
         assert srv.app.state.hub.get("alice", slow).busy
         assert c.get("/v1/sandboxes").status_code == 200
