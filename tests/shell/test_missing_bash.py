@@ -116,6 +116,36 @@ def test_herestring_on_a_compound_command(sb: Sandbox, script: str) -> None:
     same(sb, script)
 
 
+SELECT = [
+    'select v in alpha b c; do echo "v=[$v] R=[$REPLY]"; done; echo rc=$?',
+    'select v in $(seq 1 30); do echo "v=$v"; break; done',
+    'PS3="pick: "; select v in a b; do echo "got $v"; continue; echo no; done',
+    "set -- x y; select v; do echo $v; break; done",
+    "COLUMNS=20; select v in aaaa bbbb cccc dddd eeee; do break; done",
+    "COLUMNS=9; select v in $(seq 100 130); do :; done",
+    "select v in a b; do echo $v; break; done <<< 2",
+    "f() { select v in a b; do echo $v; break; done; }; declare -f f; f <<< 1",
+    "select v in; do echo never; done; echo rc=$?",
+]
+
+
+@needs_bash
+@pytest.mark.parametrize("script", SELECT)
+def test_select_menu_reads_stdin(script: str) -> None:
+    """``select``: the menu and prompt on stderr, choices from stdin (it ran the body once
+    per word, as ``for``, before)."""
+    stdin = "2\n\n9\nx\n"
+    wrapped = "{ " + script + "\n} 2>&1"
+    with tempfile.TemporaryDirectory() as d:
+        want = subprocess.run(
+            [BASH, "-c", wrapped], cwd=d, input=stdin, capture_output=True, text=True,
+            timeout=60, env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": d},
+        )  # fmt: skip
+    with Sandbox(budget=Budget(wall_s=30)) as box:
+        got = box.run(wrapped, stdin=stdin)
+    assert (got.stdout, got.exit_code) == (want.stdout, want.returncode), script
+
+
 def test_process_substitution_leaves_nothing_behind(sb: Sandbox) -> None:
     r = sb.run("cat <(seq 3) >/dev/null; diff <(echo a) <(echo b) >/dev/null; ls -A")
     assert ".corral-tmp" not in r.stdout

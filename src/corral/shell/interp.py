@@ -1013,6 +1013,8 @@ class Shell:
         items = (
             list(self.state.positional) if node.words is None else self.expander.words(node.words)
         )
+        if node.select:
+            return self._select(node, items)
         status = 0
         for item in items:
             self.check()
@@ -1021,6 +1023,37 @@ class Shell:
             if ctl == "break":
                 break
         return status
+
+    def _select(self, node: A.For, items: list[str]) -> int:
+        """bash's ``select``: the menu and ``PS3`` on stderr, a line read into ``REPLY``
+        (an empty one shows the menu again), ``var`` the item it numbers (else empty);
+        ends at ``break`` or end of input (status 1, a newline on stdout)."""
+        if not items:
+            return 0
+        status = 0
+        menu = True
+        while True:
+            self.check()
+            if menu:
+                self.write_err(select_menu(items, self.get_var("COLUMNS")))
+            self.write_err(self.get_var("PS3") if self.get_var("PS3") is not None else "#? ")
+            if SPECIAL["read"](self, ["read"]) != 0:
+                out = self.io.get(1)
+                if out is not None:
+                    with contextlib.suppress(BrokenPipeError, ValueError, OSError):
+                        out.write(b"\n")
+                return 1
+            reply = self.get_var("REPLY") or ""
+            if not reply:
+                menu = True
+                continue
+            menu = False
+            n = reply.strip(" \t\n")
+            k = int(n) if re.fullmatch(r"[-+]?[0-9]{1,18}", n) else 0
+            self.set_var(node.var, items[k - 1] if 1 <= k <= len(items) else "")
+            status, ctl = self._loop_body(node.body)
+            if ctl == "break":
+                return status
 
     def exec_arith_for(self, node: A.ArithFor) -> int:
         if node.init.strip():
@@ -1776,6 +1809,40 @@ def _help_text(doc: str) -> str:
     import inspect
 
     return inspect.cleandoc(doc).strip() + "\n"
+
+
+def select_menu(items: list[str], columns: str | None) -> str:
+    """The menu ``select`` prints, laid out as bash's ``print_select_list`` does."""
+    n = len(items)
+    width = max(len(x) for x in items) + len(str(n)) + 2 + 2
+    cols_total = int(columns) if columns and columns.isdigit() and int(columns) > 0 else 80
+    cols = max(cols_total // width, 1)
+    rows = n // cols + (n % cols != 0)
+    cols = n // rows + (n % rows != 0)
+    if rows == 1:
+        rows, cols = cols, 1
+    first = len(str(rows))
+    out: list[str] = []
+    for row in range(rows):
+        ind, pos = row, 0
+        while True:
+            digits = first if pos == 0 else len(str(n))
+            out.append(f"{ind + 1:>{digits}}) {items[ind]}")
+            used = len(items[ind]) + digits + 2
+            ind += rows
+            if ind >= n:
+                break
+            here, to = pos + used, pos + width
+            while here < to:  # bash's indent(): tabs to the next stop, then spaces
+                if to // 8 > here // 8:
+                    out.append("\t")
+                    here += 8 - here % 8
+                else:
+                    out.append(" ")
+                    here += 1
+            pos += width
+        out.append("\n")
+    return "".join(out)
 
 
 # filled by specials.py and bridges.py

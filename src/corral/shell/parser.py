@@ -156,7 +156,7 @@ _TIME_COMPOUND = re.compile(
 )
 _COMMAND_START = re.compile(r"(?:^|[;&|\n({]|\b(?:then|do|else))\s*$")
 EMPTY_LIST = "__corral_empty_list__"
-_EMPTY_FOR = re.compile(r"(\bfor\s+[A-Za-z_][A-Za-z0-9_]*\s+in)(\s*[;\n])")
+_EMPTY_FOR = re.compile(r"(\b(?:for|select)\s+[A-Za-z_][A-Za-z0-9_]*\s+in)(\s*[;\n])")
 _EXTGLOB = re.compile(r"[!@*+?]\(")
 #: placeholder -> text tree-sitter-bash cannot parse where it stands (an extglob such as
 #: ``!(*.txt)`` in a command word, an arithmetic expression such as ``0x$b-0x$a``); a
@@ -834,7 +834,8 @@ class _Converter:
         has_in = any(c.type == "in" for c in n.children)
         values = [self.t(c) for c in n.children_by_field_name("value")]
         values = [v for v in values if v != EMPTY_LIST]
-        return A.For(self.t(var), values if has_in else None, self.body_of(body))
+        select = any(c.type == "select" for c in n.children)
+        return A.For(self.t(var), values if has_in else None, self.body_of(body), select)
 
     def n_c_style_for_statement(self, n: tree_sitter.Node) -> A.Node:
         text = self.t(n)

@@ -82,6 +82,7 @@ class For:
     var: str
     words: list[str] | None  # None: "$@"
     body: Seq
+    select: bool = False  # `select var in …`: a menu read from stdin
 
 
 @dataclass
