@@ -57,7 +57,10 @@ def main(argv):
     signal.signal(signal.SIGCHLD, lambda s, f: _poke(wake_w))
     pid = os.fork()
     if pid == 0:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        # the command gets default dispositions (Python ignores SIGPIPE: `yes | head`
+        # would say "Broken pipe")
+        for sig in (signal.SIGCHLD, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)
         lsock.close()
         os.close(wake_r)
         os.close(wake_w)

@@ -106,10 +106,7 @@ class GvisorSession(NativeSession):
         os.chmod(calls, 0o755)
         argv = list(SHELL_ARGV)
         if b.proxy is not None:
-            from .bwrap import PROXY_PORT
-
-            argv = ["/usr/bin/python3", "-I", "-S", "/run/corral/bridge.py", str(PROXY_PORT),
-                    "/run/corral/proxy.sock", "--", *argv]  # fmt: skip
+            argv = b._relay_argv(argv)
         b._expect = [list(SHELL_ARGV)] if b.monitor and b.proxy is not None else []
         spec = b._spec(argv, self.cid, fsize)
         (b._stage / "bundle" / "config.json").write_text(__import__("json").dumps(spec))
