@@ -1,10 +1,15 @@
-"""In-sandbox relay: ``python3 -I -S _bridge.py PORT UNIX_SOCKET -- COMMAND...``.
+"""In-sandbox relay: ``python3 -I -S _bridge.py PORT UNIX_SOCKET [-s FD] -- COMMAND...``.
+
+The Python form of ``relay.c`` (:mod:`corral.native.relaybin`), used where that cannot be
+built; the two behave alike.
 
 Runs *inside* a sandbox that has no network interface but loopback (gVisor, or bubblewrap
 without root): listens on ``127.0.0.1:PORT``, starts ``COMMAND`` as its child and relays
 every connection to ``UNIX_SOCKET`` (the host's egress proxy, bind-mounted in). Exits
-with the command's status. Standard library only, no site packages: it must run with
-whatever ``python3`` the sandbox has. The relay decides nothing: the proxy does.
+with the command's status, written first as a line on ``FD`` with ``-s FD`` (not passed
+on to the command: a relay killed before its command writes nothing). Standard library
+only, no site packages: it must run with whatever ``python3`` the sandbox has. The relay
+decides nothing: the proxy does.
 
 Relaying never blocks: each direction of each connection has a bounded buffer, and a side
 is only read while the other side's buffer has room, so one slow reader stalls its own
@@ -46,7 +51,22 @@ def _child_status(pid):
 
 def main(argv):
     port, path = int(argv[1]), argv[2]
-    cmd = argv[4:] if len(argv) > 4 and argv[3] == "--" else argv[3:]
+    cmd = argv[3:]
+    status_fd = None
+    if cmd[:1] == ["-s"] and len(cmd) > 1:
+        status_fd = int(cmd[1])
+        os.set_inheritable(status_fd, False)
+        cmd = cmd[2:]
+    if cmd[:1] == ["--"]:
+        cmd = cmd[1:]
+    status = _relay(port, path, cmd)
+    if status_fd is not None:
+        with contextlib.suppress(OSError):
+            os.write(status_fd, b"%d\n" % status)
+    return status
+
+
+def _relay(port, path, cmd):
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(("127.0.0.1", port))

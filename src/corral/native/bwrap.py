@@ -573,13 +573,14 @@ class BwrapBackend(BackendLifecycle):
         env.update(self.env)
         return env
 
-    def _argv(self, argv: list[str]) -> list[str]:
-        """``argv`` inside corral's own launch steps (when not root)."""
+    def _argv(self, argv: list[str], relay_status: int | None = None) -> list[str]:
+        """``argv`` inside corral's own launch steps (when not root); ``relay_status``: the
+        network relay's status pipe (a session's)."""
         # corral's own launch steps before the command (the monitor lets exactly these through)
         self._launch: list[list[str]] = []
         if self.proxy is not None and not self.root_mode:
             assert self._relay is not None
-            argv = self._relay.argv(PROXY_PORT, "/run/corral/proxy.sock", argv)
+            argv = self._relay.argv(PROXY_PORT, "/run/corral/proxy.sock", argv, relay_status)
             self._launch.insert(0, argv)
         if not self.root_mode:
             # the sandbox user's own process count, set after the user namespace exists (it

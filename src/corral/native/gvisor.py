@@ -758,10 +758,10 @@ class GvisorBackend(BackendLifecycle):
     def _env(self) -> dict[str, str]:
         return BwrapBackend._sandbox_env(self)  # type: ignore[arg-type]
 
-    def _relay_argv(self, argv: list[str]) -> list[str]:
+    def _relay_argv(self, argv: list[str], status_fd: int | None = None) -> list[str]:
         """``argv`` started by the network relay (the sandbox's first process)."""
         assert self._relay is not None
-        return self._relay.argv(PROXY_PORT, "/run/corral/proxy.sock", argv)
+        return self._relay.argv(PROXY_PORT, "/run/corral/proxy.sock", argv, status_fd)
 
     def _spec(self, argv: list[str], cid: str, fsize: int) -> dict[str, Any]:
         assert self._stage is not None

@@ -1,9 +1,11 @@
-/* corral's in-sandbox network relay: relay PORT UNIX_SOCKET -- COMMAND...
+/* corral's in-sandbox network relay: relay PORT UNIX_SOCKET [-s FD] -- COMMAND...
  *
  * Runs *inside* a sandbox whose only network interface is loopback (gVisor, or bubblewrap
  * without root): listens on 127.0.0.1:PORT, starts COMMAND as its child and relays every
  * connection to UNIX_SOCKET (the host's egress proxy, bind-mounted in). Exits with the
- * command's status (128 + the signal when a signal ended it). Built static by corral
+ * command's status (128 + the signal when a signal ended it), written first as a line on
+ * FD when -s FD is given (so the host can tell a shell that ended from a relay that was
+ * killed: then nothing is written; FD is not passed on to the command). Built static by corral
  * (native/relaybin.py) so it runs in any image; corral.native._bridge is the same relay in
  * Python, used where no C compiler is available.
  *
@@ -177,7 +179,7 @@ static void connected(struct conn *c) {
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: %s PORT UNIX_SOCKET -- COMMAND...\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT UNIX_SOCKET [-s FD] -- COMMAND...\n", argv[0]);
         return 2;
     }
     char *end;
@@ -196,7 +198,19 @@ int main(int argc, char **argv) {
     memcpy(ua.sun_path, argv[2], plen);
     socklen_t ulen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 1);
     char **cmd = argv + 3;
-    if (strcmp(cmd[0], "--") == 0) cmd++;
+    int status_fd = -1;
+    if (strcmp(cmd[0], "-s") == 0) {
+        errno = 0;
+        long fd = cmd[1] ? strtol(cmd[1], &end, 10) : -1;
+        if (!cmd[1] || errno || *end || end == cmd[1] || fd < 3 || fd > 1 << 20 ||
+            fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0) {
+            fprintf(stderr, "corral relay: bad status descriptor %.40s\n", cmd[1] ? cmd[1] : "");
+            return 2;
+        }
+        status_fd = (int)fd;
+        cmd += 2;
+    }
+    if (cmd[0] && strcmp(cmd[0], "--") == 0) cmd++;
     if (!cmd[0]) {
         fprintf(stderr, "corral relay: no command\n");
         return 2;
@@ -267,7 +281,14 @@ int main(int argc, char **argv) {
     long n = 0; /* connections in use: conns[0..n) */
     int status;
     for (;;) {
-        if (reap(&status)) return status;
+        if (reap(&status)) {
+            if (status_fd >= 0) {
+                char line[16];
+                int len = snprintf(line, sizeof line, "%d\n", status);
+                if (write(status_fd, line, (size_t)len) < 0) { /* the host is gone */ }
+            }
+            return status;
+        }
         int waiting = 0;
         pf[0] = (struct pollfd){.fd = n < cap ? ls : -1, .events = POLLIN};
         pf[1] = (struct pollfd){.fd = wake[0], .events = POLLIN};

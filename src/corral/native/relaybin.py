@@ -55,12 +55,16 @@ class Relay:
     path: Path | None = None
     why: str = ""
 
-    def argv(self, port: int, socket_path: str, command: list[str]) -> list[str]:
-        """The sandbox's first argv: the relay, then ``command`` as its child."""
+    def argv(
+        self, port: int, socket_path: str, command: list[str], status_fd: int | None = None
+    ) -> list[str]:
+        """The sandbox's first argv: the relay, then ``command`` as its child (its exit
+        status written on ``status_fd`` first, when given)."""
+        opts = [] if status_fd is None else ["-s", str(status_fd)]
         if self.kind == "static":
-            return [RELAY_GUEST, str(port), socket_path, "--", *command]
-        return ["/usr/bin/python3", "-I", "-S", BRIDGE_GUEST, str(port), socket_path, "--",
-                *command]  # fmt: skip
+            return [RELAY_GUEST, str(port), socket_path, *opts, "--", *command]
+        return ["/usr/bin/python3", "-I", "-S", BRIDGE_GUEST, str(port), socket_path, *opts,
+                "--", *command]  # fmt: skip
 
     def describe(self) -> str:
         if self.kind == "static":
