@@ -37,16 +37,20 @@ class _Pipe:
 
 
 def _child_status(pid):
-    """The command's exit status once it ended (``None`` while it runs)."""
-    try:
-        wpid, status = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return 0
-    if wpid != pid:
-        return None
-    if os.WIFSIGNALED(status):
-        return 128 + os.WTERMSIG(status)
-    return os.WEXITSTATUS(status)
+    """The command's exit status once it ended (``None`` while it runs); every other child
+    that ended is reaped too (orphans: the relay is the sandbox's init on gVisor)."""
+    while True:
+        try:
+            wpid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return 0
+        if wpid == 0:
+            return None
+        if wpid != pid:
+            continue
+        if os.WIFSIGNALED(status):
+            return 128 + os.WTERMSIG(status)
+        return os.WEXITSTATUS(status)
 
 
 def main(argv):
@@ -71,6 +75,7 @@ def _relay(port, path, cmd):
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(("127.0.0.1", port))
     lsock.listen(128)
+    _spare.append(os.open(os.devnull, os.O_RDONLY))
     # the command's end wakes the loop at once
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -125,12 +130,27 @@ def _poke(fd):
         os.write(fd, b"x")
 
 
+#: a descriptor held back: when accept() fails for want of descriptors it is given up to
+#: take the waiting connection and close it (else the listener stays ready: a busy loop)
+_spare = []
+
+
 def _accept(lsock, path, pipes):
     try:
         c, _ = lsock.accept()
-    except OSError:
+    except OSError as e:
+        if e.errno in (errno.EMFILE, errno.ENFILE) and _spare:
+            os.close(_spare.pop())
+            with contextlib.suppress(OSError):
+                lsock.accept()[0].close()
+            with contextlib.suppress(OSError):
+                _spare.append(os.open(os.devnull, os.O_RDONLY))
         return
-    u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    except OSError:
+        c.close()
+        return
     try:
         u.connect(path)
     except OSError:
