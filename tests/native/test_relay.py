@@ -127,6 +127,19 @@ def test_a_compiler_that_fails_gives_the_python_relay_and_why(home, monkeypatch)
     assert r.kind == "python" and "failed" in r.why, r
 
 
+def test_doctor_says_which_relay_is_used(home, monkeypatch):
+    from corral.native.doctor import check_relay
+
+    if COMPILER is not None:
+        c = check_relay()
+        assert c.ok and c.name == "network relay" and "static" in c.detail, c
+    monkeypatch.setenv("CORRAL_HOME", str(home / "other"))  # nothing built there
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    c = check_relay()
+    assert "Python fallback" in c.detail and "/nonexistent/cc" in c.detail, c
+    assert c.fix is not None and "gcc" in c.fix and c.optional
+
+
 # ---------------------------------------------------------------- the relay's behaviour
 
 
