@@ -98,7 +98,7 @@ class GvisorSession(NativeSession):
         self._pid0 = 0
 
     def start(self) -> None:
-        from .gvisor import _die_with_parent, _SandboxCgroup
+        from .gvisor import _dying_with_parent, _SandboxCgroup
 
         b = self.b
         assert b._stage is not None
@@ -128,11 +128,12 @@ class GvisorSession(NativeSession):
                                           b._pids_backstop())  # fmt: skip
         try:
             try:
+                argv, pre = _dying_with_parent(cmd)
                 self.proc = subprocess.Popen(
-                    cmd, stdin=cmd_r, stdout=out_w, stderr=err_w,
+                    argv, stdin=cmd_r, stdout=out_w, stderr=err_w,
                     pass_fds=(ctl_w,) if relay_w < 0 else (ctl_w, relay_w),
                     start_new_session=True, env={"PATH": os.defpath, "LANG": "C.UTF-8"},
-                    cwd=str(b._stage), preexec_fn=_die_with_parent,
+                    cwd=str(b._stage), preexec_fn=pre,
                 )  # fmt: skip
             except OSError as e:
                 raise BackendUnavailable(f"runsc did not start: {e}") from e
