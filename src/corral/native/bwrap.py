@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from ..budget import MB, Budget, RunResult, Usage
-from . import devices, filters, relaybin
+from . import devices, filters, relaybin, spawner
 from ._common import (
     BackendLifecycle,
     BackendUnavailable,
@@ -797,7 +797,7 @@ class BwrapBackend(BackendLifecycle):
                 args += ["--setenv", "TERM", os.environ["TERM"]]  # the terminal's own kind
             keep = (info_w, block_r, sfd, *data_fds.values(), *extra_fds)
             try:
-                proc = subprocess.Popen(
+                proc = spawner.popen(  # (from a thread that lives as long as the process)
                     [*args, "--", *argv],
                     stdin=stdio[0],
                     stdout=stdio[1],

@@ -75,7 +75,7 @@ from typing import Any
 
 from ..budget import MB, Budget, RunResult, Usage
 from ..events import Decision, NetAction, SpawnAction
-from . import devices, filters, relaybin
+from . import devices, filters, relaybin, spawner
 from ._common import (
     BackendLifecycle,
     BackendUnavailable,
@@ -1038,7 +1038,7 @@ class GvisorBackend(BackendLifecycle):
         try:
             try:
                 argv, pre = _dying_with_parent(cmd)
-                proc = subprocess.Popen(
+                proc = spawner.popen(
                     argv, stdin=stdio[0], stdout=stdio[1], stderr=stdio[2],
                     start_new_session=True, env={"PATH": DEFAULT_PATH, "LANG": "C.UTF-8"},
                     cwd=str(self._stage), preexec_fn=pre,
@@ -1340,8 +1340,9 @@ _SETPRIV: list[str | None] = []
 
 
 def _dying_with_parent(cmd: list[str]) -> tuple[list[str], Callable[[], None] | None]:
-    """``cmd`` made to die with corral's thread that starts it (as :func:`_die_with_parent`)
-    and the ``preexec_fn`` for it: ``setpriv --pdeathsig`` where util-linux has it, so
+    """``cmd`` made to die with corral's thread that starts it (as :func:`_die_with_parent`;
+    :func:`~corral.native.spawner.popen`: one that lives as long as the process) and the
+    ``preexec_fn`` for it: ``setpriv --pdeathsig`` where util-linux has it, so
     Python can start runsc with vfork (a fork of this process before exec, which a
     ``preexec_fn`` forces, cost 5-35 ms on a loaded 2-core host), else the preexec_fn."""
     if not _SETPRIV:

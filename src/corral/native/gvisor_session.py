@@ -29,6 +29,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..budget import MB
+from . import spawner
 from ._common import BackendUnavailable, new_id
 from .gvisor_samples import GvisorSampler
 from .session import (
@@ -129,7 +130,7 @@ class GvisorSession(NativeSession):
         try:
             try:
                 argv, pre = _dying_with_parent(cmd)
-                self.proc = subprocess.Popen(
+                self.proc = spawner.popen(
                     argv, stdin=cmd_r, stdout=out_w, stderr=err_w,
                     pass_fds=(ctl_w,) if relay_w < 0 else (ctl_w, relay_w),
                     start_new_session=True, env={"PATH": os.defpath, "LANG": "C.UTF-8"},
