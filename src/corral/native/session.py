@@ -454,8 +454,10 @@ class NativeSession:
         fd = self.relay_status
         if fd is None:
             return False
-        with contextlib.suppress(OSError, ValueError):
-            if select.select([fd], [], [], 1.0)[0]:
+        with contextlib.suppress(OSError):
+            p = select.poll()
+            p.register(fd, select.POLLIN)
+            if p.poll(1000):
                 return os.read(fd, 64) == b""
         return False
 
