@@ -90,7 +90,10 @@ def relay() -> Relay:
         if got is not None and (got.kind == "python" or _trusted(got.path)):
             return got
         try:
-            got = Relay("static", build())
+            try:
+                got = Relay("static", build())
+            except OSError as e:  # (the cache: full, read-only, a directory in the way...)
+                raise RelayBuildError(f"the relay could not be cached: {e}") from e
         except RelayBuildError as e:
             log.info("network relay: the Python fallback is used: %s", e)
             got = Relay("python", why=str(e))
