@@ -107,13 +107,7 @@ def test_a_cache_others_can_write_to_is_not_used(tmp_path, monkeypatch):
 
 @needs_cc
 def test_a_directory_in_the_cached_relays_place_gives_the_python_relay(home):
-    import hashlib
-    import platform
-
-    digest = hashlib.sha256(
-        relaybin.SOURCE.read_bytes() + b"\0" + " ".join(relaybin.CFLAGS).encode()
-    ).hexdigest()[:20]
-    (home / "relay" / f"relay-{platform.machine()}-{digest}" / "x").mkdir(parents=True)
+    (relaybin.cache_path(relaybin.SOURCE.read_bytes()) / "x").mkdir(parents=True)
     r = relaybin.relay()  # not a traceback: the fallback, and why
     assert r.kind == "python" and "could not be cached" in r.why, r
 

@@ -139,12 +139,18 @@ def _compiler() -> list[str]:
                           "libc6-dev)")  # fmt: skip
 
 
+def cache_path(src: bytes) -> Path:
+    """Where the relay built from ``src`` is cached (named by the source's and the flags'
+    sha256 and the machine)."""
+    digest = hashlib.sha256(src + b"\0" + " ".join(CFLAGS).encode()).hexdigest()[:20]
+    return corral_home() / "relay" / f"relay-{platform.machine() or 'unknown'}-{digest}"
+
+
 def build() -> Path:
     """The cached static relay, built now if it is not there (or not to be trusted)."""
     src = _source()
-    digest = hashlib.sha256(src + b"\0" + " ".join(CFLAGS).encode()).hexdigest()[:20]
-    cache = corral_home() / "relay"
-    target = cache / f"relay-{platform.machine() or 'unknown'}-{digest}"
+    target = cache_path(src)
+    cache = target.parent
     with contextlib.suppress(OSError):
         cache.mkdir(parents=True, exist_ok=True, mode=0o700)
     why = _unsafe_dir(cache)
