@@ -9,8 +9,9 @@
  * (native/relaybin.py) so it runs in any image; corral.native._bridge is the same relay in
  * Python, used where no C compiler is available.
  *
- * The relay decides nothing: the proxy on the host does. A guest can kill, trace or replace
- * it; then the sandbox's network (or, as the sandbox's first process, the sandbox) ends.
+ * The relay decides nothing: the proxy on the host does. A guest can kill or trace it (its
+ * file is read-only); then the sandbox ends (it is the sandbox's first process) and the
+ * host, finding nothing on FD, says so.
  *
  * Relaying never blocks: every socket is non-blocking, each direction of each connection
  * has a bounded buffer, and a side is only read while the other side's buffer has room, so
