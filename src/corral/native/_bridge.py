@@ -71,6 +71,10 @@ def main(argv):
 
 
 def _relay(port, path, cmd):
+    # signals wait until their handlers are in place (a SIGTERM once the listener is up is
+    # handed on to the command, never the relay's own death)
+    forwarded = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, (*forwarded, signal.SIGCHLD))
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(("127.0.0.1", port))
@@ -89,13 +93,15 @@ def _relay(port, path, cmd):
         lsock.close()
         os.close(wake_r)
         os.close(wake_w)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         try:
             os.execvp(cmd[0], cmd)
         except OSError as e:
             sys.stderr.write(f"corral bridge: cannot run {cmd[0]}: {e}\n")
             os._exit(127)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for sig in forwarded:
         signal.signal(sig, lambda s, f, pid=pid: os.kill(pid, s))
+    signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
     lsock.setblocking(False)
     sel = selectors.DefaultSelector()
     sel.register(lsock, selectors.EVENT_READ)

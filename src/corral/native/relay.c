@@ -217,6 +217,11 @@ int main(int argc, char **argv) {
         return 2;
     }
 
+    /* signals wait until their handlers are in place (a SIGTERM once the listener is up
+       is handed on to the command, never the relay's own death) */
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
     int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     struct sockaddr_in la = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
@@ -237,9 +242,6 @@ int main(int argc, char **argv) {
        the loop spins) */
     int spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-    sigset_t all, old;
-    sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, &old);
     struct sigaction sa = {.sa_handler = on_chld, .sa_flags = SA_RESTART | SA_NOCLDSTOP};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGCHLD, &sa, NULL);
