@@ -5,6 +5,8 @@
 #                          (bookworm's own runsc 20221219 breaks `ls`/`stat`: its statx
 #                          refuses AT_NO_AUTOMOUNT)
 #   libseccomp2 python3-seccomp   the seccomp filters
+#   gcc libc6-dev          builds corral's static in-sandbox network relay once
+#                          (native/relay.c; without them a Python relay starts per sandbox)
 #   chromium               the dashboard's browser tests (Playwright drives /usr/bin/chromium;
 #                          it never downloads a browser of its own)
 # Without apt-get (not Debian/Ubuntu) it says what to install and exits 0, so the test
@@ -48,6 +50,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq -o Dpkg::Use-Pty=0 bubblewrap libseccomp2 python3-seccomp chromium
+apt-get install -y -qq -o Dpkg::Use-Pty=0 gcc libc6-dev
 # real git: the corral shell's git is compared with it byte for byte (tests/shell/test_git_*)
 apt-get install -y -qq -o Dpkg::Use-Pty=0 git
 # shellcheck disable=SC2086

@@ -170,7 +170,8 @@ def network(base: Path) -> dict:
     curl = f"curl -fsS --max-time 10 --noproxy '' {url}; echo rc=$?"
     try:
         with BwrapBackend(new_workspace(base, "net"), Budget(wall_s=20), net_decide=decide) as box:
-            out["allowed"] = result(box.run(curl))
+            out["relay"] = box._relay.kind if box._relay is not None else None
+            out["allowed"] = result(box.run(curl))  # the session's first call
             out["asked_allowed"] = list(asked)
             out["direct"] = result(
                 box.run(f"curl -sS --max-time 5 --noproxy '*' {url}; echo rc=$?")
@@ -180,6 +181,9 @@ def network(base: Path) -> dict:
             out["denied"] = result(box.run(curl))
             out["asked_denied"] = list(asked)
             out["status_kept"] = result(box.run("exit 7"))
+            # a guest that kills the relay (the shell's parent) ends the session, and says so
+            out["relay_killed"] = result(box.run("kill -9 $PPID; sleep 20; echo survived"))
+            out["after_relay_killed"] = result(box.run("echo back"))
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -230,6 +230,14 @@ def test_egress_proxy_through_the_relay(report):
     assert "hello from" not in r["stdout"] and "rc=22" in r["stdout"], r  # HTTP 403
     assert net["asked_denied"], "the proxy did not ask"
     assert net["status_kept"]["exit_code"] == 7  # the relay hands the exit status on
+    # the static relay when a C compiler is here (built as this user, in its own cache)
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    assert net["relay"] == ("static" if compiler else "python"), net["relay"]
+    r = net["relay_killed"]
+    assert r["error"] == "crash" and "network relay" in r["error_message"], r
+    assert "survived" not in r["stdout"]
+    r = net["after_relay_killed"]
+    assert r["restarted"] and r["stdout"] == "back\n", r
 
 
 def test_monitor_decides_every_program_start(report):

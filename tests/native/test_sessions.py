@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -438,3 +439,14 @@ def test_sandbox_takes_the_spare_option(tmp_path):
         sb.run("exit 1")
         r = sb.run("echo two")
         assert r.stdout == "two\n" and r.restarted, r
+
+
+def test_a_session_started_from_a_thread_that_ends_lives_on(box):
+    # the launcher's parent-death signal follows the thread that forked it: corral forks
+    # it from a thread that lives as long as the process (native/spawner.py)
+    t = threading.Thread(target=lambda: box.run("export FROM_THREAD=kept"))
+    t.start()
+    t.join()
+    time.sleep(0.5)  # (a parent-death signal would have ended the sandbox by now)
+    r = box.run("echo ${FROM_THREAD:-lost}")
+    assert r.stdout == "kept\n" and not r.restarted, r

@@ -1,10 +1,15 @@
-"""In-sandbox relay: ``python3 -I -S _bridge.py PORT UNIX_SOCKET -- COMMAND...``.
+"""In-sandbox relay: ``python3 -I -S _bridge.py PORT UNIX_SOCKET [-s FD] -- COMMAND...``.
+
+The Python form of ``relay.c`` (:mod:`corral.native.relaybin`), used where that cannot be
+built; the two behave alike.
 
 Runs *inside* a sandbox that has no network interface but loopback (gVisor, or bubblewrap
 without root): listens on ``127.0.0.1:PORT``, starts ``COMMAND`` as its child and relays
 every connection to ``UNIX_SOCKET`` (the host's egress proxy, bind-mounted in). Exits
-with the command's status. Standard library only, no site packages: it must run with
-whatever ``python3`` the sandbox has. The relay decides nothing: the proxy does.
+with the command's status, written first as a line on ``FD`` with ``-s FD`` (not passed
+on to the command: a relay killed before its command writes nothing). Standard library
+only, no site packages: it must run with whatever ``python3`` the sandbox has. The relay
+decides nothing: the proxy does.
 
 Relaying never blocks: each direction of each connection has a bounded buffer, and a side
 is only read while the other side's buffer has room, so one slow reader stalls its own
@@ -32,42 +37,71 @@ class _Pipe:
 
 
 def _child_status(pid):
-    """The command's exit status once it ended (``None`` while it runs)."""
-    try:
-        wpid, status = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return 0
-    if wpid != pid:
-        return None
-    if os.WIFSIGNALED(status):
-        return 128 + os.WTERMSIG(status)
-    return os.WEXITSTATUS(status)
+    """The command's exit status once it ended (``None`` while it runs); every other child
+    that ended is reaped too (orphans: the relay is the sandbox's init on gVisor)."""
+    while True:
+        try:
+            wpid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return 0
+        if wpid == 0:
+            return None
+        if wpid != pid:
+            continue
+        if os.WIFSIGNALED(status):
+            return 128 + os.WTERMSIG(status)
+        return os.WEXITSTATUS(status)
 
 
 def main(argv):
     port, path = int(argv[1]), argv[2]
-    cmd = argv[4:] if len(argv) > 4 and argv[3] == "--" else argv[3:]
+    cmd = argv[3:]
+    status_fd = None
+    if cmd[:1] == ["-s"] and len(cmd) > 1:
+        status_fd = int(cmd[1])
+        os.set_inheritable(status_fd, False)
+        cmd = cmd[2:]
+    if cmd[:1] == ["--"]:
+        cmd = cmd[1:]
+    status = _relay(port, path, cmd)
+    if status_fd is not None:
+        with contextlib.suppress(OSError):
+            os.write(status_fd, b"%d\n" % status)
+    return status
+
+
+def _relay(port, path, cmd):
+    # signals wait until their handlers are in place (a SIGTERM once the listener is up is
+    # handed on to the command, never the relay's own death)
+    forwarded = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, (*forwarded, signal.SIGCHLD))
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(("127.0.0.1", port))
     lsock.listen(128)
+    _spare.append(os.open(os.devnull, os.O_RDONLY))
     # the command's end wakes the loop at once
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.signal(signal.SIGCHLD, lambda s, f: _poke(wake_w))
     pid = os.fork()
     if pid == 0:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        # the command gets default dispositions (Python ignores SIGPIPE: `yes | head`
+        # would say "Broken pipe")
+        for sig in (signal.SIGCHLD, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)
         lsock.close()
         os.close(wake_r)
         os.close(wake_w)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         try:
             os.execvp(cmd[0], cmd)
         except OSError as e:
             sys.stderr.write(f"corral bridge: cannot run {cmd[0]}: {e}\n")
             os._exit(127)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for sig in forwarded:
         signal.signal(sig, lambda s, f, pid=pid: os.kill(pid, s))
+    signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
     lsock.setblocking(False)
     sel = selectors.DefaultSelector()
     sel.register(lsock, selectors.EVENT_READ)
@@ -102,12 +136,27 @@ def _poke(fd):
         os.write(fd, b"x")
 
 
+#: a descriptor held back: when accept() fails for want of descriptors it is given up to
+#: take the waiting connection and close it (else the listener stays ready: a busy loop)
+_spare = []
+
+
 def _accept(lsock, path, pipes):
     try:
         c, _ = lsock.accept()
-    except OSError:
+    except OSError as e:
+        if e.errno in (errno.EMFILE, errno.ENFILE) and _spare:
+            os.close(_spare.pop())
+            with contextlib.suppress(OSError):
+                lsock.accept()[0].close()
+            with contextlib.suppress(OSError):
+                _spare.append(os.open(os.devnull, os.O_RDONLY))
         return
-    u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    except OSError:
+        c.close()
+        return
     try:
         u.connect(path)
     except OSError:

@@ -20,8 +20,9 @@ Each :meth:`BwrapBackend.run` starts a fresh sandbox over the same workspace:
 * network: no interface but loopback. With an egress proxy, a listening socket for it is
   created inside the sandbox's network namespace (``127.0.0.1:3128``) and served by the
   host's :class:`~corral.native.proxy.EgressProxy`; ``HTTP(S)_PROXY``/``ALL_PROXY`` point
-  at it. Without root, a tiny relay (:mod:`corral.native._bridge`) inside the sandbox does
-  the same over a bind-mounted Unix socket.
+  at it. Without root, a tiny relay inside the sandbox (:mod:`corral.native.relaybin`: a
+  static program, or :mod:`corral.native._bridge`) does the same over a bind-mounted Unix
+  socket.
 
 Run as root, the sandbox's processes never run as root on the host: they run as the
 workspace owner's uid when a user owns it (nothing changes hands), else as an
@@ -57,7 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from ..budget import MB, Budget, RunResult, Usage
-from . import devices, filters
+from . import devices, filters, relaybin, spawner
 from ._common import (
     BackendLifecycle,
     BackendUnavailable,
@@ -240,6 +241,8 @@ class BwrapBackend(BackendLifecycle):
         #: a template's root filesystem (corral.templates): overlay mounts made at start
         self.template = template
         self._rootfs: Any = None
+        #: without root: the in-sandbox network relay (relaybin), installed at start
+        self._relay: relaybin.Relay | None = None
         #: the warm sandbox every script runs in (bwrap_session), started on first use
         self._sess: BwrapSession | None = None
         self._lost = False  # the last session was lost: the next call says restarted
@@ -336,9 +339,7 @@ class BwrapBackend(BackendLifecycle):
             self.proxy.start()
             if not self.root_mode:
                 self.proxy.unix_listen(self._stage / "run" / "proxy.sock")
-                shutil.copy(
-                    Path(__file__).with_name("_bridge.py"), self._stage / "run" / "bridge.py"
-                )
+                self._relay = relaybin.install(self._stage / "run")
         self._started = True
         if pooled is not None:
             from .pool_handover import hand_over
@@ -573,21 +574,14 @@ class BwrapBackend(BackendLifecycle):
         env.update(self.env)
         return env
 
-    def _argv(self, argv: list[str]) -> list[str]:
-        """``argv`` inside corral's own launch steps (when not root)."""
+    def _argv(self, argv: list[str], relay_status: int | None = None) -> list[str]:
+        """``argv`` inside corral's own launch steps (when not root); ``relay_status``: the
+        network relay's status pipe (a session's)."""
         # corral's own launch steps before the command (the monitor lets exactly these through)
         self._launch: list[list[str]] = []
         if self.proxy is not None and not self.root_mode:
-            argv = [
-                "/usr/bin/python3",
-                "-I",
-                "-S",
-                "/run/corral/bridge.py",
-                str(PROXY_PORT),
-                "/run/corral/proxy.sock",
-                "--",
-                *argv,
-            ]
+            assert self._relay is not None
+            argv = self._relay.argv(PROXY_PORT, "/run/corral/proxy.sock", argv, relay_status)
             self._launch.insert(0, argv)
         if not self.root_mode:
             # the sandbox user's own process count, set after the user namespace exists (it
@@ -804,7 +798,7 @@ class BwrapBackend(BackendLifecycle):
                 args += ["--setenv", "TERM", os.environ["TERM"]]  # the terminal's own kind
             keep = (info_w, block_r, sfd, *data_fds.values(), *extra_fds)
             try:
-                proc = subprocess.Popen(
+                proc = spawner.popen(  # (from a thread that lives as long as the process)
                     [*args, "--", *argv],
                     stdin=stdio[0],
                     stdout=stdio[1],

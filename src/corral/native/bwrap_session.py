@@ -120,7 +120,15 @@ class BwrapSession(NativeSession):
         err_r, err_w = os.pipe()
         child_ends = [cmd_r, ctl_w, out_w, err_w]
         self.chan = ShellChannel(cmd_w, ctl_r, out_r, err_r, calls)
-        argv = b._argv(list(SHELL_ARGV))
+        relay_w = None
+        if b.proxy is not None and not b.root_mode:  # the network relay starts the shell
+            relay_w = self.relay_pipe()
+            if relay_w in (CTL_FD, OUT_FD, ERR_FD):
+                moved = fcntl.fcntl(relay_w, fcntl.F_DUPFD_CLOEXEC, ERR_FD + 1)
+                os.close(relay_w)
+                relay_w = moved
+            child_ends.append(relay_w)
+        argv = b._argv(list(SHELL_ARGV), relay_w)
         b._launch.append(list(SHELL_ARGV))  # the shell is corral's own: decided per script
 
         def failure() -> str:
@@ -130,7 +138,8 @@ class BwrapSession(NativeSession):
 
         try:
             self.sp = b._spawn(
-                argv, (cmd_r, out_w, err_w), extra_fds=(ctl_w,), terminal=None,
+                argv, (cmd_r, out_w, err_w),
+                extra_fds=(ctl_w,) if relay_w is None else (ctl_w, relay_w), terminal=None,
                 cpu_limit=cpu_limit, fsize=fsize, cg=cg, sup=sup, label=label,
                 failure=failure, defer_move=True,
             )  # fmt: skip
@@ -585,6 +594,7 @@ class BwrapSession(NativeSession):
             if self.b._current.get("proc") is sp.proc:
                 self.b._current = {}  # (its pids may be another process's soon)
         self.chan.close()
+        self.close_relay_pipe()
         # the calls' groups before the session's (a group with children cannot go)
         for c in self._old_cgs + ([self.call_cg] if self.call_cg is not None else []):
             c.destroy()

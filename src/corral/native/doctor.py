@@ -243,16 +243,21 @@ def check_cgroups() -> Check:
                  ("bwrap",), optional=True)  # fmt: skip
 
 
-def check_python_inside() -> Check:
+def check_relay() -> Check:
+    """Which in-sandbox network relay the sandboxes get (relaybin): the static program,
+    or the Python fallback (a Python start per sandbox) and why."""
+    from .relaybin import relay
+
+    r = relay()
+    needed = ("gvisor", "bwrap (not root)")
+    if r.kind == "static":
+        return Check("network relay", True, r.describe(), None, needed, optional=True)
     ok = os.access("/usr/bin/python3", os.X_OK)
-    return Check(
-        "python3 for the proxy bridge",
-        ok,
-        "/usr/bin/python3" if ok else "/usr/bin/python3 is missing",
-        None if ok else "apt-get install python3-minimal",
-        ("gvisor", "bwrap (not root)"),
-        optional=True,
-    )
+    detail = r.describe() + ("" if ok else "; and /usr/bin/python3 is missing")
+    fix = "apt-get install gcc libc6-dev (a static relay: no Python start per sandbox)"
+    if not ok:
+        fix += ", or apt-get install python3-minimal"
+    return Check("network relay", ok, detail, fix, needed, optional=True)
 
 
 #: the oldest gVisor release corral runs on: Debian 12's runsc (release 20221219) has a
@@ -407,7 +412,7 @@ def doctor(*, deep: bool = True, policy: object = None, policy_label: str = "no 
         check_seccomp_notify(),
         check_file_events(),
         check_cgroups(),
-        check_python_inside(),
+        check_relay(),
         check_runsc(),
         check_gpu(policy, policy_label),
         check_session_pool(),

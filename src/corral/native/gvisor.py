@@ -28,9 +28,10 @@ hangs); otherwise corral falls back to the automatic choice and says so
 (``platform_note``, a warning, the ``backend.started`` event).
 
 Network goes through the same :class:`~corral.native.proxy.EgressProxy` as bwrap: the
-sandbox's first process is :mod:`corral.native._bridge`, listening on
-``127.0.0.1:3128`` inside the sandbox and relaying to the proxy's Unix socket (bind-mounted
-in, ``--host-uds=open``).
+sandbox's first process is corral's relay (:mod:`corral.native.relaybin`: a static program,
+or :mod:`corral.native._bridge` where none can be built), listening on ``127.0.0.1:3128``
+inside the sandbox and relaying to the proxy's Unix socket (bind-mounted in,
+``--host-uds=open``).
 
 Process-level monitoring (``monitor=True``, the default, as in bwrap) is **observe, then
 kill**; the bwrap tier instead *gates* (a program start waits in the host kernel until the
@@ -74,7 +75,7 @@ from typing import Any
 
 from ..budget import MB, Budget, RunResult, Usage
 from ..events import Decision, NetAction, SpawnAction
-from . import devices, filters
+from . import devices, filters, relaybin, spawner
 from ._common import (
     BackendLifecycle,
     BackendUnavailable,
@@ -612,6 +613,8 @@ class GvisorBackend(BackendLifecycle):
         #: a template's root filesystem (corral.templates): overlay mounts made at start
         self.template = template
         self._rootfs: Any = None
+        #: the in-sandbox network relay (relaybin), installed at start when there is a proxy
+        self._relay: relaybin.Relay | None = None
         #: the warm sandbox every script runs in (gvisor_session), started on first use
         self._sess: GvisorSession | None = None
         self._lost = False  # the last session was lost: the next call says restarted
@@ -697,9 +700,9 @@ class GvisorBackend(BackendLifecycle):
             self._own_proxy = True
         if self.proxy is not None:
             self.proxy.start()
-            # the sandbox's processes (uid 1000 in the Sentry) open the bridge and the socket
+            # the sandbox's processes (uid 1000 in the Sentry) run the relay, open the socket
             self.proxy.unix_listen(self._stage / "run" / "proxy.sock", world=True)
-            shutil.copy(Path(__file__).with_name("_bridge.py"), self._stage / "run" / "bridge.py")
+            self._relay = relaybin.install(self._stage / "run")
         self._started = True
         data = {"backend": self.name, "path": str(self.root), "budget": self.budget.to_dict(),
                 "network": "proxy" if self.proxy is not None else "none",
@@ -754,6 +757,11 @@ class GvisorBackend(BackendLifecycle):
 
     def _env(self) -> dict[str, str]:
         return BwrapBackend._sandbox_env(self)  # type: ignore[arg-type]
+
+    def _relay_argv(self, argv: list[str], status_fd: int | None = None) -> list[str]:
+        """``argv`` started by the network relay (the sandbox's first process)."""
+        assert self._relay is not None
+        return self._relay.argv(PROXY_PORT, "/run/corral/proxy.sock", argv, status_fd)
 
     def _spec(self, argv: list[str], cid: str, fsize: int) -> dict[str, Any]:
         assert self._stage is not None
@@ -901,14 +909,13 @@ class GvisorBackend(BackendLifecycle):
                 return self._session_run(command, data, timeout, on_output)
         argv = base
         if self.proxy is not None:
-            argv = ["/usr/bin/python3", "-I", "-S", "/run/corral/bridge.py", str(PROXY_PORT),
-                    "/run/corral/proxy.sock", "--", *argv]  # fmt: skip
+            argv = self._relay_argv(argv)
         with self._lock:
             if self.monitor:
                 refused = self._decide_command(base)
                 if refused is not None:
                     return refused
-            # started by the bridge, the command's execve is traced: reported above already
+            # started by the relay, the command's execve is traced: reported above already
             self._expect = [base] if self.monitor and self.proxy is not None else []
             return self._run(argv, data, timeout, terminal, on_output)
 
@@ -1030,10 +1037,11 @@ class GvisorBackend(BackendLifecycle):
         mem_peak = 0
         try:
             try:
-                proc = subprocess.Popen(
-                    cmd, stdin=stdio[0], stdout=stdio[1], stderr=stdio[2],
+                argv, pre = _dying_with_parent(cmd)
+                proc = spawner.popen(
+                    argv, stdin=stdio[0], stdout=stdio[1], stderr=stdio[2],
                     start_new_session=True, env={"PATH": DEFAULT_PATH, "LANG": "C.UTF-8"},
-                    cwd=str(self._stage), preexec_fn=_die_with_parent,
+                    cwd=str(self._stage), preexec_fn=pre,
                 )  # fmt: skip
             except OSError as e:
                 if terminal is None:
@@ -1165,7 +1173,7 @@ class GvisorBackend(BackendLifecycle):
         _, call, pid, exe, argv = ev
         action = SpawnAction(argv=argv or [exe], pid=pid, exe=exe or None)
         if self._expect and argv == self._expect[0]:
-            self._expect.pop(0)  # the command, started by the bridge: decided before
+            self._expect.pop(0)  # the command, started by the relay: decided before
             self.spawns.append(action)
             return
         action, decision = self._decide_identified(action, call, exe)
@@ -1326,6 +1334,30 @@ def _die_with_parent() -> None:
     """In runsc's child before exec: SIGKILL when corral's thread that started it dies
     (``runsc run`` then takes its sandbox with it)."""
     _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+_SETPRIV: list[str | None] = []
+
+
+def _dying_with_parent(cmd: list[str]) -> tuple[list[str], Callable[[], None] | None]:
+    """``cmd`` made to die with corral's thread that starts it (as :func:`_die_with_parent`;
+    :func:`~corral.native.spawner.popen`: one that lives as long as the process) and the
+    ``preexec_fn`` for it: ``setpriv --pdeathsig`` where util-linux has it, so
+    Python can start runsc with vfork (a fork of this process before exec, which a
+    ``preexec_fn`` forces, cost 5-35 ms on a loaded 2-core host), else the preexec_fn."""
+    if not _SETPRIV:
+        found = shutil.which("setpriv")
+        if found:
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                p = subprocess.run([found, "--help"], capture_output=True, text=True,
+                                   timeout=10, stdin=subprocess.DEVNULL)  # fmt: skip
+                if "--pdeathsig" not in p.stdout:
+                    found = None
+        _SETPRIV.append(found)
+    setpriv = _SETPRIV[0]
+    if setpriv is None:
+        return cmd, _die_with_parent
+    return [setpriv, "--pdeathsig", "KILL", "--", *cmd], None
 
 
 def _panic_message(path: Path) -> str | None:

@@ -29,6 +29,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..budget import MB
+from . import spawner
 from ._common import BackendUnavailable, new_id
 from .gvisor_samples import GvisorSampler
 from .session import (
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
 
 #: the frame pipe's number in the sandbox (runsc --pass-fd)
 _GUEST_CTL = 3
+#: the network relay's status pipe (relaybin), passed to the relay only
+_GUEST_RELAY_STATUS = 4
 _BOOT_WAIT = 60.0
 
 #: signals the processes a call started, builtins only: $1 signal, $2 the highest process
@@ -96,7 +99,7 @@ class GvisorSession(NativeSession):
         self._pid0 = 0
 
     def start(self) -> None:
-        from .gvisor import _die_with_parent, _SandboxCgroup
+        from .gvisor import _dying_with_parent, _SandboxCgroup
 
         b = self.b
         assert b._stage is not None
@@ -106,10 +109,7 @@ class GvisorSession(NativeSession):
         os.chmod(calls, 0o755)
         argv = list(SHELL_ARGV)
         if b.proxy is not None:
-            from .bwrap import PROXY_PORT
-
-            argv = ["/usr/bin/python3", "-I", "-S", "/run/corral/bridge.py", str(PROXY_PORT),
-                    "/run/corral/proxy.sock", "--", *argv]  # fmt: skip
+            argv = b._relay_argv(argv, _GUEST_RELAY_STATUS)
         b._expect = [list(SHELL_ARGV)] if b.monitor and b.proxy is not None else []
         spec = b._spec(argv, self.cid, fsize)
         (b._stage / "bundle" / "config.json").write_text(__import__("json").dumps(spec))
@@ -119,23 +119,29 @@ class GvisorSession(NativeSession):
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         self.chan = ShellChannel(cmd_w, ctl_r, out_r, err_r, calls)
-        cmd, self.tail = b._runsc_run(
-            self.cid, b._stage / f"panic-{self.cid}.log", ["--pass-fd", f"{ctl_w}:{_GUEST_CTL}"]
-        )
+        run_args = ["--pass-fd", f"{ctl_w}:{_GUEST_CTL}"]
+        relay_w = -1
+        if b.proxy is not None:
+            relay_w = self.relay_pipe()
+            run_args += ["--pass-fd", f"{relay_w}:{_GUEST_RELAY_STATUS}"]
+        cmd, self.tail = b._runsc_run(self.cid, b._stage / f"panic-{self.cid}.log", run_args)
         self.cgroup = _SandboxCgroup.make(b._cgroup_path(self.cid), int(b.budget.memory_mb * MB),
                                           b._pids_backstop())  # fmt: skip
         try:
             try:
-                self.proc = subprocess.Popen(
-                    cmd, stdin=cmd_r, stdout=out_w, stderr=err_w, pass_fds=(ctl_w,),
+                argv, pre = _dying_with_parent(cmd)
+                self.proc = spawner.popen(
+                    argv, stdin=cmd_r, stdout=out_w, stderr=err_w,
+                    pass_fds=(ctl_w,) if relay_w < 0 else (ctl_w, relay_w),
                     start_new_session=True, env={"PATH": os.defpath, "LANG": "C.UTF-8"},
-                    cwd=str(b._stage), preexec_fn=_die_with_parent,
+                    cwd=str(b._stage), preexec_fn=pre,
                 )  # fmt: skip
             except OSError as e:
                 raise BackendUnavailable(f"runsc did not start: {e}") from e
             finally:
-                for fd in (cmd_r, ctl_w, out_w, err_w):
-                    os.close(fd)
+                for fd in (cmd_r, ctl_w, out_w, err_w, relay_w):
+                    if fd >= 0:
+                        os.close(fd)
             b._current = {"proc": self.proc, "cid": self.cid, "cgroup": self.cgroup}
             chan = self.chan
             self.sampler = GvisorSampler(
@@ -343,6 +349,7 @@ class GvisorSession(NativeSession):
         for f in (b._stage / f"panic-{self.cid}.log", b._stage / f"strace-{self.cid}"):
             with contextlib.suppress(OSError):
                 f.unlink()
+        self.close_relay_pipe()
 
 
 def _denied_note(denied: list) -> str:

@@ -60,6 +60,7 @@ import logging
 import os
 import re
 import secrets
+import select
 import selectors
 import signal
 import time
@@ -79,6 +80,11 @@ __all__ = ["CALLS_GUEST", "CTL_FD", "SHELL_ARGV", "Forged", "SessionLost", "Shel
 #: the sandbox's program: an interactive bash (an interrupted command returns it to its
 #: prompt), reading commands from fd 0 with no line editing, no startup files
 SHELL_ARGV = ["/bin/bash", "--norc", "--noprofile", "--noediting", "-i"]
+#: a call's crash message when the sandbox's network relay ended before its shell
+RELAY_DIED = (
+    "the sandbox's network relay (its first process, corral's) was killed or crashed, "
+    "which ended the sandbox: its state is gone, the next call starts a fresh one"
+)
 #: the frame pipe inside bash (moved there from wherever the launcher put it)
 CTL_FD = 61
 #: copies of the shell's stdout and stderr (where an interpreter's output goes)
@@ -430,6 +436,36 @@ class NativeSession:
         self.current: CallState | None = None
         #: started ahead as the backend's spare (corral.native.spare): not yet in use
         self.spare = False
+        #: the host's end of the network relay's status pipe (relaybin), if it has one
+        self.relay_status: int | None = None
+
+    def relay_pipe(self) -> int:
+        """A status pipe for the sandbox's network relay: the write end (for the sandbox,
+        closed here by the caller once passed on); the read end is kept."""
+        r, w = os.pipe()
+        os.set_blocking(r, False)
+        self.relay_status = r
+        return w
+
+    def relay_died(self) -> bool:
+        """The sandbox's network relay (its first process) ended without its shell's
+        status: killed or crashed (a guest can trace or kill it). Asked once the sandbox
+        ended; waits up to a second for the pipe's last writer to go."""
+        fd = self.relay_status
+        if fd is None:
+            return False
+        with contextlib.suppress(OSError):
+            p = select.poll()
+            p.register(fd, select.POLLIN)
+            if p.poll(1000):
+                return os.read(fd, 64) == b""
+        return False
+
+    def close_relay_pipe(self) -> None:
+        fd, self.relay_status = self.relay_status, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def activate(self) -> None:
         """The session is the backend's live one now (after :meth:`start`, or when a
@@ -557,7 +593,10 @@ class NativeSession:
             chan.done_with(rid)
         self.leave_call(st)
         if self.lost is not None:
-            return self.exit_code(), crash
+            code = self.exit_code()
+            if crash is None and st.killed is None and self.relay_died():
+                crash = RELAY_DIED
+            return code, crash
         assert status is not None or st.killed is not None
         return (int(status) if status is not None and status.isdigit() else 137), crash
 
