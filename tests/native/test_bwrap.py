@@ -171,8 +171,8 @@ def test_memory_bomb_ends_at_the_memory_budget(tight):
 def test_cpu_burner_ends_at_the_cpu_budget(tight):
     t = time.monotonic()
     r = tight.run("while :; do :; done")
-    assert r.budget_exceeded == "cpu", r
-    assert time.monotonic() - t < 8
+    assert r.budget_exceeded == "cpu", r  # (2 s of CPU: before the 15 s wall)
+    assert time.monotonic() - t < 15 + 5  # did not hang (2 CPU seconds take ~9 s at load 11)
     assert r.usage.cpu_s >= 1.5
 
 

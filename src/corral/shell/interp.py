@@ -860,7 +860,12 @@ class Shell:
 
     def exec_seq(self, seq: A.Seq, top: bool = False) -> int:
         status = self.state.last_status
-        for node, background in seq.items:
+        abandoned = -1  # an arithmetic error abandons the rest of its top-level line
+        for k, (node, background) in enumerate(seq.items):
+            if abandoned >= 0:
+                if k not in seq.newlines:
+                    continue
+                abandoned = -1
             if type(node) is not A.Simple:  # a simple command checks the budget itself
                 self.check()
             if background:
@@ -871,10 +876,13 @@ class Shell:
                 status = self.exec_node(node)
             except ExpansionError as e:
                 status = self._expansion_failed(e, top)
+                if top and e.arith and not e.soft:
+                    abandoned = k
             except AbortCommand as e:
                 if not top:
                     raise
                 status = e.status
+                abandoned = k
             self.state.last_status = status
             if isinstance(node, _SETS_PIPESTATUS):  # set_array("PIPESTATUS", [status])
                 old = self.state.vars.get("PIPESTATUS")
@@ -906,7 +914,8 @@ class Shell:
 
     def _expansion_failed(self, e: ExpansionError, top: bool) -> int:
         """bash scripts: a readonly assignment fails the command; an arithmetic
-        error abandons the current top-level command; anything else (``${x:?}``,
+        error abandons the current top-level line (what bash reads as one command:
+        ``echo $((1/0)); echo more`` runs neither); anything else (``${x:?}``,
         ``set -u``, a bad substitution) ends the (sub)shell with status 1."""
         self.error(str(e))
         if e.soft:
@@ -1090,7 +1099,7 @@ class Shell:
         sub = self.fork()
         try:
             status = sub.exec_seq(body)
-        except ExitShell as e:
+        except (ExitShell, AbortCommand) as e:  # an arithmetic error ends the subshell
             status = e.status
         except (BreakLoop, ContinueLoop, ReturnFn):
             status = sub.state.last_status
