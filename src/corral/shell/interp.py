@@ -914,17 +914,34 @@ class Shell:
         raise ShellSyntaxError(f"cannot run {type(node).__name__}")
 
     def exec_andor(self, node: A.AndOr) -> int:
+        # `a && b || c` is AndOr(AndOr(a, b), c): run as a loop over the left spine, so
+        # thousands of operators on a line do not recurse; all but the last are exempt
+        # from `set -e`
+        chain: list[tuple[str, A.Node]] = []
+        first: A.Node = node
+        while isinstance(first, A.AndOr):
+            chain.append((first.op, first.right))
+            first = first.left
         self.errexit_off += 1
         try:
-            left = self.exec_node(node.left)
+            status = self.exec_node(first)
+            for k in range(len(chain) - 1, -1, -1):
+                op, right = chain[k]
+                self.state.last_status = status
+                if (op == "&&") != (status == 0):
+                    self._andor_exempt = True
+                    continue
+                self._andor_exempt = False
+                if k == 0:
+                    self.errexit_off -= 1
+                    try:
+                        return self.exec_node(right)
+                    finally:
+                        self.errexit_off += 1
+                status = self.exec_node(right)
+            return status
         finally:
             self.errexit_off -= 1
-        self.state.last_status = left
-        if (node.op == "&&") == (left == 0):
-            self._andor_exempt = False
-            return self.exec_node(node.right)
-        self._andor_exempt = True
-        return left
 
     def exec_if(self, node: A.If) -> int:
         for cond, body in node.clauses:

@@ -10,11 +10,8 @@ whole pipeline, and here-documents are lifted out of the source beforehand
 from __future__ import annotations
 
 import functools
-import itertools
 import re
-import secrets
 import threading
-from collections.abc import Callable
 
 import tree_sitter
 import tree_sitter_bash
@@ -26,6 +23,13 @@ from .lexer import (
     extract_heredocs,
     join_continuations,
     split_words,
+)
+from .rewrite import (
+    close_paren,
+    drop_holes,
+    hole,
+    restore_holes,
+    rewrite_outside_quotes,
 )
 
 _lang = tree_sitter.Language(tree_sitter_bash.language())
@@ -83,7 +87,7 @@ def parse(src: str) -> A.Seq:
         # tree-sitter-bash has no `coproc`: a compound one becomes a function definition
         # under a marked name (converted back to a Coproc node); `coproc cmd args` parses
         # as a command named coproc, converted in n_command
-        alt = _rewrite_outside_quotes(text, "c", _coproc_at)
+        alt = rewrite_outside_quotes(text, "c", _coproc_at)
         if alt != text:
             text, root = alt, _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
     if root.has_error and "<>" in text:
@@ -99,9 +103,7 @@ def parse(src: str) -> A.Seq:
     try:
         return conv.seq(root.children)
     finally:
-        if "__corral_xg" in text:
-            for key in set(_HOLE.findall(text)):
-                EXTGLOBS.pop(key, None)
+        drop_holes(text)
 
 
 #: how many shorter prefixes :func:`parse_until_error` tries before giving up on running any
@@ -152,69 +154,9 @@ _COMMAND_START = re.compile(r"(?:^|[;&|\n({]|\b(?:then|do|else))\s*$")
 EMPTY_LIST = "__corral_empty_list__"
 _EMPTY_FOR = re.compile(r"(\bfor\s+[A-Za-z_][A-Za-z0-9_]*\s+in)(\s*[;\n])")
 _EXTGLOB = re.compile(r"[!@*+?]\(")
-#: placeholder -> text tree-sitter-bash cannot parse where it stands (an extglob such as
-#: ``!(*.txt)`` in a command word, an arithmetic expression such as ``0x$b-0x$a``); a
-#: parse removes its own placeholders once its tree is made
-EXTGLOBS: dict[str, str] = {}
-#: placeholders carry this process's random tag, so a script cannot write one
-_HOLE_TAG = secrets.token_hex(4)
-_HOLE_IDS = itertools.count()
-_HOLE = re.compile(r"__corral_xg\d+x" + _HOLE_TAG + "__")
 
 
-def _hole(content: str) -> str:
-    """A placeholder standing for ``content`` until the tree is made."""
-    key = f"__corral_xg{next(_HOLE_IDS)}x{_HOLE_TAG}__"
-    EXTGLOBS[key] = content
-    return key
-
-
-#: what a rewrite hook gives back: the replacement text and where to go on, or None
-Hook = Callable[[str, int], tuple[str, int] | None]
-
-
-def _rewrite_outside_quotes(text: str, triggers: str, at: Hook) -> str:
-    """``text`` with ``at(text, i)`` applied where one of ``triggers`` stands outside
-    quotes and backslash escapes; the stretches in between are copied as they are (found
-    by a regex, so a long script costs one scan, not a Python step per character)."""
-    stop = _STOPS.get(triggers)
-    if stop is None:
-        stop = _STOPS[triggers] = re.compile("[\\\\'\"" + re.escape(triggers) + "]")
-    out: list[str] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        m = stop.search(text, i)
-        if m is None:
-            out.append(text[i:])
-            break
-        j = m.start()
-        out.append(text[i:j])
-        c = text[j]
-        if c == "\\":
-            out.append(text[j : j + 2])
-            i = j + 2
-            continue
-        if c in "'\"":
-            k = text.find(c, j + 1) if c == "'" else _dq_end(text, j)
-            k = n if k < 0 else k + 1
-            out.append(text[j:k])
-            i = k
-            continue
-        got = at(text, j)
-        if got is None:
-            out.append(c)
-            i = j + 1
-        else:
-            rep, i = got
-            out.append(rep)
-    return "".join(out)
-
-
-_STOPS: dict[str, re.Pattern[str]] = {}
-
-
-def _time_at(text: str, i: int) -> tuple[str, int] | None:
+def _time_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
     m = _TIME_COMPOUND.match(text, i)
     if m and _COMMAND_START.search(text[max(0, i - 8) : i]):
         return "", m.end()
@@ -223,7 +165,7 @@ def _time_at(text: str, i: int) -> tuple[str, int] | None:
 
 def _drop_time_before_compound(text: str) -> str:
     """``time`` (at a command's place, outside quotes) before a compound command, dropped."""
-    return _rewrite_outside_quotes(text, "t", _time_at)
+    return rewrite_outside_quotes(text, "t", _time_at)
 
 
 COPROC_MARK = "__corral_coproc_"
@@ -234,7 +176,7 @@ _COPROC = re.compile(
 )
 
 
-def _coproc_at(text: str, i: int) -> tuple[str, int] | None:
+def _coproc_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
     m = _COPROC.match(text, i)
     if m is None or (i and (text[i - 1].isalnum() or text[i - 1] in "_-")):
         return None
@@ -251,7 +193,7 @@ def _coproc_at(text: str, i: int) -> tuple[str, int] | None:
     return f"{COPROC_MARK}{m.group(1) or 'COPROC'}__ () ", m.end()
 
 
-def _rw_at(text: str, i: int) -> tuple[str, int] | None:
+def _rw_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
     if text.startswith("<>", i) and not text.startswith("<", i + 2):
         j = i + 2
         while j < len(text) and text[j] in " \t":
@@ -262,106 +204,46 @@ def _rw_at(text: str, i: int) -> tuple[str, int] | None:
 
 def _hide_rw(text: str) -> str:
     """``N<>file`` → ``N<&__corral_rw__file`` outside quotes (see ``Converter.redirects``)."""
-    return _rewrite_outside_quotes(text, "<", _rw_at)
+    return rewrite_outside_quotes(text, "<", _rw_at)
 
 
-def _extglob_at(text: str, i: int) -> tuple[str, int] | None:
+def _extglob_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
     c, n = text[i], len(text)
     if text[i + 1 : i + 2] != "(" or (
         c == "!" and (i == 0 or text[i - 1].isspace()) and (i + 2 >= n or text[i + 2] == " ")
     ):
         return None
-    depth = 0
-    j = i + 1
-    while j < n:
-        if text[j] == "(":
-            depth += 1
-        elif text[j] == ")":
-            depth -= 1
-            if depth == 0:
-                break
-        j += 1
-    if j >= n:
+    j = close_paren(text, i + 1)
+    if j is None:
         return None
-    return _hole(text[i : j + 1]), j + 1
+    return hole(text[i : j + 1]), j + 1
 
 
 def _hide_extglob(text: str) -> str:
-    return _rewrite_outside_quotes(text, "!@*+?", _extglob_at)
+    return rewrite_outside_quotes(text, "!@*+?", _extglob_at)
 
 
-_ARITH_STOP = re.compile(r"[\\'\"(]")
+def _arith_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
+    # an arithmetic expansion's or command's "((" (in double quotes only after a "$")
+    if not text.startswith("((", i) or (in_dq and (i == 0 or text[i - 1] != "$")):
+        return None
+    end = close_paren(text, i + 1, line=True)
+    if end is None or not text.startswith("))", end) or "$" not in text[i + 2 : end]:
+        return None
+    return "((" + hole(text[i + 2 : end]) + "))", end + 2
 
 
 def _hide_arith(text: str) -> str:
     """``$(( … ))`` and ``(( … ))`` whose expression holds a ``$`` (outside single quotes,
     inside double quotes too) with the expression replaced by a placeholder name, restored
-    with the extglob placeholders (:func:`_restore_extglob`)."""
-    out: list[str] = []
-    i, n, in_dq = 0, len(text), False
-    while i < n:
-        m = _ARITH_STOP.search(text, i)
-        if m is None:
-            out.append(text[i:])
-            break
-        j = m.start()
-        out.append(text[i:j])
-        c = text[j]
-        if c == "\\":
-            out.append(text[j : j + 2])
-            i = j + 2
-            continue
-        if c == "'" and not in_dq:
-            k = text.find("'", j + 1)
-            k = n if k < 0 else k + 1
-            out.append(text[j:k])
-            i = k
-            continue
-        if c == '"':
-            in_dq = not in_dq
-            out.append(c)
-            i = j + 1
-            continue
-        # "(": an arithmetic expansion's or command's "((" ?
-        if text.startswith("((", j) and ((j > 0 and text[j - 1] == "$") or not in_dq):
-            end = _arith_end(text, j + 2)
-            if end is not None and "$" in text[j + 2 : end]:
-                out.append("((" + _hole(text[j + 2 : end]) + "))")
-                i = end + 2
-                continue
-        out.append(c)
-        i = j + 1
-    return "".join(out)
-
-
-def _arith_end(text: str, i: int) -> int | None:
-    """Where the ``))`` closing an arithmetic expression that starts at ``i`` is."""
-    depth = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            if depth == 0:
-                return i if text.startswith("))", i) else None
-            depth -= 1
-        elif c == "\n":
-            return None
-        i += 1
-    return None
-
-
-def _restore_extglob(word: str) -> str:
-    if "__corral_xg" not in word:
-        return word
-    return _HOLE.sub(lambda m: EXTGLOBS.get(m.group(0), m.group(0)), word)
+    with the extglob placeholders (:func:`restore_holes`)."""
+    return rewrite_outside_quotes(text, "(", _arith_at, enter_dq=True)
 
 
 _CMD_START = re.compile(r"(^|[;&|(){!\n]|\b(?:if|then|elif|else|do|while|until)\b)\s*$")
 
 
-def _bracket_at(text: str, i: int) -> tuple[str, int] | None:
+def _bracket_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
     if text[i + 1 : i + 2] in (" ", "\t") and _CMD_START.search(text[max(0, i - 40) : i]):
         return LBRACKET, i + 1
     return None
@@ -369,19 +251,7 @@ def _bracket_at(text: str, i: int) -> tuple[str, int] | None:
 
 def _hide_brackets(text: str) -> str:
     """Rename a command-position ``[`` (outside quotes) to a plain word."""
-    return _rewrite_outside_quotes(text, "[", _bracket_at)
-
-
-def _dq_end(text: str, i: int) -> int:
-    j = i + 1
-    while j < len(text):
-        if text[j] == "\\":
-            j += 2
-            continue
-        if text[j] == '"':
-            return j
-        j += 1
-    return -1
+    return rewrite_outside_quotes(text, "[", _bracket_at)
 
 
 def _raise_syntax_error(root: tree_sitter.Node, text: str) -> None:
@@ -449,7 +319,7 @@ class _Converter:
         self._split: set[int] = set()  # Seqs made by n_command from one joined command
 
     def t(self, node: tree_sitter.Node) -> str:
-        return _restore_extglob(node.text.decode("utf-8", "surrogateescape"))
+        return restore_holes(node.text.decode("utf-8", "surrogateescape"))
 
     # -- sequences -----------------------------------------------------------
 
@@ -742,15 +612,26 @@ class _Converter:
         return A.Pipeline([node], True, [False])
 
     def n_list(self, n: tree_sitter.Node) -> A.Node:
-        parts = [c for c in n.children if c.type != "comment"]
+        # tree-sitter nests `a && b && c` to the left, list(list(a, b), c): walked down as a
+        # loop, so a line of thousands of `&&` does not recurse once per operator
+        spine = [n]
+        while True:
+            first = next((c for c in spine[-1].children if c.type != "comment"), None)
+            if first is None or first.type != "list":
+                break
+            spine.append(first)
         left: A.Node | None = None
-        op = ""
-        for c in parts:
-            if c.type in ("&&", "||"):
-                op = c.type
-            elif c.is_named:
-                node = self.node(c)
-                left = node if left is None else A.AndOr(left, op, node)
+        for i in range(len(spine) - 1, -1, -1):
+            inner = spine[i + 1] if i + 1 < len(spine) else None
+            op = ""
+            for c in spine[i].children:
+                if c.type == "comment" or c == inner:
+                    continue
+                if c.type in ("&&", "||"):
+                    op = c.type
+                elif c.is_named:
+                    item = self.node(c)
+                    left = item if left is None else A.AndOr(left, op, item)
         assert left is not None
         return left
 
