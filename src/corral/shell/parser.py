@@ -16,6 +16,7 @@ import threading
 import tree_sitter
 import tree_sitter_bash
 
+from . import parse_gaps
 from . import syntax as A
 from .lexer import (
     HEREDOCS,
@@ -50,6 +51,15 @@ def parse(src: str) -> A.Seq:
     text = join_continuations(text)
     tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
     root = tree.root_node
+    first_root, first_text = root, text
+    if root.has_error or parse_gaps.MISREAD.search(text):
+        # valid bash that tree-sitter-bash refuses (`f() for …`, `} fi`, …) or reads as
+        # something else without an error (`! { a; }`: a command named `{`)
+        alt = parse_gaps.fill(text)
+        if alt != text:
+            alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+            if root.has_error or not alt_root.has_error:
+                text, root = alt, alt_root
     if root.has_error and "((" in text:
         # tree-sitter-bash's arithmetic grammar refuses some valid forms (`0x$b-0x$a`,
         # `1$b`): corral evaluates the expression's text itself, so tree-sitter only needs
@@ -98,6 +108,9 @@ def parse(src: str) -> A.Seq:
             if not alt_root.has_error or _first_error(alt_root) is None:
                 text, root = alt, alt_root
     if root.has_error and _first_error(root) is not None:
+        bad = _first_error(root)
+        if bad is not None and "__corral_" in bad.text.decode("utf-8", "replace"):
+            root, text = first_root, first_text  # report the error in the script's words
         _raise_syntax_error(root, text)
     conv = _Converter(text.encode("utf-8", "surrogateescape"), docs)
     try:
@@ -307,6 +320,8 @@ def _first_error(node: tree_sitter.Node) -> tree_sitter.Node | None:
     return None
 
 
+#: reserved words that close or continue a compound command: never a command's name
+_CLOSING_WORDS = frozenset(("}", "fi", "done", "esac", "then", "do", "else", "elif"))
 _ASSIGN_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?(\+?)=", re.S)
 
 
@@ -329,6 +344,10 @@ class _Converter:
         sep = True
         for n in nodes:
             if not n.is_named:
+                if n.type in (";;", ";&", ";;&"):  # a case arm's end outside a case
+                    raise ShellSyntaxError(
+                        f"syntax error near unexpected token `{n.type}'", n.start_point[0] + 1
+                    )
                 if n.type == "&" and items:
                     items[-1] = (items[-1][0], True)
                 sep = sep or n.type in ("&", ";")
@@ -414,6 +433,9 @@ class _Converter:
                 words.append("[" if word == LBRACKET else word)
             elif c.type in ("=~", "=="):
                 words.append(c.type)
+        if words and not assigns and words[0] in _CLOSING_WORDS:
+            # tree-sitter-bash takes `( a ) done` or `{ a; } }` as a command named done/}
+            raise ShellSyntaxError(f"syntax error near unexpected token `{words[0]}'", line)
         text = self.src[start : n.end_byte].decode("utf-8", "surrogateescape")
         if len(words) > 1 and words[0] == "coproc" and not assigns:
             # `coproc cmd args`: the default name; a NAME comes only before a compound
@@ -582,7 +604,11 @@ class _Converter:
                 stderr.append(False)
             elif c.is_named and c.type != "comment":
                 node = self.node(c)
-                if not cmds and c.type == "negated_command":
+                if c.type == "negated_command":
+                    if cmds:  # `a | ! b`: bash takes `!` only before a whole pipeline
+                        raise ShellSyntaxError(
+                            "syntax error near unexpected token `!'", c.start_point[0] + 1
+                        )
                     negated = not negated
                     node = node.cmds[0] if isinstance(node, A.Pipeline) else node
                 cmds.append(node)
@@ -592,6 +618,15 @@ class _Converter:
             tail.insert(0, (last.op, last.right))
             last = last.left
         cmds[-1] = last
+        head = cmds[0]
+        if len(cmds) > 1 and isinstance(head, A.Simple) and not head.redirects:
+            # parse_gaps' rewrites: `! { a; }` and `f() for …` came as marked pipelines
+            if head.words == [parse_gaps.NOT_MARK] and not head.assigns:
+                negated = not negated
+                del cmds[0], stderr[0]
+            elif len(head.words) == 2 and head.words[1] == parse_gaps.FN_MARK:
+                cmds[:2] = [A.FuncDef(head.words[0], cmds[1])]
+                del stderr[0]
         flat: list[A.Node] = []
         for c in cmds:
             if isinstance(c, A.Pipeline) and not c.negated:
@@ -599,6 +634,8 @@ class _Converter:
             else:
                 flat.append(c)
         result: A.Node = A.Pipeline(flat, negated, stderr + [False] * (len(flat) - len(stderr)))
+        if len(flat) == 1 and isinstance(flat[0], A.FuncDef) and not negated:
+            result = flat[0]  # `f() for …` alone: a definition, not a pipeline of one
         for op, right in tail:
             result = A.AndOr(result, op, right)
         return result
@@ -728,7 +765,21 @@ class _Converter:
                     term = k.type
                     continue
                 body_nodes.append(k)
+            if pats == [parse_gaps.ARM_MARK]:
+                continue  # put after a last arm ending in ;& or ;;&
             items.append(A.CaseItem(pats, self.seq(body_nodes) if body_nodes else None, term))
+        last = n.children[-1] if n.children else None
+        arm = last.prev_sibling if last is not None else None
+        if (
+            last is not None
+            and last.type == "esac"
+            and arm is not None
+            and arm.type == "case_item"
+            and arm.children[-1].type == "command"
+            and not self.src[arm.end_byte : last.start_byte].strip(b" \t")
+        ):
+            # `a) echo x esac`: bash reads that `esac` as an argument of echo
+            raise ShellSyntaxError("syntax error: unexpected end of file", last.end_point[0] + 1)
         return A.Case(self.t(value), items)
 
     def n_function_definition(self, n: tree_sitter.Node) -> A.Node:

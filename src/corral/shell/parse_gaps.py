@@ -1,0 +1,156 @@
+"""Valid bash that tree-sitter-bash refuses, rewritten into bash it parses.
+
+Applied by ``parser.parse`` only when tree-sitter reports an error; everything is
+rewritten outside quotes and comments, in one scan (:func:`fill`):
+
+- a compound command's end followed by a closing reserved word without a ``;``
+  (``if true; then { a; } fi``, ``while ( false ) do``, ``fi fi``, ``done done``,
+  ``if ((1)) then``, ``[[ a ]] then``): a ``;`` is put between them;
+- ``!`` before a compound command (``! { a; }``, ``! if …``, ``! for …``): written as a
+  pipeline whose first stage is the marker word :data:`NOT_MARK`; the converter drops
+  that stage and negates the pipeline, as ``! a | b`` negates the whole of it;
+- a function whose body is a loop or ``case`` (``f() for …``, ``function f while …``):
+  written ``f FN_MARK | for …``; the converter makes the first two stages the function,
+  so redirections after the body stay on it;
+- ``;&`` or ``;;&`` ending the last arm of a ``case`` (nothing follows to fall into or
+  test): an arm ``ARM_MARK) ;;`` is put after it, which the converter drops.
+
+The marker words carry the process's random tag (:data:`rewrite.TAG`), so a script
+cannot write one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .rewrite import TAG, rewrite_outside_quotes
+
+NOT_MARK = f"__corral_not{TAG}__"
+FN_MARK = f"__corral_fn{TAG}__"
+ARM_MARK = f"__corral_arm{TAG}__"
+
+_LOOKBEHIND = 200
+#: the text before a command word: a separator, an opening, or a reserved word
+_CMD_POS = re.compile(
+    r"(?:^|[;&|\n({]|\(\)|(?:^|[\s;&|(){}])(?:then|do|else|elif|if|while|until|!))[ \t]*$"
+)
+#: as _CMD_POS, but not after a single `|` (bash refuses `a | ! b`)
+_NOT_POS = re.compile(
+    r"(?:^|[;&\n({]|\|\||(?:^|[\s;&|(){}])(?:then|do|else|elif|if|while|until))[ \t]*$"
+)
+#: the text before a closing word in command position: a separator or the end of a
+#: compound command (`fi fi`, `} done`, `) }`)
+_CLOSE_POS = re.compile(r"(?:^|[;&|\n)]|\]\]|(?:^|[\s;&|)])(?:\}|fi|done|esac))[ \t]*$")
+_CLOSE_WORD = re.compile(r"(?:\}|fi|done|esac|\]\])(?=[\s;&|)<>]|$)")
+#: a closing reserved word that may follow the end of a compound command unseparated
+_FOLLOW = re.compile(r"[ \t]*(?=(?:\}|fi|done|esac|then|do|else|elif)(?:[\s;&|)<>]|$))")
+_COMPOUND = r"(?=(?:\{|if|for|while|until|case|select)(?:[\s;]|$)|\(\()"
+_NOT = re.compile(r"![ \t]+" + _COMPOUND)
+#: what tree-sitter-bash reads wrongly without reporting an error: `!` before a compound
+MISREAD = _NOT
+_NAME = r"[^\s;&|()<>'\"`$\\]+"
+_LOOP = r"(\s*)(?=(?:for|while|until|case|select)(?:[\s;]|$))"
+_FUNCTION_KW = re.compile(r"function[ \t]+(" + _NAME + r")(?:[ \t]*\([ \t]*\))?" + _LOOP)
+_PARENS_LOOP = re.compile(r"\([ \t]*\)" + _LOOP)
+_NAME_BEFORE = re.compile(r"(" + _NAME + r")[ \t]*$")
+#: the text before a case pattern's optional `(`
+_PATTERN_POS = re.compile(r"(?:[\s;]in|;;|;&|;;&)\s*$")
+_CASE = re.compile(r"case(?=[ \t])")
+_LAST_ARM = re.compile(r";;?&(?=(?:\s|#[^\n]*)*esac(?:[\s;&|)<>]|$))")
+
+
+def _before(pat: re.Pattern[str], text: str, i: int) -> bool:
+    return pat.search(text, max(0, i - _LOOKBEHIND), i) is not None
+
+
+class _Scan:
+    """One pass over the text; holds the open parentheses seen so far."""
+
+    def __init__(self) -> None:
+        # what is open: "(" or "((" (and whether it opened a subshell / arithmetic
+        # command), "case" (its patterns' `)` close nothing), "pat" (a pattern's `(`)
+        self.parens: list[tuple[str, bool]] = []
+        # where a command starts that the text before does not show: after a case
+        # pattern's `)` (which closes no `(`) and after a rewritten `f()`
+        self.starts: set[int] = set()
+
+    def _command_at(self, pat: re.Pattern[str], text: str, i: int) -> bool:
+        j = i
+        while j > 0 and text[j - 1] in " \t":
+            j -= 1
+        return i in self.starts or j in self.starts or _before(pat, text, i)
+
+    def at(self, text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
+        c = text[i]
+        if c == "(":
+            return self._open(text, i)
+        if c == ")":
+            return self._close(text, i)
+        if c == "!":
+            if _NOT.match(text, i) and self._command_at(_NOT_POS, text, i):
+                return NOT_MARK + " |", i + 1
+            return None
+        if c == ";":
+            m = _LAST_ARM.match(text, i)
+            if m:
+                return f"{m.group(0)} {ARM_MARK}) ;;", m.end()
+            return None
+        word_start = i == 0 or text[i - 1] in " \t\n;&|(){"
+        if c == "f" and word_start:
+            m = _FUNCTION_KW.match(text, i)
+            if m and self._command_at(_CMD_POS, text, i):
+                self.starts.add(m.end())
+                return f"{m.group(1)} {FN_MARK} |{m.group(2)}", m.end()
+        if c == "c" and word_start and _CASE.match(text, i) and self._command_at(_CMD_POS, text, i):
+            self.parens.append(("case", False))
+            return None
+        return self._close_word(text, i)
+
+    def _open(self, text: str, i: int) -> tuple[str, int] | None:
+        m = _PARENS_LOOP.match(text, i)
+        if m:
+            name = _NAME_BEFORE.search(text, max(0, i - _LOOKBEHIND), i)
+            if name and self._command_at(_CMD_POS, text, name.start()):
+                self.starts.add(m.end())
+                return f" {FN_MARK} |{m.group(1)}", m.end()
+        if self.parens and self.parens[-1][0] == "case" and _before(_PATTERN_POS, text, i):
+            self.parens.append(("pat", False))  # `case x in (a) …`
+            return None
+        opens_command = (i == 0 or text[i - 1] not in "$<>=@!*+?") and self._command_at(
+            _CMD_POS, text, i
+        )
+        if text.startswith("((", i):
+            self.parens.append(("((", opens_command))
+            return "((", i + 2
+        self.parens.append(("(", opens_command))
+        return None
+
+    def _close(self, text: str, i: int) -> tuple[str, int] | None:
+        if not self.parens or self.parens[-1][0] in ("case", "pat"):
+            if self.parens and self.parens[-1][0] == "pat":
+                self.parens.pop()
+            self.starts.add(i + 1)  # a case pattern's `)`
+            return None
+        kind, command = self.parens.pop()
+        width = 2 if kind == "((" and text.startswith("))", i) else 1
+        end = i + width
+        if command and _FOLLOW.match(text, end):
+            return text[i:end] + ";", end
+        return text[i:end], end
+
+    def _close_word(self, text: str, i: int) -> tuple[str, int] | None:
+        m = _CLOSE_WORD.match(text, i)
+        if m is None or (i and text[i - 1] not in " \t\n;&|)"):
+            return None
+        if text[i] != "]" and not self._command_at(_CLOSE_POS, text, i):
+            return None
+        if m.group(0) == "esac" and self.parens and self.parens[-1][0] == "case":
+            self.parens.pop()
+        if _FOLLOW.match(text, m.end()):
+            return m.group(0) + ";", m.end()
+        return None
+
+
+def fill(text: str) -> str:
+    """``text`` with the constructs above rewritten (unchanged when it has none)."""
+    return rewrite_outside_quotes(text, "(){}fcde]!;", _Scan().at)
