@@ -103,6 +103,10 @@ SHAPES = [
     "echo $(echo n) fi",
     "echo fi done } esac",
     "x='} fi'; echo \"$x\" # } fi",
+    "( echo [[ x ) fi",
+    "if true; then ( echo [[ x ) fi",
+    "if true; then [[ ( a ) ]] fi; echo $?",
+    "f() { echo $(echo m) fi done; }; f; if true; then ( f ) fi",
     # bash refuses these; so does corral
     "true | ! { false; }; echo $?",
     "true | ! false; echo $?",

@@ -38,9 +38,9 @@ _CMD_POS = re.compile(
 _NOT_POS = re.compile(
     r"(?:^|[;&\n({]|\|\||(?:^|[\s;&|(){}])(?:then|do|else|elif|if|while|until))[ \t]*$"
 )
-#: the text before a closing word in command position: a separator or the end of a
-#: compound command (`fi fi`, `} done`, `) }`)
-_CLOSE_POS = re.compile(r"(?:^|[;&|\n)]|\]\]|(?:^|[\s;&|)])(?:\}|fi|done|esac))[ \t]*$")
+#: the text before a closing word in command position (else it follows the end of a
+#: compound command: `fi fi`, `} done`, `) }`, which the scan remembers)
+_SEP_POS = re.compile(r"(?:^|[;&|\n])[ \t]*$")
 _CLOSE_WORD = re.compile(r"(?:\}|fi|done|esac|\]\])(?=[\s;&|)<>]|$)")
 #: a closing reserved word that may follow the end of a compound command unseparated
 _FOLLOW = re.compile(r"[ \t]*(?=(?:\}|fi|done|esac|then|do|else|elif)(?:[\s;&|)<>]|$))")
@@ -73,6 +73,8 @@ class _Scan:
         # where a command starts that the text before does not show: after a case
         # pattern's `)` (which closes no `(`) and after a rewritten `f()`
         self.starts: set[int] = set()
+        # where a compound command ends (a closing word may follow without `;`)
+        self.ends: set[int] = set()
 
     def _command_at(self, pat: re.Pattern[str], text: str, i: int) -> bool:
         j = i
@@ -104,6 +106,9 @@ class _Scan:
         if c == "c" and word_start and _CASE.match(text, i) and self._command_at(_CMD_POS, text, i):
             self.parens.append(("case", False))
             return None
+        if c == "[" and text.startswith("[[", i) and text[i + 2 : i + 3] in (" ", "\t"):
+            self.parens.append(("[[", word_start and self._command_at(_CMD_POS, text, i)))
+            return "[[", i + 2
         return self._close_word(text, i)
 
     def _open(self, text: str, i: int) -> tuple[str, int] | None:
@@ -126,6 +131,8 @@ class _Scan:
         return None
 
     def _close(self, text: str, i: int) -> tuple[str, int] | None:
+        while self.parens and self.parens[-1][0] == "[[":
+            self.parens.pop()  # a `[[` no `]]` closed (`echo [[ x`)
         if not self.parens or self.parens[-1][0] in ("case", "pat"):
             if self.parens and self.parens[-1][0] == "pat":
                 self.parens.pop()
@@ -134,7 +141,10 @@ class _Scan:
         kind, command = self.parens.pop()
         width = 2 if kind == "((" and text.startswith("))", i) else 1
         end = i + width
-        if command and _FOLLOW.match(text, end):
+        if not command:
+            return text[i:end], end
+        self.ends.add(end)
+        if _FOLLOW.match(text, end):
             return text[i:end] + ";", end
         return text[i:end], end
 
@@ -142,10 +152,20 @@ class _Scan:
         m = _CLOSE_WORD.match(text, i)
         if m is None or (i and text[i - 1] not in " \t\n;&|)"):
             return None
-        if text[i] != "]" and not self._command_at(_CLOSE_POS, text, i):
-            return None
+        if text[i] == "]":
+            if not self.parens or self.parens[-1][0] != "[[":
+                return None
+            if not self.parens.pop()[1]:
+                return m.group(0), m.end()
+        else:
+            j = i
+            while j > 0 and text[j - 1] in " \t":
+                j -= 1
+            if j not in self.ends and not self._command_at(_SEP_POS, text, i):
+                return None
         if m.group(0) == "esac" and self.parens and self.parens[-1][0] == "case":
             self.parens.pop()
+        self.ends.add(m.end())
         if _FOLLOW.match(text, m.end()):
             return m.group(0) + ";", m.end()
         return None
@@ -153,4 +173,4 @@ class _Scan:
 
 def fill(text: str) -> str:
     """``text`` with the constructs above rewritten (unchanged when it has none)."""
-    return rewrite_outside_quotes(text, "(){}fcde]!;", _Scan().at)
+    return rewrite_outside_quotes(text, "(){}fcde[]!;", _Scan().at)

@@ -31,6 +31,8 @@ HOLE = re.compile(r"__corral_xg\d+x" + TAG + "__")
 Hook = Callable[[str, int, bool], tuple[str, int] | None]
 
 _STOPS: dict[tuple[str, bool], re.Pattern[str]] = {}
+#: a `#` after one of these (or at the start) begins a comment
+_BEFORE_COMMENT = " \t\n;&|()"
 
 
 def hole(content: str) -> str:
@@ -56,13 +58,13 @@ def drop_holes(text: str) -> None:
 
 def rewrite_outside_quotes(text: str, triggers: str, at: Hook, *, enter_dq: bool = False) -> str:
     """``text`` with ``at(text, i, in_dq)`` applied where one of ``triggers`` stands
-    outside single quotes and backslash escapes, and outside double quotes unless
-    ``enter_dq``; the stretches in between are copied as they are (found by a regex, so a
+    outside comments, single quotes and backslash escapes, and outside double quotes
+    unless ``enter_dq``; the stretches in between are copied as they are (found by a regex, so a
     long script costs one scan, not a Python step per character)."""
     stop = _STOPS.get((triggers, enter_dq))
     if stop is None:
         stop = _STOPS[(triggers, enter_dq)] = re.compile(
-            "[\\\\'\"" + re.escape(triggers) + "]"
+            "[#\\\\'\"" + re.escape(triggers) + "]"
         )
     out: list[str] = []
     i = 0
@@ -79,6 +81,12 @@ def rewrite_outside_quotes(text: str, triggers: str, at: Hook, *, enter_dq: bool
         if c == "\\":
             out.append(text[j : j + 2])
             i = j + 2
+            continue
+        if c == "#" and not in_dq and (j == 0 or text[j - 1] in _BEFORE_COMMENT):
+            k = text.find("\n", j)
+            k = n if k < 0 else k
+            out.append(text[j:k])
+            i = k
             continue
         if c == '"' and enter_dq:
             in_dq = not in_dq
