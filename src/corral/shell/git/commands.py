@@ -352,10 +352,15 @@ def git_rm(ctx: CommandContext, args: list[str]) -> int:
 def git_commit(ctx: CommandContext, args: list[str]) -> int:
     """usage: git commit [-a | --all] [-q] [--allow-empty] [--amend] (-m <msg> | -F <file>)"""
     o = Opts(args, {"-a", "--all", "-q", "--quiet", "--allow-empty", "--amend",
-                    "--allow-empty-message", "--no-verify", "-n"},
+                    "--allow-empty-message", "--no-verify", "-n", "--no-edit"},
              {"-m", "--message", "-F", "--file", "--author", "--date"})  # fmt: skip
+    from . import merging
+
     g = GitRepo.find(ctx)
     s = State(g)
+    merging_in = merging.merge_head(s)
+    if merging_in is not None and o.has("--amend"):
+        raise GitFatal("You are in the middle of a merge -- cannot amend.")
     msgs = o.all("-m", "--message")
     msg_file = o.get("-F", "--file")
     if msg_file is not None:
@@ -365,14 +370,30 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
         text = "\n\n".join(msgs)
     elif o.has("--amend") and s.head():
         text = s.commit(s.head()).message.decode("utf-8", "surrogateescape")  # type: ignore[arg-type]
+    elif merging_in is not None:
+        # MERGE_MSG as git's editor would save it (--no-edit keeps its # lines)
+        raw = merging.read_state(s, "MERGE_MSG") or b""
+        text = raw.decode("utf-8", "surrogateescape")
+        if not o.has("--no-edit"):
+            text = "".join(ln for ln in text.splitlines(True) if not ln.startswith("#"))
     else:
         raise GitFatal("no commit message given: use -m <msg> or -F <file> "
                        "(there is no editor in the sandbox)")  # fmt: skip
     if o.has("-a", "--all"):
         for path in list(s.index):
             s.stage(path)
+    if merging_in is not None and merging.unmerged(s):
+        ctx.out("".join(f"U\t{quote_path(relative(p, g.prefix()))}\n"
+                        for p in sorted(merging.unmerged(s))))  # fmt: skip
+        ctx.stderr.write(b"error: Committing is not possible because you have unmerged "
+                         b"files.\nhint: Fix them up in the work tree, and then use 'git "
+                         b"add/rm <file>'\nhint: as appropriate to mark resolution and make "
+                         b"a commit.\n")  # fmt: skip
+        raise GitFatal("Exiting because of an unresolved conflict.")
     head = s.head()
     parents = [head] if head else []
+    if merging_in is not None and head:
+        parents.append(merging_in)
     if o.has("--amend"):
         if not head:
             raise GitFatal("You have nothing to amend.")
@@ -380,7 +401,7 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
     tree = s.tree_from_index()
     parent_tree = s.commit(parents[0]).tree if parents else None
     nothing = parent_tree == tree or (not parents and not s.index_items())
-    if nothing and not o.has("--amend") and not o.has("--allow-empty"):
+    if nothing and not o.has("--amend") and not o.has("--allow-empty") and merging_in is None:
         s.index.write()
         _long_status(ctx, g, s, committing=True)
         return 1
@@ -406,10 +427,12 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
             raise GitFatal(f"--author '{who}' is not 'Name <email>' and matches no existing author")
         author.name, author.email = name, mail[:-1]
     c = s.make_commit(tree, parents, message, author, committer)
-    kind = "commit (amend)" if o.has("--amend") else (
+    kind = "commit (amend)" if o.has("--amend") else "commit (merge)" if len(parents) > 1 else (
         "commit" if parents else "commit (initial)")
     s.set_head(c.id, f"{kind}: ".encode() + subject(c))
     s.index.write()
+    if merging_in is not None:
+        merging.clear_state(s)
     if not o.has("-q", "--quiet"):
         branch = s.branch()
         where = branch if branch else "detached HEAD"
@@ -419,6 +442,8 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
             ctx.out(b" Author: " + c.author + b"\n")
         if o.has("--amend"):
             ctx.out(" Date: " + _fmt_date(c) + "\n")
+        if len(parents) > 1:
+            return 0  # a merge commit: no stat
         chs = D.changes(s.items(parent_tree), s.items(tree), read=_reader(s))
         sts = D.stats(chs, _reader(s))
         ctx.out(D.summary_line(sts))
@@ -484,18 +509,40 @@ def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = F
     staged = s.staged()
     unstaged = s.unstaged()
     untracked = s.untracked()
+    from . import merging
+
+    in_merge = merging.merge_head(s) is not None
+    conflicts = merging.unmerged(s)
 
     def name(p: bytes) -> str:
         return quote_path(relative(p, pre))
 
+    if in_merge and conflicts:
+        out.append('You have unmerged paths.\n  (fix conflicts and run "git commit")\n'
+                   '  (use "git merge --abort" to abort the merge)\n\n')  # fmt: skip
+    elif in_merge:
+        out.append('All conflicts fixed but you are still merging.\n'
+                   '  (use "git commit" to conclude merge)\n\n')  # fmt: skip
     if staged:
         out.append("Changes to be committed:\n")
-        if initial:
+        if in_merge:
+            pass  # git gives no hint while merging
+        elif initial:
             out.append('  (use "git rm --cached <file>..." to unstage)\n')
         else:
             out.append('  (use "git restore --staged <file>..." to unstage)\n')
         for ch in staged:
             out.append(f"\t{_LABEL[ch.status]:<12}{_shown(ch, pre)}\n")
+        out.append("\n")
+    if conflicts:
+        kinds = {p: merging.unmerged_kind(e) for p, e in conflicts.items()}
+        out.append("Unmerged paths:\n")
+        if all(k[0] in ("UU", "AA") for k in kinds.values()):
+            out.append('  (use "git add <file>..." to mark resolution)\n')
+        else:
+            out.append('  (use "git add/rm <file>..." as appropriate to mark resolution)\n')
+        for p in sorted(kinds):
+            out.append(f"\t{kinds[p][1]:<17}{name(p)}\n")
         out.append("\n")
     if unstaged:
         out.append("Changes not staged for commit:\n")
@@ -515,7 +562,7 @@ def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = F
             out.append(f"\t{name(p)}\n")
         out.append("\n")
     if not staged:
-        if unstaged:
+        if unstaged or conflicts:
             out.append('no changes added to commit (use "git add" and/or "git commit -a")\n')
         elif untracked:
             out.append('nothing added to commit but untracked files present '
@@ -608,7 +655,14 @@ def git_status(ctx: CommandContext, args: list[str]) -> int:
             ctx.out(f"## {b}\n" if b else "## HEAD (no branch)\n")
     staged = {ch.path: ch for ch in s.staged()}
     unstaged = {ch.path: ch for ch in s.unstaged()}
-    for p in sorted(set(staged) | set(unstaged)):
+    from . import merging
+
+    conflicts = merging.unmerged(s)
+    for p in sorted(set(staged) | set(unstaged) | set(conflicts)):
+        if p in conflicts:
+            xy = merging.unmerged_kind(conflicts[p])[0]
+            ctx.out(f"{xy} {quote_path(relative(p, pre), True)}\n")
+            continue
         x = staged[p].status if p in staged else " "
         y = " "
         if p in unstaged:

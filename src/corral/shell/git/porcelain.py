@@ -226,7 +226,11 @@ class State:
         return out
 
     def staged(self) -> list[Change]:
-        return changes(self.items(self.head_tree()), self.index_items(),
+        head = self.items(self.head_tree())
+        for path, entry in self.index.items():
+            if not isinstance(entry, IndexEntry):
+                head.pop(path, None)  # in conflict: "Unmerged paths", not a change
+        return changes(head, self.index_items(),
                        read=lambda sha: self.repo[sha].as_raw_string())  # fmt: skip
 
     def untracked(self, collapse: bool = True, ignored_too: bool = False) -> list[bytes]:

@@ -1,0 +1,413 @@
+"""True merges: ``git merge`` of diverged histories, ``--abort``, and the merge state a
+``git commit`` concludes.
+
+A merge joins three trees (the merge base's, HEAD's, the other commit's) path by path
+as git's ``ort`` strategy does without rename detection: a path changed on one side
+only takes that side; changed on both, regular files are merged line by line
+(:mod:`xmerge`, git's own algorithm and markers ``<<<<<<< HEAD`` … ``>>>>>>> NAME``);
+a file modified on one side and deleted on the other, or added on both with different
+contents, or a binary or symbolic link changed on both, is a conflict. Conflicts are
+written as git writes them: the working file (with markers, or the surviving version),
+the index entries of stages 1-3, ``MERGE_HEAD``, ``MERGE_MSG`` (with its
+``# Conflicts:`` list), ``MERGE_MODE`` and ``ORIG_HEAD``; the messages are git's, path
+by path in path order. State files in ``.git`` are replaced, never followed (a link
+planted there is not written through), and read with ``O_NOFOLLOW``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from dataclasses import dataclass, field
+
+from dulwich.index import ConflictedIndexEntry, IndexEntry
+
+from ..command import CommandContext
+from .commands import Opts, sub
+from .porcelain import LocalChanges, State, _entry, walk
+from .repo import GitFatal, GitRepo
+from .xmerge import merge_lines
+
+Item = tuple[int, bytes]  # (mode, sha)
+
+_REGULAR = (0o100644, 0o100755)
+_SHA = re.compile(rb"[0-9a-f]{40}")
+STATE_FILES = ("MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "AUTO_MERGE")
+
+
+@dataclass
+class Outcome:
+    """What a three-way merge of trees gives."""
+
+    merged: dict[bytes, Item] = field(default_factory=dict)  # stage-0 paths of the result
+    # path -> (base, ours, theirs) entries, and what the working file holds (None: gone)
+    conflicts: dict[bytes, tuple[Item | None, Item | None, Item | None]] = field(
+        default_factory=dict
+    )
+    worktree: dict[bytes, tuple[int, bytes] | None] = field(default_factory=dict)
+    messages: list[tuple[bytes, str]] = field(default_factory=list)  # (path, line)
+
+
+def _binary(data: bytes) -> bool:
+    return b"\0" in data[:8000]
+
+
+def merge_trees(s: State, base: bytes | None, ours: bytes | None, theirs: bytes | None,
+                ours_label: str, theirs_label: str) -> Outcome:  # fmt: skip
+    """Join ``ours`` and ``theirs`` against ``base`` (tree ids)."""
+    b_items, o_items, t_items = s.items(base), s.items(ours), s.items(theirs)
+    out = Outcome()
+
+    def blob(item: Item | None) -> bytes:
+        return s.repo[item[1]].as_raw_string() if item is not None else b""
+
+    for path in sorted(set(b_items) | set(o_items) | set(t_items)):
+        s.g.ctx.check()
+        b, o, t = b_items.get(path), o_items.get(path), t_items.get(path)
+        name = path.decode("utf-8", "surrogateescape")
+        if o == t or b == t:
+            if o is not None:
+                out.merged[path] = o
+            continue
+        if b == o:
+            if t is not None:
+                out.merged[path] = t
+                out.worktree[path] = (t[0], blob(t))
+            else:
+                out.worktree[path] = None
+            continue
+        # changed on both sides, differently
+        if o is None or t is None:
+            alive, gone_in, kept_in = (t, ours_label, theirs_label) if o is None else (
+                o, theirs_label, ours_label)
+            out.messages.append((path, f"CONFLICT (modify/delete): {name} deleted in "
+                                       f"{gone_in} and modified in {kept_in}.  Version "
+                                       f"{kept_in} of {name} left in tree."))  # fmt: skip
+            out.conflicts[path] = (b, o, t)
+            assert alive is not None
+            out.worktree[path] = (alive[0], blob(alive))
+            continue
+        kind = "content" if b is not None else "add/add"
+        mode = o[0] if b is not None and t[0] == b[0] else t[0]
+        if b is not None and o[0] != b[0] and t[0] != b[0] and o[0] != t[0]:
+            mode = o[0]
+        regular = o[0] in _REGULAR and t[0] in _REGULAR and (b is None or b[0] in _REGULAR)
+        o_data, t_data = blob(o), blob(t)
+        out.messages.append((path, f"Auto-merging {name}"))
+        if not regular or _binary(o_data) or _binary(t_data) or _binary(blob(b)):
+            if regular:
+                out.messages.append((path, f"warning: Cannot merge binary files: {name} "
+                                           f"({ours_label} vs. {theirs_label})"))  # fmt: skip
+            out.messages.append((path, f"CONFLICT ({kind}): Merge conflict in {name}"))
+            out.conflicts[path] = (b, o, t)
+            continue
+        text, conflicts = merge_lines(blob(b), o_data, t_data, ours_label, theirs_label)
+        if conflicts:
+            out.messages.append((path, f"CONFLICT ({kind}): Merge conflict in {name}"))
+            out.conflicts[path] = (b, o, t)
+            out.worktree[path] = (mode, text)
+        elif o[1] != s.write_blob(text) or mode != o[0]:
+            sha = s.write_blob(text)
+            out.merged[path] = (mode, sha)
+            out.worktree[path] = (mode, text)
+        else:
+            out.merged[path] = o
+    return out
+
+
+def _dir_clash(paths: set[bytes]) -> bytes | None:
+    """A path that is also a directory of another (a file/directory conflict)."""
+    for p in paths:
+        parts = p.split(b"/")
+        for i in range(1, len(parts)):
+            if b"/".join(parts[:i]) in paths:
+                return p
+    return None
+
+
+def apply(s: State, out: Outcome) -> None:
+    """Write the merge's result to the working tree and the index."""
+    clash = _dir_clash(set(out.merged) | set(out.conflicts))
+    if clash is not None:
+        raise GitFatal(f"corral's git cannot merge a file replaced by a directory "
+                       f"({clash.decode('utf-8', 'surrogateescape')}); the real git can")
+    for path in sorted(set(out.worktree) | set(out.conflicts)):
+        s.g.ctx.check()
+        want = out.worktree.get(path, "keep")
+        if want is None:
+            s.wt.remove(path)
+        elif want != "keep":
+            mode, data = want  # type: ignore[misc]
+            st = s.wt.write(path, mode, data)
+            if path in out.merged:
+                s.index[path] = _entry(st, out.merged[path][1], mode)
+        if path in out.conflicts:
+            b, o, t = out.conflicts[path]
+            s.index[path] = ConflictedIndexEntry(*(_stage_entry(x) for x in (b, o, t)))
+        elif want is None and path in s.index:
+            del s.index[path]
+    s.index.write()
+
+
+def _stage_entry(item: Item | None) -> IndexEntry | None:
+    if item is None:
+        return None
+    return IndexEntry(ctime=(0, 0), mtime=(0, 0), dev=0, ino=0, mode=item[0], uid=0, gid=0,
+                      size=0, sha=item[1])  # fmt: skip
+
+
+# -- the state of a merge in progress ----------------------------------------------
+
+
+def read_state(s: State, name: str, limit: int = 1 << 20) -> bytes | None:
+    """A file of ``.git`` (MERGE_HEAD, MERGE_MSG, …), None when absent; never through a
+    symbolic link."""
+    try:
+        fd = os.open(s.g.gitdir / name, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, limit)
+    finally:
+        os.close(fd)
+
+
+def write_state(s: State, name: str, data: bytes) -> None:
+    from dulwich.file import GitFile
+
+    with GitFile(str(s.g.gitdir / name), "wb") as f:  # a new file renamed into place
+        f.write(data)
+
+
+def clear_state(s: State) -> None:
+    for name in STATE_FILES:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(s.g.gitdir / name)
+
+
+def merge_head(s: State) -> bytes | None:
+    """The commit being merged (``MERGE_HEAD``), None when no merge is in progress."""
+    raw = read_state(s, "MERGE_HEAD", 4096)
+    if raw is None:
+        return None
+    m = _SHA.match(raw.strip())
+    if m is None or m.group(0) not in s.repo:
+        raise GitFatal("MERGE_HEAD is corrupt: run git merge --abort")
+    return m.group(0)
+
+
+def unmerged(s: State) -> dict[bytes, ConflictedIndexEntry]:
+    return {p: e for p, e in s.index.items() if isinstance(e, ConflictedIndexEntry)}
+
+
+#: (stage 1, 2, 3 present) -> (short status, long label)
+UNMERGED_LABELS = {
+    (True, True, True): ("UU", "both modified:"),
+    (True, False, True): ("DU", "deleted by us:"),
+    (True, True, False): ("UD", "deleted by them:"),
+    (False, True, True): ("AA", "both added:"),
+    (False, True, False): ("AU", "added by us:"),
+    (False, False, True): ("UA", "added by them:"),
+    (True, False, False): ("DD", "both deleted:"),
+}
+
+
+def unmerged_kind(e: ConflictedIndexEntry) -> tuple[str, str]:
+    return UNMERGED_LABELS[(e.ancestor is not None, e.this is not None, e.other is not None)]
+
+
+def abort(s: State) -> None:
+    """``git merge --abort``: the index and the paths the merge touched back to HEAD;
+    other local changes stay."""
+    if merge_head(s) is None:
+        raise GitFatal("There is no merge to abort (MERGE_HEAD missing).")
+    head = s.items(s.head_tree())
+    idx = s.index_items()
+    touched = set(unmerged(s)) | {p for p in set(head) | set(idx) if head.get(p) != idx.get(p)}
+    for path in sorted(touched):
+        s.g.ctx.check()
+        if path not in head:
+            s.wt.remove(path)
+            if path in s.index:
+                del s.index[path]
+            continue
+        mode, sha = head[path]
+        st = s.wt.write(path, mode, s.repo[sha].as_raw_string())
+        s.index[path] = _entry(st, sha, mode)
+    s.index.write()
+    clear_state(s)
+
+
+# -- git merge -----------------------------------------------------------------------
+
+
+def _message(s: State, spec: str, target: bytes) -> str:
+    """git's default message: ``Merge branch 'x'`` (``into y`` unless y is main/master),
+    ``Merge tag 'v'``, ``Merge remote-tracking branch 'o/x'``, ``Merge commit 'c'``."""
+    refs = s.repo.refs
+    if b"refs/heads/" + spec.encode() in refs:
+        what = f"branch '{spec}'"
+    elif b"refs/tags/" + spec.encode() in refs:
+        what = f"tag '{spec}'"
+    elif b"refs/remotes/" + spec.encode() in refs:
+        what = f"remote-tracking branch '{spec}'"
+    else:
+        what = f"commit '{spec}'"
+    branch = s.branch()
+    into = f" into {branch}" if branch is not None and branch not in ("main", "master") else ""
+    return f"Merge {what}{into}\n"
+
+
+def _refuse_local_changes(ctx: CommandContext, s: State, touched: set[bytes]) -> bool:
+    """git's refusals before a merge writes anything (status 2); True when refused."""
+    staged = sorted(ch.path for ch in s.staged())
+    if staged:
+        names = "".join(f"  {p.decode('utf-8', 'surrogateescape')}\n" for p in staged)
+        ctx.stderr.write(b"error: Your local changes to the following files would be "
+                         b"overwritten by merge:\n" + names.encode() +
+                         b"Merge with strategy ort failed.\n")  # fmt: skip
+        return True
+    dirty = sorted(ch.path for ch in s.unstaged() if ch.path in touched)
+    tracked = set(s.index)
+    in_way = sorted(p for p in touched if p not in tracked and s.wt.lstat(p) is not None)
+    for paths, what, hint in (
+        (dirty, "Your local changes to the following files",
+         "Please commit your changes or stash them before you merge."),
+        (in_way, "The following untracked working tree files",
+         "Please move or remove them before you merge."),
+    ):  # fmt: skip
+        if paths:
+            names = "".join(f"\t{p.decode('utf-8', 'surrogateescape')}\n" for p in paths)
+            ctx.stderr.write(f"error: {what} would be overwritten by merge:\n{names}"
+                             f"{hint}\nAborting\nMerge with strategy ort failed.\n"
+                             .encode("utf-8", "surrogateescape"))  # fmt: skip
+            return True
+    return False
+
+
+def _print_stat(ctx: CommandContext, s: State, old_tree: bytes | None, new_tree: bytes) -> None:
+    from . import diff as D
+    from .commands import _reader
+
+    chs = D.changes(s.items(old_tree), s.items(new_tree), read=_reader(s))
+    ctx.out(D.stat_block(D.stats(chs, _reader(s))))
+    for ch in chs:
+        if ch.old_path is not None:
+            shown = D.pprint_rename(ch.old_path, ch.path).decode("utf-8", "surrogateescape")
+            ctx.out(f" rename {shown} ({ch.similarity}%)\n")
+        elif ch.old is None:
+            ctx.out(f" create mode {ch.new[0]:06o} {ch.path.decode()}\n")  # type: ignore[index]
+        elif ch.new is None:
+            ctx.out(f" delete mode {ch.old[0]:06o} {ch.path.decode()}\n")
+
+
+@sub("merge")
+def git_merge(ctx: CommandContext, args: list[str]) -> int:
+    """usage: git merge [--ff | --no-ff | --ff-only] [--no-commit] [-m <msg>] [-q] <commit>
+   or: git merge --abort
+   or: git merge --continue
+
+A fast-forward when HEAD is behind, else a three-way merge of the two histories
+(without rename detection): conflicts are left as git leaves them, for git add and
+git commit, or git merge --abort."""
+    o = Opts(args, {"--ff-only", "--ff", "--no-ff", "-q", "--quiet", "--no-edit", "--edit",
+                    "--stat", "-n", "--no-stat", "--abort", "--continue", "--commit",
+                    "--no-commit", "--no-verify", "--no-squash", "--no-log"},
+             {"-m", "--message"})  # fmt: skip
+    g = GitRepo.find(ctx)
+    s = State(g)
+    if o.has("--abort"):
+        abort(s)
+        return 0
+    if o.has("--continue"):
+        if merge_head(s) is None:
+            raise GitFatal("There is no merge in progress (MERGE_HEAD missing).")
+        from .commands import git_commit
+
+        return git_commit(ctx, ["--no-edit"])
+    if merge_head(s) is not None:
+        if unmerged(s):
+            ctx.stderr.write(b"error: Merging is not possible because you have unmerged files.\n"
+                             b"hint: Fix them up in the work tree, and then use 'git add/rm "
+                             b"<file>'\nhint: as appropriate to mark resolution and make a "
+                             b"commit.\n")  # fmt: skip
+            raise GitFatal("Exiting because of an unresolved conflict.")
+        raise GitFatal("You have not concluded your merge (MERGE_HEAD exists).\n"
+                       "Please, commit your changes before you merge.")  # fmt: skip
+    if len(o.operands) != 1:
+        raise GitFatal("corral's git merges one commit at a time: git merge <commit>")
+    spec = o.operands[0]
+    target = s.resolve(spec)
+    head = s.head()
+    quiet = o.has("-q", "--quiet")
+    if head is None:
+        raise GitFatal("corral's git cannot merge into a branch with no commits yet")
+    if target == head or target in {c.id for c in walk(g, [head])}:
+        ctx.out("Already up to date.\n")
+        return 0
+    ff = head in {c.id for c in walk(g, [target])}
+    if ff and not o.has("--no-ff"):
+        return _fast_forward(ctx, s, spec, head, target, quiet)
+    if o.has("--ff-only"):
+        raise GitFatal("Not possible to fast-forward, aborting.")
+    from dulwich.graph import find_merge_base
+
+    bases = find_merge_base(s.repo, [head, target])
+    base_tree = s.commit(bases[0]).tree if bases else None
+    head_tree = s.commit(head).tree
+    out = merge_trees(s, base_tree, head_tree, s.commit(target).tree, "HEAD", spec)
+    touched = set(out.worktree) | set(out.conflicts)
+    if _refuse_local_changes(ctx, s, touched):
+        return 2
+    apply(s, out)
+    write_state(s, "ORIG_HEAD", head + b"\n")
+    message = "\n\n".join(o.all("-m", "--message")) + "\n" if o.get("-m", "--message") else (
+        _message(s, spec, target))
+    for _path, line in out.messages:  # printed under -q too, as git does
+        ctx.out(line + "\n")
+    if out.conflicts or o.has("--no-commit"):
+        write_state(s, "MERGE_HEAD", target + b"\n")
+        write_state(s, "MERGE_MODE", b"no-ff" if o.has("--no-ff") else b"")
+        if out.conflicts:
+            message += "\n# Conflicts:\n" + "".join(
+                f"#\t{p.decode('utf-8', 'surrogateescape')}\n" for p in sorted(out.conflicts))
+        write_state(s, "MERGE_MSG", message.encode("utf-8", "surrogateescape"))
+        if out.conflicts:
+            ctx.out("Automatic merge failed; fix conflicts and then commit the result.\n")
+            return 1
+        ctx.out("Automatic merge went well; stopped before committing as requested\n")
+        return 0
+    tree = s.tree_from_index()
+    from .porcelain import cleanup_message
+
+    c = s.make_commit(tree, [head, target], cleanup_message(message),
+                      g.ident("AUTHOR"), g.ident("COMMITTER"))  # fmt: skip
+    s.set_head(c.id, f"merge {spec}: Merge made by the 'ort' strategy.".encode())
+    if not quiet:
+        ctx.out("Merge made by the 'ort' strategy.\n")
+        if not o.has("-n", "--no-stat"):
+            _print_stat(ctx, s, head_tree, tree)
+    return 0
+
+
+def _fast_forward(ctx: CommandContext, s: State, spec: str, head: bytes, target: bytes,
+                  quiet: bool) -> int:  # fmt: skip
+    old_tree = s.commit(head).tree
+    new_tree = s.commit(target).tree
+    try:
+        s.checkout_tree(new_tree)
+    except LocalChanges as e:
+        names = "".join(f"\t{p.decode()}\n" for p in e.paths)
+        ctx.stderr.write(b"error: Your local changes to the following files would be "
+                         b"overwritten by merge:\n" + names.encode() +
+                         b"Please commit your changes or stash them before you merge.\n"
+                         b"Aborting\n")  # fmt: skip
+        return 1
+    write_state(s, "ORIG_HEAD", head + b"\n")
+    s.set_head(target, f"merge {spec}: Fast-forward".encode())
+    if quiet:
+        return 0
+    ctx.out(f"Updating {head[:7].decode()}..{target[:7].decode()}\nFast-forward\n")
+    _print_stat(ctx, s, old_tree, new_tree)
+    return 0
