@@ -1318,6 +1318,13 @@ def _switch_to(ctx: CommandContext, s: State, target: str, create: str | None, d
         if not quiet:
             ctx.stderr.write(msg)
 
+    from .merging import unmerged
+
+    if not force and (conflicted := unmerged(s)):
+        ctx.out("".join(f"{quote_path(relative(p, s.g.prefix()))}: needs merge\n"
+                        for p in sorted(conflicted)))  # fmt: skip
+        ctx.stderr.write(b"error: you need to resolve your current index first\n")
+        return 1
     if create is not None:
         _check_branch_name(create)
         ref = b"refs/heads/" + create.encode()

@@ -94,14 +94,15 @@ def merge_trees(s: State, base: bytes | None, ours: bytes | None, theirs: bytes 
             mode = o[0]
         regular = o[0] in _REGULAR and t[0] in _REGULAR and (b is None or b[0] in _REGULAR)
         o_data, t_data = blob(o), blob(t)
-        out.messages.append((path, f"Auto-merging {name}"))
         if not regular or _binary(o_data) or _binary(t_data) or _binary(blob(b)):
             if regular:
                 out.messages.append((path, f"warning: Cannot merge binary files: {name} "
                                            f"({ours_label} vs. {theirs_label})"))  # fmt: skip
+            out.messages.append((path, f"Auto-merging {name}"))
             out.messages.append((path, f"CONFLICT ({kind}): Merge conflict in {name}"))
             out.conflicts[path] = (b, o, t)
             continue
+        out.messages.append((path, f"Auto-merging {name}"))
         text, conflicts = merge_lines(blob(b), o_data, t_data, ours_label, theirs_label)
         if conflicts:
             out.messages.append((path, f"CONFLICT ({kind}): Merge conflict in {name}"))

@@ -1,0 +1,216 @@
+"""``git merge`` of diverged branches in the WebAssembly tier against the real git:
+the line merge (``git/xmerge.py``) byte for byte against ``git merge-file`` on random
+three-way inputs, and whole sessions (conflicts, markers, ``git status`` while merging,
+``--abort``, ``git commit`` concluding the merge, ``--no-ff``, ``--no-commit``,
+``--ff-only``) against ``/usr/bin/git`` on the same script: stdout and status the
+same, commit ids included."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from corral import Budget, Sandbox
+from corral.shell.git.xmerge import merge_lines
+
+from .git_compare import GIT, corral_git, real_git
+
+pytestmark = pytest.mark.skipif(GIT is None, reason="the real git is not installed "
+                                "(scripts/install-system-packages.sh installs it)")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    with Sandbox(budget=Budget(wall_s=60)) as s:
+        yield s
+
+
+def _fresh(sb: Sandbox) -> None:
+    sb.run("cd /workspace && rm -rf /workspace/* /workspace/.[!.]* 2>/dev/null; true")
+
+
+def test_line_merge_is_git_merge_file() -> None:
+    """Every line holds a letter, so merge-file's level (zealous-alnum) is git merge's."""
+    rng = random.Random(20261205)
+    alpha = ["a", "b", "c", "d", "e", "f1", "g", "h"]
+
+    def mutate(x: list[str]) -> list[str]:
+        x = list(x)
+        for _ in range(rng.randint(0, 4)):
+            k, r = rng.randint(0, len(x)), rng.random()
+            if r < 0.4 and k < len(x):
+                x[k] = rng.choice([*alpha, "X", "Y"])
+            elif r < 0.7:
+                x.insert(k, rng.choice([*alpha, "Z"]))
+            elif k < len(x):
+                del x[k]
+        return x
+
+    def text(x: list[str]) -> bytes:
+        s = "".join(ln + "\n" for ln in x)
+        return (s[:-1] if x and rng.random() < 0.1 else s).encode()
+
+    wrong = []
+    with tempfile.TemporaryDirectory() as d:
+        for _ in range(300):
+            base = [rng.choice(alpha) for _ in range(rng.randint(0, 12))]
+            b, o, t = text(base), text(mutate(base)), text(mutate(base))
+            for name, data in (("base", b), ("ours", o), ("theirs", t)):
+                (Path(d) / name).write_bytes(data)
+            r = subprocess.run([GIT or "git", "merge-file", "-p", "-L", "HEAD", "-L", "base",
+                                "-L", "side", "ours", "base", "theirs"],
+                               cwd=d, capture_output=True)  # fmt: skip
+            got, conflicts = merge_lines(b, o, t, "HEAD", "side")
+            if (got, conflicts) != (r.stdout, r.returncode):
+                wrong.append((b, o, t))
+    assert not wrong, f"{len(wrong)} differ; the first: {wrong[0]}"
+
+
+CASES = {
+    "modify-delete-and-content": """git init -q -b main r && cd r
+printf '1\\n2\\n3\\n4\\n5\\n6\\n7\\n8\\n' > f && echo x > g && echo d > del
+git add . && git commit -qm base
+git checkout -qb feature
+sed -i 's/^2$/two/' f && echo new > h && echo mod > del
+git add . && git commit -qm feat
+git checkout -q main
+sed -i 's/^7$/seven/' f && git rm -q del
+git commit -qam main1
+git merge feature; echo rc=$?
+git status; git status --short
+cat f del
+git commit -m x; echo rc=$?
+git merge --abort; echo rc=$?
+git status --short; cat f; ls .git | grep -c MERGE
+git merge --abort; echo rc=$?
+git rm -q --cached del 2>/dev/null; git checkout -q -- .
+git merge feature >/dev/null; echo rc=$?
+git add del f; git status; git status -s
+git commit --no-edit; echo rc=$?
+git log --format='%%s|%%P' | cat; git cat-file -p HEAD | tail -n +3
+git status
+git checkout -qb topic HEAD~1
+git merge -q feature; echo rc=$?; git log -1 --format=%%s
+git rm -q --cached del 2>/dev/null; rm -f del; git status -s
+""",
+    "binary-add-add-no-ff-no-commit": """git init -q -b main r && cd r
+printf 'a\\nb\\nc\\nd\\ne\\nf\\ng\\nh\\ni\\nj\\n' > f
+printf 'bin\\0ary\\n' > b.bin
+echo same > s
+git add . && git commit -qm base
+git checkout -qb side
+sed -i 's/^b$/B-side/; s/^c$/C-side/; s/^i$/I-side/' f
+printf 'bin\\0side\\n' > b.bin
+echo added-side > both
+echo only-side > os
+git add . && git commit -qm side1
+git checkout -q main
+sed -i 's/^b$/B-main/; s/^i$/I-side/; s/^e$/E-main/' f
+printf 'bin\\0main\\n' > b.bin
+echo added-main > both
+git add . && git commit -qm main1
+git merge side; echo rc=$?
+cat f; cat both
+git status
+git status -s
+git ls-files -s | cut -c1-7,49-
+cat .git/MERGE_MSG
+git merge --abort
+git status -s
+git merge --no-commit side >/dev/null; echo rc=$?
+git merge --abort
+git merge --abort; git checkout -q -b clean HEAD
+git rm -q b.bin both
+git commit -qm "drop conflicting"
+git merge --no-ff -m "custom merge" side; echo rc=$?
+git log --format='%%s|%%P' | cat
+git merge side; echo rc=$?
+git checkout -q main
+git merge --ff-only side; echo rc=$?
+""",
+    "into-topic-and-fast-forward": """
+git init -q -b main r && cd r
+printf '1\\n2\\n3\\n4\\n5\\n6\\n7\\n8\\n' > f && echo x > g
+git add . && git commit -qm base
+git checkout -qb feature
+sed -i 's/^2$/two/' f && echo new > h && git add . && git commit -qm feat
+git checkout -qb topic main
+sed -i 's/^7$/seven/' f && rm g && git commit -qam topic1
+git merge feature; echo rc=$?
+git log --format='%s|%P' | cat
+cat f; ls
+git checkout -q main
+git merge feature; echo rc=$?
+git merge feature; echo rc=$?
+git merge topic; echo rc=$?
+git log --oneline | cat
+""",
+    "refusals": """
+git init -q -b main r && cd r
+printf 'a\\nb\\n' > f && echo x > g && git add . && git commit -qm base
+git checkout -qb other && echo B >> f && echo new > n && git commit -qam other && git add n
+git commit -qm add-n
+git checkout -q main && echo A > g && git commit -qam main1
+echo dirty >> f
+git merge other; echo rc=$?
+git checkout -q f
+echo staged > g && git add g
+git merge other; echo rc=$?
+git reset -q --hard
+echo untracked > n
+git merge other; echo rc=$?
+rm n
+git merge --abort; echo rc=$?
+git merge --continue; echo rc=$?
+git merge --ff-only other; echo rc=$?
+git merge other; echo rc=$?
+cat f n
+""",
+    "resolve-and-conclude": """
+git init -q -b main r && cd r
+printf '1\\n2\\n3\\n' > f && git add . && git commit -qm base
+git checkout -qb feature && printf '1\\nB\\n3\\n' > f && echo n > new
+git add . && git commit -qm feat
+git checkout -q main && printf '1\\nA\\n3\\n' > f && git commit -qam main1
+git merge feature >/dev/null; echo rc=$?
+echo fixed > f
+git status
+git add f
+git status
+git commit --no-edit; echo rc=$?
+git log --format='%s%n%b|%P' | cat
+git status
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_merge_as_real_git(sb: Sandbox, name: str) -> None:
+    _fresh(sb)
+    script = CASES[name]
+    want = real_git(script)
+    got = corral_git(sb, script)
+    assert got.stdout == want.stdout, (got.stderr, want.stderr)
+    assert got.status == want.status
+
+
+def test_forged_merge_state_is_refused(sb: Sandbox) -> None:
+    """A MERGE_HEAD that is not a commit, or MERGE_MSG as a link out of the sandbox:
+    a clear error or nothing read through the link, never a traceback."""
+    _fresh(sb)
+    r = sb.run("git init -q -b main && echo a > f && git add f && git commit -qm one\n"
+               "echo garbage > .git/MERGE_HEAD\n"
+               "git commit -m two; echo rc=$?\n"
+               "git merge --abort; echo rc=$?\n"
+               "git rev-parse HEAD > .git/MERGE_HEAD && ln -s /etc/passwd .git/MERGE_MSG\n"
+               "git commit; echo rc=$?\n"
+               "git log -1 --format=%B | cat")  # fmt: skip
+    assert "Traceback" not in r.stderr
+    assert r.stdout.splitlines()[:2] == ["rc=128", "rc=128"], (r.stdout, r.stderr)
+    assert "MERGE_HEAD is corrupt" in r.stderr
+    assert "root:" not in r.stdout
