@@ -1,4 +1,4 @@
-"""``git merge`` of diverged branches in the WebAssembly tier against the real git:
+"""``git merge`` of diverged branches and ``git cherry-pick`` in the WebAssembly tier against the real git:
 the line merge (``git/xmerge.py``) byte for byte against ``git merge-file`` on random
 three-way inputs, and whole sessions (conflicts, markers, ``git status`` while merging,
 ``--abort``, ``git commit`` concluding the merge, ``--no-ff``, ``--no-commit``,
@@ -72,6 +72,34 @@ def test_line_merge_is_git_merge_file() -> None:
 
 
 CASES = {
+    "cherry-pick": """git init -q -b main c1 && cd c1
+printf '1\\n2\\n3\\n4\\n5\\n' > f && git add . && git commit -qm base
+git checkout -qb feature
+sed -i 's/^2$/two/' f && git commit -qam "feat two"
+sed -i 's/^4$/four/' f && echo n > new && git add . && git commit -qm "feat four"
+git checkout -q main
+sed -i 's/^5$/five/' f && git commit -qam main5
+git cherry-pick feature~1; echo rc=$?
+git log --format='%s|%an|%cn' | cat
+sed -i 's/^4$/FOUR/' f; git commit -qam m4
+git cherry-pick feature; echo rc=$?
+cat f; ls .git | grep -E 'CHERRY|MERGE'
+git status; git status -s
+git cherry-pick feature; echo rc=$?
+git cherry-pick --abort; echo rc=$?
+git status -s; cat f
+git cherry-pick --abort; echo rc=$?
+git cherry-pick feature; echo rc=$?
+printf '1\\ntwo\\n3\\nfour\\nfive\\n' > f; git add f
+git status
+git cherry-pick --continue; echo rc=$?
+git log --format='%s|%P' -3 | cat
+git cat-file -p HEAD | tail -n +3
+git cherry-pick feature~1; echo rc=$?
+git checkout -qb other main~2
+git cherry-pick feature; echo rc=$?
+git log --oneline | cat
+""",
     "modify-delete-and-content": """git init -q -b main r && cd r
 printf '1\\n2\\n3\\n4\\n5\\n6\\n7\\n8\\n' > f && echo x > g && echo d > del
 git add . && git commit -qm base
@@ -92,10 +120,10 @@ git rm -q --cached del 2>/dev/null; git checkout -q -- .
 git merge feature >/dev/null; echo rc=$?
 git add del f; git status; git status -s
 git commit --no-edit; echo rc=$?
-git log --format='%%s|%%P' | cat; git cat-file -p HEAD | tail -n +3
+git log --format='%s|%P' | cat; git cat-file -p HEAD | tail -n +3
 git status
 git checkout -qb topic HEAD~1
-git merge -q feature; echo rc=$?; git log -1 --format=%%s
+git merge -q feature; echo rc=$?; git log -1 --format=%s
 git rm -q --cached del 2>/dev/null; rm -f del; git status -s
 """,
     "binary-add-add-no-ff-no-commit": """git init -q -b main r && cd r
@@ -128,7 +156,7 @@ git merge --abort; git checkout -q -b clean HEAD
 git rm -q b.bin both
 git commit -qm "drop conflicting"
 git merge --no-ff -m "custom merge" side; echo rc=$?
-git log --format='%%s|%%P' | cat
+git log --format='%s|%P' | cat
 git merge side; echo rc=$?
 git checkout -q main
 git merge --ff-only side; echo rc=$?

@@ -359,6 +359,7 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
     g = GitRepo.find(ctx)
     s = State(g)
     merging_in = merging.merge_head(s)
+    picking = merging.pick_head(s)
     if merging_in is not None and o.has("--amend"):
         raise GitFatal("You are in the middle of a merge -- cannot amend.")
     msgs = o.all("-m", "--message")
@@ -370,7 +371,7 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
         text = "\n\n".join(msgs)
     elif o.has("--amend") and s.head():
         text = s.commit(s.head()).message.decode("utf-8", "surrogateescape")  # type: ignore[arg-type]
-    elif merging_in is not None:
+    elif merging_in is not None or picking is not None:
         # MERGE_MSG as git's editor would save it (--no-edit keeps its # lines)
         raw = merging.read_state(s, "MERGE_MSG") or b""
         text = raw.decode("utf-8", "surrogateescape")
@@ -382,7 +383,7 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
     if o.has("-a", "--all"):
         for path in list(s.index):
             s.stage(path)
-    if merging_in is not None and merging.unmerged(s):
+    if (merging_in is not None or picking is not None) and merging.unmerged(s):
         ctx.out("".join(f"U\t{quote_path(relative(p, g.prefix()))}\n"
                         for p in sorted(merging.unmerged(s))))  # fmt: skip
         ctx.stderr.write(b"error: Committing is not possible because you have unmerged "
@@ -411,6 +412,8 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
         return 1
     author = g.ident("AUTHOR")
     committer = g.ident("COMMITTER")
+    if picking is not None and not o.get("--author"):
+        author = merging.author_of(g, s.commit(picking))
     if o.has("--amend") and head:
         old = s.commit(head)
         name, _, mail = old.author.decode().rpartition(" <")
@@ -433,31 +436,41 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
     s.index.write()
     if merging_in is not None:
         merging.clear_state(s)
+    if picking is not None:
+        merging.clear_pick(s)
     if not o.has("-q", "--quiet"):
-        branch = s.branch()
-        where = branch if branch else "detached HEAD"
-        root = " (root-commit)" if not parents else ""
-        ctx.out(f"[{where}{root} {c.id[:7].decode()}] ".encode() + subject(c) + b"\n")
-        if c.author != c.committer:
-            ctx.out(b" Author: " + c.author + b"\n")
-        if o.has("--amend"):
-            ctx.out(" Date: " + _fmt_date(c) + "\n")
-        if len(parents) > 1:
-            return 0  # a merge commit: no stat
-        chs = D.changes(s.items(parent_tree), s.items(tree), read=_reader(s))
-        sts = D.stats(chs, _reader(s))
-        ctx.out(D.summary_line(sts))
-        for ch in chs:
-            if ch.old_path is not None:
-                shown = D.pprint_rename(ch.old_path, ch.path).decode("utf-8", "surrogateescape")
-                ctx.out(f" rename {shown} ({ch.similarity}%)\n")
-            elif ch.old is None:
-                ctx.out(f" create mode {ch.new[0]:06o} {ch.path.decode()}\n")  # type: ignore[index]
-            elif ch.new is None:
-                ctx.out(f" delete mode {ch.old[0]:06o} {ch.path.decode()}\n")
-            elif ch.old[0] != ch.new[0]:
-                ctx.out(f" mode change {ch.old[0]:06o} => {ch.new[0]:06o} {ch.path.decode()}\n")
+        commit_summary(ctx, s, c, parent_tree, show_date=o.has("--amend"))
     return 0
+
+
+def commit_summary(ctx: CommandContext, s: State, c: Commit, parent_tree: bytes | None,
+                   show_date: bool) -> None:  # fmt: skip
+    """What ``git commit`` prints after committing ``c``: ``[branch id] subject``, the
+    author when not the committer, the date (amend, cherry-pick), the stat (not for a
+    merge)."""
+    branch = s.branch()
+    where = branch if branch else "detached HEAD"
+    root = " (root-commit)" if not c.parents else ""
+    ctx.out(f"[{where}{root} {c.id[:7].decode()}] ".encode() + subject(c) + b"\n")
+    if c.author != c.committer:
+        ctx.out(b" Author: " + c.author + b"\n")
+    if show_date:
+        ctx.out(" Date: " + _fmt_date(c) + "\n")
+    if len(c.parents) > 1:
+        return  # a merge commit: no stat
+    chs = D.changes(s.items(parent_tree), s.items(c.tree), read=_reader(s))
+    sts = D.stats(chs, _reader(s))
+    ctx.out(D.summary_line(sts))
+    for ch in chs:
+        if ch.old_path is not None:
+            shown = D.pprint_rename(ch.old_path, ch.path).decode("utf-8", "surrogateescape")
+            ctx.out(f" rename {shown} ({ch.similarity}%)\n")
+        elif ch.old is None:
+            ctx.out(f" create mode {ch.new[0]:06o} {ch.path.decode()}\n")  # type: ignore[index]
+        elif ch.new is None:
+            ctx.out(f" delete mode {ch.old[0]:06o} {ch.path.decode()}\n")
+        elif ch.old[0] != ch.new[0]:
+            ctx.out(f" mode change {ch.old[0]:06o} => {ch.new[0]:06o} {ch.path.decode()}\n")
 
 
 def _fmt_date(c: Commit) -> str:
@@ -517,7 +530,14 @@ def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = F
     def name(p: bytes) -> str:
         return quote_path(relative(p, pre))
 
-    if in_merge and conflicts:
+    picking = merging.pick_head(s)
+    if picking is not None:
+        what = "fix conflicts and run" if conflicts else "all conflicts fixed: run"
+        out.append(f"You are currently cherry-picking commit {picking[:7].decode()}.\n"
+                   f'  ({what} "git cherry-pick --continue")\n'
+                   '  (use "git cherry-pick --skip" to skip this patch)\n'
+                   '  (use "git cherry-pick --abort" to cancel the cherry-pick operation)\n\n')
+    elif in_merge and conflicts:
         out.append('You have unmerged paths.\n  (fix conflicts and run "git commit")\n'
                    '  (use "git merge --abort" to abort the merge)\n\n')  # fmt: skip
     elif in_merge:
@@ -525,7 +545,7 @@ def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = F
                    '  (use "git commit" to conclude merge)\n\n')  # fmt: skip
     if staged:
         out.append("Changes to be committed:\n")
-        if in_merge:
+        if in_merge or picking is not None:
             pass  # git gives no hint while merging
         elif initial:
             out.append('  (use "git rm --cached <file>..." to unstage)\n')
@@ -1312,6 +1332,17 @@ def _local_changes_error(ctx: CommandContext, e: LocalChanges, what: str) -> int
 
 def _switch_to(ctx: CommandContext, s: State, target: str, create: str | None, detach: bool,
                what: str, force: bool = False, quiet: bool = False) -> int:  # fmt: skip
+    rc = _switch(ctx, s, target, create, detach, what, force, quiet)
+    if rc == 0:  # git forgets a merge or cherry-pick in progress on another branch
+        from . import merging
+
+        merging.clear_state(s)
+        merging.clear_pick(s)
+    return rc
+
+
+def _switch(ctx: CommandContext, s: State, target: str, create: str | None, detach: bool,
+            what: str, force: bool = False, quiet: bool = False) -> int:  # fmt: skip
     refs = s.repo.refs
 
     def note(msg: bytes) -> None:

@@ -22,11 +22,12 @@ import re
 from dataclasses import dataclass, field
 
 from dulwich.index import ConflictedIndexEntry, IndexEntry
+from dulwich.objects import Commit
 
 from ..command import CommandContext
 from .commands import Opts, sub
-from .porcelain import LocalChanges, State, _entry, walk
-from .repo import GitFatal, GitRepo
+from .porcelain import LocalChanges, State, _entry, cleanup_message, subject, walk
+from .repo import GitFatal, GitRepo, Ident
 from .xmerge import merge_lines
 
 Item = tuple[int, bytes]  # (mode, sha)
@@ -115,6 +116,20 @@ def merge_trees(s: State, base: bytes | None, ours: bytes | None, theirs: bytes 
         else:
             out.merged[path] = o
     return out
+
+
+def auto_merge_tree(s: State, out: Outcome) -> bytes:
+    """The tree git records as ``AUTO_MERGE``: the merge's result, conflicted files as
+    written to the working tree (with their markers)."""
+    from dulwich.index import commit_tree
+
+    items = dict(out.merged)
+    for path in out.conflicts:
+        want = out.worktree.get(path)
+        if want is not None:
+            items[path] = (want[0], s.write_blob(want[1]))
+    blobs = [(p, sha, mode) for p, (mode, sha) in sorted(items.items())]
+    return commit_tree(s.repo.object_store, blobs)
 
 
 def _dir_clash(paths: set[bytes]) -> bytes | None:
@@ -223,20 +238,7 @@ def abort(s: State) -> None:
     other local changes stay."""
     if merge_head(s) is None:
         raise GitFatal("There is no merge to abort (MERGE_HEAD missing).")
-    head = s.items(s.head_tree())
-    idx = s.index_items()
-    touched = set(unmerged(s)) | {p for p in set(head) | set(idx) if head.get(p) != idx.get(p)}
-    for path in sorted(touched):
-        s.g.ctx.check()
-        if path not in head:
-            s.wt.remove(path)
-            if path in s.index:
-                del s.index[path]
-            continue
-        mode, sha = head[path]
-        st = s.wt.write(path, mode, s.repo[sha].as_raw_string())
-        s.index[path] = _entry(st, sha, mode)
-    s.index.write()
+    _reset_to_head(s)
     clear_state(s)
 
 
@@ -260,19 +262,20 @@ def _message(s: State, spec: str, target: bytes) -> str:
     return f"Merge {what}{into}\n"
 
 
-def _refuse_local_changes(ctx: CommandContext, s: State, touched: set[bytes]) -> bool:
+def _refuse_local_changes(ctx: CommandContext, s: State, touched: set[bytes],
+                          what: str = "merge") -> bool:
     """git's refusals before a merge writes anything (status 2); True when refused."""
     staged = sorted(ch.path for ch in s.staged())
     if staged:
         names = "".join(f"  {p.decode('utf-8', 'surrogateescape')}\n" for p in staged)
-        ctx.stderr.write(b"error: Your local changes to the following files would be "
-                         b"overwritten by merge:\n" + names.encode() +
-                         b"Merge with strategy ort failed.\n")  # fmt: skip
+        ctx.stderr.write(f"error: Your local changes to the following files would be "
+                         f"overwritten by {what}:\n".encode() + names.encode() +
+                         (b"Merge with strategy ort failed.\n" if what == "merge" else b""))
         return True
     dirty = sorted(ch.path for ch in s.unstaged() if ch.path in touched)
     tracked = set(s.index)
     in_way = sorted(p for p in touched if p not in tracked and s.wt.lstat(p) is not None)
-    for paths, what, hint in (
+    for paths, kind, hint in (
         (dirty, "Your local changes to the following files",
          "Please commit your changes or stash them before you merge."),
         (in_way, "The following untracked working tree files",
@@ -280,8 +283,9 @@ def _refuse_local_changes(ctx: CommandContext, s: State, touched: set[bytes]) ->
     ):  # fmt: skip
         if paths:
             names = "".join(f"\t{p.decode('utf-8', 'surrogateescape')}\n" for p in paths)
-            ctx.stderr.write(f"error: {what} would be overwritten by merge:\n{names}"
-                             f"{hint}\nAborting\nMerge with strategy ort failed.\n"
+            tail = "Merge with strategy ort failed.\n" if what == "merge" else ""
+            ctx.stderr.write(f"error: {kind} would be overwritten by {what}:\n{names}"
+                             f"{hint.replace(' merge.', ' ' + what + '.')}\nAborting\n{tail}"
                              .encode("utf-8", "surrogateescape"))  # fmt: skip
             return True
     return False
@@ -368,6 +372,8 @@ git commit, or git merge --abort."""
     for _path, line in out.messages:  # printed under -q too, as git does
         ctx.out(line + "\n")
     if out.conflicts or o.has("--no-commit"):
+        if out.conflicts:
+            write_state(s, "AUTO_MERGE", auto_merge_tree(s, out) + b"\n")
         write_state(s, "MERGE_HEAD", target + b"\n")
         write_state(s, "MERGE_MODE", b"no-ff" if o.has("--no-ff") else b"")
         if out.conflicts:
@@ -380,8 +386,6 @@ git commit, or git merge --abort."""
         ctx.out("Automatic merge went well; stopped before committing as requested\n")
         return 0
     tree = s.tree_from_index()
-    from .porcelain import cleanup_message
-
     c = s.make_commit(tree, [head, target], cleanup_message(message),
                       g.ident("AUTHOR"), g.ident("COMMITTER"))  # fmt: skip
     s.set_head(c.id, f"merge {spec}: Merge made by the 'ort' strategy.".encode())
@@ -412,3 +416,168 @@ def _fast_forward(ctx: CommandContext, s: State, spec: str, head: bytes, target:
     ctx.out(f"Updating {head[:7].decode()}..{target[:7].decode()}\nFast-forward\n")
     _print_stat(ctx, s, old_tree, new_tree)
     return 0
+
+
+# -- git cherry-pick -----------------------------------------------------------------
+
+_PICK_HINT = (b"hint: After resolving the conflicts, mark them with\n"
+              b'hint: "git add/rm <pathspec>", then run\n'
+              b'hint: "git cherry-pick --continue".\n'
+              b'hint: You can instead skip this commit with "git cherry-pick --skip".\n'
+              b'hint: To abort and get back to the state before "git cherry-pick",\n'
+              b'hint: run "git cherry-pick --abort".\n')  # fmt: skip
+
+
+def pick_head(s: State) -> bytes | None:
+    """The commit a stopped cherry-pick applies (``CHERRY_PICK_HEAD``), or None."""
+    raw = read_state(s, "CHERRY_PICK_HEAD", 4096)
+    if raw is None:
+        return None
+    m = _SHA.match(raw.strip())
+    if m is None or m.group(0) not in s.repo:
+        raise GitFatal("CHERRY_PICK_HEAD is corrupt: run git cherry-pick --abort")
+    return m.group(0)
+
+
+def author_of(g: GitRepo, c: Commit) -> Ident:
+    who = g.ident("COMMITTER")  # any ident object to fill in
+    name, _, mail = c.author.decode("utf-8", "surrogateescape").rpartition(" <")
+    who.name, who.email = name, mail.rstrip(">")
+    who.when, who.tz = c.author_time, c.author_timezone
+    return who
+
+
+def clear_pick(s: State) -> None:
+    for name in ("CHERRY_PICK_HEAD", "MERGE_MSG", "AUTO_MERGE"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(s.g.gitdir / name)
+
+
+def commit_picked(ctx: CommandContext, s: State, picked: bytes, message: bytes,
+                  quiet: bool = False) -> int:  # fmt: skip
+    """Commit the index as the cherry-pick of ``picked`` (its author, ``message``)."""
+    from .commands import commit_summary
+
+    head = s.head()
+    if head is None:
+        raise GitFatal("corral's git cannot cherry-pick onto a branch with no commits yet")
+    c = s.make_commit(s.tree_from_index(), [head], message,
+                      author_of(s.g, s.commit(picked)), s.g.ident("COMMITTER"))  # fmt: skip
+    s.set_head(c.id, b"cherry-pick: " + subject(c))
+    clear_pick(s)
+    if not quiet:
+        commit_summary(ctx, s, c, s.commit(head).tree, show_date=True)
+    return 0
+
+
+@sub("cherry-pick")
+def git_cherry_pick(ctx: CommandContext, args: list[str]) -> int:
+    """usage: git cherry-pick [--no-commit] <commit>...
+   or: git cherry-pick (--continue | --skip | --abort | --quit)
+
+Applies each commit's change onto HEAD by a three-way merge (as git does), keeping its
+author and message; a conflict stops, as git stops, for git add and --continue."""
+    o = Opts(args, {"--continue", "--abort", "--skip", "--quit", "-n", "--no-commit",
+                    "--ff", "--allow-empty", "--keep-redundant-commits"}, set())  # fmt: skip
+    g = GitRepo.find(ctx)
+    s = State(g)
+    picking = pick_head(s)
+    if o.has("--abort", "--quit", "--skip", "--continue") and picking is None:
+        ctx.stderr.write(b"error: no cherry-pick or revert in progress\n")
+        raise GitFatal("cherry-pick failed")
+    if o.has("--abort", "--skip"):
+        _reset_to_head(s)
+        clear_pick(s)
+        return 0
+    if o.has("--quit"):
+        for name in ("CHERRY_PICK_HEAD", "AUTO_MERGE"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(s.g.gitdir / name)
+        return 0
+    if o.has("--continue"):
+        assert picking is not None
+        if unmerged(s):
+            ctx.stderr.write(b"error: Committing is not possible because you have unmerged "
+                             b"files.\nhint: Fix them up in the work tree, and then use 'git "
+                             b"add/rm <file>'\nhint: as appropriate to mark resolution and "
+                             b"make a commit.\n")  # fmt: skip
+            raise GitFatal("Exiting because of an unresolved conflict.")
+        raw = (read_state(s, "MERGE_MSG") or b"").decode("utf-8", "surrogateescape")
+        text = "".join(ln for ln in raw.splitlines(True) if not ln.startswith("#"))
+        return commit_picked(ctx, s, picking, cleanup_message(text))
+    if unmerged(s):
+        ctx.stderr.write(b"error: Cherry-picking is not possible because you have unmerged "
+                         b"files.\nhint: Fix them up in the work tree, and then use 'git "
+                         b"add/rm <file>'\nhint: as appropriate to mark resolution and make "
+                         b"a commit.\n")  # fmt: skip
+        raise GitFatal("cherry-pick failed")
+    if picking is not None or merge_head(s) is not None:
+        raise GitFatal("cherry-pick is already in progress\nhint: try \"git cherry-pick "
+                       "(--continue | --abort | --quit)\"", 128, "error: ")  # fmt: skip
+    if not o.operands:
+        raise GitFatal("empty commit set passed")
+    targets = [s.resolve(spec) for spec in o.operands]
+    for sha in targets:
+        if _pick_one(ctx, s, sha, o.has("-n", "--no-commit")):
+            return 1
+        s = State(g)  # the index as written
+    return 0
+
+
+def _pick_one(ctx: CommandContext, s: State, sha: bytes, no_commit: bool) -> bool:
+    """Apply one commit; True when it stopped on a conflict."""
+    c = s.commit(sha)
+    if len(c.parents) > 1:
+        raise GitFatal(f"commit {sha.decode()} is a merge but no -m option was given.",
+                       128, "error: ")  # fmt: skip
+    head_tree = s.head_tree()
+    base = s.commit(c.parents[0]).tree if c.parents else None
+    label = f"{sha[:7].decode()} ({subject(c).decode('utf-8', 'surrogateescape')})"
+    out = merge_trees(s, base, head_tree, c.tree, "HEAD", label)
+    if _refuse_local_changes(ctx, s, set(out.worktree) | set(out.conflicts), "cherry-pick"):
+        raise GitFatal("cherry-pick failed", 128, "fatal: ")
+    apply(s, out)
+    for _path, line in out.messages:
+        ctx.out(line + "\n")
+    message = c.message
+    if out.conflicts:
+        write_state(s, "AUTO_MERGE", auto_merge_tree(s, out) + b"\n")
+        write_state(s, "CHERRY_PICK_HEAD", sha + b"\n")
+        write_state(s, "MERGE_MSG", message + b"\n# Conflicts:\n" + b"".join(
+            b"#\t" + p + b"\n" for p in sorted(out.conflicts)))
+        ctx.stderr.write(f"error: could not apply {sha[:7].decode()}... ".encode()
+                         + subject(c) + b"\n" + _PICK_HINT)  # fmt: skip
+        return True
+    if no_commit:
+        return False
+    if s.tree_from_index() == head_tree:
+        from .commands import _long_status
+
+        write_state(s, "CHERRY_PICK_HEAD", sha + b"\n")
+        write_state(s, "MERGE_MSG", message)
+        _long_status(ctx, s.g, s)
+        ctx.stderr.write(b"The previous cherry-pick is now empty, possibly due to conflict "
+                         b"resolution.\nIf you wish to commit it anyway, use:\n\n    git "
+                         b"commit --allow-empty\n\nOtherwise, please use 'git cherry-pick "
+                         b"--skip'\n")  # fmt: skip
+        return True
+    commit_picked(ctx, s, sha, message)
+    return False
+
+
+def _reset_to_head(s: State) -> None:
+    """The index and the paths that differ from HEAD in it back to HEAD."""
+    head = s.items(s.head_tree())
+    idx = s.index_items()
+    touched = set(unmerged(s)) | {p for p in set(head) | set(idx) if head.get(p) != idx.get(p)}
+    for path in sorted(touched):
+        s.g.ctx.check()
+        if path not in head:
+            s.wt.remove(path)
+            if path in s.index:
+                del s.index[path]
+            continue
+        mode, sha = head[path]
+        st = s.wt.write(path, mode, s.repo[sha].as_raw_string())
+        s.index[path] = _entry(st, sha, mode)
+    s.index.write()
