@@ -1,4 +1,4 @@
-"""``git merge`` of diverged branches and ``git cherry-pick`` in the WebAssembly tier against the real git:
+"""``git merge`` of diverged branches, ``git cherry-pick`` and ``git rebase`` in the WebAssembly tier against the real git:
 the line merge (``git/xmerge.py``) byte for byte against ``git merge-file`` on random
 three-way inputs, and whole sessions (conflicts, markers, ``git status`` while merging,
 ``--abort``, ``git commit`` concluding the merge, ``--no-ff``, ``--no-commit``,
@@ -72,6 +72,42 @@ def test_line_merge_is_git_merge_file() -> None:
 
 
 CASES = {
+    "rebase": """git init -q -b main rb && cd rb
+printf '1\\n2\\n3\\n4\\n5\\n' > f && git add . && git commit -qm base
+git checkout -qb feature
+sed -i 's/^2$/two/' f && git commit -qam "feat two"
+echo n > new && git add . && git commit -qm "feat new"
+git checkout -q main
+sed -i 's/^5$/five/' f && git commit -qam main5
+git checkout -q feature
+git rebase main; echo rc=$?
+git log --format='%s|%P' | cat
+git status
+git rebase main; echo rc=$?
+git checkout -q main
+sed -i 's/^2$/TWO/' f; git commit -qam main2
+git checkout -q feature
+git rebase main; echo rc=$?
+git status
+git status -s
+ls .git | grep -E 'REBASE|MERGE|AUTO|rebase'
+git rebase --abort; echo rc=$?
+git log --oneline | cat
+git status
+git rebase main >/dev/null; echo rc=$?
+echo fixed > f; git add f
+GIT_EDITOR=true git rebase --continue; echo rc=$?
+git log --format='%s|%an|%P' | cat
+git status
+GIT_EDITOR=true git rebase --continue; echo rc=$?
+echo dirty >> f
+git rebase main; echo rc=$?
+git checkout -q f
+git checkout -qb picked main~1
+git cherry-pick feature~1 >/dev/null
+git rebase main; echo rc=$?
+git log --oneline | cat
+""",
     "cherry-pick": """git init -q -b main c1 && cd c1
 printf '1\\n2\\n3\\n4\\n5\\n' > f && git add . && git commit -qm base
 git checkout -qb feature

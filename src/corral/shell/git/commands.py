@@ -508,24 +508,27 @@ def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = F
     pre = g.prefix()
     out: list[str] = []
     branch = s.branch()
-    if branch is not None:
+    from . import merging, rebasing
+
+    conflicts = merging.unmerged(s)
+    rebase_text = rebasing.status_lines(s, bool(conflicts))
+    if rebase_text is not None:
+        out.append(rebase_text)
+    elif branch is not None:
         out.append(f"On branch {branch}\n")
     else:
         h = s.head()
         out.append(f"HEAD detached at {h[:7].decode() if h else '?'}\n")
     initial = s.head() is None
     track = _tracking(s)
-    if track is not None and not initial:
+    if track is not None and not initial and rebase_text is None:
         out.append(_tracking_text(*track))
     if initial:
         out.append("\nInitial commit\n\n" if committing else "\nNo commits yet\n\n")
     staged = s.staged()
     unstaged = s.unstaged()
     untracked = s.untracked()
-    from . import merging
-
     in_merge = merging.merge_head(s) is not None
-    conflicts = merging.unmerged(s)
 
     def name(p: bytes) -> str:
         return quote_path(relative(p, pre))
@@ -557,6 +560,8 @@ def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = F
     if conflicts:
         kinds = {p: merging.unmerged_kind(e) for p, e in conflicts.items()}
         out.append("Unmerged paths:\n")
+        if rebase_text is not None:
+            out.append('  (use "git restore --staged <file>..." to unstage)\n')
         if all(k[0] in ("UU", "AA") for k in kinds.values()):
             out.append('  (use "git add <file>..." to mark resolution)\n')
         else:
