@@ -504,7 +504,8 @@ def _shown(ch: D.Change, pre: str, quote_sp: bool = False) -> str:
     return name
 
 
-def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = False) -> None:
+def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = False,
+                 ignored: list[bytes] | None = None) -> None:  # fmt: skip
     pre = g.prefix()
     out: list[str] = []
     branch = s.branch()
@@ -586,6 +587,12 @@ def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = F
         for p in untracked:
             out.append(f"\t{name(p)}\n")
         out.append("\n")
+    if ignored:
+        out.append("Ignored files:\n")
+        out.append('  (use "git add -f <file>..." to include in what will be committed)\n')
+        for p in ignored:
+            out.append(f"\t{name(p)}\n")
+        out.append("\n")
     if not staged:
         if unstaged or conflicts:
             out.append('no changes added to commit (use "git add" and/or "git commit -a")\n')
@@ -650,14 +657,18 @@ def _typechange(ch: D.Change) -> bool:
 
 @sub("status")
 def git_status(ctx: CommandContext, args: list[str]) -> int:
-    """usage: git status [-s | --short] [-b | --branch] [--porcelain] [-u[no]]"""
+    """usage: git status [-s | --short] [-b | --branch] [--porcelain] [-u[no]] [--ignored]"""
     o = Opts(args, {"-s", "--short", "-b", "--branch", "--porcelain", "--long",
-                    "-uno", "-u", "--untracked-files=no", "--untracked-files=all"},
+                    "-uno", "-u", "--untracked-files=no", "--untracked-files=all",
+                    "--ignored", "--ignored=traditional", "--ignored=no"},
              set())  # fmt: skip
     g = GitRepo.find(ctx)
     s = State(g)
+    ignored: list[bytes] = []
+    if o.has("--ignored", "--ignored=traditional") and not o.has("--ignored=no"):
+        ignored = s.ignored(collapse=not o.has("--untracked-files=all"))
     if not o.has("-s", "--short", "--porcelain"):
-        _long_status(ctx, g, s)
+        _long_status(ctx, g, s, ignored=ignored)
         return 0
     pre = "" if o.has("--porcelain") else g.prefix()
     if o.has("-b", "--branch"):
@@ -698,6 +709,8 @@ def git_status(ctx: CommandContext, args: list[str]) -> int:
         collapse = not o.has("--untracked-files=all")
         for p in s.untracked(collapse=collapse):
             ctx.out(f"?? {quote_path(relative(p, pre), True)}\n")
+    for p in ignored:
+        ctx.out(f"!! {quote_path(relative(p, pre), True)}\n")
     return 0
 
 
@@ -743,9 +756,15 @@ def _emit_changes(ctx: CommandContext, s: State, chs: list[D.Change], o: Opts,
         if chs:
             ctx.out(D.summary_line(D.stats(chs, read)))
         return
+    words = None
+    for flag in o.flags:
+        if flag.startswith("--word-diff"):
+            words = flag.partition("=")[2] or "plain"
+    if words == "none":
+        words = None
     for ch in chs:
         ctx.check()
-        ctx.out(D.patch(ch, read))
+        ctx.out(D.patch(ch, read, words=words))
 
 
 def _name_status(ch: D.Change) -> str:
@@ -755,13 +774,14 @@ def _name_status(ch: D.Change) -> str:
 
 
 _DIFF_FLAGS = {"--cached", "--staged", "--stat", "--name-only", "--name-status", "--shortstat",
-               "--no-color", "--quiet", "--exit-code", "-p", "--patch"}
+               "--no-color", "--quiet", "--exit-code", "-p", "--patch", "--word-diff",
+               "--word-diff=plain", "--word-diff=porcelain", "--word-diff=none"}
 
 
 @sub("diff")
 def git_diff(ctx: CommandContext, args: list[str]) -> int:
     """usage: git diff [--cached | --staged] [--stat | --name-only | --name-status]
-                [<commit> [<commit>]] [--] [<path>...]"""
+                [--word-diff[=plain|porcelain]] [<commit> [<commit>]] [--] [<path>...]"""
     o = Opts(args, _DIFF_FLAGS | {"--no-index"}, set(), revlist=True)
     if o.has("--no-index"):
         return _diff_no_index(ctx, o)

@@ -125,6 +125,8 @@ def _pick_all(ctx: CommandContext, s: State, todo: list[bytes], done: list[bytes
                 s.checkout_tree(s.commit(current).tree, force=True)
             _detach(s, current)
             apply(s, out)
+            if os.path.islink(_state_dir(s)):
+                raise GitFatal(".git/rebase-merge is a symbolic link: refusing to write there")
             os.makedirs(_state_dir(s), exist_ok=True)
             _write(s, "head-name", head_name + "\n")
             _write(s, "onto", onto.decode() + "\n")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .diff import lines_of
-from .xdiff import changed
+from .xdiff import script
 
 MARKER = 7
 
@@ -37,22 +37,7 @@ class _Merge:  # xdmerge_t
 
 
 def _script(a: list[bytes], b: list[bytes]) -> list[_Change]:
-    """xdl_build_script: the changes, in order, from xdiff's per-line flags."""
-    ra, rb = changed(a, b)
-    out: list[_Change] = []
-    i1, i2 = len(a), len(b)
-    while i1 >= 0 or i2 >= 0:
-        if (i1 > 0 and ra[i1]) or (i2 > 0 and rb[i2]):
-            l1, l2 = i1, i2
-            while i1 > 0 and ra[i1]:
-                i1 -= 1
-            while i2 > 0 and rb[i2]:
-                i2 -= 1
-            out.append(_Change(i1, i2, l1 - i1, l2 - i2))
-        i1 -= 1
-        i2 -= 1
-    out.reverse()
-    return out
+    return [_Change(*x) for x in script(a, b)]
 
 
 def _append(ms: list[_Merge], mode: int, i0: int, chg0: int, i1: int, chg1: int,
