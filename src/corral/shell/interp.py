@@ -25,7 +25,7 @@ from typing import IO, Any, Protocol
 from ..errors import PathEscape
 from ..files import GUEST_ROOT, Workspace
 from ..saferegex import RegexTooExpensive
-from . import coproc, procsub
+from . import coproc, procsub, selectloop
 from . import pattern as P
 from . import syntax as A
 from .arith import ArithError
@@ -984,6 +984,8 @@ class Shell:
                 return status
 
     def exec_for(self, node: A.For) -> int:
+        if node.select:
+            return selectloop.run(self, node)
         items = (
             list(self.state.positional) if node.words is None else self.expander.words(node.words)
         )

@@ -12,6 +12,10 @@ rewritten outside quotes and comments, in one scan (:func:`fill`):
 - a function whose body is a loop or ``case`` (``f() for …``, ``function f while …``):
   written ``f FN_MARK | for …``; the converter makes the first two stages the function,
   so redirections after the body stay on it;
+- a here-string after a compound command (``done <<< "$x"``, ``{ …; } <<< x``): written
+  ``<&HERESTRING_MARK"$x"``, which the converter turns back into ``<<<``;
+- ``for x in a b; { …; }`` (bash's undocumented brace body of ``for``/``select``):
+  written ``do … done``;
 - ``;&`` or ``;;&`` ending the last arm of a ``case`` (nothing follows to fall into or
   test): an arm ``ARM_MARK) ;;`` is put after it, which the converter drops.
 
@@ -28,6 +32,7 @@ from .rewrite import TAG, rewrite_outside_quotes
 NOT_MARK = f"__corral_not{TAG}__"
 FN_MARK = f"__corral_fn{TAG}__"
 ARM_MARK = f"__corral_arm{TAG}__"
+HERESTRING_MARK = f"__corral_hs{TAG}__"
 
 _LOOKBEHIND = 200
 #: the text before a command word: a separator, an opening, or a reserved word
@@ -55,6 +60,11 @@ _PARENS_LOOP = re.compile(r"\([ \t]*\)" + _LOOP)
 _NAME_BEFORE = re.compile(r"(" + _NAME + r")[ \t]*$")
 #: the text before a case pattern's optional `(`
 _PATTERN_POS = re.compile(r"(?:[\s;]in|;;|;&|;;&)\s*$")
+#: a `for`/`select` header before a `{` that is its body (`for i in a b; {`)
+_LOOP_HEADER = re.compile(
+    r"(?:^|[;&|\n(){}]|(?:^|\s)(?:then|do|else))[ \t]*(?:for|select)[ \t]+[A-Za-z_]\w*"
+    r"(?:[ \t]+in(?:[ \t]+[^;&|\n()<>]*)?)?[ \t]*[;\n]\s*$"
+)
 _CASE = re.compile(r"case(?=[ \t])")
 _LAST_ARM = re.compile(r";;?&(?=(?:\s|#[^\n]*)*esac(?:[\s;&|)<>]|$))")
 
@@ -88,6 +98,14 @@ class _Scan:
             return self._open(text, i)
         if c == ")":
             return self._close(text, i)
+        if c == "<":
+            if text.startswith("<<<", i) and not text.startswith("<", i + 3) and (
+                    i == 0 or text[i - 1] != "<"):  # fmt: skip
+                j = i + 3
+                while j < len(text) and text[j] in " \t":
+                    j += 1
+                return "<&" + HERESTRING_MARK, j
+            return None
         if c == "!":
             if _NOT.match(text, i) and self._command_at(_NOT_POS, text, i):
                 return NOT_MARK + " |", i + 1
@@ -105,6 +123,13 @@ class _Scan:
                 return f"{m.group(1)} {FN_MARK} |{m.group(2)}", m.end()
         if c == "c" and word_start and _CASE.match(text, i) and self._command_at(_CMD_POS, text, i):
             self.parens.append(("case", False))
+            return None
+        if c == "{" and word_start and text[i + 1 : i + 2] in (" ", "\t", "\n"):
+            if _before(_LOOP_HEADER, text, i):  # `for x in a b; { …; }`: bash's old form
+                self.parens.append(("for{", True))
+                return "do", i + 1
+            if self._command_at(_CMD_POS, text, i):
+                self.parens.append(("{", True))
             return None
         if c == "[" and text.startswith("[[", i) and text[i + 2 : i + 3] in (" ", "\t"):
             self.parens.append(("[[", word_start and self._command_at(_CMD_POS, text, i)))
@@ -131,8 +156,8 @@ class _Scan:
         return None
 
     def _close(self, text: str, i: int) -> tuple[str, int] | None:
-        while self.parens and self.parens[-1][0] == "[[":
-            self.parens.pop()  # a `[[` no `]]` closed (`echo [[ x`)
+        while self.parens and self.parens[-1][0] in ("[[", "{", "for{"):
+            self.parens.pop()  # a `[[` no `]]` closed (`echo [[ x`), a `{` no `}` closed
         if not self.parens or self.parens[-1][0] in ("case", "pat"):
             if self.parens and self.parens[-1][0] == "pat":
                 self.parens.pop()
@@ -163,14 +188,18 @@ class _Scan:
                 j -= 1
             if j not in self.ends and not self._command_at(_SEP_POS, text, i):
                 return None
-        if m.group(0) == "esac" and self.parens and self.parens[-1][0] == "case":
+        word = m.group(0)
+        if word == "esac" and self.parens and self.parens[-1][0] == "case":
             self.parens.pop()
+        if (word == "}" and self.parens and self.parens[-1][0] in ("{", "for{")
+                and self.parens.pop()[0] == "for{"):  # fmt: skip
+            word = "done"
         self.ends.add(m.end())
         if _FOLLOW.match(text, m.end()):
-            return m.group(0) + ";", m.end()
-        return None
+            return word + ";", m.end()
+        return (word, m.end()) if word != m.group(0) else None
 
 
 def fill(text: str) -> str:
     """``text`` with the constructs above rewritten (unchanged when it has none)."""
-    return rewrite_outside_quotes(text, "(){}fcde[]!;", _Scan().at)
+    return rewrite_outside_quotes(text, "(){}fcde[]!;<", _Scan().at)

@@ -589,6 +589,8 @@ class _Converter:
             return out
         if op == "<&" and target.startswith(RW_MARK):
             op, target = "<>", target[len(RW_MARK) :]
+        elif op == "<&" and target.startswith(parse_gaps.HERESTRING_MARK):
+            op, target = "<<<", target[len(parse_gaps.HERESTRING_MARK) :]
         out.insert(0, A.Redirect(op, target, fd, None, var))
         return out
 
@@ -730,7 +732,8 @@ class _Converter:
         has_in = any(c.type == "in" for c in n.children)
         values = [self.t(c) for c in n.children_by_field_name("value")]
         values = [v for v in values if v != EMPTY_LIST]
-        return A.For(self.t(var), values if has_in else None, self.body_of(body))
+        select = any(c.type == "select" for c in n.children)
+        return A.For(self.t(var), values if has_in else None, self.body_of(body), select)
 
     def n_c_style_for_statement(self, n: tree_sitter.Node) -> A.Node:
         text = self.t(n)

@@ -236,7 +236,7 @@ class _Printer:
 
     def for_(self, node: A.For) -> None:
         words = '"$@"' if node.words is None else " ".join(_word(w) for w in node.words)
-        self.w(f"for {node.var} in {words};")
+        self.w(f"{'select' if node.select else 'for'} {node.var} in {words};")
         self.newline("do\n")
         self.indentation += self.amount
         self.cmd(node.body)
