@@ -195,6 +195,8 @@ class _Gen:
                 text += f"else {e}{self.sep(eend)}"
             return text + "fi"
         if kind == "for":
+            if self.rng.random() < 0.25:  # bash's brace body
+                return f"for v{self.tag()} in a b; {{ {b}{self.sep(end)}}}"
             return f"for v{self.tag()} in a b; do {b}{self.sep(end)}done"
         if kind == "while":
             return f"while false; do {b}{self.sep(end)}done"
@@ -225,6 +227,9 @@ class _Gen:
             return f"{left} {self.rng.choice(['&&', '||'])} {right}", rend
         if r < 0.7:
             return f"{self.compound(depth)} | cat", False
+        if r < 0.8:  # a redirection or here-string after a compound command
+            tail = self.rng.choice([" <<< in", " >/dev/null", " <<< \"$x\" 2>/dev/null"])
+            return self.compound(depth) + tail, False
         return self.compound(depth), True
 
     def script(self) -> str:

@@ -62,9 +62,11 @@ _NAME_BEFORE = re.compile(r"(" + _NAME + r")[ \t]*$")
 _PATTERN_POS = re.compile(r"(?:[\s;]in|;;|;&|;;&)\s*$")
 #: a `for`/`select` header before a `{` that is its body (`for i in a b; {`)
 _LOOP_HEADER = re.compile(
-    r"(?:^|[;&|\n(){}]|(?:^|\s)(?:then|do|else))[ \t]*(?:for|select)[ \t]+[A-Za-z_]\w*"
+    r"(?:^|(?<=[\s;&|(){}]))(?:for|select)[ \t]+[A-Za-z_]\w*"
     r"(?:[ \t]+in(?:[ \t]+[^;&|\n()<>]*)?)?[ \t]*[;\n]\s*$"
 )
+#: `function NAME [()]` before its body's `{`
+_FUNCTION_BRACE = re.compile(r"(?:^|[\s;&|(){}])function[ \t]+" + _NAME + r"[ \t]*(?:\(\)\s*)?\s*$")
 _CASE = re.compile(r"case(?=[ \t])")
 _LAST_ARM = re.compile(r";;?&(?=(?:\s|#[^\n]*)*esac(?:[\s;&|)<>]|$))")
 
@@ -125,10 +127,11 @@ class _Scan:
             self.parens.append(("case", False))
             return None
         if c == "{" and word_start and text[i + 1 : i + 2] in (" ", "\t", "\n"):
-            if _before(_LOOP_HEADER, text, i):  # `for x in a b; { …; }`: bash's old form
+            head = _LOOP_HEADER.search(text, max(0, i - _LOOKBEHIND), i)
+            if head and self._command_at(_CMD_POS, text, head.start()):  # bash's old form
                 self.parens.append(("for{", True))
                 return "do", i + 1
-            if self._command_at(_CMD_POS, text, i):
+            if self._command_at(_CMD_POS, text, i) or _before(_FUNCTION_BRACE, text, i):
                 self.parens.append(("{", True))
             return None
         if c == "[" and text.startswith("[[", i) and text[i + 2 : i + 3] in (" ", "\t"):
