@@ -35,17 +35,37 @@ ARM_MARK = f"__corral_arm{TAG}__"
 HERESTRING_MARK = f"__corral_hs{TAG}__"
 
 _LOOKBEHIND = 200
-#: the text before a command word: a separator, an opening, or a reserved word
-_CMD_POS = re.compile(
-    r"(?:^|[;&|\n({]|\(\)|(?:^|[\s;&|(){}])(?:then|do|else|elif|if|while|until|!))[ \t]*$"
-)
-#: as _CMD_POS, but not after a single `|` (bash refuses `a | ! b`)
-_NOT_POS = re.compile(
-    r"(?:^|[;&\n({]|\|\||(?:^|[\s;&|(){}])(?:then|do|else|elif|if|while|until))[ \t]*$"
-)
-#: the text before a closing word in command position (else it follows the end of a
-#: compound command: `fi fi`, `} done`, `) }`, which the scan remembers)
-_SEP_POS = re.compile(r"(?:^|[;&|\n])[ \t]*$")
+#: what may stand before a word in command position (after spaces): CMD a separator,
+#: an opening or a reserved word; NOT the same but a single `|` (bash refuses
+#: `a | ! b`); SEP a separator only (a closing word; else it follows the end of a
+#: compound command, `fi fi`, `} done`, `) }`, which the scan remembers)
+CMD, NOT, SEP = "cmd", "not", "sep"
+_KEYWORDS = frozenset(("then", "do", "else", "elif", "if", "while", "until"))
+
+
+def _position(text: str, j: int, kind: str) -> bool:
+    """Whether a command word may start after ``text[:j]`` (spaces already skipped)."""
+    if j == 0:
+        return True
+    c = text[j - 1]
+    if c in ";&\n":
+        return True
+    if c == "|":
+        return kind != NOT or text[j - 2 : j] == "||"
+    if kind == SEP:
+        return False
+    if c in "({":
+        return True
+    if text[j - 2 : j] == "()":
+        return kind == CMD
+    k = j
+    while k > 0 and (text[k - 1].isalnum() or text[k - 1] == "!"):
+        k -= 1
+    word = text[k:j]
+    if word not in _KEYWORDS and (word != "!" or kind != CMD):
+        return False
+    return k == 0 or text[k - 1] in " \t\n;&|(){}"
+
 _CLOSE_WORD = re.compile(r"(?:\}|fi|done|esac|\]\])(?=[\s;&|)<>]|$)")
 #: a closing reserved word that may follow the end of a compound command unseparated
 _FOLLOW = re.compile(r"[ \t]*(?=(?:\}|fi|done|esac|then|do|else|elif)(?:[\s;&|)<>]|$))")
@@ -67,6 +87,8 @@ _LOOP_HEADER = re.compile(
 )
 #: `function NAME [()]` before its body's `{`
 _FUNCTION_BRACE = re.compile(r"(?:^|[\s;&|(){}])function[ \t]+" + _NAME + r"[ \t]*(?:\(\)\s*)?\s*$")
+#: the words the scan stops at (besides its one-character triggers)
+_WORD_TRIGGERS = r"(?<![\w$-])(?:function|case|fi|done|esac)(?![\w-])"
 _CASE = re.compile(r"case(?=[ \t])")
 _LAST_ARM = re.compile(r";;?&(?=(?:\s|#[^\n]*)*esac(?:[\s;&|)<>]|$))")
 
@@ -88,11 +110,11 @@ class _Scan:
         # where a compound command ends (a closing word may follow without `;`)
         self.ends: set[int] = set()
 
-    def _command_at(self, pat: re.Pattern[str], text: str, i: int) -> bool:
+    def _command_at(self, kind: str, text: str, i: int) -> bool:
         j = i
         while j > 0 and text[j - 1] in " \t":
             j -= 1
-        return i in self.starts or j in self.starts or _before(pat, text, i)
+        return i in self.starts or j in self.starts or _position(text, j, kind)
 
     def at(self, text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
         c = text[i]
@@ -109,7 +131,7 @@ class _Scan:
                 return "<&" + HERESTRING_MARK, j
             return None
         if c == "!":
-            if _NOT.match(text, i) and self._command_at(_NOT_POS, text, i):
+            if _NOT.match(text, i) and self._command_at(NOT, text, i):
                 return NOT_MARK + " |", i + 1
             return None
         if c == ";":
@@ -120,22 +142,22 @@ class _Scan:
         word_start = i == 0 or text[i - 1] in " \t\n;&|(){"
         if c == "f" and word_start:
             m = _FUNCTION_KW.match(text, i)
-            if m and self._command_at(_CMD_POS, text, i):
+            if m and self._command_at(CMD, text, i):
                 self.starts.add(m.end())
                 return f"{m.group(1)} {FN_MARK} |{m.group(2)}", m.end()
-        if c == "c" and word_start and _CASE.match(text, i) and self._command_at(_CMD_POS, text, i):
+        if c == "c" and word_start and _CASE.match(text, i) and self._command_at(CMD, text, i):
             self.parens.append(("case", False))
             return None
         if c == "{" and word_start and text[i + 1 : i + 2] in (" ", "\t", "\n"):
             head = _LOOP_HEADER.search(text, max(0, i - _LOOKBEHIND), i)
-            if head and self._command_at(_CMD_POS, text, head.start()):  # bash's old form
+            if head and self._command_at(CMD, text, head.start()):  # bash's old form
                 self.parens.append(("for{", True))
                 return "do", i + 1
-            if self._command_at(_CMD_POS, text, i) or _before(_FUNCTION_BRACE, text, i):
+            if self._command_at(CMD, text, i) or _before(_FUNCTION_BRACE, text, i):
                 self.parens.append(("{", True))
             return None
         if c == "[" and text.startswith("[[", i) and text[i + 2 : i + 3] in (" ", "\t"):
-            self.parens.append(("[[", word_start and self._command_at(_CMD_POS, text, i)))
+            self.parens.append(("[[", word_start and self._command_at(CMD, text, i)))
             return "[[", i + 2
         return self._close_word(text, i)
 
@@ -143,14 +165,14 @@ class _Scan:
         m = _PARENS_LOOP.match(text, i)
         if m:
             name = _NAME_BEFORE.search(text, max(0, i - _LOOKBEHIND), i)
-            if name and self._command_at(_CMD_POS, text, name.start()):
+            if name and self._command_at(CMD, text, name.start()):
                 self.starts.add(m.end())
                 return f" {FN_MARK} |{m.group(1)}", m.end()
         if self.parens and self.parens[-1][0] == "case" and _before(_PATTERN_POS, text, i):
             self.parens.append(("pat", False))  # `case x in (a) …`
             return None
         opens_command = (i == 0 or text[i - 1] not in "$<>=@!*+?") and self._command_at(
-            _CMD_POS, text, i
+            CMD, text, i
         )
         if text.startswith("((", i):
             self.parens.append(("((", opens_command))
@@ -189,7 +211,7 @@ class _Scan:
             j = i
             while j > 0 and text[j - 1] in " \t":
                 j -= 1
-            if j not in self.ends and not self._command_at(_SEP_POS, text, i):
+            if j not in self.ends and not self._command_at(SEP, text, i):
                 return None
         word = m.group(0)
         if word == "esac" and self.parens and self.parens[-1][0] == "case":
@@ -205,4 +227,4 @@ class _Scan:
 
 def fill(text: str) -> str:
     """``text`` with the constructs above rewritten (unchanged when it has none)."""
-    return rewrite_outside_quotes(text, "(){}fcde[]!;<", _Scan().at)
+    return rewrite_outside_quotes(text, "(){}[]!;<", _Scan().at, words=_WORD_TRIGGERS)

@@ -30,7 +30,7 @@ HOLE = re.compile(r"__corral_xg\d+x" + TAG + "__")
 #: double quotes (only when the scan enters them, ``enter_dq=True``)
 Hook = Callable[[str, int, bool], tuple[str, int] | None]
 
-_STOPS: dict[tuple[str, bool], re.Pattern[str]] = {}
+_STOPS: dict[tuple[str, bool, str], re.Pattern[str]] = {}
 #: a `#` after one of these (or at the start) begins a comment
 _BEFORE_COMMENT = " \t\n;&|()"
 
@@ -56,15 +56,17 @@ def drop_holes(text: str) -> None:
             EXTGLOBS.pop(key, None)
 
 
-def rewrite_outside_quotes(text: str, triggers: str, at: Hook, *, enter_dq: bool = False) -> str:
+def rewrite_outside_quotes(text: str, triggers: str, at: Hook, *, enter_dq: bool = False,
+                           words: str = "") -> str:  # fmt: skip
     """``text`` with ``at(text, i, in_dq)`` applied where one of ``triggers`` stands
     outside comments, single quotes and backslash escapes, and outside double quotes
     unless ``enter_dq``; the stretches in between are copied as they are (found by a regex, so a
-    long script costs one scan, not a Python step per character)."""
-    stop = _STOPS.get((triggers, enter_dq))
+    long script costs one scan, not a Python step per character). ``words``, a regex,
+    adds triggers longer than a character (the hook is called at their start)."""
+    stop = _STOPS.get((triggers, enter_dq, words))
     if stop is None:
-        stop = _STOPS[(triggers, enter_dq)] = re.compile(
-            "[#\\\\'\"" + re.escape(triggers) + "]"
+        stop = _STOPS[(triggers, enter_dq, words)] = re.compile(
+            "[#\\\\'\"" + re.escape(triggers) + "]" + ("|" + words if words else "")
         )
     out: list[str] = []
     i = 0
@@ -99,7 +101,7 @@ def rewrite_outside_quotes(text: str, triggers: str, at: Hook, *, enter_dq: bool
             out.append(text[j:k])
             i = k
             continue
-        got = at(text, j, in_dq) if c in triggers else None
+        got = at(text, j, in_dq) if c in triggers or len(m.group(0)) > 1 else None
         if got is None:
             out.append(c)
             i = j + 1
