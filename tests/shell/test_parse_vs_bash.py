@@ -124,6 +124,10 @@ SHAPES = [
     "select x in a; do :; done </dev/null; echo \"rc=$?\"",
     "f() { select x in a b; do echo \"$x\"; break; done; }; declare -f f; f <<< 1",
     "select x in a b c; do case $REPLY in 1) continue;; 3) break;; esac; echo o; done <<< $'1\\n2\\n3'",
+    # a loop left by break/continue has their status (0), not the last command's
+    "until false; do break; done; echo $?",
+    "for i in 1 2; do false; continue; done; echo $?",
+    "while :; do while :; do false; break 2; done; done; echo $?",
     # bash refuses these; so does corral
     "true | ! { false; }; echo $?",
     "true | ! false; echo $?",

@@ -962,11 +962,11 @@ class Shell:
         except BreakLoop as e:
             if e.n > 1:
                 raise BreakLoop(e.n - 1) from None
-            return self.state.last_status, "break"
+            return 0, "break"  # the status of `break` itself
         except ContinueLoop as e:
             if e.n > 1:
                 raise ContinueLoop(e.n - 1) from None
-            return self.state.last_status, "continue"
+            return 0, "continue"
 
     def exec_while(self, node: A.While) -> int:
         status = 0
