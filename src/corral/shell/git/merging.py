@@ -209,7 +209,7 @@ def merge_head(s: State) -> bytes | None:
         return None
     m = _SHA.match(raw.strip())
     if m is None or m.group(0) not in s.repo:
-        raise GitFatal("MERGE_HEAD is corrupt: run git merge --abort")
+        raise GitFatal("MERGE_HEAD is not a commit: git merge --abort starts over")
     return m.group(0)
 
 
@@ -236,7 +236,7 @@ def unmerged_kind(e: ConflictedIndexEntry) -> tuple[str, str]:
 def abort(s: State) -> None:
     """``git merge --abort``: the index and the paths the merge touched back to HEAD;
     other local changes stay."""
-    if merge_head(s) is None:
+    if read_state(s, "MERGE_HEAD", 4096) is None:  # present, even if not a commit
         raise GitFatal("There is no merge to abort (MERGE_HEAD missing).")
     _reset_to_head(s)
     clear_state(s)
@@ -435,7 +435,7 @@ def pick_head(s: State) -> bytes | None:
         return None
     m = _SHA.match(raw.strip())
     if m is None or m.group(0) not in s.repo:
-        raise GitFatal("CHERRY_PICK_HEAD is corrupt: run git cherry-pick --abort")
+        raise GitFatal("CHERRY_PICK_HEAD is not a commit: git cherry-pick --abort starts over")
     return m.group(0)
 
 
@@ -481,6 +481,11 @@ author and message; a conflict stops, as git stops, for git add and --continue."
                     "--ff", "--allow-empty", "--keep-redundant-commits"}, set())  # fmt: skip
     g = GitRepo.find(ctx)
     s = State(g)
+    if o.has("--abort", "--quit") and read_state(s, "CHERRY_PICK_HEAD", 4096) is not None:
+        if o.has("--abort"):
+            _reset_to_head(s)
+        clear_pick(s)
+        return 0
     picking = pick_head(s)
     if o.has("--abort", "--quit", "--skip", "--continue") and picking is None:
         ctx.stderr.write(b"error: no cherry-pick or revert in progress\n")
