@@ -318,7 +318,8 @@ A fast-forward when HEAD is behind, else a three-way merge of the two histories
 git commit, or git merge --abort."""
     o = Opts(args, {"--ff-only", "--ff", "--no-ff", "-q", "--quiet", "--no-edit", "--edit",
                     "--stat", "-n", "--no-stat", "--abort", "--continue", "--commit",
-                    "--no-commit", "--no-verify", "--no-squash", "--no-log"},
+                    "--no-commit", "--no-verify", "--no-squash", "--no-log",
+                    "--allow-unrelated-histories"},
              {"-m", "--message"})  # fmt: skip
     g = GitRepo.find(ctx)
     s = State(g)
@@ -359,6 +360,10 @@ git commit, or git merge --abort."""
     from dulwich.graph import find_merge_base
 
     bases = find_merge_base(s.repo, [head, target])
+    if not bases and not o.has("--allow-unrelated-histories"):
+        raise GitFatal("refusing to merge unrelated histories")
+    # several bases (criss-cross histories): git merges them into a virtual base first;
+    # corral takes the first, which can conflict where git would not
     base_tree = s.commit(bases[0]).tree if bases else None
     head_tree = s.commit(head).tree
     out = merge_trees(s, base_tree, head_tree, s.commit(target).tree, "HEAD", spec)
