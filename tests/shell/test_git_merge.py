@@ -1,10 +1,10 @@
 """``git merge`` of diverged branches, ``git cherry-pick`` and ``git rebase`` in the
 WebAssembly tier against the real git: the line merge (``git/xmerge.py``) byte for byte
 against ``git merge-file`` on random three-way inputs, and whole sessions (conflicts,
-markers, ``git status`` while merging, ``--abort``, ``git commit`` concluding the merge,
-``--no-ff``, ``--no-commit``, ``--ff-only``, picks and rebases stopped and continued)
-against ``/usr/bin/git`` on the same script: stdout and status the same, commit ids
-included."""
+markers, renames on one side or both, ``git status`` while merging, ``--abort``,
+``git commit`` concluding the merge, ``--no-ff``, ``--no-commit``, ``--ff-only``, picks
+and rebases stopped and continued) against ``/usr/bin/git`` on the same script: stdout
+and status the same, commit ids included."""
 
 from __future__ import annotations
 
@@ -73,6 +73,24 @@ def test_line_merge_is_git_merge_file() -> None:
 
 
 CASES = {
+    "renames": """git init -q -b main rn && cd rn
+seq 1 20 > f && echo x > g && seq 30 60 > h && git add . && git commit -qm base
+git checkout -qb side && git mv f renamed && git mv h h2 && sed -i "s/^40$/forty/" h2 && git add h2 && git commit -qm ren
+git checkout -q main && sed -i 's/^5$/five/' f && sed -i 's/^50$/fifty/' h && git commit -qam mod
+git merge side; echo rc=$?
+ls; git log --oneline | cat; cat h2 | head -12 | tail -3
+git checkout -q side
+sed -i 's/^6$/six/' renamed; git commit -qam six
+git checkout -q main
+git merge side; echo rc=$?
+cat renamed | head -12
+git status; git status -s
+git merge --abort
+git checkout -qb other main~1
+git mv f moved-here && git commit -qm "ours renamed"
+git merge side~1; echo rc=$?
+ls; git status -s
+""",
     "rebase": """git init -q -b main rb && cd rb
 printf '1\\n2\\n3\\n4\\n5\\n' > f && git add . && git commit -qm base
 git checkout -qb feature

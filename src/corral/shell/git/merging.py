@@ -2,8 +2,10 @@
 ``git commit`` concludes.
 
 A merge joins three trees (the merge base's, HEAD's, the other commit's) path by path
-as git's ``ort`` strategy does without rename detection: a path changed on one side
-only takes that side; changed on both, regular files are merged line by line
+as git's ``ort`` strategy does: a file renamed on one side (git's rename pairing, 50 %
+alike) meets the other side's version at its new path, one renamed to two names on the
+two sides is git's rename/rename conflict; a path changed on one side only takes that
+side; changed on both, regular files are merged line by line
 (:mod:`xmerge`, git's own algorithm and markers ``<<<<<<< HEAD`` … ``>>>>>>> NAME``);
 a file modified on one side and deleted on the other, or added on both with different
 contents, or a binary or symbolic link changed on both, is a conflict. Conflicts are
@@ -26,6 +28,7 @@ from dulwich.objects import Commit
 
 from ..command import CommandContext
 from .commands import Opts, sub
+from .diff import changes
 from .porcelain import LocalChanges, State, _entry, cleanup_message, subject, walk
 from .repo import GitFatal, GitRepo, Ident
 from .xmerge import merge_lines
@@ -50,6 +53,13 @@ class Outcome:
     messages: list[tuple[bytes, str]] = field(default_factory=list)  # (path, line)
 
 
+def blob_reader(s: State):  # type: ignore[no-untyped-def]
+    def read(sha: bytes) -> bytes:
+        return s.repo[sha].as_raw_string()
+
+    return read
+
+
 def _binary(data: bytes) -> bool:
     return b"\0" in data[:8000]
 
@@ -63,9 +73,42 @@ def merge_trees(s: State, base: bytes | None, ours: bytes | None, theirs: bytes 
     def blob(item: Item | None) -> bytes:
         return s.repo[item[1]].as_raw_string() if item is not None else b""
 
-    for path in sorted(set(b_items) | set(o_items) | set(t_items)):
+    # a file renamed on one side only: its three versions meet at the new path
+    sides: dict[bytes, tuple[Item | None, Item | None, Item | None]] = {}
+    gone: set[bytes] = set()
+    moved = [{ch.old_path: ch.path for ch in changes(b_items, x, read=blob_reader(s))
+              if ch.old_path is not None} for x in (o_items, t_items)]  # fmt: skip
+    for k, (mine, other, flip) in enumerate(((o_items, t_items, False),
+                                            (t_items, o_items, True))):  # fmt: skip
+        for old, new in moved[k].items():
+            if old not in other or new in other or new in sides or old in moved[1 - k]:
+                continue  # kept simple: renamed on both sides, or onto a path in use
+            b = b_items[old]
+            sides[new] = (b, other[old], mine[new]) if flip else (b, mine[new], other[old])
+            gone.add(old)
+
+    for old, new_o in moved[0].items():  # renamed on both sides, to different names
+        new_t = moved[1].get(old)
+        if new_t is None or new_t == new_o or new_t in o_items or new_o in t_items:
+            continue
+        name = old.decode("utf-8", "surrogateescape")
+        out.messages.append((old, f"CONFLICT (rename/rename): {name} renamed to "
+                                  f"{new_o.decode('utf-8', 'surrogateescape')} in {ours_label} "
+                                  f"and to {new_t.decode('utf-8', 'surrogateescape')} in "
+                                  f"{theirs_label}."))  # fmt: skip
+        out.conflicts[old] = (b_items[old], None, None)
+        out.conflicts[new_o] = (None, o_items[new_o], None)
+        out.conflicts[new_t] = (None, None, t_items[new_t])
+        out.worktree[new_t] = (t_items[new_t][0], blob(t_items[new_t]))
+        gone.update((old, new_o, new_t))
+
+    for path in sorted(set(b_items) | set(o_items) | set(t_items) | set(sides)):
         s.g.ctx.check()
-        b, o, t = b_items.get(path), o_items.get(path), t_items.get(path)
+        if path in gone:  # a rename's source (gone from the result), or done above
+            if path in o_items and path not in out.conflicts:
+                out.worktree[path] = None
+            continue
+        b, o, t = sides.get(path) or (b_items.get(path), o_items.get(path), t_items.get(path))
         name = path.decode("utf-8", "surrogateescape")
         if o == t or b == t:
             if o is not None:
@@ -115,6 +158,9 @@ def merge_trees(s: State, base: bytes | None, ours: bytes | None, theirs: bytes 
             out.worktree[path] = (mode, text)
         else:
             out.merged[path] = o
+    for path, item in out.merged.items():  # a rename's new path: not in HEAD's tree yet
+        if o_items.get(path) != item and path not in out.worktree:
+            out.worktree[path] = (item[0], blob(item))
     return out
 
 
