@@ -360,8 +360,8 @@ def git_merge(ctx: CommandContext, args: list[str]) -> int:
    or: git merge --continue
 
 A fast-forward when HEAD is behind, else a three-way merge of the two histories
-(without rename detection): conflicts are left as git leaves them, for git add and
-git commit, or git merge --abort."""
+(renames followed): conflicts are left as git leaves them, for git add and git commit,
+or git merge --abort."""
     o = Opts(args, {"--ff-only", "--ff", "--no-ff", "-q", "--quiet", "--no-edit", "--edit",
                     "--stat", "-n", "--no-stat", "--abort", "--continue", "--commit",
                     "--no-commit", "--no-verify", "--no-squash", "--no-log",
