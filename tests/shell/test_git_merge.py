@@ -2,9 +2,9 @@
 WebAssembly tier against the real git: the line merge (``git/xmerge.py``) byte for byte
 against ``git merge-file`` on random three-way inputs, and whole sessions (conflicts,
 markers, renames on one side or both, ``git status`` while merging, ``--abort``,
-``git commit`` concluding the merge, ``--no-ff``, ``--no-commit``, ``--ff-only``, picks
-and rebases stopped and continued) against ``/usr/bin/git`` on the same script: stdout
-and status the same, commit ids included."""
+``git commit`` concluding the merge, ``--no-ff``, ``--no-commit``, ``--ff-only``,
+``--squash``, picks and rebases stopped and continued) against ``/usr/bin/git`` on the
+same script: stdout and status the same, commit ids included."""
 
 from __future__ import annotations
 
@@ -73,6 +73,28 @@ def test_line_merge_is_git_merge_file() -> None:
 
 
 CASES = {
+    "squash": """git init -q -b main sq && cd sq
+seq 1 10 > f && git add . && git commit -qm base
+git checkout -qb side && sed -i 's/^2$/two/' f && git commit -qam "side one"
+echo n > n && git add n && git commit -qm "side two"
+git checkout -q main && sed -i 's/^9$/nine/' f && git commit -qam main1
+git merge --squash side; echo rc=$?
+ls .git | grep -E 'SQUASH|MERGE'; cat .git/SQUASH_MSG
+git status; git status -s
+git commit --no-edit; echo rc=$?
+git log --format='%s|%P' | cat
+ls .git | grep -E 'SQUASH|MERGE'
+git checkout -q -b ff main~1
+git reset -q --hard HEAD~1
+git merge --squash side; echo rc=$?
+git status -s; git log --oneline | cat
+git commit -q -m squashed; git log --format=%s | cat
+git checkout -q -b conflict side~2
+sed -i 's/^2$/TWO/' f; git commit -qam two-conflict
+git merge --squash side; echo rc=$?
+git status; git status -s
+ls .git | grep -E 'SQUASH|MERGE'
+""",
     "renames": """git init -q -b main rn && cd rn
 seq 1 20 > f && echo x > g && seq 30 60 > h && git add . && git commit -qm base
 git checkout -qb side && git mv f renamed && git mv h h2 && sed -i "s/^40$/forty/" h2 && git add h2 && git commit -qm ren

@@ -3,6 +3,7 @@ docstring (``git CMD -h`` prints it)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Callable
 
@@ -371,9 +372,11 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
         text = "\n\n".join(msgs)
     elif o.has("--amend") and s.head():
         text = s.commit(s.head()).message.decode("utf-8", "surrogateescape")  # type: ignore[arg-type]
-    elif merging_in is not None or picking is not None:
-        # MERGE_MSG as git's editor would save it (--no-edit keeps its # lines)
-        raw = merging.read_state(s, "MERGE_MSG") or b""
+    elif (merging_in is not None or picking is not None
+          or merging.read_state(s, "SQUASH_MSG", 1) is not None):  # fmt: skip
+        # MERGE_MSG (SQUASH_MSG after merge --squash) as git's editor would save it
+        # (--no-edit keeps its # lines)
+        raw = merging.read_state(s, "MERGE_MSG") or merging.read_state(s, "SQUASH_MSG") or b""
         text = raw.decode("utf-8", "surrogateescape")
         if not o.has("--no-edit"):
             text = "".join(ln for ln in text.splitlines(True) if not ln.startswith("#"))
@@ -438,6 +441,9 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
         merging.clear_state(s)
     if picking is not None:
         merging.clear_pick(s)
+    for name in ("SQUASH_MSG", "MERGE_MSG", "AUTO_MERGE"):
+        with contextlib.suppress(FileNotFoundError):
+            (g.gitdir / name).unlink()
     if not o.has("-q", "--quiet"):
         commit_summary(ctx, s, c, parent_tree, show_date=o.has("--amend"))
     return 0
@@ -561,7 +567,7 @@ def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = F
     if conflicts:
         kinds = {p: merging.unmerged_kind(e) for p, e in conflicts.items()}
         out.append("Unmerged paths:\n")
-        if rebase_text is not None:
+        if not in_merge and picking is None:
             out.append('  (use "git restore --staged <file>..." to unstage)\n')
         if all(k[0] in ("UU", "AA") for k in kinds.values()):
             out.append('  (use "git add <file>..." to mark resolution)\n')

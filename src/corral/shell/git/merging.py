@@ -365,7 +365,7 @@ or git merge --abort."""
     o = Opts(args, {"--ff-only", "--ff", "--no-ff", "-q", "--quiet", "--no-edit", "--edit",
                     "--stat", "-n", "--no-stat", "--abort", "--continue", "--commit",
                     "--no-commit", "--no-verify", "--no-squash", "--no-log",
-                    "--allow-unrelated-histories"},
+                    "--allow-unrelated-histories", "--squash"},
              {"-m", "--message"})  # fmt: skip
     g = GitRepo.find(ctx)
     s = State(g)
@@ -399,8 +399,11 @@ or git merge --abort."""
         ctx.out("Already up to date.\n")
         return 0
     ff = head in {c.id for c in walk(g, [target])}
+    squash = o.has("--squash")
+    if squash:
+        write_state(s, "SQUASH_MSG", _squash_message(s, head, target))
     if ff and not o.has("--no-ff"):
-        return _fast_forward(ctx, s, spec, head, target, quiet)
+        return _fast_forward(ctx, s, spec, head, target, quiet, squash)
     if o.has("--ff-only"):
         raise GitFatal("Not possible to fast-forward, aborting.")
     from dulwich.graph import find_merge_base
@@ -417,6 +420,18 @@ or git merge --abort."""
     if _refuse_local_changes(ctx, s, touched):
         return 2
     apply(s, out)
+    if squash:
+        write_state(s, "AUTO_MERGE", auto_merge_tree(s, out) + b"\n")
+        for _path, line in out.messages:
+            ctx.out(line + "\n")
+        ctx.out("Squash commit -- not updating HEAD\n")
+        if out.conflicts:
+            write_state(s, "MERGE_MSG", (read_state(s, "SQUASH_MSG") or b"") + b"\n# Conflicts:\n"
+                        + b"".join(b"#\t" + p + b"\n" for p in sorted(out.conflicts)))
+            ctx.out("Automatic merge failed; fix conflicts and then commit the result.\n")
+            return 1
+        ctx.stderr.write(b"Automatic merge went well; stopped before committing as requested\n")
+        return 0
     write_state(s, "ORIG_HEAD", head + b"\n")
     message = "\n\n".join(o.all("-m", "--message")) + "\n" if o.get("-m", "--message") else (
         _message(s, spec, target))
@@ -447,8 +462,17 @@ or git merge --abort."""
     return 0
 
 
+def _squash_message(s: State, head: bytes, target: bytes) -> bytes:
+    """SQUASH_MSG: the commits merged, as ``git log`` shows them."""
+    from .porcelain import log_header
+
+    mine = {c.id for c in walk(s.g, [head])}
+    picked = [c for c in walk(s.g, [target]) if c.id not in mine]
+    return b"Squashed commit of the following:\n\n" + b"\n".join(log_header(c) for c in picked)
+
+
 def _fast_forward(ctx: CommandContext, s: State, spec: str, head: bytes, target: bytes,
-                  quiet: bool) -> int:  # fmt: skip
+                  quiet: bool, squash: bool = False) -> int:  # fmt: skip
     old_tree = s.commit(head).tree
     new_tree = s.commit(target).tree
     try:
@@ -460,11 +484,14 @@ def _fast_forward(ctx: CommandContext, s: State, spec: str, head: bytes, target:
                          b"Please commit your changes or stash them before you merge.\n"
                          b"Aborting\n")  # fmt: skip
         return 1
-    write_state(s, "ORIG_HEAD", head + b"\n")
-    s.set_head(target, f"merge {spec}: Fast-forward".encode())
+    if not squash:
+        write_state(s, "ORIG_HEAD", head + b"\n")
+        s.set_head(target, f"merge {spec}: Fast-forward".encode())
     if quiet:
         return 0
     ctx.out(f"Updating {head[:7].decode()}..{target[:7].decode()}\nFast-forward\n")
+    if squash:
+        ctx.out("Squash commit -- not updating HEAD\n")
     _print_stat(ctx, s, old_tree, new_tree)
     return 0
 
