@@ -25,7 +25,7 @@ from typing import IO, Any, Protocol
 from ..errors import PathEscape
 from ..files import GUEST_ROOT, Workspace
 from ..saferegex import RegexTooExpensive
-from . import coproc, procsub
+from . import coproc, procsub, selectloop
 from . import pattern as P
 from . import syntax as A
 from .arith import ArithError
@@ -966,17 +966,34 @@ class Shell:
         raise ShellSyntaxError(f"cannot run {type(node).__name__}")
 
     def exec_andor(self, node: A.AndOr) -> int:
+        # `a && b || c` is AndOr(AndOr(a, b), c): run as a loop over the left spine, so
+        # thousands of operators on a line do not recurse; all but the last are exempt
+        # from `set -e`
+        chain: list[tuple[str, A.Node]] = []
+        first: A.Node = node
+        while isinstance(first, A.AndOr):
+            chain.append((first.op, first.right))
+            first = first.left
         self.errexit_off += 1
         try:
-            left = self.exec_node(node.left)
+            status = self.exec_node(first)
+            for k in range(len(chain) - 1, -1, -1):
+                op, right = chain[k]
+                self.state.last_status = status
+                if (op == "&&") != (status == 0):
+                    self._andor_exempt = True
+                    continue
+                self._andor_exempt = False
+                if k == 0:
+                    self.errexit_off -= 1
+                    try:
+                        return self.exec_node(right)
+                    finally:
+                        self.errexit_off += 1
+                status = self.exec_node(right)
+            return status
         finally:
             self.errexit_off -= 1
-        self.state.last_status = left
-        if (node.op == "&&") == (left == 0):
-            self._andor_exempt = False
-            return self.exec_node(node.right)
-        self._andor_exempt = True
-        return left
 
     def exec_if(self, node: A.If) -> int:
         for cond, body in node.clauses:
@@ -997,11 +1014,11 @@ class Shell:
         except BreakLoop as e:
             if e.n > 1:
                 raise BreakLoop(e.n - 1) from None
-            return self.state.last_status, "break"
+            return 0, "break"  # the status of `break` itself
         except ContinueLoop as e:
             if e.n > 1:
                 raise ContinueLoop(e.n - 1) from None
-            return self.state.last_status, "continue"
+            return 0, "continue"
 
     def exec_while(self, node: A.While) -> int:
         status = 0
@@ -1019,11 +1036,11 @@ class Shell:
                 return status
 
     def exec_for(self, node: A.For) -> int:
+        if node.select:
+            return selectloop.run(self, node)
         items = (
             list(self.state.positional) if node.words is None else self.expander.words(node.words)
         )
-        if node.select:
-            return self._select(node, items)
         status = 0
         for item in items:
             self.check()
@@ -1032,37 +1049,6 @@ class Shell:
             if ctl == "break":
                 break
         return status
-
-    def _select(self, node: A.For, items: list[str]) -> int:
-        """bash's ``select``: the menu and ``PS3`` on stderr, a line read into ``REPLY``
-        (an empty one shows the menu again), ``var`` the item it numbers (else empty);
-        ends at ``break`` or end of input (status 1, a newline on stdout)."""
-        if not items:
-            return 0
-        status = 0
-        menu = True
-        while True:
-            self.check()
-            if menu:
-                self.write_err(select_menu(items, self.get_var("COLUMNS")))
-            self.write_err(self.get_var("PS3") if self.get_var("PS3") is not None else "#? ")
-            if SPECIAL["read"](self, ["read"]) != 0:
-                out = self.io.get(1)
-                if out is not None:
-                    with contextlib.suppress(BrokenPipeError, ValueError, OSError):
-                        out.write(b"\n")
-                return 1
-            reply = self.get_var("REPLY") or ""
-            if not reply:
-                menu = True
-                continue
-            menu = False
-            n = reply.strip(" \t\n")
-            k = int(n) if re.fullmatch(r"[-+]?[0-9]{1,18}", n) else 0
-            self.set_var(node.var, items[k - 1] if 1 <= k <= len(items) else "")
-            status, ctl = self._loop_body(node.body)
-            if ctl == "break":
-                return status
 
     def exec_arith_for(self, node: A.ArithFor) -> int:
         if node.init.strip():
@@ -1818,40 +1804,6 @@ def _help_text(doc: str) -> str:
     import inspect
 
     return inspect.cleandoc(doc).strip() + "\n"
-
-
-def select_menu(items: list[str], columns: str | None) -> str:
-    """The menu ``select`` prints, laid out as bash's ``print_select_list`` does."""
-    n = len(items)
-    width = max(len(x) for x in items) + len(str(n)) + 2 + 2
-    cols_total = int(columns) if columns and columns.isdigit() and int(columns) > 0 else 80
-    cols = max(cols_total // width, 1)
-    rows = n // cols + (n % cols != 0)
-    cols = n // rows + (n % rows != 0)
-    if rows == 1:
-        rows, cols = cols, 1
-    first = len(str(rows))
-    out: list[str] = []
-    for row in range(rows):
-        ind, pos = row, 0
-        while True:
-            digits = first if pos == 0 else len(str(n))
-            out.append(f"{ind + 1:>{digits}}) {items[ind]}")
-            used = len(items[ind]) + digits + 2
-            ind += rows
-            if ind >= n:
-                break
-            here, to = pos + used, pos + width
-            while here < to:  # bash's indent(): tabs to the next stop, then spaces
-                if to // 8 > here // 8:
-                    out.append("\t")
-                    here += 8 - here % 8
-                else:
-                    out.append(" ")
-                    here += 1
-            pos += width
-        out.append("\n")
-    return "".join(out)
 
 
 # filled by specials.py and bridges.py

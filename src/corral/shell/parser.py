@@ -10,15 +10,13 @@ whole pipeline, and here-documents are lifted out of the source beforehand
 from __future__ import annotations
 
 import functools
-import itertools
 import re
-import secrets
 import threading
-from collections.abc import Callable
 
 import tree_sitter
 import tree_sitter_bash
 
+from . import parse_gaps
 from . import syntax as A
 from .lexer import (
     HEREDOCS,
@@ -26,6 +24,13 @@ from .lexer import (
     extract_heredocs,
     join_continuations,
     split_words,
+)
+from .rewrite import (
+    close_paren,
+    drop_holes,
+    hole,
+    restore_holes,
+    rewrite_outside_quotes,
 )
 
 _lang = tree_sitter.Language(tree_sitter_bash.language())
@@ -46,11 +51,15 @@ def parse(src: str) -> A.Seq:
     text = join_continuations(text)
     tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
     root = tree.root_node
-    if root.has_error and "<<<" in text:
-        # tree-sitter-bash takes a here-string after a simple command, `while` and `if`,
-        # not after `( )`, `{ }`, `for` or `case`: parse it as `<&` to a marked word
-        text = _hide_herestrings(text)
-        root = _parser().parse(text.encode("utf-8", "surrogateescape")).root_node
+    first_root, first_text = root, text
+    if root.has_error or parse_gaps.MISREAD.search(text):
+        # valid bash that tree-sitter-bash refuses (`f() for …`, `} fi`, …) or reads as
+        # something else without an error (`! { a; }`: a command named `{`)
+        alt = parse_gaps.fill(text)
+        if alt != text:
+            alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+            if root.has_error or not alt_root.has_error:
+                text, root = alt, alt_root
     if root.has_error and "((" in text:
         # tree-sitter-bash's arithmetic grammar refuses some valid forms (`0x$b-0x$a`,
         # `1$b`): corral evaluates the expression's text itself, so tree-sitter only needs
@@ -88,7 +97,7 @@ def parse(src: str) -> A.Seq:
         # tree-sitter-bash has no `coproc`: a compound one becomes a function definition
         # under a marked name (converted back to a Coproc node); `coproc cmd args` parses
         # as a command named coproc, converted in n_command
-        alt = _rewrite_outside_quotes(text, "c", _coproc_at)
+        alt = rewrite_outside_quotes(text, "c", _coproc_at)
         if alt != text:
             text, root = alt, _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
     if root.has_error and "<>" in text:
@@ -99,14 +108,15 @@ def parse(src: str) -> A.Seq:
             if not alt_root.has_error or _first_error(alt_root) is None:
                 text, root = alt, alt_root
     if root.has_error and _first_error(root) is not None:
+        bad = _first_error(root)
+        if bad is not None and "__corral_" in bad.text.decode("utf-8", "replace"):
+            root, text = first_root, first_text  # report the error in the script's words
         _raise_syntax_error(root, text)
     conv = _Converter(text.encode("utf-8", "surrogateescape"), docs)
     try:
         return conv.seq(root.children)
     finally:
-        if "__corral_xg" in text:
-            for key in set(_HOLE.findall(text)):
-                EXTGLOBS.pop(key, None)
+        drop_holes(text)
 
 
 #: how many shorter prefixes :func:`parse_until_error` tries before giving up on running any
@@ -149,7 +159,6 @@ def parse_until_error(src: str) -> tuple[A.Seq | None, ShellSyntaxError | None]:
 
 LBRACKET = "__corral_lbracket__"
 RW_MARK = "__corral_rw__"
-HS_MARK = "__corral_hs__"
 _FD_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\[[A-Za-z0-9_$@*#]+\])?)\}")
 _TIME_COMPOUND = re.compile(
     r"time(?:\s+-p)?\s+(?=[{(!]|\[\[|(?:for|while|until|if|case|select)\b)"
@@ -158,69 +167,9 @@ _COMMAND_START = re.compile(r"(?:^|[;&|\n({]|\b(?:then|do|else))\s*$")
 EMPTY_LIST = "__corral_empty_list__"
 _EMPTY_FOR = re.compile(r"(\b(?:for|select)\s+[A-Za-z_][A-Za-z0-9_]*\s+in)(\s*[;\n])")
 _EXTGLOB = re.compile(r"[!@*+?]\(")
-#: placeholder -> text tree-sitter-bash cannot parse where it stands (an extglob such as
-#: ``!(*.txt)`` in a command word, an arithmetic expression such as ``0x$b-0x$a``); a
-#: parse removes its own placeholders once its tree is made
-EXTGLOBS: dict[str, str] = {}
-#: placeholders carry this process's random tag, so a script cannot write one
-_HOLE_TAG = secrets.token_hex(4)
-_HOLE_IDS = itertools.count()
-_HOLE = re.compile(r"__corral_xg\d+x" + _HOLE_TAG + "__")
 
 
-def _hole(content: str) -> str:
-    """A placeholder standing for ``content`` until the tree is made."""
-    key = f"__corral_xg{next(_HOLE_IDS)}x{_HOLE_TAG}__"
-    EXTGLOBS[key] = content
-    return key
-
-
-#: what a rewrite hook gives back: the replacement text and where to go on, or None
-Hook = Callable[[str, int], tuple[str, int] | None]
-
-
-def _rewrite_outside_quotes(text: str, triggers: str, at: Hook) -> str:
-    """``text`` with ``at(text, i)`` applied where one of ``triggers`` stands outside
-    quotes and backslash escapes; the stretches in between are copied as they are (found
-    by a regex, so a long script costs one scan, not a Python step per character)."""
-    stop = _STOPS.get(triggers)
-    if stop is None:
-        stop = _STOPS[triggers] = re.compile("[\\\\'\"" + re.escape(triggers) + "]")
-    out: list[str] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        m = stop.search(text, i)
-        if m is None:
-            out.append(text[i:])
-            break
-        j = m.start()
-        out.append(text[i:j])
-        c = text[j]
-        if c == "\\":
-            out.append(text[j : j + 2])
-            i = j + 2
-            continue
-        if c in "'\"":
-            k = text.find(c, j + 1) if c == "'" else _dq_end(text, j)
-            k = n if k < 0 else k + 1
-            out.append(text[j:k])
-            i = k
-            continue
-        got = at(text, j)
-        if got is None:
-            out.append(c)
-            i = j + 1
-        else:
-            rep, i = got
-            out.append(rep)
-    return "".join(out)
-
-
-_STOPS: dict[str, re.Pattern[str]] = {}
-
-
-def _time_at(text: str, i: int) -> tuple[str, int] | None:
+def _time_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
     m = _TIME_COMPOUND.match(text, i)
     if m and _COMMAND_START.search(text[max(0, i - 8) : i]):
         return "", m.end()
@@ -229,7 +178,7 @@ def _time_at(text: str, i: int) -> tuple[str, int] | None:
 
 def _drop_time_before_compound(text: str) -> str:
     """``time`` (at a command's place, outside quotes) before a compound command, dropped."""
-    return _rewrite_outside_quotes(text, "t", _time_at)
+    return rewrite_outside_quotes(text, "t", _time_at)
 
 
 COPROC_MARK = "__corral_coproc_"
@@ -240,7 +189,7 @@ _COPROC = re.compile(
 )
 
 
-def _coproc_at(text: str, i: int) -> tuple[str, int] | None:
+def _coproc_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
     m = _COPROC.match(text, i)
     if m is None or (i and (text[i - 1].isalnum() or text[i - 1] in "_-")):
         return None
@@ -257,7 +206,7 @@ def _coproc_at(text: str, i: int) -> tuple[str, int] | None:
     return f"{COPROC_MARK}{m.group(1) or 'COPROC'}__ () ", m.end()
 
 
-def _rw_at(text: str, i: int) -> tuple[str, int] | None:
+def _rw_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
     if text.startswith("<>", i) and not text.startswith("<", i + 2):
         j = i + 2
         while j < len(text) and text[j] in " \t":
@@ -266,122 +215,48 @@ def _rw_at(text: str, i: int) -> tuple[str, int] | None:
     return None
 
 
-def _herestring_at(text: str, i: int) -> tuple[str, int] | None:
-    if text.startswith("<<<", i) and not text.startswith("<", i + 3):
-        j = i + 3
-        while j < len(text) and text[j] in " \t":
-            j += 1
-        return "<&" + HS_MARK, j
-    return None
-
-
-def _hide_herestrings(text: str) -> str:
-    """``N<<< word`` → ``N<&__corral_hs__word`` outside quotes (``Converter.redirects``)."""
-    return _rewrite_outside_quotes(text, "<", _herestring_at)
-
-
 def _hide_rw(text: str) -> str:
     """``N<>file`` → ``N<&__corral_rw__file`` outside quotes (see ``Converter.redirects``)."""
-    return _rewrite_outside_quotes(text, "<", _rw_at)
+    return rewrite_outside_quotes(text, "<", _rw_at)
 
 
-def _extglob_at(text: str, i: int) -> tuple[str, int] | None:
+def _extglob_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
     c, n = text[i], len(text)
     if text[i + 1 : i + 2] != "(" or (
         c == "!" and (i == 0 or text[i - 1].isspace()) and (i + 2 >= n or text[i + 2] == " ")
     ):
         return None
-    depth = 0
-    j = i + 1
-    while j < n:
-        if text[j] == "(":
-            depth += 1
-        elif text[j] == ")":
-            depth -= 1
-            if depth == 0:
-                break
-        j += 1
-    if j >= n:
+    j = close_paren(text, i + 1)
+    if j is None:
         return None
-    return _hole(text[i : j + 1]), j + 1
+    return hole(text[i : j + 1]), j + 1
 
 
 def _hide_extglob(text: str) -> str:
-    return _rewrite_outside_quotes(text, "!@*+?", _extglob_at)
+    return rewrite_outside_quotes(text, "!@*+?", _extglob_at)
 
 
-_ARITH_STOP = re.compile(r"[\\'\"(]")
+def _arith_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
+    # an arithmetic expansion's or command's "((" (in double quotes only after a "$")
+    if not text.startswith("((", i) or (in_dq and (i == 0 or text[i - 1] != "$")):
+        return None
+    end = close_paren(text, i + 1, line=True)
+    if end is None or not text.startswith("))", end) or "$" not in text[i + 2 : end]:
+        return None
+    return "((" + hole(text[i + 2 : end]) + "))", end + 2
 
 
 def _hide_arith(text: str) -> str:
     """``$(( … ))`` and ``(( … ))`` whose expression holds a ``$`` (outside single quotes,
     inside double quotes too) with the expression replaced by a placeholder name, restored
-    with the extglob placeholders (:func:`_restore_extglob`)."""
-    out: list[str] = []
-    i, n, in_dq = 0, len(text), False
-    while i < n:
-        m = _ARITH_STOP.search(text, i)
-        if m is None:
-            out.append(text[i:])
-            break
-        j = m.start()
-        out.append(text[i:j])
-        c = text[j]
-        if c == "\\":
-            out.append(text[j : j + 2])
-            i = j + 2
-            continue
-        if c == "'" and not in_dq:
-            k = text.find("'", j + 1)
-            k = n if k < 0 else k + 1
-            out.append(text[j:k])
-            i = k
-            continue
-        if c == '"':
-            in_dq = not in_dq
-            out.append(c)
-            i = j + 1
-            continue
-        # "(": an arithmetic expansion's or command's "((" ?
-        if text.startswith("((", j) and ((j > 0 and text[j - 1] == "$") or not in_dq):
-            end = _arith_end(text, j + 2)
-            if end is not None and "$" in text[j + 2 : end]:
-                out.append("((" + _hole(text[j + 2 : end]) + "))")
-                i = end + 2
-                continue
-        out.append(c)
-        i = j + 1
-    return "".join(out)
-
-
-def _arith_end(text: str, i: int) -> int | None:
-    """Where the ``))`` closing an arithmetic expression that starts at ``i`` is."""
-    depth = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            if depth == 0:
-                return i if text.startswith("))", i) else None
-            depth -= 1
-        elif c == "\n":
-            return None
-        i += 1
-    return None
-
-
-def _restore_extglob(word: str) -> str:
-    if "__corral_xg" not in word:
-        return word
-    return _HOLE.sub(lambda m: EXTGLOBS.get(m.group(0), m.group(0)), word)
+    with the extglob placeholders (:func:`restore_holes`)."""
+    return rewrite_outside_quotes(text, "(", _arith_at, enter_dq=True)
 
 
 _CMD_START = re.compile(r"(^|[;&|(){!\n]|\b(?:if|then|elif|else|do|while|until)\b)\s*$")
 
 
-def _bracket_at(text: str, i: int) -> tuple[str, int] | None:
+def _bracket_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
     if text[i + 1 : i + 2] in (" ", "\t") and _CMD_START.search(text[max(0, i - 40) : i]):
         return LBRACKET, i + 1
     return None
@@ -389,19 +264,7 @@ def _bracket_at(text: str, i: int) -> tuple[str, int] | None:
 
 def _hide_brackets(text: str) -> str:
     """Rename a command-position ``[`` (outside quotes) to a plain word."""
-    return _rewrite_outside_quotes(text, "[", _bracket_at)
-
-
-def _dq_end(text: str, i: int) -> int:
-    j = i + 1
-    while j < len(text):
-        if text[j] == "\\":
-            j += 2
-            continue
-        if text[j] == '"':
-            return j
-        j += 1
-    return -1
+    return rewrite_outside_quotes(text, "[", _bracket_at)
 
 
 def _raise_syntax_error(root: tree_sitter.Node, text: str) -> None:
@@ -457,6 +320,8 @@ def _first_error(node: tree_sitter.Node) -> tree_sitter.Node | None:
     return None
 
 
+#: reserved words that close or continue a compound command: never a command's name
+_CLOSING_WORDS = frozenset(("}", "fi", "done", "esac", "then", "do", "else", "elif"))
 _ASSIGN_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?(\+?)=", re.S)
 
 
@@ -469,7 +334,7 @@ class _Converter:
         self._split: set[int] = set()  # Seqs made by n_command from one joined command
 
     def t(self, node: tree_sitter.Node) -> str:
-        return _restore_extglob(node.text.decode("utf-8", "surrogateescape"))
+        return restore_holes(node.text.decode("utf-8", "surrogateescape"))
 
     # -- sequences -----------------------------------------------------------
 
@@ -479,6 +344,10 @@ class _Converter:
         sep = True
         for n in nodes:
             if not n.is_named:
+                if n.type in (";;", ";&", ";;&"):  # a case arm's end outside a case
+                    raise ShellSyntaxError(
+                        f"syntax error near unexpected token `{n.type}'", n.start_point[0] + 1
+                    )
                 if n.type == "&" and items:
                     items[-1] = (items[-1][0], True)
                 sep = sep or n.type in ("&", ";")
@@ -564,6 +433,9 @@ class _Converter:
                 words.append("[" if word == LBRACKET else word)
             elif c.type in ("=~", "=="):
                 words.append(c.type)
+        if words and not assigns and words[0] in _CLOSING_WORDS:
+            # tree-sitter-bash takes `( a ) done` or `{ a; } }` as a command named done/}
+            raise ShellSyntaxError(f"syntax error near unexpected token `{words[0]}'", line)
         text = self.src[start : n.end_byte].decode("utf-8", "surrogateescape")
         if len(words) > 1 and words[0] == "coproc" and not assigns:
             # `coproc cmd args`: the default name; a NAME comes only before a compound
@@ -717,8 +589,8 @@ class _Converter:
             return out
         if op == "<&" and target.startswith(RW_MARK):
             op, target = "<>", target[len(RW_MARK) :]
-        elif op == "<&" and target.startswith(HS_MARK):
-            op, target = "<<<", target[len(HS_MARK) :]
+        elif op == "<&" and target.startswith(parse_gaps.HERESTRING_MARK):
+            op, target = "<<<", target[len(parse_gaps.HERESTRING_MARK) :]
         out.insert(0, A.Redirect(op, target, fd, None, var))
         return out
 
@@ -734,7 +606,11 @@ class _Converter:
                 stderr.append(False)
             elif c.is_named and c.type != "comment":
                 node = self.node(c)
-                if not cmds and c.type == "negated_command":
+                if c.type == "negated_command":
+                    if cmds:  # `a | ! b`: bash takes `!` only before a whole pipeline
+                        raise ShellSyntaxError(
+                            "syntax error near unexpected token `!'", c.start_point[0] + 1
+                        )
                     negated = not negated
                     node = node.cmds[0] if isinstance(node, A.Pipeline) else node
                 cmds.append(node)
@@ -744,6 +620,15 @@ class _Converter:
             tail.insert(0, (last.op, last.right))
             last = last.left
         cmds[-1] = last
+        head = cmds[0]
+        if len(cmds) > 1 and isinstance(head, A.Simple) and not head.redirects:
+            # parse_gaps' rewrites: `! { a; }` and `f() for …` came as marked pipelines
+            if head.words == [parse_gaps.NOT_MARK] and not head.assigns:
+                negated = not negated
+                del cmds[0], stderr[0]
+            elif len(head.words) == 2 and head.words[1] == parse_gaps.FN_MARK:
+                cmds[:2] = [A.FuncDef(head.words[0], cmds[1])]
+                del stderr[0]
         flat: list[A.Node] = []
         for c in cmds:
             if isinstance(c, A.Pipeline) and not c.negated:
@@ -751,6 +636,8 @@ class _Converter:
             else:
                 flat.append(c)
         result: A.Node = A.Pipeline(flat, negated, stderr + [False] * (len(flat) - len(stderr)))
+        if len(flat) == 1 and isinstance(flat[0], A.FuncDef) and not negated:
+            result = flat[0]  # `f() for …` alone: a definition, not a pipeline of one
         for op, right in tail:
             result = A.AndOr(result, op, right)
         return result
@@ -764,15 +651,26 @@ class _Converter:
         return A.Pipeline([node], True, [False])
 
     def n_list(self, n: tree_sitter.Node) -> A.Node:
-        parts = [c for c in n.children if c.type != "comment"]
+        # tree-sitter nests `a && b && c` to the left, list(list(a, b), c): walked down as a
+        # loop, so a line of thousands of `&&` does not recurse once per operator
+        spine = [n]
+        while True:
+            first = next((c for c in spine[-1].children if c.type != "comment"), None)
+            if first is None or first.type != "list":
+                break
+            spine.append(first)
         left: A.Node | None = None
-        op = ""
-        for c in parts:
-            if c.type in ("&&", "||"):
-                op = c.type
-            elif c.is_named:
-                node = self.node(c)
-                left = node if left is None else A.AndOr(left, op, node)
+        for i in range(len(spine) - 1, -1, -1):
+            inner = spine[i + 1] if i + 1 < len(spine) else None
+            op = ""
+            for c in spine[i].children:
+                if c.type == "comment" or c == inner:
+                    continue
+                if c.type in ("&&", "||"):
+                    op = c.type
+                elif c.is_named:
+                    item = self.node(c)
+                    left = item if left is None else A.AndOr(left, op, item)
         assert left is not None
         return left
 
@@ -870,7 +768,21 @@ class _Converter:
                     term = k.type
                     continue
                 body_nodes.append(k)
+            if pats == [parse_gaps.ARM_MARK]:
+                continue  # put after a last arm ending in ;& or ;;&
             items.append(A.CaseItem(pats, self.seq(body_nodes) if body_nodes else None, term))
+        last = n.children[-1] if n.children else None
+        arm = last.prev_sibling if last is not None else None
+        if (
+            last is not None
+            and last.type == "esac"
+            and arm is not None
+            and arm.type == "case_item"
+            and arm.children[-1].type == "command"
+            and not self.src[arm.end_byte : last.start_byte].strip(b" \t")
+        ):
+            # `a) echo x esac`: bash reads that `esac` as an argument of echo
+            raise ShellSyntaxError("syntax error: unexpected end of file", last.end_point[0] + 1)
         return A.Case(self.t(value), items)
 
     def n_function_definition(self, n: tree_sitter.Node) -> A.Node:

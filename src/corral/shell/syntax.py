@@ -82,7 +82,7 @@ class For:
     var: str
     words: list[str] | None  # None: "$@"
     body: Seq
-    select: bool = False  # `select var in …`: a menu read from stdin
+    select: bool = False  # `select NAME in …` (shell/selectloop.py)
 
 
 @dataclass

@@ -3,6 +3,7 @@ docstring (``git CMD -h`` prints it)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Callable
 
@@ -352,10 +353,16 @@ def git_rm(ctx: CommandContext, args: list[str]) -> int:
 def git_commit(ctx: CommandContext, args: list[str]) -> int:
     """usage: git commit [-a | --all] [-q] [--allow-empty] [--amend] (-m <msg> | -F <file>)"""
     o = Opts(args, {"-a", "--all", "-q", "--quiet", "--allow-empty", "--amend",
-                    "--allow-empty-message", "--no-verify", "-n"},
+                    "--allow-empty-message", "--no-verify", "-n", "--no-edit"},
              {"-m", "--message", "-F", "--file", "--author", "--date"})  # fmt: skip
+    from . import merging
+
     g = GitRepo.find(ctx)
     s = State(g)
+    merging_in = merging.merge_head(s)
+    picking = merging.pick_head(s)
+    if merging_in is not None and o.has("--amend"):
+        raise GitFatal("You are in the middle of a merge -- cannot amend.")
     msgs = o.all("-m", "--message")
     msg_file = o.get("-F", "--file")
     if msg_file is not None:
@@ -365,14 +372,32 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
         text = "\n\n".join(msgs)
     elif o.has("--amend") and s.head():
         text = s.commit(s.head()).message.decode("utf-8", "surrogateescape")  # type: ignore[arg-type]
+    elif (merging_in is not None or picking is not None
+          or merging.read_state(s, "SQUASH_MSG", 1) is not None):  # fmt: skip
+        # MERGE_MSG (SQUASH_MSG after merge --squash) as git's editor would save it
+        # (--no-edit keeps its # lines)
+        raw = merging.read_state(s, "MERGE_MSG") or merging.read_state(s, "SQUASH_MSG") or b""
+        text = raw.decode("utf-8", "surrogateescape")
+        if not o.has("--no-edit"):
+            text = "".join(ln for ln in text.splitlines(True) if not ln.startswith("#"))
     else:
         raise GitFatal("no commit message given: use -m <msg> or -F <file> "
                        "(there is no editor in the sandbox)")  # fmt: skip
     if o.has("-a", "--all"):
         for path in list(s.index):
             s.stage(path)
+    if (merging_in is not None or picking is not None) and merging.unmerged(s):
+        ctx.out("".join(f"U\t{quote_path(relative(p, g.prefix()))}\n"
+                        for p in sorted(merging.unmerged(s))))  # fmt: skip
+        ctx.stderr.write(b"error: Committing is not possible because you have unmerged "
+                         b"files.\nhint: Fix them up in the work tree, and then use 'git "
+                         b"add/rm <file>'\nhint: as appropriate to mark resolution and make "
+                         b"a commit.\n")  # fmt: skip
+        raise GitFatal("Exiting because of an unresolved conflict.")
     head = s.head()
     parents = [head] if head else []
+    if merging_in is not None and head:
+        parents.append(merging_in)
     if o.has("--amend"):
         if not head:
             raise GitFatal("You have nothing to amend.")
@@ -380,7 +405,7 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
     tree = s.tree_from_index()
     parent_tree = s.commit(parents[0]).tree if parents else None
     nothing = parent_tree == tree or (not parents and not s.index_items())
-    if nothing and not o.has("--amend") and not o.has("--allow-empty"):
+    if nothing and not o.has("--amend") and not o.has("--allow-empty") and merging_in is None:
         s.index.write()
         _long_status(ctx, g, s, committing=True)
         return 1
@@ -390,6 +415,8 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
         return 1
     author = g.ident("AUTHOR")
     committer = g.ident("COMMITTER")
+    if picking is not None and not o.get("--author"):
+        author = merging.author_of(g, s.commit(picking))
     if o.has("--amend") and head:
         old = s.commit(head)
         name, _, mail = old.author.decode().rpartition(" <")
@@ -406,33 +433,50 @@ def git_commit(ctx: CommandContext, args: list[str]) -> int:
             raise GitFatal(f"--author '{who}' is not 'Name <email>' and matches no existing author")
         author.name, author.email = name, mail[:-1]
     c = s.make_commit(tree, parents, message, author, committer)
-    kind = "commit (amend)" if o.has("--amend") else (
+    kind = "commit (amend)" if o.has("--amend") else "commit (merge)" if len(parents) > 1 else (
         "commit" if parents else "commit (initial)")
     s.set_head(c.id, f"{kind}: ".encode() + subject(c))
     s.index.write()
+    if merging_in is not None:
+        merging.clear_state(s)
+    if picking is not None:
+        merging.clear_pick(s)
+    for name in ("SQUASH_MSG", "MERGE_MSG", "AUTO_MERGE"):
+        with contextlib.suppress(FileNotFoundError):
+            (g.gitdir / name).unlink()
     if not o.has("-q", "--quiet"):
-        branch = s.branch()
-        where = branch if branch else "detached HEAD"
-        root = " (root-commit)" if not parents else ""
-        ctx.out(f"[{where}{root} {c.id[:7].decode()}] ".encode() + subject(c) + b"\n")
-        if c.author != c.committer:
-            ctx.out(b" Author: " + c.author + b"\n")
-        if o.has("--amend"):
-            ctx.out(" Date: " + _fmt_date(c) + "\n")
-        chs = D.changes(s.items(parent_tree), s.items(tree), read=_reader(s))
-        sts = D.stats(chs, _reader(s))
-        ctx.out(D.summary_line(sts))
-        for ch in chs:
-            if ch.old_path is not None:
-                shown = D.pprint_rename(ch.old_path, ch.path).decode("utf-8", "surrogateescape")
-                ctx.out(f" rename {shown} ({ch.similarity}%)\n")
-            elif ch.old is None:
-                ctx.out(f" create mode {ch.new[0]:06o} {ch.path.decode()}\n")  # type: ignore[index]
-            elif ch.new is None:
-                ctx.out(f" delete mode {ch.old[0]:06o} {ch.path.decode()}\n")
-            elif ch.old[0] != ch.new[0]:
-                ctx.out(f" mode change {ch.old[0]:06o} => {ch.new[0]:06o} {ch.path.decode()}\n")
+        commit_summary(ctx, s, c, parent_tree, show_date=o.has("--amend"))
     return 0
+
+
+def commit_summary(ctx: CommandContext, s: State, c: Commit, parent_tree: bytes | None,
+                   show_date: bool) -> None:  # fmt: skip
+    """What ``git commit`` prints after committing ``c``: ``[branch id] subject``, the
+    author when not the committer, the date (amend, cherry-pick), the stat (not for a
+    merge)."""
+    branch = s.branch()
+    where = branch if branch else "detached HEAD"
+    root = " (root-commit)" if not c.parents else ""
+    ctx.out(f"[{where}{root} {c.id[:7].decode()}] ".encode() + subject(c) + b"\n")
+    if c.author != c.committer:
+        ctx.out(b" Author: " + c.author + b"\n")
+    if show_date:
+        ctx.out(" Date: " + _fmt_date(c) + "\n")
+    if len(c.parents) > 1:
+        return  # a merge commit: no stat
+    chs = D.changes(s.items(parent_tree), s.items(c.tree), read=_reader(s))
+    sts = D.stats(chs, _reader(s))
+    ctx.out(D.summary_line(sts))
+    for ch in chs:
+        if ch.old_path is not None:
+            shown = D.pprint_rename(ch.old_path, ch.path).decode("utf-8", "surrogateescape")
+            ctx.out(f" rename {shown} ({ch.similarity}%)\n")
+        elif ch.old is None:
+            ctx.out(f" create mode {ch.new[0]:06o} {ch.path.decode()}\n")  # type: ignore[index]
+        elif ch.new is None:
+            ctx.out(f" delete mode {ch.old[0]:06o} {ch.path.decode()}\n")
+        elif ch.old[0] != ch.new[0]:
+            ctx.out(f" mode change {ch.old[0]:06o} => {ch.new[0]:06o} {ch.path.decode()}\n")
 
 
 def _fmt_date(c: Commit) -> str:
@@ -466,36 +510,71 @@ def _shown(ch: D.Change, pre: str, quote_sp: bool = False) -> str:
     return name
 
 
-def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = False) -> None:
+def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = False,
+                 ignored: list[bytes] | None = None) -> None:  # fmt: skip
     pre = g.prefix()
     out: list[str] = []
     branch = s.branch()
-    if branch is not None:
+    from . import merging, rebasing
+
+    conflicts = merging.unmerged(s)
+    rebase_text = rebasing.status_lines(s, bool(conflicts))
+    if rebase_text is not None:
+        out.append(rebase_text)
+    elif branch is not None:
         out.append(f"On branch {branch}\n")
     else:
         h = s.head()
         out.append(f"HEAD detached at {h[:7].decode() if h else '?'}\n")
     initial = s.head() is None
     track = _tracking(s)
-    if track is not None and not initial:
+    if track is not None and not initial and rebase_text is None:
         out.append(_tracking_text(*track))
     if initial:
         out.append("\nInitial commit\n\n" if committing else "\nNo commits yet\n\n")
     staged = s.staged()
     unstaged = s.unstaged()
     untracked = s.untracked()
+    in_merge = merging.merge_head(s) is not None
 
     def name(p: bytes) -> str:
         return quote_path(relative(p, pre))
 
+    picking = merging.pick_head(s)
+    if picking is not None:
+        what = "fix conflicts and run" if conflicts else "all conflicts fixed: run"
+        out.append(f"You are currently cherry-picking commit {picking[:7].decode()}.\n"
+                   f'  ({what} "git cherry-pick --continue")\n'
+                   '  (use "git cherry-pick --skip" to skip this patch)\n'
+                   '  (use "git cherry-pick --abort" to cancel the cherry-pick operation)\n\n')
+    elif in_merge and conflicts:
+        out.append('You have unmerged paths.\n  (fix conflicts and run "git commit")\n'
+                   '  (use "git merge --abort" to abort the merge)\n\n')  # fmt: skip
+    elif in_merge:
+        out.append('All conflicts fixed but you are still merging.\n'
+                   '  (use "git commit" to conclude merge)\n\n')  # fmt: skip
     if staged:
         out.append("Changes to be committed:\n")
-        if initial:
+        if in_merge or picking is not None:
+            pass  # git gives no hint while merging
+        elif initial:
             out.append('  (use "git rm --cached <file>..." to unstage)\n')
         else:
             out.append('  (use "git restore --staged <file>..." to unstage)\n')
         for ch in staged:
             out.append(f"\t{_LABEL[ch.status]:<12}{_shown(ch, pre)}\n")
+        out.append("\n")
+    if conflicts:
+        kinds = {p: merging.unmerged_kind(e) for p, e in conflicts.items()}
+        out.append("Unmerged paths:\n")
+        if not in_merge and picking is None:
+            out.append('  (use "git restore --staged <file>..." to unstage)\n')
+        if all(k[0] in ("UU", "AA") for k in kinds.values()):
+            out.append('  (use "git add <file>..." to mark resolution)\n')
+        else:
+            out.append('  (use "git add/rm <file>..." as appropriate to mark resolution)\n')
+        for p in sorted(kinds):
+            out.append(f"\t{kinds[p][1]:<17}{name(p)}\n")
         out.append("\n")
     if unstaged:
         out.append("Changes not staged for commit:\n")
@@ -514,8 +593,14 @@ def _long_status(ctx: CommandContext, g: GitRepo, s: State, committing: bool = F
         for p in untracked:
             out.append(f"\t{name(p)}\n")
         out.append("\n")
+    if ignored:
+        out.append("Ignored files:\n")
+        out.append('  (use "git add -f <file>..." to include in what will be committed)\n')
+        for p in ignored:
+            out.append(f"\t{name(p)}\n")
+        out.append("\n")
     if not staged:
-        if unstaged:
+        if unstaged or conflicts:
             out.append('no changes added to commit (use "git add" and/or "git commit -a")\n')
         elif untracked:
             out.append('nothing added to commit but untracked files present '
@@ -578,14 +663,18 @@ def _typechange(ch: D.Change) -> bool:
 
 @sub("status")
 def git_status(ctx: CommandContext, args: list[str]) -> int:
-    """usage: git status [-s | --short] [-b | --branch] [--porcelain] [-u[no]]"""
+    """usage: git status [-s | --short] [-b | --branch] [--porcelain] [-u[no]] [--ignored]"""
     o = Opts(args, {"-s", "--short", "-b", "--branch", "--porcelain", "--long",
-                    "-uno", "-u", "--untracked-files=no", "--untracked-files=all"},
+                    "-uno", "-u", "--untracked-files=no", "--untracked-files=all",
+                    "--ignored", "--ignored=traditional", "--ignored=no"},
              set())  # fmt: skip
     g = GitRepo.find(ctx)
     s = State(g)
+    ignored: list[bytes] = []
+    if o.has("--ignored", "--ignored=traditional") and not o.has("--ignored=no"):
+        ignored = s.ignored(collapse=not o.has("--untracked-files=all"))
     if not o.has("-s", "--short", "--porcelain"):
-        _long_status(ctx, g, s)
+        _long_status(ctx, g, s, ignored=ignored)
         return 0
     pre = "" if o.has("--porcelain") else g.prefix()
     if o.has("-b", "--branch"):
@@ -608,7 +697,14 @@ def git_status(ctx: CommandContext, args: list[str]) -> int:
             ctx.out(f"## {b}\n" if b else "## HEAD (no branch)\n")
     staged = {ch.path: ch for ch in s.staged()}
     unstaged = {ch.path: ch for ch in s.unstaged()}
-    for p in sorted(set(staged) | set(unstaged)):
+    from . import merging
+
+    conflicts = merging.unmerged(s)
+    for p in sorted(set(staged) | set(unstaged) | set(conflicts)):
+        if p in conflicts:
+            xy = merging.unmerged_kind(conflicts[p])[0]
+            ctx.out(f"{xy} {quote_path(relative(p, pre), True)}\n")
+            continue
         x = staged[p].status if p in staged else " "
         y = " "
         if p in unstaged:
@@ -619,6 +715,8 @@ def git_status(ctx: CommandContext, args: list[str]) -> int:
         collapse = not o.has("--untracked-files=all")
         for p in s.untracked(collapse=collapse):
             ctx.out(f"?? {quote_path(relative(p, pre), True)}\n")
+    for p in ignored:
+        ctx.out(f"!! {quote_path(relative(p, pre), True)}\n")
     return 0
 
 
@@ -664,9 +762,15 @@ def _emit_changes(ctx: CommandContext, s: State, chs: list[D.Change], o: Opts,
         if chs:
             ctx.out(D.summary_line(D.stats(chs, read)))
         return
+    words = None
+    for flag in o.flags:
+        if flag.startswith("--word-diff"):
+            words = flag.partition("=")[2] or "plain"
+    if words == "none":
+        words = None
     for ch in chs:
         ctx.check()
-        ctx.out(D.patch(ch, read))
+        ctx.out(D.patch(ch, read, words=words))
 
 
 def _name_status(ch: D.Change) -> str:
@@ -676,13 +780,14 @@ def _name_status(ch: D.Change) -> str:
 
 
 _DIFF_FLAGS = {"--cached", "--staged", "--stat", "--name-only", "--name-status", "--shortstat",
-               "--no-color", "--quiet", "--exit-code", "-p", "--patch"}
+               "--no-color", "--quiet", "--exit-code", "-p", "--patch", "--word-diff",
+               "--word-diff=plain", "--word-diff=porcelain", "--word-diff=none"}
 
 
 @sub("diff")
 def git_diff(ctx: CommandContext, args: list[str]) -> int:
     """usage: git diff [--cached | --staged] [--stat | --name-only | --name-status]
-                [<commit> [<commit>]] [--] [<path>...]"""
+                [--word-diff[=plain|porcelain]] [<commit> [<commit>]] [--] [<path>...]"""
     o = Opts(args, _DIFF_FLAGS | {"--no-index"}, set(), revlist=True)
     if o.has("--no-index"):
         return _diff_no_index(ctx, o)
@@ -1258,12 +1363,30 @@ def _local_changes_error(ctx: CommandContext, e: LocalChanges, what: str) -> int
 
 def _switch_to(ctx: CommandContext, s: State, target: str, create: str | None, detach: bool,
                what: str, force: bool = False, quiet: bool = False) -> int:  # fmt: skip
+    rc = _switch(ctx, s, target, create, detach, what, force, quiet)
+    if rc == 0:  # git forgets a merge or cherry-pick in progress on another branch
+        from . import merging
+
+        merging.clear_state(s)
+        merging.clear_pick(s)
+    return rc
+
+
+def _switch(ctx: CommandContext, s: State, target: str, create: str | None, detach: bool,
+            what: str, force: bool = False, quiet: bool = False) -> int:  # fmt: skip
     refs = s.repo.refs
 
     def note(msg: bytes) -> None:
         if not quiet:
             ctx.stderr.write(msg)
 
+    from .merging import unmerged
+
+    if not force and (conflicted := unmerged(s)):
+        ctx.out("".join(f"{quote_path(relative(p, s.g.prefix()))}: needs merge\n"
+                        for p in sorted(conflicted)))  # fmt: skip
+        ctx.stderr.write(b"error: you need to resolve your current index first\n")
+        return 1
     if create is not None:
         _check_branch_name(create)
         ref = b"refs/heads/" + create.encode()

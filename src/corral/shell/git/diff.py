@@ -343,8 +343,10 @@ def short(sha: bytes) -> str:
 Reader = Callable[[bytes], bytes]
 
 
-def patch(ch: Change, read: Reader, src: bytes = b"a/", dst: bytes = b"b/") -> bytes:
-    """The ``diff --git`` text of one change; ``read(sha)`` gives a blob's data."""
+def patch(ch: Change, read: Reader, src: bytes = b"a/", dst: bytes = b"b/",
+          words: str | None = None) -> bytes:  # fmt: skip
+    """The ``diff --git`` text of one change; ``read(sha)`` gives a blob's data; with
+    ``words`` ("plain", "porcelain") the hunks in ``--word-diff`` form."""
     p = ch.path
     op = ch.old_path if ch.old_path is not None else p
     out = [b"diff --git " + _q(src + op) + b" " + _q(dst + p) + b"\n"]
@@ -365,7 +367,7 @@ def patch(ch: Change, read: Reader, src: bytes = b"a/", dst: bytes = b"b/") -> b
         tab_a = b"\t" if b" " in op else b""
         tab_b = b"\t" if b" " in p else b""
         out.append(b"--- " + _q(src + op) + tab_a + b"\n+++ " + _q(dst + p) + tab_b + b"\n")
-        out += hunks(a_data, b_data)
+        out += _worded(hunks(a_data, b_data), words)
         return b"".join(out)
     old_sha = ch.old[1] if ch.old else ZERO
     new_sha = ch.new[1] if ch.new else ZERO
@@ -395,8 +397,16 @@ def patch(ch: Change, read: Reader, src: bytes = b"a/", dst: bytes = b"b/") -> b
         a_tab = tab if ch.old else b""
         b_tab = tab if ch.new else b""
         out.append(b"--- " + a_name + a_tab + b"\n+++ " + b_name + b_tab + b"\n")
-        out += hs
+        out += _worded(hs, words)
     return b"".join(out)
+
+
+def _worded(lines: list[bytes], words: str | None) -> list[bytes]:
+    if words is None:
+        return lines
+    from .worddiff import render
+
+    return render(lines, words)
 
 
 @dataclass

@@ -403,58 +403,6 @@ def git_describe(ctx: CommandContext, args: list[str]) -> int:
     raise GitFatal("No names found, cannot describe anything.")
 
 
-@sub("merge")
-def git_merge(ctx: CommandContext, args: list[str]) -> int:
-    """usage: git merge [--ff-only] [-q] <commit>
-
-corral's git merges by fast-forward only (a true merge needs the real git)."""
-    from . import diff as D
-    from .commands import _reader
-    from .porcelain import LocalChanges, walk
-
-    o = Opts(args, {"--ff-only", "--ff", "-q", "--quiet", "--no-edit", "--stat"}, set())
-    if len(o.operands) != 1:
-        raise GitFatal("corral's git merges one commit at a time: git merge <commit>")
-    g = GitRepo.find(ctx)
-    s = State(g)
-    target = s.resolve(o.operands[0])
-    head = s.head()
-    if head is None:
-        raise GitFatal("corral's git cannot merge into a branch with no commits yet")
-    if target == head or target in {c.id for c in walk(g, [head])}:
-        ctx.out("Already up to date.\n")
-        return 0
-    if head not in {c.id for c in walk(g, [target])}:
-        raise GitFatal("Not possible to fast-forward, aborting. (corral's git merges by "
-                       "fast-forward only; a true merge needs the real git)")  # fmt: skip
-    old_tree = s.commit(head).tree
-    new_tree = s.commit(target).tree
-    try:
-        s.checkout_tree(new_tree)
-    except LocalChanges as e:
-        names = "".join(f"\t{p.decode()}\n" for p in e.paths)
-        ctx.stderr.write(b"error: Your local changes to the following files would be "
-                         b"overwritten by merge:\n" + names.encode() +
-                         b"Please commit your changes or stash them before you merge.\n"
-                         b"Aborting\n")  # fmt: skip
-        return 1
-    s.set_head(target, f"merge {o.operands[0]}: Fast-forward".encode())
-    if o.has("-q", "--quiet"):
-        return 0
-    ctx.out(f"Updating {head[:7].decode()}..{target[:7].decode()}\nFast-forward\n")
-    chs = D.changes(s.items(old_tree), s.items(new_tree), read=_reader(s))
-    ctx.out(D.stat_block(D.stats(chs, _reader(s))))
-    for ch in chs:
-        if ch.old_path is not None:
-            shown = D.pprint_rename(ch.old_path, ch.path).decode("utf-8", "surrogateescape")
-            ctx.out(f" rename {shown} ({ch.similarity}%)\n")
-        elif ch.old is None:
-            ctx.out(f" create mode {ch.new[0]:06o} {ch.path.decode()}\n")  # type: ignore[index]
-        elif ch.new is None:
-            ctx.out(f" delete mode {ch.old[0]:06o} {ch.path.decode()}\n")
-    return 0
-
-
 @sub("clean")
 def git_clean(ctx: CommandContext, args: list[str]) -> int:
     """usage: git clean [-n | --dry-run] [-f | --force] [-d] [-x | -X] [-q] [-e <pattern>]

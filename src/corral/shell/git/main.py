@@ -10,7 +10,7 @@ import errno
 from ...errors import PathEscape
 from .. import hostfs
 from ..command import Cancelled, CommandContext, CommandError
-from . import clone, extra, history, reading, remotes  # noqa: F401  (their subcommands)
+from . import clone, extra, history, merging, reading, rebasing, remotes  # noqa: F401
 from . import commands as C
 from .porcelain import LocalChanges
 from .repo import GitFatal
@@ -18,7 +18,7 @@ from .usage import USAGE
 
 #: real git commands corral's git does not have (a clearer answer than "not a git command")
 UNSUPPORTED = frozenset({
-    "push", "pull", "fetch", "rebase", "cherry-pick", "revert", "submodule",
+    "push", "pull", "fetch", "revert", "submodule",
     "worktree", "bisect", "gc", "fsck", "hash-object", "update-index", "am",
     "format-patch", "notes", "reflog", "archive", "bundle", "send-email",
     "credential", "filter-branch", "sparse-checkout",

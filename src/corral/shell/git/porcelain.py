@@ -226,7 +226,11 @@ class State:
         return out
 
     def staged(self) -> list[Change]:
-        return changes(self.items(self.head_tree()), self.index_items(),
+        head = self.items(self.head_tree())
+        for path, entry in self.index.items():
+            if not isinstance(entry, IndexEntry):
+                head.pop(path, None)  # in conflict: "Unmerged paths", not a change
+        return changes(head, self.index_items(),
                        read=lambda sha: self.repo[sha].as_raw_string())  # fmt: skip
 
     def untracked(self, collapse: bool = True, ignored_too: bool = False) -> list[bytes]:
@@ -252,6 +256,33 @@ class State:
             if not out or out[-1] != rel:
                 out.append(rel)
         return sorted(set(out))
+
+    def ignored(self, collapse: bool = True) -> list[bytes]:
+        """Untracked files ``.gitignore`` ignores (``status --ignored``): with ``collapse``,
+        ``dir/`` for the topmost untracked directory holding nothing but ignored files."""
+        tracked = set(self.index)
+        keep: set[bytes] = set()  # directories holding something tracked or not ignored
+        found: list[bytes] = []
+        for rel, _st, ign in self.wt.walk(tracked, prune=False):
+            if rel in tracked or not ign:
+                cut = rel.rfind(b"/")
+                while cut > 0 and rel[:cut] not in keep:
+                    keep.add(rel[:cut])
+                    cut = rel.rfind(b"/", 0, cut)
+                continue
+            found.append(rel)
+        out: set[bytes] = set()
+        for rel in found:
+            shown = rel
+            if collapse:
+                parts = rel.split(b"/")
+                for i in range(1, len(parts)):
+                    d = b"/".join(parts[:i])
+                    if d not in keep:
+                        shown = d + b"/"
+                        break
+            out.add(shown)
+        return sorted(out)
 
     # -- writing -----------------------------------------------------------------------
 

@@ -19,7 +19,9 @@ These are the git commands corral's shell knows (on dulwich, pure-Python git):
    switch     Switch branches
    restore    Restore working tree files
    reset      Reset current HEAD to the specified state
-   merge      Join histories (fast-forward only)
+   merge      Join two development histories together (three-way, conflicts as git's)
+   cherry-pick Apply the changes introduced by some existing commits
+   rebase     Reapply commits on top of another base tip (non-interactive)
    stash      Stash the changes in a dirty working directory away
    apply      Apply a patch to files
    tag        Create, list or delete tags

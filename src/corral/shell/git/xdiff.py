@@ -68,6 +68,26 @@ def changed(a: list[bytes], b: list[bytes]) -> tuple[list[int], list[int]]:
     return ra, rb
 
 
+def script(a: list[bytes], b: list[bytes]) -> list[tuple[int, int, int, int]]:
+    """xdl_build_script: the changes between ``a`` and ``b`` in order, each
+    ``(i1, i2, chg1, chg2)``: lines ``a[i1:i1+chg1]`` became ``b[i2:i2+chg2]``."""
+    ra, rb = changed(a, b)
+    out: list[tuple[int, int, int, int]] = []
+    i1, i2 = len(a), len(b)
+    while i1 >= 0 or i2 >= 0:
+        if (i1 > 0 and ra[i1]) or (i2 > 0 and rb[i2]):
+            l1, l2 = i1, i2
+            while i1 > 0 and ra[i1]:
+                i1 -= 1
+            while i2 > 0 and rb[i2]:
+                i2 -= 1
+            out.append((i1, i2, l1 - i1, l2 - i2))
+        i1 -= 1
+        i2 -= 1
+    out.reverse()
+    return out
+
+
 def _bogosqrt(n: int) -> int:
     i = 1
     while n > 0:
