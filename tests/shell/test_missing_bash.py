@@ -146,6 +146,33 @@ def test_select_menu_reads_stdin(script: str) -> None:
     assert (got.stdout, got.exit_code) == (want.stdout, want.returncode), script
 
 
+RUNTIME_ERRORS = [
+    # an arithmetic error abandons the rest of its line (the next line runs) and ends only
+    # the subshell, pipeline stage or substitution it is in
+    "echo $((1/0)); echo same-line\necho next-line",
+    "f() { echo $((08)); echo in-f; }; f; echo after\necho next",
+    "echo ok; echo $((1/0)); echo no\necho yes",
+    "(echo $((1/0)); echo in); echo s:$?",
+    "echo $((1/0)) | cat; echo after-pipe",
+    'x=$(echo $((1/0)); echo in); echo "after-cs [$x]"',
+    "((08)); echo after $?",
+    "x=$((08)); echo after",
+    # what tree-sitter-bash's grammar refuses is the evaluator's to judge, as in bash
+    "(( x=9 y=41 )); echo $?",
+    "(( x=9 y=41 )) || echo failed",
+    "declare -a b[256]; echo ${#b[@]}",
+    "f() { local -a z[3]; z[1]=q; declare -p z; }; f",
+    "declare -A m[k]; m[a]=1; declare -p m",
+    "wc -l < $UNSET; echo rc=$?",
+]
+
+
+@needs_bash
+@pytest.mark.parametrize("script", RUNTIME_ERRORS)
+def test_runtime_errors_as_bash(sb: Sandbox, script: str) -> None:
+    same(sb, script)
+
+
 def test_process_substitution_leaves_nothing_behind(sb: Sandbox) -> None:
     r = sb.run("cat <(seq 3) >/dev/null; diff <(echo a) <(echo b) >/dev/null; ls -A")
     assert ".corral-tmp" not in r.stdout

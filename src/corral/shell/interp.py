@@ -883,6 +883,10 @@ class Shell:
                     raise
                 status = e.status
                 abandoned = k
+            except ShellSyntaxError as e:  # met while expanding a word (tree-sitter cut
+                # `${x:-`echo }`}` in two): bash's answer to a syntax error, no traceback
+                self.error(f"line {getattr(node, 'line', 1)}: {e}")
+                raise ExitShell(2) from None
             self.state.last_status = status
             if isinstance(node, _SETS_PIPESTATUS):  # set_array("PIPESTATUS", [status])
                 old = self.state.vars.get("PIPESTATUS")

@@ -60,6 +60,13 @@ def parse(src: str) -> A.Seq:
             alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
             if root.has_error or not alt_root.has_error:
                 text, root = alt, alt_root
+    if root.has_error and _DECL_SUBSCRIPT.search(text):
+        # tree-sitter-bash takes `NAME[…]` after declare/local/typeset/readonly only as an
+        # assignment: `declare -a b[256]` (an array of that name) is quoted for it
+        alt = _DECL_SUBSCRIPT.sub(_quote_decl_subscripts, text)
+        alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+        if not alt_root.has_error or _first_error(alt_root) is None:
+            text, root = alt, alt_root
     if root.has_error and "((" in text:
         # tree-sitter-bash's arithmetic grammar refuses some valid forms (`0x$b-0x$a`,
         # `1$b`): corral evaluates the expression's text itself, so tree-sitter only needs
@@ -241,15 +248,27 @@ def _arith_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
     if not text.startswith("((", i) or (in_dq and (i == 0 or text[i - 1] != "$")):
         return None
     end = close_paren(text, i + 1, line=True)
-    if end is None or not text.startswith("))", end) or "$" not in text[i + 2 : end]:
+    if end is None or not text.startswith("))", end):
         return None
     return "((" + hole(text[i + 2 : end]) + "))", end + 2
 
 
+_DECL_SUBSCRIPT = re.compile(
+    r"(?m)(?:^|(?<=[;&|({\s]))(declare|typeset|local|readonly)((?:[ \t]+[^\s;&|()<>]+)+)"
+)
+_BARE_SUBSCRIPT = re.compile(r"(?<=[ \t])([A-Za-z_][A-Za-z0-9_]*\[[A-Za-z0-9_@*+-]*\])(?=[ \t]|$)")
+
+
+def _quote_decl_subscripts(m: re.Match[str]) -> str:
+    return m.group(1) + _BARE_SUBSCRIPT.sub(r"'\1'", m.group(2))
+
+
 def _hide_arith(text: str) -> str:
-    """``$(( … ))`` and ``(( … ))`` whose expression holds a ``$`` (outside single quotes,
-    inside double quotes too) with the expression replaced by a placeholder name, restored
-    with the extglob placeholders (:func:`restore_holes`)."""
+    """``$(( … ))`` and ``(( … ))`` (outside single quotes, inside double quotes after a
+    ``$``) with the expression replaced by a placeholder name, restored with the extglob
+    placeholders (:func:`restore_holes`): corral evaluates the text itself, so what
+    tree-sitter's grammar refuses (``0x$b-0x$a``, ``x=9 y=41``) is the evaluator's to
+    judge at run time, as in bash."""
     return rewrite_outside_quotes(text, "(", _arith_at, enter_dq=True)
 
 

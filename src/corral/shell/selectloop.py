@@ -53,6 +53,8 @@ def _menu(items: list[str], columns: int) -> str:
 
 def run(sh: Shell, node: A.For) -> int:
     items = list(sh.state.positional) if node.words is None else sh.expander.words(node.words)
+    if not items:  # bash: no words, no menu, status 0
+        return 0
     status = 0
     show = True
     while True:

@@ -307,6 +307,12 @@ def _declare_one(sh: Shell, word: str, flags: set[str], local: bool, cmd: str) -
         name, index, append, raw = m.group(1), m.group(2), bool(m.group(3)), m.group(4)
     else:
         name, index, append, raw = word, None, False, None
+        sub = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\[[^\]]*\]", word)
+        if sub is not None and "A" not in flags:
+            # `declare -a b[256]`, `local z[3]`: an indexed array (bash ignores the size)
+            name, flags = sub.group(1), flags | {"a"}
+        elif sub is not None:
+            name = sub.group(1)
     if not _NAME.match(name):
         _err(sh, cmd, f"`{word}': not a valid identifier")
         return 1
