@@ -39,7 +39,7 @@ _DEPTH: Final = 2
 # Whether any rewrite below can apply (one pass over the text).
 _TRIGGER: Final = saferegex.compile(
     r"IFS|''|\"\"|\\[0-7a-zA-Z]|\$'|\$[@*]|\$\{[@*]\}|\$\{\w+:?-\}|\$\(\)|``|"
-    r"\{[^\s{},]*,|<<<|base64|b64|xxd|hex|\brev\b|"
+    r"\{[^\s{},]*,|<<<|base64|b64|xxd|hex|\brev\b|(?:\$\(|`)\s*(?:printf|echo)\b|"
     r"\w['\"][\w./:-]{1,256}['\"]|['\"][\w./:-]{1,256}['\"]\w|"
     r"(?:[;&|(`\n]|\$\()\s*(?:/|busybox\b|command\s|exec\s|nohup\s|setsid\s|builtin\s|"
     r"stdbuf\s|nice\s|timeout\s|env\s)"
@@ -99,7 +99,12 @@ _SAFE: Final = _WORD | frozenset("./:-")
 
 
 def _word_at(text: str, i: int) -> bool:
+    """A word character or a quote at ``i`` (quotes join pieces of one word)."""
     return 0 <= i < len(text) and (text[i] in _WORD or text[i] in "'\"")
+
+
+def _letter_at(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and text[i] in _WORD
 
 
 def _ansi_c(m: saferegex.Match[str]) -> str:
@@ -154,7 +159,9 @@ def _rewrite(text: str) -> str:
         text = _PRINTED.sub(lambda m: m.group(2) or m.group(4) or "", text)
     if "$" in text or "`" in text:
         text = _EMPTY.sub(
-            lambda m: "" if _word_at(text, m.start() - 1) or _word_at(text, m.end()) else m[0],
+            lambda m: ""
+            if _letter_at(text, m.start() - 1) or _letter_at(text, m.end())
+            else m[0],
             text,
         )
     if "''" in text or '""' in text:
