@@ -27,7 +27,7 @@ from typing import Final
 
 from .. import saferegex
 
-__all__ = ["MAX_PAYLOAD", "MAX_PAYLOADS", "MAX_TEXT", "deobfuscate"]
+__all__ = ["GATE", "MAX_PAYLOAD", "MAX_PAYLOADS", "MAX_TEXT", "deobfuscate"]
 
 #: characters of a command normalized (the rest is left out of the normalized text)
 MAX_TEXT: Final = 65536
@@ -36,6 +36,9 @@ MAX_PAYLOADS: Final = 8
 MAX_PAYLOAD: Final = 16384
 _DEPTH: Final = 2
 
+# Characters one of which every rewrite below needs (quotes, backslash, $, braces, the
+# separators a wrapper or payload follows): most commands have none and cost one C scan.
+GATE: Final = frozenset("'\"\\${|;&(`\n<")
 # Whether any rewrite below can apply (one pass over the text).
 _TRIGGER: Final = saferegex.compile(
     r"IFS|''|\"\"|\\[0-7a-zA-Z]|\$'|\$[@*]|\$\{[@*]\}|\$\{\w+:?-\}|\$\(\)|``|"
@@ -254,7 +257,7 @@ def _payloads(text: str) -> list[str]:
 
 
 def _normalize(text: str, depth: int) -> str:
-    if not _TRIGGER.search(text):
+    if GATE.isdisjoint(text) or not _TRIGGER.search(text):
         return text
     rewritten = _rewrite(text)
     payloads = _payloads(text)

@@ -94,6 +94,7 @@ from typing import Any, Final
 from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
+from .normalize import GATE as _NORMALIZE_GATE
 from .normalize import deobfuscate
 from .prefilter import (
     LiteralSet,
@@ -590,7 +591,7 @@ def _add_normalized(
 ) -> None:
     """When ``text`` (a command line or script) is obfuscated, the text as the shell
     runs it (:func:`normalize.deobfuscate`) as one more code subject and its commands."""
-    if len(out) >= _MAX_DERIVED or depth > _MAX_DEPTH:
+    if _NORMALIZE_GATE.isdisjoint(text) or len(out) >= _MAX_DERIVED or depth > _MAX_DEPTH:
         return
     norm = deobfuscate(text)
     if norm is None:
@@ -636,7 +637,8 @@ def subjects_of(event: Any) -> list[Subject]:
         out = [subj]
         if prog is not None and _runs_inner(prog):
             _derive(event, action, argv, line, out, 1, prog)
-        _add_normalized(event, action, line, out, 1, "normalized")
+        if not _NORMALIZE_GATE.isdisjoint(line):
+            _add_normalized(event, action, line, out, 1, "normalized")
         return out
     if kind == "spawn":
         argv = action.argv
@@ -645,7 +647,7 @@ def subjects_of(event: Any) -> list[Subject]:
         out = [subj]
         if argv and prog is not None and _runs_inner(prog):
             _derive(event, action, argv, subj.line, out, 1, prog)
-        if argv:
+        if argv and not _NORMALIZE_GATE.isdisjoint(subj.line):
             _add_normalized(event, action, subj.line, out, 1, "normalized")
         return out
     if kind == "code":
@@ -660,7 +662,8 @@ def subjects_of(event: Any) -> list[Subject]:
             sub = Subject(event, "exec", action, argv=argv, line=code, derived=True, via="shell")
             out.append(sub)
             _derive(event, action, argv, code, out, 1, "shell")
-        _add_normalized(event, action, code, out, 1, "shell")
+        if not _NORMALIZE_GATE.isdisjoint(code):
+            _add_normalized(event, action, code, out, 1, "shell")
         return out
     return [Subject(event, kind, action)]
 
