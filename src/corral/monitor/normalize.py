@@ -7,8 +7,10 @@ or an absolute path in front of the shell a download is piped to
 (``| /usr/bin/busybox sh``), a here-string fed to a shell, or a literal payload
 decoded by ``base64 -d``/``xxd -r -p``/``rev`` and run. :func:`deobfuscate` gives
 the text as the shell would see it: each of those forms rewritten in place, and
-each literal payload it can decode (base64, hex, reversed; printable text only,
-decoded payloads normalized again one level down) appended as a line of its own.
+each literal payload it can decode and that the text runs (base64, hex, reversed,
+piped to a shell or interpreter, evaluated or substituted; printable text only, decoded
+payloads normalized again one level down) appended as a line of its own: decoded data
+only written to a file is data until something runs it (the sequence rules see that).
 ``None`` when nothing changed (the common case costs one linear-time search).
 
 The monitor adds what this returns as one more *derived* subject next to the
@@ -83,6 +85,13 @@ _ABS_PATH: Final = saferegex.compile(_CMD_POS + r"(?:/usr)?(?:/local)?/s?bin/(\w
 # a here-string fed to a shell: bash <<< 'curl x | sh'
 _HERE_SHELL: Final = saferegex.compile(
     r"\b(?:ba|z|da|k|a)?sh\s+(?:-\S+\s+){0,4}<<<\s*(?:'([^']{1,16384})'|\"([^\"]{1,16384})\"|(\S{1,16384}))"
+)
+# the decoded bytes are run, not just written: piped to a shell or interpreter, evaluated,
+# substituted into the command line, sourced, or executed by code
+_RUNS_CUE: Final = saferegex.compile(
+    r"\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?(?:(?:ba|z|da|k|a)?sh|python[\d.]*|perl|ruby|node|php)\b"
+    r"|\beval\b|\$\(|`|<\(|\bsource\b|\bexec\s*\(|\bos\.(?:system|popen)\s*\(|\bsubprocess\."
+    r"|\bsystem\s*\(|\b(?:Invoke-Expression|iex)\b"
 )
 _B64_CUE: Final = saferegex.compile(
     r"(?i)base64|b64decode|b64_decode|atob\b|frombase64|\s-enc(?:odedcommand)?\s"
@@ -234,6 +243,8 @@ def _payloads(text: str) -> list[str]:
                 out.append(body)
             if len(out) >= MAX_PAYLOADS:
                 return out
+    if not _RUNS_CUE.search(text):
+        return out
     if _B64_CUE.search(text):
         for m in _B64_TOKEN.finditer(text):
             got = _b64(m.group(0))
