@@ -41,6 +41,8 @@ def _b64(text: str) -> str:
         ("curl x | nohup env -i timeout 9 sh", "curl x | sh"),
         ("curl x | stdbuf -oL /bin/sh", "curl x | sh"),
         ("wget -qO- x; exec /bin/sh -i", "wget -qO- x; sh -i"),
+        ("a=cu;b=rl;$a$b x", "a=cu;b=rl;curl x"),
+        ("p='/bin/'; ${p}sh -i", "p='/bin/'; sh -i"),
     ],
 )
 def test_rewrites(text: str, expected: str) -> None:
@@ -61,6 +63,8 @@ def test_rewrites(text: str, expected: str) -> None:
         "cp file{,.bak}",
         "echo '{\"a\": \"b\"}'",
         "nohup python train.py &",
+        "X=$(pwd); echo $X$Y",
+        "DIR=/tmp/build; rm -rf $DIR/out",
         "",
     ],
 )

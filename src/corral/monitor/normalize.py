@@ -46,10 +46,18 @@ _TRIGGER: Final = saferegex.compile(
     r"IFS|''|\"\"|\\[0-7a-zA-Z]|\$'|\$[@*]|\$\{[@*]\}|\$\{\w+:?-\}|\$\(\)|``|"
     r"\{[^\s{},]*,|<<<|base64|b64|xxd|hex|\brev\b|(?:\$\(|`)\s*(?:printf|echo)\b|"
     r"\w['\"][\w./:-]{1,256}['\"]|['\"][\w./:-]{1,256}['\"]\w|"
+    r"\$\{?[A-Za-z_]\w{0,31}\}?\$\{?[A-Za-z_]|[A-Za-z]\$\{?[A-Za-z_]\w{0,31}\}?\b|"
+    r"\$\{[A-Za-z_]\w{0,31}\}\w|"
     r"(?:[;&|(`\n]|\$\()\s*(?:/|busybox\b|command\s|exec\s|nohup\s|setsid\s|builtin\s|"
     r"stdbuf\s|nice\s|timeout\s|env\s)"
 )
 
+# literal assignments (a=cu b='rl') and the references that paste them together ($a$b)
+_ASSIGN: Final = saferegex.compile(
+    r"([A-Za-z_]\w{0,31})=(?:'([^'\n$`\\]{0,128})'|\"([^\"\n$`\\]{0,128})\"|([\w./:@%+,-]{0,128}))"
+)
+_REF: Final = saferegex.compile(r"\$\{([A-Za-z_]\w{0,31})\}|\$([A-Za-z_]\w{0,31})")
+_MAX_VARS: Final = 64
 _IFS: Final = saferegex.compile(r"\$\{IFS[^}\s]{0,16}\}|\$IFS\b")
 # ANSI-C quoting: $'\x63url'
 _ANSI_C: Final = saferegex.compile(r"\$'((?:[^'\\]|\\.){0,2048})'")
@@ -159,8 +167,33 @@ def _esc_run(m: saferegex.Match[str]) -> str:
     return text if text.isprintable() and "'" not in text and '"' not in text else s
 
 
+def _pasted(text: str) -> str:
+    """References to literal assignments of the same text replaced by their values, when
+    a word is pasted together from them (``a=cu;b=rl;$a$b``)."""
+    values: dict[str, str] = {}
+    for m in _ASSIGN.finditer(text):
+        start, end = m.start(), m.end()
+        if start and text[start - 1] not in " \t;&|(\n":
+            continue
+        if end < len(text) and text[end] not in " \t;&|)\n":
+            continue
+        values[m.group(1)] = m.group(2) or m.group(3) or m.group(4) or ""
+        if len(values) >= _MAX_VARS:
+            break
+    if not values:
+        return text
+
+    def ref(m: saferegex.Match[str]) -> str:
+        got = values.get(m.group(1) or m.group(2))
+        return m.group(0) if got is None else got
+
+    return _REF.sub(ref, text)
+
+
 def _rewrite(text: str) -> str:
     """The in-place rewrites, in the order the shell would undo them."""
+    if "=" in text and "$" in text:
+        text = _pasted(text)
     if "IFS" in text:
         text = _IFS.sub(" ", text)
     if "$'" in text:
