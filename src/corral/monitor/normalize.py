@@ -64,6 +64,8 @@ _ANSI_C: Final = saferegex.compile(r"\$'((?:[^'\\]|\\.){0,2048})'")
 _ANSI_ESC: Final = re.compile(r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|[0-7]{1,3}|.)", re.S)
 # runs of \xHH / \NNN escapes in a printf or echo -e string
 _ESC_RUN: Final = saferegex.compile(r"(?:\\x[0-9a-fA-F]{2}|\\[0-3][0-7]{2}){3,}")
+# a command that turns \n into line breaks (the script it writes is read line by line)
+_PRINTS_ESCAPES: Final = saferegex.compile(r"\bprintf\b|\becho\s+-\w*e")
 # $(printf 'curl') / `echo curl`: a literal printed by a substitution
 _PRINTED: Final = saferegex.compile(
     r"\$\(\s*(?:printf|echo(?:\s+-[neE]+)?)\s+(['\"]?)([\w./:-]{1,256})\1\s*\)"
@@ -200,6 +202,8 @@ def _rewrite(text: str) -> str:
         text = _ANSI_C.sub(_ansi_c, text)
     if "\\" in text:
         text = _ESC_RUN.sub(_esc_run, text)
+        if "\\n" in text and _PRINTS_ESCAPES.search(text):
+            text = text.replace("\\n", "\n")  # a script written by printf, line by line
     if "$(" in text or "`" in text:
         text = _PRINTED.sub(lambda m: m.group(2) or m.group(4) or "", text)
     if "$" in text or "`" in text:
