@@ -230,9 +230,10 @@ def test_hints_distribute_over_any() -> None:
     rule = next(r for r in builtin_pack("default").rules if r.id == "cred-cli-token")
     assert rule.match is not None
     alts = hints(rule.match.cond)
-    assert len(alts) == 6  # one per program, each found by its program (or its glob)
+    # one per program, each found by its program (or its glob), and the line's branches
+    assert len(alts) == 8
     assert all(h is not None for _, h, _ in alts)
-    assert sum(h is not None and h[0] == "key" for _, h, _ in alts) == 5
+    assert sum(h is not None and h[0] == "key" for _, h, _ in alts) == 6
 
 
 def test_screens_with_branch_needs_keep_every_matching_pattern() -> None:

@@ -94,6 +94,8 @@ from typing import Any, Final
 from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
+from .normalize import GATE as _NORMALIZE_GATE
+from .normalize import deobfuscate
 from .prefilter import (
     LiteralSet,
     Screen,
@@ -572,6 +574,7 @@ def _derive(
             sub = Subject(event, "exec", action, argv=inner, line=script, derived=True, via=via)
             out.append(sub)
             _derive(event, action, inner, script, out, depth + 1, via)
+        _add_normalized(event, action, script, out, depth + 1, via)
     for language, code in codes:
         if len(out) >= _MAX_DERIVED:
             break
@@ -581,6 +584,27 @@ def _derive(
                 via=via,
             )
         )  # fmt: skip
+
+
+def _add_normalized(
+    event: Any, action: Any, text: str, out: list[Subject], depth: int, via: str
+) -> None:
+    """When ``text`` (a command line or script) is obfuscated, the text as the shell
+    runs it (:func:`normalize.deobfuscate`) as one more code subject and its commands."""
+    if _NORMALIZE_GATE.isdisjoint(text) or len(out) >= _MAX_DERIVED or depth > _MAX_DEPTH:
+        return
+    norm = deobfuscate(text)
+    if norm is None:
+        return
+    out.append(
+        Subject(event, "code", action, line=norm, code=norm, language="shell", derived=True,
+                via=via)
+    )  # fmt: skip
+    for inner in split_script(norm, _MAX_DERIVED):
+        if len(out) >= _MAX_DERIVED:
+            break
+        out.append(Subject(event, "exec", action, argv=inner, line=norm, derived=True, via=via))
+        _derive(event, action, inner, norm, out, depth + 1, via)
 
 
 _RUNS_INNER: dict[str, bool] = {}
@@ -610,20 +634,22 @@ def subjects_of(event: Any) -> list[Subject]:
         if not argv:
             return [subj]
         prog = subj.program
+        out = [subj]
         if prog is not None and _runs_inner(prog):
-            out = [subj]
             _derive(event, action, argv, line, out, 1, prog)
-            return out
-        return [subj]
+        if not _NORMALIZE_GATE.isdisjoint(line):
+            _add_normalized(event, action, line, out, 1, "normalized")
+        return out
     if kind == "spawn":
         argv = action.argv
         subj = Subject(event, "spawn", action, argv=argv, line=" ".join(argv))
         prog = subj.program
+        out = [subj]
         if argv and prog is not None and _runs_inner(prog):
-            out = [subj]
             _derive(event, action, argv, subj.line, out, 1, prog)
-            return out
-        return [subj]
+        if argv and not _NORMALIZE_GATE.isdisjoint(subj.line):
+            _add_normalized(event, action, subj.line, out, 1, "normalized")
+        return out
     if kind == "code":
         code = action.code
         subj = Subject(event, "code", action, line=code, code=code, language=action.language)
@@ -636,6 +662,8 @@ def subjects_of(event: Any) -> list[Subject]:
             sub = Subject(event, "exec", action, argv=argv, line=code, derived=True, via="shell")
             out.append(sub)
             _derive(event, action, argv, code, out, 1, "shell")
+        if not _NORMALIZE_GATE.isdisjoint(code):
+            _add_normalized(event, action, code, out, 1, "shell")
         return out
     return [Subject(event, kind, action)]
 
