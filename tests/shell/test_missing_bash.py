@@ -164,6 +164,12 @@ RUNTIME_ERRORS = [
     "f() { local -a z[3]; z[1]=q; declare -p z; }; f",
     "declare -A m[k]; m[a]=1; declare -p m",
     "wc -l < $UNSET; echo rc=$?",
+    # a brace expansion as the command word is a word for bash, not a group's `{`
+    "{echo,hi} | cat",
+    "true; {echo,a,b}",
+    "{printf,%s-,x,y}; echo",
+    "f() { {echo,in-f}; }; f",
+    "{ echo grp; }; x={a,b}; echo $x",
 ]
 
 

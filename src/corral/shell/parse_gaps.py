@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from .rewrite import TAG, rewrite_outside_quotes
+from .rewrite import TAG, hole, rewrite_outside_quotes
 
 NOT_MARK = f"__corral_not{TAG}__"
 FN_MARK = f"__corral_fn{TAG}__"
@@ -93,6 +93,10 @@ _CASE = re.compile(r"case(?=[ \t])")
 _LAST_ARM = re.compile(r";;?&(?=(?:\s|#[^\n]*)*esac(?:[\s;&|)<>]|$))")
 
 
+#: a brace expansion word: `{a,b}` or `{1..3}` with what is glued after it
+_BRACE_WORD = re.compile(r"\{[^\s;&|<>(){}'\"]*(?:,|\.\.)[^\s;&|<>(){}'\"]*\}[^\s;&|<>()]*")
+
+
 def _before(pat: re.Pattern[str], text: str, i: int) -> bool:
     return pat.search(text, max(0, i - _LOOKBEHIND), i) is not None
 
@@ -147,6 +151,13 @@ class _Scan:
                 return f"{m.group(1)} {FN_MARK} |{m.group(2)}", m.end()
         if c == "c" and word_start and _CASE.match(text, i) and self._command_at(CMD, text, i):
             self.parens.append(("case", False))
+            return None
+        if c == "{" and word_start and text[i + 1 : i + 2] not in (" ", "\t", "\n", ""):
+            # a brace expansion as the command word (`{curl,-s,URL}|sh`): a word for bash,
+            # a group's `{` for tree-sitter; hidden as a placeholder word, restored whole
+            m = _BRACE_WORD.match(text, i)
+            if m and self._command_at(CMD, text, i):
+                return hole(m.group(0)), m.end()
             return None
         if c == "{" and word_start and text[i + 1 : i + 2] in (" ", "\t", "\n"):
             head = _LOOP_HEADER.search(text, max(0, i - _LOOKBEHIND), i)
