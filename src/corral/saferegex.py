@@ -750,7 +750,8 @@ class Pattern(Generic[AnyStr]):
 
     def __init__(self, pattern: AnyStr, flags: int = 0) -> None:
         plan = PLANS.get((pattern, flags)) if isinstance(pattern, str) else None
-        if plan is not None and self._from_plan(pattern, plan):
+        if plan is not None:
+            self._from_plan(pattern, plan)
             return
         self._py = re.compile(pattern, flags)  # Python's syntax, errors and groups
         self.pattern: AnyStr = pattern
@@ -809,22 +810,15 @@ class Pattern(Generic[AnyStr]):
                 (rel[2].decode(), rel[1].touches_mapped) if rel is not None else None,
             ))  # fmt: skip
 
-    def _from_plan(self, pattern: str, plan: Plan) -> bool:
+    def _from_plan(self, pattern: str, plan: Plan) -> None:
         """Set up from what an earlier compile of ``pattern`` decided (:data:`PLANS`),
-        without parsing it; False (nothing set) when RE2 does not take the plan's text
-        as it did then, so the pattern is compiled from scratch."""
+        without parsing it."""
         flags, groups, groupindex, linear, strict, relaxed = plan
-        prog = None
-        if strict is not None:
-            prog = _re2.RE2(strict[0].encode(), _options(False))
-            if not prog.ok() or prog.NumberOfCapturingGroups() != groups:
-                return False
         self.pattern = pattern  # type: ignore[assignment]
         self.flags, self.groups, self.groupindex = flags, groups, dict(groupindex)
         self._is_bytes = False
-        self._prog = prog
-        # the longest-match program and the relaxed pre-check are compiled when first
-        # used (:meth:`__getattr__`): most patterns never need them
+        # RE2's programs are compiled when first used (:meth:`__getattr__`): a pack's
+        # patterns are set up by the hundred and most meet few texts, many none
         self._texts = (strict[0] if strict is not None else None,
                        relaxed[0] if relaxed is not None else None)  # fmt: skip
         self._needs_ascii = self._dollar = False
@@ -836,12 +830,11 @@ class Pattern(Generic[AnyStr]):
             self.search_longest, self.match_longest = py.search, py.match  # type: ignore[method-assign]
             self.finditer, self.findall = py.finditer, py.findall  # type: ignore[method-assign]
             self.sub, self.subn, self.split = py.sub, py.subn, py.split  # type: ignore[method-assign]
-            return True
+            return
         if strict is not None:
             self._needs_ascii, self._dollar, self._mapped = strict[1], strict[2], strict[3]
         if relaxed is not None:
             self._mapped = self._mapped or relaxed[1]
-        return True
 
     def __getattr__(self, name: str) -> Any:
         # a pattern set up from a plan (:meth:`_from_plan`) compiles Python's engine, the
@@ -851,10 +844,16 @@ class Pattern(Generic[AnyStr]):
             self._py = py
             return py
         texts = self.__dict__.get("_texts")
-        if texts is None or name not in ("_longest", "_relaxed"):
+        if texts is None or name not in ("_prog", "_longest", "_relaxed"):
             raise AttributeError(name)
         got = None
-        if name == "_longest" and texts[0] is not None:
+        if name == "_prog" and texts[0] is not None:
+            got = _re2.RE2(texts[0].encode(), _options(False))
+            if not got.ok() or got.NumberOfCapturingGroups() != self.groups:
+                # RE2 took this text when the plan was made (same RE2, same limits);
+                # should it not now, every text goes to Python's engine (exact)
+                got = None
+        elif name == "_longest" and texts[0] is not None:
             got = _re2.RE2(texts[0].encode(), _options(False, longest=True))
         elif name == "_relaxed" and texts[1] is not None:
             got = _re2.RE2(texts[1].encode(), _options(False))

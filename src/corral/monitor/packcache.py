@@ -42,7 +42,7 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -50,7 +50,7 @@ from .. import saferegex
 from ..paths import corral_home
 from . import prefilter
 
-__all__ = ["cache_dir", "enabled", "entry_path", "forbid", "load"]
+__all__ = ["cache_dir", "enabled", "entry_path", "forbid", "load", "recording"]
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,32 @@ def entry_path(text: str) -> Path | None:
 # ----------------------------------------------------------------------- load and save
 
 
+#: the (pattern, flags) plans and (function, pattern) analyses an entry being loaded or
+#: written holds: an entry recorded around it (:func:`recording`) leaves them out
+_claimed_plans: set[tuple[str, int]] = set()
+_claimed_memo: set[tuple[str, str]] = set()
+
+
+@contextlib.contextmanager
+def recording(text: str, source: str) -> Iterator[None]:
+    """Around the build of something shipped other than a rule pack (a built-in policy,
+    ``text`` its YAML): the regex plans and literal analyses the build computes are read
+    from its cache entry before, and written to it after when there was none."""
+    key = cache_key("recording\0" + text) if enabled() else None
+    if key is None:
+        yield
+        return
+    entry = _read(key)
+    if entry is not None:
+        _install(entry[2], entry[3])
+        yield
+        return
+    plans_before = set(saferegex.PLANS)
+    memo_before = set(prefilter.MEMO)
+    yield
+    _write(key, source, None, {}, _new_plans(plans_before), _new_memo(memo_before))
+
+
 def load(
     text: str,
     source: str,
@@ -183,7 +209,7 @@ def load(
             _install(plans, memo)
             try:
                 return parse(data, source, None, origins)
-            except Exception as exc:  # noqa: BLE001 - a bad entry is rebuilt, never fatal
+            except Exception as exc:  # a bad entry is rebuilt, never fatal
                 log.debug("pack cache entry for %s not usable: %s", source, exc)
     plans_before = set(saferegex.PLANS)
     memo_before = set(prefilter.MEMO)
@@ -206,21 +232,41 @@ def _save(
     from .rules import RuleIndex
 
     RuleIndex(pack.rules)  # the monitor's analyses of the pack's screens, into MEMO
-    plans = [
-        [pat, flags, *plan]
-        for (pat, flags), plan in list(saferegex.PLANS.items())
-        if (pat, flags) not in plans_before
-    ]
-    memo = [
-        [fn, pat, _to_json(v)]
-        for (fn, pat), v in list(prefilter.MEMO.items())
-        if (fn, pat) not in memo_before
-    ]
+    origins = {r.id: r.origin for r in pack.rules}
+    _write(key, source, data, origins, _new_plans(plans_before), _new_memo(memo_before))
+
+
+def _new_plans(before: set[tuple[str, int]]) -> list[list[Any]]:
+    out = []
+    for k, plan in list(saferegex.PLANS.items()):
+        if k not in before and k not in _claimed_plans:
+            out.append([*k, *plan])
+            _claimed_plans.add(k)
+    return out
+
+
+def _new_memo(before: set[tuple[str, str]]) -> list[list[Any]]:
+    out = []
+    for k, v in list(prefilter.MEMO.items()):
+        if k not in before and k not in _claimed_memo:
+            out.append([*k, _to_json(v)])
+            _claimed_memo.add(k)
+    return out
+
+
+def _write(
+    key: str,
+    source: str,
+    data: Any,
+    origins: dict[str, str],
+    plans: list[list[Any]],
+    memo: list[list[Any]],
+) -> None:
     body = {
         "format": FORMAT,
         "key": key,
         "data": data,
-        "origins": {r.id: r.origin for r in pack.rules},
+        "origins": origins,
         "plans": plans,
         "memo": memo,
     }
@@ -324,8 +370,10 @@ def _parse_entry(blob: bytes, key: str) -> Entry:
 def _install(plans: list[tuple[str, int, Any]], memo: list[tuple[str, str, Any]]) -> None:
     for pat, flags, plan in plans:
         saferegex.PLANS.setdefault((pat, flags), plan)
+        _claimed_plans.add((pat, flags))
     for fn, pat, value in memo:
         prefilter.MEMO.setdefault((fn, pat), value)
+        _claimed_memo.add((fn, pat))
 
 
 # ------------------------------------------------------------------------------ checks

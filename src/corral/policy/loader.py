@@ -392,7 +392,11 @@ def starter_text() -> str:
 
 @cache
 def _builtin_cached(name: str) -> Policy:
-    return from_yaml(builtin_text(name), source=f"builtin:{name}", _stack=(f"builtin:{name}",))
+    from ..monitor import packcache
+
+    text = builtin_text(name)
+    with packcache.recording(text, f"builtin:{name}"):  # its regexes' plans, from disk
+        return from_yaml(text, source=f"builtin:{name}", _stack=(f"builtin:{name}",))
 
 
 def builtin(name: str) -> Policy:
