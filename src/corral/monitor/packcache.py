@@ -82,8 +82,11 @@ def forbid(path: str | os.PathLike[str]) -> None:
     this process if it lies beneath it."""
     try:
         resolved = Path(os.path.realpath(path))
+        cache = Path(os.path.realpath(cache_dir()))
     except (OSError, ValueError):
         return
+    if resolved != cache and resolved not in cache.parents:
+        return  # the usual case: the workspace is elsewhere
     with _lock:
         if resolved not in _forbidden:
             _forbidden.append(resolved)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import threading
 import types
 from dataclasses import dataclass
 from functools import cache
@@ -399,9 +400,14 @@ def _builtin_cached(name: str) -> Policy:
         return from_yaml(text, source=f"builtin:{name}", _stack=(f"builtin:{name}",))
 
 
+_BUILTIN_LOCK = threading.RLock()  # a built-in policy may extend another
+
+
 def builtin(name: str) -> Policy:
-    """A built-in policy: ``default``, ``strict`` or ``permissive``."""
-    return _builtin_cached(name)
+    """A built-in policy: ``default``, ``strict`` or ``permissive`` (built once: threads
+    making their first sandboxes at once wait for the one build)."""
+    with _BUILTIN_LOCK:
+        return _builtin_cached(name)
 
 
 # ------------------------------------------------------------------------------ extends
