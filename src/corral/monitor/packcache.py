@@ -41,13 +41,12 @@ import os
 import stat
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
 from .. import saferegex
-from ..paths import corral_home
+from ..paths import beneath_guest_writable, corral_home, note_guest_writable
 from . import prefilter
 
 __all__ = ["cache_dir", "enabled", "entry_path", "forbid", "load", "recording"]
@@ -63,9 +62,6 @@ MAX_STR: Final = 1 << 20
 #: entries kept in the directory (one per pack and code version)
 KEEP: Final = 16
 
-_lock = threading.Lock()
-_forbidden: list[Path] = []
-
 
 def enabled() -> bool:
     """Whether the cache is on (``CORRAL_PACK_CACHE=0`` turns it off)."""
@@ -79,31 +75,15 @@ def cache_dir() -> Path:
 
 def forbid(path: str | os.PathLike[str]) -> None:
     """A directory a guest may write (a sandbox's workspace): the cache is not used in
-    this process if it lies beneath it."""
-    try:
-        resolved = Path(os.path.realpath(path))
-        cache = Path(os.path.realpath(cache_dir()))
-    except (OSError, ValueError):
-        return
-    if resolved != cache and resolved not in cache.parents:
-        return  # the usual case: the workspace is elsewhere
-    with _lock:
-        if resolved not in _forbidden:
-            _forbidden.append(resolved)
-
-
-def _beneath_forbidden(d: Path) -> bool:
-    real = Path(os.path.realpath(d))
-    with _lock:
-        roots = list(_forbidden)
-    return any(real == r or r in real.parents for r in roots)
+    this process if it lies beneath it (:func:`corral.paths.note_guest_writable`)."""
+    note_guest_writable(path)
 
 
 def _usable_dir(create: bool) -> Path | None:
     """The cache directory if only this user can write it (made 0700 when ``create``)."""
     d = cache_dir()
     try:
-        if _beneath_forbidden(d):
+        if beneath_guest_writable(d):
             return None
         if create and not os.path.lexists(d):
             os.makedirs(d, mode=0o700, exist_ok=True)
