@@ -64,7 +64,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5)
     args = ap.parse_args()
     base = args.base or _git("merge-base", "HEAD", "main")
-    console = Console()
+    console = Console(width=110)
     with tempfile.TemporaryDirectory(prefix="bench-packload-") as tmp:
         work = Path(tmp)
         base_tree = work / "base"
