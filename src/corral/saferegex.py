@@ -85,6 +85,26 @@ class _Unsupported(Exception):
     """The parse tree has something RE2 cannot do."""
 
 
+#: What compiling a str pattern decided, per (pattern, flags): Python's flags, group
+#: count and names, whether Python's engine runs it without backtracking, RE2's text
+#: (and whether it is exact only on ASCII text / text not ending in a newline / touches
+#: mapped surrogates) and the relaxed pre-check's text. A pattern compiled again in this
+#: process, or one :mod:`corral.monitor.packcache` read from disk, is set up from it
+#: without parsing. Plain data only (str, int, bool, tuples), bounded.
+Plan = tuple[
+    int, int, tuple[tuple[str, int], ...], bool,
+    tuple[str, bool, bool, bool] | None, tuple[str, bool] | None,
+]  # fmt: skip
+PLANS: dict[tuple[str, int], Plan] = {}
+PLANS_MAX: Final = 32768
+
+
+def _remember(pattern: str, flags: int, plan: Plan) -> None:
+    if len(PLANS) >= PLANS_MAX:
+        PLANS.clear()
+    PLANS[(pattern, flags)] = plan
+
+
 # ---------------------------------------------------------------------------
 # Python's Unicode classes, read from Python itself (once, when first needed)
 # ---------------------------------------------------------------------------
@@ -729,6 +749,10 @@ class Pattern(Generic[AnyStr]):
     """A compiled pattern: RE2 when it can, Python ``re`` (guarded) when not."""
 
     def __init__(self, pattern: AnyStr, flags: int = 0) -> None:
+        plan = PLANS.get((pattern, flags)) if isinstance(pattern, str) else None
+        if plan is not None:
+            self._from_plan(pattern, plan)
+            return
         self._py = re.compile(pattern, flags)  # Python's syntax, errors and groups
         self.pattern: AnyStr = pattern
         self.flags: int = self._py.flags
@@ -750,6 +774,9 @@ class Pattern(Generic[AnyStr]):
         # for) stay on it, skipping the cost of handing each text to RE2. Every
         # match then has one length, so the longest match is the first.
         self._linear = _without_backtracking(parsed)
+        if self._linear and isinstance(pattern, str):
+            _remember(pattern, flags, (self.flags, self.groups,
+                                       tuple(sorted(self.groupindex.items())), True, None, None))
         if self._linear:  # Python's own methods, without a wrapper call in between
             py = self._py
             self.search, self.match, self.fullmatch = py.search, py.match, py.fullmatch  # type: ignore[method-assign]
@@ -769,11 +796,71 @@ class Pattern(Generic[AnyStr]):
                 em.dollar,
                 em.touches_mapped,
             )
+        rel = None
         if self._prog is None or self._needs_ascii or self._dollar:
             rel = _re2_program(parsed, self.flags, self._is_bytes, relaxed=True)
             if rel is not None:
                 self._relaxed = rel[0]
                 self._mapped = self._mapped or rel[1].touches_mapped
+        if isinstance(pattern, str):
+            _remember(pattern, flags, (
+                self.flags, self.groups, tuple(sorted(self.groupindex.items())), False,
+                (got[2].decode(), got[1].needs_ascii, got[1].dollar, got[1].touches_mapped)
+                if self._prog is not None and got is not None else None,
+                (rel[2].decode(), rel[1].touches_mapped) if rel is not None else None,
+            ))  # fmt: skip
+
+    def _from_plan(self, pattern: str, plan: Plan) -> None:
+        """Set up from what an earlier compile of ``pattern`` decided (:data:`PLANS`),
+        without parsing it."""
+        flags, groups, groupindex, linear, strict, relaxed = plan
+        self.pattern = pattern  # type: ignore[assignment]
+        self.flags, self.groups, self.groupindex = flags, groups, dict(groupindex)
+        self._is_bytes = False
+        # RE2's programs are compiled when first used (:meth:`__getattr__`): a pack's
+        # patterns are set up by the hundred and most meet few texts, many none
+        self._texts = (strict[0] if strict is not None else None,
+                       relaxed[0] if relaxed is not None else None)  # fmt: skip
+        self._needs_ascii = self._dollar = False
+        self._mapped = True
+        self._linear = linear
+        if linear:  # Python's own engine: compiled now, its methods used directly
+            py = self._py = re.compile(pattern, flags)
+            self.search, self.match, self.fullmatch = py.search, py.match, py.fullmatch  # type: ignore[method-assign]
+            self.search_longest, self.match_longest = py.search, py.match  # type: ignore[method-assign]
+            self.finditer, self.findall = py.finditer, py.findall  # type: ignore[method-assign]
+            self.sub, self.subn, self.split = py.sub, py.subn, py.split  # type: ignore[method-assign]
+            return
+        if strict is not None:
+            self._needs_ascii, self._dollar, self._mapped = strict[1], strict[2], strict[3]
+        if relaxed is not None:
+            self._mapped = self._mapped or relaxed[1]
+
+    def __getattr__(self, name: str) -> Any:
+        # a pattern set up from a plan (:meth:`_from_plan`) compiles Python's engine, the
+        # longest-match program and the relaxed pre-check when first needed
+        if name == "_py":
+            py = re.compile(self.pattern, self.flags)
+            self._py = py
+            return py
+        texts = self.__dict__.get("_texts")
+        if texts is None or name not in ("_prog", "_longest", "_relaxed"):
+            raise AttributeError(name)
+        got = None
+        if name == "_prog" and texts[0] is not None:
+            got = _re2.RE2(texts[0].encode(), _options(False))
+            if not got.ok() or got.NumberOfCapturingGroups() != self.groups:
+                # RE2 took this text when the plan was made (same RE2, same limits);
+                # should it not now, every text goes to Python's engine (exact)
+                got = None
+        elif name == "_longest" and texts[0] is not None:
+            got = _re2.RE2(texts[0].encode(), _options(False, longest=True))
+        elif name == "_relaxed" and texts[1] is not None:
+            got = _re2.RE2(texts[1].encode(), _options(False))
+            if not got.ok():
+                got = None
+        setattr(self, name, got)
+        return got
 
     @property
     def engine(self) -> str:

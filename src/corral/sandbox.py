@@ -156,6 +156,10 @@ class Sandbox:
             if workdir is not None:
                 raise ValueError("give workdir or workspace (the same thing), not both")
             workdir = workspace
+        if workdir is not None:  # a guest writes here: corral's caches beneath it untrusted
+            from .paths import note_guest_writable
+
+            note_guest_writable(workdir)
         tier_cls = backend_class(backend)  # an unknown name: a ValueError naming the known ones
         self.backend = backend
         self.env = _check_env(env)

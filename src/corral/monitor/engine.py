@@ -324,18 +324,22 @@ _INDEX_CACHE: OrderedDict[tuple[int, ...], RuleIndex] = OrderedDict()
 _INDEX_LOCK = threading.Lock()
 
 
+_BUILD_LOCK = threading.Lock()  # monitors made at once wait for one build of an index
+
+
 def _index_for(rules: list[Rule]) -> RuleIndex:
     key = tuple(id(r) for r in rules)
-    with _INDEX_LOCK:
-        got = _INDEX_CACHE.get(key)
-        if got is not None:
-            _INDEX_CACHE.move_to_end(key)
-            return got
-    index = RuleIndex(rules)
-    with _INDEX_LOCK:
-        _INDEX_CACHE[key] = index  # the index holds the rules, so the ids stay theirs
-        while len(_INDEX_CACHE) > 32:
-            _INDEX_CACHE.popitem(last=False)
+    with _BUILD_LOCK:
+        with _INDEX_LOCK:
+            got = _INDEX_CACHE.get(key)
+            if got is not None:
+                _INDEX_CACHE.move_to_end(key)
+                return got
+        index = RuleIndex(rules)
+        with _INDEX_LOCK:
+            _INDEX_CACHE[key] = index  # the index holds the rules, so the ids stay theirs
+            while len(_INDEX_CACHE) > 32:
+                _INDEX_CACHE.popitem(last=False)
     return index
 
 

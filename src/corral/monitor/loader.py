@@ -154,9 +154,12 @@ def _path(loc: tuple[Any, ...]) -> str:
 class _Ctx:
     """Where problems go, and how a location becomes a line and column."""
 
-    def __init__(self, source: str, root: yaml.Node | None) -> None:
+    def __init__(
+        self, source: str, root: yaml.Node | None, origins: dict[str, str] | None = None
+    ) -> None:
         self.source = source
         self.root = root
+        self.origins = origins  # rule id -> origin, when there is no node (packcache)
         self.problems: list[Problem] = []
 
     def _walk(self, loc: tuple[Any, ...]) -> tuple[yaml.Node | None, yaml.Node | None]:
@@ -546,6 +549,9 @@ def _rule(
         node, _ = ctx._walk(loc)
         if node is not None:
             line_col = f":{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+    origin = f"{ctx.source}{line_col}"
+    if ctx.origins is not None:
+        origin = ctx.origins.get(rid, origin)
     return Rule(
         id=rid,
         title=str(title),
@@ -557,7 +563,7 @@ def _rule(
         match=match,
         threshold=threshold,
         sequence=sequence,
-        origin=f"{ctx.source}{line_col}",
+        origin=origin,
         pack=pack,
     )
 
@@ -701,9 +707,15 @@ def _sequence(b: _Builder, raw: Any, loc: tuple[Any, ...]) -> Sequence | None:
 # ----------------------------------------------------------------------------------- files
 
 
-def parse(data: Any, source: str = "<rules>", node: yaml.Node | None = None) -> Pack:
-    """Validate and compile parsed rule-file data (``node``, when given, for positions)."""
-    ctx = _Ctx(source, node)
+def parse(
+    data: Any,
+    source: str = "<rules>",
+    node: yaml.Node | None = None,
+    origins: dict[str, str] | None = None,
+) -> Pack:
+    """Validate and compile parsed rule-file data (``node``, when given, for positions;
+    else ``origins``, when given, for the rules' origins as an earlier load found them)."""
+    ctx = _Ctx(source, node, origins)
     name = Path(source).stem if source and not source.startswith("<") else source
     if data is None:
         ctx.add((), "the rule file is empty (expected a mapping with 'rules:')")
@@ -774,6 +786,11 @@ def _sort(problems: list[Problem]) -> list[Problem]:
 
 def load_text(text: str, source: str = "<string>") -> Pack:
     """Parse and validate a rule file's text. Raises :class:`RulesError` with every problem."""
+    return load_text_data(text, source)[0]
+
+
+def load_text_data(text: str, source: str = "<string>") -> tuple[Pack, Any]:
+    """:func:`load_text`, and the YAML data the pack was built from."""
     node, data = parse_yaml(text, source, RulesError)
     problems = _duplicates(node, source)
     try:
@@ -782,7 +799,7 @@ def load_text(text: str, source: str = "<string>") -> Pack:
         raise RulesError(_sort([*problems, *exc.problems]), source) from None
     if problems:
         raise RulesError(_sort(problems), source)
-    return pack
+    return pack, data
 
 
 def load_file(path: str | os.PathLike[str]) -> Pack:
@@ -838,7 +855,9 @@ def builtin_pack(name: str) -> Pack:
 
 @cache
 def _builtin_pack(name: str) -> Pack:
-    return load_text(pack_text(name), source=f"pack:{name}")
+    from . import packcache
+
+    return packcache.load(pack_text(name), f"pack:{name}", load_text_data, parse)
 
 
 @lru_cache(maxsize=64)

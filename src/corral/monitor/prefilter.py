@@ -9,8 +9,9 @@ costs one pass over its trigrams, whatever the number of rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Final
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, Final, TypeVar
 
 try:  # Python 3.11+
     import re._constants as _c
@@ -30,6 +31,40 @@ __all__ = [
 ]
 
 MIN_LEN: Final = 3
+_T = TypeVar("_T")
+
+#: what the analysis functions found, per (function, pattern): a pack's patterns are
+#: analysed once per process (the same pattern comes up in many screens: per event
+#: type, per kind, merged), and :mod:`corral.monitor.packcache` fills it from disk.
+#: Values are immutable (frozensets and tuples of them, ints, None).
+MEMO: dict[tuple[str, str], Any] = {}
+MEMO_MAX: Final = 32768  # patterns can come from anywhere: the table is bounded
+
+
+def _memoized(fn: Callable[[str], _T]) -> Callable[[str], _T]:
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(pattern: str) -> _T:
+        key = (name, pattern)
+        try:
+            return MEMO[key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        got = fn(pattern)
+        if len(MEMO) >= MEMO_MAX:
+            MEMO.clear()
+        MEMO[key] = got
+        return got
+
+    return wrapper
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(pattern: str) -> Any:
+    """``pattern`` as sre parses it, once per pattern (raises what the parser raises).
+    Callers only read the tree (and its cached width), never change it."""
+    return _p.parse(pattern)
 _REPEATS: Final = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT))
 Lits = frozenset[str]
 
@@ -104,21 +139,23 @@ def _head(items: Iterable[tuple[Any, Any]]) -> str:
     return "".join(out)
 
 
+@_memoized
 def min_width(pattern: str) -> int:
     """The length of the shortest text ``pattern`` can match (0 when unknown)."""
     try:
-        return int(_p.parse(pattern).getwidth()[0])
+        return int(_parsed(pattern).getwidth()[0])
     except Exception:
         return 0
 
 
+@_memoized
 def required_all(pattern: str) -> tuple[Lits, ...]:
     r"""Sets of casefolded strings such that every text ``pattern`` finds holds one string
     of each set: one set per element of the pattern's top-level sequence that has one
     (single characters included), so ``curl[^|]*[|]\s*sh`` needs ``curl``, ``|`` and
     ``sh``. Empty when nothing is known (a top-level alternation counts as one element)."""
     try:
-        parsed = list(_p.parse(pattern))
+        parsed = list(_parsed(pattern))
     except Exception:
         return ()
     return _all_of(parsed)
@@ -155,6 +192,7 @@ def _all_of(parsed: list[tuple[Any, Any]]) -> tuple[Lits, ...]:
     return tuple(dict.fromkeys(out))
 
 
+@_memoized
 def required_any_all(pattern: str) -> tuple[tuple[Lits, ...], ...]:
     r"""Alternatives, one of which every text ``pattern`` finds satisfies, each like
     :func:`required_all` (sets of casefolded strings, one string of each set in the
@@ -164,7 +202,7 @@ def required_any_all(pattern: str) -> tuple[tuple[Lits, ...], ...]:
     pattern without an alternation (or with a branch that needs nothing) gives one
     alternative, :func:`required_all`'s; ``()`` when nothing is known."""
     try:
-        parsed = list(_p.parse(pattern))
+        parsed = list(_parsed(pattern))
     except Exception:
         return ()
     while len(parsed) == 1 and parsed[0][0] is _c.SUBPATTERN:
@@ -190,11 +228,12 @@ def required_any_all(pattern: str) -> tuple[tuple[Lits, ...], ...]:
     return tuple(dict.fromkeys(out))
 
 
+@_memoized
 def required_short(pattern: str) -> Lits | None:
     """Like :func:`required` but any length (one character up): a cheap test that rules
     out most texts for a pattern without a usable trigram (``None``: none found)."""
     try:
-        parsed = _p.parse(pattern)
+        parsed = _parsed(pattern)
     except Exception:
         return None
     lits = _seq(list(parsed), classes=True)
@@ -203,10 +242,11 @@ def required_short(pattern: str) -> Lits | None:
     return lits
 
 
+@_memoized
 def required(pattern: str) -> Lits | None:
     """Casefolded strings one of which is in every text ``pattern`` finds (or None)."""
     try:
-        parsed = _p.parse(pattern)
+        parsed = _parsed(pattern)
     except Exception:
         return None
     lits = _seq(list(parsed))

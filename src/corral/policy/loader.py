@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import threading
 import types
 from dataclasses import dataclass
 from functools import cache
@@ -392,12 +393,21 @@ def starter_text() -> str:
 
 @cache
 def _builtin_cached(name: str) -> Policy:
-    return from_yaml(builtin_text(name), source=f"builtin:{name}", _stack=(f"builtin:{name}",))
+    from ..monitor import packcache
+
+    text = builtin_text(name)
+    with packcache.recording(text, f"builtin:{name}"):  # its regexes' plans, from disk
+        return from_yaml(text, source=f"builtin:{name}", _stack=(f"builtin:{name}",))
+
+
+_BUILTIN_LOCK = threading.RLock()  # a built-in policy may extend another
 
 
 def builtin(name: str) -> Policy:
-    """A built-in policy: ``default``, ``strict`` or ``permissive``."""
-    return _builtin_cached(name)
+    """A built-in policy: ``default``, ``strict`` or ``permissive`` (built once: threads
+    making their first sandboxes at once wait for the one build)."""
+    with _BUILTIN_LOCK:
+        return _builtin_cached(name)
 
 
 # ------------------------------------------------------------------------------ extends

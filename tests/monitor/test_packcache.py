@@ -1,0 +1,342 @@
+"""The rule pack's disk cache (``monitor/packcache.py``): a pack built from the cache
+detects exactly what a pack loaded cold does, and a cache file that is corrupt,
+truncated, of another version, of another user, world-writable, behind a symbolic link,
+or in a directory others can write is never used (the pack is loaded cold instead)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from corral import paths, saferegex
+from corral.monitor import loader, packcache
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_PACK = textwrap.dedent(
+    r"""
+    version: 1
+    rules:
+      - id: t-curl-pipe
+        title: piped download
+        severity: high
+        match:
+          line: {regex: ['\bcurl\b[^|]*\|\s*(?:ba)?sh\b|NONCE', '(?P<tool>wget)\s+-O-\s*\|']}
+      - id: t-ssh-key
+        title: key read
+        severity: medium
+        match:
+          path: {glob: ['**/.ssh/id_*']}
+    """
+).lstrip()
+PACK = ""  # per test: patterns this process has not compiled yet (a fresh process's state)
+
+
+@pytest.fixture(autouse=True)
+def fresh_pack(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "PACK", _PACK.replace("NONCE", os.urandom(8).hex()))
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    h = tmp_path / "home"
+    h.mkdir(mode=0o700)
+    monkeypatch.setenv("CORRAL_HOME", str(h))
+    monkeypatch.setenv("CORRAL_PACK_CACHE", "1")
+    monkeypatch.setattr(paths, "_guest_roots", [])
+    return h
+
+
+class Loads:
+    """``load_text_data`` that counts the cold loads."""
+
+    def __init__(self) -> None:
+        self.cold = 0
+
+    def __call__(self, text: str, source: str) -> tuple[Any, Any]:
+        self.cold += 1
+        return loader.load_text_data(text, source)
+
+
+def load(text: str | None = None) -> tuple[Any, int]:
+    counter = Loads()
+    pack = packcache.load(text or PACK, "pack:test", counter, loader.parse)
+    return pack, counter.cold
+
+
+def entry(text: str | None = None) -> Path:
+    path = packcache.entry_path(text or PACK)
+    assert path is not None
+    return path
+
+
+def rewrite(path: Path, edit: Any) -> None:
+    """Change an entry's JSON and give it a matching checksum (a well-formed file)."""
+    raw = path.read_bytes()
+    body = json.loads(raw.split(b"\n", 1)[1])
+    edit(body)
+    new = json.dumps(body).encode()
+    path.write_bytes(packcache.MAGIC + hashlib.sha256(new).hexdigest().encode() + b"\n" + new)
+
+
+def test_warm_load_uses_the_entry_and_builds_the_same_pack(home: Path) -> None:
+    cold, n = load()
+    assert n == 1
+    path = entry()
+    assert path.parent == home / "monitor"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert (home / "monitor").stat().st_mode & 0o777 == 0o700
+    warm, n = load()
+    assert n == 0  # built from the entry, not from the YAML
+    assert [(r.id, r.origin, r.severity, r.title) for r in warm.rules] == [
+        (r.id, r.origin, r.severity, r.title) for r in cold.rules
+    ]
+    assert cold.rules[0].origin.startswith("pack:test:")  # line and column kept
+    body = json.loads(path.read_bytes().split(b"\n", 1)[1])
+    assert body["data"]["rules"][0]["id"] == "t-curl-pipe"
+    # detection from the entry equals cold detection on every corpus line: below
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["flip", "truncate", "empty", "garbage", "format", "key", "types", "huge-int", "bad-memo"],
+)
+def test_damaged_entry_is_ignored_and_rebuilt(home: Path, damage: str) -> None:
+    load()
+    path = entry()
+    raw = path.read_bytes()
+    if damage == "flip":
+        i = len(raw) // 2
+        path.write_bytes(raw[:i] + bytes([raw[i] ^ 0x01]) + raw[i + 1 :])
+    elif damage == "truncate":
+        path.write_bytes(raw[: len(raw) // 3])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "garbage":
+        path.write_bytes(os.urandom(4096))
+    elif damage == "format":
+        rewrite(path, lambda b: b.update(format=packcache.FORMAT + 1))
+    elif damage == "key":
+        rewrite(path, lambda b: b.update(key="0" * 64))
+    elif damage == "types":
+        rewrite(path, lambda b: b["plans"][0].__setitem__(3, "many"))
+    elif damage == "huge-int":
+        rewrite(path, lambda b: b["plans"][0].__setitem__(3, 10**40))
+    elif damage == "bad-memo":
+        rewrite(path, lambda b: b["memo"].append(["required", "x", [[1]]]))
+    _, n = load()
+    assert n == 1  # loaded cold, not from the damaged file
+    _, n = load()
+    assert n == 0  # and the entry was written again
+
+
+def test_entry_of_a_changed_pack_is_not_used(home: Path) -> None:
+    load()
+    other = PACK.replace("severity: medium", "severity: low")
+    assert packcache.entry_path(other) != entry()
+    # an old entry moved to the new name: its key says which text it is for
+    entry().rename(packcache.entry_path(other))  # type: ignore[arg-type]
+    pack, n = load(other)
+    assert n == 1
+    assert pack.rules[1].severity == "low"
+
+
+def test_world_writable_file_or_dir_is_not_used(home: Path) -> None:
+    load()
+    path = entry()
+    path.chmod(0o666)
+    assert load()[1] == 1
+    load()
+    path.chmod(0o600)
+    assert load()[1] == 0
+    path.parent.chmod(0o777)
+    assert load()[1] == 1
+    path.parent.chmod(0o700)
+    assert load()[1] == 0
+
+
+def test_group_writable_home_above_is_not_used(home: Path) -> None:
+    load()
+    home.chmod(0o770)
+    try:
+        assert load()[1] == 1
+    finally:
+        home.chmod(0o700)
+
+
+def test_symlinked_file_or_dir_is_not_used(home: Path, tmp_path: Path) -> None:
+    load()
+    path = entry()
+    elsewhere = tmp_path / "elsewhere.json"
+    path.rename(elsewhere)
+    path.symlink_to(elsewhere)
+    assert load()[1] == 1  # not followed (and replaced by a real file)
+    assert not path.is_symlink()
+    real = tmp_path / "realdir"
+    (home / "monitor").rename(real)
+    (home / "monitor").symlink_to(real)
+    assert load()[1] == 1
+    assert load()[1] == 1  # nothing written through the link either
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_file_or_dir_of_another_user_is_not_used(home: Path) -> None:
+    load()
+    path = entry()
+    os.chown(path, 4242, 4242)
+    assert load()[1] == 1
+    assert load()[1] == 0  # replaced by the user's own file
+    os.chown(path.parent, 4242, 4242)
+    assert load()[1] == 1
+
+
+def test_cache_beneath_a_workspace_is_not_used(home: Path) -> None:
+    load()
+    packcache.forbid(home.parent)  # a sandbox's workspace holds the cache
+    assert load()[1] == 1
+    assert not list((home / "monitor").glob(".pack-*"))
+
+
+def test_sandbox_with_a_workspace_holding_the_cache_turns_it_off(home: Path) -> None:
+    import corral
+
+    with corral.Sandbox(workspace=home.parent / "ws-root"):
+        pass
+    load()
+    assert load()[1] == 0  # a workspace beside the cache: the cache is used
+    with corral.Sandbox(workspace=home.parent):
+        pass
+    assert load()[1] == 1  # one holding it: not read
+    assert load()[1] == 1  # nor written
+
+
+def test_switched_off(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORRAL_PACK_CACHE", "0")
+    assert load()[1] == 1
+    assert load()[1] == 1
+    assert not (home / "monitor").exists()
+
+
+def test_unwritable_home_loads_cold(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORRAL_HOME", "/proc/corral-nowhere")
+    assert load()[1] == 1
+
+
+# ---------------------------------------------------------------- patterns from plans
+
+PATTERNS = [
+    r"\bcurl\b.*\|\s*sh\b",
+    r"(?i)\bnc\b\s+-e\s+(?P<shell>\S+)",
+    r"foo$",
+    r"(?m)^\s*eval\b",
+    r"(\w+)=\1",
+    r"(?<=/)etc/(?:passwd|shadow)\b",
+    "[\ud800-\udfff]x+",
+    r"x{2,5}y",
+    r"plain literal",
+    r"[^\x00-\x7f]+\d",
+]
+TEXTS = [
+    "curl http://a | sh",
+    "NC -e /bin/sh",
+    "foo\n",
+    "a\n  eval x",
+    "abc=abc",
+    "/etc/passwd",
+    "\ud800xx",
+    "xxxy",
+    "a plain literal",
+    "ééé7",
+    "naïve ßtraße | sh",
+    "",
+]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_pattern_from_plan_matches_as_compiled(pattern: str) -> None:
+    saferegex.PLANS.pop((pattern, 0), None)
+    cold = saferegex.Pattern(pattern)
+    plan = saferegex.PLANS[(pattern, 0)]
+    warm = saferegex.Pattern.__new__(saferegex.Pattern)
+    warm._from_plan(pattern, plan)
+    assert (warm.engine, warm.flags, warm.groups, warm.groupindex) == (
+        cold.engine, cold.flags, cold.groups, cold.groupindex,
+    )  # fmt: skip
+    for text in TEXTS:
+        for fn in ("search", "match", "fullmatch", "search_longest"):
+            a, b = getattr(cold, fn)(text), getattr(warm, fn)(text)
+            assert (a is None) == (b is None), (fn, text)
+            if a is not None:
+                assert a.span() == b.span() and a.groups() == b.groups(), (fn, text)
+        assert cold.findall(text) == warm.findall(text)
+        assert cold.test(text) == warm.test(text)
+
+
+# ------------------------------------------------- every corpus line, cold and cached
+
+_CHILD = r"""
+import json, sys
+from pathlib import Path
+from corral.monitor import loader
+if sys.argv[1] == "warm":
+    def refuse(text, source):
+        raise SystemExit("the warm run loaded the pack cold")
+    loader.load_text_data = refuse
+from corral.monitor.engine import Monitor
+from corral.monitor.evaluate import _BASE_TIME, _events, load_corpus, static_command_events
+from corral.monitor.packcache import entry_path
+
+def run(events, full):
+    mon = Monitor(baseline=False)
+    for ev in events:
+        mon.observe(ev)
+    if not full:  # a live run's background jobs and mktemp names differ from run to run
+        return sorted({json.dumps([a.rule, a.severity, a.response]) for a in mon.alerts()})
+    return sorted(json.dumps([a.rule, a.severity, a.response, a.source, a.summary, a.count,
+                              [[e.seq, e.type] for e in a.evidence]]) for a in mon.alerts())
+
+out = {}
+for path in sorted(Path(sys.argv[2]).glob("*.jsonl")):
+    for i, item in enumerate(load_corpus(path)):
+        row = [run(_events(item, i), False)]
+        if item.command is not None:
+            static = static_command_events(item.command, f"s-{i}", _BASE_TIME + i * 1000)
+            row.append(run(static, True))
+        out[f"{path.name}:{item.line}"] = row
+assert entry_path(loader.pack_text("default")).is_file()
+print(json.dumps(out))
+"""
+
+
+def test_cached_pack_alerts_equal_cold_on_every_corpus_line(tmp_path: Path) -> None:
+    corpus = ROOT / "src" / "corral" / "monitor" / "corpus"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "CORRAL_HOME": str(tmp_path / "home"),
+        "CORRAL_PACK_CACHE": "1",
+    }
+    got = {}
+    for mode in ("cold", "warm"):
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, mode, str(corpus)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        got[mode] = json.loads(proc.stdout)
+    cold, warm = got["cold"], got["warm"]
+    assert len(cold) > 5000  # every line of every corpus
+    assert sum(1 for rows in cold.values() if rows[0]) > 1000  # and many alerts
+    diff = [k for k in cold if cold[k] != warm.get(k)]
+    assert not diff, f"alerts differ on {len(diff)} lines, e.g. {diff[0]}"
