@@ -233,8 +233,8 @@ class Screen:
     branch of its alternation); an entry whose pattern lacks them is not returned, so
     ``curl ... | python`` is not handed every command that mentions ``python``."""
 
-    __slots__ = ("_cache", "_last", "_matcher", "_older", "always", "cached", "lits", "needs",
-                 "slots")  # fmt: skip
+    __slots__ = ("_by_hits", "_cache", "_last", "_matcher", "_older", "always", "cached", "lits",
+                 "needs", "slots")  # fmt: skip
 
     def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
         index: dict[str, int] = {}
@@ -277,6 +277,8 @@ class Screen:
         self._cache: dict[str, tuple[Any, ...]] = {}
         self._older: dict[str, tuple[Any, ...]] = {}
         self._last: tuple[str, tuple[Any, ...]] = ("", ())
+        #: answers by the literals a text holds (see :meth:`_find`), at most 4,096
+        self._by_hits: dict[tuple[int, ...], tuple[int, tuple[Any, ...], tuple[Any, ...]]] = {}
         #: the remembered answer for a short text, or None (one C call)
         self.cached = self._cache.get
 
@@ -306,26 +308,44 @@ class Screen:
         return got
 
     def _find(self, text: str) -> tuple[Any, ...]:
-        n = len(text)
-        out = [e for width, e in self.always if n >= width]
         hits = self._matcher.found(text) if self.lits else ()
-        if not hits:
-            return tuple(out)
-        present = frozenset(hits)
-        slots, needs = self.slots, self.needs
-        checked: dict[int, bool] = {}
-        for i in hits:
-            for width, e, k in slots[i]:
-                if n < width:
-                    continue
-                ok = checked.get(k)
-                if ok is None:
-                    ok = checked[k] = _holds(needs[k], present)
-                if ok:
-                    out.append(e)
-        if len(out) > 1:
-            return tuple(dict.fromkeys(out))
-        return tuple(out)
+        if not hits and not self.always:
+            return ()
+        # what follows depends only on the literals found (in the order found) and the
+        # text's length: texts that hold the same literals share one answer
+        key = tuple(hits)
+        got = self._by_hits.get(key)
+        if got is None:
+            got = self._by_hits_miss(key)
+        widest, entries, pairs = got
+        n = len(text)
+        if n >= widest:
+            return entries
+        return tuple(dict.fromkeys(e for width, e in pairs if n >= width))
+
+    def _by_hits_miss(self, hits: tuple[int, ...]) -> tuple[int, tuple[Any, ...], tuple[Any, ...]]:
+        """(the longest of the shortest texts, the entries, (shortest text, entry) pairs)
+        for texts that hold the literals ``hits``: those whose pattern's other needed
+        literals (:attr:`needs`) are among them, after the patterns without literals."""
+        pairs = list(self.always)
+        if hits:
+            present = frozenset(hits)
+            slots, needs = self.slots, self.needs
+            checked: dict[int, bool] = {}
+            for i in hits:
+                for width, e, k in slots[i]:
+                    ok = checked.get(k)
+                    if ok is None:
+                        ok = checked[k] = _holds(needs[k], present)
+                    if ok:
+                        pairs.append((width, e))
+        widest = max((w for w, _ in pairs), default=0)
+        got = (widest, tuple(dict.fromkeys(e for _, e in pairs)), tuple(pairs))
+        table = self._by_hits
+        if len(table) >= 4096:
+            table.clear()
+        table[hits] = got
+        return got
 
 
 def _holds(needs: Needs | None, present: frozenset[int]) -> bool:
