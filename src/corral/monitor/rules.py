@@ -221,7 +221,6 @@ class Subject:
         event: Any,
         kind: str | None,
         action: Any = None,
-        *,
         argv: list[str] | None = None,
         line: str | None = None,
         code: str | None = None,
@@ -562,25 +561,20 @@ def _derive(
     for inner in cmds:
         if len(out) >= _MAX_DERIVED or not inner:
             break
-        sub = Subject(event, "exec", action, argv=inner, line=line, derived=True, via=via)
+        sub = Subject(event, "exec", action, inner, line, None, None, True, via)
         out.append(sub)
         _derive(event, action, inner, line, out, depth + 1, via)
     for script in scripts:
         for inner in split_script(script, _MAX_DERIVED):
             if len(out) >= _MAX_DERIVED:
                 break
-            sub = Subject(event, "exec", action, argv=inner, line=script, derived=True, via=via)
+            sub = Subject(event, "exec", action, inner, script, None, None, True, via)
             out.append(sub)
             _derive(event, action, inner, script, out, depth + 1, via)
     for language, code in codes:
         if len(out) >= _MAX_DERIVED:
             break
-        out.append(
-            Subject(
-                event, "code", action, line=code, code=code, language=language, derived=True,
-                via=via,
-            )
-        )  # fmt: skip
+        out.append(Subject(event, "code", action, None, code, code, language, True, via))
 
 
 _RUNS_INNER: dict[str, bool] = {}
@@ -606,7 +600,7 @@ def subjects_of(event: Any) -> list[Subject]:
     if kind == "exec":
         argv = action.argv
         line = action.line or " ".join(argv)
-        subj = Subject(event, "exec", action, argv=argv, line=line)
+        subj = Subject(event, "exec", action, argv, line)
         if not argv:
             return [subj]
         prog = subj.program
@@ -617,7 +611,7 @@ def subjects_of(event: Any) -> list[Subject]:
         return [subj]
     if kind == "spawn":
         argv = action.argv
-        subj = Subject(event, "spawn", action, argv=argv, line=" ".join(argv))
+        subj = Subject(event, "spawn", action, argv, " ".join(argv))
         prog = subj.program
         if argv and prog is not None and _runs_inner(prog):
             out = [subj]
@@ -626,14 +620,14 @@ def subjects_of(event: Any) -> list[Subject]:
         return [subj]
     if kind == "code":
         code = action.code
-        subj = Subject(event, "code", action, line=code, code=code, language=action.language)
+        subj = Subject(event, "code", action, None, code, code, action.language)
         if action.language != "shell":
             return [subj]
         out = [subj]
         for argv in split_script(code, _MAX_DERIVED):
             if len(out) >= _MAX_DERIVED:
                 break
-            sub = Subject(event, "exec", action, argv=argv, line=code, derived=True, via="shell")
+            sub = Subject(event, "exec", action, argv, code, None, None, True, "shell")
             out.append(sub)
             _derive(event, action, argv, code, out, 1, "shell")
         return out
