@@ -96,8 +96,10 @@ from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
 from .prefilter import (
     LiteralSet,
+    Needs,
     Screen,
     folded,
+    holds,
     required,
     required_any_all,
     required_short,
@@ -1739,6 +1741,9 @@ class _Bucket:
     #: later sequence steps without an index hint: only looked at while a partial match
     #: waits for them (see :attr:`Plan.gated`)
     gated: list[_Entry] = field(default_factory=list)
+    #: of the entries in the key tables, what the line must hold for them to match
+    #: (:func:`_line_needs`, one alternative per condition alternative)
+    line_needs: dict[_Entry, tuple[tuple[frozenset[str], ...], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1753,6 +1758,25 @@ class _Frozen:
     #: the screens not merged
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
     gated: tuple[_Entry, ...] = ()
+    #: of the entries in the key tables, the literals of :attr:`merged` (ids) the line
+    #: must hold for them to match; an entry not in it may match any line
+    needs: dict[_Entry, Needs] = field(default_factory=dict)
+    #: (key table entries, literals a line holds) -> those of the entries it may match
+    sifted: dict[tuple[int, tuple[int, ...]], tuple[_Entry, ...]] = field(default_factory=dict)
+
+    def sift(self, entries: tuple[_Entry, ...], hits: tuple[int, ...]) -> tuple[_Entry, ...]:
+        """Of a key table's ``entries``, those whose needs the line with the literals
+        ``hits`` (of :attr:`merged`) meets."""
+        key = (id(entries), hits)
+        got = self.sifted.get(key)
+        if got is None:
+            needs = self.needs
+            present = frozenset(hits)
+            got = tuple(e for e in entries if e not in needs or holds(needs[e], present))
+            if len(self.sifted) >= 4096:
+                self.sifted.clear()
+            self.sifted[key] = got  # the tables' tuples live as long as the bucket
+        return got
 
 
 #: fields whose text is usually a part of the subject's line
@@ -1770,6 +1794,28 @@ def _in_line(subj: Subject, line: str) -> bool:
             return False
     code = subj.code
     return code is None or code is line or code in line
+
+
+def _line_needs(cond: Cond) -> tuple[frozenset[str], ...]:
+    """Sets of casefolded strings the line of a subject must hold one of each for
+    ``cond`` to hold, when the texts of :data:`_IN_LINE` and ``argv[N]`` are in the line
+    (:func:`_in_line`): one per operator with a literal of three characters or more
+    (:func:`prefilter.required` of its screen) on a text field that ``cond`` requires at
+    its top (``any``, ``not`` and negated fields tell nothing)."""
+    out: list[frozenset[str]] = []
+    for item in _flatten(cond) if isinstance(cond, AllOf) else [cond]:
+        if not isinstance(item, Pred) or item.negate or item.exists is not None:
+            continue
+        name = item.field.name
+        if item.field.type != "str" or not (
+            name == "line" or name in _IN_LINE or name.startswith("argv[")
+        ):
+            continue
+        for o in item.ops:
+            lits = required(_strip_groups(o.screen)) if o.screen is not None else None
+            if lits:
+                out.append(lits)
+    return tuple(dict.fromkeys(out))
 
 
 def _strip_groups(source: str) -> str:
@@ -1799,16 +1845,26 @@ def _freeze(b: _Bucket) -> _Frozen:
     merged = None
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
     inside = [n for n in b.screens if n in _IN_LINE or n.startswith("argv[")]
+    needs: dict[_Entry, Needs] = {}
     if "line" in b.screens and inside:
         names = {"line", *inside}
         items = [item for n in ("line", *inside) for item in b.screens[n][1]]
-        merged = Screen((_strip_groups(src), e) for src, e in items)
+        # the same pass looks for the strings the line must hold for the key tables'
+        # entries to match: an entry whose strings are not all there is not tested
+        wanted = [(e, alts) for e, alts in b.line_needs.items()]
+        extra = [lits for _, alts in wanted for alt in alts for lits in alt]
+        merged = Screen(((_strip_groups(src), e) for src, e in items), extra)
+        ids = iter(merged.extra)
+        for e, alts in wanted:
+            needs[e] = tuple(tuple(next(ids) for _ in alt) for alt in alts)
         others = tuple(
             (get, Screen((_strip_groups(src), e) for src, e in items))
             for n, (get, items) in b.screens.items()
             if n not in names
         )
-    return _Frozen(keyed, screens, tuple(b.always), multi, merged, others, tuple(b.gated))
+    return _Frozen(
+        keyed, screens, tuple(b.always), multi, merged, others, tuple(b.gated), needs
+    )  # fmt: skip
 
 
 _NO_BUCKETS: Final[tuple[_Frozen, ...]] = ()
@@ -1836,6 +1892,14 @@ class RuleIndex:
                     else _Entry(rule, step, alternative_test(cond, h), False)
                     for _, h, cond in alts
                 ]
+                # what the line must hold for each entry to match: its alternative's
+                # strings, or (the matcher's own test) those of one of its alternatives
+                lneeds = [_line_needs(cond) for _, _, cond in alts]
+                entry_needs = {
+                    id(e): ((n,) if n else ()) for e, n in zip(own, lneeds, strict=True)
+                    if e is not entry
+                }  # fmt: skip
+                entry_needs[id(entry)] = tuple(lneeds) if all(lneeds) else ()
                 kinds = all_kinds if matcher.kinds is None else tuple(matcher.kinds)
                 for k in kinds:
                     mine = [
@@ -1856,6 +1920,8 @@ class RuleIndex:
                                 _, table = b.keyed.setdefault(fs.name, (fs.get, {}))
                                 for value in hint[2]:
                                     table.setdefault(value, []).append(e)
+                                if entry_needs[id(e)]:
+                                    b.line_needs[e] = entry_needs[id(e)]
                             else:
                                 _, items = b.screens.setdefault(fs.name, (fs.get, []))
                                 items.append((hint[2], e))
@@ -1905,6 +1971,15 @@ class RuleIndex:
     def candidates(buckets: tuple[_Frozen, ...], subj: Subject) -> list[_Entry]:
         out: list[_Entry] = []
         for b in buckets:
+            scan = None
+            merged = b.merged
+            if merged is not None:
+                line = subj.line
+                if line and _in_line(subj, line):
+                    # the other fields' texts are in the line: one pass over the line
+                    # finds their rules too (a superset: each is tested after), and the
+                    # strings the key tables' rules need there
+                    scan = merged.cached(line) or merged.scan(line)
             for get, table in b.keyed:
                 v = get(subj)
                 if v is not None:
@@ -1913,19 +1988,13 @@ class RuleIndex:
                     except TypeError:  # an unhashable value (a list in data) is no key
                         continue
                     if hit:
-                        out.extend(hit)
-            screens = b.screens
-            if b.merged is not None:
-                line = subj.line
-                if line and _in_line(subj, line):
-                    # the other fields' texts are in the line: one pass over the line
-                    # finds their rules too (a superset: each is tested after)
-                    found = b.merged.cached(line)
-                    if found is None:
-                        found = b.merged.find(line)
-                    if found:
-                        out.extend(found)
-                    screens = b.others
+                        out.extend(hit if scan is None else b.sift(hit, scan[1]))
+            if scan is None:
+                screens = b.screens
+            else:
+                if scan[0]:
+                    out.extend(scan[0])
+                screens = b.others
             for get, screen in screens:
                 v = get(subj)
                 if v:
