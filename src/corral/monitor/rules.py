@@ -526,7 +526,7 @@ def _simple_split(script: str, limit: int | None = None) -> list[list[str]] | No
         if words[0] in _RESERVED:
             return None
         i = 0
-        while i < len(words) and _ASSIGNMENT.match(words[i]):
+        while i < len(words) and "=" in words[i] and _ASSIGNMENT.match(words[i]):
             i += 1
         if i < len(words):
             out.append(words[i:])
