@@ -969,6 +969,24 @@ def _checks(source: str) -> tuple[Need, tuple[Need, ...]]:
     return folded_sets(common), tuple(folded_sets(r) for r in rest)
 
 
+def _may_match(common: Need, alts: tuple[Need, ...], has: Callable[[str], bool]) -> bool:
+    """Whether a text (``has``: its casefolded ``__contains__``) holds what a regex cannot
+    match without (:func:`_checks`): one string of each set of ``common``, and all the
+    sets of one of ``alts`` when there are any."""
+    for lits in common:
+        if not any(map(has, lits)):
+            return False
+    if not alts:
+        return True
+    for need in alts:  # one branch's strings all there: the regex may match
+        for lits in need:
+            if not any(map(has, lits)):
+                break
+        else:
+            return True
+    return False  # no branch can match: the regex need not run
+
+
 def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[[Any], bool]:
     """Whether a value is a string one of the regexes finds something in. Each regex is
     behind literal checks: a text that lacks every string of a set the regex cannot
@@ -992,22 +1010,9 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
         ok = False
         has = folded(v).__contains__
         for (common, alts), t in plans:
-            for lits in common:
-                if not any(map(has, lits)):
-                    break
-            else:
-                for need in alts:  # one branch's strings all there: the regex may match
-                    for lits in need:
-                        if not any(map(has, lits)):
-                            break
-                    else:
-                        break
-                else:
-                    if alts:
-                        continue  # no branch can match: the regex need not run
-                if t(v):
-                    ok = True
-                    break
+            if _may_match(common, alts, has) and t(v):
+                ok = True
+                break
         last[0] = (v, ok)
         return ok
 
@@ -1041,24 +1046,13 @@ def _regex_matches(
         out: list[Any] | None = None
         has = folded(v).__contains__
         for j, ((common, alts), search) in enumerate(plans):
-            for lits in common:
-                if not any(map(has, lits)):
-                    break
-            else:
-                for need in alts:
-                    for lits in need:
-                        if not any(map(has, lits)):
-                            break
-                    else:
-                        break
-                else:
-                    if alts:
-                        continue
-                m = search(v)
-                if m is not None:
-                    if out is None:
-                        out = [None] * n
-                    out[j] = m
+            if not _may_match(common, alts, has):
+                continue
+            m = search(v)
+            if m is not None:
+                if out is None:
+                    out = [None] * n
+                out[j] = m
         last[0] = (v, out)
         return out
 
