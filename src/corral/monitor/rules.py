@@ -101,6 +101,7 @@ from .prefilter import (
     folded,
     holds,
     required,
+    required_all,
     required_any_all,
     required_short,
 )
@@ -1735,9 +1736,11 @@ class _Bucket:
     #: later sequence steps without an index hint: only looked at while a partial match
     #: waits for them (see :attr:`Plan.gated`)
     gated: list[_Entry] = field(default_factory=list)
-    #: of the entries in the key tables, what the line must hold for them to match
-    #: (:func:`_line_needs`, one alternative per condition alternative)
-    line_needs: dict[_Entry, tuple[tuple[frozenset[str], ...], ...]] = field(default_factory=dict)
+    #: (key field, value, id of an entry in its table) -> what the line must hold for
+    #: the entry to match (:func:`_line_needs` of each alternative that may hold)
+    line_needs: dict[tuple[str, Any, int], tuple[tuple[frozenset[str], ...], ...]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)
@@ -1752,9 +1755,9 @@ class _Frozen:
     #: the screens not merged
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
     gated: tuple[_Entry, ...] = ()
-    #: of the entries in the key tables, the literals of :attr:`merged` (ids) the line
-    #: must hold for them to match; an entry not in it may match any line
-    needs: dict[_Entry, Needs] = field(default_factory=dict)
+    #: per key table entry tuple (by id), the literals of :attr:`merged` (ids) the line
+    #: must hold for each of its entries to match (None: it may match any line)
+    needs: dict[int, tuple[Needs | None, ...]] = field(default_factory=dict)
     #: (key table entries, literals a line holds) -> those of the entries it may match
     sifted: dict[tuple[int, tuple[int, ...]], tuple[_Entry, ...]] = field(default_factory=dict)
 
@@ -1764,9 +1767,14 @@ class _Frozen:
         key = (id(entries), hits)
         got = self.sifted.get(key)
         if got is None:
-            needs = self.needs
-            present = frozenset(hits)
-            got = tuple(e for e in entries if e not in needs or holds(needs[e], present))
+            needs = self.needs.get(id(entries))
+            if needs is None:
+                got = entries
+            else:
+                present = frozenset(hits)
+                got = tuple(
+                    e for e, n in zip(entries, needs, strict=True) if n is None or holds(n, present)
+                )
             if len(self.sifted) >= 4096:
                 self.sifted.clear()
             self.sifted[key] = got  # the tables' tuples live as long as the bucket
@@ -1793,9 +1801,9 @@ def _in_line(subj: Subject, line: str) -> bool:
 def _line_needs(cond: Cond) -> tuple[frozenset[str], ...]:
     """Sets of casefolded strings the line of a subject must hold one of each for
     ``cond`` to hold, when the texts of :data:`_IN_LINE` and ``argv[N]`` are in the line
-    (:func:`_in_line`): one per operator with a literal of three characters or more
-    (:func:`prefilter.required` of its screen) on a text field that ``cond`` requires at
-    its top (``any``, ``not`` and negated fields tell nothing)."""
+    (:func:`_in_line`): those of each operator (:func:`prefilter.required_all` of its
+    screen) on a text field that ``cond`` requires at its top (``any``, ``not`` and
+    negated fields tell nothing)."""
     out: list[frozenset[str]] = []
     for item in _flatten(cond) if isinstance(cond, AllOf) else [cond]:
         if not isinstance(item, Pred) or item.negate or item.exists is not None:
@@ -1806,10 +1814,35 @@ def _line_needs(cond: Cond) -> tuple[frozenset[str], ...]:
         ):
             continue
         for o in item.ops:
-            lits = required(_strip_groups(o.screen)) if o.screen is not None else None
-            if lits:
-                out.append(lits)
+            if o.screen is not None:
+                # every string set the pattern needs, but those with a one-character
+                # string (``-``, ``/``: in nearly every line, they rule out nothing)
+                out += [x for x in required_all(_strip_groups(o.screen)) if min(map(len, x)) > 1]
     return tuple(dict.fromkeys(out))
+
+
+def _entry_needs(
+    alts: list[Alternative],
+    lneeds: list[tuple[frozenset[str], ...]],
+    kind: str | None,
+    name: str,
+    value: Any,
+) -> tuple[tuple[frozenset[str], ...], ...]:
+    """What the line must hold for a matcher's own test (one entry for all its
+    alternatives: captures) to hold on a subject of ``kind`` found in the key table of
+    ``name`` under ``value``: the strings of one of the alternatives that may hold (not
+    those for other kinds, nor those keyed on ``name`` with other values: an
+    alternative implies its hint); ``()`` when one of them needs nothing."""
+    keep = []
+    for (ks, h, _), n in zip(alts, lneeds, strict=True):
+        if ks is not None and kind not in ks:
+            continue
+        if h is not None and h[0] == "key" and h[1].name == name and value not in h[2]:
+            continue
+        if not n:
+            return ()
+        keep.append(n)
+    return tuple(dict.fromkeys(keep))
 
 
 def _strip_groups(source: str) -> str:
@@ -1839,18 +1872,25 @@ def _freeze(b: _Bucket) -> _Frozen:
     merged = None
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
     inside = [n for n in b.screens if n in _IN_LINE or n.startswith("argv[")]
-    needs: dict[_Entry, Needs] = {}
+    needs: dict[int, tuple[Needs | None, ...]] = {}
     if "line" in b.screens and inside:
         names = {"line", *inside}
         items = [item for n in ("line", *inside) for item in b.screens[n][1]]
         # the same pass looks for the strings the line must hold for the key tables'
         # entries to match: an entry whose strings are not all there is not tested
-        wanted = [(e, alts) for e, alts in b.line_needs.items()]
-        extra = [lits for _, alts in wanted for alt in alts for lits in alt]
+        wanted = list(b.line_needs.values())
+        extra = [lits for alts in wanted for alt in alts for lits in alt]
         merged = Screen(((_strip_groups(src), e) for src, e in items), extra)
         ids = iter(merged.extra)
-        for e, alts in wanted:
-            needs[e] = tuple(tuple(next(ids) for _ in alt) for alt in alts)
+        by_key = {
+            key: tuple(tuple(next(ids) for _ in alt) for alt in alts)
+            for key, alts in b.line_needs.items()
+        }
+        for name, (_, table) in zip(b.keyed, keyed, strict=True):
+            for value, es in table.items():
+                row = tuple(by_key.get((name, value, id(e))) for e in es)
+                if any(n is not None for n in row):
+                    needs[id(es)] = row
         others = tuple(
             (get, Screen((_strip_groups(src), e) for src, e in items))
             for n, (get, items) in b.screens.items()
@@ -1889,11 +1929,10 @@ class RuleIndex:
                 # what the line must hold for each entry to match: its alternative's
                 # strings, or (the matcher's own test) those of one of its alternatives
                 lneeds = [_line_needs(cond) for _, _, cond in alts]
-                entry_needs = {
+                alt_needs = {
                     id(e): ((n,) if n else ()) for e, n in zip(own, lneeds, strict=True)
                     if e is not entry
                 }  # fmt: skip
-                entry_needs[id(entry)] = tuple(lneeds) if all(lneeds) else ()
                 kinds = all_kinds if matcher.kinds is None else tuple(matcher.kinds)
                 for k in kinds:
                     mine = [
@@ -1914,8 +1953,11 @@ class RuleIndex:
                                 _, table = b.keyed.setdefault(fs.name, (fs.get, {}))
                                 for value in hint[2]:
                                     table.setdefault(value, []).append(e)
-                                if entry_needs[id(e)]:
-                                    b.line_needs[e] = entry_needs[id(e)]
+                                    got = alt_needs.get(id(e))
+                                    if got is None:  # the matcher's own test
+                                        got = _entry_needs(alts, lneeds, k, fs.name, value)
+                                    if got:
+                                        b.line_needs[fs.name, value, id(e)] = got
                             else:
                                 _, items = b.screens.setdefault(fs.name, (fs.get, []))
                                 items.append((hint[2], e))
