@@ -328,3 +328,16 @@ def test_key_table_rules_are_not_tested_on_lines_without_their_strings() -> None
     assert "destroy-repository-or-cluster" in _candidate_rules(
         ["git", "push", "--delete", "origin", "main"], line="git status"
     )
+
+
+def test_screen_keeps_no_answer_for_texts_with_hundreds_of_literals() -> None:
+    # a crafted text holding every literal is answered exactly, and not kept (each kept
+    # key would hold hundreds of ids: 4,096 of them would be a memory sink)
+    words = [f"w{i:03d}x" for i in range(200)]
+    screen = Screen([(w, w) for w in words])
+    text = " ".join(words)
+    for _ in range(2):
+        assert set(screen.find(text)) == set(words)
+        assert set(screen.find(text + " ")) == set(words)
+    assert screen._by_hits == {}
+    assert screen.find("w007x") == ("w007x",) and len(screen._by_hits) == 1

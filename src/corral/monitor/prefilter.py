@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover
     import sre_parse as _p  # type: ignore[no-redef]
 
 __all__ = [
+    "MAX_KEPT_HITS",
     "LiteralSet",
     "Needs",
     "Scan",
@@ -33,6 +34,9 @@ __all__ = [
 ]
 
 MIN_LEN: Final = 3
+#: answers per set of literals found are kept for sets of at most this many (a text that
+#: holds hundreds, crafted or megabytes long, is answered afresh: the kept keys stay small)
+MAX_KEPT_HITS: Final = 64
 _REPEATS: Final = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT))
 Lits = frozenset[str]
 
@@ -332,17 +336,20 @@ class Screen:
             return (), key
         got = self._by_hits.get(key)
         if got is None:
-            got = self._by_hits_miss(key)
+            got = self._by_hits_miss(key, keep=len(key) <= MAX_KEPT_HITS)
         widest, entries, pairs = got
         n = len(text)
         if n >= widest:
             return entries, key
         return tuple(dict.fromkeys(e for width, e in pairs if n >= width)), key
 
-    def _by_hits_miss(self, hits: tuple[int, ...]) -> tuple[int, tuple[Any, ...], tuple[Any, ...]]:
+    def _by_hits_miss(
+        self, hits: tuple[int, ...], keep: bool
+    ) -> tuple[int, tuple[Any, ...], tuple[Any, ...]]:
         """(the longest of the shortest texts, the entries, (shortest text, entry) pairs)
         for texts that hold the literals ``hits``: those whose pattern's other needed
-        literals (:attr:`needs`) are among them, after the patterns without literals."""
+        literals (:attr:`needs`) are among them, after the patterns without literals;
+        kept (``keep``) for the next text with the same literals."""
         pairs = list(self.always)
         if hits:
             present = frozenset(hits)
@@ -357,10 +364,11 @@ class Screen:
                         pairs.append((width, e))
         widest = max((w for w, _ in pairs), default=0)
         got = (widest, tuple(dict.fromkeys(e for _, e in pairs)), tuple(pairs))
-        table = self._by_hits
-        if len(table) >= 4096:
-            table.clear()
-        table[hits] = got
+        if keep:
+            table = self._by_hits
+            if len(table) >= 4096:
+                table.clear()
+            table[hits] = got
         return got
 
 

@@ -95,6 +95,7 @@ from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
 from .prefilter import (
+    MAX_KEPT_HITS,
     LiteralSet,
     Needs,
     Screen,
@@ -1775,9 +1776,10 @@ class _Frozen:
                 got = tuple(
                     e for e, n in zip(entries, needs, strict=True) if n is None or holds(n, present)
                 )
-            if len(self.sifted) >= 4096:
-                self.sifted.clear()
-            self.sifted[key] = got  # the tables' tuples live as long as the bucket
+            if len(hits) <= MAX_KEPT_HITS:
+                if len(self.sifted) >= 4096:
+                    self.sifted.clear()
+                self.sifted[key] = got  # the tables' tuples live as long as the bucket
         return got
 
 
