@@ -7,8 +7,10 @@ are checked out in temporary ``git worktree``s; each measurement runs this tree'
 ``corral/monitor/bench.py`` (so both versions see the same events) against that
 tree's ``corral`` in a fresh process pinned to one core (``os.sched_setaffinity(0,
 {0})``), the versions alternating. The first table shows the median events per
-CPU second of each (rules only, and rules with the anomaly score); the second the CPU
-time of each hostile event (:func:`corral.monitor.bench.hostile_events`: megabyte
+CPU second of each (rules only, and rules with the anomaly score); the second a fresh
+process's cost (the monitor built, then its first 2,000 events without a warm-up: a
+bigger literal automaton pays for its states there); the third the CPU time of each
+hostile event (:func:`corral.monitor.bench.hostile_events`: megabyte
 commands and scripts, 10,000 arguments, deeply nested data), or what it raised.
 """
 
@@ -29,6 +31,7 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL = 100_000
+FRESH = 2_000  # events a fresh process is timed on
 
 _CHILD = """
 import importlib.util, json, os, sys
@@ -41,6 +44,13 @@ spec.loader.exec_module(bench)
 n, baseline = int(sys.argv[1]), sys.argv[2] == "1"
 if n == 0:
     print(json.dumps(bench.run_hostile(1, baseline=baseline)))
+elif n < 0:  # a fresh process: the monitor built, then its first -n events, no warm-up
+    import time
+    events = bench.benign_events(-n)
+    c0 = time.process_time()
+    mon = corral.monitor.Monitor(baseline=None if baseline else False)
+    c1 = time.process_time()
+    print(json.dumps({"build": c1 - c0, **bench.run(-n, monitor=mon, baseline=baseline)}))
 else:
     bench.run(2_000, baseline=baseline)  # warm up (imports, rule index, compiled caches)
     print(json.dumps(bench.run(n, baseline=baseline)))
@@ -65,6 +75,14 @@ def _child(tree: Path, n: int, baseline: bool) -> Any:
 
 def measure(tree: Path, n: int, baseline: bool) -> float:
     return float(_child(tree, n, baseline)["events_per_s"])
+
+
+def fresh(tree: Path, n: int) -> tuple[float, float]:
+    """(CPU seconds to build a monitor, events per CPU second over its first ``n``
+    events) in a fresh process: the cost of the index and of its first texts (RE2's
+    DFA states are built as texts need them)."""
+    got = _child(tree, -n, False)
+    return float(got["build"]), float(got["events_per_s"])
 
 
 def hostile(tree: Path) -> list[dict[str, Any]]:
@@ -105,6 +123,11 @@ def main() -> None:
                         for t in trees:
                             got[t].append(measure(t, args.events, baseline))
                 rows.append((title, got))
+            cold: dict[Path, list[tuple[float, float]]] = {t: [] for t in trees}
+            with console.status("fresh processes …"):
+                for _ in range(args.reps):
+                    for t in trees:
+                        cold[t].append(fresh(t, FRESH))
             with console.status("hostile events …"):
                 worst = {t: hostile(t) for t in trees}
         finally:
@@ -130,6 +153,17 @@ def main() -> None:
             *(f"×{n / x:.2f}" for x in o), "yes" if n >= GOAL else "no",
         )  # fmt: skip
     console.print(table)
+    first = Table(title=f"fresh process, rules only, median of {args.reps}")
+    first.add_column("measure")
+    for sha in shas:
+        first.add_column(f"previous ({sha})")
+    first.add_column(f"this tree ({head_sha}{dirty})")
+    for i, (label, fmt) in enumerate(
+        (("monitor built (CPU s)", "{:.3f}"), (f"first {FRESH:,} events (ev/s)", "{:,.0f}"))
+    ):
+        first.add_row(label, *(fmt.format(statistics.median(x[i] for x in cold[t]))
+                               for t in [*olds, ROOT]))  # fmt: skip
+    console.print(first)
     bad = Table(title="hostile events: CPU seconds each (one monitor with the anomaly score)")
     bad.add_column("event")
     for sha in shas:

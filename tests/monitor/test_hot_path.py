@@ -291,3 +291,54 @@ def test_operators_with_the_same_patterns_answer_each_text_on_its_own() -> None:
             action=ExecAction(argv=argv, line=line),
         )  # fmt: skip
         assert {a.rule for a in mon.observe(ev)} == want, line
+
+
+def test_screen_answers_by_literals_found_and_text_length() -> None:
+    # texts holding the same literals share one answer, cut by the shortest text each
+    # pattern without literals can match (``\d{3}``: three characters)
+    screen = Screen([(r"\d{3}", "digits"), (r"/dev/tcp/", "tcp"), (r"x/dev/tcp/\d", "tcp2")])
+    for _ in range(2):
+        assert screen.find("ab") == ()
+        assert screen.find("abc") == ("digits",)
+        assert screen.find("/dev/tcp/") == ("digits", "tcp")
+        assert set(screen.find("x/dev/tcp/1")) == {"digits", "tcp", "tcp2"}
+        entries, hits = screen.scan("/DEV/TCP/")
+        assert entries == ("digits", "tcp") and hits == screen.scan("/dev/tcp/")[1]
+
+
+def _candidate_rules(argv: list[str], line: str | None = None) -> set[str]:
+    index = RuleIndex(builtin_pack("default").rules)
+    ev = Event(
+        type="action.requested", action=ExecAction(argv=argv, line=line), session="s", seq=1,
+        time=T0,
+    )  # fmt: skip
+    plan = index.plan(ev.type, True)
+    assert plan is not None
+    subj = subjects_of(ev)[0]
+    return {e.rule.id for e in index.candidates(plan.buckets["exec"], subj)}
+
+
+def test_key_table_rules_are_not_tested_on_lines_without_their_strings() -> None:
+    # git's key-table rules need "push", "credential" or "config" in the line: an
+    # ordinary command is not handed to them; one with the strings is
+    assert "destroy-repository-or-cluster" not in _candidate_rules(["git", "status"])
+    assert "destroy-repository-or-cluster" in _candidate_rules(
+        ["git", "push", "--delete", "origin", "main"]
+    )
+    # a line that does not hold the command's words is not used to rule anything out
+    assert "destroy-repository-or-cluster" in _candidate_rules(
+        ["git", "push", "--delete", "origin", "main"], line="git status"
+    )
+
+
+def test_screen_keeps_no_answer_for_texts_with_hundreds_of_literals() -> None:
+    # a crafted text holding every literal is answered exactly, and not kept (each kept
+    # key would hold hundreds of ids: 4,096 of them would be a memory sink)
+    words = [f"w{i:03d}x" for i in range(200)]
+    screen = Screen([(w, w) for w in words])
+    text = " ".join(words)
+    for _ in range(2):
+        assert set(screen.find(text)) == set(words)
+        assert set(screen.find(text + " ")) == set(words)
+    assert screen._by_hits == {}
+    assert screen.find("w007x") == ("w007x",) and len(screen._by_hits) == 1

@@ -136,3 +136,49 @@ def test_index_finds_what_every_rule_tested_alone_finds() -> None:
             assert _fast(ev, attempt, subj) == want, (ev.action, subj.kind, subj.line)
             found += len(want)
     assert found > 300  # the generated events do match rules
+
+
+def _keyed_commands() -> list[list[str]]:
+    """Corpus commands whose program has key-table rules with strings they need in the
+    line (the ones the index rules out by the line's literal pass)."""
+    keyed = {v for b in INDEX._buckets.values() if b.needs for _, table in b.keyed for v in table}
+    return [argv for c in COMMANDS if (argv := c.split()) and argv[0] in keyed]
+
+
+def test_key_table_sifting_finds_what_every_rule_tested_alone_finds() -> None:
+    """Key-table entries are left out when the line lacks their strings: never on a line
+    that holds them in another case or casefolded form, nor on a line that is not the
+    command's (a line that does not hold argv), nor on megabyte or non-UTF-8 lines."""
+    rng = random.Random(20261206)
+    cmds = _keyed_commands()
+    assert len(cmds) > 50
+    kw: dict[str, Any] = {"session": "eq", "seq": 1, "time": T0}
+    events: list[Event] = []
+    for _ in range(600):
+        argv = rng.choice(cmds)
+        other = rng.choice(cmds)
+        r = rng.random()
+        if r < 0.2:
+            argv = [w.upper() if rng.random() < 0.5 else w for w in argv]
+            action: Any = ExecAction(argv=argv)
+        elif r < 0.35:
+            argv = [w.replace("s", "\u017f").replace("k", "\u212a") for w in argv]
+            action = ExecAction(argv=argv)
+        elif r < 0.5:  # the line given is another command's
+            action = ExecAction(argv=argv, line=" ".join(other))
+        elif r < 0.6:
+            action = ExecAction(argv=[*argv, "\udcff"])
+        elif r < 0.7:
+            action = ExecAction(argv=[argv[0], "x" * 300_000, *argv[1:]])
+        elif r < 0.85:
+            action = CodeAction(language="shell", code=f"{' '.join(other)}; {' '.join(argv)}")
+        else:
+            action = ExecAction(argv=["sh", "-c", " ".join(argv)])
+        events.append(Event(type="action.requested", action=action, **kw))
+    found = 0
+    for ev in events:
+        for subj in subjects_of(ev):
+            want = _plain(ev, True, subj)
+            assert _fast(ev, True, subj) == want, (ev.action, subj.kind, subj.line)
+            found += len(want)
+    assert found > 100

@@ -181,6 +181,16 @@ class _Slot:
         self.denied = 0
 
 
+def _take(counts: dict[Any, int], key: Any, n: int = 1) -> bool:
+    """``counts[key] -= n``, the key deleted when none are left; True when it was."""
+    left = counts[key] - n
+    if left:
+        counts[key] = left
+        return False
+    del counts[key]
+    return True
+
+
 class AnomalyState:
     """Rolling per-session features (one per session, kept by the monitor).
 
@@ -296,34 +306,17 @@ class AnomalyState:
         self.window_n -= slot.n
         kinds = self.kinds
         for k, c in slot.kinds.items():
-            left = kinds[k] - c
-            if left:
-                kinds[k] = left
-            else:
-                del kinds[k]
+            _take(kinds, k, c)
         programs = self.programs
         for p in slot.programs:
-            left = programs[p] - 1
-            if left:
-                programs[p] = left
-            else:
-                del programs[p]
+            _take(programs, p)
         hosts = self.hosts
         for h in slot.hosts:
-            left = hosts[h] - 1
-            if left:
-                hosts[h] = left
-            else:
-                del hosts[h]
-                if _is_private(h):
-                    self.private -= 1
+            if _take(hosts, h) and _is_private(h):
+                self.private -= 1
         ports = self.ports
         for key in slot.ports:
-            left = ports[key] - 1
-            if left:
-                ports[key] = left
-            else:
-                del ports[key]
+            if _take(ports, key):
                 self._port_count(key[0], -1)
 
     def _port_count(self, host: str, step: int) -> None:
@@ -332,11 +325,7 @@ class AnomalyState:
         old = per_host.get(host, 0)
         new = old + step
         if old:
-            left = counts[old] - 1
-            if left:
-                counts[old] = left
-            else:
-                del counts[old]
+            _take(counts, old)
         if new:
             per_host[host] = new
             counts[new] = counts.get(new, 0) + 1
@@ -361,10 +350,15 @@ class AnomalyState:
                 return self._features_of([s for s in slots if s.start + width > cutoff], now,
                                          window_s)  # fmt: skip
         n = self.window_n
-        first = min((s.first for s in slots), default=now)
+        first = now if not slots else slots[0].first  # min() of the firsts, in one pass
+        cpu_n = denied = 0
+        for s in slots:
+            if s.first < first:
+                first = s.first
+            cpu_n += s.cpu_n
+            denied += s.denied
         span = min(max(now - first, 10.0), window_s)
         kinds = self.kinds
-        cpu_n = sum(s.cpu_n for s in slots)
         if n:
             exec_share = kinds.get("exec", 0) / n + kinds.get("spawn", 0) / n
             code_share = kinds.get("code", 0) / n
@@ -379,7 +373,7 @@ class AnomalyState:
             "ports_per_host": float(self.max_ports),
             "bytes_out": sum(s.bytes for s in slots),
             "cpu": sum(s.cpu_sum for s in slots) / cpu_n if cpu_n else 0.0,
-            "denied": float(sum(s.denied for s in slots)),
+            "denied": float(denied),
             "exec_share": exec_share,
             "code_share": code_share,
             "net_share": net_share,

@@ -21,9 +21,13 @@ except ImportError:  # pragma: no cover
     import sre_parse as _p  # type: ignore[no-redef]
 
 __all__ = [
+    "MAX_KEPT_HITS",
     "LiteralSet",
+    "Needs",
+    "Scan",
     "Screen",
     "folded",
+    "holds",
     "required",
     "required_all",
     "required_any_all",
@@ -65,6 +69,9 @@ def _parsed(pattern: str) -> Any:
     """``pattern`` as sre parses it, once per pattern (raises what the parser raises).
     Callers only read the tree (and its cached width), never change it."""
     return _p.parse(pattern)
+#: answers per set of literals found are kept for sets of at most this many (a text that
+#: holds hundreds, crafted or megabytes long, is answered afresh: the kept keys stay small)
+MAX_KEPT_HITS: Final = 64
 _REPEATS: Final = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT))
 Lits = frozenset[str]
 
@@ -258,6 +265,8 @@ def required(pattern: str) -> Lits | None:
 #: what a text must hold for a pattern to match, as literal indexes of a screen: any
 #: one of the alternatives, each a tuple of index sets (one index of each set present)
 Needs = tuple[tuple[frozenset[int], ...], ...]
+#: what :meth:`Screen.scan` gives: (entries, ids of the literals found)
+Scan = tuple[tuple[Any, ...], tuple[int, ...]]
 
 
 class Screen:
@@ -273,10 +282,12 @@ class Screen:
     branch of its alternation); an entry whose pattern lacks them is not returned, so
     ``curl ... | python`` is not handed every command that mentions ``python``."""
 
-    __slots__ = ("_cache", "_last", "_matcher", "_older", "always", "cached", "lits", "needs",
-                 "slots")  # fmt: skip
+    __slots__ = ("_by_hits", "_cache", "_last", "_matcher", "_older", "always", "cached", "extra",
+                 "lits", "needs", "slots")  # fmt: skip
 
-    def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
+    def __init__(
+        self, items: Iterable[tuple[str, Any]], extra: Iterable[Iterable[str]] = ()
+    ) -> None:
         index: dict[str, int] = {}
         by_lit: dict[int, list[tuple[int, Any, int]]] = {}
         always: list[tuple[int, Any]] = []
@@ -302,6 +313,9 @@ class Screen:
             needs.append(tuple(tuple(ids(s) for s in alt) for alt in alts) or None)
             for i in ids(lits):
                 by_lit.setdefault(i, []).append((width, entry, len(needs) - 1))
+        #: the ids of the ``extra`` literal sets: strings the same pass looks for, for a
+        #: caller's own use of :meth:`scan`'s ``hits``
+        self.extra: tuple[frozenset[int], ...] = tuple(ids(x) for x in extra)
         #: the literals (those that index entries, then those only needed), and for each
         #: the (shortest text, entry, needs) of the patterns it indexes
         self.lits: tuple[str, ...] = tuple(index)
@@ -314,16 +328,24 @@ class Screen:
         self._matcher = LiteralSet(self.lits)
         # answers for short texts: the newer 4,096 and the 4,096 before them (a text
         # asked for again moves to the newer)
-        self._cache: dict[str, tuple[Any, ...]] = {}
-        self._older: dict[str, tuple[Any, ...]] = {}
-        self._last: tuple[str, tuple[Any, ...]] = ("", ())
-        #: the remembered answer for a short text, or None (one C call)
+        self._cache: dict[str, Scan] = {}
+        self._older: dict[str, Scan] = {}
+        self._last: tuple[str, Scan] = ("", ((), ()))
+        #: answers by the literals a text holds (see :meth:`_find`), at most 4,096
+        self._by_hits: dict[tuple[int, ...], tuple[int, tuple[Any, ...], tuple[Any, ...]]] = {}
+        #: the remembered :meth:`scan` of a short text, or None (one C call)
         self.cached = self._cache.get
 
     def find(self, text: str) -> tuple[Any, ...]:
-        """The entries that may match ``text`` (memoized for texts up to 512 characters:
-        agents repeat themselves; a longer one is kept by identity while it is the last:
-        the commands of a script share its text)."""
+        """The entries that may match ``text``."""
+        got = self._cache.get(text)
+        return (got if got is not None else self.scan(text))[0]
+
+    def scan(self, text: str) -> Scan:
+        """(the entries that may match ``text``, the ids of the literals it holds, in the
+        order found); memoized for texts up to 512 characters (agents repeat
+        themselves), a longer one kept by identity while it is the last (the commands of
+        a script share its text)."""
         got = self._cache.get(text)
         if got is not None:
             return got
@@ -345,30 +367,52 @@ class Screen:
         cache[text] = got
         return got
 
-    def _find(self, text: str) -> tuple[Any, ...]:
-        n = len(text)
-        out = [e for width, e in self.always if n >= width]
+    def _find(self, text: str) -> Scan:
         hits = self._matcher.found(text) if self.lits else ()
-        if not hits:
-            return tuple(out)
-        present = frozenset(hits)
-        slots, needs = self.slots, self.needs
-        checked: dict[int, bool] = {}
-        for i in hits:
-            for width, e, k in slots[i]:
-                if n < width:
-                    continue
-                ok = checked.get(k)
-                if ok is None:
-                    ok = checked[k] = _holds(needs[k], present)
-                if ok:
-                    out.append(e)
-        if len(out) > 1:
-            return tuple(dict.fromkeys(out))
-        return tuple(out)
+        # the entries depend only on the literals found (in the order found) and the
+        # text's length: texts that hold the same literals share one answer
+        key = tuple(hits)
+        if not key and not self.always:
+            return (), key
+        got = self._by_hits.get(key)
+        if got is None:
+            got = self._by_hits_miss(key, keep=len(key) <= MAX_KEPT_HITS)
+        widest, entries, pairs = got
+        n = len(text)
+        if n >= widest:
+            return entries, key
+        return tuple(dict.fromkeys(e for width, e in pairs if n >= width)), key
+
+    def _by_hits_miss(
+        self, hits: tuple[int, ...], keep: bool
+    ) -> tuple[int, tuple[Any, ...], tuple[Any, ...]]:
+        """(the longest of the shortest texts, the entries, (shortest text, entry) pairs)
+        for texts that hold the literals ``hits``: those whose pattern's other needed
+        literals (:attr:`needs`) are among them, after the patterns without literals;
+        kept (``keep``) for the next text with the same literals."""
+        pairs = list(self.always)
+        if hits:
+            present = frozenset(hits)
+            slots, needs = self.slots, self.needs
+            checked: dict[int, bool] = {}
+            for i in hits:
+                for width, e, k in slots[i]:
+                    ok = checked.get(k)
+                    if ok is None:
+                        ok = checked[k] = holds(needs[k], present)
+                    if ok:
+                        pairs.append((width, e))
+        widest = max((w for w, _ in pairs), default=0)
+        got = (widest, tuple(dict.fromkeys(e for _, e in pairs)), tuple(pairs))
+        if keep:
+            table = self._by_hits
+            if len(table) >= 4096:
+                table.clear()
+            table[hits] = got
+        return got
 
 
-def _holds(needs: Needs | None, present: frozenset[int]) -> bool:
+def holds(needs: Needs | None, present: frozenset[int]) -> bool:
     """Whether the literals ``present`` satisfy one alternative of ``needs``."""
     if needs is None:
         return True

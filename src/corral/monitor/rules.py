@@ -97,10 +97,14 @@ from ..policy.shellsplit import analyze, render
 from .normalize import GATE as _NORMALIZE_GATE
 from .normalize import deobfuscate
 from .prefilter import (
+    MAX_KEPT_HITS,
     LiteralSet,
+    Needs,
     Screen,
     folded,
+    holds,
     required,
+    required_all,
     required_any_all,
     required_short,
 )
@@ -223,7 +227,6 @@ class Subject:
         event: Any,
         kind: str | None,
         action: Any = None,
-        *,
         argv: list[str] | None = None,
         line: str | None = None,
         code: str | None = None,
@@ -527,7 +530,7 @@ def _simple_split(script: str, limit: int | None = None) -> list[list[str]] | No
         if words[0] in _RESERVED:
             return None
         i = 0
-        while i < len(words) and _ASSIGNMENT.match(words[i]):
+        while i < len(words) and "=" in words[i] and _ASSIGNMENT.match(words[i]):
             i += 1
         if i < len(words):
             out.append(words[i:])
@@ -564,26 +567,21 @@ def _derive(
     for inner in cmds:
         if len(out) >= _MAX_DERIVED or not inner:
             break
-        sub = Subject(event, "exec", action, argv=inner, line=line, derived=True, via=via)
+        sub = Subject(event, "exec", action, inner, line, None, None, True, via)
         out.append(sub)
         _derive(event, action, inner, line, out, depth + 1, via)
     for script in scripts:
         for inner in split_script(script, _MAX_DERIVED):
             if len(out) >= _MAX_DERIVED:
                 break
-            sub = Subject(event, "exec", action, argv=inner, line=script, derived=True, via=via)
+            sub = Subject(event, "exec", action, inner, script, None, None, True, via)
             out.append(sub)
             _derive(event, action, inner, script, out, depth + 1, via)
         _add_normalized(event, action, script, out, depth + 1, via)
     for language, code in codes:
         if len(out) >= _MAX_DERIVED:
             break
-        out.append(
-            Subject(
-                event, "code", action, line=code, code=code, language=language, derived=True,
-                via=via,
-            )
-        )  # fmt: skip
+        out.append(Subject(event, "code", action, None, code, code, language, True, via))
 
 
 def _add_normalized(
@@ -630,7 +628,7 @@ def subjects_of(event: Any) -> list[Subject]:
     if kind == "exec":
         argv = action.argv
         line = action.line or " ".join(argv)
-        subj = Subject(event, "exec", action, argv=argv, line=line)
+        subj = Subject(event, "exec", action, argv, line)
         if not argv:
             return [subj]
         prog = subj.program
@@ -642,7 +640,7 @@ def subjects_of(event: Any) -> list[Subject]:
         return out
     if kind == "spawn":
         argv = action.argv
-        subj = Subject(event, "spawn", action, argv=argv, line=" ".join(argv))
+        subj = Subject(event, "spawn", action, argv, " ".join(argv))
         prog = subj.program
         out = [subj]
         if argv and prog is not None and _runs_inner(prog):
@@ -652,14 +650,14 @@ def subjects_of(event: Any) -> list[Subject]:
         return out
     if kind == "code":
         code = action.code
-        subj = Subject(event, "code", action, line=code, code=code, language=action.language)
+        subj = Subject(event, "code", action, None, code, code, action.language)
         if action.language != "shell":
             return [subj]
         out = [subj]
         for argv in split_script(code, _MAX_DERIVED):
             if len(out) >= _MAX_DERIVED:
                 break
-            sub = Subject(event, "exec", action, argv=argv, line=code, derived=True, via="shell")
+            sub = Subject(event, "exec", action, argv, code, None, None, True, "shell")
             out.append(sub)
             _derive(event, action, argv, code, out, 1, "shell")
         if not _NORMALIZE_GATE.isdisjoint(code):
@@ -1001,6 +999,24 @@ def _checks(source: str) -> tuple[Need, tuple[Need, ...]]:
     return folded_sets(common), tuple(folded_sets(r) for r in rest)
 
 
+def _may_match(common: Need, alts: tuple[Need, ...], has: Callable[[str], bool]) -> bool:
+    """Whether a text (``has``: its casefolded ``__contains__``) holds what a regex cannot
+    match without (:func:`_checks`): one string of each set of ``common``, and all the
+    sets of one of ``alts`` when there are any."""
+    for lits in common:
+        if not any(map(has, lits)):
+            return False
+    if not alts:
+        return True
+    for need in alts:  # one branch's strings all there: the regex may match
+        for lits in need:
+            if not any(map(has, lits)):
+                break
+        else:
+            return True
+    return False  # no branch can match: the regex need not run
+
+
 def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[[Any], bool]:
     """Whether a value is a string one of the regexes finds something in. Each regex is
     behind literal checks: a text that lacks every string of a set the regex cannot
@@ -1024,22 +1040,9 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
         ok = False
         has = folded(v).__contains__
         for (common, alts), t in plans:
-            for lits in common:
-                if not any(map(has, lits)):
-                    break
-            else:
-                for need in alts:  # one branch's strings all there: the regex may match
-                    for lits in need:
-                        if not any(map(has, lits)):
-                            break
-                    else:
-                        break
-                else:
-                    if alts:
-                        continue  # no branch can match: the regex need not run
-                if t(v):
-                    ok = True
-                    break
+            if _may_match(common, alts, has) and t(v):
+                ok = True
+                break
         last[0] = (v, ok)
         return ok
 
@@ -1073,24 +1076,13 @@ def _regex_matches(
         out: list[Any] | None = None
         has = folded(v).__contains__
         for j, ((common, alts), search) in enumerate(plans):
-            for lits in common:
-                if not any(map(has, lits)):
-                    break
-            else:
-                for need in alts:
-                    for lits in need:
-                        if not any(map(has, lits)):
-                            break
-                    else:
-                        break
-                else:
-                    if alts:
-                        continue
-                m = search(v)
-                if m is not None:
-                    if out is None:
-                        out = [None] * n
-                    out[j] = m
+            if not _may_match(common, alts, has):
+                continue
+            m = search(v)
+            if m is not None:
+                if out is None:
+                    out = [None] * n
+                out[j] = m
         last[0] = (v, out)
         return out
 
@@ -1773,6 +1765,11 @@ class _Bucket:
     #: later sequence steps without an index hint: only looked at while a partial match
     #: waits for them (see :attr:`Plan.gated`)
     gated: list[_Entry] = field(default_factory=list)
+    #: (key field, value, id of an entry in its table) -> what the line must hold for
+    #: the entry to match (:func:`_line_needs` of each alternative that may hold)
+    line_needs: dict[tuple[str, Any, int], tuple[tuple[frozenset[str], ...], ...]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)
@@ -1787,6 +1784,31 @@ class _Frozen:
     #: the screens not merged
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
     gated: tuple[_Entry, ...] = ()
+    #: per key table entry tuple (by id), the literals of :attr:`merged` (ids) the line
+    #: must hold for each of its entries to match (None: it may match any line)
+    needs: dict[int, tuple[Needs | None, ...]] = field(default_factory=dict)
+    #: (key table entries, literals a line holds) -> those of the entries it may match
+    sifted: dict[tuple[int, tuple[int, ...]], tuple[_Entry, ...]] = field(default_factory=dict)
+
+    def sift(self, entries: tuple[_Entry, ...], hits: tuple[int, ...]) -> tuple[_Entry, ...]:
+        """Of a key table's ``entries``, those whose needs the line with the literals
+        ``hits`` (of :attr:`merged`) meets."""
+        key = (id(entries), hits)
+        got = self.sifted.get(key)
+        if got is None:
+            needs = self.needs.get(id(entries))
+            if needs is None:
+                got = entries
+            else:
+                present = frozenset(hits)
+                got = tuple(
+                    e for e, n in zip(entries, needs, strict=True) if n is None or holds(n, present)
+                )
+            if len(hits) <= MAX_KEPT_HITS:
+                if len(self.sifted) >= 4096:
+                    self.sifted.clear()
+                self.sifted[key] = got  # the tables' tuples live as long as the bucket
+        return got
 
 
 #: fields whose text is usually a part of the subject's line
@@ -1804,6 +1826,53 @@ def _in_line(subj: Subject, line: str) -> bool:
             return False
     code = subj.code
     return code is None or code is line or code in line
+
+
+def _line_needs(cond: Cond) -> tuple[frozenset[str], ...]:
+    """Sets of casefolded strings the line of a subject must hold one of each for
+    ``cond`` to hold, when the texts of :data:`_IN_LINE` and ``argv[N]`` are in the line
+    (:func:`_in_line`): those of each operator (:func:`prefilter.required_all` of its
+    screen) on a text field that ``cond`` requires at its top (``any``, ``not`` and
+    negated fields tell nothing)."""
+    out: list[frozenset[str]] = []
+    for item in _flatten(cond) if isinstance(cond, AllOf) else [cond]:
+        if not isinstance(item, Pred) or item.negate or item.exists is not None:
+            continue
+        name = item.field.name
+        if item.field.type != "str" or not (
+            name == "line" or name in _IN_LINE or name.startswith("argv[")
+        ):
+            continue
+        for o in item.ops:
+            if o.screen is not None:
+                # every string set the pattern needs, but those with a one-character
+                # string (``-``, ``/``: in nearly every line, they rule out nothing)
+                out += [x for x in required_all(_strip_groups(o.screen)) if min(map(len, x)) > 1]
+    return tuple(dict.fromkeys(out))
+
+
+def _entry_needs(
+    alts: list[Alternative],
+    lneeds: list[tuple[frozenset[str], ...]],
+    kind: str | None,
+    name: str,
+    value: Any,
+) -> tuple[tuple[frozenset[str], ...], ...]:
+    """What the line must hold for a matcher's own test (one entry for all its
+    alternatives: captures) to hold on a subject of ``kind`` found in the key table of
+    ``name`` under ``value``: the strings of one of the alternatives that may hold (not
+    those for other kinds, nor those keyed on ``name`` with other values: an
+    alternative implies its hint); ``()`` when one of them needs nothing."""
+    keep = []
+    for (ks, h, _), n in zip(alts, lneeds, strict=True):
+        if ks is not None and kind not in ks:
+            continue
+        if h is not None and h[0] == "key" and h[1].name == name and value not in h[2]:
+            continue
+        if not n:
+            return ()
+        keep.append(n)
+    return tuple(dict.fromkeys(keep))
 
 
 def _strip_groups(source: str) -> str:
@@ -1833,16 +1902,33 @@ def _freeze(b: _Bucket) -> _Frozen:
     merged = None
     others: tuple[tuple[Callable[[Subject], Any], Screen], ...] = ()
     inside = [n for n in b.screens if n in _IN_LINE or n.startswith("argv[")]
+    needs: dict[int, tuple[Needs | None, ...]] = {}
     if "line" in b.screens and inside:
         names = {"line", *inside}
         items = [item for n in ("line", *inside) for item in b.screens[n][1]]
-        merged = Screen((_strip_groups(src), e) for src, e in items)
+        # the same pass looks for the strings the line must hold for the key tables'
+        # entries to match: an entry whose strings are not all there is not tested
+        wanted = list(b.line_needs.values())
+        extra = [lits for alts in wanted for alt in alts for lits in alt]
+        merged = Screen(((_strip_groups(src), e) for src, e in items), extra)
+        ids = iter(merged.extra)
+        by_key = {
+            key: tuple(tuple(next(ids) for _ in alt) for alt in alts)
+            for key, alts in b.line_needs.items()
+        }
+        for name, (_, table) in zip(b.keyed, keyed, strict=True):
+            for value, es in table.items():
+                row = tuple(by_key.get((name, value, id(e))) for e in es)
+                if any(n is not None for n in row):
+                    needs[id(es)] = row
         others = tuple(
             (get, Screen((_strip_groups(src), e) for src, e in items))
             for n, (get, items) in b.screens.items()
             if n not in names
         )
-    return _Frozen(keyed, screens, tuple(b.always), multi, merged, others, tuple(b.gated))
+    return _Frozen(
+        keyed, screens, tuple(b.always), multi, merged, others, tuple(b.gated), needs
+    )  # fmt: skip
 
 
 _NO_BUCKETS: Final[tuple[_Frozen, ...]] = ()
@@ -1870,6 +1956,13 @@ class RuleIndex:
                     else _Entry(rule, step, alternative_test(cond, h), False)
                     for _, h, cond in alts
                 ]
+                # what the line must hold for each entry to match: its alternative's
+                # strings, or (the matcher's own test) those of one of its alternatives
+                lneeds = [_line_needs(cond) for _, _, cond in alts]
+                alt_needs = {
+                    id(e): ((n,) if n else ()) for e, n in zip(own, lneeds, strict=True)
+                    if e is not entry
+                }  # fmt: skip
                 kinds = all_kinds if matcher.kinds is None else tuple(matcher.kinds)
                 for k in kinds:
                     mine = [
@@ -1890,6 +1983,11 @@ class RuleIndex:
                                 _, table = b.keyed.setdefault(fs.name, (fs.get, {}))
                                 for value in hint[2]:
                                     table.setdefault(value, []).append(e)
+                                    got = alt_needs.get(id(e))
+                                    if got is None:  # the matcher's own test
+                                        got = _entry_needs(alts, lneeds, k, fs.name, value)
+                                    if got:
+                                        b.line_needs[fs.name, value, id(e)] = got
                             else:
                                 _, items = b.screens.setdefault(fs.name, (fs.get, []))
                                 items.append((hint[2], e))
@@ -1939,6 +2037,15 @@ class RuleIndex:
     def candidates(buckets: tuple[_Frozen, ...], subj: Subject) -> list[_Entry]:
         out: list[_Entry] = []
         for b in buckets:
+            scan = None
+            merged = b.merged
+            if merged is not None:
+                line = subj.line
+                if line and _in_line(subj, line):
+                    # the other fields' texts are in the line: one pass over the line
+                    # finds their rules too (a superset: each is tested after), and the
+                    # strings the key tables' rules need there
+                    scan = merged.cached(line) or merged.scan(line)
             for get, table in b.keyed:
                 v = get(subj)
                 if v is not None:
@@ -1947,19 +2054,13 @@ class RuleIndex:
                     except TypeError:  # an unhashable value (a list in data) is no key
                         continue
                     if hit:
-                        out.extend(hit)
-            screens = b.screens
-            if b.merged is not None:
-                line = subj.line
-                if line and _in_line(subj, line):
-                    # the other fields' texts are in the line: one pass over the line
-                    # finds their rules too (a superset: each is tested after)
-                    found = b.merged.cached(line)
-                    if found is None:
-                        found = b.merged.find(line)
-                    if found:
-                        out.extend(found)
-                    screens = b.others
+                        out.extend(hit if scan is None else b.sift(hit, scan[1]))
+            if scan is None:
+                screens = b.screens
+            else:
+                if scan[0]:
+                    out.extend(scan[0])
+                screens = b.others
             for get, screen in screens:
                 v = get(subj)
                 if v:
