@@ -58,7 +58,11 @@ def test_bashrc_append_raises_persistence() -> None:
 
 def test_authorized_keys_append_raises_persistence() -> None:
     _need_files()
-    _, seen, got, _ = _session("mkdir -p ~/.ssh; k=authorized; echo key >> ~/.ssh/${k}_keys")
+    # (a literal `k=authorized` is undone by the monitor's normalization and refused
+    # before it runs: the name is computed, so only the file event can show it)
+    _, seen, got, _ = _session(
+        "mkdir -p ~/.ssh; k=$(echo authorizzed | tr -s z); echo key >> ~/.ssh/${k}_keys"
+    )
     assert ("write", "/workspace/.ssh/authorized_keys") in _files(seen)
     assert "persist-authorized-keys" in got
 
