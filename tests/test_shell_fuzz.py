@@ -73,7 +73,10 @@ def test_fuzz_the_shell_with_random_lines():
                 pytest.fail(f"sb.run raised {type(e).__name__}: {e} on {script!r}")
             took = time.monotonic() - t0
             assert isinstance(r, corral.RunResult)
-            assert took < WALL + 1.0, (took, script, r.error)
+            # did not hang: the wall plus the kill's grace, with room for a loaded machine
+            # (CI saw 2.61 s once: a syntax-error line stalled to its 1.5 s wall under load;
+            # the +1 s promise itself is tests/test_shell_worker.py's)
+            assert took < WALL + 2.0, (took, script, r.error)
             assert 0 <= r.exit_code <= 255
             n += 1
         assert sb.run("echo still").stdout == "still\n"
