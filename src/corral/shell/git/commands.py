@@ -467,6 +467,12 @@ def commit_summary(ctx: CommandContext, s: State, c: Commit, parent_tree: bytes 
     chs = D.changes(s.items(parent_tree), s.items(c.tree), read=_reader(s))
     sts = D.stats(chs, _reader(s))
     ctx.out(D.summary_line(sts))
+    summary_lines(ctx, chs)
+
+
+def summary_lines(ctx: CommandContext, chs: list[D.Change], *, mode_changes: bool = True) -> None:
+    """git's ``--summary`` lines of ``chs``: renames, created and deleted files (and mode
+    changes: the commit summary has them, the merge summary here does not)."""
     for ch in chs:
         if ch.old_path is not None:
             shown = D.pprint_rename(ch.old_path, ch.path).decode("utf-8", "surrogateescape")
@@ -475,7 +481,7 @@ def commit_summary(ctx: CommandContext, s: State, c: Commit, parent_tree: bytes 
             ctx.out(f" create mode {ch.new[0]:06o} {ch.path.decode()}\n")  # type: ignore[index]
         elif ch.new is None:
             ctx.out(f" delete mode {ch.old[0]:06o} {ch.path.decode()}\n")
-        elif ch.old[0] != ch.new[0]:
+        elif mode_changes and ch.old[0] != ch.new[0]:
             ctx.out(f" mode change {ch.old[0]:06o} => {ch.new[0]:06o} {ch.path.decode()}\n")
 
 

@@ -248,15 +248,21 @@ def clear_state(s: State) -> None:
             os.unlink(s.g.gitdir / name)
 
 
-def merge_head(s: State) -> bytes | None:
-    """The commit being merged (``MERGE_HEAD``), None when no merge is in progress."""
-    raw = read_state(s, "MERGE_HEAD", 4096)
+def _state_commit(s: State, name: str, command: str) -> bytes | None:
+    """The commit a state file (``MERGE_HEAD``, ``CHERRY_PICK_HEAD``) names, None when
+    there is none; anything but a commit of this repository is refused."""
+    raw = read_state(s, name, 4096)
     if raw is None:
         return None
     m = _SHA.match(raw.strip())
     if m is None or m.group(0) not in s.repo:
-        raise GitFatal("MERGE_HEAD is not a commit: git merge --abort starts over")
+        raise GitFatal(f"{name} is not a commit: git {command} --abort starts over")
     return m.group(0)
+
+
+def merge_head(s: State) -> bytes | None:
+    """The commit being merged (``MERGE_HEAD``), None when no merge is in progress."""
+    return _state_commit(s, "MERGE_HEAD", "merge")
 
 
 def unmerged(s: State) -> dict[bytes, ConflictedIndexEntry]:
@@ -339,18 +345,11 @@ def _refuse_local_changes(ctx: CommandContext, s: State, touched: set[bytes],
 
 def _print_stat(ctx: CommandContext, s: State, old_tree: bytes | None, new_tree: bytes) -> None:
     from . import diff as D
-    from .commands import _reader
+    from .commands import _reader, summary_lines
 
     chs = D.changes(s.items(old_tree), s.items(new_tree), read=_reader(s))
     ctx.out(D.stat_block(D.stats(chs, _reader(s))))
-    for ch in chs:
-        if ch.old_path is not None:
-            shown = D.pprint_rename(ch.old_path, ch.path).decode("utf-8", "surrogateescape")
-            ctx.out(f" rename {shown} ({ch.similarity}%)\n")
-        elif ch.old is None:
-            ctx.out(f" create mode {ch.new[0]:06o} {ch.path.decode()}\n")  # type: ignore[index]
-        elif ch.new is None:
-            ctx.out(f" delete mode {ch.old[0]:06o} {ch.path.decode()}\n")
+    summary_lines(ctx, chs, mode_changes=False)
 
 
 @sub("merge")
@@ -508,13 +507,7 @@ _PICK_HINT = (b"hint: After resolving the conflicts, mark them with\n"
 
 def pick_head(s: State) -> bytes | None:
     """The commit a stopped cherry-pick applies (``CHERRY_PICK_HEAD``), or None."""
-    raw = read_state(s, "CHERRY_PICK_HEAD", 4096)
-    if raw is None:
-        return None
-    m = _SHA.match(raw.strip())
-    if m is None or m.group(0) not in s.repo:
-        raise GitFatal("CHERRY_PICK_HEAD is not a commit: git cherry-pick --abort starts over")
-    return m.group(0)
+    return _state_commit(s, "CHERRY_PICK_HEAD", "cherry-pick")
 
 
 def author_of(g: GitRepo, c: Commit) -> Ident:
