@@ -646,14 +646,4 @@ def _reset_to_head(s: State) -> None:
     head = s.items(s.head_tree())
     idx = s.index_items()
     touched = set(unmerged(s)) | {p for p in set(head) | set(idx) if head.get(p) != idx.get(p)}
-    for path in sorted(touched):
-        s.g.ctx.check()
-        if path not in head:
-            s.wt.remove(path)
-            if path in s.index:
-                del s.index[path]
-            continue
-        mode, sha = head[path]
-        st = s.wt.write(path, mode, s.repo[sha].as_raw_string())
-        s.index[path] = _entry(st, sha, mode)
-    s.index.write()
+    s.write_paths(head, touched)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat as statmod
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dulwich.index import Index, IndexEntry, commit_tree
@@ -376,16 +377,20 @@ class State:
             paths = touched
         else:
             paths = list(set(old) | set(new) | set(idx))
+        self.write_paths(new, paths)
+
+    def write_paths(self, tree: Items, paths: Iterable[bytes]) -> None:
+        """``paths`` in the index and working tree as ``tree`` (path -> (mode, sha)) has
+        them: written, or removed where ``tree`` has no such path; then the index saved."""
         for p in sorted(paths):
             self.g.ctx.check()
-            if p not in new:
+            if p not in tree:
                 self.wt.remove(p)
                 if p in self.index:
                     del self.index[p]
                 continue
-            mode, sha = new[p]
-            data = self.repo[sha].as_raw_string()
-            st = self.wt.write(p, mode, data)
+            mode, sha = tree[p]
+            st = self.wt.write(p, mode, self.repo[sha].as_raw_string())
             self.index[p] = _entry(st, sha, mode)
         self.index.write()
 
