@@ -40,26 +40,26 @@ def sb() -> Iterator[Sandbox]:
         yield s
 
 
-def _bash(script: str) -> tuple[str, int]:
+def _bash(script: str, stdin: str = "") -> tuple[str, int]:
     with tempfile.TemporaryDirectory() as d:
         _fill(Path(d))
         p = subprocess.run(
-            [BASH, "-c", script], cwd=d, capture_output=True, text=True, timeout=60,
+            [BASH, "-c", script], cwd=d, input=stdin, capture_output=True, text=True, timeout=60,
             env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": d},
         )
         return p.stdout, p.returncode
 
 
-def _corral(sb: Sandbox, script: str) -> tuple[str, int]:
+def _corral(sb: Sandbox, script: str, stdin: str = "") -> tuple[str, int]:
     for name, text in FILES.items():
         sb.files.write(f"/workspace/{name}", text)
-    r = sb.run(script)
+    r = sb.run(script, stdin=stdin)
     return r.stdout, r.exit_code
 
 
-def same(sb: Sandbox, script: str) -> None:
-    want = _bash(script)
-    got = _corral(sb, script)
+def same(sb: Sandbox, script: str, stdin: str = "") -> None:
+    want = _bash(script, stdin)
+    got = _corral(sb, script, stdin)
     assert got == want, f"script: {script}\nbash:   {want!r}\ncorral: {got!r}"
 
 
@@ -131,19 +131,10 @@ SELECT = [
 
 @needs_bash
 @pytest.mark.parametrize("script", SELECT)
-def test_select_menu_reads_stdin(script: str) -> None:
+def test_select_menu_reads_stdin(sb: Sandbox, script: str) -> None:
     """``select``: the menu and prompt on stderr, choices from stdin (it ran the body once
     per word, as ``for``, before)."""
-    stdin = "2\n\n9\nx\n"
-    wrapped = "{ " + script + "\n} 2>&1"
-    with tempfile.TemporaryDirectory() as d:
-        want = subprocess.run(
-            [BASH, "-c", wrapped], cwd=d, input=stdin, capture_output=True, text=True,
-            timeout=60, env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "HOME": d},
-        )  # fmt: skip
-    with Sandbox(budget=Budget(wall_s=30)) as box:
-        got = box.run(wrapped, stdin=stdin)
-    assert (got.stdout, got.exit_code) == (want.stdout, want.returncode), script
+    same(sb, "{ " + script + "\n} 2>&1", stdin="2\n\n9\nx\n")
 
 
 RUNTIME_ERRORS = [
