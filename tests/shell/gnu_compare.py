@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from corral import Sandbox
+from corral.shell.testing import BuiltinBench
 
 BASH = shutil.which("bash") or "/bin/bash"
 
@@ -67,3 +68,16 @@ TABLE_FILES: dict[str, bytes] = {
     "mixed": b"\x01\x02hello\x00wor\x00\x00longer string here\n\x7fabc\tdef\xffghij",
     "rep": b"a" * 64 + b"b" * 3,
 }
+
+
+def builtin_as_gnu(
+    bb: BuiltinBench, d: str, args: list[str], data: bytes,
+    env: dict[str, str] | None = None, what: object = None,
+) -> None:
+    """The built-in ``args`` over a file ``in`` holding ``data`` (in ``bb``'s workspace)
+    gives GNU's stdout and status over the same file in directory ``d``."""
+    bb.write("in", data)
+    Path(d, "in").write_bytes(data)
+    ours = bb.run([*args, "in"])
+    ref = subprocess.run([*args, "in"], cwd=d, capture_output=True, timeout=60, env=env)
+    assert (ours.stdout, ours.status) == (ref.stdout, ref.returncode), what or args

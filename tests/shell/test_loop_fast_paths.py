@@ -24,7 +24,7 @@ from corral.shell.builtins.text import _num_value, _num_values, _sort_numeric
 from corral.shell.session import new_shell
 from corral.shell.testing import BuiltinBench
 
-from .gnu_compare import BASH, needs_gnu
+from .gnu_compare import BASH, builtin_as_gnu, needs_gnu
 
 _FILES = ("a.txt", "b.txt", "ab", "x y")
 
@@ -170,13 +170,7 @@ def test_sort_numeric_is_gnu_sort(seed, spill, monkeypatch):
             args = ["sort", "-n", *rnd.choice([[], [], ["-z"], ["-s"], ["-r"]])]
             sep = b"\0" if "-z" in args else b"\n"
             data = sep.join(rows) + (sep if rnd.random() < 0.8 else b"")
-            bb.write("in", data)
-            Path(d, "in").write_bytes(data)
-            ours = bb.run([*args, "in"])
-            ref = subprocess.run(
-                [*args, "in"], cwd=d, capture_output=True, timeout=60, env={"LC_ALL": "C"}
-            )
-            assert (ours.stdout, ours.status) == (ref.stdout, ref.returncode), args
+            builtin_as_gnu(bb, d, args, data, env={"LC_ALL": "C"})
 
 
 def test_plans_name_only_lone_named_variables_and_arithmetic():
@@ -217,14 +211,7 @@ def test_literal_grep_across_dense_and_sparse_chunks_is_gnu_grep(seed):
             args = ["grep", *rnd.choice([[], ["-v"], ["-c"], ["-vc"], ["-F"]])]
             for p in pats:
                 args += ["-e", p]
-            bb.write("in", data)
-            Path(d, "in").write_bytes(data)
-            ours = bb.run([*args, "in"])
-            ref = subprocess.run(
-                [*args, "in"], cwd=d, capture_output=True, timeout=60,
-                env={"LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"},
-            )  # fmt: skip
-            assert (ours.stdout, ours.status) == (ref.stdout, ref.returncode), args
+            builtin_as_gnu(bb, d, args, data, env={"LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"})
 
 
 def test_short_forms_are_kept_per_text_and_bounded():

@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import random
 import re
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from corral.shell.arith import Arith, ArithError
 from corral.shell.session import new_shell
 from corral.shell.testing import BuiltinBench
 
-from .gnu_compare import needs_gnu
+from .gnu_compare import builtin_as_gnu, needs_gnu
 
 
 @pytest.fixture
@@ -398,14 +397,7 @@ def test_grep_by_chunks_is_gnu_grep(seed):
             args = _grep_case(rnd, kind)
             if kind != "ascii" and any(p in args for p in ("\\w\\+_", "[^a-z ]", ".t.")):
                 continue  # classes of non-ASCII characters: GNU's locale tables
-            bb.write("in", data)
-            Path(d, "in").write_bytes(data)
-            ours = bb.run([*args, "in"])
-            ref = subprocess.run(
-                [*args, "in"], cwd=d, capture_output=True, timeout=60,
-                env={"LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"},
-            )  # fmt: skip
-            assert (ours.stdout, ours.status) == (ref.stdout, ref.returncode), (kind, args)
+            builtin_as_gnu(bb, d, args, data, env={"LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"}, what=(kind, args))
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -458,11 +450,7 @@ def test_cut_one_range_is_gnu_cut(seed):
             spec = rnd.choice(["1", "2", "3", "1-2", "2-4", "2-", "-3", "5", "1-1"])
             args = ["cut", "-d", delim.decode(), "-f", spec]
             args += rnd.choice([[], [], ["-s"], ["--output-delimiter=|"], ["-s", "--output-delimiter=::"]])
-            bb.write("in", data)
-            Path(d, "in").write_bytes(data)
-            ours = bb.run([*args, "in"])
-            ref = subprocess.run([*args, "in"], cwd=d, capture_output=True, timeout=60)
-            assert (ours.stdout, ours.status) == (ref.stdout, ref.returncode), args
+            builtin_as_gnu(bb, d, args, data)
 
 
 @needs_gnu("sort")
@@ -484,10 +472,4 @@ def test_sort_unique_through_a_set_is_gnu_sort(seed, spill, monkeypatch):
             rnd.shuffle(rows)
             data = b"\n".join(rows) + (b"\n" if rnd.random() < 0.8 else b"")
             args = ["sort", "-u", *rnd.choice([[], ["-r"], ["-z"]])]
-            bb.write("in", data)
-            Path(d, "in").write_bytes(data)
-            ours = bb.run([*args, "in"])
-            ref = subprocess.run(
-                [*args, "in"], cwd=d, capture_output=True, timeout=60, env={"LC_ALL": "C"}
-            )
-            assert (ours.stdout, ours.status) == (ref.stdout, ref.returncode), args
+            builtin_as_gnu(bb, d, args, data, env={"LC_ALL": "C"})
