@@ -10,6 +10,8 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 
+import pytest
+
 from corral import Sandbox
 
 GIT = shutil.which("git", path="/usr/bin:/bin")
@@ -55,3 +57,15 @@ def real_git(script: str, with_identity: bool = True) -> Outcome:
 def corral_git(sb: Sandbox, script: str, with_identity: bool = True) -> Outcome:
     r = sb.run((PRELUDE if with_identity else "") + script)
     return Outcome(r.exit_code, r.stdout, r.stderr)
+
+
+#: a module's mark: compared with the real git, skipped (saying why) where there is none
+NEEDS_GIT = pytest.mark.skipif(
+    GIT is None,
+    reason="the real git is not installed (scripts/install-system-packages.sh installs it)",
+)
+
+
+def fresh(sb: Sandbox) -> None:
+    """An empty workspace (dot files too) and the shell back in it."""
+    sb.run("cd /workspace && rm -rf /workspace/* /workspace/.[!.]* 2>/dev/null; true")

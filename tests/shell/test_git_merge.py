@@ -19,20 +19,15 @@ import pytest
 from corral import Budget, Sandbox
 from corral.shell.git.xmerge import merge_lines
 
-from .git_compare import GIT, corral_git, real_git
+from .git_compare import GIT, NEEDS_GIT, corral_git, fresh, real_git
 
-pytestmark = pytest.mark.skipif(GIT is None, reason="the real git is not installed "
-                                "(scripts/install-system-packages.sh installs it)")  # fmt: skip
+pytestmark = NEEDS_GIT
 
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
     with Sandbox(budget=Budget(wall_s=60)) as s:
         yield s
-
-
-def _fresh(sb: Sandbox) -> None:
-    sb.run("cd /workspace && rm -rf /workspace/* /workspace/.[!.]* 2>/dev/null; true")
 
 
 def test_line_merge_is_git_merge_file() -> None:
@@ -296,7 +291,7 @@ git status
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_merge_as_real_git(sb: Sandbox, name: str) -> None:
-    _fresh(sb)
+    fresh(sb)
     script = CASES[name]
     want = real_git(script)
     got = corral_git(sb, script)
@@ -307,7 +302,7 @@ def test_merge_as_real_git(sb: Sandbox, name: str) -> None:
 def test_forged_merge_state_is_refused(sb: Sandbox) -> None:
     """A MERGE_HEAD that is not a commit, or MERGE_MSG as a link out of the sandbox:
     a clear error or nothing read through the link, never a traceback."""
-    _fresh(sb)
+    fresh(sb)
     r = sb.run("git init -q -b main && echo a > f && git add f && git commit -qm one\n"
                "echo garbage > .git/MERGE_HEAD\n"
                "git commit -m two; echo rc=$?\n"

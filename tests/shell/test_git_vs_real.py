@@ -11,20 +11,15 @@ import pytest
 
 from corral import Budget, Sandbox
 
-from .git_compare import GIT, corral_git, real_git
+from .git_compare import NEEDS_GIT, corral_git, fresh, real_git
 
-pytestmark = pytest.mark.skipif(GIT is None, reason="the real git is not installed "
-                                "(scripts/install-system-packages.sh installs it)")  # fmt: skip
+pytestmark = NEEDS_GIT
 
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
     with Sandbox(budget=Budget(wall_s=60)) as s:
         yield s
-
-
-def _fresh(sb: Sandbox) -> None:
-    sb.run("cd /workspace && rm -rf /workspace/* /workspace/.[!.]* 2>/dev/null; true")
 
 
 # The issue's "done when": init, add, commit, branch, diff, log.
@@ -523,7 +518,7 @@ CASES = {"session": SESSION, "status_diff_log": STATUS, "stash_reset": STASH_RES
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_output_as_real_git(sb: Sandbox, name: str) -> None:
-    _fresh(sb)
+    fresh(sb)
     script = CASES[name]
     want = real_git(script)
     got = corral_git(sb, script)
@@ -533,7 +528,7 @@ def test_same_output_as_real_git(sb: Sandbox, name: str) -> None:
 
 def test_the_session_really_committed(sb: Sandbox) -> None:
     """Not only the same text: the same objects (ids) as git's for the same content."""
-    _fresh(sb)
+    fresh(sb)
     want = real_git(SESSION)
     got = corral_git(sb, SESSION)
     ids = [ln for ln in want.stdout.splitlines() if ln.startswith("commit ")]

@@ -17,10 +17,9 @@ from corral import Budget, Sandbox
 from corral.shell.git.diff import hunks
 from corral.shell.git.worddiff import render
 
-from .git_compare import GIT, corral_git, real_git
+from .git_compare import GIT, NEEDS_GIT, corral_git, real_git
 
-pytestmark = pytest.mark.skipif(GIT is None, reason="the real git is not installed "
-                                "(scripts/install-system-packages.sh installs it)")  # fmt: skip
+pytestmark = NEEDS_GIT
 
 
 @pytest.fixture(scope="module")
