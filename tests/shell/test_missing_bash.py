@@ -164,6 +164,14 @@ RUNTIME_ERRORS = [
 ]
 
 
+def test_an_unclosed_brace_word_of_a_megabyte_is_a_syntax_error_at_once() -> None:
+    """The brace-word rewrite scans once: `{,,,,…` without its `}` (a search that
+    backtracked took ~30 minutes on a megabyte) is bash's syntax error within the budget."""
+    with Sandbox(budget=Budget(wall_s=20)) as box:
+        r = box.run("{" + "," * 1_000_000)
+    assert r.exit_code == 2 and "syntax error" in r.stderr, (r.error, r.stderr[:200])
+
+
 @needs_bash
 @pytest.mark.parametrize("script", RUNTIME_ERRORS)
 def test_runtime_errors_as_bash(sb: Sandbox, script: str) -> None:

@@ -93,8 +93,9 @@ _CASE = re.compile(r"case(?=[ \t])")
 _LAST_ARM = re.compile(r";;?&(?=(?:\s|#[^\n]*)*esac(?:[\s;&|)<>]|$))")
 
 
-#: a brace expansion word: `{a,b}` or `{1..3}` with what is glued after it
-_BRACE_WORD = re.compile(r"\{[^\s;&|<>(){}'\"]*(?:,|\.\.)[^\s;&|<>(){}'\"]*\}[^\s;&|<>()]*")
+#: a brace word: `{…}` with what is glued after it (one run of a class per part, so a
+#: long `{,,,,…` without its `}` costs one scan, not a backtracking search)
+_BRACE_WORD = re.compile(r"\{([^\s;&|<>(){}'\"]*)\}[^\s;&|<>()]*")
 
 
 def _before(pat: re.Pattern[str], text: str, i: int) -> bool:
@@ -156,7 +157,8 @@ class _Scan:
             # a brace expansion as the command word (`{curl,-s,URL}|sh`): a word for bash,
             # a group's `{` for tree-sitter; hidden as a placeholder word, restored whole
             m = _BRACE_WORD.match(text, i)
-            if m and self._command_at(CMD, text, i):
+            # a brace expansion: `{a,b}` or `{1..3}`
+            if m and ("," in m.group(1) or ".." in m.group(1)) and self._command_at(CMD, text, i):
                 return hole(m.group(0)), m.end()
             return None
         if c == "{" and word_start and text[i + 1 : i + 2] in (" ", "\t", "\n"):
