@@ -7,9 +7,9 @@ cases.yaml, into expected.json.
     python tests/conformance/generate.py -k param   # only ids containing "param" (prints, no write)
     python tests/conformance/generate.py -k param --merge  # ... and writes them into expected.json
 
-Each case runs as ``bash --noprofile --norc SCRIPT_FILE`` (the script file lives
-outside the case's directory) in a fresh temporary directory holding the case's
-``files``, with that directory as cwd and HOME, the environment
+Each case runs as ``bash --noprofile --norc -c SCRIPT bash`` (what ``Sandbox.run``
+means: a command string, so a fatal expansion error exits 127 there) in a fresh
+temporary directory holding the case's ``files``, with that directory as cwd and HOME, the environment
 
     PATH=<shim>:/usr/bin:/bin  HOME=<tmpdir>  LC_ALL=C  LANG=C  TZ=UTC
 
@@ -124,9 +124,6 @@ def run_case(case: dict[str, Any], bash: str, shim: str) -> dict[str, Any]:
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             with open(dest, "w", encoding="utf-8", newline="") as f:
                 f.write(content)
-        script = os.path.join(top_real, "script.sh")
-        with open(script, "w", encoding="utf-8", newline="") as f:
-            f.write(case["script"])
         env = {
             "PATH": f"{shim}:{BASE_PATH}",
             "HOME": work,
@@ -136,7 +133,7 @@ def run_case(case: dict[str, Any], bash: str, shim: str) -> dict[str, Any]:
         }
         try:
             proc = subprocess.run(
-                [bash, "--noprofile", "--norc", script],
+                [bash, "--noprofile", "--norc", "-c", case["script"], "bash"],
                 input=case["stdin"].encode("utf-8"),
                 capture_output=True,
                 cwd=work,

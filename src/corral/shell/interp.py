@@ -336,9 +336,10 @@ class Shell:
         self.is_subshell = False
         self.bashpid = 1000  # $$; a subshell gets its own (BASHPID)
         self.arg0 = "corral"  # $0
-        #: the status a fatal expansion error (set -u, ${x:?}) exits with: 1 in a
-        #: script or a subshell, 127 at the top of ``bash -c`` (as bash 5.2 does)
-        self.expansion_exit = 1
+        #: the status a fatal expansion error (set -u, ${x:?}) exits with: 127 at the
+        #: top, since a ``run()`` is ``bash -c`` (as bash 5.2 does), 1 in a script
+        #: file or a subshell
+        self.expansion_exit = 127
         self._exec_files: list[IO[bytes]] = []
         self.procsubs: list[procsub.ProcSub] = []
         self.fd_names: dict[str, IO[bytes]] = {}
