@@ -664,10 +664,16 @@ class Shell:
                     k += v.value.next_index()
                     if k < 0:
                         raise ExpansionError(f"{name}[{index}]: bad array subscript", soft=True)
-                v.value[k] = (v.value.get(k, "") + value) if append else value
+                if v.attrs.strip("n"):
+                    v.value[k] = self._attr_value(v.attrs, v.value.get(k, ""), value, append)
+                else:
+                    v.value[k] = (v.value.get(k, "") + value) if append else value
                 return
             key = self.expander.word(index, tilde=False)
-            v.value[key] = (v.value.get(key, "") + value) if append else value
+            if v.attrs.strip("n"):
+                v.value[key] = self._attr_value(v.attrs, v.value.get(key, ""), value, append)
+            else:
+                v.value[key] = (v.value.get(key, "") + value) if append else value
             return
         if v is None:
             self.state.vars[name] = Var(value, "allexport" in self.state.options)
@@ -683,17 +689,22 @@ class Shell:
             v.value = (v.value + value) if append else value
 
     def _apply_attrs(self, v: Var, value: str, append: bool, index: str | None) -> str:
-        if "i" in v.attrs:
-            cur = v.value if isinstance(v.value, str) else ""
+        return self._attr_value(v.attrs, v.value if isinstance(v.value, str) else "", value,
+                                append)  # fmt: skip
+
+    def _attr_value(self, attrs: str, cur: str, value: str, append: bool) -> str:
+        """``value`` (appended to ``cur`` when ``append``) as the attributes make it:
+        ``i`` evaluates it as arithmetic, ``u``/``l`` change its case."""
+        if "i" in attrs:
             n = self.expander.arith(value) if value.strip() else 0
             if append:
                 n += self.expander.arith(cur) if cur.strip() else 0
             return str(n)
-        if append and isinstance(v.value, str):
-            value = v.value + value
-        if "u" in v.attrs:
+        if append:
+            value = cur + value
+        if "u" in attrs:
             return value.upper()
-        if "l" in v.attrs:
+        if "l" in attrs:
             return value.lower()
         return value
 
@@ -1589,14 +1600,18 @@ class Shell:
                 and not isinstance(old.value, IArray)
             )
             exported = old.exported if old else False
+            # an integer / case attribute stays and applies to every element
+            attrs = "".join(x for x in (old.attrs if old else "") if x in "iul")
             if is_assoc:
                 assert old is not None and isinstance(old.value, dict)
                 amap: dict[str, str] = dict(old.value) if a.append else {}
                 for w in a.array:
                     if w.startswith("[") and "]=" in w:
                         key, _, val = w[1:].partition("]=")
-                        amap[self.expander.word(key)] = self.expander.word(val)
-                self.state.vars[a.name] = Var(amap, exported)
+                        akey = self.expander.word(key)
+                        aval = self.expander.word(val)
+                        amap[akey] = self._attr_value(attrs, "", aval, False) if attrs else aval
+                self.state.vars[a.name] = Var(amap, exported, False, attrs)
                 return
             if a.append and old is not None:
                 arr = IArray(old.value) if isinstance(old.value, IArray) else IArray.of([old.value])  # type: ignore[list-item]
@@ -1607,13 +1622,14 @@ class Shell:
                 if w.startswith("[") and "]=" in w:
                     key, _, val = w[1:].partition("]=")
                     k = self.expander.arith(key)
-                    arr[k] = self.expander.word(val)
+                    item = self.expander.word(val)
+                    arr[k] = self._attr_value(attrs, "", item, False) if attrs else item
                     nxt = k + 1
                 else:
                     for item in self.expander.words([w]):
-                        arr[nxt] = item
+                        arr[nxt] = self._attr_value(attrs, "", item, False) if attrs else item
                         nxt += 1
-            self.state.vars[a.name] = Var(arr, exported)
+            self.state.vars[a.name] = Var(arr, exported, False, attrs)
             return
         value = self.expander.word(a.value or "", tilde=True)
         self.set_var(a.name, value, a.index, a.append)

@@ -16,6 +16,8 @@ rewritten outside quotes and comments, in one scan (:func:`fill`):
   ``<&HERESTRING_MARK"$x"``, which the converter turns back into ``<<<``;
 - ``for x in a b; { …; }`` (bash's undocumented brace body of ``for``/``select``):
   written ``do … done``;
+- an explicit fd 0 on a redirection after a compound command (``done 0< f``,
+  ``} 0<&3``, ``) 0<<< x``): the ``0`` is dropped, ``<`` meaning fd 0 already;
 - ``;&`` or ``;;&`` ending the last arm of a ``case`` (nothing follows to fall into or
   test): an arm ``ARM_MARK) ;;`` is put after it, which the converter drops.
 
@@ -91,6 +93,9 @@ _FUNCTION_BRACE = re.compile(r"(?:^|[\s;&|(){}])function[ \t]+" + _NAME + r"[ \t
 _WORD_TRIGGERS = r"(?<![\w$-])(?:function|case|fi|done|esac)(?![\w-])"
 _CASE = re.compile(r"case(?=[ \t])")
 _LAST_ARM = re.compile(r";;?&(?=(?:\s|#[^\n]*)*esac(?:[\s;&|)<>]|$))")
+#: an explicit fd 0 on a redirection after a compound command (`done 0< f`,
+#: `} 0<&3`), which tree-sitter-bash refuses: the `0` is dropped (`<` means fd 0)
+_FD0 = re.compile(r"([ \t]+)0(?=<)")
 
 
 #: a brace word: `{…}` with what is glued after it (one run of a class per part, so a
@@ -209,6 +214,9 @@ class _Scan:
         self.ends.add(end)
         if _FOLLOW.match(text, end):
             return text[i:end] + ";", end
+        fd0 = _FD0.match(text, end)
+        if fd0:
+            return text[i:end] + fd0.group(1), fd0.end()
         return text[i:end], end
 
     def _close_word(self, text: str, i: int) -> tuple[str, int] | None:
@@ -235,6 +243,9 @@ class _Scan:
         self.ends.add(m.end())
         if _FOLLOW.match(text, m.end()):
             return word + ";", m.end()
+        fd0 = _FD0.match(text, m.end())
+        if fd0:
+            return word + fd0.group(1), fd0.end()
         return (word, m.end()) if word != m.group(0) else None
 
 

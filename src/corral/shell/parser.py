@@ -445,6 +445,16 @@ class _Converter:
                 assigns.append(self.assign(c))
             elif c.type in ("file_redirect", "herestring_redirect", "heredoc_redirect"):
                 redirects.extend(self.redirects(c))
+            elif (
+                c.type == "number"
+                and words
+                and (nxt := c.next_sibling) is not None
+                and nxt.type == "herestring_redirect"
+                and nxt.start_byte == c.end_byte
+                and self.t(c).isdigit()
+            ):
+                # `cat 0<<<x`: tree-sitter-bash reads the fd as an argument
+                self._next_fd = int(self.t(c))
             elif c.type == "command_name" or c.is_named:
                 if c.type == "comment":
                     continue

@@ -443,10 +443,14 @@ def _declare_line(name: str, v: Var) -> str:
         flags += "a"
     elif isinstance(v.value, dict):
         flags += "A"
+    # bash's order (variables.c, var_attribute_string): a A i n r t x c l u
+    flags += "i" if "i" in v.attrs else ""
+    flags += "n" if "n" in v.attrs else ""
     if v.readonly:
         flags += "r"
     if v.exported:
         flags += "x"
+    flags += "".join(x for x in "lu" if x in v.attrs)
     flag = f"-{flags}" if flags else "--"
     if isinstance(v.value, IArray):
         body = " ".join(f'[{k}]="{_dq(v.value[k])}"' for k in v.value.indices())
