@@ -40,7 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "src" / "corral" / "monitor" / "corpus"
 ATTACKS = CORPUS / "heldout_attacks.jsonl"
 BENIGN = CORPUS / "heldout_benign.jsonl"
-_URL_HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/@\s]*@)?(\[[^\]]+\]|[^/:?#\s]+)")
+_URL_HOST = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://(?:[^/@\s]*@)?(\[[^\]]+\]|[^/:?#\s]+)")
+#: URL schemes that name something local, not a host to connect to (`res://` is a
+#: Godot project path, `file://` a file)
+_LOCAL_SCHEMES = frozenset(("file", "res", "user", "data", "about", "blob", "jar"))
 
 
 def _load(path: Path) -> list[dict]:
@@ -78,8 +81,8 @@ def _refusal(policy, command: str) -> str | None:  # type: ignore[no-untyped-def
     for cmd in analyze(command).commands:
         for arg in cmd.argv[1:]:
             m = _URL_HOST.match(arg)
-            if m:
-                host = m.group(1).strip("[]")
+            if m and m.group(1).lower() not in _LOCAL_SCHEMES:
+                host = m.group(2).strip("[]")
                 d = policy.decide_net(host, None)
                 if d.verdict != "allow":
                     return f"{d.verdict} (network {host}): {d.reason}"
