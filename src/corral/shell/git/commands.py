@@ -1445,6 +1445,31 @@ def _switch(ctx: CommandContext, s: State, target: str, create: str | None, deta
     return 0
 
 
+def _orphan(ctx: CommandContext, s: State, name: str, start: str | None, empty: bool,
+            quiet: bool) -> int:  # fmt: skip
+    """``checkout --orphan NAME [START]`` (index and files kept, or START's) and
+    ``switch --orphan NAME`` (tracked files removed): HEAD on an unborn branch."""
+    _check_branch_name(name)
+    ref = b"refs/heads/" + name.encode()
+    if ref in s.repo.refs:
+        raise GitFatal(f"a branch named '{name}' already exists")
+    try:
+        if empty:
+            s.checkout_tree(None)
+        elif start is not None:
+            sha = s.try_resolve(start)
+            if sha is None:
+                raise GitFatal(f"'{start}' is not a commit and a branch '{name}' cannot be "
+                               "created from it")  # fmt: skip
+            s.checkout_tree(s.commit(sha).tree)
+    except LocalChanges as e:
+        return _local_changes_error(ctx, e, "checkout")  # (git says so for switch too)
+    s.repo.refs.set_symbolic_ref(b"HEAD", ref)
+    if not quiet:
+        ctx.stderr.write(f"Switched to a new branch '{name}'\n".encode())
+    return 0
+
+
 def _detach(s: State, sha: bytes) -> None:
     """Point HEAD at ``sha`` itself (a detached HEAD)."""
     from dulwich.file import GitFile
@@ -1456,10 +1481,14 @@ def _detach(s: State, sha: bytes) -> None:
 @sub("checkout")
 def git_checkout(ctx: CommandContext, args: list[str]) -> int:
     """usage: git checkout [-b <new-branch>] [--detach] [-f] <branch | commit>
+       git checkout --orphan <new-branch> [<start-point>]
        git checkout [<tree-ish>] -- <pathspec>..."""
-    o = Opts(args, {"--detach", "-f", "--force", "-q", "--quiet"}, {"-b", "-B"})
+    o = Opts(args, {"--detach", "-f", "--force", "-q", "--quiet"}, {"-b", "-B", "--orphan"})
     g = GitRepo.find(ctx)
     s = State(g)
+    if (orphan := o.get("--orphan")) is not None:
+        start = o.operands[0] if o.operands else None
+        return _orphan(ctx, s, orphan, start, empty=False, quiet=o.has("-q", "--quiet"))
     create = o.get("-b", "-B")
     if o.paths is not None or (len(o.operands) > 1 and create is None):
         tree_ish = o.operands[0] if o.operands else None
@@ -1500,11 +1529,16 @@ def _restore_paths(ctx: CommandContext, g: GitRepo, s: State, tree_ish: str | No
 
 @sub("switch")
 def git_switch(ctx: CommandContext, args: list[str]) -> int:
-    """usage: git switch [-c <new-branch>] [--detach] [-f] <branch>"""
+    """usage: git switch [-c <new-branch>] [--detach] [-f] <branch>
+       git switch --orphan <new-branch>"""
     o = Opts(args, {"--detach", "-f", "--force", "--discard-changes", "-q", "--quiet"},
-             {"-c", "-C", "--create"})  # fmt: skip
+             {"-c", "-C", "--create", "--orphan"})  # fmt: skip
     g = GitRepo.find(ctx)
     s = State(g)
+    if (orphan := o.get("--orphan")) is not None:
+        if o.operands:
+            raise GitFatal("'--orphan' cannot take <start-point>")
+        return _orphan(ctx, s, orphan, None, empty=True, quiet=o.has("-q", "--quiet"))
     create = o.get("-c", "-C", "--create")
     if not o.operands and create is None:
         raise GitFatal("missing branch or commit argument")
@@ -1558,10 +1592,16 @@ def git_reset(ctx: CommandContext, args: list[str]) -> int:
     ops = list(o.operands)
     if ops and s.try_resolve(ops[0]) is not None:
         rev = ops.pop(0)
+    for a in ops:  # without `--`, a path must be in the working tree
+        rel = _path_arg(g, s, a)
+        if rel and s.wt.lstat(rel) is None:
+            raise Unknown(a)
     paths += ops
     sha = s.try_resolve(rev)
     if sha is None and rev != "HEAD":
         raise Unknown(rev)
+    if paths and o.has("--hard", "--soft"):
+        raise GitFatal(f"Cannot do {'hard' if o.has('--hard') else 'soft'} reset with paths.")
     if paths:
         items = s.items(s.commit(sha).tree) if sha else {}
         for a in paths:
