@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,34 @@ def sb():
         yield box
 
 
+
+
+#: test files that must share one xdist worker (each starts its own Ray cluster)
+_SHARED_WORKER = {"tests/fleet/": "fleet"}
+
+
+def pytest_configure(config):
+    """Under pytest-xdist, each worker gets a private temporary directory: the
+    sandboxes it starts stage, mount and leave things there, so a test that checks
+    "nothing of mine is left" (mounts, stage directories) is not confused by the
+    other worker's sandboxes. (pytest's own tmp_path dirs are set by the controller.)"""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and not os.environ.get("CORRAL_TEST_WORKER_TMP"):
+        mine = tempfile.mkdtemp(prefix=f"corral-{worker}-")
+        os.environ["CORRAL_TEST_WORKER_TMP"] = os.environ["TMPDIR"] = mine
+        tempfile.tempdir = mine
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``--dist loadgroup``) a test file runs whole on one worker,
+    in order, as tests of a module may build on each other's workspace; the files
+    of ``_SHARED_WORKER`` share one."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        group = next((g for pre, g in _SHARED_WORKER.items() if path.startswith(pre)), path)
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_report_header(config):

@@ -13,6 +13,7 @@ import pytest
 
 from corral import Budget, Sandbox, templates
 from corral.templates.build import TemplateBuildFailed
+from worker_tmp import ours
 
 from .conftest import need
 from .images import docker_save, layer_bytes
@@ -47,8 +48,11 @@ def _template(built: dict, backend: str) -> templates.Template:
 
 
 def _template_mounts() -> set[str]:
+    """The template mounts (not another xdist worker's: ``worker_tmp.ours``)."""
     with open("/proc/self/mountinfo") as f:
-        return {ln.split()[4] for ln in f if " corral-template " in ln}
+        return {
+            ln.split()[4] for ln in f if " corral-template " in ln and ours(ln.split()[4])
+        }
 
 
 @pytest.fixture(autouse=True)
