@@ -51,6 +51,7 @@ def pytest_configure(config):
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker and not os.environ.get("CORRAL_TEST_WORKER_TMP"):
         mine = tempfile.mkdtemp(prefix=f"corral-{worker}-")
+        os.chmod(mine, 0o1777)  # as /tmp: a sandbox's own uid reaches its stage below
         os.environ["CORRAL_TEST_WORKER_TMP"] = os.environ["TMPDIR"] = mine
         tempfile.tempdir = mine
 
