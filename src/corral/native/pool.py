@@ -169,6 +169,9 @@ class _HeldProxy:
 class SessionPool:
     """The pooled sessions of one key and the thread that starts them."""
 
+    #: a replacement starts this long after a take (while others are ready)
+    refill_delay = REFILL_DELAY_S
+
     def __init__(self, key: str, size: int, spec: dict[str, Any]) -> None:
         self.key = key
         self.size = size
@@ -200,7 +203,7 @@ class SessionPool:
                         now = time.monotonic()
                         backoff = min(30.0, 0.25 * 2**self.failures) if self.failures else 0
                         # (an empty pool refills at once: a burst of takes must not starve it)
-                        delay = self.last_take + REFILL_DELAY_S - now if self.ready else 0.0
+                        delay = self.last_take + self.refill_delay - now if self.ready else 0.0
                         wait = max(self.last_failure + backoff - now, delay)
                         if wait > 0:
                             _COND.wait(wait)
