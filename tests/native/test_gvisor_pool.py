@@ -266,10 +266,11 @@ def test_nothing_is_left_once_the_pool_ends(tmp_path, fresh_pools):
     while time.monotonic() < end and (pool._POOLS or p.thread.is_alive()):
         time.sleep(0.05)
     assert not pool._POOLS and not p.thread.is_alive()
+    marks = [*cids, *(str(x.dir) for x in pods)]
     end = time.monotonic() + 15
-    while time.monotonic() < end and any(_runsc_pids(c) for c in cids):
+    while time.monotonic() < end and any(_runsc_pids(m) for m in marks):
         time.sleep(0.1)
-    assert not [c for c in cids if _runsc_pids(c)]
+    assert not [m for m in marks if _runsc_pids(m)]
     assert not [x.dir for x in pods if x.dir.exists()]
     assert not [c for x in pods if x.cgroup is not None for c in x.cgroup.dirs.values()
                 if c.exists()]  # fmt: skip
@@ -304,10 +305,13 @@ def test_a_crash_leaves_no_sandbox_behind(tmp_path, fresh_pools):
     assert out.returncode == -9, out.stderr[-2000:]
     left = json.loads(out.stdout.strip().splitlines()[-1])
     assert len(left["cids"]) >= 2  # (waiting and taken)
+    # (every runsc process of a pod names its id or its directory: the Sentry, the gofers,
+    # the launcher, the container's gofer too)
+    marks = left["cids"] + left["dirs"]
     end = time.monotonic() + 20
-    while time.monotonic() < end and any(_runsc_pids(c) for c in left["cids"]):
+    while time.monotonic() < end and any(_runsc_pids(m) for m in marks):
         time.sleep(0.1)
-    assert not {c: _runsc_pids(c) for c in left["cids"] if _runsc_pids(c)}
+    assert not {m: _runsc_pids(m) for m in marks if _runsc_pids(m)}
 
 
 def test_pool_option_is_checked_on_gvisor():

@@ -5,11 +5,12 @@ its platform set up (~250 ms here, as much as ``runsc do true``). Most of that i
 sandbox (the Sentry), not the container in it. So a pod is a sandbox started ahead, whose
 root container runs only ``cat`` (as ``nobody``, its stdin a pipe this process holds: the
 pod ends with this process); a session claimed from the pool is a **sub-container** of
-that sandbox, made with the taker's own OCI spec (``runsc create`` + ``runsc start``):
-its own mounts (its workspace, its ``/run/corral``, its template), its own pid namespace
-(its first process is pid 1; the pod's ``cat`` is not in it), its own rlimits and OCI
-seccomp filter, its user and environment; the gofer that serves its mounts is started
-for it at claim time, so the workspace is opened then, never before.
+that sandbox, made with the taker's own OCI spec (``runsc run --detach``, annotated with
+the pod's sandbox id): its own mounts (its workspace, its ``/run/corral``, its
+template), its own pid namespace (its first process is pid 1; the pod's ``cat`` is not in
+it), its own rlimits and OCI seccomp filter, its user and environment; the gofer that
+serves its mounts is started for it at claim time, so the workspace is opened then, never
+before.
 
 What a pod shares with the claimed container, and is therefore its key
 (:func:`pod_key`): everything sandbox-wide, fixed when the Sentry starts: runsc's flags
@@ -117,7 +118,7 @@ class Pod:
         self._stdout_r = -1
         self.born = time.monotonic()
         #: ``--ignore-cgroups`` once the sandbox is in corral's cgroup from its start: a
-        #: sub-container's ``runsc start`` then does not join and leave a dozen cgroup-v1
+        #: sub-container's ``runsc run`` then does not join and leave a dozen cgroup-v1
         #: hierarchies (~25 ms of the claim)
         self._own_flags: list[str] = []
         #: pool bookkeeping (corral.native.pool.SessionPool)

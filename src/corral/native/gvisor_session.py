@@ -261,26 +261,21 @@ class GvisorSession(NativeSession):
             b._current = {"proc": pod.proc, "cid": pod.cid, "cgroup": pod.cgroup,
                           "state": pod.state}  # fmt: skip
             pod.on_line = b._on_strace_line  # (the taker's from here on)
-            env = {"PATH": os.defpath, "LANG": "C.UTF-8"}
             try:
+                # create + start in one runsc (a Go program's start less than two); the
+                # container's stdio is the launcher's; it returns once the shell runs
                 made = subprocess.run(
-                    pod.runsc("create", "--bundle", str(b._stage / "bundle"), self.cid),
-                    stdin=subprocess.DEVNULL, capture_output=True, env=env,
-                    cwd=str(b._stage), timeout=_BOOT_WAIT,
+                    pod.runsc("run", "--detach", "--bundle", str(b._stage / "bundle"),
+                              self.cid),
+                    stdin=cmd_r, stdout=out_w, stderr=err_w, cwd=str(b._stage),
+                    env={"PATH": os.defpath, "LANG": "C.UTF-8"}, timeout=_BOOT_WAIT,
                 )  # fmt: skip
-                if made.returncode != 0:
-                    raise ShellDied(f"runsc create failed ({made.returncode}): "
-                                    f"{made.stderr.decode(errors='replace')[-600:]!r}")
-                # (the container's stdio is the start's)
-                started = subprocess.run(pod.runsc("start", self.cid), stdin=cmd_r,
-                                         stdout=out_w, stderr=err_w, env=env,
-                                         timeout=_BOOT_WAIT)  # fmt: skip
             finally:
                 for fd in (cmd_r, out_w, err_w):
                     os.close(fd)
-            if started.returncode != 0:
-                raise ShellDied(f"runsc start failed ({started.returncode}): "
-                                f"{self.chan.last_words()[-600:]!r}")
+            if made.returncode != 0:
+                raise ShellDied(f"runsc run failed ({made.returncode}): "
+                                f"{self.chan.last_words()[-600:]!r}")  # fmt: skip
             chan = self.chan
             self.sampler = GvisorSampler(
                 b.emitter, pod.proc.pid, cgroup=pod.cgroup, interval=b.sample_interval,
