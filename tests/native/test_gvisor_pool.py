@@ -319,3 +319,54 @@ def test_pool_option_is_checked_on_gvisor():
         Sandbox(backend="gvisor", backend_options={"pool": "2"})._backend()
     with pytest.raises(ValueError, match="between 0 and"):
         Sandbox(backend="gvisor", backend_options={"pool": 10_000})._backend()
+
+
+#: what a program inside can learn about its sandbox: user, limits, capabilities, seccomp,
+#: mounts, processes, corral's directories, environment, syscall refusals, devices
+_PROBE = r"""id; hostname; ulimit -a | sort
+grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status
+awk '{print $5, $6, $9}' /proc/self/mountinfo | sort
+ps -e -o pid=,user=,args= | grep -v -e ' ps ' -e 'sort -n$' -e ' grep ' | sort -n
+ls -A /run/corral /run/corral/io; touch /run/corral/io/x /run/corral/x 2>&1 | sed 's/^.*: //'
+env | sort; ls /dev | sort | tr '\n' ' '; echo
+python3 -c 'import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+for name, arg in (("unshare", 0x10000000), ("unshare", 0x20000)):
+    print(name, getattr(libc, name)(arg), ctypes.get_errno())
+print("keyctl", libc.syscall(250, 0, 0, 0, 0, 0), ctypes.get_errno())'
+"""
+
+
+def _probe(tmp_path: Path, name: str, size: int) -> tuple[str, bool]:
+    ws = tmp_path / name
+    ws.mkdir()
+    (ws / "f.txt").write_text("x")
+    with _pooled(ws, size) as sb:
+        r = sb.run(_PROBE)
+        assert r.ok, r.stderr
+        return r.stdout.replace(str(ws), "WS"), _pod(sb) is not None
+
+
+@_root
+def test_a_pooled_sandbox_looks_like_a_cold_one_from_inside(tmp_path, fresh_pools):
+    cold, pooled_cold = _probe(tmp_path, "cold", 0)
+    _prime(tmp_path)
+    pooled, was_pooled = _probe(tmp_path, "pooled", 1)
+    assert was_pooled and not pooled_cold
+    # (the one difference: the network relay has no status pipe, runsc gives the status)
+    assert pooled == cold.replace(" -s 4 -- ", " -- "), (cold, pooled)
+    assert "__corral" in pooled and "ctl-" not in pooled  # (the frame FIFO is gone)
+
+
+@_root
+def test_after_a_restart_an_overrun_still_kills_the_calls_processes(tmp_path):
+    # a new sandbox's process ids start again at 1: the highest id the last one's trace
+    # showed must not hide the new calls' processes from an overrun's kill
+    need("gvisor")
+    with Sandbox(workdir=tmp_path, backend="gvisor") as sb:
+        assert sb.run("for i in $(seq 40); do /bin/true; done").ok
+        assert sb.run("exit 3").exit_code == 3
+        r = sb.run("sleep 1000 & sleep 1000", timeout=3)
+        assert r.restarted and r.error == "wall_time", r
+        r = sb.run("ps -e -o comm= | grep -c '^sleep' || true")
+        assert r.stdout.strip() == "0" and not r.restarted, r
