@@ -370,3 +370,40 @@ def test_after_a_restart_an_overrun_still_kills_the_calls_processes(tmp_path):
         assert r.restarted and r.error == "wall_time", r
         r = sb.run("ps -e -o comm= | grep -c '^sleep' || true")
         assert r.stdout.strip() == "0" and not r.restarted, r
+
+
+@_root
+def test_network_spawn_and_file_events_of_a_pooled_session_are_the_takers(
+    tmp_path, http_server, fresh_pools
+):
+    from corral.native.gvisor import GvisorBackend
+
+    from .conftest import Events
+
+    port = http_server.port
+
+    def decide(host, p, ip):
+        if p == port and host in ("127.0.0.1", "localhost"):
+            return True, "test server"
+        return False, f"{host}:{p} is not on the allowlist"
+
+    def box(ws: Path, ev: Events) -> GvisorBackend:
+        ws.mkdir()
+        return GvisorBackend(ws, Budget(wall_s=30), events=ev, net_decide=decide, pool=1,
+                             env={"no_proxy": "", "NO_PROXY": ""})  # fmt: skip
+
+    with box(tmp_path / "prime", Events()) as first:
+        assert first.run("true").ok
+    _wait_ready(1)
+    ev = Events()
+    with box(tmp_path / "ws", ev) as b:
+        r = b.run(f"curl -sS -m 5 http://127.0.0.1:{port}/hello.txt; echo x > made.txt; "
+                  "curl -sS -m 5 http://pypi.org/; echo")  # fmt: skip
+        assert b._sess is not None and b._sess.pod is not None
+    assert r.stdout.count("hello from the host") == 1 and "not on the allowlist" in r.stdout, r
+    assert "pypi.org" in [f["action"].host for t, f in ev.actions("net", ("action.denied",))]
+    argvs = [f["action"].argv for t, f in ev.actions("spawn")]
+    assert sum(1 for a in argvs if a[:1] == ["curl"]) == 2, argvs
+    assert not [a for a in argvs if a[:1] == ["/bin/bash"]], argvs  # (corral's own launch)
+    files = [f["action"].path for t, f in ev.actions("file")]
+    assert "/workspace/made.txt" in files, files

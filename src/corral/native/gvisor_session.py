@@ -25,6 +25,7 @@ import fcntl
 import json
 import logging
 import os
+import select
 import subprocess
 import termios
 import time
@@ -264,17 +265,17 @@ class GvisorSession(NativeSession):
             try:
                 # create + start in one runsc (a Go program's start less than two); the
                 # container's stdio is the launcher's; it returns once the shell runs
-                made = subprocess.run(
+                rc = _run_until_exit(
                     pod.runsc("run", "--detach", "--bundle", str(b._stage / "bundle"),
                               self.cid),
-                    stdin=cmd_r, stdout=out_w, stderr=err_w, cwd=str(b._stage),
-                    env={"PATH": os.defpath, "LANG": "C.UTF-8"}, timeout=_BOOT_WAIT,
+                    _BOOT_WAIT, stdin=cmd_r, stdout=out_w, stderr=err_w, cwd=str(b._stage),
+                    env={"PATH": os.defpath, "LANG": "C.UTF-8"},
                 )  # fmt: skip
             finally:
                 for fd in (cmd_r, out_w, err_w):
                     os.close(fd)
-            if made.returncode != 0:
-                raise ShellDied(f"runsc run failed ({made.returncode}): "
+            if rc != 0:
+                raise ShellDied(f"runsc run failed ({rc}): "
                                 f"{self.chan.last_words()[-600:]!r}")  # fmt: skip
             chan = self.chan
             self.sampler = GvisorSampler(
@@ -504,6 +505,29 @@ class GvisorSession(NativeSession):
         pod.end()  # (kills the sandbox, stops the trace's tail, removes its state)
         pod.on_line = None
         self.close_relay_pipe()
+
+
+def _run_until_exit(argv: list[str], timeout: float, **kw: object) -> int:
+    """``argv``'s exit status, waited for on its pidfd: ``subprocess.run(timeout=)`` polls
+    with sleeps of up to 50 ms, which a sandbox's start would wait out. Killed (and
+    ``-9``) past ``timeout``."""
+    proc = subprocess.Popen(argv, **kw)  # type: ignore[call-overload]
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except OSError:
+        try:
+            return proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        if not poller.poll(timeout * 1000):
+            proc.kill()
+    finally:
+        os.close(fd)
+    return proc.wait()
 
 
 def _denied_note(denied: list) -> str:
