@@ -407,3 +407,34 @@ def test_network_spawn_and_file_events_of_a_pooled_session_are_the_takers(
     assert not [a for a in argvs if a[:1] == ["/bin/bash"]], argvs  # (corral's own launch)
     files = [f["action"].path for t, f in ev.actions("file")]
     assert "/workspace/made.txt" in files, files
+
+
+@_root
+def test_sandboxes_made_at_once_from_many_threads(tmp_path, fresh_pools):
+    import threading
+
+    _prime(tmp_path, size=2)
+    errors: list[str] = []
+    pooled: list[bool] = []
+
+    def episode(t: int) -> None:
+        for i in range(2):
+            ws = tmp_path / f"t{t}-{i}"
+            ws.mkdir()
+            (ws / "who").write_text(f"{t}-{i}")
+            try:
+                with _pooled(ws, 2) as sb:
+                    r = sb.run("cat who; ls -A")
+                    pooled.append(_pod(sb) is not None)
+                    if r.stdout != f"{t}-{i}who\n":
+                        errors.append(f"{t}-{i}: {r.stdout!r} {r.stderr!r}")
+            except Exception as e:  # (reported below, not lost in the thread)
+                errors.append(f"{t}-{i}: {e!r}")
+
+    threads = [threading.Thread(target=episode, args=(t,)) for t in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(300)
+    assert not errors, errors
+    assert len(pooled) == 6 and any(pooled)
