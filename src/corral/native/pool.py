@@ -42,8 +42,9 @@ namespaces), cgroups, stage and slot directories.
 
 Not as root: bwrap is unprivileged, corral cannot mount in its namespace; the option is
 ignored with a log line (sessions start the normal way). gVisor: its gofer holds the
-workspace directory open from the start, so a mount made later is not seen there; the
-pool is a bwrap option only.
+workspace directory open from the start, so a mount made later is not seen there; its
+pool (:mod:`corral.native.gvisor_pool`) starts sandboxes ahead instead and makes each
+session a container of its own in one, with this machinery (:class:`SessionPool`).
 """
 
 from __future__ import annotations
