@@ -312,6 +312,13 @@ def test_a_crash_leaves_no_sandbox_behind(tmp_path, fresh_pools):
     while time.monotonic() < end and any(_runsc_pids(m) for m in marks):
         time.sleep(0.1)
     assert not {m: _runsc_pids(m) for m in marks if _runsc_pids(m)}
+    # what it could not remove (its pods' directories, cgroups) the next pool sweeps
+    cgroups = [d for c in left["cids"] for d in Path("/sys/fs/cgroup").glob(f"*/corral/gvisor-{c}")]
+    assert any(Path(d).exists() for d in left["dirs"])
+    gvisor_pool._swept.discard(os.getpid())
+    gvisor_pool.sweep()
+    assert not [d for d in left["dirs"] if Path(d).exists()]
+    assert not [d for d in cgroups if d.exists()]
 
 
 def test_pool_option_is_checked_on_gvisor():
