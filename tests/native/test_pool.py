@@ -265,11 +265,6 @@ def test_pool_option_is_checked():
         Sandbox(backend="bwrap", backend_options={"pool": 10_000})._backend()
 
 
-def test_gvisor_refuses_the_pool_naming_why():
-    with pytest.raises(ValueError, match="gofer holds the workspace"):
-        Sandbox(backend="gvisor", backend_options={"pool": 2})._backend()
-
-
 def test_sandboxes_made_at_once_from_many_threads(tmp_path):
     _prime(tmp_path, size=2)
     errors: list[str] = []

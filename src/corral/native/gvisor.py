@@ -280,20 +280,24 @@ def _remove_runsc_cgroups(rel: str) -> None:
 # --------------------------------------------------------------------------- strace
 
 
+#: a task's ids in a trace line's head: ``[ PID: TID]``, or in a sub-container (a pooled
+#: session, gvisor_pool) ``[ PID( NSPID): TID( NSTID)]``: the ids in its own pid namespace
+#: (those its /proc and its clone() results show) are the ones captured
+_ID = r"\s*(?:\d+\(\s*)?(\d+)\)?"
 _LINE_HEAD = re.compile(
-    r"[IWEDF]\d{4} [\d:.]+\s+\d+ strace\.go:\d+\] \[\s*(\d+):\s*(\d+)\] (.{0,16}?) "
+    rf"[IWEDF]\d{{4}} [\d:.]+\s+\d+ strace\.go:\d+\] \[{_ID}:{_ID}\] (.{{0,16}}?) "
     r"E (execveat|execve|connect)\(",
     re.S,
 )
 #: a process or thread the Sentry refused (RLIMIT_NPROC: the process budget)
 #: a process or thread the Sentry made (the clone's return: its id in the sandbox)
 _CLONE_MADE = re.compile(
-    r"[IWEDF]\d{4} [\d:.]+\s+\d+ strace\.go:\d+\] \[\s*\d+:\s*\d+\] .{0,16}? "
+    rf"[IWEDF]\d{{4}} [\d:.]+\s+\d+ strace\.go:\d+\] \[{_ID}:{_ID}\] .{{0,16}}? "
     r"X (?:clone3?|fork|vfork)\([^()]*\) = (\d{1,9}) \(0x[0-9a-f]+\) ",
     re.S,
 )
 _CLONE_REFUSED = re.compile(
-    r"[IWEDF]\d{4} [\d:.]+\s+\d+ strace\.go:\d+\] \[\s*(\d+):\s*\d+\] .{0,16}? "
+    rf"[IWEDF]\d{{4}} [\d:.]+\s+\d+ strace\.go:\d+\] \[{_ID}:{_ID}\] .{{0,16}}? "
     r"X (?:clone3?|fork|vfork)\([^()]*\) = \S+ \(0x[0-9a-f]+\) errno=11 ",
     re.S,
 )
@@ -409,7 +413,7 @@ def parse_strace_line(line: str) -> tuple[Any, ...] | None:
             return ("nproc", int(m.group(1)))
         m = _CLONE_MADE.match(line)
         if m is not None:
-            return ("made", int(m.group(1)))
+            return ("made", int(m.group(3)))
     if head is not None and head.group(4) == "connect":
         m = _CONNECT_TAIL.search(line, max(len(line) - 160, 0))
         if m is None:
@@ -568,12 +572,12 @@ class GvisorBackend(BackendLifecycle):
         pool: int = 0,
         _skip_require: bool = False,
     ) -> None:
-        if pool:
-            raise ValueError(
-                "backend_options pool is a bwrap option: gVisor's gofer holds the workspace "
-                "directory open from the sandbox's start, so a workspace mounted into a "
-                "pre-started gVisor sandbox would not be seen (use backend='bwrap')"
-            )
+        from .pool import check_size
+
+        #: pre-started sandboxes of this configuration (corral.native.gvisor_pool): each
+        #: session's container is made in one at its start
+        self.pool = check_size(pool)
+        self._pool: Any = None
         if platform != "auto" and platform not in PLATFORMS:
             raise ValueError(f"unknown gVisor platform {platform!r}; expected 'auto' or one "
                              f"of {', '.join(PLATFORMS)}")  # fmt: skip
@@ -703,6 +707,13 @@ class GvisorBackend(BackendLifecycle):
             # the sandbox's processes (uid 1000 in the Sentry) run the relay, open the socket
             self.proxy.unix_listen(self._stage / "run" / "proxy.sock", world=True)
             self._relay = relaybin.install(self._stage / "run")
+        if self.pool and self.gpu_devices:
+            log.warning("backend_options pool: a GPU sandbox is not pre-started (nvproxy's "
+                        "devices are set as the sandbox starts): sessions start one by one")
+        elif self.pool:
+            from . import gvisor_pool
+
+            self._pool = gvisor_pool.join(self)
         self._started = True
         data = {"backend": self.name, "path": str(self.root), "budget": self.budget.to_dict(),
                 "network": "proxy" if self.proxy is not None else "none",
@@ -737,11 +748,12 @@ class GvisorBackend(BackendLifecycle):
         seconds (a wedged Sentry) is killed from outside: every host process in its cgroup,
         and runsc."""
         proc, cid, cg = cur["proc"], cur.get("cid"), cur.get("cgroup")
+        state = cur.get("state") or self._stage / "state"  # (a pooled session's: the pod's)
         deadline = time.monotonic() + 3
         while proc.poll() is None and time.monotonic() < deadline:
             with contextlib.suppress(OSError, subprocess.SubprocessError):
                 subprocess.run(
-                    [_runsc(), "--root", str(self._stage / "state"), "kill", "--all", cid,
+                    [_runsc(), "--root", str(state), "kill", "--all", cid,
                      "KILL"], capture_output=True, stdin=subprocess.DEVNULL,
                     timeout=max(deadline - time.monotonic(), 0.1),
                 )  # fmt: skip
@@ -961,6 +973,11 @@ class GvisorBackend(BackendLifecycle):
             self.kill()  # a call running in another thread ends now, not at its deadline
         with self._lock:
             self._end_session()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            from .pool import leave
+
+            leave(pool)
         super().close()
         etc, self._etc = getattr(self, "_etc", None), None
         if etc is not None:

@@ -50,8 +50,11 @@ FILE_SYSCALLS_X86 = ("open", "creat", "unlink", "rmdir", "rename", "chmod", "mkd
                      "symlink")  # fmt: skip
 
 _NAMES = "|".join(sorted(FILE_SYSCALLS + FILE_SYSCALLS_X86, key=len, reverse=True))
+#: ``[ PID: TID]``, or ``[ PID( NSPID): TID( NSTID)]`` in a sub-container (a pooled
+#: session): the ids in the task's own pid namespace
+_ID = r"\s*(?:\d+\(\s*)?(\d+)\)?"
 _HEAD = re.compile(
-    r"[IWEDF]\d{4} [\d:.]+\s+\d+ strace\.go:\d+\] \[\s*(\d+):\s*(\d+)\] .{0,16}? "
+    rf"[IWEDF]\d{{4}} [\d:.]+\s+\d+ strace\.go:\d+\] \[{_ID}:{_ID}\] .{{0,16}}? "
     rf"([EX]) ({_NAMES})\(",
     re.S,
 )

@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
+import logging
 import os
+import select
 import subprocess
 import termios
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..budget import MB
@@ -34,6 +38,7 @@ from ._common import BackendUnavailable, new_id
 from .gvisor_samples import GvisorSampler
 from .session import (
     INTERPRETERS,
+    RUN_GUEST,
     SHELL_ARGV,
     CallState,
     Forged,
@@ -46,6 +51,12 @@ from .session import (
 
 if TYPE_CHECKING:
     from .gvisor import GvisorBackend, _SandboxCgroup, _StraceTail
+    from .gvisor_pool import Pod
+
+log = logging.getLogger("corral.native.gvisor")
+
+#: the sandbox's user (gvisor.UID/GID)
+UID = GID = 1000
 
 #: the frame pipe's number in the sandbox (runsc --pass-fd)
 _GUEST_CTL = 3
@@ -97,16 +108,53 @@ class GvisorSession(NativeSession):
         self._nproc0 = 0
         self._next_disk = 0.0
         self._pid0 = 0
+        #: the pre-started sandbox this session's container runs in (gvisor_pool), if any
+        self.pod: Pod | None = None
+        #: runsc's state directory of the sandbox (None: the backend's own)
+        self.state: Path | None = None
 
     def start(self) -> None:
+        b = self.b
+        b._last_pid = 0  # (a new sandbox: its process ids start again)
+        pod = b._pool.take() if b._pool is not None else None
+        if pod is not None:
+            try:
+                self._start_in_pod(pod)
+                return
+            except Exception as e:
+                self.end()
+                if self.killed:
+                    raise
+                log.warning("a pre-started gVisor sandbox could not be used (%s): "
+                            "starting one", e)  # fmt: skip
+                self._reset()
+        self._start_cold()
+
+    def _reset(self) -> None:
+        """Fresh fields after a pooled start that failed (ended), for a cold start."""
+        self.pod = None
+        self.proc = None
+        self.cid = f"corral-{new_id()}"
+        self.state = None
+        self.cgroup = self.sampler = self.tail = None
+        self.shell_pid = 0
+        self.b._last_pid = 0
+
+    def _calls_dir(self) -> Path:
+        b = self.b
+        assert b._stage is not None
+        calls = b._stage / "run" / "calls"
+        calls.mkdir(parents=True, exist_ok=True)
+        os.chmod(calls, 0o755)
+        return calls
+
+    def _start_cold(self) -> None:
         from .gvisor import _dying_with_parent, _SandboxCgroup
 
         b = self.b
         assert b._stage is not None
         _, _, fsize = b._run_limits(None)
-        calls = b._stage / "run" / "calls"
-        calls.mkdir(parents=True, exist_ok=True)
-        os.chmod(calls, 0o755)
+        calls = self._calls_dir()
         argv = list(SHELL_ARGV)
         if b.proxy is not None:
             argv = b._relay_argv(argv, _GUEST_RELAY_STATUS)
@@ -150,28 +198,96 @@ class GvisorSession(NativeSession):
             )  # fmt: skip
             self.sampler.start()
             self.tail.start()
-            rid = self.chan.boot(_GUEST_CTL)
-            try:
-                got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.05)
-            except (SessionLost, Forged) as e:
-                said = self.chan.last_words()
-                rc = self.proc.poll() if self.proc is not None else None
-                why = "; ".join(
-                    x for x in (
-                        f"runsc ended with status {rc}" if rc is not None else "",
-                        f"it printed: {said[-600:]!r}" if said else "",
-                    ) if x
-                )  # fmt: skip
-                raise ShellDied(
-                    f"the sandbox's shell did not start: {e}" + (f" ({why})" if why else "")
-                ) from e
-            self.chan.done_with(rid)
-            if got is None or not got.isdigit():
-                raise BackendUnavailable("the sandbox's shell did not start in time")
-            self.shell_pid = int(got)
+            self._boot(self.chan.boot(_GUEST_CTL))
         except BaseException:
             self.end()
             raise
+
+    def _boot(self, rid: str) -> None:
+        """Wait for the shell's first frame (``rid``: its pid)."""
+        try:
+            got = wait_frame(self.chan, rid, time.monotonic() + _BOOT_WAIT, tick=0.05)
+        except (SessionLost, Forged) as e:
+            said = self.chan.last_words()
+            rc = self.proc.poll() if self.proc is not None else None
+            why = "; ".join(
+                x for x in (
+                    f"runsc ended with status {rc}" if rc is not None else "",
+                    f"it printed: {said[-600:]!r}" if said else "",
+                ) if x
+            )  # fmt: skip
+            raise ShellDied(
+                f"the sandbox's shell did not start: {e}" + (f" ({why})" if why else "")
+            ) from e
+        self.chan.done_with(rid)
+        if got is None or not got.isdigit():
+            raise BackendUnavailable("the sandbox's shell did not start in time")
+        self.shell_pid = int(got)
+
+    def _start_in_pod(self, pod: Pod) -> None:
+        """The shell as a sub-container of ``pod`` (a sandbox started ahead,
+        :mod:`corral.native.gvisor_pool`), made from this backend's own spec: its mounts
+        (this workspace), pid namespace, rlimits, seccomp filter and user."""
+        b = self.b
+        assert b._stage is not None and pod.proc is not None
+        self.pod, self.state = pod, pod.state
+        _, _, fsize = b._run_limits(None)
+        calls = self._calls_dir()
+        argv = list(SHELL_ARGV)
+        if b.proxy is not None:
+            argv = b._relay_argv(argv)  # (no status pipe: the container's status is runsc's)
+        b._expect = [list(SHELL_ARGV)] if b.monitor and b.proxy is not None else []
+        spec = b._spec(argv, self.cid, fsize)
+        linux = spec["linux"]
+        linux.pop("cgroupsPath", None)  # (the sandbox's cgroup is the pod's)
+        linux.pop("resources", None)
+        spec["annotations"] = {"io.kubernetes.cri.container-type": "container",
+                               "io.kubernetes.cri.sandbox-id": pod.cid}  # fmt: skip
+        (b._stage / "bundle" / "config.json").write_text(json.dumps(spec))
+        b.spawns, b.denied, b._nproc_refused = [], [], 0
+        # the frame pipe: a FIFO only the sandbox's user may open, opened by the shell at
+        # boot and unlinked once it has (runsc passes no descriptor to a sub-container)
+        io = b._stage / "run" / "io"
+        fifo = io / f"ctl-{new_id()}"
+        os.mkfifo(fifo, 0o600)
+        os.chown(fifo, UID, GID)
+        ctl_r = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        hold = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # (no EOF yet)
+        cmd_r, cmd_w = os.pipe2(os.O_CLOEXEC)
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        self.chan = ShellChannel(cmd_w, ctl_r, out_r, err_r, calls)
+        try:
+            self.proc, self.cgroup, self.tail = pod.proc, pod.cgroup, pod.tail
+            b._current = {"proc": pod.proc, "cid": pod.cid, "cgroup": pod.cgroup,
+                          "state": pod.state}  # fmt: skip
+            pod.on_line = b._on_strace_line  # (the taker's from here on)
+            try:
+                # create + start in one runsc (a Go program's start less than two); the
+                # container's stdio is the launcher's; it returns once the shell runs
+                rc = _run_until_exit(
+                    pod.runsc("run", "--detach", "--bundle", str(b._stage / "bundle"),
+                              self.cid),
+                    _BOOT_WAIT, stdin=cmd_r, stdout=out_w, stderr=err_w, cwd=str(b._stage),
+                    env={"PATH": os.defpath, "LANG": "C.UTF-8"},
+                )  # fmt: skip
+            finally:
+                for fd in (cmd_r, out_w, err_w):
+                    os.close(fd)
+            if rc != 0:
+                raise ShellDied(f"runsc run failed ({rc}): "
+                                f"{self.chan.last_words()[-600:]!r}")  # fmt: skip
+            chan = self.chan
+            self.sampler = GvisorSampler(
+                b.emitter, pod.proc.pid, cgroup=pod.cgroup, interval=b.sample_interval,
+                output=lambda: chan.out_total, in_call=b._lock.locked,
+            )  # fmt: skip
+            self.sampler.start()
+            self._boot(self.chan.boot(-1, f"{RUN_GUEST}/io/{fifo.name}"))
+        finally:
+            os.close(hold)
+            with contextlib.suppress(OSError):
+                fifo.unlink()
 
     # ---- NativeSession
 
@@ -275,9 +391,10 @@ class GvisorSession(NativeSession):
 
         b = self.b
         assert b._stage is not None
+        state = self.state or b._stage / "state"
         with contextlib.suppress(OSError, subprocess.SubprocessError):
             subprocess.run(
-                [_runsc(), "--root", str(b._stage / "state"), "exec", "--user", "0:0",
+                [_runsc(), "--root", str(state), "exec", "--user", "0:0",
                  "--cap", "CAP_KILL", self.cid, "/bin/bash", "--norc", "--noprofile", "-c", script,
                  "corral-signal", *args],
                 capture_output=True, stdin=subprocess.DEVNULL, timeout=20,
@@ -296,6 +413,8 @@ class GvisorSession(NativeSession):
         self._signal_call("KILL", st)
 
     def exit_code(self) -> int:
+        if self.pod is not None:
+            return self._container_status()
         proc = self.proc
         if proc is None:
             return 137
@@ -310,6 +429,25 @@ class GvisorSession(NativeSession):
             return 137
         return rc if rc >= 0 else 128 - rc
 
+    def _container_status(self) -> int:
+        """A pooled session's container's exit status (``runsc wait``: it has ended, or
+        ends now)."""
+        from .gvisor import _runsc
+
+        pod = self.pod
+        assert pod is not None
+        try:
+            p = subprocess.run([_runsc(), "--root", str(pod.state), "wait", self.cid],
+                               capture_output=True, stdin=subprocess.DEVNULL,
+                               timeout=2)  # fmt: skip
+            status = json.loads(p.stdout.decode(errors="replace").strip().splitlines()[-1])
+            code = int(status["exitStatus"])
+        except (OSError, subprocess.SubprocessError, ValueError, KeyError, IndexError,
+                TypeError):  # fmt: skip
+            self.kill()
+            return 137
+        return code if 0 <= code < 256 else 137
+
     def kill(self) -> None:
         self.b.kill()
 
@@ -321,6 +459,10 @@ class GvisorSession(NativeSession):
         if self.sampler is not None:
             self.sampler.stop()
             self.sampler = None
+        pod, self.pod = self.pod, None
+        if pod is not None:
+            self._end_pooled(pod)
+            return
         proc = self.proc
         if proc is not None and proc.poll() is None:
             cur = b._current if b._current.get("cid") == self.cid else {
@@ -350,6 +492,42 @@ class GvisorSession(NativeSession):
             with contextlib.suppress(OSError):
                 f.unlink()
         self.close_relay_pipe()
+
+
+    def _end_pooled(self, pod: Pod) -> None:
+        """A pooled session's end: the whole pre-started sandbox goes with it."""
+        b = self.b
+        if b._current.get("cid") == pod.cid:
+            b._current = {}
+        chan = getattr(self, "chan", None)
+        if chan is not None:
+            chan.close()
+        pod.end()  # (kills the sandbox, stops the trace's tail, removes its state)
+        pod.on_line = None
+        self.close_relay_pipe()
+
+
+def _run_until_exit(argv: list[str], timeout: float, **kw: object) -> int:
+    """``argv``'s exit status, waited for on its pidfd: ``subprocess.run(timeout=)`` polls
+    with sleeps of up to 50 ms, which a sandbox's start would wait out. Killed (and
+    ``-9``) past ``timeout``."""
+    proc = subprocess.Popen(argv, **kw)  # type: ignore[call-overload]
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except OSError:
+        try:
+            return proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        if not poller.poll(timeout * 1000):
+            proc.kill()
+    finally:
+        os.close(fd)
+    return proc.wait()
 
 
 def _denied_note(denied: list) -> str:

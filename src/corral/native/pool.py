@@ -42,8 +42,9 @@ namespaces), cgroups, stage and slot directories.
 
 Not as root: bwrap is unprivileged, corral cannot mount in its namespace; the option is
 ignored with a log line (sessions start the normal way). gVisor: its gofer holds the
-workspace directory open from the start, so a mount made later is not seen there; the
-pool is a bwrap option only.
+workspace directory open from the start, so a mount made later is not seen there; its
+pool (:mod:`corral.native.gvisor_pool`) starts sandboxes ahead instead and makes each
+session a container of its own in one, with this machinery (:class:`SessionPool`).
 """
 
 from __future__ import annotations
@@ -169,6 +170,9 @@ class _HeldProxy:
 class SessionPool:
     """The pooled sessions of one key and the thread that starts them."""
 
+    #: a replacement starts this long after a take (while others are ready)
+    refill_delay = REFILL_DELAY_S
+
     def __init__(self, key: str, size: int, spec: dict[str, Any]) -> None:
         self.key = key
         self.size = size
@@ -200,7 +204,7 @@ class SessionPool:
                         now = time.monotonic()
                         backoff = min(30.0, 0.25 * 2**self.failures) if self.failures else 0
                         # (an empty pool refills at once: a burst of takes must not starve it)
-                        delay = self.last_take + REFILL_DELAY_S - now if self.ready else 0.0
+                        delay = self.last_take + self.refill_delay - now if self.ready else 0.0
                         wait = max(self.last_failure + backoff - now, delay)
                         if wait > 0:
                             _COND.wait(wait)

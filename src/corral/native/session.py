@@ -178,14 +178,19 @@ class ShellChannel:
                 raise SessionLost(f"the shell stopped reading its commands ({e.strerror})") from e
             data = data[n:]
 
-    def boot(self, ctl_fd: int) -> str:
-        """Set the shell up (quiet prompts, no history, the frame pipe at fd 61); the id
-        of the frame that says it is ready, with the shell's pid (as the sandbox sees it)
-        for a status."""
+    def boot(self, ctl_fd: int, ctl_path: str | None = None) -> str:
+        """Set the shell up (quiet prompts, no history, the frame pipe at fd 61: moved
+        from ``ctl_fd``, or opened at ``ctl_path``, a FIFO); the id of the frame that says
+        it is ready, with the shell's pid (as the sandbox sees it) for a status."""
+        if ctl_path is None:
+            ctl = f"{CTL_FD}>&{ctl_fd} {ctl_fd}>&-"
+        else:
+            _plain_path(ctl_path)
+            ctl = f"{CTL_FD}>{ctl_path}"
         rid = self._new_id()
         self._send(
             "PS1= PS2= PS3= PS4='+ ' PROMPT_COMMAND=; unset HISTFILE MAIL MAILCHECK MAILPATH; "
-            f"set +o history +H; exec {CTL_FD}>&{ctl_fd} {ctl_fd}>&- {OUT_FD}>&1 {ERR_FD}>&2; "
+            f"set +o history +H; exec {ctl} {OUT_FD}>&1 {ERR_FD}>&2; "
             f"builtin printf '%s %d\\n' {rid} \"$$\" >&{CTL_FD}\n"
         )
         return rid
@@ -194,8 +199,7 @@ class ShellChannel:
         """Have the shell change to ``guest_dir`` (a plain path, builtins only, nothing
         started; ``OLDPWD`` unset as in a fresh shell); the id of the frame with the
         status (a pooled session taking its workspace, :mod:`corral.native.pool`)."""
-        if not guest_dir.startswith("/") or any(c in guest_dir for c in " ;&|$`'\"\n<>()"):
-            raise ValueError(f"not a plain path: {guest_dir!r}")
+        _plain_path(guest_dir)
         rid = self._new_id()
         self._send(
             f"builtin cd -P -- {guest_dir} && builtin unset OLDPWD; "
@@ -337,6 +341,12 @@ class ShellChannel:
         for fd in (self.cmd_w, *self._fds):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+def _plain_path(path: str) -> None:
+    """``path`` is absolute and safe to write unquoted in a line for the shell."""
+    if not path.startswith("/") or any(c in path for c in " ;&|$`'\"\n<>()*?[]{}~#=\\"):
+        raise ValueError(f"not a plain path: {path!r}")
 
 
 def _write_private(path: Path, data: bytes) -> None:
