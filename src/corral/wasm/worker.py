@@ -47,6 +47,8 @@ from ..native import filters as F
 from . import worker_channel as C
 
 _PR_SET_PDEATHSIG = 1
+#: how long a new template waits for its first fork request before its idle-time work
+_FIRST_REQUEST_WAIT_S = 1.0
 _MB = 1024 * 1024
 
 
@@ -68,13 +70,15 @@ def _preload() -> None:
     parser.parse("x=1; for i in a b; do echo \"$i\" | grep -c a > /dev/null; done")
     time.tzset()
     time.localtime()
-    _freeze()
+    _freeze(collect=False)  # the collection (~15-30 ms) waits for an idle moment
 
 
-def _freeze() -> None:
+def _freeze(collect: bool = True) -> None:
     import gc
 
-    gc.collect()
+    if collect:
+        gc.unfreeze()
+        gc.collect()
     gc.freeze()  # workers share these pages: no collection in a worker writes to them
 
 
@@ -588,6 +592,10 @@ def template_main(ctl_fd: int) -> None:
     # template. The template ends when the host's end of the control socket closes
     # (the host exited, however), and its workers die with it (their PDEATHSIG).
     ctl.sendall(b'{"ready":true}')
+    # A host that imported the sandbox while this process started sends its first fork
+    # request about now: it is served before the idle-time work (the regex tables, a
+    # collection, a spare), which would otherwise keep it waiting up to ~100 ms.
+    select.select([ctl], [], [], _FIRST_REQUEST_WAIT_S)
     warm = _warm_regex(ctl)
     spare = _spare(ctl)
     while True:
