@@ -19,6 +19,7 @@ of their own.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -177,6 +178,11 @@ def main() -> None:
         metavar="DIR",
         help="another corral's src/ (e.g. main's): its fresh-process rows measured in this run",
     )
+    ap.add_argument(
+        "--only",
+        metavar="TEXT",
+        help="only the workloads whose title contains TEXT (any case; no fresh-process rows)",
+    )
     args = ap.parse_args()
     k = 1 if args.quick else 3
     console = Console(width=200)
@@ -215,6 +221,8 @@ def main() -> None:
                 ("sort -n over uniq -c's 155,000 lines", SORT_N, k, None, sb),
                 *((f"{t} over 10 MB", g, k, None, sb) for t, g in GREPS),
             ]
+            if args.only:
+                cases = [c for c in cases if args.only.lower() in c[0].lower()]
             for title, script, n, goal, box in cases:
                 with console.status(f"{title} …"):
                     ours = box.run(script)
@@ -232,7 +240,15 @@ def main() -> None:
                         rows.append((f"  baseline tree: {title.strip()}", bw, float("nan"),
                                      b_wall, bc, b_cpu, "", None, ""))  # fmt: skip
         with console.status("fresh processes …"):
-            n = 3 if args.quick else 7
+            n = 0 if args.only else 3 if args.quick else 7
+            # as an installed package has them: the trees' bytecode compiled first (with
+            # PYTHONDONTWRITEBYTECODE set, a tree whose .pyc are stale would compile
+            # its changed modules from source in every fresh process)
+            trees = [Path(corral.__file__).parent]
+            if args.baseline_src:
+                trees.append(Path(args.baseline_src) / "corral")
+            for tree in trees if n else []:
+                compileall.compile_dir(tree, quiet=1)
             # rounds alternate between the commands (and the baseline's tree, when given),
             # so a change in the machine's load touches them all alike
             srcs: list[str | None] = [None]
@@ -243,10 +259,10 @@ def main() -> None:
             for _ in range(n):
                 for code, src in jobs:
                     times[(code, src)].append(median_ms(lambda c=code, s=src: python_run(c, s), 1))
-            ms = {job: statistics.median(v) for job, v in times.items()}
-            base = ms[("pass", None)]
+            ms = {job: statistics.median(v) for job, v in times.items() if v}
+            base = ms.get(("pass", None), float("nan"))
             nan = float("nan")
-            for src in srcs:
+            for src in srcs if n else []:
                 label = "fresh process" if src is None else f"baseline {src}"
                 imp, first = ms[("import corral", src)], ms[(FRESH, src)]
                 goal = "≤ 250 ms " + ("met" if first <= 250 else "missed")
