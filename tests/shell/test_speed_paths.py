@@ -530,3 +530,32 @@ def test_first_of_runs_is_groupby():
         for alphabet in (1, 2, 5, 10**6):
             lines = sorted(b"%d" % rnd.randrange(alphabet) for _ in range(n))
             assert first_of_runs(lines) == [k for k, _ in itertools.groupby(lines)]
+
+
+@needs_gnu("sort")
+@pytest.mark.parametrize("seed", range(3))
+def test_sort_n_with_one_leading_number_is_gnu_sort(seed):
+    """``sort -n`` when the first and last lines (by bytes) begin with the same number and
+    the byte after it (``uniq -c`` of distinct lines, text without numbers): the byte
+    order, as GNU sort gives it; and the near misses (another number between, a number
+    that goes on, decimals, signs, blanks, lines that are only the number)."""
+    rnd = random.Random(700 + seed)
+    heads = [b"      1 ", b"1 ", b"1", b"10", b"1.5", b"1.", b"-0 ", b"-1 ", b"\t3\t", b" 2x", b"",
+             b"w", b"007 ", b"7 ", b"1.50 ", b"\xff"]  # fmt: skip
+    tails = [b"", b"a", b"b c", b"word1 word2", b"\xc3\xa9", b"\xfe", b" ", b"9", b".5", b"0"]
+    with BuiltinBench() as bb, tempfile.TemporaryDirectory() as d:
+        for _ in range(25):
+            common = rnd.choice(heads)
+            n = rnd.choice([0, 1, 2, 3, 40, 20000])
+            rows = [
+                (common if rnd.random() < 0.95 else rnd.choice(heads)) + rnd.choice(tails)
+                + (b"%d" % rnd.randrange(50) if rnd.random() < 0.5 else b"")
+                for _ in range(n)
+            ]  # fmt: skip
+            data = b"\n".join(rows) + (b"\n" if rnd.random() < 0.8 else b"")
+            args = ["sort", "-n", *rnd.choice([[], [], ["-u"]])]
+            builtin_as_gnu(bb, d, args, data, env={"LC_ALL": "C"}, what=(common, n, args))
+        # the first and the last line share the number's text but not the byte after it
+        for rows in ([b"1 a", b"10 b", b"1x"], [b"-1 a", b"-10", b"-1z"], [b"1.5 a", b"1.55", b"1.5z"],
+                     [b"  1 a", b"  10", b"  1z"], [b"1", b"12", b"1a"], [b"1.", b"1.0x", b"1.z"]):  # fmt: skip
+            builtin_as_gnu(bb, d, ["sort", "-n"], b"\n".join(rows) + b"\n", env={"LC_ALL": "C"})

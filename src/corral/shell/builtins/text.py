@@ -1629,6 +1629,15 @@ def _sort_numeric(lines: list[bytes]) -> None:
     last-resort comparison): by bytes, then stably by the number alone; ints (and
     Decimals) compare without building a tuple per line."""
     lines.sort()
+    if len(lines) > 1:
+        # The first line's number and the byte that ends it begin the last line too:
+        # then they begin every line between (sorted by bytes), all numbers are equal
+        # and the byte order is the order (``sort -n`` over ``uniq -c`` of distinct lines)
+        first = lines[0]
+        m = _NUM_RE.match(first)
+        assert m
+        if m.end() < len(first) and lines[-1].startswith(first[: m.end() + 1]):
+            return
     keys = _num_values(lines)
     order = sorted(range(len(lines)), key=keys.__getitem__)
     lines[:] = [lines[i] for i in order]
