@@ -1031,7 +1031,15 @@ def _cut_fields(
             split = bytes.split
             if only_delim:
                 batch = [body for body in batch if delim in body]
-            if hi == k + 1:
+            if k == 0 and od == delim and hi < _INF:
+                # fields 1..hi: the line up to the hi-th delimiter (the rest split off
+                # once and cut away by length; no join), the whole line with fewer
+                picked = [
+                    body[: len(body) - len(fields[hi]) - len(delim)] if len(fields) > hi else body
+                    for body in batch
+                    for fields in (split(body, delim, hi),)
+                ]
+            elif hi == k + 1:
                 picked = [
                     fields[k] if len(fields) > k else body if len(fields) == 1 else b""
                     for body in batch
