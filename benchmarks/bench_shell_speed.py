@@ -7,18 +7,24 @@ on a corral ``Shell`` in this process (the interpreter alone, without the worker
 per-command reports to the host) and with ``bash -c`` (GNU coreutils) over the
 same files, measured here, medians of wall and CPU time.
 The fresh-process rows start a new Python each time: ``import corral`` and the
-first ``Sandbox().run("echo hi")`` (host import, shell template start, fork);
-``--baseline-src`` adds the same rows for another corral tree, in alternating rounds.
+first ``Sandbox().run("echo hi")`` (host import, shell template start, fork), and
+``import corral.sandbox`` alone (the host's half, without the template; the bytecode
+of the trees is compiled first, as an installed package has it);
+``--baseline-src`` adds the same rows for another corral tree (all workloads, in the
+same run), alternating rounds for the fresh processes. ``--only TEXT``: the workloads
+whose title holds TEXT.
 Targets: loops ≤ 5× bash (issue 15), the 10 MB pipelines ≤ 2×
 GNU, the first command of a fresh process ≤ 250 ms; the grep rows (regexes over
 10 MB, every output mode), the loop of ``test``/``printf``/``echo`` and ``sort -n``
-over ``uniq -c``'s output (the slowest stage of the 5-stage pipeline) have no target
-of their own.
+over ``uniq -c``'s output (the slowest stage of the 5-stage pipeline) and the stages
+of the two pipelines alone (``cut -f1-3``, ``sort -u`` of distinct lines, ``sort -n``
+of text without numbers) have no target of their own.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -68,6 +74,14 @@ GREPS = (
     ("grep -o REGEX", "grep -o 'word1[0-9]5' big.txt | wc -l"),
 )
 FRESH = "import corral; corral.Sandbox().run('echo hi')"
+#: the host's half of a first command alone (no template: it starts with corral.Sandbox)
+HOST_IMPORT = "import corral.sandbox"
+#: the stages of STREAM and PIPELINE alone, over files
+STAGES = (
+    ("cut -d' ' -f1-3 (grep's output)", "cut -d' ' -f1-3 g.txt | wc -l"),
+    ("sort -u over 155,000 distinct lines", "sort -u c3.txt | wc -l"),
+    ("sort -n over text without numbers", "sort -n big.txt | tail -1"),
+)
 
 
 def make_file(path: Path, size: int) -> None:
@@ -177,6 +191,11 @@ def main() -> None:
         metavar="DIR",
         help="another corral's src/ (e.g. main's): its fresh-process rows measured in this run",
     )
+    ap.add_argument(
+        "--only",
+        metavar="TEXT",
+        help="only the workloads whose title contains TEXT (any case; no fresh-process rows)",
+    )
     args = ap.parse_args()
     k = 1 if args.quick else 3
     console = Console(width=200)
@@ -191,12 +210,13 @@ def main() -> None:
             (tmp / "big.csv").write_bytes((tmp / "big.txt").read_bytes().replace(b" ", b","))
             # `uniq -c`'s output over the sorted lines: what `sort -n` sorts in PIPELINE
             bash_run("sort big.txt | uniq -c > counts.txt", tmp)
+            bash_run("grep word1 big.txt > g.txt; cut -d' ' -f1-3 g.txt > c3.txt", tmp)
         budget = Budget(wall_s=600, output_chars=10**8, disk_mb=200)
         # a policy without its monitor: commands the policy certainly allows are reported,
         # not asked about (corral.wasm.predecided); with the monitor each one is a question
         policy_options: dict[str, object] = {"policy": "default", "monitor": False}
         with Sandbox(budget=budget) as sb, Sandbox(budget=budget, **policy_options) as psb:
-            for name in ("big.txt", "big.csv", "counts.txt"):
+            for name in ("big.txt", "big.csv", "counts.txt", "g.txt", "c3.txt"):
                 shutil.copy(tmp / name, sb.path / name)
             sb.run("true")
             psb.run("true")
@@ -214,7 +234,10 @@ def main() -> None:
                 ("cat|grep|cut -d, -f2|sort -u|wc (CSV)", CSV_STREAM, k, 2.0, sb),
                 ("sort -n over uniq -c's 155,000 lines", SORT_N, k, None, sb),
                 *((f"{t} over 10 MB", g, k, None, sb) for t, g in GREPS),
+                *((t, g, k, None, sb) for t, g in STAGES),
             ]
+            if args.only:
+                cases = [c for c in cases if args.only.lower() in c[0].lower()]
             for title, script, n, goal, box in cases:
                 with console.status(f"{title} …"):
                     ours = box.run(script)
@@ -232,25 +255,37 @@ def main() -> None:
                         rows.append((f"  baseline tree: {title.strip()}", bw, float("nan"),
                                      b_wall, bc, b_cpu, "", None, ""))  # fmt: skip
         with console.status("fresh processes …"):
-            n = 3 if args.quick else 7
+            n = 0 if args.only else 3 if args.quick else 7
+            # as an installed package has them: the trees' bytecode compiled first (with
+            # PYTHONDONTWRITEBYTECODE set, a tree whose .pyc are stale would compile
+            # its changed modules from source in every fresh process)
+            trees = [Path(corral.__file__).parent]
+            if args.baseline_src:
+                trees.append(Path(args.baseline_src) / "corral")
+            for tree in trees if n else []:
+                compileall.compile_dir(tree, quiet=1)
             # rounds alternate between the commands (and the baseline's tree, when given),
             # so a change in the machine's load touches them all alike
             srcs: list[str | None] = [None]
             if args.baseline_src:
                 srcs.append(str(Path(args.baseline_src).resolve()))
-            jobs = [("pass", None)] + [(c, src) for src in srcs for c in ("import corral", FRESH)]
+            codes = ("import corral", HOST_IMPORT, FRESH)
+            jobs = [("pass", None)] + [(c, src) for src in srcs for c in codes]
             times: dict[tuple[str, str | None], list[float]] = {job: [] for job in jobs}
             for _ in range(n):
                 for code, src in jobs:
                     times[(code, src)].append(median_ms(lambda c=code, s=src: python_run(c, s), 1))
-            ms = {job: statistics.median(v) for job, v in times.items()}
-            base = ms[("pass", None)]
+            ms = {job: statistics.median(v) for job, v in times.items() if v}
+            base = ms.get(("pass", None), float("nan"))
             nan = float("nan")
-            for src in srcs:
+            for src in srcs if n else []:
                 label = "fresh process" if src is None else f"baseline {src}"
                 imp, first = ms[("import corral", src)], ms[(FRESH, src)]
                 goal = "≤ 250 ms " + ("met" if first <= 250 else "missed")
                 rows.append((f"{label}: import corral", imp, nan, base, nan, nan, "", None, ""))
+                host = ms[(HOST_IMPORT, src)]
+                rows.append((f"{label}: {HOST_IMPORT} (no template)", host, nan, base, nan, nan,
+                             "", None, ""))  # fmt: skip
                 rows.append(
                     (f"{label}: import corral; Sandbox().run('echo hi')", first, nan, base, nan,
                      nan, "", None, goal if src is None else "")

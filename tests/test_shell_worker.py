@@ -361,3 +361,41 @@ def test_host_secrets_in_the_environment_never_reach_the_worker(monkeypatch):
         environ = Path(f"/proc/{sb._tier.proc.pid}/environ").read_bytes()
         assert b"host-secret-value" not in environ
         assert "host-secret" not in sb.run("env; set").stdout
+
+
+def _schedule_run(q) -> None:
+    """In a forked child (a template of its own): a worker on every path of the
+    template's loop — asked for before its idle-time work, served by the spare after it,
+    several asked for at once — each runs a regex built-in (tables built by the worker
+    itself, or shared from the template)."""
+    script = "printf 'ab1 x\\nzz\\n' | grep -cE '\\w+1\\s'"
+    out = []
+    try:
+        with corral.Sandbox() as sb:  # at once: before the idle-time work
+            out.append(sb.run(script).stdout)
+        time.sleep(1.5)  # idle: tables built, a spare forked
+        with corral.Sandbox() as sb:
+            out.append(sb.run(script).stdout)
+        boxes = [corral.Sandbox() for _ in range(3)]  # back to back: forked directly
+        try:
+            out += [b.run(script).stdout for b in boxes]
+        finally:
+            for b in boxes:
+                b.close()
+    except Exception as e:  # reported to the parent, not lost in the child
+        out.append(repr(e))
+    q.put(out)
+
+
+@pytest.mark.timeout(180)
+def test_template_serves_workers_before_and_after_its_idle_work():
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_schedule_run, args=(q,))
+    p.start()
+    try:
+        assert q.get(timeout=150) == ["1\n"] * 5
+    finally:
+        p.join(30)

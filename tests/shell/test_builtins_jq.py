@@ -1269,3 +1269,32 @@ def test_large_assignments_are_linear() -> None:
     )
     assert (r.status, r.out) == (0, "40000\n40000\n")
     assert time.monotonic() - t < 20
+
+
+def test_prelude_parsed_once_by_the_first_program_of_any_thread() -> None:
+    """The jq-defined built-ins are parsed by the first program compiled (not at import,
+    which every shell worker pays); threads compiling their first programs at once all
+    see the whole prelude bound (``values``, ``numbers`` ... are jq-defined)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import threading\n"
+        "from corral.shell import jq_lang as J\n"
+        "assert not J.PRELUDE and not J._PRELUDE_READY, 'parsed at import'\n"
+        "out, errs = [], []\n"
+        "def go():\n"
+        "    try:\n"
+        "        p = J.Program('[.[] | values | numbers] | map(. * 2) | length')\n"
+        "        out.append(p.ast is not None)\n"
+        "    except Exception as e:\n"
+        "        errs.append(repr(e))\n"
+        "ts = [threading.Thread(target=go) for _ in range(8)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "assert not errs and out == [True] * 8, (errs, out)\n"
+        "assert J._PRELUDE_READY and 'values/0' in J.PRELUDE\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    r = run(["-c", "[.[] | select(. > 1)] | map(. * 2)"], "[1,2,3]")
+    assert (r.status, r.out) == (0, "[4,6]\n")

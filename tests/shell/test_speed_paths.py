@@ -473,3 +473,89 @@ def test_sort_unique_through_a_set_is_gnu_sort(seed, spill, monkeypatch):
             data = b"\n".join(rows) + (b"\n" if rnd.random() < 0.8 else b"")
             args = ["sort", "-u", *rnd.choice([[], ["-r"], ["-z"]])]
             builtin_as_gnu(bb, d, args, data, env={"LC_ALL": "C"})
+
+
+# grep's one ASCII needle (``_Matcher.needle_search``): a batch filtered by a C search for
+# the escaped literal instead of ``needle in line`` per line.
+
+_NEEDLES = ["w1", "a.b", "x*", "[", "\\", "(", "$", "^", "w", "aaaa", "1", "caf", "a b", "-"]
+
+
+@needs_gnu("grep")
+@pytest.mark.parametrize("seed", range(3))
+def test_grep_one_needle_is_gnu_grep(seed):
+    """Dense and sparse matches, regex characters in ``-F`` needles, ``-v -c -n -m``, lines
+    with bytes that are not UTF-8, no final newline, empty input, a megabyte line."""
+    rnd = random.Random(500 + seed)
+    words = [b"w1", b"w12", b"w2", b"a.b", b"axb", b"x*", b"[", b"\\", b"(", b"$", b"^", b"aaaaa",
+             b"caf\xc3\xa9", b"\xff\xfe", b"\xc3", b"", b"a b", b"-"]  # fmt: skip
+    with BuiltinBench() as bb, tempfile.TemporaryDirectory() as d:
+        for _ in range(30):
+            n = rnd.choice([0, 1, 5, 400, 30000])
+            dense = rnd.random() < 0.5
+            lines = [
+                b" ".join(rnd.choice(words[:2] if dense and rnd.random() < 0.9 else words)
+                          for _ in range(rnd.randint(0, 5)))
+                for _ in range(n)
+            ]  # fmt: skip
+            if n and rnd.random() < 0.2:
+                lines[rnd.randrange(n)] = b"w1" * rnd.randint(0, 1) + b"z" * 1_100_000 + b"aaaa"
+            data = b"\n".join(lines) + (b"\n" if rnd.random() < 0.7 else b"")
+            needle = rnd.choice(_NEEDLES)
+            plain = re.fullmatch(r"[A-Za-z0-9 ]+", needle) is not None
+            mode = ["-F"] if not plain or rnd.random() < 0.5 else []
+            flags = rnd.choice([[], [], ["-v"], ["-c"], ["-n"], ["-vc"], ["-m", "7"], ["-vn"]])
+            args = ["grep", *mode, *flags, "-e", needle]
+            builtin_as_gnu(bb, d, args, data, env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
+                           what=(args, n, dense))  # fmt: skip
+
+
+@pytest.mark.timeout(120)
+def test_grep_one_needle_stays_linear():
+    """A needle that almost matches everywhere (``a…ab`` over runs of ``a``): the literal
+    search does not restart from each position."""
+    with BuiltinBench() as bb:
+        bb.write("in", (b"a" * 1_000_000 + b"\n") * 4 + b"a" * 255 + b"b\n")
+        t0 = time.monotonic()
+        r = bb.run(["grep", "-c", "a" * 255 + "b", "in"])
+        assert (r.status, r.stdout) == (0, b"1\n"), r.err
+        assert time.monotonic() - t0 < 60  # did not hang (linear: well under a second)
+
+
+def test_first_of_runs_is_groupby():
+    from corral.shell.builtins.external_sort import first_of_runs
+
+    rnd = random.Random(9)
+    for n in [0, 1, 2, 3, 10, 1000]:
+        for alphabet in (1, 2, 5, 10**6):
+            lines = sorted(b"%d" % rnd.randrange(alphabet) for _ in range(n))
+            assert first_of_runs(lines) == [k for k, _ in itertools.groupby(lines)]
+
+
+@needs_gnu("sort")
+@pytest.mark.parametrize("seed", range(3))
+def test_sort_n_with_one_leading_number_is_gnu_sort(seed):
+    """``sort -n`` when the first and last lines (by bytes) begin with the same number and
+    the byte after it (``uniq -c`` of distinct lines, text without numbers): the byte
+    order, as GNU sort gives it; and the near misses (another number between, a number
+    that goes on, decimals, signs, blanks, lines that are only the number)."""
+    rnd = random.Random(700 + seed)
+    heads = [b"      1 ", b"1 ", b"1", b"10", b"1.5", b"1.", b"-0 ", b"-1 ", b"\t3\t", b" 2x", b"",
+             b"w", b"007 ", b"7 ", b"1.50 ", b"\xff"]  # fmt: skip
+    tails = [b"", b"a", b"b c", b"word1 word2", b"\xc3\xa9", b"\xfe", b" ", b"9", b".5", b"0"]
+    with BuiltinBench() as bb, tempfile.TemporaryDirectory() as d:
+        for _ in range(25):
+            common = rnd.choice(heads)
+            n = rnd.choice([0, 1, 2, 3, 40, 20000])
+            rows = [
+                (common if rnd.random() < 0.95 else rnd.choice(heads)) + rnd.choice(tails)
+                + (b"%d" % rnd.randrange(50) if rnd.random() < 0.5 else b"")
+                for _ in range(n)
+            ]  # fmt: skip
+            data = b"\n".join(rows) + (b"\n" if rnd.random() < 0.8 else b"")
+            args = ["sort", "-n", *rnd.choice([[], [], ["-u"]])]
+            builtin_as_gnu(bb, d, args, data, env={"LC_ALL": "C"}, what=(common, n, args))
+        # the first and the last line share the number's text but not the byte after it
+        for rows in ([b"1 a", b"10 b", b"1x"], [b"-1 a", b"-10", b"-1z"], [b"1.5 a", b"1.55", b"1.5z"],
+                     [b"  1 a", b"  10", b"  1z"], [b"1", b"12", b"1a"], [b"1.", b"1.0x", b"1.z"]):  # fmt: skip
+            builtin_as_gnu(bb, d, ["sort", "-n"], b"\n".join(rows) + b"\n", env={"LC_ALL": "C"})

@@ -47,6 +47,10 @@ from ..native import filters as F
 from . import worker_channel as C
 
 _PR_SET_PDEATHSIG = 1
+#: how long a new template waits for its first fork request before its idle-time work,
+#: and how long without a request after a fork
+_FIRST_REQUEST_WAIT_S = 1.0
+_AFTER_FORK_IDLE_S = 0.25
 _MB = 1024 * 1024
 
 
@@ -68,13 +72,15 @@ def _preload() -> None:
     parser.parse("x=1; for i in a b; do echo \"$i\" | grep -c a > /dev/null; done")
     time.tzset()
     time.localtime()
-    _freeze()
+    _freeze(collect=False)  # the collection (~15-30 ms) waits for an idle moment
 
 
-def _freeze() -> None:
+def _freeze(collect: bool = True) -> None:
     import gc
 
-    gc.collect()
+    if collect:
+        gc.unfreeze()
+        gc.collect()
     gc.freeze()  # workers share these pages: no collection in a worker writes to them
 
 
@@ -588,9 +594,22 @@ def template_main(ctl_fd: int) -> None:
     # template. The template ends when the host's end of the control socket closes
     # (the host exited, however), and its workers die with it (their PDEATHSIG).
     ctl.sendall(b'{"ready":true}')
-    warm = _warm_regex(ctl)
-    spare = _spare(ctl)
+    # Idle-time work — saferegex's tables (~80 ms), a collection, a spare worker — waits
+    # until no fork request has come for a while: a host that imported the sandbox while
+    # this process started sends its first request about now, and its first worker's
+    # start and first command then run without competing with it for a core.
+    warm = False
+    spare: _Spare | None = None
+    idle = _FIRST_REQUEST_WAIT_S
     while True:
+        if not warm or spare is None:
+            r, _, _ = select.select([ctl], [], [], idle)
+            if not r:
+                warm = warm or _warm_regex(ctl)
+                if spare is None and warm:
+                    spare = _spare(ctl)
+                if not warm:  # a request came meanwhile: serve it first
+                    continue
         try:
             msg, fds, _flags, _addr = socket.recv_fds(ctl, 1 << 20, 1)
         except InterruptedError:
@@ -616,14 +635,13 @@ def template_main(ctl_fd: int) -> None:
                 with contextlib.suppress(OSError):
                     os.close(spare.pidfd)
             pid, pidfd = _fork(ctl, lambda chan=chan, cfg=cfg: _worker(chan, cfg))
+        spare = None
         os.close(chan)
         try:
             socket.send_fds(ctl, [json.dumps({"pid": pid}).encode()], [pidfd])
         finally:
             os.close(pidfd)
-        warm = warm or _warm_regex(ctl)
-        spare = _spare(ctl)  # the next one, while the host gets on with this one
-
+        idle = _AFTER_FORK_IDLE_S  # the next spare, once the host got on with this one
 
 if __name__ == "__main__":
     try:

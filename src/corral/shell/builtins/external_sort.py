@@ -132,7 +132,7 @@ class ExternalSorter:
         self.lines = []
         self.held = 0
         if self.unique and self.unique_key is None:  # whole lines: runs of equal ones, in C
-            return list(map(operator.itemgetter(0), itertools.groupby(lines)))
+            return first_of_runs(lines)
         return dedup(lines, self.unique_key) if self.unique else lines
 
     def _write_run(self, lines: Iterable[bytes]) -> SpillFile:
@@ -177,6 +177,16 @@ class ExternalSorter:
             runs = nxt
         self.runs = runs
         return self._merge(runs)
+
+
+def first_of_runs(lines: list[bytes]) -> list[bytes]:
+    """The first line of each run of equal ones (a sorted list's distinct lines): each
+    line compared with the one before it by C loops (``map``, ``compress``), no
+    statement and no group object per line."""
+    out = lines[:1]
+    rest = itertools.islice(lines, 1, None)
+    out.extend(itertools.compress(rest, map(operator.ne, lines, itertools.islice(lines, 1, None))))
+    return out
 
 
 def _block_merge(

@@ -700,6 +700,14 @@ class _Matcher:
         self.needles: tuple[bytes, ...] | None = None
         if self.literal and not icase and len(patterns) <= 4 and all(p.isascii() for p in patterns):
             self.needles = tuple(p.encode() for p in patterns)
+        #: one needle's search as a C function for ``filter``/``map`` over a batch (no
+        #: bytecode per line: about twice as fast as ``needle in line`` in a
+        #: comprehension). Python's engine on an escaped literal: no repetition or
+        #: alternation, nothing to backtrack (a prefix search, linear in the line); a
+        #: long needle keeps ``in`` (sre's compiler is Python, linear in the pattern)
+        self.needle_search: Callable[[bytes], object] | None = None
+        if self.needles is not None and len(self.needles) == 1 and len(self.needles[0]) <= 256:
+            self.needle_search = re.compile(re.escape(self.needles[0])).search
         if mode == "F":
             # Longest first: Python's leftmost-first is then POSIX's leftmost-longest.
             raw = [re.escape(p) for p in sorted(patterns, key=len, reverse=True)]
@@ -1190,7 +1198,9 @@ class _Grep:
                 hits = m.chunk_hits(decode(b"\n".join(batch)))
         if hits is None and m.needles is not None:
             needles = m.needles
-            if len(needles) == 1:
+            if m.needle_search is not None:
+                hits = list(itertools.compress(range(len(batch)), map(m.needle_search, batch)))
+            elif len(needles) == 1:
                 needle = needles[0]
                 hits = [i for i, b in enumerate(batch) if needle in b]
             else:
@@ -1228,7 +1238,10 @@ class _Grep:
         ):  # no line of the chunk matches
             return batch if invert else []
         if needles is not None and not self._by_chunk():
-            if len(needles) == 1:
+            if m.needle_search is not None:
+                select = itertools.filterfalse if invert else filter
+                kept = list(select(m.needle_search, batch))
+            elif len(needles) == 1:
                 needle = needles[0]
                 if invert:
                     kept = [b for b in batch if needle not in b]

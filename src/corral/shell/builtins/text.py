@@ -1031,7 +1031,15 @@ def _cut_fields(
             split = bytes.split
             if only_delim:
                 batch = [body for body in batch if delim in body]
-            if hi == k + 1:
+            if k == 0 and od == delim and hi < _INF:
+                # fields 1..hi: the line up to the hi-th delimiter (the rest split off
+                # once and cut away by length; no join), the whole line with fewer
+                picked = [
+                    body[: len(body) - len(fields[hi]) - len(delim)] if len(fields) > hi else body
+                    for body in batch
+                    for fields in (split(body, delim, hi),)
+                ]
+            elif hi == k + 1:
                 picked = [
                     fields[k] if len(fields) > k else body if len(fields) == 1 else b""
                     for body in batch
@@ -1629,6 +1637,15 @@ def _sort_numeric(lines: list[bytes]) -> None:
     last-resort comparison): by bytes, then stably by the number alone; ints (and
     Decimals) compare without building a tuple per line."""
     lines.sort()
+    if len(lines) > 1:
+        # The first line's number and the byte that ends it begin the last line too:
+        # then they begin every line between (sorted by bytes), all numbers are equal
+        # and the byte order is the order (``sort -n`` over ``uniq -c`` of distinct lines)
+        first = lines[0]
+        m = _NUM_RE.match(first)
+        assert m
+        if m.end() < len(first) and lines[-1].startswith(first[: m.end() + 1]):
+            return
     keys = _num_values(lines)
     order = sorted(range(len(lines)), key=keys.__getitem__)
     lines[:] = [lines[i] for i in order]
