@@ -156,7 +156,15 @@ def test_same_events_in_the_same_order_with_and_without_the_shortcut(monkeypatch
             seen = _record(sb)
             r = sb.run(SCRIPT)
             runs.append((r.exit_code, r.stdout, r.stderr, _summary(seen)))
-    assert runs[0] == runs[1]
+    # the two stages of `echo $i | cat` are threads: their reports may come either way
+    stages = {("echo", "200"), ("cat",)}
+
+    def ordered(events: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+        return [e for e in events if e[2] not in stages], sorted(
+            (e for e in events if e[2] in stages), key=repr)
+
+    assert runs[0][:3] == runs[1][:3]
+    assert ordered(runs[0][3]) == ordered(runs[1][3])
     _status, out, err, events = runs[0]
     assert out.startswith("200 out\n200\n"), (out, err)
     assert "no removing here" in err and "denied" in err
