@@ -332,7 +332,9 @@ class Screen:
         self._older: dict[str, Scan] = {}
         self._last: tuple[str, Scan] = ("", ((), ()))
         #: answers by the literals a text holds (see :meth:`_find`), at most 4,096
-        self._by_hits: dict[tuple[int, ...], tuple[int, tuple[Any, ...], tuple[Any, ...]]] = {}
+        self._by_hits: dict[
+            tuple[int, ...], tuple[int, tuple[Any, ...], tuple[tuple[int, tuple[Any, ...]], ...]]
+        ] = {}
         #: the remembered :meth:`scan` of a short text, or None (one C call)
         self.cached = self._cache.get
 
@@ -377,19 +379,25 @@ class Screen:
         got = self._by_hits.get(key)
         if got is None:
             got = self._by_hits_miss(key, keep=len(key) <= MAX_KEPT_HITS)
-        widest, entries, pairs = got
+        widest, entries, levels = got
         n = len(text)
         if n >= widest:
             return entries, key
-        return tuple(dict.fromkeys(e for width, e in pairs if n >= width)), key
+        for width, some in levels:  # widest first; the last is width 0
+            if n >= width:
+                return some, key
+        return (), key  # pragma: no cover - the last level is width 0
 
     def _by_hits_miss(
         self, hits: tuple[int, ...], keep: bool
-    ) -> tuple[int, tuple[Any, ...], tuple[Any, ...]]:
-        """(the longest of the shortest texts, the entries, (shortest text, entry) pairs)
-        for texts that hold the literals ``hits``: those whose pattern's other needed
+    ) -> tuple[int, tuple[Any, ...], tuple[tuple[int, tuple[Any, ...]], ...]]:
+        """(the longest of the shortest texts, the entries, the levels) for texts that
+        hold the literals ``hits``: the entries are those whose pattern's other needed
         literals (:attr:`needs`) are among them, after the patterns without literals;
-        kept (``keep``) for the next text with the same literals."""
+        the levels, widest first and down to 0, (width, the entries whose shortest text
+        is at most that wide, in the same order), so a text shorter than the widest
+        costs a step per distinct width, not a pass over the entries. Kept (``keep``)
+        for the next text with the same literals."""
         pairs = list(self.always)
         if hits:
             present = frozenset(hits)
@@ -403,7 +411,11 @@ class Screen:
                     if ok:
                         pairs.append((width, e))
         widest = max((w for w, _ in pairs), default=0)
-        got = (widest, tuple(dict.fromkeys(e for _, e in pairs)), tuple(pairs))
+        levels = tuple(
+            (w, tuple(dict.fromkeys(e for width, e in pairs if w >= width)))
+            for w in sorted({w for w, _ in pairs} | {0}, reverse=True)
+        )
+        got = (widest, levels[0][1] if pairs else (), levels)
         if keep:
             table = self._by_hits
             if len(table) >= 4096:
