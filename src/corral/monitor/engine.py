@@ -446,9 +446,13 @@ class Monitor:
                     attempt = True
                 else:
                     attempt = type_ == "action.completed" and not st.completes(action)
-            hits = self._evaluate(event, st, attempt, commit=True)
-            if self.baseline is not None:
-                finding = self._anomaly(event, st, attempt)
+            hits = self._evaluate(event, st, attempt, True)
+            baseline = self.baseline
+            if baseline is not None:
+                an = st.anomaly
+                if an is None:
+                    an = st.anomaly = AnomalyState()
+                finding = baseline.update(an, event, attempt)
                 if finding is not None:
                     hits.append(self._anomaly_hit(event, finding))
             if event.type == "sandbox.closed":
@@ -738,13 +742,6 @@ class Monitor:
         if binding:
             summary += f" [{binding}]"
         return _Hit(rule, key, summary, evidence, subj.type)
-
-    def _anomaly(self, event: Any, st: _Session, attempt: bool) -> Finding | None:
-        baseline = self.baseline
-        assert baseline is not None
-        if st.anomaly is None:
-            st.anomaly = AnomalyState()
-        return baseline.update(st.anomaly, event, attempt)
 
     def _anomaly_hit(self, event: Any, finding: Finding) -> _Hit:
         summary = (

@@ -113,6 +113,23 @@ def _seq(items: Iterable[tuple[Any, Any]], classes: bool = False) -> Lits | None
             if all(heads):
                 prefix = "".join(run)
                 best = _better(best, frozenset((prefix + h).casefold() for h in heads))
+        elif op in _REPEATS and av[0] >= 1:
+            lo, hi, sub = av
+            lit = _literal(sub)
+            if lit is not None and lo == hi:
+                run.append(lit * lo)  # a{3} is aaa
+                continue
+            # the run is followed by the first repetition: /\.+ holds "/."
+            head = lit * lo if lit is not None else _head(sub)
+            if run and head:
+                best = _better(best, frozenset({("".join(run) + head).casefold()}))
+            flush()
+            best = _better(best, _seq(sub, classes))
+            # what follows comes right after the last repetition: (?:\w+/)+\.{3}
+            # holds "/..."
+            tail = lit * lo if lit is not None else _tail(sub)
+            run = [tail] if tail else []
+            continue
         flush()
         if op is _c.SUBPATTERN:
             best = _better(best, _seq(av[-1], classes))
@@ -122,15 +139,23 @@ def _seq(items: Iterable[tuple[Any, Any]], classes: bool = False) -> Lits | None
             sets = [_seq(b, classes) for b in av[1]]
             if all(s for s in sets):
                 best = _better(best, frozenset().union(*sets))  # type: ignore[arg-type]
-        elif op in _REPEATS:
-            lo, _, sub = av
-            if lo >= 1:
-                best = _better(best, _seq(sub, classes))
         elif op is _c.ASSERT:
             best = _better(best, _seq(av[1], classes))  # a lookahead's text must be there too
-        # anything else (classes, any, negative assertions, groups refs) breaks the run
+        # anything else (classes, any, optional repeats, negative assertions, group
+        # refs) breaks the run
     flush()
     return best
+
+
+def _literal(items: Iterable[tuple[Any, Any]]) -> str | None:
+    """The text of a sequence of literal characters (None: not only literals)."""
+    out = _head(items)
+    return out if out and len(out) == len(list(items)) else None
+
+
+def _tail(items: Iterable[tuple[Any, Any]]) -> str:
+    """The literal text an alternative ends with."""
+    return _head(reversed(list(items)))[::-1]
 
 
 def _head(items: Iterable[tuple[Any, Any]]) -> str:
@@ -186,6 +211,25 @@ def _all_of(parsed: list[tuple[Any, Any]]) -> tuple[Lits, ...]:
             if all(heads):
                 prefix = "".join(run)
                 out.append(frozenset((prefix + h).casefold() for h in heads))
+        elif op in _REPEATS and av[0] >= 1:
+            lo, hi, sub = av
+            lit = _literal(sub)
+            if lit is not None and lo == hi:
+                run.append(lit * lo)  # a{3} is aaa
+                continue
+            # the run followed by the first repetition (/\.+ needs "/."), what follows
+            # right after the last one ((?:\w+/)+\.{3} needs "/...")
+            head = lit * lo if lit is not None else _head(sub)
+            if run and head:
+                out.append(frozenset({("".join(run) + head).casefold()}))
+            if run:
+                out.append(frozenset({"".join(run).casefold()}))
+            lits = _seq([(op, av)], classes=True)
+            if lits and min(len(x) for x in lits) >= 1:
+                out.append(lits)
+            tail = lit * lo if lit is not None else _tail(sub)
+            run = [tail] if tail else []
+            continue
         if run:
             out.append(frozenset({"".join(run).casefold()}))
             run = []
