@@ -103,3 +103,17 @@ def test_screen_width_levels_are_the_plain_definition() -> None:
         got = screen.find(text)
         assert set(got) == set(want), (text, got, want)
         assert len(got) == len(set(got))
+
+
+def test_huge_repeat_counts_stay_small_and_hold() -> None:
+    """``a{99999999}`` in a rule file is not written out (a prefix of the repetitions
+    is still needed), and the analyses hold on a text it finds."""
+    for pattern in (r"xa{99999999}y", r"x(?:ab){9999999}y", r"q\.{5000,}z"):
+        lits = [x for s in required_all(pattern) for x in s]
+        lits += [*(required(pattern) or ()), *(required_short(pattern) or ())]
+        assert lits and max(map(len, lits)) <= 66, pattern
+    text = "x" + "a" * 100_000 + "y"
+    assert saferegex.compile(r"xa{100000}y").search(text)
+    assert not _holds(r"xa{100000}y", text)
+    text = "q" + "." * 6000 + "z"
+    assert not _holds(r"q\.{5000,}z", text)

@@ -116,18 +116,18 @@ def _seq(items: Iterable[tuple[Any, Any]], classes: bool = False) -> Lits | None
         elif op in _REPEATS and av[0] >= 1:
             lo, hi, sub = av
             lit = _literal(sub)
-            if lit is not None and lo == hi:
+            if lit is not None and lo == hi and len(lit) * lo <= _MAX_REPEATED:
                 run.append(lit * lo)  # a{3} is aaa
                 continue
             # the run is followed by the first repetition: /\.+ holds "/."
-            head = lit * lo if lit is not None else _head(sub)
+            head = _repeated(lit, lo) if lit is not None else _head(sub)
             if run and head:
                 best = _better(best, frozenset({("".join(run) + head).casefold()}))
             flush()
             best = _better(best, _seq(sub, classes))
             # what follows comes right after the last repetition: (?:\w+/)+\.{3}
             # holds "/..."
-            tail = lit * lo if lit is not None else _tail(sub)
+            tail = _repeated(lit, lo) if lit is not None else _tail(sub)
             run = [tail] if tail else []
             continue
         flush()
@@ -145,6 +145,18 @@ def _seq(items: Iterable[tuple[Any, Any]], classes: bool = False) -> Lits | None
         # refs) breaks the run
     flush()
     return best
+
+
+#: the longest text a literal repeated ``{n}`` times is written out to (``a{99999999}``
+#: in a rule file must not build a 100 MB string; a prefix of the repetitions is still
+#: in every text the pattern finds)
+_MAX_REPEATED: Final = 64
+
+
+def _repeated(lit: str, n: int) -> str:
+    """``lit`` ``n`` times, at most :data:`_MAX_REPEATED` characters of it (whole
+    copies; at least one)."""
+    return lit * max(1, min(n, _MAX_REPEATED // len(lit)))
 
 
 def _literal(items: Iterable[tuple[Any, Any]]) -> str | None:
@@ -214,12 +226,12 @@ def _all_of(parsed: list[tuple[Any, Any]]) -> tuple[Lits, ...]:
         elif op in _REPEATS and av[0] >= 1:
             lo, hi, sub = av
             lit = _literal(sub)
-            if lit is not None and lo == hi:
+            if lit is not None and lo == hi and len(lit) * lo <= _MAX_REPEATED:
                 run.append(lit * lo)  # a{3} is aaa
                 continue
             # the run followed by the first repetition (/\.+ needs "/."), what follows
             # right after the last one ((?:\w+/)+\.{3} needs "/...")
-            head = lit * lo if lit is not None else _head(sub)
+            head = _repeated(lit, lo) if lit is not None else _head(sub)
             if run and head:
                 out.append(frozenset({("".join(run) + head).casefold()}))
             if run:
@@ -227,7 +239,7 @@ def _all_of(parsed: list[tuple[Any, Any]]) -> tuple[Lits, ...]:
             lits = _seq([(op, av)], classes=True)
             if lits and min(len(x) for x in lits) >= 1:
                 out.append(lits)
-            tail = lit * lo if lit is not None else _tail(sub)
+            tail = _repeated(lit, lo) if lit is not None else _tail(sub)
             run = [tail] if tail else []
             continue
         if run:
