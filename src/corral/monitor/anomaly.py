@@ -88,6 +88,7 @@ FLOORS: Final = {
 _BYTES_KEYS: Final = ("bytes_out", "bytes_sent", "tx_bytes", "bytes", "upload_bytes")
 _BYTES_SET: Final = frozenset(_BYTES_KEYS)
 _ATTEMPTS: Final = frozenset({"action.requested", "action.denied"})
+_SLICES: Final = 6  # slices of an :class:`AnomalyState`'s window
 
 
 def _sent(*sources: dict[str, Any] | None) -> float:
@@ -204,7 +205,7 @@ class AnomalyState:
                  "pending", "per_host", "port_counts", "ports", "private", "programs",
                  "slots", "window_n")  # fmt: skip
 
-    SLICES: Final = 6
+    SLICES: Final = _SLICES
 
     def __init__(self) -> None:
         self.slots: deque[_Slot] = deque()
@@ -228,10 +229,7 @@ class AnomalyState:
     def add(self, event: Any, attempt: bool, known: frozenset[str], window_s: float) -> bool:
         """Fold one event in; True when it changed the features."""
         action = event.action
-        type_ = event.type
-        kind = None
-        if attempt and action is not None:
-            kind = action.kind
+        kind = action.kind if attempt and action is not None else None
         outcome, data = event.outcome, event.data
         nbytes = 0.0
         if (outcome and not _BYTES_SET.isdisjoint(outcome)) or (
@@ -239,7 +237,7 @@ class AnomalyState:
         ):
             nbytes = _sent(outcome, data)
         cpu = None
-        if type_ == "resource.sample" and data:
+        if data and event.type == "resource.sample":
             v = data.get("cpu_pct")
             if isinstance(v, int | float) and not isinstance(v, bool):
                 cpu = float(v)
@@ -247,9 +245,8 @@ class AnomalyState:
             return False
         t = event.time
         slots = self.slots
-        width = window_s / self.SLICES
-        slot = slots[-1] if slots else None
-        if slot is None or t >= slot.start + width:
+        width = window_s / _SLICES
+        if not slots or t >= (slot := slots[-1]).start + width:
             slot = _Slot(t - (t % width), t)
             slots.append(slot)
             cutoff = t - window_s
@@ -262,7 +259,8 @@ class AnomalyState:
             slot.n += 1
             kinds = slot.kinds
             kinds[kind] = kinds.get(kind, 0) + 1
-            self.kinds[kind] = self.kinds.get(kind, 0) + 1
+            kinds = self.kinds
+            kinds[kind] = kinds.get(kind, 0) + 1
             if kind == "exec" or kind == "spawn":
                 argv = action.argv
                 if argv:
@@ -292,7 +290,7 @@ class AnomalyState:
                         if not held:
                             self.novel = True
                             self._port_count(host, 1)
-            if type_ == "action.denied":
+            if event.type == "action.denied":
                 slot.denied += 1
         if nbytes:
             slot.bytes += nbytes

@@ -246,8 +246,9 @@ class _Session:
         self.waiting: dict[str, frozenset[int]] = {}  # rule -> steps partials wait for
         #: the same as (rule, step) pairs, for one set test against a plan's gated steps
         self.waited: frozenset[tuple[str, int]] = frozenset()
-        #: fingerprints of attempts not completed yet, oldest first
-        self.recent: OrderedDict[Any, int] = OrderedDict()
+        #: fingerprints of attempts not completed yet, oldest first (a plain dict: its
+        #: first key is found past at most the slots deleted since its last resize)
+        self.recent: dict[Any, int] = {}
         self.anomaly: AnomalyState | None = None
 
     def fork(self) -> _Session:
@@ -262,9 +263,13 @@ class _Session:
     def remember(self, action: Any) -> None:
         recent = self.recent
         fp = _fingerprint(action)
-        recent[fp] = recent.get(fp, 0) + 1
-        if len(recent) > 64:
-            recent.popitem(last=False)  # O(1) (a dict's first key is found by a scan)
+        n = recent.get(fp)
+        if n is None:
+            recent[fp] = 1
+            if len(recent) > 64:
+                del recent[next(iter(recent))]  # the oldest
+        else:
+            recent[fp] = n + 1
 
     def completes(self, action: Any) -> bool:
         """Whether ``action`` completes an attempt seen before (which it then uses up)."""
@@ -441,9 +446,13 @@ class Monitor:
                     attempt = True
                 else:
                     attempt = type_ == "action.completed" and not st.completes(action)
-            hits = self._evaluate(event, st, attempt, commit=True)
-            if self.baseline is not None:
-                finding = self._anomaly(event, st, attempt)
+            hits = self._evaluate(event, st, attempt, True)
+            baseline = self.baseline
+            if baseline is not None:
+                an = st.anomaly
+                if an is None:
+                    an = st.anomaly = AnomalyState()
+                finding = baseline.update(an, event, attempt)
                 if finding is not None:
                     hits.append(self._anomaly_hit(event, finding))
             if event.type == "sandbox.closed":
@@ -733,13 +742,6 @@ class Monitor:
         if binding:
             summary += f" [{binding}]"
         return _Hit(rule, key, summary, evidence, subj.type)
-
-    def _anomaly(self, event: Any, st: _Session, attempt: bool) -> Finding | None:
-        baseline = self.baseline
-        assert baseline is not None
-        if st.anomaly is None:
-            st.anomaly = AnomalyState()
-        return baseline.update(st.anomaly, event, attempt)
 
     def _anomaly_hit(self, event: Any, finding: Finding) -> _Hit:
         summary = (

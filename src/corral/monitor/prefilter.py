@@ -113,6 +113,23 @@ def _seq(items: Iterable[tuple[Any, Any]], classes: bool = False) -> Lits | None
             if all(heads):
                 prefix = "".join(run)
                 best = _better(best, frozenset((prefix + h).casefold() for h in heads))
+        elif op in _REPEATS and av[0] >= 1:
+            lo, hi, sub = av
+            lit = _literal(sub)
+            if lit is not None and lo == hi and len(lit) * lo <= _MAX_REPEATED:
+                run.append(lit * lo)  # a{3} is aaa
+                continue
+            # the run is followed by the first repetition: /\.+ holds "/."
+            head = _repeated(lit, lo) if lit is not None else _head(sub)
+            if run and head:
+                best = _better(best, frozenset({("".join(run) + head).casefold()}))
+            flush()
+            best = _better(best, _seq(sub, classes))
+            # what follows comes right after the last repetition: (?:\w+/)+\.{3}
+            # holds "/..."
+            tail = _repeated(lit, lo) if lit is not None else _tail(sub)
+            run = [tail] if tail else []
+            continue
         flush()
         if op is _c.SUBPATTERN:
             best = _better(best, _seq(av[-1], classes))
@@ -122,15 +139,35 @@ def _seq(items: Iterable[tuple[Any, Any]], classes: bool = False) -> Lits | None
             sets = [_seq(b, classes) for b in av[1]]
             if all(s for s in sets):
                 best = _better(best, frozenset().union(*sets))  # type: ignore[arg-type]
-        elif op in _REPEATS:
-            lo, _, sub = av
-            if lo >= 1:
-                best = _better(best, _seq(sub, classes))
         elif op is _c.ASSERT:
             best = _better(best, _seq(av[1], classes))  # a lookahead's text must be there too
-        # anything else (classes, any, negative assertions, groups refs) breaks the run
+        # anything else (classes, any, optional repeats, negative assertions, group
+        # refs) breaks the run
     flush()
     return best
+
+
+#: the longest text a literal repeated ``{n}`` times is written out to (``a{99999999}``
+#: in a rule file must not build a 100 MB string; a prefix of the repetitions is still
+#: in every text the pattern finds)
+_MAX_REPEATED: Final = 64
+
+
+def _repeated(lit: str, n: int) -> str:
+    """``lit`` ``n`` times, at most :data:`_MAX_REPEATED` characters of it (whole
+    copies; at least one)."""
+    return lit * max(1, min(n, _MAX_REPEATED // len(lit)))
+
+
+def _literal(items: Iterable[tuple[Any, Any]]) -> str | None:
+    """The text of a sequence of literal characters (None: not only literals)."""
+    out = _head(items)
+    return out if out and len(out) == len(list(items)) else None
+
+
+def _tail(items: Iterable[tuple[Any, Any]]) -> str:
+    """The literal text an alternative ends with."""
+    return _head(reversed(list(items)))[::-1]
 
 
 def _head(items: Iterable[tuple[Any, Any]]) -> str:
@@ -186,6 +223,25 @@ def _all_of(parsed: list[tuple[Any, Any]]) -> tuple[Lits, ...]:
             if all(heads):
                 prefix = "".join(run)
                 out.append(frozenset((prefix + h).casefold() for h in heads))
+        elif op in _REPEATS and av[0] >= 1:
+            lo, hi, sub = av
+            lit = _literal(sub)
+            if lit is not None and lo == hi and len(lit) * lo <= _MAX_REPEATED:
+                run.append(lit * lo)  # a{3} is aaa
+                continue
+            # the run followed by the first repetition (/\.+ needs "/."), what follows
+            # right after the last one ((?:\w+/)+\.{3} needs "/...")
+            head = _repeated(lit, lo) if lit is not None else _head(sub)
+            if run and head:
+                out.append(frozenset({("".join(run) + head).casefold()}))
+            if run:
+                out.append(frozenset({"".join(run).casefold()}))
+            lits = _seq([(op, av)], classes=True)
+            if lits and min(len(x) for x in lits) >= 1:
+                out.append(lits)
+            tail = _repeated(lit, lo) if lit is not None else _tail(sub)
+            run = [tail] if tail else []
+            continue
         if run:
             out.append(frozenset({"".join(run).casefold()}))
             run = []
@@ -332,7 +388,9 @@ class Screen:
         self._older: dict[str, Scan] = {}
         self._last: tuple[str, Scan] = ("", ((), ()))
         #: answers by the literals a text holds (see :meth:`_find`), at most 4,096
-        self._by_hits: dict[tuple[int, ...], tuple[int, tuple[Any, ...], tuple[Any, ...]]] = {}
+        self._by_hits: dict[
+            tuple[int, ...], tuple[int, tuple[Any, ...], tuple[tuple[int, tuple[Any, ...]], ...]]
+        ] = {}
         #: the remembered :meth:`scan` of a short text, or None (one C call)
         self.cached = self._cache.get
 
@@ -377,19 +435,25 @@ class Screen:
         got = self._by_hits.get(key)
         if got is None:
             got = self._by_hits_miss(key, keep=len(key) <= MAX_KEPT_HITS)
-        widest, entries, pairs = got
+        widest, entries, levels = got
         n = len(text)
         if n >= widest:
             return entries, key
-        return tuple(dict.fromkeys(e for width, e in pairs if n >= width)), key
+        for width, some in levels:  # widest first; the last is width 0
+            if n >= width:
+                return some, key
+        return (), key  # pragma: no cover - the last level is width 0
 
     def _by_hits_miss(
         self, hits: tuple[int, ...], keep: bool
-    ) -> tuple[int, tuple[Any, ...], tuple[Any, ...]]:
-        """(the longest of the shortest texts, the entries, (shortest text, entry) pairs)
-        for texts that hold the literals ``hits``: those whose pattern's other needed
+    ) -> tuple[int, tuple[Any, ...], tuple[tuple[int, tuple[Any, ...]], ...]]:
+        """(the longest of the shortest texts, the entries, the levels) for texts that
+        hold the literals ``hits``: the entries are those whose pattern's other needed
         literals (:attr:`needs`) are among them, after the patterns without literals;
-        kept (``keep``) for the next text with the same literals."""
+        the levels, widest first and down to 0, (width, the entries whose shortest text
+        is at most that wide, in the same order), so a text shorter than the widest
+        costs a step per distinct width, not a pass over the entries. Kept (``keep``)
+        for the next text with the same literals."""
         pairs = list(self.always)
         if hits:
             present = frozenset(hits)
@@ -403,7 +467,11 @@ class Screen:
                     if ok:
                         pairs.append((width, e))
         widest = max((w for w, _ in pairs), default=0)
-        got = (widest, tuple(dict.fromkeys(e for _, e in pairs)), tuple(pairs))
+        levels = tuple(
+            (w, tuple(dict.fromkeys(e for width, e in pairs if w >= width)))
+            for w in sorted({w for w, _ in pairs} | {0}, reverse=True)
+        )
+        got = (widest, levels[0][1] if pairs else (), levels)
         if keep:
             table = self._by_hits
             if len(table) >= 4096:

@@ -2041,11 +2041,18 @@ class RuleIndex:
             merged = b.merged
             if merged is not None:
                 line = subj.line
-                if line and _in_line(subj, line):
-                    # the other fields' texts are in the line: one pass over the line
-                    # finds their rules too (a superset: each is tested after), and the
-                    # strings the key tables' rules need there
-                    scan = merged.cached(line) or merged.scan(line)
+                if line:
+                    # :func:`_in_line`, inlined (once per subject)
+                    argv = subj.argv
+                    code = subj.code
+                    if (
+                        (not argv or (argv[0] in line and (len(argv) < 2 or subj.args in line)))
+                        and (code is None or code is line or code in line)
+                    ):  # fmt: skip
+                        # the other fields' texts are in the line: one pass over the line
+                        # finds their rules too (a superset: each is tested after), and
+                        # the strings the key tables' rules need there
+                        scan = merged.cached(line) or merged.scan(line)
             for get, table in b.keyed:
                 v = get(subj)
                 if v is not None:
