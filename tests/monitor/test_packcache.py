@@ -316,6 +316,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.timeout(1200)  # ~50 s alone; every corpus line twice, in two fresh processes
 def test_cached_pack_alerts_equal_cold_on_every_corpus_line(tmp_path: Path) -> None:
     corpus = ROOT / "src" / "corral" / "monitor" / "corpus"
     env = {
