@@ -123,6 +123,7 @@ from .patterns import (
 )
 from .schema import REGISTRY_HOSTS, CommandRule, PolicyModel, ToolRule
 from .shellsplit import Analysis, analyze
+from .writes import write_targets
 
 __all__ = ["Policy"]
 
@@ -958,7 +959,9 @@ class Policy:
             "never_prefix": "python",
             "screen": _screen_source(tuple(combined)),
             "rules": single,
-            "paths": _MAYBE_PATH_SOURCE if self._fs_deny_any is not None else None,
+            "paths": _MAYBE_PATH_SOURCE
+            if self._fs_deny_any is not None or self.has_filesystem
+            else None,
             "operators": _OPERATOR_IN_LINE.pattern if has_lines else None,
         }
 
@@ -1002,6 +1005,8 @@ class Policy:
                 extra = _worse(extra, _Result(self._default_result_severity, "default", None, base))
             if self._fs_deny_any is not None and len(a) > 1 and _MAYBE_PATH(full):
                 extra = _worse(extra, self._path_check(a[1:], cwd, base))
+            if self.has_filesystem and len(a) > 1 and " /" in full:
+                extra = _worse(extra, self._write_check(a, cwd, base))
             if d < MAX_DEPTH:
                 inner, scripts = _unwrap(a)
                 for ia in inner:
@@ -1044,6 +1049,21 @@ class Policy:
                         if pat.matches(candidate):
                             return _Result(2, "path", None, subject, (i, pat.text, candidate))
         return None
+
+    def _write_check(self, argv: list[str], cwd: str, subject: str) -> _Result | None:
+        """The files a program writes by argument (``cp x /etc/passwd``, ``sed -i … /etc/f``,
+        :mod:`corral.policy.writes`) are file writes, decided as a redirection's are."""
+        worst: _Result | None = None
+        for target in write_targets(argv):
+            path = _normalize_path(target, cwd)
+            if path in _DEVICE_OK or path.startswith("/dev/fd/"):
+                continue
+            decision = self.decide_file("write", path)
+            if decision.verdict != "allow":
+                worst = _worse(
+                    worst, _Result(SEVERITY[decision.verdict], "write", None, subject, decision)
+                )
+        return worst
 
     def _redirect_check(
         self, argv: list[str], redirects: list[tuple[str, str]], cwd: str
@@ -1133,13 +1153,14 @@ class Policy:
                 reason=f"{what} {subject!r} names the path {path!r}, which matches "
                 f"filesystem.deny[{i}] {text!r}",
             )
-        if res.kind == "file":
+        if res.kind in ("file", "write"):
             decision: Decision = res.extra
+            how = "redirects" if res.kind == "file" else "writes a file it names"
             return _decision(
                 verdict=decision.verdict,
                 rule=decision.rule,
                 principle=decision.principle,
-                reason=f"{what} {subject!r} redirects: {decision.reason}",
+                reason=f"{what} {subject!r} {how}: {decision.reason}",
             )
         return _decision(verdict="allow", rule=None, reason=f"{what} runs nothing")
 
