@@ -4,8 +4,9 @@ An attacker hides a command from text rules by writing it the way the shell will
 rewrite it anyway: ``c''url``, ``"cu"rl``, ``c\\url``, ``c$@url``, ``${IFS}`` for
 spaces, ``$'\\x63url'``, ``{curl,-s,URL}``, ``$(printf '\\x63\\x75')``, a wrapper
 or an absolute path in front of the shell a download is piped to
-(``| /usr/bin/busybox sh``), a here-string fed to a shell, or a literal payload
-decoded by ``base64 -d``/``xxd -r -p``/``rev`` and run. :func:`deobfuscate` gives
+(``| /usr/bin/busybox sh``), a here-string fed to a shell or an interpreter, code in
+a string literal run by ``exec('…\\n…')`` (its ``\\n`` are line breaks), or a literal
+payload decoded by ``base64 -d``/``xxd -r -p``/``rev`` and run. :func:`deobfuscate` gives
 the text as the shell would see it: each of those forms rewritten in place, and
 each literal payload it can decode and that the text runs (base64, hex, reversed,
 piped to a shell or interpreter, evaluated or substituted; printable text only, decoded
@@ -64,8 +65,11 @@ _ANSI_C: Final = saferegex.compile(r"\$'((?:[^'\\]|\\.){0,2048})'")
 _ANSI_ESC: Final = re.compile(r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|[0-7]{1,3}|.)", re.S)
 # runs of \xHH / \NNN escapes in a printf or echo -e string
 _ESC_RUN: Final = saferegex.compile(r"(?:\\x[0-9a-fA-F]{2}|\\[0-3][0-7]{2}){3,}")
-# a command that turns \n into line breaks (the script it writes is read line by line)
-_PRINTS_ESCAPES: Final = saferegex.compile(r"\bprintf\b|\becho\s+-\w*e")
+# a command that turns \n into line breaks (the script it writes is read line by line), or
+# code run from a string literal (exec('...\n...'), eval, compile), whose \n are line breaks
+_PRINTS_ESCAPES: Final = saferegex.compile(
+    r"\bprintf\b|\becho\s+-\w*e|\b(?:exec|eval|compile)\s*\(\s*[rbu]?['\"]"
+)
 # $(printf 'curl') / `echo curl`: a literal printed by a substitution
 _PRINTED: Final = saferegex.compile(
     r"\$\(\s*(?:printf|echo(?:\s+-[neE]+)?)\s+(['\"]?)([\w./:-]{1,256})\1\s*\)"
@@ -92,9 +96,9 @@ _WRAPPER: Final = saferegex.compile(
 )
 # an absolute path of a system program at a command's position
 _ABS_PATH: Final = saferegex.compile(_CMD_POS + r"(?:/usr)?(?:/local)?/s?bin/(\w)")
-# a here-string fed to a shell: bash <<< 'curl x | sh'
+# a here-string fed to a shell or an interpreter: bash <<< 'curl x | sh', python - <<< '…'
 _HERE_SHELL: Final = saferegex.compile(
-    r"\b(?:ba|z|da|k|a)?sh\s+(?:-\S+\s+){0,4}<<<\s*(?:'([^']{1,16384})'|\"([^\"]{1,16384})\"|(\S{1,16384}))"
+    r"\b(?:(?:ba|z|da|k|a)?sh|python[\d.]*|perl|ruby|node|php|lua)\s+(?:-\S*\s+){0,4}<<<\s*(?:'([^']{1,16384})'|\"([^\"]{1,16384})\"|(\S{1,16384}))"
 )
 # the decoded bytes are run, not just written: piped to a shell or interpreter, evaluated,
 # substituted into the command line, sourced, or executed by code
