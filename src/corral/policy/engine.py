@@ -179,7 +179,7 @@ _OPAQUE: Final = frozenset(
     {"sudo", "doas", "pkexec", "chroot", "nsenter", "unshare", "firejail", "strace", "ltrace",
      "torsocks", "proxychains", "proxychains4"}
 )  # fmt: skip
-_UNWRAPS: Final = frozenset({*_SHELLS, *WRAPPERS, "eval", "env", "find"})
+_UNWRAPS: Final = frozenset({*_SHELLS, *WRAPPERS, "eval", "env", "find", "script"})
 _NOTHING: Final[tuple[list[list[str]], list[str]]] = ([], [])
 _ENV_VALUE_OPTS: Final = frozenset({"-u", "--unset", "-C", "--chdir"})
 _ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -362,6 +362,15 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
             break
         rest = args[i:]
         return ([rest] if rest else []), []
+    if prog == "script":  # script -c CMD [FILE]: CMD runs in a shell under a new terminal
+        for j, a in enumerate(args):
+            if a.startswith("--command="):
+                return [], [a.split("=", 1)[1]]
+            if (a == "--command" or (a[:1] == "-" and a[1:2] != "-" and a.endswith("c"))) and (
+                j + 1 < len(args)
+            ):
+                return [], [args[j + 1]]
+        return [], []
     if prog == "command" and args[:1] and args[0] in ("-v", "-V"):
         return [], []
     if prog == "find":
