@@ -1014,7 +1014,7 @@ class Policy:
                 extra = _worse(extra, _Result(self._default_result_severity, "default", None, base))
             if self._fs_deny_any is not None and len(a) > 1 and _MAYBE_PATH(full):
                 extra = _worse(extra, self._path_check(a[1:], cwd, base))
-            if self.has_filesystem and len(a) > 1 and " /" in full:
+            if self.has_filesystem and len(a) > 1 and "/" in full:
                 extra = _worse(extra, self._write_check(a, cwd, base))
             if d < MAX_DEPTH:
                 inner, scripts = _unwrap(a)
