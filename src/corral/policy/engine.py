@@ -14,8 +14,8 @@ Commands (``exec``, ``spawn``, ``code`` in the shell)
   equal specificity ``deny`` > ``ask`` > ``allow``. No match: ``commands.default``.
 * **Wrappers are looked through**: ``env``, ``nohup``, ``timeout``, ``nice``, ``xargs``,
   ``sudo``, ``exec``, ``command``, ``find -exec``, ``python -m MODULE`` and others also
-  yield the inner command; ``sh -c SCRIPT``, ``bash -c``, ``eval`` and ``env -S`` have their
-  script split and decided. A command's verdict is the most restrictive over all these
+  yield the inner command; ``sh -c SCRIPT``, ``bash -c``, ``eval``, ``env -S`` and
+  ``script -c`` have their script split and decided. A command's verdict is the most restrictive over all these
   views of the rules that matched explicitly (so ``sudo ls`` is denied by ``sudo`` and
   ``nohup xmrig`` by ``xmrig``, while ``xargs grep x`` is allowed by ``grep`` even if
   ``xargs`` has no rule); ``commands.default`` applies only when no view matched a rule.
@@ -38,6 +38,11 @@ Commands (``exec``, ``spawn``, ``code`` in the shell)
   ``/``, or starts with ``~`` or ``.``; ``--opt=VALUE`` is split; URLs are skipped) is
   resolved against the command's cwd and denied when it matches ``filesystem.deny``
   (``cat ~/.ssh/id_rsa``, ``ls /dev/tcp/...``).
+* **Files written by argument are file writes**: the literal absolute paths a program writes
+  (:mod:`corral.policy.writes`: ``cp``/``mv``/``install``/``ln``/``rsync`` destinations,
+  ``tee``/``touch``/``mkdir``/``chmod`` operands, ``sed -i`` files, ``dd of=``, ``curl -o``)
+  are decided by the ``filesystem`` section as a redirection's target is (``/dev/null`` and
+  friends excepted).
 * Decisions are cached per policy (bounded); a policy never changes once built.
 
 Code runs (``CodeAction``)
