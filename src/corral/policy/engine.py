@@ -18,7 +18,8 @@ Commands (``exec``, ``spawn``, ``code`` in the shell)
   ``script -c`` have their script split and decided. A command's verdict is the most
   restrictive over all these views of the rules that matched explicitly (so ``sudo ls`` is
   denied by ``sudo`` and ``nohup xmrig`` by ``xmrig``, while ``xargs grep x`` is allowed by
-  ``grep`` even if ``xargs`` has no rule); ``commands.default`` applies only when no view matched a rule.
+  ``grep`` even if ``xargs`` has no rule); ``commands.default`` applies only when no view
+  matched a rule.
   Wrappers that change privileges, namespaces or routing (``sudo``, ``doas``, ``pkexec``,
   ``chroot``, ``nsenter``, ``unshare``, ``firejail``, ``strace``, ``ltrace``, ``torsocks``,
   ``proxychains``) are looked through too but are not transparent: without a rule of
