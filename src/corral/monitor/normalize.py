@@ -6,7 +6,8 @@ spaces, ``$'\\x63url'``, ``{curl,-s,URL}``, ``$(printf '\\x63\\x75')``, a wrappe
 or an absolute path in front of the shell a download is piped to
 (``| /usr/bin/busybox sh``), a here-string fed to a shell or an interpreter, code in
 a string literal run by ``exec('…\\n…')`` (its ``\\n`` are line breaks), or a literal
-payload decoded by ``base64 -d``/``xxd -r -p``/``rev`` and run. :func:`deobfuscate` gives
+payload decoded by ``base64 -d`` (gzip or zlib inside too)/``xxd -r -p``/``rev``/``tr``'s rot13 and
+run. :func:`deobfuscate` gives
 the text as the shell would see it: each of those forms rewritten in place, and
 each literal payload it can decode and that the text runs (base64, hex, reversed,
 piped to a shell or interpreter, evaluated or substituted; printable text only, decoded
@@ -25,7 +26,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import re
+import zlib
 from typing import Final
 
 from .. import saferegex
@@ -45,7 +48,7 @@ GATE: Final = frozenset("'\"\\${|;&(`\n<")
 # Whether any rewrite below can apply (one pass over the text).
 _TRIGGER: Final = saferegex.compile(
     r"IFS|''|\"\"|\\[0-7a-zA-Z]|\$'|\$[@*]|\$\{[@*]\}|\$\{\w+:?-\}|\$\(\)|``|"
-    r"\{[^\s{},]*,|<<<|base64|b64|xxd|hex|\brev\b|(?:\$\(|`)\s*(?:printf|echo)\b|"
+    r"\{[^\s{},]*,|<<<|base64|b64|xxd|hex|\brev\b|\btr\s|(?:\$\(|`)\s*(?:printf|echo)\b|"
     r"\w['\"][\w./:-]{1,256}['\"]|['\"][\w./:-]{1,256}['\"]\w|"
     r"\$\{?[A-Za-z_]\w{0,31}\}?\$\{?[A-Za-z_]|[A-Za-z]\$\{?[A-Za-z_]\w{0,31}\}?\b|"
     r"\$\{[A-Za-z_]\w{0,31}\}\w|"
@@ -116,6 +119,11 @@ _HEX_CUE: Final = saferegex.compile(
 )
 _HEX_TOKEN: Final = saferegex.compile(r"(?:[0-9a-fA-F]{2}){8,8192}")
 _REV_CUE: Final = saferegex.compile(r"\|\s*rev\b")
+# rot13 by tr: tr 'A-Za-z' 'N-ZA-Mn-za-m' (either case order, either set first)
+_ROT13_CUE: Final = saferegex.compile(
+    r"\btr\s+['\"]?[A-Za-z-]{0,12}['\"]?\s+['\"]?[A-Za-z-]{0,6}(?:N-ZA-M|n-za-m)"
+    r"|\btr\s+['\"]?[A-Za-z-]{0,6}(?:N-ZA-M|n-za-m)"
+)
 _REV_TEXT: Final = saferegex.compile(
     r"\b(?:echo|printf)\s+(?:-\w+\s+)*(?:'([^']{4,4096})'|\"([^\"]{4,4096})\")"
 )
@@ -259,6 +267,21 @@ def _printable(raw: bytes) -> str | None:
     return text if good >= len(text) * 0.95 and any(c in " =/;|.(" for c in text) else None
 
 
+def _inflated(raw: bytes) -> bytes:
+    """``raw`` decompressed when it is gzip or zlib data (at most :data:`MAX_PAYLOAD`
+    bytes out: a decompression bomb costs no more than a payload), else ``raw``."""
+    if raw[:2] == b"\x1f\x8b":
+        wbits = 16 + zlib.MAX_WBITS
+    elif len(raw) > 1 and raw[0] == 0x78 and (raw[0] * 256 + raw[1]) % 31 == 0:
+        wbits = zlib.MAX_WBITS
+    else:
+        return raw
+    try:
+        return zlib.decompressobj(wbits).decompress(raw, MAX_PAYLOAD)
+    except zlib.error:
+        return raw
+
+
 def _b64(token: str) -> str | None:
     token = token.rstrip("=")
     if len(token) % 4 == 1:
@@ -271,7 +294,7 @@ def _b64(token: str) -> str | None:
             raw = base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):
         return None
-    return _printable(raw)
+    return _printable(_inflated(raw))
 
 
 def _payloads(text: str) -> list[str]:
@@ -303,6 +326,11 @@ def _payloads(text: str) -> list[str]:
     if _REV_CUE.search(text):
         for m in _REV_TEXT.finditer(text):
             out.append((m.group(1) or m.group(2))[::-1])
+            if len(out) >= MAX_PAYLOADS:
+                return out
+    if "tr" in text and _ROT13_CUE.search(text):
+        for m in _REV_TEXT.finditer(text):
+            out.append(codecs.decode(m.group(1) or m.group(2), "rot13"))
             if len(out) >= MAX_PAYLOADS:
                 return out
     return out
