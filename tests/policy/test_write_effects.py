@@ -81,6 +81,7 @@ def test_default_refuses_writes_outside_the_sandbox(line: str) -> None:
         "sed -i 's/a/b/' /workspace/setup.cfg",
         "mkdir -p /tmp/x/y",
         "tee /dev/null",
+        "echo x | tee /dev/stderr /proc/self/fd/2 /dev/fd/1",
         "dd if=/dev/urandom of=/dev/null bs=1M count=1",
         "curl -so out.json https://x.example/a",
         "sed -n 1p /etc/os-release",

@@ -1071,7 +1071,7 @@ class Policy:
         worst: _Result | None = None
         for target in write_targets(argv):
             path = _normalize_path(target, cwd)
-            if path in _DEVICE_OK or path.startswith("/dev/fd/"):
+            if path in _DEVICE_OK or path.startswith(("/dev/fd/", "/proc/self/fd/")):
                 continue
             decision = self.decide_file("write", path)
             if decision.verdict != "allow":
