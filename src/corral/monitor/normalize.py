@@ -4,8 +4,10 @@ An attacker hides a command from text rules by writing it the way the shell will
 rewrite it anyway: ``c''url``, ``"cu"rl``, ``c\\url``, ``c$@url``, ``${IFS}`` for
 spaces, ``$'\\x63url'``, ``{curl,-s,URL}``, ``$(printf '\\x63\\x75')``, a wrapper
 or an absolute path in front of the shell a download is piped to
-(``| /usr/bin/busybox sh``), a here-string fed to a shell, or a literal payload
-decoded by ``base64 -d``/``xxd -r -p``/``rev`` and run. :func:`deobfuscate` gives
+(``| /usr/bin/busybox sh``), a here-string fed to a shell or an interpreter, code in
+a string literal run by ``exec('…\\n…')`` (its ``\\n`` are line breaks), or a literal
+payload decoded by ``base64 -d`` (gzip or zlib inside too)/``xxd -r -p``/``rev``/``tr``'s rot13 and
+run. :func:`deobfuscate` gives
 the text as the shell would see it: each of those forms rewritten in place, and
 each literal payload it can decode and that the text runs (base64, hex, reversed,
 piped to a shell or interpreter, evaluated or substituted; printable text only, decoded
@@ -24,7 +26,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import re
+import zlib
 from typing import Final
 
 from .. import saferegex
@@ -44,7 +48,7 @@ GATE: Final = frozenset("'\"\\${|;&(`\n<")
 # Whether any rewrite below can apply (one pass over the text).
 _TRIGGER: Final = saferegex.compile(
     r"IFS|''|\"\"|\\[0-7a-zA-Z]|\$'|\$[@*]|\$\{[@*]\}|\$\{\w+:?-\}|\$\(\)|``|"
-    r"\{[^\s{},]*,|<<<|base64|b64|xxd|hex|\brev\b|(?:\$\(|`)\s*(?:printf|echo)\b|"
+    r"\{[^\s{},]*,|<<<|base64|b64|xxd|hex|\brev\b|\btr\s|(?:\$\(|`)\s*(?:printf|echo)\b|"
     r"\w['\"][\w./:-]{1,256}['\"]|['\"][\w./:-]{1,256}['\"]\w|"
     r"\$\{?[A-Za-z_]\w{0,31}\}?\$\{?[A-Za-z_]|[A-Za-z]\$\{?[A-Za-z_]\w{0,31}\}?\b|"
     r"\$\{[A-Za-z_]\w{0,31}\}\w|"
@@ -64,8 +68,11 @@ _ANSI_C: Final = saferegex.compile(r"\$'((?:[^'\\]|\\.){0,2048})'")
 _ANSI_ESC: Final = re.compile(r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|[0-7]{1,3}|.)", re.S)
 # runs of \xHH / \NNN escapes in a printf or echo -e string
 _ESC_RUN: Final = saferegex.compile(r"(?:\\x[0-9a-fA-F]{2}|\\[0-3][0-7]{2}){3,}")
-# a command that turns \n into line breaks (the script it writes is read line by line)
-_PRINTS_ESCAPES: Final = saferegex.compile(r"\bprintf\b|\becho\s+-\w*e")
+# a command that turns \n into line breaks (the script it writes is read line by line), or
+# code run from a string literal (exec('...\n...'), eval, compile), whose \n are line breaks
+_PRINTS_ESCAPES: Final = saferegex.compile(
+    r"\bprintf\b|\becho\s+-\w*e|\b(?:exec|eval|compile)\s*\(\s*[rbu]?['\"]"
+)
 # $(printf 'curl') / `echo curl`: a literal printed by a substitution
 _PRINTED: Final = saferegex.compile(
     r"\$\(\s*(?:printf|echo(?:\s+-[neE]+)?)\s+(['\"]?)([\w./:-]{1,256})\1\s*\)"
@@ -92,9 +99,9 @@ _WRAPPER: Final = saferegex.compile(
 )
 # an absolute path of a system program at a command's position
 _ABS_PATH: Final = saferegex.compile(_CMD_POS + r"(?:/usr)?(?:/local)?/s?bin/(\w)")
-# a here-string fed to a shell: bash <<< 'curl x | sh'
+# a here-string fed to a shell or an interpreter: bash <<< 'curl x | sh', python - <<< '…'
 _HERE_SHELL: Final = saferegex.compile(
-    r"\b(?:ba|z|da|k|a)?sh\s+(?:-\S+\s+){0,4}<<<\s*(?:'([^']{1,16384})'|\"([^\"]{1,16384})\"|(\S{1,16384}))"
+    r"\b(?:(?:ba|z|da|k|a)?sh|python[\d.]*|perl|ruby|node|php|lua)\s+(?:-\S*\s+){0,4}<<<\s*(?:'([^']{1,16384})'|\"([^\"]{1,16384})\"|(\S{1,16384}))"
 )
 # the decoded bytes are run, not just written: piped to a shell or interpreter, evaluated,
 # substituted into the command line, sourced, or executed by code
@@ -112,6 +119,11 @@ _HEX_CUE: Final = saferegex.compile(
 )
 _HEX_TOKEN: Final = saferegex.compile(r"(?:[0-9a-fA-F]{2}){8,8192}")
 _REV_CUE: Final = saferegex.compile(r"\|\s*rev\b")
+# rot13 by tr: tr 'A-Za-z' 'N-ZA-Mn-za-m' (either case order, either set first)
+_ROT13_CUE: Final = saferegex.compile(
+    r"\btr\s+['\"]?[A-Za-z-]{0,12}['\"]?\s+['\"]?[A-Za-z-]{0,6}(?:N-ZA-M|n-za-m)"
+    r"|\btr\s+['\"]?[A-Za-z-]{0,6}(?:N-ZA-M|n-za-m)"
+)
 _REV_TEXT: Final = saferegex.compile(
     r"\b(?:echo|printf)\s+(?:-\w+\s+)*(?:'([^']{4,4096})'|\"([^\"]{4,4096})\")"
 )
@@ -255,6 +267,21 @@ def _printable(raw: bytes) -> str | None:
     return text if good >= len(text) * 0.95 and any(c in " =/;|.(" for c in text) else None
 
 
+def _inflated(raw: bytes) -> bytes:
+    """``raw`` decompressed when it is gzip or zlib data (at most :data:`MAX_PAYLOAD`
+    bytes out: a decompression bomb costs no more than a payload), else ``raw``."""
+    if raw[:2] == b"\x1f\x8b":
+        wbits = 16 + zlib.MAX_WBITS
+    elif len(raw) > 1 and raw[0] == 0x78 and (raw[0] * 256 + raw[1]) % 31 == 0:
+        wbits = zlib.MAX_WBITS
+    else:
+        return raw
+    try:
+        return zlib.decompressobj(wbits).decompress(raw, MAX_PAYLOAD)
+    except zlib.error:
+        return raw
+
+
 def _b64(token: str) -> str | None:
     token = token.rstrip("=")
     if len(token) % 4 == 1:
@@ -267,7 +294,7 @@ def _b64(token: str) -> str | None:
             raw = base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):
         return None
-    return _printable(raw)
+    return _printable(_inflated(raw))
 
 
 def _payloads(text: str) -> list[str]:
@@ -299,6 +326,11 @@ def _payloads(text: str) -> list[str]:
     if _REV_CUE.search(text):
         for m in _REV_TEXT.finditer(text):
             out.append((m.group(1) or m.group(2))[::-1])
+            if len(out) >= MAX_PAYLOADS:
+                return out
+    if "tr" in text and _ROT13_CUE.search(text):
+        for m in _REV_TEXT.finditer(text):
+            out.append(codecs.decode(m.group(1) or m.group(2), "rot13"))
             if len(out) >= MAX_PAYLOADS:
                 return out
     return out

@@ -14,11 +14,12 @@ Commands (``exec``, ``spawn``, ``code`` in the shell)
   equal specificity ``deny`` > ``ask`` > ``allow``. No match: ``commands.default``.
 * **Wrappers are looked through**: ``env``, ``nohup``, ``timeout``, ``nice``, ``xargs``,
   ``sudo``, ``exec``, ``command``, ``find -exec``, ``python -m MODULE`` and others also
-  yield the inner command; ``sh -c SCRIPT``, ``bash -c``, ``eval`` and ``env -S`` have their
-  script split and decided. A command's verdict is the most restrictive over all these
-  views of the rules that matched explicitly (so ``sudo ls`` is denied by ``sudo`` and
-  ``nohup xmrig`` by ``xmrig``, while ``xargs grep x`` is allowed by ``grep`` even if
-  ``xargs`` has no rule); ``commands.default`` applies only when no view matched a rule.
+  yield the inner command; ``sh -c SCRIPT``, ``bash -c``, ``eval``, ``env -S`` and
+  ``script -c`` have their script split and decided. A command's verdict is the most
+  restrictive over all these views of the rules that matched explicitly (so ``sudo ls`` is
+  denied by ``sudo`` and ``nohup xmrig`` by ``xmrig``, while ``xargs grep x`` is allowed by
+  ``grep`` even if ``xargs`` has no rule); ``commands.default`` applies only when no view
+  matched a rule.
   Wrappers that change privileges, namespaces or routing (``sudo``, ``doas``, ``pkexec``,
   ``chroot``, ``nsenter``, ``unshare``, ``firejail``, ``strace``, ``ltrace``, ``torsocks``,
   ``proxychains``) are looked through too but are not transparent: without a rule of
@@ -38,6 +39,11 @@ Commands (``exec``, ``spawn``, ``code`` in the shell)
   ``/``, or starts with ``~`` or ``.``; ``--opt=VALUE`` is split; URLs are skipped) is
   resolved against the command's cwd and denied when it matches ``filesystem.deny``
   (``cat ~/.ssh/id_rsa``, ``ls /dev/tcp/...``).
+* **Files written by argument are file writes**: the literal absolute paths a program writes
+  (:mod:`corral.policy.writes`: ``cp``/``mv``/``install``/``ln``/``rsync`` destinations,
+  ``tee``/``touch``/``mkdir``/``chmod`` operands, ``sed -i`` files, ``dd of=``, ``curl -o``)
+  are decided by the ``filesystem`` section as a redirection's target is (``/dev/null`` and
+  friends excepted).
 * Decisions are cached per policy (bounded); a policy never changes once built.
 
 Code runs (``CodeAction``)
@@ -123,6 +129,7 @@ from .patterns import (
 )
 from .schema import REGISTRY_HOSTS, CommandRule, PolicyModel, ToolRule
 from .shellsplit import Analysis, analyze
+from .writes import write_targets
 
 __all__ = ["Policy"]
 
@@ -178,7 +185,7 @@ _OPAQUE: Final = frozenset(
     {"sudo", "doas", "pkexec", "chroot", "nsenter", "unshare", "firejail", "strace", "ltrace",
      "torsocks", "proxychains", "proxychains4"}
 )  # fmt: skip
-_UNWRAPS: Final = frozenset({*_SHELLS, *WRAPPERS, "eval", "env", "find"})
+_UNWRAPS: Final = frozenset({*_SHELLS, *WRAPPERS, "eval", "env", "find", "script"})
 _NOTHING: Final[tuple[list[list[str]], list[str]]] = ([], [])
 _ENV_VALUE_OPTS: Final = frozenset({"-u", "--unset", "-C", "--chdir"})
 _ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -361,6 +368,15 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
             break
         rest = args[i:]
         return ([rest] if rest else []), []
+    if prog == "script":  # script -c CMD [FILE]: CMD runs in a shell under a new terminal
+        for j, a in enumerate(args):
+            if a.startswith("--command="):
+                return [], [a.split("=", 1)[1]]
+            if (a == "--command" or (a[:1] == "-" and a[1:2] != "-" and a.endswith("c"))) and (
+                j + 1 < len(args)
+            ):
+                return [], [args[j + 1]]
+        return [], []
     if prog == "command" and args[:1] and args[0] in ("-v", "-V"):
         return [], []
     if prog == "find":
@@ -958,7 +974,9 @@ class Policy:
             "never_prefix": "python",
             "screen": _screen_source(tuple(combined)),
             "rules": single,
-            "paths": _MAYBE_PATH_SOURCE if self._fs_deny_any is not None else None,
+            "paths": _MAYBE_PATH_SOURCE
+            if self._fs_deny_any is not None or self.has_filesystem
+            else None,
             "operators": _OPERATOR_IN_LINE.pattern if has_lines else None,
         }
 
@@ -1002,6 +1020,8 @@ class Policy:
                 extra = _worse(extra, _Result(self._default_result_severity, "default", None, base))
             if self._fs_deny_any is not None and len(a) > 1 and _MAYBE_PATH(full):
                 extra = _worse(extra, self._path_check(a[1:], cwd, base))
+            if self.has_filesystem and len(a) > 1 and "/" in full:
+                extra = _worse(extra, self._write_check(a, cwd, base))
             if d < MAX_DEPTH:
                 inner, scripts = _unwrap(a)
                 for ia in inner:
@@ -1044,6 +1064,21 @@ class Policy:
                         if pat.matches(candidate):
                             return _Result(2, "path", None, subject, (i, pat.text, candidate))
         return None
+
+    def _write_check(self, argv: list[str], cwd: str, subject: str) -> _Result | None:
+        """The files a program writes by argument (``cp x /etc/passwd``, ``sed -i … /etc/f``,
+        :mod:`corral.policy.writes`) are file writes, decided as a redirection's are."""
+        worst: _Result | None = None
+        for target in write_targets(argv):
+            path = _normalize_path(target, cwd)
+            if path in _DEVICE_OK or path.startswith(("/dev/fd/", "/proc/self/fd/")):
+                continue
+            decision = self.decide_file("write", path)
+            if decision.verdict != "allow":
+                worst = _worse(
+                    worst, _Result(SEVERITY[decision.verdict], "write", None, subject, decision)
+                )
+        return worst
 
     def _redirect_check(
         self, argv: list[str], redirects: list[tuple[str, str]], cwd: str
@@ -1133,13 +1168,14 @@ class Policy:
                 reason=f"{what} {subject!r} names the path {path!r}, which matches "
                 f"filesystem.deny[{i}] {text!r}",
             )
-        if res.kind == "file":
+        if res.kind in ("file", "write"):
             decision: Decision = res.extra
+            how = "redirects" if res.kind == "file" else "writes a file it names"
             return _decision(
                 verdict=decision.verdict,
                 rule=decision.rule,
                 principle=decision.principle,
-                reason=f"{what} {subject!r} redirects: {decision.reason}",
+                reason=f"{what} {subject!r} {how}: {decision.reason}",
             )
         return _decision(verdict="allow", rule=None, reason=f"{what} runs nothing")
 

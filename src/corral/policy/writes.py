@@ -1,0 +1,201 @@
+"""The files a command writes, read from its argv: the effect behind ``cp x /etc/passwd``.
+
+A redirection (``> /etc/rc.local``) is a file write the policy's ``filesystem`` section
+decides; a program given the path as an argument writes it just the same. For the programs
+whose job is writing, copying, creating or changing files, :func:`write_targets` names the
+arguments they write (the destination of ``cp``/``mv``/``install``/``ln``/``rsync``, every
+file of ``tee``/``touch``/``mkdir``/``truncate``/``chmod``/``chown``, the files of an
+in-place ``sed -i``/``perl -i``, ``dd of=``, ``curl -o``/``wget -O``), so the policy decides
+each as a write. Only literal paths are returned: a ``$VAR`` or a ``~`` path is left to the
+kernel and the monitor (the policy cannot know where it points). Options that take a value
+are skipped with their value; an unknown option is taken as a flag.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["write_targets"]
+
+#: programs whose last operand is the destination: value-taking short/long options
+_DEST_LAST: Final[dict[str, frozenset[str]]] = {
+    "cp": frozenset({"-S", "--suffix", "--backup", "--sparse", "--reflink"}),
+    "mv": frozenset({"-S", "--suffix", "--backup"}),
+    "install": frozenset({"-m", "--mode", "-o", "--owner", "-g", "--group", "-S", "--suffix",
+                          "--backup", "-Z", "--context", "--strip-program"}),
+    "ln": frozenset({"-S", "--suffix", "--backup"}),
+    "rsync": frozenset({"-e", "--rsh", "--exclude", "--include", "--filter", "-f",
+                        "--exclude-from", "--include-from", "--files-from", "--chmod",
+                        "--chown", "--rsync-path", "--log-file", "--password-file",
+                        "--partial-dir", "--temp-dir", "-T", "--compare-dest", "--copy-dest",
+                        "--link-dest", "--max-size", "--min-size", "--bwlimit", "--timeout",
+                        "--port", "-B", "--block-size", "--backup-dir", "--suffix",
+                        "--usermap", "--groupmap", "--iconv", "--out-format", "--info",
+                        "--debug", "-M", "--remote-option"}),
+}  # fmt: skip
+#: programs all of whose operands are written, and how many leading operands are not
+#: files (chmod's mode, chown's owner)
+_ALL_OPERANDS: Final[dict[str, tuple[frozenset[str], int]]] = {
+    "tee": (frozenset(), 0),
+    "touch": (frozenset({"-d", "--date", "-r", "--reference", "-t"}), 0),
+    "mkdir": (frozenset({"-m", "--mode", "-Z", "--context"}), 0),
+    "rmdir": (frozenset(), 0),
+    "truncate": (frozenset({"-s", "--size", "-r", "--reference"}), 0),
+    "shred": (frozenset({"-n", "--iterations", "-s", "--size", "--random-source"}), 0),
+    "unlink": (frozenset(), 0),
+    "chmod": (frozenset({"--reference"}), 1),
+    "chown": (frozenset({"--reference", "--from"}), 1),
+    "chgrp": (frozenset({"--reference"}), 1),
+    "setfacl": (frozenset({"-m", "--modify", "-x", "--remove", "-M", "--modify-file",
+                           "-X", "--remove-file", "--set", "--set-file"}), 0),
+    "mkfifo": (frozenset({"-m", "--mode", "-Z", "--context"}), 0),
+}  # fmt: skip
+#: editors in place: value-taking options; the first operand is the script unless an
+#: option gave it (``-e``/``-f``/``--expression``/``--file``)
+_IN_PLACE: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
+    "sed": (frozenset({"-e", "--expression", "-f", "--file", "-l", "--line-length"}),
+            frozenset({"-e", "--expression", "-f", "--file"})),
+    "perl": (frozenset({"-e", "-E", "-M", "-I", "-m", "-x", "-0", "-l"}),
+             frozenset({"-e", "-E"})),
+}  # fmt: skip
+#: downloaders' output options
+_OUTPUT_OPTS: Final[dict[str, frozenset[str]]] = {
+    "curl": frozenset({"-o", "--output"}),
+    "wget": frozenset({"-O", "--output-document"}),
+}
+#: a short option cluster that gives the target directory (``cp -t DIR``, ``cp -vt DIR``)
+_TARGET_DIR: Final = ("-t", "--target-directory")
+
+
+def _literal_path(arg: str) -> str | None:
+    """``arg`` when it is a literal absolute path (no expansion the policy cannot do)."""
+    if not arg.startswith("/") or "$" in arg or "`" in arg:
+        return None
+    return arg
+
+
+def _operands(args: list[str], value_opts: frozenset[str]) -> tuple[list[str], list[str]]:
+    """(operands, values of ``-t``/``--target-directory``) of ``args``."""
+    operands: list[str] = []
+    targets: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            operands.extend(args[i + 1 :])
+            break
+        if a.startswith("--"):
+            name, eq, value = a.partition("=")
+            if name == _TARGET_DIR[1]:
+                if eq:
+                    targets.append(value)
+                elif i + 1 < len(args):
+                    targets.append(args[i + 1])
+                    i += 1
+            elif not eq and name in value_opts:
+                i += 1
+            i += 1
+            continue
+        if a.startswith("-") and len(a) > 1:
+            flags = a[1:]
+            for j, c in enumerate(flags):
+                opt = "-" + c
+                if opt == _TARGET_DIR[0] or opt in value_opts:
+                    rest = flags[j + 1 :]
+                    if rest:
+                        value = rest
+                    elif i + 1 < len(args):
+                        value = args[i + 1]
+                        i += 1
+                    else:
+                        value = ""
+                    if opt == _TARGET_DIR[0]:
+                        targets.append(value)
+                    break
+            i += 1
+            continue
+        operands.append(a)
+        i += 1
+    return operands, targets
+
+
+def _in_place(prog: str, args: list[str]) -> list[str]:
+    value_opts, script_opts = _IN_PLACE[prog]
+    in_place = False
+    script_given = False
+    operands: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            operands.extend(args[i + 1 :])
+            break
+        if a.startswith("--"):
+            name, eq, _ = a.partition("=")
+            if name == "--in-place":
+                in_place = True
+            elif name in script_opts:
+                script_given = True
+            if not eq and name in value_opts:
+                i += 1
+            i += 1
+            continue
+        if a.startswith("-") and len(a) > 1:
+            flags = a[1:]
+            for j, c in enumerate(flags):
+                opt = "-" + c
+                if c == "i":
+                    in_place = True
+                    break  # -i.bak: the rest is the backup suffix
+                if opt in value_opts:
+                    script_given = script_given or opt in script_opts
+                    if not flags[j + 1 :]:
+                        i += 1
+                    break
+            i += 1
+            continue
+        operands.append(a)
+        i += 1
+    if not in_place:
+        return []
+    return operands if script_given else operands[1:]
+
+
+def write_targets(argv: list[str]) -> list[str]:
+    """The literal absolute paths ``argv`` writes (empty for programs not known to write)."""
+    if len(argv) < 2:
+        return []
+    prog = argv[0].rsplit("/", 1)[-1]
+    args = argv[1:]
+    found: list[str] = []
+    if prog in _DEST_LAST:
+        operands, targets = _operands(args, _DEST_LAST[prog])
+        if targets:
+            found = targets
+        elif prog == "install" and any(a in ("-d", "--directory") for a in args):
+            found = operands
+        elif len(operands) >= 2:
+            found = [operands[-1]]
+            if prog == "rsync" and ":" in found[0].split("/", 1)[0]:
+                found = []  # host:path: another machine (the remote-copy rules decide)
+    elif prog in _ALL_OPERANDS:
+        value_opts, skip = _ALL_OPERANDS[prog]
+        operands, _ = _operands(args, value_opts)
+        if prog in ("chmod", "chown", "chgrp") and any(a.startswith("--reference") for a in args):
+            skip = 0
+        found = operands[skip:]
+    elif prog in _IN_PLACE:
+        found = _in_place(prog, args)
+    elif prog == "dd":
+        found = [a[3:] for a in args if a.startswith("of=")]
+    elif prog in _OUTPUT_OPTS:
+        opts = _OUTPUT_OPTS[prog]
+        for i, a in enumerate(args):
+            name, eq, value = a.partition("=")
+            if eq and name in opts:
+                found.append(value)
+            elif i + 1 < len(args) and (
+                a in opts or (prog == "curl" and a[:1] == "-" and a[1:2] != "-" and a[-1] == "o")
+            ):
+                found.append(args[i + 1])
+    return [p for p in (_literal_path(a) for a in found) if p is not None]

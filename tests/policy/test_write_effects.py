@@ -1,0 +1,127 @@
+"""Files a program writes by argument are file writes (``policy/writes.py``): ``default``
+refuses them outside the workspace and /tmp, naming the path, as it refuses a redirection."""
+
+from __future__ import annotations
+
+import pytest
+
+from corral.events import ExecAction
+from corral.policy.engine import Policy
+from corral.policy.writes import write_targets
+
+DEFAULT = Policy.builtin("default")
+
+
+@pytest.mark.parametrize(
+    ("argv", "targets"),
+    [
+        (["cp", "/tmp/p", "/etc/passwd"], ["/etc/passwd"]),
+        (["cp", "-a", "--", "x", "/etc/cron.d/"], ["/etc/cron.d/"]),
+        (["cp", "-t", "/usr/bin", "a", "b"], ["/usr/bin"]),
+        (["cp", "-vt/usr/bin", "a"], ["/usr/bin"]),
+        (["mv", "--target-directory=/etc/profile.d", "x.sh"], ["/etc/profile.d"]),
+        (["install", "-m", "755", "./t", "/usr/bin/ssh"], ["/usr/bin/ssh"]),
+        (["install", "-d", "/usr/lib/x", "/usr/lib/y"], ["/usr/lib/x", "/usr/lib/y"]),
+        (["ln", "-sf", "/tmp/x", "/usr/local/bin/x"], ["/usr/local/bin/x"]),
+        (["rsync", "-a", "-e", "ssh -p 2", "x/", "/etc/x/"], ["/etc/x/"]),
+        (["rsync", "-a", "x/", "host:/etc/x/"], []),
+        (["tee", "-a", "/etc/environment", "/var/log/x"], ["/etc/environment", "/var/log/x"]),
+        (["touch", "-d", "2020-01-01", "/etc/hosts"], ["/etc/hosts"]),
+        (["mkdir", "-p", "-m", "700", "/usr/lib/dracut/modules.d/99x"],
+         ["/usr/lib/dracut/modules.d/99x"]),
+        (["chmod", "755", "/usr/bin/x"], ["/usr/bin/x"]),
+        (["chown", "--reference=/etc", "/etc/shadow"], ["/etc/shadow"]),
+        (["sed", "-i", "s/a/b/", "/etc/default/grub"], ["/etc/default/grub"]),
+        (["sed", "-i.bak", "-e", "s/a/b/", "/etc/a", "/etc/b"], ["/etc/a", "/etc/b"]),
+        (["sed", "-n", "s/a/b/p", "/etc/passwd"], []),
+        (["perl", "-pi", "-e", "s/a/b/", "/etc/sudoers"], ["/etc/sudoers"]),
+        (["perl", "-ne", "print", "/etc/sudoers"], []),
+        (["dd", "if=/dev/zero", "of=/boot/x", "bs=1M"], ["/boot/x"]),
+        (["curl", "-sLo", "/usr/bin/k", "https://x.example/k"], ["/usr/bin/k"]),
+        (["curl", "--output=/etc/x", "https://x.example/k"], ["/etc/x"]),
+        (["wget", "-O", "/etc/x", "https://x.example/k"], ["/etc/x"]),
+        (["wget", "-qO-", "https://x.example/k"], []),
+        (["cp", "a", "$DEST/x"], []),
+        (["cp", "a", "~/x"], []),
+        (["cat", "/etc/passwd"], []),
+        (["cp"], []),
+    ],
+)
+def test_write_targets(argv: list[str], targets: list[str]) -> None:
+    assert write_targets(argv) == targets
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "cp /tmp/passwd.new /etc/passwd",
+        "install -m 0755 ./helper /usr/sbin/helper",
+        "sed -i 's|quiet|quiet init=/x|' /etc/default/grub",
+        "mkdir -p /usr/lib/dracut/modules.d/90x && cp x.sh /usr/lib/dracut/modules.d/90x/",
+        "echo ok | tee -a /etc/rsyslog.d/10-x.conf",
+        "find . -name '*.so' -exec cp {} /usr/lib/ \\;",
+        "nohup cp x /etc/cron.daily/x",
+        "curl -so /usr/local/bin/tool https://x.example/tool",
+        "dd if=payload of=/boot/vmlinuz-x",
+    ],
+)
+def test_default_refuses_writes_outside_the_sandbox(line: str) -> None:
+    decision = DEFAULT.decide_command(line)
+    assert decision.verdict == "deny", decision.reason
+    assert "writes a file it names" in decision.reason
+    assert "filesystem" in (decision.rule or "")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "cp a b",
+        "cp -r src /tmp/build",
+        "install -m 755 tool /workspace/bin/tool",
+        "sed -i 's/a/b/' /workspace/setup.cfg",
+        "mkdir -p /tmp/x/y",
+        "tee /dev/null",
+        "echo x | tee /dev/stderr /proc/self/fd/2 /dev/fd/1",
+        "dd if=/dev/urandom of=/dev/null bs=1M count=1",
+        "curl -so out.json https://x.example/a",
+        "sed -n 1p /etc/os-release",
+        "cp /etc/os-release ./os-release",
+    ],
+)
+def test_default_lets_writes_inside_run(line: str) -> None:
+    assert DEFAULT.decide_command(line).verdict == "allow"
+
+
+def test_the_exec_action_is_decided_the_same_way() -> None:
+    d = DEFAULT.decide(ExecAction(argv=["cp", "x", "/etc/ld.so.preload"]))
+    assert d.verdict == "deny" and "/etc/ld.so.preload" in d.reason
+    rel = DEFAULT.decide(ExecAction(argv=["cp", "x", "../../etc/passwd"], cwd="/workspace"))
+    assert rel.verdict == "allow"  # relative paths are not absolute literals: the kernel's
+
+
+def test_a_policy_without_a_filesystem_section_is_not_affected() -> None:
+    p = Policy.from_dict({"version": 1, "commands": {"default": "allow"}})
+    assert p.decide_command("cp x /etc/passwd").verdict == "allow"
+
+
+def test_writes_make_the_shell_worker_ask_the_host() -> None:
+    """The worker's table of predecided commands must send argument paths to the host."""
+    p = Policy.from_dict(
+        {"version": 1, "commands": {"default": "allow"},
+         "filesystem": {"default": "deny", "write": ["/workspace/**"]}}
+    )
+    table = p.exec_shortcuts()
+    assert table is not None and table["paths"]
+
+
+def test_script_c_is_looked_through() -> None:
+    assert DEFAULT.decide_command("script -q -c 'sudo -s' /tmp/t").verdict == "deny"
+    assert DEFAULT.decide_command("script --command=id out.log").verdict == "allow"
+    assert DEFAULT.decide_command("script out.log").verdict == "allow"
+
+
+@pytest.mark.parametrize("line", ["update-grub", "grub-mkconfig -o /boot/grub/grub.cfg",
+                                  "dracut -f", "update-initramfs -u", "esxcli system version get"])
+def test_boot_chain_tools_are_denied(line: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == "deny" and "privileged" in d.reason
