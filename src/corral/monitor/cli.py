@@ -117,7 +117,24 @@ def list_rules(
             r.kind,
             escape(r.title),
         )
-    _out().print(table)
+    out = _out()
+    out.print(table)
+    out.print(_learned_detector())
+
+
+def _learned_detector() -> str:
+    """The learned scorer as a detector line (its version, threshold, whether it is on)."""
+    from .scorer import DEFAULT_ON, RULE_ID, ScorerError, default_scorer
+
+    state = "on by default" if DEFAULT_ON else "off by default (Monitor(scorer=True))"
+    try:
+        sc = default_scorer()
+    except ScorerError as exc:
+        return f"detector {RULE_ID}: [red]unavailable[/red]: {escape(str(exc))}"
+    return (
+        f"detector {RULE_ID} (learned, medium): model {escape(sc.version)}, "
+        f"threshold {sc.threshold:.2f}, {len(sc.weights):,} weights; {state}"
+    )
 
 
 def _read_events(path: str) -> list[Any]:

@@ -65,6 +65,8 @@ from .rules import (
     split_script,
     subjects_of,
 )
+from .scorer import RULE_ID as LEARNED_RULE
+from .scorer import CommandScorer, Score, ScorerError, command_text, default_scorer
 
 __all__ = [
     "DEFAULT_ON",
@@ -130,7 +132,10 @@ class Alert(BaseModel):
     #: the sandbox's tags on the event that raised it (``Sandbox(tags=…)``: run, episode…)
     #: and the number of the call it came from as ``step`` (as on a fleet's alerts)
     tags: dict[str, Any] = Field(default_factory=dict)
-    source: Literal["rule", "anomaly"] = "rule"
+    source: Literal["rule", "anomaly", "learned"] = "rule"
+    #: what a detector that is not a rule measured (the learned scorer: score, threshold,
+    #: model version, the window of the text scored and its top features)
+    details: dict[str, Any] = Field(default_factory=dict)
     precheck: bool = False
     count: int = 1
     answer: bool | None = None  # the person's answer when the response was ``ask``
@@ -288,6 +293,7 @@ class _Hit:
     evidence: list[Evidence]
     event_type: str
     finding: Finding | None = None
+    learned: Score | None = None
 
 
 def _ev(subj: Subject) -> Evidence:
@@ -356,6 +362,10 @@ class Monitor:
     baseline, ``False`` for no anomaly scoring, a :class:`Baseline` or a path to one.
     ``on``: severity -> response. ``clock``: the time for :meth:`precheck` (default
     ``time.time``). ``responder`` and ``on_alert``: see the module docstring.
+    ``scorer``: the learned command-text scorer (:mod:`corral.monitor.scorer`): ``True``
+    for the shipped model, ``False`` for none, a :class:`CommandScorer` or a model path;
+    ``None`` (default) follows :data:`corral.monitor.scorer.DEFAULT_ON`. A model that
+    cannot be loaded is logged (naming the file) and the rules run without it.
     """
 
     def __init__(
@@ -371,6 +381,7 @@ class Monitor:
         dedup_s: float = 60.0,
         max_sessions: int = 4096,
         max_alerts: int = 10_000,
+        scorer: CommandScorer | str | os.PathLike[str] | bool | None = None,
     ) -> None:
         self.rules: list[Rule] = resolve(list(packs), list(rules_files))
         self.index = _index_for(self.rules)
@@ -402,6 +413,11 @@ class Monitor:
         self._recent: OrderedDict[tuple[str, str, str], Alert] = OrderedDict()
         self._lock = threading.Lock()
         self.events_seen = 0
+        if scorer is None:
+            from .scorer import DEFAULT_ON as scorer
+        self._scorer_spec = scorer
+        self._scorer: CommandScorer | None = scorer if isinstance(scorer, CommandScorer) else None
+        self._scoring = scorer is not False
 
     @classmethod
     def from_policy(cls, policy: Any, **kwargs: Any) -> Monitor:
@@ -442,6 +458,10 @@ class Monitor:
                 else:
                     attempt = type_ == "action.completed" and not st.completes(action)
             hits = self._evaluate(event, st, attempt, commit=True)
+            if attempt and self._scoring:
+                learned = self._learned(event)
+                if learned is not None:
+                    hits.append(learned)
             if self.baseline is not None:
                 finding = self._anomaly(event, st, attempt)
                 if finding is not None:
@@ -480,6 +500,10 @@ class Monitor:
             st = self._sessions.get(session)
             fork = st.fork() if st is not None else _Session()
             hits = self._evaluate(event, fork, True, commit=False)
+            if self._scoring:
+                learned = self._learned(event)
+                if learned is not None:
+                    hits.append(learned)
             if not hits:
                 return None
             new, repeats = self._record(hits, event, precheck=True)
@@ -734,6 +758,39 @@ class Monitor:
             summary += f" [{binding}]"
         return _Hit(rule, key, summary, evidence, subj.type)
 
+    @property
+    def scorer(self) -> CommandScorer | None:
+        """The learned scorer (loaded on first use; ``None`` when off or unloadable)."""
+        if self._scorer is None and self._scoring:
+            spec = self._scorer_spec
+            try:
+                self._scorer = default_scorer(None if spec is True else spec)  # type: ignore[arg-type]
+            except ScorerError as exc:
+                log.error("%s; the monitor runs its rules without the learned scorer", exc)
+                self._scoring = False
+        return self._scorer
+
+    def _learned(self, event: Any) -> _Hit | None:
+        """The learned scorer's hit on a command text (one hook: script or command)."""
+        text = command_text(event.action)
+        if not text:
+            return None
+        scorer = self.scorer
+        if scorer is None:
+            return None
+        if not scorer.score(text).fired:
+            return None
+        got = scorer.explain(text)
+        summary = (
+            f"Command text scores like an attack: {got.value:.2f} "
+            f"(threshold {got.threshold:.2f}): {short(text, 160)}"
+        )
+        ev = Evidence(
+            event=_eid(event), seq=event.seq or None, type=event.type,
+            description=f"{event.action.kind}: {short(text, 200)}",
+        )  # fmt: skip
+        return _Hit(None, short(text, 500), summary, [ev], event.type, learned=got)
+
     def _anomaly(self, event: Any, st: _Session, attempt: bool) -> Finding | None:
         baseline = self.baseline
         assert baseline is not None
@@ -769,9 +826,21 @@ class Monitor:
         session = event.session
         for hit in hits:
             rule = hit.rule
+            details: dict[str, Any] = {}
             if rule is not None:
                 rid, title, severity = rule.id, rule.title, rule.severity
                 technique, labels = rule.technique, list(rule.tags)
+            elif hit.learned is not None:
+                rid, title, severity = LEARNED_RULE, "Command text scored as an attack", "medium"
+                technique, labels = None, ["learned"]
+                sc = hit.learned
+                details = {
+                    "score": round(sc.value, 3), "threshold": round(sc.threshold, 3),
+                    "probability": round(sc.probability, 4),
+                    "model": self._scorer.version if self._scorer is not None else None,
+                    "window": short(sc.window, 300),
+                    "features": [{"feature": f, "weight": w} for f, w in sc.top],
+                }  # fmt: skip
             else:
                 rid, title, severity = "anomaly", "Unusual session behaviour", "medium"
                 technique, labels = None, ["anomaly"]
@@ -801,7 +870,8 @@ class Monitor:
                 else [],
                 rule_tags=labels,
                 tags={**(getattr(event, "tags", None) or {}), "step": getattr(event, "step", 0)},
-                source="anomaly" if rule is None else "rule",
+                source="rule" if rule is not None else "learned" if details else "anomaly",
+                details=details,
                 precheck=precheck,
             )
             self._alerts.append(alert)
