@@ -146,7 +146,7 @@ def test_huge_binary_and_odd_text_is_scored_in_bounded_time(scorer: CommandScore
     assert time.monotonic() - t0 < 60  # did not hang (the text scored is HEAD + TAIL)
     # the tail of a long text is scored: an attack at the end of a huge line is seen
     assert scorer.score("x" * (HEAD * 10) + "; " + ATTACKS[0]).fired
-    assert HEAD + TAIL < 10_000 and WINDOW >= 8
+    assert HEAD + TAIL <= 32_768 and WINDOW >= 8
 
 
 # ---------------------------------------------------------------------------- the monitor
@@ -165,6 +165,22 @@ def test_the_monitor_alerts_on_a_script_with_score_and_features() -> None:
     assert a.details["features"] and {"feature", "weight"} <= set(a.details["features"][0])
     off = Monitor(baseline=False, scorer=False)
     assert RULE_ID not in rules_of(off.observe(feed.code(text, "shell")))
+
+
+def test_it_stands_beside_the_default_pack_unless_told() -> None:
+    from corral.monitor import scorer as scorer_module
+    from corral.monitor.loader import load_text
+
+    text = ATTACKS[3]
+    default = Monitor(baseline=False)
+    assert (RULE_ID in rules_of(default.observe(Feed().code(text, "shell")))) == (
+        scorer_module.DEFAULT_ON
+    )
+    own = load_text("rules: []\n", "mine.yaml")  # a monitor of custom packs is its rules
+    assert RULE_ID not in rules_of(Monitor(packs=[own], baseline=False).observe(
+        Feed().code(text, "shell")))  # fmt: skip
+    told = Monitor(packs=[own], baseline=False, scorer=True)
+    assert RULE_ID in rules_of(told.observe(Feed().code(text, "shell")))
 
 
 def test_the_monitor_scores_commands_as_the_shell_runs_them() -> None:
@@ -255,7 +271,7 @@ def test_monitor_list_shows_the_detector() -> None:
         [sys.executable, "-m", "corral", "monitor", "list"],
         env=env, capture_output=True, text=True, check=True, timeout=120,
     ).stdout  # fmt: skip
-    assert RULE_ID in out and default_scorer().version in out
+    assert f"detector {RULE_ID}" in out and f"model {default_scorer().version}," in out
 
 
 # ------------------------------------------------------------------------ training script

@@ -65,6 +65,7 @@ from .rules import (
     split_script,
     subjects_of,
 )
+from .scorer import DEFAULT_ON as SCORER_ON
 from .scorer import RULE_ID as LEARNED_RULE
 from .scorer import CommandScorer, Score, ScorerError, command_text, default_scorer
 
@@ -364,7 +365,9 @@ class Monitor:
     ``time.time``). ``responder`` and ``on_alert``: see the module docstring.
     ``scorer``: the learned command-text scorer (:mod:`corral.monitor.scorer`): ``True``
     for the shipped model, ``False`` for none, a :class:`CommandScorer` or a model path;
-    ``None`` (default) follows :data:`corral.monitor.scorer.DEFAULT_ON`. A model that
+    ``None`` (default): on when :data:`corral.monitor.scorer.DEFAULT_ON` and ``packs``
+    include the shipped ``default`` pack (a monitor of custom packs only is its rules
+    alone). A model that
     cannot be loaded is logged (naming the file) and the rules run without it.
     """
 
@@ -383,7 +386,8 @@ class Monitor:
         max_alerts: int = 10_000,
         scorer: CommandScorer | str | os.PathLike[str] | bool | None = None,
     ) -> None:
-        self.rules: list[Rule] = resolve(list(packs), list(rules_files))
+        packs = list(packs)
+        self.rules: list[Rule] = resolve(packs, list(rules_files))
         self.index = _index_for(self.rules)
         self.on = dict(DEFAULT_ON)
         for sev, resp in (on or {}).items():
@@ -413,8 +417,10 @@ class Monitor:
         self._recent: OrderedDict[tuple[str, str, str], Alert] = OrderedDict()
         self._lock = threading.Lock()
         self.events_seen = 0
-        if scorer is None:
-            from .scorer import DEFAULT_ON as scorer
+        if scorer is None:  # on with the shipped pack it stands beside
+            scorer = SCORER_ON and any(
+                p == "default" or getattr(p, "name", None) == "default" for p in packs
+            )
         self._scorer_spec = scorer
         self._scorer: CommandScorer | None = scorer if isinstance(scorer, CommandScorer) else None
         self._scoring = scorer is not False
