@@ -468,6 +468,7 @@ def print_table(rows: list[dict[str, Any]], fp: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global BITS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=MODEL_PATH, help="model file to write")
     ap.add_argument("--fp", type=float, default=0.005, help="benign alert rate allowed")
@@ -476,7 +477,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replay-cache", type=Path, help="JSON file caching replayed events")
     ap.add_argument("--no-loso", action="store_true", help="skip the leave-one-set-out table")
     ap.add_argument("--json", action="store_true", help="print the table as JSON")
+    ap.add_argument("--bits", type=int, default=BITS, help="hashing space: 2**bits slots")
     args = ap.parse_args(argv)
+    if not 8 <= args.bits <= 24:
+        print("error: --bits must be from 8 to 24", file=sys.stderr)
+        return 2
+    BITS = args.bits
     try:
         import sklearn
     except ImportError:

@@ -191,6 +191,21 @@ def test_the_monitor_scores_commands_as_the_shell_runs_them() -> None:
         assert RULE_ID not in rules_of(run_command(mon, text, session=text))
 
 
+def test_a_live_sandbox_reports_the_scorer_alert() -> None:
+    import corral
+
+    # a reverse shell the wasm tier cannot open (no sockets, /dev/tcp is not a device):
+    # the script's text is what is scored, on the sandbox's real events
+    with corral.Sandbox(monitor=Monitor(scorer=True, baseline=False)) as sb:
+        sb.run("true || " + ATTACKS[0])
+        learned = [a for a in sb.alerts if a.rule == RULE_ID]
+    assert learned and learned[0].details["score"] >= learned[0].details["threshold"]
+    with corral.Sandbox(monitor=Monitor(scorer=True, baseline=False)) as sb:
+        for text in NEAR_MISSES[3:6]:
+            sb.run(text)
+        assert RULE_ID not in {a.rule for a in sb.alerts}
+
+
 def test_only_command_text_an_agent_wrote_is_scored() -> None:
     feed = Feed()
     mon = Monitor(baseline=False, scorer=True)
@@ -282,7 +297,7 @@ def test_the_training_script_runs_end_to_end_on_a_small_sample(tmp_path: Path) -
     out = tmp_path / "model.json.gz"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "train_scorer.py"), "--sample", "12",
+        [sys.executable, str(ROOT / "scripts" / "train_scorer.py"), "--sample", "6", "--bits", "14",
          "--out", str(out), "--json"],
         env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
