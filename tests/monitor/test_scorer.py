@@ -289,6 +289,21 @@ def test_monitor_list_shows_the_detector() -> None:
     assert f"detector {RULE_ID}" in out and f"model {default_scorer().version}," in out
 
 
+def test_monitor_eval_takes_the_scorer_switch(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from corral.monitor.cli import app
+
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"command": ATTACKS[0], "label": "benign", "class": "x"}) + "\n")
+    seen = {}
+    for flag in ("--scorer", "--no-scorer"):
+        res = CliRunner().invoke(app, ["eval", str(corpus), "--json", "--no-anomaly", flag])
+        rules = json.loads(res.stdout)["false_positives"][0]["rules"]
+        seen[flag] = RULE_ID in rules
+    assert seen == {"--scorer": True, "--no-scorer": False}
+
+
 # ------------------------------------------------------------------------ training script
 
 

@@ -231,6 +231,13 @@ def eval_corpus(
     anomaly: Annotated[
         bool, typer.Option("--anomaly/--no-anomaly", help="Score anomalies too.")
     ] = True,
+    scorer: Annotated[
+        bool | None,
+        typer.Option(
+            "--scorer/--no-scorer",
+            help="The learned command-text scorer (default: the monitor's default).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Measure detection per class and the false-positive rate on a corpus."""
@@ -249,7 +256,9 @@ def eval_corpus(
         items = [item for path in paths for item in load_corpus(path)]
         report = evaluate(
             items,
-            lambda: Monitor(packs=packs, rules_files=files, baseline=None if anomaly else False),
+            lambda: Monitor(
+                packs=packs, rules_files=files, baseline=None if anomaly else False, scorer=scorer
+            ),
             min_severity=min_severity,
         )
         report.source = ", ".join(paths)
