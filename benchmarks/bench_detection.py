@@ -3,7 +3,7 @@
 Usage::
 
     python3 benchmarks/bench_detection.py [--base REV] [--json] [--show N]
-        [--attacks FILE] [--benign FILE]
+        [--attacks FILE] [--benign FILE] [--scorer default|on|off]
 
 ``--base`` (default: the parent of the commit that added the held-out corpus, i.e. the
 branch point) is checked out into a temporary ``git worktree`` and measured with
@@ -13,6 +13,8 @@ the same frozen corpus files (``src/corral/monitor/corpus/heldout_*.jsonl`` unle
 ``heldout2_attacks.jsonl``/``heldout2_benign.jsonl``, see ``corpus/HELDOUT2.md``). The
 default ``--base`` stays the branch point of the first held-out set whichever files are
 measured, so every set is compared against the same code that predates all tuning.
+``--scorer on``/``off`` measures the current tree with or without the learned
+command-text scorer (:mod:`corral.monitor.scorer`).
 
 Figures (per version):
 
@@ -96,15 +98,22 @@ def _by_class(objs: list[dict]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def measure(attacks_path: Path, benign_path: Path) -> dict:
-    """The figures for the corral on ``sys.path`` (run in a child process)."""
+def measure(attacks_path: Path, benign_path: Path, scorer: str = "default") -> dict:
+    """The figures for the corral on ``sys.path`` (run in a child process); ``scorer``:
+    the learned command-text scorer ``on``, ``off`` or as the monitor's ``default``
+    (a tree without one ignores it)."""
+    import inspect
+
     from corral.monitor.engine import Monitor
     from corral.monitor.evaluate import CorpusItem, evaluate
     from corral.policy.engine import Policy
 
     attacks, benign = _load(attacks_path), _load(benign_path)
     items = [CorpusItem(o["label"], o["class"], command=o["command"]) for o in attacks + benign]
-    report = evaluate(items, lambda: Monitor(packs=["default"], baseline=False))
+    extra = {}
+    if scorer != "default" and "scorer" in inspect.signature(Monitor).parameters:
+        extra["scorer"] = scorer == "on"
+    report = evaluate(items, lambda: Monitor(packs=["default"], baseline=False, **extra))
     alerted = {r.item.command: r.flagged for r in report.results}
     default = Policy.builtin("default")
     att_refused = {o["command"]: _refusal(default, o["command"]) for o in attacks}
@@ -138,9 +147,9 @@ def measure(attacks_path: Path, benign_path: Path) -> dict:
     }
 
 
-def _run(src: Path, attacks: Path, benign: Path) -> dict:
+def _run(src: Path, attacks: Path, benign: Path, scorer: str = "default") -> dict:
     env = {**os.environ, "PYTHONPATH": str(src)}
-    cmd = [sys.executable, __file__, "--measure"]
+    cmd = [sys.executable, __file__, "--measure", "--scorer", scorer]
     cmd += ["--attacks", str(attacks), "--benign", str(benign)]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
@@ -166,10 +175,14 @@ def main() -> None:
     ap.add_argument("--show", type=int, default=0, help="list this many misses/refusals")
     ap.add_argument("--attacks", type=Path, default=ATTACKS, help="attack corpus (JSON lines)")
     ap.add_argument("--benign", type=Path, default=BENIGN, help="benign corpus (JSON lines)")
+    ap.add_argument(
+        "--scorer", choices=("default", "on", "off"), default="default",
+        help="the learned command-text scorer in the new tree (default: the monitor's default)",
+    )  # fmt: skip
     args = ap.parse_args()
     attacks, benign = args.attacks.resolve(), args.benign.resolve()
     if args.measure:
-        print(json.dumps(measure(attacks, benign)))
+        print(json.dumps(measure(attacks, benign, args.scorer)))
         return
     problems = _check_corpus(attacks, "malicious") + _check_corpus(benign, "benign")
     if problems:
@@ -184,7 +197,7 @@ def main() -> None:
             old = _run(wt / "src", attacks, benign)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(wt)], cwd=ROOT, check=False)
-    new = _run(ROOT / "src", attacks, benign)
+    new = _run(ROOT / "src", attacks, benign, args.scorer)
     if args.json:
         print(json.dumps({"old": old, "new": new}, indent=2))
         return

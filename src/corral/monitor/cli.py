@@ -117,7 +117,24 @@ def list_rules(
             r.kind,
             escape(r.title),
         )
-    _out().print(table)
+    out = _out()
+    out.print(table)
+    out.print(_learned_detector())
+
+
+def _learned_detector() -> str:
+    """The learned scorer as a detector line (its version, threshold, whether it is on)."""
+    from .scorer import DEFAULT_ON, RULE_ID, ScorerError, default_scorer
+
+    state = "on by default" if DEFAULT_ON else "off by default (Monitor(scorer=True))"
+    try:
+        sc = default_scorer()
+    except ScorerError as exc:
+        return f"detector {RULE_ID}: [red]unavailable[/red]: {escape(str(exc))}"
+    return (
+        f"detector {RULE_ID} (learned, medium): model {escape(sc.version)}, "
+        f"threshold {sc.threshold:.2f}, {len(sc.weights):,} weights; {state}"
+    )
 
 
 def _read_events(path: str) -> list[Any]:
@@ -214,6 +231,13 @@ def eval_corpus(
     anomaly: Annotated[
         bool, typer.Option("--anomaly/--no-anomaly", help="Score anomalies too.")
     ] = True,
+    scorer: Annotated[
+        bool | None,
+        typer.Option(
+            "--scorer/--no-scorer",
+            help="The learned command-text scorer (default: the monitor's default).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Measure detection per class and the false-positive rate on a corpus."""
@@ -232,7 +256,9 @@ def eval_corpus(
         items = [item for path in paths for item in load_corpus(path)]
         report = evaluate(
             items,
-            lambda: Monitor(packs=packs, rules_files=files, baseline=None if anomaly else False),
+            lambda: Monitor(
+                packs=packs, rules_files=files, baseline=None if anomaly else False, scorer=scorer
+            ),
             min_severity=min_severity,
         )
         report.source = ", ".join(paths)

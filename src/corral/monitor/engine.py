@@ -65,6 +65,9 @@ from .rules import (
     split_script,
     subjects_of,
 )
+from .scorer import DEFAULT_ON as SCORER_ON
+from .scorer import RULE_ID as LEARNED_RULE
+from .scorer import CommandScorer, Score, ScorerError, command_text, default_scorer
 
 __all__ = [
     "DEFAULT_ON",
@@ -130,7 +133,10 @@ class Alert(BaseModel):
     #: the sandbox's tags on the event that raised it (``Sandbox(tags=…)``: run, episode…)
     #: and the number of the call it came from as ``step`` (as on a fleet's alerts)
     tags: dict[str, Any] = Field(default_factory=dict)
-    source: Literal["rule", "anomaly"] = "rule"
+    source: Literal["rule", "anomaly", "learned"] = "rule"
+    #: what a detector that is not a rule measured (the learned scorer: score, threshold,
+    #: model version, the window of the text scored and its top features)
+    details: dict[str, Any] = Field(default_factory=dict)
     precheck: bool = False
     count: int = 1
     answer: bool | None = None  # the person's answer when the response was ``ask``
@@ -293,6 +299,7 @@ class _Hit:
     evidence: list[Evidence]
     event_type: str
     finding: Finding | None = None
+    learned: Score | None = None
 
 
 def _ev(subj: Subject) -> Evidence:
@@ -361,6 +368,12 @@ class Monitor:
     baseline, ``False`` for no anomaly scoring, a :class:`Baseline` or a path to one.
     ``on``: severity -> response. ``clock``: the time for :meth:`precheck` (default
     ``time.time``). ``responder`` and ``on_alert``: see the module docstring.
+    ``scorer``: the learned command-text scorer (:mod:`corral.monitor.scorer`): ``True``
+    for the shipped model, ``False`` for none, a :class:`CommandScorer` or a model path;
+    ``None`` (default): on when :data:`corral.monitor.scorer.DEFAULT_ON` and ``packs``
+    include the shipped ``default`` pack (a monitor of custom packs only is its rules
+    alone). A model that
+    cannot be loaded is logged (naming the file) and the rules run without it.
     """
 
     def __init__(
@@ -376,8 +389,10 @@ class Monitor:
         dedup_s: float = 60.0,
         max_sessions: int = 4096,
         max_alerts: int = 10_000,
+        scorer: CommandScorer | str | os.PathLike[str] | bool | None = None,
     ) -> None:
-        self.rules: list[Rule] = resolve(list(packs), list(rules_files))
+        packs = list(packs)
+        self.rules: list[Rule] = resolve(packs, list(rules_files))
         self.index = _index_for(self.rules)
         self.on = dict(DEFAULT_ON)
         for sev, resp in (on or {}).items():
@@ -407,6 +422,13 @@ class Monitor:
         self._recent: OrderedDict[tuple[str, str, str], Alert] = OrderedDict()
         self._lock = threading.Lock()
         self.events_seen = 0
+        if scorer is None:  # on with the shipped pack it stands beside
+            scorer = SCORER_ON and any(
+                p == "default" or getattr(p, "name", None) == "default" for p in packs
+            )
+        self._scorer_spec = scorer
+        self._scorer: CommandScorer | None = scorer if isinstance(scorer, CommandScorer) else None
+        self._scoring = scorer is not False
 
     @classmethod
     def from_policy(cls, policy: Any, **kwargs: Any) -> Monitor:
@@ -447,6 +469,10 @@ class Monitor:
                 else:
                     attempt = type_ == "action.completed" and not st.completes(action)
             hits = self._evaluate(event, st, attempt, True)
+            if attempt and self._scoring:
+                learned = self._learned(event)
+                if learned is not None:
+                    hits.append(learned)
             baseline = self.baseline
             if baseline is not None:
                 an = st.anomaly
@@ -489,6 +515,10 @@ class Monitor:
             st = self._sessions.get(session)
             fork = st.fork() if st is not None else _Session()
             hits = self._evaluate(event, fork, True, commit=False)
+            if self._scoring:
+                learned = self._learned(event)
+                if learned is not None:
+                    hits.append(learned)
             if not hits:
                 return None
             new, repeats = self._record(hits, event, precheck=True)
@@ -743,6 +773,39 @@ class Monitor:
             summary += f" [{binding}]"
         return _Hit(rule, key, summary, evidence, subj.type)
 
+    @property
+    def scorer(self) -> CommandScorer | None:
+        """The learned scorer (loaded on first use; ``None`` when off or unloadable)."""
+        if self._scorer is None and self._scoring:
+            spec = self._scorer_spec
+            try:
+                self._scorer = default_scorer(None if spec is True else spec)  # type: ignore[arg-type]
+            except ScorerError as exc:
+                log.error("%s; the monitor runs its rules without the learned scorer", exc)
+                self._scoring = False
+        return self._scorer
+
+    def _learned(self, event: Any) -> _Hit | None:
+        """The learned scorer's hit on a command text (one hook: script or command)."""
+        text = command_text(event.action)
+        if not text:
+            return None
+        scorer = self.scorer
+        if scorer is None:
+            return None
+        if not scorer.score(text).fired:
+            return None
+        got = scorer.explain(text)
+        summary = (
+            f"Command text scores like an attack: {got.value:.2f} "
+            f"(threshold {got.threshold:.2f}): {short(text, 160)}"
+        )
+        ev = Evidence(
+            event=_eid(event), seq=event.seq or None, type=event.type,
+            description=f"{event.action.kind}: {short(text, 200)}",
+        )  # fmt: skip
+        return _Hit(None, short(text, 500), summary, [ev], event.type, learned=got)
+
     def _anomaly_hit(self, event: Any, finding: Finding) -> _Hit:
         summary = (
             f"Unusual session behaviour: score {finding.score:.1f} "
@@ -771,9 +834,21 @@ class Monitor:
         session = event.session
         for hit in hits:
             rule = hit.rule
+            details: dict[str, Any] = {}
             if rule is not None:
                 rid, title, severity = rule.id, rule.title, rule.severity
                 technique, labels = rule.technique, list(rule.tags)
+            elif hit.learned is not None:
+                rid, title, severity = LEARNED_RULE, "Command text scored as an attack", "medium"
+                technique, labels = None, ["learned"]
+                sc = hit.learned
+                details = {
+                    "score": round(sc.value, 3), "threshold": round(sc.threshold, 3),
+                    "probability": round(sc.probability, 4),
+                    "model": self._scorer.version if self._scorer is not None else None,
+                    "window": short(sc.window, 300),
+                    "features": [{"feature": f, "weight": w} for f, w in sc.top],
+                }  # fmt: skip
             else:
                 rid, title, severity = "anomaly", "Unusual session behaviour", "medium"
                 technique, labels = None, ["anomaly"]
@@ -803,7 +878,8 @@ class Monitor:
                 else [],
                 rule_tags=labels,
                 tags={**(getattr(event, "tags", None) or {}), "step": getattr(event, "step", 0)},
-                source="anomaly" if rule is None else "rule",
+                source="rule" if rule is not None else "learned" if details else "anomaly",
+                details=details,
                 precheck=precheck,
             )
             self._alerts.append(alert)
