@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -39,23 +38,20 @@ def sb():
 
 
 
-#: test files that must share one xdist worker (each starts its own Ray cluster)
-_SHARED_WORKER = {"tests/fleet/": "fleet"}
+#: test files that must share one xdist worker: the Ray fleet tests (each starts a
+#: cluster), and the tests that check no mount of theirs is left (templates, pools):
+#: another file's sandboxes mounting at the same time would look like their leftovers
+_SHARED_WORKER = {
+    "tests/fleet/": "fleet",
+    "tests/templates/": "mounts",
+    "tests/native/test_pool.py": "mounts",
+    "tests/native/test_gvisor_pool.py": "mounts",
+    "tests/native/test_bwrap_nonroot.py": "mounts",
+    "tests/native/test_escapes.py": "mounts",
+}
 
 
-def pytest_configure(config):
-    """Under pytest-xdist, each worker gets a private temporary directory: the
-    sandboxes it starts stage, mount and leave things there, so a test that checks
-    "nothing of mine is left" (mounts, stage directories) is not confused by the
-    other worker's sandboxes. (pytest's own tmp_path dirs are set by the controller.)"""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker and not os.environ.get("CORRAL_TEST_WORKER_TMP"):
-        mine = tempfile.mkdtemp(prefix=f"corral-{worker}-")
-        os.chmod(mine, 0o1777)  # as /tmp: a sandbox's own uid reaches its stage below
-        os.environ["CORRAL_TEST_WORKER_TMP"] = os.environ["TMPDIR"] = mine
-        tempfile.tempdir = mine
-
-
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the marks
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (``--dist loadgroup``) a test file runs whole on one worker,
     in order, as tests of a module may build on each other's workspace; the files
