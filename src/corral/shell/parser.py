@@ -60,6 +60,14 @@ def parse(src: str) -> A.Seq:
             alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
             if root.has_error or not alt_root.has_error:
                 text, root = alt, alt_root
+    if root.has_error and "`" in text and _BACKQUOTE_IN_BRACES.search(text):
+        # `${x:-`echo }`}`: tree-sitter-bash ends the expansion at the `}` inside the
+        # backquotes; the same command substitution written `$(…)` it reads whole (only
+        # for backquoted text without `\`, `(` or `)`, where both forms mean the same)
+        alt = _BACKQUOTE_IN_BRACES.sub(lambda m: f"{m.group(1)}$({m.group(2)})", text)
+        alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+        if not alt_root.has_error:
+            text, root = alt, alt_root
     if root.has_error and _DECL_SUBSCRIPT.search(text):
         # tree-sitter-bash takes `NAME[…]` after declare/local/typeset/readonly only as an
         # assignment: `declare -a b[256]` (an array of that name) is quoted for it
@@ -172,6 +180,9 @@ _TIME_COMPOUND = re.compile(
 )
 _COMMAND_START = re.compile(r"(?:^|[;&|\n({]|\b(?:then|do|else))\s*$")
 EMPTY_LIST = "__corral_empty_list__"
+#: a backquoted command substitution inside `${…}` (each class run stops at the next
+#: `{` or backquote: linear)
+_BACKQUOTE_IN_BRACES = re.compile(r"(\$\{[^`{}'\"\\]*)`([^`\\()]*)`")
 _EMPTY_FOR = re.compile(r"(\b(?:for|select)\s+[A-Za-z_][A-Za-z0-9_]*\s+in)(\s*[;\n])")
 _EXTGLOB = re.compile(r"[!@*+?]\(")
 
