@@ -4,6 +4,7 @@ import functools
 import http.server
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,15 @@ def http_server(tmp_path):
 
 def cleanup(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+def wait_pool_ready(n: int = 1, timeout: float = 60.0) -> None:
+    """Until some pool (``corral.native.pool``) holds ``n`` ready sandboxes."""
+    from corral.native import pool
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if any(p["ready"] >= n for p in pool.stats()):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the pool did not fill: {pool.stats()}")

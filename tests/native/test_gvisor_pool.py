@@ -23,7 +23,7 @@ from corral.native.gvisor import parse_strace_line
 from corral.native.gvisor_files import parse_file_line
 from corral.policy import Policy
 
-from .conftest import need
+from .conftest import need, wait_pool_ready
 
 _root = pytest.mark.skipif(os.geteuid() != 0, reason="the gvisor backend runs runsc as root")
 
@@ -38,15 +38,6 @@ def fresh_pools(monkeypatch):
     pool.shutdown()
 
 
-def _wait_ready(n: int = 1, timeout: float = 90.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if any(p["ready"] >= n for p in pool.stats()):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"the pool did not fill: {pool.stats()}")
-
-
 def _pooled(ws: Path, size: int = 1, **kw) -> Sandbox:
     opts = {"pool": size, **kw.pop("backend_options", {})}
     return Sandbox(workdir=ws, backend="gvisor", backend_options=opts, **kw)
@@ -58,7 +49,7 @@ def _prime(tmp_path: Path, size: int = 1, **kw) -> None:
     ws.mkdir()
     with _pooled(ws, size, **kw) as sb:
         assert sb.run("true").ok
-    _wait_ready(size)
+    wait_pool_ready(size, timeout=90.0)
 
 
 def _pod(sb: Sandbox):
@@ -258,7 +249,7 @@ def test_nothing_is_left_once_the_pool_ends(tmp_path, fresh_pools):
     with _pooled(ws, 2) as sb:
         assert sb.run("sleep 1000 & echo started").stdout == "started\n"
         pods.append(_pod(sb))
-        _wait_ready(2)
+        wait_pool_ready(2, timeout=90.0)
         pods += list(p.ready)
     cids = {x.cid for x in pods if x is not None}
     assert len(cids) >= 3
@@ -401,7 +392,7 @@ def test_network_spawn_and_file_events_of_a_pooled_session_are_the_takers(
 
     with box(tmp_path / "prime", Events()) as first:
         assert first.run("true").ok
-    _wait_ready(1)
+    wait_pool_ready(1, timeout=90.0)
     ev = Events()
     with box(tmp_path / "ws", ev) as b:
         r = b.run(f"curl -sS -m 5 http://127.0.0.1:{port}/hello.txt; echo x > made.txt; "

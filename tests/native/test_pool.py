@@ -17,7 +17,7 @@ from corral.events import EventBus
 from corral.native import pool
 from corral.policy import Policy
 
-from .conftest import need
+from .conftest import need, wait_pool_ready
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the pool needs root (it mounts)")
 
@@ -31,15 +31,6 @@ def fresh_pools(monkeypatch):
     pool.shutdown()
 
 
-def _wait_ready(n: int = 1, timeout: float = 60.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if any(p["ready"] >= n for p in pool.stats()):
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"the pool did not fill: {pool.stats()}")
-
-
 def _pooled(ws: Path, size: int = 2, **kw) -> Sandbox:
     return Sandbox(workdir=ws, backend="bwrap", backend_options={"pool": size}, **kw)
 
@@ -50,7 +41,7 @@ def _prime(tmp_path: Path, size: int = 2, n: int | None = None, **kw) -> None:
     ws.mkdir()
     with _pooled(ws, size, **kw) as sb:
         assert sb.run("true").ok
-    _wait_ready(n or size)
+    wait_pool_ready(n or size)
 
 
 def _taken(sb: Sandbox) -> bool:
@@ -139,7 +130,7 @@ def test_a_different_policy_budget_or_uid_never_takes_anothers_session(tmp_path)
     keep.mkdir()
     with _pooled(keep, 1, policy=default) as first:  # (open: the pool does not linger out)
         assert first.run("true").ok
-        _wait_ready(1)
+        wait_pool_ready(1)
         cases = [
             {"policy": Policy.builtin("strict")},
             {"policy": default, "env": {"X": "1"}},
@@ -232,7 +223,7 @@ def test_nothing_is_left_once_the_pool_ends(tmp_path):
         assert _taken(sb)
         assert sb.run("sleep 1000 & echo started").stdout == "started\n"
         more = _leftovers([sb._backend()._sess])
-        _wait_ready(2)
+        wait_pool_ready(2)
         more2 = _leftovers(list(p.ready))
     for a, b, c in (more, more2):
         pids, dirs, cgroups = pids + a, dirs + b, cgroups + c

@@ -661,12 +661,7 @@ class GvisorBackend(BackendLifecycle):
         os.chmod(self._stage, 0o755)
         rootfs = self._stage / "bundle" / "rootfs"
         rootfs.mkdir(parents=True)
-        for d in ("bin", "sbin", "lib", "lib64", "lib32", "libx32"):
-            p = Path("/") / d
-            if p.is_symlink():
-                os.symlink(os.readlink(p), rootfs / d)
-            elif p.is_dir():
-                (rootfs / d).mkdir()
+        self._top_dirs = host_top_dirs(rootfs)
         for d in ("usr", "etc", "proc", "dev", "tmp", "workspace", "run/corral", "root", "opt"):
             (rootfs / d).mkdir(parents=True, exist_ok=True)
         # the process's staged /etc (etcstage), held for this backend's life
@@ -793,10 +788,8 @@ class GvisorBackend(BackendLifecycle):
                            "options": ["rbind", "ro"]})  # fmt: skip
 
         ro("/usr")
-        for d in ("bin", "sbin", "lib", "lib64", "lib32", "libx32"):
-            p = Path("/") / d
-            if p.is_dir() and not p.is_symlink():
-                ro(str(p))
+        for d in self._top_dirs:
+            ro(d)
         ro(str(self._etc.path), "/etc")
         for p in self.ro_binds:
             ro(p)
@@ -1310,6 +1303,21 @@ class GvisorBackend(BackendLifecycle):
 _libc = ctypes.CDLL(None, use_errno=True)
 _SEVERITY = {"allow": 0, "ask": 1, "deny": 2}
 #: sandbox paths that are the host's own (read-only binds)
+def host_top_dirs(rootfs: Path) -> list[str]:
+    """The host's top-level program and library directories mirrored in ``rootfs``: a
+    symbolic link (``/bin -> usr/bin``) copied as one, a real directory given a mount
+    point; the real ones, to be bound read-only."""
+    real = []
+    for d in ("bin", "sbin", "lib", "lib64", "lib32", "libx32"):
+        p = Path("/") / d
+        if p.is_symlink():
+            os.symlink(os.readlink(p), rootfs / d)
+        elif p.is_dir():
+            (rootfs / d).mkdir()
+            real.append(str(p))
+    return real
+
+
 _HOST_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 _FD_EXEC = re.compile(r"/(?:proc/(?:self|thread-self|\d+)(?:/task/\d+)?|dev)/fd/\d+")
 

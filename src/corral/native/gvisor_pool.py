@@ -151,14 +151,11 @@ class Pod:
             {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["noexec"]},
             {"destination": "/usr", "type": "bind", "source": "/usr", "options": ["rbind", "ro"]},
         ]
-        for d in ("bin", "sbin", "lib", "lib64", "lib32", "libx32"):
-            p = Path("/") / d
-            if p.is_symlink():
-                os.symlink(os.readlink(p), rootfs / d)
-            elif p.is_dir():
-                (rootfs / d).mkdir()
-                mounts.append({"destination": str(p), "type": "bind", "source": str(p),
-                               "options": ["rbind", "ro"]})  # fmt: skip
+        from .gvisor import host_top_dirs
+
+        for d in host_top_dirs(rootfs):
+            mounts.append({"destination": d, "type": "bind", "source": d,
+                           "options": ["rbind", "ro"]})  # fmt: skip
         none = {k: [] for k in ("bounding", "effective", "inheritable", "permitted", "ambient")}
         return {
             "ociVersion": "1.0.2",
