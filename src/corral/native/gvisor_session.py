@@ -191,17 +191,21 @@ class GvisorSession(NativeSession):
                     if fd >= 0:
                         os.close(fd)
             b._current = {"proc": self.proc, "cid": self.cid, "cgroup": self.cgroup}
-            chan = self.chan
-            self.sampler = GvisorSampler(
-                b.emitter, self.proc.pid, cgroup=self.cgroup, interval=b.sample_interval,
-                output=lambda: chan.out_total, in_call=b._lock.locked,
-            )  # fmt: skip
-            self.sampler.start()
+            self._sample(self.proc.pid)
             self.tail.start()
             self._boot(self.chan.boot(_GUEST_CTL))
         except BaseException:
             self.end()
             raise
+
+    def _sample(self, pid: int) -> None:
+        """Start the resource sampler of the sandbox ``pid`` runs (its cgroup's)."""
+        b, chan = self.b, self.chan
+        self.sampler = GvisorSampler(
+            b.emitter, pid, cgroup=self.cgroup, interval=b.sample_interval,
+            output=lambda: chan.out_total, in_call=b._lock.locked,
+        )  # fmt: skip
+        self.sampler.start()
 
     def _boot(self, rid: str) -> None:
         """Wait for the shell's first frame (``rid``: its pid)."""
@@ -277,12 +281,7 @@ class GvisorSession(NativeSession):
             if rc != 0:
                 raise ShellDied(f"runsc run failed ({rc}): "
                                 f"{self.chan.last_words()[-600:]!r}")  # fmt: skip
-            chan = self.chan
-            self.sampler = GvisorSampler(
-                b.emitter, pod.proc.pid, cgroup=pod.cgroup, interval=b.sample_interval,
-                output=lambda: chan.out_total, in_call=b._lock.locked,
-            )  # fmt: skip
-            self.sampler.start()
+            self._sample(pod.proc.pid)
             self._boot(self.chan.boot(-1, f"{RUN_GUEST}/io/{fifo.name}"))
         finally:
             os.close(hold)
