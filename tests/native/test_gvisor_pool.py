@@ -18,7 +18,7 @@ import pytest
 from corral import Sandbox
 from corral.budget import Budget
 from corral.events import EventBus
-from corral.native import gvisor_pool, pool
+from corral.native import gvisor_pool, leftovers, pool
 from corral.native.gvisor import parse_strace_line
 from corral.native.gvisor_files import parse_file_line
 from corral.policy import Policy
@@ -306,8 +306,7 @@ def test_a_crash_leaves_no_sandbox_behind(tmp_path, fresh_pools):
     # what it could not remove (its pods' directories, cgroups) the next pool sweeps
     cgroups = [d for c in left["cids"] for d in Path("/sys/fs/cgroup").glob(f"*/corral/gvisor-{c}")]
     assert any(Path(d).exists() for d in left["dirs"])
-    gvisor_pool._swept.discard(os.getpid())
-    gvisor_pool.sweep()
+    leftovers.sweep()
     assert not [d for d in left["dirs"] if Path(d).exists()]
     assert not [d for d in cgroups if d.exists()]
 

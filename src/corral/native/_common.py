@@ -22,6 +22,7 @@ from typing import Any
 from ..budget import MB, Budget, RunResult, Usage
 from ..errors import CorralError
 from ..files import tree_usage
+from . import leftovers
 
 log = logging.getLogger("corral.native")
 
@@ -150,6 +151,7 @@ class CgroupSet:
     @classmethod
     def create(cls, name: str) -> CgroupSet | None:
         """Make the group under this process's own cgroups; ``None`` when not writable."""
+        name = leftovers.cgroup_name(name)  # (the pid in it: a killed process's are swept)
         own = _own_cgroup_paths()
         if os.path.exists(f"{_V1}/cgroup.controllers"):  # pure v2
             return cls._create_v2(name, own.get("", "/"))

@@ -49,7 +49,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -58,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from ..budget import MB, Budget, RunResult, Usage
-from . import devices, filters, relaybin, spawner
+from . import devices, filters, leftovers, relaybin, spawner
 from ._common import (
     BackendLifecycle,
     BackendUnavailable,
@@ -303,7 +302,7 @@ class BwrapBackend(BackendLifecycle):
             from .nvml import GpuSampler
 
             self.gpu_sampler = GpuSampler.open()
-        self._stage = Path(tempfile.mkdtemp(prefix="corral-bwrap-"))
+        self._stage = leftovers.temp_dir("bwrap")
         os.chmod(self._stage, 0o755)
         (self._stage / "ws").mkdir()
         (self._stage / "run").mkdir()

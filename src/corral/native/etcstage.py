@@ -30,14 +30,14 @@ import atexit
 import contextlib
 import logging
 import os
-import re
 import shutil
 import stat
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from . import leftovers
 
 log = logging.getLogger("corral.native.etcstage")
 
@@ -119,7 +119,6 @@ class StagedEtc:
 
 
 _lock = threading.Lock()
-_STAGE_NAME = re.compile(r"corral-etc-(?:bwrap|gvisor)-(\d+)-[A-Za-z0-9_]+")
 _current: dict[str, StagedEtc] = {}
 _all: list[StagedEtc] = []
 
@@ -229,34 +228,8 @@ def _copy(src: str, dest: str, follow_top: bool, nodes: list[str],
         checks.append((out, False, _stat(out, False)))
 
 
-_swept = False
-
-
-def _sweep() -> None:
-    """Remove the stages of processes that are gone (killed: no exit clean-up ran)."""
-    tmp = tempfile.gettempdir()
-    with contextlib.suppress(OSError):
-        for name in os.listdir(tmp):
-            m = _STAGE_NAME.fullmatch(name)
-            if m is None or int(m.group(1)) == os.getpid():
-                continue
-            path = os.path.join(tmp, name)
-            try:
-                if os.lstat(path).st_uid != os.geteuid():
-                    continue
-                os.kill(int(m.group(1)), 0)
-            except ProcessLookupError:
-                shutil.rmtree(path, ignore_errors=True)
-            except OSError:
-                continue
-
-
 def _build(kind: Kind) -> StagedEtc:
-    global _swept
-    if not _swept:
-        _swept = True
-        _sweep()
-    root = Path(tempfile.mkdtemp(prefix=f"corral-etc-{kind}-{os.getpid()}-"))
+    root = leftovers.temp_dir(f"etc-{kind}")
     try:
         os.chmod(root, 0o755)
         dest = root / "etc"

@@ -75,7 +75,7 @@ from typing import Any
 
 from ..budget import MB, Budget, RunResult, Usage
 from ..events import Decision, NetAction, SpawnAction
-from . import devices, filters, relaybin, spawner
+from . import devices, filters, leftovers, relaybin, spawner
 from ._common import (
     BackendLifecycle,
     BackendUnavailable,
@@ -88,7 +88,6 @@ from ._common import (
     disk_usage,
     feed_stdin,
     finish_result,
-    new_id,
 )
 from .bwrap import DEFAULT_PATH, PROXY_PORT, BwrapBackend
 from .etcstage import staged_etc
@@ -657,7 +656,7 @@ class GvisorBackend(BackendLifecycle):
         if self.monitor:
             self._table = ProgramTable.for_policy(self.gate)
             self.files = GvisorFileEvents(self.emitter.emit)
-        self._stage = Path(tempfile.mkdtemp(prefix="corral-gvisor-"))
+        self._stage = leftovers.temp_dir("gvisor")
         os.chmod(self._stage, 0o755)
         rootfs = self._stage / "bundle" / "rootfs"
         rootfs.mkdir(parents=True)
@@ -1004,7 +1003,7 @@ class GvisorBackend(BackendLifecycle):
         assert self._stage is not None
         budget, limits = self.budget, self.limits
         wall, cpu_limit, fsize = self._run_limits(timeout)
-        cid = f"corral-{new_id()}"
+        cid = leftovers.container_id()
         bundle = self._stage / "bundle"
         spec = self._spec(argv, cid, fsize)
         console: socket.socket | None = None

@@ -42,19 +42,16 @@ import hashlib
 import json
 import logging
 import os
-import re
 import select
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..budget import MB
-from . import pool, spawner
-from ._common import new_id
+from . import leftovers, pool, spawner
 
 if TYPE_CHECKING:
     from .gvisor import GvisorBackend, _SandboxCgroup, _StraceTail
@@ -109,9 +106,9 @@ class Pod:
         self.memory = memory
         self.pids_backstop = pids_backstop
         # (0700, root's; the owner's pid in both names: a killed process's are swept)
-        self.dir = Path(tempfile.mkdtemp(prefix=f"corral-gvpod-{os.getpid()}-"))
+        self.dir = leftovers.temp_dir("gvpod")
         self.state = self.dir / "state"
-        self.cid = f"corral-pod-{os.getpid()}-{new_id()}"
+        self.cid = leftovers.container_id("pod")
         self.proc: subprocess.Popen | None = None
         self.cgroup: _SandboxCgroup | None = None
         self.tail: _StraceTail | None = None
@@ -303,50 +300,6 @@ def _cgroup_path(cid: str) -> str:
     return f"/corral/gvisor-{cid}"
 
 
-_POD_DIR = re.compile(r"corral-gvpod-(\d+)-[A-Za-z0-9_]+")
-_POD_CGROUP = re.compile(r"gvisor-corral-pod-(\d+)-[0-9a-f]+")
-_swept: set[int] = set()
-
-
-def _dead(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
-
-
-def sweep() -> None:
-    """Remove what the pods of a killed process left (it could not): their directories
-    and cgroups (a pod's processes die with it: parent-death signal, ``cat``'s EOF; a
-    cgroup that still has tasks is not removable and stays). Once per process."""
-    if os.getpid() in _swept:
-        return
-    _swept.add(os.getpid())
-    tmp = Path(tempfile.gettempdir())
-    with contextlib.suppress(OSError):
-        for d in tmp.iterdir():
-            m = _POD_DIR.fullmatch(d.name)
-            if m and int(m.group(1)) != os.getpid() and _dead(int(m.group(1))):
-                shutil.rmtree(d, ignore_errors=True)
-    root = Path("/sys/fs/cgroup")
-    for parent in [root / "corral", *(h / "corral" for h in _dirs(root))]:
-        for d in _dirs(parent):
-            m = _POD_CGROUP.fullmatch(d.name)
-            if m and int(m.group(1)) != os.getpid() and _dead(int(m.group(1))):
-                with contextlib.suppress(OSError):
-                    d.rmdir()
-
-
-def _dirs(p: Path) -> list[Path]:
-    try:
-        return [d for d in p.iterdir() if d.is_dir() and not d.is_symlink()]
-    except OSError:
-        return []
-
-
 class PodPool(pool.SessionPool):
     """The pods of one key (:func:`pod_key`) and the thread that starts them."""
 
@@ -381,7 +334,6 @@ def join(b: GvisorBackend) -> PodPool:
     spec = {"flags": sandbox_flags(b), "memory": int(b.budget.memory_mb * MB),
             "pids_backstop": b._pids_backstop()}  # fmt: skip
     pool._forked()
-    sweep()
     with pool._COND:
         p = pool._POOLS.get(key)
         if not isinstance(p, PodPool) or p.closed:

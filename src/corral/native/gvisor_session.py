@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..budget import MB
-from . import spawner
+from . import leftovers, spawner
 from ._common import BackendUnavailable, new_id
 from .gvisor_samples import GvisorSampler
 from .session import (
@@ -98,7 +98,7 @@ class GvisorSession(NativeSession):
         super().__init__()
         self.b = backend
         self.proc: subprocess.Popen | None = None
-        self.cid = f"corral-{new_id()}"
+        self.cid = leftovers.container_id()
         self.cgroup: _SandboxCgroup | None = None
         self.sampler: GvisorSampler | None = None
         self.tail: _StraceTail | None = None
@@ -134,7 +134,7 @@ class GvisorSession(NativeSession):
         """Fresh fields after a pooled start that failed (ended), for a cold start."""
         self.pod = None
         self.proc = None
-        self.cid = f"corral-{new_id()}"
+        self.cid = leftovers.container_id()
         self.state = None
         self.cgroup = self.sampler = self.tail = None
         self.shell_pid = 0

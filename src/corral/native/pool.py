@@ -57,15 +57,14 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections import deque
 from dataclasses import asdict
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..events import Decision
+from . import leftovers
 from .execid import policy_of
 
 if TYPE_CHECKING:
@@ -239,7 +238,7 @@ class SessionPool:
         from .bwrap import BwrapBackend
         from .bwrap_session import BwrapSession
 
-        slot_dir = Path(tempfile.mkdtemp(prefix="corral-pool-"))
+        slot_dir = leftovers.temp_dir("pool")
         os.chmod(slot_dir, 0o755)  # empty, root's: nothing to see or write under a workspace
         slot: BwrapBackend | None = None
         try:
