@@ -54,6 +54,14 @@ _lock = threading.Lock()
 _owner: tuple[int, int, str] | None = None
 
 
+def _after_fork() -> None:
+    global _lock
+    _lock = threading.Lock()  # (a thread of the parent may have held it at the fork)
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
 def temp_dir(kind: str) -> Path:
     """A new private directory ``corral-KIND-PID-…`` in the temporary directory."""
     if kind not in KINDS:
