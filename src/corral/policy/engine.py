@@ -195,11 +195,22 @@ _NOT_PATH_REDIRECTS: Final = frozenset({"<<", "<<-", "<<<", "<&"})
 _DEVICE_OK: Final = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty"})
 _MAYBE_PATH_SOURCE: Final = r" [^ ]*/| [~.]|=[~.]"
 _MAYBE_PATH: Final = re.compile(_MAYBE_PATH_SOURCE).search
+#: an argument that may be an IPv4 address (a host :mod:`corral.policy.hosts` names)
+_MAYBE_ADDRESS_SOURCE: Final = r"|[ =]\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"
 _OPERATOR_IN_LINE: Final = re.compile(r"[|;&<>`]|\$\(")
 #: string literals in interpreter code (the paths it names)
 _CODE_STRING: Final = re.compile(r"'([^'\\\n]{1,4096})'|\"([^\"\\\n]{1,4096})\"")
 
 
+#: code that writes files (Python, Node, Ruby, Perl, PHP primitives)
+_CODE_WRITES: Final = re.compile(
+    r"open\([^)]*['\"][wax]\+?b?['\"]|write_text|write_bytes|writeFile|appendFile|"
+    r"createWriteStream|\.dump\(|safe_dump|File\.write|file_put_contents|shutil\.(copy|move)|"
+    r"os\.(replace|rename)|\.rename\(|copyFile|>>?\s*['\"]"
+)
+#: a string that can be a file name (a dot or a slash, no spaces)
+_FILE_NAME: Final = re.compile(r"^[\w.~/-]*[./][\w.~/-]*$")
+_MAX_CODE: Final = 65536
 _ASK_WRITE_WHY: Final = (
     " (a file of the agents' control plane: changing it changes what an agent, or git on "
     "the host, is allowed or made to do)"
@@ -457,9 +468,15 @@ def _catches_all(pat: CommandPattern, prog: str) -> bool:
     return pat.kind == GLOB and pat.words == (prog, "*")
 
 
+#: options whose value is a pattern of files left out, not a file used
+_EXCLUDE_OPTIONS: Final = ("--exclude", "--ignore", "--skip")
+
+
 def _path_like(arg: str) -> str | None:
     if arg.startswith("-") and "=" in arg:
-        arg = arg.split("=", 1)[1]
+        name, arg = arg.split("=", 1)
+        if name.startswith(_EXCLUDE_OPTIONS):
+            return None
     if not arg or "://" in arg:
         return None
     if "/" in arg or arg.startswith(("~", ".")):
@@ -999,8 +1016,10 @@ class Policy:
             return default_ok or any(_catches_all(r.pattern, prog) for r in own)
 
         blocked = {*_UNWRAPS, *_OPAQUE, *never}
-        if self.has_network:  # their hosts need no "/" (ftpget 1.2.3.4, node -e "…")
-            blocked |= {*HOST_PROGRAMS, *CODE_PROGRAMS}
+        if self.has_network:  # their hosts need no "/" (ftpget 1.2.3.4, 10.0.0.5)
+            blocked |= HOST_PROGRAMS
+        if self.has_network or self.has_filesystem:  # node -e "…": hosts and files in code
+            blocked |= CODE_PROGRAMS
         if self._fs["ask_write"]:  # a file they write needs no "/" (tee AGENTS.md)
             blocked |= WRITE_PROGRAMS
         has_lines = bool(self._line_index or self._line_wild or self._line_anywhere)
@@ -1012,9 +1031,11 @@ class Policy:
             "never_prefix": "python",
             "screen": _screen_source(tuple(combined)),
             "rules": single,
-            "paths": _MAYBE_PATH_SOURCE
-            if self._fs_deny_any is not None or self.has_filesystem or self.has_network
-            else None,
+            "paths": (
+                _MAYBE_PATH_SOURCE + (_MAYBE_ADDRESS_SOURCE if self.has_network else "")
+                if self._fs_deny_any is not None or self.has_filesystem or self.has_network
+                else None
+            ),
             "operators": _OPERATOR_IN_LINE.pattern if has_lines else None,
         }
 
@@ -1058,10 +1079,9 @@ class Policy:
                 extra = _worse(extra, _Result(self._default_result_severity, "default", None, base))
             if self._fs_deny_any is not None and len(a) > 1 and _MAYBE_PATH(full):
                 extra = _worse(extra, self._path_check(a[1:], cwd, base))
-            if self._fs_deny_any is not None and len(a) > 1 and _interpreter(prog):
-                for code in interpreter_code(a):  # node -e "readFileSync(HOME+'/.npmrc')"
-                    strings = [m.group(1) or m.group(2) for m in _CODE_STRING.finditer(code)]
-                    extra = _worse(extra, self._path_check(strings, cwd, base))
+            if self.has_filesystem and len(a) > 1 and _interpreter(prog):
+                for code in interpreter_code(a):
+                    extra = _worse(extra, self._code_files(code, cwd, base))
             if self.has_filesystem and len(a) > 1:
                 extra = _worse(extra, self._write_check(a, cwd, base))
             if self.has_network and len(a) > 1:
@@ -1098,8 +1118,10 @@ class Policy:
         rx = self._fs_deny_any
         if rx is None:
             return None
+        previous = ""
         for arg in args:
-            p = _path_like(arg)
+            p = None if previous.startswith(_EXCLUDE_OPTIONS) else _path_like(arg)
+            previous = arg
             if p is None:
                 continue
             for candidate in (p, _normalize_path(p, cwd)):
@@ -1123,6 +1145,23 @@ class Policy:
                     worst, _Result(SEVERITY[decision.verdict], "write", None, subject, decision)
                 )
         return worst
+
+    def _code_files(self, code: str, cwd: str, subject: str) -> _Result | None:
+        """The files interpreter code names in its string literals: a denied one is denied
+        as a path argument is (``readFileSync(HOME+'/.npmrc')``); when the code writes
+        files, a control-plane file it names (``filesystem.ask_write``) is a write asked
+        about (``open('AGENTS.md','a')``)."""
+        strings = [m.group(1) or m.group(2) for m in _CODE_STRING.finditer(code[:_MAX_CODE])]
+        worst = self._path_check(strings, cwd, subject) if self._fs_deny_any else None
+        if worst is not None or not self._fs["ask_write"] or not _CODE_WRITES.search(code):
+            return worst
+        for text in strings:
+            if not _FILE_NAME.match(text):
+                continue
+            decision = self.decide_file("write", _normalize_path(text, cwd))
+            if decision.rule and decision.rule.startswith("filesystem.ask_write"):
+                return _Result(1, "write", None, subject, decision)
+        return None
 
     def _net_check(self, hosts: Iterable[str], subject: str) -> _Result | None:
         """The hosts a command names (:mod:`corral.policy.hosts`) are network actions,
@@ -1185,10 +1224,13 @@ class Policy:
             if cmd.redirects and cmd.argv and self.has_network:
                 prog = cmd.argv[0].rsplit("/", 1)[-1]
                 if _interpreter(prog):  # python3 - <<<'code'
+                    subject = " ".join(cmd.argv)
                     for op, text in cmd.redirects:
                         if op == "<<<":
                             hosts = code_hosts(text)
-                            result = _worse(result, self._net_check(hosts, " ".join(cmd.argv)))
+                            result = _worse(result, self._net_check(hosts, subject))
+                            if self.has_filesystem:
+                                result = _worse(result, self._code_files(text, cwd, subject))
             if result is not None and result.severity == 2:
                 return result
         for text in analysis.lines:

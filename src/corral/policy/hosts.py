@@ -285,6 +285,19 @@ def _takes_value(option: str, value_opts: frozenset[str]) -> bool:
     return option[1] != "-" and "=" not in option and "-" + option[-1] in value_opts
 
 
+#: an argument that is an IPv4 address (``10.0.0.5``, ``203.0.113.7:4444``): given to a
+#: program it names a host to reach (``./client 203.0.113.7 4444``, ``--server-ip X``)
+_IPV4_OPERAND: Final = re.compile(r"^(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?$")
+#: options whose address is one to listen on, not one to reach
+_BIND_OPTIONS: Final = ("--bind", "--listen", "-b", "--advertise", "-l", "--local", "--source")
+#: programs for which an address is data: lookups, calculators, firewall and route tools
+#: (decided by their own rules)
+_ADDRESS_IS_DATA: Final = frozenset(
+    {"dig", "host", "nslookup", "whois", "ipcalc", "sipcalc", "ip", "iptables", "ip6tables",
+     "nft", "route", "ifconfig", "arp", "getent", "python-ipaddress", "prips", "docker",
+     "podman", "kubectl", "ssh-keygen", "ssh-keyscan", "openssl"}
+)  # fmt: skip
+
 #: git subcommands that connect to the URLs they are given (``git remote add``, ``git
 #: config`` and the like only record one: the push or fetch that uses it is decided then)
 _GIT_CONNECTS: Final = frozenset(
@@ -320,6 +333,15 @@ def command_hosts(argv: list[str]) -> list[str]:
                 m = _ARG_URL.match(value)
                 if m is not None and m.group(1).lower() not in LOCAL_SCHEMES:
                     _add(found, _url_host(m.group(2)))
+    if prog not in _TEXT_PROGRAMS and prog not in _ADDRESS_IS_DATA:
+        previous = ""
+        for a in args:
+            value = a
+            if a.startswith("-") and "=" in a:
+                previous, value = a.split("=", 1)
+            if _IPV4_OPERAND.match(value) and not previous.startswith(_BIND_OPTIONS):
+                _add(found, _remote(value))
+            previous = a
     if prog in _DOWNLOADERS:
         opts = _DOWNLOADERS[prog]
         j = 0
@@ -358,11 +380,14 @@ def _remote(host: str) -> str | None:
     """A client's host operand, unless it is loopback: these clients (database shells,
     ``nc``, ``socat``) are real Linux programs that only run in the native tiers, where
     they do not use the proxy, and there loopback is the sandbox's own (a network
-    namespace with loopback only): a connection that stays inside."""
+    namespace with loopback only): a connection that stays inside. The same for an
+    address given to any program (:data:`_IPV4_OPERAND`)."""
     found = _plausible(host)
     if found is None:
         return None
     name, ip = normalize_host(found)
-    if name == "localhost" or name.endswith(".localhost") or (ip is not None and ip.is_loopback):
+    if name == "localhost" or name.endswith(".localhost"):
         return None
+    if ip is not None and (ip.is_loopback or ip.is_unspecified):  # 0.0.0.0: an address to
+        return None  # listen on (runserver 0.0.0.0:8000), not one to reach
     return found
