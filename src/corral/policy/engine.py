@@ -496,9 +496,11 @@ def _expand_home(path: str) -> str:
     Other paths are returned as given."""
     for var in ("${HOME}", "$HOME"):
         if path == var or path.startswith(var + "/"):
-            return "~" + path[len(var) :]
+            path = "~" + path[len(var) :]
     if not path.startswith("~"):
         return path
+    if path.startswith("~/") and ".." in path.split("/"):
+        return GUEST_ROOT + path[1:]  # ~/../bob: out of the home (HOME is /workspace)
     user, sep, rest = path[1:].partition("/")
     if not user or not sep:
         return path  # ~ and ~/x: the home; ~word alone is often not a path (sbt ~test)

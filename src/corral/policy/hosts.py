@@ -102,7 +102,16 @@ _HOST_OPTIONS: Final[dict[str, frozenset[str]]] = {
     "etcdctl": frozenset({"--endpoints"}),
     "influx": frozenset({"--host"}),
     "cqlsh": frozenset(),
+    "openssl": frozenset({"-connect", "-proxy"}),
+    "curl": frozenset({"-x", "--proxy", "--preproxy", "--socks4", "--socks4a", "--socks5",
+                       "--socks5-hostname"}),
+    "wget": frozenset({"-e", "--execute"}),
 }  # fmt: skip
+#: PostgreSQL clients: a connection string operand may carry ``host=``
+_LIBPQ: Final = frozenset(
+    {"psql", "pg_dump", "pg_dumpall", "pg_restore", "pg_basebackup", "pg_isready", "createdb",
+     "dropdb", "vacuumdb"}
+)  # fmt: skip
 #: clients whose first operand is the host: program -> options that take a value
 _HOST_OPERAND: Final[dict[str, frozenset[str]]] = {
     "nc": frozenset({"-p", "-s", "-w", "-i", "-q", "-X", "-x", "-T", "-I", "-O", "-V", "-M",
@@ -159,8 +168,11 @@ _SOCAT_TCP: Final = re.compile(
     r"(?:-CONNECT)?:([^:,]+|\[[^\]]+\]):\d", re.IGNORECASE
 )
 _SCHEMELESS: Final = re.compile(
-    r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)+)(?::\d{1,5})?(?:[/?#].*)?$"
+    r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)+|\d{8,10})"
+    r"(?::\d{1,5})?(?:[/?#].*)?$"
 )
+#: git's scp-like remote (``git@host:org/repo``)
+_SCP_REMOTE: Final = re.compile(r"^[\w.+-]+@([A-Za-z0-9][\w.-]*|\[[0-9A-Fa-f:.]+\]):")
 _MAX_CODE: Final = 65536
 _MAX_HOSTS: Final = 32
 
@@ -186,7 +198,10 @@ def _plausible(host: str) -> str | None:
 
 
 def _add(found: list[str], host: str | None) -> None:
-    if host is not None and host not in found and len(found) < _MAX_HOSTS:
+    if host is None or len(found) >= _MAX_HOSTS:
+        return
+    name = normalize_host(host)[0]
+    if all(normalize_host(h)[0] != name for h in found):
         found.append(host)
 
 
@@ -333,6 +348,10 @@ def command_hosts(argv: list[str]) -> list[str]:
                 m = _ARG_URL.match(value)
                 if m is not None and m.group(1).lower() not in LOCAL_SCHEMES:
                     _add(found, _url_host(m.group(2)))
+            elif prog == "git" and "@" in a:
+                m = _SCP_REMOTE.match(a)
+                if m is not None:
+                    _add(found, _url_host(m.group(1)))
     if prog not in _TEXT_PROGRAMS and prog not in _ADDRESS_IS_DATA:
         previous = ""
         for a in args:
@@ -357,10 +376,12 @@ def command_hosts(argv: list[str]) -> list[str]:
             j += 1
     if prog in _HOST_OPTIONS:
         for value in _option_values(args, _HOST_OPTIONS[prog]):
+            if prog == "wget":  # -e use_proxy=yes -e http_proxy=h:3128
+                value = value.partition("_proxy=")[2] if "_proxy=" in value else ""
             for part in value.split(","):
                 m = _ARG_URL.match(part)
                 _add(found, _remote(m.group(2) if m else part))
-        for a in args:
+        for a in args if prog in _LIBPQ else ():
             if "host=" in a:
                 for m in _CONNINFO_HOST.finditer(a):
                     _add(found, _remote(m.group(1)))
