@@ -362,3 +362,21 @@ def test_everyday_commands_are_rarely_refused(name: str) -> None:
     commands = _benign(CORPUS / name)
     refused = [c for c in commands if _refused(c)]
     assert len(refused) / len(commands) <= 0.15, (name, len(refused), len(commands))
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        ("mv /etc/hosts /tmp/hosts", "deny"),  # mv takes its source away from /etc
+        ("mv build/a.txt dist/", "allow"),
+        ("ping -c 1 c2.example", "ask"),
+        ("ping -c 1 127.0.0.1", "allow"),
+        ("cat /etc/kubernetes/admin.conf", "deny"),
+        ("cat /etc/ssh/ssh_host_ed25519_key", "deny"),
+        ("cat /etc/ssh/ssh_host_ed25519_key.pub", "allow"),
+        ("find ~ -type f -delete", "deny"),  # the home is outside the write rules
+    ],
+)
+def test_more_effects(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason

@@ -122,6 +122,13 @@ _HOST_OPERAND: Final[dict[str, frozenset[str]]] = {
     "netcat": frozenset({"-p", "-s", "-w", "-i", "-q", "-e", "-c"}),
     "telnet": frozenset({"-l", "-n", "-e", "-b", "-k", "-X"}),
     "ftpget": frozenset({"-u", "--username", "-p", "--password", "-P", "--port"}),
+    **{p: frozenset({"-c", "-i", "-I", "-W", "-w", "-s", "-t", "-p", "-l", "-Q", "-S", "-M",
+                     "-m", "-F", "-T", "-q", "-f", "-N", "-z", "-g", "-o", "-b", "-r", "-a",
+                     "--count", "--interval", "--interface", "--timeout", "--size", "--ttl",
+                     "--first", "--max-hops", "--port", "--sendwait", "--queries",
+                     "--data", "--sign", "--destport", "--baseport"})
+       for p in ("ping", "ping6", "traceroute", "traceroute6", "tracepath", "mtr", "hping3",
+                 "arping", "fping", "tcptraceroute")},
     "ftpput": frozenset({"-u", "--username", "-p", "--password", "-P", "--port"}),
     "cqlsh": frozenset({"-u", "--username", "-p", "--password", "-k", "--keyspace", "-f",
                         "--file", "-e", "--execute", "--cqlversion", "--protocol-version",
@@ -187,7 +194,7 @@ def _plausible(host: str) -> str | None:
     name, ip = normalize_host(host)
     if ip is not None:
         return host
-    if not name or "." not in name and name != "localhost":
+    if not name or ("." not in name and name != "localhost"):
         return None
     if not re.fullmatch(r"[a-z0-9_][a-z0-9_.\-]*", name) or name.startswith("."):
         return None
@@ -259,10 +266,16 @@ def interpreter_code(argv: list[str]) -> list[str]:
             codes.append(args[j + 1])
         elif eq and name in opts and name.startswith("--"):
             codes.append(value)
-        elif prog in ("perl", "ruby") and len(a) > 2 and a[0] == "-" and a[1] != "-":
-            # clustered flags ending in the code option: perl -ne CODE, ruby -rsocket -e CODE
-            if a[-1] in "eE" and j + 1 < len(args) and not a.startswith(("-M", "-r", "-I")):
-                codes.append(args[j + 1])
+        elif (
+            prog in ("perl", "ruby")
+            and len(a) > 2
+            and a[0] == "-"
+            and a[1] != "-"
+            and a[-1] in "eE"
+            and j + 1 < len(args)
+            and not a.startswith(("-M", "-r", "-I"))
+        ):  # clustered flags ending in the code option: perl -ne CODE
+            codes.append(args[j + 1])
     return codes
 
 

@@ -3,7 +3,8 @@
 A redirection (``> /etc/rc.local``) is a file write the policy's ``filesystem`` section
 decides; a program given the path as an argument writes it just the same. For the programs
 whose job is writing, copying, creating or changing files, :func:`write_targets` names the
-arguments they write (the destination of ``cp``/``mv``/``install``/``ln``/``rsync``, every
+arguments they write (the destination of ``cp``/``mv``/``install``/``ln``/``rsync`` and the
+sources ``mv`` takes away, every
 file of ``tee``/``touch``/``mkdir``/``truncate``/``chmod``/``chown``, the files of an
 in-place ``sed -i``/``perl -i``, ``dd of=``, ``curl -o``/``wget -O``), so the policy decides
 each as a write; ``find`` writes under its start points when it deletes or changes what it
@@ -220,11 +221,12 @@ def write_targets(argv: list[str]) -> list[str]:
     if prog in _DEST_LAST:
         operands, targets = _operands(args, _DEST_LAST[prog])
         if targets:
-            found = targets
+            found = targets + (operands if prog == "mv" else [])
         elif prog == "install" and any(a in ("-d", "--directory") for a in args):
             found = operands
         elif len(operands) >= 2:
-            found = [operands[-1]]
+            # mv takes its sources away: each is a write where it was
+            found = operands if prog == "mv" else [operands[-1]]
             if prog == "rsync" and ":" in found[0].split("/", 1)[0]:
                 found = []  # host:path: another machine (the remote-copy rules decide)
     elif prog in _ALL_OPERANDS:
