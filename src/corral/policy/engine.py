@@ -666,12 +666,13 @@ class Policy:
             key: (fs.compiled(key) if fs is not None else [])
             for key in ("read", "write", "ask", "ask_write", "deny", "deny_except")
         }
-        deny = self._fs["deny"]
-        self._fs_deny_any = (
-            saferegex.compile("|".join(f"(?:{p.regex.pattern})" for p in deny), re.DOTALL)
-            if deny
-            else None
-        )
+        # one combined regex per list: most paths match none, and one search says so
+        self._fs_any = {
+            key: saferegex.compile("|".join(f"(?:{p.regex.pattern})" for p in pats), re.DOTALL)
+            for key, pats in self._fs.items()
+            if pats
+        }
+        self._fs_deny_any = self._fs_any.get("deny")
 
     def _compile_network(self) -> None:
         net = self.model.network
@@ -1111,7 +1112,8 @@ class Policy:
         (``**/.ssh/**``) an excepted name stays denied. The test is on the directory with
         a name no name pattern can expect (NUL, never in a real path).
         """
-        if not any(pat.matches(path) for pat in self._fs["deny_except"]):
+        combined = self._fs_any.get("deny_except")
+        if combined is None or combined.fullmatch(path) is None:
             return False
         probe = path.rsplit("/", 1)[0] + "/\x00"
         return not any(pat.matches(probe) for pat in self._fs["deny"])
@@ -1357,6 +1359,9 @@ class Policy:
             verdict = "deny" if key == "deny" else "ask"
             if key == "deny" and excepted:
                 continue
+            combined = self._fs_any.get(key)
+            if combined is None or combined.fullmatch(norm) is None:
+                continue
             for i, pat in enumerate(self._fs[key]):
                 if pat.matches(norm):
                     why = _ASK_WRITE_WHY if key == "ask_write" else ""
@@ -1367,6 +1372,9 @@ class Policy:
                     )
         keys = ("read", "write") if kind == "read" else ("write",)
         for key in keys:
+            combined = self._fs_any.get(key)
+            if combined is None or combined.fullmatch(norm) is None:
+                continue
             for i, pat in enumerate(self._fs[key]):
                 if pat.matches(norm):
                     return _decision(
