@@ -380,3 +380,20 @@ def test_everyday_commands_are_rarely_refused(name: str) -> None:
 def test_more_effects(line: str, verdict: str) -> None:
     d = DEFAULT.decide_command(line)
     assert d.verdict == verdict, d.reason
+
+
+def test_an_approver_is_asked_about_the_connection_not_twice() -> None:
+    from corral.events import NetAction
+    from corral.policy.approvers import ApprovalGate, Callback
+
+    asked: list[object] = []
+    gate = ApprovalGate(DEFAULT, Callback(lambda req: asked.append(req.action) or True))
+    d = gate.decide(ExecAction(argv=["curl", "https://api.example.org/x"]))
+    assert d.verdict == "allow" and asked == []  # the connection will be asked
+    assert gate.decide(NetAction(host="api.example.org")).verdict == "allow"
+    assert len(asked) == 1 and asked[0].kind == "net"
+    # a host the network section denies is refused with the command, approver or not
+    assert gate.decide(ExecAction(argv=["curl", "http://169.254.169.254/"])).verdict == "deny"
+    # a command asked about for itself is still asked
+    gate.decide(ExecAction(argv=["git", "push", "origin", "main"]))
+    assert len(asked) == 2 and asked[1].kind == "exec"
