@@ -368,6 +368,8 @@ def command_hosts(argv: list[str]) -> list[str]:
     if prog not in _TEXT_PROGRAMS and prog not in _ADDRESS_IS_DATA:
         previous = ""
         for a in args:
+            if len(found) >= _MAX_HOSTS:
+                break
             value = a
             if a.startswith("-") and "=" in a:
                 previous, value = a.split("=", 1)
