@@ -204,7 +204,7 @@ _CODE_STRING: Final = re.compile(r"'([^'\\\n]{1,4096})'|\"([^\"\\\n]{1,4096})\""
 
 #: code that writes files (Python, Node, Ruby, Perl, PHP primitives)
 _CODE_WRITES: Final = re.compile(
-    r"open\([^)]*['\"][wax]\+?b?['\"]|write_text|write_bytes|writeFile|appendFile|"
+    r"open\([^)]{0,300}['\"][wax]\+?b?['\"]|write_text|write_bytes|writeFile|appendFile|"
     r"createWriteStream|\.dump\(|safe_dump|File\.write|file_put_contents|shutil\.(copy|move)|"
     r"os\.(replace|rename)|\.rename\(|copyFile|>>?\s*['\"]"
 )
