@@ -74,12 +74,21 @@ def _check_corpus(path: Path, label: str) -> list[str]:
 
 
 def _refusal(policy, command: str) -> str | None:  # type: ignore[no-untyped-def]
-    """Why ``policy`` with no approver refuses ``command`` (None when it runs)."""
-    from corral.policy.shellsplit import analyze
-
+    """Why ``policy`` with no approver refuses ``command`` (None when it runs): the live
+    gate's decision on the line (the hosts a command names are network actions in it,
+    :mod:`corral.policy.hosts`). A tree from before that module has each URL host decided
+    here as the proxy would."""
     decision = policy.decide_command(command)
     if decision.verdict != "allow":
         return f"{decision.verdict}: {decision.reason}"
+    try:
+        import corral.policy.hosts  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        return None
+    from corral.policy.shellsplit import analyze
+
     for cmd in analyze(command).commands:
         for arg in cmd.argv[1:]:
             m = _URL_HOST.match(arg)

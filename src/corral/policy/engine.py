@@ -115,6 +115,7 @@ from ..events import (
 )
 from ..net.address import embedded_ipv4, parse_ip
 from ..net.address import protected as _protected
+from .hosts import CODE_PROGRAMS, HOST_PROGRAMS, code_hosts, command_hosts, interpreter_code
 from .patterns import (
     EXACT,
     GLOB,
@@ -129,7 +130,7 @@ from .patterns import (
 )
 from .schema import REGISTRY_HOSTS, CommandRule, PolicyModel, ToolRule
 from .shellsplit import Analysis, analyze
-from .writes import write_targets
+from .writes import WRITE_PROGRAMS, write_targets
 
 __all__ = ["Policy"]
 
@@ -194,7 +195,26 @@ _NOT_PATH_REDIRECTS: Final = frozenset({"<<", "<<-", "<<<", "<&"})
 _DEVICE_OK: Final = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty"})
 _MAYBE_PATH_SOURCE: Final = r" [^ ]*/| [~.]|=[~.]"
 _MAYBE_PATH: Final = re.compile(_MAYBE_PATH_SOURCE).search
+#: an argument that may be an IPv4 address (a host :mod:`corral.policy.hosts` names)
+_MAYBE_ADDRESS_SOURCE: Final = r"|[ =]\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"
 _OPERATOR_IN_LINE: Final = re.compile(r"[|;&<>`]|\$\(")
+#: string literals in interpreter code (the paths it names)
+_CODE_STRING: Final = re.compile(r"'([^'\\\n]{1,4096})'|\"([^\"\\\n]{1,4096})\"")
+
+
+#: code that writes files (Python, Node, Ruby, Perl, PHP primitives)
+_CODE_WRITES: Final = re.compile(
+    r"open\([^)]{0,300}['\"][wax]\+?b?['\"]|write_text|write_bytes|writeFile|appendFile|"
+    r"createWriteStream|\.dump\(|safe_dump|File\.write|file_put_contents|shutil\.(copy|move)|"
+    r"os\.(replace|rename)|\.rename\(|copyFile|>>?\s*['\"]"
+)
+#: a string that can be a file name (a dot or a slash, no spaces)
+_FILE_NAME: Final = re.compile(r"^[\w.~/-]*[./][\w.~/-]*$")
+_MAX_CODE: Final = 65536
+_ASK_WRITE_WHY: Final = (
+    " (a file of the agents' control plane: changing it changes what an agent, or git on "
+    "the host, is allowed or made to do)"
+)
 
 
 # ----------------------------------------------------------------------------- internals
@@ -242,7 +262,7 @@ class _Result:
     """One finding: severity, what decided (a rule, a default, a path check) and on what."""
 
     severity: int
-    kind: str  # "rule", "default", "path", "empty", "code"
+    kind: str  # "rule", "default", "path", "write", "file", "net", "empty"
     rule: _Rule | None
     subject: str
     extra: Any = None
@@ -448,9 +468,15 @@ def _catches_all(pat: CommandPattern, prog: str) -> bool:
     return pat.kind == GLOB and pat.words == (prog, "*")
 
 
+#: options whose value is a pattern of files left out, not a file used
+_EXCLUDE_OPTIONS: Final = ("--exclude", "--ignore", "--skip")
+
+
 def _path_like(arg: str) -> str | None:
     if arg.startswith("-") and "=" in arg:
-        arg = arg.split("=", 1)[1]
+        name, arg = arg.split("=", 1)
+        if name.startswith(_EXCLUDE_OPTIONS):
+            return None
     if not arg or "://" in arg:
         return None
     if "/" in arg or arg.startswith(("~", ".")):
@@ -458,7 +484,34 @@ def _path_like(arg: str) -> str | None:
     return None
 
 
+def _interpreter(prog: str) -> bool:
+    """Whether ``prog`` runs code given on its command line (``python3 -c``, ``node -e``)."""
+    return prog in CODE_PROGRAMS or _PYTHON.match(prog) is not None
+
+
+def _expand_home(path: str) -> str:
+    """``$HOME/x`` and ``${HOME}/x`` written as ``~/x`` (the home stays a place of its
+    own, outside the write rules: its startup files run in later sessions);
+    ``~user/x`` under that user's home (``/root`` for root, ``/home/user`` otherwise).
+    Other paths are returned as given."""
+    for var in ("${HOME}", "$HOME"):
+        if path == var or path.startswith(var + "/"):
+            path = "~" + path[len(var) :]
+    if not path.startswith("~"):
+        return path
+    if path.startswith("~/") and ".." in path.split("/"):
+        return GUEST_ROOT + path[1:]  # ~/../bob: out of the home (HOME is /workspace)
+    user, sep, rest = path[1:].partition("/")
+    if not user or not sep:
+        return path  # ~ and ~/x: the home; ~word alone is often not a path (sbt ~test)
+    if not re.fullmatch(r"[a-z_][a-z0-9_.-]{0,31}", user):
+        return path
+    home = "/root" if user == "root" else "/home/" + user
+    return home + sep + rest
+
+
 def _normalize_path(path: str, cwd: str = GUEST_ROOT) -> str:
+    path = _expand_home(path)
     if path.startswith("~"):
         return path
     if not path.startswith("/"):
@@ -611,17 +664,19 @@ class Policy:
         self.filesystem_default = (fs.default or "deny") if fs is not None else "allow"
         self._fs: dict[str, list[PathPattern]] = {
             key: (fs.compiled(key) if fs is not None else [])
-            for key in ("read", "write", "ask", "deny", "deny_except")
+            for key in ("read", "write", "ask", "ask_write", "deny", "deny_except")
         }
-        deny = self._fs["deny"]
-        self._fs_deny_any = (
-            saferegex.compile("|".join(f"(?:{p.regex.pattern})" for p in deny), re.DOTALL)
-            if deny
-            else None
-        )
+        # one combined regex per list: most paths match none, and one search says so
+        self._fs_any = {
+            key: saferegex.compile("|".join(f"(?:{p.regex.pattern})" for p in pats), re.DOTALL)
+            for key, pats in self._fs.items()
+            if pats
+        }
+        self._fs_deny_any = self._fs_any.get("deny")
 
     def _compile_network(self) -> None:
         net = self.model.network
+        self.has_network = net is not None
         self.network_default = (net.default if net is not None else None) or "deny"
         rules: list[_HostRule] = []
         if net is not None:
@@ -699,7 +754,7 @@ class Policy:
         counts = {
             f"commands.{v}": len(getattr(m.commands, v)) if m.commands else 0 for v in VERDICTS
         }
-        for key in ("read", "write", "ask", "deny"):
+        for key in ("read", "write", "ask", "ask_write", "deny"):
             counts[f"filesystem.{key}"] = len(getattr(m.filesystem, key)) if m.filesystem else 0
         for key in ("allow", "ask", "deny", "deny_cidrs"):
             counts[f"network.{key}"] = len(getattr(m.network, key)) if m.network else 0
@@ -727,9 +782,8 @@ class Policy:
             items = getattr(part, key, None) if part is not None else None
             if not isinstance(items, list) or index >= len(items):
                 return None
-            verdict = {"read": "allow", "write": "allow", "allow": "allow", "ask": "ask"}.get(
-                key, "deny"
-            )
+            verdicts = {"read": "allow", "write": "allow", "allow": "allow", "ask": "ask"}
+            verdict = verdicts.get(key, "ask" if key == "ask_write" else "deny")
             text = items[index]
             origin = self.model.origin_of(section, key, text)
             return RuleInfo(rule_id, text, verdict, None, None, None, origin)
@@ -965,6 +1019,12 @@ class Policy:
             return default_ok or any(_catches_all(r.pattern, prog) for r in own)
 
         blocked = {*_UNWRAPS, *_OPAQUE, *never}
+        if self.has_network:  # their hosts need no "/" (ftpget 1.2.3.4, 10.0.0.5)
+            blocked |= HOST_PROGRAMS
+        if self.has_network or self.has_filesystem:  # node -e "…": hosts and files in code
+            blocked |= CODE_PROGRAMS
+        if self._fs["ask_write"]:  # a file they write needs no "/" (tee AGENTS.md)
+            blocked |= WRITE_PROGRAMS
         has_lines = bool(self._line_index or self._line_wild or self._line_anywhere)
         return {
             "free": sorted(p for p in self._cmd_index if p not in blocked and free(p)),
@@ -974,9 +1034,11 @@ class Policy:
             "never_prefix": "python",
             "screen": _screen_source(tuple(combined)),
             "rules": single,
-            "paths": _MAYBE_PATH_SOURCE
-            if self._fs_deny_any is not None or self.has_filesystem
-            else None,
+            "paths": (
+                _MAYBE_PATH_SOURCE + (_MAYBE_ADDRESS_SOURCE if self.has_network else "")
+                if self._fs_deny_any is not None or self.has_filesystem or self.has_network
+                else None
+            ),
             "operators": _OPERATOR_IN_LINE.pattern if has_lines else None,
         }
 
@@ -1020,8 +1082,13 @@ class Policy:
                 extra = _worse(extra, _Result(self._default_result_severity, "default", None, base))
             if self._fs_deny_any is not None and len(a) > 1 and _MAYBE_PATH(full):
                 extra = _worse(extra, self._path_check(a[1:], cwd, base))
-            if self.has_filesystem and len(a) > 1 and "/" in full:
+            if self.has_filesystem and len(a) > 1 and _interpreter(prog):
+                for code in interpreter_code(a):
+                    extra = _worse(extra, self._code_files(code, cwd, base))
+            if self.has_filesystem and len(a) > 1:
                 extra = _worse(extra, self._write_check(a, cwd, base))
+            if self.has_network and len(a) > 1:
+                extra = _worse(extra, self._net_check(command_hosts(a), base))
             if d < MAX_DEPTH:
                 inner, scripts = _unwrap(a)
                 for ia in inner:
@@ -1045,7 +1112,8 @@ class Policy:
         (``**/.ssh/**``) an excepted name stays denied. The test is on the directory with
         a name no name pattern can expect (NUL, never in a real path).
         """
-        if not any(pat.matches(path) for pat in self._fs["deny_except"]):
+        combined = self._fs_any.get("deny_except")
+        if combined is None or combined.fullmatch(path) is None:
             return False
         probe = path.rsplit("/", 1)[0] + "/\x00"
         return not any(pat.matches(probe) for pat in self._fs["deny"])
@@ -1054,8 +1122,10 @@ class Policy:
         rx = self._fs_deny_any
         if rx is None:
             return None
+        previous = ""
         for arg in args:
-            p = _path_like(arg)
+            p = None if previous.startswith(_EXCLUDE_OPTIONS) else _path_like(arg)
+            previous = arg
             if p is None:
                 continue
             for candidate in (p, _normalize_path(p, cwd)):
@@ -1078,6 +1148,39 @@ class Policy:
                 worst = _worse(
                     worst, _Result(SEVERITY[decision.verdict], "write", None, subject, decision)
                 )
+        return worst
+
+    def _code_files(self, code: str, cwd: str, subject: str) -> _Result | None:
+        """The files interpreter code names in its string literals: a denied one is denied
+        as a path argument is (``readFileSync(HOME+'/.npmrc')``); when the code writes
+        files, a control-plane file it names (``filesystem.ask_write``) is a write asked
+        about (``open('AGENTS.md','a')``)."""
+        strings = [m.group(1) or m.group(2) for m in _CODE_STRING.finditer(code[:_MAX_CODE])]
+        worst = self._path_check(strings, cwd, subject) if self._fs_deny_any else None
+        if worst is not None or not self._fs["ask_write"] or not _CODE_WRITES.search(code):
+            return worst
+        for text in strings:
+            if not _FILE_NAME.match(text):
+                continue
+            decision = self.decide_file("write", _normalize_path(text, cwd))
+            if decision.rule and decision.rule.startswith("filesystem.ask_write"):
+                return _Result(1, "write", None, subject, decision)
+        return None
+
+    def _net_check(self, hosts: Iterable[str], subject: str) -> _Result | None:
+        """The hosts a command names (:mod:`corral.policy.hosts`) are network actions,
+        decided as the proxy decides the connection: a host not allowed is the command's
+        effect outside the sandbox, named in the reason."""
+        worst: _Result | None = None
+        for host in hosts:
+            decision = self.decide_net(host)
+            if decision.verdict != "allow":
+                worst = _worse(
+                    worst,
+                    _Result(SEVERITY[decision.verdict], "net", None, subject, (host, decision)),
+                )
+                if worst is not None and worst.severity == 2:
+                    break
         return worst
 
     def _redirect_check(
@@ -1122,6 +1225,16 @@ class Policy:
                 result = _worse(result, r) if result is not None else r
             if cmd.redirects and self.has_filesystem:
                 result = _worse(result, self._redirect_check(cmd.argv, cmd.redirects, cwd))
+            if cmd.redirects and cmd.argv and self.has_network:
+                prog = cmd.argv[0].rsplit("/", 1)[-1]
+                if _interpreter(prog):  # python3 - <<<'code'
+                    subject = " ".join(cmd.argv)
+                    for op, text in cmd.redirects:
+                        if op == "<<<":
+                            hosts = code_hosts(text)
+                            result = _worse(result, self._net_check(hosts, subject))
+                            if self.has_filesystem:
+                                result = _worse(result, self._code_files(text, cwd, subject))
             if result is not None and result.severity == 2:
                 return result
         for text in analysis.lines:
@@ -1167,6 +1280,15 @@ class Policy:
                 rule=f"filesystem.deny[{i}]",
                 reason=f"{what} {subject!r} names the path {path!r}, which matches "
                 f"filesystem.deny[{i}] {text!r}",
+            )
+        if res.kind == "net":
+            host, decision = res.extra
+            return _decision(
+                verdict=decision.verdict,
+                rule=decision.rule,
+                principle=decision.principle,
+                reason=f"{what} {subject!r} connects to the network (host {host!r}, outside "
+                f"the sandbox): {decision.reason}",
             )
         if res.kind in ("file", "write"):
             decision: Decision = res.extra
@@ -1232,18 +1354,27 @@ class Policy:
                 reason=f"{what}: the policy has no filesystem section (allowed)",
             )
         excepted = self._deny_excepted(norm)
-        for key, verdict in (("deny", "deny"), ("ask", "ask")):
+        asked = ("deny", "ask", "ask_write") if kind == "write" else ("deny", "ask")
+        for key in asked:
+            verdict = "deny" if key == "deny" else "ask"
             if key == "deny" and excepted:
+                continue
+            combined = self._fs_any.get(key)
+            if combined is None or combined.fullmatch(norm) is None:
                 continue
             for i, pat in enumerate(self._fs[key]):
                 if pat.matches(norm):
+                    why = _ASK_WRITE_WHY if key == "ask_write" else ""
                     return _decision(
                         verdict=verdict,  # type: ignore[arg-type]
                         rule=f"filesystem.{key}[{i}]",
-                        reason=f"{what} matches filesystem.{key}[{i}] {pat.text!r}",
+                        reason=f"{what} matches filesystem.{key}[{i}] {pat.text!r}{why}",
                     )
         keys = ("read", "write") if kind == "read" else ("write",)
         for key in keys:
+            combined = self._fs_any.get(key)
+            if combined is None or combined.fullmatch(norm) is None:
+                continue
             for i, pat in enumerate(self._fs[key]):
                 if pat.matches(norm):
                     return _decision(

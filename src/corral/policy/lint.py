@@ -148,7 +148,7 @@ def _files(policy: Policy) -> list[str]:
         return []
     out = []
     deny = [(i, compile_path(t)) for i, t in enumerate(fs.deny)]
-    for key in ("read", "write", "ask"):
+    for key in ("read", "write", "ask", "ask_write"):
         for i, text in enumerate(getattr(fs, key)):
             samples = _path_samples(text)
             for j, d in deny:

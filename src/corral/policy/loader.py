@@ -343,7 +343,7 @@ def _set_origins(model: PolicyModel, node: yaml.Node | None, source: str) -> Non
         tool._principle_origin = where(("tools", i, "principle"))
     origins: dict[tuple[str, str, str], str] = {}
     for section, keys in (
-        ("filesystem", ("read", "write", "ask", "deny")),
+        ("filesystem", ("read", "write", "ask", "ask_write", "deny")),
         ("network", ("allow", "ask", "deny", "deny_cidrs")),
     ):
         part = getattr(model, section)

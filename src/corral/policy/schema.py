@@ -264,6 +264,8 @@ class Filesystem(_Model):
     read: PathList = Field(default_factory=list)
     write: PathList = Field(default_factory=list)
     ask: PathList = Field(default_factory=list)
+    # writes asked (reads allowed): files whose change alters what the agent may do
+    ask_write: PathList = Field(default_factory=list)
     deny: PathList = Field(default_factory=list)
     # paths no deny covers (templates such as .env.example next to a denied .env.*)
     deny_except: PathList = Field(default_factory=list)

@@ -3,19 +3,22 @@
 A redirection (``> /etc/rc.local``) is a file write the policy's ``filesystem`` section
 decides; a program given the path as an argument writes it just the same. For the programs
 whose job is writing, copying, creating or changing files, :func:`write_targets` names the
-arguments they write (the destination of ``cp``/``mv``/``install``/``ln``/``rsync``, every
+arguments they write (the destination of ``cp``/``mv``/``install``/``ln``/``rsync`` and the
+sources ``mv`` takes away, every
 file of ``tee``/``touch``/``mkdir``/``truncate``/``chmod``/``chown``, the files of an
 in-place ``sed -i``/``perl -i``, ``dd of=``, ``curl -o``/``wget -O``), so the policy decides
-each as a write. Only literal paths are returned: a ``$VAR`` or a ``~`` path is left to the
-kernel and the monitor (the policy cannot know where it points). Options that take a value
-are skipped with their value; an unknown option is taken as a flag.
+each as a write; ``find`` writes under its start points when it deletes or changes what it
+finds (``-delete``, ``-exec rm {} +``). Only paths the policy can place are returned
+(absolute, ``~``/``$HOME`` and relative without ``..``): another ``$VAR`` is left to the
+kernel and the monitor. Options that take a value are skipped with their value; an unknown
+option is taken as a flag.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["write_targets"]
+__all__ = ["WRITE_PROGRAMS", "write_targets"]
 
 #: programs whose last operand is the destination: value-taking short/long options
 _DEST_LAST: Final[dict[str, frozenset[str]]] = {
@@ -67,10 +70,23 @@ _OUTPUT_OPTS: Final[dict[str, frozenset[str]]] = {
 _TARGET_DIR: Final = ("-t", "--target-directory")
 
 
+#: every program :func:`write_targets` knows
+WRITE_PROGRAMS: Final = frozenset(
+    {*_DEST_LAST, *_ALL_OPERANDS, *_IN_PLACE, *_OUTPUT_OPTS, "dd", "find"}
+)
+
+
 def _literal_path(arg: str) -> str | None:
-    """``arg`` when it is a literal absolute path (no expansion the policy cannot do)."""
-    if not arg.startswith("/") or "$" in arg or "`" in arg:
+    """``arg`` when the policy knows where it points: an absolute path, a home path
+    (``~/x``, ``~user/x``, ``$HOME/x``) or a relative path without ``..`` (under the
+    command's directory, wherever that is); not one with another expansion."""
+    if arg.startswith(("$HOME/", "${HOME}/")) or arg in ("$HOME", "${HOME}"):
+        rest = arg.split("}", 1)[1] if arg.startswith("${") else arg[5:]
+        arg = "~" + rest
+    if not arg or "$" in arg or "`" in arg or arg == "-":
         return None
+    if not arg.startswith(("/", "~")) and ".." in arg.split("/"):
+        return None  # the policy may not know the real directory: the kernel decides
     return arg
 
 
@@ -161,8 +177,42 @@ def _in_place(prog: str, args: list[str]) -> list[str]:
     return operands if script_given else operands[1:]
 
 
+#: programs that, run by ``find -exec`` on each file found (``{}``), change or delete it
+_CHANGES_FOUND: Final = frozenset(
+    {"rm", "shred", "unlink", "truncate", "dd", "mv", "chmod", "chown", "chgrp", "sed", "perl",
+     "tee", "cp", "openssl", "gpg", "setfacl", "touch"}
+)  # fmt: skip
+_FIND_VALUE_OPTS: Final = frozenset({"-D", "-O"})
+
+
+def _find_changes(args: list[str]) -> list[str]:
+    r"""The directories ``find`` changes files under: its start points, when it deletes
+    what it finds (``-delete``) or runs a program that changes each file on it
+    (``-exec rm {} +``, ``-exec dd of={} …``, ``-exec shred -u {} \;``)."""
+    starts: list[str] = []
+    i = 0
+    while i < len(args) and args[i] in ("-H", "-L", "-P", *_FIND_VALUE_OPTS):
+        i += 2 if args[i] in _FIND_VALUE_OPTS else 1
+    while i < len(args) and not args[i].startswith(("-", "(", "!", "\\(")):
+        starts.append(args[i])
+        i += 1
+    changes = False
+    rest = args[i:]
+    for j, a in enumerate(rest):
+        if a == "-delete":
+            changes = True
+        elif a in ("-exec", "-execdir", "-ok", "-okdir") and j + 1 < len(rest):
+            inner = rest[j + 1 :]
+            end = next((k for k, w in enumerate(inner) if w in (";", "+", "\\;")), len(inner))
+            inner = inner[:end]
+            prog = inner[0].rsplit("/", 1)[-1] if inner else ""
+            if prog in _CHANGES_FOUND and any("{}" in w for w in inner[1:]):
+                changes = True
+    return (starts or ["."]) if changes else []
+
+
 def write_targets(argv: list[str]) -> list[str]:
-    """The literal absolute paths ``argv`` writes (empty for programs not known to write)."""
+    """The literal paths ``argv`` writes (empty for programs not known to write)."""
     if len(argv) < 2:
         return []
     prog = argv[0].rsplit("/", 1)[-1]
@@ -171,11 +221,12 @@ def write_targets(argv: list[str]) -> list[str]:
     if prog in _DEST_LAST:
         operands, targets = _operands(args, _DEST_LAST[prog])
         if targets:
-            found = targets
+            found = targets + (operands if prog == "mv" else [])
         elif prog == "install" and any(a in ("-d", "--directory") for a in args):
             found = operands
         elif len(operands) >= 2:
-            found = [operands[-1]]
+            # mv takes its sources away: each is a write where it was
+            found = operands if prog == "mv" else [operands[-1]]
             if prog == "rsync" and ":" in found[0].split("/", 1)[0]:
                 found = []  # host:path: another machine (the remote-copy rules decide)
     elif prog in _ALL_OPERANDS:
@@ -186,6 +237,8 @@ def write_targets(argv: list[str]) -> list[str]:
         found = operands[skip:]
     elif prog in _IN_PLACE:
         found = _in_place(prog, args)
+    elif prog == "find":
+        found = _find_changes(args)
     elif prog == "dd":
         found = [a[3:] for a in args if a.startswith("of=")]
     elif prog in _OUTPUT_OPTS:

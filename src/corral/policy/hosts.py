@@ -1,0 +1,424 @@
+"""The hosts a command names as places to connect to: the network effect behind
+``curl https://x``, ``python3 -c "urlopen('http://x')"`` and ``pg_dumpall -h 10.0.3.4``.
+
+The policy decides each host :func:`command_hosts` finds as a network action
+(:meth:`~corral.policy.Policy.decide_net`), so a host not listed is asked about before the
+command runs, with the host named, just as the proxy asks when the connection is made.
+Found are:
+
+* URLs among the arguments of any program except those that only print or search text
+  (``echo``, ``grep``, ``sed``, ``jq``, ...): ``curl https://h/x``, ``git clone
+  https://h/r``, ``--host=http://h``; and the first operand of the downloaders (``curl``,
+  ``wget``, ``http``, ``xh``) even without a scheme (``curl 1.2.3.4:8080/x``);
+* hosts written in interpreter code (``python -c``, ``node -e``/``-p``, ``perl -e``/``-E``,
+  ``ruby -e``, ``php -r``, ``deno eval``, ``bun -e``, and a here-string given to the
+  interpreter): URLs, keyword forms (``host: 'h'``, ``hostname='h'``, ``PeerAddr =>
+  'h:4444'``), a quoted host next to a port (``connect(('1.2.3.4', 4444))``,
+  ``net.connect(4444, 'h')``, ``TCPSocket.new("h", 4444)``, ``fsockopen("h", 80)``) and
+  quoted IP addresses or ``name:port`` strings;
+* host operands of network clients: ``-h``/``--host`` of the database clients and dumpers
+  (``mysql``, ``mysqldump``, ``psql``, ``pg_dump``, ``pg_dumpall``, ``redis-cli``,
+  ``mongosh``, ...), ``host=`` in a libpq connection string, ``--endpoints`` of
+  ``etcdctl``, the host operand of ``nc``/``ncat``/``netcat``/``telnet``/``ftpget``/
+  ``ftpput``, and ``socat``'s ``TCP:host:port`` addresses.
+
+Legacy numeric forms of addresses (``2130706433``, ``0x7f.1``) are normalised by
+:func:`~corral.policy.patterns.normalize_host` when decided. A host assembled at run time
+(string concatenation, ``$VAR``, base64) is not seen here: the proxy and the kernel decide
+the connection when it is made.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from .patterns import normalize_host
+
+__all__ = ["CODE_PROGRAMS", "HOST_PROGRAMS", "code_hosts", "command_hosts", "interpreter_code"]
+
+#: URL schemes that name something local, not a host to connect to (``res://`` is a Godot
+#: project path, ``file://`` a file)
+LOCAL_SCHEMES: Final = frozenset(("file", "res", "user", "data", "about", "blob", "jar"))
+#: a URL that starts an argument (its host runs to the first ``/``, ``:``, ``?`` or ``#``)
+_ARG_URL: Final = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://(?:[^/@\s]*@)?(\[[^\]]+\]|[^/:?#\s]+)")
+#: a URL inside code
+_URL: Final = re.compile(
+    r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,30})://(?:[^/@\s'\"`]*@)?"
+    r"(\[[0-9A-Fa-f:.%]+\]|[^/:?#\s'\"`,;()\[\]{}<>\\|]+)"
+)
+#: programs that only print, search or transform text: a URL among their arguments is data
+_TEXT_PROGRAMS: Final = frozenset(
+    {"echo", "printf", "grep", "egrep", "fgrep", "rg", "ag", "ack", "sed", "awk", "gawk",
+     "mawk", "jq", "yq", "sort", "uniq", "wc", "tr", "cut", "test", "[", "[[", "expr",
+     "basename", "dirname", "realpath", "readlink", "logger", "cat", "head", "tail", "less",
+     "more", "diff", "comm", "column", "fold", "fmt", "iconv", "base64", "xxd", "od",
+     "hexdump", "sha256sum", "md5sum", "tee", "true", "false", ":", "export", "local",
+     "declare", "typeset", "readonly", "alias", "set", "read", "printenv", "git-log"}
+)  # fmt: skip
+#: downloaders whose operands are URLs even without a scheme, and their value options
+_DOWNLOADERS: Final[dict[str, frozenset[str]]] = {
+    "curl": frozenset(
+        {"-o", "--output", "-H", "--header", "-d", "--data", "--data-raw", "--data-binary",
+         "--data-urlencode", "--json", "-X", "--request", "-u", "--user", "-A", "--user-agent",
+         "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar", "-F", "--form", "-T",
+         "--upload-file", "-w", "--write-out", "-m", "--max-time", "--connect-timeout", "-x",
+         "--proxy", "-K", "--config", "-r", "--range", "-C", "--continue-at", "-E", "--cert",
+         "--key", "--cacert", "--capath", "--retry", "--retry-delay", "--retry-max-time",
+         "-z", "--time-cond", "--resolve", "--connect-to", "--interface", "--limit-rate",
+         "-Y", "--speed-limit", "-y", "--speed-time", "--max-filesize", "--max-redirs",
+         "--output-dir", "--oauth2-bearer", "--proto", "--proto-redir", "--unix-socket",
+         "--abstract-unix-socket", "-U", "--proxy-user", "--stderr", "--trace",
+         "--trace-ascii", "--dns-servers", "-D", "--dump-header", "--variable", "--expand-url",
+         "--url-query", "--aws-sigv4", "--ciphers", "--pinnedpubkey", "--tls-max"}
+    ),
+    "wget": frozenset(
+        {"-O", "--output-document", "-o", "--output-file", "-a", "--append-output", "-P",
+         "--directory-prefix", "-U", "--user-agent", "--header", "-t", "--tries", "-T",
+         "--timeout", "-w", "--wait", "-i", "--input-file", "-e", "--execute", "-Q", "--quota",
+         "--user", "--password", "--post-data", "--post-file", "--body-data", "--body-file",
+         "--method", "-l", "--level", "-A", "--accept", "-R", "--reject", "-D", "--domains",
+         "--exclude-domains", "-I", "--include-directories", "-X", "--exclude-directories",
+         "--limit-rate", "--load-cookies", "--save-cookies", "--ca-certificate",
+         "--certificate", "--private-key", "--referer", "--bind-address", "-B", "--base"}
+    ),
+    "http": frozenset({"-a", "--auth", "-o", "--output", "--session", "--verify", "--cert",
+                       "--cert-key", "--proxy"}),
+    "https": frozenset({"-a", "--auth", "-o", "--output", "--session", "--verify", "--cert",
+                        "--cert-key", "--proxy"}),
+    "xh": frozenset({"-a", "--auth", "-o", "--output", "--session", "--verify", "--cert",
+                     "--cert-key", "--proxy"}),
+}  # fmt: skip
+#: network clients whose host is given by an option: program -> options naming the host
+_HOST_OPTIONS: Final[dict[str, frozenset[str]]] = {
+    **{p: frozenset({"-h", "--host"}) for p in (
+        "mysql", "mysqldump", "mysqladmin", "mysqlshow", "mysqlimport", "mysqlpump",
+        "mariadb", "mariadb-dump", "mariadb-admin", "psql", "pg_dump", "pg_dumpall",
+        "pg_restore", "pg_basebackup", "pg_isready", "createdb", "dropdb", "vacuumdb",
+        "clickhouse-client", "redis-cli", "keydb-cli", "mongodump", "mongorestore",
+        "mongoexport", "mongoimport", "mongostat", "mongotop")},
+    "mongo": frozenset({"--host"}),
+    "mongosh": frozenset({"--host"}),
+    "etcdctl": frozenset({"--endpoints"}),
+    "influx": frozenset({"--host"}),
+    "cqlsh": frozenset(),
+    "openssl": frozenset({"-connect", "-proxy"}),
+    "curl": frozenset({"-x", "--proxy", "--preproxy", "--socks4", "--socks4a", "--socks5",
+                       "--socks5-hostname"}),
+    "wget": frozenset({"-e", "--execute"}),
+}  # fmt: skip
+#: PostgreSQL clients: a connection string operand may carry ``host=``
+_LIBPQ: Final = frozenset(
+    {"psql", "pg_dump", "pg_dumpall", "pg_restore", "pg_basebackup", "pg_isready", "createdb",
+     "dropdb", "vacuumdb"}
+)  # fmt: skip
+#: clients whose first operand is the host: program -> options that take a value
+_HOST_OPERAND: Final[dict[str, frozenset[str]]] = {
+    "nc": frozenset({"-p", "-s", "-w", "-i", "-q", "-X", "-x", "-T", "-I", "-O", "-V", "-M",
+                     "-m", "-e", "-c"}),
+    "ncat": frozenset({"-p", "-s", "-w", "-i", "-e", "-c", "--sh-exec", "--exec", "--proxy",
+                       "--proxy-type", "--source-port", "--source", "--wait", "-d", "--delay",
+                       "-o", "--output", "-x", "--hex-dump"}),
+    "netcat": frozenset({"-p", "-s", "-w", "-i", "-q", "-e", "-c"}),
+    "telnet": frozenset({"-l", "-n", "-e", "-b", "-k", "-X"}),
+    "ftpget": frozenset({"-u", "--username", "-p", "--password", "-P", "--port"}),
+    **{p: frozenset({"-c", "-i", "-I", "-W", "-w", "-s", "-t", "-p", "-l", "-Q", "-S", "-M",
+                     "-m", "-F", "-T", "-q", "-f", "-N", "-z", "-g", "-o", "-b", "-r", "-a",
+                     "--count", "--interval", "--interface", "--timeout", "--size", "--ttl",
+                     "--first", "--max-hops", "--port", "--sendwait", "--queries",
+                     "--data", "--sign", "--destport", "--baseport"})
+       for p in ("ping", "ping6", "traceroute", "traceroute6", "tracepath", "mtr", "hping3",
+                 "arping", "fping", "tcptraceroute")},
+    "ftpput": frozenset({"-u", "--username", "-p", "--password", "-P", "--port"}),
+    "cqlsh": frozenset({"-u", "--username", "-p", "--password", "-k", "--keyspace", "-f",
+                        "--file", "-e", "--execute", "--cqlversion", "--protocol-version",
+                        "--request-timeout", "--connect-timeout", "--encoding"}),
+}  # fmt: skip
+#: interpreters and the options whose value is code (``None``: a subcommand word, ``eval``)
+_CODE_OPTIONS: Final[dict[str, frozenset[str]]] = {
+    "node": frozenset({"-e", "--eval", "-p", "--print"}),
+    "nodejs": frozenset({"-e", "--eval", "-p", "--print"}),
+    "bun": frozenset({"-e", "--eval", "-p", "--print"}),
+    "perl": frozenset({"-e", "-E"}),
+    "ruby": frozenset({"-e"}),
+    "php": frozenset({"-r"}),
+    "lua": frozenset({"-e"}),
+    "luajit": frozenset({"-e"}),
+    "Rscript": frozenset({"-e"}),
+    "osascript": frozenset({"-e"}),
+    "pwsh": frozenset({"-c", "-Command", "-command"}),
+}
+_PYTHON: Final = re.compile(r"^python[0-9.]*$")
+#: every program whose arguments may name a host without a ``/`` in them (the shell
+#: worker's shortcut table must send these to the policy)
+HOST_PROGRAMS: Final = frozenset({*_DOWNLOADERS, *_HOST_OPTIONS, *_HOST_OPERAND, "socat"})
+#: interpreters whose code :func:`interpreter_code` finds (``python*`` besides)
+CODE_PROGRAMS: Final = frozenset({*_CODE_OPTIONS, "deno"})
+
+_KEYWORD_HOST: Final = re.compile(
+    r"(?i:\b(?:host|hostname|peeraddr|peerhost|server|remote_?host|rhost)\b)['\"]?\s*"
+    r"(?::|=>?)\s*['\"]([^'\"\s]{1,253})['\"]"
+)
+_HOST_PORT_CALL: Final = re.compile(
+    r"['\"]([A-Za-z0-9][A-Za-z0-9.:\-\[\]]{0,252})['\"]\s*,\s*(?:port\s*=\s*)?\d{1,5}\s*[),\]]"
+)
+_PORT_HOST_CALL: Final = re.compile(
+    r"\(\s*\d{1,5}\s*,\s*['\"]([A-Za-z0-9][A-Za-z0-9.\-]{0,252})['\"]"
+)
+_QUOTED_ADDRESS: Final = re.compile(
+    r"['\"]((?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+    r"(?=:\d{1,5}))(?::\d{1,5})?(?:/[^'\"]*)?['\"]"
+)
+_CONNINFO_HOST: Final = re.compile(r"(?:^|\s)host=([^\s'\"]+)")
+_SOCAT_TCP: Final = re.compile(
+    r"^(?:TCP|TCP4|TCP6|TCP-CONNECT|OPENSSL|SSL|UDP|UDP4|UDP6|UDP-SENDTO|SCTP)"
+    r"(?:-CONNECT)?:([^:,]+|\[[^\]]+\]):\d", re.IGNORECASE
+)
+_SCHEMELESS: Final = re.compile(
+    r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)+|\d{8,10})"
+    r"(?::\d{1,5})?(?:[/?#].*)?$"
+)
+#: git's scp-like remote (``git@host:org/repo``)
+_SCP_REMOTE: Final = re.compile(r"^[\w.+-]+@([A-Za-z0-9][\w.-]*|\[[0-9A-Fa-f:.]+\]):")
+_MAX_CODE: Final = 65536
+_MAX_HOSTS: Final = 32
+
+
+def _plausible(host: str) -> str | None:
+    """``host`` when it can be a host name or address (not a template, a path, a word)."""
+    host = host.strip()
+    if not host or len(host) > 253 or "$" in host or "{" in host or "%" in host[:1]:
+        return None
+    if host.isdigit() and len(host) < 8:
+        return None  # a port or a count (a decimal address of a real host has 8+ digits)
+    name, ip = normalize_host(host)
+    if ip is not None:
+        return host
+    if not name or ("." not in name and name != "localhost"):
+        return None
+    if not re.fullmatch(r"[a-z0-9_][a-z0-9_.\-]*", name) or name.startswith("."):
+        return None
+    labels = name.split(".")
+    if labels[-1].isdigit() and len(labels) != 4:
+        return None  # a version (3.12) or a file name with a number, not a host
+    return host
+
+
+def _add(found: list[str], host: str | None) -> None:
+    if host is None or len(found) >= _MAX_HOSTS or _loopback(host):
+        return
+    name = normalize_host(host)[0]
+    if all(normalize_host(h)[0] != name for h in found):
+        found.append(host)
+
+
+def _url_host(host: str) -> str | None:
+    """A URL's host as written: a name the policy cannot know (``$HOST``, ``$(cmd).x``)
+    is a host not listed, decided as such."""
+    host = host.strip("[]")
+    return host or None
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` is loopback or the unspecified address. Not decided with the
+    command: in the native tiers (where a program can listen) loopback is the sandbox's
+    own (a network namespace with loopback only, ``no_proxy`` for loopback), a connection
+    that stays inside; in the wasm tier the connection gate refuses the host's loopback
+    when the connection is made, as before."""
+    name, ip = normalize_host(host)
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    return ip is not None and (ip.is_loopback or ip.is_unspecified)
+
+
+def _urls(text: str, found: list[str]) -> None:
+    if "://" not in text:
+        return
+    for m in _URL.finditer(text):
+        if m.group(1).lower() not in LOCAL_SCHEMES:
+            _add(found, _url_host(m.group(2)))
+
+
+def code_hosts(code: str) -> list[str]:
+    """The hosts written in interpreter code (URLs, ``host: 'h'``, ``('h', 4444)``, ...)."""
+    code = code[:_MAX_CODE]
+    found: list[str] = []
+    _urls(code, found)
+    if "'" not in code and '"' not in code:
+        return found
+    for rx in (_KEYWORD_HOST, _HOST_PORT_CALL, _PORT_HOST_CALL, _QUOTED_ADDRESS):
+        for m in rx.finditer(code):
+            _add(found, _plausible(m.group(1)))
+    return found
+
+
+def interpreter_code(argv: list[str]) -> list[str]:
+    """The code strings an interpreter command runs (``python -c CODE``, ``node -e CODE``,
+    ``perl -e CODE``, ``deno eval CODE``, ...); empty for other commands."""
+    prog = argv[0].rsplit("/", 1)[-1]
+    args = argv[1:]
+    if _PYTHON.match(prog):
+        for j, a in enumerate(args):
+            if a == "-c" and j + 1 < len(args):
+                return [args[j + 1]]
+            if a.startswith("-c") and len(a) > 2:
+                return [a[2:]]
+            if not a.startswith("-") or a == "-m":
+                break
+        return []
+    if prog == "deno":
+        return [args[1]] if len(args) >= 2 and args[0] == "eval" else []
+    opts = _CODE_OPTIONS.get(prog)
+    if opts is None:
+        return []
+    codes: list[str] = []
+    for j, a in enumerate(args):
+        name, eq, value = a.partition("=")
+        if a in opts and j + 1 < len(args):
+            codes.append(args[j + 1])
+        elif eq and name in opts and name.startswith("--"):
+            codes.append(value)
+        elif (
+            prog in ("perl", "ruby")
+            and len(a) > 2
+            and a[0] == "-"
+            and a[1] != "-"
+            and a[-1] in "eE"
+            and j + 1 < len(args)
+            and not a.startswith(("-M", "-r", "-I"))
+        ):  # clustered flags ending in the code option: perl -ne CODE
+            codes.append(args[j + 1])
+    return codes
+
+
+def _option_values(args: list[str], opts: frozenset[str]) -> list[str]:
+    values: list[str] = []
+    for j, a in enumerate(args):
+        name, eq, value = a.partition("=")
+        if eq and name in opts and name.startswith("--"):
+            values.append(value)
+        elif a in opts and j + 1 < len(args):
+            values.append(args[j + 1])
+        elif a[:1] == "-" and a[1:2] != "-" and len(a) > 2 and a[:2] in opts:
+            values.append(a[2:])  # -h10.0.3.4, -hdb.internal
+    return values
+
+
+def _first_operand(args: list[str], value_opts: frozenset[str]) -> str | None:
+    j = 0
+    while j < len(args):
+        a = args[j]
+        if a == "--":
+            return args[j + 1] if j + 1 < len(args) else None
+        if a.startswith("-") and len(a) > 1:
+            j += 2 if _takes_value(a, value_opts) else 1
+            continue
+        return a
+    return None
+
+
+def _takes_value(option: str, value_opts: frozenset[str]) -> bool:
+    """Whether ``option`` takes the next argument: a value option, or a cluster of short
+    flags that ends in one (``nc -lvp 4444``, ``curl -so out.json``)."""
+    if option in value_opts:
+        return True
+    return option[1] != "-" and "=" not in option and "-" + option[-1] in value_opts
+
+
+#: an argument that is an IPv4 address (``10.0.0.5``, ``203.0.113.7:4444``): given to a
+#: program it names a host to reach (``./client 203.0.113.7 4444``, ``--server-ip X``)
+_IPV4_OPERAND: Final = re.compile(r"^(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?$")
+#: options whose address is one to listen on, not one to reach
+_BIND_OPTIONS: Final = ("--bind", "--listen", "-b", "--advertise", "-l", "--local", "--source")
+#: programs for which an address is data: lookups, calculators, firewall and route tools
+#: (decided by their own rules)
+_ADDRESS_IS_DATA: Final = frozenset(
+    {"dig", "host", "nslookup", "whois", "ipcalc", "sipcalc", "ip", "iptables", "ip6tables",
+     "nft", "route", "ifconfig", "arp", "getent", "python-ipaddress", "prips", "docker",
+     "podman", "kubectl", "ssh-keygen", "ssh-keyscan", "openssl"}
+)  # fmt: skip
+
+#: git subcommands that connect to the URLs they are given (``git remote add``, ``git
+#: config`` and the like only record one: the push or fetch that uses it is decided then)
+_GIT_CONNECTS: Final = frozenset(
+    {"clone", "fetch", "pull", "push", "ls-remote", "submodule", "archive", "request-pull",
+     "send-email", "svn", "p4", "lfs"}
+)  # fmt: skip
+
+
+def _git_connects(args: list[str]) -> bool:
+    j = 0
+    while j < len(args) and args[j].startswith("-"):
+        j += 2 if args[j] in ("-C", "-c", "--git-dir", "--work-tree", "--namespace") else 1
+    return j < len(args) and args[j] in _GIT_CONNECTS
+
+
+def command_hosts(argv: list[str]) -> list[str]:
+    """The hosts ``argv`` names as places to connect to (see the module docstring)."""
+    if len(argv) < 2:
+        return []
+    prog = argv[0].rsplit("/", 1)[-1]
+    args = argv[1:]
+    found: list[str] = []
+    codes = interpreter_code(argv)
+    for code in codes:
+        for host in code_hosts(code):
+            _add(found, host)
+    if prog not in _TEXT_PROGRAMS and (prog != "git" or _git_connects(args)):
+        for a in args:
+            if codes and a in codes:
+                continue
+            if "://" in a:
+                value = a.split("=", 1)[1] if a.startswith("-") and "=" in a else a
+                m = _ARG_URL.match(value)
+                if m is not None and m.group(1).lower() not in LOCAL_SCHEMES:
+                    _add(found, _url_host(m.group(2)))
+            elif prog == "git" and "@" in a:
+                m = _SCP_REMOTE.match(a)
+                if m is not None:
+                    _add(found, _url_host(m.group(1)))
+    if prog not in _TEXT_PROGRAMS and prog not in _ADDRESS_IS_DATA:
+        previous = ""
+        for a in args:
+            if len(found) >= _MAX_HOSTS:
+                break
+            value = a
+            if a.startswith("-") and "=" in a:
+                previous, value = a.split("=", 1)
+            if _IPV4_OPERAND.match(value) and not previous.startswith(_BIND_OPTIONS):
+                _add(found, _plausible(value))
+            previous = a
+    if prog in _DOWNLOADERS:
+        opts = _DOWNLOADERS[prog]
+        j = 0
+        while j < len(args):
+            a = args[j]
+            if a.startswith("-") and len(a) > 1:
+                j += 2 if _takes_value(a, opts) else 1
+                continue
+            if "://" not in a:
+                m = _SCHEMELESS.match(a)
+                if m is not None:
+                    _add(found, _plausible(m.group(1)))
+            j += 1
+    if prog in _HOST_OPTIONS:
+        for value in _option_values(args, _HOST_OPTIONS[prog]):
+            if prog == "wget":  # -e use_proxy=yes -e http_proxy=h:3128
+                value = value.partition("_proxy=")[2] if "_proxy=" in value else ""
+            for part in value.split(","):
+                m = _ARG_URL.match(part)
+                _add(found, _plausible(m.group(2) if m else part))
+        for a in args if prog in _LIBPQ else ():
+            if "host=" in a:
+                for m in _CONNINFO_HOST.finditer(a):
+                    _add(found, _plausible(m.group(1)))
+    if prog in _HOST_OPERAND:
+        first = _first_operand(args, _HOST_OPERAND[prog])
+        if first is not None:
+            _add(found, _plausible(first))
+    if prog == "socat":
+        for a in args:
+            m = _SOCAT_TCP.match(a)
+            if m is not None:
+                _add(found, _plausible(m.group(1)))
+    return found
