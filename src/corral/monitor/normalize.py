@@ -49,6 +49,7 @@ GATE: Final = frozenset("'\"\\${|;&(`\n<")
 _TRIGGER: Final = saferegex.compile(
     r"IFS|''|\"\"|\\[0-7a-zA-Z]|\$'|\$[@*]|\$\{[@*]\}|\$\{\w+:?-\}|\$\(\)|``|"
     r"\{[^\s{},]*,|<<<|base64|b64|xxd|hex|\brev\b|\btr\s|(?:\$\(|`)\s*(?:printf|echo)\b|"
+    r"\bpack\b|H\*|fromCharCode|\bchr\b|\.chr\b|\bbytes\s*\(\s*\[|"
     r"\w['\"][\w./:-]{1,256}['\"]|['\"][\w./:-]{1,256}['\"]\w|"
     r"\$\{?[A-Za-z_]\w{0,31}\}?\$\{?[A-Za-z_]|[A-Za-z]\$\{?[A-Za-z_]\w{0,31}\}?\b|"
     r"\$\{[A-Za-z_]\w{0,31}\}\w|"
@@ -107,7 +108,9 @@ _HERE_SHELL: Final = saferegex.compile(
 # substituted into the command line, sourced, or executed by code
 _RUNS_CUE: Final = saferegex.compile(
     r"\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?(?:(?:ba|z|da|k|a)?sh|python[\d.]*|perl|ruby|node|php)\b"
-    r"|\beval\b|\$\(|`|<\(|\bsource\b|\bexec\s*\(|\bos\.(?:system|popen)\s*\(|\bsubprocess\."
+    r"|\beval\b|\$\(|`|<\(|\bsource\b|\bos\.(?:system|popen)\s*\(|\bsubprocess\."
+    r"|\b(?:exec|execSync|execFile|execFileSync|spawn|spawnSync|popen|Popen|Function"
+    r"|runInThisContext|runInNewContext|instance_eval|class_eval)\s*\("
     r"|\bsystem\s*\(|\b(?:Invoke-Expression|iex)\b"
 )
 _B64_CUE: Final = saferegex.compile(
@@ -115,9 +118,21 @@ _B64_CUE: Final = saferegex.compile(
 )
 _B64_TOKEN: Final = saferegex.compile(r"[A-Za-z0-9+/_-]{16,16384}={0,2}")
 _HEX_CUE: Final = saferegex.compile(
-    r"(?i)xxd\s+(?:-\w+\s+)*-r|fromhex|unhexlify|hex\s+-d|\bbasenc\b"
+    r"(?i)xxd\s+(?:-\w+\s+)*-r|fromhex|unhexlify|hex\s+-d|\bbasenc\b|H\*|['\"]hex['\"]"
 )
 _HEX_TOKEN: Final = saferegex.compile(r"(?:[0-9a-fA-F]{2}){8,8192}")
+# character codes turned into text: Perl/Ruby pack('c*'/'C*'/'U*'), String.fromCharCode,
+# chr() joins and chains, bytes([...]), Ruby's 99.chr
+_CHARS_CUE: Final = saferegex.compile(
+    r"\bpack\s*\(?\s*(?:q\s*[/(]|['\"])[cCU]\*|fromCharCode|\bchr\s*\(|\bmap\s*\(\s*chr\b"
+    r"|\bbytes\s*\(\s*\[|\.chr\b"
+)
+_CHAR_CODE = r"(?:0[xX][0-9a-fA-F]{1,2}|\d{1,3})"
+_CHARS_LIST: Final = saferegex.compile(_CHAR_CODE + r"(?:\s*,\s*" + _CHAR_CODE + r"){3,}")
+_CHARS_CHAIN: Final = saferegex.compile(
+    r"(?:\bchr\s*\(\s*\d{1,3}\s*\)\s*[.+,]?\s*){4,}|(?:\b\d{1,3}\.chr\b\s*\+?\s*){4,}"
+)
+_CODE: Final = saferegex.compile(_CHAR_CODE)
 _REV_CUE: Final = saferegex.compile(r"\|\s*rev\b")
 # rot13 by tr: tr 'A-Za-z' 'N-ZA-Mn-za-m' (either case order, either set first)
 _ROT13_CUE: Final = saferegex.compile(
@@ -297,6 +312,15 @@ def _b64(token: str) -> str | None:
     return _printable(_inflated(raw))
 
 
+def _chars(run: str) -> str | None:
+    """The text a run of character codes spells, when it is printable text."""
+    codes = [int(c, 16) if c[:2] in ("0x", "0X") else int(c) for c in _CODE.findall(run)]
+    if len(codes) < 4 or not all(9 <= c < 127 for c in codes):
+        return None
+    text = "".join(map(chr, codes))
+    return text if _printable(text.encode()) is not None else None
+
+
 def _payloads(text: str) -> list[str]:
     """Literal payloads in ``text`` that it decodes and runs, decoded."""
     out: list[str] = []
@@ -323,6 +347,14 @@ def _payloads(text: str) -> list[str]:
                 out.append(got)
             if len(out) >= MAX_PAYLOADS:
                 return out
+    if _CHARS_CUE.search(text):
+        for pattern in (_CHARS_LIST, _CHARS_CHAIN):
+            for m in pattern.finditer(text):
+                got = _chars(m.group(0)[:MAX_PAYLOAD])
+                if got is not None:
+                    out.append(got)
+                if len(out) >= MAX_PAYLOADS:
+                    return out
     if _REV_CUE.search(text):
         for m in _REV_TEXT.finditer(text):
             out.append((m.group(1) or m.group(2))[::-1])
