@@ -49,7 +49,7 @@ GATE: Final = frozenset("'\"\\${|;&(`\n<")
 _TRIGGER: Final = saferegex.compile(
     r"IFS|''|\"\"|\\[0-7a-zA-Z]|\$'|\$[@*]|\$\{[@*]\}|\$\{\w+:?-\}|\$\(\)|``|"
     r"\{[^\s{},]*,|<<<|base64|b64|xxd|hex|\brev\b|\btr\s|(?:\$\(|`)\s*(?:printf|echo)\b|"
-    r"\bpack\b|H\*|fromCharCode|\bchr\b|\.chr\b|\bbytes\s*\(\s*\[|"
+    r"\b(?:un)?pack1?\b|H\*|fromCharCode|\bchr\b|\.chr\b|\bbytes\s*\(\s*\[|"
     r"\w['\"][\w./:-]{1,256}['\"]|['\"][\w./:-]{1,256}['\"]\w|"
     r"\$\{?[A-Za-z_]\w{0,31}\}?\$\{?[A-Za-z_]|[A-Za-z]\$\{?[A-Za-z_]\w{0,31}\}?\b|"
     r"\$\{[A-Za-z_]\w{0,31}\}\w|"
@@ -115,6 +115,7 @@ _RUNS_CUE: Final = saferegex.compile(
 )
 _B64_CUE: Final = saferegex.compile(
     r"(?i)base64|b64decode|b64_decode|atob\b|frombase64|\s-enc(?:odedcommand)?\s"
+    r"|\bunpack1?\s*\(?\s*['\"]m0?['\"]"
 )
 _B64_TOKEN: Final = saferegex.compile(r"[A-Za-z0-9+/_-]{16,16384}={0,2}")
 _HEX_CUE: Final = saferegex.compile(
@@ -297,6 +298,15 @@ def _inflated(raw: bytes) -> bytes:
         return raw
 
 
+def _raw_inflated(raw: bytes) -> bytes:
+    """``raw`` as a headerless deflate stream (at most :data:`MAX_PAYLOAD` bytes out), or
+    nothing when it is not one."""
+    try:
+        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, MAX_PAYLOAD)
+    except zlib.error:
+        return b""
+
+
 def _b64(token: str) -> str | None:
     token = token.rstrip("=")
     if len(token) % 4 == 1:
@@ -309,7 +319,10 @@ def _b64(token: str) -> str | None:
             raw = base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):
         return None
-    return _printable(_inflated(raw))
+    got = _printable(_inflated(raw))
+    if got is None and raw and not raw.isascii():
+        got = _printable(_raw_inflated(raw))  # PHP's gzinflate, Node's inflateRawSync
+    return got
 
 
 def _chars(run: str) -> str | None:
