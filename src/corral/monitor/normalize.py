@@ -49,7 +49,8 @@ GATE: Final = frozenset("'\"\\${|;&(`\n<")
 _TRIGGER: Final = saferegex.compile(
     r"IFS|''|\"\"|\\[0-7a-zA-Z]|\$'|\$[@*]|\$\{[@*]\}|\$\{\w+:?-\}|\$\(\)|``|"
     r"\{[^\s{},]*,|<<<|base64|b64|xxd|hex|\brev\b|\btr\s|(?:\$\(|`)\s*(?:printf|echo)\b|"
-    r"\b(?:un)?pack1?\b|H\*|fromCharCode|\bchr\b|\.chr\b|\bbytes\s*\(\s*\[|"
+    r"\b(?:un)?pack1?\b|H\*|fromCharCode|\bchr\b|\.chr\b|\bbytes\s*\(\s*\[|\.join\b|"
+    r"['\"]\s*\+\s*['\"]|"
     r"\w['\"][\w./:-]{1,256}['\"]|['\"][\w./:-]{1,256}['\"]\w|"
     r"\$\{?[A-Za-z_]\w{0,31}\}?\$\{?[A-Za-z_]|[A-Za-z]\$\{?[A-Za-z_]\w{0,31}\}?\b|"
     r"\$\{[A-Za-z_]\w{0,31}\}\w|"
@@ -119,14 +120,14 @@ _B64_CUE: Final = saferegex.compile(
 )
 _B64_TOKEN: Final = saferegex.compile(r"[A-Za-z0-9+/_-]{16,16384}={0,2}")
 _HEX_CUE: Final = saferegex.compile(
-    r"(?i)xxd\s+(?:-\w+\s+)*-r|fromhex|unhexlify|hex\s+-d|\bbasenc\b|H\*|['\"]hex['\"]"
+    r"(?i)xxd\s+(?:-\w+\s+)*-r|fromhex|unhexlify|hex\s+-d|\bbasenc\b|H\*|['\"]hex['\"]|hex2bin"
 )
 _HEX_TOKEN: Final = saferegex.compile(r"(?:[0-9a-fA-F]{2}){8,8192}")
 # character codes turned into text: Perl/Ruby pack('c*'/'C*'/'U*'), String.fromCharCode,
 # chr() joins and chains, bytes([...]), Ruby's 99.chr
 _CHARS_CUE: Final = saferegex.compile(
     r"\bpack\s*\(?\s*(?:q\s*[/(]|['\"])[cCU]\*|fromCharCode|\bchr\s*\(|\bmap\s*\(\s*chr\b"
-    r"|\bbytes\s*\(\s*\[|\.chr\b"
+    r"|\bbytes\s*\(\s*\[|\.chr\b|\bmap\s*\{\s*chr\b"
 )
 _CHAR_CODE = r"(?:0[xX][0-9a-fA-F]{1,2}|\d{1,3})"
 _CHARS_LIST: Final = saferegex.compile(_CHAR_CODE + r"(?:\s*,\s*" + _CHAR_CODE + r"){3,}")
@@ -134,6 +135,18 @@ _CHARS_CHAIN: Final = saferegex.compile(
     r"(?:\bchr\s*\(\s*\d{1,3}\s*\)\s*[.+,]?\s*){4,}|(?:\b\d{1,3}\.chr\b\s*\+?\s*){4,}"
 )
 _CODE: Final = saferegex.compile(_CHAR_CODE)
+# a command split into string literals and joined again: ''.join(['cu','rl']),
+# ['cu','rl'].join(''), 'cu' + 'rl'
+_STR = r"(?:'[^'\n\\]*'|\"[^\"\n\\]*\")"
+_JOIN_PY: Final = saferegex.compile(
+    r"(" + _STR + r")\s*\.join\s*\(\s*[\[(]((?:\s*" + _STR + r"\s*,)+\s*" + _STR
+    + r"\s*,?\s*)[\])]\s*\)"
+)
+_JOIN_JS: Final = saferegex.compile(
+    r"\[((?:\s*" + _STR + r"\s*,)+\s*" + _STR + r"\s*)\]\s*\.join\s*\(\s*(" + _STR + r")?\s*\)"
+)
+_CONCAT: Final = saferegex.compile(r"(?:" + _STR + r"\s*\+\s*)+" + _STR)
+_PIECE: Final = saferegex.compile(_STR)
 _REV_CUE: Final = saferegex.compile(r"\|\s*rev\b")
 # rot13 by tr: tr 'A-Za-z' 'N-ZA-Mn-za-m' (either case order, either set first)
 _ROT13_CUE: Final = saferegex.compile(
@@ -334,6 +347,24 @@ def _chars(run: str) -> str | None:
     return text if _printable(text.encode()) is not None else None
 
 
+def _pieces(run: str) -> list[str]:
+    return [m.group(0)[1:-1] for m in _PIECE.finditer(run)]
+
+
+def _joined(text: str) -> list[str]:
+    """Commands assembled from string literals (joined or concatenated), assembled."""
+    out: list[str] = []
+    if ".join" in text:
+        for m in _JOIN_PY.finditer(text):
+            out.append(m.group(1)[1:-1].join(_pieces(m.group(2))))
+        for m in _JOIN_JS.finditer(text):
+            sep = m.group(2)[1:-1] if m.group(2) else ","
+            out.append(sep.join(_pieces(m.group(1))))
+    if "+" in text:
+        out.extend("".join(_pieces(m.group(0))) for m in _CONCAT.finditer(text))
+    return [t for t in out if len(t) >= 4 and t.isprintable()]
+
+
 def _payloads(text: str) -> list[str]:
     """Literal payloads in ``text`` that it decodes and runs, decoded."""
     out: list[str] = []
@@ -358,6 +389,11 @@ def _payloads(text: str) -> list[str]:
             got = _printable(bytes.fromhex(m.group(0)))
             if got is not None:
                 out.append(got)
+            if len(out) >= MAX_PAYLOADS:
+                return out
+    if ".join" in text or "+" in text:
+        for got in _joined(text):
+            out.append(got)
             if len(out) >= MAX_PAYLOADS:
                 return out
     if _CHARS_CUE.search(text):
