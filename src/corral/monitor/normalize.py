@@ -49,6 +49,8 @@ GATE: Final = frozenset("'\"\\${|;&(`\n<")
 _TRIGGER: Final = saferegex.compile(
     r"IFS|''|\"\"|\\[0-7a-zA-Z]|\$'|\$[@*]|\$\{[@*]\}|\$\{\w+:?-\}|\$\(\)|``|"
     r"\{[^\s{},]*,|<<<|base64|b64|xxd|hex|\brev\b|\btr\s|(?:\$\(|`)\s*(?:printf|echo)\b|"
+    r"\b(?:un)?pack1?\b|H\*|fromCharCode|\bchr\b|\.chr\b|\bbytes\s*\(\s*\[|\.join\b|"
+    r"['\"]\s*\+\s*['\"]|"
     r"\w['\"][\w./:-]{1,256}['\"]|['\"][\w./:-]{1,256}['\"]\w|"
     r"\$\{?[A-Za-z_]\w{0,31}\}?\$\{?[A-Za-z_]|[A-Za-z]\$\{?[A-Za-z_]\w{0,31}\}?\b|"
     r"\$\{[A-Za-z_]\w{0,31}\}\w|"
@@ -107,17 +109,44 @@ _HERE_SHELL: Final = saferegex.compile(
 # substituted into the command line, sourced, or executed by code
 _RUNS_CUE: Final = saferegex.compile(
     r"\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:\S*/)?(?:(?:ba|z|da|k|a)?sh|python[\d.]*|perl|ruby|node|php)\b"
-    r"|\beval\b|\$\(|`|<\(|\bsource\b|\bexec\s*\(|\bos\.(?:system|popen)\s*\(|\bsubprocess\."
+    r"|\beval\b|\$\(|`|<\(|\bsource\b|\bos\.(?:system|popen)\s*\(|\bsubprocess\."
+    r"|\b(?:exec|execSync|execFile|execFileSync|spawn|spawnSync|popen|Popen|Function"
+    r"|runInThisContext|runInNewContext|instance_eval|class_eval)\s*\("
     r"|\bsystem\s*\(|\b(?:Invoke-Expression|iex)\b"
 )
 _B64_CUE: Final = saferegex.compile(
     r"(?i)base64|b64decode|b64_decode|atob\b|frombase64|\s-enc(?:odedcommand)?\s"
+    r"|\bunpack1?\s*\(?\s*['\"]m0?['\"]"
 )
 _B64_TOKEN: Final = saferegex.compile(r"[A-Za-z0-9+/_-]{16,16384}={0,2}")
 _HEX_CUE: Final = saferegex.compile(
-    r"(?i)xxd\s+(?:-\w+\s+)*-r|fromhex|unhexlify|hex\s+-d|\bbasenc\b"
+    r"(?i)xxd\s+(?:-\w+\s+)*-r|fromhex|unhexlify|hex\s+-d|\bbasenc\b|H\*|['\"]hex['\"]|hex2bin"
 )
 _HEX_TOKEN: Final = saferegex.compile(r"(?:[0-9a-fA-F]{2}){8,8192}")
+# character codes turned into text: Perl/Ruby pack('c*'/'C*'/'U*'), String.fromCharCode,
+# chr() joins and chains, bytes([...]), Ruby's 99.chr
+_CHARS_CUE: Final = saferegex.compile(
+    r"\bpack\s*\(?\s*(?:q\s*[/(]|['\"])[cCU]\*|fromCharCode|\bchr\s*\(|\bmap\s*\(\s*chr\b"
+    r"|\bbytes\s*\(\s*\[|\.chr\b|\bmap\s*\{\s*chr\b"
+)
+_CHAR_CODE = r"(?:0[xX][0-9a-fA-F]{1,2}|\d{1,3})"
+_CHARS_LIST: Final = saferegex.compile(_CHAR_CODE + r"(?:\s*,\s*" + _CHAR_CODE + r"){3,}")
+_CHARS_CHAIN: Final = saferegex.compile(
+    r"(?:\bchr\s*\(\s*\d{1,3}\s*\)\s*[.+,]?\s*){4,}|(?:\b\d{1,3}\.chr\b\s*\+?\s*){4,}"
+)
+_CODE: Final = saferegex.compile(_CHAR_CODE)
+# a command split into string literals and joined again: ''.join(['cu','rl']),
+# ['cu','rl'].join(''), 'cu' + 'rl'
+_STR = r"(?:'[^'\n\\]*'|\"[^\"\n\\]*\")"
+_JOIN_PY: Final = saferegex.compile(
+    r"(" + _STR + r")\s*\.join\s*\(\s*[\[(]((?:\s*" + _STR + r"\s*,)+\s*" + _STR
+    + r"\s*,?\s*)[\])]\s*\)"
+)
+_JOIN_JS: Final = saferegex.compile(
+    r"\[((?:\s*" + _STR + r"\s*,)+\s*" + _STR + r"\s*)\]\s*\.join\s*\(\s*(" + _STR + r")?\s*\)"
+)
+_CONCAT: Final = saferegex.compile(r"(?:" + _STR + r"\s*\+\s*)+" + _STR)
+_PIECE: Final = saferegex.compile(_STR)
 _REV_CUE: Final = saferegex.compile(r"\|\s*rev\b")
 # rot13 by tr: tr 'A-Za-z' 'N-ZA-Mn-za-m' (either case order, either set first)
 _ROT13_CUE: Final = saferegex.compile(
@@ -282,6 +311,15 @@ def _inflated(raw: bytes) -> bytes:
         return raw
 
 
+def _raw_inflated(raw: bytes) -> bytes:
+    """``raw`` as a headerless deflate stream (at most :data:`MAX_PAYLOAD` bytes out), or
+    nothing when it is not one."""
+    try:
+        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, MAX_PAYLOAD)
+    except zlib.error:
+        return b""
+
+
 def _b64(token: str) -> str | None:
     token = token.rstrip("=")
     if len(token) % 4 == 1:
@@ -294,7 +332,37 @@ def _b64(token: str) -> str | None:
             raw = base64.b64decode(padded, validate=True)
     except (binascii.Error, ValueError):
         return None
-    return _printable(_inflated(raw))
+    got = _printable(_inflated(raw))
+    if got is None and raw and not raw.isascii():
+        got = _printable(_raw_inflated(raw))  # PHP's gzinflate, Node's inflateRawSync
+    return got
+
+
+def _chars(run: str) -> str | None:
+    """The text a run of character codes spells, when it is printable text."""
+    codes = [int(c, 16) if c[:2] in ("0x", "0X") else int(c) for c in _CODE.findall(run)]
+    if len(codes) < 4 or not all(9 <= c < 127 for c in codes):
+        return None
+    text = "".join(map(chr, codes))
+    return text if _printable(text.encode()) is not None else None
+
+
+def _pieces(run: str) -> list[str]:
+    return [m.group(0)[1:-1] for m in _PIECE.finditer(run)]
+
+
+def _joined(text: str) -> list[str]:
+    """Commands assembled from string literals (joined or concatenated), assembled."""
+    out: list[str] = []
+    if ".join" in text:
+        for m in _JOIN_PY.finditer(text):
+            out.append(m.group(1)[1:-1].join(_pieces(m.group(2))))
+        for m in _JOIN_JS.finditer(text):
+            sep = m.group(2)[1:-1] if m.group(2) else ","
+            out.append(sep.join(_pieces(m.group(1))))
+    if "+" in text:
+        out.extend("".join(_pieces(m.group(0))) for m in _CONCAT.finditer(text))
+    return [t for t in out if len(t) >= 4 and t.isprintable()]
 
 
 def _payloads(text: str) -> list[str]:
@@ -323,6 +391,19 @@ def _payloads(text: str) -> list[str]:
                 out.append(got)
             if len(out) >= MAX_PAYLOADS:
                 return out
+    if ".join" in text or "+" in text:
+        for got in _joined(text):
+            out.append(got)
+            if len(out) >= MAX_PAYLOADS:
+                return out
+    if _CHARS_CUE.search(text):
+        for pattern in (_CHARS_LIST, _CHARS_CHAIN):
+            for m in pattern.finditer(text):
+                got = _chars(m.group(0)[:MAX_PAYLOAD])
+                if got is not None:
+                    out.append(got)
+                if len(out) >= MAX_PAYLOADS:
+                    return out
     if _REV_CUE.search(text):
         for m in _REV_TEXT.finditer(text):
             out.append((m.group(1) or m.group(2))[::-1])
