@@ -192,10 +192,22 @@ class _Window:
     def add(self, t: float, val: Any, eid: str | None, desc: str, th: Threshold) -> float:
         items = self.items
         cutoff = t - th.within_s
-        while items and items[0][0] < cutoff:
-            self._drop(th)
+        distinct = th.distinct is not None
+        if items and items[0][0] < cutoff:
+            if distinct:  # :meth:`_drop`, inlined (a window in use drops about one a time)
+                counts = self.counts
+                while items and items[0][0] < cutoff:
+                    old = items.popleft()[1]
+                    n = counts[old] - 1
+                    if n:
+                        counts[old] = n
+                    else:
+                        del counts[old]
+            else:
+                while items and items[0][0] < cutoff:
+                    self._drop(th)
         items.append((t, val, eid, desc))
-        if th.distinct is not None:
+        if distinct:
             counts = self.counts
             counts[val] = counts.get(val, 0) + 1
             if len(items) > 1024 and len(items) > int(th.count) * 4:
@@ -679,10 +691,11 @@ class Monitor:
                     if hit is not None:
                         hits.append(hit)
         if fired:
+            keys: dict[Subject, str] = {}  # each subject's command key, made once
             for rule, subj in fired.items():
                 if subj.derived and subj.via == "shell" and len(subjects) > 2:
                     subj = _culprit(rule, subj, subjects)
-                hits.append(_match_hit(rule, subj, type_))
+                hits.append(_match_hit(rule, subj, type_, keys))
         return hits
 
     def _threshold(
@@ -1001,9 +1014,14 @@ def _command_key(subj: Subject) -> str:
     return subj.command()
 
 
-def _match_hit(rule: Rule, subj: Subject, type_: str) -> _Hit:
+def _match_hit(rule: Rule, subj: Subject, type_: str, keys: dict[Subject, str]) -> _Hit:
+    """The hit of a match rule on ``subj``; ``keys``: the command keys made so far for
+    this event's subjects (a megabyte line fired by many rules is split once)."""
     if subj.kind in ("exec", "spawn"):
-        key = _command_key(subj)
+        made = keys.get(subj)
+        if made is None:
+            made = keys[subj] = _command_key(subj)
+        key = made
         uses_line = _USES_LINE.get(rule.id)
         if uses_line is None:
             assert rule.match is not None

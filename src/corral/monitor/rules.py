@@ -2008,7 +2008,8 @@ def _entry_needs(
         if not n:
             return ()
         keep += n
-    return tuple(dict.fromkeys(keep))
+    keep = list(dict.fromkeys(keep))
+    return tuple(keep) if len(keep) <= _MAX_NEED_ALTS else ()  # too many to check: none
 
 
 def _strip_groups(source: str) -> str:
