@@ -329,7 +329,7 @@ RARE: Final = frozenset("|<>;&`$\n")
 def telling(lits: Lits) -> bool:
     """Whether a set of strings a pattern needs (one of them) is worth looking for in
     a text: none of them a common single character."""
-    return all(len(x) > 1 or x in RARE for x in lits)
+    return min(map(len, lits)) > 1 or all(len(x) > 1 or x in RARE for x in lits)
 #: what :meth:`Screen.scan` gives: (entries, ids of the literals found)
 Scan = tuple[tuple[Any, ...], tuple[int, ...]]
 

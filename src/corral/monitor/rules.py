@@ -2150,7 +2150,8 @@ class RuleIndex:
                 ]
                 # what the line must hold for each entry to match: its alternative's
                 # strings, or (the matcher's own test) those of one of its alternatives
-                lneeds = [_line_needs(cond) for _, _, cond in alts]
+                keyed = any(h is not None and h[0] == "key" for _, h, _ in alts)
+                lneeds = [_line_needs(cond) if keyed else () for _, _, cond in alts]
                 alt_needs = {
                     id(e): n for e, n in zip(own, lneeds, strict=True) if e is not entry
                 }  # fmt: skip
