@@ -14,7 +14,18 @@ from typing import Any
 from corral.events import CodeAction, Event, ExecAction, FileAction, NetAction, SpawnAction
 from corral.monitor.evaluate import load_corpus
 from corral.monitor.loader import builtin_pack
-from corral.monitor.rules import ANY_TYPE, ATTEMPT, RuleIndex, Subject, subjects_of
+from corral.monitor.rules import (
+    ANY_TYPE,
+    ATTEMPT,
+    RuleIndex,
+    Subject,
+    _in_line,
+    _line_needs,
+    _simple_split,
+    alternative_test,
+    hints,
+    subjects_of,
+)
 
 from .helpers import T0
 
@@ -182,3 +193,62 @@ def test_key_table_sifting_finds_what_every_rule_tested_alone_finds() -> None:
             assert _fast(ev, True, subj) == want, (ev.action, subj.kind, subj.line)
             found += len(want)
     assert found > 100
+
+
+def _attack_commands() -> list[str]:
+    """The attack commands of every corpus a test may read (they match most rules)."""
+    names = ["default.jsonl", "heldout_attacks.jsonl",
+             *(f"heldout{n}_attacks.jsonl" for n in range(2, 7))]  # fmt: skip
+    return [it.command for name in names for it in load_corpus(CORPUS / name) if it.command]
+
+
+def test_line_needs_are_in_every_line_an_alternative_holds_on() -> None:
+    """What the index asks of a line before it tests a key-table entry (``_line_needs``
+    of its alternative: per ``any:`` branch and per branch of a regex's alternation, the
+    shell's one-character operators included) is in every line on which the
+    alternative holds and which holds the subject's texts: on the corpora's attack
+    commands (and their subjects), in other cases and casefolded forms."""
+    alts = [
+        (m.test, alternative_test(cond, None), needs)
+        for _, m, _ in MATCHERS
+        for _, _, cond in hints(m.cond)
+        if (needs := _line_needs(cond))
+    ]
+    assert sum(len(n) > 1 for *_, n in alts) > 50  # branches and `any:` do tell
+    rng = random.Random(20261207)
+    cmds = _attack_commands()
+    checked = 0
+    for cmd in rng.sample(cmds, 900):
+        r = rng.random()
+        if r < 0.2:
+            cmd = cmd.upper()
+        elif r < 0.3:
+            cmd = cmd.replace("s", "\u017f").replace("k", "\u212a")
+        kw: dict[str, Any] = {"session": "eq", "seq": 1, "time": T0}
+        for action in (ExecAction(argv=cmd.split() or ["true"], line=cmd),
+                       CodeAction(language="shell", code=cmd)):  # fmt: skip
+            for subj in subjects_of(Event(type="action.requested", action=action, **kw)):
+                line = subj.line
+                if not line or not _in_line(subj, line):
+                    continue
+                lower = line.casefold()
+                for whole, alt, needs in alts:
+                    subj.caps = {}
+                    if not whole(subj) or not alt(subj):
+                        continue
+                    checked += 1
+                    assert any(
+                        all(any(s in lower for s in lits) for lits in need) for need in needs
+                    ), (line, needs)
+    assert checked > 500
+
+
+def test_one_command_split_is_the_split_of_a_list() -> None:
+    """A line without a separator is split without looking for them, as it would be
+    with one at its end."""
+    rng = random.Random(20261208)
+    words = [*WORDS[:400], "if", "then", "A=1", "B_2=x", "=", "a=b=c", "  ", "\t"]
+    for _ in range(2000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 6)))
+        for limit in (None, 0, 1, 32):
+            assert _simple_split(text, limit) == _simple_split(text + " ;", limit), text

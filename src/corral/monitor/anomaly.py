@@ -340,13 +340,20 @@ class AnomalyState:
         return self.window_n
 
     def features(self, now: float, window_s: float) -> dict[str, float]:
+        """The features of the window ending at ``now``, by name."""
+        return dict(zip(FEATURES, self.values(now, window_s), strict=True))
+
+    def values(self, now: float, window_s: float) -> tuple[float, ...]:
+        """The features of the window ending at ``now``, in the order of
+        :data:`FEATURES` (what a score reads, without a dict per score)."""
         width = window_s / self.SLICES
         cutoff = now - window_s
         slots = self.slots
         for s in slots:
             if not s.start + width > cutoff:
-                return self._features_of([s for s in slots if s.start + width > cutoff], now,
-                                         window_s)  # fmt: skip
+                got = self._features_of([s for s in slots if s.start + width > cutoff], now,
+                                        window_s)  # fmt: skip
+                return tuple(got[name] for name in FEATURES)
         n = self.window_n
         first = now if not slots else slots[0].first  # min() of the firsts, in one pass
         cpu_n = denied = 0
@@ -363,19 +370,19 @@ class AnomalyState:
             net_share = kinds.get("net", 0) / n
         else:
             exec_share = code_share = net_share = 0.0
-        return {
-            "rate": n / span * 60.0,
-            "new_programs": float(len(self.programs)),
-            "hosts": float(len(self.hosts)),
-            "private_hosts": float(self.private),
-            "ports_per_host": float(self.max_ports),
-            "bytes_out": sum(s.bytes for s in slots),
-            "cpu": sum(s.cpu_sum for s in slots) / cpu_n if cpu_n else 0.0,
-            "denied": float(denied),
-            "exec_share": exec_share,
-            "code_share": code_share,
-            "net_share": net_share,
-        }
+        return (  # in the order of FEATURES
+            n / span * 60.0,
+            float(len(self.programs)),
+            float(len(self.hosts)),
+            float(self.private),
+            float(self.max_ports),
+            sum(s.bytes for s in slots),
+            sum(s.cpu_sum for s in slots) / cpu_n if cpu_n else 0.0,
+            float(denied),
+            exec_share,
+            code_share,
+            net_share,
+        )
 
     @staticmethod
     def _features_of(slots: list[_Slot], now: float, window_s: float) -> dict[str, float]:
@@ -448,12 +455,12 @@ class Baseline:
             self.__dict__["_plan_cache"] = plan
         return plan
 
-    def quick_score(self, raw: dict[str, float]) -> float:
-        """The score alone (no explanation)."""
+    def quick_score(self, values: tuple[float, ...]) -> float:
+        """The score alone (no explanation) of features in the order of :data:`FEATURES`
+        (:meth:`AnomalyState.values`)."""
         total = 0.0
         log1p = math.log1p
-        for name, med, scale, is_log in self._plan():
-            x = raw[name]
+        for (_, med, scale, is_log), x in zip(self._plan(), values, strict=True):
             z = ((log1p(x) if is_log and x > 0 else x) - med) / scale
             if z > 0:
                 total += z * z
@@ -487,11 +494,12 @@ class Baseline:
             return None
         state.pending = 0
         state.novel = False
-        raw = state.features(event.time, self.window_s)
+        values = state.values(event.time, self.window_s)
         if state.window_n < self.min_actions:
             return None
-        if self.quick_score(raw) < self.threshold:
+        if self.quick_score(values) < self.threshold:
             return None
+        raw = dict(zip(FEATURES, values, strict=True))
         score, contribs = self.score(raw)
         t = event.time
         if (

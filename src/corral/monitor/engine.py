@@ -93,6 +93,7 @@ _ATTEMPTS: Final = frozenset({"action.requested", "action.denied"})
 _MAX_WINDOWS: Final = 512
 _MAX_PARTIALS: Final = 64
 _MAX_EVIDENCE: Final = 8
+_UNPLANNED: Final = object()  # no plan looked up yet (a plan may be None)
 
 
 class Evidence(BaseModel):
@@ -191,10 +192,22 @@ class _Window:
     def add(self, t: float, val: Any, eid: str | None, desc: str, th: Threshold) -> float:
         items = self.items
         cutoff = t - th.within_s
-        while items and items[0][0] < cutoff:
-            self._drop(th)
+        distinct = th.distinct is not None
+        if items and items[0][0] < cutoff:
+            if distinct:  # :meth:`_drop`, inlined (a window in use drops about one a time)
+                counts = self.counts
+                while items and items[0][0] < cutoff:
+                    old = items.popleft()[1]
+                    n = counts[old] - 1
+                    if n:
+                        counts[old] = n
+                    else:
+                        del counts[old]
+            else:
+                while items and items[0][0] < cutoff:
+                    self._drop(th)
         items.append((t, val, eid, desc))
-        if th.distinct is not None:
+        if distinct:
             counts = self.counts
             counts[val] = counts.get(val, 0) + 1
             if len(items) > 1024 and len(items) > int(th.count) * 4:
@@ -394,6 +407,8 @@ class Monitor:
         packs = list(packs)
         self.rules: list[Rule] = resolve(packs, list(rules_files))
         self.index = _index_for(self.rules)
+        #: the index's plans by (event type, attempt), read directly in :meth:`observe`
+        self._plans = self.index.plans
         self.on = dict(DEFAULT_ON)
         for sev, resp in (on or {}).items():
             if sev not in SEVERITY_RANK:
@@ -454,21 +469,53 @@ class Monitor:
     def observe(self, event: Event) -> list[Alert]:
         """Look at one event; returns the new alerts (already passed to the responder)."""
         session = event.session
+        type_ = event.type
         with self._lock:
             self.events_seen += 1
-            last = session == self._last_session
-            st = self._sessions[session] if last else self._state(session)
+            if session == self._last_session:
+                st = self._sessions[session]
+            else:  # :meth:`_state`, inlined
+                sessions = self._sessions
+                st = sessions.get(session)
+                if st is None:
+                    st = self._state(session)
+                else:
+                    sessions.move_to_end(session)
+                    self._last_session = session
             action = event.action
+            # :meth:`_Session.remember` and :meth:`_Session.completes`, inlined (the
+            # bookkeeping every action pays)
             if action is None:
                 attempt = False
-            else:
-                type_ = event.type
-                if type_ in _ATTEMPTS:
-                    st.remember(action)
+            elif type_ in _ATTEMPTS:
+                recent = st.recent
+                fp = _fingerprint(action)
+                n = recent.get(fp)
+                if n is None:
+                    recent[fp] = 1
+                    if len(recent) > 64:
+                        del recent[next(iter(recent))]  # the oldest
+                else:
+                    recent[fp] = n + 1
+                attempt = True
+            elif type_ == "action.completed":
+                recent = st.recent
+                fp = _fingerprint(action)
+                n = recent.get(fp)
+                if not n:
                     attempt = True
                 else:
-                    attempt = type_ == "action.completed" and not st.completes(action)
-            hits = self._evaluate(event, st, attempt, True)
+                    if n == 1:
+                        del recent[fp]
+                    else:
+                        recent[fp] = n - 1
+                    attempt = False
+            else:
+                attempt = False
+            plan = self._plans.get((type_, attempt), _UNPLANNED)
+            if plan is _UNPLANNED:
+                plan = self.index.plan(type_, attempt)
+            hits = [] if plan is None else self._evaluate(event, st, attempt, True, plan)
             if attempt and self._scoring:
                 learned = self._learned(event)
                 if learned is not None:
@@ -481,7 +528,7 @@ class Monitor:
                 finding = baseline.update(an, event, attempt)
                 if finding is not None:
                     hits.append(self._anomaly_hit(event, finding))
-            if event.type == "sandbox.closed":
+            if type_ == "sandbox.closed":
                 self._sessions.pop(session, None)
                 self._last_session = None
             if not hits:
@@ -567,10 +614,13 @@ class Monitor:
         self._last_session = session
         return st
 
-    def _evaluate(self, event: Any, st: _Session, attempt: bool, commit: bool) -> list[_Hit]:
+    def _evaluate(
+        self, event: Any, st: _Session, attempt: bool, commit: bool, plan: Any = _UNPLANNED
+    ) -> list[_Hit]:
         type_ = event.type
         index = self.index
-        plan = index.plan(type_, attempt)
+        if plan is _UNPLANNED:
+            plan = index.plan(type_, attempt)
         if plan is None:
             return []
         kinds = plan.kinds
@@ -584,15 +634,14 @@ class Monitor:
         fired: dict[Rule, Subject] | None = None
         counted: set[tuple[Any, ...]] | None = None
         subjects = subjects_of(event)
-        by_kind = plan.buckets
+        finders = plan.finders
         gated = plan.gated
         gated_steps = plan.gated_steps
-        candidates = index.candidates
         for subj in subjects:
-            buckets = by_kind.get(subj.kind)
-            if not buckets:
+            find = finders.get(subj.kind)
+            if find is None:
                 continue
-            cands = candidates(buckets, subj)
+            cands = find(subj)
             # a partial match waits for a step kept out of the index (one set test; the
             # event's earlier subjects may have just advanced one)
             if gated and st.waited and not gated_steps.isdisjoint(st.waited):
@@ -642,10 +691,11 @@ class Monitor:
                     if hit is not None:
                         hits.append(hit)
         if fired:
+            keys: dict[Subject, str] = {}  # each subject's command key, made once
             for rule, subj in fired.items():
                 if subj.derived and subj.via == "shell" and len(subjects) > 2:
                     subj = _culprit(rule, subj, subjects)
-                hits.append(_match_hit(rule, subj, type_))
+                hits.append(_match_hit(rule, subj, type_, keys))
         return hits
 
     def _threshold(
@@ -964,9 +1014,14 @@ def _command_key(subj: Subject) -> str:
     return subj.command()
 
 
-def _match_hit(rule: Rule, subj: Subject, type_: str) -> _Hit:
+def _match_hit(rule: Rule, subj: Subject, type_: str, keys: dict[Subject, str]) -> _Hit:
+    """The hit of a match rule on ``subj``; ``keys``: the command keys made so far for
+    this event's subjects (a megabyte line fired by many rules is split once)."""
     if subj.kind in ("exec", "spawn"):
-        key = _command_key(subj)
+        made = keys.get(subj)
+        if made is None:
+            made = keys[subj] = _command_key(subj)
+        key = made
         uses_line = _USES_LINE.get(rule.id)
         if uses_line is None:
             assert rule.match is not None

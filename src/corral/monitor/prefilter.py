@@ -321,6 +321,15 @@ def required(pattern: str) -> Lits | None:
 #: what a text must hold for a pattern to match, as literal indexes of a screen: any
 #: one of the alternatives, each a tuple of index sets (one index of each set present)
 Needs = tuple[tuple[frozenset[int], ...], ...]
+#: the one-character strings worth looking for: the shell's operators, which most
+#: commands do not hold (``-``, ``/``, ``.`` or a letter are in nearly every one)
+RARE: Final = frozenset("|<>;&`$\n")
+
+
+def telling(lits: Lits) -> bool:
+    """Whether a set of strings a pattern needs (one of them) is worth looking for in
+    a text: none of them a common single character."""
+    return min(map(len, lits)) > 1 or all(len(x) > 1 or x in RARE for x in lits)
 #: what :meth:`Screen.scan` gives: (entries, ids of the literals found)
 Scan = tuple[tuple[Any, ...], tuple[int, ...]]
 
@@ -362,8 +371,9 @@ class Screen:
                 always.append((width, entry))
                 continue
             # a set with a one-character string (``-``, ``/``, ``e``) is in nearly every
-            # command line: looking for it costs the pass more than it rules out
-            alts = [[s for s in alt if min(map(len, s)) > 1] for alt in required_any_all(pattern)]
+            # command line: looking for it costs the pass more than it rules out (but
+            # the shell's operators, :data:`RARE`, are in few)
+            alts = [[s for s in alt if telling(s)] for alt in required_any_all(pattern)]
             if any(not alt for alt in alts):
                 alts = []  # a branch that needs nothing: the pattern needs nothing more
             needs.append(tuple(tuple(ids(s) for s in alt) for alt in alts) or None)
@@ -545,6 +555,9 @@ _SET_MEM: Final = 64 << 20
 
 _FOLDED: dict[str, str] = {}
 _last_long: tuple[str, str] = ("", "")
+#: the casefolded text :func:`folded` keeps for a short text, or None (one C call; the
+#: table is cleared, never replaced)
+kept_folded: Final = _FOLDED.get
 
 
 def folded(text: str) -> str:

@@ -81,6 +81,7 @@ a shell code action gives one exec subject per simple command in the script.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
 import itertools
 import posixpath
@@ -103,10 +104,12 @@ from .prefilter import (
     Screen,
     folded,
     holds,
+    kept_folded,
     required,
     required_all,
     required_any_all,
     required_short,
+    telling,
 )
 
 __all__ = [
@@ -507,6 +510,7 @@ _RESERVED: Final = frozenset(
      "select", "function", "{", "}", "!", "[[", "]]", "time", "coproc"}
 )  # fmt: skip
 _LIST_SPLIT: Final = re.compile(r"\|\||&&|[|;&]")
+_SEPARATORS: Final = frozenset("|;&")
 
 
 def _simple_split(script: str, limit: int | None = None) -> list[list[str]] | None:
@@ -517,6 +521,18 @@ def _simple_split(script: str, limit: int | None = None) -> list[list[str]] | No
         return None
     out = []
     start = 0
+    if _SEPARATORS.isdisjoint(script):  # one command (most): no separator to look for
+        words = script.split()
+        if not words:
+            return out
+        if words[0] in _RESERVED:
+            return None
+        i = 0
+        while i < len(words) and "=" in words[i] and _ASSIGNMENT.match(words[i]):
+            i += 1
+        if i < len(words):
+            out.append(words[i:])
+        return out
     seps = _LIST_SPLIT.finditer(script)
     while start >= 0:
         m = next(seps, None)
@@ -633,8 +649,12 @@ def subjects_of(event: Any) -> list[Subject]:
             return [subj]
         prog = subj.program
         out = [subj]
-        if prog is not None and _runs_inner(prog):
-            _derive(event, action, argv, line, out, 1, prog)
+        if prog is not None:
+            runs = _RUNS_INNER.get(prog)
+            if runs is None:
+                runs = _runs_inner(prog)
+            if runs:
+                _derive(event, action, argv, line, out, 1, prog)
         if not _NORMALIZE_GATE.isdisjoint(line):
             _add_normalized(event, action, line, out, 1, "normalized")
         return out
@@ -1031,6 +1051,33 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
     )
     last: list[tuple[Any, bool]] = [("", False)]
 
+    if len(plans) == 1:
+        ((common, alts), t0) = plans[0]
+        if not alts:  # the commonest: one pattern, sets of strings it needs
+
+            def test_one(v: Any) -> bool:
+                if not isinstance(v, str):
+                    return False
+                got = last[0]
+                if got[0] is v:
+                    return got[1]
+                # :func:`_may_match`, inlined
+                lower = kept_folded(v)
+                if lower is None:
+                    lower = folded(v)
+                for lits in common:
+                    for lit in lits:
+                        if lit in lower:
+                            break
+                    else:
+                        last[0] = (v, False)
+                        return False
+                ok = t0(v)
+                last[0] = (v, ok)
+                return ok
+
+            return test_one
+
     def test(v: Any) -> bool:
         if not isinstance(v, str):
             return False
@@ -1038,7 +1085,8 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
         if got[0] is v:
             return got[1]
         ok = False
-        has = folded(v).__contains__
+        lower = kept_folded(v)
+        has = (lower if lower is not None else folded(v)).__contains__
         for (common, alts), t in plans:
             if _may_match(common, alts, has) and t(v):
                 ok = True
@@ -1751,6 +1799,9 @@ class Plan:
     gated: dict[str | None, tuple[_Entry, ...]]
     #: (rule id, step) of every gated entry
     gated_steps: frozenset[tuple[str, int]] = frozenset()
+    #: per kind, the entries of its buckets that may match a subject
+    #: (:meth:`RuleIndex.candidates` of the kind's buckets)
+    finders: dict[str | None, Callable[[Subject], list[_Entry]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -1767,7 +1818,7 @@ class _Bucket:
     gated: list[_Entry] = field(default_factory=list)
     #: (key field, value, id of an entry in its table) -> what the line must hold for
     #: the entry to match (:func:`_line_needs` of each alternative that may hold)
-    line_needs: dict[tuple[str, Any, int], tuple[tuple[frozenset[str], ...], ...]] = field(
+    line_needs: dict[tuple[str, Any, int], LineNeeds] = field(
         default_factory=dict
     )
 
@@ -1789,6 +1840,12 @@ class _Frozen:
     needs: dict[int, tuple[Needs | None, ...]] = field(default_factory=dict)
     #: (key table entries, literals a line holds) -> those of the entries it may match
     sifted: dict[tuple[int, tuple[int, ...]], tuple[_Entry, ...]] = field(default_factory=dict)
+    #: the entries that may match a subject (:func:`_finder`: what the bucket holds bound
+    #: once, the hot path's one call per subject)
+    find: Callable[[Subject], list[_Entry]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "find", _finder(self))
 
     def sift(self, entries: tuple[_Entry, ...], hits: tuple[int, ...]) -> tuple[_Entry, ...]:
         """Of a key table's ``entries``, those whose needs the line with the literals
@@ -1828,42 +1885,121 @@ def _in_line(subj: Subject, line: str) -> bool:
     return code is None or code is line or code in line
 
 
-def _line_needs(cond: Cond) -> tuple[frozenset[str], ...]:
-    """Sets of casefolded strings the line of a subject must hold one of each for
-    ``cond`` to hold, when the texts of :data:`_IN_LINE` and ``argv[N]`` are in the line
-    (:func:`_in_line`): those of each operator (:func:`prefilter.required_all` of its
-    screen) on a text field that ``cond`` requires at its top (``any``, ``not`` and
-    negated fields tell nothing)."""
-    out: list[frozenset[str]] = []
-    for item in _flatten(cond) if isinstance(cond, AllOf) else [cond]:
-        if not isinstance(item, Pred) or item.negate or item.exists is not None:
+LineNeeds = tuple[tuple[frozenset[str], ...], ...]
+#: alternatives a condition's line needs are kept to (a product past it keeps less)
+_MAX_NEED_ALTS: Final = 32
+
+
+def _line_needs(cond: Cond) -> LineNeeds:
+    """What the line of a subject must hold for ``cond`` to hold, when the texts of
+    :data:`_IN_LINE` and ``argv[N]`` are in the line (:func:`_in_line`): alternatives
+    (one of them holds), each sets of casefolded strings the line holds one of each;
+    ``()`` when nothing is known. From the operators on text fields (their screen's
+    :func:`prefilter.required_all`, and per branch of its alternation
+    :func:`prefilter.required_any_all`), across ``all`` (each alternative of one with
+    each of the other) and ``any`` (the alternatives of each); ``not`` and negated
+    fields tell nothing. Strings of one character (``-``, ``/``: in nearly every line)
+    rule out nothing and are left out, but for the shell's operators (``|``, ``>``…).
+    At most :data:`_MAX_NEED_ALTS` alternatives: past that a part tells only what all
+    its alternatives need."""
+    return tuple(_needs_of(cond) or ())
+
+
+def _needs_of(cond: Cond) -> list[tuple[frozenset[str], ...]] | None:
+    """:func:`_line_needs` as a list (``None``: nothing known)."""
+    if isinstance(cond, Pred):
+        return _pred_needs(cond)
+    if isinstance(cond, AllOf):
+        out: list[tuple[frozenset[str], ...]] | None = None
+        for item in _flatten(cond):
+            got = _needs_of(item)
+            if got is not None:
+                out = got if out is None else _needs_and(out, got)
+        return out
+    if isinstance(cond, AnyOf):
+        alts: list[tuple[frozenset[str], ...]] = []
+        for item in cond.items:
+            got = _needs_of(item)
+            if got is None:
+                return None  # an alternative that needs nothing: the whole needs nothing
+            alts += got
+        alts = list(dict.fromkeys(alts))
+        if len(alts) > _MAX_NEED_ALTS:
+            common = _needs_common(alts)
+            return [common] if common else None
+        return alts
+    return None
+
+
+def _needs_and(
+    a: list[tuple[frozenset[str], ...]], b: list[tuple[frozenset[str], ...]]
+) -> list[tuple[frozenset[str], ...]]:
+    """Both ``a`` and ``b`` (each alternative of one with each of the other); when that
+    makes too many, ``a`` with what every alternative of ``b`` needs (or the other way)."""
+    if len(a) * len(b) <= _MAX_NEED_ALTS:
+        return list(dict.fromkeys(tuple(dict.fromkeys((*x, *y))) for x in a for y in b))
+    if len(b) > len(a):
+        a, b = b, a
+    common = _needs_common(b)
+    if not common:
+        return a
+    return list(dict.fromkeys(tuple(dict.fromkeys((*x, *common))) for x in a))
+
+
+def _needs_common(alts: list[tuple[frozenset[str], ...]]) -> tuple[frozenset[str], ...]:
+    """The sets every one of ``alts`` needs."""
+    return tuple(x for x in alts[0] if all(x in alt for alt in alts[1:]))
+
+
+def _long(sets: Iterable[frozenset[str]]) -> tuple[frozenset[str], ...]:
+    """``sets`` without those holding a common one-character string
+    (:func:`prefilter.telling`)."""
+    return tuple(x for x in sets if telling(x))
+
+
+def _pred_needs(p: Pred) -> list[tuple[frozenset[str], ...]] | None:
+    if p.negate or p.exists is not None:
+        return None
+    name = p.field.name
+    in_line = name == "line" or name in _IN_LINE or name.startswith("argv[")
+    if p.field.type != "str" or not in_line:
+        return None
+    out: list[tuple[frozenset[str], ...]] | None = None
+    for o in p.ops:
+        if o.screen is None:
             continue
-        name = item.field.name
-        if item.field.type != "str" or not (
-            name == "line" or name in _IN_LINE or name.startswith("argv[")
+        src = _strip_groups(o.screen)
+        plain = _long(required_all(src))
+        branches = [_long(b) for b in required_any_all(src)]
+        got: list[tuple[frozenset[str], ...]] | None = None
+        # per branch of the alternation (with what the whole pattern needs), unless the
+        # branches only name strings of one of those sets (a list of words)
+        if (
+            1 < len(branches) <= _MAX_NEED_ALTS
+            and all(branches)
+            and not all(len(b) == 1 and any(b[0] <= x for x in plain) for b in branches)
         ):
-            continue
-        for o in item.ops:
-            if o.screen is not None:
-                # every string set the pattern needs, but those with a one-character
-                # string (``-``, ``/``: in nearly every line, they rule out nothing)
-                out += [x for x in required_all(_strip_groups(o.screen)) if min(map(len, x)) > 1]
-    return tuple(dict.fromkeys(out))
+            got = list(dict.fromkeys(tuple(dict.fromkeys((*plain, *b))) for b in branches))
+        if got is None and plain:
+            got = [plain]
+        if got is not None:
+            out = got if out is None else _needs_and(out, got)
+    return out
 
 
 def _entry_needs(
     alts: list[Alternative],
-    lneeds: list[tuple[frozenset[str], ...]],
+    lneeds: list[LineNeeds],
     kind: str | None,
     name: str,
     value: Any,
-) -> tuple[tuple[frozenset[str], ...], ...]:
+) -> LineNeeds:
     """What the line must hold for a matcher's own test (one entry for all its
     alternatives: captures) to hold on a subject of ``kind`` found in the key table of
-    ``name`` under ``value``: the strings of one of the alternatives that may hold (not
+    ``name`` under ``value``: the needs of one of the alternatives that may hold (not
     those for other kinds, nor those keyed on ``name`` with other values: an
     alternative implies its hint); ``()`` when one of them needs nothing."""
-    keep = []
+    keep: list[tuple[frozenset[str], ...]] = []
     for (ks, h, _), n in zip(alts, lneeds, strict=True):
         if ks is not None and kind not in ks:
             continue
@@ -1871,8 +2007,9 @@ def _entry_needs(
             continue
         if not n:
             return ()
-        keep.append(n)
-    return tuple(dict.fromkeys(keep))
+        keep += n
+    keep = list(dict.fromkeys(keep))
+    return tuple(keep) if len(keep) <= _MAX_NEED_ALTS else ()  # too many to check: none
 
 
 def _strip_groups(source: str) -> str:
@@ -1931,6 +2068,61 @@ def _freeze(b: _Bucket) -> _Frozen:
     )  # fmt: skip
 
 
+def _finder(b: _Frozen) -> Callable[[Subject], list[_Entry]]:
+    """The entries of ``b`` that may match a subject: those its key tables hold under
+    the subject's values (sifted by the literals its line holds, when the line holds
+    its other texts), those its screens find in its texts and those always tested,
+    each once."""
+    merged, keyed, screens, others, always = b.merged, b.keyed, b.screens, b.others, b.always
+    multi, sift = b.multi, b.sift
+
+    def find(subj: Subject) -> list[_Entry]:
+        out: list[_Entry] = []
+        scan = None
+        if merged is not None:
+            line = subj.line
+            if line:
+                # :func:`_in_line`, inlined (once per subject)
+                argv = subj.argv
+                code = subj.code
+                if (
+                    (not argv or (argv[0] in line and (len(argv) < 2 or subj.args in line)))
+                    and (code is None or code is line or code in line)
+                ):  # fmt: skip
+                    # the other fields' texts are in the line: one pass over the line
+                    # finds their rules too (a superset: each is tested after), and
+                    # the strings the key tables' rules need there
+                    scan = merged.cached(line) or merged.scan(line)
+        for get, table in keyed:
+            v = get(subj)
+            if v is not None:
+                try:
+                    hit = table.get(v)
+                except TypeError:  # an unhashable value (a list in data) is no key
+                    continue
+                if hit:
+                    out += hit if scan is None else sift(hit, scan[1])
+        if scan is None:
+            texts = screens
+        else:
+            if scan[0]:
+                out += scan[0]
+            texts = others
+        for get, screen in texts:
+            v = get(subj)
+            if v:
+                found = screen.find(v)
+                if found:
+                    out += found
+        if always:
+            out += always
+        if multi and len(out) > 1:
+            out = list(dict.fromkeys(out))
+        return out
+
+    return find
+
+
 _NO_BUCKETS: Final[tuple[_Frozen, ...]] = ()
 
 
@@ -1958,10 +2150,10 @@ class RuleIndex:
                 ]
                 # what the line must hold for each entry to match: its alternative's
                 # strings, or (the matcher's own test) those of one of its alternatives
-                lneeds = [_line_needs(cond) for _, _, cond in alts]
+                keyed = any(h is not None and h[0] == "key" for _, h, _ in alts)
+                lneeds = [_line_needs(cond) if keyed else () for _, _, cond in alts]
                 alt_needs = {
-                    id(e): ((n,) if n else ()) for e, n in zip(own, lneeds, strict=True)
-                    if e is not entry
+                    id(e): n for e, n in zip(own, lneeds, strict=True) if e is not entry
                 }  # fmt: skip
                 kinds = all_kinds if matcher.kinds is None else tuple(matcher.kinds)
                 for k in kinds:
@@ -1995,14 +2187,15 @@ class RuleIndex:
             key: _freeze(b) for key, b in building.items()
         }
         self.types = frozenset(t for t, _ in self._buckets)
-        self._plans: dict[tuple[str, bool], Plan | None] = {}
+        #: the plans looked up so far, by (event type, attempt) (:meth:`plan` fills it)
+        self.plans: dict[tuple[str, bool], Plan | None] = {}
 
     def plan(self, type_: str, attempt: bool) -> Plan | None:
         """The :class:`Plan` for events of ``type_`` (an attempt or not); ``None`` when
         no rule looks at them. One lookup per event."""
         key = (type_, attempt)
         try:
-            return self._plans[key]
+            return self.plans[key]
         except KeyError:
             pass
         names = [type_, ANY_TYPE] + ([ATTEMPT] if attempt else [])
@@ -2014,9 +2207,13 @@ class RuleIndex:
         gated = {k: tuple(e for b in bs for e in b.gated) for k, bs in by_kind.items()}
         gated = {k: es for k, es in gated.items() if es}
         steps = frozenset((e.rule.id, e.step) for es in gated.values() for e in es)
-        got = Plan(frozenset(by_kind), by_kind, gated, steps) if by_kind else None
-        if len(self._plans) < 4096:  # event types are open-ended; the common ones stay
-            self._plans[key] = got
+        finders = {
+            k: bs[0].find if len(bs) == 1 else functools.partial(self.candidates, bs)
+            for k, bs in by_kind.items()
+        }
+        got = Plan(frozenset(by_kind), by_kind, gated, steps, finders) if by_kind else None
+        if len(self.plans) < 4096:  # event types are open-ended; the common ones stay
+            self.plans[key] = got
         return got
 
     def wants(self, type_: str, attempt: bool) -> bool:
@@ -2035,47 +2232,12 @@ class RuleIndex:
 
     @staticmethod
     def candidates(buckets: tuple[_Frozen, ...], subj: Subject) -> list[_Entry]:
+        """The entries of ``buckets`` that may match ``subj`` (each once)."""
+        if len(buckets) == 1:
+            return buckets[0].find(subj)
         out: list[_Entry] = []
         for b in buckets:
-            scan = None
-            merged = b.merged
-            if merged is not None:
-                line = subj.line
-                if line:
-                    # :func:`_in_line`, inlined (once per subject)
-                    argv = subj.argv
-                    code = subj.code
-                    if (
-                        (not argv or (argv[0] in line and (len(argv) < 2 or subj.args in line)))
-                        and (code is None or code is line or code in line)
-                    ):  # fmt: skip
-                        # the other fields' texts are in the line: one pass over the line
-                        # finds their rules too (a superset: each is tested after), and
-                        # the strings the key tables' rules need there
-                        scan = merged.cached(line) or merged.scan(line)
-            for get, table in b.keyed:
-                v = get(subj)
-                if v is not None:
-                    try:
-                        hit = table.get(v)
-                    except TypeError:  # an unhashable value (a list in data) is no key
-                        continue
-                    if hit:
-                        out.extend(hit if scan is None else b.sift(hit, scan[1]))
-            if scan is None:
-                screens = b.screens
-            else:
-                if scan[0]:
-                    out.extend(scan[0])
-                screens = b.others
-            for get, screen in screens:
-                v = get(subj)
-                if v:
-                    found = screen.find(v)
-                    if found:
-                        out.extend(found)
-            if b.always:
-                out.extend(b.always)
-        if len(out) > 1 and (len(buckets) > 1 or buckets[0].multi):
+            out += b.find(subj)
+        if len(out) > 1:
             out = list(dict.fromkeys(out))
         return out
