@@ -250,6 +250,13 @@ _STEPS = [
     "npm install --registry http://localhost:4873 my-lib", "node -e 'console.log(process.version)'",
     "curl -s http://localhost:8000/health; echo", "cat /proc/cpuinfo | grep -c processor",
     "cat /proc/meminfo | head -3", "nproc", "free -m", "uptime",
+    "echo y > /tmp/out.txt && cat /tmp/out.txt", "cat /tmp/build.log", "ls -la /tmp",
+    "tmp=$(mktemp -d) && cd $tmp", "rm -rf /tmp/build-cache", "cp out.txt /tmp/ && ls /tmp",
+    "kill -0 $(cat /tmp/app.pid) && echo running", "ps -e -o args | grep -c '^node'",
+    "node -e 'console.log(1 + 1)'", "node -e 'try { require(\"fs\") } catch (e) {}'",
+    "python3 -m pip install --index-url http://127.0.0.1:3141/root/dev/+simple/ mypkg",
+    "pip download --index-url http://localhost:8080/simple -d wheels mypkg",
+    "test -w /workspace && echo writable || echo read-only", "cat /etc/os-release",
 ]  # fmt: skip
 _WRAPS = [
     "{a}; {b}", "{a} && {b}", "{a} || {b}", "{a} > /dev/null; {b}", "{a} 2>&1; {b}",
@@ -261,7 +268,7 @@ _WRAPS = [
 ]  # fmt: skip
 
 
-def compound_forms(lines: list[str], n: int = 1500) -> list[tuple[str, str]]:
+def compound_forms(lines: list[str], n: int = 3000) -> list[tuple[str, str]]:
     """Benign lines and everyday steps strung together as agents write shell (``;``,
     ``&&``, pipes, redirects, loops): without them the model learns that a compound
     line is an attack (attack procedures are; everyday examples are mostly one

@@ -528,6 +528,13 @@ OWN_COMMANDS = [
     "i=0; while [ $i -lt 1000 ]; do i=$((i+1)); echo $i > f; done; cat f",
     "curl -s http://127.0.0.1:1/; echo $?",
     "cat out/passwd; echo x > out/corral-test-file; ls out",
+    "echo $KEEP; kill -0 $(cat /tmp/old.pid) && echo old-alive; ps -e -o args | grep -c '^sleep 600'",
+    "pwd; echo $S; kill -0 $(cat /tmp/old) && echo old; ps -e -o args | grep -c '^sleep 500'",
+    "python3 -m pip install --no-cache-dir --index-url http://127.0.0.1:41234/simple --target "
+    "/workspace/site corraltestpkg && PYTHONPATH=/workspace/site python3 -c 'import "
+    "corraltestpkg; print(corraltestpkg.VALUE)'",
+    "cat /tmp/pytest-of-root/data0/f.txt; echo x > /tmp/pytest-of-root/data0/g 2>/dev/null || "
+    "echo read-only; echo y > /tmp/own && cat /tmp/own",
 ]  # fmt: skip
 
 

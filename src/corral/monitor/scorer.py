@@ -281,7 +281,7 @@ def canonical(prepared: str) -> str:
         prepared = prepared.translate(_OP_SPACED)
     if "\n" in prepared:
         prepared = prepared.replace("\n", _NEWLINE)
-    return " " + " ".join(prepared.split()) + " "
+    return f" {' '.join(prepared.split())} "
 
 
 def _canon_bytes(data: bytes) -> bytes:
@@ -371,7 +371,6 @@ class _Reject:
         """Whether the :func:`canonical` text ``data`` (UTF-8) is proved below the
         threshold."""
         hits = self.match(data)
-        # an empty answer: the pass failed (the empty pattern always matches)
         if 0 not in hits:
             return False
         return self.base + sum(map(self.weights.__getitem__, hits)) < self.limit
@@ -547,13 +546,23 @@ class CommandScorer:
         if got is not None:
             return got
         plain = len(text) <= _PLAIN and _GATE.isdisjoint(text)
-        prepared = text.lower() if plain else prepare(text)  # nothing to deobfuscate
+        prepared = text.lower() if plain else prepare(text)  # plain: nothing to deobfuscate
         reject = self._reject
         if reject is None:
             reject = self.reject
-        if reject and reject.cannot_fire(canonical(prepared).encode("utf-8", "surrogatepass")):
-            got = False
-        else:
+        got = True
+        if reject:
+            # canonical(), inlined: the hot path of every new command text
+            canon = prepared
+            if not _OPS.isdisjoint(canon):
+                canon = canon.translate(_OP_SPACED)
+            if "\n" in canon:
+                canon = canon.replace("\n", _NEWLINE)
+            hits = reject.match(f" {' '.join(canon.split())} ".encode("utf-8", "surrogatepass"))
+            # the empty pattern always matches: a pass without it failed, proving nothing
+            if 0 in hits:
+                got = reject.base + sum(map(reject.weights.__getitem__, hits)) >= reject.limit
+        if got:
             got = self._score_prepared(prepared).fired
         if len(text) <= _KEEP_TEXT:
             if len(self._fires) >= _CACHE:
