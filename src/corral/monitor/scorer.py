@@ -287,6 +287,8 @@ def canonical(prepared: str) -> str:
 def _canon_bytes(data: bytes) -> bytes:
     """A piece of a token (UTF-8) as it stands in :func:`canonical` text: a run of
     operator characters spaced apart."""
+    if _OPB.isdisjoint(data):
+        return data
     out = bytearray()
     for i, b in enumerate(data):
         if i and (b in _OPB or data[i - 1] in _OPB):
@@ -339,7 +341,7 @@ class _Reject:
     def __init__(self, weights: dict[bytes, float], bias: float, threshold: float) -> None:
         import re2
 
-        grouped: dict[str, float] = {}
+        grouped: dict[bytes, float] = {}
         always = 0.0
         for feature, w in weights.items():
             if w <= 0:
@@ -348,14 +350,14 @@ class _Reject:
             if lit is None:
                 always += w
             else:
-                pat = "".join(f"\\x{{{b:02x}}}" for b in lit)
-                grouped[pat] = grouped.get(pat, 0.0) + w
+                grouped[lit] = grouped.get(lit, 0.0) + w
         opts = re2.Options()
-        opts.encoding = re2.Options.Encoding.LATIN1
+        opts.encoding = re2.Options.Encoding.LATIN1  # bytes in, a byte per character
+        opts.literal = True
         opts.log_errors = False
         opts.max_mem = _REJECT_MEM
         rs = re2.Set.SearchSet(opts)
-        rs.Add("")
+        rs.Add(b"")
         pats = sorted(grouped)
         for pat in pats:
             rs.Add(pat)
