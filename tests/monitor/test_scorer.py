@@ -171,10 +171,12 @@ def test_it_stands_beside_the_default_pack_unless_told() -> None:
     from corral.monitor.loader import load_text
 
     text = ATTACKS[3]
-    assert scorer_module.DEFAULT_ON is True  # issue 12: on by default beside the pack
+    # DEFAULT_ON decides (off until the cost target holds, see scorer.DEFAULT_ON)
     default = Monitor(baseline=False)
-    assert default.scoring
-    assert RULE_ID in rules_of(default.observe(Feed().code(text, "shell")))
+    assert default.scoring == scorer_module.DEFAULT_ON
+    assert (RULE_ID in rules_of(default.observe(Feed().code(text, "shell")))) == (
+        scorer_module.DEFAULT_ON
+    )
     own = load_text("rules: []\n", "mine.yaml")  # a monitor of custom packs is its rules
     assert RULE_ID not in rules_of(Monitor(packs=[own], baseline=False).observe(
         Feed().code(text, "shell")))  # fmt: skip
@@ -461,8 +463,13 @@ def test_a_policy_turns_the_scorer_off_and_on() -> None:
     off = Monitor.from_policy(load("version: 1\nmonitor:\n  scorer: false\n"), baseline=False)
     assert not off.scoring
     assert RULE_ID not in rules_of(off.observe(Feed().code(text, "shell")))
+    from corral.monitor.scorer import DEFAULT_ON
+
     unset = Monitor.from_policy(load("version: 1\nmonitor:\n  packs: [default]\n"), baseline=False)
-    assert unset.scoring and RULE_ID in rules_of(unset.observe(Feed().code(text, "shell")))
+    assert unset.scoring == DEFAULT_ON
+    assert (RULE_ID in rules_of(unset.observe(Feed().code(text, "shell")))) == DEFAULT_ON
+    told = Monitor.from_policy(load("version: 1\nmonitor:\n  scorer: true\n"), baseline=False)
+    assert told.scoring and RULE_ID in rules_of(told.observe(Feed().code(text, "shell")))
     own = load_text("rules: []\n", "mine.yaml")
     on = Monitor.from_policy(load("version: 1\nmonitor:\n  scorer: true\n"), packs=[own],
                              baseline=False)  # fmt: skip
@@ -482,14 +489,23 @@ def test_the_clis_say_whether_the_scorer_is_on(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from corral.monitor.cli import app as monitor_app
+    from corral.monitor.scorer import DEFAULT_ON
     from corral.policy.cli import app as policy_app
 
     runner = CliRunner()
     version = default_scorer().version
+    default = f"scorer on (the default): model {version}" if DEFAULT_ON else (
+        "scorer off (the default)"
+    )
     res = runner.invoke(monitor_app, ["list"])
-    assert res.exit_code == 0 and f"scorer on (the default): model {version}" in res.stdout
+    assert res.exit_code == 0 and default in res.stdout
     res = runner.invoke(policy_app, ["explain", "default", "git status"])
-    assert res.exit_code == 0 and f"scorer on (the default): model {version}" in res.stdout
+    assert res.exit_code == 0 and default in res.stdout
+    on = tmp_path / "on.yaml"
+    on.write_text("version: 1\nmonitor:\n  scorer: true\n")
+    res = runner.invoke(monitor_app, ["list", "--policy", str(on)])
+    assert res.exit_code == 0
+    assert f"scorer on (the policy's monitor.scorer: true): model {version}" in res.stdout
     off = tmp_path / "p.yaml"
     off.write_text("version: 1\nmonitor:\n  scorer: false\n")
     res = runner.invoke(policy_app, ["explain", str(off), "git status", "--json"])
