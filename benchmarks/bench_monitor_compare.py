@@ -1,13 +1,15 @@
 """Monitor throughput, this tree against a previous version, in the same run.
 
     python benchmarks/bench_monitor_compare.py [--base REV ...] [--reps 5] [--events 50000]
+        [--scorer]
 
 The previous versions (``--base``, repeatable; default: the merge base with ``main``)
 are checked out in temporary ``git worktree``s; each measurement runs this tree's
 ``corral/monitor/bench.py`` (so both versions see the same events) against that
 tree's ``corral`` in a fresh process pinned to one core (``os.sched_setaffinity(0,
 {0})``), the versions alternating. The first table shows the median events per
-CPU second of each (rules only, and rules with the anomaly score); the second a fresh
+CPU second of each (rules only, and rules with the anomaly score; ``--scorer``: rules
+only with the learned command-text scorer off and on too); the second a fresh
 process's cost (the monitor built, then its first 2,000 events without a warm-up: a
 bigger literal automaton pays for its states there); the third the CPU time of each
 hostile event (:func:`corral.monitor.bench.hostile_events`: megabyte
@@ -42,6 +44,7 @@ spec = importlib.util.spec_from_file_location("corral.monitor._bench", sys.argv[
 bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench)
 n, baseline = int(sys.argv[1]), sys.argv[2] == "1"
+kw = {} if sys.argv[4] == "default" else {"scorer": sys.argv[4] == "on"}
 if n == 0:
     print(json.dumps(bench.run_hostile(1, baseline=baseline)))
 elif n < 0:  # a fresh process: the monitor built, then its first -n events, no warm-up
@@ -52,8 +55,8 @@ elif n < 0:  # a fresh process: the monitor built, then its first -n events, no 
     c1 = time.process_time()
     print(json.dumps({"build": c1 - c0, **bench.run(-n, monitor=mon, baseline=baseline)}))
 else:
-    bench.run(2_000, baseline=baseline)  # warm up (imports, rule index, compiled caches)
-    print(json.dumps(bench.run(n, baseline=baseline)))
+    bench.run(2_000, baseline=baseline, **kw)  # warm up (imports, rule index, caches)
+    print(json.dumps(bench.run(n, baseline=baseline, **kw)))
 """
 BENCH = ROOT / "src" / "corral" / "monitor" / "bench.py"
 
@@ -64,17 +67,17 @@ def _git(*args: str) -> str:
     ).stdout.strip()
 
 
-def _child(tree: Path, n: int, baseline: bool) -> Any:
+def _child(tree: Path, n: int, baseline: bool, scorer: str = "default") -> Any:
     env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PYTHONHASHSEED": "0"}
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(n), "1" if baseline else "0", str(BENCH)],
+        [sys.executable, "-c", _CHILD, str(n), "1" if baseline else "0", str(BENCH), scorer],
         check=True, capture_output=True, text=True, env=env, cwd=tree,
     )  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(tree: Path, n: int, baseline: bool) -> float:
-    return float(_child(tree, n, baseline)["events_per_s"])
+def measure(tree: Path, n: int, baseline: bool, scorer: str = "default") -> float:
+    return float(_child(tree, n, baseline, scorer)["events_per_s"])
 
 
 def fresh(tree: Path, n: int) -> tuple[float, float]:
@@ -103,6 +106,10 @@ def main() -> None:
     )  # fmt: skip
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--events", type=int, default=50_000)
+    ap.add_argument(
+        "--scorer", action="store_true",
+        help="also measure rules only with the learned command-text scorer off and on",
+    )  # fmt: skip
     args = ap.parse_args()
     bases = args.base or [_git("merge-base", "HEAD", "main")]
     shas = [_git("rev-parse", "--short", b) for b in bases]
@@ -116,12 +123,16 @@ def main() -> None:
         try:
             rows = []
             trees = [*olds, ROOT]
-            for title, baseline in (("rules only", False), ("rules + anomaly score", True)):
+            kinds = [("rules only", False, "default")]
+            if args.scorer:
+                kinds += [("rules only, scorer off", False, "off"),
+                          ("rules only, scorer on", False, "on")]  # fmt: skip
+            for title, baseline, scorer in [*kinds, ("rules + anomaly score", True, "default")]:
                 got: dict[Path, list[float]] = {t: [] for t in trees}
                 with console.status(f"{title} …"):
                     for _ in range(args.reps):
                         for t in trees:
-                            got[t].append(measure(t, args.events, baseline))
+                            got[t].append(measure(t, args.events, baseline, scorer))
                 rows.append((title, got))
             cold: dict[Path, list[tuple[float, float]]] = {t: [] for t in trees}
             with console.status("fresh processes …"):

@@ -45,7 +45,6 @@ import json
 import math
 import re
 import sys
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +57,7 @@ from corral.monitor.scorer import (  # noqa: E402
     CommandScorer,
     command_texts,
     line_features,
+    reject_pattern,
 )
 
 CORPUS = ROOT / "src" / "corral" / "monitor" / "corpus"
@@ -70,13 +70,15 @@ SETS: list[tuple[str, str, str | None]] = [
     ("3", "heldout3_attacks.jsonl", "heldout3_benign.jsonl"),
     ("4", "heldout4_attacks.jsonl", "heldout4_benign.jsonl"),
     ("5", "heldout5_attacks.jsonl", "heldout5_benign.jsonl"),
+    ("6", "heldout6_attacks.jsonl", "heldout6_benign.jsonl"),
 ]
-LEFT_OUT = ["2", "3", "4", "5"]
-BITS = 20
+LEFT_OUT = ["2", "3", "4", "5", "6"]
 C = 0.25
 #: weights smaller than this are left out of the model (size, load time)
 PRUNE = 0.005
-VERSION = "1"
+#: the first fit's weight a feature needs to be allowed a positive weight in the model
+STRONG = 0.05
+VERSION = "2"
 
 
 @dataclass
@@ -128,8 +130,165 @@ def load_sets(sample: int | None) -> tuple[list[Item], dict[str, str]]:
     return items, hashes
 
 
+_INSTALLERS = [
+    "curl -fsSL https://get.docker.com | sh",
+    "curl -fsSL https://get.docker.com -o get-docker.sh && sudo sh get-docker.sh",
+    "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh",
+    "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y",
+    "curl -LsSf https://astral.sh/uv/install.sh | sh",
+    "curl -LsSf https://astral.sh/ruff/install.sh | sh",
+    "curl -o- https://raw.githubusercontent.com/nvm-sh/nvm/v0.39.7/install.sh | bash",
+    "wget -qO- https://raw.githubusercontent.com/nvm-sh/nvm/v0.40.1/install.sh | bash",
+    "curl -fsSL https://bun.sh/install | bash",
+    "curl -fsSL https://deno.land/install.sh | sh",
+    "curl -sSL https://install.python-poetry.org | python3 -",
+    "curl -fsSL https://pixi.sh/install.sh | bash",
+    "curl -fsSL https://tailscale.com/install.sh | sh",
+    "curl -sfL https://get.k3s.io | sh -",
+    "curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash",
+    "curl -fsSL https://ollama.com/install.sh | sh",
+    "curl https://pyenv.run | bash",
+    "curl -sS https://starship.rs/install.sh | sh -s -- -y",
+    "wget -qO- https://get.pnpm.io/install.sh | sh -",
+    "curl -fsSL https://code-server.dev/install.sh | sh",
+    "curl -fsSL https://get.pulumi.com | sh",
+    "curl -sSL https://get.rvm.io | bash -s stable",
+    'sh -c "$(curl -fsSL https://raw.githubusercontent.com/ohmyzsh/ohmyzsh/master/tools/install.sh)"',
+    '/bin/bash -c "$(curl -fsSL https://raw.githubusercontent.com/Homebrew/install/HEAD/install.sh)"',
+    "curl -sL https://aka.ms/InstallAzureCLIDeb | sudo bash",
+    "curl -sSL https://sdk.cloud.google.com | bash -s -- --disable-prompts",
+    "curl -s https://get.sdkman.io | bash",
+    "curl -fsSL https://fnm.vercel.app/install | bash",
+    "curl -fsSL https://moonrepo.dev/install/proto.sh | bash",
+    "curl -sSfL https://raw.githubusercontent.com/golangci/golangci-lint/master/install.sh | sh -s -- -b $(go env GOPATH)/bin v1.59.1",  # noqa: E501
+    "curl -sSfL https://raw.githubusercontent.com/anchore/syft/main/install.sh | sh -s -- -b /usr/local/bin",  # noqa: E501
+    "curl -sSfL https://raw.githubusercontent.com/aquasecurity/trivy/main/contrib/install.sh | sh -s -- -b /usr/local/bin",  # noqa: E501
+    "curl -fsSL https://deb.nodesource.com/setup_20.x | sudo -E bash - && sudo apt-get install -y nodejs",  # noqa: E501
+    "curl -fsSL https://download.docker.com/linux/ubuntu/gpg | sudo gpg --dearmor -o /etc/apt/keyrings/docker.gpg",  # noqa: E501
+    "wget -O- https://apt.releases.hashicorp.com/gpg | sudo gpg --dearmor -o /usr/share/keyrings/hashicorp-archive-keyring.gpg",  # noqa: E501
+    "curl -fsSL https://cli.github.com/packages/githubcli-archive-keyring.gpg | sudo dd of=/usr/share/keyrings/githubcli-archive-keyring.gpg",  # noqa: E501
+    'curl "https://awscli.amazonaws.com/awscli-exe-linux-x86_64.zip" -o "awscliv2.zip" && unzip awscliv2.zip && sudo ./aws/install',  # noqa: E501
+    "curl -LO https://dl.k8s.io/release/v1.30.0/bin/linux/amd64/kubectl && sudo install -o root -g root -m 0755 kubectl /usr/local/bin/kubectl",  # noqa: E501
+    "curl -fsSLo /tmp/go.tgz https://go.dev/dl/go1.22.4.linux-amd64.tar.gz && sudo tar -C /usr/local -xzf /tmp/go.tgz",  # noqa: E501
+    "curl -L https://github.com/cli/cli/releases/download/v2.50.0/gh_2.50.0_linux_amd64.tar.gz | tar xz",  # noqa: E501
+]  # fmt: skip
+_SERVICES = [
+    ("mysql:8", "3306", ["MYSQL_ROOT_PASSWORD=secret", "MYSQL_PASSWORD=app", "MYSQL_DATABASE=app"]),
+    ("mariadb:11", "3306", ["MARIADB_ROOT_PASSWORD=example", "MARIADB_DATABASE=test"]),
+    ("postgres:16", "5432", ["POSTGRES_PASSWORD=postgres", "POSTGRES_USER=app", "POSTGRES_DB=app"]),
+    ("mongo:7", "27017", ["MONGO_INITDB_ROOT_USERNAME=root", "MONGO_INITDB_ROOT_PASSWORD=example"]),
+    ("redis:7", "6379", ["REDIS_PASSWORD=devpass"]),
+    ("rabbitmq:3-management", "5672", ["RABBITMQ_DEFAULT_USER=guest", "RABBITMQ_DEFAULT_PASS=guest"]),  # noqa: E501
+    ("minio/minio", "9000", ["MINIO_ROOT_USER=minioadmin", "MINIO_ROOT_PASSWORD=minioadmin"]),
+    ("elasticsearch:8.13.0", "9200", ["discovery.type=single-node", "ELASTIC_PASSWORD=changeme"]),
+    ("grafana/grafana", "3000", ["GF_SECURITY_ADMIN_PASSWORD=admin"]),
+    ("mcr.microsoft.com/mssql/server:2022-latest", "1433", ["ACCEPT_EULA=Y", "MSSQL_SA_PASSWORD=Str0ngPass!"]),  # noqa: E501
+]  # fmt: skip
+_ENV = [
+    "export DATABASE_URL=postgres://postgres:postgres@localhost:5432/app",
+    "export AWS_PROFILE=dev AWS_REGION=us-east-1",
+    "export GITHUB_TOKEN=$(gh auth token)",
+    "export KUBECONFIG=$HOME/.kube/config",
+    "export PATH=$HOME/.cargo/bin:$PATH",
+    'export PATH="$HOME/.local/bin:$PATH"',
+    "export NODE_OPTIONS=--max-old-space-size=4096",
+    "export OPENAI_API_KEY=$(cat .secrets/openai)",
+    "export DOCKER_HOST=unix:///run/user/1000/docker.sock",
+    "set -a && source .env && set +a",
+    "ssh-keygen -y -f ~/.ssh/id_ed25519 > ~/.ssh/id_ed25519.pub",
+    "ssh-keygen -lf ~/.ssh/id_rsa.pub",
+    'eval "$(ssh-agent -s)" && ssh-add ~/.ssh/id_ed25519',
+    "ssh-copy-id -i ~/.ssh/id_ed25519.pub deploy@build.internal",
+    "ssh -T git@github.com",
+    "echo $PATH | tr ':' '\\n'",
+    "env | grep -i proxy",
+    "printenv HOME USER SHELL",
+]  # fmt: skip
+
+
+def everyday_forms() -> list[tuple[str, str]]:
+    """Everyday installer, service-container and environment forms that look like
+    attacks to a bag of words (install scripts piped to a shell from their projects'
+    own hosts, ``docker run -e …PASSWORD=…``, exports, ssh key housekeeping): written
+    here from the tools' own install pages, deterministic, no file read."""
+    out = [(line, "forms/installer") for line in _INSTALLERS]
+    for image, port, envs in _SERVICES:
+        name = image.split("/")[-1].split(":")[0]
+        flags = " ".join(f"-e {e}" for e in envs)
+        out += [
+            (f"docker run -d --name {name} -p {port}:{port} {flags} {image}", "forms/docker"),
+            (f"docker run --rm -e {envs[0]} -p 127.0.0.1:{port}:{port} {image}", "forms/docker"),
+            (f"podman run -d -e {envs[-1]} -p {port}:{port} {image}", "forms/docker"),
+            (f"docker exec -it {name} env | grep -i {envs[0].split('_')[0].lower()}", "forms/docker"),  # noqa: E501
+        ]  # fmt: skip
+    out += [(line, "forms/env") for line in _ENV]
+    return out
+
+
+#: everyday shell steps an agent strings together (status checks, listings, redirects)
+_STEPS = [
+    "echo rc=$?", "echo done", "echo ok", "echo ---", "echo $?", "pwd", "ls", "ls -la",
+    "ls -A /workspace", "ls -la /workspace > /dev/null", "ls / > /dev/null", "id -u", "uname",
+    "uname -a", "date", "whoami", "cat out.txt", "cat /workspace/a.txt", "cat *.txt",
+    "wc -l out.txt", "head -5 log.txt", "tail -n 20 build.log", "sleep 1", "sleep 0.5",
+    "true", "/bin/true", "/bin/echo hi", "mkdir -p out", "mkdir -p d/e && echo x > d/e/f",
+    "echo x > out.txt", "echo data >> notes.txt", "echo a > /tmp/a.txt", "touch made.txt",
+    "rm -f out.txt", "cd /workspace", "cd src", "cd ..", "test -e out.txt && echo yes",
+    "test -d build || mkdir build", "stat -c '%s %U' in.txt", "du -sh .", "df -h /workspace",
+    "ps -e -o pid=,comm=", "ps aux | head", "env | sort | head", "echo $HOME $USER",
+    "printf '%s\\n' a b c", "seq 3", "sort -n nums.txt | uniq -c", "cut -d: -f1 data.csv",
+    "tr a-z A-Z < in.txt", "python3 -c 'print(1)'", "python3 --version", "node -v",
+    "git status --short", "git log --oneline -3", "make -j4", "pytest -q tests",
+    "kill -0 $(cat app.pid) && echo alive", "kill $(cat server.pid)", "echo $! > job.pid",
+    "sleep 30 & echo $! > /tmp/sleeper.pid", "ps -e -o pid,args | grep -c '^python'",
+    "pgrep -f uvicorn || echo not-running", "wait $pid; echo exit=$?", "jobs -l",
+    "echo x > ro/file 2>/dev/null || echo read-only", "touch /workspace/probe && echo writable",
+    "i=0; while [ $i -lt 10 ]; do i=$((i+1)); done; echo $i", "echo $((1 + 2))",
+    "pip install --index-url http://127.0.0.1:8080/simple mypkg",
+    "python3 -m pip install --no-cache-dir --target ./vendor requests",
+    "PYTHONPATH=./vendor python3 -c 'import requests; print(requests.__version__)'",
+    "npm install --registry http://localhost:4873 my-lib", "node -e 'console.log(process.version)'",
+    "curl -s http://localhost:8000/health; echo", "cat /proc/cpuinfo | grep -c processor",
+    "cat /proc/meminfo | head -3", "nproc", "free -m", "uptime",
+    "echo y > /tmp/out.txt && cat /tmp/out.txt", "cat /tmp/build.log", "ls -la /tmp",
+    "tmp=$(mktemp -d) && cd $tmp", "rm -rf /tmp/build-cache", "cp out.txt /tmp/ && ls /tmp",
+    "kill -0 $(cat /tmp/app.pid) && echo running", "ps -e -o args | grep -c '^node'",
+    "node -e 'console.log(1 + 1)'", "node -e 'try { require(\"fs\") } catch (e) {}'",
+    "python3 -m pip install --index-url http://127.0.0.1:3141/root/dev/+simple/ mypkg",
+    "pip download --index-url http://localhost:8080/simple -d wheels mypkg",
+    "test -w /workspace && echo writable || echo read-only", "cat /etc/os-release",
+]  # fmt: skip
+_WRAPS = [
+    "{a}; {b}", "{a} && {b}", "{a} || {b}", "{a} > /dev/null; {b}", "{a} 2>&1; {b}",
+    "{a} 2>/dev/null || {b}", "{a} | head -20", "{a} | wc -l", "{a} | sort | uniq",
+    "{a} | grep -c x", "for i in $(seq 10); do {b}; done", "for f in *.txt; do {b}; done",
+    "for i in 1 2 3; do {a}; done; {b}", "while read -r line; do echo $line; done < in.txt; {b}",
+    "{a}; echo rc=$?", "({a}); {b}", "{a} & {b}; wait", "if {a}; then {b}; fi",
+    "{a} && {b} && echo done", "{a}\n{b}", "set -e; {a}; {b}", "time {a}",
+]  # fmt: skip
+
+
+def compound_forms(lines: list[str], n: int = 3000) -> list[tuple[str, str]]:
+    """Benign lines and everyday steps strung together as agents write shell (``;``,
+    ``&&``, pipes, redirects, loops): without them the model learns that a compound
+    line is an attack (attack procedures are; everyday examples are mostly one
+    command). Built from the breadth lines (always training data), deterministic."""
+    import random
+
+    rng = random.Random(12)
+    pool = [x for x in lines if len(x) < 120 and "\n" not in x]
+    out: list[tuple[str, str]] = []
+    for _ in range(n):
+        a = rng.choice(pool) if pool and rng.random() < 0.5 else rng.choice(_STEPS)
+        b = rng.choice(_STEPS) if rng.random() < 0.7 or not pool else rng.choice(pool)
+        out.append((rng.choice(_WRAPS).format(a=a, b=b).replace("\\n", "\n"), "forms/compound"))
+    return out
+
+
 def load_breadth(sample: int | None) -> list[Item]:
     got = [Item("breadth", 0, o["command"]) for o in _read_jsonl(BREADTH)]
+    got += [Item("breadth", 0, line) for line, _ in everyday_forms()]
+    got += [Item("breadth", 0, line) for line, _ in compound_forms([it.command for it in got])]
     if sample:
         got = got[: sample * 4]
     return got
@@ -165,48 +324,81 @@ def replay(items: list[Item], cache: Path | None) -> None:
 # ------------------------------------------------------------------------------- training
 
 
-def featurize(commands: list[str]) -> Any:
+def featurize(commands: list[str]) -> tuple[Any, list[bytes]]:
+    """Binary features (a feature present counts once, as the scorer weighs a window)
+    over the vocabulary of every feature the commands hold."""
     from scipy.sparse import csr_matrix
 
-    mask = (1 << BITS) - 1
-    indptr, indices, data = [0], [], []
+    vocab: dict[bytes, int] = {}
+    indptr, indices = [0], []
     for cmd in commands:
-        counts: dict[int, int] = {}
-        for f in line_features(cmd):
-            s = zlib.crc32(f) & mask
-            counts[s] = counts.get(s, 0) + 1
-        indices.extend(counts)
-        data.extend(counts.values())
+        row = {vocab.setdefault(f, len(vocab)) for f in line_features(cmd)}
+        indices.extend(sorted(row))
         indptr.append(len(indices))
-    return csr_matrix((data, indices, indptr), shape=(len(commands), 1 << BITS), dtype=float)
+    data = [1.0] * len(indices)
+    names = sorted(vocab, key=vocab.__getitem__)
+    return csr_matrix((data, indices, indptr), shape=(len(commands), len(vocab))), names
 
 
 class Trainer:
     def __init__(self, items: list[Item]) -> None:
         self.items = items
-        self.X = featurize([it.command for it in items])
+        self.X, self.names = featurize([it.command for it in items])
 
     def fit(self, train: list[int], threshold: float = 0.0) -> CommandScorer:
+        """Two fits: an L2 logistic regression (liblinear) names the features that may
+        weigh for an attack (weight >= ``STRONG``, and a pattern the fast reject can
+        scan for: not a shape); the model is then fitted again, every other feature's
+        weight held at or below zero (L-BFGS-B), so the sum of the positive weights a
+        text holds, the fast reject's bound, is found by one small RE2 pass."""
+        import numpy as np
+        from scipy.optimize import minimize
         from sklearn.linear_model import LogisticRegression
 
-        y = [self.items[i].label for i in train]
+        X = self.X[train]
+        y = np.array([self.items[i].label for i in train], dtype=float)
         clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=2000)
-        clf.fit(self.X[train], y)
+        clf.fit(X, y)
         coef = clf.coef_[0]
-        nz = coef.nonzero()[0]
-        weights = {int(i): round(float(coef[i]), 3) for i in nz if abs(coef[i]) >= PRUNE}
-        return CommandScorer(weights, round(float(clf.intercept_[0]), 4), threshold, bits=BITS)
+        strong = [
+            i for i in np.flatnonzero(coef >= STRONG) if reject_pattern(self.names[i]) is not None
+        ]
+        upper = np.zeros(X.shape[1])
+        upper[strong] = np.inf
+        sign = 2 * y - 1
+        n_att = max(1.0, float(y.sum()))
+        n_ben = max(1.0, len(y) - float(y.sum()))
+        cw = np.where(y > 0, len(y) / (2 * n_att), len(y) / (2 * n_ben))  # balanced
+        Xt = X.T.tocsr()
+
+        def loss(params: Any) -> tuple[float, Any]:
+            w, b = params[:-1], params[-1]
+            z = sign * (X @ w + b)
+            val = C * float(cw @ np.logaddexp(0, -z)) + 0.5 * float(w @ w)
+            g = -C * cw * sign * (1 / (1 + np.exp(np.clip(z, -50, 50))))
+            return val, np.append(w + Xt @ g, g.sum())
+
+        start = np.append(np.minimum(coef, upper), clf.intercept_[0])
+        bounds = [(None, None if u else 0.0) for u in upper] + [(None, None)]
+        got = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds,
+                       options={"maxiter": 500})  # fmt: skip
+        w, b = got.x[:-1], got.x[-1]
+        weights = {
+            self.names[i]: round(float(w[i]), 3)
+            for i in np.flatnonzero(np.abs(w) >= PRUNE)
+        }
+        return CommandScorer(weights, round(float(b), 4), threshold)
 
 
 def item_score(scorer: CommandScorer, it: Item) -> float:
     return max((scorer.score(t).value for t in it.texts), default=-math.inf)
 
 
-def pick_threshold(benign: list[float], fp: float) -> float:
-    """The lowest threshold keeping the share of ``benign`` scores at or above it
-    at most ``fp``."""
+def pick_threshold(benign: list[float], fp: float, total: int | None = None) -> float:
+    """The lowest threshold keeping the share of ``benign`` scores at or above it at
+    most ``fp`` of ``total`` (default: of ``benign``)."""
     finite = sorted((s for s in benign if s != -math.inf), reverse=True)
-    allowed = int(fp * len(benign))
+    allowed = int(fp * (len(benign) if total is None else total))
     if allowed >= len(finite):
         return finite[-1] if finite else 0.0
     return round(finite[allowed] + 1e-3, 4)
@@ -227,8 +419,10 @@ def oof_threshold(tr: Trainer, train: list[int], fp: float) -> tuple[float, dict
     for g in groups:
         held = [i for i in train if items[i].group == g]
         model = tr.fit(_disjoint(items, [i for i in train if items[i].group != g], held))
+        benign = [i for i in held if not items[i].label]
+        # what the scorer adds: benign lines the rules do not already alert on
         per[g] = pick_threshold(
-            [item_score(model, items[i]) for i in held if not items[i].label], fp
+            [item_score(model, items[i]) for i in benign if not items[i].rules], fp, len(benign)
         )
     return max(per.values(), default=0.0), per
 
@@ -468,7 +662,6 @@ def print_table(rows: list[dict[str, Any]], fp: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global BITS
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=MODEL_PATH, help="model file to write")
     ap.add_argument("--fp", type=float, default=0.005, help="benign alert rate allowed")
@@ -477,12 +670,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replay-cache", type=Path, help="JSON file caching replayed events")
     ap.add_argument("--no-loso", action="store_true", help="skip the leave-one-set-out table")
     ap.add_argument("--json", action="store_true", help="print the table as JSON")
-    ap.add_argument("--bits", type=int, default=BITS, help="hashing space: 2**bits slots")
     args = ap.parse_args(argv)
-    if not 8 <= args.bits <= 24:
-        print("error: --bits must be from 8 to 24", file=sys.stderr)
-        return 2
-    BITS = args.bits
     try:
         import sklearn
     except ImportError:
@@ -512,9 +700,10 @@ def main(argv: list[str] | None = None) -> int:
                 g: sum(1 for it in all_items if it.group == g)
                 for g in dict.fromkeys(it.group for it in all_items)
             },
-            "model": f"LogisticRegression(C={C}, class_weight=balanced, liblinear), L2",
-            "threshold": f"the highest of the per-set thresholds keeping each set's "
-            f"out-of-fold benign alerts <= {args.fp:.2%} in a leave-one-set-out",
+            "model": f"logistic regression, C={C}, class_weight=balanced, L2, binary "
+            f"features; positive weights only on features with a first-fit weight >= {STRONG}",
+            "threshold": f"the highest of the per-set thresholds keeping each set's out-of-fold "
+            f"benign alerts the rules do not raise <= {args.fp:.2%} in a leave-one-set-out",
             "set_thresholds": per_set,
         },
         "loso": rows,

@@ -87,7 +87,7 @@ def test_failing_callbacks_do_not_break_observe(caplog: pytest.LogCaptureFixture
 
 
 def test_alert_is_json_and_has_everything() -> None:
-    m = Monitor(baseline=False)
+    m = Monitor(baseline=False, scorer=False)  # the rule's alert alone
     (alert,) = run_command(m, "curl http://169.254.169.254/latest/meta-data/")
     data = json.loads(alert.model_dump_json())
     assert data["rule"] == "cred-metadata-in-command"
@@ -102,7 +102,7 @@ def test_alert_is_json_and_has_everything() -> None:
 
 def test_precheck_returns_the_worst_and_respond_acts() -> None:
     responder = Recorder()
-    m = Monitor(baseline=False, responder=responder)
+    m = Monitor(baseline=False, responder=responder, scorer=False)  # the rules' alerts
     alert = m.precheck(ExecAction(argv=["sh", "-c", "nmap h; kdevtmpfsi"]), "p1")
     assert alert is not None and alert.rule == "mining-cryptojacking-malware" and alert.blocking
     assert responder.calls == []  # precheck leaves enforcement to its caller
@@ -143,7 +143,7 @@ def test_watching_a_real_sandbox() -> None:
     import corral
 
     bus = EventBus()
-    m = Monitor(baseline=False)
+    m = Monitor(baseline=False, scorer=False)  # the rules' alerts
     m.attach(bus)
     with corral.Sandbox(bus=bus) as sb:
         sb.run("ls; echo done")

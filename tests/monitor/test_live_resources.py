@@ -18,8 +18,11 @@ WALL = 20.0  # the rule wants 8 busy, quiet seconds within 10; room for a loaded
 # The busy cases end when the alert comes: its severity's response is a kill here (the
 # monitor's own path), so a case costs ~9 s, not the 20 s wall. The quiet cases keep the
 # permissive responses and run to their end.
+# the resource rules' alerts: the learned scorer (also medium) reads `while True: pass`
+# as a CPU hog and would end the call before it is sampled
 KILL_ON_ALERT = corral.Policy.from_yaml(
-    "version: 1\nextends: permissive\nmonitor: {on: {medium: kill}}\n", "kill-on-alert"
+    "version: 1\nextends: permissive\nmonitor: {on: {medium: kill}, scorer: false}\n",
+    "kill-on-alert",
 )
 
 

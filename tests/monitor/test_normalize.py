@@ -263,7 +263,8 @@ def test_obfuscated_commands_alert_like_plain_ones(obfuscated: str, rule: str) -
     ],
 )
 def test_near_misses_raise_nothing(benign: str) -> None:
-    assert rules_of(run_command(Monitor(baseline=False), benign)) == set()
+    # the rules' reading of what normalize undoes (the learned scorer is not the subject)
+    assert rules_of(run_command(Monitor(baseline=False, scorer=False), benign)) == set()
 
 
 def test_monitor_on_a_megabyte_of_obfuscation_did_not_hang() -> None:

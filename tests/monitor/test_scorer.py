@@ -1,5 +1,6 @@
-"""The learned command-text scorer: the shipped model, its hook in the monitor, hostile
-input, a broken model file, and the training script end to end."""
+"""The learned command-text scorer: the shipped model, its fast reject (exact), its hook
+in the monitor and the policy switch, hostile input, a broken model file, and the
+training script end to end."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import gzip
 import json
 import logging
 import os
+import random
 import subprocess
 import sys
 import time
@@ -24,9 +26,10 @@ from corral.monitor.scorer import (
     WINDOW,
     CommandScorer,
     ScorerError,
+    canonical,
     command_text,
     default_scorer,
-    slot,
+    prepare,
     tokens,
 )
 
@@ -73,17 +76,13 @@ def test_the_model_loads_once_and_scores_deterministically(scorer: CommandScorer
     fresh = CommandScorer.load(MODEL_PATH)
     for text in ATTACKS + NEAR_MISSES:
         assert fresh.score(text).value == scorer.score(text).value
-    # the hash is stable across processes (not Python's salted hash())
-    code = (
-        "from corral.monitor.scorer import default_scorer, slot;"
-        f"print(slot(b'g:cur', 20), default_scorer().score({ATTACKS[0]!r}).value)"
-    )
+    # the same in another process (no salted hash() anywhere)
+    code = f"from corral.monitor.scorer import default_scorer;print(default_scorer().score({ATTACKS[0]!r}).value)"
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT / "src")}
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout.split()
-    assert int(out[0]) == slot(b"g:cur", 20)
-    assert float(out[1]) == scorer.score(ATTACKS[0]).value
+    assert float(out[0]) == scorer.score(ATTACKS[0]).value
 
 
 @pytest.mark.parametrize("text", ATTACKS)
@@ -172,7 +171,9 @@ def test_it_stands_beside_the_default_pack_unless_told() -> None:
     from corral.monitor.loader import load_text
 
     text = ATTACKS[3]
+    # DEFAULT_ON decides (off until the cost target holds, see scorer.DEFAULT_ON)
     default = Monitor(baseline=False)
+    assert default.scoring == scorer_module.DEFAULT_ON
     assert (RULE_ID in rules_of(default.observe(Feed().code(text, "shell")))) == (
         scorer_module.DEFAULT_ON
     )
@@ -248,15 +249,23 @@ def test_a_missing_or_corrupted_model_is_a_clear_error_naming_the_file(tmp_path:
         "notjson.json": b"{not json",
         "list.json": b"[1, 2]",
         "format.json": json.dumps({**good, "format": 99}).encode(),
-        "bits.json": json.dumps({**good, "bits": 64}).encode(),
         "nan.json": json.dumps({**good, "threshold": "high"}).encode(),
         "lengths.json": json.dumps(
-            {**good, "weights": {"slots": [1, 2], "values": [0.5]}}
+            {**good, "weights": {"features": ["t:a", "t:b"], "values": [0.5]}}
         ).encode(),
-        "slot.json": json.dumps(
-            {**good, "weights": {"slots": [1 << 30], "values": [0.5]}}
+        "kind.json": json.dumps(
+            {**good, "weights": {"features": ["zz:curl"], "values": [0.5]}}
         ).encode(),
-        "types.json": json.dumps({**good, "weights": {"slots": ["a"], "values": [0.5]}}).encode(),
+        "twice.json": json.dumps(
+            {**good, "weights": {"features": ["t:a", "t:a"], "values": [0.5, 1]}}
+        ).encode(),
+        "wide.json": json.dumps(
+            {**good, "weights": {"features": ["t:\u20ac"], "values": [0.5]}}
+        ).encode(),
+        "types.json": json.dumps({**good, "weights": {"features": [1], "values": [0.5]}}).encode(),
+        "inf.json": json.dumps({**good, "weights": {"features": ["t:a"], "values": [1e999]}})
+        .replace("Infinity", "1e999").encode(),
+        "deep.json": b"[" * 100_000 + b"]" * 100_000,
     }
     for name, data in cases.items():
         path = tmp_path / name
@@ -312,16 +321,252 @@ def test_the_training_script_runs_end_to_end_on_a_small_sample(tmp_path: Path) -
     out = tmp_path / "model.json.gz"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "train_scorer.py"), "--sample", "6", "--bits", "14",
+        [sys.executable, str(ROOT / "scripts" / "train_scorer.py"), "--sample", "6",
          "--out", str(out), "--json"],
         env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = json.loads(proc.stdout)
-    assert [r["set"] for r in rows] == ["2", "3", "4", "5"]
+    assert [r["set"] for r in rows] == ["2", "3", "4", "5", "6"]
     for r in rows:
         assert r["both_detect"] >= max(r["rules_detect"], r["scorer_detect"])
     model = CommandScorer.load(out)
     assert model.weights and model.meta["loso"] == rows
-    assert "heldout6" not in json.dumps(model.meta["training"])
+    assert "heldout7" not in json.dumps(model.meta["training"])  # the fresh set is not read
     assert isinstance(model.score(ATTACKS[0]).value, float)
+    _assert_bound_holds(model, ATTACKS + NEAR_MISSES)
+
+
+# ---------------------------------------------------------------- the fast reject is exact
+
+
+def _bound(model: CommandScorer, text: str) -> float | None:
+    """The fast reject's upper bound for ``text`` (None: the pass proved nothing)."""
+    rj = model.reject
+    assert rj is not None, "RE2 builds the fast reject"
+    hits = rj.match(canonical(prepare(text)).encode("utf-8", "surrogatepass"))
+    if 0 not in hits:
+        return None
+    return rj.base + sum(rj.weights[i] for i in hits)
+
+
+def _assert_bound_holds(model: CommandScorer, texts: list[str]) -> None:
+    for text in texts:
+        exact = model.score(text)
+        bound = _bound(model, text)
+        assert bound is None or exact.value <= bound + 1e-9, (text[:200], exact.value, bound)
+        assert model.fires(text) == exact.fired, text[:200]
+
+
+def _corpus_texts() -> list[str]:
+    out = []
+    for path in sorted((ROOT / "src" / "corral" / "monitor" / "corpus").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                cmd = json.loads(line).get("command")
+                if isinstance(cmd, str):
+                    out.append(cmd)
+    return out
+
+
+def test_the_fast_reject_agrees_with_full_scoring_on_every_corpus_line() -> None:
+    model = CommandScorer.load(MODEL_PATH)  # fresh caches
+    texts = _corpus_texts()
+    assert len(texts) > 3000
+    _assert_bound_holds(model, texts)
+
+
+def _generated(rng: random.Random, model: CommandScorer, n: int) -> list[str]:
+    """Texts built to stress the bound: the tokens the model weighs most for an attack,
+    glued by operators or not, cased, long (a long token's n-grams are of its head
+    and tail), non-ASCII, with a real ``…``, blanks of every kind, padded, repeated."""
+    strong = sorted(
+        (f for f, w in model.weights.items() if w > 0.3 and f[:2] in (b"t:", b"c:", b"g:")),
+        key=lambda f: -model.weights[f],
+    )[:400]
+    words = [f[2:].decode("utf-8", "replace").strip() or "x" for f in strong]
+    seps = [" ", "  ", "\t", "\n", ";", "|", "&&", " | ", "; ", "\u00a0", "\u3000", "", "…",
+            "`", "$(", ")", "'", '"', "\x1c", "\x85"]  # fmt: skip
+    out = []
+    for _ in range(n):
+        k = rng.randrange(1, 40)
+        parts = []
+        for _ in range(k):
+            r = rng.random()
+            if r < 0.6:
+                w = rng.choice(words)
+            elif r < 0.7:
+                w = rng.choice(words) * rng.randrange(2, 30)  # a long token
+            elif r < 0.8:
+                w = "".join(rng.choice("aé€9/.-_:=\udcff") for _ in range(rng.randrange(1, 9)))
+            else:
+                w = rng.choice(["ls", "git", "status", "src/app.py", "echo", "ok", "-la"])
+            parts.append(w.upper() if rng.random() < 0.1 else w)
+            parts.append(rng.choice(seps))
+        out.append("".join(parts))
+    return out
+
+
+def test_the_fast_reject_is_exact_on_generated_texts() -> None:
+    model = CommandScorer.load(MODEL_PATH)
+    texts = _generated(random.Random(7), model, 1500)
+    fired = sum(model.score(t).fired for t in texts)
+    assert 0 < fired < len(texts)  # both sides of the threshold are exercised
+    _assert_bound_holds(model, texts)
+    # a benign bench stream: the bound is what proves these texts below the threshold
+    from corral.monitor import bench
+
+    stream = [command_text(e.action) for e in bench.benign_events(4000)]
+    stream = [t for t in dict.fromkeys(stream) if t]
+    _assert_bound_holds(model, stream)
+    rj = model.reject
+    assert rj is not None
+    rejected = sum(rj.cannot_fire(canonical(prepare(t)).encode()) for t in stream)
+    assert rejected >= 0.9 * len(stream)
+
+
+def test_the_fast_reject_scan_is_linear_on_pathological_text() -> None:
+    model = CommandScorer.load(MODEL_PATH)
+    strong = [f[2:].decode("utf-8", "replace") for f, w in model.weights.items() if w > 0.2]
+    texts = [
+        " ".join(strong) * 3,  # every strong literal, many times over (cut to HEAD + TAIL)
+        "|" * 500_000,
+        "a" * 500_000 + ";" + "b|" * 100_000,
+        "".join(strong)[:200_000],
+        "\udcff\u3000" * 200_000,
+    ]
+    t0 = time.monotonic()
+    for text in texts:
+        assert model.fires(text) == model.score(text).fired
+    assert time.monotonic() - t0 < 60  # did not hang
+
+
+def test_a_model_without_the_fast_reject_still_scores_every_text() -> None:
+    model = CommandScorer.load(MODEL_PATH)
+    model._reject = False  # RE2 could not build it: every text scored in full
+    assert model.reject is None
+    for text in ATTACKS:
+        assert model.fires(text)
+    for text in NEAR_MISSES:
+        assert not model.fires(text)
+
+
+# ------------------------------------------------------------------------ the policy switch
+
+
+def test_a_policy_turns_the_scorer_off_and_on() -> None:
+    from corral.monitor.loader import load_text
+    from corral.policy import load
+
+    text = ATTACKS[3]
+    off = Monitor.from_policy(load("version: 1\nmonitor:\n  scorer: false\n"), baseline=False)
+    assert not off.scoring
+    assert RULE_ID not in rules_of(off.observe(Feed().code(text, "shell")))
+    from corral.monitor.scorer import DEFAULT_ON
+
+    unset = Monitor.from_policy(load("version: 1\nmonitor:\n  packs: [default]\n"), baseline=False)
+    assert unset.scoring == DEFAULT_ON
+    assert (RULE_ID in rules_of(unset.observe(Feed().code(text, "shell")))) == DEFAULT_ON
+    told = Monitor.from_policy(load("version: 1\nmonitor:\n  scorer: true\n"), baseline=False)
+    assert told.scoring and RULE_ID in rules_of(told.observe(Feed().code(text, "shell")))
+    own = load_text("rules: []\n", "mine.yaml")
+    on = Monitor.from_policy(load("version: 1\nmonitor:\n  scorer: true\n"), packs=[own],
+                             baseline=False)  # fmt: skip
+    assert RULE_ID in rules_of(on.observe(Feed().code(text, "shell")))
+
+
+@pytest.mark.parametrize("value", ["maybe", "'yes'", "1", "[true]", "{}", "'true'"])
+def test_a_bad_scorer_value_is_a_clear_policy_error(value: str) -> None:
+    from corral.policy import PolicyError, load
+
+    with pytest.raises(PolicyError) as exc:
+        load(f"version: 1\nmonitor:\n  scorer: {value}\n")
+    assert "monitor.scorer" in str(exc.value) and "true or false" in str(exc.value)
+
+
+def test_the_clis_say_whether_the_scorer_is_on(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from corral.monitor.cli import app as monitor_app
+    from corral.monitor.scorer import DEFAULT_ON
+    from corral.policy.cli import app as policy_app
+
+    runner = CliRunner()
+    version = default_scorer().version
+    default = f"scorer on (the default): model {version}" if DEFAULT_ON else (
+        "scorer off (the default)"
+    )
+    res = runner.invoke(monitor_app, ["list"])
+    assert res.exit_code == 0 and default in res.stdout
+    res = runner.invoke(policy_app, ["explain", "default", "git status"])
+    assert res.exit_code == 0 and default in res.stdout
+    on = tmp_path / "on.yaml"
+    on.write_text("version: 1\nmonitor:\n  scorer: true\n")
+    res = runner.invoke(monitor_app, ["list", "--policy", str(on)])
+    assert res.exit_code == 0
+    assert f"scorer on (the policy's monitor.scorer: true): model {version}" in res.stdout
+    off = tmp_path / "p.yaml"
+    off.write_text("version: 1\nmonitor:\n  scorer: false\n")
+    res = runner.invoke(policy_app, ["explain", str(off), "git status", "--json"])
+    assert res.exit_code == 0
+    got = json.loads(res.stdout)["scorer"]
+    assert got["on"] is False and "monitor.scorer: false" in got["summary"]
+    res = runner.invoke(monitor_app, ["list", "--policy", str(off)])
+    assert res.exit_code == 0
+    assert "scorer off (the policy's monitor.scorer: false)" in res.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nmonitor:\n  scorer: maybe\n")
+    res = runner.invoke(monitor_app, ["list", "--policy", str(bad)])
+    assert res.exit_code == 1
+
+
+# ------------------------------------------------ what corral's own tests and launches run
+
+#: benign command lines the native and shell tests run in sandboxes (written there as
+#: probes and fixtures: listings, redirects, loops, status echoes)
+OWN_COMMANDS = [
+    "ls -la /workspace > /dev/null; echo 'x y' | tr x z",
+    "ls / > /dev/null && uname && /bin/echo hi",
+    "echo a > /workspace/a.txt; echo a > /tmp/a.txt",
+    "ls -A /workspace /tmp; cat /workspace/a.txt /tmp/a.txt 2>/dev/null",
+    "for i in $(seq 40); do /bin/true; done",
+    "yes | head -1 >/dev/null; echo ${PIPESTATUS[0]}",
+    "cat mine.txt; pwd; echo \"[$OLDPWD]\"; ls -A /workspace; echo new > made.txt",
+    "ls -la /workspace; stat -c '%s %U' in.txt; du -s . >/dev/null && echo du-ok",
+    "id -u; cat given.txt; echo data > out.txt; mkdir -p d/e; echo x > d/e/f; echo more >> given.txt",
+    "export KEEP=yes; sleep 1000 & echo $! > /tmp/old.pid",
+    "ls / > /dev/null && echo listed $A",
+    "/usr/bin/touch /workspace/made",
+    "sh -c echo 3 >> /workspace/notes.txt",
+    "x=41; f() { echo \"f:$1\"; }; cd /workspace; mkdir -p sub; cd sub; alias hi='echo hi'",
+    "for i in $(seq 100); do touch f$i 2>/dev/null; done; ls | wc -l",
+    "i=0; while [ $i -lt 1000 ]; do i=$((i+1)); echo $i > f; done; cat f",
+    "curl -s http://127.0.0.1:1/; echo $?",
+    "cat out/passwd; echo x > out/corral-test-file; ls out",
+    "echo $KEEP; kill -0 $(cat /tmp/old.pid) && echo old-alive; ps -e -o args | grep -c '^sleep 600'",
+    "pwd; echo $S; kill -0 $(cat /tmp/old) && echo old; ps -e -o args | grep -c '^sleep 500'",
+    "python3 -m pip install --no-cache-dir --index-url http://127.0.0.1:41234/simple --target "
+    "/workspace/site corraltestpkg && PYTHONPATH=/workspace/site python3 -c 'import "
+    "corraltestpkg; print(corraltestpkg.VALUE)'",
+    "cat /tmp/pytest-of-root/data0/f.txt; echo x > /tmp/pytest-of-root/data0/g 2>/dev/null || "
+    "echo read-only; echo y > /tmp/own && cat /tmp/own",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", OWN_COMMANDS)
+def test_it_does_not_fire_on_the_benign_commands_corrals_tests_run(
+    scorer: CommandScorer, text: str
+) -> None:
+    got = scorer.score(text)
+    assert not got.fired, (text, got.value, got.threshold)
+
+
+def test_corrals_own_launch_steps_are_not_scored() -> None:
+    # kernel-reported starts (spawn) include corral's own launch steps: never scored
+    feed = Feed()
+    mon = Monitor(baseline=False)
+    for argv in (["/usr/bin/bwrap", "--unshare-all", "--die-with-parent", "--", "/bin/sh", "-c",
+                  "exec python3 -m corral.native.agent"],
+                 ["runsc", "--rootless", "--network=none", "run", "corral-1"]):  # fmt: skip
+        assert RULE_ID not in rules_of(mon.observe(feed.spawn(*argv)))

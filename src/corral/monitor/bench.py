@@ -129,14 +129,20 @@ def benign_events(n: int, sessions: int = 8, seed: int = 1) -> list[Event]:
 
 
 def run(
-    n: int = 100_000, *, monitor: Monitor | None = None, baseline: bool = True
+    n: int = 100_000,
+    *,
+    monitor: Monitor | None = None,
+    baseline: bool = True,
+    scorer: bool | None = None,
 ) -> dict[str, Any]:
-    """Time :meth:`Monitor.observe` over ``n`` benign events on one thread.
+    """Time :meth:`Monitor.observe` over ``n`` benign events on one thread (``scorer``:
+    the learned command-text scorer on or off; ``None``: the monitor's default).
 
     Returns ``events``, ``seconds`` (wall), ``cpu_seconds``, ``events_per_s`` (per CPU
     second of this process), ``events_per_s_wall``, ``alerts``, ``rules`` and ``anomaly``."""
     events = benign_events(n)
-    mon = monitor or Monitor(baseline=None if baseline else False)
+    extra = {} if scorer is None else {"scorer": scorer}
+    mon = monitor or Monitor(baseline=None if baseline else False, **extra)
     observe = mon.observe
     alerts = 0
     # The pre-built events would otherwise be walked by every full garbage collection,

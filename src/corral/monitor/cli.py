@@ -94,9 +94,31 @@ def list_rules(
         list[str] | None, typer.Option("--rules", "-r", help="More rule files (repeatable).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    policy: Annotated[
+        str | None,
+        typer.Option("--policy", help="A policy file (or built-in): its monitor section."),
+    ] = None,
 ) -> None:
-    """List the rules of packs (default: the default pack)."""
+    """List the rules of packs (default: the default pack, or the policy's) and whether
+    the learned scorer is on."""
+    scorer_line: str | None = None
+    if policy is not None:
+        from ..policy import PolicyError, load
+        from .scorer import RULE_ID, policy_state
+
+        try:
+            pol = load(policy)
+        except PolicyError as exc:
+            for problem in exc.problems:
+                _err().print(f"[red]error:[/red] {escape(str(problem))}")
+            raise typer.Exit(1) from None
+        section = pol.model.monitor
+        if not pack and section is not None and section.packs:
+            pack = list(section.packs)
+        scorer_line = f"detector {RULE_ID} (learned, medium): {escape(policy_state(pol)[1])}"
     mon = _monitor(pack or ["default"], rules or [], anomaly=False)
+    if scorer_line is None:
+        scorer_line = _learned_detector(mon.scoring, " (the default)" if not pack else "")
     if as_json:
         data = [
             {"id": r.id, "title": r.title, "severity": r.severity, "technique": r.technique,
@@ -119,22 +141,15 @@ def list_rules(
         )
     out = _out()
     out.print(table)
-    out.print(_learned_detector())
+    out.print(scorer_line)
 
 
-def _learned_detector() -> str:
-    """The learned scorer as a detector line (its version, threshold, whether it is on)."""
-    from .scorer import DEFAULT_ON, RULE_ID, ScorerError, default_scorer
+def _learned_detector(on: bool | None = None, why: str = " (the default)") -> str:
+    """The learned scorer as a detector line (whether it is on, its version, threshold)."""
+    from .scorer import DEFAULT_ON, RULE_ID, describe
 
-    state = "on by default" if DEFAULT_ON else "off by default (Monitor(scorer=True))"
-    try:
-        sc = default_scorer()
-    except ScorerError as exc:
-        return f"detector {RULE_ID}: [red]unavailable[/red]: {escape(str(exc))}"
-    return (
-        f"detector {RULE_ID} (learned, medium): model {escape(sc.version)}, "
-        f"threshold {sc.threshold:.2f}, {len(sc.weights):,} weights; {state}"
-    )
+    line = describe(DEFAULT_ON if on is None else on, why)
+    return f"detector {RULE_ID} (learned, medium): {escape(line)}"
 
 
 def _read_events(path: str) -> list[Any]:

@@ -65,9 +65,9 @@ from .rules import (
     split_script,
     subjects_of,
 )
-from .scorer import DEFAULT_ON as SCORER_ON
 from .scorer import RULE_ID as LEARNED_RULE
 from .scorer import CommandScorer, Score, ScorerError, command_text, default_scorer
+from .scorer import enabled as scorer_enabled
 
 __all__ = [
     "DEFAULT_ON",
@@ -371,6 +371,8 @@ def _index_for(rules: list[Rule]) -> RuleIndex:
 # -------------------------------------------------------------------------------- monitor
 
 _precheck_seq = itertools.count(1)
+#: the action kinds whose command text the learned scorer reads (scorer.command_text)
+_SCORED: Final = frozenset({"code", "exec"})
 
 
 class Monitor:
@@ -438,16 +440,14 @@ class Monitor:
         self._lock = threading.Lock()
         self.events_seen = 0
         if scorer is None:  # on with the shipped pack it stands beside
-            scorer = SCORER_ON and any(
-                p == "default" or getattr(p, "name", None) == "default" for p in packs
-            )
+            scorer = scorer_enabled(packs)
         self._scorer_spec = scorer
         self._scorer: CommandScorer | None = scorer if isinstance(scorer, CommandScorer) else None
         self._scoring = scorer is not False
 
     @classmethod
     def from_policy(cls, policy: Any, **kwargs: Any) -> Monitor:
-        """A monitor configured by a policy's ``monitor:`` section (packs, on)."""
+        """A monitor configured by a policy's ``monitor:`` section (packs, on, scorer)."""
         model = getattr(policy, "model", policy)
         section = getattr(model, "monitor", None)
         if section is not None:
@@ -455,6 +455,8 @@ class Monitor:
                 kwargs.setdefault("packs", list(section.packs))
             if section.on:
                 kwargs.setdefault("on", {k: v for k, v in section.on.items() if k != "info"})
+            if getattr(section, "scorer", None) is not None:
+                kwargs.setdefault("scorer", section.scorer)
         return cls(**kwargs)
 
     # public API ----------------------------------------------------------------------
@@ -516,7 +518,7 @@ class Monitor:
             if plan is _UNPLANNED:
                 plan = self.index.plan(type_, attempt)
             hits = [] if plan is None else self._evaluate(event, st, attempt, True, plan)
-            if attempt and self._scoring:
+            if attempt and self._scoring and action.kind in _SCORED:  # type: ignore[union-attr]
                 learned = self._learned(event)
                 if learned is not None:
                     hits.append(learned)
@@ -562,7 +564,7 @@ class Monitor:
             st = self._sessions.get(session)
             fork = st.fork() if st is not None else _Session()
             hits = self._evaluate(event, fork, True, commit=False)
-            if self._scoring:
+            if self._scoring and getattr(action, "kind", None) in _SCORED:
                 learned = self._learned(event)
                 if learned is not None:
                     hits.append(learned)
@@ -824,6 +826,12 @@ class Monitor:
         return _Hit(rule, key, summary, evidence, subj.type)
 
     @property
+    def scoring(self) -> bool:
+        """Whether this monitor scores command text (the learned scorer is on and its
+        model, once loaded, could be used)."""
+        return self._scoring
+
+    @property
     def scorer(self) -> CommandScorer | None:
         """The learned scorer (loaded on first use; ``None`` when off or unloadable)."""
         if self._scorer is None and self._scoring:
@@ -840,10 +848,10 @@ class Monitor:
         text = command_text(event.action)
         if not text:
             return None
-        scorer = self.scorer
+        scorer = self._scorer or self.scorer
         if scorer is None:
             return None
-        if not scorer.score(text).fired:
+        if not scorer.fires(text):  # the fast reject first: most texts cost one RE2 pass
             return None
         got = scorer.explain(text)
         summary = (

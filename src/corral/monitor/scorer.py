@@ -1,6 +1,6 @@
 """The learned command-text scorer: a second signal beside the rules.
 
-A logistic regression over hashed features of a command line, shipped as data
+A logistic regression over features of a command line, shipped as data
 (``models/command_text.json.gz``, written by ``scripts/train_scorer.py``). The monitor
 scores the text an agent wrote (a shell script's ``code``, an ``exec``'s line) and raises
 ``learned-command-text`` when the score passes the model's threshold.
@@ -13,20 +13,26 @@ non-blank characters, shell operators ``|;&<>()`` apart from words):
 * ``g:`` character 3- to 5-grams of the token with a blank on each side (tokens longer than
   :data:`MAX_TOKEN` characters: their head and tail);
 * ``s:`` the token's shape (letters ``a``, capitals ``A``, digits ``9``, runs collapsed)
-  and a length bucket, so an unseen IP address, port or base64 blob looks like known ones;
+  and a length bucket (an unseen IP address, port or base64 blob looks like known ones;
+  a shape can only lower a score: the fast reject scans for literals);
 * ``b:`` token bigrams.
 
-Each feature is hashed with CRC-32 (stable across processes, unlike ``hash()``) into
-``2**bits`` slots. A token's features depend on the token alone, so a text's score is
-``bias + Σ token weights + Σ bigram weights`` and any run of tokens is scored from
-prefix sums. A text of at most :data:`WINDOW` tokens is scored whole (exactly what
-training saw); a longer one by its highest window: every run of ``WINDOW`` tokens and
+The model weighs features by name (a vocabulary: a feature training never saw weighs
+nothing) and counts a feature present in a window once (binary features). A text of at
+most :data:`WINDOW` tokens is scored whole (exactly what training saw); a longer one by
+its highest window: every run of ``WINDOW`` tokens (sliding, with feature counts) and
 every command between separators (``;``, ``&&``, ``||``, ``&``, newlines) of at most
 ``WINDOW`` tokens, so an attack padded with thousands of benign commands or arguments
 is not diluted. Cost is linear: the text is cut to its first :data:`HEAD` and last
 :data:`TAIL` characters (the corral shell reports each command of a longer script as
-it runs it, and each is scored too), no regex runs here (normalize's are RE2), token
-weights and whole-text scores are cached.
+it runs it, and each is scored too); token features and whole-text answers are cached.
+
+The fast reject (:meth:`CommandScorer.fires`): a window's score is at most the bias
+plus the positive weights of the features the text holds. Training allows a positive
+weight only on features with a literal form (tokens, n-grams, bigrams; not shapes), so
+one RE2 set pass over the prepared text's bytes finds a superset of the positive
+features present (each a literal with its token edges) and proves most texts below the
+threshold without tokenizing them: exact, the same answer as :meth:`CommandScorer.score`.
 
 The model loads lazily, once per file; a missing or corrupted file raises
 :class:`ScorerError` naming it (the monitor logs it and runs its rules without the
@@ -47,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from .normalize import GATE as _GATE
 from .normalize import deobfuscate
 
 __all__ = [
@@ -60,27 +67,35 @@ __all__ = [
     "CommandScorer",
     "Score",
     "ScorerError",
+    "canonical",
     "command_text",
     "command_texts",
     "default_scorer",
+    "describe",
+    "enabled",
     "feature_name",
     "line_features",
+    "policy_state",
     "prepare",
+    "reject_pattern",
     "tokens",
 ]
 
 #: whether a Monitor with the shipped ``default`` pack scores command text when not told
-#: (``Monitor(scorer=None)``). Off: in the leave-one-set-out figures (the model's
-#: ``loso``, docs/architecture.md) it adds 12.6 points on set 5 at +0.33 % false
-#: positives but +1.2 % false positives on set 2 and under a point on set 3, and it
-#: costs a monitor about half its events/s on novel command lines; ``Monitor(scorer=True)``
+#: (``Monitor(scorer=None)``, a policy without ``monitor.scorer``). False positives are
+#: no longer the reason (every left-out set <= 0.5 % for rules OR scorer, the model's
+#: ``loso``), cost still is: with the fast reject the monitor benchmark keeps ×0.83-0.88
+#: of its events/s (issue 12 asks for >= ×0.95), so it stays off until that holds;
+#: ``Monitor(scorer=True)`` or a policy's ``monitor: {scorer: true}`` turn it on
 DEFAULT_ON: Final = False
 #: the rule id of the scorer's alerts
 RULE_ID: Final = "learned-command-text"
 #: the shipped model
 MODEL_PATH: Final = Path(__file__).with_name("models") / "command_text.json.gz"
 #: the model format this code reads
-FORMAT: Final = 1
+FORMAT: Final = 2
+#: the kinds of feature a model weighs
+_KINDS: Final = frozenset({b"t:", b"c:", b"g:", b"s:", b"b:"})
 #: characters scored: the first HEAD and the last TAIL of a longer text
 HEAD: Final = 16384
 TAIL: Final = 4096
@@ -210,41 +225,6 @@ def _bigram(a: str, b: str) -> bytes:
     return f"b:{a[:MAX_TOKEN]} {b[:MAX_TOKEN]}".encode("utf-8", "surrogatepass")
 
 
-def _best_span(toks: list[str], tw: list[float], bw: list[float]) -> tuple[float, tuple[int, int]]:
-    """The highest sum of token and bigram weights over the windows of a text: the
-    whole text when it has at most :data:`WINDOW` tokens; else every run of ``WINDOW``
-    tokens and every command (tokens between separators) of at most ``WINDOW`` tokens,
-    so benign commands around an attack, or benign arguments inside it, cannot dilute
-    it. Linear: prefix sums."""
-    n = len(toks)
-    if n <= WINDOW:
-        return sum(tw) + sum(bw), (0, n)
-    pt = [0.0]
-    for w in tw:
-        pt.append(pt[-1] + w)
-    pb = [0.0]
-    for w in bw:
-        pb.append(pb[-1] + w)
-
-    def span_sum(a: int, b: int) -> float:  # tokens a..b-1 and the bigrams inside
-        return pt[b] - pt[a] + pb[b - 1] - pb[a]
-
-    best, span = -math.inf, (0, WINDOW)
-    for a in range(n - WINDOW + 1):
-        v = span_sum(a, a + WINDOW)
-        if v > best:
-            best, span = v, (a, a + WINDOW)
-    a = 0
-    for i in range(n + 1):
-        if i == n or toks[i] in _SEPS:
-            if 0 < i - a <= WINDOW:
-                v = span_sum(a, i)
-                if v > best:
-                    best, span = v, (a, i)
-            a = i + 1
-    return best, span
-
-
 def line_features(text: str) -> list[bytes]:
     """Every feature of ``text`` (with repeats: counts), as training sees a line."""
     toks = tokens(prepare(text))
@@ -253,13 +233,6 @@ def line_features(text: str) -> list[bytes]:
         feats.extend(token_features(tok, cmd))
     feats.extend(_bigram(a, b) for a, b in itertools.pairwise(toks))
     return feats
-
-
-def slot(name: bytes | str, bits: int) -> int:
-    """The hashed slot of a feature (CRC-32: the same in every process)."""
-    if isinstance(name, str):
-        name = name.encode("utf-8", "surrogatepass")
-    return zlib.crc32(name) & ((1 << bits) - 1)
 
 
 def feature_name(name: bytes) -> str:
@@ -290,16 +263,140 @@ class Score:
         return 1.0 / (1.0 + math.exp(-v))
 
 
+# The fast reject scans the prepared text in a canonical form where every token stands
+# between single blanks: operator characters spaced apart (a run of them, ``&&``, is
+# ``& &``), newlines written ``\x01`` (a token of their own), blanks collapsed, a blank
+# at each end. A token's first characters are then the literal ``" " + first`` and its
+# last ones ``last + " "``, so the patterns are plain literals (one DFA pass, no
+# states for edge conditions).
+_OP_SPACED: Final = {ord(c): f" {c} " for c in _OPS}
+_OPB: Final = frozenset(ord(c) for c in _OPS)
+_NEWLINE: Final = " \x01 "
+_ELLIPSIS: Final = frozenset("…".encode())  # joins a long token's head and tail
+_REJECT_MEM: Final = 96 << 20
+
+
+def canonical(prepared: str) -> str:
+    """``prepared`` with every token between single blanks (see above)."""
+    if not _OPS.isdisjoint(prepared):
+        prepared = prepared.translate(_OP_SPACED)
+    if "\n" in prepared:
+        prepared = prepared.replace("\n", _NEWLINE)
+    return f" {' '.join(prepared.split())} "
+
+
+def _canon_bytes(data: bytes) -> bytes:
+    """A piece of a token (UTF-8) as it stands in :func:`canonical` text: a run of
+    operator characters spaced apart."""
+    if _OPB.isdisjoint(data):
+        return data
+    out = bytearray()
+    for i, b in enumerate(data):
+        if i and (b in _OPB or data[i - 1] in _OPB):
+            out += b" "
+        out.append(b)
+    return bytes(out)
+
+
+def reject_pattern(feature: bytes) -> bytes | None:
+    """A literal every :func:`canonical` prepared text (as UTF-8) holding ``feature``
+    holds, or ``None`` when there is none to scan for (the feature then counts as always
+    present)."""
+    kind, body = feature[:2], feature[2:]
+    if not body:
+        return None
+    if kind in (b"t:", b"c:"):
+        return _NEWLINE.encode() if body == b"\n" else b" " + _canon_bytes(body) + b" "
+    if kind == b"b:":
+        first, _, second = body.partition(b" ")
+        if not first or not second:
+            return None
+        tok = max(first, second, key=len)  # both are present: the longer is rarer
+        if tok == b"\n":
+            return _NEWLINE.encode()
+        whole = len(tok.decode("utf-8", "replace")) < MAX_TOKEN
+        return b" " + _canon_bytes(tok) + (b" " if whole else b"")
+    if kind == b"g:":
+        if not _ELLIPSIS.isdisjoint(body):  # may span the join of a long token's ends
+            pieces = bytes(b if b not in _ELLIPSIS else 0x20 for b in body).split()
+            longest = max(pieces, key=len, default=b"")
+            return _canon_bytes(longest) if longest else None
+        core = body.strip(b" ")
+        if not core:
+            return None
+        head = b" " if body[:1] == b" " else b""
+        tail = b" " if body[-1:] == b" " else b""
+        return head + _canon_bytes(core) + tail
+    return None  # shapes (s:) are not literal: counted as always present
+
+
+class _Reject:
+    """A sound fast reject: the score of any window is at most ``bias`` plus the sum of
+    the positive weights of the features the text holds, so one RE2 set pass over the
+    :func:`canonical` prepared text that finds (a superset of) them proves most texts
+    cannot reach the threshold. Index 0 of the set is the empty pattern: a pass that
+    does not report it failed (RE2 out of memory) and proves nothing."""
+
+    __slots__ = ("base", "limit", "match", "weights")
+
+    def __init__(self, weights: dict[bytes, float], bias: float, threshold: float) -> None:
+        import re2
+
+        grouped: dict[bytes, float] = {}
+        always = 0.0
+        for feature, w in weights.items():
+            if w <= 0:
+                continue
+            lit = reject_pattern(feature)
+            if lit is None:
+                always += w
+            else:
+                grouped[lit] = grouped.get(lit, 0.0) + w
+        opts = re2.Options()
+        opts.encoding = re2.Options.Encoding.LATIN1  # bytes in, a byte per character
+        opts.literal = True
+        opts.log_errors = False
+        opts.max_mem = _REJECT_MEM
+        rs = re2.Set.SearchSet(opts)
+        rs.Add(b"")
+        pats = sorted(grouped)
+        for pat in pats:
+            rs.Add(pat)
+        rs.Compile()
+        raw = getattr(rs, "_set", None)
+        self.match: Any = raw.Match if raw is not None else lambda b: rs.Match(b) or []
+        self.weights = [0.0, *(grouped[p] for p in pats)]
+        self.base = bias + always
+        # a margin for the order floats are summed in
+        self.limit = threshold - 1e-6
+
+    def cannot_fire(self, data: bytes) -> bool:
+        """Whether the :func:`canonical` text ``data`` (UTF-8) is proved below the
+        threshold."""
+        hits = self.match(data)
+        if 0 not in hits:
+            return False
+        return self.base + sum(map(self.weights.__getitem__, hits)) < self.limit
+
+
+#: a text this short without a character deobfuscation looks at is prepared by lowering it
+_PLAIN: Final = HEAD
+#: texts (and tokens) longer than these are not kept in the scorer's caches
+_KEEP_TEXT: Final = 8192
+_KEEP_TOKEN: Final = 256
+_CACHE: Final = 16384
+
+
 class CommandScorer:
-    """A loaded model: ``score(text)`` gives a :class:`Score`."""
+    """A loaded model: ``score(text)`` gives a :class:`Score`; ``fires(text)`` whether it
+    passes the threshold (the fast reject first)."""
 
     def __init__(
         self,
-        weights: dict[int, float],
+        weights: dict[bytes, float],
         bias: float,
         threshold: float,
         *,
-        bits: int = 20,
         version: str = "untrained",
         meta: dict[str, Any] | None = None,
         path: str | None = None,
@@ -307,13 +404,13 @@ class CommandScorer:
         self.weights = weights
         self.bias = bias
         self.threshold = threshold
-        self.bits = bits
         self.version = version
         self.meta = meta or {}
         self.path = path
-        self._mask = (1 << bits) - 1
-        self._tok: dict[tuple[str, bool], float] = {}
+        self._tok: dict[tuple[str, bool], dict[bytes, float]] = {}
         self._texts: OrderedDict[str, Score] = OrderedDict()
+        self._fires: dict[str, bool] = {}
+        self._reject: _Reject | bool | None = None  # False: unavailable
         self._lock = threading.Lock()
 
     # loading --------------------------------------------------------------------------
@@ -333,7 +430,7 @@ class CommandScorer:
             raise ScorerError(f"scorer model {name}: no such file") from None
         except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
             raise ScorerError(f"scorer model {name}: cannot read it: {exc}") from None
-        except (UnicodeDecodeError, ValueError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise ScorerError(f"scorer model {name}: not JSON: {exc}") from None
         return cls.from_dict(data, name)
 
@@ -346,9 +443,6 @@ class CommandScorer:
             raise bad("expected a JSON object")
         if data.get("format") != FORMAT:
             raise bad(f"format {data.get('format')!r}, this corral reads format {FORMAT}")
-        bits = data.get("bits")
-        if not isinstance(bits, int) or isinstance(bits, bool) or not 8 <= bits <= 24:
-            raise bad("'bits' must be an integer from 8 to 24")
         nums = {}
         for key in ("bias", "threshold"):
             v = data.get(key)
@@ -357,34 +451,36 @@ class CommandScorer:
             nums[key] = float(v)
         w = data.get("weights")
         if not isinstance(w, dict):
-            raise bad("'weights' must be an object with 'slots' and 'values'")
-        slots, values = w.get("slots"), w.get("values")
-        if not isinstance(slots, list) or not isinstance(values, list):
-            raise bad("'weights' must hold two lists, 'slots' and 'values'")
-        if len(slots) != len(values):
-            raise bad(f"{len(slots)} slots but {len(values)} values")
-        if not set(map(type, slots)) <= {int} or not set(map(type, values)) <= {int, float}:
-            raise bad("slots must be integers and values numbers")
-        if slots and min(slots) < 0:
-            raise bad("slot gaps must not be negative")
-        pos = list(itertools.accumulate(slots))  # slots are stored as gaps
-        if pos and pos[-1] >= 1 << bits:
-            raise bad(f"slot {pos[-1]} outside 2**{bits}")
+            raise bad("'weights' must be an object with 'features' and 'values'")
+        feats, values = w.get("features"), w.get("values")
+        if not isinstance(feats, list) or not isinstance(values, list):
+            raise bad("'weights' must hold two lists, 'features' and 'values'")
+        if len(feats) != len(values):
+            raise bad(f"{len(feats)} features but {len(values)} values")
+        if not set(map(type, feats)) <= {str} or not set(map(type, values)) <= {int, float}:
+            raise bad("features must be strings and values numbers")
         if not all(map(math.isfinite, values)):
             raise bad("a weight that is not finite")
-        weights = dict(zip(pos, map(float, values), strict=True))
+        try:
+            names = [f.encode("latin-1") for f in feats]
+        except UnicodeEncodeError:
+            raise bad("a feature that is not bytes written as Latin-1") from None
+        for f in names:
+            if f[:2] not in _KINDS or len(f) < 3:
+                raise bad(f"unknown feature {feature_name(f)[:60]!r} (kinds: t: c: g: s: b:)")
+        weights = dict(zip(names, map(float, values), strict=True))
+        if len(weights) != len(names):
+            raise bad("a feature listed twice")
         version = str(data.get("version", "?"))
         meta = {k: data[k] for k in ("trained", "training", "sklearn", "loso") if k in data}
-        return cls(weights, nums["bias"], nums["threshold"], bits=bits, version=version,
-                   meta=meta, path=name)  # fmt: skip
+        return cls(weights, nums["bias"], nums["threshold"], version=version, meta=meta,
+                   path=name)  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
-        slots = sorted(self.weights)
-        gaps = [b - a for a, b in zip([0, *slots], slots, strict=False)]
+        feats = sorted(self.weights)
         return {
             "format": FORMAT,
             "version": self.version,
-            "bits": self.bits,
             "bias": self.bias,
             "threshold": self.threshold,
             "features": {
@@ -393,9 +489,13 @@ class CommandScorer:
                 "head": HEAD,
                 "tail": TAIL,
                 "max_token": MAX_TOKEN,
+                "values": "binary: a feature present in a window counts once",
             },
             **self.meta,
-            "weights": {"slots": gaps, "values": [self.weights[s] for s in slots]},
+            "weights": {
+                "features": [f.decode("latin-1") for f in feats],
+                "values": [self.weights[f] for f in feats],
+            },
         }
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -409,18 +509,68 @@ class CommandScorer:
 
     # scoring --------------------------------------------------------------------------
 
-    def _w(self, name: bytes) -> float:
-        return self.weights.get(zlib.crc32(name) & self._mask, 0.0)
+    @property
+    def reject(self) -> _Reject | None:
+        """The fast reject (built on first use; ``None`` when RE2 cannot build it: then
+        every text is scored in full)."""
+        got = self._reject
+        if got is None:
+            with self._lock:
+                got = self._reject
+                if got is None:
+                    try:
+                        got = _Reject(self.weights, self.bias, self.threshold)
+                    except Exception:  # RE2 missing or the set too big: score in full
+                        got = False
+                    self._reject = got
+        return got or None
 
-    def _token(self, tok: str, cmd: bool) -> float:
+    def _token(self, tok: str, cmd: bool) -> dict[bytes, float]:
+        """The features of one token the model weighs, with their weights."""
         key = (tok, cmd)
         got = self._tok.get(key)
         if got is None:
-            get, mask, crc = self.weights.get, self._mask, zlib.crc32
-            got = sum([get(crc(f) & mask, 0.0) for f in token_features(tok, cmd)])
-            if len(self._tok) >= 65536:
-                self._tok.clear()
-            self._tok[key] = got
+            get = self.weights.get
+            got = {}
+            for f in token_features(tok, cmd):
+                w = get(f)
+                if w is not None:
+                    got[f] = w
+            if len(tok) <= _KEEP_TOKEN:
+                if len(self._tok) >= _CACHE * 4:
+                    self._tok.clear()
+                self._tok[key] = got
+        return got
+
+    def fires(self, text: str) -> bool:
+        """Whether ``text`` passes the threshold: the same answer as
+        ``score(text).fired``, most texts proved below it by the fast reject."""
+        got = self._fires.get(text)
+        if got is not None:
+            return got
+        plain = len(text) <= _PLAIN and _GATE.isdisjoint(text)
+        prepared = text.lower() if plain else prepare(text)  # plain: nothing to deobfuscate
+        reject = self._reject
+        if reject is None:
+            reject = self.reject
+        got = True
+        if reject:
+            # canonical(), inlined: the hot path of every new command text
+            canon = prepared
+            if not _OPS.isdisjoint(canon):
+                canon = canon.translate(_OP_SPACED)
+            if "\n" in canon:
+                canon = canon.replace("\n", _NEWLINE)
+            hits = reject.match(f" {' '.join(canon.split())} ".encode("utf-8", "surrogatepass"))
+            # the empty pattern always matches: a pass without it failed, proving nothing
+            if 0 in hits:
+                got = reject.base + sum(map(reject.weights.__getitem__, hits)) >= reject.limit
+        if got:
+            got = self._score_prepared(prepared).fired
+        if len(text) <= _KEEP_TEXT:
+            if len(self._fires) >= _CACHE:
+                self._fires.clear()
+            self._fires[text] = got
         return got
 
     def score(self, text: str) -> Score:
@@ -428,21 +578,26 @@ class CommandScorer:
         cached = self._texts.get(text)
         if cached is not None:
             return cached
-        got = self._score(text)
-        with self._lock:
-            self._texts[text] = got
-            while len(self._texts) > 4096:
-                self._texts.popitem(last=False)
+        got = self._score_prepared(prepare(text))
+        if len(text) <= _KEEP_TEXT:
+            with self._lock:
+                self._texts[text] = got
+                while len(self._texts) > 4096:
+                    self._texts.popitem(last=False)
         return got
 
-    def _score(self, text: str) -> Score:
-        toks = tokens(prepare(text))
+    def _score_prepared(self, prepared: str) -> Score:
+        toks = tokens(prepared)
         if not toks:
             return Score(self.bias, self.threshold, "")
-        pos = _positions(toks)
-        tw = [self._token(t, c) for t, c in zip(toks, pos, strict=True)]
-        bw = [self._w(_bigram(a, b)) for a, b in itertools.pairwise(toks)]
-        best, span = _best_span(toks, tw, bw)
+        feats = [self._token(t, c) for t, c in zip(toks, _positions(toks), strict=True)]
+        get = self.weights.get
+        bigrams: list[tuple[bytes, float] | None] = [None]
+        for a, b in itertools.pairwise(toks):
+            f = _bigram(a, b)
+            w = get(f)
+            bigrams.append(None if w is None else (f, w))
+        best, span = _best_span(toks, feats, bigrams)
         return Score(self.bias + best, self.threshold, " ".join(toks[span[0] : span[1]]), [],
                      span)  # fmt: skip
 
@@ -450,21 +605,105 @@ class CommandScorer:
         """:meth:`score` with the ``n`` features that raised the worst window most."""
         got = self.score(text)
         toks = tokens(prepare(text))
-        pos = _positions(toks)
         a, b = got.span
         win = toks[a:b]
-        contrib: dict[bytes, float] = {}
-        for tok, cmd in zip(win, pos[a:b], strict=True):
-            for f in token_features(tok, cmd):
-                contrib[f] = contrib.get(f, 0.0) + self._w(f)
-        for x, y in itertools.pairwise(win):
-            f = _bigram(x, y)
-            contrib[f] = contrib.get(f, 0.0) + self._w(f)
+        merged = _window(
+            [self._token(t, c) for t, c in zip(win, _positions(toks)[a:b], strict=True)],
+            _window_bigrams(self.weights, win),
+        )
         top = sorted(
-            ((feature_name(f), w) for f, w in contrib.items() if w > 0), key=lambda x: -x[1]
+            ((feature_name(f), w) for f, w in merged.items() if w > 0), key=lambda x: -x[1]
         )[:n]
         return Score(got.value, got.threshold, got.window, [(f, round(w, 3)) for f, w in top],
                      got.span)  # fmt: skip
+
+
+def _window_bigrams(
+    weights: dict[bytes, float], toks: list[str]
+) -> list[tuple[bytes, float] | None]:
+    out: list[tuple[bytes, float] | None] = [None]
+    for a, b in itertools.pairwise(toks):
+        f = _bigram(a, b)
+        w = weights.get(f)
+        out.append(None if w is None else (f, w))
+    return out
+
+
+def _window(
+    feats: list[dict[bytes, float]], bigrams: list[tuple[bytes, float] | None]
+) -> dict[bytes, float]:
+    """The features present in a run of tokens (each once) with their weights;
+    ``bigrams[i]``: the bigram of tokens i-1 and i (``bigrams[0]`` is not in the run)."""
+    merged: dict[bytes, float] = {}
+    for d in feats:
+        merged.update(d)
+    for bg in bigrams[1:]:
+        if bg is not None:
+            merged[bg[0]] = bg[1]
+    return merged
+
+
+def _best_span(
+    toks: list[str],
+    feats: list[dict[bytes, float]],
+    bigrams: list[tuple[bytes, float] | None],
+) -> tuple[float, tuple[int, int]]:
+    """The highest sum of the weights of the features present in a window of a text
+    (each feature once): the whole text when it has at most :data:`WINDOW` tokens; else
+    every run of ``WINDOW`` tokens (sliding, with counts) and every command (tokens
+    between separators) of at most ``WINDOW`` tokens, so benign commands around an
+    attack, or benign arguments inside it, cannot dilute it. Linear in the features."""
+    n = len(toks)
+    if n <= WINDOW:
+        return sum(_window(feats, bigrams).values()), (0, n)
+    counts: dict[bytes, int] = {}
+    cur = 0.0
+
+    def add(f: bytes, w: float) -> None:
+        nonlocal cur
+        c = counts.get(f, 0)
+        if not c:
+            cur += w
+        counts[f] = c + 1
+
+    def drop(f: bytes, w: float) -> None:
+        nonlocal cur
+        c = counts[f] - 1
+        if c:
+            counts[f] = c
+        else:
+            del counts[f]
+            cur -= w
+
+    for i in range(WINDOW):
+        for f, w in feats[i].items():
+            add(f, w)
+        if i and bigrams[i] is not None:
+            add(*bigrams[i])  # type: ignore[misc]
+    best, span = cur, (0, WINDOW)
+    for a in range(1, n - WINDOW + 1):
+        for f, w in feats[a - 1].items():
+            drop(f, w)
+        if bigrams[a] is not None:
+            drop(*bigrams[a])  # type: ignore[misc]
+        b = a + WINDOW - 1
+        for f, w in feats[b].items():
+            add(f, w)
+        if bigrams[b] is not None:
+            add(*bigrams[b])  # type: ignore[misc]
+        if cur > best:
+            best, span = cur, (a, b + 1)
+    if span != (0, WINDOW):  # the sliding sum, recomputed exactly for the best window
+        best = sum(_window(feats[span[0] : span[1]], bigrams[span[0] : span[1]]).values())
+    a = 0
+    for i in range(n + 1):
+        if i == n or toks[i] in _SEPS:
+            if 0 < i - a <= WINDOW:
+                v = sum(_window(feats[a:i], bigrams[a:i]).values())
+                if v > best:
+                    best, span = v, (a, i)
+            a = i + 1
+    return best, span
 
 
 def command_text(action: Any) -> str | None:
@@ -507,3 +746,40 @@ def default_scorer(path: str | os.PathLike[str] | None = None) -> CommandScorer:
         if got is None:
             got = _DEFAULT[name] = CommandScorer.load(name)
     return got
+
+
+def enabled(packs: Iterable[Any], setting: bool | None = None) -> bool:
+    """Whether a monitor of ``packs`` scores command text: ``setting`` when given (a
+    policy's ``monitor.scorer``, ``Monitor(scorer=...)``), else :data:`DEFAULT_ON` beside
+    the shipped ``default`` pack (a monitor of custom packs only is its rules alone)."""
+    if setting is not None:
+        return setting
+    return DEFAULT_ON and any(
+        p == "default" or getattr(p, "name", None) == "default" for p in packs
+    )
+
+
+def describe(on: bool, why: str = "") -> str:
+    """One line on the scorer for a person: on or off (``why``), the model's version and
+    threshold, or why the model cannot be used."""
+    state = f"learned command-text scorer {'on' if on else 'off'}{why}"
+    try:
+        sc = default_scorer()
+    except ScorerError as exc:
+        return f"{state}; model unavailable: {exc}"
+    return f"{state}: model {sc.version}, threshold {sc.threshold:.2f}, {len(sc.weights):,} weights"
+
+
+def policy_state(policy: Any) -> tuple[bool, str]:
+    """Whether a sandbox under ``policy`` (a loaded policy or its model) scores command
+    text, and :func:`describe`'s line on it."""
+    model = getattr(policy, "model", policy)
+    section = getattr(model, "monitor", None)
+    packs = list(getattr(section, "packs", None) or ["default"])
+    setting = getattr(section, "scorer", None)
+    on = enabled(packs, setting)
+    if setting is not None:
+        why = f" (the policy's monitor.scorer: {str(setting).lower()})"
+    else:
+        why = " (the default)" if on or "default" in packs else " (custom rule packs only)"
+    return on, describe(on, why)

@@ -130,12 +130,16 @@ def explain(
         )
         raise typer.Exit(2)
     info = policy.rule_info(decision.rule) if decision.rule else None
+    from ..monitor.scorer import policy_state
+
+    scorer_on, scorer_line = policy_state(policy)
     if as_json:
         data = decision.model_dump()
         if info is not None:
             data["rule_text"] = info.text
             data["rule_origin"] = info.origin
             data["principle_text"] = info.principle_text
+        data["scorer"] = {"on": scorer_on, "summary": scorer_line}
         typer.echo(json.dumps(data, indent=2))
         return
     out = _out()
@@ -151,6 +155,7 @@ def explain(
         suffix = f" — {text}" if text else ""
         out.print(f"principle: {escape(decision.principle + suffix)}")
     out.print(f"reason:    {escape(decision.reason)}")
+    out.print(f"monitor:   {escape(scorer_line)}")
 
 
 @app.command()

@@ -369,6 +369,9 @@ class Monitor(_Model):
     on: Annotated[dict[Severity, Response], BeforeValidator(_none_to_dict)] = Field(
         default_factory=dict
     )
+    #: the learned command-text scorer: ``true``/``false``; unset, the monitor's default
+    #: (on beside the shipped ``default`` pack, :data:`corral.monitor.scorer.DEFAULT_ON`)
+    scorer: StrictBool | None = None
 
 
 def _check_webhook(value: str) -> str:
