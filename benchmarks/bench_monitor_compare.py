@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -77,7 +78,13 @@ def _child(tree: Path, n: int, baseline: bool, scorer: str = "default") -> Any:
 
 
 def measure(tree: Path, n: int, baseline: bool, scorer: str = "default") -> float:
-    return float(_child(tree, n, baseline, scorer)["events_per_s"])
+    """Events per CPU second; NaN for a scorer setting a version has no scorer for."""
+    try:
+        return float(_child(tree, n, baseline, scorer)["events_per_s"])
+    except subprocess.CalledProcessError as e:
+        if scorer != "default" and "scorer" in (e.stderr or ""):
+            return math.nan  # (a version from before the learned scorer)
+        raise
 
 
 def fresh(tree: Path, n: int) -> tuple[float, float]:
@@ -160,8 +167,9 @@ def main() -> None:
         n = statistics.median(new)
         spread = f" [{min(new):,.0f}–{max(new):,.0f}]"
         table.add_row(
-            title, *(f"{x:,.0f}" for x in o), f"{n:,.0f}{spread}",
-            *(f"×{n / x:.2f}" for x in o), "yes" if n >= GOAL else "no",
+            title, *("—" if math.isnan(x) else f"{x:,.0f}" for x in o), f"{n:,.0f}{spread}",
+            *("—" if math.isnan(x) else f"×{n / x:.2f}" for x in o),
+            "yes" if n >= GOAL else "no",
         )  # fmt: skip
     console.print(table)
     first = Table(title=f"fresh process, rules only, median of {args.reps}")
