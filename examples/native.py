@@ -31,7 +31,8 @@ def main() -> int:
         r = sb.exec(["git", "--version"])  # one program, no shell in between
         print("exec:", r.stdout.strip(), "| exit", r.exit_code)
 
-        r = sb.run("curl -sS https://example.com")  # no policy entry allows the host
+        # no policy entry allows the host: refused with the command, before it connects
+        r = sb.run("curl -sS https://example.com")
         print("curl:", r.exit_code, r.stderr.strip()[:100])
 
         r = sb.run(":(){ :|:& };:")  # the textbook fork bomb: the monitor refuses it

