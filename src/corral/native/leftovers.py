@@ -96,8 +96,6 @@ def _register() -> None:
                 os.close(_owner[1])
         sweep()
         _owner = (pid, *_own_file())
-        if not _registered_atexit:
-            _exit_hook()
 
 
 def _own_file() -> tuple[int, str]:
@@ -118,19 +116,12 @@ def _own_file() -> tuple[int, str]:
     return fd, final
 
 
-_registered_atexit = False
-
-
-def _exit_hook() -> None:
-    global _registered_atexit
-    _registered_atexit = True
-
-    def bye() -> None:
-        if _owner is not None and _owner[0] == os.getpid():
-            with contextlib.suppress(OSError):
-                os.unlink(_owner[2])
-
-    atexit.register(bye)
+@atexit.register
+def _remove_own_file() -> None:
+    """At a normal exit, this process's owner file goes (a killed one's, the next sweep's)."""
+    if _owner is not None and _owner[0] == os.getpid():
+        with contextlib.suppress(OSError):
+            os.unlink(_owner[2])
 
 
 def _dead_pids(tmp: str) -> tuple[set[int], list[tuple[int, str]]]:
