@@ -47,23 +47,30 @@ _DEPTH: Final = 2
 GATE: Final = frozenset("'\"\\${|;&(`\n<")
 # Whether any rewrite below can apply (one pass over the text).
 _TRIGGER: Final = saferegex.compile(
-    r"IFS|''|\"\"|\\[0-7a-zA-Z]|\$'|\$[@*]|\$\{[@*]\}|\$\{\w+:?-\}|\$\(\)|``|"
+    r"IFS|''|\"\"|\\[0-7a-zA-Z]|\$'|\$[@*]|\$\{[@*]\}|\$\{[A-Za-z0-9_]+:?-\}|\$\(\)|``|"
     r"\{[^\s{},]*,|<<<|base64|b64|xxd|hex|\brev\b|\btr\s|(?:\$\(|`)\s*(?:printf|echo)\b|"
     r"\b(?:un)?pack1?\b|H\*|fromCharCode|\bchr\b|\.chr\b|\bbytes\s*\(\s*\[|\.join\b|"
     r"['\"]\s*\+\s*['\"]|"
-    r"\w['\"][\w./:-]{1,256}['\"]|['\"][\w./:-]{1,256}['\"]\w|"
-    r"\$\{?[A-Za-z_]\w{0,31}\}?\$\{?[A-Za-z_]|[A-Za-z]\$\{?[A-Za-z_]\w{0,31}\}?\b|"
-    r"\$\{[A-Za-z_]\w{0,31}\}\w|"
+    r"\w['\"][\w./:-]+['\"]|['\"][\w./:-]+['\"]\w|"
+    r"\$\{?[A-Za-z_][A-Za-z0-9_]{0,31}\}?\$\{?[A-Za-z_]|[A-Za-z]\$\{?[A-Za-z_][A-Za-z0-9_]{0,31}\}?\b|"
+    r"\$\{[A-Za-z_][A-Za-z0-9_]{0,31}\}\w|"
     r"(?:[;&|(`\n]|\$\()\s*(?:/|busybox\b|command\s|exec\s|nohup\s|setsid\s|builtin\s|"
     r"stdbuf\s|nice\s|timeout\s|env\s)"
 )
 
 # literal assignments (a=cu b='rl') and the references that paste them together ($a$b)
 _ASSIGN: Final = saferegex.compile(
-    r"([A-Za-z_]\w{0,31})=(?:'([^'\n$`\\]{0,128})'|\"([^\"\n$`\\]{0,128})\"|([\w./:@%+,-]{0,128}))"
+    r"([A-Za-z_][A-Za-z0-9_]{0,31})=(?:'([^'\n$`\\]*)'|\"([^\"\n$`\\]*)\"|([\w./:@%+,-]*))"
 )
-_REF: Final = saferegex.compile(r"\$\{([A-Za-z_]\w{0,31})\}|\$([A-Za-z_]\w{0,31})")
+_REF: Final = saferegex.compile(
+    r"\$\{([A-Za-z_][A-Za-z0-9_]{0,31})\}|\$([A-Za-z_][A-Za-z0-9_]{0,31})"
+)
 _MAX_VARS: Final = 64
+#: the longest assigned value pasted, and the longest quoted piece or printed literal
+#: joined into a word (checked after the match: a bounded repeat of a Unicode class is
+#: a large RE2 program, and these were 1.3 s of every process's import)
+_MAX_VALUE: Final = 128
+_MAX_PIECE: Final = 256
 _IFS: Final = saferegex.compile(r"\$\{IFS[^}\s]{0,16}\}|\$IFS\b")
 # ANSI-C quoting: $'\x63url'
 _ANSI_C: Final = saferegex.compile(r"\$'((?:[^'\\]|\\.){0,2048})'")
@@ -77,14 +84,14 @@ _PRINTS_ESCAPES: Final = saferegex.compile(
 )
 # $(printf 'curl') / `echo curl`: a literal printed by a substitution
 _PRINTED: Final = saferegex.compile(
-    r"\$\(\s*(?:printf|echo(?:\s+-[neE]+)?)\s+(['\"]?)([\w./:-]{1,256})\1\s*\)"
-    r"|`\s*(?:printf|echo(?:\s+-[neE]+)?)\s+(['\"]?)([\w./:-]{1,256})\3\s*`"
+    r"\$\(\s*(?:printf|echo(?:\s+-[neE]+)?)\s+(['\"]?)([\w./:-]+)\1\s*\)"
+    r"|`\s*(?:printf|echo(?:\s+-[neE]+)?)\s+(['\"]?)([\w./:-]+)\3\s*`"
 )
 # parts that expand to nothing inside a word: $@, $*, ${@}, ${x:-}, $(), ``
-_EMPTY: Final = saferegex.compile(r"\$[@*]|\$\{[@*]\}|\$\{\w{1,64}:?-\}|\$\(\)|``")
+_EMPTY: Final = saferegex.compile(r"\$[@*]|\$\{[@*]\}|\$\{[A-Za-z0-9_]{1,64}:?-\}|\$\(\)|``")
 _EMPTY_QUOTES: Final = saferegex.compile(r"(?:''|\"\")+")
 # a quoted piece of a word: "cu"rl, c'ur'l
-_QUOTED_PIECE: Final = saferegex.compile(r"'([\w./:-]{1,256})'|\"([\w./:-]{1,256})\"")
+_QUOTED_PIECE: Final = saferegex.compile(r"'([\w./:-]+)'|\"([\w./:-]+)\"")
 # a backslash before a letter inside or at the start of a word: c\url, \curl
 _BACKSLASH: Final = saferegex.compile(r"\\([A-Za-z0-9_])")
 # {curl,-s,http://x} as a word of its own
@@ -220,7 +227,10 @@ def _pasted(text: str) -> str:
             continue
         if end < len(text) and text[end] not in " \t;&|)\n":
             continue
-        values[m.group(1)] = m.group(2) or m.group(3) or m.group(4) or ""
+        value = m.group(2) or m.group(3) or m.group(4) or ""
+        if len(value) > _MAX_VALUE:
+            continue
+        values[m.group(1)] = value
         if len(values) >= _MAX_VARS:
             break
     if not values:
@@ -231,6 +241,11 @@ def _pasted(text: str) -> str:
         return m.group(0) if got is None else got
 
     return _REF.sub(ref, text)
+
+
+def _printed(m: saferegex.Match[str]) -> str:
+    got = m.group(2) or m.group(4) or ""
+    return got if len(got) <= _MAX_PIECE else m[0]
 
 
 def _rewrite(text: str) -> str:
@@ -246,7 +261,7 @@ def _rewrite(text: str) -> str:
         if "\\n" in text and _PRINTS_ESCAPES.search(text):
             text = text.replace("\\n", "\n")  # a script written by printf, line by line
     if "$(" in text or "`" in text:
-        text = _PRINTED.sub(lambda m: m.group(2) or m.group(4) or "", text)
+        text = _PRINTED.sub(_printed, text)
     if "$" in text or "`" in text:
         text = _EMPTY.sub(
             lambda m: ""
@@ -262,7 +277,8 @@ def _rewrite(text: str) -> str:
     if "'" in text or '"' in text:
         text = _QUOTED_PIECE.sub(
             lambda m: (m.group(1) or m.group(2))
-            if _word_at(text, m.start() - 1) or _word_at(text, m.end())
+            if len(m[0]) <= _MAX_PIECE + 2
+            and (_word_at(text, m.start() - 1) or _word_at(text, m.end()))
             else m[0],
             text,
         )
