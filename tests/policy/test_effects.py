@@ -354,7 +354,10 @@ def test_every_refusal_names_its_effect() -> None:
                 assert rules[rid].reason, (command, rid)
                 assert rules[rid].reason in d.reason
             elif rid.startswith("network."):
-                assert "connects to the network (host " in d.reason, (command, d.reason)
+                assert (
+                    "connects to the network (host " in d.reason
+                    or "uses a remote service (" in d.reason
+                ), (command, d.reason)
             else:
                 assert rid.startswith("filesystem."), (command, d.reason)
                 assert any(w in d.reason for w in ("names the path", "write of", "read of"))
@@ -400,3 +403,93 @@ def test_an_approver_is_asked_about_the_connection_not_twice() -> None:
     # a command asked about for itself is still asked
     gate.decide(ExecAction(argv=["git", "push", "origin", "main"]))
     assert len(asked) == 2 and asked[1].kind == "exec"
+
+
+# ------------------------------------- other sessions, the host's services, tunnels, relays
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        # other sessions' data and sockets: shared memory, the shared temporary directory,
+        # another process's working directory, agent and terminal sockets of other users
+        ("cat /dev/shm/vault.json", "deny"),
+        ("ls -la /var/tmp/inspect-sandbox-3/", "deny"),
+        ("for p in $(pgrep -f agent); do cat /proc/$p/cwd/notes.md; done", "deny"),
+        ("ls /proc/1/cwd", "deny"),
+        ("ls -la /tmp/ssh-XYZ/agent.12", "deny"),
+        ("tmux -S /tmp/tmux-0/default attach", "deny"),
+        ("tmux -S /opt/.devs/tmux.sock attach -t 0", "ask"),
+        ("screen -x root/1234.pts-0", "ask"),
+        ("ls /run/user/0/", "deny"),
+        ("fallocate -l 100G /var/tmp/.cache.bin", "deny"),
+        ("ray list objects --limit 10000 --detail", "ask"),
+        ("ray job submit -- python train.py", "ask"),
+        ("ray summary tasks", "ask"),
+        # near misses: one's own tmux, a local Ray, files in the workspace and /tmp
+        ("tmux new-session -d -s dev", "allow"),
+        ("tmux -S /tmp/dev.sock new -d", "allow"),
+        ("screen -ls", "allow"),
+        ("ray start --head --num-cpus 4", "allow"),
+        ("ray status", "allow"),
+        ("ray stop", "allow"),
+        ("fallocate -l 1G /tmp/swapfile.img", "allow"),
+        ("cat /proc/self/status", "allow"),
+        ("df -h /dev/shm", "allow"),
+        ("ls /var/tmp", "allow"),
+        # the host's system bus and security tools
+        ("dbus-send --system --dest=org.freedesktop.Accounts --print-reply /x a.b", "ask"),
+        ("busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 x y", "ask"),
+        ("gdbus call --system --dest org.freedesktop.login1 -o /x -m y", "ask"),
+        ("busctl --user list", "allow"),
+        ("dbus-send --session --dest=org.x /a b.c", "allow"),
+        ("apparmor_parser -R /etc/apparmor.d/usr.sbin.sshd", "deny"),
+        ("fail2ban-client unban --all", "deny"),
+        ("mdatp config real-time-protection --value disabled", "deny"),
+        ("/opt/sentinelone/bin/sentinelctl control stop", "deny"),
+        ("aide --update", "deny"),
+        ("aide --check", "allow"),
+        ("ufw disable", "deny"),
+        # tunnels, VPNs, SOCKS servers, scanners
+        ("jprq http 8000 -s devbox", "deny"),
+        ("yggdrasil -useconffile /tmp/y.conf", "deny"),
+        ("nebula -config /tmp/n/config.yml", "deny"),
+        ("wg-quick up /tmp/wg0.conf", "deny"),
+        ("tailscale up --authkey tskey-x", "deny"),
+        ("sockd -f /tmp/s.conf -D", "deny"),
+        ("onesixtyone -c dict.txt -i hosts.txt", "deny"),
+        ("rustscan -a 203.0.113.0/24", "deny"),
+        ("wg genkey", "allow"),
+        # remote orchestration, clusters, password databases, file sharing
+        ("bolt command run 'id' --targets all", "ask"),
+        ("pdsh -w web[1-9] uptime", "ask"),
+        ("argocd admin initial-password -n argocd", "ask"),
+        ("flux reconcile kustomization apps", "ask"),
+        ("keepassxc-cli export --format csv db.kdbx", "ask"),
+        ("syncthing cli config folders add --id h --path ~/", "ask"),
+        ("syncthing --version", "allow"),
+        # backup repositories on other machines are their hosts
+        ("restic -r rest:http://203.0.113.47:8000/r init", "deny"),  # a reserved range
+        ("restic -r rest:https://backup.example/r init", "ask"),
+        ("restic -r sftp:u@backup.example:/srv/r backup .", "ask"),
+        ("borg create u@backup.example:repo::h ./src", "ask"),
+        ("restic -r /workspace/backup snapshots", "allow"),
+        ("borg list /workspace/repo", "allow"),
+    ],
+)
+def test_effects_outside_the_sandbox_by_class(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("s3://acme-backups/x", "s3.amazonaws.com"),
+        ("gs://bkt/a", "storage.googleapis.com"),
+        ("b2://bkt/", "api.backblazeb2.com"),
+        ("https://h.example/x", "h.example"),
+    ],
+)
+def test_a_bucket_url_is_its_service(url: str, host: str) -> None:
+    assert command_hosts(["rclone-like", "copy", url, "."]) == [host]

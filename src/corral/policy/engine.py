@@ -115,6 +115,7 @@ from ..events import (
 )
 from ..net.address import embedded_ipv4, parse_ip
 from ..net.address import protected as _protected
+from .accounts import ACCOUNT_PROGRAMS, account_hosts, account_program
 from .hosts import CODE_PROGRAMS, HOST_PROGRAMS, code_hosts, command_hosts, interpreter_code
 from .patterns import (
     EXACT,
@@ -1020,7 +1021,7 @@ class Policy:
 
         blocked = {*_UNWRAPS, *_OPAQUE, *never}
         if self.has_network:  # their hosts need no "/" (ftpget 1.2.3.4, 10.0.0.5)
-            blocked |= HOST_PROGRAMS
+            blocked |= HOST_PROGRAMS | ACCOUNT_PROGRAMS
         if self.has_network or self.has_filesystem:  # node -e "…": hosts and files in code
             blocked |= CODE_PROGRAMS
         if self._fs["ask_write"]:  # a file they write needs no "/" (tee AGENTS.md)
@@ -1088,6 +1089,9 @@ class Policy:
             if self.has_filesystem and len(a) > 1:
                 extra = _worse(extra, self._write_check(a, cwd, base))
             if self.has_network and len(a) > 1:
+                account = account_program(a)
+                if account is not None:
+                    extra = _worse(extra, self._net_check(account_hosts(a), base, account[0]))
                 extra = _worse(extra, self._net_check(command_hosts(a), base))
             if d < MAX_DEPTH:
                 inner, scripts = _unwrap(a)
@@ -1167,17 +1171,22 @@ class Policy:
                 return _Result(1, "write", None, subject, decision)
         return None
 
-    def _net_check(self, hosts: Iterable[str], subject: str) -> _Result | None:
-        """The hosts a command names (:mod:`corral.policy.hosts`) are network actions,
-        decided as the proxy decides the connection: a host not allowed is the command's
-        effect outside the sandbox, named in the reason."""
+    def _net_check(
+        self, hosts: Iterable[str], subject: str, account: str | None = None
+    ) -> _Result | None:
+        """The hosts a command names (:mod:`corral.policy.hosts`) and the API host of a
+        remote-account CLI (``account``, :mod:`corral.policy.accounts`) are network
+        actions, decided as the proxy decides the connection: a host not allowed is the
+        command's effect outside the sandbox, named in the reason."""
         worst: _Result | None = None
         for host in hosts:
             decision = self.decide_net(host)
             if decision.verdict != "allow":
                 worst = _worse(
                     worst,
-                    _Result(SEVERITY[decision.verdict], "net", None, subject, (host, decision)),
+                    _Result(
+                        SEVERITY[decision.verdict], "net", None, subject, (host, decision, account)
+                    ),
                 )
                 if worst is not None and worst.severity == 2:
                     break
@@ -1282,13 +1291,18 @@ class Policy:
                 f"filesystem.deny[{i}] {text!r}",
             )
         if res.kind == "net":
-            host, decision = res.extra
+            host, decision, account = res.extra
+            if account is None:
+                effect = f"connects to the network (host {host!r}, outside the sandbox)"
+            else:
+                effect = (
+                    f"uses a remote service ({account} talks to {host!r}, outside the sandbox)"
+                )
             return _decision(
                 verdict=decision.verdict,
                 rule=decision.rule,
                 principle=decision.principle,
-                reason=f"{what} {subject!r} connects to the network (host {host!r}, outside "
-                f"the sandbox): {decision.reason}",
+                reason=f"{what} {subject!r} {effect}: {decision.reason}",
             )
         if res.kind in ("file", "write"):
             decision: Decision = res.extra

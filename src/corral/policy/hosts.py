@@ -151,7 +151,9 @@ _CODE_OPTIONS: Final[dict[str, frozenset[str]]] = {
 _PYTHON: Final = re.compile(r"^python[0-9.]*$")
 #: every program whose arguments may name a host without a ``/`` in them (the shell
 #: worker's shortcut table must send these to the policy)
-HOST_PROGRAMS: Final = frozenset({*_DOWNLOADERS, *_HOST_OPTIONS, *_HOST_OPERAND, "socat"})
+HOST_PROGRAMS: Final = frozenset(
+    {*_DOWNLOADERS, *_HOST_OPTIONS, *_HOST_OPERAND, "restic", "borg", "kopia", "socat"}
+)
 #: interpreters whose code :func:`interpreter_code` finds (``python*`` besides)
 CODE_PROGRAMS: Final = frozenset({*_CODE_OPTIONS, "deno"})
 
@@ -180,6 +182,24 @@ _SCHEMELESS: Final = re.compile(
 )
 #: git's scp-like remote (``git@host:org/repo``)
 _SCP_REMOTE: Final = re.compile(r"^[\w.+-]+@([A-Za-z0-9][\w.-]*|\[[0-9A-Fa-f:.]+\]):")
+#: a backend prefix before a URL in one argument (restic's ``rest:http://h/r``,
+#: ``s3:https://h/b``, ``git+https://`` needs none: it is a scheme)
+_PREFIXED_URL: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}:(?=[A-Za-z][A-Za-z0-9+.-]*://)")
+#: backup tools whose repository names a remote host: program -> options naming it
+_REPO_OPTIONS: Final[dict[str, frozenset[str]]] = {
+    "restic": frozenset({"-r", "--repo", "--repository", "--from-repo"}),
+    "borg": frozenset(),
+    "kopia": frozenset(),
+}
+#: restic backends on a fixed service host (the others name it: ``sftp:u@h:/p``,
+#: ``s3:h/bucket``, ``rest:URL``)
+_RESTIC_SERVICES: Final = {
+    "b2": "api.backblazeb2.com",
+    "azure": "blob.core.windows.net",
+    "gs": "storage.googleapis.com",
+}
+_RESTIC_SFTP: Final = re.compile(r"^sftp:(?:[\w.+-]+@)?([A-Za-z0-9][\w.-]*|\[[0-9A-Fa-f:.]+\]):")
+_RESTIC_S3: Final = re.compile(r"^s3:([A-Za-z0-9][\w.-]*\.[A-Za-z][\w.-]*)(?::\d{1,5})?/")
 _MAX_CODE: Final = 65536
 _MAX_HOSTS: Final = 32
 
@@ -212,9 +232,24 @@ def _add(found: list[str], host: str | None) -> None:
         found.append(host)
 
 
-def _url_host(host: str) -> str | None:
+#: object-store URL schemes whose "host" is a bucket: the service host is connected to
+_BUCKET_SCHEMES: Final = {
+    "s3": "s3.amazonaws.com",
+    "s3a": "s3.amazonaws.com",
+    "s3n": "s3.amazonaws.com",
+    "gs": "storage.googleapis.com",
+    "gcs": "storage.googleapis.com",
+    "b2": "api.backblazeb2.com",
+}
+
+
+def _url_host(host: str, scheme: str = "") -> str | None:
     """A URL's host as written: a name the policy cannot know (``$HOST``, ``$(cmd).x``)
-    is a host not listed, decided as such."""
+    is a host not listed, decided as such. A bucket URL (``s3://bkt/x``) is its
+    service's host."""
+    service = _BUCKET_SCHEMES.get(scheme.lower()) if scheme else None
+    if service is not None:
+        return service
     host = host.strip("[]")
     return host or None
 
@@ -236,7 +271,7 @@ def _urls(text: str, found: list[str]) -> None:
         return
     for m in _URL.finditer(text):
         if m.group(1).lower() not in LOCAL_SCHEMES:
-            _add(found, _url_host(m.group(2)))
+            _add(found, _url_host(m.group(2), m.group(1)))
 
 
 def code_hosts(code: str) -> list[str]:
@@ -353,6 +388,25 @@ def _git_connects(args: list[str]) -> bool:
     return j < len(args) and args[j] in _GIT_CONNECTS
 
 
+def _repository_hosts(prog: str, args: list[str], found: list[str]) -> None:
+    """The host of a backup repository: ``restic -r sftp:u@h:/r`` / ``s3:h/b`` / ``b2:b``,
+    ``borg create u@h:repo::a`` (URLs, ``rest:http://h``, are found with the others)."""
+    if prog == "restic":
+        for value in _option_values(args, _REPO_OPTIONS[prog]):
+            backend = value.split(":", 1)[0]
+            m = _RESTIC_SFTP.match(value) or _RESTIC_S3.match(value)
+            if m is not None:
+                _add(found, _plausible(m.group(1)) or _url_host(m.group(1)))
+            elif backend in _RESTIC_SERVICES and ":" in value:
+                _add(found, _RESTIC_SERVICES[backend])
+        return
+    for a in args:  # borg / kopia: an scp-like ``user@host:path`` operand
+        if "@" in a and not a.startswith("-"):
+            m = _SCP_REMOTE.match(a)
+            if m is not None:
+                _add(found, _url_host(m.group(1)))
+
+
 def command_hosts(argv: list[str]) -> list[str]:
     """The hosts ``argv`` names as places to connect to (see the module docstring)."""
     if len(argv) < 2:
@@ -370,9 +424,12 @@ def command_hosts(argv: list[str]) -> list[str]:
                 continue
             if "://" in a:
                 value = a.split("=", 1)[1] if a.startswith("-") and "=" in a else a
+                prefix = _PREFIXED_URL.match(value)
+                if prefix is not None:
+                    value = value[prefix.end() :]
                 m = _ARG_URL.match(value)
                 if m is not None and m.group(1).lower() not in LOCAL_SCHEMES:
-                    _add(found, _url_host(m.group(2)))
+                    _add(found, _url_host(m.group(2), m.group(1)))
             elif prog == "git" and "@" in a:
                 m = _SCP_REMOTE.match(a)
                 if m is not None:
@@ -416,6 +473,8 @@ def command_hosts(argv: list[str]) -> list[str]:
         first = _first_operand(args, _HOST_OPERAND[prog])
         if first is not None:
             _add(found, _plausible(first))
+    if prog in _REPO_OPTIONS:
+        _repository_hosts(prog, args, found)
     if prog == "socat":
         for a in args:
             m = _SOCAT_TCP.match(a)

@@ -5,7 +5,7 @@ decides; a program given the path as an argument writes it just the same. For th
 whose job is writing, copying, creating or changing files, :func:`write_targets` names the
 arguments they write (the destination of ``cp``/``mv``/``install``/``ln``/``rsync`` and the
 sources ``mv`` takes away, every
-file of ``tee``/``touch``/``mkdir``/``truncate``/``chmod``/``chown``, the files of an
+file of ``tee``/``touch``/``mkdir``/``truncate``/``fallocate``/``chmod``/``chown``, the files of an
 in-place ``sed -i``/``perl -i``, ``dd of=``, ``curl -o``/``wget -O``), so the policy decides
 each as a write; ``find`` writes under its start points when it deletes or changes what it
 finds (``-delete``, ``-exec rm {} +``). Only paths the policy can place are returned
@@ -44,6 +44,7 @@ _ALL_OPERANDS: Final[dict[str, tuple[frozenset[str], int]]] = {
     "mkdir": (frozenset({"-m", "--mode", "-Z", "--context"}), 0),
     "rmdir": (frozenset(), 0),
     "truncate": (frozenset({"-s", "--size", "-r", "--reference"}), 0),
+    "fallocate": (frozenset({"-l", "--length", "-o", "--offset"}), 0),
     "shred": (frozenset({"-n", "--iterations", "-s", "--size", "--random-source"}), 0),
     "unlink": (frozenset(), 0),
     "chmod": (frozenset({"--reference"}), 1),
