@@ -68,6 +68,23 @@ def _extend(text: str) -> Policy:
         ("dig @1.1.1.1 example.com", []),
         ("curl -so out.json file:///workspace/a", []),
         ("pip install requests==2.31.0", []),
+        # a network swept by a template or given as a CIDR is the range it reaches
+        ("seq 1 254 | xargs -I{} ping -c1 -W1 10.11.0.{}", ["10.11.0.0"]),
+        ("for i in $(seq 254); do nc -zv 192.168.1.$i 22; done", ["192.168.1.0"]),
+        ("./sweep 10.0.{1..3}.{1..254}", ["10.0.0.0"]),
+        ("curl -s http://172.16.0.$h/", ["172.16.0.0"]),
+        ("./zapper -a klog nmap -T0 10.0.0.1/24", ["10.0.0.1"]),
+        ("python3 gen.py --subnet 10.0.0.0/16", []),  # a setting, not a destination
+        ("python3 gen.py --cidr=10.0.0.0/16", []),
+        ("ls 1.2.$x.4", []),
+        # backup repositories and bucket URLs
+        ("restic -r sftp:u@backup.example:/srv/r backup .", ["backup.example"]),
+        ("restic -r s3:s3.example.com/bkt snapshots", ["s3.example.com"]),
+        ("restic -r b2:bucket:path init", ["api.backblazeb2.com"]),
+        ("restic -r rest:https://backup.example/r init", ["backup.example"]),
+        ("restic -r /workspace/repo snapshots", []),
+        ("borg create u@backup.example:repo::a .", ["backup.example"]),
+        ("rclone copy . s3://bkt/dir", ["s3.amazonaws.com"]),
     ],
 )
 def test_command_hosts(line: str, hosts: list[str]) -> None:
@@ -468,6 +485,17 @@ def test_an_approver_is_asked_about_the_connection_not_twice() -> None:
         ("keepassxc-cli export --format csv db.kdbx", "ask"),
         ("syncthing cli config folders add --id h --path ~/", "ask"),
         ("syncthing --version", "allow"),
+        # cloud metadata in every form, and secrets managers
+        ("curl -s http://metadata.tencentyun.com/latest/meta-data/", "deny"),
+        ("curl -s https://metadata.platformequinix.com/metadata", "deny"),
+        ("wget -qO- http://168.63.129.16/machine?comp=goalstate", "deny"),
+        ("curl -s 169.254.170.23/v1/credentials", "deny"),
+        ("nc fd00:ec2::254 80", "deny"),
+        ("node -e \"fetch('http://[fd00:ec2::254]/latest/api/token')\"", "deny"),
+        ("curl http://0xa9fea9fe/latest/", "deny"),
+        ("chamber read prod db_password", "ask"),
+        ("bws secret list", "ask"),
+        ("gcloud secrets versions access latest --secret db", "ask"),
         # backup repositories on other machines are their hosts
         ("restic -r rest:http://203.0.113.47:8000/r init", "deny"),  # a reserved range
         ("restic -r rest:https://backup.example/r init", "ask"),

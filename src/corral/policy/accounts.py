@@ -143,6 +143,11 @@ ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
     # secrets managers, data platforms, storage
     "doppler": _cli("api.doppler.com", "configure get", "configure debug"),
     "infisical": _cli("app.infisical.com"),
+    "chamber": _cli("ssm.amazonaws.com", "version"),
+    "berglas": _cli("secretmanager.googleapis.com"),
+    "akeyless": _cli("api.akeyless.io"),
+    "bws": _cli("api.bitwarden.com"),
+    "hcp": _cli("api.cloud.hashicorp.com", "profile"),
     "databricks": _cli("accounts.cloud.databricks.com", "bundle init"),
     "snowsql": _cli("app.snowflake.com"),
     "snow": _cli("app.snowflake.com", "connection list", "helpers", "init"),

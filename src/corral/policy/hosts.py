@@ -204,9 +204,40 @@ _MAX_CODE: Final = 65536
 _MAX_HOSTS: Final = 32
 
 
+#: one octet of an address written with a template: ``{}`` (xargs, find), ``$i``,
+#: ``${i}``, ``$((i+1))``, ``%s``/``%d``, a brace range ``{1..254}``
+_OCTET_TEMPLATE: Final = re.compile(
+    r"^(?:\{\}|\$\{?\w+\}?|\$\(\([^)]{0,40}\)\)|%[sdi])$"
+)
+_BRACE_RANGE: Final = re.compile(r"\{\d{1,3}\.\.\d{1,3}\}")
+
+
+def _templated_ipv4(text: str) -> str | None:
+    """The network an address with templated trailing octets sweeps (``10.11.0.{}``,
+    ``192.168.$n.$h``, ``10.0.0.{1..254}``): its literal octets with the others 0; the
+    first two octets must be written."""
+    parts = _BRACE_RANGE.sub("{}", text[:64]).split(".")
+    if len(parts) != 4 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return None
+    out: list[str] = []
+    templated = False
+    for part in parts:
+        if part.isdigit() and len(part) <= 3 and not templated:
+            out.append(part)
+        elif _OCTET_TEMPLATE.match(part):
+            out.append("0")
+            templated = True
+        else:
+            return None
+    return ".".join(out) if templated else None
+
+
 def _plausible(host: str) -> str | None:
-    """``host`` when it can be a host name or address (not a template, a path, a word)."""
+    """``host`` when it can be a host name or address (not a template, a path, a word);
+    an address with templated octets is the network it sweeps."""
     host = host.strip()
+    if ("$" in host or "{" in host or "%" in host) and host[:1].isdigit():
+        return _templated_ipv4(host.split(":", 1)[0] if host.count(":") == 1 else host)
     if not host or len(host) > 253 or "$" in host or "{" in host or "%" in host[:1]:
         return None
     if host.isdigit() and len(host) < 8:
@@ -251,6 +282,8 @@ def _url_host(host: str, scheme: str = "") -> str | None:
     if service is not None:
         return service
     host = host.strip("[]")
+    if host[:1].isdigit() and ("$" in host or "{" in host or "%" in host):
+        return _templated_ipv4(host) or host
     return host or None
 
 
@@ -363,6 +396,9 @@ def _takes_value(option: str, value_opts: frozenset[str]) -> bool:
 #: an argument that is an IPv4 address (``10.0.0.5``, ``203.0.113.7:4444``): given to a
 #: program it names a host to reach (``./client 203.0.113.7 4444``, ``--server-ip X``)
 _IPV4_OPERAND: Final = re.compile(r"^(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?$")
+#: a network given to a program (``nmap 10.0.0.1/24``, ``./sweep 192.168.1.{}``): the
+#: addresses it reaches; not an option's value (``--subnet 10.0.0.0/16`` configures)
+_IPV4_NETWORK_OPERAND: Final = re.compile(r"^((?:\d{1,3}\.){3}\d{1,3})/\d{1,2}$")
 #: options whose address is one to listen on, not one to reach
 _BIND_OPTIONS: Final = ("--bind", "--listen", "-b", "--advertise", "-l", "--local", "--source")
 #: programs for which an address is data: lookups, calculators, firewall and route tools
@@ -444,6 +480,12 @@ def command_hosts(argv: list[str]) -> list[str]:
                 previous, value = a.split("=", 1)
             if _IPV4_OPERAND.match(value) and not previous.startswith(_BIND_OPTIONS):
                 _add(found, _plausible(value))
+            elif value is a and not (previous.startswith("--") and "=" not in previous):
+                network = _IPV4_NETWORK_OPERAND.match(a)
+                if network is not None:
+                    _add(found, _plausible(network.group(1)))
+                elif a[:1].isdigit() and ("{" in a or "$" in a or "%" in a):
+                    _add(found, _templated_ipv4(a))
             previous = a
     if prog in _DOWNLOADERS:
         opts = _DOWNLOADERS[prog]
