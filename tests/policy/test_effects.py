@@ -521,3 +521,67 @@ def test_effects_outside_the_sandbox_by_class(line: str, verdict: str) -> None:
 )
 def test_a_bucket_url_is_its_service(url: str, host: str) -> None:
     assert command_hosts(["rclone-like", "copy", url, "."]) == [host]
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        # publishing however the tool is spelled or reached
+        ("git -C repo push origin main", "ask"),
+        ("git --git-dir=.git push", "ask"),
+        ("git -c core.askPass=true push --force", "ask"),
+        ("git subtree push --prefix dist origin gh-pages", "ask"),
+        ("git lfs push origin main", "ask"),
+        ("hg push", "ask"),
+        ("npm unpublish pkg@1.0.0", "ask"),
+        ("npm dist-tag add pkg@1.0.0 latest", "ask"),
+        ("npm access public pkg", "ask"),
+        ("pnpm -r publish --access public", "ask"),
+        ("lerna publish from-package --yes", "ask"),
+        ("changeset publish", "ask"),
+        ("semantic-release --no-ci", "ask"),
+        ("goreleaser release --clean", "ask"),
+        ("mvn -B clean deploy -DskipTests", "ask"),
+        ("./gradlew :lib:publish", "ask"),
+        ("gradle publishToMavenCentral", "ask"),
+        ("sbt publishSigned", "ask"),
+        ("deno publish", "ask"),
+        ("npx jsr publish", "ask"),
+        ("vsce publish -p $VSCE_PAT", "ask"),
+        ("dart pub publish --force", "ask"),
+        ("mix hex.publish --yes", "ask"),
+        ("cabal upload --publish dist/x.tar.gz", "ask"),
+        ("anaconda upload dist/pkg.conda", "ask"),
+        ("python setup.py sdist upload", "ask"),
+        ("uvx twine upload dist/*", "ask"),
+        ("pipx run twine upload dist/*", "ask"),
+        ("npx gh-pages -d dist", "ask"),
+        ("crane push image.tar registry.example/app:1", "ask"),
+        ("oras push registry.example/a:1 f.txt", "ask"),
+        ("ko build ./cmd/app", "allow"),  # a local build unless pushed by publish/apply
+        ("vercel --prod", "ask"),
+        ("vercel", "ask"),
+        # near misses: local builds, reads, dry runs, local repositories
+        ("git pull --rebase", "allow"),
+        ("git log --grep push", "allow"),
+        ("npm pack", "allow"),
+        ("npm dist-tag ls pkg", "allow"),
+        ("npm owner ls pkg", "allow"),
+        ("./gradlew publishToMavenLocal", "allow"),
+        ("sbt publishLocal", "allow"),
+        ("mvn clean verify", "allow"),
+        ("goreleaser check", "allow"),
+        ("goreleaser release --snapshot --clean", "allow"),
+        ("semantic-release --dry-run", "allow"),
+        ("lerna run build", "allow"),
+        ("dart pub get", "allow"),
+        ("npx prettier --check .", "allow"),
+        ("uvx ruff check .", "allow"),
+        ("crane digest registry.example/app:1", "allow"),
+    ],
+)
+def test_publishing_by_effect(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason
+    if verdict != "allow":
+        assert "outside the sandbox" in d.reason or "changes a" in d.reason, d.reason

@@ -25,7 +25,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
-__all__ = ["ACCOUNT_PROGRAMS", "AccountCli", "account_hosts", "account_program"]
+__all__ = [
+    "ACCOUNT_PROGRAMS",
+    "PACKAGE_RUNNERS",
+    "AccountCli",
+    "account_hosts",
+    "account_program",
+    "package_command",
+]
 
 #: verbs that only print the CLI's own help, version or shell completion
 _LOCAL_VERBS: Final = frozenset({"version", "help", "completion", "completions", "autocomplete"})
@@ -47,7 +54,8 @@ class AccountCli:
     only operand heads that reach the account (a name two tools share: MongoDB's ``atlas``
     and Ariga's); ``local_flags`` make any verb local (``--local``) unless one of
     ``remote_flags`` is given too (``--remote``, ``--linked``); ``value_options`` are
-    global options whose value is not a verb (``aws --profile prod s3 ls``)."""
+    global options whose value is not a verb (``aws --profile prod s3 ls``); ``bare_acts``
+    when the CLI acts with no verb (``vercel`` and ``surge`` deploy the directory)."""
 
     host: str
     local: tuple[tuple[str, ...], ...] = ()
@@ -55,6 +63,7 @@ class AccountCli:
     local_flags: frozenset[str] = field(default_factory=frozenset)
     remote_flags: frozenset[str] = field(default_factory=frozenset)
     value_options: frozenset[str] = field(default_factory=frozenset)
+    bare_acts: bool = False
 
 
 def _cli(
@@ -64,6 +73,7 @@ def _cli(
     local_flags: str = "",
     remote_flags: str = "",
     value_options: str = "",
+    bare_acts: bool = False,
 ) -> AccountCli:
     return AccountCli(
         host=host,
@@ -72,6 +82,7 @@ def _cli(
         local_flags=frozenset(local_flags.split()),
         remote_flags=frozenset(remote_flags.split()),
         value_options=frozenset(value_options.split()),
+        bare_acts=bare_acts,
     )
 
 
@@ -90,6 +101,8 @@ ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
                 "doctor", "context", "docs"),
     "eb": _cli("elasticbeanstalk.amazonaws.com", "local"),
     "copilot": _cli("ecs.amazonaws.com"),
+    "ecs-cli": _cli("ecs.amazonaws.com"),
+    "amplify": _cli("amplify.amazonaws.com", "mock", "codegen"),
     "gcloud": _cli("{verb}.googleapis.com", *_GCLOUD_LOCAL,
                    value_options="--project --account --configuration --format --verbosity "
                    "--impersonate-service-account --billing-project --flags-file"),
@@ -97,6 +110,7 @@ ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
     "bq": _cli("bigquery.googleapis.com"),
     "az": _cli("management.azure.com", "config", "account show", "account list", "bicep build",
                "bicep format", "bicep decompile", "bicep lint", "bicep version", "extension list"),
+    "azd": _cli("management.azure.com", "config"),
     "func": _cli("management.azure.com", "start", "init", "new", "templates", "extensions",
                  "settings", remote="azure"),
     "doctl": _cli("api.digitalocean.com", "auth list", "auth switch"),
@@ -119,13 +133,14 @@ ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
     "fly": _cli("api.fly.io"),
     "flyctl": _cli("api.fly.io"),
     "heroku": _cli("api.heroku.com", "local", "plugins"),
-    "vercel": _cli("api.vercel.com", "build"),
+    "vercel": _cli("api.vercel.com", "build", bare_acts=True),
     "netlify": _cli("api.netlify.com", local_flags="--offline"),
     "railway": _cli("backboard.railway.app"),
     "render": _cli("api.render.com"),
     "koyeb": _cli("app.koyeb.com"),
     "northflank": _cli("api.northflank.com"),
-    "surge": _cli("surge.surge.sh"),
+    "surge": _cli("surge.surge.sh", bare_acts=True),
+    "now": _cli("api.vercel.com", bare_acts=True),
     "supabase": _cli("api.supabase.com", "start", "stop", "status", "init", "functions serve",
                      "functions new", "migration new", "migration list --local",
                      "db start", "db reset", "db diff", "db lint", "gen types typescript --local",
@@ -152,6 +167,17 @@ ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
     "snowsql": _cli("app.snowflake.com"),
     "snow": _cli("app.snowflake.com", "connection list", "helpers", "init"),
     "b2": _cli("api.backblazeb2.com"),
+    "mongocli": _cli("cloud.mongodb.com", "config list", "config describe"),
+    "neonctl": _cli("console.neon.tech"),
+    "pscale": _cli("api.planetscale.com"),
+    "turso": _cli("api.turso.tech", "dev", "config"),
+    "upstash": _cli("api.upstash.com"),
+    "datadog-ci": _cli("api.datadoghq.com"),
+    # rented compute: GPU clouds and serverless runners (machines and money outside)
+    "modal": _cli("api.modal.com", "config show", "config list"),
+    "runpodctl": _cli("api.runpod.io"),
+    "vastai": _cli("console.vast.ai"),
+    "replicate": _cli("api.replicate.com"),
     "atlas": _cli("cloud.mongodb.com", remote=(
         "auth clusters projects organizations orgs dbusers dbroles customDbRoles "
         "accessLists accessList backups alerts teams users privateEndpoints networking "
@@ -177,31 +203,40 @@ _PACKAGES: Final[dict[str, str]] = {
     "@infisical/cli": "infisical", "surge": "surge", "@mongodb-js/atlas-cli": "atlas",
     "@sentry/cli": "sentry-cli", "twilio-cli": "twilio",
 }  # fmt: skip
-#: package runners: program -> the words before the package (``pnpm dlx``, ``npm exec``)
-_RUNNERS: Final[dict[str, tuple[str, ...]]] = {
-    "npx": (), "bunx": (), "pnpx": (), "pnpm": ("dlx",), "yarn": ("dlx",), "npm": ("exec",),
-    "bun": ("x",),
+#: package runners: program -> (the words before the package, options taking a value)
+_RUNNERS: Final[dict[str, tuple[tuple[str, ...], frozenset[str]]]] = {
+    **{p: ((), frozenset({"-p", "--package", "-c", "--call"})) for p in ("npx", "bunx", "pnpx")},
+    "pnpm": (("dlx",), frozenset({"--package"})),
+    "yarn": (("dlx",), frozenset({"-p", "--package"})),
+    "npm": (("exec",), frozenset({"-p", "--package", "-c", "--call", "-w", "--workspace"})),
+    "bun": (("x",), frozenset()),
+    "uvx": ((), frozenset({"--from", "--with", "--python", "-p", "--index", "--index-url"})),
+    "pipx": (("run",), frozenset({"--spec", "--python", "--index-url", "--pip-args"})),
 }  # fmt: skip
-_RUNNER_VALUE_OPTIONS: Final = frozenset({"-p", "--package", "-c", "--call"})
-
+#: every program a runner runs a package with (:func:`package_command`)
+PACKAGE_RUNNERS: Final = frozenset(_RUNNERS)
 #: every program :func:`account_hosts` may give a host for (the shell worker's shortcut
 #: table sends these to the policy)
 ACCOUNT_PROGRAMS: Final = frozenset({*ACCOUNT_CLIS, *_RUNNERS})
 
 
-def _package_cli(argv: list[str]) -> tuple[str, list[str]] | None:
-    """``(cli, args)`` when ``argv`` runs an account CLI's package through a runner."""
+def package_command(argv: list[str]) -> list[str] | None:
+    """The command a package runner runs, its program named as the package installs it:
+    ``npx wrangler@3 deploy`` -> ``['wrangler', 'deploy']``, ``pnpm dlx @railway/cli up``
+    -> ``['railway', 'up']``, ``uvx twine upload dist/*`` -> ``['twine', 'upload',
+    'dist/*']``; ``None`` when ``argv`` runs no package."""
     prog = argv[0].rsplit("/", 1)[-1]
-    lead = _RUNNERS.get(prog)
-    if lead is None:
+    spec = _RUNNERS.get(prog)
+    if spec is None:
         return None
+    lead, value_options = spec
     args = argv[1:]
     if list(args[: len(lead)]) != list(lead):
         return None
     args = args[len(lead) :]
     j = 0
     while j < len(args) and args[j].startswith("-"):
-        j += 2 if args[j] in _RUNNER_VALUE_OPTIONS else 1
+        j += 2 if args[j] in value_options else 1
     if j >= len(args):
         return None
     name = args[j]
@@ -209,9 +244,9 @@ def _package_cli(argv: list[str]) -> tuple[str, list[str]] | None:
         scope, _, rest = name[1:].partition("/")
         name = "@" + scope + "/" + rest.split("@", 1)[0]
     else:
-        name = name.split("@", 1)[0]
-    cli = _PACKAGES.get(name)
-    return (cli, args[j + 1 :]) if cli is not None else None
+        name = name.split("@", 1)[0].split("==", 1)[0]
+    cli = _PACKAGES.get(name, name.rsplit("/", 1)[-1])
+    return [cli, *args[j + 1 :]] if cli else None
 
 
 def account_program(argv: list[str]) -> tuple[str, list[str]] | None:
@@ -222,7 +257,10 @@ def account_program(argv: list[str]) -> tuple[str, list[str]] | None:
     prog = argv[0].rsplit("/", 1)[-1]
     if prog in ACCOUNT_CLIS:
         return prog, argv[1:]
-    return _package_cli(argv)
+    inner = package_command(argv) if prog in _RUNNERS else None
+    if inner is not None and inner[0] in ACCOUNT_CLIS:
+        return inner[0], inner[1:]
+    return None
 
 
 def _operands(args: list[str], value_options: frozenset[str] = frozenset()) -> list[str]:
@@ -239,7 +277,7 @@ def _operands(args: list[str], value_options: frozenset[str] = frozenset()) -> l
 
 
 def _is_local(cli: AccountCli, args: list[str]) -> bool:
-    if not args or (len(args) == 1 and args[0] in _LOCAL_ALONE):
+    if (not args and not cli.bare_acts) or (len(args) == 1 and args[0] in _LOCAL_ALONE):
         return True
     if any(a in _LOCAL_FLAGS for a in args):
         return True
@@ -250,7 +288,7 @@ def _is_local(cli: AccountCli, args: list[str]) -> bool:
         return True
     words = _operands(args, cli.value_options)
     if not words:
-        return True  # options only (``fly -h``-like forms are caught above; nothing to act on)
+        return not cli.bare_acts and not args  # options alone may act (``vercel --prod``)
     if words[0] in _LOCAL_VERBS:
         return True
     if cli.remote is not None and not cli.remote.intersection(words):
@@ -292,7 +330,8 @@ def account_hosts(argv: list[str]) -> list[str]:
         return []  # the endpoint named is the place it connects to (decided as a host)
     host = cli.host
     if "{verb}" in host:
-        verb = _operands(args, cli.value_options)[0].lower()
+        words = _operands(args, cli.value_options)
+        verb = words[0].lower() if words else "api"
         if verb == "s3api":
             verb = "s3"
         if not verb.replace("-", "").isalnum():

@@ -115,7 +115,13 @@ from ..events import (
 )
 from ..net.address import embedded_ipv4, parse_ip
 from ..net.address import protected as _protected
-from .accounts import ACCOUNT_PROGRAMS, account_hosts, account_program
+from .accounts import (
+    ACCOUNT_PROGRAMS,
+    PACKAGE_RUNNERS,
+    account_hosts,
+    account_program,
+    package_command,
+)
 from .hosts import CODE_PROGRAMS, HOST_PROGRAMS, code_hosts, command_hosts, interpreter_code
 from .patterns import (
     EXACT,
@@ -187,7 +193,9 @@ _OPAQUE: Final = frozenset(
     {"sudo", "doas", "pkexec", "chroot", "nsenter", "unshare", "firejail", "strace", "ltrace",
      "torsocks", "proxychains", "proxychains4"}
 )  # fmt: skip
-_UNWRAPS: Final = frozenset({*_SHELLS, *WRAPPERS, "eval", "env", "find", "script"})
+_UNWRAPS: Final = frozenset(
+    {*_SHELLS, *WRAPPERS, *PACKAGE_RUNNERS, "eval", "env", "find", "script"}
+)
 _NOTHING: Final[tuple[list[list[str]], list[str]]] = ([], [])
 _ENV_VALUE_OPTS: Final = frozenset({"-u", "--unset", "-C", "--chdir"})
 _ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -400,6 +408,9 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
         return [], []
     if prog == "command" and args[:1] and args[0] in ("-v", "-V"):
         return [], []
+    if prog in PACKAGE_RUNNERS:  # npx wrangler@3 deploy, uvx twine upload, pnpm dlx x
+        inner = package_command(argv)
+        return ([inner] if inner else []), []
     if prog == "find":
         inner: list[list[str]] = []
         i = 0
@@ -1088,11 +1099,12 @@ class Policy:
                     extra = _worse(extra, self._code_files(code, cwd, base))
             if self.has_filesystem and len(a) > 1:
                 extra = _worse(extra, self._write_check(a, cwd, base))
-            if self.has_network and len(a) > 1:
+            if self.has_network:
                 account = account_program(a)
-                if account is not None:
+                if account is not None:  # ``vercel`` alone deploys
                     extra = _worse(extra, self._net_check(account_hosts(a), base, account[0]))
-                extra = _worse(extra, self._net_check(command_hosts(a), base))
+                if len(a) > 1:
+                    extra = _worse(extra, self._net_check(command_hosts(a), base))
             if d < MAX_DEPTH:
                 inner, scripts = _unwrap(a)
                 for ia in inner:
