@@ -92,6 +92,7 @@ _GCLOUD_LOCAL = ("config", "info", "topic", "auth list", "components list --only
 #: program -> its CLI entry
 ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
     # clouds
+    "awscli": _cli("{verb}.amazonaws.com", "configure list", value_options="--profile --region"),
     "aws": _cli("{verb}.amazonaws.com", "configure list", "configure list-profiles",
                 "configure set", "configure sso-session list",
                 value_options="--profile --region --output --query --color --ca-bundle "
