@@ -585,3 +585,53 @@ def test_publishing_by_effect(line: str, verdict: str) -> None:
     assert d.verdict == verdict, d.reason
     if verdict != "allow":
         assert "outside the sandbox" in d.reason or "changes a" in d.reason, d.reason
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict", "named"),
+    [
+        # a command interpreter code runs is decided as the command, its rule named
+        ("python3 -c \"import os; os.system('git push origin main')\"", "ask", "git push"),
+        ("python3 -c \"import subprocess; subprocess.run(['sudo', 'id'])\"", "deny", "sudo"),
+        ("python3 -c \"import os; os.execvp('nsenter', ['nsenter', '-t', '1', '-m'])\"", "deny",
+         "nsenter"),
+        ("python3 -c \"import pty; pty.spawn(['sudo', '-i'])\"", "deny", "sudo"),
+        ("node -e \"require('child_process').execSync('crontab -r')\"", "deny", "crontab"),
+        ("node -e \"require('child_process').spawn('fly', ['apps', 'destroy', 'x'])\"", "ask",
+         "api.fly.io"),
+        ("ruby -e 'puts `sudo id`'", "deny", "sudo"),
+        ("ruby -e 'system(\"systemctl\", \"stop\", \"auditd\")'", "deny", "systemctl"),
+        ("perl -e 'my $x = qx{cat /etc/shadow}; print $x'", "deny", "/etc/shadow"),
+        ("php -r \"echo shell_exec('nsenter -t 1 -m id');\"", "deny", "nsenter"),
+        ("lua -e 'os.execute(\"mount -t proc proc /mnt\")'", "deny", "mount"),
+        ("python3 - <<<\"import os; os.system('doppler secrets download')\"", "ask",
+         "api.doppler.com"),
+        # near misses: everyday commands from code run
+        ("python3 -c \"import os; os.system('ls -la')\"", "allow", None),
+        ("python3 -c \"import subprocess; print(subprocess.check_output(['git', 'status']))\"",
+         "allow", None),
+        ("node -e \"require('child_process').execSync('npm test', {stdio: 'inherit'})\"",
+         "allow", None),
+        ("python3 -c \"print('sudo is a program')\"", "allow", None),
+        ("ruby -e 'puts \"git push is how you publish\"'", "allow", None),
+    ],
+)
+def test_commands_run_from_interpreter_code(line: str, verdict: str, named: str | None) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason
+    if named is not None:
+        assert named in d.reason, d.reason
+
+
+def test_code_commands_find_shell_lines_and_argvs() -> None:
+    from corral.policy.spawns import code_commands
+
+    assert code_commands("python3", "os.system('id'); os.popen(\"uname -a\")") == (
+        ["id", "uname -a"],
+        [],
+    )
+    assert code_commands("python3", "subprocess.run(cmd)") == ([], [])  # built at run time
+    assert code_commands("node", "cp.execFileSync('git', ['push'])") == ([], [["git", "push"]])
+    assert code_commands("bash", "os.system('id')") == ([], [])  # not an interpreter
+    huge = "os.system('" + "a" * 200_000 + "')"
+    assert code_commands("python3", huge) == ([], [])  # past the scanned length: not seen

@@ -137,6 +137,7 @@ from .patterns import (
 )
 from .schema import REGISTRY_HOSTS, CommandRule, PolicyModel, ToolRule
 from .shellsplit import Analysis, analyze
+from .spawns import code_commands
 from .writes import WRITE_PROGRAMS, write_targets
 
 __all__ = ["Policy"]
@@ -1094,9 +1095,15 @@ class Policy:
                 extra = _worse(extra, _Result(self._default_result_severity, "default", None, base))
             if self._fs_deny_any is not None and len(a) > 1 and _MAYBE_PATH(full):
                 extra = _worse(extra, self._path_check(a[1:], cwd, base))
-            if self.has_filesystem and len(a) > 1 and _interpreter(prog):
+            if len(a) > 2 and _interpreter(prog):
                 for code in interpreter_code(a):
-                    extra = _worse(extra, self._code_files(code, cwd, base))
+                    if self.has_filesystem:
+                        extra = _worse(extra, self._code_files(code, cwd, base))
+                    if d < MAX_DEPTH:  # os.system('git push'), execSync('sudo id')
+                        scripts, argvs = code_commands(prog, code)
+                        pending.extend((ia, d + 1) for ia in argvs)
+                        for script in scripts:
+                            extra = _worse(extra, self._eval_script(script, cwd, d + 1))
             if self.has_filesystem and len(a) > 1:
                 extra = _worse(extra, self._write_check(a, cwd, base))
             if self.has_network:
@@ -1256,6 +1263,8 @@ class Policy:
                             result = _worse(result, self._net_check(hosts, subject))
                             if self.has_filesystem:
                                 result = _worse(result, self._code_files(text, cwd, subject))
+                            if depth < MAX_DEPTH:
+                                result = _worse(result, self._spawned(prog, text, cwd, depth))
             if result is not None and result.severity == 2:
                 return result
         for text in analysis.lines:
@@ -1265,6 +1274,16 @@ class Policy:
         if result.severity == 0 and allowed > 1:
             return _Result(0, result.kind, result.rule, result.subject, ("count", allowed, script))
         return result
+
+    def _spawned(self, prog: str, code: str, cwd: str, depth: int) -> _Result | None:
+        """The commands ``code`` runs (:mod:`corral.policy.spawns`), decided as commands."""
+        scripts, argvs = code_commands(prog, code)
+        worst: _Result | None = None
+        for argv in argvs:
+            worst = _worse(worst, self._eval_argv(argv, cwd, depth + 1))
+        for script in scripts:
+            worst = _worse(worst, self._eval_script(script, cwd, depth + 1))
+        return worst
 
     def _finish(self, res: _Result, what: str) -> Decision:
         verdict = VERDICTS[res.severity]
