@@ -108,6 +108,15 @@ def test_command_hosts(line: str, hosts: list[str]) -> None:
         ("open('data.csv').read(); print(3.12)", []),
         ("s.bind(('', 8080))", []),
         ("h='ev'+'il.example'; urlopen('http://'+h)", []),
+        # cloud SDK clients: the API host they talk to
+        ("import boto3; boto3.client('secretsmanager').get_secret_value(SecretId='x')",
+         ["secretsmanager.amazonaws.com"]),
+        ("import boto3; boto3.Session().resource(service_name='s3')", ["s3.amazonaws.com"]),
+        ("from google.cloud import compute_v1", ["compute.googleapis.com"]),
+        ("const {S3Client} = require('@aws-sdk/client-s3')", ["s3.amazonaws.com"]),
+        ("from azure.keyvault.secrets import SecretClient", ["vault.azure.net"]),
+        ("from github import Github; Github(t).get_user().get_repos()", ["api.github.com"]),
+        ("import json; cache.client('x')", []),  # no SDK imported
     ],
 )
 def test_code_hosts(code: str, hosts: list[str]) -> None:

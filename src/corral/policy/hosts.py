@@ -307,11 +307,53 @@ def _urls(text: str, found: list[str]) -> None:
             _add(found, _url_host(m.group(2), m.group(1)))
 
 
+#: cloud SDKs in code: the API host a client talks to (``boto3.client('s3')`` ->
+#: ``s3.amazonaws.com``, ``from google.cloud import storage`` -> ``storage.googleapis.com``)
+_BOTO3_CLIENT: Final = re.compile(
+    r"\.(?:client|resource)\(\s*(?:service_name\s*=\s*)?['\"]([a-z0-9-]{2,40})['\"]"
+)
+_AWS_JS_CLIENT: Final = re.compile(r"@aws-sdk/client-([a-z0-9-]{2,40})")
+_GOOGLE_CLOUD: Final = re.compile(
+    r"\bgoogle\.cloud(?:\.|\s+import\s+)([a-z0-9_]{2,40})|@google-cloud/([a-z0-9-]{2,40})"
+)
+_AZURE: Final = re.compile(r"\bazure[.\-/](keyvault|storage|mgmt|identity|cosmos)")
+_AZURE_HOSTS: Final = {
+    "keyvault": "vault.azure.net",
+    "storage": "blob.core.windows.net",
+    "mgmt": "management.azure.com",
+    "identity": "login.microsoftonline.com",
+    "cosmos": "documents.azure.com",
+}
+_GITHUB_SDK: Final = re.compile(r"\b(?:Github\(|Octokit\b|@octokit/)")
+
+
+def _sdk_hosts(code: str, found: list[str]) -> None:
+    if "boto3" in code:
+        for m in _BOTO3_CLIENT.finditer(code):
+            _add(found, f"{m.group(1)}.amazonaws.com")
+    if "@aws-sdk/" in code:
+        for m in _AWS_JS_CLIENT.finditer(code):
+            _add(found, f"{m.group(1)}.amazonaws.com")
+    if "google" in code:
+        for m in _GOOGLE_CLOUD.finditer(code):
+            name = re.sub(r"[_-]v\d\w*$", "", m.group(1) or m.group(2) or "")
+            name = name.replace("-", "").replace("_", "")
+            if name:
+                _add(found, f"{name}.googleapis.com")
+    if "azure" in code:
+        for m in _AZURE.finditer(code):
+            _add(found, _AZURE_HOSTS[m.group(1)])
+    if _GITHUB_SDK.search(code):
+        _add(found, "api.github.com")
+
+
 def code_hosts(code: str) -> list[str]:
-    """The hosts written in interpreter code (URLs, ``host: 'h'``, ``('h', 4444)``, ...)."""
+    """The hosts written in interpreter code (URLs, ``host: 'h'``, ``('h', 4444)``, ...)
+    and the API hosts of the cloud SDK clients it makes."""
     code = code[:_MAX_CODE]
     found: list[str] = []
     _urls(code, found)
+    _sdk_hosts(code, found)
     if "'" not in code and '"' not in code:
         return found
     for rx in (_KEYWORD_HOST, _HOST_PORT_CALL, _PORT_HOST_CALL, _QUOTED_ADDRESS):
