@@ -172,3 +172,27 @@ def test_hostile_spellings_stay_remote() -> None:
     assert _hosts("fly -a config apps destroy x") == ["api.fly.io"]
     assert _hosts("aws --profile configure s3 rm s3://b --recursive") == ["s3.amazonaws.com"]
     assert _hosts("/usr/local/bin/doppler secrets") == ["api.doppler.com"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "inner"),
+    [
+        (["npx", "wrangler@3", "deploy"], ["wrangler", "deploy"]),
+        (["npx", "--yes", "-p", "x", "vercel", "--prod"], ["vercel", "--prod"]),
+        (["pnpm", "dlx", "@railway/cli", "up"], ["railway", "up"]),
+        (["yarn", "dlx", "netlify-cli@17", "deploy"], ["netlify", "deploy"]),
+        (["npm", "exec", "--", "gh-pages", "-d", "dist"], ["gh-pages", "-d", "dist"]),
+        (["uvx", "--from", "twine==5", "twine", "upload", "dist/x"], ["twine", "upload", "dist/x"]),
+        (["pipx", "run", "twine", "check", "dist/x"], ["twine", "check", "dist/x"]),
+        (["npx", "@biomejs/biome", "check"], ["biome", "check"]),
+        (["npm", "install"], None),
+        (["pnpm", "install"], None),
+        (["npx"], None),
+    ],
+)
+def test_package_runners_run_the_package_as_its_command(
+    argv: list[str], inner: list[str] | None
+) -> None:
+    from corral.policy.accounts import package_command
+
+    assert package_command(argv) == inner
