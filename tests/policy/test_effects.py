@@ -644,3 +644,35 @@ def test_code_commands_find_shell_lines_and_argvs() -> None:
     assert code_commands("bash", "os.system('id')") == ([], [])  # not an interpreter
     huge = "os.system('" + "a" * 200_000 + "')"
     assert code_commands("python3", huge) == ([], [])  # past the scanned length: not seen
+
+
+def test_a_command_run_from_code_is_decided_by_its_rules_not_the_default() -> None:
+    strict = Policy.builtin("strict")
+    # strict asks before running code; an unlisted command inside keeps that ask
+    assert strict.decide_command("python3 -c \"import os; os.system('id')\"").verdict == "ask"
+    assert strict.decide_command("python3 -c \"import os; os.system('sudo id')\"").verdict == (
+        strict.decide_command("sudo id").verdict
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        ("find / -fprintf /etc/cron.d/x '* * * * * root /tmp/x\\n' -quit", "deny"),
+        ("find . -maxdepth 1 -fprint /usr/local/bin/list", "deny"),
+        ("git log --output=/etc/profile.d/x.sh --format=%s -1", "deny"),
+        ("gcc -shared -o /usr/lib/x.so x.c", "deny"),
+        ("sort -o /etc/passwd users.txt", "deny"),
+        ("gunicorn --log-file /var/log/app.log app:app", "deny"),
+        # near misses: outputs in the workspace and /tmp, option values that are formats
+        ("find . -name '*.py' -fprint /tmp/files.txt", "allow"),
+        ("git log --output=/tmp/log.txt -5", "allow"),
+        ("go build -o bin/app ./cmd/app", "allow"),
+        ("sort -o sorted.txt data.txt", "allow"),
+        ("kubectl get pods --output yaml", "allow"),
+        ("pytest --junitxml=/tmp/report.xml", "allow"),
+    ],
+)
+def test_files_written_by_option(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason

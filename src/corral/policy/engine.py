@@ -1078,7 +1078,12 @@ class Policy:
                     return rule
         return found
 
-    def _eval_argv(self, argv: list[str], cwd: str, depth: int) -> _Result:
+    def _eval_argv(
+        self, argv: list[str], cwd: str, depth: int, defaults: bool = True
+    ) -> _Result:
+        """``argv``'s result: its rules, paths, writes and hosts and those of the commands
+        it runs. Without ``defaults`` (a command interpreter code runs) only what rules
+        and effects say counts: ``commands.default`` is the interpreter's to give."""
         explicit: _Result | None = None
         extra: _Result | None = None
         subject = _view(argv)[1]
@@ -1091,7 +1096,7 @@ class Policy:
             rule = self._match(prog, base, full)
             if rule is not None and (explicit is None or rule.severity > explicit.severity):
                 explicit = _Result(rule.severity, "rule", rule, base)
-            elif rule is None and prog in _OPAQUE:
+            elif rule is None and prog in _OPAQUE and defaults:
                 extra = _worse(extra, _Result(self._default_result_severity, "default", None, base))
             if self._fs_deny_any is not None and len(a) > 1 and _MAYBE_PATH(full):
                 extra = _worse(extra, self._path_check(a[1:], cwd, base))
@@ -1100,10 +1105,7 @@ class Policy:
                     if self.has_filesystem:
                         extra = _worse(extra, self._code_files(code, cwd, base))
                     if d < MAX_DEPTH:  # os.system('git push'), execSync('sudo id')
-                        scripts, argvs = code_commands(prog, code)
-                        pending.extend((ia, d + 1) for ia in argvs)
-                        for script in scripts:
-                            extra = _worse(extra, self._eval_script(script, cwd, d + 1))
+                        extra = _worse(extra, self._spawned(prog, code, cwd, d))
             if self.has_filesystem and len(a) > 1:
                 extra = _worse(extra, self._write_check(a, cwd, base))
             if self.has_network:
@@ -1117,13 +1119,14 @@ class Policy:
                 for ia in inner:
                     pending.append((ia, d + 1))
                 for script in scripts:
-                    extra = _worse(extra, self._eval_script(script, cwd, d + 1))
+                    extra = _worse(extra, self._eval_script(script, cwd, d + 1, defaults))
             if (explicit is not None and explicit.severity == 2) or (
                 extra is not None and extra.severity == 2
             ):
                 break
         if explicit is None:
-            explicit = _Result(self._default_result_severity, "default", None, subject)
+            severity = self._default_result_severity if defaults else 0
+            explicit = _Result(severity, "default" if defaults else "empty", None, subject)
         result = _worse(explicit, extra)
         assert result is not None
         return result
@@ -1241,13 +1244,15 @@ class Policy:
             return None
         return _Result(rule.severity, "rule", rule, text)
 
-    def _eval_script(self, script: str, cwd: str, depth: int) -> _Result:
+    def _eval_script(
+        self, script: str, cwd: str, depth: int, defaults: bool = True
+    ) -> _Result:
         analysis = _analyze_cached(script)
         result: _Result | None = None
         allowed = 0
         for cmd in analysis.commands:
             if cmd.argv:
-                r = self._eval_argv(cmd.argv, cwd, depth)
+                r = self._eval_argv(cmd.argv, cwd, depth, defaults)
                 if r.severity == 0:
                     allowed += 1
                 result = _worse(result, r) if result is not None else r
@@ -1280,9 +1285,9 @@ class Policy:
         scripts, argvs = code_commands(prog, code)
         worst: _Result | None = None
         for argv in argvs:
-            worst = _worse(worst, self._eval_argv(argv, cwd, depth + 1))
+            worst = _worse(worst, self._eval_argv(argv, cwd, depth + 1, defaults=False))
         for script in scripts:
-            worst = _worse(worst, self._eval_script(script, cwd, depth + 1))
+            worst = _worse(worst, self._eval_script(script, cwd, depth + 1, defaults=False))
         return worst
 
     def _finish(self, res: _Result, what: str) -> Decision:
