@@ -676,3 +676,22 @@ def test_a_command_run_from_code_is_decided_by_its_rules_not_the_default() -> No
 def test_files_written_by_option(line: str, verdict: str) -> None:
     d = DEFAULT.decide_command(line)
     assert d.verdict == verdict, d.reason
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        ("echo done | mail -s report ops@x.example", "ask"),
+        ("sendmail -t < msg.eml", "ask"),
+        ("swaks --to a@x.example --attach @dump.tgz --server smtp.x.example", "ask"),
+        ("tsh ssh root@prod-db", "ask"),
+        ("xfreerdp /v:10.0.0.5 /u:admin", "ask"),
+        ("impacket-secretsdump -just-dc corp/u@dc.corp.example", "deny"),
+        ("evil-winrm -i dc.corp.example -u admin -H abc", "deny"),
+        ("make mail", "allow"),
+        ("python3 send_report.py --dry-run", "allow"),
+    ],
+)
+def test_messages_sessions_and_lateral_tools(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason
