@@ -695,3 +695,17 @@ def test_files_written_by_option(line: str, verdict: str) -> None:
 def test_messages_sessions_and_lateral_tools(line: str, verdict: str) -> None:
     d = DEFAULT.decide_command(line)
     assert d.verdict == verdict, d.reason
+
+
+@pytest.mark.parametrize(
+    ("line", "hosts"),
+    [
+        ("env https_proxy=http://proxy.example:3128 pip install x", ["proxy.example"]),
+        ("make deploy URL=https://api.example.com", ["api.example.com"]),
+        ("env PYTHONPATH=src python3 x.py", []),
+        ("echo X=http://a.example", []),  # text
+    ],
+)
+def test_a_url_given_as_a_variable_is_a_host(line: str, hosts: list[str]) -> None:
+    found = [h for cmd in analyze(line).commands for h in command_hosts(cmd.argv)]
+    assert found == hosts

@@ -182,9 +182,12 @@ _SCHEMELESS: Final = re.compile(
 )
 #: git's scp-like remote (``git@host:org/repo``)
 _SCP_REMOTE: Final = re.compile(r"^[\w.+-]+@([A-Za-z0-9][\w.-]*|\[[0-9A-Fa-f:.]+\]):")
-#: a backend prefix before a URL in one argument (restic's ``rest:http://h/r``,
-#: ``s3:https://h/b``, ``git+https://`` needs none: it is a scheme)
-_PREFIXED_URL: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}:(?=[A-Za-z][A-Za-z0-9+.-]*://)")
+#: a backend prefix or a variable name before a URL in one argument (restic's
+#: ``rest:http://h/r``, ``s3:https://h/b``; ``env https_proxy=http://h:3128 …``,
+#: ``make URL=https://h``; ``git+https://`` needs none: it is a scheme)
+_PREFIXED_URL: Final = re.compile(
+    r"^(?:[A-Za-z][A-Za-z0-9_-]{0,15}:|[A-Za-z_][A-Za-z0-9_]{0,63}=)(?=[A-Za-z][A-Za-z0-9+.-]*://)"
+)
 #: backup tools whose repository names a remote host: program -> options naming it
 _REPO_OPTIONS: Final[dict[str, frozenset[str]]] = {
     "restic": frozenset({"-r", "--repo", "--repository", "--from-repo"}),
