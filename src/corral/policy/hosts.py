@@ -20,7 +20,14 @@ Found are:
   (``mysql``, ``mysqldump``, ``psql``, ``pg_dump``, ``pg_dumpall``, ``redis-cli``,
   ``mongosh``, ...), ``host=`` in a libpq connection string, ``--endpoints`` of
   ``etcdctl``, the host operand of ``nc``/``ncat``/``netcat``/``telnet``/``ftpget``/
-  ``ftpput``, and ``socat``'s ``TCP:host:port`` addresses.
+  ``ftpput``, and ``socat``'s ``TCP:host:port`` addresses;
+* a backup repository's host (``restic -r sftp:u@h:/r``, ``s3:h/b``, ``b2:``, ``borg …
+  u@h:repo``), a URL after a backend prefix or a variable name (``rest:http://h``,
+  ``env https_proxy=http://h:3128``), a bucket URL's service (``s3://b`` ->
+  ``s3.amazonaws.com``), cloud SDK clients in code (``boto3.client('s3')``);
+* an IPv4 address given to any program, and a network it sweeps: a CIDR operand
+  (``nmap 10.0.0.1/24``) or templated trailing octets (``ping 10.11.0.{}``,
+  ``192.168.1.$i``), decided as its first address.
 
 Legacy numeric forms of addresses (``2130706433``, ``0x7f.1``) are normalised by
 :func:`~corral.policy.patterns.normalize_host` when decided. A host assembled at run time
