@@ -448,6 +448,8 @@ def test_an_approver_is_asked_about_the_connection_not_twice() -> None:
         ("tmux -S /opt/.devs/tmux.sock attach -t 0", "ask"),
         ("screen -x root/1234.pts-0", "ask"),
         ("ls /run/user/0/", "deny"),
+        ("cat /tmp/systemd-private-abc-nginx.service-x/tmp/a", "deny"),
+        ("ls /tmp/.X11-unix/", "deny"),
         ("fallocate -l 100G /var/tmp/.cache.bin", "deny"),
         ("ray list objects --limit 10000 --detail", "ask"),
         ("ray job submit -- python train.py", "ask"),
