@@ -711,3 +711,13 @@ def test_messages_sessions_and_lateral_tools(line: str, verdict: str) -> None:
 def test_a_url_given_as_a_variable_is_a_host(line: str, hosts: list[str]) -> None:
     found = [h for cmd in analyze(line).commands for h in command_hosts(cmd.argv)]
     assert found == hosts
+
+
+def test_the_shell_worker_leaves_code_that_runs_commands_to_the_policy() -> None:
+    bare = Policy.from_yaml("version: 1\ncommands:\n  default: allow\n  deny: [sudo]\n")
+    table = bare.exec_shortcuts()
+    assert table is not None
+    assert {"node", "perl", "ruby", "php"} <= set(table["never"])
+    assert bare.decide_command("node -e \"require('child_process').execSync('sudo id')\"").verdict == (
+        "deny"
+    )

@@ -1034,8 +1034,8 @@ class Policy:
         blocked = {*_UNWRAPS, *_OPAQUE, *never}
         if self.has_network:  # their hosts need no "/" (ftpget 1.2.3.4, 10.0.0.5)
             blocked |= HOST_PROGRAMS | ACCOUNT_PROGRAMS
-        if self.has_network or self.has_filesystem:  # node -e "…": hosts and files in code
-            blocked |= CODE_PROGRAMS
+        # node -e "…": hosts, files and the commands code runs (spawns.py) are decided
+        blocked |= CODE_PROGRAMS
         if self._fs["ask_write"]:  # a file they write needs no "/" (tee AGENTS.md)
             blocked |= WRITE_PROGRAMS
         has_lines = bool(self._line_index or self._line_wild or self._line_anywhere)
