@@ -196,3 +196,8 @@ def test_package_runners_run_the_package_as_its_command(
     from corral.policy.accounts import package_command
 
     assert package_command(argv) == inner
+
+
+def test_an_endpoint_option_the_cli_does_not_have_is_no_way_around() -> None:
+    assert _hosts("fly apps destroy x --url http://localhost:1") == ["api.fly.io"]
+    assert _hosts("aws s3 ls --endpoint-url http://localhost:4566") == []

@@ -16,8 +16,9 @@ local emulators and dev servers (``supabase start``, ``firebase emulators:start`
 the command line (``aws --endpoint-url http://localhost:4566``) replaces the vendor's host:
 that URL is the place the command connects to (:mod:`corral.policy.hosts` finds it).
 
-Packages run by ``npx``/``bunx``/``pnpm dlx``/``yarn dlx``/``npm exec`` (``npx vercel
-deploy``, ``npx wrangler@3 deploy``) are the same CLIs.
+Packages run by ``npx``/``bunx``/``pnpm dlx``/``yarn dlx``/``npm exec``/``uvx``/``pipx
+run`` (``npx vercel deploy``, ``npx wrangler@3 deploy``) are the same CLIs
+(:func:`package_command`; the policy engine decides a runner's command as its own).
 """
 
 from __future__ import annotations
@@ -40,10 +41,6 @@ _LOCAL_VERBS: Final = frozenset({"version", "help", "completion", "completions",
 _LOCAL_FLAGS: Final = frozenset({"--help", "--version"})
 #: the same, only as the sole argument (``-h``/``-v`` mean other things after a verb)
 _LOCAL_ALONE: Final = frozenset({"-h", "-v", "-V", "help", "version"})
-#: options that name the endpoint the command talks to instead of the vendor's API
-_ENDPOINT_OPTIONS: Final = frozenset(
-    {"--endpoint-url", "--endpoint", "--api-url", "--api-endpoint", "--url", "--server"}
-)
 
 
 @dataclass(frozen=True)
@@ -51,11 +48,13 @@ class AccountCli:
     """One CLI: ``host`` is its API host (``{verb}`` is replaced by the first operand,
     ``aws s3 ls`` -> ``s3.amazonaws.com``); ``local`` are operand prefixes that talk to
     nothing (``("config",)``, ``("emulators:start",)``); ``remote`` when given are the
-    only operand heads that reach the account (a name two tools share: MongoDB's ``atlas``
-    and Ariga's); ``local_flags`` make any verb local (``--local``) unless one of
+    operands that reach the account, any of them (a name two tools share: MongoDB's
+    ``atlas`` and Ariga's); ``local_flags`` make any verb local (``--local``) unless one of
     ``remote_flags`` is given too (``--remote``, ``--linked``); ``value_options`` are
     global options whose value is not a verb (``aws --profile prod s3 ls``); ``bare_acts``
-    when the CLI acts with no verb (``vercel`` and ``surge`` deploy the directory)."""
+    when the CLI acts with no verb (``vercel`` and ``surge`` deploy the directory);
+    ``endpoint_options`` name another endpoint (``aws --endpoint-url URL``): a URL given
+    there is the host instead (an option the CLI does not have is no way around it)."""
 
     host: str
     local: tuple[tuple[str, ...], ...] = ()
@@ -64,6 +63,7 @@ class AccountCli:
     remote_flags: frozenset[str] = field(default_factory=frozenset)
     value_options: frozenset[str] = field(default_factory=frozenset)
     bare_acts: bool = False
+    endpoint_options: frozenset[str] = field(default_factory=frozenset)
 
 
 def _cli(
@@ -74,6 +74,7 @@ def _cli(
     remote_flags: str = "",
     value_options: str = "",
     bare_acts: bool = False,
+    endpoint_options: str = "",
 ) -> AccountCli:
     return AccountCli(
         host=host,
@@ -83,6 +84,7 @@ def _cli(
         remote_flags=frozenset(remote_flags.split()),
         value_options=frozenset(value_options.split()),
         bare_acts=bare_acts,
+        endpoint_options=frozenset(endpoint_options.split()),
     )
 
 
@@ -92,11 +94,13 @@ _GCLOUD_LOCAL = ("config", "info", "topic", "auth list", "components list --only
 #: program -> its CLI entry
 ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
     # clouds
-    "awscli": _cli("{verb}.amazonaws.com", "configure list", value_options="--profile --region"),
+    "awscli": _cli("{verb}.amazonaws.com", "configure list", value_options="--profile --region",
+                   endpoint_options="--endpoint-url"),
     "aws": _cli("{verb}.amazonaws.com", "configure list", "configure list-profiles",
                 "configure set", "configure sso-session list",
                 value_options="--profile --region --output --query --color --ca-bundle "
-                "--cli-read-timeout --cli-connect-timeout --cli-binary-format"),
+                "--cli-read-timeout --cli-connect-timeout --cli-binary-format",
+                endpoint_options="--endpoint-url"),
     "sam": _cli("cloudformation.amazonaws.com", "local", "build", "init", "validate --lint"),
     "cdk": _cli("cloudformation.amazonaws.com", "synth", "synthesize", "init", "ls", "list",
                 "doctor", "context", "docs"),
@@ -153,12 +157,13 @@ ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
                      "setup:emulators:pubsub", "setup:emulators:ui"),
     "wrangler": _cli("api.cloudflare.com", "dev", "types", "docs",
                      local_flags="--local", remote_flags="--remote"),
-    "stripe": _cli("api.stripe.com", "config --list"),
+    "stripe": _cli("api.stripe.com", "config --list", endpoint_options="--api-base"),
     "twilio": _cli("api.twilio.com", "config"),
     "sentry-cli": _cli("sentry.io"),
     # secrets managers, data platforms, storage
-    "doppler": _cli("api.doppler.com", "configure get", "configure debug"),
-    "infisical": _cli("app.infisical.com"),
+    "doppler": _cli("api.doppler.com", "configure get", "configure debug",
+                    endpoint_options="--api-host"),
+    "infisical": _cli("app.infisical.com", endpoint_options="--domain"),
     "chamber": _cli("ssm.amazonaws.com", "version"),
     "berglas": _cli("secretmanager.googleapis.com"),
     "akeyless": _cli("api.akeyless.io"),
@@ -302,12 +307,12 @@ def _is_local(cli: AccountCli, args: list[str]) -> bool:
     return False
 
 
-def _endpoint_given(args: list[str]) -> bool:
+def _endpoint_given(args: list[str], options: frozenset[str]) -> bool:
     """Whether an endpoint option names a URL (``--endpoint-url http://localhost:4566``):
     :func:`corral.policy.hosts.command_hosts` finds and decides that host instead."""
     for j, a in enumerate(args):
         name, eq, value = a.partition("=")
-        if name not in _ENDPOINT_OPTIONS:
+        if name not in options:
             continue
         if not eq:
             value = args[j + 1] if j + 1 < len(args) else ""
@@ -327,7 +332,7 @@ def account_hosts(argv: list[str]) -> list[str]:
     cli = ACCOUNT_CLIS[prog]
     if _is_local(cli, args):
         return []
-    if _endpoint_given(args):
+    if cli.endpoint_options and _endpoint_given(args, cli.endpoint_options):
         return []  # the endpoint named is the place it connects to (decided as a host)
     host = cli.host
     if "{verb}" in host:
