@@ -721,3 +721,31 @@ def test_the_shell_worker_leaves_code_that_runs_commands_to_the_policy() -> None
     assert bare.decide_command("node -e \"require('child_process').execSync('sudo id')\"").verdict == (
         "deny"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        # the same effect as terraform/kubectl/docker under another tool's name
+        ("tofu apply -auto-approve", "ask"),
+        ("terragrunt destroy --terragrunt-non-interactive", "ask"),
+        ("cdktf deploy --auto-approve", "ask"),
+        ("packer build ubuntu.pkr.hcl", "ask"),
+        ("vagrant destroy -f", "ask"),
+        ("kind create cluster --name x", "ask"),
+        ("skaffold run -p prod", "ask"),
+        ("helmfile apply", "ask"),
+        ("aws-vault exec prod -- env", "ask"),
+        # their local forms
+        ("tofu fmt -check", "allow"),
+        ("tofu validate", "allow"),
+        ("packer fmt -check .", "allow"),
+        ("packer validate -syntax-only ubuntu.pkr.hcl", "allow"),
+        ("vagrant validate", "allow"),
+        ("cdktf synth", "allow"),
+        ("kind version", "allow"),
+    ],
+)
+def test_infrastructure_tools_by_effect(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason
