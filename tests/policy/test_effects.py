@@ -749,3 +749,18 @@ def test_the_shell_worker_leaves_code_that_runs_commands_to_the_policy() -> None
 def test_infrastructure_tools_by_effect(line: str, verdict: str) -> None:
     d = DEFAULT.decide_command(line)
     assert d.verdict == verdict, d.reason
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        ("ec2-metadata --all", "deny"),
+        ("cloud-init query userdata", "deny"),
+        ("cat /var/lib/cloud/instance/user-data.txt", "deny"),
+        ("cat /var/lib/waagent/ovf-env.xml", "deny"),
+        ("cloud-init status --long", "allow"),
+    ],
+)
+def test_the_instance_metadata_by_its_own_clients_and_files(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason
