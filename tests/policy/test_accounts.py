@@ -35,6 +35,7 @@ def _hosts(line: str) -> list[str]:
         ("aws --profile prod --region eu-west-1 sts get-caller-identity", ["sts.amazonaws.com"]),
         ("aws s3api list-buckets", ["s3.amazonaws.com"]),
         ("gcloud --project p compute instances list", ["compute.googleapis.com"]),
+        ("gcloud beta run deploy api --source .", ["run.googleapis.com"]),
         ("supabase projects api-keys --project-ref abc", ["api.supabase.com"]),
         ("supabase db push --linked", ["api.supabase.com"]),
         ("supabase db reset --linked", ["api.supabase.com"]),

@@ -37,6 +37,8 @@ __all__ = [
 
 #: verbs that only print the CLI's own help, version or shell completion
 _LOCAL_VERBS: Final = frozenset({"version", "help", "completion", "completions", "autocomplete"})
+#: release tracks before a service name (``gcloud beta run deploy``)
+_TRACKS: Final = frozenset({"alpha", "beta", "preview"})
 #: arguments that make any invocation print help or a version and exit
 _LOCAL_FLAGS: Final = frozenset({"--help", "--version"})
 #: the same, only as the sole argument (``-h``/``-v`` mean other things after a verb)
@@ -336,7 +338,7 @@ def account_hosts(argv: list[str]) -> list[str]:
         return []  # the endpoint named is the place it connects to (decided as a host)
     host = cli.host
     if "{verb}" in host:
-        words = _operands(args, cli.value_options)
+        words = [w for w in _operands(args, cli.value_options) if w not in _TRACKS]
         verb = words[0].lower() if words else "api"
         if verb == "s3api":
             verb = "s3"
