@@ -57,8 +57,7 @@ _ARGV_CALLS: Final[dict[str, saferegex.Pattern[str]]] = {
         r"|pty\.spawn)\s*\(\s*(?:(?:[\w.]+|'[^'\n]*'|\"[^\"\n]*\")\s*,\s*)?[\[\(]([^\]\)]+)[\]\)]"
     ),
     "node": saferegex.compile(
-        r"\b(?:spawn|spawnSync|execFile|execFileSync)\s*\(\s*" + _STR
-        + r"\s*(?:,\s*\[([^\]]*)\])?"
+        r"\b(?:spawn|spawnSync|execFile|execFileSync)\s*\(\s*" + _STR + r"\s*(?:,\s*\[([^\]]*)\])?"
     ),
     "ruby": saferegex.compile(r"\b(?:system|exec|spawn)\s*\(?\s*(" + _STRS + ")"),
     "perl": saferegex.compile(r"\b(?:system|exec)\s*\(?\s*(" + _STRS + ")"),
