@@ -563,7 +563,6 @@ def test_a_bucket_url_is_its_service(url: str, host: str) -> None:
         ("mix hex.publish --yes", "ask"),
         ("cabal upload --publish dist/x.tar.gz", "ask"),
         ("anaconda upload dist/pkg.conda", "ask"),
-        ("python setup.py sdist upload", "ask"),
         ("uvx twine upload dist/*", "ask"),
         ("pipx run twine upload dist/*", "ask"),
         ("npx gh-pages -d dist", "ask"),

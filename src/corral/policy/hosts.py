@@ -353,7 +353,7 @@ def _sdk_hosts(code: str, found: list[str]) -> None:
     if "azure" in code:
         for m in _AZURE.finditer(code):
             _add(found, _AZURE_HOSTS[m.group(1)])
-    if _GITHUB_SDK.search(code):
+    if ("Github(" in code or "ctokit" in code) and _GITHUB_SDK.search(code):
         _add(found, "api.github.com")
 
 

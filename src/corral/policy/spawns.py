@@ -68,6 +68,11 @@ _LANGUAGES: Final[dict[str, str]] = {
 }  # fmt: skip
 
 
+#: words one of which every call above contains (a cheap screen before the regexes)
+_TRIGGERS: Final = ("system", "popen", "subprocess", "exec", "spawn", "`", "qx", "%x",
+                    "passthru", "getoutput", "Open3", "proc_open")  # fmt: skip
+
+
 def _language(prog: str) -> str | None:
     if prog.startswith("python"):
         return "python"
@@ -84,6 +89,8 @@ def code_commands(prog: str, code: str) -> tuple[list[str], list[list[str]]]:
     if language is None:
         return [], []
     code = code[:_MAX_CODE]
+    if not any(word in code for word in _TRIGGERS):
+        return [], []  # nothing here starts a program (most one-liners)
     scripts: list[str] = []
     argvs: list[list[str]] = []
     shell = _SHELL_CALLS[language]
