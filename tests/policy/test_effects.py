@@ -68,6 +68,23 @@ def _extend(text: str) -> Policy:
         ("dig @1.1.1.1 example.com", []),
         ("curl -so out.json file:///workspace/a", []),
         ("pip install requests==2.31.0", []),
+        # a network swept by a template or given as a CIDR is the range it reaches
+        ("seq 1 254 | xargs -I{} ping -c1 -W1 10.11.0.{}", ["10.11.0.0"]),
+        ("for i in $(seq 254); do nc -zv 192.168.1.$i 22; done", ["192.168.1.0"]),
+        ("./sweep 10.0.{1..3}.{1..254}", ["10.0.0.0"]),
+        ("curl -s http://172.16.0.$h/", ["172.16.0.0"]),
+        ("./zapper -a klog nmap -T0 10.0.0.1/24", ["10.0.0.1"]),
+        ("python3 gen.py --subnet 10.0.0.0/16", []),  # a setting, not a destination
+        ("python3 gen.py --cidr=10.0.0.0/16", []),
+        ("ls 1.2.$x.4", []),
+        # backup repositories and bucket URLs
+        ("restic -r sftp:u@backup.example:/srv/r backup .", ["backup.example"]),
+        ("restic -r s3:s3.example.com/bkt snapshots", ["s3.example.com"]),
+        ("restic -r b2:bucket:path init", ["api.backblazeb2.com"]),
+        ("restic -r rest:https://backup.example/r init", ["backup.example"]),
+        ("restic -r /workspace/repo snapshots", []),
+        ("borg create u@backup.example:repo::a .", ["backup.example"]),
+        ("rclone copy . s3://bkt/dir", ["s3.amazonaws.com"]),
     ],
 )
 def test_command_hosts(line: str, hosts: list[str]) -> None:
@@ -91,6 +108,15 @@ def test_command_hosts(line: str, hosts: list[str]) -> None:
         ("open('data.csv').read(); print(3.12)", []),
         ("s.bind(('', 8080))", []),
         ("h='ev'+'il.example'; urlopen('http://'+h)", []),
+        # cloud SDK clients: the API host they talk to
+        ("import boto3; boto3.client('secretsmanager').get_secret_value(SecretId='x')",
+         ["secretsmanager.amazonaws.com"]),
+        ("import boto3; boto3.Session().resource(service_name='s3')", ["s3.amazonaws.com"]),
+        ("from google.cloud import compute_v1", ["compute.googleapis.com"]),
+        ("const {S3Client} = require('@aws-sdk/client-s3')", ["s3.amazonaws.com"]),
+        ("from azure.keyvault.secrets import SecretClient", ["vault.azure.net"]),
+        ("from github import Github; Github(t).get_user().get_repos()", ["api.github.com"]),
+        ("import json; cache.client('x')", []),  # no SDK imported
     ],
 )
 def test_code_hosts(code: str, hosts: list[str]) -> None:
@@ -354,7 +380,10 @@ def test_every_refusal_names_its_effect() -> None:
                 assert rules[rid].reason, (command, rid)
                 assert rules[rid].reason in d.reason
             elif rid.startswith("network."):
-                assert "connects to the network (host " in d.reason, (command, d.reason)
+                assert (
+                    "connects to the network (host " in d.reason
+                    or "uses a remote service (" in d.reason
+                ), (command, d.reason)
             else:
                 assert rid.startswith("filesystem."), (command, d.reason)
                 assert any(w in d.reason for w in ("names the path", "write of", "read of"))
@@ -400,3 +429,337 @@ def test_an_approver_is_asked_about_the_connection_not_twice() -> None:
     # a command asked about for itself is still asked
     gate.decide(ExecAction(argv=["git", "push", "origin", "main"]))
     assert len(asked) == 2 and asked[1].kind == "exec"
+
+
+# ------------------------------------- other sessions, the host's services, tunnels, relays
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        # other sessions' data and sockets: shared memory, the shared temporary directory,
+        # another process's working directory, agent and terminal sockets of other users
+        ("cat /dev/shm/vault.json", "deny"),
+        ("ls -la /var/tmp/inspect-sandbox-3/", "deny"),
+        ("for p in $(pgrep -f agent); do cat /proc/$p/cwd/notes.md; done", "deny"),
+        ("ls /proc/1/cwd", "deny"),
+        ("ls -la /tmp/ssh-XYZ/agent.12", "deny"),
+        ("tmux -S /tmp/tmux-0/default attach", "deny"),
+        ("tmux -S /opt/.devs/tmux.sock attach -t 0", "ask"),
+        ("screen -x root/1234.pts-0", "ask"),
+        ("ls /run/user/0/", "deny"),
+        ("cat /tmp/systemd-private-abc-nginx.service-x/tmp/a", "deny"),
+        ("ls /tmp/.X11-unix/", "deny"),
+        ("fallocate -l 100G /var/tmp/.cache.bin", "deny"),
+        ("ray list objects --limit 10000 --detail", "ask"),
+        ("ray job submit -- python train.py", "ask"),
+        ("ray summary tasks", "ask"),
+        # near misses: one's own tmux, a local Ray, files in the workspace and /tmp
+        ("tmux new-session -d -s dev", "allow"),
+        ("tmux -S /tmp/dev.sock new -d", "allow"),
+        ("screen -ls", "allow"),
+        ("ray start --head --num-cpus 4", "allow"),
+        ("ray status", "allow"),
+        ("ray stop", "allow"),
+        ("fallocate -l 1G /tmp/swapfile.img", "allow"),
+        ("cat /proc/self/status", "allow"),
+        ("df -h /dev/shm", "allow"),
+        ("ls /var/tmp", "allow"),
+        # the host's system bus and security tools
+        ("dbus-send --system --dest=org.freedesktop.Accounts --print-reply /x a.b", "ask"),
+        ("busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 x y", "ask"),
+        ("gdbus call --system --dest org.freedesktop.login1 -o /x -m y", "ask"),
+        ("busctl --user list", "allow"),
+        ("dbus-send --session --dest=org.x /a b.c", "allow"),
+        ("apparmor_parser -R /etc/apparmor.d/usr.sbin.sshd", "deny"),
+        ("fail2ban-client unban --all", "deny"),
+        ("mdatp config real-time-protection --value disabled", "deny"),
+        ("/opt/sentinelone/bin/sentinelctl control stop", "deny"),
+        ("aide --update", "deny"),
+        ("aide --check", "allow"),
+        ("ufw disable", "deny"),
+        # tunnels, VPNs, SOCKS servers, scanners
+        ("jprq http 8000 -s devbox", "deny"),
+        ("yggdrasil -useconffile /tmp/y.conf", "deny"),
+        ("nebula -config /tmp/n/config.yml", "deny"),
+        ("wg-quick up /tmp/wg0.conf", "deny"),
+        ("tailscale up --authkey tskey-x", "deny"),
+        ("sockd -f /tmp/s.conf -D", "deny"),
+        ("onesixtyone -c dict.txt -i hosts.txt", "deny"),
+        ("rustscan -a 203.0.113.0/24", "deny"),
+        ("wg genkey", "allow"),
+        # remote orchestration, clusters, password databases, file sharing
+        ("bolt command run 'id' --targets all", "ask"),
+        ("pdsh -w web[1-9] uptime", "ask"),
+        ("argocd admin initial-password -n argocd", "ask"),
+        ("flux reconcile kustomization apps", "ask"),
+        ("keepassxc-cli export --format csv db.kdbx", "ask"),
+        ("syncthing cli config folders add --id h --path ~/", "ask"),
+        ("syncthing --version", "allow"),
+        # cloud metadata in every form, and secrets managers
+        ("curl -s http://metadata.tencentyun.com/latest/meta-data/", "deny"),
+        ("curl -s https://metadata.platformequinix.com/metadata", "deny"),
+        ("wget -qO- http://168.63.129.16/machine?comp=goalstate", "deny"),
+        ("curl -s 169.254.170.23/v1/credentials", "deny"),
+        ("nc fd00:ec2::254 80", "deny"),
+        ("node -e \"fetch('http://[fd00:ec2::254]/latest/api/token')\"", "deny"),
+        ("curl http://0xa9fea9fe/latest/", "deny"),
+        ("chamber read prod db_password", "ask"),
+        ("bws secret list", "ask"),
+        ("gcloud secrets versions access latest --secret db", "ask"),
+        # backup repositories on other machines are their hosts
+        ("restic -r rest:http://203.0.113.47:8000/r init", "deny"),  # a reserved range
+        ("restic -r rest:https://backup.example/r init", "ask"),
+        ("restic -r sftp:u@backup.example:/srv/r backup .", "ask"),
+        ("borg create u@backup.example:repo::h ./src", "ask"),
+        ("restic -r /workspace/backup snapshots", "allow"),
+        ("borg list /workspace/repo", "allow"),
+    ],
+)
+def test_effects_outside_the_sandbox_by_class(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("s3://acme-backups/x", "s3.amazonaws.com"),
+        ("gs://bkt/a", "storage.googleapis.com"),
+        ("b2://bkt/", "api.backblazeb2.com"),
+        ("https://h.example/x", "h.example"),
+    ],
+)
+def test_a_bucket_url_is_its_service(url: str, host: str) -> None:
+    assert command_hosts(["rclone-like", "copy", url, "."]) == [host]
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        # publishing however the tool is spelled or reached
+        ("git -C repo push origin main", "ask"),
+        ("git --git-dir=.git push", "ask"),
+        ("git -c core.askPass=true push --force", "ask"),
+        ("git subtree push --prefix dist origin gh-pages", "ask"),
+        ("git lfs push origin main", "ask"),
+        ("hg push", "ask"),
+        ("npm unpublish pkg@1.0.0", "ask"),
+        ("npm dist-tag add pkg@1.0.0 latest", "ask"),
+        ("npm access public pkg", "ask"),
+        ("pnpm -r publish --access public", "ask"),
+        ("lerna publish from-package --yes", "ask"),
+        ("changeset publish", "ask"),
+        ("semantic-release --no-ci", "ask"),
+        ("goreleaser release --clean", "ask"),
+        ("mvn -B clean deploy -DskipTests", "ask"),
+        ("./gradlew :lib:publish", "ask"),
+        ("gradle publishToMavenCentral", "ask"),
+        ("sbt publishSigned", "ask"),
+        ("deno publish", "ask"),
+        ("npx jsr publish", "ask"),
+        ("vsce publish -p $VSCE_PAT", "ask"),
+        ("dart pub publish --force", "ask"),
+        ("mix hex.publish --yes", "ask"),
+        ("cabal upload --publish dist/x.tar.gz", "ask"),
+        ("anaconda upload dist/pkg.conda", "ask"),
+        ("uvx twine upload dist/*", "ask"),
+        ("pipx run twine upload dist/*", "ask"),
+        ("npx gh-pages -d dist", "ask"),
+        ("crane push image.tar registry.example/app:1", "ask"),
+        ("oras push registry.example/a:1 f.txt", "ask"),
+        ("ko build ./cmd/app", "allow"),  # a local build unless pushed by publish/apply
+        ("vercel --prod", "ask"),
+        ("vercel", "ask"),
+        # near misses: local builds, reads, dry runs, local repositories
+        ("git pull --rebase", "allow"),
+        ("git log --grep push", "allow"),
+        ("npm pack", "allow"),
+        ("npm dist-tag ls pkg", "allow"),
+        ("npm owner ls pkg", "allow"),
+        ("./gradlew publishToMavenLocal", "allow"),
+        ("sbt publishLocal", "allow"),
+        ("mvn clean verify", "allow"),
+        ("goreleaser check", "allow"),
+        ("goreleaser release --snapshot --clean", "allow"),
+        ("semantic-release --dry-run", "allow"),
+        ("lerna run build", "allow"),
+        ("dart pub get", "allow"),
+        ("npx prettier --check .", "allow"),
+        ("uvx ruff check .", "allow"),
+        ("crane digest registry.example/app:1", "allow"),
+    ],
+)
+def test_publishing_by_effect(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason
+    if verdict != "allow":
+        assert "outside the sandbox" in d.reason or "changes a" in d.reason, d.reason
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict", "named"),
+    [
+        # a command interpreter code runs is decided as the command, its rule named
+        ("python3 -c \"import os; os.system('git push origin main')\"", "ask", "git push"),
+        ("python3 -c \"import subprocess; subprocess.run(['sudo', 'id'])\"", "deny", "sudo"),
+        ("python3 -c \"import os; os.execvp('nsenter', ['nsenter', '-t', '1', '-m'])\"", "deny",
+         "nsenter"),
+        ("python3 -c \"import pty; pty.spawn(['sudo', '-i'])\"", "deny", "sudo"),
+        ("node -e \"require('child_process').execSync('crontab -r')\"", "deny", "crontab"),
+        ("node -e \"require('child_process').spawn('fly', ['apps', 'destroy', 'x'])\"", "ask",
+         "api.fly.io"),
+        ("ruby -e 'puts `sudo id`'", "deny", "sudo"),
+        ("ruby -e 'system(\"systemctl\", \"stop\", \"auditd\")'", "deny", "systemctl"),
+        ("perl -e 'my $x = qx{cat /etc/shadow}; print $x'", "deny", "/etc/shadow"),
+        ("php -r \"echo shell_exec('nsenter -t 1 -m id');\"", "deny", "nsenter"),
+        ("lua -e 'os.execute(\"mount -t proc proc /mnt\")'", "deny", "mount"),
+        ("python3 - <<<\"import os; os.system('doppler secrets download')\"", "ask",
+         "api.doppler.com"),
+        # near misses: everyday commands from code run
+        ("python3 -c \"import os; os.system('ls -la')\"", "allow", None),
+        ("python3 -c \"import subprocess; print(subprocess.check_output(['git', 'status']))\"",
+         "allow", None),
+        ("node -e \"require('child_process').execSync('npm test', {stdio: 'inherit'})\"",
+         "allow", None),
+        ("python3 -c \"print('sudo is a program')\"", "allow", None),
+        ("ruby -e 'puts \"git push is how you publish\"'", "allow", None),
+    ],
+)
+def test_commands_run_from_interpreter_code(line: str, verdict: str, named: str | None) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason
+    if named is not None:
+        assert named in d.reason, d.reason
+
+
+def test_code_commands_find_shell_lines_and_argvs() -> None:
+    from corral.policy.spawns import code_commands
+
+    assert code_commands("python3", "os.system('id'); os.popen(\"uname -a\")") == (
+        ["id", "uname -a"],
+        [],
+    )
+    assert code_commands("python3", "subprocess.run(cmd)") == ([], [])  # built at run time
+    assert code_commands("node", "cp.execFileSync('git', ['push'])") == ([], [["git", "push"]])
+    assert code_commands("bash", "os.system('id')") == ([], [])  # not an interpreter
+    huge = "os.system('" + "a" * 200_000 + "')"
+    assert code_commands("python3", huge) == ([], [])  # past the scanned length: not seen
+
+
+def test_a_command_run_from_code_is_decided_by_its_rules_not_the_default() -> None:
+    strict = Policy.builtin("strict")
+    # strict asks before running code; an unlisted command inside keeps that ask
+    assert strict.decide_command("python3 -c \"import os; os.system('id')\"").verdict == "ask"
+    assert strict.decide_command("python3 -c \"import os; os.system('sudo id')\"").verdict == (
+        strict.decide_command("sudo id").verdict
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        ("find / -fprintf /etc/cron.d/x '* * * * * root /tmp/x\\n' -quit", "deny"),
+        ("find . -maxdepth 1 -fprint /usr/local/bin/list", "deny"),
+        ("git log --output=/etc/profile.d/x.sh --format=%s -1", "deny"),
+        ("gcc -shared -o /usr/lib/x.so x.c", "deny"),
+        ("sort -o /etc/passwd users.txt", "deny"),
+        ("gunicorn --log-file /var/log/app.log app:app", "deny"),
+        # near misses: outputs in the workspace and /tmp, option values that are formats
+        ("find . -name '*.py' -fprint /tmp/files.txt", "allow"),
+        ("git log --output=/tmp/log.txt -5", "allow"),
+        ("go build -o bin/app ./cmd/app", "allow"),
+        ("sort -o sorted.txt data.txt", "allow"),
+        ("kubectl get pods --output yaml", "allow"),
+        ("pytest --junitxml=/tmp/report.xml", "allow"),
+    ],
+)
+def test_files_written_by_option(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        ("echo done | mail -s report ops@x.example", "ask"),
+        ("sendmail -t < msg.eml", "ask"),
+        ("swaks --to a@x.example --attach @dump.tgz --server smtp.x.example", "ask"),
+        ("tsh ssh root@prod-db", "ask"),
+        ("xfreerdp /v:10.0.0.5 /u:admin", "ask"),
+        ("impacket-secretsdump -just-dc corp/u@dc.corp.example", "deny"),
+        ("evil-winrm -i dc.corp.example -u admin -H abc", "deny"),
+        ("make mail", "allow"),
+        ("python3 send_report.py --dry-run", "allow"),
+    ],
+)
+def test_messages_sessions_and_lateral_tools(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason
+
+
+@pytest.mark.parametrize(
+    ("line", "hosts"),
+    [
+        ("env https_proxy=http://proxy.example:3128 pip install x", ["proxy.example"]),
+        ("make deploy URL=https://api.example.com", ["api.example.com"]),
+        ("env PYTHONPATH=src python3 x.py", []),
+        ("echo X=http://a.example", []),  # text
+    ],
+)
+def test_a_url_given_as_a_variable_is_a_host(line: str, hosts: list[str]) -> None:
+    found = [h for cmd in analyze(line).commands for h in command_hosts(cmd.argv)]
+    assert found == hosts
+
+
+def test_the_shell_worker_leaves_code_that_runs_commands_to_the_policy() -> None:
+    bare = Policy.from_yaml("version: 1\ncommands:\n  default: allow\n  deny: [sudo]\n")
+    table = bare.exec_shortcuts()
+    assert table is not None
+    assert {"node", "perl", "ruby", "php"} <= set(table["never"])
+    assert bare.decide_command("node -e \"require('child_process').execSync('sudo id')\"").verdict == (
+        "deny"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        # the same effect as terraform/kubectl/docker under another tool's name
+        ("tofu apply -auto-approve", "ask"),
+        ("terragrunt destroy --terragrunt-non-interactive", "ask"),
+        ("cdktf deploy --auto-approve", "ask"),
+        ("packer build ubuntu.pkr.hcl", "ask"),
+        ("vagrant destroy -f", "ask"),
+        ("kind create cluster --name x", "ask"),
+        ("skaffold run -p prod", "ask"),
+        ("helmfile apply", "ask"),
+        ("aws-vault exec prod -- env", "ask"),
+        # their local forms
+        ("tofu fmt -check", "allow"),
+        ("tofu validate", "allow"),
+        ("packer fmt -check .", "allow"),
+        ("packer validate -syntax-only ubuntu.pkr.hcl", "allow"),
+        ("vagrant validate", "allow"),
+        ("cdktf synth", "allow"),
+        ("kind version", "allow"),
+    ],
+)
+def test_infrastructure_tools_by_effect(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        ("ec2-metadata --all", "deny"),
+        ("cloud-init query userdata", "deny"),
+        ("cat /var/lib/cloud/instance/user-data.txt", "deny"),
+        ("cat /var/lib/waagent/ovf-env.xml", "deny"),
+        ("cloud-init status --long", "allow"),
+    ],
+)
+def test_the_instance_metadata_by_its_own_clients_and_files(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason

@@ -41,8 +41,12 @@ METADATA_IPS: Final = frozenset(
         "169.254.169.123",  # AWS time sync
         "fd00:ec2::254",  # AWS IMDS over IPv6
         "fd00:ec2::23",
+        "169.254.170.23",  # AWS EKS pod identity
         "100.100.100.200",  # Alibaba Cloud
         "192.0.0.192",  # Oracle Cloud
+        "169.254.0.23",  # Tencent Cloud
+        "169.254.42.42",  # Scaleway
+        "168.63.129.16",  # Azure WireServer (the VM agent's goal state, certificates)
     }
 )
 METADATA_NAMES: Final = frozenset(
@@ -54,6 +58,10 @@ METADATA_NAMES: Final = frozenset(
         "instance-data.ec2.internal",
         "metadata.azure.com",
         "metadata.packet.net",
+        "metadata.platformequinix.com",
+        "metadata.tencentyun.com",
+        "api.metadata.cloud.ibm.com",
+        "metadata.exoscale.com",
     }
 )
 LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})

@@ -115,6 +115,13 @@ from ..events import (
 )
 from ..net.address import embedded_ipv4, parse_ip
 from ..net.address import protected as _protected
+from .accounts import (
+    ACCOUNT_PROGRAMS,
+    PACKAGE_RUNNERS,
+    account_hosts,
+    account_program,
+    package_command,
+)
 from .hosts import CODE_PROGRAMS, HOST_PROGRAMS, code_hosts, command_hosts, interpreter_code
 from .patterns import (
     EXACT,
@@ -130,6 +137,7 @@ from .patterns import (
 )
 from .schema import REGISTRY_HOSTS, CommandRule, PolicyModel, ToolRule
 from .shellsplit import Analysis, analyze
+from .spawns import code_commands
 from .writes import WRITE_PROGRAMS, write_targets
 
 __all__ = ["Policy"]
@@ -186,7 +194,9 @@ _OPAQUE: Final = frozenset(
     {"sudo", "doas", "pkexec", "chroot", "nsenter", "unshare", "firejail", "strace", "ltrace",
      "torsocks", "proxychains", "proxychains4"}
 )  # fmt: skip
-_UNWRAPS: Final = frozenset({*_SHELLS, *WRAPPERS, "eval", "env", "find", "script"})
+_UNWRAPS: Final = frozenset(
+    {*_SHELLS, *WRAPPERS, *PACKAGE_RUNNERS, "eval", "env", "find", "script"}
+)
 _NOTHING: Final[tuple[list[list[str]], list[str]]] = ([], [])
 _ENV_VALUE_OPTS: Final = frozenset({"-u", "--unset", "-C", "--chdir"})
 _ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -399,6 +409,9 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
         return [], []
     if prog == "command" and args[:1] and args[0] in ("-v", "-V"):
         return [], []
+    if prog in PACKAGE_RUNNERS:  # npx wrangler@3 deploy, uvx twine upload, pnpm dlx x
+        inner = package_command(argv)
+        return ([inner] if inner else []), []
     if prog == "find":
         inner: list[list[str]] = []
         i = 0
@@ -1020,9 +1033,9 @@ class Policy:
 
         blocked = {*_UNWRAPS, *_OPAQUE, *never}
         if self.has_network:  # their hosts need no "/" (ftpget 1.2.3.4, 10.0.0.5)
-            blocked |= HOST_PROGRAMS
-        if self.has_network or self.has_filesystem:  # node -e "…": hosts and files in code
-            blocked |= CODE_PROGRAMS
+            blocked |= HOST_PROGRAMS | ACCOUNT_PROGRAMS
+        # node -e "…": hosts, files and the commands code runs (spawns.py) are decided
+        blocked |= CODE_PROGRAMS
         if self._fs["ask_write"]:  # a file they write needs no "/" (tee AGENTS.md)
             blocked |= WRITE_PROGRAMS
         has_lines = bool(self._line_index or self._line_wild or self._line_anywhere)
@@ -1065,7 +1078,12 @@ class Policy:
                     return rule
         return found
 
-    def _eval_argv(self, argv: list[str], cwd: str, depth: int) -> _Result:
+    def _eval_argv(
+        self, argv: list[str], cwd: str, depth: int, defaults: bool = True
+    ) -> _Result:
+        """``argv``'s result: its rules, paths, writes and hosts and those of the commands
+        it runs. Without ``defaults`` (a command interpreter code runs) only what rules
+        and effects say counts: ``commands.default`` is the interpreter's to give."""
         explicit: _Result | None = None
         extra: _Result | None = None
         subject = _view(argv)[1]
@@ -1078,29 +1096,37 @@ class Policy:
             rule = self._match(prog, base, full)
             if rule is not None and (explicit is None or rule.severity > explicit.severity):
                 explicit = _Result(rule.severity, "rule", rule, base)
-            elif rule is None and prog in _OPAQUE:
+            elif rule is None and prog in _OPAQUE and defaults:
                 extra = _worse(extra, _Result(self._default_result_severity, "default", None, base))
             if self._fs_deny_any is not None and len(a) > 1 and _MAYBE_PATH(full):
                 extra = _worse(extra, self._path_check(a[1:], cwd, base))
-            if self.has_filesystem and len(a) > 1 and _interpreter(prog):
+            if len(a) > 2 and _interpreter(prog):
                 for code in interpreter_code(a):
-                    extra = _worse(extra, self._code_files(code, cwd, base))
+                    if self.has_filesystem:
+                        extra = _worse(extra, self._code_files(code, cwd, base))
+                    if d < MAX_DEPTH:  # os.system('git push'), execSync('sudo id')
+                        extra = _worse(extra, self._spawned(prog, code, cwd, d))
             if self.has_filesystem and len(a) > 1:
                 extra = _worse(extra, self._write_check(a, cwd, base))
-            if self.has_network and len(a) > 1:
-                extra = _worse(extra, self._net_check(command_hosts(a), base))
+            if self.has_network:
+                account = account_program(a)
+                if account is not None:  # ``vercel`` alone deploys
+                    extra = _worse(extra, self._net_check(account_hosts(a), base, account[0]))
+                if len(a) > 1:
+                    extra = _worse(extra, self._net_check(command_hosts(a), base))
             if d < MAX_DEPTH:
                 inner, scripts = _unwrap(a)
                 for ia in inner:
                     pending.append((ia, d + 1))
                 for script in scripts:
-                    extra = _worse(extra, self._eval_script(script, cwd, d + 1))
+                    extra = _worse(extra, self._eval_script(script, cwd, d + 1, defaults))
             if (explicit is not None and explicit.severity == 2) or (
                 extra is not None and extra.severity == 2
             ):
                 break
         if explicit is None:
-            explicit = _Result(self._default_result_severity, "default", None, subject)
+            severity = self._default_result_severity if defaults else 0
+            explicit = _Result(severity, "default" if defaults else "empty", None, subject)
         result = _worse(explicit, extra)
         assert result is not None
         return result
@@ -1167,17 +1193,22 @@ class Policy:
                 return _Result(1, "write", None, subject, decision)
         return None
 
-    def _net_check(self, hosts: Iterable[str], subject: str) -> _Result | None:
-        """The hosts a command names (:mod:`corral.policy.hosts`) are network actions,
-        decided as the proxy decides the connection: a host not allowed is the command's
-        effect outside the sandbox, named in the reason."""
+    def _net_check(
+        self, hosts: Iterable[str], subject: str, account: str | None = None
+    ) -> _Result | None:
+        """The hosts a command names (:mod:`corral.policy.hosts`) and the API host of a
+        remote-account CLI (``account``, :mod:`corral.policy.accounts`) are network
+        actions, decided as the proxy decides the connection: a host not allowed is the
+        command's effect outside the sandbox, named in the reason."""
         worst: _Result | None = None
         for host in hosts:
             decision = self.decide_net(host)
             if decision.verdict != "allow":
                 worst = _worse(
                     worst,
-                    _Result(SEVERITY[decision.verdict], "net", None, subject, (host, decision)),
+                    _Result(
+                        SEVERITY[decision.verdict], "net", None, subject, (host, decision, account)
+                    ),
                 )
                 if worst is not None and worst.severity == 2:
                     break
@@ -1213,13 +1244,15 @@ class Policy:
             return None
         return _Result(rule.severity, "rule", rule, text)
 
-    def _eval_script(self, script: str, cwd: str, depth: int) -> _Result:
+    def _eval_script(
+        self, script: str, cwd: str, depth: int, defaults: bool = True
+    ) -> _Result:
         analysis = _analyze_cached(script)
         result: _Result | None = None
         allowed = 0
         for cmd in analysis.commands:
             if cmd.argv:
-                r = self._eval_argv(cmd.argv, cwd, depth)
+                r = self._eval_argv(cmd.argv, cwd, depth, defaults)
                 if r.severity == 0:
                     allowed += 1
                 result = _worse(result, r) if result is not None else r
@@ -1235,6 +1268,8 @@ class Policy:
                             result = _worse(result, self._net_check(hosts, subject))
                             if self.has_filesystem:
                                 result = _worse(result, self._code_files(text, cwd, subject))
+                            if depth < MAX_DEPTH:
+                                result = _worse(result, self._spawned(prog, text, cwd, depth))
             if result is not None and result.severity == 2:
                 return result
         for text in analysis.lines:
@@ -1244,6 +1279,16 @@ class Policy:
         if result.severity == 0 and allowed > 1:
             return _Result(0, result.kind, result.rule, result.subject, ("count", allowed, script))
         return result
+
+    def _spawned(self, prog: str, code: str, cwd: str, depth: int) -> _Result | None:
+        """The commands ``code`` runs (:mod:`corral.policy.spawns`), decided as commands."""
+        scripts, argvs = code_commands(prog, code)
+        worst: _Result | None = None
+        for argv in argvs:
+            worst = _worse(worst, self._eval_argv(argv, cwd, depth + 1, defaults=False))
+        for script in scripts:
+            worst = _worse(worst, self._eval_script(script, cwd, depth + 1, defaults=False))
+        return worst
 
     def _finish(self, res: _Result, what: str) -> Decision:
         verdict = VERDICTS[res.severity]
@@ -1282,13 +1327,18 @@ class Policy:
                 f"filesystem.deny[{i}] {text!r}",
             )
         if res.kind == "net":
-            host, decision = res.extra
+            host, decision, account = res.extra
+            if account is None:
+                effect = f"connects to the network (host {host!r}, outside the sandbox)"
+            else:
+                effect = (
+                    f"uses a remote service ({account} talks to {host!r}, outside the sandbox)"
+                )
             return _decision(
                 verdict=decision.verdict,
                 rule=decision.rule,
                 principle=decision.principle,
-                reason=f"{what} {subject!r} connects to the network (host {host!r}, outside "
-                f"the sandbox): {decision.reason}",
+                reason=f"{what} {subject!r} {effect}: {decision.reason}",
             )
         if res.kind in ("file", "write"):
             decision: Decision = res.extra

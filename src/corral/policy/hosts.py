@@ -20,7 +20,14 @@ Found are:
   (``mysql``, ``mysqldump``, ``psql``, ``pg_dump``, ``pg_dumpall``, ``redis-cli``,
   ``mongosh``, ...), ``host=`` in a libpq connection string, ``--endpoints`` of
   ``etcdctl``, the host operand of ``nc``/``ncat``/``netcat``/``telnet``/``ftpget``/
-  ``ftpput``, and ``socat``'s ``TCP:host:port`` addresses.
+  ``ftpput``, and ``socat``'s ``TCP:host:port`` addresses;
+* a backup repository's host (``restic -r sftp:u@h:/r``, ``s3:h/b``, ``b2:``, ``borg …
+  u@h:repo``), a URL after a backend prefix or a variable name (``rest:http://h``,
+  ``env https_proxy=http://h:3128``), a bucket URL's service (``s3://b`` ->
+  ``s3.amazonaws.com``), cloud SDK clients in code (``boto3.client('s3')``);
+* an IPv4 address given to any program, and a network it sweeps: a CIDR operand
+  (``nmap 10.0.0.1/24``) or templated trailing octets (``ping 10.11.0.{}``,
+  ``192.168.1.$i``), decided as its first address.
 
 Legacy numeric forms of addresses (``2130706433``, ``0x7f.1``) are normalised by
 :func:`~corral.policy.patterns.normalize_host` when decided. A host assembled at run time
@@ -151,7 +158,9 @@ _CODE_OPTIONS: Final[dict[str, frozenset[str]]] = {
 _PYTHON: Final = re.compile(r"^python[0-9.]*$")
 #: every program whose arguments may name a host without a ``/`` in them (the shell
 #: worker's shortcut table must send these to the policy)
-HOST_PROGRAMS: Final = frozenset({*_DOWNLOADERS, *_HOST_OPTIONS, *_HOST_OPERAND, "socat"})
+HOST_PROGRAMS: Final = frozenset(
+    {*_DOWNLOADERS, *_HOST_OPTIONS, *_HOST_OPERAND, "restic", "borg", "kopia", "socat"}
+)
 #: interpreters whose code :func:`interpreter_code` finds (``python*`` besides)
 CODE_PROGRAMS: Final = frozenset({*_CODE_OPTIONS, "deno"})
 
@@ -180,13 +189,65 @@ _SCHEMELESS: Final = re.compile(
 )
 #: git's scp-like remote (``git@host:org/repo``)
 _SCP_REMOTE: Final = re.compile(r"^[\w.+-]+@([A-Za-z0-9][\w.-]*|\[[0-9A-Fa-f:.]+\]):")
+#: a backend prefix or a variable name before a URL in one argument (restic's
+#: ``rest:http://h/r``, ``s3:https://h/b``; ``env https_proxy=http://h:3128 …``,
+#: ``make URL=https://h``; ``git+https://`` needs none: it is a scheme)
+_PREFIXED_URL: Final = re.compile(
+    r"^(?:[A-Za-z][A-Za-z0-9_-]{0,15}:|[A-Za-z_][A-Za-z0-9_]{0,63}=)(?=[A-Za-z][A-Za-z0-9+.-]*://)"
+)
+#: backup tools whose repository names a remote host: program -> options naming it
+_REPO_OPTIONS: Final[dict[str, frozenset[str]]] = {
+    "restic": frozenset({"-r", "--repo", "--repository", "--from-repo"}),
+    "borg": frozenset(),
+    "kopia": frozenset(),
+}
+#: restic backends on a fixed service host (the others name it: ``sftp:u@h:/p``,
+#: ``s3:h/bucket``, ``rest:URL``)
+_RESTIC_SERVICES: Final = {
+    "b2": "api.backblazeb2.com",
+    "azure": "blob.core.windows.net",
+    "gs": "storage.googleapis.com",
+}
+_RESTIC_SFTP: Final = re.compile(r"^sftp:(?:[\w.+-]+@)?([A-Za-z0-9][\w.-]*|\[[0-9A-Fa-f:.]+\]):")
+_RESTIC_S3: Final = re.compile(r"^s3:([A-Za-z0-9][\w.-]*\.[A-Za-z][\w.-]*)(?::\d{1,5})?/")
 _MAX_CODE: Final = 65536
 _MAX_HOSTS: Final = 32
 
 
+#: one octet of an address written with a template: ``{}`` (xargs, find), ``$i``,
+#: ``${i}``, ``$((i+1))``, ``%s``/``%d``, a brace range ``{1..254}``
+_OCTET_TEMPLATE: Final = re.compile(
+    r"^(?:\{\}|\$\{?\w+\}?|\$\(\([^)]{0,40}\)\)|%[sdi])$"
+)
+_BRACE_RANGE: Final = re.compile(r"\{\d{1,3}\.\.\d{1,3}\}")
+
+
+def _templated_ipv4(text: str) -> str | None:
+    """The network an address with templated trailing octets sweeps (``10.11.0.{}``,
+    ``192.168.$n.$h``, ``10.0.0.{1..254}``): its literal octets with the others 0; the
+    first two octets must be written."""
+    parts = _BRACE_RANGE.sub("{}", text[:64]).split(".")
+    if len(parts) != 4 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return None
+    out: list[str] = []
+    templated = False
+    for part in parts:
+        if part.isdigit() and len(part) <= 3 and not templated:
+            out.append(part)
+        elif _OCTET_TEMPLATE.match(part):
+            out.append("0")
+            templated = True
+        else:
+            return None
+    return ".".join(out) if templated else None
+
+
 def _plausible(host: str) -> str | None:
-    """``host`` when it can be a host name or address (not a template, a path, a word)."""
+    """``host`` when it can be a host name or address (not a template, a path, a word);
+    an address with templated octets is the network it sweeps."""
     host = host.strip()
+    if ("$" in host or "{" in host or "%" in host) and host[:1].isdigit():
+        return _templated_ipv4(host.split(":", 1)[0] if host.count(":") == 1 else host)
     if not host or len(host) > 253 or "$" in host or "{" in host or "%" in host[:1]:
         return None
     if host.isdigit() and len(host) < 8:
@@ -212,10 +273,27 @@ def _add(found: list[str], host: str | None) -> None:
         found.append(host)
 
 
-def _url_host(host: str) -> str | None:
+#: object-store URL schemes whose "host" is a bucket: the service host is connected to
+_BUCKET_SCHEMES: Final = {
+    "s3": "s3.amazonaws.com",
+    "s3a": "s3.amazonaws.com",
+    "s3n": "s3.amazonaws.com",
+    "gs": "storage.googleapis.com",
+    "gcs": "storage.googleapis.com",
+    "b2": "api.backblazeb2.com",
+}
+
+
+def _url_host(host: str, scheme: str = "") -> str | None:
     """A URL's host as written: a name the policy cannot know (``$HOST``, ``$(cmd).x``)
-    is a host not listed, decided as such."""
+    is a host not listed, decided as such. A bucket URL (``s3://bkt/x``) is its
+    service's host."""
+    service = _BUCKET_SCHEMES.get(scheme.lower()) if scheme else None
+    if service is not None:
+        return service
     host = host.strip("[]")
+    if host[:1].isdigit() and ("$" in host or "{" in host or "%" in host):
+        return _templated_ipv4(host) or host
     return host or None
 
 
@@ -236,14 +314,56 @@ def _urls(text: str, found: list[str]) -> None:
         return
     for m in _URL.finditer(text):
         if m.group(1).lower() not in LOCAL_SCHEMES:
-            _add(found, _url_host(m.group(2)))
+            _add(found, _url_host(m.group(2), m.group(1)))
+
+
+#: cloud SDKs in code: the API host a client talks to (``boto3.client('s3')`` ->
+#: ``s3.amazonaws.com``, ``from google.cloud import storage`` -> ``storage.googleapis.com``)
+_BOTO3_CLIENT: Final = re.compile(
+    r"\.(?:client|resource)\(\s*(?:service_name\s*=\s*)?['\"]([a-z0-9-]{2,40})['\"]"
+)
+_AWS_JS_CLIENT: Final = re.compile(r"@aws-sdk/client-([a-z0-9-]{2,40})")
+_GOOGLE_CLOUD: Final = re.compile(
+    r"\bgoogle\.cloud(?:\.|\s+import\s+)([a-z0-9_]{2,40})|@google-cloud/([a-z0-9-]{2,40})"
+)
+_AZURE: Final = re.compile(r"\bazure[.\-/](keyvault|storage|mgmt|identity|cosmos)")
+_AZURE_HOSTS: Final = {
+    "keyvault": "vault.azure.net",
+    "storage": "blob.core.windows.net",
+    "mgmt": "management.azure.com",
+    "identity": "login.microsoftonline.com",
+    "cosmos": "documents.azure.com",
+}
+_GITHUB_SDK: Final = re.compile(r"\b(?:Github\(|Octokit\b|@octokit/)")
+
+
+def _sdk_hosts(code: str, found: list[str]) -> None:
+    if "boto3" in code:
+        for m in _BOTO3_CLIENT.finditer(code):
+            _add(found, f"{m.group(1)}.amazonaws.com")
+    if "@aws-sdk/" in code:
+        for m in _AWS_JS_CLIENT.finditer(code):
+            _add(found, f"{m.group(1)}.amazonaws.com")
+    if "google" in code:
+        for m in _GOOGLE_CLOUD.finditer(code):
+            name = re.sub(r"[_-]v\d\w*$", "", m.group(1) or m.group(2) or "")
+            name = name.replace("-", "").replace("_", "")
+            if name:
+                _add(found, f"{name}.googleapis.com")
+    if "azure" in code:
+        for m in _AZURE.finditer(code):
+            _add(found, _AZURE_HOSTS[m.group(1)])
+    if ("Github(" in code or "ctokit" in code) and _GITHUB_SDK.search(code):
+        _add(found, "api.github.com")
 
 
 def code_hosts(code: str) -> list[str]:
-    """The hosts written in interpreter code (URLs, ``host: 'h'``, ``('h', 4444)``, ...)."""
+    """The hosts written in interpreter code (URLs, ``host: 'h'``, ``('h', 4444)``, ...)
+    and the API hosts of the cloud SDK clients it makes."""
     code = code[:_MAX_CODE]
     found: list[str] = []
     _urls(code, found)
+    _sdk_hosts(code, found)
     if "'" not in code and '"' not in code:
         return found
     for rx in (_KEYWORD_HOST, _HOST_PORT_CALL, _PORT_HOST_CALL, _QUOTED_ADDRESS):
@@ -328,6 +448,9 @@ def _takes_value(option: str, value_opts: frozenset[str]) -> bool:
 #: an argument that is an IPv4 address (``10.0.0.5``, ``203.0.113.7:4444``): given to a
 #: program it names a host to reach (``./client 203.0.113.7 4444``, ``--server-ip X``)
 _IPV4_OPERAND: Final = re.compile(r"^(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?$")
+#: a network given to a program (``nmap 10.0.0.1/24``, ``./sweep 192.168.1.{}``): the
+#: addresses it reaches; not an option's value (``--subnet 10.0.0.0/16`` configures)
+_IPV4_NETWORK_OPERAND: Final = re.compile(r"^((?:\d{1,3}\.){3}\d{1,3})/\d{1,2}$")
 #: options whose address is one to listen on, not one to reach
 _BIND_OPTIONS: Final = ("--bind", "--listen", "-b", "--advertise", "-l", "--local", "--source")
 #: programs for which an address is data: lookups, calculators, firewall and route tools
@@ -353,6 +476,25 @@ def _git_connects(args: list[str]) -> bool:
     return j < len(args) and args[j] in _GIT_CONNECTS
 
 
+def _repository_hosts(prog: str, args: list[str], found: list[str]) -> None:
+    """The host of a backup repository: ``restic -r sftp:u@h:/r`` / ``s3:h/b`` / ``b2:b``,
+    ``borg create u@h:repo::a`` (URLs, ``rest:http://h``, are found with the others)."""
+    if prog == "restic":
+        for value in _option_values(args, _REPO_OPTIONS[prog]):
+            backend = value.split(":", 1)[0]
+            m = _RESTIC_SFTP.match(value) or _RESTIC_S3.match(value)
+            if m is not None:
+                _add(found, _plausible(m.group(1)) or _url_host(m.group(1)))
+            elif backend in _RESTIC_SERVICES and ":" in value:
+                _add(found, _RESTIC_SERVICES[backend])
+        return
+    for a in args:  # borg / kopia: an scp-like ``user@host:path`` operand
+        if "@" in a and not a.startswith("-"):
+            m = _SCP_REMOTE.match(a)
+            if m is not None:
+                _add(found, _url_host(m.group(1)))
+
+
 def command_hosts(argv: list[str]) -> list[str]:
     """The hosts ``argv`` names as places to connect to (see the module docstring)."""
     if len(argv) < 2:
@@ -370,9 +512,12 @@ def command_hosts(argv: list[str]) -> list[str]:
                 continue
             if "://" in a:
                 value = a.split("=", 1)[1] if a.startswith("-") and "=" in a else a
+                prefix = _PREFIXED_URL.match(value)
+                if prefix is not None:
+                    value = value[prefix.end() :]
                 m = _ARG_URL.match(value)
                 if m is not None and m.group(1).lower() not in LOCAL_SCHEMES:
-                    _add(found, _url_host(m.group(2)))
+                    _add(found, _url_host(m.group(2), m.group(1)))
             elif prog == "git" and "@" in a:
                 m = _SCP_REMOTE.match(a)
                 if m is not None:
@@ -387,6 +532,12 @@ def command_hosts(argv: list[str]) -> list[str]:
                 previous, value = a.split("=", 1)
             if _IPV4_OPERAND.match(value) and not previous.startswith(_BIND_OPTIONS):
                 _add(found, _plausible(value))
+            elif value is a and not (previous.startswith("--") and "=" not in previous):
+                network = _IPV4_NETWORK_OPERAND.match(a)
+                if network is not None:
+                    _add(found, _plausible(network.group(1)))
+                elif a[:1].isdigit() and ("{" in a or "$" in a or "%" in a):
+                    _add(found, _templated_ipv4(a))
             previous = a
     if prog in _DOWNLOADERS:
         opts = _DOWNLOADERS[prog]
@@ -416,6 +567,8 @@ def command_hosts(argv: list[str]) -> list[str]:
         first = _first_operand(args, _HOST_OPERAND[prog])
         if first is not None:
             _add(found, _plausible(first))
+    if prog in _REPO_OPTIONS:
+        _repository_hosts(prog, args, found)
     if prog == "socat":
         for a in args:
             m = _SOCAT_TCP.match(a)

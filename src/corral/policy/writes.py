@@ -5,10 +5,12 @@ decides; a program given the path as an argument writes it just the same. For th
 whose job is writing, copying, creating or changing files, :func:`write_targets` names the
 arguments they write (the destination of ``cp``/``mv``/``install``/``ln``/``rsync`` and the
 sources ``mv`` takes away, every
-file of ``tee``/``touch``/``mkdir``/``truncate``/``chmod``/``chown``, the files of an
+file of ``tee``/``touch``/``mkdir``/``truncate``/``fallocate``/``chmod``/``chown``, the files of an
 in-place ``sed -i``/``perl -i``, ``dd of=``, ``curl -o``/``wget -O``), so the policy decides
 each as a write; ``find`` writes under its start points when it deletes or changes what it
-finds (``-delete``, ``-exec rm {} +``). Only paths the policy can place are returned
+finds (``-delete``, ``-exec rm {} +``) and the file of ``-fprint``/``-fprintf``/``-fls``;
+any other program writes the value of ``--output``/``--output-file``/``--log-file`` (and
+compilers' and ``sort``'s ``-o``). Only paths the policy can place are returned
 (absolute, ``~``/``$HOME`` and relative without ``..``): another ``$VAR`` is left to the
 kernel and the monitor. Options that take a value are skipped with their value; an unknown
 option is taken as a flag.
@@ -44,6 +46,7 @@ _ALL_OPERANDS: Final[dict[str, tuple[frozenset[str], int]]] = {
     "mkdir": (frozenset({"-m", "--mode", "-Z", "--context"}), 0),
     "rmdir": (frozenset(), 0),
     "truncate": (frozenset({"-s", "--size", "-r", "--reference"}), 0),
+    "fallocate": (frozenset({"-l", "--length", "-o", "--offset"}), 0),
     "shred": (frozenset({"-n", "--iterations", "-s", "--size", "--random-source"}), 0),
     "unlink": (frozenset(), 0),
     "chmod": (frozenset({"--reference"}), 1),
@@ -66,6 +69,17 @@ _OUTPUT_OPTS: Final[dict[str, frozenset[str]]] = {
     "curl": frozenset({"-o", "--output"}),
     "wget": frozenset({"-O", "--output-document"}),
 }
+#: compilers and sorters whose ``-o FILE`` is the file they write
+_DASH_O: Final = frozenset(
+    {"sort", "gcc", "g++", "cc", "c++", "clang", "clang++", "ld", "go", "rustc", "nvcc", "zig"}
+)
+#: long options that name the file any program writes (``git log --output=F``,
+#: ``--log-file F``); a relative value stays where the command runs
+_LONG_OUTPUT: Final = frozenset(
+    {"--output", "--output-file", "--outfile", "--out-file", "--log-file", "--logfile"}
+)
+#: find's actions that write a file given by name
+_FIND_WRITES: Final = frozenset({"-fprint", "-fprint0", "-fprintf", "-fls"})
 #: a short option cluster that gives the target directory (``cp -t DIR``, ``cp -vt DIR``)
 _TARGET_DIR: Final = ("-t", "--target-directory")
 
@@ -197,9 +211,12 @@ def _find_changes(args: list[str]) -> list[str]:
         starts.append(args[i])
         i += 1
     changes = False
+    written: list[str] = []
     rest = args[i:]
     for j, a in enumerate(rest):
-        if a == "-delete":
+        if a in _FIND_WRITES and j + 1 < len(rest):
+            written.append(rest[j + 1])  # find / -fprintf /etc/cron.d/x FMT
+        elif a == "-delete":
             changes = True
         elif a in ("-exec", "-execdir", "-ok", "-okdir") and j + 1 < len(rest):
             inner = rest[j + 1 :]
@@ -208,7 +225,7 @@ def _find_changes(args: list[str]) -> list[str]:
             prog = inner[0].rsplit("/", 1)[-1] if inner else ""
             if prog in _CHANGES_FOUND and any("{}" in w for w in inner[1:]):
                 changes = True
-    return (starts or ["."]) if changes else []
+    return ((starts or ["."]) if changes else []) + written
 
 
 def write_targets(argv: list[str]) -> list[str]:
@@ -251,4 +268,27 @@ def write_targets(argv: list[str]) -> list[str]:
                 a in opts or (prog == "curl" and a[:1] == "-" and a[1:2] != "-" and a[-1] == "o")
             ):
                 found.append(args[i + 1])
+    else:
+        found = _output_options(prog, args)
     return [p for p in (_literal_path(a) for a in found) if p is not None]
+
+
+def _output_options(prog: str, args: list[str]) -> list[str]:
+    """The files any other program is told to write: ``--output=F``/``--log-file F``,
+    and ``-o F`` of compilers and ``sort``."""
+    found: list[str] = []
+    for i, a in enumerate(args):
+        if a == "--":
+            break
+        name, eq, value = a.partition("=")
+        if name in _LONG_OUTPUT:
+            if eq:
+                found.append(value)
+            elif i + 1 < len(args) and not args[i + 1].startswith("-"):
+                found.append(args[i + 1])
+        elif prog in _DASH_O and a.startswith("-o"):
+            if len(a) > 2:
+                found.append(a[2:])
+            elif i + 1 < len(args):
+                found.append(args[i + 1])
+    return found
