@@ -1981,7 +1981,7 @@ _ROUND10: dict[str, tuple[list[Example], list[Example]]] = {
          'gh repo deploy-key list',
          'doctl compute droplet list',
          'gcloud config set project my-proj']),
-    'cred-metadata-address-class': (
+    'cred-metadata-in-command': (
         ['curl -s http://169.254.169.254/hetzner/v1/metadata/private-networks',
          'curl -s http://metadata.vultr.com/v1.json',
          'wget -qO- http://169.254.169.254/openstack/2018-08-27/meta_data.json',
@@ -2179,7 +2179,7 @@ _ROUND10: dict[str, tuple[list[Example], list[Example]]] = {
          'frida -U -f com.example.app -l hook.js']),
     'discovery-directory-and-identities': (
         ["ldapsearch -LLL -H ldap://dc01 -b dc=corp,dc=local '(servicePrincipalName=*)' sAMAccountName",
-         'for i in $(seq 1 254); do ping -c1 -W1 192.168.1.$i & done',
+         'seq 1 254 | xargs -P50 -I{} ping -c1 -W1 10.2.0.{}',
          "ldapsearch -x -H ldap://10.1.1.5 -b dc=acme,dc=io '(objectClass=person)' userPassword",
          "kubectl get validatingwebhookconfigurations -o json | jq '.items[].webhooks[].clientConfig'",
          'grafana-cli admin reset-admin-password hunter2',
@@ -2250,9 +2250,27 @@ _ROUND10B: dict[str, tuple[list[Example], list[Example]]] = {
     "escape-privesc-exploit": (['gcc -pthread dirtycow.c -o /tmp/c -lcrypt'], ['gcc -O2 -o dirty_check dirty_check.c', 'su - postgres']),
     "supply-chain-known-bad-package": (['npm i rustdecimal@1.23.1'], ["npm i rust-decimal-utils@1.0.0"]),
 }
+_ROUND10C: dict[str, tuple[list[Example], list[Example]]] = {
+    "escape-sudo-program-abuse": (
+        ["sudo lftp -c '!/bin/sh'", "sudo nano -s /bin/sh", "sudo dpkg -i /tmp/x_1.0_all.deb", "sudo tmux",
+         "sudo mail --exec='!/bin/sh'", "sudo ld.so /bin/sh"],
+        ["sudo usermod -s /bin/zsh alice", "sudo rm -rf /tmp/build-cache", "sudo ls -l /bin/sh",
+         "sudo apt install ./google-chrome-stable_current_amd64.deb", "sudo chown -R $USER /tmp/cache"]),
+    "tunnel-tool": (["sing-box run -c /tmp/.sb.json", "dropbear -p 2222 -r /tmp/.k -F -E"], []),
+    "tunnel-cloudflared": (["./cloudflared-linux-amd64 tunnel --url http://localhost:22"],
+                           ["./cloudflared-linux-amd64 --version"]),
+    "tunnel-userland-server-or-vpn": (["python3 -m pproxy -l socks5://0.0.0.0:1080"], ["pip show pproxy"]),
+    "cred-vendor-secrets-dump": (
+        ["scw secret version access 11111111-aaaa --revision latest", "yc lockbox payload get --name prod-db",
+         "hcp vault-secrets secrets open DB_PASSWORD --app prod",
+         "curl -s -H \"X-Vault-Token: $VAULT_TOKEN\" https://vault.acme.io/v1/secret/data/prod/db"],
+        ["curl -s https://vault.acme.io/v1/sys/health", "scw secret list"]),
+    "cred-credential-file": (["cat ~/.databrickscfg", "cat ~/.supabase/access-token", "cat ~/.config/scw/config.yaml"],
+                             ["cat ~/.config/hcloud/README", "ls ~/.dbt"]),
+}
 for _extra in (
     _MORE, _VARIANTS, _GTFO, _ROUND6, _ROUND6B, _ROUND7, _ROUND7B, _ROUND8, _ROUND9, _ROUND9B, _ROUND9C,
-    _ROUND10, _ROUND10B,
+    _ROUND10, _ROUND10B, _ROUND10C,
 ):
     for _rid, (_pos, _neg) in _extra.items():
         _had = EXAMPLES.get(_rid, ([], []))
