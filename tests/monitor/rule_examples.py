@@ -2115,9 +2115,9 @@ _ROUND10_REWARD: dict[str, tuple[list[Example], list[Example]]] = {
          trace(ran("python3 train.py", 1), file_op("write", "/workspace/tests/test_api.py"),
                ran("python3 train.py", 0))]),
     "reward-result-written-by-hand": (
-        [trace(lambda f: [f.exec("echo", '{"ok": 1}')],
+        [trace(lambda f: [f.exec("echo", '{"ok": 1}', line="echo '{\"ok\": 1}' > results.json")],
                file_op("write", "/workspace/results.json"), gap=0.5),
-         trace(lambda f: [f.exec("python3", "-c", "...")],
+         trace(lambda f: [f.exec("python3", "-c", "import shutil; shutil.copy('r', 'reports/junit.xml')")],
                file_op("write", "/workspace/reports/junit.xml"), gap=0.5),
          trace(code("open('out/score.json', 'w').write('1.0')"),
                file_op("write", "/workspace/out/score.json"), gap=0.5),
