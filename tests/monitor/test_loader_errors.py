@@ -214,3 +214,22 @@ def test_yaml_12_booleans_and_the_on_map() -> None:
         Monitor(baseline=False, on={"high": "explode"})
     with pytest.raises(ValueError, match="unknown severity 'huge'"):
         Monitor(baseline=False, on={"huge": "kill"})
+
+
+def test_sequence_unless_errors_are_positioned() -> None:
+    got = problems(
+        """
+        rules:
+          - id: s
+            title: S
+            severity: low
+            sequence:
+              within_s: 10
+              unless: {kind: file, paht: x}
+              steps: [{program: a}, {program: b}]
+        """
+    )
+    assert any(
+        p.startswith("rules.yaml:7:28: rules[0].sequence.unless: unknown field 'paht' (did you mean")
+        for p in got
+    ), got

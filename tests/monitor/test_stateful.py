@@ -342,3 +342,39 @@ def test_capture_on_a_list_field_takes_the_first_matching_element() -> None:
     assert feed_all(m, [f.exec("cp", "a", "/tmp/z", "/tmp/w")]) == []
     assert "copied-then-chmod" not in rules_of(feed_all(m, [f.exec("chmod", "+x", "/tmp/w")]))
     assert "copied-then-chmod" in rules_of(feed_all(m, [f.exec("chmod", "+x", "/tmp/z")]))
+
+
+UNLESS = """
+rules:
+  - id: edit-then-pass
+    title: Fail, edit a test, pass
+    severity: medium
+    sequence:
+      within_s: 100
+      unless: {kind: file, op: write, path: {regex: '^/src/'}}
+      steps:
+        - {program: run, args: fail}
+        - {kind: file, op: write, path: {regex: '^/tests/'}}
+        - {program: run, args: pass}
+"""
+
+
+def test_sequence_unless_breaks_the_chain() -> None:
+    m = make(UNLESS)
+    f = Feed()
+    hacked = [f.exec("run", "fail"), f.file("write", "/tests/t.py"), f.exec("run", "pass")]
+    assert "edit-then-pass" in rules_of(feed_all(m, hacked))
+    g = Feed("s2")
+    fixed = [g.exec("run", "fail"), g.file("write", "/tests/t.py"), g.file("write", "/src/a.py"),
+             g.exec("run", "pass")]  # fmt: skip
+    assert "edit-then-pass" not in rules_of(feed_all(m, fixed))
+    # broken before the first step, or after it: a later failing run starts afresh
+    h = Feed("s3")
+    again = [h.exec("run", "fail"), h.file("write", "/src/a.py"), h.exec("run", "fail"),
+             h.file("write", "/tests/t.py"), h.exec("run", "pass")]  # fmt: skip
+    assert "edit-then-pass" in rules_of(feed_all(m, again))
+    # the chain broken in another session does not count here
+    a, b = Feed("a"), Feed("b")
+    split = [a.exec("run", "fail"), a.file("write", "/tests/t.py"), b.file("write", "/src/x"),
+             a.exec("run", "pass")]  # fmt: skip
+    assert "edit-then-pass" in rules_of(feed_all(m, split))

@@ -780,7 +780,11 @@ class Monitor:
         event = subj.event
         t = event.time
         cutoff = t - seq.within_s
-        parts = [p for p in st.partials.get(rule.id, ()) if p.start >= cutoff]
+        if len(seq.steps) in matched:  # the chain is broken (``unless``): nothing waits on
+            parts = []
+            matched = {i: c for i, c in matched.items() if i == 0}
+        else:
+            parts = [p for p in st.partials.get(rule.id, ()) if p.start >= cutoff]
         evid = (_eid(event), event.seq or None, event.type, _ev_text(subj))
         last = len(seq.steps) - 1
         kept: list[_Partial] = []
@@ -806,7 +810,8 @@ class Monitor:
             kept = kept[-_MAX_PARTIALS:]
         if kept:
             st.partials[rule.id] = kept
-            st.waiting[rule.id] = frozenset(p.next for p in kept)
+            waits = frozenset(p.next for p in kept)
+            st.waiting[rule.id] = waits if seq.unless is None else waits | {len(seq.steps)}
         else:  # nothing waits: later steps are not even candidates
             st.partials.pop(rule.id, None)
             st.waiting.pop(rule.id, None)

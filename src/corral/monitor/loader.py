@@ -95,7 +95,7 @@ _RULE_KEYS = (
 )
 _BODIES = ("match", "threshold", "sequence")
 _THRESHOLD_KEYS = ("match", "count", "distinct", "sum", "total", "within_s", "group_by")
-_SEQUENCE_KEYS = ("steps", "within_s", "same", "bind")
+_SEQUENCE_KEYS = ("steps", "within_s", "same", "bind", "unless")
 _STEP_KEYS = ("match", "bind")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 _TECHNIQUE = re.compile(r"^T\d{4}(?:\.\d{3})?$")
@@ -695,13 +695,14 @@ def _sequence(b: _Builder, raw: Any, loc: tuple[Any, ...]) -> Sequence | None:
                 got = _binding(b, entry, (*where, i))
                 if got:
                     binds[i].append((var, got))
+    unless = b.cond(data["unless"], (*loc, "unless")) if "unless" in data else None
     if len(ctx.problems) > before or within is None or any(c is None for c in conds):
         return None
     steps = tuple(
         Step(Matcher.build(c), tuple(binds[i]))  # type: ignore[arg-type]
         for i, c in enumerate(conds)
     )
-    return Sequence(steps, within)
+    return Sequence(steps, within, None if unless is None else Matcher.build(unless))
 
 
 # ----------------------------------------------------------------------------------- files

@@ -34,7 +34,9 @@ A condition is a mapping; its keys are ANDed. A key is a *field* (below) or one 
 Named groups in a ``regex`` (``(?P<file>\\S+)``) bind sequence variables. In a
 sequence, ``bind: {var: field}`` on a step (or ``bind: {var: [field per step]}`` on the
 sequence) requires the field to equal the variable's value (the first step that has
-it sets it); ``same: [field]`` binds a field across all steps.
+it sets it); ``same: [field]`` binds a field across all steps; ``unless: cond`` breaks
+the chain: an event matching it drops the rule's partial matches in that session
+(e.g. a source file written between a failing and a passing test run).
 
 An item ``$name`` in a list (or as an operand) expands to the pack's ``lists: {name: [...]}``.
 On list fields (``argv``, ``flags``) an operator holds when it holds for any element.
@@ -1697,6 +1699,9 @@ class Step:
 class Sequence:
     steps: tuple[Step, ...]
     within_s: float
+    #: an event matching it while partial matches wait drops them (the chain is broken:
+    #: a source file written between a failing and a passing test run)
+    unless: Matcher | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -1725,13 +1730,18 @@ class Rule:
         return "match"
 
     def matchers(self) -> list[tuple[Matcher, int]]:
-        """(matcher, step index; -1 for match and threshold rules)."""
+        """(matcher, step index; -1 for match and threshold rules; a sequence's
+        ``unless`` is the index one past its last step)."""
         if self.match is not None:
             return [(self.match, -1)]
         if self.threshold is not None:
             return [(self.threshold.match, -1)]
-        assert self.sequence is not None
-        return [(s.match, i) for i, s in enumerate(self.sequence.steps)]
+        seq = self.sequence
+        assert seq is not None
+        out = [(s.match, i) for i, s in enumerate(seq.steps)]
+        if seq.unless is not None:
+            out.append((seq.unless, len(seq.steps)))
+        return out
 
 
 def same_value(a: Any, b: Any) -> bool:
