@@ -62,6 +62,10 @@ from corral.monitor.scorer import (  # noqa: E402
 
 CORPUS = ROOT / "src" / "corral" / "monitor" / "corpus"
 BREADTH = ROOT / "scripts" / "scorer_data" / "benign_breadth.jsonl"
+#: everyday lines written by hand, by class of work, that a bag of words takes for an
+#: attack (secrets tools used normally, ``sudo -n true``, base64 decoding of literals,
+#: narrowing permissions, services, diagnostics, clean-ups, cloud identity...)
+EVERYDAY = ROOT / "scripts" / "scorer_data" / "everyday_classes.jsonl"
 #: (set name, attack file, benign file); default.jsonl holds both labels
 SETS: list[tuple[str, str, str | None]] = [
     ("dev", "default.jsonl", None),
@@ -71,14 +75,15 @@ SETS: list[tuple[str, str, str | None]] = [
     ("4", "heldout4_attacks.jsonl", "heldout4_benign.jsonl"),
     ("5", "heldout5_attacks.jsonl", "heldout5_benign.jsonl"),
     ("6", "heldout6_attacks.jsonl", "heldout6_benign.jsonl"),
+    ("7", "heldout7_attacks.jsonl", "heldout7_benign.jsonl"),
 ]
-LEFT_OUT = ["2", "3", "4", "5", "6"]
+LEFT_OUT = ["2", "3", "4", "5", "6", "7"]
 C = 0.25
 #: weights smaller than this are left out of the model (size, load time)
 PRUNE = 0.005
 #: the first fit's weight a feature needs to be allowed a positive weight in the model
 STRONG = 0.05
-VERSION = "2"
+VERSION = "3"
 
 
 @dataclass
@@ -287,6 +292,7 @@ def compound_forms(lines: list[str], n: int = 3000) -> list[tuple[str, str]]:
 
 def load_breadth(sample: int | None) -> list[Item]:
     got = [Item("breadth", 0, o["command"]) for o in _read_jsonl(BREADTH)]
+    got += [Item("breadth", 0, o["command"]) for o in _read_jsonl(EVERYDAY)]
     got += [Item("breadth", 0, line) for line, _ in everyday_forms()]
     got += [Item("breadth", 0, line) for line, _ in compound_forms([it.command for it in got])]
     if sample:
@@ -680,7 +686,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"breadth: {refresh_breadth()} lines written to {BREADTH}", file=sys.stderr)
     items, hashes = load_sets(args.sample)
     breadth = load_breadth(args.sample)
-    hashes[str(BREADTH.relative_to(ROOT))] = _sha256(BREADTH)
+    for path in (BREADTH, EVERYDAY):
+        hashes[str(path.relative_to(ROOT))] = _sha256(path)
     print(f"replaying {len(items)} corpus lines", file=sys.stderr)
     replay(items, args.replay_cache)
     all_items = items + breadth
