@@ -5,6 +5,7 @@ training script end to end."""
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import logging
 import os
@@ -424,6 +425,43 @@ def test_the_fast_reject_is_exact_on_generated_texts() -> None:
     assert rj is not None
     rejected = sum(rj.cannot_fire(canonical(prepare(t)).encode()) for t in stream)
     assert rejected >= 0.9 * len(stream)
+
+
+def _plain_form(text: str) -> bytes | None:
+    """What :meth:`CommandScorer.fires` scans first: the padded lowered text, when it
+    passes the plain check (None: it goes the full way)."""
+    from corral.monitor.scorer import _NOT_PLAIN_ASCII
+
+    if not text.isascii():
+        return None
+    data = f" {text} ".encode().lower()
+    if len(data.translate(None, _NOT_PLAIN_ASCII)) != len(data) or b"  " in data:
+        return None
+    return data
+
+
+def test_a_plain_text_scanned_as_it_is_is_its_canonical_form() -> None:
+    """The fast reject's first pass scans a plain text as it is (lowered, padded): exact
+    only because that *is* the canonical prepared text the bound is proved on, for
+    every text the plain check lets through (corpus lines, generated stress texts,
+    every short string over an alphabet of the characters that matter)."""
+    from corral.monitor.scorer import _BLANKS, _NOT_PLAIN
+
+    assert set(_BLANKS) == {c for c in map(chr, range(0x110000)) if c.isspace()}
+    assert {" ", "\n", "\t", "|", ";", "&", "<", ">", "(", ")", "`", "$", "'", '"', "\\"} <= (
+        _NOT_PLAIN | {" "}
+    )
+    model = CommandScorer.load(MODEL_PATH)
+    alphabet = "aZ9-/.= \t\n|;&<>()`$'\"\\{}*~\x0b\x1f\x7f\xa0"
+    short = ["".join(p) for n in range(1, 4) for p in itertools.product(alphabet, repeat=n)]
+    texts = _corpus_texts() + _generated(random.Random(3), model, 500) + short
+    plain = 0
+    for text in texts:
+        data = _plain_form(text)
+        if data is not None:
+            plain += 1
+            assert data == canonical(prepare(text)).encode("utf-8", "surrogatepass"), text[:200]
+    assert plain > 1000  # the check lets the ordinary texts through
 
 
 def test_the_fast_reject_scan_is_linear_on_pathological_text() -> None:

@@ -330,6 +330,15 @@ def reject_pattern(feature: bytes) -> bytes | None:
     return None  # shapes (s:) are not literal: counted as always present
 
 
+#: the characters ``str.split()`` cuts at (every one is below U+3001)
+_BLANKS: Final = frozenset(c for c in map(chr, range(0x3001)) if c.isspace())
+#: the characters that make a text not plain (see :meth:`CommandScorer.fires`): one
+#: that gates deobfuscation, an operator, a blank other than the space
+_NOT_PLAIN: Final = frozenset(_GATE | _OPS | _BLANKS) - {" "}
+#: the ASCII ones, as bytes (a plain text is ASCII)
+_NOT_PLAIN_ASCII: Final = bytes(sorted(ord(c) for c in _NOT_PLAIN if c.isascii()))
+
+
 class _Reject:
     """A sound fast reject: the score of any window is at most ``bias`` plus the sum of
     the positive weights of the features the text holds, so one RE2 set pass over the
@@ -548,11 +557,27 @@ class CommandScorer:
         got = self._fires.get(text)
         if got is not None:
             return got
-        plain = len(text) <= _PLAIN and _GATE.isdisjoint(text)
-        prepared = text.lower() if plain else prepare(text)  # plain: nothing to deobfuscate
         reject = self._reject
         if reject is None:
             reject = self.reject
+        if reject and text.isascii() and len(text) <= _PLAIN:
+            data = f" {text} ".encode().lower()
+            # a plain text (ASCII, no character deobfuscation looks at, no operator,
+            # single spaces between words, none at either end): its lowered form, padded,
+            # is its canonical prepared text; most texts are proved below here
+            if len(data.translate(None, _NOT_PLAIN_ASCII)) == len(data) and b"  " not in data:
+                hits = reject.match(data)
+                if (
+                    0 in hits
+                    and reject.base + sum(map(reject.weights.__getitem__, hits)) < reject.limit
+                ):
+                    if len(text) <= _KEEP_TEXT:
+                        if len(self._fires) >= _CACHE:
+                            self._fires.clear()
+                        self._fires[text] = False
+                    return False
+        plain = len(text) <= _PLAIN and _GATE.isdisjoint(text)
+        prepared = text.lower() if plain else prepare(text)  # plain: nothing to deobfuscate
         got = True
         if reject:
             # canonical(), inlined: the hot path of every new command text
