@@ -7,33 +7,38 @@ Usage::
     PYTHONPATH=src python3 scripts/train_scorer.py [--out FILE] [--sample N]
         [--refresh-breadth] [--replay-cache FILE] [--json]
 
-Data (nothing else is read; the fresh held-out sets being built, ``heldout6_*`` and
-later, are deliberately not):
+Data (nothing else is read; the fresh held-out set being built, ``heldout8_*``, and
+later ones are deliberately not):
 
 * the labelled corpora in ``src/corral/monitor/corpus``: ``default.jsonl`` (the
-  development set, "dev") and the held-out sets 1 (``heldout_*``) to 5
-  (``heldout5_*``); command lines only;
+  development set, "dev") and the held-out sets 1 (``heldout_*``) to 7
+  (``heldout7_*``); command lines only;
 * benign breadth, ``scripts/scorer_data/benign_breadth.jsonl``: everyday command lines
   so the model does not learn "unusual == bad". ``--refresh-breadth`` rebuilds it on
   this machine from the EXAMPLES sections and display blocks of the installed man pages
   (``/usr/share/man/man1``, ``man8``), the shell blocks of corral's README and docs and
   of the READMEs of the installed Python and npm packages;
   lines the default rule pack alerts on are left out (documentation of attacks). The
-  file is committed, so training needs no network and gives the same model anywhere.
+  file is committed, so training needs no network and gives the same model anywhere;
+* ``scripts/scorer_data/everyday_classes.jsonl``: everyday lines written by hand, each
+  with its class of work (secrets tools used normally, ``sudo -n true``, base64 of
+  literals, narrowing permissions, services, diagnostics, clean-ups, cloud identity,
+  local scripts, dotfiles, in-place edits, private addresses...), none a copy of a
+  corpus line labelled malicious.
 
 Each command is replayed the way ``corral monitor eval`` and a live sandbox see it
 (:func:`corral.monitor.evaluate.command_events`); the scorer scores what the monitor's
 hook scores on those events (the script, each command's line) and an item alerts when
 the highest score passes the threshold; the rules' verdict comes from the same events.
 
-Honest estimate: leave-one-set-out over sets 2-5. For held-out set N, a model is
-trained on every other set (dev, 1, the rest of 2-5, breadth; lines equal to one of
+Honest estimate: leave-one-set-out over sets 2-7. For held-out set N, a model is
+trained on every other set (dev, 1, the rest of 2-7, breadth; lines equal to one of
 set N's left out), its threshold is picked on the training sets alone (an inner
 leave-one-set-out: the lowest threshold keeping every training set's out-of-fold benign
-alert rate at or below ``--fp``), and it is measured on set N: attacks alerted, benign
-alerted, rules alone, scorer alone, rules OR scorer. The shipped model is trained on
-everything, its threshold picked the same way over all six sets; the table is stored
-in the model (``loso``).
+alerts the rules do not raise at or below ``--fp``), and it is measured on set N:
+attacks alerted, benign alerted, rules alone, scorer alone, rules OR scorer. The
+shipped model is trained on everything, its threshold picked the same way over all
+eight sets; the table is stored in the model (``loso``).
 """
 
 from __future__ import annotations

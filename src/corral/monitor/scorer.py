@@ -419,6 +419,8 @@ class CommandScorer:
         self._tok: dict[tuple[str, bool], dict[bytes, float]] = {}
         self._texts: OrderedDict[str, Score] = OrderedDict()
         self._fires: dict[str, bool] = {}
+        #: the answer of :meth:`fires` for a text asked before, or None (one C call)
+        self.known = self._fires.get
         self._reject: _Reject | bool | None = None  # False: unavailable
         self._lock = threading.Lock()
 
