@@ -464,6 +464,37 @@ def test_a_plain_text_scanned_as_it_is_is_its_canonical_form() -> None:
     assert plain > 1000  # the check lets the ordinary texts through
 
 
+def test_the_tight_bound_of_a_short_plain_text_holds() -> None:
+    """A short plain text (one window, no long token) is bounded with the negative
+    weights of the features its literals prove present too: never below its score, on
+    corpus lines and on texts built of the words the model weighs most either way."""
+    from corral.monitor.scorer import MAX_TOKEN
+
+    model = CommandScorer.load(MODEL_PATH)
+    rj = model.reject
+    assert rj is not None
+    heavy = sorted(model.weights, key=lambda f: -abs(model.weights[f]))
+    words = [f[2:].decode("latin-1").strip() for f in heavy if f[:2] in (b"t:", b"g:")][:600]
+    words = [w for w in words if w and _plain_form(w) is not None]
+    rng = random.Random(11)
+    made = [" ".join(rng.choice(words) for _ in range(rng.randrange(1, 18))) for _ in range(3000)]
+    made += ["".join(rng.choice(words) for _ in range(rng.randrange(1, 4))) for _ in range(1000)]
+    short = 0
+    for text in _corpus_texts() + made:
+        data = _plain_form(text)
+        if data is None or len(text) > MAX_TOKEN or data.count(b" ") > WINDOW + 1:
+            continue
+        short += 1
+        hits = rj.match(data)
+        assert 0 in hits
+        tight = rj.base + sum(rj.tight[i] for i in hits)
+        loose = rj.base + sum(rj.weights[i] for i in hits)
+        exact = model.score(text).value
+        assert exact <= tight + 1e-9 <= loose + 2e-9, (text, exact, tight, loose)
+        assert model.fires(text) == (exact >= model.threshold), text
+    assert short > 2000
+
+
 def test_the_fast_reject_scan_is_linear_on_pathological_text() -> None:
     model = CommandScorer.load(MODEL_PATH)
     strong = [f[2:].decode("utf-8", "replace") for f, w in model.weights.items() if w > 0.2]

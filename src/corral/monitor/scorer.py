@@ -339,6 +339,28 @@ _NOT_PLAIN: Final = frozenset(_GATE | _OPS | _BLANKS) - {" "}
 _NOT_PLAIN_ASCII: Final = bytes(sorted(ord(c) for c in _NOT_PLAIN if c.isascii()))
 
 
+#: negative weights at most this large are counted by the tight bound (a smaller set)
+_SURE_WEIGHT: Final = -0.05
+
+
+def _sure_pattern(feature: bytes) -> bytes | None:
+    """A literal whose presence in a *short plain* text's canonical form (at most
+    :data:`WINDOW` tokens, every one at most :data:`MAX_TOKEN` characters, no operator,
+    no newline) proves ``feature`` present in its one window, or None: a token (``t:``)
+    or an n-gram (``g:``) without operator characters. Such a text's tokens are
+    exactly the words between its blanks, and each token's n-grams are all taken, so
+    the literal is found exactly when the feature is there."""
+    kind = feature[:2]
+    if kind not in (b"t:", b"g:"):
+        return None  # c: needs a command position, b: an adjacency, s: is not literal
+    body = feature[2:]
+    if not body.strip(b" ") or not _OPB.isdisjoint(body) or not body.isascii():
+        return None
+    if b"\n" in body or b"\x01" in body:
+        return None
+    return reject_pattern(feature)
+
+
 class _Reject:
     """A sound fast reject: the score of any window is at most ``bias`` plus the sum of
     the positive weights of the features the text holds, so one RE2 set pass over the
@@ -346,15 +368,18 @@ class _Reject:
     cannot reach the threshold. Index 0 of the set is the empty pattern: a pass that
     does not report it failed (RE2 out of memory) and proves nothing."""
 
-    __slots__ = ("base", "limit", "match", "weights")
+    __slots__ = ("base", "limit", "match", "tight", "weights")
 
     def __init__(self, weights: dict[bytes, float], bias: float, threshold: float) -> None:
         import re2
 
         grouped: dict[bytes, float] = {}
+        sure: dict[bytes, float] = {}
         always = 0.0
         for feature, w in weights.items():
             if w <= 0:
+                if w <= _SURE_WEIGHT and (lit := _sure_pattern(feature)) is not None:
+                    sure[lit] = sure.get(lit, 0.0) + w
                 continue
             lit = reject_pattern(feature)
             if lit is None:
@@ -368,13 +393,16 @@ class _Reject:
         opts.max_mem = _REJECT_MEM
         rs = re2.Set.SearchSet(opts)
         rs.Add(b"")
-        pats = sorted(grouped)
+        pats = sorted(grouped.keys() | sure.keys())
         for pat in pats:
             rs.Add(pat)
         rs.Compile()
         raw = getattr(rs, "_set", None)
         self.match: Any = raw.Match if raw is not None else lambda b: rs.Match(b) or []
-        self.weights = [0.0, *(grouped[p] for p in pats)]
+        self.weights = [0.0, *(grouped.get(p, 0.0) for p in pats)]
+        #: for a short plain text (:meth:`CommandScorer.fires`): the positive weights
+        #: and the negative weights of the features a literal proves present
+        self.tight = [0.0, *(grouped.get(p, 0.0) + sure.get(p, 0.0) for p in pats)]
         self.base = bias + always
         # a margin for the order floats are summed in
         self.limit = threshold - 1e-6
@@ -569,10 +597,14 @@ class CommandScorer:
             # is its canonical prepared text; most texts are proved below here
             if len(data.translate(None, _NOT_PLAIN_ASCII)) == len(data) and b"  " not in data:
                 hits = reject.match(data)
-                if (
-                    0 in hits
-                    and reject.base + sum(map(reject.weights.__getitem__, hits)) < reject.limit
-                ):
+                # short (one window, no token cut to its head and tail): the negative
+                # weights of the features the literals prove present count too
+                weights = (
+                    reject.tight
+                    if len(text) <= MAX_TOKEN and data.count(b" ") <= WINDOW + 1
+                    else reject.weights
+                )
+                if 0 in hits and reject.base + sum(map(weights.__getitem__, hits)) < reject.limit:
                     if len(text) <= _KEEP_TEXT:
                         if len(self._fires) >= _CACHE:
                             self._fires.clear()
