@@ -680,8 +680,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--refresh-breadth", action="store_true", help="rebuild the breadth file")
     ap.add_argument("--replay-cache", type=Path, help="JSON file caching replayed events")
     ap.add_argument("--no-loso", action="store_true", help="skip the leave-one-set-out table")
+    ap.add_argument(
+        "--left-out", nargs="+", default=LEFT_OUT, metavar="SET",
+        help=f"the sets the leave-one-set-out table leaves out (default: {' '.join(LEFT_OUT)})",
+    )  # fmt: skip
     ap.add_argument("--json", action="store_true", help="print the table as JSON")
     args = ap.parse_args(argv)
+    unknown = sorted(set(args.left_out) - set(LEFT_OUT))
+    if unknown:
+        print(f"error: --left-out {' '.join(unknown)}: not a held-out set "
+              f"({' '.join(LEFT_OUT)})", file=sys.stderr)  # fmt: skip
+        return 2
     try:
         import sklearn
     except ImportError:
@@ -697,7 +706,7 @@ def main(argv: list[str] | None = None) -> int:
     replay(items, args.replay_cache)
     all_items = items + breadth
     tr = Trainer(all_items)
-    left_out = [s for s in LEFT_OUT if any(it.group == s for it in items)]
+    left_out = [s for s in LEFT_OUT if s in args.left_out and any(it.group == s for it in items)]
     rows = [] if args.no_loso else loso(tr, args.fp, left_out)
     everything = list(range(len(all_items)))
     thr, per_set = oof_threshold(tr, everything, args.fp)
