@@ -83,10 +83,13 @@ __all__ = [
 
 #: whether a Monitor with the shipped ``default`` pack scores command text when not told
 #: (``Monitor(scorer=None)``, a policy without ``monitor.scorer``). False positives are
-#: no longer the reason (every left-out set <= 0.5 % for rules OR scorer, the model's
-#: ``loso``), cost still is: with the fast reject the monitor benchmark keeps ×0.83-0.88
-#: of its events/s (issue 12 asks for >= ×0.95), so it stays off until that holds;
-#: ``Monitor(scorer=True)`` or a policy's ``monitor: {scorer: true}`` turn it on
+#: for the shipped model not the reason (every left-out set of 2-6 <= 0.5 % for rules OR
+#: scorer, the model's ``loso``; a model trained with set 7 too adds 0.74 % on set 2 and
+#: the rules alone raise 1.31 % on set 7), cost still is: with the plain-text scan and
+#: the tight bound the monitor benchmark keeps ×0.85-0.90 of its events/s (issue 12 asks
+#: for >= ×0.95; most of the rest is the RE2 set call itself), so it stays off until
+#: that holds; ``Monitor(scorer=True)`` or a policy's ``monitor: {scorer: true}`` turn
+#: it on
 DEFAULT_ON: Final = False
 #: the rule id of the scorer's alerts
 RULE_ID: Final = "learned-command-text"
