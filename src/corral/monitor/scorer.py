@@ -343,7 +343,7 @@ _NOT_PLAIN_ASCII: Final = bytes(sorted(ord(c) for c in _NOT_PLAIN if c.isascii()
 
 
 #: negative weights at most this large are counted by the tight bound (a smaller set)
-_SURE_WEIGHT: Final = -0.05
+_SURE_WEIGHT: Final = -0.2
 
 
 def _sure_pattern(feature: bytes) -> bytes | None:
