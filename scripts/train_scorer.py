@@ -7,33 +7,38 @@ Usage::
     PYTHONPATH=src python3 scripts/train_scorer.py [--out FILE] [--sample N]
         [--refresh-breadth] [--replay-cache FILE] [--json]
 
-Data (nothing else is read; the fresh held-out sets being built, ``heldout6_*`` and
-later, are deliberately not):
+Data (nothing else is read; the fresh held-out set being built, ``heldout8_*``, and
+later ones are deliberately not):
 
 * the labelled corpora in ``src/corral/monitor/corpus``: ``default.jsonl`` (the
-  development set, "dev") and the held-out sets 1 (``heldout_*``) to 5
-  (``heldout5_*``); command lines only;
+  development set, "dev") and the held-out sets 1 (``heldout_*``) to 7
+  (``heldout7_*``); command lines only;
 * benign breadth, ``scripts/scorer_data/benign_breadth.jsonl``: everyday command lines
   so the model does not learn "unusual == bad". ``--refresh-breadth`` rebuilds it on
   this machine from the EXAMPLES sections and display blocks of the installed man pages
   (``/usr/share/man/man1``, ``man8``), the shell blocks of corral's README and docs and
   of the READMEs of the installed Python and npm packages;
   lines the default rule pack alerts on are left out (documentation of attacks). The
-  file is committed, so training needs no network and gives the same model anywhere.
+  file is committed, so training needs no network and gives the same model anywhere;
+* ``scripts/scorer_data/everyday_classes.jsonl``: everyday lines written by hand, each
+  with its class of work (secrets tools used normally, ``sudo -n true``, base64 of
+  literals, narrowing permissions, services, diagnostics, clean-ups, cloud identity,
+  local scripts, dotfiles, in-place edits, private addresses...), none a copy of a
+  corpus line labelled malicious.
 
 Each command is replayed the way ``corral monitor eval`` and a live sandbox see it
 (:func:`corral.monitor.evaluate.command_events`); the scorer scores what the monitor's
 hook scores on those events (the script, each command's line) and an item alerts when
 the highest score passes the threshold; the rules' verdict comes from the same events.
 
-Honest estimate: leave-one-set-out over sets 2-5. For held-out set N, a model is
-trained on every other set (dev, 1, the rest of 2-5, breadth; lines equal to one of
+Honest estimate: leave-one-set-out over sets 2-7. For held-out set N, a model is
+trained on every other set (dev, 1, the rest of 2-7, breadth; lines equal to one of
 set N's left out), its threshold is picked on the training sets alone (an inner
 leave-one-set-out: the lowest threshold keeping every training set's out-of-fold benign
-alert rate at or below ``--fp``), and it is measured on set N: attacks alerted, benign
-alerted, rules alone, scorer alone, rules OR scorer. The shipped model is trained on
-everything, its threshold picked the same way over all six sets; the table is stored
-in the model (``loso``).
+alerts the rules do not raise at or below ``--fp``), and it is measured on set N:
+attacks alerted, benign alerted, rules alone, scorer alone, rules OR scorer. The
+shipped model is trained on everything, its threshold picked the same way over all
+eight sets; the table is stored in the model (``loso``).
 """
 
 from __future__ import annotations
@@ -62,6 +67,10 @@ from corral.monitor.scorer import (  # noqa: E402
 
 CORPUS = ROOT / "src" / "corral" / "monitor" / "corpus"
 BREADTH = ROOT / "scripts" / "scorer_data" / "benign_breadth.jsonl"
+#: everyday lines written by hand, by class of work, that a bag of words takes for an
+#: attack (secrets tools used normally, ``sudo -n true``, base64 decoding of literals,
+#: narrowing permissions, services, diagnostics, clean-ups, cloud identity...)
+EVERYDAY = ROOT / "scripts" / "scorer_data" / "everyday_classes.jsonl"
 #: (set name, attack file, benign file); default.jsonl holds both labels
 SETS: list[tuple[str, str, str | None]] = [
     ("dev", "default.jsonl", None),
@@ -71,14 +80,15 @@ SETS: list[tuple[str, str, str | None]] = [
     ("4", "heldout4_attacks.jsonl", "heldout4_benign.jsonl"),
     ("5", "heldout5_attacks.jsonl", "heldout5_benign.jsonl"),
     ("6", "heldout6_attacks.jsonl", "heldout6_benign.jsonl"),
+    ("7", "heldout7_attacks.jsonl", "heldout7_benign.jsonl"),
 ]
-LEFT_OUT = ["2", "3", "4", "5", "6"]
+LEFT_OUT = ["2", "3", "4", "5", "6", "7"]
 C = 0.25
 #: weights smaller than this are left out of the model (size, load time)
 PRUNE = 0.005
 #: the first fit's weight a feature needs to be allowed a positive weight in the model
 STRONG = 0.05
-VERSION = "2"
+VERSION = "3"
 
 
 @dataclass
@@ -287,6 +297,7 @@ def compound_forms(lines: list[str], n: int = 3000) -> list[tuple[str, str]]:
 
 def load_breadth(sample: int | None) -> list[Item]:
     got = [Item("breadth", 0, o["command"]) for o in _read_jsonl(BREADTH)]
+    got += [Item("breadth", 0, o["command"]) for o in _read_jsonl(EVERYDAY)]
     got += [Item("breadth", 0, line) for line, _ in everyday_forms()]
     got += [Item("breadth", 0, line) for line, _ in compound_forms([it.command for it in got])]
     if sample:
@@ -669,8 +680,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--refresh-breadth", action="store_true", help="rebuild the breadth file")
     ap.add_argument("--replay-cache", type=Path, help="JSON file caching replayed events")
     ap.add_argument("--no-loso", action="store_true", help="skip the leave-one-set-out table")
+    ap.add_argument(
+        "--left-out", nargs="+", default=LEFT_OUT, metavar="SET",
+        help=f"the sets the leave-one-set-out table leaves out (default: {' '.join(LEFT_OUT)})",
+    )  # fmt: skip
     ap.add_argument("--json", action="store_true", help="print the table as JSON")
     args = ap.parse_args(argv)
+    unknown = sorted(set(args.left_out) - set(LEFT_OUT))
+    if unknown:
+        print(f"error: --left-out {' '.join(unknown)}: not a held-out set "
+              f"({' '.join(LEFT_OUT)})", file=sys.stderr)  # fmt: skip
+        return 2
     try:
         import sklearn
     except ImportError:
@@ -680,12 +700,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"breadth: {refresh_breadth()} lines written to {BREADTH}", file=sys.stderr)
     items, hashes = load_sets(args.sample)
     breadth = load_breadth(args.sample)
-    hashes[str(BREADTH.relative_to(ROOT))] = _sha256(BREADTH)
+    for path in (BREADTH, EVERYDAY):
+        hashes[str(path.relative_to(ROOT))] = _sha256(path)
     print(f"replaying {len(items)} corpus lines", file=sys.stderr)
     replay(items, args.replay_cache)
     all_items = items + breadth
     tr = Trainer(all_items)
-    left_out = [s for s in LEFT_OUT if any(it.group == s for it in items)]
+    left_out = [s for s in LEFT_OUT if s in args.left_out and any(it.group == s for it in items)]
     rows = [] if args.no_loso else loso(tr, args.fp, left_out)
     everything = list(range(len(all_items)))
     thr, per_set = oof_threshold(tr, everything, args.fp)

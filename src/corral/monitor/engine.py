@@ -519,9 +519,13 @@ class Monitor:
                 plan = self.index.plan(type_, attempt)
             hits = [] if plan is None else self._evaluate(event, st, attempt, True, plan)
             if attempt and self._scoring and action.kind in _SCORED:  # type: ignore[union-attr]
-                learned = self._learned(event)
-                if learned is not None:
-                    hits.append(learned)
+                text = command_text(action)
+                sc = self._scorer
+                # a text the scorer has answered "no" for costs one dict lookup here
+                if text and (sc is None or sc.known(text) is not False):
+                    learned = self._learned(event, text)
+                    if learned is not None:
+                        hits.append(learned)
             baseline = self.baseline
             if baseline is not None:
                 an = st.anomaly
@@ -565,7 +569,7 @@ class Monitor:
             fork = st.fork() if st is not None else _Session()
             hits = self._evaluate(event, fork, True, commit=False)
             if self._scoring and getattr(action, "kind", None) in _SCORED:
-                learned = self._learned(event)
+                learned = self._learned(event, command_text(action))
                 if learned is not None:
                     hits.append(learned)
             if not hits:
@@ -848,9 +852,9 @@ class Monitor:
                 self._scoring = False
         return self._scorer
 
-    def _learned(self, event: Any) -> _Hit | None:
-        """The learned scorer's hit on a command text (one hook: script or command)."""
-        text = command_text(event.action)
+    def _learned(self, event: Any, text: str | None) -> _Hit | None:
+        """The learned scorer's hit on ``text``, the command text of ``event``'s action
+        (one hook: script or command)."""
         if not text:
             return None
         scorer = self._scorer or self.scorer
