@@ -185,17 +185,45 @@ def main() -> None:
     ap.add_argument("--attacks", type=Path, default=ATTACKS, help="attack corpus (JSON lines)")
     ap.add_argument("--benign", type=Path, default=BENIGN, help="benign corpus (JSON lines)")
     ap.add_argument(
+        "--corpus", type=Path,
+        help="one labelled corpus holding both (e.g. corpus/default.jsonl): split by label",
+    )  # fmt: skip
+    ap.add_argument(
         "--scorer", choices=("default", "on", "off"), default="default",
         help="the learned command-text scorer in the new tree (default: the monitor's default)",
     )  # fmt: skip
     args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="corral-split-") as split:
+        if args.corpus is not None:
+            args.attacks, args.benign = _split(args.corpus, Path(split))
+        _main(args)
+
+
+def _split(corpus: Path, into: Path) -> tuple[Path, Path]:
+    """``corpus``'s malicious and benign command lines as two corpora in ``into``."""
+    try:
+        rows = _load(corpus)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise SystemExit(f"bad corpus: {corpus}: {exc}") from None
+    out = []
+    for label, name in (("malicious", "attacks.jsonl"), ("benign", "benign.jsonl")):
+        path = into / name
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows
+                                if isinstance(r, dict) and r.get("label") == label
+                                and isinstance(r.get("command"), str)))  # fmt: skip
+        out.append(path)
+    return out[0], out[1]
+
+
+def _main(args: argparse.Namespace) -> None:
     attacks, benign = args.attacks.resolve(), args.benign.resolve()
     if args.measure:
         print(json.dumps(measure(attacks, benign, args.scorer)))
         return
     problems = _check_corpus(attacks, "malicious") + _check_corpus(benign, "benign")
     if problems:
-        raise SystemExit("bad corpus:\n  " + "\n  ".join(problems[:20]))
+        hint = "\n(one file holding both labels: --corpus FILE)" if args.corpus is None else ""
+        raise SystemExit("bad corpus:\n  " + "\n  ".join(problems[:20]) + hint)
     base = args.base or _base_rev()
     with tempfile.TemporaryDirectory(prefix="corral-old-") as tmp:
         wt = Path(tmp) / "old"
