@@ -23,7 +23,7 @@ SKIP = ("__main__", ".fleet", ".integrations", ".guest")
 def test_module_level_patterns_are_small_programs() -> None:
     seen = 0
     for info in pkgutil.walk_packages(corral.__path__, "corral."):
-        if info.name.endswith(SKIP) or any(part in info.name for part in SKIP):
+        if any(part in info.name for part in SKIP):
             continue
         module = importlib.import_module(info.name)
         for name, value in vars(module).items():

@@ -523,19 +523,8 @@ def _simple_split(script: str, limit: int | None = None) -> list[list[str]] | No
         return None
     out = []
     start = 0
-    if _SEPARATORS.isdisjoint(script):  # one command (most): no separator to look for
-        words = script.split()
-        if not words:
-            return out
-        if words[0] in _RESERVED:
-            return None
-        i = 0
-        while i < len(words) and "=" in words[i] and _ASSIGNMENT.match(words[i]):
-            i += 1
-        if i < len(words):
-            out.append(words[i:])
-        return out
-    seps = _LIST_SPLIT.finditer(script)
+    # one command (most): no separator to look for, the loop runs once on the whole text
+    seps = iter(()) if _SEPARATORS.isdisjoint(script) else _LIST_SPLIT.finditer(script)
     while start >= 0:
         m = next(seps, None)
         if m is None:
