@@ -218,6 +218,7 @@ def start(sh: Shell, node: A.Coproc) -> int:
     sub.io[0] = child_in
     sub.io[1] = child_out
     sub.cancel_event = JobEvent(sh.cancel_event)
+    sh.forget_ended_jobs()
     sh._job_seq[0] += 1
     jid = max(sh.jobs, default=0) + 1
     pid = 10000 + sh._job_seq[0]
@@ -255,6 +256,7 @@ def start(sh: Shell, node: A.Coproc) -> int:
         sh.error("coproc: fork: Resource temporarily unavailable (the memory budget)")
         return 254
     sh.jobs[jid] = job
+    sh._running.append(job)
     cp = Coproc(name, job, reader, writer, (rfd, wfd), sh)
     job.stop = lambda: _close_ends(cp)
     reg.append(cp)

@@ -8,6 +8,7 @@ Pipeline stages run on threads joined by real OS pipes.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import io
@@ -46,6 +47,9 @@ from .parser import parse, parse_until_error
 from .values import IArray
 
 MAX_JOBS = 64
+#: jobs that ended are remembered (for `wait %N`, `wait $!`) up to this many, the oldest
+#: forgotten first: the table stays bounded however many jobs a script starts
+MAX_ENDED_JOBS = 1024
 MAX_DEPTH = 100  # function / source / eval nesting
 CMDSUB_CAP = 64 * 1024 * 1024
 _PIPE_BUFFER = 64 * 1024  # a pipeline stage's writes are gathered this far
@@ -329,6 +333,8 @@ class Shell:
         self.errexit_off = 0
         self._andor_exempt = False
         self.jobs: dict[int, Job] = {}
+        self._running: list[Job] = []  # started jobs not yet seen ended
+        self._ended: collections.deque[int] = collections.deque()  # ended, oldest first
         self._job_seq = [0]
         self.last_bg = ""
         self.start_time = time.time()
@@ -401,6 +407,9 @@ class Shell:
             status = 1
         except RecursionError:
             self.write_err("corral: maximum nesting depth exceeded (recursion too deep)\n")
+            status = 2
+        except RegexTooExpensive as e:  # a pattern (case, ${x#…}) too costly to match
+            self.write_err(f"corral: {e}\n")
             status = 2
         except MemoryError:
             exceeded = "memory"
@@ -476,6 +485,8 @@ class Shell:
         for job in list(self.jobs.values()):
             job.thread.join(timeout=0.5)
         self.jobs.clear()
+        self._running = []
+        self._ended.clear()
 
     # -- helpers -------------------------------------------------------------------
 
@@ -486,6 +497,8 @@ class Shell:
         sub.expander = Expander(sub)
         sub.io = dict(self.io)
         sub.jobs = {}
+        sub._running = []
+        sub._ended = collections.deque()
         sub.procsubs = []
         sub.fd_names = dict(self.fd_names)
         sub.is_subshell = True
@@ -1126,9 +1139,25 @@ class Shell:
 
     # -- background jobs ---------------------------------------------------------------
 
+    def forget_ended_jobs(self) -> int:
+        """Forget the oldest ended jobs beyond :data:`MAX_ENDED_JOBS`; the number of jobs
+        still running. Costs the running jobs (at most :data:`MAX_JOBS`), not the table."""
+        still = []
+        for job in self._running:
+            if job.thread.is_alive():
+                still.append(job)
+            else:
+                self._ended.append(job.id)
+        self._running = still
+        while len(self._ended) > MAX_ENDED_JOBS:
+            jid = self._ended.popleft()
+            job = self.jobs.get(jid)
+            if job is not None and not job.thread.is_alive():
+                del self.jobs[jid]
+        return len(still)
+
     def _background(self, node: A.Node) -> int:
-        running = [j for j in self.jobs.values() if j.thread.is_alive()]
-        if len(running) >= MAX_JOBS:
+        if self.forget_ended_jobs() >= MAX_JOBS:
             self.error(f"fork: too many background jobs (corral allows {MAX_JOBS} at once)")
             return 1
         sub = self.fork()
@@ -1163,6 +1192,7 @@ class Shell:
             del self.jobs[jid]
             self.error("fork: Resource temporarily unavailable (the memory budget)")
             return 254
+        self._running.append(job)
         self.last_bg = str(pid)
         return 0
 

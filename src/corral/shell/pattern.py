@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import Final
 
 from .. import saferegex
 
@@ -72,29 +73,45 @@ def escape(text: str) -> str:
     return re.sub(r"([\\*?\[\]])", r"\\\1", text)
 
 
+#: a ``!(…)`` group repeats the rest of its pattern inside its look-ahead, so the regex
+#: doubles with each one that follows another: patterns are refused past this size
+#: estimate (the pattern's length times 2 to the number of ``!(`` groups)
+MAX_TRANSLATED: Final = 1 << 20
+
+
 @functools.lru_cache(maxsize=1024)
 def to_regex(pattern: str, anchored: bool = True, greedy: bool = True) -> re.Pattern[str]:
+    negated = pattern.count("!(")
+    if negated and (negated > 20 or len(pattern) << negated > MAX_TRANSLATED):
+        raise saferegex.RegexTooExpensive(
+            f"pattern too complex: {negated} !(...) groups in {len(pattern):,} characters "
+            f"(each one doubles the work; corral stops at {MAX_TRANSLATED:,})"
+        )
     body = _translate(pattern, ".*" if greedy else ".*?")
     return saferegex.compile(("^" + body + r"\Z") if anchored else body, re.S)
 
 
 def _extglob_end(pattern: str, i: int) -> int:
-    """``pattern[i]`` is ``(`` of an extglob group: index of its ``)``."""
-    depth = 0
-    j = i
-    while j < len(pattern):
-        c = pattern[j]
-        if c == "\\":
-            j += 2
-            continue
+    """``pattern[i]`` is ``(`` of an extglob group: index of its ``)``, or -1."""
+    return _group_ends(pattern).get(i, -1)
+
+
+_ESCAPE_OR_PAREN = re.compile(r"\\.|[()]", re.S)
+
+
+@functools.lru_cache(maxsize=64)
+def _group_ends(pattern: str) -> dict[int, int]:
+    """Each closed ``(`` of ``pattern`` (outside backslash escapes) -> its ``)``, in one
+    pass: a scan per group would make thousands of unclosed ``@(`` cost minutes."""
+    ends: dict[int, int] = {}
+    opened: list[int] = []
+    for m in _ESCAPE_OR_PAREN.finditer(pattern):
+        c = m.group()
         if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return j
-        j += 1
-    return -1
+            opened.append(m.start())
+        elif c == ")" and opened:
+            ends[opened.pop()] = m.start()
+    return ends
 
 
 def _split_alternatives(text: str) -> list[str]:
@@ -122,6 +139,7 @@ def _split_alternatives(text: str) -> list[str]:
 
 def _translate(pattern: str, star: str) -> str:
     out: list[str] = []
+    doomed: set[int] = set()  # where a bracket expression's scan runs on unclosed
     i = 0
     n = len(pattern)
     while i < n:
@@ -149,51 +167,13 @@ def _translate(pattern: str, star: str) -> str:
             out.append(".")
             i += 1
         elif c == "[":
-            j = i + 1
-            neg = False
-            if j < n and pattern[j] in "!^":
-                neg = True
-                j += 1
-            parts: list[str] = []
-            first = True
-            closed = False
-            while j < n:
-                ch = pattern[j]
-                if ch == "]" and not first:
-                    closed = True
-                    break
-                first = False
-                if ch == "[" and pattern.startswith("[:", j):
-                    end = pattern.find(":]", j + 2)
-                    if end > 0 and pattern[j + 2 : end] in _CLASSES:
-                        parts.append(_CLASSES[pattern[j + 2 : end]])
-                        j = end + 2
-                        continue
-                if ch == "\\" and j + 1 < n:
-                    parts.append(re.escape(pattern[j + 1]))
-                    j += 2
-                    continue
-                if ch == "-" and parts and j + 1 < n and pattern[j + 1] != "]":
-                    hi_at = j + 2 if pattern[j + 1] == "\\" and j + 2 < n else j + 1
-                    lo = pattern[j - 1]
-                    if ord(lo) > ord(pattern[hi_at]):  # a reversed range matches nothing
-                        parts.pop()
-                        j = hi_at + 1
-                        continue
-                    parts.append("-")
-                    j += 1
-                    continue
-                parts.append(re.escape(ch) if ch not in "-" else r"\-")
-                j += 1
-            if not closed:
+            got = _bracket(pattern, i, doomed)
+            if got is None:
                 out.append(re.escape("["))
                 i += 1
-                continue
-            if parts:
-                out.append("[" + ("^" if neg else "") + "".join(parts) + "]")
-            else:  # only reversed ranges: nothing (or, negated, any character)
-                out.append("." if neg else "(?!)")
-            i = j + 1
+            else:
+                piece, i = got
+                out.append(piece)
         else:
             out.append(re.escape(c))
             i += 1
@@ -280,3 +260,74 @@ def replace(
         i = s + 1
     out.append(value[i:])
     return "".join(out)
+
+
+def _bracket(pattern: str, i: int, doomed: set[int]) -> tuple[str, int] | None:
+    """The bracket expression opened at ``pattern[i]``: its regex and where the pattern
+    goes on, or None when no ``]`` closes it (the ``[`` is then a plain character).
+
+    From its second character on, where a scan ends depends only on where it stands, so
+    the positions an unclosed scan went through (``doomed``) end any later scan that
+    reaches them: a pattern of thousands of unclosed ``[`` costs one pass, not one per
+    ``[``."""
+    n = len(pattern)
+    j = i + 1
+    neg = False
+    if j < n and pattern[j] in "!^":
+        neg = True
+        j += 1
+    parts: list[str] = []
+    first = True
+    walked: list[int] = []
+    while j < n:
+        if not first:
+            if j in doomed:
+                break
+            walked.append(j)
+        ch = pattern[j]
+        if ch == "]" and not first:
+            if parts:
+                return "[" + ("^" if neg else "") + "".join(parts) + "]", j + 1
+            # only reversed ranges: nothing (or, negated, any character)
+            return ("." if neg else "(?!)"), j + 1
+        first = False
+        cls = _class_at(pattern, j)
+        if cls is not None:
+            parts.append(_CLASSES[cls])
+            j += len(cls) + 4
+            continue
+        if ch == "\\" and j + 1 < n:
+            parts.append(re.escape(pattern[j + 1]))
+            j += 2
+            continue
+        if (
+            ch == "-"
+            and parts
+            and j + 1 < n
+            and pattern[j + 1] != "]"
+            and _class_at(pattern, j + 1) is None  # POSIX: a class ends no range
+        ):
+            hi_at = j + 2 if pattern[j + 1] == "\\" and j + 2 < n else j + 1
+            lo = pattern[j - 1]
+            if ord(lo) > ord(pattern[hi_at]):  # a reversed range matches nothing
+                parts.pop()
+                j = hi_at + 1
+                continue
+            parts.append("-")
+            j += 1
+            continue
+        parts.append(re.escape(ch) if ch not in "-" else r"\-")
+        j += 1
+    doomed.update(walked)
+    return None
+
+
+def _class_at(pattern: str, j: int) -> str | None:
+    """The name of the ``[:name:]`` character class at ``pattern[j]``, if one is."""
+    if not pattern.startswith("[:", j):
+        return None
+    end = pattern.find(":]", j + 2, j + 10)  # the longest name has 6 characters
+    if end < 0:
+        return None
+    name = pattern[j + 2 : end]
+    return name if name in _CLASSES else None
