@@ -225,3 +225,13 @@ def test_the_job_table_stays_small(sh: Shell, monkeypatch: pytest.MonkeyPatch) -
         0,
         "0\n",
     )
+
+
+def test_brace_products_are_counted_before_they_are_made(sh: Shell) -> None:
+    # 800 pairs: the old expansion built 131,072 lists of 4,000 pieces (gigabytes)
+    # before its count check
+    t = time.monotonic()
+    status, _, err = _run(sh, "echo " + "{a,b}" * 800 + "; echo after")
+    assert time.monotonic() - t < _DID_NOT_HANG
+    assert status != 0 and "brace expansion: too many words" in err
+    assert _run(sh, "echo x{1..3}{a,b}")[1] == "x1a x1b x2a x2b x3a x3b\n"

@@ -1113,6 +1113,11 @@ def _replace_literal(value: str, lit: str, rep: str, mode: str, limit: int) -> s
     return value.replace(lit, rep) if mode == "/" else value.replace(lit, rep, 1)
 
 
+#: the words one brace expansion may make, and the pieces of text they hold in all
+BRACE_MAX_WORDS = 100_000
+BRACE_MAX_UNITS = 4_000_000
+
+
 def brace_expand(raw: str) -> list[str]:
     if "{" not in raw or "}" not in raw:
         return [raw]
@@ -1157,12 +1162,18 @@ def _brace(units: list[str], depth: int) -> list[list[str]]:
             return [units[: start + 1] + r for r in rest]
         out: list[list[str]] = []
         posts = _brace(post, depth + 1)
+        post_units = sum(map(len, posts))
+        units = 0
         for alt in alts:
-            for a in _brace(alt, depth + 1):
+            subs = _brace(alt, depth + 1)
+            # counted before they are made: `{a,b}{a,b}…` doubles with each brace
+            words = len(subs) * len(posts)
+            units += words * len(pre) + len(posts) * sum(map(len, subs)) + len(subs) * post_units
+            if len(out) + words > BRACE_MAX_WORDS or units > BRACE_MAX_UNITS:
+                raise ExpansionError("brace expansion: too many words")
+            for a in subs:
                 for p in posts:
                     out.append(pre + a + p)
-            if len(out) > 100_000:
-                raise ExpansionError("brace expansion: too many words")
         return out
     return [units]
 
@@ -1177,7 +1188,7 @@ def _sequence(text: str) -> list[str] | None:
         if any(len(s.lstrip("-")) > 1 and s.lstrip("-").startswith("0") for s in m.group(1, 2)):
             width = max(len(m.group(1)), len(m.group(2)))
         rng = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
-        if len(rng) > 100_000:
+        if len(rng) > BRACE_MAX_WORDS:
             raise ExpansionError("brace expansion: too many words")
         return [
             str(v).zfill(width)
