@@ -235,3 +235,12 @@ def test_brace_products_are_counted_before_they_are_made(sh: Shell) -> None:
     assert time.monotonic() - t < _DID_NOT_HANG
     assert status != 0 and "brace expansion: too many words" in err
     assert _run(sh, "echo x{1..3}{a,b}")[1] == "x1a x1b x2a x2b x3a x3b\n"
+
+
+def test_process_substitutions_of_one_command_are_bounded(sh: Shell) -> None:
+    # 8,000 `<(echo)` on one command: each walked all the earlier ones (34 s at 64 KB)
+    t = time.monotonic()
+    status, _, err = _run(sh, "cat " + "<(echo) " * 8000)
+    assert time.monotonic() - t < _DID_NOT_HANG
+    assert status != 0 and "process substitution: too many for one command" in err
+    assert _run(sh, "cat <(echo a) <(echo b)")[:2] == (0, "a\nb\n")

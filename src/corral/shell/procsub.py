@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 #: At most this many substitutions alive at once in one shell (each holds a
 #: thread and a pipe); more is refused with a clear error.
 MAX_PROCSUBS = 64
+#: ... and at most this many not yet finished (each keeps its pipe's outer end open
+#: until its command ends): bounds the descriptors, and the walk above
+MAX_PENDING_PROCSUBS = 256
 
 
 class ProcSubError(Exception):
@@ -56,6 +59,11 @@ class ProcSub:
 def start(sh: Shell, script: str, direction: str) -> str:
     """Start ``script`` for ``<(script)`` (direction ``<``) or ``>(script)``
     (``>``); return the ``/dev/fd/N`` name the outer command sees."""
+    if len(sh.procsubs) >= MAX_PENDING_PROCSUBS:
+        raise ProcSubError(
+            f"process substitution: too many for one command (corral allows "
+            f"{MAX_PENDING_PROCSUBS})"
+        )
     live = [p for p in sh.procsubs if p.thread.is_alive()]
     if len(live) >= MAX_PROCSUBS:
         raise ProcSubError(
