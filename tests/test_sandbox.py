@@ -170,3 +170,24 @@ def test_unicode_round_trip(sb):
     assert r.stdout == "héllo → 世界 🐍\n"
     r = sb.js("console.log('héllo → 世界')")
     assert r.stdout == "héllo → 世界\n"
+
+
+def test_a_script_too_long_is_refused_before_anything_reads_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import corral.sandbox as sandbox_module
+    from corral.events import EventBus
+
+    bus = EventBus()
+    seen: list[str] = []
+    bus.subscribe(lambda e: seen.append(e.type))
+    with corral.Sandbox(policy="default", bus=bus) as sb:
+        # the real bound: a hostile line past it costs the host nothing but the refusal
+        r = sb.run("echo " + "((" * (sandbox_module.MAX_SCRIPT_CHARS // 2))
+        assert (r.exit_code, r.error) == (126, "denied")
+        assert "characters long; corral runs scripts of at most 524,288" in r.stderr
+        assert "action.denied" in seen and "action.requested" not in seen
+        monkeypatch.setattr(sandbox_module, "MAX_SCRIPT_CHARS", 64)
+        assert sb.run("echo " + "x" * 59).exit_code == 0  # 64 characters: runs
+        r = sb.run("echo " + "x" * 60)
+        assert r.exit_code == 126 and "65 characters long" in r.stderr

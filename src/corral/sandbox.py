@@ -54,6 +54,12 @@ if TYPE_CHECKING:
 
 CapabilitiesLike = Capabilities | list[MethodCapability | dict[str, Any]] | None
 
+#: the longest shell script :meth:`Sandbox.run` takes (characters). The policy and the
+#: monitor read a script on the host before it runs (linear, ~10 µs a character: this
+#: bounds that to a few seconds of the host's time); ``bash -c`` itself takes at most
+#: 128 KiB (Linux's MAX_ARG_STRLEN).
+MAX_SCRIPT_CHARS = 512 * 1024
+
 
 class ActionDenied(CorralError, PermissionError):
     """The gate (policy) refused an action."""
@@ -662,7 +668,16 @@ class Sandbox:
     def _decide_script(self, action: CodeAction) -> Decision:
         """A whole shell script is decided once before it runs (so rules about
         whole lines, like ``curl ... | sh``, apply); its ``ask`` is not put to a
-        person here: each command is decided, and asked about, as it runs."""
+        person here: each command is decided, and asked about, as it runs. A script
+        longer than :data:`MAX_SCRIPT_CHARS` is refused before anything reads it."""
+        if len(action.code) > MAX_SCRIPT_CHARS:
+            return Decision(
+                verdict="deny",
+                rule="corral:script-size",
+                reason=f"the script is {len(action.code):,} characters long; corral runs "
+                f"scripts of at most {MAX_SCRIPT_CHARS:,} (write long content to a file "
+                f"first, e.g. with Sandbox.files.write, then run a short command on it)",
+            )
         return self._with_monitor(action, self._decide_script_policy(action))
 
     def _ask_about(self, alert: Any) -> bool:

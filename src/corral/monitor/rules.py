@@ -546,14 +546,28 @@ def _simple_split(script: str, limit: int | None = None) -> list[list[str]] | No
     return out
 
 
+#: a script's commands are read from its first this many characters (the splitter costs
+#: ~1-3 µs a character; a sandbox refuses scripts of more than 512 Ki, and runs each
+#: command as an event of its own)
+SPLIT_MAX_CHARS: Final = 64 * 1024
+
+
 def split_script(script: str, limit: int | None = None) -> list[list[str]]:
     """The argv of every simple command ``script`` runs (substitutions included); with
-    ``limit``, of the first ``limit`` of them."""
+    ``limit``, of the first ``limit`` of them (read from its first
+    :data:`SPLIT_MAX_CHARS` characters)."""
+    if len(script) > SPLIT_MAX_CHARS:  # the rest runs as commands, each an event of its own
+        script = script[:SPLIT_MAX_CHARS]
     fast = _simple_split(script, limit)
     if fast is not None:
         return fast
-    parts = _split_script(script) if len(script) <= 8192 else _split_script.__wrapped__(script)
+    parts = _split_script(script) if len(script) <= 8192 else _split_long(script)
     return [list(p) for p in parts[:limit]]
+
+
+#: long scripts are kept apart, only the last two: a script is split by the precheck and
+#: by each of its events (one split, not three), and big texts do not fill the cache above
+_split_long = lru_cache(maxsize=2)(_split_script.__wrapped__)
 
 
 def _derive(
