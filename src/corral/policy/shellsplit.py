@@ -51,6 +51,8 @@ _OPERATORS: Final = (
     "<",
     ">",
 )
+#: one match instead of a test per operator (alternatives are tried in order, as the tuple)
+_OPERATOR_AT: Final = re.compile("|".join(map(re.escape, _OPERATORS)))
 _REDIRECTS: Final = frozenset(
     {"<", ">", ">>", "<<<", "<<", "<<-", ">&", "<&", "<>", ">|", "&>", "&>>"}
 )
@@ -322,11 +324,8 @@ class _Lexer:
         self.complete = self.complete and sub.complete
 
     def _operator(self, i: int) -> str:
-        s = self.s
-        for op in _OPERATORS:
-            if s.startswith(op, i):
-                return op
-        return ""
+        m = _OPERATOR_AT.match(self.s, i)  # the first of _OPERATORS that stands at i
+        return "" if m is None else m.group()
 
     def _skip_heredocs(self) -> None:
         s = self.s
