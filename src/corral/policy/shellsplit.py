@@ -85,10 +85,14 @@ _ANSI_ESCAPES: Final = {
 
 @dataclass
 class SimpleCommand:
-    """One simple command: its words (quotes removed) and its redirections."""
+    """One simple command: its words (quotes removed), its redirections, the
+    ``NAME=value`` assignments written before it (``PROXY=http://h cmd``) and, when an
+    ``echo``/``printf`` pipes into it, the text they print (``echo CODE | tclsh``)."""
 
     argv: list[str]
     redirects: list[tuple[str, str]] = field(default_factory=list)
+    assignments: list[str] = field(default_factory=list)
+    stdin: str | None = None
 
 
 @dataclass
@@ -99,6 +103,8 @@ class Analysis:
     commands: list[SimpleCommand] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     complete: bool = True
+    #: the words a ``for``/``select`` loop iterates over (``for s in /tmp/tmux-*/x``)
+    loop_words: list[str] = field(default_factory=list)
 
 
 def render(words: list[str]) -> str:
@@ -616,6 +622,7 @@ def analyze(script: str, depth: int = 0) -> Analysis:
             inner = analyze(sub, depth + 1)
             result.commands.extend(inner.commands)
             result.lines.extend(inner.lines)
+            result.loop_words.extend(inner.loop_words)
             result.complete = result.complete and inner.complete
     return result
 
@@ -629,14 +636,17 @@ def _parse(tokens: list[tuple[str, str]], result: Analysis) -> None:
     line_cmds = 0
     line_ops = 0
 
-    def end_command() -> None:
-        nonlocal words, redirects, pipeline_cmds, line_cmds
-        argv = _strip_command(words)
-        if argv or redirects:
-            result.commands.append(SimpleCommand(argv, redirects))
+    piped: str | None = None  # what the command before a ``|`` printed (echo/printf)
+
+    def end_command(pipe: bool = False) -> None:
+        nonlocal words, redirects, pipeline_cmds, line_cmds, piped
+        argv, assignments = _strip_command(words, result.loop_words)
+        if argv or redirects or assignments:
+            result.commands.append(SimpleCommand(argv, redirects, assignments, piped))
             if argv:
                 pipeline_cmds += 1
                 line_cmds += 1
+        piped = printed_text(argv) if pipe and not redirects else None
         words, redirects = [], []
 
     def end_pipeline() -> None:
@@ -689,7 +699,7 @@ def _parse(tokens: list[tuple[str, str]], result: Analysis) -> None:
             i += 1
             continue
         if text in _PIPES:
-            end_command()
+            end_command(pipe=True)
             pipeline.append(text)
             line.append(text)
             line_ops += 1
@@ -709,16 +719,19 @@ def _parse(tokens: list[tuple[str, str]], result: Analysis) -> None:
     end_line()
 
 
-def _strip_command(words: list[str]) -> list[str]:
-    """Drop reserved words, compound-command headers and leading assignments."""
+def _strip_command(words: list[str], loop_words: list[str]) -> tuple[list[str], list[str]]:
+    """(argv, leading assignments) of ``words``: reserved words and compound-command
+    headers dropped (a ``for``/``select`` header's word list goes to ``loop_words``)."""
     k = 0
     while k < len(words) and words[k] in _SKIP_WORDS:
         k += 1
     rest = words[k:]
     if not rest:
-        return []
+        return [], []
     if rest[0] in _HEADER_WORDS:
-        return []
+        if rest[0] != "case" and "in" in rest[2:3]:
+            loop_words.extend(rest[3:])
+        return [], []
     if rest[0] == "function":
         rest = rest[2:]
         if rest[:1] == ["{"]:
@@ -728,4 +741,38 @@ def _strip_command(words: list[str]) -> list[str]:
     j = 0
     while j < len(rest) and _ASSIGNMENT.match(rest[j]):
         j += 1
-    return rest[j:]
+    return rest[j:], rest[:j]
+
+
+#: ``printf`` escapes that matter to what the text says (lines, tabs)
+_PRINTF_ESCAPES: Final = {"\\n": "\n", "\\t": "\t", "\\r": "", "\\\\": "\\"}
+
+
+def printed_text(argv: list[str]) -> str | None:
+    """The text ``echo``/``printf`` ``argv`` prints (escapes ``\\n``/``\\t`` read as
+    ``printf`` and ``echo -e`` read them; ``printf``'s arguments after the format, one a
+    line); None for any other command or ``printf -v`` (which prints nothing)."""
+    if not argv:
+        return None
+    prog = argv[0].rsplit("/", 1)[-1]
+    args = argv[1:]
+    if prog == "echo":
+        escapes = False
+        while args and args[0] in ("-n", "-e", "-E", "-ne", "-en", "-nE", "-En"):
+            escapes = escapes or "e" in args[0]
+            args = args[1:]
+        text = " ".join(args)
+        return _unescape(text) if escapes else text
+    if prog != "printf" or not args:
+        return None
+    if args[0] == "--":
+        args = args[1:]
+    if not args or args[0].startswith("-v"):
+        return None
+    return "\n".join([_unescape(args[0]), *args[1:]])
+
+
+def _unescape(text: str) -> str:
+    for k, v in _PRINTF_ESCAPES.items():
+        text = text.replace(k, v)
+    return text
