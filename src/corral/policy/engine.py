@@ -160,6 +160,9 @@ _CACHE_LIMIT: Final = 4096
 
 _READ_OPS: Final = frozenset({"read", "list", "stat"})
 _SHELLS: Final = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "busybox"})
+#: programs that rewrite text into a file (in place, or redirected): what they write is
+#: configuration or code something runs later
+_EDITORS: Final = frozenset({"sed", "perl", "jq", "yq", "awk", "gawk"})
 #: programs that search text: a pool address they are given is looked for, not reached
 _SEARCHERS: Final = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack", "zgrep", "git"})
 #: wrapper -> (options that take a value, positional arguments before the command)
@@ -1320,7 +1323,7 @@ class Policy:
                 )
             if self.has_network:
                 result = _worse(result, self._pool_check(cmd))
-                if cmd.redirects and cmd.argv:
+                if cmd.argv and (cmd.redirects or cmd.argv[0].rsplit("/", 1)[-1] in _EDITORS):
                     result = _worse(result, self._written_check(cmd))
             if cmd.stdin is not None and cmd.argv and depth < MAX_DEPTH:
                 result = _worse(result, self._piped_code(cmd.argv, cmd.stdin, cwd, depth))
@@ -1354,6 +1357,14 @@ class Policy:
         """Addresses in text ``echo``/``printf`` write into a file
         (:func:`~corral.policy.hosts.written_addresses`) are hosts the file will make
         something reach (CI, a build, a tool's config): decided as network actions."""
+        prog = cmd.argv[0].rsplit("/", 1)[-1]
+        if prog in _EDITORS:  # sed -i 's#x#curl http://203.0.113.62#' f, jq … | sponge f
+            text = "\n".join(cmd.argv[1:])
+            if "://" not in text and ":" not in text:
+                return None
+            return self._net_check(
+                written_addresses(text), " ".join(cmd.argv), effect="written address"
+            )
         if not any(op in (">", ">>", ">|", "&>", "&>>") and t != "/dev/null"
                    for op, t in cmd.redirects):  # fmt: skip
             return None
@@ -1389,8 +1400,12 @@ class Policy:
         reads_stdin = all(a.startswith("-") and "c" not in a.lstrip("-") for a in argv[1:])
         if prog in _SHELLS and prog != "busybox" and reads_stdin:
             return self._eval_script(text, cwd, depth + 1)
+        if prog in ("make", "gmake") and any(a in ("-", "/dev/stdin") for a in argv[1:]):
+            return self._eval_script(text, cwd, depth + 1)  # recipes are shell lines
         if not (_interpreter(prog) and (len(argv) == 1 or argv[1:] == ["-"])):
-            return None
+            if not self.has_network or "://" not in text:
+                return None  # data a program reads: the addresses it names (config)
+            return self._net_check(written_addresses(text), subject, effect="written address")
         result: _Result | None = None
         if self.has_network:
             result = self._net_check(code_hosts(text), subject)

@@ -351,6 +351,14 @@ _AZURE_HOSTS: Final = {
     "identity": "login.microsoftonline.com",
     "cosmos": "documents.azure.com",
 }
+#: SaaS SDK clients in code: the account's API host (``wandb.Api()`` reads every run
+#: of a team's projects, ``HfApi()`` a hub account)
+_SAAS_SDKS: Final = (
+    ("wandb.Api(", "api.wandb.ai"),
+    ("HfApi(", "huggingface.co"),
+    ("slack_sdk", "slack.com"),
+    ("WebClient(token", "slack.com"),
+)
 _GITHUB_SDK: Final = re.compile(r"\b(?:Github\(|Octokit\b|@octokit/)")
 
 
@@ -372,6 +380,9 @@ def _sdk_hosts(code: str, found: list[str]) -> None:
             _add(found, _AZURE_HOSTS[m.group(1)])
     if ("Github(" in code or "ctokit" in code) and _GITHUB_SDK.search(code):
         _add(found, "api.github.com")
+    for marker, host in _SAAS_SDKS:
+        if marker in code:
+            _add(found, host)
 
 
 def code_hosts(code: str) -> list[str]:
@@ -666,5 +677,6 @@ def _option_hosts(args: list[str], found: list[str]) -> None:
             if m is not None:
                 _add(found, m.group(1))
                 continue
+            part = part.rsplit("@", 1)[-1]  # --server agent@198.51.100.90
             name = part.rsplit(":", 1)[0] if part.count(":") == 1 else part
             _add(found, _plausible(name.split("/", 1)[0]))

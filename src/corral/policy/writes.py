@@ -3,17 +3,18 @@
 A redirection (``> /etc/rc.local``) is a file write the policy's ``filesystem`` section
 decides; a program given the path as an argument writes it just the same. For the programs
 whose job is writing, copying, creating or changing files, :func:`write_targets` names the
-arguments they write (the destination of ``cp``/``mv``/``install``/``ln``/``rsync`` and the
-sources ``mv`` takes away, every
-file of ``tee``/``touch``/``mkdir``/``truncate``/``fallocate``/``chmod``/``chown``, the files of an
-in-place ``sed -i``/``perl -i``/``yq -i``, ``dd of=``, ``curl -o``/``wget -O``), so the policy decides
-each as a write; ``find`` writes under its start points when it deletes or changes what it
-finds (``-delete``, ``-exec rm {} +``) and the file of ``-fprint``/``-fprintf``/``-fls``;
-any other program writes the value of ``--output``/``--output-file``/``--log-file`` (and
-compilers' and ``sort``'s ``-o``). Only paths the policy can place are returned
-(absolute, ``~``/``$HOME`` and relative without ``..``): another ``$VAR`` is left to the
-kernel and the monitor. Options that take a value are skipped with their value; an unknown
-option is taken as a flag.
+arguments they write (the destination of ``cp``/``mv``/``install``/``ln``/``rsync`` and
+the sources ``mv`` takes away, every file of
+``tee``/``touch``/``mkdir``/``truncate``/``fallocate``/``chmod``/``chown``, the files of
+an in-place ``sed -i``/``perl -i``/``yq -i``, ``dd of=``, ``curl -o``/``wget -O``), so the
+policy decides each as a write; ``find`` writes under its start points when it deletes or
+changes what it finds (``-delete``, ``-exec rm {} +``) and the file of
+``-fprint``/``-fprintf``/``-fls``; any other program writes the value of
+``--output``/``--output-file``/``--log-file`` (and compilers' and ``sort``'s ``-o``, X
+servers' ``-logfile``). Only paths the policy can place are returned (absolute,
+``~``/``$HOME`` and relative without ``..``): another ``$VAR`` is left to the kernel and
+the monitor. Options that take a value are skipped with their value; an unknown option is
+taken as a flag.
 """
 
 from __future__ import annotations
@@ -79,8 +80,7 @@ _DASH_O: Final = frozenset(
 #: long options that name the file any program writes (``git log --output=F``,
 #: ``--log-file F``); a relative value stays where the command runs
 _LONG_OUTPUT: Final = frozenset(
-    {"--output", "--output-file", "--outfile", "--out-file", "--log-file", "--logfile",
-     "-logfile"}
+    {"--output", "--output-file", "--outfile", "--out-file", "--log-file", "--logfile", "-logfile"}
 )
 #: find's actions that write a file given by name
 _FIND_WRITES: Final = frozenset({"-fprint", "-fprint0", "-fprintf", "-fls"})
