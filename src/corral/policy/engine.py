@@ -1312,6 +1312,8 @@ class Policy:
         result: _Result | None = None
         allowed = 0
         for cmd in analysis.commands:
+            if self.has_network:  # first: a pool is named as one, not as a host
+                result = _worse(result, self._pool_check(cmd))
             if cmd.argv:
                 r = self._eval_argv(cmd.argv, cwd, depth, defaults)
                 if r.severity == 0:
@@ -1321,10 +1323,12 @@ class Policy:
                 result = _worse(
                     result, self._eval_argv(["env", *cmd.assignments], cwd, depth, False)
                 )
-            if self.has_network:
-                result = _worse(result, self._pool_check(cmd))
-                if cmd.argv and (cmd.redirects or cmd.argv[0].rsplit("/", 1)[-1] in _EDITORS):
-                    result = _worse(result, self._written_check(cmd))
+            if (
+                self.has_network
+                and cmd.argv
+                and (cmd.redirects or cmd.argv[0].rsplit("/", 1)[-1] in _EDITORS)
+            ):
+                result = _worse(result, self._written_check(cmd))
             if cmd.stdin is not None and cmd.argv and depth < MAX_DEPTH:
                 result = _worse(result, self._piped_code(cmd.argv, cmd.stdin, cwd, depth))
             if cmd.redirects and self.has_filesystem:
