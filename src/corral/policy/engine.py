@@ -1319,10 +1319,15 @@ class Policy:
                 if r.severity == 0:
                     allowed += 1
                 result = _worse(result, r) if result is not None else r
-            if cmd.assignments:  # ``URL=http://h cmd`` is ``env URL=http://h cmd``
+            if cmd.assignments and cmd.argv:  # ``URL=http://h cmd`` is ``env URL=http://h cmd``
                 result = _worse(
                     result, self._eval_argv(["env", *cmd.assignments], cwd, depth, False)
                 )
+            elif cmd.assignments:  # ``X=v`` alone runs nothing: only rules on it (tracing off)
+                shown = "env " + " ".join(cmd.assignments)
+                rule = self._match("env", shown, shown)
+                if rule is not None and rule.severity > 0:
+                    result = _worse(result, _Result(rule.severity, "rule", rule, shown))
             if (
                 self.has_network
                 and cmd.argv
