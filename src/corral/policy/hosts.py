@@ -191,10 +191,12 @@ _QUOTED_ADDRESS: Final = re.compile(
 )
 #: Tcl's client socket (``socket 203.0.113.20 4444``, ``socket -async h 80``)
 _TCL_SOCKET: Final = saferegex.compile(
-    r"\bsocket\s+(?:-async\s+)?([A-Za-z0-9][\w.-]{0,252})\s+\d{1,5}\b"
+    r"\bsocket\s+(?:-async\s+)?([A-Za-z0-9][A-Za-z0-9_.-]{0,252})\s+\d{1,5}\b"
 )
 #: gawk's special network files (``/inet/tcp/0/h/4444``)
-_GAWK_INET: Final = saferegex.compile(r"/inet[46]?/(?:tcp|udp)/\d{1,5}/([^/\s'\"]{1,253})/\d{1,5}")
+_GAWK_INET: Final = saferegex.compile(
+    r"/inet[46]?/(?:tcp|udp)/\d{1,5}/([A-Za-z0-9_.:\[\]-]{1,253})/\d{1,5}"
+)
 _CONNINFO_HOST: Final = re.compile(r"(?:^|\s)host=([^\s'\"]+)")
 _SOCAT_TCP: Final = re.compile(
     r"^(?:TCP|TCP4|TCP6|TCP-CONNECT|OPENSSL|SSL|UDP|UDP4|UDP6|UDP-SENDTO|SCTP)"

@@ -34,7 +34,7 @@ _MAX_FOUND: Final = 4
 
 #: a stratum URL: its host (user info before ``@`` skipped)
 _STRATUM: Final = saferegex.compile(
-    r"(?i)\bstratum[0-9]?(?:\+[a-z0-9]{1,8})?://(?:[^/@\s'\"]{0,200}@)?([A-Za-z0-9][\w.-]{0,252})"
+    r"(?i)\bstratum[0-9]?(?:\+[a-z0-9]{1,8})?://(?:[^/@\s'\"]+@)?([a-z0-9][a-z0-9_.-]{0,252})"
 )
 #: a dotted host name followed by a port
 _HOST_PORT: Final = saferegex.compile(
