@@ -494,6 +494,10 @@ def _screen(rules: tuple[_Rule, ...]) -> Callable[[str], Any] | None:
     return None if source is None else saferegex.compile(source, re.DOTALL).search
 
 
+#: a pattern's leading global inline flags (``(?i)``), scoped in a combined screen
+_LEADING_FLAGS: Final = re.compile(r"^\(\?([ims]+)\)")
+
+
 def _screen_source(rules: tuple[_Rule, ...]) -> str | None:
     """The source of :func:`_screen`'s regex (compiled with ``re.DOTALL``), or ``None``."""
     if not rules:
@@ -506,6 +510,9 @@ def _screen_source(rules: tuple[_Rule, ...]) -> str | None:
         source = pat.regex.pattern
         if pat.kind == GLOB:
             source = f"^(?:{source})\\Z"
+        flags = _LEADING_FLAGS.match(source)
+        if flags is not None:  # (?i)x -> (?i:x): a global flag cannot sit mid-pattern
+            source = f"(?{flags.group(1)}:{source[flags.end():]})"
         parts.append(f"(?:{source})")
     source = "|".join(parts)
     try:

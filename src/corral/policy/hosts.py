@@ -506,9 +506,7 @@ def _takes_value(option: str, value_opts: frozenset[str]) -> bool:
 
 #: an argument that is an IPv4 address (``10.0.0.5``, ``203.0.113.7:4444``): given to a
 #: program it names a host to reach (``./client 203.0.113.7 4444``, ``--server-ip X``)
-_IPV4_OPERAND: Final = saferegex.compile(
-    r"^((?:\d{1,3}\.){3}\d{1,3})(?::\d{1,5})?(?:/\S*)?$"
-)
+_IPV4_OPERAND: Final = re.compile(r"^((?:\d{1,3}\.){3}\d{1,3})(?::\d{1,5})?(?:/\S*)?$")
 #: an argument that is a host name with a port (``pool.example.net:3333``,
 #: ``db.internal:5432/app``): the name must end in a word (not a version, ``3.12:1``)
 _NAME_PORT_OPERAND: Final = saferegex.compile(
@@ -609,13 +607,19 @@ def command_hosts(argv: list[str]) -> list[str]:
             if a.startswith("-") and "=" in a:
                 previous, value = a.split("=", 1)
             bind = previous.startswith(_BIND_OPTIONS)
-            ipv4 = _IPV4_OPERAND.match(value)
+            ipv4 = _IPV4_OPERAND.match(value) if value[:1].isdigit() else None
             if ipv4 is not None and _IPV4_NETWORK_OPERAND.match(value):
                 ipv4 = None  # a network: below, unless an option's value
             if ipv4 is not None and not bind:
                 _add(found, _plausible(value if value.count(":") == 1 and "/" not in value
                                        else ipv4.group(1)))  # fmt: skip
-            elif not bind and ":" in value and _NAME_PORT_OPERAND.match(value):
+            elif (
+                not bind
+                and ":" in value
+                and len(value) < 512
+                and value[-1].isdigit() | ("/" in value)
+                and _NAME_PORT_OPERAND.match(value)
+            ):
                 _add(found, _plausible(_NAME_PORT_OPERAND.match(value).group(1)))  # type: ignore[union-attr]
             elif value is a and not (previous.startswith("--") and "=" not in previous):
                 network = _IPV4_NETWORK_OPERAND.match(a)
