@@ -25,9 +25,15 @@ Found are:
   u@h:repo``), a URL after a backend prefix or a variable name (``rest:http://h``,
   ``env https_proxy=http://h:3128``), a bucket URL's service (``s3://b`` ->
   ``s3.amazonaws.com``), cloud SDK clients in code (``boto3.client('s3')``);
-* an IPv4 address given to any program, and a network it sweeps: a CIDR operand
-  (``nmap 10.0.0.1/24``) or templated trailing octets (``ping 10.11.0.{}``,
-  ``192.168.1.$i``), decided as its first address.
+* an IPv4 address given to any program (``ip:port/path`` too), and a network it sweeps: a
+  CIDR operand (``nmap 10.0.0.1/24``) or templated trailing octets (``ping 10.11.0.{}``,
+  ``192.168.1.$i``), decided as its first address;
+* a ``name.tld:port`` operand of any program (``./agent -o relay.example.net:7000``), the
+  value of a host-naming option of any program (``--bootstrap-server kafka:9092``,
+  ``--server u@h``, ``--brokers a:9092,b:9092``), Tcl's ``socket h p`` in code and gawk's
+  ``/inet/tcp/0/h/p``;
+* :func:`written_addresses`: the IP addresses text written into a file names (the engine
+  decides those of ``echo``/``printf`` output redirected to a file and of editors' scripts).
 
 Legacy numeric forms of addresses (``2130706433``, ``0x7f.1``) are normalised by
 :func:`~corral.policy.patterns.normalize_host` when decided. A host assembled at run time

@@ -7,8 +7,9 @@ it runs (``curl x | sh``), to look inside ``sh -c '...'`` and ``$(...)``, and by
 backslashes), comments, line continuations, the list and pipeline operators, redirections
 (their targets are not arguments), here-documents (their bodies are skipped), command and
 process substitutions (their contents are split too), leading ``NAME=value`` assignments
-and the reserved words of compound commands. Expansions are not performed: ``$HOME``
-stays ``$HOME``.
+(kept apart from the argv), the reserved words of compound commands (a ``for`` loop's word
+list is kept) and the text ``echo``/``printf`` pipe into the next command. Expansions are
+not performed: ``$HOME`` stays ``$HOME``.
 """
 
 from __future__ import annotations
