@@ -374,3 +374,21 @@ def test_hostile_inputs_stay_fast_and_bounded() -> None:
     ):
         policy.decide_command(line)
     assert len(pool_endpoints("pool.example.net:3333 " * 20_000)) <= 4
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        # a literal ``cd`` moves where relative writes land
+        ("cd /etc && echo 'x' >> profile", "deny"),
+        ("cd /etc && Xvfb :1 -logfile shadow", "deny"),
+        ("cd /usr/local/bin && cp /tmp/t tool", "deny"),
+        ("cd build && cmake .. > cmake.log", "allow"),
+        ("cd /tmp/work && tar xf a.tgz > list.txt", "allow"),
+        ("cd $DIR && echo x > f", "allow"),  # a variable: the kernel decides
+        ("cd - && echo x > f", "allow"),
+    ],
+)
+def test_a_literal_cd_places_later_relative_writes(line: str, verdict: str) -> None:
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == verdict, d.reason

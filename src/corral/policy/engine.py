@@ -549,6 +549,18 @@ def _path_like(arg: str) -> str | None:
     return None
 
 
+def _changed_dir(target: str, cwd: str) -> str:
+    """The directory ``cd target`` moves to when the policy can place it (a literal path,
+    ``~``); otherwise ``cwd`` (a variable or ``-``: the kernel decides later writes)."""
+    if not target or target == "-" or any(c in target for c in "$`*?[{"):
+        return cwd
+    if target.startswith("/") or target.startswith("~"):
+        return _normalize_path(target, cwd)
+    if ".." in target.split("/"):
+        return cwd
+    return _normalize_path(target, cwd)
+
+
 def _interpreter(prog: str) -> bool:
     """Whether ``prog`` runs code given on its command line (``python3 -c``, ``node -e``)."""
     return prog in CODE_PROGRAMS or _PYTHON.match(prog) is not None
@@ -1319,6 +1331,8 @@ class Policy:
         result: _Result | None = None
         allowed = 0
         for cmd in analysis.commands:
+            if cmd.argv[:1] in (["cd"], ["pushd"]) and len(cmd.argv) == 2:
+                cwd = _changed_dir(cmd.argv[1], cwd)  # cd /etc && echo x > hosts
             if self.has_network:  # first: a pool is named as one, not as a host
                 result = _worse(result, self._pool_check(cmd))
             if cmd.argv:
