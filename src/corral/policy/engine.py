@@ -207,9 +207,33 @@ _OPAQUE: Final = frozenset(
     {"sudo", "doas", "pkexec", "chroot", "nsenter", "unshare", "firejail", "strace", "ltrace",
      "torsocks", "proxychains", "proxychains4"}
 )  # fmt: skip
-_UNWRAPS: Final = frozenset(
-    {*_SHELLS, *WRAPPERS, *PACKAGE_RUNNERS, "eval", "env", "find", "script", "parallel"}
+#: options whose value is a command line the program runs in a shell (argument injection:
+#: ``tar --to-command='sh -c …'``, ``rsync -e 'sh -c …'``, ``zip -TT cmd``, ``git
+#: --upload-pack=cmd``): program -> those options (``--opt=value`` or ``--opt value``)
+_COMMAND_OPTIONS: Final[dict[str, frozenset[str]]] = {
+    "tar": frozenset({"--to-command", "--use-compress-program", "-I", "--rsh-command",
+                      "--info-script", "--new-volume-script", "-F"}),
+    "rsync": frozenset({"-e", "--rsh", "--rsync-path"}),
+    "zip": frozenset({"-TT", "--unzip-command"}),
+    "wget": frozenset({"--use-askpass"}),
+    "git": frozenset({"--upload-pack", "--receive-pack", "--exec"}),
+    "entr": frozenset({"-s"}),
+}  # fmt: skip
+#: git settings whose value is a program git runs (``git -c core.sshCommand='…' fetch``)
+_GIT_PROGRAM_KEY: Final = re.compile(
+    r"(?i)^(?:core\.(?:sshcommand|fsmonitor|pager|editor|askpass|gitproxy)|sequence\.editor|"
+    r"diff\.external|gpg\.(?:\w+\.)?program|credential\.(?:\S+\.)?helper|pager\.\S+|"
+    r"(?:filter|diff|merge)\.\S+\.(?:clean|smudge|process|textconv|command|driver)|"
+    r"uploadpack\.packobjectshook|alias\.\S+)="
 )
+#: meta-commands of database shells and debuggers that run a shell line (``\\! cmd``,
+#: ``.shell cmd``, ``\\o |cmd``, ``system cmd``, gdb's ``shell cmd``/``!cmd``)
+_META_SHELL: Final = re.compile(r"^\s*(?:\\!|\\o\s*\||\.shell\s|\.system\s|system\s|shell\s|!)\s*(.+)$", re.S)
+_META_PROGRAMS: Final = frozenset({"psql", "sqlite3", "mysql", "mariadb", "gdb", "lldb"})
+_UNWRAPS: Final = frozenset(
+    {*_SHELLS, *WRAPPERS, *PACKAGE_RUNNERS, *_COMMAND_OPTIONS, *_META_PROGRAMS, "eval", "env",
+     "find", "script", "parallel"}
+)  # fmt: skip
 #: GNU parallel's options that take a value (the command template follows them)
 _PARALLEL_VALUE_OPTS: Final = frozenset(
     {"-j", "--jobs", "-P", "--max-procs", "-S", "--sshlogin", "--sshloginfile", "-n",
@@ -445,6 +469,8 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
         return [], []
     if prog == "command" and args[:1] and args[0] in ("-v", "-V"):
         return [], []
+    if prog in _COMMAND_OPTIONS or prog in _META_PROGRAMS:
+        return [], _option_commands(prog, args)
     if prog == "parallel":  # parallel [opts] 'CMD {}' ::: args: CMD runs in a shell
         rest = _skip_options(args, _PARALLEL_VALUE_OPTS, 0)
         end = next((k for k, a in enumerate(rest) if a in (":::", "::::", ":::+", "::::+")),
@@ -547,6 +573,33 @@ def _path_like(arg: str) -> str | None:
     if "/" in arg or arg.startswith(("~", ".")):
         return arg
     return None
+
+
+def _option_commands(prog: str, args: list[str]) -> list[str]:
+    """The shell lines ``prog`` is told to run by an option (:data:`_COMMAND_OPTIONS`) or
+    a meta-command (``psql -c '\\! cmd'``, ``sqlite3 db '.shell cmd'``, ``gdb -ex 'shell
+    cmd'``)."""
+    found: list[str] = []
+    opts = _COMMAND_OPTIONS.get(prog, frozenset())
+    for j, a in enumerate(args[:256]):
+        name, eq, value = a.partition("=")
+        if eq and name in opts and name.startswith("--"):
+            found.append(value)
+        elif a in opts and j + 1 < len(args):
+            found.append(args[j + 1])
+        elif prog == "tar" and name == "--checkpoint-action" and value.startswith("exec="):
+            found.append(value[5:])
+        elif prog == "git" and a == "-c" and j + 1 < len(args):
+            m = _GIT_PROGRAM_KEY.match(args[j + 1])
+            if m is not None:
+                value = args[j + 1][m.end() :]
+                if not args[j + 1].lower().startswith("alias.") or value.startswith("!"):
+                    found.append(value.lstrip("!"))
+        if prog in _META_PROGRAMS and ("!" in a or "shell" in a or "system" in a or "|" in a):
+            m = _META_SHELL.match(a)
+            if m is not None:
+                found.append(m.group(1))
+    return found
 
 
 def _changed_dir(target: str, cwd: str) -> str:
