@@ -228,7 +228,9 @@ _GIT_PROGRAM_KEY: Final = re.compile(
 )
 #: meta-commands of database shells and debuggers that run a shell line (``\\! cmd``,
 #: ``.shell cmd``, ``\\o |cmd``, ``system cmd``, gdb's ``shell cmd``/``!cmd``)
-_META_SHELL: Final = re.compile(r"^\s*(?:\\!|\\o\s*\||\.shell\s|\.system\s|system\s|shell\s|!)\s*(.+)$", re.S)
+_META_SHELL: Final = saferegex.compile(
+    r"^\s*(?:\\!|\\o\s*\||\.shell\s|\.system\s|system\s|shell\s|!)\s*(.+)$", re.S
+)
 _META_PROGRAMS: Final = frozenset({"psql", "sqlite3", "mysql", "mariadb", "gdb", "lldb"})
 _UNWRAPS: Final = frozenset(
     {*_SHELLS, *WRAPPERS, *PACKAGE_RUNNERS, *_COMMAND_OPTIONS, *_META_PROGRAMS, "eval", "env",
