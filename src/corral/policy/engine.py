@@ -232,9 +232,20 @@ _META_SHELL: Final = saferegex.compile(
     r"^\s*(?:\\!|\\o\s*\||\.shell\s|\.system\s|system\s|shell\s|!)\s*(.+)$", re.S
 )
 _META_PROGRAMS: Final = frozenset({"psql", "sqlite3", "mysql", "mariadb", "gdb", "lldb"})
+#: tmux commands whose operand is a shell line (``tmux new -d 'cmd'``, ``send-keys``)
+_TMUX_RUNS: Final = frozenset(
+    {"new", "new-session", "new-window", "neww", "split-window", "splitw", "respawn-pane",
+     "respawnp", "respawn-window", "respawnw", "run-shell", "run", "send-keys", "send"}
+)  # fmt: skip
+_TMUX_VALUE_OPTS: Final = frozenset(
+    {"-s", "-n", "-t", "-c", "-e", "-x", "-y", "-F", "-l", "-p", "-f", "-L", "-S", "-N"}
+)
+_SCREEN_VALUE_OPTS: Final = frozenset(
+    {"-S", "-L", "-Logfile", "-c", "-t", "-e", "-h", "-p", "-s", "-T", "-X"}
+)
 _UNWRAPS: Final = frozenset(
     {*_SHELLS, *WRAPPERS, *PACKAGE_RUNNERS, *_COMMAND_OPTIONS, *_META_PROGRAMS, "eval", "env",
-     "find", "script", "parallel"}
+     "find", "script", "parallel", "tmux", "screen", "npm"}
 )  # fmt: skip
 #: GNU parallel's options that take a value (the command template follows them)
 _PARALLEL_VALUE_OPTS: Final = frozenset(
@@ -473,6 +484,24 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
         return [], []
     if prog in _COMMAND_OPTIONS or prog in _META_PROGRAMS:
         return [], _option_commands(prog, args)
+    if prog == "tmux":  # tmux new -d 'curl … | sh', send-keys -t x 'cmd' Enter
+        j = next((k for k, a in enumerate(args) if a in _TMUX_RUNS), None)
+        if j is None:
+            return [], []
+        rest = _skip_options(args[j + 1 :], _TMUX_VALUE_OPTS, 0)
+        words = [w for w in rest if w not in ("Enter", "C-m", "KPEnter")]
+        return [], ([" ".join(words)] if words else [])
+    if prog == "screen":  # screen -dmS name cmd args: cmd runs in a new session
+        k = 0
+        while k < len(args) and args[k].startswith("-") and args[k] != "--":
+            a = args[k]
+            k += 2 if a in _SCREEN_VALUE_OPTS or "-" + a[-1:] in _SCREEN_VALUE_OPTS else 1
+        rest = args[k + (args[k : k + 1] == ["--"]) :]
+        return ([rest] if rest else []), []
+    if prog == "npm":  # npm pkg set scripts.postinstall='cmd': runs at the next install
+        if args[:2] != ["pkg", "set"]:
+            return [], []
+        return [], [a.split("=", 1)[1] for a in args[2:] if a.startswith("scripts.") and "=" in a]
     if prog == "parallel":  # parallel [opts] 'CMD {}' ::: args: CMD runs in a shell
         rest = _skip_options(args, _PARALLEL_VALUE_OPTS, 0)
         end = next((k for k, a in enumerate(rest) if a in (":::", "::::", ":::+", "::::+")),
@@ -570,6 +599,10 @@ def _path_like(arg: str) -> str | None:
         name, arg = arg.split("=", 1)
         if name.startswith(_EXCLUDE_OPTIONS):
             return None
+    elif "=" in arg and arg[:1].isalpha():  # dd if=/dev/sda, KUBECONFIG=/home/u/.kube/x
+        name, value = arg.split("=", 1)
+        if value[:1] in ("/", "~") and name.replace("_", "").isalnum():
+            arg = value
     if not arg or "://" in arg:
         return None
     if "/" in arg or arg.startswith(("~", ".")):
@@ -1450,10 +1483,14 @@ class Policy:
             return self._net_check(
                 written_addresses(text), " ".join(cmd.argv), effect="written address"
             )
-        if not any(op in (">", ">>", ">|", "&>", "&>>") and t != "/dev/null"
-                   for op, t in cmd.redirects):  # fmt: skip
+        to_file = any(op in (">", ">>", ">|", "&>", "&>>") and t != "/dev/null"
+                      for op, t in cmd.redirects)  # fmt: skip
+        if prog in ("cat", "tee") and (to_file or (prog == "tee" and len(cmd.argv) > 1)):
+            text = "\n".join(t for op, t in cmd.redirects if op == "<<<")  # cat > f <<EOF
+        elif to_file:
+            text = printed_text(cmd.argv) or ""
+        else:
             return None
-        text = printed_text(cmd.argv)
         if not text or ("://" not in text and ":" not in text):
             return None
         return self._net_check(

