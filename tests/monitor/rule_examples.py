@@ -2642,13 +2642,14 @@ _ROUND11: dict[str, tuple[list[Example], list[Example]]] = {
          'pk12util -i cert.p12 -d sql:$HOME/.pki/nssdb']),
     "mining-nonce-loop-or-plotting": (
         ['node -e "const c=require(\'crypto\');for(let n=0;;n++){c.createHash(\'sha256\').update(\'b\'+n).digest()}"',
-         './bitcoind -gen -genproclimit=4 -daemon',
-         'nohup ./spectre-miner --wallet spectre:qz0 --pool 198.51.100.3:5555 &',
-         './tnn-miner --pool stratum+tcp://pool.example:4444 --wallet dero1q --threads 8',
          'chia plots create -k 32 -n 10 -t /tmp -d /data'],
         ['python3 -c "import hashlib;print(hashlib.sha256(b\'x\').hexdigest())"',
-         'chia plots check',
-         'bitcoind -regtest -daemon']),
+         'chia plots check']),
+    "mining-miner-options": (
+        ['./bitcoind -gen -genproclimit=4 -daemon',
+         'nohup ./spectre-miner --wallet spectre:qz0 --pool 198.51.100.3:5555 &',
+         './tnn-miner --pool stratum+tcp://pool.example:4444 --wallet dero1q --threads 8'],
+        ['bitcoind -regtest -daemon']),
     "evasion-traces-and-sinks": (
         ['sudo lastlog -C -u root',
          'python3 -c "import os;os.utime(\'/usr/lib/systemd/system/x.service\',(1500000000,1500000000))"',
