@@ -358,8 +358,14 @@ class Screen:
         always: list[tuple[int, Any]] = []
         needs: list[Needs | None] = []
 
-        def ids(lits: Iterable[str]) -> frozenset[int]:
-            return frozenset(index.setdefault(lit, len(index)) for lit in lits)
+        made: dict[frozenset[str], frozenset[int]] = {}
+
+        def ids(lits: frozenset[str]) -> frozenset[int]:
+            # a pack repeats its sets (anchors, lists): each is numbered once
+            got = made.get(lits)
+            if got is None:
+                got = made[lits] = frozenset(index.setdefault(lit, len(index)) for lit in lits)
+            return got
 
         for pattern, entry in items:
             lits = required(pattern)
@@ -381,7 +387,7 @@ class Screen:
                 by_lit.setdefault(i, []).append((width, entry, len(needs) - 1))
         #: the ids of the ``extra`` literal sets: strings the same pass looks for, for a
         #: caller's own use of :meth:`scan`'s ``hits``
-        self.extra: tuple[frozenset[int], ...] = tuple(ids(x) for x in extra)
+        self.extra: tuple[frozenset[int], ...] = tuple(ids(frozenset(x)) for x in extra)
         #: the literals (those that index entries, then those only needed), and for each
         #: the (shortest text, entry, needs) of the patterns it indexes
         self.lits: tuple[str, ...] = tuple(index)
@@ -526,7 +532,7 @@ class LiteralSet:
             opts.max_mem = _SET_MEM
             rs = re2.Set.SearchSet(opts)
             for lit in lits:
-                rs.Add("".join(f"\\x{{{ord(ch):x}}}" for ch in lit))
+                rs.Add(_re2_literal(lit))
             rs.Compile()
             raw = getattr(rs, "_set", None)  # the binding itself: bytes in, indexes out
             self._match = raw.Match if raw is not None else lambda b: rs.Match(b) or []
@@ -545,6 +551,22 @@ class LiteralSet:
             else:
                 return match(data)  # type: ignore[no-any-return]
         return [i for i, lit in enumerate(self.lits) if lit in lower]
+
+
+#: RE2 pattern text for each ASCII character that is not a letter or digit (all of
+#: RE2's syntax), as a hex escape; other characters stand for themselves
+_RE2_ESCAPES: Final = {
+    c: f"\\x{{{c:x}}}" for c in range(128) if not chr(c).isalnum()
+}
+
+
+def _re2_literal(lit: str) -> str:
+    """A pattern for RE2 that matches exactly ``lit`` (letters and digits as they are,
+    every other ASCII character escaped; a literal with a character outside ASCII is
+    escaped whole, so no code point RE2 reads differently slips through)."""
+    if lit.isascii():
+        return lit.translate(_RE2_ESCAPES)
+    return "".join(f"\\x{{{ord(ch):x}}}" for ch in lit)
 
 
 #: RE2's memory budget per literal set: the DFA over a few hundred short literals has as

@@ -1598,6 +1598,12 @@ def hints(c: Cond) -> list[Alternative]:
     kinds = cond_kinds(c)
     items = _flatten(c)
     singles = [h for i in items if isinstance(i, Pred) and (h := _pred_hint(i)) is not None]
+    # the event type keys nothing the index's buckets (one per type) have not already
+    # told apart: an ``any`` whose alternatives each have a hint (the programs of a
+    # completed run) rules out more, and the type is kept only when nothing else is
+    by_type = [h for h in singles if h[0] == "key" and h[1].name == "type"]
+    if by_type and len(by_type) == len(singles):
+        singles = []
     if singles:
         # a screen whose pattern has no literal to index costs as much as no hint at all
         usable = [h for h in singles if h[0] == "key" or required(_strip_groups(h[2]))]
@@ -1615,6 +1621,8 @@ def hints(c: Cond) -> list[Alternative]:
                     both = AllOf((*items[:n], *inner, *items[n + 1 :]))
                     out.append((_both(k, kinds), h, both))
                 return out
+    if by_type:
+        return [(kinds, by_type[0], c)]
     return [(kinds, None, c)]
 
 
@@ -1883,6 +1891,8 @@ class _Frozen:
 
 #: fields whose text is usually a part of the subject's line
 _IN_LINE: Final = frozenset({"args", "program", "code"})
+#: of those, the fields that are one word of the command (as ``argv[N]`` is)
+_OWN_WORD: Final = frozenset({"program"})
 
 
 def _in_line(subj: Subject, line: str) -> bool:
@@ -2055,7 +2065,21 @@ def _freeze(b: _Bucket) -> _Frozen:
     needs: dict[int, tuple[Needs | None, ...]] = {}
     if "line" in b.screens and inside:
         names = {"line", *inside}
-        items = [item for n in ("line", *inside) for item in b.screens[n][1]]
+        # a pattern on a command's own word (the program, argv[N]) with no string of
+        # three characters to index is looked for in that word alone: merged into the
+        # line, its ``.`` or ``/`` would be found in nearly every line
+        weak = {
+            n: [item for item in b.screens[n][1] if required(_strip_groups(item[0])) is None]
+            for n in inside
+            if n in _OWN_WORD or n.startswith("argv[")
+        }
+        weak = {n: items for n, items in weak.items() if items}
+        items = [
+            item
+            for n in ("line", *inside)
+            for item in b.screens[n][1]
+            if n not in weak or item not in weak[n]
+        ]
         # the same pass looks for the strings the line must hold for the key tables'
         # entries to match: an entry whose strings are not all there is not tested
         wanted = list(b.line_needs.values())
@@ -2075,6 +2099,9 @@ def _freeze(b: _Bucket) -> _Frozen:
             (get, Screen((_strip_groups(src), e) for src, e in items))
             for n, (get, items) in b.screens.items()
             if n not in names
+        ) + tuple(
+            (b.screens[n][0], Screen((_strip_groups(src), e) for src, e in items))
+            for n, items in weak.items()
         )
     return _Frozen(
         keyed, screens, tuple(b.always), multi, merged, others, tuple(b.gated), needs
