@@ -15,7 +15,10 @@ non-blank characters, shell operators ``|;&<>()`` apart from words):
 * ``s:`` the token's shape (letters ``a``, capitals ``A``, digits ``9``, runs collapsed)
   and a length bucket (an unseen IP address, port or base64 blob looks like known ones;
   a shape can only lower a score: the fast reject scans for literals);
-* ``b:`` token bigrams.
+* ``b:`` token bigrams;
+* ``p:`` where a token points when it is one's own place (:func:`place`: this machine,
+  a private address or internal host, a relative path, the workspace, ``/tmp``,
+  ``/dev/null``): like a shape, not a literal, so it can only lower a score.
 
 The model weighs features by name (a vocabulary: a feature training never saw weighs
 nothing) and counts a feature present in a window once (binary features). A text of at
@@ -75,6 +78,7 @@ __all__ = [
     "enabled",
     "feature_name",
     "line_features",
+    "place",
     "policy_state",
     "prepare",
     "reject_pattern",
@@ -98,7 +102,7 @@ MODEL_PATH: Final = Path(__file__).with_name("models") / "command_text.json.gz"
 #: the model format this code reads
 FORMAT: Final = 2
 #: the kinds of feature a model weighs
-_KINDS: Final = frozenset({b"t:", b"c:", b"g:", b"s:", b"b:"})
+_KINDS: Final = frozenset({b"t:", b"c:", b"g:", b"s:", b"b:", b"p:"})
 #: characters scored: the first HEAD and the last TAIL of a longer text
 HEAD: Final = 16384
 TAIL: Final = 4096
@@ -199,6 +203,67 @@ def _padded(tok: str) -> bytes:
     return b" " + tok.encode("utf-8", "surrogatepass") + b" "
 
 
+def _ipv4(host: str) -> tuple[int, ...] | None:
+    parts = host.split(".")
+    if len(parts) != 4 or not all(p.isdigit() and len(p) <= 3 for p in parts):
+        return None
+    got = tuple(int(p) for p in parts)
+    return got if max(got) <= 255 else None
+
+
+#: host name endings of a site's own (internal) names
+_INTERNAL: Final = (".internal", ".local", ".lan", ".corp", ".home.arpa", ".svc",
+                    ".cluster.local", ".localdomain")  # fmt: skip
+
+
+def place(tok: str) -> str | None:
+    """Where a (lowercased) token points, when it is one's own place: ``local`` (this
+    machine: ``localhost``, ``127.x``, ``::1``), ``private`` (a private address or an
+    internal host name), ``rel`` (a path relative to the working directory),
+    ``workspace``, ``tmp``, ``null`` (``/dev/null``); None otherwise (a foreign host,
+    a system path, another user's files: not named, so nothing about them can lower a
+    score). The value of ``--opt=value`` and of ``NAME=value`` is what is looked at."""
+    if "://" in tok:
+        host = tok.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+    else:
+        if "=" in tok:
+            tok = tok.rsplit("=", 1)[1]
+        if not tok:
+            return None
+        if tok[0] == "/":
+            if tok == "/dev/null":
+                return "null"
+            if tok == "/tmp" or tok.startswith("/tmp/"):
+                return "tmp"
+            if tok == "/workspace" or tok.startswith("/workspace/"):
+                return "workspace"
+            return None
+        if tok.startswith(("./", "../")) and ".." not in tok[3:]:
+            return "rel"
+        if "/" in tok:
+            first = tok.split("/", 1)[0]
+            if tok[0] in "~$." or ":" in tok or ".." in tok or "." in first:
+                return None  # home, a variable, a host name's path
+            return "rel"
+        host = tok.rsplit("@", 1)[-1]
+    if host.startswith("["):
+        host = host[1:].split("]", 1)[0]
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    if host in ("localhost", "::1") or host.endswith(".localhost"):
+        return "local"
+    ip = _ipv4(host)
+    if ip is not None:
+        if ip[0] == 127:
+            return "local"
+        if ip[0] == 10 or ip[:2] == (192, 168) or (ip[0] == 172 and 16 <= ip[1] <= 31):
+            return "private"
+        return None
+    if host.endswith(_INTERNAL) and host.replace(".", "").replace("-", "").isalnum():
+        return "private"
+    return None
+
+
 def token_features(tok: str, cmd: bool) -> list[bytes]:
     """The names of one token's features (``cmd``: at a command's position), as the
     bytes hashed: the n-grams are of the token's UTF-8 bytes."""
@@ -208,6 +273,9 @@ def token_features(tok: str, cmd: bool) -> list[bytes]:
         feats.append(b"c:" + enc)
     if tok == "\n":
         return feats
+    where = place(tok)
+    if where is not None:
+        feats.append(b"p:" + where.encode())
     padded = _padded(tok)
     n = len(padded)
     for k in _NGRAMS:
@@ -371,7 +439,7 @@ class _Reject:
     cannot reach the threshold. Index 0 of the set is the empty pattern: a pass that
     does not report it failed (RE2 out of memory) and proves nothing."""
 
-    __slots__ = ("base", "limit", "match", "tight", "weights")
+    __slots__ = ("base", "limit", "match", "short_words", "tight", "weights", "words")
 
     def __init__(self, weights: dict[bytes, float], bias: float, threshold: float) -> None:
         import re2
@@ -406,9 +474,18 @@ class _Reject:
         #: for a short plain text (:meth:`CommandScorer.fires`): the positive weights
         #: and the negative weights of the features a literal proves present
         self.tight = [0.0, *(grouped.get(p, 0.0) + sure.get(p, 0.0) for p in pats)]
+        #: the same for a short plain text taken word by word: only the negative weights
+        #: of whole-word literals (`` x ``: present exactly when a token is ``x``), so
+        #: a word's share counts once per distinct word
+        whole = [0.0, *(
+            grouped.get(p, 0.0) + (sure.get(p, 0.0) if _whole_word(p) else 0.0) for p in pats
+        )]  # fmt: skip
         self.base = bias + always
         # a margin for the order floats are summed in
         self.limit = threshold - 1e-6
+        #: a plain word's share of the bound, by word (see :meth:`CommandScorer.fires`)
+        self.words = _WordBound(self.match, self.weights)
+        self.short_words = _WordBound(self.match, whole)
 
     def cannot_fire(self, data: bytes) -> bool:
         """Whether the :func:`canonical` text ``data`` (UTF-8) is proved below the
@@ -417,6 +494,50 @@ class _Reject:
         if 0 not in hits:
             return False
         return self.base + sum(map(self.weights.__getitem__, hits)) < self.limit
+
+
+def _whole_word(lit: bytes) -> bool:
+    """Whether ``lit`` is a whole word with its blanks (`` x ``): in a plain text's
+    canonical form it is found exactly where a token is ``x``."""
+    return len(lit) > 2 and lit[:1] == lit[-1:] == b" " and b" " not in lit[1:-1]
+
+
+#: distinct words a word table keeps before it is cleared
+_WORDS: Final = 32768
+
+
+class _WordBound(dict[str, float]):
+    """A plain word's share of the fast reject's bound, computed on first use: the sum
+    of the weights of the literals RE2 finds in the word lowered and padded with a
+    blank (`` w ``); ``inf`` for a word that is not plain (empty: blanks doubled or at
+    an end; not ASCII; a character deobfuscation looks at, an operator, another blank)
+    or when the pass fails. In a plain text's canonical form (`` w1 w2 … ``) every
+    literal a plain text can hold lies inside one padded word (no literal has a blank
+    inside it but between operator characters, which a plain text has none of), so
+    the literals the whole text holds are those its words hold: summing over its
+    distinct words counts each positive weight at least once (a bound), and each
+    whole-word negative weight exactly once. ``sum(map(table.__getitem__, words))`` is
+    C all the way for words seen before."""
+
+    __slots__ = ("match", "weights")
+
+    def __init__(self, match: Any, weights: list[float]) -> None:
+        super().__init__()
+        self.match = match
+        self.weights = weights
+
+    def __missing__(self, word: str) -> float:
+        got = math.inf
+        if word and word.isascii():
+            data = b" " + word.encode().lower() + b" "
+            if len(data.translate(None, _NOT_PLAIN_ASCII)) == len(data):
+                hits = self.match(data)
+                if 0 in hits:
+                    got = sum(map(self.weights.__getitem__, hits))
+        if len(self) >= _WORDS:
+            self.clear()
+        self[word] = got
+        return got
 
 
 #: a text this short without a character deobfuscation looks at is prepared by lowering it
@@ -509,7 +630,7 @@ class CommandScorer:
             raise bad("a feature that is not bytes written as Latin-1") from None
         for f in names:
             if f[:2] not in _KINDS or len(f) < 3:
-                raise bad(f"unknown feature {feature_name(f)[:60]!r} (kinds: t: c: g: s: b:)")
+                raise bad(f"unknown feature {feature_name(f)[:60]!r} (kinds: t: c: g: s: b: p:)")
         weights = dict(zip(names, map(float, values), strict=True))
         if len(weights) != len(names):
             raise bad("a feature listed twice")
@@ -593,6 +714,22 @@ class CommandScorer:
         reject = self._reject
         if reject is None:
             reject = self.reject
+        if reject and len(text) <= _PLAIN:
+            # word by word (a plain text's words are the tokens of its canonical form;
+            # each word's share is kept, so a new text of known words costs no RE2
+            # pass): any word that is not plain makes the sum infinite
+            words = text.split(" ")
+            table = (
+                reject.short_words
+                if len(text) <= MAX_TOKEN and len(words) <= WINDOW
+                else reject.words
+            )
+            if reject.base + sum(map(table.__getitem__, set(words))) < reject.limit:
+                if len(text) <= _KEEP_TEXT:
+                    if len(self._fires) >= _CACHE:
+                        self._fires.clear()
+                    self._fires[text] = False
+                return False
         if reject and text.isascii() and len(text) <= _PLAIN:
             data = f" {text} ".encode().lower()
             # a plain text (ASCII, no character deobfuscation looks at, no operator,
