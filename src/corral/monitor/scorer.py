@@ -439,7 +439,7 @@ class _Reject:
     cannot reach the threshold. Index 0 of the set is the empty pattern: a pass that
     does not report it failed (RE2 out of memory) and proves nothing."""
 
-    __slots__ = ("base", "limit", "match", "short_words", "tight", "weights", "words")
+    __slots__ = ("base", "limit", "match", "tight", "weights")
 
     def __init__(self, weights: dict[bytes, float], bias: float, threshold: float) -> None:
         import re2
@@ -474,18 +474,9 @@ class _Reject:
         #: for a short plain text (:meth:`CommandScorer.fires`): the positive weights
         #: and the negative weights of the features a literal proves present
         self.tight = [0.0, *(grouped.get(p, 0.0) + sure.get(p, 0.0) for p in pats)]
-        #: the same for a short plain text taken word by word: only the negative weights
-        #: of whole-word literals (`` x ``: present exactly when a token is ``x``), so
-        #: a word's share counts once per distinct word
-        whole = [0.0, *(
-            grouped.get(p, 0.0) + (sure.get(p, 0.0) if _whole_word(p) else 0.0) for p in pats
-        )]  # fmt: skip
         self.base = bias + always
         # a margin for the order floats are summed in
         self.limit = threshold - 1e-6
-        #: a plain word's share of the bound, by word (see :meth:`CommandScorer.fires`)
-        self.words = _WordBound(self.match, self.weights)
-        self.short_words = _WordBound(self.match, whole)
 
     def cannot_fire(self, data: bytes) -> bool:
         """Whether the :func:`canonical` text ``data`` (UTF-8) is proved below the
@@ -494,50 +485,6 @@ class _Reject:
         if 0 not in hits:
             return False
         return self.base + sum(map(self.weights.__getitem__, hits)) < self.limit
-
-
-def _whole_word(lit: bytes) -> bool:
-    """Whether ``lit`` is a whole word with its blanks (`` x ``): in a plain text's
-    canonical form it is found exactly where a token is ``x``."""
-    return len(lit) > 2 and lit[:1] == lit[-1:] == b" " and b" " not in lit[1:-1]
-
-
-#: distinct words a word table keeps before it is cleared
-_WORDS: Final = 32768
-
-
-class _WordBound(dict[str, float]):
-    """A plain word's share of the fast reject's bound, computed on first use: the sum
-    of the weights of the literals RE2 finds in the word lowered and padded with a
-    blank (`` w ``); ``inf`` for a word that is not plain (empty: blanks doubled or at
-    an end; not ASCII; a character deobfuscation looks at, an operator, another blank)
-    or when the pass fails. In a plain text's canonical form (`` w1 w2 … ``) every
-    literal a plain text can hold lies inside one padded word (no literal has a blank
-    inside it but between operator characters, which a plain text has none of), so
-    the literals the whole text holds are those its words hold: summing over its
-    distinct words counts each positive weight at least once (a bound), and each
-    whole-word negative weight exactly once. ``sum(map(table.__getitem__, words))`` is
-    C all the way for words seen before."""
-
-    __slots__ = ("match", "weights")
-
-    def __init__(self, match: Any, weights: list[float]) -> None:
-        super().__init__()
-        self.match = match
-        self.weights = weights
-
-    def __missing__(self, word: str) -> float:
-        got = math.inf
-        if word and word.isascii():
-            data = b" " + word.encode().lower() + b" "
-            if len(data.translate(None, _NOT_PLAIN_ASCII)) == len(data):
-                hits = self.match(data)
-                if 0 in hits:
-                    got = sum(map(self.weights.__getitem__, hits))
-        if len(self) >= _WORDS:
-            self.clear()
-        self[word] = got
-        return got
 
 
 #: a text this short without a character deobfuscation looks at is prepared by lowering it
@@ -714,22 +661,6 @@ class CommandScorer:
         reject = self._reject
         if reject is None:
             reject = self.reject
-        if reject and len(text) <= _PLAIN:
-            # word by word (a plain text's words are the tokens of its canonical form;
-            # each word's share is kept, so a new text of known words costs no RE2
-            # pass): any word that is not plain makes the sum infinite
-            words = text.split(" ")
-            table = (
-                reject.short_words
-                if len(text) <= MAX_TOKEN and len(words) <= WINDOW
-                else reject.words
-            )
-            if reject.base + sum(map(table.__getitem__, set(words))) < reject.limit:
-                if len(text) <= _KEEP_TEXT:
-                    if len(self._fires) >= _CACHE:
-                        self._fires.clear()
-                    self._fires[text] = False
-                return False
         if reject and text.isascii() and len(text) <= _PLAIN:
             data = f" {text} ".encode().lower()
             # a plain text (ASCII, no character deobfuscation looks at, no operator,
