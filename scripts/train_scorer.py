@@ -5,7 +5,7 @@ Usage::
 
     python3 -m pip install 'corral[train]'       # scikit-learn, for training only
     PYTHONPATH=src python3 scripts/train_scorer.py [--out FILE] [--sample N]
-        [--refresh-breadth] [--replay-cache FILE] [--json]
+        [--refresh-breadth] [--replay-cache FILE] [--left-out SET...] [--lines FILE] [--json]
 
 Data (nothing else is read; the fresh held-out set being built, ``heldout9_*``, and
 later ones are deliberately not):
