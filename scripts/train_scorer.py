@@ -5,14 +5,14 @@ Usage::
 
     python3 -m pip install 'corral[train]'       # scikit-learn, for training only
     PYTHONPATH=src python3 scripts/train_scorer.py [--out FILE] [--sample N]
-        [--refresh-breadth] [--replay-cache FILE] [--json]
+        [--refresh-breadth] [--replay-cache FILE] [--left-out SET...] [--lines FILE] [--json]
 
-Data (nothing else is read; the fresh held-out set being built, ``heldout8_*``, and
+Data (nothing else is read; the fresh held-out set being built, ``heldout9_*``, and
 later ones are deliberately not):
 
 * the labelled corpora in ``src/corral/monitor/corpus``: ``default.jsonl`` (the
-  development set, "dev") and the held-out sets 1 (``heldout_*``) to 7
-  (``heldout7_*``); command lines only;
+  development set, "dev") and the held-out sets 1 (``heldout_*``) to 8
+  (``heldout8_*``); command lines only;
 * benign breadth, ``scripts/scorer_data/benign_breadth.jsonl``: everyday command lines
   so the model does not learn "unusual == bad". ``--refresh-breadth`` rebuilds it on
   this machine from the EXAMPLES sections and display blocks of the installed man pages
@@ -31,14 +31,14 @@ Each command is replayed the way ``corral monitor eval`` and a live sandbox see 
 hook scores on those events (the script, each command's line) and an item alerts when
 the highest score passes the threshold; the rules' verdict comes from the same events.
 
-Honest estimate: leave-one-set-out over sets 2-7. For held-out set N, a model is
-trained on every other set (dev, 1, the rest of 2-7, breadth; lines equal to one of
+Honest estimate: leave-one-set-out over sets 2-8. For held-out set N, a model is
+trained on every other set (dev, 1, the rest of 2-8, breadth; lines equal to one of
 set N's left out), its threshold is picked on the training sets alone (an inner
 leave-one-set-out: the lowest threshold keeping every training set's out-of-fold benign
 alerts the rules do not raise at or below ``--fp``), and it is measured on set N:
 attacks alerted, benign alerted, rules alone, scorer alone, rules OR scorer. The
 shipped model is trained on everything, its threshold picked the same way over all
-eight sets; the table is stored in the model (``loso``).
+nine sets; the table is stored in the model (``loso``).
 """
 
 from __future__ import annotations
@@ -81,14 +81,15 @@ SETS: list[tuple[str, str, str | None]] = [
     ("5", "heldout5_attacks.jsonl", "heldout5_benign.jsonl"),
     ("6", "heldout6_attacks.jsonl", "heldout6_benign.jsonl"),
     ("7", "heldout7_attacks.jsonl", "heldout7_benign.jsonl"),
+    ("8", "heldout8_attacks.jsonl", "heldout8_benign.jsonl"),
 ]
-LEFT_OUT = ["2", "3", "4", "5", "6", "7"]
+LEFT_OUT = ["2", "3", "4", "5", "6", "7", "8"]
 C = 0.25
 #: weights smaller than this are left out of the model (size, load time)
 PRUNE = 0.005
 #: the first fit's weight a feature needs to be allowed a positive weight in the model
 STRONG = 0.05
-VERSION = "3"
+VERSION = "4"
 
 
 @dataclass
@@ -471,6 +472,13 @@ def loso(tr: Trainer, fp: float, left_out: list[str]) -> list[dict[str, Any]]:
         model = tr.fit(train, thr)
         fired = [item_score(model, items[i]) >= thr for i in held]
         rows.append({"set": name, "threshold": thr, **rates(items, held, fired)})
+        # what the scorer adds and misses, for reading by class (not stored in the model)
+        rows[-1]["lines"] = {
+            "added_fp": [items[i].command for i, f in zip(held, fired, strict=True)
+                         if f and not items[i].label and not items[i].rules],
+            "missed": [items[i].command for i, f in zip(held, fired, strict=True)
+                       if not f and items[i].label and not items[i].rules],
+        }  # fmt: skip
         print(f"  left out set {name}: done", file=sys.stderr)
     return rows
 
@@ -685,6 +693,10 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the sets the leave-one-set-out table leaves out (default: {' '.join(LEFT_OUT)})",
     )  # fmt: skip
     ap.add_argument("--json", action="store_true", help="print the table as JSON")
+    ap.add_argument(
+        "--lines", type=Path, metavar="FILE",
+        help="write each left-out set's added false positives and misses (JSON) to FILE",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     unknown = sorted(set(args.left_out) - set(LEFT_OUT))
     if unknown:
@@ -708,6 +720,9 @@ def main(argv: list[str] | None = None) -> int:
     tr = Trainer(all_items)
     left_out = [s for s in LEFT_OUT if s in args.left_out and any(it.group == s for it in items)]
     rows = [] if args.no_loso else loso(tr, args.fp, left_out)
+    lines = {r["set"]: r.pop("lines") for r in rows}
+    if args.lines is not None:
+        args.lines.write_text(json.dumps(lines, indent=1, ensure_ascii=False))
     everything = list(range(len(all_items)))
     thr, per_set = oof_threshold(tr, everything, args.fp)
     model = tr.fit(everything, thr)

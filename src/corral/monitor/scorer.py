@@ -15,7 +15,10 @@ non-blank characters, shell operators ``|;&<>()`` apart from words):
 * ``s:`` the token's shape (letters ``a``, capitals ``A``, digits ``9``, runs collapsed)
   and a length bucket (an unseen IP address, port or base64 blob looks like known ones;
   a shape can only lower a score: the fast reject scans for literals);
-* ``b:`` token bigrams.
+* ``b:`` token bigrams;
+* ``p:`` where a token points when it is one's own place (:func:`place`: this machine,
+  a private address or internal host, a relative path, the workspace, ``/tmp``,
+  ``/dev/null``): like a shape, not a literal, so it can only lower a score.
 
 The model weighs features by name (a vocabulary: a feature training never saw weighs
 nothing) and counts a feature present in a window once (binary features). A text of at
@@ -75,6 +78,7 @@ __all__ = [
     "enabled",
     "feature_name",
     "line_features",
+    "place",
     "policy_state",
     "prepare",
     "reject_pattern",
@@ -82,14 +86,13 @@ __all__ = [
 ]
 
 #: whether a Monitor with the shipped ``default`` pack scores command text when not told
-#: (``Monitor(scorer=None)``, a policy without ``monitor.scorer``). False positives are
-#: for the shipped model not the reason (every left-out set of 2-6 <= 0.5 % for rules OR
-#: scorer, the model's ``loso``; a model trained with set 7 too adds 0.74 % on set 2 and
-#: the rules alone raise 1.31 % on set 7), cost still is: with the plain-text scan and
-#: the tight bound the monitor benchmark keeps ×0.85-0.90 of its events/s (issue 12 asks
-#: for >= ×0.95; most of the rest is the RE2 set call itself), so it stays off until
-#: that holds; ``Monitor(scorer=True)`` or a policy's ``monitor: {scorer: true}`` turn
-#: it on
+#: (``Monitor(scorer=None)``, a policy without ``monitor.scorer``). Off: cost (the monitor
+#: benchmark keeps ~x0.88 of its rules-only work, in instructions, issue 12 asks for
+#: >= x0.97; the call site alone is ~x0.965) and false positives (set 8 left out, the rules
+#: alone raise 1.35 %, over the <= 1 % asked for rules OR scorer; a model trained on sets
+#: 1-8 adds 0.98 % on set 2 left out and fires on one of corral's own write probes:
+#: docs/architecture.md, model 4); ``Monitor(scorer=True)`` or a policy's
+#: ``monitor: {scorer: true}`` turn it on
 DEFAULT_ON: Final = False
 #: the rule id of the scorer's alerts
 RULE_ID: Final = "learned-command-text"
@@ -98,7 +101,7 @@ MODEL_PATH: Final = Path(__file__).with_name("models") / "command_text.json.gz"
 #: the model format this code reads
 FORMAT: Final = 2
 #: the kinds of feature a model weighs
-_KINDS: Final = frozenset({b"t:", b"c:", b"g:", b"s:", b"b:"})
+_KINDS: Final = frozenset({b"t:", b"c:", b"g:", b"s:", b"b:", b"p:"})
 #: characters scored: the first HEAD and the last TAIL of a longer text
 HEAD: Final = 16384
 TAIL: Final = 4096
@@ -199,6 +202,67 @@ def _padded(tok: str) -> bytes:
     return b" " + tok.encode("utf-8", "surrogatepass") + b" "
 
 
+def _ipv4(host: str) -> tuple[int, ...] | None:
+    parts = host.split(".")
+    if len(parts) != 4 or not all(p.isdigit() and len(p) <= 3 for p in parts):
+        return None
+    got = tuple(int(p) for p in parts)
+    return got if max(got) <= 255 else None
+
+
+#: host name endings of a site's own (internal) names
+_INTERNAL: Final = (".internal", ".local", ".lan", ".corp", ".home.arpa", ".svc",
+                    ".cluster.local", ".localdomain")  # fmt: skip
+
+
+def place(tok: str) -> str | None:
+    """Where a (lowercased) token points, when it is one's own place: ``local`` (this
+    machine: ``localhost``, ``127.x``, ``::1``), ``private`` (a private address or an
+    internal host name), ``rel`` (a path relative to the working directory),
+    ``workspace``, ``tmp``, ``null`` (``/dev/null``); None otherwise (a foreign host,
+    a system path, another user's files: not named, so nothing about them can lower a
+    score). The value of ``--opt=value`` and of ``NAME=value`` is what is looked at."""
+    if "://" in tok:
+        host = tok.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
+    else:
+        if "=" in tok:
+            tok = tok.rsplit("=", 1)[1]
+        if not tok:
+            return None
+        if tok[0] == "/":
+            if tok == "/dev/null":
+                return "null"
+            if tok == "/tmp" or tok.startswith("/tmp/"):
+                return "tmp"
+            if tok == "/workspace" or tok.startswith("/workspace/"):
+                return "workspace"
+            return None
+        if tok.startswith(("./", "../")) and ".." not in tok[3:]:
+            return "rel"
+        if "/" in tok:
+            first = tok.split("/", 1)[0]
+            if tok[0] in "~$." or ":" in tok or ".." in tok or "." in first:
+                return None  # home, a variable, a host name's path
+            return "rel"
+        host = tok.rsplit("@", 1)[-1]
+    if host.startswith("["):
+        host = host[1:].split("]", 1)[0]
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    if host in ("localhost", "::1") or host.endswith(".localhost"):
+        return "local"
+    ip = _ipv4(host)
+    if ip is not None:
+        if ip[0] == 127:
+            return "local"
+        if ip[0] == 10 or ip[:2] == (192, 168) or (ip[0] == 172 and 16 <= ip[1] <= 31):
+            return "private"
+        return None
+    if host.endswith(_INTERNAL) and host.replace(".", "").replace("-", "").isalnum():
+        return "private"
+    return None
+
+
 def token_features(tok: str, cmd: bool) -> list[bytes]:
     """The names of one token's features (``cmd``: at a command's position), as the
     bytes hashed: the n-grams are of the token's UTF-8 bytes."""
@@ -208,6 +272,9 @@ def token_features(tok: str, cmd: bool) -> list[bytes]:
         feats.append(b"c:" + enc)
     if tok == "\n":
         return feats
+    where = place(tok)
+    if where is not None:
+        feats.append(b"p:" + where.encode())
     padded = _padded(tok)
     n = len(padded)
     for k in _NGRAMS:
@@ -509,7 +576,7 @@ class CommandScorer:
             raise bad("a feature that is not bytes written as Latin-1") from None
         for f in names:
             if f[:2] not in _KINDS or len(f) < 3:
-                raise bad(f"unknown feature {feature_name(f)[:60]!r} (kinds: t: c: g: s: b:)")
+                raise bad(f"unknown feature {feature_name(f)[:60]!r} (kinds: t: c: g: s: b: p:)")
         weights = dict(zip(names, map(float, values), strict=True))
         if len(weights) != len(names):
             raise bad("a feature listed twice")
