@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -390,8 +391,15 @@ def _assert_bound_holds(model: CommandScorer, texts: list[str]) -> None:
 
 
 def _corpus_texts() -> list[str]:
+    """Every corpus line but the freshest held-out set's (the highest N of
+    ``heldoutN_*``: nothing, not even a pass/fail check, reads it before it measures)."""
+    paths = sorted((ROOT / "src" / "corral" / "monitor" / "corpus").glob("*.jsonl"))
+    sets = [int(m.group(1)) for p in paths if (m := re.match(r"heldout(\d+)_", p.name))]
+    fresh = f"heldout{max(sets)}_" if sets else None
     out = []
-    for path in sorted((ROOT / "src" / "corral" / "monitor" / "corpus").glob("*.jsonl")):
+    for path in paths:
+        if fresh is not None and path.name.startswith(fresh):
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
