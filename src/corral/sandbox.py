@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 CapabilitiesLike = Capabilities | list[MethodCapability | dict[str, Any]] | None
 
 #: the longest shell script :meth:`Sandbox.run` takes (characters). The policy and the
-#: monitor read a script on the host before it runs (linear, ~10 µs a character: this
+#: monitor read a script on the host before it runs (linear, 1-10 µs a character: this
 #: bounds that to a few seconds of the host's time); ``bash -c`` itself takes at most
 #: 128 KiB (Linux's MAX_ARG_STRLEN).
 MAX_SCRIPT_CHARS = 512 * 1024

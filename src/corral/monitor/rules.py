@@ -547,7 +547,7 @@ def _simple_split(script: str, limit: int | None = None) -> list[list[str]] | No
 
 
 #: a script's commands are read from its first this many characters (the splitter costs
-#: ~1-3 µs a character; a sandbox refuses scripts of more than 512 Ki, and runs each
+#: 1-10 µs a character; a sandbox refuses scripts of more than 512 Ki, and runs each
 #: command as an event of its own)
 SPLIT_MAX_CHARS: Final = 64 * 1024
 

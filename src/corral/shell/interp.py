@@ -334,7 +334,7 @@ class Shell:
         self._andor_exempt = False
         self.jobs: dict[int, Job] = {}
         self._running: list[Job] = []  # started jobs not yet seen ended
-        self._ended: collections.deque[int] = collections.deque()  # ended, oldest first
+        self._ended: collections.deque[Job] = collections.deque()  # ended, oldest first
         self._job_seq = [0]
         self.last_bg = ""
         self.start_time = time.time()
@@ -1147,13 +1147,13 @@ class Shell:
             if job.thread.is_alive():
                 still.append(job)
             else:
-                self._ended.append(job.id)
+                self._ended.append(job)
         self._running = still
         while len(self._ended) > MAX_ENDED_JOBS:
-            jid = self._ended.popleft()
-            job = self.jobs.get(jid)
-            if job is not None and not job.thread.is_alive():
-                del self.jobs[jid]
+            job = self._ended.popleft()
+            # the job itself: its number may have gone to a newer job (`jobs` reported it)
+            if self.jobs.get(job.id) is job:
+                del self.jobs[job.id]
         return len(still)
 
     def _background(self, node: A.Node) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Final
 
 from .. import saferegex
+from .rewrite import paren_pairs
 
 _CLASSES = {
     "alpha": r"a-zA-Z",
@@ -92,26 +93,10 @@ def to_regex(pattern: str, anchored: bool = True, greedy: bool = True) -> re.Pat
 
 
 def _extglob_end(pattern: str, i: int) -> int:
-    """``pattern[i]`` is ``(`` of an extglob group: index of its ``)``, or -1."""
-    return _group_ends(pattern).get(i, -1)
-
-
-_ESCAPE_OR_PAREN = re.compile(r"\\.|[()]", re.S)
-
-
-@functools.lru_cache(maxsize=64)
-def _group_ends(pattern: str) -> dict[int, int]:
-    """Each closed ``(`` of ``pattern`` (outside backslash escapes) -> its ``)``, in one
-    pass: a scan per group would make thousands of unclosed ``@(`` cost minutes."""
-    ends: dict[int, int] = {}
-    opened: list[int] = []
-    for m in _ESCAPE_OR_PAREN.finditer(pattern):
-        c = m.group()
-        if c == "(":
-            opened.append(m.start())
-        elif c == ")" and opened:
-            ends[opened.pop()] = m.start()
-    return ends
+    """``pattern[i]`` is ``(`` of an extglob group: index of its ``)``, or -1 (every
+    group matched in one pass: a scan per group would make thousands of unclosed ``@(``
+    cost minutes)."""
+    return paren_pairs(pattern, escapes=True)[0].get(i, -1)
 
 
 def _split_alternatives(text: str) -> list[str]:

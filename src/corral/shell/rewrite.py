@@ -135,7 +135,7 @@ def close_paren(text: str, i: int, *, line: bool = False) -> int | None:
     unclosed ``((`` cost minutes (n asks of n characters each)."""
     if text[i : i + 1] != "(":
         return None
-    closes, newlines = _paren_table(text)
+    closes, newlines = paren_pairs(text)
     end = closes.get(i)
     if end is None or not line:
         return end
@@ -144,21 +144,24 @@ def close_paren(text: str, i: int, *, line: bool = False) -> int | None:
 
 
 _PAREN_OR_NEWLINE = re.compile(r"[()\n]")
+_ESCAPE_PAREN_OR_NEWLINE = re.compile(r"\\.|[()\n]", re.S)
 
 
-@functools.lru_cache(maxsize=8)
-def _paren_table(text: str) -> tuple[dict[int, int], list[int]]:
-    """Each ``(`` of ``text`` that is closed -> its ``)``; and where the newlines are."""
+@functools.lru_cache(maxsize=16)
+def paren_pairs(text: str, escapes: bool = False) -> tuple[dict[int, int], list[int]]:
+    """Each ``(`` of ``text`` that is closed -> its ``)``, all matched in one pass, and
+    where the newlines are. With ``escapes``, a backslash makes the next character plain
+    (a glob pattern's ``\\(``)."""
     closes: dict[int, int] = {}
     opened: list[int] = []
     newlines: list[int] = []
-    for m in _PAREN_OR_NEWLINE.finditer(text):
+    for m in (_ESCAPE_PAREN_OR_NEWLINE if escapes else _PAREN_OR_NEWLINE).finditer(text):
         c, at = m.group(), m.start()
         if c == "(":
             opened.append(at)
         elif c == ")":
             if opened:
                 closes[opened.pop()] = at
-        else:
+        elif c == "\n":
             newlines.append(at)
     return closes, newlines
