@@ -187,3 +187,39 @@ def test_the_host_takes_a_batch_item_by_item_in_order():
     with pytest.raises(shellproc._Stop):  # past the wall (and its grace): the call ends
         sp._answer(C.Frame(C.REQUEST, 0, {"op": "notices", "items": items}, b""), H(), 0.0)
     assert calls == []
+
+
+# -- big commands: what the host is handed stays under the channel's caps -----------
+
+
+@pytest.mark.timeout(120)
+def test_big_commands_in_a_loop_leave_in_frames_the_host_accepts():
+    """Forty 1 MB ``echo`` lines in a loop: batched by size as well as by count (one
+    frame of them all would pass the host's 8 MiB cap and end the worker)."""
+    with corral.Sandbox() as sb:
+        seen = _record(sb)
+        r = sb.run('a=$(seq 1 150000); for i in $(seq 40); do echo "$a" >/dev/null; done; echo ok')
+        assert (r.exit_code, r.stdout, r.stderr) == (0, "ok\n", "")
+        big = [e for e in seen if e.action is not None and e.action.kind == "exec"
+               and e.action.argv[:1] == ["echo"] and len(e.action.argv[1]) > 900_000]
+        assert len(big) == 40  # every one reached the host
+        assert sb.run("echo still here").stdout == "still here\n"  # the same worker
+
+
+@pytest.mark.timeout(120)
+def test_a_command_over_the_hosts_cap_is_refused_by_name_and_the_shell_lives():
+    with corral.Sandbox() as sb:
+        r = sb.run('a=$(seq 1 400000); echo $a $a $a $a $a | wc -c; echo "rc=$?"; x=1')
+        assert r.exit_code == 0 and r.stdout == "0\nrc=0\n", r
+        assert "corral: echo: denied:" in r.stderr and "at most 4 MiB" in r.stderr
+        assert "broke the protocol" not in r.stderr
+        assert sb.run("echo $x").stdout == "1\n"  # the session's state survived
+
+
+@pytest.mark.timeout(120)
+def test_a_programs_argv_past_the_kernels_limit_is_e2big_like_bash():
+    with corral.Sandbox() as sb:
+        r = sb.run('a=$(seq 1 400000); git status $a $a $a; echo "rc=$?"')
+        assert r.stdout == "rc=126\n" and "corral: git: Argument list too long" in r.stderr
+        r = sb.run('python3 -c "print(1)" "$(seq 1 30000)"; echo "rc=$?"')
+        assert r.stdout == "rc=126\n"  # one argument of 169 KB > MAX_ARG_STRLEN

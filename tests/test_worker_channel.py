@@ -181,3 +181,17 @@ def test_monitor_kill_while_the_host_answers_names_the_kill():
         assert "after" not in r.stdout
         with pytest.raises(corral.CorralError):
             sb.run("echo hi")
+
+
+def test_a_sender_refuses_a_frame_the_peer_would_reject():
+    a, b = socket.socketpair()
+    try:
+        with pytest.raises(C.FrameTooLarge):
+            C.Sender(a).send(C.REQUEST, 1, {"argv": ["x" * (C.MAX_JSON + 1)]})
+        C.Sender(a).send(C.REQUEST, 2, {"ok": 1})  # nothing half-sent before it
+        b.settimeout(5)
+        frames = C.Reader().feed(b.recv(1 << 16))
+        assert [(f.id, f.data) for f in frames] == [(2, {"ok": 1})]
+    finally:
+        a.close()
+        b.close()

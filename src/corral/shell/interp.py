@@ -43,6 +43,7 @@ from .command import (
 from .cond import CondError, CondEval, test_builtin
 from .expand import Expander, ExpansionError
 from .lexer import ShellSyntaxError, split_words
+from .limits import exec_args_too_long
 from .parser import parse, parse_until_error
 from .values import IArray
 
@@ -1567,6 +1568,8 @@ class Shell:
                 temp_env[a.name] = self.expander.word(a.value or "")
         except ExpansionError as e:
             return self._expansion_failed(e, top=False)
+        if self._too_long_to_exec(argv, temp_env):
+            return self.with_redirects(cmd.redirects, lambda: self._e2big(argv[0]))
         if self.hooks is not None:
             allowed, reason = self.hooks.on_exec(argv, self.state.cwd, cmd.text)
             if not allowed:
@@ -1596,6 +1599,18 @@ class Shell:
             else:
                 out.append(w[: m.end()] + self.expander.word(w[m.end() :], tilde=True))
         return out
+
+    def _too_long_to_exec(self, argv: list[str], temp_env: dict[str, str]) -> bool:
+        """Whether bash would fail to start ``argv`` as a program (E2BIG): a program
+        in bash, not a function or one of bash's own built-ins."""
+        name = argv[0]
+        if name in _BASH_BUILTINS or name in self.state.functions:
+            return False
+        return exec_args_too_long(argv, lambda: {**self.env(), **temp_env})
+
+    def _e2big(self, name: str) -> int:
+        self.write_err(f"corral: {name}: Argument list too long\n")
+        return 126
 
     def _denied(self, name: str, reason: str) -> int:
         self.write_err(f"corral: {name}: denied: {reason}\n")
@@ -1759,6 +1774,8 @@ class Shell:
         out, err = _Capture(), _Capture()
         sub.io = {0: io.BytesIO(stdin), 1: out, 2: err}
         try:
+            if exec_args_too_long(argv, sub.env):
+                return 126, b"", f"corral: {argv[0]}: Argument list too long\n".encode()
             if self.hooks is not None:
                 allowed, reason = self.hooks.on_exec(argv, sub.state.cwd, " ".join(argv))
                 if not allowed:

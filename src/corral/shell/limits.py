@@ -59,3 +59,46 @@ class CappedBuffer(io.BytesIO):
 
 
 __all__ = ["MAX_STRING_CEILING", "STREAM_FILL", "CappedBuffer", "max_string", "too_large"]
+
+
+#: What Linux's ``execve`` takes (``fs/exec.c``): one argument or environment string
+#: of at most ``MAX_ARG_STRLEN`` bytes with its NUL, and all of them, with their NULs
+#: and a pointer each, within a quarter of the default 8 MiB stack. Past either, bash
+#: says ``Argument list too long`` and the status is 126.
+MAX_ARG_STRLEN = 32 * 4096
+ARG_MAX = 8 * MB // 4
+_POINTER = 8
+
+
+def _exec_size(strings: list[str]) -> tuple[int, int]:
+    """(total bytes with NULs and pointers, the longest string's bytes with its NUL)."""
+    total = longest = 0
+    for s in strings:
+        n = len(s)
+        if n * 4 >= MAX_ARG_STRLEN or not s.isascii():
+            n = len(s.encode("utf-8", "surrogateescape"))
+        n += 1
+        total += n + _POINTER
+        if n > longest:
+            longest = n
+    return total, longest
+
+
+def exec_args_too_long(argv: list[str], env: Any) -> bool:
+    """Whether the kernel would refuse to start a program with ``argv`` (E2BIG).
+
+    ``env`` (a mapping, or a callable that makes one) is only read when ``argv``
+    alone comes near the limit: small command lines, nearly all of them, cost one
+    pass over their lengths."""
+    if sum(map(len, argv)) + len(argv) * (_POINTER + 1) < ARG_MAX // 8 and all(
+        len(a) * 4 < MAX_ARG_STRLEN for a in argv
+    ):
+        return False
+    total, longest = _exec_size(argv)
+    if longest > MAX_ARG_STRLEN or total > ARG_MAX:
+        return True
+    if total <= ARG_MAX // 2:
+        return False
+    made = env() if callable(env) else env
+    env_total, env_longest = _exec_size([f"{k}={v}" for k, v in made.items()])
+    return env_longest > MAX_ARG_STRLEN or total + env_total > ARG_MAX

@@ -267,18 +267,23 @@ class _Channel:
         # fire-and-forget notices (files touched; commands when nothing decides), sent in
         # batches: see notice()
         self._notices: list[dict[str, Any]] = []
+        self._notice_bytes = 0
         self._notice_lock = threading.Lock()
         self._notice_due = threading.Event()
         self.flusher = threading.Thread(target=self._flush_later, daemon=True, name="corral-ntc")
 
-    def notice(self, data: dict[str, Any]) -> None:
-        """Queue a notice for the host. Notices leave in order, in one frame of at most
-        NOTICE_BATCH, at most NOTICE_DELAY_S after the first was queued, and always
+    def notice(self, data: dict[str, Any], size: int = 1024) -> None:
+        """Queue a notice for the host. ``size`` bounds its JSON's bytes. Notices leave
+        in order, in one frame of at most NOTICE_BATCH (and NOTICE_BYTES, or the one
+        notice), at most NOTICE_DELAY_S after the first was queued, and always
         before anything else this worker sends (a question, output, the end of a call):
         the host sees them in the order things happened. Only a killed worker loses the
         ones still queued (at most NOTICE_DELAY_S worth)."""
         with self._notice_lock:
+            if self._notices and self._notice_bytes + size > NOTICE_BYTES:
+                self._flush_locked()  # a frame stays far below the host's cap
             self._notices.append(data)
+            self._notice_bytes += size
             if len(self._notices) >= NOTICE_BATCH:
                 self._flush_locked()
             elif len(self._notices) == 1:
@@ -293,6 +298,7 @@ class _Channel:
         if self._notices:  # cleared only once sent: a failed send (MemoryError) keeps them
             self.out.send(C.REQUEST, 0, {"op": "notices", "items": self._notices})
             self._notices = []
+            self._notice_bytes = 0
 
     def _flush_later(self) -> None:
         while True:
@@ -340,7 +346,18 @@ class _Channel:
             rid = self.next_id
             self.next_id += 1
             self.pending[rid] = slot
-        self.send(C.REQUEST, rid, {"op": op, **data}, blob)
+        try:
+            self.send(C.REQUEST, rid, {"op": op, **data}, blob)
+        except C.FrameTooLarge as e:
+            from ..shell.command import CommandError
+
+            with self.lock:
+                self.pending.pop(rid, None)
+            raise CommandError(
+                f"too large to hand to the host ({e}; corral's caps are "
+                f"{C.MAX_JSON >> 20} MiB of JSON and {C.MAX_BLOB >> 20} MiB of data)",
+                126,
+            ) from None
         ev.wait()
         return slot[1]  # type: ignore[no-any-return]
 
@@ -350,6 +367,21 @@ FILE_NOTICES_MAX = 10_000
 #: notices in one frame at most, and the longest a notice waits for its frame
 NOTICE_BATCH = 64
 NOTICE_DELAY_S = 0.02
+#: a frame of notices holds at most this many bytes of JSON (or one bigger notice)
+NOTICE_BYTES = 1 << 20
+#: the largest command (its argv, line and directory, as JSON) the host is asked to
+#: decide; past it the command is refused here (the kernel refuses a program's argv
+#: past 2 MiB already; this bounds bash's own built-ins: ``echo``, ``printf``, ``local``)
+EXEC_MAX_BYTES = 4 << 20
+
+
+def _json_size(data: dict[str, Any], chars: int) -> int:
+    """A bound on ``data``'s JSON bytes (what the channel sends), ``chars`` being its
+    strings' characters: exact once the quick bound (12 bytes a character, an astral
+    character escaped as two ``\\uXXXX``) passes a megabyte."""
+    if chars * 12 < NOTICE_BYTES:
+        return chars * 12 + 64
+    return len(json.dumps(data, separators=(",", ":")))
 
 
 class _RemoteHooks:
@@ -378,13 +410,22 @@ class _RemoteHooks:
         self.chan.notice(data)
 
     def on_exec(self, argv: list[str], cwd: str, line: str) -> tuple[bool, str]:
+        data: dict[str, Any] = {"op": "exec", "argv": argv, "cwd": cwd, "line": line}
+        size = _json_size(data, sum(map(len, argv)) + 4 * len(argv) + len(cwd) + len(line))
+        if size > EXEC_MAX_BYTES:
+            return False, (
+                f"the command is {size} bytes as the host sees it; corral decides "
+                f"commands of at most {EXEC_MAX_BYTES >> 20} MiB (pass data in a file "
+                "or on stdin)"
+            )
         pre = self.predecided
         if not self.ask_exec or (pre is not None and pre.allows(argv, line)):
             # nothing decides, or the policy certainly allows: the host is told, in order,
             # without waiting (it decides it all the same, for its events)
-            self.chan.notice({"op": "exec", "argv": argv, "cwd": cwd, "line": line})
+            self.chan.notice(data, size)
             return True, ""
-        r = self.chan.request("exec", {"argv": argv, "cwd": cwd, "line": line})
+        del data["op"]
+        r = self.chan.request("exec", data)
         return bool(r.data.get("allowed")), str(r.data.get("reason", ""))
 
     def run_guest(

@@ -37,6 +37,11 @@ class ProtocolError(Exception):
     """The peer sent something that is not a well-formed frame."""
 
 
+class FrameTooLarge(ValueError):
+    """A frame this end was about to send is over the caps the peer's ``Reader``
+    enforces (which would end the channel): nothing was sent."""
+
+
 @dataclass(slots=True)
 class Frame:
     kind: int
@@ -61,6 +66,8 @@ class Sender:
         self, kind: int, fid: int, data: dict[str, Any] | None = None, blob: bytes = b""
     ) -> None:
         js = json.dumps(data, separators=(",", ":")).encode() if data is not None else b""
+        if len(js) > MAX_JSON or len(blob) > MAX_BLOB:
+            raise FrameTooLarge(f"{len(js)} bytes of JSON and {len(blob)} of data")
         head = HEADER.pack(kind, fid, len(js), len(blob))
         with self.lock:
             if len(blob) < 65536:
