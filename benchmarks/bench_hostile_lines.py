@@ -34,6 +34,7 @@ SHAPES: dict[str, tuple[str, str]] = {
     "glob [\\]": ("[\\]", "echo "),
     "jobs a&": ("a&", ""),
     "open pipeline a|": ("a|", "echo "),
+    "nested array a=(": ("a=(", "echo hi\n"),
     "!(…) groups (n/2000)": ("!(a)", "shopt -s extglob\ncase x in "),
 }
 

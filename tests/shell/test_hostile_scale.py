@@ -24,8 +24,9 @@ import pytest
 from corral import Budget
 from corral.files import Workspace
 from corral.saferegex import RegexTooExpensive
-from corral.shell import interp, pattern
+from corral.shell import interp, parser, pattern
 from corral.shell.interp import Shell
+from corral.shell.lexer import ShellSyntaxError
 from corral.shell.rewrite import close_paren
 from corral.shell.session import new_shell
 
@@ -244,3 +245,92 @@ def test_process_substitutions_of_one_command_are_bounded(sh: Shell) -> None:
     assert time.monotonic() - t < _DID_NOT_HANG
     assert status != 0 and "process substitution: too many for one command" in err
     assert _run(sh, "cat <(echo a) <(echo b)")[:2] == (0, "a\nb\n")
+
+
+# -- tree-sitter-bash's own costs: long broken pipelines, nested `a=(` ----------------
+
+
+def _stages(text: str) -> str | None:
+    try:
+        parser._check_pipelines(text)
+    except ShellSyntaxError as e:
+        return str(e)
+    return None
+
+
+_OPEN = "a|" * (parser.MAX_PIPELINE + 10)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _OPEN,
+        _OPEN + "a )",
+        _OPEN + "&&",
+        "a | " * (parser.MAX_PIPELINE + 10),
+        "x=1|" * (parser.MAX_PIPELINE + 10),
+        "a|&" * (parser.MAX_PIPELINE + 10),
+        'echo "$(' + _OPEN,
+        "echo $(" + _OPEN,
+        "echo `" + _OPEN,
+        "echo <(" + _OPEN,
+        "{ " + _OPEN,
+        "a|$(b;)|" * parser.MAX_PIPELINE,  # a list inside a stage does not end the pipeline
+        "a|(b)|" * parser.MAX_PIPELINE,
+        "a|a) " * 10 + _OPEN,  # a stray `)` does not reset the count
+    ],
+    ids=lambda t: repr(t[:12]),
+)
+def test_a_pipeline_too_long_for_the_parser_is_refused_before_it(text: str) -> None:
+    # tree-sitter-bash's error recovery on these took memory growing with the square of
+    # the stages (4,000: ~240 MB, 16,000: ~4 GB): the worker died
+    assert "a pipeline of more than 2048 commands" in (_stages(text) or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a|" * (parser.MAX_PIPELINE - 1) + "a",
+        "echo '" + _OPEN + "'",
+        'echo "' + _OPEN + '"',
+        "# " + _OPEN + "\necho ok",
+        "echo " + "a\\|" * 3000,
+        ("a|" * 100 + "a;") * 100,
+        ("a|" * 100 + "a\n") * 100,
+        "[[ $x =~ " + "a|" * 50 + "b ]] && " * 100 + "true",
+    ],
+    ids=lambda t: repr(t[:12]),
+)
+def test_pipes_that_are_not_one_long_pipeline_pass(text: str) -> None:
+    assert _stages(text) is None
+
+
+def test_a_long_pipeline_runs_and_a_longer_one_is_a_syntax_error(sh: Shell) -> None:
+    assert _run(sh, "echo a|" + "cat|" * 1500 + "wc -c") == (0, "2\n", "")
+    status, out, err = _run(sh, "echo before\n" + "a|" * 8000)
+    assert (status, out) == (2, "before\n")
+    assert "a pipeline of more than 2048 commands" in err
+
+
+def test_the_parser_is_stopped_past_its_cpu_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    # nested `a=(` costs tree-sitter-bash time growing with the square of the line
+    monkeypatch.setattr(parser, "MAX_PARSE_CPU_S", 0.3)
+    t = time.monotonic()
+    with pytest.raises(parser.ParseTooCostly, match=r"more than 0\.3 s of CPU"):
+        parser.parse.__wrapped__("echo hi\n" + "a=(" * 40_000)
+    assert time.monotonic() - t < _DID_NOT_HANG
+    # the parser is usable afterwards (a stopped parse resumes unless it is reset)
+    assert parser.parse.__wrapped__("echo " + "x " * 3000) is not None
+    tree, err = parser.parse_until_error("echo hi\n" + "a=(" * 40_000)
+    assert tree is None and isinstance(err, parser.ParseTooCostly)
+
+
+@pytest.mark.timeout(120)
+def test_the_parser_is_stopped_near_the_workers_memory_budget() -> None:
+    import corral
+
+    with corral.Sandbox(budget=Budget(memory_mb=64)) as sb:  # memory runs out before 2 s
+        r = sb.run("echo hi\n" + "a=(" * 40_000)
+        assert r.exit_code == 2 and "memory to read (corral stops there)" in r.stderr, r
+        assert "internal error" not in r.stderr
+        assert sb.run("echo still").stdout == "still\n"

@@ -10,10 +10,15 @@ of growing until the kernel kills the worker.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import resource
 from typing import Any
 
 from ..budget import MB, Budget
+
+_PAGE = resource.getpagesize()
 
 #: The hard ceiling on one string, whatever the memory budget.
 MAX_STRING_CEILING = 256 * MB
@@ -102,3 +107,28 @@ def exec_args_too_long(argv: list[str], env: Any) -> bool:
     made = env() if callable(env) else env
     env_total, env_longest = _exec_size([f"{k}={v}" for k, v in made.items()])
     return env_longest > MAX_ARG_STRLEN or total + env_total > ARG_MAX
+
+
+_gauge: int | None = None
+
+
+def open_memory_gauge() -> None:
+    """Keep ``/proc/self/statm`` open, so :func:`address_space` reads it after the shell
+    worker's walls (Landlock) hide ``/proc``: the worker calls this before them."""
+    global _gauge
+    if _gauge is None:
+        with contextlib.suppress(OSError):
+            _gauge = os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC)
+
+
+def address_space() -> int | None:
+    """This process's address space in bytes (what RLIMIT_AS bounds), None if unknown."""
+    try:
+        if _gauge is not None:
+            raw = os.pread(_gauge, 64, 0)
+        else:
+            with open("/proc/self/statm", "rb") as f:
+                raw = f.read(64)
+        return int(raw.split()[0]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None

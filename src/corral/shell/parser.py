@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import re
+import resource
 import threading
+import time
 
 import tree_sitter
 import tree_sitter_bash
@@ -25,6 +27,7 @@ from .lexer import (
     join_continuations,
     split_words,
 )
+from .limits import address_space
 from .rewrite import (
     close_paren,
     drop_holes,
@@ -44,12 +47,140 @@ def _parser() -> tree_sitter.Parser:
     return p
 
 
+#: CPU seconds tree-sitter-bash may spend on one script (its alternates included):
+#: some malformed shapes (nested ``a=(``) cost it time and memory growing with the
+#: square of their length (8,000 ``a=(``: 1.4 s, 370 MB); a real script of 512 KiB
+#: takes well under a second
+MAX_PARSE_CPU_S = 2.0
+#: the most address space one parse may add, and what it leaves below the process's
+#: RLIMIT_AS (the shell worker's memory budget): past either it is stopped
+MAX_PARSE_GROWTH = 1 << 30
+_PARSE_HEADROOM = 64 << 20
+#: shorter texts are parsed without these checks (they cannot take long)
+_TIMED_PARSE_CHARS = 4096
+#: a parse is only watched for memory once it has run this long
+_WATCH_AFTER_S = 0.05
+_CHUNK = 1 << 16
+
+
+class ParseTooCostly(ShellSyntaxError):
+    """tree-sitter-bash was stopped on a script: past MAX_PARSE_CPU_S, or near the
+    memory it may use."""
+
+
+def _tree(text: str, until: float) -> tree_sitter.Tree:
+    """tree-sitter-bash's tree of ``text``, stopped past ``until`` (``time.thread_time``)
+    or near the memory it may use."""
+    data = text.encode("utf-8", "surrogateescape")
+    why: list[str] = []
+    if len(text) < _TIMED_PARSE_CHARS:
+        return _parser().parse(data)
+
+    def read(offset: int, _point: object) -> bytes:
+        return data[offset : offset + _CHUNK]
+
+    start = time.thread_time()
+    size0 = address_space()
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    cap = None if size0 is None else size0 + MAX_PARSE_GROWTH
+    if cap is not None and soft != resource.RLIM_INFINITY:
+        cap = min(cap, soft - _PARSE_HEADROOM)
+
+    def stop(*_: object) -> bool:
+        now = time.thread_time()
+        if now > until:
+            why.append(f"more than {MAX_PARSE_CPU_S:g} s of CPU")
+            return True
+        if cap is None or now - start < _WATCH_AFTER_S:
+            return False
+        size = address_space()
+        if size is not None and size > cap:
+            why.append(f"more than {(size - (size0 or 0)) >> 20} MB of memory")
+            return True
+        return False
+
+    parser = _parser()
+    try:
+        return parser.parse(read, progress_callback=stop)
+    except ValueError:  # the callback stopped it
+        parser.reset()  # or the next parse would go on with this one
+        raise ParseTooCostly(
+            f"the script takes the shell's parser {why[0] if why else 'too long'} to read "
+            "(corral stops there)"
+        ) from None
+
+
+#: the most commands one pipeline may hold. tree-sitter-bash's error recovery on a long
+#: pipeline that ends in a syntax error (``a|a|…|``) takes memory growing with the square
+#: of its stages (4,000: ~240 MB; 16,000: ~4 GB), inside the C library where nothing can
+#: stop it; bash would start a process per stage. Past this, the script is refused
+#: before tree-sitter reads it.
+MAX_PIPELINE = 2048
+#: a script with fewer ``|`` than this holds no pipeline that long: not scanned
+_PIPES_SCANNED = MAX_PIPELINE
+#: in code: a quoted string, an escape, a comment, or an operator that ends, opens or
+#: closes a pipeline; in double quotes: what opens code there, or the closing quote
+_CODE_TOKEN = re.compile(
+    r"'[^']*'?|\\.|(?:^|(?<=[ \t\n;&|()]))#[^\n]*|\|\||&&|\|&?|[$<>]?\(|[;&\n)`\"]",
+    re.S,
+)
+_DQ_TOKEN = re.compile(r"\\.|\$\(|[`\"]", re.S)
+
+
+def _check_pipelines(text: str) -> None:
+    """Refuse a pipeline of more than MAX_PIPELINE commands: one linear scan, only for a
+    script with that many ``|``. ``(``, ``$(``, ``<(`` and a backquote (in code or in
+    double quotes) open a pipeline of their own inside the command they are in; the
+    outer pipeline's count goes on after them."""
+    if text.count("|") < _PIPES_SCANNED:
+        return
+    stages = 1
+    outer: list[tuple[str, int]] = []  # (what opened a level, its outer count)
+    pos, n = 0, len(text)
+    while pos < n:
+        in_dq = bool(outer) and outer[-1][0] == '"'
+        m = (_DQ_TOKEN if in_dq else _CODE_TOKEN).search(text, pos)
+        if m is None:
+            return
+        pos, tok = m.end(), m.group()
+        if in_dq:
+            if tok == '"':
+                stages = outer.pop()[1]
+            elif tok[0] != "\\":  # `$(` or a backquote: code inside the quotes
+                outer.append((tok[-1], stages))
+                stages = 1
+            continue
+        if tok in ("|", "|&"):
+            stages += 1
+            if stages > MAX_PIPELINE:
+                raise ShellSyntaxError(
+                    f"a pipeline of more than {MAX_PIPELINE} commands (corral runs at most "
+                    f"{MAX_PIPELINE} in one pipeline)",
+                    text.count("\n", 0, m.start()) + 1,
+                )
+        elif tok in ("||", "&&", ";", "&", "\n"):
+            stages = 1
+        elif tok == '"' or tok[-1] == "(":
+            outer.append((tok[-1], stages))
+            stages = 1
+        elif tok == "`":
+            if outer and outer[-1][0] == "`":
+                stages = outer.pop()[1]
+            else:
+                outer.append(("`", stages))
+                stages = 1
+        elif tok == ")" and outer and outer[-1][0] == "(":
+            stages = outer.pop()[1]
+
+
 @functools.lru_cache(maxsize=512)
 def parse(src: str) -> A.Seq:
     """Parse a script. Raises ShellSyntaxError with bash-like text and position."""
     text, docs = extract_heredocs(src)
     text = join_continuations(text)
-    tree = _parser().parse(text.encode("utf-8", "surrogateescape"))
+    _check_pipelines(text)
+    until = time.thread_time() + MAX_PARSE_CPU_S
+    tree = _tree(text, until)
     root = tree.root_node
     first_root, first_text = root, text
     if root.has_error or parse_gaps.MISREAD.search(text):
@@ -57,7 +188,7 @@ def parse(src: str) -> A.Seq:
         # something else without an error (`! { a; }`: a command named `{`)
         alt = parse_gaps.fill(text)
         if alt != text:
-            alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+            alt_root = _tree(alt, until).root_node
             if root.has_error or not alt_root.has_error:
                 text, root = alt, alt_root
     if root.has_error and "`" in text and _BACKQUOTE_IN_BRACES.search(text):
@@ -65,14 +196,14 @@ def parse(src: str) -> A.Seq:
         # backquotes; the same command substitution written `$(…)` it reads whole (only
         # for backquoted text without `\`, `(` or `)`, where both forms mean the same)
         alt = _BACKQUOTE_IN_BRACES.sub(lambda m: f"{m.group(1)}$({m.group(2)})", text)
-        alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+        alt_root = _tree(alt, until).root_node
         if not alt_root.has_error:
             text, root = alt, alt_root
     if root.has_error and _DECL_SUBSCRIPT.search(text):
         # tree-sitter-bash takes `NAME[…]` after declare/local/typeset/readonly only as an
         # assignment: `declare -a b[256]` (an array of that name) is quoted for it
         alt = _DECL_SUBSCRIPT.sub(_quote_decl_subscripts, text)
-        alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+        alt_root = _tree(alt, until).root_node
         if not alt_root.has_error or _first_error(alt_root) is None:
             text, root = alt, alt_root
     if root.has_error and "((" in text:
@@ -81,15 +212,15 @@ def parse(src: str) -> A.Seq:
         # to see that there is one (kept for the rewrites below: a line may need several)
         alt = _hide_arith(text)
         if alt != text:
-            text, root = alt, _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+            text, root = alt, _tree(alt, until).root_node
     if root.has_error and _EMPTY_FOR.search(text):
         alt = _EMPTY_FOR.sub(lambda m: m.group(1) + " " + EMPTY_LIST + m.group(2), text)
-        alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+        alt_root = _tree(alt, until).root_node
         if not alt_root.has_error:
             text, root = alt, alt_root
     if root.has_error and _EXTGLOB.search(text):
         alt = _hide_extglob(text)
-        alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+        alt_root = _tree(alt, until).root_node
         if not alt_root.has_error or _first_error(alt_root) is None:
             text, root = alt, alt_root
     if root.has_error and "[" in text:
@@ -97,7 +228,7 @@ def parse(src: str) -> A.Seq:
         # valid contents (`[ a \< b ]`); `[` is only a command, so retry as one
         alt = _hide_brackets(text)
         if alt != text:
-            alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+            alt_root = _tree(alt, until).root_node
             if not alt_root.has_error:
                 text, root = alt, alt_root
     if "time" in text:
@@ -105,7 +236,7 @@ def parse(src: str) -> A.Seq:
         # simple command; run the compound command (the timing is not reported)
         alt = _drop_time_before_compound(text)
         if alt != text:
-            alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+            alt_root = _tree(alt, until).root_node
             if not alt_root.has_error or _first_error(alt_root) is None:
                 text, root = alt, alt_root
     if "coproc" in text:
@@ -114,12 +245,12 @@ def parse(src: str) -> A.Seq:
         # as a command named coproc, converted in n_command
         alt = rewrite_outside_quotes(text, "c", _coproc_at)
         if alt != text:
-            text, root = alt, _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+            text, root = alt, _tree(alt, until).root_node
     if root.has_error and "<>" in text:
         # tree-sitter-bash has no `<>` (open read-write): parse it as `<&` to a marked word
         alt = _hide_rw(text)
         if alt != text:
-            alt_root = _parser().parse(alt.encode("utf-8", "surrogateescape")).root_node
+            alt_root = _tree(alt, until).root_node
             if not alt_root.has_error or _first_error(alt_root) is None:
                 text, root = alt, alt_root
     if root.has_error and _first_error(root) is not None:
@@ -145,6 +276,8 @@ def parse_until_error(src: str) -> tuple[A.Seq | None, ShellSyntaxError | None]:
     None); the tree is None when nothing before the error parses."""
     try:
         return parse(src), None
+    except ParseTooCostly as e:
+        return None, e  # its prefixes would each take as long
     except ShellSyntaxError as e:
         err = e
     lines = src.split("\n")

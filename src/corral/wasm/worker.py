@@ -125,6 +125,9 @@ def _confine(cfg: dict[str, Any]) -> dict[str, Any]:
     report: dict[str, Any] = {}
     _set_limits(cfg)
     from .. import landlock
+    from ..shell.limits import open_memory_gauge
+
+    open_memory_gauge()  # the shell's parser watches its memory through it
 
     stdlib = os.path.dirname(os.__file__)
     ro = [stdlib]
