@@ -573,18 +573,47 @@ class Rider:
         known = fires.get
         empty = offset
 
+        # what the ids found give (the owner's ids; whether the loose and the tight
+        # bound prove a plain text of them below the threshold), kept per ids found:
+        # new command lines with the same literals (a new file name's digits) share it
+        kept: dict[tuple[int, ...], tuple[tuple[int, ...], bool, bool]] = {}
+
         def ride(text: str, hits: list[int]) -> tuple[int, ...]:
-            # :meth:`CommandScorer.fires`'s plain path: its checks and its sum, over the
-            # ids of this pass (the owner's weigh nothing; the first of the rider's is
-            # the empty pattern)
-            if len(text) <= _KEEP_TEXT and text.isascii() and empty in hits:
-                # short (one window, no token cut): the tight bound
-                w = tight if len(text) <= MAX_TOKEN and text.count(" ") < WINDOW else loose
-                if base + sum(map(w.__getitem__, hits)) < limit and known(text) is None:
-                    if len(fires) >= _CACHE:
-                        fires.clear()
-                    fires[text] = False
-            return tuple([h for h in hits if h < offset])
+            key = tuple(hits)
+            got = kept.get(key)
+            if got is None:
+                own = tuple([h for h in hits if h < offset])
+                # :meth:`CommandScorer.fires`'s plain path: its sums over the ids of
+                # this pass (the owner's weigh nothing; the first of the rider's is the
+                # empty pattern: a pass without it proves nothing)
+                if empty in hits:
+                    got = (
+                        own,
+                        base + sum(map(loose.__getitem__, hits)) < limit,
+                        base + sum(map(tight.__getitem__, hits)) < limit,
+                    )
+                else:
+                    got = (own, False, False)
+                if len(key) <= _KEEP_HITS:
+                    if len(kept) >= _KEEP_SETS:
+                        kept.clear()
+                    kept[key] = got
+            own, loose_below, tight_below = got
+            if (
+                tight_below
+                and len(text) <= _KEEP_TEXT
+                and (
+                    loose_below
+                    # short (one window, no token cut): the tight bound
+                    or (len(text) <= MAX_TOKEN and text.count(" ") < WINDOW)
+                )
+                and text.isascii()
+                and known(text) is None
+            ):
+                if len(fires) >= _CACHE:
+                    fires.clear()
+                fires[text] = False
+            return own
 
         return ride
 
@@ -595,6 +624,10 @@ _PLAIN: Final = HEAD
 _KEEP_TEXT: Final = 8192
 _KEEP_TOKEN: Final = 256
 _CACHE: Final = 16384
+#: a :class:`Rider` keeps what the ids found give for this many sets of ids found, of
+#: at most this many ids each
+_KEEP_SETS: Final = 4096
+_KEEP_HITS: Final = 128
 
 
 class CommandScorer:
