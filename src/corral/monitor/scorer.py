@@ -542,21 +542,26 @@ class Rider:
     one (a pass without it failed and proves nothing); the patterns that tell a text
     is not plain weigh infinitely much (such a text is proved nothing here)."""
 
-    __slots__ = ("_scorer", "loose", "patterns", "tight")
+    __slots__ = ("_scorer", "loose", "patterns", "source", "tight")
 
     def __init__(self, scorer: CommandScorer, reject: _Reject) -> None:
         patterns = ["", *_NOT_PLAIN_PATTERNS]
         inf = math.inf
         loose = [0.0] + [inf] * len(_NOT_PLAIN_PATTERNS)
         tight = loose[:]
+        source = []
         for i, lit in enumerate(reject.pats, 1):
             pat = _rider_pattern(lit)
             if pat is not None:  # None: not in any plain text, so never found in one
                 patterns.append(pat)
                 loose.append(reject.weights[i])
                 tight.append(reject.tight[i])
+                source.append(i)
         self._scorer = scorer
         self.patterns: tuple[str, ...] = tuple(patterns)
+        #: for each literal pattern (after the empty one and those that tell a text is
+        #: not plain), its index in the fast reject's own set
+        self.source: tuple[int, ...] = tuple(source)
         self.loose = loose
         self.tight = tight
 
