@@ -89,7 +89,7 @@ __all__ = [
 
 #: whether a Monitor with the shipped ``default`` pack scores command text when not told
 #: (``Monitor(scorer=None)``, a policy without ``monitor.scorer``). Off: cost (the monitor
-#: benchmark keeps ~x0.92 of its rules-only work, in instructions, with the fast reject
+#: benchmark keeps ~x0.92-0.93 of its rules-only work, in instructions, with the fast reject
 #: riding on the rules' line pass (:class:`Rider`); issue 12 asks for >= x0.97) and false
 #: positives (set 8 left out, the rules
 #: alone raise 1.35 %, over the <= 1 % asked for rules OR scorer; a model trained on sets
