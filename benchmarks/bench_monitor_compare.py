@@ -13,7 +13,8 @@ only with the learned command-text scorer off and on too); the second a fresh
 process's cost (the monitor built, then its first 2,000 events without a warm-up: a
 bigger literal automaton pays for its states there); the third the CPU time of each
 hostile event (:func:`corral.monitor.bench.hostile_events`: megabyte
-commands and scripts, 10,000 arguments, deeply nested data), or what it raised.
+commands and scripts, 10,000 arguments, deeply nested data), or what it raised
+(``--scorer``: a fourth, with the learned scorer on).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ spec.loader.exec_module(bench)
 n, baseline = int(sys.argv[1]), sys.argv[2] == "1"
 kw = {} if sys.argv[4] == "default" else {"scorer": sys.argv[4] == "on"}
 if n == 0:
-    print(json.dumps(bench.run_hostile(1, baseline=baseline)))
+    print(json.dumps(bench.run_hostile(1, baseline=baseline, **kw)))
 elif n < 0:  # a fresh process: the monitor built, then its first -n events, no warm-up
     import time
     events = bench.benign_events(-n)
@@ -95,8 +96,12 @@ def fresh(tree: Path, n: int) -> tuple[float, float]:
     return float(got["build"]), float(got["events_per_s"])
 
 
-def hostile(tree: Path) -> list[dict[str, Any]]:
-    return list(_child(tree, 0, True))
+def hostile(tree: Path, scorer: str = "default") -> list[dict[str, Any]]:
+    try:
+        return list(_child(tree, 0, True, scorer))
+    except subprocess.CalledProcessError as exc:  # a version from before the scorer
+        return [{"name": "?", "error": f"{exc.stderr.strip().splitlines()[-1]}",
+                 "cpu_seconds": 0.0}]  # fmt: skip
 
 
 def _cell(row: dict[str, Any]) -> str:
@@ -148,6 +153,7 @@ def main() -> None:
                         cold[t].append(fresh(t, FRESH))
             with console.status("hostile events …"):
                 worst = {t: hostile(t) for t in trees}
+                scored = {t: hostile(t, "on") for t in trees} if args.scorer else {}
         finally:
             for old in olds:
                 _git("worktree", "remove", "--force", str(old))
@@ -191,6 +197,17 @@ def main() -> None:
     for i, n_row in enumerate(worst[ROOT]):
         bad.add_row(n_row["name"], *(_cell(worst[old][i]) for old in olds), _cell(n_row))
     console.print(bad)
+    if scored:
+        on = Table(title="hostile events with the learned scorer on: CPU seconds each")
+        on.add_column("event")
+        for sha in shas:
+            on.add_column(f"previous ({sha})")
+        on.add_column(f"this tree ({head_sha}{dirty})")
+        for i, n_row in enumerate(scored[ROOT]):
+            on.add_row(n_row["name"],
+                       *(_cell(scored[old][i]) if i < len(scored[old]) else "—" for old in olds),
+                       _cell(n_row))  # fmt: skip
+        console.print(on)
 
 
 if __name__ == "__main__":

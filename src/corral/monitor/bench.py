@@ -221,12 +221,22 @@ def hostile_events(mb: int = 1) -> list[tuple[str, Event]]:
     ]  # fmt: skip
 
 
-def run_hostile(mb: int = 1, *, baseline: bool = True) -> list[dict[str, Any]]:
-    """Each of :func:`hostile_events` observed by a fresh monitor: ``name``,
-    ``cpu_seconds``, ``alerts`` (rule ids) or ``error`` (what it raised)."""
+def run_hostile(
+    mb: int = 1, *, baseline: bool = True, scorer: bool | None = None
+) -> list[dict[str, Any]]:
+    """Each of :func:`hostile_events` observed by a fresh monitor (``scorer``: the
+    learned scorer on or off, ``None``: the default; on, the monitor has scored one
+    ordinary command before, so its model is loaded): ``name``, ``cpu_seconds``,
+    ``alerts`` (rule ids) or ``error`` (what it raised)."""
     out: list[dict[str, Any]] = []
+    extra = {} if scorer is None else {"scorer": scorer}
+    warm = benign_events(1)[0].model_copy(
+        update={"session": "warm", "action": ExecAction(argv=["ls", "-la"], line="ls -la")}
+    )
     for name, event in hostile_events(mb):
-        mon = Monitor(baseline=None if baseline else False)
+        mon = Monitor(baseline=None if baseline else False, **extra)
+        if scorer:
+            mon.observe(warm)
         row: dict[str, Any] = {"name": name}
         cpu0 = time.process_time()
         try:

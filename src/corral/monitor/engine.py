@@ -371,8 +371,11 @@ def _index_for(rules: list[Rule]) -> RuleIndex:
 # -------------------------------------------------------------------------------- monitor
 
 _precheck_seq = itertools.count(1)
-#: the action kinds whose command text the learned scorer reads (scorer.command_text)
-_SCORED: Final = frozenset({"code", "exec"})
+
+
+def _unknown(text: str) -> None:
+    """No answer kept for ``text`` (the learned scorer not in use yet)."""
+    return None
 
 
 class Monitor:
@@ -444,6 +447,9 @@ class Monitor:
         self._scorer_spec = scorer
         self._scorer: CommandScorer | None = scorer if isinstance(scorer, CommandScorer) else None
         self._scoring = scorer is not False
+        #: the scorer's answer for a text it has answered before (``None`` until it is
+        #: in use: its rider on the rules' line pass, :meth:`_ride`)
+        self._known: Callable[[str], bool | None] = _unknown
 
     @classmethod
     def from_policy(cls, policy: Any, **kwargs: Any) -> Monitor:
@@ -518,11 +524,18 @@ class Monitor:
             if plan is _UNPLANNED:
                 plan = self.index.plan(type_, attempt)
             hits = [] if plan is None else self._evaluate(event, st, attempt, True, plan)
-            if attempt and self._scoring and action.kind in _SCORED:  # type: ignore[union-attr]
-                text = command_text(action)
-                sc = self._scorer
-                # a text the scorer has answered "no" for costs one dict lookup here
-                if text and (sc is None or sc.known(text) is not False):
+            if attempt and self._scoring:
+                # :func:`scorer.command_text`, inlined (the hot path of every command)
+                kind = action.kind  # type: ignore[union-attr]
+                if kind == "exec":
+                    text = action.line or " ".join(action.argv)  # type: ignore[union-attr]
+                elif kind == "code" and action.language == "shell":  # type: ignore[union-attr]
+                    text = action.code  # type: ignore[union-attr]
+                else:
+                    text = None
+                # a text the scorer has answered "no" for (most new ones: in the rules'
+                # pass over the line, :meth:`_ride`) costs one dict lookup here
+                if text and self._known(text) is not False:
                     learned = self._learned(event, text)
                     if learned is not None:
                         hits.append(learned)
@@ -568,7 +581,7 @@ class Monitor:
             st = self._sessions.get(session)
             fork = st.fork() if st is not None else _Session()
             hits = self._evaluate(event, fork, True, commit=False)
-            if self._scoring and getattr(action, "kind", None) in _SCORED:
+            if self._scoring and getattr(action, "kind", None) in ("code", "exec"):
                 learned = self._learned(event, command_text(action))
                 if learned is not None:
                     hits.append(learned)
@@ -860,6 +873,8 @@ class Monitor:
         scorer = self._scorer or self.scorer
         if scorer is None:
             return None
+        if self._known is _unknown:
+            self._ride(scorer)
         if not scorer.fires(text):  # the fast reject first: most texts cost one RE2 pass
             return None
         got = scorer.explain(text)
@@ -872,6 +887,25 @@ class Monitor:
             description=f"{event.action.kind}: {short(text, 200)}",
         )  # fmt: skip
         return _Hit(None, short(text, 500), summary, [ev], event.type, learned=got)
+
+    def _ride(self, scorer: CommandScorer) -> None:
+        """Put the scorer's fast reject on the rules' pass over each new command line
+        (:meth:`RuleIndex.ridden`, :class:`scorer.Rider`): one RE2 pass answers the rules
+        and proves most plain command texts below the threshold, so the call in
+        :meth:`observe` finds them answered (:meth:`CommandScorer.known`). The rules'
+        answers are unchanged; without RE2 or the fast reject, the scorer answers each
+        new text with its own pass."""
+        self._known = scorer.known
+        rider = scorer.rider()
+        if rider is None:
+            return
+        try:
+            index = self.index.ridden(scorer, rider.patterns, rider.bind)
+        except Exception as exc:  # RE2 cannot build the bigger set: the scorer's own pass
+            log.warning("the learned scorer's literals cannot ride on the rules' pass: %s", exc)
+            return
+        self.index = index
+        self._plans = index.plans
 
     def _anomaly_hit(self, event: Any, finding: Finding) -> _Hit:
         summary = (

@@ -9,6 +9,7 @@ costs one pass over its trigrams, whatever the number of rules.
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable, Iterable
 from typing import Any, Final, TypeVar
@@ -24,6 +25,7 @@ __all__ = [
     "MAX_KEPT_HITS",
     "LiteralSet",
     "Needs",
+    "Rider",
     "Scan",
     "Screen",
     "folded",
@@ -332,6 +334,9 @@ def telling(lits: Lits) -> bool:
     return min(map(len, lits)) > 1 or all(len(x) > 1 or x in RARE for x in lits)
 #: what :meth:`Screen.scan` gives: (entries, ids of the literals found)
 Scan = tuple[tuple[Any, ...], tuple[int, ...]]
+#: what rides on a screen's pass (:meth:`Screen.ridden`): called with the text and every
+#: id found, gives back the screen's own ids (None: the pass failed)
+Rider = Callable[[str, list[int]], tuple[int, ...] | None]
 
 
 class Screen:
@@ -347,8 +352,8 @@ class Screen:
     branch of its alternation); an entry whose pattern lacks them is not returned, so
     ``curl ... | python`` is not handed every command that mentions ``python``."""
 
-    __slots__ = ("_by_hits", "_cache", "_last", "_matcher", "_older", "always", "cached", "extra",
-                 "lits", "needs", "slots")  # fmt: skip
+    __slots__ = ("_alone", "_by_hits", "_cache", "_last", "_matcher", "_older", "_ride", "always",
+                 "cached", "extra", "lits", "needs", "slots")  # fmt: skip
 
     def __init__(
         self, items: Iterable[tuple[str, Any]], extra: Iterable[Iterable[str]] = ()
@@ -398,6 +403,11 @@ class Screen:
         #: (shortest text the pattern can match, entry) for patterns without literals
         self.always = tuple(always)
         self._matcher = LiteralSet(self.lits)
+        self._alone = self._matcher  # :meth:`ridden`: the screen's literals alone
+        self._ride: Rider | None = None
+        self._fresh_caches()
+
+    def _fresh_caches(self) -> None:
         # answers for short texts: the newer 4,096 and the 4,096 before them (a text
         # asked for again moves to the newer)
         self._cache: dict[str, Scan] = {}
@@ -409,6 +419,27 @@ class Screen:
         ] = {}
         #: the remembered :meth:`scan` of a short text, or None (one C call)
         self.cached = self._cache.get
+
+    def ridden(self, patterns: tuple[str, ...], bind: Callable[[int], Rider]) -> Screen:
+        """This screen with another user's RE2 ``patterns`` in its pass: after each pass
+        over a text (between two :data:`PAD`s: the patterns need no edge conditions,
+        which would multiply the automaton's states), ``bind(len(self.lits))``'s
+        function gets the text and every id found (the patterns' ids follow the
+        literals') and gives back this screen's own, so one pass over a text answers
+        both. The screen finds what it finds alone (no literal of its holds the pad);
+        its answers are kept afresh. A screen whose literals hold the pad is returned
+        as it is."""
+        if any(PAD in lit for lit in self.lits):  # pragma: no cover - no rule needs a NUL
+            return self
+        matcher = LiteralSet(self.lits, patterns=patterns, pad=True)
+        if matcher._match is None:  # RE2 cannot build the bigger set: the screen alone
+            return self
+        got = copy.copy(self)
+        got._alone = self._matcher
+        got._matcher = matcher
+        got._ride = bind(len(self.lits))
+        got._fresh_caches()
+        return got
 
     def find(self, text: str) -> tuple[Any, ...]:
         """The entries that may match ``text``."""
@@ -442,10 +473,17 @@ class Screen:
         return got
 
     def _find(self, text: str) -> Scan:
-        hits = self._matcher.found(text) if self.lits else ()
+        hits = self._matcher.found(text) if self.lits else []
+        ride = self._ride
         # the entries depend only on the literals found (in the order found) and the
         # text's length: texts that hold the same literals share one answer
-        key = tuple(hits)
+        if ride is None:
+            key = tuple(hits)
+        else:
+            got_key = ride(text, hits)
+            # None: the pass failed (RE2 out of memory, a text it cannot take): the
+            # screen's own set finds its literals
+            key = got_key if got_key is not None else tuple(self._alone.found(text))
         if not key and not self.always:
             return (), key
         got = self._by_hits.get(key)
@@ -517,22 +555,35 @@ class LiteralSet:
     text; a text RE2 cannot take (lone surrogates) or a failing set falls back to one
     ``in`` per literal."""
 
-    __slots__ = ("_match", "fold", "lits")
+    __slots__ = ("_match", "fold", "lits", "pad")
 
-    def __init__(self, lits: tuple[str, ...], *, fold: bool = True) -> None:
+    def __init__(
+        self,
+        lits: tuple[str, ...],
+        *,
+        fold: bool = True,
+        patterns: tuple[str, ...] = (),
+        pad: bool = False,
+    ) -> None:
+        """``patterns``: RE2 patterns the same pass looks for too (ids after the
+        literals'; a text RE2 cannot take finds none of them: not in :attr:`lits`);
+        ``pad``: the pass is over the text between two :data:`PAD`s."""
         self.lits = lits
         self.fold = fold
+        self.pad = pad
         self._match: Any = None
-        if not lits:
+        if not lits and not patterns:
             return
         try:
             import re2
 
             opts = re2.Options()
-            opts.max_mem = _SET_MEM
+            opts.max_mem = _SET_MEM if not patterns else _RIDDEN_MEM
             rs = re2.Set.SearchSet(opts)
             for lit in lits:
                 rs.Add(_re2_literal(lit))
+            for pat in patterns:
+                rs.Add(pat)
             rs.Compile()
             raw = getattr(rs, "_set", None)  # the binding itself: bytes in, indexes out
             self._match = raw.Match if raw is not None else lambda b: rs.Match(b) or []
@@ -545,11 +596,13 @@ class LiteralSet:
         match = self._match
         if match is not None:
             try:
-                data = lower.encode()
+                data = f"{PAD}{lower}{PAD}".encode() if self.pad else lower.encode()
             except UnicodeEncodeError:
                 pass
             else:
                 return match(data)  # type: ignore[no-any-return]
+        if self.pad:
+            lower = f"{PAD}{lower}{PAD}"
         return [i for i, lit in enumerate(self.lits) if lit in lower]
 
 
@@ -573,6 +626,11 @@ def _re2_literal(lit: str) -> str:
 #: many states as their trie and needs a few MB at most; the budget is an upper bound
 #: that is only used as states are built
 _SET_MEM: Final = 64 << 20
+#: the budget of a set that carries another user's patterns too (:meth:`Screen.ridden`:
+#: the learned scorer's ~6,000 literals beside the rules' ~6,000)
+_RIDDEN_MEM: Final = 160 << 20
+#: what a ridden screen's pass puts at each end of the text (:meth:`Screen.ridden`)
+PAD: Final = "\x00"
 
 
 _FOLDED: dict[str, str] = {}

@@ -82,6 +82,8 @@ a shell code action gives one exec subject per simple command in the script.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import fnmatch
 import functools
 import ipaddress
@@ -103,6 +105,7 @@ from .prefilter import (
     MAX_KEPT_HITS,
     LiteralSet,
     Needs,
+    Rider,
     Screen,
     folded,
     holds,
@@ -2229,6 +2232,36 @@ class RuleIndex:
         self.types = frozenset(t for t, _ in self._buckets)
         #: the plans looked up so far, by (event type, attempt) (:meth:`plan` fills it)
         self.plans: dict[tuple[str, bool], Plan | None] = {}
+        #: :meth:`ridden`'s indexes, by what rides
+        self._ridden: dict[Any, RuleIndex] = {}
+
+    def ridden(
+        self,
+        key: Any,
+        patterns: tuple[str, ...],
+        bind: Callable[[int], Rider],
+        kinds: frozenset[str] = frozenset({"exec"}),
+    ) -> RuleIndex:
+        """This index with another user's RE2 ``patterns`` in the line pass of the
+        buckets of attempts of ``kinds`` (:meth:`Screen.ridden`: one pass over a new
+        command line answers the rules and, say, the learned scorer's fast reject). The
+        rules' answers are those of this index. Kept per ``key`` (what rides; a few)."""
+        got = self._ridden.get(key)
+        if got is not None:
+            return got
+        got = copy.copy(self)
+        got._buckets = {
+            (t, k): dataclasses.replace(b, merged=b.merged.ridden(patterns, bind), sifted={})
+            if t == ATTEMPT and k in kinds and b.merged is not None
+            else b
+            for (t, k), b in self._buckets.items()
+        }  # fmt: skip
+        got.plans = {}
+        got._ridden = {}
+        if len(self._ridden) >= 4:
+            self._ridden.clear()
+        self._ridden[key] = got
+        return got
 
     def plan(self, type_: str, attempt: bool) -> Plan | None:
         """The :class:`Plan` for events of ``type_`` (an attempt or not); ``None`` when

@@ -51,13 +51,14 @@ import os
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from .normalize import GATE as _GATE
 from .normalize import deobfuscate
+from .prefilter import PAD
 
 __all__ = [
     "DEFAULT_ON",
@@ -68,6 +69,7 @@ __all__ = [
     "TAIL",
     "WINDOW",
     "CommandScorer",
+    "Rider",
     "Score",
     "ScorerError",
     "canonical",
@@ -87,8 +89,9 @@ __all__ = [
 
 #: whether a Monitor with the shipped ``default`` pack scores command text when not told
 #: (``Monitor(scorer=None)``, a policy without ``monitor.scorer``). Off: cost (the monitor
-#: benchmark keeps ~x0.88 of its rules-only work, in instructions, issue 12 asks for
-#: >= x0.97; the call site alone is ~x0.965) and false positives (set 8 left out, the rules
+#: benchmark keeps ~x0.92-0.93 of its rules-only work, in instructions, with the fast reject
+#: riding on the rules' line pass (:class:`Rider`); issue 12 asks for >= x0.97) and false
+#: positives (set 8 left out, the rules
 #: alone raise 1.35 %, over the <= 1 % asked for rules OR scorer; a model trained on sets
 #: 1-8 adds 0.98 % on set 2 left out and fires on one of corral's own write probes:
 #: docs/architecture.md, model 4); ``Monitor(scorer=True)`` or a policy's
@@ -438,7 +441,7 @@ class _Reject:
     cannot reach the threshold. Index 0 of the set is the empty pattern: a pass that
     does not report it failed (RE2 out of memory) and proves nothing."""
 
-    __slots__ = ("base", "limit", "match", "tight", "weights")
+    __slots__ = ("base", "limit", "match", "pats", "tight", "weights")
 
     def __init__(self, weights: dict[bytes, float], bias: float, threshold: float) -> None:
         import re2
@@ -469,6 +472,8 @@ class _Reject:
         rs.Compile()
         raw = getattr(rs, "_set", None)
         self.match: Any = raw.Match if raw is not None else lambda b: rs.Match(b) or []
+        #: the literals, in the set's order after its empty pattern
+        self.pats: tuple[bytes, ...] = tuple(pats)
         self.weights = [0.0, *(grouped.get(p, 0.0) for p in pats)]
         #: for a short plain text (:meth:`CommandScorer.fires`): the positive weights
         #: and the negative weights of the features a literal proves present
@@ -486,12 +491,149 @@ class _Reject:
         return self.base + sum(map(self.weights.__getitem__, hits)) < self.limit
 
 
+#: RE2 pattern text for each byte of a literal a plain text can hold (ASCII): letters and
+#: digits as they are, everything else as a hex escape (no RE2 syntax slips through)
+_RE2_BYTE: Final = tuple(
+    chr(b) if chr(b).isascii() and chr(b).isalnum() else f"\\x{{{b:x}}}" for b in range(128)
+)
+#: a pad of a riding pass (:data:`prefilter.PAD`), and a token's edge there: a blank,
+#: or the pad at either end of the text
+_PAD: Final = f"\\x{{{ord(PAD):x}}}"
+_EDGE: Final = f"[{_PAD}\\x{{20}}]"
+#: what makes a text not plain (or not provable in a riding pass): a character of
+#: :data:`_NOT_PLAIN_ASCII`, two blanks together, a blank at either end, the pad's
+#: character inside the text
+_NOT_PLAIN_PATTERNS: Final = (
+    *(_RE2_BYTE[b] for b in _NOT_PLAIN_ASCII),
+    _RE2_BYTE[32] * 2,
+    _PAD + _RE2_BYTE[32],
+    _RE2_BYTE[32] + _PAD,
+    f"(?s:.){_PAD}(?s:.)",
+)
+
+
+def _rider_pattern(lit: bytes) -> str | None:
+    """``lit`` (a literal of the fast reject, in the :func:`canonical` form) as an RE2
+    pattern over a plain text between two :data:`prefilter.PAD`s (its edge blanks: a blank
+    or the pad), or ``None`` when no plain text's canonical form holds it (a byte
+    outside ASCII, an operator or a character that is not plain, a blank inside:
+    operators spaced apart)."""
+    head, tail = lit[:1] == b" ", lit[-1:] == b" "
+    core = lit.strip(b" ")
+    if not core or not core.isascii() or b" " in core or PAD.encode() in core:
+        return None
+    if len(core.translate(None, _NOT_PLAIN_ASCII)) != len(core):
+        return None
+    body = "".join(_RE2_BYTE[b] for b in core)
+    return (_EDGE if head else "") + body + (_EDGE if tail else "")
+
+
+class Rider:
+    """The fast reject riding on another RE2 set's pass: its literals as patterns to add
+    to a set that scans a command line lowered (case-folded: the same for ASCII) between
+    two :data:`prefilter.PAD`s, so that one pass answers both that set's owner and the scorer
+    (a plain text's canonical form is that text between two blanks).
+
+    :attr:`patterns` (RE2 syntax, UTF-8) go after the owner's ``offset`` patterns;
+    :meth:`bind` gives the function the owner calls with each text it scanned and the
+    ids the pass found: it proves a plain text (:meth:`CommandScorer.fires`) below the
+    threshold, from the same literals the scorer's own pass would find, and remembers
+    the answer where :meth:`CommandScorer.known` reads it; it returns the owner's own
+    ids (those below ``offset``, in the order found). The first pattern is the empty
+    one (a pass without it failed: it proves nothing, and the function returns None:
+    the owner's ids are not known either); the patterns that tell a text is not plain
+    weigh infinitely much (such a text is proved nothing here)."""
+
+    __slots__ = ("_scorer", "loose", "patterns", "source", "tight")
+
+    def __init__(self, scorer: CommandScorer, reject: _Reject) -> None:
+        patterns = ["", *_NOT_PLAIN_PATTERNS]
+        inf = math.inf
+        loose = [0.0] + [inf] * len(_NOT_PLAIN_PATTERNS)
+        tight = loose[:]
+        source = []
+        for i, lit in enumerate(reject.pats, 1):
+            pat = _rider_pattern(lit)
+            if pat is not None:  # None: not in any plain text, so never found in one
+                patterns.append(pat)
+                loose.append(reject.weights[i])
+                tight.append(reject.tight[i])
+                source.append(i)
+        self._scorer = scorer
+        self.patterns: tuple[str, ...] = tuple(patterns)
+        #: for each literal pattern (after the empty one and those that tell a text is
+        #: not plain), its index in the fast reject's own set
+        self.source: tuple[int, ...] = tuple(source)
+        self.loose = loose
+        self.tight = tight
+
+    def bind(self, offset: int) -> Callable[[str, list[int]], tuple[int, ...] | None]:
+        """The function an owner whose own patterns are the first ``offset`` of its set
+        calls after each pass (see above)."""
+        sc = self._scorer
+        reject = sc.reject
+        assert reject is not None
+        base, limit = reject.base, reject.limit
+        loose = [0.0] * offset + self.loose
+        tight = [0.0] * offset + self.tight
+        fires = sc._fires
+        known = fires.get
+        empty = offset
+
+        # what the ids found give (the owner's ids; whether the loose and the tight
+        # bound prove a plain text of them below the threshold), kept per ids found:
+        # new command lines with the same literals (a new file name's digits) share it
+        kept: dict[tuple[int, ...], tuple[tuple[int, ...], bool, bool]] = {}
+
+        def ride(text: str, hits: list[int]) -> tuple[int, ...] | None:
+            key = tuple(hits)
+            got = kept.get(key)
+            if got is None:
+                if empty not in hits:
+                    return None  # the pass failed (the first of the rider's is the empty
+                    # pattern): it proves nothing, nor are the owner's ids known
+                own = tuple([h for h in hits if h < offset])
+                # :meth:`CommandScorer.fires`'s plain path: its sums over the ids of
+                # this pass (the owner's weigh nothing)
+                got = (
+                    own,
+                    base + sum(map(loose.__getitem__, hits)) < limit,
+                    base + sum(map(tight.__getitem__, hits)) < limit,
+                )
+                if len(key) <= _KEEP_HITS:
+                    if len(kept) >= _KEEP_SETS:
+                        kept.clear()
+                    kept[key] = got
+            own, loose_below, tight_below = got
+            if (
+                tight_below
+                and len(text) <= _KEEP_TEXT
+                and (
+                    loose_below
+                    # short (one window, no token cut): the tight bound
+                    or (len(text) <= MAX_TOKEN and text.count(" ") < WINDOW)
+                )
+                and text.isascii()
+                and known(text) is None
+            ):
+                if len(fires) >= _CACHE:
+                    fires.clear()
+                fires[text] = False
+            return own
+
+        return ride
+
+
 #: a text this short without a character deobfuscation looks at is prepared by lowering it
 _PLAIN: Final = HEAD
 #: texts (and tokens) longer than these are not kept in the scorer's caches
 _KEEP_TEXT: Final = 8192
 _KEEP_TOKEN: Final = 256
 _CACHE: Final = 16384
+#: a :class:`Rider` keeps what the ids found give for this many sets of ids found, of
+#: at most this many ids each
+_KEEP_SETS: Final = 4096
+_KEEP_HITS: Final = 128
 
 
 class CommandScorer:
@@ -520,6 +662,7 @@ class CommandScorer:
         #: the answer of :meth:`fires` for a text asked before, or None (one C call)
         self.known = self._fires.get
         self._reject: _Reject | bool | None = None  # False: unavailable
+        self._rider: Rider | bool | None = None  # False: unavailable
         self._lock = threading.Lock()
 
     # loading --------------------------------------------------------------------------
@@ -632,6 +775,15 @@ class CommandScorer:
                     except Exception:  # RE2 missing or the set too big: score in full
                         got = False
                     self._reject = got
+        return got or None
+
+    def rider(self) -> Rider | None:
+        """The fast reject as patterns another RE2 set's pass can carry (:class:`Rider`;
+        ``None`` when the fast reject is unavailable)."""
+        got = self._rider
+        if got is None:
+            reject = self.reject
+            got = self._rider = Rider(self, reject) if reject is not None else False
         return got or None
 
     def _token(self, tok: str, cmd: bool) -> dict[bytes, float]:
