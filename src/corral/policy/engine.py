@@ -129,6 +129,8 @@ from .hosts import (
     command_hosts,
     interpreter_code,
     written_addresses,
+    written_file_kind,
+    written_hosts,
 )
 from .mining import pool_endpoints
 from .patterns import (
@@ -163,6 +165,8 @@ _SHELLS: Final = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "
 #: programs that rewrite text into a file (in place, or redirected): what they write is
 #: configuration or code something runs later
 _EDITORS: Final = frozenset({"sed", "perl", "jq", "yq", "awk", "gawk"})
+#: programs that write text into a file without a redirection (the editors, ``tee``)
+_WRITERS: Final = _EDITORS | {"tee"}
 #: programs that search text: a pool address they are given is looked for, not reached
 _SEARCHERS: Final = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack", "zgrep", "git"})
 #: wrapper -> (options that take a value, positional arguments before the command)
@@ -1440,7 +1444,7 @@ class Policy:
             if (
                 self.has_network
                 and cmd.argv
-                and (cmd.redirects or cmd.argv[0].rsplit("/", 1)[-1] in _EDITORS)
+                and (cmd.redirects or cmd.argv[0].rsplit("/", 1)[-1] in _WRITERS)
             ):
                 result = _worse(result, self._written_check(cmd))
             if cmd.stdin is not None and cmd.argv and depth < MAX_DEPTH:
@@ -1476,25 +1480,27 @@ class Policy:
         (:func:`~corral.policy.hosts.written_addresses`) are hosts the file will make
         something reach (CI, a build, a tool's config): decided as network actions."""
         prog = cmd.argv[0].rsplit("/", 1)[-1]
+        files = [t for op, t in cmd.redirects
+                 if op in (">", ">>", ">|", "&>", "&>>") and t != "/dev/null"]  # fmt: skip
         if prog in _EDITORS:  # sed -i 's#x#curl http://203.0.113.62#' f, jq … | sponge f
             text = "\n".join(cmd.argv[1:])
-            if "://" not in text and ":" not in text:
-                return None
-            return self._net_check(
-                written_addresses(text), " ".join(cmd.argv), effect="written address"
-            )
-        to_file = any(op in (">", ">>", ">|", "&>", "&>>") and t != "/dev/null"
-                      for op, t in cmd.redirects)  # fmt: skip
-        if prog in ("cat", "tee") and (to_file or (prog == "tee" and len(cmd.argv) > 1)):
+            files += write_targets(cmd.argv)
+        elif prog in ("cat", "tee") and (files or (prog == "tee" and len(cmd.argv) > 1)):
             text = "\n".join(t for op, t in cmd.redirects if op == "<<<")  # cat > f <<EOF
-        elif to_file:
+            if prog == "tee":  # printf 'import socket…' | tee -a x.py
+                files += [a for a in cmd.argv[1:] if not a.startswith("-")]
+                text = "\n".join(filter(None, (text, cmd.stdin)))
+        elif files:
             text = printed_text(cmd.argv) or ""
         else:
             return None
-        if not text or ("://" not in text and ":" not in text):
+        if not text:
+            return None
+        kinds = {k for k in map(written_file_kind, files) if k is not None}
+        if "code" not in kinds and "://" not in text and ":" not in text:
             return None
         return self._net_check(
-            written_addresses(text), " ".join(cmd.argv), effect="written address"
+            written_hosts(text, kinds), " ".join(cmd.argv), effect="written address"
         )
 
     def _pool_check(self, cmd: SimpleCommand) -> _Result | None:
