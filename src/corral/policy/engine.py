@@ -128,6 +128,7 @@ from .hosts import (
     code_hosts,
     command_hosts,
     interpreter_code,
+    piped_hosts,
     written_addresses,
     written_file_kind,
     written_hosts,
@@ -297,6 +298,17 @@ _CODE_WRITE_PATH: Final = saferegex.compile(
     r"touch|unlink|chmod|rename|symlink_to|mkdir|rmdir))"
 )
 _FILE_NAME: Final = re.compile(r"^[\w.~/-]*[./][\w.~/-]*$")
+#: code that takes its files from its arguments (``sys.argv``, ``process.argv``, ``ARGV``)
+#: and writes, changes or deletes files: the paths given after the code are its targets
+#: (``python3 -c "…os.utime(…) for … in os.walk(sys.argv[1])" /etc/systemd/system``)
+_CODE_ARGV: Final = re.compile(r"\bsys\.argv\b|\bprocess\.argv\b|@?\bARGV\b|\$ARGV\b|commandArgs\(")
+_CODE_CHANGES: Final = re.compile(
+    r"\b(?:writeFileSync|appendFileSync|utimesSync|chmodSync|chownSync|unlinkSync|rmSync|"
+    r"truncateSync|os\.(?:utime|chmod|chown|lchown|remove|unlink|truncate|rmdir|removedirs|"
+    r"replace|rename)|shutil\.(?:rmtree|copy\w*|move)|File\.(?:write|delete|unlink|chmod|"
+    r"utime|truncate)|FileUtils\.\w+|file_put_contents|write_text|write_bytes|unlink|"
+    r"touch)\s*\(|\bopen\([^)]{0,300}['\"][rb]?[wax]\+?b?['\"]"
+)
 _MAX_CODE: Final = 65536
 _ASK_WRITE_WHY: Final = (
     " (a file of the agents' control plane: changing it changes what an agent, or git on "
@@ -1260,6 +1272,7 @@ class Policy:
                 for code in interpreter_code(a):
                     if self.has_filesystem:
                         extra = _worse(extra, self._code_files(code, cwd, base))
+                        extra = _worse(extra, self._code_operands(a, code, cwd, base))
                     if d < MAX_DEPTH:  # os.system('git push'), execSync('sudo id')
                         extra = _worse(extra, self._spawned(prog, code, cwd, d))
             if self.has_filesystem and len(a) > 1:
@@ -1322,6 +1335,28 @@ class Policy:
         :mod:`corral.policy.writes`) are file writes, decided as a redirection's are."""
         worst: _Result | None = None
         for target in write_targets(argv):
+            path = _normalize_path(target, cwd)
+            if path in _DEVICE_OK or path.startswith(("/dev/fd/", "/proc/self/fd/")):
+                continue
+            decision = self.decide_file("write", path)
+            if decision.verdict != "allow":
+                worst = _worse(
+                    worst, _Result(SEVERITY[decision.verdict], "write", None, subject, decision)
+                )
+        return worst
+
+    def _code_operands(
+        self, argv: list[str], code: str, cwd: str, subject: str
+    ) -> _Result | None:
+        """The paths given after interpreter code that reads its arguments and changes
+        files (:data:`_CODE_ARGV`, :data:`_CODE_CHANGES`) are file writes."""
+        if code not in argv or not _CODE_ARGV.search(code[:_MAX_CODE]):
+            return None
+        operands = [x for x in argv[argv.index(code) + 1 :] if x[:1] in ("/", "~", "$")]
+        if not operands or not _CODE_CHANGES.search(code[:_MAX_CODE]):
+            return None
+        worst: _Result | None = None
+        for target in operands:
             path = _normalize_path(target, cwd)
             if path in _DEVICE_OK or path.startswith(("/dev/fd/", "/proc/self/fd/")):
                 continue
@@ -1531,9 +1566,17 @@ class Policy:
         if prog in ("make", "gmake") and any(a in ("-", "/dev/stdin") for a in argv[1:]):
             return self._eval_script(text, cwd, depth + 1)  # recipes are shell lines
         if not (_interpreter(prog) and (len(argv) == 1 or argv[1:] == ["-"])):
-            if not self.has_network or "://" not in text:
-                return None  # data a program reads: the addresses it names (config)
-            return self._net_check(written_addresses(text), subject, effect="written address")
+            if not self.has_network:
+                return None
+            # data a program reads: the addresses it names (config), the targets it is
+            # given (``echo 10.0.0.0/16 | tlsx``)
+            result = self._net_check(piped_hosts(prog, text), subject)
+            if "://" in text:
+                result = _worse(
+                    result,
+                    self._net_check(written_addresses(text), subject, effect="written address"),
+                )
+            return result
         result: _Result | None = None
         if self.has_network:
             result = self._net_check(code_hosts(text), subject)

@@ -56,6 +56,7 @@ __all__ = [
     "code_hosts",
     "command_hosts",
     "interpreter_code",
+    "piped_hosts",
     "written_addresses",
     "written_file_kind",
     "written_hosts",
@@ -815,6 +816,19 @@ def command_hosts(argv: list[str]) -> list[str]:
             for m in _MULTIADDR.finditer(a[:_MAX_CODE]):
                 _add(found, _plausible(m.group(1)))
     return found
+
+
+def piped_hosts(prog: str, text: str) -> list[str]:
+    """The hosts in text ``echo``/``printf`` pipe into ``prog`` that is not an interpreter:
+    scanners and clients read their targets from standard input as from their operands
+    (``echo 10.0.0.0/16 | tlsx``, ``printf 'h.example:443\\n' | httpx``), so each word is
+    decided as an operand would be; a program that only handles text (``grep``, ``jq``,
+    ``ipcalc``) reads data, not places."""
+    name = prog.rsplit("/", 1)[-1]
+    if name in _TEXT_PROGRAMS or name in _ADDRESS_IS_DATA:
+        return []
+    words = text[:_MAX_CODE].split()[:256]
+    return command_hosts([name, *words]) if words else []
 
 
 def _option_hosts(args: list[str], found: list[str]) -> None:
