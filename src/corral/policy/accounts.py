@@ -185,6 +185,8 @@ ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
     "convex": _cli("api.convex.dev", remote="deploy import export run env data logs"),
     "appwrite": _cli("cloud.appwrite.io", "init", "login"),
     "xata": _cli("api.xata.io", "init", "codegen"),
+    "sanity": _cli("api.sanity.io", "dev", "start", "build", "init", "docs", "preview",
+                   "typegen", "schema extract"),
     "datadog-ci": _cli("api.datadoghq.com"),
     # rented compute: GPU clouds and serverless runners (machines and money outside)
     "modal": _cli("api.modal.com", "config show", "config list"),
@@ -286,7 +288,7 @@ _PACKAGES: Final[dict[str, str]] = {
     "aws-cdk": "cdk", "heroku": "heroku", "@doppler/cli": "doppler",
     "@infisical/cli": "infisical", "surge": "surge", "@mongodb-js/atlas-cli": "atlas",
     "@sentry/cli": "sentry-cli", "twilio-cli": "twilio", "convex": "convex",
-    "appwrite-cli": "appwrite", "@xata.io/cli": "xata",
+    "@sanity/cli": "sanity", "appwrite-cli": "appwrite", "@xata.io/cli": "xata",
 }  # fmt: skip
 #: package runners: program -> (the words before the package, options taking a value)
 _RUNNERS: Final[dict[str, tuple[tuple[str, ...], frozenset[str]]]] = {
