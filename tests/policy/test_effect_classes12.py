@@ -130,6 +130,7 @@ def test_piped_targets() -> None:
         ("truncate -s 0 build.log", "allow"),
         # an agent's approvals, guardrails and tracing
         ("sed -i 's/--approval-mode default/--yolo/' run_agent.sh", "ask"),
+        ("sed -i 's/\"yolo\": false/\"yolo\": true/' ~/.gemini/settings.json", "ask"),
         ("echo 'approval_policy = \"never\"' >> agent.toml", "ask"),
         ("jq '.autoApprove = true' cfg.json > t.json", "ask"),
         ("sqlite3 state.db \"update profiles set shell='always_allow'\"", "ask"),
