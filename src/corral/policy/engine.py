@@ -122,6 +122,7 @@ from .accounts import (
     account_program,
     package_command,
 )
+from .encoded import decoded_commands
 from .hosts import (
     CODE_PROGRAMS,
     HOST_PROGRAMS,
@@ -1283,6 +1284,8 @@ class Policy:
                     extra = _worse(extra, self._net_check(account_hosts(a), base, account[0]))
                 if len(a) > 1:
                     extra = _worse(extra, self._net_check(command_hosts(a), base))
+            if d < MAX_DEPTH and len(a) > 1:  # echo 'exec sh -c [… base64 Y3Vy…]' | tclsh
+                extra = _worse(extra, self._decoded(" ".join(a[1:]), cwd, d, prog))
             if d < MAX_DEPTH:
                 inner, scripts = _unwrap(a)
                 for ia in inner:
@@ -1484,6 +1487,11 @@ class Policy:
                 result = _worse(result, self._written_check(cmd))
             if cmd.stdin is not None and cmd.argv and depth < MAX_DEPTH:
                 result = _worse(result, self._piped_code(cmd.argv, cmd.stdin, cwd, depth))
+            if cmd.redirects and depth < MAX_DEPTH:  # python3 - <<< "exec(b64decode('…'))"
+                for op, text in cmd.redirects:
+                    if op == "<<<":
+                        prog = cmd.argv[0].rsplit("/", 1)[-1] if cmd.argv else None
+                        result = _worse(result, self._decoded(text, cwd, depth, prog))
             if cmd.redirects and self.has_filesystem:
                 result = _worse(result, self._redirect_check(cmd.argv, cmd.redirects, cwd))
             if cmd.redirects and cmd.argv and self.has_network:
@@ -1509,6 +1517,24 @@ class Policy:
         if result.severity == 0 and allowed > 1:
             return _Result(0, result.kind, result.rule, result.subject, ("count", allowed, script))
         return result
+
+    def _decoded(
+        self, text: str, cwd: str, depth: int, prog: str | None = None
+    ) -> _Result | None:
+        """The command lines ``text`` hides in an encoding (:mod:`corral.policy.encoded`:
+        base64, hex, character codes), decided as the commands they are (their rules and
+        effects; ``commands.default`` is not theirs to give); given to an interpreter
+        (``prog``), as its code too (the hosts it names, the commands it runs)."""
+        worst: _Result | None = None
+        for payload in decoded_commands(text):
+            worst = _worse(worst, self._eval_script(payload, cwd, depth + 1, defaults=False))
+            if self.has_network:
+                worst = _worse(worst, self._net_check(code_hosts(payload), "decoded text"))
+            if prog is not None and _interpreter(prog):
+                worst = _worse(worst, self._spawned(prog, payload, cwd, depth))
+            if worst is not None and worst.severity == 2:
+                break
+        return worst
 
     def _written_check(self, cmd: SimpleCommand) -> _Result | None:
         """Addresses in text ``echo``/``printf`` write into a file

@@ -1,0 +1,105 @@
+"""Command text hidden by an encoding in a command's words: the effect behind ``echo
+'exec sh -c [binary decode base64 Y3VybCAtcyAx…]' | tclsh``, ``awk 'BEGIN{split("99,117,
+114,…",c,",");…system(s)}'`` or ``python3 -c "exec(bytes.fromhex('6f73…'))"``.
+
+What a word decodes to is decided by the policy as a shell line (its rules, paths, writes
+and hosts: :meth:`~corral.policy.Policy.decide_command`) when it reads as text a person
+could have typed. Found:
+
+* base64 (and base64url) runs of 16 or more characters, padded or not;
+* hex: runs of 16 or more hex digits (``bytes.fromhex('…')``, ``xxd -r -p``) and ``\\xNN``
+  escape runs of 8 or more;
+* character codes: 8 or more decimal numbers in 9-126 separated by commas (``String.
+  fromCharCode(99,117,…)``, ``chr`` lists, awk ``split``/``sprintf("%c")``).
+
+Only text that decodes to printable ASCII with a space or a ``/`` in it and at least one
+letter counts (a hash, a key or compressed data is not a command). At most
+:data:`MAX_DECODED` payloads of :data:`MAX_PAYLOAD` characters are returned per text,
+from its first 64 KiB: the cost stays linear and bounded on hostile input (every pattern
+is RE2). A payload built at run time (string joins, a key fetched later) is not seen: the
+native tiers decide each program as it starts, and the monitor watches.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Final
+
+from .. import saferegex
+
+__all__ = ["MAX_DECODED", "MAX_PAYLOAD", "decoded_commands"]
+
+MAX_DECODED: Final = 4
+MAX_PAYLOAD: Final = 4096
+_MAX_TEXT: Final = 65536
+_BASE64: Final = saferegex.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+_HEX: Final = saferegex.compile(r"(?:^|[^A-Za-z0-9])((?:[0-9A-Fa-f]{2}){8,})(?:$|[^A-Za-z0-9])")
+_HEX_ESCAPES: Final = saferegex.compile(r"(?:\\x[0-9A-Fa-f]{2}){8,}")
+_CHAR_CODES: Final = saferegex.compile(r"(?:\b\d{1,3}\s*,\s*){7,}\d{1,3}\b")
+
+
+def _readable(data: bytes) -> str | None:
+    """``data`` as text when it reads as a command line: printable ASCII (tabs and
+    newlines allowed), a letter, and a space or a slash."""
+    if not data or len(data) > MAX_PAYLOAD:
+        return None
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if not all(32 <= ord(c) < 127 or c in "\t\n\r" for c in text):
+        return None
+    if not any(c.isalpha() for c in text) or not (" " in text or "/" in text):
+        return None
+    return text
+
+
+def _b64(word: str) -> bytes | None:
+    body = word.rstrip("=")
+    urlsafe = "-" in body or "_" in body
+    if len(body) % 4 == 1 or (urlsafe and ("+" in body or "/" in body)):
+        return None
+    padded = body + "=" * (-len(body) % 4)
+    try:
+        return base64.b64decode(padded, altchars=b"-_" if urlsafe else None, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def decoded_commands(text: str) -> list[str]:
+    """The command lines hidden by an encoding in ``text`` (see the module docstring)."""
+    text = text[:_MAX_TEXT]
+    found: list[str] = []
+
+    def keep(data: bytes | None) -> None:
+        if data is None or len(found) >= MAX_DECODED:
+            return
+        payload = _readable(data)
+        if payload is not None and payload not in found:
+            found.append(payload)
+
+    if len(text) >= 16:
+        for m in _BASE64.finditer(text):
+            word = m.group(0)
+            if word.isalnum() and (word.isdigit() or word.isalpha()):
+                continue  # a word or a number, not an encoding
+            if all(c in "0123456789abcdefABCDEF" for c in word):
+                continue  # hex: below
+            keep(_b64(word))
+            if len(found) >= MAX_DECODED:
+                return found
+        for m in _HEX.finditer(text):
+            try:
+                keep(bytes.fromhex(m.group(1)))
+            except ValueError:
+                continue
+        if "\\x" in text:
+            for m in _HEX_ESCAPES.finditer(text):
+                keep(bytes.fromhex(m.group(0).replace("\\x", "")))
+    if "," in text:
+        for m in _CHAR_CODES.finditer(text):
+            codes = [int(n) for n in m.group(0).replace(" ", "").split(",")]
+            if all(9 <= c < 127 for c in codes):
+                keep(bytes(codes))
+    return found[:MAX_DECODED]
