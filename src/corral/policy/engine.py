@@ -1546,6 +1546,9 @@ class Policy:
         if prog in _EDITORS:  # sed -i 's#x#curl http://203.0.113.62#' f, jq … | sponge f
             text = "\n".join(cmd.argv[1:])
             files += write_targets(cmd.argv)
+            # the file an editor reads is the one its output goes back to (``jq … f |
+            # sponge f``, ``yq … f > t && mv t f``): its kind is what is written
+            files += [a for a in cmd.argv[2:] if a[:1] != "-" and written_file_kind(a)]
         elif prog in ("cat", "tee") and (files or (prog == "tee" and len(cmd.argv) > 1)):
             text = "\n".join(t for op, t in cmd.redirects if op == "<<<")  # cat > f <<EOF
             if prog == "tee":  # printf 'import socket…' | tee -a x.py

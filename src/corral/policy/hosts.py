@@ -461,7 +461,8 @@ _FETCH_CONFIG_NAMES: Final = frozenset(
      "cloudbuild.yaml", "cloudbuild.yml", ".gitmodules", ".pre-commit-config.yaml",
      "workspace", "workspace.bazel", "module.bazel", ".bazelrc", "flake.nix",
      ".gitconfig", ".curlrc", ".wgetrc", "sources.list", "chart.yaml", "deno.json",
-     "vcpkg.json", "conanfile.txt", "build.zig.zon", "project.clj", "deps.edn",
+     "vcpkg.json", "vcpkg-configuration.json", "conanfile.txt", "build.zig.zon",
+     "project.clj", "deps.edn",
      "stack.yaml", "cabal.project", "pubspec.yaml", "packages.config"}
 )  # fmt: skip
 _FETCH_CONFIG_SUFFIXES: Final = (
