@@ -8,7 +8,9 @@ could have typed. Found:
 
 * base64 (and base64url) runs of 16 or more characters, padded or not;
 * hex: runs of 16 or more hex digits (``bytes.fromhex('…')``, ``xxd -r -p``) and ``\\xNN``
-  escape runs of 8 or more;
+  escape runs of 8 or more; octal ``\\NNN`` escape runs of 8 or more (``printf``);
+* base64 of zlib-compressed text (``exec(zlib.decompress(b64decode('eJz…')))``), base85
+  and rot13 of a quoted string when the text decodes one (``b85decode``, ``'rot13'``);
 * character codes: 8 or more decimal numbers in 9-126 separated by commas (``String.
   fromCharCode(99,117,…)``, ``chr`` lists, awk ``split``/``sprintf("%c")``).
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import zlib
 from typing import Final
 
 from .. import saferegex
@@ -36,6 +39,7 @@ _MAX_TEXT: Final = 65536
 _BASE64: Final = saferegex.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 _HEX: Final = saferegex.compile(r"(?:^|[^A-Za-z0-9])((?:[0-9A-Fa-f]{2}){8,})(?:$|[^A-Za-z0-9])")
 _HEX_ESCAPES: Final = saferegex.compile(r"(?:\\x[0-9A-Fa-f]{2}){8,}")
+_OCTAL_ESCAPES: Final = saferegex.compile(r"(?:\\[0-7]{3}){8,}")
 _CHAR_CODES: Final = saferegex.compile(r"(?:\b\d{1,3}\s*,\s*){7,}\d{1,3}\b")
 
 
@@ -67,6 +71,28 @@ def _b64(word: str) -> bytes | None:
         return None
 
 
+def _unzip(data: bytes | None) -> bytes | None:
+    """``data`` inflated when it is zlib-compressed (``zlib.decompress(b64decode(…))``),
+    at most :data:`MAX_PAYLOAD` bytes of it."""
+    if not data or len(data) < 2 or data[0] != 0x78 or (data[0] * 256 + data[1]) % 31:
+        return data
+    try:
+        return zlib.decompressobj().decompress(data, MAX_PAYLOAD)
+    except zlib.error:
+        return data
+
+
+def _rot13(text: str) -> str:
+    return text.translate(_ROT13)
+
+
+_ROT13: Final = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm",
+)
+_QUOTED: Final = saferegex.compile(r"'([^'\n]{8,4096})'|\"([^\"\n]{8,4096})\"")
+
+
 def decoded_commands(text: str) -> list[str]:
     """The command lines hidden by an encoding in ``text`` (see the module docstring)."""
     text = text[:_MAX_TEXT]
@@ -86,7 +112,7 @@ def decoded_commands(text: str) -> list[str]:
                 continue  # a word or a number, not an encoding
             if all(c in "0123456789abcdefABCDEF" for c in word):
                 continue  # hex: below
-            keep(_b64(word))
+            keep(_unzip(_b64(word)))
             if len(found) >= MAX_DECODED:
                 return found
         for m in _HEX.finditer(text):
@@ -97,6 +123,21 @@ def decoded_commands(text: str) -> list[str]:
         if "\\x" in text:
             for m in _HEX_ESCAPES.finditer(text):
                 keep(bytes.fromhex(m.group(0).replace("\\x", "")))
+        if "\\" in text:  # printf '\167\147\145\164 …'
+            for m in _OCTAL_ESCAPES.finditer(text):
+                codes = [int(o, 8) for o in m.group(0).split("\\")[1:]]
+                if all(c < 256 for c in codes):
+                    keep(bytes(codes))
+        if "b85decode" in text or "rot13" in text or "rot_13" in text:
+            for m in _QUOTED.finditer(text):
+                quoted = m.group(1) or m.group(2) or ""
+                if "b85decode" in text:
+                    try:
+                        keep(base64.b85decode(quoted))
+                    except ValueError:
+                        pass
+                if "rot13" in text or "rot_13" in text:
+                    keep(_rot13(quoted).encode("ascii", "replace"))
     if "," in text:
         for m in _CHAR_CODES.finditer(text):
             codes = [int(n) for n in m.group(0).replace(" ", "").split(",")]
