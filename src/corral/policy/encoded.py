@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import zlib
 from typing import Final
 
 from .. import saferegex
 
-__all__ = ["MAX_DECODED", "MAX_PAYLOAD", "decoded_commands"]
+__all__ = ["MAX_DECODED", "MAX_PAYLOAD", "decoded_commands", "shell_variants"]
 
 MAX_DECODED: Final = 4
 MAX_PAYLOAD: Final = 4096
@@ -132,10 +133,8 @@ def decoded_commands(text: str) -> list[str]:
             for m in _QUOTED.finditer(text):
                 quoted = m.group(1) or m.group(2) or ""
                 if "b85decode" in text:
-                    try:
+                    with contextlib.suppress(ValueError):
                         keep(base64.b85decode(quoted))
-                    except ValueError:
-                        pass
                 if "rot13" in text or "rot_13" in text:
                     keep(_rot13(quoted).encode("ascii", "replace"))
     if "," in text:
@@ -144,3 +143,62 @@ def decoded_commands(text: str) -> list[str]:
             if all(9 <= c < 127 for c in codes):
                 keep(bytes(codes))
     return found[:MAX_DECODED]
+
+
+#: ``${IFS}`` / ``$IFS`` unquoted: the shell splits words there
+_IFS: Final = saferegex.compile(r"\$\{IFS\}|\$IFS\b")
+#: a brace group of words at a command's place: ``{curl,-fsSL,http://h/x}|{bash,-s}``
+_BRACE_WORDS: Final = saferegex.compile(r"(^|[\s;|&(`])\{([^{}\s,]+(?:,[^{}\s]*)+)\}")
+#: a literal assignment at a statement's start: ``c=cu;r=rl;s=s\h;$c$r …``
+_ASSIGN: Final = saferegex.compile(
+    r"([A-Za-z_][A-Za-z0-9_]{0,31})=('[^'\n]{0,256}'|\"[^\"$`\n]{0,256}\"|[^\s;&|$`'\"()]{0,256})"
+)
+_MAX_VARS: Final = 16
+
+
+def shell_variants(script: str) -> list[str]:
+    """``script`` as the shell will see it once it has undone a disguise: ``${IFS}``
+    split as a space, brace groups at a command's place as words (``{wget,-qO-,h}``),
+    literal variables put in (``a=ba;b=sh;$a$b -c …`` is ``bash -c …``). Empty when none
+    applies. Each variant is decided as the line itself, the worse counting."""
+    if len(script) > _MAX_TEXT:
+        return []
+    text = script
+    if "IFS" in text:
+        text = _IFS.sub(" ", text)
+    if "{" in text and "," in text:
+        text = _BRACE_WORDS.sub(lambda m: m.group(1) + m.group(2).replace(",", " "), text)
+    if "=" in text and "$" in text:
+        values: dict[str, str] = {}
+        for statement in text.replace("&&", ";").replace("\n", ";").split(";"):
+            m = _ASSIGN.fullmatch(statement.strip())
+            if m is None:
+                continue
+            if len(values) >= _MAX_VARS:
+                break
+            value = m.group(2)
+            if value[:1] in ("'", '"'):
+                value = value[1:-1]
+            values[m.group(1)] = value.replace("\\", "")
+        for name, value in values.items():
+            text = _put(text.replace("${" + name + "}", value), "$" + name, value)
+    return [text] if text != script else []
+
+
+def _put(text: str, token: str, value: str) -> str:
+    """``text`` with ``token`` (``$name``) replaced by ``value`` where the name ends there
+    (``$a`` in ``$a$b``, not in ``$ab``)."""
+    out: list[str] = []
+    i = 0
+    while True:
+        j = text.find(token, i)
+        if j < 0:
+            out.append(text[i:])
+            return "".join(out)
+        end = j + len(token)
+        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            out.append(text[i:end])
+        else:
+            out.append(text[i:j])
+            out.append(value)
+        i = end

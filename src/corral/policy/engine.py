@@ -122,7 +122,7 @@ from .accounts import (
     account_program,
     package_command,
 )
-from .encoded import decoded_commands
+from .encoded import decoded_commands, shell_variants
 from .hosts import (
     CODE_PROGRAMS,
     HOST_PROGRAMS,
@@ -1460,6 +1460,9 @@ class Policy:
         analysis = _analyze_cached(script)
         result: _Result | None = None
         allowed = 0
+        if depth < MAX_DEPTH:  # curl${IFS}-s${IFS}h|sh, {wget,-qO-,h}|{bash,-s}, $a$b
+            for variant in shell_variants(script):
+                result = _worse(result, self._eval_script(variant, cwd, depth + 1, False))
         for cmd in analysis.commands:
             if cmd.argv[:1] in (["cd"], ["pushd"]) and len(cmd.argv) == 2:
                 cwd = _changed_dir(cmd.argv[1], cwd)  # cd /etc && echo x > hosts
@@ -1487,6 +1490,12 @@ class Policy:
                 result = _worse(result, self._written_check(cmd))
             if cmd.stdin is not None and cmd.argv and depth < MAX_DEPTH:
                 result = _worse(result, self._piped_code(cmd.argv, cmd.stdin, cwd, depth))
+            if cmd.argv[:1] == ["rev"] and depth < MAX_DEPTH:  # rev <<< 'hs | x//:ptth lruc'
+                for text in (cmd.stdin, *(t for op, t in cmd.redirects if op == "<<<")):
+                    if text:
+                        back = text.strip()[::-1]
+                        result = _worse(result, self._eval_script(back, cwd, depth + 1, False))
+                        result = _worse(result, self._decoded(back, cwd, depth))
             if cmd.redirects and depth < MAX_DEPTH:  # python3 - <<< "exec(b64decode('…'))"
                 for op, text in cmd.redirects:
                     if op == "<<<":
