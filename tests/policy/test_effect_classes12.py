@@ -168,3 +168,22 @@ def test_refusals_name_the_effect() -> None:
     assert "write of '/etc'" in d.reason
     d = DEFAULT.decide_command("mysql -e 'drop schema app'")
     assert "outside the workspace" in d.reason
+
+
+def test_hostile_inputs_stay_bounded() -> None:
+    policy = DEFAULT.uncached()
+    huge = "A" * 100_000
+    for line in (
+        f"echo '{huge}' | base64 -d | sh",
+        "echo " + "QUJD" * 30_000,
+        "awk 'BEGIN{split(\"" + "99," * 30_000 + "99\",c)}'",
+        "printf '" + "\\101" * 30_000 + "'",
+        "x=1;" * 5_000 + "$x",
+        "{a,b}|" * 5_000,
+        "curl${IFS}" * 5_000,
+        "python3 -c 'import sys,os; os.remove(sys.argv[1])' " + "/etc/x " * 5_000,
+        f"printf '{huge}://h' > settings.gradle",
+        "rev <<< '" + huge + "'",
+        "\udcff\udcfe ${IFS} \udcff",
+    ):
+        policy.decide_command(line)

@@ -40,6 +40,8 @@ _MAX_TEXT: Final = 65536
 _BASE64: Final = saferegex.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 _HEX: Final = saferegex.compile(r"(?:^|[^A-Za-z0-9])((?:[0-9A-Fa-f]{2}){8,})(?:$|[^A-Za-z0-9])")
 _HEX_ESCAPES: Final = saferegex.compile(r"(?:\\x[0-9A-Fa-f]{2}){8,}")
+_LONG_WORD: Final = saferegex.compile(r"[A-Za-z0-9+/=_-]{16}")
+_HEX_WORD: Final = saferegex.compile(r"[0-9A-Fa-f]+")
 _OCTAL_ESCAPES: Final = saferegex.compile(r"(?:\\[0-7]{3}){8,}")
 _CHAR_CODES: Final = saferegex.compile(r"(?:\b\d{1,3}\s*,\s*){7,}\d{1,3}\b")
 
@@ -98,6 +100,8 @@ def decoded_commands(text: str) -> list[str]:
     """The command lines hidden by an encoding in ``text`` (see the module docstring)."""
     text = text[:_MAX_TEXT]
     found: list[str] = []
+    if "," not in text and "\\" not in text and not _LONG_WORD.search(text):
+        return found  # nothing long enough to hide a command (most words)
 
     def keep(data: bytes | None) -> None:
         if data is None or len(found) >= MAX_DECODED:
@@ -109,10 +113,9 @@ def decoded_commands(text: str) -> list[str]:
     if len(text) >= 16:
         for m in _BASE64.finditer(text):
             word = m.group(0)
-            if word.isalnum() and (word.isdigit() or word.isalpha()):
-                continue  # a word or a number, not an encoding
-            if all(c in "0123456789abcdefABCDEF" for c in word):
-                continue  # hex: below
+            # text in base64 mixes cases; a path, a word, a number or hex does not
+            if word.islower() or word.isupper() or _HEX_WORD.fullmatch(word):
+                continue
             keep(_unzip(_b64(word)))
             if len(found) >= MAX_DECODED:
                 return found

@@ -302,8 +302,10 @@ _FILE_NAME: Final = re.compile(r"^[\w.~/-]*[./][\w.~/-]*$")
 #: code that takes its files from its arguments (``sys.argv``, ``process.argv``, ``ARGV``)
 #: and writes, changes or deletes files: the paths given after the code are its targets
 #: (``python3 -c "…os.utime(…) for … in os.walk(sys.argv[1])" /etc/systemd/system``)
-_CODE_ARGV: Final = re.compile(r"\bsys\.argv\b|\bprocess\.argv\b|@?\bARGV\b|\$ARGV\b|commandArgs\(")
-_CODE_CHANGES: Final = re.compile(
+_CODE_ARGV: Final = saferegex.compile(
+    r"\bsys\.argv\b|\bprocess\.argv\b|@?\bARGV\b|\$ARGV\b|commandArgs\("
+)
+_CODE_CHANGES: Final = saferegex.compile(
     r"\b(?:writeFileSync|appendFileSync|utimesSync|chmodSync|chownSync|unlinkSync|rmSync|"
     r"truncateSync|os\.(?:utime|chmod|chown|lchown|remove|unlink|truncate|rmdir|removedirs|"
     r"replace|rename)|shutil\.(?:rmtree|copy\w*|move)|File\.(?:write|delete|unlink|chmod|"
@@ -558,14 +560,31 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
     return ([rest] if rest else []), []
 
 
-def _screen(rules: tuple[_Rule, ...]) -> Callable[[str], Any] | None:
-    """One combined regex that says quickly whether any of ``rules`` could match a line.
+#: rules per combined screen regex: past about this many, RE2's lazily built DFA for one
+#: alternation of them outgrows its memory and restarts, and two scans cost less than one
+_SCREEN_CHUNK: Final = 24
+
+
+def _screen(
+    rules: tuple[_Rule, ...],
+) -> tuple[tuple[Callable[[str], Any], tuple[_Rule, ...]], ...] | None:
+    """Combined regexes that say quickly which of ``rules`` could match a line: one per
+    :data:`_SCREEN_CHUNK` rules, each with the rules it screens (a rule is tried only when
+    its chunk's regex matches).
 
     ``None`` (always try every rule) when a pattern cannot be combined (back-references,
     inline flags).
     """
-    source = _screen_source(rules)
-    return None if source is None else saferegex.compile(source, re.DOTALL).search
+    if _screen_source(rules) is None:
+        return None
+    screens = []
+    for i in range(0, len(rules), _SCREEN_CHUNK):
+        chunk = rules[i : i + _SCREEN_CHUNK]
+        source = _screen_source(chunk)
+        if source is None:
+            return None
+        screens.append((saferegex.compile(source, re.DOTALL).search, chunk))
+    return tuple(screens)
 
 
 #: a pattern's leading global inline flags (``(?i)``), scoped in a combined screen
@@ -587,15 +606,68 @@ def _screen_source(rules: tuple[_Rule, ...]) -> str | None:
         flags = _LEADING_FLAGS.match(source)
         if flags is not None:  # (?i)x -> (?i:x): a global flag cannot sit mid-pattern
             source = f"(?{flags.group(1)}:{source[flags.end():]})"
-        parts.append(f"(?:{source})")
+        parts.append(f"(?:{_without_lookaround(source)})")
     source = "|".join(parts)
     try:
         combined = saferegex.compile(source, re.DOTALL)
+        groups = sum(saferegex.compile(part, re.DOTALL).groups for part in parts)
     except re.error:
         return None
-    if combined.groups != sum(r.pattern.regex.groups for r in rules):  # type: ignore[union-attr]
+    if combined.groups != groups:
         return None
     return source
+
+
+def _without_lookaround(source: str) -> str:
+    """``source`` with its lookaround groups (``(?!…)``, ``(?=…)``, ``(?<!…)``,
+    ``(?<=…)``) left out: a pattern that matches wherever ``source`` does (a screen may
+    say yes too often, never too rarely), and one RE2 can run, so the screen of many rules
+    stays one linear scan. A source it cannot read safely is returned as it is."""
+    if "(?" not in source:
+        return source
+    out: list[str] = []
+    i, n = 0, len(source)
+    while i < n:
+        c = source[i]
+        if c == "\\":
+            out.append(source[i : i + 2])
+            i += 2
+            continue
+        if c == "[":  # a class: copied whole (a "(" in it is a character)
+            j = i + 1
+            if j < n and source[j] == "^":
+                j += 1
+            if j < n and source[j] == "]":
+                j += 1
+            while j < n and source[j] != "]":
+                j += 2 if source[j] == "\\" else 1
+            out.append(source[i : j + 1])
+            i = j + 1
+            continue
+        if source.startswith(("(?!", "(?=", "(?<!", "(?<="), i):
+            depth, j = 0, i
+            while j < n:
+                if source[j] == "\\":
+                    j += 2
+                    continue
+                if source[j] == "[":
+                    j += 1
+                    while j < n and source[j] != "]":
+                        j += 2 if source[j] == "\\" else 1
+                elif source[j] == "(":
+                    depth += 1
+                elif source[j] == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            if j >= n:
+                return source
+            i = j + 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _catches_all(pat: CommandPattern, prog: str) -> bool:
@@ -1237,9 +1309,14 @@ class Policy:
                 found = rule
                 break
         if anywhere and (found is None or found.severity < 2):
-            screen = self._line_screen if line else self._cmd_screen
-            if screen is not None and not (screen(base) or (full is not base and screen(full))):
-                return found
+            screens = self._line_screen if line else self._cmd_screen
+            if screens is not None:
+                anywhere = tuple(
+                    rule
+                    for search, chunk in screens
+                    if search(base) or (full is not base and search(full))
+                    for rule in chunk
+                )
             for rule in anywhere:
                 if found is not None and rule.severity <= found.severity:
                     break
