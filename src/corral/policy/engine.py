@@ -1532,12 +1532,16 @@ class Policy:
         return _Result(rule.severity, "rule", rule, text)
 
     def _eval_script(
-        self, script: str, cwd: str, depth: int, defaults: bool = True
+        self, script: str, cwd: str, depth: int, defaults: bool = True, expand: bool = True
     ) -> _Result:
+        """``script``'s result. With ``expand``, also as the shell will see it once it has
+        expanded a disguise (:func:`~corral.policy.encoded.shell_variants`); a script the
+        shell worker runs (:meth:`decide_code`) is not expanded here: the worker decides
+        each command as it runs, expanded."""
         analysis = _analyze_cached(script)
         result: _Result | None = None
         allowed = 0
-        if depth < MAX_DEPTH:  # curl${IFS}-s${IFS}h|sh, {wget,-qO-,h}|{bash,-s}, $a$b
+        if expand and depth < MAX_DEPTH:  # curl${IFS}-s${IFS}h|sh, {wget,-qO-,h}|{bash,-s}
             for variant in shell_variants(script):
                 result = _worse(result, self._eval_script(variant, cwd, depth + 1, False))
         for cmd in analysis.commands:
@@ -1795,7 +1799,9 @@ class Policy:
             hit = self._cache.get(key)
             if hit is not None:
                 return hit
-            decision = self._finish(self._eval_script(code, GUEST_ROOT, 0), "shell code")
+            decision = self._finish(
+                self._eval_script(code, GUEST_ROOT, 0, expand=False), "shell code"
+            )
             return self._remember(key, decision) if len(code) < 4096 else decision
         names = ("python", "python3") if language == "python" else ("node", "js")
         best: _Rule | None = None
