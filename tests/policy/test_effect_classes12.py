@@ -89,6 +89,10 @@ def test_piped_targets() -> None:
         ("sed -i 's#mavenCentral()#maven { url \"https://m2.other.example\" }#' build.gradle", "ask"),
         ("printf 'index-url = https://pypi.other.example/simple\\n' > .config/pip/pip.conf", "ask"),
         ("echo 'See https://docs.python.org/3/' >> README.md", "allow"),
+        # a project's metadata links are not sources
+        ("printf '[project.urls]\\nHomepage = \"https://acme.example.org\"\\n' >> pyproject.toml", "allow"),
+        ("jq '.bugs.url=\"https://github.com/acme/x/issues\"' package.json > p.json", "allow"),
+        ("printf 'serde = { git = \"https://github.com/serde-fork/serde\" }\\n' >> Cargo.toml", "ask"),
         ("sed -i 's#http://old.example#https://new.example#' docs/links.md", "allow"),
         ("printf 'import socket\\nsocket.create_connection((\"203.0.113.8\", 80))\\n' > x.py", "deny"),
         ("printf 'import os\\nprint(os.getcwd())\\n' > x.py", "allow"),

@@ -502,6 +502,12 @@ def written_file_kind(path: str) -> str | None:
     return None
 
 
+#: keys of a project's metadata whose URLs are links (``homepage = "https://…"``,
+#: ``"bugs": {"url": …}``), not places a build fetches from
+_METADATA_KEYS: Final = (
+    "homepage", "documentation", "repository", "bugs", "issues", "tracker", "funding",
+    "changelog", "website", "source =", '"source"', "home-page", "download-url",
+)  # fmt: skip
 #: a colon escaped for a properties file or a regex (``https\://h``): still the URL's
 _ESCAPED_COLON: Final = saferegex.compile(r"\\+:")
 
@@ -517,7 +523,11 @@ def written_hosts(text: str, kinds: set[str]) -> list[str]:
         text = _ESCAPED_COLON.sub(":", text)
     found = written_addresses(text)
     if "config" in kinds and "://" in text:
-        _urls(text, found)
+        for m in _URL.finditer(text):
+            before = text[max(0, m.start() - 40) : m.start()].lower()
+            if m.group(1).lower() in LOCAL_SCHEMES or any(k in before for k in _METADATA_KEYS):
+                continue  # a project's homepage or issue tracker: a link, not a source
+            _add(found, _url_host(m.group(2), m.group(1)))
     if "code" in kinds:
         for host in code_hosts(text):
             _add(found, host)
