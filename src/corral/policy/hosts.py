@@ -503,10 +503,11 @@ def written_file_kind(path: str) -> str | None:
 
 
 #: keys of a project's metadata whose URLs are links (``homepage = "https://…"``,
-#: ``"bugs": {"url": …}``), not places a build fetches from
+#: ``"bugs": {"url": …}``), not places a build fetches from (a "repository" may be one:
+#: vcpkg's registries)
 _METADATA_KEYS: Final = (
-    "homepage", "documentation", "repository", "bugs", "issues", "tracker", "funding",
-    "changelog", "website", "source =", '"source"', "home-page", "download-url",
+    "homepage", "home-page", "documentation", "bugs", "issues", "tracker", "funding",
+    "changelog", "website",
 )  # fmt: skip
 #: a colon escaped for a properties file or a regex (``https\://h``): still the URL's
 _ESCAPED_COLON: Final = saferegex.compile(r"\\+:")
