@@ -224,6 +224,15 @@ _COMMAND_OPTIONS: Final[dict[str, frozenset[str]]] = {
     "wget": frozenset({"--use-askpass"}),
     "git": frozenset({"--upload-pack", "--receive-pack", "--exec"}),
     "entr": frozenset({"-s"}),
+    # package runners' and build tools' shell lines: ``npx -c``, ``npm exec --call``,
+    # ``fd -x``, ``go test -exec``, ``npm run --script-shell``, ``rg --pre``
+    "npx": frozenset({"-c", "--call"}),
+    "npm": frozenset({"-c", "--call", "--script-shell"}),
+    "pnpm": frozenset({"-c", "--shell-mode"}),
+    "fd": frozenset({"-x", "--exec", "-X", "--exec-batch"}),
+    "fdfind": frozenset({"-x", "--exec", "-X", "--exec-batch"}),
+    "go": frozenset({"-exec", "--exec", "-toolexec"}),
+    "rg": frozenset({"--pre"}),
 }  # fmt: skip
 #: git settings whose value is a program git runs (``git -c core.sshCommand='…' fetch``)
 _GIT_PROGRAM_KEY: Final = re.compile(
@@ -724,6 +733,54 @@ def _option_commands(prog: str, args: list[str]) -> list[str]:
             if m is not None:
                 found.append(m.group(1))
     return found
+
+
+def _embedded_scripts(prog: str, args: list[str]) -> list[str]:
+    """The shell lines a program's arguments hand to a shell (:func:`_embedded_shell`),
+    whatever the program: ``rg --pre``, ``fd -x``, ``go test -exec``, ``npx -c``, ``make
+    SHELL=``, ``GIT_EXTERNAL_DIFF=``, ``LESSOPEN='|…'``, a hook written into a config."""
+    if prog in _PRINTERS:
+        return []
+    found: list[str] = []
+    for j, a in enumerate(args[:256]):
+        if j and args[j - 1] in _MESSAGE_OPTIONS:
+            continue
+        embedded = _embedded_shell(a)
+        if embedded and embedded not in found:
+            found.append(embedded)
+    return found[:8]
+
+
+#: programs whose arguments are text they print (a shell line in them is data)
+_PRINTERS: Final = frozenset({"echo", "printf", "logger", "wall", "notify-send"})
+#: options whose value is a message (``git commit -m "use sh -c …"``)
+_MESSAGE_OPTIONS: Final = frozenset({"-m", "--message", "--title", "--body", "--subject"})
+#: a shell told to run a line inside one argument (``rg --pre 'sh -c "…"'``, ``make
+#: SHELL='/bin/sh -c "…" #'``, ``GIT_EXTERNAL_DIFF='bash -c …'``, a hook list's item)
+_EMBEDDED_SHELL: Final = saferegex.compile(
+    r"(?:^|[\s'\"=\[(,:])(?:/usr)?(?:/bin/)?(?:ba|da|z|k)?sh\s+(?:-[a-z]*\s+)*-[a-z]*c\s+(.+)"
+)
+
+
+def _embedded_shell(arg: str) -> str | None:
+    """The shell line one argument makes a shell run: after a ``sh -c`` inside it (one
+    layer of quotes taken off), or after a leading ``|`` (``LESSOPEN='|curl …|sh'``, an
+    ``open`` pipe); ``None`` for any other argument."""
+    if len(arg) < 6 or len(arg) > _MAX_CODE:
+        return None
+    value = arg.split("=", 1)[1] if "=" in arg[:64] and arg[:1] != "|" else arg
+    if value.startswith("|") and " " in value:
+        return value[1:].strip() or None
+    if "sh" not in arg or "-" not in arg:
+        return None
+    m = _EMBEDDED_SHELL.search(arg)
+    if m is None:
+        return None
+    rest = m.group(1).strip()
+    if rest[:1] in ("'", '"'):
+        end = rest.rfind(rest[0])
+        rest = rest[1:end] if end > 0 else rest[1:]
+    return rest.strip() or None
 
 
 def _changed_dir(target: str, cwd: str) -> str:
@@ -1363,6 +1420,8 @@ class Policy:
                     extra = _worse(extra, self._net_check(command_hosts(a), base))
             if d < MAX_DEPTH and len(a) > 1:  # echo 'exec sh -c [… base64 Y3Vy…]' | tclsh
                 extra = _worse(extra, self._decoded(" ".join(a[1:]), cwd, d, prog))
+                for script in _embedded_scripts(prog, a[1:]):  # rg --pre 'sh -c "…"'
+                    extra = _worse(extra, self._eval_script(script, cwd, d + 1, False))
             if d < MAX_DEPTH:
                 inner, scripts = _unwrap(a)
                 for ia in inner:
