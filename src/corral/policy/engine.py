@@ -224,11 +224,8 @@ _COMMAND_OPTIONS: Final[dict[str, frozenset[str]]] = {
     "wget": frozenset({"--use-askpass"}),
     "git": frozenset({"--upload-pack", "--receive-pack", "--exec"}),
     "entr": frozenset({"-s"}),
-    # package runners' and build tools' shell lines: ``npx -c``, ``npm exec --call``,
-    # ``fd -x``, ``go test -exec``, ``npm run --script-shell``, ``rg --pre``
-    "npx": frozenset({"-c", "--call"}),
-    "npm": frozenset({"-c", "--call", "--script-shell"}),
-    "pnpm": frozenset({"-c", "--shell-mode"}),
+    # build and search tools' shell lines: ``fd -x``, ``go test -exec``, ``rg --pre``
+    # (package runners' ``npx -c``/``npm exec --call``: :func:`_embedded_scripts`)
     "fd": frozenset({"-x", "--exec", "-X", "--exec-batch"}),
     "fdfind": frozenset({"-x", "--exec", "-X", "--exec-batch"}),
     "go": frozenset({"-exec", "--exec", "-toolexec"}),
@@ -742,8 +739,16 @@ def _embedded_scripts(prog: str, args: list[str]) -> list[str]:
     if prog in _PRINTERS:
         return []
     found: list[str] = []
+    runner = _RUNNER_SCRIPT_OPTIONS.get(prog, frozenset())
     for j, a in enumerate(args[:256]):
         if j and args[j - 1] in _MESSAGE_OPTIONS:
+            continue
+        if j and args[j - 1] in runner:  # npx -c 'cmd', npm exec --call 'cmd'
+            found.append(a)
+            continue
+        name, eq, value = a.partition("=")
+        if eq and name in runner:  # npm run x --script-shell=/tmp/.sh
+            found.append(value)
             continue
         embedded = _embedded_shell(a)
         if embedded and embedded not in found:
@@ -751,6 +756,13 @@ def _embedded_scripts(prog: str, args: list[str]) -> list[str]:
     return found[:8]
 
 
+#: package runners' options whose value is a shell line or the shell scripts run with
+_RUNNER_SCRIPT_OPTIONS: Final = {
+    "npx": frozenset({"-c", "--call"}),
+    "npm": frozenset({"-c", "--call", "--script-shell"}),
+    "pnpm": frozenset({"--shell-mode", "--script-shell"}),
+    "yarn": frozenset({"--script-shell"}),
+}
 #: programs whose arguments are text they print (a shell line in them is data)
 _PRINTERS: Final = frozenset({"echo", "printf", "logger", "wall", "notify-send"})
 #: options whose value is a message (``git commit -m "use sh -c …"``)
