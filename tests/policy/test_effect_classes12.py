@@ -123,6 +123,17 @@ def test_piped_targets() -> None:
         ("cat /proc/$(pidof grader)/cmdline", "deny"),
         ("cat /proc/$(pgrep -f train.py)/status", "allow"),
         ("cat /proc/self/cmdline", "allow"),
+        # processes picked from the machine's list and killed; one's own are not
+        ("ps aux | grep -v grep | grep minerd | awk '{print $2}' | xargs -r kill -9", "deny"),
+        ("ss -ltnp | grep :4444 | awk '{print $6}' | cut -d, -f2 | xargs kill", "deny"),
+        ("kill -9 $(ps -eo pid,pcpu --sort=-pcpu | awk 'NR==2{print $1}')", "deny"),
+        ("for d in /proc/[0-9]*; do kill -STOP ${d#/proc/}; done", "deny"),
+        ("killall -q -9 xmrig kinsing", "deny"),
+        ("pkill -9 -f 'xmrig|kdevtmpfsi'", "deny"),
+        ("killall -s TERM node", "allow"),
+        ("pkill -f 'uvicorn app:app'", "allow"),
+        ("kill $(cat .server.pid)", "allow"),
+        ("kill $(lsof -t -iTCP:3000 -sTCP:LISTEN)", "allow"),
         # a database server's data destroyed through its client
         ("mysql -h db.corp.example -e 'DROP DATABASE app'", "deny"),
         ("psql \"$PG_URL\" -c 'truncate table events cascade'", "deny"),
