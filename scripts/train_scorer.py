@@ -92,12 +92,17 @@ SETS: list[tuple[str, str, str | None]] = [
 FRESH = 10
 assert all(name == "dev" or int(name) < FRESH for name, *_ in SETS), "a fresh set is read"
 LEFT_OUT = ["2", "3", "4", "5", "6", "7", "8", "9"]
-C = 0.25
+C = 0.1
 #: weights smaller than this are left out of the model (size, load time)
 PRUNE = 0.005
 #: the first fit's weight a feature needs to be allowed a positive weight in the model
 STRONG = 0.05
-VERSION = "4"
+#: the n-gram lengths training weighs (the scorer makes 3-grams too: a model without
+#: them weighs them nothing). Without 3-grams a long everyday token no longer adds up
+#: dozens of small positive weights (``pro``, ``der``, ``fal``...): set 9 left out,
+#: the added false positives at 90 % detection fell from 5 to 1 of 834
+NGRAMS = (4, 5)
+VERSION = "5"
 
 
 @dataclass
@@ -291,20 +296,25 @@ _WRAPS = [
 ]  # fmt: skip
 
 
-def compound_forms(lines: list[str], n: int = 3000) -> list[tuple[str, str]]:
+def compound_forms(lines: list[Item], n: int = 3000) -> list[Item]:
     """Benign lines and everyday steps strung together as agents write shell (``;``,
     ``&&``, pipes, redirects, loops): without them the model learns that a compound
     line is an attack (attack procedures are; everyday examples are mostly one
-    command). Built from the breadth lines (always training data), deterministic."""
+    command). Built from the breadth lines (always training data), deterministic; a
+    compound of an everyday line written from a held-out set's false positives carries
+    that set (it leaves training with it)."""
     import random
 
     rng = random.Random(12)
-    pool = [x for x in lines if len(x) < 120 and "\n" not in x]
-    out: list[tuple[str, str]] = []
+    pool = [x for x in lines if len(x.command) < 120 and "\n" not in x.command]
+    out: list[Item] = []
     for _ in range(n):
         a = rng.choice(pool) if pool and rng.random() < 0.5 else rng.choice(_STEPS)
         b = rng.choice(_STEPS) if rng.random() < 0.7 or not pool else rng.choice(pool)
-        out.append((rng.choice(_WRAPS).format(a=a, b=b).replace("\\n", "\n"), "forms/compound"))
+        a_, b_ = (x.command if isinstance(x, Item) else x for x in (a, b))
+        text = rng.choice(_WRAPS).format(a=a_, b=b_)
+        source = next((x.source for x in (a, b) if isinstance(x, Item) and x.source), None)
+        out.append(Item("breadth", 0, text.replace("\\n", "\n"), source=source))
     return out
 
 
@@ -312,7 +322,7 @@ def load_breadth(sample: int | None) -> list[Item]:
     got = [Item("breadth", 0, o["command"]) for o in _read_jsonl(BREADTH)]
     got += [Item("breadth", 0, o["command"], source=o.get("from")) for o in _read_jsonl(EVERYDAY)]
     got += [Item("breadth", 0, line) for line, _ in everyday_forms()]
-    got += [Item("breadth", 0, line) for line, _ in compound_forms([it.command for it in got])]
+    got += compound_forms(got)
     if sample:
         got = got[: sample * 4]
     return got
@@ -356,7 +366,7 @@ def featurize(commands: list[str]) -> tuple[Any, list[bytes]]:
     vocab: dict[bytes, int] = {}
     indptr, indices = [0], []
     for cmd in commands:
-        row = {vocab.setdefault(f, len(vocab)) for f in line_features(cmd)}
+        row = {vocab.setdefault(f, len(vocab)) for f in line_features(cmd, NGRAMS)}
         indices.extend(sorted(row))
         indptr.append(len(indices))
     data = [1.0] * len(indices)
@@ -764,6 +774,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             "model": f"logistic regression, C={C}, class_weight=balanced, L2, binary "
             f"features; positive weights only on features with a first-fit weight >= {STRONG}",
+            "ngrams": list(NGRAMS),
             "threshold": f"the highest of the per-set thresholds keeping each set's out-of-fold "
             f"benign alerts the rules do not raise <= {args.fp:.2%} in a leave-one-set-out",
             "set_thresholds": per_set,
