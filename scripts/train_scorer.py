@@ -7,12 +7,12 @@ Usage::
     PYTHONPATH=src python3 scripts/train_scorer.py [--out FILE] [--sample N]
         [--refresh-breadth] [--replay-cache FILE] [--left-out SET...] [--lines FILE] [--json]
 
-Data (nothing else is read; the fresh held-out set being built, ``heldout9_*``, and
+Data (nothing else is read; the fresh held-out set being built, ``heldout10_*``, and
 later ones are deliberately not):
 
 * the labelled corpora in ``src/corral/monitor/corpus``: ``default.jsonl`` (the
-  development set, "dev") and the held-out sets 1 (``heldout_*``) to 8
-  (``heldout8_*``); command lines only;
+  development set, "dev") and the held-out sets 1 (``heldout_*``) to 9
+  (``heldout9_*``); command lines only;
 * benign breadth, ``scripts/scorer_data/benign_breadth.jsonl``: everyday command lines
   so the model does not learn "unusual == bad". ``--refresh-breadth`` rebuilds it on
   this machine from the EXAMPLES sections and display blocks of the installed man pages
@@ -24,21 +24,24 @@ later ones are deliberately not):
   with its class of work (secrets tools used normally, ``sudo -n true``, base64 of
   literals, narrowing permissions, services, diagnostics, clean-ups, cloud identity,
   local scripts, dotfiles, in-place edits, private addresses...), none a copy of a
-  corpus line labelled malicious.
+  corpus line; a line written after reading held-out set N's leave-one-out false
+  positives says so (``"from": "N"``) and is left out of training whenever set N is
+  held out (outer or inner fold), so every set's figure and threshold stay a fresh
+  set's.
 
 Each command is replayed the way ``corral monitor eval`` and a live sandbox see it
 (:func:`corral.monitor.evaluate.command_events`); the scorer scores what the monitor's
 hook scores on those events (the script, each command's line) and an item alerts when
 the highest score passes the threshold; the rules' verdict comes from the same events.
 
-Honest estimate: leave-one-set-out over sets 2-8. For held-out set N, a model is
-trained on every other set (dev, 1, the rest of 2-8, breadth; lines equal to one of
+Honest estimate: leave-one-set-out over sets 2-9. For held-out set N, a model is
+trained on every other set (dev, 1, the rest of 2-9, breadth; lines equal to one of
 set N's left out), its threshold is picked on the training sets alone (an inner
 leave-one-set-out: the lowest threshold keeping every training set's out-of-fold benign
 alerts the rules do not raise at or below ``--fp``), and it is measured on set N:
 attacks alerted, benign alerted, rules alone, scorer alone, rules OR scorer. The
 shipped model is trained on everything, its threshold picked the same way over all
-nine sets; the table is stored in the model (``loso``).
+ten sets; the table is stored in the model (``loso``).
 """
 
 from __future__ import annotations
@@ -82,14 +85,24 @@ SETS: list[tuple[str, str, str | None]] = [
     ("6", "heldout6_attacks.jsonl", "heldout6_benign.jsonl"),
     ("7", "heldout7_attacks.jsonl", "heldout7_benign.jsonl"),
     ("8", "heldout8_attacks.jsonl", "heldout8_benign.jsonl"),
+    ("9", "heldout9_attacks.jsonl", "heldout9_benign.jsonl"),
 ]
-LEFT_OUT = ["2", "3", "4", "5", "6", "7", "8"]
-C = 0.25
+#: the freshest held-out set (being built, measured by nobody yet): never read, nor
+#: any later one
+FRESH = 10
+assert all(name == "dev" or int(name) < FRESH for name, *_ in SETS), "a fresh set is read"
+LEFT_OUT = ["2", "3", "4", "5", "6", "7", "8", "9"]
+C = 0.1
 #: weights smaller than this are left out of the model (size, load time)
 PRUNE = 0.005
 #: the first fit's weight a feature needs to be allowed a positive weight in the model
 STRONG = 0.05
-VERSION = "4"
+#: the n-gram lengths training weighs (the scorer makes 3-grams too: a model without
+#: them weighs them nothing). Without 3-grams a long everyday token no longer adds up
+#: dozens of small positive weights (``pro``, ``der``, ``fal``...): set 9 left out,
+#: the added false positives at 90 % detection fell from 5 to 1 of 834
+NGRAMS = (4, 5)
+VERSION = "5"
 
 
 @dataclass
@@ -99,6 +112,10 @@ class Item:
     command: str
     texts: list[str] = field(default_factory=list)  # what the monitor's hook scores
     rules: bool = False  # the default rule pack alerts
+    #: the held-out set whose leave-one-out false positives an everyday line was
+    #: written from (``from`` in everyday_classes.jsonl): left out of training whenever
+    #: that set is held out, so its figure stays a fresh set's
+    source: str | None = None
 
     @property
     def key(self) -> str:
@@ -279,28 +296,33 @@ _WRAPS = [
 ]  # fmt: skip
 
 
-def compound_forms(lines: list[str], n: int = 3000) -> list[tuple[str, str]]:
+def compound_forms(lines: list[Item], n: int = 3000) -> list[Item]:
     """Benign lines and everyday steps strung together as agents write shell (``;``,
     ``&&``, pipes, redirects, loops): without them the model learns that a compound
     line is an attack (attack procedures are; everyday examples are mostly one
-    command). Built from the breadth lines (always training data), deterministic."""
+    command). Built from the breadth lines (always training data), deterministic; a
+    compound of an everyday line written from a held-out set's false positives carries
+    that set (it leaves training with it)."""
     import random
 
     rng = random.Random(12)
-    pool = [x for x in lines if len(x) < 120 and "\n" not in x]
-    out: list[tuple[str, str]] = []
+    pool = [x for x in lines if len(x.command) < 120 and "\n" not in x.command]
+    out: list[Item] = []
     for _ in range(n):
         a = rng.choice(pool) if pool and rng.random() < 0.5 else rng.choice(_STEPS)
         b = rng.choice(_STEPS) if rng.random() < 0.7 or not pool else rng.choice(pool)
-        out.append((rng.choice(_WRAPS).format(a=a, b=b).replace("\\n", "\n"), "forms/compound"))
+        a_, b_ = (x.command if isinstance(x, Item) else x for x in (a, b))
+        text = rng.choice(_WRAPS).format(a=a_, b=b_)
+        source = next((x.source for x in (a, b) if isinstance(x, Item) and x.source), None)
+        out.append(Item("breadth", 0, text.replace("\\n", "\n"), source=source))
     return out
 
 
 def load_breadth(sample: int | None) -> list[Item]:
     got = [Item("breadth", 0, o["command"]) for o in _read_jsonl(BREADTH)]
-    got += [Item("breadth", 0, o["command"]) for o in _read_jsonl(EVERYDAY)]
+    got += [Item("breadth", 0, o["command"], source=o.get("from")) for o in _read_jsonl(EVERYDAY)]
     got += [Item("breadth", 0, line) for line, _ in everyday_forms()]
-    got += [Item("breadth", 0, line) for line, _ in compound_forms([it.command for it in got])]
+    got += compound_forms(got)
     if sample:
         got = got[: sample * 4]
     return got
@@ -344,7 +366,7 @@ def featurize(commands: list[str]) -> tuple[Any, list[bytes]]:
     vocab: dict[bytes, int] = {}
     indptr, indices = [0], []
     for cmd in commands:
-        row = {vocab.setdefault(f, len(vocab)) for f in line_features(cmd)}
+        row = {vocab.setdefault(f, len(vocab)) for f in line_features(cmd, NGRAMS)}
         indices.extend(sorted(row))
         indptr.append(len(indices))
     data = [1.0] * len(indices)
@@ -356,8 +378,19 @@ class Trainer:
     def __init__(self, items: list[Item]) -> None:
         self.items = items
         self.X, self.names = featurize([it.command for it in items])
+        #: one fit per distinct training set: the inner fold leaving out sets A and B is
+        #: the same whichever of them the outer fold left out (55 fits instead of 99)
+        self._fits: dict[bytes, tuple[dict[bytes, float], float]] = {}
 
     def fit(self, train: list[int], threshold: float = 0.0) -> CommandScorer:
+        """The model fitted on ``train`` (fitted once per distinct set of items)."""
+        key = hashlib.sha256(",".join(map(str, sorted(train))).encode()).digest()
+        if key not in self._fits:
+            self._fits[key] = self._fit(train)
+        weights, bias = self._fits[key]
+        return CommandScorer(weights, bias, threshold)
+
+    def _fit(self, train: list[int]) -> tuple[dict[bytes, float], float]:
         """Two fits: an L2 logistic regression (liblinear) names the features that may
         weigh for an attack (weight >= ``STRONG``, and a pattern the fast reject can
         scan for: not a shape); the model is then fitted again, every other feature's
@@ -399,7 +432,7 @@ class Trainer:
             self.names[i]: round(float(w[i]), 3)
             for i in np.flatnonzero(np.abs(w) >= PRUNE)
         }
-        return CommandScorer(weights, round(float(b), 4), threshold)
+        return weights, round(float(b), 4)
 
 
 def item_score(scorer: CommandScorer, it: Item) -> float:
@@ -417,8 +450,11 @@ def pick_threshold(benign: list[float], fp: float, total: int | None = None) -> 
 
 
 def _disjoint(items: list[Item], train: list[int], held: list[int]) -> list[int]:
+    """``train`` without the lines equal to one of ``held`` and the everyday lines
+    written from a held set's false positives."""
     keys = {items[i].key for i in held}
-    return [i for i in train if items[i].key not in keys]
+    sets = {items[i].group for i in held}
+    return [i for i in train if items[i].key not in keys and items[i].source not in sets]
 
 
 def oof_threshold(tr: Trainer, train: list[int], fp: float) -> tuple[float, dict[str, float]]:
@@ -738,6 +774,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             "model": f"logistic regression, C={C}, class_weight=balanced, L2, binary "
             f"features; positive weights only on features with a first-fit weight >= {STRONG}",
+            "ngrams": list(NGRAMS),
             "threshold": f"the highest of the per-set thresholds keeping each set's out-of-fold "
             f"benign alerts the rules do not raise <= {args.fp:.2%} in a leave-one-set-out",
             "set_thresholds": per_set,

