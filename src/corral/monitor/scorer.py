@@ -88,14 +88,15 @@ __all__ = [
 ]
 
 #: whether a Monitor with the shipped ``default`` pack scores command text when not told
-#: (``Monitor(scorer=None)``, a policy without ``monitor.scorer``). Off: cost (the monitor
-#: benchmark keeps ~x0.92-0.93 of its rules-only work, in instructions, with the fast reject
-#: riding on the rules' line pass (:class:`Rider`); issue 12 asks for >= x0.97) and false
-#: positives (set 8 left out, the rules
-#: alone raise 1.35 %, over the <= 1 % asked for rules OR scorer; a model trained on sets
-#: 1-8 adds 0.98 % on set 2 left out and fires on one of corral's own write probes:
-#: docs/architecture.md, model 4); ``Monitor(scorer=True)`` or a policy's
-#: ``monitor: {scorer: true}`` turn it on
+#: (``Monitor(scorer=None)``, a policy without ``monitor.scorer``). Off: cost. With the fast
+#: reject riding on the rules' line pass (:class:`Rider`) the monitor benchmark keeps
+#: ~x0.92-0.93 of its rules-only work in instructions and ran 94,608 events/s against
+#: 110,867 rules only (issue 12 asks for >= 100,000). Model 5 (sets 1-9) meets the false
+#: positive criterion on every left-out set (docs/architecture.md) and on fresh set 10
+#: alerted 86.1 % of attacks against the rules' 54.8 %, at 1.8 % false positives against
+#: 1.1 %: for unattended runs, where a missed attack costs more than ~10 % of the
+#: monitor's CPU, ``Monitor(scorer=True)`` or a policy's ``monitor: {scorer: true}``
+#: turns it on
 DEFAULT_ON: Final = False
 #: the rule id of the scorer's alerts
 RULE_ID: Final = "learned-command-text"
