@@ -32,7 +32,6 @@ import ctypes
 import errno
 import os
 import posixpath
-import shutil
 import stat as statmod
 import sys
 import threading
@@ -41,6 +40,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .errors import PathEscape
+from .rmtree import remove_tree
 
 RESOLVE_NO_XDEV = 0x01
 RESOLVE_NO_MAGICLINKS = 0x02
@@ -355,7 +355,7 @@ class Beneath:
         """Remove a directory tree (shutil's descriptor-based walk, from the
         parent's descriptor: never follows a symlink)."""
         with self.at(parts) as (d, name):
-            shutil.rmtree(name, dir_fd=d)
+            remove_tree(name, dir_fd=d)
 
     def readlink(self, parts: Sequence[str]) -> str:
         with self.at(parts) as (d, name):

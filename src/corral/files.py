@@ -20,7 +20,6 @@ import errno
 import os
 import posixpath
 import secrets
-import shutil
 import stat as statmod
 import threading
 import time
@@ -31,6 +30,7 @@ from pathlib import Path
 from .beneath import Beneath
 from .budget import MB, Budget
 from .errors import DiskQuotaExceeded, PathEscape
+from .rmtree import remove_tree
 
 GUEST_ROOT = "/workspace"
 _MAX_SYMLINKS = 40
@@ -226,6 +226,11 @@ class Workspace:
         # re-parsed the whole prefix at every component (quadratic: a 300-deep
         # ``mkdir -p`` took seconds, a 2000-deep one ran out of wall time)
         resolved: list[str] = []
+        # past the first component that is not there (or that the host cannot name:
+        # ENAMETOOLONG past PATH_MAX), no later one can be a symlink: the rest is taken
+        # by name only, one string per component, joined once (holding every prefix of
+        # a 100,000-component path took gigabytes)
+        missing: list[str] | None = None
         base = str(self.root)
         hops = 0
         i = 0
@@ -233,18 +238,37 @@ class Workspace:
             part = parts[i]
             i += 1
             if part == "..":
-                if not resolved:
+                if missing is not None:
+                    missing.pop()
+                    if not missing:  # back on what is there: symlinks count again
+                        missing = None
+                elif not resolved:
                     raise PathEscape(f"{path!r} is outside {GUEST_ROOT}")
-                resolved.pop()
+                else:
+                    resolved.pop()
                 continue
             if part == ".":
+                continue
+            if missing is not None:
+                missing.append(part)
                 continue
             host = (resolved[-1] if resolved else base) + "/" + part
             is_last = i == len(parts)
             target = None
-            if (follow_last or not is_last) and os.path.islink(host):
-                with contextlib.suppress(OSError):  # changed meanwhile: a plain name
-                    target = os.readlink(host)
+            if follow_last or not is_last:
+                try:
+                    link = statmod.S_ISLNK(os.lstat(host).st_mode)
+                except (FileNotFoundError, NotADirectoryError):
+                    missing = [part]
+                    continue
+                except OSError as e:
+                    if e.errno == errno.ENAMETOOLONG:
+                        missing = [part]
+                        continue
+                    link = False
+                if link:
+                    with contextlib.suppress(OSError):  # changed meanwhile: a plain name
+                        target = os.readlink(host)
             if target is not None:
                 hops += 1
                 if hops > _MAX_SYMLINKS:
@@ -264,7 +288,10 @@ class Workspace:
                 i = 0
                 continue
             resolved.append(host)
-        return Path(resolved[-1]) if resolved else self.root
+        top = resolved[-1] if resolved else base
+        if missing:
+            return Path(top + "/" + "/".join(missing))
+        return Path(top) if resolved else self.root
 
     # -- disk accounting -----------------------------------------------------
 
@@ -461,6 +488,6 @@ class Files:
             if not statmod.S_ISDIR(st.st_mode):
                 os.unlink(name, dir_fd=d)
             elif recursive:
-                shutil.rmtree(name, dir_fd=d)
+                remove_tree(name, dir_fd=d)
             else:
                 os.rmdir(name, dir_fd=d)

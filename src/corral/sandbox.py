@@ -14,7 +14,6 @@ import inspect
 import io
 import os
 import shlex
-import shutil
 import sys
 import tempfile
 import threading
@@ -44,6 +43,7 @@ from .events import (
     default_bus,
 )
 from .files import GUEST_ROOT, Files, Workspace
+from .rmtree import remove_tree
 from .tools import ToolRegistry, run_tool, to_json_value
 from .wasm.guest_events import GuestIntents, file_event
 
@@ -84,7 +84,7 @@ def _cleanup(interps: dict[str, Interpreter], tiers: list[Backend], root: Path |
             it.close()
     interps.clear()
     if root is not None:
-        shutil.rmtree(root, ignore_errors=True)
+        remove_tree(root, ignore_errors=True)
 
 
 class Sandbox:

@@ -16,12 +16,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 import tempfile
 import threading
 import time
 from typing import Any
 
+from ..rmtree import remove_tree
 from ..trapsignals import keep_fatal_handlers
 from .records import EpisodeLost, FleetError
 
@@ -402,4 +402,4 @@ class RayTransport:
             if self._handlers is not None:
                 self._handlers.restore()  # ray.shutdown resets them to the default
             if self._tmp:
-                shutil.rmtree(self._tmp, ignore_errors=True)
+                remove_tree(self._tmp, ignore_errors=True)

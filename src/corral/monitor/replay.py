@@ -11,7 +11,6 @@ script the shell cannot parse produces no events: it is not detected.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 from ..budget import Budget
 from ..events import CodeAction, Event, ExecAction, FileAction
+from ..rmtree import remove_tree
 from ..wasm.guest_events import FILE_OP_MAP
 
 #: time one corpus command may run
@@ -101,7 +101,7 @@ def live_events(command: str, session: str, t0: float) -> list[Event]:
     except Exception:  # a shell bug must not end the evaluation: what was seen counts
         pass
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        remove_tree(root, ignore_errors=True)
     events = [
         Event(session=session, seq=1, time=t0, type="action.requested",
               action=CodeAction(language="shell", code=command))

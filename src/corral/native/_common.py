@@ -8,7 +8,6 @@ import errno
 import logging
 import os
 import selectors
-import shutil
 import signal
 import threading
 import time
@@ -22,6 +21,7 @@ from typing import Any
 from ..budget import MB, Budget, RunResult, Usage
 from ..errors import CorralError
 from ..files import tree_usage
+from ..rmtree import remove_tree
 from . import leftovers
 
 log = logging.getLogger("corral.native")
@@ -692,6 +692,6 @@ class BackendLifecycle:
         if getattr(self, "_rootfs", None) is not None:
             self._rootfs.close()  # a template's overlay mounts, before their directories go
         if self._stage is not None:
-            shutil.rmtree(self._stage, ignore_errors=True)
+            remove_tree(self._stage, ignore_errors=True)
         if self._started:
             self.emitter.emit("backend.stopped", data={"backend": self.name})

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import statistics
 import subprocess
 import tempfile
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..budget import Budget
+from ..rmtree import remove_tree
 from ._common import BackendUnavailable
 
 __all__ = ["median_ms", "run"]
@@ -106,7 +106,7 @@ def run(*, starts: int = 10, spawns: int = 1000, payload_mb: int = 32) -> dict[s
                 out[label] = f"unavailable: {e}"
         out["spawns"] = spawns
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp, ignore_errors=True)
     return out
 
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ..rmtree import remove_tree
 from . import leftovers
 
 log = logging.getLogger("corral.native.etcstage")
@@ -115,7 +116,7 @@ class StagedEtc:
     def _remove(self) -> None:
         self._gone = True
         if self.owner == os.getpid():
-            shutil.rmtree(self.path.parent, ignore_errors=True)
+            remove_tree(self.path.parent, ignore_errors=True)
 
 
 _lock = threading.Lock()
@@ -270,7 +271,7 @@ def _build(kind: Kind) -> StagedEtc:
         checks.append((str(root), False, _stat(str(root), False)))
         return StagedEtc(path=dest, binds=tuple(binds), checks=tuple(checks))
     except BaseException:
-        shutil.rmtree(root, ignore_errors=True)
+        remove_tree(root, ignore_errors=True)
         raise
 
 
@@ -279,7 +280,7 @@ def _remove_partial(p: Path) -> None:
         if p.is_symlink() or not p.is_dir():
             p.unlink()
         else:
-            shutil.rmtree(p)
+            remove_tree(p)
 
 
 def stage_etc(dest: Path, follow_top: bool = True) -> None:

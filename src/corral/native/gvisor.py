@@ -75,6 +75,7 @@ from typing import Any
 
 from ..budget import MB, Budget, RunResult, Usage
 from ..events import Decision, NetAction, SpawnAction
+from ..rmtree import remove_tree
 from . import devices, filters, leftovers, relaybin, spawner
 from ._common import (
     BackendLifecycle,
@@ -174,7 +175,7 @@ def _try_platform(platform: str) -> tuple[bool, str]:
     except Exception as e:
         return False, f"runsc failed on the {platform} platform: {e}"
     finally:
-        shutil.rmtree(ws, ignore_errors=True)
+        remove_tree(ws, ignore_errors=True)
     if r.exit_code == 0 and "corral-ok" in r.stdout:
         return True, f"runsc starts sandboxes (platform {platform})"
     if r.error in ("wall_time", "cpu"):  # a hung kvm spins: its CPU budget runs out first

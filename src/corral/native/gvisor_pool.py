@@ -43,7 +43,6 @@ import json
 import logging
 import os
 import select
-import shutil
 import subprocess
 import threading
 import time
@@ -51,6 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..budget import MB
+from ..rmtree import remove_tree
 from . import leftovers, pool, spawner
 
 if TYPE_CHECKING:
@@ -279,7 +279,7 @@ class Pod:
             self.cgroup.destroy()
             self.cgroup = None
         _remove_runsc_cgroups(_cgroup_path(self.cid))
-        shutil.rmtree(self.dir, ignore_errors=True)
+        remove_tree(self.dir, ignore_errors=True)
         on_end, self.on_end = self.on_end, None
         if on_end is not None:
             on_end(self)

@@ -33,12 +33,13 @@ import fcntl
 import logging
 import os
 import re
-import shutil
 import stat
 import tempfile
 import threading
 import uuid
 from pathlib import Path
+
+from ..rmtree import remove_tree
 
 log = logging.getLogger("corral.native.leftovers")
 
@@ -203,7 +204,7 @@ def _sweep_temp(tmp: str, dead: set[int]) -> int:
                 continue
             if st.st_uid != os.geteuid() or not stat.S_ISDIR(st.st_mode):
                 continue
-            shutil.rmtree(path, ignore_errors=True)  # (never follows a symlink inside)
+            remove_tree(path, ignore_errors=True)  # (never follows a symlink inside)
             n += 1
     return n
 

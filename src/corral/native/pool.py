@@ -56,7 +56,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import threading
 import time
 from collections import deque
@@ -64,6 +63,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from ..events import Decision
+from ..rmtree import remove_tree
 from . import leftovers
 from .execid import policy_of
 
@@ -296,7 +296,7 @@ def _retire(pool: SessionPool, slot: Any, sess: BwrapSession) -> None:
     thread may end once no session it started is left."""
     with contextlib.suppress(Exception):
         slot.close()
-    shutil.rmtree(slot.workspace, ignore_errors=True)  # (empty: the slot directory)
+    remove_tree(slot.workspace, ignore_errors=True)  # (empty: the slot directory)
     with _COND:
         if sess.taken:
             sess.taken = False

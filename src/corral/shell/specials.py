@@ -9,6 +9,7 @@ import io
 import os
 import posixpath
 import re
+import stat
 import time
 from collections.abc import Callable
 from typing import IO
@@ -83,10 +84,12 @@ def b_cd(sh: Shell, argv: list[str]) -> int:
     except PathEscape:
         _err(sh, "cd", f"{target}: Permission denied (outside /workspace)")
         return 1
-    if not host.exists():
-        _err(sh, "cd", f"{target}: No such file or directory")
+    try:
+        is_dir = stat.S_ISDIR(os.stat(host).st_mode)
+    except OSError as e:  # missing, too long a name (ENAMETOOLONG), a symlink loop, ...
+        _err(sh, "cd", f"{target}: {e.strerror or 'No such file or directory'}")
         return 1
-    if not host.is_dir():
+    if not is_dir:
         _err(sh, "cd", f"{target}: Not a directory")
         return 1
     sh.set_var("OLDPWD", sh.state.cwd)

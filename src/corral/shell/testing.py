@@ -10,7 +10,6 @@ with BuiltinBench() as bb:
 from __future__ import annotations
 
 import io
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from ..budget import Budget
 from ..files import Workspace
+from ..rmtree import remove_tree
 from .command import REGISTRY, Cancelled, CommandContext, CommandError
 
 
@@ -50,7 +50,7 @@ class BuiltinBench:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        remove_tree(self.root, ignore_errors=True)
 
     def write(self, path: str, data: str | bytes) -> Path:
         host = self.ws.resolve(path, self.cwd)

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..rmtree import remove_tree
+
 __all__ = ["probe_checkpoint"]
 
 #: counts in memory under a random token drawn at start (a fresh start draws another)
@@ -102,4 +104,4 @@ def probe_checkpoint(timeout: float = 30) -> tuple[bool, str]:
         for cid in (a, b):
             _runsc(state, "delete", "-force", cid, timeout=10)
         with contextlib.suppress(OSError):
-            shutil.rmtree(tmp)
+            remove_tree(tmp)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..rmtree import remove_tree
 from .store import SCRIPT_DIRS, NameLock, Template, TemplateError, get
 
 __all__ = ["BuildLayer", "RootFs", "rootfs_for", "unmount_under"]
@@ -448,9 +449,8 @@ def probe() -> tuple[bool, str]:
         return False, str(e)
     finally:
         unmount_under(top)
-        import shutil
 
-        shutil.rmtree(top, ignore_errors=True)
+        remove_tree(top, ignore_errors=True)
 
 
 def _owner_stamp(pid: int) -> str:
@@ -491,9 +491,8 @@ def sweep_stale() -> None:
         unmount_under(Path(top))
         stage = Path(top).parent
         if stage.name.startswith(("corral-bwrap-", "corral-gvisor-")):
-            import shutil
 
-            shutil.rmtree(stage, ignore_errors=True)
+            remove_tree(stage, ignore_errors=True)
 
 
 def unmount_under(path: Path) -> None:

@@ -24,13 +24,13 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import stat
 import tarfile
 import time
 from pathlib import Path
 from typing import IO, Any
 
+from ..rmtree import remove_tree
 from .store import (
     NameLock,
     Template,
@@ -353,7 +353,7 @@ class _Extractor:
         except FileNotFoundError:
             return
         if stat.S_ISDIR(st.st_mode):
-            shutil.rmtree(path)
+            remove_tree(path)
         else:
             os.unlink(path)
 

@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -37,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import CorralError
 from ..paths import corral_home
+from ..rmtree import remove_tree
 
 __all__ = [
     "Template",
@@ -292,7 +292,7 @@ def rmtree(path: Path) -> None:
     from .mounts import unmount_under
 
     unmount_under(path)
-    shutil.rmtree(path, ignore_errors=True)
+    remove_tree(path, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- content

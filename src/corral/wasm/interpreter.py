@@ -16,7 +16,6 @@ import codecs
 import contextlib
 import os
 import select
-import shutil
 import tempfile
 import threading
 import time
@@ -30,6 +29,7 @@ import wasmtime
 
 from ..budget import MB, Budget, RunResult, Usage
 from ..errors import GuestStartError
+from ..rmtree import remove_tree
 from ..trapsignals import ensure_trap_handlers, note_wasmtime_handlers
 from .guest_channel import FRAME_MAX, ChannelError, FrameReader, encode_request, new_id
 from .modcache import EngineSettings, load_module
@@ -370,7 +370,7 @@ class Interpreter:
                         os.close(fd)
             self._in_fd = self._out_fd = self._err_fd = self._wake_r = self._wake_w = -1
         if self._iodir:
-            shutil.rmtree(self._iodir, ignore_errors=True)
+            remove_tree(self._iodir, ignore_errors=True)
             self._iodir = None
 
     # -- protocol ----------------------------------------------------------

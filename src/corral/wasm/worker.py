@@ -34,7 +34,6 @@ import os
 import queue
 import resource
 import select
-import shutil
 import signal
 import socket
 import sys
@@ -44,6 +43,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..native import filters as F
+from ..rmtree import remove_tree
 from . import worker_channel as C
 
 _PR_SET_PDEATHSIG = 1
@@ -477,7 +477,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
 
     budget = Budget(**cfg["budget"])
     # spill files a killed predecessor left (sort, tac): nobody else uses them
-    shutil.rmtree(os.path.join(cfg["root"], ".corral-tmp"), ignore_errors=True)
+    remove_tree(os.path.join(cfg["root"], ".corral-tmp"), ignore_errors=True)
     ws = Workspace(__import__("pathlib").Path(cfg["root"]), budget)
     chan = _Channel(sock)
     hooks = _RemoteHooks(chan)

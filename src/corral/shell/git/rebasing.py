@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 
+from ...rmtree import remove_tree
 from ..command import CommandContext
 from .commands import Opts, _detach, sub
 from .merging import (
@@ -98,7 +98,7 @@ def _finish(ctx: CommandContext, s: State, head_name: str, new_head: bytes,
 def _clear(s: State) -> None:
     path = _state_dir(s)
     if in_progress(s):
-        shutil.rmtree(path, ignore_errors=True)
+        remove_tree(path, ignore_errors=True)
     for name in ("REBASE_HEAD", "MERGE_MSG", "AUTO_MERGE"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(s.g.gitdir / name)
