@@ -39,8 +39,8 @@ import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .deeptree import remove_tree
 from .errors import PathEscape
-from .rmtree import remove_tree
 
 RESOLVE_NO_XDEV = 0x01
 RESOLVE_NO_MAGICLINKS = 0x02

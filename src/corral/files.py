@@ -29,8 +29,8 @@ from pathlib import Path
 
 from .beneath import Beneath
 from .budget import MB, Budget
+from .deeptree import remove_tree
 from .errors import DiskQuotaExceeded, PathEscape
-from .rmtree import remove_tree
 
 GUEST_ROOT = "/workspace"
 _MAX_SYMLINKS = 40

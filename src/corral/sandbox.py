@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from .backend import OWN_ARGS, Backend, OnOutput, backend_class
 from .budget import Budget, RunResult
 from .capabilities import Capabilities, CapabilityError, MethodCapability
+from .deeptree import remove_tree
 from .errors import CorralError, SandboxClosed, ToolError
 from .events import (
     ALLOW,
@@ -43,7 +44,6 @@ from .events import (
     default_bus,
 )
 from .files import GUEST_ROOT, Files, Workspace
-from .rmtree import remove_tree
 from .tools import ToolRegistry, run_tool, to_json_value
 from .wasm.guest_events import GuestIntents, file_event
 

@@ -21,7 +21,7 @@ import threading
 import time
 from typing import Any
 
-from ..rmtree import remove_tree
+from ..deeptree import remove_tree
 from ..trapsignals import keep_fatal_handlers
 from .records import EpisodeLost, FleetError
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..budget import Budget
+from ..deeptree import remove_tree
 from ..events import CodeAction, Event, ExecAction, FileAction
-from ..rmtree import remove_tree
 from ..wasm.guest_events import FILE_OP_MAP
 
 #: time one corpus command may run

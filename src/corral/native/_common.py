@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ..budget import MB, Budget, RunResult, Usage
+from ..deeptree import remove_tree, walk
 from ..errors import CorralError
 from ..files import tree_usage
-from ..rmtree import remove_tree
 from . import leftovers
 
 log = logging.getLogger("corral.native")
@@ -394,7 +394,7 @@ def chown_tree(root: Path, uid: int, gid: int) -> dict[str, tuple[int, int]]:
         os.chown(root, uid, gid, follow_symlinks=False)
     except OSError:
         return others
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in walk(root):
         for name in dirnames + filenames:
             path = os.path.join(dirpath, name)
             with contextlib.suppress(OSError):

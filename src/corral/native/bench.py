@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..budget import Budget
-from ..rmtree import remove_tree
+from ..deeptree import remove_tree
 from ._common import BackendUnavailable
 
 __all__ = ["median_ms", "run"]

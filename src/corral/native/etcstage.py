@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..rmtree import remove_tree
+from ..deeptree import remove_tree
 from . import leftovers
 
 log = logging.getLogger("corral.native.etcstage")

@@ -74,8 +74,8 @@ from pathlib import Path
 from typing import Any
 
 from ..budget import MB, Budget, RunResult, Usage
+from ..deeptree import remove_tree, walk
 from ..events import Decision, NetAction, SpawnAction
-from ..rmtree import remove_tree
 from . import devices, filters, leftovers, relaybin, spawner
 from ._common import (
     BackendLifecycle,
@@ -1258,7 +1258,7 @@ class GvisorBackend(BackendLifecycle):
         suffix = "/" + rel.lstrip("./") if not rel.startswith("..") else None
         if suffix and self.root is not None:
             n = 0
-            for dirpath, dirnames, filenames in os.walk(self.root):
+            for dirpath, dirnames, filenames in walk(self.root):
                 for name in filenames:
                     host = os.path.join(dirpath, name)
                     sb = "/workspace/" + os.path.relpath(host, self.root)

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..budget import MB
-from ..rmtree import remove_tree
+from ..deeptree import remove_tree
 from . import leftovers, pool, spawner
 
 if TYPE_CHECKING:

@@ -39,7 +39,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from ..rmtree import remove_tree
+from ..deeptree import remove_tree
 
 log = logging.getLogger("corral.native.leftovers")
 

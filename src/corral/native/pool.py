@@ -62,8 +62,8 @@ from collections import deque
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from ..deeptree import remove_tree
 from ..events import Decision
-from ..rmtree import remove_tree
 from . import leftovers
 from .execid import policy_of
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..budget import Budget
+from ..deeptree import remove_tree
 from ..files import Workspace
-from ..rmtree import remove_tree
 from .command import REGISTRY, Cancelled, CommandContext, CommandError
 
 

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..rmtree import remove_tree
+from ..deeptree import remove_tree
 
 __all__ = ["probe_checkpoint"]
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..rmtree import remove_tree
+from ..deeptree import remove_tree
 from .store import SCRIPT_DIRS, NameLock, Template, TemplateError, get
 
 __all__ = ["BuildLayer", "RootFs", "rootfs_for", "unmount_under"]

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from ..rmtree import remove_tree
+from ..deeptree import remove_tree
 from .store import (
     NameLock,
     Template,

@@ -34,9 +34,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..deeptree import remove_tree
 from ..errors import CorralError
 from ..paths import corral_home
-from ..rmtree import remove_tree
 
 __all__ = [
     "Template",

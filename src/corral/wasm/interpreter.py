@@ -28,8 +28,8 @@ from typing import Any
 import wasmtime
 
 from ..budget import MB, Budget, RunResult, Usage
+from ..deeptree import remove_tree
 from ..errors import GuestStartError
-from ..rmtree import remove_tree
 from ..trapsignals import ensure_trap_handlers, note_wasmtime_handlers
 from .guest_channel import FRAME_MAX, ChannelError, FrameReader, encode_request, new_id
 from .modcache import EngineSettings, load_module

@@ -42,8 +42,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..deeptree import remove_tree
 from ..native import filters as F
-from ..rmtree import remove_tree
 from . import worker_channel as C
 
 _PR_SET_PDEATHSIG = 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from ...rmtree import remove_tree
+from ...deeptree import remove_tree
 from ..command import CommandContext
 from .commands import Opts, _detach, sub
 from .merging import (

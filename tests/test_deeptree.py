@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import corral
-from corral.rmtree import MAX_HELD, remove_tree
+from corral.deeptree import MAX_HELD, remove_tree, walk
 
 
 def _chain(top: Path, depth: int) -> None:
@@ -89,3 +89,31 @@ def test_a_sandbox_with_a_deep_workspace_closes_cleanly(tmp_path: Path) -> None:
     assert root.exists()
     sb.close()  # shutil.rmtree raised RecursionError here
     assert not root.exists()
+
+
+def test_walk_goes_as_deep_as_the_tree_and_never_through_a_symlink(tmp_path: Path) -> None:
+    top = tmp_path / "t"
+    top.mkdir()
+    # os.walk of Python 3.11 raised RecursionError past ~1,000 levels; a path walk stops
+    # where the path passes PATH_MAX (4,096 bytes: ~2,000 levels of "d/")
+    _chain(top, 1_500)
+    (top / "lnk").symlink_to(tmp_path)
+    seen = list(walk(top))
+    assert len(seen) == 1_501
+    assert seen[0][0] == str(top) and seen[0][1] == ["d"] and sorted(seen[0][2]) == ["f", "lnk"]
+    assert seen[-1][2] == ["to-etc"] and seen[-1][1] == []
+
+
+def test_walk_matches_os_walk_top_down_with_pruning(tmp_path: Path) -> None:
+    for i in range(40):
+        (tmp_path / f"a{i % 4}" / f"b{i % 5}" / f"c{i}").mkdir(parents=True, exist_ok=True)
+        (tmp_path / f"a{i % 4}" / f"f{i}").write_text("x")
+
+    def run(walker):  # type: ignore[no-untyped-def]
+        out = []
+        for dirpath, dirnames, filenames in walker(tmp_path):
+            dirnames[:] = sorted(d for d in dirnames if d != "b3")
+            out.append((dirpath, sorted(dirnames), sorted(filenames)))
+        return sorted(out)
+
+    assert run(walk) == run(os.walk)

@@ -1,4 +1,4 @@
-"""Removing a directory tree an agent built, however deep.
+"""Walking and removing directory trees an agent built, however deep.
 
 ``shutil.rmtree`` recurses once per level (Python 3.11): a tree 1,000 directories deep,
 which an agent makes with ``for i in $(seq 1500); do mkdir d; cd d; done``, raises
@@ -17,8 +17,9 @@ import contextlib
 import itertools
 import os
 import stat
+from collections.abc import Iterator
 
-__all__ = ["MAX_HELD", "remove_tree"]
+__all__ = ["MAX_HELD", "remove_tree", "walk"]
 
 #: directories held open at once while removing a tree
 MAX_HELD = 64
@@ -131,3 +132,30 @@ def _park(fd: int, name: str, top: int) -> None:
             if e.errno == 39:  # ENOTEMPTY: a directory of that name is there
                 continue
             raise
+
+
+def walk(
+    top: str | os.PathLike[str],
+) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk(top)`` top-down, without recursion (Python 3.11's recurses once per
+    level: ``RecursionError`` at ~1,000) and without following symlinks: ``(dirpath,
+    dirnames, filenames)``, symlinks to directories among the file names; the caller
+    may prune ``dirnames`` in place. Directories that cannot be read are skipped (as
+    are those whose path passes PATH_MAX)."""
+    stack = [os.fspath(top)]
+    while stack:
+        path = stack.pop()
+        dirs: list[str] = []
+        files: list[str] = []
+        try:
+            with os.scandir(path) as it:
+                for entry in it:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        is_dir = False
+                    (dirs if is_dir else files).append(entry.name)
+        except OSError:
+            continue
+        yield path, dirs, files
+        stack.extend(os.path.join(path, d) for d in reversed(dirs))
