@@ -98,7 +98,10 @@ def test_walk_goes_as_deep_as_the_tree_and_never_through_a_symlink(tmp_path: Pat
     # where the path passes PATH_MAX (4,096 bytes: ~2,000 levels of "d/")
     _chain(top, 1_500)
     (top / "lnk").symlink_to(tmp_path)
-    seen = list(walk(top))
+    try:
+        seen = list(walk(top))
+    finally:
+        remove_tree(top)  # pytest's own clean-up of old temporary trees recurses
     assert len(seen) == 1_501
     assert seen[0][0] == str(top) and seen[0][1] == ["d"] and sorted(seen[0][2]) == ["f", "lnk"]
     assert seen[-1][2] == ["to-etc"] and seen[-1][1] == []
