@@ -1481,11 +1481,13 @@ class Policy:
                             return _Result(2, "path", None, subject, (i, pat.text, candidate))
         return None
 
-    def _write_check(self, argv: list[str], cwd: str, subject: str) -> _Result | None:
-        """The files a program writes by argument (``cp x /etc/passwd``, ``sed -i … /etc/f``,
-        :mod:`corral.policy.writes`) are file writes, decided as a redirection's are."""
+    def _writes_decided(
+        self, targets: Iterable[str], cwd: str, subject: str
+    ) -> _Result | None:
+        """The worst decision over writes to ``targets`` (a device or a descriptor of the
+        process itself is no file write)."""
         worst: _Result | None = None
-        for target in write_targets(argv):
+        for target in targets:
             path = _normalize_path(target, cwd)
             if path in _DEVICE_OK or path.startswith(("/dev/fd/", "/proc/self/fd/")):
                 continue
@@ -1495,6 +1497,11 @@ class Policy:
                     worst, _Result(SEVERITY[decision.verdict], "write", None, subject, decision)
                 )
         return worst
+
+    def _write_check(self, argv: list[str], cwd: str, subject: str) -> _Result | None:
+        """The files a program writes by argument (``cp x /etc/passwd``, ``sed -i … /etc/f``,
+        :mod:`corral.policy.writes`) are file writes, decided as a redirection's are."""
+        return self._writes_decided(write_targets(argv), cwd, subject)
 
     def _code_operands(
         self, argv: list[str], code: str, cwd: str, subject: str
@@ -1506,17 +1513,7 @@ class Policy:
         operands = [x for x in argv[argv.index(code) + 1 :] if x[:1] in ("/", "~", "$")]
         if not operands or not _CODE_CHANGES.search(code[:_MAX_CODE]):
             return None
-        worst: _Result | None = None
-        for target in operands:
-            path = _normalize_path(target, cwd)
-            if path in _DEVICE_OK or path.startswith(("/dev/fd/", "/proc/self/fd/")):
-                continue
-            decision = self.decide_file("write", path)
-            if decision.verdict != "allow":
-                worst = _worse(
-                    worst, _Result(SEVERITY[decision.verdict], "write", None, subject, decision)
-                )
-        return worst
+        return self._writes_decided(operands, cwd, subject)
 
     def _code_files(self, code: str, cwd: str, subject: str) -> _Result | None:
         """The files interpreter code names in its string literals: a denied one is denied
