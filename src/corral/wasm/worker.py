@@ -155,17 +155,11 @@ def _set_limits(cfg: dict[str, Any]) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))
     mem = int(cfg.get("memory_bytes") or 0)
     if mem > 0:
-        base = _vm_size()
+        from ..shell.limits import address_space
+
+        base = address_space() or 0
         limit = base + mem + int(cfg.get("memory_slack_bytes") or 0)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _vm_size() -> int:
-    with open("/proc/self/status", "rb") as f:
-        for line in f:
-            if line.startswith(b"VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 # seccomp (the BPF helpers and constants of the native tiers' filters) -------------
