@@ -134,3 +134,44 @@ def test_read_missing_file_is_clear_error(sb):
         sb.files.read("nope.txt")
     with pytest.raises(IsADirectoryError):
         sb.files.mkdir("d") or sb.files.read("d")
+
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "nonexist/../link",
+        "nonexist/deeper/../../link",
+        "a/b/c/../../../link",
+        "a/missing/x/../../../link",
+        "a/b/c/../../../rel",
+        "nonexist/../a/up",
+        "a/b/nonexist/../../../link",
+        "/workspace/nonexist/../link",
+    ],
+)
+def test_dotdot_climbing_out_of_a_missing_name_onto_a_link_out_is_refused(tmp_path, target):
+    """A guest path is normalised by name, so ``..`` reaches the walk only through a
+    symlink's target. Past the first missing component the walk takes the rest by name;
+    a ``..`` that climbs back onto what exists must make symlinks count again (and
+    refuse one that leads out)."""
+    from corral.budget import Budget
+    from corral.files import Workspace
+
+    root = tmp_path / "ws"
+    (root / "a" / "b" / "c").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("host secret")
+    os.symlink(outside, root / "link")
+    os.symlink("../" * 4 + str(outside).lstrip("/"), root / "rel")
+    os.symlink("../..", root / "a" / "up")
+    os.symlink(target, root / "m")
+    ws = Workspace(root, Budget())
+    for path in ("m", "m/secret.txt", "a/../m/secret.txt"):
+        with pytest.raises(PathEscape):
+            ws.resolve(path)
+    # the same shape onto a directory inside resolves
+    os.symlink(target.replace("link", "a").replace("rel", "a").replace("up", "b"),
+               root / "fine")
+    assert ws.resolve("fine/b").parent.is_relative_to(root)
