@@ -247,15 +247,9 @@ def test_sigterm_stops_the_sandbox_and_cleans_up(tmp_path):
     c.expect(pexpect.EOF)
     c.close()
     assert c.exitstatus == 143
-    # nothing of the sandbox is left and the workspace is the user's again
-    # the kernel ends the sandbox's pid namespace after corral exits: give it a moment
-    # (a loaded CI machine once saw the sleep still there at the first look)
-    gone = time.monotonic() + 5
-    while True:
-        out = subprocess.run(["pgrep", "-f", "sleep 300"], capture_output=True, text=True)
-        if out.stdout.strip() == "" or time.monotonic() > gone:
-            break
-        time.sleep(0.05)
+    # nothing of the sandbox is left when corral exits (it waits until the kernel has
+    # ended the sandbox's pid namespace) and the workspace is the user's again
+    out = subprocess.run(["pgrep", "-f", "sleep 300"], capture_output=True, text=True)
     assert out.stdout.strip() == ""
     assert (tmp_path / "made-inside").stat().st_uid == os.getuid()
 
@@ -346,3 +340,17 @@ def test_monitor_alerts_show_on_stderr_as_they_happen(tmp_path):
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def test_await_exit_waits_for_the_process_and_no_longer():
+    from corral.native.bwrap import _await_exit
+
+    p = subprocess.Popen(["sleep", "30"])
+    fd = os.pidfd_open(p.pid)
+    try:
+        assert not _await_exit(fd, 0.05)  # alive: the wait ends at its timeout
+        p.kill()
+        assert _await_exit(fd, 10)  # readable once it ended (before it is reaped)
+    finally:
+        p.wait()
+        os.close(fd)

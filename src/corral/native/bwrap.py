@@ -129,6 +129,10 @@ class _Spawned:
     etc: StagedEtc | None = None
     #: the cgroup move still running (``_spawn(defer_move=True)``)
     moving: _Move | None = None
+    #: a pidfd of the sandbox's pid-namespace init: readable once it and so every
+    #: process of the namespace has ended (the kernel empties a namespace before its
+    #: init's exit is signalled)
+    init_fd: int = -1
 
     def release(self) -> None:
         """Let the sandbox's program start."""
@@ -827,6 +831,8 @@ class BwrapBackend(BackendLifecycle):
                 raise BackendUnavailable(f"bwrap failed to set up the sandbox: {msg}")
             sp.child_pid = int(info["child-pid"])
             self._current["child_pid"] = sp.child_pid
+            with contextlib.suppress(OSError):  # (gone already: nothing to wait for)
+                sp.init_fd = os.pidfd_open(sp.child_pid)
             # the cgroup move (ms on cgroup v1) runs while bwrap builds the mounts; it is
             # done before release() lets anything of the command run
             moving = _Move(cg, sp.child_pid) if cg is not None else None
@@ -882,6 +888,13 @@ class BwrapBackend(BackendLifecycle):
                 with contextlib.suppress(OSError):
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
+        if sp.init_fd >= 0:
+            # bwrap killed at once leaves its child's namespace to the kernel: wait (a
+            # bounded moment) until nothing of the sandbox runs, so no program of it
+            # outlives the call or the sandbox's close
+            _await_exit(sp.init_fd, NAMESPACE_END_S)
+            os.close(sp.init_fd)
+            sp.init_fd = -1
         if sp.files is not None:  # what it did is reported before its result
             sp.files.detach(sp.child_pid)
             sp.files = None
@@ -1226,6 +1239,26 @@ _OOM_MARKERS = (
 def _out_of_memory(out: Any) -> bool:
     tail = bytes(getattr(out, "err", b"")[-8192:])
     return any(m in tail for m in _OOM_MARKERS)
+
+
+#: how long stopping a sandbox waits for the kernel to end its pid namespace
+NAMESPACE_END_S = 10.0
+
+
+def _await_exit(pidfd: int, timeout: float) -> bool:
+    """Whether the process of ``pidfd`` ended within ``timeout`` seconds."""
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    end = time.monotonic() + timeout
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return False
+        try:
+            if poller.poll(left * 1000):
+                return True
+        except InterruptedError:
+            continue
 
 
 def _wait_blocked(pid: int, fd: int, deadline: float) -> None:
