@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
         RuntimeCorrupted,
         RuntimeNotInstalled,
         SandboxClosed,
+        SessionStopped,
         ToolError,
     )
     from .events import Event, EventBus
@@ -71,6 +72,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
             "RuntimeCorrupted",
             "RuntimeNotInstalled",
             "SandboxClosed",
+            "SessionStopped",
             "ToolError",
         )
     },
@@ -123,6 +125,7 @@ __all__ = [
     "RuntimeNotInstalled",
     "Sandbox",
     "SandboxClosed",
+    "SessionStopped",
     "ToolError",
     "Usage",
     "__version__",
