@@ -30,6 +30,46 @@ def test_ask_answered_by_callback_end_to_end():
     assert asked == ["run: git push origin feature", "run: git push origin main"]
 
 
+@pytest.mark.parametrize(
+    "script",
+    [
+        "echo 'echo hi' | sh",
+        "printf 'echo hi' | bash -s",
+        "x=1; echo 'echo hi' | sh && echo after",
+    ],
+)
+def test_a_whole_line_ask_is_asked_before_the_script_runs(script):
+    """A rule about a whole line (``… | sh``) is put to the approver about the script
+    before it runs: once the script runs, each command is decided alone, and ``sh``
+    alone no rule asks about (it ran unasked before)."""
+    with Sandbox(policy="default") as sb:
+        r = sb.run(script)
+        assert r.exit_code == 126 and r.stdout == "", r.stdout
+        assert "pipes text into a shell" in r.stderr and "no approver" in r.stderr
+    asked = []
+
+    def answer(request):
+        asked.append((request.summary, request.decision.rule))
+        return "allow_once"
+
+    with Sandbox(policy="default", approver=Callback(answer)) as sb:
+        r = sb.run(script)
+        assert r.exit_code == 0 and r.stdout.startswith("hi\n"), r.stderr
+    assert len(asked) == 1 and asked[0][1].startswith("commands.ask["), asked
+    refusals = []
+    with Sandbox(policy="default", approver=Callback(lambda req: refusals.append(1) or "deny")) as sb:
+        r = sb.run(script)
+        assert r.exit_code == 126 and r.stdout == "" and refusals == [1]
+
+
+def test_an_ask_about_one_command_is_still_asked_when_the_command_runs():
+    """A script whose ask is about one of its commands runs; the command is asked about
+    when (if) it is reached."""
+    with Sandbox(policy="default") as sb:
+        r = sb.run("echo start; false && git push origin main; echo end")
+        assert r.stdout == "start\nend\n", r.stderr
+
+
 def test_denied_command_reads_like_bash_and_names_rule_and_principle():
     with Sandbox(policy="default") as sb:
         r = sb.run("ssh -R 9000:localhost:22 x@y")

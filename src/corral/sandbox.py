@@ -667,8 +667,9 @@ class Sandbox:
 
     def _decide_script(self, action: CodeAction) -> Decision:
         """A whole shell script is decided once before it runs (so rules about
-        whole lines, like ``curl ... | sh``, apply); its ``ask`` is not put to a
-        person here: each command is decided, and asked about, as it runs. A script
+        whole lines, like ``curl ... | sh``, apply); an ``ask`` is put to a person here
+        only when it comes from such a rule (:meth:`Policy.decide_lines`): otherwise
+        each command is decided, and asked about, as it runs. A script
         longer than :data:`MAX_SCRIPT_CHARS` is refused before anything reads it."""
         if len(action.code) > MAX_SCRIPT_CHARS:
             return Decision(
@@ -696,14 +697,28 @@ class Sandbox:
         # the policy itself, not an approval gate around it: no question here
         policy = self.policy if self.policy is not None else getattr(self.gate, "policy", self.gate)
         decision = policy.decide(action, self.session)
-        if decision.verdict == "ask":
+        if decision.verdict != "ask":
+            return decision
+        lines = getattr(policy, "decide_lines", None)
+        whole = lines(action.code) if lines is not None else None
+        if whole is not None and whole.verdict == "ask":
+            # a rule about a whole line (``… | sh``): no command of the script sees the
+            # line around it as it runs, so the question is put now, about the script
+            answer = getattr(self.gate, "answer", None)
+            if answer is not None:
+                return answer(action, whole, self.session)
             return Decision(
-                verdict="allow",
-                rule=decision.rule,
-                principle=decision.principle,
-                reason=f"each command will be decided as it runs ({decision.reason})",
+                verdict="deny",
+                rule=whole.rule,
+                principle=whole.principle,
+                reason=f"{whole.reason} (needs approval and no approver is configured)",
             )
-        return decision
+        return Decision(
+            verdict="allow",
+            rule=decision.rule,
+            principle=decision.principle,
+            reason=f"each command will be decided as it runs ({decision.reason})",
+        )
 
     @property
     def shell_cwd(self) -> str:

@@ -620,6 +620,12 @@ class ApprovalGate:
         decision = self.policy.decide(action, session)
         if decision.verdict != "ask":
             return decision
+        return self.answer(action, decision, session)
+
+    def answer(self, action: Any, decision: Decision, session: str | None = None) -> Decision:
+        """Put ``decision`` (an ``ask`` the policy made about ``action``) to the approver:
+        ``allow`` or ``deny``, naming the asking rule and who decided."""
+        session = session or ""
         if (decision.rule or "").startswith("network.") and not isinstance(action, NetAction):
             # a command asked about only for a host it names: the connection is put to the
             # approver when it is made (one question, about the host, as for any other

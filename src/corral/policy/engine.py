@@ -1860,6 +1860,20 @@ class Policy:
 
     # code ------------------------------------------------------------------------------
 
+    def decide_lines(self, code: str) -> Decision | None:
+        """The worst rule about a whole line (a pattern with a shell operator, such as
+        ``… | sh``) that shell ``code`` matches, None when none does. The commands of a
+        running script are decided one by one, each without the line around it, so such
+        a rule can only be applied to the script before it runs."""
+        if not self._line_index and not self._line_wild and not self._line_anywhere:
+            return None
+        result: _Result | None = None
+        for text in _analyze_cached(code).lines:
+            result = _worse(result, self._line_result(text))
+        if result is None:
+            return None
+        return self._finish(result, "shell code")
+
     def decide_code(self, language: str, code: str) -> Decision:
         """Decide on a code run (see the module docstring)."""
         if language == "shell":
