@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "src" / "corral" / "monitor" / "corpus"
@@ -107,17 +108,14 @@ def _by_class(objs: list[dict]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def measure(attacks_path: Path, benign_path: Path, scorer: str = "default") -> dict:
-    """The figures for the corral on ``sys.path`` (run in a child process); ``scorer``:
-    the learned command-text scorer ``on``, ``off`` or as the monitor's ``default``
-    (a tree without one ignores it)."""
+def _decide(attacks: list[dict], benign: list[dict], scorer: str) -> tuple[Any, ...]:
+    """The monitor's report on every line and ``default``'s refusals (command -> why)."""
     import inspect
 
     from corral.monitor.engine import Monitor
     from corral.monitor.evaluate import CorpusItem, evaluate
     from corral.policy.engine import Policy
 
-    attacks, benign = _load(attacks_path), _load(benign_path)
     items = [CorpusItem(o["label"], o["class"], command=o["command"]) for o in attacks + benign]
     extra = {}
     if scorer != "default" and "scorer" in inspect.signature(Monitor).parameters:
@@ -127,10 +125,13 @@ def measure(attacks_path: Path, benign_path: Path, scorer: str = "default") -> d
     default = Policy.builtin("default")
     att_refused = {o["command"]: _refusal(default, o["command"]) for o in attacks}
     ben_refused = {o["command"]: _refusal(default, o["command"]) for o in benign}
+    return report, alerted, att_refused, ben_refused
+
+
+def _figures(attacks: list[dict], benign: list[dict], alerted: dict, att_refused: dict,
+             ben_refused: dict) -> dict[str, float]:  # fmt: skip
     n_att, n_ben = len(attacks), len(benign)
     return {
-        "attacks": n_att,
-        "benign": n_ben,
         "permissive_alerted": sum(alerted[o["command"]] for o in attacks) / n_att,
         "default_refused_or_alerted": sum(
             bool(att_refused[o["command"]]) or alerted[o["command"]] for o in attacks
@@ -138,6 +139,28 @@ def measure(attacks_path: Path, benign_path: Path, scorer: str = "default") -> d
         / n_att,
         "false_positive": sum(alerted[o["command"]] for o in benign) / n_ben,
         "default_benign_refused": sum(bool(v) for v in ben_refused.values()) / n_ben,
+    }
+
+
+def measure_lines(attacks: list[dict], benign: list[dict], scorer: str = "default") -> dict:
+    """The four figures of this tree, with each line's answer: ``alerted`` and
+    ``refused`` map a command to whether the monitor alerted / ``default`` refused."""
+    _, alerted, att_refused, ben_refused = _decide(attacks, benign, scorer)
+    refused = {c: bool(why) for c, why in (att_refused | ben_refused).items()}
+    figures = _figures(attacks, benign, alerted, att_refused, ben_refused)
+    return {"figures": figures, "alerted": alerted, "refused": refused}
+
+
+def measure(attacks_path: Path, benign_path: Path, scorer: str = "default") -> dict:
+    """The figures for the corral on ``sys.path`` (run in a child process); ``scorer``:
+    the learned command-text scorer ``on``, ``off`` or as the monitor's ``default``
+    (a tree without one ignores it)."""
+    attacks, benign = _load(attacks_path), _load(benign_path)
+    report, alerted, att_refused, ben_refused = _decide(attacks, benign, scorer)
+    return {
+        "attacks": len(attacks),
+        "benign": len(benign),
+        **_figures(attacks, benign, alerted, att_refused, ben_refused),
         "classes": _by_class(attacks),
         "missed_by_class": _by_class([o for o in attacks if not alerted[o["command"]]]),
         "missed_by_both_by_class": _by_class(
