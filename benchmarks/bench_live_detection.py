@@ -19,11 +19,13 @@ policy about the line. This benchmark runs each line in the WebAssembly tier ins
 
 Each sandbox serves :data:`CHUNK` lines, then a fresh one starts, so what one line leaves
 (a variable, a directory) reaches few others. A line gets ``--timeout`` seconds (wall)
-in each mode. The table shows both measures and how many lines the replay flags that
-the live run does not (``replay only``): the issue's promise is one path for eval and
-live, so that column should stay near zero (the tier runs no real ``psql``: a line
-whose only alert needs the program's own later events cannot differ, the replay has no
-such events either).
+in each mode. The table shows both measures, how many lines the replay flags that the
+live run does not (``replay only``) and the other way round (``live only``). The issue's
+promise is one path for eval and live, so ``replay only`` should stay near zero; a line
+can differ for honest reasons: a command never reached live because the one before it
+failed (no ``helm`` in the tier), a script refused whole before any command of it ran
+(the monitor sees the refusal, not the commands the replay's shell decoded), effects only
+a live run has (a file the shell really wrote).
 """
 
 from __future__ import annotations
@@ -162,15 +164,25 @@ def main(argv: list[str] | None = None) -> int:
         "false_positive": [c for c in ben if replay["alerted"][c] and not perm[c][0]],
         "default_benign_refused": [c for c in ben if replay["refused"][c] and not dflt[c][1]],
     }
-    figures = {k: {"replay": replay["figures"][k], "live": live[k],
-                   "replay_only": len(only[k])} for k in live}  # fmt: skip
+    extra = {
+        "permissive_alerted": [c for c in att if perm[c][0] and not replay["alerted"][c]],
+        "default_refused_or_alerted": [
+            c
+            for c in att
+            if (dflt[c][0] or dflt[c][1]) and not (replay["alerted"][c] or replay["refused"][c])
+        ],
+        "false_positive": [c for c in ben if perm[c][0] and not replay["alerted"][c]],
+        "default_benign_refused": [c for c in ben if dflt[c][1] and not replay["refused"][c]],
+    }
+    figures = {k: {"replay": replay["figures"][k], "live": live[k], "replay_only": len(only[k]),
+                   "live_only": len(extra[k])} for k in live}  # fmt: skip
     if args.json:
         print(json.dumps({"attacks": len(att), "benign": len(ben), "figures": figures,
-                          "replay_only": only}, indent=1))  # fmt: skip
+                          "replay_only": only, "live_only": extra}, indent=1))  # fmt: skip
         return 0
     table = Table(title=f"{args.attacks.name} + {args.benign.name}: "
                         f"{len(att)} attacks, {len(ben)} benign, scorer {args.scorer}")  # fmt: skip
-    for col in ("figure", "replay", "live", "replay only (lines)"):
+    for col in ("figure", "replay", "live", "replay only (lines)", "live only (lines)"):
         table.add_column(col, justify="left" if col == "figure" else "right")
     names = {
         "permissive_alerted": "permissive: attacks alerted",
@@ -180,11 +192,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     for k, label in names.items():
         f = figures[k]
-        table.add_row(label, f"{f['replay']:.1%}", f"{f['live']:.1%}", str(f["replay_only"]))
+        table.add_row(label, f"{f['replay']:.1%}", f"{f['live']:.1%}", str(f["replay_only"]),
+                      str(f["live_only"]))  # fmt: skip
     Console().print(table)
     for k in names:
         for c in only[k][: args.show]:
-            Console().print(f"  {k}: {c[:160]}", markup=False, highlight=False)
+            Console().print(f"  replay only, {k}: {c[:160]}", markup=False, highlight=False)
+        for c in extra[k][: args.show]:
+            Console().print(f"  live only, {k}: {c[:160]}", markup=False, highlight=False)
     return 0
 
 
