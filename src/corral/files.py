@@ -23,7 +23,7 @@ import secrets
 import stat as statmod
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,7 @@ _DIR_NOFOLLOW = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 #: ``(op, guest path, refused)``; ops: read write append create delete chmod rename
 #: symlink link mkdir
 FileHook = Callable[[str, str, bool], None]
+FileGate = Callable[[str, str], "str | None"]
 
 
 def open_op(flags: int) -> str:
@@ -143,6 +144,11 @@ class Workspace:
         #: ``fn(op, guest_path, refused)`` told of every file operation the shell's
         #: built-ins and redirections attempt (the shell worker reports them to the host)
         self.file_hook: FileHook | None = None
+        #: ``fn(op, guest_path) -> reason | None`` asked before the shell's built-ins and
+        #: redirections open, change or remove a file in the workspace: a reason refuses
+        #: the operation (the policy's file rules, decided by the host)
+        self.file_gate: FileGate | None = None
+        self._thread = threading.local()
 
     def note(self, op: str, path: str, cwd: str = GUEST_ROOT, refused: bool = False) -> None:
         """Tell :attr:`file_hook` (if any) that ``op`` was attempted on ``path``. A path
@@ -156,6 +162,29 @@ class Workspace:
             return
         with contextlib.suppress(Exception):  # reporting never breaks the operation
             hook(op, shown, refused)
+
+    @contextlib.contextmanager
+    def ungated(self) -> Iterator[None]:
+        """Within: this thread's file operations are not put to :attr:`file_gate` (a
+        program's own files, such as git's ``.git/config`` as ``git clone`` writes and
+        cleans up: the program was decided as a command, as a real one would be)."""
+        before = getattr(self._thread, "ungated", False)
+        self._thread.ungated = True
+        try:
+            yield
+        finally:
+            self._thread.ungated = before
+
+    def check(self, op: str, parts: list[str]) -> None:
+        """Ask :attr:`file_gate` (if any) about ``op`` on the workspace path of
+        ``parts``; raise ``PermissionError`` naming its reason when it refuses."""
+        gate = self.file_gate
+        if gate is None or getattr(self._thread, "ungated", False):
+            return
+        guest = GUEST_ROOT + "".join("/" + p for p in parts)
+        reason = gate(op, guest)
+        if reason:
+            raise PermissionError(errno.EACCES, f"Permission denied (corral: {reason})")
 
     def parts(self, path: str, cwd: str = GUEST_ROOT) -> list[str]:
         """Components of ``path`` relative to the root (lexically normalised, as
@@ -174,15 +203,21 @@ class Workspace:
     ) -> int:
         """A descriptor for guest ``path``, opened beneath the root by the kernel
         (see :mod:`corral.beneath`). Raises :class:`PathEscape` or ``OSError``."""
-        if self.file_hook is None:
+        if self.file_hook is None and self.file_gate is None:
             return self.tree.open(
                 self.parts(path, cwd), flags, mode, follow_last=follow_last, shown=path
             )
         op = open_op(flags)
         try:
-            fd = self.tree.open(
-                self.parts(path, cwd), flags, mode, follow_last=follow_last, shown=path
-            )
+            ps = self.parts(path, cwd)
+            if self.file_gate is not None:
+                self.check(op, ps)
+                # and the file a symlink inside leads to (``ln -s gold.patch g; cat g``)
+                host = self.resolve(path, cwd, follow_last=follow_last)
+                real = [p for p in str(host)[len(str(self.root)) :].split("/") if p]
+                if real != ps:
+                    self.check(op, real)
+            fd = self.tree.open(ps, flags, mode, follow_last=follow_last, shown=path)
         except PathEscape:
             self.note(op, path, cwd, refused=True)
             raise

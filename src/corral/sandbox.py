@@ -45,7 +45,7 @@ from .events import (
 )
 from .files import GUEST_ROOT, Files, Workspace
 from .tools import ToolRegistry, run_tool, to_json_value
-from .wasm.guest_events import GuestIntents, file_event
+from .wasm.guest_events import FILE_OP_MAP, GuestIntents, file_event
 
 if TYPE_CHECKING:
     import asyncio  # loaded by the async methods themselves (an event loop has it)
@@ -593,6 +593,7 @@ class Sandbox:
                     disk_check=self._ws.quota_problem,
                     cpu_s=(policy.extra_budgets or {}).get("cpu_s") if policy else None,
                     predecided=hooks.predecided,
+                    file_screen=hooks.file_screen,
                 )
                 gate: Any = hooks
             else:
@@ -997,6 +998,7 @@ class _TierHooks:
         self.sb = sb
         self._guest_grants = 0
         self._shortcuts: tuple[Any, dict[str, Any] | None] = (None, None)
+        self._screen: tuple[Any, dict[str, Any] | None] = (None, None)
         # what the native monitors identify programs by (execid.ProgramTable.for_policy)
         self.policy = sb._policy()
 
@@ -1042,6 +1044,43 @@ class _TierHooks:
         sb.events.emit("action.requested", action=action, decision=decision)
         if argv and argv[0].rsplit("/", 1)[-1] in _GUEST_COMMANDS:
             self._guest_grants += 1  # one guest run this decision allows
+        return True, ""
+
+    def file_screen(self) -> dict[str, Any] | None:
+        """The workspace paths whose file operations the shell worker asks about before
+        it carries them out (:meth:`corral.policy.Policy.file_screen`): None when the
+        gate is not a policy (or an approval gate over one) or has no file rules."""
+        gate = self.sb.gate
+        engine = sys.modules.get("corral.policy.engine")
+        if gate is None or engine is None:
+            return None
+        approvers = sys.modules.get("corral.policy.approvers")
+        policy = gate
+        if approvers is not None and type(gate) is approvers.ApprovalGate:
+            policy = gate.policy
+        if type(policy) is not engine.Policy:
+            return None
+        if self._screen[0] is not policy:
+            self._screen = (policy, policy.file_screen())
+        return self._screen[1]
+
+    def decide_file(self, op: str, path: str) -> tuple[bool, str]:
+        """A file operation of the shell's own (a built-in, a redirection) on a path the
+        policy's file rules name, asked before it happens (checked by
+        ``shellproc.file_notice``): decided, recorded as an event."""
+        sb = self.sb
+        mapped = FILE_OP_MAP.get(op)
+        if mapped is None:
+            return False, f"unknown file operation {op!r}"
+        action = FileAction(op=mapped, path=path)  # type: ignore[arg-type]
+        data: dict[str, Any] = {"source": "shell"}
+        if op != mapped:
+            data["op"] = op
+        decision = sb._decide(action)
+        if not decision.allowed:
+            sb.events.emit("action.denied", action=action, decision=decision, data=data)
+            return False, decision.reason
+        sb.events.emit("action.requested", action=action, decision=decision, data=data)
         return True, ""
 
     def on_file(self, op: str, path: str, refused: bool) -> None:

@@ -1909,6 +1909,29 @@ class Policy:
 
     # files -----------------------------------------------------------------------------
 
+    def file_screen(self) -> dict[str, Any] | None:
+        """Which workspace paths a shell worker must ask about before it opens, writes,
+        moves or removes them (:mod:`corral.wasm.filescreen`): a JSON-able table, None
+        when this policy has no filesystem section (every file operation is allowed).
+
+        For each kind (``read``, ``write``): ``ask`` is one regex fullmatching every path a
+        ``deny``/``ask`` (and for writes ``ask_write``) pattern names, ``allow`` one
+        fullmatching the paths the ``read``/``write`` lists allow; ``default_allows`` says
+        whether a path neither names is allowed. A path the table does not send to the
+        host is one :meth:`decide_file` allows; the host decides the rest."""
+        if not self.has_filesystem:
+            return None
+
+        def union(keys: tuple[str, ...]) -> str | None:
+            pats = [p.regex.pattern for key in keys for p in self._fs[key]]
+            return "|".join(f"(?:{x})" for x in pats) if pats else None
+
+        return {
+            "read": {"ask": union(("deny", "ask")), "allow": union(("read", "write"))},
+            "write": {"ask": union(("deny", "ask", "ask_write")), "allow": union(("write",))},
+            "default_allows": self.filesystem_default == "allow",
+        }
+
     def decide_file(self, op: str, path: str) -> Decision:
         """Decide on a file operation on a guest path."""
         norm = _normalize_path(path)

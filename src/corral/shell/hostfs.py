@@ -36,22 +36,31 @@ def parts(ws: Workspace, host: Host) -> list[str]:
     return [p for p in rel.parts if p not in ("", ".")]
 
 
-def _note(ws: Workspace, op: str, host: Host, ps: list[str] | None = None) -> None:
-    """Report ``op`` on ``host`` to the workspace's file hook (the shell worker's
-    file notices)."""
+def _note(
+    ws: Workspace, op: str, host: Host, ps: list[str] | None = None, *, check: bool = True
+) -> None:
+    """Before ``op`` on ``host``: ask the workspace's file gate (the policy's file rules;
+    ``PermissionError`` when refused), then report it to the file hook (the shell
+    worker's file notices)."""
+    if ws.file_gate is None and ws.file_hook is None:
+        return
+    if ps is None:
+        try:
+            ps = parts(ws, host)
+        except PathEscape:
+            return
+    if check:
+        ws.check(op, ps)
     if ws.file_hook is not None:
-        if ps is None:
-            try:
-                ps = parts(ws, host)
-            except PathEscape:
-                return
         ws.note(op, "/workspace/" + "/".join(ps))
 
 
 def open_fd(ws: Workspace, host: Host, flags: int, mode: int = 0o666) -> int:
     ps = parts(ws, host)
+    op = open_op(flags)
+    ws.check(op, ps)
     fd = ws.tree.open(ps, flags, mode, follow_last=False)
-    _note(ws, open_op(flags), host, ps)
+    _note(ws, op, host, ps, check=False)
     return fd
 
 
@@ -142,6 +151,7 @@ def symlink(ws: Workspace, target: str, host: Host) -> None:
 
 def link(ws: Workspace, src: Host, dst: Host) -> None:
     sp, dp = parts(ws, src), parts(ws, dst)
+    ws.check("link", sp)  # a second name for a file is a way to change it
     _note(ws, "link", dst, dp)
     ws.tree.link(sp, dp)
 

@@ -40,6 +40,7 @@ class WasmBackend:
         disk_check: Callable[[], str | None] | None = None,
         cpu_s: float | None = None,
         predecided: Callable[[], dict[str, Any] | None] | None = None,
+        file_screen: Callable[[], dict[str, Any] | None] | None = None,
     ) -> None:
         if copy_workspace:
             raise ValueError("copy_workspace is for the native backends")
@@ -54,6 +55,7 @@ class WasmBackend:
         self.disk_check = disk_check
         #: the table of commands the worker may run without asking, asked for every call
         self.predecided = predecided
+        self.file_screen = file_screen
         self.proc = ShellProcess(self.workspace, budget, landlock=landlock, cpu_s=cpu_s)
 
     # -- the protocol -------------------------------------------------------------------
@@ -103,6 +105,7 @@ class WasmBackend:
                 disk_check=self.disk_check,
                 on_sample=self._sample if self.events is not None else None,
                 predecided=self.predecided() if self.predecided is not None else None,
+                file_screen=self.file_screen() if self.file_screen is not None else None,
             )
         except WorkerUnavailable as e:
             return RunResult(

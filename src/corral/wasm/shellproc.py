@@ -69,6 +69,8 @@ class Handler(Protocol):
 
     def on_file(self, op: str, path: str, refused: bool) -> None: ...
 
+    def decide_file(self, op: str, path: str) -> tuple[bool, str]: ...
+
 
 #: what a file notice may name (the worker's claims; anything else is dropped)
 FILE_OPS = frozenset(
@@ -248,11 +250,13 @@ class ShellProcess:
         disk_check: Callable[[], str | None] | None = None,
         on_sample: Callable[[dict[str, Any]], None] | None = None,
         predecided: dict[str, Any] | None = None,
+        file_screen: dict[str, Any] | None = None,
     ) -> ShellResult:
         """Run ``script`` in the worker; ``on_sample(data)`` gets a resource sample of the
         worker about once a second while it runs (:mod:`corral.wasm.samples`);
         ``predecided``: the commands the worker may run without asking and only report
-        (:mod:`corral.wasm.predecided`)."""
+        (:mod:`corral.wasm.predecided`); ``file_screen``: the workspace paths whose file
+        operations the worker asks about first (:mod:`corral.wasm.filescreen`)."""
         res = ShellResult()
         self.file_notices = 0
         if self._killed.is_set() and self.sock is not None:
@@ -269,6 +273,7 @@ class ShellProcess:
                 "ask_exec": ask_exec,
                 "tools": tools,
                 "predecided": predecided,
+                "files": file_screen,
             },
             stdin,
         )
@@ -499,7 +504,17 @@ class ShellProcess:
         if op == "file" and fr.id == 0:  # a notice: a claim, checked, never raises
             self._file_notice(d, handler)
             return
-        if op == "exec":
+        if op == "filecheck" and fr.id != 0:  # a file operation about to happen
+            notice = file_notice(d)
+            if notice is None or notice[2]:
+                raise C.ProtocolError("malformed file check")
+            decide = getattr(handler, "decide_file", None)
+            if decide is None:
+                reply = {"allowed": True, "reason": ""}
+            else:
+                allowed, reason = self._ask(decide, notice[0], notice[1])
+                reply = {"allowed": allowed, "reason": reason}
+        elif op == "exec":
             if fr.id == 0:  # a notice: no answer is awaited
                 self._exec_notice(d, handler)
                 return

@@ -65,7 +65,7 @@ def _preload() -> None:
     )
     from ..shell import awk_lang, jq_lang, parser, session  # noqa: F401
     from ..shell.interp import Shell  # noqa: F401
-    from . import predecided  # noqa: F401
+    from . import filescreen, predecided  # noqa: F401
 
     with contextlib.suppress(Exception):  # libseccomp is read now: after Landlock it cannot be
         F.deny_filter_bpf()
@@ -394,6 +394,26 @@ class _RemoteHooks:
         #: (op, path, refused) already reported in this call: ``cat f`` in a loop is
         #: one notice
         self.files_seen: set[tuple[str, str, bool]] = set()
+        #: the paths the host's file rules name (corral.wasm.filescreen): asked first
+        self.file_screen: Any = None
+        #: (op, path) -> the host's refusal ("" allowed), for this call
+        self.files_decided: dict[tuple[str, str], str] = {}
+
+    def file_gate(self, op: str, path: str) -> str | None:
+        """The host's refusal of ``op`` on workspace ``path`` (None: go ahead), asked only
+        for the paths its file rules name; each (op, path) once a call."""
+        screen = self.file_screen
+        if screen is None or not screen.needs_host(op, path):
+            return None
+        key = (op, path)
+        known = self.files_decided.get(key)
+        if known is None:
+            r = self.chan.request("filecheck", {"file_op": op, "path": path})
+            known = "" if r.data.get("allowed") else str(r.data.get("reason") or "denied")
+            if len(self.files_decided) < FILE_NOTICES_MAX:
+                self.files_decided[key] = known
+            self.files_seen.add((op, path, False))  # the host recorded it: no notice
+        return known or None
 
     def on_file(self, op: str, path: str, refused: bool) -> None:
         key = (op, path, refused)
@@ -467,7 +487,7 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
     from ..budget import Budget
     from ..files import Workspace
     from ..shell.session import new_shell
-    from . import predecided
+    from . import filescreen, predecided
 
     budget = Budget(**cfg["budget"])
     # spill files a killed predecessor left (sort, tac): nobody else uses them
@@ -494,6 +514,9 @@ def _serve(sock: socket.socket, cfg: dict[str, Any], report: dict[str, Any]) -> 
         hooks.predecided = predecided.load(d.get("predecided")) if hooks.ask_exec else None
         hooks.tools = [str(t) for t in d.get("tools", [])]
         hooks.files_seen = set()
+        hooks.files_decided = {}
+        hooks.file_screen = filescreen.load(d.get("files")) if hooks.ask_exec else None
+        ws.file_gate = hooks.file_gate if hooks.file_screen is not None else None
         deadline = time.monotonic() + float(d.get("wall_s", 30.0))
         chan.cancel = lambda: shell.cancel_event.set()
         ru0 = resource.getrusage(resource.RUSAGE_SELF)

@@ -1181,10 +1181,12 @@ def mv(ctx: CommandContext) -> int:
 
 
 def _rm_tree(
-    ctx: CommandContext, dir_fd: int, name: str, disp: str, verbose: bool, counter: list[int]
+    ctx: CommandContext, dir_fd: int, name: str, disp: str, verbose: bool, counter: list[int],
+    parts: list[str],
 ) -> bool:
-    """Remove directory ``name`` (relative to ``dir_fd``) and its contents without
-    following any symlink. Returns True on success."""
+    """Remove directory ``name`` (relative to ``dir_fd``; ``parts``: its components
+    below the workspace) and its contents without following any symlink; a file the
+    policy's file rules protect is asked about first. Returns True on success."""
     ok = True
     try:
         fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
@@ -1204,9 +1206,10 @@ def _rm_tree(
             except OSError:
                 is_dir = False
             if is_dir:
-                ok = _rm_tree(ctx, fd, e.name, child, verbose, counter) and ok
+                ok = _rm_tree(ctx, fd, e.name, child, verbose, counter, [*parts, e.name]) and ok
             else:
                 try:
+                    ctx.ws.check("delete", [*parts, e.name])
                     os.unlink(e.name, dir_fd=fd)
                     if verbose:
                         ctx.out(f"removed '{child}'\n")
@@ -1217,6 +1220,7 @@ def _rm_tree(
         os.close(fd)
     if ok:
         try:
+            ctx.ws.check("delete", parts)
             os.rmdir(name, dir_fd=dir_fd)
             if verbose:
                 ctx.out(f"removed directory '{disp}'\n")
@@ -1296,7 +1300,8 @@ def rm(ctx: CommandContext) -> int:
             if recursive:
                 pfd = hfs.open_fd(ctx.ws, host.parent, os.O_RDONLY | os.O_DIRECTORY)
                 try:
-                    if not _rm_tree(ctx, pfd, host.name, path, verbose, counter):
+                    if not _rm_tree(ctx, pfd, host.name, path, verbose, counter,
+                                    hfs.parts(ctx.ws, host)):
                         status = 1
                 finally:
                     os.close(pfd)

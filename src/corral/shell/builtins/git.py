@@ -11,7 +11,10 @@ from ..git.usage import USAGE
 def git(ctx: CommandContext) -> int:
     from ..git.main import run
 
-    return run(ctx)
+    # git's own files (.git/config, hooks as clone and init write them): decided as the
+    # command, as a real git's are; what git is asked to do is the command's decision
+    with ctx.ws.ungated():
+        return run(ctx)
 
 
 git.__doc__ = USAGE

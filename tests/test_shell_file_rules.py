@@ -1,0 +1,141 @@
+"""The policy's file rules inside the workspace, applied to the corral shell's own file
+operations (built-ins and redirections) before they happen: corral.wasm.filescreen."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+import corral
+from corral.events import EventBus
+from corral.policy import Callback, Policy
+from corral.wasm.filescreen import FileScreen
+
+READS = [
+    "cat gold.patch",
+    "head -c 3 gold.patch",
+    "while read l; do echo $l; done < gold.patch",
+    "v=gold; cat $v.patch",
+    "ln -s gold.patch g; cat g",
+    "cd sub && cat ../gold.patch",
+    "cp gold.patch copy.txt && cat copy.txt",
+    "grep -r secret .",
+]
+
+
+@pytest.mark.parametrize("script", READS)
+def test_a_denied_file_in_the_workspace_is_not_read(script):
+    with corral.Sandbox(policy="default", monitor=False) as sb:
+        (sb.path / "sub").mkdir()
+        (sb.path / "gold.patch").write_text("secret\n")
+        r = sb.run(script)
+        assert "secret" not in r.stdout, (script, r.stdout)
+        assert "filesystem.deny" in r.stderr or r.exit_code == 126, (script, r.stderr)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "echo x >> AGENTS.md",
+        "printf 'x' > CLAUDE.md",
+        "mkdir -p .claude; echo '{}' > .claude/settings.json",
+        "ln -s AGENTS.md notes; echo x >> notes",
+        "echo x | tee -a AGENTS.md",
+        "rm AGENTS.md",
+    ],
+)
+def test_the_agents_control_plane_is_asked_before_the_shell_writes_it(script):
+    """``filesystem.ask_write``: with nobody to ask, refused; an approver is asked, and
+    its answer decides."""
+    with corral.Sandbox(policy="default", monitor=False) as sb:
+        (sb.path / "AGENTS.md").write_text("be careful\n")
+        sb.run(script)
+        assert (sb.path / "AGENTS.md").read_text() == "be careful\n", script
+        assert not (sb.path / "CLAUDE.md").exists()
+        assert not (sb.path / ".claude" / "settings.json").exists()
+    asked = []
+
+    def answer(request):
+        asked.append(request.decision.rule)
+        return "allow_once"
+
+    with corral.Sandbox(policy="default", monitor=False, approver=Callback(answer)) as sb:
+        (sb.path / "AGENTS.md").write_text("be careful\n")
+        r = sb.run(script)
+        assert asked and all(a.startswith(("filesystem.ask_write", "commands.")) for a in asked)
+        changed = (
+            not (sb.path / "AGENTS.md").exists()
+            or (sb.path / "AGENTS.md").read_text() != "be careful\n"
+            or (sb.path / "CLAUDE.md").exists()
+            or (sb.path / ".claude" / "settings.json").exists()
+        )
+        assert changed, (script, r.stderr)
+
+
+def test_decisions_are_events_and_everyday_files_are_not_asked():
+    bus = EventBus()
+    seen: list[corral.Event] = []
+    bus.subscribe(seen.append)
+    with corral.Sandbox(policy="default", monitor=False, bus=bus) as sb:
+        (sb.path / "gold.patch").write_text("secret\n")
+        r = sb.run("echo ok > a.txt; cat a.txt a.txt; cat gold.patch; cat gold.patch")
+        assert r.stdout == "ok\nok\n"
+    files = [e for e in seen if e.action is not None and e.action.kind == "file"]
+    denied = [e for e in files if e.type == "action.denied"]
+    assert [e.action.path for e in denied] == ["/workspace/gold.patch"]  # once a call
+    assert denied[0].decision.rule.startswith("filesystem.deny")
+    assert denied[0].data.get("source") == "shell"
+    # a.txt: reported as before (a notice, no decision), not asked
+    assert {e.action.path for e in files if e.type == "action.requested"} == {"/workspace/a.txt"}
+    assert all(e.decision is None for e in files if e.type == "action.requested")
+
+
+def test_no_file_rules_no_questions():
+    with corral.Sandbox(policy="permissive", monitor=False) as sb:
+        r = sb.run("echo x > AGENTS.md; echo y > gold.patch; cat AGENTS.md gold.patch")
+        assert r.stdout == "x\ny\n"
+
+
+_PATHS = [
+    "/workspace/" + "/".join(p)
+    for n in (1, 2, 3)
+    for p in itertools.product(
+        ["gold.patch", "AGENTS.md", "src", ".claude", "a.txt", ".env", ".env.example",
+         "id_rsa", "x", ".git", "hooks", "settings.json"],
+        repeat=n,
+    )
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["default", "strict", "permissive"])
+@pytest.mark.parametrize("op", ["read", "write", "append", "create", "delete", "rename", "link"])
+def test_the_screen_sends_every_path_the_policy_does_not_allow(name, op):
+    """Exactness: a path the worker does not ask about is one the policy allows."""
+    from corral.wasm.guest_events import FILE_OP_MAP
+
+    policy = Policy.builtin(name)
+    table = policy.file_screen()
+    if table is None:
+        return
+    screen = FileScreen(table)
+    for path in _PATHS:
+        if not screen.needs_host(op, path):
+            d = policy.decide_file(FILE_OP_MAP[op], path)
+            assert d.verdict == "allow", (name, op, path, d.reason)
+
+
+def test_rm_r_asks_about_what_it_would_remove_and_git_keeps_its_own_files():
+    with corral.Sandbox(policy="default", monitor=False) as sb:
+        (sb.path / "d").mkdir()
+        (sb.path / "d" / "gold.patch").write_text("secret\n")
+        (sb.path / "d" / "AGENTS.md").write_text("be careful\n")
+        (sb.path / "d" / "other.txt").write_text("x\n")
+        r = sb.run("rm -rf d; echo rc=$?")
+        assert "rc=1" in r.stdout and "filesystem." in r.stderr
+        assert (sb.path / "d" / "gold.patch").exists() and (sb.path / "d" / "AGENTS.md").exists()
+        assert not (sb.path / "d" / "other.txt").exists()
+        # git writes and removes its own .git/config and hooks (filesystem.ask_write)
+        r = sb.run("git init -q p && rm -rf p/.git; echo rc=$?; git init -q q && ls q/.git")
+        assert "rc=1" in r.stdout and "config" in r.stdout.split("rc=1", 1)[1]
+        assert (sb.path / "p" / ".git" / "config").exists()
