@@ -21,6 +21,8 @@ READS = [
     "cd sub && cat ../gold.patch",
     "cp gold.patch copy.txt && cat copy.txt",
     "grep -r secret .",
+    "tar cf x.tar . && tar xOf x.tar",
+    "git init -q . && git add -A && git diff --cached",
 ]
 
 

@@ -165,9 +165,10 @@ class Workspace:
 
     @contextlib.contextmanager
     def ungated(self) -> Iterator[None]:
-        """Within: this thread's file operations are not put to :attr:`file_gate` (a
-        program's own files, such as git's ``.git/config`` as ``git clone`` writes and
-        cleans up: the program was decided as a command, as a real one would be)."""
+        """Within: this thread's operations on files inside a ``.git`` directory are not
+        put to :attr:`file_gate` (git's own files, such as ``.git/config`` as ``git clone``
+        writes and cleans up: git was decided as a command, as a real one would be). The
+        work tree's files (``git add`` reading ``gold.patch``) are still asked about."""
         before = getattr(self._thread, "ungated", False)
         self._thread.ungated = True
         try:
@@ -179,7 +180,7 @@ class Workspace:
         """Ask :attr:`file_gate` (if any) about ``op`` on the workspace path of
         ``parts``; raise ``PermissionError`` naming its reason when it refuses."""
         gate = self.file_gate
-        if gate is None or getattr(self._thread, "ungated", False):
+        if gate is None or (getattr(self._thread, "ungated", False) and ".git" in parts):
             return
         guest = GUEST_ROOT + "".join("/" + p for p in parts)
         reason = gate(op, guest)
