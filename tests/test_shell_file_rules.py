@@ -141,3 +141,33 @@ def test_rm_r_asks_about_what_it_would_remove_and_git_keeps_its_own_files():
         r = sb.run("git init -q p && rm -rf p/.git; echo rc=$?; git init -q q && ls q/.git")
         assert "rc=1" in r.stdout and "config" in r.stdout.split("rc=1", 1)[1]
         assert (sb.path / "p" / ".git" / "config").exists()
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "print(open('gold.patch').read())",
+        "import pathlib; print(pathlib.Path('/workspace/gold.patch').read_text())",
+        "import os; os.symlink('gold.patch', 'g'); print(open('g').read())",
+        "import os; os.remove('gold.patch')",
+        "import os; os.rename('gold.patch', 'moved.txt'); print(open('moved.txt').read())",
+        "open('AGENTS.md', 'a').write('x')",
+    ],
+)
+def test_the_python_guest_asks_too(code):
+    """The guest's driver asks the host before it opens, removes or renames a path the
+    rules name (a check in the guest's own interpreter: see architecture.md)."""
+    bus = EventBus()
+    seen: list[corral.Event] = []
+    bus.subscribe(seen.append)
+    with corral.Sandbox(policy="default", monitor=False, bus=bus) as sb:
+        (sb.path / "gold.patch").write_text("secret\n")
+        r = sb.python(code)
+        assert r.exit_code == 1 and "secret" not in r.stdout
+        assert "Permission denied (corral:" in r.stderr
+        assert (sb.path / "gold.patch").read_text() == "secret\n"
+        assert not (sb.path / "AGENTS.md").exists()
+        assert sb.python("open('fine.txt', 'w').write('ok'); print(open('fine.txt').read())"
+                         ).stdout == "ok\n"  # fmt: skip
+    denied = [e for e in seen if e.type == "action.denied" and e.action.kind == "file"]
+    assert denied and all(e.data.get("source") == "python" for e in denied)

@@ -224,6 +224,7 @@ class Sandbox:
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tier: Backend | None = None  # the isolation tier, started on first use
+        self._hooks: _TierHooks | None = None  # what the tier and the guests ask
         self._tiers: list[Backend] = []  # for the finalizer
         self._tier_command: str | list[str] | None = None  # what run()/exec() just decided
         self._terminal: Any = None  # the TerminalIO of a running exec(terminal=True)
@@ -583,7 +584,7 @@ class Sandbox:
             # through the policy's address rules (corral.net.gate)
             net_decide = self._net_gate() if policy is not None else _deny_network
             options = dict(self._backend_options)
-            hooks = _TierHooks(self)
+            hooks = self._tier_hooks()
             if self.backend == "wasm":
                 # the shell worker asks the sandbox about every command, guest, tool, fetch;
                 # with nothing to decide, it only reports its commands
@@ -736,6 +737,29 @@ class Sandbox:
         """A guest call's resource sample (corral.wasm.samples) as an event."""
         self.events.emit("resource.sample", data=data)
 
+    def _tier_hooks(self) -> _TierHooks:
+        if self._hooks is None:
+            self._hooks = _TierHooks(self)
+        return self._hooks
+
+    def _guest_files(self, language: str) -> dict[str, Any]:
+        """A Python guest's file rules: the screen of the paths it asks about and the
+        host's answer (the shell's, :meth:`_TierHooks.decide_file`)."""
+        if language != "python":
+            return {}
+        screen = self._tier_hooks().file_screen()
+        if screen is None:
+            return {}
+        return {"file_screen": screen, "file_check": self._guest_file_check}
+
+    def _guest_file_check(self, op: Any, path: Any) -> tuple[bool, str]:
+        from .wasm.shellproc import file_notice
+
+        notice = file_notice({"file_op": op, "path": path})
+        if notice is None or notice[2]:
+            return False, "malformed file check"
+        return self._tier_hooks().decide_file(notice[0], notice[1], source="python")
+
     def _interpreter(self, language: str) -> Interpreter:
         it = self._interps.get(language)
         if it is None:
@@ -778,6 +802,7 @@ class Sandbox:
                 on_output=on_output,
                 on_intent=GuestIntents(self.events, language),
                 on_sample=self._sample,
+                **self._guest_files(language),
             )
             if it.starts != was_started:
                 self.events.emit(
@@ -1064,7 +1089,7 @@ class _TierHooks:
             self._screen = (policy, policy.file_screen())
         return self._screen[1]
 
-    def decide_file(self, op: str, path: str) -> tuple[bool, str]:
+    def decide_file(self, op: str, path: str, source: str = "shell") -> tuple[bool, str]:
         """A file operation of the shell's own (a built-in, a redirection) on a path the
         policy's file rules name, asked before it happens (checked by
         ``shellproc.file_notice``): decided, recorded as an event."""
@@ -1073,7 +1098,7 @@ class _TierHooks:
         if mapped is None:
             return False, f"unknown file operation {op!r}"
         action = FileAction(op=mapped, path=path)  # type: ignore[arg-type]
-        data: dict[str, Any] = {"source": "shell"}
+        data: dict[str, Any] = {"source": source}
         if op != mapped:
             data["op"] = op
         decision = sb._decide(action)
@@ -1122,6 +1147,7 @@ class _TierHooks:
             env=env,
             on_intent=GuestIntents(sb.events, language),
             on_sample=sb._sample,
+            **sb._guest_files(language),
         )
         if r.budget_exceeded == "wall_time" and time.monotonic() >= deadline:
             return None

@@ -429,13 +429,18 @@ class Interpreter:
         on_output: Callable[[str, str], None] | None = None,
         on_intent: Callable[[dict[str, Any]], None] | None = None,
         on_sample: Callable[[dict[str, Any]], None] | None = None,
+        file_screen: dict[str, Any] | None = None,
+        file_check: Callable[[str, str], tuple[bool, str]] | None = None,
     ) -> RunResult:
         """Run ``code``; ``budget`` overrides the per-call limits (wall time,
         output, fuel) for this call only; ``on_output(stream, text)`` gets the
         output as the guest writes it; ``on_intent(frame)`` gets what the guest says
         it tried (``{"op": "intent", "kind": "spawn" | "connect" | "open", ...}``:
         claims, for events only); ``on_sample(data)`` gets a resource sample of the guest
-        thread about once a second while it runs (:mod:`corral.wasm.samples`)."""
+        thread about once a second while it runs (:mod:`corral.wasm.samples`);
+        ``file_screen`` (:meth:`corral.policy.Policy.file_screen`) the workspace paths the
+        guest asks ``file_check(op, path) -> (allowed, reason)`` about before it opens,
+        removes or renames them."""
         self._in_run = threading.get_ident()
         ensure_trap_handlers()  # a guest's trap must stay the guest's, not the process's
         try:
@@ -443,6 +448,7 @@ class Interpreter:
                 code, stdin=stdin, tools=tools, tool_handler=tool_handler,
                 disk_check=disk_check, budget=budget, argv=argv, fresh=fresh, env=env,
                 on_output=on_output, on_intent=on_intent, on_sample=on_sample,
+                file_screen=file_screen, file_check=file_check,
             )  # fmt: skip
         finally:
             self._in_run = None
@@ -465,6 +471,8 @@ class Interpreter:
         on_output: Callable[[str, str], None] | None,
         on_intent: Callable[[dict[str, Any]], None] | None,
         on_sample: Callable[[dict[str, Any]], None] | None,
+        file_screen: dict[str, Any] | None = None,
+        file_check: Callable[[str, str], tuple[bool, str]] | None = None,
     ) -> RunResult:
         restarted = False
         if self._alive and (self._reader.pending or self._drain()):
@@ -507,6 +515,8 @@ class Interpreter:
             "cap": cap,
             "tools": tools or [],
         }
+        if file_screen is not None and file_check is not None:
+            request["files"] = file_screen
         if fresh:
             request.update(fresh=True, argv=argv or [""], env=env or {})
         if on_output is not None:
@@ -569,6 +579,16 @@ class Interpreter:
                         rid, {"ok": False, "kind": "error", "error": f"tool result: {e}"}
                     )
                 self._send_raw(line)
+            elif op == "filecheck":
+                # a file operation the guest's driver asks about (corral.wasm.filescreen)
+                fop, fpath = msg.get("file_op"), msg.get("path")
+                allowed, reason = True, ""
+                if file_check is not None:
+                    try:
+                        allowed, reason = file_check(fop, fpath)
+                    except Exception as e:
+                        allowed, reason = False, f"corral could not decide: {e}"
+                self._send_raw(encode_request(rid, {"ok": allowed, "reason": reason}))
             elif op == "intent":
                 if on_intent is not None:
                     with contextlib.suppress(Exception):  # a claim never breaks the call

@@ -219,7 +219,91 @@ def _main():
         argv = [a[:4096] for a in argv[:256]] or ["?"]
         _intent({"kind": "spawn", "argv": argv, "via": via})
 
+    # -- the policy's file rules inside /workspace (corral.wasm.filescreen's table):
+    # an open, remove or rename of a path the table names is asked of the host first; a
+    # refusal is a PermissionError. A check in the guest's own interpreter: it stops an
+    # agent that reads what is there, not code that rewrites this driver's closure.
+    import re as _re
+
+    _screen = {"on": False, "ask": {}, "allow": {}, "default_allows": True, "asked": {}}
+
+    def _load_screen(table):
+        _screen["on"] = False
+        _screen["asked"] = {}
+        if not _isinstance(table, dict):
+            return
+        for kind in ("read", "write"):
+            entry = table.get(kind) or {}
+            for name in ("ask", "allow"):
+                text = entry.get(name)
+                _screen[name][kind] = _re.compile(text, _re.S) if _isinstance(text, _str) else None
+        _screen["default_allows"] = bool(table.get("default_allows"))
+        _screen["on"] = True
+
+    def _needs_host(op, path):
+        kind = "read" if op == "read" else "write"
+        ask = _screen["ask"].get(kind)
+        if ask is not None and ask.fullmatch(path):
+            return True
+        if _screen["default_allows"]:
+            return False
+        allow = _screen["allow"].get(kind)
+        return allow is None or not allow.fullmatch(path)
+
+    def _file_check(op, path):
+        if not _screen["on"] or _intents["busy"]:
+            return
+        paths = [path]
+        try:
+            real = os.path.realpath(path)
+            if real != path:
+                paths.append(real)
+        except BaseException:
+            pass
+        for p in paths:
+            p = os.path.normpath(p)
+            if not (p == "/workspace" or p.startswith("/workspace/")) or not _needs_host(op, p):
+                continue
+            key = op + "\0" + p
+            why = _screen["asked"].get(key)
+            if why is None:
+                _intents["busy"] = True
+                try:
+                    _stdout.flush()
+                    _stderr.flush()
+                    _send({"op": "filecheck", "file_op": op, "path": p[:4096]})
+                    _, reply = _recv()
+                finally:
+                    _intents["busy"] = False
+                why = "" if reply.get("ok") else _str(reply.get("reason") or "denied")
+                if _len(_screen["asked"]) < 1000:
+                    _screen["asked"][key] = why
+            if why:
+                raise PermissionError(13, "Permission denied (corral: %s)" % why, path)
+
+    def _abs(path):
+        if not _isinstance(path, (_str, _bytes)):
+            return None
+        path = os.fsdecode(path)
+        if not path.startswith("/"):
+            try:
+                path = os.path.join(os.getcwd(), path)
+            except OSError:
+                return None
+        return path
+
     def _audit(event, args):
+        if event in ("os.remove", "os.rename", "os.mkdir", "os.rmdir") and _screen["on"]:
+            dir_fd = args[-1] if event != "os.rename" else None
+            if dir_fd is None or dir_fd == -1:
+                src = _abs(args[0])
+                if src is not None:
+                    _file_check("delete" if event != "os.mkdir" else "mkdir", src)
+                if event == "os.rename" and _len(args) > 1:
+                    dst = _abs(args[1])
+                    if dst is not None:
+                        _file_check("rename", dst)
+            return
         if event == "open" and _intents["on"]:
             path, mode, flags = (tuple(args) + (None, None, None))[:3]
             if not _isinstance(path, (_str, _bytes)):
@@ -243,6 +327,7 @@ def _main():
                 op = "write"
             else:
                 op = "read"
+            _file_check(op, path)
             _intent({"kind": "open", "path": path[:4096], "file_op": op})
         elif event in ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn"):
             try:
@@ -367,6 +452,7 @@ def _main():
         )
         sys.stdout, sys.stderr = _stdout, _stderr
         sys.stdin = io.StringIO(msg.get("stdin") or "")
+        _load_screen(msg.get("files"))
         _intents.update(on=True, n=0)
         sys.modules["__main__"] = module
         exit_code = 0
@@ -402,6 +488,7 @@ def _main():
             except BaseException:
                 pass
         _intents["on"] = False
+        _screen["on"] = False
         try:
             _stdout.flush()
             _stderr.flush()
