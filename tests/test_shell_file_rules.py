@@ -171,3 +171,16 @@ def test_the_python_guest_asks_too(code):
                          ).stdout == "ok\n"  # fmt: skip
     denied = [e for e in seen if e.type == "action.denied" and e.action.kind == "file"]
     assert denied and all(e.data.get("source") == "python" for e in denied)
+
+
+def test_the_files_api_checks_where_a_symlink_inside_leads():
+    import os
+
+    with corral.Sandbox(policy="default", monitor=False) as sb:
+        (sb.path / "gold.patch").write_text("secret\n")
+        os.symlink("gold.patch", sb.path / "g")
+        with pytest.raises(corral.ActionDenied, match="filesystem.deny"):
+            sb.files.read("g")
+        (sb.path / "ok.txt").write_text("fine")
+        os.symlink("ok.txt", sb.path / "o")
+        assert sb.files.read("o") == "fine"

@@ -187,6 +187,17 @@ class Workspace:
         if reason:
             raise PermissionError(errno.EACCES, f"Permission denied (corral: {reason})")
 
+    def names_of(self, guest: str) -> list[str]:
+        """Guest path ``guest`` and, when a symlink inside leads elsewhere, the guest path
+        of the file it reaches (what a policy's file rules must both allow)."""
+        try:
+            host = str(self.resolve(guest))
+        except (PathEscape, OSError):
+            return [guest]
+        root = str(self.root)
+        real = GUEST_ROOT + host[len(root) :] if host.startswith(root) else guest
+        return [guest] if real == guest else [guest, real]
+
     def parts(self, path: str, cwd: str = GUEST_ROOT) -> list[str]:
         """Components of ``path`` relative to the root (lexically normalised, as
         bash does: ``a/../b`` is ``b``). Symlinks are left to the opener."""
@@ -404,7 +415,8 @@ class Files:
     def read_bytes(self, path: str, max_bytes: int | None = None) -> bytes:
         """The file's bytes (only its first ``max_bytes`` when given)."""
         guest = self._ws.guest_path(path)
-        self._report("read", guest, None)
+        for named in self._ws.names_of(guest):  # and where a symlink inside leads
+            self._report("read", named, None)
         fd = self._ws.open(guest, os.O_RDONLY)
         with os.fdopen(fd, "rb") as f:
             if statmod.S_ISDIR(os.fstat(fd).st_mode):

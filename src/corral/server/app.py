@@ -368,7 +368,8 @@ def create_app(
 
         def read() -> bytes:
             guest = sb._ws.guest_path(path)
-            sb._report_file("read", guest, None)  # the policy first: nothing about a denied file
+            for named in sb._ws.names_of(guest):  # the policy first (and a symlink's target)
+                sb._report_file("read", named, None)
             fd = sb._ws.open(guest, os.O_RDONLY)
             with os.fdopen(fd, "rb") as f:
                 if stat.S_ISDIR(os.fstat(fd).st_mode):
