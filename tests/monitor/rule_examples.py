@@ -2803,6 +2803,18 @@ _ROUND11_PRECISION: dict[str, tuple[list[Example], list[Example]]] = {
          "sudo usermod -a -G plugdev alice",
          "python3 train.py --cuda -o runs/exp1 -a resnet50",
          "curl -G -u admin:12345 https://api.example.com/items"]),
+    # a program named *miner or given a pool needs a miner's context: a wallet, a pool's
+    # endpoint, mining threads; a data miner's thread count or a worker pool is not one
+    "mining-miner-options": (
+        ["./sys-miner --pool pool.example.net:443 --threads 8",
+         "./x_miner --wallet 4Bxyzabc --threads 2",
+         "./agentd --pool tcp://198.51.100.4:7777 --payout-address zs1qexample",
+         "./m -o pool.example:5555 -u wallet1"],
+        ["python3 scripts/log_miner.py --threads 4",
+         "./bin/rule-miner -t 8 transactions.csv",
+         "python3 tweet_miner.py --pool 4 --query rust",
+         "./bin/task --pool default --user alice --priority high",
+         "curl --url http://localhost:5555/api/workers -u admin:secret"]),
     # a dry run or help rents nothing
     "resource-gpu-rental": (
         ["sky launch -c trainer --gpus H100:8 job.yaml -y",
