@@ -2891,6 +2891,18 @@ _ROUND11_PRECISION: dict[str, tuple[list[Example], list[Example]]] = {
          "aws s3 cp notes.db s3://rel/x"],
         ["aws s3 cp dist/app-1.2.tar.gz s3://rel/app/",
          "gsutil cp build/site.zip gs://rel-bucket/site.zip"]),
+    # a file system made in an image file or a swap file names no device
+    "destroy-disk": (
+        ["mkfs.xfs -f /dev/vdb", "sudo mkswap /dev/sdc2", "mkfs.ext4 -F $DISK"],
+        ["mkfs.ext4 -F rootfs.ext4", "sudo mkswap /swapfile2", "mkfs.vfat -F 32 out/esp.img"]),
+    # an offensive tool asked for its help or lists attacks nothing
+    "offensive-tools": (
+        ["hashcat -a 0 -m 0 h.txt words.txt", "hydra -l root -P pw.txt ssh://198.51.100.2"],
+        ["hashcat --version", "john --list=formats", "sqlmap --help"]),
+    # a stress test bounded to a minute; `yes` as the command, not the word
+    "resource-cpu-burn": (
+        ["stress-ng --cpu 0 --timeout 0", "stress-ng --matrix 4", "sudo yes x > /dev/null &"],
+        ["stress-ng --cpu 4 --timeout 30s --metrics-brief", "gpg --yes -d a.gpg > /dev/null"]),
     # one's own table with lines removed adds nothing
     "persist-crontab": (
         ["crontab -l | grep -v cleanup | cat - /tmp/.j | crontab -"],
