@@ -2809,8 +2809,11 @@ _ROUND11_PRECISION: dict[str, tuple[list[Example], list[Example]]] = {
         ["./sys-miner --pool pool.example.net:443 --threads 8",
          "./x_miner --wallet 4Bxyzabc --threads 2",
          "./agentd --pool tcp://198.51.100.4:7777 --payout-address zs1qexample",
-         "./m -o pool.example:5555 -u wallet1"],
+         "./m -o pool.example:5555 -u wallet1",
+         "./kworker-miner --url pool.example.org:80 --user x --threads 4",
+         "./gpu-miner --mining-address kaspa:qz0example --threads 2"],
         ["python3 scripts/log_miner.py --threads 4",
+         "python3 web_miner.py --url https://docs.example.com --depth 2",
          "./bin/rule-miner -t 8 transactions.csv",
          "python3 tweet_miner.py --pool 4 --query rust",
          "./bin/task --pool default --user alice --priority high",
@@ -2901,7 +2904,8 @@ _ROUND11_PRECISION: dict[str, tuple[list[Example], list[Example]]] = {
         ["hashcat --version", "john --list=formats", "sqlmap --help"]),
     # a stress test bounded to a minute; `yes` as the command, not the word
     "resource-cpu-burn": (
-        ["stress-ng --cpu 0 --timeout 0", "stress-ng --matrix 4", "sudo yes x > /dev/null &"],
+        ["stress-ng --cpu 0 --timeout 0", "stress-ng --matrix 4", "sudo yes x > /dev/null &",
+         "stress-ng --vm 4 --vm-bytes 90% --timeout 20s"],
         ["stress-ng --cpu 4 --timeout 30s --metrics-brief", "gpg --yes -d a.gpg > /dev/null"]),
     # one's own table with lines removed adds nothing
     "persist-crontab": (
