@@ -2818,6 +2818,15 @@ _ROUND11_PRECISION: dict[str, tuple[list[Example], list[Example]]] = {
          "python3 tweet_miner.py --pool 4 --query rust",
          "./bin/task --pool default --user alice --priority high",
          "curl --url http://localhost:5555/api/workers -u admin:secret"]),
+    # an address given to a miner (user/wallet option, a pool URL's user, beside a pool's
+    # endpoint or a mining algorithm); beside any option letter it is a developer's
+    "mining-wallet-pool": (
+        ["./svc -P stratum2+tcp://0x9f8e7d6c5b4a39281706f5e4d3c2b1a098765432.r1@pool.example:4444",
+         "./w --wallet 0x9f8e7d6c5b4a39281706f5e4d3c2b1a098765432 --threads 2",
+         "./w -a kawpow 0x9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"],
+        ["forge verify-contract 0x9f8e7d6c5b4a39281706f5e4d3c2b1a098765432 src/T.sol:T -a 0x9f8e7d6c5b4a39281706f5e4d3c2b1a098765432",
+         "npx hardhat verify --network sepolia 0x9f8e7d6c5b4a39281706f5e4d3c2b1a098765432 -p 8545",
+         "electrum -w ~/.electrum/wallets/w getaddressbalance bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"]),
     # a dry run or help rents nothing
     "resource-gpu-rental": (
         ["sky launch -c trainer --gpus H100:8 job.yaml -y",
