@@ -222,6 +222,7 @@ class Subject:
         "code",
         "derived",
         "event",
+        "fields",
         "kind",
         "language",
         "line",
@@ -241,9 +242,13 @@ class Subject:
         language: str | None = None,
         derived: bool = False,
         via: str | None = None,
+        type_: str | None = None,
+        fields: dict[str, Any] | None = None,
     ) -> None:
         self.event = event
-        self.type = event.type
+        self.type = event.type if type_ is None else type_
+        #: the action's fields (its ``__dict__``) when the caller has read them
+        self.fields = fields
         self.kind = kind
         self.action = action
         self.argv = argv
@@ -643,16 +648,31 @@ def _runs_inner(prog: str) -> bool:
     return got
 
 
-def subjects_of(event: Any) -> list[Subject]:
-    """The subjects rules see for ``event``: the event, then what it runs (see above)."""
-    action = event.action
+_EVENT_ACTION: Final[Any] = object()
+
+
+def subjects_of(
+    event: Any,
+    action: Any = _EVENT_ACTION,
+    type_: str | None = None,
+    fields: dict[str, Any] | None = None,
+) -> list[Subject]:
+    """The subjects rules see for ``event``: the event, then what it runs (see above).
+    ``action``, ``type_`` and ``fields`` (the action's ``__dict__``): the event's own,
+    when the caller has read them."""
+    if action is _EVENT_ACTION:
+        action = event.action
     if action is None:
-        return [Subject(event, None)]
-    kind = action.kind
+        return [Subject(event, None, type_=type_)]
+    # the action's fields read from its dict (a pydantic model's attributes go
+    # through its ``__getattr__`` hook, unspecialized)
+    if fields is None:
+        fields = action.__dict__
+    kind = fields["kind"]
     if kind == "exec":
-        argv = action.argv
-        line = action.line or " ".join(argv)
-        subj = Subject(event, "exec", action, argv, line)
+        argv = fields["argv"]
+        line = fields["line"] or " ".join(argv)
+        subj = Subject(event, "exec", action, argv, line, type_=type_, fields=fields)
         if not argv:
             return [subj]
         prog = subj.program
@@ -667,8 +687,8 @@ def subjects_of(event: Any) -> list[Subject]:
             _add_normalized(event, action, line, out, 1, "normalized")
         return out
     if kind == "spawn":
-        argv = action.argv
-        subj = Subject(event, "spawn", action, argv, " ".join(argv))
+        argv = fields["argv"]
+        subj = Subject(event, "spawn", action, argv, " ".join(argv), type_=type_, fields=fields)
         prog = subj.program
         out = [subj]
         if argv and prog is not None and _runs_inner(prog):
@@ -677,21 +697,24 @@ def subjects_of(event: Any) -> list[Subject]:
             _add_normalized(event, action, subj.line, out, 1, "normalized")
         return out
     if kind == "code":
-        code = action.code
-        subj = Subject(event, "code", action, None, code, code, action.language)
-        if action.language != "shell":
+        code = fields["code"]
+        language = fields["language"]
+        subj = Subject(
+            event, "code", action, None, code, code, language, type_=type_, fields=fields
+        )
+        if language != "shell":
             return [subj]
         out = [subj]
         for argv in split_script(code, _MAX_DERIVED):
             if len(out) >= _MAX_DERIVED:
                 break
-            sub = Subject(event, "exec", action, argv, code, None, None, True, "shell")
+            sub = Subject(event, "exec", action, argv, code, None, None, True, "shell", type_)
             out.append(sub)
             _derive(event, action, argv, code, out, 1, "shell")
         if not _NORMALIZE_GATE.isdisjoint(code):
             _add_normalized(event, action, code, out, 1, "shell")
         return out
-    return [Subject(event, kind, action)]
+    return [Subject(event, kind, action, type_=type_, fields=fields)]
 
 
 # -------------------------------------------------------------------------------- fields
@@ -713,19 +736,30 @@ _EXEC: Final = frozenset({"exec", "spawn"})
 
 
 def _attr(name: str, kinds: frozenset[str]) -> Callable[[Subject], Any]:
-    read = attrgetter(name)
+    # read from the action's dict: a pydantic model's attributes go through its
+    # ``__getattr__`` hook, unspecialized (one read of ``__dict__`` instead of two hooks)
     if len(kinds) == 1:
         (only,) = kinds
 
         def get_one(s: Subject) -> Any:
-            a = s.action
-            return read(a) if a is not None and a.kind == only else None
+            fields = s.fields
+            if fields is None:
+                a = s.action
+                if a is None:
+                    return None
+                fields = a.__dict__
+            return fields[name] if fields["kind"] == only else None
 
         return get_one
 
     def get(s: Subject) -> Any:
-        a = s.action
-        return read(a) if a is not None and a.kind in kinds else None
+        fields = s.fields
+        if fields is None:
+            a = s.action
+            if a is None:
+                return None
+            fields = a.__dict__
+        return fields[name] if fields["kind"] in kinds else None
 
     return get
 
