@@ -582,10 +582,12 @@ class Rider:
         known = fires.get
         empty = offset
 
-        # what the ids found give (the owner's ids; whether the loose and the tight
-        # bound prove a plain text of them below the threshold), kept per ids found:
-        # new command lines with the same literals (a new file name's digits) share it
-        kept: dict[tuple[int, ...], tuple[tuple[int, ...], bool, bool]] = {}
+        # what the ids found give (the owner's ids; what they prove of a plain text:
+        # 1 below the threshold whatever its length (the loose bound), 2 below when it
+        # is short (only the tight bound; the tight bound is never above the loose), 0
+        # nothing), kept per ids found: new command lines with the same literals (a new
+        # file name's digits) share it
+        kept: dict[tuple[int, ...], tuple[tuple[int, ...], int]] = {}
 
         def ride(text: str, hits: list[int]) -> tuple[int, ...] | None:
             key = tuple(hits)
@@ -594,24 +596,26 @@ class Rider:
                 if empty not in hits:
                     return None  # the pass failed (the first of the rider's is the empty
                     # pattern): it proves nothing, nor are the owner's ids known
-                own = tuple([h for h in hits if h < offset])
                 # :meth:`CommandScorer.fires`'s plain path: its sums over the ids of
                 # this pass (the owner's weigh nothing)
                 got = (
-                    own,
-                    base + sum(map(loose.__getitem__, hits)) < limit,
-                    base + sum(map(tight.__getitem__, hits)) < limit,
+                    tuple([h for h in hits if h < offset]),
+                    1
+                    if base + sum(map(loose.__getitem__, hits)) < limit
+                    else 2
+                    if base + sum(map(tight.__getitem__, hits)) < limit
+                    else 0,
                 )
                 if len(key) <= _KEEP_HITS:
                     if len(kept) >= _KEEP_SETS:
                         kept.clear()
                     kept[key] = got
-            own, loose_below, tight_below = got
+            own, proves = got
             if (
-                tight_below
+                proves
                 and len(text) <= _KEEP_TEXT
                 and (
-                    loose_below
+                    proves == 1
                     # short (one window, no token cut): the tight bound
                     or (len(text) <= MAX_TOKEN and text.count(" ") < WINDOW)
                 )
@@ -659,6 +663,10 @@ class CommandScorer:
         self.meta = meta or {}
         self.path = path
         self._tok: dict[tuple[str, bool], dict[bytes, float]] = {}
+        # the n-gram lengths the model weighs (an n-gram of k bytes is a ``g:`` feature
+        # of k bytes): the others weigh nothing, so they are not computed
+        lengths = {len(f) - 2 for f in weights if f[:2] == b"g:"}
+        self._ngrams: tuple[int, ...] = tuple(k for k in _NGRAMS if k in lengths)
         self._texts: OrderedDict[str, Score] = OrderedDict()
         self._fires: dict[str, bool] = {}
         #: the answer of :meth:`fires` for a text asked before, or None (one C call)
@@ -795,7 +803,7 @@ class CommandScorer:
         if got is None:
             get = self.weights.get
             got = {}
-            for f in token_features(tok, cmd):
+            for f in token_features(tok, cmd, self._ngrams):
                 w = get(f)
                 if w is not None:
                     got[f] = w
