@@ -502,7 +502,11 @@ class Monitor:
                 attempt = False
             elif type_ in _ATTEMPTS:
                 recent = st.recent
-                fp = _fingerprint_of(afields)
+                # :func:`_fingerprint_of`, inlined for commands (most attempts)
+                if afields["kind"] == "exec":
+                    fp = ("exec", afields["line"], *afields["argv"])
+                else:
+                    fp = _fingerprint_of(afields)
                 n = recent.get(fp)
                 if n is None:
                     recent[fp] = 1

@@ -579,7 +579,6 @@ class Rider:
         loose = [0.0] * offset + self.loose
         tight = [0.0] * offset + self.tight
         fires = sc._fires
-        known = fires.get
         empty = offset
 
         # what the ids found give (the owner's ids; what they prove of a plain text:
@@ -620,8 +619,7 @@ class Rider:
                     or (len(text) <= MAX_TOKEN and text.count(" ") < WINDOW)
                 )
                 and text.isascii()
-                and known(text) is None
-            ):
+            ):  # (a text answered before is answered False again: its answer is False)
                 if len(fires) >= _CACHE:
                     fires.clear()
                 fires[text] = False
