@@ -90,8 +90,9 @@ __all__ = [
 #: whether a Monitor with the shipped ``default`` pack scores command text when not told
 #: (``Monitor(scorer=None)``, a policy without ``monitor.scorer``). Off: cost. With the fast
 #: reject riding on the rules' line pass (:class:`Rider`) the monitor benchmark keeps
-#: ~x0.92-0.93 of its rules-only work in instructions and ran 94,608 events/s against
-#: 110,867 rules only (issue 12 asks for >= 100,000). Model 5 (sets 1-9) meets the false
+#: ~x0.95 of its rules-only work in instructions (callgrind, 73.4k against 69.7k per event;
+#: a4b69b6 x0.936: 76.7k, and ran 94,608 events/s against 110,867 rules only; issue 12
+#: asks for >= 100,000). Model 5 (sets 1-9) meets the false
 #: positive criterion on every left-out set (docs/architecture.md) and on fresh set 10
 #: alerted 86.1 % of attacks against the rules' 54.8 %, at 1.8 % false positives against
 #: 1.1 %: for unattended runs, where a missed attack costs more than ~10 % of the
