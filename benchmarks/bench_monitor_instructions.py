@@ -4,10 +4,15 @@ where timed runs on a loaded machine spread ±10-50 %), this tree against previo
     python benchmarks/bench_monitor_instructions.py [--base REV ...] [--events 10000]
 
 For each tree (this one, and each ``--base`` checked out in a temporary ``git
-worktree``) and the learned scorer off and on: the instructions of a process that
-builds the monitor, observes ``corral.monitor.bench``'s 2,000-event warm-up, freezes
-the garbage collector (as ``bench.run`` does) and then observes ``--events`` more,
-minus those of the same process observing none of them, per event. Needs ``valgrind``.
+worktree``) and the learned scorer off and on: a process builds the monitor, observes
+``corral.monitor.bench``'s 2,000-event warm-up, freezes the garbage collector (as
+``bench.run`` does) and then observes ``--events`` more; the instructions of those
+events alone are counted, per event. They run inside one C call (a ``deque`` of
+``maxlen=0`` consuming ``map(observe, events)``) that callgrind collects alone
+(``--toggle-collect``): the same count run after run, where subtracting the count of a
+process that observes none of them (the old way, ``--subtract``, cachegrind) carried
+the build's run-to-run variation (threads' GIL hand-overs: ±5k per event over 10,000
+events). Needs ``valgrind``.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WARM = 2_000
 
 _CHILD = """
-import gc, sys
+import collections, gc, sys
 from corral.monitor import bench
 from corral.monitor.engine import Monitor
 n, on, warm = int(sys.argv[1]), sys.argv[2] == "on", int(sys.argv[3])
@@ -38,25 +43,42 @@ for ev in events[:warm]:
     mon.observe(ev)
 gc.collect()
 gc.freeze()
-for ev in events[warm:warm + n]:
-    mon.observe(ev)
+collections.deque(map(mon.observe, events[warm:warm + n]), maxlen=0)  # the measured call
 """
+#: the C function the measured events run in (callgrind collects only inside it)
+_MEASURED = "deque_init"
 
 
-def _instructions(tree: Path, n: int, scorer: str, events: int) -> int:
+def _valgrind(tree: Path, tool: list[str], n: int, scorer: str, events: int) -> str:
     env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PYTHONHASHSEED": "0"}
     out = subprocess.run(
-        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-         sys.executable, "-c", _CHILD, str(n), scorer, str(WARM), str(events)],
+        ["valgrind", *tool, sys.executable, "-c", _CHILD, str(n), scorer, str(WARM),
+         str(events)],
         capture_output=True, text=True, env=env, cwd=tree, check=True,
     )  # fmt: skip
-    m = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
+    return out.stderr
+
+
+def _count(pattern: str, stderr: str) -> int:
+    m = re.search(pattern, stderr)
     if m is None:
-        raise SystemExit(f"no instruction count from valgrind:\n{out.stderr[-2000:]}")
+        raise SystemExit(f"no instruction count from valgrind:\n{stderr[-2000:]}")
     return int(m.group(1).replace(",", ""))
 
 
-def per_event(tree: Path, events: int, scorer: str) -> float:
+def _instructions(tree: Path, n: int, scorer: str, events: int) -> int:
+    tool = ["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    return _count(r"I\s+refs:\s+([\d,]+)", _valgrind(tree, tool, n, scorer, events))
+
+
+def per_event(tree: Path, events: int, scorer: str, subtract: bool = False) -> float:
+    if not subtract:
+        tool = ["--tool=callgrind", f"--toggle-collect={_MEASURED}",
+                "--callgrind-out-file=/dev/null"]  # fmt: skip
+        got = _count(r"Collected\s*:\s*([\d,]+)", _valgrind(tree, tool, events, scorer, events))
+        if got:
+            return got / events
+        # nothing collected: this python's symbols do not name the function
     return (
         _instructions(tree, events, scorer, events) - _instructions(tree, 0, scorer, events)
     ) / events
@@ -66,14 +88,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", action="append", default=[], help="a previous version")
     ap.add_argument("--events", type=int, default=10_000)
+    ap.add_argument("--subtract", action="store_true",
+                    help="the old way: whole processes with and without the events (noisier)")
     args = ap.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed")
     if args.events < 1:
         raise SystemExit("--events must be at least 1")
     console = Console()
-    table = Table(title=f"monitor instructions per event (cachegrind, {args.events:,} events "
-                  f"after a {WARM:,}-event warm-up; rules only)")  # fmt: skip
+    tool = "cachegrind" if args.subtract else "callgrind"
+    table = Table(title=f"monitor instructions per event ({tool}, {args.events:,} events "
+                  f"after a {WARM:,}-event warm-up; the learned scorer off and on)")  # fmt: skip
     for col in ("tree", "scorer off", "scorer on", "events/s on ÷ off"):
         table.add_column(col)
     with tempfile.TemporaryDirectory(prefix="corral-instr-") as tmp:
@@ -86,8 +111,8 @@ def main() -> None:
         try:
             for name, tree in trees:
                 with console.status(f"{name} …"):
-                    off = per_event(tree, args.events, "off")
-                    on = per_event(tree, args.events, "on")
+                    off = per_event(tree, args.events, "off", args.subtract)
+                    on = per_event(tree, args.events, "on", args.subtract)
                 table.add_row(name, f"{off:,.0f}", f"{on:,.0f}", f"×{off / on:.3f}")
         finally:
             for _, tree in trees[1:]:

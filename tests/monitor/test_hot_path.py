@@ -368,3 +368,27 @@ def test_screen_keeps_no_answer_for_texts_with_hundreds_of_literals() -> None:
         assert set(screen.find(text + " ")) == set(words)
     assert screen._by_hits == {}
     assert screen.find("w007x") == ("w007x",) and len(screen._by_hits) == 1
+
+
+def test_the_byte_gates_answer_what_the_character_sets_answer() -> None:
+    """``rules._gated`` and ``_simple_split``'s checks look for ASCII characters with
+    ``bytes.translate`` on ASCII texts and with the sets on others: the same answers on
+    random texts of gate, separator and hard characters, non-ASCII and lone surrogates."""
+    from corral.monitor import rules
+    from corral.monitor.normalize import GATE
+
+    rng = random.Random(11)
+    alphabet = [*GATE, *rules._HARD, *"|;&", *"abc -/=.", "é", "€", "\udcff", "\x00", "\u3000"]
+    texts = ["", "git status", "a" * 100_000 + "$", "é" * 50 + ";"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 30))) for _ in range(3000)]
+    for t in texts:
+        assert rules._gated(t) is (not GATE.isdisjoint(t)), repr(t)
+        got = rules._simple_split(t)
+        if not rules._HARD.isdisjoint(t):
+            assert got is None, repr(t)
+        elif got is not None and rules._SEPARATORS.isdisjoint(t):
+            assert len(got) <= 1, repr(t)
+    # the split of a line with separators and without: as before (one command, or cut)
+    assert rules._simple_split("ls -la") == [["ls", "-la"]]
+    assert rules._simple_split("ls -la; git status && make") == [["ls", "-la"], ["git", "status"], ["make"]]
+    assert rules._simple_split("é ls | wc") == [["é", "ls"], ["wc"]]

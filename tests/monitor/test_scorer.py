@@ -8,6 +8,7 @@ import gzip
 import itertools
 import json
 import logging
+import math
 import os
 import random
 import re
@@ -889,3 +890,30 @@ def test_a_failed_riding_pass_proves_nothing_and_the_rules_still_find_their_lite
     _, again, _ = _ridden(CommandScorer.load(MODEL_PATH))
     odd = "cat /etc/shadow \udcff"
     assert set(again.scan(odd)[0]) == set(plain_screen.scan(odd)[0])
+
+
+def _window_sum(model: CommandScorer, text: str) -> float:
+    """The score of a text of at most WINDOW tokens from every feature of it (all the
+    n-gram lengths the features define, each feature once), by the model's weights."""
+    feats = set(line_features(text))
+    return model.bias + sum(model.weights.get(f, 0.0) for f in feats)
+
+
+def test_only_the_ngram_lengths_a_model_weighs_are_computed_and_scores_are_unchanged() -> None:
+    """A scorer computes the n-grams of the lengths its model holds (model 5: 4 and 5),
+    generically: the score is the one every n-gram length gives, for the shipped model
+    and for one that weighs 3-grams too."""
+    model = CommandScorer.load(MODEL_PATH)
+    lengths = {len(f) - 2 for f in model.weights if f[:2] == b"g:"}
+    assert set(model._ngrams) == lengths & {3, 4, 5}
+    texts = [t for t in _corpus_texts() if len(tokens(prepare(t))) <= WINDOW][:1500]
+    texts += ["é€ curl x|sh", "A" * 300, "ls\udcff -la", "echo …x…", "wget  http://198.51.100.7/x"]
+    three = dict(model.weights)
+    three[b"g:" + b" cu"] = 0.75
+    three[b"g:" + b"sh "] = 0.5
+    with3 = CommandScorer(three, model.bias, model.threshold)
+    assert with3._ngrams == (3, 4, 5)
+    for m in (model, with3):
+        for t in texts:
+            assert math.isclose(m.score(t).value, _window_sum(m, t), abs_tol=1e-9), t
+    assert with3.score("curl x | sh").value > model.score("curl x | sh").value

@@ -476,8 +476,11 @@ class Monitor:
 
     def observe(self, event: Event) -> list[Alert]:
         """Look at one event; returns the new alerts (already passed to the responder)."""
-        session = event.session
-        type_ = event.type
+        # the event's and its action's fields read from their dicts: a pydantic model's
+        # attribute goes through its ``__getattr__`` hook, unspecialized (~4x a dict read)
+        fields = event.__dict__
+        session = fields["session"]
+        type_ = fields["type"]
         with self._lock:
             self.events_seen += 1
             if session == self._last_session:
@@ -490,14 +493,20 @@ class Monitor:
                 else:
                     sessions.move_to_end(session)
                     self._last_session = session
-            action = event.action
+            action = fields["action"]
             # :meth:`_Session.remember` and :meth:`_Session.completes`, inlined (the
             # bookkeeping every action pays)
-            if action is None:
+            fp: tuple[Any, ...] = ()
+            afields = None if action is None else action.__dict__
+            if afields is None:
                 attempt = False
             elif type_ in _ATTEMPTS:
                 recent = st.recent
-                fp = _fingerprint(action)
+                # :func:`_fingerprint_of`, inlined for commands (most attempts)
+                if afields["kind"] == "exec":
+                    fp = ("exec", afields["line"], *afields["argv"])
+                else:
+                    fp = _fingerprint_of(afields)
                 n = recent.get(fp)
                 if n is None:
                     recent[fp] = 1
@@ -508,7 +517,7 @@ class Monitor:
                 attempt = True
             elif type_ == "action.completed":
                 recent = st.recent
-                fp = _fingerprint(action)
+                fp = _fingerprint_of(afields)
                 n = recent.get(fp)
                 if not n:
                     attempt = True
@@ -523,14 +532,20 @@ class Monitor:
             plan = self._plans.get((type_, attempt), _UNPLANNED)
             if plan is _UNPLANNED:
                 plan = self.index.plan(type_, attempt)
-            hits = [] if plan is None else self._evaluate(event, st, attempt, True, plan)
+            hits = (
+                []
+                if plan is None
+                else self._evaluate(event, st, attempt, True, plan, type_, action, afields)
+            )
             if attempt and self._scoring:
-                # :func:`scorer.command_text`, inlined (the hot path of every command)
-                kind = action.kind  # type: ignore[union-attr]
+                # :func:`scorer.command_text`, inlined (the hot path of every command),
+                # read from the action's fingerprint (:func:`_fingerprint_of`): exec
+                # (kind, line, *argv), code (kind, language, code)
+                kind = fp[0]
                 if kind == "exec":
-                    text = action.line or " ".join(action.argv)  # type: ignore[union-attr]
-                elif kind == "code" and action.language == "shell":  # type: ignore[union-attr]
-                    text = action.code  # type: ignore[union-attr]
+                    text = fp[1] or " ".join(fp[2:])
+                elif kind == "code" and fp[1] == "shell":
+                    text = fp[2]
                 else:
                     text = None
                 # a text the scorer has answered "no" for (most new ones: in the rules'
@@ -634,25 +649,40 @@ class Monitor:
         return st
 
     def _evaluate(
-        self, event: Any, st: _Session, attempt: bool, commit: bool, plan: Any = _UNPLANNED
+        self,
+        event: Any,
+        st: _Session,
+        attempt: bool,
+        commit: bool,
+        plan: Any = _UNPLANNED,
+        type_: str | None = None,
+        action: Any = _UNPLANNED,
+        fields: dict[str, Any] | None = None,
     ) -> list[_Hit]:
-        type_ = event.type
+        """The hits of ``event`` (``type_``, ``action`` and ``fields``, the action's
+        ``__dict__``: its own, when the caller has read them)."""
+        if type_ is None:
+            type_ = event.type
         index = self.index
         if plan is _UNPLANNED:
             plan = index.plan(type_, attempt)
         if plan is None:
             return []
         kinds = plan.kinds
-        action = event.action
+        if action is _UNPLANNED:
+            action = event.action
         if action is None:
             if None not in kinds:
                 return []
-        elif action.kind not in kinds and "exec" not in kinds and "code" not in kinds:
-            return []  # no rule for this kind nor for what it may run (exec, code)
+        else:
+            if fields is None:
+                fields = action.__dict__
+            if fields["kind"] not in kinds and "exec" not in kinds and "code" not in kinds:
+                return []  # no rule for this kind nor for what it may run (exec, code)
         hits: list[_Hit] = []
         fired: dict[Rule, Subject] | None = None
         counted: set[tuple[Any, ...]] | None = None
-        subjects = subjects_of(event)
+        subjects = subjects_of(event, action, type_, fields)
         finders = plan.finders
         gated = plan.gated
         gated_steps = plan.gated_steps
@@ -1087,18 +1117,25 @@ def _match_hit(rule: Rule, subj: Subject, type_: str, keys: dict[Subject, str]) 
 
 def _fingerprint(a: Any) -> tuple[Any, ...]:
     """What identifies an action between its request and its completion."""
-    k = a.kind
+    return _fingerprint_of(a.__dict__)
+
+
+def _fingerprint_of(a: dict[str, Any]) -> tuple[Any, ...]:
+    """:func:`_fingerprint` of an action's fields (its ``__dict__``). The monitor reads
+    an attempt's command text from it: exec (kind, line, *argv), code (kind, language,
+    code)."""
+    k = a["kind"]
     if k == "exec":
-        return (k, a.line, *a.argv)  # one tuple; the line's place keeps argv apart
+        return (k, a["line"], *a["argv"])  # one tuple; the line's place keeps argv apart
     if k == "code":
-        return (k, a.language, a.code)
+        return (k, a["language"], a["code"])
     if k == "file":
-        return (k, a.op, a.path)
+        return (k, a["op"], a["path"])
     if k == "net":
-        return (k, a.host, a.port, a.url)
+        return (k, a["host"], a["port"], a["url"])
     if k == "spawn":
-        return (k, tuple(a.argv), a.pid)
-    return (k, getattr(a, "name", None), len(getattr(a, "args", ()) or ()))
+        return (k, tuple(a["argv"]), a["pid"])
+    return (k, a.get("name"), len(a.get("args", ()) or ()))
 
 
 def _eid(event: Any) -> str | None:

@@ -222,6 +222,7 @@ class Subject:
         "code",
         "derived",
         "event",
+        "fields",
         "kind",
         "language",
         "line",
@@ -241,9 +242,13 @@ class Subject:
         language: str | None = None,
         derived: bool = False,
         via: str | None = None,
+        type_: str | None = None,
+        fields: dict[str, Any] | None = None,
     ) -> None:
         self.event = event
-        self.type = event.type
+        self.type = event.type if type_ is None else type_
+        #: the action's fields (its ``__dict__``) when the caller has read them
+        self.fields = fields
         self.kind = kind
         self.action = action
         self.argv = argv
@@ -510,6 +515,13 @@ def _split_script(script: str) -> tuple[tuple[str, ...], ...]:
 
 
 _HARD: Final = frozenset("'\"\\$`(){}<>#\n*?[]~")
+#: the ASCII characters of a set as bytes: an ASCII text holds none of them exactly when
+#: ``text.encode().translate(None, these)`` is as long as the text (a C pass; a frozenset's
+#: ``isdisjoint`` hashes and looks up each character of the text, ~1.6x slower on the
+#: benchmark's lines)
+_HARD_BYTES: Final = "".join(sorted(_HARD)).encode("ascii")
+_GATE_BYTES: Final = "".join(sorted(_NORMALIZE_GATE)).encode("ascii")
+_SEPARATOR_BYTES: Final = b"|;&"
 _RESERVED: Final = frozenset(
     {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
      "select", "function", "{", "}", "!", "[[", "]]", "time", "coproc"}
@@ -522,12 +534,19 @@ def _simple_split(script: str, limit: int | None = None) -> list[list[str]] | No
     """A fast split for lines without quoting, expansions or compound commands (most
     agent commands); None when the full splitter is needed. ``limit``: stop after that
     many commands (the ones before do not depend on what follows)."""
-    if not _HARD.isdisjoint(script):
-        return None
+    if script.isascii():
+        data = script.encode()
+        if len(data.translate(None, _HARD_BYTES)) != len(data):
+            return None
+        one = len(data.translate(None, _SEPARATOR_BYTES)) == len(data)
+    else:
+        if not _HARD.isdisjoint(script):
+            return None
+        one = _SEPARATORS.isdisjoint(script)
     out = []
     start = 0
     # one command (most): no separator to look for, the loop runs once on the whole text
-    seps = iter(()) if _SEPARATORS.isdisjoint(script) else _LIST_SPLIT.finditer(script)
+    seps = iter(()) if one else _LIST_SPLIT.finditer(script)
     while start >= 0:
         m = next(seps, None)
         if m is None:
@@ -613,7 +632,7 @@ def _add_normalized(
 ) -> None:
     """When ``text`` (a command line or script) is obfuscated, the text as the shell
     runs it (:func:`normalize.deobfuscate`) as one more code subject and its commands."""
-    if _NORMALIZE_GATE.isdisjoint(text) or len(out) >= _MAX_DERIVED or depth > _MAX_DEPTH:
+    if not _gated(text) or len(out) >= _MAX_DERIVED or depth > _MAX_DEPTH:
         return
     norm = deobfuscate(text)
     if norm is None:
@@ -627,6 +646,13 @@ def _add_normalized(
             break
         out.append(Subject(event, "exec", action, argv=inner, line=norm, derived=True, via=via))
         _derive(event, action, inner, norm, out, depth + 1, via)
+
+
+def _gated(text: str) -> bool:
+    """Whether ``text`` holds a character deobfuscation looks at (:data:`normalize.GATE`)."""
+    if text.isascii():
+        return len(text.encode().translate(None, _GATE_BYTES)) != len(text)
+    return not _NORMALIZE_GATE.isdisjoint(text)
 
 
 _RUNS_INNER: dict[str, bool] = {}
@@ -643,16 +669,31 @@ def _runs_inner(prog: str) -> bool:
     return got
 
 
-def subjects_of(event: Any) -> list[Subject]:
-    """The subjects rules see for ``event``: the event, then what it runs (see above)."""
-    action = event.action
+_EVENT_ACTION: Final[Any] = object()
+
+
+def subjects_of(
+    event: Any,
+    action: Any = _EVENT_ACTION,
+    type_: str | None = None,
+    fields: dict[str, Any] | None = None,
+) -> list[Subject]:
+    """The subjects rules see for ``event``: the event, then what it runs (see above).
+    ``action``, ``type_`` and ``fields`` (the action's ``__dict__``): the event's own,
+    when the caller has read them."""
+    if action is _EVENT_ACTION:
+        action = event.action
     if action is None:
-        return [Subject(event, None)]
-    kind = action.kind
+        return [Subject(event, None, type_=type_)]
+    # the action's fields read from its dict (a pydantic model's attributes go
+    # through its ``__getattr__`` hook, unspecialized)
+    if fields is None:
+        fields = action.__dict__
+    kind = fields["kind"]
     if kind == "exec":
-        argv = action.argv
-        line = action.line or " ".join(argv)
-        subj = Subject(event, "exec", action, argv, line)
+        argv = fields["argv"]
+        line = fields["line"] or " ".join(argv)
+        subj = Subject(event, "exec", action, argv, line, type_=type_, fields=fields)
         if not argv:
             return [subj]
         prog = subj.program
@@ -663,35 +704,47 @@ def subjects_of(event: Any) -> list[Subject]:
                 runs = _runs_inner(prog)
             if runs:
                 _derive(event, action, argv, line, out, 1, prog)
-        if not _NORMALIZE_GATE.isdisjoint(line):
+        # :func:`_gated`, inlined
+        if (
+            len(line.encode().translate(None, _GATE_BYTES)) != len(line)
+            if line.isascii()
+            else not _NORMALIZE_GATE.isdisjoint(line)
+        ):
             _add_normalized(event, action, line, out, 1, "normalized")
         return out
     if kind == "spawn":
-        argv = action.argv
-        subj = Subject(event, "spawn", action, argv, " ".join(argv))
+        argv = fields["argv"]
+        subj = Subject(event, "spawn", action, argv, " ".join(argv), type_=type_, fields=fields)
         prog = subj.program
         out = [subj]
         if argv and prog is not None and _runs_inner(prog):
             _derive(event, action, argv, subj.line, out, 1, prog)
-        if argv and not _NORMALIZE_GATE.isdisjoint(subj.line):
+        if argv and _gated(subj.line):
             _add_normalized(event, action, subj.line, out, 1, "normalized")
         return out
     if kind == "code":
-        code = action.code
-        subj = Subject(event, "code", action, None, code, code, action.language)
-        if action.language != "shell":
+        code = fields["code"]
+        language = fields["language"]
+        subj = Subject(
+            event, "code", action, None, code, code, language, type_=type_, fields=fields
+        )
+        if language != "shell":
             return [subj]
         out = [subj]
         for argv in split_script(code, _MAX_DERIVED):
             if len(out) >= _MAX_DERIVED:
                 break
-            sub = Subject(event, "exec", action, argv, code, None, None, True, "shell")
+            sub = Subject(event, "exec", action, argv, code, None, None, True, "shell", type_)
             out.append(sub)
             _derive(event, action, argv, code, out, 1, "shell")
-        if not _NORMALIZE_GATE.isdisjoint(code):
+        if (  # :func:`_gated`, inlined
+            len(code.encode().translate(None, _GATE_BYTES)) != len(code)
+            if code.isascii()
+            else not _NORMALIZE_GATE.isdisjoint(code)
+        ):
             _add_normalized(event, action, code, out, 1, "shell")
         return out
-    return [Subject(event, kind, action)]
+    return [Subject(event, kind, action, type_=type_, fields=fields)]
 
 
 # -------------------------------------------------------------------------------- fields
@@ -713,19 +766,30 @@ _EXEC: Final = frozenset({"exec", "spawn"})
 
 
 def _attr(name: str, kinds: frozenset[str]) -> Callable[[Subject], Any]:
-    read = attrgetter(name)
+    # read from the action's dict: a pydantic model's attributes go through its
+    # ``__getattr__`` hook, unspecialized (one read of ``__dict__`` instead of two hooks)
     if len(kinds) == 1:
         (only,) = kinds
 
         def get_one(s: Subject) -> Any:
-            a = s.action
-            return read(a) if a is not None and a.kind == only else None
+            fields = s.fields
+            if fields is None:
+                a = s.action
+                if a is None:
+                    return None
+                fields = a.__dict__
+            return fields[name] if fields["kind"] == only else None
 
         return get_one
 
     def get(s: Subject) -> Any:
-        a = s.action
-        return read(a) if a is not None and a.kind in kinds else None
+        fields = s.fields
+        if fields is None:
+            a = s.action
+            if a is None:
+                return None
+            fields = a.__dict__
+        return fields[name] if fields["kind"] in kinds else None
 
     return get
 

@@ -90,8 +90,9 @@ __all__ = [
 #: whether a Monitor with the shipped ``default`` pack scores command text when not told
 #: (``Monitor(scorer=None)``, a policy without ``monitor.scorer``). Off: cost. With the fast
 #: reject riding on the rules' line pass (:class:`Rider`) the monitor benchmark keeps
-#: ~x0.92-0.93 of its rules-only work in instructions and ran 94,608 events/s against
-#: 110,867 rules only (issue 12 asks for >= 100,000). Model 5 (sets 1-9) meets the false
+#: ~x0.95 of its rules-only work in instructions (callgrind, 73.4k against 69.7k per event;
+#: a4b69b6 x0.936: 76.7k, and ran 94,608 events/s against 110,867 rules only; issue 12
+#: asks for >= 100,000). Model 5 (sets 1-9) meets the false
 #: positive criterion on every left-out set (docs/architecture.md) and on fresh set 10
 #: alerted 86.1 % of attacks against the rules' 54.8 %, at 1.8 % false positives against
 #: 1.1 %: for unattended runs, where a missed attack costs more than ~10 % of the
@@ -579,13 +580,14 @@ class Rider:
         loose = [0.0] * offset + self.loose
         tight = [0.0] * offset + self.tight
         fires = sc._fires
-        known = fires.get
         empty = offset
 
-        # what the ids found give (the owner's ids; whether the loose and the tight
-        # bound prove a plain text of them below the threshold), kept per ids found:
-        # new command lines with the same literals (a new file name's digits) share it
-        kept: dict[tuple[int, ...], tuple[tuple[int, ...], bool, bool]] = {}
+        # what the ids found give (the owner's ids; what they prove of a plain text:
+        # 1 below the threshold whatever its length (the loose bound), 2 below when it
+        # is short (only the tight bound; the tight bound is never above the loose), 0
+        # nothing), kept per ids found: new command lines with the same literals (a new
+        # file name's digits) share it
+        kept: dict[tuple[int, ...], tuple[tuple[int, ...], int]] = {}
 
         def ride(text: str, hits: list[int]) -> tuple[int, ...] | None:
             key = tuple(hits)
@@ -594,30 +596,31 @@ class Rider:
                 if empty not in hits:
                     return None  # the pass failed (the first of the rider's is the empty
                     # pattern): it proves nothing, nor are the owner's ids known
-                own = tuple([h for h in hits if h < offset])
                 # :meth:`CommandScorer.fires`'s plain path: its sums over the ids of
                 # this pass (the owner's weigh nothing)
                 got = (
-                    own,
-                    base + sum(map(loose.__getitem__, hits)) < limit,
-                    base + sum(map(tight.__getitem__, hits)) < limit,
+                    tuple([h for h in hits if h < offset]),
+                    1
+                    if base + sum(map(loose.__getitem__, hits)) < limit
+                    else 2
+                    if base + sum(map(tight.__getitem__, hits)) < limit
+                    else 0,
                 )
                 if len(key) <= _KEEP_HITS:
                     if len(kept) >= _KEEP_SETS:
                         kept.clear()
                     kept[key] = got
-            own, loose_below, tight_below = got
+            own, proves = got
             if (
-                tight_below
+                proves
                 and len(text) <= _KEEP_TEXT
                 and (
-                    loose_below
+                    proves == 1
                     # short (one window, no token cut): the tight bound
                     or (len(text) <= MAX_TOKEN and text.count(" ") < WINDOW)
                 )
                 and text.isascii()
-                and known(text) is None
-            ):
+            ):  # (a text answered before is answered False again: its answer is False)
                 if len(fires) >= _CACHE:
                     fires.clear()
                 fires[text] = False
@@ -659,6 +662,10 @@ class CommandScorer:
         self.meta = meta or {}
         self.path = path
         self._tok: dict[tuple[str, bool], dict[bytes, float]] = {}
+        # the n-gram lengths the model weighs (an n-gram of k bytes is a ``g:`` feature
+        # of k bytes): the others weigh nothing, so they are not computed
+        lengths = {len(f) - 2 for f in weights if f[:2] == b"g:"}
+        self._ngrams: tuple[int, ...] = tuple(k for k in _NGRAMS if k in lengths)
         self._texts: OrderedDict[str, Score] = OrderedDict()
         self._fires: dict[str, bool] = {}
         #: the answer of :meth:`fires` for a text asked before, or None (one C call)
@@ -795,7 +802,7 @@ class CommandScorer:
         if got is None:
             get = self.weights.get
             got = {}
-            for f in token_features(tok, cmd):
+            for f in token_features(tok, cmd, self._ngrams):
                 w = get(f)
                 if w is not None:
                     got[f] = w
