@@ -189,26 +189,32 @@ def main() -> None:
         first.add_row(label, *(fmt.format(statistics.median(x[i] for x in cold[t]))
                                for t in [*olds, ROOT]))  # fmt: skip
     console.print(first)
-    bad = Table(title="hostile events: CPU seconds each (one monitor with the anomaly score)")
-    bad.add_column("event")
-    for sha in shas:
-        bad.add_column(f"previous ({sha})")
-    bad.add_column(f"this tree ({head_sha}{dirty})")
-    for i, n_row in enumerate(worst[ROOT]):
-        bad.add_row(n_row["name"], *(_cell(worst[old][i]) for old in olds), _cell(n_row))
-    console.print(bad)
+    console.print(_hostile_table(
+        "hostile events: CPU seconds each (one monitor with the anomaly score)",
+        worst, olds, shas, f"this tree ({head_sha}{dirty})",
+    ))  # fmt: skip
     if scored:
-        on = Table(title="hostile events with the learned scorer on: CPU seconds each")
-        on.add_column("event")
-        for sha in shas:
-            on.add_column(f"previous ({sha})")
-        on.add_column(f"this tree ({head_sha}{dirty})")
-        for i, n_row in enumerate(scored[ROOT]):
-            on.add_row(n_row["name"],
-                       *(_cell(scored[old][i]) if i < len(scored[old]) else "—" for old in olds),
-                       _cell(n_row))  # fmt: skip
-        console.print(on)
+        console.print(_hostile_table(
+            "hostile events with the learned scorer on: CPU seconds each",
+            scored, olds, shas, f"this tree ({head_sha}{dirty})",
+        ))  # fmt: skip
 
+
+def _hostile_table(
+    title: str, rows: dict[Any, list[dict[str, Any]]], olds: list[Any], shas: list[str], this: str
+) -> Table:
+    """One table of hostile events' costs: a column per previous tree, then this one (a
+    previous tree without an event shows a dash)."""
+    table = Table(title=title)
+    table.add_column("event")
+    for sha in shas:
+        table.add_column(f"previous ({sha})")
+    table.add_column(this)
+    for i, n_row in enumerate(rows[ROOT]):
+        table.add_row(n_row["name"],
+                      *(_cell(rows[old][i]) if i < len(rows[old]) else "—" for old in olds),
+                      _cell(n_row))  # fmt: skip
+    return table
 
 if __name__ == "__main__":
     main()
