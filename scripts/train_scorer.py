@@ -108,6 +108,15 @@ VERSION = "5"
 LATE = 0.0
 #: the benign class's total weight against the attacks' (1: balanced)
 BENIGN = 1.0
+#: forward folds: set k measured by a model trained on the sets before it; the margin is
+#: chosen on all but the last, which is the estimate of a fresh set
+FORWARD = ["6", "7", "8", "9", "10"]
+#: what the margin is chosen for: the false positives the scorer adds (the everyday lines
+#: it alerts on that the rules do not) on each choosing forward fold, and on their mean
+FOLD_FP = 0.004
+MEAN_FP = 0.003
+#: the margins above the highest training benign score tried, smallest first
+MARGINS = [round(0.05 * i, 2) for i in range(81)]
 
 
 @dataclass
@@ -458,16 +467,6 @@ def item_score(scorer: CommandScorer, it: Item) -> float:
     return max((scorer.score(t).value for t in it.texts), default=-math.inf)
 
 
-def pick_threshold(benign: list[float], fp: float, total: int | None = None) -> float:
-    """The lowest threshold keeping the share of ``benign`` scores at or above it at
-    most ``fp`` of ``total`` (default: of ``benign``)."""
-    finite = sorted((s for s in benign if s != -math.inf), reverse=True)
-    allowed = int(fp * (len(benign) if total is None else total))
-    if allowed >= len(finite):
-        return finite[-1] if finite else 0.0
-    return round(finite[allowed] + 1e-3, 4)
-
-
 def _disjoint(items: list[Item], train: list[int], held: list[int]) -> list[int]:
     """``train`` without the lines equal to one of ``held`` and the everyday lines
     written from a held set's false positives."""
@@ -492,24 +491,6 @@ def forward_train(items: list[Item], k: int) -> list[int]:
     return _disjoint(items, keep, [i for i, it in enumerate(items) if it.group == str(k)])
 
 
-def oof_threshold(tr: Trainer, train: list[int], fp: float) -> tuple[float, dict[str, float]]:
-    """Inner leave-one-set-out over the corpus sets in ``train``: for each set, the
-    lowest threshold keeping its out-of-fold benign alert rate at or below ``fp``; the
-    highest of those (every set within ``fp``, not just their pool)."""
-    items = tr.items
-    groups = sorted({items[i].group for i in train} - {"breadth"})
-    per: dict[str, float] = {}
-    for g in groups:
-        held = [i for i in train if items[i].group == g]
-        model = tr.fit(_disjoint(items, [i for i in train if items[i].group != g], held))
-        benign = [i for i in held if not items[i].label]
-        # what the scorer adds: benign lines the rules do not already alert on
-        per[g] = pick_threshold(
-            [item_score(model, items[i]) for i in benign if not items[i].rules], fp, len(benign)
-        )
-    return max(per.values(), default=0.0), per
-
-
 def rates(items: list[Item], idx: list[int], fired: list[bool]) -> dict[str, float]:
     att = [(i, f) for i, f in zip(idx, fired, strict=True) if items[i].label]
     ben = [(i, f) for i, f in zip(idx, fired, strict=True) if not items[i].label]
@@ -531,27 +512,79 @@ def rates(items: list[Item], idx: list[int], fired: list[bool]) -> dict[str, flo
     }
 
 
-def loso(tr: Trainer, fp: float, left_out: list[str]) -> list[dict[str, Any]]:
-    items = tr.items
-    rows = []
-    for name in left_out:
-        held = [i for i, it in enumerate(items) if it.group == name]
-        if not held:
-            continue
-        train = _disjoint(items, [i for i, it in enumerate(items) if it.group != name], held)
-        thr, _ = oof_threshold(tr, train, fp)
-        model = tr.fit(train, thr)
-        fired = [item_score(model, items[i]) >= thr for i in held]
-        rows.append({"set": name, "threshold": thr, **rates(items, held, fired)})
+def benign_top(model: CommandScorer, items: list[Item], train: list[int]) -> float:
+    """The highest score, in sample, of a training corpus's everyday line the rules do
+    not raise: the threshold rule's base (:data:`MARGINS` above it)."""
+    return max(
+        (item_score(model, items[i]) for i in train
+         if items[i].group != "breadth" and not items[i].label and not items[i].rules),
+        default=0.0,
+    )  # fmt: skip
+
+
+@dataclass
+class Fold:
+    """One held-out set measured by a model trained without it."""
+
+    name: str
+    held: list[int]
+    model: CommandScorer
+    top: float  # benign_top of the model on its own training
+    scores: list[float]  # the held lines' scores
+
+    def row(self, items: list[Item], margin: float) -> dict[str, Any]:
+        thr = round(self.top + margin, 4)
+        fired = [s >= thr for s in self.scores]
+        row: dict[str, Any] = {"set": self.name, "threshold": thr, **rates(items, self.held, fired)}
         # what the scorer adds and misses, for reading by class (not stored in the model)
-        rows[-1]["lines"] = {
-            "added_fp": [items[i].command for i, f in zip(held, fired, strict=True)
+        row["lines"] = {
+            "added_fp": [items[i].command for i, f in zip(self.held, fired, strict=True)
                          if f and not items[i].label and not items[i].rules],
-            "missed": [items[i].command for i, f in zip(held, fired, strict=True)
+            "missed": [items[i].command for i, f in zip(self.held, fired, strict=True)
                        if not f and items[i].label and not items[i].rules],
         }  # fmt: skip
-        print(f"  left out set {name}: done", file=sys.stderr)
-    return rows
+        return row
+
+
+def measure(tr: Trainer, name: str, train: list[int]) -> Fold:
+    items = tr.items
+    held = [i for i, it in enumerate(items) if it.group == name]
+    model = tr.fit(train)
+    scores = [item_score(model, items[i]) for i in held]
+    print(f"  set {name} measured", file=sys.stderr)
+    return Fold(name, held, model, benign_top(model, items, train), scores)
+
+
+def forward(tr: Trainer, names: list[str]) -> list[Fold]:
+    """Forward chaining: set ``k`` measured by a model trained on the sets before it
+    (:func:`forward_train`), as it was when fresh."""
+    items = tr.items
+    return [measure(tr, n, forward_train(items, int(n))) for n in names
+            if any(it.group == n for it in items)]  # fmt: skip
+
+
+def loso(tr: Trainer, names: list[str]) -> list[Fold]:
+    """Leave-one-set-out: set ``N`` measured by a model trained on every other set (its
+    later neighbours, written knowing it, included: an optimistic estimate)."""
+    items = tr.items
+    out = []
+    for name in names:
+        held = [i for i, it in enumerate(items) if it.group == name]
+        if held:
+            train = _disjoint(items, [i for i, it in enumerate(items) if it.group != name], held)
+            out.append(measure(tr, name, train))
+    return out
+
+
+def choose_margin(items: list[Item], folds: list[Fold], fold_fp: float, mean_fp: float) -> float:
+    """The smallest margin (:data:`MARGINS`) above each fold model's highest training
+    benign score at which the scorer adds at most ``fold_fp`` false positives on every
+    fold and ``mean_fp`` on their mean (the largest margin if none does)."""
+    for margin in MARGINS:
+        added = [f.row(items, margin)["added_fp"] for f in folds]
+        if not added or (max(added) <= fold_fp and sum(added) / len(added) <= mean_fp):
+            return margin
+    return MARGINS[-1]
 
 
 # -------------------------------------------------------------------------------- breadth
@@ -734,46 +767,61 @@ def refresh_breadth() -> int:
 # ----------------------------------------------------------------------------------- main
 
 
-def print_table(rows: list[dict[str, Any]], fp: float) -> None:
+def print_table(title: str, rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"leave-one-set-out (threshold from inner LOSO at <= {fp:.1%} FP)")
-    for col in ("left out", "attacks", "benign", "threshold", "rules", "scorer", "rules OR scorer",
-                "rules FP", "scorer FP", "rules OR scorer FP"):  # fmt: skip
+    table = Table(title=title)
+    for col in ("set", "attacks", "benign", "threshold", "rules", "scorer", "rules OR scorer",
+                "rules FP", "scorer FP", "FP scorer adds", "rules OR scorer FP"):  # fmt: skip
         table.add_column(col, justify="right")
     for r in rows:
         table.add_row(
             r["set"], str(r["attacks"]), str(r["benign"]), f"{r['threshold']:.2f}",
             f"{r['rules_detect']:.1%}", f"{r['scorer_detect']:.1%}", f"{r['both_detect']:.1%}",
-            f"{r['rules_fp']:.2%}", f"{r['scorer_fp']:.2%}", f"{r['both_fp']:.2%}",
+            f"{r['rules_fp']:.2%}", f"{r['scorer_fp']:.2%}", f"{r['added_fp']:.2%}",
+            f"{r['both_fp']:.2%}",
         )  # fmt: skip
     Console(soft_wrap=True).print(table)
+
+
+def _sets(option: str, got: list[str], known: list[str]) -> str | None:
+    unknown = sorted(set(got) - set(known))
+    if unknown:
+        return f"error: {option} {' '.join(unknown)}: not a held-out set ({' '.join(known)})"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=MODEL_PATH, help="model file to write")
-    ap.add_argument("--fp", type=float, default=0.005, help="benign alert rate allowed")
+    ap.add_argument("--fold-fp", type=float, default=FOLD_FP,
+                    help="false positives the scorer may add on each choosing fold")  # fmt: skip
+    ap.add_argument("--mean-fp", type=float, default=MEAN_FP,
+                    help="... and on their mean")  # fmt: skip
     ap.add_argument("--sample", type=int, help="use only N lines per file (a quick check)")
     ap.add_argument("--refresh-breadth", action="store_true", help="rebuild the breadth file")
     ap.add_argument("--replay-cache", type=Path, help="JSON file caching replayed events")
-    ap.add_argument("--no-loso", action="store_true", help="skip the leave-one-set-out table")
     ap.add_argument(
-        "--left-out", nargs="+", default=LEFT_OUT, metavar="SET",
+        "--forward", nargs="*", default=FORWARD, metavar="SET",
+        help=f"forward folds (default: {' '.join(FORWARD)}); the margin is chosen on all "
+        "but the last, which estimates a fresh set",
+    )  # fmt: skip
+    ap.add_argument(
+        "--left-out", nargs="*", default=LEFT_OUT, metavar="SET",
         help=f"the sets the leave-one-set-out table leaves out (default: {' '.join(LEFT_OUT)})",
     )  # fmt: skip
-    ap.add_argument("--json", action="store_true", help="print the table as JSON")
+    ap.add_argument("--json", action="store_true", help="print the tables as JSON")
     ap.add_argument(
         "--lines", type=Path, metavar="FILE",
-        help="write each left-out set's added false positives and misses (JSON) to FILE",
+        help="write each fold's added false positives and misses (JSON) to FILE",
     )  # fmt: skip
     args = ap.parse_args(argv)
-    unknown = sorted(set(args.left_out) - set(LEFT_OUT))
-    if unknown:
-        print(f"error: --left-out {' '.join(unknown)}: not a held-out set "
-              f"({' '.join(LEFT_OUT)})", file=sys.stderr)  # fmt: skip
-        return 2
+    for option, got in (("--forward", args.forward), ("--left-out", args.left_out)):
+        error = _sets(option, got, LEFT_OUT)
+        if error:
+            print(error, file=sys.stderr)
+            return 2
     try:
         import sklearn
     except ImportError:
@@ -789,14 +837,19 @@ def main(argv: list[str] | None = None) -> int:
     replay(items, args.replay_cache)
     all_items = items + breadth
     tr = Trainer(all_items)
-    left_out = [s for s in LEFT_OUT if s in args.left_out and any(it.group == s for it in items)]
-    rows = [] if args.no_loso else loso(tr, args.fp, left_out)
-    lines = {r["set"]: r.pop("lines") for r in rows}
+    fwd = forward(tr, sorted(set(args.forward), key=int))
+    choosing = fwd[:-1] if len(fwd) > 1 else fwd
+    margin = choose_margin(all_items, choosing, args.fold_fp, args.mean_fp)
+    tables = {
+        "forward": [f.row(all_items, margin) for f in fwd],
+        "loso": [f.row(all_items, margin) for f in loso(tr, sorted(set(args.left_out), key=int))],
+    }
+    lines = {kind: {r["set"]: r.pop("lines") for r in rows} for kind, rows in tables.items()}
     if args.lines is not None:
         args.lines.write_text(json.dumps(lines, indent=1, ensure_ascii=False))
     everything = list(range(len(all_items)))
-    thr, per_set = oof_threshold(tr, everything, args.fp)
-    model = tr.fit(everything, thr)
+    top = benign_top(tr.fit(everything), all_items, everything)
+    model = tr.fit(everything, round(top + margin, 4))  # the same fit (kept), a fresh scorer
     model.version = VERSION
     model.meta = {
         "trained": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -807,23 +860,31 @@ def main(argv: list[str] | None = None) -> int:
                 g: sum(1 for it in all_items if it.group == g)
                 for g in dict.fromkeys(it.group for it in all_items)
             },
-            "model": f"logistic regression, C={C}, class_weight=balanced, L2, binary "
-            f"features; positive weights only on features with a first-fit weight >= {STRONG}",
+            "model": f"logistic regression, C={C}, L2, binary features, held-out set N's "
+            f"lines weighing 1 + {LATE} N, classes balanced (benign x {BENIGN}); positive "
+            f"weights only on features with a first-fit weight >= {STRONG}",
             "ngrams": list(NGRAMS),
-            "threshold": f"the highest of the per-set thresholds keeping each set's out-of-fold "
-            f"benign alerts the rules do not raise <= {args.fp:.2%} in a leave-one-set-out",
-            "set_thresholds": per_set,
+            "threshold": f"the highest in-sample score of a training corpus's everyday line "
+            f"the rules do not raise ({top:.3f}) + {margin:.2f}, the smallest margin keeping "
+            f"the scorer's added false positives <= {args.fold_fp:.2%} on each forward fold "
+            f"{', '.join(f.name for f in choosing)} and <= {args.mean_fp:.2%} on their mean",
+            "margin": margin,
         },
-        "loso": rows,
+        "forward": tables["forward"],
+        "loso": tables["loso"],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
-    print(f"model: {len(model.weights)} weights, threshold {thr:.3f} -> {args.out}",
+    print(f"model: {len(model.weights)} weights, threshold {model.threshold:.3f} -> {args.out}",
           file=sys.stderr)  # fmt: skip
     if args.json:
-        print(json.dumps(rows, indent=2))
-    elif rows:
-        print_table(rows, args.fp)
+        print(json.dumps(tables, indent=2))
+    else:
+        for kind, title in (("forward", "forward folds (trained on the sets before)"),
+                            ("loso", "leave-one-set-out")):  # fmt: skip
+            if tables[kind]:
+                print_table(f"{title}; threshold: training benign top + {margin:.2f}",
+                            tables[kind])
     return 0
 
 

@@ -726,7 +726,7 @@ class CommandScorer:
         if len(weights) != len(names):
             raise bad("a feature listed twice")
         version = str(data.get("version", "?"))
-        meta = {k: data[k] for k in ("trained", "training", "sklearn", "loso") if k in data}
+        meta = {k: data[k] for k in ("trained", "training", "sklearn", "forward", "loso") if k in data}
         return cls(weights, nums["bias"], nums["threshold"], version=version, meta=meta,
                    path=name)  # fmt: skip
 
