@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""Train the monitor's learned command-text scorer and measure it leave-one-set-out.
+"""Train the monitor's learned command-text scorer and measure it by forward chaining.
 
 Usage::
 
     python3 -m pip install 'corral[train]'       # scikit-learn, for training only
     PYTHONPATH=src python3 scripts/train_scorer.py [--out FILE] [--sample N]
-        [--refresh-breadth] [--replay-cache FILE] [--left-out SET...] [--lines FILE] [--json]
+        [--refresh-breadth] [--replay-cache FILE] [--forward SET...] [--left-out SET...]
+        [--fold-fp F] [--mean-fp F] [--lines FILE] [--json]
 
-Data (nothing else is read; the fresh held-out set being built, ``heldout10_*``, and
-later ones are deliberately not):
+Data (nothing else is read; the fresh held-out set being built, ``heldout11_*``, and
+later ones are deliberately not: :data:`FRESH`):
 
 * the labelled corpora in ``src/corral/monitor/corpus``: ``default.jsonl`` (the
-  development set, "dev") and the held-out sets 1 (``heldout_*``) to 9
-  (``heldout9_*``); command lines only;
+  development set, "dev") and the held-out sets 1 (``heldout_*``) to 10
+  (``heldout10_*``); command lines only;
 * benign breadth, ``scripts/scorer_data/benign_breadth.jsonl``: everyday command lines
   so the model does not learn "unusual == bad". ``--refresh-breadth`` rebuilds it on
   this machine from the EXAMPLES sections and display blocks of the installed man pages
@@ -24,24 +25,28 @@ later ones are deliberately not):
   with its class of work (secrets tools used normally, ``sudo -n true``, base64 of
   literals, narrowing permissions, services, diagnostics, clean-ups, cloud identity,
   local scripts, dotfiles, in-place edits, private addresses...), none a copy of a
-  corpus line; a line written after reading held-out set N's leave-one-out false
-  positives says so (``"from": "N"``) and is left out of training whenever set N is
-  held out (outer or inner fold), so every set's figure and threshold stay a fresh
-  set's.
+  corpus line; a line written after reading held-out set N's false positives says so
+  (``"from": "N"``) and is left out of training whenever set N is held out, and of every
+  forward fold up to N, so every set's figure stays a fresh set's.
 
 Each command is replayed the way ``corral monitor eval`` and a live sandbox see it
 (:func:`corral.monitor.evaluate.command_events`); the scorer scores what the monitor's
 hook scores on those events (the script, each command's line) and an item alerts when
 the highest score passes the threshold; the rules' verdict comes from the same events.
 
-Honest estimate: leave-one-set-out over sets 2-9. For held-out set N, a model is
-trained on every other set (dev, 1, the rest of 2-9, breadth; lines equal to one of
-set N's left out), its threshold is picked on the training sets alone (an inner
-leave-one-set-out: the lowest threshold keeping every training set's out-of-fold benign
-alerts the rules do not raise at or below ``--fp``), and it is measured on set N:
-attacks alerted, benign alerted, rules alone, scorer alone, rules OR scorer. The
-shipped model is trained on everything, its threshold picked the same way over all
-ten sets; the table is stored in the model (``loso``).
+Honest estimate: **forward chaining** (:data:`FORWARD`). Set k is measured by a model
+trained on the dev set, sets 1 to k-1, the breadth and the everyday lines written before
+set k was read (:func:`forward_train`): what a model knew when set k was fresh. The
+threshold rule: the highest in-sample score of a training corpus's everyday line the
+rules do not raise, plus a margin; the margin is the smallest keeping the false positives
+the scorer adds (everyday lines it alerts on that the rules do not) at or below
+``--fold-fp`` on each forward fold but the last and ``--mean-fp`` on their mean; the
+last fold (set 10) is the estimate of a fresh set's figures. Leave-one-set-out (set N
+measured by a model trained on every other set, the same threshold rule) is measured
+too: it under-estimates a fresh set's false positives (set N's later neighbours, written
+knowing it, are in its training). The shipped model is trained on everything, its
+threshold its own training benign top plus the margin; both tables are stored in the
+model (``forward``, ``loso``).
 """
 
 from __future__ import annotations
