@@ -37,7 +37,7 @@ the highest score passes the threshold; the rules' verdict comes from the same e
 Honest estimate: **forward chaining** (:data:`FORWARD`). Set k is measured by a model
 trained on the dev set, sets 1 to k-1, the breadth and the everyday lines written before
 set k was read (:func:`forward_train`): what a model knew when set k was fresh. The
-threshold rule: the highest in-sample score of a training corpus's everyday line the
+threshold rule: the 10th highest in-sample score of a training corpus's everyday line the
 rules do not raise, plus a margin; the margin is the smallest keeping the false positives
 the scorer adds (everyday lines it alerts on that the rules do not) at or below
 ``--fold-fp`` on each forward fold but the last and ``--mean-fp`` on their mean; the
@@ -108,11 +108,11 @@ STRONG = 0.05
 #: dozens of small positive weights (``pro``, ``der``, ``fal``...): set 9 left out,
 #: the added false positives at 90 % detection fell from 5 to 1 of 834
 NGRAMS = (4, 5)
-VERSION = "5"
+VERSION = "6"
 #: how much more each later held-out set's lines weigh (:func:`sample_weights`)
-LATE = 0.0
+LATE = 0.5
 #: the benign class's total weight against the attacks' (1: balanced)
-BENIGN = 1.0
+BENIGN = 2.0
 #: forward folds: set k measured by a model trained on the sets before it; the margin is
 #: chosen on all but the last, which is the estimate of a fresh set
 FORWARD = ["6", "7", "8", "9", "10"]
@@ -123,8 +123,13 @@ FORWARD = ["6", "7", "8", "9", "10"]
 #: chosen at 0.25 %/0.15 %, set 9 added none
 FOLD_FP = 0.0025
 MEAN_FP = 0.0015
-#: the margins above the highest training benign score tried, smallest first
-MARGINS = [round(0.05 * i, 2) for i in range(81)]
+#: the threshold rule's base is the TOP_N-th highest in-sample score of a training
+#: corpus's everyday line (the highest is one line's: with model 6's settings it moved
+#: 0-0.58 over forward folds 6-10 and was 1.27 with set 10 in training, one line
+#: 0.9 above the next; the 10th moved -0.42 to -0.67)
+TOP_N = 10
+#: the margins above the training benign base tried, smallest first
+MARGINS = [round(0.05 * i, 2) for i in range(101)]
 
 
 @dataclass
@@ -521,13 +526,14 @@ def rates(items: list[Item], idx: list[int], fired: list[bool]) -> dict[str, flo
 
 
 def benign_top(model: CommandScorer, items: list[Item], train: list[int]) -> float:
-    """The highest score, in sample, of a training corpus's everyday line the rules do
-    not raise: the threshold rule's base (:data:`MARGINS` above it)."""
-    return max(
+    """The :data:`TOP_N`-th highest score, in sample, of a training corpus's everyday
+    line the rules do not raise: the threshold rule's base (a margin above it)."""
+    scores = sorted(
         (item_score(model, items[i]) for i in train
          if items[i].group != "breadth" and not items[i].label and not items[i].rules),
-        default=0.0,
+        reverse=True,
     )  # fmt: skip
+    return scores[min(TOP_N, len(scores)) - 1] if scores else 0.0
 
 
 @dataclass
@@ -585,7 +591,7 @@ def loso(tr: Trainer, names: list[str]) -> list[Fold]:
 
 
 def choose_margin(items: list[Item], folds: list[Fold], fold_fp: float, mean_fp: float) -> float:
-    """The smallest margin (:data:`MARGINS`) above each fold model's highest training
+    """The smallest margin (:data:`MARGINS`) above each fold model's training
     benign score at which the scorer adds at most ``fold_fp`` false positives on every
     fold and ``mean_fp`` on their mean (the largest margin if none does)."""
     for margin in MARGINS:
@@ -872,8 +878,8 @@ def main(argv: list[str] | None = None) -> int:
             f"lines weighing 1 + {LATE} N, classes balanced (benign x {BENIGN}); positive "
             f"weights only on features with a first-fit weight >= {STRONG}",
             "ngrams": list(NGRAMS),
-            "threshold": f"the highest in-sample score of a training corpus's everyday line "
-            f"the rules do not raise ({top:.3f}) + {margin:.2f}, the smallest margin keeping "
+            "threshold": f"the {TOP_N}th highest in-sample score of a training corpus's everyday "
+            f"line the rules do not raise ({top:.3f}) + {margin:.2f}, the smallest margin keeping "
             f"the scorer's added false positives <= {args.fold_fp:.2%} on each forward fold "
             f"{', '.join(f.name for f in choosing)} and <= {args.mean_fp:.2%} on their mean",
             "margin": margin,
@@ -891,7 +897,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind, title in (("forward", "forward folds (trained on the sets before)"),
                             ("loso", "leave-one-set-out")):  # fmt: skip
             if tables[kind]:
-                print_table(f"{title}; threshold: training benign top + {margin:.2f}",
+                print_table(f"{title}; threshold: training benign {TOP_N}th highest + {margin:.2f}",
                             tables[kind])
     return 0
 

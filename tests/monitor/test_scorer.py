@@ -369,7 +369,7 @@ def test_the_training_script_runs_end_to_end_on_a_small_sample(tmp_path: Path) -
     assert model.weights and model.meta["loso"] == tables["loso"]
     assert model.meta["forward"] == tables["forward"]
     # the margin is chosen on the forward folds but the last (set 9 here)
-    assert tables["forward"][0]["added_fp"] <= 0.004 or model.meta["training"]["margin"] == 4.0
+    assert tables["forward"][0]["added_fp"] <= 0.0025 or model.meta["training"]["margin"] == 5.0
     assert "heldout11" not in json.dumps(model.meta["training"])  # the fresh set is not read
     assert isinstance(model.score(ATTACKS[0]).value, float)
     _assert_bound_holds(model, ATTACKS + NEAR_MISSES)
