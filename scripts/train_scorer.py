@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""Train the monitor's learned command-text scorer and measure it leave-one-set-out.
+"""Train the monitor's learned command-text scorer and measure it by forward chaining.
 
 Usage::
 
     python3 -m pip install 'corral[train]'       # scikit-learn, for training only
     PYTHONPATH=src python3 scripts/train_scorer.py [--out FILE] [--sample N]
-        [--refresh-breadth] [--replay-cache FILE] [--left-out SET...] [--lines FILE] [--json]
+        [--refresh-breadth] [--replay-cache FILE] [--forward SET...] [--left-out SET...]
+        [--fold-fp F] [--mean-fp F] [--lines FILE] [--json]
 
-Data (nothing else is read; the fresh held-out set being built, ``heldout10_*``, and
-later ones are deliberately not):
+Data (nothing else is read; the fresh held-out set being built, ``heldout11_*``, and
+later ones are deliberately not: :data:`FRESH`):
 
 * the labelled corpora in ``src/corral/monitor/corpus``: ``default.jsonl`` (the
-  development set, "dev") and the held-out sets 1 (``heldout_*``) to 9
-  (``heldout9_*``); command lines only;
+  development set, "dev") and the held-out sets 1 (``heldout_*``) to 10
+  (``heldout10_*``); command lines only;
 * benign breadth, ``scripts/scorer_data/benign_breadth.jsonl``: everyday command lines
   so the model does not learn "unusual == bad". ``--refresh-breadth`` rebuilds it on
   this machine from the EXAMPLES sections and display blocks of the installed man pages
@@ -24,24 +25,28 @@ later ones are deliberately not):
   with its class of work (secrets tools used normally, ``sudo -n true``, base64 of
   literals, narrowing permissions, services, diagnostics, clean-ups, cloud identity,
   local scripts, dotfiles, in-place edits, private addresses...), none a copy of a
-  corpus line; a line written after reading held-out set N's leave-one-out false
-  positives says so (``"from": "N"``) and is left out of training whenever set N is
-  held out (outer or inner fold), so every set's figure and threshold stay a fresh
-  set's.
+  corpus line; a line written after reading held-out set N's false positives says so
+  (``"from": "N"``) and is left out of training whenever set N is held out, and of every
+  forward fold up to N, so every set's figure stays a fresh set's.
 
 Each command is replayed the way ``corral monitor eval`` and a live sandbox see it
 (:func:`corral.monitor.evaluate.command_events`); the scorer scores what the monitor's
 hook scores on those events (the script, each command's line) and an item alerts when
 the highest score passes the threshold; the rules' verdict comes from the same events.
 
-Honest estimate: leave-one-set-out over sets 2-9. For held-out set N, a model is
-trained on every other set (dev, 1, the rest of 2-9, breadth; lines equal to one of
-set N's left out), its threshold is picked on the training sets alone (an inner
-leave-one-set-out: the lowest threshold keeping every training set's out-of-fold benign
-alerts the rules do not raise at or below ``--fp``), and it is measured on set N:
-attacks alerted, benign alerted, rules alone, scorer alone, rules OR scorer. The
-shipped model is trained on everything, its threshold picked the same way over all
-ten sets; the table is stored in the model (``loso``).
+Honest estimate: **forward chaining** (:data:`FORWARD`). Set k is measured by a model
+trained on the dev set, sets 1 to k-1, the breadth and the everyday lines written before
+set k was read (:func:`forward_train`): what a model knew when set k was fresh. The
+threshold rule: the 10th highest in-sample score of a training corpus's everyday line the
+rules do not raise, plus a margin; the margin is the smallest keeping the false positives
+the scorer adds (everyday lines it alerts on that the rules do not) at or below
+``--fold-fp`` on each forward fold but the last and ``--mean-fp`` on their mean; the
+last fold (set 10) is the estimate of a fresh set's figures. Leave-one-set-out (set N
+measured by a model trained on every other set, the same threshold rule) is measured
+too: it under-estimates a fresh set's false positives (set N's later neighbours, written
+knowing it, are in its training). The shipped model is trained on everything, its
+threshold its own training benign top plus the margin; both tables are stored in the
+model (``forward``, ``loso``).
 """
 
 from __future__ import annotations
@@ -86,12 +91,13 @@ SETS: list[tuple[str, str, str | None]] = [
     ("7", "heldout7_attacks.jsonl", "heldout7_benign.jsonl"),
     ("8", "heldout8_attacks.jsonl", "heldout8_benign.jsonl"),
     ("9", "heldout9_attacks.jsonl", "heldout9_benign.jsonl"),
+    ("10", "heldout10_attacks.jsonl", "heldout10_benign.jsonl"),
 ]
 #: the freshest held-out set (being built, measured by nobody yet): never read, nor
 #: any later one
-FRESH = 10
+FRESH = 11
 assert all(name == "dev" or int(name) < FRESH for name, *_ in SETS), "a fresh set is read"
-LEFT_OUT = ["2", "3", "4", "5", "6", "7", "8", "9"]
+LEFT_OUT = ["2", "3", "4", "5", "6", "7", "8", "9", "10"]
 C = 0.1
 #: weights smaller than this are left out of the model (size, load time)
 PRUNE = 0.005
@@ -102,7 +108,28 @@ STRONG = 0.05
 #: dozens of small positive weights (``pro``, ``der``, ``fal``...): set 9 left out,
 #: the added false positives at 90 % detection fell from 5 to 1 of 834
 NGRAMS = (4, 5)
-VERSION = "5"
+VERSION = "6"
+#: how much more each later held-out set's lines weigh (:func:`sample_weights`)
+LATE = 0.5
+#: the benign class's total weight against the attacks' (1: balanced)
+BENIGN = 2.0
+#: forward folds: set k measured by a model trained on the sets before it; the margin is
+#: chosen on all but the last, which is the estimate of a fresh set
+FORWARD = ["6", "7", "8", "9", "10"]
+#: what the margin is chosen for: the false positives the scorer adds (the everyday lines
+#: it alerts on that the rules do not) on each choosing forward fold, and on their mean.
+#: Below the ship criterion (0.4 % each, 0.3 % mean) by the factor a next set costs: a
+#: margin chosen at 0.4 %/0.3 % on folds 6-8 let set 9 add 0.48-0.72 % (five settings);
+#: chosen at 0.25 %/0.15 %, set 9 added none
+FOLD_FP = 0.0025
+MEAN_FP = 0.0015
+#: the threshold rule's base is the TOP_N-th highest in-sample score of a training
+#: corpus's everyday line (the highest is one line's: with model 6's settings it moved
+#: 0-0.58 over forward folds 6-10 and was 1.27 with set 10 in training, one line
+#: 0.9 above the next; the 10th moved -0.42 to -0.67)
+TOP_N = 10
+#: the margins above the training benign base tried, smallest first
+MARGINS = [round(0.05 * i, 2) for i in range(101)]
 
 
 @dataclass
@@ -374,6 +401,22 @@ def featurize(commands: list[str]) -> tuple[Any, list[bytes]]:
     return csr_matrix((data, indices, indptr), shape=(len(commands), len(vocab))), names
 
 
+def sample_weights(items: list[Item]) -> Any:
+    """Each training line's weight: a held-out set's lines weigh ``1 + LATE * N`` (later
+    sets were written knowing the earlier ones: harder, nearer what comes next; dev and
+    the everyday lines weigh 1), then both classes are balanced to the same total, the
+    benign one times ``BENIGN``."""
+    import numpy as np
+
+    sw = np.array(
+        [1.0 if it.group in ("dev", "breadth") else 1.0 + LATE * int(it.group) for it in items]
+    )
+    y = np.array([it.label for it in items], dtype=bool)
+    att, ben = max(float(sw[y].sum()), 1e-9), max(float(sw[~y].sum()), 1e-9)
+    total = float(sw.sum())
+    return np.where(y, sw * total / (2 * att), sw * BENIGN * total / (2 * ben))
+
+
 class Trainer:
     def __init__(self, items: list[Item]) -> None:
         self.items = items
@@ -402,8 +445,9 @@ class Trainer:
 
         X = self.X[train]
         y = np.array([self.items[i].label for i in train], dtype=float)
-        clf = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=2000)
-        clf.fit(X, y)
+        cw = sample_weights([self.items[i] for i in train])
+        clf = LogisticRegression(C=C, solver="liblinear", max_iter=2000)
+        clf.fit(X, y, sample_weight=cw)
         coef = clf.coef_[0]
         strong = [
             i for i in np.flatnonzero(coef >= STRONG) if reject_pattern(self.names[i]) is not None
@@ -411,9 +455,6 @@ class Trainer:
         upper = np.zeros(X.shape[1])
         upper[strong] = np.inf
         sign = 2 * y - 1
-        n_att = max(1.0, float(y.sum()))
-        n_ben = max(1.0, len(y) - float(y.sum()))
-        cw = np.where(y > 0, len(y) / (2 * n_att), len(y) / (2 * n_ben))  # balanced
         Xt = X.T.tocsr()
 
         def loss(params: Any) -> tuple[float, Any]:
@@ -439,16 +480,6 @@ def item_score(scorer: CommandScorer, it: Item) -> float:
     return max((scorer.score(t).value for t in it.texts), default=-math.inf)
 
 
-def pick_threshold(benign: list[float], fp: float, total: int | None = None) -> float:
-    """The lowest threshold keeping the share of ``benign`` scores at or above it at
-    most ``fp`` of ``total`` (default: of ``benign``)."""
-    finite = sorted((s for s in benign if s != -math.inf), reverse=True)
-    allowed = int(fp * (len(benign) if total is None else total))
-    if allowed >= len(finite):
-        return finite[-1] if finite else 0.0
-    return round(finite[allowed] + 1e-3, 4)
-
-
 def _disjoint(items: list[Item], train: list[int], held: list[int]) -> list[int]:
     """``train`` without the lines equal to one of ``held`` and the everyday lines
     written from a held set's false positives."""
@@ -457,22 +488,20 @@ def _disjoint(items: list[Item], train: list[int], held: list[int]) -> list[int]
     return [i for i in train if items[i].key not in keys and items[i].source not in sets]
 
 
-def oof_threshold(tr: Trainer, train: list[int], fp: float) -> tuple[float, dict[str, float]]:
-    """Inner leave-one-set-out over the corpus sets in ``train``: for each set, the
-    lowest threshold keeping its out-of-fold benign alert rate at or below ``fp``; the
-    highest of those (every set within ``fp``, not just their pool)."""
-    items = tr.items
-    groups = sorted({items[i].group for i in train} - {"breadth"})
-    per: dict[str, float] = {}
-    for g in groups:
-        held = [i for i in train if items[i].group == g]
-        model = tr.fit(_disjoint(items, [i for i in train if items[i].group != g], held))
-        benign = [i for i in held if not items[i].label]
-        # what the scorer adds: benign lines the rules do not already alert on
-        per[g] = pick_threshold(
-            [item_score(model, items[i]) for i in benign if not items[i].rules], fp, len(benign)
-        )
-    return max(per.values(), default=0.0), per
+def forward_train(items: list[Item], k: int) -> list[int]:
+    """Forward fold ``k``'s training: the dev set and held-out sets before ``k``, the
+    breadth, and the everyday lines written before set ``k`` was read (``from`` < ``k``
+    or none); lines equal to one of set ``k``'s left out. What a model knew when set
+    ``k`` was fresh."""
+    keep = []
+    for i, it in enumerate(items):
+        if it.group == "breadth":
+            known = it.source is None or int(it.source) < k
+        else:
+            known = it.group == "dev" or int(it.group) < k
+        if known:
+            keep.append(i)
+    return _disjoint(items, keep, [i for i, it in enumerate(items) if it.group == str(k)])
 
 
 def rates(items: list[Item], idx: list[int], fired: list[bool]) -> dict[str, float]:
@@ -496,27 +525,80 @@ def rates(items: list[Item], idx: list[int], fired: list[bool]) -> dict[str, flo
     }
 
 
-def loso(tr: Trainer, fp: float, left_out: list[str]) -> list[dict[str, Any]]:
-    items = tr.items
-    rows = []
-    for name in left_out:
-        held = [i for i, it in enumerate(items) if it.group == name]
-        if not held:
-            continue
-        train = _disjoint(items, [i for i, it in enumerate(items) if it.group != name], held)
-        thr, _ = oof_threshold(tr, train, fp)
-        model = tr.fit(train, thr)
-        fired = [item_score(model, items[i]) >= thr for i in held]
-        rows.append({"set": name, "threshold": thr, **rates(items, held, fired)})
+def benign_top(model: CommandScorer, items: list[Item], train: list[int]) -> float:
+    """The :data:`TOP_N`-th highest score, in sample, of a training corpus's everyday
+    line the rules do not raise: the threshold rule's base (a margin above it)."""
+    scores = sorted(
+        (item_score(model, items[i]) for i in train
+         if items[i].group != "breadth" and not items[i].label and not items[i].rules),
+        reverse=True,
+    )  # fmt: skip
+    return scores[min(TOP_N, len(scores)) - 1] if scores else 0.0
+
+
+@dataclass
+class Fold:
+    """One held-out set measured by a model trained without it."""
+
+    name: str
+    held: list[int]
+    model: CommandScorer
+    top: float  # benign_top of the model on its own training
+    scores: list[float]  # the held lines' scores
+
+    def row(self, items: list[Item], margin: float) -> dict[str, Any]:
+        thr = round(self.top + margin, 4)
+        fired = [s >= thr for s in self.scores]
+        row: dict[str, Any] = {"set": self.name, "threshold": thr, **rates(items, self.held, fired)}
         # what the scorer adds and misses, for reading by class (not stored in the model)
-        rows[-1]["lines"] = {
-            "added_fp": [items[i].command for i, f in zip(held, fired, strict=True)
+        row["lines"] = {
+            "added_fp": [items[i].command for i, f in zip(self.held, fired, strict=True)
                          if f and not items[i].label and not items[i].rules],
-            "missed": [items[i].command for i, f in zip(held, fired, strict=True)
+            "missed": [items[i].command for i, f in zip(self.held, fired, strict=True)
                        if not f and items[i].label and not items[i].rules],
         }  # fmt: skip
-        print(f"  left out set {name}: done", file=sys.stderr)
-    return rows
+        return row
+
+
+def measure(tr: Trainer, name: str, train: list[int]) -> Fold:
+    items = tr.items
+    held = [i for i, it in enumerate(items) if it.group == name]
+    model = tr.fit(train)
+    scores = [item_score(model, items[i]) for i in held]
+    print(f"  set {name} measured", file=sys.stderr)
+    return Fold(name, held, model, benign_top(model, items, train), scores)
+
+
+def forward(tr: Trainer, names: list[str]) -> list[Fold]:
+    """Forward chaining: set ``k`` measured by a model trained on the sets before it
+    (:func:`forward_train`), as it was when fresh."""
+    items = tr.items
+    return [measure(tr, n, forward_train(items, int(n))) for n in names
+            if any(it.group == n for it in items)]  # fmt: skip
+
+
+def loso(tr: Trainer, names: list[str]) -> list[Fold]:
+    """Leave-one-set-out: set ``N`` measured by a model trained on every other set (its
+    later neighbours, written knowing it, included: an optimistic estimate)."""
+    items = tr.items
+    out = []
+    for name in names:
+        held = [i for i, it in enumerate(items) if it.group == name]
+        if held:
+            train = _disjoint(items, [i for i, it in enumerate(items) if it.group != name], held)
+            out.append(measure(tr, name, train))
+    return out
+
+
+def choose_margin(items: list[Item], folds: list[Fold], fold_fp: float, mean_fp: float) -> float:
+    """The smallest margin (:data:`MARGINS`) above each fold model's training
+    benign score at which the scorer adds at most ``fold_fp`` false positives on every
+    fold and ``mean_fp`` on their mean (the largest margin if none does)."""
+    for margin in MARGINS:
+        added = [f.row(items, margin)["added_fp"] for f in folds]
+        if not added or (max(added) <= fold_fp and sum(added) / len(added) <= mean_fp):
+            return margin
+    return MARGINS[-1]
 
 
 # -------------------------------------------------------------------------------- breadth
@@ -699,46 +781,61 @@ def refresh_breadth() -> int:
 # ----------------------------------------------------------------------------------- main
 
 
-def print_table(rows: list[dict[str, Any]], fp: float) -> None:
+def print_table(title: str, rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"leave-one-set-out (threshold from inner LOSO at <= {fp:.1%} FP)")
-    for col in ("left out", "attacks", "benign", "threshold", "rules", "scorer", "rules OR scorer",
-                "rules FP", "scorer FP", "rules OR scorer FP"):  # fmt: skip
+    table = Table(title=title)
+    for col in ("set", "attacks", "benign", "threshold", "rules", "scorer", "rules OR scorer",
+                "rules FP", "scorer FP", "FP scorer adds", "rules OR scorer FP"):  # fmt: skip
         table.add_column(col, justify="right")
     for r in rows:
         table.add_row(
             r["set"], str(r["attacks"]), str(r["benign"]), f"{r['threshold']:.2f}",
             f"{r['rules_detect']:.1%}", f"{r['scorer_detect']:.1%}", f"{r['both_detect']:.1%}",
-            f"{r['rules_fp']:.2%}", f"{r['scorer_fp']:.2%}", f"{r['both_fp']:.2%}",
+            f"{r['rules_fp']:.2%}", f"{r['scorer_fp']:.2%}", f"{r['added_fp']:.2%}",
+            f"{r['both_fp']:.2%}",
         )  # fmt: skip
     Console(soft_wrap=True).print(table)
+
+
+def _sets(option: str, got: list[str], known: list[str]) -> str | None:
+    unknown = sorted(set(got) - set(known))
+    if unknown:
+        return f"error: {option} {' '.join(unknown)}: not a held-out set ({' '.join(known)})"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=MODEL_PATH, help="model file to write")
-    ap.add_argument("--fp", type=float, default=0.005, help="benign alert rate allowed")
+    ap.add_argument("--fold-fp", type=float, default=FOLD_FP,
+                    help="false positives the scorer may add on each choosing fold")  # fmt: skip
+    ap.add_argument("--mean-fp", type=float, default=MEAN_FP,
+                    help="... and on their mean")  # fmt: skip
     ap.add_argument("--sample", type=int, help="use only N lines per file (a quick check)")
     ap.add_argument("--refresh-breadth", action="store_true", help="rebuild the breadth file")
     ap.add_argument("--replay-cache", type=Path, help="JSON file caching replayed events")
-    ap.add_argument("--no-loso", action="store_true", help="skip the leave-one-set-out table")
     ap.add_argument(
-        "--left-out", nargs="+", default=LEFT_OUT, metavar="SET",
+        "--forward", nargs="*", default=FORWARD, metavar="SET",
+        help=f"forward folds (default: {' '.join(FORWARD)}); the margin is chosen on all "
+        "but the last, which estimates a fresh set",
+    )  # fmt: skip
+    ap.add_argument(
+        "--left-out", nargs="*", default=LEFT_OUT, metavar="SET",
         help=f"the sets the leave-one-set-out table leaves out (default: {' '.join(LEFT_OUT)})",
     )  # fmt: skip
-    ap.add_argument("--json", action="store_true", help="print the table as JSON")
+    ap.add_argument("--json", action="store_true", help="print the tables as JSON")
     ap.add_argument(
         "--lines", type=Path, metavar="FILE",
-        help="write each left-out set's added false positives and misses (JSON) to FILE",
+        help="write each fold's added false positives and misses (JSON) to FILE",
     )  # fmt: skip
     args = ap.parse_args(argv)
-    unknown = sorted(set(args.left_out) - set(LEFT_OUT))
-    if unknown:
-        print(f"error: --left-out {' '.join(unknown)}: not a held-out set "
-              f"({' '.join(LEFT_OUT)})", file=sys.stderr)  # fmt: skip
-        return 2
+    for option, got in (("--forward", args.forward), ("--left-out", args.left_out)):
+        error = _sets(option, got, LEFT_OUT)
+        if error:
+            print(error, file=sys.stderr)
+            return 2
     try:
         import sklearn
     except ImportError:
@@ -754,14 +851,19 @@ def main(argv: list[str] | None = None) -> int:
     replay(items, args.replay_cache)
     all_items = items + breadth
     tr = Trainer(all_items)
-    left_out = [s for s in LEFT_OUT if s in args.left_out and any(it.group == s for it in items)]
-    rows = [] if args.no_loso else loso(tr, args.fp, left_out)
-    lines = {r["set"]: r.pop("lines") for r in rows}
+    fwd = forward(tr, sorted(set(args.forward), key=int))
+    choosing = fwd[:-1] if len(fwd) > 1 else fwd
+    margin = choose_margin(all_items, choosing, args.fold_fp, args.mean_fp)
+    tables = {
+        "forward": [f.row(all_items, margin) for f in fwd],
+        "loso": [f.row(all_items, margin) for f in loso(tr, sorted(set(args.left_out), key=int))],
+    }
+    lines = {kind: {r["set"]: r.pop("lines") for r in rows} for kind, rows in tables.items()}
     if args.lines is not None:
         args.lines.write_text(json.dumps(lines, indent=1, ensure_ascii=False))
     everything = list(range(len(all_items)))
-    thr, per_set = oof_threshold(tr, everything, args.fp)
-    model = tr.fit(everything, thr)
+    top = benign_top(tr.fit(everything), all_items, everything)
+    model = tr.fit(everything, round(top + margin, 4))  # the same fit (kept), a fresh scorer
     model.version = VERSION
     model.meta = {
         "trained": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -772,23 +874,31 @@ def main(argv: list[str] | None = None) -> int:
                 g: sum(1 for it in all_items if it.group == g)
                 for g in dict.fromkeys(it.group for it in all_items)
             },
-            "model": f"logistic regression, C={C}, class_weight=balanced, L2, binary "
-            f"features; positive weights only on features with a first-fit weight >= {STRONG}",
+            "model": f"logistic regression, C={C}, L2, binary features, held-out set N's "
+            f"lines weighing 1 + {LATE} N, classes balanced (benign x {BENIGN}); positive "
+            f"weights only on features with a first-fit weight >= {STRONG}",
             "ngrams": list(NGRAMS),
-            "threshold": f"the highest of the per-set thresholds keeping each set's out-of-fold "
-            f"benign alerts the rules do not raise <= {args.fp:.2%} in a leave-one-set-out",
-            "set_thresholds": per_set,
+            "threshold": f"the {TOP_N}th highest in-sample score of a training corpus's everyday "
+            f"line the rules do not raise ({top:.3f}) + {margin:.2f}, the smallest margin keeping "
+            f"the scorer's added false positives <= {args.fold_fp:.2%} on each forward fold "
+            f"{', '.join(f.name for f in choosing)} and <= {args.mean_fp:.2%} on their mean",
+            "margin": margin,
         },
-        "loso": rows,
+        "forward": tables["forward"],
+        "loso": tables["loso"],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
-    print(f"model: {len(model.weights)} weights, threshold {thr:.3f} -> {args.out}",
+    print(f"model: {len(model.weights)} weights, threshold {model.threshold:.3f} -> {args.out}",
           file=sys.stderr)  # fmt: skip
     if args.json:
-        print(json.dumps(rows, indent=2))
-    elif rows:
-        print_table(rows, args.fp)
+        print(json.dumps(tables, indent=2))
+    else:
+        for kind, title in (("forward", "forward folds (trained on the sets before)"),
+                            ("loso", "leave-one-set-out")):  # fmt: skip
+            if tables[kind]:
+                print_table(f"{title}; threshold: training benign {TOP_N}th highest + {margin:.2f}",
+                            tables[kind])
     return 0
 
 

@@ -733,7 +733,8 @@ class CommandScorer:
         if len(weights) != len(names):
             raise bad("a feature listed twice")
         version = str(data.get("version", "?"))
-        meta = {k: data[k] for k in ("trained", "training", "sklearn", "loso") if k in data}
+        keys = ("trained", "training", "sklearn", "forward", "loso")
+        meta = {k: data[k] for k in keys if k in data}
         return cls(weights, nums["bias"], nums["threshold"], version=version, meta=meta,
                    path=name)  # fmt: skip
 
