@@ -56,6 +56,8 @@ Fields
 ``flags``          the options in ``argv[1:]``: ``-fNR`` gives ``-f -N -R``, ``--x=1``
                    gives ``--x`` (values of options known to take one are skipped)
 ``line``           the command line (exec, spawn) or the code (code actions)
+``checks``         what the command line does to a test run or checker (list; names
+                   in :data:`corral.monitor.checks.FINDINGS`: ``selects-nothing`` ...)
 ``cwd`` ``env.X``  exec working directory and environment
 ``exe`` ``pid``    spawn details (``ppid`` too)
 ``path`` ``op``    file actions (``size`` too)
@@ -99,6 +101,7 @@ from typing import Any, Final
 from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
+from .checks import findings as check_findings
 from .normalize import GATE as _NORMALIZE_GATE
 from .normalize import deobfuscate
 from .prefilter import (
@@ -760,6 +763,13 @@ def _tool_name(s: Subject) -> Any:
     return s.action.name if s.kind == "tool" else None
 
 
+def _check_findings(s: Subject) -> Any:
+    """What the command line does to a test run or checker (:mod:`.checks`)."""
+    if s.kind == "code" and s.language not in ("shell", "bash", "sh"):
+        return None
+    return check_findings(s.line)
+
+
 def _env(s: Subject) -> Any:
     a = s.action
     return a.env if a is not None and a.kind == "exec" else None
@@ -797,6 +807,7 @@ FIELDS: Final[dict[str, FieldSpec]] = {
         FieldSpec("flags", _EXEC, "list", attrgetter("flags")),
         FieldSpec("runs", _EXEC, "list", _runs),
         FieldSpec("line", frozenset({"exec", "spawn", "code"}), "str", attrgetter("line")),
+        FieldSpec("checks", frozenset({"exec", "spawn", "code"}), "list", _check_findings),
         FieldSpec("cwd", frozenset({"exec"}), "str", _attr("cwd", frozenset({"exec"}))),
         FieldSpec("exe", frozenset({"spawn"}), "str", _attr("exe", frozenset({"spawn"}))),
         FieldSpec("pid", frozenset({"spawn"}), "int", _attr("pid", frozenset({"spawn"}))),
