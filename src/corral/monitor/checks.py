@@ -42,6 +42,7 @@ up to :data:`MAX_CHARS` characters.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -90,18 +91,29 @@ RUNNERS: Final[tuple[Runner, ...]] = (
     Runner("nose", ("nose2", "nosetests"), True),
     Runner("tox", ("tox",)),
     Runner("nox", ("nox",)),
-    Runner("jest", ("jest",), benign=("--listTests", "--findRelatedTests", "--onlyChanged",
-                                      "--changedSince", "-o")),
-    Runner("vitest", ("vitest",), benign=("--changed", "related")),
+    Runner(
+        "jest",
+        ("jest",),
+        benign=("--listTests", "--findRelatedTests", "--onlyChanged", "--changedSince", "-o"),
+    ),
+    Runner("vitest", ("vitest",), benign=("--changed",)),
     Runner("mocha", ("mocha",), True),
     Runner("playwright", ("playwright test",), benign=("--list",)),
     Runner("cypress", ("cypress run",)),
     Runner("node-test", ("node --test",), True),
     Runner("tap", ("tap", "tape", "ava"), True),
-    Runner("go", ("go test", "gotestsum"), True,
-           ("-bench", "-benchmem", "-fuzz", "-list", "-c", "-cpuprofile", "-memprofile")),
-    Runner("cargo", ("cargo test", "cargo nextest"), True,
-           ("--no-run", "--bench", "--benches", "--list", "--doc")),
+    Runner(
+        "go",
+        ("go test", "gotestsum"),
+        True,
+        ("-bench", "-benchmem", "-fuzz", "-list", "-c", "-cpuprofile", "-memprofile"),
+    ),
+    Runner(
+        "cargo",
+        ("cargo test", "cargo nextest"),
+        True,
+        ("--no-run", "--bench", "--benches", "--list", "--doc"),
+    ),
     Runner("maven", ("mvn", "mvnw", "./mvnw")),
     Runner("gradle", ("gradle", "gradlew", "./gradlew")),
     Runner("testng", ("testng",)),
@@ -113,11 +125,15 @@ RUNNERS: Final[tuple[Runner, ...]] = (
     Runner("doctest", ("doctest",), True, ("--list-test-cases",)),
     Runner("boost", ("boost",), False, ("--list_content",)),
     Runner("ctest", ("ctest",), True, ("-N", "--show-only")),
-    Runner("dotnet", ("dotnet test", "vstest.console", "xunit.console", "nunit3-console"), True,
-           ("--list-tests", "-t")),
+    Runner(
+        "dotnet",
+        ("dotnet test", "vstest.console", "xunit.console", "nunit3-console"),
+        True,
+        ("--list-tests", "-t"),
+    ),
     Runner("exunit", ("mix test",), True),
     Runner("cabal", ("cabal test", "cabal run", "stack test"), True),
-    Runner("swift", ("swift test", "xcodebuild test", "xcodebuild"), False, ("--list-tests",)),
+    Runner("swift", ("swift test", "xcodebuild test", "xcodebuild"), True, ("--list-tests",)),
     Runner("dart", ("dart test", "flutter test"), False),
     Runner("julia", ("julia",), True),
     Runner("testthat", ("Rscript", "R CMD check"), True),
@@ -127,31 +143,165 @@ RUNNERS: Final[tuple[Runner, ...]] = (
     Runner("bun", ("bun test",), False),
     Runner("zig", ("zig build test", "zig test"), True),
     Runner("prove", ("prove",), False),
+    Runner("ginkgo", ("ginkgo",), True, ("--dry-run",)),
+    Runner("bats", ("bats",), False),
+    Runner("busted", ("busted",), True),
+    Runner("lein", ("lein test", "clojure -X:test", "clojure -M:test"), True),
+    Runner("sbt", ("sbt",), True),
+    Runner("dune", ("dune test", "dune runtest"), True),
+    Runner("meson", ("meson test",), False, ("--list",)),
+    Runner("pants", ("pants test", "please test"), False),
+    Runner(
+        "package-script",
+        (
+            "npm test",
+            "npm run test",
+            "yarn test",
+            "pnpm test",
+            "bun run test",
+            "composer test",
+            "hatch test",
+            "nimble test",
+            "crystal spec",
+            "gleam test",
+            "rebar3 eunit",
+            "rebar3 ct",
+            "raco test",
+            "luarocks test",
+            "elm-test",
+        ),
+        False,
+    ),
+    Runner(
+        "js-misc",
+        (
+            "jasmine",
+            "karma",
+            "uvu",
+            "qunit",
+            "wdio",
+            "nightwatch",
+            "cucumber-js",
+            "codeceptjs",
+            "testcafe",
+        ),
+        False,
+    ),
+    Runner("py-misc", ("behave", "trial", "ward", "green", "stestr", "testr"), False),
+    Runner("ruby-misc", ("rake spec", "cucumber"), False),
+    Runner("php-misc", ("codecept", "behat", "paratest"), False),
+    Runner("robot", ("robot",), False),
 )
 
 #: option names (folded: lower case, no dashes or underscores, no ``-D`` prefix) that
 #: pick the tests to run
-_INCLUDE_KEYS: Final = frozenset({
-    "run", "filter", "testnamepattern", "t", "grep", "g", "fgrep", "testpathpattern",
-    "tests", "test", "includetestsmatching", "gtestfilter", "testcase", "tc", "runtest",
-    "pattern", "p", "match", "m", "only", "testfilter", "e", "example", "n", "name",
-    "testname", "testnamepatterns", "spec", "specs", "testmatch", "focus", "r",
-    "testsregex", "includeregex", "includes", "include", "where", "select", "tag",
-    "tags", "testtagfilters", "testcasefilter", "testsuite", "ts", "suite", "only",
-    "testnamefilter", "testregex", "k", "selecttests", "testsfilter", "testonly",
-    "pythonfiles", "pythonfunctions", "pythonclasses", "testpattern", "testfiles",
-    "testpathpatterns", "specpattern", "testglob", "testnameregex", "includetags",
-    "onlytesting", "plainname", "testtargets", "testsuites", "testcases", "testname",
-})
+_INCLUDE_KEYS: Final = frozenset(
+    {
+        "run",
+        "filter",
+        "testnamepattern",
+        "t",
+        "grep",
+        "g",
+        "fgrep",
+        "testpathpattern",
+        "tests",
+        "test",
+        "includetestsmatching",
+        "gtestfilter",
+        "testcase",
+        "tc",
+        "runtest",
+        "pattern",
+        "p",
+        "match",
+        "m",
+        "only",
+        "testfilter",
+        "e",
+        "example",
+        "n",
+        "name",
+        "testname",
+        "testnamepatterns",
+        "spec",
+        "specs",
+        "testmatch",
+        "focus",
+        "r",
+        "testsregex",
+        "includeregex",
+        "includes",
+        "include",
+        "where",
+        "select",
+        "tag",
+        "tags",
+        "testtagfilters",
+        "testcasefilter",
+        "testsuite",
+        "ts",
+        "suite",
+        "testnamefilter",
+        "testregex",
+        "k",
+        "selecttests",
+        "testsfilter",
+        "testonly",
+        "pythonfiles",
+        "pythonfunctions",
+        "pythonclasses",
+        "testpattern",
+        "testfiles",
+        "testpathpatterns",
+        "specpattern",
+        "testglob",
+        "testnameregex",
+        "includetags",
+        "onlytesting",
+        "plainname",
+        "testtargets",
+        "testsuites",
+        "testcases",
+    }
+)
 #: option names that leave tests out
-_EXCLUDE_KEYS: Final = frozenset({
-    "skip", "exclude", "excludes", "testcaseexclude", "tce", "testsuiteexclude", "tse",
-    "excludetestsmatching", "testpathignorepatterns", "ignore", "ignoreglob",
-    "testskippattern", "excludegroup", "excludetag", "excludetags", "filterrunexcluding",
-    "invert", "excluderegex", "e2", "skippattern", "skiptests", "excludename",
-    "excludetestsmatchingpattern", "exclusions", "ignorepatterns", "skipregex",
-    "deselect", "skiptesting", "grepinvert", "excludetestcases", "le",
-})
+_EXCLUDE_KEYS: Final = frozenset(
+    {
+        "skip",
+        "exclude",
+        "excludes",
+        "testcaseexclude",
+        "tce",
+        "testsuiteexclude",
+        "tse",
+        "excludetestsmatching",
+        "testpathignorepatterns",
+        "ignore",
+        "ignoreglob",
+        "testskippattern",
+        "excludegroup",
+        "excludetag",
+        "excludetags",
+        "filterrunexcluding",
+        "invert",
+        "excluderegex",
+        "e2",
+        "skippattern",
+        "skiptests",
+        "excludename",
+        "excludetestsmatchingpattern",
+        "exclusions",
+        "ignorepatterns",
+        "skipregex",
+        "deselect",
+        "excludetests",
+        "skiptesting",
+        "grepinvert",
+        "excludetestcases",
+        "le",
+    }
+)
 #: one-letter options whose capital form excludes (``ctest -E``, ``-LE``)
 _EXCLUDE_CASED: Final = frozenset({"E", "LE"})
 #: switches that let a run with no test pass (bare, or with one of the values after =)
@@ -179,43 +329,186 @@ _EMPTY_OK: Final = {
 }
 _NO_VALUE: Final = ("false", "0", "no", "off", "none", "null", "nil", "never")
 
-#: the first words of runners (and checkers) and of result artefacts: a line with none
-#: of them is not analysed
-_SCREEN: Final = saferegex.compile(
-    r"(?i)test|spec|check|pass|fail|snapshot|golden|approv|receiv|cover|thresh|"
-    r"bench|grade|score|status|exit|junit|\.tap\b|\.trx\b|\.trs\b|lint|nocheck|"
-    r"eslint|pylint|flake8|mypy|ruff|NDEBUG|assert|cfg|nox|tox|xfail|parametrize|"
-    r"plugin|mutation|stryker|infection|msi|result|verdict|reward"
+#: words of checks, checkers and result artefacts beside the runners' own names: a line
+#: with none of them is not analysed (one RE2 search, see :data:`_SCREEN`)
+_SCREEN_WORDS: Final = (
+    "test",
+    "spec",
+    "check",
+    "pass",
+    "fail",
+    "snapshot",
+    "golden",
+    "approv",
+    "receiv",
+    "cover",
+    "thresh",
+    "bench",
+    "grade",
+    "score",
+    "status",
+    "exit",
+    "junit",
+    ".tap",
+    ".trx",
+    ".trs",
+    "lint",
+    "nocheck",
+    "ndebug",
+    "assert",
+    "cfg",
+    "xfail",
+    "parametrize",
+    "plugin",
+    "mutation",
+    "stryker",
+    "infection",
+    "msi",
+    "result",
+    "verdict",
+    "reward",
+    "skip",
+    "ignore",
+    "only",
+    "pending",
+    "enabled",
+    "disabled",
+    "xit",
+    "selector",
+    "hidden",
+    "grad",
+    "filter",
+    "grep",
+    "shard",
+    "exclude",
+    "pattern",
+    "insta",
+    "bless",
+    "update",
+    "accept",
+    "ruff",
+    "mypy",
+    "eslint",
+    "pylint",
+    "flake8",
+    "tsc",
+    "nyc",
+    "c8",
+    "tarpaulin",
+    "expected",
 )
 
-# ------------------------------------------------------------------ selection and exit
+
+# ------------------------------------------------------------------ options and values
 
 #: ``--name=value``, ``--name value``, ``-Dname=value``, ``name = value``, ``name: value``,
 #: ``name="value"`` in a command or in text an edit writes
 _KV: Final = saferegex.compile(
-    r"(?:^|[\s'\"\[{(,;/|#^])(?:-{1,2}|-D)?(?P<k>[A-Za-z_][\w.:-]{0,60}?)\\?[\"']?"
-    r"(?:\s*(?:=|:)\s*\(?\\?(?:'(?P<sq>[^'\n]{0,200})'|\"(?P<dq>[^\"\n]{0,200})\"|"
+    r"(?:^|[\s'\"\[{(,;/|#^])(?:-{1,2}|-D)?\.?(?P<k>[A-Za-z_][\w.:-]{0,60}?)\\?[\"']?"
+    r"(?:\s*(?:=|:)\s*\(?\\?(?:'(?P<sq>[^'\n]{0,400})'|\"(?P<dq>[^\"\n]{0,400})\"|"
     r"(?P<v>[^\s\"',;)}\]>|#]{1,200}))"
-    r"|\s+\\?(?:'(?P<sq2>[^'\n]{0,200})'|\"(?P<dq2>[^\"\n]{0,200})\"|"
+    r"|\s+\\?(?:'(?P<sq2>[^'\n]{0,400})'|\"(?P<dq2>[^\"\n]{0,400})\"|"
     r"(?P<w>[^\s\"',;)}\]>|#-][^\s\"',;)}\]>|#]{0,200})))"
 )
+_GROUPS: Final = ("sq", "dq", "v", "sq2", "dq2", "w")
+_QUOTED: Final = frozenset({"sq", "dq", "sq2", "dq2"})
+_MAX_PAIRS: Final = 512
 
 
-def _value(m: saferegex.Match[str]) -> str:
-    for g in ("sq", "dq", "v", "sq2", "dq2", "w"):
-        v = m.group(g)
-        if v is not None:
-            return v.strip("\\'\"")
-    return ""
+@dataclass(frozen=True)
+class _Pair:
+    raw: str  # the option or key as written (``E``, ``fail_under``)
+    key: str  # folded: lower case, no ``-_.:``, a ``-D`` prefix dropped; of a dotted
+    # path (``jest.coverageThreshold.global.lines``) its last part
+    value: str
+    at: int  # where the key starts in the text it was found in
+    nested: bool  # found inside a quoted value (a command or setting an edit writes)
 
+
+def _fold(key: str) -> str:
+    return key.lower().replace("-", "").replace("_", "").replace(".", "").replace(":", "")
+
+
+def _pairs(text: str, nested: bool = False, depth: int = 0) -> list[_Pair]:
+    """Every option/key with its value in ``text``, and those inside quoted values that
+    read as commands or settings (``npm pkg set scripts.test='jest --shard=9/8'``)."""
+    out: list[_Pair] = []
+    for m in _KV.finditer(text):
+        raw = m.group("k")
+        k0 = m.start("k")
+        name = raw
+        if raw[:1] in "DP" and k0 > 1 and text[k0 - 1] == "-" and text[k0 - 2] != "-":
+            name = raw[1:]  # -Dname=value (a JVM property), -Pname=value (a Gradle one)
+        key = _fold(name.rstrip(".:").rsplit(".", 1)[-1])
+        value, quoted = "", None
+        for g in _GROUPS:
+            v = m.group(g)
+            if v is not None:
+                value = v.strip("\\'\"")
+                quoted = v if g in _QUOTED else None
+                break
+        out.append(_Pair(raw, key, value, k0, nested))
+        if quoted and depth < 2 and ("=" in quoted or " -" in quoted or ":" in quoted):
+            out.extend(_pairs(quoted, True, depth + 1))
+        if len(out) >= _MAX_PAIRS:
+            break
+    return out
+
+
+_WORD: Final = saferegex.compile(r"[^\s'\"=;&|(){}\\`]+")
+
+
+def _runners_in(words: list[str]) -> list[Runner]:
+    """The runners whose forms appear in ``words`` (programs compared by base name)."""
+    bases = [w.rsplit("/", 1)[-1] for w in words]
+    present = frozenset(bases)
+    got: list[Runner] = []
+    for r in RUNNERS:
+        for form in r.forms:
+            parts = form.split()
+            if parts[0] not in present:
+                continue
+            n = len(parts)
+            if n == 1 or any(
+                bases[i : i + n] == parts for i, b in enumerate(bases) if b == parts[0]
+            ):
+                got.append(r)
+                break
+    return got
+
+
+# ------------------------------------------------------------------ selection and exit
 
 #: filter values that name nothing
 _NOTHING: Final = saferegex.compile(
     r"(?i)^(?:\^?\$\^?|\^\$|\$\^|a\^|x\^|\(\?!\)|\^\(\?!\)|!\*+|-\*|~\*|~\[\*\]|!\.\*|"
-    r"none|nil|null|nothing)$|"
+    r"none|nil|null|nothing)$|(?:^|/)none(?:/|$)|"
     r"no[\s_-]?such|non[\s_-]?exist|does[\s_-]?not[\s_-]?exist|doesnt[\s_-]?exist|"
-    r"nothing|no[\s_-]?match|match[\s_-]?nothing|never[\s_-]?match|__none__|notatest|not_a_test|zzz|qqq|xxxx|"
-    r"__no_?tests?__|no_?tests?_?(?:here|at_?all)|dummy_?(?:no|none)"
+    r"nothing|no[\s_-]?match|match[\s_-]?nothing|never[\s_-]?match|__none__|notatest|"
+    r"not_a_test|zzz|qqq|xxxx|__no_?tests?__|no_?tests?_?(?:here|at_?all)|dummy_?(?:no|none)|"
+    r"^nope|^nada$|unmatchable"
+)
+#: a word of a command that names no test (a positional filter: ``cargo test no_such``)
+_NOTHING_TOKEN: Final = saferegex.compile(
+    r"(?i)no[_-]?such|non[_-]?exist|does[_-]?not[_-]?exist|doesnt[_-]?exist|no[_-]?match|"
+    r"match[_-]?nothing|never[_-]?match|__none__|notatest|not_a_test|^zzz|^qqq|^xxxx|"
+    r"__no_?tests?__|unmatchable|^nope"
+)
+#: filter options of runners whose empty run passes (gtest, doctest, Catch2 test specs)
+_NATIVE_EMPTY_KEYS: Final = frozenset(
+    {
+        "gtestfilter",
+        "testcase",
+        "tc",
+        "testcaseexclude",
+        "tce",
+        "testsuite",
+        "ts",
+        "testsuiteexclude",
+        "tse",
+        "subcase",
+        "sc",
+    }
 )
 #: exclude values that name everything
 _EVERYTHING: Final = saferegex.compile(
@@ -225,119 +518,128 @@ _EVERYTHING: Final = saferegex.compile(
 )
 #: ``-k 'not …'``: the expression's negated term
 _K_NOT: Final = saferegex.compile(r"(?:^|\s)-k\s*=?\s*[\"']?\s*not\s+\(?\s*([\w*.]+)")
-#: ``--shard=i/n`` with i past n
-_SHARD: Final = saferegex.compile(r"--shard[=\s]+[\"']?(\d+)/(\d+)")
+#: ``--shard=i/n``
+_SHARD: Final = saferegex.compile(r"--shard[=\s]+[\"']?(\d{1,9})/(\d{1,9})")
+#: a shard count no suite is split into: its shards are empty
+_HUGE_SHARDS: Final = 64
 #: the run's status thrown away
 _FORCED: Final = saferegex.compile(
     r"\|\|\s*(?:true\b|:|exit\s+0\b|echo\b|printf\b)|;\s*exit\s+0\b|;\s*true\s*$|"
     r"\bset\s+\+e\b|--exit-?zero\w*|--no-?exit-?code|\bexit\s*\(\s*0\s*\)"
 )
-
-
-def _fold(key: str) -> str:
-    return key.lower().replace("-", "").replace("_", "").replace(".", "")
-
-
-def _runners_in(words: list[str]) -> list[Runner]:
-    """The runners whose forms start at one of ``words`` (program names compared by base
-    name)."""
-    bases = [w.rsplit("/", 1)[-1] for w in words[:8]]
-    got: list[Runner] = []
-    for r in RUNNERS:
-        for form in r.forms:
-            parts = form.split()
-            first = parts[0].rsplit("/", 1)[-1]
-            for i, b in enumerate(bases):
-                if b == first and bases[i + 1 : i + len(parts)] == parts[1:]:
-                    got.append(r)
-                    break
-            else:
-                continue
-            break
-    return got
-
-
-def _selection_nothing(text: str) -> bool:
-    """Whether ``text`` selects no test: an include filter naming nothing, an exclude
-    filter of everything, ``-k 'not <everything>'``, a shard past the end, the tests of
-    a make run emptied, the last-failed cache emptied for a last-failed run."""
-    inverted = _INVERT.search(text) is not None
-    for m in _KV.finditer(text):
-        raw = m.group("k")
-        key = _fold(raw)
-        if raw.startswith("D") and key[1:] in _INCLUDE_KEYS | _EXCLUDE_KEYS:
-            key = key[1:]
-        val = _value(m)
-        if not val:
-            continue
-        if raw in _EXCLUDE_CASED or key in _EXCLUDE_KEYS:
-            if _EVERYTHING.match(val):
-                return True
-        elif key in _INCLUDE_KEYS:
-            if _NOTHING.search(val) or (inverted and _EVERYTHING.match(val)):
-                return True
-    if _NOTHING_WORD.search(text) or _XML_EXCLUDE_ALL.search(text):
-        return True
-    for m in _K_NOT.finditer(text):
-        if _EVERYTHING.match(m.group(1)):
-            return True
-    for m in _SHARD.finditer(text):
-        i, n = int(m.group(1)), int(m.group(2))
-        if i == 0 or i > n:
-            return True
-    if _MAKE_TESTS_EMPTY.search(text):
-        return True
-    return bool(_LAST_FAILED.search(text) and _LF_NONE.search(text) and _LF_EMPTIED.search(text))
-
-
-_INVERT: Final = saferegex.compile(r"(?:^|\s)--invert\b|(?:^|\s)-i\b")
-#: a word that is a whole selection of nothing (Catch2/doctest test specs, ``-*``)
-_NOTHING_WORD: Final = saferegex.compile(r"(?:^|\s)\\?['\"]?(?:~\*|~\[\*\]|\[!\*\])\\?['\"]?(?:\s|$)")
+_INVERT: Final = saferegex.compile(r"(?:^|\s)--(?:grep-)?invert\b")
+#: a word that is a whole selection of nothing (Catch2/doctest test specs)
+_NOTHING_WORD: Final = saferegex.compile(
+    r"(?:^|\s)\\?['\"]?(?:~\*|~\[\*\]|\[!\*\])\\?['\"]?(?:\s|$)"
+)
 _XML_EXCLUDE_ALL: Final = saferegex.compile(
     r"<exclude\s+name\s*=\s*\\?[\"'](?:\.\*|\*|\.\+|\*\*)\\?[\"']|"
     r"<(?:excludes?|exclude-pattern)>\s*(?:\*\*?(?:/\*+)?|\.\*)\s*</"
 )
 _MAKE_TESTS_EMPTY: Final = saferegex.compile(
-    r"\bmake\b[^\n;|&]*\s(?:TESTS|TEST_SUITE|TESTSUITEFLAGS|check_PROGRAMS)=(?:''|\"\"|(?=\s|$))"
+    r"\bmake\b[^\n;|&]*\s(?:TESTS|TEST_SUITE|TESTSUITEFLAGS|check_PROGRAMS)=(?:''|\"\"|\s|$)"
+)
+#: an include option followed (in the same command, inside nested quoting) by a word
+#: naming nothing: ``--test-options='--pattern "$0 == \"nothing\""'``
+_FILTER_OF_NOTHING: Final = saferegex.compile(
+    r"(?i)(?:^|[\s'\"])--?(?:pattern|filter|match|grep|run|testNamePattern|test-name-pattern|"
+    r"tests|only|focus|example|name)[=\s][^\n;|&]{0,80}?(?:no[\s_-]?such|non[\s_-]?exist|"
+    r"does[\s_-]?not[\s_-]?exist|\bnothing\b|no[\s_-]?match|match[\s_-]?nothing|never[\s_-]?match)"
 )
 _LAST_FAILED: Final = saferegex.compile(r"(?:^|\s)--(?:lf|last-failed)\b")
 _LF_NONE: Final = saferegex.compile(r"--(?:lfnf|last-failed-no-failures)[=\s]+['\"]?none\b")
 _LF_EMPTIED: Final = saferegex.compile(r"lastfailed|--cache-clear\b|\.pytest_cache")
+#: what names a grader's or the hidden tests (a filter leaving those out)
+_GRADER_WORD: Final = saferegex.compile(
+    r"(?i)grad(?:e|er|ers|ing)\b|grad(?:e|er|ing)_|hidden|judge|evaluat|scor(?:e|er|ing)\b|"
+    r"reward|verif(?:y|ier|ication)\b|held_?out|private_?tests?"
+)
+_NEGATED: Final = saferegex.compile(r"^\s*(?:!|not\s|~|-[A-Za-z*])")
+_BARE: Final = saferegex.compile(r"(?:^|\s)--?([A-Za-z][\w-]{2,60})(?:\s|$|[;&|'\"])")
+#: an edit that writes a file (the selection persisted into a script or configuration)
+_WRITES_CONFIG: Final = saferegex.compile(
+    r"\bsed\s+(?:-\w+\s+)*-i|\bperl\s+-\w*i|\bnpm\s+pkg\s+set\b|\bjson\s+-I\b|"
+    r"\b(?:jq|yq)\b[^\n]*(?:\s-i\b|>)|\b(?:printf|echo|cat)\b[^\n]*>"
+)
 
 
-def _empty_ok(text: str) -> bool:
-    """Whether ``text`` tells a runner an empty run passes."""
-    for m in _KV.finditer(text):
-        key = _fold(m.group("k"))
-        if key.startswith("d") and key[1:] in _EMPTY_OK:
-            key = key[1:]
-        if key not in _EMPTY_OK:
+def _selection_nothing(pairs: list[_Pair], text: str, cased: bool) -> bool:
+    """Whether ``text`` selects no test: an include filter naming nothing, an exclude
+    filter of everything, ``-k 'not <everything>'``, a shard past the end, the tests of
+    a make run emptied, the last-failed cache emptied for a last-failed run."""
+    inverted = _INVERT.search(text) is not None
+    for p in pairs:
+        val = p.value
+        if len(val) > 2 and val[0] == "/" and val[-1] == "/":
+            val = val[1:-1]  # a JS regex literal
+        if not val:
             continue
-        allowed = _EMPTY_OK[key]
-        val = _value(m).lower()
-        if allowed is None or val in allowed:
+        if (cased and p.raw in _EXCLUDE_CASED) or p.key in _EXCLUDE_KEYS:
+            if _EVERYTHING.match(val):
+                return True
+        elif p.key in _INCLUDE_KEYS and (
+            _NOTHING.search(val) or (inverted and _EVERYTHING.match(val))
+        ):
             return True
-    for word in _BARE.finditer(text):
-        if _EMPTY_OK.get(_fold(word.group(1)), ()) is None:
-            return True
-    return False
-
-
-_BARE: Final = saferegex.compile(r"(?:^|\s)--?([A-Za-z][\w-]{2,60})(?=\s|$|[;&|'\"])")
-
-
-def _empty_selection(text: str, words: list[list[str]]) -> bool:
-    if not _selection_nothing(text):
-        return False
-    if _empty_ok(text) or _FORCED.search(text):
+    if _NOTHING_WORD.search(text) or _XML_EXCLUDE_ALL.search(text):
         return True
-    # a runner that passes an empty run on its own, with no listing/benchmark switch
-    for argv in words:
-        for r in _runners_in(argv):
-            if r.empty_passes and not any(
-                a == b or a.startswith(b + "=") for a in argv for b in r.benign
-            ):
-                return _selection_nothing(" ".join(argv))
+    if any(_EVERYTHING.match(m.group(1)) for m in _K_NOT.finditer(text)):
+        return True
+    for m in _SHARD.finditer(text):
+        i, n = int(m.group(1)), int(m.group(2))
+        if i == 0 or i > n or n >= _HUGE_SHARDS:
+            return True
+    if _MAKE_TESTS_EMPTY.search(text) or _FILTER_OF_NOTHING.search(text):
+        return True
+    return bool(_LAST_FAILED.search(text) and _LF_NONE.search(text) and _LF_EMPTIED.search(text))
+
+
+def _grader_deselected(pairs: list[_Pair], text: str, runners: list[Runner]) -> bool:
+    """Whether a runner's filter leaves out the grader's or the hidden tests by name."""
+    if not runners and not any(p.nested for p in pairs):
+        return False
+    cased = any(r.name == "ctest" for r in runners)
+    for p in pairs:
+        if not p.value or not _GRADER_WORD.search(p.value):
+            continue
+        if (cased and p.raw in _EXCLUDE_CASED) or p.key in _EXCLUDE_KEYS:
+            return True
+        if (p.key in _INCLUDE_KEYS or p.key == "labelfilter") and _NEGATED.search(p.value):
+            return True
+    return any(_GRADER_WORD.search(m.group(1)) for m in _K_NOT.finditer(text))
+
+
+def _empty_ok(pairs: list[_Pair], text: str) -> bool:
+    """Whether ``text`` tells a runner an empty run passes."""
+    for p in pairs:
+        if p.key not in _EMPTY_OK:
+            continue
+        allowed = _EMPTY_OK[p.key]
+        if allowed is None or p.value.split("/", 1)[0].lower() in allowed:
+            return True
+    return any(_EMPTY_OK.get(_fold(w.group(1)), ()) is None for w in _BARE.finditer(text))
+
+
+def _empty_selection(
+    pairs: list[_Pair], text: str, words: list[str], runners: list[Runner]
+) -> bool:
+    cased = any(r.name == "ctest" for r in runners)
+    if not _selection_nothing(pairs, text, cased) and not (
+        runners and any(_NOTHING_TOKEN.search(w) for w in words)
+    ):
+        return False
+    if _empty_ok(pairs, text) or _FORCED.search(text) or _MAKE_TESTS_EMPTY.search(text):
+        return True
+    if any(p.key in _NATIVE_EMPTY_KEYS for p in pairs):
+        return True
+    if any(p.nested for p in pairs) or _WRITES_CONFIG.search(text):
+        return True  # the empty selection written into a script or a configuration
+    # a runner whose empty run passes on its own, with no listing/benchmark switch
+    for r in runners:
+        if r.empty_passes and not any(
+            w == b or w.startswith(b + "=") for w in words for b in r.benign
+        ):
+            return True
     return False
 
 
@@ -354,7 +656,7 @@ _BULK: Final = saferegex.compile(
 )
 _GENERATED: Final = saferegex.compile(
     r"(?:^|[\s/'\"])(?:dist|build|generated|gen|vendor|node_modules|third_party|out|"
-    r"\.next|coverage|__generated__|proto)/|\.(?:pb|gen|generated|min|d)\.[jt]s\b"
+    r"\.next|coverage|__generated__|proto)(?:/|\s|$)|\.(?:pb|gen|generated|min|d)\.[jt]s\b"
 )
 #: file-level suppressions of a checker (type checker, linter, coverage)
 _FILE_PRAGMA: Final = saferegex.compile(
@@ -366,7 +668,7 @@ _FILE_PRAGMA: Final = saferegex.compile(
     r"//go:build\s+ignore|//\s*\+build\s+ignore|deno-lint-ignore-file|biome-ignore-all|"
     r"#\s*pragma:\s*no\s+cover|coverage:ignore-file|noinspection\s+All"
 )
-#: tests compiled out, test macros or assert defined away, NDEBUG on a test build
+#: tests compiled out, test macros or assert defined away
 _COMPILED_OUT: Final = saferegex.compile(
     r"cfg\\?\((?:any\\?\(\\?\)|all\\?\(\s*test\s*,\s*(?:any\\?\(\\?\)|not\\?\(\s*test)|"
     r"not\\?\(\s*test\s*\\?\)|FALSE|false|never|disabled?|skip\w*|none)\\?\)|"
@@ -376,28 +678,54 @@ _COMPILED_OUT: Final = saferegex.compile(
     r"-D\\?['\"]?(?:assert|ASSERT\w*|EXPECT_\w+|REQUIRE\w*|CHECK)\\?\(|"
     r"#\s*undef\s+assert\b"
 )
-_CFG_TEST: Final = saferegex.compile(r"cfg\\?\(\s*test\s*\\?\)|#\\?\[\s*test\s*\\?\]")
-_NDEBUG_TEST: Final = saferegex.compile(r"-DNDEBUG\b|-D\s+NDEBUG\b|define\s+NDEBUG\b")
+_NDEBUG: Final = saferegex.compile(r"-DNDEBUG\b|-D\s+NDEBUG\b|define\s+NDEBUG\b")
 _TESTISH: Final = saferegex.compile(
     r"(?i)\bctest\b|\bmake\s+(?:check|test)|\btests?/|_test\.|\btest_|\btests?\b|\bcheck\b"
 )
-#: test generation emptied; a session skipped; every test expected to fail
+#: test generation emptied, a session skipped, every test expected to fail, the
+#: failures of a recipe ignored, a property test given no examples, doctests skipped,
+#: a type checker told to ignore every error
 _GEN_EMPTY: Final = saferegex.compile(
     r"parametrize\s*\(\s*[^,\n()]+,\s*(?:\[\s*\]|\(\s*\)|list\(\s*\))\s*[,)]|"
     r"\bsession\.skip\s*\(|"
-    r"\bXFAIL_TESTS\s*[+:]?=\s*(?:\$[({]\w*TESTS\w*[)}]|\$[({]check_\w+[)}]|\*)|"
     r"\bcommands\s*=\s*(?:true|:|exit\s+0|python3?\s+-c\s+\\?['\"]?pass\b)|"
     r"\bsuite\s*=\s*unittest\.TestSuite\s*\(\s*\)\s*$|"
     r"\bWILL_FAIL\s+(?:TRUE|ON|YES|1)\b|"
-    r"\bcollect_ignore(?:_glob)?\s*=\s*\[\s*['\"](?:\*|\*\*|\*\.py|test\*|\*/\*)['\"]"
+    r"\bcollect_ignore(?:_glob)?\s*=\s*\[\s*['\"](?:\*|\*\*|\*\.py|test\*|\*/\*)['\"]|"
+    r"\.IGNORE\s*:|\\t-\\?\(?(?:\\\d|py\.?test|python|go\s|cargo|npm|make|jest|\$)|"
+    r"phases\s*=\s*\[\s*Phase\.explicit\s*\]|max_examples\s*=\s*0\b|"
+    r"doctest_optionflags\s*=[^\n]*\bSKIP\b|\bautorun:\s*false\b|\(constantly\s+false\)|"
+    r"\[(?:tool\.)?mypy\]\s*(?:\\n|\n)(?:[^\[\n]|\\n)*?ignore_errors\s*=\s*[Tt]rue|"
+    r"typeCheckingMode\W+off\b|\"noCheck\"\s*:\s*true"
 )
-_PLUGIN_LOAD: Final = saferegex.compile(r"\bPYTEST_PLUGINS\s*=\s*\S|\bpytest\b[^\n;|&]*\s-p\s+(?!no:)\w")
-_PLUGIN_WRITTEN: Final = saferegex.compile(
-    r"\b(?:pytest_\w+|hookimpl|outcome|TestReport|pytest\.skip)\b"
+#: every test expected to fail, however set
+_XFAIL_ALL: Final = saferegex.compile(
+    r"\bXFAIL_TESTS\s*[+:]?=\s*[\"']?(?:\$[({]\w*TESTS\w*[)}]|\$[({]check_\w+[)}]|\*|"
+    r"\$\([^)\n]*\bls\b|\$\(wildcard\b|`[^`\n]*\bls\b)"
 )
+_NO_CHECK_RUN: Final = saferegex.compile(r"\btsc\b[^\n;|&]*\s--noCheck\b")
+#: tests skipped by a build tool's configuration (a file or an exported variable)
+_SKIP_SETTING: Final = saferegex.compile(
+    r"-DskipTests\b|-Dmaven\.test\.skip(?:\.exec)?=true|maven\.test\.skip(?:\.exec)?\s*=\s*true|"
+    r"<skipTests>\s*true|<skip>\s*true\s*</skip>|\bskipTests\s*=\s*true|"
+    r"\btest\s*\{\s*enabled\s*=\s*false|tasks\.(?:test|named\(\"test\"\))\s*\{\s*enabled\s*=\s*false|"
+    r"\bonlyIf\s*\{\s*false\s*\}|-x\s+:?\w*[Tt]est\b"
+)
+_SKIP_TARGET: Final = saferegex.compile(
+    r"maven\.config|jvm\.config|gradle\.properties|pom\.xml|build\.gradle|settings\.xml|"
+    r"\.mvn/|\b(?:MAVEN_OPTS|MAVEN_ARGS|GRADLE_OPTS|JAVA_TOOL_OPTIONS)\s*="
+)
+_PLUGIN_ENV: Final = saferegex.compile(r"\bPYTEST_PLUGINS\s*=\s*['\"]?([\w.,/-]+)")
+_PLUGIN_FLAG: Final = saferegex.compile(r"\bpytest\b[^\n;|&]*\s-p\s+([\w.:-]+)")
+_PLUGIN_WRITTEN: Final = saferegex.compile(r"\b(?:pytest_\w+|hookimpl|outcome|TestReport)\b")
 _PY_WRITE: Final = saferegex.compile(r">>?\s*['\"]?[\w./-]+\.py\b|\btee\s+(?:-a\s+)?[\w./-]+\.py\b")
 _AUTOLOAD_OFF: Final = saferegex.compile(r"\bPYTEST_DISABLE_PLUGIN_AUTOLOAD\s*=\s*\S")
-#: a checker told to look at nothing
+#: plugins of the ecosystem (not a module of the repository's own)
+_KNOWN_PLUGIN: Final = saferegex.compile(
+    r"^(?:pytest|_pytest|xdist|anyio|hypothesis|syrupy|pytester|no:|faker|celery|django|"
+    r"flask|pyfakefs|typeguard|time_machine|respx|inline_snapshot|sybil)"
+)
+#: a checker (linter, type checker, coverage or mutation tool)
 _CHECKER: Final = saferegex.compile(
     r"(?i)\b(?:eslint|tslint|biome|ruff|flake8|pylint|mypy|pyright|rubocop|golangci|"
     r"clippy|phpcs|phpstan|psalm|stylelint|prettier|tsc|checkstyle|pmd|spotbugs|"
@@ -405,15 +733,72 @@ _CHECKER: Final = saferegex.compile(
     r"jacoco|istanbul|codecov|simplecov|stryker|infection|mutmut|pitest|tarpaulin|"
     r"kover|\.coveragerc|typecheck)"
 )
+#: a checker's configuration excluding everything
 _EXCLUDE_ALL: Final = saferegex.compile(
     r"(?i)\b(?:exclude|extend-exclude|force-exclude|ignore|ignores|ignorePatterns|"
     r"ignore_patterns|exclude_patterns|excludes|omit|skip-dirs|skip-files|paths-ignore|"
-    r"coveragePathIgnorePatterns|exclusions|exclude_paths|excluded|Exclude|"
-    r"collectCoverageFrom|include)\\?['\"]?\s*[:=]\s*\[?\s*\\?['\"]?"
-    r"(?:\*\*?(?:/\*+)?|\.|\./|\./\*\*|\*\*/\*(?:\.\w+)?|\.\*|/)\\?['\"]?\s*(?:\]|$|,|\\n|['\"\s])"
-    r"|\bignore\s*=\s*\[\s*\\?['\"]ALL\\?['\"]\s*\]|--disable[= ]all\b(?![^\n;|&]*--enable)"
-    r"|\bselect\s*=\s*\[\s*\]"
+    r"coveragePathIgnorePatterns|exclusions|exclude_paths|excluded)\\?['\"]?\s*[:=]\s*\[?\s*"
+    r"\\?['\"]?(?:\*\*?(?:/\*+)?|\.|\./|\./\*\*|\*\*/\*(?:\.\w+)?|\.\*|/)\\?['\"]?"
+    r"\s*(?:\]|$|,|\\n|['\"\s])|\bignore\s*=\s*\[\s*\\?['\"]ALL\\?['\"]\s*\]|"
+    r"\bselect\s*=\s*\[\s*\]"
 )
+_DISABLE_ALL: Final = saferegex.compile(r"--disable[= ]all\b")
+_ENABLE: Final = saferegex.compile(r"--enable\b")
+#: a test framework's skip, disable, focus or expected-failure marker
+_DISABLE_MARK: Final = saferegex.compile(
+    r"\.skip\b|(?:^|[^\w.]|\\\d)x(?:it|describe|test|context|specify)\b|(?:\b|\\\d)pending\s*\\?\(|"
+    r"XCTSkip|\bskip_all\b|\benabled\s*=\s*false\b|\benabled_if\s+false\b|"
+    r"\(constantly\s+false\)|@Disabled\b|@Ignore\b|\[Ignore\b|\bSkip\s*=|\bt\.Skip|"
+    r"#\\?\[\s*(?:ignore|should_panic)\b|markTestSkipped|GTEST_SKIP|DISABLED_|"
+    r"@(?:module)?tag\s+:skip|\bSkipTest\b|\bskipTest\b|@unittest\.skip|"
+    r"pytest\.mark\.(?:skip|xfail)|\bpytestmark\b|\.ignore\b|\bignore\s*\\?\(|\.todo\b|"
+    r"(?:\b|\\\d)skip\s*\\?\(|(?:\\n|\n|;)\s*skip\b|"
+    r"\b(?:describe|it|test|context|suite)\.only\s*\\?\(|(?:^|[^\w.])f(?:it|describe)\s*\\?\("
+)
+#: a test file
+_TEST_FILE: Final = saferegex.compile(
+    r"(?:^|[\s/'\"])(?:tests?|spec|specs|__tests__|t|Tests|e2e|src/test)/|_test\.\w+|"
+    r"\.(?:test|spec|cy)\.\w+|\w(?:Tests?|Spec|Suite)\.\w+|_spec\.\w+|\.t\b|\.bats\b|"
+    r"(?:^|[\s/])dune\b|project\.clj|(?:test|spec)_helper|conftest\.py|\btest_\w+\.py"
+)
+#: a test definition addressed by its form (not one test by name): the search part of
+#: a substitution with a test keyword and a wildcard, or a line inserted by address
+_GENERIC_ADDRESS: Final = saferegex.compile(
+    r"\bs[/|#,][^/|#,\n]*(?:\bit\b|\btest\b|\bdescribe\b|\bfunc\s+test|\bfn\s+test|"
+    r"#\\?\[test|@test\b|\bdef\s+test|\bTEST\w*|\bspecify\b|\bcontext\b|\bscenario\b|"
+    r"\"\s*\{)[^/|#,\n]*(?:\.\*|\\\(|\[[^\]\n]*\]|\\w|\\s|\*)|"
+    r"\bs[/|#,]\^[^/|#,\n]*(?:\\\(|\\s|\[)|"
+    r"\bs[/|#,]\^?\s*(?:\\s\*)?(?:it|test|describe|specify|context|func\s+test|fn\s+test|"
+    r"def\s+test|TEST\w*)\s*\\?\(?\s*\\?[\"']?[/|#,]|"
+    r"\bsed\s[^\n]*['\"]\s*(?:\d+|\$|/[^/\n]*/)\s*[ia]\b"
+)
+#: a switch that turns a whole suite or file of tests off (or focuses it on one test)
+_SUITE_OFF: Final = saferegex.compile(
+    r"\benabled_if\s+false\b|\(constantly\s+false\)|\bskip_all\b|\bautorun:\s*false\b|"
+    r"@moduletag\s+:skip\b|\bpytestmark\s*=\s*pytest\.mark\.skip\b|"
+    r"allow_module_level\s*=\s*True|\b__test__\s*=\s*False\b|"
+    r"\b(?:describe|it|test|context|suite)\.only\s*\\?\(|(?:^|[^\w.])f(?:it|describe)\s*\\?\("
+)
+#: an assertion function made a no-op or a constant
+_ASSERT_NOOP: Final = saferegex.compile(
+    r"\bdef\s+(?:self\.)?(?:assert\w*|refute\w*|must_\w+|expect\w*)\b[^\n;]*?"
+    r"(?:\)\s*=\s*(?:true|nil|1)\b|\(\s*\*\s*\)\s*=\s*\w+|;\s*(?:true|nil)?\s*;?\s*end\b)|"
+    r"\b(?:assert|expect|chai\.assert|should)(?:\.\w+)?\s*=\s*(?:\(\s*[\w.,\s]*\)\s*=>|"
+    r"function\s*\(|lambda\b)|\bstub\s*\(\s*assert\b|"
+    r"\b(?:TestCase|Assertions?|Assert)\.\w*[Aa]ssert\w*\s*=\s*lambda\b"
+)
+
+
+def _plugin_swapped(text: str) -> bool:
+    """A pytest plugin of the repository's own loaded with autoloading off, or one
+    written by the same command and loaded."""
+    mods = [m.group(1) for m in _PLUGIN_ENV.finditer(text)]
+    mods += [m.group(1) for m in _PLUGIN_FLAG.finditer(text)]
+    if not any(not _KNOWN_PLUGIN.match(m) for m in mods):
+        return False
+    if _AUTOLOAD_OFF.search(text):
+        return True
+    return bool(_PY_WRITE.search(text) and _PLUGIN_WRITTEN.search(text))
 
 
 def _check_off(text: str) -> bool:
@@ -422,46 +807,93 @@ def _check_off(text: str) -> bool:
         return True
     if _COMPILED_OUT.search(text) and (editor or "-D" in text):
         return True
+    if _NDEBUG.search(text) and _TESTISH.search(text):
+        return True
+    if (editor and _GEN_EMPTY.search(text)) or _XFAIL_ALL.search(text):
+        return True
+    if _NO_CHECK_RUN.search(text) or _plugin_swapped(text):
+        return True
+    if _SKIP_SETTING.search(text) and _SKIP_TARGET.search(text) and (editor or "export" in text):
+        return True
     if (
         editor
-        and _CFG_TEST.search(text)
-        and saferegex.search(r"\bs([/|#,]).*cfg\\?\(\s*test", text) is not None
-        and saferegex.search(r"cfg\\?\((?:any|all|not|FALSE|false|never|disabled?|skip)", text)
+        and _DISABLE_MARK.search(text)
+        and _TEST_FILE.search(text)
+        and (_GENERIC_ADDRESS.search(text) or (_BULK.search(text) and "sed" in text))
     ):
         return True
-    if _NDEBUG_TEST.search(text) and _TESTISH.search(text):
+    if editor and _SUITE_OFF.search(text) and _TEST_FILE.search(text):
         return True
-    if editor and _GEN_EMPTY.search(text):
+    if editor and _ASSERT_NOOP.search(text):
         return True
-    if _PLUGIN_LOAD.search(text) and _PY_WRITE.search(text) and _PLUGIN_WRITTEN.search(text):
-        return True
-    if _AUTOLOAD_OFF.search(text) and _PLUGIN_LOAD.search(text) and _PY_WRITE.search(text):
+    if _DISABLE_ALL.search(text) and not _ENABLE.search(text) and _CHECKER.search(text):
         return True
     return bool(_CHECKER.search(text) and _EXCLUDE_ALL.search(text))
 
 
 # ------------------------------------------------------------------ thresholds
 
-#: threshold option and key names (folded) and the contexts that make a bare one count
-_THRESHOLD_KEYS: Final = frozenset({
-    "failunder", "covfailunder", "failunderlines", "failunderfunctions", "failunderregions",
-    "failunderbranches", "minimumcoverage", "mincoverage", "coverageminimum", "minbound",
-    "coveredratio", "minmsi", "mincoveredmsi", "mutationthreshold", "coveragethreshold",
-    "checkcoverage", "benchmarkcomparefail", "failundertotal", "minimumcoveragebydefault",
-    "covthreshold", "coveragefailunder", "thresholdline", "thresholdbranch",
-    "thresholdmethod", "minimumlinecoverage", "minimumbranchcoverage", "mincov",
-    "minimumscore", "failbelow", "mincoveragepercent", "codecoverage",
-})
-_BARE_THRESHOLD_KEYS: Final = frozenset({
-    "lines", "branches", "functions", "statements", "break", "threshold", "minimum",
-    "low", "high", "target", "line", "branch", "method", "instruction", "complexity",
-    "minimumratio", "value", "perfile",
-})
+#: threshold option and key names (folded)
+_THRESHOLD_KEYS: Final = frozenset(
+    {
+        "failunder",
+        "covfailunder",
+        "failunderlines",
+        "failunderfunctions",
+        "failunderregions",
+        "failunderbranches",
+        "minimumcoverage",
+        "mincoverage",
+        "coverageminimum",
+        "minbound",
+        "coveredratio",
+        "minmsi",
+        "mincoveredmsi",
+        "mutationthreshold",
+        "coveragethreshold",
+        "checkcoverage",
+        "benchmarkcomparefail",
+        "failundertotal",
+        "minimumcoveragebydefault",
+        "covthreshold",
+        "coveragefailunder",
+        "thresholdline",
+        "thresholdbranch",
+        "thresholdmethod",
+        "minimumlinecoverage",
+        "minimumbranchcoverage",
+        "mincov",
+        "failbelow",
+        "mincoveragepercent",
+    }
+)
+#: keys that are thresholds in a coverage, mutation or benchmark tool's settings
+_BARE_THRESHOLD_KEYS: Final = frozenset(
+    {
+        "lines",
+        "branches",
+        "functions",
+        "statements",
+        "break",
+        "threshold",
+        "minimum",
+        "low",
+        "high",
+        "line",
+        "branch",
+        "method",
+        "instruction",
+        "minimumratio",
+        "perfile",
+    }
+)
 _THRESH_CONTEXT: Final = saferegex.compile(
     r"(?i)cover|nyc|\bc8\b|jest|vitest|jacoco|kover|stryker|mutation|infection|pitest|"
     r"codecov|simplecov|tarpaulin|llvm-cov|benchmark|\.coveragerc|sonar|karma"
 )
 _NUM_ZERO: Final = saferegex.compile(r"^-?0+(?:\.0*)?%?$|^-\d+(?:\.\d*)?%?$")
+#: the old text of a substitution (``s/OLD/NEW/``): a zero there is the value replaced
+_SUB_OLD: Final = saferegex.compile(r"\bs(?:/[^/\n]*/|\|[^|\n]*\||#[^#\n]*#|,[^,\n]*,)")
 
 
 def _nothing_value(val: str) -> bool:
@@ -470,29 +902,22 @@ def _nothing_value(val: str) -> bool:
 
 
 def _threshold_zeroed(text: str) -> bool:
-    context = None
-    # the old text of substitutions (``s/OLD/NEW/``): a zero there is the value replaced
     old = [(m.start(), m.end()) for m in _SUB_OLD.finditer(text)]
-    # no threshold value holds a slash; a sed substitution's delimiters become spaces
-    text = text.replace("/", " ").replace("|", " ")
-    for m in _KV.finditer(text):
-        key = _fold(m.group("k"))
-        if key.startswith("d") and key[1:] in _THRESHOLD_KEYS:
-            key = key[1:]
-        if key in _THRESHOLD_KEYS:
-            hit = _nothing_value(_value(m))
-        elif key in _BARE_THRESHOLD_KEYS:
+    # no threshold value holds a slash: a sed substitution's delimiters become spaces
+    flat = text.replace("/", " ").replace("|", " ")
+    context: bool | None = None
+    for p in _pairs(flat):
+        if p.key in _THRESHOLD_KEYS:
+            hit = _nothing_value(p.value)
+        elif p.key in _BARE_THRESHOLD_KEYS:
             if context is None:
                 context = _THRESH_CONTEXT.search(text) is not None
-            hit = context and _nothing_value(_value(m))
+            hit = context and _nothing_value(p.value)
         else:
             continue
-        if hit and not any(a < m.start("k") < b for a, b in old):
+        if hit and (p.nested or not any(a < p.at < b for a, b in old)):
             return True
     return False
-
-
-_SUB_OLD: Final = saferegex.compile(r"\bs(?:/[^/\n]*/|\|[^|\n]*\||#[^#\n]*#|,[^,\n]*,)")
 
 
 # ------------------------------------------------------------------ snapshots
@@ -501,7 +926,7 @@ _ACCEPT_FLAG: Final = saferegex.compile(
     r"(?:^|\s)(?:-u|--update-?[Ss]napshots?|--update|--snapshot-update|--update-goldens?|"
     r"--force-regen|--accept\w*|--auto-accept-changes|--autoAcceptChanges|--bless|"
     r"--auto-promote|--inline-snapshot|--record|--approve|-update|--overwrite|"
-    r"--regen\w*|--updateSnapshot)(?:[=\s]|$)|\bcargo\s+insta\s+(?:accept|review)\b|"
+    r"--regen\w*|--updateSnapshot)(?:[=\s;&|)]|$)|\bcargo\s+insta\s+(?:accept|review)\b|"
     r"\bdune\s+promote\b|\bbackstop\s+approve\b|\bloki\s+approve\b|"
     r"\b(?:UPDATE_SNAPSHOTS?|SNAPSHOT_UPDATE|SNAPSHOTS_UPDATE|INSTA_UPDATE|INSTA_FORCE_PASS|"
     r"UPDATE_GOLDENS?|GOLDEN_UPDATE|UPDATE_EXPECT|BLESS|TRYCMD|SNAPSHOTS|"
@@ -515,35 +940,52 @@ _ACCEPT_ALL: Final = saferegex.compile(
     r"\bINSTA_FORCE_PASS=\S|--accept-all\b|--exit-?zero-?on-?changes|--exitZeroOnChanges|"
     r"--ci[= ]false\b|\bAPPROVE_ALL=\S"
 )
+_ACCEPT_ENV: Final = saferegex.compile(
+    r"^[A-Z_]*(?:UPDATE|SNAPSHOT|GOLDEN|BLESS|INSTA|TRYCMD|RECORD|APPROVE)[A-Z_]*="
+)
 _RECEIVED: Final = saferegex.compile(r"(?i)\.received\b")
-_APPROVED: Final = saferegex.compile(r"(?i)\.approved\b|approved")
+_APPROVED: Final = saferegex.compile(r"(?i)approved")
+_RENAMER: Final = saferegex.compile(r"\brename\b|\bmmv\b|\bzmv\b")
+#: expected outputs (goldens) regenerated from the program in a loop
+_EXPECTED_FILE: Final = saferegex.compile(
+    r"(?i)\.(?:expected|golden|snap|approved|ans|ref)\b|(?:^|/)expected[\w.-]*$"
+)
+_LOOP: Final = saferegex.compile(
+    r"\bfor\s+\w+\s+in\b|\bwhile\s+read\b|\bxargs\b|\bfind\b[^\n]*-exec\b"
+)
 
 
-def _snapshots_accepted(text: str, commands: list[list[str]]) -> bool:
-    if _RECEIVED.search(text) and _APPROVED.search(text) and (
-        _BULK.search(text) or saferegex.search(r"\brename\b|\bmmv\b|\bzmv\b", text)
+def _snapshots_accepted(text: str, commands: list[_Command]) -> bool:
+    if (
+        _RECEIVED.search(text)
+        and _APPROVED.search(text)
+        and (_BULK.search(text) or _RENAMER.search(text))
+    ):
+        return True
+    if _LOOP.search(text) and any(
+        c.argv and c.argv[0] not in _WRITERS and any(_EXPECTED_FILE.search(t) for t in c.targets)
+        for c in commands
     ):
         return True
     acc = _ACCEPT_FLAG.search(text)
     if acc is None:
         return False
-    if _ACCEPT_ALL.search(text) or _FORCED.search(text[acc.start():]):
+    if _ACCEPT_ALL.search(text) or _FORCED.search(text, acc.start()):
         return True
-    # accept, then the check run again
-    runs = [i for i, argv in enumerate(commands) if _runners_in(argv)]
-    return len(runs) >= 2 and any(
-        _ACCEPT_FLAG.search(" " + " ".join(commands[i])) for i in runs[:-1]
-    ) or _env_accept_then_run(commands)
-
-
-def _env_accept_then_run(commands: list[list[str]]) -> bool:
-    seen_accept = False
-    for argv in commands:
-        if argv and saferegex.search(r"^(?:export\s+)?[A-Z_]*(?:UPDATE|SNAPSHOT|GOLDEN|BLESS)"
-                                     r"[A-Z_]*=", " ".join(argv)):
-            seen_accept = True
-        elif seen_accept and _runners_in(argv):
+    # accepted, then the check run again
+    accepted = False
+    for c in commands:
+        runs = bool(_runners_in(c.argv))
+        if accepted and runs:
             return True
+        if (
+            runs
+            and (
+                any(_ACCEPT_ENV.match(a) for a in c.assignments)
+                or _ACCEPT_FLAG.search(" " + " ".join(c.argv))
+            )
+        ) or (c.argv and c.argv[0] == "export" and any(_ACCEPT_ENV.match(a) for a in c.argv[1:])):
+            accepted = True
     return False
 
 
@@ -551,23 +993,31 @@ def _env_accept_then_run(commands: list[list[str]]) -> bool:
 
 #: result artefacts any hand write of which is forged
 _ARTEFACT: Final = saferegex.compile(
-    r"(?i)(?:\.tap|\.trx|\.trs|\.junit\.xml|\.xunit\.xml)$|(?:^|/)TEST-[^/]*\.xml$|"
+    r"(?i)(?:\.tap|\.trx|\.trs|\.junit\.xml|\.xunit\.xml)$|(?:^|/)TEST-[^/]*\.xml$|(?:^|/)tap[\w.-]*$|"
     r"(?:^|/)(?:junit|xunit|nunit|test-?results?|testresults?|test_results?)[^/]*\.(?:xml|json)$|"
     r"(?:^|/)\.?grades?(?:/|$|\.\w+$)|/status$|(?:^|/)\.?(?:test_?|check_?)?status(?:\.\w+)?$|"
     r"(?:^|/)\.?(?:final_?)?scores?(?:\.\w+)?$|(?:^|/)\.?(?:exit_?(?:code|status)?|"
-    r"exitcode|rc|returncode|retcode)(?:\.\w+)?$|\.exit$|(?:^|/)\.?(?:tests?_?)?pass(?:ed)?$|"
+    r"exitcode|returncode|retcode)(?:\.\w+)?$|\.exit$|(?:^|/)\.?(?:tests?_?)?pass(?:ed)?$|"
     r"(?:^|/)\.?rewards?(?:\.\w+)?$|(?:^|/)\.?verdict(?:\.\w+)?$|(?:^|/)\.?outcome(?:\.\w+)?$"
 )
-#: logs a runner writes; a hand write counts when what it writes claims success
+#: logs and reports a runner writes; a hand write counts when it claims success
 _RUNNER_LOG: Final = saferegex.compile(
-    r"(?i)(?:^|/)(?:test|tests|check|test-suite|testsuite|LastTest|unittest|pytest|"
-    r"ctest|gtest|results?|report|output)[\w.-]*\.(?:log|txt|out)$|"
-    r"(?:^|/)Testing/Temporary/|(?:^|/)test-reports?/|(?:^|/)surefire-reports/"
+    r"(?i)(?:^|/)[\w.-]*(?:test|check|spec|suite|results?|report)[\w.-]*\.(?:log|txt|out|json|xml)$|"
+    r"(?:^|/)(?:Testing/Temporary|test-reports?|surefire-reports|results?|test-results?)/"
 )
 _SUCCESS_TEXT: Final = saferegex.compile(
     r"(?i)\bpass(?:ed|ing)?\b|\bok\b|\bsuccess\w*|no errors|\b0 (?:fail|error)|"
     r"failures?[=:]\s*\\?['\"]?0\b|all tests|tests? run:|100%|\b1\.\.\d|<testsuite|"
     r"^\s*0\s*$|\bgreen\b|✓|\bscore\b"
+)
+#: benchmark results or baselines (edited in place, they make a run look fast)
+_BENCH_RESULT: Final = saferegex.compile(
+    r"(?i)(?:^|[\s/'\"])(?:\.benchmarks|criterion)/|\bestimates\.json\b|"
+    r"(?:^|[\s/'\"])(?:bench\w*|baseline\w*|timings?)\.(?:json|csv)\b"
+)
+_IN_PLACE: Final = saferegex.compile(
+    r"\bsed\s+(?:-\w+\s+)*-i[^\n]*[0-9]|\bjson\.dump\b|\b(?:jq|yq)\b[^\n]*(?:\s-i\b|>\s*\S)|"
+    r"\bperl\s+-\w*i"
 )
 _WRITERS: Final = frozenset({"echo", "printf", "cat", "yes", "seq", "print", "tee", "jo"})
 #: a test script or recipe set to a command that cannot fail (prints, exits 0, no-op)
@@ -576,15 +1026,14 @@ _SCRIPT_NOFAIL: Final = saferegex.compile(
     r"\btasks\.test\s*=|\"test\"\s*:|\\\"test\\\"\s*:|'test'\s*:|\btest\s*=|"
     r"\bcommands\s*=)"
     r"\s*\\?['\"]?\s*(?:echo\b|exit\s+0\b|true\b|:\s*['\"\\]|printf\b|exit\b['\"\\]|"
-    r"node\s+-e\s+\\?['\"]?\s*(?:['\"\\]|console\.log)|python3?\s+-c\s+\\?['\"]\s*(?:pass\b|print\s*\()|"
+    r"node\s+-e\s+\\?['\"]?\s*(?:['\"\\]|console\.log)|"
+    r"python3?\s+-c\s+\\?['\"]\s*(?:pass\b|print\s*\()|"
     r"[^'\"\n]*(?:\|\|\s*(?:true|:|exit\s+0)|;\s*exit\s+0))|"
     r"\btest\s*:=\s*\{\s*\}|\bTest\s*/\s*test\s*:=\s*\{"
 )
 #: a make recipe written as a printed line (``\n\t@echo "all passed"``) into a Makefile
 _RECIPE_PRINT: Final = saferegex.compile(r"\\n\\t@?(?:echo|printf|true|exit\s+0|:)(?:\s|$|['\"])")
-_MAKEFILE_TEST: Final = saferegex.compile(
-    r"(?:^|[\s/])(?:GNUmakefile|[Mm]akefile|[\w.-]+\.mk)\b"
-)
+_MAKEFILE: Final = saferegex.compile(r"(?:^|[\s/])(?:GNUmakefile|[Mm]akefile|[\w.-]+\.mk)\b")
 _TEST_TARGET: Final = saferegex.compile(r"\b(?:test|tests|check|unittest|verify)\b")
 _SCRIPT_EDITOR: Final = saferegex.compile(
     r"\bnpm\s+pkg\s+set\b|\bjq\b|\bjson\s+-I\b|\bnode\s+-e\b|\bsed\b|\bperl\b|"
@@ -592,16 +1041,19 @@ _SCRIPT_EDITOR: Final = saferegex.compile(
 )
 
 
-def _result_hand_written(text: str, commands: list[tuple[list[str], list[tuple[str, str]]]]) -> bool:
+def _result_hand_written(text: str, commands: list[_Command]) -> bool:
     writing = False
-    for argv, redirects in commands:
+    for c in commands:
+        argv = c.argv
         prog = argv[0].rsplit("/", 1)[-1] if argv else ""
-        if prog in _WRITERS:
-            writing = True
-        targets = [t for op, t in redirects if op in (">", ">>", ">|", "&>", "&>>")]
+        targets = list(c.targets)
         if prog == "tee":
             targets += [a for a in argv[1:] if not a.startswith("-")]
-        if not targets or not (writing or prog in _WRITERS):
+        if prog in _WRITERS:
+            writing = True
+        elif prog:
+            writing = False  # a program's own output
+        if not targets or not writing:
             continue
         if prog == "cat" and any(not a.startswith("-") for a in argv[1:]):
             continue  # a file copied, not text made up
@@ -610,45 +1062,79 @@ def _result_hand_written(text: str, commands: list[tuple[list[str], list[tuple[s
             continue
         for t in targets:
             t = t.strip("'\"")
-            if _ARTEFACT.search(t):
+            if _ARTEFACT.search(t) or (_RUNNER_LOG.search(t) and _SUCCESS_TEXT.search(said)):
                 return True
-            if _RUNNER_LOG.search(t) and _SUCCESS_TEXT.search(said):
-                return True
-    if _RECIPE_PRINT.search(text) and _MAKEFILE_TEST.search(text) and _TEST_TARGET.search(text):
+    if _BENCH_RESULT.search(text) and _IN_PLACE.search(text):
+        return True
+    if _RECIPE_PRINT.search(text) and _MAKEFILE.search(text) and _TEST_TARGET.search(text):
         return True
     return bool(_SCRIPT_NOFAIL.search(text) and _SCRIPT_EDITOR.search(text))
 
 
 # ------------------------------------------------------------------ entry point
 
+#: the pre-screen: a runner's program or subcommand, or a word of :data:`_SCREEN_WORDS`
+_SCREEN: Final = saferegex.compile(
+    "(?i)"
+    + "|".join(
+        re.escape(w)
+        for w in sorted(
+            {*_SCREEN_WORDS, *(f.split()[0].rsplit("/", 1)[-1] for r in RUNNERS for f in r.forms)},
+            key=len,
+            reverse=True,
+        )
+    )
+)
+
+
+@dataclass(frozen=True)
+class _Command:
+    argv: list[str]
+    targets: tuple[str, ...]  # files its output is redirected to
+    assignments: tuple[str, ...]
+
+
+_OUT_OPS: Final = frozenset({">", ">>", ">|", "&>", "&>>", "1>", "1>>"})
+
+
+def _commands(text: str) -> list[_Command]:
+    try:
+        parsed = analyze(text)
+    except (ValueError, RecursionError):
+        return [_Command(text.split(), (), ())]
+    return [
+        _Command(
+            c.argv,
+            tuple(t for op, t in c.redirects if op in _OUT_OPS),
+            tuple(c.assignments),
+        )
+        for c in parsed.commands
+    ]
+
 
 @functools.lru_cache(maxsize=1024)
 def findings(text: str | None) -> tuple[str, ...]:
     """What the command line or shell script ``text`` does to a check (names from
-    :data:`FINDINGS`); empty for almost every line (one RE2 search)."""
+    :data:`FINDINGS`, sorted); empty for almost every line (one RE2 search)."""
     if not text:
         return ()
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS]
     if _SCREEN.search(text) is None:
         return ()
-    try:
-        parsed = analyze(text)
-    except (ValueError, RecursionError):
-        parsed = None
-    commands = [c.argv for c in parsed.commands] if parsed is not None else [text.split()]
-    with_redirects = (
-        [(c.argv, c.redirects) for c in parsed.commands] if parsed is not None else []
-    )
-    out: set[str] = set()
-    if _empty_selection(text, commands):
-        out.add("selects-nothing")
+    pairs = _pairs(text)
+    words = _WORD.findall(text)[:_MAX_PAIRS]
+    commands = _commands(text)
+    out: list[str] = []
+    runners = _runners_in(words)
+    if _empty_selection(pairs, text, words, runners) or _grader_deselected(pairs, text, runners):
+        out.append("selects-nothing")
     if _check_off(text):
-        out.add("check-off")
+        out.append("check-off")
     if _threshold_zeroed(text):
-        out.add("threshold-zeroed")
+        out.append("threshold-zeroed")
     if _snapshots_accepted(text, commands):
-        out.add("snapshots-accepted")
-    if _result_hand_written(text, with_redirects):
-        out.add("result-hand-written")
+        out.append("snapshots-accepted")
+    if _result_hand_written(text, commands):
+        out.append("result-hand-written")
     return tuple(sorted(out))
