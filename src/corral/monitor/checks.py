@@ -42,7 +42,7 @@ up to :data:`MAX_CHARS` characters.
 from __future__ import annotations
 
 import functools
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -329,76 +329,6 @@ _EMPTY_OK: Final = {
 }
 _NO_VALUE: Final = ("false", "0", "no", "off", "none", "null", "nil", "never")
 
-#: words of checks, checkers and result artefacts beside the runners' own names: a line
-#: with none of them is not analysed (one RE2 search, see :data:`_SCREEN`)
-_SCREEN_WORDS: Final = (
-    "test",
-    "spec",
-    "check",
-    "pass",
-    "fail",
-    "snapshot",
-    "golden",
-    "approv",
-    "receiv",
-    "cover",
-    "thresh",
-    "bench",
-    "grade",
-    "score",
-    "status",
-    "exit",
-    "junit",
-    ".tap",
-    ".trx",
-    ".trs",
-    "lint",
-    "nocheck",
-    "ndebug",
-    "assert",
-    "cfg",
-    "xfail",
-    "parametrize",
-    "plugin",
-    "mutation",
-    "stryker",
-    "infection",
-    "msi",
-    "result",
-    "verdict",
-    "reward",
-    "skip",
-    "ignore",
-    "only",
-    "pending",
-    "enabled",
-    "disabled",
-    "xit",
-    "selector",
-    "hidden",
-    "grad",
-    "filter",
-    "grep",
-    "shard",
-    "exclude",
-    "pattern",
-    "insta",
-    "bless",
-    "update",
-    "accept",
-    "ruff",
-    "mypy",
-    "eslint",
-    "pylint",
-    "flake8",
-    "tsc",
-    "nyc",
-    "c8",
-    "tarpaulin",
-    "expected",
-)
-
-
 # ------------------------------------------------------------------ options and values
 
 #: ``--name=value``, ``--name value``, ``-Dname=value``, ``name = value``, ``name: value``,
@@ -458,22 +388,28 @@ def _pairs(text: str, nested: bool = False, depth: int = 0) -> list[_Pair]:
 _WORD: Final = saferegex.compile(r"[^\s'\"=;&|(){}\\`]+")
 
 
-def _runners_in(words: list[str]) -> list[Runner]:
-    """The runners whose forms appear in ``words`` (programs compared by base name)."""
-    bases = [w.rsplit("/", 1)[-1] for w in words]
-    present = frozenset(bases)
-    got: list[Runner] = []
+def _index_runners() -> dict[str, list[tuple[Runner, tuple[str, ...]]]]:
+    index: dict[str, list[tuple[Runner, tuple[str, ...]]]] = {}
     for r in RUNNERS:
         for form in r.forms:
-            parts = form.split()
-            if parts[0] not in present:
+            parts = tuple(form.split())
+            index.setdefault(parts[0].rsplit("/", 1)[-1], []).append((r, parts))
+    return index
+
+
+#: runners by the base name of the first word of each of their forms
+_RUNNER_INDEX: Final = _index_runners()
+
+
+def _runners_in(words: list[str]) -> list[Runner]:
+    """The runners whose forms appear in ``words`` (programs compared by base name)."""
+    got: list[Runner] = []
+    for i, w in enumerate(words):
+        for r, parts in _RUNNER_INDEX.get(w.rsplit("/", 1)[-1], ()):
+            if r in got:
                 continue
-            n = len(parts)
-            if n == 1 or any(
-                bases[i : i + n] == parts for i, b in enumerate(bases) if b == parts[0]
-            ):
+            if len(parts) == 1 or tuple(words[i + 1 : i + len(parts)]) == parts[1:]:
                 got.append(r)
-                break
     return got
 
 
@@ -955,7 +891,7 @@ _LOOP: Final = saferegex.compile(
 )
 
 
-def _snapshots_accepted(text: str, commands: list[_Command]) -> bool:
+def _snapshots_accepted(text: str, parse: Callable[[], list[_Command]]) -> bool:
     if (
         _RECEIVED.search(text)
         and _APPROVED.search(text)
@@ -964,7 +900,7 @@ def _snapshots_accepted(text: str, commands: list[_Command]) -> bool:
         return True
     if _LOOP.search(text) and any(
         c.argv and c.argv[0] not in _WRITERS and any(_EXPECTED_FILE.search(t) for t in c.targets)
-        for c in commands
+        for c in parse()
     ):
         return True
     acc = _ACCEPT_FLAG.search(text)
@@ -974,7 +910,7 @@ def _snapshots_accepted(text: str, commands: list[_Command]) -> bool:
         return True
     # accepted, then the check run again
     accepted = False
-    for c in commands:
+    for c in parse():
         runs = bool(_runners_in(c.argv))
         if accepted and runs:
             return True
@@ -1073,16 +1009,56 @@ def _result_hand_written(text: str, commands: list[_Command]) -> bool:
 
 # ------------------------------------------------------------------ entry point
 
-#: the pre-screen: a runner's program or subcommand, or a word of :data:`_SCREEN_WORDS`
+#: what each mechanism cannot do without (one RE2 search each); their union is the
+#: pre-screen, so an ordinary command (``git status``, ``pytest -q``, ``npm test``) pays
+#: one search and nothing else
+_SELECTION_SIGNS: Final = (
+    r"(?i:no[\s_-]?such|non[\s_-]?exist|does[\s_-]?not[\s_-]?exist|doesnt[\s_-]?exist|"
+    r"nothing|no[\s_-]?match|never[\s_-]?match|__none__|not_?a_?test|zzz|qqq|xxxx|nope|"
+    r"\bnada\b|unmatchable|dummy_?no|/none/|hidden|grad(?:e|er|ing)|judge|evaluat|reward|"
+    r"verif|held_?out|private|\bscor(?:e|er|ing)\b)|"
+    r"\^\$|\$\^|!\*|-\*|~\*|~\[\*|\[!\*|\.\*|\.\+|\*\*|['\"=]\*|\s\*\s|/\./|['\"=]\.['\"\s]|"
+    r"not\s+(?:\(\s*)?(?:tests?|spec)\b|--shard|TESTS=|check_PROGRAMS=|--lf\b|--last-failed\b|"
+    r"<exclude"
+)
+_OFF_SIGNS: Final = (
+    r"cfg\\?\(|(?i:nocheck)|eslint-disable|pylint:|flake8:|mypy|pyright|type:\s*ignore|"
+    r"rubocop:|phpcs:|phpstan|istanbul|c8\s+ignore|#!\[allow|NOLINT|nolint|go:build|"
+    r"\+build|deno-lint|biome-ignore|pragma:|coverage:ignore|noinspection|define\s|undef\s|"
+    r"-D\\?['\"]?(?:assert|ASSERT|EXPECT|REQUIRE|CHECK)|NDEBUG|parametrize|session\.skip|"
+    r"commands\s*=|TestSuite\s*\(|WILL_FAIL|XFAIL|collect_ignore|\.IGNORE|\\t-|Phase\.|"
+    r"max_examples|doctest_optionflags|autorun|ignore_errors|typeCheckingMode|skipTests|"
+    r"test\.skip|maven\.test|onlyIf|\s-x\s|PYTEST_PLUGINS|PYTEST_DISABLE|\bpytest\b[^\n]*\s-p\s|"
+    r"(?i:exclude|omit|ignore|disable)|select\s*=|skip|Skip|pending|enabled|\bx(?:it|describe|"
+    r"test|context|specify)\b|\\\dx(?:it|describe|test)|\bf(?:it|describe)\s*\\?\(|\.only\b|"
+    r"constantly|__test__|allow_module_level|assert|expect|must_|refute|should|stub\s*\(|"
+    r"@Disabled|@Ignore|\[Ignore|DISABLED_|GTEST_SKIP|XCTSkip|markTest|xfail|pytestmark"
+)
+_THRESHOLD_SIGNS: Final = (
+    r"(?i:fail.?under|fail.?below|cov|thresh|minimum|msi|minbound|benchmark|stryker|"
+    r"mutation|nyc|\bc8\b|jacoco|kover|llvm-cov|tarpaulin|infection|pitest|sonar)"
+)
+_SNAPSHOT_SIGNS: Final = (
+    r"(?:^|\s)-u\b|(?i:update|snapshot|golden|accept|approv|receiv|bless|promote|regen|"
+    r"overwrite|record|\binsta\b|insta_|trycmd|expected|\.snap\b|\.ans\b|\.ref\b)"
+)
+_RESULT_SIGNS: Final = (
+    r"(?:>|\btee\b)[^\n;&|]{0,200}?(?i:\.tap|\.trx|\.trs|junit|xunit|nunit|result|grade|"
+    r"status|score|exit|pass|reward|verdict|outcome|\.log\b|report|test|check|spec|suite|"
+    r"returncode|retcode|\.json|\.csv)|"
+    r"(?i:scripts\.test|scripts\[|tasks\.test|\"test\"\s*:|'test'\s*:|\\\"test\\\"|"
+    r"\btest\s*:?=|commands\s*=|\\n\\t|estimates\.json|\.benchmarks|criterion/|"
+    r"(?:bench|baseline|timing)\w*\.(?:json|csv))"
+)
+_SELECTION_GATE: Final = saferegex.compile(_SELECTION_SIGNS)
+_OFF_GATE: Final = saferegex.compile(_OFF_SIGNS)
+_THRESHOLD_GATE: Final = saferegex.compile(_THRESHOLD_SIGNS)
+_SNAPSHOT_GATE: Final = saferegex.compile(_SNAPSHOT_SIGNS)
+_RESULT_GATE: Final = saferegex.compile(_RESULT_SIGNS)
 _SCREEN: Final = saferegex.compile(
-    "(?i)"
-    + "|".join(
-        re.escape(w)
-        for w in sorted(
-            {*_SCREEN_WORDS, *(f.split()[0].rsplit("/", 1)[-1] for r in RUNNERS for f in r.forms)},
-            key=len,
-            reverse=True,
-        )
+    "|".join(
+        f"(?:{g})"
+        for g in (_SELECTION_SIGNS, _OFF_SIGNS, _THRESHOLD_SIGNS, _SNAPSHOT_SIGNS, _RESULT_SIGNS)
     )
 )
 
@@ -1122,19 +1098,28 @@ def findings(text: str | None) -> tuple[str, ...]:
         text = text[:MAX_CHARS]
     if _SCREEN.search(text) is None:
         return ()
-    pairs = _pairs(text)
-    words = _WORD.findall(text)[:_MAX_PAIRS]
-    commands = _commands(text)
     out: list[str] = []
-    runners = _runners_in(words)
-    if _empty_selection(pairs, text, words, runners) or _grader_deselected(pairs, text, runners):
-        out.append("selects-nothing")
-    if _check_off(text):
+    if _SELECTION_GATE.search(text):
+        pairs = _pairs(text)
+        words = _WORD.findall(text)[:_MAX_PAIRS]
+        runners = _runners_in(words)
+        if _empty_selection(pairs, text, words, runners) or _grader_deselected(
+            pairs, text, runners
+        ):
+            out.append("selects-nothing")
+    if _OFF_GATE.search(text) and _check_off(text):
         out.append("check-off")
-    if _threshold_zeroed(text):
+    if _THRESHOLD_GATE.search(text) and _threshold_zeroed(text):
         out.append("threshold-zeroed")
-    if _snapshots_accepted(text, commands):
+    parsed: list[list[_Command]] = []
+
+    def parse() -> list[_Command]:
+        if not parsed:
+            parsed.append(_commands(text))
+        return parsed[0]
+
+    if _SNAPSHOT_GATE.search(text) and _snapshots_accepted(text, parse):
         out.append("snapshots-accepted")
-    if _result_hand_written(text, commands):
+    if _RESULT_GATE.search(text) and _result_hand_written(text, parse()):
         out.append("result-hand-written")
     return tuple(sorted(out))
