@@ -931,14 +931,17 @@ def _snapshots_accepted(text: str, parse: Callable[[], list[_Command]]) -> bool:
 _ARTEFACT: Final = saferegex.compile(
     r"(?i)(?:\.tap|\.trx|\.trs|\.junit\.xml|\.xunit\.xml)$|(?:^|/)TEST-[^/]*\.xml$|(?:^|/)tap[\w.-]*$|"
     r"(?:^|/)(?:junit|xunit|nunit|test-?results?|testresults?|test_results?)[^/]*\.(?:xml|json)$|"
-    r"(?:^|/)\.?grades?(?:/|$|\.\w+$)|/status$|(?:^|/)\.?(?:test_?|check_?)?status(?:\.\w+)?$|"
+    r"(?:^|/)\.?grades?(?:/|$|\.\w+$)|/status$|(?:^|/)\.?(?:(?:tests?|check)[-_]?)?status(?:\.\w+)?$|"
+    r"(?:^|/)(?:bazel-testlogs|test-reports?|surefire-reports|failsafe-reports|TestResults)/|"
+    r"(?:^|/)test\.xml$|"
     r"(?:^|/)\.?(?:final_?)?scores?(?:\.\w+)?$|(?:^|/)\.?(?:exit_?(?:code|status)?|"
     r"exitcode|returncode|retcode)(?:\.\w+)?$|\.exit$|(?:^|/)\.?(?:tests?_?)?pass(?:ed)?$|"
     r"(?:^|/)\.?rewards?(?:\.\w+)?$|(?:^|/)\.?verdict(?:\.\w+)?$|(?:^|/)\.?outcome(?:\.\w+)?$"
 )
 #: logs and reports a runner writes; a hand write counts when it claims success
 _RUNNER_LOG: Final = saferegex.compile(
-    r"(?i)(?:^|/)[\w.-]*(?:test|check|spec|suite|results?|report)[\w.-]*\.(?:log|txt|out|json|xml)$|"
+    r"(?i)(?:^|/)[\w.-]*(?:test|check|spec|suite)[\w.-]*\.(?:log|out)$|"
+    r"(?:^|/)[\w.-]*(?:results?|reports?|summary)[\w.-]*\.(?:log|txt|out|json|xml)$|"
     r"(?:^|/)(?:Testing/Temporary|test-reports?|surefire-reports|results?|test-results?)/"
 )
 _SUCCESS_TEXT: Final = saferegex.compile(
@@ -955,6 +958,8 @@ _IN_PLACE: Final = saferegex.compile(
     r"\bsed\s+(?:-\w+\s+)*-i[^\n]*[0-9]|\bjson\.dump\b|\b(?:jq|yq)\b[^\n]*(?:\s-i\b|>\s*\S)|"
     r"\bperl\s+-\w*i"
 )
+#: a shell variable or substitution in written text
+_VARIABLE: Final = saferegex.compile(r"\$\{[^}\n]{0,200}\}|\$\([^)\n]{0,200}\)|\$(?:\w+|[?#@*!$-])")
 _WRITERS: Final = frozenset({"echo", "printf", "cat", "yes", "seq", "print", "tee", "jo"})
 #: a test script or recipe set to a command that cannot fail (prints, exits 0, no-op)
 _SCRIPT_NOFAIL: Final = saferegex.compile(
@@ -994,8 +999,10 @@ def _result_hand_written(text: str, commands: list[_Command]) -> bool:
         if prog == "cat" and any(not a.startswith("-") for a in argv[1:]):
             continue  # a file copied, not text made up
         said = " ".join(argv[1:]) if prog in ("echo", "printf", "print", "jo") else text
-        if prog in ("echo", "printf") and not said.strip(" -n'\""):
-            continue
+        if prog in ("echo", "printf") and (
+            not _VARIABLE.sub("", said).strip(" -n'\"") or "$?" in said or "PIPESTATUS" in said
+        ):
+            continue  # nothing, or a status or value the command computed, relayed
         for t in targets:
             t = t.strip("'\"")
             if _ARTEFACT.search(t) or (_RUNNER_LOG.search(t) and _SUCCESS_TEXT.search(said)):
