@@ -33,10 +33,11 @@ tables of runners and checkers rather than from examples:
     written by echo/printf/a loop/a here-document instead of its producer, or a test
     script (``scripts.test``, ``"test":``) replaced by a command that cannot fail.
 
-:func:`findings` gives the names for one command line (or shell script). A literal
-pre-screen (:data:`_SCREEN`) decides first: a line without a runner, checker or artefact
-word pays one RE2 search. Every pattern is RE2 (:mod:`corral.saferegex`); texts are read
-up to :data:`MAX_CHARS` characters.
+:func:`findings` gives the names for one command line (or shell script). Each mechanism
+has a gate, one RE2 search for the signs it cannot do without; their union is the
+pre-screen (:data:`_SCREEN`), so a line with none of them (``git status``, ``pytest -q``)
+pays one search. Every pattern is RE2 (:mod:`corral.saferegex`); a text is read as its
+first :data:`MAX_CHARS` and last :data:`TAIL_CHARS` characters.
 """
 
 from __future__ import annotations
@@ -52,13 +53,16 @@ from ..policy.shellsplit import analyze
 __all__ = [
     "FINDINGS",
     "MAX_CHARS",
+    "TAIL_CHARS",
     "RUNNERS",
     "Runner",
     "findings",
 ]
 
-#: the longest text looked at (a longer one is read up to here)
-MAX_CHARS: Final = 65536
+#: the longest text looked at: a longer one is read as its first :data:`MAX_CHARS`
+#: characters and its last :data:`TAIL_CHARS` (a hack padded out front is still seen)
+MAX_CHARS: Final = 16384
+TAIL_CHARS: Final = 4096
 
 FINDINGS: Final = (
     "selects-nothing",
@@ -1101,8 +1105,8 @@ def findings(text: str | None) -> tuple[str, ...]:
     :data:`FINDINGS`, sorted); empty for almost every line (one RE2 search)."""
     if not text:
         return ()
-    if len(text) > MAX_CHARS:
-        text = text[:MAX_CHARS]
+    if len(text) > MAX_CHARS + TAIL_CHARS:
+        text = text[:MAX_CHARS] + "\n" + text[-TAIL_CHARS:]
     if _SCREEN.search(text) is None:
         return ()
     out: list[str] = []
