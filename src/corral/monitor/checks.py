@@ -53,8 +53,8 @@ from ..policy.shellsplit import analyze
 __all__ = [
     "FINDINGS",
     "MAX_CHARS",
-    "TAIL_CHARS",
     "RUNNERS",
+    "TAIL_CHARS",
     "Runner",
     "findings",
 ]
