@@ -56,8 +56,8 @@ Fields
 ``flags``          the options in ``argv[1:]``: ``-fNR`` gives ``-f -N -R``, ``--x=1``
                    gives ``--x`` (values of options known to take one are skipped)
 ``line``           the command line (exec, spawn) or the code (code actions)
-``checks``         what the command line does to a test run or checker (list; names
-                   in :data:`corral.monitor.checks.FINDINGS`: ``selects-nothing`` ...)
+``check``          what the command line does to a test run or checker (the first of
+                   :data:`corral.monitor.checks.FINDINGS` it has: ``selects-nothing`` ...)
 ``cwd`` ``env.X``  exec working directory and environment
 ``exe`` ``pid``    spawn details (``ppid`` too)
 ``path`` ``op``    file actions (``size`` too)
@@ -763,11 +763,14 @@ def _tool_name(s: Subject) -> Any:
     return s.action.name if s.kind == "tool" else None
 
 
-def _check_findings(s: Subject) -> Any:
-    """What the command line does to a test run or checker (:mod:`.checks`)."""
-    if s.kind == "code" and s.language not in ("shell", "bash", "sh"):
+def _check_finding(s: Subject) -> Any:
+    """What the command line does to a test run or checker (:mod:`.checks`): the first
+    finding (one alert per command). Read on the event's own subject only: the
+    commands derived from it are in its line."""
+    if s.derived or (s.kind == "code" and s.language not in ("shell", "bash", "sh")):
         return None
-    return check_findings(s.line)
+    got = check_findings(s.line)
+    return got[0] if got else None
 
 
 def _env(s: Subject) -> Any:
@@ -807,7 +810,7 @@ FIELDS: Final[dict[str, FieldSpec]] = {
         FieldSpec("flags", _EXEC, "list", attrgetter("flags")),
         FieldSpec("runs", _EXEC, "list", _runs),
         FieldSpec("line", frozenset({"exec", "spawn", "code"}), "str", attrgetter("line")),
-        FieldSpec("checks", frozenset({"exec", "spawn", "code"}), "list", _check_findings),
+        FieldSpec("check", frozenset({"exec", "spawn", "code"}), "str", _check_finding),
         FieldSpec("cwd", frozenset({"exec"}), "str", _attr("cwd", frozenset({"exec"}))),
         FieldSpec("exe", frozenset({"spawn"}), "str", _attr("exe", frozenset({"spawn"}))),
         FieldSpec("pid", frozenset({"spawn"}), "int", _attr("pid", frozenset({"spawn"}))),
