@@ -84,3 +84,31 @@ def test_hostile_text_is_bounded(text: str) -> None:
     got = findings(text)
     assert isinstance(got, tuple) and set(got) <= set(FINDINGS)
     assert time.perf_counter() - t0 < 5.0  # linear (RE2), cut at MAX_CHARS: far below this
+
+
+#: the in-sample corpora (named one by one: a newer held-out set is never read here)
+_CORPORA = [
+    "heldout_attacks.jsonl", "heldout_benign.jsonl",
+    *(f"heldout{n}_{kind}.jsonl" for n in range(2, 11) for kind in ("attacks", "benign")),
+]  # fmt: skip
+
+
+def test_plain_line_fast_path_hides_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain line of words without a plain sign is answered before the screen; on the
+    corpora, the full analysis finds nothing in any such line either."""
+    import json
+    from pathlib import Path
+
+    from corral.monitor import checks
+
+    corpus = Path(checks.__file__).parent / "corpus"
+    plain = []
+    for name in _CORPORA:
+        for row in corpus.joinpath(name).read_text().splitlines():
+            text = json.loads(row)["command"] if row.strip() else ""
+            low = text.lower()
+            if checks._SPECIAL.isdisjoint(text) and not any(w in low for w in checks._PLAIN_SIGNS):
+                plain.append(text)
+    assert len(plain) > 500
+    monkeypatch.setattr(checks, "_SPECIAL", frozenset())
+    assert [t for t in plain if checks.findings.__wrapped__(t)] == []

@@ -1529,7 +1529,9 @@ def cond_fields(c: Cond) -> Iterable[FieldSpec]:
 
 
 # index hints: ("key", field, values, pred) or ("screen", field, regex source, pred)
-_KEY_PRIORITY: Final = {"program": 0, "tool": 1, "port": 3, "language": 4, "op": 5, "type": 9}
+_KEY_PRIORITY: Final = {
+    "program": 0, "tool": 1, "port": 3, "language": 4, "op": 5, "check": 7, "type": 9,
+}  # fmt: skip
 _KEY_PREFIXES: Final = ("data.", "arg.", "env.", "outcome.")  # equals/in on any value: 6
 _SCREEN_PRIORITY: Final = {
     "program": 1,
