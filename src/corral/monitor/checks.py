@@ -54,12 +54,14 @@ from ..policy.shellsplit import analyze
 __all__ = [
     "FINDINGS",
     "MAX_CHARS",
+    "QUIET_PROGRAMS",
     "RUNNERS",
     "SCREEN_PATTERN",
     "SCREEN_WORDS",
     "TAIL_CHARS",
     "Runner",
     "findings",
+    "quiet_command",
 ]
 
 #: the longest text looked at: a longer one is read as its first :data:`MAX_CHARS`
@@ -1267,6 +1269,28 @@ _PLAIN_SIGNS: Final = (
     "false",
     "null",
 )  # lower case: a plain line is lowered before they are looked for
+
+
+#: programs that, run as one simple command (no operator, redirection or substitution
+#: in the line), cannot make a finding: they neither run tests nor write files by
+#: themselves (``find``, ``env``, interpreters, editors and runners are not here)
+QUIET_PROGRAMS: Final = frozenset({
+    "git", "ls", "cat", "cd", "pwd", "pip", "pip3", "docker", "podman", "kubectl", "helm",
+    "curl", "wget", "wc", "grep", "rg", "ag", "head", "tail", "less", "more", "mkdir",
+    "rm", "rmdir", "chmod", "chown", "du", "df", "ps", "top", "which", "whoami", "id",
+    "uname", "date", "sleep", "echo", "printf", "true", "false", "kill", "ssh", "scp",
+    "tar", "unzip", "zip", "gzip", "gunzip", "file", "stat", "diff", "sort", "uniq",
+    "cut", "tr", "tree", "apt", "apt-get", "brew", "conda", "uv", "poetry", "terraform",
+    "aws", "gcloud", "az", "gh", "man", "history", "clear", "hostname", "free", "nproc",
+})
+#: what makes a line more than one simple command
+_OPERATORS: Final = frozenset(";&|<>`$\n(){}")
+
+
+def quiet_command(program: str | None, line: str | None) -> bool:
+    """Whether ``line`` is one simple command of a :data:`QUIET_PROGRAMS` program (the
+    monitor answers those without reading them further)."""
+    return program in QUIET_PROGRAMS and line is not None and _OPERATORS.isdisjoint(line)
 
 
 def _plain_without_signs(text: str) -> bool:

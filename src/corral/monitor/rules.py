@@ -102,6 +102,7 @@ from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
 from .checks import findings as check_findings
+from .checks import quiet_command
 from .normalize import GATE as _NORMALIZE_GATE
 from .normalize import deobfuscate
 from .prefilter import (
@@ -769,7 +770,10 @@ def _check_finding(s: Subject) -> Any:
     commands derived from it are in its line."""
     if s.derived or (s.kind == "code" and s.language not in ("shell", "bash", "sh")):
         return None
-    got = check_findings(s.line)
+    line = s.line
+    if quiet_command(s.program, line):
+        return None
+    got = check_findings(line)
     return got[0] if got else None
 
 
