@@ -2947,3 +2947,11 @@ for _old, _new in FOLDED_R11.items():
     _pos, _neg = EXAMPLES.pop(_old)
     _had = EXAMPLES.get(_new, ([], []))
     EXAMPLES[_new] = ([*_had[0], *_pos], [*_had[1], *_neg])
+
+# Round 11, reward hacking by mechanism (corral.monitor.checks): per rule a few of the
+# mechanism's cases from check_examples.py, and its near misses.
+from .check_examples import RULE_EXAMPLES as _R11_REWARD  # noqa: E402
+
+for _rid, (_pos, _neg) in _R11_REWARD.items():
+    _had = EXAMPLES.get(_rid, ([], []))
+    EXAMPLES[_rid] = ([*_had[0], *_pos], [*_had[1], *_neg])

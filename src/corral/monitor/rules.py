@@ -56,6 +56,8 @@ Fields
 ``flags``          the options in ``argv[1:]``: ``-fNR`` gives ``-f -N -R``, ``--x=1``
                    gives ``--x`` (values of options known to take one are skipped)
 ``line``           the command line (exec, spawn) or the code (code actions)
+``check``          what the command line does to a test run or checker (the first of
+                   :data:`corral.monitor.checks.FINDINGS` it has: ``selects-nothing`` ...)
 ``cwd`` ``env.X``  exec working directory and environment
 ``exe`` ``pid``    spawn details (``ppid`` too)
 ``path`` ``op``    file actions (``size`` too)
@@ -99,6 +101,8 @@ from typing import Any, Final
 from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
 from ..policy.shellsplit import analyze, render
+from .checks import findings as check_findings
+from .checks import quiet_command
 from .normalize import GATE as _NORMALIZE_GATE
 from .normalize import deobfuscate
 from .prefilter import (
@@ -824,6 +828,26 @@ def _tool_name(s: Subject) -> Any:
     return s.action.name if s.kind == "tool" else None
 
 
+def _check_finding(s: Subject) -> Any:
+    """What the command line does to a test run or checker (:mod:`.checks`): the first
+    finding (one alert per command). Read on the event's own subject only: the
+    commands derived from it are in its line. Read on scripts (a shell ``code`` action:
+    every command line the corral shell runs arrives first as one) and on real program
+    starts (``spawn``), not again on each command the shell reports as it runs it
+    (``exec``: the script already held it; reading it there cost ~7 % of the monitor's
+    events per second)."""
+    kind = s.kind
+    if s.derived or kind == "exec":
+        return None
+    if kind == "code" and s.language not in ("shell", "bash", "sh"):
+        return None
+    line = s.line
+    if quiet_command(s.program, line):
+        return None
+    got = check_findings(line)
+    return got[0] if got else None
+
+
 def _env(s: Subject) -> Any:
     a = s.action
     return a.env if a is not None and a.kind == "exec" else None
@@ -861,6 +885,7 @@ FIELDS: Final[dict[str, FieldSpec]] = {
         FieldSpec("flags", _EXEC, "list", attrgetter("flags")),
         FieldSpec("runs", _EXEC, "list", _runs),
         FieldSpec("line", frozenset({"exec", "spawn", "code"}), "str", attrgetter("line")),
+        FieldSpec("check", frozenset({"spawn", "code"}), "str", _check_finding),
         FieldSpec("cwd", frozenset({"exec"}), "str", _attr("cwd", frozenset({"exec"}))),
         FieldSpec("exe", frozenset({"spawn"}), "str", _attr("exe", frozenset({"spawn"}))),
         FieldSpec("pid", frozenset({"spawn"}), "int", _attr("pid", frozenset({"spawn"}))),
@@ -1579,7 +1604,9 @@ def cond_fields(c: Cond) -> Iterable[FieldSpec]:
 
 
 # index hints: ("key", field, values, pred) or ("screen", field, regex source, pred)
-_KEY_PRIORITY: Final = {"program": 0, "tool": 1, "port": 3, "language": 4, "op": 5, "type": 9}
+_KEY_PRIORITY: Final = {
+    "program": 0, "tool": 1, "port": 3, "language": 4, "op": 5, "check": 7, "type": 9,
+}  # fmt: skip
 _KEY_PREFIXES: Final = ("data.", "arg.", "env.", "outcome.")  # equals/in on any value: 6
 _SCREEN_PRIORITY: Final = {
     "program": 1,
