@@ -56,6 +56,9 @@ def test_the_rogue_agent_is_stopped_through_the_api(tmp_path: Path, capsys) -> N
             page.wait_for_selector("#main:not([hidden])")
             page.wait_for_selector("#alerts li", timeout=15_000)
             assert "mining" in (page.text_content("#alerts") or "")
+            # the timeline is fetched after the alerts: wait for it (a loaded CI run once
+            # read it empty)
+            page.wait_for_selector("#timeline >> text=session.killed", timeout=15_000)
             assert "session.killed" in (page.text_content("#timeline") or "")
             _shot(page, tmp_path, "rogue-agent.png")
             browser.close()

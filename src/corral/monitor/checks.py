@@ -341,14 +341,21 @@ _NO_VALUE: Final = ("false", "0", "no", "off", "none", "null", "nil", "never")
 # ------------------------------------------------------------------ options and values
 
 #: ``--name=value``, ``--name value``, ``-Dname=value``, ``name = value``, ``name: value``,
-#: ``name="value"`` in a command or in text an edit writes
-_KV: Final = saferegex.compile(
+#: ``name="value"`` in a command or in text an edit writes (compiled on first use: its
+#: counted repeats make a ~110k-instruction RE2 program, which a process that never
+#: reads a test command should not build at import)
+_KV_SOURCE: Final = (
     r"(?:^|[\s'\"\[{(,;/|#^])(?:-{1,2}|-D)?\.?(?P<k>[A-Za-z_][\w.:-]{0,60}?)\\?[\"']?"
     r"(?:\s*(?:=|:)\s*\(?\\?(?:'(?P<sq>[^'\n]{0,400})'|\"(?P<dq>[^\"\n]{0,400})\"|"
     r"(?P<v>[^\s\"',;)}\]>|#]{1,200}))"
     r"|\s+\\?(?:'(?P<sq2>[^'\n]{0,400})'|\"(?P<dq2>[^\"\n]{0,400})\"|"
     r"(?P<w>[^\s\"',;)}\]>|#-][^\s\"',;)}\]>|#]{0,200})))"
 )
+
+
+@functools.cache
+def _kv() -> saferegex.Pattern:
+    return saferegex.compile(_KV_SOURCE)
 _GROUPS: Final = ("sq", "dq", "v", "sq2", "dq2", "w")
 _QUOTED: Final = frozenset({"sq", "dq", "sq2", "dq2"})
 _MAX_PAIRS: Final = 512
@@ -372,7 +379,7 @@ def _pairs(text: str, nested: bool = False, depth: int = 0) -> list[_Pair]:
     """Every option/key with its value in ``text``, and those inside quoted values that
     read as commands or settings (``npm pkg set scripts.test='jest --shard=9/8'``)."""
     out: list[_Pair] = []
-    for m in _KV.finditer(text):
+    for m in _kv().finditer(text):
         raw = m.group("k")
         k0 = m.start("k")
         name = raw
