@@ -1040,20 +1040,27 @@ class _TierHooks:
             return Decision(verdict="allow", reason="the program itself (decided before it ran)")
         return self.sb._decide(action)  # the backend reports the spawn on the bus
 
-    def predecided(self) -> dict[str, Any] | None:
-        """The commands the shell worker may run without asking (reported all the same):
-        only when the gate is a policy (or an approval gate over one, which passes its
-        allows through) and no monitor could stop a command before it runs."""
-        sb = self.sb
-        gate = sb.gate
+    def _gate_policy(self) -> Any:
+        """The sandbox's gate as a :class:`~corral.policy.Policy` whose tables the shell
+        worker may apply itself: the gate itself, or the policy of an approval gate (which
+        passes its allows through); None for no gate or any other gate."""
+        gate = self.sb.gate
         engine = sys.modules.get("corral.policy.engine")  # a Policy gate has loaded it
-        if gate is None or sb.monitor is not None or engine is None:
+        if gate is None or engine is None:
             return None
         approvers = sys.modules.get("corral.policy.approvers")
         policy = gate
         if approvers is not None and type(gate) is approvers.ApprovalGate:
             policy = gate.policy
-        if type(policy) is not engine.Policy:
+        return policy if type(policy) is engine.Policy else None
+
+    def predecided(self) -> dict[str, Any] | None:
+        """The commands the shell worker may run without asking (reported all the same):
+        only when the gate is a policy (or an approval gate over one, which passes its
+        allows through) and no monitor could stop a command before it runs."""
+        sb = self.sb
+        policy = self._gate_policy()
+        if policy is None or sb.monitor is not None:
             return None
         if self._shortcuts[0] is not policy:
             self._shortcuts = (policy, policy.exec_shortcuts(never=_GUEST_COMMANDS))
@@ -1075,15 +1082,8 @@ class _TierHooks:
         """The workspace paths whose file operations the shell worker asks about before
         it carries them out (:meth:`corral.policy.Policy.file_screen`): None when the
         gate is not a policy (or an approval gate over one) or has no file rules."""
-        gate = self.sb.gate
-        engine = sys.modules.get("corral.policy.engine")
-        if gate is None or engine is None:
-            return None
-        approvers = sys.modules.get("corral.policy.approvers")
-        policy = gate
-        if approvers is not None and type(gate) is approvers.ApprovalGate:
-            policy = gate.policy
-        if type(policy) is not engine.Policy:
+        policy = self._gate_policy()
+        if policy is None:
             return None
         if self._screen[0] is not policy:
             self._screen = (policy, policy.file_screen())
