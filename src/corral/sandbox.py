@@ -604,6 +604,8 @@ class Sandbox:
                     options["limits"] = NativeLimits(**policy.extra_budgets)
                 # the policy and the monitor decide every real program start
                 gate = hooks if self.gate is not None or self.monitor is not None else None
+                if self.backend == "bwrap":  # the workspace's file rules as mounts
+                    options.setdefault("file_walls", hooks.file_walls)
                 if self.template is not None:
                     options["template"] = self.template
             tier = backend_class(self.backend)(
@@ -1024,6 +1026,7 @@ class _TierHooks:
         self._guest_grants = 0
         self._shortcuts: tuple[Any, dict[str, Any] | None] = (None, None)
         self._screen: tuple[Any, dict[str, Any] | None] = (None, None)
+        self._walls: tuple[Any, Any] = (None, None)  # (policy, its WallPlanner)
         # what the native monitors identify programs by (execid.ProgramTable.for_policy)
         self.policy = sb._policy()
 
@@ -1088,6 +1091,34 @@ class _TierHooks:
         if self._screen[0] is not policy:
             self._screen = (policy, policy.file_screen())
         return self._screen[1]
+
+    def file_walls(self, root: Path) -> Any:
+        """The workspace paths a native sandbox walls off with mounts at its start
+        (:mod:`corral.native.filewalls`): those the policy's file rules refuse without a
+        person (``deny``; ``ask`` with no approver). None when there are no file rules."""
+        policy = self._gate_policy()
+        table = self.file_screen()
+        if policy is None or table is None:
+            return None
+        if self._walls[0] is not policy:
+            self._walls = (policy, self._wall_planner(policy, table))
+        return self._walls[1].plan(root)
+
+    def _wall_planner(self, policy: Any, table: dict[str, Any]) -> Any:
+        from .native.filewalls import WallPlanner
+        from .wasm.filescreen import load
+
+        screen = load(table)
+        asks_person = policy is not self.sb.gate  # an approval gate over the policy
+
+        def refused(kind: str, path: str) -> bool:
+            verdict = policy.decide_file("read" if kind == "read" else "write", path).verdict
+            return verdict == "deny" or (verdict == "ask" and not asks_person)
+
+        def may(kind: str, path: str) -> bool:
+            return screen is None or screen.needs_host(kind, path)
+
+        return WallPlanner(refused, may)
 
     def decide_file(self, op: str, path: str, source: str = "shell") -> tuple[bool, str]:
         """A file operation of the shell's own (a built-in, a redirection) on a path the

@@ -296,10 +296,35 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def walls(base: Path) -> dict:
+    """The policy's workspace file rules as mounts (corral.native.filewalls)."""
+    from corral.native.filewalls import plan_walls
+
+    ws = new_workspace(base, "walls")
+    (ws / "gold.patch").write_text(SECRET)
+    (ws / "AGENTS.md").write_text("rules\n")
+
+    def refused(kind: str, path: str) -> bool:
+        name = path.rsplit("/", 1)[-1]
+        return name == "gold.patch" or (kind == "write" and name == "AGENTS.md")
+
+    out: dict = {}
+    with BwrapBackend(
+        ws, Budget(wall_s=20, memory_mb=256), file_walls=lambda root: plan_walls(root, refused)
+    ) as box:
+        out["read"] = result(box.run("cat < $(echo gold).patch; echo rc=$?"))
+        out["write"] = result(box.run("echo evil >> AGENTS.md; mv AGENTS.md x; echo rc=$?"))
+        out["other"] = result(box.run("echo ok > new.txt && cat AGENTS.md new.txt"))
+    out["agents"] = (ws / "AGENTS.md").read_text()
+    return out
+
+
 def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="corral-nonroot-"))
     report: dict = {"euid": os.geteuid()}
-    wanted = sys.argv[2:] or ["basics", "limits", "network", "monitor", "sessions", "pool"]
+    wanted = sys.argv[2:] or [
+        "basics", "limits", "network", "monitor", "sessions", "pool", "walls"
+    ]
     try:
         for name in wanted:
             try:

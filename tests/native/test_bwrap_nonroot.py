@@ -285,3 +285,11 @@ def test_the_pool_option_without_root_falls_back_with_a_log_line(report):
     assert r["run"]["stdout"] == "pooled-or-not\n", r
     assert any("pool needs corral to run as root" in m for m in r["said"]), r["said"]
     assert r["pools"] == []  # (no pool made)
+
+
+def test_workspace_file_walls_without_root(report):
+    w = part(report, "walls")
+    assert "sk-nonroot" not in w["read"]["stdout"] + w["read"]["stderr"]
+    assert "Permission denied" in w["read"]["stderr"], w["read"]
+    assert "Read-only file system" in w["write"]["stderr"], w["write"]
+    assert w["other"]["stdout"] == "rules\nok\n" and w["agents"] == "rules\n"

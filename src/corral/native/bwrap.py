@@ -189,6 +189,7 @@ class BwrapBackend(BackendLifecycle):
         gpu: bool = False,
         spare: bool = False,
         pool: int = 0,
+        file_walls: Callable[[Path], Any] | None = None,
     ) -> None:
         self._init_common(
             workspace,
@@ -265,6 +266,10 @@ class BwrapBackend(BackendLifecycle):
         #: a pooled session's own backend (its workspace: the empty slot, a shared mount)
         self._pool_slot = False
         self._drivers = False
+        #: the workspace paths the policy's file rules wall off at each start (a
+        #: ``corral.native.filewalls.WallPlan`` for a workspace root, or None)
+        self.file_walls = file_walls
+        self._walls_cut: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -672,6 +677,7 @@ class BwrapBackend(BackendLifecycle):
         fsize: int,
         has_cg: bool,
         terminal: TerminalIO | None = None,
+        wall_sources: Sequence[Any] = (),
     ) -> Callable:
         root = self.root_mode
         share = self._pool_slot  # the taker's workspace is mounted over it later
@@ -684,6 +690,11 @@ class BwrapBackend(BackendLifecycle):
         mem = int(self.budget.memory_mb * MB)
         if sup is not None:
             sup.expect_launch(getattr(self, "_launch", []))
+        walls = list(wall_sources)
+        if walls:
+            from .filewalls import blank_paths, reopen_in_stage
+
+            blanks = tuple(os.fsencode(str(p)) for p in blank_paths(self._stage))
 
         def pre() -> None:
             if terminal is not None:
@@ -697,6 +708,8 @@ class BwrapBackend(BackendLifecycle):
                     raise OSError(ctypes.get_errno(), "bind workspace")
                 if share and _libc.mount(None, stage, None, MS_SHARED, None) != 0:
                     raise OSError(ctypes.get_errno(), "mount --make-shared workspace")
+                if walls:  # (as root, before the uid changes)
+                    reopen_in_stage(stage, walls, blanks)  # type: ignore[arg-type]
                 os.setgroups([])
                 os.setresgid(gid, gid, gid)
                 os.setresuid(uid, uid, uid)
@@ -797,9 +810,13 @@ class BwrapBackend(BackendLifecycle):
             args = self._bwrap_args(
                 info_w, block_r, sfd, data_fds, new_session=not own_tty, etc=sp.etc
             )
+            wall_args, sources = self._walls()
+            wall_fds = [src.fd for src in sources]
+            fds.extend(wall_fds)
+            args[args.index("--clearenv") : args.index("--clearenv")] = wall_args
             if own_tty and os.environ.get("TERM"):
                 args += ["--setenv", "TERM", os.environ["TERM"]]  # the terminal's own kind
-            keep = (info_w, block_r, sfd, *data_fds.values(), *extra_fds)
+            keep = (info_w, block_r, sfd, *data_fds.values(), *extra_fds, *wall_fds)
             try:
                 proc = spawner.popen(  # (from a thread that lives as long as the process)
                     [*args, "--", *argv],
@@ -809,7 +826,9 @@ class BwrapBackend(BackendLifecycle):
                     pass_fds=keep,
                     env={"PATH": DEFAULT_PATH, "LANG": "C.UTF-8"},
                     start_new_session=True,
-                    preexec_fn=self._preexec(sup, cpu_limit, fsize, cg is not None, terminal),
+                    preexec_fn=self._preexec(
+                        sup, cpu_limit, fsize, cg is not None, terminal, sources
+                    ),
                 )
             except (OSError, subprocess.SubprocessError) as e:
                 raise BackendUnavailable(f"bwrap did not start: {e}") from e
@@ -818,7 +837,7 @@ class BwrapBackend(BackendLifecycle):
             if sup is not None:
                 sup.spawned()
             # each once: closing a number twice could close another thread's new descriptor
-            for fd in dict.fromkeys((info_w, block_r, sfd, *data_fds.values())):
+            for fd in dict.fromkeys((info_w, block_r, sfd, *data_fds.values(), *wall_fds)):
                 if fd in fds:
                     fds.remove(fd)
                     os.close(fd)
@@ -872,6 +891,23 @@ class BwrapBackend(BackendLifecycle):
             for fd in fds:
                 with contextlib.suppress(OSError):
                     os.close(fd)
+
+    def _walls(self) -> tuple[list[str], list[Any]]:
+        """The mounts that wall off the workspace paths the policy's file rules refuse
+        (:mod:`corral.native.filewalls`), walked now, and the descriptors they pass.
+        A pooled session's workspace is handed over after its start: none there."""
+        if self.file_walls is None or self._pool_slot or self._stage is None:
+            return [], []
+        from . import filewalls
+
+        plan = self.file_walls(self.root)
+        if plan is None or (not plan.walls and plan.cut is None):
+            return [], []
+        if plan.cut is not None and plan.cut != self._walls_cut:
+            self._walls_cut = plan.cut
+            log.warning("file walls cut short (%s): the rest is checked by name only", plan.cut)
+        blanks = filewalls.make_blanks(self._stage)
+        return filewalls.bwrap_args(plan, self.root, blanks)
 
     def _stop_spawned(self, sp: _Spawned, killed: bool = True) -> None:
         """Stop a sandbox started by :meth:`_spawn` (``killed``: kill it first) and

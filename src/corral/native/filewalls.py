@@ -1,0 +1,293 @@
+"""The policy's file rules inside the workspace as mounts (bubblewrap).
+
+``filesystem.deny`` names files inside the workspace (a grader's reference solution:
+``**/gold.patch``) and ``ask_write`` the agents' control plane (``**/AGENTS.md``,
+``**/.claude/**``, ``.git/hooks``). A command that *names* such a file is decided before
+it runs, but a real program opens files itself: ``cat < $(echo gold).patch``, a Python
+``open``, a rename, a hard link. Deciding each of those in corral's Python would race
+the kernel; so the files are walled by the kernel instead, at the sandbox's start:
+
+* a file (or directory) the policy refuses to let the sandbox **read** gets a mount of
+  corral's own empty, mode-000 file (directory) over it: every open fails with
+  ``Permission denied``, whatever path, name or program reaches it;
+* one it refuses to let it **write** is bound onto itself **read-only**: writes, renames,
+  removal and hard links fail (``Read-only file system``, ``Device or resource busy``).
+
+"Refuses" is the policy's decision without a person: ``deny``, and ``ask`` when no
+approver is configured (an approver's questions stay with the command checks). The walk
+takes what is there when each sandbox starts (the files the task was set up with, and
+what earlier calls left): a walled name cannot be renamed, moved or linked away while the
+sandbox runs, so the next start finds it again. The walk follows no symlink, and a
+read-only source is opened beneath the workspace without following one
+(``--ro-bind-fd``): no name in the workspace can point a mount at a host file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+log = logging.getLogger("corral.native.filewalls")
+
+__all__ = ["PROBE", "Wall", "WallPlan", "plan_walls"]
+
+#: the name a directory is probed with: refused for a file inside it means the whole
+#: directory is walled (a ``dir/**`` rule covers the files made in it later too)
+PROBE = ".corral-probe"
+#: at most this many walls (each is a mount): past it, the plan says it was cut short
+MAX_WALLS = 256
+#: at most this many workspace entries are looked at per start
+MAX_ENTRIES = 200_000
+
+#: (kind "read" or "write", guest path) -> refused without asking a person?
+Refused = Callable[[str, str], bool]
+#: (op, guest path) -> could the policy refuse it? (a fast screen; None: ask ``refused``)
+Screen = Callable[[str, str], bool]
+
+
+@dataclass(frozen=True)
+class Wall:
+    kind: Literal["hide", "readonly"]
+    #: relative to the workspace, "/"-separated, no symlink on the way (at the walk)
+    rel: str
+    is_dir: bool
+
+
+@dataclass
+class WallPlan:
+    walls: list[Wall] = field(default_factory=list)
+    #: why the plan is incomplete (too many entries or walls), or None
+    cut: str | None = None
+
+
+def plan_walls(
+    root: Path,
+    refused: Refused,
+    screen: Screen | None = None,
+    guest_root: str = "/workspace",
+    max_walls: int = MAX_WALLS,
+    max_entries: int = MAX_ENTRIES,
+) -> WallPlan:
+    """The walls for the workspace at ``root`` (its guest path ``guest_root``)."""
+    return WallPlanner(refused, screen, guest_root, max_walls, max_entries).plan(root)
+
+
+#: a directory as last scanned: (device, inode, mtime in ns) and its entries with their
+#: walls: (name, is a directory, wall kind or None)
+_Scanned = tuple[tuple[int, int, int], list[tuple[str, bool, "str | None"]]]
+
+
+class WallPlanner:
+    """Plans the walls of one workspace again and again (each sandbox start): a
+    directory whose device, inode and mtime are as when it was last scanned is not
+    scanned or judged again (a name made, removed or renamed in it changes its mtime)."""
+
+    def __init__(
+        self,
+        refused: Refused,
+        screen: Screen | None = None,
+        guest_root: str = "/workspace",
+        max_walls: int = MAX_WALLS,
+        max_entries: int = MAX_ENTRIES,
+    ) -> None:
+        self.refused, self.screen, self.guest_root = refused, screen, guest_root
+        self.max_walls, self.max_entries = max_walls, max_entries
+        self._dirs: dict[str, _Scanned] = {}
+        self._root: Path | None = None
+
+    def _may(self, kind: str, path: str) -> bool:
+        return self.screen is None or self.screen(kind, path)
+
+    def _judge(self, rel: str, is_dir: bool) -> str | None:
+        path = f"{self.guest_root}/{rel}"
+        probe = f"{path}/{PROBE}" if is_dir else path
+        # a path the write screen lets through is one no read rule names either
+        # (the write screen asks about deny|ask|ask_write, the read one deny|ask)
+        if not self._may("write", path) and not (is_dir and self._may("write", probe)):
+            return None
+        refused = self.refused
+        if refused("read", path) or (is_dir and refused("read", probe)):
+            return "hide"
+        if refused("write", path) or (is_dir and refused("write", probe)):
+            return "readonly"
+        return None
+
+    def _entries(self, root: Path, rel_dir: str, seen: dict[str, _Scanned]) -> list:
+        d = root / rel_dir if rel_dir else root
+        st = os.lstat(d)
+        if not stat.S_ISDIR(st.st_mode):
+            return []
+        key = (st.st_dev, st.st_ino, st.st_mtime_ns)
+        old = self._dirs.get(rel_dir)
+        if old is not None and old[0] == key:
+            seen[rel_dir] = old
+            return old[1]
+        entries = []
+        for name, is_dir, is_file in sorted(_scan(d)):
+            if not (is_dir or is_file):
+                continue  # a symlink or a special file: walled by what it names, if anything
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            entries.append((name, is_dir, self._judge(rel, is_dir)))
+        seen[rel_dir] = (key, entries)
+        return entries
+
+    def plan(self, root: Path) -> WallPlan:
+        if root != self._root:
+            self._dirs, self._root = {}, root
+        plan = WallPlan()
+        seen: dict[str, _Scanned] = {}
+        count = 0
+        # (directory, inside a read-only wall already: only hiding is left to do there)
+        stack: list[tuple[str, bool]] = [("", False)]
+        try:
+            while stack:
+                rel_dir, frozen = stack.pop()
+                try:
+                    entries = self._entries(root, rel_dir, seen)
+                except OSError:
+                    continue  # (unreadable or gone: nothing in it can be opened either)
+                count += len(entries)
+                if count > self.max_entries:
+                    plan.cut = f"the workspace has more than {self.max_entries} entries"
+                    return plan
+                for name, is_dir, kind in entries:
+                    rel = f"{rel_dir}/{name}" if rel_dir else name
+                    if kind == "readonly" and frozen:
+                        kind = None
+                    if kind is not None:
+                        if len(plan.walls) >= self.max_walls:
+                            plan.cut = f"more than {self.max_walls} workspace paths are walled"
+                            return plan
+                        plan.walls.append(Wall(kind, rel, is_dir))  # type: ignore[arg-type]
+                        if kind == "hide" and is_dir:
+                            continue  # nothing beneath can be reached
+                    if is_dir:
+                        stack.append((rel, frozen or kind == "readonly"))
+            return plan
+        finally:
+            self._dirs = seen  # (directories no longer reached are forgotten)
+
+
+def _scan(directory: Path) -> Iterator[tuple[str, bool, bool]]:
+    with os.scandir(directory) as it:
+        for e in it:
+            try:
+                yield e.name, e.is_dir(follow_symlinks=False), e.is_file(follow_symlinks=False)
+            except OSError:
+                continue
+
+
+def open_beneath(root: Path, rel: str) -> int:
+    """An ``O_PATH`` descriptor of ``root/rel`` reached without following any symlink
+    (each component opened beneath the last); raises :class:`OSError` if one is a
+    symlink or gone."""
+    fd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        parts = rel.split("/")
+        for i, part in enumerate(parts):
+            if part in ("", ".", ".."):
+                raise OSError(f"bad path component {part!r} in {rel!r}")
+            nxt = os.open(part, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISLNK(mode):
+                raise OSError(f"{rel!r} has a symlink on the way")
+            if i < len(parts) - 1 and not stat.S_ISDIR(mode):
+                raise OSError(f"{rel!r}: {part!r} is not a directory")
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def blank_paths(directory: Path) -> tuple[Path, Path]:
+    return directory / "walled-file", directory / "walled-dir"
+
+
+def make_blanks(directory: Path) -> tuple[Path, Path]:
+    """corral's own empty file and directory, mode 000, that hide what they cover."""
+    f, d = blank_paths(directory)
+    if not f.exists():
+        f.touch()
+    if not d.exists():
+        d.mkdir()
+    os.chmod(f, 0)
+    os.chmod(d, 0)
+    return f, d
+
+
+@dataclass(frozen=True)
+class Source:
+    """A read-only wall's source: the descriptor bwrap is given (``--ro-bind-fd``) and
+    what it must be (its path beneath the workspace, the file's device and inode)."""
+
+    fd: int
+    rel: str
+    is_dir: bool
+    dev: int
+    ino: int
+
+
+def bwrap_args(
+    plan: WallPlan, root: Path, blanks: tuple[Path, Path], guest_root: str = "/workspace"
+) -> tuple[list[str], list[Source]]:
+    """bubblewrap arguments for ``plan`` (after the workspace's own bind), and the
+    descriptors they pass (the caller passes them to bwrap, then closes them). A
+    read-only wall whose path changed since the walk is left out (logged)."""
+    args: list[str] = []
+    fds: list[Source] = []
+    try:
+        # read-only first: a hidden file inside a read-only directory is mounted over later
+        for w in sorted(plan.walls, key=lambda w: (w.kind != "readonly", w.rel)):
+            dest = f"{guest_root}/{w.rel}"
+            if w.kind == "hide":
+                # still there as walked (bwrap would make a missing mount point)
+                try:
+                    fd = open_beneath(root, w.rel)
+                    is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
+                    os.close(fd)
+                except OSError as e:
+                    log.info("file wall on %s left out: %s", dest, e)
+                    continue
+                if is_dir == w.is_dir:
+                    args += ["--ro-bind", str(blanks[1] if w.is_dir else blanks[0]), dest]
+                continue
+            try:
+                fd = open_beneath(root, w.rel)
+            except OSError as e:
+                log.warning("file wall on %s left out: %s", dest, e)
+                continue
+            st = os.fstat(fd)
+            fds.append(Source(fd, w.rel, w.is_dir, st.st_dev, st.st_ino))
+            args += ["--ro-bind-fd", str(fd), dest]
+    except BaseException:
+        for src in fds:
+            with contextlib.suppress(OSError):
+                os.close(src.fd)
+        raise
+    return args, fds
+
+
+def reopen_in_stage(stage: bytes, sources: list[Source], blanks: tuple[bytes, bytes]) -> None:
+    """In bwrap's process, before it runs (root: the workspace bound at ``stage``):
+    each source descriptor opened again through ``stage``, so that the path bwrap reads
+    back from it is one its user can reach (the workspace's own parents may not be).
+    The same file or, if it is not the one walked, corral's blank (hides it)."""
+    for src in sources:
+        try:
+            nfd = open_beneath(Path(os.fsdecode(stage)), src.rel)
+            st = os.fstat(nfd)
+            if (st.st_dev, st.st_ino) != (src.dev, src.ino):
+                os.close(nfd)
+                raise OSError("changed since the walk")
+        except OSError:
+            nfd = os.open(blanks[1] if src.is_dir else blanks[0], os.O_PATH | os.O_CLOEXEC)
+        os.dup2(nfd, src.fd)
+        os.close(nfd)
