@@ -212,3 +212,31 @@ def test_a_hidden_path_gone_since_the_walk_is_not_made_again(tmp_path):
     for s in sources:
         os.close(s.fd)
     assert "/workspace/gold.patch" not in args and "/workspace/sub/gold.patch" in args
+
+
+def test_a_backend_option_cannot_turn_the_walls_off(tmp_path):
+    with pytest.raises(ValueError, match="file_walls"):
+        Sandbox(backend="bwrap", workspace=tmp_path, backend_options={"file_walls": None})
+
+
+def _gvisor_unavailable() -> str | None:
+    try:
+        with Sandbox(backend="gvisor") as sb:
+            sb.run("true")
+        return None
+    except BackendUnavailable as e:
+        return str(e)
+
+
+@pytest.mark.skipif(
+    (_NO_GVISOR := _gvisor_unavailable()) is not None, reason=f"gVisor: {_NO_GVISOR}"
+)
+def test_gvisor_hides_denied_files(tmp_path):
+    _tree(tmp_path)
+    with Sandbox(backend="gvisor", policy="default", workspace=tmp_path, monitor=False) as sb:
+        for line in _READS[:3]:
+            r = sb.exec(["bash", "-c", line])
+            assert "SECRET" not in r.stdout + r.stderr, line
+        r = sb.run("cat ok.txt; cat AGENTS.md")
+        assert r.stdout == "hi\nrules\n", r.stderr
+    assert (tmp_path / "gold.patch").read_text() == "SECRET-TOP\n"

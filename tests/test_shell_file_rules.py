@@ -184,3 +184,37 @@ def test_the_files_api_checks_where_a_symlink_inside_leads():
         (sb.path / "ok.txt").write_text("fine")
         os.symlink("ok.txt", sb.path / "o")
         assert sb.files.read("o") == "fine"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "console.log(std.loadFile('gold.patch'))",
+        "const f = std.open('/workspace/gold.patch', 'r'); console.log(f && f.readAsString())",
+        "const fd = os.open('./sub/../gold.patch', os.O_RDONLY); console.log(fd)",
+        "console.log(std.loadFile('g'))",  # g -> gold.patch (the WASI build cannot link)
+        "console.log(os.remove('gold.patch'))",
+        "console.log(os.rename('gold.patch', 'moved.txt')); console.log(std.loadFile('moved.txt'))",
+        "const f = std.open('AGENTS.md', 'a'); if (f) { f.puts('x'); f.close(); }",
+        "std.writeFile('CLAUDE.md', 'x')",
+    ],
+)
+def test_the_js_guest_asks_too(code):
+    """The JavaScript guest's driver asks the host before it opens, removes, renames or
+    makes a path the rules name (as the Python guest's)."""
+    bus = EventBus()
+    seen: list[corral.Event] = []
+    bus.subscribe(seen.append)
+    with corral.Sandbox(policy="default", monitor=False, bus=bus) as sb:
+        (sb.path / "gold.patch").write_text("secret\n")
+        (sb.path / "sub").mkdir()
+        (sb.path / "g").symlink_to("gold.patch")
+        r = sb.js(code)
+        assert "secret" not in r.stdout
+        assert "corral" in r.stderr and "denied" in r.stderr.lower(), r
+        assert (sb.path / "gold.patch").read_text() == "secret\n"
+        assert not (sb.path / "AGENTS.md").exists() and not (sb.path / "CLAUDE.md").exists()
+        r = sb.js("std.writeFile('fine.txt', 'ok'); console.log(std.loadFile('fine.txt'))")
+        assert r.stdout == "ok\n", r
+    denied = [e for e in seen if e.type == "action.denied" and e.action.kind == "file"]
+    assert denied and all(e.data.get("source") == "js" for e in denied)

@@ -34,7 +34,7 @@ TIERS: dict[str, str] = {
 #: what the Sandbox itself gives every tier (never a user's ``backend_options``)
 OWN_ARGS = frozenset(
     {"workspace", "budget", "gate", "events", "session", "copy_workspace", "net_decide", "env",
-     "template"}
+     "template", "file_walls"}
 )
 
 

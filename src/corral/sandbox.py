@@ -604,8 +604,8 @@ class Sandbox:
                     options["limits"] = NativeLimits(**policy.extra_budgets)
                 # the policy and the monitor decide every real program start
                 gate = hooks if self.gate is not None or self.monitor is not None else None
-                if self.backend == "bwrap":  # the workspace's file rules as mounts
-                    options.setdefault("file_walls", hooks.file_walls)
+                # the workspace's file rules as mounts (native/filewalls.py)
+                options["file_walls"] = hooks.file_walls
                 if self.template is not None:
                     options["template"] = self.template
             tier = backend_class(self.backend)(
@@ -745,22 +745,37 @@ class Sandbox:
         return self._hooks
 
     def _guest_files(self, language: str) -> dict[str, Any]:
-        """A Python guest's file rules: the screen of the paths it asks about and the
-        host's answer (the shell's, :meth:`_TierHooks.decide_file`)."""
-        if language != "python":
+        """A guest's file rules (its driver checks them before an open, remove, rename
+        or mkdir): the screen of the paths it asks about and the host's answer (the
+        shell's, :meth:`_TierHooks.decide_file`, reported with ``source`` the language)."""
+        if language not in ("python", "js"):
             return {}
         screen = self._tier_hooks().file_screen()
         if screen is None:
             return {}
-        return {"file_screen": screen, "file_check": self._guest_file_check}
 
-    def _guest_file_check(self, op: Any, path: Any) -> tuple[bool, str]:
+        def check(op: Any, path: Any) -> tuple[bool, str]:
+            return self._guest_file_check(op, path, language)
+
+        return {"file_screen": screen, "file_check": check}
+
+    def _guest_file_check(self, op: Any, path: Any, language: str) -> tuple[bool, str]:
         from .wasm.shellproc import file_notice
 
         notice = file_notice({"file_op": op, "path": path})
         if notice is None or notice[2]:
             return False, "malformed file check"
-        return self._tier_hooks().decide_file(notice[0], notice[1], source="python")
+        hooks = self._tier_hooks()
+        screen = hooks.compiled_screen()
+        # the name and, when a symlink inside leads elsewhere, what it reaches (a guest
+        # without realpath, the JavaScript one, asks about every workspace path)
+        for name in self._ws.names_of(notice[1]):
+            if screen is not None and not screen.needs_host(notice[0], name):
+                continue
+            allowed, reason = hooks.decide_file(notice[0], name, source=language)
+            if not allowed:
+                return False, reason
+        return True, ""
 
     def _interpreter(self, language: str) -> Interpreter:
         it = self._interps.get(language)
@@ -1027,6 +1042,7 @@ class _TierHooks:
         self._shortcuts: tuple[Any, dict[str, Any] | None] = (None, None)
         self._screen: tuple[Any, dict[str, Any] | None] = (None, None)
         self._walls: tuple[Any, Any] = (None, None)  # (policy, its WallPlanner)
+        self._compiled: tuple[Any, Any] = (None, None)  # (screen table, FileScreen)
         # what the native monitors identify programs by (execid.ProgramTable.for_policy)
         self.policy = sb._policy()
 
@@ -1119,6 +1135,17 @@ class _TierHooks:
             return screen is None or screen.needs_host(kind, path)
 
         return WallPlanner(refused, may)
+
+    def compiled_screen(self) -> Any:
+        """:meth:`file_screen` compiled (:class:`corral.wasm.filescreen.FileScreen`)."""
+        table = self.file_screen()
+        if table is None:
+            return None
+        if self._compiled[0] is not table:
+            from .wasm.filescreen import load
+
+            self._compiled = (table, load(table))
+        return self._compiled[1]
 
     def decide_file(self, op: str, path: str, source: str = "shell") -> tuple[bool, str]:
         """A file operation of the shell's own (a built-in, a redirection) on a path the

@@ -275,6 +275,33 @@ def bwrap_args(
     return args, fds
 
 
+def oci_mounts(
+    plan: WallPlan, root: Path, blanks: tuple[Path, Path], guest_root: str = "/workspace"
+) -> tuple[list[dict], int]:
+    """gVisor's (OCI) mounts for ``plan``: the hiding walls only, and how many read-only
+    walls were left out. A spec names a mount's source by path, and runsc resolves it
+    on the host: a workspace file's path could be turned into a symlink to a host file
+    by a program still running in the warm session, so only corral's own blanks (whose
+    mount can only hide) are used."""
+    mounts: list[dict] = []
+    left = 0
+    for w in sorted(plan.walls, key=lambda w: w.rel):
+        if w.kind != "hide":
+            left += 1
+            continue
+        try:  # still there as walked (runsc would make a missing mount point)
+            fd = open_beneath(root, w.rel)
+            is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
+            os.close(fd)
+        except OSError:
+            continue
+        if is_dir == w.is_dir:
+            source = str(blanks[1] if w.is_dir else blanks[0])
+            mounts.append({"destination": f"{guest_root}/{w.rel}", "type": "bind",
+                           "source": source, "options": ["rbind", "ro"]})  # fmt: skip
+    return mounts, left
+
+
 def reopen_in_stage(stage: bytes, sources: list[Source], blanks: tuple[bytes, bytes]) -> None:
     """In bwrap's process, before it runs (root: the workspace bound at ``stage``):
     each source descriptor opened again through ``stage``, so that the path bwrap reads

@@ -570,9 +570,13 @@ class GvisorBackend(BackendLifecycle):
         template: Any = None,
         gpu: bool = False,
         pool: int = 0,
+        file_walls: Callable[[Path], Any] | None = None,
         _skip_require: bool = False,
     ) -> None:
         from .pool import check_size
+
+        #: the workspace paths the policy's file rules hide at each start (filewalls)
+        self.file_walls = file_walls
 
         #: pre-started sandboxes of this configuration (corral.native.gvisor_pool): each
         #: session's container is made in one at its start
@@ -770,6 +774,21 @@ class GvisorBackend(BackendLifecycle):
         assert self._relay is not None
         return self._relay.argv(PROXY_PORT, "/run/corral/proxy.sock", argv, status_fd)
 
+    def _walls(self) -> list[dict[str, Any]]:
+        """Mounts hiding the workspace paths the policy refuses to let the sandbox read
+        (:mod:`corral.native.filewalls`; its read-only walls are bwrap's only)."""
+        if self.file_walls is None or self._stage is None:
+            return []
+        from . import filewalls
+
+        plan = self.file_walls(self.root)
+        if plan is None or not plan.walls:
+            return []
+        if plan.cut is not None:
+            log.warning("file walls cut short (%s): the rest is checked by name only", plan.cut)
+        mounts, _ = filewalls.oci_mounts(plan, self.root, filewalls.make_blanks(self._stage))
+        return mounts
+
     def _spec(self, argv: list[str], cid: str, fsize: int) -> dict[str, Any]:
         assert self._stage is not None
         mounts: list[dict[str, Any]] = [
@@ -802,6 +821,7 @@ class GvisorBackend(BackendLifecycle):
                        "options": ["rbind", "rw"]})  # fmt: skip
         mounts.append({"destination": "/workspace", "type": "bind", "source": str(self.root),
                        "options": ["rbind", "rw"]})  # fmt: skip
+        mounts += self._walls()
         env = [f"{k}={v}" for k, v in self._env().items()]
         nproc = int(self.limits.processes)
         rlimits = [

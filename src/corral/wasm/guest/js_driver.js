@@ -189,22 +189,110 @@
     }
     return connectIntent(via, typeof b === "string" ? b : "localhost", a, undefined);
   };
+  // -- file rules: the workspace paths the policy names (corral.wasm.filescreen) ------
+  // With each exec the host may send a table ("files"): per kind one pattern for the
+  // paths it must decide, one for those it allows. Before an open, remove, rename or
+  // mkdir of such a path (and of where a symlink leads) the driver asks the host
+  // ({op: "filecheck"}); a refusal fails the operation as the API fails (null, -EACCES)
+  // and says why on stderr. A check in the guest's own interpreter: it stops code that
+  // uses the API, not code that rewrites this closure.
+  const screen = { on: false, ask: {}, allow: {}, defaultAllows: false, asked: {}, n: 0 };
+  const Re = RegExp, reTest = RegExp.prototype.test;
+  const osRealpath = _os.realpath;
+  const loadScreen = (table) => {
+    screen.on = false; screen.asked = {}; screen.n = 0;
+    if (!table || typeof table !== "object") return;
+    for (const kind of ["read", "write"]) {
+      const entry = table[kind] || {};
+      for (const name of ["ask", "allow"]) {
+        const text = entry[name];
+        let re = null;
+        if (typeof text === "string") {
+          // a pattern this engine cannot compile: every path is the host's to decide
+          try { re = new Re("^(?:" + text + ")$", "s"); } catch (e) { re = name === "ask" ? /^/ : null; }
+        }
+        screen[name][kind] = re;
+      }
+    }
+    screen.defaultAllows = !!table.default_allows;
+    screen.on = true;
+  };
+  const needsHost = (op, path) => {
+    const kind = op === "read" ? "read" : "write";
+    const ask = screen.ask[kind];
+    if (ask && apply(reTest, ask, [path])) return true;
+    if (screen.defaultAllows) return false;
+    const allow = screen.allow[kind];
+    return !allow || !apply(reTest, allow, [path]);
+  };
+  const normPath = (p) => {
+    const out = [];
+    for (const part of apply(String.prototype.split, p, ["/"])) {
+      if (part === "" || part === ".") continue;
+      if (part === "..") { out.pop(); continue; }
+      out.push(part);
+    }
+    return "/" + out.join("/");
+  };
+  // why the host refused op on path ("" if allowed)
+  const fileRefused = (op, name) => {
+    if (!screen.on || intents.busy) return "";
+    const path = normPath(absPath(name));
+    const paths = [path];
+    try {
+      if (typeof osRealpath === "function") {
+        const r = apply(osRealpath, _os, [path]);
+        if (isArray(r) && typeof r[0] === "string" && r[1] === 0 && r[0] !== path) paths.push(normPath(r[0]));
+      }
+    } catch (e) { /* */ }
+    // without realpath (this WASI build) a symlink cannot be seen here: every workspace
+    // path is the host's to check (it resolves the name and decides what the rules name)
+    const blind = typeof osRealpath !== "function";
+    for (const p of paths) {
+      if (!(p === "/workspace" || apply(strStarts, p, ["/workspace/"]))) continue;
+      if (!blind && !needsHost(op, p)) continue;
+      const key = op + "\0" + p;
+      let why = apply(hasOwn, screen.asked, [key]) ? screen.asked[key] : undefined;
+      if (why === undefined) {
+        intents.busy = true;
+        try {
+          flush("stdout"); flush("stderr");
+          send({ op: "filecheck", file_op: op, path: cut(p, 4096) });
+          const reply = recv()[1];
+          why = reply.ok ? "" : Str(reply.reason || "denied");
+        } finally { intents.busy = false; }
+        if (screen.n < 1000) { screen.asked[key] = why; screen.n++; }
+      }
+      if (why) {
+        try { write("stderr", "corral: denied: " + cut(name, 4096) + ": " + why + "\n"); } catch (e) { /* capped */ }
+        return why;
+      }
+    }
+    return "";
+  };
+  const EACCES = 13;
   // std and os are module namespaces (read-only): user code gets copies of them with
   // the wrappers below in place of the originals, which only this closure keeps
   const stdOpen = _std.open, stdLoad = _std.loadFile, stdWrite = _std.writeFile;
   const osOpen = _os.open, osRemove = _os.remove, osRename = _os.rename, osMkdir = _os.mkdir;
   const O = { r: _os.O_RDONLY, w: _os.O_WRONLY, rw: _os.O_RDWR, a: _os.O_APPEND };
+  const refusedObj = (errorObj) => {
+    if (errorObj && typeof errorObj === "object") errorObj.errno = EACCES;
+    return null;
+  };
   const stdOver = {
-    open: function (name, mode) {
-      const f = apply(stdOpen, _std, arguments);
+    open: function (name, mode, errorObj) {
       const m = Str(mode);
       const op = apply(strIndexOf, m, ["a"]) >= 0 ? "append"
         : (apply(strIndexOf, m, ["w"]) >= 0 || apply(strIndexOf, m, ["+"]) >= 0) ? "write"
           : "read";
+      if (fileRefused(op, name)) { fileIntent(name, op, true); return refusedObj(errorObj); }
+      const f = apply(stdOpen, _std, arguments);
       fileIntent(name, op, f === null);
       return f;
     },
     loadFile: function (name) {
+      if (fileRefused("read", name)) { fileIntent(name, "read", true); return null; }
       const r = apply(stdLoad, _std, arguments);
       fileIntent(name, "read", r === null);
       return r;
@@ -214,6 +302,10 @@
   };
   if (typeof stdWrite === "function") {
     stdOver.writeFile = function (name) {
+      if (fileRefused("write", name)) {
+        fileIntent(name, "write", true);
+        throw new Err("Permission denied (corral): " + Str(name));
+      }
       let ok = false;
       try { const r = apply(stdWrite, _std, arguments); ok = true; return r; }
       finally { fileIntent(name, "write", !ok); }
@@ -221,22 +313,30 @@
   }
   const osOver = {
     open: function (name, flags) {
-      const fd = apply(osOpen, _os, arguments);
       const f = Number(flags) | 0, acc = f & (O.r | O.w | O.rw);
-      fileIntent(name, f & O.a ? "append" : acc !== O.r ? "write" : "read", fd < 0);
+      const op = f & O.a ? "append" : acc !== O.r ? "write" : "read";
+      if (fileRefused(op, name)) { fileIntent(name, op, true); return -EACCES; }
+      const fd = apply(osOpen, _os, arguments);
+      fileIntent(name, op, fd < 0);
       return fd;
     },
     remove: function (name) {
+      if (fileRefused("delete", name)) { fileIntent(name, "delete", true); return -EACCES; }
       const r = apply(osRemove, _os, arguments);
       fileIntent(name, "delete", r < 0);
       return r;
     },
     rename: function (from, to) {
+      if (fileRefused("delete", from) || fileRefused("rename", to)) {
+        fileIntent(to, "rename", true);
+        return -EACCES;
+      }
       const r = apply(osRename, _os, arguments);
       fileIntent(to, "rename", r < 0);
       return r;
     },
     mkdir: function (name) {
+      if (fileRefused("mkdir", name)) { fileIntent(name, "mkdir", true); return -EACCES; }
       const r = apply(osMkdir, _os, arguments);
       fileIntent(name, "mkdir", r < 0);
       return r;
@@ -313,6 +413,7 @@
       if (msg.op === "exit") break;
       if (msg.op !== "exec") continue;
       toolNames = msg.tools || [];
+      loadScreen(msg.files);
       for (const n of toolNames) {
         if (/^[A-Za-z_$][\w$]*$/.test(n)) globalThis[n] = (a) => call(n, a);
       }
