@@ -37,6 +37,7 @@ def _tree(root: Path) -> None:
     (root / ".claude" / "settings.json").write_text("{}\n")
     (root / ".git" / "hooks" / "pre-commit").write_text("hook\n")
     (root / "ok.txt").write_text("hi\n")
+    (root / ".env").write_text("API_KEY=SECRET-ENV\n")
     (root / "link.patch").symlink_to("gold.patch")
 
 
@@ -127,6 +128,8 @@ _READS = [
     "cat link.patch",
     "d=su; cat ${d}b/*.patch",
     "python3 -c \"import os; os.link('sub/gold'+'.patch', 'hl'); print(open('hl').read())\"",
+    "python3 -c \"print(open('.e'+'nv').read())\"",
+    "g=gold; mv $g.patch x.txt; cat x.txt",
 ]
 _WRITES = [
     "python3 -c \"open('AGE'+'NTS.md','a').write('evil')\"",
