@@ -195,7 +195,7 @@
   // mkdir of such a path (and of where a symlink leads) the driver asks the host
   // ({op: "filecheck"}); a refusal fails the operation as the API fails (null, -EACCES)
   // and says why on stderr. A check in the guest's own interpreter: it stops code that
-  // uses the API, not code that rewrites this closure.
+  // uses the globals it is given, not code that imports "qjs:std" itself.
   const screen = { on: false, ask: {}, allow: {}, defaultAllows: false, asked: {}, n: 0 };
   const Re = RegExp, reTest = RegExp.prototype.test;
   const osRealpath = _os.realpath;
