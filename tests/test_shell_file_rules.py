@@ -4,6 +4,7 @@ operations (built-ins and redirections) before they happen: corral.wasm.filescre
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
 
@@ -152,6 +153,9 @@ def test_rm_r_asks_about_what_it_would_remove_and_git_keeps_its_own_files():
         "import os; os.remove('gold.patch')",
         "import os; os.rename('gold.patch', 'moved.txt'); print(open('moved.txt').read())",
         "open('AGENTS.md', 'a').write('x')",
+        "import os; os.link('gold.patch', 'h'); print(open('h').read())",
+        "import os; os.symlink('notes.txt', 'AGENTS.md')",
+        "import os; os.truncate('gold.patch', 0)",
     ],
 )
 def test_the_python_guest_asks_too(code):
@@ -166,7 +170,7 @@ def test_the_python_guest_asks_too(code):
         assert r.exit_code == 1 and "secret" not in r.stdout
         assert "Permission denied (corral:" in r.stderr
         assert (sb.path / "gold.patch").read_text() == "secret\n"
-        assert not (sb.path / "AGENTS.md").exists()
+        assert not os.path.lexists(sb.path / "AGENTS.md")
         assert sb.python("open('fine.txt', 'w').write('ok'); print(open('fine.txt').read())"
                          ).stdout == "ok\n"  # fmt: skip
     denied = [e for e in seen if e.type == "action.denied" and e.action.kind == "file"]

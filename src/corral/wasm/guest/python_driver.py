@@ -227,6 +227,9 @@ def _main():
 
     _screen = {"on": False, "ask": {}, "allow": {}, "default_allows": True, "asked": {}}
 
+    _LINKING = {"os.link": "link", "os.symlink": "symlink", "os.truncate": "write",
+                "os.chmod": "chmod"}
+
     def _load_screen(table):
         _screen["on"] = False
         _screen["asked"] = {}
@@ -293,6 +296,24 @@ def _main():
         return path
 
     def _audit(event, args):
+        if event in _LINKING and _screen["on"]:
+            # a second name for a file is a way to read or change it (checked as the
+            # shell checks ln): the file linked and the new name; a truncate or chmod
+            # changes the file itself
+            op = _LINKING[event]
+            if event == "os.link":
+                names = (args[0], args[1])
+            elif event == "os.symlink":
+                names = (args[1],)  # (its target is checked when it is opened)
+            else:
+                names = (args[0],)
+            for name in names:
+                if _isinstance(name, int):
+                    continue  # a descriptor: opened (and checked) before
+                p = _abs(name)
+                if p is not None:
+                    _file_check(op, p)
+            return
         if event in ("os.remove", "os.rename", "os.mkdir", "os.rmdir") and _screen["on"]:
             dir_fd = args[-1] if event != "os.rename" else None
             if dir_fd is None or dir_fd == -1:
