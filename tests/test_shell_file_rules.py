@@ -222,3 +222,38 @@ def test_the_js_guest_asks_too(code):
         assert r.stdout == "ok\n", r
     denied = [e for e in seen if e.type == "action.denied" and e.action.kind == "file"]
     assert denied and all(e.data.get("source") == "js" for e in denied)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # paths relative to a directory descriptor name what the descriptor was opened as
+        "import os; fd = os.open('.git', os.O_RDONLY); "
+        "w = os.open('hooks/pre-commit', os.O_WRONLY | os.O_CREAT, dir_fd=fd)",
+        # (the WASI build has no dup/dup2; a descriptor is named by device and inode all
+        # the same, so a renumbered one would name what it was opened as)
+        "import os; fd = os.open('.git/hooks', os.O_RDONLY); os.remove('keep', dir_fd=fd)",
+        "import os; fd = os.open('.git', os.O_RDONLY); "
+        "os.rename('x', 'hooks/post-commit', src_dir_fd=fd, dst_dir_fd=fd)",
+        "import posix; fd = posix.open('.git', posix.O_RDONLY); "
+        "w = posix.open('hooks/pre-commit', posix.O_WRONLY | posix.O_CREAT, dir_fd=fd)",
+    ],
+)
+def test_the_python_guest_follows_directory_descriptors(code):
+    with corral.Sandbox(policy="default", monitor=False) as sb:
+        (sb.path / "sub").mkdir()
+        (sb.path / ".git" / "hooks").mkdir(parents=True)
+        (sb.path / ".git" / "hooks" / "keep").write_text("k")
+        (sb.path / ".git" / "x").write_text("x")
+        r = sb.python(code)
+        assert r.exit_code == 1 and "Permission denied (corral:" in r.stderr, r
+        assert sorted(p.name for p in (sb.path / ".git" / "hooks").iterdir()) == ["keep"]
+        # ordinary descriptor-relative work still runs (a directory opened, then a file in
+        # it; shutil.rmtree)
+        r = sb.python(
+            "import os, shutil; os.makedirs('t/a/b'); d = os.open('t/a', os.O_RDONLY); "
+            "os.close(os.open('b/f', os.O_WRONLY | os.O_CREAT, dir_fd=d)); "
+            "print(sum(len(f) for _, _, f in os.walk('t'))); shutil.rmtree('t'); "
+            "print(os.path.exists('t'))"
+        )
+        assert r.stdout == "1\nFalse\n", r

@@ -295,37 +295,70 @@ def _main():
                 return None
         return path
 
+    # Paths relative to a directory descriptor (dir_fd=, os.fwalk, shutil.rmtree): the
+    # directories opened through os.open are remembered by device and inode, so a
+    # descriptor names the path it was opened as, whatever its number became (dup, dup2);
+    # one corral did not see opened names nothing and is refused while rules apply.
+    _dir_paths = {}
+    _UNKNOWN = object()
+    _skip_open = [0]
+
+    def _at(name, dir_fd):
+        if _isinstance(name, int):
+            return None  # a descriptor itself: opened (and checked) before
+        if dir_fd is None or dir_fd == -1:
+            return _abs(name)
+        if not _isinstance(name, (_str, _bytes)):
+            return None
+        name = os.fsdecode(name)
+        if name.startswith("/"):
+            return name
+        try:
+            st = _fstat(dir_fd)
+        except BaseException:
+            return _UNKNOWN
+        base = _dir_paths.get((st.st_dev, st.st_ino))
+        if base is None:
+            return _UNKNOWN
+        return base + "/" + name
+
+    def _check_at(op, name, dir_fd):
+        p = _at(name, dir_fd)
+        if p is _UNKNOWN:
+            raise PermissionError(
+                13, "Permission denied (corral: a path relative to a directory descriptor "
+                "corral cannot name, while the policy's file rules apply)", name)
+        if p is not None:
+            _file_check(op, p)
+
     def _audit(event, args):
         if event in _LINKING and _screen["on"]:
             # a second name for a file is a way to read or change it (checked as the
             # shell checks ln): the file linked and the new name; a truncate or chmod
             # changes the file itself
             op = _LINKING[event]
-            if event == "os.link":
-                names = (args[0], args[1])
-            elif event == "os.symlink":
-                names = (args[1],)  # (its target is checked when it is opened)
-            else:
-                names = (args[0],)
-            for name in names:
-                if _isinstance(name, int):
-                    continue  # a descriptor: opened (and checked) before
-                p = _abs(name)
-                if p is not None:
-                    _file_check(op, p)
+            a = tuple(args) + (None, None, None, None)
+            if event == "os.link":  # (src, dst, src_dir_fd, dst_dir_fd)
+                _check_at(op, a[0], a[2])
+                _check_at(op, a[1], a[3])
+            elif event == "os.symlink":  # (src, dst, dir_fd): its target is checked when opened
+                _check_at(op, a[1], a[2])
+            elif event == "os.chmod":  # (path, mode, dir_fd)
+                _check_at(op, a[0], a[2])
+            else:  # os.truncate (path, length)
+                _check_at(op, a[0], None)
             return
         if event in ("os.remove", "os.rename", "os.mkdir", "os.rmdir") and _screen["on"]:
-            dir_fd = args[-1] if event != "os.rename" else None
-            if dir_fd is None or dir_fd == -1:
-                src = _abs(args[0])
-                if src is not None:
-                    _file_check("delete" if event != "os.mkdir" else "mkdir", src)
-                if event == "os.rename" and _len(args) > 1:
-                    dst = _abs(args[1])
-                    if dst is not None:
-                        _file_check("rename", dst)
+            a = tuple(args) + (None, None, None, None)
+            if event == "os.rename":  # (src, dst, src_dir_fd, dst_dir_fd)
+                _check_at("delete", a[0], a[2])
+                _check_at("rename", a[1], a[3])
+            else:  # (path, dir_fd) or os.mkdir (path, mode, dir_fd)
+                _check_at("delete" if event != "os.mkdir" else "mkdir", a[0], args[-1])
             return
         if event == "open" and _intents["on"]:
+            if _skip_open[0]:
+                return  # os.open with dir_fd: checked (and reported) by its wrapper
             path, mode, flags = (tuple(args) + (None, None, None))[:3]
             if not _isinstance(path, (_str, _bytes)):
                 return
@@ -368,6 +401,41 @@ def _main():
                 pass
 
     sys.addaudithook(_audit)
+
+    _real_open = os.open
+    _S_ISDIR = __import__("stat").S_ISDIR
+
+    def _open(path, flags, mode=0o777, *, dir_fd=None):
+        if dir_fd is not None and dir_fd != -1 and _screen["on"]:
+            acc = flags & (os.O_RDONLY | os.O_WRONLY | os.O_RDWR)
+            op = "append" if flags & os.O_APPEND else "write" if acc != os.O_RDONLY else "read"
+            _check_at(op, path, dir_fd)
+            _skip_open[0] += 1
+            try:
+                fd = _real_open(path, flags, mode, dir_fd=dir_fd)
+            finally:
+                _skip_open[0] -= 1
+        else:
+            fd = _real_open(path, flags, mode, dir_fd=dir_fd)
+        try:
+            st = _fstat(fd)
+            if _S_ISDIR(st.st_mode):
+                where = _at(path, dir_fd)
+                if _isinstance(where, _str) and _len(_dir_paths) < 100000:
+                    _dir_paths[(st.st_dev, st.st_ino)] = os.path.normpath(where)
+        except BaseException:
+            pass
+        return fd
+
+    _open.__name__ = _open.__qualname__ = "open"
+    _open.__doc__ = _real_open.__doc__
+    os.open = _open
+    try:
+        import posix as _posix
+
+        _posix.open = _open
+    except ImportError:
+        pass
 
     def _no_system(command):
         _spawned(_argv_of(command, shell=True), "os.system")
