@@ -257,3 +257,22 @@ def test_the_python_guest_follows_directory_descriptors(code):
             "print(os.path.exists('t'))"
         )
         assert r.stdout == "1\nFalse\n", r
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "mkdir -p x/hooks && echo evil > x/hooks/pre-commit && mv x .git",
+        "python3 -c \"import os; os.makedirs('x/hooks'); open('x/hooks/pre-commit', 'w')"
+        ".write('evil'); os.rename('x', '.git')\"",
+    ],
+)
+def test_a_directory_moved_under_a_protected_name_is_checked_inside(line):
+    """``mv x .git`` brings x/hooks/pre-commit to .git/hooks/pre-commit: each name the
+    directory's contents get is checked as the new name is."""
+    with corral.Sandbox(policy="default", monitor=False) as sb:
+        r = sb.run(line)
+        assert "Permission denied (corral:" in r.stderr, r
+        assert not (sb.path / ".git").exists()
+        r = sb.run("mkdir -p y/sub && echo ok > y/sub/f && mv y z && cat z/sub/f")
+        assert r.stdout == "ok\n", r

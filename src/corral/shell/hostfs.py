@@ -14,6 +14,7 @@ except by :func:`stat`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat as statmod
 from collections.abc import Iterator
@@ -136,11 +137,51 @@ def rmdir(ws: Workspace, host: Host) -> None:
     ws.tree.rmdir(ps)
 
 
+#: the most entries a directory being renamed may hold while file rules apply (each new
+#: name is checked against them: ``mv x .git`` must not bring ``x/hooks/pre-commit`` in)
+RENAME_CHECK_MAX = 200_000
+
+
 def rename(ws: Workspace, src: Host, dst: Host) -> None:
     sp, dp = parts(ws, src), parts(ws, dst)
     _note(ws, "delete", src, sp)  # the old name goes away
     _note(ws, "rename", dst, dp)  # the new name is written
+    if ws.file_gate is not None:
+        _check_moved_tree(ws, sp, dp)
     ws.tree.rename(sp, dp)
+
+
+def _check_moved_tree(ws: Workspace, sp: list[str], dp: list[str]) -> None:
+    """The names a directory's contents get under its new name, each checked as the new
+    name is (a path the rules name deep under the destination is refused)."""
+    try:
+        if not statmod.S_ISDIR(ws.tree.stat(sp, follow=False).st_mode):
+            return
+    except OSError:
+        return  # (the rename itself says why)
+    stack: list[list[str]] = [[]]
+    seen = 0
+    while stack:
+        rel = stack.pop()
+        try:
+            names = ws.tree.listdir([*sp, *rel])
+        except OSError:
+            continue
+        seen += len(names)
+        if seen > RENAME_CHECK_MAX:
+            raise PermissionError(
+                errno.EACCES,
+                f"Permission denied (corral: a directory of more than {RENAME_CHECK_MAX} "
+                "entries cannot be checked against the policy's file rules)",
+            )
+        for name in names:
+            ws.check("rename", [*dp, *rel, name])
+            try:
+                is_dir = statmod.S_ISDIR(ws.tree.stat([*sp, *rel, name], follow=False).st_mode)
+            except OSError:
+                continue
+            if is_dir:
+                stack.append([*rel, name])
 
 
 def symlink(ws: Workspace, target: str, host: Host) -> None:

@@ -331,6 +331,24 @@ def _main():
         if p is not None:
             _file_check(op, p)
 
+    def _check_moved_tree(src, dst):
+        # a directory's contents get new names under dst: each checked as dst is
+        # (`os.rename('x', '.git')` must not bring x/hooks/pre-commit in)
+        if not _isinstance(src, _str) or not _isinstance(dst, _str) or not os.path.isdir(src):
+            return
+        if os.path.islink(src):
+            return
+        n = 0
+        for top, dirs, files in os.walk(src):
+            rel = top[_len(src):]
+            for name in dirs + files:
+                n += 1
+                if n > 200000:
+                    raise PermissionError(
+                        13, "Permission denied (corral: a directory of more than 200000 "
+                        "entries cannot be checked against the policy's file rules)", src)
+                _file_check("rename", dst + rel + "/" + name)
+
     def _audit(event, args):
         if event in _LINKING and _screen["on"]:
             # a second name for a file is a way to read or change it (checked as the
@@ -353,6 +371,7 @@ def _main():
             if event == "os.rename":  # (src, dst, src_dir_fd, dst_dir_fd)
                 _check_at("delete", a[0], a[2])
                 _check_at("rename", a[1], a[3])
+                _check_moved_tree(_at(a[0], a[2]), _at(a[1], a[3]))
             else:  # (path, dir_fd) or os.mkdir (path, mode, dir_fd)
                 _check_at("delete" if event != "os.mkdir" else "mkdir", a[0], args[-1])
             return
