@@ -163,6 +163,38 @@ def test_split_writes_only_inside_the_workspace(sb: Sandbox) -> None:
 
 
 def test_help_texts(sb: Sandbox) -> None:
-    for name in ("timeout", "cmp", "split", "join", "xxd", "hexdump"):
+    for name in ("timeout", "cmp", "split", "join", "xxd", "hexdump", "sudo", "doas"):
         r = sb.run(f"{name} --help")
         assert r.stdout.startswith(f"Usage: {name} "), name
+
+
+@pytest.mark.parametrize(
+    ("line", "out", "status"),
+    [
+        ("sudo echo hi", "hi\n", 0),
+        ("sudo -u postgres -E FOO=3 sh -c 'echo $FOO'", "3\n", 0),
+        ("echo x | sudo tee f >/dev/null; cat f", "x\n", 0),
+        ("sudo -- ls -d .", ".\n", 0),
+        ("doas -u x printf '%s\\n' a b", "a\nb\n", 0),
+        ("sudo -v", "", 0),
+        ("sudo false", "", 1),
+        ("sudo", "", 1),
+        ("sudo -i", "", 1),
+        ("sudo -e notes.txt", "", 1),
+    ],
+)
+def test_sudo_runs_the_command_as_the_sandbox_user(sb: Sandbox, line, out, status) -> None:
+    """Nothing inside the sandbox is privileged: sudo/doas run their command as the
+    sandbox's own user (the policy decides the line as that command)."""
+    r = sb.run(line)
+    assert (r.stdout, r.exit_code) == (out, status), r.stderr
+
+
+def test_sudo_under_default_is_decided_as_its_command() -> None:
+    with Sandbox(policy="default", monitor=False) as s:
+        r = s.run("sudo ls -d . && sudo -u nobody cat /dev/null; echo rc=$?")
+        assert r.stdout == ".\nrc=0\n", r.stderr
+        r = s.run("sudo -i")
+        assert r.exit_code == 126 and "denied" in r.stderr
+        r = s.run("sudo apt-get install -y jq")
+        assert r.exit_code == 126 and "denied" in r.stderr

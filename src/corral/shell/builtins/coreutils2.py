@@ -143,6 +143,91 @@ def _sig_name(sig: int) -> str:
 
 
 # --------------------------------------------------------------------------
+# sudo, doas: nothing in the sandbox is privileged
+# --------------------------------------------------------------------------
+
+_NAME_VALUE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+
+
+@command("sudo")
+def sudo_cmd(ctx: CommandContext) -> int:
+    """Usage: sudo [OPTION]... [NAME=VALUE]... COMMAND [ARG]...
+Run COMMAND as the sandbox's own user: nothing inside corral's sandbox is privileged,
+so another user (-u) or root changes nothing but the policy's view (it decides the line
+as COMMAND, and the monitor sees that privilege was sought).
+  -u, --user=USER   -g, --group=GROUP   -E, --preserve-env   -H, --set-home
+  -n, --non-interactive   -b, --background   -P, --preserve-groups
+  -D, --chdir=DIR   run COMMAND in DIR
+  -k, -K            forget cached credentials (nothing to forget)
+  -v, --validate    succeed (there are no credentials to refresh)
+  -l, --list        say what sudo does here
+  -i, -s            a login or a shell: with COMMAND, run it; without, refused
+  -e, --edit        refused: no editor here"""
+    return _privileged(ctx, ctx.args, "sudo")
+
+
+@command("doas")
+def doas_cmd(ctx: CommandContext) -> int:
+    """Usage: doas [-nSs] [-u USER] COMMAND [ARG]...
+Run COMMAND as the sandbox's own user (nothing in the sandbox is privileged)."""
+    return _privileged(ctx, ctx.args, "doas")
+
+
+def _privileged(ctx: CommandContext, args: list[str], name: str) -> int:
+    if name == "sudo":
+        opts, rest = _getopt(
+            ctx, args, "u:g:EHnbPkKvlisSeVhD:p:C:r:t:T:U:A",
+            {"user=": "u", "group=": "g", "preserve-env?": "E", "set-home": "H",
+             "non-interactive": "n", "background": "b", "preserve-groups": "P",
+             "reset-timestamp": "k", "remove-timestamp": "K", "validate": "v", "list": "l",
+             "login": "i", "shell": "s", "stdin": "S", "edit": "e", "version": "V",
+             "help": "h", "chdir=": "D", "prompt=": "p", "close-from=": "C", "role=": "r",
+             "type=": "t", "command-timeout=": "T", "other-user=": "U", "askpass": "A"},
+            1, stop_at_operand=True,
+        )  # fmt: skip
+    else:
+        opts, rest = _getopt(ctx, args, "nSsu:C:", {}, 1, stop_at_operand=True)
+    keys = {k for k, _ in opts}
+    chdir = next((v for k, v in opts if k == "D"), None)
+    if "h" in keys:
+        ctx.out((sudo_cmd.__doc__ or "") + "\n")
+        return 0
+    if "V" in keys:
+        ctx.out(f"{name} (corral): runs commands as the sandbox's own user\n")
+        return 0
+    if "e" in keys:
+        raise CommandError("editing as root is not available here (no editor)", 1)
+    env: dict[str, str] = {}
+    while rest and _NAME_VALUE.match(rest[0]):
+        k, _, v = rest.pop(0).partition("=")
+        env[k] = v
+    if not rest:
+        if "l" in keys:
+            ctx.out(f"{name}: in corral's sandbox every command runs as its own user; the "
+                    "policy decides it as the command it runs\n")  # fmt: skip
+            return 0
+        if keys & {"v", "k", "K"}:
+            return 0
+        if keys & {"i", "s"} or (name == "doas" and "s" in keys):
+            raise CommandError("no root shell here (nothing is privileged)", 1)
+        raise _usage_error(ctx, "a command is required" if name == "sudo" else "usage", 1)
+    shell = ctx.extra.get("shell")
+    if shell is None:
+        raise CommandError("cannot run a command here", 1)
+    sub = shell.fork()
+    if chdir is not None:
+        status = sub.run_command(["cd", chdir])
+        if status != 0:
+            return 1
+    from ..interp import ExitShell  # here: interp imports the built-ins
+
+    try:
+        return int(sub.run_command(rest, env or None))
+    except ExitShell as e:
+        return int(e.status)
+
+
+# --------------------------------------------------------------------------
 # cmp
 # --------------------------------------------------------------------------
 
