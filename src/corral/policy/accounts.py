@@ -106,7 +106,13 @@ ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
     "sam": _cli("cloudformation.amazonaws.com", "local", "build", "init", "validate --lint"),
     "cdk": _cli("cloudformation.amazonaws.com", "synth", "synthesize", "init", "ls", "list",
                 "doctor", "context", "docs"),
-    "eb": _cli("elasticbeanstalk.amazonaws.com", "local"),
+    # eb is also EasyBuild's command (``eb GROMACS-2024.eb --robot``, ``eb --search X``):
+    # Elastic Beanstalk's only by its verbs
+    "eb": _cli("elasticbeanstalk.amazonaws.com", "local", remote=(
+        "init create deploy status health events logs open console config terminate setenv "
+        "printenv list use scale ssh labs platform appversion swap restore tags upgrade "
+        "codesource abort clone migrate"
+    )),
     "copilot": _cli("ecs.amazonaws.com"),
     "ecs-cli": _cli("ecs.amazonaws.com"),
     "amplify": _cli("amplify.amazonaws.com", "mock", "codegen"),
