@@ -180,7 +180,14 @@ ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
     "databricks": _cli("accounts.cloud.databricks.com", "bundle init"),
     "snowsql": _cli("app.snowflake.com"),
     "snow": _cli("app.snowflake.com", "connection list", "helpers", "init"),
-    "b2": _cli("api.backblazeb2.com"),
+    # b2 is also Boost.Build's command (``./b2 toolset=gcc stage``): Backblaze's by its verbs
+    "b2": _cli("api.backblazeb2.com", remote=(
+        "authorize-account authorize_account account bucket file key ls rm sync cat "
+        "upload-file upload_file download-file download-file-by-name download-file-by-id "
+        "copy-file-by-id create-bucket delete-bucket list-buckets get-bucket update-bucket "
+        "get-file-info hide-file list-file-names create-key delete-key list-keys replication "
+        "get-account-info clear-account cancel-all-unfinished-large-files"
+    )),
     "mongocli": _cli("cloud.mongodb.com", "config list", "config describe"),
     "neonctl": _cli("console.neon.tech"),
     "pscale": _cli("api.planetscale.com"),

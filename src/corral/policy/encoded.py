@@ -10,7 +10,8 @@ could have typed. Found:
 * hex: runs of 16 or more hex digits (``bytes.fromhex('…')``, ``xxd -r -p``) and ``\\xNN``
   escape runs of 8 or more; octal ``\\NNN`` escape runs of 8 or more (``printf``);
 * base64 of zlib-compressed text (``exec(zlib.decompress(b64decode('eJz…')))``), base85
-  and rot13 of a quoted string when the text decodes one (``b85decode``, ``'rot13'``);
+  and rot13 of a quoted string when the text decodes one (``b85decode``, ``'rot13'``), a
+  quoted string reversed when the text reverses one (``system scalar reverse "hs | …"``);
 * character codes: 8 or more decimal numbers in 9-126 separated by commas (``String.
   fromCharCode(99,117,…)``, ``chr`` lists, awk ``split``/``sprintf("%c")``);
 * serialized objects given to a deserializer (``pickle.loads(b64decode('gAJj…'))``,
@@ -101,6 +102,8 @@ _DESERIALIZE: Final = saferegex.compile(
     r"\b(?:c?pickle|_pickle|dill|cloudpickle|marshal|jsonpickle|shelve)\.(?:loads?|decode|Unpickler)\b"
     r"|\btorch\.load\b|\bjoblib\.load\b|\bunserialize\(|Marshal\.load"
 )
+#: code that reverses a string (``scalar reverse "…"``, ``s[::-1]``, ``.reverse()``)
+_REVERSES: Final = saferegex.compile(r"\breverse\b|\[::-1\]|\bstrrev\(|\.reverse\(")
 #: printable ASCII runs of 8 or more bytes in binary data
 _PRINTABLE_RUN: Final = saferegex.compile(rb"[\x20-\x7e]{8,}")
 _QUOTED: Final = saferegex.compile(r"'([^'\n]{8,4096})'|\"([^\"\n]{8,4096})\"")
@@ -110,7 +113,12 @@ def decoded_commands(text: str) -> list[str]:
     """The command lines hidden by an encoding in ``text`` (see the module docstring)."""
     text = text[:_MAX_TEXT]
     found: list[str] = []
-    if "," not in text and "\\" not in text and not _LONG_WORD.search(text):
+    if (
+        "," not in text
+        and "\\" not in text
+        and not _LONG_WORD.search(text)
+        and not _REVERSES.search(text)
+    ):
         return found  # nothing long enough to hide a command (most words)
 
     loads = _DESERIALIZE.search(text) is not None
@@ -150,6 +158,9 @@ def decoded_commands(text: str) -> list[str]:
                 codes = [int(o, 8) for o in m.group(0).split("\\")[1:]]
                 if all(c < 256 for c in codes):
                     keep(bytes(codes))
+        if _REVERSES.search(text) is not None:  # perl's reverse "hs | …", s[::-1]
+            for m in _QUOTED.finditer(text):
+                keep((m.group(1) or m.group(2) or "")[::-1].encode("ascii", "replace"))
         if "b85decode" in text or "rot13" in text or "rot_13" in text:
             for m in _QUOTED.finditer(text):
                 quoted = m.group(1) or m.group(2) or ""
