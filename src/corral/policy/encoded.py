@@ -206,11 +206,8 @@ def shell_variants(script: str) -> list[str]:
     if "=" in text and "$" in text:
         values: dict[str, str] = {}
         for statement in text.replace("&&", ";").replace("\n", ";").split(";"):
-            words = statement.split()
-            if words[:1] and words[0] in _DECLARES:  # export A=curl B=-fsSL: each one
-                words = words[1:]
-            else:
-                words = [statement.strip()]
+            words = statement.split()  # export A=curl B=-fsSL: each one
+            words = words[1:] if words[:1] and words[0] in _DECLARES else [statement.strip()]
             for word in words:
                 m = _ASSIGN.fullmatch(word)
                 if m is None or len(values) >= _MAX_VARS:
