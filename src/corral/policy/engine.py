@@ -16,12 +16,12 @@ Commands (``exec``, ``spawn``, ``code`` in the shell)
   ``sudo``, ``exec``, ``command``, ``find -exec``, ``python -m MODULE`` and others also
   yield the inner command; ``sh -c SCRIPT``, ``bash -c``, ``eval``, ``env -S`` and
   ``script -c`` have their script split and decided. A command's verdict is the most
-  restrictive over all these views of the rules that matched explicitly (so ``sudo ls`` is
-  denied by ``sudo`` and ``nohup xmrig`` by ``xmrig``, while ``xargs grep x`` is allowed by
+  restrictive over all these views of the rules that matched explicitly (so ``sudo mount``
+  is denied by ``mount`` and ``nohup xmrig`` by ``xmrig``, while ``xargs grep x`` is allowed by
   ``grep`` even if ``xargs`` has no rule); ``commands.default`` applies only when no view
   matched a rule.
   Wrappers that change privileges, namespaces or routing (``sudo``, ``doas``, ``pkexec``,
-  ``chroot``, ``nsenter``, ``unshare``, ``firejail``, ``strace``, ``ltrace``, ``torsocks``,
+  ``run0``, ``chroot``, ``nsenter``, ``unshare``, ``firejail``, ``strace``, ``ltrace``, ``torsocks``,
   ``proxychains``) are looked through too but are not transparent: without a rule of
   their own, ``commands.default`` applies to them as well.
   A script inside the command (``bash -c '...'``) is decided in full, default included.
