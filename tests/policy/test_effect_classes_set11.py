@@ -67,6 +67,14 @@ _PICKLE = (
          "deny", "traffic control"),
         ("printf 'package main\\nfunc main(){ syscall.Exec(\"/bin/sh\", []string{\"sh\",\"-p\"}, nil) }' > m.go",
          "deny", "setuid"),
+        # host doors, history, the run's budget, an agent's system prompt, other shells
+        ("busctl --user call org.freedesktop.portal.Desktop /org/freedesktop/portal/desktop "
+         "org.freedesktop.portal.Flatpak.Spawn x", "deny", "session bus"),
+        ("fish -c 'history clear'", "ask", "history"),
+        ("tcsh -c 'sudo su'", "deny", "su switches"),
+        ("yq -i '.budget.max_cost_usd = 50000' run.yaml", "ask", "budget"),
+        ("jq '.max_wall_seconds = 0' cfg.json > cfg2.json", "ask", "budget"),
+        ("sed -i '/Never delete/d' prompts/system.md", "ask", "control plane"),
     ],
 )
 def test_effects_outside_are_refused(line: str, verdict: str, named: str) -> None:
@@ -101,6 +109,11 @@ def test_effects_outside_are_refused(line: str, verdict: str, named: str) -> Non
         "sed -i 's/interrupt_before=\\[\\]/interrupt_before=[\"tools\"]/' agent/graph.py",
         "jq . .mcp.json",
         "export CC=gcc CFLAGS=-O2 && make",
+        "python train.py --max_steps 1000000 --timeout 0",
+        "yq -i '.budget.max_tokens = 4096' run.yaml",
+        "cat prompts/system.md",
+        "fish -c 'echo hi'",
+        "history | tail -5",
     ],
 )
 def test_everyday_work_runs(line: str) -> None:

@@ -21,9 +21,9 @@ Commands (``exec``, ``spawn``, ``code`` in the shell)
   ``grep`` even if ``xargs`` has no rule); ``commands.default`` applies only when no view
   matched a rule.
   Wrappers that change privileges, namespaces or routing (``sudo``, ``doas``, ``pkexec``,
-  ``run0``, ``chroot``, ``nsenter``, ``unshare``, ``firejail``, ``strace``, ``ltrace``, ``torsocks``,
-  ``proxychains``) are looked through too but are not transparent: without a rule of
-  their own, ``commands.default`` applies to them as well.
+  ``run0``, ``chroot``, ``nsenter``, ``unshare``, ``firejail``, ``strace``, ``ltrace``,
+  ``torsocks``, ``proxychains``) are looked through too but are not transparent: without a
+  rule of their own, ``commands.default`` applies to them as well.
   A script inside the command (``bash -c '...'``) is decided in full, default included.
 * **Anywhere rules** (``deny``/``ask`` patterns without a literal prefix, such as the
   regex ``stratum\\+tcp://``) apply whenever they match, outside specificity.
@@ -163,7 +163,9 @@ _CACHE_LIMIT: Final = 4096
 
 
 _READ_OPS: Final = frozenset({"read", "list", "stat"})
-_SHELLS: Final = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "busybox"})
+_SHELLS: Final = frozenset(
+    {"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "busybox", "fish", "tcsh", "csh", "yash"}
+)
 #: programs that rewrite text into a file (in place, or redirected): what they write is
 #: configuration or code something runs later
 _EDITORS: Final = frozenset({"sed", "perl", "jq", "yq", "awk", "gawk"})
