@@ -37,6 +37,9 @@ STRICT = Policy.builtin("strict")
         "sudo journalctl -u nginx --since '10 min ago' --no-pager",
         "sudo -V",
         "sudo -k",
+        "sudo sh -c 'make install DESTDIR=/workspace/out'",
+        "sudo -u ci bash ./scripts/test.sh",
+        "sudo env PATH=/workspace/bin:/usr/bin make check",
     ],
 )
 def test_sudo_runs_what_it_runs(line: str) -> None:
@@ -73,6 +76,14 @@ def test_sudo_runs_what_it_runs(line: str) -> None:
         ("sudo ssh-keygen -D /tmp/p11.so", "deny", "shared library"),
         ("sudo helm template x ./chart --post-renderer /tmp/pr.sh", "deny", "runs it"),
         ("sudo ./loader -t enp0s3", "deny", "network interfaces"),
+        # a shell as root through another program (GTFOBins-style), own variants
+        ("sudo env /bin/bash", "deny", "shell as root through"),
+        ("sudo nice -n 5 /usr/bin/zsh", "deny", "shell as root through"),
+        ("sudo find . -maxdepth 0 -exec /bin/sh -p \\;", "deny", "setuid"),
+        ("sudo xargs -a /dev/null sh", "deny", "shell as root through"),
+        ("sudo lua -e 'os.execute(\"/bin/sh\")'", "deny", "shell as root through"),
+        ("doas script -q /dev/null", "deny", "shell as root through"),
+        ("sudo machinectl shell --uid=0", "deny", "shell as root through"),
         # the system's software changed as root
         ("sudo apt-get install -y frr", "deny", "installed software"),
         ("sudo dnf -y update", "deny", "installed software"),
