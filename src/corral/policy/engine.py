@@ -442,6 +442,17 @@ def _worse(a: _Result | None, b: _Result | None) -> _Result | None:
     return a
 
 
+#: a pattern longer than this is cut in a decision's reason (``corral policy explain`` shows
+#: it whole): the reason is what an agent reads, and the effect named after it matters
+_SHOWN_LIMIT: Final = 120
+
+
+def _shown(pattern: CommandPattern) -> str:
+    """``pattern`` as a reason quotes it, cut when long."""
+    shown = pattern.shown
+    return shown if len(shown) <= _SHOWN_LIMIT else shown[: _SHOWN_LIMIT - 20] + "…'"
+
+
 def _short(text: str) -> str:
     text = text.replace("\n", "\\n")
     return text if len(text) <= _SUBJECT_LIMIT else text[: _SUBJECT_LIMIT - 3] + "..."
@@ -1848,7 +1859,7 @@ class Policy:
         if res.kind == "rule":
             rule = res.rule
             assert rule is not None
-            reason = f"{what} {subject!r} matches {rule.id} {rule.pattern.shown}"
+            reason = f"{what} {subject!r} matches {rule.id} {_shown(rule.pattern)}"
             if rule.reason:
                 reason += f": {rule.reason}"
             reason += self._principle_note(rule.principle)
@@ -1960,7 +1971,7 @@ class Policy:
                 reason=f"{label} code runs are allowed unless a command rule for "
                 f"{' or '.join(repr(n) for n in names)} denies or asks",
             )
-        reason = f"{label} code (command {names[0]!r}) matches {best.id} {best.pattern.shown}"
+        reason = f"{label} code (command {names[0]!r}) matches {best.id} {_shown(best.pattern)}"
         if best.reason:
             reason += f": {best.reason}"
         reason += self._principle_note(best.principle)
