@@ -56,7 +56,7 @@ def test_policy_decides_every_real_process_start():
                  monitor=False) as sb:  # fmt: skip
         r = sb.run("echo aWQ= | base64 -d | sh")  # `id`, hidden in base64
         assert r.stdout.startswith("uid="), r.stderr
-        r = sb.run("sudo id")
+        r = sb.run("sudo -i")
         assert r.exit_code == 126 and "sudo" in r.stderr
     seen = [argv for _, argv in spawns]
     assert ["id"] in seen and ["sh"] in seen

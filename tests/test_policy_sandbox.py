@@ -195,7 +195,7 @@ def test_cli_policy_check_explain_and_run(tmp_path):
 
     p = cli("policy", "explain", "default", "git push origin main")
     assert p.returncode == 0 and "ask" in p.stdout
-    p = cli("run", "--policy", "default", "sudo id")
+    p = cli("run", "--policy", "default", "sudo -i")
     assert p.returncode == 126 and "sudo" in p.stderr
     starter = tmp_path / "p.yaml"
     assert cli("policy", "init", str(starter)).returncode == 0

@@ -69,7 +69,7 @@ def test_policy_questions_are_asked_at_the_prompt():
         child.expect(r"Allow\? \[y\]es once / \[a\]lways this session / \[N\]o")
         child.sendline("n")
         child.expect("rc=126")
-        child.sendline("sudo id; echo after")
+        child.sendline("sudo -i; echo after")
         child.expect("denied")
         child.expect(r"corral:/workspace\$ ")
     finally:

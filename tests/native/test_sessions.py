@@ -235,7 +235,7 @@ def test_sandbox_python_on_a_native_backend_runs_real_python(tier, tmp_path):
         assert r.stdout == "cpython\n", r
         r = sb.python("print(v >= (3, 8))")
         assert r.stdout == "True\n", r
-        r = sb.python("import subprocess; subprocess.run(['sudo', 'id'])")
+        r = sb.python("import subprocess; subprocess.run(['sudo', '-i'])")
         assert "sudo" in r.stderr, r  # the policy still decides what it starts
 
 
@@ -259,7 +259,7 @@ def test_an_exec_between_calls_leaves_the_session_watched(tier, tmp_path):
         assert sb.exec(["/bin/true"]).ok
         r = sb.run("ls / > /dev/null && echo listed $A")
         assert r.stdout == "listed 1\n" and not r.restarted, r
-        r = sb.run("sudo id")
+        r = sb.run("sudo -i")
         assert r.exit_code != 0 and "sudo" in r.stderr, r
 
 

@@ -28,7 +28,7 @@ from corral.policy.approvers import coerce_answer, describe_action, memory_key
 POLICY = Policy.builtin("default")
 PIP = ExecAction(argv=["git", "push", "origin", "main"])
 LS = ExecAction(argv=["ls"])
-SUDO = ExecAction(argv=["sudo", "id"])
+SUDO = ExecAction(argv=["sudo", "su"])
 
 ASKING = Policy.from_dict(
     {

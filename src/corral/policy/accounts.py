@@ -106,7 +106,13 @@ ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
     "sam": _cli("cloudformation.amazonaws.com", "local", "build", "init", "validate --lint"),
     "cdk": _cli("cloudformation.amazonaws.com", "synth", "synthesize", "init", "ls", "list",
                 "doctor", "context", "docs"),
-    "eb": _cli("elasticbeanstalk.amazonaws.com", "local"),
+    # eb is also EasyBuild's command (``eb GROMACS-2024.eb --robot``, ``eb --search X``):
+    # Elastic Beanstalk's only by its verbs
+    "eb": _cli("elasticbeanstalk.amazonaws.com", "local", remote=(
+        "init create deploy status health events logs open console config terminate setenv "
+        "printenv list use scale ssh labs platform appversion swap restore tags upgrade "
+        "codesource abort clone migrate"
+    )),
     "copilot": _cli("ecs.amazonaws.com"),
     "ecs-cli": _cli("ecs.amazonaws.com"),
     "amplify": _cli("amplify.amazonaws.com", "mock", "codegen"),
@@ -174,7 +180,14 @@ ACCOUNT_CLIS: Final[dict[str, AccountCli]] = {
     "databricks": _cli("accounts.cloud.databricks.com", "bundle init"),
     "snowsql": _cli("app.snowflake.com"),
     "snow": _cli("app.snowflake.com", "connection list", "helpers", "init"),
-    "b2": _cli("api.backblazeb2.com"),
+    # b2 is also Boost.Build's command (``./b2 toolset=gcc stage``): Backblaze's by its verbs
+    "b2": _cli("api.backblazeb2.com", remote=(
+        "authorize-account authorize_account account bucket file key ls rm sync cat "
+        "upload-file upload_file download-file download-file-by-name download-file-by-id "
+        "copy-file-by-id create-bucket delete-bucket list-buckets get-bucket update-bucket "
+        "get-file-info hide-file list-file-names create-key delete-key list-keys replication "
+        "get-account-info clear-account cancel-all-unfinished-large-files"
+    )),
     "mongocli": _cli("cloud.mongodb.com", "config list", "config describe"),
     "neonctl": _cli("console.neon.tech"),
     "pscale": _cli("api.planetscale.com"),

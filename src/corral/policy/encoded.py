@@ -10,9 +10,13 @@ could have typed. Found:
 * hex: runs of 16 or more hex digits (``bytes.fromhex('…')``, ``xxd -r -p``) and ``\\xNN``
   escape runs of 8 or more; octal ``\\NNN`` escape runs of 8 or more (``printf``);
 * base64 of zlib-compressed text (``exec(zlib.decompress(b64decode('eJz…')))``), base85
-  and rot13 of a quoted string when the text decodes one (``b85decode``, ``'rot13'``);
+  and rot13 of a quoted string when the text decodes one (``b85decode``, ``'rot13'``), a
+  quoted string reversed when the text reverses one (``system scalar reverse "hs | …"``);
 * character codes: 8 or more decimal numbers in 9-126 separated by commas (``String.
-  fromCharCode(99,117,…)``, ``chr`` lists, awk ``split``/``sprintf("%c")``).
+  fromCharCode(99,117,…)``, ``chr`` lists, awk ``split``/``sprintf("%c")``);
+* serialized objects given to a deserializer (``pickle.loads(b64decode('gAJj…'))``,
+  ``marshal``, ``dill``, PHP's ``unserialize``): the readable runs among their binary
+  opcodes (a pickle names ``posix system`` and carries the command as a string).
 
 Only text that decodes to printable ASCII with a space or a ``/`` in it and at least one
 letter counts (a hash, a key or compressed data is not a command). At most
@@ -93,6 +97,15 @@ _ROT13: Final = str.maketrans(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
     "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm",
 )
+#: code that turns bytes into objects, running what they name (``pickle.loads(b64decode(…))``)
+_DESERIALIZE: Final = saferegex.compile(
+    r"\b(?:c?pickle|_pickle|dill|cloudpickle|marshal|jsonpickle|shelve)\.(?:loads?|decode|Unpickler)\b"
+    r"|\btorch\.load\b|\bjoblib\.load\b|\bunserialize\(|Marshal\.load"
+)
+#: code that reverses a string (``scalar reverse "…"``, ``s[::-1]``, ``.reverse()``)
+_REVERSES: Final = saferegex.compile(r"\breverse\b|\[::-1\]|\bstrrev\(|\.reverse\(")
+#: printable ASCII runs of 8 or more bytes in binary data
+_PRINTABLE_RUN: Final = saferegex.compile(rb"[\x20-\x7e]{8,}")
 _QUOTED: Final = saferegex.compile(r"'([^'\n]{8,4096})'|\"([^\"\n]{8,4096})\"")
 
 
@@ -100,13 +113,26 @@ def decoded_commands(text: str) -> list[str]:
     """The command lines hidden by an encoding in ``text`` (see the module docstring)."""
     text = text[:_MAX_TEXT]
     found: list[str] = []
-    if "," not in text and "\\" not in text and not _LONG_WORD.search(text):
+    if (
+        "," not in text
+        and "\\" not in text
+        and not _LONG_WORD.search(text)
+        and not _REVERSES.search(text)
+    ):
         return found  # nothing long enough to hide a command (most words)
 
-    def keep(data: bytes | None) -> None:
+    loads = _DESERIALIZE.search(text) is not None
+
+    def keep(data: bytes | None, whole: bool = True) -> None:
         if data is None or len(found) >= MAX_DECODED:
             return
         payload = _readable(data)
+        if payload is None and whole and loads and len(data) <= MAX_PAYLOAD:
+            # a serialized object (a pickle) carries its command as a string among binary
+            # opcodes: the readable runs inside it, as ``strings`` would show them
+            for run in _PRINTABLE_RUN.findall(data):
+                keep(run, False)
+            return
         if payload is not None and payload not in found:
             found.append(payload)
 
@@ -132,6 +158,9 @@ def decoded_commands(text: str) -> list[str]:
                 codes = [int(o, 8) for o in m.group(0).split("\\")[1:]]
                 if all(c < 256 for c in codes):
                     keep(bytes(codes))
+        if _REVERSES.search(text) is not None:  # perl's reverse "hs | …", s[::-1]
+            for m in _QUOTED.finditer(text):
+                keep((m.group(1) or m.group(2) or "")[::-1].encode("ascii", "replace"))
         if "b85decode" in text or "rot13" in text or "rot_13" in text:
             for m in _QUOTED.finditer(text):
                 quoted = m.group(1) or m.group(2) or ""
@@ -157,12 +186,15 @@ _ASSIGN: Final = saferegex.compile(
     r"([A-Za-z_][A-Za-z0-9_]{0,31})=('[^'\n]{0,256}'|\"[^\"$`\n]{0,256}\"|[^\s;&|$`'\"()]{0,256})"
 )
 _MAX_VARS: Final = 16
+#: builtins that assign the words after them (``export A=curl B=-fsSL``)
+_DECLARES: Final = frozenset({"export", "declare", "typeset", "local", "readonly"})
 
 
 def shell_variants(script: str) -> list[str]:
     """``script`` as the shell will see it once it has undone a disguise: ``${IFS}``
     split as a space, brace groups at a command's place as words (``{wget,-qO-,h}``),
-    literal variables put in (``a=ba;b=sh;$a$b -c …`` is ``bash -c …``). Empty when none
+    literal variables put in (``a=ba;b=sh;$a$b -c …`` is ``bash -c …``, ``export A=curl``
+    assigns too, ``${!v}`` is the variable ``v`` names). Empty when none
     applies. Each variant is decided as the line itself, the worse counting."""
     if len(script) > _MAX_TEXT:
         return []
@@ -174,15 +206,19 @@ def shell_variants(script: str) -> list[str]:
     if "=" in text and "$" in text:
         values: dict[str, str] = {}
         for statement in text.replace("&&", ";").replace("\n", ";").split(";"):
-            m = _ASSIGN.fullmatch(statement.strip())
-            if m is None:
-                continue
-            if len(values) >= _MAX_VARS:
-                break
-            value = m.group(2)
-            if value[:1] in ("'", '"'):
-                value = value[1:-1]
-            values[m.group(1)] = value.replace("\\", "")
+            words = statement.split()  # export A=curl B=-fsSL: each one
+            words = words[1:] if words[:1] and words[0] in _DECLARES else [statement.strip()]
+            for word in words:
+                m = _ASSIGN.fullmatch(word)
+                if m is None or len(values) >= _MAX_VARS:
+                    continue
+                value = m.group(2)
+                if value[:1] in ("'", '"'):
+                    value = value[1:-1]
+                values[m.group(1)] = value.replace("\\", "")
+        for name, value in values.items():  # ${!v}: the variable v names (v=A; ${!v} is $A)
+            if value in values:
+                text = text.replace("${!" + name + "}", values[value])
         for name, value in values.items():
             text = _put(text.replace("${" + name + "}", value), "$" + name, value)
     return [text] if text != script else []

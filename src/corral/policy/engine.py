@@ -16,14 +16,14 @@ Commands (``exec``, ``spawn``, ``code`` in the shell)
   ``sudo``, ``exec``, ``command``, ``find -exec``, ``python -m MODULE`` and others also
   yield the inner command; ``sh -c SCRIPT``, ``bash -c``, ``eval``, ``env -S`` and
   ``script -c`` have their script split and decided. A command's verdict is the most
-  restrictive over all these views of the rules that matched explicitly (so ``sudo ls`` is
-  denied by ``sudo`` and ``nohup xmrig`` by ``xmrig``, while ``xargs grep x`` is allowed by
+  restrictive over all these views of the rules that matched explicitly (so ``sudo mount``
+  is denied by ``mount`` and ``nohup xmrig`` by ``xmrig``, while ``xargs grep x`` is allowed by
   ``grep`` even if ``xargs`` has no rule); ``commands.default`` applies only when no view
   matched a rule.
   Wrappers that change privileges, namespaces or routing (``sudo``, ``doas``, ``pkexec``,
-  ``chroot``, ``nsenter``, ``unshare``, ``firejail``, ``strace``, ``ltrace``, ``torsocks``,
-  ``proxychains``) are looked through too but are not transparent: without a rule of
-  their own, ``commands.default`` applies to them as well.
+  ``run0``, ``chroot``, ``nsenter``, ``unshare``, ``firejail``, ``strace``, ``ltrace``,
+  ``torsocks``, ``proxychains``) are looked through too but are not transparent: without a
+  rule of their own, ``commands.default`` applies to them as well.
   A script inside the command (``bash -c '...'``) is decided in full, default included.
 * **Anywhere rules** (``deny``/``ask`` patterns without a literal prefix, such as the
   regex ``stratum\\+tcp://``) apply whenever they match, outside specificity.
@@ -163,7 +163,9 @@ _CACHE_LIMIT: Final = 4096
 
 
 _READ_OPS: Final = frozenset({"read", "list", "stat"})
-_SHELLS: Final = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "busybox"})
+_SHELLS: Final = frozenset(
+    {"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "busybox", "fish", "tcsh", "csh", "yash"}
+)
 #: programs that rewrite text into a file (in place, or redirected): what they write is
 #: configuration or code something runs later
 _EDITORS: Final = frozenset({"sed", "perl", "jq", "yq", "awk", "gawk"})
@@ -188,9 +190,20 @@ WRAPPERS: Final[dict[str, tuple[frozenset[str], int]]] = {
         0,
     ),
     "watch": (frozenset({"-n", "-d", "--interval"}), 0),
-    "sudo": (frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-R"}), 0),
+    "sudo": (
+        frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-R", "-T", "--user",
+                   "--group", "--host", "--prompt", "--close-from", "--chdir", "--role",
+                   "--type", "--other-user", "--chroot", "--command-timeout"}),
+        0,
+    ),
     "doas": (frozenset({"-u", "-C"}), 0),
     "pkexec": (frozenset({"--user"}), 0),
+    "run0": (
+        frozenset({"-u", "--user", "-g", "--group", "-D", "--chdir", "--setenv", "--property",
+                   "--description", "--slice", "--unit", "--nice", "--machine",
+                   "--background", "--shell-prompt-prefix"}),
+        0,
+    ),
     "taskset": (frozenset(), 1),
     "chrt": (frozenset(), 1),
     "strace": (frozenset({"-o", "-e", "-p", "-s", "-u", "-P"}), 0),
@@ -210,9 +223,14 @@ WRAPPERS: Final[dict[str, tuple[frozenset[str], int]]] = {
 #: wrappers that change privileges, namespaces or routing: looked through, but they need
 #: a rule of their own (without one, commands.default applies to them)
 _OPAQUE: Final = frozenset(
-    {"sudo", "doas", "pkexec", "chroot", "nsenter", "unshare", "firejail", "strace", "ltrace",
-     "torsocks", "proxychains", "proxychains4"}
+    {"sudo", "doas", "pkexec", "run0", "chroot", "nsenter", "unshare", "firejail", "strace",
+     "ltrace", "torsocks", "proxychains", "proxychains4"}
 )  # fmt: skip
+#: wrappers that run their command as another user (root by default): inside corral's tiers
+#: they gain nothing (no setuid, ``no_new_privs``, an unprivileged user), so the command is
+#: decided as what it runs; ``NAME=value`` words before it are its environment (as ``env``'s)
+#: and ``sudo -e FILE`` is ``sudoedit FILE`` (a write of FILE)
+_PRIVILEGE_WRAPPERS: Final = frozenset({"sudo", "doas", "pkexec", "run0"})
 #: options whose value is a command line the program runs in a shell (argument injection:
 #: ``tar --to-command='sh -c …'``, ``rsync -e 'sh -c …'``, ``zip -TT cmd``, ``git
 #: --upload-pack=cmd``): program -> those options (``--opt=value`` or ``--opt value``)
@@ -424,6 +442,17 @@ def _worse(a: _Result | None, b: _Result | None) -> _Result | None:
     return a
 
 
+#: a pattern longer than this is cut in a decision's reason (``corral policy explain`` shows
+#: it whole): the reason is what an agent reads, and the effect named after it matters
+_SHOWN_LIMIT: Final = 120
+
+
+def _shown(pattern: CommandPattern) -> str:
+    """``pattern`` as a reason quotes it, cut when long."""
+    shown = pattern.shown
+    return shown if len(shown) <= _SHOWN_LIMIT else shown[: _SHOWN_LIMIT - 20] + "…'"
+
+
 def _short(text: str) -> str:
     text = text.replace("\n", "\\n")
     return text if len(text) <= _SUBJECT_LIMIT else text[: _SUBJECT_LIMIT - 3] + "..."
@@ -449,10 +478,21 @@ def _skip_options(args: list[str], value_opts: frozenset[str], positional: int) 
             i += 1
             break
         if a.startswith("-") and len(a) > 1:
-            i += 2 if a in value_opts else 1
+            i += 2 if a in value_opts or _takes_next(a, value_opts) else 1
             continue
         break
     return args[i + positional :]
+
+
+def _takes_next(arg: str, value_opts: frozenset[str]) -> bool:
+    """Whether a cluster of short options (``-Eu``, ``-nu``) ends with one that takes the
+    next word as its value (``sudo -Eu root sh``: ``root`` is ``-u``'s, not the command)."""
+    if arg.startswith("--") or len(arg) < 3:
+        return False
+    for j, ch in enumerate(arg[1:], 1):
+        if "-" + ch in value_opts:
+            return j == len(arg) - 1  # a value attached after it (-uroot) is in this word
+    return False
 
 
 def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
@@ -563,7 +603,37 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
     if spec is None:
         return [], []
     rest = _skip_options(args, *spec)
+    if prog in _PRIVILEGE_WRAPPERS:
+        return _privileged(prog, args, rest), []
     return ([rest] if rest else []), []
+
+
+def _sudo_edits(opts: list[str]) -> bool:
+    """Whether sudo's options ``opts`` hold ``-e``/``--edit`` (in a cluster, before an
+    option whose value the rest of the word is)."""
+    values = WRAPPERS["sudo"][0]
+    for o in opts:
+        if o == "--edit":
+            return True
+        if o[:1] != "-" or o[1:2] == "-":
+            continue
+        for ch in o[1:]:
+            if ch == "e":
+                return True
+            if "-" + ch in values:
+                break
+    return False
+
+
+def _privileged(prog: str, args: list[str], rest: list[str]) -> list[list[str]]:
+    """What ``sudo``/``doas``/``pkexec``/``run0`` with options ``args[:-len(rest)]`` run:
+    ``rest`` itself, ``env``'s view of it when it starts with assignments (``sudo
+    LD_PRELOAD=x.so cmd``), ``sudoedit`` of its operands for ``sudo -e``."""
+    if prog == "sudo" and _sudo_edits(args[: len(args) - len(rest)]):
+        return [["sudoedit", *rest]] if rest else []
+    if rest and _ASSIGNMENT.match(rest[0]):
+        return [["env", *rest]]
+    return [rest] if rest else []
 
 
 #: rules per combined screen regex: past about this many, RE2's lazily built DFA for one
@@ -1623,8 +1693,10 @@ class Policy:
                     allowed += 1
                 result = _worse(result, r) if result is not None else r
             if cmd.assignments and cmd.argv:  # ``URL=http://h cmd`` is ``env URL=http://h cmd``
+                # (with the command when it runs it as root: ``PERL5LIB=/tmp/x sudo -E cmd``)
+                tail = cmd.argv if cmd.argv[0].rsplit("/", 1)[-1] in _PRIVILEGE_WRAPPERS else []
                 result = _worse(
-                    result, self._eval_argv(["env", *cmd.assignments], cwd, depth, False)
+                    result, self._eval_argv(["env", *cmd.assignments, *tail], cwd, depth, False)
                 )
             elif cmd.assignments:  # ``X=v`` alone runs nothing: only rules on it (tracing off)
                 shown = "env " + " ".join(cmd.assignments)
@@ -1787,7 +1859,7 @@ class Policy:
         if res.kind == "rule":
             rule = res.rule
             assert rule is not None
-            reason = f"{what} {subject!r} matches {rule.id} {rule.pattern.shown}"
+            reason = f"{what} {subject!r} matches {rule.id} {_shown(rule.pattern)}"
             if rule.reason:
                 reason += f": {rule.reason}"
             reason += self._principle_note(rule.principle)
@@ -1899,7 +1971,7 @@ class Policy:
                 reason=f"{label} code runs are allowed unless a command rule for "
                 f"{' or '.join(repr(n) for n in names)} denies or asks",
             )
-        reason = f"{label} code (command {names[0]!r}) matches {best.id} {best.pattern.shown}"
+        reason = f"{label} code (command {names[0]!r}) matches {best.id} {_shown(best.pattern)}"
         if best.reason:
             reason += f": {best.reason}"
         reason += self._principle_note(best.principle)

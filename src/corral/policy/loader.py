@@ -16,8 +16,8 @@ file itself. Lists concatenate (base first), scalars set in the override win, ma
 section or key the override leaves out keeps the base's value. Layering never reorders
 rule precedence: for commands, the most specific rule decides and ``deny`` beats ``ask``
 beats ``allow`` at equal specificity, whichever layer each rule came from. So extending
-``default`` and adding ``allow: ["sudo *"]`` does not unlock ``sudo`` (``deny: [sudo]`` has
-the same specificity and wins), while a more specific allow such as
+``default`` and adding ``allow: ["mount *"]`` does not unlock ``mount`` (``deny: [mount]``
+has the same specificity and wins), while a more specific allow such as
 ``pip install -r requirements.txt`` does carve an exception out of ``ask: [pip install *]``.
 """
 

@@ -43,6 +43,10 @@ _DEST_LAST: Final[dict[str, frozenset[str]]] = {
 #: files (chmod's mode, chown's owner)
 _ALL_OPERANDS: Final[dict[str, tuple[frozenset[str], int]]] = {
     "tee": (frozenset(), 0),
+    "sponge": (frozenset(), 0),  # cmd | sponge FILE: FILE rewritten
+    # sudoedit (sudo -e) edits its operands as root
+    "sudoedit": (frozenset({"-u", "--user", "-g", "--group", "-h", "--host", "-p", "--prompt",
+                            "-C", "--close-from", "-D", "--chdir", "-R", "--chroot"}), 0),
     "touch": (frozenset({"-d", "--date", "-r", "--reference", "-t"}), 0),
     "mkdir": (frozenset({"-m", "--mode", "-Z", "--context"}), 0),
     "rmdir": (frozenset(), 0),
