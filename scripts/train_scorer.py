@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
-"""Train the monitor's learned command-text scorer and measure it by forward chaining.
+"""Train the monitor's learned command-text scorer and measure it on everyday work it
+has never seen.
 
 Usage::
 
     python3 -m pip install 'corral[train]'       # scikit-learn, for training only
     PYTHONPATH=src python3 scripts/train_scorer.py [--out FILE] [--sample N]
-        [--refresh-breadth] [--replay-cache FILE] [--forward SET...] [--left-out SET...]
-        [--fold-fp F] [--mean-fp F] [--lines FILE] [--json]
+        [--eco-folds K] [--eco-before SET] [--min-sets N] [--forward SET...]
+        [--left-out SET...] [--fold-fp F] [--mean-fp F] [--refresh-breadth]
+        [--replay-cache FILE] [--lines FILE] [--scores FILE] [--json]
 
-Data (nothing else is read; the fresh held-out set being built, ``heldout11_*``, and
+Data (nothing else is read; the fresh held-out set being built, ``heldout12_*``, and
 later ones are deliberately not: :data:`FRESH`):
 
 * the labelled corpora in ``src/corral/monitor/corpus``: ``default.jsonl`` (the
-  development set, "dev") and the held-out sets 1 (``heldout_*``) to 10
-  (``heldout10_*``); command lines only;
+  development set, "dev") and the held-out sets 1 (``heldout_*``) to 11
+  (``heldout11_*``); command lines only;
 * benign breadth, ``scripts/scorer_data/benign_breadth.jsonl``: everyday command lines
   so the model does not learn "unusual == bad". ``--refresh-breadth`` rebuilds it on
   this machine from the EXAMPLES sections and display blocks of the installed man pages
@@ -22,31 +24,32 @@ later ones are deliberately not: :data:`FRESH`):
   lines the default rule pack alerts on are left out (documentation of attacks). The
   file is committed, so training needs no network and gives the same model anywhere;
 * ``scripts/scorer_data/everyday_classes.jsonl``: everyday lines written by hand, each
-  with its class of work (secrets tools used normally, ``sudo -n true``, base64 of
-  literals, narrowing permissions, services, diagnostics, clean-ups, cloud identity,
-  local scripts, dotfiles, in-place edits, private addresses...), none a copy of a
-  corpus line; a line written after reading held-out set N's false positives says so
-  (``"from": "N"``) and is left out of training whenever set N is held out, and of every
-  forward fold up to N, so every set's figure stays a fresh set's.
+  with its class of work, none a copy of a corpus line; a line written after reading
+  held-out set N's false positives says so (``"from": "N"``) and is left out of
+  training whenever set N is held out, and of every forward fold up to N.
 
 Each command is replayed the way ``corral monitor eval`` and a live sandbox see it
 (:func:`corral.monitor.evaluate.command_events`); the scorer scores what the monitor's
-hook scores on those events (the script, each command's line) and an item alerts when
-the highest score passes the threshold; the rules' verdict comes from the same events.
+hook scores on those events and an item alerts when the highest score passes the
+threshold; the rules' verdict comes from the same events.
 
-Honest estimate: **forward chaining** (:data:`FORWARD`). Set k is measured by a model
-trained on the dev set, sets 1 to k-1, the breadth and the everyday lines written before
-set k was read (:func:`forward_train`): what a model knew when set k was fresh. The
-threshold rule: the 10th highest in-sample score of a training corpus's everyday line the
-rules do not raise, plus a margin; the margin is the smallest keeping the false positives
-the scorer adds (everyday lines it alerts on that the rules do not) at or below
-``--fold-fp`` on each forward fold but the last and ``--mean-fp`` on their mean; the
-last fold (set 10) is the estimate of a fresh set's figures. Leave-one-set-out (set N
-measured by a model trained on every other set, the same threshold rule) is measured
-too: it under-estimates a fresh set's false positives (set N's later neighbours, written
-knowing it, are in its training). The shipped model is trained on everything, its
-threshold its own training benign top plus the margin; both tables are stored in the
-model (``forward``, ``loso``).
+Validation: **leave-ecosystems-out** (:func:`ecosystem_folds`, ``--eco-folds``): the
+everyday lines of every corpus grouped by the tool they run (:func:`ecosystem`); a tool
+every corpus shares (git, curl, docker...) has its lines cut into folds one by one, any
+other is held out whole, with every everyday line of it (corpora, breadth, hand-written)
+out of training. Set 11's everyday work came from ecosystems absent from training and
+the scorer's false positives rose ~8x over what forward folds (set k measured by a model
+of what was known before it, :func:`forward_train`) had estimated; the worst
+leave-ecosystems-out fold tracks that. The threshold: the :data:`TOP_N`-th highest
+in-sample score of a training corpus's everyday line the rules do not raise, plus the
+smallest margin keeping the false positives the scorer adds at or below ``--fold-fp``
+on each ecosystem fold and ``--mean-fp`` on their mean. Forward folds (``--forward``,
+default 10 and 11) and leave-one-set-out (``--left-out``, default none) are measured with
+that margin. **Ship check** (:func:`ship_check`): the script writes the shipped model
+file only if the scorer adds <= 0.5 % false positives on each ecosystem fold (mean <=
+0.3 %), forward fold 11 alerts >= 88 % with rules OR scorer at <= 1.5 % added, and it
+fires on none of corral's own shell steps; otherwise it says why and writes nothing
+(give ``--out`` to write elsewhere). All tables are stored in the model.
 """
 
 from __future__ import annotations
@@ -125,6 +128,14 @@ FORWARD = ["10", "11"]
 #: chosen at 0.25 %/0.15 %, set 9 added none
 FOLD_FP = 0.004
 MEAN_FP = 0.002
+#: an n-gram feature's value in training (a token or bigram's is 1): the five 4- and
+#: 5-grams of a word are one signal, and L2 regularises a signal spread over k equal
+#: features k times less than one feature; so a common word (``sudo``, ``/dev/``,
+#: ``/etc/``) weighed ~2 logits through its n-grams, and an unknown tool's name or
+#: argument that shares them pushed an everyday line toward "attack". Scaled down, the
+#: n-grams of a word cost as much regularisation as its token: they weigh what the
+#: token cannot (variants, obfuscation, unknown words), no more
+NGRAM_SCALE = 0.3
 #: leave-ecosystems-out folds (:func:`ecosystem_folds`)
 ECO_FOLDS = 5
 #: the attacks of how many training corpora a feature must occur in to weigh for an
@@ -431,12 +442,21 @@ def sample_weights(items: list[Item]) -> Any:
 
 
 class Trainer:
-    def __init__(self, items: list[Item], min_sets: int = 1) -> None:
+    def __init__(
+        self, items: list[Item], min_sets: int = 1, ngram_scale: float = NGRAM_SCALE
+    ) -> None:
+        import numpy as np
+        from scipy.sparse import diags
+
         self.items = items
         #: a feature may weigh for an attack only if the attacks of at least this many
         #: training corpora (dev, held-out sets) hold it (:meth:`attack_support`)
         self.min_sets = min_sets
-        self.X, self.names = featurize([it.command for it in items])
+        X, self.names = featurize([it.command for it in items])
+        #: each feature's value in training (its model weight is the fitted one times
+        #: it): an n-gram's is ``ngram_scale`` (:data:`NGRAM_SCALE`)
+        self.scale = np.array([ngram_scale if n.startswith(b"g:") else 1.0 for n in self.names])
+        self.X = (X @ diags(self.scale)).tocsr()
         #: one fit per distinct training set: the inner fold leaving out sets A and B is
         #: the same whichever of them the outer fold left out (55 fits instead of 99)
         self._fits: dict[bytes, tuple[dict[bytes, float], float]] = {}
@@ -483,7 +503,7 @@ class Trainer:
         coef = clf.coef_[0]
         support = self.attack_support(train)
         strong = [
-            i for i in np.flatnonzero((coef >= STRONG) & (support >= self.min_sets))
+            i for i in np.flatnonzero((coef * self.scale >= STRONG) & (support >= self.min_sets))
             if reject_pattern(self.names[i]) is not None
         ]  # fmt: skip
         upper = np.zeros(X.shape[1])
@@ -502,7 +522,7 @@ class Trainer:
         bounds = [(None, None if u else 0.0) for u in upper] + [(None, None)]
         got = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds,
                        options={"maxiter": 500})  # fmt: skip
-        w, b = got.x[:-1], got.x[-1]
+        w, b = got.x[:-1] * self.scale, got.x[-1]
         weights = {
             self.names[i]: round(float(w[i]), 3)
             for i in np.flatnonzero(np.abs(w) >= PRUNE)
@@ -578,21 +598,27 @@ def _eco_fold(name: str, k: int) -> int:
 
 def ecosystem_folds(tr: Trainer, k: int, before: int | None = None) -> list[Fold]:
     """Leave-ecosystems-out: the everyday lines of every corpus (dev and the held-out
-    sets) are grouped by :func:`ecosystem` and the ecosystems cut into ``k`` folds; fold
-    ``j``'s everyday lines are measured by a model trained on everything else, every
-    everyday line of its ecosystems (corpora, breadth, hand-written classes, compounds)
-    left out of training. What a model knows of a fresh set whose everyday work comes
-    from tools it never saw (set 11's case: forward folds, whose everyday lines share
-    ecosystems with earlier sets, estimated +0.48 % added false positives, set 11 gave
-    +3.8 %). ``before``: only what was known before that set (:func:`forward_train`)."""
+    sets) are grouped by :func:`ecosystem` and the ecosystems cut into ``k`` folds,
+    whole; fold ``j``'s everyday lines are measured by a model trained without ANY
+    everyday line of its ecosystems (corpora, breadth, hand-written classes, compounds):
+    a fresh set's tools from ecosystems nobody wrote training lines for. The attacks all
+    stay in training: the folds measure false positives. Set 11's case: forward folds,
+    whose everyday lines share ecosystems with earlier sets, estimated +0.48 % added
+    false positives for a fresh set and set 11 gave +2.7 % (the same model and margin;
+    +3.8 % for model 5); the worst of these folds, on what was known before set 11,
+    gave +2.1 %. (Cutting the tools every corpus shares, git, curl, docker..., line by
+    line instead of whole made every fold <= 0.15 % there: it predicts nothing.)
+    ``before``: only what was known before that set (:func:`forward_train`)."""
     items = tr.items
     universe = forward_train(items, before) if before else list(range(len(items)))
-    eco = {i: _eco_fold(ecosystem(items[i].command), k) for i in universe if not items[i].label}
+    eco = {i: ecosystem(items[i].command) for i in universe if not items[i].label}
     out = []
     for j in range(k):
-        held = [i for i in universe if items[i].group != "breadth" and eco.get(i, -1) == j]
+        gone = {name for name in set(eco.values()) if _eco_fold(name, k) == j}
+        held = [i for i in universe if items[i].group != "breadth" and eco.get(i) in gone]
         keys = {items[i].key for i in held}
-        train = [i for i in universe if eco.get(i, -1) != j and items[i].key not in keys]
+        train = [i for i in universe
+                 if items[i].key not in keys and eco.get(i, "\0") not in gone]  # fmt: skip
         out.append(measure(tr, f"eco{j}", train, held))
     return out
 
@@ -947,6 +973,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-sets", type=int, default=MIN_SETS,
                     help=f"corpora whose attacks a positive feature must occur in "
                     f"(default {MIN_SETS})")  # fmt: skip
+    ap.add_argument("--ngram-scale", type=float, default=NGRAM_SCALE,
+                    help=f"an n-gram's value in training (default {NGRAM_SCALE})")  # fmt: skip
     ap.add_argument("--sample", type=int, help="use only N lines per file (a quick check)")
     ap.add_argument("--refresh-breadth", action="store_true", help="rebuild the breadth file")
     ap.add_argument("--replay-cache", type=Path, help="JSON file caching replayed events")
@@ -974,9 +1002,11 @@ def main(argv: list[str] | None = None) -> int:
         if error:
             print(error, file=sys.stderr)
             return 2
-    if args.eco_folds < 0 or args.eco_folds == 1 or args.min_sets < 1:
-        print("error: --eco-folds must be 0 or at least 2, --min-sets at least 1",
-              file=sys.stderr)  # fmt: skip
+    if args.eco_folds < 0 or args.eco_folds == 1 or args.min_sets < 1 or not (
+        0 < args.ngram_scale <= 1
+    ):
+        print("error: --eco-folds must be 0 or at least 2, --min-sets at least 1, "
+              "--ngram-scale in (0, 1]", file=sys.stderr)  # fmt: skip
         return 2
     if args.eco_before is not None and str(args.eco_before) not in LEFT_OUT:
         print(f"error: --eco-before {args.eco_before}: not a held-out set", file=sys.stderr)
@@ -996,7 +1026,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"replaying {len(items)} corpus lines", file=sys.stderr)
     replay(items, args.replay_cache)
     all_items = items + breadth
-    tr = Trainer(all_items, args.min_sets)
+    tr = Trainer(all_items, args.min_sets, args.ngram_scale)
     eco = ecosystem_folds(tr, args.eco_folds, args.eco_before) if args.eco_folds else []
     fwd = forward(tr, sorted(set(args.forward), key=int))
     choosing = eco or (fwd[:-1] if len(fwd) > 1 else fwd)
@@ -1036,7 +1066,8 @@ def main(argv: list[str] | None = None) -> int:
             "model": f"logistic regression, C={C}, L2, binary features, held-out set N's "
             f"lines weighing 1 + {LATE} N, classes balanced (benign x {BENIGN}); positive "
             f"weights only on features with a first-fit weight >= {STRONG} that the attacks "
-            f"of at least {args.min_sets} training corpora hold",
+            f"of at least {args.min_sets} training corpora hold; n-grams valued "
+            f"{args.ngram_scale} in training",
             "ngrams": list(NGRAMS),
             "threshold": f"the {TOP_N}th highest in-sample score of a training corpus's everyday "
             f"line the rules do not raise ({top:.3f}) + {margin:.2f}, the smallest margin keeping "
