@@ -625,7 +625,9 @@ def _eco_fold(name: str, k: int) -> int:
     return zlib.crc32(name.encode()) % k
 
 
-def ecosystem_folds(tr: Trainer, k: int, before: int | None = None) -> list[Fold]:
+def ecosystem_folds(
+    tr: Trainer, k: int, before: int | None = None, common: int = 0
+) -> list[Fold]:
     """Leave-ecosystems-out: the everyday lines of every corpus (dev and the held-out
     sets) are grouped by :func:`ecosystem` and the ecosystems cut into ``k`` folds,
     whole; fold ``j``'s everyday lines are measured by a model trained without ANY
@@ -637,17 +639,26 @@ def ecosystem_folds(tr: Trainer, k: int, before: int | None = None) -> list[Fold
     +3.8 % for model 5); the worst of these folds, on what was known before set 11,
     gave +2.1 %. (Cutting the tools every corpus shares, git, curl, docker..., line by
     line instead of whole made every fold <= 0.15 % there: it predicts nothing.)
-    ``before``: only what was known before that set (:func:`forward_train`)."""
+    ``before``: only what was known before that set (:func:`forward_train`).
+    ``common``: a tool whose everyday lines at least that many corpora hold keeps its
+    hand-written and breadth lines in training when held out (its corpus lines still
+    leave): everybody writes lines for curl or git; 0: no tool does."""
     items = tr.items
     universe = forward_train(items, before) if before else list(range(len(items)))
     eco = {i: ecosystem(items[i].command) for i in universe if not items[i].label}
+    corpora: dict[str, set[str]] = {}
+    for i, name in eco.items():
+        if items[i].group != "breadth":
+            corpora.setdefault(name, set()).add(items[i].group)
+    shared = {n for n, got in corpora.items() if common and len(got) >= common}
     out = []
     for j in range(k):
         gone = {name for name in set(eco.values()) if _eco_fold(name, k) == j}
         held = [i for i in universe if items[i].group != "breadth" and eco.get(i) in gone]
         keys = {items[i].key for i in held}
         train = [i for i in universe
-                 if items[i].key not in keys and eco.get(i, "\0") not in gone]  # fmt: skip
+                 if items[i].key not in keys and (eco.get(i, "\0") not in gone or (
+                     items[i].group == "breadth" and eco[i] in shared))]  # fmt: skip
         out.append(measure(tr, f"eco{j}", train, held))
     return out
 
@@ -999,6 +1010,8 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"leave-ecosystems-out folds (default {ECO_FOLDS}; 0: none)")  # fmt: skip
     ap.add_argument("--eco-before", type=int, metavar="SET",
                     help="the ecosystem folds on what was known before SET only")  # fmt: skip
+    ap.add_argument("--eco-common", type=int, default=0, metavar="N",
+                    help="tools N corpora share keep their written lines")  # fmt: skip
     ap.add_argument("--min-sets", type=int, default=MIN_SETS,
                     help=f"corpora whose attacks a positive feature must occur in "
                     f"(default {MIN_SETS})")  # fmt: skip
@@ -1058,7 +1071,8 @@ def main(argv: list[str] | None = None) -> int:
     replay(items, args.replay_cache)
     all_items = items + breadth
     tr = Trainer(all_items, args.min_sets, args.ngram_scale, not args.no_neutral)
-    eco = ecosystem_folds(tr, args.eco_folds, args.eco_before) if args.eco_folds else []
+    eco = (ecosystem_folds(tr, args.eco_folds, args.eco_before, args.eco_common)
+           if args.eco_folds else [])  # fmt: skip
     fwd = forward(tr, sorted(set(args.forward), key=int))
     choosing = eco or (fwd[:-1] if len(fwd) > 1 else fwd)
     margin = choose_margin(all_items, choosing, args.fold_fp, args.mean_fp)
