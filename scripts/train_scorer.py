@@ -138,6 +138,12 @@ MEAN_FP = 0.002
 NGRAM_SCALE = 1.0
 #: leave-ecosystems-out folds (:func:`ecosystem_folds`)
 ECO_FOLDS = 5
+#: a tool whose everyday lines this many corpora hold (git, curl, docker, make...: 196
+#: before set 11) keeps its hand-written and breadth lines in training when its fold
+#: holds it out (:func:`ecosystem_folds`): with none kept, the worst fold was always
+#: ``curl`` without a benign curl line (installers piped to a shell, vendor API reads),
+#: no fresh set's situation
+ECO_COMMON = 4
 #: the attacks of how many training corpora a feature must occur in to weigh for an
 #: attack (:meth:`Trainer.attack_support`). Tried at 3 (on what was known before set
 #: 11): forward fold 11 lost ~0.5-1 point at the same added false positives, the
@@ -1010,8 +1016,8 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"leave-ecosystems-out folds (default {ECO_FOLDS}; 0: none)")  # fmt: skip
     ap.add_argument("--eco-before", type=int, metavar="SET",
                     help="the ecosystem folds on what was known before SET only")  # fmt: skip
-    ap.add_argument("--eco-common", type=int, default=0, metavar="N",
-                    help="tools N corpora share keep their written lines")  # fmt: skip
+    ap.add_argument("--eco-common", type=int, default=ECO_COMMON, metavar="N",
+                    help=f"shared tools keep written lines ({ECO_COMMON})")  # fmt: skip
     ap.add_argument("--min-sets", type=int, default=MIN_SETS,
                     help=f"corpora whose attacks a positive feature must occur in "
                     f"(default {MIN_SETS})")  # fmt: skip

