@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
-"""Train the monitor's learned command-text scorer and measure it by forward chaining.
+"""Train the monitor's learned command-text scorer and measure it on everyday work it
+has never seen.
 
 Usage::
 
     python3 -m pip install 'corral[train]'       # scikit-learn, for training only
     PYTHONPATH=src python3 scripts/train_scorer.py [--out FILE] [--sample N]
-        [--refresh-breadth] [--replay-cache FILE] [--forward SET...] [--left-out SET...]
-        [--fold-fp F] [--mean-fp F] [--lines FILE] [--json]
+        [--eco-folds K] [--eco-before SET] [--min-sets N] [--forward SET...]
+        [--left-out SET...] [--fold-fp F] [--mean-fp F] [--refresh-breadth]
+        [--replay-cache FILE] [--lines FILE] [--scores FILE] [--json]
 
-Data (nothing else is read; the fresh held-out set being built, ``heldout11_*``, and
+Data (nothing else is read; the fresh held-out set being built, ``heldout12_*``, and
 later ones are deliberately not: :data:`FRESH`):
 
 * the labelled corpora in ``src/corral/monitor/corpus``: ``default.jsonl`` (the
-  development set, "dev") and the held-out sets 1 (``heldout_*``) to 10
-  (``heldout10_*``); command lines only;
+  development set, "dev") and the held-out sets 1 (``heldout_*``) to 11
+  (``heldout11_*``); command lines only;
 * benign breadth, ``scripts/scorer_data/benign_breadth.jsonl``: everyday command lines
   so the model does not learn "unusual == bad". ``--refresh-breadth`` rebuilds it on
   this machine from the EXAMPLES sections and display blocks of the installed man pages
@@ -22,31 +24,34 @@ later ones are deliberately not: :data:`FRESH`):
   lines the default rule pack alerts on are left out (documentation of attacks). The
   file is committed, so training needs no network and gives the same model anywhere;
 * ``scripts/scorer_data/everyday_classes.jsonl``: everyday lines written by hand, each
-  with its class of work (secrets tools used normally, ``sudo -n true``, base64 of
-  literals, narrowing permissions, services, diagnostics, clean-ups, cloud identity,
-  local scripts, dotfiles, in-place edits, private addresses...), none a copy of a
-  corpus line; a line written after reading held-out set N's false positives says so
-  (``"from": "N"``) and is left out of training whenever set N is held out, and of every
-  forward fold up to N, so every set's figure stays a fresh set's.
+  with its class of work, none a copy of a corpus line; a line written after reading
+  held-out set N's false positives says so (``"from": "N"``) and is left out of
+  training whenever set N is held out, and of every forward fold up to N.
 
 Each command is replayed the way ``corral monitor eval`` and a live sandbox see it
 (:func:`corral.monitor.evaluate.command_events`); the scorer scores what the monitor's
-hook scores on those events (the script, each command's line) and an item alerts when
-the highest score passes the threshold; the rules' verdict comes from the same events.
+hook scores on those events and an item alerts when the highest score passes the
+threshold; the rules' verdict comes from the same events.
 
-Honest estimate: **forward chaining** (:data:`FORWARD`). Set k is measured by a model
-trained on the dev set, sets 1 to k-1, the breadth and the everyday lines written before
-set k was read (:func:`forward_train`): what a model knew when set k was fresh. The
-threshold rule: the 10th highest in-sample score of a training corpus's everyday line the
-rules do not raise, plus a margin; the margin is the smallest keeping the false positives
-the scorer adds (everyday lines it alerts on that the rules do not) at or below
-``--fold-fp`` on each forward fold but the last and ``--mean-fp`` on their mean; the
-last fold (set 10) is the estimate of a fresh set's figures. Leave-one-set-out (set N
-measured by a model trained on every other set, the same threshold rule) is measured
-too: it under-estimates a fresh set's false positives (set N's later neighbours, written
-knowing it, are in its training). The shipped model is trained on everything, its
-threshold its own training benign top plus the margin; both tables are stored in the
-model (``forward``, ``loso``).
+Validation: **leave-ecosystems-out** (:func:`ecosystem_folds`, ``--eco-folds``): the
+everyday lines of every corpus grouped by the tool they run (:func:`ecosystem`), the
+tools cut into folds whole: a fold's everyday lines are measured by a model trained
+without every everyday line of its tools (corpora, breadth, hand-written), but the
+hand-written and breadth lines of a tool :data:`ECO_COMMON` corpora share (git, curl,
+docker...: everybody writes lines for those). Set 11's everyday work came from
+ecosystems absent from training and the scorer's false positives rose ~6-8x over what
+forward folds (set k measured by a model of what was known before it,
+:func:`forward_train`) had estimated; the worst leave-ecosystems-out fold comes nearer.
+The threshold: the :data:`TOP_N`-th highest in-sample score of a training corpus's
+everyday line the rules do not raise, plus the smallest margin keeping the false
+positives the scorer adds at or below ``--fold-fp`` on each ecosystem fold and
+``--mean-fp`` on their mean. Forward folds (``--forward``, default 10 and 11) and
+leave-one-set-out (``--left-out``, default none) are measured with that margin. **Ship
+check** (:func:`ship_check`): the script writes the shipped model file only if the
+scorer adds <= 0.5 % false positives on each ecosystem fold (mean <= 0.3 %), forward
+fold 11 alerts >= 88 % with rules OR scorer at <= 1.5 % added, and it fires on none of
+corral's own shell steps; otherwise it says why and writes nothing (give ``--out`` to
+write elsewhere). All tables are stored in the model.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ import json
 import math
 import re
 import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,12 +98,13 @@ SETS: list[tuple[str, str, str | None]] = [
     ("8", "heldout8_attacks.jsonl", "heldout8_benign.jsonl"),
     ("9", "heldout9_attacks.jsonl", "heldout9_benign.jsonl"),
     ("10", "heldout10_attacks.jsonl", "heldout10_benign.jsonl"),
+    ("11", "heldout11_attacks.jsonl", "heldout11_benign.jsonl"),
 ]
 #: the freshest held-out set (being built, measured by nobody yet): never read, nor
 #: any later one
-FRESH = 11
+FRESH = 12
 assert all(name == "dev" or int(name) < FRESH for name, *_ in SETS), "a fresh set is read"
-LEFT_OUT = ["2", "3", "4", "5", "6", "7", "8", "9", "10"]
+LEFT_OUT = ["2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]
 C = 0.1
 #: weights smaller than this are left out of the model (size, load time)
 PRUNE = 0.005
@@ -108,21 +115,48 @@ STRONG = 0.05
 #: dozens of small positive weights (``pro``, ``der``, ``fal``...): set 9 left out,
 #: the added false positives at 90 % detection fell from 5 to 1 of 834
 NGRAMS = (4, 5)
-VERSION = "6"
+VERSION = "7"
 #: how much more each later held-out set's lines weigh (:func:`sample_weights`)
 LATE = 0.5
 #: the benign class's total weight against the attacks' (1: balanced)
 BENIGN = 2.0
 #: forward folds: set k measured by a model trained on the sets before it; the margin is
 #: chosen on all but the last, which is the estimate of a fresh set
-FORWARD = ["6", "7", "8", "9", "10"]
+FORWARD = ["10", "11"]
 #: what the margin is chosen for: the false positives the scorer adds (the everyday lines
 #: it alerts on that the rules do not) on each choosing forward fold, and on their mean.
 #: Below the ship criterion (0.4 % each, 0.3 % mean) by the factor a next set costs: a
 #: margin chosen at 0.4 %/0.3 % on folds 6-8 let set 9 add 0.48-0.72 % (five settings);
 #: chosen at 0.25 %/0.15 %, set 9 added none
-FOLD_FP = 0.0025
-MEAN_FP = 0.0015
+FOLD_FP = 0.004
+MEAN_FP = 0.002
+#: an n-gram feature's value in training (a token or bigram's is 1): the five 4- and
+#: 5-grams of a word are one signal, and L2 regularises a signal spread over k equal
+#: features k times less than one feature; so a common word (``sudo``, ``/dev/``,
+#: ``/etc/``) weighed ~2 logits through its n-grams, and an unknown tool's name or
+#: argument that shares them pushed an everyday line toward "attack". Tried at 0.3 (on
+#: what was known before set 11): forward fold 11 lost ~1-2 points of detection at the
+#: same added false positives, the ecosystem folds did not improve: 1 (no scaling)
+NGRAM_SCALE = 1.0
+#: leave-ecosystems-out folds (:func:`ecosystem_folds`)
+ECO_FOLDS = 5
+#: a tool whose everyday lines this many corpora hold (git, curl, docker, make...: 196
+#: before set 11) keeps its hand-written and breadth lines in training when its fold
+#: holds it out (:func:`ecosystem_folds`): with none kept, the worst fold was always
+#: ``curl`` without a benign curl line (installers piped to a shell, vendor API reads),
+#: no fresh set's situation
+ECO_COMMON = 4
+#: the attacks of how many training corpora a feature must occur in to weigh for an
+#: attack (:meth:`Trainer.attack_support`). Tried at 3 (on what was known before set
+#: 11): forward fold 11 lost ~0.5-1 point at the same added false positives, the
+#: ecosystem folds did not improve (as model 6 found on folds 9-10): 1 (no condition)
+MIN_SETS = 1
+#: the ship check (:func:`ship_check`): what the model must hold before the script writes
+#: the shipped path
+SHIP_ECO_FP = 0.005
+SHIP_ECO_MEAN = 0.003
+SHIP_FWD_DETECT = 0.88
+SHIP_FWD_FP = 0.015
 #: the threshold rule's base is the TOP_N-th highest in-sample score of a training
 #: corpus's everyday line (the highest is one line's: with model 6's settings it moved
 #: 0-0.58 over forward folds 6-10 and was 1.27 with set 10 in training, one line
@@ -417,10 +451,47 @@ def sample_weights(items: list[Item]) -> Any:
     return np.where(y, sw * total / (2 * att), sw * BENIGN * total / (2 * ben))
 
 
+#: wrappers that run another command with other privileges, limits or environment:
+#: the shape of administration (set 11's everyday work: 144 of its 847 lines under
+#: ``sudo``), not of an attack; what runs under them is weighed, not them
+NEUTRAL_WORDS = ("sudo", "doas", "pkexec", "runuser", "env", "nohup", "nice", "ionice",
+                 "timeout", "time", "stdbuf", "setsid", "chrt", "taskset")  # fmt: skip
+
+
+def neutral_features() -> frozenset[bytes]:
+    """The features of :data:`NEUTRAL_WORDS` (the word as a token and at a command's
+    position, and the n-grams of it with its blanks around; training holds them at or
+    below zero: they can lower a score, never raise it)."""
+    out: set[bytes] = set()
+    for word in NEUTRAL_WORDS:
+        padded = b" " + word.encode() + b" "
+        out |= {b"t:" + word.encode(), b"c:" + word.encode()}
+        out |= {b"g:" + padded[i : i + k] for k in range(3, 6) for i in range(len(padded) - k + 1)}
+    return frozenset(out)
+
+
 class Trainer:
-    def __init__(self, items: list[Item]) -> None:
+    def __init__(
+        self,
+        items: list[Item],
+        min_sets: int = 1,
+        ngram_scale: float = NGRAM_SCALE,
+        neutral: bool = True,
+    ) -> None:
+        import numpy as np
+        from scipy.sparse import diags
+
         self.items = items
-        self.X, self.names = featurize([it.command for it in items])
+        #: a feature may weigh for an attack only if the attacks of at least this many
+        #: training corpora (dev, held-out sets) hold it (:meth:`attack_support`)
+        self.min_sets = min_sets
+        X, self.names = featurize([it.command for it in items])
+        #: features that never weigh for an attack (:func:`neutral_features`)
+        self.neutral = neutral_features() if neutral else frozenset()
+        #: each feature's value in training (its model weight is the fitted one times
+        #: it): an n-gram's is ``ngram_scale`` (:data:`NGRAM_SCALE`)
+        self.scale = np.array([ngram_scale if n.startswith(b"g:") else 1.0 for n in self.names])
+        self.X = (X @ diags(self.scale)).tocsr()
         #: one fit per distinct training set: the inner fold leaving out sets A and B is
         #: the same whichever of them the outer fold left out (55 fits instead of 99)
         self._fits: dict[bytes, tuple[dict[bytes, float], float]] = {}
@@ -432,6 +503,22 @@ class Trainer:
             self._fits[key] = self._fit(train)
         weights, bias = self._fits[key]
         return CommandScorer(weights, bias, threshold)
+
+    def attack_support(self, train: list[int]) -> Any:
+        """Per feature, how many corpora (dev and each held-out set) have a training
+        attack line holding it: a word or n-gram one set's attack lines hold and no other
+        is that set's vocabulary (its tools, hosts, file names), not the structure of an
+        attack; it is what an unknown everyday tool's name or arguments run into."""
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        att = [i for i in train if self.items[i].label]
+        groups = sorted({self.items[i].group for i in att})
+        gid = {g: n for n, g in enumerate(groups)}
+        rows = [gid[self.items[i].group] for i in att]
+        G = csr_matrix((np.ones(len(att)), (rows, range(len(att)))), shape=(len(groups), len(att)))
+        present = (G @ self.X[att]) > 0
+        return np.asarray(present.sum(axis=0)).ravel()
 
     def _fit(self, train: list[int]) -> tuple[dict[bytes, float], float]:
         """Two fits: an L2 logistic regression (liblinear) names the features that may
@@ -449,9 +536,11 @@ class Trainer:
         clf = LogisticRegression(C=C, solver="liblinear", max_iter=2000)
         clf.fit(X, y, sample_weight=cw)
         coef = clf.coef_[0]
+        support = self.attack_support(train)
         strong = [
-            i for i in np.flatnonzero(coef >= STRONG) if reject_pattern(self.names[i]) is not None
-        ]
+            i for i in np.flatnonzero((coef * self.scale >= STRONG) & (support >= self.min_sets))
+            if reject_pattern(self.names[i]) is not None and self.names[i] not in self.neutral
+        ]  # fmt: skip
         upper = np.zeros(X.shape[1])
         upper[strong] = np.inf
         sign = 2 * y - 1
@@ -468,7 +557,7 @@ class Trainer:
         bounds = [(None, None if u else 0.0) for u in upper] + [(None, None)]
         got = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds,
                        options={"maxiter": 500})  # fmt: skip
-        w, b = got.x[:-1], got.x[-1]
+        w, b = got.x[:-1] * self.scale, got.x[-1]
         weights = {
             self.names[i]: round(float(w[i]), 3)
             for i in np.flatnonzero(np.abs(w) >= PRUNE)
@@ -502,6 +591,85 @@ def forward_train(items: list[Item], k: int) -> list[int]:
         if known:
             keep.append(i)
     return _disjoint(items, keep, [i for i, it in enumerate(items) if it.group == str(k)])
+
+
+#: words that start a command without naming its ecosystem: the program after them does
+_LEADERS = frozenset(
+    ["sudo", "doas", "env", "time", "nohup", "nice", "ionice", "exec", "command", "builtin",
+     "stdbuf", "timeout", "watch", "xargs"]
+)  # fmt: skip
+#: a leader's options that take the next word (``sudo -u git``, ``env -u VAR``)
+_LEADER_ARGS = frozenset(["-u", "-g", "-C", "-D", "-n", "-s", "-k", "-p", "-c", "-o"])
+#: commands that prepare the one that names the ecosystem (``cd x && make``)
+_PREP = frozenset(["cd", "export", "set", "source", ".", "mkdir", "pushd", "popd", "unset"])
+_RUNNERS = frozenset(["python", "python3", "py", "uv", "uvx", "pipx", "npx", "bunx", "pnpx"])
+
+
+def ecosystem(command: str) -> str:
+    """The ecosystem an everyday line belongs to, for the leave-ecosystems-out folds: its
+    first program that is not a leader (``sudo``, ``env``, assignments) nor a preparing
+    step (``cd``, ``export``), by base name, versions cut (``python3.11`` -> ``python``);
+    a module or tool a runner starts stands for it (``python3 -m pytest`` -> ``pytest``,
+    ``npx vite`` -> ``vite``)."""
+    for part in re.split(r"&&|\|\||[;|\n]", command):
+        words = [w for w in part.split() if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=\S*", w)]
+        while words and (words[0] in _LEADERS or words[0].startswith("-")):
+            words = words[2:] if words[0] in _LEADER_ARGS else words[1:]
+        if not words or words[0].strip("({") in _PREP or not words[0].strip("({"):
+            continue
+        prog = words[0].strip("({'\"").rsplit("/", 1)[-1].lower()
+        prog = re.sub(r"[-_.]?\d[\d.]*$", "", prog) or prog
+        if prog in _RUNNERS and len(words) > 1:
+            rest = words[1:]
+            if rest[0] in ("-m", "run", "tool", "exec") and len(rest) > 1:
+                rest = rest[1:]
+            if not rest[0].startswith("-"):
+                return rest[0].strip("'\"").rsplit("/", 1)[-1].lower()
+        return prog
+    return ""
+
+
+def _eco_fold(name: str, k: int) -> int:
+    return zlib.crc32(name.encode()) % k
+
+
+def ecosystem_folds(
+    tr: Trainer, k: int, before: int | None = None, common: int = 0
+) -> list[Fold]:
+    """Leave-ecosystems-out: the everyday lines of every corpus (dev and the held-out
+    sets) are grouped by :func:`ecosystem` and the ecosystems cut into ``k`` folds,
+    whole; fold ``j``'s everyday lines are measured by a model trained without ANY
+    everyday line of its ecosystems (corpora, breadth, hand-written classes, compounds):
+    a fresh set's tools from ecosystems nobody wrote training lines for. The attacks all
+    stay in training: the folds measure false positives. Set 11's case: forward folds,
+    whose everyday lines share ecosystems with earlier sets, estimated +0.48 % added
+    false positives for a fresh set and set 11 gave +2.7 % (the same model and margin;
+    +3.8 % for model 5); the worst of these folds, on what was known before set 11,
+    gave +2.1 % with ``common`` 0 (that fold was ``curl`` left without a benign curl
+    line), 0.66 % with 4 (and fold 11 1.42 % with that model). (Cutting the tools every
+    corpus shares line by line instead of whole made every fold <= 0.15 % there.)
+    ``before``: only what was known before that set (:func:`forward_train`).
+    ``common``: a tool whose everyday lines at least that many corpora hold keeps its
+    hand-written and breadth lines in training when held out (its corpus lines still
+    leave): everybody writes lines for curl or git; 0: no tool does."""
+    items = tr.items
+    universe = forward_train(items, before) if before else list(range(len(items)))
+    eco = {i: ecosystem(items[i].command) for i in universe if not items[i].label}
+    corpora: dict[str, set[str]] = {}
+    for i, name in eco.items():
+        if items[i].group != "breadth":
+            corpora.setdefault(name, set()).add(items[i].group)
+    shared = {n for n, got in corpora.items() if common and len(got) >= common}
+    out = []
+    for j in range(k):
+        gone = {name for name in set(eco.values()) if _eco_fold(name, k) == j}
+        held = [i for i in universe if items[i].group != "breadth" and eco.get(i) in gone]
+        keys = {items[i].key for i in held}
+        train = [i for i in universe
+                 if items[i].key not in keys and (eco.get(i, "\0") not in gone or (
+                     items[i].group == "breadth" and eco[i] in shared))]  # fmt: skip
+        out.append(measure(tr, f"eco{j}", train, held))
+    return out
 
 
 def rates(items: list[Item], idx: list[int], fired: list[bool]) -> dict[str, float]:
@@ -560,9 +728,10 @@ class Fold:
         return row
 
 
-def measure(tr: Trainer, name: str, train: list[int]) -> Fold:
+def measure(tr: Trainer, name: str, train: list[int], held: list[int] | None = None) -> Fold:
     items = tr.items
-    held = [i for i, it in enumerate(items) if it.group == name]
+    if held is None:
+        held = [i for i, it in enumerate(items) if it.group == name]
     model = tr.fit(train)
     scores = [item_score(model, items[i]) for i in held]
     print(f"  set {name} measured", file=sys.stderr)
@@ -806,26 +975,76 @@ def _sets(option: str, got: list[str], known: list[str]) -> str | None:
     return None
 
 
+def ship_check(tables: dict[str, list[dict[str, Any]]], probes_fired: list[str]) -> list[str]:
+    """What keeps a model from the shipped path (empty: it may ship): under the
+    leave-ecosystems-out folds the scorer adds at most :data:`SHIP_ECO_FP` false
+    positives on each and :data:`SHIP_ECO_MEAN` on their mean; on forward fold 11 (trained
+    on what was known before set 11) rules OR scorer alerts at least
+    :data:`SHIP_FWD_DETECT` of the attacks and the scorer adds at most
+    :data:`SHIP_FWD_FP`; it fires on none of corral's own probe and shell steps."""
+    why = []
+    eco = tables.get("ecosystem", [])
+    if not eco:
+        why.append("no leave-ecosystems-out folds measured")
+    for r in eco:
+        if r["added_fp"] > SHIP_ECO_FP:
+            why.append(f"{r['set']}: the scorer adds {r['added_fp']:.2%} > {SHIP_ECO_FP:.2%}")
+    if eco and sum(r["added_fp"] for r in eco) / len(eco) > SHIP_ECO_MEAN:
+        mean = sum(r["added_fp"] for r in eco) / len(eco)
+        why.append(f"ecosystem folds: mean added {mean:.2%} > {SHIP_ECO_MEAN:.2%}")
+    fwd = {r["set"]: r for r in tables.get("forward", [])}
+    last = fwd.get(str(FRESH - 1))
+    if last is None:
+        why.append(f"forward fold {FRESH - 1} not measured")
+    else:
+        if last["both_detect"] < SHIP_FWD_DETECT:
+            why.append(f"forward {last['set']}: rules OR scorer {last['both_detect']:.1%} "
+                       f"< {SHIP_FWD_DETECT:.0%}")  # fmt: skip
+        if last["added_fp"] > SHIP_FWD_FP:
+            why.append(f"forward {last['set']}: the scorer adds {last['added_fp']:.2%} "
+                       f"> {SHIP_FWD_FP:.1%}")  # fmt: skip
+    why += [f"fires on corral's own step {p!r}" for p in probes_fired]
+    return why
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=MODEL_PATH, help="model file to write")
+    ap.add_argument("--out", type=Path, default=MODEL_PATH,
+                    help="model file (the shipped one only if the ship check holds)")  # fmt: skip
     ap.add_argument("--fold-fp", type=float, default=FOLD_FP,
-                    help="false positives the scorer may add on each choosing fold")  # fmt: skip
+                    help="false positives the scorer may add on each ecosystem fold")  # fmt: skip
     ap.add_argument("--mean-fp", type=float, default=MEAN_FP,
                     help="... and on their mean")  # fmt: skip
+    ap.add_argument("--eco-folds", type=int, default=ECO_FOLDS, metavar="K",
+                    help=f"leave-ecosystems-out folds (default {ECO_FOLDS}; 0: none)")  # fmt: skip
+    ap.add_argument("--eco-before", type=int, metavar="SET",
+                    help="the ecosystem folds on what was known before SET only")  # fmt: skip
+    ap.add_argument("--eco-common", type=int, default=ECO_COMMON, metavar="N",
+                    help=f"shared tools keep written lines ({ECO_COMMON})")  # fmt: skip
+    ap.add_argument("--min-sets", type=int, default=MIN_SETS,
+                    help=f"corpora whose attacks a positive feature must occur in "
+                    f"(default {MIN_SETS})")  # fmt: skip
+    ap.add_argument("--ngram-scale", type=float, default=NGRAM_SCALE,
+                    help=f"an n-gram's value in training (default {NGRAM_SCALE})")  # fmt: skip
+    ap.add_argument("--no-neutral", action="store_true",
+                    help="let NEUTRAL_WORDS weigh for an attack")  # fmt: skip
     ap.add_argument("--sample", type=int, help="use only N lines per file (a quick check)")
     ap.add_argument("--refresh-breadth", action="store_true", help="rebuild the breadth file")
     ap.add_argument("--replay-cache", type=Path, help="JSON file caching replayed events")
     ap.add_argument(
         "--forward", nargs="*", default=FORWARD, metavar="SET",
-        help=f"forward folds (default: {' '.join(FORWARD)}); the margin is chosen on all "
-        "but the last, which estimates a fresh set",
+        help=f"forward folds (default: {' '.join(FORWARD)}): set k measured by a model "
+        f"trained on what was known before it; fold {FRESH - 1} is part of the ship check",
     )  # fmt: skip
     ap.add_argument(
-        "--left-out", nargs="*", default=LEFT_OUT, metavar="SET",
-        help=f"the sets the leave-one-set-out table leaves out (default: {' '.join(LEFT_OUT)})",
+        "--left-out", nargs="*", default=[], metavar="SET",
+        help="sets a leave-one-set-out table leaves out (default none; it under-estimates)",
     )  # fmt: skip
     ap.add_argument("--json", action="store_true", help="print the tables as JSON")
+    ap.add_argument(
+        "--scores", type=Path, metavar="FILE",
+        help="write each fold's base, scores and labels (JSON) to FILE, to read other margins",
+    )  # fmt: skip
     ap.add_argument(
         "--lines", type=Path, metavar="FILE",
         help="write each fold's added false positives and misses (JSON) to FILE",
@@ -836,6 +1055,16 @@ def main(argv: list[str] | None = None) -> int:
         if error:
             print(error, file=sys.stderr)
             return 2
+    if args.eco_folds < 0 or args.eco_folds == 1 or args.min_sets < 1 or not (
+        0 < args.ngram_scale <= 1
+    ):
+        print("error: --eco-folds must be 0 or at least 2, --min-sets at least 1, "
+              "--ngram-scale in (0, 1]", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.eco_before is not None and str(args.eco_before) not in LEFT_OUT:
+        print(f"error: --eco-before {args.eco_before}: not a held-out set", file=sys.stderr)
+        return 2
+    shipped = args.out.resolve() == MODEL_PATH.resolve()
     try:
         import sklearn
     except ImportError:
@@ -850,21 +1079,35 @@ def main(argv: list[str] | None = None) -> int:
     print(f"replaying {len(items)} corpus lines", file=sys.stderr)
     replay(items, args.replay_cache)
     all_items = items + breadth
-    tr = Trainer(all_items)
+    tr = Trainer(all_items, args.min_sets, args.ngram_scale, not args.no_neutral)
+    eco = (ecosystem_folds(tr, args.eco_folds, args.eco_before, args.eco_common)
+           if args.eco_folds else [])  # fmt: skip
     fwd = forward(tr, sorted(set(args.forward), key=int))
-    choosing = fwd[:-1] if len(fwd) > 1 else fwd
+    choosing = eco or (fwd[:-1] if len(fwd) > 1 else fwd)
     margin = choose_margin(all_items, choosing, args.fold_fp, args.mean_fp)
     tables = {
+        "ecosystem": [f.row(all_items, margin) for f in eco],
         "forward": [f.row(all_items, margin) for f in fwd],
         "loso": [f.row(all_items, margin) for f in loso(tr, sorted(set(args.left_out), key=int))],
     }
     lines = {kind: {r["set"]: r.pop("lines") for r in rows} for kind, rows in tables.items()}
     if args.lines is not None:
         args.lines.write_text(json.dumps(lines, indent=1, ensure_ascii=False))
+    if args.scores is not None:
+        args.scores.write_text(json.dumps({
+            f.name: {"top": f.top, "scores": f.scores,
+                     "label": [all_items[i].label for i in f.held],
+                     "rules": [all_items[i].rules for i in f.held]}
+            for f in eco + fwd
+        }))  # fmt: skip
     everything = list(range(len(all_items)))
     top = benign_top(tr.fit(everything), all_items, everything)
     model = tr.fit(everything, round(top + margin, 4))  # the same fit (kept), a fresh scorer
     model.version = VERSION
+    fired = [step for step in _STEPS if model.score(step).fired]
+    why = ship_check(tables, fired)
+    if args.sample:
+        why.append("trained on a sample")
     model.meta = {
         "trained": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "sklearn": sklearn.__version__,
@@ -876,29 +1119,39 @@ def main(argv: list[str] | None = None) -> int:
             },
             "model": f"logistic regression, C={C}, L2, binary features, held-out set N's "
             f"lines weighing 1 + {LATE} N, classes balanced (benign x {BENIGN}); positive "
-            f"weights only on features with a first-fit weight >= {STRONG}",
+            f"weights only on features with a first-fit weight >= {STRONG} that the attacks "
+            f"of at least {args.min_sets} training corpora hold; n-grams valued "
+            f"{args.ngram_scale} in training",
             "ngrams": list(NGRAMS),
             "threshold": f"the {TOP_N}th highest in-sample score of a training corpus's everyday "
             f"line the rules do not raise ({top:.3f}) + {margin:.2f}, the smallest margin keeping "
-            f"the scorer's added false positives <= {args.fold_fp:.2%} on each forward fold "
+            f"the scorer's added false positives <= {args.fold_fp:.2%} on each of the "
+            f"{'leave-ecosystems-out' if eco else 'forward'} folds "
             f"{', '.join(f.name for f in choosing)} and <= {args.mean_fp:.2%} on their mean",
             "margin": margin,
+            "ship_check": why or "holds",
         },
-        "forward": tables["forward"],
-        "loso": tables["loso"],
+        **tables,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(args.out)
-    print(f"model: {len(model.weights)} weights, threshold {model.threshold:.3f} -> {args.out}",
-          file=sys.stderr)  # fmt: skip
     if args.json:
         print(json.dumps(tables, indent=2))
     else:
-        for kind, title in (("forward", "forward folds (trained on the sets before)"),
+        for kind, title in (("ecosystem", "leave-ecosystems-out"),
+                            ("forward", "forward folds (trained on the sets before)"),
                             ("loso", "leave-one-set-out")):  # fmt: skip
             if tables[kind]:
                 print_table(f"{title}; threshold: training benign {TOP_N}th highest + {margin:.2f}",
                             tables[kind])
+    if why:
+        print("ship check fails:\n  " + "\n  ".join(why), file=sys.stderr)
+        if shipped:
+            print(f"error: not writing the shipped model {args.out}; give --out FILE",
+                  file=sys.stderr)  # fmt: skip
+            return 1
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(args.out)
+    print(f"model: {len(model.weights)} weights, threshold {model.threshold:.3f} -> {args.out}",
+          file=sys.stderr)  # fmt: skip
     return 0
 
 

