@@ -611,24 +611,25 @@ def _derive(
     if not _runs_inner(prog):
         return
     cmds, scripts, codes = _inner(argv)
+    type_ = out[0].type  # the event's own subject's
     for inner in cmds:
         if len(out) >= _MAX_DERIVED or not inner:
             break
-        sub = Subject(event, "exec", action, inner, line, None, None, True, via)
+        sub = Subject(event, "exec", action, inner, line, None, None, True, via, type_)
         out.append(sub)
         _derive(event, action, inner, line, out, depth + 1, via)
     for script in scripts:
         for inner in split_script(script, _MAX_DERIVED):
             if len(out) >= _MAX_DERIVED:
                 break
-            sub = Subject(event, "exec", action, inner, script, None, None, True, via)
+            sub = Subject(event, "exec", action, inner, script, None, None, True, via, type_)
             out.append(sub)
             _derive(event, action, inner, script, out, depth + 1, via)
         _add_normalized(event, action, script, out, depth + 1, via)
     for language, code in codes:
         if len(out) >= _MAX_DERIVED:
             break
-        out.append(Subject(event, "code", action, None, code, code, language, True, via))
+        out.append(Subject(event, "code", action, None, code, code, language, True, via, type_))
 
 
 def _add_normalized(
@@ -641,14 +642,12 @@ def _add_normalized(
     norm = deobfuscate(text)
     if norm is None:
         return
-    out.append(
-        Subject(event, "code", action, line=norm, code=norm, language="shell", derived=True,
-                via=via)
-    )  # fmt: skip
+    type_ = out[0].type  # the event's own subject's
+    out.append(Subject(event, "code", action, None, norm, norm, "shell", True, via, type_))
     for inner in split_script(norm, _MAX_DERIVED):
         if len(out) >= _MAX_DERIVED:
             break
-        out.append(Subject(event, "exec", action, argv=inner, line=norm, derived=True, via=via))
+        out.append(Subject(event, "exec", action, inner, norm, None, None, True, via, type_))
         _derive(event, action, inner, norm, out, depth + 1, via)
 
 
@@ -688,7 +687,7 @@ def subjects_of(
     if action is _EVENT_ACTION:
         action = event.action
     if action is None:
-        return [Subject(event, None, type_=type_)]
+        return [Subject(event, None, None, None, None, None, None, False, None, type_)]
     # the action's fields read from its dict (a pydantic model's attributes go
     # through its ``__getattr__`` hook, unspecialized)
     if fields is None:
@@ -697,7 +696,7 @@ def subjects_of(
     if kind == "exec":
         argv = fields["argv"]
         line = fields["line"] or " ".join(argv)
-        subj = Subject(event, "exec", action, argv, line, type_=type_, fields=fields)
+        subj = Subject(event, "exec", action, argv, line, None, None, False, None, type_, fields)
         if not argv:
             return [subj]
         prog = subj.program
@@ -718,7 +717,8 @@ def subjects_of(
         return out
     if kind == "spawn":
         argv = fields["argv"]
-        subj = Subject(event, "spawn", action, argv, " ".join(argv), type_=type_, fields=fields)
+        line = " ".join(argv)
+        subj = Subject(event, "spawn", action, argv, line, None, None, False, None, type_, fields)
         prog = subj.program
         out = [subj]
         if argv and prog is not None and _runs_inner(prog):
@@ -729,9 +729,7 @@ def subjects_of(
     if kind == "code":
         code = fields["code"]
         language = fields["language"]
-        subj = Subject(
-            event, "code", action, None, code, code, language, type_=type_, fields=fields
-        )
+        subj = Subject(event, "code", action, None, code, code, language, False, None, type_, fields)
         if language != "shell":
             return [subj]
         out = [subj]
@@ -748,7 +746,7 @@ def subjects_of(
         ):
             _add_normalized(event, action, code, out, 1, "shell")
         return out
-    return [Subject(event, kind, action, type_=type_, fields=fields)]
+    return [Subject(event, kind, action, None, None, None, None, False, None, type_, fields)]
 
 
 # -------------------------------------------------------------------------------- fields
@@ -1116,18 +1114,25 @@ def _checks(source: str) -> tuple[Need, tuple[Need, ...]]:
     return folded_sets(common), tuple(folded_sets(r) for r in rest)
 
 
-def _may_match(common: Need, alts: tuple[Need, ...], has: Callable[[str], bool]) -> bool:
-    """Whether a text (``has``: its casefolded ``__contains__``) holds what a regex cannot
-    match without (:func:`_checks`): one string of each set of ``common``, and all the
-    sets of one of ``alts`` when there are any."""
+def _may_match(common: Need, alts: tuple[Need, ...], lower: str) -> bool:
+    """Whether a text (``lower``: casefolded) holds what a regex cannot match without
+    (:func:`_checks`): one string of each set of ``common``, and all the sets of one of
+    ``alts`` when there are any. Loops, not ``any(map(...))``: no iterator is made per
+    set (most sets hold one or two strings)."""
     for lits in common:
-        if not any(map(has, lits)):
+        for lit in lits:
+            if lit in lower:
+                break
+        else:
             return False
     if not alts:
         return True
     for need in alts:  # one branch's strings all there: the regex may match
         for lits in need:
-            if not any(map(has, lits)):
+            for lit in lits:
+                if lit in lower:
+                    break
+            else:
                 break
         else:
             return True
@@ -1183,9 +1188,10 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
             return got[1]
         ok = False
         lower = kept_folded(v)
-        has = (lower if lower is not None else folded(v)).__contains__
+        if lower is None:
+            lower = folded(v)
         for (common, alts), t in plans:
-            if _may_match(common, alts, has) and t(v):
+            if _may_match(common, alts, lower) and t(v):
                 ok = True
                 break
         last[0] = (v, ok)
@@ -1219,9 +1225,9 @@ def _regex_matches(
         if got[0] is v:
             return got[1]
         out: list[Any] | None = None
-        has = folded(v).__contains__
+        lower = folded(v)
         for j, ((common, alts), search) in enumerate(plans):
-            if not _may_match(common, alts, has):
+            if not _may_match(common, alts, lower):
                 continue
             m = search(v)
             if m is not None:
