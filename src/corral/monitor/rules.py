@@ -729,7 +729,8 @@ def subjects_of(
     if kind == "code":
         code = fields["code"]
         language = fields["language"]
-        subj = Subject(event, "code", action, None, code, code, language, False, None, type_, fields)
+        lang = language
+        subj = Subject(event, "code", action, None, code, code, lang, False, None, type_, fields)
         if language != "shell":
             return [subj]
         out = [subj]
