@@ -785,11 +785,14 @@ class Monitor:
             windows[key] = win
             if commit and len(windows) > _MAX_WINDOWS:
                 windows.pop(next(iter(windows)))
-        event = subj.event
-        eid = event.id
+        # the event's fields read from its dict (a pydantic model's attribute goes through
+        # its ``__getattr__`` hook, unspecialized)
+        efields = subj.event.__dict__
+        eid = efields["id"]
         measure = win.add(
-            event.time, val, None if eid.startswith("precheck-") else eid, subj.describe(120), th
-        )
+            efields["time"], val, None if eid.startswith("precheck-") else eid,
+            subj.describe(120), th,
+        )  # fmt: skip
         if measure < th.count:
             return None
         items = list(win.items)

@@ -2215,7 +2215,7 @@ def _finder(b: _Frozen) -> Callable[[Subject], list[_Entry]]:
     its other texts), those its screens find in its texts and those always tested,
     each once."""
     merged, keyed, screens, others, always = b.merged, b.keyed, b.screens, b.others, b.always
-    multi, sift = b.multi, b.sift
+    multi, sift, sifted = b.multi, b.sift, b.sifted
 
     def find(subj: Subject) -> list[_Entry]:
         out: list[_Entry] = []
@@ -2242,7 +2242,11 @@ def _finder(b: _Frozen) -> Callable[[Subject], list[_Entry]]:
                 except TypeError:  # an unhashable value (a list in data) is no key
                     continue
                 if hit:
-                    out += hit if scan is None else sift(hit, scan[1])
+                    if scan is None:
+                        out += hit
+                    else:  # :meth:`_Frozen.sift`'s kept answer, looked up here
+                        got = sifted.get((id(hit), scan[1]))
+                        out += got if got is not None else sift(hit, scan[1])
         if scan is None:
             texts = screens
         else:
@@ -2252,7 +2256,9 @@ def _finder(b: _Frozen) -> Callable[[Subject], list[_Entry]]:
         for get, screen in texts:
             v = get(subj)
             if v:
-                found = screen.find(v)
+                # :meth:`Screen.find`, inlined: the kept answer (one C call), or a scan
+                got = screen.cached(v)
+                found = (got if got is not None else screen.scan(v))[0]
                 if found:
                     out += found
         if always:
