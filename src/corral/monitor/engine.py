@@ -53,6 +53,7 @@ from .rules import (
     RESPONSES,
     SEVERITY_RANK,
     THRESHOLD,
+    Plan,
     Rule,
     RuleIndex,
     Subject,
@@ -412,8 +413,10 @@ class Monitor:
         packs = list(packs)
         self.rules: list[Rule] = resolve(packs, list(rules_files))
         self.index = _index_for(self.rules)
-        #: the index's plans by (event type, attempt), read directly in :meth:`observe`
-        self._plans = self.index.plans
+        #: the index's plans by event type, of attempts and of other events (two dicts:
+        #: :meth:`observe` looks one up by the type alone, no key tuple; :meth:`_plan`)
+        self._attempt_plans: dict[str, Plan | None] = {}
+        self._other_plans: dict[str, Plan | None] = {}
         self.on = dict(DEFAULT_ON)
         for sev, resp in (on or {}).items():
             if sev not in SEVERITY_RANK:
@@ -517,7 +520,10 @@ class Monitor:
                 attempt = True
             elif type_ == "action.completed":
                 recent = st.recent
-                fp = _fingerprint_of(afields)
+                if afields["kind"] == "exec":  # :func:`_fingerprint_of`, inlined
+                    fp = ("exec", afields["line"], *afields["argv"])
+                else:
+                    fp = _fingerprint_of(afields)
                 n = recent.get(fp)
                 if not n:
                     attempt = True
@@ -529,9 +535,11 @@ class Monitor:
                     attempt = False
             else:
                 attempt = False
-            plan = self._plans.get((type_, attempt), _UNPLANNED)
+            plan = (self._attempt_plans if attempt else self._other_plans).get(
+                type_, _UNPLANNED
+            )
             if plan is _UNPLANNED:
-                plan = self.index.plan(type_, attempt)
+                plan = self._plan(type_, attempt)
             hits = (
                 []
                 if plan is None
@@ -647,6 +655,15 @@ class Monitor:
             sessions.move_to_end(session)
         self._last_session = session
         return st
+
+    def _plan(self, type_: str, attempt: bool) -> Plan | None:
+        """The index's plan for events of ``type_`` (an attempt or not), kept for
+        :meth:`observe` (the common types: event types are open-ended)."""
+        plan = self.index.plan(type_, attempt)
+        plans = self._attempt_plans if attempt else self._other_plans
+        if len(plans) < 4096:
+            plans[type_] = plan
+        return plan
 
     def _evaluate(
         self,
@@ -938,7 +955,8 @@ class Monitor:
             log.warning("the learned scorer's literals cannot ride on the rules' pass: %s", exc)
             return
         self.index = index
-        self._plans = index.plans
+        self._attempt_plans = {}
+        self._other_plans = {}
 
     def _anomaly_hit(self, event: Any, finding: Finding) -> _Hit:
         summary = (

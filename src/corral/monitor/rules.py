@@ -294,18 +294,21 @@ class Subject:
         return text
 
     def _describe(self, limit: int) -> str:
-        a = self.action
         kind = self.kind
         if kind in ("exec", "spawn"):
             text = self.command() if self.derived else (self.line or self.command())
         elif kind == "code":
             text = f"{self.language or 'code'}: {(self.code or '').strip()}"
         elif kind == "file":
-            text = f"{a.op} {a.path}"
+            a = self.fields or self.action.__dict__  # the action's fields (no pydantic hook)
+            text = f"{a['op']} {a['path']}"
         elif kind == "net":
-            text = a.url or (f"{a.host}:{a.port}" if a.port is not None else a.host)
+            a = self.fields or self.action.__dict__
+            port = a["port"]
+            text = a["url"] or (f"{a['host']}:{port}" if port is not None else a["host"])
         elif kind == "tool":
-            text = f"tool {a.name} {_short_args(a.args)}"
+            a = self.fields or self.action.__dict__
+            text = f"tool {a['name']} {_short_args(a['args'])}"
         else:
             data = getattr(self.event, "data", None) or {}
             text = self.type + (f" {_short_args(data)}" if data else "")
