@@ -484,7 +484,11 @@ class Monitor:
         fields = event.__dict__
         session = fields["session"]
         type_ = fields["type"]
-        with self._lock:
+        # the lock taken and given back by hand: ``with`` looks its two special methods
+        # up and makes a bound ``__exit__`` on every event
+        lock = self._lock
+        lock.acquire()
+        try:
             self.events_seen += 1
             if session == self._last_session:
                 st = self._sessions[session]
@@ -576,6 +580,8 @@ class Monitor:
             if not hits:
                 return []
             new, _ = self._record(hits, event, precheck=False)
+        finally:
+            lock.release()
         for alert in new:
             self._dispatch(alert, act=True)
         return new
