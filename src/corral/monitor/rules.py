@@ -746,7 +746,13 @@ def subjects_of(
                 break
             sub = Subject(event, "exec", action, argv, code, None, None, True, "shell", type_)
             out.append(sub)
-            _derive(event, action, argv, code, out, 1, "shell")
+            # :func:`_runs_inner`'s kept answer first: most commands run nothing inside
+            prog = sub.program
+            runs = _RUNS_INNER.get(prog) if prog is not None else False
+            if runs is None:
+                runs = _runs_inner(prog)  # type: ignore[arg-type]
+            if runs:
+                _derive(event, action, argv, code, out, 1, "shell")
         if (  # :func:`_gated`, inlined
             len(code.encode().translate(None, _GATE_BYTES)) != len(code)
             if code.isascii()
