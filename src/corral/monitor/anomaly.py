@@ -87,6 +87,8 @@ FLOORS: Final = {
 }
 _BYTES_KEYS: Final = ("bytes_out", "bytes_sent", "tx_bytes", "bytes", "upload_bytes")
 _BYTES_SET: Final = frozenset(_BYTES_KEYS)
+#: an ``isinstance`` class tuple (``int | float`` in the test builds a union each time)
+_NUMBER: Final = (int, float)
 _ATTEMPTS: Final = frozenset({"action.requested", "action.denied"})
 _SLICES: Final = 6  # slices of an :class:`AnomalyState`'s window
 
@@ -96,7 +98,7 @@ def _sent(*sources: dict[str, Any] | None) -> float:
         if src:
             for key in _BYTES_KEYS:
                 v = src.get(key)
-                if isinstance(v, int | float) and not isinstance(v, bool) and v > 0:
+                if isinstance(v, _NUMBER) and not isinstance(v, bool) and v > 0:
                     return float(v)
     return 0.0
 
@@ -239,7 +241,7 @@ class AnomalyState:
         cpu = None
         if data and event.type == "resource.sample":
             v = data.get("cpu_pct")
-            if isinstance(v, int | float) and not isinstance(v, bool):
+            if isinstance(v, _NUMBER) and not isinstance(v, bool):
                 cpu = float(v)
         if kind is None and not nbytes and cpu is None:
             return False

@@ -53,6 +53,7 @@ from .rules import (
     RESPONSES,
     SEVERITY_RANK,
     THRESHOLD,
+    Plan,
     Rule,
     RuleIndex,
     Subject,
@@ -412,8 +413,10 @@ class Monitor:
         packs = list(packs)
         self.rules: list[Rule] = resolve(packs, list(rules_files))
         self.index = _index_for(self.rules)
-        #: the index's plans by (event type, attempt), read directly in :meth:`observe`
-        self._plans = self.index.plans
+        #: the index's plans by event type, of attempts and of other events (two dicts:
+        #: :meth:`observe` looks one up by the type alone, no key tuple; :meth:`_plan`)
+        self._attempt_plans: dict[str, Plan | None] = {}
+        self._other_plans: dict[str, Plan | None] = {}
         self.on = dict(DEFAULT_ON)
         for sev, resp in (on or {}).items():
             if sev not in SEVERITY_RANK:
@@ -481,7 +484,11 @@ class Monitor:
         fields = event.__dict__
         session = fields["session"]
         type_ = fields["type"]
-        with self._lock:
+        # the lock taken and given back by hand: ``with`` looks its two special methods
+        # up and makes a bound ``__exit__`` on every event
+        lock = self._lock
+        lock.acquire()
+        try:
             self.events_seen += 1
             if session == self._last_session:
                 st = self._sessions[session]
@@ -517,7 +524,10 @@ class Monitor:
                 attempt = True
             elif type_ == "action.completed":
                 recent = st.recent
-                fp = _fingerprint_of(afields)
+                if afields["kind"] == "exec":  # :func:`_fingerprint_of`, inlined
+                    fp = ("exec", afields["line"], *afields["argv"])
+                else:
+                    fp = _fingerprint_of(afields)
                 n = recent.get(fp)
                 if not n:
                     attempt = True
@@ -529,9 +539,11 @@ class Monitor:
                     attempt = False
             else:
                 attempt = False
-            plan = self._plans.get((type_, attempt), _UNPLANNED)
+            plan = (self._attempt_plans if attempt else self._other_plans).get(
+                type_, _UNPLANNED
+            )
             if plan is _UNPLANNED:
-                plan = self.index.plan(type_, attempt)
+                plan = self._plan(type_, attempt)
             hits = (
                 []
                 if plan is None
@@ -568,6 +580,8 @@ class Monitor:
             if not hits:
                 return []
             new, _ = self._record(hits, event, precheck=False)
+        finally:
+            lock.release()
         for alert in new:
             self._dispatch(alert, act=True)
         return new
@@ -647,6 +661,15 @@ class Monitor:
             sessions.move_to_end(session)
         self._last_session = session
         return st
+
+    def _plan(self, type_: str, attempt: bool) -> Plan | None:
+        """The index's plan for events of ``type_`` (an attempt or not), kept for
+        :meth:`observe` (the common types: event types are open-ended)."""
+        plan = self.index.plan(type_, attempt)
+        plans = self._attempt_plans if attempt else self._other_plans
+        if len(plans) < 4096:
+            plans[type_] = plan
+        return plan
 
     def _evaluate(
         self,
@@ -785,11 +808,14 @@ class Monitor:
             windows[key] = win
             if commit and len(windows) > _MAX_WINDOWS:
                 windows.pop(next(iter(windows)))
-        event = subj.event
-        eid = event.id
+        # the event's fields read from its dict (a pydantic model's attribute goes through
+        # its ``__getattr__`` hook, unspecialized)
+        efields = subj.event.__dict__
+        eid = efields["id"]
         measure = win.add(
-            event.time, val, None if eid.startswith("precheck-") else eid, subj.describe(120), th
-        )
+            efields["time"], val, None if eid.startswith("precheck-") else eid,
+            subj.describe(120), th,
+        )  # fmt: skip
         if measure < th.count:
             return None
         items = list(win.items)
@@ -935,7 +961,8 @@ class Monitor:
             log.warning("the learned scorer's literals cannot ride on the rules' pass: %s", exc)
             return
         self.index = index
-        self._plans = index.plans
+        self._attempt_plans = {}
+        self._other_plans = {}
 
     def _anomaly_hit(self, event: Any, finding: Finding) -> _Hit:
         summary = (

@@ -592,7 +592,12 @@ class LiteralSet:
 
     def found(self, text: str) -> list[int]:
         """The indexes of the literals ``text`` holds."""
-        lower = folded(text) if self.fold else text
+        if self.fold:  # :func:`folded`'s kept answer looked up here (one C call)
+            lower = _FOLDED.get(text)
+            if lower is None:
+                lower = folded(text)
+        else:
+            lower = text
         match = self._match
         if match is not None:
             try:

@@ -168,6 +168,10 @@ class RuleSyntaxError(ValueError):
 # ------------------------------------------------------------------------------ subjects
 
 _SHELLS: Final = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "busybox", "fish"})
+#: ``isinstance`` class tuples (``int | float`` written in a test builds a union object
+#: on each evaluation: ~2.7x the test)
+_NUMBER: Final = (int, float)
+_SEQUENCE: Final = (list, tuple)
 #: wrapper -> (options that take a value, positional arguments before the command)
 #: the policy's wrapper table (one list of what to look through), with ``env`` and
 #: ``cpulimit`` added and the desktop launchers left out
@@ -294,18 +298,21 @@ class Subject:
         return text
 
     def _describe(self, limit: int) -> str:
-        a = self.action
         kind = self.kind
         if kind in ("exec", "spawn"):
             text = self.command() if self.derived else (self.line or self.command())
         elif kind == "code":
             text = f"{self.language or 'code'}: {(self.code or '').strip()}"
         elif kind == "file":
-            text = f"{a.op} {a.path}"
+            a = self.fields or self.action.__dict__  # the action's fields (no pydantic hook)
+            text = f"{a['op']} {a['path']}"
         elif kind == "net":
-            text = a.url or (f"{a.host}:{a.port}" if a.port is not None else a.host)
+            a = self.fields or self.action.__dict__
+            port = a["port"]
+            text = a["url"] or (f"{a['host']}:{port}" if port is not None else a["host"])
         elif kind == "tool":
-            text = f"tool {a.name} {_short_args(a.args)}"
+            a = self.fields or self.action.__dict__
+            text = f"tool {a['name']} {_short_args(a['args'])}"
         else:
             data = getattr(self.event, "data", None) or {}
             text = self.type + (f" {_short_args(data)}" if data else "")
@@ -611,24 +618,25 @@ def _derive(
     if not _runs_inner(prog):
         return
     cmds, scripts, codes = _inner(argv)
+    type_ = out[0].type  # the event's own subject's
     for inner in cmds:
         if len(out) >= _MAX_DERIVED or not inner:
             break
-        sub = Subject(event, "exec", action, inner, line, None, None, True, via)
+        sub = Subject(event, "exec", action, inner, line, None, None, True, via, type_)
         out.append(sub)
         _derive(event, action, inner, line, out, depth + 1, via)
     for script in scripts:
         for inner in split_script(script, _MAX_DERIVED):
             if len(out) >= _MAX_DERIVED:
                 break
-            sub = Subject(event, "exec", action, inner, script, None, None, True, via)
+            sub = Subject(event, "exec", action, inner, script, None, None, True, via, type_)
             out.append(sub)
             _derive(event, action, inner, script, out, depth + 1, via)
         _add_normalized(event, action, script, out, depth + 1, via)
     for language, code in codes:
         if len(out) >= _MAX_DERIVED:
             break
-        out.append(Subject(event, "code", action, None, code, code, language, True, via))
+        out.append(Subject(event, "code", action, None, code, code, language, True, via, type_))
 
 
 def _add_normalized(
@@ -641,14 +649,12 @@ def _add_normalized(
     norm = deobfuscate(text)
     if norm is None:
         return
-    out.append(
-        Subject(event, "code", action, line=norm, code=norm, language="shell", derived=True,
-                via=via)
-    )  # fmt: skip
+    type_ = out[0].type  # the event's own subject's
+    out.append(Subject(event, "code", action, None, norm, norm, "shell", True, via, type_))
     for inner in split_script(norm, _MAX_DERIVED):
         if len(out) >= _MAX_DERIVED:
             break
-        out.append(Subject(event, "exec", action, argv=inner, line=norm, derived=True, via=via))
+        out.append(Subject(event, "exec", action, inner, norm, None, None, True, via, type_))
         _derive(event, action, inner, norm, out, depth + 1, via)
 
 
@@ -688,7 +694,7 @@ def subjects_of(
     if action is _EVENT_ACTION:
         action = event.action
     if action is None:
-        return [Subject(event, None, type_=type_)]
+        return [Subject(event, None, None, None, None, None, None, False, None, type_)]
     # the action's fields read from its dict (a pydantic model's attributes go
     # through its ``__getattr__`` hook, unspecialized)
     if fields is None:
@@ -697,7 +703,7 @@ def subjects_of(
     if kind == "exec":
         argv = fields["argv"]
         line = fields["line"] or " ".join(argv)
-        subj = Subject(event, "exec", action, argv, line, type_=type_, fields=fields)
+        subj = Subject(event, "exec", action, argv, line, None, None, False, None, type_, fields)
         if not argv:
             return [subj]
         prog = subj.program
@@ -718,7 +724,8 @@ def subjects_of(
         return out
     if kind == "spawn":
         argv = fields["argv"]
-        subj = Subject(event, "spawn", action, argv, " ".join(argv), type_=type_, fields=fields)
+        line = " ".join(argv)
+        subj = Subject(event, "spawn", action, argv, line, None, None, False, None, type_, fields)
         prog = subj.program
         out = [subj]
         if argv and prog is not None and _runs_inner(prog):
@@ -729,9 +736,8 @@ def subjects_of(
     if kind == "code":
         code = fields["code"]
         language = fields["language"]
-        subj = Subject(
-            event, "code", action, None, code, code, language, type_=type_, fields=fields
-        )
+        lang = language
+        subj = Subject(event, "code", action, None, code, code, lang, False, None, type_, fields)
         if language != "shell":
             return [subj]
         out = [subj]
@@ -740,7 +746,13 @@ def subjects_of(
                 break
             sub = Subject(event, "exec", action, argv, code, None, None, True, "shell", type_)
             out.append(sub)
-            _derive(event, action, argv, code, out, 1, "shell")
+            # :func:`_runs_inner`'s kept answer first: most commands run nothing inside
+            prog = sub.program
+            runs = _RUNS_INNER.get(prog) if prog is not None else False
+            if runs is None:
+                runs = _runs_inner(prog)  # type: ignore[arg-type]
+            if runs:
+                _derive(event, action, argv, code, out, 1, "shell")
         if (  # :func:`_gated`, inlined
             len(code.encode().translate(None, _GATE_BYTES)) != len(code)
             if code.isascii()
@@ -748,7 +760,7 @@ def subjects_of(
         ):
             _add_normalized(event, action, code, out, 1, "shell")
         return out
-    return [Subject(event, kind, action, type_=type_, fields=fields)]
+    return [Subject(event, kind, action, None, None, None, None, False, None, type_, fields)]
 
 
 # -------------------------------------------------------------------------------- fields
@@ -814,7 +826,7 @@ def _bytes(s: Subject) -> Any:
         if src:
             for key in _BYTES_KEYS:
                 v = src.get(key)
-                if isinstance(v, int | float) and not isinstance(v, bool):
+                if isinstance(v, _NUMBER) and not isinstance(v, bool):
                     return v
     return None
 
@@ -1010,7 +1022,7 @@ _GLOBAL_FLAGS: Final = re.compile(r"^\(\?([aiLmsux]+)\)")
 def _num(v: Any) -> float | None:
     if isinstance(v, bool):
         return None
-    if isinstance(v, int | float):
+    if isinstance(v, _NUMBER):
         return v
     if isinstance(v, str):
         try:
@@ -1076,7 +1088,7 @@ class OpInfo:
 
 def _any_elem(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
     def t(v: Any) -> bool:
-        if isinstance(v, list | tuple):
+        if isinstance(v, _SEQUENCE):
             return any(test(x) for x in v if x is not None)
         return test(v)
 
@@ -1116,18 +1128,25 @@ def _checks(source: str) -> tuple[Need, tuple[Need, ...]]:
     return folded_sets(common), tuple(folded_sets(r) for r in rest)
 
 
-def _may_match(common: Need, alts: tuple[Need, ...], has: Callable[[str], bool]) -> bool:
-    """Whether a text (``has``: its casefolded ``__contains__``) holds what a regex cannot
-    match without (:func:`_checks`): one string of each set of ``common``, and all the
-    sets of one of ``alts`` when there are any."""
+def _may_match(common: Need, alts: tuple[Need, ...], lower: str) -> bool:
+    """Whether a text (``lower``: casefolded) holds what a regex cannot match without
+    (:func:`_checks`): one string of each set of ``common``, and all the sets of one of
+    ``alts`` when there are any. Loops, not ``any(map(...))``: no iterator is made per
+    set (most sets hold one or two strings)."""
     for lits in common:
-        if not any(map(has, lits)):
+        for lit in lits:
+            if lit in lower:
+                break
+        else:
             return False
     if not alts:
         return True
     for need in alts:  # one branch's strings all there: the regex may match
         for lits in need:
-            if not any(map(has, lits)):
+            for lit in lits:
+                if lit in lower:
+                    break
+            else:
                 break
         else:
             return True
@@ -1183,9 +1202,10 @@ def _regex_test(regexes: tuple[Any, ...], sources: tuple[str, ...]) -> Callable[
             return got[1]
         ok = False
         lower = kept_folded(v)
-        has = (lower if lower is not None else folded(v)).__contains__
+        if lower is None:
+            lower = folded(v)
         for (common, alts), t in plans:
-            if _may_match(common, alts, has) and t(v):
+            if _may_match(common, alts, lower) and t(v):
                 ok = True
                 break
         last[0] = (v, ok)
@@ -1219,9 +1239,9 @@ def _regex_matches(
         if got[0] is v:
             return got[1]
         out: list[Any] | None = None
-        has = folded(v).__contains__
+        lower = folded(v)
         for j, ((common, alts), search) in enumerate(plans):
-            if not _may_match(common, alts, has):
+            if not _may_match(common, alts, lower):
                 continue
             m = search(v)
             if m is not None:
@@ -1463,7 +1483,7 @@ def _pred_test(p: Pred) -> Callable[[Subject], bool]:
                 continue
             if isinstance(v, str):
                 first = matches(v)
-            elif o.listy and isinstance(v, list | tuple):
+            elif o.listy and isinstance(v, _SEQUENCE):
                 first = None
                 for x in v:
                     got = matches(x) if isinstance(x, str) else None
@@ -2208,7 +2228,7 @@ def _finder(b: _Frozen) -> Callable[[Subject], list[_Entry]]:
     its other texts), those its screens find in its texts and those always tested,
     each once."""
     merged, keyed, screens, others, always = b.merged, b.keyed, b.screens, b.others, b.always
-    multi, sift = b.multi, b.sift
+    multi, sift, sifted = b.multi, b.sift, b.sifted
 
     def find(subj: Subject) -> list[_Entry]:
         out: list[_Entry] = []
@@ -2235,7 +2255,11 @@ def _finder(b: _Frozen) -> Callable[[Subject], list[_Entry]]:
                 except TypeError:  # an unhashable value (a list in data) is no key
                     continue
                 if hit:
-                    out += hit if scan is None else sift(hit, scan[1])
+                    if scan is None:
+                        out += hit
+                    else:  # :meth:`_Frozen.sift`'s kept answer, looked up here
+                        got = sifted.get((id(hit), scan[1]))
+                        out += got if got is not None else sift(hit, scan[1])
         if scan is None:
             texts = screens
         else:
@@ -2245,7 +2269,9 @@ def _finder(b: _Frozen) -> Callable[[Subject], list[_Entry]]:
         for get, screen in texts:
             v = get(subj)
             if v:
-                found = screen.find(v)
+                # :meth:`Screen.find`, inlined: the kept answer (one C call), or a scan
+                got = screen.cached(v)
+                found = (got if got is not None else screen.scan(v))[0]
                 if found:
                     out += found
         if always:
