@@ -194,7 +194,9 @@ def _fill(dest: Path, template: Path) -> None:
 
 
 def run_bash(template: Path, line: str) -> tuple[bytes, int, bool]:
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as top:
+        d = os.path.join(top, "workspace")  # the same base name as corral's cwd
+        os.mkdir(d)
         _fill(Path(d), template)
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": d, "LANG": "C.UTF-8",

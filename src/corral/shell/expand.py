@@ -409,6 +409,13 @@ class Expander:
         if not name:
             raise ExpansionError(f"${{{inner}}}: bad substitution")
         if indirect:
+            if rest in ("*", "@") and index is None and _NAME.fullmatch(name):
+                # ${!prefix*} / ${!prefix@}: the names of the set variables beginning so
+                names = sorted(
+                    k for k in sh.state.vars if k.startswith(name) and sh.is_set(k)
+                )
+                self._emit(names, rest == "@", segs, quoted)
+                return
             if index in ("@", "*"):
                 arr = sh.get_var_obj(name)
                 if isinstance(arr, IArray):
