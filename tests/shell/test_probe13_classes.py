@@ -1,0 +1,122 @@
+"""The classes probe set 13 (``tests/conformance/probe13.py``) found the corral shell
+differing from bash in, each as a table of scripts checked against ``/bin/bash`` and
+the GNU tools: stdout bytes and exit status must agree.
+
+Every script runs in a fresh in-process shell (``session.new_shell``: no sandbox
+launch) over a workspace holding ``FILES``, and under bash in a directory named
+``workspace`` holding the same files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from corral import Budget
+from corral.files import Workspace
+from corral.shell.session import new_shell
+
+BASH = shutil.which("bash")
+
+FILES = {
+    "words.txt": "alpha\nbeta\ngamma\n",
+    "long.txt": (
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor "
+        "incididunt ut labore et dolore magna aliqua.\nUt enim ad minim veniam, quis "
+        "nostrud exercitation.\n\n  Indented paragraph here, with a few more words to "
+        "wrap around the line.\n"
+    ),
+}
+
+
+def _bash(script: str) -> tuple[bytes, int]:
+    with tempfile.TemporaryDirectory() as top:
+        d = os.path.join(top, "workspace")
+        os.mkdir(d)
+        for name, text in FILES.items():
+            Path(d, name).write_text(text)
+        p = subprocess.run(
+            [BASH or "bash", "--noprofile", "--norc", "-c", script], cwd=d,
+            capture_output=True, timeout=30, stdin=subprocess.DEVNULL,
+            env={"PATH": "/usr/bin:/bin", "HOME": d, "LANG": "C.UTF-8", "TZ": "UTC"},
+        )  # fmt: skip
+        return p.stdout.replace(d.encode(), b"/workspace"), p.returncode
+
+
+def _corral(script: str) -> tuple[bytes, int]:
+    with tempfile.TemporaryDirectory() as d:
+        for name, text in FILES.items():
+            Path(d, name).write_text(text)
+        sh = new_shell(Workspace(Path(d), Budget(wall_s=30)))
+        status, out, _err, _ = sh.run(script, deadline=time.monotonic() + 30)
+        return out, status
+
+
+def same_as_bash(script: str, tool: str | None = None) -> None:
+    if BASH is None or (tool is not None and shutil.which(tool) is None):
+        pytest.skip(f"needs bash{' and ' + tool if tool else ''}")
+    assert _corral(script) == _bash(script), script
+
+
+BASH_FEATURES = [
+    # ${!prefix*} / ${!prefix@}: the names of the set variables with that prefix
+    'v1=a v2=b vx=; unset vx; echo ${!v*}; for n in "${!v@}"; do echo "[$n]"; done',
+    'echo "[${!nosuchprefix*}]"',
+    # FUNCNAME: the call stack of function names, unset outside functions
+    'f() { echo $FUNCNAME "${FUNCNAME[@]}"; g; }; g() { echo "${FUNCNAME[*]}"; }; f; '
+    'echo "[${FUNCNAME-unset}]"',
+    # break/continue N: past the enclosing loops ends the outermost; outside a loop
+    # (also in a function or a subshell of the loop) an error with status 0
+    "while :; do break 5; done; echo ok",
+    "for i in 1 2; do for j in a b; do continue 7; echo x; done; echo $i; done; echo end",
+    "f() { break; }; for i in 1 2; do f; echo $i; done; echo end",
+    "for i in 1 2; do (break; echo no); echo $i; done",
+    "break; echo after; continue; echo $?",
+    "for i in 1 2 3; do for j in 1 2; do [ $j = 2 ] && continue 2; echo $i$j; done; done",
+    # umask: shown in octal, -S symbolic, -p reusable; set in octal or symbols
+    "umask; umask 077; umask; umask -S; umask 0022; umask -p; umask -S u=rwx,g=rx,o=; umask",
+    "umask 8; echo $?; umask",
+    # trap: listing order (EXIT, signals by number, DEBUG ERR RETURN), -p SIG, `--`,
+    # a lone signal resets, an unknown signal is an error
+    "trap -- 'echo a' EXIT; trap '' 2; trap ':' TERM ERR RETURN; trap; echo --; "
+    "trap -p ERR EXIT; trap x FOO; echo rc=$?; trap 2; trap -p; trap - 15 ERR RETURN EXIT; trap",
+    "trap -p EXIT; trap 'echo bye' 0; trap -p EXIT; echo end",
+    # set -n: nothing after it runs
+    "echo a; set -n; echo hidden",
+    "for i in 1 2; do echo $i; set -n; done; echo after",
+    # an assignment statement to a readonly variable abandons its line (status 1)
+    'declare -r c=1; c=2; echo "rc=$?"',
+    "readonly c=1; (c=2; echo in); echo out",
+    'readonly c=1; c=2 echo x; echo "rc=$?"',
+    "readonly c=1\nc=3\necho next line",
+    # -nt / -ot when one file does not exist
+    "[ words.txt -nt nosuch ] && echo newer; [ nosuch -ot words.txt ] && echo older; "
+    "[ nosuch -nt words.txt ] || echo no",
+]
+
+
+@pytest.mark.parametrize("script", BASH_FEATURES)
+def test_bash_features(script: str) -> None:
+    same_as_bash(script)
+
+
+DATES = [
+    # a sign apart from its number is still the number's ("+ 1 day")
+    "date -d '2020-01-01 + 1 day' +%F; date -d '2020-03-01 - 1 day' +%F",
+    "date -d '2024-02-28 + 2 days' +%F; date -d '2020-01-01 + 2 weeks' +%F",
+    # a signed number right after a time is its zone: GNU's reading, odd as it is
+    "date -u -d '2020-01-01 12:00 +1 day' '+%F %T'; date -u -d '2020-01-01 12:00:00 +2 hours' '+%F %T'",
+    "date -u -d '2020-01-01 12:00 +130' '+%F %T'; date -u -d '2020-01-01 12:00 -0530' '+%F %T'",
+    "date -u -d '2020-01-01 12:00 + 90 minutes' +%T; echo rc=$?",
+]
+
+
+@pytest.mark.parametrize("script", DATES)
+def test_dates(script: str) -> None:
+    same_as_bash(script, "date")
