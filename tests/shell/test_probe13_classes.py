@@ -120,3 +120,36 @@ DATES = [
 @pytest.mark.parametrize("script", DATES)
 def test_dates(script: str) -> None:
     same_as_bash(script, "date")
+
+
+BC = [
+    # scales: + - the larger, * min(sa+sb, max(scale, sa, sb)), / scale, % and ^
+    "echo 'scale=3; 10/3; -1/3; 2/3*3' | bc; echo '1.25*1.25; 5.5%2; scale=2; 7%3; -1/3' | bc",
+    "echo '2^-2; scale=4; 2^-2; (1.5)^2; 1.5^2.5; -2^2; 2^3^2' | bc",
+    "echo 'sqrt(2); scale=10; sqrt(2); sqrt(16); scale=2; sqrt(0.25)' | bc",
+    # printing: no leading zero, zero as 0, 68 digits and a backslash a line
+    "echo '-0.5; 0.000; 3.000; .5 + .5; 0.1 + 0.20; scale=5; 1/8' | bc",
+    "echo '2^300; 2^1000' | bc; echo '2^1000' | BC_LINE_LENGTH=0 bc",
+    "echo 'obase=2; 10; obase=16; 255; 3.5; obase=20; 100; obase=8; 64' | bc",
+    "echo 'ibase=16; FF; ibase=2; 1010' | bc; echo 'obase=16; ibase=16; FF+1' | bc",
+    # the language: variables, arrays, ++/--, op=, comparisons, logic, last
+    "echo 'x=5; x++; x; ++x; a[2]=4; a[2]+1; x=2; x^=3; x; x%=5; x; x/=2; x' | bc",
+    "echo '1 == 1; 2 < 1; !0; 1 && 0; 0 || 3; x = 3 < 2; x; 5; last + 1; . + 1' | bc",
+    "printf '%s\\n' 'if (1 > 0) 5 else 6' 'for (i=0;i<3;i++) i' 'i=0; while (i<2) { i; i=i+1 }' "
+    "'for(i=1;i<=5;i++){ if(i==3) continue; if(i==5) break; print i, \" \" }; print \"\\n\"' | bc",
+    "printf '%s\\n' 'define f(x) { auto y; y = x + 1; return (y) }' 'f(4)' "
+    "'define fact(n) { if (n <= 1) return 1; return n * fact(n-1) }' 'fact(30)' | bc",
+    "echo '\"hello\"; print 1, \"a\\n\"; length(123.45); scale(123.45); length(0.00)' | bc",
+    # errors: a message on stderr, the rest of the line skipped, status 0
+    "echo '1/0; 2' | bc; echo '1+' | bc; echo 'abc(1)' | bc; echo 'sqrt(-1)' | bc; echo rc=$?",
+    "echo 'quit' | bc; echo '1; halt; 2' | bc; bc nosuch.bc </dev/null; echo rc=$?",
+    # -l: scale 20 and the library, cut (not rounded) as bc's
+    "echo 's(1); c(1); a(1); l(2); e(2); j(1,2); l(0); s(-3.5); a(-2); e(-1); l(0.5)' | bc -l",
+    "echo 'scale; 10/4; scale=100; 4*a(1)' | bc -l",
+    "printf 'x=3\\nx\\n' > f.bc; bc f.bc < /dev/null; x=$(echo '3 * 4' | bc); echo $((x + 1))",
+]
+
+
+@pytest.mark.parametrize("script", BC)
+def test_bc(script: str) -> None:
+    same_as_bash(script, "bc")
