@@ -153,3 +153,22 @@ BC = [
 @pytest.mark.parametrize("script", BC)
 def test_bc(script: str) -> None:
     same_as_bash(script, "bc")
+
+
+FMT = [
+    # GNU fmt's optimal breaks (goal 93 % of the width), sentence ends, indentation
+    "fmt long.txt; fmt -w 40 long.txt; fmt -w 20 long.txt; fmt -60 long.txt",
+    "fmt -u long.txt; fmt -s -w 30 long.txt; fmt -c -w 50 long.txt; fmt -t -w 50 long.txt",
+    "fmt -g 50 long.txt; fmt -w 100 long.txt; fmt < long.txt | head -3",
+    "seq 50 | fmt; seq 100 | fmt -w 30; echo 'a b c' | fmt -w 0",
+    "printf 'Mr. Smith went.  He said \"hi.\" Then (he) left! Did he? Yes.\\n' | fmt -w 25",
+    "printf '\\tTabbed words words words words words words words words words words.\\n' | fmt -w 40",
+    # past 5,000 characters or 998 words GNU writes what it has up to a cheap break
+    "seq 3000 | fmt | md5sum; seq 3000 | tr '\\n' ' ' | fmt -w 50 | md5sum",
+    "fmt nosuch; echo rc=$?; echo x | fmt -w 5 -g 10; echo rc=$?",
+]
+
+
+@pytest.mark.parametrize("script", FMT)
+def test_fmt(script: str) -> None:
+    same_as_bash(script, "fmt")
