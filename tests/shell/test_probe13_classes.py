@@ -172,3 +172,18 @@ FMT = [
 @pytest.mark.parametrize("script", FMT)
 def test_fmt(script: str) -> None:
     same_as_bash(script, "fmt")
+
+
+XXD = [
+    # -i: a C array (named after the file, -n NAME, -C capitals; bare from stdin)
+    "xxd -i words.txt; echo -n ab | xxd -i; xxd -i -c 4 words.txt | head -3; xxd -i -u words.txt",
+    ": > e.txt; xxd -i e.txt; xxd -i -n name -l 3 words.txt; mkdir sub; echo hi > sub/a-b.c; "
+    "xxd -i sub/a-b.c; xxd -C -i sub/a-b.c; echo hi > 1x.bin; xxd -i 1x.bin; xxd -i nosuch; echo $?",
+    # -b: bits, 6 bytes a line
+    "xxd -b words.txt; xxd -b -c 4 words.txt",
+]
+
+
+@pytest.mark.parametrize("script", XXD)
+def test_xxd(script: str) -> None:
+    same_as_bash(script, "xxd")
