@@ -96,6 +96,23 @@ BASH_FEATURES = [
     'readonly c=1; c=2 echo x; echo "rc=$?"',
     "readonly c=1\nc=3\necho next line",
     # -nt / -ot when one file does not exist
+    # ${x~~} / ${x~}: case toggled
+    "x=HeLLo; echo ${x,,} ${x~~} ${x~} ${x~~[lL]}",
+    # a RETURN trap runs as the function that set it returns (not inherited)
+    'trap "echo r" RETURN; f() { echo f; }; f; g() { trap "echo g-ret" RETURN; echo g; }; g; f',
+    "f() { trap 'echo ret $?' RETURN; return 3; }; f; echo \"st=$?\"",
+    # getopts, silent: a missing argument is `:` with OPTARG the option
+    'set -- -b; while getopts :b: o; do echo "$o $OPTARG"; done; set -- -z; '
+    'while getopts :b: o; do echo "$o $OPTARG"; done',
+    # failglob: no match abandons the line, status 1
+    'shopt -s failglob; echo *.zzz; echo "rc=$?"\necho next $?',
+    'shopt -s failglob; x=$(echo *.zzz); echo "in=$?"',
+    # arithmetic on an associative array: the subscript is a key
+    "declare -A c; w=a; ((c[$w]++)); ((c[$w]+=2)); echo ${c[a]}; k='x y'; ((c[$k]=5)); "
+    "echo ${c[x y]} $(( c[a] * 2 )); ((c[a-b]++)); echo ${c[a-b]}",
+    "declare -A c; while read -r w; do ((c[$w]++)); done <<< $'apple\\nbanana\\napple'; "
+    'for k in "${!c[@]}"; do echo "$k ${c[$k]}"; done | sort; let "c[apple]+=10"; echo ${c[apple]}',
+    "a=(1 2 3); i=1; ((a[i+1]+=5)); ((a[$i]++)); echo ${a[*]}; declare -A m=([k]=1); echo $(( m[k] + a[0] ))",
     "[ words.txt -nt nosuch ] && echo newer; [ nosuch -ot words.txt ] && echo older; "
     "[ nosuch -nt words.txt ] || echo no",
 ]

@@ -658,6 +658,14 @@ class Shell:
             return " ".join(st.positional)
         return self.get_var(name)
 
+    def is_assoc(self, name: str) -> bool:
+        """Whether ``name`` is an associative array (arithmetic reads its subscript
+        as a key, not a number)."""
+        v = self.state.vars.get(name)
+        if v is not None and "n" in v.attrs:
+            v = self.state.vars.get(self.deref(name))
+        return v is not None and isinstance(v.value, dict) and not isinstance(v.value, IArray)
+
     def is_set(self, name: str) -> bool:
         if name.startswith("-o "):
             return name[3:] in self.state.options
@@ -1827,15 +1835,22 @@ class Shell:
         outer = saved_funcname.value if saved_funcname is not None else None
         callers = outer.ordered() if isinstance(outer, IArray) else []
         vars_["FUNCNAME"] = Var(IArray(enumerate([fn.name, *callers])))
+        return_trap = self.state.traps.get("RETURN")
         scope: dict[str, Var | None] = {}
         self._locals.append(scope)
         for k, v in temp_env.items():
             scope.setdefault(k, self.state.vars.get(k))
             self.state.vars[k] = Var(v, True)
         try:
-            status = self.exec_node(fn.body)
-        except ReturnFn as e:
-            status = e.status
+            try:
+                status = self.exec_node(fn.body)
+            except ReturnFn as e:
+                status = e.status
+            action = self.state.traps.get("RETURN")
+            if action and (action != return_trap or "functrace" in self.state.options):
+                # bash runs a RETURN trap as the function that set it returns (functions
+                # do not inherit it unless set -T); $? in it is the last command's
+                self._run_trap("RETURN", status)
         finally:
             self.depth -= 1
             self.loop_depth = saved_loops

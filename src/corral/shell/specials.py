@@ -1436,7 +1436,9 @@ def b_getopts(sh: Shell, argv: list[str]) -> int:
             optind += 1
         else:
             sh.set_var(name, ":" if silent else "?")
-            if not silent:
+            if silent:
+                sh.set_var("OPTARG", ch)
+            else:
                 _err(sh, "getopts", f"option requires an argument -- {ch}")
             sh.set_var("OPTIND", str(optind + 1))
             sh.__dict__["_getopts_sub"] = 0
