@@ -159,10 +159,13 @@ class Arith:
         get: Callable[[str, str | None], str | None],
         set_: Callable[[str, str | None, int], None],
         depth: int = 0,
+        assoc: Callable[[str], bool] | None = None,
     ) -> None:
         self.get = get
         self.set = set_
         self.depth = depth
+        #: whether a name is an associative array: its subscript is text, not a number
+        self.assoc = assoc
 
     def eval(self, text: str) -> int:
         if self.depth > 64:
@@ -248,7 +251,7 @@ class Arith:
         if self.pos < len(self.toks) and self.toks[self.pos][0] == "name":
             name = self.toks[self.pos][1]
             self.pos += 1
-            index = self._subscript()
+            index = self._subscript(name)
             op = self.peek()
             if op in _ASSIGN:
                 self.pos += 1
@@ -259,9 +262,11 @@ class Arith:
             self.pos = save
         return self.ternary()
 
-    def _subscript(self) -> str | None:
+    def _subscript(self, name: str = "") -> str | None:
         if self.peek() != "[":
             return None
+        if self.assoc is not None and name and self.assoc(name):
+            return self._key_text()
         self.pos += 1
         depth = 1
         start = self.pos
@@ -278,8 +283,42 @@ class Arith:
             self.pos += 1
         raise ArithError("syntax error: missing `]'")
 
+    def _key_text(self) -> str:
+        """An associative array's subscript as written (``c[$w]`` after expansion):
+        the source between this ``[`` and its ``]``, found by counting brackets."""
+        nth = sum(1 for _, t in self.toks[: self.pos] if t == "[")
+        src = self.src
+        at = -1
+        for _ in range(nth + 1):
+            at = src.find("[", at + 1)
+            if at < 0:
+                raise ArithError("syntax error: missing `]'")
+        depth, end = 0, at
+        while end < len(src):
+            if src[end] == "[":
+                depth += 1
+            elif src[end] == "]":
+                depth -= 1
+                if depth == 0:
+                    break
+            end += 1
+        else:
+            raise ArithError("syntax error: missing `]'")
+        # step over the subscript's tokens
+        depth = 0
+        while self.pos < len(self.toks):
+            t = self.toks[self.pos][1]
+            self.pos += 1
+            if t == "[":
+                depth += 1
+            elif t == "]":
+                depth -= 1
+                if depth == 0:
+                    break
+        return src[at + 1 : end].strip()
+
     def _sub(self, text: str) -> int:
-        return Arith(self.get, self.set, self.depth + 1).eval(text)
+        return Arith(self.get, self.set, self.depth + 1, self.assoc).eval(text)
 
     def ternary(self) -> int:
         cond = self.binary(1)
@@ -411,7 +450,7 @@ class Arith:
             kind, name = self.take()
             if kind != "name":
                 raise ArithError(f'syntax error: operand expected (error token is "{name}")')
-            index = self._subscript()
+            index = self._subscript(name)
             v = _wrap(self._var(name, index) + (1 if op == "++" else -1))
             self.set(name, index, v)
             return v
@@ -426,7 +465,7 @@ class Arith:
         if kind == "num":
             return parse_number(tok)
         if kind == "name":
-            index = self._subscript()
+            index = self._subscript(tok)
             v = self._var(tok, index)
             if self.peek() in ("++", "--"):
                 op = self.take()[1]
@@ -444,4 +483,4 @@ class Arith:
         raw = raw.strip()
         if _DECIMAL.fullmatch(raw):
             return _wrap(int(raw))
-        return Arith(self.get, self.set, self.depth + 1).eval(raw)
+        return Arith(self.get, self.set, self.depth + 1, self.assoc).eval(raw)

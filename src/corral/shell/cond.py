@@ -89,18 +89,21 @@ def compare(op: str, a: str, b: str, resolve: Callable[[str], Path | None]) -> b
     if int_op is not None:
         return int_op(_int(a), _int(b))
     if op in ("-nt", "-ot", "-ef"):
-        pa, pb = resolve(a), resolve(b)
-        try:
-            sa = os.stat(pa) if pa else None
-            sb = os.stat(pb) if pb else None
-        except OSError:
-            sa = sb = None
+        sa, sb = _stat(resolve(a)), _stat(resolve(b))
         if op == "-ef":
             return bool(sa and sb and (sa.st_ino, sa.st_dev) == (sb.st_ino, sb.st_dev))
         if op == "-nt":
             return bool(sa and (not sb or sa.st_mtime > sb.st_mtime))
         return bool(sb and (not sa or sa.st_mtime < sb.st_mtime))
     raise CondError(f"{op}: binary operator expected")
+
+
+def _stat(path: Path | None) -> os.stat_result | None:
+    """The file's status, or None when it does not exist (or cannot be read)."""
+    try:
+        return os.stat(path) if path else None
+    except OSError:
+        return None
 
 
 def unary(

@@ -409,6 +409,13 @@ class Expander:
         if not name:
             raise ExpansionError(f"${{{inner}}}: bad substitution")
         if indirect:
+            if rest in ("*", "@") and index is None and _NAME.fullmatch(name):
+                # ${!prefix*} / ${!prefix@}: the names of the set variables beginning so
+                names = sorted(
+                    k for k in sh.state.vars if k.startswith(name) and sh.is_set(k)
+                )
+                self._emit(names, rest == "@", segs, quoted)
+                return
             if index in ("@", "*"):
                 arr = sh.get_var_obj(name)
                 if isinstance(arr, IArray):
@@ -506,15 +513,19 @@ class Expander:
                 return P.replace(value, gpat, rep, mode, check=self.sh.check, limit=limit)
             except OverflowError:
                 raise ExpansionError(too_large("xrealloc", limit + 1, limit)) from None
-        if op in ("^^", ",,") and not arg:  # every character: no per-character list
+        if op in ("^^", ",,", "~~") and not arg:  # every character: no per-character list
+            if op == "~~":
+                return value.swapcase()
             return "".join(map(str.upper if op == "^^" else str.lower, value))
-        if op in ("^", "^^", ",", ",,"):
+        if op in ("^", "^^", ",", ",,", "~", "~~"):
             pat = self.pattern(arg) if arg else "?"
-            up = op.startswith("^")
             chars = list(value)
             for k, ch in enumerate(chars):
                 if P.match(pat, ch):
-                    chars[k] = ch.upper() if up else ch.lower()
+                    kind = op[0]
+                    chars[k] = (
+                        ch.swapcase() if kind == "~" else ch.upper() if kind == "^" else ch.lower()
+                    )
                     if len(op) == 1:
                         break
                 elif len(op) == 1:
@@ -563,7 +574,7 @@ class Expander:
         text = self.word(expr, tilde=False) if ("$" in expr or "`" in expr) else expr
         try:
             # (a name token is never a special parameter: get_var is arith_get there)
-            return Arith(self.sh.get_var, self.sh.arith_set).eval(text)
+            return Arith(self.sh.get_var, self.sh.arith_set, 0, self.sh.is_assoc).eval(text)
         except ArithError as e:
             raise ExpansionError(f"{text.strip()}: {e}", 1, arith=True) from None
 
@@ -647,6 +658,9 @@ class Expander:
         if not P.glob_magic(pat):
             return [plain]
         matches = self.sh.glob_paths(pat)
+        if not matches and "shopt:failglob" in self.sh.state.options:
+            # bash: the command does not run and the rest of its line is abandoned
+            raise ExpansionError(f"no match: {plain}", arith=True)
         if not matches and "shopt:nullglob" in self.sh.state.options:
             return []
         return matches if matches else [plain]
@@ -953,6 +967,7 @@ _OPS = (
     "/%",
     ",,",
     "^^",
+    "~~",
     "-",
     "=",
     "+",
@@ -962,6 +977,7 @@ _OPS = (
     "/",
     "^",
     ",",
+    "~",
     ":",
     "@",
 )

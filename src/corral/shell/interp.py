@@ -195,6 +195,8 @@ class ShellState:
     #: ``complete`` specs (name -> the options as given), ``enable -n``'d built-ins
     completions: dict[str, list[str]] = field(default_factory=dict)
     disabled: set[str] = field(default_factory=set)
+    #: the file-creation mask ``umask`` shows and sets
+    umask: int = 0o022
 
     def copy(self) -> ShellState:
         return ShellState(
@@ -211,6 +213,7 @@ class ShellState:
             dict(self.traps),
             {k: list(v) for k, v in self.completions.items()},
             set(self.disabled),
+            self.umask,
         )
 
 
@@ -327,6 +330,9 @@ class Shell:
             ws.file_hook = on_file  # file notices: what the built-ins do (see Hooks)
         self.expander = Expander(self)
         self.quiet_expansion = False
+        #: loops the running code is in (a function or a subshell starts again at 0):
+        #: `break N` past it ends the outermost, outside every loop it is an error
+        self.loop_depth = 0
         self.deadline = float("inf")
         self.cancel_event = threading.Event()
         self.io: dict[int, IO[bytes]] = {}
@@ -435,6 +441,8 @@ class Shell:
 
     def _run_tree(self, tree: A.Seq) -> int:
         self._exited = False
+        # `set -n` lasts for the rest of its command string, not into the next call
+        self.state.options.discard("noexec")
         try:
             return self.exec_seq(tree, top=True)
         except ExitShell as e:
@@ -649,6 +657,14 @@ class Shell:
         if name in ("@", "*"):
             return " ".join(st.positional)
         return self.get_var(name)
+
+    def is_assoc(self, name: str) -> bool:
+        """Whether ``name`` is an associative array (arithmetic reads its subscript
+        as a key, not a number)."""
+        v = self.state.vars.get(name)
+        if v is not None and "n" in v.attrs:
+            v = self.state.vars.get(self.deref(name))
+        return v is not None and isinstance(v.value, dict) and not isinstance(v.value, IArray)
 
     def is_set(self, name: str) -> bool:
         if name.startswith("-o "):
@@ -887,7 +903,10 @@ class Shell:
     def exec_seq(self, seq: A.Seq, top: bool = False) -> int:
         status = self.state.last_status
         abandoned = -1  # an arithmetic error abandons the rest of its top-level line
+        options = self.state.options
         for k, (node, background) in enumerate(seq.items):
+            if "noexec" in options:  # `set -n`: nothing more runs (bash reads on)
+                break
             if abandoned >= 0:
                 if k not in seq.newlines:
                     continue
@@ -1039,6 +1058,7 @@ class Shell:
         return 0
 
     def _loop_body(self, body: A.Seq) -> tuple[int, str | None]:
+        self.loop_depth += 1
         try:
             return self.exec_seq(body), None
         except BreakLoop as e:
@@ -1049,6 +1069,8 @@ class Shell:
             if e.n > 1:
                 raise ContinueLoop(e.n - 1) from None
             return 0, "continue"
+        finally:
+            self.loop_depth -= 1
 
     def exec_while(self, node: A.While) -> int:
         status = 0
@@ -1113,6 +1135,7 @@ class Shell:
 
     def exec_subshell(self, body: A.Seq) -> int:
         sub = self.fork()
+        sub.loop_depth = 0
         try:
             status = sub.exec_seq(body)
         except (ExitShell, AbortCommand) as e:  # an arithmetic error ends the subshell
@@ -1555,6 +1578,10 @@ class Shell:
                 for a in cmd.assigns:
                     self._assign(a)
             except ExpansionError as e:
+                if e.soft and str(e).endswith(": readonly variable"):
+                    # bash: an assignment statement to a readonly variable abandons the
+                    # line as an arithmetic error does (a prefix assignment does not)
+                    e = ExpansionError(str(e), arith=True)
                 return self._expansion_failed(e, top=False)
             status = self._subst_status if self._subst_status is not None else 0
             if cmd.redirects:
@@ -1802,17 +1829,35 @@ class Shell:
         saved_pos = self.state.positional
         self.state.positional = argv[1:]
         self.depth += 1
+        saved_loops, self.loop_depth = self.loop_depth, 0
+        vars_ = self.state.vars
+        saved_funcname = vars_.get("FUNCNAME")
+        outer = saved_funcname.value if saved_funcname is not None else None
+        callers = outer.ordered() if isinstance(outer, IArray) else []
+        vars_["FUNCNAME"] = Var(IArray(enumerate([fn.name, *callers])))
+        return_trap = self.state.traps.get("RETURN")
         scope: dict[str, Var | None] = {}
         self._locals.append(scope)
         for k, v in temp_env.items():
             scope.setdefault(k, self.state.vars.get(k))
             self.state.vars[k] = Var(v, True)
         try:
-            status = self.exec_node(fn.body)
-        except ReturnFn as e:
-            status = e.status
+            try:
+                status = self.exec_node(fn.body)
+            except ReturnFn as e:
+                status = e.status
+            action = self.state.traps.get("RETURN")
+            if action and (action != return_trap or "functrace" in self.state.options):
+                # bash runs a RETURN trap as the function that set it returns (functions
+                # do not inherit it unless set -T); $? in it is the last command's
+                self._run_trap("RETURN", status)
         finally:
             self.depth -= 1
+            self.loop_depth = saved_loops
+            if saved_funcname is None:
+                self.state.vars.pop("FUNCNAME", None)
+            else:
+                self.state.vars["FUNCNAME"] = saved_funcname
             self._locals.pop()
             for k, old in scope.items():
                 if old is None:

@@ -246,6 +246,12 @@ def parse(src: str) -> A.Seq:
         alt = rewrite_outside_quotes(text, "c", _coproc_at)
         if alt != text:
             text, root = alt, _tree(alt, until).root_node
+    if root.has_error and "~" in text and "${" in text:
+        alt = _hide_case_toggle(text)
+        if alt != text:
+            alt_root = _tree(alt, until).root_node
+            if not alt_root.has_error or _first_error(alt_root) is None:
+                text, root = alt, alt_root
     if root.has_error and "<>" in text:
         # tree-sitter-bash has no `<>` (open read-write): parse it as `<&` to a marked word
         alt = _hide_rw(text)
@@ -381,6 +387,25 @@ def _extglob_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
     if j is None:
         return None
     return hole(text[i : j + 1]), j + 1
+
+
+def _case_toggle_at(text: str, i: int, in_dq: bool) -> tuple[str, int] | None:
+    # `${NAME~}`, `${NAME~~PAT}` (bash's case toggle, unknown to tree-sitter-bash)
+    if not text.startswith("${", i):
+        return None
+    j = i + 2
+    while j < len(text) and (text[j].isalnum() or text[j] == "_"):
+        j += 1
+    if j == i + 2 or not text.startswith("~", j):
+        return None
+    end = text.find("}", j)
+    if end < 0 or "{" in text[j:end] or "\n" in text[j:end]:
+        return None
+    return hole(text[i : end + 1]), end + 1
+
+
+def _hide_case_toggle(text: str) -> str:
+    return rewrite_outside_quotes(text, "$", _case_toggle_at, enter_dq=True)
 
 
 def _hide_extglob(text: str) -> str:

@@ -225,6 +225,7 @@ _SET_LONG = {
     "physical": "P",
     "ignoreeof": "",
     "notify": "b",
+    "noexec": "n",  # commands after it are read, not run (Shell.exec_seq)
 }
 _SET_SHORT = {v: k for k, v in _SET_LONG.items() if v}
 
@@ -515,16 +516,27 @@ def _loop_n(sh: Shell, argv: list[str], name: str) -> int:
     return n
 
 
+def _outside_loop(sh: Shell, name: str) -> bool:
+    if sh.loop_depth > 0:
+        return False
+    _err(sh, name, "only meaningful in a `for', `while', or `until' loop")
+    return True
+
+
 @special("break")
 def b_break(sh: Shell, argv: list[str]) -> int:
     n = _loop_n(sh, argv, "break")
-    raise BreakLoop(n)
+    if _outside_loop(sh, "break"):
+        return 0
+    raise BreakLoop(min(n, sh.loop_depth))
 
 
 @special("continue")
 def b_continue(sh: Shell, argv: list[str]) -> int:
     n = _loop_n(sh, argv, "continue")
-    raise ContinueLoop(n)
+    if _outside_loop(sh, "continue"):
+        return 0
+    raise ContinueLoop(min(n, sh.loop_depth))
 
 
 @special("source", ".")
@@ -751,28 +763,74 @@ def _ifs_split(text: str, ifs: str, maxn: int | None) -> list[str]:
     return fields
 
 
+_PSEUDO_SIGNALS = ("DEBUG", "ERR", "RETURN")
+
+
+def _trap_key(spec: str) -> str | None:
+    """The trap table's key for a signal spec (``EXIT``, ``INT``, ``ERR``), or None."""
+    up = spec.upper()
+    if up in ("0", "EXIT", "SIGEXIT"):
+        return "EXIT"
+    if up in _PSEUDO_SIGNALS:
+        return up
+    n = _sig_number(spec)
+    if n is None or n == 0:
+        return None
+    return _sig_name(n)
+
+
+def _trap_order(key: str) -> tuple[int, int]:
+    if key == "EXIT":
+        return (0, 0)
+    if key in _PSEUDO_SIGNALS:
+        return (2, _PSEUDO_SIGNALS.index(key))
+    return (1, _sig_number(key) or 99)
+
+
 @special("trap")
 def b_trap(sh: Shell, argv: list[str]) -> int:
+    """bash's ``trap``: ``trap [-p] [SIG…]`` lists (EXIT first, then by signal number,
+    then DEBUG ERR RETURN), ``trap [--] ACTION SIG…`` sets (``-`` or a lone signal
+    resets, ``''`` ignores)."""
     args = argv[1:]
-    if not args or args == ["-p"]:
-        for sig, action in sh.state.traps.items():
-            _out(sh, f"trap -- {_quote_alias(action)} {sig}\n")
-        return 0
-    if args[0] == "-l":
+    show = False
+    if args and args[0] == "-l":
         _out(sh, " 1) SIGHUP\t 2) SIGINT\t 3) SIGQUIT\t 15) SIGTERM\n")
         return 0
+    if args and args[0] == "-p":
+        show, args = True, args[1:]
+    if args and args[0] == "--":
+        args = args[1:]
+    if show or not args:
+        status = 0
+        keys = sorted(sh.state.traps, key=_trap_order)
+        if args:
+            keys = []
+            for a in args:
+                k = _trap_key(a)
+                if k is None:
+                    _err(sh, "trap", f"{a}: invalid signal specification")
+                    status = 1
+                elif k in sh.state.traps:
+                    keys.append(k)
+        for k in keys:
+            label = k if k == "EXIT" or k in _PSEUDO_SIGNALS else "SIG" + k
+            _out(sh, f"trap -- {_quote_alias(sh.state.traps[k])} {label}\n")
+        return status
     action, sigs = args[0], args[1:]
-    if not sigs:
-        sigs, action = [action], "-"
+    if not sigs or (action.isdigit() and _trap_key(action) is not None):
+        sigs, action = args, "-"  # `trap SIG…` resets
+    status = 0
     for sig in sigs:
-        name = sig.upper().removeprefix("SIG")
-        if name in ("0", "EXIT"):
-            name = "EXIT"
-        if action == "-":
-            sh.state.traps.pop(name, None)
+        key = _trap_key(sig)
+        if key is None:
+            _err(sh, "trap", f"{sig}: invalid signal specification")
+            status = 1
+        elif action == "-":
+            sh.state.traps.pop(key, None)
         else:
-            sh.state.traps[name] = action
-    return 0
+            sh.state.traps[key] = action
+    return status
 
 
 @special("test", "[")
@@ -866,8 +924,60 @@ def b_shopt(sh: Shell, argv: list[str]) -> int:
     return status
 
 
-@special("hash", "umask", "ulimit", "disown")
+@special("hash", "ulimit", "disown")
 def b_noop(sh: Shell, argv: list[str]) -> int:
+    return 0
+
+
+def _umask_symbolic(mask: int) -> str:
+    allowed = ~mask & 0o777
+    parts = []
+    for who, shift in (("u", 6), ("g", 3), ("o", 0)):
+        bits = (allowed >> shift) & 7
+        parts.append(who + "=" + "".join(c for c, b in (("r", 4), ("w", 2), ("x", 1)) if bits & b))
+    return ",".join(parts)
+
+
+@special("umask")
+def b_umask(sh: Shell, argv: list[str]) -> int:
+    """``umask [-p] [-S] [MODE]``: the mask shown (``0022``, ``u=rwx,g=rx,o=rx`` with
+    ``-S``, ``umask 0022`` with ``-p``) or set from octal or chmod-style symbols."""
+    from .builtins.files import _apply_mode, _parse_mode
+
+    args = argv[1:]
+    symbolic = posix = False
+    while args and args[0].startswith("-") and len(args[0]) > 1 and args[0] != "--":
+        for c in args[0][1:]:
+            if c == "S":
+                symbolic = True
+            elif c == "p":
+                posix = True
+            else:
+                _err(sh, "umask", f"-{c}: invalid option")
+                sh.write_err("umask: usage: umask [-p] [-S] [mode]\n")
+                return 2
+        args = args[1:]
+    if args and args[0] == "--":
+        args = args[1:]
+    if not args:
+        shown = _umask_symbolic(sh.state.umask) if symbolic else f"{sh.state.umask:04o}"
+        _out(sh, ("umask -S " if symbolic else "umask ") + shown + "\n" if posix else shown + "\n")
+        return 0
+    spec = args[0]
+    if spec.isdigit():
+        if any(c not in "01234567" for c in spec):
+            _err(sh, "umask", f"{spec}: octal number out of range")
+            return 1
+        sh.state.umask = int(spec, 8) & 0o777
+    else:
+        changes = _parse_mode(spec)
+        if not isinstance(changes, list):
+            _err(sh, "umask", f"`{spec[-1:]}': invalid symbolic mode operator")
+            return 1
+        allowed, _ = _apply_mode(changes, ~sh.state.umask & 0o777, False, umask=0)
+        sh.state.umask = ~allowed & 0o777
+    if symbolic:
+        _out(sh, _umask_symbolic(sh.state.umask) + "\n")
     return 0
 
 
@@ -1326,7 +1436,9 @@ def b_getopts(sh: Shell, argv: list[str]) -> int:
             optind += 1
         else:
             sh.set_var(name, ":" if silent else "?")
-            if not silent:
+            if silent:
+                sh.set_var("OPTARG", ch)
+            else:
                 _err(sh, "getopts", f"option requires an argument -- {ch}")
             sh.set_var("OPTIND", str(optind + 1))
             sh.__dict__["_getopts_sub"] = 0

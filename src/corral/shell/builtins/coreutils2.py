@@ -987,14 +987,30 @@ Make a hex dump of INFILE (standard input by default), or the reverse.
   -s SEEK   start at byte offset SEEK
   -p        plain hex dump: no offsets, no text column
   -r        reverse: turn a hex dump back into binary (with -p: plain hex)
-  -u        upper-case hex digits"""
-    opts, ops = _getopt(ctx, ctx.args, "c:g:l:s:pru", {"ps": "p", "plain": "p"}, 2)
+  -u        upper-case hex digits
+  -i        C include file style (-n NAME: the array's name, -C: capitalised names)
+  -b        bits instead of hex digits (6 bytes a line)"""
+    opts, ops = _getopt(
+        ctx, ctx.args, "c:g:l:s:pruibCn:",
+        {"ps": "p", "plain": "p", "include": "i", "bits": "b", "capitalize": "C", "name": "n"},
+        2,
+    )  # fmt: skip
     cols: int | None = None
-    group, limit, seek = 2, None, 0
-    plain = reverse = upper = False
+    group: int | None = None
+    limit, seek = None, 0
+    plain = reverse = upper = include = bits = capitalize = False
+    name: str | None = None
     for k, v in opts:
         v = v or ""
-        if k == "c":
+        if k == "i":
+            include = True
+        elif k == "b":
+            bits = True
+        elif k == "C":
+            capitalize = True
+        elif k == "n":
+            name = v
+        elif k == "c":
             cols = _xxd_int(ctx, v, "number of columns")
             if not 1 <= cols <= 256:
                 raise CommandError("invalid number of columns (max. 256).", 2)
@@ -1022,8 +1038,15 @@ Make a hex dump of INFILE (standard input by default), or the reverse.
             _xxd_reverse(ctx, src, out, plain)
             return 0
         _skip(ctx, src, seek)
-        width = cols or (30 if plain else 16)
-        hexfmt = "{:02X}" if upper else "{:02x}"
+        if include:
+            _xxd_include(ctx, src, out, ops[0] if ops and ops[0] != "-" else None, name,
+                         cols or 12, limit, upper, capitalize)  # fmt: skip
+            return 0
+        width = cols or (30 if plain else 6 if bits else 16)
+        if group is None:
+            group = 1 if bits else 2
+        hexfmt = "{:08b}" if bits else "{:02X}" if upper else "{:02x}"
+        cell = 8 if bits else 2
         offset = seek
         for block in _blocks(ctx, src, width, limit):
             hx = [hexfmt.format(b) for b in block]
@@ -1032,11 +1055,11 @@ Make a hex dump of INFILE (standard input by default), or the reverse.
                 continue
             if group <= 0:
                 groups = ["".join(hx)]
-                full = width * 2 + 1
+                full = width * cell + 1
             else:
                 groups = ["".join(hx[i : i + group]) for i in range(0, len(hx), group)]
                 ngroups = -(-width // group)
-                full = width * 2 + ngroups
+                full = width * cell + ngroups
             area = " ".join(groups).ljust(full)
             out.write(f"{offset:08x}: {area} {_printable(block)}\n".encode())
             offset += len(block)
@@ -1044,6 +1067,34 @@ Make a hex dump of INFILE (standard input by default), or the reverse.
         if out is not ctx.stdout:
             out.close()
     return 0
+
+
+def _xxd_include(
+    ctx: CommandContext, src: IO[bytes], out: IO[bytes], path: str | None, name: str | None,
+    cols: int, limit: int | None, upper: bool, capitalize: bool,
+) -> None:  # fmt: skip
+    """``xxd -i``: a C array of the bytes (with its name and length for a file)."""
+    if name is None and path is not None:
+        name = "".join(c if c.isascii() and c.isalnum() else "_" for c in path)
+        if name[:1].isdigit():
+            name = "__" + name
+    if name is not None and capitalize:
+        name = name.upper()
+    if name is not None:
+        out.write(f"unsigned char {name}[] = {{\n".encode())
+    hexfmt = "0X{:02X}" if upper else "0x{:02x}"
+    total = 0
+    pending = b""
+    for block in _blocks(ctx, src, cols, limit):
+        if pending:
+            out.write(pending + b",\n")
+        pending = ("  " + ", ".join(hexfmt.format(b) for b in block)).encode()
+        total += len(block)
+    if pending:
+        out.write(pending + b"\n")
+    if name is not None:
+        length = f"{name}_LEN" if capitalize else f"{name}_len"
+        out.write(f"}};\nunsigned int {length} = {total};\n".encode())
 
 
 _HEXDIGITS = frozenset(b"0123456789abcdefABCDEF")

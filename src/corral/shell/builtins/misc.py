@@ -303,7 +303,7 @@ _TOKEN_RE = re.compile(
     r"|(?P<slash>\d{1,2}/\d{1,2}(?:/\d{1,4})?)"
     r"|(?P<zone>z|utc|gmt|ut)(?![a-z])"
     r"|(?P<offset>[+-]\d{2}:?\d{2})(?!\d)"
-    r"|(?P<num>[+-]?\d+)"
+    r"|(?P<num>[+-]?[ \t]*\d+)"  # GNU reads "+ 1 day" as "+1 day"
     r"|(?P<word>[a-z]+\.?)"
     r"|(?P<comma>,)"
     r")",
@@ -346,7 +346,8 @@ def parse_date(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, int]:
             raise ValueError(text)
         pos = m.end()
         kind = m.lastgroup or ""
-        tokens.append((kind, m.group(kind)))
+        val = m.group(kind)
+        tokens.append((kind, val.replace(" ", "").replace("\t", "") if kind == "num" else val))
     i = 0
     while i < len(tokens):
         kind, val = tokens[i]
@@ -379,7 +380,15 @@ def parse_date(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, int]:
             p.zone = sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
         elif kind == "num":
             unit = _rel_unit(nxt[1]) if nxt[0] == "word" else None
-            if unit:
+            if val[0] in "+-" and i > 0 and tokens[i - 1][0] == "time":
+                # GNU: a signed number right after a time is its zone ("12:00 +1 day"
+                # is 12:00+01:00 plus a day); 1-2 digits are hours, 3-4 hhmm
+                n = int(val[1:])
+                hh, mm = (n, 0) if len(val) <= 3 else divmod(n, 100)
+                if len(val) > 5 or hh > 24 or mm > 59:
+                    raise ValueError(text)
+                p.zone = (-1 if val[0] == "-" else 1) * (hh * 3600 + mm * 60)
+            elif unit:
                 amount = int(val)
                 i += 1
                 if i + 1 < len(tokens) and tokens[i + 1][1].lower() == "ago":
