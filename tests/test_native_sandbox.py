@@ -99,3 +99,31 @@ def test_backend_options_and_policy_budgets_reach_the_backend():
         r = sb.run("python3 -c 'while True: pass'")
         assert r.budget_exceeded == "cpu", (r.error, r.error_message)
         assert "CPU budget of 1 s" in r.error_message
+
+
+@needs_bwrap
+@pytest.mark.parametrize(
+    ("line", "out", "status"),
+    [
+        ("sudo echo hi", "hi\n", 0),
+        ("sudo -Eu root FOO=1 sh -c 'echo $FOO'", "1\n", 0),
+        ("doas -u x id -un", "corral\n", 0),
+        ("sudo -D /tmp pwd", "/tmp\n", 0),
+        ("sudo -- true; echo $?", "0\n", 0),
+        ("sudo -s; echo $?", "1\n", 0),
+    ],
+)
+def test_sudo_runs_as_the_sandbox_user_on_bwrap(line, out, status):
+    """corral's sudo/doas (first on PATH): nothing inside is privileged, so the command
+    runs as the sandbox's own user (the policy decided it as that command)."""
+    with Sandbox(backend="bwrap", policy="permissive", budget=Budget(wall_s=30)) as sb:
+        r = sb.run(line)
+        assert (r.stdout, r.exit_code) == (out, status), r.stderr
+
+
+@needs_bwrap
+def test_sudo_under_default_on_bwrap_is_decided_as_its_command():
+    with Sandbox(backend="bwrap", policy="default", budget=Budget(wall_s=30)) as sb:
+        assert sb.run("sudo ls -d .").stdout == ".\n"
+        r = sb.run("sudo apt-get install -y jq")
+        assert r.exit_code == 126 and "denied" in r.stderr

@@ -103,7 +103,7 @@ def test_clean_environment_no_host_secrets(workspace, monkeypatch):
     assert "hunter2" not in r.stdout and "AKIAFAKE" not in r.stdout
     env = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
     assert env["HOME"] == "/workspace" and env["EXTRA"] == "yes"
-    assert env["PATH"].startswith("/usr/local/sbin")
+    assert env["PATH"].startswith("/run/corral/bin:/usr/local/sbin")
     assert "HTTP_PROXY" not in env  # no proxy: no network at all
 
 

@@ -160,7 +160,7 @@ def test_clean_environment(report):
     assert r["exit_code"] == 0, r
     env = dict(line.split("=", 1) for line in r["stdout"].splitlines() if "=" in line)
     assert env["HOME"] == "/workspace" and env["USER"] == "corral"
-    assert env["PATH"].startswith("/usr/local/sbin")
+    assert env["PATH"].startswith("/run/corral/bin:/usr/local/sbin")
     assert "sk-nonroot" not in r["stdout"] and "CORRAL_HOME" not in env
     assert "PYTHONPATH" not in env
 

@@ -563,7 +563,8 @@ class BwrapBackend(BackendLifecycle):
 
     def _sandbox_env(self) -> dict[str, str]:
         env = {
-            "PATH": DEFAULT_PATH,
+            # corral's sudo/doas first (native/guest/sudo.sh): nothing inside is privileged
+            "PATH": "/run/corral/bin:" + DEFAULT_PATH,
             "HOME": "/workspace",
             "LANG": "C.UTF-8",
             "TERM": "dumb",

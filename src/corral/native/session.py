@@ -812,6 +812,12 @@ def install_drivers(run_dir: Path) -> None:
         shutil.copy(here / name, run_dir / name)
         os.chmod(run_dir / name, 0o644)
     _write_private(run_dir / "interp.sh", interp_script().encode())
+    # sudo and doas as the sandbox's own user (nothing inside is privileged): first on PATH
+    bin_dir = run_dir / "bin"
+    bin_dir.mkdir(mode=0o755, exist_ok=True)
+    for name in ("sudo", "doas"):
+        shutil.copy(here / "sudo.sh", bin_dir / name)
+        os.chmod(bin_dir / name, 0o755)
     io = run_dir / "io"  # gVisor opens a FIFO for writing only on a writable mount
     io.mkdir(mode=0o755, exist_ok=True)
     for _, name in INTERPRETERS.values():
