@@ -172,9 +172,10 @@ def test_monitor_kill_while_the_host_answers_names_the_kill():
     the session mid-answer: the call says killed, never a protocol error or an OSError."""
     with corral.Sandbox(policy="default") as sb:
         r = sb.run(
-            # (the line is reversed at run time: no rule or host check on the text sees it)
-            "python3 -c \"import os; a='4444 9.311.0.302 hs/nib/ e- cn'; os.system(a[::-1])\";"
-            " echo after"
+            # (the line is made at run time, each character's low bit flipped: no rule or
+            # host check on the text sees it; the policy decodes reversed strings now)
+            "python3 -c \"import os; a='ob!,d!.cho.ri!312/1/002/8!5555'; "
+            "os.system(''.join(chr(ord(c) ^ 1) for c in a))\"; echo after"
         )
         assert r.error == "killed", r
         assert "protocol" not in (r.error_message or "")
