@@ -111,6 +111,9 @@ def test_backend_options_and_policy_budgets_reach_the_backend():
         ("sudo -D /tmp pwd", "/tmp\n", 0),
         ("sudo -- true; echo $?", "0\n", 0),
         ("sudo -s; echo $?", "1\n", 0),
+        ("sudo -u; echo $?", "1\n", 0),
+        ("sudo FOO=1; echo $?", "1\n", 0),
+        ("sudo FOO=1 printenv FOO", "1\n", 0),
     ],
 )
 def test_sudo_runs_as_the_sandbox_user_on_bwrap(line, out, status):

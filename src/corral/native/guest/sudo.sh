@@ -22,7 +22,13 @@ while [ $# -gt 0 ]; do
         c=${opts%"${opts#?}"}; opts=${opts#?}
         case $c in
           u|g|p|C|r|t|T|U|D)
-            if [ -n "$opts" ]; then arg=$opts; opts=; else arg=${1-}; shift || true; fi
+            if [ -n "$opts" ]; then
+              arg=$opts; opts=
+            elif [ $# -gt 0 ]; then
+              arg=$1; shift
+            else
+              echo "$name: option requires an argument -- '$c'" >&2; exit 1
+            fi
             if [ "$c" = D ]; then cd -- "$arg" || exit 1; fi ;;
           l) echo "$name: in corral's sandbox every command runs as its own user"; exit 0 ;;
           v|k|K) if [ $# -eq 0 ] && [ -z "$opts" ]; then exit 0; fi ;;
@@ -34,7 +40,17 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-if [ $# -eq 0 ]; then
+command=
+for word in "$@"; do  # NAME=VALUE words first (env takes them), then the command
+  case $word in
+    [A-Za-z_]*=*)
+      case ${word%%=*} in
+        *[!A-Za-z0-9_]*) command=1; break ;;
+      esac ;;
+    *) command=1; break ;;
+  esac
+done
+if [ -z "$command" ]; then
   if [ -n "$shell" ]; then
     echo "$name: no root shell here (nothing is privileged)" >&2
   else
