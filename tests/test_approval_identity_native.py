@@ -7,21 +7,9 @@ import pytest
 
 from corral import Budget, Sandbox
 from corral.policy import ApprovalRequest
+from tiers import needs
 
-
-def _why_no_bwrap() -> str | None:
-    from corral.native._common import BackendUnavailable
-
-    try:
-        with Sandbox(backend="bwrap") as sb:
-            sb.run("true")
-        return None
-    except BackendUnavailable as e:
-        return str(e)
-
-
-_NO_BWRAP = _why_no_bwrap()
-needs_bwrap = pytest.mark.skipif(_NO_BWRAP is not None, reason=f"bubblewrap: {_NO_BWRAP}")
+needs_bwrap = needs("bwrap")
 
 POLICY = {
     "version": 1,

@@ -10,21 +10,10 @@ import pytest
 
 from corral import Sandbox
 from corral.native import filewalls
-from corral.native._common import BackendUnavailable
 from corral.policy import Callback
+from tiers import needs
 
-
-def _why_unavailable() -> str | None:
-    try:
-        with Sandbox(backend="bwrap") as sb:
-            sb.run("true")
-        return None
-    except BackendUnavailable as e:
-        return str(e)
-
-
-_NO_BWRAP = _why_unavailable()
-needs_bwrap = pytest.mark.skipif(_NO_BWRAP is not None, reason=f"bubblewrap: {_NO_BWRAP}")
+needs_bwrap = needs("bwrap")
 
 
 def _tree(root: Path) -> None:
@@ -222,18 +211,7 @@ def test_a_backend_option_cannot_turn_the_walls_off(tmp_path):
         Sandbox(backend="bwrap", workspace=tmp_path, backend_options={"file_walls": None})
 
 
-def _gvisor_unavailable() -> str | None:
-    try:
-        with Sandbox(backend="gvisor") as sb:
-            sb.run("true")
-        return None
-    except BackendUnavailable as e:
-        return str(e)
-
-
-@pytest.mark.skipif(
-    (_NO_GVISOR := _gvisor_unavailable()) is not None, reason=f"gVisor: {_NO_GVISOR}"
-)
+@needs("gvisor")
 def test_gvisor_hides_denied_files(tmp_path):
     _tree(tmp_path)
     with Sandbox(backend="gvisor", policy="default", workspace=tmp_path, monitor=False) as sb:

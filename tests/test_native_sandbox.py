@@ -6,26 +6,14 @@ import pytest
 
 import corral
 from corral import Budget, Sandbox
-
-
-def _why_unavailable(backend: str) -> str | None:
-    """None when the backend runs here, else what is missing (the skip reason)."""
-    from corral.native._common import BackendUnavailable
-
-    try:
-        with Sandbox(backend=backend) as sb:
-            sb.run("true")
-        return None
-    except BackendUnavailable as e:
-        return str(e)
+from tiers import needs, why_unavailable
 
 
 def _available(backend: str) -> bool:
-    return _why_unavailable(backend) is None
+    return why_unavailable(backend) is None
 
 
-_NO_BWRAP = _why_unavailable("bwrap")
-needs_bwrap = pytest.mark.skipif(_NO_BWRAP is not None, reason=f"bubblewrap: {_NO_BWRAP}")
+needs_bwrap = needs("bwrap")
 
 
 @needs_bwrap

@@ -5,26 +5,13 @@ from __future__ import annotations
 
 import socket
 
-import pytest
-
 import corral
 from corral import Budget, Sandbox
-from corral.native._common import BackendUnavailable
+from tiers import needs
 
 from .test_fetch_addresses import fake_dns
 
-
-def _why_no_bwrap() -> str | None:
-    try:
-        with Sandbox(backend="bwrap") as sb:
-            sb.run("true")
-        return None
-    except BackendUnavailable as e:
-        return str(e)
-
-
-_NO_BWRAP = _why_no_bwrap()
-needs_bwrap = pytest.mark.skipif(_NO_BWRAP is not None, reason=f"bubblewrap: {_NO_BWRAP}")
+needs_bwrap = needs("bwrap")
 
 POLICY = {
     "version": 1,
