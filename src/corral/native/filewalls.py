@@ -248,16 +248,8 @@ def bwrap_args(
         for w in sorted(plan.walls, key=lambda w: (w.kind != "readonly", w.rel)):
             dest = f"{guest_root}/{w.rel}"
             if w.kind == "hide":
-                # still there as walked (bwrap would make a missing mount point)
-                try:
-                    fd = open_beneath(root, w.rel)
-                    is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
-                    os.close(fd)
-                except OSError as e:
-                    log.info("file wall on %s left out: %s", dest, e)
-                    continue
-                if is_dir == w.is_dir:
-                    args += ["--ro-bind", str(blanks[1] if w.is_dir else blanks[0]), dest]
+                if _still_there(root, w):  # (bwrap would make a missing mount point)
+                    args += ["--ro-bind", str(_blank(blanks, w)), dest]
                 continue
             try:
                 fd = open_beneath(root, w.rel)
@@ -289,17 +281,29 @@ def oci_mounts(
         if w.kind != "hide":
             left += 1
             continue
-        try:  # still there as walked (runsc would make a missing mount point)
-            fd = open_beneath(root, w.rel)
-            is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
-            os.close(fd)
-        except OSError:
-            continue
-        if is_dir == w.is_dir:
-            source = str(blanks[1] if w.is_dir else blanks[0])
+        if _still_there(root, w):  # (runsc would make a missing mount point)
+            source = str(_blank(blanks, w))
             mounts.append({"destination": f"{guest_root}/{w.rel}", "type": "bind",
                            "source": source, "options": ["rbind", "ro"]})  # fmt: skip
     return mounts, left
+
+
+def _blank(blanks: tuple[Path, Path], w: Wall) -> Path:
+    return blanks[1] if w.is_dir else blanks[0]
+
+
+def _still_there(root: Path, w: Wall) -> bool:
+    """Whether a hiding wall's path is still what the walk found (reached without a
+    symlink, a directory or not as walked)."""
+    try:
+        fd = open_beneath(root, w.rel)
+    except OSError as e:
+        log.info("file wall on %s left out: %s", w.rel, e)
+        return False
+    try:
+        return stat.S_ISDIR(os.fstat(fd).st_mode) == w.is_dir
+    finally:
+        os.close(fd)
 
 
 def reopen_in_stage(stage: bytes, sources: list[Source], blanks: tuple[bytes, bytes]) -> None:
