@@ -1117,14 +1117,13 @@ class _TierHooks:
         if policy is None or table is None:
             return None
         if self._walls[0] is not policy:
-            self._walls = (policy, self._wall_planner(policy, table))
+            self._walls = (policy, self._wall_planner(policy))
         return self._walls[1].plan(root)
 
-    def _wall_planner(self, policy: Any, table: dict[str, Any]) -> Any:
+    def _wall_planner(self, policy: Any) -> Any:
         from .native.filewalls import WallPlanner
-        from .wasm.filescreen import load
 
-        screen = load(table)
+        screen = self.compiled_screen()
         asks_person = policy is not self.sb.gate  # an approval gate over the policy
 
         def refused(kind: str, path: str) -> bool:
