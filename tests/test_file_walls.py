@@ -221,3 +221,115 @@ def test_gvisor_hides_denied_files(tmp_path):
         r = sb.run("cat ok.txt; cat AGENTS.md")
         assert r.stdout == "hi\nrules\n", r.stderr
     assert (tmp_path / "gold.patch").read_text() == "SECRET-TOP\n"
+
+
+# ------------------------------------------------------- what a run left where no wall stood
+
+
+def _plan(root: Path) -> filewalls.WallPlan:
+    return filewalls.plan_walls(root, _refused)
+
+
+def test_undone_finds_what_a_run_made_or_changed_under_a_refused_name(tmp_path):
+    _tree(tmp_path)
+    before = _plan(tmp_path)
+    (tmp_path / "new" / ".claude").mkdir(parents=True)  # a new control-plane directory
+    (tmp_path / "new" / ".claude" / "x.json").write_text("{}")
+    (tmp_path / "new" / "AGENTS.md").write_text("obey\n")  # a new control-plane file
+    (tmp_path / ".claude" / "settings.json").write_text('{"allow": "*"}\n')  # changed
+    (tmp_path / "notes.txt").write_text("mine\n")  # the run's own work
+    (tmp_path / "AGENTS.md").chmod(0o600)  # a chmod changes the ctime: changed too
+    got = filewalls.undone(before, _plan(tmp_path))
+    assert got == [".claude/settings.json", "AGENTS.md", "new/.claude", "new/AGENTS.md"]
+    assert filewalls.undone(before, before) == []
+
+
+def test_undone_trusts_no_cut_walk(tmp_path):
+    _tree(tmp_path)
+    before = _plan(tmp_path)
+    (tmp_path / "AGENTS2").mkdir()
+    (tmp_path / "AGENTS2" / "AGENTS.md").write_text("x")
+    after = filewalls.plan_walls(tmp_path, _refused, max_walls=1)
+    assert after.cut is not None and filewalls.undone(before, after) == []
+
+
+def test_move_out_moves_names_and_never_follows_a_symlink(tmp_path):
+    ws, q, outside = tmp_path / "ws", tmp_path / "q", tmp_path / "outside"
+    (ws / "a" / ".claude").mkdir(parents=True)
+    (ws / "a" / ".claude" / "s.json").write_text("{}")
+    outside.mkdir()
+    (outside / "AGENTS.md").write_text("host file\n")
+    (ws / "AGENTS.md").symlink_to(outside / "AGENTS.md")  # the name moves, not its target
+    (ws / "via").symlink_to(outside)  # a parent that is a symlink: left where it is
+    moved = filewalls.move_out(ws, ["a/.claude", "AGENTS.md", "via/AGENTS.md"], q)
+    by = {m.rel: m for m in moved}
+    assert by["a/.claude"].to == str(q / "a%.claude") and by["a/.claude"].is_dir
+    assert (q / "a%.claude" / "s.json").read_text() == "{}"
+    assert not (ws / "a" / ".claude").exists()
+    assert (q / "AGENTS.md").is_symlink() and not (ws / "AGENTS.md").exists()
+    assert by["via/AGENTS.md"].to is None and "symlink" in by["via/AGENTS.md"].note
+    assert (outside / "AGENTS.md").read_text() == "host file\n"
+    assert oct((q).stat().st_mode & 0o777) == "0o700"
+    # a second one of the same name gets a name of its own
+    (ws / "a" / ".claude").mkdir()
+    assert filewalls.move_out(ws, ["a/.claude"], q)[0].to == str(q / "a%.claude.1")
+
+
+_PLANTS = [
+    # a new repository's hook, written by a program whose file names the policy cannot read
+    "mkdir r && cd r && git init -q && python3 -c \"open('.git/ho'+'oks/pre-commit','w')\"",
+    "python3 -c \"import os; os.makedirs('sub/.git/ho'+'oks'); open('sub/.git/ho'+'oks/x','w')\"",
+    # a new agent settings directory, made by a rename the walls had no name for
+    "mkdir -p x && echo '{}' > x/settings.json && python3 -c \"import os; os.rename('x', 'sub/.clau'+'de')\"",
+]
+
+
+@needs_bwrap
+@pytest.mark.parametrize("line", _PLANTS)
+def test_a_run_cannot_leave_a_new_control_plane_file_behind(tmp_path, line):
+    _tree(tmp_path)
+    denied = []
+    with Sandbox(backend="bwrap", policy="default", workspace=tmp_path, monitor=False) as sb:
+        sb.events.bus.subscribe(
+            lambda e: denied.append(e) if e.session == sb.session else None, ["action.denied"]
+        )
+        r = sb.exec(["bash", "-c", f"({line}); echo mine > notes.txt"])
+        assert "taken out of the workspace after the run" in r.stderr
+        quarantine = sb.quarantine
+        r = sb.exec(["cat", "notes.txt"])  # the run's own work is there
+        assert r.stdout == "mine\n"
+    try:
+        left = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")}
+        for new in ("r/.git/hooks", "r/.git/config", "sub/.git/hooks", "sub/.claude"):
+            assert not any(p == new or p.startswith(new + "/") for p in left), left
+        assert "r/.git/HEAD" in left or not line.startswith("mkdir r")  # the rest is there
+        assert quarantine is not None and any(quarantine.iterdir())
+        files = [e for e in denied if e.action.kind == "file"]
+        assert files and all(e.data["after_run"] and "moved to" in e.data["undone"] for e in files)
+        assert all(e.decision.verdict == "ask" for e in files)
+    finally:
+        if quarantine is not None:
+            from corral.deeptree import remove_tree
+
+            remove_tree(quarantine, ignore_errors=True)
+    # the files the task was set up with are as they were (walled, not moved)
+    assert (tmp_path / ".git" / "hooks" / "pre-commit").read_text() == "hook\n"
+    assert (tmp_path / ".claude" / "settings.json").read_text() == "{}\n"
+
+
+@needs("gvisor")
+def test_gvisor_takes_out_a_changed_hook(tmp_path):
+    """gVisor has no read-only walls: a hook the task had, changed by a run, is taken out
+    (and a new one made in a new repository too)."""
+    _tree(tmp_path)
+    with Sandbox(backend="gvisor", policy="default", workspace=tmp_path, monitor=False) as sb:
+        r = sb.exec(["python3", "-c", "open('.git/ho'+'oks/pre-commit','w').write('evil')"])
+        assert "taken out of the workspace" in r.stderr, r.stderr
+        assert not (tmp_path / ".git" / "hooks" / "pre-commit").exists()
+        q = sb.quarantine
+        assert q is not None and (q / ".git%hooks%pre-commit").read_text() == "evil"
+        r = sb.run("cat ok.txt")
+        assert r.stdout == "hi\n"
+    from corral.deeptree import remove_tree
+
+    remove_tree(q, ignore_errors=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import io
+import logging
 import os
 import shlex
 import sys
@@ -47,6 +48,8 @@ from .files import GUEST_ROOT, Files, Workspace
 from .tools import ToolRegistry, run_tool, to_json_value
 from .wasm.guest_events import FILE_OP_MAP, GuestIntents, file_event
 
+log = logging.getLogger("corral.sandbox")
+
 if TYPE_CHECKING:
     import asyncio  # loaded by the async methods themselves (an event loop has it)
 
@@ -74,7 +77,9 @@ class ActionDenied(CorralError, PermissionError):
         return (type(self), (self.decision, self.what))
 
 
-def _cleanup(interps: dict[str, Interpreter], tiers: list[Backend], root: Path | None) -> None:
+def _cleanup(
+    interps: dict[str, Interpreter], tiers: list[Backend], root: Path | None, more: list[Path]
+) -> None:
     for tier in tiers:
         with contextlib.suppress(Exception):
             tier.close()
@@ -85,6 +90,8 @@ def _cleanup(interps: dict[str, Interpreter], tiers: list[Backend], root: Path |
     interps.clear()
     if root is not None:
         remove_tree(root, ignore_errors=True)
+        for path in more:
+            remove_tree(path, ignore_errors=True)
 
 
 class Sandbox:
@@ -229,8 +236,15 @@ class Sandbox:
         self._tier_command: str | list[str] | None = None  # what run()/exec() just decided
         self._terminal: Any = None  # the TerminalIO of a running exec(terminal=True)
         self._copy_workspace = copy_workspace
+        self._quarantine: Path | None = None  # what runs left that the policy refuses
+        self._scratch: list[Path] = []  # removed with an owned workspace
         self._finalizer = weakref.finalize(
-            self, _cleanup, self._interps, self._tiers, self.path if self._owned else None
+            self,
+            _cleanup,
+            self._interps,
+            self._tiers,
+            self.path if self._owned else None,
+            self._scratch,
         )
         if isinstance(tools, dict):
             for name, fn in tools.items():
@@ -272,6 +286,22 @@ class Sandbox:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def quarantine(self) -> Path | None:
+        """Where corral moved what a run on a native tier left in the workspace that the
+        policy refuses to let it write (a new ``.git/hooks``, an agent's settings), or
+        None if nothing was. Beside an owned workspace, and removed with it; in the
+        temporary directory, and kept, for a ``workdir`` of the caller's."""
+        return self._quarantine
+
+    def _quarantine_dir(self) -> Path:
+        if self._quarantine is None:
+            base = str(self.path.parent) if self._owned else None
+            self._quarantine = Path(tempfile.mkdtemp(prefix="corral-quarantine-", dir=base))
+            if self._owned:
+                self._scratch.append(self._quarantine)
+        return self._quarantine
 
     @property
     def tags(self) -> dict[str, Any]:
@@ -653,6 +683,7 @@ class Sandbox:
 
             # gVisor makes the sandbox's pty itself (console socket); bwrap gets one
             tio = self._terminal = TerminalIO(console=backend.name == "gvisor")
+        note = ""
         try:
             result = backend.run(
                 command,
@@ -666,8 +697,21 @@ class Sandbox:
             if tio is not None:
                 tio.close()
                 self._terminal = None
+            note = self._undo_refused_writes()
+        result.stderr += note
         self._completed(action, result)
         return result
+
+    def _undo_refused_writes(self) -> str:
+        """What a native run left that the policy refuses to let it write, taken out
+        (:meth:`_TierHooks.undo_refused_writes`); also after a run that raised."""
+        if self._hooks is None or self.backend == "wasm":
+            return ""
+        try:
+            return self._hooks.undo_refused_writes()
+        except Exception:  # never lose the run's own result or error to it
+            log.exception("checking the workspace after the run failed")
+            return ""
 
     def _decide_script(self, action: CodeAction) -> Decision:
         """A whole shell script is decided once before it runs (so rules about
@@ -847,6 +891,7 @@ class Sandbox:
         backend: Any = self._backend()
         # the interpreter's own start is corral's, allowed as the code itself was
         self._tier_command = list(INTERPRETERS[action.language][0])
+        note = ""
         try:
             result: RunResult = backend.code(
                 action.language,
@@ -857,6 +902,8 @@ class Sandbox:
             )
         finally:
             self._tier_command = None
+            note = self._undo_refused_writes()
+        result.stderr += note
         self._completed(action, result)
         return result
 
@@ -1042,6 +1089,8 @@ class _TierHooks:
         self._shortcuts: tuple[Any, dict[str, Any] | None] = (None, None)
         self._screen: tuple[Any, dict[str, Any] | None] = (None, None)
         self._walls: tuple[Any, Any] = (None, None)  # (policy, its WallPlanner)
+        # the last start's walk: (workspace root, its WallPlan), what a run is compared to
+        self._started: tuple[Path, Any] | None = None
         self._compiled: tuple[Any, Any] = (None, None)  # (screen table, FileScreen)
         # what the native monitors identify programs by (execid.ProgramTable.for_policy)
         self.policy = sb._policy()
@@ -1118,7 +1167,42 @@ class _TierHooks:
             return None
         if self._walls[0] is not policy:
             self._walls = (policy, self._wall_planner(policy))
-        return self._walls[1].plan(root)
+            self._started = None
+        plan = self._walls[1].plan(root)
+        self._started = (root, plan)
+        return plan
+
+    def undo_refused_writes(self) -> str:
+        """After a run on a native tier: what it made (or, on gVisor, changed) in the
+        workspace that the policy refuses to let it write, where no wall could stand (a
+        new ``.git/hooks``, ``.claude/``, ``AGENTS.md``: :func:`~corral.native.filewalls.undone`)
+        is moved out of the workspace into the sandbox's quarantine, each reported as a
+        refused file write; returns the lines to add to the run's stderr ("" if none)."""
+        started = self._started
+        policy = self._walls[0]
+        if started is None or policy is None:
+            return ""
+        from .native.filewalls import move_out, undone
+
+        root, before = started
+        rels = undone(before, self._walls[1].plan(root))
+        if not rels:
+            return ""
+        notes = []
+        for m in move_out(root, rels, self.sb._quarantine_dir()):
+            path = f"/workspace/{m.rel}"
+            decision = policy.decide_file("write", path)
+            where = f"moved to {m.to}" if m.to else m.note
+            data = {"observed": True, "after_run": True, "undone": where}
+            self.sb.events.emit(
+                "action.denied", action=FileAction(op="write", path=path), decision=decision,
+                data=data,
+            )  # fmt: skip
+            notes.append(
+                f"corral: {m.rel}: taken out of the workspace after the run ({where}): "
+                f"{decision.reason}\n"
+            )
+        return "".join(notes)
 
     def _wall_planner(self, policy: Any) -> Any:
         from .native.filewalls import WallPlanner

@@ -20,11 +20,17 @@ what earlier calls left): a walled name cannot be renamed, moved or linked away 
 sandbox runs, so the next start finds it again. The walk follows no symlink, and a
 read-only source is opened beneath the workspace without following one
 (``--ro-bind-fd``): no name in the workspace can point a mount at a host file.
+
+Where no wall could stand (a *new* ``.git/hooks`` or ``.claude/``: a mount needs a name
+that exists) and on gVisor (hiding walls only), what a run made or changed under a name
+the policy refuses to let it write is taken out of the workspace after the run
+(:func:`undone`, :func:`move_out`), so the host never finds it at rest.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import stat
@@ -35,7 +41,7 @@ from typing import Literal
 
 log = logging.getLogger("corral.native.filewalls")
 
-__all__ = ["PROBE", "Wall", "WallPlan", "plan_walls"]
+__all__ = ["PROBE", "Moved", "Wall", "WallPlan", "move_out", "plan_walls", "undone"]
 
 #: the name a directory is probed with: refused for a file inside it means the whole
 #: directory is walled (a ``dir/**`` rule covers the files made in it later too)
@@ -59,11 +65,18 @@ class Wall:
     is_dir: bool
 
 
+#: an entry as walked: (device, inode, is a directory, size, ctime in ns). The ctime
+#: changes with every write, chmod or rename and cannot be set back by a program.
+Mark = tuple[int, int, bool, int, int]
+
+
 @dataclass
 class WallPlan:
     walls: list[Wall] = field(default_factory=list)
     #: why the plan is incomplete (too many entries or walls), or None
     cut: str | None = None
+    #: each entry at or beneath a read-only wall, as walked (what :func:`undone` compares)
+    marks: dict[str, Mark] = field(default_factory=dict)
 
 
 def plan_walls(
@@ -158,6 +171,10 @@ class WallPlanner:
                     return plan
                 for name, is_dir, kind in entries:
                     rel = f"{rel_dir}/{name}" if rel_dir else name
+                    if kind == "readonly" or frozen:
+                        mark = _mark(root, rel)
+                        if mark is not None:
+                            plan.marks[rel] = mark
                     if kind == "readonly" and frozen:
                         kind = None
                     if kind is not None:
@@ -172,6 +189,142 @@ class WallPlanner:
             return plan
         finally:
             self._dirs = seen  # (directories no longer reached are forgotten)
+
+
+def _mark(root: Path, rel: str) -> Mark | None:
+    try:
+        st = os.lstat(root / rel)
+    except OSError:
+        return None
+    is_dir = stat.S_ISDIR(st.st_mode)
+    return (st.st_dev, st.st_ino, is_dir, 0 if is_dir else st.st_size, st.st_ctime_ns)
+
+
+def undone(before: WallPlan, after: WallPlan) -> list[str]:
+    """What a run wrote that the policy refuses to let it write: the entries at or
+    beneath a read-only wall in ``after`` (a walk after the run) that ``before`` (the
+    walk at the sandbox's start) did not have, or had as another file or with other
+    contents. On bubblewrap that is what was made where nothing was walled yet (a new
+    ``.git/hooks``, ``.claude/``, ``AGENTS.md``); on gVisor, which has no read-only
+    walls, also what was changed beneath one. The topmost of each, sorted; nothing when
+    either walk was cut short (its marks are not the whole workspace)."""
+    if before.cut is not None or after.cut is not None:
+        return []
+    found: set[str] = set()
+    for rel, mark in after.marks.items():
+        old = before.marks.get(rel)
+        if old is None or old[:3] != mark[:3] or (not mark[2] and old != mark):
+            found.add(rel)
+
+    def inside(rel: str) -> bool:
+        head = rel.rpartition("/")[0]
+        while head:
+            if head in found:
+                return True
+            head = head.rpartition("/")[0]
+        return False
+
+    return sorted(rel for rel in found if not inside(rel))
+
+
+@dataclass(frozen=True)
+class Moved:
+    """An entry :func:`move_out` took out of the workspace."""
+
+    rel: str
+    is_dir: bool
+    #: where it is now (corral's quarantine), or None: removed (``note`` says why)
+    to: str | None
+    note: str = ""
+
+
+#: on another filesystem than the quarantine, a file up to this size is copied there
+#: before it is removed (a directory is removed)
+COPY_MAX = 1 << 20
+
+
+def move_out(root: Path, rels: list[str], dest: Path) -> list[Moved]:
+    """Take each of ``rels`` (paths beneath ``root``) out of the workspace: renamed
+    into ``dest`` (made if missing, mode 0700), or removed where that is another
+    filesystem (a file up to :data:`COPY_MAX` copied there first). Each parent is
+    reached beneath ``root`` without following a symlink, and the entry itself is
+    moved or removed by its name in that parent: a program still running that swaps a
+    name for a symlink gets its symlink moved, never what it points at."""
+    dest.mkdir(mode=0o700, parents=True, exist_ok=True)
+    dfd = os.open(dest, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    moved: list[Moved] = []
+    try:
+        for rel in rels:
+            parent, _, name = rel.rpartition("/")
+            try:
+                pfd = (
+                    open_beneath(root, parent)
+                    if parent
+                    else os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+                )
+            except OSError as e:
+                moved.append(Moved(rel, False, None, f"left: {e}"))
+                continue
+            try:
+                moved.append(_move_one(pfd, name, rel, dfd, dest))
+            except OSError as e:
+                moved.append(Moved(rel, False, None, f"left: {e.strerror or e}"))
+            finally:
+                os.close(pfd)
+    finally:
+        os.close(dfd)
+    return moved
+
+
+def _move_one(pfd: int, name: str, rel: str, dfd: int, dest: Path) -> Moved:
+    from ..deeptree import remove_tree
+
+    st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
+    is_dir = stat.S_ISDIR(st.st_mode)
+    target = _free_name(dfd, rel.replace("/", "%"))
+    try:
+        os.rename(name, target, src_dir_fd=pfd, dst_dir_fd=dfd)
+        return Moved(rel, is_dir, str(dest / target))
+    except OSError as e:
+        if e.errno != errno.EXDEV:
+            raise
+    to = None
+    if stat.S_ISREG(st.st_mode) and st.st_size <= COPY_MAX:
+        to = _copy_file(pfd, name, dfd, target, dest)
+    if is_dir:
+        remove_tree(name, dir_fd=pfd)
+    else:
+        os.unlink(name, dir_fd=pfd)
+    return Moved(rel, is_dir, to, "" if to else "removed (the quarantine is on another filesystem)")
+
+
+def _free_name(dfd: int, base: str) -> str:
+    for n in range(10_000):
+        name = base if n == 0 else f"{base}.{n}"
+        try:
+            os.stat(name, dir_fd=dfd, follow_symlinks=False)
+        except FileNotFoundError:
+            return name
+    raise OSError(errno.EEXIST, "no free name in the quarantine")
+
+
+def _copy_file(pfd: int, name: str, dfd: int, target: str, dest: Path) -> str | None:
+    try:
+        src = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=pfd)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(src).st_mode):
+            return None
+        data = os.read(src, COPY_MAX + 1)[:COPY_MAX]
+    finally:
+        os.close(src)
+    out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600, dir_fd=dfd)
+    try:
+        os.write(out, data)
+    finally:
+        os.close(out)
+    return str(dest / target)
 
 
 def _scan(directory: Path) -> Iterator[tuple[str, bool, bool]]:
