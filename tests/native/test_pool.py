@@ -361,3 +361,29 @@ def test_interpreter_exit_ends_the_pool(tmp_path):
     assert not [x for x in left["pids"] if os.path.exists(f"/proc/{x}")]
     assert not [d for d in left["dirs"] if os.path.exists(d)]
     assert not [c for c in left["cgroups"] if os.path.exists(c)]
+
+
+def test_a_pooled_session_gets_the_policys_file_walls(tmp_path):
+    """The walls a normal start mounts (native/filewalls.py) are mounted in a pooled
+    session too, for the taker's workspace, before its first call."""
+    _prime(tmp_path, size=1, policy="default")
+    ws = tmp_path / "ws"
+    (ws / ".claude").mkdir(parents=True)
+    (ws / "gold.patch").write_text("SECRET\n")
+    (ws / "AGENTS.md").write_text("rules\n")
+    (ws / ".claude" / "settings.json").write_text("{}\n")
+    (ws / "ok.txt").write_text("hi\n")
+    with _pooled(ws, 1, policy="default") as sb:
+        assert _taken(sb)
+        r = sb.run("g=gold; cat $g.patch; cat ok.txt")
+        assert "SECRET" not in r.stdout + r.stderr and "hi\n" in r.stdout, r
+        r = sb.run("python3 -c \"open('AGE'+'NTS.md','a').write('evil')\"")
+        assert r.exit_code != 0 and "Read-only file system" in r.stderr, r
+        r = sb.run("python3 -c \"open('.clau'+'de/new.json','w')\"")
+        assert r.exit_code != 0, r
+        r = sb.run("echo more >> ok.txt; cat AGENTS.md")
+        assert r.stdout == "rules\n", r
+    assert (ws / "AGENTS.md").read_text() == "rules\n"
+    assert (ws / "gold.patch").read_text() == "SECRET\n"
+    assert sorted(p.name for p in (ws / ".claude").iterdir()) == ["settings.json"]
+    assert (ws / "ok.txt").read_text() == "hi\nmore\n"

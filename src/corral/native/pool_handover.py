@@ -24,6 +24,7 @@ from ..templates.mounts import (
     AT_RECURSIVE,
     MOUNT_ATTR_NODEV,
     MOUNT_ATTR_NOSUID,
+    MOUNT_ATTR_RDONLY,
     MOVE_MOUNT_F_EMPTY_PATH,
     OPEN_TREE_CLOEXEC,
     OPEN_TREE_CLONE,
@@ -48,6 +49,7 @@ _libc.unshare.argtypes = (ctypes.c_int,)
 _libc.setns.argtypes = (ctypes.c_int, ctypes.c_int)
 CLONE_FS = 0x00000200
 CLONE_NEWNS = 0x00020000
+MOVE_MOUNT_T_EMPTY_PATH = 0x40
 GUEST_WS = "/workspace"
 _ENTER_WAIT = 5.0
 
@@ -188,6 +190,7 @@ def hand_over(b: BwrapBackend, sess: BwrapSession) -> bool:
     t0 = time.monotonic()
     try:
         _give_workspace(b, sess)
+        _give_walls(b, sess)
     except (HandoverFailed, OSError, SessionLost, Forged) as e:
         log.warning("a pooled session could not take the workspace (%s): starting one", e)
         with contextlib.suppress(Exception):
@@ -223,6 +226,92 @@ def _give_workspace(b: BwrapBackend, sess: BwrapSession) -> None:
         raise HandoverFailed("the shell's directory is not the workspace")
     if not sess.alive():
         raise HandoverFailed("the session ended")
+
+
+def _give_walls(b: BwrapBackend, sess: BwrapSession) -> None:
+    """The policy's file walls (:mod:`corral.native.filewalls`) for the taker's workspace,
+    mounted in the session's own mount namespace before its first call, as bwrap mounts
+    them at a normal start: corral's mode-000 blank over what the sandbox may not read,
+    each read-only wall a read-only clone of the file itself (reached beneath the
+    workspace without following a symlink, checked by device and inode). The targets
+    are opened beneath the sandbox's ``/workspace`` without following a symlink, from
+    inside its namespace."""
+    from . import filewalls
+
+    if b.file_walls is None:
+        return
+    plan = b.file_walls(b.root)
+    if plan is None or not plan.walls:
+        return
+    if plan.cut is not None:
+        log.warning("file walls cut short (%s): the rest is checked by name only", plan.cut)
+    stage = b._stage if b._stage is not None else sess.b._stage
+    if stage is None or sess.sp is None:
+        raise HandoverFailed("no stage for the file walls")
+    blanks = filewalls.make_blanks(stage)
+    trees: list[tuple[str, int]] = []
+    try:
+        # read-only first: a hidden file inside a read-only directory is mounted over later
+        for w in sorted(plan.walls, key=lambda w: (w.kind != "readonly", w.rel)):
+            if w.kind == "hide":
+                if not filewalls._still_there(b.root, w):
+                    continue
+                src = os.open(filewalls._blank(blanks, w), os.O_PATH | os.O_CLOEXEC)
+            else:
+                try:
+                    src = filewalls.open_beneath(b.root, w.rel)
+                except OSError as e:
+                    log.warning("file wall on /workspace/%s left out: %s", w.rel, e)
+                    continue
+            try:
+                trees.append((w.rel, _clone_readonly(src)))
+            finally:
+                os.close(src)
+        ns = os.open(f"/proc/{sess.sp.child_pid}/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            if os.fstat(ns).st_ino == os.stat("/proc/self/ns/mnt").st_ino:
+                raise HandoverFailed("the sandbox is in the host's mount namespace")
+            _MOUNTS.call(functools.partial(_mount_walls, ns, trees))
+        finally:
+            os.close(ns)
+    finally:
+        for _, tree in trees:
+            os.close(tree)
+
+
+def _clone_readonly(src: int) -> int:
+    """A detached read-only clone of the mount of what ``src`` (a descriptor) names."""
+    tree = _libc.syscall(SYS_OPEN_TREE, src, b"", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
+                         | AT_EMPTY_PATH)  # fmt: skip
+    if tree < 0:
+        raise HandoverFailed(f"open_tree (file wall): {os.strerror(ctypes.get_errno())}")
+    attr = _MountAttr(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0, 0)
+    if _libc.syscall(SYS_MOUNT_SETATTR, tree, b"", AT_EMPTY_PATH, ctypes.byref(attr),
+                     ctypes.sizeof(attr)) != 0:  # fmt: skip
+        e = ctypes.get_errno()
+        os.close(tree)
+        raise HandoverFailed(f"mount_setattr (file wall): {os.strerror(e)}")
+    return tree
+
+
+def _mount_walls(ns: int, trees: list[tuple[str, int]]) -> None:
+    """(On the mount thread) each tree moved onto ``/workspace/REL`` in namespace ``ns``."""
+    from .filewalls import open_beneath
+
+    if _libc.setns(ns, CLONE_NEWNS) != 0:
+        raise HandoverFailed(f"setns(mnt): {os.strerror(ctypes.get_errno())}")
+    for rel, tree in trees:
+        try:
+            target = open_beneath(Path(GUEST_WS), rel)
+        except OSError as e:
+            raise HandoverFailed(f"file wall target /workspace/{rel}: {e}") from e
+        try:
+            if _libc.syscall(SYS_MOVE_MOUNT, tree, b"", target, b"",
+                             MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0:  # fmt: skip
+                e = ctypes.get_errno()
+                raise HandoverFailed(f"move_mount (file wall /workspace/{rel}): {os.strerror(e)}")
+        finally:
+            os.close(target)
 
 
 def _make_own(b: BwrapBackend, sess: BwrapSession) -> None:
