@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -244,13 +245,21 @@ def test_undone_finds_what_a_run_made_or_changed_under_a_refused_name(tmp_path):
     assert filewalls.undone(before, before) == []
 
 
-def test_undone_trusts_no_cut_walk(tmp_path):
+def test_undone_trusts_no_partial_walk_and_goes_on_past_the_walls_bound(tmp_path):
     _tree(tmp_path)
     before = _plan(tmp_path)
-    (tmp_path / "AGENTS2").mkdir()
-    (tmp_path / "AGENTS2" / "AGENTS.md").write_text("x")
-    after = filewalls.plan_walls(tmp_path, _refused, max_walls=1)
-    assert after.cut is not None and filewalls.undone(before, after) == []
+    for i in range(5):  # more new control-plane files than there may be walls
+        (tmp_path / f"d{i}").mkdir()
+        (tmp_path / f"d{i}" / "AGENTS.md").write_text("x")
+    after = filewalls.plan_walls(tmp_path, _refused, max_walls=2)
+    assert after.cut is not None and not after.partial  # the walls stopped, not the walk
+    assert [f"d{i}/AGENTS.md" for i in range(5)] == [
+        r for r in filewalls.undone(before, after) if r.startswith("d")
+    ]
+    after = filewalls.plan_walls(tmp_path, _refused, max_entries=5)
+    assert after.partial
+    with pytest.raises(ValueError, match="more than 5 entries"):
+        filewalls.undone(before, after)
 
 
 def test_move_out_moves_names_and_never_follows_a_symlink(tmp_path):
@@ -333,3 +342,25 @@ def test_gvisor_takes_out_a_changed_hook(tmp_path):
     from corral.deeptree import remove_tree
 
     remove_tree(q, ignore_errors=True)
+
+
+@needs_bwrap
+def test_what_a_background_program_leaves_after_the_last_call_goes_at_close(tmp_path):
+    _tree(tmp_path)
+    sb = Sandbox(backend="bwrap", policy="default", workspace=tmp_path, monitor=False)
+    try:
+        plant = "import os, time; time.sleep(1.5); os.makedirs('new/.clau'+'de'); open('new/.clau'+'de/s.json','w')"
+        r = sb.run(f"mkdir new; (python3 -c \"{plant}\" &) ; echo started")
+        assert r.stdout == "started\n", r
+        for _ in range(100):  # the host sees it written after the call's check
+            if (tmp_path / "new" / ".claude" / "s.json").exists():
+                break
+            time.sleep(0.05)
+        assert (tmp_path / "new" / ".claude").exists()
+    finally:
+        sb.close()
+    assert not (tmp_path / "new" / ".claude").exists()
+    assert sb.quarantine is not None and (sb.quarantine / "new%.claude" / "s.json").exists()
+    from corral.deeptree import remove_tree
+
+    remove_tree(sb.quarantine, ignore_errors=True)

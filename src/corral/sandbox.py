@@ -280,6 +280,15 @@ class Sandbox:
             self._closed = True
             if getattr(self, "_unwatch", None) is not None:
                 self._unwatch()
+            if not self._owned and self._hooks is not None and self.backend != "wasm":
+                # the caller's workspace outlives the sandbox: once every program of it
+                # has ended, what one left after the last call's check is taken out too
+                for tier in self._tiers:
+                    with contextlib.suppress(Exception):
+                        tier.close()
+                note = self._undo_refused_writes()
+                if note:
+                    log.warning("at close: %s", note.strip())
             self._finalizer()
             self.events.emit("sandbox.closed")
 
@@ -1091,6 +1100,7 @@ class _TierHooks:
         self._walls: tuple[Any, Any] = (None, None)  # (policy, its WallPlanner)
         # the last start's walk: (workspace root, its WallPlan), what a run is compared to
         self._started: tuple[Path, Any] | None = None
+        self._unchecked = False  # a run's workspace was too large to check after it
         self._compiled: tuple[Any, Any] = (None, None)  # (screen table, FileScreen)
         # what the native monitors identify programs by (execid.ProgramTable.for_policy)
         self.policy = sb._policy()
@@ -1168,9 +1178,16 @@ class _TierHooks:
         if self._walls[0] is not policy:
             self._walls = (policy, self._wall_planner(policy))
             self._started = None
-        plan = self._walls[1].plan(root)
+        plan = self._walls[1].plan(root, max_entries=self._reach())
         self._started = (root, plan)
         return plan
+
+    def _reach(self) -> int:
+        """How many workspace entries a walk looks at: as many as a run could have made
+        past its file budget before it was stopped, and at least the walls' own bound."""
+        from .native.filewalls import MAX_ENTRIES
+
+        return max(MAX_ENTRIES, 4 * self.sb.budget.disk_files)
 
     def undo_refused_writes(self) -> str:
         """After a run on a native tier: what it made (or, on gVisor, changed) in the
@@ -1185,7 +1202,17 @@ class _TierHooks:
         from .native.filewalls import move_out, undone
 
         root, before = started
-        rels = undone(before, self._walls[1].plan(root))
+        try:
+            rels = undone(before, self._walls[1].plan(root, max_entries=self._reach()))
+        except ValueError as e:
+            log.warning("the workspace was not checked after the run: %s", e)
+            if self._unchecked:
+                return ""
+            self._unchecked = True  # (said once per sandbox, in the log every time)
+            return (
+                f"corral: the workspace was not checked for files the policy refuses to "
+                f"let a run write ({e})\n"
+            )
         if not rels:
             return ""
         notes = []

@@ -77,6 +77,9 @@ class WallPlan:
     cut: str | None = None
     #: each entry at or beneath a read-only wall, as walked (what :func:`undone` compares)
     marks: dict[str, Mark] = field(default_factory=dict)
+    #: the walk stopped before the whole workspace was seen (too many entries): the
+    #: marks are not all there is (walls past :data:`MAX_WALLS` stop only the walls)
+    partial: bool = False
 
 
 def plan_walls(
@@ -150,7 +153,10 @@ class WallPlanner:
         seen[rel_dir] = (key, entries)
         return entries
 
-    def plan(self, root: Path) -> WallPlan:
+    def plan(self, root: Path, max_entries: int | None = None) -> WallPlan:
+        """The walls for the workspace at ``root`` now (at most ``max_entries``
+        entries looked at: the planner's own bound by default)."""
+        limit = self.max_entries if max_entries is None else max_entries
         if root != self._root:
             self._dirs, self._root = {}, root
         plan = WallPlan()
@@ -166,8 +172,9 @@ class WallPlanner:
                 except OSError:
                     continue  # (unreadable or gone: nothing in it can be opened either)
                 count += len(entries)
-                if count > self.max_entries:
-                    plan.cut = f"the workspace has more than {self.max_entries} entries"
+                if count > limit:
+                    plan.cut = f"the workspace has more than {limit} entries"
+                    plan.partial = True
                     return plan
                 for name, is_dir, kind in entries:
                     rel = f"{rel_dir}/{name}" if rel_dir else name
@@ -179,9 +186,10 @@ class WallPlanner:
                         kind = None
                     if kind is not None:
                         if len(plan.walls) >= self.max_walls:
+                            # no more walls; the walk goes on for the marks
                             plan.cut = f"more than {self.max_walls} workspace paths are walled"
-                            return plan
-                        plan.walls.append(Wall(kind, rel, is_dir))  # type: ignore[arg-type]
+                        else:
+                            plan.walls.append(Wall(kind, rel, is_dir))  # type: ignore[arg-type]
                         if kind == "hide" and is_dir:
                             continue  # nothing beneath can be reached
                     if is_dir:
@@ -206,10 +214,12 @@ def undone(before: WallPlan, after: WallPlan) -> list[str]:
     walk at the sandbox's start) did not have, or had as another file or with other
     contents. On bubblewrap that is what was made where nothing was walled yet (a new
     ``.git/hooks``, ``.claude/``, ``AGENTS.md``); on gVisor, which has no read-only
-    walls, also what was changed beneath one. The topmost of each, sorted; nothing when
-    either walk was cut short (its marks are not the whole workspace)."""
-    if before.cut is not None or after.cut is not None:
-        return []
+    walls, also what was changed beneath one (and on bubblewrap beneath a name past
+    :data:`MAX_WALLS`, left unwalled). The topmost of each, sorted. Raises
+    :class:`ValueError` when either walk was :attr:`~WallPlan.partial`: its marks are
+    not the whole workspace."""
+    if before.partial or after.partial:
+        raise ValueError(after.cut if after.partial else before.cut)
     found: set[str] = set()
     for rel, mark in after.marks.items():
         old = before.marks.get(rel)
