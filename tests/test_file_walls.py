@@ -279,6 +279,11 @@ def test_move_out_moves_names_and_never_follows_a_symlink(tmp_path):
     assert by["via/AGENTS.md"].to is None and "symlink" in by["via/AGENTS.md"].note
     assert (outside / "AGENTS.md").read_text() == "host file\n"
     assert oct((q).stat().st_mode & 0o777) == "0o700"
+    # a path too long for one name in the quarantine is moved all the same
+    deep = ws / "/".join(["d" * 60] * 6) / ".claude"
+    deep.mkdir(parents=True)
+    [m] = filewalls.move_out(ws, [str(deep.relative_to(ws))], q)
+    assert m.to is not None and not deep.exists() and len(Path(m.to).name) <= 255
     # a second one of the same name gets a name of its own
     (ws / "a" / ".claude").mkdir()
     assert filewalls.move_out(ws, ["a/.claude"], q)[0].to == str(q / "a%.claude.1")

@@ -291,13 +291,12 @@ def _move_one(pfd: int, name: str, rel: str, dfd: int, dest: Path) -> Moved:
 
     st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
     is_dir = stat.S_ISDIR(st.st_mode)
-    target = _free_name(dfd, rel.replace("/", "%"))
+    target = _free_name(dfd, _flat(rel))
     try:
         os.rename(name, target, src_dir_fd=pfd, dst_dir_fd=dfd)
         return Moved(rel, is_dir, str(dest / target))
-    except OSError as e:
-        if e.errno != errno.EXDEV:
-            raise
+    except OSError as e:  # another filesystem (EXDEV), or anything else: it goes all the same
+        why = e.strerror or str(e)
     to = None
     if stat.S_ISREG(st.st_mode) and st.st_size <= COPY_MAX:
         to = _copy_file(pfd, name, dfd, target, dest)
@@ -305,7 +304,16 @@ def _move_one(pfd: int, name: str, rel: str, dfd: int, dest: Path) -> Moved:
         remove_tree(name, dir_fd=pfd)
     else:
         os.unlink(name, dir_fd=pfd)
-    return Moved(rel, is_dir, to, "" if to else "removed (the quarantine is on another filesystem)")
+    return Moved(rel, is_dir, to, "" if to else f"removed (not moved: {why})")
+
+
+def _flat(rel: str) -> str:
+    """A name in the quarantine for ``rel``: its path with ``%`` for ``/``, the front
+    cut so that it fits in a name (255 bytes, room left for a count)."""
+    raw = os.fsencode(rel.replace("/", "%"))
+    if len(raw) > 240:
+        raw = b"..." + raw[-237:]
+    return os.fsdecode(raw)
 
 
 def _free_name(dfd: int, base: str) -> str:
