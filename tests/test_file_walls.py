@@ -239,9 +239,20 @@ def test_undone_finds_what_a_run_made_or_changed_under_a_refused_name(tmp_path):
     (tmp_path / "new" / "AGENTS.md").write_text("obey\n")  # a new control-plane file
     (tmp_path / ".claude" / "settings.json").write_text('{"allow": "*"}\n')  # changed
     (tmp_path / "notes.txt").write_text("mine\n")  # the run's own work
-    (tmp_path / "AGENTS.md").chmod(0o600)  # a chmod changes the ctime: changed too
+    (tmp_path / "AGENTS.md").chmod(0o755)  # made executable: changed too
+    stamp = os.stat(tmp_path / "ok.txt")
     got = filewalls.undone(before, _plan(tmp_path))
     assert got == [".claude/settings.json", "AGENTS.md", "new/.claude", "new/AGENTS.md"]
+    before = _plan(tmp_path)
+    os.chown(tmp_path / "AGENTS.md", 1234, 1234)  # a lent workspace given back: not a change
+    assert filewalls.undone(before, _plan(tmp_path)) == []
+    (tmp_path / ".claude" / "settings.json").write_text('{"allow": "**"}\n')
+    os.utime(tmp_path / ".claude" / "settings.json", ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    before2 = _plan(tmp_path)
+    # its contents changed, its size and mtime as before
+    (tmp_path / ".claude" / "settings.json").write_text('{"allow": "*!"}\n')
+    os.utime(tmp_path / ".claude" / "settings.json", ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert filewalls.undone(before2, _plan(tmp_path)) == [".claude/settings.json"]
     assert filewalls.undone(before, before) == []
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import logging
 import os
 import stat
@@ -65,9 +66,12 @@ class Wall:
     is_dir: bool
 
 
-#: an entry as walked: (device, inode, is a directory, size, ctime in ns). The ctime
-#: changes with every write, chmod or rename and cannot be set back by a program.
-Mark = tuple[int, int, bool, int, int]
+#: an entry as walked: (device, inode, is a directory, size, permission bits, mtime in
+#: ns, a digest of the contents of a file up to :data:`DIGEST_MAX`). Not the ctime: the
+#: workspace lent to a sandbox's own uid and given back changes every file's.
+Mark = tuple[int, int, bool, int, int, int, bytes]
+#: files up to this size are marked by their contents too (a program can set an mtime back)
+DIGEST_MAX = 64 * 1024
 
 
 @dataclass
@@ -204,8 +208,28 @@ def _mark(root: Path, rel: str) -> Mark | None:
         st = os.lstat(root / rel)
     except OSError:
         return None
-    is_dir = stat.S_ISDIR(st.st_mode)
-    return (st.st_dev, st.st_ino, is_dir, 0 if is_dir else st.st_size, st.st_ctime_ns)
+    if stat.S_ISDIR(st.st_mode):
+        return (st.st_dev, st.st_ino, True, 0, 0, 0, b"")
+    digest = b""
+    if stat.S_ISREG(st.st_mode) and st.st_size <= DIGEST_MAX:
+        digest = _digest(root / rel)
+    perm = stat.S_IMODE(st.st_mode)
+    return (st.st_dev, st.st_ino, False, st.st_size, perm, st.st_mtime_ns, digest)
+
+
+def _digest(path: Path) -> bytes:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return b"?"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b"?"
+        return hashlib.blake2b(os.read(fd, DIGEST_MAX + 1), digest_size=16).digest()
+    except OSError:
+        return b"?"
+    finally:
+        os.close(fd)
 
 
 def undone(before: WallPlan, after: WallPlan) -> list[str]:
