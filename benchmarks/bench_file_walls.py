@@ -6,9 +6,11 @@ Usage::
 
 For workspaces of each size (files in nested directories, a few of them named by the
 ``default`` policy's file rules: a ``gold.patch``, an ``AGENTS.md``, a ``.claude/``), it
-prints the walk's cost (first, then again with the per-directory cache) and the time of
-one bwrap ``exec`` of ``true`` with the walls and without them (the baseline: the same
-backend with no file rules), measured in the same run, best and median of ``--reps``.
+prints the walk's cost (first, then again with the per-directory cache), the check each
+native run gets after it (walk again, compare what lies under a read-only wall: one file
+in ten of the workspace is put under ``.claude/``), and the time of one bwrap ``exec``
+of ``true`` with the walls and without them (the baseline: the same backend with no file
+rules), measured in the same run, best and median of ``--reps``.
 Needs bubblewrap (root for the full sandbox; without root the walls work the same).
 """
 
@@ -38,6 +40,9 @@ def make_tree(root: Path, n: int) -> None:
     (root / "AGENTS.md").write_text("rules\n")
     (root / ".claude").mkdir()
     (root / ".claude" / "settings.json").write_text("{}\n")
+    (root / ".claude" / "cache").mkdir()
+    for i in range(n // 10):  # files under a read-only wall: each is marked at each walk
+        (root / ".claude" / "cache" / f"c{i}.json").write_text("{}\n")
 
 
 def timed(fn, reps: int) -> tuple[float, float]:
@@ -60,7 +65,7 @@ def main() -> int:
         print(f"--sizes: expected numbers separated by commas, got {args.sizes!r}")
         return 2
     table = Table(title="bwrap start with the workspace file walls (default policy)")
-    for col in ("files", "walls", "walk first ms", "walk again ms",
+    for col in ("files", "walls", "walk first ms", "walk again ms", "check after run ms",
                 "exec no walls ms (best/median)", "exec walls ms (best/median)", "ratio"):
         table.add_column(col, justify="right")  # fmt: skip
     for n in sizes:
@@ -73,6 +78,7 @@ def main() -> int:
             plan = hooks.file_walls(root)
             first = time.perf_counter() - t0
             again, _ = timed(lambda h=hooks, r=root: h.file_walls(r), 3)
+            check, _ = timed(hooks.undo_refused_writes, 3)
             results = []
             for walls in (None, hooks.file_walls):
                 with BwrapBackend(root, Budget(wall_s=30), monitor=False, file_walls=walls) as b:
@@ -82,6 +88,7 @@ def main() -> int:
             (b0, m0), (b1, m1) = results
             table.add_row(
                 str(n), str(len(plan.walls)), f"{first * 1e3:.1f}", f"{again * 1e3:.2f}",
+                f"{check * 1e3:.2f}",
                 f"{b0 * 1e3:.1f} / {m0 * 1e3:.1f}", f"{b1 * 1e3:.1f} / {m1 * 1e3:.1f}",
                 f"×{m1 / m0:.2f}",
             )  # fmt: skip

@@ -98,9 +98,11 @@ def plan_walls(
     return WallPlanner(refused, screen, guest_root, max_walls, max_entries).plan(root)
 
 
-#: a directory as last scanned: (device, inode, mtime in ns) and its entries with their
-#: walls: (name, is a directory, wall kind or None)
-_Scanned = tuple[tuple[int, int, int], list[tuple[str, bool, "str | None"]]]
+#: a directory as last scanned: (device, inode, mtime in ns), its entries with their
+#: walls: (name, is a directory, wall kind or None), and of them the directories and
+#: walled ones (all a walk outside a read-only wall goes through)
+_Entry = tuple[str, bool, "str | None"]
+_Scanned = tuple[tuple[int, int, int], list[_Entry], list[_Entry]]
 
 
 class WallPlanner:
@@ -119,6 +121,7 @@ class WallPlanner:
         self.refused, self.screen, self.guest_root = refused, screen, guest_root
         self.max_walls, self.max_entries = max_walls, max_entries
         self._dirs: dict[str, _Scanned] = {}
+        self._marks: dict[str, tuple[tuple[int, int, int, int], Mark]] = {}
         self._root: Path | None = None
 
     def _may(self, kind: str, path: str) -> bool:
@@ -138,52 +141,58 @@ class WallPlanner:
             return "readonly"
         return None
 
-    def _entries(self, root: Path, rel_dir: str, seen: dict[str, _Scanned]) -> list:
-        d = root / rel_dir if rel_dir else root
+    def _entries(self, base: str, rel_dir: str, seen: dict[str, _Scanned]) -> _Scanned | None:
+        d = f"{base}/{rel_dir}" if rel_dir else base
         st = os.lstat(d)
         if not stat.S_ISDIR(st.st_mode):
-            return []
+            return None
         key = (st.st_dev, st.st_ino, st.st_mtime_ns)
         old = self._dirs.get(rel_dir)
         if old is not None and old[0] == key:
             seen[rel_dir] = old
-            return old[1]
-        entries = []
+            return old
+        entries: list[_Entry] = []
         for name, is_dir, is_file in sorted(_scan(d)):
             if not (is_dir or is_file):
                 continue  # a symlink or a special file: walled by what it names, if anything
             rel = f"{rel_dir}/{name}" if rel_dir else name
             entries.append((name, is_dir, self._judge(rel, is_dir)))
-        seen[rel_dir] = (key, entries)
-        return entries
+        scanned = (key, entries, [e for e in entries if e[1] or e[2] is not None])
+        seen[rel_dir] = scanned
+        return scanned
 
     def plan(self, root: Path, max_entries: int | None = None) -> WallPlan:
         """The walls for the workspace at ``root`` now (at most ``max_entries``
         entries looked at: the planner's own bound by default)."""
         limit = self.max_entries if max_entries is None else max_entries
         if root != self._root:
-            self._dirs, self._root = {}, root
+            self._dirs, self._marks, self._root = {}, {}, root
         plan = WallPlan()
         seen: dict[str, _Scanned] = {}
+        marks: dict[str, tuple[tuple[int, int, int, int], Mark]] = {}
         count = 0
+        base = os.fspath(root)
         # (directory, inside a read-only wall already: only hiding is left to do there)
         stack: list[tuple[str, bool]] = [("", False)]
         try:
             while stack:
                 rel_dir, frozen = stack.pop()
                 try:
-                    entries = self._entries(root, rel_dir, seen)
+                    scanned = self._entries(base, rel_dir, seen)
                 except OSError:
                     continue  # (unreadable or gone: nothing in it can be opened either)
-                count += len(entries)
+                if scanned is None:
+                    continue
+                count += len(scanned[1])
                 if count > limit:
                     plan.cut = f"the workspace has more than {limit} entries"
                     plan.partial = True
                     return plan
-                for name, is_dir, kind in entries:
+                # outside a read-only wall only directories and walled names matter
+                for name, is_dir, kind in scanned[1] if frozen else scanned[2]:
                     rel = f"{rel_dir}/{name}" if rel_dir else name
                     if kind == "readonly" or frozen:
-                        mark = _mark(root, rel)
+                        mark = self._mark(base, rel, marks)
                         if mark is not None:
                             plan.marks[rel] = mark
                     if kind == "readonly" and frozen:
@@ -201,23 +210,35 @@ class WallPlanner:
             return plan
         finally:
             self._dirs = seen  # (directories no longer reached are forgotten)
+            self._marks = marks
+
+    def _mark(
+        self, base: str, rel: str, marks: dict[str, tuple[tuple[int, int, int, int], Mark]]
+    ) -> Mark | None:
+        """``rel``'s :data:`Mark`; a file's contents read again only if its ctime (which
+        no program can set back) moved since the last walk."""
+        try:
+            st = os.lstat(f"{base}/{rel}")
+        except OSError:
+            return None
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_ctime_ns)
+        old = self._marks.get(rel)
+        mark = old[1] if old is not None and old[0] == key else _mark(base, rel, st)
+        marks[rel] = (key, mark)
+        return mark
 
 
-def _mark(root: Path, rel: str) -> Mark | None:
-    try:
-        st = os.lstat(root / rel)
-    except OSError:
-        return None
+def _mark(base: str, rel: str, st: os.stat_result) -> Mark:
     if stat.S_ISDIR(st.st_mode):
         return (st.st_dev, st.st_ino, True, 0, 0, 0, b"")
     digest = b""
     if stat.S_ISREG(st.st_mode) and st.st_size <= DIGEST_MAX:
-        digest = _digest(root / rel)
+        digest = _digest(f"{base}/{rel}")
     perm = stat.S_IMODE(st.st_mode)
     return (st.st_dev, st.st_ino, False, st.st_size, perm, st.st_mtime_ns, digest)
 
 
-def _digest(path: Path) -> bytes:
+def _digest(path: str) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
@@ -369,7 +390,7 @@ def _copy_file(pfd: int, name: str, dfd: int, target: str, dest: Path) -> str | 
     return str(dest / target)
 
 
-def _scan(directory: Path) -> Iterator[tuple[str, bool, bool]]:
+def _scan(directory: str) -> Iterator[tuple[str, bool, bool]]:
     with os.scandir(directory) as it:
         for e in it:
             try:
