@@ -154,13 +154,16 @@ def test_a_repeated_session_or_token_header_is_refused(tmp_path: Path) -> None:
 def test_a_failed_delete_keeps_the_sessions_owner(tmp_path: Path) -> None:
     """The owner was forgotten on any DELETE, answered or not: a DELETE the SDK refused
     left the session alive and anyone's."""
-    with _serve(tmp_path) as server:
-        with server.client({**ALICE, **_ACCEPT}) as alice, server.client({**BOB, **_ACCEPT}) as bob:
-            sid = _init_session(alice)
-            r = alice.delete("/mcp/", headers={"mcp-session-id": sid,
-                                                "mcp-protocol-version": "1999-01-01"})  # fmt: skip
-            assert r.status_code >= 400, r.text  # refused: the session lives on
-            r = bob.post("/mcp/", json=_PING, headers={"mcp-session-id": sid})
-            assert r.status_code == 404, (r.status_code, r.text)
-            r = alice.post("/mcp/", json=_PING, headers={"mcp-session-id": sid})
-            assert r.status_code in (200, 202), r.text
+    with (
+        _serve(tmp_path) as server,
+        server.client({**ALICE, **_ACCEPT}) as alice,
+        server.client({**BOB, **_ACCEPT}) as bob,
+    ):
+        sid = _init_session(alice)
+        r = alice.delete("/mcp/", headers={"mcp-session-id": sid,
+                                            "mcp-protocol-version": "1999-01-01"})  # fmt: skip
+        assert r.status_code >= 400, r.text  # refused: the session lives on
+        r = bob.post("/mcp/", json=_PING, headers={"mcp-session-id": sid})
+        assert r.status_code == 404, (r.status_code, r.text)
+        r = alice.post("/mcp/", json=_PING, headers={"mcp-session-id": sid})
+        assert r.status_code in (200, 202), r.text
