@@ -45,6 +45,9 @@ log = logging.getLogger("corral.server")
 
 STATIC = Path(__file__).parent / "static"
 HEARTBEAT_S = 15.0
+#: the largest sequence number a query may name (SQLite's INTEGER)
+_MAX_SEQ = 2**63 - 1
+
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -424,7 +427,8 @@ def create_app(
             raise not_found(sandbox)
         after = 0
         last_id = request.headers.get("last-event-id")
-        if last_id and last_id.isdigit():
+        # ASCII digits only ("²" is a digit to isdigit, not to int), and a number that fits
+        if last_id and last_id.isascii() and last_id.isdigit() and len(last_id) <= 18:
             after = int(last_id)
         sub = events.subscribe(who, sandbox)
         if sub is None:
@@ -477,7 +481,7 @@ def create_app(
     async def recent_events(
         who: Tenant,
         sandbox: Annotated[str | None, Query(max_length=64)] = None,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Annotated[int, Query(ge=0, le=_MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     ) -> list[dict[str, Any]]:
         """The kept events as a JSON list (each with its stream ``id``)."""
@@ -527,7 +531,7 @@ def create_app(
     async def audit_rows(
         who: Tenant,
         sandbox: Annotated[str | None, Query(max_length=64)] = None,
-        since: Annotated[int, Query(ge=0)] = 0,
+        since: Annotated[int, Query(ge=0, le=_MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1, le=5000)] = 200,
     ) -> list[dict[str, Any]]:
         """The tenant's audit rows (newest ``limit`` after seq ``since``), oldest first."""
