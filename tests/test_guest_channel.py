@@ -286,3 +286,61 @@ def test_the_process_exits_cleanly_after_killed_guests():
             [sys.executable, "-c", _EXIT_AFTER_KILL], capture_output=True, text=True, timeout=60
         )
         assert p.returncode == 0 and "clean" in p.stdout, p.stderr[-2000:]
+
+
+# -- frames that would take the host's memory ---------------------------------------
+
+
+def test_frame_reader_refuses_a_frame_of_too_many_values_before_parsing():
+    """A 63 MB frame of ``{}`` is 1.3 GB of Python objects on the host: the number of
+    values a frame may hold is bounded (counted on its bytes, before json.loads)."""
+    from corral.wasm.guest_channel import FRAME_VALUES_MAX
+
+    rid = new_id()
+    bomb = b'{"op":"intent","junk":[' + b",".join([b"{}"] * (FRAME_VALUES_MAX + 1)) + b"]}"
+    reader = FrameReader()
+    reader.expect(rid)
+    reader.feed(MAGIC + rid.encode() + str(len(bomb)).encode() + b"\n" + bomb)
+    with pytest.raises(ChannelError, match="values"):
+        reader.next()
+    ok = b'{"op":"tool","args":{"s":"' + b"x" * (32 << 20) + b'"}}'  # one big string: fine
+    reader = FrameReader()
+    reader.expect(rid)
+    reader.feed(MAGIC + rid.encode() + str(len(ok)).encode() + b"\n" + ok)
+    kind, msg = reader.next()
+    assert kind == "frame" and len(msg["args"]["s"]) == 32 << 20
+
+
+def test_a_guest_that_sends_a_value_bomb_crashes_its_call_only():
+    steal = (
+        "import gc\nsend = [o for o in gc.get_objects() if type(o).__name__ == 'function'"
+        " and o.__name__ == '_send'][0]\n"
+    )
+    with Sandbox(budget=Budget(wall_s=30, memory_mb=1024)) as sb:
+        before = _rss_mb()
+        r = sb.python(steal + "send({'op': 'intent', 'kind': 'open', 'junk': [{}] * 9_000_000})")
+        assert r.error == "crash" and "values" in r.error_message, r
+        assert _rss_mb() - before < 300
+        assert sb.python("print('ok')").stdout == "ok\n"
+
+
+@pytest.mark.parametrize("lang", ["python", "js"])
+def test_a_tool_call_of_too_many_values_is_a_clear_tool_error(lang):
+    from corral.wasm.guest_channel import FRAME_VALUES_MAX
+
+    def count(items: list) -> int:
+        return len(items)
+
+    n = FRAME_VALUES_MAX + 10
+    code = {
+        "python": f"import corral\ntry:\n    count(items=[0] * {n})\n"
+        "except corral.ToolError as e:\n    print(e)",
+        "js": f"try {{ await count({{items: new Array({n}).fill(0)}}); }} "
+        "catch (e) { console.log(String(e.message)); }",
+    }[lang]
+    with Sandbox(tools=[count], budget=Budget(memory_mb=1024, wall_s=60)) as sb:
+        r = getattr(sb, lang)(code)
+        assert r.error is None and "too many values" in r.stdout, r
+        ok = {"python": "print(count(items=[0] * 1000))",
+              "js": "console.log(await count({items: new Array(1000).fill(0)}))"}[lang]
+        assert getattr(sb, lang)(ok).stdout.strip() == "1000"

@@ -194,14 +194,14 @@ def test_the_host_takes_a_batch_item_by_item_in_order():
 
 @pytest.mark.timeout(120)
 def test_big_commands_in_a_loop_leave_in_frames_the_host_accepts():
-    """Forty 1 MB ``echo`` lines in a loop: batched by size as well as by count (one
+    """Forty 480 kB ``echo`` lines in a loop: batched by size as well as by count (one
     frame of them all would pass the host's 8 MiB cap and end the worker)."""
     with corral.Sandbox() as sb:
         seen = _record(sb)
-        r = sb.run('a=$(seq 1 150000); for i in $(seq 40); do echo "$a" >/dev/null; done; echo ok')
+        r = sb.run('a=$(seq 1 80000); for i in $(seq 40); do echo "$a" >/dev/null; done; echo ok')
         assert (r.exit_code, r.stdout, r.stderr) == (0, "ok\n", "")
         big = [e for e in seen if e.action is not None and e.action.kind == "exec"
-               and e.action.argv[:1] == ["echo"] and len(e.action.argv[1]) > 900_000]
+               and e.action.argv[:1] == ["echo"] and len(e.action.argv[1]) > 450_000]
         assert len(big) == 40  # every one reached the host
         assert sb.run("echo still here").stdout == "still here\n"  # the same worker
 
@@ -211,7 +211,7 @@ def test_a_command_over_the_hosts_cap_is_refused_by_name_and_the_shell_lives():
     with corral.Sandbox() as sb:
         r = sb.run('a=$(seq 1 400000); echo $a $a $a $a $a | wc -c; echo "rc=$?"; x=1')
         assert r.exit_code == 0 and r.stdout == "0\nrc=0\n", r
-        assert "corral: echo: denied:" in r.stderr and "at most 4 MiB" in r.stderr
+        assert "corral: echo: denied:" in r.stderr and "at most 524,288" in r.stderr
         assert "broke the protocol" not in r.stderr
         assert sb.run("echo $x").stdout == "1\n"  # the session's state survived
 

@@ -196,3 +196,19 @@ def test_a_sender_refuses_a_frame_the_peer_would_reject():
     finally:
         a.close()
         b.close()
+
+
+def test_a_frame_of_too_many_json_values_is_refused_before_parsing():
+    """The worker's JSON (≤ 8 MB) of ``{}`` is ~190 MB of objects on the host: the
+    values a frame may hold are bounded as on the guest channel (a worker compromised
+    by a bug in a built-in is a claimant, not a wall)."""
+    from corral.wasm.guest_channel import FRAME_VALUES_MAX
+
+    bomb = b'{"op":"notices","items":[' + b",".join([b"{}"] * (FRAME_VALUES_MAX + 1)) + b"]}"
+    assert len(bomb) < C.MAX_JSON
+    reader = C.Reader()
+    with pytest.raises(C.ProtocolError, match="values"):
+        reader.feed(C.HEADER.pack(C.REQUEST, 0, len(bomb), 0) + bomb)
+    fine = json.dumps({"op": "exec", "argv": ["echo", "x" * 3_000_000]}).encode()
+    (frame,) = C.Reader().feed(C.HEADER.pack(C.REQUEST, 7, len(fine), 0) + fine)
+    assert frame.data["argv"][1] == "x" * 3_000_000

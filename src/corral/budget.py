@@ -7,6 +7,13 @@ from typing import Any
 
 MB = 1024 * 1024
 
+#: The most text (characters) one decision on the host reads: a script given to
+#: ``Sandbox.run``, or one command of the corral shell (its arguments and its line).
+#: The policy and the monitor read it in the thread that runs the call and nothing
+#: interrupts them (up to ~40 µs a character for shell code such as ``a|a|…``: about
+#: 20 s at this size), so a command past it is refused by its size, not read.
+MAX_DECIDED_CHARS = 512 * 1024
+
 
 @dataclass(frozen=True)
 class Budget:

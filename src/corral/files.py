@@ -417,10 +417,20 @@ class Files:
         guest = self._ws.guest_path(path)
         for named in self._ws.names_of(guest):  # and where a symlink inside leads
             self._report("read", named, None)
-        fd = self._ws.open(guest, os.O_RDONLY)
+        # O_NONBLOCK: a FIFO an agent left under the name (a native tier's ``mkfifo``)
+        # opens at once instead of waiting for a writer, and is refused below
+        fd = self._ws.open(guest, os.O_RDONLY | os.O_NONBLOCK)
         with os.fdopen(fd, "rb") as f:
-            if statmod.S_ISDIR(os.fstat(fd).st_mode):
+            mode = os.fstat(fd).st_mode
+            if statmod.S_ISDIR(mode):
                 raise IsADirectoryError(errno.EISDIR, f"{guest} is a directory")
+            if not statmod.S_ISREG(mode):  # a FIFO, socket or device: no end to wait for
+                raise OSError(
+                    errno.EINVAL,
+                    f"{guest} is not a regular file (a FIFO, socket or device); corral "
+                    "reads only regular files",
+                )
+            os.set_blocking(fd, True)
             return f.read() if max_bytes is None else f.read(max_bytes)
 
     def write(self, path: str, data: str | bytes, encoding: str = "utf-8") -> int:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .backend import OWN_ARGS, Backend, OnOutput, backend_class
-from .budget import Budget, RunResult
+from .budget import MAX_DECIDED_CHARS, Budget, RunResult
 from .capabilities import Capabilities, CapabilityError, MethodCapability
 from .deeptree import remove_tree
 from .errors import CorralError, SandboxClosed, ToolError
@@ -58,10 +58,31 @@ if TYPE_CHECKING:
 CapabilitiesLike = Capabilities | list[MethodCapability | dict[str, Any]] | None
 
 #: the longest shell script :meth:`Sandbox.run` takes (characters). The policy and the
-#: monitor read a script on the host before it runs (linear, 1-10 µs a character: this
-#: bounds that to a few seconds of the host's time); ``bash -c`` itself takes at most
-#: 128 KiB (Linux's MAX_ARG_STRLEN).
-MAX_SCRIPT_CHARS = 512 * 1024
+#: monitor read a script on the host before it runs (linear, 1-40 µs a character: this
+#: bounds that to seconds of the host's time); ``bash -c`` itself takes at most
+#: 128 KiB (Linux's MAX_ARG_STRLEN). One command is bounded the same
+#: (:func:`too_large_to_decide`).
+MAX_SCRIPT_CHARS = MAX_DECIDED_CHARS
+
+
+def too_large_to_decide(action: Any) -> Decision | None:
+    """The refusal of a command (an ``exec`` action: the corral shell's commands,
+    :meth:`Sandbox.exec`) whose arguments and line hold more than
+    :data:`~corral.budget.MAX_DECIDED_CHARS` characters, before the policy or the
+    monitor reads it (they read it on the host, outside the call's wall budget); None
+    for any other. A native program start is not bounded here: the kernel started it
+    with at most 2 MiB of arguments."""
+    if not isinstance(action, ExecAction):
+        return None
+    size = sum(map(len, action.argv)) + len(action.argv) + len(action.line or "")
+    if size <= MAX_DECIDED_CHARS:
+        return None
+    return Decision(
+        verdict="deny",
+        rule="corral:command-size",
+        reason=f"the command is {size:,} characters long (its arguments and line); corral "
+        f"decides commands of at most {MAX_DECIDED_CHARS:,} (pass data in a file or on stdin)",
+    )
 
 
 class ActionDenied(CorralError, PermissionError):
@@ -465,6 +486,9 @@ class Sandbox:
     # -- policy hook -----------------------------------------------------------
 
     def _decide(self, action: Any) -> Decision:
+        refusal = too_large_to_decide(action)
+        if refusal is not None:
+            return refusal
         return self._with_monitor(action, self._decide_policy(action))
 
     def _with_monitor(self, action: Any, decision: Decision) -> Decision:

@@ -258,3 +258,20 @@ def test_sandboxes_stay_off_gpu_nodes_unless_asked(caplog) -> None:
         sandbox_nodes(only_gpu, gpus, False)
     assert set(sandbox_nodes(only_gpu, gpus, None)) == {"gpu-a"}
     assert "every node has GPUs" in caplog.text
+
+
+def test_each_fleets_own_alerts_have_a_session_of_their_own() -> None:
+    """Every fleet's cross-episode alerts were session "fleet": on a ``corral serve``
+    (``report_to``) the first tenant to report one owned that name, and every other
+    tenant's batch holding a fleet alert was refused whole (404) — a tenant could claim
+    it first and silence the others' fleet alerts."""
+    spec = [{"episodes": 2, "window_s": 10, "match": "mining-*"}]
+    sessions = []
+    for _ in range(2):
+        rules = FleetRules(load_rules(spec))
+        rules.observe(_alert(1, 0))
+        fired = rules.observe(_alert(2, 1))
+        assert len(fired) == 1
+        sessions.append(fired[0].session)
+    assert sessions[0] != sessions[1]
+    assert all(s.startswith("fleet-") and len(s) > len("fleet-") + 8 for s in sessions)

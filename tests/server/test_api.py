@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -389,3 +390,35 @@ def test_mounted_app_and_its_context(tmp_path: Path) -> None:
         r = c.get("/v1/sandboxes")
         assert r.status_code == 401 and r.headers["x-content-type-options"] == "nosniff"
     assert state["running"] is False
+
+
+def test_a_fifo_in_the_workspace_is_refused_at_once_not_waited_on(server, alice) -> None:
+    # a native tier's program can `mkfifo out.json`: the route's thread (and the
+    # sandbox's lock) waited forever for a writer
+    sid = _new(alice)
+    sb = server.app.state.hub.get("alice", sid).sandbox
+    os.mkfifo(sb.path / "out.json")
+    r = alice.get(f"/v1/sandboxes/{sid}/files/out.json", timeout=10)
+    assert r.status_code == 400 and "not a regular file" in r.json()["error"], r.text
+    r = alice.post(f"/v1/sandboxes/{sid}/run", json={"command": "echo alive"}, timeout=30)
+    assert r.json()["stdout"] == "alive\n"
+
+
+@pytest.mark.parametrize(
+    "request_args",
+    [
+        ("/v1/audit", {"since": 10**30}, {}),
+        ("/v1/events/recent", {"after": 10**30}, {}),
+        ("/v1/events", {}, {"last-event-id": "9" * 5000}),
+        ("/v1/events", {}, {"last-event-id": "²".encode("latin-1")}),  # isdigit, not int()
+    ],
+    ids=["audit-since", "recent-after", "last-event-id-long", "last-event-id-superscript"],
+)
+def test_out_of_range_numbers_are_client_errors_not_500(alice, request_args) -> None:
+    path, params, headers = request_args
+    if path == "/v1/events":  # a stream: its first bytes say whether it started
+        with alice.stream("GET", path, params=params, headers=headers, timeout=10) as r:
+            assert r.status_code < 500, r.read()
+        return
+    r = alice.get(path, params=params, headers=headers)
+    assert r.status_code < 500, r.text

@@ -69,3 +69,27 @@ def test_report_to_needs_an_http_url() -> None:
 
     with pytest.raises(FleetError, match="report_to must be an http"):
         Fleet(local=True, report_to="ftp://x")
+
+
+def _event(session: str, seq: int = 1) -> dict:
+    return Event(session=session, seq=seq, time=time.time(), type="action.completed",
+                 data={}).model_dump(mode="json")  # fmt: skip
+
+
+def test_imported_sessions_are_bounded_in_name_and_number(tmp_path: Path) -> None:
+    """Every session a client names in POST /v1/events is remembered for good (who owns
+    it): 1,000 names of 16 KB a request grew the server by 16 MB a request, without end."""
+    from corral.server import Limits
+
+    config = make_config(tmp_path, limits=Limits(max_imported_sessions=5))
+    with running(config) as server, server.client(ALICE) as alice:
+        r = alice.post("/v1/events", json={"events": [_event("s" * 16_000)]})
+        assert r.status_code == 422 and "session" in r.text, r.text
+        r = alice.post("/v1/events", json={"events": [_event("bad name\n")]})
+        assert r.status_code == 422, r.text
+        r = alice.post("/v1/events", json={"events": [_event(f"ep-{i}") for i in range(5)]})
+        assert r.status_code == 202, r.text
+        r = alice.post("/v1/events", json={"events": [_event("ep-0", 2), _event("ep-4", 2)]})
+        assert r.status_code == 202, r.text  # known sessions: not new
+        r = alice.post("/v1/events", json={"events": [_event("ep-5")]})
+        assert r.status_code == 429 and "sessions" in r.text, r.text

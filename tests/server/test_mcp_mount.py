@@ -115,3 +115,55 @@ def test_an_mcp_sandbox_is_in_its_tenants_list_and_can_be_deleted_there(tmp_path
         assert listed["run"].status_code == 409 and "MCP session" in listed["run"].text
         assert listed["after"] == []
         assert listed["again"].is_error  # the sandbox was deleted from the dashboard
+
+
+def _init_session(client: Any) -> str:
+    init = {
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                   "clientInfo": {"name": "t", "version": "1"}},
+    }  # fmt: skip
+    r = client.post("/mcp/", json=init)
+    assert r.status_code == 200, r.text
+    return str(r.headers["mcp-session-id"])
+
+
+_ACCEPT = {"Accept": "application/json, text/event-stream"}
+_PING = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
+
+
+def test_a_repeated_session_or_token_header_is_refused(tmp_path: Path) -> None:
+    """The gate read the last ``Mcp-Session-Id`` and the SDK the first: bob naming
+    alice's session then his own drove alice's. Two of either header: 400."""
+    with _serve(tmp_path) as server:
+        with server.client({**ALICE, **_ACCEPT}) as alice, server.client(_ACCEPT) as bob:
+            theirs = _init_session(alice)
+            bob.headers.update(BOB)
+            mine = _init_session(bob)
+            both = [("mcp-session-id", theirs), ("mcp-session-id", mine)]
+            r = bob.post("/mcp/", json=_PING, headers=both)
+            assert r.status_code == 400, (r.status_code, r.text)
+            r = bob.post("/mcp/", json=_PING, headers=both[::-1])
+            assert r.status_code == 400, (r.status_code, r.text)
+        token = [("authorization", BOB["Authorization"]), ("authorization", ALICE["Authorization"])]
+        with server.client(_ACCEPT) as anon:
+            r = anon.post("/mcp/", json=_PING, headers=[*token, ("mcp-session-id", theirs)])
+            assert r.status_code == 400, (r.status_code, r.text)
+
+
+def test_a_failed_delete_keeps_the_sessions_owner(tmp_path: Path) -> None:
+    """The owner was forgotten on any DELETE, answered or not: a DELETE the SDK refused
+    left the session alive and anyone's."""
+    with (
+        _serve(tmp_path) as server,
+        server.client({**ALICE, **_ACCEPT}) as alice,
+        server.client({**BOB, **_ACCEPT}) as bob,
+    ):
+        sid = _init_session(alice)
+        r = alice.delete("/mcp/", headers={"mcp-session-id": sid,
+                                            "mcp-protocol-version": "1999-01-01"})  # fmt: skip
+        assert r.status_code >= 400, r.text  # refused: the session lives on
+        r = bob.post("/mcp/", json=_PING, headers={"mcp-session-id": sid})
+        assert r.status_code == 404, (r.status_code, r.text)
+        r = alice.post("/mcp/", json=_PING, headers={"mcp-session-id": sid})
+        assert r.status_code in (200, 202), r.text

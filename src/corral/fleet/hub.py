@@ -251,7 +251,7 @@ class Hub:
             for extra in self._rules.observe(alert):
                 self._fleet_seq += 1
                 event = Event(
-                    session="fleet",
+                    session=extra.session,
                     seq=self._fleet_seq,
                     time=extra.time,
                     type="fleet.alert",

@@ -63,6 +63,9 @@ class FleetRules:
 
     def __init__(self, rules: tuple[FleetRule, ...]) -> None:
         self.rules = rules
+        #: the session of this fleet's own alerts: its own name, never a shared one (a
+        #: server that a fleet reports to gives each session to the first tenant to use it)
+        self.session = f"fleet-{uuid.uuid4().hex[:16]}"
         self._seen: dict[tuple[str, str, str], deque[tuple[float, str]]] = {}
         self._fired: dict[tuple[str, str, str], float] = {}
 
@@ -106,7 +109,7 @@ class FleetRules:
                             "a behaviour the policy may be learning"
                         ),
                         response="log",
-                        session="fleet",
+                        session=self.session,
                         time=alert.time,
                         step=alert.step,
                         tags={

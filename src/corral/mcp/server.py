@@ -262,6 +262,7 @@ def http_app(
             for name, value in scope.get("headers") or ():
                 if name.lower() == SESSION_HEADER.encode():
                     key = value.decode("latin-1")
+                    break  # the first, as the SDK reads it (the session it ends)
         status: dict[str, int] = {}
 
         async def watch(message: Any) -> None:

@@ -7,11 +7,8 @@ audit rows; another tenant's sandbox is a 404 like one that does not exist.
 
 import asyncio
 import contextlib
-import errno
 import json
 import logging
-import os
-import stat
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -48,6 +45,9 @@ log = logging.getLogger("corral.server")
 
 STATIC = Path(__file__).parent / "static"
 HEARTBEAT_S = 15.0
+#: the largest sequence number a query may name (SQLite's INTEGER)
+_MAX_SEQ = 2**63 - 1
+
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -368,13 +368,9 @@ def create_app(
 
         def read() -> bytes:
             guest = sb._ws.guest_path(path)
-            for named in sb._ws.names_of(guest):  # the policy first (and a symlink's target)
-                sb._report_file("read", named, None)
-            fd = sb._ws.open(guest, os.O_RDONLY)
-            with os.fdopen(fd, "rb") as f:
-                if stat.S_ISDIR(os.fstat(fd).st_mode):
-                    raise IsADirectoryError(errno.EISDIR, f"{guest} is a directory")
-                data = f.read(limits.max_file_bytes + 1)
+            # the policy first (and a symlink's target); a regular file only (a FIFO
+            # a native tier's program made would hold this thread forever)
+            data = sb.files.read_bytes(guest, max_bytes=limits.max_file_bytes + 1)
             if len(data) > limits.max_file_bytes:
                 raise ApiError(413, f"{guest} is larger than {limits.max_file_bytes} bytes")
             return data
@@ -431,7 +427,8 @@ def create_app(
             raise not_found(sandbox)
         after = 0
         last_id = request.headers.get("last-event-id")
-        if last_id and last_id.isdigit():
+        # ASCII digits only ("²" is a digit to isdigit, not to int), and a number that fits
+        if last_id and last_id.isascii() and last_id.isdigit() and len(last_id) <= 18:
             after = int(last_id)
         sub = events.subscribe(who, sandbox)
         if sub is None:
@@ -484,7 +481,7 @@ def create_app(
     async def recent_events(
         who: Tenant,
         sandbox: Annotated[str | None, Query(max_length=64)] = None,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Annotated[int, Query(ge=0, le=_MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     ) -> list[dict[str, Any]]:
         """The kept events as a JSON list (each with its stream ``id``)."""
@@ -534,7 +531,7 @@ def create_app(
     async def audit_rows(
         who: Tenant,
         sandbox: Annotated[str | None, Query(max_length=64)] = None,
-        since: Annotated[int, Query(ge=0)] = 0,
+        since: Annotated[int, Query(ge=0, le=_MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1, le=5000)] = 200,
     ) -> list[dict[str, Any]]:
         """The tenant's audit rows (newest ``limit`` after seq ``since``), oldest first."""

@@ -44,6 +44,7 @@ class Limits:
     events_queue: int = 2000  # events buffered for one slow stream before it is dropped
     max_streams_per_tenant: int = 32  # open event streams
     workers: int = 256  # threads running sandbox calls (approvals wait in them)
+    max_imported_sessions: int = 1_000_000  # sessions a tenant names in POST /v1/events
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():

@@ -86,7 +86,9 @@ def call_error(exc: BaseException) -> ApiError | None:
         return ApiError(400, exc.strerror or str(exc))
     if isinstance(exc, PermissionError):
         return ApiError(403, exc.strerror or str(exc))
-    if isinstance(exc, OSError) and exc.errno in (errno.ENAMETOOLONG, errno.EINVAL, errno.ELOOP):
+    if isinstance(exc, OSError) and exc.errno in (
+        errno.ENAMETOOLONG, errno.EINVAL, errno.ELOOP, errno.ENXIO
+    ):
         return ApiError(400, exc.strerror or str(exc))
     if isinstance(exc, UnicodeError):
         return ApiError(400, f"not valid text: {exc}")

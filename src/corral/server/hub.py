@@ -108,6 +108,18 @@ class Entry:
         }
 
 
+def _session_name(session: str) -> bool:
+    """Whether a client may name ``session`` in POST /v1/events (corral's own are hex
+    ids, ``fleet-…``; ``Sandbox(session=...)`` any): 1-128 printable ASCII characters,
+    no space."""
+    return (
+        0 < len(session) <= 128
+        and session.isascii()
+        and session.isprintable()
+        and " " not in session
+    )
+
+
 class Hub:
     """Creates, finds, runs and closes the sandboxes of every tenant."""
 
@@ -119,6 +131,7 @@ class Hub:
         self._owners: dict[str, str] = {}  # every session ever created here → tenant
         #: sessions first seen in POST /v1/events (sandboxes running elsewhere)
         self._imported: set[str] = set()
+        self._imported_by: dict[str, int] = {}  # tenant → sessions it imported
         self._lock = threading.Lock()
         self._reserved: dict[str, int] = {}  # sandboxes being created, per tenant
         self.pool = ThreadPoolExecutor(
@@ -154,7 +167,13 @@ class Hub:
                 first = e.errors()[0]
                 where = ".".join(str(x) for x in first.get("loc", ()))
                 raise ApiError(422, f"events[{i}].{where}: {first.get('msg')}") from None
+            if not _session_name(events[-1].session):
+                # every session named here is remembered for good (who owns it)
+                raise ApiError(
+                    422, f"events[{i}].session: 1-128 printable ASCII characters, no space"
+                )
         with self._lock:
+            new: set[str] = set()
             for i, ev in enumerate(events):
                 owner = self._owners.get(ev.session)
                 if owner is not None and owner != tenant:
@@ -163,10 +182,19 @@ class Hub:
                     raise ApiError(
                         409, f"events[{i}]: session {ev.session} is a sandbox of this server"
                     )
-            for ev in events:
-                if ev.session not in self._owners:
-                    self._owners[ev.session] = tenant
-                    self._imported.add(ev.session)
+                if owner is None:
+                    new.add(ev.session)
+            had = self._imported_by.get(tenant, 0)
+            if new and had + len(new) > self.limits.max_imported_sessions:
+                raise ApiError(
+                    429,
+                    f"tenant {tenant!r} has named {had} sessions in POST /v1/events; this "
+                    f"server keeps at most {self.limits.max_imported_sessions}",
+                )
+            for session in new:
+                self._owners[session] = tenant
+                self._imported.add(session)
+            self._imported_by[tenant] = had + len(new)
         for ev in events:
             self.bus.publish(ev)
         return len(events)

@@ -5,10 +5,13 @@ session. Mounted as it is, anyone who can reach the port would use it and anyone
 learnt a session id would drive that session's sandbox. :class:`TenantGate` puts the
 server's rules in front of it:
 
-* a request without a valid bearer token gets 401 (as every ``/v1`` route);
+* a request without a valid bearer token gets 401 (as every ``/v1`` route); one that
+  repeats ``Authorization`` or ``Mcp-Session-Id`` gets 400 (the SDK reads a repeated
+  header's first value, so the gate must not check another one);
 * the tenant that opened an MCP session (its ``Mcp-Session-Id``, read off the response
   that created it) owns it; another tenant presenting that id gets 404, exactly the
-  answer for a session that does not exist;
+  answer for a session that does not exist; the owner is forgotten only when a DELETE
+  ended the session (2xx);
 * the session's sandbox publishes on the server's event bus, recorded as the tenant's,
   so its events, alerts and audit rows reach that tenant's ``/v1/events``, dashboard and
   audit log like any sandbox made through ``/v1``; it is in the tenant's sandbox list
@@ -36,6 +39,8 @@ from .config import ServerConfig
 from .hub import Hub
 
 _SESSION_HEADER = b"mcp-session-id"
+#: headers a request may carry once (who asks, and for which session)
+_ONCE = (b"authorization", _SESSION_HEADER)
 #: the tenant of the request being served (a session's tasks inherit it)
 _tenant: contextvars.ContextVar[str | None] = contextvars.ContextVar("corral_mcp_tenant")
 
@@ -53,7 +58,14 @@ class TenantGate:
         if scope.get("type") != "http":
             await self.inner(scope, receive, send)
             return
-        headers = {k.lower(): v for k, v in scope.get("headers") or ()}
+        raw = [(k.lower(), v) for k, v in scope.get("headers") or ()]
+        headers = dict(raw)
+        for name in _ONCE:
+            if sum(k == name for k, _ in raw) > 1:
+                # the SDK reads the first of a repeated header, this gate the last: one
+                # session named to the gate and another served
+                await _answer(send, 400, f"the {name.decode()} header is repeated")
+                return
         tenant = self.auth.tenant(headers.get(b"authorization", b"").decode("latin-1") or None)
         if tenant is None:
             await _answer(
@@ -68,8 +80,11 @@ class TenantGate:
                 await _answer(send, 404, "Session not found")
                 return
 
+        status: list[int] = []
+
         async def watch(message: Any) -> None:
             if message.get("type") == "http.response.start":
+                status.append(int(message.get("status", 0)))
                 for name, value in message.get("headers") or ():
                     if name.lower() == _SESSION_HEADER:
                         with self._lock:
@@ -81,7 +96,9 @@ class TenantGate:
             await self.inner(scope, receive, watch)
         finally:
             _tenant.reset(token)
-            if scope.get("method") == "DELETE" and sid:
+            # only a session the SDK ended forgets its owner (a refused DELETE leaves the
+            # session alive: still this tenant's)
+            if scope.get("method") == "DELETE" and sid and status and 200 <= status[0] < 300:
                 with self._lock:
                     if self._owners.get(sid) == tenant:
                         del self._owners[sid]

@@ -1008,6 +1008,21 @@ def _split_unescaped(text: str, sep: str) -> tuple[str, str, str]:
     return text, "", ""
 
 
+def _code_point(cp: int) -> str:
+    """``\\u``/``\\U`` of ``$'...'``: the character, or for a value that is not one (a
+    surrogate, past U+10FFFF) the bytes bash writes (UTF-8's old form, up to 6 bytes;
+    nothing past 0x7FFFFFFF) as the shell's raw bytes (surrogateescape)."""
+    if cp < 0x110000 and not 0xD800 <= cp <= 0xDFFF:
+        return chr(cp)
+    if cp > 0x7FFFFFFF:
+        return ""
+    n = 3 if cp < 0x10000 else 4 if cp < 0x200000 else 5 if cp < 0x4000000 else 6
+    lead = (0xE0, 0xF0, 0xF8, 0xFC)[n - 3]
+    raw = [lead | (cp >> (6 * (n - 1)))]
+    raw += [0x80 | ((cp >> (6 * k)) & 0x3F) for k in range(n - 2, -1, -1)]
+    return bytes(raw).decode("utf-8", "surrogateescape")
+
+
 def ansi_c(text: str) -> str:
     """Contents of ``$'...'``."""
     out: list[str] = []
@@ -1055,7 +1070,7 @@ def ansi_c(text: str) -> str:
             width = 4 if d == "u" else 8
             m = re.match(rf"[0-9A-Fa-f]{{1,{width}}}", text[i + 2 :])
             if m:
-                out.append(chr(int(m.group(0), 16)))
+                out.append(_code_point(int(m.group(0), 16)))
                 i += 2 + m.end()
             else:
                 out.append("\\" + d)

@@ -24,6 +24,12 @@ MAGIC = b"\x00CRL"
 ID_LEN = 32
 _MAX_DIGITS = 12
 FRAME_MAX = 64 * 1024 * 1024
+#: the most JSON values one frame may hold, bounded by its bytes before it is parsed: a
+#: value past the first follows a ``,`` ``:`` ``[`` or ``{`` (counted inside strings too,
+#: an over-count). Each value is 50-70 bytes of Python object on the host: a 63 MB frame
+#: of ``{}`` was 1.3 GB of the host's memory; this bounds a frame's objects to ~70 MB
+#: (one big string stays one value)
+FRAME_VALUES_MAX = 1_000_000
 
 
 class ChannelError(Exception):
@@ -116,6 +122,13 @@ class FrameReader:
             return None
         payload = bytes(buf[nl + 1 : end])
         self._pos = end
+        if length > FRAME_VALUES_MAX:  # shorter frames cannot hold more values
+            values = 1 + sum(map(payload.count, (b",", b":", b"[", b"{")))
+            if values > FRAME_VALUES_MAX:
+                raise ChannelError(
+                    f"a guest frame of up to {values} JSON values (corral parses at most "
+                    f"{FRAME_VALUES_MAX})"
+                )
         try:
             msg = json.loads(payload)
         except (ValueError, RecursionError):

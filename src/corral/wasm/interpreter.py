@@ -31,7 +31,14 @@ from ..budget import MB, Budget, RunResult, Usage
 from ..deeptree import remove_tree
 from ..errors import GuestStartError
 from ..trapsignals import ensure_trap_handlers, note_wasmtime_handlers
-from .guest_channel import FRAME_MAX, ChannelError, FrameReader, encode_request, new_id
+from .guest_channel import (
+    FRAME_MAX,
+    FRAME_VALUES_MAX,
+    ChannelError,
+    FrameReader,
+    encode_request,
+    new_id,
+)
 from .modcache import EngineSettings, load_module
 from .samples import CallSampler, thread_reader
 from .wasi_shadow import GuestStopped, PollOneoff
@@ -247,7 +254,8 @@ class Interpreter:
         self.starts += 1
         rid = new_id()
         self._reader.expect(rid)
-        self._send_raw(encode_request(rid, {"op": "hello", "frame_max": FRAME_MAX}))
+        hello = {"op": "hello", "frame_max": FRAME_MAX, "frame_values": FRAME_VALUES_MAX}
+        self._send_raw(encode_request(rid, hello))
         deadline = time.monotonic() + max(_START_TIMEOUT_S, self.budget.wall_s)
         msg: dict[str, Any] | None = None
         with contextlib.suppress(ChannelError):

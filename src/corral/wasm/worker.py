@@ -42,6 +42,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..budget import MAX_DECIDED_CHARS
 from ..deeptree import remove_tree
 from ..native import filters as F
 from . import worker_channel as C
@@ -368,7 +369,8 @@ NOTICE_DELAY_S = 0.02
 NOTICE_BYTES = 1 << 20
 #: the largest command (its argv, line and directory, as JSON) the host is asked to
 #: decide; past it the command is refused here (the kernel refuses a program's argv
-#: past 2 MiB already; this bounds bash's own built-ins: ``echo``, ``printf``, ``local``)
+#: past 2 MiB already; this and ``budget.MAX_DECIDED_CHARS``, characters, bound bash's
+#: own built-ins: ``echo``, ``printf``, ``local``, ``eval``)
 EXEC_MAX_BYTES = 4 << 20
 
 
@@ -427,8 +429,15 @@ class _RemoteHooks:
         self.chan.notice(data)
 
     def on_exec(self, argv: list[str], cwd: str, line: str) -> tuple[bool, str]:
+        chars = sum(map(len, argv)) + len(argv) + len(line)
+        if chars > MAX_DECIDED_CHARS:  # the host refuses it unread (sandbox.too_large_to_decide)
+            return False, (
+                f"the command is {chars:,} characters long (its arguments and line); corral "
+                f"decides commands of at most {MAX_DECIDED_CHARS:,} (pass data in a file "
+                "or on stdin)"
+            )
         data: dict[str, Any] = {"op": "exec", "argv": argv, "cwd": cwd, "line": line}
-        size = _json_size(data, sum(map(len, argv)) + 4 * len(argv) + len(cwd) + len(line))
+        size = _json_size(data, chars + 3 * len(argv) + len(cwd))
         if size > EXEC_MAX_BYTES:
             return False, (
                 f"the command is {size} bytes as the host sees it; corral decides "

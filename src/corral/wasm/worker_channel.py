@@ -16,6 +16,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .guest_channel import FRAME_VALUES_MAX
+
 HEADER: Final = struct.Struct("!BIII")
 
 # kinds
@@ -100,8 +102,15 @@ class Reader:
                 break
             data_: dict[str, Any] = {}
             if jlen:
+                raw = bytes(buf[HEADER.size : HEADER.size + jlen])
+                if jlen > FRAME_VALUES_MAX:  # a bound on the objects json.loads would make
+                    values = 1 + sum(map(raw.count, (b",", b":", b"[", b"{")))
+                    if values > FRAME_VALUES_MAX:
+                        raise ProtocolError(
+                            f"a frame of up to {values} JSON values (at most {FRAME_VALUES_MAX})"
+                        )
                 try:
-                    obj = json.loads(bytes(buf[HEADER.size : HEADER.size + jlen]))
+                    obj = json.loads(raw)
                 except (ValueError, RecursionError) as e:
                     raise ProtocolError(f"malformed JSON in a frame: {type(e).__name__}") from None
                 if not isinstance(obj, dict):

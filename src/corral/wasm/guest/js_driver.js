@@ -17,7 +17,7 @@
   const charCode = String.prototype.charCodeAt;
   const nonAscii = /[\u007f-\uffff]/g;
   const escape = (c) => "\\u" + apply(strSlice, "0000" + apply(numToString, apply(charCode, c, [0]), [16]), [-4]);
-  const cur = { id: "", max: 64 * 1024 * 1024 };
+  const cur = { id: "", max: 64 * 1024 * 1024, values: 1000000 };
   const frame = (o) => {
     const payload = apply(strReplace, stringify(o), [nonAscii, escape]);  // ASCII only
     return "\x00CRL" + cur.id + payload.length + "\n" + payload;
@@ -98,6 +98,17 @@
     if (f.length > cur.max) {
       return Promise.reject(new ToolError("tool " + name + ": arguments too large (" + f.length +
         " bytes encoded; the limit is " + cur.max + ")"));
+    }
+    if (f.length > cur.values) {  // the host's bound on a frame's JSON values
+      let values = 1;
+      for (let i = 0; i < f.length; i++) {
+        const c = f.charCodeAt(i);
+        if (c === 44 || c === 58 || c === 91 || c === 123) values++;  // , : [ {
+      }
+      if (values > cur.values) {
+        return Promise.reject(new ToolError("tool " + name + ": arguments hold too many values (up to " +
+          values + "; the limit is " + cur.values + ")"));
+      }
     }
     flush("stdout"); flush("stderr");
     put(f);
@@ -404,6 +415,7 @@
     const [rid, hello] = recv();
     cur.id = rid;
     if (typeof hello.frame_max === "number") cur.max = hello.frame_max;
+    if (typeof hello.frame_values === "number") cur.values = hello.frame_values;
   }
   send({ op: "ready", clock_ns: Math.floor(_os.now() * 1e6) });
   (async function loop() {

@@ -29,7 +29,7 @@ def _main():
     _dumps = json.JSONEncoder(separators=(",", ":")).encode
     _loads = json.JSONDecoder().decode
     _bytes, _len, _str, _isinstance = bytes, len, str, isinstance
-    cur = {"id": b"", "max": 64 << 20}
+    cur = {"id": b"", "max": 64 << 20, "values": 1_000_000}
 
     def _recv():
         line = _read_line()
@@ -132,6 +132,13 @@ def _main():
                 "tool %r: arguments too large (%d bytes encoded; the limit is %d)"
                 % (name, _len(frame), cur["max"])
             )
+        if _len(frame) > cur["values"]:  # the host's bound on a frame's JSON values
+            values = 1 + sum(frame.count(c) for c in (b",", b":", b"[", b"{"))
+            if values > cur["values"]:
+                raise ToolError(
+                    "tool %r: arguments hold too many values (up to %d; the limit is %d)"
+                    % (name, values, cur["values"])
+                )
         _stdout.flush()
         _stderr.flush()
         view = memoryview(frame)
@@ -538,6 +545,7 @@ def _main():
     rid, hello = _recv()
     cur["id"] = _bytes(rid)
     cur["max"] = hello.get("frame_max", cur["max"])
+    cur["values"] = hello.get("frame_values", cur["values"])
     _send({"op": "ready", "clock_ns": time.monotonic_ns()})
 
     while True:
