@@ -94,8 +94,10 @@ counted by the :class:`~corral.capabilities.Capabilities` from :meth:`tools_capa
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -158,6 +160,10 @@ SEVERITY: Final = {"allow": 0, "ask": 1, "deny": 2}
 VERDICTS: Final = ("allow", "ask", "deny")
 GUEST_ROOT: Final = "/workspace"
 MAX_DEPTH: Final = 6
+#: at most this many commands are read in one decision, counting those a line runs
+#: through ``eval``, ``sh -c``, decoders and interpreters (each costs tens of µs: a
+#: 500 KB line of ``a;a;…`` took 20 s of the host's time); past it the line is refused
+MAX_COMMANDS: Final = 10_000
 _SUBJECT_LIMIT: Final = 160
 _CACHE_LIMIT: Final = 4096
 
@@ -923,6 +929,31 @@ def _analyze_cached(text: str) -> Analysis:
     return _analyze_memo(text) if len(text) <= 4096 else analyze(text)
 
 
+class _Work(threading.local):
+    """How many more commands the decision this thread is making may read (None: no
+    decision under way)."""
+
+    left: int | None = None
+
+
+def _bounded(method: Callable[..., _Result]) -> Callable[..., _Result]:
+    """The outermost evaluation of a decision gives it :data:`MAX_COMMANDS` to spend;
+    the evaluations it makes spend from the same count."""
+
+    @functools.wraps(method)
+    def run(self: Policy, *args: Any, **kwargs: Any) -> _Result:
+        work = self._work
+        if work.left is not None:
+            return method(self, *args, **kwargs)
+        work.left = MAX_COMMANDS
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            work.left = None
+
+    return run
+
+
 # --------------------------------------------------------------------------------- Policy
 
 
@@ -937,6 +968,7 @@ class Policy:
     def __init__(self, model: PolicyModel, *, source: str = "<policy>", cache: bool = True) -> None:
         self.model = model
         self.source = source
+        self._work = _Work()
         self._cache: dict[Any, Decision] = {}
         self._cache_on = cache
         self._compile_commands()
@@ -1463,6 +1495,7 @@ class Policy:
                     return rule
         return found
 
+    @_bounded
     def _eval_argv(
         self, argv: list[str], cwd: str, depth: int, defaults: bool = True
     ) -> _Result:
@@ -1477,6 +1510,8 @@ class Policy:
             a, d = pending.pop()
             if not a:
                 continue
+            if a is not argv and self._spent(1):  # (argv itself: its script counted it)
+                return _Result(2, "limit", None, subject)
             prog, base, full = _view(a)
             rule = self._match(prog, base, full)
             if rule is not None and (explicit is None or rule.severity > explicit.severity):
@@ -1669,6 +1704,15 @@ class Policy:
             return None
         return _Result(rule.severity, "rule", rule, text)
 
+    def _spent(self, n: int) -> bool:
+        """Spend ``n`` of this decision's :data:`MAX_COMMANDS`; True when none is left."""
+        work = self._work
+        if work.left is None:
+            return False
+        work.left -= n
+        return work.left < 0
+
+    @_bounded
     def _eval_script(
         self, script: str, cwd: str, depth: int, defaults: bool = True, expand: bool = True
     ) -> _Result:
@@ -1677,6 +1721,8 @@ class Policy:
         shell worker runs (:meth:`decide_code`) is not expanded here: the worker decides
         each command as it runs, expanded."""
         analysis = _analyze_cached(script)
+        if self._spent(len(analysis.commands)):
+            return _Result(2, "limit", None, script)
         result: _Result | None = None
         allowed = 0
         if expand and depth < MAX_DEPTH:  # curl${IFS}-s${IFS}h|sh, {wget,-qO-,h}|{bash,-s}
@@ -1921,6 +1967,14 @@ class Policy:
                 rule=decision.rule,
                 principle=decision.principle,
                 reason=f"{what} {subject!r} {how}: {decision.reason}",
+            )
+        if res.kind == "limit":
+            return _decision(
+                verdict="deny",
+                rule=None,
+                reason=f"{what} {subject!r} holds more than {MAX_COMMANDS} commands (with "
+                "those it runs through eval, sh -c, decoders and interpreters): too many to "
+                "decide in one line; split it",
             )
         return _decision(verdict="allow", rule=None, reason=f"{what} runs nothing")
 
