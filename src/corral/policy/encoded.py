@@ -9,9 +9,11 @@ could have typed. Found:
 * base64 (and base64url) runs of 16 or more characters, padded or not;
 * hex: runs of 16 or more hex digits (``bytes.fromhex('…')``, ``xxd -r -p``) and ``\\xNN``
   escape runs of 8 or more; octal ``\\NNN`` escape runs of 8 or more (``printf``);
-* base64 of zlib-compressed text (``exec(zlib.decompress(b64decode('eJz…')))``), base85
-  and rot13 of a quoted string when the text decodes one (``b85decode``, ``'rot13'``), a
-  quoted string reversed when the text reverses one (``system scalar reverse "hs | …"``);
+* base64 of zlib-compressed text (``exec(zlib.decompress(b64decode('eJz…')))``), base85,
+  Ascii85 and rot13 of a quoted string when the text decodes one (``b85decode``,
+  ``a85decode``, ``'rot13'``), base32 runs when the text decodes base32, a quoted string
+  reversed when the text reverses one (``system scalar reverse "hs | …"``), and base64
+  read backwards (``decode_base64(scalar reverse q{…})``);
 * character codes: 8 or more decimal numbers in 9-126 separated by commas (``String.
   fromCharCode(99,117,…)``, ``chr`` lists, awk ``split``/``sprintf("%c")``);
 * serialized objects given to a deserializer (``pickle.loads(b64decode('gAJj…'))``,
@@ -107,6 +109,10 @@ _REVERSES: Final = saferegex.compile(r"\breverse\b|\[::-1\]|\bstrrev\(|\.reverse
 #: printable ASCII runs of 8 or more bytes in binary data
 _PRINTABLE_RUN: Final = saferegex.compile(rb"[\x20-\x7e]{8,}")
 _QUOTED: Final = saferegex.compile(r"'([^'\n]{8,4096})'|\"([^\"\n]{8,4096})\"")
+#: Perl's ``q{…}`` quoting (inside a quoted one-liner)
+_PERL_Q: Final = saferegex.compile(r"\bq\{([^{}\n]{8,4096})\}")
+#: base32 runs (``base64.b32decode('MNUW…')``, ``base32 -d``), upper or lower case
+_BASE32: Final = saferegex.compile(r"[A-Za-z2-7]{16,}={0,6}")
 
 
 def decoded_commands(text: str) -> list[str]:
@@ -159,22 +165,37 @@ def decoded_commands(text: str) -> list[str]:
                 if all(c < 256 for c in codes):
                     keep(bytes(codes))
         if _REVERSES.search(text) is not None:  # perl's reverse "hs | …", s[::-1]
+            for m in (*_QUOTED.finditer(text), *_PERL_Q.finditer(text)):
+                backwards = _quoted(m)[::-1]
+                keep(backwards.encode("ascii", "replace"))
+                keep(_unzip(_b64(backwards.strip())))  # decode_base64(scalar reverse q{…})
+        a85 = "a85decode" in text or "ascii85" in text.lower()
+        if "b85decode" in text or a85 or "rot13" in text or "rot_13" in text:
             for m in _QUOTED.finditer(text):
-                keep((m.group(1) or m.group(2) or "")[::-1].encode("ascii", "replace"))
-        if "b85decode" in text or "rot13" in text or "rot_13" in text:
-            for m in _QUOTED.finditer(text):
-                quoted = m.group(1) or m.group(2) or ""
+                quoted = _quoted(m)
                 if "b85decode" in text:
                     with contextlib.suppress(ValueError):
                         keep(base64.b85decode(quoted))
+                if a85:
+                    with contextlib.suppress(ValueError):
+                        keep(base64.a85decode(quoted, adobe=quoted.startswith("<~")))
                 if "rot13" in text or "rot_13" in text:
                     keep(_rot13(quoted).encode("ascii", "replace"))
+        if "b32decode" in text or "base32" in text:
+            for m in _BASE32.finditer(text):
+                word = m.group(0).upper().rstrip("=")
+                with contextlib.suppress(binascii.Error, ValueError):
+                    keep(base64.b32decode(word + "=" * (-len(word) % 8)))
     if "," in text:
         for m in _CHAR_CODES.finditer(text):
             codes = [int(n) for n in m.group(0).replace(" ", "").split(",")]
             if all(9 <= c < 127 for c in codes):
                 keep(bytes(codes))
     return found[:MAX_DECODED]
+
+
+def _quoted(m: saferegex.Match[str]) -> str:
+    return next((g for g in m.groups() if g), "")
 
 
 #: ``${IFS}`` / ``$IFS`` unquoted: the shell splits words there

@@ -339,8 +339,9 @@ _CODE_CHANGES: Final = saferegex.compile(
 )
 _MAX_CODE: Final = 65536
 _ASK_WRITE_WHY: Final = (
-    " (a file of the agents' control plane or a startup file: changing it changes what an "
-    "agent, a later session or git on the host is allowed or made to do)"
+    " (a file of the agents' control plane: their instructions and settings, the grader's "
+    "files, startup files; changing it changes what an agent, the grader, a later session "
+    "or git on the host is allowed or made to do)"
 )
 
 

@@ -116,12 +116,21 @@ WRITE_PROGRAMS: Final = frozenset(
 def _literal_path(arg: str) -> str | None:
     """``arg`` when the policy knows where it points: an absolute path, a home path
     (``~/x``, ``~user/x``, ``$HOME/x``) or a relative path without ``..`` (under the
-    command's directory, wherever that is); not one with another expansion."""
+    command's directory, wherever that is), an absolute one whose last component only is
+    expanded (``/usr/local/bin/$(…)``: a file of that directory); not one with another
+    expansion."""
     if arg.startswith(("$HOME/", "${HOME}/")) or arg in ("$HOME", "${HOME}"):
         rest = arg.split("}", 1)[1] if arg.startswith("${") else arg[5:]
         arg = "~" + rest
-    if not arg or "$" in arg or "`" in arg or arg == "-":
+    if not arg or arg == "-":
         return None
+    cut = min((i for i in (arg.find("$"), arg.find("`")) if i >= 0), default=-1)
+    if cut >= 0:
+        # /usr/local/bin/$(printf …): a file of that directory, whatever the name
+        # expands to (a variable or a substitution before the last slash: unknown)
+        if not arg.startswith(("/", "~")) or "/" in arg[cut:] or "/" not in arg[:cut]:
+            return None
+        return arg
     if not arg.startswith(("/", "~")) and ".." in arg.split("/"):
         return None  # the policy may not know the real directory: the kernel decides
     return arg
