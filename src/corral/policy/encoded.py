@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bz2
 import contextlib
+import lzma
 import zlib
 from typing import Final
 
@@ -81,14 +83,34 @@ def _b64(word: str) -> bytes | None:
 
 
 def _unzip(data: bytes | None) -> bytes | None:
-    """``data`` inflated when it is zlib-compressed (``zlib.decompress(b64decode(…))``),
-    at most :data:`MAX_PAYLOAD` bytes of it."""
-    if not data or len(data) < 2 or data[0] != 0x78 or (data[0] * 256 + data[1]) % 31:
+    """``data`` decompressed when it is zlib, gzip, bzip2 or xz data (``zlib.decompress(
+    b64decode(…))``, ``bz2.decompress``, ``lzma.decompress``), at most
+    :data:`MAX_PAYLOAD` bytes of it."""
+    if not data or len(data) < 2:
         return data
     try:
-        return zlib.decompressobj().decompress(data, MAX_PAYLOAD)
-    except zlib.error:
+        if data[0] == 0x78 and (data[0] * 256 + data[1]) % 31 == 0:
+            return zlib.decompressobj().decompress(data, MAX_PAYLOAD)
+        if data[:2] == b"\x1f\x8b":
+            return zlib.decompressobj(31).decompress(data, MAX_PAYLOAD)
+        if data[:3] == b"BZh":
+            return bz2.BZ2Decompressor().decompress(data, MAX_PAYLOAD)
+        if data[:6] == b"\xfd7zXZ\x00":
+            return lzma.LZMADecompressor().decompress(data, MAX_PAYLOAD)
+    except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError):
         return data
+    return data
+
+
+def _inflate_raw(data: bytes | None) -> bytes | None:
+    """``data`` inflated as raw deflate (``zlib.decompress(…, -15)``, ``inflateRawSync``),
+    or None."""
+    if not data:
+        return None
+    try:
+        return zlib.decompressobj(-15).decompress(data, MAX_PAYLOAD)
+    except zlib.error:
+        return None
 
 
 def _rot13(text: str) -> str:
@@ -128,6 +150,7 @@ def decoded_commands(text: str) -> list[str]:
         return found  # nothing long enough to hide a command (most words)
 
     loads = _DESERIALIZE.search(text) is not None
+    raw_deflate = "inflateRaw" in text or "-15" in text or "MAX_WBITS" in text
 
     def keep(data: bytes | None, whole: bool = True) -> None:
         if data is None or len(found) >= MAX_DECODED:
@@ -148,7 +171,10 @@ def decoded_commands(text: str) -> list[str]:
             # text in base64 mixes cases; a path, a word, a number or hex does not
             if word.islower() or word.isupper() or _HEX_WORD.fullmatch(word):
                 continue
-            keep(_unzip(_b64(word)))
+            raw = _b64(word)
+            keep(_unzip(raw))
+            if raw_deflate:
+                keep(_inflate_raw(raw))
             if len(found) >= MAX_DECODED:
                 return found
         for m in _HEX.finditer(text):
