@@ -651,7 +651,7 @@ def _privileged(prog: str, args: list[str], rest: list[str]) -> list[list[str]]:
 
 #: rules per combined screen regex: past about this many, RE2's lazily built DFA for one
 #: alternation of them outgrows its memory and restarts, and two scans cost less than one
-_SCREEN_CHUNK: Final = 24
+_SCREEN_CHUNK: Final = 20
 
 
 def _screen(
@@ -1574,7 +1574,11 @@ class Policy:
             if p is None:
                 continue
             norm = _normalize_path(p, cwd)
-            for candidate in (p, norm, _home_placed(norm)):
+            placed = _home_placed(norm)
+            candidates = (p,) if norm == p else (p, norm)
+            if placed != norm:
+                candidates += (placed,)
+            for candidate in candidates:
                 if rx.fullmatch(candidate) and not self._deny_excepted(candidate):
                     for i, pat in enumerate(self._fs["deny"]):
                         if pat.matches(candidate):
