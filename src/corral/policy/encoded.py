@@ -130,9 +130,13 @@ _DESERIALIZE: Final = saferegex.compile(
 _REVERSES: Final = saferegex.compile(r"\breverse\b|\[::-1\]|\bstrrev\(|\.reverse\(")
 #: printable ASCII runs of 8 or more bytes in binary data
 _PRINTABLE_RUN: Final = saferegex.compile(rb"[\x20-\x7e]{8,}")
-_QUOTED: Final = saferegex.compile(r"'([^'\n]{8,4096})'|\"([^\"\n]{8,4096})\"")
-#: Perl's ``q{…}`` quoting (inside a quoted one-liner)
-_PERL_Q: Final = saferegex.compile(r"\bq\{([^{}\n]{8,4096})\}")
+#: single-quoted strings, double-quoted ones and Perl's ``q{…}``, each on its own (a
+#: string in one kind of quotes is often inside a string in the other: ``-c "…('…')"``)
+_QUOTES: Final = (
+    saferegex.compile(r"'([^'\n]{8,4096})'"),
+    saferegex.compile(r"\"([^\"\n]{8,4096})\""),
+    saferegex.compile(r"\bq\{([^{}\n]{8,4096})\}"),
+)
 #: base32 runs (``base64.b32decode('MNUW…')``, ``base32 -d``), upper or lower case
 _BASE32: Final = saferegex.compile(r"[A-Za-z2-7]{16,}={0,6}")
 
@@ -191,13 +195,13 @@ def decoded_commands(text: str) -> list[str]:
                 if all(c < 256 for c in codes):
                     keep(bytes(codes))
         if _REVERSES.search(text) is not None:  # perl's reverse "hs | …", s[::-1]
-            for m in (*_QUOTED.finditer(text), *_PERL_Q.finditer(text)):
+            for m in _quoted_runs(text):
                 backwards = _quoted(m)[::-1]
                 keep(backwards.encode("ascii", "replace"))
                 keep(_unzip(_b64(backwards.strip())))  # decode_base64(scalar reverse q{…})
         a85 = "a85decode" in text or "ascii85" in text.lower()
         if "b85decode" in text or a85 or "rot13" in text or "rot_13" in text:
-            for m in _QUOTED.finditer(text):
+            for m in _quoted_runs(text):
                 quoted = _quoted(m)
                 if "b85decode" in text:
                     with contextlib.suppress(ValueError):
@@ -218,6 +222,17 @@ def decoded_commands(text: str) -> list[str]:
             if all(9 <= c < 127 for c in codes):
                 keep(bytes(codes))
     return found[:MAX_DECODED]
+
+
+def _quoted_runs(text: str) -> list[saferegex.Match[str]]:
+    """The quoted strings of ``text`` in each kind of quotes (at most 64 of each)."""
+    runs: list[saferegex.Match[str]] = []
+    for rx in _QUOTES:
+        for i, m in enumerate(rx.finditer(text)):
+            if i >= 64:
+                break
+            runs.append(m)
+    return runs
 
 
 def _quoted(m: saferegex.Match[str]) -> str:
