@@ -268,21 +268,26 @@ def _raw_deflate(data: bytes) -> bytes:
     return c.compress(data) + c.flush()
 
 
+_A85 = base64.a85encode(_PAYLOAD).decode()
+_B32 = base64.b32encode(_PAYLOAD).decode()
+_BZ2 = base64.b64encode(bz2.compress(_PAYLOAD)).decode()
+_XZ = base64.b64encode(lzma.compress(_PAYLOAD)).decode()
+_GZ = base64.b64encode(gzip.compress(_PAYLOAD, mtime=0)).decode()
+_RAW = base64.b64encode(_raw_deflate(_PAYLOAD)).decode()
+_BACKWARDS = base64.b64encode(_PAYLOAD).decode()[::-1]
+
+
 @pytest.mark.parametrize(
     "text",
     [
-        "python3 -c \"import base64,os;os.system(base64.a85decode('%s'))\""
-        % base64.a85encode(_PAYLOAD).decode(),
-        "python3 -c \"import base64,os;os.system(base64.b32decode('%s'))\""
-        % base64.b32encode(_PAYLOAD).decode(),
-        "echo %s | tr a-z A-Z | base32 -d | sh" % base64.b32encode(_PAYLOAD).decode().lower(),
-        "echo %s | base64 -d | bunzip2 | sh" % base64.b64encode(bz2.compress(_PAYLOAD)).decode(),
-        "echo %s | base64 -d | xz -d | sh" % base64.b64encode(lzma.compress(_PAYLOAD)).decode(),
-        "echo %s | base64 -d | gunzip | sh" % base64.b64encode(gzip.compress(_PAYLOAD, mtime=0)).decode(),
-        "python3 -c \"import zlib,base64,os;os.system(zlib.decompress(base64.b64decode('%s'),-15))\""
-        % base64.b64encode(_raw_deflate(_PAYLOAD)).decode(),
-        "perl -MMIME::Base64 -e 'system(decode_base64(scalar reverse q{%s}))'"
-        % base64.b64encode(_PAYLOAD).decode()[::-1],
+        f"python3 -c \"import base64,os;os.system(base64.a85decode('{_A85}'))\"",
+        f"python3 -c \"import base64,os;os.system(base64.b32decode('{_B32}'))\"",
+        f"echo {_B32.lower()} | tr a-z A-Z | base32 -d | sh",
+        f"echo {_BZ2} | base64 -d | bunzip2 | sh",
+        f"echo {_XZ} | base64 -d | xz -d | sh",
+        f"echo {_GZ} | base64 -d | gunzip | sh",
+        f"python3 -c \"import zlib,base64,os;os.system(zlib.decompress(base64.b64decode('{_RAW}'),-15))\"",
+        f"perl -MMIME::Base64 -e 'system(decode_base64(scalar reverse q{{{_BACKWARDS}}}))'",
     ],
 )
 def test_more_encodings_are_decoded(text: str) -> None:
