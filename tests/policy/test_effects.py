@@ -420,7 +420,7 @@ def test_everyday_commands_are_rarely_refused(name: str) -> None:
         ("cat /etc/kubernetes/admin.conf", "deny"),
         ("cat /etc/ssh/ssh_host_ed25519_key", "deny"),
         ("cat /etc/ssh/ssh_host_ed25519_key.pub", "allow"),
-        ("find ~ -type f -delete", "deny"),  # the home is outside the write rules
+        ("find ~ -type f -delete", "deny"),  # every file of the home (the workspace)
     ],
 )
 def test_more_effects(line: str, verdict: str) -> None:

@@ -9,9 +9,11 @@ could have typed. Found:
 * base64 (and base64url) runs of 16 or more characters, padded or not;
 * hex: runs of 16 or more hex digits (``bytes.fromhex('…')``, ``xxd -r -p``) and ``\\xNN``
   escape runs of 8 or more; octal ``\\NNN`` escape runs of 8 or more (``printf``);
-* base64 of zlib-compressed text (``exec(zlib.decompress(b64decode('eJz…')))``), base85
-  and rot13 of a quoted string when the text decodes one (``b85decode``, ``'rot13'``), a
-  quoted string reversed when the text reverses one (``system scalar reverse "hs | …"``);
+* base64 of zlib-compressed text (``exec(zlib.decompress(b64decode('eJz…')))``), base85,
+  Ascii85 and rot13 of a quoted string when the text decodes one (``b85decode``,
+  ``a85decode``, ``'rot13'``), base32 runs when the text decodes base32, a quoted string
+  reversed when the text reverses one (``system scalar reverse "hs | …"``), and base64
+  read backwards (``decode_base64(scalar reverse q{…})``);
 * character codes: 8 or more decimal numbers in 9-126 separated by commas (``String.
   fromCharCode(99,117,…)``, ``chr`` lists, awk ``split``/``sprintf("%c")``);
 * serialized objects given to a deserializer (``pickle.loads(b64decode('gAJj…'))``,
@@ -30,7 +32,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bz2
 import contextlib
+import lzma
 import zlib
 from typing import Final
 
@@ -79,14 +83,34 @@ def _b64(word: str) -> bytes | None:
 
 
 def _unzip(data: bytes | None) -> bytes | None:
-    """``data`` inflated when it is zlib-compressed (``zlib.decompress(b64decode(…))``),
-    at most :data:`MAX_PAYLOAD` bytes of it."""
-    if not data or len(data) < 2 or data[0] != 0x78 or (data[0] * 256 + data[1]) % 31:
+    """``data`` decompressed when it is zlib, gzip, bzip2 or xz data (``zlib.decompress(
+    b64decode(…))``, ``bz2.decompress``, ``lzma.decompress``), at most
+    :data:`MAX_PAYLOAD` bytes of it."""
+    if not data or len(data) < 2:
         return data
     try:
-        return zlib.decompressobj().decompress(data, MAX_PAYLOAD)
-    except zlib.error:
+        if data[0] == 0x78 and (data[0] * 256 + data[1]) % 31 == 0:
+            return zlib.decompressobj().decompress(data, MAX_PAYLOAD)
+        if data[:2] == b"\x1f\x8b":
+            return zlib.decompressobj(31).decompress(data, MAX_PAYLOAD)
+        if data[:3] == b"BZh":
+            return bz2.BZ2Decompressor().decompress(data, MAX_PAYLOAD)
+        if data[:6] == b"\xfd7zXZ\x00":
+            return lzma.LZMADecompressor().decompress(data, MAX_PAYLOAD)
+    except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError):
         return data
+    return data
+
+
+def _inflate_raw(data: bytes | None) -> bytes | None:
+    """``data`` inflated as raw deflate (``zlib.decompress(…, -15)``, ``inflateRawSync``),
+    or None."""
+    if not data:
+        return None
+    try:
+        return zlib.decompressobj(-15).decompress(data, MAX_PAYLOAD)
+    except zlib.error:
+        return None
 
 
 def _rot13(text: str) -> str:
@@ -106,7 +130,15 @@ _DESERIALIZE: Final = saferegex.compile(
 _REVERSES: Final = saferegex.compile(r"\breverse\b|\[::-1\]|\bstrrev\(|\.reverse\(")
 #: printable ASCII runs of 8 or more bytes in binary data
 _PRINTABLE_RUN: Final = saferegex.compile(rb"[\x20-\x7e]{8,}")
-_QUOTED: Final = saferegex.compile(r"'([^'\n]{8,4096})'|\"([^\"\n]{8,4096})\"")
+#: single-quoted strings, double-quoted ones and Perl's ``q{…}``, each on its own (a
+#: string in one kind of quotes is often inside a string in the other: ``-c "…('…')"``)
+_QUOTES: Final = (
+    saferegex.compile(r"'([^'\n]{8,4096})'"),
+    saferegex.compile(r"\"([^\"\n]{8,4096})\""),
+    saferegex.compile(r"\bq\{([^{}\n]{8,4096})\}"),
+)
+#: base32 runs (``base64.b32decode('MNUW…')``, ``base32 -d``), upper or lower case
+_BASE32: Final = saferegex.compile(r"[A-Za-z2-7]{16,}={0,6}")
 
 
 def decoded_commands(text: str) -> list[str]:
@@ -122,6 +154,7 @@ def decoded_commands(text: str) -> list[str]:
         return found  # nothing long enough to hide a command (most words)
 
     loads = _DESERIALIZE.search(text) is not None
+    raw_deflate = "inflateRaw" in text or "-15" in text or "MAX_WBITS" in text
 
     def keep(data: bytes | None, whole: bool = True) -> None:
         if data is None or len(found) >= MAX_DECODED:
@@ -142,7 +175,10 @@ def decoded_commands(text: str) -> list[str]:
             # text in base64 mixes cases; a path, a word, a number or hex does not
             if word.islower() or word.isupper() or _HEX_WORD.fullmatch(word):
                 continue
-            keep(_unzip(_b64(word)))
+            raw = _b64(word)
+            keep(_unzip(raw))
+            if raw_deflate:
+                keep(_inflate_raw(raw))
             if len(found) >= MAX_DECODED:
                 return found
         for m in _HEX.finditer(text):
@@ -159,22 +195,48 @@ def decoded_commands(text: str) -> list[str]:
                 if all(c < 256 for c in codes):
                     keep(bytes(codes))
         if _REVERSES.search(text) is not None:  # perl's reverse "hs | …", s[::-1]
-            for m in _QUOTED.finditer(text):
-                keep((m.group(1) or m.group(2) or "")[::-1].encode("ascii", "replace"))
-        if "b85decode" in text or "rot13" in text or "rot_13" in text:
-            for m in _QUOTED.finditer(text):
-                quoted = m.group(1) or m.group(2) or ""
+            for m in _quoted_runs(text):
+                backwards = _quoted(m)[::-1]
+                keep(backwards.encode("ascii", "replace"))
+                keep(_unzip(_b64(backwards.strip())))  # decode_base64(scalar reverse q{…})
+        a85 = "a85decode" in text or "ascii85" in text.lower()
+        if "b85decode" in text or a85 or "rot13" in text or "rot_13" in text:
+            for m in _quoted_runs(text):
+                quoted = _quoted(m)
                 if "b85decode" in text:
                     with contextlib.suppress(ValueError):
                         keep(base64.b85decode(quoted))
+                if a85:
+                    with contextlib.suppress(ValueError):
+                        keep(base64.a85decode(quoted, adobe=quoted.startswith("<~")))
                 if "rot13" in text or "rot_13" in text:
                     keep(_rot13(quoted).encode("ascii", "replace"))
+        if "b32decode" in text or "base32" in text:
+            for m in _BASE32.finditer(text):
+                word = m.group(0).upper().rstrip("=")
+                with contextlib.suppress(binascii.Error, ValueError):
+                    keep(base64.b32decode(word + "=" * (-len(word) % 8)))
     if "," in text:
         for m in _CHAR_CODES.finditer(text):
             codes = [int(n) for n in m.group(0).replace(" ", "").split(",")]
             if all(9 <= c < 127 for c in codes):
                 keep(bytes(codes))
     return found[:MAX_DECODED]
+
+
+def _quoted_runs(text: str) -> list[saferegex.Match[str]]:
+    """The quoted strings of ``text`` in each kind of quotes (at most 64 of each)."""
+    runs: list[saferegex.Match[str]] = []
+    for rx in _QUOTES:
+        for i, m in enumerate(rx.finditer(text)):
+            if i >= 64:
+                break
+            runs.append(m)
+    return runs
+
+
+def _quoted(m: saferegex.Match[str]) -> str:
+    return next((g for g in m.groups() if g), "")
 
 
 #: ``${IFS}`` / ``$IFS`` unquoted: the shell splits words there

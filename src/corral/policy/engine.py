@@ -124,6 +124,7 @@ from .accounts import (
     account_program,
     package_command,
 )
+from .diskquery import asks_the_disk, is_raw_disk
 from .encoded import decoded_commands, shell_variants
 from .hosts import (
     CODE_PROGRAMS,
@@ -344,8 +345,9 @@ _CODE_CHANGES: Final = saferegex.compile(
 )
 _MAX_CODE: Final = 65536
 _ASK_WRITE_WHY: Final = (
-    " (a file of the agents' control plane: changing it changes what an agent, or git on "
-    "the host, is allowed or made to do)"
+    " (a file of the agents' control plane: their instructions and settings, the grader's "
+    "files, startup files; changing it changes what an agent, the grader, a later session "
+    "or git on the host is allowed or made to do)"
 )
 
 
@@ -631,6 +633,17 @@ def _sudo_edits(opts: list[str]) -> bool:
     return False
 
 
+def _innermost(argv: list[str]) -> list[str]:
+    """The command ``argv`` runs through wrappers (``sudo``, ``env``, ``nice``, ...) when
+    it runs exactly one; ``argv`` itself otherwise."""
+    for _ in range(MAX_DEPTH):
+        inner, scripts = _unwrap(argv)
+        if len(inner) != 1 or scripts:
+            break
+        argv = inner[0]
+    return argv
+
+
 def _privileged(prog: str, args: list[str], rest: list[str]) -> list[list[str]]:
     """What ``sudo``/``doas``/``pkexec``/``run0`` with options ``args[:-len(rest)]`` run:
     ``rest`` itself, ``env``'s view of it when it starts with assignments (``sudo
@@ -644,7 +657,8 @@ def _privileged(prog: str, args: list[str], rest: list[str]) -> list[list[str]]:
 
 #: rules per combined screen regex: past about this many, RE2's lazily built DFA for one
 #: alternation of them outgrows its memory and restarts, and two scans cost less than one
-_SCREEN_CHUNK: Final = 24
+#: (round 13: 71 rules in chunks of 24 left a last chunk that searched ~10x slower)
+_SCREEN_CHUNK: Final = 18
 
 
 def _screen(
@@ -889,8 +903,8 @@ def _interpreter(prog: str) -> bool:
 
 
 def _expand_home(path: str) -> str:
-    """``$HOME/x`` and ``${HOME}/x`` written as ``~/x`` (the home stays a place of its
-    own, outside the write rules: its startup files run in later sessions);
+    """``$HOME/x`` and ``${HOME}/x`` written as ``~/x`` (kept so that patterns can name
+    the home; :func:`_home_placed` gives the place, ``/workspace``);
     ``~user/x`` under that user's home (``/root`` for root, ``/home/user`` otherwise).
     Other paths are returned as given."""
     for var in ("${HOME}", "$HOME"):
@@ -907,6 +921,17 @@ def _expand_home(path: str) -> str:
         return path
     home = "/root" if user == "root" else "/home/" + user
     return home + sep + rest
+
+
+def _home_placed(norm: str) -> str:
+    """A normalized ``~``/``~/x`` where it is: the sandbox's ``HOME`` is ``/workspace``
+    in every tier (the wasm shell's, bwrap's and gVisor's environment); any other path
+    as given."""
+    if norm == "~":
+        return GUEST_ROOT
+    if norm.startswith("~/"):
+        return posixpath.normpath(GUEST_ROOT + norm[1:])
+    return norm
 
 
 def _normalize_path(path: str, cwd: str = GUEST_ROOT) -> str:
@@ -1519,7 +1544,12 @@ class Policy:
             elif rule is None and prog in _OPAQUE and defaults:
                 extra = _worse(extra, _Result(self._default_result_severity, "default", None, base))
             if self._fs_deny_any is not None and len(a) > 1 and _MAYBE_PATH(full):
-                extra = _worse(extra, self._path_check(a[1:], cwd, base))
+                found = self._path_check(a[1:], cwd, base)
+                if found is not None and is_raw_disk(found.extra[2]) and asks_the_disk(
+                    _innermost(a)
+                ):  # smartctl -a /dev/sda: the drive asked about itself, no block read
+                    found = self._path_check([x for x in a[1:] if not is_raw_disk(x)], cwd, base)
+                extra = _worse(extra, found)
             if len(a) > 2 and _interpreter(prog):
                 for code in interpreter_code(a):
                     if self.has_filesystem:
@@ -1579,7 +1609,12 @@ class Policy:
             previous = arg
             if p is None:
                 continue
-            for candidate in (p, _normalize_path(p, cwd)):
+            norm = _normalize_path(p, cwd)
+            placed = _home_placed(norm)
+            candidates = (p,) if norm == p else (p, norm)
+            if placed != norm:
+                candidates += (placed,)
+            for candidate in candidates:
                 if rx.fullmatch(candidate) and not self._deny_excepted(candidate):
                     for i, pat in enumerate(self._fs["deny"]):
                         if pat.matches(candidate):
@@ -2069,30 +2104,35 @@ class Policy:
                 rule="filesystem.default",
                 reason=f"{what}: the policy has no filesystem section (allowed)",
             )
-        excepted = self._deny_excepted(norm)
+        # ~ is the sandbox's HOME, /workspace in every tier: ~/x is decided as written
+        # (credential and startup-file patterns name the home) and as /workspace/x
+        placed = _home_placed(norm)
+        forms = (norm,) if placed == norm else (norm, placed)
         asked = ("deny", "ask", "ask_write") if kind == "write" else ("deny", "ask")
-        for key in asked:
-            verdict = "deny" if key == "deny" else "ask"
-            if key == "deny" and excepted:
-                continue
-            combined = self._fs_any.get(key)
-            if combined is None or combined.fullmatch(norm) is None:
-                continue
-            for i, pat in enumerate(self._fs[key]):
-                if pat.matches(norm):
-                    why = _ASK_WRITE_WHY if key == "ask_write" else ""
-                    return _decision(
-                        verdict=verdict,  # type: ignore[arg-type]
-                        rule=f"filesystem.{key}[{i}]",
-                        reason=f"{what} matches filesystem.{key}[{i}] {pat.text!r}{why}",
-                    )
+        for form in forms:
+            excepted = self._deny_excepted(form)
+            for key in asked:
+                verdict = "deny" if key == "deny" else "ask"
+                if key == "deny" and excepted:
+                    continue
+                combined = self._fs_any.get(key)
+                if combined is None or combined.fullmatch(form) is None:
+                    continue
+                for i, pat in enumerate(self._fs[key]):
+                    if pat.matches(form):
+                        why = _ASK_WRITE_WHY if key == "ask_write" else ""
+                        return _decision(
+                            verdict=verdict,  # type: ignore[arg-type]
+                            rule=f"filesystem.{key}[{i}]",
+                            reason=f"{what} matches filesystem.{key}[{i}] {pat.text!r}{why}",
+                        )
         keys = ("read", "write") if kind == "read" else ("write",)
         for key in keys:
             combined = self._fs_any.get(key)
-            if combined is None or combined.fullmatch(norm) is None:
+            if combined is None or combined.fullmatch(placed) is None:
                 continue
             for i, pat in enumerate(self._fs[key]):
-                if pat.matches(norm):
+                if pat.matches(placed):
                     return _decision(
                         verdict="allow",
                         rule=f"filesystem.{key}[{i}]",

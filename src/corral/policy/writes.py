@@ -54,6 +54,7 @@ _ALL_OPERANDS: Final[dict[str, tuple[frozenset[str], int]]] = {
     "fallocate": (frozenset({"-l", "--length", "-o", "--offset"}), 0),
     "shred": (frozenset({"-n", "--iterations", "-s", "--size", "--random-source"}), 0),
     "unlink": (frozenset(), 0),
+    "rm": (frozenset(), 0),
     "chmod": (frozenset({"--reference"}), 1),
     "chown": (frozenset({"--reference", "--from"}), 1),
     "chgrp": (frozenset({"--reference"}), 1),
@@ -92,21 +93,44 @@ _FIND_WRITES: Final = frozenset({"-fprint", "-fprint0", "-fprintf", "-fls"})
 _TARGET_DIR: Final = ("-t", "--target-directory")
 
 
+#: archivers told to delete what they archive (``zip -m``, ``tar --remove-files``,
+#: ``7z a -sdel``): value-taking options, and how they say it
+_ARCHIVERS: Final[dict[str, frozenset[str]]] = {
+    "zip": frozenset({"-P", "--password", "-b", "--temp-path", "-n", "--suffixes", "-t",
+                      "--from-date", "-tt", "--before-date", "-O", "--output-file", "-s",
+                      "--split-size", "-Z", "--compression-method", "-x", "--exclude", "-i",
+                      "--include"}),
+    "tar": frozenset({"-f", "--file", "-C", "--directory", "-T", "--files-from", "-X",
+                      "--exclude-from", "-b", "--blocking-factor", "-H", "--format",
+                      "-I", "--use-compress-program", "-K", "-L", "-N", "-V", "--label"}),
+    "7z": frozenset(),
+    "7za": frozenset(),
+}  # fmt: skip
+
 #: every program :func:`write_targets` knows
 WRITE_PROGRAMS: Final = frozenset(
-    {*_DEST_LAST, *_ALL_OPERANDS, *_IN_PLACE, *_OUTPUT_OPTS, "dd", "find"}
+    {*_DEST_LAST, *_ALL_OPERANDS, *_IN_PLACE, *_OUTPUT_OPTS, *_ARCHIVERS, "dd", "find"}
 )
 
 
 def _literal_path(arg: str) -> str | None:
     """``arg`` when the policy knows where it points: an absolute path, a home path
     (``~/x``, ``~user/x``, ``$HOME/x``) or a relative path without ``..`` (under the
-    command's directory, wherever that is); not one with another expansion."""
+    command's directory, wherever that is), an absolute one whose last component only is
+    expanded (``/usr/local/bin/$(…)``: a file of that directory); not one with another
+    expansion."""
     if arg.startswith(("$HOME/", "${HOME}/")) or arg in ("$HOME", "${HOME}"):
         rest = arg.split("}", 1)[1] if arg.startswith("${") else arg[5:]
         arg = "~" + rest
-    if not arg or "$" in arg or "`" in arg or arg == "-":
+    if not arg or arg == "-":
         return None
+    cut = min((i for i in (arg.find("$"), arg.find("`")) if i >= 0), default=-1)
+    if cut >= 0:
+        # /usr/local/bin/$(printf …): a file of that directory, whatever the name
+        # expands to (a variable or a substitution before the last slash: unknown)
+        if not arg.startswith(("/", "~")) or "/" in arg[cut:] or "/" not in arg[:cut]:
+            return None
+        return arg
     if not arg.startswith(("/", "~")) and ".." in arg.split("/"):
         return None  # the policy may not know the real directory: the kernel decides
     return arg
@@ -250,8 +274,10 @@ def write_targets(argv: list[str]) -> list[str]:
         elif prog == "install" and any(a in ("-d", "--directory") for a in args):
             found = operands
         elif len(operands) >= 2:
-            # mv takes its sources away: each is a write where it was
-            found = operands if prog == "mv" else [operands[-1]]
+            # mv (and rsync --remove-source-files) takes its sources away: each is a
+            # write where it was
+            moves = prog == "mv" or (prog == "rsync" and "--remove-source-files" in args)
+            found = operands if moves else [operands[-1]]
             if prog == "rsync" and ":" in found[0].split("/", 1)[0]:
                 found = []  # host:path: another machine (the remote-copy rules decide)
     elif prog in _ALL_OPERANDS:
@@ -264,6 +290,8 @@ def write_targets(argv: list[str]) -> list[str]:
         found = _in_place(prog, args)
     elif prog == "find":
         found = _find_changes(args)
+    elif prog in _ARCHIVERS:
+        found = _archived_away(prog, args)
     elif prog == "dd":
         found = [a[3:] for a in args if a.startswith("of=")]
     elif prog in _OUTPUT_OPTS:
@@ -279,6 +307,26 @@ def write_targets(argv: list[str]) -> list[str]:
     else:
         found = _output_options(prog, args)
     return [p for p in (_literal_path(a) for a in found) if p is not None]
+
+
+def _archived_away(prog: str, args: list[str]) -> list[str]:
+    """The files an archiver deletes once archived: ``zip -m``/``--move``'s inputs,
+    ``tar --remove-files``'s, ``7z a -sdel``'s (the archive itself is not among them)."""
+    if prog in ("7z", "7za"):
+        if "-sdel" not in args:
+            return []
+        words = [a for a in args if not a.startswith("-")]
+        return words[2:]  # 7z a ARCHIVE FILES...
+    operands, _ = _operands(args, _ARCHIVERS[prog])
+    if prog == "zip":
+        short = [a for a in args if a[:1] == "-" and a[1:2] != "-" and a not in _ARCHIVERS[prog]]
+        moves = "--move" in args or any("m" in a[1:] for a in short)
+        return operands[1:] if moves else []
+    if "--remove-files" not in args:
+        return []
+    if args and not args[0].startswith("-") and "f" in args[0]:
+        return operands[2:]  # tar czf ARCHIVE FILES... (old-style options)
+    return operands
 
 
 def _output_options(prog: str, args: list[str]) -> list[str]:
