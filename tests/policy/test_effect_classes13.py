@@ -219,7 +219,10 @@ def test_deleting_by_archiving(line: str, verdict: str) -> None:
         ("strace -f -e trace=read ./grader expected.txt", "deny"),
         ("python3 -m dis grader/__pycache__/grade.cpython-311.pyc", "deny"),
         ("sed -i 's/timeout 60/timeout 6000/' grade.sh", "ask"),
-        ("printf '#!/bin/sh\\nexit 0\\n' > checker", "ask"),
+        ("printf '#!/bin/sh\\nexit 0\\n' > checker.sh", "ask"),
+        # (a directory named checker is a package like any other: a rule on the bare name
+        # would wall the whole directory on the native tiers)
+        ("printf 'package checker\\n' > checker/main.go", "allow"),
         ("strace -f ./build/app", "allow"),
         # clocks faked for the programs that judge the work
         ("faketime '2031-01-01' make check", "deny"),
@@ -298,3 +301,16 @@ def test_more_encodings_are_decoded(text: str) -> None:
 def test_hostile_encoded_text_stays_bounded() -> None:
     junk = "b32decode a85decode bz2 -15 " + "A" * 200_000 + " q{" + "x" * 5000 + "}"
     assert decoded_commands(junk) == []
+
+
+def test_a_projects_virtualenv_keeps_its_pth_files_writable():
+    """The home's own site is asked; a workspace virtualenv's ``.pth`` files are what pip
+    writes at every install (the native tiers' file walls follow this decision)."""
+    from corral.policy import Policy
+
+    p = Policy.load("default")
+    venv = "/workspace/.venv/lib/python3.11/site-packages"
+    assert p.decide_file("write", f"{venv}/__editable__.proj-0.1.pth").verdict == "allow"
+    assert p.decide_file("write", f"{venv}/distutils-precedence.pth").verdict == "allow"
+    user = "/workspace/.local/lib/python3.11/site-packages/hook.pth"
+    assert p.decide_file("write", user).verdict == "ask"
