@@ -499,10 +499,25 @@ class Shell:
 
     # -- helpers -------------------------------------------------------------------
 
+    #: what `trap` lists in a subshell that has set no trap yet (its parent's)
+    listed_traps: dict[str, str] | None = None
+
     def fork(self) -> Shell:
         sub = Shell.__new__(Shell)
         sub.__dict__.update(self.__dict__)
         sub.state = self.state.copy()
+        traps = sub.state.traps
+        if any(traps.values()):
+            # A subshell resets the traps it catches (ERR with `set -E`, DEBUG and
+            # RETURN with `set -T` stay); ignored ones stay ignored. `trap` there
+            # lists the parent's until the subshell sets one.
+            keep = {k for k, v in traps.items() if v == ""}
+            if "errtrace" in sub.state.options:
+                keep.add("ERR")
+            if "functrace" in sub.state.options:
+                keep.update(("DEBUG", "RETURN"))
+            sub.listed_traps = dict(traps)
+            sub.state.traps = {k: v for k, v in traps.items() if k in keep}
         sub.expander = Expander(sub)
         sub.io = dict(self.io)
         sub.jobs = {}
@@ -877,7 +892,9 @@ class Shell:
                 return ""
         sub = self.fork()
         cap = _Capture()
-        sub.io = {0: self.io.get(0, io.BytesIO()), 1: cap, 2: self.io.get(2, io.BytesIO())}
+        # the other descriptors stay as they are (`exec 3>&1; x=$(cmd >&3)`)
+        sub.io = {**self.io, 0: self.io.get(0, io.BytesIO()), 1: cap,
+                  2: self.io.get(2, io.BytesIO())}  # fmt: skip
         try:
             tree = parse(script)
             status = sub._run_tree(tree)

@@ -803,7 +803,8 @@ def b_trap(sh: Shell, argv: list[str]) -> int:
         args = args[1:]
     if show or not args:
         status = 0
-        keys = sorted(sh.state.traps, key=_trap_order)
+        traps = sh.state.traps if sh.listed_traps is None else sh.listed_traps
+        keys = sorted(traps, key=_trap_order)
         if args:
             keys = []
             for a in args:
@@ -811,12 +812,13 @@ def b_trap(sh: Shell, argv: list[str]) -> int:
                 if k is None:
                     _err(sh, "trap", f"{a}: invalid signal specification")
                     status = 1
-                elif k in sh.state.traps:
+                elif k in traps:
                     keys.append(k)
         for k in keys:
             label = k if k == "EXIT" or k in _PSEUDO_SIGNALS else "SIG" + k
-            _out(sh, f"trap -- {_quote_alias(sh.state.traps[k])} {label}\n")
+            _out(sh, f"trap -- {_quote_alias(traps[k])} {label}\n")
         return status
+    sh.listed_traps = None
     action, sigs = args[0], args[1:]
     if not sigs or (action.isdigit() and _trap_key(action) is not None):
         sigs, action = args, "-"  # `trap SIG…` resets
