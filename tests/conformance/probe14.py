@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import probe13  # noqa: E402
+import probe13
 
 PROBE_DIR = Path(__file__).resolve().parent / "probe14"
 

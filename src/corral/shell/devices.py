@@ -6,8 +6,8 @@
 The worker's Landlock rules open only ``/dev/null`` on the host; the endless ones are
 made here. An endless stream never gives its whole content or a line without end: a
 read of everything, or a line past :func:`limits.max_string`, is the command's error
-(``NAME: /dev/zero: cannot allocate …``; GNU's tools would exhaust memory), so a built-in that reads whole cannot grow
-without bound.
+(``NAME: /dev/zero: cannot allocate …``; GNU's tools would exhaust memory), so a
+built-in that reads whole cannot grow without bound.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ class _Shared(io.RawIOBase):
 def open_output(path: str, stdout: IO[bytes], stderr: IO[bytes]) -> IO[bytes] | None:
     """A writer for a device ``path``, or None when ``path`` names no device."""
     if path == "/dev/null":
-        return open(os.devnull, "wb")  # noqa: SIM115
+        return open(os.devnull, "wb")
     if path in STDOUT_NAMES:
         return _Shared(stdout)  # type: ignore[return-value]
     if path in STDERR_NAMES:

@@ -789,6 +789,14 @@ class Shell:
             return None
 
     def glob_paths(self, pat: str) -> list[str]:
+        ignore = [p for p in (self.get_var("GLOBIGNORE") or "").split(":") if p]
+        found = self._glob_paths(pat, bool(ignore))
+        if ignore:  # names matching one of GLOBIGNORE's patterns are left out
+            rxs = [P.to_regex(p) for p in ignore]
+            found = [f for f in found if not any(rx.match(f) for rx in rxs)]
+        return found
+
+    def _glob_paths(self, pat: str, ignore: bool) -> list[str]:
         absolute = pat.startswith("/")
         parts = [p for p in pat.split("/") if p != ""]
         results = [("/", "/")] if absolute else [("", self.state.cwd)]
@@ -817,8 +825,9 @@ class Shell:
                     entries = sorted(self.ws.listdir(guest))
                 except (PathEscape, OSError):
                     continue
-                rx = P.to_regex(part)
-                dotglob = "shopt:dotglob" in self.state.options
+                rx = P.to_regex(part, nocase="shopt:nocaseglob" in self.state.options)
+                # a set GLOBIGNORE also lets `*` match names starting with a dot
+                dotglob = "shopt:dotglob" in self.state.options or bool(ignore)
                 for e in entries:
                     hidden = e.startswith(".") and not part.startswith(("\\.", "."))
                     if hidden and (not dotglob or e in (".", "..")):
@@ -1139,7 +1148,10 @@ class Shell:
         status = 0
         fall = False
         for item in node.items:
-            if fall or any(P.match(self.expander.pattern(p), word) for p in item.patterns):
+            nocase = "shopt:nocasematch" in self.state.options
+            if fall or any(
+                P.match(self.expander.pattern(p), word, nocase) for p in item.patterns
+            ):
                 status = self.exec_seq(item.body) if item.body else 0
                 if item.term == ";&":
                     fall = True

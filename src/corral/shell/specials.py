@@ -865,64 +865,111 @@ def b_let(sh: Shell, argv: list[str]) -> int:
     return 0 if v != 0 else 1
 
 
+#: bash 5.2's shopt options and their defaults in `bash -c` (expand_aliases: corral
+#: expands aliases in a command string, as an interactive shell does)
 _SHOPTS = {
-    "nullglob": False,
-    "dotglob": False,
-    "extglob": False,
-    "globstar": False,
-    "nocaseglob": False,
-    "nocasematch": False,
-    "expand_aliases": True,
-    "failglob": False,
-    "lastpipe": False,
-    "sourcepath": True,
-    "xpg_echo": False,
-    "inherit_errexit": False,
-}
+    "autocd": False, "assoc_expand_once": False, "cdable_vars": False, "cdspell": False,
+    "checkhash": False, "checkjobs": False, "checkwinsize": True, "cmdhist": True,
+    "compat31": False, "compat32": False, "compat40": False, "compat41": False,
+    "compat42": False, "compat43": False, "compat44": False, "complete_fullquote": True,
+    "direxpand": False, "dirspell": False, "dotglob": False, "execfail": False,
+    "expand_aliases": True, "extdebug": False, "extglob": False, "extquote": True,
+    "failglob": False, "force_fignore": True, "globasciiranges": True, "globskipdots": True,
+    "globstar": False, "gnu_errfmt": False, "histappend": False, "histreedit": False,
+    "histverify": False, "hostcomplete": True, "huponexit": False, "inherit_errexit": False,
+    "interactive_comments": True, "lastpipe": False, "lithist": False,
+    "localvar_inherit": False, "localvar_unset": False, "login_shell": False,
+    "mailwarn": False, "no_empty_cmd_completion": False, "nocaseglob": False,
+    "nocasematch": False, "noexpand_translation": False, "nullglob": False,
+    "patsub_replacement": True, "progcomp": True, "progcomp_alias": False,
+    "promptvars": True, "restricted_shell": False, "shift_verbose": False,
+    "sourcepath": True, "varredir_close": False, "xpg_echo": False,
+}  # fmt: skip
+
+
+def shopt_on(sh: Shell, name: str) -> bool:
+    """Whether shopt option ``name`` is on (its default unless set or unset)."""
+    key = "shopt:" + name
+    return key in sh.state.options or (
+        _SHOPTS[name] and ("shopt-off:" + name) not in sh.state.options
+    )
 
 
 @special("shopt")
 def b_shopt(sh: Shell, argv: list[str]) -> int:
+    """``shopt [-pqsuo] [NAME…]``: set, unset, query or print (``-p``: as commands that
+    restore them) shell options; ``-o``: the ``set -o`` ones."""
     args = argv[1:]
     mode = None
-    quiet = False
+    quiet = reusable = set_o = False
     names = []
-    for a in args:
-        if a in ("-s", "-u"):
-            mode = a
-        elif a == "-q":
-            quiet = True
-        elif a in ("-p", "-o"):
-            continue
+    for k, a in enumerate(args):
+        if a == "--":
+            names.extend(args[k + 1 :])
+            break
+        if a[:1] == "-" and len(a) > 1 and not names:
+            for c in a[1:]:
+                if c in "su":
+                    mode = "-" + c
+                elif c == "q":
+                    quiet = True
+                elif c == "p":
+                    reusable = True
+                elif c == "o":
+                    set_o = True
+                else:
+                    _err(sh, "shopt", f"-{c}: invalid option")
+                    sh.write_err("shopt: usage: shopt [-pqsu] [-o] [optname ...]\n")
+                    return 2
         else:
             names.append(a)
+    table: dict[str, bool] = dict.fromkeys(_SET_LONG, False) if set_o else _SHOPTS
+
+    def is_on(n: str) -> bool:
+        return n in sh.state.options if set_o else shopt_on(sh, n)
+
+    def show(n: str) -> None:
+        on = is_on(n)
+        if reusable:
+            line = (f"set {'-' if on else '+'}o {n}" if set_o
+                    else f"shopt {'-s' if on else '-u'} {n}")  # fmt: skip
+            _out(sh, line + "\n")
+        else:
+            _out(sh, f"{n:<15}\t{'on' if on else 'off'}\n")
+
     status = 0
+    if not names:
+        if mode is None:
+            for n in sorted(table):
+                show(n)
+        elif not quiet:  # `shopt -s`: the options that are on (-u: off)
+            for n in sorted(table):
+                if is_on(n) == (mode == "-s"):
+                    show(n)
+        return 0
     for n in names:
-        if n not in _SHOPTS:
-            _err(sh, "shopt", f"{n}: invalid shell option name")
+        if n not in table:
+            what = "invalid option name" if set_o else "invalid shell option name"
+            _err(sh, "shopt", f"{n}: {what}")
             status = 1
+            continue
+        if mode is None:
+            if not is_on(n):
+                status = 1
+            if not quiet:
+                show(n)
+            continue
+        if set_o:
+            (sh.state.options.add if mode == "-s" else sh.state.options.discard)(n)
             continue
         key = "shopt:" + n
         if mode == "-s":
             sh.state.options.add(key)
-        elif mode == "-u":
-            sh.state.options.discard(key)
-        else:
-            on = key in sh.state.options or (
-                _SHOPTS[n] and ("shopt-off:" + n) not in sh.state.options
-            )
-            if not on:
-                status = 1
-            if not quiet:
-                _out(sh, f"{n:<15}\t{'on' if on else 'off'}\n")
-        if mode == "-u" and _SHOPTS[n]:
-            sh.state.options.add("shopt-off:" + n)
-        if mode == "-s":
             sh.state.options.discard("shopt-off:" + n)
-    if not names and mode is None:
-        for n in sorted(_SHOPTS):
-            on = ("shopt:" + n) in sh.state.options
-            _out(sh, f"{n:<15}\t{'on' if on else 'off'}\n")
+        else:
+            sh.state.options.discard(key)
+            if _SHOPTS[n]:
+                sh.state.options.add("shopt-off:" + n)
     return status
 
 
