@@ -11,6 +11,7 @@ call's wall or disk budget; the summary goes to stderr as GNU's does.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -268,10 +269,8 @@ def dd_cmd(ctx: CommandContext) -> int:
             part_out += 1
         out.flush()
         if "fsync" in o.conv or "fdatasync" in o.conv:
-            try:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
                 os.fsync(out.fileno())
-            except (OSError, ValueError, AttributeError):
-                pass
     finally:
         if f is not ctx.stdin:
             f.close()
