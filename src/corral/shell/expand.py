@@ -427,6 +427,10 @@ class Expander:
                     keys = [] if arr is None else ["0"]
                 self._emit(keys, index == "@", segs, quoted)
                 return
+            ref = sh.state.vars.get(name) if index is None else None
+            if ref is not None and "n" in ref.attrs and isinstance(ref.value, str) and not rest:
+                self._emit([ref.value], False, segs, quoted)  # a name reference: its target
+                return
             target = sh.get_var(name, index) if _NAME.fullmatch(name) else sh.get_special(name)
             if target is None:
                 raise ExpansionError(f"{name}: invalid indirect expansion")
@@ -660,11 +664,13 @@ class Expander:
             while i < n:
                 ch = text[i]
                 if ch in ifs:
-                    if ch in ws:
+                    hard = ch not in ws  # the delimiter holds a non-whitespace IFS character
+                    if not hard:
                         j = i
                         while j < n and text[j] in ws:
                             j += 1
                         if j < n and text[j] in ifs and text[j] not in ws:
+                            hard = True
                             j += 1
                             while j < n and text[j] in ws:
                                 j += 1
@@ -677,7 +683,7 @@ class Expander:
                         i = j
                     if has or cur:
                         fields.append(cur)
-                    elif ch not in ws:
+                    elif hard:
                         fields.append([("", True)])
                     cur, has = [], False
                     continue

@@ -1692,6 +1692,8 @@ class Shell:
 
     def _assign(self, a: A.Assign) -> None:
         if a.array is not None:
+            if a.name in self.state.vars:  # through a name reference (`declare -n`)
+                a = dataclasses.replace(a, name=self.deref(a.name))
             old = self.state.vars.get(a.name)
             if old is not None and old.readonly:
                 raise ExpansionError(f"{a.name}: readonly variable", soft=True)

@@ -74,7 +74,14 @@ def b_cd(sh: Shell, argv: list[str]) -> int:
     if not args:
         target = sh.get_var("HOME") or "/workspace"
     elif args[0] == "-":
-        target = sh.get_var("OLDPWD") or sh.state.cwd
+        old_pwd = sh.get_var("OLDPWD")
+        if old_pwd is None:
+            _err(sh, "cd", "OLDPWD not set")
+            return 1
+        if old_pwd == "":  # `cd ""`: stays, prints the empty name
+            _out(sh, "\n")
+            return 0
+        target = old_pwd
         _out(sh, target + "\n")
     else:
         target = args[0]
@@ -486,7 +493,7 @@ def b_return(sh: Shell, argv: list[str]) -> int:
             status = 2
     if not sh._locals and not sh.__dict__.get("_sourcing"):
         _err(sh, "return", "can only `return' from a function or sourced script")
-        return 1
+        return 2
     raise ReturnFn(status)
 
 
@@ -632,6 +639,7 @@ def b_read(sh: Shell, argv: list[str]) -> int:
     delim = "\n"
     array = None
     nchars = None
+    exact = False  # -N: exactly that many, the delimiter included
     prompt = None
     fd = 0
     names: list[str] = []
@@ -663,6 +671,7 @@ def b_read(sh: Shell, argv: list[str]) -> int:
                             _err(sh, "read", f"{val}: invalid number")
                             return 1
                         nchars = int(val)
+                        exact = ch == "N"
                     elif ch == "u":
                         if not val.isdigit() or int(val) not in sh.io:
                             _err(sh, "read", f"{val}: invalid file descriptor: Bad file descriptor")
@@ -683,8 +692,9 @@ def b_read(sh: Shell, argv: list[str]) -> int:
     eof = False
     dbyte = delim.encode()
     limit = max_string(sh.ws.budget)
+    got = 0  # characters kept (an escaped one is marked by more bytes in ``data``)
     while True:
-        if nchars is not None and len(data) >= nchars:
+        if nchars is not None and got >= nchars:
             break
         if not len(data) & 0xFFFF and data:
             sh.check()
@@ -695,7 +705,7 @@ def b_read(sh: Shell, argv: list[str]) -> int:
         if not ch:
             eof = True
             break
-        if ch == dbyte:
+        if ch == dbyte and not exact:
             break
         if not raw and ch == b"\\":
             nxt = stream.read(1)
@@ -703,8 +713,10 @@ def b_read(sh: Shell, argv: list[str]) -> int:
                 continue
             if nxt:
                 data += b"\x00ESC" + nxt
+                got += 1
             continue
         data += ch
+        got += 1
     text = data.decode("utf-8", "surrogateescape")
     ifs = sh.get_var("IFS")
     if ifs is None:
@@ -717,7 +729,8 @@ def b_read(sh: Shell, argv: list[str]) -> int:
         names = ["REPLY"]
         sh.set_var("REPLY", text.replace("\x00ESC", ""))
         return 1 if eof and not data else 0
-    fields = _ifs_split(text, ifs, len(names))
+    # -N: the text whole in the first name, neither split nor trimmed
+    fields = [text] if exact else _ifs_split(text, ifs, len(names))
     for k, name in enumerate(names):
         value = fields[k] if k < len(fields) else ""
         sh.set_var(name, value.replace("\x00ESC", ""))
@@ -973,9 +986,56 @@ def b_shopt(sh: Shell, argv: list[str]) -> int:
     return status
 
 
-@special("hash", "ulimit", "disown")
+@special("ulimit", "disown")
 def b_noop(sh: Shell, argv: list[str]) -> int:
     return 0
+
+
+@special("hash")
+def b_hash(sh: Shell, argv: list[str]) -> int:
+    """``hash [-r] [-t] [-d] [NAME…]``: remember where commands are (``hash NAME`` fails
+    for a command that is nowhere: the idiom that tests for one); without names, list
+    them (``hits`` stay 0: corral runs its built-ins, there is no path search to save)."""
+    from .command import REGISTRY
+
+    args = argv[1:]
+    opts: set[str] = set()
+    while args and args[0][:1] == "-" and len(args[0]) > 1:
+        if args[0] == "--":
+            args = args[1:]
+            break
+        opts.update(args[0][1:])
+        args = args[1:]
+    table: dict[str, str] = sh.__dict__.setdefault("hashed", {})
+    if "r" in opts:
+        table.clear()
+    status = 0
+    for name in args:
+        if "t" in opts:
+            if name in table:
+                _out(sh, (f"{name}\t" if len(args) > 1 else "") + table[name] + "\n")
+            else:
+                _err(sh, "hash", f"{name}: not found")
+                status = 1
+        elif "d" in opts:
+            if table.pop(name, None) is None:
+                _err(sh, "hash", f"{name}: not found")
+                status = 1
+        elif name in SPECIAL or name in _BASH_BUILTINS or name in sh.state.functions:
+            continue  # bash hashes only programs found on PATH
+        elif "/" in name or name in REGISTRY or name in BRIDGES:
+            table[name] = name if "/" in name else f"/usr/bin/{name}"
+        else:
+            _err(sh, "hash", f"{name}: not found")
+            status = 1
+    if not args and "r" not in opts:
+        if not table:
+            _err(sh, "hash", "hash table empty")
+        else:
+            _out(sh, "hits\tcommand\n")
+            for path in table.values():
+                _out(sh, f"   0\t{path}\n")
+    return status
 
 
 def _umask_symbolic(mask: int) -> str:
@@ -1148,6 +1208,9 @@ def b_command(sh: Shell, argv: list[str]) -> int:
         return 0
     if args[0] in SPECIAL:
         return SPECIAL[args[0]](sh, args)
+    if args[0] not in _BASH_BUILTINS:
+        _err(sh, "builtin", f"{args[0]}: not a shell builtin")
+        return 1
     return sh.run_builtin(args, {})
 
 
@@ -1158,6 +1221,9 @@ def b_builtin(sh: Shell, argv: list[str]) -> int:
         return 0
     if args[0] in SPECIAL:
         return SPECIAL[args[0]](sh, args)
+    if args[0] not in _BASH_BUILTINS:
+        _err(sh, "builtin", f"{args[0]}: not a shell builtin")
+        return 1
     return sh.run_builtin(args, {})
 
 
