@@ -1089,22 +1089,25 @@ def ansi_c(text: str) -> str:
         if d in simple:
             out.append(simple[d])
             i += 2
-        elif d in "01234567":
-            m = re.match(r"[0-7]{1,3}", text[i + 1 :])
-            assert m
-            out.append(chr(int(m.group(0), 8) & 0xFF))
-            i += 1 + m.end()
-        elif d == "x":
-            m = re.match(r"[0-9A-Fa-f]{1,2}", text[i + 2 :])
-            if m:
-                out.append(chr(int(m.group(0), 16)))
-                i += 2 + m.end()
+        elif d in "01234567" or (d == "x" and re.match(r"[0-9A-Fa-f]", text[i + 2 : i + 3])):
+            if d == "x":
+                m = re.match(r"[0-9A-Fa-f]{1,2}", text[i + 2 : i + 4])
+                assert m
+                byte, i = int(m.group(0), 16), i + 2 + m.end()
             else:
-                out.append("\\x")
-                i += 2
+                m = re.match(r"[0-7]{1,3}", text[i + 1 : i + 4])
+                assert m
+                byte, i = int(m.group(0), 8) & 0xFF, i + 1 + m.end()
+            if byte == 0:  # a NUL ends the string, as in bash
+                break
+            # a byte, not a character: past ASCII it is the byte itself (surrogateescape)
+            out.append(chr(byte) if byte < 0x80 else chr(0xDC00 + byte))
+        elif d == "x":
+            out.append("\\x")
+            i += 2
         elif d in "uU":
             width = 4 if d == "u" else 8
-            m = re.match(rf"[0-9A-Fa-f]{{1,{width}}}", text[i + 2 :])
+            m = re.match(rf"[0-9A-Fa-f]{{1,{width}}}", text[i + 2 : i + 2 + width])
             if m:
                 out.append(chr(int(m.group(0), 16)))
                 i += 2 + m.end()

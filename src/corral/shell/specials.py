@@ -347,8 +347,14 @@ def _declare_one(sh: Shell, word: str, flags: set[str], local: bool, cmd: str) -
         if raw is None:
             sh.state.vars.pop(name, None)
     cur_obj = sh.get_var_obj(name)
-    if "A" in flags and (not isinstance(cur_obj, dict) or isinstance(cur_obj, IArray)):
-        sh.state.vars[name] = Var({})
+    if "A" in flags and isinstance(cur_obj, IArray):
+        _err(sh, cmd, f"{name}: cannot convert indexed to associative array")
+        return 1
+    if "a" in flags and isinstance(cur_obj, dict) and not isinstance(cur_obj, IArray):
+        _err(sh, cmd, f"{name}: cannot convert associative to indexed array")
+        return 1
+    if "A" in flags and not isinstance(cur_obj, dict):
+        sh.state.vars[name] = Var({} if cur_obj is None else {"0": cur_obj})
     elif "a" in flags and not isinstance(sh.get_var_obj(name), IArray):
         cur = sh.get_var_obj(name)
         sh.state.vars[name] = Var(IArray.of([cur]) if isinstance(cur, str) else IArray())

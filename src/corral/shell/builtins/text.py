@@ -1262,6 +1262,7 @@ def tr(ctx: CommandContext) -> int:
             "squeeze-repeats": "s",
             "truncate-set1": "t",
         },
+        stop_at_operand=True,  # GNU tr: `tr a -z`, `tr '+=' '-:'` (sets, not options)
     )
     flags = {k for k, _ in opts}
     complement = bool(flags & {"c", "C"})
