@@ -174,6 +174,19 @@ class Var:
     attrs: str = ""  # i (integer), u (upper case), l (lower case), n (name reference)
 
 
+_XTRACE_METAS = frozenset(" \t\n'\"\\|&;()<>!{}*[?]^$`")
+
+
+def xtrace_quote(word: str) -> str:
+    """A word as ``set -x`` shows it: single-quoted when it holds a shell metacharacter
+    or starts with ``~`` or ``#``; ``''`` when empty."""
+    if word == "":
+        return "''"
+    if word[0] in "~#" or not _XTRACE_METAS.isdisjoint(word):
+        return "'" + word.replace("'", "'\\''") + "'"
+    return word
+
+
 def _copy_value(value: str | IArray | dict[str, str]) -> str | IArray | dict[str, str]:
     if isinstance(value, IArray):
         return IArray(value)
@@ -538,6 +551,28 @@ class Shell:
         if self.cancel_event.is_set() or time.monotonic() > self.deadline:
             raise Cancelled()
 
+    def trace(self, text: str) -> None:
+        """One ``set -x`` line: ``$PS4`` (its first character once more for each level of
+        command substitution) and ``text``."""
+        ps4 = self.get_var("PS4")
+        ps4 = "+ " if ps4 is None else ps4
+        self.write_err(ps4[:1] * self.subst_depth + ps4 + text + "\n")
+
+    def _trace_assign(self, a: A.Assign) -> None:
+        """``set -x`` for an assignment statement: ``name=value`` quoted as bash does."""
+        if a.array is not None:
+            self.trace(f"{a.name}{'+' if a.append else ''}=({' '.join(a.array)})")
+            return
+        if a.index is not None or a.append:
+            self.trace(f"{a.name}{'[' + a.index + ']' if a.index is not None else ''}"
+                       f"{'+' if a.append else ''}={a.value or ''}")  # fmt: skip
+            return
+        value = self.get_var(a.name) or ""
+        self.trace(f"{a.name}={xtrace_quote(value) if value else ''}")
+
+    #: levels of command substitution this shell runs in (``++`` in ``set -x`` lines)
+    subst_depth = 0
+
     def write_err(self, text: str) -> None:
         stream = self.io.get(2)
         if stream is not None:
@@ -900,6 +935,7 @@ class Shell:
                 self.state.last_status = 1
                 return ""
         sub = self.fork()
+        sub.subst_depth = self.subst_depth + 1
         cap = _Capture()
         # the other descriptors stay as they are (`exec 3>&1; x=$(cmd >&3)`)
         sub.io = {**self.io, 0: self.io.get(0, io.BytesIO()), 1: cap,
@@ -1122,6 +1158,9 @@ class Shell:
         status = 0
         for item in items:
             self.check()
+            if "xtrace" in self.state.options:  # the loop's words as written
+                words = " ".join(node.words) if node.words is not None else '"$@"'
+                self.trace(f"for {node.var} in {words}")
             self.set_var(node.var, item)
             status, ctl = self._loop_body(node.body)
             if ctl == "break":
@@ -1145,6 +1184,8 @@ class Shell:
 
     def exec_case(self, node: A.Case) -> int:
         word = self.expander.word(node.word)
+        if "xtrace" in self.state.options:
+            self.trace(f"case {word} in")
         status = 0
         fall = False
         for item in node.items:
@@ -1606,6 +1647,8 @@ class Shell:
             try:
                 for a in cmd.assigns:
                     self._assign(a)
+                    if "xtrace" in self.state.options:
+                        self._trace_assign(a)
             except ExpansionError as e:
                 if e.soft and str(e).endswith(": readonly variable"):
                     # bash: an assignment statement to a readonly variable abandons the
@@ -1616,14 +1659,16 @@ class Shell:
             if cmd.redirects:
                 return self.with_redirects(cmd.redirects, lambda: status)
             return status
-        if "xtrace" in self.state.options:
-            self.write_err((self.get_var("PS4") or "+ ") + " ".join(argv) + "\n")
         temp_env: dict[str, str] = {}
         try:
             for a in cmd.assigns:
                 temp_env[a.name] = self.expander.word(a.value or "")
         except ExpansionError as e:
             return self._expansion_failed(e, top=False)
+        if "xtrace" in self.state.options:
+            for k, v in temp_env.items():  # bash traces a prefix assignment on its own line
+                self.trace(f"{k}={xtrace_quote(v) if v else ''}")
+            self.trace(" ".join(map(xtrace_quote, argv)))
         if self._too_long_to_exec(argv, temp_env):
             return self.with_redirects(cmd.redirects, lambda: self._e2big(argv[0]))
         if self.hooks is not None:
