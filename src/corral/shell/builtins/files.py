@@ -3384,7 +3384,7 @@ class _Tar:
             ) from None
         try:
             return tarfile.open(fileobj=_unwrap_gzip(f), mode="r|" if mode == "r|*" else mode), f
-        except (tarfile.TarError, OSError, EOFError, zlib.error):
+        except (tarfile.TarError, OSError, EOFError, zlib.error, ValueError):
             if archive != "-":
                 f.close()
             raise CommandError(
@@ -3649,15 +3649,39 @@ def _unwrap_gzip(f: IO[bytes]) -> IO[bytes]:
     import gzip as gziplib
 
     head = b""
-    while len(head) < 2:
-        more = f.read(2 - len(head))
+    while len(head) < 6:  # long enough for xz's magic
+        more = f.read(6 - len(head))
         if not more:
             break
         head += more
     src = _Prefixed(head, f)
-    if head != b"\x1f\x8b":
-        return src  # type: ignore[return-value]
-    return gziplib.GzipFile(fileobj=src, mode="rb")  # type: ignore[arg-type]
+    if head[:2] == b"\x1f\x8b":
+        return gziplib.GzipFile(fileobj=src, mode="rb")  # type: ignore[arg-type]
+    if head[:3] == b"BZh":  # bzip2 and xz, streamed as tar -j / -J read them
+        import bz2
+
+        return bz2.BZ2File(src, mode="rb")  # type: ignore[arg-type,return-value]
+    if head == b"\xfd7zXZ\x00":
+        import lzma
+
+        return _XzReader(lzma.LZMAFile(src, mode="rb"))  # type: ignore[arg-type,return-value]
+    return src  # type: ignore[return-value]
+
+
+class _XzReader:
+    """An xz stream whose corrupt data reads as the archive's early end (EOFError), as
+    a corrupt gzip or bzip2 one does, instead of lzma's own error."""
+
+    def __init__(self, f: IO[bytes]) -> None:
+        self.f = f
+
+    def read(self, n: int = -1) -> bytes:
+        import lzma
+
+        try:
+            return self.f.read(n)
+        except lzma.LZMAError as e:
+            raise EOFError(str(e)) from None
 
 
 def _bad_gzip() -> type[Exception]:
