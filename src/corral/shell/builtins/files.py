@@ -3984,6 +3984,50 @@ def _gz_ratio(n_in: int, n_out: int) -> str:
     return f"{sign}{r // 10:2d}.{r % 10}%"
 
 
+def _gz_list(
+    ctx: CommandContext, names: list[str], quiet: bool, verbose: bool, suffix: str
+) -> int:
+    """``gzip -l``: compressed and uncompressed sizes (the trailer's), the ratio and the
+    name without its suffix, a totals line for several files."""
+    head = "         compressed        uncompressed  ratio uncompressed_name\n"
+    if verbose:
+        head = "method  crc     date  time  " + head
+    if not quiet:
+        ctx.out(head)
+    status = 0
+    tot_c = tot_u = last_head = 0
+    for name in names or ["-"]:
+        try:
+            with ctx.open_read(name) as f:
+                csize = f.seek(0, os.SEEK_END)
+                f.seek(0)
+                hlen = _gz_header_len(f.read(4096))
+                f.seek(max(csize - 8, 0))
+                tail = f.read(8)
+        except (CommandError, OSError, ValueError) as e:
+            ctx.stderr.write(encode(f"gzip: {name}: {_reason(e)}\n"))
+            status = 1
+            continue
+        usize = int.from_bytes(tail[4:8], "little") if len(tail) == 8 else 0
+        data = max(csize - hlen - 8, 0)
+        base = name[: -len(suffix)] if name.endswith(suffix) else name
+        line = f"{csize:>19} {usize:>19} {_gz_ratio_of(usize, data)} {base}\n"
+        if verbose:
+            crc = int.from_bytes(tail[:4], "little") if len(tail) == 8 else 0
+            line = f"defla {crc:08x} {'Jan  1 00:00'} " + line
+        ctx.out(line)
+        tot_c, tot_u, last_head = tot_c + csize, tot_u + usize, hlen + 8
+    if len(names) > 1:  # GNU takes only the last file's header off the total
+        ratio = _gz_ratio_of(tot_u, max(tot_c - last_head, 0))
+        ctx.out(f"{tot_c:>19} {tot_u:>19} {ratio} (totals)\n")
+    return status
+
+
+def _gz_ratio_of(usize: int, data: int) -> str:
+    """gzip -l's ratio (GNU's ``%5.1f%%``)."""
+    return f"{100.0 * (usize - data) / usize if usize else 0.0:5.1f}%"
+
+
 @command("gzip", "gunzip", "zcat")
 def gzip(ctx: CommandContext) -> int:
     """Usage: gzip [OPTION]... [FILE]...
@@ -4029,7 +4073,7 @@ def gzip(ctx: CommandContext) -> int:
     prog = ctx.name
     to_stdout = prog == "zcat"
     decompress = prog in ("gunzip", "zcat")
-    force = keep = quiet = test = verbose = listing = False
+    force = keep = quiet = test = verbose = listing = no_name = False
     level = 6
     suffix = ".gz"
     for k, v in opts:
@@ -4051,6 +4095,10 @@ def gzip(ctx: CommandContext) -> int:
             test = decompress = True
         elif k in ("-v", "--verbose"):
             verbose = True
+        elif k in ("-n", "--no-name"):
+            no_name = True
+        elif k in ("-N", "--name"):
+            no_name = False
         elif k == "--fast":
             level = 1
         elif k == "--best":
@@ -4068,7 +4116,7 @@ def gzip(ctx: CommandContext) -> int:
         status = max(status, st) if status != 1 else 1
 
     if listing:
-        raise CommandError("-l is not supported")
+        return _gz_list(ctx, operands, quiet, verbose, suffix)
     for name in operands or ["-"]:
         ctx.check()
         if name == "-":
@@ -4153,7 +4201,8 @@ def gzip(ctx: CommandContext) -> int:
                         _gz_decompress(ctx, fin, dst)
                     else:
                         assert dst is not None
-                        _gz_compress(ctx, fin, dst, _base(name), int(st.st_mtime), level)
+                        _gz_compress(ctx, fin, dst, "" if no_name else _base(name),
+                                     0 if no_name else int(st.st_mtime), level)  # fmt: skip
                 else:
                     assert out_host is not None
                     with ctx.open_write(out_name) as fout:
@@ -4161,8 +4210,9 @@ def gzip(ctx: CommandContext) -> int:
                             _gz_decompress(ctx, fin, fout)
                         else:
                             deflated = _gz_compress(
-                                ctx, fin, fout, _base(name), int(st.st_mtime), level
-                            )
+                                ctx, fin, fout, "" if no_name else _base(name),
+                                0 if no_name else int(st.st_mtime), level,
+                            )  # fmt: skip
                         fout.flush()
                         _set_meta(
                             ctx,
@@ -4193,7 +4243,8 @@ def gzip(ctx: CommandContext) -> int:
                     ratio = _gz_ratio(new_size, st.st_size - hlen - 8)
                 else:
                     ratio = _gz_ratio(st.st_size, deflated)
-                ctx.stderr.write(encode(f"{name}:\t{ratio.strip()} -- replaced with {out_name}\n"))
+                verb = "created" if keep else "replaced with"
+                ctx.stderr.write(encode(f"{name}:\t{ratio} -- {verb} {out_name}\n"))
             if not keep:
                 hfs.unlink(ctx.ws, host)
         elif test and verbose:
