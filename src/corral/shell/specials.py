@@ -884,8 +884,9 @@ def b_let(sh: Shell, argv: list[str]) -> int:
     return 0 if v != 0 else 1
 
 
-#: bash 5.2's shopt options and their defaults in `bash -c` (expand_aliases: corral
-#: expands aliases in a command string, as an interactive shell does)
+#: bash 5.2's shopt options in the order it lists them, and their defaults in `bash -c`
+#: (expand_aliases: corral expands aliases in a command string, as an interactive
+#: shell does)
 _SHOPTS = {
     "autocd": False, "assoc_expand_once": False, "cdable_vars": False, "cdspell": False,
     "checkhash": False, "checkjobs": False, "checkwinsize": True, "cmdhist": True,
@@ -958,11 +959,12 @@ def b_shopt(sh: Shell, argv: list[str]) -> int:
 
     status = 0
     if not names:
+        order = sorted(table) if set_o else list(table)  # shopt: bash's own order
         if mode is None:
-            for n in sorted(table):
+            for n in order:
                 show(n)
         elif not quiet:  # `shopt -s`: the options that are on (-u: off)
-            for n in sorted(table):
+            for n in order:
                 if is_on(n) == (mode == "-s"):
                     show(n)
         return 0
