@@ -93,6 +93,32 @@ TOOLS = [
     "dd if=words.txt bs=10 iflag=skip_bytes skip=3 count=1 2>/dev/null",
 ]
 
+ARCHIVES = [
+    "gzip -c words.txt > w.gz && gzip -l w.gz; cp w.gz x.gz; gzip -l w.gz x.gz",
+    "gzip -n -c words.txt | wc -c; gzip -v -k words.txt 2>&1; gzip -v -f long.txt 2>&1",
+    "tar cJf a.txz words.txt && tar tJf a.txz && tar tf a.txz && tar xOf a.txz | wc -l",
+    "tar cjf a.tbz words.txt && tar tf a.tbz",
+]
+
+XTRACE = [
+    "(set -x; x=1; y=) 2>&1",
+    "(set -x; echo \"a b\" 'c' \"\" \"*\" \"~x\" a=b x~ \"#x\" a# \"{}\" % \"^\" \"it's\") 2>&1",
+    "(set -x; for i in 1 \"2 3\"; do :; done; case a in a) :;; esac) 2>&1",
+    "(set -x; a=1 b=\"x y\"; c=1 echo hi) 2>&1",
+    "(set -x; echo $(echo in)); (PS4='> '; set -x; x=$(true)) 2>&1",
+]
+
+ICONV = [
+    "echo 'café' | iconv -f utf-8 -t ascii; echo \"rc=$?\"; "
+    "echo 'café ½ “q” € Ärger' | iconv -f utf-8 -t ascii//TRANSLIT",
+    "echo 'café' | iconv -f utf-8 -t ascii//IGNORE; echo rc=$?; "
+    "echo 'café' | iconv -c -f utf-8 -t ascii; echo rc=$?",
+    "printf 'caf\\xe9\\n' | iconv -f latin1 -t utf-8; printf 'caf\\xe9\\n' | iconv -t latin1; "
+    "echo rc=$?",
+    "echo x | iconv -f nosuch -t utf-8; echo rc=$?; iconv -f utf8 -t ascii nosuch; echo rc=$?",
+    "echo x | iconv -t utf-16 | od -An -tx1; echo 'café' | iconv -f utf-8 -t latin1 | od -An -tx1",
+]
+
 ZIP = [
     'zip a.zip words.txt; echo "rc=$?"; unzip -l a.zip; unzip -Z1 a.zip',
     "zip -q a.zip words.txt long.txt && mkdir u && unzip a.zip -d u && cat u/words.txt",
@@ -135,3 +161,18 @@ def test_tools(script: str) -> None:
 @pytest.mark.parametrize("script", ZIP)
 def test_zip(script: str) -> None:
     same_as_bash(script, "zip")
+
+
+@pytest.mark.parametrize("script", ARCHIVES)
+def test_archives(script: str) -> None:
+    same_as_bash(script, "xz")
+
+
+@pytest.mark.parametrize("script", XTRACE)
+def test_xtrace(script: str) -> None:
+    same_as_bash(script)
+
+
+@pytest.mark.parametrize("script", ICONV)
+def test_iconv(script: str) -> None:
+    same_as_bash(script, "iconv")
