@@ -2711,6 +2711,9 @@ class _Find:
             return lambda e: statmod.S_IMODE(e.st.st_mode) == want
         if tok in ("-user", "-group"):
             who = self.arg(tok)
+            if not who.isdigit() and who not in ("user", "root"):  # the sandbox's accounts
+                what = "a known user" if tok == "-user" else "an existing group"
+                raise CommandError(f"'{who}' is not the name of {what}")
             return lambda e: who in ("user", "1000")
         if tok in ("-uid", "-gid"):
             sign, n = self._num(tok, self.arg(tok))
