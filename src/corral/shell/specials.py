@@ -1492,6 +1492,7 @@ def b_exec(sh: Shell, argv: list[str]) -> int:
     if len(argv) == 1:
         return 0  # redirections were applied by the caller for this command only
     status = sh.run_command(argv[1:])
+    sh.state.traps.pop("EXIT", None)  # the shell was replaced: its EXIT trap never runs
     raise ExitShell(status)
 
 
