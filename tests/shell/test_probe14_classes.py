@@ -119,6 +119,20 @@ ICONV = [
     "echo x | iconv -t utf-16 | od -An -tx1; echo 'café' | iconv -f utf-8 -t latin1 | od -An -tx1",
 ]
 
+CSPLIT_AND_MORE = [
+    "printf 'a1\\nb2\\na3\\nb4\\na5\\n' > f; csplit f '/a/' '{*}'; head xx*",
+    "printf 'a1\\nb2\\na3\\nb4\\na5\\n' > f; csplit f '/b/-1' '{*}'; head xx*; rm xx*; "
+    "csplit f '%b%' '/a/'; head xx*",
+    "printf 'a1\\nb2\\na3\\nb4\\na5\\n' > f; csplit f 2 '{1}'; head xx*; csplit f 3 2; "
+    "echo rc=$?",
+    "printf 'a1\\nb2\\na3\\n' > f; csplit f '/zz/'; echo rc=$?; ls xx*; csplit -k f '/a/' '{9}';"
+    " echo rc=$?; ls xx*",
+    "csplit -z -f p -n 3 words.txt '/e/' '{*}'; ls p*; csplit words.txt 99; echo rc=$?",
+    "date -f - +%F <<< $'2021-01-01\\n2022-02-02'; printf '@0\\nbogus\\n' | date -u -f - +%T; "
+    "echo rc=$?",
+    "trap 'echo bye' EXIT; (exec echo sub); echo main; exec true",
+]
+
 ZIP = [
     'zip a.zip words.txt; echo "rc=$?"; unzip -l a.zip; unzip -Z1 a.zip',
     "zip -q a.zip words.txt long.txt && mkdir u && unzip a.zip -d u && cat u/words.txt",
@@ -176,3 +190,8 @@ def test_xtrace(script: str) -> None:
 @pytest.mark.parametrize("script", ICONV)
 def test_iconv(script: str) -> None:
     same_as_bash(script, "iconv")
+
+
+@pytest.mark.parametrize("script", CSPLIT_AND_MORE)
+def test_csplit_and_more(script: str) -> None:
+    same_as_bash(script, "csplit")
