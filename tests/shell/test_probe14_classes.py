@@ -101,7 +101,7 @@ ARCHIVES = [
 ]
 
 XTRACE = [
-    "(set -x; x=1; y=) 2>&1",
+    "(set -x; x=1; y=; true) 2>&1",  # (`(y=)` is a parse gap of its own)
     "(set -x; echo \"a b\" 'c' \"\" \"*\" \"~x\" a=b x~ \"#x\" a# \"{}\" % \"^\" \"it's\") 2>&1",
     "(set -x; for i in 1 \"2 3\"; do :; done; case a in a) :;; esac) 2>&1",
     "(set -x; a=1 b=\"x y\"; c=1 echo hi) 2>&1",

@@ -3978,13 +3978,8 @@ def _gz_header_len(data: bytes) -> int:
 
 
 def _gz_ratio(n_in: int, n_out: int) -> str:
-    """gzip -v's ratio: how much smaller the compressed data is (per mille)."""
-    if n_in == 0:
-        return "  0.0%"
-    r = (1000 * (n_in - n_out)) // n_in if n_in >= n_out else -((1000 * (n_out - n_in)) // n_in)
-    sign = "-" if r < 0 else " "
-    r = abs(r)
-    return f"{sign}{r // 10:2d}.{r % 10}%"
+    """gzip -v's ratio: how much smaller the compressed data is (GNU's ``%5.1f%%``)."""
+    return f"{100.0 * (n_in - n_out) / n_in if n_in else 0.0:5.1f}%"
 
 
 def _gz_list(
