@@ -133,6 +133,11 @@ CSPLIT_AND_MORE = [
     "trap 'echo bye' EXIT; (exec echo sub); echo main; exec true",
 ]
 
+BOUNDED = [
+    # a block past the memory budget's share is refused before anything is read
+    "dd if=words.txt bs=1G status=none; echo rc=$?",
+]
+
 ZIP = [
     'zip a.zip words.txt; echo "rc=$?"; unzip -l a.zip; unzip -Z1 a.zip',
     "zip -q a.zip words.txt long.txt && mkdir u && unzip a.zip -d u && cat u/words.txt",
@@ -195,3 +200,11 @@ def test_iconv(script: str) -> None:
 @pytest.mark.parametrize("script", CSPLIT_AND_MORE)
 def test_csplit_and_more(script: str) -> None:
     same_as_bash(script, "csplit")
+
+
+@pytest.mark.parametrize("script", BOUNDED)
+def test_bounded_refusals(script: str) -> None:
+    from .test_probe13_classes import _corral
+
+    out, status = _corral(script)
+    assert out == b"rc=1\n" and status == 0, script

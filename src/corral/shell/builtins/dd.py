@@ -18,6 +18,7 @@ import time
 from typing import IO
 
 from ..command import CommandContext, CommandError, QuotaWriter, command
+from ..limits import max_string
 from .text import _usage_error
 
 _MULT = {
@@ -197,6 +198,11 @@ def dd_cmd(ctx: CommandContext) -> int:
     if ctx.args and ctx.args[0] == "--":
         ctx.argv = [ctx.argv[0], *ctx.args[1:]]
     o = _Options(ctx)
+    limit = max_string(ctx.ws.budget)  # a block is held whole: within the memory budget
+    for size in (o.ibs, o.obs):
+        if size > limit:
+            raise CommandError(f"memory exhausted by input buffer of size {size} bytes "
+                               f"(corral holds at most {limit} bytes a block)")  # fmt: skip
     start = time.monotonic()
     if o.inp is None:
         f: IO[bytes] = ctx.stdin
