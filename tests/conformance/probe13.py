@@ -47,10 +47,10 @@ FIXED_MTIME = 1_600_000_000  # 2020-09-13, every fixture file
 GUEST = "/workspace"
 
 
-def load_lines() -> list[tuple[int, str, str]]:
+def load_lines(probe_dir: Path = PROBE_DIR) -> list[tuple[int, str, str]]:
     """(index, class, command) for every probe line, in file-name then line order."""
     out: list[tuple[int, str, str]] = []
-    for path in sorted(PROBE_DIR.glob("lines_*.txt")):
+    for path in sorted(probe_dir.glob("lines_*.txt")):
         for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not raw.strip() or raw.startswith("#"):
                 continue
@@ -230,15 +230,19 @@ def run_corral(template: Path, line: str) -> tuple[bytes, int, bool]:
         return out, r.exit_code, bool(err)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(
+    argv: list[str] | None = None, probe_dir: Path = PROBE_DIR, name: str = "probe13",
+    doc: str = __doc__ or "",
+) -> int:  # fmt: skip
+    """Run the lines of ``probe_dir`` (this set's by default) under bash and corral."""
+    ap = argparse.ArgumentParser(prog=name, description=doc.split("\n\n")[0])
     ap.add_argument("--split", choices=["all", "fix", "held"], default="all")
     ap.add_argument("-k", metavar="CLASS", action="append", help="only this class (repeatable)")
     ap.add_argument("-v", "--verbose", action="store_true", help="show each mismatch")
     ap.add_argument("--json", metavar="FILE", help="write every result to FILE")
     args = ap.parse_args(argv)
 
-    lines = load_lines()
+    lines = load_lines(probe_dir)
     if args.split != "all":
         lines = [t for t in lines if held_back(t[0]) == (args.split == "held")]
     if args.k:
@@ -270,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    corral rc={got[1]} err={got[2]} {got[0][:400]!r}")
     n = sum(total.values())
     nbad = sum(len(v) for v in bad.values())
-    print(f"\nprobe13 split={args.split} awk={awk}: {n} lines, {n - nbad} match "
+    print(f"\n{name} split={args.split} awk={awk}: {n} lines, {n - nbad} match "
           f"({100.0 * (n - nbad) / max(n, 1):.1f} %), {time.monotonic() - t0:.0f} s")  # fmt: skip
     print(f"{'class':<10} {'lines':>5} {'bad':>4}")
     for cls in sorted(total, key=lambda c: (-len(bad[c]), c)):

@@ -68,8 +68,16 @@ def b_python(ctx: CommandContext) -> int:
             break
         if a.startswith("-"):
             raise UsageError(f"unknown option {a}")
-        with ctx.open_read(a) as f:
-            code = decode(f.read())
+        try:
+            with ctx.open_read(a) as f:
+                code = decode(f.read())
+        except CommandError as e:  # CPython's words and status
+            why = str(e).rpartition(": ")[2]
+            if why == "Is a directory":  # CPython looks for its __main__.py there
+                raise CommandError(f"can't find '__main__' module in '{a}'", 1) from None
+            errno_ = 2 if why == "No such file or directory" else 13
+            path = ctx.guest_path(a)
+            raise CommandError(f"can't open file '{path}': [Errno {errno_}] {why}", 2) from None
         argv0, rest = a, args[i + 1 :]
         break
     stdin = ""

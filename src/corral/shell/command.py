@@ -29,6 +29,7 @@ from typing import IO, Any
 
 from ..errors import PathEscape
 from ..files import Workspace
+from . import devices
 
 CommandFunc = Callable[["CommandContext"], int]
 
@@ -281,6 +282,10 @@ class CommandContext:
         ``path: No such file or directory`` / ``path: Is a directory``."""
         if path == "-":
             return self.stdin
+        if path.startswith("/dev/"):
+            dev = devices.open_input(path, self.stdin, self.ws.budget)
+            if dev is not None:
+                return dev
         fd = self.open_fd(path, os.O_RDONLY)
         if statmod.S_ISDIR(os.fstat(fd).st_mode):
             os.close(fd)
@@ -289,6 +294,10 @@ class CommandContext:
 
     def open_write(self, path: str, append: bool = False) -> QuotaWriter:
         """Open for writing (truncate, or append), inside the disk budget."""
+        if path.startswith("/dev/"):
+            dev = devices.open_output(path, self.stdout, self.stderr)
+            if dev is not None:  # no disk is used
+                return QuotaWriter(dev, _NO_CHARGE, path)  # type: ignore[arg-type]
         named = self._named_fd(path)
         if named is not None:  # a pipe to >(cmd): no disk is used
             return QuotaWriter(os.fdopen(named, "wb", buffering=0), _NO_CHARGE, path)  # type: ignore[arg-type]

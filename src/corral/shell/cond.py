@@ -309,7 +309,7 @@ class CondEval:
             self.pos += 3
             left = ex.word(a)
             if nxt in ("==", "=", "!="):
-                hit = P.match(ex.pattern(rhs), left)
+                hit = P.match(ex.pattern(rhs), left, "shopt:nocasematch" in self.sh.state.options)
                 return hit if nxt != "!=" else not hit
             if nxt == "=~":
                 return self._regex(left, rhs)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import pattern as P
+from . import transforms as T
 from .arith import Arith, ArithError
 from .lexer import ShellSyntaxError, find_close, skip_backtick, skip_dquote
 from .limits import max_string, too_large
@@ -426,6 +427,10 @@ class Expander:
                     keys = [] if arr is None else ["0"]
                 self._emit(keys, index == "@", segs, quoted)
                 return
+            ref = sh.state.vars.get(name) if index is None else None
+            if ref is not None and "n" in ref.attrs and isinstance(ref.value, str) and not rest:
+                self._emit([ref.value], False, segs, quoted)  # a name reference: its target
+                return
             target = sh.get_var(name, index) if _NAME.fullmatch(name) else sh.get_special(name)
             if target is None:
                 raise ExpansionError(f"{name}: invalid indirect expansion")
@@ -482,8 +487,24 @@ class Expander:
         if vals is None:
             if sh.opt("nounset"):
                 raise ExpansionError(f"{name}: unbound variable", 1)
+            if op == "@" and arg in ("Q", "A", "K", "a") and (
+                arg == "Q" or sh.state.vars.get(sh.deref(name)) is None
+            ):  # nothing for an unset name
+                self._emit([], separate, segs, quoted)
+                return
             vals = [] if is_list else [""]
         items = vals if is_list else [vals[0]]
+        if op == "@" and arg in ("a", "A", "K") and _NAME.fullmatch(name):
+            var = sh.state.vars.get(sh.deref(name))
+            whole = index in ("@", "*")
+            if arg == "a":
+                result = [T.attr_flags(var)] * len(items)
+            elif arg == "A":
+                result = [T.assignment(name, var, whole, items[0] if items else None)]
+            else:
+                result = T.keys_values(var, whole, items[0] if items else None)
+            self._emit(result, False, segs, quoted)
+            return
         result = [self._transform(op, arg, v) for v in items]
         if op == ":" and is_list:  # ${@:1:2} slices the list itself
             result = self._slice_list(arg, vals, positional=name in ("@", "*"))
@@ -505,9 +526,9 @@ class Expander:
             pat, _, repl = _split_unescaped(arg, "/")
             mode = {"/": "", "//": "/", "/#": "#", "/%": "%"}[op]
             gpat = self.pattern(pat)
-            rep = self.word(repl, tilde=False)
+            rep = self._replacement(repl)
             limit = self._limit()
-            if gpat and not P.has_magic(gpat):
+            if gpat and not P.has_magic(gpat) and isinstance(rep, str):
                 return _replace_literal(value, P.unescape(gpat), rep, mode, limit)
             try:
                 return P.replace(value, gpat, rep, mode, check=self.sh.check, limit=limit)
@@ -535,19 +556,23 @@ class Expander:
             off_s, sep, len_s = _split_unescaped(arg, ":")
             off = self.arith(off_s) if off_s.strip() else 0
             if off < 0:
-                off = max(len(value) + off, 0)
+                off += len(value)
+                if off < 0:  # before the start: nothing
+                    return ""
             if sep:
                 ln = self.arith(len_s) if len_s.strip() else 0
                 if ln < 0:
                     end = len(value) + ln
                     if end < off:
-                        raise ExpansionError(f"{len_s}: substring expression < 0")
+                        raise ExpansionError(f"{len_s}: substring expression < 0", arith=True)
                     return value[off:end]
                 return value[off : off + ln]
             return value[off:]
         if op == "@":
             if arg == "Q":
-                return "'" + value.replace("'", "'\\''") + "'"
+                return T.quote(value)
+            if arg == "E":
+                return ansi_c(value)
             if arg in ("U", "u", "L"):
                 return (
                     value.upper()
@@ -557,6 +582,28 @@ class Expander:
             return value
         raise ExpansionError("bad substitution")
 
+    def _replacement(self, repl: str) -> str | Callable[[str], str]:
+        """The ``rep`` of ``${v/pat/rep}``: its text, or (``patsub_replacement``, on by
+        default) a function of the matched text when an unquoted ``&`` — written or from
+        an expansion — stands for it."""
+        if ("&" not in repl and "$" not in repl and "`" not in repl) or (
+            "shopt-off:patsub_replacement" in self.sh.state.options
+        ):
+            return self.word(repl, tilde=False)
+        segs = [sg for sg in self.segments(repl, tilde=False) if sg[0] != "\x00BREAK"]
+        if not any(not q and "&" in t for t, q, _ in segs):
+            return "".join(t for t, _, _ in segs)
+        parts: list[str | None] = []  # None: the matched text
+        for t, q, _ in segs:
+            if q:
+                parts.append(t)
+                continue
+            for k, piece in enumerate(t.split("&")):
+                if k:
+                    parts.append(None)
+                parts.append(piece)
+        return lambda matched: "".join(matched if p is None else p for p in parts)
+
     def _slice_list(self, arg: str, vals: list[str], positional: bool) -> list[str]:
         off_s, sep, len_s = _split_unescaped(arg, ":")
         off = self.arith(off_s) if off_s.strip() else 0
@@ -565,7 +612,9 @@ class Expander:
             start = off - 1 if positional else off  # $@ counts $0 as position 0
             items = vals[start:]
         elif off < 0:
-            items = vals[off:]
+            if positional:  # counted from the end, $0 before $1
+                vals = [self.sh.get_special("0") or "", *vals]
+            items = vals[off:] if -off <= len(vals) else []
         if sep:
             items = items[: max(self.arith(len_s), 0)]
         return items
@@ -615,11 +664,13 @@ class Expander:
             while i < n:
                 ch = text[i]
                 if ch in ifs:
-                    if ch in ws:
+                    hard = ch not in ws  # the delimiter holds a non-whitespace IFS character
+                    if not hard:
                         j = i
                         while j < n and text[j] in ws:
                             j += 1
                         if j < n and text[j] in ifs and text[j] not in ws:
+                            hard = True
                             j += 1
                             while j < n and text[j] in ws:
                                 j += 1
@@ -632,7 +683,7 @@ class Expander:
                         i = j
                     if has or cur:
                         fields.append(cur)
-                    elif ch not in ws:
+                    elif hard:
                         fields.append([("", True)])
                     cur, has = [], False
                     continue
@@ -1053,22 +1104,25 @@ def ansi_c(text: str) -> str:
         if d in simple:
             out.append(simple[d])
             i += 2
-        elif d in "01234567":
-            m = re.match(r"[0-7]{1,3}", text[i + 1 :])
-            assert m
-            out.append(chr(int(m.group(0), 8) & 0xFF))
-            i += 1 + m.end()
-        elif d == "x":
-            m = re.match(r"[0-9A-Fa-f]{1,2}", text[i + 2 :])
-            if m:
-                out.append(chr(int(m.group(0), 16)))
-                i += 2 + m.end()
+        elif d in "01234567" or (d == "x" and re.match(r"[0-9A-Fa-f]", text[i + 2 : i + 3])):
+            if d == "x":
+                m = re.match(r"[0-9A-Fa-f]{1,2}", text[i + 2 : i + 4])
+                assert m
+                byte, i = int(m.group(0), 16), i + 2 + m.end()
             else:
-                out.append("\\x")
-                i += 2
+                m = re.match(r"[0-7]{1,3}", text[i + 1 : i + 4])
+                assert m
+                byte, i = int(m.group(0), 8) & 0xFF, i + 1 + m.end()
+            if byte == 0:  # a NUL ends the string, as in bash
+                break
+            # a byte, not a character: past ASCII it is the byte itself (surrogateescape)
+            out.append(chr(byte) if byte < 0x80 else chr(0xDC00 + byte))
+        elif d == "x":
+            out.append("\\x")
+            i += 2
         elif d in "uU":
             width = 4 if d == "u" else 8
-            m = re.match(rf"[0-9A-Fa-f]{{1,{width}}}", text[i + 2 :])
+            m = re.match(rf"[0-9A-Fa-f]{{1,{width}}}", text[i + 2 : i + 2 + width])
             if m:
                 out.append(_code_point(int(m.group(0), 16)))
                 i += 2 + m.end()

@@ -174,6 +174,19 @@ class Var:
     attrs: str = ""  # i (integer), u (upper case), l (lower case), n (name reference)
 
 
+_XTRACE_METAS = frozenset(" \t\n'\"\\|&;()<>!{}*[?]^$`")
+
+
+def xtrace_quote(word: str) -> str:
+    """A word as ``set -x`` shows it: single-quoted when it holds a shell metacharacter
+    or starts with ``~`` or ``#``; ``''`` when empty."""
+    if word == "":
+        return "''"
+    if word[0] in "~#" or not _XTRACE_METAS.isdisjoint(word):
+        return "'" + word.replace("'", "'\\''") + "'"
+    return word
+
+
 def _copy_value(value: str | IArray | dict[str, str]) -> str | IArray | dict[str, str]:
     if isinstance(value, IArray):
         return IArray(value)
@@ -499,10 +512,25 @@ class Shell:
 
     # -- helpers -------------------------------------------------------------------
 
+    #: what `trap` lists in a subshell that has set no trap yet (its parent's)
+    listed_traps: dict[str, str] | None = None
+
     def fork(self) -> Shell:
         sub = Shell.__new__(Shell)
         sub.__dict__.update(self.__dict__)
         sub.state = self.state.copy()
+        traps = sub.state.traps
+        if any(traps.values()):
+            # A subshell resets the traps it catches (ERR with `set -E`, DEBUG and
+            # RETURN with `set -T` stay); ignored ones stay ignored. `trap` there
+            # lists the parent's until the subshell sets one.
+            keep = {k for k, v in traps.items() if v == ""}
+            if "errtrace" in sub.state.options:
+                keep.add("ERR")
+            if "functrace" in sub.state.options:
+                keep.update(("DEBUG", "RETURN"))
+            sub.listed_traps = dict(traps)
+            sub.state.traps = {k: v for k, v in traps.items() if k in keep}
         sub.expander = Expander(sub)
         sub.io = dict(self.io)
         sub.jobs = {}
@@ -522,6 +550,28 @@ class Shell:
     def check(self) -> None:
         if self.cancel_event.is_set() or time.monotonic() > self.deadline:
             raise Cancelled()
+
+    def trace(self, text: str) -> None:
+        """One ``set -x`` line: ``$PS4`` (its first character once more for each level of
+        command substitution) and ``text``."""
+        ps4 = self.get_var("PS4")
+        ps4 = "+ " if ps4 is None else ps4
+        self.write_err(ps4[:1] * self.subst_depth + ps4 + text + "\n")
+
+    def _trace_assign(self, a: A.Assign) -> None:
+        """``set -x`` for an assignment statement: ``name=value`` quoted as bash does."""
+        if a.array is not None:
+            self.trace(f"{a.name}{'+' if a.append else ''}=({' '.join(a.array)})")
+            return
+        if a.index is not None or a.append:
+            self.trace(f"{a.name}{'[' + a.index + ']' if a.index is not None else ''}"
+                       f"{'+' if a.append else ''}={a.value or ''}")  # fmt: skip
+            return
+        value = self.get_var(a.name) or ""
+        self.trace(f"{a.name}={xtrace_quote(value) if value else ''}")
+
+    #: levels of command substitution this shell runs in (``++`` in ``set -x`` lines)
+    subst_depth = 0
 
     def write_err(self, text: str) -> None:
         stream = self.io.get(2)
@@ -774,6 +824,14 @@ class Shell:
             return None
 
     def glob_paths(self, pat: str) -> list[str]:
+        ignore = [p for p in (self.get_var("GLOBIGNORE") or "").split(":") if p]
+        found = self._glob_paths(pat, bool(ignore))
+        if ignore:  # names matching one of GLOBIGNORE's patterns are left out
+            rxs = [P.to_regex(p) for p in ignore]
+            found = [f for f in found if not any(rx.match(f) for rx in rxs)]
+        return found
+
+    def _glob_paths(self, pat: str, ignore: bool) -> list[str]:
         absolute = pat.startswith("/")
         parts = [p for p in pat.split("/") if p != ""]
         results = [("/", "/")] if absolute else [("", self.state.cwd)]
@@ -802,8 +860,9 @@ class Shell:
                     entries = sorted(self.ws.listdir(guest))
                 except (PathEscape, OSError):
                     continue
-                rx = P.to_regex(part)
-                dotglob = "shopt:dotglob" in self.state.options
+                rx = P.to_regex(part, nocase="shopt:nocaseglob" in self.state.options)
+                # a set GLOBIGNORE also lets `*` match names starting with a dot
+                dotglob = "shopt:dotglob" in self.state.options or bool(ignore)
                 for e in entries:
                     hidden = e.startswith(".") and not part.startswith(("\\.", "."))
                     if hidden and (not dotglob or e in (".", "..")):
@@ -876,8 +935,11 @@ class Shell:
                 self.state.last_status = 1
                 return ""
         sub = self.fork()
+        sub.subst_depth = self.subst_depth + 1
         cap = _Capture()
-        sub.io = {0: self.io.get(0, io.BytesIO()), 1: cap, 2: self.io.get(2, io.BytesIO())}
+        # the other descriptors stay as they are (`exec 3>&1; x=$(cmd >&3)`)
+        sub.io = {**self.io, 0: self.io.get(0, io.BytesIO()), 1: cap,
+                  2: self.io.get(2, io.BytesIO())}  # fmt: skip
         try:
             tree = parse(script)
             status = sub._run_tree(tree)
@@ -1096,6 +1158,9 @@ class Shell:
         status = 0
         for item in items:
             self.check()
+            if "xtrace" in self.state.options:  # the loop's words as written
+                words = " ".join(node.words) if node.words is not None else '"$@"'
+                self.trace(f"for {node.var} in {words}")
             self.set_var(node.var, item)
             status, ctl = self._loop_body(node.body)
             if ctl == "break":
@@ -1119,10 +1184,15 @@ class Shell:
 
     def exec_case(self, node: A.Case) -> int:
         word = self.expander.word(node.word)
+        if "xtrace" in self.state.options:
+            self.trace(f"case {word} in")
         status = 0
         fall = False
         for item in node.items:
-            if fall or any(P.match(self.expander.pattern(p), word) for p in item.patterns):
+            nocase = "shopt:nocasematch" in self.state.options
+            if fall or any(
+                P.match(self.expander.pattern(p), word, nocase) for p in item.patterns
+            ):
                 status = self.exec_seq(item.body) if item.body else 0
                 if item.term == ";&":
                     fall = True
@@ -1577,6 +1647,8 @@ class Shell:
             try:
                 for a in cmd.assigns:
                     self._assign(a)
+                    if "xtrace" in self.state.options:
+                        self._trace_assign(a)
             except ExpansionError as e:
                 if e.soft and str(e).endswith(": readonly variable"):
                     # bash: an assignment statement to a readonly variable abandons the
@@ -1587,14 +1659,16 @@ class Shell:
             if cmd.redirects:
                 return self.with_redirects(cmd.redirects, lambda: status)
             return status
-        if "xtrace" in self.state.options:
-            self.write_err((self.get_var("PS4") or "+ ") + " ".join(argv) + "\n")
         temp_env: dict[str, str] = {}
         try:
             for a in cmd.assigns:
                 temp_env[a.name] = self.expander.word(a.value or "")
         except ExpansionError as e:
             return self._expansion_failed(e, top=False)
+        if "xtrace" in self.state.options:
+            for k, v in temp_env.items():  # bash traces a prefix assignment on its own line
+                self.trace(f"{k}={xtrace_quote(v) if v else ''}")
+            self.trace(" ".join(map(xtrace_quote, argv)))
         if self._too_long_to_exec(argv, temp_env):
             return self.with_redirects(cmd.redirects, lambda: self._e2big(argv[0]))
         if self.hooks is not None:
@@ -1663,6 +1737,8 @@ class Shell:
 
     def _assign(self, a: A.Assign) -> None:
         if a.array is not None:
+            if a.name in self.state.vars:  # through a name reference (`declare -n`)
+                a = dataclasses.replace(a, name=self.deref(a.name))
             old = self.state.vars.get(a.name)
             if old is not None and old.readonly:
                 raise ExpansionError(f"{a.name}: readonly variable", soft=True)

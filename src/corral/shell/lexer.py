@@ -73,7 +73,9 @@ def skip_backtick(text: str, i: int) -> int:
     raise ShellSyntaxError("unexpected EOF while looking for matching ``'")
 
 
-_CASE_RE = re.compile(r"(case|esac)(?![\w])")
+# `case`/`esac` as words of their own (not `in-case`, `esac.txt`, `$case`)
+_CASE_RE = re.compile(r"(case|esac)(?=[\s;&|()]|$)")
+_WORD_START = " \t\n;&|()"
 
 
 def find_close(text: str, i: int, open_: str, close: str) -> int:
@@ -96,7 +98,7 @@ def find_close(text: str, i: int, open_: str, close: str) -> int:
             continue
         if close == ")" and text[j] in "ce":
             m = _CASE_RE.match(text, j)
-            if m and (j == 0 or not (text[j - 1].isalnum() or text[j - 1] in "_$")):
+            if m and (j == 0 or text[j - 1] in _WORD_START):
                 cases += 1 if m.group(1) == "case" else -1
                 j = m.end()
                 continue

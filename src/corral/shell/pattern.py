@@ -81,7 +81,11 @@ MAX_TRANSLATED: Final = 1 << 20
 
 
 @functools.lru_cache(maxsize=1024)
-def to_regex(pattern: str, anchored: bool = True, greedy: bool = True) -> re.Pattern[str]:
+def to_regex(
+    pattern: str, anchored: bool = True, greedy: bool = True, nocase: bool = False
+) -> re.Pattern[str]:
+    """The regex of a glob ``pattern`` (``nocase``: letters match either case, bash's
+    ``nocaseglob``/``nocasematch``)."""
     negated = pattern.count("!(")
     if negated and (negated > 20 or len(pattern) << negated > MAX_TRANSLATED):
         raise saferegex.RegexTooExpensive(
@@ -89,7 +93,8 @@ def to_regex(pattern: str, anchored: bool = True, greedy: bool = True) -> re.Pat
             f"(each one doubles the work; corral stops at {MAX_TRANSLATED:,})"
         )
     body = _translate(pattern, ".*" if greedy else ".*?")
-    return saferegex.compile(("^" + body + r"\Z") if anchored else body, re.S)
+    flags = re.S | re.I if nocase else re.S
+    return saferegex.compile(("^" + body + r"\Z") if anchored else body, flags)
 
 
 def _extglob_end(pattern: str, i: int) -> int:
@@ -165,8 +170,8 @@ def _translate(pattern: str, star: str) -> str:
     return "".join(out)
 
 
-def match(pattern: str, text: str) -> bool:
-    return to_regex(pattern).match(text) is not None
+def match(pattern: str, text: str, nocase: bool = False) -> bool:
+    return to_regex(pattern, nocase=nocase).match(text) is not None
 
 
 def strip_prefix(value: str, pattern: str, longest: bool) -> str:
@@ -193,28 +198,33 @@ def strip_suffix(value: str, pattern: str, longest: bool) -> str:
 def replace(
     value: str,
     pattern: str,
-    repl: str,
+    repl: str | Callable[[str], str],
     mode: str,
     check: Callable[[], None] | None = None,
     limit: int | None = None,
 ) -> str:
     """``${v/pat/repl}`` (mode "" first, "/" all, "#" prefix, "%" suffix).
     ``check`` is called now and then (the call's deadline); a result longer
-    than ``limit`` raises ``OverflowError``."""
+    than ``limit`` raises ``OverflowError``. A callable ``repl`` makes the replacement
+    from the matched text (bash's ``patsub_replacement``: ``&``)."""
+
+    def rep(matched: str) -> str:
+        return repl(matched) if callable(repl) else repl
+
     if pattern == "":
         if mode == "#":
-            return repl + value
+            return rep("") + value
         if mode == "%":
-            return value + repl
+            return value + rep("")
         return value
     rx = to_regex(pattern)
     if mode == "#":
         m = to_regex(pattern, anchored=False).match_longest(value)
-        return value if m is None else repl + value[m.end() :]
+        return value if m is None else rep(value[: m.end()]) + value[m.end() :]
     if mode == "%":
         for k in range(0, len(value) + 1):
             if rx.match(value[k:]):
-                return value[:k] + repl
+                return value[:k] + rep(value[k:])
         return value
     out = []
     # The leftmost position with a non-empty match, the longest one there: RE2's
@@ -232,8 +242,9 @@ def replace(
         s, e = m.span()
         if e > s:
             out.append(value[i:s])
-            out.append(repl)
-            size += s - i + len(repl)
+            piece = rep(value[s:e])
+            out.append(piece)
+            size += s - i + len(piece)
             if limit is not None and size + n - e > limit:
                 raise OverflowError("pattern substitution result too large")
             i = e

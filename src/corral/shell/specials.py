@@ -74,7 +74,14 @@ def b_cd(sh: Shell, argv: list[str]) -> int:
     if not args:
         target = sh.get_var("HOME") or "/workspace"
     elif args[0] == "-":
-        target = sh.get_var("OLDPWD") or sh.state.cwd
+        old_pwd = sh.get_var("OLDPWD")
+        if old_pwd is None:
+            _err(sh, "cd", "OLDPWD not set")
+            return 1
+        if old_pwd == "":  # `cd ""`: stays, prints the empty name
+            _out(sh, "\n")
+            return 0
+        target = old_pwd
         _out(sh, target + "\n")
     else:
         target = args[0]
@@ -340,8 +347,14 @@ def _declare_one(sh: Shell, word: str, flags: set[str], local: bool, cmd: str) -
         if raw is None:
             sh.state.vars.pop(name, None)
     cur_obj = sh.get_var_obj(name)
-    if "A" in flags and (not isinstance(cur_obj, dict) or isinstance(cur_obj, IArray)):
-        sh.state.vars[name] = Var({})
+    if "A" in flags and isinstance(cur_obj, IArray):
+        _err(sh, cmd, f"{name}: cannot convert indexed to associative array")
+        return 1
+    if "a" in flags and isinstance(cur_obj, dict) and not isinstance(cur_obj, IArray):
+        _err(sh, cmd, f"{name}: cannot convert associative to indexed array")
+        return 1
+    if "A" in flags and not isinstance(cur_obj, dict):
+        sh.state.vars[name] = Var({} if cur_obj is None else {"0": cur_obj})
     elif "a" in flags and not isinstance(sh.get_var_obj(name), IArray):
         cur = sh.get_var_obj(name)
         sh.state.vars[name] = Var(IArray.of([cur]) if isinstance(cur, str) else IArray())
@@ -486,7 +499,7 @@ def b_return(sh: Shell, argv: list[str]) -> int:
             status = 2
     if not sh._locals and not sh.__dict__.get("_sourcing"):
         _err(sh, "return", "can only `return' from a function or sourced script")
-        return 1
+        return 2
     raise ReturnFn(status)
 
 
@@ -632,6 +645,7 @@ def b_read(sh: Shell, argv: list[str]) -> int:
     delim = "\n"
     array = None
     nchars = None
+    exact = False  # -N: exactly that many, the delimiter included
     prompt = None
     fd = 0
     names: list[str] = []
@@ -663,6 +677,7 @@ def b_read(sh: Shell, argv: list[str]) -> int:
                             _err(sh, "read", f"{val}: invalid number")
                             return 1
                         nchars = int(val)
+                        exact = ch == "N"
                     elif ch == "u":
                         if not val.isdigit() or int(val) not in sh.io:
                             _err(sh, "read", f"{val}: invalid file descriptor: Bad file descriptor")
@@ -683,8 +698,9 @@ def b_read(sh: Shell, argv: list[str]) -> int:
     eof = False
     dbyte = delim.encode()
     limit = max_string(sh.ws.budget)
+    got = 0  # characters kept (an escaped one is marked by more bytes in ``data``)
     while True:
-        if nchars is not None and len(data) >= nchars:
+        if nchars is not None and got >= nchars:
             break
         if not len(data) & 0xFFFF and data:
             sh.check()
@@ -695,7 +711,7 @@ def b_read(sh: Shell, argv: list[str]) -> int:
         if not ch:
             eof = True
             break
-        if ch == dbyte:
+        if ch == dbyte and not exact:
             break
         if not raw and ch == b"\\":
             nxt = stream.read(1)
@@ -703,8 +719,10 @@ def b_read(sh: Shell, argv: list[str]) -> int:
                 continue
             if nxt:
                 data += b"\x00ESC" + nxt
+                got += 1
             continue
         data += ch
+        got += 1
     text = data.decode("utf-8", "surrogateescape")
     ifs = sh.get_var("IFS")
     if ifs is None:
@@ -717,7 +735,8 @@ def b_read(sh: Shell, argv: list[str]) -> int:
         names = ["REPLY"]
         sh.set_var("REPLY", text.replace("\x00ESC", ""))
         return 1 if eof and not data else 0
-    fields = _ifs_split(text, ifs, len(names))
+    # -N: the text whole in the first name, neither split nor trimmed
+    fields = [text] if exact else _ifs_split(text, ifs, len(names))
     for k, name in enumerate(names):
         value = fields[k] if k < len(fields) else ""
         sh.set_var(name, value.replace("\x00ESC", ""))
@@ -803,7 +822,8 @@ def b_trap(sh: Shell, argv: list[str]) -> int:
         args = args[1:]
     if show or not args:
         status = 0
-        keys = sorted(sh.state.traps, key=_trap_order)
+        traps = sh.state.traps if sh.listed_traps is None else sh.listed_traps
+        keys = sorted(traps, key=_trap_order)
         if args:
             keys = []
             for a in args:
@@ -811,12 +831,13 @@ def b_trap(sh: Shell, argv: list[str]) -> int:
                 if k is None:
                     _err(sh, "trap", f"{a}: invalid signal specification")
                     status = 1
-                elif k in sh.state.traps:
+                elif k in traps:
                     keys.append(k)
         for k in keys:
             label = k if k == "EXIT" or k in _PSEUDO_SIGNALS else "SIG" + k
-            _out(sh, f"trap -- {_quote_alias(sh.state.traps[k])} {label}\n")
+            _out(sh, f"trap -- {_quote_alias(traps[k])} {label}\n")
         return status
+    sh.listed_traps = None
     action, sigs = args[0], args[1:]
     if not sigs or (action.isdigit() and _trap_key(action) is not None):
         sigs, action = args, "-"  # `trap SIG…` resets
@@ -863,70 +884,166 @@ def b_let(sh: Shell, argv: list[str]) -> int:
     return 0 if v != 0 else 1
 
 
+#: bash 5.2's shopt options in the order it lists them, and their defaults in `bash -c`
+#: (expand_aliases: corral expands aliases in a command string, as an interactive
+#: shell does)
 _SHOPTS = {
-    "nullglob": False,
-    "dotglob": False,
-    "extglob": False,
-    "globstar": False,
-    "nocaseglob": False,
-    "nocasematch": False,
-    "expand_aliases": True,
-    "failglob": False,
-    "lastpipe": False,
-    "sourcepath": True,
-    "xpg_echo": False,
-    "inherit_errexit": False,
-}
+    "autocd": False, "assoc_expand_once": False, "cdable_vars": False, "cdspell": False,
+    "checkhash": False, "checkjobs": False, "checkwinsize": True, "cmdhist": True,
+    "compat31": False, "compat32": False, "compat40": False, "compat41": False,
+    "compat42": False, "compat43": False, "compat44": False, "complete_fullquote": True,
+    "direxpand": False, "dirspell": False, "dotglob": False, "execfail": False,
+    "expand_aliases": True, "extdebug": False, "extglob": False, "extquote": True,
+    "failglob": False, "force_fignore": True, "globasciiranges": True, "globskipdots": True,
+    "globstar": False, "gnu_errfmt": False, "histappend": False, "histreedit": False,
+    "histverify": False, "hostcomplete": True, "huponexit": False, "inherit_errexit": False,
+    "interactive_comments": True, "lastpipe": False, "lithist": False,
+    "localvar_inherit": False, "localvar_unset": False, "login_shell": False,
+    "mailwarn": False, "no_empty_cmd_completion": False, "nocaseglob": False,
+    "nocasematch": False, "noexpand_translation": False, "nullglob": False,
+    "patsub_replacement": True, "progcomp": True, "progcomp_alias": False,
+    "promptvars": True, "restricted_shell": False, "shift_verbose": False,
+    "sourcepath": True, "varredir_close": False, "xpg_echo": False,
+}  # fmt: skip
+
+
+def shopt_on(sh: Shell, name: str) -> bool:
+    """Whether shopt option ``name`` is on (its default unless set or unset)."""
+    key = "shopt:" + name
+    return key in sh.state.options or (
+        _SHOPTS[name] and ("shopt-off:" + name) not in sh.state.options
+    )
 
 
 @special("shopt")
 def b_shopt(sh: Shell, argv: list[str]) -> int:
+    """``shopt [-pqsuo] [NAME…]``: set, unset, query or print (``-p``: as commands that
+    restore them) shell options; ``-o``: the ``set -o`` ones."""
     args = argv[1:]
     mode = None
-    quiet = False
+    quiet = reusable = set_o = False
     names = []
-    for a in args:
-        if a in ("-s", "-u"):
-            mode = a
-        elif a == "-q":
-            quiet = True
-        elif a in ("-p", "-o"):
-            continue
+    for k, a in enumerate(args):
+        if a == "--":
+            names.extend(args[k + 1 :])
+            break
+        if a[:1] == "-" and len(a) > 1 and not names:
+            for c in a[1:]:
+                if c in "su":
+                    mode = "-" + c
+                elif c == "q":
+                    quiet = True
+                elif c == "p":
+                    reusable = True
+                elif c == "o":
+                    set_o = True
+                else:
+                    _err(sh, "shopt", f"-{c}: invalid option")
+                    sh.write_err("shopt: usage: shopt [-pqsu] [-o] [optname ...]\n")
+                    return 2
         else:
             names.append(a)
+    table: dict[str, bool] = dict.fromkeys(_SET_LONG, False) if set_o else _SHOPTS
+
+    def is_on(n: str) -> bool:
+        return n in sh.state.options if set_o else shopt_on(sh, n)
+
+    def show(n: str) -> None:
+        on = is_on(n)
+        if reusable:
+            line = (f"set {'-' if on else '+'}o {n}" if set_o
+                    else f"shopt {'-s' if on else '-u'} {n}")  # fmt: skip
+            _out(sh, line + "\n")
+        else:
+            _out(sh, f"{n:<15}\t{'on' if on else 'off'}\n")
+
     status = 0
+    if not names:
+        order = sorted(table) if set_o else list(table)  # shopt: bash's own order
+        if mode is None:
+            for n in order:
+                show(n)
+        elif not quiet:  # `shopt -s`: the options that are on (-u: off)
+            for n in order:
+                if is_on(n) == (mode == "-s"):
+                    show(n)
+        return 0
     for n in names:
-        if n not in _SHOPTS:
-            _err(sh, "shopt", f"{n}: invalid shell option name")
+        if n not in table:
+            what = "invalid option name" if set_o else "invalid shell option name"
+            _err(sh, "shopt", f"{n}: {what}")
             status = 1
+            continue
+        if mode is None:
+            if not is_on(n):
+                status = 1
+            if not quiet:
+                show(n)
+            continue
+        if set_o:
+            (sh.state.options.add if mode == "-s" else sh.state.options.discard)(n)
             continue
         key = "shopt:" + n
         if mode == "-s":
             sh.state.options.add(key)
-        elif mode == "-u":
-            sh.state.options.discard(key)
-        else:
-            on = key in sh.state.options or (
-                _SHOPTS[n] and ("shopt-off:" + n) not in sh.state.options
-            )
-            if not on:
-                status = 1
-            if not quiet:
-                _out(sh, f"{n:<15}\t{'on' if on else 'off'}\n")
-        if mode == "-u" and _SHOPTS[n]:
-            sh.state.options.add("shopt-off:" + n)
-        if mode == "-s":
             sh.state.options.discard("shopt-off:" + n)
-    if not names and mode is None:
-        for n in sorted(_SHOPTS):
-            on = ("shopt:" + n) in sh.state.options
-            _out(sh, f"{n:<15}\t{'on' if on else 'off'}\n")
+        else:
+            sh.state.options.discard(key)
+            if _SHOPTS[n]:
+                sh.state.options.add("shopt-off:" + n)
     return status
 
 
-@special("hash", "ulimit", "disown")
+@special("ulimit", "disown")
 def b_noop(sh: Shell, argv: list[str]) -> int:
     return 0
+
+
+@special("hash")
+def b_hash(sh: Shell, argv: list[str]) -> int:
+    """``hash [-r] [-t] [-d] [NAME…]``: remember where commands are (``hash NAME`` fails
+    for a command that is nowhere: the idiom that tests for one); without names, list
+    them (``hits`` stay 0: corral runs its built-ins, there is no path search to save)."""
+    from .command import REGISTRY
+
+    args = argv[1:]
+    opts: set[str] = set()
+    while args and args[0][:1] == "-" and len(args[0]) > 1:
+        if args[0] == "--":
+            args = args[1:]
+            break
+        opts.update(args[0][1:])
+        args = args[1:]
+    table: dict[str, str] = sh.__dict__.setdefault("hashed", {})
+    if "r" in opts:
+        table.clear()
+    status = 0
+    for name in args:
+        if "t" in opts:
+            if name in table:
+                _out(sh, (f"{name}\t" if len(args) > 1 else "") + table[name] + "\n")
+            else:
+                _err(sh, "hash", f"{name}: not found")
+                status = 1
+        elif "d" in opts:
+            if table.pop(name, None) is None:
+                _err(sh, "hash", f"{name}: not found")
+                status = 1
+        elif name in SPECIAL or name in _BASH_BUILTINS or name in sh.state.functions:
+            continue  # bash hashes only programs found on PATH
+        elif "/" in name or name in REGISTRY or name in BRIDGES:
+            table[name] = name if "/" in name else f"/usr/bin/{name}"
+        else:
+            _err(sh, "hash", f"{name}: not found")
+            status = 1
+    if not args and "r" not in opts:
+        if not table:
+            _err(sh, "hash", "hash table empty")
+        else:
+            _out(sh, "hits\tcommand\n")
+            for path in table.values():
+                _out(sh, f"   0\t{path}\n")
+    return status
 
 
 def _umask_symbolic(mask: int) -> str:
@@ -1099,6 +1216,9 @@ def b_command(sh: Shell, argv: list[str]) -> int:
         return 0
     if args[0] in SPECIAL:
         return SPECIAL[args[0]](sh, args)
+    if args[0] not in _BASH_BUILTINS:
+        _err(sh, "builtin", f"{args[0]}: not a shell builtin")
+        return 1
     return sh.run_builtin(args, {})
 
 
@@ -1109,6 +1229,9 @@ def b_builtin(sh: Shell, argv: list[str]) -> int:
         return 0
     if args[0] in SPECIAL:
         return SPECIAL[args[0]](sh, args)
+    if args[0] not in _BASH_BUILTINS:
+        _err(sh, "builtin", f"{args[0]}: not a shell builtin")
+        return 1
     return sh.run_builtin(args, {})
 
 
@@ -1369,6 +1492,7 @@ def b_exec(sh: Shell, argv: list[str]) -> int:
     if len(argv) == 1:
         return 0  # redirections were applied by the caller for this command only
     status = sh.run_command(argv[1:])
+    sh.state.traps.pop("EXIT", None)  # the shell was replaced: its EXIT trap never runs
     raise ExitShell(status)
 
 

@@ -1306,7 +1306,43 @@ def _nf_parse(text: str, scale: str) -> Decimal:
     return x
 
 
-def _nf_format(x: Decimal, to: str, how: str) -> str:
+_NF_SPEC = re.compile(r"((?:[^%]|%%)*)%([0'-]*)(\d*)(?:\.(\d*))?f((?:[^%]|%%)*)")
+
+
+def _nf_format_spec(spec: str) -> tuple[str, str, int, int | None, str]:
+    """``--format``'s ``PREFIX%[0]['][-][N][.N]fSUFFIX``."""
+    if "%" not in spec.replace("%%", ""):
+        raise CommandError(f"format \u2018{spec}\u2019 has no % directive")
+    m = _NF_SPEC.fullmatch(spec)
+    if m is None:
+        raise CommandError(
+            f"invalid format \u2018{spec}\u2019, directive must be %[0]['][-][N][.][N]f"
+        )
+    width = int(m.group(3)) if m.group(3) else 0
+    prec = None if m.group(4) is None else int(m.group(4) or 0)
+    return (m.group(1).replace("%%", "%"), m.group(2), min(width, 1 << 16), prec,
+            m.group(5).replace("%%", "%"))  # fmt: skip
+
+
+def _nf_plain(x: Decimal) -> str:
+    """A number as given (``--format`` without a precision): no exponent, no padding."""
+    return format(x, "f")
+
+
+def _nf_format(x: Decimal, to: str, how: str, places: int | None = None) -> str:
+    """``x`` scaled to ``to``'s units and rounded (``places``: that many decimals, as
+    ``--format='%.Nf'`` asks)."""
+    if places is not None:
+        places = min(places, 1000)
+        if to == "none":
+            return f"{_nf_round_to(x, places, how):.{places}f}"
+        base = 1000 if to == "si" else 1024
+        power = 0
+        while abs(x) >= base and power < len(_UNITS):
+            x /= base
+            power += 1
+        text = f"{_nf_round_to(x, places, how):.{places}f}"
+        return text + (_UNITS[power - 1] + ("i" if to == "iec-i" else "") if power else "")
     if to == "none":
         return str(_nf_round(x, how))
     base = 1000 if to == "si" else 1024
@@ -1355,6 +1391,7 @@ standard input).
     delim: str | None = None
     header = 0
     invalid = "abort"
+    fmt: tuple[str, str, int, int | None, str] | None = None
     for k, v in opts:
         v = v or ""
         if k == "F":
@@ -1391,14 +1428,33 @@ standard input).
             if v not in ("abort", "fail", "warn", "ignore"):
                 raise _usage_error(ctx, f"invalid argument '{v}' for '--invalid'")
             invalid = v
+        elif k == "G":
+            pass  # the C locale groups no digits
+        elif k == "M":
+            fmt = _nf_format_spec(v)
         else:
-            raise CommandError(f"option '{ {'U': '--from-unit', 'V': '--to-unit', 'G': '--grouping', 'M': '--format'}[k]}' is not supported by the corral shell")  # noqa: E501
+            raise CommandError(f"option '{ {'U': '--from-unit', 'V': '--to-unit'}[k]}' is not supported by the corral shell")  # noqa: E501
     status = 0
 
     def convert(num: str) -> str:
         text = num[: -len(suffix)] if suffix and num.endswith(suffix) else num
         x = _nf_parse(text, frm)
-        out = _nf_format(x, to, how) + suffix
+        if fmt is None:
+            out = _nf_format(x, to, how) + suffix
+        else:
+            prefix, flags, width, prec, after = fmt
+            if prec is None:
+                body = _nf_format(x, to, how) if to != "none" else _nf_plain(x)
+            else:
+                body = _nf_format(x, to, how, prec)
+            body += suffix
+            if "-" in flags:
+                body = body.ljust(width)
+            elif "0" in flags and body[:1].isdigit():
+                body = body.rjust(width, "0")
+            else:
+                body = body.rjust(width)
+            out = prefix + body + after
         if padding > 0:
             out = out.rjust(padding)
         elif padding < 0:

@@ -2711,6 +2711,9 @@ class _Find:
             return lambda e: statmod.S_IMODE(e.st.st_mode) == want
         if tok in ("-user", "-group"):
             who = self.arg(tok)
+            if not who.isdigit() and who not in ("user", "root"):  # the sandbox's accounts
+                what = "a known user" if tok == "-user" else "an existing group"
+                raise CommandError(f"'{who}' is not the name of {what}")
             return lambda e: who in ("user", "1000")
         if tok in ("-uid", "-gid"):
             sign, n = self._num(tok, self.arg(tok))
@@ -3384,7 +3387,7 @@ class _Tar:
             ) from None
         try:
             return tarfile.open(fileobj=_unwrap_gzip(f), mode="r|" if mode == "r|*" else mode), f
-        except (tarfile.TarError, OSError, EOFError, zlib.error):
+        except (tarfile.TarError, OSError, EOFError, zlib.error, ValueError):
             if archive != "-":
                 f.close()
             raise CommandError(
@@ -3649,15 +3652,39 @@ def _unwrap_gzip(f: IO[bytes]) -> IO[bytes]:
     import gzip as gziplib
 
     head = b""
-    while len(head) < 2:
-        more = f.read(2 - len(head))
+    while len(head) < 6:  # long enough for xz's magic
+        more = f.read(6 - len(head))
         if not more:
             break
         head += more
     src = _Prefixed(head, f)
-    if head != b"\x1f\x8b":
-        return src  # type: ignore[return-value]
-    return gziplib.GzipFile(fileobj=src, mode="rb")  # type: ignore[arg-type]
+    if head[:2] == b"\x1f\x8b":
+        return gziplib.GzipFile(fileobj=src, mode="rb")  # type: ignore[arg-type]
+    if head[:3] == b"BZh":  # bzip2 and xz, streamed as tar -j / -J read them
+        import bz2
+
+        return bz2.BZ2File(src, mode="rb")  # type: ignore[arg-type,return-value]
+    if head == b"\xfd7zXZ\x00":
+        import lzma
+
+        return _XzReader(lzma.LZMAFile(src, mode="rb"))  # type: ignore[arg-type,return-value]
+    return src  # type: ignore[return-value]
+
+
+class _XzReader:
+    """An xz stream whose corrupt data reads as the archive's early end (EOFError), as
+    a corrupt gzip or bzip2 one does, instead of lzma's own error."""
+
+    def __init__(self, f: IO[bytes]) -> None:
+        self.f = f
+
+    def read(self, n: int = -1) -> bytes:
+        import lzma
+
+        try:
+            return self.f.read(n)
+        except lzma.LZMAError as e:
+            raise EOFError(str(e)) from None
 
 
 def _bad_gzip() -> type[Exception]:
@@ -3951,13 +3978,52 @@ def _gz_header_len(data: bytes) -> int:
 
 
 def _gz_ratio(n_in: int, n_out: int) -> str:
-    """gzip -v's ratio: how much smaller the compressed data is (per mille)."""
-    if n_in == 0:
-        return "  0.0%"
-    r = (1000 * (n_in - n_out)) // n_in if n_in >= n_out else -((1000 * (n_out - n_in)) // n_in)
-    sign = "-" if r < 0 else " "
-    r = abs(r)
-    return f"{sign}{r // 10:2d}.{r % 10}%"
+    """gzip -v's ratio: how much smaller the compressed data is (GNU's ``%5.1f%%``)."""
+    return f"{100.0 * (n_in - n_out) / n_in if n_in else 0.0:5.1f}%"
+
+
+def _gz_list(
+    ctx: CommandContext, names: list[str], quiet: bool, verbose: bool, suffix: str
+) -> int:
+    """``gzip -l``: compressed and uncompressed sizes (the trailer's), the ratio and the
+    name without its suffix, a totals line for several files."""
+    head = "         compressed        uncompressed  ratio uncompressed_name\n"
+    if verbose:
+        head = "method  crc     date  time  " + head
+    if not quiet:
+        ctx.out(head)
+    status = 0
+    tot_c = tot_u = last_head = 0
+    for name in names or ["-"]:
+        try:
+            with ctx.open_read(name) as f:
+                csize = f.seek(0, os.SEEK_END)
+                f.seek(0)
+                hlen = _gz_header_len(f.read(4096))
+                f.seek(max(csize - 8, 0))
+                tail = f.read(8)
+        except (CommandError, OSError, ValueError) as e:
+            ctx.stderr.write(encode(f"gzip: {name}: {_reason(e)}\n"))
+            status = 1
+            continue
+        usize = int.from_bytes(tail[4:8], "little") if len(tail) == 8 else 0
+        data = max(csize - hlen - 8, 0)
+        base = name[: -len(suffix)] if name.endswith(suffix) else name
+        line = f"{csize:>19} {usize:>19} {_gz_ratio_of(usize, data)} {base}\n"
+        if verbose:
+            crc = int.from_bytes(tail[:4], "little") if len(tail) == 8 else 0
+            line = f"defla {crc:08x} {'Jan  1 00:00'} " + line
+        ctx.out(line)
+        tot_c, tot_u, last_head = tot_c + csize, tot_u + usize, hlen + 8
+    if len(names) > 1:  # GNU takes only the last file's header off the total
+        ratio = _gz_ratio_of(tot_u, max(tot_c - last_head, 0))
+        ctx.out(f"{tot_c:>19} {tot_u:>19} {ratio} (totals)\n")
+    return status
+
+
+def _gz_ratio_of(usize: int, data: int) -> str:
+    """gzip -l's ratio (GNU's ``%5.1f%%``)."""
+    return f"{100.0 * (usize - data) / usize if usize else 0.0:5.1f}%"
 
 
 @command("gzip", "gunzip", "zcat")
@@ -4005,7 +4071,7 @@ def gzip(ctx: CommandContext) -> int:
     prog = ctx.name
     to_stdout = prog == "zcat"
     decompress = prog in ("gunzip", "zcat")
-    force = keep = quiet = test = verbose = listing = False
+    force = keep = quiet = test = verbose = listing = no_name = False
     level = 6
     suffix = ".gz"
     for k, v in opts:
@@ -4027,6 +4093,10 @@ def gzip(ctx: CommandContext) -> int:
             test = decompress = True
         elif k in ("-v", "--verbose"):
             verbose = True
+        elif k in ("-n", "--no-name"):
+            no_name = True
+        elif k in ("-N", "--name"):
+            no_name = False
         elif k == "--fast":
             level = 1
         elif k == "--best":
@@ -4044,7 +4114,7 @@ def gzip(ctx: CommandContext) -> int:
         status = max(status, st) if status != 1 else 1
 
     if listing:
-        raise CommandError("-l is not supported")
+        return _gz_list(ctx, operands, quiet, verbose, suffix)
     for name in operands or ["-"]:
         ctx.check()
         if name == "-":
@@ -4129,7 +4199,8 @@ def gzip(ctx: CommandContext) -> int:
                         _gz_decompress(ctx, fin, dst)
                     else:
                         assert dst is not None
-                        _gz_compress(ctx, fin, dst, _base(name), int(st.st_mtime), level)
+                        _gz_compress(ctx, fin, dst, "" if no_name else _base(name),
+                                     0 if no_name else int(st.st_mtime), level)  # fmt: skip
                 else:
                     assert out_host is not None
                     with ctx.open_write(out_name) as fout:
@@ -4137,8 +4208,9 @@ def gzip(ctx: CommandContext) -> int:
                             _gz_decompress(ctx, fin, fout)
                         else:
                             deflated = _gz_compress(
-                                ctx, fin, fout, _base(name), int(st.st_mtime), level
-                            )
+                                ctx, fin, fout, "" if no_name else _base(name),
+                                0 if no_name else int(st.st_mtime), level,
+                            )  # fmt: skip
                         fout.flush()
                         _set_meta(
                             ctx,
@@ -4169,7 +4241,8 @@ def gzip(ctx: CommandContext) -> int:
                     ratio = _gz_ratio(new_size, st.st_size - hlen - 8)
                 else:
                     ratio = _gz_ratio(st.st_size, deflated)
-                ctx.stderr.write(encode(f"{name}:\t{ratio.strip()} -- replaced with {out_name}\n"))
+                verb = "created" if keep else "replaced with"
+                ctx.stderr.write(encode(f"{name}:\t{ratio} -- {verb} {out_name}\n"))
             if not keep:
                 hfs.unlink(ctx.ws, host)
         elif test and verbose:

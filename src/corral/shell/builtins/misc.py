@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from ...budget import MB
-from ..command import CommandContext, CommandError, command, encode
+from ..command import CommandContext, CommandError, command, decode, encode
 from ..limits import STREAM_FILL
 
 # ---------------------------------------------------------------------------
@@ -1194,6 +1194,7 @@ def date(ctx: CommandContext) -> int:
     )
     tz = tz_from_env(ctx.env)
     when: str | None = None
+    dates_file: str | None = None
     ref: str | None = None
     fmt: str | None = iso
     for o, v in opts:
@@ -1210,7 +1211,7 @@ def date(ctx: CommandContext) -> int:
         elif o in ("-s", "--set"):
             raise CommandError("cannot set date: Operation not permitted")
         elif o in ("-f", "--file"):
-            raise CommandError("--file is not supported")
+            dates_file = v
     for op in operands:
         if op.startswith("+"):
             if fmt is not None and fmt is not iso:
@@ -1236,6 +1237,24 @@ def date(ctx: CommandContext) -> int:
             raise CommandError(f"{ref}: {e.strerror}") from None
         dt = datetime.fromtimestamp(st.st_mtime_ns // 1_000_000_000, tz)
         ns = st.st_mtime_ns % 1_000_000_000
+    if dates_file is not None:  # -f FILE: one date a line, each printed (or refused)
+        status = 0
+        f = ctx.open_read(dates_file)
+        try:
+            for raw in f:
+                ctx.check()
+                line = decode(raw).rstrip("\n")
+                try:
+                    got, got_ns = parse_date(line, now.replace(microsecond=ns // 1000), tz)
+                except (ValueError, OverflowError):
+                    ctx.err(f"invalid date '{line}'")
+                    status = 1
+                    continue
+                ctx.out(strftime_c(fmt, got.astimezone(tz), got_ns) + "\n")
+        finally:
+            if f is not ctx.stdin:
+                f.close()
+        return status
     if when is not None:
         try:
             dt, ns = parse_date(when, now.replace(microsecond=ns // 1000), tz)

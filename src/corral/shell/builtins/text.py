@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ... import saferegex
+from .. import devices
 from ..command import CommandContext, CommandError, command, decode, encode
 from ..limits import max_string, too_large
 from ..records import record_batches
@@ -1261,6 +1262,7 @@ def tr(ctx: CommandContext) -> int:
             "squeeze-repeats": "s",
             "truncate-set1": "t",
         },
+        stop_at_operand=True,  # GNU tr: `tr a -z`, `tr '+=' '-:'` (sets, not options)
     )
     flags = {k for k, _ in opts}
     complement = bool(flags & {"c", "C"})
@@ -4203,7 +4205,7 @@ def diff(ctx: CommandContext) -> int:
         """(host path or None for stdin/missing, kind: file/dir/stdin/missing)."""
         if name == "-":
             return None, "stdin"
-        if name in ctx.fd_names:  # a process substitution's pipe
+        if name in ctx.fd_names or name in devices.INPUTS:  # a pipe or a device
             return None, "pipe"
         host = ctx.resolve(name)
         if host.is_dir():
