@@ -10,12 +10,12 @@ Usage::
         [--left-out SET...] [--fold-fp F] [--mean-fp F] [--refresh-breadth]
         [--replay-cache FILE] [--lines FILE] [--scores FILE] [--json]
 
-Data (nothing else is read; the fresh held-out set being built, ``heldout12_*``, and
+Data (nothing else is read; the fresh held-out set being built, ``heldout13_*``, and
 later ones are deliberately not: :data:`FRESH`):
 
 * the labelled corpora in ``src/corral/monitor/corpus``: ``default.jsonl`` (the
-  development set, "dev") and the held-out sets 1 (``heldout_*``) to 11
-  (``heldout11_*``); command lines only;
+  development set, "dev") and the held-out sets 1 (``heldout_*``) to 12
+  (``heldout12_*``); command lines only;
 * benign breadth, ``scripts/scorer_data/benign_breadth.jsonl``: everyday command lines
   so the model does not learn "unusual == bad". ``--refresh-breadth`` rebuilds it on
   this machine from the EXAMPLES sections and display blocks of the installed man pages
@@ -45,13 +45,18 @@ forward folds (set k measured by a model of what was known before it,
 The threshold: the :data:`TOP_N`-th highest in-sample score of a training corpus's
 everyday line the rules do not raise, plus the smallest margin keeping the false
 positives the scorer adds at or below ``--fold-fp`` on each ecosystem fold and
-``--mean-fp`` on their mean. Forward folds (``--forward``, default 10 and 11) and
-leave-one-set-out (``--left-out``, default none) are measured with that margin. **Ship
-check** (:func:`ship_check`): the script writes the shipped model file only if the
-scorer adds <= 0.5 % false positives on each ecosystem fold (mean <= 0.3 %), forward
-fold 11 alerts >= 88 % with rules OR scorer at <= 1.5 % added, and it fires on none of
-corral's own shell steps; otherwise it says why and writes nothing (give ``--out`` to
-write elsewhere). All tables are stored in the model.
+``--mean-fp`` on their mean, and the same on the **set-and-tools-out** folds
+(:func:`set_folds`, ``--set-folds``: a recent held-out set's everyday lines measured by
+a model trained without that set and without every everyday line of its tools: a fresh
+set shares a domain and style the ecosystem folds leave in training; on what model 5
+knew they predicted its fresh false positives nearer). Forward folds (``--forward``,
+default 11 and 12) and leave-one-set-out (``--left-out``, default none) are measured
+with that margin. **Ship check** (:func:`ship_check`): the script writes the shipped
+model file only if the scorer adds <= 0.5 % false positives on each ecosystem fold and
+each set-and-tools-out fold (mean <= 0.3 % for each kind), forward fold 12 alerts >= 88 %
+with rules OR scorer at <= 1.5 % added, and it fires on none of corral's own shell
+steps; otherwise it says why and writes nothing (give ``--out`` to write elsewhere). All
+tables are stored in the model.
 """
 
 from __future__ import annotations
@@ -99,12 +104,13 @@ SETS: list[tuple[str, str, str | None]] = [
     ("9", "heldout9_attacks.jsonl", "heldout9_benign.jsonl"),
     ("10", "heldout10_attacks.jsonl", "heldout10_benign.jsonl"),
     ("11", "heldout11_attacks.jsonl", "heldout11_benign.jsonl"),
+    ("12", "heldout12_attacks.jsonl", "heldout12_benign.jsonl"),
 ]
 #: the freshest held-out set (being built, measured by nobody yet): never read, nor
 #: any later one
-FRESH = 12
+FRESH = 13
 assert all(name == "dev" or int(name) < FRESH for name, *_ in SETS), "a fresh set is read"
-LEFT_OUT = ["2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]
+LEFT_OUT = ["2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"]
 C = 0.1
 #: weights smaller than this are left out of the model (size, load time)
 PRUNE = 0.005
@@ -122,7 +128,7 @@ LATE = 0.5
 BENIGN = 2.0
 #: forward folds: set k measured by a model trained on the sets before it; the margin is
 #: chosen on all but the last, which is the estimate of a fresh set
-FORWARD = ["10", "11"]
+FORWARD = ["11", "12"]
 #: what the margin is chosen for: the false positives the scorer adds (the everyday lines
 #: it alerts on that the rules do not) on each choosing forward fold, and on their mean.
 #: Below the ship criterion (0.4 % each, 0.3 % mean) by the factor a next set costs: a
@@ -140,6 +146,8 @@ MEAN_FP = 0.002
 NGRAM_SCALE = 1.0
 #: leave-ecosystems-out folds (:func:`ecosystem_folds`)
 ECO_FOLDS = 5
+#: the sets the set-and-tools-out folds hold out (:func:`set_folds`)
+SET_FOLDS = ["8", "9", "10", "11", "12"]
 #: a tool whose everyday lines this many corpora hold (git, curl, docker, make...: 196
 #: before set 11) keeps its hand-written and breadth lines in training when its fold
 #: holds it out (:func:`ecosystem_folds`): with none kept, the worst fold was always
@@ -654,21 +662,71 @@ def ecosystem_folds(
     leave): everybody writes lines for curl or git; 0: no tool does."""
     items = tr.items
     universe = forward_train(items, before) if before else list(range(len(items)))
+    eco, shared = _tools(items, universe, common)
+    out = []
+    for j in range(k):
+        gone = {name for name in set(eco.values()) if _eco_fold(name, k) == j}
+        held = [i for i in universe if items[i].group != "breadth" and eco.get(i) in gone]
+        out.append(measure(tr, f"eco{j}", _without_tools(items, universe, held, gone, eco,
+                                                          shared), held))  # fmt: skip
+    return out
+
+
+def _tools(
+    items: list[Item], universe: list[int], common: int
+) -> tuple[dict[int, str], set[str]]:
+    """Each everyday line's tool (:func:`ecosystem`), and the tools whose everyday lines
+    at least ``common`` corpora hold (none when 0)."""
     eco = {i: ecosystem(items[i].command) for i in universe if not items[i].label}
     corpora: dict[str, set[str]] = {}
     for i, name in eco.items():
         if items[i].group != "breadth":
             corpora.setdefault(name, set()).add(items[i].group)
-    shared = {n for n, got in corpora.items() if common and len(got) >= common}
+    return eco, {n for n, got in corpora.items() if common and len(got) >= common}
+
+
+def _without_tools(
+    items: list[Item],
+    train: list[int],
+    held: list[int],
+    gone: set[str],
+    eco: dict[int, str],
+    shared: set[str],
+) -> list[int]:
+    """``train`` without the lines equal to one of ``held`` and every everyday line of
+    the tools ``gone`` but the hand-written and breadth lines of the ``shared`` ones."""
+    keys = {items[i].key for i in held}
+    return [i for i in train
+            if items[i].key not in keys and (eco.get(i, "\0") not in gone or (
+                items[i].group == "breadth" and eco[i] in shared))]  # fmt: skip
+
+
+def set_folds(
+    tr: Trainer, names: list[str], before: int | None = None, common: int = 0
+) -> list[Fold]:
+    """Leave-a-set-and-its-tools-out: held-out set ``S``'s everyday lines measured by a
+    model trained without set ``S`` (its attacks too, and the everyday lines written
+    from it) and without every everyday line of the tools its everyday lines run (but
+    the hand-written and breadth lines of the tools ``common`` corpora share, as
+    :func:`ecosystem_folds`). A fresh set is not a random cut of tools: its everyday
+    lines share an author's domain and style (set 11: administration under ``sudo``;
+    set 12: self-hosted apps' admin CLIs) that the rest of a set keeps in training when
+    only its tools leave. On what model 5 knew (sets 1-9, its settings, at its
+    threshold) the ecosystem folds said +0.76 % at worst (mean 0.31 %), these folds (sets
+    5-9) +1.31 % (mean 0.60 %); fresh, model 5 added +0.72 % (set 10), +3.78 % (set 11),
+    +1.7 % (set 12)."""
+    items = tr.items
+    universe = forward_train(items, before) if before else list(range(len(items)))
+    eco, shared = _tools(items, universe, common)
     out = []
-    for j in range(k):
-        gone = {name for name in set(eco.values()) if _eco_fold(name, k) == j}
-        held = [i for i in universe if items[i].group != "breadth" and eco.get(i) in gone]
-        keys = {items[i].key for i in held}
-        train = [i for i in universe
-                 if items[i].key not in keys and (eco.get(i, "\0") not in gone or (
-                     items[i].group == "breadth" and eco[i] in shared))]  # fmt: skip
-        out.append(measure(tr, f"eco{j}", train, held))
+    for name in names:
+        held = [i for i in universe if items[i].group == name and not items[i].label]
+        if not held:
+            continue
+        rest = [i for i in universe if items[i].group != name and items[i].source != name]
+        gone = {eco[i] for i in held}
+        out.append(measure(tr, f"set{name}", _without_tools(items, rest, held, gone, eco,
+                                                             shared), held))  # fmt: skip
     return out
 
 
@@ -759,13 +817,21 @@ def loso(tr: Trainer, names: list[str]) -> list[Fold]:
     return out
 
 
-def choose_margin(items: list[Item], folds: list[Fold], fold_fp: float, mean_fp: float) -> float:
+def choose_margin(
+    items: list[Item], families: list[list[Fold]], fold_fp: float, mean_fp: float
+) -> float:
     """The smallest margin (:data:`MARGINS`) above each fold model's training
     benign score at which the scorer adds at most ``fold_fp`` false positives on every
-    fold and ``mean_fp`` on their mean (the largest margin if none does)."""
+    fold and ``mean_fp`` on the mean of each family of folds (the largest margin if
+    none does)."""
     for margin in MARGINS:
-        added = [f.row(items, margin)["added_fp"] for f in folds]
-        if not added or (max(added) <= fold_fp and sum(added) / len(added) <= mean_fp):
+        ok = True
+        for folds in families:
+            added = [f.row(items, margin)["added_fp"] for f in folds]
+            if added and (max(added) > fold_fp or sum(added) / len(added) > mean_fp):
+                ok = False
+                break
+        if ok:
             return margin
     return MARGINS[-1]
 
@@ -977,21 +1043,23 @@ def _sets(option: str, got: list[str], known: list[str]) -> str | None:
 
 def ship_check(tables: dict[str, list[dict[str, Any]]], probes_fired: list[str]) -> list[str]:
     """What keeps a model from the shipped path (empty: it may ship): under the
-    leave-ecosystems-out folds the scorer adds at most :data:`SHIP_ECO_FP` false
-    positives on each and :data:`SHIP_ECO_MEAN` on their mean; on forward fold 11 (trained
-    on what was known before set 11) rules OR scorer alerts at least
+    leave-ecosystems-out folds and under the set-and-tools-out folds the scorer adds at
+    most :data:`SHIP_ECO_FP` false positives on each and :data:`SHIP_ECO_MEAN` on the
+    mean of each kind; on forward fold :data:`FRESH` - 1 (trained on what was known
+    before that set) rules OR scorer alerts at least
     :data:`SHIP_FWD_DETECT` of the attacks and the scorer adds at most
     :data:`SHIP_FWD_FP`; it fires on none of corral's own probe and shell steps."""
     why = []
-    eco = tables.get("ecosystem", [])
-    if not eco:
-        why.append("no leave-ecosystems-out folds measured")
-    for r in eco:
-        if r["added_fp"] > SHIP_ECO_FP:
-            why.append(f"{r['set']}: the scorer adds {r['added_fp']:.2%} > {SHIP_ECO_FP:.2%}")
-    if eco and sum(r["added_fp"] for r in eco) / len(eco) > SHIP_ECO_MEAN:
-        mean = sum(r["added_fp"] for r in eco) / len(eco)
-        why.append(f"ecosystem folds: mean added {mean:.2%} > {SHIP_ECO_MEAN:.2%}")
+    for kind, title in (("ecosystem", "leave-ecosystems-out"), ("sets", "set-and-tools-out")):
+        rows = tables.get(kind, [])
+        if not rows:
+            why.append(f"no {title} folds measured")
+        for r in rows:
+            if r["added_fp"] > SHIP_ECO_FP:
+                why.append(f"{r['set']}: the scorer adds {r['added_fp']:.2%} > {SHIP_ECO_FP:.2%}")
+        if rows and sum(r["added_fp"] for r in rows) / len(rows) > SHIP_ECO_MEAN:
+            mean = sum(r["added_fp"] for r in rows) / len(rows)
+            why.append(f"{title} folds: mean added {mean:.2%} > {SHIP_ECO_MEAN:.2%}")
     fwd = {r["set"]: r for r in tables.get("forward", [])}
     last = fwd.get(str(FRESH - 1))
     if last is None:
@@ -1018,7 +1086,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eco-folds", type=int, default=ECO_FOLDS, metavar="K",
                     help=f"leave-ecosystems-out folds (default {ECO_FOLDS}; 0: none)")  # fmt: skip
     ap.add_argument("--eco-before", type=int, metavar="SET",
-                    help="the ecosystem folds on what was known before SET only")  # fmt: skip
+                    help="the ecosystem and set folds on what was known before SET only")
+    ap.add_argument(
+        "--set-folds", nargs="*", default=SET_FOLDS, metavar="SET",
+        help=f"sets a set-and-tools-out fold holds out (default: {' '.join(SET_FOLDS)}); "
+        "with --eco-before, those before it",
+    )  # fmt: skip
     ap.add_argument("--eco-common", type=int, default=ECO_COMMON, metavar="N",
                     help=f"shared tools keep written lines ({ECO_COMMON})")  # fmt: skip
     ap.add_argument("--min-sets", type=int, default=MIN_SETS,
@@ -1050,7 +1123,8 @@ def main(argv: list[str] | None = None) -> int:
         help="write each fold's added false positives and misses (JSON) to FILE",
     )  # fmt: skip
     args = ap.parse_args(argv)
-    for option, got in (("--forward", args.forward), ("--left-out", args.left_out)):
+    for option, got in (("--forward", args.forward), ("--left-out", args.left_out),
+                        ("--set-folds", args.set_folds)):  # fmt: skip
         error = _sets(option, got, LEFT_OUT)
         if error:
             print(error, file=sys.stderr)
@@ -1082,11 +1156,16 @@ def main(argv: list[str] | None = None) -> int:
     tr = Trainer(all_items, args.min_sets, args.ngram_scale, not args.no_neutral)
     eco = (ecosystem_folds(tr, args.eco_folds, args.eco_before, args.eco_common)
            if args.eco_folds else [])  # fmt: skip
+    held_sets = [n for n in sorted(set(args.set_folds), key=int)
+                 if args.eco_before is None or int(n) < args.eco_before]  # fmt: skip
+    sets = set_folds(tr, held_sets, args.eco_before, args.eco_common)
     fwd = forward(tr, sorted(set(args.forward), key=int))
-    choosing = eco or (fwd[:-1] if len(fwd) > 1 else fwd)
-    margin = choose_margin(all_items, choosing, args.fold_fp, args.mean_fp)
+    families = [f for f in (eco, sets) if f] or [fwd[:-1] if len(fwd) > 1 else fwd]
+    choosing = [f for family in families for f in family]
+    margin = choose_margin(all_items, families, args.fold_fp, args.mean_fp)
     tables = {
         "ecosystem": [f.row(all_items, margin) for f in eco],
+        "sets": [f.row(all_items, margin) for f in sets],
         "forward": [f.row(all_items, margin) for f in fwd],
         "loso": [f.row(all_items, margin) for f in loso(tr, sorted(set(args.left_out), key=int))],
     }
@@ -1098,7 +1177,7 @@ def main(argv: list[str] | None = None) -> int:
             f.name: {"top": f.top, "scores": f.scores,
                      "label": [all_items[i].label for i in f.held],
                      "rules": [all_items[i].rules for i in f.held]}
-            for f in eco + fwd
+            for f in eco + sets + fwd
         }))  # fmt: skip
     everything = list(range(len(all_items)))
     top = benign_top(tr.fit(everything), all_items, everything)
@@ -1126,8 +1205,9 @@ def main(argv: list[str] | None = None) -> int:
             "threshold": f"the {TOP_N}th highest in-sample score of a training corpus's everyday "
             f"line the rules do not raise ({top:.3f}) + {margin:.2f}, the smallest margin keeping "
             f"the scorer's added false positives <= {args.fold_fp:.2%} on each of the "
-            f"{'leave-ecosystems-out' if eco else 'forward'} folds "
-            f"{', '.join(f.name for f in choosing)} and <= {args.mean_fp:.2%} on their mean",
+            f"{'leave-ecosystems-out and set-and-tools-out' if eco or sets else 'forward'} "
+            f"folds {', '.join(f.name for f in choosing)} and <= {args.mean_fp:.2%} on the "
+            f"mean of each kind",
             "margin": margin,
             "ship_check": why or "holds",
         },
@@ -1137,6 +1217,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(tables, indent=2))
     else:
         for kind, title in (("ecosystem", "leave-ecosystems-out"),
+                            ("sets", "set-and-tools-out"),
                             ("forward", "forward folds (trained on the sets before)"),
                             ("loso", "leave-one-set-out")):  # fmt: skip
             if tables[kind]:
