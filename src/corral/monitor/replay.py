@@ -56,7 +56,13 @@ class _Recorder:
         self._add(FileAction(op=mapped, path=path), outcome, data)  # type: ignore[arg-type]
 
     def run_guest(
-        self, language: str, code: str, stdin: str, argv: list[str], fresh: bool
+        self,
+        language: str,
+        code: str,
+        stdin: str,
+        argv: list[str],
+        fresh: bool,
+        env: Any = None,
     ) -> tuple[int, str, str]:
         return 1, "", "corral: no guests in an evaluation\n"
 

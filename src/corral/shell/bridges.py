@@ -86,7 +86,9 @@ def b_python(ctx: CommandContext) -> int:
         argv0 = "-"
     else:
         stdin = decode(ctx.stdin.read()) if not _is_tty(ctx) else ""
-    status, out, err = _hooks(ctx).run_guest("python", code, stdin, [argv0, *rest], True)
+    status, out, err = _hooks(ctx).run_guest(
+        "python", code, stdin, [argv0, *rest], True, dict(ctx.env)
+    )
     ctx.stdout.write(encode(out))
     ctx.stderr.write(encode(err))
     return status
@@ -132,7 +134,9 @@ def b_node(ctx: CommandContext) -> int:
         code = decode(ctx.stdin.read())
     else:
         stdin = decode(ctx.stdin.read())
-    status, out, err = _hooks(ctx).run_guest("js", code, stdin, ["node", argv1, *rest], True)
+    status, out, err = _hooks(ctx).run_guest(
+        "js", code, stdin, ["node", argv1, *rest], True, dict(ctx.env)
+    )
     ctx.stdout.write(encode(out))
     ctx.stderr.write(encode(err))
     return status

@@ -153,7 +153,13 @@ class Hooks(Protocol):
         ...
 
     def run_guest(
-        self, language: str, code: str, stdin: str, argv: list[str], fresh: bool
+        self,
+        language: str,
+        code: str,
+        stdin: str,
+        argv: list[str],
+        fresh: bool,
+        env: Mapping[str, str] | None = None,
     ) -> tuple[int, str, str]: ...
 
     def call_tool(self, name: str, args: dict[str, Any]) -> dict[str, Any]: ...

@@ -455,11 +455,22 @@ class _RemoteHooks:
         return bool(r.data.get("allowed")), str(r.data.get("reason", ""))
 
     def run_guest(
-        self, language: str, code: str, stdin: str, argv: list[str], fresh: bool
+        self,
+        language: str,
+        code: str,
+        stdin: str,
+        argv: list[str],
+        fresh: bool,
+        env: Any = None,
     ) -> tuple[int, str, str]:
+        """A python/node command's run in its guest; ``env``: the command's own
+        environment (``X=1 python3 …`` included), else the shell's exported one."""
         from ..shell.command import Cancelled
 
-        env = self.shell.env() if self.shell is not None else {}
+        if env is not None:
+            env = {str(k): str(v) for k, v in env.items()}
+        else:
+            env = self.shell.env() if self.shell is not None else {}
         r = self.chan.request(
             "guest",
             {"language": language, "code": code, "argv": argv, "fresh": fresh, "env": env},

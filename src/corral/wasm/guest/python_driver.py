@@ -23,6 +23,7 @@ def _main():
     import types
 
     _read_line = open(0, "rb").readline  # noqa: SIM115 -- linear in the line's size
+    _base_env = dict(os.environ)  # the guest's own (PYTHON*, HOME), under each command's
     _write = os.write
     _fstat = os.fstat
     _clock = time.monotonic
@@ -574,6 +575,10 @@ def _main():
         exit_code = 0
         error = None
         sys.argv = list(msg.get("argv") or [""])
+        if msg.get("fresh"):  # a python3 command: the environment its shell gave it
+            os.environ.clear()
+            os.environ.update(_base_env)
+            os.environ.update({str(k): str(v) for k, v in (msg.get("env") or {}).items()})
         fname = "<sandbox>"
         if msg.get("fresh") and sys.argv[0] not in ("-c", ""):
             fname = sys.argv[0]
