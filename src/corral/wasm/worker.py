@@ -136,6 +136,8 @@ def _confine(cfg: dict[str, Any]) -> dict[str, Any]:
     if os.path.isdir(dynload):
         ro.append(dynload)
     ro += _lazy_packages()
+    # the time zone database (``TZ=Asia/Tokyo date``): public data, read-only
+    ro += [d for d in ("/usr/share/zoneinfo",) if os.path.isdir(d)]
     if cfg.get("landlock", True):
         try:
             ll = landlock.restrict(rw=[cfg["root"]], ro=ro, rw_files=["/dev/null"])
