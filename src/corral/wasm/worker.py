@@ -12,8 +12,8 @@ The worker, before it reads a single byte from the host, confines itself for goo
 - kernel limits: address space (``memory_mb`` over what the template already maps),
   file size (the disk budget), no core files;
 - Landlock: read-write under the workspace only, read-only on Python's standard
-  library, ``/dev/null``; no program execution, no TCP, no signals or abstract
-  sockets outside its own domain;
+  library and the time zone database, ``/dev/null``; no program execution, no TCP,
+  no signals or abstract sockets outside its own domain;
 - a seccomp filter: no new sockets, no ``execve``, no signals to other processes,
   and the native tiers' deny list (ptrace, mount, bpf, new namespaces, ...) when
   libseccomp is there.
