@@ -2992,6 +2992,10 @@ _PRECISION13: dict[str, tuple[list[Example], list[Example]]] = {
          "kubectl auth can-i create deployments -n dev --as=admin"],
         ["kubectl auth can-i update configmaps -n payments"
          " --as=system:serviceaccount:payments:release-bot"]),
+    # a startup file written through the files API: its content was in no command line
+    "persist-shell-rc-append": (
+        [file_op("write", "/home/a/.zshrc")],
+        [file_op("read", "/home/a/.zshrc")]),
     "persist-shell-rc-write": (
         ["b=.bash; echo 'x' >> ~/${b}rc",
          "echo 'export NODE_OPTIONS=\"--require ./t.js\"' >> ~/.profile",
