@@ -178,6 +178,25 @@ def test_long_classes_are_written_once_and_read_back_exactly(home: Path) -> None
     assert {p: saferegex.PLANS[(p, 0)] for p in pats} == cold
 
 
+def test_a_plan_too_long_to_read_back_is_left_out_not_the_entry(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the pack's \s (Unicode: ~100 characters in RE2) pushes one plan past a small cap
+    monkeypatch.setattr(packcache, "MAX_STR", 2000)
+    big = "".join(rf"\s+x{i}" for i in range(30)) + os.urandom(4).hex()
+    text = PACK + f"  - id: t-big\n    title: t\n    severity: low\n    match:\n" \
+        f"      line: {{regex: '{big}'}}\n"
+    saferegex.PLANS.pop((big, 0), None)
+    _, n = load(text)
+    assert n == 1
+    body = json.loads(entry(text).read_bytes().split(b"\n", 1)[1])
+    assert big not in [p[0] for p in body["plans"]]
+    assert body["plans"]  # the others are kept
+    pack, n = load(text)
+    assert n == 0  # the entry is used; the long pattern is compiled when first used
+    assert any(r.id == "t-big" for r in pack.rules)
+
+
 def test_entry_of_a_changed_pack_is_not_used(home: Path) -> None:
     load()
     other = PACK.replace("severity: medium", "severity: low")

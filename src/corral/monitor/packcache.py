@@ -260,7 +260,9 @@ def _write(
 ) -> None:
     classes: dict[str, int] = {}
     try:
-        plans = [_share_classes(item, classes) for item in plans]
+        # a plan too long to read back is left out (its pattern is compiled when used),
+        # not the whole entry refused at every start
+        plans = [_share_classes(item, classes) for item in plans if _fits(item)]
     except ValueError:  # a text a reference could not be told from
         return
     body = {
@@ -413,6 +415,16 @@ def _str(x: Any) -> str:
 #: a character class in RE2 text as saferegex writes it (every character inside is a
 #: plain one or a backslash escape; ``\\x{5D}`` for ``]``), or any other token
 _RE2_TOKENS: Final = re.compile(r"\[\^?(?:[^\]\\]|\\.)*\]|\\.|[^\\\[]+|.", re.S)
+
+
+def _fits(item: list[Any]) -> bool:
+    """Whether a plan's texts are all short enough to be read back (:data:`MAX_STR`)."""
+    strict, relaxed = item[6], item[7]
+    return (
+        len(item[0]) <= MAX_STR
+        and (strict is None or len(strict[0]) <= MAX_STR)
+        and (relaxed is None or len(relaxed[0]) <= MAX_STR)
+    )
 
 
 def _share_classes(item: list[Any], classes: dict[str, int]) -> list[Any]:
