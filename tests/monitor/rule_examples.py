@@ -433,7 +433,7 @@ EXAMPLES: dict[str, tuple[list[Example], list[Example]]] = {
     ),
     "persist-shell-rc-write": (
         # the file event after a writer that is not an everyday line in plain sight
-        [lambda f: [f.exec("node", "install.js"), f.file("write", "/home/a/.bashrc")]],
+        [lambda f: [f.code("import inst; inst.main()"), f.file("write", "/home/a/.bashrc")]],
         [file_op("read", "/home/a/.bashrc")],
     ),
     "persist-authorized-keys": (
@@ -3003,7 +3003,8 @@ _PRECISION13: dict[str, tuple[list[Example], list[Example]]] = {
          "echo 'export PATH=/tmp/.b:$PATH' >> ~/.bashrc",
          "echo 'alias ls=\"ls --hide=.x\"' >> ~/.bashrc",
          "echo 'export AGENT_NO_CONFIRM=1' >> ~/.bashrc && sed -i s/a/b/ conf.toml",
-         lambda f: [f.exec("python3", "setup.py"), f.file("write", "/home/a/.zshrc")]],
+         lambda f: [f.code("exec(open('setup.py').read())"),
+                    f.file("write", "/home/a/.zshrc")]],
         ["echo 'export PATH=\"$HOME/.cargo/bin:$PATH\"' >> ~/.bashrc",
          "echo 'export GOPATH=$HOME/go' >> ~/.profile && source ~/.profile",
          "echo 'eval \"$(zoxide init bash)\"' >> ~/.bashrc",
