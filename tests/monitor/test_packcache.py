@@ -107,7 +107,10 @@ def test_warm_load_uses_the_entry_and_builds_the_same_pack(home: Path) -> None:
 
 @pytest.mark.parametrize(
     "damage",
-    ["flip", "truncate", "empty", "garbage", "format", "key", "types", "huge-int", "bad-memo"],
+    [
+        "flip", "truncate", "empty", "garbage", "format", "key", "types", "huge-int",
+        "bad-memo", "bad-class-ref", "unpaired-class-ref", "class-bomb",
+    ],
 )
 def test_damaged_entry_is_ignored_and_rebuilt(home: Path, damage: str) -> None:
     load()
@@ -132,10 +135,66 @@ def test_damaged_entry_is_ignored_and_rebuilt(home: Path, damage: str) -> None:
         rewrite(path, lambda b: b["plans"][0].__setitem__(3, 10**40))
     elif damage == "bad-memo":
         rewrite(path, lambda b: b["memo"].append(["required", "x", [[1]]]))
+    elif damage == "bad-class-ref":
+        rewrite(path, lambda b: b["plans"][0][6].__setitem__(0, "a\x009999\x00b"))
+    elif damage == "unpaired-class-ref":
+        rewrite(path, lambda b: b["plans"][0][6].__setitem__(0, "a\x000b"))
+    elif damage == "class-bomb":  # a short entry that would expand to gigabytes
+
+        def bomb(b: dict[str, Any]) -> None:
+            b["classes"] = ["[" + "a" * 60_000 + "]"]
+            b["plans"][0][6][0] = "\x000\x00" * 20_000
+
+        rewrite(path, bomb)
     _, n = load()
     assert n == 1  # loaded cold, not from the damaged file
     _, n = load()
     assert n == 0  # and the entry was written again
+
+
+def test_long_classes_are_written_once_and_read_back_exactly(home: Path) -> None:
+    # each Unicode \w, \d, \s is spelled out by the RE2 translation (\w: ~6.5 KB);
+    # twenty patterns using them: the entry holds each class once
+    pats = [rf"\b\w+_{i}\s*=\s*\d+\W[\w.-]*{os.urandom(4).hex()}" for i in range(20)]
+    rules = "".join(
+        f"  - id: t-{i}\n    title: t\n    severity: low\n    match:\n"
+        f"      line: {{regex: '{p}'}}\n"
+        for i, p in enumerate(pats)
+    )
+    text = "version: 1\nrules:\n" + rules
+    for p in pats:
+        saferegex.PLANS.pop((p, 0), None)
+    _, n = load(text)
+    assert n == 1
+    cold = {p: saferegex.PLANS[(p, 0)] for p in pats}
+    path = entry(text)
+    body = json.loads(path.read_bytes().split(b"\n", 1)[1])
+    assert 2 <= len(body["classes"]) <= 12  # \w, [\w.-], \s, \d, \W ... once each
+    assert path.stat().st_size < 60_000  # spelled out in each plan: over 500 KB
+    for p in pats:
+        saferegex.PLANS.pop((p, 0), None)
+    _, n = load(text)
+    assert n == 0
+    assert {p: saferegex.PLANS[(p, 0)] for p in pats} == cold
+
+
+def test_a_plan_too_long_to_read_back_is_left_out_not_the_entry(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the pack's \s (Unicode: ~100 characters in RE2) pushes one plan past a small cap
+    monkeypatch.setattr(packcache, "MAX_STR", 2000)
+    big = "".join(rf"\s+x{i}" for i in range(30)) + os.urandom(4).hex()
+    text = PACK + f"  - id: t-big\n    title: t\n    severity: low\n    match:\n" \
+        f"      line: {{regex: '{big}'}}\n"
+    saferegex.PLANS.pop((big, 0), None)
+    _, n = load(text)
+    assert n == 1
+    body = json.loads(entry(text).read_bytes().split(b"\n", 1)[1])
+    assert big not in [p[0] for p in body["plans"]]
+    assert body["plans"]  # the others are kept
+    pack, n = load(text)
+    assert n == 0  # the entry is used; the long pattern is compiled when first used
+    assert any(r.id == "t-big" for r in pack.rules)
 
 
 def test_entry_of_a_changed_pack_is_not_used(home: Path) -> None:
