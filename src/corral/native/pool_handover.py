@@ -233,9 +233,9 @@ def _give_walls(b: BwrapBackend, sess: BwrapSession) -> None:
     mounted in the session's own mount namespace before its first call, as bwrap mounts
     them at a normal start: corral's mode-000 blank over what the sandbox may not read,
     each read-only wall a read-only clone of the file itself (reached beneath the
-    workspace without following a symlink, checked by device and inode). The targets
-    are opened beneath the sandbox's ``/workspace`` without following a symlink, from
-    inside its namespace."""
+    workspace without following a symlink: the clone is of that descriptor's file). The
+    targets are opened beneath the sandbox's ``/workspace`` without following a symlink,
+    from inside its namespace."""
     from . import filewalls
 
     if b.file_walls is None:
