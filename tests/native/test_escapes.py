@@ -211,3 +211,36 @@ def test_hundred_thousand_files_contained(box):
     )
     assert r.budget_exceeded in ("disk", "wall_time")
     assert "done" not in r.stdout
+
+
+def test_fallocate_reserves_nothing(box):
+    """``fallocate`` reserved gigabytes in a millisecond, far faster than the disk poll
+    looks: it is refused (bwrap: "not supported", so glibc's ``posix_fallocate`` falls
+    back to writing; runsc's OCI seccomp answers EPERM)."""
+    r = box.run(
+        "fallocate -l 2G big; echo rc=$?; python3 -c \"import os; fd = os.open('small', "
+        "os.O_CREAT | os.O_WRONLY); os.posix_fallocate(fd, 0, 1 << 20); print(os.fstat(fd).st_size)\""
+    )
+    assert "rc=1" in r.stdout, r
+    big = box.root / "big"
+    assert not big.exists() or big.stat().st_blocks == 0
+    if box.kind == "bwrap":
+        assert "1048576" in r.stdout, r  # written instead
+    box.run("rm -f big small")
+
+
+def test_a_workspace_over_its_disk_budget_can_only_shrink(box):
+    """Calls quicker than one disk poll each kept what they wrote past the budget (the
+    next call's floor was whatever the last one left). Now the end of a call is looked
+    at too, and a workspace over its budget gets processes that cannot grow a file
+    (RLIMIT_FSIZE 0) until files are removed."""
+    assert box.run("head -c 45000000 /dev/zero > a").ok
+    r = box.run("head -c 10000000 /dev/zero > b")  # past 50 MB: seen by a poll or at the end
+    assert r.budget_exceeded == "disk", r
+    r = box.run("head -c 10000000 /dev/zero > c; echo rc=$?")
+    assert "over its disk budget" in r.stderr and "rc=153" in r.stdout, r
+    assert (box.root / "c").stat().st_size == 0
+    r = box.run("rm -f a b c && echo gone")
+    assert r.ok and "gone" in r.stdout, r
+    r = box.run("head -c 1000 /dev/zero > d && wc -c < d")
+    assert r.ok and r.stdout.strip() == "1000" and "over its disk" not in r.stderr, r

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from ..budget import MB, Budget, RunResult, Usage
 from ..deeptree import remove_tree, walk
@@ -384,6 +384,37 @@ def disk_usage(root: Path, stop_after: int | None = None) -> tuple[int, int]:
     return tree_usage(top, stop_after)
 
 
+#: the shortest time between two disk polls of a call (a walk that takes longer is
+#: repeated at most every four times its own length)
+DISK_POLL_S: Final = 0.05
+
+
+def disk_over(floor: tuple[int, int], used: int, nfiles: int) -> str | None:
+    """Why ``used`` bytes in ``nfiles`` entries are past a call's ``floor`` (bytes,
+    entries; :meth:`BackendLifecycle._disk_baseline`), or ``None``."""
+    limit, file_limit = floor
+    if used > limit:
+        return f"{used / MB:.1f} MB used"
+    if nfiles > file_limit:
+        return f"more than {file_limit} files"
+    return None
+
+
+def fsize_note(fsize: int) -> str:
+    """Why a program got ``SIGXFSZ`` under file-size limit ``fsize``."""
+    if fsize == 0:
+        return "the workspace is over its disk budget: files cannot grow"
+    return f"file size limit of {fsize // MB} MB"
+
+
+def disk_poll(floor: tuple[int, int], root: Path) -> tuple[str | None, float]:
+    """One disk poll of a running call: (why it is over, or ``None``; when to poll next)."""
+    s = time.monotonic()
+    used, nfiles = disk_usage(root, stop_after=floor[1] + 1)
+    took = time.monotonic() - s
+    return disk_over(floor, used, nfiles), time.monotonic() + max(DISK_POLL_S, took * 4)
+
+
 def chown_tree(root: Path, uid: int, gid: int) -> dict[str, tuple[int, int]]:
     """``chown -R`` without following symlinks; returns the owners it replaced that
     differ from the root's own (so :func:`restore_owners` can put them back)."""
@@ -669,12 +700,47 @@ class BackendLifecycle:
         return argv, stdin.encode() if isinstance(stdin, str) else stdin
 
     def _run_limits(self, timeout: float | None) -> tuple[float, float, int]:
-        """(wall seconds, CPU seconds, file-size bytes) of one run."""
+        """(wall seconds, CPU seconds, file-size bytes) of one run. The file size is 0
+        while the workspace is over its disk budget (see :meth:`_disk_baseline`)."""
         budget, limits = self.budget, self.limits
         wall = float(timeout if timeout is not None else budget.wall_s)
         cpu_limit = limits.cpu_s if limits.cpu_s is not None else wall
+        if self._disk_over:
+            return wall, cpu_limit, 0
         fsize_mb = limits.file_size_mb if limits.file_size_mb is not None else budget.disk_mb
         return wall, cpu_limit, max(int(fsize_mb * MB), 4096)
+
+    #: (bytes, entries) the workspace held when the sandbox first looked: the host's files
+    _disk_given: tuple[int, int] | None = None
+    #: whether the workspace was over its disk limit when the current call started
+    _disk_over: bool = False
+
+    def _disk_baseline(self) -> tuple[int, int]:
+        """What one call may use on disk (bytes, files), measured as it starts.
+
+        The limit is the budget, or what the workspace held when the sandbox first looked
+        if that is more (the host put it there). A workspace already over it (a program
+        wrote past it between two polls, or just before it ended) gets no more: the call
+        may shrink it (``rm``) but never grow it, and its processes run with
+        ``RLIMIT_FSIZE`` 0 (the kernel refuses every byte written past a file's end, a
+        session restarts to get it) until it is under again. The floor used to be
+        whatever the last call left, so calls quicker than one poll each kept what they
+        wrote past the budget, for ever."""
+        used, nfiles = disk_usage(self.root)
+        if self._disk_given is None:
+            self._disk_given = (used, nfiles)
+        limit = max(int(self.budget.disk_mb * MB), self._disk_given[0])
+        file_limit = max(self.budget.disk_files, self._disk_given[1])
+        self._disk_over = used > limit or nfiles > file_limit
+        return max(used, limit), max(nfiles, file_limit)
+
+    def _disk_note(self) -> str:
+        """The line a call's stderr gets when it starts over the disk budget."""
+        return (
+            f"[corral] the workspace is over its disk budget ({self.budget.disk_mb:g} MB /"
+            f" {self.budget.disk_files} files): files cannot grow (RLIMIT_FSIZE 0) until"
+            " some are removed\n"
+        )
 
     def close(self) -> None:
         if self._closed:

@@ -59,15 +59,19 @@ from typing import Any
 from ..budget import MB, Budget, RunResult, Usage
 from . import devices, filters, leftovers, relaybin, spawner
 from ._common import (
+    DISK_POLL_S,
     BackendLifecycle,
     BackendUnavailable,
     CgroupSet,
     NativeLimits,
     OutputCollector,
     chown_tree,
+    disk_over,
+    disk_poll,
     disk_usage,
     feed_stdin,
     finish_result,
+    fsize_note,
     new_id,
 )
 from .bwrap_session import BwrapSession
@@ -960,6 +964,7 @@ class BwrapBackend(BackendLifecycle):
     ) -> RunResult:
         """One program in a sandbox of its own (``exec``: an argv, maybe a terminal)."""
         budget, limits = self.budget, self.limits
+        self._disk_floor = self._disk_baseline()
         wall, cpu_limit, fsize = self._run_limits(timeout)
         run_id = new_id()
         cg = CgroupSet.create(f"{self.session[:40]}-{run_id}") if self.use_cgroups else None
@@ -992,7 +997,6 @@ class BwrapBackend(BackendLifecycle):
                 out.pump(0.05)
             return out.err.decode("utf-8", "replace").strip() if terminal is None else ""
 
-        self._disk_floor = self._disk_baseline()
         t0 = time.monotonic()
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         sp: _Spawned | None = None
@@ -1060,10 +1064,13 @@ class BwrapBackend(BackendLifecycle):
             if exit_code == 128 + signal.SIGXCPU:
                 detected = "cpu"
             elif exit_code == 128 + signal.SIGXFSZ:
-                detected = "disk"
-                note = f"file size limit of {fsize // MB} MB"
+                detected, note = "disk", fsize_note(fsize)
         self._current = {}
         used, nfiles = disk_usage(self.root)
+        if killed is None and detected is None:
+            # written faster than the poll looked, just before the end
+            note = disk_over(self._disk_floor, used, nfiles)
+            detected = "disk" if note is not None else None
         usage = Usage(
             wall_s=wall_used,
             cpu_s=max(cpu, 0.0),
@@ -1083,6 +1090,8 @@ class BwrapBackend(BackendLifecycle):
             usage=usage,
             note=note,
         )
+        if fsize == 0:
+            res.stderr = self._disk_note() + res.stderr
         self._report(res, sup)
         return res
 
@@ -1104,14 +1113,6 @@ class BwrapBackend(BackendLifecycle):
                 },
             )
 
-    def _disk_baseline(self) -> tuple[int, int]:
-        """What the run may use on disk (bytes, files): the budget, or what the workspace
-        already holds if it is over (an earlier run overshot between two polls, or the host
-        put files there): a run may shrink it (``rm``) but never grow it. Without this
-        floor every later run was killed at its first poll, ``rm`` included."""
-        used, nfiles = disk_usage(self.root)
-        return max(used, int(self.budget.disk_mb * MB)), max(nfiles, self.budget.disk_files)
-
     def _watch(
         self,
         proc: subprocess.Popen,
@@ -1124,9 +1125,8 @@ class BwrapBackend(BackendLifecycle):
         """Pump output and enforce the budgets until the sandbox ends; (killed, note)."""
         budget = self.budget
         deadline = t0 + wall
-        disk_every = 0.25
-        next_disk = t0 + disk_every
-        disk_limit, file_limit = getattr(self, "_disk_floor", None) or self._disk_baseline()
+        next_disk = t0 + DISK_POLL_S
+        floor = getattr(self, "_disk_floor", None) or self._disk_baseline()
         mem_high = int(budget.memory_mb * MB * 0.97)
         at_limit = 0
         next_tree = t0
@@ -1174,14 +1174,9 @@ class BwrapBackend(BackendLifecycle):
                 if anon >= mem_high:
                     return "memory", None
             if now >= next_disk:
-                s = time.monotonic()
-                used, nfiles = disk_usage(self.root, stop_after=file_limit + 1)
-                took = time.monotonic() - s
-                next_disk = time.monotonic() + max(disk_every, took * 4)
-                if used > disk_limit:
-                    return "disk", f"{used / MB:.1f} MB used"
-                if nfiles > file_limit:
-                    return "disk", f"more than {file_limit} files"
+                why, next_disk = disk_poll(floor, self.root)
+                if why is not None:
+                    return "disk", why
 
 
 def _mounts_under_etc(args: list[str], etc: StagedEtc) -> bool:

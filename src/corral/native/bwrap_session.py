@@ -34,7 +34,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..budget import MB
-from ._common import BackendUnavailable, CgroupSet, new_id, proc_stats, process_tree
+from ._common import (
+    DISK_POLL_S,
+    BackendUnavailable,
+    CgroupSet,
+    disk_poll,
+    new_id,
+    proc_stats,
+    process_tree,
+)
 from .monitor import ResourceSampler
 from .session import (
     CTL_FD,
@@ -102,6 +110,7 @@ class BwrapSession(NativeSession):
         assert b._stage is not None
         budget, limits = b.budget, b.limits
         _, cpu_limit, fsize = b._run_limits(None)
+        self.files_frozen = fsize == 0
         label = new_id()
         cg = CgroupSet.create(f"{b.session[:40]}-{label}") if b.use_cgroups else None
         if cg is not None:
@@ -369,10 +378,8 @@ class BwrapSession(NativeSession):
         self._call_cpu0 = (self.call_cg.cpu_s() or 0.0) if self.call_cg is not None else 0.0
         self._cpu0 = _cpu_of(self.shell_pid) if self.call_cg is None else 0.0
         self._at_limit = 0
-        self._next_disk = st.t0 + 0.25
+        self._next_disk = st.t0 + DISK_POLL_S
         self._next_tree = st.t0
-        b = self.b
-        b._disk_floor = b._disk_baseline()
 
     def leave_call(self, st: CallState) -> None:
         if self.sp is not None and self.sp.files is not None:
@@ -461,17 +468,9 @@ class BwrapSession(NativeSession):
             st.killed = "cpu"
             return True
         if now >= self._next_disk:
-            from ._common import disk_usage
-
-            disk_limit, file_limit = b._disk_floor
-            s = time.monotonic()
-            used, nfiles = disk_usage(b.root, stop_after=file_limit + 1)
-            self._next_disk = time.monotonic() + max(0.25, (time.monotonic() - s) * 4)
-            if used > disk_limit:
-                st.killed, st.note = "disk", f"{used / MB:.1f} MB used"
-                return True
-            if nfiles > file_limit:
-                st.killed, st.note = "disk", f"more than {file_limit} files"
+            why, self._next_disk = disk_poll(b._disk_floor, b.root)
+            if why is not None:
+                st.killed, st.note = "disk", why
                 return True
         return False
 

@@ -35,6 +35,7 @@ from typing import Any, Final
 
 __all__ = [
     "DENIED_SYSCALLS",
+    "UNSUPPORTED_SYSCALLS",
     "SeccompUnavailable",
     "binding_name",
     "deny_filter_bpf",
@@ -108,6 +109,13 @@ DENIED_SYSCALLS: Final = (
     "io_uring_setup", "io_uring_enter", "io_uring_register",
     "memfd_secret",
 )  # fmt: skip
+
+#: Answered "not supported" (EOPNOTSUPP), so programs fall back to what they do without:
+#: ``fallocate`` reserves gigabytes in a millisecond, far faster than the disk poll looks
+#: (six 3 GB files in 0.6 s went 8 GB past a 10 GB budget); without it space is taken by
+#: writing, at the disk's speed (glibc's ``posix_fallocate`` writes, ``cp`` and ``dd`` do
+#: not need it).
+UNSUPPORTED_SYSCALLS: Final = ("fallocate",)
 
 AF_INET: Final = 2
 AF_INET6: Final = 10
@@ -263,6 +271,8 @@ def deny_filter_bpf(binding: str | None = None) -> bytes:
         pass
     for call in DENIED_SYSCALLS:
         _try_rule(f, eperm, call)
+    for call in UNSUPPORTED_SYSCALLS:
+        _try_rule(f, sc.ERRNO(errno.EOPNOTSUPP), call)
     for flag in _NS_FLAGS:
         _try_rule(f, eperm, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
     _try_rule(f, sc.ERRNO(errno.ENOSYS), "clone3")  # flags hidden in memory: libc falls back

@@ -86,9 +86,11 @@ from ._common import (
     _kv,
     chown_tree,
     decide_safely,
+    disk_over,
     disk_usage,
     feed_stdin,
     finish_result,
+    fsize_note,
 )
 from .bwrap import DEFAULT_PATH, PROXY_PORT, BwrapBackend
 from .etcstage import staged_etc
@@ -836,7 +838,9 @@ class GvisorBackend(BackendLifecycle):
         }
         syscalls = [
             {"names": list(filters.DENIED_SYSCALLS), "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
-        ]
+            {"names": list(filters.UNSUPPORTED_SYSCALLS), "action": "SCMP_ACT_ERRNO",
+             "errnoRet": errno.EOPNOTSUPP},
+        ]  # fmt: skip
         spec: dict[str, Any] = {
             "ociVersion": "1.0.2",
             "process": {
@@ -1011,7 +1015,6 @@ class GvisorBackend(BackendLifecycle):
                          stderr=f"[corral] {msg} ({decision.reason})\n")  # fmt: skip
 
     _watch = BwrapBackend._watch
-    _disk_baseline = BwrapBackend._disk_baseline
 
     def _run(
         self,
@@ -1023,6 +1026,7 @@ class GvisorBackend(BackendLifecycle):
     ) -> RunResult:
         assert self._stage is not None
         budget, limits = self.budget, self.limits
+        self._disk_floor = self._disk_baseline()
         wall, cpu_limit, fsize = self._run_limits(timeout)
         cid = leftovers.container_id()
         bundle = self._stage / "bundle"
@@ -1056,7 +1060,6 @@ class GvisorBackend(BackendLifecycle):
             OutputCollector(budget.output_chars, on_output) if terminal is None else terminal
         )
         self._out = out  # a denied program's message goes to the run's stderr
-        self._disk_floor = self._disk_baseline()
         t0 = time.monotonic()
         killed: str | None = None
         detected: str | None = None
@@ -1154,14 +1157,19 @@ class GvisorBackend(BackendLifecycle):
                 note = "program start denied (gVisor: seen as it started; the run was killed): "
                 note += "; ".join(" ".join(a.argv)[:80] for a, _ in denied[:3])
             elif exit_code == 128 + signal.SIGXFSZ:
-                detected, note = "disk", f"file size limit of {fsize // MB} MB"
+                detected, note = "disk", fsize_note(fsize)
         used, nfiles = disk_usage(self.root)
+        if killed is None and detected is None:
+            note = disk_over(self._disk_floor, used, nfiles)  # written just before the end
+            detected = "disk" if note is not None else None
         usage = Usage(wall_s=time.monotonic() - t0, cpu_s=max(cpu or 0.0, 0.0),
                       memory_bytes=mem_peak, disk_bytes=used, disk_files=nfiles)  # fmt: skip
         res = finish_result(
             language="bash", out=out, exit_code=exit_code, killed=killed, detected=detected,
             budget=budget, limits=limits, wall_limit=wall, usage=usage, note=note,
         )  # fmt: skip
+        if fsize == 0:
+            res.stderr = self._disk_note() + res.stderr
         if res.error == "denied":
             res.stderr += f"\n[corral] {note}\n"
         elif crash and res.error in (None, "exit"):

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from ..budget import MB
 from . import leftovers, spawner
-from ._common import BackendUnavailable, new_id
+from ._common import DISK_POLL_S, BackendUnavailable, disk_poll, new_id
 from .gvisor_samples import GvisorSampler
 from .session import (
     INTERPRETERS,
@@ -154,6 +154,7 @@ class GvisorSession(NativeSession):
         b = self.b
         assert b._stage is not None
         _, _, fsize = b._run_limits(None)
+        self.files_frozen = fsize == 0
         calls = self._calls_dir()
         argv = list(SHELL_ARGV)
         if b.proxy is not None:
@@ -236,6 +237,7 @@ class GvisorSession(NativeSession):
         assert b._stage is not None and pod.proc is not None
         self.pod, self.state = pod, pod.state
         _, _, fsize = b._run_limits(None)
+        self.files_frozen = fsize == 0
         calls = self._calls_dir()
         argv = list(SHELL_ARGV)
         if b.proxy is not None:
@@ -306,9 +308,8 @@ class GvisorSession(NativeSession):
         self._denied0 = len(b.denied)
         self._nproc0 = b._nproc_refused
         self._cpu0 = self._cpu()
-        self._next_disk = st.t0 + 0.25
+        self._next_disk = st.t0 + DISK_POLL_S
         self._pid0 = self._caught_up_pid()
-        b._disk_floor = b._disk_baseline()
         if b.files is not None:
             b.files.new_call()  # file events: each (operation, path) once a call
 
@@ -363,16 +364,9 @@ class GvisorSession(NativeSession):
             return True
         now = time.monotonic()
         if now >= self._next_disk:
-            from ._common import disk_usage
-
-            disk_limit, file_limit = b._disk_floor
-            used, nfiles = disk_usage(b.root, stop_after=file_limit + 1)
-            self._next_disk = time.monotonic() + max(0.25, (time.monotonic() - now) * 4)
-            if used > disk_limit:
-                st.killed, st.note = "disk", f"{used / MB:.1f} MB used"
-                return True
-            if nfiles > file_limit:
-                st.killed, st.note = "disk", f"more than {file_limit} files"
+            why, self._next_disk = disk_poll(b._disk_floor, b.root)
+            if why is not None:
+                st.killed, st.note = "disk", why
                 return True
         return False
 

@@ -70,7 +70,14 @@ from pathlib import Path
 from typing import Any
 
 from ..budget import RunResult, Usage
-from ._common import BackendUnavailable, OutputCollector, disk_usage, finish_result
+from ._common import (
+    BackendUnavailable,
+    OutputCollector,
+    disk_over,
+    disk_usage,
+    finish_result,
+    fsize_note,
+)
 from .spare import start_spare, take_spare
 
 log = logging.getLogger("corral.native.session")
@@ -446,6 +453,8 @@ class NativeSession:
         self.current: CallState | None = None
         #: started ahead as the backend's spare (corral.native.spare): not yet in use
         self.spare = False
+        #: started while the workspace was over its disk budget (``RLIMIT_FSIZE`` 0)
+        self.files_frozen = False
         #: the host's end of the network relay's status pipe (relaybin), if it has one
         self.relay_status: int | None = None
 
@@ -655,11 +664,20 @@ def run_in_session(
         sess = None
     restarted = False
     budget = backend.budget
+    backend._disk_floor = backend._disk_baseline()
     wall, cpu_limit, fsize = backend._run_limits(timeout)
+    if sess is not None and sess.files_frozen != backend._disk_over:
+        # over the disk budget (or under it again): the session's processes hold the
+        # other file-size limit, and a process keeps its own: a new session
+        backend._end_session(lost=True)
+        sess = None
     out = OutputCollector(budget.output_chars, on_output)
     if sess is None:
         restarted, backend._lost = backend._lost, False
         spare = take_spare(backend)
+        if spare is not None and spare.files_frozen != backend._disk_over:
+            spare.end()
+            spare = None
         if spare is not None:
             sess = backend._sess = spare
             sess.activate()
@@ -688,7 +706,9 @@ def run_in_session(
         if exit_code == 128 + signal.SIGXCPU:
             detected = "cpu"
         elif exit_code == 128 + signal.SIGXFSZ:
-            detected, note = "disk", f"file size limit of {fsize // (1 << 20)} MB"
+            detected, note = "disk", fsize_note(fsize)
+        elif (note := disk_over(backend._disk_floor, used, nfiles)) is not None:
+            detected = "disk"  # written faster than the poll looked, just before the end
     interrupted = st.killed == "interrupted"
     res = finish_result(
         language=language, out=out, exit_code=130 if interrupted else exit_code,
@@ -697,6 +717,8 @@ def run_in_session(
     )  # fmt: skip
     if interrupted:  # as Ctrl-C: exit 130, not a budget
         res.error = res.error_message = "interrupted"
+    if fsize == 0:
+        res.stderr = backend._disk_note() + res.stderr
     if st.killed == "denied":
         res.exit_code = 137
         res.stderr += f"\n[corral] {note}\n"
