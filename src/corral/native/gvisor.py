@@ -98,6 +98,7 @@ from .execid import Identity, ProgramTable, deny_message, identify_host_path
 from .gvisor_files import FILE_SYSCALLS, FILE_SYSCALLS_X86, GvisorFileEvents
 from .gvisor_samples import GvisorSampler
 from .gvisor_session import GvisorSession
+from .recent import RecentLog
 from .session import (
     check_interpreter,
     end_session,
@@ -614,8 +615,8 @@ class GvisorBackend(BackendLifecycle):
         #: seconds between two resource samples (gvisor_samples)
         self.sample_interval = 1.0
         #: the last run's observed program starts, and those the gate denied
-        self.spawns: list[SpawnAction] = []
-        self.denied: list[tuple[SpawnAction, Decision]] = []
+        self.spawns: RecentLog[SpawnAction] = RecentLog()
+        self.denied: RecentLog[tuple[SpawnAction, Decision]] = RecentLog()
         self._nproc_refused = 0
         self._expect: list[list[str]] = []
         self._table: ProgramTable | None = None
@@ -1042,7 +1043,7 @@ class GvisorBackend(BackendLifecycle):
         (bundle / "config.json").write_text(json.dumps(spec))
         state = self._stage / "state"
         panic_log = self._stage / f"panic-{cid}.log"
-        self.spawns, self.denied, self._nproc_refused = [], [], 0
+        self.spawns, self.denied, self._nproc_refused = RecentLog(), RecentLog(), 0
         if self.files is not None:
             self.files.new_call()
         run_args = ["--console-socket", console.getsockname()] if console is not None else []

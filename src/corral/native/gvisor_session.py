@@ -36,6 +36,7 @@ from ..budget import MB
 from . import leftovers, spawner
 from ._common import DISK_POLL_S, BackendUnavailable, disk_poll, new_id
 from .gvisor_samples import GvisorSampler
+from .recent import RecentLog
 from .session import (
     INTERPRETERS,
     RUN_GUEST,
@@ -162,7 +163,7 @@ class GvisorSession(NativeSession):
         b._expect = [list(SHELL_ARGV)] if b.monitor and b.proxy is not None else []
         spec = b._spec(argv, self.cid, fsize)
         (b._stage / "bundle" / "config.json").write_text(__import__("json").dumps(spec))
-        b.spawns, b.denied, b._nproc_refused = [], [], 0
+        b.spawns, b.denied, b._nproc_refused = RecentLog(), RecentLog(), 0
         cmd_r, cmd_w = os.pipe()
         ctl_r, ctl_w = os.pipe()
         out_r, out_w = os.pipe()
@@ -250,7 +251,7 @@ class GvisorSession(NativeSession):
         spec["annotations"] = {"io.kubernetes.cri.container-type": "container",
                                "io.kubernetes.cri.sandbox-id": pod.cid}  # fmt: skip
         (b._stage / "bundle" / "config.json").write_text(json.dumps(spec))
-        b.spawns, b.denied, b._nproc_refused = [], [], 0
+        b.spawns, b.denied, b._nproc_refused = RecentLog(), RecentLog(), 0
         # the frame pipe: a FIFO only the sandbox's user may open, opened by the shell at
         # boot and unlinked once it has (runsc passes no descriptor to a sub-container)
         io = b._stage / "run" / "io"

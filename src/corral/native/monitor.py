@@ -65,6 +65,7 @@ from ..procinfo import sched_s
 from . import execcheck, execid, filters
 from ._common import Emitter, decide_safely, proc_stats, process_tree
 from .execwatch import ExecWatch, forbid_memfd_exec
+from .recent import RecentLog
 
 log = logging.getLogger("corral.native.monitor")
 
@@ -162,8 +163,9 @@ class Supervisor:
         self.error: str | None = None
         #: set by the backend when it kills the sandbox (a dying launcher may show no signal)
         self.stopping = False
-        self.spawns: list[tuple[SpawnAction, Decision]] = []
-        self.connects: list[NetAction] = []
+        #: the program starts decided (the last ``recent.KEEP``; ``len()`` counts all)
+        self.spawns: RecentLog[tuple[SpawnAction, Decision]] = RecentLog()
+        self.connects: RecentLog[NetAction] = RecentLog()
         self.denied = 0
         self._launch: list[list[str]] = []
         self._launcher_pid: int | None = None
