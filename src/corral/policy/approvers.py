@@ -59,6 +59,7 @@ from ..events import (
     SpawnAction,
     ToolAction,
 )
+from ..termtext import asking, one_line, visible
 from .patterns import normalize_host
 
 __all__ = [
@@ -180,8 +181,9 @@ class Approver(Protocol):
 
 
 def _short(text: str, limit: int = 200) -> str:
-    text = text.replace("\n", "\\n")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    # controls written out, a long text kept at both ends (termtext: a question on the
+    # operator's terminal must show what the agent's text does, not what it pretends)
+    return one_line(text, limit)
 
 
 def describe_action(action: Any) -> str:
@@ -278,17 +280,20 @@ class Terminal:
     def _show(self, request: ApprovalRequest) -> None:
         from rich.markup import escape
 
+        def shown(text: str) -> str:
+            return escape(visible(text))
+
         c = self.console
         c.print()
         c.print("[bold yellow]corral: approval needed[/bold yellow]")
-        c.print(f"  [bold]action[/bold]     {escape(request.summary)}")
-        c.print(f"  [bold]rule[/bold]       {escape(str(request.rule))}")
+        c.print(f"  [bold]action[/bold]     {shown(request.summary)}", highlight=False)
+        c.print(f"  [bold]rule[/bold]       {shown(str(request.rule))}", highlight=False)
         if request.principle:
             text = f": {request.principle_text}" if request.principle_text else ""
-            c.print(f"  [bold]principle[/bold]  {escape(request.principle + text)}")
-        c.print(f"  [bold]why[/bold]        {escape(request.reason)}")
+            c.print(f"  [bold]principle[/bold]  {shown(request.principle + text)}")
+        c.print(f"  [bold]why[/bold]        {shown(request.reason)}", highlight=False)
         c.print(
-            f"  [dim]no answer within {request.timeout_s:g} s means {escape(request.default)}[/dim]"
+            f"  [dim]no answer within {request.timeout_s:g} s means {shown(request.default)}[/dim]"
         )
 
     def _read_line(self) -> None:
@@ -309,7 +314,8 @@ class Terminal:
         self._lines.put(line)
 
     def ask(self, request: ApprovalRequest) -> ApprovalAnswer:
-        with self._lock:
+        # live output waits while the question is open: nothing prints beneath it
+        with self._lock, asking():
             deadline = time.monotonic() + request.timeout_s
             self._show(request)
             while True:  # drop answers typed after an earlier question timed out
