@@ -1201,7 +1201,6 @@ class _TierHooks:
             return None
         if self._walls[0] is not policy:
             self._walls = (policy, self._wall_planner(policy))
-            self._started = None
         plan = self._walls[1].plan(root, max_entries=self._reach())
         self._started = (root, plan)
         return plan

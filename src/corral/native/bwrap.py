@@ -908,9 +908,7 @@ class BwrapBackend(BackendLifecycle):
         plan = self.file_walls(self.root)
         if plan is None or (not plan.walls and plan.cut is None):
             return [], []
-        if plan.cut is not None and plan.cut != self._walls_cut:
-            self._walls_cut = plan.cut
-            log.warning("file walls cut short (%s): the rest is checked by name only", plan.cut)
+        filewalls.announce_cut(plan, self)
         blanks = filewalls.make_blanks(self._stage)
         return filewalls.bwrap_args(plan, self.root, blanks)
 

@@ -451,6 +451,38 @@ class Source:
     ino: int
 
 
+def sources(
+    plan: WallPlan, root: Path, blanks: tuple[Path, Path], *, readonly: bool = True
+) -> Iterator[tuple[Wall, Path | int]]:
+    """Each wall of ``plan`` in mount order (read-only ones first: a hidden file inside a
+    read-only directory is mounted over later) with what is mounted there: corral's blank
+    (a path) for a hiding wall whose path is still what the walk found, or for a read-only
+    wall a descriptor of its file reached beneath ``root`` without following a symlink
+    (the caller closes it). A wall whose path changed since the walk is left out
+    (logged); read-only walls too unless ``readonly``. The one walk of the walls that
+    bwrap's arguments, gVisor's mounts and a pooled session's handover all use."""
+    for w in sorted(plan.walls, key=lambda w: (w.kind != "readonly", w.rel)):
+        if w.kind == "hide":
+            if _still_there(root, w):  # (a runtime would make a missing mount point)
+                yield w, _blank(blanks, w)
+            continue
+        if not readonly:
+            continue
+        try:
+            fd = open_beneath(root, w.rel)
+        except OSError as e:
+            log.warning("file wall on /workspace/%s left out: %s", w.rel, e)
+            continue
+        yield w, fd
+
+
+def announce_cut(plan: WallPlan, owner: object) -> None:
+    """Log once per ``owner`` (a backend) that ``plan`` was cut short, when it was."""
+    if plan.cut is not None and plan.cut != getattr(owner, "_walls_cut", None):
+        owner._walls_cut = plan.cut  # type: ignore[attr-defined]
+        log.warning("file walls cut short (%s): the rest is checked by name only", plan.cut)
+
+
 def bwrap_args(
     plan: WallPlan, root: Path, blanks: tuple[Path, Path], guest_root: str = "/workspace"
 ) -> tuple[list[str], list[Source]]:
@@ -460,25 +492,22 @@ def bwrap_args(
     args: list[str] = []
     fds: list[Source] = []
     try:
-        # read-only first: a hidden file inside a read-only directory is mounted over later
-        for w in sorted(plan.walls, key=lambda w: (w.kind != "readonly", w.rel)):
+        for w, src in sources(plan, root, blanks):
             dest = f"{guest_root}/{w.rel}"
-            if w.kind == "hide":
-                if _still_there(root, w):  # (bwrap would make a missing mount point)
-                    args += ["--ro-bind", str(_blank(blanks, w)), dest]
+            if isinstance(src, Path):
+                args += ["--ro-bind", str(src), dest]
                 continue
             try:
-                fd = open_beneath(root, w.rel)
-            except OSError as e:
-                log.warning("file wall on %s left out: %s", dest, e)
-                continue
-            st = os.fstat(fd)
-            fds.append(Source(fd, w.rel, w.is_dir, st.st_dev, st.st_ino))
-            args += ["--ro-bind-fd", str(fd), dest]
+                st = os.fstat(src)
+            except BaseException:
+                os.close(src)
+                raise
+            fds.append(Source(src, w.rel, w.is_dir, st.st_dev, st.st_ino))
+            args += ["--ro-bind-fd", str(src), dest]
     except BaseException:
-        for src in fds:
+        for f in fds:
             with contextlib.suppress(OSError):
-                os.close(src.fd)
+                os.close(f.fd)
         raise
     return args, fds
 
@@ -491,17 +520,12 @@ def oci_mounts(
     on the host: a workspace file's path could be turned into a symlink to a host file
     by a program still running in the warm session, so only corral's own blanks (whose
     mount can only hide) are used."""
-    mounts: list[dict] = []
-    left = 0
-    for w in sorted(plan.walls, key=lambda w: w.rel):
-        if w.kind != "hide":
-            left += 1
-            continue
-        if _still_there(root, w):  # (runsc would make a missing mount point)
-            source = str(_blank(blanks, w))
-            mounts.append({"destination": f"{guest_root}/{w.rel}", "type": "bind",
-                           "source": source, "options": ["rbind", "ro"]})  # fmt: skip
-    return mounts, left
+    mounts = [
+        {"destination": f"{guest_root}/{w.rel}", "type": "bind", "source": str(src),
+         "options": ["rbind", "ro"]}
+        for w, src in sources(plan, root, blanks, readonly=False)
+    ]  # fmt: skip
+    return mounts, sum(w.kind != "hide" for w in plan.walls)
 
 
 def _blank(blanks: tuple[Path, Path], w: Wall) -> Path:

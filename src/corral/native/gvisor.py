@@ -787,8 +787,7 @@ class GvisorBackend(BackendLifecycle):
         plan = self.file_walls(self.root)
         if plan is None or not plan.walls:
             return []
-        if plan.cut is not None:
-            log.warning("file walls cut short (%s): the rest is checked by name only", plan.cut)
+        filewalls.announce_cut(plan, self)
         mounts, _ = filewalls.oci_mounts(plan, self.root, filewalls.make_blanks(self._stage))
         return mounts
 

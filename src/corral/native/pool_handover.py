@@ -243,26 +243,16 @@ def _give_walls(b: BwrapBackend, sess: BwrapSession) -> None:
     plan = b.file_walls(b.root)
     if plan is None or not plan.walls:
         return
-    if plan.cut is not None:
-        log.warning("file walls cut short (%s): the rest is checked by name only", plan.cut)
+    filewalls.announce_cut(plan, b)
     stage = b._stage if b._stage is not None else sess.b._stage
     if stage is None or sess.sp is None:
         raise HandoverFailed("no stage for the file walls")
     blanks = filewalls.make_blanks(stage)
     trees: list[tuple[str, int]] = []
     try:
-        # read-only first: a hidden file inside a read-only directory is mounted over later
-        for w in sorted(plan.walls, key=lambda w: (w.kind != "readonly", w.rel)):
-            if w.kind == "hide":
-                if not filewalls._still_there(b.root, w):
-                    continue
-                src = os.open(filewalls._blank(blanks, w), os.O_PATH | os.O_CLOEXEC)
-            else:
-                try:
-                    src = filewalls.open_beneath(b.root, w.rel)
-                except OSError as e:
-                    log.warning("file wall on /workspace/%s left out: %s", w.rel, e)
-                    continue
+        for w, source in filewalls.sources(plan, b.root, blanks):
+            path = isinstance(source, Path)
+            src = os.open(source, os.O_PATH | os.O_CLOEXEC) if path else source
             try:
                 trees.append((w.rel, _clone_readonly(src)))
             finally:
