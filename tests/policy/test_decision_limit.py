@@ -38,3 +38,16 @@ def test_a_long_ordinary_script_is_decided_as_before():
     assert DEFAULT.decide_command("make test && git status").verdict == "allow"
     d = DEFAULT.decide_command("echo y;" * (MAX_COMMANDS // 2))
     assert d.verdict == "allow", d.reason
+
+
+def test_the_split_stops_reading_at_the_bound():
+    """A half-megabyte line of ``a;a;…`` was split in full (a second or more) only to be
+    refused for its count: the split stops once the bound is passed."""
+    from corral.policy.shellsplit import analyze
+
+    a = analyze("a;" * 250_000, max_commands=MAX_COMMANDS)
+    assert a.cut and not a.complete and len(a.commands) <= MAX_COMMANDS + 2
+    nested = analyze("echo $(a) $(b);" * 20_000, max_commands=MAX_COMMANDS)
+    assert nested.cut
+    whole = analyze("a;" * 100)
+    assert not whole.cut and len(whole.commands) == 100

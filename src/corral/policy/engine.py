@@ -946,12 +946,15 @@ def _normalize_path(path: str, cwd: str = GUEST_ROOT) -> str:
 
 @lru_cache(maxsize=2048)
 def _analyze_memo(text: str) -> Analysis:
-    return analyze(text)
+    return analyze(text, max_commands=MAX_COMMANDS)
 
 
 def _analyze_cached(text: str) -> Analysis:
-    """The static split of a script, memoized for short scripts (results are not mutated)."""
-    return _analyze_memo(text) if len(text) <= 4096 else analyze(text)
+    """The static split of a script (read up to :data:`MAX_COMMANDS` commands), memoized
+    for short scripts (results are not mutated)."""
+    if len(text) <= 4096:
+        return _analyze_memo(text)
+    return analyze(text, max_commands=MAX_COMMANDS)
 
 
 class _Work(threading.local):
@@ -1756,7 +1759,7 @@ class Policy:
         shell worker runs (:meth:`decide_code`) is not expanded here: the worker decides
         each command as it runs, expanded."""
         analysis = _analyze_cached(script)
-        if self._spent(len(analysis.commands)):
+        if self._spent(len(analysis.commands)) or analysis.cut:
             return _Result(2, "limit", None, script)
         result: _Result | None = None
         allowed = 0

@@ -109,6 +109,8 @@ class Analysis:
     complete: bool = True
     #: the words a ``for``/``select`` loop iterates over (``for s in /tmp/tmux-*/x``)
     loop_words: list[str] = field(default_factory=list)
+    #: the split stopped past ``max_commands`` (the rest of the script was not read)
+    cut: bool = False
 
 
 def render(words: list[str]) -> str:
@@ -117,12 +119,17 @@ def render(words: list[str]) -> str:
 
 
 class _Lexer:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, max_commands: int | None = None) -> None:
         self.s = text
         self.n = len(text)
         self.i = 0
         self.subs: list[str] = []
         self.complete = True
+        #: stop once more than this many commands have begun (separators and
+        #: substitutions counted); ``cut`` says it stopped
+        self.max_commands = max_commands
+        self.separators = 0
+        self.cut = False
         self.heredocs: list[tuple[str, bool, bool]] = []
         self.bodies: list[str] = []  # here-document bodies, in the order they were read
         self.depth = 0  # nesting of substitution scans
@@ -138,7 +145,11 @@ class _Lexer:
         strip_tabs = False
         cmd_pos = True  # may a reserved word start here (bash's rule)?
         cases: list[str] = []  # per open ``case``: "word", "in", "pattern" or "body"
+        limit = self.max_commands
         while self.i < n:
+            if limit is not None and self.separators + len(self.subs) > limit:
+                self.cut, self.complete = True, False
+                break
             c = s[self.i]
             if c in " \t\r":
                 self.i += 1
@@ -148,6 +159,7 @@ class _Lexer:
                 continue
             if c == "\n":
                 out.append(("o", "\n"))
+                self.separators += 1
                 self.i += 1
                 self._skip_heredocs()
                 if not (cases and cases[-1] in ("word", "in")):
@@ -213,6 +225,8 @@ class _Lexer:
             op = self._operator(self.i)
             if op:
                 out.append(("o", op))
+                if op in _LIST_OPS or op in _PIPES:
+                    self.separators += 1
                 self.i += len(op)
                 expect_heredoc = op in ("<<", "<<-")
                 strip_tabs = op == "<<-"
@@ -614,11 +628,14 @@ class _Lexer:
         self.complete = False
 
 
-def analyze(script: str, depth: int = 0) -> Analysis:
-    """Split ``script`` into its simple commands and combined lines (see the module doc)."""
-    lexer = _Lexer(script)
+def analyze(script: str, depth: int = 0, max_commands: int | None = None) -> Analysis:
+    """Split ``script`` into its simple commands and combined lines (see the module doc).
+    With ``max_commands``, reading stops once more than that many commands have begun
+    (``Analysis.cut``): a half-megabyte line of ``a;a;…`` took a second or more to split
+    in full only to be refused for its count."""
+    lexer = _Lexer(script, max_commands)
     tokens = lexer.tokens()
-    result = Analysis(complete=lexer.complete)
+    result = Analysis(complete=lexer.complete, cut=lexer.cut)
     _parse(tokens, result)
     if lexer.bodies:  # each here-document is its command's input text, as a here-string's
         bodies = iter(lexer.bodies)
@@ -629,11 +646,17 @@ def analyze(script: str, depth: int = 0) -> Analysis:
             ]
     if depth < MAX_DEPTH:
         for sub in lexer.subs:
-            inner = analyze(sub, depth + 1)
+            inner = analyze(sub, depth + 1, max_commands)
             result.commands.extend(inner.commands)
             result.lines.extend(inner.lines)
             result.loop_words.extend(inner.loop_words)
             result.complete = result.complete and inner.complete
+            result.cut = result.cut or inner.cut
+            if max_commands is not None and (
+                result.cut or len(result.commands) > max_commands
+            ):
+                result.cut = True
+                break
     return result
 
 
