@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from .errors import (
         CorralError,
         DiskQuotaExceeded,
+        FileTooLarge,
         PathEscape,
         RuntimeCorrupted,
         RuntimeNotInstalled,
@@ -68,6 +69,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
         for n in (
             "CorralError",
             "DiskQuotaExceeded",
+            "FileTooLarge",
             "PathEscape",
             "RuntimeCorrupted",
             "RuntimeNotInstalled",
@@ -116,6 +118,7 @@ __all__ = [
     "DiskQuotaExceeded",
     "Event",
     "EventBus",
+    "FileTooLarge",
     "MethodCapability",
     "Param",
     "PathEscape",

@@ -39,6 +39,11 @@ class DiskQuotaExceeded(CorralError, OSError):
     """A write through the files API would exceed the sandbox's disk budget."""
 
 
+class FileTooLarge(CorralError, OSError):
+    """A file read through the files API is larger than the read's bound (a sandboxed
+    program can make a terabyte-sized sparse file in a moment)."""
+
+
 class ToolError(CorralError):
     """A tool could not be registered or called."""
 

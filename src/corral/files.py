@@ -26,11 +26,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Final
 
 from .beneath import Beneath
 from .budget import MB, Budget
 from .deeptree import remove_tree
-from .errors import DiskQuotaExceeded, PathEscape
+from .errors import DiskQuotaExceeded, FileTooLarge, PathEscape
 
 GUEST_ROOT = "/workspace"
 _MAX_SYMLINKS = 40
@@ -397,6 +398,24 @@ class Workspace:
         return None
 
 
+#: what ``sb.files.read``/``read_bytes`` read at most unless given ``max_bytes``
+MAX_READ_BYTES: Final = 256 * MB
+
+
+def _read_upto(f: Any, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``f``, read a mebibyte at a time (a file that grows
+    while it is read, or a huge ``limit``, never allocates more than it holds)."""
+    chunks: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = f.read(min(left, MB))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 class Files:
     """File access for the host side of a sandbox: ``sb.files``.
 
@@ -409,11 +428,15 @@ class Files:
         self._report = report
         self._lock = threading.Lock()
 
-    def read(self, path: str, encoding: str = "utf-8") -> str:
-        return self.read_bytes(path).decode(encoding)
+    def read(self, path: str, encoding: str = "utf-8", max_bytes: int | None = None) -> str:
+        """The file's text (see :meth:`read_bytes` for ``max_bytes``)."""
+        return self.read_bytes(path, max_bytes).decode(encoding)
 
     def read_bytes(self, path: str, max_bytes: int | None = None) -> bytes:
-        """The file's bytes (only its first ``max_bytes`` when given)."""
+        """The file's bytes: only its first ``max_bytes`` when given; without it, a file
+        larger than :data:`MAX_READ_BYTES` (256 MiB) raises :class:`~corral.errors.FileTooLarge`
+        naming its size, read nothing (the sandbox's programs choose the file: a sparse
+        file of a terabyte costs them nothing and took the host's memory)."""
         guest = self._ws.guest_path(path)
         for named in self._ws.names_of(guest):  # and where a symlink inside leads
             self._report("read", named, None)
@@ -431,7 +454,19 @@ class Files:
                     "reads only regular files",
                 )
             os.set_blocking(fd, True)
-            return f.read() if max_bytes is None else f.read(max_bytes)
+            if max_bytes is None:
+                size = os.fstat(fd).st_size
+                if size > MAX_READ_BYTES:
+                    raise FileTooLarge(
+                        errno.EFBIG,
+                        f"{guest} is {size} bytes, more than the {MAX_READ_BYTES} bytes a read "
+                        "takes unless told: pass max_bytes= (a larger bound, or how much of "
+                        "its start to read)",
+                    )
+                limit = MAX_READ_BYTES
+            else:
+                limit = max(int(max_bytes), 0)
+            return _read_upto(f, limit)
 
     def write(self, path: str, data: str | bytes, encoding: str = "utf-8") -> int:
         raw = data.encode(encoding) if isinstance(data, str) else bytes(data)
