@@ -273,6 +273,27 @@ def test_undone_trusts_no_partial_walk_and_goes_on_past_the_walls_bound(tmp_path
         filewalls.undone(before, after)
 
 
+def test_the_quarantine_keeps_a_bounded_amount(tmp_path):
+    """Each run could leave its disk budget's worth under a walled name and have it moved
+    out of the workspace (and so out of the budget) into the host's quarantine, for ever:
+    the quarantine takes what fits in its room, and what does not fit is removed."""
+    ws, q = tmp_path / "ws", tmp_path / "q"
+    (ws / ".claude").mkdir(parents=True)
+    (ws / ".claude" / "big").write_bytes(os.urandom(3 << 20))
+    (ws / "AGENTS.md").write_text("small\n")
+    room = filewalls.Room(bytes=2 << 20, entries=100)
+    by = {m.rel: m for m in filewalls.move_out(ws, [".claude", "AGENTS.md"], q, room)}
+    assert by[".claude"].to is None and "quarantine keeps at most" in by[".claude"].note
+    assert not (ws / ".claude").exists()  # out of the workspace all the same
+    assert by["AGENTS.md"].to is not None and (q / "AGENTS.md").read_text() == "small\n"
+    assert room.bytes < 2 << 20 and room.entries == 99
+    (ws / "many").mkdir()
+    for i in range(150):
+        (ws / "many" / str(i)).write_text("x")
+    [m] = filewalls.move_out(ws, ["many"], q, room)
+    assert m.to is None and not (ws / "many").exists()
+
+
 def test_move_out_moves_names_and_never_follows_a_symlink(tmp_path):
     ws, q, outside = tmp_path / "ws", tmp_path / "q", tmp_path / "outside"
     (ws / "a" / ".claude").mkdir(parents=True)

@@ -1125,6 +1125,7 @@ class _TierHooks:
         # the last start's walk: (workspace root, its WallPlan), what a run is compared to
         self._started: tuple[Path, Any] | None = None
         self._unchecked = False  # a run's workspace was too large to check after it
+        self._room: Any = None  # what the quarantine may still take (filewalls.Room)
         self._compiled: tuple[Any, Any] = (None, None)  # (screen table, FileScreen)
         # what the native monitors identify programs by (execid.ProgramTable.for_policy)
         self.policy = sb._policy()
@@ -1222,7 +1223,7 @@ class _TierHooks:
         policy = self._walls[0]
         if started is None or policy is None:
             return ""
-        from .native.filewalls import move_out, undone
+        from .native.filewalls import Room, move_out, undone
 
         root, before = started
         try:
@@ -1239,7 +1240,9 @@ class _TierHooks:
         if not rels:
             return ""
         notes = []
-        for m in move_out(root, rels, self.sb._quarantine_dir()):
+        if self._room is None:
+            self._room = Room()
+        for m in move_out(root, rels, self.sb._quarantine_dir(), self._room):
             path = f"/workspace/{m.rel}"
             decision = policy.decide_file("write", path)
             where = f"moved to {m.to}" if m.to else m.note

@@ -297,14 +297,30 @@ class Moved:
 #: before it is removed (a directory is removed)
 COPY_MAX = 1 << 20
 
+#: what one sandbox's quarantine holds at most (disk bytes, entries): past it what a
+#: run left is removed, not kept. Unbounded, a run could leave its disk budget's worth
+#: under a walled name each time, and the host kept every copy outside any budget.
+QUARANTINE_BYTES = 64 << 20
+QUARANTINE_ENTRIES = 10_000
 
-def move_out(root: Path, rels: list[str], dest: Path) -> list[Moved]:
+
+@dataclass
+class Room:
+    """What a quarantine may still take."""
+
+    bytes: int = QUARANTINE_BYTES
+    entries: int = QUARANTINE_ENTRIES
+
+
+def move_out(root: Path, rels: list[str], dest: Path, room: Room | None = None) -> list[Moved]:
     """Take each of ``rels`` (paths beneath ``root``) out of the workspace: renamed
     into ``dest`` (made if missing, mode 0700), or removed where that is another
-    filesystem (a file up to :data:`COPY_MAX` copied there first). Each parent is
-    reached beneath ``root`` without following a symlink, and the entry itself is
-    moved or removed by its name in that parent: a program still running that swaps a
+    filesystem (a file up to :data:`COPY_MAX` copied there first) or where it would not
+    fit in ``room`` (what the quarantine may still take; spent as entries go in). Each
+    parent is reached beneath ``root`` without following a symlink, and the entry itself
+    is moved or removed by its name in that parent: a program still running that swaps a
     name for a symlink gets its symlink moved, never what it points at."""
+    room = room if room is not None else Room()
     dest.mkdir(mode=0o700, parents=True, exist_ok=True)
     dfd = os.open(dest, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     moved: list[Moved] = []
@@ -321,7 +337,7 @@ def move_out(root: Path, rels: list[str], dest: Path) -> list[Moved]:
                 moved.append(Moved(rel, False, None, f"left: {e}"))
                 continue
             try:
-                moved.append(_move_one(pfd, name, rel, dfd, dest))
+                moved.append(_move_one(pfd, name, rel, dfd, dest, room))
             except OSError as e:
                 moved.append(Moved(rel, False, None, f"left: {e.strerror or e}"))
             finally:
@@ -331,20 +347,39 @@ def move_out(root: Path, rels: list[str], dest: Path) -> list[Moved]:
     return moved
 
 
-def _move_one(pfd: int, name: str, rel: str, dfd: int, dest: Path) -> Moved:
+def _move_one(pfd: int, name: str, rel: str, dfd: int, dest: Path, room: Room) -> Moved:
     from ..deeptree import remove_tree
+    from ..files import tree_usage
 
     st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
     is_dir = stat.S_ISDIR(st.st_mode)
+    if is_dir:
+        top = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                      dir_fd=pfd)  # fmt: skip
+        size, entries = tree_usage(top, stop_after=room.entries + 1)
+        entries += 1
+    else:
+        size, entries = st.st_blocks * 512, 1
     target = _free_name(dfd, _flat(rel))
-    try:
-        os.rename(name, target, src_dir_fd=pfd, dst_dir_fd=dfd)
-        return Moved(rel, is_dir, str(dest / target))
-    except OSError as e:  # another filesystem (EXDEV), or anything else: it goes all the same
-        why = e.strerror or str(e)
+    if size <= room.bytes and entries <= room.entries:
+        try:
+            os.rename(name, target, src_dir_fd=pfd, dst_dir_fd=dfd)
+            room.bytes -= size
+            room.entries -= entries
+            return Moved(rel, is_dir, str(dest / target))
+        except OSError as e:  # another filesystem (EXDEV), or else: it goes all the same
+            why = e.strerror or str(e)
+    else:
+        why = (
+            f"the quarantine keeps at most {QUARANTINE_BYTES >> 20} MB / "
+            f"{QUARANTINE_ENTRIES} entries"
+        )
     to = None
-    if stat.S_ISREG(st.st_mode) and st.st_size <= COPY_MAX:
+    if stat.S_ISREG(st.st_mode) and st.st_size <= min(COPY_MAX, room.bytes) and room.entries:
         to = _copy_file(pfd, name, dfd, target, dest)
+        if to is not None:
+            room.bytes -= st.st_size
+            room.entries -= 1
     if is_dir:
         remove_tree(name, dir_fd=pfd)
     else:
