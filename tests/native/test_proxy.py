@@ -270,3 +270,32 @@ def test_pip_install_inside_bwrap_through_the_proxy(workspace, tmp_path, events)
         if f.get("data", {}).get("source") == "proxy"
     ]
     assert ("action.requested", "127.0.0.1") in hosts and ("action.denied", "pypi.org") in hosts
+
+
+def test_the_proxy_bounds_its_threads_and_its_record(monkeypatch):
+    """A sandbox could hold hundreds of thousands of connections open to the proxy (one
+    host thread each) and leave a record per refused one for the proxy's life: at most
+    MAX_LIVE are handled at once (a new one past that is closed at once), and finished
+    ones are forgotten past MAX_RECORDED."""
+    from corral.native import proxy as proxymod
+
+    monkeypatch.setattr(proxymod, "MAX_LIVE", 4)
+    monkeypatch.setattr(proxymod, "MAX_RECORDED", 16)
+    with EgressProxy(lambda h, p, ip: (False, "not on the allowlist")) as proxy:
+        held = [socket.create_connection(proxy.address) for _ in range(4)]
+        time.sleep(0.3)
+        extra = socket.create_connection(proxy.address)
+        extra.settimeout(5)
+        assert extra.recv(10) == b""  # closed at once: four were being handled
+        assert proxy.refused_busy >= 1
+        for s in [*held, extra]:
+            s.close()
+        end = time.monotonic() + 10
+        while proxy._handling and time.monotonic() < end:
+            time.sleep(0.05)
+        for i in range(60):
+            with socket.create_connection(proxy.address) as s:
+                s.sendall(b"CONNECT denied%d.example:443 HTTP/1.1\r\nHost: x\r\n\r\n" % i)
+                s.settimeout(5)
+                assert s.recv(200).startswith(b"HTTP/1.1 403")
+        assert len(proxy.connections) <= 16

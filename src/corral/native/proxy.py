@@ -50,6 +50,14 @@ __all__ = ["ConnectionInfo", "EgressProxy", "classify"]
 
 _HTTP_METHODS = re.compile(rb"^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|TRACE|CONNECT) ")
 MAX_HEAD = 64 * 1024
+#: connections handled at once (one thread each); past it a new one is closed at once.
+#: A sandbox of 256 processes with 1,024 descriptors each could hold 256k connections:
+#: as many host threads.
+MAX_LIVE = 512
+#: connections :attr:`EgressProxy.connections` remembers (the live ones always): every
+#: refused connection stayed recorded for the proxy's life (2.4 KB each, a count over all
+#: of them at every new one)
+MAX_RECORDED = 4096
 
 
 def classify(first: bytes) -> str:
@@ -129,7 +137,11 @@ class EgressProxy:
         self.connect_timeout = connect_timeout
         self.idle_timeout = idle_timeout
         self.resolver = resolver or resolve
+        #: the live connections and the most recent finished ones (:data:`MAX_RECORDED`)
         self.connections: dict[str, ConnectionInfo] = {}
+        self.allowed_count = 0  # connections allowed so far (the connection budget's count)
+        self.refused_busy = 0  # connections closed at once: MAX_LIVE were being handled
+        self._handling = 0
         self.bytes_in = 0
         self.bytes_out = 0
         self.budget_exceeded: str | None = None
@@ -212,6 +224,15 @@ class EgressProxy:
                 conn, _ = listener.accept()
             except OSError:
                 return
+            with self._lock:
+                busy = self._handling >= MAX_LIVE
+                if not busy:
+                    self._handling += 1
+            if busy:
+                self.refused_busy += 1
+                with contextlib.suppress(OSError):
+                    conn.close()
+                continue
             t = threading.Thread(target=self._handle, args=(conn,), daemon=True)
             t.start()
 
@@ -286,12 +307,19 @@ class EgressProxy:
         finally:
             with contextlib.suppress(OSError):
                 client.close()
+            with self._lock:
+                self._handling -= 1
 
     def _new(self, host: str, port: int, via: str, url: str | None) -> ConnectionInfo:
         cid = f"c{next(self._ids)}"
         info = ConnectionInfo(id=cid, host=host, port=port, via=via, url=url)
         with self._lock:
             self.connections[cid] = info
+            if len(self.connections) > MAX_RECORDED:
+                # forget the oldest finished ones (dicts keep insertion order)
+                drop = [i for i in self.connections if i not in self._socks and i != cid]
+                for i in drop[: len(self.connections) - MAX_RECORDED // 2]:
+                    del self.connections[i]
         return info
 
     def _check(self, info: ConnectionInfo) -> tuple[socket.socket | None, str]:
@@ -311,8 +339,7 @@ class EgressProxy:
         if self.budget_exceeded:
             refuse(f"network budget exceeded ({self.budget_exceeded})", rule="budget.network")
             return None, info.reason
-        with self._lock:
-            n = sum(1 for c in self.connections.values() if c.allowed)
+        n = self.allowed_count
         if self.max_connections is not None and n >= self.max_connections:
             self.budget_exceeded = "connections"
             refuse(f"connection budget of {self.max_connections} exceeded", rule="budget.network")
@@ -330,6 +357,8 @@ class EgressProxy:
             return None, e.reason
         up = checked.sock
         info.ip, info.allowed, info.reason = checked.ip, True, checked.reason
+        with self._lock:
+            self.allowed_count += 1
         d = checked.decision or Decision(verdict="allow", rule="proxy", reason=info.reason)
         self._emit("action.requested", action=action, decision=d, data={**data, "ip": checked.ip})
         return up, ""
