@@ -718,17 +718,18 @@ class BackendLifecycle:
     def _disk_baseline(self) -> tuple[int, int]:
         """What one call may use on disk (bytes, files), measured as it starts.
 
-        The limit is the budget, or what the workspace held when the sandbox first looked
-        if that is more (the host put it there). A workspace already over it (a program
-        wrote past it between two polls, or just before it ended) gets no more: the call
-        may shrink it (``rm``) but never grow it, and its processes run with
-        ``RLIMIT_FSIZE`` 0 (the kernel refuses every byte written past a file's end, a
-        session restarts to get it) until it is under again. The floor used to be
+        The limit is the budget, or what the host put there if that is more: what the
+        workspace held when the sandbox first looked, lowered to what it holds at each
+        call's start (files of the host's, once removed, give no room back). A workspace
+        over it (a program wrote past it between two polls, or just before it ended) gets
+        no more: the call may shrink it (``rm``) but never grow it, and its processes run
+        with ``RLIMIT_FSIZE`` 0 (the kernel refuses every byte written past a file's end,
+        a session restarts to get it) until it is under again. The floor used to be
         whatever the last call left, so calls quicker than one poll each kept what they
         wrote past the budget, for ever."""
         used, nfiles = disk_usage(self.root)
-        if self._disk_given is None:
-            self._disk_given = (used, nfiles)
+        given = self._disk_given or (used, nfiles)
+        self._disk_given = (min(given[0], used), min(given[1], nfiles))
         limit = max(int(self.budget.disk_mb * MB), self._disk_given[0])
         file_limit = max(self.budget.disk_files, self._disk_given[1])
         self._disk_over = used > limit or nfiles > file_limit
