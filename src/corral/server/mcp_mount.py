@@ -64,16 +64,29 @@ class TenantGate:
         self.live = live  # the session ids the SDK holds now
         self.per_tenant = per_tenant
         self._owners: dict[str, str] = {}
+        self._opening: dict[str, int] = {}  # requests opening a session, per tenant
         self._lock = threading.Lock()
 
-    def _open_sessions(self, tenant: str) -> int:
-        """How many sessions ``tenant`` holds, forgetting those the SDK ended (idle,
-        failed, deleted): the table holds only live sessions and ones being opened."""
+    def _reserve(self, tenant: str) -> bool:
+        """Count a request that opens a session against ``tenant``'s sessions, unless
+        they are at the limit (False). The sessions the SDK ended (idle, failed,
+        deleted) are forgotten first; requests still being answered count, so many at
+        once cannot pass the check together."""
         live = self.live()
         with self._lock:
             for sid in [s for s in self._owners if s not in live]:
                 del self._owners[sid]
-            return sum(1 for t in self._owners.values() if t == tenant)
+            held = sum(1 for t in self._owners.values() if t == tenant)
+            if held + self._opening.get(tenant, 0) >= self.per_tenant:
+                return False
+            self._opening[tenant] = self._opening.get(tenant, 0) + 1
+            return True
+
+    def _unreserve(self, tenant: str) -> None:
+        with self._lock:
+            self._opening[tenant] -= 1
+            if not self._opening[tenant]:
+                del self._opening[tenant]
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope.get("type") != "http":
@@ -100,8 +113,8 @@ class TenantGate:
             if owner is not None and owner != tenant:
                 await _answer(send, 404, "Session not found")
                 return
-        elif scope.get("method") == "POST" and self._open_sessions(tenant) >= self.per_tenant:
-            # a POST without a session opens one (the SDK answers anything else 4xx)
+        opening = not sid and scope.get("method") == "POST"  # opens a session (or is a 4xx)
+        if opening and not self._reserve(tenant):
             await _answer(
                 send,
                 429,
@@ -111,6 +124,7 @@ class TenantGate:
             return
 
         status: list[int] = []
+        reserved = [True] if opening else []
 
         async def watch(message: Any) -> None:
             if message.get("type") == "http.response.start":
@@ -119,6 +133,9 @@ class TenantGate:
                     if name.lower() == _SESSION_HEADER:
                         with self._lock:
                             self._owners.setdefault(value.decode("latin-1"), tenant)
+                        if reserved:  # the session counts as held from now on
+                            reserved.pop()
+                            self._unreserve(tenant)
             await send(message)
 
         token = _tenant.set(tenant)
@@ -126,6 +143,8 @@ class TenantGate:
             await self.inner(scope, receive, watch)
         finally:
             _tenant.reset(token)
+            if reserved:
+                self._unreserve(tenant)
             # only a session the SDK ended forgets its owner (a refused DELETE leaves the
             # session alive: still this tenant's)
             if scope.get("method") == "DELETE" and sid and status and 200 <= status[0] < 300:
