@@ -133,7 +133,9 @@ def create_app(
     app.state.audit = audit
     app.state.config = config
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, limit=limits.max_body_bytes, max_values=limits.max_body_values
+    )
 
     app.add_middleware(SecurityHeaders)
 

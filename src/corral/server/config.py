@@ -36,6 +36,7 @@ class Limits:
     """Limits that keep one client from taking the server down."""
 
     max_body_bytes: int = 16 * 1024 * 1024  # a request body (file uploads included)
+    max_body_values: int = 1_000_000  # JSON values in a POST body (parsed whole)
     max_sandboxes_per_tenant: int = 16  # live sandboxes
     max_waiting_calls: int = 32  # calls queued on one sandbox
     idle_timeout_s: float = 900.0  # an unused sandbox is closed after this
