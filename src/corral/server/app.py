@@ -86,6 +86,7 @@ def create_app(
         bus,
         hub.owner,
         backlog=limits.events_backlog,
+        backlog_weight=limits.events_backlog_bytes,
         queue_size=limits.events_queue,
         max_streams=limits.max_streams_per_tenant,
         on_event=hub.on_event,
