@@ -93,3 +93,25 @@ def test_imported_sessions_are_bounded_in_name_and_number(tmp_path: Path) -> Non
         assert r.status_code == 202, r.text  # known sessions: not new
         r = alice.post("/v1/events", json={"events": [_event("ep-5")]})
         assert r.status_code == 429 and "sessions" in r.text, r.text
+
+
+def test_imported_sessions_stay_their_tenants_after_a_restart(tmp_path: Path) -> None:
+    """Sessions first named in POST /v1/events were owned only in memory: after a restart
+    their tenant no longer saw their audit rows, and the first tenant to post an event
+    naming one took it (and with it the earlier tenant's rows). Now the server notes the
+    owner in the audit log, as for the sandboxes it makes."""
+    config = make_config(tmp_path)
+
+    def event(seq: int) -> dict[str, object]:
+        return Event(session="episode-7", seq=seq, time=time.time(), type="episode.ended",
+                     data={"text": f"row {seq}"}).model_dump(mode="json")  # fmt: skip
+
+    with running(config) as server, server.client(ALICE) as alice:
+        assert alice.post("/v1/events", json={"events": [event(1)]}).status_code == 202
+    with running(config) as server, server.client(ALICE) as alice, server.client(BOB) as bob:
+        assert bob.post("/v1/events", json={"events": [event(2)]}).status_code == 404
+        assert bob.get("/v1/audit", params={"sandbox": "episode-7"}).status_code == 404
+        rows = alice.get("/v1/audit", params={"sandbox": "episode-7"}).json()
+        assert any("row 1" in str(r) for r in rows), rows
+        r = alice.post("/v1/events", json={"events": [event(3)]})
+        assert r.status_code == 202, r.text  # still an imported session, not one of ours

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,8 @@ from corral.server.mcp_mount import mcp_mount
 pytestmark = pytest.mark.timeout(240)
 
 
-def _serve(tmp_path: Path):
-    config = make_config(tmp_path)
+def _serve(tmp_path: Path, **kw: Any):
+    config = make_config(tmp_path, **kw)
     made: list[Any] = []
     app, context = mcp_mount(config, lambda: made[0].state.hub)
     cm = running(config, mounts={"/mcp": app}, contexts=[context])
@@ -117,13 +118,15 @@ def test_an_mcp_sandbox_is_in_its_tenants_list_and_can_be_deleted_there(tmp_path
         assert listed["again"].is_error  # the sandbox was deleted from the dashboard
 
 
+_INIT = {
+    "jsonrpc": "2.0", "id": 1, "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+               "clientInfo": {"name": "t", "version": "1"}},
+}  # fmt: skip
+
+
 def _init_session(client: Any) -> str:
-    init = {
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                   "clientInfo": {"name": "t", "version": "1"}},
-    }  # fmt: skip
-    r = client.post("/mcp/", json=init)
+    r = client.post("/mcp/", json=_INIT)
     assert r.status_code == 200, r.text
     return str(r.headers["mcp-session-id"])
 
@@ -167,3 +170,65 @@ def test_a_failed_delete_keeps_the_sessions_owner(tmp_path: Path) -> None:
         assert r.status_code == 404, (r.status_code, r.text)
         r = alice.post("/mcp/", json=_PING, headers={"mcp-session-id": sid})
         assert r.status_code in (200, 202), r.text
+
+
+def test_one_tenant_cannot_take_every_mcp_session(tmp_path: Path) -> None:
+    """The SDK's session limit (64) is the server's, not a tenant's: alice opening 64
+    sessions (no tool call, nothing else) left bob a 503 for the sessions' idle timeout
+    (30 minutes, for good with a ping now and then). A tenant opens at most
+    ``Limits.max_sandboxes_per_tenant`` live MCP sessions; one that ends frees its place,
+    and the gate forgets sessions the SDK no longer holds (they were kept for good)."""
+    from corral.server.config import Limits
+
+    with (
+        _serve(tmp_path, limits=Limits(max_sandboxes_per_tenant=3)) as server,
+        server.client({**ALICE, **_ACCEPT}) as alice,
+        server.client({**BOB, **_ACCEPT}) as bob,
+    ):
+        mine = [_init_session(alice) for _ in range(3)]
+        r = alice.post("/mcp/", json=_INIT)
+        assert r.status_code == 429, (r.status_code, r.text)
+        assert "3" in r.json()["error"] and "mcp-session-id" not in r.headers
+        _init_session(bob)  # bob still gets his own
+        r = alice.delete("/mcp/", headers={"mcp-session-id": mine[0]})
+        assert r.status_code in (200, 204), r.text
+        _init_session(alice)  # a place freed
+        gate = next(r.app for r in server.app.routes if getattr(r, "path", "") == "/mcp")
+        assert sorted(gate._owners.values()) == ["alice"] * 3 + ["bob"]
+
+
+def test_sessions_opened_at_once_cannot_pass_the_limit_together(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from corral.server.config import Limits
+
+    with (
+        _serve(tmp_path, limits=Limits(max_sandboxes_per_tenant=3)) as server,
+        server.client({**ALICE, **_ACCEPT}) as alice,
+        ThreadPoolExecutor(12) as pool,
+    ):
+        codes = list(pool.map(lambda _: alice.post("/mcp/", json=_INIT).status_code, range(12)))
+    assert codes.count(200) <= 3 and set(codes) <= {200, 429}, codes
+
+
+def test_sessions_the_sdk_expired_leave_the_gate(tmp_path: Path) -> None:
+    """An MCP session idle past the server's ``idle_timeout_s`` ends (the SDK's timeout
+    was its own 30 minutes) and the gate forgets its owner and frees its place (the
+    owner table kept every session ever opened)."""
+    from corral.server.config import Limits
+
+    limits = Limits(max_sandboxes_per_tenant=2, idle_timeout_s=0.5)
+    with _serve(tmp_path, limits=limits) as server, server.client({**ALICE, **_ACCEPT}) as alice:
+        old = [_init_session(alice) for _ in range(2)]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            r = alice.post("/mcp/", json=_INIT)
+            if r.status_code == 200:
+                break
+            assert r.status_code == 429, r.text
+            time.sleep(0.2)
+        gate = next(r.app for r in server.app.routes if getattr(r, "path", "") == "/mcp")
+        assert r.status_code == 200, (r.text, gate._owners, gate._opening, gate.live())
+        assert not set(old) & set(gate._owners)
+        r = alice.post("/mcp/", json=_PING, headers={"mcp-session-id": old[0]})
+        assert r.status_code == 404

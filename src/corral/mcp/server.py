@@ -277,7 +277,22 @@ def http_app(
     app = Starlette(lifespan=lifespan)
     app.mount("", endpoint)
     app.state.sessions = sessions
+    app.state.live_sessions = _live_sessions(server)
     return app
+
+
+def _live_sessions(server: Server[Any]) -> Callable[[], frozenset[str]]:
+    """``() -> the ids of the MCP sessions the SDK holds now`` (a gate in front of the
+    app forgets the others: the SDK ends sessions by itself, idle or failed). Read from
+    the session manager the SDK made in ``streamable_http_app``; an SDK without one
+    fails here, at the app's creation, not in a request."""
+    manager = getattr(server, "_session_manager", None)
+    instances = getattr(manager, "_server_instances", None)
+    if not isinstance(instances, dict):
+        raise RuntimeError(
+            "this mcp SDK keeps its sessions elsewhere: corral cannot tell which are open"
+        )
+    return lambda: frozenset(manager._server_instances)  # type: ignore[union-attr]
 
 
 async def _reaper(sessions: SandboxSessions, every_s: float) -> None:

@@ -7,6 +7,7 @@ audit rows; another tenant's sandbox is a 404 like one that does not exist.
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import uuid
@@ -85,6 +86,7 @@ def create_app(
         bus,
         hub.owner,
         backlog=limits.events_backlog,
+        backlog_weight=limits.events_backlog_bytes,
         queue_size=limits.events_queue,
         max_streams=limits.max_streams_per_tenant,
         on_event=hub.on_event,
@@ -92,10 +94,11 @@ def create_app(
     audit = AuditLog(config.audit) if config.audit is not None else None
     if audit is not None:
         audit.attach(bus)
+        hub.audit = audit
         for entry in audit.iter_entries(kind="note"):
             note = entry.body.get("corral_serve")
             if isinstance(note, dict) and entry.session and isinstance(note.get("tenant"), str):
-                hub.adopt(entry.session, note["tenant"])
+                hub.adopt(entry.session, note["tenant"], imported=note.get("imported") is True)
     auth = TokenAuth(config.tokens)
 
     @asynccontextmanager
@@ -131,7 +134,9 @@ def create_app(
     app.state.audit = audit
     app.state.config = config
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, limit=limits.max_body_bytes, max_values=limits.max_body_values
+    )
 
     app.add_middleware(SecurityHeaders)
 
@@ -190,9 +195,9 @@ def create_app(
             if err is None:
                 raise
             raise err from None
-        if audit is not None:
-            note = {"corral_serve": {"tenant": who, "sandbox": entry.id, "tags": entry.tags}}
-            await hub.run_blocking(audit.append, "note", note, entry.id)
+        await hub.run_blocking(
+            functools.partial(hub.note_owner, entry.id, who, sandbox=entry.id, tags=entry.tags)
+        )
         return entry.describe(hub.pending_sessions())
 
     @app.get("/v1/sandboxes", tags=["sandboxes"])

@@ -36,11 +36,13 @@ class Limits:
     """Limits that keep one client from taking the server down."""
 
     max_body_bytes: int = 16 * 1024 * 1024  # a request body (file uploads included)
+    max_body_values: int = 1_000_000  # JSON values in a POST body (parsed whole)
     max_sandboxes_per_tenant: int = 16  # live sandboxes
     max_waiting_calls: int = 32  # calls queued on one sandbox
     idle_timeout_s: float = 900.0  # an unused sandbox is closed after this
     max_file_bytes: int = 64 * 1024 * 1024  # GET .../files/{path}
     events_backlog: int = 1000  # events kept per tenant for a new stream
+    events_backlog_bytes: int = 256 * 1024 * 1024  # what they may weigh (stream.weight)
     events_queue: int = 2000  # events buffered for one slow stream before it is dropped
     max_streams_per_tenant: int = 32  # open event streams
     workers: int = 256  # threads running sandbox calls (approvals wait in them)

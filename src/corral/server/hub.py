@@ -140,16 +140,30 @@ class Hub:
         self.approvals = ServerApprovals(self._webhook_of, base_url)
         self._policies: dict[str, Any] = {}
         self._policy_lock = threading.Lock()
+        #: the server's audit log (ownership notes), set by ``create_app``
+        self.audit: Any = None
 
     # -- ownership ------------------------------------------------------------------------
 
     def owner(self, session: str) -> str | None:
         return self._owners.get(session)
 
-    def adopt(self, session: str, tenant: str) -> None:
-        """Record an earlier run's session (from the audit log) as ``tenant``'s."""
+    def adopt(self, session: str, tenant: str, *, imported: bool = False) -> None:
+        """Record an earlier run's session (from the audit log) as ``tenant``'s;
+        ``imported``: one first named in POST /v1/events (its events still come from
+        the client)."""
         with self._lock:
-            self._owners.setdefault(session, tenant)
+            owner = self._owners.setdefault(session, tenant)
+            if owner == tenant and imported and session not in self._imported:
+                self._imported.add(session)
+                self._imported_by[tenant] = self._imported_by.get(tenant, 0) + 1
+
+    def note_owner(self, session: str, tenant: str, **extra: Any) -> None:
+        """Write who owns ``session`` into the audit log (``note`` row, read back by
+        :meth:`adopt` when the server starts again): without it a restarted server
+        forgot the owner, and the first tenant to name the session took it."""
+        if self.audit is not None:
+            self.audit.append("note", {"corral_serve": {"tenant": tenant, **extra}}, session)
 
     def import_events(self, tenant: str, docs: list[dict[str, Any]]) -> int:
         """Events of sandboxes that run elsewhere (``POST /v1/events``: a fleet reporting
@@ -195,6 +209,8 @@ class Hub:
                 self._owners[session] = tenant
                 self._imported.add(session)
             self._imported_by[tenant] = had + len(new)
+        for session in sorted(new):
+            self.note_owner(session, tenant, imported=True)
         for ev in events:
             self.bus.publish(ev)
         return len(events)
@@ -237,6 +253,7 @@ class Hub:
         with self._lock:
             self._owners.setdefault(sandbox.session, tenant)
             self._entries[sandbox.session] = entry
+        self.note_owner(sandbox.session, tenant, sandbox=entry.id, tags=entry.tags)
         return entry
 
     # -- creating -------------------------------------------------------------------------

@@ -10,8 +10,11 @@ server's rules in front of it:
   header's first value, so the gate must not check another one);
 * the tenant that opened an MCP session (its ``Mcp-Session-Id``, read off the response
   that created it) owns it; another tenant presenting that id gets 404, exactly the
-  answer for a session that does not exist; the owner is forgotten only when a DELETE
-  ended the session (2xx);
+  answer for a session that does not exist; the owner is forgotten when a DELETE
+  ended the session (2xx) or the SDK no longer holds it (expired, failed);
+* a tenant holds at most ``Limits.max_sandboxes_per_tenant`` open MCP sessions (a
+  request opening another gets 429): the SDK's limit is the whole server's, and one
+  tenant opening 64 sessions left every other tenant a 503 for half an hour;
 * the session's sandbox publishes on the server's event bus, recorded as the tenant's,
   so its events, alerts and audit rows reach that tenant's ``/v1/events``, dashboard and
   audit log like any sandbox made through ``/v1``; it is in the tenant's sandbox list
@@ -48,11 +51,42 @@ _tenant: contextvars.ContextVar[str | None] = contextvars.ContextVar("corral_mcp
 class TenantGate:
     """ASGI wrapper: bearer token → tenant, MCP sessions bound to their tenant."""
 
-    def __init__(self, inner: Any, auth: TokenAuth) -> None:
+    def __init__(
+        self,
+        inner: Any,
+        auth: TokenAuth,
+        *,
+        live: Callable[[], frozenset[str]],
+        per_tenant: int,
+    ) -> None:
         self.inner = inner
         self.auth = auth
+        self.live = live  # the session ids the SDK holds now
+        self.per_tenant = per_tenant
         self._owners: dict[str, str] = {}
+        self._opening: dict[str, int] = {}  # requests opening a session, per tenant
         self._lock = threading.Lock()
+
+    def _reserve(self, tenant: str) -> bool:
+        """Count a request that opens a session against ``tenant``'s sessions, unless
+        they are at the limit (False). The sessions the SDK ended (idle, failed,
+        deleted) are forgotten first; requests still being answered count, so many at
+        once cannot pass the check together."""
+        live = self.live()
+        with self._lock:
+            for sid in [s for s in self._owners if s not in live]:
+                del self._owners[sid]
+            held = sum(1 for t in self._owners.values() if t == tenant)
+            if held + self._opening.get(tenant, 0) >= self.per_tenant:
+                return False
+            self._opening[tenant] = self._opening.get(tenant, 0) + 1
+            return True
+
+    def _unreserve(self, tenant: str) -> None:
+        with self._lock:
+            self._opening[tenant] -= 1
+            if not self._opening[tenant]:
+                del self._opening[tenant]
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope.get("type") != "http":
@@ -79,8 +113,18 @@ class TenantGate:
             if owner is not None and owner != tenant:
                 await _answer(send, 404, "Session not found")
                 return
+        opening = not sid and scope.get("method") == "POST"  # opens a session (or is a 4xx)
+        if opening and not self._reserve(tenant):
+            await _answer(
+                send,
+                429,
+                f"tenant {tenant!r} already has {self.per_tenant} open MCP sessions (the "
+                "limit); end one (DELETE) or wait for an idle one to expire",
+            )
+            return
 
         status: list[int] = []
+        reserved = [True] if opening else []
 
         async def watch(message: Any) -> None:
             if message.get("type") == "http.response.start":
@@ -89,6 +133,9 @@ class TenantGate:
                     if name.lower() == _SESSION_HEADER:
                         with self._lock:
                             self._owners.setdefault(value.decode("latin-1"), tenant)
+                        if reserved:  # the session counts as held from now on
+                            reserved.pop()
+                            self._unreserve(tenant)
             await send(message)
 
         token = _tenant.set(tenant)
@@ -96,6 +143,8 @@ class TenantGate:
             await self.inner(scope, receive, watch)
         finally:
             _tenant.reset(token)
+            if reserved:
+                self._unreserve(tenant)
             # only a session the SDK ended forgets its owner (a refused DELETE leaves the
             # session alive: still this tenant's)
             if scope.get("method") == "DELETE" and sid and status and 200 <= status[0] < 300:
@@ -142,8 +191,13 @@ def mcp_mount(
         hub.add_external(tenant, sb, name, "mcp")  # in the tenant's list and dashboard
         return sb
 
-    inner = http_app(factory, host=config.host)
-    gate = TenantGate(inner, TokenAuth(config.tokens))
+    inner = http_app(factory, host=config.host, idle_timeout_s=config.limits.idle_timeout_s)
+    gate = TenantGate(
+        inner,
+        TokenAuth(config.tokens),
+        live=inner.state.live_sessions,
+        per_tenant=config.limits.max_sandboxes_per_tenant,
+    )
 
     def context(_: Any) -> AbstractAsyncContextManager[Any]:
         return inner.router.lifespan_context(inner)

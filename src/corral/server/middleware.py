@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
+import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _SECURITY_HEADERS = {
@@ -13,16 +15,49 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+_PUNCT = (",", ":", "[", "{")  # what starts or separates values outside strings
+
+
+def json_values(body: bytes, stop: int) -> int:
+    """At least as many as the values ``json.loads(body)`` would make before it returned
+    or failed (one plus the separators and openers outside strings), counted up to just
+    past ``stop``. Strings are skipped by the json module's own C scanner, one call a
+    string, and every string but the first needs a separator before it (two strings in
+    a row end the parse there), so this takes at most ``stop`` steps."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:  # UTF-16/32 or not text: count strings' text too
+        return 1 + sum(map(body.count, (b",", b":", b"[", b"{")))
+    n, pos, first = 1, 0, True
+    while n <= stop:
+        q = text.find('"', pos)
+        seg = text[pos:] if q < 0 else text[pos:q]
+        more = sum(map(seg.count, _PUNCT))
+        n += more
+        if q < 0 or (not more and not first):
+            break
+        first = False
+        try:
+            pos = scanstring(text, q + 1)[1]
+        except ValueError:  # the parse ends here too
+            break
+    return n
 
 
 class BodyLimit:
     """Refuses request bodies over ``limit`` bytes with 413. A declared ``Content-Length``
     is checked before anything is read (the HTTP parser holds the body to it); a body
-    without one is read up to the limit first and then handed to the app."""
+    without one is read up to the limit first and then handed to the app.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    A ``POST`` body (JSON, parsed whole by the routes and the MCP SDK) of more bytes than
+    ``max_values`` is read first and refused with 413 if it could hold more than
+    ``max_values`` JSON values: 15 MB of ``[],`` were five million lists, 1.7 GB at the
+    parse's peak (``PUT`` bodies are files, never parsed)."""
+
+    def __init__(self, app: ASGIApp, limit: int, *, max_values: int = 1_000_000) -> None:
         self.app = app
         self.limit = limit
+        self.max_values = max_values
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -36,12 +71,14 @@ class BodyLimit:
                 except ValueError:
                     await _send_json(send, 400, {"error": "Content-Length is not a number"})
                     return
+        counted = scope.get("method") == "POST"
         if declared is not None:
             if declared > self.limit:
                 await _send_json(send, 413, {"error": self._message()})
                 return
-            await self.app(scope, receive, send)
-            return
+            if not counted or declared <= self.max_values:  # too short to hold more
+                await self.app(scope, receive, send)
+                return
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -56,6 +93,20 @@ class BodyLimit:
             chunks.append(body)
             if not message.get("more_body", False):
                 break
+        if counted and total > self.max_values:
+            values = await anyio.to_thread.run_sync(
+                json_values, b"".join(chunks), self.max_values
+            )
+            if values > self.max_values:
+                await _send_json(
+                    send,
+                    413,
+                    {
+                        "error": f"request body holds up to {values} JSON values "
+                        f"(the limit is {self.max_values})"
+                    },
+                )
+                return
         replayed = False
 
         async def replay() -> Message:

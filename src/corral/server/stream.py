@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -22,6 +23,17 @@ from ..events import Event, EventBus
 
 #: how many matched events are kept by id (for an alert's evidence)
 _BY_ID = 5000
+#: what those may weigh, in multiples of a tenant's ``backlog_weight``
+_BY_ID_WEIGHTS = 8
+#: what one JSON value costs in memory beyond its text (a Python object and a reference)
+_VALUE_WEIGHT = 48
+
+
+def weight(data: dict[str, Any]) -> int:
+    """What keeping an event's JSON data costs, roughly in bytes: its text plus
+    ``_VALUE_WEIGHT`` a value (at least: separators inside strings count too)."""
+    text = json.dumps(data, separators=(",", ":"), default=str)
+    return len(text) + _VALUE_WEIGHT * sum(map(text.count, (",", ":", "[", "{")))
 
 
 @dataclass
@@ -46,10 +58,30 @@ class Subscriber:
 
 
 @dataclass
+class _Kept:
+    """The newest items, at most ``count`` of them and about ``weight`` in all (the
+    newest one is kept whatever it weighs)."""
+
+    count: int
+    weight: int
+    items: deque[tuple[Any, int]] = field(default_factory=deque)
+    total: int = 0
+
+    def add(self, item: Any, w: int) -> None:
+        self.items.append((item, w))
+        self.total += w
+        while len(self.items) > self.count or (self.total > self.weight and len(self.items) > 1):
+            self.total -= self.items.popleft()[1]
+
+    def __iter__(self) -> Any:
+        return (item for item, _ in self.items)
+
+
+@dataclass
 class _Tenant:
+    events: _Kept
+    alerts: _Kept
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    events: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
-    alerts: deque[dict[str, Any]] = field(default_factory=deque)
     subs: list[Subscriber] = field(default_factory=list)
 
 
@@ -65,15 +97,18 @@ class EventHub:
         queue_size: int = 2000,
         max_streams: int = 32,
         on_event: Callable[[Event], None] | None = None,
+        backlog_weight: int = 256 * 1024 * 1024,
     ) -> None:
         self._owner = owner
         self._backlog = backlog
+        self._backlog_weight = backlog_weight
         self._queue_size = queue_size
         self._max_streams = max_streams
         self._on_event = on_event
         self._lock = threading.Lock()
         self._tenants: dict[str, _Tenant] = {}
-        self._by_id: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._by_id: OrderedDict[str, tuple[dict[str, Any], int]] = OrderedDict()
+        self._by_id_weight = 0
         self._unsubscribe = bus.subscribe(self._publish)
 
     def close(self) -> None:
@@ -83,9 +118,15 @@ class EventHub:
         t = self._tenants.get(name)
         if t is None:
             t = self._tenants[name] = _Tenant(
-                events=deque(maxlen=self._backlog), alerts=deque(maxlen=self._backlog)
+                events=_Kept(self._backlog, self._backlog_weight),
+                alerts=_Kept(self._backlog, self._backlog_weight),
             )
         return t
+
+    def kept_by_id_weight(self) -> int:
+        """What the events kept by id (for alerts' evidence) weigh in all."""
+        with self._lock:
+            return self._by_id_weight
 
     def _publish(self, event: Event) -> None:  # on the thread that emitted
         tenant = self._owner(event.session)
@@ -94,15 +135,23 @@ class EventHub:
         if self._on_event is not None:
             self._on_event(event)
         data = event.model_dump(mode="json")
+        w = weight(data)  # an imported event can be 16 MB of values: kept by weight too
         with self._lock:
             t = self._tenant(tenant)
             item = (next(t.ids), data)
-            t.events.append(item)
-            self._by_id[event.id] = data
-            while len(self._by_id) > _BY_ID:
-                self._by_id.popitem(last=False)
+            t.events.add(item, w)
+            old = self._by_id.pop(event.id, None)
+            if old is not None:
+                self._by_id_weight -= old[1]
+            self._by_id[event.id] = (data, w)
+            self._by_id_weight += w
+            while len(self._by_id) > 1 and (
+                len(self._by_id) > _BY_ID
+                or self._by_id_weight > _BY_ID_WEIGHTS * self._backlog_weight
+            ):
+                self._by_id_weight -= self._by_id.popitem(last=False)[1][1]
             if event.type == "monitor.alert":
-                t.alerts.append(data["data"])
+                t.alerts.add(data["data"], w)
             subs = list(t.subs)
         for sub in subs:
             if sub.sandbox is not None and sub.sandbox != event.session:
@@ -129,7 +178,7 @@ class EventHub:
         (``event_data``) while that event is still kept."""
         with self._lock:
             alerts = list(self._tenant(tenant).alerts)
-            by_id = dict(self._by_id)
+            by_id = {k: v[0] for k, v in self._by_id.items()}
         out = []
         for alert in alerts:
             if sandbox is not None and alert.get("session") != sandbox:

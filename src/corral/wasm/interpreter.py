@@ -50,6 +50,8 @@ LANGS = ("python", "js")
 GUEST_ROOT = "/workspace"
 _START_TIMEOUT_S = 60.0
 _STOP_WAIT_S = 5.0
+#: how long past its wall a call's guest may take to wait for the next line after `done`
+_PARK_GRACE_S = 0.5
 _STDERR_TAIL = 4000
 
 
@@ -205,7 +207,7 @@ class Interpreter:
         self._dead = None
         self._kill_reason = None
         self._stop = threading.Event()
-        self._poll = PollOneoff(self._stop)
+        self._poll = PollOneoff(self._stop, gated=self.language == "python")
 
         store = wasmtime.Store(self.engine)
         store.set_limits(memory_size=int(self.budget.memory_mb * MB))
@@ -321,6 +323,8 @@ class Interpreter:
         thread = self._thread
         if kill and thread is not None and thread.is_alive():
             self._stop.set()  # a guest waiting in poll_oneoff traps at once
+            if self._poll is not None:
+                self._poll.open_gate()  # one at the gate too
             self.engine.increment_epoch()  # a running guest traps at its next back-edge
             end = time.monotonic() + _STOP_WAIT_S
             while thread.is_alive() and time.monotonic() < end:
@@ -384,6 +388,8 @@ class Interpreter:
     # -- protocol ----------------------------------------------------------
 
     def _send_raw(self, data: bytes, *, block: bool = True) -> None:
+        if self._poll is not None:
+            self._poll.open_gate()  # the guest may read it (first: a long line fills the FIFO)
         view = memoryview(data)
         while view:
             if not block and not select.select([], [self._in_fd], [], 0)[1]:
@@ -614,6 +620,16 @@ class Interpreter:
                 break
         if output.over and kill is None:
             kill = "output"
+        if (
+            done is not None
+            and kill is None
+            and self._poll is not None
+            and self._poll.gated
+            and not self._poll.wait_parked(deadline + _PARK_GRACE_S - time.monotonic())
+        ):
+            # the call ends when the guest waits for the host's next line: code that
+            # wrote this call's `done` itself and ran on is stopped at the wall
+            done, kill = None, "wall_time"
         wall = time.monotonic() - t0
         cpu = 0.0
         if cpu_clock is not None:

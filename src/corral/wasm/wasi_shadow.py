@@ -8,8 +8,15 @@ is the one WASI call that waits on time, so corral shadows wasmtime's with
 when it stops the guest, and then traps the guest at once.
 
 Clock subscriptions wait until their deadline; fd subscriptions are reported
-ready at once (as wasmtime does for files: a guest has no sockets, and its
-stdin is read, never polled, by the driver).
+ready at once (as wasmtime does for files: a guest has no sockets).
+
+**The gate** (``gated=True``, the Python guest): a poll for reading fd 0 alone is how
+the driver waits for the host's next line, and it waits here until the host has sent
+one (:meth:`PollOneoff.open_gate`). The host ends a call only once the guest waits at
+the closed gate (:meth:`PollOneoff.wait_parked`): code that took the driver's id from
+its closure and wrote the call's ``done`` itself then kept running after the call had
+returned (outside its wall, writing files while the caller graded them) and read the
+next call's request.
 """
 
 from __future__ import annotations
@@ -39,9 +46,38 @@ class GuestStopped(Exception):
 class PollOneoff:
     """``wasi_snapshot_preview1.poll_oneoff`` that a host's stop event interrupts."""
 
-    def __init__(self, stop: threading.Event) -> None:
+    def __init__(self, stop: threading.Event, *, gated: bool = False) -> None:
         self.stop = stop
+        self.gated = gated
         self.origin_ns = time.monotonic_ns()  # refined by calibrate()
+        self._cond = threading.Condition()
+        self._open = False  # the host sent a line the guest has not waited for yet
+        self._parked = False  # the guest waits at the closed gate
+
+    def open_gate(self) -> None:
+        """The host sent a line (or is stopping the guest): let the guest read."""
+        with self._cond:
+            self._open = True
+            self._cond.notify_all()
+
+    def wait_parked(self, timeout: float) -> bool:
+        """Whether the guest waits at the closed gate (for the host's next line)
+        within ``timeout`` seconds."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._parked, max(timeout, 0.0))
+
+    def _park(self) -> None:
+        with self._cond:
+            if not self._open:
+                self._parked = True
+                self._cond.notify_all()
+                try:
+                    self._cond.wait_for(lambda: self._open or self.stop.is_set())
+                finally:
+                    self._parked = False
+            self._open = False
+        if self.stop.is_set():
+            raise GuestStopped("the guest is being stopped")
 
     def calibrate(self, guest_monotonic_ns: int) -> None:
         """Map the guest's monotonic clock to the host's (a bound that is never
@@ -70,6 +106,13 @@ class PollOneoff:
         if nev_ptr + 4 > size:
             return _EFAULT
         raw = bytes(mem.read(caller, in_ptr, in_ptr + nsubs * _SUB.size))
+        if self.gated and nsubs == 1:
+            userdata, tag, fd, _, _, _ = _SUB.unpack_from(raw, 0)
+            if tag == _FD_READ and fd == 0:
+                self._park()
+                mem.write(caller, _EVENT.pack(userdata, 0, tag, 0, 0), out_ptr)
+                mem.write(caller, _NEVENTS.pack(1), nev_ptr)
+                return 0
         now = time.monotonic_ns()
         events: list[bytes] = []
         clocks: list[tuple[int, int]] = []

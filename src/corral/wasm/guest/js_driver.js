@@ -139,7 +139,7 @@
   const intents = { on: false, n: 0, busy: false };
   const Err = Error, TypeErr = TypeError, Str = String, isArray = Array.isArray;
   const reject = Promise.reject.bind(Promise), hasOwn = Object.prototype.hasOwnProperty;
-  const osGetcwd = _os.getcwd;
+  const osGetcwd = _os.getcwd, osSetTimeout = _os.setTimeout;
   const strStarts = String.prototype.startsWith, reExec = RegExp.prototype.exec;
   const urlRe = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(?:[^\/@?#\s]*@)?(\[[^\]\s]*\]|[^\/:?#\s]*)(?::(\d{1,5}))?/;
   const ports = { http: 80, https: 443, ws: 80, wss: 443, ftp: 21 };
@@ -444,6 +444,10 @@
       intents.on = true; intents.n = 0;
       try {
         await _std.evalScript(code, { async: true });
+        // what the script left queued (an import()'s then, an async function it did not
+        // await) runs now, inside this call and its wall, as Node runs it before exiting:
+        // a timer of 0 ms fires only once the job queue is empty
+        await new Promise((done) => apply(osSetTimeout, _os, [done, 0]));
       } catch (e) {
         if (e instanceof ProcessExit) {
           intents.on = false;

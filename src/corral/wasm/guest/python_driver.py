@@ -23,6 +23,9 @@ def _main():
     import types
 
     _read_line = open(0, "rb").readline  # noqa: SIM115 -- linear in the line's size
+    import select
+
+    _select = select.select  # waiting for fd 0 alone: the host's gate (wasi_shadow)
     _base_env = dict(os.environ)  # the guest's own (PYTHON*, HOME), under each command's
     _write = os.write
     _fstat = os.fstat
@@ -33,6 +36,7 @@ def _main():
     cur = {"id": b"", "max": 64 << 20, "values": 1_000_000}
 
     def _recv():
+        _select([0], [], [])
         line = _read_line()
         if not line:
             raise SystemExit(0)
