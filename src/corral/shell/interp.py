@@ -66,6 +66,9 @@ class _StagePipe(io.BufferedWriter):
 _FD_VAR_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
 _REF_TARGET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 
+#: the bash release whose behaviour the shell follows ($BASH_VERSION, $BASH_VERSINFO)
+BASH_VERSINFO = ("5", "2", "15", "1", "release", "x86_64-pc-linux-gnu")
+BASH_VERSION = "5.2.15(1)-release"
 #: BASHPID of subshells (each its own number, as their own processes have in bash)
 _SUBSHELL_PIDS = itertools.count(1001)
 
@@ -367,7 +370,7 @@ class Shell:
         self.lineno = 1
         self.is_subshell = False
         self.bashpid = 1000  # $$; a subshell gets its own (BASHPID)
-        self.arg0 = "corral"  # $0
+        self.arg0 = "bash"  # $0: a run is ``bash -c SCRIPT``
         #: the status a fatal expansion error (set -u, ${x:?}) exits with: 127 at the
         #: top, since a ``run()`` is ``bash -c`` (as bash 5.2 does), 1 in a script
         #: file or a subshell
@@ -395,6 +398,9 @@ class Shell:
             state.vars["IFS"] = Var(" \t\n")
             state.vars["PS4"] = Var("+ ")
             state.vars["OPTIND"] = Var("1")
+            # the bash corral's shell follows (scripts test these before using a feature)
+            state.vars["BASH_VERSION"] = Var(BASH_VERSION)
+            state.vars["BASH_VERSINFO"] = Var(IArray.of(list(BASH_VERSINFO)), False, True)
         self.state = state
 
     # -- entry point ------------------------------------------------------------
@@ -545,6 +551,7 @@ class Shell:
         sub.procsubs = []
         sub.fd_names = dict(self.fd_names)
         sub.is_subshell = True
+        sub._stage_subshell = False
         sub.bashpid = next(_SUBSHELL_PIDS)
         sub.expansion_exit = 1
         sub.errexit_off = self.errexit_off
@@ -578,6 +585,14 @@ class Shell:
 
     #: levels of command substitution this shell runs in (``++`` in ``set -x`` lines)
     subst_depth = 0
+    #: $BASH_SUBSHELL: one more in ( ), $( ), <( ), a background job, and a pipeline
+    #: stage that is a compound command (a simple command's stage stays at its shell's)
+    subshell_level = 0
+    #: this shell is a pipeline stage or job made for a ( ): that ( ) adds no level
+    _stage_subshell = False
+    #: how many functions deep `trap … ERR` was set: a function called deeper does not
+    #: inherit the trap unless set -E (errtrace)
+    err_trap_level = 0
 
     def write_err(self, text: str) -> None:
         stream = self.io.get(2)
@@ -637,6 +652,8 @@ class Shell:
             return str(self.bashpid)
         if name == "LINENO":
             return str(self.lineno)
+        if name == "BASH_SUBSHELL":
+            return str(self.subshell_level)
         if name == "PWD" and "PWD" not in self.state.vars:
             return self.state.cwd
         v = self.state.vars.get(name)
@@ -942,6 +959,9 @@ class Shell:
                 return ""
         sub = self.fork()
         sub.subst_depth = self.subst_depth + 1
+        sub.subshell_level = self.subshell_level + 1
+        if "shopt:inherit_errexit" not in sub.state.options:
+            sub.state.options.discard("errexit")  # bash (not POSIX mode) clears -e in $( )
         cap = _Capture()
         # the other descriptors stay as they are (`exec 3>&1; x=$(cmd >&3)`)
         sub.io = {**self.io, 0: self.io.get(0, io.BytesIO()), 1: cap,
@@ -1014,6 +1034,7 @@ class Shell:
             if (
                 status != 0
                 and "ERR" in self.state.traps
+                and ("errtrace" in self.state.options or len(self._locals) <= self.err_trap_level)
                 and self.errexit_off == 0
                 and not self._andor_exempt
                 and not self._in_trap
@@ -1211,6 +1232,8 @@ class Shell:
 
     def exec_subshell(self, body: A.Seq) -> int:
         sub = self.fork()
+        if not self._stage_subshell:
+            sub.subshell_level = self.subshell_level + 1
         sub.loop_depth = 0
         try:
             status = sub.exec_seq(body)
@@ -1261,6 +1284,8 @@ class Shell:
             self.error(f"fork: too many background jobs (corral allows {MAX_JOBS} at once)")
             return 1
         sub = self.fork()
+        sub.subshell_level = self.subshell_level + 1
+        sub._stage_subshell = isinstance(node, A.Subshell)
         sub.io = dict(self.io)
         if sub.io.get(0) is getattr(self, "call_stdin", None):
             # bash: an asynchronous command reads /dev/null, unless an enclosing pipe or
@@ -1324,6 +1349,27 @@ class Shell:
             coproc.reap_waited(self)
         return status
 
+    def wait_any(self, ids: list[int] | None) -> tuple[int, Job] | None:
+        """``wait -n``: the status of the next of the jobs ``ids`` (all, for None) to
+        end — one that has ended already, first — and that job, which is forgotten
+        (a later ``wait`` does not see it again). None when there is no such job."""
+        targets = list(self.jobs.values()) if ids is None else [
+            self.jobs[i] for i in ids if i in self.jobs
+        ]  # fmt: skip
+        if not targets:
+            return None
+        while True:
+            done = [j for j in targets if not j.thread.is_alive()]
+            if done:
+                order = {id(j): n for n, j in enumerate(self._ended)}
+                job = min(done, key=lambda j: order.get(id(j), len(order)))
+                self.jobs.pop(job.id, None)
+                if job in self._ended:
+                    self._ended.remove(job)
+                return job.status or 0, job
+            self.check()
+            targets[0].thread.join(timeout=0.02)
+
     # -- pipelines -------------------------------------------------------------------
 
     def exec_pipeline(self, node: A.Pipeline) -> int:
@@ -1358,6 +1404,9 @@ class Shell:
         saved_io = dict(self.io)
         for k, cmd in enumerate(node.cmds):
             sub = self if lastpipe and k == n - 1 else self.fork()
+            if sub is not self and not isinstance(cmd, A.Simple):
+                sub.subshell_level = self.subshell_level + 1  # a ( ) stage is that one
+                sub._stage_subshell = isinstance(cmd, A.Subshell)
             rin, wout = files[k]
             if rin is not None:
                 sub.io[0] = rin
@@ -1989,7 +2038,8 @@ class _RedirError(Exception):
 _DECLARATIONS = {"local", "export", "declare", "typeset", "readonly"}
 #: variables whose value is computed when read (Shell._dynamic_var)
 _DYNAMIC_VARS = frozenset(
-    ["RANDOM", "SECONDS", "EPOCHSECONDS", "EPOCHREALTIME", "BASHPID", "LINENO", "PWD"]
+    ["RANDOM", "SECONDS", "EPOCHSECONDS", "EPOCHREALTIME", "BASHPID", "LINENO", "PWD",
+     "BASH_SUBSHELL"]
 )
 _SETS_PIPESTATUS = (A.Simple, A.Subshell, A.Group)
 _DECL_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")

@@ -851,6 +851,8 @@ def b_trap(sh: Shell, argv: list[str]) -> int:
             sh.state.traps.pop(key, None)
         else:
             sh.state.traps[key] = action
+            if key == "ERR":  # functions called from here on do not run it (without set -E)
+                sh.err_trap_level = len(sh._locals)
     return status
 
 
@@ -1102,9 +1104,29 @@ def b_umask(sh: Shell, argv: list[str]) -> int:
 def b_wait(sh: Shell, argv: list[str]) -> int:
     ids = []
     status = 0
-    for a in argv[1:]:
-        if a.startswith("-"):
+    any_one = False  # -n: the next job to end
+    pid_var = None  # -p VAR: its $! there
+    args = argv[1:]
+    while args and args[0].startswith("-") and len(args[0]) > 1:
+        a = args.pop(0)
+        if a == "--":
+            break
+        if a == "-p" or a.startswith("-p") or a.startswith("-np"):
+            if a in ("-p", "-np"):
+                if not args:
+                    _err(sh, "wait", "-p: option requires an argument")
+                    return 2
+                pid_var = args.pop(0)
+            else:
+                pid_var = a[a.index("p") + 1 :]
+            any_one = any_one or "n" in a[1 : a.index("p")]
             continue
+        if a.strip("-nf") or not a[1:]:
+            _err(sh, "wait", f"{a}: invalid option")
+            sh.write_err("wait: usage: wait [-fn] [-p var] [id ...]\n")
+            return 2
+        any_one = any_one or "n" in a
+    for a in args:
         jid = _job_id(sh, a)
         if jid is None:
             if a.startswith("%"):
@@ -1116,8 +1138,15 @@ def b_wait(sh: Shell, argv: list[str]) -> int:
             status = 127
             continue
         ids.append(jid)
-    if argv[1:] and not ids:
+    if args and not ids:
         return status
+    if any_one:
+        got = sh.wait_any(ids or None)
+        if got is None:
+            return 127
+        if pid_var is not None:
+            sh.set_var(pid_var, str(got[1].pid))
+        return got[0]
     if not ids:
         sh.wait_jobs(None)
         return 0  # bash: waiting for all of them returns 0
@@ -1216,9 +1245,7 @@ def b_command(sh: Shell, argv: list[str]) -> int:
         return 0
     if args[0] in SPECIAL:
         return SPECIAL[args[0]](sh, args)
-    if args[0] not in _BASH_BUILTINS:
-        _err(sh, "builtin", f"{args[0]}: not a shell builtin")
-        return 1
+    # a built-in or a program, never a function: an unknown name is 127 (not found)
     return sh.run_builtin(args, {})
 
 
