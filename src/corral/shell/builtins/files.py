@@ -3990,8 +3990,6 @@ def _gz_list(
     head = "         compressed        uncompressed  ratio uncompressed_name\n"
     if verbose:
         head = "method  crc     date  time  " + head
-    if not quiet:
-        ctx.out(head)
     status = 0
     tot_c = tot_u = last_head = 0
     for name in names or ["-"]:
@@ -4013,6 +4011,9 @@ def _gz_list(
         if verbose:
             crc = int.from_bytes(tail[:4], "little") if len(tail) == 8 else 0
             line = f"defla {crc:08x} {'Jan  1 00:00'} " + line
+        if head and not quiet:  # GNU: the header comes with the first file listed
+            ctx.out(head)
+        head = ""
         ctx.out(line)
         tot_c, tot_u, last_head = tot_c + csize, tot_u + usize, hlen + 8
     if len(names) > 1:  # GNU takes only the last file's header off the total
@@ -4117,14 +4118,23 @@ def gzip(ctx: CommandContext) -> int:
         return _gz_list(ctx, operands, quiet, verbose, suffix)
     for name in operands or ["-"]:
         ctx.check()
-        if name == "-":
+        if name == "-" or (name.startswith("/dev/") and (to_stdout or test)):
+            # standard input, or a device or a pipe (`gzip -dc <(…)`): a stream
+            try:
+                src = ctx.stdin if name == "-" else ctx.open_read(name)
+            except CommandError as e:
+                warn(f"{name}: {_reason(e)}", 1)
+                continue
             try:
                 if decompress:
-                    _gz_decompress(ctx, ctx.stdin, None if test else ctx.stdout)
+                    _gz_decompress(ctx, src, None if test else ctx.stdout)
                 else:
-                    _gz_compress(ctx, ctx.stdin, ctx.stdout, "", 0, level)
+                    _gz_compress(ctx, src, ctx.stdout, "", 0, level)
             except _GzipError as e:
-                warn(f"stdin: {e}", e.status, nl=True)
+                warn(f"{'stdin' if name == '-' else name}: {e}", e.status, nl=True)
+            finally:
+                if src is not ctx.stdin:
+                    src.close()
             continue
         try:
             host, st = _lstat(ctx, name)
