@@ -900,14 +900,21 @@ class Shell:
             if not results:
                 return []
         if pat.endswith("/"):
-            results = [(s + "/", g) for s, g in results if os.path.isdir(self._host(g))]
+            results = [
+                (s if s.endswith("/") else s + "/", g)
+                for s, g in results
+                if os.path.isdir(self._host(g))
+            ]
         return sorted(s for s, _ in results)
 
     def _walk_dirs(
         self, shown: str, guest: str, join: Callable[[str, str], str], include_files: bool
     ) -> list[tuple[str, str]]:
         """``**`` under globstar: this directory and every one below it."""
-        out = [] if include_files else [(shown, guest)]
+        if not include_files:
+            out = [(shown, guest)]
+        else:  # a last `**` lists the directory itself too (`src/**`: `src/` first)
+            out = [(shown if shown.endswith("/") else shown + "/", guest)] if shown else []
         stack = [(shown, guest)]
         while stack:
             s, g = stack.pop()

@@ -1335,8 +1335,8 @@ def seq(ctx: CommandContext) -> int:
         if a == "--":
             operands.extend(args[i + 1 :])
             break
-        if re.match(r"-[\d.]", a) or not a.startswith("-") or a == "-":
-            operands.append(a)
+        if operands or re.match(r"-[\d.]", a) or not a.startswith("-") or a == "-":
+            operands.append(a)  # GNU seq: options end at the first operand ("+" getopt)
         elif a.startswith("--"):
             name, eq, val = a[2:].partition("=")
             full = [x for x in ("separator", "format", "equal-width") if x.startswith(name)]
