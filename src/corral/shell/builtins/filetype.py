@@ -22,7 +22,8 @@ from .. import hostfs as hfs
 from ..command import CommandContext, CommandError, command
 from .misc import parse_opts
 
-_READ = 1 << 20  # what file(1) examines of a file (its bytes_max is larger; text rules stop early)
+_READ = 1 << 20  # what is read of a file (JSON and the magic numbers look at this much)
+_TEXT = 1 << 16  # what the encoding and line notes look at (file(1) 5.44 too)
 _LONG_LINE = 300  # libmagic's MAXLINELEN: "with very long lines"
 _CSV_LINES = 10
 
@@ -62,7 +63,7 @@ _PY_DEF = saferegex.compile(
 _PY_IMPORT_AS = saferegex.compile(rb"(?m)^import [_a-zA-Z]+ as [a-zA-Z][ \t]*$")
 
 
-def _is_text(data: bytes) -> str | None:
+def _is_text(data: bytes, cut: bool) -> str | None:
     """The encoding file(1) names (``ASCII``, ``UTF-8``, ``ISO-8859``), None for binary."""
     text_bytes = set(range(0x20, 0x7F)) | {7, 8, 9, 10, 11, 12, 13, 27}
     if all(b in text_bytes for b in data):
@@ -70,7 +71,7 @@ def _is_text(data: bytes) -> str | None:
     try:
         decoded = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        if e.start >= len(data) - 3 and len(data) >= _READ:  # cut inside a character
+        if e.start >= len(data) - 3 and cut:  # the window ends inside a character
             decoded = data[: e.start].decode("utf-8", "replace")
         else:
             decoded = ""
@@ -140,7 +141,7 @@ def _script(data: bytes) -> str | None:
     return None
 
 
-def _line_notes(data: bytes, complete: bool) -> list[str]:
+def _line_notes(data: bytes) -> list[str]:
     notes = []
     crlf = data.count(b"\r\n")
     lf = data.count(b"\n") - crlf
@@ -151,7 +152,7 @@ def _line_notes(data: bytes, complete: bool) -> list[str]:
     kinds = [k for k, n in (("CRLF", crlf), ("CR", cr), ("LF", lf)) if n]
     if kinds and kinds != ["LF"]:
         notes.append(f"with {', '.join(kinds)} line terminators")
-    if not kinds and complete:
+    if not kinds:
         notes.append("with no line terminators")
     return notes
 
@@ -209,17 +210,18 @@ def describe(data: bytes, complete: bool) -> tuple[str, str, str]:
     if len(data) >= 262 and data[257:262] == b"ustar":
         gnu = data[257:265] == b"ustar  \x00"
         return f"POSIX tar archive{' (GNU)' if gnu else ''}", "application/x-tar", "binary"
-    enc = _is_text(data)
+    window = data[:_TEXT]
+    enc = _is_text(window, len(data) > _TEXT)
     if enc is None:
         return "data", "application/octet-stream", "binary"
     charset = {"ASCII": "us-ascii", "UTF-8": "utf-8", "ISO-8859": "iso-8859-1"}[enc]
     if _is_json(data):
         return "JSON text data", "application/json", charset
-    if _is_csv(data):
+    if _is_csv(window):
         return "CSV text", "text/csv", charset
     text = {"ASCII": "ASCII text", "UTF-8": "Unicode text, UTF-8 text"}.get(enc, "ISO-8859 text")
     kind = _script(data)
-    notes = _line_notes(data, complete)
+    notes = _line_notes(window)
     if kind is not None:
         desc = f"{kind}, {text} executable"
         mime = _SCRIPT_MIME.get(kind, "text/plain")
