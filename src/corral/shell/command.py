@@ -219,7 +219,8 @@ class CommandContext:
     deadline: float = float("inf")
     #: Runs another command (argv, stdin bytes) -> (status, stdout, stderr);
     #: used by xargs and find -exec. Set by the shell.
-    run_command: Callable[[list[str], bytes], tuple[int, bytes, bytes]] | None = None
+    #: run ARGV with STDIN (in directory ``cwd=``, a guest path, when given)
+    run_command: Callable[..., tuple[int, bytes, bytes]] | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
     #: ``/dev/fd/N`` names of process substitutions (``<(cmd)``) -> the pipe end.
     fd_names: Mapping[str, IO[bytes]] = field(default_factory=dict)

@@ -1934,8 +1934,14 @@ class Shell:
             pass
         return int(status or 0) & 0xFF
 
-    def _run_sub_command(self, argv: list[str], stdin: bytes) -> tuple[int, bytes, bytes]:
+    def _run_sub_command(
+        self, argv: list[str], stdin: bytes, cwd: str | None = None
+    ) -> tuple[int, bytes, bytes]:
         sub = self.fork()
+        if cwd is not None:  # find -execdir: in the found file's directory
+            sub.state.cwd = cwd
+            old = sub.state.vars.get("PWD")
+            sub.state.vars["PWD"] = Var(cwd, old.exported if old else True)
         out, err = _Capture(), _Capture()
         sub.io = {0: io.BytesIO(stdin), 1: out, 2: err}
         try:

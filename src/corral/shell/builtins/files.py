@@ -2466,6 +2466,13 @@ _GLOBAL_OPTS = {
 }
 
 
+def _exec_dir(e: _FEnt) -> str:
+    """Where ``-execdir`` runs for ``e``: the directory holding it (``.`` itself for ``.``)."""
+    if e.name in (".", "/"):
+        return e.guest
+    return posixpath.dirname(e.guest.rstrip("/")) or "/"
+
+
 class _Find:
     def __init__(self, ctx: CommandContext) -> None:
         self.ctx = ctx
@@ -2479,7 +2486,8 @@ class _Find:
         self.status = 0
         self.quit = False
         self.prune_flag = False
-        self.batches: list[tuple[list[str], list[str]]] = []  # -exec ... {} +
+        #: -exec ... {} + (and -execdir's, with the directory of the batch)
+        self.batches: list[tuple[list[str], list[str], list[str | None]]] = []
         self.pending: dict[int, list[str]] = {}
         self.tz = tz_from_env(ctx.env)
         self.out = bytearray()
@@ -2770,8 +2778,8 @@ class _Find:
             return self.delete
         if tok in ("-exec", "-ok", "-execdir", "-okdir"):
             self.has_action = True
-            if tok != "-exec":
-                raise CommandError(f"{tok} is not supported; use -exec")
+            in_dir = tok in ("-execdir", "-okdir")
+            ask = tok in ("-ok", "-okdir")
             cmd: list[str] = []
             while True:
                 if self.i >= len(self.toks):
@@ -2780,12 +2788,14 @@ class _Find:
                 self.i += 1
                 if t == ";":
                     break
-                if t == "+" and cmd and cmd[-1] == "{}":
-                    return self.exec_plus(cmd[:-1])
+                if t == "+" and cmd and cmd[-1] == "{}" and not ask:
+                    return self.exec_plus(cmd[:-1], in_dir)
                 cmd.append(t)
             if not cmd:
                 raise CommandError(f"missing argument to `{tok}'")
-            return lambda e: self.exec_one(cmd, e)
+            if ask:  # the question goes to stderr; the answer (stdin) is never a yes here
+                return lambda e: self.refuse_ok(cmd, e, in_dir)
+            return lambda e: self.exec_one(cmd, e, in_dir)
         if tok.startswith("-") and len(tok) > 1:
             raise CommandError(f"unknown predicate `{tok}'")
         raise CommandError(f"paths must precede expression: `{tok}'")
@@ -2849,34 +2859,57 @@ class _Find:
             self.status = 1
             return False
 
-    def run(self, argv: list[str]) -> int:
+    def run(self, argv: list[str], cwd: str | None = None) -> int:
         if self.ctx.run_command is None:
             raise CommandError("-exec is not available here")
         self.flush()
-        st, out, err = self.ctx.run_command(argv, b"")
+        if cwd is None:
+            st, out, err = self.ctx.run_command(argv, b"")
+        else:
+            st, out, err = self.ctx.run_command(argv, b"", cwd=cwd)
         self.ctx.stdout.write(out)
         self.ctx.stderr.write(err)
         return st
 
-    def exec_one(self, cmd: list[str], e: _FEnt) -> bool:
-        argv = [a.replace("{}", e.path) for a in cmd]
-        return self.run(argv) == 0
+    def exec_one(self, cmd: list[str], e: _FEnt, in_dir: bool = False) -> bool:
+        if not in_dir:
+            return self.run([a.replace("{}", e.path) for a in cmd]) == 0
+        # -execdir: run in the directory holding the file, which is `./NAME` there
+        argv = [a.replace("{}", "./" + e.name) for a in cmd]
+        return self.run(argv, cwd=_exec_dir(e)) == 0
 
-    def exec_plus(self, cmd: list[str]) -> _FPred:
+    def refuse_ok(self, cmd: list[str], e: _FEnt, in_dir: bool) -> bool:
+        """``-ok``/``-okdir``: GNU asks on stderr and reads the answer from stdin; an
+        unattended run has no one to say yes, so the command never runs."""
+        shown = ("./" + e.name) if in_dir else e.path
+        self.flush()
+        self.ctx.stderr.write(encode(f"< {' '.join(a.replace('{}', shown) for a in cmd)} > ? "))
+        return False
+
+    def exec_plus(self, cmd: list[str], in_dir: bool = False) -> _FPred:
+        """``-exec CMD {} +`` (``-execdir``: one batch a directory, run there)."""
         batch: list[str] = []
-        self.batches.append((cmd, batch))
+        where: list[str | None] = [None]  # -execdir: the directory of the batch
+        self.batches.append((cmd, batch, where))
 
         def add(e: _FEnt) -> bool:
-            batch.append(e.path)
+            if in_dir:
+                d = _exec_dir(e)
+                if where[0] is not None and d != where[0]:
+                    self.flush_batch(cmd, batch, where)
+                where[0] = d
+                batch.append("./" + e.name)
+            else:
+                batch.append(e.path)
             if len(batch) >= 1000 or sum(len(p) for p in batch) > 100_000:
-                self.flush_batch(cmd, batch)
+                self.flush_batch(cmd, batch, where)
             return True
 
         return add
 
-    def flush_batch(self, cmd: list[str], batch: list[str]) -> None:
+    def flush_batch(self, cmd: list[str], batch: list[str], where: list[str | None]) -> None:
         if batch:
-            if self.run(cmd + batch) != 0:
+            if self.run(cmd + batch, where[0]) != 0:
                 self.status = 1
             batch.clear()
 
@@ -3152,8 +3185,8 @@ def find(ctx: CommandContext) -> int:
             f.status = 1
             continue
         f.walk(pred, p)
-    for cmd, batch in f.batches:
-        f.flush_batch(cmd, batch)
+    for cmd, batch, where in f.batches:
+        f.flush_batch(cmd, batch, where)
     f.flush()
     return f.status
 
