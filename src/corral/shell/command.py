@@ -217,9 +217,9 @@ class CommandContext:
     cwd: str
     ws: Workspace
     deadline: float = float("inf")
-    #: Runs another command (argv, stdin bytes) -> (status, stdout, stderr);
-    #: used by xargs and find -exec. Set by the shell.
-    #: run ARGV with STDIN (in directory ``cwd=``, a guest path, when given)
+    #: Runs another command (argv, stdin bytes) -> (status, stdout, stderr), in the
+    #: guest directory ``cwd=`` when given (find -execdir); used by xargs and find -exec.
+    #: Set by the shell.
     run_command: Callable[..., tuple[int, bytes, bytes]] | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
     #: ``/dev/fd/N`` names of process substitutions (``<(cmd)``) -> the pipe end.
