@@ -379,6 +379,10 @@ class _LsOpts:
     time_field: str = "mtime"
     zero: bool = False
     group_dirs: bool = False
+    #: the short format: "one" a line (-1, the default off a terminal), "columns" (-C),
+    #: "across" (-x), "commas" (-m), in ``width`` columns (-w, $COLUMNS, else 80)
+    layout: str = "one"
+    width: int = 80
     status: int = 0
     now: float = field(default_factory=time.time)
 
@@ -567,10 +571,91 @@ def _ls_print(ctx: CommandContext, ents: list[_LsEnt], o: _LsOpts, total: bool) 
                 f"{(str(e.st.st_ino) if e.st else '?'):>{wi}} {blocks_col(e):>{wb}}" for e in ents
             ]
         prefix_w = max((len(p) for p in pre), default=0)
+        names = []
         for e, p in zip(ents, pre, strict=True):
             ind = _indicator(e.st.st_mode, o) if e.st else ""
-            lines.append((p.rjust(prefix_w) + " " if p else "") + e.name + ind)
+            names.append((p.rjust(prefix_w) + " " if p else "") + e.name + ind)
+        if o.layout != "one" and names and not o.zero:
+            ctx.out("".join(line + "\n" for line in lines) + _ls_layout(names, o))
+            return
+        lines += names
     ctx.out("".join(line + end for line in lines))
+
+
+def _ls_indent(frm: int, to: int) -> str:
+    """GNU ls's padding: a tab where it reaches a tab stop not past ``to``, else spaces."""
+    out = []
+    while frm < to:
+        if to // 8 > (frm + 1) // 8:
+            out.append("\t")
+            frm += 8 - frm % 8
+        else:
+            out.append(" ")
+            frm += 1
+    return "".join(out)
+
+
+def _ls_layout(names: list[str], o: _LsOpts) -> str:
+    """-C (down the columns), -x (across) or -m (commas) within ``o.width`` columns,
+    with GNU ls's column arithmetic (each column 2 wider than its longest name but the
+    last; as many columns as fit in fewer than ``width``)."""
+    n = len(names)
+    lens = [len(x) for x in names]
+    width = o.width
+    if o.layout == "commas":
+        out, pos = [], 0
+        for i, (name, ln) in enumerate(zip(names, lens, strict=True)):
+            if i:
+                if width == 0 or pos + ln + 2 < width:
+                    out.append(", ")
+                    pos += 2
+                else:
+                    out.append(",\n")
+                    pos = 0
+            out.append(name)
+            pos += ln
+        return "".join(out) + "\n"
+    by_columns = o.layout == "columns"
+    max_cols = max(1, min(width // 3 if width else n, n))
+    best_cols, best_widths = 1, [max(lens)]
+    for cols in range(max_cols, 0, -1):
+        rows = (n + cols - 1) // cols
+        widths = [3] * cols
+        for k, ln in enumerate(lens):
+            idx = k // rows if by_columns else k % cols
+            widths[idx] = max(widths[idx], ln + (0 if idx == cols - 1 else 2))
+        if cols == 1 or width == 0 or sum(widths) < width:
+            best_cols, best_widths = cols, widths
+            break
+    cols, widths = best_cols, best_widths
+    rows = (n + cols - 1) // cols
+    out = []
+    if by_columns:
+        for r in range(rows):
+            pos, col, k = 0, 0, r
+            while True:
+                out.append(names[k])
+                nxt = k + rows
+                if nxt >= n:
+                    break
+                out.append(_ls_indent(pos + lens[k], pos + widths[col]))
+                pos += widths[col]
+                col += 1
+                k = nxt
+            out.append("\n")
+    else:
+        pos = 0
+        for k in range(n):
+            col = k % cols
+            if k and col == 0:
+                out.append("\n")
+                pos = 0
+            elif k:
+                out.append(_ls_indent(pos + lens[k - 1], pos + widths[col - 1]))
+                pos += widths[col - 1]
+            out.append(names[k])
+        out.append("\n")
+    return "".join(out)
 
 
 def _ls_dir_entries(ctx: CommandContext, host: Path, guest: str, o: _LsOpts) -> list[_LsEnt]:
@@ -652,7 +737,10 @@ def ls(ctx: CommandContext) -> int:
       -X                    sort alphabetically by entry extension
       -u / -c               with -lt: use access / status change time
       -s, --size            print the allocated size of each file, in blocks
-      -1, -C, -x            one entry per line (output is never a terminal)
+      -1                    one entry per line (the default: output is not a terminal)
+      -C / -x / -m          entries in columns, down / across, or separated by commas,
+                            within -w COLS (else $COLUMNS, else 80) columns
+          --format=WORD     long, single-column, vertical, across, commas
           --full-time       like -l --time-style=full-iso
           --group-directories-first
           --color[=WHEN]    accepted and ignored (no colors)
@@ -662,8 +750,11 @@ def ls(ctx: CommandContext) -> int:
     raw = [a for a in ctx.args if not (a == "--color" or a.startswith("--color="))]
     opts, operands = parse_opts(
         ctx,
-        "aAdFphilgonRrStUvXucs1CxLHQNqbGk",
+        "aAdFphilgonRrStUvXucs1CxmLHQNqbGkw:T:",
         [
+            "width=",
+            "tabsize=",
+            "format=",
             "all",
             "almost-all",
             "directory",
@@ -686,8 +777,11 @@ def ls(ctx: CommandContext) -> int:
         args=raw,
     )
     o = _LsOpts()
+    cols_env = ctx.env.get("COLUMNS", "")
+    if cols_env.isdigit() and 0 < int(cols_env) <= 1 << 20:
+        o.width = int(cols_env)
     deref = False
-    for k, _ in opts:
+    for k, v in opts:
         if k in ("-a", "--all"):
             o.all = True
         elif k in ("-A", "--almost-all"):
@@ -704,6 +798,25 @@ def ls(ctx: CommandContext) -> int:
             o.inode = True
         elif k == "-l":
             o.long = True
+            o.layout = "one"
+        elif k == "-1":  # one a line, unless long (GNU: -1 does not undo -l)
+            o.layout = "one"
+        elif k in ("-C", "-x", "-m"):  # the last format given wins
+            o.layout = {"-C": "columns", "-x": "across", "-m": "commas"}[k]
+            o.long = False
+        elif k == "--format":
+            fmt = {"long": "long", "verbose": "long", "single-column": "one", "commas": "commas",
+                   "across": "across", "horizontal": "across", "vertical": "columns"}.get(v)
+            if fmt is None:
+                raise CommandError(f"invalid argument '{v}' for '--format'", 2)
+            o.long = fmt == "long"
+            o.layout = "one" if fmt == "long" else fmt
+        elif k in ("-w", "--width"):
+            if not v.isdigit():
+                raise CommandError(f"invalid line width: '{v}'", 2)
+            o.width = min(int(v), 1 << 20)
+        elif k in ("-T", "--tabsize"):
+            pass  # the padding is GNU's default (tabs every 8 columns)
         elif k == "-g":
             o.long = o.no_owner = True
         elif k in ("-o",):
