@@ -15,6 +15,7 @@ import binascii
 import contextlib
 import errno
 import hashlib
+import io
 import os
 import posixpath
 import re
@@ -32,6 +33,7 @@ from ... import saferegex
 from ...budget import MB
 from .. import hostfs as hfs
 from ..command import Cancelled, CommandContext, CommandError, command, decode, encode
+from ..limits import max_string, too_large
 from .misc import (
     human_size,
     parse_date,
@@ -3390,9 +3392,29 @@ class _Tar:
 
     # -- create --------------------------------------------------------------
 
-    def create(self, archive: str, mode: str, base: str, names: list[str], deref: bool) -> None:
+    def create(
+        self, archive: str, mode: str, base: str, names: list[str], deref: bool,
+        append: str = "",
+    ) -> None:  # fmt: skip
+        """-c; with ``append`` "r" (-r) or "u" (-u, only what is newer than the archive's
+        copy), the archive's members first: the archive is read whole (up to the memory
+        limit for one value) and written again with the new members after them."""
         ctx = self.ctx
-        if not names:
+        old = b""
+        if append:
+            if archive == "-":
+                raise CommandError("Cannot update an archive on standard output", 2)
+            limit = max_string(ctx.ws.budget)
+            try:
+                with ctx.open_read(archive) as fh:
+                    old = fh.read(limit + 1)
+            except CommandError:
+                old = b""  # GNU makes the archive
+            if len(old) > limit:
+                raise CommandError(too_large(archive, len(old), limit), 2)
+            if old[:2] in (b"\x1f\x8b", b"BZ") or old[:6] == b"\xfd7zXZ\x00":
+                raise CommandError("Cannot update compressed archives", 2)
+        if not names and not append:
             raise CommandError(
                 "Cowardly refusing to create an empty archive\n"
                 "Try 'tar --help' or 'tar --usage' for more information.",
@@ -3414,6 +3436,19 @@ class _Tar:
         links: dict[tuple[int, int], str] = {}
         try:
             with tarfile.open(fileobj=out, mode=mode, format=tarfile.GNU_FORMAT) as tf:
+                have: dict[str, int] = {}
+                if old:
+                    try:
+                        with tarfile.open(fileobj=io.BytesIO(old), mode="r:") as otf:
+                            for m in otf:
+                                ctx.check()
+                                tf.addfile(m, otf.extractfile(m) if m.isreg() else None)
+                                have[m.name.rstrip("/")] = max(have.get(m.name, 0), int(m.mtime))
+                    except tarfile.TarError:
+                        raise CommandError(
+                            "This does not look like a tar archive\n"
+                            "tar: Exiting with failure status due to previous errors", 2
+                        ) from None
                 for name in names:
                     member = name
                     if member.startswith("/"):
@@ -3428,6 +3463,9 @@ class _Tar:
                     except (CommandError, OSError) as e:
                         self.err(f"{name}: Cannot stat: {_reason(e)}")
                         continue
+                    seen = have.get(member.rstrip("/"))
+                    if append == "u" and seen is not None and seen >= int(st.st_mtime):
+                        continue  # -u: the archive's copy is as new
                     self.add(tf, host, st, member, arch_key, links, listing, deref, path)
         except OSError as e:
             if isinstance(e, BrokenPipeError):
@@ -3936,8 +3974,17 @@ def tar(ctx: CommandContext) -> int:
                     2,
                 )
             action = new
-        elif k in ("-r", "--append", "-u", "--update", "--delete"):
-            raise CommandError(f"{k}: appending to or updating archives is not supported", 2)
+        elif k in ("-r", "--append", "-u", "--update"):
+            new = "r" if k in ("-r", "--append") else "u"
+            if action and action != new:
+                raise CommandError(
+                    "You may not specify more than one '-Acdtrux', '--delete' or  '--test-label'"
+                    " option\nTry 'tar --help' or 'tar --usage' for more information.",
+                    2,
+                )
+            action = new
+        elif k == "--delete":
+            raise CommandError("--delete: deleting from archives is not supported", 2)
         elif k in ("-f", "--file"):
             archive = v
         elif k in ("-C", "--directory"):
@@ -4000,6 +4047,10 @@ def tar(ctx: CommandContext) -> int:
     if action == "c":
         mode = "w|" + comp
         t.create(archive, mode, base, names, deref)
+    elif action in ("r", "u"):
+        if comp:
+            raise CommandError("Cannot update compressed archives", 2)
+        t.create(archive, "w|", base, names, deref, append=action)
     elif action == "t":
         t.list(archive, "r|*", names, strip)
     else:
