@@ -528,7 +528,7 @@ def _build_date(p: _DateParse, now: datetime, tz: tzinfo, text: str) -> tuple[da
     elif p.weekday is not None and p.ymd is None:
         h = mi = sec = ns = 0
     base = base.replace(hour=h, minute=mi, second=sec, microsecond=0)
-    if p.weekday is not None:
+    if p.weekday is not None and p.ymd is None:  # GNU: a day name moves no given date
         ordinal, wd = p.weekday
         cur = base.weekday()
         if ordinal > 0:
