@@ -593,6 +593,10 @@ class Shell:
     #: how many functions deep `trap … ERR` was set: a function called deeper does not
     #: inherit the trap unless set -E (errtrace)
     err_trap_level = 0
+    #: the same for the DEBUG trap (set -T: functrace)
+    debug_trap_level = 0
+    #: $BASH_COMMAND: the simple command running (or, in a DEBUG trap, about to run)
+    bash_command = ""
 
     def write_err(self, text: str) -> None:
         stream = self.io.get(2)
@@ -654,6 +658,8 @@ class Shell:
             return str(self.lineno)
         if name == "BASH_SUBSHELL":
             return str(self.subshell_level)
+        if name == "BASH_COMMAND":
+            return self.bash_command
         if name == "PWD" and "PWD" not in self.state.vars:
             return self.state.cwd
         v = self.state.vars.get(name)
@@ -1192,6 +1198,9 @@ class Shell:
         status = 0
         for item in items:
             self.check()
+            if "DEBUG" in self.state.traps:
+                words = " ".join(node.words) if node.words is not None else '"$@"'
+                self.debug_trap(f"for {node.var} in {words}")
             if "xtrace" in self.state.options:  # the loop's words as written
                 words = " ".join(node.words) if node.words is not None else '"$@"'
                 self.trace(f"for {node.var} in {words}")
@@ -1217,6 +1226,8 @@ class Shell:
         return status
 
     def exec_case(self, node: A.Case) -> int:
+        if "DEBUG" in self.state.traps:
+            self.debug_trap(f"case {node.word} in ")
         word = self.expander.word(node.word)
         if "xtrace" in self.state.options:
             self.trace(f"case {word} in")
@@ -1251,6 +1262,8 @@ class Shell:
         return sub._run_exit_trap(status)
 
     def exec_arith(self, expr: str) -> int:
+        if "DEBUG" in self.state.traps:
+            self.debug_trap(f"(({expr}))")
         try:
             return 0 if self.expander.arith(expr) != 0 else 1
         except ExpansionError as e:
@@ -1258,6 +1271,8 @@ class Shell:
             return 1
 
     def exec_cond(self, node: A.Cond) -> int:
+        if "DEBUG" in self.state.traps:
+            self.debug_trap(f"[[ {' '.join(node.words)} ]]")
         try:
             return 0 if CondEval(node.words, self).run() else 1
         except CondError as e:
@@ -1410,6 +1425,8 @@ class Shell:
         lastpipe = "shopt:lastpipe" in self.state.options
         saved_io = dict(self.io)
         for k, cmd in enumerate(node.cmds):
+            if isinstance(cmd, A.Simple) and "DEBUG" in self.state.traps:
+                self.debug_trap(cmd.text or " ".join(cmd.words))  # in this shell, first
             sub = self if lastpipe and k == n - 1 else self.fork()
             if sub is not self and not isinstance(cmd, A.Simple):
                 sub.subshell_level = self.subshell_level + 1  # a ( ) stage is that one
@@ -1425,7 +1442,11 @@ class Shell:
             def stage(k: int = k, sub: Shell = sub, cmd: A.Node = cmd) -> None:
                 rin, wout = files[k]
                 try:
-                    statuses[k] = sub.exec_node(cmd)
+                    statuses[k] = (
+                        sub.exec_simple(cmd, traced=True)
+                        if isinstance(cmd, A.Simple)
+                        else sub.exec_node(cmd)
+                    )
                 except ExitShell as e:
                     statuses[k] = e.status
                 except (BreakLoop, ContinueLoop, ReturnFn):
@@ -1682,7 +1703,20 @@ class Shell:
 
     # -- simple commands ---------------------------------------------------------------
 
-    def exec_simple(self, cmd: A.Simple) -> int:
+    def debug_trap(self, text: str) -> None:
+        """The DEBUG trap, before a simple command, a ``for`` round, ``case``, ``[[ ]]``
+        or ``(( ))`` (and a function's start under set -T), $BASH_COMMAND the text."""
+        if "DEBUG" in self.state.traps and not self._in_trap and (
+            "functrace" in self.state.options or len(self._locals) <= self.debug_trap_level
+        ):
+            self.bash_command = text
+            self._run_trap("DEBUG", self.state.last_status)
+
+    def exec_simple(self, cmd: A.Simple, traced: bool = False) -> int:
+        if not traced and "DEBUG" in self.state.traps:
+            self.debug_trap(cmd.text or " ".join(cmd.words))
+        if not self.__dict__.get("_trap_depth"):  # $BASH_COMMAND (a trap's own do not count)
+            self.bash_command = cmd.text or " ".join(cmd.words)
         mark = len(self.procsubs)
         try:
             return self._exec_simple(cmd)
@@ -2052,7 +2086,7 @@ _DECLARATIONS = {"local", "export", "declare", "typeset", "readonly"}
 #: variables whose value is computed when read (Shell._dynamic_var)
 _DYNAMIC_VARS = frozenset(
     ["RANDOM", "SECONDS", "EPOCHSECONDS", "EPOCHREALTIME", "BASHPID", "LINENO", "PWD",
-     "BASH_SUBSHELL"]
+     "BASH_SUBSHELL", "BASH_COMMAND"]
 )
 _SETS_PIPESTATUS = (A.Simple, A.Subshell, A.Group)
 _DECL_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")

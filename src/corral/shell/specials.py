@@ -853,6 +853,8 @@ def b_trap(sh: Shell, argv: list[str]) -> int:
             sh.state.traps[key] = action
             if key == "ERR":  # functions called from here on do not run it (without set -E)
                 sh.err_trap_level = len(sh._locals)
+            elif key == "DEBUG":  # nor this one (without set -T)
+                sh.debug_trap_level = len(sh._locals)
     return status
 
 
