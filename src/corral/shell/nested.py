@@ -142,6 +142,7 @@ def b_bash(sh: Shell, argv: list[str]) -> int:
             i += 1
             break
         if a in ("--norc", "--noprofile", "--posix", "-l", "--login", "-i", "-s", "-p"):
+            from_stdin = from_stdin or a == "-s"
             i += 1
             continue
         if a == "--help":

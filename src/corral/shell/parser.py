@@ -259,6 +259,22 @@ def parse(src: str) -> A.Seq:
             alt_root = _tree(alt, until).root_node
             if not alt_root.has_error or _first_error(alt_root) is None:
                 text, root = alt, alt_root
+    if not root.has_error and "\n" in text:
+        # tree-sitter-bash reads `a | b | c⏎d && e` as one command `c d` (a newline
+        # inside a pipeline's last command, before a line with && or ||): where a
+        # command's words are apart by a newline, bash ends the command there
+        for _ in range(_NEWLINE_FIX_ROUNDS):
+            cuts = _newline_gaps(root)
+            if not cuts:
+                break
+            data = text.encode("utf-8", "surrogateescape")
+            for at in reversed(cuts):
+                data = data[:at] + b";" + data[at:]
+            text = data.decode("utf-8", "surrogateescape")
+            root = _tree(text, until).root_node
+            if root.has_error:
+                root, text = first_root, first_text
+                break
     if root.has_error and _first_error(root) is not None:
         bad = _first_error(root)
         if bad is not None and "__corral_" in bad.text.decode("utf-8", "replace"):
@@ -486,6 +502,30 @@ _WORD_NODES = {
     "ansi_c_string",
     "translated_string",
 }
+
+
+_NEWLINE_FIX_ROUNDS = 4
+
+
+def _newline_gaps(root: tree_sitter.Node) -> list[int]:
+    """Byte offsets (ascending) where a simple command's parts are apart by a newline:
+    the end of the part before it (a ``;`` there ends the command, as bash reads it)."""
+    cuts: list[int] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "command":
+            last = None  # the last part that is not a comment
+            for kid in node.children:
+                if kid.type == "comment":
+                    continue
+                if last is not None and kid.start_point[0] > last.end_point[0]:
+                    cuts.append(last.end_byte)  # before any comment on that line
+                    break
+                last = kid
+        if node.type not in _WORD_NODES:
+            stack.extend(node.children)
+    return sorted(set(cuts))
 
 
 def _first_error(node: tree_sitter.Node) -> tree_sitter.Node | None:

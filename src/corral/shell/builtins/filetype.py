@@ -189,6 +189,8 @@ def describe(data: bytes, complete: bool) -> tuple[str, str, str]:
     """(description, mime type, charset) of a regular file's first bytes."""
     if not data:
         return "empty", "inode/x-empty", "binary"
+    if len(data) == 1:
+        return "very short file (no magic)", "application/octet-stream", "binary"
     if data[:2] == b"\x1f\x8b":
         return _gzip_desc(data, complete), "application/gzip", "binary"
     if data[:4] == b"PK\x03\x04" and len(data) >= 10:
@@ -273,8 +275,8 @@ def file_cmd(ctx: CommandContext) -> int:
         desc, mime, charset = _examine(ctx, name, follow)
         out = {"desc": desc, "mime": f"{mime}; charset={charset}", "type": mime,
                "encoding": charset}[mode]  # fmt: skip
-        if mode != "desc" and desc.startswith("cannot open"):
-            out = "cannot open"
+        if desc.startswith("cannot open"):
+            out = desc  # in every mode
         if brief:
             ctx.out(out + "\n")
         else:
