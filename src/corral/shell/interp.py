@@ -66,6 +66,8 @@ class _StagePipe(io.BufferedWriter):
 _FD_VAR_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
 _REF_TARGET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 
+#: how long background jobs still running at the end of a run may take to end
+JOB_GRACE_S = 0.5
 #: the bash release whose behaviour the shell follows ($BASH_VERSION, $BASH_VERSINFO)
 BASH_VERSINFO = ("5", "2", "15", "1", "release", "x86_64-pc-linux-gnu")
 BASH_VERSION = "5.2.15(1)-release"
@@ -513,8 +515,17 @@ class Shell:
         self.write_err(f"corral: line {e.line}: {e}\n")
 
     def _stop_jobs(self) -> None:
+        """At the end of a run: background jobs still running get a short grace to end
+        (bash's ``cmd &`` as the last line still prints, its output pipe held open),
+        then are stopped: a server left running does not hold the run open."""
         if not self.jobs:
             return
+        until = min(time.monotonic() + JOB_GRACE_S, self.deadline)
+        for job in list(self.jobs.values()):
+            left = until - time.monotonic()
+            if left <= 0 or self.cancel_event.is_set():
+                break
+            job.thread.join(timeout=left)
         self.cancel_event.set()
         for job in list(self.jobs.values()):
             job.thread.join(timeout=0.5)

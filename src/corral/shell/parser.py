@@ -858,6 +858,13 @@ class _Converter:
             tail.insert(0, (last.op, last.right))
             last = last.left
         cmds[-1] = last
+        # and `a || b >f | c` (a redirection on b) as pipeline(list(a, b), c): `|` binds
+        # tighter, so that is a || (b >f | c)
+        before: list[tuple[A.Node, str]] = []
+        while len(cmds) > 1 and not negated and isinstance(cmds[0], A.AndOr):
+            first = cmds[0]
+            before.append((first.left, first.op))
+            cmds[0] = first.right
         head = cmds[0]
         if len(cmds) > 1 and isinstance(head, A.Simple) and not head.redirects:
             # parse_gaps' rewrites: `! { a; }` and `f() for …` came as marked pipelines
@@ -876,6 +883,12 @@ class _Converter:
         result: A.Node = A.Pipeline(flat, negated, stderr + [False] * (len(flat) - len(stderr)))
         if len(flat) == 1 and isinstance(flat[0], A.FuncDef) and not negated:
             result = flat[0]  # `f() for …` alone: a definition, not a pipeline of one
+        if before:  # left to right: a1 op1 a2 op2 (pipeline)
+            items = [x for pair in before for x in pair]
+            acc: A.Node = items[0]
+            for k in range(1, len(items) - 1, 2):
+                acc = A.AndOr(acc, str(items[k]), items[k + 1])  # type: ignore[arg-type]
+            result = A.AndOr(acc, before[-1][1], result)
         for op, right in tail:
             result = A.AndOr(result, op, right)
         return result
