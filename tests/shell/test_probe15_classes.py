@@ -21,6 +21,11 @@ NEWLINE_AFTER_PIPELINE = [
     "a=$(echo 1 | cat | cat\necho 2 && echo 3); echo \"$a\"",
     "if true; then echo i | cat | cat\necho t && echo u; fi",
     "echo q | cat | cat\n\n# c\necho r && echo s\necho v | cat | cat\necho w || echo x",
+    # and `a || b >f | c` as (a || b >f) | c, `! a >f | b` as (! a >f) | b: `|` binds tighter
+    "echo a || echo b > /dev/null | cat | x=1; echo $?",
+    "false && echo a || echo b 2>&1 | tr b B; true || echo c >&2 | cat && echo d",
+    "! echo g > /dev/null | cat; echo $?; ! true 2>/dev/null | cat | cat; echo $?",
+    "! echo c | cat | echo g > /dev/null | cat | cat; echo $?; ! { echo a; } >/dev/null | cat",
 ]
 
 SHELL_VARIABLES = [

@@ -851,6 +851,18 @@ class _Converter:
                         )
                     negated = not negated
                     node = node.cmds[0] if isinstance(node, A.Pipeline) else node
+                if (
+                    isinstance(node, A.Redirected) and isinstance(node.node, A.Pipeline)
+                    and not cmds
+                ):  # fmt: skip
+                    # `! a | b >f | c` came as pipeline(redirected(!(a | b), >f), c): the
+                    # redirection is b's and the `!` the whole pipeline's
+                    inner = node.node
+                    negated = negated != inner.negated
+                    cmds.extend(inner.cmds[:-1])
+                    cmds.append(A.Redirected(inner.cmds[-1], node.redirects))
+                    stderr.extend(inner.pipe_stderr[: len(inner.cmds) - 1])
+                    continue
                 cmds.append(node)
         # tree-sitter may put `a | b && c` as pipeline(a, list(b, c)): re-associate
         last = cmds[-1]
