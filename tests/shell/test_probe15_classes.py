@@ -26,6 +26,10 @@ NEWLINE_AFTER_PIPELINE = [
     "false && echo a || echo b 2>&1 | tr b B; true || echo c >&2 | cat && echo d",
     "! echo g > /dev/null | cat; echo $?; ! true 2>/dev/null | cat | cat; echo $?",
     "! echo c | cat | echo g > /dev/null | cat | cat; echo $?; ! { echo a; } >/dev/null | cat",
+    # a quoted string over newlines before a here-document on the same command line
+    "echo 'p\nq'; cat <<'Q'\nq x\nQ",
+    "echo \"a\nb's\" | cat; cat <<Q\ndon't\nQ\necho 'x\ny'",
+    "x='a\n#b'; cat <<E\n$x\nE\necho a # it's\ncat <<E\nb\nE",
 ]
 
 SHELL_VARIABLES = [
