@@ -26,6 +26,9 @@ NEWLINE_AFTER_PIPELINE = [
     "false && echo a || echo b 2>&1 | tr b B; true || echo c >&2 | cat && echo d",
     "! echo g > /dev/null | cat; echo $?; ! true 2>/dev/null | cat | cat; echo $?",
     "! echo c | cat | echo g > /dev/null | cat | cat; echo $?; ! { echo a; } >/dev/null | cat",
+    # `a && b | c | d | e && f || g`: one left-to-right chain, not a && (… || g)
+    "! false | cat | cat && echo d | cat | cat | cat && echo c || echo b | cat",
+    "false && echo a | cat | cat | cat || echo b && echo c",
     # a quoted string over newlines before a here-document on the same command line
     "echo 'p\nq'; cat <<'Q'\nq x\nQ",
     "echo \"a\nb's\" | cat; cat <<Q\ndon't\nQ\necho 'x\ny'",

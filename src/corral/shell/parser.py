@@ -504,6 +504,25 @@ _WORD_NODES = {
 }
 
 
+def _chain_onto(left: A.Node, op: str, right: A.AndOr) -> A.AndOr:
+    """``left op right`` with the and-or list ``right`` read as bash does, one chain from
+    left to right: its operands and operators in order, folded onto ``left``."""
+    parts: list[tuple[str, A.Node]] = []  # (operator before it, operand), in order
+    stack: list[tuple[str, A.Node]] = [(op, right)]
+    while stack:
+        before, node = stack.pop()
+        if isinstance(node, A.AndOr):
+            stack.append((node.op, node.right))
+            stack.append((before, node.left))
+        else:
+            parts.append((before, node))
+    acc: A.Node = left
+    for before, node in parts:
+        acc = A.AndOr(acc, before, node)
+    assert isinstance(acc, A.AndOr)
+    return acc
+
+
 _NEWLINE_FIX_ROUNDS = 4
 
 
@@ -933,7 +952,15 @@ class _Converter:
                     op = c.type
                 elif c.is_named:
                     item = self.node(c)
-                    left = item if left is None else A.AndOr(left, op, item)
+                    if left is None:
+                        left = item
+                    elif isinstance(item, A.AndOr):
+                        # `a && b | c | d && e` may come as list(a, pipeline(…, list(d, e)))
+                        # whose item is an and-or list itself: && and || are one left-to-
+                        # right chain in bash, so its parts are chained on, not nested
+                        left = _chain_onto(left, op, item)
+                    else:
+                        left = A.AndOr(left, op, item)
         assert left is not None
         return left
 
