@@ -130,6 +130,14 @@ LS_LAYOUTS = [
     "ls --format=commas; ls --format=across -w 10; ls --format=vertical; ls -Cs",
 ]
 
+UMASK = [
+    "umask 077; touch f; mkdir d; echo x > g; stat -c '%n %a' f d g",
+    "umask 002; touch f; mkdir -p d/e; echo x > g; echo y | tee t >/dev/null; stat -c %a f d d/e g t",
+    "chmod 666 words.txt; umask 027; cp words.txt h; mkdir dd; cp -r dd ee; stat -c %a h ee",
+    "(umask 077; touch in); touch out; stat -c %a in out; umask 0; mkdir m; mkdir -m 700 n; "
+    "stat -c %a m n",
+]
+
 TAR_APPEND = [
     "tar -cf a.tar words.txt && tar -rf a.tar long.txt && tar -tf a.tar",
     "mkdir d; touch d/x; tar -rf n.tar d words.txt; tar -tf n.tar; tar -uf n.tar words.txt; "
@@ -205,4 +213,9 @@ def test_ls_layouts(script: str) -> None:
 
 @pytest.mark.parametrize("script", TAR_APPEND)
 def test_tar_append(script: str) -> None:
+    same_as_bash(script)
+
+
+@pytest.mark.parametrize("script", UMASK)
+def test_umask_on_creation(script: str) -> None:
     same_as_bash(script)

@@ -1654,7 +1654,7 @@ class Shell:
         if target == "":
             raise _RedirError("ambiguous redirect")
         try:
-            fd = open_for_write(self.ws, target, self.state.cwd, append)
+            fd = open_for_write(self.ws, target, self.state.cwd, append, self.state.umask)
         except CommandError as e:
             raise _RedirError(str(e)) from None
         except OSError as e:
@@ -1945,6 +1945,7 @@ class Shell:
             cancel_event=self.cancel_event,
             fd_names=self.fd_names,
             extra={"run_line": self._run_line, "shell": self},
+            umask=self.state.umask,
         )
         try:
             status = impl(ctx)

@@ -924,7 +924,7 @@ def _copy_meta(
     if preserve:
         _set_meta(ctx, host, statmod.S_IMODE(st.st_mode), (st.st_atime_ns, st.st_mtime_ns))
     elif new:
-        _set_meta(ctx, host, statmod.S_IMODE(st.st_mode) & ~0o022, None)
+        _set_meta(ctx, host, statmod.S_IMODE(st.st_mode) & ~ctx.umask, None)
 
 
 def _cp_one(
@@ -1450,6 +1450,13 @@ def rm(ctx: CommandContext) -> int:
 # ---------------------------------------------------------------------------
 
 
+def _mkdir_masked(ctx: CommandContext, host: Path) -> None:
+    """A new directory, ``0777 & ~umask`` (the shell's umask, not the process's)."""
+    hfs.mkdir(ctx.ws, host, 0o777 & ~ctx.umask)
+    if ctx.umask & 0o022 != 0o022:  # a looser mask than the process's: set it after
+        _set_meta(ctx, host, 0o777 & ~ctx.umask, None)
+
+
 @command("mkdir")
 def mkdir(ctx: CommandContext) -> int:
     """Usage: mkdir [OPTION]... DIRECTORY...
@@ -1496,7 +1503,7 @@ def mkdir(ctx: CommandContext) -> int:
                         raise OSError(errno.ENOTDIR, "Not a directory", shown)
                     try:
                         ctx.ws.charge(0, new_files=1)  # the file-count budget
-                        hfs.mkdir(ctx.ws, h, 0o777 & ~0o022)
+                        _mkdir_masked(ctx, h)
                     except FileExistsError:
                         continue
                     except OSError as e:
@@ -1509,7 +1516,7 @@ def mkdir(ctx: CommandContext) -> int:
                 host = ctx.resolve(path, follow_last=False)
                 if not hfs.lexists(ctx.ws, host):
                     ctx.ws.charge(0, new_files=1)  # the file-count budget
-                hfs.mkdir(ctx.ws, host, 0o777 & ~0o022)
+                _mkdir_masked(ctx, host)
                 if final_mode is not None:
                     _set_meta(ctx, host, final_mode, None)
                 if verbose:
@@ -1661,7 +1668,11 @@ def touch(ctx: CommandContext) -> int:
                 if not hfs.is_dir(ctx.ws, host.parent):
                     raise OSError(errno.ENOENT, "No such file or directory")
                 ctx.ws.charge(0, new_files=1)  # the file-count budget
-                os.close(hfs.open_fd(ctx.ws, host, os.O_WRONLY | os.O_CREAT, 0o644))
+                fd = hfs.open_fd(ctx.ws, host, os.O_WRONLY | os.O_CREAT, 0o644)
+                with contextlib.suppress(OSError):
+                    if ctx.umask != 0o022:  # the shell's umask
+                        os.fchmod(fd, 0o666 & ~ctx.umask)
+                os.close(fd)
             now_ns = time.time_ns()
             a, m = when if when is not None else (now_ns, now_ns)
             if only_a or only_m:
