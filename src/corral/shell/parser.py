@@ -10,6 +10,7 @@ whole pipeline, and here-documents are lifted out of the source beforehand
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import resource
 import threading
@@ -263,6 +264,7 @@ def parse(src: str) -> A.Seq:
         # tree-sitter-bash reads `a | b | c⏎d && e` as one command `c d` (a newline
         # inside a pipeline's last command, before a line with && or ||): where a
         # command's words are apart by a newline, bash ends the command there
+        kept_root, kept_text = root, text
         for _ in range(_NEWLINE_FIX_ROUNDS):
             cuts = _newline_gaps(root)
             if not cuts:
@@ -272,8 +274,8 @@ def parse(src: str) -> A.Seq:
                 data = data[:at] + b";" + data[at:]
             text = data.decode("utf-8", "surrogateescape")
             root = _tree(text, until).root_node
-            if root.has_error:
-                root, text = first_root, first_text
+            if root.has_error:  # not the misreading thought: as it was
+                root, text = kept_root, kept_text
                 break
     if root.has_error and _first_error(root) is not None:
         bad = _first_error(root)
@@ -914,11 +916,10 @@ class _Converter:
         result: A.Node = A.Pipeline(flat, negated, stderr + [False] * (len(flat) - len(stderr)))
         if len(flat) == 1 and isinstance(flat[0], A.FuncDef) and not negated:
             result = flat[0]  # `f() for …` alone: a definition, not a pipeline of one
-        if before:  # left to right: a1 op1 a2 op2 (pipeline)
-            items = [x for pair in before for x in pair]
-            acc: A.Node = items[0]
-            for k in range(1, len(items) - 1, 2):
-                acc = A.AndOr(acc, str(items[k]), items[k + 1])  # type: ignore[arg-type]
+        if before:  # left to right: a1 op1 a2 op2 … (pipeline)
+            acc: A.Node = before[0][0]
+            for (_, op), (nxt, _) in itertools.pairwise(before):
+                acc = A.AndOr(acc, op, nxt)
             result = A.AndOr(acc, before[-1][1], result)
         for op, right in tail:
             result = A.AndOr(result, op, right)
