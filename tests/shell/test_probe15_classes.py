@@ -89,6 +89,10 @@ SMALL_TOOLS = [
     "shopt -s globstar; mkdir -p d/e; touch d/e/f; echo d/**; echo d/**/; echo **/",
     "date -d '2024-06-15 last monday' +%F; date -d 'monday 2024-06-15' +%F",
     "date -d '2024-06-15 12:00 next friday' '+%F %R'",
+    'mapfile -t -O 5 L <<< x; echo "${!L[@]}"; L=(a b c); mapfile -t -O 1 L < words.txt; '
+    'echo "${L[@]}"; mapfile -O x L <<< a; echo $?',
+    "printf aaaa > big.csv; printf a > small.csv; ls -1 --sort=size *.csv; "
+    "ls --sort=bogus; echo $?; ls --sort=name; echo $?",
 ]
 
 FILE_TYPES = [

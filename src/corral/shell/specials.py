@@ -1662,6 +1662,7 @@ def b_mapfile(sh: Shell, argv: list[str]) -> int:
     skip = 0
     args = argv[1:]
     name = "MAPFILE"
+    origin: int | None = None  # -O N: assigned from index N, the array not cleared
     i = 0
     while i < len(args):
         a = args[i]
@@ -1675,6 +1676,11 @@ def b_mapfile(sh: Shell, argv: list[str]) -> int:
                 count = int(val)
             elif a == "-s":
                 skip = int(val)
+            elif a == "-O":
+                if not val.isdigit():
+                    _err(sh, argv[0], f"{val}: invalid array origin")
+                    return 1
+                origin = int(val)
             i += 1
         elif a.startswith("-"):
             _err(sh, argv[0], f"{a}: invalid option")
@@ -1689,7 +1695,20 @@ def b_mapfile(sh: Shell, argv: list[str]) -> int:
         return 1
     if strip:
         items = [x[:-1] if x.endswith(delim) else x for x in items]
-    sh.set_array(name, items)
+    if origin is None:
+        sh.set_array(name, items)
+        return 0
+    old = sh.state.vars.get(name)
+    if old is not None and old.readonly:
+        _err(sh, argv[0], f"{name}: readonly variable")
+        return 1
+    cells: dict[int, str] = {}
+    if old is not None and isinstance(old.value, IArray):
+        cells = {k: old.value[k] for k in old.value.indices()}
+    elif old is not None and isinstance(old.value, str):
+        cells = {0: old.value}
+    cells.update((origin + k, item) for k, item in enumerate(items))
+    sh.state.vars[name] = Var(IArray(cells), old.exported if old else False)
     return 0
 
 

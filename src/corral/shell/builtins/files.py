@@ -757,6 +757,7 @@ def ls(ctx: CommandContext) -> int:
             "width=",
             "tabsize=",
             "format=",
+            "sort=",
             "all",
             "almost-all",
             "directory",
@@ -817,6 +818,16 @@ def ls(ctx: CommandContext) -> int:
             if not v.isdigit():
                 raise CommandError(f"invalid line width: '{v}'", 2)
             o.width = min(int(v), 1 << 20)
+        elif k == "--sort":
+            by = {"none": "none", "size": "size", "time": "time", "version": "version",
+                  "extension": "extension"}.get(v)  # fmt: skip
+            if by is None:  # (coreutils 9.1: no 'name'; 'width' is not done here)
+                raise CommandError(
+                    f"invalid argument '{v}' for '--sort'\nValid arguments are:\n"
+                    "  - 'none'\n  - 'time'\n  - 'size'\n  - 'extension'\n  - 'version'\n"
+                    "  - 'width'\nTry 'ls --help' for more information."
+                )
+            o.sort = by
         elif k in ("-T", "--tabsize"):
             pass  # the padding is GNU's default (tabs every 8 columns)
         elif k == "-g":
