@@ -76,6 +76,13 @@ COMPRESSORS = [
     'gzip -l nosuch.gz; echo "rc=$?"',
 ]
 
+ZGREP = [
+    "zgrep -c a <(gzip -c words.txt); gzip -k words.txt; zgrep -n a words.txt.gz long.txt; echo $?",
+    "gzip -k words.txt; zgrep -l gamma words.txt.gz long.txt; zgrep nosuch words.txt.gz; echo $?",
+    'gzip -c words.txt | zgrep -i BETA; zegrep "alp|bet" words.txt; zgrep x nosuch.gz; echo $?',
+    "gzip -k words.txt; zgrep -h a words.txt.gz words.txt | wc -l; zgrep -c a words.txt.gz words.txt",
+]
+
 XZ = [
     "xz -c words.txt | xz -d | head -1; xz -k words.txt && ls words*; xzcat words.txt.xz",
     "echo junk | xz -d; echo \"rc=$?\"; xz words.txt; xz words.txt.xz; echo \"rc=$?\"",
@@ -223,3 +230,8 @@ def test_tar_append(script: str) -> None:
 @pytest.mark.parametrize("script", UMASK)
 def test_umask_on_creation(script: str) -> None:
     same_as_bash(script)
+
+
+@pytest.mark.parametrize("script", ZGREP)
+def test_zgrep(script: str) -> None:
+    same_as_bash(script, "zgrep")
