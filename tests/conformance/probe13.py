@@ -9,7 +9,8 @@ tree, compared on stdout bytes and exit status (stderr: only whether it is empty
     python tests/conformance/probe13.py -k jq -v      # one class, show what differs
     python tests/conformance/probe13.py --json out.json
 
-The lines live in ``probe/lines_*.txt``, one ``[class] command`` a line. The held-back
+The lines live in ``probe/lines_*.txt``, one ``[class] command`` a line (a line starting
+with ``> `` continues the command above it after a newline, for here-documents). The held-back
 quarter is every fourth line of the files read in name order (index % 4 == 3), fixed
 before any result was looked at. The fixture tree (text, CSV, JSON, a small source tree
 and a git repository made by the host's git with fixed names and dates) is built once
@@ -52,6 +53,12 @@ def load_lines(probe_dir: Path = PROBE_DIR) -> list[tuple[int, str, str]]:
     out: list[tuple[int, str, str]] = []
     for path in sorted(probe_dir.glob("lines_*.txt")):
         for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if raw.startswith("> "):  # a continuation: the command goes on, after a newline
+                if not out:
+                    raise SystemExit(f"{path.name}:{n}: a continuation line with no command")
+                idx, cls, cmd = out[-1]
+                out[-1] = (idx, cls, cmd + "\n" + raw[2:])
+                continue
             if not raw.strip() or raw.startswith("#"):
                 continue
             m = LINE_RE.match(raw)

@@ -95,8 +95,14 @@ class Cancelled(BaseException):
 OUTSIDE = "Permission denied (outside /workspace)"
 
 
-def open_for_write(ws: Workspace, path: str, cwd: str, append: bool) -> int:
-    """The descriptor behind ``> path`` / ``>> path``: created ``0644`` if
+#: the file-creation mask a shell starts with (and the worker process has)
+DEFAULT_UMASK = 0o022
+
+
+def open_for_write(
+    ws: Workspace, path: str, cwd: str, append: bool, umask: int = DEFAULT_UMASK
+) -> int:
+    """The descriptor behind ``> path`` / ``>> path``: created ``0666 & ~umask`` if
     missing (charged to the file-count budget), truncated or appended, opened
     beneath the root. Raises CommandError with a shell-style message."""
     flags = os.O_WRONLY | (os.O_APPEND if append else os.O_TRUNC)
@@ -106,6 +112,8 @@ def open_for_write(ws: Workspace, path: str, cwd: str, append: bool) -> int:
         except FileNotFoundError:
             ws.charge(0, new_files=1)  # the file-count budget
             fd = ws.open(path, flags | os.O_CREAT, 0o644, cwd)
+            if umask != DEFAULT_UMASK:  # the shell's `umask`, not the process's
+                os.fchmod(fd, 0o666 & ~umask)
     except PathEscape:
         raise CommandError(f"{path}: {OUTSIDE}") from None
     except OSError as e:
@@ -217,13 +225,16 @@ class CommandContext:
     cwd: str
     ws: Workspace
     deadline: float = float("inf")
-    #: Runs another command (argv, stdin bytes) -> (status, stdout, stderr);
-    #: used by xargs and find -exec. Set by the shell.
-    run_command: Callable[[list[str], bytes], tuple[int, bytes, bytes]] | None = None
+    #: Runs another command (argv, stdin bytes) -> (status, stdout, stderr), in the
+    #: guest directory ``cwd=`` when given (find -execdir); used by xargs and find -exec.
+    #: Set by the shell.
+    run_command: Callable[..., tuple[int, bytes, bytes]] | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
     #: ``/dev/fd/N`` names of process substitutions (``<(cmd)``) -> the pipe end.
     fd_names: Mapping[str, IO[bytes]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the shell's file-creation mask (``umask``): what files and directories made get
+    umask: int = DEFAULT_UMASK
 
     @property
     def name(self) -> str:
@@ -301,7 +312,7 @@ class CommandContext:
         named = self._named_fd(path)
         if named is not None:  # a pipe to >(cmd): no disk is used
             return QuotaWriter(os.fdopen(named, "wb", buffering=0), _NO_CHARGE, path)  # type: ignore[arg-type]
-        fd = open_for_write(self.ws, path, self.cwd, append)
+        fd = open_for_write(self.ws, path, self.cwd, append, self.umask)
         return QuotaWriter(os.fdopen(fd, "wb"), self.ws, self.guest_path(path))
 
     def display(self, host: Path) -> str:

@@ -66,6 +66,11 @@ class _StagePipe(io.BufferedWriter):
 _FD_VAR_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?")
 _REF_TARGET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 
+#: how long background jobs still running at the end of a run may take to end
+JOB_GRACE_S = 0.5
+#: the bash release whose behaviour the shell follows ($BASH_VERSION, $BASH_VERSINFO)
+BASH_VERSINFO = ("5", "2", "15", "1", "release", "x86_64-pc-linux-gnu")
+BASH_VERSION = "5.2.15(1)-release"
 #: BASHPID of subshells (each its own number, as their own processes have in bash)
 _SUBSHELL_PIDS = itertools.count(1001)
 
@@ -367,7 +372,7 @@ class Shell:
         self.lineno = 1
         self.is_subshell = False
         self.bashpid = 1000  # $$; a subshell gets its own (BASHPID)
-        self.arg0 = "corral"  # $0
+        self.arg0 = "bash"  # $0: a run is ``bash -c SCRIPT``
         #: the status a fatal expansion error (set -u, ${x:?}) exits with: 127 at the
         #: top, since a ``run()`` is ``bash -c`` (as bash 5.2 does), 1 in a script
         #: file or a subshell
@@ -395,6 +400,9 @@ class Shell:
             state.vars["IFS"] = Var(" \t\n")
             state.vars["PS4"] = Var("+ ")
             state.vars["OPTIND"] = Var("1")
+            # the bash corral's shell follows (scripts test these before using a feature)
+            state.vars["BASH_VERSION"] = Var(BASH_VERSION)
+            state.vars["BASH_VERSINFO"] = Var(IArray.of(list(BASH_VERSINFO)), False, True)
         self.state = state
 
     # -- entry point ------------------------------------------------------------
@@ -507,8 +515,17 @@ class Shell:
         self.write_err(f"corral: line {e.line}: {e}\n")
 
     def _stop_jobs(self) -> None:
+        """At the end of a run: background jobs still running get a short grace to end
+        (bash's ``cmd &`` as the last line still prints, its output pipe held open),
+        then are stopped: a server left running does not hold the run open."""
         if not self.jobs:
             return
+        until = min(time.monotonic() + JOB_GRACE_S, self.deadline)
+        for job in list(self.jobs.values()):
+            left = until - time.monotonic()
+            if left <= 0 or self.cancel_event.is_set():
+                break
+            job.thread.join(timeout=left)
         self.cancel_event.set()
         for job in list(self.jobs.values()):
             job.thread.join(timeout=0.5)
@@ -545,6 +562,7 @@ class Shell:
         sub.procsubs = []
         sub.fd_names = dict(self.fd_names)
         sub.is_subshell = True
+        sub._stage_subshell = False
         sub.bashpid = next(_SUBSHELL_PIDS)
         sub.expansion_exit = 1
         sub.errexit_off = self.errexit_off
@@ -578,6 +596,18 @@ class Shell:
 
     #: levels of command substitution this shell runs in (``++`` in ``set -x`` lines)
     subst_depth = 0
+    #: $BASH_SUBSHELL: one more in ( ), $( ), <( ), a background job, and a pipeline
+    #: stage that is a compound command (a simple command's stage stays at its shell's)
+    subshell_level = 0
+    #: this shell is a pipeline stage or job made for a ( ): that ( ) adds no level
+    _stage_subshell = False
+    #: how many functions deep `trap … ERR` was set: a function called deeper does not
+    #: inherit the trap unless set -E (errtrace)
+    err_trap_level = 0
+    #: the same for the DEBUG trap (set -T: functrace)
+    debug_trap_level = 0
+    #: $BASH_COMMAND: the simple command running (or, in a DEBUG trap, about to run)
+    bash_command = ""
 
     def write_err(self, text: str) -> None:
         stream = self.io.get(2)
@@ -637,6 +667,10 @@ class Shell:
             return str(self.bashpid)
         if name == "LINENO":
             return str(self.lineno)
+        if name == "BASH_SUBSHELL":
+            return str(self.subshell_level)
+        if name == "BASH_COMMAND":
+            return self.bash_command
         if name == "PWD" and "PWD" not in self.state.vars:
             return self.state.cwd
         v = self.state.vars.get(name)
@@ -883,14 +917,21 @@ class Shell:
             if not results:
                 return []
         if pat.endswith("/"):
-            results = [(s + "/", g) for s, g in results if os.path.isdir(self._host(g))]
+            results = [
+                (s if s.endswith("/") else s + "/", g)
+                for s, g in results
+                if os.path.isdir(self._host(g))
+            ]
         return sorted(s for s, _ in results)
 
     def _walk_dirs(
         self, shown: str, guest: str, join: Callable[[str, str], str], include_files: bool
     ) -> list[tuple[str, str]]:
         """``**`` under globstar: this directory and every one below it."""
-        out = [] if include_files else [(shown, guest)]
+        if not include_files:
+            out = [(shown, guest)]
+        else:  # a last `**` lists the directory itself too (`src/**`: `src/` first)
+            out = [(shown if shown.endswith("/") else shown + "/", guest)] if shown else []
         stack = [(shown, guest)]
         while stack:
             s, g = stack.pop()
@@ -942,6 +983,9 @@ class Shell:
                 return ""
         sub = self.fork()
         sub.subst_depth = self.subst_depth + 1
+        sub.subshell_level = self.subshell_level + 1
+        if "shopt:inherit_errexit" not in sub.state.options:
+            sub.state.options.discard("errexit")  # bash (not POSIX mode) clears -e in $( )
         cap = _Capture()
         # the other descriptors stay as they are (`exec 3>&1; x=$(cmd >&3)`)
         sub.io = {**self.io, 0: self.io.get(0, io.BytesIO()), 1: cap,
@@ -1014,6 +1058,7 @@ class Shell:
             if (
                 status != 0
                 and "ERR" in self.state.traps
+                and ("errtrace" in self.state.options or len(self._locals) <= self.err_trap_level)
                 and self.errexit_off == 0
                 and not self._andor_exempt
                 and not self._in_trap
@@ -1164,6 +1209,9 @@ class Shell:
         status = 0
         for item in items:
             self.check()
+            if "DEBUG" in self.state.traps:
+                words = " ".join(node.words) if node.words is not None else '"$@"'
+                self.debug_trap(f"for {node.var} in {words}")
             if "xtrace" in self.state.options:  # the loop's words as written
                 words = " ".join(node.words) if node.words is not None else '"$@"'
                 self.trace(f"for {node.var} in {words}")
@@ -1189,6 +1237,8 @@ class Shell:
         return status
 
     def exec_case(self, node: A.Case) -> int:
+        if "DEBUG" in self.state.traps:
+            self.debug_trap(f"case {node.word} in ")
         word = self.expander.word(node.word)
         if "xtrace" in self.state.options:
             self.trace(f"case {word} in")
@@ -1211,6 +1261,8 @@ class Shell:
 
     def exec_subshell(self, body: A.Seq) -> int:
         sub = self.fork()
+        if not self._stage_subshell:
+            sub.subshell_level = self.subshell_level + 1
         sub.loop_depth = 0
         try:
             status = sub.exec_seq(body)
@@ -1221,6 +1273,8 @@ class Shell:
         return sub._run_exit_trap(status)
 
     def exec_arith(self, expr: str) -> int:
+        if "DEBUG" in self.state.traps:
+            self.debug_trap(f"(({expr}))")
         try:
             return 0 if self.expander.arith(expr) != 0 else 1
         except ExpansionError as e:
@@ -1228,6 +1282,8 @@ class Shell:
             return 1
 
     def exec_cond(self, node: A.Cond) -> int:
+        if "DEBUG" in self.state.traps:
+            self.debug_trap(f"[[ {' '.join(node.words)} ]]")
         try:
             return 0 if CondEval(node.words, self).run() else 1
         except CondError as e:
@@ -1261,6 +1317,8 @@ class Shell:
             self.error(f"fork: too many background jobs (corral allows {MAX_JOBS} at once)")
             return 1
         sub = self.fork()
+        sub.subshell_level = self.subshell_level + 1
+        sub._stage_subshell = isinstance(node, A.Subshell)
         sub.io = dict(self.io)
         if sub.io.get(0) is getattr(self, "call_stdin", None):
             # bash: an asynchronous command reads /dev/null, unless an enclosing pipe or
@@ -1324,6 +1382,27 @@ class Shell:
             coproc.reap_waited(self)
         return status
 
+    def wait_any(self, ids: list[int] | None) -> tuple[int, Job] | None:
+        """``wait -n``: the status of the next of the jobs ``ids`` (all, for None) to
+        end — one that has ended already, first — and that job, which is forgotten
+        (a later ``wait`` does not see it again). None when there is no such job."""
+        targets = list(self.jobs.values()) if ids is None else [
+            self.jobs[i] for i in ids if i in self.jobs
+        ]  # fmt: skip
+        if not targets:
+            return None
+        while True:
+            done = [j for j in targets if not j.thread.is_alive()]
+            if done:
+                order = {id(j): n for n, j in enumerate(self._ended)}
+                job = min(done, key=lambda j: order.get(id(j), len(order)))
+                self.jobs.pop(job.id, None)
+                if job in self._ended:
+                    self._ended.remove(job)
+                return job.status or 0, job
+            self.check()
+            targets[0].thread.join(timeout=0.02)
+
     # -- pipelines -------------------------------------------------------------------
 
     def exec_pipeline(self, node: A.Pipeline) -> int:
@@ -1357,7 +1436,12 @@ class Shell:
         lastpipe = "shopt:lastpipe" in self.state.options
         saved_io = dict(self.io)
         for k, cmd in enumerate(node.cmds):
+            if isinstance(cmd, A.Simple) and "DEBUG" in self.state.traps:
+                self.debug_trap(cmd.text or " ".join(cmd.words))  # in this shell, first
             sub = self if lastpipe and k == n - 1 else self.fork()
+            if sub is not self and not isinstance(cmd, A.Simple):
+                sub.subshell_level = self.subshell_level + 1  # a ( ) stage is that one
+                sub._stage_subshell = isinstance(cmd, A.Subshell)
             rin, wout = files[k]
             if rin is not None:
                 sub.io[0] = rin
@@ -1369,7 +1453,11 @@ class Shell:
             def stage(k: int = k, sub: Shell = sub, cmd: A.Node = cmd) -> None:
                 rin, wout = files[k]
                 try:
-                    statuses[k] = sub.exec_node(cmd)
+                    statuses[k] = (
+                        sub.exec_simple(cmd, traced=True)
+                        if isinstance(cmd, A.Simple)
+                        else sub.exec_node(cmd)
+                    )
                 except ExitShell as e:
                     statuses[k] = e.status
                 except (BreakLoop, ContinueLoop, ReturnFn):
@@ -1566,7 +1654,7 @@ class Shell:
         if target == "":
             raise _RedirError("ambiguous redirect")
         try:
-            fd = open_for_write(self.ws, target, self.state.cwd, append)
+            fd = open_for_write(self.ws, target, self.state.cwd, append, self.state.umask)
         except CommandError as e:
             raise _RedirError(str(e)) from None
         except OSError as e:
@@ -1626,7 +1714,20 @@ class Shell:
 
     # -- simple commands ---------------------------------------------------------------
 
-    def exec_simple(self, cmd: A.Simple) -> int:
+    def debug_trap(self, text: str) -> None:
+        """The DEBUG trap, before a simple command, a ``for`` round, ``case``, ``[[ ]]``
+        or ``(( ))`` (and a function's start under set -T), $BASH_COMMAND the text."""
+        if "DEBUG" in self.state.traps and not self._in_trap and (
+            "functrace" in self.state.options or len(self._locals) <= self.debug_trap_level
+        ):
+            self.bash_command = text
+            self._run_trap("DEBUG", self.state.last_status)
+
+    def exec_simple(self, cmd: A.Simple, traced: bool = False) -> int:
+        if not traced and "DEBUG" in self.state.traps:
+            self.debug_trap(cmd.text or " ".join(cmd.words))
+        if not self.__dict__.get("_trap_depth"):  # $BASH_COMMAND (a trap's own do not count)
+            self.bash_command = cmd.text or " ".join(cmd.words)
         mark = len(self.procsubs)
         try:
             return self._exec_simple(cmd)
@@ -1844,6 +1945,7 @@ class Shell:
             cancel_event=self.cancel_event,
             fd_names=self.fd_names,
             extra={"run_line": self._run_line, "shell": self},
+            umask=self.state.umask,
         )
         try:
             status = impl(ctx)
@@ -1878,8 +1980,14 @@ class Shell:
             pass
         return int(status or 0) & 0xFF
 
-    def _run_sub_command(self, argv: list[str], stdin: bytes) -> tuple[int, bytes, bytes]:
+    def _run_sub_command(
+        self, argv: list[str], stdin: bytes, cwd: str | None = None
+    ) -> tuple[int, bytes, bytes]:
         sub = self.fork()
+        if cwd is not None:  # find -execdir: in the found file's directory
+            sub.state.cwd = cwd
+            old = sub.state.vars.get("PWD")
+            sub.state.vars["PWD"] = Var(cwd, old.exported if old else True)
         out, err = _Capture(), _Capture()
         sub.io = {0: io.BytesIO(stdin), 1: out, 2: err}
         try:
@@ -1989,7 +2097,8 @@ class _RedirError(Exception):
 _DECLARATIONS = {"local", "export", "declare", "typeset", "readonly"}
 #: variables whose value is computed when read (Shell._dynamic_var)
 _DYNAMIC_VARS = frozenset(
-    ["RANDOM", "SECONDS", "EPOCHSECONDS", "EPOCHREALTIME", "BASHPID", "LINENO", "PWD"]
+    ["RANDOM", "SECONDS", "EPOCHSECONDS", "EPOCHREALTIME", "BASHPID", "LINENO", "PWD",
+     "BASH_SUBSHELL", "BASH_COMMAND"]
 )
 _SETS_PIPESTATUS = (A.Simple, A.Subshell, A.Group)
 _DECL_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")

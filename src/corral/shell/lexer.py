@@ -216,6 +216,13 @@ def extract_heredocs(src: str) -> tuple[str, dict[str, Heredoc]]:
     while i < len(lines):
         line = lines[i]
         i += 1
+        # a quoted string may go on over newlines: the here-document's body starts after
+        # the line its operator's command ends on (`echo 'a⏎b'; cat <<E`)
+        state = _quote_state(line, None)
+        while state is not None and i < len(lines):
+            line += "\n" + lines[i]
+            state = _quote_state(lines[i], state)
+            i += 1
         pending: list[tuple[str, str, bool, bool]] = []  # (key, delimiter, expand, strip)
         new_line = []
         pos = 0
@@ -286,6 +293,41 @@ def join_continuations(src: str) -> str:
         out.append(c)
         i += 1
     return "".join(out)
+
+
+def _quote_state(text: str, state: str | None) -> str | None:
+    """The quote open at the end of ``text`` (``'``, ``"``, ``$'``, or None) when it
+    starts inside ``state``: one linear pass (a comment ends the scan)."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if state == "'":
+            k = text.find("'", i)
+            if k < 0:
+                return state
+            state, i = None, k + 1
+            continue
+        if state is not None:  # inside "…" or $'…': a backslash escapes the next one
+            if c == "\\":
+                i += 2
+                continue
+            if c == state[-1]:
+                state = None
+            i += 1
+            continue
+        if c == "\\":
+            i += 2
+            continue
+        if c == "$" and text.startswith("$'", i):
+            state, i = "$'", i + 2
+            continue
+        if c in "'\"":
+            state, i = c, i + 1
+            continue
+        if c == "#" and (i == 0 or text[i - 1] in " \t;&|("):
+            return None
+        i += 1
+    return state
 
 
 def _heredoc_tokens(line: str) -> list[tuple[int, int, str, str]]:

@@ -61,11 +61,15 @@ def child(sh: Shell, arg0: str, args: list[str]) -> Shell:
     st.vars.setdefault("IFS", Var(" \t\n"))
     st.vars["PS4"] = Var("+ ")
     st.vars["OPTIND"] = Var("1")
+    for name in ("BASH_VERSION", "BASH_VERSINFO"):  # a new bash has them too
+        if name in sh.state.vars and name not in st.vars:
+            st.vars[name] = sh.state.vars[name]
     st.cwd = sh.state.cwd
     st.positional = list(args)
     sub.state = st
     sub.arg0 = arg0
     sub.depth = sh.depth + 1
+    sub.subshell_level = 0
     sub.errexit_off = 0
     for key in ("_local_stack", "_sourcing", "_trap_depth", "_getopts_sub"):
         sub.__dict__.pop(key, None)
@@ -130,6 +134,7 @@ def b_bash(sh: Shell, argv: list[str]) -> int:
     args = argv[1:]
     opts: list[str] = []
     command: str | None = None
+    from_stdin = False
     i = 0
     while i < len(args):
         a = args[i]
@@ -137,13 +142,14 @@ def b_bash(sh: Shell, argv: list[str]) -> int:
             i += 1
             break
         if a in ("--norc", "--noprofile", "--posix", "-l", "--login", "-i", "-s", "-p"):
+            from_stdin = from_stdin or a == "-s"
             i += 1
             continue
         if a == "--help":
             sh.io[1].write((_USAGE + "\n").encode())
             return 0
         if a == "--version":
-            sh.io[1].write(b"GNU bash, version 5.2 (the corral shell)\n")
+            sh.io[1].write(b"GNU bash, version 5.2.15(1)-release (the corral shell)\n")
             return 0
         if a in ("-o", "+o"):
             if i + 1 >= len(args):
@@ -169,6 +175,8 @@ def b_bash(sh: Shell, argv: list[str]) -> int:
                 command = args[i + 1]
                 args = args[: i + 1] + args[i + 2 :]
             for ch in letters:
+                if ch == "s" and a[0] == "-":  # the script is stdin; operands are $1…
+                    from_stdin = True
                 if ch in "lis":
                     continue
                 if ch not in "euxvfnCabhmBHPT":
@@ -194,7 +202,7 @@ def b_bash(sh: Shell, argv: list[str]) -> int:
         if noexec:
             return _syntax_only(sh, command)
         return run_script(sh, command, arg0, rest[1:], opts, dash_c=True)
-    if rest:
+    if rest and not from_stdin:
         text, status = _read_script(sh, name, rest[0])
         if text is None:
             return status
@@ -210,7 +218,7 @@ def b_bash(sh: Shell, argv: list[str]) -> int:
     text = data.decode("utf-8", "surrogateescape")
     if noexec:
         return _syntax_only(sh, text)
-    return run_script(sh, text, name, [], opts)
+    return run_script(sh, text, name, rest if from_stdin else [], opts)
 
 
 def _syntax_only(sh: Shell, text: str) -> int:

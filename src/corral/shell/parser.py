@@ -10,6 +10,7 @@ whole pipeline, and here-documents are lifted out of the source beforehand
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import resource
 import threading
@@ -259,6 +260,23 @@ def parse(src: str) -> A.Seq:
             alt_root = _tree(alt, until).root_node
             if not alt_root.has_error or _first_error(alt_root) is None:
                 text, root = alt, alt_root
+    if not root.has_error and "\n" in text:
+        # tree-sitter-bash reads `a | b | c⏎d && e` as one command `c d` (a newline
+        # inside a pipeline's last command, before a line with && or ||): where a
+        # command's words are apart by a newline, bash ends the command there
+        kept_root, kept_text = root, text
+        for _ in range(_NEWLINE_FIX_ROUNDS):
+            cuts = _newline_gaps(root)
+            if not cuts:
+                break
+            data = text.encode("utf-8", "surrogateescape")
+            for at in reversed(cuts):
+                data = data[:at] + b";" + data[at:]
+            text = data.decode("utf-8", "surrogateescape")
+            root = _tree(text, until).root_node
+            if root.has_error:  # not the misreading thought: as it was
+                root, text = kept_root, kept_text
+                break
     if root.has_error and _first_error(root) is not None:
         bad = _first_error(root)
         if bad is not None and "__corral_" in bad.text.decode("utf-8", "replace"):
@@ -486,6 +504,49 @@ _WORD_NODES = {
     "ansi_c_string",
     "translated_string",
 }
+
+
+def _chain_onto(left: A.Node, op: str, right: A.AndOr) -> A.AndOr:
+    """``left op right`` with the and-or list ``right`` read as bash does, one chain from
+    left to right: its operands and operators in order, folded onto ``left``."""
+    parts: list[tuple[str, A.Node]] = []  # (operator before it, operand), in order
+    stack: list[tuple[str, A.Node]] = [(op, right)]
+    while stack:
+        before, node = stack.pop()
+        if isinstance(node, A.AndOr):
+            stack.append((node.op, node.right))
+            stack.append((before, node.left))
+        else:
+            parts.append((before, node))
+    acc: A.Node = left
+    for before, node in parts:
+        acc = A.AndOr(acc, before, node)
+    assert isinstance(acc, A.AndOr)
+    return acc
+
+
+_NEWLINE_FIX_ROUNDS = 4
+
+
+def _newline_gaps(root: tree_sitter.Node) -> list[int]:
+    """Byte offsets (ascending) where a simple command's parts are apart by a newline:
+    the end of the part before it (a ``;`` there ends the command, as bash reads it)."""
+    cuts: list[int] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "command":
+            last = None  # the last part that is not a comment
+            for kid in node.children:
+                if kid.type == "comment":
+                    continue
+                if last is not None and kid.start_point[0] > last.end_point[0]:
+                    cuts.append(last.end_byte)  # before any comment on that line
+                    break
+                last = kid
+        if node.type not in _WORD_NODES:
+            stack.extend(node.children)
+    return sorted(set(cuts))
 
 
 def _first_error(node: tree_sitter.Node) -> tree_sitter.Node | None:
@@ -811,6 +872,18 @@ class _Converter:
                         )
                     negated = not negated
                     node = node.cmds[0] if isinstance(node, A.Pipeline) else node
+                if (
+                    isinstance(node, A.Redirected) and isinstance(node.node, A.Pipeline)
+                    and not cmds
+                ):  # fmt: skip
+                    # `! a | b >f | c` came as pipeline(redirected(!(a | b), >f), c): the
+                    # redirection is b's and the `!` the whole pipeline's
+                    inner = node.node
+                    negated = negated != inner.negated
+                    cmds.extend(inner.cmds[:-1])
+                    cmds.append(A.Redirected(inner.cmds[-1], node.redirects))
+                    stderr.extend(inner.pipe_stderr[: len(inner.cmds) - 1])
+                    continue
                 cmds.append(node)
         # tree-sitter may put `a | b && c` as pipeline(a, list(b, c)): re-associate
         last = cmds[-1]
@@ -818,6 +891,13 @@ class _Converter:
             tail.insert(0, (last.op, last.right))
             last = last.left
         cmds[-1] = last
+        # and `a || b >f | c` (a redirection on b) as pipeline(list(a, b), c): `|` binds
+        # tighter, so that is a || (b >f | c)
+        before: list[tuple[A.Node, str]] = []
+        while len(cmds) > 1 and not negated and isinstance(cmds[0], A.AndOr):
+            first = cmds[0]
+            before.append((first.left, first.op))
+            cmds[0] = first.right
         head = cmds[0]
         if len(cmds) > 1 and isinstance(head, A.Simple) and not head.redirects:
             # parse_gaps' rewrites: `! { a; }` and `f() for …` came as marked pipelines
@@ -836,6 +916,11 @@ class _Converter:
         result: A.Node = A.Pipeline(flat, negated, stderr + [False] * (len(flat) - len(stderr)))
         if len(flat) == 1 and isinstance(flat[0], A.FuncDef) and not negated:
             result = flat[0]  # `f() for …` alone: a definition, not a pipeline of one
+        if before:  # left to right: a1 op1 a2 op2 … (pipeline)
+            acc: A.Node = before[0][0]
+            for (_, op), (nxt, _) in itertools.pairwise(before):
+                acc = A.AndOr(acc, op, nxt)
+            result = A.AndOr(acc, before[-1][1], result)
         for op, right in tail:
             result = A.AndOr(result, op, right)
         return result
@@ -868,7 +953,15 @@ class _Converter:
                     op = c.type
                 elif c.is_named:
                     item = self.node(c)
-                    left = item if left is None else A.AndOr(left, op, item)
+                    if left is None:
+                        left = item
+                    elif isinstance(item, A.AndOr):
+                        # `a && b | c | d && e` may come as list(a, pipeline(…, list(d, e)))
+                        # whose item is an and-or list itself: && and || are one left-to-
+                        # right chain in bash, so its parts are chained on, not nested
+                        left = _chain_onto(left, op, item)
+                    else:
+                        left = A.AndOr(left, op, item)
         assert left is not None
         return left
 

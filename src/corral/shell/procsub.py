@@ -75,6 +75,7 @@ def start(sh: Shell, script: str, direction: str) -> str:
         raise ProcSubError(f"process substitution: {e}") from None
     r, w = os.pipe()
     sub = sh.fork()
+    sub.subshell_level = sh.subshell_level + 1
     inner: IO[bytes]
     if direction == "<":
         end: IO[bytes] = os.fdopen(r, "rb")

@@ -851,6 +851,10 @@ def b_trap(sh: Shell, argv: list[str]) -> int:
             sh.state.traps.pop(key, None)
         else:
             sh.state.traps[key] = action
+            if key == "ERR":  # functions called from here on do not run it (without set -E)
+                sh.err_trap_level = len(sh._locals)
+            elif key == "DEBUG":  # nor this one (without set -T)
+                sh.debug_trap_level = len(sh._locals)
     return status
 
 
@@ -1102,9 +1106,29 @@ def b_umask(sh: Shell, argv: list[str]) -> int:
 def b_wait(sh: Shell, argv: list[str]) -> int:
     ids = []
     status = 0
-    for a in argv[1:]:
-        if a.startswith("-"):
+    any_one = False  # -n: the next job to end
+    pid_var = None  # -p VAR: its $! there
+    args = argv[1:]
+    while args and args[0].startswith("-") and len(args[0]) > 1:
+        a = args.pop(0)
+        if a == "--":
+            break
+        if a == "-p" or a.startswith("-p") or a.startswith("-np"):
+            if a in ("-p", "-np"):
+                if not args:
+                    _err(sh, "wait", "-p: option requires an argument")
+                    return 2
+                pid_var = args.pop(0)
+            else:
+                pid_var = a[a.index("p") + 1 :]
+            any_one = any_one or "n" in a[1 : a.index("p")]
             continue
+        if a.strip("-nf") or not a[1:]:
+            _err(sh, "wait", f"{a}: invalid option")
+            sh.write_err("wait: usage: wait [-fn] [-p var] [id ...]\n")
+            return 2
+        any_one = any_one or "n" in a
+    for a in args:
         jid = _job_id(sh, a)
         if jid is None:
             if a.startswith("%"):
@@ -1116,8 +1140,15 @@ def b_wait(sh: Shell, argv: list[str]) -> int:
             status = 127
             continue
         ids.append(jid)
-    if argv[1:] and not ids:
+    if args and not ids:
         return status
+    if any_one:
+        got = sh.wait_any(ids or None)
+        if got is None:
+            return 127
+        if pid_var is not None:
+            sh.set_var(pid_var, str(got[1].pid))
+        return got[0]
     if not ids:
         sh.wait_jobs(None)
         return 0  # bash: waiting for all of them returns 0
@@ -1216,9 +1247,7 @@ def b_command(sh: Shell, argv: list[str]) -> int:
         return 0
     if args[0] in SPECIAL:
         return SPECIAL[args[0]](sh, args)
-    if args[0] not in _BASH_BUILTINS:
-        _err(sh, "builtin", f"{args[0]}: not a shell builtin")
-        return 1
+    # a built-in or a program, never a function: an unknown name is 127 (not found)
     return sh.run_builtin(args, {})
 
 
@@ -1633,6 +1662,7 @@ def b_mapfile(sh: Shell, argv: list[str]) -> int:
     skip = 0
     args = argv[1:]
     name = "MAPFILE"
+    origin: int | None = None  # -O N: assigned from index N, the array not cleared
     i = 0
     while i < len(args):
         a = args[i]
@@ -1646,6 +1676,11 @@ def b_mapfile(sh: Shell, argv: list[str]) -> int:
                 count = int(val)
             elif a == "-s":
                 skip = int(val)
+            elif a == "-O":
+                if not val.isdigit():
+                    _err(sh, argv[0], f"{val}: invalid array origin")
+                    return 1
+                origin = int(val)
             i += 1
         elif a.startswith("-"):
             _err(sh, argv[0], f"{a}: invalid option")
@@ -1660,7 +1695,20 @@ def b_mapfile(sh: Shell, argv: list[str]) -> int:
         return 1
     if strip:
         items = [x[:-1] if x.endswith(delim) else x for x in items]
-    sh.set_array(name, items)
+    if origin is None:
+        sh.set_array(name, items)
+        return 0
+    old = sh.state.vars.get(name)
+    if old is not None and old.readonly:
+        _err(sh, argv[0], f"{name}: readonly variable")
+        return 1
+    cells: dict[int, str] = {}
+    if old is not None and isinstance(old.value, IArray):
+        cells = {k: old.value[k] for k in old.value.indices()}
+    elif old is not None and isinstance(old.value, str):
+        cells = {0: old.value}
+    cells.update((origin + k, item) for k, item in enumerate(items))
+    sh.state.vars[name] = Var(IArray(cells), old.exported if old else False)
     return 0
 
 

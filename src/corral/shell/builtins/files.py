@@ -15,6 +15,7 @@ import binascii
 import contextlib
 import errno
 import hashlib
+import io
 import os
 import posixpath
 import re
@@ -32,6 +33,7 @@ from ... import saferegex
 from ...budget import MB
 from .. import hostfs as hfs
 from ..command import Cancelled, CommandContext, CommandError, command, decode, encode
+from ..limits import max_string, too_large
 from .misc import (
     human_size,
     parse_date,
@@ -379,6 +381,10 @@ class _LsOpts:
     time_field: str = "mtime"
     zero: bool = False
     group_dirs: bool = False
+    #: the short format: "one" a line (-1, the default off a terminal), "columns" (-C),
+    #: "across" (-x), "commas" (-m), in ``width`` columns (-w, $COLUMNS, else 80)
+    layout: str = "one"
+    width: int = 80
     status: int = 0
     now: float = field(default_factory=time.time)
 
@@ -567,10 +573,91 @@ def _ls_print(ctx: CommandContext, ents: list[_LsEnt], o: _LsOpts, total: bool) 
                 f"{(str(e.st.st_ino) if e.st else '?'):>{wi}} {blocks_col(e):>{wb}}" for e in ents
             ]
         prefix_w = max((len(p) for p in pre), default=0)
+        names = []
         for e, p in zip(ents, pre, strict=True):
             ind = _indicator(e.st.st_mode, o) if e.st else ""
-            lines.append((p.rjust(prefix_w) + " " if p else "") + e.name + ind)
+            names.append((p.rjust(prefix_w) + " " if p else "") + e.name + ind)
+        if o.layout != "one" and names and not o.zero:
+            ctx.out("".join(line + "\n" for line in lines) + _ls_layout(names, o))
+            return
+        lines += names
     ctx.out("".join(line + end for line in lines))
+
+
+def _ls_indent(frm: int, to: int) -> str:
+    """GNU ls's padding: a tab where it reaches a tab stop not past ``to``, else spaces."""
+    out = []
+    while frm < to:
+        if to // 8 > (frm + 1) // 8:
+            out.append("\t")
+            frm += 8 - frm % 8
+        else:
+            out.append(" ")
+            frm += 1
+    return "".join(out)
+
+
+def _ls_layout(names: list[str], o: _LsOpts) -> str:
+    """-C (down the columns), -x (across) or -m (commas) within ``o.width`` columns,
+    with GNU ls's column arithmetic (each column 2 wider than its longest name but the
+    last; as many columns as fit in fewer than ``width``)."""
+    n = len(names)
+    lens = [len(x) for x in names]
+    width = o.width
+    if o.layout == "commas":
+        out, pos = [], 0
+        for i, (name, ln) in enumerate(zip(names, lens, strict=True)):
+            if i:
+                if width == 0 or pos + ln + 2 < width:
+                    out.append(", ")
+                    pos += 2
+                else:
+                    out.append(",\n")
+                    pos = 0
+            out.append(name)
+            pos += ln
+        return "".join(out) + "\n"
+    by_columns = o.layout == "columns"
+    max_cols = max(1, min(width // 3 if width else n, n))
+    best_cols, best_widths = 1, [max(lens)]
+    for cols in range(max_cols, 0, -1):
+        rows = (n + cols - 1) // cols
+        widths = [3] * cols
+        for k, ln in enumerate(lens):
+            idx = k // rows if by_columns else k % cols
+            widths[idx] = max(widths[idx], ln + (0 if idx == cols - 1 else 2))
+        if cols == 1 or width == 0 or sum(widths) < width:
+            best_cols, best_widths = cols, widths
+            break
+    cols, widths = best_cols, best_widths
+    rows = (n + cols - 1) // cols
+    out = []
+    if by_columns:
+        for r in range(rows):
+            pos, col, k = 0, 0, r
+            while True:
+                out.append(names[k])
+                nxt = k + rows
+                if nxt >= n:
+                    break
+                out.append(_ls_indent(pos + lens[k], pos + widths[col]))
+                pos += widths[col]
+                col += 1
+                k = nxt
+            out.append("\n")
+    else:
+        pos = 0
+        for k in range(n):
+            col = k % cols
+            if k and col == 0:
+                out.append("\n")
+                pos = 0
+            elif k:
+                out.append(_ls_indent(pos + lens[k - 1], pos + widths[col - 1]))
+                pos += widths[col - 1]
+            out.append(names[k])
+        out.append("\n")
+    return "".join(out)
 
 
 def _ls_dir_entries(ctx: CommandContext, host: Path, guest: str, o: _LsOpts) -> list[_LsEnt]:
@@ -652,7 +739,10 @@ def ls(ctx: CommandContext) -> int:
       -X                    sort alphabetically by entry extension
       -u / -c               with -lt: use access / status change time
       -s, --size            print the allocated size of each file, in blocks
-      -1, -C, -x            one entry per line (output is never a terminal)
+      -1                    one entry per line (the default: output is not a terminal)
+      -C / -x / -m          entries in columns, down / across, or separated by commas,
+                            within -w COLS (else $COLUMNS, else 80) columns
+          --format=WORD     long, single-column, vertical, across, commas
           --full-time       like -l --time-style=full-iso
           --group-directories-first
           --color[=WHEN]    accepted and ignored (no colors)
@@ -662,8 +752,12 @@ def ls(ctx: CommandContext) -> int:
     raw = [a for a in ctx.args if not (a == "--color" or a.startswith("--color="))]
     opts, operands = parse_opts(
         ctx,
-        "aAdFphilgonRrStUvXucs1CxLHQNqbGk",
+        "aAdFphilgonRrStUvXucs1CxmLHQNqbGkw:T:",
         [
+            "width=",
+            "tabsize=",
+            "format=",
+            "sort=",
             "all",
             "almost-all",
             "directory",
@@ -686,8 +780,11 @@ def ls(ctx: CommandContext) -> int:
         args=raw,
     )
     o = _LsOpts()
+    cols_env = ctx.env.get("COLUMNS", "")
+    if cols_env.isdigit() and 0 < int(cols_env) <= 1 << 20:
+        o.width = int(cols_env)
     deref = False
-    for k, _ in opts:
+    for k, v in opts:
         if k in ("-a", "--all"):
             o.all = True
         elif k in ("-A", "--almost-all"):
@@ -704,6 +801,35 @@ def ls(ctx: CommandContext) -> int:
             o.inode = True
         elif k == "-l":
             o.long = True
+            o.layout = "one"
+        elif k == "-1":  # one a line, unless long (GNU: -1 does not undo -l)
+            o.layout = "one"
+        elif k in ("-C", "-x", "-m"):  # the last format given wins
+            o.layout = {"-C": "columns", "-x": "across", "-m": "commas"}[k]
+            o.long = False
+        elif k == "--format":
+            fmt = {"long": "long", "verbose": "long", "single-column": "one", "commas": "commas",
+                   "across": "across", "horizontal": "across", "vertical": "columns"}.get(v)
+            if fmt is None:
+                raise CommandError(f"invalid argument '{v}' for '--format'", 2)
+            o.long = fmt == "long"
+            o.layout = "one" if fmt == "long" else fmt
+        elif k in ("-w", "--width"):
+            if not v.isdigit():
+                raise CommandError(f"invalid line width: '{v}'", 2)
+            o.width = min(int(v), 1 << 20)
+        elif k == "--sort":
+            by = {"none": "none", "size": "size", "time": "time", "version": "version",
+                  "extension": "extension"}.get(v)  # fmt: skip
+            if by is None:  # (coreutils 9.1: no 'name'; 'width' is not done here)
+                raise CommandError(
+                    f"invalid argument '{v}' for '--sort'\nValid arguments are:\n"
+                    "  - 'none'\n  - 'time'\n  - 'size'\n  - 'extension'\n  - 'version'\n"
+                    "  - 'width'\nTry 'ls --help' for more information."
+                )
+            o.sort = by
+        elif k in ("-T", "--tabsize"):
+            pass  # the padding is GNU's default (tabs every 8 columns)
         elif k == "-g":
             o.long = o.no_owner = True
         elif k in ("-o",):
@@ -809,7 +935,7 @@ def _copy_meta(
     if preserve:
         _set_meta(ctx, host, statmod.S_IMODE(st.st_mode), (st.st_atime_ns, st.st_mtime_ns))
     elif new:
-        _set_meta(ctx, host, statmod.S_IMODE(st.st_mode) & ~0o022, None)
+        _set_meta(ctx, host, statmod.S_IMODE(st.st_mode) & ~ctx.umask, None)
 
 
 def _cp_one(
@@ -1335,6 +1461,13 @@ def rm(ctx: CommandContext) -> int:
 # ---------------------------------------------------------------------------
 
 
+def _mkdir_masked(ctx: CommandContext, host: Path) -> None:
+    """A new directory, ``0777 & ~umask`` (the shell's umask, not the process's)."""
+    hfs.mkdir(ctx.ws, host, 0o777 & ~ctx.umask)
+    if ctx.umask & 0o022 != 0o022:  # a looser mask than the process's: set it after
+        _set_meta(ctx, host, 0o777 & ~ctx.umask, None)
+
+
 @command("mkdir")
 def mkdir(ctx: CommandContext) -> int:
     """Usage: mkdir [OPTION]... DIRECTORY...
@@ -1381,7 +1514,7 @@ def mkdir(ctx: CommandContext) -> int:
                         raise OSError(errno.ENOTDIR, "Not a directory", shown)
                     try:
                         ctx.ws.charge(0, new_files=1)  # the file-count budget
-                        hfs.mkdir(ctx.ws, h, 0o777 & ~0o022)
+                        _mkdir_masked(ctx, h)
                     except FileExistsError:
                         continue
                     except OSError as e:
@@ -1394,7 +1527,7 @@ def mkdir(ctx: CommandContext) -> int:
                 host = ctx.resolve(path, follow_last=False)
                 if not hfs.lexists(ctx.ws, host):
                     ctx.ws.charge(0, new_files=1)  # the file-count budget
-                hfs.mkdir(ctx.ws, host, 0o777 & ~0o022)
+                _mkdir_masked(ctx, host)
                 if final_mode is not None:
                     _set_meta(ctx, host, final_mode, None)
                 if verbose:
@@ -1546,7 +1679,11 @@ def touch(ctx: CommandContext) -> int:
                 if not hfs.is_dir(ctx.ws, host.parent):
                     raise OSError(errno.ENOENT, "No such file or directory")
                 ctx.ws.charge(0, new_files=1)  # the file-count budget
-                os.close(hfs.open_fd(ctx.ws, host, os.O_WRONLY | os.O_CREAT, 0o644))
+                fd = hfs.open_fd(ctx.ws, host, os.O_WRONLY | os.O_CREAT, 0o644)
+                with contextlib.suppress(OSError):
+                    if ctx.umask != 0o022:  # the shell's umask
+                        os.fchmod(fd, 0o666 & ~ctx.umask)
+                os.close(fd)
             now_ns = time.time_ns()
             a, m = when if when is not None else (now_ns, now_ns)
             if only_a or only_m:
@@ -2466,6 +2603,13 @@ _GLOBAL_OPTS = {
 }
 
 
+def _exec_dir(e: _FEnt) -> str:
+    """Where ``-execdir`` runs for ``e``: the directory holding it (``.`` itself for ``.``)."""
+    if e.name in (".", "/"):
+        return e.guest
+    return posixpath.dirname(e.guest.rstrip("/")) or "/"
+
+
 class _Find:
     def __init__(self, ctx: CommandContext) -> None:
         self.ctx = ctx
@@ -2479,7 +2623,8 @@ class _Find:
         self.status = 0
         self.quit = False
         self.prune_flag = False
-        self.batches: list[tuple[list[str], list[str]]] = []  # -exec ... {} +
+        #: -exec ... {} + (and -execdir's, with the directory of the batch)
+        self.batches: list[tuple[list[str], list[str], list[str | None]]] = []
         self.pending: dict[int, list[str]] = {}
         self.tz = tz_from_env(ctx.env)
         self.out = bytearray()
@@ -2770,8 +2915,8 @@ class _Find:
             return self.delete
         if tok in ("-exec", "-ok", "-execdir", "-okdir"):
             self.has_action = True
-            if tok != "-exec":
-                raise CommandError(f"{tok} is not supported; use -exec")
+            in_dir = tok in ("-execdir", "-okdir")
+            ask = tok in ("-ok", "-okdir")
             cmd: list[str] = []
             while True:
                 if self.i >= len(self.toks):
@@ -2780,12 +2925,14 @@ class _Find:
                 self.i += 1
                 if t == ";":
                     break
-                if t == "+" and cmd and cmd[-1] == "{}":
-                    return self.exec_plus(cmd[:-1])
+                if t == "+" and cmd and cmd[-1] == "{}" and not ask:
+                    return self.exec_plus(cmd[:-1], in_dir)
                 cmd.append(t)
             if not cmd:
                 raise CommandError(f"missing argument to `{tok}'")
-            return lambda e: self.exec_one(cmd, e)
+            if ask:  # the question goes to stderr; the answer (stdin) is never a yes here
+                return lambda e: self.refuse_ok(cmd, e, in_dir)
+            return lambda e: self.exec_one(cmd, e, in_dir)
         if tok.startswith("-") and len(tok) > 1:
             raise CommandError(f"unknown predicate `{tok}'")
         raise CommandError(f"paths must precede expression: `{tok}'")
@@ -2849,34 +2996,57 @@ class _Find:
             self.status = 1
             return False
 
-    def run(self, argv: list[str]) -> int:
+    def run(self, argv: list[str], cwd: str | None = None) -> int:
         if self.ctx.run_command is None:
             raise CommandError("-exec is not available here")
         self.flush()
-        st, out, err = self.ctx.run_command(argv, b"")
+        if cwd is None:
+            st, out, err = self.ctx.run_command(argv, b"")
+        else:
+            st, out, err = self.ctx.run_command(argv, b"", cwd=cwd)
         self.ctx.stdout.write(out)
         self.ctx.stderr.write(err)
         return st
 
-    def exec_one(self, cmd: list[str], e: _FEnt) -> bool:
-        argv = [a.replace("{}", e.path) for a in cmd]
-        return self.run(argv) == 0
+    def exec_one(self, cmd: list[str], e: _FEnt, in_dir: bool = False) -> bool:
+        if not in_dir:
+            return self.run([a.replace("{}", e.path) for a in cmd]) == 0
+        # -execdir: run in the directory holding the file, which is `./NAME` there
+        argv = [a.replace("{}", "./" + e.name) for a in cmd]
+        return self.run(argv, cwd=_exec_dir(e)) == 0
 
-    def exec_plus(self, cmd: list[str]) -> _FPred:
+    def refuse_ok(self, cmd: list[str], e: _FEnt, in_dir: bool) -> bool:
+        """``-ok``/``-okdir``: GNU asks on stderr and reads the answer from stdin; an
+        unattended run has no one to say yes, so the command never runs."""
+        shown = ("./" + e.name) if in_dir else e.path
+        self.flush()
+        self.ctx.stderr.write(encode(f"< {' '.join(a.replace('{}', shown) for a in cmd)} > ? "))
+        return False
+
+    def exec_plus(self, cmd: list[str], in_dir: bool = False) -> _FPred:
+        """``-exec CMD {} +`` (``-execdir``: one batch a directory, run there)."""
         batch: list[str] = []
-        self.batches.append((cmd, batch))
+        where: list[str | None] = [None]  # -execdir: the directory of the batch
+        self.batches.append((cmd, batch, where))
 
         def add(e: _FEnt) -> bool:
-            batch.append(e.path)
+            if in_dir:
+                d = _exec_dir(e)
+                if where[0] is not None and d != where[0]:
+                    self.flush_batch(cmd, batch, where)
+                where[0] = d
+                batch.append("./" + e.name)
+            else:
+                batch.append(e.path)
             if len(batch) >= 1000 or sum(len(p) for p in batch) > 100_000:
-                self.flush_batch(cmd, batch)
+                self.flush_batch(cmd, batch, where)
             return True
 
         return add
 
-    def flush_batch(self, cmd: list[str], batch: list[str]) -> None:
+    def flush_batch(self, cmd: list[str], batch: list[str], where: list[str | None]) -> None:
         if batch:
-            if self.run(cmd + batch) != 0:
+            if self.run(cmd + batch, where[0]) != 0:
                 self.status = 1
             batch.clear()
 
@@ -3152,8 +3322,8 @@ def find(ctx: CommandContext) -> int:
             f.status = 1
             continue
         f.walk(pred, p)
-    for cmd, batch in f.batches:
-        f.flush_batch(cmd, batch)
+    for cmd, batch, where in f.batches:
+        f.flush_batch(cmd, batch, where)
     f.flush()
     return f.status
 
@@ -3244,9 +3414,29 @@ class _Tar:
 
     # -- create --------------------------------------------------------------
 
-    def create(self, archive: str, mode: str, base: str, names: list[str], deref: bool) -> None:
+    def create(
+        self, archive: str, mode: str, base: str, names: list[str], deref: bool,
+        append: str = "",
+    ) -> None:  # fmt: skip
+        """-c; with ``append`` "r" (-r) or "u" (-u, only what is newer than the archive's
+        copy), the archive's members first: the archive is read whole (up to the memory
+        limit for one value) and written again with the new members after them."""
         ctx = self.ctx
-        if not names:
+        old = b""
+        if append:
+            if archive == "-":
+                raise CommandError("Cannot update an archive on standard output", 2)
+            limit = max_string(ctx.ws.budget)
+            try:
+                with ctx.open_read(archive) as fh:
+                    old = fh.read(limit + 1)
+            except CommandError:
+                old = b""  # GNU makes the archive
+            if len(old) > limit:
+                raise CommandError(too_large(archive, len(old), limit), 2)
+            if old[:2] in (b"\x1f\x8b", b"BZ") or old[:6] == b"\xfd7zXZ\x00":
+                raise CommandError("Cannot update compressed archives", 2)
+        if not names and not append:
             raise CommandError(
                 "Cowardly refusing to create an empty archive\n"
                 "Try 'tar --help' or 'tar --usage' for more information.",
@@ -3268,6 +3458,19 @@ class _Tar:
         links: dict[tuple[int, int], str] = {}
         try:
             with tarfile.open(fileobj=out, mode=mode, format=tarfile.GNU_FORMAT) as tf:
+                have: dict[str, int] = {}
+                if old:
+                    try:
+                        with tarfile.open(fileobj=io.BytesIO(old), mode="r:") as otf:
+                            for m in otf:
+                                ctx.check()
+                                tf.addfile(m, otf.extractfile(m) if m.isreg() else None)
+                                have[m.name.rstrip("/")] = max(have.get(m.name, 0), int(m.mtime))
+                    except tarfile.TarError:
+                        raise CommandError(
+                            "This does not look like a tar archive\n"
+                            "tar: Exiting with failure status due to previous errors", 2
+                        ) from None
                 for name in names:
                     member = name
                     if member.startswith("/"):
@@ -3282,6 +3485,9 @@ class _Tar:
                     except (CommandError, OSError) as e:
                         self.err(f"{name}: Cannot stat: {_reason(e)}")
                         continue
+                    seen = have.get(member.rstrip("/"))
+                    if append == "u" and seen is not None and seen >= int(st.st_mtime):
+                        continue  # -u: the archive's copy is as new
                     self.add(tf, host, st, member, arch_key, links, listing, deref, path)
         except OSError as e:
             if isinstance(e, BrokenPipeError):
@@ -3790,8 +3996,17 @@ def tar(ctx: CommandContext) -> int:
                     2,
                 )
             action = new
-        elif k in ("-r", "--append", "-u", "--update", "--delete"):
-            raise CommandError(f"{k}: appending to or updating archives is not supported", 2)
+        elif k in ("-r", "--append", "-u", "--update"):
+            new = "r" if k in ("-r", "--append") else "u"
+            if action and action != new:
+                raise CommandError(
+                    "You may not specify more than one '-Acdtrux', '--delete' or  '--test-label'"
+                    " option\nTry 'tar --help' or 'tar --usage' for more information.",
+                    2,
+                )
+            action = new
+        elif k == "--delete":
+            raise CommandError("--delete: deleting from archives is not supported", 2)
         elif k in ("-f", "--file"):
             archive = v
         elif k in ("-C", "--directory"):
@@ -3854,6 +4069,10 @@ def tar(ctx: CommandContext) -> int:
     if action == "c":
         mode = "w|" + comp
         t.create(archive, mode, base, names, deref)
+    elif action in ("r", "u"):
+        if comp:
+            raise CommandError("Cannot update compressed archives", 2)
+        t.create(archive, "w|", base, names, deref, append=action)
     elif action == "t":
         t.list(archive, "r|*", names, strip)
     else:
@@ -3990,8 +4209,6 @@ def _gz_list(
     head = "         compressed        uncompressed  ratio uncompressed_name\n"
     if verbose:
         head = "method  crc     date  time  " + head
-    if not quiet:
-        ctx.out(head)
     status = 0
     tot_c = tot_u = last_head = 0
     for name in names or ["-"]:
@@ -4013,6 +4230,9 @@ def _gz_list(
         if verbose:
             crc = int.from_bytes(tail[:4], "little") if len(tail) == 8 else 0
             line = f"defla {crc:08x} {'Jan  1 00:00'} " + line
+        if head and not quiet:  # GNU: the header comes with the first file listed
+            ctx.out(head)
+        head = ""
         ctx.out(line)
         tot_c, tot_u, last_head = tot_c + csize, tot_u + usize, hlen + 8
     if len(names) > 1:  # GNU takes only the last file's header off the total
@@ -4117,14 +4337,23 @@ def gzip(ctx: CommandContext) -> int:
         return _gz_list(ctx, operands, quiet, verbose, suffix)
     for name in operands or ["-"]:
         ctx.check()
-        if name == "-":
+        if name == "-" or (name.startswith("/dev/") and (to_stdout or test)):
+            # standard input, or a device or a pipe (`gzip -dc <(…)`): a stream
+            try:
+                src = ctx.stdin if name == "-" else ctx.open_read(name)
+            except CommandError as e:
+                warn(f"{name}: {_reason(e)}", 1)
+                continue
             try:
                 if decompress:
-                    _gz_decompress(ctx, ctx.stdin, None if test else ctx.stdout)
+                    _gz_decompress(ctx, src, None if test else ctx.stdout)
                 else:
-                    _gz_compress(ctx, ctx.stdin, ctx.stdout, "", 0, level)
+                    _gz_compress(ctx, src, ctx.stdout, "", 0, level)
             except _GzipError as e:
-                warn(f"stdin: {e}", e.status, nl=True)
+                warn(f"{'stdin' if name == '-' else name}: {e}", e.status, nl=True)
+            finally:
+                if src is not ctx.stdin:
+                    src.close()
             continue
         try:
             host, st = _lstat(ctx, name)

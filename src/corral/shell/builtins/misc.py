@@ -528,7 +528,7 @@ def _build_date(p: _DateParse, now: datetime, tz: tzinfo, text: str) -> tuple[da
     elif p.weekday is not None and p.ymd is None:
         h = mi = sec = ns = 0
     base = base.replace(hour=h, minute=mi, second=sec, microsecond=0)
-    if p.weekday is not None:
+    if p.weekday is not None and p.ymd is None:  # GNU: a day name moves no given date
         ordinal, wd = p.weekday
         cur = base.weekday()
         if ordinal > 0:
@@ -1335,8 +1335,8 @@ def seq(ctx: CommandContext) -> int:
         if a == "--":
             operands.extend(args[i + 1 :])
             break
-        if re.match(r"-[\d.]", a) or not a.startswith("-") or a == "-":
-            operands.append(a)
+        if operands or re.match(r"-[\d.]", a) or not a.startswith("-") or a == "-":
+            operands.append(a)  # GNU seq: options end at the first operand ("+" getopt)
         elif a.startswith("--"):
             name, eq, val = a[2:].partition("=")
             full = [x for x in ("separator", "format", "equal-width") if x.startswith(name)]

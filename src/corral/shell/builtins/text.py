@@ -9,6 +9,7 @@ and ranges. Line tools stream their input.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime
 import fnmatch
 import hashlib
@@ -31,6 +32,7 @@ from ..limits import max_string, too_large
 from ..records import record_batches
 from ..spill import SpillDir
 from . import external_sort
+from .diff_styles import ed_script, side_by_side
 from .external_sort import ExternalSorter, write_lines
 
 _CHUNK = 65536
@@ -3915,6 +3917,10 @@ class _DiffRun:
         self.switches = ""
         self.excludes: list[str] = []
         self.active: set[tuple[str, str]] = set()
+        self.width = 130  # -y: the line width (-W)
+        self.suppress_common = False
+        self.left_column = False
+        self.expand_tabs = False
 
     def load(self, name: str, host: Path | None, label: str) -> _DiffFile:
         ctx = self.ctx
@@ -3941,7 +3947,7 @@ class _DiffRun:
         fa.labelled = len(self.labels) > 0
         fb.labelled = len(self.labels) > 1
         ctx = self.ctx
-        if fa.data == fb.data:
+        if fa.data == fb.data and not (self.style == "side" and not self.brief):
             if self.report_same:
                 ctx.out(f"Files {na} and {nb} are identical\n")
             return 0
@@ -3961,6 +3967,14 @@ class _DiffRun:
                     for ln in fa.lines[s[0] : s[0] + s[2]] + fb.lines[s[1] : s[1] + s[3]]
                 )
             ]
+        if self.style == "side" and not self.brief:  # every line, the same ones too
+            if header:
+                ctx.out(f"diff{self.switches} {na} {nb}\n")
+            ctx.stdout.write(side_by_side(
+                fa.lines, fb.lines, script, self.width, self.suppress_common,
+                self.left_column, self.expand_tabs,
+            ))  # fmt: skip
+            return 1 if script else 0
         if not script:
             if self.report_same:
                 ctx.out(f"Files {na} and {nb} are identical\n")
@@ -3970,7 +3984,10 @@ class _DiffRun:
             return 1
         if header:
             ctx.out(f"diff{self.switches} {na} {nb}\n")
-        ctx.stdout.write(_diff_render(fa, fb, script, self.style, self.context))
+        if self.style == "ed":
+            ctx.stdout.write(ed_script(fb.lines, script))
+        else:
+            ctx.stdout.write(_diff_render(fa, fb, script, self.style, self.context))
         return 1
 
     def dirs(self, na: str, ha: Path | None, nb: str, hb: Path | None) -> int:
@@ -4078,6 +4095,10 @@ def diff(ctx: CommandContext) -> int:
       -a, --text                    treat all files as text
           --label LABEL             use LABEL instead of file name (can be repeated)
       -d, --minimal                 try hard to find a smaller set of changes
+      -y, --side-by-side            output in two columns (-W NUM: at most NUM columns,
+          --suppress-common-lines   default 130; --left-column: common lines' left only)
+      -t, --expand-tabs             expand tabs to spaces in the output
+      -e, --ed                      output an ed script
     FILES are 'FILE1 FILE2' or 'DIR1 DIR2' or 'DIR FILE' or 'FILE DIR'; '-' is stdin.
     Exit status is 0 if inputs are the same, 1 if different, 2 if trouble.
     """
@@ -4085,8 +4106,13 @@ def diff(ctx: CommandContext) -> int:
     opts, operands = _getopt(
         ctx,
         args,
-        "qscC:uU:rNx:iEZbwBadTtpHl",
+        "qscC:uU:rNx:iEZbwBadTtpHlyW:e",
         {
+            "side-by-side": "y",
+            "width=": "W",
+            "suppress-common-lines": "scl",
+            "left-column": "lc",
+            "ed": "e",
             "brief": "q",
             "report-identical-files": "s",
             "context?": "ctx",
@@ -4134,6 +4160,18 @@ def diff(ctx: CommandContext) -> int:
                 run.context = n
         elif k == "normal":
             run.style = "normal"
+        elif k in ("y", "e"):
+            run.style = "side" if k == "y" else "ed"
+        elif k == "W":
+            if not (v or "").isdigit() or int(v or "0") == 0:
+                raise _usage_error(ctx, f"invalid width '{v}'", 2, True)
+            run.width = min(int(v or "0"), 100_000)
+        elif k == "scl":
+            run.suppress_common = True
+        elif k == "lc":
+            run.left_column = True
+        elif k == "t":
+            run.expand_tabs = True
         elif k == "r":
             run.recursive = True
         elif k == "N":
@@ -4160,7 +4198,7 @@ def diff(ctx: CommandContext) -> int:
             run.labels.append(v or "")
         elif k == "d":
             run.minimal = True
-        elif k in ("T", "t", "p", "l"):
+        elif k in ("T", "p", "l"):
             raise CommandError(f"option -{k} is not supported", 2)
     run.norm = _diff_norm(icase, all_space, space_change, trailing, strip_cr, tabs)
     # The switches as typed, for the "diff -r a/x b/x" lines.
@@ -4243,6 +4281,42 @@ def diff(ctx: CommandContext) -> int:
         return run.files(na, ha, nb, hb, False)
     except OSError as e:
         raise CommandError(f"{e.filename or ''}: {e.strerror or e}", 2) from None
+
+
+@command("sdiff")
+def sdiff(ctx: CommandContext) -> int:
+    """Usage: sdiff [OPTION]... FILE1 FILE2
+    Side-by-side merge of differences between FILE1 and FILE2 (the listing only: no
+    interactive merge, -o). Options as diff's: -w NUM width (default 130), -s suppress
+    common lines, -l left column, -t expand tabs, -i -b -W (ignore all white space)
+    -Z -E -B --strip-trailing-cr -a -d."""
+    opts, operands = _getopt(
+        ctx, ctx.args, "w:sltibWZEBadHo:",
+        {"width=": "w", "suppress-common-lines": "s", "left-column": "l",
+         "expand-tabs": "t", "ignore-case": "i", "ignore-space-change": "b",
+         "ignore-all-space": "W", "ignore-trailing-space": "Z",
+         "ignore-tab-expansion": "E", "ignore-blank-lines": "B",
+         "strip-trailing-cr": "cr", "text": "a", "minimal": "d",
+         "speed-large-files": "H", "output=": "o"},
+        status=2, try_prefix=True,
+    )  # fmt: skip
+    to_diff = {"s": "--suppress-common-lines", "l": "--left-column", "t": "-t", "i": "-i",
+               "b": "-b", "W": "-w", "Z": "-Z", "E": "-E", "B": "-B",
+               "cr": "--strip-trailing-cr", "a": "-a", "d": "-d", "H": "-H"}  # fmt: skip
+    args = ["-y"]
+    for k, v in opts:
+        if k == "o":
+            raise CommandError("-o (an interactive merge) is not supported", 2)
+        if k == "w":
+            args.append(f"--width={v}")
+        else:
+            args.append(to_diff[k])
+    if len(operands) != 2:
+        what = "missing operand after" if len(operands) < 2 else "extra operand"
+        where = operands[-1] if len(operands) == 1 else (operands[2] if operands else "sdiff")
+        raise _usage_error(ctx, f"{what} '{where}'", 2, True)
+    sub = dataclasses.replace(ctx, argv=["diff", *args, "--", *operands])
+    return diff(sub)
 
 
 def posix_basename(path: str) -> str:
