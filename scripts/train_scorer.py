@@ -55,8 +55,8 @@ with that margin. **Ship check** (:func:`ship_check`): the script writes the shi
 model file only if the scorer adds <= 0.5 % false positives on each ecosystem fold and
 each set-and-tools-out fold (mean <= 0.3 % for each kind), forward fold 13 alerts >= 88 %
 with rules OR scorer, >= 8 points over the rules, at <= 0.5 % added, and it fires on
-none of corral's own shell steps; otherwise it says why and writes nothing (give ``--out`` to write elsewhere). All
-tables are stored in the model.
+none of corral's own shell steps; otherwise it says why and writes nothing (give
+``--out`` to write elsewhere). All tables are stored in the model.
 """
 
 from __future__ import annotations
