@@ -121,6 +121,11 @@ def test_obfuscation_is_undone_before_scoring(scorer: CommandScorer) -> None:
         ("http://172.20.0.5:9200/", "private"), ("db.internal", "private"),
         ("./build.sh", "rel"), ("src/app.py", "rel"), ("--out=/tmp/a.txt", "tmp"),
         ("/workspace/data.csv", "workspace"), ("/dev/null", "null"),
+        # scope: one named test or file, or a pattern of many
+        ("tests/test_a.py::test_b", "named"), ("tests/test_a.py::TestC::test_d[1-2]", "named"),
+        ("tests/*.py", "many"), ("./t/*_test.go", "many"), ("*.py", "many"),
+        ("--include=*.py", "many"), ("tests/x.py::test_*", None), ("~/t.py::test_a", None),
+        ("../../etc/x.py::test_a", None), ("a::b", None),
         # not one's own place: foreign hosts, system and home paths, escapes, lookalikes
         ("http://203.0.113.9/x.sh", None), ("172.32.0.1", None), ("127.0.0.1.nip.io", None),
         ("http://localhost.evil.example/x", None), ("evil.example/x.sh", None),
