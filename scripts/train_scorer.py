@@ -122,7 +122,7 @@ STRONG = 0.05
 #: dozens of small positive weights (``pro``, ``der``, ``fal``...): set 9 left out,
 #: the added false positives at 90 % detection fell from 5 to 1 of 834
 NGRAMS = (4, 5)
-VERSION = "7"
+VERSION = "9"
 #: how much more each later held-out set's lines weigh (:func:`sample_weights`)
 LATE = 0.5
 #: the benign class's total weight against the attacks' (1: balanced)
@@ -161,9 +161,13 @@ ECO_COMMON = 4
 #: ecosystem folds did not improve (as model 6 found on folds 9-10): 1 (no condition)
 MIN_SETS = 1
 #: a feature held by at least this share of the training everyday lines weighs at most
-#: :data:`COMMON_CAP` for an attack (:meth:`Trainer.caps`; 1: no cap)
-COMMON_DF = 1.0
-COMMON_CAP = 0.5
+#: :data:`COMMON_CAP` for an attack (:meth:`Trainer.caps`; 1: no cap): ``sed``, ``/tmp/``,
+#: ``&&``, ``-i`` pushed a fresh set's near misses over (model 8). On what was known
+#: before set 13 (set folds 9-12, forward 13), at the same set-fold false positives the
+#: cap gains ~1 point on forward 13 (margin 4.0: worst set fold 1.06 -> 0.83 %, mean
+#: 0.62 -> 0.44 %, forward 13 78.5 % both)
+COMMON_DF = 0.01
+COMMON_CAP = 0.3
 #: the ship check (:func:`ship_check`): what the model must hold before the script writes
 #: the shipped path
 SHIP_ECO_FP = 0.005

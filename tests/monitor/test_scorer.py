@@ -566,12 +566,13 @@ def test_a_word_common_in_everyday_lines_weighs_little_for_an_attack() -> None:
     capped = ts.Trainer(items, common_df=0.2, common_cap=0.05)
     caps = dict(zip(capped.names, capped.caps(train), strict=True))
     assert caps[b"t:curl"] == pytest.approx(0.05) and caps[b"t:sh"] == float("inf")
-    free = ts.Trainer(items).fit(train).weights
+    free = ts.Trainer(items, common_df=1.0).fit(train).weights
     held = capped.fit(train).weights
     assert free.get(b"t:curl", 0.0) > 0.05 >= held.get(b"t:curl", 0.0)
     assert all(w <= 0.05 + 1e-3 for f, w in held.items() if caps.get(f, 0.0) < float("inf"))
     assert held.get(b"t:sh", 0.0) > 0.05  # what everyday lines do not hold still weighs
-    assert ts.Trainer(items).caps(train).min() == float("inf")  # the default caps nothing
+    assert ts.Trainer(items, common_df=1.0).caps(train).min() == float("inf")  # 1: no cap
+    assert ts.COMMON_DF < 1  # the shipped settings cap
 
 
 def test_without_ngrams_a_token_training_never_saw_weighs_nothing() -> None:
