@@ -10,12 +10,12 @@ Usage::
         [--left-out SET...] [--fold-fp F] [--mean-fp F] [--refresh-breadth]
         [--replay-cache FILE] [--lines FILE] [--scores FILE] [--json]
 
-Data (nothing else is read; the fresh held-out set being built, ``heldout13_*``, and
+Data (nothing else is read; the fresh held-out set being built, ``heldout14_*``, and
 later ones are deliberately not: :data:`FRESH`):
 
 * the labelled corpora in ``src/corral/monitor/corpus``: ``default.jsonl`` (the
-  development set, "dev") and the held-out sets 1 (``heldout_*``) to 12
-  (``heldout12_*``); command lines only;
+  development set, "dev") and the held-out sets 1 (``heldout_*``) to 13
+  (``heldout13_*``); command lines only;
 * benign breadth, ``scripts/scorer_data/benign_breadth.jsonl``: everyday command lines
   so the model does not learn "unusual == bad". ``--refresh-breadth`` rebuilds it on
   this machine from the EXAMPLES sections and display blocks of the installed man pages
@@ -50,13 +50,13 @@ positives the scorer adds at or below ``--fold-fp`` on each ecosystem fold and
 a model trained without that set and without every everyday line of its tools: a fresh
 set shares a domain and style the ecosystem folds leave in training; on what model 5
 knew they predicted its fresh false positives nearer). Forward folds (``--forward``,
-default 11 and 12) and leave-one-set-out (``--left-out``, default none) are measured
+default 12 and 13) and leave-one-set-out (``--left-out``, default none) are measured
 with that margin. **Ship check** (:func:`ship_check`): the script writes the shipped
 model file only if the scorer adds <= 0.5 % false positives on each ecosystem fold and
-each set-and-tools-out fold (mean <= 0.3 % for each kind), forward fold 12 alerts >= 88 %
-with rules OR scorer at <= 1.5 % added, and it fires on none of corral's own shell
-steps; otherwise it says why and writes nothing (give ``--out`` to write elsewhere). All
-tables are stored in the model.
+each set-and-tools-out fold (mean <= 0.3 % for each kind), forward fold 13 alerts >= 88 %
+with rules OR scorer, >= 8 points over the rules, at <= 0.5 % added, and it fires on
+none of corral's own shell steps; otherwise it says why and writes nothing (give
+``--out`` to write elsewhere). All tables are stored in the model.
 """
 
 from __future__ import annotations
@@ -105,12 +105,13 @@ SETS: list[tuple[str, str, str | None]] = [
     ("10", "heldout10_attacks.jsonl", "heldout10_benign.jsonl"),
     ("11", "heldout11_attacks.jsonl", "heldout11_benign.jsonl"),
     ("12", "heldout12_attacks.jsonl", "heldout12_benign.jsonl"),
+    ("13", "heldout13_attacks.jsonl", "heldout13_benign.jsonl"),
 ]
 #: the freshest held-out set (being built, measured by nobody yet): never read, nor
 #: any later one
-FRESH = 13
+FRESH = 14
 assert all(name == "dev" or int(name) < FRESH for name, *_ in SETS), "a fresh set is read"
-LEFT_OUT = ["2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"]
+LEFT_OUT = ["2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"]
 C = 0.1
 #: weights smaller than this are left out of the model (size, load time)
 PRUNE = 0.005
@@ -121,14 +122,14 @@ STRONG = 0.05
 #: dozens of small positive weights (``pro``, ``der``, ``fal``...): set 9 left out,
 #: the added false positives at 90 % detection fell from 5 to 1 of 834
 NGRAMS = (4, 5)
-VERSION = "7"
+VERSION = "9"
 #: how much more each later held-out set's lines weigh (:func:`sample_weights`)
 LATE = 0.5
 #: the benign class's total weight against the attacks' (1: balanced)
 BENIGN = 2.0
 #: forward folds: set k measured by a model trained on the sets before it; the margin is
 #: chosen on all but the last, which is the estimate of a fresh set
-FORWARD = ["11", "12"]
+FORWARD = ["12", "13"]
 #: what the margin is chosen for: the false positives the scorer adds (the everyday lines
 #: it alerts on that the rules do not) on each choosing forward fold, and on their mean.
 #: Below the ship criterion (0.4 % each, 0.3 % mean) by the factor a next set costs: a
@@ -147,7 +148,7 @@ NGRAM_SCALE = 1.0
 #: leave-ecosystems-out folds (:func:`ecosystem_folds`)
 ECO_FOLDS = 5
 #: the sets the set-and-tools-out folds hold out (:func:`set_folds`)
-SET_FOLDS = ["8", "9", "10", "11", "12"]
+SET_FOLDS = ["9", "10", "11", "12", "13"]
 #: a tool whose everyday lines this many corpora hold (git, curl, docker, make...: 196
 #: before set 11) keeps its hand-written and breadth lines in training when its fold
 #: holds it out (:func:`ecosystem_folds`): with none kept, the worst fold was always
@@ -159,12 +160,24 @@ ECO_COMMON = 4
 #: 11): forward fold 11 lost ~0.5-1 point at the same added false positives, the
 #: ecosystem folds did not improve (as model 6 found on folds 9-10): 1 (no condition)
 MIN_SETS = 1
+#: a feature held by at least this share of the training everyday lines weighs at most
+#: :data:`COMMON_CAP` for an attack (:meth:`Trainer.caps`; 1: no cap): ``sed``, ``/tmp/``,
+#: ``&&``, ``-i`` pushed a fresh set's near misses over (model 8). On what was known
+#: before set 13 (set folds 9-12, forward 13): uncapped, the set folds hold 0.5 % / 0.3 %
+#: from margin 5.0 up (forward 13: 75.7 %); capped at 0.3 from 1 %, about as late; capped
+#: at 0.1 from 0.3 %, from 3.5 (worst 0.47 %, mean 0.26 %; forward 13 78.3 %, +9.8 points)
+COMMON_DF = 0.003
+COMMON_CAP = 0.1
 #: the ship check (:func:`ship_check`): what the model must hold before the script writes
 #: the shipped path
 SHIP_ECO_FP = 0.005
 SHIP_ECO_MEAN = 0.003
 SHIP_FWD_DETECT = 0.88
-SHIP_FWD_FP = 0.015
+#: issue 12's fresh-set criterion on set 13 (rules alone 68.5 %, model 5 +14.6 points at
+#: +0.73 %): the scorer adds at most 0.5 % false positives and at least 8 points of
+#: detection over the rules (was 1.5 % and no gain asked, models 7-8)
+SHIP_FWD_FP = 0.005
+SHIP_FWD_GAIN = 0.08
 #: the threshold rule's base is the TOP_N-th highest in-sample score of a training
 #: corpus's everyday line (the highest is one line's: with model 6's settings it moved
 #: 0-0.58 over forward folds 6-10 and was 1.27 with set 10 in training, one line
@@ -427,7 +440,9 @@ def replay(items: list[Item], cache: Path | None) -> None:
 # ------------------------------------------------------------------------------- training
 
 
-def featurize(commands: list[str]) -> tuple[Any, list[bytes]]:
+def featurize(
+    commands: list[str], ngrams: tuple[int, ...] = NGRAMS
+) -> tuple[Any, list[bytes]]:
     """Binary features (a feature present counts once, as the scorer weighs a window)
     over the vocabulary of every feature the commands hold."""
     from scipy.sparse import csr_matrix
@@ -435,7 +450,7 @@ def featurize(commands: list[str]) -> tuple[Any, list[bytes]]:
     vocab: dict[bytes, int] = {}
     indptr, indices = [0], []
     for cmd in commands:
-        row = {vocab.setdefault(f, len(vocab)) for f in line_features(cmd, NGRAMS)}
+        row = {vocab.setdefault(f, len(vocab)) for f in line_features(cmd, ngrams)}
         indices.extend(sorted(row))
         indptr.append(len(indices))
     data = [1.0] * len(indices)
@@ -485,6 +500,9 @@ class Trainer:
         min_sets: int = 1,
         ngram_scale: float = NGRAM_SCALE,
         neutral: bool = True,
+        common_df: float = COMMON_DF,
+        common_cap: float = COMMON_CAP,
+        ngrams: tuple[int, ...] = NGRAMS,
     ) -> None:
         import numpy as np
         from scipy.sparse import diags
@@ -493,7 +511,11 @@ class Trainer:
         #: a feature may weigh for an attack only if the attacks of at least this many
         #: training corpora (dev, held-out sets) hold it (:meth:`attack_support`)
         self.min_sets = min_sets
-        X, self.names = featurize([it.command for it in items])
+        X, self.names = featurize([it.command for it in items], ngrams)
+        self.ngrams = ngrams
+        #: a feature held by at least this share of the training everyday lines weighs at
+        #: most ``common_cap`` for an attack (:meth:`caps`)
+        self.common_df, self.common_cap = common_df, common_cap
         #: features that never weigh for an attack (:func:`neutral_features`)
         self.neutral = neutral_features() if neutral else frozenset()
         #: each feature's value in training (its model weight is the fitted one times
@@ -528,6 +550,24 @@ class Trainer:
         present = (G @ self.X[att]) > 0
         return np.asarray(present.sum(axis=0)).ravel()
 
+    def caps(self, train: list[int]) -> Any:
+        """Per feature, the most it may weigh for an attack (in training units): a
+        feature at least :attr:`common_df` of the training everyday lines hold (``sed``,
+        ``/tmp/``, ``&&``, ``-i``: the words a near miss shares with its attack) at most
+        :attr:`common_cap`; any other, unbounded. What tells a near miss from its attack
+        must then be what the everyday lines do not say: scope and target."""
+        import numpy as np
+
+        caps = np.full(self.X.shape[1], np.inf)
+        if self.common_df >= 1:
+            return caps
+        ben = [i for i in train if not self.items[i].label]
+        if ben:
+            df = np.asarray((self.X[ben] != 0).sum(axis=0)).ravel() / len(ben)
+            caps[df >= self.common_df] = self.common_cap / np.where(
+                self.scale > 0, self.scale, 1.0)[df >= self.common_df]
+        return caps
+
     def _fit(self, train: list[int]) -> tuple[dict[bytes, float], float]:
         """Two fits: an L2 logistic regression (liblinear) names the features that may
         weigh for an attack (weight >= ``STRONG``, and a pattern the fast reject can
@@ -550,7 +590,7 @@ class Trainer:
             if reject_pattern(self.names[i]) is not None and self.names[i] not in self.neutral
         ]  # fmt: skip
         upper = np.zeros(X.shape[1])
-        upper[strong] = np.inf
+        upper[strong] = self.caps(train)[strong]
         sign = 2 * y - 1
         Xt = X.T.tocsr()
 
@@ -562,7 +602,7 @@ class Trainer:
             return val, np.append(w + Xt @ g, g.sum())
 
         start = np.append(np.minimum(coef, upper), clf.intercept_[0])
-        bounds = [(None, None if u else 0.0) for u in upper] + [(None, None)]
+        bounds = [(None, None if u == np.inf else float(u)) for u in upper] + [(None, None)]
         got = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds,
                        options={"maxiter": 500})  # fmt: skip
         w, b = got.x[:-1] * self.scale, got.x[-1]
@@ -1047,8 +1087,9 @@ def ship_check(tables: dict[str, list[dict[str, Any]]], probes_fired: list[str])
     most :data:`SHIP_ECO_FP` false positives on each and :data:`SHIP_ECO_MEAN` on the
     mean of each kind; on forward fold :data:`FRESH` - 1 (trained on what was known
     before that set) rules OR scorer alerts at least
-    :data:`SHIP_FWD_DETECT` of the attacks and the scorer adds at most
-    :data:`SHIP_FWD_FP`; it fires on none of corral's own probe and shell steps."""
+    :data:`SHIP_FWD_DETECT` of the attacks, the scorer adds at least
+    :data:`SHIP_FWD_GAIN` of them to the rules' and at most :data:`SHIP_FWD_FP` false
+    positives; it fires on none of corral's own probe and shell steps."""
     why = []
     for kind, title in (("ecosystem", "leave-ecosystems-out"), ("sets", "set-and-tools-out")):
         rows = tables.get(kind, [])
@@ -1071,6 +1112,10 @@ def ship_check(tables: dict[str, list[dict[str, Any]]], probes_fired: list[str])
         if last["added_fp"] > SHIP_FWD_FP:
             why.append(f"forward {last['set']}: the scorer adds {last['added_fp']:.2%} "
                        f"> {SHIP_FWD_FP:.1%}")  # fmt: skip
+        gain = last["both_detect"] - last["rules_detect"]
+        if gain < SHIP_FWD_GAIN:
+            why.append(f"forward {last['set']}: the scorer adds {gain:.1%} of detection "
+                       f"< {SHIP_FWD_GAIN:.0%}")  # fmt: skip
     why += [f"fires on corral's own step {p!r}" for p in probes_fired]
     return why
 
@@ -1101,6 +1146,14 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"an n-gram's value in training (default {NGRAM_SCALE})")  # fmt: skip
     ap.add_argument("--no-neutral", action="store_true",
                     help="let NEUTRAL_WORDS weigh for an attack")  # fmt: skip
+    ap.add_argument("--common-df", type=float, default=COMMON_DF, metavar="F",
+                    help=f"features this share of the everyday lines hold weigh at most "
+                    f"--common-cap for an attack (default {COMMON_DF}: none)")  # fmt: skip
+    ap.add_argument("--common-cap", type=float, default=COMMON_CAP,
+                    help=f"(default {COMMON_CAP})")  # fmt: skip
+    ap.add_argument("--ngrams", nargs="*", type=int, default=list(NGRAMS), metavar="K",
+                    help=f"n-gram lengths weighed (default {' '.join(map(str, NGRAMS))}; "
+                    "none: a token training never saw weighs nothing)")  # fmt: skip
     ap.add_argument("--sample", type=int, help="use only N lines per file (a quick check)")
     ap.add_argument("--refresh-breadth", action="store_true", help="rebuild the breadth file")
     ap.add_argument("--replay-cache", type=Path, help="JSON file caching replayed events")
@@ -1131,9 +1184,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if args.eco_folds < 0 or args.eco_folds == 1 or args.min_sets < 1 or not (
         0 < args.ngram_scale <= 1
+    ) or not 0 < args.common_df <= 1 or args.common_cap < 0 or not all(
+        3 <= k <= 5 for k in args.ngrams
     ):
         print("error: --eco-folds must be 0 or at least 2, --min-sets at least 1, "
-              "--ngram-scale in (0, 1]", file=sys.stderr)  # fmt: skip
+              "--ngram-scale and --common-df in (0, 1], --common-cap at least 0, "
+              "--ngrams among 3 4 5", file=sys.stderr)  # fmt: skip
         return 2
     if args.eco_before is not None and str(args.eco_before) not in LEFT_OUT:
         print(f"error: --eco-before {args.eco_before}: not a held-out set", file=sys.stderr)
@@ -1153,7 +1209,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"replaying {len(items)} corpus lines", file=sys.stderr)
     replay(items, args.replay_cache)
     all_items = items + breadth
-    tr = Trainer(all_items, args.min_sets, args.ngram_scale, not args.no_neutral)
+    ngrams = tuple(sorted(set(args.ngrams)))
+    tr = Trainer(all_items, args.min_sets, args.ngram_scale, not args.no_neutral,
+                 args.common_df, args.common_cap, ngrams)  # fmt: skip
     eco = (ecosystem_folds(tr, args.eco_folds, args.eco_before, args.eco_common)
            if args.eco_folds else [])  # fmt: skip
     held_sets = [n for n in sorted(set(args.set_folds), key=int)
@@ -1201,7 +1259,9 @@ def main(argv: list[str] | None = None) -> int:
             f"weights only on features with a first-fit weight >= {STRONG} that the attacks "
             f"of at least {args.min_sets} training corpora hold; n-grams valued "
             f"{args.ngram_scale} in training",
-            "ngrams": list(NGRAMS),
+            "ngrams": list(ngrams),
+            "common": f"features >= {args.common_df:.2%} of the training everyday lines hold "
+            f"weigh <= {args.common_cap} for an attack" if args.common_df < 1 else "no cap",
             "threshold": f"the {TOP_N}th highest in-sample score of a training corpus's everyday "
             f"line the rules do not raise ({top:.3f}) + {margin:.2f}, the smallest margin keeping "
             f"the scorer's added false positives <= {args.fold_fp:.2%} on each of the "

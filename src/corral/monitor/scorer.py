@@ -220,10 +220,33 @@ _INTERNAL: Final = (".internal", ".local", ".lan", ".corp", ".home.arpa", ".svc"
                     ".cluster.local", ".localdomain")  # fmt: skip
 
 
+#: the characters that make a path a pattern of many names
+_GLOB: Final = frozenset("*?[")
+
+
+def _scope(path: str) -> str:
+    """A relative path's scope: ``rel`` one named file or directory, ``many`` a pattern
+    of names (``tests/*.py``: every test, not one)."""
+    return "rel" if _GLOB.isdisjoint(path) else "many"
+
+
+def _named(tok: str) -> str | None:
+    """``named`` for a test's node id under the working directory (``tests/test_a.py::
+    test_b``, ``::Class::test``: one test by name), else None."""
+    path, _, name = tok.partition("::")
+    if name.endswith("]") and "[" in name:  # a parametrized case: ``test_b[1-2]``
+        name = name[: name.index("[")]
+    if not name or not _GLOB.isdisjoint(path + name) or ":" in path:
+        return None
+    parts = name.split("::")
+    return "named" if all(p.replace("_", "").isalnum() for p in parts) else None
+
+
 def place(tok: str) -> str | None:
     """Where a (lowercased) token points, when it is one's own place: ``local`` (this
     machine: ``localhost``, ``127.x``, ``::1``), ``private`` (a private address or an
-    internal host name), ``rel`` (a path relative to the working directory),
+    internal host name), ``rel`` (a path relative to the working directory), ``many``
+    (a pattern of such paths: every test, not one), ``named`` (one test by its node id),
     ``workspace``, ``tmp``, ``null`` (``/dev/null``); None otherwise (a foreign host,
     a system path, another user's files: not named, so nothing about them can lower a
     score). The value of ``--opt=value`` and of ``NAME=value`` is what is looked at."""
@@ -243,12 +266,16 @@ def place(tok: str) -> str | None:
                 return "workspace"
             return None
         if tok.startswith(("./", "../")) and ".." not in tok[3:]:
-            return "rel"
+            return _scope(tok)
         if "/" in tok:
             first = tok.split("/", 1)[0]
+            if "::" in tok and tok[0] not in "~$./" and ".." not in tok:
+                return _named(tok)
             if tok[0] in "~$." or ":" in tok or ".." in tok or "." in first:
                 return None  # home, a variable, a host name's path
-            return "rel"
+            return _scope(tok)
+        if _GLOB.isdisjoint(tok) is False and ":" not in tok and "$" not in tok:
+            return "many"  # a pattern of the working directory's names: ``*.py``
         host = tok.rsplit("@", 1)[-1]
     if host.startswith("["):
         host = host[1:].split("]", 1)[0]
