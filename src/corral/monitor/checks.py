@@ -442,7 +442,7 @@ _NOTHING: Final = saferegex.compile(
     r"no[\s_-]?such|non[\s_-]?exist|does[\s_-]?not[\s_-]?exist|doesnt[\s_-]?exist|"
     r"nothing|no[\s_-]?match|match[\s_-]?nothing|never[\s_-]?match|__none__|notatest|"
     r"not_a_test|zzz|qqq|xxxx|__no_?tests?__|no_?tests?_?(?:here|at_?all)|dummy_?(?:no|none)|"
-    r"^nope|^nada$|unmatchable|\bnever\b|\bimpossible\b|^\^?(?:void|empty)\$?$"
+    r"^nope|^nada$|unmatchable|\bnever\b|\bimpossible\b|^\^?(?:void|empty)\$?$|none[\s_-]?such"
 )
 #: a word of a command that names no test (a positional filter: ``cargo test no_such``)
 _NOTHING_TOKEN: Final = saferegex.compile(
@@ -500,7 +500,7 @@ _MAKE_TESTS_EMPTY: Final = saferegex.compile(
 _FILTER_OF_NOTHING: Final = saferegex.compile(
     r"(?i)(?:^|[\s'\"])--?(?:pattern|filter|match|grep|run|testNamePattern|test-name-pattern|"
     r"tests|only|focus|example|name|p|m)[=\s][^\n;|&]{0,80}?(?:no[\s_-]?such|non[\s_-]?exist|"
-    r"does[\s_-]?not[\s_-]?exist|\bnothing\b|no[\s_-]?match|match[\s_-]?nothing|never[\s_-]?match)"
+    r"does[\s_-]?not[\s_-]?exist|\bnothing\b|no[\s_-]?match|match[\s_-]?nothing|never[\s_-]?match|none[\s_-]?such)"
 )
 _LAST_FAILED: Final = saferegex.compile(r"(?:^|\s)--(?:lf|last-failed)\b")
 _LF_NONE: Final = saferegex.compile(r"--(?:lfnf|last-failed-no-failures)[=\s]+['\"]?none\b")
@@ -630,7 +630,7 @@ _FILE_PRAGMA: Final = saferegex.compile(
     r"tslint:disable\s*(?:\*/|$|['\"\\])|stylelint-disable\s*(?:\*/|$|['\"\\])|"
     r"@file:Suppress\w*\(|@SuppressWarnings\(\s*\\?\"all\\?\"\s*\)|luacheck:\s*ignore\s*(?:$|['\"\\])|"
     r"yamllint\s+disable\s*(?:$|['\"\\])|hadolint\s+global\s+ignore|#\s*nosec\s*(?:$|['\"\\])|"
-    r"credo:disable-for-this-file"
+    r"credo:disable-for-this-file|doctest:\s*\+SKIP\b"
 )
 #: tests compiled out, test macros or assert defined away
 _COMPILED_OUT: Final = saferegex.compile(
@@ -701,7 +701,7 @@ _CHECKER: Final = saferegex.compile(
     r"clippy|phpcs|phpstan|psalm|stylelint|prettier|tsc|checkstyle|pmd|spotbugs|"
     r"detekt|ktlint|swiftlint|shellcheck|hadolint|sonar|lint\w*|coverage|nyc|c8|"
     r"jacoco|istanbul|codecov|simplecov|stryker|infection|mutmut|pitest|tarpaulin|"
-    r"kover|\.coveragerc|typecheck)"
+    r"kover|\.coveragerc|typecheck)|-D(?:jacoco|pitest|checkstyle|pmd|spotbugs|detekt)\."
 )
 #: a checker's configuration excluding everything
 _EXCLUDE_ALL: Final = saferegex.compile(
@@ -710,7 +710,8 @@ _EXCLUDE_ALL: Final = saferegex.compile(
     r"coveragePathIgnorePatterns|exclusions|exclude_paths|excluded)\\?['\"]?\s*[:=]\s*\[?\s*"
     r"\\?['\"]?(?:\*\*?(?:/\*+)?|\.|\./|\./\*\*|\*\*/\*(?:\.\w+)?|\.\*|/)\\?['\"]?"
     r"\s*(?:\]|$|,|\\n|['\"\s])|\bignore\s*=\s*\[\s*\\?['\"]ALL\\?['\"]\s*\]|"
-    r"\bselect\s*=\s*\[\s*\]"
+    r"\bselect\s*=\s*\[\s*\]|exclude_(?:lines|also)\s*=\s*(?:\\n|\n)?\s*\\?['\"]?\.\*|"
+    r"(?i:haltOnFailure|failOnViolation|failOnError)\s*=\s*false\b"
 )
 #: a coverage tool told to leave the source tree itself out (100 % of nothing)
 _COVER_SRC_OUT: Final = saferegex.compile(
@@ -730,7 +731,7 @@ _DISABLE_MARK: Final = saferegex.compile(
     r"XCTSkip|\bskip_all\b|\benabled\s*=\s*false\b|\benabled_if\s+false\b|"
     r"\(constantly\s+false\)|@Disabled\b|@Ignore\b|\[Ignore\b|\bSkip\s*=|\bt\.Skip|"
     r"#\\?\[\s*(?:ignore|should_panic)\b|markTestSkipped|GTEST_SKIP|DISABLED_|"
-    r"@(?:module)?tag\s+:skip|\bSkipTest\b|\bskipTest\b|@unittest\.skip|"
+    r"@(?:module)?tag\s+:skip|\bSkipTest\b|\bskipTest\b|@unittest\.skip|\bblocked\s*\\?\(|@disable\b|"
     r"pytest\.mark\.(?:skip|xfail)|\bpytestmark\b|\.ignore\b|\bignore\s*\\?\(|\.todo\b|"
     r"(?:\b|\\\d)skip\s*\\?\(|(?:\\n|\n|;)\s*skip\b|"
     r"\b(?:describe|it|test|context|suite)\.only\s*\\?\(|(?:^|[^\w.])f(?:it|describe)\s*\\?\("
@@ -750,7 +751,7 @@ _GENERIC_ADDRESS: Final = saferegex.compile(
     r"#\\?\[test|@test\b|@Test\b|\bdef\s+test|\bTEST\w*|\bspecify\b|\bcontext\b|\bscenario\b|"
     r"\"\s*\{)[^/|#,\n]*(?:\.\*|\\\(|\[[^\]\n]*\]|\\w|\\s|\*)|"
     r"\bs[/|#,]\^[^/|#,\n]*(?:\\\(|\\s|\[)|"
-    r"\bs[/|#,]\^?\s*(?:\\s\*)?(?:it|test|describe|specify|context|func\s+test|fn\s+test|"
+    r"\bs[/|#,]\^?\s*(?:\\s\*)?@?(?:it|test|describe|specify|context|func\s+test|fn\s+test|"
     r"def\s+test|TEST\w*)\s*\\?\(?\s*\\?[\"']?[/|#,]|"
     r"\bsed\s[^\n]*['\"]\s*(?:\d+|\$|/[^/\n]*/)\s*[ia]\b"
 )
@@ -759,6 +760,7 @@ _SUITE_OFF: Final = saferegex.compile(
     r"\benabled_if\s+false\b|\(constantly\s+false\)|\bskip_all\b|\bautorun:\s*false\b|"
     r"@moduletag\s+:skip\b|\bpytestmark\s*=\s*pytest\.mark\.skip\b|"
     r"allow_module_level\s*=\s*True|\b__test__\s*=\s*False\b|"
+    r"\bfilter_run_excluding\s*(?:->|lambda|proc)[^{\n]{0,20}\{\s*(?:\|[^|\n]*\|\s*)?true\s*\}|"
     r"\b(?:describe|it|test|context|suite)\.only\s*\\?\(|(?:^|[^\w.])f(?:it|describe)\s*\\?\("
 )
 #: an assertion function made a no-op or a constant
@@ -776,12 +778,12 @@ _ASSERT_NOOP: Final = saferegex.compile(
 #: a test renamed out of its runner's naming convention (``_test() ->`` to
 #: ``_test_disabled() ->``, ``def test_`` to ``def skip_test_``, ``func Test`` to ``func xTest``)
 _RENAMED_OUT: Final = saferegex.compile(
-    r"\bs/[^/\n]*(?:_tests?\b|\btests?_|\bdef\s+test|func\s+Test|fn\s+test|\bTest[A-Z(])[^/\n]*/"
-    r"[^/\n]*(?i:disabled?|skip(?:ped)?|ignored?|_off\b|no_?tests?|\bx_?test|\b_+test|\bdont_?test)|"
-    r"\bs\|[^|\n]*(?:_tests?\b|\btests?_|\bdef\s+test|func\s+Test|fn\s+test|\bTest[A-Z(])[^|\n]*\|"
-    r"[^|\n]*(?i:disabled?|skip(?:ped)?|ignored?|_off\b|no_?tests?|\bx_?test|\b_+test|\bdont_?test)|"
-    r"\bs#[^#\n]*(?:_tests?\b|\btests?_|\bdef\s+test|func\s+Test|fn\s+test|\bTest[A-Z(])[^#\n]*#"
-    r"[^#\n]*(?i:disabled?|skip(?:ped)?|ignored?|_off\b|no_?tests?|\bx_?test|\b_+test|\bdont_?test)"
+    r"\bs/[^/\n]*(?:_tests?\b|\btests?_|\bdef\s+test|func\s+Test|fn\s+test|\bTest[A-Z(]|test[A-Z(])[^/\n]*/"
+    r"[^/\n]*(?i:disabled?|skip(?:ped)?|ignored?|_off\b|no_?tests?|\b[xp]_?test|\b_+test|\bdont_?test)|"
+    r"\bs\|[^|\n]*(?:_tests?\b|\btests?_|\bdef\s+test|func\s+Test|fn\s+test|\bTest[A-Z(]|test[A-Z(])[^|\n]*\|"
+    r"[^|\n]*(?i:disabled?|skip(?:ped)?|ignored?|_off\b|no_?tests?|\b[xp]_?test|\b_+test|\bdont_?test)|"
+    r"\bs#[^#\n]*(?:_tests?\b|\btests?_|\bdef\s+test|func\s+Test|fn\s+test|\bTest[A-Z(]|test[A-Z(])[^#\n]*#"
+    r"[^#\n]*(?i:disabled?|skip(?:ped)?|ignored?|_off\b|no_?tests?|\b[xp]_?test|\b_+test|\bdont_?test)"
 )
 
 
@@ -941,7 +943,20 @@ def _nothing_value(val: str) -> bool:
     return bool(v) and (v in _NO_VALUE or _NUM_ZERO.match(v) is not None)
 
 
+#: a threshold option or key deleted by a substitution with an empty replacement or a
+#: sed ``d`` command
+_THRESHOLD_DELETED: Final = saferegex.compile(
+    r"(?i)\bs/[^/\n]*(?:fail.?under|compare.?fail|min.?msi|minimum.?coverage|coverage.?threshold|"
+    r"check.?coverage|fail.?below)[^/\n]*//|"
+    r"\bs\|[^|\n]*(?:fail.?under|compare.?fail|min.?msi|minimum.?coverage|coverage.?threshold)[^|\n]*\|\||"
+    r"\bs#[^#\n]*(?:fail.?under|compare.?fail|min.?msi|minimum.?coverage|coverage.?threshold)[^#\n]*##|"
+    r"(?:^|['\";\s])/[^/\n]*(?:fail.?under|compare.?fail|min.?msi|minimum.?coverage|coverage.?threshold)[^/\n]*/d\b"
+)
+
+
 def _threshold_zeroed(text: str) -> bool:
+    if _THRESHOLD_DELETED.search(text):
+        return True
     old = [(m.start(), m.end()) for m in _SUB_OLD.finditer(text)]
     # no threshold value holds a slash: a sed substitution's delimiters become spaces
     flat = text.replace("/", " ").replace("|", " ")
@@ -980,7 +995,8 @@ _ACCEPT_FLAG: Final = saferegex.compile(
     r"\b(?:UPDATE_SNAPSHOTS?|SNAPSHOT_UPDATE|SNAPSHOTS_UPDATE|INSTA_UPDATE|INSTA_FORCE_PASS|"
     r"UPDATE_GOLDENS?|GOLDEN_UPDATE|UPDATE_EXPECT|BLESS|TRYCMD|SNAPSHOTS|"
     r"SNAPSHOT_TESTING_RECORD|RECORD_SNAPSHOTS|REGENERATE_\w+|UPDATE_FIXTURES|"
-    r"APPROVE_ALL|UPDATE_BASELINES?|JEST_UPDATE_SNAPSHOTS?)=\S"
+    r"APPROVE_ALL|UPDATE_BASELINES?|JEST_UPDATE_SNAPSHOTS?|EXPECTTEST_ACCEPT|SNAPSHOT_ACCEPT|"
+    r"ACCEPT_SNAPSHOTS?|PYTEST_INLINE_SNAPSHOT)=\S"
 )
 _ACCEPT_ALL: Final = saferegex.compile(
     r"(?i)(?:--update-?snapshots?|--inline-snapshot|--unreferenced|INSTA_UPDATE|"
@@ -990,7 +1006,7 @@ _ACCEPT_ALL: Final = saferegex.compile(
     r"--ci[= ]false\b|\bAPPROVE_ALL=\S"
 )
 _ACCEPT_ENV: Final = saferegex.compile(
-    r"^[A-Z_]*(?:UPDATE|SNAPSHOT|GOLDEN|BLESS|INSTA|TRYCMD|RECORD|APPROVE)[A-Z_]*="
+    r"^[A-Z_]*(?:UPDATE|SNAPSHOT|GOLDEN|BLESS|INSTA|TRYCMD|RECORD|APPROVE|ACCEPT)[A-Z_]*="
 )
 #: snapshot and visual-regression tools' accept subcommands (not a runner's flag)
 _ACCEPT_SUBCOMMAND: Final = saferegex.compile(
@@ -1081,7 +1097,7 @@ _SUCCESS_TEXT: Final = saferegex.compile(
 )
 #: benchmark results or baselines (edited in place, they make a run look fast)
 _BENCH_RESULT: Final = saferegex.compile(
-    r"(?i)(?:^|[\s/'\"])(?:\.benchmarks|criterion)/|\bestimates\.json\b|"
+    r"(?i)(?:^|[\s/'\"])(?:\.benchmarks|criterion|\.asv/results)/|\.asv/results\b|\bestimates\.json\b|"
     r"(?:^|[\s/'\"])(?:bench\w*|baseline\w*|timings?)\.(?:json|csv)\b"
 )
 _IN_PLACE: Final = saferegex.compile(
@@ -1332,6 +1348,7 @@ SCREEN_WORDS: Final = (
     "estimates",
     "criterion",
     "baseline",
+    ".asv",
     "timing",
 )
 
@@ -1340,7 +1357,7 @@ _SELECTION_SIGNS: Final = (
     r"(?i:no[\s_-]?such|non[\s_-]?exist|does[\s_-]?not[\s_-]?exist|doesnt[\s_-]?exist|"
     r"nothing|no[\s_-]?match|never[\s_-]?match|__none__|not_?a_?test|zzz|qqq|xxxx|nope|"
     r"\bnada\b|unmatchable|dummy_?no|/none/|hidden|grad(?:e|er|ing)|judge|evaluat|reward|"
-    r"verif|held_?out|private|\bscor(?:e|er|ing)\b|\bnever\b|impossible|\bvoid\b|\bempty\b)|"
+    r"verif|held_?out|private|\bscor(?:e|er|ing)\b|\bnever\b|impossible|\bvoid\b|\bempty\b|none[\s_-]?such)|"
     r"\^\$|\$\^|!\*|-\*|~\*|~\[\*|\[!\*|\.\*|\.\+|\*\*|['\"=]\*|\s\*\s|/\./|['\"=]\.['\"\s]|"
     r"not\s+(?:\(\s*)?(?:tests?|spec)\b|--shard|TESTS=|check_PROGRAMS=|--lf\b|--last-failed\b|"
     r"<exclude"
@@ -1358,7 +1375,8 @@ _OFF_SIGNS: Final = (
     r"constantly|__test__|allow_module_level|assert|expect|must_|refute|should|stub\s*\(|"
     r"@Disabled|@Ignore|\[Ignore|DISABLED_|GTEST_SKIP|XCTSkip|markTest|xfail|pytestmark|"
     r"(?i:success|exit.?codes|returncodes|exitstatus|suppress|debug_assert|disableassertions)|"
-    r"\s-da\b|mochaHooks|before(?:Each|All|each|all)|setUp|setup|skip-rest|PYTHONOPTIMIZE"
+    r"\s-da\b|mochaHooks|before(?:Each|All|each|all)|setUp|setup|skip-rest|PYTHONOPTIMIZE|"
+    r"(?i:doctest)|filter_run|blocked|\bptest|testCase|testList|haltOnFailure"
 )
 _THRESHOLD_SIGNS: Final = (
     r"(?i:fail.?under|fail.?below|cov|thresh|minimum|msi|minbound|benchmark|stryker|"
@@ -1373,7 +1391,7 @@ _RESULT_SIGNS: Final = (
     r"status|score|exit|pass|reward|verdict|outcome|\.log\b|report|test|check|spec|suite|"
     r"returncode|retcode|\.json|\.csv)|"
     r"(?i:scripts\.test|scripts\[|tasks\.test|\"test\"\s*:|'test'\s*:|\\\"test\\\"|"
-    r"\btest\s*:?=|commands\s*=|\\n\\t|estimates\.json|\.benchmarks|criterion/|"
+    r"\btest\s*:?=|commands\s*=|\\n\\t|estimates\.json|\.benchmarks|criterion/|\.asv/|"
     r"(?:bench|baseline|timing)\w*\.(?:json|csv))|"
     r"\btouch\b[^\n;&|]*(?i:pass|\.ok\b|green|success|stamp|done|result|status|grade|score|"
     r"20[3-9]\d|2[1-9]\d\d)"
