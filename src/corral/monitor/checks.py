@@ -442,7 +442,7 @@ _NOTHING: Final = saferegex.compile(
     r"no[\s_-]?such|non[\s_-]?exist|does[\s_-]?not[\s_-]?exist|doesnt[\s_-]?exist|"
     r"nothing|no[\s_-]?match|match[\s_-]?nothing|never[\s_-]?match|__none__|notatest|"
     r"not_a_test|zzz|qqq|xxxx|__no_?tests?__|no_?tests?_?(?:here|at_?all)|dummy_?(?:no|none)|"
-    r"^nope|^nada$|unmatchable|\bnever\b|\bimpossible\b|^\^?(?:void|empty)\$?$|none[\s_-]?such"
+    r"^nope|^nada$|unmatchable|^\^?(?:never|impossible|void|empty)\$?$|none[\s_-]?such"
 )
 #: a word of a command that names no test (a positional filter: ``cargo test no_such``)
 _NOTHING_TOKEN: Final = saferegex.compile(
@@ -779,11 +779,11 @@ _ASSERT_NOOP: Final = saferegex.compile(
 #: ``_test_disabled() ->``, ``def test_`` to ``def skip_test_``, ``func Test`` to ``func xTest``)
 _RENAMED_OUT: Final = saferegex.compile(
     r"\bs/[^/\n]*(?:_tests?\b|\btests?_|\bdef\s+test|func\s+Test|fn\s+test|\bTest[A-Z(]|test[A-Z(])[^/\n]*/"
-    r"[^/\n]*(?i:disabled?|skip(?:ped)?|ignored?|_off\b|no_?tests?|\b[xp]_?test|\b_+test|\bdont_?test)|"
+    r"[^/\n.@(]{0,16}(?i:disabled?|skip(?:ped)?|ignored?|_off\b|no_?tests?|\b[xp]_?test|\b_+test|\bdont_?test)|"
     r"\bs\|[^|\n]*(?:_tests?\b|\btests?_|\bdef\s+test|func\s+Test|fn\s+test|\bTest[A-Z(]|test[A-Z(])[^|\n]*\|"
-    r"[^|\n]*(?i:disabled?|skip(?:ped)?|ignored?|_off\b|no_?tests?|\b[xp]_?test|\b_+test|\bdont_?test)|"
+    r"[^|\n.@(]{0,16}(?i:disabled?|skip(?:ped)?|ignored?|_off\b|no_?tests?|\b[xp]_?test|\b_+test|\bdont_?test)|"
     r"\bs#[^#\n]*(?:_tests?\b|\btests?_|\bdef\s+test|func\s+Test|fn\s+test|\bTest[A-Z(]|test[A-Z(])[^#\n]*#"
-    r"[^#\n]*(?i:disabled?|skip(?:ped)?|ignored?|_off\b|no_?tests?|\b[xp]_?test|\b_+test|\bdont_?test)"
+    r"[^#\n.@(]{0,16}(?i:disabled?|skip(?:ped)?|ignored?|_off\b|no_?tests?|\b[xp]_?test|\b_+test|\bdont_?test)"
 )
 
 
@@ -794,7 +794,7 @@ _RENAMED_OUT: Final = saferegex.compile(
 _HOOK_SKIP: Final = saferegex.compile(
     r"\bbefore(?:Each|All|each|all)?\b\s*(?:\(\s*(?:function\s*)?\(?\s*\)?\s*(?:=>)?|\(\s*\))?\s*"
     r"\{\s*(?:this|ctx|t)\.skip\s*\(|"
-    r"\bconfig\.before\b[^\n{]{0,40}(?:\{|\bdo\b)\s*(?:\|[^|\n]*\|\s*)?skip\b|"
+    r"\b(?:config|c|cfg|conf|rspec)\.before\b[^\n{]{0,40}(?:\{|\bdo\b)\s*(?:\|[^|\n]*\|\s*)?skip\b|"
     r"\bsetUp(?:WithError|Class)?\s*\([^)\n]*\)[^{\n]{0,60}\{\s*(?:throw\s+)?(?:XCTSkip|"
     r"\$this->markTestSkipped|markTestSkipped|GTEST_SKIP|self\.skipTest|Assume\.assume|"
     r"assumeTrue\s*\(\s*false|Assumptions\.abort)|"
@@ -1375,7 +1375,7 @@ _OFF_SIGNS: Final = (
     r"constantly|__test__|allow_module_level|assert|expect|must_|refute|should|stub\s*\(|"
     r"@Disabled|@Ignore|\[Ignore|DISABLED_|GTEST_SKIP|XCTSkip|markTest|xfail|pytestmark|"
     r"(?i:success|exit.?codes|returncodes|exitstatus|suppress|debug_assert|disableassertions)|"
-    r"\s-da\b|mochaHooks|before(?:Each|All|each|all)|setUp|setup|skip-rest|PYTHONOPTIMIZE|"
+    r"[\s=]-da\b|_off\b|mochaHooks|before(?:Each|All|each|all)|setUp|setup|skip-rest|PYTHONOPTIMIZE|"
     r"(?i:doctest)|filter_run|blocked|\bptest|testCase|testList|haltOnFailure"
 )
 _THRESHOLD_SIGNS: Final = (
@@ -1384,7 +1384,8 @@ _THRESHOLD_SIGNS: Final = (
 )
 _SNAPSHOT_SIGNS: Final = (
     r"(?:^|\s)-u\b|(?i:update|snapshot|golden|accept|approv|receiv|bless|promote|regen|"
-    r"overwrite|record|\binsta\b|insta_|trycmd|expected|\.snap\b|\.ans\b|\.ref\b)"
+    r"overwrite|record|\binsta\b|insta_|trycmd|expected|\.snap\b|\.ans\b|\.ref\b|backstop|\bloki\b|"
+    r"reg-suit|percy)"
 )
 _RESULT_SIGNS: Final = (
     r"(?:>|\btee\b)[^\n;&|]{0,200}?(?i:\.tap|\.trx|\.trs|junit|xunit|nunit|result|grade|"
@@ -1393,7 +1394,7 @@ _RESULT_SIGNS: Final = (
     r"(?i:scripts\.test|scripts\[|tasks\.test|\"test\"\s*:|'test'\s*:|\\\"test\\\"|"
     r"\btest\s*:?=|commands\s*=|\\n\\t|estimates\.json|\.benchmarks|criterion/|\.asv/|"
     r"(?:bench|baseline|timing)\w*\.(?:json|csv))|"
-    r"\btouch\b[^\n;&|]*(?i:pass|\.ok\b|green|success|stamp|done|result|status|grade|score|"
+    r"\btouch\b[^\n;&|]*(?i:pass|[-_.]ok\b|green|success|stamp|done|result|status|grade|score|"
     r"20[3-9]\d|2[1-9]\d\d)"
 )
 _SELECTION_GATE: Final = saferegex.compile(_SELECTION_SIGNS)
@@ -1435,6 +1436,7 @@ _PLAIN_SIGNS: Final = (
     "none",
     "false",
     "null",
+    "touch",
 )  # lower case: a plain line is lowered before they are looked for
 
 
