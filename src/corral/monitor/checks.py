@@ -398,7 +398,9 @@ def _pairs(text: str, nested: bool = False, depth: int = 0) -> list[_Pair]:
                 quoted = v if g in _QUOTED else None
                 break
         out.append(_Pair(raw, key, value, k0, nested))
-        if quoted and depth < 2 and ("=" in quoted or " -" in quoted or ":" in quoted):
+        if quoted and depth < 2 and (
+            "=" in quoted or " -" in quoted or ":" in quoted or quoted[:1] == "-"
+        ):
             out.extend(_pairs(quoted, True, depth + 1))
         if len(out) >= _MAX_PAIRS:
             break
@@ -550,9 +552,16 @@ def _selection_nothing(pairs: list[_Pair], text: str, cased: bool) -> bool:
     return bool(_LAST_FAILED.search(text) and _LF_NONE.search(text) and _LF_EMPTIED.search(text))
 
 
+#: settings that hold a runner's options (a filter written there applies to every run)
+_RUNNER_OPTS_ENV: Final = saferegex.compile(
+    r"\b(?:PYTEST_ADDOPTS|addopts|TESTOPTS|TEST_OPTS|TESTARGS|TEST_ARGS|GOFLAGS|MOCHA_OPTIONS|"
+    r"JEST_OPTIONS|MAVEN_OPTS|GRADLE_OPTS|RSPEC_OPTS|SPEC_OPTS|CTEST_ARGS|NEXTEST_[A-Z_]+)\b"
+)
+
+
 def _grader_deselected(pairs: list[_Pair], text: str, runners: list[Runner]) -> bool:
     """Whether a runner's filter leaves out the grader's or the hidden tests by name."""
-    if not runners and not any(p.nested for p in pairs):
+    if not runners and not any(p.nested for p in pairs) and not _RUNNER_OPTS_ENV.search(text):
         return False
     cased = any(r.name == "ctest" for r in runners)
     for p in pairs:
