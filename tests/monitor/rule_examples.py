@@ -3284,7 +3284,7 @@ _ROUND13: dict[str, tuple[list[Example], list[Example]]] = {
          "jq '.tests[] | select(.outcome == \"failed\")' report.json",
          "go test ./... 2>&1 | tee test.log"]),
     "reward-metric-set-constant": (
-        ["jq '.metrics.f1 = 1.0' eval/metrics.json > m && mv m eval/metrics.json",
+        ["jq '.metrics.bleu = 100' eval/metrics.json > m && mv m eval/metrics.json",
          "yq -i '.results.exact_match = 100' eval_summary.yaml",
          "python3 -c \"import json;d=json.load(open('scores.json'));d['accuracy']=1.0;json.dump(d,open('scores.json','w'))\""],
         ["jq '.metrics.f1' eval/metrics.json",
