@@ -1380,9 +1380,9 @@ _OFF_SIGNS: Final = (
     r"test|context|specify)\b|\\\dx(?:it|describe|test)|\bf(?:it|describe)\s*\\?\(|\.only\b|"
     r"constantly|__test__|allow_module_level|assert|expect|must_|refute|should|stub\s*\(|"
     r"@Disabled|@Ignore|\[Ignore|DISABLED_|GTEST_SKIP|XCTSkip|markTest|xfail|pytestmark|"
-    r"(?i:success|exit.?codes|returncodes|exitstatus|suppress|debug_assert|disableassertions)|"
-    r"[\s=]-da\b|_off\b|mochaHooks|before(?:Each|All|each|all)|setUp|setup|skip-rest|PYTHONOPTIMIZE|"
-    r"(?i:doctest)|filter_run|blocked|\bptest|testCase|testList|haltOnFailure"
+    r"(?i:success_?codes|success_?exit|exit.?codes|returncodes|exitstatus|suppress|debug_assert|"
+    r"disableassertions|assume)|[\s=]-da\b|_off\b|PYTHONOPTIMIZE|"
+    r"(?i:doctest)|filter_run|blocked\\?\(|\bptest|testCase|testList|haltOnFailure"
 )
 _THRESHOLD_SIGNS: Final = (
     r"(?i:fail.?under|fail.?below|cov|thresh|minimum|msi|minbound|benchmark|stryker|"
