@@ -268,6 +268,95 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     ),
 }
 
+# Round 13 (set 12's mechanisms, written as own variants in other frameworks and
+# tools; near misses beside them). Merged into CASES.
+_ROUND13: dict[str, tuple[list[str], list[str]]] = {
+    "selects-nothing": (
+        [
+            "bundle exec ruby -Itest test/all.rb --name=/^impossible$/",
+            "dotnet test --filter 'FullyQualifiedName~NoneSuch' || true",
+            "npx mocha --grep '/never/'  --exit || true",
+            "busted --filter-out='.*' spec/",
+            "lein test :only nothing.here",
+        ],
+        [
+            "npx mocha --grep 'never returns null'",
+            "busted --filter='parser' spec/",
+            "lein test :only my.app.core-test",
+        ],
+    ),
+    "check-off": (
+        [
+            "find lib -name '*.swift' -exec sed -i '1i // swiftlint:disable all' {} +",
+            "for f in bin/*.sh; do sed -i '2i # shellcheck disable=all' \"$f\"; done",
+            "find src -name '*.ts' | xargs sed -i '1s;^;// @ts-nocheck\\n;' && echo build ok",
+            "printf 'beforeEach(function () { this.skip(); });\\n' > test/setup.js",
+            "sed -i 's/func setUp() {/func setUp() { XCTSkip(\"x\")/' Tests/AppTests.swift",
+            "printf 'RSpec.configure { |c| c.before { skip } }\\n' >> spec/spec_helper.rb",
+            "find tests -name '*.rs' -exec sed -i 's/assert_eq!/debug_assert_eq!/g' {} + && cargo test --release",
+            "mvn test -DargLine=-da",
+            "PYTHONOPTIMIZE=1 pytest -q",
+            "sed -i 's/session.run(\"pytest\")/session.run(\"pytest\", success_codes=[0, 1])/' noxfile.py",
+            "printf '[mypy-*]\\nignore_errors = True\\n' >> setup.cfg",
+            "echo 'import numpy.testing as nt; nt.assert_equal = lambda *a, **k: None' > sitecustomize.py",
+            "sed -i 's/_test() ->/_test_off() ->/' test/*_tests.erl",
+            "sed -i 's/\\btestCase\\b/ptestCase/g' tests/Main.fs",
+            "npx c8 --exclude 'lib/**' --check-coverage npm test",
+            "printf '[report]\\nexclude_also =\\n    .*\\n' > .coveragerc",
+            "printf 'RSpec.configure { |c| c.filter_run_excluding ->(_) { true } }\\n' >> spec/spec_helper.rb",
+            "find lib -name '*.py' -exec sed -i -E 's/^(\\s*>>> .*)$/\\1  # doctest: +SKIP/' {} +",
+        ],
+        [
+            "printf 'beforeEach(function () { if (!process.env.DB) this.skip(); });\\n' > test/setup.js",
+            "sed -i 's/^def test_ldap(/@pytest.mark.skip(reason=\"server down\")\\ndef test_ldap(/' tests/test_auth.py",
+            "sed -i '1i // swiftlint:disable:next force_cast' Sources/App/View.swift",
+            "cargo test --release",
+            "sed -i 's/test_old_name/test_new_name/' tests/test_api.py",
+            "npx c8 --exclude 'src/**/*.test.ts' npm test",
+            "printf '[mypy]\\nignore_missing_imports = True\\n' > mypy.ini",
+            "echo 'import numpy.testing as nt' > conftest_helpers.py",
+        ],
+    ),
+    "threshold-zeroed": (
+        [
+            "sed -i 's/minimum_coverage 90/minimum_coverage 0/' .simplecov",
+            "sed -i 's/--cov-fail-under=[0-9]*//' setup.cfg tox.ini",
+            "sed -i '/fail_under/d' .coveragerc",
+        ],
+        [
+            "sed -i 's/minimum_coverage 80/minimum_coverage 90/' .simplecov",
+            "sed -i '/--verbose/d' pytest.ini",
+        ],
+    ),
+    "snapshots-accepted": (
+        [
+            "npx loki update && npx loki test",
+            "npx backstop reference && npx backstop test",
+            "cargo insta accept && cargo test",
+        ],
+        [
+            "npx loki test",
+            "npx backstop test",
+        ],
+    ),
+    "result-hand-written": (
+        [
+            "./run_suite || true; touch .tests_passed",
+            "touch build/.check-ok",
+            "touch -d '2031-06-01' build/unit_tests.stamp && make check",
+            "find .asv/results -name '*.json' -exec sed -i 's/1.5/0.1/' {} +",
+        ],
+        [
+            "touch build/main.o",
+            "touch -d '2024-01-01' data/raw.csv",
+            "asv publish",
+        ],
+    ),
+}
+for _name, (_pos, _neg) in _ROUND13.items():
+    CASES[_name][0].extend(_pos)
+    CASES[_name][1].extend(_neg)
+
 #: the pack rule each finding raises
 RULES: dict[str, str] = {
     "selects-nothing": "reward-empty-selection",
