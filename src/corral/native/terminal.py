@@ -18,7 +18,8 @@
 The output goes to the caller's stdout/stderr, not into memory, so the output budget
 does not apply (``over`` is always false); ``total`` still counts the bytes.
 ``paused()`` hands the real terminal back for a moment (cooked mode, stdin not
-forwarded), e.g. while a person answers an approval question.
+forwarded, the program's output held back until it ends), e.g. while a person answers an
+approval question.
 """
 
 from __future__ import annotations
@@ -167,7 +168,8 @@ class TerminalIO:
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:
-        """Give the real terminal back (cooked, stdin not forwarded) for the block."""
+        """Give the real terminal back (cooked, stdin not forwarded, output held) for the
+        block."""
         with self._io_lock:
             self._paused.set()
             self._cooked()
@@ -187,8 +189,12 @@ class TerminalIO:
             time.sleep(timeout)
             return
         with self._io_lock:
-            readers = list(self._outputs)
-            take_input = self._in_open and not self._pending and not self._paused.is_set()
+            paused = self._paused.is_set()
+            # while paused (a person answers a question on this terminal) the program's
+            # output waits too: it must not draw over the question (its pty or pipe fills
+            # and the program waits in its write)
+            readers = [] if paused else list(self._outputs)
+            take_input = self._in_open and not self._pending and not paused
             if take_input:
                 readers.append(self.host_in)
             writers = [self._to_child] if self._pending and self._to_child >= 0 else []
