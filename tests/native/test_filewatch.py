@@ -67,11 +67,14 @@ def test_authorized_keys_append_raises_persistence() -> None:
     assert "persist-authorized-keys" in got
 
 
-def test_credential_read_by_a_program_raises_credential_access() -> None:
+def test_credential_read_by_a_program_raises_credential_access(tmp_path) -> None:
     _need_files()
-    code = "import os; open(os.path.join('/workspace', '.aws', 'cred' + 'entials')).read()"
-    script = "mkdir -p ~/.aws; c=cred; printf 'k=v\\n' > ~/.aws/${c}entials\n"
-    _, seen, got, _ = _session(script + f'python3 -c "{code}"')
+    # the path comes from a file the host wrote: the rules now see through a variable
+    # (`c=cred; ~/.aws/${c}entials`) and stopped the line before it ran
+    (tmp_path / "p").write_text("/workspace/.aws/credentials\n")
+    script = 'n=$(cat p); mkdir -p "${n%/*}"; printf \'k=v\\n\' > "$n"\n'
+    code = "open(open('p').read().strip()).read()"
+    _, seen, got, _ = _session(script + f'python3 -c "{code}"', workdir=tmp_path)
     files = _files(seen)
     assert ("read", "/workspace/.aws/credentials") in files
     assert "cred-credential-file-access" in got
