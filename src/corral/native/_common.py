@@ -407,6 +407,17 @@ def fsize_note(fsize: int) -> str:
     return f"file size limit of {fsize // MB} MB"
 
 
+def disk_at_end(
+    exit_code: int, fsize: int, floor: tuple[int, int], used: int, nfiles: int
+) -> str | None:
+    """Why a call that ended by itself ended on the disk budget, or ``None``: its program
+    got ``SIGXFSZ`` (file-size limit ``fsize``), or it wrote past ``floor`` faster than
+    the poll looked, just before the end (``used`` bytes in ``nfiles`` entries now)."""
+    if exit_code == 128 + signal.SIGXFSZ:
+        return fsize_note(fsize)
+    return disk_over(floor, used, nfiles)
+
+
 def disk_poll(floor: tuple[int, int], root: Path) -> tuple[str | None, float]:
     """One disk poll of a running call: (why it is over, or ``None``; when to poll next)."""
     s = time.monotonic()
@@ -712,6 +723,8 @@ class BackendLifecycle:
 
     #: (bytes, entries) the workspace held when the sandbox first looked: the host's files
     _disk_given: tuple[int, int] | None = None
+    #: what the current call may use on disk (:meth:`_disk_baseline`)
+    _disk_floor: tuple[int, int] | None = None
     #: whether the workspace was over its disk limit when the current call started
     _disk_over: bool = False
 

@@ -66,12 +66,11 @@ from ._common import (
     NativeLimits,
     OutputCollector,
     chown_tree,
-    disk_over,
+    disk_at_end,
     disk_poll,
     disk_usage,
     feed_stdin,
     finish_result,
-    fsize_note,
     new_id,
 )
 from .bwrap_session import BwrapSession
@@ -1058,16 +1057,12 @@ class BwrapBackend(BackendLifecycle):
         if killed is None and detected is None and self._current.get("out_of_memory"):
             detected = "memory"
             note = "an allocation failed at the per-process limit"
-        if killed is None and detected is None:
-            if exit_code == 128 + signal.SIGXCPU:
-                detected = "cpu"
-            elif exit_code == 128 + signal.SIGXFSZ:
-                detected, note = "disk", fsize_note(fsize)
+        if killed is None and detected is None and exit_code == 128 + signal.SIGXCPU:
+            detected = "cpu"
         self._current = {}
         used, nfiles = disk_usage(self.root)
         if killed is None and detected is None:
-            # written faster than the poll looked, just before the end
-            note = disk_over(self._disk_floor, used, nfiles)
+            note = disk_at_end(exit_code, fsize, self._disk_floor, used, nfiles)
             detected = "disk" if note is not None else None
         usage = Usage(
             wall_s=wall_used,
@@ -1124,7 +1119,7 @@ class BwrapBackend(BackendLifecycle):
         budget = self.budget
         deadline = t0 + wall
         next_disk = t0 + DISK_POLL_S
-        floor = getattr(self, "_disk_floor", None) or self._disk_baseline()
+        floor = self._disk_floor or self._disk_baseline()
         mem_high = int(budget.memory_mb * MB * 0.97)
         at_limit = 0
         next_tree = t0

@@ -86,11 +86,10 @@ from ._common import (
     _kv,
     chown_tree,
     decide_safely,
-    disk_over,
+    disk_at_end,
     disk_usage,
     feed_stdin,
     finish_result,
-    fsize_note,
 )
 from .bwrap import DEFAULT_PATH, PROXY_PORT, BwrapBackend
 from .etcstage import staged_etc
@@ -1151,16 +1150,13 @@ class GvisorBackend(BackendLifecycle):
         denied = self.denied
         if killed is None and self._nproc_refused:
             killed = "processes"  # the Sentry refused a fork: stopped as bwrap's pids cgroup does
-        if killed is None and detected is None:
-            if denied:
-                detected = "denied"
-                note = "program start denied (gVisor: seen as it started; the run was killed): "
-                note += "; ".join(" ".join(a.argv)[:80] for a, _ in denied[:3])
-            elif exit_code == 128 + signal.SIGXFSZ:
-                detected, note = "disk", fsize_note(fsize)
+        if killed is None and detected is None and denied:
+            detected = "denied"
+            note = "program start denied (gVisor: seen as it started; the run was killed): "
+            note += "; ".join(" ".join(a.argv)[:80] for a, _ in denied[:3])
         used, nfiles = disk_usage(self.root)
         if killed is None and detected is None:
-            note = disk_over(self._disk_floor, used, nfiles)  # written just before the end
+            note = disk_at_end(exit_code, fsize, self._disk_floor, used, nfiles)
             detected = "disk" if note is not None else None
         usage = Usage(wall_s=time.monotonic() - t0, cpu_s=max(cpu or 0.0, 0.0),
                       memory_bytes=mem_peak, disk_bytes=used, disk_files=nfiles)  # fmt: skip

@@ -73,10 +73,9 @@ from ..budget import RunResult, Usage
 from ._common import (
     BackendUnavailable,
     OutputCollector,
-    disk_over,
+    disk_at_end,
     disk_usage,
     finish_result,
-    fsize_note,
 )
 from .spare import start_spare, take_spare
 
@@ -705,10 +704,8 @@ def run_in_session(
     if st.killed is None and detected is None:
         if exit_code == 128 + signal.SIGXCPU:
             detected = "cpu"
-        elif exit_code == 128 + signal.SIGXFSZ:
-            detected, note = "disk", fsize_note(fsize)
-        elif (note := disk_over(backend._disk_floor, used, nfiles)) is not None:
-            detected = "disk"  # written faster than the poll looked, just before the end
+        elif (note := disk_at_end(exit_code, fsize, backend._disk_floor, used, nfiles)):
+            detected = "disk"
     interrupted = st.killed == "interrupted"
     res = finish_result(
         language=language, out=out, exit_code=130 if interrupted else exit_code,

@@ -180,40 +180,36 @@ class Approver(Protocol):
     def ask(self, request: ApprovalRequest) -> ApprovalAnswer: ...
 
 
-def _short(text: str, limit: int = 200) -> str:
-    # controls written out, a long text kept at both ends (termtext: a question on the
-    # operator's terminal must show what the agent's text does, not what it pretends)
-    return one_line(text, limit)
-
-
 def describe_action(action: Any) -> str:
-    """A one-line human description of an action."""
+    """A one-line human description of an action: the agent's text in it with controls
+    written out and, when long, kept at both ends (:func:`corral.termtext.one_line`: a
+    question must show what the text does, not what it pretends)."""
     if isinstance(action, str):
-        return f"run: {_short(action)}"
+        return f"run: {one_line(action)}"
     if isinstance(action, ExecAction):
-        return f"run: {_short(' '.join(action.argv))}"
+        return f"run: {one_line(' '.join(action.argv))}"
     if isinstance(action, SpawnAction):
-        line = _short(" ".join(action.argv))
+        line = one_line(" ".join(action.argv))
         exe, first = action.exe or "", action.argv[0] if action.argv else ""
         if exe and exe.rsplit("/", 1)[-1] != first.rsplit("/", 1)[-1]:
-            return f"start process: {_short(exe, 120)} (named {line})"
+            return f"start process: {one_line(exe, 120)} (named {line})"
         return f"start process: {line}"
     if isinstance(action, CodeAction):
         lines = action.code.splitlines() or [""]
         more = f" (+{len(lines) - 1} more lines)" if len(lines) > 1 else ""
-        return f"run {action.language} code: {_short(lines[0], 120)}{more}"
+        return f"run {action.language} code: {one_line(lines[0], 120)}{more}"
     if isinstance(action, FileAction):
         return f"{action.op} file {action.path}"
     if isinstance(action, NetAction):
         where = action.host + (f":{action.port}" if action.port else "")
-        return f"connect to {where}" + (f" ({_short(action.url, 120)})" if action.url else "")
+        return f"connect to {where}" + (f" ({one_line(action.url, 120)})" if action.url else "")
     if isinstance(action, ToolAction):
         try:
             args = json.dumps(action.args, sort_keys=True, default=str)
         except (TypeError, ValueError):
             args = repr(action.args)
-        return f"call tool {action.name}({_short(args, 120)})"
-    return _short(repr(action))
+        return f"call tool {action.name}({one_line(args, 120)})"
+    return one_line(repr(action))
 
 
 def memory_key(action: Any) -> tuple[Any, ...]:
