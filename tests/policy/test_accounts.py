@@ -202,3 +202,23 @@ def test_package_runners_run_the_package_as_its_command(
 def test_an_endpoint_option_the_cli_does_not_have_is_no_way_around() -> None:
     assert _hosts("fly apps destroy x --url http://localhost:1") == ["api.fly.io"]
     assert _hosts("aws s3 ls --endpoint-url http://localhost:4566") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        # a bucket URL is at the endpoint named, which is decided as the host
+        ("aws --endpoint-url http://localhost:8333 s3 mb s3://test-bucket", "allow"),
+        ("aws --endpoint-url=http://127.0.0.1:9000 s3 ls s3://b", "allow"),
+        ("aws --endpoint-url https://objects.example.net s3 cp x s3://b", "ask"),
+        ("aws s3 ls s3://test-bucket", "ask"),  # no endpoint: the vendor's
+        ("s5cmd --endpoint-url http://203.0.113.5:9000 ls s3://b", "deny"),
+        # a database file's URL names no host
+        ("juicefs format sqlite3://myjfs.db myjfs", "allow"),
+        ("python3 manage.py --database sqlite:///app.db", "allow"),
+        ("juicefs format redis://203.0.113.5/1 myjfs", "deny"),
+    ],
+)
+def test_endpoints_and_local_urls(line: str, verdict: str) -> None:
+    decision = Policy.builtin("default").decide_command(line)
+    assert decision.verdict == verdict, (line, decision.reason)

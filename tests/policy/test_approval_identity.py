@@ -53,10 +53,10 @@ def test_spawn_memory_under_the_default_policy() -> None:
     assert gate.decide(remote("/usr/bin/ssh"), "s").verdict == "allow"
     assert gate.decide(remote("/usr/bin/ssh"), "s").verdict == "allow"
     assert len(approver.requests) == 1
-    assert gate.decide(remote("/usr/bin/docker"), "s").verdict == "deny"
+    assert gate.decide(remote("/usr/bin/kubectl"), "s").verdict == "deny"
     assert len(approver.requests) == 2
     # the question names the program that would really run
-    assert "docker" in approver.requests[-1].reason
+    assert "kubectl" in approver.requests[-1].reason
 
 
 def test_exec_approval_never_covers_a_spawn() -> None:

@@ -116,7 +116,8 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("rsync -a src/ dst/", A, D, A),
     ("ssh-copy-id user@host", Q, D, A),
     ("docker ps", A, D, A),  # read-only inspection (test_readonly_inspection.py)
-    ("docker run --rm alpine true", Q, D, A),
+    ("docker run --rm alpine true", A, D, A),  # no tier gives the sandbox an engine
+    ("docker -H ssh://ops@build01 ps", Q, D, A),
     ("kubectl get pods", A, D, A),
     ("kubectl delete pod web-1", Q, D, A),
     ("aws s3 ls", Q, D, A),

@@ -178,7 +178,8 @@ def test_pool_endpoints(text: str, pools: list[str]) -> None:
         ("nohup ./SomeMiner-Linux -c c.json &", "deny"),
         ("litecoind -daemon -gen=1", "deny"),
         ("chia plots create -k 32 -d /tmp/p", "deny"),
-        ("docker run -d traffmonetizer/cli_v2 start accept --token x", "ask"),  # docker asks too
+        ("docker run -d traffmonetizer/cli_v2 start accept --token x", "deny"),  # what it runs
+        ("docker run -d --restart always packetstream/psclient:latest", "deny"),
         ("./psclient -e CID=1", "deny"),
         # near misses
         ("python3 train.py --algo ppo", "allow"),

@@ -101,9 +101,9 @@ def test_a_more_specific_allow_carves_an_exception() -> None:
 
 
 def test_the_wrapped_command_still_counts() -> None:
-    # 'sudo docker run x' is allowed as a line, but docker run itself still asks
-    user = extend("commands:\n  allow: ['sudo docker run x', 'timeout *']\n")
-    assert user.decide_command("sudo docker run x").verdict == "ask"
+    # 'sudo kubectl delete pod x' is allowed as a line, but kubectl itself still asks
+    user = extend("commands:\n  allow: ['sudo kubectl delete pod x', 'timeout *']\n")
+    assert user.decide_command("sudo kubectl delete pod x").verdict == "ask"
     assert user.decide_command("timeout 5 ls").verdict == "allow"
     assert user.decide_command("timeout 5 xmrig").verdict == "deny"
 

@@ -124,6 +124,8 @@ from .accounts import (
     account_program,
     package_command,
 )
+from .containers import CLIENTS as CONTAINER_CLIENTS
+from .containers import container_commands, host_words
 from .diskquery import asks_the_disk, is_raw_disk
 from .encoded import decoded_commands, shell_variants
 from .hosts import (
@@ -227,11 +229,11 @@ WRAPPERS: Final[dict[str, tuple[frozenset[str], int]]] = {
     "unshare": (frozenset(), 0),
     "firejail": (frozenset(), 0),
 }
-#: wrappers that change privileges, namespaces or routing: looked through, but they need
-#: a rule of their own (without one, commands.default applies to them)
+#: wrappers that change privileges, namespaces or routing, and container clients: looked
+#: through, but they need a rule of their own (without one, commands.default applies to them)
 _OPAQUE: Final = frozenset(
     {"sudo", "doas", "pkexec", "run0", "chroot", "nsenter", "unshare", "firejail", "strace",
-     "ltrace", "torsocks", "proxychains", "proxychains4"}
+     "ltrace", "torsocks", "proxychains", "proxychains4", *CONTAINER_CLIENTS}
 )  # fmt: skip
 #: wrappers that run their command as another user (root by default): inside corral's tiers
 #: they gain nothing (no setuid, ``no_new_privs``, an unprivileged user), so the command is
@@ -281,8 +283,8 @@ _SCREEN_VALUE_OPTS: Final = frozenset(
     {"-S", "-L", "-Logfile", "-c", "-t", "-e", "-h", "-p", "-s", "-T", "-X"}
 )
 _UNWRAPS: Final = frozenset(
-    {*_SHELLS, *WRAPPERS, *PACKAGE_RUNNERS, *_COMMAND_OPTIONS, *_META_PROGRAMS, "eval", "env",
-     "find", "script", "parallel", "tmux", "screen", "npm"}
+    {*_SHELLS, *WRAPPERS, *PACKAGE_RUNNERS, *_COMMAND_OPTIONS, *_META_PROGRAMS, *CONTAINER_CLIENTS,
+     "eval", "env", "find", "script", "parallel", "tmux", "screen", "npm"}
 )  # fmt: skip
 #: GNU parallel's options that take a value (the command template follows them)
 _PARALLEL_VALUE_OPTS: Final = frozenset(
@@ -584,6 +586,8 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
         rest = _skip_options(args, WRAPPERS["watch"][0], 0)
         if len(rest) == 1 and " " in rest[0]:
             return [], rest
+    if prog in CONTAINER_CLIENTS:  # docker run IMAGE CMD, docker exec CTR CMD: what runs
+        return container_commands(prog, args), []
     if prog in PACKAGE_RUNNERS:  # npx wrangler@3 deploy, uvx twine upload, pnpm dlx x
         inner = package_command(argv)
         return ([inner] if inner else []), []
@@ -1533,9 +1537,10 @@ class Policy:
         explicit: _Result | None = None
         extra: _Result | None = None
         subject = _view(argv)[1]
-        pending = [(argv, depth)]
+        # (argv, depth, in a container: its paths are the container's, not the host's)
+        pending = [(argv, depth, False)]
         while pending:
-            a, d = pending.pop()
+            a, d, boxed = pending.pop()
             if not a:
                 continue
             if a is not argv and self._spent(1):  # (argv itself: its script counted it)
@@ -1546,8 +1551,9 @@ class Policy:
                 explicit = _Result(rule.severity, "rule", rule, base)
             elif rule is None and prog in _OPAQUE and defaults:
                 extra = _worse(extra, _Result(self._default_result_severity, "default", None, base))
-            if self._fs_deny_any is not None and len(a) > 1 and _MAYBE_PATH(full):
-                found = self._path_check(a[1:], cwd, base)
+            if self._fs_deny_any is not None and len(a) > 1 and not boxed and _MAYBE_PATH(full):
+                own = host_words(prog, a[1:]) if prog in CONTAINER_CLIENTS else a[1:]
+                found = self._path_check(own, cwd, base)
                 if found is not None and is_raw_disk(found.extra[2]) and asks_the_disk(
                     _innermost(a)
                 ):  # smartctl -a /dev/sda: the drive asked about itself, no block read
@@ -1560,7 +1566,7 @@ class Policy:
                         extra = _worse(extra, self._code_operands(a, code, cwd, base))
                     if d < MAX_DEPTH:  # os.system('git push'), execSync('sudo id')
                         extra = _worse(extra, self._spawned(prog, code, cwd, d))
-            if self.has_filesystem and len(a) > 1:
+            if self.has_filesystem and len(a) > 1 and not boxed:
                 extra = _worse(extra, self._write_check(a, cwd, base))
             if self.has_network:
                 account = account_program(a)
@@ -1574,8 +1580,9 @@ class Policy:
                     extra = _worse(extra, self._eval_script(script, cwd, d + 1, False))
             if d < MAX_DEPTH:
                 inner, scripts = _unwrap(a)
+                boxed_inner = boxed or prog in CONTAINER_CLIENTS
                 for ia in inner:
-                    pending.append((ia, d + 1))
+                    pending.append((ia, d + 1, boxed_inner))
                 for script in scripts:
                     extra = _worse(extra, self._eval_script(script, cwd, d + 1, defaults))
             if (explicit is not None and explicit.severity == 2) or (

@@ -63,8 +63,10 @@ __all__ = [
 ]
 
 #: URL schemes that name something local, not a host to connect to (``res://`` is a Godot
-#: project path, ``file://`` a file)
-LOCAL_SCHEMES: Final = frozenset(("file", "res", "user", "data", "about", "blob", "jar"))
+#: project path, ``file://`` a file, ``sqlite3://x.db`` and ``duckdb://`` a database file)
+LOCAL_SCHEMES: Final = frozenset(
+    ("file", "res", "user", "data", "about", "blob", "jar", "sqlite", "sqlite3", "duckdb")
+)
 #: a URL that starts an argument (its host runs to the first ``/``, ``:``, ``?`` or ``#``)
 _ARG_URL: Final = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://(?:[^/@\s]*@)?(\[[^\]]+\]|[^/:?#\s]+)")
 #: a URL inside code
@@ -316,6 +318,25 @@ _BUCKET_SCHEMES: Final = {
     "gcs": "storage.googleapis.com",
     "b2": "api.backblazeb2.com",
 }
+
+
+#: options that name the object store's endpoint instead of the vendor's
+_ENDPOINT_OPTIONS: Final = frozenset(
+    {"--endpoint-url", "--endpoint", "--endpoint_url", "--s3-endpoint", "--s3-endpoint-url"}
+)
+
+
+def _endpoint_named(args: list[str]) -> bool:
+    """Whether ``args`` give an object store's endpoint as a URL (``aws --endpoint-url
+    http://localhost:8333 s3 ls s3://b``: the bucket is there, not at the vendor's)."""
+    for j, a in enumerate(args):
+        name, eq, value = a.partition("=")
+        if name in _ENDPOINT_OPTIONS:
+            if not eq:
+                value = args[j + 1] if j + 1 < len(args) else ""
+            if "://" in value:
+                return True
+    return False
 
 
 def _url_host(host: str, scheme: str = "") -> str | None:
@@ -726,6 +747,7 @@ def command_hosts(argv: list[str]) -> list[str]:
         for host in code_hosts(code):
             _add(found, host)
     if prog not in _TEXT_PROGRAMS and (prog != "git" or _git_connects(args)):
+        endpoint = _endpoint_named(args)
         for a in args:
             if codes and a in codes:
                 continue
@@ -735,8 +757,11 @@ def command_hosts(argv: list[str]) -> list[str]:
                 if prefix is not None:
                     value = value[prefix.end() :]
                 m = _ARG_URL.match(value)
-                if m is not None and m.group(1).lower() not in LOCAL_SCHEMES:
-                    _add(found, _url_host(m.group(2), m.group(1)))
+                if m is None or m.group(1).lower() in LOCAL_SCHEMES:
+                    continue
+                if endpoint and m.group(1).lower() in _BUCKET_SCHEMES:
+                    continue  # the bucket is at the endpoint named (decided as its host)
+                _add(found, _url_host(m.group(2), m.group(1)))
             elif prog == "git" and "@" in a:
                 m = _SCP_REMOTE.match(a)
                 if m is not None:
