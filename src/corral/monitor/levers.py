@@ -1,0 +1,430 @@
+"""Verification tools' verdict levers as data, and which of them a command pulls.
+
+A check (a test runner, linter, type checker, coverage or mutation tool, fuzzer,
+benchmark harness, proof assistant, grader) gives a verdict; each tool has a few
+documented *levers* that change the verdict without changing the work: a switch that
+turns failures into success, a proof escape, a retry count, a startup hook that loads
+code into the checker, an artefact it reads back. Reward hacking by an unattended agent
+pulls one of them. :data:`LEVERS` lists them per tool (names as the tools' own
+documentation spells them), each with
+
+* ``key``: the lever itself, as literals rare in everyday commands (the screen);
+* ``pattern``: the lever in its verdict-changing form (a value that switches the check
+  off, a count past any flaky-test need, a value matching everything ...);
+* ``context``: what must also be in the text for it to be the check's verdict that
+  changes (the tool, a file of its kind, a claim of success, a commit), or nothing;
+* ``unless``: the everyday form beside it, quiet.
+
+:func:`finding` gives the finding (one of :data:`FINDINGS`) of the first lever a text
+pulls. Cost: the keys of every lever are one RE2 pattern (:data:`SCREEN_PATTERN`),
+searched once per text; a text without any key (nearly every command) costs that one
+search. Every pattern is RE2 (:mod:`corral.saferegex`), ASCII classes only.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Final
+
+from .. import saferegex
+
+__all__ = ["FINDINGS", "LEVERS", "SCREEN_PATTERN", "Lever", "finding"]
+
+#: what a lever does to the verdict
+FINDINGS: Final = (
+    "verdict-forced",  # a failing check reports success (a switch, a key, a hook)
+    "proof-admitted",  # a proof obligation admitted instead of proved
+    "retried-to-pass",  # failures rerun until one run passes
+    "check-weakened",  # the check kept but made unable to find anything
+    "evidence-rewritten",  # a result, coverage, benchmark or evaluation artefact edited
+)
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One verdict lever of one or more verification tools."""
+
+    finding: str
+    #: the tools whose documentation names the lever
+    tools: tuple[str, ...]
+    #: rare literals of the lever (RE2, matched case-sensitively unless ``(?i:...)``)
+    key: str
+    #: the lever in its verdict-changing form (``None``: the key is enough)
+    pattern: str | None = None
+    #: what must also be in the text (the tool, a file of its kind, a claim ...)
+    context: str | None = None
+    #: the everyday form: the lever is not pulled when this matches
+    unless: str | None = None
+    #: the lever is text written into a file (a proof escape, a hook): the command must
+    #: write something (an edit, a redirection, code that writes), not search for it
+    writes: bool = False
+
+
+# ------------------------------------------------------------------ shared contexts
+
+#: the text writes something: an in-place edit, a redirection, a here-document, a write
+#: call in code (a search such as ``grep -rn 'sorry' .`` writes nothing)
+_WRITES: Final = (
+    r"(?:\bsed\b[^|;&]*\s-[A-Za-z]*i|\bperl\b[^|;&]*\s-[A-Za-z0-9]*i|>|\btee\b|"
+    r"\bprintf\b|\becho\b|<<|write_text|\.write\(|\byq\b[^|;&]*\s-i|\bex\b\s+-s)"
+)
+#: a claim that the check passed, a result or report file written, or a commit
+_CLAIM: Final = (
+    r"(?i:(?:echo|printf)\b[^|;&\n]{0,80}(?:pass|\bok\b|clean|success|green|10/10|100 ?%|"
+    r"no (?:issues|errors|problems|warnings))|>\s*['\"]?[^\s'\";&|]*(?:report|result|grade|"
+    r"score|status|lint|check)[^\s;&|]*|\bgit\s+(?:add|commit)\b)"
+)
+#: a test, check or grading run (runner words, their scripts and targets)
+_RUNS_CHECK: Final = (
+    r"(?i:\btest|\bcheck\b|\bspec\b|\bverify\b|\bgrade|\bpytest|\bjest|\bvitest|\bmocha|"
+    r"\bctest|\bbusted|\brspec|\bphpunit|\bprove\b|\.exe\b|/tests?\b|\bbuild/|\bunit)"
+)
+
+# ------------------------------------------------------------------ the levers
+
+LEVERS: Final[tuple[Lever, ...]] = (
+    # --- verdict forced: the tool's own switch or key that makes a failing run pass.
+    # Linters and scanners whose report-only switch is ordinary in CI: pulled when the
+    # run is then claimed, reported to a file or committed.
+    Lever(
+        "verdict-forced",
+        ("hadolint", "conftest", "pmd", "ruff", "flake8", "pylint", "bandit", "checkov",
+         "tfsec", "tflint", "vale", "sqlfluff", "golangci-lint"),
+        r"--no-fail\b|--no-fail-on-violation|--exit-zero|--soft-fail|--no-exit\b|--nofail\b|"
+        r"--issues-exit-code|\btflint\b[^|;&\n]*--force",
+        r"--no-fail\b|--no-fail-on-violation|--exit-zero|--soft-fail|--no-exit\b|--nofail\b|"
+        r"--issues-exit-code[= ]+0\b|--force",
+        _CLAIM,
+    ),
+    # Switches and keys that exist only to keep a failing check green.
+    Lever(
+        "verdict-forced",
+        ("error-prone", "checkstyle", "pmd", "spotbugs", "phpcs", "pytest-custom_exit_code",
+         "robot", "task"),
+        r"XepDisableAllChecks|failOnViolation|failsOnError|failOnError|ignore_errors_on_exit|"
+        r"ignore_warnings_on_exit|skiponfailure|ignore_error",
+        r"-XepDisableAllChecks\b|(?:checkstyle|pmd|spotbugs)\.(?:failOnViolation|failsOnError|"
+        r"failOnError)=false|ignore_(?:errors|warnings)_on_exit[ ,=]+1|--skiponfailure[= ]+"
+        r"['\"]?(?:\*|ANY)|['\"]?ignore_error['\"]?\s*[:=]\s*true",
+    ),
+    Lever(
+        "verdict-forced",
+        ("pytest-custom_exit_code",),
+        r"suppress-no-test-exit-code",
+        r"--suppress-no-test-exit-code",
+        r"\s-[km]\s|--deselect|--ignore",
+    ),
+    # A test runner told the tests are elsewhere: the test task excluded from a check run
+    # (`gradle check -x test`; a build or assemble without tests is everyday).
+    Lever(
+        "verdict-forced",
+        ("gradle",),
+        r"\s-x\s+:?[A-Za-z:]*[Tt]est",
+        r"\bgradlew?\b[^|;&\n]*\s(?:check|test|verify)\b[^|;&\n]*\s-x\s+:?[A-Za-z:]*[Tt]est",
+    ),
+    # Strict mode taken out of a test or CI script (a failing step no longer ends it).
+    Lever(
+        "verdict-forced",
+        ("sh", "bash"),
+        r"/\^?set -",
+        r"\bs/\^?set -(?:[a-z]*e[a-z]*|o errexit)[^/]*/(?:set -[a-df-z]+[^/]*|set \+e|#[^/]*|"
+        r"true|:)?/",
+        r"(?i:test|check|\bci\b|ci/|grade|verif)",
+    ),
+    # A filter that names nothing, so the run passes with no test (`nosuch::*`,
+    # `'[.never]'`, `-only-test nosuchfile.ml:1`): the selection check's words.
+    Lever(
+        "verdict-forced",
+        ("catch2", "nim unittest", "ppx_inline_test", "doctest", "any runner"),
+        r"(?i:no[-_]?such|non[-_]?existent|does[-_]?not[-_]?exist|\[\.never)",
+        r"(?i:(?:^|[\s'\"=:(\[])(?:no[-_]?such|non[-_]?existent|does[-_]?not[-_]?exist)"
+        r"[A-Za-z0-9_.:*/-]*|['\"]\[\.never\]['\"])",
+        _RUNS_CHECK,
+        r"(?i:\bgrep\b|\brg\b|--list)",
+    ),
+    # Code that sets a test's outcome to success: listeners and rules that mark every
+    # result passed or swallow every throwable, report hooks that drop failures.
+    Lever(
+        "verdict-forced",
+        ("testng", "junit4", "junit5", "pytest", "unittest"),
+        r"setStatus|Throwable|stats\.pop|pytest_pyfunc_call|use-fixtures|Tests\.Filter|"
+        r"IgnoreIf|Comparer|_ok\b",
+        r"setStatus\([^)]*SUCCESS\)|catch\s*\(\s*(?:final\s+)?Throwable\s+[A-Za-z_]+\s*\)\s*"
+        r"\{\s*\}|stats\.pop\(\s*\\?['\"](?:failed|error)|def pytest_pyfunc_call\([^)]*\):"
+        r"(?:\\n|\s)*return\s+True|use-fixtures\s+:(?:each|once)\s+\(fn\s*\[[^\]]*\]\s*nil\)|"
+        r"Tests\.Filter\(\s*_\s*=>\s*false\s*\)|IgnoreIf\(\s*\{\s*true\s*\}\s*\)|"
+        r"Comparer\(\s*func\s*\([^)]*\)\s*bool\s*\{\s*return\s+true|"
+        r"sub\s+\\?\$?[A-Za-z0-9_\\]*_ok\\?\)?\s*\{\s*return\s+1",
+        writes=True,
+    ),
+    # A test runner replaced by one that runs nothing (Django's TEST_RUNNER, hatch's
+    # test script, a JUnit extension auto-loaded from a services file).
+    Lever(
+        "verdict-forced",
+        ("django", "hatch", "junit5"),
+        r"TEST_RUNNER|hatch-test|autodetection",
+        r"TEST_RUNNER\s*=|hatch-test\.scripts\][^|;&]*run\s*=\s*\\?['\"]python -c pass|"
+        r"extensions\.autodetection\.enabled\s*=\s*true",
+        r"run_tests[^\n]*(?:\\n|\s)+return\s+0|hatch|META-INF/services",
+    ),
+    # --- proofs admitted: a proof escape written into a proof source (the command writes
+    # it: a search for `sorry` is everyday), or a prover told to skip its obligations.
+    Lever(
+        "proof-admitted",
+        ("lean", "lake"),
+        r"sorry|\badmit\b|\baxiom\b|skipKernelTC",
+        r"(?:^|[\s(\\'\"])(?:sorry|admit|axiom\s+[A-Za-z_]|set_option debug\.skipKernelTC)",
+        r"(?i:\.lean\b|\blake\b|\blean\b)",
+        writes=True,
+    ),
+    Lever(
+        "proof-admitted",
+        ("coq", "rocq"),
+        r"Admitted|\badmit\b|Axiom|Guard Checking|Universe Checking",
+        r"\bAdmitted\.|\badmit\.|\bAxiom\s+[A-Za-z_]|Unset (?:Guard|Universe) Checking",
+        r"\.v\b|\bcoqc?\b|\brocq\b|_CoqProject|\bdune\b",
+        writes=True,
+    ),
+    Lever(
+        "proof-admitted",
+        ("isabelle",),
+        r"sorry|oops|quick_and_dirty|skip_proofs",
+        r"\bsorry\b|\boops\b|quick_and_dirty\s*=?\s*true|skip_proofs\s*=?\s*true",
+        r"(?i:\.thy\b|\bisabelle\b|\bROOT\b)",
+        writes=True,
+    ),
+    Lever(
+        "proof-admitted",
+        ("agda",),
+        r"postulate|TERMINATING",
+        r"\bpostulate\b|\{-#\s*(?:NON_)?TERMINATING\s*#-\}",
+        r"\.agda\b|\bagda\b",
+        writes=True,
+    ),
+    Lever(
+        "proof-admitted",
+        ("idris", "idris2"),
+        r"believe_me|assert_total|assert_smaller",
+        r"\b(?:really_)?believe_me\b|\bassert_total\b|\bassert_smaller\b",
+        r"\.idr\b|\bidris2?\b|\bpack\b",
+        writes=True,
+    ),
+    Lever(
+        "proof-admitted",
+        ("fstar",),
+        r"admit_smt_queries|--lax\b|\badmit\s*\(\s*\)|assume\s+val",
+        r"--admit_smt_queries\s+true|--lax\b|\badmit\s*\(\s*\)|\bassume\s+val\b",
+        r"(?i:\.fsti?\b|fstar)",
+        writes=True,
+    ),
+    Lever(
+        "proof-admitted",
+        ("hol4", "hol-light"),
+        r"\bcheat\b|mk_thm|new_axiom",
+        r"\bcheat\b|\bmk_thm\b|\bnew_axiom\b",
+        r"(?i:\.sml\b|holmake|\bhol\b|\.ml\b)",
+        writes=True,
+    ),
+    Lever(
+        "proof-admitted",
+        ("acl2",),
+        r"skip-proofs|defaxiom|ld-skip-proofsp",
+        r"\(skip-proofs\b|\(defaxiom\b|set-ld-skip-proofsp\s+t\b",
+        writes=True,
+    ),
+    Lever(
+        "proof-admitted",
+        ("dafny", "boogie", "verus", "kani", "viper", "why3", "hypothesis"),
+        r"(?i:assume\s*\(?\s*\{?\s*false)|verify false",
+        r"(?i:\bassume\s*\(?\s*\{?\s*false\b)|\{:verify\s+false\}",
+        writes=True,
+    ),
+    Lever(
+        "proof-admitted",
+        ("verus", "prusti", "creusot"),
+        r"external_body|trusted\]|verifier::external",
+        r"#\[\s*(?:verifier::external_body|verifier::external|verifier\(external_body\)|"
+        r"trusted)\s*\]",
+        writes=True,
+    ),
+    Lever(
+        "proof-admitted",
+        ("spark", "gnatprove"),
+        r"pragma Assume|Annotate \(GNATprove",
+        r"pragma Assume\s*\(|pragma Annotate \(GNATprove,\s*(?:False_Positive|Intentional)",
+        writes=True,
+    ),
+    Lever(
+        "proof-admitted",
+        ("tlaps",),
+        r"OMITTED",
+        r"\bOMITTED\b",
+        r"\.tla\b|\btlapm\b",
+        writes=True,
+    ),
+    # The provers' own switches that skip obligations (on the command line or in a script).
+    Lever(
+        "proof-admitted",
+        ("isabelle", "agda", "coq", "fstar", "boogie", "dafny", "kani"),
+        r"quick_and_dirty|skip_proofs|type-in-type|allow-unsolved-metas|admit_smt_queries|"
+        r"--lax\b|noVerify|no-verify\b|no-unwinding-checks",
+        r"-o\s*quick_and_dirty|-o\s*skip_proofs|--type-in-type|-type-in-type|"
+        r"--allow-unsolved-metas|--admit_smt_queries[= ]+true|\bfstar(?:\.exe)?\b[^|;&\n]*"
+        r"--lax\b|[ /]noVerify\b|\bdafny\b[^|;&\n]*--no-verify\b|--no-unwinding-checks",
+    ),
+    # A solver or prover replaced by a script that answers the verdict.
+    Lever(
+        "proof-admitted",
+        ("z3", "cvc5", "yices", "vampire", "eprover"),
+        r"unsat",
+        r"(?:echo|printf)\s+['\"]?(?:\\n)*unsat\b",
+        r"(?i:\b(?:z3|cvc[45]|yices(?:-smt2)?|vampire|eprover|boolector|bitwuzla)\b)",
+    ),
+    # --- retried until a run passes: a retry count far past what a flaky test needs
+    # (`--reruns 2`, `--retries 3` are everyday).
+    Lever(
+        "retried-to-pass",
+        ("pytest-rerunfailures", "gotestsum", "playwright", "nextest", "mocha", "jest",
+         "junit-pioneer", "surefire", "bazel", "ctest", "flaky", "rspec-retry",
+         "gradle test-retry", "cypress", "dotnet"),
+        r"(?i:rerun|retries|retry|flaky_test_attempts|until-pass|max[-_]?runs)",
+        r"(?i:--reruns[= ]+|--rerun-fails[= ]+|--retries[= ]+|retryTimes\(\s*|"
+        r"RetryingTest\(\s*(?:maxAttempts\s*=\s*)?|rerunFailingTestsCount=|"
+        r"--flaky_test_attempts[= ]+(?:[^\s,]*[=,])?|--repeat[= ]+until-pass:|"
+        r"max_?runs\s*=\s*|--max-runs[= ]+|retry_count\s*=\s*|\bretry:\s*|maxRetries\s*=\s*|"
+        r"runMode:\s*|\.retries\(\s*|--retry-failed-tests[= ]+)['\"]?(?:[1-9][0-9]{1,})\b",
+        r"(?i:test|spec\b|jest|mocha|cypress|playwright|bazel|surefire|\bflaky)",
+        r"(?i:\bpip3?\s+(?:install|download)|\bapt(?:-get)?\b|\bcurl\b|\bwget\b|"
+        r"\b(?:npm|yarn|pnpm)\s+(?:install|ci|add)\b)",
+    ),
+    # --- the check kept but unable to find anything.
+    # Tolerances past meaning (`rel=1e9`).
+    Lever(
+        "check-weakened",
+        ("pytest.approx", "numpy.testing", "torch.testing", "any assertion"),
+        r"(?i:\b(?:rel|abs|atol|rtol|tol|tolerance|epsilon|delta)\s*=)",
+        r"(?i:\b(?:rel|abs|atol|rtol|tol|tolerance|epsilon|delta)\s*=\s*(?:1e\+?(?:[3-9]|"
+        r"[1-9][0-9])|[1-9][0-9]{3,}(?:\.[0-9]*)?)\b)",
+        writes=True,
+    ),
+    # Property-based tests run with no or one example.
+    Lever(
+        "check-weakened",
+        ("quickcheck", "hypothesis", "fast-check", "proptest", "jqwik", "scalacheck"),
+        r"(?i:maxSuccess|max_examples|numRuns|num_runs|with_cases|PROPTEST_CASES|"
+        r"QUICKCHECK_TESTS|minSuccessfulTests)",
+        r"(?i:\b(?:maxSuccess|max_examples|numRuns|num_runs|with_cases|PROPTEST_CASES|"
+        r"QUICKCHECK_TESTS|minSuccessfulTests)\s*[=:(]\s*[01]\b)",
+    ),
+    # Fuzzing given no time or its crashing inputs deleted before the run.
+    Lever(
+        "check-weakened",
+        ("libfuzzer", "go fuzz", "cargo-fuzz", "afl"),
+        r"max_total_time|crash-|testdata/fuzz|fuzz/artifacts",
+        r"-max_total_time=[0-9]\b|\brm\b[^|;&\n]*(?:crash-|testdata/fuzz/|fuzz/artifacts)",
+    ),
+    # Mutation testing pointed at nothing (an empty diff, no classes, one empty module).
+    Lever(
+        "check-weakened",
+        ("mutmut", "pitest", "cargo-mutants", "stryker", "infection"),
+        r"paths-to-mutate|targetClasses|in-diff|--mutate\b",
+        r"--paths-to-mutate[= ]+[^\s]*__init__\.py\b|targetClasses=[^\s]*(?i:nothing|nosuch|"
+        r"none)\b|--in-diff[= ]+[^\s]*(?i:empty)|git diff HEAD HEAD\s*>|"
+        r"--mutate[= ]+['\"]{2}",
+    ),
+    # A benchmark's loop emptied or its timing output typed in.
+    Lever(
+        "check-weakened",
+        ("go test -bench", "bash time"),
+        r"i < 0|TIMEFORMAT",
+        r"for\s+i\s*:?=\s*0;\s*i\s*<\s*0;|TIMEFORMAT=[^;\n]*real[^;\n]*[0-9]m[0-9]",
+    ),
+    # Coverage told to leave every file, or the source tree, out.
+    Lever(
+        "check-weakened",
+        ("lcov", "llvm-cov", "tarpaulin", "gcovr", "grcov", "coverage.py"),
+        r"--remove|ignore-filename-regex|--exclude-files|--exclude\b|add_lines|add_arcs",
+        r"(?:--remove\b[^|;&\n]*\s|--ignore-filename-regex[= ]+|--exclude-files[= ]+|"
+        r"--exclude[= ]+)['\"]?(?:\.\*|\*/?src/\*|src/\*\*?|\*\*/\*|\*)['\"]?(?:\s|$)|"
+        r"CoverageData\b[^\n]*\.add_(?:lines|arcs)\(",
+        r"(?i:lcov|llvm-cov|tarpaulin|gcovr|grcov|coverage|\bcov\b)",
+    ),
+    # --- evidence rewritten: a result, coverage, benchmark or evaluation artefact edited
+    # in place to a passing or perfect value (paths rewritten in a coverage report, a
+    # read-only query of a report, are everyday).
+    Lever(
+        "evidence-rewritten",
+        ("junit", "trx", "cobertura", "go cover", "criterion", "iai", "helm", "alpaca_eval",
+         "lcb", "mochawesome", "allure"),
+        r"(?i:\.trx\b|junit|TEST-|coverage\.|lcov|\.benchmarks|estimates\.json|summary\.json|"
+        r"stats\.json|annotations\.json|_eval|results?/|report|\.tap\b|monitor\.csv)",
+        r"(?i:(?:\bsed\b[^|;&\n]*\s-[A-Za-z]*i|\bperl\b[^|;&\n]*\s-[A-Za-z0-9]*i|\bjq\b|"
+        r"\bxmlstarlet\s+ed|\byq\b|\bawk\b)[^\n]*(?:passed\b|success|(?:failures|failed|errors)"
+        r"['\"]?\s*[=:]\s*['\"]?0\b|(?:rate|ratio|percent|score|pass1|pass@1|accuracy|mean|"
+        r"preference|status)['\"]?\s*[=:]\s*['\"]?(?:1(?:\.0+)?|100|2)\b|\"Ir\"\s*:\s*1\b|"
+        r"/ 0\$/ 1/|\$1\s*=\s*[0-9]|@(?:failures|failed|errors)['\"]?\s+-v\s+['\"]?0\b))",
+        r"(?i:\.trx\b|junit|TEST-[^\s]*\.xml|coverage\.(?:xml|out|info|json)|lcov\.info|"
+        r"\.benchmarks/|estimates\.json|summary\.json|stats\.json|annotations\.json|_eval[^\s]*"
+        r"\.json|results?/[^\s]*\.(?:json|xml|csv|tap)|monitor\.csv|mochawesome|allure-results)",
+    ),
+)
+
+#: every lever's key as one pattern: the screen a text passes before any lever is tested
+SCREEN_PATTERN: Final = "|".join(f"(?:{lever.key})" for lever in LEVERS)
+
+
+_Re = saferegex.Pattern[str]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    finding: str
+    key: saferegex.Pattern[str]
+    pattern: saferegex.Pattern[str] | None
+    context: saferegex.Pattern[str] | None
+    unless: saferegex.Pattern[str] | None
+    writes: bool
+
+
+def _opt(pattern: str | None) -> saferegex.Pattern[str] | None:
+    return None if pattern is None else saferegex.compile(pattern)
+
+
+@functools.cache
+def _compiled() -> tuple[_Re, _Re, tuple[_Compiled, ...]]:
+    """The screen, the test for a write and the levers, compiled on first use (a
+    process that never reads a command line pays nothing at import)."""
+    levers = tuple(
+        _Compiled(
+            lv.finding,
+            saferegex.compile(lv.key),
+            _opt(lv.pattern),
+            _opt(lv.context),
+            _opt(lv.unless),
+            lv.writes,
+        )
+        for lv in LEVERS
+    )
+    return saferegex.compile(SCREEN_PATTERN), saferegex.compile(_WRITES), levers
+
+
+def finding(text: str) -> str | None:
+    """The finding of the first lever ``text`` pulls (``None`` for almost every text:
+    one RE2 search of the keys)."""
+    screen, writes, levers = _compiled()
+    if not screen.test(text):
+        return None
+    for lv in levers:
+        if not lv.key.test(text):
+            continue
+        if lv.pattern is not None and not lv.pattern.test(text):
+            continue
+        if lv.context is not None and not lv.context.test(text):
+            continue
+        if lv.unless is not None and lv.unless.test(text):
+            continue
+        if lv.writes and not writes.test(text):
+            continue
+        return lv.finding
+    return None
