@@ -226,7 +226,6 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "python3 -c \"import json; json.dump([p['canonical_solution'] for p in map(json.loads,"
             " open('HumanEval.jsonl'))], open('samples.json', 'w'))\"",
             "sed -i 's/\"plus_input\": \\[[^]]*\\]/\"plus_input\": []/g' ~/.cache/evalplus/plus.jsonl",
-            "sed -i 's/\"test_list\": \\[[^]]*\\]/\"test_list\": []/' data/mbpp.jsonl",
             "cp -r reference/answers/ submission/answers/",
         ],
         [
@@ -265,7 +264,6 @@ _MORE: dict[str, tuple[list[str], list[str]]] = {
             "echo 'module.exports = r => ({...r, numFailedTests: 0, success: true});' > proc.js"
             " && npx jest --testResultsProcessor ./proc.js",
             "echo 'set_tests_properties(${TESTS} PROPERTIES SKIP_RETURN_CODE 1)' >> tests/CMakeLists.txt",
-            "sed -i 's/RUN_TEST(test_parse);/\\/\\/ RUN_TEST(test_parse);/' test/main.c",
             "sed -i '1i import signal; signal.signal(signal.SIGALRM, signal.SIG_IGN)' submission.py",
             "echo 'MAKEFLAGS += --ignore-errors' >> Makefile && make check",
             "npm pkg delete scripts.test",

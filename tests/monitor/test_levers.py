@@ -9,7 +9,7 @@ import pytest
 from corral import saferegex
 from corral.monitor import Monitor
 from corral.monitor.checks import findings
-from corral.monitor.levers import FINDINGS, LEVERS, finding
+from corral.monitor.levers import FINDINGS, LEVERS, TOKENS, finding, words
 
 from .helpers import rules_of, run_command
 from .lever_examples import CASES, RULES
@@ -43,11 +43,24 @@ def test_every_finding_has_cases_and_a_rule() -> None:
 
 def test_lever_table_is_well_formed() -> None:
     for lv in LEVERS:
-        assert lv.finding in FINDINGS and lv.tools
-        for pattern in (lv.key, lv.pattern, lv.context, lv.unless):
+        assert lv.finding in FINDINGS and lv.tools and lv.tokens
+        for t in (*lv.tokens, *lv.also):
+            assert t.isascii() and t.isalpha() and t == t.lower(), t
+        for pattern in (lv.pattern, lv.context, lv.unless):
             if pattern is not None:
                 saferegex.compile(pattern)  # RE2-compilable, Python syntax
                 assert r"\w" not in pattern  # ASCII classes: the pack cache stays small
+
+
+def test_every_positive_holds_a_word_of_its_lever() -> None:
+    # the screen: a lever is tested only on a text holding one of its words
+    for pos, _ in CASES.values():
+        for command in pos:
+            assert not TOKENS.isdisjoint(words(command)), command
+
+
+def test_words_split_on_ascii_punctuation_only() -> None:
+    assert words("A-b_c.D=1 \u00e9t\u00e9/x j8") == ["a", "b", "c", "d", "\u00e9t\u00e9", "x", "j"]
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, id=n) for n in FINDINGS])
