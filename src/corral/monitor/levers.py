@@ -16,8 +16,8 @@ documentation spells them), each with
 * ``unless``: the everyday form beside it, quiet.
 
 :func:`finding` gives the finding (one of :data:`FINDINGS`) of the first lever a text
-pulls. Cost: a text's words (runs of ASCII letters and digits, lowered: one
-``str.translate`` and ``split``) are intersected once with the levers' words
+pulls. Cost: a text's words (runs of letters, lowered: one ``bytes.translate`` and
+``split``) are intersected once with the levers' words
 (:data:`TOKENS`, a frozenset); a text holding none of them (nearly every command) costs
 that, no regex: one RE2 search per text, the first design, cost +2 % of the monitor's
 instructions per event, as an RE2 call through :mod:`corral.saferegex` costs ~18k
@@ -654,21 +654,32 @@ LEVERS: Final[tuple[Lever, ...]] = (
 
 #: every lever's words: a text holding none of them pulls no lever
 TOKENS: Final = frozenset(t for lever in LEVERS for t in lever.tokens)
+#: the same as bytes (:func:`finding` reads a text's words as bytes)
+_TOKENS_B: Final = frozenset(t.encode() for t in TOKENS)
 #: word -> the levers (indices into :data:`LEVERS`) it is a word of
-_BY_TOKEN: Final[dict[str, tuple[int, ...]]] = {
-    t: tuple(i for i, lever in enumerate(LEVERS) if t in lever.tokens) for t in TOKENS
+_BY_TOKEN: Final[dict[bytes, tuple[int, ...]]] = {
+    t.encode(): tuple(i for i, lever in enumerate(LEVERS) if t in lever.tokens) for t in TOKENS
 }
-#: ASCII characters other than letters, to blanks (digits too: `\\1sorry` is a sed group
-#: reference before a word, `j8` the word `j`)
-_WORD_TABLE: Final = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalpha()})
+#: bytes: ASCII letters lowered, other ASCII to a blank, non-ASCII bytes kept (one
+#: ``bytes.translate`` pass: a ``str.translate`` through a dict cost ~8k instructions on
+#: a short line)
+_WORD_TABLE: Final = bytes(
+    (c | 0x20) if chr(c).isalpha() and c < 128 else (c if c >= 128 else 0x20) for c in range(256)
+)
+
+
+def _words(text: str) -> list[bytes]:
+    data = text.encode("utf-8", "surrogateescape")
+    if b"\\" in data:  # a printf or echo escape glued to the next word (`\\nrunner`)
+        data = data.replace(b"\\n", b" ").replace(b"\\t", b" ")
+    return data.translate(_WORD_TABLE).split()
 
 
 def words(text: str) -> list[str]:
     """The runs of letters of ``text``, lowered (ASCII punctuation, blanks and digits
     split words; other characters are kept inside a word: a non-ASCII letter neither
     splits nor is dropped; a written ``\\n`` or ``\\t`` separates too)."""
-    # a printf or echo escape glued to the next word (`\\nrunner`) is a separator too
-    return text.replace("\\n", " ").replace("\\t", " ").lower().translate(_WORD_TABLE).split()
+    return [w.decode("utf-8", "surrogateescape") for w in _words(text)]
 
 
 _Re = saferegex.Pattern[str]
@@ -681,7 +692,7 @@ class _Compiled:
     context: _Re | None
     unless: _Re | None
     writes: bool
-    also: frozenset[str]
+    also: frozenset[bytes]
 
 
 def _opt(pattern: str | None) -> _Re | None:
@@ -699,7 +710,7 @@ def _compiled() -> tuple[_Re, tuple[_Compiled, ...]]:
             _opt(lv.context),
             _opt(lv.unless),
             lv.writes,
-            frozenset(lv.also),
+            frozenset(t.encode() for t in lv.also),
         )
         for lv in LEVERS
     )
@@ -709,14 +720,14 @@ def _compiled() -> tuple[_Re, tuple[_Compiled, ...]]:
 def finding(text: str) -> str | None:
     """The finding of the first lever ``text`` pulls (``None`` for almost every text:
     its words meet none of the levers')."""
-    found = words(text)
-    if TOKENS.isdisjoint(found):
+    found = _words(text)
+    if _TOKENS_B.isdisjoint(found):
         return None
     candidates = sorted({i for w in found if w in _BY_TOKEN for i in _BY_TOKEN[w]})
     writes, levers = _compiled()
     for i in candidates:
         lv = levers[i]
-        if lv.also and lv.also.isdisjoint(found):
+        if lv.also and lv.also.isdisjoint(found):  # (bytes)
             continue
         if not lv.pattern.test(text):
             continue
