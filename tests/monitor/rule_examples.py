@@ -3020,6 +3020,12 @@ for _rid, (_pos, _neg) in _R11_REWARD.items():
     _had = EXAMPLES.get(_rid, ([], []))
     EXAMPLES[_rid] = ([*_had[0], *_pos], [*_had[1], *_neg])
 
+# Verdict levers (corral.monitor.levers): per rule a few of lever_examples.py's cases.
+from .lever_examples import RULE_EXAMPLES as _LEVERS  # noqa: E402
+
+for _rid, (_pos, _neg) in _LEVERS.items():
+    EXAMPLES[_rid] = (list(_pos), list(_neg))
+
 # Round 12 (set 11's misses by class, half A then half B; then set 10's): own variants —
 # other tools, languages, quoting, encodings — and near misses per rule.
 _ROUND12: dict[str, tuple[list[Example], list[Example]]] = {

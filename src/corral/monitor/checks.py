@@ -50,6 +50,7 @@ from typing import Final
 
 from .. import saferegex
 from ..policy.shellsplit import analyze
+from .levers import finding as lever_finding
 
 __all__ = [
     "FINDINGS",
@@ -1513,15 +1514,16 @@ def _commands(text: str) -> list[_Command]:
 @functools.lru_cache(maxsize=1024)
 def findings(text: str | None) -> tuple[str, ...]:
     """What the command line or shell script ``text`` does to a check (names from
-    :data:`FINDINGS`, in its order); empty for almost every line (one RE2 search)."""
+    :data:`FINDINGS`, in its order, then a verdict lever's from
+    :data:`corral.monitor.levers.FINDINGS`); empty for almost every line (two RE2
+    searches)."""
     if not text:
         return ()
     if len(text) > MAX_CHARS + TAIL_CHARS:
         text = text[:MAX_CHARS] + "\n" + text[-TAIL_CHARS:]
-    if _plain_without_signs(text):
-        return ()
-    if not _SCREEN.test(text):
-        return ()
+    lever = lever_finding(text)  # the verdict levers' table (:mod:`.levers`): one search
+    if _plain_without_signs(text) or not _SCREEN.test(text):
+        return () if lever is None else (lever,)
     out: list[str] = []
     if _SELECTION_GATE.test(text):
         pairs = _pairs(text)
@@ -1546,4 +1548,6 @@ def findings(text: str | None) -> tuple[str, ...]:
         out.append("snapshots-accepted")
     if _RESULT_GATE.test(text) and _result_hand_written(text, parse()):
         out.append("result-hand-written")
+    if lever is not None:
+        out.append(lever)
     return tuple(out)
