@@ -142,16 +142,20 @@ def test_the_key_holds_what_tests_read() -> None:
         assert key(base.model_copy(update={"action": action})) is not None
 
 
-def test_the_inline_key_of_a_command_is_content_key() -> None:
-    """:meth:`Monitor.observe` builds a plain command's key inline: the same key, so an
-    answer kept by either is found by the other."""
+@pytest.mark.parametrize(
+    "action",
+    [ExecAction(argv=["git", "status"], line="git status"), ExecAction(argv=["ls", "-la"]),
+     CodeAction(language="shell", code="git status")],
+)  # fmt: skip
+def test_the_inline_key_is_content_key(action: Any) -> None:
+    """:meth:`Monitor.observe` builds the key of a plain command or script inline: the
+    same key, so an answer kept by either is found by the other."""
     mon = Monitor(baseline=False, scorer=False)
-    ex = ExecAction(argv=["git", "status"], line="git status")
-    ev = make_event(type="action.requested", action=ex, session="s", seq=1, time=T0)
+    ev = make_event(type="action.requested", action=action, session="s", seq=1, time=T0)
     mon.observe(ev)
-    fp = ("exec", ex.line, *ex.argv)
-    assert list(mon._prepared) == [content_key(ev.type, True, ev.__dict__, ex.__dict__, fp,
-                                               False)]  # fmt: skip
+    assert list(mon._prepared) == [
+        content_key(ev.type, True, ev.__dict__, action.__dict__, (), False)
+    ]
 
 
 def test_kept_answers_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -583,6 +583,21 @@ class Monitor:
                         <= MAX_TEXT
                         else None
                     )
+                elif (
+                    fp
+                    and fp[0] == "code"
+                    and not self._session_read
+                    and fields["decision"] is None
+                    and fields["outcome"] is None
+                    and not fields["data"]
+                ):
+                    # :func:`prepared.content_key` of a script, inlined
+                    code = fp[2]
+                    key = (
+                        (type_, attempt, fp, None, ())
+                        if type(code) is str and len(code) <= MAX_TEXT
+                        else None
+                    )
                 else:
                     key = content_key(type_, attempt, fields, afields, fp, self._session_read)
                 prep = None
@@ -761,6 +776,10 @@ class Monitor:
         prep = prepare(plan, subjects)
         if key is not None:
             self._keep(key, prep)
+        if prep.quiet and (
+            not plan.gated or not st.waited or plan.gated_steps.isdisjoint(st.waited)
+        ):
+            return []  # nothing held for any subject, no gated step waited for
         return self._apply(prep, subjects, event, st, commit, plan, type_, action, fields)
 
     def _keep(self, key: tuple[Any, ...], prep: Prepared) -> None:

@@ -91,22 +91,23 @@ def prepare(plan: Plan, subjects: list[Subject]) -> Prepared:
 
 
 _SCALARS: Final = frozenset({str, int, bool, type(None)})
+_STR: Final = frozenset({str})
 
 
 def _plain(d: Any) -> tuple[Any, ...] | None:
-    """A dict of plain values (str, int, bool, None; no float) as a key, its types in
-    it; None when it holds anything else or too much text."""
-    if type(d) is not dict:
+    """A dict of plain values (str, int, bool, None; no float) as a key: its items and
+    their values' types (``True`` is not ``1``); None when it holds anything else, keys
+    that are not strings, or too much text."""
+    if type(d) is not dict or len(d) > 16:
         return None
-    out = []
-    size = 0
-    for k, v in d.items():
-        t = type(v)
-        if type(k) is not str or t not in _SCALARS:
-            return None
-        size += len(k) + (len(v) if t is str else 0)
-        out.append((k, t, v))
-    return tuple(out) if size <= MAX_TEXT else None
+    values = d.values()
+    types = tuple(map(type, values))
+    if not _SCALARS.issuperset(types) or not _STR.issuperset(map(type, d)):
+        return None
+    size = sum(map(len, d))
+    if str in types:
+        size += sum(len(v) for v in values if type(v) is str)
+    return (tuple(d.items()), types) if size <= MAX_TEXT else None
 
 
 def content_key(
@@ -140,11 +141,9 @@ def content_key(
             return None
         size = sum(map(len, argv)) + len(cwd) + (len(line) if line is not None else 0)
         if env:
-            got = _plain(env)
-            if got is None:
+            env = _plain(env)
+            if env is None:
                 return None
-            size += sum(len(v) for _, _, v in got)
-            env = got
         else:
             env = ()
         if size > MAX_TEXT:
