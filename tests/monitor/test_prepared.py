@@ -69,6 +69,13 @@ def _stream(n: int, seed: int) -> list[Event]:
     return out
 
 
+class _Forgetful(set):  # type: ignore[type-arg]
+    """A monitor's seen-once hashes that forget: no content is ever kept."""
+
+    def add(self, item: Any) -> None:
+        return None
+
+
 def _alerts(mon: Monitor, events: list[Event]) -> list[dict[str, Any]]:
     got = []
     for ev in events:
@@ -84,9 +91,13 @@ def test_kept_answers_raise_the_same_alerts(seed: int, monkeypatch: pytest.Monke
     got = _alerts(kept, events)
     assert kept._prepared, "nothing was kept: the test would not test the kept path"
     plain = Monitor(baseline=False, scorer=False)
-    monkeypatch.setattr(plain, "_keep", lambda key, prep: None)  # never keeps an answer
+    plain._seen = _Forgetful()  # every content is new: one pass, nothing kept
     want = _alerts(plain, events)
     assert not plain._prepared
+    split = Monitor(baseline=False, scorer=False)
+    monkeypatch.setattr(split, "_keep", lambda key, prep: None)  # answers made, not kept
+    assert _alerts(split, events) == want
+    assert not split._prepared
     assert len(want) > 20  # the stream's attacks alert (thresholds, sequences, matches)
     assert {a["rule"] for a in want} >= {"exec-download-chmod-run", "discovery-port-scan"}
     assert got == want
@@ -153,6 +164,8 @@ def test_the_inline_key_is_content_key(action: Any) -> None:
     mon = Monitor(baseline=False, scorer=False)
     ev = make_event(type="action.requested", action=action, session="s", seq=1, time=T0)
     mon.observe(ev)
+    assert not mon._prepared  # seen once: its hash only
+    mon.observe(ev.model_copy(update={"seq": 2}))
     assert list(mon._prepared) == [
         content_key(ev.type, True, ev.__dict__, action.__dict__, (), False)
     ]
@@ -165,7 +178,9 @@ def test_kept_answers_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "KEPT", 64)
     mon = Monitor(baseline=False, scorer=False)
     for i in range(1000):
-        ev = make_event(type="action.requested", action=ExecAction(argv=["ls", f"d{i}"]),
-                        session="s", seq=i + 1, time=T0 + i)  # fmt: skip
-        mon.observe(ev)
-    assert len(mon._prepared) <= 64 and len(mon._prepared_old) <= 64
+        for j in range(2):  # kept from the second sighting on
+            ev = make_event(type="action.requested", action=ExecAction(argv=["ls", f"d{i}"]),
+                            session="s", seq=2 * i + j + 1, time=T0 + i)  # fmt: skip
+            mon.observe(ev)
+    assert 0 < len(mon._prepared) <= 64 and len(mon._prepared_old) <= 64
+    assert len(mon._seen) <= 64

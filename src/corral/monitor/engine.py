@@ -458,6 +458,8 @@ class Monitor:
         #: (:mod:`.prepared`; :meth:`_keep`)
         self._prepared: dict[tuple[Any, ...], Prepared] = {}
         self._prepared_old: dict[tuple[Any, ...], Prepared] = {}
+        #: hashes of the contents seen once (kept from their second sighting on)
+        self._seen: set[int] = set()
         #: some rule reads the session: it is part of a content's key
         self._session_read = any(
             cond_uses(m.cond, lambda f: f.name == "session")
@@ -607,6 +609,17 @@ class Monitor:
                         prep = self._prepared_old.get(key)
                         if prep is not None:
                             self._keep(key, prep)
+                        else:
+                            # kept from its second sighting on: a content seen once is
+                            # remembered by its hash only (one int; most new texts never
+                            # come back, and keeping their answers cost more than it saved)
+                            h = hash(key)
+                            seen = self._seen
+                            if h not in seen:
+                                if len(seen) >= KEPT:
+                                    seen.clear()
+                                seen.add(h)
+                                key = None
                 if prep is None:
                     hits = self._evaluate(
                         event, st, attempt, True, plan, type_, action, afields, key
@@ -772,15 +785,83 @@ class Monitor:
                 fields = action.__dict__
             if fields["kind"] not in kinds and "exec" not in kinds and "code" not in kinds:
                 return []  # no rule for this kind nor for what it may run (exec, code)
-        subjects = subjects_of(event, action, type_, fields)
-        prep = prepare(plan, subjects)
-        if key is not None:
+        if key is not None:  # a content seen before: its answer kept (:mod:`.prepared`)
+            subjects = subjects_of(event, action, type_, fields)
+            prep = prepare(plan, subjects)
             self._keep(key, prep)
-        if prep.quiet and (
-            not plan.gated or not st.waited or plan.gated_steps.isdisjoint(st.waited)
-        ):
-            return []  # nothing held for any subject, no gated step waited for
-        return self._apply(prep, subjects, event, st, commit, plan, type_, action, fields)
+            if prep.quiet and (
+                not plan.gated or not st.waited or plan.gated_steps.isdisjoint(st.waited)
+            ):
+                return []  # nothing held for any subject, no gated step waited for
+            return self._apply(prep, subjects, event, st, commit, plan, type_, action, fields)
+        # the same answer in one pass (tests and state together), for a content not kept
+        hits: list[_Hit] = []
+        fired: dict[Rule, Subject] | None = None
+        counted: set[tuple[Any, ...]] | None = None
+        subjects = subjects_of(event, action, type_, fields)
+        finders = plan.finders
+        gated = plan.gated
+        gated_steps = plan.gated_steps
+        for subj in subjects:
+            find = finders.get(subj.kind)
+            if find is None:
+                continue
+            cands = find(subj)
+            # a partial match waits for a step kept out of the index (one set test; the
+            # event's earlier subjects may have just advanced one)
+            if gated and st.waited and not gated_steps.isdisjoint(st.waited):
+                waits = _waiting(gated.get(subj.kind), st.waiting)
+                if waits:
+                    cands = [*cands, *waits]
+            if not cands:
+                continue
+            steps: dict[Rule, dict[int, dict[str, Any]]] | None = None
+            for entry in cands:
+                role = entry.role
+                if role == MATCH:
+                    if not entry.test(subj):
+                        continue
+                    rule = entry.rule
+                    if fired is None:
+                        fired = {rule: subj}
+                        continue
+                    first = fired.get(rule)
+                    if first is None or (first.kind == "code" and subj.kind == "exec"):
+                        fired[rule] = subj  # prefer the command to the script it is in
+                elif role == THRESHOLD:
+                    if subj.derived and subj.via == "shell":
+                        continue  # the shell reports each command it runs as it runs
+                    if not entry.test(subj):
+                        continue
+                    if counted is None and len(subjects) > 1:
+                        counted = set()  # one count per event, whichever subject matched
+                    hit = self._threshold(entry.rule, subj, st, commit, counted)
+                    if hit is not None:
+                        hits.append(hit)
+                else:
+                    rule = entry.rule
+                    step = entry.step
+                    if step > 0:
+                        waiting = st.waiting.get(rule.id)
+                        if not waiting or step not in waiting:
+                            continue  # no partial match is waiting for this step
+                    subj.caps = {} if entry.captures else None
+                    if entry.test(subj):
+                        if steps is None:
+                            steps = {}
+                        steps.setdefault(rule, {})[step] = subj.caps or {}
+            if steps:
+                for rule, matched in steps.items():
+                    hit = self._sequence(rule, matched, subj, st, commit)
+                    if hit is not None:
+                        hits.append(hit)
+        if fired:
+            keys: dict[Subject, str] = {}  # each subject's command key, made once
+            for rule, subj in fired.items():
+                if subj.derived and subj.via == "shell" and len(subjects) > 2:
+                    subj = _culprit(rule, subj, subjects)
+                hits.append(_match_hit(rule, subj, type_, keys))
+        return hits
 
     def _keep(self, key: tuple[Any, ...], prep: Prepared) -> None:
         """Keep a content's stateless answer (the newer :data:`prepared.KEPT`; when
