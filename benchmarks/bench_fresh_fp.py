@@ -3,8 +3,9 @@
 Usage::
 
     python3 benchmarks/bench_fresh_fp.py [--sets 2-12] [--json] [--show N]
-    python3 benchmarks/bench_fresh_fp.py --dump FILE     # every line's alerts, sets 1-12
+    python3 benchmarks/bench_fresh_fp.py --dump FILE     # every line's alerts, sets 1-14
     python3 benchmarks/bench_fresh_fp.py --diff FILE     # ... compared with a dump
+    python3 benchmarks/bench_fresh_fp.py --scorer --dump FILE  # ... the learned scorer on
     python3 benchmarks/bench_fresh_fp.py --history  # each set, rules that met it fresh
 
 Leave-one-set-out does not predict a fresh set's false positives: the rules were tuned
@@ -25,10 +26,10 @@ learned scorer, no anomaly score, as the ``permissive`` policy's monitor):
 A rule firing in many ecosystems and many sets is a class problem, not a line problem.
 
 ``--dump``/``--diff`` record and compare every alert (rule, severity, summary) on every
-line of sets 1-12 and ``default.jsonl``, attacks and everyday alike: the proof that a
-change keeps behaviour (or the list of lines where it does not). The fresh set
-(``heldout13_*`` and any later one) is never read: files are named by number, not
-globbed.
+line of sets 1-14 and ``default.jsonl``, attacks and everyday alike: the proof that a
+change keeps behaviour (or the list of lines where it does not); ``--scorer`` with the
+learned scorer on. The fresh set (``heldout15_*`` and any later one) is never read:
+files are named by number, not globbed.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "src" / "corral" / "monitor" / "corpus"
 #: the in-sample sets (1 has no ``source``); the newest fresh set is never named here
-IN_SAMPLE = tuple(range(1, 13))
+IN_SAMPLE = tuple(range(1, 15))
 
 _HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)(?:[/:?#\s]|$)")
 _GENERIC = frozenset(
@@ -120,10 +121,14 @@ def _load(path: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
 
 
+#: the learned scorer on in :func:`_monitor` (``--scorer``)
+_SCORER = False
+
+
 def _monitor() -> Any:
     from corral.monitor.engine import Monitor
 
-    return Monitor(packs=["default"], baseline=False, scorer=False)
+    return Monitor(packs=["default"], baseline=False, scorer=_SCORER)
 
 
 def alerts(rows: list[dict[str, Any]], full: bool = False) -> list[list[Any]]:
@@ -302,15 +307,19 @@ def main() -> None:
     ap.add_argument("--sets", default="2-12", help="in-sample sets, e.g. 2-12 or 9,11,12")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--show", type=int, default=0, help="list this many alerted lines per set")
-    ap.add_argument("--dump", type=Path, help="write every line's alerts (sets 1-12, default)")
+    ap.add_argument("--dump", type=Path, help="write every line's alerts (sets 1-14, default)")
     ap.add_argument("--diff", type=Path, help="compare every line's alerts with a --dump")
     ap.add_argument(
         "--history",
         action="store_true",
         help="each set under the rules that met it fresh (git worktrees)",
     )
+    ap.add_argument("--scorer", action="store_true",
+                    help="--dump/--diff with the learned scorer on")  # fmt: skip
     ap.add_argument("--fired", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    global _SCORER
+    _SCORER = args.scorer
     if args.fired is not None:  # child of --history: corral comes from PYTHONPATH
         print(json.dumps(alerts(_load(set_files(args.fired)[1]))))
         return

@@ -47,6 +47,7 @@ from ..events import Event, EventBus
 from ..policy.shellsplit import render
 from .anomaly import AnomalyState, Baseline, Finding, default_baseline
 from .loader import Pack, resolve
+from .prepared import KEPT, MAX_TEXT, PENDING, Prepared, content_key, prepare
 from .rules import (
     MATCH,
     RESPONSE_RANK,
@@ -453,6 +454,18 @@ class Monitor:
         #: the scorer's answer for a text it has answered before (``None`` until it is
         #: in use: its rider on the rules' line pass, :meth:`_ride`)
         self._known: Callable[[str], bool | None] = _unknown
+        #: the rules' stateless answers by event content, newer and older
+        #: (:mod:`.prepared`; :meth:`_keep`)
+        self._prepared: dict[tuple[Any, ...], Prepared] = {}
+        self._prepared_old: dict[tuple[Any, ...], Prepared] = {}
+        #: hashes of the contents seen once (kept from their second sighting on)
+        self._seen: set[int] = set()
+        #: some rule reads the session: it is part of a content's key
+        self._session_read = any(
+            cond_uses(m.cond, lambda f: f.name == "session")
+            for r in self.rules
+            for m, _ in r.matchers()
+        )
 
     @classmethod
     def from_policy(cls, policy: Any, **kwargs: Any) -> Monitor:
@@ -544,11 +557,79 @@ class Monitor:
             )
             if plan is _UNPLANNED:
                 plan = self._plan(type_, attempt)
-            hits = (
-                []
-                if plan is None
-                else self._evaluate(event, st, attempt, True, plan, type_, action, afields)
-            )
+            if plan is None:
+                hits = []
+            else:
+                # the rules' stateless answer kept for this content (:mod:`.prepared`)
+                if afields is None:
+                    key = None
+                elif (
+                    fp
+                    and fp[0] == "exec"
+                    and not self._session_read
+                    and fields["decision"] is None
+                    and fields["outcome"] is None
+                    and not fields["data"]
+                    and not afields["env"]
+                ):
+                    # :func:`prepared.content_key` of a plain command, inlined
+                    argv = afields["argv"]
+                    cwd = afields["cwd"]
+                    line = fp[1]
+                    key = (
+                        (type_, attempt, (fp, cwd, ()), None, ())
+                        if type(argv) is list
+                        and type(cwd) is str
+                        and len(argv) <= 64
+                        and sum(map(len, argv)) + len(cwd) + (len(line) if line else 0)
+                        <= MAX_TEXT
+                        else None
+                    )
+                elif (
+                    fp
+                    and fp[0] == "code"
+                    and not self._session_read
+                    and fields["decision"] is None
+                    and fields["outcome"] is None
+                    and not fields["data"]
+                ):
+                    # :func:`prepared.content_key` of a script, inlined
+                    code = fp[2]
+                    key = (
+                        (type_, attempt, fp, None, ())
+                        if type(code) is str and len(code) <= MAX_TEXT
+                        else None
+                    )
+                else:
+                    key = content_key(type_, attempt, fields, afields, fp, self._session_read)
+                prep = None
+                if key is not None:
+                    prep = self._prepared.get(key)
+                    if prep is None:
+                        prep = self._prepared_old.get(key)
+                        if prep is not None:
+                            self._keep(key, prep)
+                        else:
+                            # kept from its second sighting on: a content seen once is
+                            # remembered by its hash only (one int; most new texts never
+                            # come back, and keeping their answers cost more than it saved)
+                            h = hash(key)
+                            seen = self._seen
+                            if h not in seen:
+                                if len(seen) >= KEPT:
+                                    seen.clear()
+                                seen.add(h)
+                                key = None
+                if prep is None:
+                    hits = self._evaluate(
+                        event, st, attempt, True, plan, type_, action, afields, key
+                    )
+                elif prep.quiet and (
+                    not plan.gated or not st.waited or plan.gated_steps.isdisjoint(st.waited)
+                ):
+                    hits = []  # nothing held for any subject, no gated step waited for
+                else:
+                    hits = self._apply(prep, None, event, st, True, plan, type_, action, afields)
             if attempt and self._scoring:
                 # :func:`scorer.command_text`, inlined (the hot path of every command),
                 # read from the action's fingerprint (:func:`_fingerprint_of`): exec
@@ -681,9 +762,11 @@ class Monitor:
         type_: str | None = None,
         action: Any = _UNPLANNED,
         fields: dict[str, Any] | None = None,
+        key: tuple[Any, ...] | None = None,
     ) -> list[_Hit]:
         """The hits of ``event`` (``type_``, ``action`` and ``fields``, the action's
-        ``__dict__``: its own, when the caller has read them)."""
+        ``__dict__``: its own, when the caller has read them); ``key``: its content's
+        (:func:`prepared.content_key`), to keep the stateless answer under."""
         if type_ is None:
             type_ = event.type
         index = self.index
@@ -702,6 +785,16 @@ class Monitor:
                 fields = action.__dict__
             if fields["kind"] not in kinds and "exec" not in kinds and "code" not in kinds:
                 return []  # no rule for this kind nor for what it may run (exec, code)
+        if key is not None:  # a content seen before: its answer kept (:mod:`.prepared`)
+            subjects = subjects_of(event, action, type_, fields)
+            prep = prepare(plan, subjects)
+            self._keep(key, prep)
+            if prep.quiet and (
+                not plan.gated or not st.waited or plan.gated_steps.isdisjoint(st.waited)
+            ):
+                return []  # nothing held for any subject, no gated step waited for
+            return self._apply(prep, subjects, event, st, commit, plan, type_, action, fields)
+        # the same answer in one pass (tests and state together), for a content not kept
         hits: list[_Hit] = []
         fired: dict[Rule, Subject] | None = None
         counted: set[tuple[Any, ...]] | None = None
@@ -763,6 +856,96 @@ class Monitor:
                     if hit is not None:
                         hits.append(hit)
         if fired:
+            keys: dict[Subject, str] = {}  # each subject's command key, made once
+            for rule, subj in fired.items():
+                if subj.derived and subj.via == "shell" and len(subjects) > 2:
+                    subj = _culprit(rule, subj, subjects)
+                hits.append(_match_hit(rule, subj, type_, keys))
+        return hits
+
+    def _keep(self, key: tuple[Any, ...], prep: Prepared) -> None:
+        """Keep a content's stateless answer (the newer :data:`prepared.KEPT`; when
+        they are full, they become the older ones)."""
+        kept = self._prepared
+        if len(kept) >= KEPT:
+            self._prepared_old = kept
+            kept = self._prepared = {}
+        kept[key] = prep
+
+    def _apply(
+        self,
+        prep: Prepared,
+        subjects: list[Subject] | None,
+        event: Any,
+        st: _Session,
+        commit: bool,
+        plan: Plan,
+        type_: str,
+        action: Any,
+        fields: dict[str, Any] | None,
+    ) -> list[_Hit]:
+        """The hits of an event from its :class:`Prepared` answer and the session's
+        state: thresholds counted, sequences advanced (later steps tested while a
+        partial match waits for them, gated steps added then), matches raised.
+        ``subjects``: the event's, or None (made here only when something is left to
+        do: most repeats of an ordinary event leave nothing)."""
+        hits: list[_Hit] = []
+        fired: dict[Rule, Subject] | None = None
+        counted: set[tuple[Any, ...]] | None = None
+        gated = plan.gated
+        gated_steps = plan.gated_steps
+        kinds = prep.kinds
+        for i, got in enumerate(prep.items):
+            if got is None:
+                continue  # no rule looks at this subject's kind
+            # a partial match waits for a step kept out of the index (one set test; the
+            # event's earlier subjects may have just advanced one)
+            waits = None
+            if gated and st.waited and not gated_steps.isdisjoint(st.waited):
+                waits = _waiting(gated.get(kinds[i]), st.waiting)
+            if not got and not waits:
+                continue
+            if subjects is None:
+                subjects = subjects_of(event, action, type_, fields)
+            subj = subjects[i]
+            steps: dict[Rule, dict[int, dict[str, Any]]] | None = None
+            for entry, res in (*got, *((e, PENDING) for e in waits)) if waits else got:
+                role = entry.role
+                if role == MATCH:
+                    rule = entry.rule
+                    if fired is None:
+                        fired = {rule: subj}
+                        continue
+                    first = fired.get(rule)
+                    if first is None or (first.kind == "code" and subj.kind == "exec"):
+                        fired[rule] = subj  # prefer the command to the script it is in
+                elif role == THRESHOLD:
+                    if counted is None and len(kinds) > 1:
+                        counted = set()  # one count per event, whichever subject matched
+                    hit = self._threshold(entry.rule, subj, st, commit, counted)
+                    if hit is not None:
+                        hits.append(hit)
+                else:
+                    rule = entry.rule
+                    step = entry.step
+                    if res is PENDING:
+                        waiting = st.waiting.get(rule.id)
+                        if not waiting or step not in waiting:
+                            continue  # no partial match is waiting for this step
+                        subj.caps = {} if entry.captures else None
+                        if not entry.test(subj):
+                            continue
+                        res = subj.caps or {}
+                    if steps is None:
+                        steps = {}
+                    steps.setdefault(rule, {})[step] = res
+            if steps:
+                for rule, matched in steps.items():
+                    hit = self._sequence(rule, matched, subj, st, commit)
+                    if hit is not None:
+                        hits.append(hit)
+        if fired:
+            assert subjects is not None
             keys: dict[Subject, str] = {}  # each subject's command key, made once
             for rule, subj in fired.items():
                 if subj.derived and subj.via == "shell" and len(subjects) > 2:
@@ -963,6 +1146,8 @@ class Monitor:
         self.index = index
         self._attempt_plans = {}
         self._other_plans = {}
+        self._prepared = {}
+        self._prepared_old = {}
 
     def _anomaly_hit(self, event: Any, finding: Finding) -> _Hit:
         summary = (

@@ -1,0 +1,178 @@
+"""What the rules answer about an event without the session's state, kept per distinct
+event content.
+
+The rules' tests (conditions) are pure functions of a subject, and an event's subjects
+are a pure function of what the event says: its type, its action's fields, its outcome,
+data, decision (and session, for a pack whose rules read it). Agents repeat themselves
+(``git status``, ``pytest -q``, the same file read, the same registry), so
+:meth:`Monitor.observe` keeps, per distinct content (:func:`content_key`), the
+:class:`Prepared` answer: for each subject, the candidates whose test held (match,
+threshold, a sequence's first step with its captures) and the later sequence steps
+found (tested only while a partial match waits for them, as before). A repeat skips
+building subjects, the index lookups and the tests; what depends on the session's state
+(thresholds' windows, sequences' partial matches, gated steps, dedup) runs as before,
+on subjects rebuilt only when something is left to do. Most ordinary events leave
+nothing: they cost a key and a lookup.
+
+An answer is kept from a content's second sighting on: the first leaves only its hash
+(most new texts never come back; keeping every answer cost a stream of new texts +17 %
+instructions per event), and a content not kept is evaluated in one pass as before
+(:meth:`Monitor._evaluate`). Only short contents are kept (:data:`MAX_TEXT` characters
+of text per part; a megabyte command costs what it did), values of exact plain types
+(``True`` and ``1`` are different keys), no floats in data or outcome (a resource
+sample's readings never repeat), actions of the common kinds (exec, code, file, net),
+at most 2 x :data:`KEPT` answers and :data:`KEPT` hashes per monitor.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from .rules import MATCH, THRESHOLD, Plan, Subject
+
+__all__ = ["KEPT", "MAX_TEXT", "PENDING", "Prepared", "content_key", "prepare"]
+
+#: a later sequence step (or ``unless``) found for a subject: tested only while a
+#: partial match of its rule waits for it (its answer is not kept)
+PENDING: Final = object()
+#: the most characters of text (command line, argv, code, path, url, ...) a kept key holds
+MAX_TEXT: Final = 512
+#: answers kept per generation (the newer and the one before; a repeat from the older
+#: moves to the newer)
+KEPT: Final = 4096
+
+Item = tuple[Any, Any]  # (entry, PENDING | None | captures)
+
+
+class Prepared:
+    """The stateless answer for one event content: per subject (in the order of
+    :func:`rules.subjects_of`), ``None`` when no rule looks at its kind, else the
+    candidates that may do something, in the order the index gave them."""
+
+    __slots__ = ("items", "kinds", "quiet")
+
+    def __init__(self, kinds: tuple[str | None, ...], items: tuple[tuple[Item, ...] | None, ...]):
+        self.kinds = kinds
+        self.items = items
+        #: nothing held for any subject: only a gated step (state) can make work
+        self.quiet = not any(items)
+
+
+def prepare(plan: Plan, subjects: list[Subject]) -> Prepared:
+    """The stateless answer of ``plan``'s rules for ``subjects``: each candidate's test
+    as :meth:`Monitor._evaluate` always ran it (matches; thresholds but on the commands
+    the shell reports; first sequence steps, with their captures), later steps left
+    for when a partial match waits for them."""
+    finders = plan.finders
+    kinds: list[str | None] = []
+    items: list[tuple[Item, ...] | None] = []
+    for subj in subjects:
+        kind = subj.kind
+        kinds.append(kind)
+        find = finders.get(kind)
+        if find is None:
+            items.append(None)
+            continue
+        got: list[Item] = []
+        for entry in find(subj):
+            role = entry.role
+            if role == MATCH:
+                if entry.test(subj):
+                    got.append((entry, None))
+            elif role == THRESHOLD:
+                if subj.derived and subj.via == "shell":
+                    continue  # the shell reports each command it runs as it runs
+                if entry.test(subj):
+                    got.append((entry, None))
+            elif entry.step > 0:
+                got.append((entry, PENDING))
+            else:
+                subj.caps = {} if entry.captures else None
+                if entry.test(subj):
+                    got.append((entry, subj.caps or {}))
+        items.append(tuple(got))
+    return Prepared(tuple(kinds), tuple(items))
+
+
+_SCALARS: Final = frozenset({str, int, bool, type(None)})
+_STR: Final = frozenset({str})
+
+
+def _plain(d: Any) -> tuple[Any, ...] | None:
+    """A dict of plain values (str, int, bool, None; no float) as a key: its items and
+    their values' types (``True`` is not ``1``); None when it holds anything else, keys
+    that are not strings, or too much text."""
+    if type(d) is not dict or len(d) > 16:
+        return None
+    values = d.values()
+    types = tuple(map(type, values))
+    if not _SCALARS.issuperset(types) or not _STR.issuperset(map(type, d)):
+        return None
+    size = sum(map(len, d))
+    if str in types:
+        size += sum(len(v) for v in values if type(v) is str)
+    return (tuple(d.items()), types) if size <= MAX_TEXT else None
+
+
+def content_key(
+    type_: str, attempt: bool, efields: dict[str, Any], afields: dict[str, Any],
+    fp: tuple[Any, ...], session: bool,
+) -> tuple[Any, ...] | None:  # fmt: skip
+    """Everything the rules' tests can read of an event (``efields``: its ``__dict__``;
+    ``afields``: its action's; ``fp``: the action's fingerprint when the caller has
+    made it; ``session``: the rules read the session), or None when it is not kept."""
+    if efields["decision"] is not None:
+        return None
+    outcome = efields["outcome"]
+    if outcome is not None:
+        outcome = _plain(outcome)
+        if outcome is None:
+            return None
+    data = efields["data"]
+    if data:
+        data = _plain(data)
+        if data is None:
+            return None
+    else:
+        data = ()
+    kind = afields["kind"]
+    if kind == "exec":
+        argv = afields["argv"]
+        line = afields["line"]
+        cwd = afields["cwd"]
+        env = afields["env"]
+        if type(argv) is not list or type(cwd) is not str or len(argv) > 64:
+            return None
+        size = sum(map(len, argv)) + len(cwd) + (len(line) if line is not None else 0)
+        if env:
+            env = _plain(env)
+            if env is None:
+                return None
+        else:
+            env = ()
+        if size > MAX_TEXT:
+            return None
+        content: tuple[Any, ...] = (fp or ("exec", line, *argv), cwd, env)
+    elif kind == "code":
+        code = afields["code"]
+        if type(code) is not str or len(code) > MAX_TEXT:
+            return None
+        content = fp or ("code", afields["language"], code)
+    elif kind == "file":
+        path = afields["path"]
+        size_ = afields["size"]
+        if type(path) is not str or len(path) > MAX_TEXT or type(size_) not in _SCALARS:
+            return None
+        content = ("file", afields["op"], path, type(size_), size_)
+    elif kind == "net":
+        host, port, url = afields["host"], afields["port"], afields["url"]
+        proto, ip = afields["protocol"], afields["ip"]
+        if type(port) not in _SCALARS:
+            return None
+        if len(host) + len(url or "") + len(proto or "") + len(ip or "") > MAX_TEXT:
+            return None
+        content = ("net", host, type(port), port, url, proto, ip)
+    else:
+        return None
+    key = (type_, attempt, content, outcome, data)
+    return (*key, efields["session"]) if session else key
