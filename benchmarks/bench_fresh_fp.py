@@ -2,7 +2,7 @@
 
 Usage::
 
-    python3 benchmarks/bench_fresh_fp.py [--sets 2-12] [--json] [--show N]
+    python3 benchmarks/bench_fresh_fp.py [--sets 2-14] [--json] [--show N]
     python3 benchmarks/bench_fresh_fp.py --dump FILE     # every line's alerts, sets 1-14
     python3 benchmarks/bench_fresh_fp.py --diff FILE     # ... compared with a dump
     python3 benchmarks/bench_fresh_fp.py --scorer --dump FILE  # ... the learned scorer on
@@ -12,7 +12,7 @@ Leave-one-set-out does not predict a fresh set's false positives: the rules were
 on every in-sample set, so each one now fires on few of its lines. What a fresh set
 brings is *ecosystems nobody tuned for* (set 12: Odoo, Frappe, QMK, ...), and the same
 few rules fire on their ordinary installers and copies. This script groups the everyday
-(benign) lines of sets 2-12 by ecosystem (the ``source`` field reduced to a project
+(benign) lines of sets 2-14 by ecosystem (the ``source`` field reduced to a project
 name: ``"Odoo docs: scaffold"`` -> ``odoo``, ``docs.dolthub.com/cli`` -> ``dolthub``,
 ``owner/repo/path`` -> ``repo``) and, per rule (the monitor alone, rules only: no
 learned scorer, no anomaly score, as the ``permissive`` policy's monitor):
@@ -304,7 +304,7 @@ def diff(old: dict[str, list[Any]], new: dict[str, list[Any]]) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sets", default="2-12", help="in-sample sets, e.g. 2-12 or 9,11,12")
+    ap.add_argument("--sets", default="2-14", help="in-sample sets, e.g. 2-14 or 9,11,12")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--show", type=int, default=0, help="list this many alerted lines per set")
     ap.add_argument("--dump", type=Path, help="write every line's alerts (sets 1-14, default)")
