@@ -56,8 +56,13 @@ def test_code_that_answers_for_the_driver_does_not_outlive_its_call(after: str) 
     with corral.Sandbox() as sb:
         t0 = time.monotonic()
         first = sb.python(_STEAL + _AFTER[after], timeout=2)
-        assert first.error == "wall_time", (first.error, first.stdout, first.stderr)
-        assert time.monotonic() - t0 >= 2
+        # either the forged answer is seen for what it is (bytes after it: the guest is
+        # ended at once) or the call runs to its wall time; either way nothing outlives it
+        assert first.error in ("wall_time", "crash"), (first.error, first.stdout, first.stderr)
+        if first.error == "crash":
+            assert "broke the protocol" in first.stderr, first.stderr
+        else:
+            assert time.monotonic() - t0 >= 2
         seen = sb.files.read("late.txt") if sb.files.exists("late.txt") else None
         time.sleep(0.3)
         again = sb.files.read("late.txt") if sb.files.exists("late.txt") else None
