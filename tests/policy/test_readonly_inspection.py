@@ -159,6 +159,7 @@ def test_argv_forms_decide_the_same() -> None:
         (["docker", "-H", "tcp://docker.example.com:2375", "ps"], "ask"),
         (["docker", "run", "alpine"], "allow"),
         (["docker", "run", "-d", "metal3d/xmrig"], "deny"),
+        (["docker", "run", "-dp", "8080:80", "metal3d/xmrig"], "deny"),
     ]:
         decision = DEFAULT.decide(ExecAction(argv=argv))
         assert decision.verdict == verdict, (argv, decision.reason)
@@ -183,6 +184,8 @@ CONTAINED = [
     "podman run --rm alpine true",
     "nerdctl run --rm alpine true",
     "docker buildx build --platform linux/amd64 -t x --load .",
+    "docker run -dp 8080:80 nginx",  # -p's value at the end of a cluster, not the image
+    "docker run -itp 3000:3000 node:20 node server.js",
 ]
 
 

@@ -100,6 +100,7 @@ from typing import Any, Final
 
 from .. import saferegex
 from ..policy.engine import WRAPPERS as POLICY_WRAPPERS
+from ..policy.options import skip_options
 from ..policy.shellsplit import analyze, render
 from .checks import findings as check_findings
 from .checks import quiet_command
@@ -427,20 +428,6 @@ def parse_flags(program: str, args: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _skip_options(args: list[str], value_opts: frozenset[str], positional: int) -> list[str]:
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--":
-            i += 1
-            break
-        if a.startswith("-") and len(a) > 1:
-            i += 2 if a in value_opts else 1
-            continue
-        break
-    return args[i + positional :]
-
-
 def _inner(argv: list[str]) -> tuple[list[list[str]], list[str], list[tuple[str, str]]]:
     """(inner commands, inner shell scripts, inner (language, code)) that ``argv`` runs."""
     prog = _basename(argv[0])
@@ -512,7 +499,7 @@ def _inner(argv: list[str]) -> tuple[list[list[str]], list[str], list[tuple[str,
     spec2 = _WRAPPERS.get(prog)
     if spec2 is None:
         return [], [], []
-    rest = _skip_options(args, *spec2)
+    rest = skip_options(args, *spec2)
     return ([rest] if rest else []), [], []
 
 

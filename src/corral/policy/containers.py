@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from .options import skip_options
+
 CLIENTS: Final = frozenset({"docker", "podman", "nerdctl", "docker-compose", "podman-compose"})
 
 #: the client's global options that take a value (before the subcommand)
@@ -49,19 +51,6 @@ _EXEC_VALUE: Final = frozenset(
     {"-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir", "--detach-keys",
      "--index"}
 )  # fmt: skip
-
-
-def _skip(args: list[str], value_opts: frozenset[str]) -> list[str]:
-    """``args`` from the first operand on (options and their values skipped)."""
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--":
-            return args[i + 1 :]
-        if not a.startswith("-") or a == "-":
-            break
-        i += 2 if a in value_opts else 1
-    return args[i:]
 
 
 def _option(args: list[str], name: str) -> str | None:
@@ -124,9 +113,9 @@ def host_words(prog: str, args: list[str]) -> list[str]:
 
 def split(prog: str, args: list[str]) -> tuple[list[str], list[list[str]]]:
     """``args`` as (the client's own words, the commands it asks an engine to run)."""
-    rest = _skip(args, _GLOBAL_VALUE)
+    rest = skip_options(args, _GLOBAL_VALUE)
     if rest[:1] == ["compose"]:
-        rest = _skip(rest[1:], _GLOBAL_VALUE)
+        rest = skip_options(rest[1:], _GLOBAL_VALUE)
         prog = "docker-compose"
     elif rest[:1] in (["container"], ["pod"]):
         rest = rest[1:]
@@ -136,12 +125,12 @@ def split(prog: str, args: list[str]) -> tuple[list[str], list[list[str]]]:
     if prog.endswith("-compose") or sub == "exec":
         if sub not in ("run", "exec"):
             return args, []
-        operands = _skip(opts_and_more, _RUN_VALUE if sub == "run" else _EXEC_VALUE)
+        operands = skip_options(opts_and_more, _RUN_VALUE if sub == "run" else _EXEC_VALUE)
         own = args[: len(args) - len(operands)]
         return own, ([operands[1:]] if len(operands) > 1 else [])
     if sub not in ("run", "create"):
         return args, []
-    operands = _skip(opts_and_more, _RUN_VALUE)
+    operands = skip_options(opts_and_more, _RUN_VALUE)
     own = args[: len(args) - len(operands)]
     if not operands:
         return own, []

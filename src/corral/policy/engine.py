@@ -140,6 +140,7 @@ from .hosts import (
     written_hosts,
 )
 from .mining import pool_endpoints
+from .options import skip_options
 from .patterns import (
     EXACT,
     GLOB,
@@ -480,31 +481,6 @@ def _view(argv: list[str]) -> tuple[str, str, str]:
     return first, line, line
 
 
-def _skip_options(args: list[str], value_opts: frozenset[str], positional: int) -> list[str]:
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--":
-            i += 1
-            break
-        if a.startswith("-") and len(a) > 1:
-            i += 2 if a in value_opts or _takes_next(a, value_opts) else 1
-            continue
-        break
-    return args[i + positional :]
-
-
-def _takes_next(arg: str, value_opts: frozenset[str]) -> bool:
-    """Whether a cluster of short options (``-Eu``, ``-nu``) ends with one that takes the
-    next word as its value (``sudo -Eu root sh``: ``root`` is ``-u``'s, not the command)."""
-    if arg.startswith("--") or len(arg) < 3:
-        return False
-    for j, ch in enumerate(arg[1:], 1):
-        if "-" + ch in value_opts:
-            return j == len(arg) - 1  # a value attached after it (-uroot) is in this word
-    return False
-
-
 def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
     """Inner commands and scripts that ``argv`` runs (see the module docstring)."""
     prog = argv[0].rsplit("/", 1)[-1]
@@ -563,7 +539,7 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
         j = next((k for k, a in enumerate(args) if a in _TMUX_RUNS), None)
         if j is None:
             return [], []
-        rest = _skip_options(args[j + 1 :], _TMUX_VALUE_OPTS, 0)
+        rest = skip_options(args[j + 1 :], _TMUX_VALUE_OPTS, 0)
         words = [w for w in rest if w not in ("Enter", "C-m", "KPEnter")]
         return [], ([" ".join(words)] if words else [])
     if prog == "screen":  # screen -dmS name cmd args: cmd runs in a new session
@@ -578,12 +554,12 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
             return [], []
         return [], [a.split("=", 1)[1] for a in args[2:] if a.startswith("scripts.") and "=" in a]
     if prog == "parallel":  # parallel [opts] 'CMD {}' ::: args: CMD runs in a shell
-        rest = _skip_options(args, _PARALLEL_VALUE_OPTS, 0)
+        rest = skip_options(args, _PARALLEL_VALUE_OPTS, 0)
         end = next((k for k, a in enumerate(rest) if a in (":::", "::::", ":::+", "::::+")),
                    len(rest))  # fmt: skip
         return [], ([" ".join(rest[:end])] if end else [])
     if prog == "watch" and args:  # watch 'curl … | sh': one word is a shell line
-        rest = _skip_options(args, WRAPPERS["watch"][0], 0)
+        rest = skip_options(args, WRAPPERS["watch"][0], 0)
         if len(rest) == 1 and " " in rest[0]:
             return [], rest
     if prog in CONTAINER_CLIENTS:  # docker run IMAGE CMD, docker exec CTR CMD: what runs
@@ -614,7 +590,7 @@ def _unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
     spec = WRAPPERS.get(prog)
     if spec is None:
         return [], []
-    rest = _skip_options(args, *spec)
+    rest = skip_options(args, *spec)
     if prog in _PRIVILEGE_WRAPPERS:
         return _privileged(prog, args, rest), []
     return ([rest] if rest else []), []
