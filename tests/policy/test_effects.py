@@ -406,8 +406,10 @@ def test_every_refusal_names_its_effect() -> None:
 #: sets whose everyday half the target (15 %) does not hold for, with the bound that keeps
 #: them from getting worse: set 14's is operations work (77 lines under sudo, hosts no rule
 #: lists); its refusals each name an effect outside the sandbox (above). 17.4 % when it
-#: entered these tests (2026-12-07; 24.0 % before container clients ran).
-_OVER_TARGET = {"heldout14_benign.jsonl": 0.18}
+#: entered these tests (2026-12-07; 24.0 % before container clients ran). Set 15's likewise
+#: (93 lines under sudo; hosts no rule lists 52, paths in filesystem.deny 17, writes outside
+#: the workspace 13): 15.6 % when it entered (2026-12-07; 19.2 % before root installs ran).
+_OVER_TARGET = {"heldout14_benign.jsonl": 0.18, "heldout15_benign.jsonl": 0.16}
 
 
 @pytest.mark.parametrize("name", _BENIGN)

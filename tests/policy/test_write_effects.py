@@ -54,6 +54,12 @@ DEFAULT = Policy.builtin("default")
         (["find", "/", "-name", "x"], []),
         (["cat", "/etc/passwd"], []),
         (["cp"], []),
+        # INI editors: --set/--del/--merge write the file, --get reads it
+        (["crudini", "--set", "/etc/nova/nova.conf", "DEFAULT", "debug", "true"],
+         ["/etc/nova/nova.conf"]),
+        (["crudini", "--ini-options=nospace", "--del", "/etc/x.ini", "s"], ["/etc/x.ini"]),
+        (["crudini", "--set", "--existing", "conf/app.ini", "db", "host", "h"], ["conf/app.ini"]),
+        (["crudini", "--get", "/etc/nova/nova.conf", "DEFAULT", "debug"], []),
     ],
 )
 def test_write_targets(argv: list[str], targets: list[str]) -> None:
@@ -72,6 +78,7 @@ def test_write_targets(argv: list[str], targets: list[str]) -> None:
         "nohup cp x /etc/cron.daily/x",
         "curl -so /usr/local/bin/tool https://x.example/tool",
         "dd if=payload of=/boot/vmlinuz-x",
+        "crudini --set /etc/keystone/keystone.conf oslo_messaging_notifications driver noop",
     ],
 )
 def test_default_refuses_writes_outside_the_sandbox(line: str) -> None:
@@ -95,6 +102,8 @@ def test_default_refuses_writes_outside_the_sandbox(line: str) -> None:
         "curl -so out.json file:///workspace/a",
         "sed -n 1p /etc/os-release",
         "cp /etc/os-release ./os-release",
+        "crudini --set config/app.ini database host localhost",
+        "crudini --get /etc/nova/nova.conf DEFAULT debug",
     ],
 )
 def test_default_lets_writes_inside_run(line: str) -> None:

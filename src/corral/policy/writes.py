@@ -107,9 +107,13 @@ _ARCHIVERS: Final[dict[str, frozenset[str]]] = {
     "7za": frozenset(),
 }  # fmt: skip
 
+#: INI editors whose modes write the first operand (``crudini --set FILE SECTION KEY V``;
+#: ``--get`` only reads)
+_INI_WRITES: Final = frozenset({"--set", "--del", "--merge"})
+
 #: every program :func:`write_targets` knows
 WRITE_PROGRAMS: Final = frozenset(
-    {*_DEST_LAST, *_ALL_OPERANDS, *_IN_PLACE, *_OUTPUT_OPTS, *_ARCHIVERS, "dd", "find"}
+    {*_DEST_LAST, *_ALL_OPERANDS, *_IN_PLACE, *_OUTPUT_OPTS, *_ARCHIVERS, "dd", "find", "crudini"}
 )
 
 
@@ -294,6 +298,10 @@ def write_targets(argv: list[str]) -> list[str]:
         found = _archived_away(prog, args)
     elif prog == "dd":
         found = [a[3:] for a in args if a.startswith("of=")]
+    elif prog == "crudini":
+        if any(a.split("=", 1)[0] in _INI_WRITES for a in args):
+            operands, _ = _operands(args, frozenset({"--ini-options", "--format"}))
+            found = operands[:1]
     elif prog in _OUTPUT_OPTS:
         opts = _OUTPUT_OPTS[prog]
         for i, a in enumerate(args):
