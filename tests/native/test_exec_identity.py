@@ -263,6 +263,39 @@ def test_allowed_programs_still_run_with_identity_in_the_events(ws):
     assert uname.exe == "/usr/bin/uname" and uname.origin == "system"
 
 
+# ------------------------------------------------------------------ multi-call programs
+
+#: runs /usr/bin/systemctl (or a link of it) with the argv[0] read from a file, so the
+#: gate's reading of the command line cannot see what runs: the exec check decides
+EXEC_AS = """
+import os, sys
+path, *argv = open(sys.argv[1]).read().split()
+os.execv(path, argv)
+"""
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_multi_call_program_is_decided_as_its_argv0(backend, ws):
+    need(backend)
+    if not (os.path.exists("/usr/bin/systemctl") and os.path.islink("/usr/sbin/halt")):
+        pytest.skip("systemd's systemctl with its halt link is not installed")
+    (ws / "exec_as.py").write_text(EXEC_AS)
+    (ws / "as_halt").write_text("/usr/bin/systemctl halt")
+    (ws / "as_systemctl").write_text("/usr/sbin/halt systemctl status corral-probe --no-pager")
+    with Box(workdir=ws, backend=backend, policy="default", monitor=False) as sb:
+        # systemctl's read-only forms are allowed: the file is also halt's, it runs as
+        # systemctl (and finds no service manager in the sandbox)
+        status = sb.run("systemctl status corral-probe --no-pager; echo rc=$?")
+        by_link = sb.run("python3 exec_as.py as_systemctl; echo rc=$?")
+        # the same file run as halt is halt, whatever path it was run by
+        halt = sb.run("python3 exec_as.py as_halt 2>&1; echo rc=$?")
+        denied = _denied_spawns(sb)
+    for r in (status, by_link):
+        assert "corral: denied" not in r.stderr and "rc=1" in r.stdout, (r.stdout, r.stderr)
+    assert "corral: denied: /usr/sbin/halt" in halt.stdout + halt.stderr, halt
+    assert any(a.exe.endswith("/halt") and a.argv[0] == "halt" for a in denied), denied
+
+
 # ------------------------------------------------------------------ units
 
 

@@ -274,12 +274,24 @@ class ProgramTable:
         base = os.path.basename(path)
         return base in self.names or any(fnmatch.fnmatchcase(base, g) for g in self.globs)
 
-    def decided_as(self, ident: Identity, asked: str) -> str:
+    def decided_as(self, ident: Identity, asked: str, argv0: str | None = None) -> str:
         """The program to decide a start as: the real one, except that a system alias the
         distribution made (``/usr/bin/sh`` -> ``dash``, ``/bin/echo``) keeps the name it
         was run by when the real program is not one the policy names. ``asked`` is the
         path the process gave; it is an alias only if it is a system directory entry (the
-        same on the host and in the sandbox) that is this very file."""
+        same on the host and in the sandbox) that is this very file.
+
+        A system file with several names the policy names (systemd's ``systemctl`` is also
+        ``halt``, ``reboot``, ``shutdown``; busybox's links) is a multi-call program: it
+        acts as the name in its ``argv[0]`` (``argv0``), so that name decides when it is
+        one of the file's own named names (``systemctl status x`` is not ``halt``, and a
+        busybox run as ``nc`` through its ``ls`` link is ``nc``)."""
+        if argv0 and ident.origin == "system" and ident.key is not None and not ident.loader:
+            base = os.path.basename(argv0)
+            if base and self.is_named(base):
+                for p in self.inodes.get(ident.key, ()):
+                    if os.path.basename(p) == base:
+                        return p
         if ident.origin != "system" or ident.named or ident.key is None or ident.loader:
             return ident.program
         if not asked.startswith("/") or asked == ident.program:

@@ -1262,7 +1262,9 @@ class GvisorBackend(BackendLifecycle):
         for ident in idents[:16]:
             act = action.model_copy(
                 update={
-                    "exe": table.decided_as(ident, ident.path),
+                    "exe": table.decided_as(
+                        ident, ident.path, action.argv[0] if action.argv else None
+                    ),
                     "path": ident.path if ident.path != ident.program else None,
                     "origin": ident.origin,
                     "sha256": ident.sha256,

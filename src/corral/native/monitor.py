@@ -728,7 +728,7 @@ def _with_identity(
 ) -> SpawnAction:
     exe = ident.program
     if table is not None and action.exe:
-        exe = table.decided_as(ident, action.exe)
+        exe = table.decided_as(ident, action.exe, action.argv[0] if action.argv else None)
     return action.model_copy(
         update={
             "exe": exe,
