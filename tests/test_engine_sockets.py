@@ -1,4 +1,5 @@
-"""The wall under `default`'s container rule: no tier gives a sandbox a container engine.
+"""The wall under `default`'s container rule: no tier gives a sandbox a container engine
+(nor the host's service manager).
 
 `default` lets `docker`, `podman`, `nerdctl` and compose run because what they would drive
 is out of reach: an engine listening on the host, at every usual socket path and on the
@@ -6,7 +7,9 @@ host's loopback TCP port, is not reachable from inside a native sandbox, with th
 allowing the attempt (the gate is not what stops it: the mounts and the network
 namespace are). The test puts listeners there itself (as root) and has a sandboxed
 program try each one, its paths read from a file (the gate refuses a command line that
-names an engine's socket; the wall is what must hold when a program finds it itself)."""
+names an engine's socket; the wall is what must hold when a program finds it itself).
+systemd's and D-Bus's sockets are probed the same way (`systemctl`/`service` are still
+refused by `default`; this is the fact a decision about them would rest on)."""
 
 from __future__ import annotations
 
@@ -31,6 +34,12 @@ PATHS = [
     "/run/crio/crio.sock",
     f"/run/user/{os.getuid()}/docker.sock",
     f"/run/user/{os.getuid()}/podman/podman.sock",
+    # the service manager and the buses it is driven over (systemctl, service, busctl)
+    "/run/systemd/private",
+    "/run/dbus/system_bus_socket",
+    "/var/run/dbus/system_bus_socket",
+    f"/run/user/{os.getuid()}/bus",
+    f"/run/user/{os.getuid()}/systemd/private",
 ]
 
 PROBE = r"""
