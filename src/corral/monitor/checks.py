@@ -50,6 +50,8 @@ from typing import Final
 
 from .. import saferegex
 from ..policy.shellsplit import analyze
+from .deciding import finding as deciding_finding
+from .levers import _words as lever_words
 from .levers import finding as lever_finding
 
 __all__ = [
@@ -1521,7 +1523,10 @@ def findings(text: str | None) -> tuple[str, ...]:
         return ()
     if len(text) > MAX_CHARS + TAIL_CHARS:
         text = text[:MAX_CHARS] + "\n" + text[-TAIL_CHARS:]
-    lever = lever_finding(text)  # the verdict levers' table (:mod:`.levers`): one search
+    found = lever_words(text)  # one pass over the text for both word screens
+    lever = lever_finding(text, found)  # the verdict levers' table (:mod:`.levers`)
+    if lever is None:  # the mechanisms on deciding files (:mod:`.deciding`)
+        lever = deciding_finding(text, found)
     if _plain_without_signs(text) or not _SCREEN.test(text):
         return () if lever is None else (lever,)
     out: list[str] = []
