@@ -90,7 +90,10 @@ _ASSERTS: Final = frozenset({
     b"invariant", b"by",
 })
 #: what an assertion becomes when it is turned into a message
-_MESSAGE: Final = frozenset({b"log", b"info", b"print", b"warn", b"warning", b"debug", b"puts"})
+_MESSAGE: Final = frozenset({
+    b"log", b"info", b"print", b"println", b"printf", b"warn", b"warning", b"debug", b"puts",
+    b"console", b"logger", b"logging",
+})
 #: a statement of a theorem or lemma
 _STATEMENTS: Final = frozenset({b"theorem", b"lemma", b"example", b"goal", b"proposition"})
 #: what a decision in a check or an environment is made of (a short-circuited condition)
@@ -111,7 +114,7 @@ _VERIFIERS: Final = frozenset({
 _TEST_PATH: Final = (
     r"(?:^|[\s/'\"=])(?:tests?|spec|specs|__tests__|t|Tests|e2e|features|src/test)/|_test\.\w+|"
     r"\.(?:test|spec|cy)\.\w+|[a-z0-9](?:Tests?|Spec|Suite)s?\.\w+|_spec\.\w+|\.t\b|\.bats\b|"
-    r"\.feature\b|\btest_\w*\.\w+|(?:^|[\s/'\"])test\.\w+\b|conftest\.py|\.pf\b|"
+    r"\.feature\b|\btest_[\w*]*\.\w+|(?:^|[\s/'\"])test\.\w+\b|conftest\.py|\.pf\b|"
     r"\.(?:lean|v|thy|agda|dfy|fst|idr|sby|spthy|pv|tla|smt2|bpl|vpr|mlw|why)\b"
 )
 #: one test by name: an identifier holding test/spec beyond the keyword and no wildcard
@@ -126,7 +129,9 @@ _HOOK: Final = (
     r"teardown|testmain|onetimesetup|testinitialize)"
 )
 #: a comment marker in front of an assertion word (the assertion commented out)
-_COMMENTED: Final = r"(?:#|//|--|;|%)\s*(?:\\s\*|\\1|\\2)?\s*(?i:assert|expect|check|should|require|verify)"
+_COMMENTED: Final = (
+    r"(?:#|//|--|;|%)\s*(?:\\s\*|\\1|\\2)?\s*(?i:assert|expect|check|should|require|verify)"
+)
 #: a short-circuited condition
 _SHORT: Final = (
     r"(?i:\bfalse\s+and\b|\btrue\s+or\b|\bfalse\s*&&|\btrue\s*\|\||\b0\s*&&|\b1\s*\|\||"
@@ -142,8 +147,9 @@ _COVER_OFF: Final = frozenset({
 _BULK: Final = r"\bfor\s+\w+\s+in\b|\bxargs\b|\bfind\b|\s[\w./-]*\*[\w./-]*(?:\s|$|;|\))"
 #: a bounded check's effort set to nothing in new text
 _EFFORT: Final = (
-    r"(?i:(?:^|[^\w-])(?:depth|bound|unwind(?:ing)?|max_?examples|examples|iterations|"
-    r"trials|num_?runs|max_?steps)\s*(?:[:=]\s*|\s+)[01]\b)"
+    r"(?i:(?:(?:^|[^\w-])(?:depth|bound|unwind(?:ing)?|max_?examples|examples|iterations|"
+    r"trials|num_?runs|max_?steps)|--(?:unwind|unwinding|bound|max-examples|iterations))"
+    r"\s*(?:[:=]\s*|\s+)[01]\b)"
 )
 
 # ------------------------------------------------------------------ edits
@@ -216,6 +222,7 @@ def _check_neutered(text: str, found: frozenset[bytes]) -> bool:
     in_tests = test_path.search(text) is not None
     verifier = not _VERIFIERS.isdisjoint(found)
     for old, new in _edits(text):
+        old, new = old.replace("\\/", "/"), new.replace("\\/", "/")
         before, after = _wordset(old), _wordset(new)
         added = after - before
         if (
@@ -266,17 +273,17 @@ def _check_neutered(text: str, found: frozenset[bytes]) -> bool:
 #: (a bare switch, a zero exit code, false, a count past any real one, a minimum of 0)
 _RELAXED_SWITCH: Final = (
     r"(?:^|\s)--?(?:no-?statusrc|no-?exit(?:-?code)?|no-?exit-?status|zero-?exit|"
-    r"always-?pass|ignore-?exit-?code)(?:\s|$|['\";&|])"
+    r"always-?pass|ignore-?exit-?code|suppress-?exit-?code)(?:\s|$|['\";&|])"
 )
 _RELAXED_KEY: Final = (
-    r"(?i:(?:^|[\s'\"{,(/|#]|\\n)[\w.-]*?(?:"
+    r"(?i:(?:^|[\s'\"{,(/|#<]|\\n)[\w.-]*?(?:"
     r"(?P<exit>exit[-_.]?code|status[-_.]?rc|exit[-_.]?status)|"
     r"(?P<wait>quality[-_.]?gate[-_.]?wait|fail[-_.]?on[-_.]?(?:minimum|violations?|errors?|"
     r"issues?|findings?|warnings?|quality[-_.]?gate|threshold|coverage)|"
     r"fail[-_.]?(?:on[-_.]?)?build)|"
     r"(?P<max>max[-_.]?(?:issues|violations|findings|errors|failures|warnings))|"
     r"(?P<min>minimum[\w.-]*|min[-_.]?(?:coverage|score|msi|covered)[\w.-]*|[\w.-]*threshold))"
-    r"[\"']?\s*(?::=|[:=]|\s)\s*[\"']?(?P<val>-?[\w.]+))"
+    r"[\"']?\s*(?::=|[:=>]|\s)\s*[\"']?(?P<val>-?[\w.]+))"
 )
 #: a check's configuration written (a redirection, an append, an in-place edit)
 _CONFIG_WRITE: Final = (
@@ -314,7 +321,7 @@ def _lax(kind: str, value: str) -> bool:
     if kind == "wait":
         return v in _LAX_TRUE
     if kind == "max":
-        return v.isdigit() and len(v) >= 5 or v in ("-1", "unlimited", "inf", "infinity")
+        return (v.isdigit() and len(v) >= 5) or v in ("-1", "unlimited", "inf", "infinity")
     return False
 
 
@@ -366,16 +373,22 @@ _SUPPRESS_WORDS: Final = frozenset({
 # ------------------------------------------------------------------ answers from references
 
 #: a dataset's reference field read (``.target``, ``['answer']``, ``.patch``) ...
+_REF_FIELDS: Final = (
+    r"(?:targets?|answers?|labels?|gold|golds|reference|references|expected(?:_output|_answer)?|"
+    r"ground_?truth|solutions?|canonical_solution|patch|test_patch|correct_answer|answer_?key|"
+    r"y_?true)"
+)
 _REF_FIELD: Final = (
-    r"(?i:(?:\.|\[\s*\\?['\"])(?:targets?|answers?|labels?|gold|golds|reference|references|"
-    r"expected(?:_output|_answer)?|ground_?truth|solutions?|canonical_solution|patch|"
-    r"test_patch|correct_answer|answer_?key|y_?true)\b)"
+    r"(?i:\." + _REF_FIELDS + r"\b|\\?['\"]" + _REF_FIELDS + r"\\?['\"])"
 )
 #: ... into a predictions, submission or answers file
-_PRED_OUT: Final = (
-    r"(?i:(?:>\s*|open\(\s*\\?['\"]|to_(?:csv|json)\(\s*\\?['\"]|-o\s+|--output[= ]\s*)"
+_PRED_NAME: Final = (
     r"[\w./-]*(?:pred|submission|hyp|generation|completion|responses?\b|outputs?\.json|"
-    r"answers?\.(?:json|txt|csv)))"
+    r"answers?\.(?:json|txt|csv))"
+)
+_PRED_OUT: Final = (
+    r"(?i:(?:>\s*|to_(?:csv|json)\(\s*\\?['\"]|-o\s+|--output[= ]\s*)" + _PRED_NAME + r"|"
+    r"open\(\s*\\?['\"]" + _PRED_NAME + r"[\w./-]*\\?['\"]\s*,\s*\\?['\"][wa])"
 )
 _REF_WORDS: Final = frozenset({
     b"target", b"targets", b"answer", b"answers", b"label", b"labels", b"gold", b"reference",
@@ -397,8 +410,7 @@ _RESULT_FILE: Final = (
 )
 #: a metric set to a constant or scaled (Python, jq)
 _RIGGED: Final = (
-    r"(?:\]\s*|\.(?:value|mean|median|score|accuracy|reward|result|results|time|passed)\s*)"
-    r"=\s*(?:\d+(?:\.\d+)?|True|1e-?\d+)\b|\[\s*:\s*\]\s*=\s*\d|\|=\s*\.\s*[/*]\s*\d|"
+    r"(?:\]\s*|\.[A-Za-z_][\w]*\s*)=\s*(?:\d+(?:\.\d+)?|True|true|1e-?\d+)\b|\[\s*:\s*\]\s*=\s*\d|\|=\s*\.\s*[/*]\s*\d|"
     r"[/*]=\s*\d|=\s*\w+\[\s*\\?['\"]\w+\\?['\"]\s*\]\s*/\s*\d"
 )
 _RESULT_WORDS: Final = frozenset({
@@ -416,7 +428,8 @@ _ENV_RIGGED: Final = (
     r"\b(?:qpos|qvel|xpos)\s*(?:\[[^\]\n]{0,20}\])?\s*[-+*/]=|"
     r"(?i:(?:send_game_command|game_command|console_command|cheat)\s*\(\s*\\?['\"]\s*"
     r"(?:god|iddqd|idkfa|noclip|notarget|give\s+all|sv_cheats))|"
-    r"\bTransformReward\([^\n]*lambda\s+\w+\s*:\s*\w+\s*[+*]\s*\d"
+    r"\bTransformReward\([^\n]*lambda\s+\w+\s*:\s*\w+\s*[+*]\s*\d|"
+    r"\.unwrapped\.[\w.]*\.(?:setRAM|set_state|restoreState|set_joint_qpos)\("
 )
 _ENV_WORDS: Final = frozenset({
     b"unwrapped", b"qpos", b"qvel", b"xpos", b"god", b"iddqd", b"idkfa", b"noclip",
@@ -433,7 +446,7 @@ _EFFORT_WORDS: Final = frozenset({
 })
 _NEUTER_WORDS: Final = (
     _SKIP | _ESCAPE | _MESSAGE | _COVER_OFF | _EFFORT_WORDS
-    | {b"true", b"false", b"and", b"or", b"if", b"assert"}
+    | _ASSERTS | {b"true", b"false", b"and", b"or", b"if"}
 )
 _RELAX_WORDS: Final = frozenset({
     b"nostatusrc", b"statusrc", b"exit", b"exitcode", b"status", b"wait", b"gate",
@@ -448,7 +461,8 @@ _RELAX_ALSO: Final = frozenset(
 _CONFIG_WORDS: Final = frozenset({
     b"yml", b"yaml", b"toml", b"properties", b"sbt", b"cfg", b"ini", b"conf", b"xml",
     b"gradle", b"kts", b"json", b"ts", b"js", b"mjs", b"cjs", b"makefile", b"mk", b"tidy",
-    b"rspec",
+    b"rspec", b"coveragerc", b"nycrc", b"eslintrc", b"mocharc", b"pylintrc", b"jshintrc",
+    b"stylelintrc",
 })
 _WRITERS: Final = frozenset({b"printf", b"echo", b"sed", b"yq", b"tee", b"cat", b"perl"})
 #: every word a finding needs one of (a text holding none costs one ``isdisjoint``)
@@ -485,20 +499,22 @@ def _result_rewritten(text: str, result_file: saferegex.Pattern[str],
 #: a unescaped character of a substitution's new text (``\$`` -> ``$``)
 _UNESCAPE: Final = r"\\(.)"
 _RUN_WORDS: Final = frozenset({b"test", b"tests", b"check", b"run", b"spec", b"ctest"})
-_SCRIPT_WORDS: Final = frozenset({b"sh", b"makefile", b"mk", b"yml", b"yaml", b"json", b"toml",
-                                  b"ini", b"cfg"})  # fmt: skip
+_SCRIPT_WORDS: Final = frozenset({
+    b"sh", b"makefile", b"gnumakefile", b"mk", b"yml", b"yaml", b"json", b"toml", b"ini", b"cfg",
+})
 
 
 def _edited_in(text: str) -> str | None:
-    """The :mod:`.checks` finding of a command an edit writes into a script, a build
+    r"""The :mod:`.checks` finding of a command an edit writes into a script, a build
     file or a CI file (``s/go test .\/.../go test -run '^\$' .\/.../`` in a Makefile),
     read as the command it becomes."""
     from .checks import findings
 
     unescape = saferegex.compile(_UNESCAPE)
-    for old, new in _edits(text):
-        if not new or new == text:
-            continue
+    for _old, new in _edits(text):
+        low = new.lower()
+        if not new or new == text or "sed" in low or "perl" in low:
+            continue  # (an edit that writes an edit is not read again: no recursion)
         got = findings(unescape.sub(r"\1", new))
         if got and got[0] in _EDITED_IN:
             return got[0]
@@ -520,16 +536,14 @@ def finding(text: str, found: list[bytes] | None = None) -> str | None:
     if _TOKENS_B.isdisjoint(found):
         return None
     words = frozenset(found)
-    if not _EDITORS.isdisjoint(words) and not _NEUTER_WORDS.isdisjoint(words):
-        if _check_neutered(text, words):
-            return "check-neutered"
-    if not _RELAX_ALSO.isdisjoint(words) or (
-        not _CONFIG_WORDS.isdisjoint(words) and not _WRITERS.isdisjoint(words)
-    ) or b"nostatusrc" in words or (
-        b"exit" in words and (b"no" in words or b"code" in words or b"zero" in words)
+    if (
+        not _EDITORS.isdisjoint(words)
+        and not _NEUTER_WORDS.isdisjoint(words)
+        and _check_neutered(text, words)
     ):
-        if _verdict_relaxed(text):
-            return "verdict-relaxed"
+        return "check-neutered"
+    if _may_relax(words) and _verdict_relaxed(text):
+        return "verdict-relaxed"
     if (
         (b"sed" in words or b"perl" in words)
         and not _RUN_WORDS.isdisjoint(words)
@@ -556,7 +570,20 @@ def finding(text: str, found: list[bytes] | None = None) -> str | None:
         and _result_rewritten(text, result_file, rigged)
     ):
         return "result-rewritten"
-    if not _ENV_WORDS.isdisjoint(words) and env_rigged.search(text):
-        if b"unwrapped" in words or b"qpos" in words or eval_file.search(text):
-            return "environment-rigged"
+    if (
+        not _ENV_WORDS.isdisjoint(words)
+        and env_rigged.search(text)
+        and (b"unwrapped" in words or b"qpos" in words or eval_file.search(text))
+    ):
+        return "environment-rigged"
     return None
+
+
+def _may_relax(words: frozenset[bytes]) -> bool:
+    """Whether ``words`` can hold a verdict switch or key (the screen before its regexes)."""
+    return (
+        not _RELAX_ALSO.isdisjoint(words)
+        or (not _CONFIG_WORDS.isdisjoint(words) and not _WRITERS.isdisjoint(words))
+        or b"nostatusrc" in words
+        or (b"exit" in words and (b"no" in words or b"code" in words or b"zero" in words))
+    )
