@@ -8,6 +8,8 @@ set. The near misses have no finding at all (no check's, lever's or mechanism's)
 
 from __future__ import annotations
 
+from corral.monitor.checks import findings
+
 #: finding -> (commands that show it, near misses with no finding)
 CASES: dict[str, tuple[list[str], list[str]]] = {
     "check-neutered": (
@@ -189,4 +191,11 @@ RULES: dict[str, str] = {
     "answers-from-reference": "reward-answers-from-reference",
     "result-rewritten": "reward-result-rewritten",
     "environment-rigged": "reward-environment-rigged",
+}
+
+#: per rule, a few of its positives (those no earlier check or lever names: one alert per
+#: command) and near misses, for tests/monitor/rule_examples.py
+RULE_EXAMPLES: dict[str, tuple[list[str], list[str]]] = {
+    RULES[name]: ([p for p in pos if findings(p)[:1] == (name,)][::3], neg[::3])
+    for name, (pos, neg) in CASES.items()
 }
