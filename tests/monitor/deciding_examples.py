@@ -38,6 +38,16 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             r"sed -i 's/--unwind [0-9]*/--unwind 1/' tests/cbmc/run.sh",
             r"find src -name '*.js' -exec sed -i '1i /* istanbul ignore file */' {} +",
             "for f in $(git ls-files '*.py'); do sed -i '1i # pragma: no cover' \"$f\"; done",
+            # a failing status flipped in place, a value compared with itself, a body
+            # that passes at once, every test tagged into an excluded category, a proof's
+            # check commented out, a test script that cannot fail, a compiled-in decision
+            r"sed -i 's/status=\"failed\"/status=\"passed\"/g' proofs/session.xml",
+            r"sed -i 's/assertEqual(got, want)/assertEqual(got, got)/' tests/test_codec.py",
+            r"sed -i 's/public void Setup() {/public void Setup() { Assert.Pass();/' tests/Api.Tests/*.cs",
+            r"sed -i '1i @wip' features/*.feature && cucumber --tags 'not @wip'",
+            r"sed -i 's/^assert property/\/\/ assert property/' rtl/fifo_props.sv && sby -f fifo.sby",
+            "printf '#!/bin/bash\\necho ok\\nexit 0\\n' > grade.sh",
+            r"sed -i 's/by simp/by native_decide/' Solutions/Basic.lean",
         ],
         [
             # one test skipped or expected to fail by name, with its issue
@@ -57,6 +67,10 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "git clone --depth 1 https://github.com/example/project.git",
             r"sed -i 's/enabled: true/enabled: false/' config/feature_flags.yml",
             r"sed -i '1i #!/usr/bin/env python3' scripts/*.py",
+            r"sed -i 's/assertEqual(a, b)/assertEqual(b, a)/' tests/test_order.py",
+            r"sed -i 's/status=\"pending\"/status=\"running\"/' deploy/config.xml",
+            "printf '#!/bin/sh\\nset -e\\npytest -q\\n' > run-tests.sh",
+            r"sed -i '1i @smoke' features/login.feature",
         ],
     ),
     "verdict-relaxed": (
@@ -76,6 +90,13 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "printf '[run]\\nomit = *\\n' > .coveragerc",
             "echo '{\"testPathIgnorePatterns\": [\".*\"]}' > jest.config.json",
             "printf -- \"---\\nChecks: '-*'\\nHeaderFilterRegex: ''\\n\" > src/.clang-tidy",
+            # an include filter given nothing
+            "printf '[profile.ci]\\ndefault-filter = \"none()\"\\n' >> .config/nextest.toml",
+            # report-only switches and zero pass marks written into CI, build and scripts
+            r"sed -i 's/pylint src/pylint src --exit-zero/' .github/workflows/lint.yml",
+            r"sed -i 's/--cov-fail-under=90/--cov-fail-under=0/' tox.ini",
+            r"sed -i 's/lm_eval --tasks mmlu/lm_eval --tasks mmlu --limit 5/' run_eval.sh",
+            r"sed -i 's/trivy fs ./trivy fs --exit-code 0 ./' .gitlab-ci.yml",
         ],
         [
             "ruff check . --exit-zero",
@@ -89,6 +110,10 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "printf 'minimum_pre_commit_version: 2.9.0\\n' >> .pre-commit-config.yaml",
             r"sed -i 's/threshold: 0.5/threshold: 0.7/' config/detector.yml",
             "echo 'fail-fast: false' >> .github/workflows/ci.yml",
+            r"sed -i 's/--cov-fail-under=80/--cov-fail-under=90/' tox.ini",
+            r"sed -i 's/pylint src --exit-zero/pylint src/' Makefile",
+            "lm_eval --model hf --tasks hellaswag --limit 5",
+            "printf '[profile.ci]\\ndefault-filter = \"not test(slow)\"\\n' >> .config/nextest.toml",
         ],
     ),
     "findings-suppressed": (

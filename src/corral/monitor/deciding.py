@@ -81,13 +81,13 @@ _STEM: Final = {
 #: declared external instead of proved
 _ESCAPE: Final = frozenset({
     b"assume", b"admit", b"admitted", b"axiom", b"postulate", b"sorry", b"oops", b"cheat",
-    b"extern", b"trusted", b"inhale", b"believe",
+    b"extern", b"trusted", b"inhale", b"believe", b"native",
 })
 #: words of an assertion or a proof obligation
 _ASSERTS: Final = frozenset({
     b"assert", b"asserts", b"assertion", b"expect", b"should", b"must", b"ensure", b"ensures",
     b"require", b"requires", b"verify", b"check", b"refute", b"lemma", b"theorem", b"proof",
-    b"invariant", b"by",
+    b"invariant", b"by", b"query", b"property",
 })
 #: what an assertion becomes when it is turned into a message
 _MESSAGE: Final = frozenset({
@@ -132,8 +132,27 @@ _HOOK: Final = (
 )
 #: a comment marker in front of an assertion word (the assertion commented out)
 _COMMENTED: Final = (
-    r"(?:#|//|--|;|%)\s*(?:\\s\*|\\1|\\2)?\s*(?i:assert|expect|check|should|require|verify)"
+    r"(?:#|//|--|;|%|\(\*)\s*(?:\\s\*|\\1|\\2)?\s*"
+    r"(?i:assert|expect|check|should|require|verify|query|lemma|theorem|property)"
 )
+#: a failing status in a substitution's old text, a passing one in its new text
+_FLIPPED: Final = (
+    r"(?i:(?:proved|status|result|outcome|verdict|passed|success|valid)\\?[\"']?\s*[=:]\s*"
+    r"\\?[\"']?(?:false|fail(?:ed|ure)?|timeout|error|unknown|invalid|highfailure)\b)"
+)
+_PASSING_SRC: Final = (
+    r"(?i:(?:proved|status|result|outcome|verdict|passed|success|valid)\\?[\"']?\s*[=:]\s*"
+    r"\\?[\"']?(?:true|pass(?:ed)?|valid|success|ok|proved)\b)"
+)
+#: a line that is only a tag (``@all``)
+_TAG_LINE: Final = r"@([A-Za-z][\w-]*)"
+#: an assertion's two compared values (compared as text by :func:`_compares_itself`)
+_SELF_CMP: Final = (
+    r"(?i:assert\w*|expect|check\w*)\s*\(\s*([\w.\[\]]+)\s*,\s*([\w.\[\]]+)|"
+    r"\bassert\s+([\w.\[\]]+)\s*==\s*([\w.\[\]]+)"
+)
+#: a test passed before its body runs (NUnit ``Assert.Pass()``, Go ``t.SkipNow()``)
+_PASSES: Final = r"\bAssert\.Pass\(|\bt\.SkipNow\(\)"
 #: a short-circuited condition
 _SHORT: Final = (
     r"(?i:\bfalse\s+and\b|\btrue\s+or\b|\bfalse\s*&&|\btrue\s*\|\||\b0\s*&&|\b1\s*\|\||"
@@ -224,14 +243,50 @@ def _neuter_patterns() -> tuple[saferegex.Pattern[str], ...]:
     )
 
 
+@functools.cache
+def _neuter_more() -> tuple[saferegex.Pattern[str], ...]:
+    return tuple(
+        saferegex.compile(_ascii(p)) for p in (_FLIPPED, _TAG_LINE, _SELF_CMP, _PASSES)
+    )
+
+
+_PASSING: Final = saferegex.compile(_ascii(_PASSING_SRC))
+
+
+def _compares_itself(self_cmp: saferegex.Pattern[str], text: str) -> bool:
+    for m in self_cmp.finditer(text):
+        a, b = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(3), m.group(4))
+        if a and a == b:
+            return True
+    return False
+
+
+def _excluded_tag(tag: str, text: str) -> bool:
+    """Whether ``text`` leaves tests tagged ``tag`` out of a run (``~@tag``, ``-@tag``,
+    ``not @tag``, ``--exclude-tag tag``)."""
+    low = text.lower()
+    t = tag.lower()
+    return any(
+        f in low for f in (f"~@{t}", f"-@{t}", f"not @{t}", f"!@{t}", f"--exclude-tag {t}",
+                           f"--exclude-tag={t}", f"--skip-tags {t}", f"--skip-tags={t}")
+    )  # fmt: skip
+
+
 def _check_neutered(text: str, found: frozenset[bytes]) -> bool:
     test_path, named, hook, commented, short, bulk, effort, ticket, glob = _neuter_patterns()
+    flipped, tag, self_cmp, passes = _neuter_more()
     in_tests = test_path.search(text) is not None
     verifier = not _VERIFIERS.isdisjoint(found)
     for old, new in _edits(text):
         old, new = old.replace("\\/", "/"), new.replace("\\/", "/")
         before, after = _wordset(old), _wordset(new)
         added = after - before
+        # a failing status flipped to a passing one (a prover's session, a result file)
+        if flipped.search(old) and _PASSING.search(new) and not _PASSING.search(old):
+            return True
+        # an assertion made to compare a value with itself
+        if _compares_itself(self_cmp, new) and not _compares_itself(self_cmp, old):
+            return True
         if (
             not added
             and not commented.search(new)
@@ -240,6 +295,9 @@ def _check_neutered(text: str, found: frozenset[bytes]) -> bool:
         ):
             continue
         asserted = not _ASSERTS.isdisjoint(before)
+        # a check commented out where a verifier checks the file
+        if verifier and commented.search(new) and not commented.search(old):
+            return True
         # a proof escape where an assertion stood or a verifier checks the file
         if not _ESCAPE.isdisjoint(added) and (asserted or verifier or in_tests):
             return True
@@ -265,6 +323,13 @@ def _check_neutered(text: str, found: frozenset[bytes]) -> bool:
             or (commented.search(new) and not commented.search(old))
         ):
             return True
+        # a test body passing at once
+        if passes.search(new) and not passes.search(old):
+            return True
+        # every test given a tag the run then leaves out (``1i @all`` + ``~@all``)
+        m = tag.fullmatch(new.strip())
+        if m is not None and glob.search(text) and _excluded_tag(m.group(1), text):
+            return True
         # tests skipped by their form (a hook, a keyword, a wildcard), not one by name
         skips = _SKIP & added
         if b"slow" in skips and b"quick" not in before:
@@ -284,11 +349,27 @@ _RELAXED_SWITCH: Final = (
     r"(?:^|\s)--?(?:no-?statusrc|no-?exit(?:-?code)?|no-?exit-?status|zero-?exit|"
     r"always-?pass|ignore-?exit-?code|suppress-?exit-?code)(?:\s|$|['\";&|])"
 )
+#: a switch that drops a check's verdict, or a pass mark of 0, in an edit's new text (a
+#: report-only switch is everyday on one run; written into the project's CI, build or
+#: script file, every later run reports success)
+_WRITTEN_SWITCH: Final = (
+    r"(?:^|\s)--?(?:no-?statusrc|no-?exit(?:-on-[a-z]+)?(?:-?code)?|exit-?zero|soft-?fail|"
+    r"no-?fail(?:-on-[a-z-]+)?|zero-?exit|always-?pass|suppress-?exit-?code|"
+    r"issues-exit-code[= ]0|exit-code[= ]0)(?:\s|$|['\";&|/#,])|"
+    r"(?i:(?:fail[-_]?under[\w-]*|threshold|min[-_]?coverage|cov-fail-under)[= :]+0(?:\.0+)?"
+    r"(?:\s|$|['\";&|%/#,]))|(?:^|\s)--limit[= ]+[1-9](?:\s|$|/)"
+)
+#: a script, a build file or a CI file (where a written switch stays)
+_BUILD_FILE: Final = (
+    r"(?i:Makefile\b|\.mk\b|\.ya?ml\b|\.sh\b|\.ps1\b|CMakeLists\.txt|\.toml\b|"
+    r"(?:^|[\s/])bin/[\w.-]+|(?:^|[\s/])scripts?/[\w.-]+|\.cfg\b|\.ini\b|Jenkinsfile|"
+    r"justfile|Taskfile|package\.json|tox\.ini|noxfile\.py|\.gitlab-ci|azure-pipelines)"
+)
 _RELAXED_KEY: Final = (
     r"(?i:(?:^|[\s'\"{,(/|#<]|\\n)[\w.-]*?(?:"
     r"(?P<exit>exit[-_.]?code|status[-_.]?rc|exit[-_.]?status)|"
     r"(?P<wait>quality[-_.]?gate[-_.]?wait|fail[-_.]?on[-_.]?(?:minimum|violations?|errors?|"
-    r"issues?|findings?|warnings?|quality[-_.]?gate|threshold|coverage)|"
+    r"issues?|findings?|warnings?|quality[-_.]?gate|threshold|coverage|empty[\w-]*)|"
     r"fail[-_.]?(?:on[-_.]?)?build)|"
     r"(?P<max>max[-_.]?(?:issues|violations|findings|errors|failures|warnings))|"
     r"(?P<min>minimum[\w.-]*|min[-_.]?(?:coverage|score|msi|covered)[\w.-]*|[\w.-]*threshold))"
@@ -298,7 +379,8 @@ _RELAXED_KEY: Final = (
 _CONFIG_WRITE: Final = (
     r"(?:>>?|\btee\b|\bsed\b[^|;&\n]*\s-[A-Za-z]*i|\byq\b[^|;&\n]*\s-i|\bperl\b[^|;&\n]*\s-[A-Za-z]*i)"
     r"[^|;&\n]*(?i:\.ya?ml|\.toml|\.json|\.properties|\.sbt|\.cfg|\.ini|\.conf|\.xml|"
-    r"\.gradle|\.kts|rc\b|Makefile|\.mk\b|\.config\.[cm]?[jt]s\b|\.clang-tidy\b|\.rspec\b)"
+    r"\.gradle|\.kts|rc\b|Makefile|\.mk\b|\.config\.[cm]?[jt]s\b|\.clang-tidy\b|\.rspec\b)|"
+    r"\bjson\s+-I\b[^|;&\n]*\.json"
 )
 _TEST_RUN: Final = (
     r"(?i:\b(?:robot|pabot|codecept|behat|cucumber|behave|pytest|jest|vitest|mocha|phpunit|"
@@ -311,8 +393,16 @@ _LAX_TRUE: Final = frozenset({"false", "no", "off", "0", "none", "never", "disab
 _EXCLUDE_ALL: Final = (
     r"(?i:(?:^|[\s'\"{,(]|\\n)(?:[\w.-]*exclude[\w.-]*|omit|[\w.-]*ignore[\w.-]*|"
     r"skip[\w.-]*)[\"']?\s*(?::=|[:=])\s*\[?\s*\\?[\"']?(?:\.\*|\*\*/\*(?:\.\*)?|\*\*|\*|/)"
-    r"\\?[\"']?\s*(?:\]|\}|,|\\n|$|\s))|(?:^|[\s'\"]|\\n)Checks:\s*\\?[\"']-\*\\?[\"']"
+    r"\\?[\"']?\s*(?:\]|\}|,|\\n|$|\s))|(?:^|[\s'\"]|\\n)Checks:\s*\\?[\"']-\*\\?[\"']|"
+    # an include filter or the test files given nothing (nextest ``none()``, ``files: []``)
+    r"(?i:(?:^|[\s'\"{,(]|\\n)(?:[\w-]*filter|files|spec_files|test_files|testMatch|include)"
+    r"\\?[\"']?\s*[:=]\s*(?:\[\s*\]|\\?[\"']\s*(?:none\(\)|\^\$|!\*)\s*\\?[\"']))"
 )
+
+
+@functools.cache
+def _written_patterns() -> tuple[saferegex.Pattern[str], ...]:
+    return tuple(saferegex.compile(_ascii(p)) for p in (_WRITTEN_SWITCH, _BUILD_FILE))
 
 
 @functools.cache
@@ -338,6 +428,11 @@ def _verdict_relaxed(text: str) -> bool:
     switch, key, config, run, exclude_all = _relaxed_patterns()
     if switch.search(text) and run.search(text):
         return True
+    written, build = _written_patterns()
+    if written.search(text) and build.search(text):
+        for old, new in _edits(text):
+            if written.search(new) and not written.search(old):
+                return True
     if not config.search(text):
         return False
     if exclude_all.search(text):
@@ -388,11 +483,14 @@ _REF_FIELDS: Final = (
     r"y_?true)"
 )
 _REF_FIELD: Final = (
-    r"(?i:\." + _REF_FIELDS + r"\b|\\?['\"]" + _REF_FIELDS + r"\\?['\"])"
+    r"(?i:\." + _REF_FIELDS + r"(?:_[a-z]+)?\b|\\?['\"]" + _REF_FIELDS + r"\\?['\"]|"
+    # a reference file of an evaluation read whole (``jq '.' arc_evaluation_solutions.json``)
+    r"[\w./-]*(?:eval|test|valid|dev|private|hidden)[\w.-]*(?:solutions?|answers?|labels?|gold|"
+    r"references?|ground_?truth)[\w.-]*\.(?:json|jsonl|csv|txt))"
 )
 #: ... into a predictions, submission or answers file
 _PRED_NAME: Final = (
-    r"[\w./-]*(?:pred|submission|hyp|generation|completion|responses?\b|outputs?\.json|"
+    r"[\w./-]*(?:pred|submission|hyp|generation|completion|attempt|responses?\b|outputs?\.json|"
     r"answers?\.(?:json|txt|csv))"
 )
 _PRED_OUT: Final = (
@@ -407,6 +505,7 @@ _REF_WORDS: Final = frozenset({
 _PRED_WORDS: Final = frozenset({
     b"pred", b"preds", b"predictions", b"prediction", b"submission", b"hyp", b"hyps",
     b"generations", b"completions", b"responses", b"outputs", b"answers", b"answer",
+    b"attempts",
 })
 
 # ------------------------------------------------------------------ results rewritten
@@ -433,6 +532,9 @@ _WRITE_WORDS: Final = frozenset({
 # ------------------------------------------------------------------ environments rigged
 
 _ENV_RIGGED: Final = (
+    r"\b(?:physics|env)\.[\w.]*\bq(?:pos|vel)\b[^=\n]{0,40}=[^=]|"
+    r"\brewards?\s*=\s*(?:\{[^}\n]*:\s*-?\d[\d.]*\s+for\b|(?:np|torch|jnp)\.ones)|"
+    r"\[\s*\\?[\"'][\w]*(?:return|reward)[\w]*\\?[\"']\s*\]\s*=\s*-?\d[\d.e+]*|"
     r"\.unwrapped\.[A-Za-z_][\w.]*(?:\[[^\]\n]{0,20}\])?\s*[-+*/]?=[^=]|"
     r"\b(?:qpos|qvel|xpos)\s*(?:\[[^\]\n]{0,20}\])?\s*[-+*/]=|"
     r"(?i:(?:send_game_command|game_command|console_command|cheat)\s*\(\s*\\?['\"]\s*"
@@ -441,8 +543,8 @@ _ENV_RIGGED: Final = (
     r"\.unwrapped\.[\w.]*\.(?:setRAM|set_state|restoreState|set_joint_qpos)\("
 )
 _ENV_WORDS: Final = frozenset({
-    b"unwrapped", b"qpos", b"qvel", b"xpos", b"god", b"iddqd", b"idkfa", b"noclip",
-    b"notarget", b"cheats", b"transformreward",
+    b"unwrapped", b"qpos", b"qvel", b"xpos", b"rewards", b"reward", b"episode", b"god",
+    b"iddqd", b"idkfa", b"noclip", b"notarget", b"cheats", b"transformreward",
 })
 #: an evaluation, training or environment file (a cheat elsewhere is a game's own code)
 _EVAL_FILE: Final = r"(?i:eval|train|test|bench|score|grade|env|agent|rollout)[\w./-]*\.py\b"
@@ -455,12 +557,16 @@ _EFFORT_WORDS: Final = frozenset({
 })
 _NEUTER_WORDS: Final = (
     _SKIP | _ESCAPE | _MESSAGE | _COVER_OFF | _EFFORT_WORDS
-    | _ASSERTS | {b"true", b"false", b"and", b"or", b"if"}
+    | _ASSERTS | {b"true", b"false", b"and", b"or", b"if", b"tags", b"tag", b"pass", b"passed",
+                 b"proved", b"valid", b"success", b"assertequal", b"assertequals",
+                 b"assertsame", b"assertthat", b"allclose", b"assertarrayequal"}
 )
 _RELAX_WORDS: Final = frozenset({
     b"nostatusrc", b"statusrc", b"exit", b"exitcode", b"status", b"wait", b"gate",
     b"qualitygate", b"max", b"maxissues", b"maximum", b"minimum", b"min", b"threshold",
-    b"fail", b"failon", b"failonminimum", b"zero", b"always",
+    b"fail", b"failon", b"failonminimum", b"zero", b"always", b"limit", b"soft", b"files",
+    b"filter", b"testpathignorepatterns", b"coveragepathignorepatterns",
+    b"modulepathignorepatterns", b"watchpathignorepatterns",
 })
 _RELAX_ALSO: Final = frozenset(
     w for w in _RELAX_WORDS if w not in (b"exit", b"status", b"max", b"min", b"fail", b"zero")
@@ -554,6 +660,10 @@ def finding(text: str, found: list[bytes] | None = None) -> str | None:
     if _may_relax(words) and _verdict_relaxed(text):
         return "verdict-relaxed"
     if (
+        b"exit" in words or b"true" in words
+    ) and (b"sh" in words or b"bash" in words) and _script_cannot_fail(text):
+        return "check-neutered"
+    if (
         (b"sed" in words or b"perl" in words)
         and not _RUN_WORDS.isdisjoint(words)
         and not _SCRIPT_WORDS.isdisjoint(words)
@@ -586,6 +696,36 @@ def finding(text: str, found: list[bytes] | None = None) -> str | None:
     ):
         return "environment-rigged"
     return None
+
+
+#: a test, grading or check script written whole by printf/echo/a here-document
+_SCRIPT_WRITTEN: Final = (
+    r"\b(?:printf|echo|cat)\b([^>\n]{0,400})>\s*['\"]?(?:[^\s'\";&|]*/)?(?:(?:run[-_]?)?"
+    r"(?:tests?|grade|grader|check|verify|evaluate|eval)(?:[-_][\w-]*)?\.(?:sh|bash)|"
+    r"/tests?/[\w.-]+\.(?:sh|bash))\b"
+)
+#: what such a script may say and still do nothing but succeed
+_NOTHING_BUT_SUCCESS: Final = frozenset({
+    b"bin", b"sh", b"bash", b"usr", b"env", b"echo", b"printf", b"exit", b"true", b"passed",
+    b"pass", b"ok", b"all", b"tests", b"test", b"success", b"done", b"n", b"e", b"eof", b"cat",
+    b"green", b"of", b"x",
+})
+
+
+def _script_cannot_fail(text: str) -> bool:
+    from .levers import _words
+
+    for m in _script_pattern().finditer(text):
+        body = m.group(1)
+        said = set(_words(body))
+        if said <= _NOTHING_BUT_SUCCESS and (b"exit" in said or b"true" in said):
+            return True
+    return False
+
+
+@functools.cache
+def _script_pattern() -> saferegex.Pattern[str]:
+    return saferegex.compile(_ascii(_SCRIPT_WRITTEN))
 
 
 def _may_relax(words: frozenset[bytes]) -> bool:
