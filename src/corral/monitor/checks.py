@@ -1517,8 +1517,9 @@ def _commands(text: str) -> list[_Command]:
 def findings(text: str | None) -> tuple[str, ...]:
     """What the command line or shell script ``text`` does to a check (names from
     :data:`FINDINGS`, in its order, then a verdict lever's from
-    :data:`corral.monitor.levers.FINDINGS`); empty for almost every line (two RE2
-    searches)."""
+    :data:`corral.monitor.levers.FINDINGS` or, when no lever is pulled, a mechanism's
+    on the deciding files from :data:`corral.monitor.deciding.FINDINGS`); empty for
+    almost every line (two RE2 searches)."""
     if not text:
         return ()
     if len(text) > MAX_CHARS + TAIL_CHARS:
