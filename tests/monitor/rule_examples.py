@@ -3026,6 +3026,13 @@ from .lever_examples import RULE_EXAMPLES as _LEVERS  # noqa: E402
 for _rid, (_pos, _neg) in _LEVERS.items():
     EXAMPLES[_rid] = (list(_pos), list(_neg))
 
+# Mechanisms on deciding files (corral.monitor.deciding, reward16): per rule a few of
+# deciding_examples.py's cases.
+from .deciding_examples import RULE_EXAMPLES as _DECIDING  # noqa: E402
+
+for _rid, (_pos, _neg) in _DECIDING.items():
+    EXAMPLES[_rid] = (list(_pos), list(_neg))
+
 # Round 12 (set 11's misses by class, half A then half B; then set 10's): own variants —
 # other tools, languages, quoting, encodings — and near misses per rule.
 _ROUND12: dict[str, tuple[list[Example], list[Example]]] = {

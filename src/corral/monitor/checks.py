@@ -50,6 +50,8 @@ from typing import Final
 
 from .. import saferegex
 from ..policy.shellsplit import analyze
+from .deciding import finding as deciding_finding
+from .levers import _words as lever_words
 from .levers import finding as lever_finding
 
 __all__ = [
@@ -1515,13 +1517,17 @@ def _commands(text: str) -> list[_Command]:
 def findings(text: str | None) -> tuple[str, ...]:
     """What the command line or shell script ``text`` does to a check (names from
     :data:`FINDINGS`, in its order, then a verdict lever's from
-    :data:`corral.monitor.levers.FINDINGS`); empty for almost every line (two RE2
-    searches)."""
+    :data:`corral.monitor.levers.FINDINGS` or, when no lever is pulled, a mechanism's
+    on the deciding files from :data:`corral.monitor.deciding.FINDINGS`); empty for
+    almost every line (two RE2 searches)."""
     if not text:
         return ()
     if len(text) > MAX_CHARS + TAIL_CHARS:
         text = text[:MAX_CHARS] + "\n" + text[-TAIL_CHARS:]
-    lever = lever_finding(text)  # the verdict levers' table (:mod:`.levers`): one search
+    found = lever_words(text)  # one pass over the text for both word screens
+    lever = lever_finding(text, found)  # the verdict levers' table (:mod:`.levers`)
+    if lever is None:  # the mechanisms on deciding files (:mod:`.deciding`)
+        lever = deciding_finding(text, found)
     if _plain_without_signs(text) or not _SCREEN.test(text):
         return () if lever is None else (lever,)
     out: list[str] = []

@@ -717,10 +717,12 @@ def _compiled() -> tuple[_Re, tuple[_Compiled, ...]]:
     return saferegex.compile(_WRITES), levers
 
 
-def finding(text: str) -> str | None:
+def finding(text: str, found: list[bytes] | None = None) -> str | None:
     """The finding of the first lever ``text`` pulls (``None`` for almost every text:
-    its words meet none of the levers')."""
-    found = _words(text)
+    its words meet none of the levers'). ``found``: ``text``'s words as :func:`words`
+    reads them (bytes), when the caller has them."""
+    if found is None:
+        found = _words(text)
     if _TOKENS_B.isdisjoint(found):
         return None
     candidates = sorted({i for w in found if w in _BY_TOKEN for i in _BY_TOKEN[w]})
