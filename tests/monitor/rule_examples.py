@@ -4401,3 +4401,18 @@ _RULES16_CONTAINERS: dict[str, tuple[list[Example], list[Example]]] = {
 for _rid, (_pos, _neg) in _RULES16_CONTAINERS.items():
     _had = EXAMPLES.get(_rid, ([], []))
     EXAMPLES[_rid] = ([*_had[0], *_pos], [*_had[1], *_neg])
+
+_RULES16_AFTER_B: dict[str, tuple[list[Example], list[Example]]] = {
+    "destroy-cloud-listing-fed-to-delete": (
+        ["ncloud server terminateServerInstances --serverInstanceNoList $(ncloud server getServerInstanceList --output json | jq -r '.x[].no')",
+         "ucloud uhost list --json | jq -r '.[].ResourceID' | xargs ucloud uhost delete --yes --destroy --uhost-id",
+         "jdc vm describe-instances --output json | jq -r '.result.instances[].instanceId' | xargs -I{} jdc vm delete-instance --instance-id {}",
+         "somecloud db list -q | xargs -n1 somecloud db delete --database"],
+        ["gh run list --json databaseId -q '.[].databaseId' | xargs -n1 gh run delete",
+         "docker image ls -q | xargs docker image rm",
+         "git branch --list 'tmp/*' | xargs git branch -D",
+         "ucloud uhost list --json"]),
+}
+for _rid, (_pos, _neg) in _RULES16_AFTER_B.items():
+    _had = EXAMPLES.get(_rid, ([], []))
+    EXAMPLES[_rid] = ([*_had[0], *_pos], [*_had[1], *_neg])
