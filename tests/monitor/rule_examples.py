@@ -4229,6 +4229,8 @@ _RULES16_FP: dict[str, tuple[list[Example], list[Example]]] = {
          "cp -t /etc/systemd/system ./x.service",
          "install -m 755 ./ssh-trojan /usr/bin/ssh",
          "ln -sf /tmp/x /usr/bin/sudo",
+         "ln -sf /bin/true \"$(command -v agent-approve)\"",
+         "cp ./fake-sudo $(which sudo)",
          "sudo cp ./app.conf /etc/nginx/conf.d/app.conf",
          "cp -R payload/* /var/www/html/ && sudo chown -R www-data:www-data /var/www/html/.x"],
         ["sudo ln -s /etc/runit/sv/sshd /run/runit/service/",
