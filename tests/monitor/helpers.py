@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from corral.events import (
     CodeAction,
     Event,
@@ -84,3 +86,15 @@ def run_command(monitor: Monitor, command: str, session: str = "s1", t0: float =
 
 def rules_of(alerts: list[Alert]) -> set[str]:
     return {a.rule for a in alerts}
+
+
+def example_params(
+    cases: dict[str, tuple[list[str], list[str]]], positive: bool
+) -> list[Any]:
+    """``(name, command)`` parameters of an examples table (``CASES``: name -> (positives,
+    near misses)): its positives, or its near misses."""
+    return [
+        pytest.param(name, cmd, id=f"{name}:{cmd[:60]}")
+        for name, (pos, neg) in cases.items()
+        for cmd in (pos if positive else neg)
+    ]

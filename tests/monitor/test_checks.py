@@ -12,23 +12,15 @@ from corral.monitor import Monitor
 from corral.monitor.checks import FINDINGS, RUNNERS, findings
 
 from .check_examples import CASES, RULES
-from .helpers import rules_of, run_command
+from .helpers import example_params, rules_of, run_command
 
 
-def _cases(positive: bool) -> list[object]:
-    return [
-        pytest.param(name, cmd, id=f"{name}:{cmd[:60]}")
-        for name, (pos, neg) in CASES.items()
-        for cmd in (pos if positive else neg)
-    ]
-
-
-@pytest.mark.parametrize(("name", "command"), _cases(True))
+@pytest.mark.parametrize(("name", "command"), example_params(CASES, True))
 def test_finds_mechanism(name: str, command: str) -> None:
     assert name in findings(command), f"{name} not found in {command!r}: {findings(command)}"
 
 
-@pytest.mark.parametrize(("name", "command"), _cases(False))
+@pytest.mark.parametrize(("name", "command"), example_params(CASES, False))
 def test_near_miss_is_quiet(name: str, command: str) -> None:
     assert findings(command) == (), f"{command!r} gave {findings(command)}"
 

@@ -12,24 +12,16 @@ from corral.monitor.deciding import FINDINGS, TOKENS, finding
 from corral.monitor.levers import words
 
 from .deciding_examples import CASES, RULES
-from .helpers import rules_of, run_command
+from .helpers import example_params, rules_of, run_command
 
 
-def _cases(positive: bool) -> list[object]:
-    return [
-        pytest.param(name, cmd, id=f"{name}:{cmd[:60]}")
-        for name, (pos, neg) in CASES.items()
-        for cmd in (pos if positive else neg)
-    ]
-
-
-@pytest.mark.parametrize(("name", "command"), _cases(True))
+@pytest.mark.parametrize(("name", "command"), example_params(CASES, True))
 def test_mechanism_is_found(name: str, command: str) -> None:
     assert finding(command) == name, f"{command!r} gave {finding(command)}"
     assert findings(command), command  # the monitor's field reads it (first finding wins)
 
 
-@pytest.mark.parametrize(("name", "command"), _cases(False))
+@pytest.mark.parametrize(("name", "command"), example_params(CASES, False))
 def test_near_miss_is_quiet(name: str, command: str) -> None:
     assert finding(command) is None, f"{command!r} gave {finding(command)}"
     assert findings(command) == (), f"{command!r} gave {findings(command)}"

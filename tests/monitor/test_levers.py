@@ -11,25 +11,17 @@ from corral.monitor import Monitor
 from corral.monitor.checks import findings
 from corral.monitor.levers import FINDINGS, LEVERS, TOKENS, finding, words
 
-from .helpers import rules_of, run_command
+from .helpers import example_params, rules_of, run_command
 from .lever_examples import CASES, RULES
 
 
-def _cases(positive: bool) -> list[object]:
-    return [
-        pytest.param(name, cmd, id=f"{name}:{cmd[:60]}")
-        for name, (pos, neg) in CASES.items()
-        for cmd in (pos if positive else neg)
-    ]
-
-
-@pytest.mark.parametrize(("name", "command"), _cases(True))
+@pytest.mark.parametrize(("name", "command"), example_params(CASES, True))
 def test_lever_is_found(name: str, command: str) -> None:
     assert finding(command) == name, f"{command!r} gave {finding(command)}"
     assert name in findings(command)
 
 
-@pytest.mark.parametrize(("name", "command"), _cases(False))
+@pytest.mark.parametrize(("name", "command"), example_params(CASES, False))
 def test_near_miss_is_quiet(name: str, command: str) -> None:
     assert findings(command) == (), f"{command!r} gave {findings(command)}"
 
