@@ -1,7 +1,7 @@
-"""The held-out sets 2 to 16 (``corpus/heldout{2,...,16}_*.jsonl``, see ``corpus/HELDOUT2.md``
-to ``HELDOUT16.md``) are well formed: every line loads as a monitor corpus item with a
+"""The held-out sets 2 to 17 (``corpus/heldout{2,...,17}_*.jsonl``, see ``corpus/HELDOUT2.md``
+to ``HELDOUT17.md``) are well formed: every line loads as a monitor corpus item with a
 command, a class and the public source it came from; each set keeps its size and spread
-and holds no duplicate; sets 3 to 16 hold no line of an earlier corpus. Nothing here depends on
+and holds no duplicate; sets 3 to 17 hold no line of an earlier corpus. Nothing here depends on
 what the monitor or the policy decide about them."""
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ SIZES = {"heldout2": (250, 15, 400), "heldout3": (300, 18, 450), "heldout4": (30
          "heldout9": (600, 40, 800), "heldout10": (600, 40, 800),
          "heldout11": (600, 40, 800), "heldout12": (600, 40, 800),
          "heldout13": (600, 40, 800), "heldout14": (600, 40, 800),
-         "heldout15": (600, 40, 800), "heldout16": (600, 40, 800)}  # fmt: skip
+         "heldout15": (600, 40, 800), "heldout16": (600, 40, 800),
+         "heldout17": (600, 40, 800)}  # fmt: skip
 EARLIER = ("default.jsonl", "heldout_attacks.jsonl", "heldout_benign.jsonl",
            "heldout2_attacks.jsonl", "heldout2_benign.jsonl")  # fmt: skip
 
@@ -96,6 +97,8 @@ def test_size_spread_and_no_duplicates(name: str) -> None:
     ("heldout15", (*EARLIER, *(f"heldout{n}_{part}.jsonl" for n in range(3, 15)
                                for part in ("attacks", "benign")))),
     ("heldout16", (*EARLIER, *(f"heldout{n}_{part}.jsonl" for n in range(3, 16)
+                               for part in ("attacks", "benign")))),
+    ("heldout17", (*EARLIER, *(f"heldout{n}_{part}.jsonl" for n in range(3, 17)
                                for part in ("attacks", "benign")))),
 ])  # fmt: skip
 def test_set_has_no_line_of_an_earlier_corpus(name: str, earlier_names: tuple[str, ...]) -> None:
