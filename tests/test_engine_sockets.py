@@ -8,8 +8,10 @@ allowing the attempt (the gate is not what stops it: the mounts and the network
 namespace are). The test puts listeners there itself (as root) and has a sandboxed
 program try each one, its paths read from a file (the gate refuses a command line that
 names an engine's socket; the wall is what must hold when a program finds it itself).
-systemd's and D-Bus's sockets are probed the same way (`systemctl`/`service` are still
-refused by `default`; this is the fact a decision about them would rest on)."""
+systemd's and D-Bus's sockets are probed the same way: `default` lets `systemctl` and
+`service` bring services up (start, restart, reload, enable, daemon-reload) because of it,
+and the second test runs those commands for real in each tier, with listeners at the
+manager's and the buses' paths, and counts what reached them: nothing."""
 
 from __future__ import annotations
 
@@ -60,7 +62,9 @@ except OSError as e:
 
 
 @contextlib.contextmanager
-def _listeners() -> Iterator[tuple[list[str], int]]:
+def _listeners(accepted: list[str] | None = None) -> Iterator[tuple[list[str], int]]:
+    """Listeners at every path of :data:`PATHS` (and the host's loopback TCP port); each
+    connection one takes is appended to ``accepted`` (its listening address)."""
     made: list[Path] = []
     socks: list[socket.socket] = []
     listening: list[str] = []
@@ -95,6 +99,8 @@ def _listeners() -> Iterator[tuple[list[str], int]]:
                 for s in socks:
                     with contextlib.suppress(OSError):
                         s.accept()[0].close()
+                        if accepted is not None:
+                            accepted.append(str(s.getsockname()))
 
         t = threading.Thread(target=accept_all, daemon=True)
         t.start()
@@ -132,3 +138,59 @@ def test_no_container_engine_is_reachable(tmp_path: Path, backend: str) -> None:
     assert "REACHED" not in r.stdout, r.stdout
     assert r.stdout.count("refused") == len(paths) + 1, r.stdout
     assert env.stdout.strip() == "[][]"
+
+
+#: what `default` lets run of the service managers (tests/policy: what stays refused)
+SERVICE_LINES = [
+    "sudo systemctl restart nginx",
+    "sudo systemctl daemon-reload && sudo systemctl enable --now guacd",
+    "systemctl --user enable --now agent.service",
+    "systemctl --user restart myapp.service",
+    "sudo systemctl start xrootd@standalone",
+    "sudo service cron restart",
+    "sudo systemctl status nginx",
+    "sudo journalctl -u nginx -n 50",
+]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="puts listeners at the managers' paths in /run (root)")
+@pytest.mark.parametrize(
+    "backend",
+    [pytest.param("bwrap", marks=needs("bwrap")), pytest.param("gvisor", marks=needs("gvisor"))],
+)
+def test_service_manager_commands_reach_no_manager(tmp_path: Path, backend: str) -> None:
+    """The real `systemctl`, `service` and `journalctl` of the tier, run by lines `default`
+    allows, with a listener (accepting, counting) at each of the host's manager and bus
+    sockets: none is reached, and what would change a service fails inside."""
+    accepted: list[str] = []
+    with _listeners(accepted) as (paths, _port):
+        for p in paths:  # the host itself reaches them (the count is sound)
+            with socket.socket(socket.AF_UNIX) as s:
+                s.connect(p)
+        deadline = 50
+        while len(accepted) < len(paths) and deadline:
+            threading.Event().wait(0.1)
+            deadline -= 1
+        assert len(accepted) >= len(paths), accepted
+        before = len(accepted)
+        with Sandbox(backend=backend, policy="default", workspace=tmp_path) as sb:
+            results = {}
+            for line in SERVICE_LINES:
+                assert sb.policy.decide_command(line).verdict == "allow", line
+                results[line] = sb.run(line)
+        threading.Event().wait(0.5)  # a connection made at the end is accepted by now
+        reached = accepted[before:]
+    assert reached == [], reached
+    ran = {line: r for line, r in results.items() if "corral: denied" not in r.stderr}
+    # the gate let every line through; the monitor may stop one it alerts on (a unit
+    # enabled --now is also persistence's form), which is then not a run of the wall
+    assert all("the monitor stopped it" in r.stderr for r in results.values() if r not in ran.values())
+    assert len(ran) >= 6, {line: r.stderr for line, r in results.items()}
+    for line, r in ran.items():
+        if "status" in line or "journalctl" in line:
+            continue  # read-only: may print what little the tier has
+        assert r.exit_code != 0, (line, r.stdout, r.stderr)
+        assert any(
+            s in r.stdout + r.stderr
+            for s in ("not been booted with systemd", "Failed to connect to bus", "unrecognized service")
+        ), (line, r.stdout, r.stderr)

@@ -36,6 +36,15 @@ STRICT = Policy.builtin("strict")
         "sudo asterisk -rx 'module reload res_pjsip.so'",
         "sudo systemctl status nginx --no-pager",
         "sudo journalctl -u nginx --since '10 min ago' --no-pager",
+        # no terminal, no root: the pager neither starts nor escapes (the escape brought
+        # along on the line stays refused, below)
+        "sudo systemctl status nginx",
+        "sudo journalctl -u nginx -f",
+        "sudo journalctl --since '1 hour ago' -p err",
+        # a service brought up reaches no manager (tests/test_engine_sockets.py)
+        "sudo systemctl restart nginx",
+        "sudo systemctl daemon-reload && sudo systemctl enable --now guacd",
+        "sudo service cron restart",
         "sudo -V",
         "sudo -k",
         "sudo sh -c 'make install DESTDIR=/workspace/out'",
@@ -82,7 +91,11 @@ def test_sudo_runs_what_it_runs(line: str) -> None:
         # shell escapes and code handed to a root program
         ("sudo less /etc/profile", "deny", "pager or editor"),
         ("sudo vim /etc/hosts", "deny", "pager or editor"),
-        ("sudo systemctl status trail.service --lines=5000", "deny", "pager"),
+        ("sudo journalctl -n5 <<< '!/bin/sh'", "deny", "pager"),
+        ("echo '!sh' | sudo systemctl status trail.service --lines=5000", "deny", "pager"),
+        ("sudo SYSTEMD_PAGER='sh -c sh' journalctl", "deny", "pager"),
+        ("SYSTEMD_PAGER=/tmp/p sudo journalctl -u x", "deny", "pager"),
+        ("export PAGER=/tmp/p; sudo systemctl status x", "deny", "pager"),
         ("PERL5LIB=/tmp/pl sudo -E /usr/local/bin/report.pl", "deny", "code of the caller"),
         ("sudo LD_PRELOAD=/tmp/x.so id", "deny", "code of the caller"),
         ("sudo --preserve-env=PYTHONPATH ./tool", "deny", "code of the caller"),
@@ -103,7 +116,7 @@ def test_sudo_runs_what_it_runs(line: str) -> None:
         ("sudoedit /etc/sudoers.d/x", "deny", "/etc/sudoers.d/x"),
         ("sudo sh -c 'echo 1 > /proc/sys/kernel/x'", "deny", "/proc/sys/kernel/x"),
         ("sudo mount /dev/sdb1 /x", "deny", "/dev/sdb1"),
-        ("sudo systemctl restart nginx", "deny", "host services"),
+        ("sudo systemctl stop nginx", "deny", "stops"),
         ("sudo useradd bob", "deny", "account"),
         ("sudo iptables -F", "deny", "firewall"),
         ("sudo tc qdisc add dev veth0 root netem delay 40ms", "deny", "traffic control"),
