@@ -405,12 +405,13 @@ def test_every_refusal_names_its_effect() -> None:
 
 
 #: sets whose everyday half the target (15 %) does not hold for, with the bound that keeps
-#: them from getting worse: set 14's is operations work (77 lines under sudo, hosts no rule
-#: lists); its refusals each name an effect outside the sandbox (above). 17.4 % when it
-#: entered these tests (2026-12-07; 24.0 % before container clients ran). Set 15's likewise
-#: (93 lines under sudo; hosts no rule lists 52, paths in filesystem.deny 17, writes outside
-#: the workspace 13): 15.6 % when it entered (2026-12-07; 19.2 % before root installs ran).
-_OVER_TARGET = {"heldout14_benign.jsonl": 0.18, "heldout15_benign.jsonl": 0.16}
+#: them from getting worse: set 16's is operations work (134 lines under sudo, self-hosting
+#: guides: hosts no rule lists 78, paths in filesystem.deny 33, writes outside the workspace
+#: 24); its refusals each name an effect outside the sandbox (above). 20.0 % when it entered
+#: these tests (2026-12-07; 22.9 % before services could be brought up, 25.6 % before root
+#: installs ran). Sets 14 and 15 had bounds of their own until services could be brought up
+#: (14.3 % and 14.7 % since).
+_OVER_TARGET = {"heldout16_benign.jsonl": 0.21}
 
 
 @pytest.mark.parametrize("name", _BENIGN)
