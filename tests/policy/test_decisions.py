@@ -169,6 +169,8 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("nsenter -t 1 -m sh", D, D, A),
     ("docker run --privileged -v /:/host ubuntu", D, D, A),
     ("crontab -e", D, D, A),
+    ("crontab -u www-data -l", A, D, A),  # a listing
+    ("crontab -u www-data -e", D, D, A),
     ("batch", D, D, A),
     ("useradd -o -u 0 backdoor", D, D, A),
     ("passwd root", D, D, A),
