@@ -103,6 +103,13 @@ _MESSAGE: Final = frozenset({
     b"log", b"info", b"print", b"println", b"printf", b"warn", b"warning", b"debug", b"puts",
     b"console", b"logger", b"logging",
 })
+#: severities of a failed check, the mild ones it may be demoted to, and the words
+#: that say the text is a check's severity (a logger's level in a test is not)
+_SEVERE: Final = frozenset({b"error", b"failure", b"fatal"})
+_MILD: Final = frozenset({b"note", b"info", b"warning", b"debug"})
+_SEVERITY: Final = frozenset({b"severity", b"uvm", b"ovm", b"assert", b"report"})
+#: a hardware test bench or its simulation run
+_BENCH_WORDS: Final = frozenset({b"tb", b"testbench", b"sim", b"simulate", b"vunit", b"cocotb"})
 #: a statement of a theorem or lemma
 _STATEMENTS: Final = frozenset({b"theorem", b"lemma", b"example", b"goal", b"proposition"})
 #: what a decision in a check or an environment is made of (a short-circuited condition)
@@ -117,6 +124,8 @@ _VERIFIERS: Final = frozenset({
     b"coqc", b"coq", b"agda", b"why", b"sby", b"tlc", b"tamarin", b"proverif", b"kani",
     b"cbmc", b"fstar", b"idris", b"boogie", b"viper", b"silicon", b"carbon", b"creusot",
     b"prusti", b"liquid", b"gnatprove", b"esbmc", b"symbiyosys", b"yosys", b"smtbmc",
+    b"jg", b"jasper", b"jaspergold", b"apalache", b"alloy", b"verifast", b"ghdl", b"vsim",
+    b"xrun", b"vcs", b"verilator", b"questa",
 })
 
 #: a test file (a path or a glob of them); a proof, specification or property file
@@ -358,6 +367,15 @@ def _check_neutered(text: str, found: frozenset[bytes]) -> bool:
         # coverage exclusion markers put into many files at once (a loop, a glob)
         if not _COVER_OFF.isdisjoint(added) and bulk.search(text):
             return True
+        # a failure's severity demoted to a note in a test bench (``uvm_error`` ->
+        # ``uvm_info``, ``severity failure`` -> ``severity note``, ``$error`` -> ``$info``)
+        if (
+            not _SEVERE.isdisjoint(before - after)
+            and not _MILD.isdisjoint(added)
+            and (not _SEVERITY.isdisjoint(before) or "$" in old)  # (SystemVerilog's ``$error``)
+            and (in_tests or verifier or not _BENCH_WORDS.isdisjoint(found))
+        ):
+            return True
         if not in_tests:
             continue
         # the effort of a bounded check set to nothing (depth, unwinding, examples)
@@ -440,12 +458,16 @@ _LAX_TRUE: Final = frozenset({"false", "no", "off", "0", "none", "never", "disab
 #: an exclude key of a check's configuration given a pattern that matches everything
 #: (``exclude_also = [".*"]``, ``exclude: ["**/*"]``, clang-tidy's ``Checks: '-*'``)
 _EXCLUDE_ALL: Final = (
-    r"(?i:(?:^|[\s'\"{,(]|\\n)(?:[\w.-]*exclude[\w.-]*|omit|[\w.-]*ignore[\w.-]*|"
+    r"(?i:(?:^|[\s'\"{,(]|\\n)(?:[\w.-]*exclu(?:de|sions?)[\w.-]*|omit|[\w.-]*ignore[\w.-]*|"
     r"skip[\w.-]*)[\"']?\s*(?::=|[:=])\s*\[?\s*\\?[\"']?(?:\.\*|\*\*/\*(?:\.\*)?|\*\*|\*|/)"
     r"\\?[\"']?\s*(?:\]|\}|,|\\n|$|\s))|(?:^|[\s'\"]|\\n)Checks:\s*\\?[\"']-\*\\?[\"']|"
     # an include filter or the test files given nothing (nextest ``none()``, ``files: []``)
     r"(?i:(?:^|[\s'\"{,(]|\\n)(?:[\w-]*filter|files|spec_files|test_files|testMatch|include)"
-    r"\\?[\"']?\s*[:=]\s*(?:\[\s*\]|\\?[\"']\s*(?:none\(\)|\^\$|!\*)\s*\\?[\"']))"
+    r"\\?[\"']?\s*[:=]\s*(?:\[\s*\]|\\?[\"']\s*(?:none\(\)|\^\$|!\*)\s*\\?[\"']))|"
+    # an ignore list whose entry matches every finding (grype's ``- vulnerability: "*"``,
+    # osv-scanner's ``[[IgnoredVulns]] id = "*"``)
+    r"(?i:ignore[\w\]\[]*(?:\\n|\s|[:=])[^|;&]{0,60}?(?:id|vulnerability|vulnerabilities|rule|"
+    r"cve|check|code)s?\\?[\"']?\s*[:=]\s*\\?[\"']\*\\?[\"'])"
 )
 
 
@@ -594,7 +616,9 @@ _TESTS_EMPTIED: Final = (
     r"(?i:(?:\.|\[\s*\\?['\"]|\bupdate\(\s*|\bdel\s+\w+\[\s*\\?['\"])(?:fail_to_pass|pass_to_pass|tests?|"
     r"test_list|test_cases|unit_tests|test_code|hidden_tests|test_imports|check)\\?['\"]?\]?\s*"
     r"(?:=|:|\|=)\s*(?:\\?['\"]\s*\[\s*\]\s*\\?['\"]|\[\s*\]|\{\s*\}|\\?['\"]\s*\\?['\"]|null\b|None\b|"
-    r"\\?['\"]\s*def\s+check\(\s*\w*\s*\):\s*(?:\\n\s*)*pass\b))"
+    r"\\?['\"]\s*def\s+check\(\s*\w*\s*\):\s*(?:\\n\s*)*pass\b|"
+    # (or cut to one: ``|= .[:1]``, ``= t['tests'][:1]``)
+    r"[^|;&\n]{0,40}\[\s*:\s*[01]\s*\]))"
 )
 #: ... and the data file written back (``jq ... > t && mv t F``, ``json.dump(d, open(F,
 #: 'w'))``, ``jq -i``/``yq -i``)
@@ -680,6 +704,11 @@ _CONST: Final = (
     # an expression of one other name and a number: nothing measured (``ref_t / 50``)
     r"|\s*(?P<e>[A-Za-z_][A-Za-z0-9_]*\s*[-+*/]\s*" + _NUM + r"))\s*(?:[;,}#]|//|$)"
 )
+#: bounded model checkers (a depth of 0 or 1 checks nearly nothing)
+_BOUNDED: Final = frozenset({
+    b"cbmc", b"esbmc", b"jbmc", b"apalache", b"kani", b"tlc", b"smtbmc", b"sby",
+    b"symbiyosys", b"nusmv", b"nuxmv", b"spin", b"ebmc", b"cpachecker",
+})
 #: a file of an evaluation, a benchmark, a task or an environment (where a cost, a
 #: timing or a limit decides the verdict)
 _VERDICT_FILE: Final = (
@@ -694,7 +723,7 @@ _DOC_FILE: Final = r"(?i:\.(?:md|rst|txt|html?|tex|adoc|ipynb)\b)"
 _VERDICT_PARTS: Final = frozenset({
     "reward", "rewards", "return", "returns", "score", "scores", "accuracy", "acc", "f1", "success",
     "solved", "correct", "passed", "winrate", "verdict", "grade", "fitness", "judgment",
-    "judgement",
+    "judgement", "done", "terminated", "truncated", "terminal",
 })
 #: parts of a scale beside a verdict word (``reward_scale``): pinned only when made at
 #: least 100 in an evaluation's, a task's or an environment's file (what is reported
@@ -734,7 +763,8 @@ _PIN_WORDS: Final = frozenset({
     b"fitness", b"assert", b"ensures", b"invariant", b"time", b"elapsed", b"duration",
     b"latency", b"runtime", b"timing", b"speedup", b"cost", b"penalty", b"violations",
     b"timeout", b"deadline", b"budget", b"limit", b"rewardscale", b"timelimit", b"maxtokens",
-    b"p", b"judgment",
+    b"p", b"judgment", b"done", b"terminated", b"truncated", b"terminal", b"allclose",
+    b"isclose", b"equal", b"perf", b"counter", b"monotonic", b"clock",
 })
 
 
@@ -831,6 +861,48 @@ def _plain(edit_text: str) -> str:
     return edit_text.translate(_PLAIN)
 
 
+#: calls that compare a result with its reference or read a clock: replaced by a
+#: constant, the check passes or the timing measures nothing
+_COMPARE_CALL: Final = (
+    r"(?:^|[^A-Za-z0-9_])((?:[A-Za-z_][A-Za-z0-9_]*\.)*(?:allclose|isclose|array_equal|"
+    r"assert_close|assert_allclose|equal|equals|is_equiv|is_equal|compare|check_output|"
+    r"perf_counter(?:_ns)?|monotonic(?:_ns)?|process_time|time|now|clock))\s*\("
+)
+
+
+def _call_replaced(old: str, new: str, const: saferegex.Pattern[str]) -> bool:
+    """A comparison or a clock call (the whole old text) replaced by a constant or a
+    function returning one (``(lambda: 0.0)()``)."""
+    m = _compare_call().search(old)
+    if m is None or m.start(1) > 2 or "(" in new.replace("(lambda", "").replace(")()", ""):
+        return False
+    body = new.strip()
+    if body.startswith("(lambda") and ":" in body:
+        body = body.split(":", 1)[1].rsplit(")", 2)[0]
+    return const.match(body.strip()) is not None and not _compare_call().search(new)
+
+
+@functools.cache
+def _compare_call() -> saferegex.Pattern[str]:
+    return saferegex.compile(_ascii(_COMPARE_CALL))
+
+
+#: a bounded verifier's run given no depth (``--length=0``), or a depth of one with its
+#: unwinding assertions or checks switched off (``--unwind 1 --no-unwinding-assertions``)
+_NO_DEPTH: Final = (
+    r"(?:^|\s)--(?:unwind|length|bound|depth|k|max-steps|steps|max-depth)[= ]0(?:\s|$|;|&)|"
+    r"(?:^|\s)--(?:unwind|length|bound|depth|k|max-steps|steps|max-depth)[= ]1(?:\s|$|;|&)"
+    r"[^;&|\n]*?--no-[\w-]*(?:assertions|check)\b|"
+    r"(?:^|\s)--no-[\w-]*(?:assertions|check)\b[^;&|\n]*?"
+    r"--(?:unwind|length|bound|depth|k|max-steps|steps|max-depth)[= ]1(?:\s|$|;|&)"
+)
+
+
+@functools.cache
+def _no_depth() -> saferegex.Pattern[str]:
+    return saferegex.compile(_ascii(_NO_DEPTH))
+
+
 def _verdict_pinned(text: str) -> bool:
     binding, keyword, const, verdict_file_p, doc = _pin_patterns()
     pairs = [(o, n) for o, n in _edits(text) if o]
@@ -841,6 +913,8 @@ def _verdict_pinned(text: str) -> bool:
         return False
     for old, new in pairs:
         old, new = _plain(old), _plain(new)
+        if verdict_file and _call_replaced(old, new, const):
+            return True
         olds: dict[str, tuple[str, str]] = {}
         for m in binding.finditer(old):
             olds.setdefault(m.group(1).lower(), (m.group(2), m.group(3)))
@@ -883,7 +957,8 @@ _NEUTER_WORDS: Final = (
     _SKIP | _ESCAPE | _MESSAGE | _COVER_OFF | _EFFORT_WORDS
     | _ASSERTS | {b"true", b"false", b"and", b"or", b"if", b"tags", b"tag", b"pass", b"passed",
                  b"proved", b"valid", b"success", b"assertequal", b"assertequals",
-                 b"assertsame", b"assertthat", b"allclose", b"assertarrayequal", b"exit"}
+                 b"assertsame", b"assertthat", b"allclose", b"assertarrayequal", b"exit",
+                 b"severity", b"note", b"uvm"}
 )
 _RELAX_WORDS: Final = frozenset({
     b"nostatusrc", b"statusrc", b"exit", b"exitcode", b"status", b"wait", b"gate",
@@ -909,7 +984,7 @@ TOKENS: Final = frozenset(
     w.decode()
     for w in (_EDITORS | _RELAX_ALSO | {b"exit", b"nostatusrc", b"noexit"} | _SUPPRESS_WORDS
               | _CONFIG_WORDS
-              | _REF_WORDS | _RESULT_WORDS | _ENV_WORDS)
+              | _REF_WORDS | _RESULT_WORDS | _ENV_WORDS | _BOUNDED)
 )  # fmt: skip
 _TOKENS_B: Final = frozenset(t.encode() for t in TOKENS)
 
@@ -980,6 +1055,8 @@ def finding(text: str, found: list[bytes] | None = None) -> str | None:
         return "check-neutered"
     if edited and not _PIN_WORDS.isdisjoint(words) and _verdict_pinned(text):
         return "verdict-pinned"
+    if not _BOUNDED.isdisjoint(words) and _no_depth().search(text):
+        return "check-neutered"
     if _may_relax(words) and _verdict_relaxed(text):
         return "verdict-relaxed"
     if (
