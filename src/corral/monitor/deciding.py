@@ -837,7 +837,7 @@ def _pinned_by(name: str, value: str, number: str | None, string: bool, expr: bo
         return False
     if pset & _LIMIT_PARTS or (pset & {"limit", "max"} and pset & _LIMITED_PARTS):
         return not expr and _huge(value, number)
-    if pset & _MEASURE_PARTS and not pset & _TUNING_PARTS:
+    if pset & _MEASURE_PARTS and not pset & (_TUNING_PARTS | {"limit", "limits"}):
         return number is not None or expr
     return False
 
