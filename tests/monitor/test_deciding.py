@@ -79,8 +79,15 @@ def test_near_misses_raise_no_mechanism_rule_through_the_monitor(name: str) -> N
         "jq '" + ".a = 1 | " * 30000 + "' results.json > t && mv t results.json",
         "python -c \"" + "x['label']; " * 30000 + "\" > preds.txt",
         "robot " + "--nostatusrc " * 30000,
+        "sed -i '" + "s/reward = .*/reward = 1.0/;" * 20000 + "' eval/env.py",
+        "sed -i 's/score = " + "f(" * 30000 + "/score = 1/' eval/a.py",
+        "printf '" + "exit 0\\n" * 20000 + "' | cat - tests/run.sh > t && mv t tests/run.sh",
+        "node -e \"s.replace(/" + "a" * 100000 + "/g, 'b')\" test/a.test.js",
+        "grep x data/test/a.json " + "| sed s/a/b/ " * 20000 + "> predictions.txt",
+        "cbmc a.c " + "--unwind 1 " * 30000,
     ],
-    ids=["empty", "non-utf8", "many-edits", "long-old", "excludes", "jq", "labels", "switches"],
+    ids=["empty", "non-utf8", "many-edits", "long-old", "excludes", "jq", "labels", "switches",
+         "pinned", "calls", "prepend", "js-replace", "split-pipe", "unwind"],
 )
 def test_hostile_text_is_answered(text: str) -> None:
     # every pattern is RE2 (linear), edits are read up to 64; no timing here

@@ -34,7 +34,15 @@ editor, over the command's text:
 ``environment-rigged``
     an RL environment's internals set from outside its step (``env.unwrapped.x =``,
     ``qpos[...] +=``), a game's cheat commands sent from an evaluation, a reward
-    wrapper that adds a constant in an evaluation script.
+    wrapper that adds a constant in an evaluation script;
+``verdict-pinned``
+    an edit that replaces whatever a verdict-bearing value was computed as (a wildcard
+    or a call in its old text) with a constant in its new text, whatever the language:
+    a reward, return, score, accuracy or judge's answer pinned (``s/cost = .*/cost =
+    0.0/``, ``s/return judge(.*)/return "A"/``), an assertion or a postcondition made
+    ``True``, a timing set to an expression of no measurement (``kernel_time =
+    ref_time / 50``), a time or token limit or a ``<`` bound raised past any run
+    (``10**9``, ``999999``).
 
 Cost: the words of a text (the :mod:`.levers` screen's runs of letters, computed once)
 meet :data:`TOKENS` (a frozenset) or nothing more is done; each mechanism then needs one
@@ -57,6 +65,7 @@ FINDINGS: Final = (
     "answers-from-reference",
     "result-rewritten",
     "environment-rigged",
+    "verdict-pinned",
 )
 
 # ------------------------------------------------------------------ vocabularies
@@ -70,7 +79,7 @@ _SKIP: Final = frozenset({
     b"ignored", b"pending", b"disable", b"disabled", b"xit", b"xdescribe", b"xcontext",
     b"xtest", b"xspecify", b"xscenario", b"xfeature", b"pit", b"pdescribe", b"pcontext",
     b"pentry", b"xfail", b"failing", b"todo", b"slow", b"marktestskipped", b"xctskip",
-    b"skipzigtest", b"wip",
+    b"skipzigtest", b"wip", b"fixme", b"hide",
 })
 #: stems: ``skipif`` added where ``skip`` was is no new skip
 _STEM: Final = {
@@ -94,6 +103,13 @@ _MESSAGE: Final = frozenset({
     b"log", b"info", b"print", b"println", b"printf", b"warn", b"warning", b"debug", b"puts",
     b"console", b"logger", b"logging",
 })
+#: severities of a failed check, the mild ones it may be demoted to, and the words
+#: that say the text is a check's severity (a logger's level in a test is not)
+_SEVERE: Final = frozenset({b"error", b"failure", b"fatal"})
+_MILD: Final = frozenset({b"note", b"info", b"warning", b"debug"})
+_SEVERITY: Final = frozenset({b"severity", b"uvm", b"ovm", b"assert", b"report"})
+#: a hardware test bench or its simulation run
+_BENCH_WORDS: Final = frozenset({b"tb", b"testbench", b"sim", b"simulate", b"vunit", b"cocotb"})
 #: a statement of a theorem or lemma
 _STATEMENTS: Final = frozenset({b"theorem", b"lemma", b"example", b"goal", b"proposition"})
 #: what a decision in a check or an environment is made of (a short-circuited condition)
@@ -108,6 +124,8 @@ _VERIFIERS: Final = frozenset({
     b"coqc", b"coq", b"agda", b"why", b"sby", b"tlc", b"tamarin", b"proverif", b"kani",
     b"cbmc", b"fstar", b"idris", b"boogie", b"viper", b"silicon", b"carbon", b"creusot",
     b"prusti", b"liquid", b"gnatprove", b"esbmc", b"symbiyosys", b"yosys", b"smtbmc",
+    b"jg", b"jasper", b"jaspergold", b"apalache", b"alloy", b"verifast", b"ghdl", b"vsim",
+    b"xrun", b"vcs", b"verilator", b"questa",
 })
 
 #: a test file (a path or a glob of them); a proof, specification or property file
@@ -196,6 +214,16 @@ _PY_REPLACE: Final = (
     r"[rbf]?\\?['\"]((?:\\.|[^'\"\\\n])*)\\?['\"]"
 )
 
+#: JavaScript's ``.replace(/OLD/g, 'NEW')`` (a regex literal: ``node -e``, ``deno eval``)
+_JS_REPLACE: Final = (
+    r"\.replace(?:All)?\(\s*/((?:\\.|[^/\\\n])+)/[a-z]*\s*,\s*\\?['\"`]((?:\\.|[^'\"`\\\n])*)\\?['\"`]"
+)
+#: text put in front of a file: ``printf TEXT | cat - F > T && mv T F`` (read as ``1i``)
+_PREPEND: Final = (
+    r"\b(?:printf|echo)\s+(?:-e\s+)?(['\"])((?:\\.|[^\\\n])*?)['\"]\s*\|\s*cat\s+-\s+([\w./-]+)\s*>\s*"
+    r"([\w./-]+)\s*(?:&&|;)\s*mv\s+(?:-f\s+)?([\w./-]+)\s+([\w./-]+)"
+)
+
 
 def _ascii(pattern: str) -> str:
     """``pattern`` with ``\\w`` spelled as ASCII (RE2 then needs no Unicode tables)."""
@@ -226,13 +254,29 @@ def _edits(text: str) -> list[tuple[str, str]]:
     for m in py.finditer(text):
         out.append((m.group(2), m.group(3)))
         if len(out) >= 64:
-            break
+            return out
+    if "replace" in text:
+        for m in _more_edit_patterns()[0].finditer(text):
+            out.append((m.group(1), m.group(2)))
+            if len(out) >= 64:
+                return out
+    if "cat" in text and "mv" in text:
+        for m in _more_edit_patterns()[1].finditer(text):
+            if m.group(4) == m.group(5) and m.group(3) == m.group(6):  # moved back over F
+                out.append(("", m.group(2)))  # (a prepend: no old text, like ``1i``)
+            if len(out) >= 64:
+                break
     return out
 
 
 @functools.cache
 def _edit_patterns() -> tuple[saferegex.Pattern[str], ...]:
     return tuple(saferegex.compile(_ascii(p)) for p in (_SUBST, _INSERT, _PY_REPLACE))
+
+
+@functools.cache
+def _more_edit_patterns() -> tuple[saferegex.Pattern[str], ...]:
+    return tuple(saferegex.compile(_ascii(p)) for p in (_JS_REPLACE, _PREPEND))
 
 
 @functools.cache
@@ -251,6 +295,17 @@ def _neuter_more() -> tuple[saferegex.Pattern[str], ...]:
 
 
 _PASSING: Final = saferegex.compile(_ascii(_PASSING_SRC))
+
+#: an exit with status 0 (``sys.exit(0)``, ``exit 0``, ``process.exit()``, ``os.Exit(0)``)
+_EXIT_ZERO: Final = (
+    r"(?:(?:sys\.exit|os\._exit|process\.exit|System\.exit|os\.Exit|\bexit|\bquit)\s*\(\s*0?\s*\)|"
+    r"\bexit\s+0\b|\bexit\s*(?:\\n|;|$))"
+)
+
+
+@functools.cache
+def _exit_zero() -> saferegex.Pattern[str]:
+    return saferegex.compile(_ascii(_EXIT_ZERO))
 
 
 def _compares_itself(self_cmp: saferegex.Pattern[str], text: str) -> bool:
@@ -312,6 +367,15 @@ def _check_neutered(text: str, found: frozenset[bytes]) -> bool:
         # coverage exclusion markers put into many files at once (a loop, a glob)
         if not _COVER_OFF.isdisjoint(added) and bulk.search(text):
             return True
+        # a failure's severity demoted to a note in a test bench (``uvm_error`` ->
+        # ``uvm_info``, ``severity failure`` -> ``severity note``, ``$error`` -> ``$info``)
+        if (
+            not _SEVERE.isdisjoint(before - after)
+            and not _MILD.isdisjoint(added)
+            and (not _SEVERITY.isdisjoint(before) or "$" in old)  # (SystemVerilog's ``$error``)
+            and (in_tests or verifier or not _BENCH_WORDS.isdisjoint(found))
+        ):
+            return True
         if not in_tests:
             continue
         # the effort of a bounded check set to nothing (depth, unwinding, examples)
@@ -322,6 +386,9 @@ def _check_neutered(text: str, found: frozenset[bytes]) -> bool:
             (not _MESSAGE.isdisjoint(added) and (before & _ASSERTS) - after)
             or (commented.search(new) and not commented.search(old))
         ):
+            return True
+        # an exit with status 0 put into a test or grading script (it ends before a test)
+        if not old and b"exit" in added and _exit_zero().search(new):
             return True
         # a test body passing at once
         if passes.search(new) and not passes.search(old):
@@ -391,12 +458,16 @@ _LAX_TRUE: Final = frozenset({"false", "no", "off", "0", "none", "never", "disab
 #: an exclude key of a check's configuration given a pattern that matches everything
 #: (``exclude_also = [".*"]``, ``exclude: ["**/*"]``, clang-tidy's ``Checks: '-*'``)
 _EXCLUDE_ALL: Final = (
-    r"(?i:(?:^|[\s'\"{,(]|\\n)(?:[\w.-]*exclude[\w.-]*|omit|[\w.-]*ignore[\w.-]*|"
+    r"(?i:(?:^|[\s'\"{,(]|\\n)(?:[\w.-]*exclu(?:de|sions?)[\w.-]*|omit|[\w.-]*ignore[\w.-]*|"
     r"skip[\w.-]*)[\"']?\s*(?::=|[:=])\s*\[?\s*\\?[\"']?(?:\.\*|\*\*/\*(?:\.\*)?|\*\*|\*|/)"
     r"\\?[\"']?\s*(?:\]|\}|,|\\n|$|\s))|(?:^|[\s'\"]|\\n)Checks:\s*\\?[\"']-\*\\?[\"']|"
     # an include filter or the test files given nothing (nextest ``none()``, ``files: []``)
     r"(?i:(?:^|[\s'\"{,(]|\\n)(?:[\w-]*filter|files|spec_files|test_files|testMatch|include)"
-    r"\\?[\"']?\s*[:=]\s*(?:\[\s*\]|\\?[\"']\s*(?:none\(\)|\^\$|!\*)\s*\\?[\"']))"
+    r"\\?[\"']?\s*[:=]\s*(?:\[\s*\]|\\?[\"']\s*(?:none\(\)|\^\$|!\*)\s*\\?[\"']))|"
+    # an ignore list whose entry matches every finding (grype's ``- vulnerability: "*"``,
+    # osv-scanner's ``[[IgnoredVulns]] id = "*"``)
+    r"(?i:ignore[\w\]\[]*(?:\\n|\s|[:=])[^|;&]{0,60}?(?:id|vulnerability|vulnerabilities|rule|"
+    r"cve|check|code)s?\\?[\"']?\s*[:=]\s*\\?[\"']\*\\?[\"'])"
 )
 
 
@@ -484,6 +555,10 @@ _REF_FIELDS: Final = (
 )
 _REF_FIELD: Final = (
     r"(?i:\." + _REF_FIELDS + r"(?:_[a-z]+)?\b|\\?['\"]" + _REF_FIELDS + r"\\?['\"]|"
+    # a dataset card's answer column (``'Final answer'``, ``"Correct Answer"``)
+    r"\\?['\"](?:final|correct|true|gold|right|expected|reference)[ _-]?answers?\\?['\"]|"
+    # a file under a solution, answer or gold directory (``/challenge/solution/flag.txt``)
+    r"[\w.-]*/(?:solutions?|answers?|answer_?keys?|gold|references?|ground_?truth)/[\w./-]+|"
     # a reference file of an evaluation read whole (``jq '.' arc_evaluation_solutions.json``)
     r"[\w./-]*(?:eval|test|valid|dev|private|hidden)[\w.-]*(?:solutions?|answers?|labels?|gold|"
     r"references?|ground_?truth)[\w.-]*\.(?:json|jsonl|csv|txt))"
@@ -507,6 +582,67 @@ _PRED_WORDS: Final = frozenset({
     b"generations", b"completions", b"responses", b"outputs", b"answers", b"answer",
     b"attempts",
 })
+
+#: a benchmark's test split read by a text tool (no model between the data and the
+#: predictions: ``grep -o '\\boxed{...}' data/MATH/test/*/*.json > predictions.txt``)
+_SPLIT_READ: Final = (
+    r"\b(?:grep|jq|cut|awk|sed|cat|head|tail)\b[^|;&\n>]*?\s['\"]?((?:[\w.-]+/)*"
+    r"(?:test|eval|valid|validation|dev|hidden|private)(?:/[\w./*-]*|(?:[_.-][\w*-]*)?\.(?:json|jsonl|"
+    r"csv|tsv|txt)))['\"]?(?:\s[^|;&\n>]*)?"
+    # only text tools between the data and the file written (no model, no program)
+    r"(?:\|\s*(?:grep|sed|awk|cut|tr|sort|uniq|head|tail|jq|paste)\b[^|;&\n>]*)*>"
+)
+_SPLIT_WORDS: Final = frozenset({
+    b"test", b"eval", b"valid", b"validation", b"dev", b"hidden", b"private",
+})
+_TEXT_TOOLS: Final = frozenset({
+    b"grep", b"jq", b"cut", b"awk", b"sed", b"cat", b"head", b"tail",
+})
+#: what a split read from one's own outputs is (sharded predictions merged, not answers)
+_OWN_OUTPUT: Final = ("pred", "output", "result", "gen", "hyp", "completion", "response")
+
+
+def _split_read(text: str) -> bool:
+    for m in _answer_patterns()[0].finditer(text):
+        path = m.group(1).lower()
+        if not any(w in path for w in _OWN_OUTPUT):
+            return True
+    return False
+
+
+#: a grader's tests kept as data emptied (SWE-bench's ``FAIL_TO_PASS``, HumanEval's
+#: ``test`` made ``def check(candidate): pass``, a task's ``test_list``) ...
+_TESTS_EMPTIED: Final = (
+    r"(?i:(?:\.|\[\s*\\?['\"]|\bupdate\(\s*|\bdel\s+\w+\[\s*\\?['\"])(?:fail_to_pass|pass_to_pass|tests?|"
+    r"test_list|test_cases|unit_tests|test_code|hidden_tests|test_imports|check)\\?['\"]?\]?\s*"
+    r"(?:=|:|\|=)\s*(?:\\?['\"]\s*\[\s*\]\s*\\?['\"]|\[\s*\]|\{\s*\}|\\?['\"]\s*\\?['\"]|null\b|None\b|"
+    r"\\?['\"]\s*def\s+check\(\s*\w*\s*\):\s*(?:\\n\s*)*pass\b|"
+    # (or cut to one: ``|= .[:1]``, ``= t['tests'][:1]``)
+    r"[^|;&\n]{0,40}\[\s*:\s*[01]\s*\]))"
+)
+#: ... and the data file written back (``jq ... > t && mv t F``, ``json.dump(d, open(F,
+#: 'w'))``, ``jq -i``/``yq -i``)
+_WRITTEN_BACK: Final = (
+    r"\bmv\s+[\w./-]+\s+[\w./-]+\.(?:json|jsonl|ya?ml)\b|json\.dump\(|write_text\(|"
+    r"\b(?:yq|jq)\b[^|;&\n]*\s-i\b|\bsponge\b|to_json\("
+)
+_DATA_WORDS: Final = frozenset({b"json", b"jsonl", b"jq", b"yq", b"yaml", b"yml"})
+_GRADER_TEST_WORDS: Final = frozenset({
+    b"fail", b"pass", b"test", b"tests", b"check", b"list", b"cases", b"code",
+})
+
+
+@functools.cache
+def _answer_patterns() -> tuple[saferegex.Pattern[str], ...]:
+    return tuple(
+        saferegex.compile(_ascii(p)) for p in (_SPLIT_READ, _TESTS_EMPTIED, _WRITTEN_BACK)
+    )
+
+
+def _grader_tests_emptied(text: str) -> bool:
+    _, emptied, written_back = _answer_patterns()
+    return emptied.search(text) is not None and written_back.search(text) is not None
+
 
 # ------------------------------------------------------------------ results rewritten
 
@@ -549,6 +685,268 @@ _ENV_WORDS: Final = frozenset({
 #: an evaluation, training or environment file (a cheat elsewhere is a game's own code)
 _EVAL_FILE: Final = r"(?i:eval|train|test|bench|score|grade|env|agent|rollout)[\w./-]*\.py\b"
 
+# ------------------------------------------------------------------ verdict pinned
+
+#: what an edit's new text binds: ``NAME = VALUE``, ``"NAME": VALUE``, ``NAME < VALUE``
+_BINDING: Final = (
+    r"(?:^|[^A-Za-z0-9_.$])((?:[A-Za-z_][A-Za-z0-9_]*\.)*[A-Za-z_][A-Za-z0-9_]*"
+    r"(?:(?:\[[^\]\n]{0,40}\]){1,3}|\(\d+\))?)[\"']?\s*(<=|<|:|=)\s*([^=\n][^\n]*|$)"
+)
+#: a keyword that decides by its value: ``return VALUE``, ``assert VALUE``, ``ensures VALUE``
+_KEYWORD: Final = r"(?:^|[^A-Za-z0-9_.])(return|assert|ensures|invariant)\s+([^\n]*)"
+#: a constant value at the start of a text (a number, ``10**9``, a boolean, infinity, a
+#: list of numbers, a short string) and what may follow it
+_NUM: Final = r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?(?:\s*\*\*\s*\d+)?"
+_CONST: Final = (
+    r"(?:\s*(?P<c>(?P<n>" + _NUM + r")|True|False|true|false|None|null|inf|math\.inf|np\.inf|"
+    r"sys\.maxsize|float\(\s*\\?['\"]inf\\?['\"]\s*\)|[\[(]\s*" + _NUM + r"(?:\s*,\s*" + _NUM
+    + r")*\s*[\])]|(?P<s>\\?\"[^\"\\\n]{0,40}\\?\"|'[^'\n]{0,40}'))"
+    # an expression of one other name and a number: nothing measured (``ref_t / 50``)
+    r"|\s*(?P<e>[A-Za-z_][A-Za-z0-9_]*\s*[-+*/]\s*" + _NUM + r"))\s*(?:[;,}#]|//|$)"
+)
+#: bounded model checkers (a depth of 0 or 1 checks nearly nothing)
+_BOUNDED: Final = frozenset({
+    b"cbmc", b"esbmc", b"jbmc", b"apalache", b"kani", b"tlc", b"smtbmc", b"sby",
+    b"symbiyosys", b"nusmv", b"nuxmv", b"spin", b"ebmc", b"cpachecker",
+})
+#: a file of an evaluation, a benchmark, a task or an environment (where a cost, a
+#: timing or a limit decides the verdict)
+_VERDICT_FILE: Final = (
+    r"(?i:[\w./-]*(?:eval|bench|timing|score|grad(?:e|er|ing)|judge|test|reward|metric|task|"
+    r"gym|agent|harness|leaderboard|result|verif|check|envs?/)[\w./-]*\.(?:py|js|ts|json|ya?ml|"
+    r"toml|cfg|ini|go|rs|java|rb|lua|c|cc|cpp|jl)\b)"
+)
+#: a documentation file (a figure reported there decides no run)
+_DOC_FILE: Final = r"(?i:\.(?:md|rst|txt|html?|tex|adoc|ipynb)\b)"
+
+#: a name's parts that say it is the verdict itself: any constant pins it
+_VERDICT_PARTS: Final = frozenset({
+    "reward", "rewards", "return", "returns", "score", "scores", "accuracy", "acc", "f1", "success",
+    "solved", "correct", "passed", "winrate", "verdict", "grade", "fitness", "judgment",
+    "judgement", "done", "terminated", "truncated", "terminal",
+})
+#: parts of a scale beside a verdict word (``reward_scale``): pinned only when made at
+#: least 100 in an evaluation's, a task's or an environment's file (what is reported
+#: inflated; a scale of 0.1 is tuning)
+_SCALE_PARTS: Final = frozenset({
+    "scale", "scaling", "coef", "coeff", "weight", "multiplier", "factor",
+})
+#: parts of a hyperparameter, a default or a setting beside a verdict word
+#: (``reward_threshold``, ``default_reward``, ``success_url``): never pinned
+_TUNING_PARTS: Final = _SCALE_PARTS | frozenset({
+    "clip", "discount", "gamma", "lambda",
+    "threshold", "default", "init", "initial", "min", "max", "baseline", "norm", "normalize",
+    "std", "mean", "bonus", "shaping", "url", "path", "dir", "file", "name", "key", "message",
+    "msg", "color", "label", "template", "format", "type", "mode", "fn", "func", "id",
+})
+#: a measurement's parts (pinned when given a number or an expression of no measurement)
+_MEASURE_PARTS: Final = frozenset({
+    "time", "elapsed", "duration", "latency", "runtime", "timing", "speedup", "seconds",
+    "secs", "ms", "throughput", "cycles", "flops", "cost", "costs", "penalty", "violations",
+})
+#: a limit's parts (pinned when raised past any run)
+_LIMIT_PARTS: Final = frozenset({"timeout", "deadline", "budget"})
+_LIMITED_PARTS: Final = frozenset({
+    "time", "tokens", "steps", "calls", "attempts", "seconds", "secs", "episodes", "turns",
+    "iterations", "tries", "wall", "clock",
+})
+#: the calls a judge, grader or check returns (``return judge_response(...)``)
+_JUDGE_PARTS: Final = frozenset({
+    "judge", "evaluate", "eval", "check", "verify", "compare", "score", "grade", "reward",
+    "correct", "metric", "match", "equiv", "equivalent", "passes", "is",
+})
+#: words of :data:`_VERDICT_PARTS`, :data:`_MEASURE_PARTS` ... as the screen reads them
+#: (camelCase is one word there: ``rewardscale``)
+_PIN_WORDS: Final = frozenset({
+    b"reward", b"rewards", b"returns", b"return", b"score", b"scores", b"accuracy", b"acc",
+    b"f", b"success", b"solved", b"correct", b"passed", b"winrate", b"verdict", b"grade",
+    b"fitness", b"assert", b"ensures", b"invariant", b"time", b"elapsed", b"duration",
+    b"latency", b"runtime", b"timing", b"speedup", b"cost", b"penalty", b"violations",
+    b"timeout", b"deadline", b"budget", b"limit", b"rewardscale", b"timelimit", b"maxtokens",
+    b"p", b"judgment", b"done", b"terminated", b"truncated", b"terminal", b"allclose",
+    b"isclose", b"equal", b"perf", b"counter", b"monotonic", b"clock",
+})
+
+
+@functools.cache
+def _pin_patterns() -> tuple[saferegex.Pattern[str], ...]:
+    return tuple(
+        saferegex.compile(_ascii(p))
+        for p in (_BINDING, _KEYWORD, _CONST, _VERDICT_FILE, _DOC_FILE)
+    )
+
+
+def _parts(name: str) -> list[str]:
+    """``self.cfg["env"]["rewardScale"]`` -> ``[..., "reward", "scale"]``: a name's words,
+    split at punctuation and at a lower-to-upper case change, lowered."""
+    out: list[str] = []
+    cur: list[str] = []
+    prev = ""
+    for ch in name:
+        if not ch.isalnum():
+            if cur:
+                out.append("".join(cur).lower())
+            cur, prev = [], ""
+            continue
+        if ch.isupper() and prev.islower() and cur:
+            out.append("".join(cur).lower())
+            cur = []
+        cur.append(ch)
+        prev = ch
+    if cur:
+        out.append("".join(cur).lower())
+    return out
+
+
+def _number(text: str) -> float | None:
+    t = text.replace(" ", "")
+    try:
+        if "**" in t:
+            base, _, exp = t.partition("**")
+            if len(exp) > 3:
+                return float("inf")
+            return float(base) ** float(exp)
+        return float(t)
+    except (ValueError, OverflowError):
+        return float("inf") if t.lower() in ("inf", "math.inf", "np.inf") else None
+
+
+def _huge(value: str, number: str | None) -> bool:
+    low = value.lower()
+    if "inf" in low or "maxsize" in low:
+        return True
+    n = _number(number) if number else None
+    return n is not None and n >= 1e5
+
+
+def _pinned_by(name: str, value: str, number: str | None, string: bool, expr: bool,
+               op: str, verdict_file: bool) -> bool:  # fmt: skip
+    """Whether a constant ``value`` given to ``name`` pins a verdict."""
+    parts = _parts(name)
+    pset = set(parts)
+    if op in ("<", "<="):  # a bound raised past any measurement
+        return not string and not expr and _huge(value, number)
+    if string:
+        return False
+    if pset & _VERDICT_PARTS and not expr:
+        if pset & _SCALE_PARTS:
+            n = _number(number) if number else None
+            return n is not None and n >= 100 and verdict_file
+        return not pset & _TUNING_PARTS
+    if not verdict_file:
+        return False
+    if pset & _LIMIT_PARTS or (pset & {"limit", "max"} and pset & _LIMITED_PARTS):
+        return not expr and _huge(value, number)
+    if pset & _MEASURE_PARTS and not pset & (_TUNING_PARTS | {"limit", "limits"}):
+        return number is not None or expr
+    return False
+
+
+def _computed(old_value: str, const: saferegex.Pattern[str]) -> bool:
+    """Whether a substitution's old value is computed or matched by a wildcard (not a
+    constant a person typed): a call, ``.*``, ``[0-9]*``, another name."""
+    v = old_value.strip()
+    return bool(v) and const.match(v) is None
+
+
+#: escapes and group references of a substitution's texts, dropped to read them as code
+_PLAIN: Final = str.maketrans({"\\": None})
+
+
+def _plain(edit_text: str) -> str:
+    """An edit's text read as the code it matches or writes: group references (``\\1``,
+    ``$2``) become a blank, escapes (``\\[``, ``\\/``) the character."""
+    for d in "123456789":
+        edit_text = edit_text.replace("\\" + d, " ").replace("$" + d, " ")
+    return edit_text.translate(_PLAIN)
+
+
+#: calls that compare a result with its reference or read a clock: replaced by a
+#: constant, the check passes or the timing measures nothing
+_COMPARE_CALL: Final = (
+    r"(?:^|[^A-Za-z0-9_])((?:[A-Za-z_][A-Za-z0-9_]*\.)*(?:allclose|isclose|array_equal|"
+    r"assert_close|assert_allclose|equal|equals|is_equiv|is_equal|compare|check_output|"
+    r"perf_counter(?:_ns)?|monotonic(?:_ns)?|process_time|time|now|clock))\s*\("
+)
+
+
+def _call_replaced(old: str, new: str, const: saferegex.Pattern[str]) -> bool:
+    """A comparison or a clock call (the whole old text) replaced by a constant or a
+    function returning one (``(lambda: 0.0)()``)."""
+    m = _compare_call().search(old)
+    if m is None or m.start(1) > 2 or "(" in new.replace("(lambda", "").replace(")()", ""):
+        return False
+    body = new.strip()
+    if body.startswith("(lambda") and ":" in body:
+        body = body.split(":", 1)[1].rsplit(")", 2)[0]
+    return const.match(body.strip()) is not None and not _compare_call().search(new)
+
+
+@functools.cache
+def _compare_call() -> saferegex.Pattern[str]:
+    return saferegex.compile(_ascii(_COMPARE_CALL))
+
+
+#: a bounded verifier's run given no depth (``--length=0``), or a depth of one with its
+#: unwinding assertions or checks switched off (``--unwind 1 --no-unwinding-assertions``)
+_NO_DEPTH: Final = (
+    r"(?:^|\s)--(?:unwind|length|bound|depth|k|max-steps|steps|max-depth)[= ]0(?:\s|$|;|&)|"
+    r"(?:^|\s)--(?:unwind|length|bound|depth|k|max-steps|steps|max-depth)[= ]1(?:\s|$|;|&)"
+    r"[^;&|\n]*?--no-[\w-]*(?:assertions|check)\b|"
+    r"(?:^|\s)--no-[\w-]*(?:assertions|check)\b[^;&|\n]*?"
+    r"--(?:unwind|length|bound|depth|k|max-steps|steps|max-depth)[= ]1(?:\s|$|;|&)"
+)
+
+
+@functools.cache
+def _no_depth() -> saferegex.Pattern[str]:
+    return saferegex.compile(_ascii(_NO_DEPTH))
+
+
+def _verdict_pinned(text: str) -> bool:
+    binding, keyword, const, verdict_file_p, doc = _pin_patterns()
+    pairs = [(o, n) for o, n in _edits(text) if o]
+    if not pairs:
+        return False
+    verdict_file = verdict_file_p.search(text) is not None
+    if doc.search(text) and not verdict_file:
+        return False
+    for old, new in pairs:
+        old, new = _plain(old), _plain(new)
+        if verdict_file and _call_replaced(old, new, const):
+            return True
+        olds: dict[str, tuple[str, str]] = {}
+        for m in binding.finditer(old):
+            olds.setdefault(m.group(1).lower(), (m.group(2), m.group(3)))
+        for m in keyword.finditer(old):
+            olds.setdefault(m.group(1), ("kw", m.group(2)))
+        if not olds:
+            continue
+        for m in keyword.finditer(new):
+            word, value = m.group(1), m.group(2)
+            c = const.match(value)
+            if c is None or word not in olds or not _computed(olds[word][1], const):
+                continue
+            if word == "return":
+                called = olds[word][1].split("(", 1)
+                if len(called) == 2 and set(_parts(called[0])) & (_JUDGE_PARTS | _VERDICT_PARTS):
+                    return True
+            elif c.group("c") in ("True", "true", "1"):
+                return True  # an assertion or a postcondition made true
+        for m in binding.finditer(new):
+            name, op, value = m.group(1), m.group(2), m.group(3)
+            prior = olds.get(name.lower())
+            if prior is None or prior[0] != op or not _computed(prior[1], const):
+                continue
+            c = const.match(value)
+            if c is None:
+                continue
+            if _pinned_by(name, value, c.group("n"), c.group("s") is not None,
+                          c.group("e") is not None, op, verdict_file):  # fmt: skip
+                return True
+    return False
+
+
 # ------------------------------------------------------------------ screen
 
 _EFFORT_WORDS: Final = frozenset({
@@ -559,7 +957,8 @@ _NEUTER_WORDS: Final = (
     _SKIP | _ESCAPE | _MESSAGE | _COVER_OFF | _EFFORT_WORDS
     | _ASSERTS | {b"true", b"false", b"and", b"or", b"if", b"tags", b"tag", b"pass", b"passed",
                  b"proved", b"valid", b"success", b"assertequal", b"assertequals",
-                 b"assertsame", b"assertthat", b"allclose", b"assertarrayequal"}
+                 b"assertsame", b"assertthat", b"allclose", b"assertarrayequal", b"exit",
+                 b"severity", b"note", b"uvm"}
 )
 _RELAX_WORDS: Final = frozenset({
     b"nostatusrc", b"statusrc", b"exit", b"exitcode", b"status", b"wait", b"gate",
@@ -585,7 +984,7 @@ TOKENS: Final = frozenset(
     w.decode()
     for w in (_EDITORS | _RELAX_ALSO | {b"exit", b"nostatusrc", b"noexit"} | _SUPPRESS_WORDS
               | _CONFIG_WORDS
-              | _REF_WORDS | _RESULT_WORDS | _ENV_WORDS)
+              | _REF_WORDS | _RESULT_WORDS | _ENV_WORDS | _BOUNDED)
 )  # fmt: skip
 _TOKENS_B: Final = frozenset(t.encode() for t in TOKENS)
 
@@ -651,11 +1050,12 @@ def finding(text: str, found: list[bytes] | None = None) -> str | None:
     if _TOKENS_B.isdisjoint(found):
         return None
     words = frozenset(found)
-    if (
-        not _EDITORS.isdisjoint(words)
-        and not _NEUTER_WORDS.isdisjoint(words)
-        and _check_neutered(text, words)
-    ):
+    edited = not _EDITORS.isdisjoint(words) or (b"cat" in words and b"mv" in words)
+    if edited and not _NEUTER_WORDS.isdisjoint(words) and _check_neutered(text, words):
+        return "check-neutered"
+    if edited and not _PIN_WORDS.isdisjoint(words) and _verdict_pinned(text):
+        return "verdict-pinned"
+    if not _BOUNDED.isdisjoint(words) and _no_depth().search(text):
         return "check-neutered"
     if _may_relax(words) and _verdict_relaxed(text):
         return "verdict-relaxed"
@@ -677,12 +1077,24 @@ def finding(text: str, found: list[bytes] | None = None) -> str | None:
     if b"sed" in words and not _SUPPRESS_WORDS.isdisjoint(words) and line_edit.search(text):
         return "findings-suppressed"
     if (
-        not _REF_WORDS.isdisjoint(words)
-        and not _PRED_WORDS.isdisjoint(words)
-        and ref_field.search(text)
+        not _PRED_WORDS.isdisjoint(words)
+        and (
+            (not _REF_WORDS.isdisjoint(words) and ref_field.search(text))
+            or (
+                not _SPLIT_WORDS.isdisjoint(words)
+                and not _TEXT_TOOLS.isdisjoint(words)
+                and _split_read(text)
+            )
+        )
         and pred_out.search(text)
     ):
         return "answers-from-reference"
+    if (
+        not _DATA_WORDS.isdisjoint(words)
+        and not _GRADER_TEST_WORDS.isdisjoint(words)
+        and _grader_tests_emptied(text)
+    ):
+        return "check-neutered"
     if (
         not _RESULT_WORDS.isdisjoint(words)
         and not _WRITE_WORDS.isdisjoint(words)
