@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,34 @@ def test_a_parent_the_call_removed_is_made_again(tmp_path: Path) -> None:
     (ws / "a").rmdir()
     assert h.restore(lambda: tmp_path / "q") == ""
     assert (ws / "a" / "b" / ".env").read_text() == "X=1\n"
+
+
+def test_two_sandboxes_on_one_workspace_never_show_a_hidden_file(tmp_path: Path) -> None:
+    """One guest run at a time per workspace: a run that ends and puts the file back must
+    not do so under another sandbox's guest that is still reading."""
+    ws = tmp_path / "ws"
+    _secrets(ws)
+    outs: list[str] = []
+
+    def long_run() -> None:
+        with Sandbox(backend="wasm", policy="default", workspace=ws, monitor=False) as sb:
+            sb.js('const o6 = await import("qjs:os"); o6.sleep(1500); print("slept");')
+
+    def reader() -> None:
+        time.sleep(0.3)
+        with Sandbox(backend="wasm", policy="default", workspace=ws, monitor=False) as sb:
+            r = sb.js(
+                'const s7 = await import("qjs:std"); const o7 = await import("qjs:os");'
+                " const t0 = Date.now(); let seen = [];"
+                ' while (Date.now() - t0 < 3000) { seen.push(s7.loadFile("/workspace/.env")); o7.sleep(50); }'
+                " print(JSON.stringify([...new Set(seen)]));"
+            )
+            outs.append(r.stdout + r.stderr)
+
+    threads = [threading.Thread(target=long_run), threading.Thread(target=reader)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert outs and "[null]" in outs[0] and "zzz" not in outs[0], outs
+    assert (ws / ".env").read_text() == "API_KEY=zzz\n"

@@ -756,22 +756,28 @@ class Sandbox:
         what the policy refuses to let the sandbox read is out of the guest's preopened
         directory while it runs, and what it refuses to let it write, changed or made by
         the run (``import("qjs:std")`` opens past the driver), is taken out after it."""
+        from .wasm.hiding import held
+
         hooks = self._tier_hooks()
-        hidden = hooks.hide_refused_reads()
-        note = ""
-        try:
+        if hooks.file_screen() is None:  # no file rules: nothing to hide or take out
             result: RunResult = it.run(code, **kwargs)
-        finally:
-            if hidden is not None:
-                try:
-                    note = str(hidden.restore(self._quarantine_dir))
-                except Exception:  # never lose the call's own result or error to it
-                    log.exception("putting back the files hidden from the guests failed")
-                    note = "corral: files hidden from the guest could not all be put back\n"
-                try:
-                    note += hooks.undo_refused_writes()
-                except Exception:
-                    log.exception("checking the workspace after the guest's run failed")
+            return result
+        note = ""
+        with held(self.path):  # one guest run at a time on this workspace
+            hidden = hooks.hide_refused_reads()
+            try:
+                result = it.run(code, **kwargs)
+            finally:
+                if hidden is not None:
+                    try:
+                        note = str(hidden.restore(self._quarantine_dir))
+                    except Exception:  # never lose the call's own result or error to it
+                        log.exception("putting back the files hidden from the guests failed")
+                        note = "corral: files hidden from the guest could not all be put back\n"
+                    try:
+                        note += hooks.undo_refused_writes()
+                    except Exception:
+                        log.exception("checking the workspace after the guest's run failed")
         result.stderr += note
         return result
 

@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +44,7 @@ from ..native.filewalls import move_out, open_beneath
 
 log = logging.getLogger("corral.wasm.hiding")
 
-__all__ = ["Hidden", "hide", "records_dir", "recover"]
+__all__ = ["Hidden", "held", "hide", "records_dir", "recover"]
 
 
 def records_dir() -> Path:
@@ -91,6 +93,40 @@ class Hidden:
             with contextlib.suppress(OSError):
                 self.stash.rmdir()
         return self.note + notes
+
+
+_held: dict[str, tuple[threading.RLock, list[int]]] = {}
+_held_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def held(root: Path) -> Iterator[None]:
+    """One guest run at a time per workspace, across this process's threads and other
+    processes (an ``flock`` beside the records): a run that ends puts back what another
+    run on the same workspace must not see. Re-entrant within a thread (a tool a guest
+    calls may start another guest)."""
+    key = _key(root)
+    with _held_lock:
+        lock, state = _held.setdefault(key, (threading.RLock(), [0, -1]))
+    with lock:
+        if state[0] == 0:
+            records_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
+            flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
+            fd = os.open(records_dir() / f"{key}.lock", flags, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
+            state[1] = fd
+        state[0] += 1
+        try:
+            yield
+        finally:
+            state[0] -= 1
+            if state[0] == 0:
+                os.close(state[1])  # (the flock goes with it)
+                state[1] = -1
 
 
 def hide(root: Path, rels: list[str]) -> Hidden:
