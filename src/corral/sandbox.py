@@ -284,6 +284,20 @@ class Sandbox:
         if prepare is not None:  # e.g. the wasm tier: its worker template starts loading now
             data["confinement"] = prepare()
         self.events.emit("sandbox.created", data=data)
+        if backend == "wasm" and not self._owned:
+            self._put_back_hidden()
+
+    def _put_back_hidden(self) -> None:
+        """What a wasm sandbox that died during a guest's run left hidden from this
+        workspace, put back (:func:`corral.wasm.hiding.recover`), said in the log."""
+        from .wasm.hiding import recover
+
+        try:
+            note = recover(self.path, self._quarantine_dir)
+        except OSError as e:
+            note = f"corral: files hidden by a dead sandbox could not be put back ({e})\n"
+        if note:
+            log.warning("%s", note.strip())
 
     # -- context management ----------------------------------------------------
 
@@ -735,9 +749,42 @@ class Sandbox:
         self._completed(action, result)
         return result
 
+    def _guest_run(self, it: Any, code: str, **kwargs: Any) -> RunResult:
+        """One run of a wasm guest (a Python or JavaScript call, or one the shell
+        started): guest code runs only inside it. The drivers' file checks run in the
+        guests' interpreters, so the walls are the host's (:meth:`_TierHooks.hide_refused_reads`):
+        what the policy refuses to let the sandbox read is out of the guest's preopened
+        directory while it runs, and what it refuses to let it write, changed or made by
+        the run (``import("qjs:std")`` opens past the driver), is taken out after it."""
+        from .wasm.hiding import held
+
+        hooks = self._tier_hooks()
+        if hooks.file_screen() is None:  # no file rules: nothing to hide or take out
+            result: RunResult = it.run(code, **kwargs)
+            return result
+        note = ""
+        with held(self.path):  # one guest run at a time on this workspace
+            hidden = hooks.hide_refused_reads()
+            try:
+                result = it.run(code, **kwargs)
+            finally:
+                if hidden is not None:
+                    try:
+                        note = str(hidden.restore(self._quarantine_dir))
+                    except Exception:  # never lose the call's own result or error to it
+                        log.exception("putting back the files hidden from the guests failed")
+                        note = "corral: files hidden from the guest could not all be put back\n"
+                    try:
+                        note += hooks.undo_refused_writes()
+                    except Exception:
+                        log.exception("checking the workspace after the guest's run failed")
+        result.stderr += note
+        return result
+
     def _undo_refused_writes(self) -> str:
         """What a native run left that the policy refuses to let it write, taken out
-        (:meth:`_TierHooks.undo_refused_writes`); also after a run that raised."""
+        (:meth:`_TierHooks.undo_refused_writes`); also after a run that raised. (On wasm
+        the guests' runs do it themselves: :meth:`_guest_run`.)"""
         if self._hooks is None or self.backend == "wasm":
             return ""
         try:
@@ -886,7 +933,8 @@ class Sandbox:
             it = self._interpreter(language)
             budget = self.budget if timeout is None else self.budget.with_(wall_s=timeout)
             was_started = it.starts
-            result = it.run(
+            result = self._guest_run(
+                it,
                 code,
                 stdin=stdin,
                 tools=self.tools.names(),
@@ -1206,6 +1254,25 @@ class _TierHooks:
         self._started = (root, plan)
         return plan
 
+    def hide_refused_reads(self) -> Any:
+        """wasm: the workspace's files and directories the policy refuses to let the
+        sandbox read without a person, renamed out of the guests' reach for one call
+        (:mod:`corral.wasm.hiding`: the guests' own checks run in their interpreters);
+        None when the policy has no file rules. Restore with ``.restore(quarantine)``."""
+        from .wasm.hiding import hide
+
+        root = self.sb.path
+        plan = self.file_walls(root)
+        if plan is None:
+            return None
+        hidden = hide(root, [w.rel for w in plan.walls if w.kind == "hide"])
+        if plan.partial:
+            hidden.note += (
+                f"corral: the workspace was not walked whole for files the policy refuses to "
+                f"let the sandbox read ({plan.cut}): only the guests' own checks refuse the rest\n"
+            )
+        return hidden
+
     def _reach(self) -> int:
         """How many workspace entries a walk looks at: as many as a run could have made
         past its file budget before it was stopped, and at least the walls' own bound."""
@@ -1329,7 +1396,8 @@ class _TierHooks:
             return None
         it = sb._interpreter(language)
         budget = sb.budget.with_(wall_s=max(min(remaining, sb.budget.wall_s), 0.001))
-        r = it.run(
+        r = sb._guest_run(
+            it,
             code,
             stdin=stdin,
             tools=sb.tools.names(),
