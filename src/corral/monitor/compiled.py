@@ -39,6 +39,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
+from .prefilter import folded, kept_folded
 from .rules import (
     FIELDS,
     AllOf,
@@ -49,6 +50,7 @@ from .rules import (
     OpInfo,
     Pred,
     Subject,
+    _all_checks,
     cond_test,
     field_spec,
 )
@@ -190,7 +192,51 @@ def _op(mod: _Module, o: OpInfo, v: str) -> str:
             if all(p is not None for p in parts):
                 holds = " or ".join(f"{p} in {v}" for p in parts)
                 return f"isinstance({v}, str) and ({holds})"
+        elif o.op == "regex" and o.strings:
+            may = _may_match(mod, o.strings, v)
+            if may is not None:
+                # the strings the text cannot match without, checked here (most texts
+                # lack them: no call); the test checks them again and runs RE2
+                return f"isinstance({v}, str) and {may} and {mod.const(o.test)}({v})"
     return f"{mod.const(o.test)}({v})"
+
+
+#: the most strings a regex's inline check holds (past it, its test checks them alone)
+MAX_INLINE_STRINGS: Final = 256
+
+
+def _may_match(mod: _Module, sources: tuple[str, ...], v: str) -> str | None:
+    """``rules._may_match`` for the patterns ``sources`` on ``v`` as an expression (any
+    pattern's strings), or None when a pattern needs none or they are too many."""
+    per_pattern = []
+    count = 0
+    for common, alts in _all_checks(sources):
+        if not common and not alts:
+            return None  # nothing known: the pattern may match any text
+        sets = [*common, *(lits for need in alts for lits in need)]
+        count += sum(map(len, sets))
+        if count > MAX_INLINE_STRINGS:
+            return None
+        lw = mod.var()
+        parts = [_any_in(lits, lw) for lits in common]
+        if alts:
+            parts.append("(" + " or ".join(
+                "(" + " and ".join(_any_in(lits, lw) for lits in need) + ")" for need in alts
+            ) + ")")  # fmt: skip
+        if any(p is None for p in parts):
+            return None
+        kept, fold_ = mod.const(kept_folded), mod.const(folded)
+        fold = f"(({lw} := ({kept}({v}) or {fold_}({v}))) is not None)"
+        per_pattern.append("(" + " and ".join([fold, *parts]) + ")")  # type: ignore[list-item]
+    return "(" + " or ".join(per_pattern) + ")" if per_pattern else None
+
+
+def _any_in(lits: tuple[str, ...], lw: str) -> str | None:
+    """One of the (casefolded) strings ``lits`` is in ``lw``, as an expression."""
+    got = [_literal(x) for x in lits]
+    if not got or any(g is None for g in got):
+        return None
+    return "(" + " or ".join(f"{g} in {lw}" for g in got) + ")"
 
 
 def _pred(mod: _Module, p: Pred) -> str:
