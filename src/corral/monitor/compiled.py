@@ -33,7 +33,6 @@ interpreter's (logged).
 
 from __future__ import annotations
 
-import ast
 import logging
 import re
 from collections.abc import Callable
@@ -104,16 +103,11 @@ def _afields(s: Subject) -> dict[str, Any]:
 
 
 def _literal(value: Any) -> str | None:
-    """``value`` as Python source when it is of a plain type and its ``repr`` reads back
-    as the same value of the same type; else None (the value goes in the namespace)."""
-    if type(value) not in _PLAIN:
-        return None
-    src = repr(value)
-    try:
-        back = ast.literal_eval(src)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None
-    return src if type(back) is type(value) and back == value else None
+    """``value`` as Python source when it is exactly a ``str``, ``int`` or ``bool`` (its
+    ``repr``: for these types a literal that reads back as the same value, quotes,
+    backslashes, newlines and lone surrogates escaped); else None (the value goes in
+    the namespace)."""
+    return repr(value) if type(value) in _PLAIN else None
 
 
 def _strings(values: Any) -> str | None:
