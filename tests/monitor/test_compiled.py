@@ -276,37 +276,3 @@ def test_a_module_that_does_not_compile_leaves_the_interpreter(
     slow = RuleIndex(RULES[:40], compiled=False)
     for ev, attempt in _corpus_events()[:600]:
         assert _answers(index, ev, attempt) == _answers(slow, ev, attempt)
-
-
-def _interpreted(mon: Monitor) -> Monitor:
-    """``mon`` with the interpreter's index (its tests, finders and loop)."""
-    mon.index = RuleIndex(mon.rules, compiled=False)
-    mon._attempt_plans.clear()
-    mon._other_plans.clear()
-    return mon
-
-
-def _alerts(mon: Monitor, events: list[Event]) -> list[Any]:
-    out = []
-    for ev in events:
-        out.append([(a.rule, a.severity, a.summary, a.session, [e.model_dump() for e in a.evidence])
-                    for a in mon.observe(ev)])  # fmt: skip
-    return out
-
-
-def test_a_monitor_with_generated_plans_alerts_as_the_interpreter() -> None:
-    """The generated one-pass loop of each plan (matches, thresholds counted once per
-    event, sequences with their gated steps) raises what the interpreter's does, alert
-    by alert, on the corpus's events, their repeats and the bench's stream."""
-    events = [ev for ev, _ in _corpus_events()]
-    events = [ev.model_copy(update={"session": f"s{i % 5}", "time": T0 + i * 0.5})
-              for i, ev in enumerate(events + events[:2000])]  # fmt: skip
-    fast = Monitor(baseline=False, scorer=False)
-    assert all(p is None or p.evaluate is not None
-               for p in (fast.index.plan("action.requested", True),
-                         fast.index.plan("action.completed", False)))  # fmt: skip
-    slow = _interpreted(Monitor(baseline=False, scorer=False))
-    assert slow.index.plan("action.requested", True).evaluate is None  # type: ignore[union-attr]
-    got, want = _alerts(fast, events), _alerts(slow, events)
-    assert got == want
-    assert sum(map(len, want)) > 500

@@ -41,8 +41,6 @@ from typing import Any, Final
 from .prefilter import folded, kept_folded
 from .rules import (
     FIELDS,
-    MATCH,
-    THRESHOLD,
     AllOf,
     AnyOf,
     Cond,
@@ -56,15 +54,7 @@ from .rules import (
     field_spec,
 )
 
-__all__ = [
-    "MAX_DEPTH",
-    "TestCompiler",
-    "compile_evaluate",
-    "compile_finder",
-    "condition_source",
-    "evaluate_source",
-    "finder_source",
-]
+__all__ = ["MAX_DEPTH", "TestCompiler", "compile_finder", "condition_source", "finder_source"]
 
 log = logging.getLogger(__name__)
 
@@ -329,81 +319,75 @@ def finder_source(b: Any) -> tuple[str, dict[str, Any]]:
     :func:`rules._finder` does, the bucket's tables, screens and field reads written
     out) and its namespace."""
     mod = _Module()
-    body = _finder_body(mod, b, "    ", "out")
-    return "\n".join(["def find(s):", *body, "    return out\n"]), mod.names
-
-
-def _finder_body(mod: _Module, b: Any, ind: str, out_var: str) -> list[str]:
-    """Statements (indented by ``ind``) that set ``out_var`` to the candidates of the
-    frozen bucket ``b`` for the subject ``s`` (as :func:`rules._finder`)."""
     keyed_names, screen_names, other_names = b.names
     if len(keyed_names) != len(b.keyed) or len(screen_names) != len(b.screens) or len(
         other_names
     ) != len(b.others):
         raise ValueError("a bucket without its field names")
-    o = out_var
-    out = [f"{ind}{o} = []"]
+    out = ["def find(s):", "    out = []"]
     if b.merged is not None:
+        out.append("    scan = None")
         m = mod.const(b.merged)
         out += [
-            f"{ind}scan = None",
-            f"{ind}line = s.line",
-            f"{ind}if line:",
-            f"{ind}    argv = s.argv",
-            f"{ind}    code = s.code",
-            f"{ind}    if ((not argv or (argv[0] in line and (len(argv) < 2 or s.args in line)))",
-            f"{ind}            and (code is None or code is line or code in line)):",
-            f"{ind}        scan = {m}.cached(line) or {m}.scan(line)",
+            "    line = s.line",
+            "    if line:",
+            "        argv = s.argv",
+            "        code = s.code",
+            "        if ((not argv or (argv[0] in line and (len(argv) < 2 or s.args in line)))",
+            "                and (code is None or code is line or code in line)):",
+            f"            scan = {m}.cached(line) or {m}.scan(line)",
         ]
     if b.keyed:
         sifted, sift = mod.const(b.sifted.get), mod.const(b.sift)
         for name, (get, table) in zip(keyed_names, b.keyed, strict=True):
             v = mod.var()
             out += [
-                f"{ind}{v} = {_getter(mod, name, get)}",
-                f"{ind}if {v} is not None:",
-                f"{ind}    try:",
-                f"{ind}        hit = {mod.const(table.get)}({v})",
-                f"{ind}    except TypeError:  # an unhashable value (a list in data) is no key",
-                f"{ind}        hit = None",
+                f"    {v} = {_getter(mod, name, get)}",
+                f"    if {v} is not None:",
+                "        try:",
+                f"            hit = {mod.const(table.get)}({v})",
+                "        except TypeError:  # an unhashable value (a list in data) is no key",
+                "            hit = None",
             ]
             if b.merged is None:  # no line pass: nothing to sift by
-                out += [f"{ind}    if hit:", f"{ind}        {o} += hit"]
+                out += ["        if hit:", "            out += hit"]
             else:
                 out += [
-                    f"{ind}    if hit:",
-                    f"{ind}        if scan is None:",
-                    f"{ind}            {o} += hit",
-                    f"{ind}        else:",
-                    f"{ind}            got = {sifted}((id(hit), scan[1]))",
-                    f"{ind}            {o} += got if got is not None else {sift}(hit, scan[1])",
+                    "        if hit:",
+                    "            if scan is None:",
+                    "                out += hit",
+                    "            else:",
+                    f"                got = {sifted}((id(hit), scan[1]))",
+                    f"                out += got if got is not None else {sift}(hit, scan[1])",
                 ]
 
-    def screens(pairs: Any, names: tuple[str, ...], ind2: str) -> list[str]:
-        lines = [f"{ind2}pass"]
+    def screens(pairs: Any, names: tuple[str, ...], indent: str) -> list[str]:
+        lines = []
         for name, (get, screen) in zip(names, pairs, strict=True):
             v, sc = mod.var(), mod.const(screen)
             lines += [
-                f"{ind2}{v} = {_getter(mod, name, get)}",
-                f"{ind2}if {v}:",
-                f"{ind2}    got = {sc}.cached({v})",
-                f"{ind2}    found = (got if got is not None else {sc}.scan({v}))[0]",
-                f"{ind2}    if found:",
-                f"{ind2}        {o} += found",
+                f"{indent}{v} = {_getter(mod, name, get)}",
+                f"{indent}if {v}:",
+                f"{indent}    got = {sc}.cached({v})",
+                f"{indent}    found = (got if got is not None else {sc}.scan({v}))[0]",
+                f"{indent}    if found:",
+                f"{indent}        out += found",
             ]
         return lines
 
     if b.merged is None:
-        out += screens(b.screens, screen_names, ind)
+        out += screens(b.screens, screen_names, "    ")
     else:
-        out += [f"{ind}if scan is None:", *screens(b.screens, screen_names, ind + "    ")]
-        out += [f"{ind}else:", f"{ind}    if scan[0]:", f"{ind}        {o} += scan[0]"]
-        out += screens(b.others, other_names, ind + "    ")
+        out += ["    if scan is None:", *screens(b.screens, screen_names, "        ")]
+        out.append("        pass")
+        out += ["    else:", "        if scan[0]:", "            out += scan[0]"]
+        out += screens(b.others, other_names, "        ")
     if b.always:
-        out.append(f"{ind}{o} += {mod.const(b.always)}")
+        out.append(f"    out += {mod.const(b.always)}")
     if b.multi:
-        out += [f"{ind}if len({o}) > 1:", f"{ind}    {o} = list(dict.fromkeys({o}))"]
-    return out
+        out += ["    if len(out) > 1:", "        out = list(dict.fromkeys(out))"]
+    out.append("    return out\n")
+    return "\n".join(out), mod.names
 
 
 def _getter(mod: _Module, name: str, get: Any) -> str:
@@ -426,109 +410,3 @@ def compile_finder(b: Any) -> Callable[[Subject], list[Any]] | None:
         log.error("a rule bucket's finder failed to compile (%s); the interpreter runs", exc)
         return None
     return names["find"]  # type: ignore[no-any-return]
-
-
-def _waiting(entries: Any, waiting: dict[str, frozenset[int]]) -> list[Any]:
-    """Of later sequence steps, those a partial match of their rule waits for."""
-    if not entries:
-        return []
-    return [e for e in entries if e.step in waiting.get(e.rule.id, ())]
-
-
-def evaluate_source(plan: Any) -> tuple[str, dict[str, Any]]:
-    """The generated source of a plan's one-pass evaluation (``def evaluate(mon, st,
-    commit, subjects, hits)``: :meth:`Monitor._evaluate`'s loop over the subjects, the
-    finder of each kind with one bucket written in, a kind's several buckets called)
-    and its namespace. It appends threshold and sequence hits to ``hits`` (the state
-    steps are the monitor's own :meth:`_threshold` and :meth:`_sequence`) and returns
-    the match rules that held, by rule, with the subject each is raised on (or None)."""
-    mod = _Module()
-    mod.names["_waiting"] = _waiting
-    lines = [
-        "def evaluate(mon, st, commit, subjects, hits):",
-        "    fired = None",
-        "    counted = None",
-        "    for s in subjects:",
-        "        kind = s.kind",
-    ]
-    first = True
-    for kind, buckets in plan.buckets.items():
-        test = "kind is None" if kind is None else f"kind == {_literal(kind)}"
-        lines.append(f"        {'if' if first else 'elif'} {test}:")
-        first = False
-        if len(buckets) == 1:
-            lines += _finder_body(mod, buckets[0], "            ", "cands")
-        else:
-            lines.append(f"            cands = {mod.const(plan.finders[kind])}(s)")
-    if first:
-        lines.append("        if True:")
-        lines.append("            continue")
-    else:
-        lines += ["        else:", "            continue"]
-    if plan.gated:
-        gated, steps = mod.const(plan.gated), mod.const(plan.gated_steps)
-        lines += [
-            f"        if st.waited and not {steps}.isdisjoint(st.waited):",
-            f"            waits = _waiting({gated}.get(kind), st.waiting)",
-            "            if waits:",
-            "                cands = [*cands, *waits]",
-        ]
-    lines += [
-        "        if not cands:",
-        "            continue",
-        "        steps = None",
-        "        for entry in cands:",
-        "            role = entry.role",
-        f"            if role == {MATCH}:",
-        "                if not entry.test(s):",
-        "                    continue",
-        "                rule = entry.rule",
-        "                if fired is None:",
-        "                    fired = {rule: s}",
-        "                    continue",
-        "                first = fired.get(rule)",
-        "                if first is None or (first.kind == 'code' and kind == 'exec'):",
-        "                    fired[rule] = s  # prefer the command to the script it is in",
-        f"            elif role == {THRESHOLD}:",
-        "                if s.derived and s.via == 'shell':",
-        "                    continue  # the shell reports each command it runs as it runs",
-        "                if not entry.test(s):",
-        "                    continue",
-        "                if counted is None and len(subjects) > 1:",
-        "                    counted = set()  # one count per event, whichever subject matched",
-        "                h = mon._threshold(entry.rule, s, st, commit, counted)",
-        "                if h is not None:",
-        "                    hits.append(h)",
-        "            else:",
-        "                rule = entry.rule",
-        "                step = entry.step",
-        "                if step > 0:",
-        "                    waiting = st.waiting.get(rule.id)",
-        "                    if not waiting or step not in waiting:",
-        "                        continue  # no partial match is waiting for this step",
-        "                s.caps = {} if entry.captures else None",
-        "                if entry.test(s):",
-        "                    if steps is None:",
-        "                        steps = {}",
-        "                    steps.setdefault(rule, {})[step] = s.caps or {}",
-        "        if steps:",
-        "            for rule, matched in steps.items():",
-        "                h = mon._sequence(rule, matched, s, st, commit)",
-        "                if h is not None:",
-        "                    hits.append(h)",
-        "    return fired\n",
-    ]
-    return "\n".join(lines), mod.names
-
-
-def compile_evaluate(plan: Any) -> Callable[..., Any] | None:
-    """A plan's generated evaluation (:func:`evaluate_source`), or None (the monitor's
-    own loop then runs; logged) when it cannot be built."""
-    try:
-        source, names = evaluate_source(plan)
-        names["__builtins__"] = {**_BUILTINS, "set": set}
-        exec(compile(source, "<corral.monitor.compiled plan>", "exec"), names)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        log.error("a rule plan's evaluation failed to compile (%s); the interpreter runs", exc)
-        return None
-    return names["evaluate"]  # type: ignore[no-any-return]

@@ -794,31 +794,11 @@ class Monitor:
             ):
                 return []  # nothing held for any subject, no gated step waited for
             return self._apply(prep, subjects, event, st, commit, plan, type_, action, fields)
-        # the same answer in one pass (tests and state together), for a content not kept:
-        # the plan's generated loop (:mod:`.compiled`), or :meth:`_interpret`
+        # the same answer in one pass (tests and state together), for a content not kept
         hits: list[_Hit] = []
-        subjects = subjects_of(event, action, type_, fields)
-        run = plan.evaluate
-        if run is not None:
-            fired = run(self, st, commit, subjects, hits)
-        else:
-            fired = self._interpret(plan, st, commit, subjects, hits)
-        if fired:
-            keys: dict[Subject, str] = {}  # each subject's command key, made once
-            for rule, subj in fired.items():
-                if subj.derived and subj.via == "shell" and len(subjects) > 2:
-                    subj = _culprit(rule, subj, subjects)
-                hits.append(_match_hit(rule, subj, type_, keys))
-        return hits
-
-    def _interpret(
-        self, plan: Plan, st: _Session, commit: bool, subjects: list[Subject], hits: list[_Hit]
-    ) -> dict[Rule, Subject] | None:
-        """The one-pass loop of :meth:`_evaluate` (what :func:`compiled.evaluate_source`
-        writes out per plan): threshold and sequence hits appended to ``hits``, the
-        match rules that held returned with their subjects."""
         fired: dict[Rule, Subject] | None = None
         counted: set[tuple[Any, ...]] | None = None
+        subjects = subjects_of(event, action, type_, fields)
         finders = plan.finders
         gated = plan.gated
         gated_steps = plan.gated_steps
@@ -875,7 +855,13 @@ class Monitor:
                     hit = self._sequence(rule, matched, subj, st, commit)
                     if hit is not None:
                         hits.append(hit)
-        return fired
+        if fired:
+            keys: dict[Subject, str] = {}  # each subject's command key, made once
+            for rule, subj in fired.items():
+                if subj.derived and subj.via == "shell" and len(subjects) > 2:
+                    subj = _culprit(rule, subj, subjects)
+                hits.append(_match_hit(rule, subj, type_, keys))
+        return hits
 
     def _keep(self, key: tuple[Any, ...], prep: Prepared) -> None:
         """Keep a content's stateless answer (the newer :data:`prepared.KEPT`; when

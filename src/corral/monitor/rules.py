@@ -1937,9 +1937,6 @@ class Plan:
     #: per kind, the entries of its buckets that may match a subject
     #: (:meth:`RuleIndex.candidates` of the kind's buckets)
     finders: dict[str | None, Callable[[Subject], list[_Entry]]] = field(default_factory=dict)
-    #: the one-pass evaluation of a content not kept, generated for this plan
-    #: (:func:`compiled.compile_evaluate`; None: the monitor's own loop)
-    evaluate: Callable[..., Any] | None = None
 
 
 @dataclass
@@ -2312,7 +2309,6 @@ class RuleIndex:
         """``compiled``: the entries' tests generated as Python functions
         (:mod:`.compiled`); False: the interpreter's (:func:`cond_test`) alone."""
         self.rules: tuple[Rule, ...] = tuple(rules)
-        self.compiled = compiled
         self.by_id = {r.id: r for r in self.rules}
         building: dict[tuple[str, str | None], _Bucket] = {}
         all_kinds: tuple[str | None, ...] = (*KINDS, None)
@@ -2436,10 +2432,6 @@ class RuleIndex:
             for k, bs in by_kind.items()
         }
         got = Plan(frozenset(by_kind), by_kind, gated, steps, finders) if by_kind else None
-        if got is not None and self.compiled:
-            from .compiled import compile_evaluate
-
-            got = dataclasses.replace(got, evaluate=compile_evaluate(got))
         if len(self.plans) < 4096:  # event types are open-ended; the common ones stay
             self.plans[key] = got
         return got
