@@ -276,3 +276,25 @@ def test_a_module_that_does_not_compile_leaves_the_interpreter(
     slow = RuleIndex(RULES[:40], compiled=False)
     for ev, attempt in _corpus_events()[:600]:
         assert _answers(index, ev, attempt) == _answers(slow, ev, attempt)
+
+
+def test_a_monitor_with_the_compiled_index_alerts_as_the_interpreter() -> None:
+    """Generated tests and finders raise what the interpreter's do, alert by alert
+    (matches, thresholds counted once per event, sequences with their gated steps), on
+    the corpus's events, their repeats (kept answers) and the bench's stream."""
+    events = [ev for ev, _ in _corpus_events()]
+    events = [ev.model_copy(update={"session": f"s{i % 5}", "time": T0 + i * 0.5})
+              for i, ev in enumerate(events + events[:2000])]  # fmt: skip
+    fast = Monitor(baseline=False, scorer=False)
+    slow = Monitor(baseline=False, scorer=False)
+    slow.index = RuleIndex(slow.rules, compiled=False)
+    slow._attempt_plans.clear()
+    slow._other_plans.clear()
+    got, want = [], []
+    for ev in events:
+        got.append([(a.rule, a.severity, a.summary, a.session, [e.model_dump() for e in a.evidence])
+                    for a in fast.observe(ev)])  # fmt: skip
+        want.append([(a.rule, a.severity, a.summary, a.session, [e.model_dump() for e in a.evidence])
+                     for a in slow.observe(ev)])  # fmt: skip
+    assert got == want
+    assert sum(map(len, want)) > 500
