@@ -1,4 +1,4 @@
-"""The rule index's tests compiled at load into generated Python functions.
+"""The rule index's tests and finders compiled at load into generated Python functions.
 
 :func:`rules.cond_test` interprets a condition: each predicate is a closure calling
 its field's getter and its operators' tests, each ``all``/``any``/``not`` a closure
@@ -8,15 +8,17 @@ as one expression: ``and``/``or``/``not`` inline, fields that are attributes of 
 subject (``program``, ``args``, ``line`` ...), an action's field (``path``, ``host``
 ...), ``argv[N]`` and ``data.KEY`` read inline, ``equals`` as ``==``, ``in`` as a set
 membership, ``startswith``/``endswith`` as the string methods, ``contains`` of one or
-two strings as ``in``. The other operators (regex with its literal pre-checks and kept
-answers, glob, cidr, domain, word, numeric, anything on a list field) call the same
-compiled operator test the interpreter calls, so both give the same answer on every
-subject, and what an operator keeps (the last text a regex answered) is shared as
-before.
+two strings as ``in``, a regex's needed strings (``rules._may_match``) checked inline on
+the casefolded text. The operators then call the same compiled operator test the
+interpreter calls (regex with its kept answers, glob, cidr, domain, word, numeric,
+anything on a list field), so both give the same answer on every subject, and what an
+operator keeps (the last text a regex answered) is shared as before.
+:func:`compile_finder` writes each frozen bucket's finder (``rules._finder``: key
+tables, the line's merged screen and its sifting, screens) with its field reads inline.
 
 A pack is data written by whoever wrote the rule file, so no text of it is pasted into
 code: a literal of a plain type (``str``, ``int``, ``bool``) is written as its
-``repr`` (checked to read back as the same value: :func:`_literal`), every other value
+``repr`` (for these exact types a literal that reads back as the same value), every other value
 (sets, tuples of strings, floats, the operators' tests, getters) is a name in the
 generated module's namespace. Names in the source are the compiler's own (``s``,
 ``v3``, ``_k12``, ``_t40``).
@@ -27,8 +29,9 @@ it does not know (a new field: its getter is called), an operator it does not in
 (its test is called), a condition nested deeper than :data:`MAX_DEPTH` (the
 interpreter's test of that subtree is called). A new rule kind or operator therefore
 needs nothing here: it is tested by the code the interpreter runs. A module that does
-not compile (it cannot, but a failure must not stop the monitor) leaves every test the
-interpreter's (logged).
+not compile (it cannot, but a failure must not stop the monitor) leaves every test and
+finder the interpreter's (logged). ``RuleIndex(rules, compiled=False)`` is the
+interpreter alone, what ``tests/monitor/test_compiled.py`` compares against.
 """
 
 from __future__ import annotations
