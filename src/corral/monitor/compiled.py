@@ -194,10 +194,18 @@ def _op(mod: _Module, o: OpInfo, v: str) -> str:
             if may is not None:
                 # the strings the text cannot match without, checked here (most texts
                 # lack them: no call); the test checks them again and runs RE2
-                return f"isinstance({v}, str) and {may} and {mod.const(o.test)}({v})"
+                # a long text goes straight to the test, which keeps its last answer
+                # by identity (a script's commands share its text: linear, as before)
+                return (
+                    f"isinstance({v}, str) and (len({v}) > {MAX_INLINE_TEXT} or {may}) "
+                    f"and {mod.const(o.test)}({v})"
+                )
     return f"{mod.const(o.test)}({v})"
 
 
+#: a text longer than this skips a regex's inline check (its test checks the strings
+#: once and keeps its answer for the text by identity)
+MAX_INLINE_TEXT: Final = 512
 #: the most strings a regex's inline check holds (past it, its test checks them alone)
 MAX_INLINE_STRINGS: Final = 256
 
