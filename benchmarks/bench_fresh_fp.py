@@ -6,6 +6,7 @@ Usage::
     python3 benchmarks/bench_fresh_fp.py --dump FILE     # every line's alerts, sets 1-16
     python3 benchmarks/bench_fresh_fp.py --diff FILE     # ... compared with a dump
     python3 benchmarks/bench_fresh_fp.py --scorer --dump FILE  # ... the learned scorer on
+    python3 benchmarks/bench_fresh_fp.py --events EV --dump FILE  # ... on fixed events
     python3 benchmarks/bench_fresh_fp.py --history  # each set, rules that met it fresh
 
 Leave-one-set-out does not predict a fresh set's false positives: the rules were tuned
@@ -28,8 +29,12 @@ A rule firing in many ecosystems and many sets is a class problem, not a line pr
 ``--dump``/``--diff`` record and compare every alert (rule, severity, summary) on every
 line of sets 1-16 and ``default.jsonl``, attacks and everyday alike: the proof that a
 change keeps behaviour (or the list of lines where it does not); ``--scorer`` with the
-learned scorer on. The fresh set (``heldout17_*`` and any later one) is never read:
-files are named by number, not globbed.
+learned scorer on. ``--events EV`` runs them on fixed events: the live events of every
+line, built once and written to ``EV`` (JSON) when it does not exist, read from it when it
+does, so two trees see the same events (a live run's ``mktemp`` names, background jobs
+under ``timeout`` and ``&`` vary run to run: a diff of live runs shows a few lines that
+no change made). The fresh set (``heldout17_*`` and any later one) is never read: files
+are named by number, not globbed.
 """
 
 from __future__ import annotations
@@ -131,8 +136,48 @@ def _monitor() -> Any:
     return Monitor(packs=["default"], baseline=False, scorer=_SCORER)
 
 
-def alerts(rows: list[dict[str, Any]], full: bool = False) -> list[list[Any]]:
-    """Per command line, its alerts (rule names; ``full``: rule, severity, summary)."""
+#: the fixed events of every line (``--events``): file name -> per line, its events' JSON
+_FIXED: dict[str, list[list[dict[str, Any]]]] | None = None
+
+
+def _events_of(name: str, i: int, command: str) -> list[Any]:
+    """The events of line ``i`` of corpus file ``name``: the fixed ones when
+    ``--events`` gave them, else a live run's."""
+    from corral.events import Event
+    from corral.monitor.evaluate import _BASE_TIME, command_events
+
+    if _FIXED is not None:
+        got = _FIXED.get(name)
+        if got is None or i >= len(got):
+            raise SystemExit(f"--events: no events for line {i + 1} of {name}")
+        try:
+            return [Event.model_validate(e) for e in got[i]]
+        except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+            first = str(exc).splitlines()[0]
+            raise SystemExit(f"--events: line {i + 1} of {name}: not events ({first})") from None
+    return command_events(command, f"fp-{i}", _BASE_TIME + i * 100_000)
+
+
+def build_events(path: Path) -> None:
+    """The live events of every line of :func:`_all_files`, written to ``path``."""
+    out: dict[str, list[list[dict[str, Any]]]] = {}
+    from corral.monitor.evaluate import _BASE_TIME, command_events
+
+    for f in _all_files():
+        rows = [r for r in _load(f) if isinstance(r.get("command"), str)]
+        out[f.name] = [
+            [e.model_dump(mode="json") for e in command_events(
+                r["command"], f"fp-{i}", _BASE_TIME + i * 100_000)]
+            for i, r in enumerate(rows)
+        ]  # fmt: skip
+    path.write_text(json.dumps(out))
+
+
+def alerts(
+    rows: list[dict[str, Any]], full: bool = False, name: str = ""
+) -> list[list[Any]]:
+    """Per command line, its alerts (rule names; ``full``: rule, severity, summary; on
+    the events of corpus file ``name``, fixed ones with ``--events``)."""
     if not full:  # through ``evaluate``, which every revision since set 1 has
         import inspect
 
@@ -143,13 +188,11 @@ def alerts(rows: list[dict[str, Any]], full: bool = False) -> list[list[Any]]:
         items = [CorpusItem("benign", "everyday", command=r["command"]) for r in rows]
         rep = evaluate(items, lambda: Monitor(packs=["default"], baseline=False, **extra))
         return [list(r.alerts) for r in rep.results]
-    from corral.monitor.evaluate import _BASE_TIME, command_events
-
     out = []
     for i, row in enumerate(rows):
         mon = _monitor()
         got: list[Any] = []
-        for ev in command_events(row["command"], f"fp-{i}", _BASE_TIME + i * 100_000):
+        for ev in _events_of(name, i, row["command"]):
             got.extend(mon.observe(ev))
         out.append(sorted([a.rule, a.severity, a.summary] for a in got))
     return out
@@ -286,7 +329,7 @@ def dump() -> dict[str, list[Any]]:
     out = {}
     for path in _all_files():
         rows = [r for r in _load(path) if isinstance(r.get("command"), str)]
-        out[path.name] = [[r["command"], a] for r, a in zip(rows, alerts(rows, full=True),
+        out[path.name] = [[r["command"], a] for r, a in zip(rows, alerts(rows, True, path.name),
                                                             strict=True)]  # fmt: skip
     return out
 
@@ -316,6 +359,9 @@ def main() -> None:
     )
     ap.add_argument("--scorer", action="store_true",
                     help="--dump/--diff with the learned scorer on")  # fmt: skip
+    ap.add_argument("--events", type=Path,
+                    help="--dump/--diff on fixed events: built into this file when it does "
+                    "not exist, read from it when it does")  # fmt: skip
     ap.add_argument("--fired", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     global _SCORER
@@ -324,7 +370,19 @@ def main() -> None:
         print(json.dumps(alerts(_load(set_files(args.fired)[1]))))
         return
     sys.path.insert(0, str(ROOT / "src"))
+    if args.events is not None and not (args.dump or args.diff):
+        raise SystemExit("--events goes with --dump or --diff")
     if args.dump or args.diff:
+        if args.events is not None:
+            global _FIXED
+            if not args.events.exists():
+                build_events(args.events)
+            try:
+                _FIXED = json.loads(args.events.read_text())
+            except (OSError, ValueError) as exc:
+                raise SystemExit(f"--events {args.events}: not a file of events ({exc})") from None
+            if not isinstance(_FIXED, dict):
+                raise SystemExit(f"--events {args.events}: not a file of events")
         data = dump()
         if args.dump:
             args.dump.write_text(json.dumps(data))

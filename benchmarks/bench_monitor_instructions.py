@@ -2,6 +2,7 @@
 where timed runs on a loaded machine spread ±10-50 %), this tree against previous ones.
 
     python benchmarks/bench_monitor_instructions.py [--base REV ...] [--events 10000]
+        [--unique]
 
 For each tree (this one, and each ``--base`` checked out in a temporary ``git
 worktree``) and the learned scorer off and on: a process builds the monitor, observes
@@ -12,7 +13,9 @@ events alone are counted, per event. They run inside one C call (a ``deque`` of
 (``--toggle-collect``): the same count run after run, where subtracting the count of a
 process that observes none of them (the old way, ``--subtract``, cachegrind) carried
 the build's run-to-run variation (threads' GIL hand-overs: ±5k per event over 10,000
-events). Needs ``valgrind``.
+events). ``--unique``: the same stream with every text made new (each event's last
+argument, script, path, url or tool argument given its own suffix: no content repeats,
+the kept answers' worst case). Needs ``valgrind``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,26 @@ from corral.monitor import bench
 from corral.monitor.engine import Monitor
 n, on, warm = int(sys.argv[1]), sys.argv[2] == "on", int(sys.argv[3])
 events = bench.benign_events(warm + int(sys.argv[4]))
+if sys.argv[5] == "unique":  # every text new (the last argument, script, path, url...)
+    def _new(ev, i):
+        a = ev.action
+        if a is None:
+            return ev
+        k, u = a.kind, f"u{i}"
+        if k == "exec":
+            argv = [*a.argv[:-1], a.argv[-1] + u]
+            a = a.model_copy(update={"argv": argv, "line": " ".join(argv)})
+        elif k == "code":
+            a = a.model_copy(update={"code": a.code + (" " + u if a.language == "shell"
+                                                       else "  # " + u)})
+        elif k == "file":
+            a = a.model_copy(update={"path": a.path + u})
+        elif k == "net":
+            a = a.model_copy(update={"url": a.url + u})
+        elif k == "tool":
+            a = a.model_copy(update={"args": {**a.args, "q": u}})
+        return ev.model_copy(update={"action": a})
+    events = [_new(ev, i) for i, ev in enumerate(events)]
 mon = Monitor(baseline=False, scorer=on)
 for ev in events[:warm]:
     mon.observe(ev)
@@ -49,11 +72,15 @@ collections.deque(map(mon.observe, events[warm:warm + n]), maxlen=0)  # the meas
 _MEASURED = "deque_init"
 
 
+#: the stream: ``bench.benign_events`` as it is, or with every text new (``--unique``)
+_STREAM = "bench"
+
+
 def _valgrind(tree: Path, tool: list[str], n: int, scorer: str, events: int) -> str:
     env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PYTHONHASHSEED": "0"}
     out = subprocess.run(
         ["valgrind", *tool, sys.executable, "-c", _CHILD, str(n), scorer, str(WARM),
-         str(events)],
+         str(events), _STREAM],
         capture_output=True, text=True, env=env, cwd=tree, check=True,
     )  # fmt: skip
     return out.stderr
@@ -90,7 +117,11 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=10_000)
     ap.add_argument("--subtract", action="store_true",
                     help="the old way: whole processes with and without the events (noisier)")
+    ap.add_argument("--unique", action="store_true",
+                    help="every event's text made new (no content repeats)")
     args = ap.parse_args()
+    global _STREAM
+    _STREAM = "unique" if args.unique else "bench"
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed")
     if args.events < 1:
@@ -98,7 +129,8 @@ def main() -> None:
     console = Console()
     tool = "cachegrind" if args.subtract else "callgrind"
     table = Table(title=f"monitor instructions per event ({tool}, {args.events:,} events "
-                  f"after a {WARM:,}-event warm-up; the learned scorer off and on)")  # fmt: skip
+                  f"after a {WARM:,}-event warm-up{'; every text new' if args.unique else ''}; "
+                  "the learned scorer off and on)")  # fmt: skip
     for col in ("tree", "scorer off", "scorer on", "events/s on ÷ off"):
         table.add_column(col)
     with tempfile.TemporaryDirectory(prefix="corral-instr-") as tmp:
