@@ -9,6 +9,7 @@ call, is taken out of the workspace after it (fails closed, as on gVisor)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -42,7 +43,7 @@ print("key:", s_{n}.loadFile("/workspace/.ssh/id_ed25519"));
 
 @pytest.fixture(autouse=True)
 def _state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("CORRAL_HOME", str(tmp_path / "home"))
 
 
 def _secrets(ws: Path) -> None:
@@ -74,7 +75,7 @@ def test_a_js_guest_importing_qjs_std_reads_no_refused_file(tmp_path: Path) -> N
     assert (ws / ".env").read_text() == "API_KEY=zzz\n"
     assert os.stat(ws / ".env").st_mode & 0o777 == 0o640
     assert (ws / ".ssh" / "id_ed25519").read_text() == "PRIVATE\n"
-    assert not list((tmp_path / "state" / "corral" / "hidden").glob("*.json"))
+    assert not list((tmp_path / "home" / "hidden").glob("*.json"))
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".corral-hidden-")]
 
 
@@ -116,7 +117,7 @@ def test_a_grader_file_written_past_the_js_driver_is_taken_out(tmp_path: Path) -
 def test_what_a_dead_sandbox_left_hidden_is_put_back(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     _secrets(ws)
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    env = {**os.environ, "CORRAL_HOME": str(tmp_path / "home")}
     code = (
         "import os, sys; from pathlib import Path; from corral.wasm.hiding import hide\n"
         "h = hide(Path(sys.argv[1]), ['.env', '.ssh'])\n"
@@ -130,7 +131,7 @@ def test_what_a_dead_sandbox_left_hidden_is_put_back(tmp_path: Path) -> None:
     assert r.stdout == "hi\n"
     assert (ws / ".env").read_text() == "API_KEY=zzz\n"
     assert (ws / ".ssh" / "id_ed25519").read_text() == "PRIVATE\n"
-    assert not list((tmp_path / "state" / "corral" / "hidden").glob("*.json"))
+    assert not list((tmp_path / "home" / "hidden").glob("*.json"))
 
 
 def test_a_live_callers_record_is_left_alone(tmp_path: Path) -> None:
@@ -160,7 +161,7 @@ def test_putting_back_follows_no_symlink(tmp_path: Path) -> None:
     assert list(outside.iterdir()) == []
     assert "sub/.env: left at" in note
     assert h.stash is not None and (h.stash / "0").read_text() == "S=1\n"
-    records = list((tmp_path / "state" / "corral" / "hidden").glob("*.json"))
+    records = list((tmp_path / "home" / "hidden").glob("*.json"))
     assert len(records) == 1  # kept: nothing is lost
 
 
@@ -204,3 +205,29 @@ def test_two_sandboxes_on_one_workspace_never_show_a_hidden_file(tmp_path: Path)
         t.join(120)
     assert outs and "[null]" in outs[0] and "zzz" not in outs[0], outs
     assert (ws / ".env").read_text() == "API_KEY=zzz\n"
+
+
+def test_a_forged_record_moves_nothing(tmp_path: Path) -> None:
+    """A record is data (corral's home may lie beneath a workspace): one naming a stash
+    corral did not make, or an entry that is not its own index, is not followed."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    outside = tmp_path / "host-secrets"
+    outside.mkdir(mode=0o700)
+    (outside / "0").write_text("HOST SECRET\n")
+    forged = tmp_path / ".corral-hidden-forged"
+    forged.mkdir(mode=0o755)  # corral's own stashes are 0700
+    (forged / "0").write_text("X\n")
+    records = tmp_path / "home" / "hidden"
+    records.mkdir(parents=True)
+    key = hiding._key(ws)
+    for i, stash in enumerate((outside, forged, ws / "sub")):
+        (records / f"{key}-f{i}.json").write_text(json.dumps({
+            "root": str(ws), "stash": str(stash), "moved": [["loot", "0"]],
+            "pid": 1, "start": "0",
+        }))  # fmt: skip
+    (records / f"{key}-f9.json").write_text("{not json")
+    note = hiding.recover(ws, lambda: tmp_path / "q")
+    assert list(ws.iterdir()) == []
+    assert (outside / "0").read_text() == "HOST SECRET\n"
+    assert note.count("was not followed") == 3 and "could not be read" in note

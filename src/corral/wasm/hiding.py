@@ -48,9 +48,28 @@ __all__ = ["Hidden", "held", "hide", "records_dir", "recover"]
 
 
 def records_dir() -> Path:
-    """Where the records of hidden files live (``$XDG_STATE_HOME/corral/hidden``)."""
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
-    return Path(base) / "corral" / "hidden"
+    """Where the records of hidden files live (``$CORRAL_HOME/hidden``)."""
+    from ..paths import corral_home
+
+    return corral_home() / "hidden"
+
+
+def _trusted_stash(stash: Path, root: Path) -> bool:
+    """A record is data a guest may have written (corral's home beneath a workspace): its
+    stash must be a directory corral made (its name, this user's, mode 0700, no symlink)
+    outside the workspace, or nothing is taken from it."""
+    try:
+        st = os.lstat(stash)
+        inside = stash.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return False
+    return (
+        stat.S_ISDIR(st.st_mode)
+        and st.st_uid == os.geteuid()
+        and stat.S_IMODE(st.st_mode) == 0o700
+        and stash.name.startswith(".corral-hidden-")
+        and not inside
+    )
 
 
 def _key(root: Path) -> str:
@@ -203,6 +222,10 @@ def recover(root: Path, quarantine: Callable[[], Path]) -> str:
             notes += f"corral: a record of hidden files could not be read ({record}: {e})\n"
             continue
         if _started(owner) == start:
+            continue
+        if not _trusted_stash(stash, root) or not all(n.isdigit() for _, n in moved):
+            log.warning("a record of hidden files names a stash corral did not make: %s", record)
+            notes += f"corral: a record of hidden files was not followed ({record})\n"
             continue
         # only what is still in the stash (a crash between the record and a rename)
         present = [(r, n) for r, n in moved if os.path.lexists(stash / n)]
