@@ -231,3 +231,19 @@ def test_a_forged_record_moves_nothing(tmp_path: Path) -> None:
     assert list(ws.iterdir()) == []
     assert (outside / "0").read_text() == "HOST SECRET\n"
     assert note.count("was not followed") == 3 and "could not be read" in note
+
+
+def test_no_place_for_the_records_means_the_guest_does_not_run(tmp_path: Path) -> None:
+    """Fails closed, with the reason: a guest that could not be kept from the refused
+    files is not run (the shell, whose file operations the host decides, still runs)."""
+    ws = tmp_path / "ws"
+    _secrets(ws)
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "hidden").write_text("")  # where the records go: not a directory
+    with Sandbox(backend="wasm", policy="default", workspace=ws, monitor=False) as sb:
+        r = sb.js('const s8 = await import("qjs:std"); print(s8.loadFile("/workspace/.env"));')
+        shell = sb.run("echo fine")
+    assert r.error == "denied" and r.exit_code == 126, r
+    assert "could not be taken out of the guest's reach" in r.stderr and "zzz" not in r.stdout
+    assert shell.stdout == "fine\n"
+    assert (ws / ".env").read_text() == "API_KEY=zzz\n"

@@ -763,8 +763,20 @@ class Sandbox:
             result: RunResult = it.run(code, **kwargs)
             return result
         note = ""
-        with held(self.path):  # one guest run at a time on this workspace
-            hidden = hooks.hide_refused_reads()
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(held(self.path))  # one guest run at a time here
+                hidden = hooks.hide_refused_reads()
+            except OSError as e:  # fails closed: the guest does not run
+                log.warning("the guest was not run: %s", e)
+                why = (
+                    "corral: the files the policy refuses could not be taken out of the "
+                    f"guest's reach ({e}); the guest was not run\n"
+                )
+                return RunResult(
+                    language=it.language, exit_code=126, error="denied", error_message=why.strip(),
+                    stderr=why,
+                )  # fmt: skip
             try:
                 result = it.run(code, **kwargs)
             finally:

@@ -191,8 +191,9 @@ def hide(root: Path, rels: list[str]) -> Hidden:
                 os.close(pfd)
     finally:
         os.close(sfd)
-    if done.moved:
-        _write_record(record, root, stash, done.moved)
+    if done.moved:  # (the first record already names them all: a failure here loses nothing)
+        with contextlib.suppress(OSError):
+            _write_record(record, root, stash, done.moved)
     else:
         with contextlib.suppress(OSError):
             record.unlink()
