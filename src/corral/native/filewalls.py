@@ -434,23 +434,32 @@ def _scan(directory: str) -> Iterator[tuple[str, bool, bool]]:
                 continue
 
 
-def open_beneath(root: Path, rel: str) -> int:
+def open_beneath(root: Path, rel: str, make_dirs: bool = False) -> int:
     """An ``O_PATH`` descriptor of ``root/rel`` reached without following any symlink
     (each component opened beneath the last); raises :class:`OSError` if one is a
-    symlink or gone."""
+    symlink or gone. ``make_dirs``: ``rel`` is a directory, its missing components are
+    made (mode 0755) on the way, and ``""`` is ``root`` itself."""
     fd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    if make_dirs and not rel:
+        return fd
     try:
         parts = rel.split("/")
         for i, part in enumerate(parts):
             if part in ("", ".", ".."):
                 raise OSError(f"bad path component {part!r} in {rel!r}")
-            nxt = os.open(part, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+            try:
+                nxt = os.open(part, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+            except FileNotFoundError:
+                if not make_dirs:
+                    raise
+                os.mkdir(part, 0o755, dir_fd=fd)
+                nxt = os.open(part, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
             os.close(fd)
             fd = nxt
             mode = os.fstat(fd).st_mode
             if stat.S_ISLNK(mode):
                 raise OSError(f"{rel!r} has a symlink on the way")
-            if i < len(parts) - 1 and not stat.S_ISDIR(mode):
+            if (make_dirs or i < len(parts) - 1) and not stat.S_ISDIR(mode):
                 raise OSError(f"{rel!r}: {part!r} is not a directory")
         return fd
     except BaseException:

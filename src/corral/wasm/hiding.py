@@ -27,7 +27,6 @@ the workspace into a stash beside it, and renamed back when the call ends.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import hashlib
 import json
@@ -286,7 +285,7 @@ def _put_back(
         for rel, name in moved:
             parent, _, base = rel.rpartition("/")
             try:
-                pfd = _parent_beneath(root, parent)
+                pfd = open_beneath(root, parent, make_dirs=True)
             except OSError as e:
                 left.append((rel, name))
                 notes += f"corral: {rel}: left at {stash / name} ({e})\n"
@@ -316,31 +315,3 @@ def _exists(name: str, dir_fd: int) -> bool:
     except FileNotFoundError:
         return False
     return True
-
-
-def _parent_beneath(root: Path, parent: str) -> int:
-    """The directory ``root/parent`` reached without following a symlink, its missing
-    components made (mode 0755) on the way."""
-    fd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-    if not parent:
-        return fd
-    try:
-        for part in parent.split("/"):
-            if part in ("", ".", ".."):
-                raise OSError(errno.EINVAL, f"bad path component {part!r}")
-            try:
-                nxt = os.open(part, os.O_PATH | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC,
-                              dir_fd=fd)  # fmt: skip
-            except FileNotFoundError:
-                os.mkdir(part, 0o755, dir_fd=fd)
-                nxt = os.open(part, os.O_PATH | os.O_NOFOLLOW | os.O_DIRECTORY | os.O_CLOEXEC,
-                              dir_fd=fd)  # fmt: skip
-            os.close(fd)
-            fd = nxt
-            if not stat.S_ISDIR(os.fstat(fd).st_mode):
-                raise OSError(errno.ENOTDIR, f"{parent!r} is not a directory")
-        return fd
-    except BaseException:
-        os.close(fd)
-        raise
-
