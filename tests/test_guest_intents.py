@@ -20,7 +20,13 @@ def _events(code: str, language: str = "js", *, monitor: bool = False) -> tuple[
     bus.subscribe(seen.append)
     with corral.Sandbox(bus=bus, monitor=monitor) as sb:
         r = sb.js(code) if language == "js" else sb.python(code)
-        reported = [e for e in seen if (e.data or {}).get("source") == f"{language}-guest"]
+        # the guest's claims; a slow run also brings resource.sample events of that source
+        reported = [
+            e
+            for e in seen
+            if e.type == "action.requested"
+            and (e.data or {}).get("source") == f"{language}-guest"
+        ]
         return r, reported
 
 
@@ -150,7 +156,11 @@ def test_node_from_the_shell_reports_intents() -> None:
     bus.subscribe(seen.append)
     with corral.Sandbox(bus=bus) as sb:
         sb.run("""node -e 'try { os.exec(["curl", "http://x.example"]) } catch (e) {}'""")
-    reported = [e for e in seen if (e.data or {}).get("source") == "js-guest"]
+    reported = [
+        e
+        for e in seen
+        if e.type == "action.requested" and (e.data or {}).get("source") == "js-guest"
+    ]
     assert _summary(reported) == [("exec", ("curl", "http://x.example"), "os.exec")]
 
 
