@@ -138,3 +138,24 @@ def test_cache_from_another_wasmtime_build_is_rebuilt(isolated_home):
     modcache._checked.clear()
     module = modcache.load_module(wasmtime.Engine(settings.make_config()), "js", settings)
     assert any(e.name == "_start" for e in module.exports)
+
+
+def test_unusable_module_cache_compiles_in_memory_with_a_reason(isolated_home, caplog):
+    """corral's home can hold the runtimes and still refuse the cache (a read-only
+    image, a file where the directory goes): the call runs, the reason is logged."""
+    (isolated_home / "modules").write_text("not a directory")
+    modcache._warned.clear()
+    with caplog.at_level("WARNING", logger="corral.wasm.modcache"), corral.Sandbox() as sb:
+        assert sb.js("console.log('uncached')").stdout == "uncached\n"
+    assert "cannot be used" in caplog.text and "CORRAL_HOME" in caplog.text
+
+
+def test_corral_home_that_is_a_file_is_a_clear_error(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.write_text("a file, not a directory")
+    monkeypatch.setenv("CORRAL_HOME", str(home))
+    monkeypatch.delenv("CORRAL_NO_AUTO_INSTALL", raising=False)
+    with corral.Sandbox() as sb:
+        with pytest.raises(RuntimeNotInstalled, match="set CORRAL_HOME to a writable"):
+            sb.js("console.log('x')")
+        assert sb.run("echo still").stdout == "still\n"  # the shell needs no runtime

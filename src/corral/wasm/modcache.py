@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import functools
 import hashlib
+import logging
 import os
 import sys
 import tempfile
@@ -25,6 +26,8 @@ import wasmtime
 
 from ..paths import modules_dir
 from .runtimes import RUNTIMES, runtime_path, sha256_file
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,14 +74,39 @@ def cached_modules(runtime: str) -> list[Path]:
 
 
 def load_module(engine: wasmtime.Engine, runtime: str, settings: EngineSettings) -> wasmtime.Module:
-    """The runtime's module for ``engine``, from the cache or freshly compiled."""
+    """The runtime's module for ``engine``, from the cache or freshly compiled.
+
+    A cache that cannot be used (corral's home a file, unwritable, full) costs the
+    compile, never the call: the module is compiled in memory and the reason logged
+    once per process."""
     path = entry_path(runtime, settings)
-    if _entry_ok(path):
-        try:
-            return wasmtime.Module.deserialize_file(engine, str(path))
-        except wasmtime.WasmtimeError:
-            pass  # written by an incompatible build: rebuild below
-    return _rebuild(engine, runtime, settings, path)
+    try:
+        if _entry_ok(path):
+            try:
+                return wasmtime.Module.deserialize_file(engine, str(path))
+            except wasmtime.WasmtimeError:
+                pass  # written by an incompatible build: rebuild below
+        return _rebuild(engine, runtime, settings, path)
+    except OSError as e:
+        _warn_uncached(path, e)
+        return _compile(engine, runtime, runtime_path(runtime))
+
+
+_warned: set[str] = set()
+
+
+def _warn_uncached(path: Path, e: OSError) -> None:
+    why = e.strerror or type(e).__name__
+    where = e.filename or path
+    with _lock:
+        if str(path.parent) in _warned:
+            return
+        _warned.add(str(path.parent))
+    log.warning(
+        "corral: the compiled-module cache %s cannot be used (%s: %s); compiling in memory "
+        "for this process (set CORRAL_HOME to a writable directory)",
+        path.parent, where, why,
+    )
 
 
 def _entry_ok(path: Path) -> bool:

@@ -153,8 +153,15 @@ def _spec(name: str) -> RuntimeSpec:
 @contextlib.contextmanager
 def _install_lock() -> Iterator[None]:
     d = runtimes_dir()
-    d.mkdir(parents=True, exist_ok=True)
-    with open(d / ".lock", "w") as f:
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        f = open(d / ".lock", "w")  # noqa: SIM115 - closed by the with below
+    except OSError as e:
+        raise RuntimeInstallError(
+            f"cannot use {d} ({e.strerror or type(e).__name__}); "
+            "set CORRAL_HOME to a writable directory"
+        ) from e
+    with f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
