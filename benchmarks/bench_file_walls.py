@@ -1,4 +1,4 @@
-"""What the workspace file walls (``corral.native.filewalls``) cost a bwrap sandbox start.
+"""What the workspace file walls (``corral.filewalls``) cost a bwrap sandbox start.
 
 Usage::
 

@@ -1,5 +1,5 @@
 """The policy's file rules inside the workspace as mounts on the bwrap tier
-(corral.native.filewalls): what a real program cannot reach, whatever route it takes."""
+(corral.filewalls): what a real program cannot reach, whatever route it takes."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from corral import Sandbox
-from corral.native import filewalls
+from corral import Sandbox, filewalls
 from corral.policy import Callback
 from tiers import needs
 

@@ -681,7 +681,7 @@ class Sandbox:
                     options["limits"] = NativeLimits(**policy.extra_budgets)
                 # the policy and the monitor decide every real program start
                 gate = hooks if self.gate is not None or self.monitor is not None else None
-                # the workspace's file rules as mounts (native/filewalls.py)
+                # the workspace's file rules as mounts (filewalls.py)
                 options["file_walls"] = hooks.file_walls
                 if self.template is not None:
                     options["template"] = self.template
@@ -1254,7 +1254,7 @@ class _TierHooks:
 
     def file_walls(self, root: Path) -> Any:
         """The workspace paths a native sandbox walls off with mounts at its start
-        (:mod:`corral.native.filewalls`): those the policy's file rules refuse without a
+        (:mod:`corral.filewalls`): those the policy's file rules refuse without a
         person (``deny``; ``ask`` with no approver). None when there are no file rules."""
         policy = self._gate_policy()
         table = self.file_screen()
@@ -1288,21 +1288,21 @@ class _TierHooks:
     def _reach(self) -> int:
         """How many workspace entries a walk looks at: as many as a run could have made
         past its file budget before it was stopped, and at least the walls' own bound."""
-        from .native.filewalls import MAX_ENTRIES
+        from .filewalls import MAX_ENTRIES
 
         return max(MAX_ENTRIES, 4 * self.sb.budget.disk_files)
 
     def undo_refused_writes(self) -> str:
         """After a run on a native tier: what it made (or, on gVisor, changed) in the
         workspace that the policy refuses to let it write, where no wall could stand (a
-        new ``.git/hooks``, ``.claude/``, ``AGENTS.md``: :func:`~corral.native.filewalls.undone`)
+        new ``.git/hooks``, ``.claude/``, ``AGENTS.md``: :func:`~corral.filewalls.undone`)
         is moved out of the workspace into the sandbox's quarantine, each reported as a
         refused file write; returns the lines to add to the run's stderr ("" if none)."""
         started = self._started
         policy = self._walls[0]
         if started is None or policy is None:
             return ""
-        from .native.filewalls import Room, move_out, undone
+        from .filewalls import Room, move_out, undone
 
         root, before = started
         try:
@@ -1337,7 +1337,7 @@ class _TierHooks:
         return "".join(notes)
 
     def _wall_planner(self, policy: Any) -> Any:
-        from .native.filewalls import WallPlanner
+        from .filewalls import WallPlanner
 
         screen = self.compiled_screen()
         asks_person = policy is not self.sb.gate  # an approval gate over the policy

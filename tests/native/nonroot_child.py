@@ -297,8 +297,8 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 def walls(base: Path) -> dict:
-    """The policy's workspace file rules as mounts (corral.native.filewalls)."""
-    from corral.native.filewalls import plan_walls
+    """The policy's workspace file rules as mounts (corral.filewalls)."""
+    from corral.filewalls import plan_walls
 
     ws = new_workspace(base, "walls")
     (ws / "gold.patch").write_text(SECRET)

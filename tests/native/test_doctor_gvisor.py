@@ -9,8 +9,9 @@ import stat
 import pytest
 from typer.testing import CliRunner
 
+from corral import syscall_filters as filters
 from corral.budget import Budget
-from corral.native import BackendUnavailable, GvisorBackend, doctor, filters
+from corral.native import BackendUnavailable, GvisorBackend, doctor
 from corral.native.doctor import app, check_runsc, check_runsc_works, require, runsc_release
 
 from .conftest import need

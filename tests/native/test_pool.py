@@ -364,7 +364,7 @@ def test_interpreter_exit_ends_the_pool(tmp_path):
 
 
 def test_a_pooled_session_gets_the_policys_file_walls(tmp_path):
-    """The walls a normal start mounts (native/filewalls.py) are mounted in a pooled
+    """The walls a normal start mounts (filewalls.py) are mounted in a pooled
     session too, for the taker's workspace, before its first call."""
     _prime(tmp_path, size=1, policy="default")
     ws = tmp_path / "ws"

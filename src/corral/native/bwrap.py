@@ -11,7 +11,7 @@ Each :meth:`BwrapBackend.run` starts a fresh sandbox over the same workspace:
   workspace read-write at ``/workspace`` (or a private copy of it);
 * a clean environment: only ``PATH``, ``HOME=/workspace``, ``LANG``, ``TERM``, the proxy
   variables and what ``env=`` adds;
-* the seccomp deny filter of :mod:`corral.native.filters` (``--seccomp FD``) and, when
+* the seccomp deny filter of :mod:`corral.syscall_filters` (``--seccomp FD``) and, when
   monitoring is on, the notify filter watched by :class:`~corral.native.monitor.Supervisor`
   (every program start is decided by the gate before it runs);
 * limits: a memory and a pids cgroup where writable (else RLIMIT_AS), RLIMIT_NPROC,
@@ -56,8 +56,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import syscall_filters as filters
 from ..budget import MB, Budget, RunResult, Usage
-from . import devices, filters, leftovers, relaybin, spawner
+from . import devices, leftovers, relaybin, spawner
 from ._common import (
     DISK_POLL_S,
     BackendLifecycle,
@@ -270,7 +271,7 @@ class BwrapBackend(BackendLifecycle):
         self._pool_slot = False
         self._drivers = False
         #: the workspace paths the policy's file rules wall off at each start (a
-        #: ``corral.native.filewalls.WallPlan`` for a workspace root, or None)
+        #: ``corral.filewalls.WallPlan`` for a workspace root, or None)
         self.file_walls = file_walls
         self._walls_cut: str | None = None
 
@@ -696,7 +697,7 @@ class BwrapBackend(BackendLifecycle):
             sup.expect_launch(getattr(self, "_launch", []))
         walls = list(wall_sources)
         if walls:
-            from .filewalls import blank_paths, reopen_in_stage
+            from ..filewalls import blank_paths, reopen_in_stage
 
             blanks = tuple(os.fsencode(str(p)) for p in blank_paths(self._stage))
 
@@ -898,11 +899,11 @@ class BwrapBackend(BackendLifecycle):
 
     def _walls(self) -> tuple[list[str], list[Any]]:
         """The mounts that wall off the workspace paths the policy's file rules refuse
-        (:mod:`corral.native.filewalls`), walked now, and the descriptors they pass.
+        (:mod:`corral.filewalls`), walked now, and the descriptors they pass.
         A pooled session's workspace is handed over after its start: none there."""
         if self.file_walls is None or self._pool_slot or self._stage is None:
             return [], []
-        from . import filewalls
+        from .. import filewalls
 
         plan = self.file_walls(self.root)
         if plan is None or (not plan.walls and plan.cut is None):

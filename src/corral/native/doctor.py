@@ -148,7 +148,7 @@ def check_userns() -> Check:
 
 
 def check_seccomp() -> Check:
-    from . import filters
+    from .. import syscall_filters as filters
 
     try:
         name = filters.binding_name()
@@ -167,7 +167,7 @@ def check_seccomp() -> Check:
 @_cache_ok
 def check_seccomp_notify() -> Check:
     """Is SECCOMP_RET_USER_NOTIF with a listener usable (kernel >= 5.0, x86_64/aarch64)?"""
-    from . import filters
+    from .. import syscall_filters as filters
 
     try:
         filters.arch_numbers()
@@ -175,7 +175,7 @@ def check_seccomp_notify() -> Check:
         return Check("process monitoring", False, str(e), None, ("bwrap",), optional=True)
     code = (
         "import os,sys\n"
-        "from corral.native import filters\n"
+        "from corral import syscall_filters as filters\n"
         "fd = filters.install_listener(filters.notify_filter_bpf(connect=False))\n"
         "print(fd)\n"
     )

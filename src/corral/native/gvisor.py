@@ -73,10 +73,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import syscall_filters as filters
 from ..budget import MB, Budget, RunResult, Usage
 from ..deeptree import remove_tree, walk
 from ..events import Decision, NetAction, SpawnAction
-from . import devices, filters, leftovers, relaybin, spawner
+from . import devices, leftovers, relaybin, spawner
 from ._common import (
     BackendLifecycle,
     BackendUnavailable,
@@ -778,10 +779,10 @@ class GvisorBackend(BackendLifecycle):
 
     def _walls(self) -> list[dict[str, Any]]:
         """Mounts hiding the workspace paths the policy refuses to let the sandbox read
-        (:mod:`corral.native.filewalls`; its read-only walls are bwrap's only)."""
+        (:mod:`corral.filewalls`; its read-only walls are bwrap's only)."""
         if self.file_walls is None or self._stage is None:
             return []
-        from . import filewalls
+        from .. import filewalls
 
         plan = self.file_walls(self.root)
         if plan is None or not plan.walls:

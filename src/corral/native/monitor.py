@@ -4,7 +4,7 @@ How it works
 ------------
 
 Just before ``bwrap`` starts (in the forked child, before ``exec``), corral installs a
-tiny seccomp filter (:func:`corral.native.filters.notify_filter_bpf`) with
+tiny seccomp filter (:func:`corral.syscall_filters.notify_filter_bpf`) with
 ``SECCOMP_FILTER_FLAG_NEW_LISTENER`` and sends the listener file descriptor back to the
 host over a Unix socket pair. Seccomp filters are inherited by every descendant and can
 never be removed, so every ``execve``/``execveat`` (and ``connect``) made by any process
@@ -60,9 +60,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .. import syscall_filters as filters
 from ..events import Decision, NetAction, SpawnAction
 from ..procinfo import sched_s
-from . import execcheck, execid, filters
+from . import execcheck, execid
 from ._common import Emitter, decide_safely, proc_stats, process_tree
 from .execwatch import ExecWatch, forbid_memfd_exec
 from .recent import RecentLog

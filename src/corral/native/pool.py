@@ -27,7 +27,7 @@ The walls (``native/pool_handover.py`` does the taking):
 * before the first call the shell ``cd``s into it and the kernel must show the taker's
   workspace (device and inode) both at the sandbox's ``/workspace`` and as the shell's
   cwd; anything else ends that session and the sandbox starts one the normal way;
-* the policy's file walls for the taker's workspace (:mod:`.filewalls`) are mounted in
+* the policy's file walls for the taker's workspace (:mod:`corral.filewalls`) are mounted in
   the sandbox's own mount namespace, as bwrap mounts them at a normal start;
 * then everything per sandbox becomes the taker's: the supervisor's gate, emitter and
   session id (exec events), the exec watch's marks (the new mount marked before any call),

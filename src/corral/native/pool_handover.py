@@ -229,14 +229,14 @@ def _give_workspace(b: BwrapBackend, sess: BwrapSession) -> None:
 
 
 def _give_walls(b: BwrapBackend, sess: BwrapSession) -> None:
-    """The policy's file walls (:mod:`corral.native.filewalls`) for the taker's workspace,
+    """The policy's file walls (:mod:`corral.filewalls`) for the taker's workspace,
     mounted in the session's own mount namespace before its first call, as bwrap mounts
     them at a normal start: corral's mode-000 blank over what the sandbox may not read,
     each read-only wall a read-only clone of the file itself (reached beneath the
     workspace without following a symlink: the clone is of that descriptor's file). The
     targets are opened beneath the sandbox's ``/workspace`` without following a symlink,
     from inside its namespace."""
-    from . import filewalls
+    from .. import filewalls
 
     if b.file_walls is None:
         return
@@ -286,7 +286,7 @@ def _clone_readonly(src: int) -> int:
 
 def _mount_walls(ns: int, trees: list[tuple[str, int]]) -> None:
     """(On the mount thread) each tree moved onto ``/workspace/REL`` in namespace ``ns``."""
-    from .filewalls import open_beneath
+    from ..filewalls import open_beneath
 
     if _libc.setns(ns, CLONE_NEWNS) != 0:
         raise HandoverFailed(f"setns(mnt): {os.strerror(ctypes.get_errno())}")

@@ -8,7 +8,7 @@ its preopened workspace. The wall is WASI's: a guest reaches only what is beneat
 directory it was given. So for the length of each call of the tier (a shell script, a
 Python or a JavaScript call: guest code runs only inside one), every file or directory
 of the workspace that the policy refuses to let the sandbox read without a person (the
-native tiers' hiding walls, :func:`corral.native.filewalls.plan_walls`) is renamed out of
+native tiers' hiding walls, :func:`corral.filewalls.plan_walls`) is renamed out of
 the workspace into a stash beside it, and renamed back when the call ends.
 
 * The stash is a directory on the workspace's filesystem, outside it (beside it, else in
@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..native.filewalls import move_out, open_beneath
+from ..filewalls import move_out, open_beneath
 
 log = logging.getLogger("corral.wasm.hiding")
 

@@ -42,9 +42,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .. import syscall_filters as F
 from ..budget import MAX_DECIDED_CHARS
 from ..deeptree import remove_tree
-from ..native import filters as F
 from . import worker_channel as C
 
 _PR_SET_PDEATHSIG = 1

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-log = logging.getLogger("corral.native.filewalls")
+log = logging.getLogger("corral.filewalls")
 
 __all__ = ["PROBE", "Moved", "Wall", "WallPlan", "move_out", "plan_walls", "undone"]
 
@@ -348,8 +348,8 @@ def move_out(root: Path, rels: list[str], dest: Path, room: Room | None = None) 
 
 
 def _move_one(pfd: int, name: str, rel: str, dfd: int, dest: Path, room: Room) -> Moved:
-    from ..deeptree import remove_tree
-    from ..files import tree_usage
+    from .deeptree import remove_tree
+    from .files import tree_usage
 
     st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
     is_dir = stat.S_ISDIR(st.st_mode)
