@@ -1558,6 +1558,9 @@ def b_getopts(sh: Shell, argv: list[str]) -> int:
     silent = optstring.startswith(":")
     optind = int(sh.get_var("OPTIND") or "1")
     sub = int(sh.__dict__.get("_getopts_sub", 0))
+    # bash unsets OPTARG on every call that does not set it (an option without an
+    # argument, the end of the options, an error reported on stderr)
+    sh.unset_var("OPTARG")
     if optind > len(args):
         sh.set_var(name, "?")
         return 1
