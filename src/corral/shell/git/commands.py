@@ -1071,6 +1071,10 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
     date = check_date_mode(o.get("--date") or "default")
     commits = select_commits(ctx, s, g, o)
     fmt = o.get("--format", "--pretty")
+    # `format:` separates the entries (nothing after the last), `tformat:` (and a bare
+    # format with a %) ends each one
+    separator = (fmt is not None and fmt.startswith("format:")
+                 and not o.has("--stat", "-p", "--patch", "--name-only", "--name-status"))
     if fmt is not None and fmt.startswith(("format:", "tformat:")):
         fmt = fmt.split(":", 1)[1]
     abbrev = o.has("--abbrev-commit") and not o.has("--no-abbrev-commit")
@@ -1095,6 +1099,8 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
         last = i == len(blocks) - 1
         if default and not last:
             block += b"\n"
+        if separator and last and block.endswith(b"\n"):
+            block = block[:-1]
         if graph:
             lines = block.split(b"\n")[:-1]
             pad = b"| " if commits[i].parents else b"  "
