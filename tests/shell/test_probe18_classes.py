@@ -97,6 +97,17 @@ NUMFMT_PADDING = [
     'echo "a 2048" | numfmt --field=2 --to=iec --padding=6; echo "a 2048" | numfmt --field=2 --format=%8f --to=iec',
 ]
 
+# printf %a reads its argument as an x87 long double, as bash does (0x8p-3 for 1)
+PRINTF_HEX_FLOAT = [
+    "for f in '%a' '%A' '%.2a' '%10a|' '%-12a|' '%#a' '%+a' '%.0a' '%.1a' '%08a' '% a' "
+    "'%#.0a' '%.20a'; do for v in 15.9 1 0.1 -2.5 0 -0 1e400 255 0x10 inf nan -inf 3e300 "
+    "1e-300 \"'A\" 7; do printf \"$f|\" $v; done; echo; done",
+    "printf '%.3a %a|' 1e-5000 1e5000 1e-4940 1e-4935 1e-4950 1e-4960 3.4e-4932 2>/dev/null",
+    "printf '%a|%a|\\n'; printf '%a %a\\n' 1; printf '%a\\n' '' ' 2' x 2>/dev/null; echo $?",
+    # near misses: the other float conversions read a double
+    "printf '%e %g %f %.3G\\n' 0.1 1e-5 2.5 12345.678",
+]
+
 _REPO = (
     "export GIT_AUTHOR_NAME=Dev GIT_AUTHOR_EMAIL=d@x GIT_COMMITTER_NAME=Dev "
     "GIT_COMMITTER_EMAIL=d@x GIT_AUTHOR_DATE='1700000000 +0000' "
@@ -161,3 +172,8 @@ def test_numfmt_padding(script: str) -> None:
 @pytest.mark.parametrize("script", GIT_PLUMBING)
 def test_git_plumbing(script: str) -> None:
     same_as_bash(script, "git")
+
+
+@pytest.mark.parametrize("script", PRINTF_HEX_FLOAT)
+def test_printf_hex_float(script: str) -> None:
+    same_as_bash(script)

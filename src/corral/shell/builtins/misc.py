@@ -828,16 +828,17 @@ _LDBL_MAX_EXP = 16384  # x87 extended precision: 2**16384 overflows
 #: long double's range and never expanded into an exact fraction
 _DECIMAL_EXP = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE]([+-]?\d+))?")
 _MAX_DEC_EXP = 6000
+_LDBL_DENORMAL_EXP = -16385  # the exponent glibc writes a denormal long double with
 
 
 def _long_double_hex(
-    arg: str, v: float, flags: str, width: str, prec: str | None, upper: bool
+    arg: str | None, v: float, flags: str, width: str, prec: str | None, upper: bool
 ) -> str:
     """``%a`` as bash's printf writes it: the argument read as an x87 long double (64
     mantissa bits, the first hex digit 8-f: ``1`` is ``0x8p-3``), rounded half to even
     to the precision, a carry past ``f`` written ``0x1p+(e+4)``."""
     x: Fraction | None = None
-    text = arg.strip()
+    text = (arg or "").strip()  # no argument left: 0
     m = _DECIMAL_EXP.fullmatch(text)
     if m is not None and abs(int(m.group(1) or "0")) <= _MAX_DEC_EXP:
         with contextlib.suppress(ValueError, ZeroDivisionError):  # > 4,300 digits: float
@@ -868,12 +869,14 @@ def _long_double_hex(
             e = ax.numerator.bit_length() - ax.denominator.bit_length()
             if Fraction(2) ** e > ax:
                 e -= 1
-            k = e - 63
+            k = max(e - 63, _LDBL_DENORMAL_EXP - 60)  # below the normal range: 0x0.…p-16385
             mant = round(ax / Fraction(2) ** k)
             if mant >> 64:
                 mant, k = mant >> 1, k + 1
             exp = k + 60
-            if digits is not None and digits < 15:
+            if mant == 0:
+                lead, frac, exp = 0, "0" * (digits or 0), 0
+            elif digits is not None and digits < 15:
                 mant = round(Fraction(mant, 1 << (60 - 4 * digits)))
                 if mant >> (4 * digits) >= 16:  # 0xf.f… rounded up: 0x1p+(e+4)
                     mant, exp = 1 << (4 * digits), exp + 4
