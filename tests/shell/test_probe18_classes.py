@@ -116,7 +116,7 @@ _REPO = (
     "git commit -qam second; git tag -a v2 -m rel; cd ..; "
 )
 
-# read-only git plumbing: show-ref, merge-base, rev-parse's peeling suffixes,
+# read-only git plumbing: show-ref, merge-base, for-each-ref, rev-parse's peeling suffixes,
 # `git -C DIR grep`, log --format=format: (separators)
 GIT_PLUMBING = [
     _REPO + "git -C r show-ref; git -C r show-ref --tags; git -C r show-ref --heads side",
@@ -129,6 +129,12 @@ GIT_PLUMBING = [
     _REPO + "cd r; git rev-parse HEAD^{blob}; echo $?; git rev-parse --short HEAD^{tree}",
     _REPO + "git -C r grep -n one; git -C r grep -c o; cd r; git grep -l two",
     _REPO + "git -C r log --pretty=format:'%an <%ae>' -1; echo; git -C r log --format=format:%s",
+    _REPO + "cd r; git for-each-ref; git for-each-ref --format='%(refname:short) "
+    "%(objectname:short) %(subject) %(authorname) %(authoremail) %(committerdate:short) "
+    "%(*objectname:short) %(taggername)|%(creatordate:iso)|%(HEAD)|%(refname:lstrip=-1)'",
+    _REPO + "cd r; git for-each-ref --sort=-refname --count=2 --format='%(refname)'; "
+    "git for-each-ref refs/tags 'refs/heads/m*'; git for-each-ref --format='%(bogus)'; echo $?; "
+    "git for-each-ref --sort=objecttype --sort=-committerdate --format='%%%(objecttype) %(refname)'",
     # near misses: tformat and a bare format end every entry
     _REPO + "git -C r log --format=tformat:%s; git -C r log --format=%s; git -C r log --pretty='%h'",
 ]

@@ -119,3 +119,149 @@ def git_merge_base(ctx: CommandContext, args: list[str]) -> int:
     picked = sorted(bases) if o.has("-a", "--all") else [bases[0]]
     ctx.out("".join(b.decode() + "\n" for b in picked))
     return 0
+
+
+_FER_DEFAULT = "%(objectname) %(objecttype)\t%(refname)"
+_FER_DATES = ("authordate", "committerdate", "taggerdate", "creatordate")
+_FER_FIELDS = frozenset({
+    "refname", "objectname", "objecttype", "subject", "contents:subject", "authorname",
+    "authoremail", "committername", "committeremail", "taggername", "taggeremail", "HEAD",
+    "upstream", *_FER_DATES,
+})  # fmt: skip
+
+
+def _fer_parse(fmt: str) -> list[tuple[bool, str]]:
+    """A for-each-ref format as (is_atom, text) pieces; unknown atoms are git's fatal."""
+    out: list[tuple[bool, str]] = []
+    i, n = 0, len(fmt)
+    while i < n:
+        if fmt.startswith("%%", i):
+            out.append((False, "%"))
+            i += 2
+        elif fmt.startswith("%(", i):
+            j = fmt.find(")", i)
+            if j < 0:
+                raise GitFatal(f"malformed format string {fmt[i:]}")
+            atom = fmt[i + 2 : j]
+            name = atom.lstrip("*").split(":", 1)[0]
+            base = "contents:subject" if atom.lstrip("*").startswith("contents:subject") else name
+            if base not in _FER_FIELDS:
+                raise GitFatal(f"unknown field name: {atom}")
+            out.append((True, atom))
+            i = j + 1
+        else:
+            j = fmt.find("%", i + 1)
+            j = n if j < 0 else j
+            out.append((False, fmt[i:j]))
+            i = j
+    return out
+
+
+def _fer_value(s: State, name: str, sha: bytes, atom: str, head: str | None) -> str | int:
+    """One atom's value for the ref ``name`` at ``sha`` (a date atom ending in
+    ``:raw-sort``: its timestamp, for sorting)."""
+    from .porcelain import format_date, subject
+
+    deref = atom.startswith("*")
+    key, _, mod = atom.lstrip("*").partition(":")
+    if key == "contents":
+        key, mod = "subject", ""
+    if key == "refname":
+        if deref:
+            return ""
+        if mod == "short":
+            for pre in ("refs/heads/", "refs/tags/", "refs/remotes/"):
+                if name.startswith(pre):
+                    return name[len(pre):]
+            return name
+        if mod.startswith("lstrip=") and mod[7:].lstrip("-").isdigit():
+            parts = name.split("/")
+            k = int(mod[7:])
+            return "/".join(parts[k:])
+        return name
+    if key == "HEAD":
+        return "*" if head is not None and name == "refs/heads/" + head else " "
+    if key == "upstream":
+        return ""
+    obj = s.repo[sha]
+    if deref:
+        peeled = _peeled(s, sha)
+        if peeled is None:
+            return ""
+        sha, obj = peeled, s.repo[peeled]
+    if key == "objectname":
+        return sha.decode()[:7] if mod == "short" else sha.decode()
+    if key == "objecttype":
+        return obj.type_name.decode()
+    is_tag = isinstance(obj, Tag)
+    if key == "subject":
+        if is_tag:
+            return obj.message.split(b"\n", 1)[0].decode("utf-8", "replace")
+        return subject(obj).decode("utf-8", "replace")  # type: ignore[arg-type]
+    who, what = (key[:-4], "date") if key.endswith("date") else (key[:-4], key[-4:])
+    if key.endswith("email"):
+        who, what = key[:-5], "email"
+    if who == "creator":
+        who = "tagger" if is_tag else "committer"
+    if is_tag != (who == "tagger"):
+        return ""
+    ident = (obj.tagger if is_tag else obj.author if who == "author" else obj.committer)
+    if what == "date":
+        when, tz = ((obj.tag_time, obj.tag_timezone) if is_tag else
+                    (obj.author_time, obj.author_timezone) if who == "author" else
+                    (obj.commit_time, obj.commit_timezone))  # fmt: skip
+        if mod == "raw-sort":
+            return int(when)
+        return format_date(int(when), int(tz), mod or "default")
+    text = ident.decode("utf-8", "replace")
+    name_part, _, mail = text.partition(" <")
+    return name_part if what == "name" else "<" + mail
+
+
+@sub("for-each-ref")
+def git_for_each_ref(ctx: CommandContext, args: list[str]) -> int:
+    """usage: git for-each-ref [--count=<count>] [--sort=<key>]... [--format=<format>]
+                         [<pattern>...]"""
+    import fnmatch
+
+    o = Opts(args, set(), {"--format", "--sort", "--count"})
+    fmt = _fer_parse(o.get("--format") or _FER_DEFAULT)
+    count_s = o.get("--count")
+    if count_s is not None and not count_s.isdigit():
+        raise GitFatal("option `count' expects a numerical value", 129, "error: ")
+    sorts = o.values.get("--sort") or ["refname"]
+    for key in sorts:
+        _fer_parse(f"%({key.lstrip('-')})")
+    g = GitRepo.find(ctx)
+    s = State(g)
+    head = s.branch()
+    patterns = o.operands + (o.paths or [])
+    refs = s.repo.refs.as_dict()
+    rows: list[tuple[str, bytes]] = []
+    for b in refs:
+        name = b.decode("utf-8", "surrogateescape")
+        if name == "HEAD" or not name.startswith("refs/"):
+            continue
+        if patterns and not any(
+            name == p or name.startswith(p.rstrip("/") + "/") or fnmatch.fnmatchcase(name, p)
+            for p in patterns
+        ):
+            continue
+        rows.append((name, refs[b]))
+    rows.sort()
+    for key in sorts:  # git: the last --sort is the main key (stable sorts, in order)
+        atom = key.lstrip("-")
+        if atom.split(":", 1)[0] in _FER_DATES:
+            atom = atom.split(":", 1)[0] + ":raw-sort"
+        values = {name: _fer_value(s, name, sha, atom, head) for name, sha in rows}
+        rows.sort(key=lambda r: (isinstance(values[r[0]], str), values[r[0]]),
+                  reverse=key.startswith("-"))  # fmt: skip
+    if count_s is not None:
+        rows = rows[: int(count_s)]
+    out: list[str] = []
+    for name, sha in rows:
+        ctx.check()
+        out.append("".join(str(_fer_value(s, name, sha, t, head)) if atom else t
+                           for atom, t in fmt) + "\n")  # fmt: skip
+    ctx.out("".join(out))
+    return 0
