@@ -251,9 +251,11 @@ def git_for_each_ref(ctx: CommandContext, args: list[str]) -> int:
     rows.sort()
     for key in sorts:  # git: the last --sort is the main key (stable sorts, in order)
         atom = key.lstrip("-")
-        if atom.split(":", 1)[0] in _FER_DATES:
+        dated = atom.split(":", 1)[0] in _FER_DATES
+        if dated:  # by the timestamp; an object without that date sorts as 0
             atom = atom.split(":", 1)[0] + ":raw-sort"
-        values = {name: _fer_value(s, name, sha, atom, head) for name, sha in rows}
+        values = {name: _fer_value(s, name, sha, atom, head) or (0 if dated else "")
+                  for name, sha in rows}  # fmt: skip
         rows.sort(key=lambda r: (isinstance(values[r[0]], str), values[r[0]]),
                   reverse=key.startswith("-"))  # fmt: skip
     if count_s is not None:
