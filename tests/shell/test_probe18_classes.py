@@ -50,6 +50,8 @@ QUOTED_OPERAND = [
     "echo \"${y:-${z:-${w:-'m'}}}\"; a=(p q); echo \"${y:-${a[@]}}\" \"${y:-'${a[1]}'}\"",
     "echo \"${y:-~}\" \"${y:-'~'}\" \"${y:-a~}\"",
     "x=1; echo \"${y:-$x'$x'}\" \"${y:-*}\"",
+    "echo \"${y:-\\}}\" \"${y:-\\'}\" \"${y:-a\\\nb}\" \"${y:-a\\}b'c'}\" \"${y:-\\{}\" \"${y:-\\x}\"",
+    "echo \"${y:-$'a\\tb'}\" \"${y:-$\"q\"}\"; a=(1 2); echo \"${y:-${a[@]/1/'x'}}\"",
     # near misses: unquoted, the operand's quotes are quotes
     "echo ${y:-'single'} ${y:-\"dq\"} ${y:-'a  b'} ${y:-~} | sed \"s|$HOME|H|\"",
     "x=1; echo ${y:-'$x'} ${y:-\"$x\"}",

@@ -747,7 +747,7 @@ _LITERAL_CHECK = 1 << 20  # a literal word this short is always under the join c
 def _dquoted_operand(arg: str) -> str:
     """The word of a ``${x:-word}`` that stands inside double quotes, rewritten as
     unquoted text that means what bash reads there: its ``"`` removed, its ``'``,
-    ``~`` and backslashes that do not escape ``$ ` " \\`` or a newline made literal;
+    ``~`` and backslashes that do not escape ``$ ` " \\ }`` or a newline made literal;
     expansions (``$(…)``, ``${…}``, ``$((…))``, backquotes) copied unchanged."""
     out: list[str] = []
     i, n = 0, len(arg)
@@ -764,7 +764,7 @@ def _dquoted_operand(arg: str) -> str:
             i = j
         elif c == "\\":
             nxt = arg[i + 1 : i + 2]
-            if nxt and nxt in '$`"\\\n':
+            if nxt and nxt in '$`"\\}\n':  # `\}`: the brace, not the end
                 out.append(arg[i : i + 2])
                 i += 2
             else:
