@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from . import pattern as P
 from . import transforms as T
 from .arith import Arith, ArithError
-from .lexer import ShellSyntaxError, find_close, skip_backtick, skip_dquote
+from .lexer import ShellSyntaxError, find_close, skip_backtick, skip_dollar, skip_dquote
 from .limits import max_string, too_large
 from .memo import BoundedMemo
 from .values import IArray
@@ -80,6 +80,8 @@ class Expander:
         """An unquoted expansion's value that IFS splitting and globbing leave whole
         (and not empty: that is no field at all)."""
         if not val or "*" in val or "?" in val or "[" in val:
+            return False
+        if "(" in val and "shopt:extglob" in self.sh.state.options and _EXTGLOB_OPEN.search(val):
             return False
         ifs = self.sh.get_var("IFS")
         if ifs is None:
@@ -462,7 +464,10 @@ class Expander:
                     self._emit(vals or [], separate, segs, quoted)
             elif base == "=":
                 if use_alt:
-                    value = self.word(arg, tilde=True)
+                    if quoted:
+                        value = "".join(t for t, _q, _s in self._operand(arg, True))
+                    else:
+                        value = self.word(arg, tilde=True)
                     if not _NAME.fullmatch(name):
                         raise ExpansionError(f"${name}: cannot assign in this way")
                     sh.set_var(name, value, index)
@@ -512,8 +517,11 @@ class Expander:
 
     def _operand(self, arg: str, quoted: bool) -> list[Seg]:
         if quoted:
-            # inside "${x:-...}" nested double quotes are removed, not literal
-            segs = [(t, True, False) for t, _q, _s in self.segments(arg, tilde=True)]
+            # inside "${x:-...}" the operand is double-quoted text: nested double
+            # quotes are removed; single quotes, `~` and a backslash before anything
+            # but $ ` " \ are literal
+            text = _dquoted_operand(arg) if "'" in arg or "\\" in arg or "~" in arg else arg
+            segs = [(t, True, False) for t, _q, _s in self.segments(text, tilde=True)]
             return segs or [("", True, False)]
         return self.segments(arg, tilde=True)
 
@@ -589,8 +597,11 @@ class Expander:
         if ("&" not in repl and "$" not in repl and "`" not in repl) or (
             "shopt-off:patsub_replacement" in self.sh.state.options
         ):
-            return self.word(repl, tilde=False)
-        segs = [sg for sg in self.segments(repl, tilde=False) if sg[0] != "\x00BREAK"]
+            # bash expands a tilde that begins the replacement, in double quotes too
+            return self.word(repl, tilde=repl.startswith("~"))
+        segs = [
+            sg for sg in self.segments(repl, tilde=repl.startswith("~")) if sg[0] != "\x00BREAK"
+        ]
         if not any(not q and "&" in t for t, q, _ in segs):
             return "".join(t for t, _, _ in segs)
         parts: list[str | None] = []  # None: the matched text
@@ -699,10 +710,13 @@ class Expander:
 
     def glob(self, field: list[tuple[str, bool]]) -> list[str]:
         plain = "".join(t for t, _ in field)
-        if "*" not in plain and "?" not in plain and "[" not in plain:
+        # an extglob group is magic by itself (`src/@(lib)`, `!(x)`): no `*?[` needed
+        ext = "(" in plain and "shopt:extglob" in self.sh.state.options
+        if not ext and "*" not in plain and "?" not in plain and "[" not in plain:
             return [plain]
         if self.sh.opt("noglob") or not any(
-            not q and ("*" in t or "?" in t or "[" in t) for t, q in field
+            not q and ("*" in t or "?" in t or "[" in t or (ext and _EXTGLOB_OPEN.search(t)))
+            for t, q in field
         ):
             return [plain]
         pat = "".join(P.escape(t) if q else t for t, q in field)
@@ -728,6 +742,43 @@ _PLAN_CACHE_SIZE = 4096
 _PLAN_CACHE_BYTES = 8 << 20  # estimated (see _plan_cost)
 _PLAN_MAX_CHARS = 2048  # longer words (here-document bodies) are planned each time
 _LITERAL_CHECK = 1 << 20  # a literal word this short is always under the join cap
+
+
+def _dquoted_operand(arg: str) -> str:
+    """The word of a ``${x:-word}`` that stands inside double quotes, rewritten as
+    unquoted text that means what bash reads there: its ``"`` removed, its ``'``,
+    ``~`` and backslashes that do not escape ``$ ` " \\ }`` or a newline made literal;
+    expansions (``$(…)``, ``${…}``, ``$((…))``, backquotes) copied unchanged."""
+    out: list[str] = []
+    i, n = 0, len(arg)
+    while i < n:
+        c = arg[i]
+        if c == "$":
+            j = skip_dollar(arg, i)
+            # a nested `${…}` stands inside the double quotes too
+            out.append(f'"{arg[i:j]}"' if arg.startswith("${", i) else arg[i:j])
+            i = j
+        elif c == "`":
+            j = skip_backtick(arg, i)
+            out.append(arg[i:j])
+            i = j
+        elif c == "\\":
+            nxt = arg[i + 1 : i + 2]
+            if nxt and nxt in '$`"\\}\n':  # `\}`: the brace, not the end
+                out.append(arg[i : i + 2])
+                i += 2
+            else:
+                out.append("\\\\")
+                i += 1
+        elif c == '"':
+            i += 1
+        else:
+            out.append("\\" + c if c in "'~" else c)
+            i += 1
+    return "".join(out)
+
+
+_EXTGLOB_OPEN = re.compile(r"[!@+]\(")
 _TILDE_RE = re.compile(r"~([A-Za-z0-9_]*)(?=/|$|:)")
 _TILDE_AFTER_COLON = re.compile(r"~(?=/|$|:)")
 _BACKTICK_ESC = re.compile(r"\\([$`\\])")

@@ -607,7 +607,7 @@ class Shell:
     #: the same for the DEBUG trap (set -T: functrace)
     debug_trap_level = 0
     #: $BASH_COMMAND: the simple command running (or, in a DEBUG trap, about to run)
-    bash_command = ""
+    bash_command: str | A.Simple = ""
 
     def write_err(self, text: str) -> None:
         stream = self.io.get(2)
@@ -670,6 +670,8 @@ class Shell:
         if name == "BASH_SUBSHELL":
             return str(self.subshell_level)
         if name == "BASH_COMMAND":
+            if not isinstance(self.bash_command, str):
+                self.bash_command = _command_text(self.bash_command)
             return self.bash_command
         if name == "PWD" and "PWD" not in self.state.vars:
             return self.state.cwd
@@ -1725,9 +1727,11 @@ class Shell:
 
     def exec_simple(self, cmd: A.Simple, traced: bool = False) -> int:
         if not traced and "DEBUG" in self.state.traps:
-            self.debug_trap(cmd.text or " ".join(cmd.words))
+            self.debug_trap(_command_text(cmd))
         if not self.__dict__.get("_trap_depth"):  # $BASH_COMMAND (a trap's own do not count)
-            self.bash_command = cmd.text or " ".join(cmd.words)
+            # with its redirections as bash prints them (`ls x 2> /dev/null`), made when
+            # $BASH_COMMAND is read
+            self.bash_command = cmd if cmd.redirects else (cmd.text or " ".join(cmd.words))
         mark = len(self.procsubs)
         try:
             return self._exec_simple(cmd)
@@ -2126,3 +2130,14 @@ __all__ = [
     "ShellState",
     "test_builtin",
 ]
+
+
+def _command_text(cmd: A.Simple) -> str:
+    """A simple command's $BASH_COMMAND: its text, with its redirections as bash prints
+    them."""
+    text = cmd.text or " ".join(cmd.words)
+    if not cmd.redirects:
+        return text
+    from .printer import command_text
+
+    return command_text(cmd)

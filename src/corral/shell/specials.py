@@ -806,6 +806,13 @@ def _trap_order(key: str) -> tuple[int, int]:
     return (1, _sig_number(key) or 99)
 
 
+def _signal_table() -> str:
+    """``kill -l`` and ``trap -l``: every signal by number, five to a line."""
+    cells = [f"{n:2d}) SIG{_sig_name(n)}" for n in range(1, 65) if _sig_name(n)]
+    text = "".join(c + ("\n" if i % 5 == 4 else "\t") for i, c in enumerate(cells))
+    return text if text.endswith("\n") else text + "\n"
+
+
 @special("trap")
 def b_trap(sh: Shell, argv: list[str]) -> int:
     """bash's ``trap``: ``trap [-p] [SIG…]`` lists (EXIT first, then by signal number,
@@ -813,8 +820,8 @@ def b_trap(sh: Shell, argv: list[str]) -> int:
     resets, ``''`` ignores)."""
     args = argv[1:]
     show = False
-    if args and args[0] == "-l":
-        _out(sh, " 1) SIGHUP\t 2) SIGINT\t 3) SIGQUIT\t 15) SIGTERM\n")
+    if args and args[0] == "-l":  # bash's `kill -l` table
+        _out(sh, _signal_table())
         return 0
     if args and args[0] == "-p":
         show, args = True, args[1:]
@@ -1327,9 +1334,7 @@ def b_kill(sh: Shell, argv: list[str]) -> int:
     sig = 15
     if args[0] in ("-l", "-L"):
         if len(args) == 1:
-            cells = [f"{n:2d}) SIG{_sig_name(n)}" for n in range(1, 65) if _sig_name(n)]
-            text = "".join(c + ("\n" if i % 5 == 4 else "\t") for i, c in enumerate(cells))
-            _out(sh, text if text.endswith("\n") else text + "\n")
+            _out(sh, _signal_table())
             return 0
         status = 0
         for a in args[1:]:
@@ -1378,7 +1383,13 @@ def b_kill(sh: Shell, argv: list[str]) -> int:
             _err(sh, "kill", f"{a}: no such job")
             status = 1
         elif a == sh.get_special("$"):
-            if sig not in (0, 17, 18, 23, 28):  # the shell itself: it ends
+            # (in a subshell `$$` is the parent's, whose traps this copy does not hold)
+            trapped = _sig_name(sig) if sig not in (0, 9, 19) and not sh.subshell_level else None
+            if trapped is not None and trapped in sh.state.traps:
+                # a trapped signal runs its action (an ignored one: nothing), as bash
+                # does when the command that sent it has finished
+                sh._run_trap(trapped, 0)
+            elif sig not in (0, 17, 18, 23, 28):  # the shell itself: it ends
                 raise ExitShell(128 + sig)
         elif a.lstrip("-").isdigit():
             _err(sh, "kill", f"({a}) - No such process")
@@ -1558,6 +1569,9 @@ def b_getopts(sh: Shell, argv: list[str]) -> int:
     silent = optstring.startswith(":")
     optind = int(sh.get_var("OPTIND") or "1")
     sub = int(sh.__dict__.get("_getopts_sub", 0))
+    # bash unsets OPTARG on every call that does not set it (an option without an
+    # argument, the end of the options, an error reported on stderr)
+    sh.unset_var("OPTARG")
     if optind > len(args):
         sh.set_var(name, "?")
         return 1

@@ -1472,7 +1472,16 @@ standard input).
         try:
             if field - 1 < len(idx):
                 i = idx[field - 1]
-                parts[i] = convert(parts[i])
+                if delim is None and padding == 0 and i > 0:
+                    # GNU's auto-padding: a field with blanks before it is right-aligned
+                    # to the width it had with them, less the one blank that separates it
+                    # from the field before (none before the first field)
+                    ws = parts[i - 1]
+                    keep = "" if i == 2 and not parts[0] else ws[0]
+                    new = convert(parts[i]).rjust(len(ws) - len(keep) + len(parts[i]))
+                    parts[i - 1], parts[i] = keep, new
+                else:
+                    parts[i] = convert(parts[i])
         except _NumfmtError as e:
             if invalid == "abort":
                 raise CommandError(str(e), 2) from None

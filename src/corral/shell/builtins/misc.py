@@ -9,6 +9,7 @@ human-readable sizes (:func:`human_size`).
 
 from __future__ import annotations
 
+import contextlib
 import getopt
 import math
 import os
@@ -20,6 +21,7 @@ import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from ...budget import MB
@@ -821,6 +823,81 @@ def shell_quote_bash(s: str) -> str:
     return "".join(out)
 
 
+_LDBL_MAX_EXP = 16384  # x87 extended precision: 2**16384 overflows
+#: a decimal number's text (group 1: its exponent); exponents past this are out of a
+#: long double's range and never expanded into an exact fraction
+_DECIMAL_EXP = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE]([+-]?\d+))?")
+_MAX_DEC_EXP = 6000
+_LDBL_DENORMAL_EXP = -16385  # the exponent glibc writes a denormal long double with
+
+
+def _long_double_hex(
+    arg: str | None, v: float, flags: str, width: str, prec: str | None, upper: bool
+) -> str:
+    """``%a`` as bash's printf writes it: the argument read as an x87 long double (64
+    mantissa bits, the first hex digit 8-f: ``1`` is ``0x8p-3``), rounded half to even
+    to the precision, a carry past ``f`` written ``0x1p+(e+4)``."""
+    x: Fraction | None = None
+    text = (arg or "").strip()  # no argument left: 0
+    m = _DECIMAL_EXP.fullmatch(text)
+    if m is not None and abs(int(m.group(1) or "0")) <= _MAX_DEC_EXP:
+        with contextlib.suppress(ValueError, ZeroDivisionError):  # > 4,300 digits: float
+            x = Fraction(text)
+    elif m is not None:  # 1e999999999: past a long double either way, not worked out
+        x = Fraction(0) if m.group(1).startswith("-") else None
+        v = 0.0 if x is not None else math.copysign(math.inf, -1 if text.startswith("-") else 1)
+    if x is None and math.isfinite(v):
+        x = Fraction(v)
+    negative = text.startswith("-") if x is not None and x == 0 else math.copysign(1, v) < 0
+    sign = "-" if (x is not None and x < 0) or negative else ""
+    if not sign and "+" in flags:
+        sign = "+"
+    elif not sign and " " in flags:
+        sign = " "
+    digits = None if prec is None else int(prec or "0")
+    if x is None or abs(x) >= Fraction(2) ** _LDBL_MAX_EXP:
+        body = "nan" if x is None and math.isnan(v) else "inf"
+        prefix = ""
+    else:
+        prefix = "0x"
+        ax = abs(x)
+        if ax == 0:
+            lead, frac, exp = 0, "", 0
+            if digits:
+                frac = "0" * digits
+        else:
+            e = ax.numerator.bit_length() - ax.denominator.bit_length()
+            if Fraction(2) ** e > ax:
+                e -= 1
+            k = max(e - 63, _LDBL_DENORMAL_EXP - 60)  # below the normal range: 0x0.…p-16385
+            mant = round(ax / Fraction(2) ** k)
+            if mant >> 64:
+                mant, k = mant >> 1, k + 1
+            exp = k + 60
+            if mant == 0:
+                lead, frac, exp = 0, "0" * (digits or 0), 0
+            elif digits is not None and digits < 15:
+                mant = round(Fraction(mant, 1 << (60 - 4 * digits)))
+                if mant >> (4 * digits) >= 16:  # 0xf.f… rounded up: 0x1p+(e+4)
+                    mant, exp = 1 << (4 * digits), exp + 4
+                lead, rest = mant >> (4 * digits), mant & ((1 << (4 * digits)) - 1)
+                frac = f"{rest:0{digits}x}" if digits else ""
+            else:
+                lead, rest = mant >> 60, mant & ((1 << 60) - 1)
+                frac = f"{rest:015x}"
+                frac = frac.rstrip("0") if digits is None else frac + "0" * (digits - 15)
+        point = "." if frac or "#" in flags else ""
+        body = f"{lead:x}{point}{frac}p{exp:+d}"
+    if upper:
+        prefix, body = prefix.upper(), body.upper()
+    w = int(width or "0")
+    if "-" in flags:
+        return (sign + prefix + body).ljust(w)
+    if "0" in flags and prefix:
+        return sign + prefix + body.rjust(w - len(sign) - len(prefix), "0")
+    return (sign + prefix + body).rjust(w)
+
+
 def _c_float(spec: str, conv: str, v: float) -> str:
     if conv in "aA":
         if math.isinf(v) or math.isnan(v):
@@ -984,7 +1061,11 @@ def _printf_once(st: _PrintfState, fmt: str, out: bytearray) -> tuple[bool, bool
                     body = f"{v:x}" if conv == "x" else f"{v:X}"
                     prefix = ("0x" if conv == "x" else "0X") if "#" in pflags and v else ""
                     out += encode(_num_pad(body, pflags, width, prec, prefix))
-        elif conv in "eEfFgGaA":
+        elif conv in "aA":  # bash reads the number as a long double
+            arg = st.next()
+            v = st.floating(arg)
+            out += encode(_long_double_hex(arg, v, pflags, width, prec, conv == "A"))
+        elif conv in "eEfFgG":
             v = st.floating(st.next())
             spec = "%" + pflags + width + ("." + (prec or "0") if prec is not None else "")
             out += encode(_c_float(spec, conv, v))

@@ -1071,6 +1071,10 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
     date = check_date_mode(o.get("--date") or "default")
     commits = select_commits(ctx, s, g, o)
     fmt = o.get("--format", "--pretty")
+    # `format:` separates the entries (nothing after the last), `tformat:` (and a bare
+    # format with a %) ends each one
+    separator = (fmt is not None and fmt.startswith("format:")
+                 and not o.has("--stat", "-p", "--patch", "--name-only", "--name-status"))
     if fmt is not None and fmt.startswith(("format:", "tformat:")):
         fmt = fmt.split(":", 1)[1]
     abbrev = o.has("--abbrev-commit") and not o.has("--no-abbrev-commit")
@@ -1095,6 +1099,8 @@ def git_log(ctx: CommandContext, args: list[str]) -> int:
         last = i == len(blocks) - 1
         if default and not last:
             block += b"\n"
+        if separator and last and block.endswith(b"\n"):
+            block = block[:-1]
         if graph:
             lines = block.split(b"\n")[:-1]
             pad = b"| " if commits[i].parents else b"  "
@@ -1214,7 +1220,7 @@ def git_rev_parse(ctx: CommandContext, args: list[str]) -> int:
             raise GitFatal(f"--short: '{short_n}' is not a number")
         n = max(4, min(40, int(short_n)))
     for a in o.operands:
-        sha = s.try_resolve(a, peel=False)
+        sha = _rev_parse_one(s, a)
         if sha is None:
             if o.has("--verify"):
                 if o.has("-q", "--quiet"):
@@ -1232,6 +1238,21 @@ def git_rev_parse(ctx: CommandContext, args: list[str]) -> int:
         else:
             ctx.out(sha.decode() + "\n")
     return 0
+
+
+def _rev_parse_one(s: State, spec: str) -> bytes | None:
+    """A revision's object id for rev-parse, with a peeling suffix: ``REV^{}`` and
+    ``REV^{commit}`` (the commit), ``REV^{tree}`` (its tree)."""
+    base, brace, kind = spec.partition("^{")
+    if not brace:
+        return s.try_resolve(spec, peel=False)
+    if not kind.endswith("}") or not base:
+        return None
+    kind = kind[:-1]
+    sha = s.try_resolve(base)
+    if sha is None or kind not in ("", "commit", "tree"):
+        return None
+    return s.commit(sha).tree if kind == "tree" else sha
 
 
 # -- branch, checkout, switch, reset ----------------------------------------------

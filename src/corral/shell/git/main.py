@@ -10,7 +10,7 @@ import errno
 from ...errors import PathEscape
 from .. import hostfs
 from ..command import Cancelled, CommandContext, CommandError
-from . import clone, extra, history, merging, reading, rebasing, remotes  # noqa: F401
+from . import clone, extra, history, merging, reading, rebasing, refplumbing, remotes  # noqa: F401
 from . import commands as C
 from .porcelain import LocalChanges
 from .repo import GitFatal

@@ -552,7 +552,8 @@ class _Grep:
     def _run(self, argv: list[str], stdin: bytes = b"") -> tuple[int, bytes]:
         run = self.ctx.run_command
         assert run is not None
-        status, out, err = run(["grep", "-a", *argv], stdin)
+        # in git's working directory (`git -C DIR grep`), where the names are relative
+        status, out, err = run(["grep", "-a", *argv], stdin, cwd=self.ctx.cwd)
         if err:
             self.ctx.stderr.write(err)
         self.statuses.append(status)
