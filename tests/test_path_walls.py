@@ -220,7 +220,9 @@ def test_shell_background_swap_never_reaches_outside(outside, opener, policy, re
         assert "Traceback" not in res.stdout + res.stderr
         assert _snapshot(outside) == before
         assert (outside / "secret").stat().st_mode & 0o777 != 0o600
-        assert "inside" in res.stdout  # the loop did reach the inside file
+        # the loop did reach the inside file (its text, or its size: at a high load the
+        # reads can all fall between the swaps while a `wc -c` lands)
+        assert "inside" in res.stdout or " 7 d/secret" in res.stdout, res.stdout
         assert "None" not in res.stdout  # every error has its message
 
 
