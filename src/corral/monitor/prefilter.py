@@ -433,7 +433,7 @@ class Screen:
         # asked for again moves to the newer)
         self._cache: dict[str, Scan] = {}
         self._older: dict[str, Scan] = {}
-        self._last: tuple[str, Scan] = ("", ((), ()))
+        self._last: tuple[str, Scan] = ("", ((), _NONE))
         #: answers by the literals a text holds (see :meth:`_find`), at most 4,096: per
         #: indexing literals found (in the order found), the literals their entries
         #: need and the answers by those of them found
@@ -497,7 +497,7 @@ class Screen:
         return got
 
     def _find(self, text: str) -> Scan:
-        hits = self._matcher.found(text) if self.lits else []
+        hits: list[int] | tuple[int, ...] = self._matcher.found(text) if self.lits else []
         ride = self._ride
         if ride is not None:
             got_ids = ride(text, hits)
