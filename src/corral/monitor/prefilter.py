@@ -497,10 +497,11 @@ class Screen:
         return got
 
     def _find(self, text: str) -> Scan:
-        hits: list[int] | tuple[int, ...] = self._matcher.found(text) if self.lits else []
+        found_ids = self._matcher.found(text) if self.lits else []
+        hits: list[int] | tuple[int, ...] = found_ids
         ride = self._ride
         if ride is not None:
-            got_ids = ride(text, hits)
+            got_ids = ride(text, found_ids)
             # None: the pass failed (RE2 out of memory, a text it cannot take): the
             # screen's own set finds its literals
             hits = got_ids if got_ids is not None else self._alone.found(text)
