@@ -376,7 +376,7 @@ def test_screen_answers_kept_by_the_literals_that_decide_them_are_exact() -> Non
             want_entries, want_found = _plain_scan(screen, text, extra)
             assert entries == want_entries, text
             assert found == want_found, text
-    assert any(len(kept[1]) > 1 for kept in screens[0]._by_hits.values())
+    assert any(len(kept[1]) > 1 for kept in screens[0]._by_b.values())
 
 
 def _candidate_rules(argv: list[str], line: str | None = None) -> set[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, TypeVar
 
 try:  # Python 3.11+
@@ -341,6 +341,8 @@ Scan = tuple[tuple[Any, ...], frozenset[int]]
 #: a screen's answer for the texts holding some literals: (the longest of the shortest
 #: texts, the entries, the levels: see :meth:`Screen._answer`)
 Answer = tuple[int, tuple[Any, ...], tuple[tuple[int, tuple[Any, ...]], ...]]
+#: an answer with the ids of the :attr:`Screen.extra` literals the text holds
+Kept = tuple[int, tuple[Any, ...], tuple[tuple[int, tuple[Any, ...]], ...], frozenset[int]]
 _NONE: Final[frozenset[int]] = frozenset()
 #: what rides on a screen's pass (:meth:`Screen.ridden`): called with the text and every
 #: id found, gives back the screen's own ids (None: the pass failed)
@@ -360,9 +362,9 @@ class Screen:
     branch of its alternation); an entry whose pattern lacks them is not returned, so
     ``curl ... | python`` is not handed every command that mentions ``python``."""
 
-    __slots__ = ("_alone", "_answers", "_bearing", "_by_hits", "_cache", "_extra_ids", "_last",
-                 "_matcher", "_narrow", "_older", "_ride", "_wide_from", "always", "cached",
-                 "extra", "lits", "needs", "slots")  # fmt: skip
+    __slots__ = ("_alone", "_answers", "_bearing", "_by_b", "_by_hits", "_cache", "_extra_ids",
+                 "_last", "_matcher", "_narrow", "_older", "_ride", "_wide_from", "always",
+                 "cached", "extra", "lits", "needs", "slots")  # fmt: skip
 
     def __init__(
         self, items: Iterable[tuple[str, Any]], extra: Iterable[Iterable[str]] = ()
@@ -434,12 +436,15 @@ class Screen:
         self._cache: dict[str, Scan] = {}
         self._older: dict[str, Scan] = {}
         self._last: tuple[str, Scan] = ("", ((), _NONE))
-        #: answers by the literals a text holds (see :meth:`_find`), at most 4,096: per
-        #: indexing literals found (in the order found), the literals their entries
-        #: need and the answers by those of them found
-        self._by_hits: dict[tuple[int, ...], tuple[frozenset[int], dict[frozenset[int], Answer]]]
-        self._by_hits = {}
-        #: answers kept in :attr:`_by_hits` (all of them dropped at 4,096)
+        #: answers by the literals a text holds, in the order found (:meth:`_find`), at
+        #: most 4,096 (with the :attr:`extra` literals among them)
+        self._by_hits: dict[tuple[int, ...], Kept] = {}
+        #: the same by what decides them (:meth:`_kept_miss`): per indexing literals found
+        #: (in the order found), the literals their entries need and the answers by
+        #: those of them found
+        self._by_b: dict[tuple[int, ...], tuple[frozenset[int], dict[frozenset[int], Answer]]]
+        self._by_b = {}
+        #: answers kept in :attr:`_by_b` (all of them dropped at 4,096)
         self._answers = 0
         #: the remembered :meth:`scan` of a short text, or None (one C call)
         self.cached = self._cache.get
@@ -505,33 +510,49 @@ class Screen:
             # None: the pass failed (RE2 out of memory, a text it cannot take): the
             # screen's own set finds its literals
             hits = got_ids if got_ids is not None else self._alone.found(text)
-        extra = self._extra_ids
-        found = extra.intersection(hits) if extra else _NONE
-        # the entries depend only on the literals that index them (in the order found:
-        # the entries' order), those of the other literals their patterns need, and the
-        # text's length: texts that differ elsewhere (a file name's digits) share one
-        # answer. A literal whose patterns all need a longer text than this one's is
-        # left out (it would give no entry)
         n = len(text)
-        key = tuple(filter((self._narrow if n < self._wide_from else self._bearing).__contains__,
-                           hits))  # fmt: skip
-        if not key and not self.always:
-            return (), found
-        kept = self._by_hits.get(key)
-        if kept is None:
-            kept = self._needed(key)
-        needed, answers = kept
-        present = needed.intersection(hits) if needed else _NONE
-        got = answers.get(present)
-        if got is None:
-            got = self._answer(key, present, answers)
-        widest, entries, levels = got
+        if n < self._wide_from:  # the answer kept by every literal found, in that order
+            key = tuple(hits)
+            got = self._by_hits.get(key)
+            if got is None:
+                got = self._kept_miss(hits, self._narrow, key)
+        else:
+            got = self._kept_miss(hits, self._bearing, None)
+        widest, entries, levels, found = got
         if n >= widest:
             return entries, found
         for width, some in levels:  # widest first; the last is width 0
             if n >= width:
                 return some, found
         return (), found  # pragma: no cover - the last level is width 0
+
+    def _kept_miss(
+        self, hits: Sequence[int], bearing: frozenset[int], key: tuple[int, ...] | None
+    ) -> Kept:
+        """The answer for a text that holds the literals ``hits`` (in that order), from
+        what decides it: the literals that index entries (of ``bearing``: a literal
+        whose patterns all need a longer text than this one's is not), in the order
+        found (the entries' order), and of the others those the entries need; texts
+        that differ elsewhere (a file name's digits) share it. Kept under ``key`` (the
+        literals found; None: not kept) when it holds at most :data:`MAX_KEPT_HITS`."""
+        extra = self._extra_ids
+        found = extra.intersection(hits) if extra else _NONE
+        b = tuple(filter(bearing.__contains__, hits))
+        kept = self._by_b.get(b)
+        if kept is None:
+            kept = self._needed(b)
+        needed, answers = kept
+        present = needed.intersection(hits) if needed else _NONE
+        ans = answers.get(present)
+        if ans is None:
+            ans = self._answer(b, present, answers)
+        got = (*ans, found)
+        if key is not None and len(key) <= MAX_KEPT_HITS:
+            table = self._by_hits
+            if len(table) >= 4096:
+                table.clear()
+            table[key] = got
+        return got
 
     def _needed(
         self, key: tuple[int, ...]
@@ -550,7 +571,7 @@ class Screen:
                             needed |= ids
         got: tuple[frozenset[int], dict[frozenset[int], Answer]] = (frozenset(needed), {})
         if len(key) <= MAX_KEPT_HITS:
-            table = self._by_hits
+            table = self._by_b
             if len(table) >= 4096:
                 table.clear()
             table[key] = got
@@ -585,7 +606,7 @@ class Screen:
         got = (widest, levels[0][1] if pairs else (), levels)
         if len(present) <= MAX_KEPT_HITS:
             if self._answers >= 4096:
-                self._by_hits.clear()  # ``answers`` may be gone with it: kept once more
+                self._by_b.clear()  # ``answers`` may be gone with it: kept once more
                 self._answers = 0
             answers[present] = got
             self._answers += 1
