@@ -332,6 +332,53 @@ def test_screen_answers_by_literals_found_and_text_length() -> None:
         assert entries == ("digits", "tcp") and hits == screen.scan("/dev/tcp/")[1]
 
 
+def _plain_scan(
+    screen: Screen, text: str, extra: frozenset[int]
+) -> tuple[tuple[object, ...], frozenset[int]]:
+    """What :meth:`Screen.scan` answers, computed from every literal ``text`` holds with
+    nothing kept (the entries in the order their literals are found; ``extra``: the ids
+    of the screen's :attr:`~Screen.extra` literals)."""
+    hits = screen._matcher.found(text) if screen.lits else []
+    present = frozenset(hits)
+    pairs = list(screen.always)
+    for i in hits:
+        for width, e, k in screen.slots[i]:
+            needs = screen.needs[k]
+            if needs is None or any(all(not present.isdisjoint(ids) for ids in alt)
+                                    for alt in needs):  # fmt: skip
+                pairs.append((width, e))
+    entries = tuple(dict.fromkeys(e for width, e in pairs if len(text) >= width))
+    return entries, extra & present
+
+
+def test_screen_answers_kept_by_the_literals_that_decide_them_are_exact() -> None:
+    """A screen keeps its answers by the literals that index entries (in the order found)
+    and of the others those the entries need (:meth:`Screen._find`), so a file name's
+    digits do not make a new answer: on the default pack's command-line screens, every
+    answer, kept or not, is the one computed from all the literals found."""
+    index = RuleIndex(builtin_pack("default").rules)
+    screens = [b.merged for b in index._buckets.values() if b.merged is not None][:3]
+    assert screens
+    rng = random.Random(5)
+    words = ["git", "status", "make", "-j8", "curl", "-s", "http://10.0.0.4:4444/x", "nc",
+             "-e", "/bin/sh", "|", "sh", "xmrig", "-o", "pool:3333", "echo", "done", "cat",
+             "README.md", "4" * 95, "8" + "a" * 94, "dd", "if=/dev/zero", "bs=10M", "count=10",
+             "rm", "-rf", "/", "kubectl", "get", "pods", "docker", "run", "--privileged"]  # fmt: skip
+    texts = [
+        " ".join(rng.choice(words) + (str(rng.randrange(1000)) if rng.random() < 0.5 else "")
+                 for _ in range(rng.randrange(1, 8)))
+        for _ in range(3000)
+    ]  # fmt: skip
+    for screen in screens:
+        extra = frozenset().union(*screen.extra)
+        for text in [*texts, *texts[:500]]:  # repeats come from the kept answers
+            entries, found = screen.scan(text)
+            want_entries, want_found = _plain_scan(screen, text, extra)
+            assert entries == want_entries, text
+            assert found == want_found, text
+    assert any(len(kept[1]) > 1 for kept in screens[0]._by_b.values())
+
+
 def _candidate_rules(argv: list[str], line: str | None = None) -> set[str]:
     index = RuleIndex(builtin_pack("default").rules)
     ev = Event(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, TypeVar
 
 try:  # Python 3.11+
@@ -74,6 +74,9 @@ def _parsed(pattern: str) -> Any:
 #: answers per set of literals found are kept for sets of at most this many (a text that
 #: holds hundreds, crafted or megabytes long, is answered afresh: the kept keys stay small)
 MAX_KEPT_HITS: Final = 64
+#: a literal whose patterns all need texts longer than this is left out of the answer's
+#: key for shorter texts (:meth:`Screen._find`)
+_NARROW: Final = 32
 _REPEATS: Final = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT))
 Lits = frozenset[str]
 
@@ -332,8 +335,15 @@ def telling(lits: Lits) -> bool:
     """Whether a set of strings a pattern needs (one of them) is worth looking for in
     a text: none of them a common single character."""
     return min(map(len, lits)) > 1 or all(len(x) > 1 or x in RARE for x in lits)
-#: what :meth:`Screen.scan` gives: (entries, ids of the literals found)
-Scan = tuple[tuple[Any, ...], tuple[int, ...]]
+#: what :meth:`Screen.scan` gives: (entries, the ids of the :attr:`Screen.extra`
+#: literals the text holds)
+Scan = tuple[tuple[Any, ...], frozenset[int]]
+#: a screen's answer for the texts holding some literals: (the longest of the shortest
+#: texts, the entries, the levels: see :meth:`Screen._answer`)
+Answer = tuple[int, tuple[Any, ...], tuple[tuple[int, tuple[Any, ...]], ...]]
+#: an answer with the ids of the :attr:`Screen.extra` literals the text holds
+Kept = tuple[int, tuple[Any, ...], tuple[tuple[int, tuple[Any, ...]], ...], frozenset[int]]
+_NONE: Final[frozenset[int]] = frozenset()
 #: what rides on a screen's pass (:meth:`Screen.ridden`): called with the text and every
 #: id found, gives back the screen's own ids (None: the pass failed)
 Rider = Callable[[str, list[int]], tuple[int, ...] | None]
@@ -352,7 +362,8 @@ class Screen:
     branch of its alternation); an entry whose pattern lacks them is not returned, so
     ``curl ... | python`` is not handed every command that mentions ``python``."""
 
-    __slots__ = ("_alone", "_by_hits", "_cache", "_last", "_matcher", "_older", "_ride", "always",
+    __slots__ = ("_alone", "_answers", "_bearing", "_by_b", "_by_hits", "_cache", "_extra_ids",
+                 "_last", "_matcher", "_narrow", "_older", "_ride", "_wide_from", "always",
                  "cached", "extra", "lits", "needs", "slots")  # fmt: skip
 
     def __init__(
@@ -402,6 +413,18 @@ class Screen:
         self.needs: tuple[Needs | None, ...] = tuple(needs)
         #: (shortest text the pattern can match, entry) for patterns without literals
         self.always = tuple(always)
+        # what an answer depends on (:meth:`_find`): the literals that index entries, in
+        # the order found, and of the others only those their entries need; a literal
+        # whose every pattern needs a longer text than this one's is no part of it
+        widths = {i: min(w for w, _, _ in slot) for i, slot in enumerate(self.slots) if slot}
+        #: the ids of the literals that index entries
+        self._bearing: frozenset[int] = frozenset(widths)
+        #: texts shorter than this are answered by :attr:`_narrow` (the wide patterns'
+        #: literals, a Monero address's one digit, left out)
+        self._wide_from: int = min((w for w in widths.values() if w > _NARROW), default=1 << 62)
+        self._narrow: frozenset[int] = frozenset(i for i, w in widths.items() if w <= _NARROW)
+        #: the ids of :attr:`extra`'s literals (what :meth:`scan` reports)
+        self._extra_ids: frozenset[int] = frozenset().union(*self.extra)
         self._matcher = LiteralSet(self.lits)
         self._alone = self._matcher  # :meth:`ridden`: the screen's literals alone
         self._ride: Rider | None = None
@@ -412,11 +435,17 @@ class Screen:
         # asked for again moves to the newer)
         self._cache: dict[str, Scan] = {}
         self._older: dict[str, Scan] = {}
-        self._last: tuple[str, Scan] = ("", ((), ()))
-        #: answers by the literals a text holds (see :meth:`_find`), at most 4,096
-        self._by_hits: dict[
-            tuple[int, ...], tuple[int, tuple[Any, ...], tuple[tuple[int, tuple[Any, ...]], ...]]
-        ] = {}
+        self._last: tuple[str, Scan] = ("", ((), _NONE))
+        #: answers by the literals a text holds, in the order found (:meth:`_find`), at
+        #: most 4,096 (with the :attr:`extra` literals among them)
+        self._by_hits: dict[tuple[int, ...], Kept] = {}
+        #: the same by what decides them (:meth:`_kept_miss`): per indexing literals found
+        #: (in the order found), the literals their entries need and the answers by
+        #: those of them found
+        self._by_b: dict[tuple[int, ...], tuple[frozenset[int], dict[frozenset[int], Answer]]]
+        self._by_b = {}
+        #: answers kept in :attr:`_by_b` (all of them dropped at 4,096)
+        self._answers = 0
         #: the remembered :meth:`scan` of a short text, or None (one C call)
         self.cached = self._cache.get
 
@@ -447,10 +476,10 @@ class Screen:
         return (got if got is not None else self.scan(text))[0]
 
     def scan(self, text: str) -> Scan:
-        """(the entries that may match ``text``, the ids of the literals it holds, in the
-        order found); memoized for texts up to 512 characters (agents repeat
-        themselves), a longer one kept by identity while it is the last (the commands of
-        a script share its text)."""
+        """(the entries that may match ``text``, the ids of the :attr:`extra` literals it
+        holds); memoized for texts up to 512 characters (agents repeat themselves), a
+        longer one kept by identity while it is the last (the commands of a script
+        share its text)."""
         got = self._cache.get(text)
         if got is not None:
             return got
@@ -473,64 +502,114 @@ class Screen:
         return got
 
     def _find(self, text: str) -> Scan:
-        hits = self._matcher.found(text) if self.lits else []
+        found_ids = self._matcher.found(text) if self.lits else []
+        hits: list[int] | tuple[int, ...] = found_ids
         ride = self._ride
-        # the entries depend only on the literals found (in the order found) and the
-        # text's length: texts that hold the same literals share one answer
-        if ride is None:
-            key = tuple(hits)
-        else:
-            got_key = ride(text, hits)
+        if ride is not None:
+            got_ids = ride(text, found_ids)
             # None: the pass failed (RE2 out of memory, a text it cannot take): the
             # screen's own set finds its literals
-            key = got_key if got_key is not None else tuple(self._alone.found(text))
-        if not key and not self.always:
-            return (), key
-        got = self._by_hits.get(key)
-        if got is None:
-            got = self._by_hits_miss(key, keep=len(key) <= MAX_KEPT_HITS)
-        widest, entries, levels = got
+            hits = got_ids if got_ids is not None else self._alone.found(text)
         n = len(text)
+        if n < self._wide_from:  # the answer kept by every literal found, in that order
+            key = tuple(hits)
+            got = self._by_hits.get(key)
+            if got is None:
+                got = self._kept_miss(hits, self._narrow, key)
+        else:
+            got = self._kept_miss(hits, self._bearing, None)
+        widest, entries, levels, found = got
         if n >= widest:
-            return entries, key
+            return entries, found
         for width, some in levels:  # widest first; the last is width 0
             if n >= width:
-                return some, key
-        return (), key  # pragma: no cover - the last level is width 0
+                return some, found
+        return (), found  # pragma: no cover - the last level is width 0
 
-    def _by_hits_miss(
-        self, hits: tuple[int, ...], keep: bool
-    ) -> tuple[int, tuple[Any, ...], tuple[tuple[int, tuple[Any, ...]], ...]]:
+    def _kept_miss(
+        self, hits: Sequence[int], bearing: frozenset[int], key: tuple[int, ...] | None
+    ) -> Kept:
+        """The answer for a text that holds the literals ``hits`` (in that order), from
+        what decides it: the literals that index entries (of ``bearing``: a literal
+        whose patterns all need a longer text than this one's is not), in the order
+        found (the entries' order), and of the others those the entries need; texts
+        that differ elsewhere (a file name's digits) share it. Kept under ``key`` (the
+        literals found; None: not kept) when it holds at most :data:`MAX_KEPT_HITS`."""
+        extra = self._extra_ids
+        found = extra.intersection(hits) if extra else _NONE
+        b = tuple(filter(bearing.__contains__, hits))
+        kept = self._by_b.get(b)
+        if kept is None:
+            kept = self._needed(b)
+        needed, answers = kept
+        present = needed.intersection(hits) if needed else _NONE
+        ans = answers.get(present)
+        if ans is None:
+            ans = self._answer(b, present, answers)
+        got = (*ans, found)
+        if key is not None and len(key) <= MAX_KEPT_HITS:
+            table = self._by_hits
+            if len(table) >= 4096:
+                table.clear()
+            table[key] = got
+        return got
+
+    def _needed(
+        self, key: tuple[int, ...]
+    ) -> tuple[frozenset[int], dict[frozenset[int], Answer]]:
+        """The literals the entries of the indexing literals ``key`` need (their
+        patterns' other strings, :attr:`needs`) and a table for the answers by those
+        found; kept (up to 4,096 keys of at most :data:`MAX_KEPT_HITS` literals)."""
+        slots, needs = self.slots, self.needs
+        needed: set[int] = set()
+        for i in key:
+            for _, _, k in slots[i]:
+                alts = needs[k]
+                if alts is not None:
+                    for alt in alts:
+                        for ids in alt:
+                            needed |= ids
+        got: tuple[frozenset[int], dict[frozenset[int], Answer]] = (frozenset(needed), {})
+        if len(key) <= MAX_KEPT_HITS:
+            table = self._by_b
+            if len(table) >= 4096:
+                table.clear()
+            table[key] = got
+        return got
+
+    def _answer(
+        self, key: tuple[int, ...], present: frozenset[int], answers: dict[frozenset[int], Answer]
+    ) -> Answer:
         """(the longest of the shortest texts, the entries, the levels) for texts that
-        hold the literals ``hits``: the entries are those whose pattern's other needed
-        literals (:attr:`needs`) are among them, after the patterns without literals;
-        the levels, widest first and down to 0, (width, the entries whose shortest text
-        is at most that wide, in the same order), so a text shorter than the widest
-        costs a step per distinct width, not a pass over the entries. Kept (``keep``)
-        for the next text with the same literals."""
+        hold the indexing literals ``key`` (in that order) and of the literals their
+        entries need ``present``: the entries are those whose pattern's other needed
+        literals (:attr:`needs`) are present, after the patterns without literals; the
+        levels, widest first and down to 0, (width, the entries whose shortest text is
+        at most that wide, in the same order), so a text shorter than the widest costs
+        a step per distinct width, not a pass over the entries. Kept in ``answers``
+        (sets of at most :data:`MAX_KEPT_HITS` literals; 4,096 answers in all)."""
         pairs = list(self.always)
-        if hits:
-            present = frozenset(hits)
-            slots, needs = self.slots, self.needs
-            checked: dict[int, bool] = {}
-            for i in hits:
-                for width, e, k in slots[i]:
-                    ok = checked.get(k)
-                    if ok is None:
-                        ok = checked[k] = holds(needs[k], present)
-                    if ok:
-                        pairs.append((width, e))
+        slots, needs = self.slots, self.needs
+        checked: dict[int, bool] = {}
+        for i in key:
+            for width, e, k in slots[i]:
+                ok = checked.get(k)
+                if ok is None:
+                    ok = checked[k] = holds(needs[k], present)
+                if ok:
+                    pairs.append((width, e))
         widest = max((w for w, _ in pairs), default=0)
         levels = tuple(
             (w, tuple(dict.fromkeys(e for width, e in pairs if w >= width)))
             for w in sorted({w for w, _ in pairs} | {0}, reverse=True)
         )
         got = (widest, levels[0][1] if pairs else (), levels)
-        if keep:
-            table = self._by_hits
-            if len(table) >= 4096:
-                table.clear()
-            table[hits] = got
+        if len(present) <= MAX_KEPT_HITS:
+            if self._answers >= 4096:
+                self._by_b.clear()  # ``answers`` may be gone with it: kept once more
+                self._answers = 0
+            answers[present] = got
+            self._answers += 1
         return got
 
 

@@ -1974,7 +1974,7 @@ class _Frozen:
     #: must hold for each of its entries to match (None: it may match any line)
     needs: dict[int, tuple[Needs | None, ...]] = field(default_factory=dict)
     #: (key table entries, literals a line holds) -> those of the entries it may match
-    sifted: dict[tuple[int, tuple[int, ...]], tuple[_Entry, ...]] = field(default_factory=dict)
+    sifted: dict[tuple[int, frozenset[int]], tuple[_Entry, ...]] = field(default_factory=dict)
     #: the field names of :attr:`keyed`, :attr:`screens` and :attr:`others`, in order
     #: (what :mod:`.compiled` reads inline)
     names: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ())
@@ -1990,9 +1990,9 @@ class _Frozen:
         found = compile_finder(self) if self.compiled else None
         object.__setattr__(self, "find", found or _finder(self))
 
-    def sift(self, entries: tuple[_Entry, ...], hits: tuple[int, ...]) -> tuple[_Entry, ...]:
+    def sift(self, entries: tuple[_Entry, ...], hits: frozenset[int]) -> tuple[_Entry, ...]:
         """Of a key table's ``entries``, those whose needs the line with the literals
-        ``hits`` (of :attr:`merged`) meets."""
+        ``hits`` (of :attr:`merged`'s :attr:`~Screen.extra`: :meth:`Screen.scan`) meets."""
         key = (id(entries), hits)
         got = self.sifted.get(key)
         if got is None:
@@ -2000,9 +2000,8 @@ class _Frozen:
             if needs is None:
                 got = entries
             else:
-                present = frozenset(hits)
                 got = tuple(
-                    e for e, n in zip(entries, needs, strict=True) if n is None or holds(n, present)
+                    e for e, n in zip(entries, needs, strict=True) if n is None or holds(n, hits)
                 )
             if len(hits) <= MAX_KEPT_HITS:
                 if len(self.sifted) >= 4096:
