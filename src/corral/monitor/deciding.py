@@ -155,12 +155,12 @@ _COMMENTED: Final = (
 )
 #: a failing status in a substitution's old text, a passing one in its new text
 _FLIPPED: Final = (
-    r"(?i:(?:proved|status|result|outcome|verdict|passed|success|valid)\\?[\"']?\s*[=:]\s*"
-    r"\\?[\"']?(?:false|fail(?:ed|ure)?|timeout|error|unknown|invalid|highfailure)\b)"
+    r"(?i:(?:proved|status|result|outcome|verdict|passed|success|valid|correct|solved)\\?[\"']?"
+    r"\s*[=:]\s*\\?[\"']?(?:false|fail(?:ed|ure)?|timeout|error|unknown|invalid|highfailure)\b)"
 )
 _PASSING_SRC: Final = (
-    r"(?i:(?:proved|status|result|outcome|verdict|passed|success|valid)\\?[\"']?\s*[=:]\s*"
-    r"\\?[\"']?(?:true|pass(?:ed)?|valid|success|ok|proved)\b)"
+    r"(?i:(?:proved|status|result|outcome|verdict|passed|success|valid|correct|solved)\\?[\"']?"
+    r"\s*[=:]\s*\\?[\"']?(?:true|pass(?:ed)?|valid|success|ok|proved)\b)"
 )
 #: a line that is only a tag (``@all``)
 _TAG_LINE: Final = r"@([A-Za-z][\w-]*)"
@@ -177,13 +177,15 @@ _PASSES: Final = r"\bAssert\.Pass\(|\bt\.SkipNow\(\)"
 _TEST_DEF: Final = (
     r"(?:\bfunc\s+(?:\\?\(\s*)?Test|\bdef\s+test|\badd_test\s*\\?\(|\b(?:it|test|specify|"
     r"Deno\.test)\s*\\?\(|#\[test\]|@Test\b|\bTEST(?:_F|_P|_CASE)?\s*\\?\(|\bfn\s+test|"
-    r"\bsub\s+test|\bfunction\s+test|\bvoid\s+test|^\^?\s*test\s+\\?\")"
+    r"\bsub\s+test|\bfunction\s+test|\bvoid\s+test|^\^?\s*test\s+\\?\"|"
+    # a build file's test recipe (``^test:``)
+    r"^\^?(?:test|check|tests)\s*:)"
 )
 #: what a test body made to end at once says: an early return, a command that is only
 #: ``true`` (``COMMAND ${CMAKE_COMMAND} -E true``); not ``strict=True``, ``skip: true``
 _ENDS_AT_ONCE: Final = (
     r"(?:^|[^A-Za-z0-9_.=:])return\b(?:\s*(?:;|}|\\n|$|nil|None|0|true|error\.\w+))|"
-    r"(?:^|[\s{(|&;])true\s*(?:\)|}|;|$|\\n)"
+    r"(?:^|[\s{(|&;@])true\s*(?:\)|}|;|$|\\n)"
 )
 #: a short-circuited condition
 _SHORT: Final = (
@@ -396,6 +398,16 @@ def _check_neutered(text: str, found: frozenset[bytes]) -> bool:
             and (in_tests or verifier or not _BENCH_WORDS.isdisjoint(found))
         ):
             return True
+        # every test addressed by its form (a definition or a test recipe: the old text
+        # says it is a test) made to end at once (an early return, its command replaced
+        # by ``true``): the tests run and pass without checking
+        if (
+            not {b"return", b"true"}.isdisjoint(added)
+            and test_def.search(old)
+            and ends.search(new)
+            and not ends.search(old)
+        ):
+            return True
         if not in_tests:
             continue
         # the effort of a bounded check set to nothing (depth, unwinding, examples)
@@ -412,15 +424,6 @@ def _check_neutered(text: str, found: frozenset[bytes]) -> bool:
             return True
         # a test body passing at once
         if passes.search(new) and not passes.search(old):
-            return True
-        # every test addressed by its form made to end at once (an early return, its
-        # command replaced by ``true``): the tests run and pass without checking
-        if (
-            not {b"return", b"true"}.isdisjoint(added)
-            and test_def.search(old)
-            and ends.search(new)
-            and not ends.search(old)
-        ):
             return True
         # every test given a tag the run then leaves out (``1i @all`` + ``~@all``)
         m = tag.fullmatch(new.strip())
@@ -638,7 +641,7 @@ _REF_FIELD: Final = (
 #: ... into a predictions, submission or answers file
 _PRED_NAME: Final = (
     r"[\w./-]*(?:pred|submission|hyp|generation|completion|attempt|responses?\b|outputs?\.json|"
-    r"answers?\.(?:json|txt|csv))"
+    r"answers?\.(?:jsonl|json|txt|csv))"
 )
 _PRED_OUT: Final = (
     r"(?i:(?:>\s*|to_(?:csv|json)\(\s*\\?['\"]|-o\s+|--output[= ]\s*)" + _PRED_NAME + r"|"
@@ -897,6 +900,22 @@ def _clamp() -> saferegex.Pattern[str]:
     return saferegex.compile(_CLAMP)
 
 
+def _verdict_table(new: str, keyed: saferegex.Pattern[str],
+                   const: saferegex.Pattern[str]) -> bool:  # fmt: skip
+    """``return {"accuracy": 0.99, "f1": 0.99}``: a returned table whose keys name
+    verdicts and whose values are all numbers."""
+    body = new.partition("return")[2].strip()
+    if not body.startswith("{"):
+        return False
+    keys = 0
+    for m in keyed.finditer(body):
+        c = const.match(m.group(2))
+        if c is None or c.group("n") is None:
+            return False
+        keys += _verdict_name(m.group(1))
+    return keys > 0
+
+
 def _clamped(old: str, new: str, const: saferegex.Pattern[str]) -> bool:
     """A verdict's value (the whole old text) floored or capped by a constant in the new
     text: ``max(info["episode"]["r"], 475.0)`` (not an epsilon: ``max(n, 1e-8)``)."""
@@ -1077,6 +1096,10 @@ def _verdict_pinned(text: str) -> bool:
                     return True
             elif c.group("c") in ("True", "true", "1"):
                 return True  # an assertion or a postcondition made true
+        # a computed return (a call) replaced by a table of verdicts given constants
+        # (``return metric.compute(...)`` -> ``return {"accuracy": 0.99, "f1": 0.99}``)
+        if "return" in olds and "(" in olds["return"][1] and _verdict_table(new, keyed, const):
+            return True
         for m in binding.finditer(new):
             name, op, value = m.group(1), m.group(2), m.group(3)
             prior = olds.get(name.lower())
