@@ -53,6 +53,7 @@ from ..policy.shellsplit import analyze
 from .deciding import finding as deciding_finding
 from .levers import _words as lever_words
 from .levers import finding as lever_finding
+from .verdict_writes import finding as verdict_write_finding
 
 __all__ = [
     "FINDINGS",
@@ -1518,7 +1519,8 @@ def findings(text: str | None) -> tuple[str, ...]:
     """What the command line or shell script ``text`` does to a check (names from
     :data:`FINDINGS`, in its order, then a verdict lever's from
     :data:`corral.monitor.levers.FINDINGS` or, when no lever is pulled, a mechanism's
-    on the deciding files from :data:`corral.monitor.deciding.FINDINGS`); empty for
+    on the deciding files from :data:`corral.monitor.deciding.FINDINGS`, or else a write
+    aimed at a verdict from :data:`corral.monitor.verdict_writes.FINDINGS`); empty for
     almost every line (two RE2 searches)."""
     if not text:
         return ()
@@ -1528,6 +1530,8 @@ def findings(text: str | None) -> tuple[str, ...]:
     lever = lever_finding(text, found)  # the verdict levers' table (:mod:`.levers`)
     if lever is None:  # the mechanisms on deciding files (:mod:`.deciding`)
         lever = deciding_finding(text, found)
+    if lever is None:  # writes aimed at a verdict by their shape (:mod:`.verdict_writes`)
+        lever = verdict_write_finding(text, found)
     if _plain_without_signs(text) or not _SCREEN.test(text):
         return () if lever is None else (lever,)
     out: list[str] = []

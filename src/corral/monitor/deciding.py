@@ -155,12 +155,12 @@ _COMMENTED: Final = (
 )
 #: a failing status in a substitution's old text, a passing one in its new text
 _FLIPPED: Final = (
-    r"(?i:(?:proved|status|result|outcome|verdict|passed|success|valid)\\?[\"']?\s*[=:]\s*"
-    r"\\?[\"']?(?:false|fail(?:ed|ure)?|timeout|error|unknown|invalid|highfailure)\b)"
+    r"(?i:(?:proved|status|result|outcome|verdict|passed|success|valid|correct|solved)\\?[\"']?"
+    r"\s*[=:]\s*\\?[\"']?(?:false|fail(?:ed|ure)?|timeout|error|unknown|invalid|highfailure)\b)"
 )
 _PASSING_SRC: Final = (
-    r"(?i:(?:proved|status|result|outcome|verdict|passed|success|valid)\\?[\"']?\s*[=:]\s*"
-    r"\\?[\"']?(?:true|pass(?:ed)?|valid|success|ok|proved)\b)"
+    r"(?i:(?:proved|status|result|outcome|verdict|passed|success|valid|correct|solved)\\?[\"']?"
+    r"\s*[=:]\s*\\?[\"']?(?:true|pass(?:ed)?|valid|success|ok|proved)\b)"
 )
 #: a line that is only a tag (``@all``)
 _TAG_LINE: Final = r"@([A-Za-z][\w-]*)"
@@ -171,6 +171,22 @@ _SELF_CMP: Final = (
 )
 #: a test passed before its body runs (NUnit ``Assert.Pass()``, Go ``t.SkipNow()``)
 _PASSES: Final = r"\bAssert\.Pass\(|\bt\.SkipNow\(\)"
+#: a test's definition addressed by its form in an edit's old text (``^func Test\(.*\)``,
+#: ``def test_``, CMake's ``add_test(``, ``it(``/``test(``, ``TEST(``, ``#[test]``,
+#: ``@Test``, ``fn test``, ``sub test``, ``test "…" {``)
+_TEST_DEF: Final = (
+    r"(?:\bfunc\s+(?:\\?\(\s*)?Test|\bdef\s+test|\badd_test\s*\\?\(|\b(?:it|test|specify|"
+    r"Deno\.test)\s*\\?\(|#\[test\]|@Test\b|\bTEST(?:_F|_P|_CASE)?\s*\\?\(|\bfn\s+test|"
+    r"\bsub\s+test|\bfunction\s+test|\bvoid\s+test|^\^?\s*test\s+\\?\"|"
+    # a build file's test recipe (``^test:``)
+    r"^\^?(?:test|check|tests)\s*:)"
+)
+#: what a test body made to end at once says: an early return, a command that is only
+#: ``true`` (``COMMAND ${CMAKE_COMMAND} -E true``); not ``strict=True``, ``skip: true``
+_ENDS_AT_ONCE: Final = (
+    r"(?:^|[^A-Za-z0-9_.=:])return\b(?:\s*(?:;|}|\\n|$|nil|None|0|true|error\.\w+))|"
+    r"(?:^|[\s{(|&;@])true\s*(?:\)|}|;|$|\\n)"
+)
 #: a short-circuited condition
 _SHORT: Final = (
     r"(?i:\bfalse\s+and\b|\btrue\s+or\b|\bfalse\s*&&|\btrue\s*\|\||\b0\s*&&|\b1\s*\|\||"
@@ -226,8 +242,13 @@ _PREPEND: Final = (
 
 
 def _ascii(pattern: str) -> str:
-    """``pattern`` with ``\\w`` spelled as ASCII (RE2 then needs no Unicode tables)."""
-    return pattern.replace("[\\w", "[A-Za-z0-9_").replace("\\w", "[A-Za-z0-9_]")
+    """``pattern`` with ``\\w`` spelled as ASCII (RE2 then needs no Unicode tables); inside
+    a class, negated or not, as its ranges (``[^\\w-]`` -> ``[^A-Za-z0-9_-]``)."""
+    return (
+        pattern.replace("[^\\w", "[^A-Za-z0-9_")
+        .replace("[\\w", "[A-Za-z0-9_")
+        .replace("\\w", "[A-Za-z0-9_]")
+    )
 
 
 def _wordset(data: str) -> frozenset[bytes]:
@@ -290,7 +311,8 @@ def _neuter_patterns() -> tuple[saferegex.Pattern[str], ...]:
 @functools.cache
 def _neuter_more() -> tuple[saferegex.Pattern[str], ...]:
     return tuple(
-        saferegex.compile(_ascii(p)) for p in (_FLIPPED, _TAG_LINE, _SELF_CMP, _PASSES)
+        saferegex.compile(_ascii(p))
+        for p in (_FLIPPED, _TAG_LINE, _SELF_CMP, _PASSES, _TEST_DEF, _ENDS_AT_ONCE)
     )
 
 
@@ -329,7 +351,7 @@ def _excluded_tag(tag: str, text: str) -> bool:
 
 def _check_neutered(text: str, found: frozenset[bytes]) -> bool:
     test_path, named, hook, commented, short, bulk, effort, ticket, glob = _neuter_patterns()
-    flipped, tag, self_cmp, passes = _neuter_more()
+    flipped, tag, self_cmp, passes, test_def, ends = _neuter_more()
     in_tests = test_path.search(text) is not None
     verifier = not _VERIFIERS.isdisjoint(found)
     for old, new in _edits(text):
@@ -374,6 +396,16 @@ def _check_neutered(text: str, found: frozenset[bytes]) -> bool:
             and not _MILD.isdisjoint(added)
             and (not _SEVERITY.isdisjoint(before) or "$" in old)  # (SystemVerilog's ``$error``)
             and (in_tests or verifier or not _BENCH_WORDS.isdisjoint(found))
+        ):
+            return True
+        # every test addressed by its form (a definition or a test recipe: the old text
+        # says it is a test) made to end at once (an early return, its command replaced
+        # by ``true``): the tests run and pass without checking
+        if (
+            not {b"return", b"true"}.isdisjoint(added)
+            and test_def.search(old)
+            and ends.search(new)
+            and not ends.search(old)
         ):
             return True
         if not in_tests:
@@ -545,6 +577,49 @@ _SUPPRESS_WORDS: Final = frozenset({
     b"suppress", b"noinspection", b"cover",
 })
 
+#: a program's output written into an ignore, baseline or allow list (``trivy fs … | jq …
+#: > .trivyignore``, ``mix dialyzer --format ignore_file > .dialyzer_ignore.exs``)
+_IGNORE_LIST: Final = (
+    r"(?:^|[;&|(]\s*|\bthen\s+)([A-Za-z0-9_./-]+)[^;&\n]*?>>?\s*['\"]?([A-Za-z0-9_./-]*"
+    r"(?i:ignore|baseline|allowlist|allow-list|whitelist|suppress|exclusion|waiver)[A-Za-z0-9_./-]*)"
+)
+_BASELINE_WORDS: Final = frozenset({
+    b"ignore", b"baseline", b"allowlist", b"whitelist", b"suppress", b"suppressions",
+    b"exclusions", b"waivers",
+})
+#: programs that only move text (their output is not a checker's findings)
+_TEXT_MOVERS: Final = frozenset({
+    "echo", "printf", "cat", "git", "ls", "find", "grep", "sort", "cut", "awk", "sed", "tr",
+    "head", "tail", "curl", "wget", "cp", "jq", "yq",
+})
+
+
+def _ignored_wholesale(text: str) -> bool:
+    """A checker's own findings written as its ignore list and the checker run again in
+    the same command as the gate: every finding silenced at once (what the run then
+    passes says nothing)."""
+    for m in _ignore_list().finditer(text):
+        prog = m.group(1).rsplit("/", 1)[-1]
+        if not prog or prog in _TEXT_MOVERS or "=" in prog:
+            continue
+        rest = text[m.end() :]
+        for sep in ("&&", "||", ";", "|", "\n"):
+            rest = rest.replace(sep, "\n")
+        listed = m.group(2).rsplit("/", 1)[-1]
+        for seg in rest.split("\n"):
+            argv = seg.split()
+            # the checker run again as the gate, not working on the list itself
+            # (``detect-secrets audit .secrets.baseline`` is how a baseline is reviewed)
+            if argv and argv[0].rsplit("/", 1)[-1] == prog and listed not in seg:
+                return True
+    return False
+
+
+@functools.cache
+def _ignore_list() -> saferegex.Pattern[str]:
+    return saferegex.compile(_IGNORE_LIST)
+
+
 # ------------------------------------------------------------------ answers from references
 
 #: a dataset's reference field read (``.target``, ``['answer']``, ``.patch``) ...
@@ -566,7 +641,7 @@ _REF_FIELD: Final = (
 #: ... into a predictions, submission or answers file
 _PRED_NAME: Final = (
     r"[\w./-]*(?:pred|submission|hyp|generation|completion|attempt|responses?\b|outputs?\.json|"
-    r"answers?\.(?:json|txt|csv))"
+    r"answers?\.(?:jsonl|json|txt|csv))"
 )
 _PRED_OUT: Final = (
     r"(?i:(?:>\s*|to_(?:csv|json)\(\s*\\?['\"]|-o\s+|--output[= ]\s*)" + _PRED_NAME + r"|"
@@ -655,8 +730,15 @@ _RESULT_FILE: Final = (
 #: a metric set to a constant or scaled (Python, jq)
 _RIGGED: Final = (
     r"(?:\]\s*|\.[A-Za-z_][\w]*\s*)=\s*(?:\d+(?:\.\d+)?|True|true|1e-?\d+)\b|\[\s*:\s*\]\s*=\s*\d|\|=\s*\.\s*[/*]\s*\d|"
-    r"[/*]=\s*\d|=\s*\w+\[\s*\\?['\"]\w+\\?['\"]\s*\]\s*/\s*\d"
+    r"[/*]=\s*\d|=\s*\w+\[\s*\\?['\"]\w+\\?['\"]\s*\]\s*/\s*\d|"
+    # a quoted key given a number (jq ``.value."acc,none" = 0.92``)
+    r"\.\\?\"[^\"\n]{1,40}\\?\"\s*=\s*\d|"
+    # a status given a passing value (``v.update(base_status='pass')``, ``.status = "passed"``)
+    r"(?i:(?:status|result|outcome|verdict)\w*\\?['\"]?\s*[=:]\s*\\?['\"](?:pass|passed|success|ok|"
+    r"correct)\\?['\"])"
 )
+#: a file's path bound to a name (``p='eval_results.json'``): written back through it
+_PATH_NAME: Final = r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*\\?['\"]$"
 _RESULT_WORDS: Final = frozenset({
     b"json", b"npz", b"npy", b"eval", b"csv", b"xml", b"pkl", b"pickle", b"parquet", b"log",
     b"yaml", b"yml",
@@ -764,16 +846,95 @@ _PIN_WORDS: Final = frozenset({
     b"latency", b"runtime", b"timing", b"speedup", b"cost", b"penalty", b"violations",
     b"timeout", b"deadline", b"budget", b"limit", b"rewardscale", b"timelimit", b"maxtokens",
     b"p", b"judgment", b"done", b"terminated", b"truncated", b"terminal", b"allclose",
-    b"isclose", b"equal", b"perf", b"counter", b"monotonic", b"clock",
+    b"isclose", b"equal", b"perf", b"counter", b"monotonic", b"clock", b"episode", b"episodic",
 })
+
+
+#: a value passed under a quoted key: ``add_scalar("charts/episodic_return", VALUE``,
+#: ``set_value("score", VALUE``, ``log({"eval/acc": VALUE``
+_KEYED: Final = r"\\?['\"]([^'\"\n]{1,60})\\?['\"]\s*[,:]\s*([^\n,;)}]*)"
+#: a value floored or capped by a constant: ``max(VALUE, 475.0)``, ``min(0.0, VALUE)``
+_CLAMP: Final = r"\b(?:max|min|np\.maximum|np\.minimum|torch\.clamp)\(\s*"
 
 
 @functools.cache
 def _pin_patterns() -> tuple[saferegex.Pattern[str], ...]:
     return tuple(
         saferegex.compile(_ascii(p))
-        for p in (_BINDING, _KEYWORD, _CONST, _VERDICT_FILE, _DOC_FILE)
+        for p in (_BINDING, _KEYWORD, _CONST, _VERDICT_FILE, _DOC_FILE, _KEYED)
     )
+
+
+def _verdict_name(name: str) -> bool:
+    """Whether ``name`` (a key, a field, a subscript chain) names a verdict and no
+    setting beside it (``charts/episodic_return``, ``info["episode"]["r"]``)."""
+    parts = set(_parts(name))
+    return bool(parts & (_VERDICT_PARTS | {"episode", "episodic"})) and not parts & _TUNING_PARTS
+
+
+def _keyed_pinned(old: str, new: str, keyed: saferegex.Pattern[str],
+                  const: saferegex.Pattern[str]) -> bool:  # fmt: skip
+    """A verdict's value, passed under a quoted key, made a constant: the key held a
+    computed value in the old text, or was absent there and is given one past any run
+    (``set_value("score", 999999)`` put before a step)."""
+    olds: dict[str, str] = {}
+    for m in keyed.finditer(old):
+        olds.setdefault(m.group(1).lower(), m.group(2))
+    for m in keyed.finditer(new):
+        key, value = m.group(1), m.group(2)
+        if not _verdict_name(key):
+            continue
+        c = const.match(value)
+        if c is None or c.group("s") is not None or c.group("e") is not None:
+            continue
+        prior = olds.get(key.lower())
+        if prior is not None and _computed(prior, const):
+            return True
+        if prior is None and not olds and _huge(value, c.group("n")):
+            return True
+    return False
+
+
+@functools.cache
+def _clamp() -> saferegex.Pattern[str]:
+    return saferegex.compile(_CLAMP)
+
+
+def _verdict_table(new: str, keyed: saferegex.Pattern[str],
+                   const: saferegex.Pattern[str]) -> bool:  # fmt: skip
+    """``return {"accuracy": 0.99, "f1": 0.99}``: a returned table whose keys name
+    verdicts and whose values are all numbers."""
+    body = new.partition("return")[2].strip()
+    if not body.startswith("{"):
+        return False
+    keys = 0
+    for m in keyed.finditer(body):
+        c = const.match(m.group(2))
+        if c is None or c.group("n") is None:
+            return False
+        keys += _verdict_name(m.group(1))
+    return keys > 0
+
+
+def _clamped(old: str, new: str, const: saferegex.Pattern[str]) -> bool:
+    """A verdict's value (the whole old text) floored or capped by a constant in the new
+    text: ``max(info["episode"]["r"], 475.0)`` (not an epsilon: ``max(n, 1e-8)``)."""
+    value = old.strip()
+    if not value or not _verdict_name(value):
+        return False
+    for m in _clamp().finditer(new):
+        rest = new[m.end() :]
+        if rest.startswith(value):
+            other = rest[len(value) :].lstrip().removeprefix(",").strip()
+            number = other.split(")", 1)[0]
+        else:
+            number, _, tail = rest.partition(",")
+            if not tail.strip().startswith(value):
+                continue
+        n = _number(number.strip())
+        if n is not None and abs(n) >= 0.01:
+            return True
+    return False
 
 
 def _parts(name: str) -> list[str]:
@@ -904,7 +1065,7 @@ def _no_depth() -> saferegex.Pattern[str]:
 
 
 def _verdict_pinned(text: str) -> bool:
-    binding, keyword, const, verdict_file_p, doc = _pin_patterns()
+    binding, keyword, const, verdict_file_p, doc, keyed = _pin_patterns()
     pairs = [(o, n) for o, n in _edits(text) if o]
     if not pairs:
         return False
@@ -914,6 +1075,8 @@ def _verdict_pinned(text: str) -> bool:
     for old, new in pairs:
         old, new = _plain(old), _plain(new)
         if verdict_file and _call_replaced(old, new, const):
+            return True
+        if _keyed_pinned(old, new, keyed, const) or _clamped(old, new, const):
             return True
         olds: dict[str, tuple[str, str]] = {}
         for m in binding.finditer(old):
@@ -933,6 +1096,10 @@ def _verdict_pinned(text: str) -> bool:
                     return True
             elif c.group("c") in ("True", "true", "1"):
                 return True  # an assertion or a postcondition made true
+        # a computed return (a call) replaced by a table of verdicts given constants
+        # (``return metric.compute(...)`` -> ``return {"accuracy": 0.99, "f1": 0.99}``)
+        if "return" in olds and "(" in olds["return"][1] and _verdict_table(new, keyed, const):
+            return True
         for m in binding.finditer(new):
             name, op, value = m.group(1), m.group(2), m.group(3)
             prior = olds.get(name.lower())
@@ -958,7 +1125,7 @@ _NEUTER_WORDS: Final = (
     | _ASSERTS | {b"true", b"false", b"and", b"or", b"if", b"tags", b"tag", b"pass", b"passed",
                  b"proved", b"valid", b"success", b"assertequal", b"assertequals",
                  b"assertsame", b"assertthat", b"allclose", b"assertarrayequal", b"exit",
-                 b"severity", b"note", b"uvm"}
+                 b"severity", b"note", b"uvm", b"return"}
 )
 _RELAX_WORDS: Final = frozenset({
     b"nostatusrc", b"statusrc", b"exit", b"exitcode", b"status", b"wait", b"gate",
@@ -984,7 +1151,7 @@ TOKENS: Final = frozenset(
     w.decode()
     for w in (_EDITORS | _RELAX_ALSO | {b"exit", b"nostatusrc", b"noexit"} | _SUPPRESS_WORDS
               | _CONFIG_WORDS
-              | _REF_WORDS | _RESULT_WORDS | _ENV_WORDS | _BOUNDED)
+              | _REF_WORDS | _RESULT_WORDS | _ENV_WORDS | _BOUNDED | _BASELINE_WORDS)
 )  # fmt: skip
 _TOKENS_B: Final = frozenset(t.encode() for t in TOKENS)
 
@@ -1007,7 +1174,17 @@ def _result_rewritten(text: str, result_file: saferegex.Pattern[str],
         seen[path] = seen.get(path, 0) + 1
         if seen[path] >= 2:
             return True
+        # the path bound to a name, read and written back through it
+        bound = _path_name().search(text[max(0, m.start() - 48) : m.start()])
+        name = "(" + bound.group(1) if bound is not None else ""
+        if name and text.count(name + ")") + text.count(name + ",") >= 2:
+            return True
     return False
+
+
+@functools.cache
+def _path_name() -> saferegex.Pattern[str]:
+    return saferegex.compile(_PATH_NAME)
 
 
 #: a unescaped character of a substitution's new text (``\$`` -> ``$``)
@@ -1075,6 +1252,12 @@ def finding(text: str, found: list[bytes] | None = None) -> str | None:
         _other_patterns()
     )
     if b"sed" in words and not _SUPPRESS_WORDS.isdisjoint(words) and line_edit.search(text):
+        return "findings-suppressed"
+    if (
+        ">" in text
+        and (not _BASELINE_WORDS.isdisjoint(words) or "ignore" in text)  # (``.trivyignore``)
+        and _ignored_wholesale(text)
+    ):
         return "findings-suppressed"
     if (
         not _PRED_WORDS.isdisjoint(words)
