@@ -76,8 +76,17 @@ _MEASURED = "deque_init"
 _STREAM = "bench"
 
 
+def _warm(tree: Path, env: dict[str, str]) -> None:
+    """Build the tree's rule pack cache natively first: built under valgrind (a pack no
+    process has loaded yet) it took the first run 15+ CPU minutes; loaded, ~3."""
+    code = "from corral.monitor.engine import Monitor; Monitor(baseline=False)"
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=tree, check=True,
+                   capture_output=True)  # fmt: skip
+
+
 def _valgrind(tree: Path, tool: list[str], n: int, scorer: str, events: int) -> str:
     env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PYTHONHASHSEED": "0"}
+    _warm(tree, env)
     out = subprocess.run(
         ["valgrind", *tool, sys.executable, "-c", _CHILD, str(n), scorer, str(WARM),
          str(events), _STREAM],
