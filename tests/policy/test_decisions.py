@@ -186,7 +186,7 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("systemctl set-environment LD_PRELOAD=/tmp/x.so", D, D, A),
     ("systemctl link /tmp/root.service", D, D, A),
     ("shutdown -h now", D, D, A),
-    ("iptables -F", D, D, A),
+    ("iptables -F", A, D, A),  # the sandbox's own firewall: its network namespace
     ("sysctl -w kernel.x=1", D, D, A),
     ("mkfs.ext4 /dev/sdb", D, D, A),
     ("dd if=/dev/zero of=/dev/sda", D, D, A),

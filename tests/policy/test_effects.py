@@ -398,6 +398,7 @@ def test_every_refusal_names_its_effect() -> None:
                 assert (
                     "connects to the network (host " in d.reason
                     or "uses a remote service (" in d.reason
+                    or "into a file (what reads the file connects to it" in d.reason
                 ), (command, d.reason)
             else:
                 assert rid.startswith("filesystem."), (command, d.reason)
@@ -411,7 +412,11 @@ def test_every_refusal_names_its_effect() -> None:
 #: these tests (2026-12-07; 22.9 % before services could be brought up, 25.6 % before root
 #: installs ran). Sets 14 and 15 had bounds of their own until services could be brought up
 #: (14.3 % and 14.7 % since).
-_OVER_TARGET = {"heldout16_benign.jsonl": 0.21}
+#: Set 18's is 53 % operations guides under sudo (455 of 857 lines): 25.0 % when it was
+#: measured fresh, 19.1 % when it entered these tests (2026-12-07, after a pager or editor
+#: run as root and the sandbox's own firewall ran: writes outside the workspace 47, paths in
+#: filesystem.deny 36, hosts no rule lists 37 remain).
+_OVER_TARGET = {"heldout16_benign.jsonl": 0.21, "heldout18_benign.jsonl": 0.20}
 
 
 @pytest.mark.parametrize("name", _BENIGN)
@@ -503,7 +508,7 @@ def test_an_approver_is_asked_about_the_connection_not_twice() -> None:
         ("/opt/sentinelone/bin/sentinelctl control stop", "deny"),
         ("aide --update", "deny"),
         ("aide --check", "allow"),
-        ("ufw disable", "deny"),
+        ("ufw disable", "allow"),  # the sandbox's own firewall (the monitor alerts)
         # tunnels, VPNs, SOCKS servers, scanners
         ("jprq http 8000 -s devbox", "deny"),
         ("yggdrasil -useconffile /tmp/y.conf", "deny"),
