@@ -77,6 +77,9 @@ STRICT = Policy.builtin("strict")
         "sudo iptables -F",
         "sudo nft list ruleset",
         "sudo firewall-cmd --permanent --add-service=http",
+        # a system program on an interface by name: only the sandbox's loopback is there
+        "sudo iftop -i eth0 -P -n",
+        "sudo ptp4l -i eth0 -m -S",
     ],
 )
 def test_sudo_runs_what_it_runs(line: str) -> None:
@@ -126,6 +129,8 @@ def test_sudo_runs_what_it_runs(line: str) -> None:
         ("sudo ssh-keygen -D /tmp/p11.so", "deny", "shared library"),
         ("sudo helm template x ./chart --post-renderer /tmp/pr.sh", "deny", "runs it"),
         ("sudo ./loader -t enp0s3", "deny", "network interfaces"),
+        ("sudo -E /tmp/.x/xdp load eth0 prog.o", "deny", "network interfaces"),
+        ("doas ~/bin/hook --iface=wlan0", "deny", "network interfaces"),
         # a shell as root through another program (GTFOBins-style), own variants
         ("sudo env /bin/bash", "deny", "shell as root through"),
         ("sudo nice -n 5 /usr/bin/zsh", "deny", "shell as root through"),
