@@ -1,8 +1,8 @@
 """The walls under two of `default`'s allowances: a pager or editor run "as root", and a firewall.
 
-`default` decides `sudo nano /etc/x`, `sudo less /var/log/x` as the editor or pager itself
-(GTFOBins' `sudo vi` then `:!sh` needs a root sudo and a terminal; corral's sudo is a stand-in
-running the program as the sandbox's own user, and an agent's command has no terminal), and
+`default` decides `sudo less /var/log/x`, `sudo vim F` as the pager or editor itself (GTFOBins'
+`sudo vi` then `:!sh` needs a root sudo and a terminal; corral's sudo is a stand-in running
+the program as the sandbox's own user, and an agent's command has no terminal), and
 lets `ufw`, `iptables`, `nft`, `firewall-cmd` run (a native tier's network namespace is its
 own and holds no capability). These tests take the attacker's side with a policy that
 allows everything, so that nothing but the tier stands in the way: the escape itself is run,

@@ -63,13 +63,14 @@ STRICT = Policy.builtin("strict")
         "sudo -u ci bash ./scripts/test.sh",
         "sudo env PATH=/workspace/bin:/usr/bin make check",
         # a pager or an editor as root: no terminal, no root (tests/test_privilege_walls.py);
-        # the escape brought along stays refused (below)
-        "sudo nano /etc/nginx/nginx.conf",
-        "sudo vim /etc/hosts",
+        # an editor writes its files (outside the workspace: refused, below); the escape
+        # brought along stays refused (below)
+        "sudo nano conf/nginx.conf",
+        "sudo vim notes.txt",
         "sudo less /var/log/syslog",
-        "doas vi ~/notes.txt",
+        "doas vi ./notes.txt",
         "sudo -u postgres less /var/log/postgresql/postgresql-16-main.log",
-        "sudo nano /etc/nginx/nginx.conf && sudo nginx -t",
+        "sudo nano conf/nginx.conf && sudo nginx -t -c conf/nginx.conf",
         # a firewall: the sandbox's own network namespace (tests/test_privilege_walls.py)
         "sudo ufw allow 80/tcp",
         "sudo ufw status verbose",
@@ -114,7 +115,7 @@ def test_sudo_runs_what_it_runs(line: str) -> None:
         ("sudo emacs --eval '(term \"/bin/sh\")'", "deny", "pager or editor"),
         ("sudo nano -s /bin/sh x", "deny", "pager or editor"),
         ("doas less $(printf /etc/profile)", "deny", "pager or editor"),
-        ("sudo ed /etc/hosts <<< '!sh'", "deny", "pager or editor"),
+        ("sudo ed notes.txt <<< '!sh'", "deny", "pager or editor"),
         ("sudo -u bob ed notes.txt < cmds.txt", "deny", "pager or editor"),
         ("printf '!sh\\n' | sudo ed notes.txt", "deny", "pager or editor"),
         ("cd /tmp && echo ':!sh' | pkexec vim x", "deny", "pager or editor"),
@@ -141,6 +142,9 @@ def test_sudo_runs_what_it_runs(line: str) -> None:
         ("sudo machinectl shell --uid=0", "deny", "shell as root through"),
         # X's own effects, whatever the wrapper
         ("sudo tee /etc/hosts", "deny", "/etc/hosts"),
+        ("sudo nano /etc/nginx/nginx.conf", "deny", "write of '/etc/nginx/nginx.conf'"),
+        ("sudo vim /etc/hosts", "deny", "write of '/etc/hosts'"),
+        ("doas vi +12 /etc/ssh/sshd_config", "deny", "/etc/ssh/sshd_config"),
         ("sudo -e /etc/hosts", "deny", "/etc/hosts"),
         ("sudoedit /etc/sudoers.d/x", "deny", "/etc/sudoers.d/x"),
         ("sudo sh -c 'echo 1 > /proc/sys/kernel/x'", "deny", "/proc/sys/kernel/x"),

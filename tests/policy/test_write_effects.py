@@ -28,6 +28,14 @@ DEFAULT = Policy.builtin("default")
         (["rsync", "-a", "x/", "host:/etc/x/"], []),
         (["tee", "-a", "/etc/environment", "/var/log/x"], ["/etc/environment", "/var/log/x"]),
         (["touch", "-d", "2020-01-01", "/etc/hosts"], ["/etc/hosts"]),
+        # interactive editors write the files they open (a position, a command and stdin
+        # are no files)
+        (["nano", "/etc/cups/cupsd.conf"], ["/etc/cups/cupsd.conf"]),
+        (["vim", "+42", "-c", "set nu", "a.py", "/etc/hosts"], ["a.py", "/etc/hosts"]),
+        (["/usr/bin/vi", "-", "+/main"], []),
+        (["emacs", "--eval", "(x)", "-nw", "/etc/fstab"], ["/etc/fstab"]),
+        (["nano", "-s", "/bin/sh", "n.txt"], ["n.txt"]),
+        (["ed", "-p", ":", "/etc/passwd"], ["/etc/passwd"]),
         (["mkdir", "-p", "-m", "700", "/usr/lib/dracut/modules.d/99x"],
          ["/usr/lib/dracut/modules.d/99x"]),
         (["chmod", "755", "/usr/bin/x"], ["/usr/bin/x"]),
