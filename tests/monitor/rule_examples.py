@@ -5202,9 +5202,25 @@ _FP19: dict[str, tuple[list[Example], list[Example]]] = {
          "sudo strace -f -p 4242 -e trace=%process,signal"]),
     "tunnel-listen-and-relay": (
         ["./relay -l 0.0.0.0:8388 --server 203.0.113.5:4000",
-         "./fwd --listen 0.0.0.0:1080 --remote 198.51.100.7:443"],
+         "./fwd --listen 0.0.0.0:1080 --remote 198.51.100.7:443",
+         "ssh -f -N -R 0.0.0.0:8022:127.0.0.1:22 pivot@198.51.100.23",
+         "ssh -N -R 0.0.0.0:2222:localhost:22 t@203.0.113.9 -o ServerAliveInterval=30"],
         ["sabnzbdplus --browser 0 --server 0.0.0.0:8080", "./app --server 0.0.0.0:9000"]),
 }
 for _rid, (_pos, _neg) in _FP19.items():
+    _had = EXAMPLES.get(_rid, ([], []))
+    EXAMPLES[_rid] = ([*_had[0], *_pos], [*_had[1], *_neg])
+
+# fp19 (after half B): a scan of one's own loopback services
+_FP19_SCAN: dict[str, tuple[list[Example], list[Example]]] = {
+    "discovery-scanner": (
+        ["nmap -sn 10.0.0.0/24", "nmap -p- 192.168.1.10", "nmap --script vuln localhost",
+         "nmap -sC -p 1-1024 localhost", "nmap -A 127.0.0.1",
+         "nmap -p 1-1024 -D RND:10 127.0.0.1", "nmap -p 22 localhost 10.0.0.5",
+         "masscan -p1-65535 127.0.0.1"],
+        ["nmap -p 8000-8010 localhost", "nmap -sV -p 1-1024 localhost",
+         "sudo nmap -sU -p 53,123 127.0.0.1", "nmap -p- --open localhost"]),
+}
+for _rid, (_pos, _neg) in _FP19_SCAN.items():
     _had = EXAMPLES.get(_rid, ([], []))
     EXAMPLES[_rid] = ([*_had[0], *_pos], [*_had[1], *_neg])
