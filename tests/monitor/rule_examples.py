@@ -5143,7 +5143,14 @@ _FP19: dict[str, tuple[list[Example], list[Example]]] = {
          "sudo sed -i 's/^#x/x/e' /etc/foo.conf",
          "echo \"url=$(cat /tmp/c)\" | sudo tee -a /etc/foo/foo.conf",
          "sudo cp /tmp/x /etc/default/foo.orig && sudo cp /tmp/x /etc/default/foo",
-         "sudo cp /etc/default/a /etc/default/b.orig"],
+         "sudo cp /etc/default/a /etc/default/b.orig",
+         # hook, loader and startup files stay alerts whatever the text
+         "echo 'APT::Update::Pre-Invoke {\"true\"};' | sudo tee /etc/apt/apt.conf.d/99x",
+         "echo 'ACTION==\"add\", RUN+=\"/usr/local/bin/u\"' | sudo tee /etc/udev/rules.d/99-u.rules",
+         "echo 'install usb_storage /usr/local/bin/u' | sudo tee /etc/modprobe.d/u.conf",
+         "printf '[core]\\n\\thooksPath = /usr/local/share/h\\n' | sudo tee -a /etc/gitconfig",
+         "echo 'export EDITOR=vim' | sudo tee /etc/profile.d/editor.sh",
+         "printf 'exit 0\\n' | sudo tee /etc/rc.local"],
         ["printf '[program:web]\\ncommand=/srv/app/venv/bin/gunicorn app:app\\ndirectory=/srv/app\\n"
          "autostart=true\\n' | sudo tee /etc/supervisor/conf.d/web.conf",
          "echo 'vm.max_map_count=262144' | sudo tee /etc/sysctl.d/99-elasticsearch.conf",
