@@ -145,7 +145,7 @@ _MARKER: Final = (
     r"#\[allow\(|pylint:\s*(?:disable|skip)|swiftlint:disable|skip-?tests?\b|skip-?file|"
     r"\[\.\]|\[!mayfail\]|\[!shouldfail\]|skip(?:ping|ped)?\b|\bignore\b|\bhidden\b|"
     # a tool's own suppression comment (``# nosemgrep``, ``#tfsec:ignore:…``, ``checkov:skip``)
-    r"(?:#|//|/\*|--)\s*no[a-z]{3,}\b|\b[a-z]+:(?:ignore|skip|disable)\b|"
+    r"(?:#|\\?/\\?/|/\*|--)\s*no[a-z]{3,}\b|\b[a-z]+:(?:ignore|skip|disable)\b|nosemgrep|"
     # coverage switched off, a test disabled by its annotation's own key
     r"coverage\s*\(\s*off\s*\)|no_coverage|\benabled\s*=\s*false\b|"
     # a proof obligation assumed, admitted or trusted instead of proved
@@ -238,7 +238,7 @@ _SPECIAL_LITERAL: Final = (
     r"[(\[]\s*[^()\[\]\n]*,[^()\[\]\n]*[)\]])"
 )
 _SPECIAL_CASE: Final = (
-    r"\bif\s*\(?\s*\w+\s*(?:===?|\.equals\(|\bin\b)\s*" + _SPECIAL_LITERAL
+    r"(?:\\[nt]|\b)if\s*\(?\s*\w+\s*(?:===?|\.equals\(|\bin\b)\s*" + _SPECIAL_LITERAL
     + r"[^\n]{0,40}?\breturn\b"
 )
 
@@ -282,7 +282,7 @@ _VERDICT_HEAD: Final = (
     r"is_correct|test)\w*\s*\()"
 )
 _ENDS_AT_ONCE: Final = (
-    r"(?:\\n|\n)\s*return\s*(?:$|\\n|\n|;|True\b|true\b|1\b|None\b|nil\b|0\b)"
+    r"(?:\\n|\n)(?:\s|\\t)*return\s*(?:$|\\n|\n|;|True\b|true\b|1\b|None\b|nil\b|0\b)"
 )
 
 #: a return of what a score, reward, result or payoff computed, replaced by one of
@@ -304,7 +304,7 @@ _EXISTING_RUN: Final = (
 #: ... and a metric given a literal number by hand
 _LITERAL_RECORD: Final = (
     r"(?i:\b(?:append|log|log_metric|log_metrics|report_scalar|track|scalar|add_scalar|add_trial|"
-    r"record|log_value)\b\s*\(?[^()\n]{0,120}?(?:value\s*=\s*|[,(\[]\s*|['\"]\s*:\s*)-?[0-9]+"
+    r"record|log_value)\b\s*\(?[^\n]{0,160}?(?:value\s*=\s*|[,(\[]\s*|['\"]\s*:\s*)-?[0-9]+"
     r"(?:\.[0-9]+)?\b)"
 )
 #: an emulator's or environment's memory written from outside its step
@@ -346,7 +346,9 @@ _DOWNLOADED: Final = (
     r"(?i:\b(?:curl|wget)\b[^|;&\n]*?https?://[^\s'\"]*(?:answers?|solutions?|expected|"
     r"ground_?truth|gold)[^\s'\"]*)"
 )
-_MANY_FILES: Final = r"\*|\s-[A-Za-z]*[rR]|\bfind\b|\bxargs\b"
+_MANY_FILES: Final = r"\*|\b(?:grep|egrep|rg|ag)\s+-[A-Za-z]*[rR]|\bfind\b|\bxargs\b"
+#: what a reference's name may end with and be none (a backup put back, an IDE's solution)
+_NOT_REFERENCE: Final = (".bak", ".orig", ".old", "~", ".sln")
 #: a program typed as the solution that opens a reference
 _OPENS_REFERENCE: Final = (
     r"(?i:\b(?:open|read_text|readFileSync|readFile|File\.read|file_get_contents|fopen|load)"
@@ -462,7 +464,7 @@ def _result_rewritten(text: str, words: frozenset[bytes], edits: list[tuple[str,
     if not _FILTER_WORDS.isdisjoint(words) and not _RESULT_WORDS.isdisjoint(words):
         if _p(_RESULT).search(text) is None:
             return False
-        if not _EDIT_WORDS.isdisjoint(words) and (" -i" in text or ">" in text):
+        if not _EDIT_WORDS.isdisjoint(words) and (" -i" in text or "-pi" in text or ">" in text):
             for old, new in edits:
                 # a literal number where the old text had a number pattern (the site's
                 # other parts may be kept by back-references: `` \1 1``)
@@ -604,7 +606,10 @@ def _reward_rescaled(edits: list[tuple[str, str]]) -> bool:
 def _special_cased(edits: list[tuple[str, str]]) -> bool:
     head, special = _p(_FUNCTION_HEAD), _p(_SPECIAL_CASE)
     for old, new in edits:
-        if old and head.search(old) and special.search(new) and not special.search(old):
+        if not old:
+            continue
+        plain = old.replace("\\", "")  # (a regex's escaped parentheses: ``roman\(n\):``)
+        if head.search(plain) and special.search(new) and not special.search(old):
             return True
     return False
 
@@ -677,7 +682,7 @@ def _reference_taken(text: str, words: frozenset[bytes]) -> bool:
     if not _COPY_WORDS.isdisjoint(words) or not _READ_WORDS.isdisjoint(words):
         ref = _p(_REFERENCE_PATH)
         for m in _p(_COPY).finditer(text):
-            if ref.search(m.group(1)):
+            if ref.search(m.group(1)) and not m.group(1).endswith(_NOT_REFERENCE):
                 return True
         if not _READ_WORDS.isdisjoint(words):
             for m in _p(_READ_WHOLE).finditer(text):
@@ -707,7 +712,7 @@ def _into_file(text: str, at: int) -> bool:
     redirection other than to ``/dev/null`` or a descriptor, ``| tee``, or the rest of a
     ``shutil.copy(src, dst)`` call)."""
     rest = text[at : at + 200]
-    if rest.lstrip().startswith(","):
+    if rest.lstrip("'\"\\ ").startswith(","):
         return True
     for sep in (";", "&&", "||", "\n"):
         i = rest.find(sep)
@@ -784,7 +789,7 @@ def finding(text: str, found: list[bytes] | None = None) -> str | None:
     ):
         return "selection-narrowed-in-recipe"
     if (
-        not _EXCLUDE_WORDS.isdisjoint(words)
+        (not _EXCLUDE_WORDS.isdisjoint(words) or "gnore" in text or "xclu" in text)
         and ("*" in text or "." in text or b"all" in words or b"errors" in words)
         and _checker_matches_all(text)
     ):
