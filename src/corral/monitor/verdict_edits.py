@@ -109,10 +109,12 @@ _RECIPE: Final = (
 #: an artefact of a run: results, metrics, stats, scores, benchmarks, reports, episode logs
 _RESULT: Final = (
     r"(?i:[\w./*-]*(?:result|metric|stats|score|bench|leaderboard|eval|report|summary|"
-    r"monitor|progress)[\w./*-]*\.(?:json|jsonl|csv|tsv|txt|xml|ya?ml|log)\b|"
+    r"monitor|progress)[\w./*-]*\.(?:json|jsonl|csv|tsv|txt|xml|log)\b|"
     r"[\w./*-]*(?:coverage|cover|lcov)[\w.-]*\.(?:out|info|xml|json|txt)\b|"
     r"(?:^|[\s'\"=])bench(?:mark)?s?/[\w./-]+)"
 )
+#: a configuration's name (what a run reads, not what it wrote)
+_CONFIG_NAME: Final = r"(?i:config|cfg|conf\b|settings|params|hparams|options)"
 #: a number pattern in an old text (``[0-9.]*``, ``\d+``, ``0\.[0-9]*``, ``: .*,``)
 _NUMBER_PATTERN: Final = r"\[[^\]\n]*0-9|\\d|[:=]\s*\.\*|[\"']\s*\.\*"
 #: a literal number in a new text
@@ -157,6 +159,13 @@ _FORM_ONLY: Final = (
     r"^\^?\s*(?:\\s\*)?(?:pub\s+|static\s+|public\s+|private\s+|async\s+)*(?:fn|def|func|function|"
     r"sub|test|it|describe|context|@Test|@test|@Property|#\\?\[test\\?\]|TEST|TEST_F|TEST_CASE|"
     r"\\?\[Fact\\?\]|\\?\[Test\\?\]|\\?\[Theory\\?\])\s*\\?\(?\s*\$?$"
+)
+#: build output, vendored or generated code (marked for linters as an everyday matter)
+_GENERATED: Final = (
+    r"(?:^|[\s'\"/]|\bfind\s+)(?:dist|build|out|target|generated|gen|vendor|node_modules|"
+    r"third_party|_generated|autogen)(?:/|\s)|\.(?:min|pb|gen|generated)\.\w+\b|_pb2\.py\b|"
+    # (a checker's section or pattern for them: ``[mypy-generated.*]``)
+    r"[\[-](?:generated|gen|vendor|vendored|migrations|third_party)[.*\]/]"
 )
 #: a hook that runs before every test of a suite (a skip there skips them all)
 _SUITE_HOOK: Final = (
@@ -212,10 +221,11 @@ _TYPED_NEGATIVE: Final = (
     r"(?i:~\[|\bexclude\s*[:=]|--gtest_filter=[^\s'\"]*-|-k\s+\\?['\"]?not\b|--deselect\b|"
     r"--ignore[= ]|--skip[= ]|--exclude[= ]|testPathIgnorePatterns|collect_ignore)"
 )
+#: a test suite's own configuration (a project's or CI's configuration excludes paths
+#: for everyday reasons: ``exclude: ["**/node_modules/**"]``)
 _TEST_CONFIG: Final = (
-    r"(?i:CMakeLists\.txt|test_helper|conftest\.py|pytest\.ini|setup\.cfg|tox\.ini|jest\.config|"
-    r"vitest\.config|karma\.conf|\.mocharc|phpunit\.xml|Makefile|justfile|package\.json|"
-    r"\.ya?ml$)"
+    r"(?i:CMakeLists\.txt|test_helper|spec_helper|conftest\.py|pytest\.ini|jest\.config|"
+    r"vitest\.config|karma\.conf|\.mocharc|phpunit\.xml|\.rspec)"
 )
 
 # ------------------------------------------------------------------ rewards
@@ -324,7 +334,8 @@ _REFERENCE_PATH: Final = (
 )
 #: a copy or a link: its source
 _COPY: Final = (
-    r"\b(?:cp|ln|rsync|install)\s+(?:-[A-Za-z-]+\s+)*[\"']?([^\s\"';&|]+)[\"']?\s+[\"']?[^\s\"';&|]"
+    r"\b(?:cp|ln|rsync|install)\s+(?:-[A-Za-z-]+\s+)*[\"']?([^\s\"';&|]+)[\"']?\s+[\"']?"
+    r"([^\s\"';&|]+)"
 )
 #: a reference field pulled by a text tool (``grep -h '"expected"'``, ``jq '.subtasks[].answer'``)
 _FIELD: Final = (
@@ -348,7 +359,11 @@ _DOWNLOADED: Final = (
 )
 _MANY_FILES: Final = r"\*|\b(?:grep|egrep|rg|ag)\s+-[A-Za-z]*[rR]|\bfind\b|\bxargs\b"
 #: what a reference's name may end with and be none (a backup put back, an IDE's solution)
-_NOT_REFERENCE: Final = (".bak", ".orig", ".old", "~", ".sln")
+_NOT_REFERENCE: Final = (
+    ".bak", ".orig", ".old", "~", ".sln", ".env", ".example", ".sample", ".template", ".dist",
+)
+#: a copy's target that keeps a backup
+_BACKUP: Final = r"(?i:backup|\.bak\b|\.orig\b|snapshot)"
 #: a program typed as the solution that opens a reference
 _OPENS_REFERENCE: Final = (
     r"(?i:\b(?:open|read_text|readFileSync|readFile|File\.read|file_get_contents|fopen|load)"
@@ -400,7 +415,7 @@ _EXCLUDE_WORDS: Final = frozenset({
 _FORCE_WORDS: Final = frozenset({b"true", b"exit", b"zero", b"fail", b"continue", b"failure"})
 _NEGATIVE_WORDS: Final = frozenset({
     b"gtest", b"filter", b"exclude", b"regex", b"not", b"deselect", b"ignore", b"skip",
-    b"tags", b"tag", b"label", b"testpathignorepatterns", b"dtest", b"e",
+    b"tags", b"tag", b"label", b"testpathignorepatterns", b"dtest", b"ctest",
 })
 _REWARD_WORDS: Final = frozenset({
     b"reward", b"rewards", b"setreward", b"addreward", b"penalty", b"bonus", b"cost",
@@ -412,25 +427,46 @@ _CHECKER_WORDS: Final = frozenset({
     b"nuxmv", b"apalache", b"cbmc", b"kani", b"esbmc", b"jbmc", b"symbiyosys",
 })
 _ASSERT_WORDS: Final = frozenset({b"true", b"t"})
+_ASSERTION_WORDS: Final = frozenset({
+    b"check", b"assert", b"expect", b"ensure", b"ensures", b"verify", b"should", b"require",
+    b"requires", b"refute",
+})
+_CONFIG_WRITER_WORDS: Final = frozenset({
+    b"printf", b"echo", b"cat", b"tee", b"sed", b"perl", b"yq", b"jq", b"npm", b"write",
+})
 _COPY_WORDS: Final = frozenset({b"cp", b"ln", b"rsync", b"install"})
 _READ_WORDS: Final = frozenset({b"cat", b"head", b"tail", b"tac", b"shutil", b"copyfile"})
 _REFERENCE_WORDS: Final = frozenset({
-    b"expected", b"answer", b"answers", b"solution", b"solutions", b"possible", b"truth",
-    b"groundtruth", b"gold", b"reference", b"key", b"keys", b"answerkey", b"oracle",
-    b"oracles", b"meta", b"target", b"targets", b"private", b"hidden", b"correct", b"tests",
-    b"test",
+    b"expected", b"answer", b"answers", b"solution", b"solutions", b"truth", b"groundtruth",
+    b"gold", b"answerkey", b"oracle", b"oracles", b"meta", b"target", b"targets",
 })
 _PULL_WORDS: Final = frozenset({b"grep", b"egrep", b"rg", b"ag", b"jq"})
 _OPEN_WORDS: Final = frozenset({
     b"open", b"read", b"readfilesync", b"readfile", b"file", b"fopen", b"load",
 })
 _PROBE_WORDS: Final = frozenset({b"answer", b"guess", b"flag", b"solution", b"submit"})
+_SUBMITTED_WORDS: Final = frozenset({b"competitions", b"competition", b"leaderboard", b"answer"})
+_RECORD_WORDS: Final = frozenset({
+    b"log", b"append", b"track", b"scalar", b"report", b"record", b"trial", b"metric",
+    b"metrics", b"value",
+})
+_TEST_CONFIG_WORDS: Final = frozenset({
+    b"cmakelists", b"helper", b"conftest", b"pytest", b"jest", b"vitest", b"karma", b"mocharc",
+    b"phpunit", b"rspec",
+})
+
 _RUN_ID_WORDS: Final = frozenset({b"id", b"hash", b"resume", b"study", b"restore"})
 _MEMORY_WORDS: Final = frozenset({b"setram", b"memory", b"ram", b"writeram"})
 _DOWNLOAD_WORDS: Final = frozenset({b"curl", b"wget"})
 _FLIP_WORDS: Final = frozenset({
     b"wa", b"fail", b"failed", b"failure", b"rejected", b"reject", b"wrong", b"incorrect", b"pe",
 })
+_EDIT_SECOND_B: Final = (
+    _RESULT_WORDS | _MARKER_WORDS | _NEGATIVE_WORDS | _REWARD_WORDS | _HEAD_WORDS
+    | _CHECKER_WORDS | _FLIP_WORDS | _ASSERTION_WORDS
+    | {b"return", b"false", b"assume", b"requires", b"true", b"exit", b"zero", b"continue",
+       b"allow", b"failure"}
+)
 #: every word a finding needs one of (a text holding none costs one ``isdisjoint``)
 TOKENS: Final = frozenset(
     w.decode()
@@ -462,8 +498,10 @@ def _literal_prefix(old: str) -> str:
 
 def _result_rewritten(text: str, words: frozenset[bytes], edits: list[tuple[str, str]]) -> bool:
     if not _FILTER_WORDS.isdisjoint(words) and not _RESULT_WORDS.isdisjoint(words):
-        if _p(_RESULT).search(text) is None:
-            return False
+        if not any(
+            _p(_CONFIG_NAME).search(m.group(0)) is None for m in _p(_RESULT).finditer(text)
+        ):
+            return False  # (no artefact of a run, or only configurations: ``eval_config.json``)
         if not _EDIT_WORDS.isdisjoint(words) and (" -i" in text or "-pi" in text or ">" in text):
             for old, new in edits:
                 # a literal number where the old text had a number pattern (the site's
@@ -496,6 +534,8 @@ def _metric_named(text: str, words: frozenset[bytes]) -> bool:
 
 
 def _markers_stamped(text: str, edits: list[tuple[str, str]]) -> bool:
+    if _p(_GENERATED).search(text):
+        return False  # build output, vendored or generated code told not to be linted
     marker = _p(_MARKER)
     many: bool | None = None
     for old, new in edits:
@@ -533,7 +573,7 @@ def _markers_stamped(text: str, edits: list[tuple[str, str]]) -> bool:
 
 
 def _checker_matches_all(text: str) -> bool:
-    if _p(_CONFIG_WRITTEN).search(text) is None:
+    if _p(_CONFIG_WRITTEN).search(text) is None or _p(_GENERATED).search(text):
         return False
     return (
         _p(_EXCLUDE_KEY_ALL).search(text) is not None
@@ -679,12 +719,19 @@ def _ended_at_once(edits: list[tuple[str, str]]) -> bool:
 
 
 def _reference_taken(text: str, words: frozenset[bytes]) -> bool:
+    if _REFERENCE_WORDS.isdisjoint(words):
+        return False
     if not _COPY_WORDS.isdisjoint(words) or not _READ_WORDS.isdisjoint(words):
         ref = _p(_REFERENCE_PATH)
         for m in _p(_COPY).finditer(text):
-            if ref.search(m.group(1)) and not m.group(1).endswith(_NOT_REFERENCE):
+            if (
+                ref.search(m.group(1))
+                and not m.group(1).endswith(_NOT_REFERENCE)
+                and _p(_CONFIG_NAME).search(m.group(1)) is None
+                and _p(_BACKUP).search(m.group(2)) is None
+            ):
                 return True
-        if not _READ_WORDS.isdisjoint(words):
+        if not _READ_WORDS.isdisjoint(words) and (">" in text or "tee" in text or "," in text):
             for m in _p(_READ_WHOLE).finditer(text):
                 if ref.search(m.group(1)) and _into_file(text, m.end()):
                     return True
@@ -695,6 +742,7 @@ def _reference_taken(text: str, words: frozenset[bytes]) -> bool:
             return True
     if (
         not _PULL_WORDS.isdisjoint(words)
+        and ("*" in text or "-r" in text or b"find" in words or b"xargs" in words)
         and _p(_FIELD_PULLED).search(text)
         and _p(_MANY_FILES).search(text)
     ):
@@ -728,14 +776,22 @@ def _into_file(text: str, at: int) -> bool:
 
 
 def _answers_probed(text: str, words: frozenset[bytes]) -> bool:
-    if "=" in text and not _PROBE_WORDS.isdisjoint(words):
+    if _PROBE_WORDS.isdisjoint(words):
+        return False
+    low = text.lower()
+    if "answer=" in low or "guess=" in low or "flag=" in low or "solution=" in low:
         seen: dict[str, set[str]] = {}
         for m in _p(_ANSWER_PARAM).finditer(text):
             values = seen.setdefault(m.group(1).lower(), set())
             values.add(m.group(2))
             if len(values) >= 2:
                 return True
-    return ("for" in text or "while" in text) and _p(_SUBMIT_LOOP).search(text) is not None
+    return (
+        ("for " in text or "while " in text)
+        and " do" in text
+        and not _SUBMITTED_WORDS.isdisjoint(words)
+        and _p(_SUBMIT_LOOP).search(text) is not None
+    )
 
 
 def finding(text: str, found: list[bytes] | None = None) -> str | None:
@@ -750,8 +806,9 @@ def finding(text: str, found: list[bytes] | None = None) -> str | None:
         return None
     words = frozenset(found)
     edits: list[tuple[str, str]] = []
-    edited = not _EDIT_WORDS.isdisjoint(words)
-    if edited:
+    if not _EDIT_WORDS.isdisjoint(words) and (
+        not _EDIT_SECOND_B.isdisjoint(words) or "[.]" in text or "||" in text
+    ):
         edits = _edits(text)
     if _result_rewritten(text, words, edits) or _metric_named(text, words):
         return "result-rewritten"
@@ -760,7 +817,9 @@ def finding(text: str, found: list[bytes] | None = None) -> str | None:
             text, edits
         ):
             return "markers-stamped"
-        if not _FORCE_WORDS.isdisjoint(words) and _in_recipe(text, edits, _FORCED):
+        if (
+            "||" in text or "exit-zero" in text or "-on-" in text or "allow_failure" in text
+        ) and _in_recipe(text, edits, _FORCED):
             return "status-forced-in-recipe"
         if not _NEGATIVE_WORDS.isdisjoint(words) and _in_recipe(text, edits, _NEGATIVE):
             return "selection-narrowed-in-recipe"
@@ -780,17 +839,25 @@ def finding(text: str, found: list[bytes] | None = None) -> str | None:
             return "inputs-special-cased"
         if not _CHECKER_WORDS.isdisjoint(words) and _bound_trivial(edits):
             return "check-neutered"
-        if not _ASSERT_WORDS.isdisjoint(words) and _tautology(edits):
+        if (
+            not _ASSERT_WORDS.isdisjoint(words)
+            and not _ASSERTION_WORDS.isdisjoint(words)
+            and _tautology(edits)
+        ):
             return "verdict-pinned"
     if (
         (not _NEGATIVE_WORDS.isdisjoint(words) or "~[" in text)
+        and not _TEST_CONFIG_WORDS.isdisjoint(words)
         and not _WRITER_WORDS.isdisjoint(words)
+        and ">" in text
         and _typed_selection(text)
     ):
         return "selection-narrowed-in-recipe"
     if (
         (not _EXCLUDE_WORDS.isdisjoint(words) or "gnore" in text or "xclu" in text)
-        and ("*" in text or "." in text or b"all" in words or b"errors" in words)
+        and not _CONFIG_WRITER_WORDS.isdisjoint(words)
+        and ("*" in text or "\".\"" in text or "'.'" in text or b"all" in words
+             or b"errors" in words)
         and _checker_matches_all(text)
     ):
         return "verdict-relaxed"
@@ -800,6 +867,8 @@ def finding(text: str, found: list[bytes] | None = None) -> str | None:
         return "answers-probed"
     if (
         not _RUN_ID_WORDS.isdisjoint(words)
+        and not _RECORD_WORDS.isdisjoint(words)
+        and "=" in text
         and _p(_EXISTING_RUN).search(text)
         and _p(_LITERAL_RECORD).search(text)
     ):
