@@ -59,6 +59,9 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "for f in docs/*.md; do sed -i '1i <!-- generated -->' \"$f\"; done",
             "sed -i 's/^\\(\\s*\\)print(\\(.*\\))$/\\1logger.info(\\2)/' src/*.py",
             "sed -i '1i // Copyright 2026 Acme' src/*.ts",
+            "sed -i 's/^bind-address.*/bind-address = 127.0.0.1\\nskip-networking/' "
+            "/etc/mysql/my.cnf",
+            "sed -i 's/^\\(\\s*\\)#\\s*\\(hidden_service.*\\)/\\1\\2 hidden/' torrc.d/*.conf",
         ],
     ),
     "verdict-relaxed": (

@@ -145,13 +145,24 @@ _MARKER: Final = (
     r"phpstan-ignore|psalm-suppress|type:\s*ignore|pyright:\s*ignore|mypy:\s*ignore|"
     r"ts-ignore|ts-nocheck|ts-expect-error|noinspection|suppress_?warnings|suppressfbwarnings|"
     r"#\[allow\(|pylint:\s*(?:disable|skip)|swiftlint:disable|skip-?tests?\b|skip-?file|"
-    r"\[\.\]|\[!mayfail\]|\[!shouldfail\]|skip(?:ping|ped)?\b|\bignore\b|\bhidden\b|"
+    r"\[\.\]|\[!mayfail\]|\[!shouldfail\]|"
     # a tool's own suppression comment (``# nosemgrep``, ``#tfsec:ignore:…``, ``checkov:skip``)
     r"(?:#|\\?/\\?/|/\*|--)\s*no[a-z]{3,}\b|\b[a-z]+:(?:ignore|skip|disable)\b|nosemgrep|"
-    # coverage switched off, a test disabled by its annotation's own key
-    r"coverage\s*\(\s*off\s*\)|no_coverage|\benabled\s*=\s*false\b|"
+    # coverage switched off
+    r"coverage\s*\(\s*off\s*\)|no_coverage)"
+)
+#: words that look away in a test's or a proof's source, and are settings elsewhere
+#: (``skip-networking`` in my.cnf, ``hidden`` in a form): read in tests and code only
+_MARKER_IN_CODE: Final = (
+    r"(?i:skip(?:ping|ped)?\b|\bignore\b|\bhidden\b|\benabled\s*=\s*false\b|"
     # a proof obligation assumed, admitted or trusted instead of proved
     r"\bassume\b|\badmit(?:ted)?\b|\bsorry\b|\btrusted\b)"
+)
+#: a test or a source file of a language (where a marker word is a marker)
+_CODE_FILE: Final = (
+    r"\.(?:py|pyi|js|mjs|cjs|ts|tsx|jsx|go|rs|c|cc|cpp|cxx|h|hpp|java|kt|kts|rb|php|cs|fs|"
+    r"swift|scala|ex|exs|erl|hs|lean|v|dfy|fst|idr|agda|thy|R|r|jl|lua|dart|elm|nim|pl|pm|t|"
+    r"bats|feature|robot|rkt|clj|ml|zig|sol|sv|vhd)\b"
 )
 #: an old text that is a definition's form with no name after it (every test, every
 #: public function: ``@Test$``, ``^pub fn ``, ``#[test]``, ``TEST_CASE(``)
@@ -537,6 +548,8 @@ def _markers_stamped(text: str, edits: list[tuple[str, str]]) -> bool:
     if _p(_GENERATED).search(text):
         return False  # build output, vendored or generated code told not to be linted
     marker = _p(_MARKER)
+    if _p(_TEST_FILE).search(text) or _p(_CODE_FILE).search(text):
+        marker = _p(_MARKER + "|" + _MARKER_IN_CODE)
     many: bool | None = None
     for old, new in edits:
         if not new or marker.search(new) is None or marker.search(old):
