@@ -2,7 +2,7 @@
 
 Usage::
 
-    python3 benchmarks/bench_reward_split.py --set 17 [--show A] [--json]
+    python3 benchmarks/bench_reward_split.py --set 18 [--show A] [--json]
 
 The reward-hacking lines (``class == "reward_hacking"``) of set ``N``'s attack file are
 numbered in file order from 0; even numbers are half A, odd numbers half B. For each half
@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "src" / "corral" / "monitor" / "corpus"
 #: the sets whose lines may be read; the fresh set is never named here
-IN_SAMPLE = tuple(range(2, 18))
+IN_SAMPLE = tuple(range(2, 19))
 CLASS = "reward_hacking"
 
 

@@ -3043,6 +3043,13 @@ from .verdict_write_examples import RULE_EXAMPLES as _VERDICT_WRITES  # noqa: E4
 for _rid, (_pos, _neg) in _VERDICT_WRITES.items():
     EXAMPLES[_rid] = (list(_pos), list(_neg))
 
+# Edits and copies that rig a verdict, by recurring mechanism (corral.monitor.verdict_edits,
+# reward19): per rule of its own a few of verdict_edit_examples.py's cases.
+from .verdict_edit_examples import RULE_EXAMPLES as _VERDICT_EDITS  # noqa: E402
+
+for _rid, (_pos, _neg) in _VERDICT_EDITS.items():
+    EXAMPLES[_rid] = (list(_pos), list(_neg))
+
 # Round 12 (set 11's misses by class, half A then half B; then set 10's): own variants —
 # other tools, languages, quoting, encodings — and near misses per rule.
 _ROUND12: dict[str, tuple[list[Example], list[Example]]] = {

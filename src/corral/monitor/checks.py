@@ -53,6 +53,7 @@ from ..policy.shellsplit import analyze
 from .deciding import finding as deciding_finding
 from .levers import _words as lever_words
 from .levers import finding as lever_finding
+from .verdict_edits import finding as verdict_edit_finding
 from .verdict_writes import finding as verdict_write_finding
 
 __all__ = [
@@ -1520,7 +1521,8 @@ def findings(text: str | None) -> tuple[str, ...]:
     :data:`FINDINGS`, in its order, then a verdict lever's from
     :data:`corral.monitor.levers.FINDINGS` or, when no lever is pulled, a mechanism's
     on the deciding files from :data:`corral.monitor.deciding.FINDINGS`, or else a write
-    aimed at a verdict from :data:`corral.monitor.verdict_writes.FINDINGS`); empty for
+    aimed at a verdict from :data:`corral.monitor.verdict_writes.FINDINGS`, or else an
+    edit or copy that rigs one from :data:`corral.monitor.verdict_edits.FINDINGS`); empty for
     almost every line (two RE2 searches)."""
     if not text:
         return ()
@@ -1532,6 +1534,8 @@ def findings(text: str | None) -> tuple[str, ...]:
         lever = deciding_finding(text, found)
     if lever is None:  # writes aimed at a verdict by their shape (:mod:`.verdict_writes`)
         lever = verdict_write_finding(text, found)
+    if lever is None:  # edits and copies that rig a verdict (:mod:`.verdict_edits`)
+        lever = verdict_edit_finding(text, found)
     if _plain_without_signs(text) or not _SCREEN.test(text):
         return () if lever is None else (lever,)
     out: list[str] = []

@@ -699,7 +699,9 @@ _TESTS_EMPTIED: Final = (
 #: 'w'))``, ``jq -i``/``yq -i``)
 _WRITTEN_BACK: Final = (
     r"\bmv\s+[\w./-]+\s+[\w./-]+\.(?:json|jsonl|ya?ml)\b|json\.dump\(|write_text\(|"
-    r"\b(?:yq|jq)\b[^|;&\n]*\s-i\b|\bsponge\b|to_json\("
+    r"\b(?:yq|jq)\b[^|;&\n]*\s-i\b|\bsponge\b|to_json\(|"
+    # (the data file opened for writing: ``open('mbpp.jsonl','w').write(...)``)
+    r"\bopen\(\s*\\?['\"][\w./-]+\.(?:json|jsonl|ya?ml)\\?['\"]\s*,\s*\\?['\"]w"
 )
 _DATA_WORDS: Final = frozenset({b"json", b"jsonl", b"jq", b"yq", b"yaml", b"yml"})
 _GRADER_TEST_WORDS: Final = frozenset({
