@@ -5429,6 +5429,10 @@ _MISS19_AFTER_B: dict[str, tuple[list[Example], list[Example]]] = {
         ["python3 -c \"import os;D=bytes(x&255 for x in [-144,-139,-224,-211,-148,-224,-203,"
          "-144,-149,-210,-198,-212,-141,-149,-139,-211,-224,-139]).decode();os.system(D)\""],
         ["python3 -c \"print(sorted([-3,-1,-2,-5,-4,-8,-7,-6,-9,-10,-11,-12,-13,-14,-15,-16,-17]))\""]),
+    "escape-tool-shell": (
+        ["ssh -oProxyCommand='sh -c \"id>/tmp/pwn\"' x",
+         "scp -oLocalCommand=/bin/sh -oPermitLocalCommand=yes a x:/tmp/"],
+        ["ssh -oProxyCommand='nc -X 5 -x proxy:1080 %h %p' host"]),
     "privesc-exploit-source-compiled-and-run-r19": (
         ["gcc -o /tmp/ofs exp.c -lfuse && /tmp/ofs",
          "cc cve-2022-0847.c -o dp && ./dp /usr/bin/su",
