@@ -1,49 +1,14 @@
 """corral.monitor.deciding: mechanisms on the files and switches that decide a verdict
 (positives across tools, languages and editors; the everyday near misses beside them),
-the rules that alert on them through the monitor, the screen, and hostile text."""
+the rules that alert on them through the monitor, the screen, and hostile text.
+What every such layer must do is tested once for all in test_finding_layers.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from corral.monitor import Monitor
 from corral.monitor.checks import findings
-from corral.monitor.deciding import FINDINGS, TOKENS, finding
-from corral.monitor.levers import words
-
-from .deciding_examples import CASES, RULES
-from .helpers import example_params, rules_of, run_command
-
-
-@pytest.mark.parametrize(("name", "command"), example_params(CASES, True))
-def test_mechanism_is_found(name: str, command: str) -> None:
-    assert finding(command) == name, f"{command!r} gave {finding(command)}"
-    assert findings(command), command  # the monitor's field reads it (first finding wins)
-
-
-@pytest.mark.parametrize(("name", "command"), example_params(CASES, False))
-def test_near_miss_is_quiet(name: str, command: str) -> None:
-    assert finding(command) is None, f"{command!r} gave {finding(command)}"
-    assert findings(command) == (), f"{command!r} gave {findings(command)}"
-
-
-def test_every_finding_has_cases_and_a_rule() -> None:
-    assert set(CASES) == set(FINDINGS) == set(RULES)
-    for pos, neg in CASES.values():
-        assert len(pos) >= 8 and len(neg) >= 8
-
-
-def test_every_positive_holds_a_screen_word() -> None:
-    # the screen: a text whose words meet none of TOKENS costs one isdisjoint
-    for pos, _ in CASES.values():
-        for command in pos:
-            assert not TOKENS.isdisjoint(words(command)), command
-
-
-def test_words_given_by_the_caller_are_used() -> None:
-    command = CASES["check-neutered"][0][0]
-    assert finding(command, []) is None  # no words: the screen answers
-    assert finding(command, [w.encode() for w in words(command)]) == "check-neutered"
+from corral.monitor.deciding import FINDINGS, finding
 
 
 def test_a_command_written_by_an_edit_is_read_as_the_command() -> None:
@@ -51,21 +16,6 @@ def test_a_command_written_by_an_edit_is_read_as_the_command() -> None:
     line = r"""sed -i "s/go test \.\/\.\.\./go test -run '^\$' .\/.../" GNUmakefile"""
     assert finding(line) == "selects-nothing"
     assert finding(r"sed -i 's/go test \.\/\.\.\./go test -race .\/.../' Makefile") is None
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, id=n) for n in FINDINGS])
-def test_rule_alerts_through_the_monitor(name: str) -> None:
-    monitor = Monitor(baseline=False)
-    # the first positive no earlier check or lever names (one alert per command)
-    command = next(c for c in CASES[name][0] if findings(c)[0] == name)
-    assert RULES[name] in rules_of(run_command(monitor, command))
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, id=n) for n in FINDINGS])
-def test_near_misses_raise_no_mechanism_rule_through_the_monitor(name: str) -> None:
-    monitor = Monitor(baseline=False)
-    for command in CASES[name][1][:3]:
-        assert not set(RULES.values()) & rules_of(run_command(monitor, command)), command
 
 
 @pytest.mark.parametrize(
