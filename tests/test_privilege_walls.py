@@ -25,9 +25,13 @@ BACKENDS = [
 ]
 
 
+def _interfaces(dev: str) -> set[str]:
+    """The interface names of a ``/proc/net/dev`` text."""
+    return {line.split(":", 1)[0].strip() for line in dev.splitlines()[2:] if ":" in line}
+
+
 def _host_interfaces() -> set[str]:
-    lines = Path("/proc/net/dev").read_text().splitlines()[2:]
-    return {line.split(":", 1)[0].strip() for line in lines if ":" in line}
+    return _interfaces(Path("/proc/net/dev").read_text())
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -68,9 +72,7 @@ def test_the_firewall_in_reach_is_the_sandboxs_own(tmp_path: Path, backend: str)
         devices = sb.run("cat /proc/net/dev")
         caps = sb.run("grep CapEff /proc/self/status")
         change = sb.run("sudo ip link add corral0 type dummy")
-    inside = {
-        line.split(":", 1)[0].strip() for line in devices.stdout.splitlines()[2:] if ":" in line
-    }
+    inside = _interfaces(devices.stdout)
     # a network namespace of its own: none of the host's interfaces but loopback is there
     assert inside <= {"lo"}, inside
     assert not (inside & (_host_interfaces() - {"lo"}))

@@ -43,8 +43,32 @@ _DEST_LAST: Final[dict[str, frozenset[str]]] = {
 _VIM_VALUES: Final = frozenset({"-c", "--cmd", "-S", "-s", "-u", "-U", "-i", "-T", "-w", "-W",
                                 "-t", "-q", "--servername", "--remote", "--remote-silent",
                                 "--remote-send", "--remote-expr", "--startuptime", "-V"})
-_EDITORS: Final = frozenset({"vi", "vim", "nvim", "vimdiff", "rvim", "ex", "nano", "pico",
-                             "emacs", "micro", "joe", "jed", "mcedit", "kak", "hx", "ed"})
+#: interactive editors open their operands for writing (`nano /etc/x` is an edit of
+#: /etc/x, `sudo vim F` too: corral's sudo runs the editor as the sandbox's user): their
+#: value-taking options
+_EDITOR_VALUES: Final[dict[str, tuple[frozenset[str], int]]] = {
+    "vi": (_VIM_VALUES, 0),
+    "vim": (_VIM_VALUES, 0),
+    "nvim": (_VIM_VALUES, 0),
+    "vimdiff": (_VIM_VALUES, 0),
+    "rvim": (_VIM_VALUES, 0),
+    "ex": (_VIM_VALUES, 0),
+    "nano": (frozenset({"-s", "--speller", "-o", "--operatingdir", "-Y", "--syntax", "-T",
+                        "--tabsize", "-r", "--fill", "-X", "--wordchars", "-Q", "--quotestr",
+                        "-f", "--rcfile", "-C", "--backupdir", "-J", "--guidestripe"}), 0),
+    "pico": (frozenset({"-o", "-r", "-n", "-s", "-T"}), 0),
+    "emacs": (frozenset({"--eval", "-f", "--funcall", "-l", "--load", "-L", "--directory",
+                         "-t", "--terminal", "-d", "--display", "--chdir", "--insert",
+                         "-u", "--user", "--execute"}), 0),
+    "micro": (frozenset({"-config-dir", "-plugin", "-options"}), 0),
+    "joe": (frozenset(), 0),
+    "jed": (frozenset({"-f", "-g", "-l", "-i"}), 0),
+    "mcedit": (frozenset(), 0),
+    "kak": (frozenset({"-c", "-s", "-e", "-E", "-f", "-i", "-ui", "-debug"}), 0),
+    "hx": (frozenset({"-c", "--config", "--log", "-w", "--working-dir"}), 0),
+    "ed": (frozenset({"-p", "--prompt"}), 0),
+}  # fmt: skip
+_EDITORS: Final = frozenset(_EDITOR_VALUES)
 #: programs all of whose operands are written, and how many leading operands are not
 #: files (chmod's mode, chown's owner)
 _ALL_OPERANDS: Final[dict[str, tuple[frozenset[str], int]]] = {
@@ -67,28 +91,7 @@ _ALL_OPERANDS: Final[dict[str, tuple[frozenset[str], int]]] = {
     "setfacl": (frozenset({"-m", "--modify", "-x", "--remove", "-M", "--modify-file",
                            "-X", "--remove-file", "--set", "--set-file"}), 0),
     "mkfifo": (frozenset({"-m", "--mode", "-Z", "--context"}), 0),
-    # interactive editors open their operands for writing (`nano /etc/x` is an edit of
-    # /etc/x, `sudo vim F` too: corral's sudo runs the editor as the sandbox's user)
-    "vi": (_VIM_VALUES, 0),
-    "vim": (_VIM_VALUES, 0),
-    "nvim": (_VIM_VALUES, 0),
-    "vimdiff": (_VIM_VALUES, 0),
-    "rvim": (_VIM_VALUES, 0),
-    "ex": (_VIM_VALUES, 0),
-    "nano": (frozenset({"-s", "--speller", "-o", "--operatingdir", "-Y", "--syntax", "-T",
-                        "--tabsize", "-r", "--fill", "-X", "--wordchars", "-Q", "--quotestr",
-                        "-f", "--rcfile", "-C", "--backupdir", "-J", "--guidestripe"}), 0),
-    "pico": (frozenset({"-o", "-r", "-n", "-s", "-T"}), 0),
-    "emacs": (frozenset({"--eval", "-f", "--funcall", "-l", "--load", "-L", "--directory",
-                         "-t", "--terminal", "-d", "--display", "--chdir", "--insert",
-                         "-u", "--user", "--execute"}), 0),
-    "micro": (frozenset({"-config-dir", "-plugin", "-options"}), 0),
-    "joe": (frozenset(), 0),
-    "jed": (frozenset({"-f", "-g", "-l", "-i"}), 0),
-    "mcedit": (frozenset(), 0),
-    "kak": (frozenset({"-c", "-s", "-e", "-E", "-f", "-i", "-ui", "-debug"}), 0),
-    "hx": (frozenset({"-c", "--config", "--log", "-w", "--working-dir"}), 0),
-    "ed": (frozenset({"-p", "--prompt"}), 0),
+    **_EDITOR_VALUES,
 }  # fmt: skip
 #: editors in place: value-taking options; the first operand is the script unless an
 #: option gave it (``-e``/``-f``/``--expression``/``--file``)
