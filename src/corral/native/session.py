@@ -820,6 +820,10 @@ def interp_script() -> str:
     )
 
 
+#: the names corral's front for vim (``guest/vim.sh``) is installed as
+VIM_NAMES = ("vi", "vim", "view", "vimdiff", "rvim", "rview")
+
+
 def install_drivers(run_dir: Path) -> None:
     """Put the interpreters' drivers, the script that reaches them and their FIFOs where
     the sandbox sees them (``/run/corral``, read-only; the FIFOs in ``io/``, a directory
@@ -834,8 +838,11 @@ def install_drivers(run_dir: Path) -> None:
     # sudo and doas as the sandbox's own user (nothing inside is privileged): first on PATH
     bin_dir = run_dir / "bin"
     bin_dir.mkdir(mode=0o755, exist_ok=True)
-    for name in ("sudo", "doas"):
-        shutil.copy(here / "sudo.sh", bin_dir / name)
+    # and vi/vim with no terminal: an error or the keys from stdin, never a wait (vim.sh)
+    fronts = {"sudo": "sudo.sh", "doas": "sudo.sh"}
+    fronts |= dict.fromkeys(VIM_NAMES, "vim.sh")
+    for name, script in fronts.items():
+        shutil.copy(here / script, bin_dir / name)
         os.chmod(bin_dir / name, 0o755)
     io = run_dir / "io"  # gVisor opens a FIFO for writing only on a writable mount
     io.mkdir(mode=0o755, exist_ok=True)
