@@ -48,7 +48,8 @@ def test_an_editor_with_no_terminal_ends_with_what_to_do(tmp_path: Path, backend
     with Sandbox(backend=backend, policy="permissive", workspace=tmp_path,
                  budget=Budget(wall_s=WALL)) as sb:  # fmt: skip
         for line in ("vim notes.txt", "vi notes.txt", "view notes.txt", "vimdiff notes.txt x",
-                     "sudo vim notes.txt", "vim"):  # fmt: skip
+                     "sudo vim notes.txt", "vim", "editor notes.txt",
+                     "sensible-editor notes.txt"):  # fmt: skip
             r = _ran(sb, line)
             assert r.exit_code == 1, (line, r)
             assert "no terminal" in r.stderr and "sed -i" in r.stderr, (line, r.stderr)
@@ -174,6 +175,22 @@ def test_another_name_is_the_program_of_that_name(front: Path) -> None:
     assert r.returncode == 0 and r.stdout.startswith(b"REAL -c q f"), r
     r = _as(front, "view", ["f"])
     assert r.returncode == 1 and r.stderr.startswith(b"view: no terminal"), r
+
+
+def test_an_editor_name_that_is_not_vim_is_that_program_unchanged(front: Path) -> None:
+    real = front / "real" / "nano"
+    real.write_text("#!/bin/sh\nprintf 'NANO %s\\n' \"$*\"\n")
+    real.chmod(0o755)
+    (front / "real" / "editor").symlink_to(real)
+    shutil.copy(FRONT, front / "front" / "editor")
+    (front / "front" / "editor").chmod(0o755)
+    r = _as(front, "editor", ["notes.txt"])
+    assert r.returncode == 0 and r.stdout == b"NANO notes.txt\n", r
+    # and when it is vim, it is vim's front
+    (front / "real" / "editor").unlink()
+    (front / "real" / "editor").symlink_to(front / "real" / "vim")
+    r = _as(front, "editor", ["notes.txt"])
+    assert r.returncode == 1 and r.stderr.startswith(b"editor: no terminal"), r
 
 
 def test_no_program_behind_it_is_command_not_found(front: Path) -> None:

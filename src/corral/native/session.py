@@ -820,8 +820,9 @@ def interp_script() -> str:
     )
 
 
-#: the names corral's front for vim (``guest/vim.sh``) is installed as
-VIM_NAMES = ("vi", "vim", "view", "vimdiff", "rvim", "rview")
+#: the names corral's front for vim (``guest/vim.sh``) is installed as (``editor``, what
+#: Debian's sensible-editor runs, is vim's when it resolves to vim)
+VIM_NAMES = ("vi", "vim", "view", "vimdiff", "rvim", "rview", "editor")
 
 
 def install_drivers(run_dir: Path) -> None:

@@ -1,6 +1,7 @@
 #!/bin/sh
-# corral's front for vi and vim (installed as /run/corral/bin/vi, vim, view, vimdiff, rvim
-# and rview, first on PATH; the program of the same name further on PATH does the work).
+# corral's front for vi and vim (installed as /run/corral/bin/vi, vim, view, vimdiff, rvim,
+# rview and editor, first on PATH; the program of the same name further on PATH does the
+# work; `editor` only when it is vim).
 #
 # A command in corral has no terminal. Vim with no terminal reads its keys from stdin and,
 # when stdin ends, from stderr: a pipe's writing end, which never has anything to read, so
@@ -30,6 +31,14 @@ fi
 if [ -t 0 ] || [ -t 2 ]; then
   exec "$real" "$@"
 fi
+case $name in  # Debian's `editor` (what sensible-editor runs) is vim or another editor
+  vi|vim|view|vimdiff|rvim|rview) ;;
+  *)
+    case $(readlink -f -- "$real" 2>/dev/null) in
+      */vi|*/vim|*/vim.*|*/view|*/vimdiff|*/rvim|*/rview) ;;
+      *) exec "$real" "$@" ;;
+    esac ;;
+esac
 scripted=
 stdin_text=
 skip=
