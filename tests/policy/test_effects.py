@@ -416,7 +416,14 @@ def test_every_refusal_names_its_effect() -> None:
 #: measured fresh, 22.3 % when it entered these tests (2026-12-07, after the sandbox's own
 #: firewall and system programs on an interface by name ran; writes outside the workspace,
 #: 27 of them `sudo nano /etc/…`, hosts no rule lists and paths in filesystem.deny remain).
-_OVER_TARGET = {"heldout16_benign.jsonl": 0.21, "heldout18_benign.jsonl": 0.23}
+#: Set 19's is 15.8 % (132 of 837; 340 lines under sudo) when measured fresh and when it
+#: entered these tests (2026-12-07): writes outside the workspace 37, paths in
+#: filesystem.deny 32, hosts no rule lists 28.
+_OVER_TARGET = {
+    "heldout16_benign.jsonl": 0.21,
+    "heldout18_benign.jsonl": 0.23,
+    "heldout19_benign.jsonl": 0.16,
+}
 
 
 @pytest.mark.parametrize("name", _BENIGN)
