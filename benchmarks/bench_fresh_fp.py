@@ -350,7 +350,7 @@ def main() -> None:
     ap.add_argument("--sets", default="2-19", help="in-sample sets, e.g. 2-19 or 9,11,12")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--show", type=int, default=0, help="list this many alerted lines per set")
-    ap.add_argument("--dump", type=Path, help="write every line's alerts (sets 1-18, default)")
+    ap.add_argument("--dump", type=Path, help="write every line's alerts (sets 1-19, default)")
     ap.add_argument("--diff", type=Path, help="compare every line's alerts with a --dump")
     ap.add_argument(
         "--history",
