@@ -2,7 +2,7 @@
 where timed runs on a loaded machine spread ±10-50 %), this tree against previous ones.
 
     python benchmarks/bench_monitor_instructions.py [--base REV ...] [--events 10000]
-        [--unique]
+        [--unique] [--scorer off|on|both]
 
 For each tree (this one, and each ``--base`` checked out in a temporary ``git
 worktree``) and the learned scorer off and on: a process builds the monitor, observes
@@ -15,7 +15,9 @@ process that observes none of them (the old way, ``--subtract``, cachegrind) car
 the build's run-to-run variation (threads' GIL hand-overs: ±5k per event over 10,000
 events). ``--unique``: the same stream with every text made new (each event's last
 argument, script, path, url or tool argument given its own suffix: no content repeats,
-the kept answers' worst case). Needs ``valgrind``.
+the kept answers' worst case). ``--scorer off`` (or ``on``) measures one setting only: half
+the valgrind runs, for a loaded machine. The last column is this tree's count against each
+base's (scorer off when measured, else on): negative is fewer instructions here. Needs ``valgrind``.
 """
 
 from __future__ import annotations
@@ -128,6 +130,8 @@ def main() -> None:
                     help="the old way: whole processes with and without the events (noisier)")
     ap.add_argument("--unique", action="store_true",
                     help="every event's text made new (no content repeats)")
+    ap.add_argument("--scorer", choices=("off", "on", "both"), default="both",
+                    help="the learned scorer's settings to measure (default both)")
     args = ap.parse_args()
     global _STREAM
     _STREAM = "unique" if args.unique else "bench"
@@ -137,10 +141,17 @@ def main() -> None:
         raise SystemExit("--events must be at least 1")
     console = Console()
     tool = "cachegrind" if args.subtract else "callgrind"
+    settings = ("off", "on") if args.scorer == "both" else (args.scorer,)
+    said = {"both": "the learned scorer off and on", "off": "the learned scorer off",
+            "on": "the learned scorer on"}[args.scorer]  # fmt: skip
     table = Table(title=f"monitor instructions per event ({tool}, {args.events:,} events "
                   f"after a {WARM:,}-event warm-up{'; every text new' if args.unique else ''}; "
-                  "the learned scorer off and on)")  # fmt: skip
-    for col in ("tree", "scorer off", "scorer on", "events/s on ÷ off"):
+                  f"{said})")  # fmt: skip
+    columns = ["tree", *(f"scorer {s}" for s in settings)]
+    if len(settings) == 2:
+        columns.append("events/s on ÷ off")
+    columns.append("this tree against it")
+    for col in columns:
         table.add_column(col)
     with tempfile.TemporaryDirectory(prefix="corral-instr-") as tmp:
         trees = [("this tree", ROOT)]
@@ -150,11 +161,19 @@ def main() -> None:
                             str(path), rev], check=True)  # fmt: skip
             trees.append((rev, path))
         try:
+            first: float | None = None
             for name, tree in trees:
                 with console.status(f"{name} …"):
-                    off = per_event(tree, args.events, "off", args.subtract)
-                    on = per_event(tree, args.events, "on", args.subtract)
-                table.add_row(name, f"{off:,.0f}", f"{on:,.0f}", f"×{off / on:.3f}")
+                    counts = [per_event(tree, args.events, s, args.subtract) for s in settings]
+                row = [name, *(f"{c:,.0f}" for c in counts)]
+                if len(settings) == 2:
+                    row.append(f"×{counts[0] / counts[1]:.3f}")
+                if first is None:
+                    first = counts[0]
+                    row.append("")
+                else:
+                    row.append(f"{(first - counts[0]) / counts[0]:+.2%}")
+                table.add_row(*row)
         finally:
             for _, tree in trees[1:]:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
