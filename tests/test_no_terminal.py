@@ -165,6 +165,17 @@ def test_ex_mode_help_and_version_are_the_program_unchanged(front: Path, args: l
     assert r"% s / a / b / \n w q \n" in r.stdout.decode(), r.stdout
 
 
+def test_an_endless_stream_of_keys_ends_with_an_error(front: Path) -> None:
+    env = {"PATH": f"{front / 'real'}:/usr/bin:/bin", "TMPDIR": str(front)}
+    r = subprocess.run(["sh", "-c", f"yes | sh {front / 'front' / 'vim'} notes.txt"],
+                       capture_output=True, env=env, timeout=60)  # fmt: skip
+    assert r.returncode == 1 and b"more than 1 MiB of keys" in r.stderr, r
+    assert b"REAL" not in r.stdout
+    assert not list(front.glob("corral-vim-keys.*"))
+    r = _front(front, ["notes.txt"], stdin=b"j" * 1048576)  # exactly the bound: run
+    assert r.returncode == 0 and r.stdout.startswith(b"REAL notes.txt"), r.stderr
+
+
 def test_stdin_as_the_text_is_an_error(front: Path) -> None:
     r = _front(front, ["-"], stdin=b"text\n")
     assert r.returncode == 1 and b"reads the text from stdin" in r.stderr, r

@@ -76,7 +76,12 @@ if [ -n "$stdin_text" ]; then
   exit 1
 fi
 keys=$(mktemp "${TMPDIR:-/tmp}/corral-vim-keys.XXXXXX") || exit 1
-cat > "$keys"
+head -c 1048577 > "$keys"  # keys, at most 1 MiB: an endless stream (`yes | vim F`) ends here
+if [ "$(wc -c < "$keys")" -gt 1048576 ]; then
+  rm -f -- "$keys"
+  echo "$no_terminal, and more than 1 MiB of keys came on stdin: give a file's text with a redirect, not as keys." >&2
+  exit 1
+fi
 if [ ! -s "$keys" ] && [ -z "$scripted" ]; then
   rm -f -- "$keys"
   printf '%s\n' "$no_terminal, and no keys came on stdin: nothing to edit interactively." \
