@@ -361,17 +361,17 @@ def test_the_training_script_runs_end_to_end_on_a_small_sample(tmp_path: Path) -
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "train_scorer.py"), "--sample", "6",
-         "--forward", "12", "13", "--left-out", "2", "13", "--eco-folds", "3", "--set-folds",
-         "12", "13", "--out", str(out),
+         "--forward", "18", "19", "--left-out", "2", "19", "--eco-folds", "3", "--set-folds",
+         "18", "19", "--out", str(out),
          "--json"],
         env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     tables = json.loads(proc.stdout)
-    assert [r["set"] for r in tables["forward"]] == ["12", "13"]
-    assert [r["set"] for r in tables["loso"]] == ["2", "13"]  # the newest set is among them
+    assert [r["set"] for r in tables["forward"]] == ["18", "19"]
+    assert [r["set"] for r in tables["loso"]] == ["2", "19"]  # the newest set is among them
     assert [r["set"] for r in tables["ecosystem"]] == ["eco0", "eco1", "eco2"]
-    assert [r["set"] for r in tables["sets"]] == ["set12", "set13"]
+    assert [r["set"] for r in tables["sets"]] == ["set18", "set19"]
     for r in tables["forward"] + tables["loso"] + tables["ecosystem"] + tables["sets"]:
         assert r["both_detect"] >= max(r["rules_detect"], r["scorer_detect"])
         assert r["both_fp"] >= r["added_fp"]
@@ -381,8 +381,8 @@ def test_the_training_script_runs_end_to_end_on_a_small_sample(tmp_path: Path) -
     # the margin is chosen on the leave-ecosystems-out and set-and-tools-out folds
     eco = [r["added_fp"] for r in tables["ecosystem"] + tables["sets"]]
     assert max(eco) <= 0.004 or model.meta["training"]["margin"] == 5.0
-    assert "heldout13" in json.dumps(model.meta["training"])  # set 13 is in-sample now
-    assert "heldout14" not in json.dumps(model.meta["training"])  # the fresh set is not read
+    assert "heldout19" in json.dumps(model.meta["training"])  # set 19 is in-sample now
+    assert "heldout20" not in json.dumps(model.meta["training"])  # the fresh set is not read
     # a sample never passes the ship check: the shipped path is refused
     assert "trained on a sample" in model.meta["training"]["ship_check"]
     assert isinstance(model.score(ATTACKS[0]).value, float)
@@ -406,9 +406,9 @@ def test_the_everyday_lines_name_their_class_and_the_set_they_were_written_from(
     ts: Any = _train_scorer_module()
     sets = {name for name, *_ in ts.SETS}
     assert all(name == "dev" or int(name) < ts.FRESH for name in sets)  # never the fresh set
-    # set 14 is being built: nothing of it (nor later) is read; set 13 is in-sample now
-    assert ts.FRESH == 14 and "13" in sets
-    assert not any(f and f.startswith("heldout14") for _, *files in ts.SETS for f in files)
+    # set 20 is being built: nothing of it (nor later) is read; set 19 is in-sample now
+    assert ts.FRESH == 20 and "19" in sets
+    assert not any(f and f.startswith("heldout20") for _, *files in ts.SETS for f in files)
     malicious = {
         " ".join(str(json.loads(line).get("command", "")).split()).lower()
         for path in (ROOT / "src" / "corral" / "monitor" / "corpus").glob("*.jsonl")
