@@ -511,6 +511,7 @@ class Trainer:
         common_cap: float = COMMON_CAP,
         ngrams: tuple[int, ...] = NGRAMS,
         benign: float = BENIGN,
+        ngram_positive: bool = True,
     ) -> None:
         import numpy as np
         from scipy.sparse import diags
@@ -521,6 +522,10 @@ class Trainer:
         self.min_sets = min_sets
         #: the benign class's total weight against the attacks' (:func:`sample_weights`)
         self.benign = benign
+        #: whether an n-gram may weigh for an attack (``False``: n-grams only lower a
+        #: score, so a word training never saw raises none; whole tokens, commands and
+        #: bigrams still weigh)
+        self.ngram_positive = ngram_positive
         X, self.names = featurize([it.command for it in items], ngrams)
         self.ngrams = ngrams
         #: a feature held by at least this share of the training everyday lines weighs at
@@ -598,6 +603,7 @@ class Trainer:
         strong = [
             i for i in np.flatnonzero((coef * self.scale >= STRONG) & (support >= self.min_sets))
             if reject_pattern(self.names[i]) is not None and self.names[i] not in self.neutral
+            and (self.ngram_positive or not self.names[i].startswith(b"g:"))
         ]  # fmt: skip
         upper = np.zeros(X.shape[1])
         upper[strong] = self.caps(train)[strong]
@@ -1166,6 +1172,8 @@ def main(argv: list[str] | None = None) -> int:
                     "none: a token training never saw weighs nothing)")  # fmt: skip
     ap.add_argument("--benign", type=float, default=BENIGN,
                     help=f"the benign class's weight against the attacks' (default {BENIGN})")
+    ap.add_argument("--ngrams-lower-only", action="store_true",
+                    help="n-grams may only lower a score (an unknown word raises none)")
     ap.add_argument("--sample", type=int, help="use only N lines per file (a quick check)")
     ap.add_argument("--refresh-breadth", action="store_true", help="rebuild the breadth file")
     ap.add_argument("--replay-cache", type=Path, help="JSON file caching replayed events")
@@ -1225,7 +1233,8 @@ def main(argv: list[str] | None = None) -> int:
     all_items = items + breadth
     ngrams = tuple(sorted(set(args.ngrams)))
     tr = Trainer(all_items, args.min_sets, args.ngram_scale, not args.no_neutral,
-                 args.common_df, args.common_cap, ngrams, args.benign)  # fmt: skip
+                 args.common_df, args.common_cap, ngrams, args.benign,
+                 not args.ngrams_lower_only)  # fmt: skip
     eco = (ecosystem_folds(tr, args.eco_folds, args.eco_before, args.eco_common)
            if args.eco_folds else [])  # fmt: skip
     held_sets = [n for n in sorted(set(args.set_folds), key=int)
@@ -1272,7 +1281,8 @@ def main(argv: list[str] | None = None) -> int:
             f"lines weighing 1 + {LATE} N, classes balanced (benign x {args.benign}); positive "
             f"weights only on features with a first-fit weight >= {STRONG} that the attacks "
             f"of at least {args.min_sets} training corpora hold; n-grams valued "
-            f"{args.ngram_scale} in training",
+            f"{args.ngram_scale} in training"
+            + ("; n-grams weigh only against an attack" if args.ngrams_lower_only else ""),
             "ngrams": list(ngrams),
             "common": f"features >= {args.common_df:.2%} of the training everyday lines hold "
             f"weigh <= {args.common_cap} for an attack" if args.common_df < 1 else "no cap",

