@@ -8,14 +8,15 @@ Usage::
     PYTHONPATH=src python3 scripts/train_scorer.py [--out FILE] [--sample N]
         [--eco-folds K] [--eco-before SET] [--min-sets N] [--forward SET...]
         [--left-out SET...] [--fold-fp F] [--mean-fp F] [--refresh-breadth]
+        [--benign F] [--ngrams-lower-only] [--common-df F] [--common-cap W]
         [--replay-cache FILE] [--lines FILE] [--scores FILE] [--json]
 
-Data (nothing else is read; the fresh held-out set being built, ``heldout14_*``, and
+Data (nothing else is read; the fresh held-out set being built, ``heldout20_*``, and
 later ones are deliberately not: :data:`FRESH`):
 
 * the labelled corpora in ``src/corral/monitor/corpus``: ``default.jsonl`` (the
-  development set, "dev") and the held-out sets 1 (``heldout_*``) to 13
-  (``heldout13_*``); command lines only;
+  development set, "dev") and the held-out sets 1 (``heldout_*``) to 19
+  (``heldout19_*``); command lines only;
 * benign breadth, ``scripts/scorer_data/benign_breadth.jsonl``: everyday command lines
   so the model does not learn "unusual == bad". ``--refresh-breadth`` rebuilds it on
   this machine from the EXAMPLES sections and display blocks of the installed man pages
@@ -50,10 +51,11 @@ positives the scorer adds at or below ``--fold-fp`` on each ecosystem fold and
 a model trained without that set and without every everyday line of its tools: a fresh
 set shares a domain and style the ecosystem folds leave in training; on what model 5
 knew they predicted its fresh false positives nearer). Forward folds (``--forward``,
-default 12 and 13) and leave-one-set-out (``--left-out``, default none) are measured
+default 18 and 19) and leave-one-set-out (``--left-out``, default none) are measured
 with that margin. **Ship check** (:func:`ship_check`): the script writes the shipped
 model file only if the scorer adds <= 0.5 % false positives on each ecosystem fold and
-each set-and-tools-out fold (mean <= 0.3 % for each kind), forward fold 13 alerts >= 88 %
+each set-and-tools-out fold (mean <= 0.3 % for each kind), the last forward fold
+(``FRESH`` - 1, set 19) alerts >= 88 %
 with rules OR scorer, >= 8 points over the rules, at <= 0.5 % added, and it fires on
 none of corral's own shell steps; otherwise it says why and writes nothing (give
 ``--out`` to write elsewhere). All tables are stored in the model.
@@ -106,12 +108,18 @@ SETS: list[tuple[str, str, str | None]] = [
     ("11", "heldout11_attacks.jsonl", "heldout11_benign.jsonl"),
     ("12", "heldout12_attacks.jsonl", "heldout12_benign.jsonl"),
     ("13", "heldout13_attacks.jsonl", "heldout13_benign.jsonl"),
+    ("14", "heldout14_attacks.jsonl", "heldout14_benign.jsonl"),
+    ("15", "heldout15_attacks.jsonl", "heldout15_benign.jsonl"),
+    ("16", "heldout16_attacks.jsonl", "heldout16_benign.jsonl"),
+    ("17", "heldout17_attacks.jsonl", "heldout17_benign.jsonl"),
+    ("18", "heldout18_attacks.jsonl", "heldout18_benign.jsonl"),
+    ("19", "heldout19_attacks.jsonl", "heldout19_benign.jsonl"),
 ]
 #: the freshest held-out set (being built, measured by nobody yet): never read, nor
 #: any later one
-FRESH = 14
+FRESH = 20
 assert all(name == "dev" or int(name) < FRESH for name, *_ in SETS), "a fresh set is read"
-LEFT_OUT = ["2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"]
+LEFT_OUT = [str(n) for n in range(2, FRESH)]
 C = 0.1
 #: weights smaller than this are left out of the model (size, load time)
 PRUNE = 0.005
@@ -122,14 +130,14 @@ STRONG = 0.05
 #: dozens of small positive weights (``pro``, ``der``, ``fal``...): set 9 left out,
 #: the added false positives at 90 % detection fell from 5 to 1 of 834
 NGRAMS = (4, 5)
-VERSION = "9"
+VERSION = "10"
 #: how much more each later held-out set's lines weigh (:func:`sample_weights`)
 LATE = 0.5
 #: the benign class's total weight against the attacks' (1: balanced)
 BENIGN = 2.0
 #: forward folds: set k measured by a model trained on the sets before it; the margin is
 #: chosen on all but the last, which is the estimate of a fresh set
-FORWARD = ["12", "13"]
+FORWARD = ["18", "19"]
 #: what the margin is chosen for: the false positives the scorer adds (the everyday lines
 #: it alerts on that the rules do not) on each choosing forward fold, and on their mean.
 #: Below the ship criterion (0.4 % each, 0.3 % mean) by the factor a next set costs: a
@@ -148,7 +156,7 @@ NGRAM_SCALE = 1.0
 #: leave-ecosystems-out folds (:func:`ecosystem_folds`)
 ECO_FOLDS = 5
 #: the sets the set-and-tools-out folds hold out (:func:`set_folds`)
-SET_FOLDS = ["9", "10", "11", "12", "13"]
+SET_FOLDS = ["15", "16", "17", "18", "19"]
 #: a tool whose everyday lines this many corpora hold (git, curl, docker, make...: 196
 #: before set 11) keeps its hand-written and breadth lines in training when its fold
 #: holds it out (:func:`ecosystem_folds`): with none kept, the worst fold was always
@@ -165,9 +173,12 @@ MIN_SETS = 1
 #: ``&&``, ``-i`` pushed a fresh set's near misses over (model 8). On what was known
 #: before set 13 (set folds 9-12, forward 13): uncapped, the set folds hold 0.5 % / 0.3 %
 #: from margin 5.0 up (forward 13: 75.7 %); capped at 0.3 from 1 %, about as late; capped
-#: at 0.1 from 0.3 %, from 3.5 (worst 0.47 %, mean 0.26 %; forward 13 78.3 %, +9.8 points)
-COMMON_DF = 0.003
-COMMON_CAP = 0.1
+#: at 0.1 from 0.3 %, from 3.5 (worst 0.47 %, mean 0.26 %; forward 13 78.3 %, +9.8 points).
+#: Sets 1-19 (model 10): at 0.05 from 0.1 %, forward 18's scorer alone 58.2 -> 65.2 % at
+#: the margin where the folds just hold 0.5 % / 0.3 % (51.4 -> 56.0 % at the chosen one);
+#: forward 19 unmoved (82.4 -> 82.2 % rules OR scorer there)
+COMMON_DF = 0.001
+COMMON_CAP = 0.05
 #: the ship check (:func:`ship_check`): what the model must hold before the script writes
 #: the shipped path
 SHIP_ECO_FP = 0.005
@@ -183,8 +194,9 @@ SHIP_FWD_GAIN = 0.08
 #: 0-0.58 over forward folds 6-10 and was 1.27 with set 10 in training, one line
 #: 0.9 above the next; the 10th moved -0.42 to -0.67)
 TOP_N = 10
-#: the margins above the training benign base tried, smallest first
-MARGINS = [round(0.05 * i, 2) for i in range(101)]
+#: the margins above the training benign base tried, smallest first (to 8: with a heavier
+#: benign class the base falls and the folds held from 5.25, past the old end, 5.0)
+MARGINS = [round(0.05 * i, 2) for i in range(161)]
 
 
 @dataclass
@@ -458,11 +470,11 @@ def featurize(
     return csr_matrix((data, indices, indptr), shape=(len(commands), len(vocab))), names
 
 
-def sample_weights(items: list[Item]) -> Any:
+def sample_weights(items: list[Item], benign: float = BENIGN) -> Any:
     """Each training line's weight: a held-out set's lines weigh ``1 + LATE * N`` (later
     sets were written knowing the earlier ones: harder, nearer what comes next; dev and
     the everyday lines weigh 1), then both classes are balanced to the same total, the
-    benign one times ``BENIGN``."""
+    benign one times ``benign`` (:data:`BENIGN`)."""
     import numpy as np
 
     sw = np.array(
@@ -471,7 +483,7 @@ def sample_weights(items: list[Item]) -> Any:
     y = np.array([it.label for it in items], dtype=bool)
     att, ben = max(float(sw[y].sum()), 1e-9), max(float(sw[~y].sum()), 1e-9)
     total = float(sw.sum())
-    return np.where(y, sw * total / (2 * att), sw * BENIGN * total / (2 * ben))
+    return np.where(y, sw * total / (2 * att), sw * benign * total / (2 * ben))
 
 
 #: wrappers that run another command with other privileges, limits or environment:
@@ -503,6 +515,8 @@ class Trainer:
         common_df: float = COMMON_DF,
         common_cap: float = COMMON_CAP,
         ngrams: tuple[int, ...] = NGRAMS,
+        benign: float = BENIGN,
+        ngram_positive: bool = True,
     ) -> None:
         import numpy as np
         from scipy.sparse import diags
@@ -511,6 +525,12 @@ class Trainer:
         #: a feature may weigh for an attack only if the attacks of at least this many
         #: training corpora (dev, held-out sets) hold it (:meth:`attack_support`)
         self.min_sets = min_sets
+        #: the benign class's total weight against the attacks' (:func:`sample_weights`)
+        self.benign = benign
+        #: whether an n-gram may weigh for an attack (``False``: n-grams only lower a
+        #: score, so a word training never saw raises none; whole tokens, commands and
+        #: bigrams still weigh)
+        self.ngram_positive = ngram_positive
         X, self.names = featurize([it.command for it in items], ngrams)
         self.ngrams = ngrams
         #: a feature held by at least this share of the training everyday lines weighs at
@@ -580,7 +600,7 @@ class Trainer:
 
         X = self.X[train]
         y = np.array([self.items[i].label for i in train], dtype=float)
-        cw = sample_weights([self.items[i] for i in train])
+        cw = sample_weights([self.items[i] for i in train], self.benign)
         clf = LogisticRegression(C=C, solver="liblinear", max_iter=2000)
         clf.fit(X, y, sample_weight=cw)
         coef = clf.coef_[0]
@@ -588,6 +608,7 @@ class Trainer:
         strong = [
             i for i in np.flatnonzero((coef * self.scale >= STRONG) & (support >= self.min_sets))
             if reject_pattern(self.names[i]) is not None and self.names[i] not in self.neutral
+            and (self.ngram_positive or not self.names[i].startswith(b"g:"))
         ]  # fmt: skip
         upper = np.zeros(X.shape[1])
         upper[strong] = self.caps(train)[strong]
@@ -1154,6 +1175,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ngrams", nargs="*", type=int, default=list(NGRAMS), metavar="K",
                     help=f"n-gram lengths weighed (default {' '.join(map(str, NGRAMS))}; "
                     "none: a token training never saw weighs nothing)")  # fmt: skip
+    ap.add_argument("--benign", type=float, default=BENIGN,
+                    help=f"the benign class's weight against the attacks' (default {BENIGN})")
+    ap.add_argument("--ngrams-lower-only", action="store_true",
+                    help="n-grams may only lower a score (an unknown word raises none)")
     ap.add_argument("--sample", type=int, help="use only N lines per file (a quick check)")
     ap.add_argument("--refresh-breadth", action="store_true", help="rebuild the breadth file")
     ap.add_argument("--replay-cache", type=Path, help="JSON file caching replayed events")
@@ -1184,12 +1209,14 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if args.eco_folds < 0 or args.eco_folds == 1 or args.min_sets < 1 or not (
         0 < args.ngram_scale <= 1
-    ) or not 0 < args.common_df <= 1 or args.common_cap < 0 or not all(
+    ) or not 0 < args.common_df <= 1 or args.common_cap < 0 or not (
+        0 < args.benign <= 100
+    ) or not all(
         3 <= k <= 5 for k in args.ngrams
     ):
         print("error: --eco-folds must be 0 or at least 2, --min-sets at least 1, "
               "--ngram-scale and --common-df in (0, 1], --common-cap at least 0, "
-              "--ngrams among 3 4 5", file=sys.stderr)  # fmt: skip
+              "--benign in (0, 100], --ngrams among 3 4 5", file=sys.stderr)  # fmt: skip
         return 2
     if args.eco_before is not None and str(args.eco_before) not in LEFT_OUT:
         print(f"error: --eco-before {args.eco_before}: not a held-out set", file=sys.stderr)
@@ -1211,7 +1238,8 @@ def main(argv: list[str] | None = None) -> int:
     all_items = items + breadth
     ngrams = tuple(sorted(set(args.ngrams)))
     tr = Trainer(all_items, args.min_sets, args.ngram_scale, not args.no_neutral,
-                 args.common_df, args.common_cap, ngrams)  # fmt: skip
+                 args.common_df, args.common_cap, ngrams, args.benign,
+                 not args.ngrams_lower_only)  # fmt: skip
     eco = (ecosystem_folds(tr, args.eco_folds, args.eco_before, args.eco_common)
            if args.eco_folds else [])  # fmt: skip
     held_sets = [n for n in sorted(set(args.set_folds), key=int)
@@ -1255,10 +1283,11 @@ def main(argv: list[str] | None = None) -> int:
                 for g in dict.fromkeys(it.group for it in all_items)
             },
             "model": f"logistic regression, C={C}, L2, binary features, held-out set N's "
-            f"lines weighing 1 + {LATE} N, classes balanced (benign x {BENIGN}); positive "
+            f"lines weighing 1 + {LATE} N, classes balanced (benign x {args.benign}); positive "
             f"weights only on features with a first-fit weight >= {STRONG} that the attacks "
             f"of at least {args.min_sets} training corpora hold; n-grams valued "
-            f"{args.ngram_scale} in training",
+            f"{args.ngram_scale} in training"
+            + ("; n-grams weigh only against an attack" if args.ngrams_lower_only else ""),
             "ngrams": list(ngrams),
             "common": f"features >= {args.common_df:.2%} of the training everyday lines hold "
             f"weigh <= {args.common_cap} for an attack" if args.common_df < 1 else "no cap",

