@@ -47,7 +47,8 @@ from ..events import Event, EventBus
 from ..policy.shellsplit import render
 from .anomaly import AnomalyState, Baseline, Finding, default_baseline
 from .loader import Pack, resolve
-from .prepared import KEPT, MAX_TEXT, PENDING, Prepared, content_key, prepare
+from .prepared import _SCALARS as _KEY_SCALARS
+from .prepared import KEPT, MAX_TEXT, PENDING, Prepared, _plain, content_key, prepare
 from .prepared import counted as counted_of
 from .rules import (
     MATCH,
@@ -503,34 +504,35 @@ class Monitor:
                     self._last_session = session
             action = fields["action"]
             # :meth:`_Session.remember` and :meth:`_Session.completes`, inlined (the
-            # bookkeeping every action pays)
+            # bookkeeping every action pays), on the action's fingerprint
+            # (:func:`_fingerprint_of`, inlined for the common kinds)
             fp: tuple[Any, ...] = ()
             afields = None if action is None else action.__dict__
             if afields is None:
                 attempt = False
-            elif type_ in _ATTEMPTS:
-                recent = st.recent
-                # :func:`_fingerprint_of`, inlined for commands (most attempts)
-                if afields["kind"] == "exec":
+            elif type_ in _ATTEMPTS or type_ == "action.completed":
+                kind = afields["kind"]
+                if kind == "exec":
                     fp = ("exec", afields["line"], *afields["argv"])
+                elif kind == "code":
+                    fp = ("code", afields["language"], afields["code"])
+                elif kind == "file":
+                    fp = ("file", afields["op"], afields["path"])
+                elif kind == "net":
+                    fp = ("net", afields["host"], afields["port"], afields["url"])
                 else:
                     fp = _fingerprint_of(afields)
-                n = recent.get(fp)
-                if n is None:
-                    recent[fp] = 1
-                    if len(recent) > 64:
-                        del recent[next(iter(recent))]  # the oldest
-                else:
-                    recent[fp] = n + 1
-                attempt = True
-            elif type_ == "action.completed":
                 recent = st.recent
-                if afields["kind"] == "exec":  # :func:`_fingerprint_of`, inlined
-                    fp = ("exec", afields["line"], *afields["argv"])
-                else:
-                    fp = _fingerprint_of(afields)
                 n = recent.get(fp)
-                if not n:
+                if type_ != "action.completed":
+                    if n is None:
+                        recent[fp] = 1
+                        if len(recent) > 64:
+                            del recent[next(iter(recent))]  # the oldest
+                    else:
+                        recent[fp] = n + 1
+                    attempt = True
+                elif not n:
                     attempt = True
                 else:
                     if n == 1:
@@ -548,48 +550,69 @@ class Monitor:
             if plan is None:
                 hits = []
             else:
-                # the rules' stateless answer kept for this content (:mod:`.prepared`)
+                # the rules' stateless answer kept for this content (:mod:`.prepared`):
+                # :func:`prepared.content_key` of an action of a common kind with no
+                # decision, data or environment, inlined
                 if afields is None:
                     key = None
                 elif (
-                    fp
-                    and fp[0] == "exec"
-                    and not self._session_read
-                    and fields["decision"] is None
-                    and fields["outcome"] is None
-                    and not fields["data"]
-                    and not afields["env"]
+                    not fp
+                    or self._session_read
+                    or fields["decision"] is not None
+                    or fields["data"]
+                    or (fp[0] == "exec" and afields["env"])
                 ):
-                    # :func:`prepared.content_key` of a plain command, inlined
-                    argv = afields["argv"]
-                    cwd = afields["cwd"]
-                    line = fp[1]
-                    key = (
-                        (type_, attempt, (fp, cwd, ()), None, ())
-                        if type(argv) is list
-                        and type(cwd) is str
-                        and len(argv) <= 64
-                        and sum(map(len, argv)) + len(cwd) + (len(line) if line else 0)
-                        <= MAX_TEXT
-                        else None
-                    )
-                elif (
-                    fp
-                    and fp[0] == "code"
-                    and not self._session_read
-                    and fields["decision"] is None
-                    and fields["outcome"] is None
-                    and not fields["data"]
-                ):
-                    # :func:`prepared.content_key` of a script, inlined
-                    code = fp[2]
-                    key = (
-                        (type_, attempt, fp, None, ())
-                        if type(code) is str and len(code) <= MAX_TEXT
-                        else None
-                    )
-                else:
                     key = content_key(type_, attempt, fields, afields, fp, self._session_read)
+                else:
+                    outcome = fields["outcome"]
+                    if outcome is not None:
+                        outcome = _plain(outcome)  # None: not kept
+                    kind = fp[0]
+                    if outcome is None and fields["outcome"] is not None:
+                        key = None
+                    elif kind == "exec":
+                        argv = afields["argv"]
+                        cwd = afields["cwd"]
+                        line = fp[1]
+                        key = (
+                            (type_, attempt, (fp, cwd, ()), outcome, ())
+                            if type(argv) is list
+                            and type(cwd) is str
+                            and len(argv) <= 64
+                            and sum(map(len, argv)) + len(cwd) + (len(line) if line else 0)
+                            <= MAX_TEXT
+                            else None
+                        )
+                    elif kind == "code":
+                        code = fp[2]
+                        key = (
+                            (type_, attempt, fp, outcome, ())
+                            if type(code) is str and len(code) <= MAX_TEXT
+                            else None
+                        )
+                    elif kind == "net":
+                        host, port, url = fp[1], fp[2], fp[3]
+                        proto, ip = afields["protocol"], afields["ip"]
+                        key = (
+                            (type_, attempt, ("net", host, type(port), port, url, proto, ip),
+                             outcome, ())
+                            if type(port) in _KEY_SCALARS
+                            and len(host) + len(url or "") + len(proto or "") + len(ip or "")
+                            <= MAX_TEXT
+                            else None
+                        )  # fmt: skip
+                    elif kind == "file":
+                        path = fp[2]
+                        size = afields["size"]
+                        key = (
+                            (type_, attempt, ("file", fp[1], path, type(size), size), outcome, ())
+                            if type(path) is str
+                            and len(path) <= MAX_TEXT
+                            and type(size) in _KEY_SCALARS
+                            else None
+                        )
+                    else:
+                        key = None  # other kinds are not kept
                 prep = None
                 if key is not None:
                     prep = self._prepared.get(key)
