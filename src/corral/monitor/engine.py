@@ -560,22 +560,21 @@ class Monitor:
                     or self._session_read
                     or fields["decision"] is not None
                     or fields["data"]
-                    or (fp[0] == "exec" and afields["env"])
                 ):
                     key = content_key(type_, attempt, fields, afields, fp, self._session_read)
                 else:
                     outcome = fields["outcome"]
-                    if outcome is not None:
-                        outcome = _plain(outcome)  # None: not kept
                     kind = fp[0]
-                    if outcome is None and fields["outcome"] is not None:
-                        key = None
+                    if outcome is not None and (outcome := _plain(outcome)) is None:
+                        key = None  # an outcome not kept
                     elif kind == "exec":
                         argv = afields["argv"]
                         cwd = afields["cwd"]
                         line = fp[1]
                         key = (
-                            (type_, attempt, (fp, cwd, ()), outcome, ())
+                            content_key(type_, attempt, fields, afields, fp, False)
+                            if afields["env"]
+                            else (type_, attempt, (fp, cwd, ()), outcome, ())
                             if type(argv) is list
                             and type(cwd) is str
                             and len(argv) <= 64
