@@ -502,7 +502,25 @@ class Screen:
         return got
 
     def _find(self, text: str) -> Scan:
-        found_ids = self._matcher.found(text) if self.lits else []
+        if self.lits:
+            # :meth:`LiteralSet.found` and :func:`folded`, inlined (the pass over each new
+            # text): the casefolded text kept as :func:`folded` keeps it, one RE2 pass
+            m = self._matcher
+            match = m._match
+            lower = _FOLDED.get(text) if m.fold else text
+            if lower is None and len(text) <= 4096 and len(_FOLDED) < 1024:
+                lower = _FOLDED[text] = text.casefold()
+            if lower is None or match is None:
+                found_ids = m.found(text)
+            else:
+                try:
+                    data = f"{PAD}{lower}{PAD}".encode() if m.pad else lower.encode()
+                except UnicodeEncodeError:
+                    found_ids = m.found(text)  # its fallback, one ``in`` per literal
+                else:
+                    found_ids = match(data)
+        else:
+            found_ids = []
         hits: list[int] | tuple[int, ...] = found_ids
         ride = self._ride
         if ride is not None:
