@@ -92,6 +92,8 @@ DEFAULT_ON: Final[dict[str, str]] = {
 }
 BLOCKING: Final = frozenset({"deny", "ask", "pause", "kill"})
 _ATTEMPTS: Final = frozenset({"action.requested", "action.denied"})
+#: the event types whose action is fingerprinted (attempts and completions)
+_ACTION_TYPES: Final = _ATTEMPTS | {"action.completed"}
 _MAX_WINDOWS: Final = 512
 _MAX_PARTIALS: Final = 64
 _MAX_EVIDENCE: Final = 8
@@ -510,7 +512,7 @@ class Monitor:
             afields = None if action is None else action.__dict__
             if afields is None:
                 attempt = False
-            elif type_ in _ATTEMPTS or type_ == "action.completed":
+            elif type_ in _ACTION_TYPES:
                 kind = afields["kind"]
                 if kind == "exec":
                     fp = ("exec", afields["line"], *afields["argv"])
@@ -1018,24 +1020,26 @@ class Monitor:
         if distinct is not None:  # :meth:`_Window.add` of a distinct count, inlined
             items = win.items
             counts = win.counts
-            if items and items[0][0] < t - th.within_s:
-                cutoff = t - th.within_s
-                while items and items[0][0] < cutoff:
-                    old = items.popleft()[1]
-                    n = counts[old] - 1
-                    if n:
-                        counts[old] = n
-                    else:
-                        del counts[old]
+            cutoff = t - th.within_s
+            while items and items[0][0] < cutoff:
+                old = items.popleft()[1]
+                n = counts[old] - 1
+                if n:
+                    counts[old] = n
+                else:
+                    del counts[old]
             items.append((t, val, eid, desc))
             counts[val] = counts.get(val, 0) + 1
             if len(items) > 1024 and len(items) > int(th.count) * 4:
                 win._trim(th)
-            measure = float(len(counts))
+            size = len(counts)
+            if size < th.count:  # an int against the count: as its float would compare
+                return None
+            measure = float(size)
         else:
             measure = win.add(t, val, eid, desc, th)
-        if measure < th.count:
-            return None
+            if measure < th.count:
+                return None
         items = list(win.items)
         if commit:
             del st.windows[key]  # start counting afresh

@@ -473,7 +473,7 @@ class Screen:
     def find(self, text: str) -> tuple[Any, ...]:
         """The entries that may match ``text``."""
         got = self._cache.get(text)
-        return (got if got is not None else self.scan(text))[0]
+        return (got if got is not None else self.missed(text))[0]
 
     def scan(self, text: str) -> Scan:
         """(the entries that may match ``text``, the ids of the :attr:`extra` literals it
@@ -481,8 +481,11 @@ class Screen:
         longer one kept by identity while it is the last (the commands of a script
         share its text)."""
         got = self._cache.get(text)
-        if got is not None:
-            return got
+        return got if got is not None else self.missed(text)
+
+    def missed(self, text: str) -> Scan:
+        """:meth:`scan` of a text :attr:`cached` has no answer for (the finders look
+        it up first: a new text is not looked up twice)."""
         if len(text) > 512:
             last = self._last
             if last[0] is text:
