@@ -156,19 +156,38 @@ def test_the_key_holds_what_tests_read() -> None:
 @pytest.mark.parametrize(
     "action",
     [ExecAction(argv=["git", "status"], line="git status"), ExecAction(argv=["ls", "-la"]),
-     CodeAction(language="shell", code="git status")],
+     ExecAction(argv=["ls"], cwd="/tmp"), CodeAction(language="shell", code="git status"),
+     CodeAction(language="python", code="print(1)"), FileAction(op="read", path="/a"),
+     FileAction(op="write", path="/a", size=3),
+     NetAction(host="pypi.org", port=443, url="https://pypi.org/"),
+     NetAction(host="10.0.0.1", port=22, protocol="tcp", ip="10.0.0.1")],
 )  # fmt: skip
-def test_the_inline_key_is_content_key(action: Any) -> None:
-    """:meth:`Monitor.observe` builds the key of a plain command or script inline: the
-    same key, so an answer kept by either is found by the other."""
+@pytest.mark.parametrize(
+    ("type_", "outcome"),
+    [("action.requested", None), ("action.completed", {"exit_code": 0, "stdout_bytes": 9}),
+     ("action.completed", {"exit_code": True}), ("action.completed", None)],
+)  # fmt: skip
+def test_the_inline_key_is_content_key(action: Any, type_: str, outcome: Any) -> None:
+    """:meth:`Monitor.observe` builds the key of a command, script, file or connection
+    inline (a completion's plain outcome in it): the same key, so an answer kept by
+    either is found by the other."""
     mon = Monitor(baseline=False, scorer=False)
-    ev = make_event(type="action.requested", action=action, session="s", seq=1, time=T0)
+    ev = make_event(type=type_, action=action, session="s", seq=1, time=T0, outcome=outcome)
     mon.observe(ev)
     assert not mon._prepared  # seen once: its hash only
     mon.observe(ev.model_copy(update={"seq": 2}))
-    assert list(mon._prepared) == [
-        content_key(ev.type, True, ev.__dict__, action.__dict__, (), False)
-    ]
+    # a completion no request came before is an attempt
+    want = content_key(ev.type, True, ev.__dict__, action.__dict__, (), False)
+    assert want is not None and list(mon._prepared) == [want]
+
+
+def test_a_completion_whose_outcome_is_not_plain_is_not_kept() -> None:
+    mon = Monitor(baseline=False, scorer=False)
+    for seq in (1, 2, 3):
+        mon.observe(make_event(type="action.completed", action=ExecAction(argv=["ls"]),
+                               session="s", seq=seq, time=T0 + seq,
+                               outcome={"exit_code": 0, "seconds": 0.5}))  # fmt: skip
+    assert not mon._prepared and not mon._seen
 
 
 def test_kept_answers_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -346,7 +346,7 @@ def finder_source(b: Any) -> tuple[str, dict[str, Any]]:
             "        code = s.code",
             "        if ((not argv or (argv[0] in line and (len(argv) < 2 or s.args in line)))",
             "                and (code is None or code is line or code in line)):",
-            f"            scan = {m}.cached(line) or {m}.scan(line)",
+            f"            scan = {m}.cached(line) or {m}.missed(line)",
         ]
     if b.keyed:
         sifted, sift = mod.const(b.sifted.get), mod.const(b.sift)
@@ -380,7 +380,7 @@ def finder_source(b: Any) -> tuple[str, dict[str, Any]]:
                 f"{indent}{v} = {_getter(mod, name, get)}",
                 f"{indent}if {v}:",
                 f"{indent}    got = {sc}.cached({v})",
-                f"{indent}    found = (got if got is not None else {sc}.scan({v}))[0]",
+                f"{indent}    found = (got if got is not None else {sc}.missed({v}))[0]",
                 f"{indent}    if found:",
                 f"{indent}        out += found",
             ]

@@ -47,7 +47,9 @@ from ..events import Event, EventBus
 from ..policy.shellsplit import render
 from .anomaly import AnomalyState, Baseline, Finding, default_baseline
 from .loader import Pack, resolve
-from .prepared import KEPT, MAX_TEXT, PENDING, Prepared, content_key, prepare
+from .prepared import _SCALARS as _KEY_SCALARS
+from .prepared import KEPT, MAX_TEXT, PENDING, Prepared, _plain, content_key, prepare
+from .prepared import counted as counted_of
 from .rules import (
     MATCH,
     RESPONSE_RANK,
@@ -59,8 +61,6 @@ from .rules import (
     RuleIndex,
     Subject,
     Threshold,
-    _num,
-    brief,
     cond_uses,
     same_value,
     short,
@@ -92,6 +92,8 @@ DEFAULT_ON: Final[dict[str, str]] = {
 }
 BLOCKING: Final = frozenset({"deny", "ask", "pause", "kill"})
 _ATTEMPTS: Final = frozenset({"action.requested", "action.denied"})
+#: the event types whose action is fingerprinted (attempts and completions)
+_ACTION_TYPES: Final = _ATTEMPTS | {"action.completed"}
 _MAX_WINDOWS: Final = 512
 _MAX_PARTIALS: Final = 64
 _MAX_EVIDENCE: Final = 8
@@ -328,23 +330,6 @@ def _ev_text(subj: Subject) -> str:
     return f"{subj.kind or subj.event.type}: {subj.describe(200)}{via}"
 
 
-_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
-
-
-def _hashable(v: Any, depth: int = 0) -> Any:
-    """A hashable form of a field's value (a threshold's group or distinct value); data
-    nested deeper than 32 levels is told apart by its brief repr."""
-    if type(v) in _SCALARS:
-        return v
-    if isinstance(v, list | tuple | dict) and depth >= 32:
-        return brief(v)
-    if isinstance(v, list | tuple):
-        return tuple(_hashable(x, depth + 1) for x in v)
-    if isinstance(v, dict):
-        return tuple(sorted((k, _hashable(x, depth + 1)) for k, x in v.items()))
-    return v
-
-
 # -------------------------------------------------------------------------------- indexes
 
 _INDEX_CACHE: OrderedDict[tuple[int, ...], RuleIndex] = OrderedDict()
@@ -460,11 +445,17 @@ class Monitor:
         self._prepared_old: dict[tuple[Any, ...], Prepared] = {}
         #: hashes of the contents seen once (kept from their second sighting on)
         self._seen: set[int] = set()
-        #: some rule reads the session: it is part of a content's key
+        #: some rule reads the session (a test, or what a threshold counts, which the
+        #: kept answers hold too): it is part of a content's key
         self._session_read = any(
             cond_uses(m.cond, lambda f: f.name == "session")
             for r in self.rules
             for m, _ in r.matchers()
+        ) or any(
+            f is not None and f.name == "session"
+            for r in self.rules
+            if r.threshold is not None
+            for f in (*r.threshold.group_by, r.threshold.distinct, r.threshold.sum)
         )
 
     @classmethod
@@ -515,34 +506,35 @@ class Monitor:
                     self._last_session = session
             action = fields["action"]
             # :meth:`_Session.remember` and :meth:`_Session.completes`, inlined (the
-            # bookkeeping every action pays)
+            # bookkeeping every action pays), on the action's fingerprint
+            # (:func:`_fingerprint_of`, inlined for the common kinds)
             fp: tuple[Any, ...] = ()
             afields = None if action is None else action.__dict__
             if afields is None:
                 attempt = False
-            elif type_ in _ATTEMPTS:
-                recent = st.recent
-                # :func:`_fingerprint_of`, inlined for commands (most attempts)
-                if afields["kind"] == "exec":
+            elif type_ in _ACTION_TYPES:
+                kind = afields["kind"]
+                if kind == "exec":
                     fp = ("exec", afields["line"], *afields["argv"])
+                elif kind == "code":
+                    fp = ("code", afields["language"], afields["code"])
+                elif kind == "file":
+                    fp = ("file", afields["op"], afields["path"])
+                elif kind == "net":
+                    fp = ("net", afields["host"], afields["port"], afields["url"])
                 else:
                     fp = _fingerprint_of(afields)
-                n = recent.get(fp)
-                if n is None:
-                    recent[fp] = 1
-                    if len(recent) > 64:
-                        del recent[next(iter(recent))]  # the oldest
-                else:
-                    recent[fp] = n + 1
-                attempt = True
-            elif type_ == "action.completed":
                 recent = st.recent
-                if afields["kind"] == "exec":  # :func:`_fingerprint_of`, inlined
-                    fp = ("exec", afields["line"], *afields["argv"])
-                else:
-                    fp = _fingerprint_of(afields)
                 n = recent.get(fp)
-                if not n:
+                if type_ != "action.completed":
+                    if n is None:
+                        recent[fp] = 1
+                        if len(recent) > 64:
+                            del recent[next(iter(recent))]  # the oldest
+                    else:
+                        recent[fp] = n + 1
+                    attempt = True
+                elif not n:
                     attempt = True
                 else:
                     if n == 1:
@@ -560,48 +552,68 @@ class Monitor:
             if plan is None:
                 hits = []
             else:
-                # the rules' stateless answer kept for this content (:mod:`.prepared`)
+                # the rules' stateless answer kept for this content (:mod:`.prepared`):
+                # :func:`prepared.content_key` of an action of a common kind with no
+                # decision, data or environment, inlined
                 if afields is None:
                     key = None
                 elif (
-                    fp
-                    and fp[0] == "exec"
-                    and not self._session_read
-                    and fields["decision"] is None
-                    and fields["outcome"] is None
-                    and not fields["data"]
-                    and not afields["env"]
+                    not fp
+                    or self._session_read
+                    or fields["decision"] is not None
+                    or fields["data"]
                 ):
-                    # :func:`prepared.content_key` of a plain command, inlined
-                    argv = afields["argv"]
-                    cwd = afields["cwd"]
-                    line = fp[1]
-                    key = (
-                        (type_, attempt, (fp, cwd, ()), None, ())
-                        if type(argv) is list
-                        and type(cwd) is str
-                        and len(argv) <= 64
-                        and sum(map(len, argv)) + len(cwd) + (len(line) if line else 0)
-                        <= MAX_TEXT
-                        else None
-                    )
-                elif (
-                    fp
-                    and fp[0] == "code"
-                    and not self._session_read
-                    and fields["decision"] is None
-                    and fields["outcome"] is None
-                    and not fields["data"]
-                ):
-                    # :func:`prepared.content_key` of a script, inlined
-                    code = fp[2]
-                    key = (
-                        (type_, attempt, fp, None, ())
-                        if type(code) is str and len(code) <= MAX_TEXT
-                        else None
-                    )
-                else:
                     key = content_key(type_, attempt, fields, afields, fp, self._session_read)
+                else:
+                    outcome = fields["outcome"]
+                    kind = fp[0]
+                    if outcome is not None and (outcome := _plain(outcome)) is None:
+                        key = None  # an outcome not kept
+                    elif kind == "exec":
+                        argv = afields["argv"]
+                        cwd = afields["cwd"]
+                        line = fp[1]
+                        key = (
+                            content_key(type_, attempt, fields, afields, fp, False)
+                            if afields["env"]
+                            else (type_, attempt, (fp, cwd, ()), outcome, ())
+                            if type(argv) is list
+                            and type(cwd) is str
+                            and len(argv) <= 64
+                            and sum(map(len, argv)) + len(cwd) + (len(line) if line else 0)
+                            <= MAX_TEXT
+                            else None
+                        )
+                    elif kind == "code":
+                        code = fp[2]
+                        key = (
+                            (type_, attempt, fp, outcome, ())
+                            if type(code) is str and len(code) <= MAX_TEXT
+                            else None
+                        )
+                    elif kind == "net":
+                        host, port, url = fp[1], fp[2], fp[3]
+                        proto, ip = afields["protocol"], afields["ip"]
+                        key = (
+                            (type_, attempt, ("net", host, type(port), port, url, proto, ip),
+                             outcome, ())
+                            if type(port) in _KEY_SCALARS
+                            and len(host) + len(url or "") + len(proto or "") + len(ip or "")
+                            <= MAX_TEXT
+                            else None
+                        )  # fmt: skip
+                    elif kind == "file":
+                        path = fp[2]
+                        size = afields["size"]
+                        key = (
+                            (type_, attempt, ("file", fp[1], path, type(size), size), outcome, ())
+                            if type(path) is str
+                            and len(path) <= MAX_TEXT
+                            and type(size) in _KEY_SCALARS
+                            else None
+                        )
+                    else:
+                        key = None  # other kinds are not kept
                 prep = None
                 if key is not None:
                     prep = self._prepared.get(key)
@@ -885,16 +897,18 @@ class Monitor:
         fields: dict[str, Any] | None,
     ) -> list[_Hit]:
         """The hits of an event from its :class:`Prepared` answer and the session's
-        state: thresholds counted, sequences advanced (later steps tested while a
-        partial match waits for them, gated steps added then), matches raised.
-        ``subjects``: the event's, or None (made here only when something is left to
-        do: most repeats of an ordinary event leave nothing)."""
+        state: thresholds counted (what each counts is kept: no subject needed),
+        sequences advanced (later steps tested while a partial match waits for them,
+        gated steps added then), matches raised. ``subjects``: the event's, or None
+        (made here only when a match or a sequence step needs them: most repeats of an
+        ordinary event leave nothing, a connection's only its counts)."""
         hits: list[_Hit] = []
         fired: dict[Rule, Subject] | None = None
         counted: set[tuple[Any, ...]] | None = None
         gated = plan.gated
         gated_steps = plan.gated_steps
         kinds = prep.kinds
+        efields = None
         for i, got in enumerate(prep.items):
             if got is None:
                 continue  # no rule looks at this subject's kind
@@ -905,12 +919,23 @@ class Monitor:
                 waits = _waiting(gated.get(kinds[i]), st.waiting)
             if not got and not waits:
                 continue
-            if subjects is None:
-                subjects = subjects_of(event, action, type_, fields)
-            subj = subjects[i]
+            subj = None
             steps: dict[Rule, dict[int, dict[str, Any]]] | None = None
             for entry, res in (*got, *((e, PENDING) for e in waits)) if waits else got:
                 role = entry.role
+                if role == THRESHOLD:
+                    if counted is None and len(kinds) > 1:
+                        counted = set()  # one count per event, whichever subject matched
+                    if efields is None:
+                        efields = event.__dict__
+                    hit = self._count(entry.rule, res, efields, type_, st, commit, counted)
+                    if hit is not None:
+                        hits.append(hit)
+                    continue
+                if subj is None:
+                    if subjects is None:
+                        subjects = subjects_of(event, action, type_, fields)
+                    subj = subjects[i]
                 if role == MATCH:
                     rule = entry.rule
                     if fired is None:
@@ -919,12 +944,6 @@ class Monitor:
                     first = fired.get(rule)
                     if first is None or (first.kind == "code" and subj.kind == "exec"):
                         fired[rule] = subj  # prefer the command to the script it is in
-                elif role == THRESHOLD:
-                    if counted is None and len(kinds) > 1:
-                        counted = set()  # one count per event, whichever subject matched
-                    hit = self._threshold(entry.rule, subj, st, commit, counted)
-                    if hit is not None:
-                        hits.append(hit)
                 else:
                     rule = entry.rule
                     step = entry.step
@@ -940,6 +959,7 @@ class Monitor:
                         steps = {}
                     steps.setdefault(rule, {})[step] = res
             if steps:
+                assert subj is not None
                 for rule, matched in steps.items():
                     hit = self._sequence(rule, matched, subj, st, commit)
                     if hit is not None:
@@ -958,26 +978,27 @@ class Monitor:
     ) -> _Hit | None:
         th = rule.threshold
         assert th is not None
-        by = th.group_by
-        if not by:
-            group: tuple[Any, ...] = ()
-        elif len(by) == 1:
-            g = by[0].get(subj)
-            group = (g if type(g) in _SCALARS else _hashable(g),)
-        else:
-            group = tuple(_hashable(f.get(subj)) for f in by)
-        if th.distinct is not None:
-            val = th.distinct.get(subj)
-            if val is None:
-                return None
-            if type(val) not in _SCALARS:
-                val = _hashable(val)
-        elif th.sum is not None:
-            val = _num(th.sum.get(subj))
-            if val is None:
-                return None
-        else:
-            val = None
+        what = counted_of(th, subj)
+        if what is None:
+            return None
+        return self._count(rule, what, subj.event.__dict__, subj.type, st, commit, counted)
+
+    def _count(
+        self,
+        rule: Rule,
+        what: tuple[tuple[Any, ...], Any, str],
+        efields: dict[str, Any],
+        type_: str,
+        st: _Session,
+        commit: bool,
+        counted: set[Any] | None,
+    ) -> _Hit | None:
+        """Count ``what`` (:func:`prepared.counted`: group, value, description) of an
+        event (``efields``: its ``__dict__``) in its threshold's window; the hit when
+        the window reaches the threshold's count."""
+        th = rule.threshold
+        assert th is not None
+        group, val, desc = what
         if counted is not None:
             mark = (rule.id, group, val)
             if mark in counted:
@@ -991,37 +1012,54 @@ class Monitor:
             windows[key] = win
             if commit and len(windows) > _MAX_WINDOWS:
                 windows.pop(next(iter(windows)))
-        # the event's fields read from its dict (a pydantic model's attribute goes through
-        # its ``__getattr__`` hook, unspecialized)
-        efields = subj.event.__dict__
         eid = efields["id"]
-        measure = win.add(
-            efields["time"], val, None if eid.startswith("precheck-") else eid,
-            subj.describe(120), th,
-        )  # fmt: skip
-        if measure < th.count:
-            return None
+        if eid.startswith("precheck-"):
+            eid = None
+        t = efields["time"]
+        distinct = th.distinct
+        if distinct is not None:  # :meth:`_Window.add` of a distinct count, inlined
+            items = win.items
+            counts = win.counts
+            cutoff = t - th.within_s
+            while items and items[0][0] < cutoff:
+                old = items.popleft()[1]
+                n = counts[old] - 1
+                if n:
+                    counts[old] = n
+                else:
+                    del counts[old]
+            items.append((t, val, eid, desc))
+            counts[val] = counts.get(val, 0) + 1
+            if len(items) > 1024 and len(items) > int(th.count) * 4:
+                win._trim(th)
+            size = len(counts)
+            if size < th.count:  # an int against the count: as its float would compare
+                return None
+            measure = float(size)
+        else:
+            measure = win.add(t, val, eid, desc, th)
+            if measure < th.count:
+                return None
         items = list(win.items)
         if commit:
             del st.windows[key]  # start counting afresh
-        what = (
-            f"{_n(measure)} distinct {th.distinct.name} values"
-            if th.distinct is not None
+        said = (
+            f"{_n(measure)} distinct {distinct.name} values"
+            if distinct is not None
             else f"{th.sum.name} total {_n(measure)}"
             if th.sum is not None
             else f"{_n(measure)} events"
         )
         where = ", ".join(f"{f.name}={g}" for f, g in zip(th.group_by, group, strict=True))
-        summary = f"{rule.title}: {what}{f' ({where})' if where else ''} within {_n(th.within_s)} s"
-        if th.distinct is not None:
+        summary = f"{rule.title}: {said}{f' ({where})' if where else ''} within {_n(th.within_s)} s"
+        if distinct is not None:
             sample = list(dict.fromkeys(str(v) for _, v, _, _ in items))[-6:]
             summary += f": {short(', '.join(sample), 80)}"
-        if th.distinct is not None:  # the last event of each value
             items = list({repr(v): (t, v, eid, d) for t, v, eid, d in items}.values())
         evidence = [
             Evidence(event=eid, type=None, description=d) for _, _, eid, d in items[-_MAX_EVIDENCE:]
         ]
-        return _Hit(rule, f"group:{group}", summary, evidence, subj.type)
+        return _Hit(rule, f"group:{group}", summary, evidence, type_)
 
     def _sequence(
         self,

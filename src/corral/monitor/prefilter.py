@@ -473,7 +473,7 @@ class Screen:
     def find(self, text: str) -> tuple[Any, ...]:
         """The entries that may match ``text``."""
         got = self._cache.get(text)
-        return (got if got is not None else self.scan(text))[0]
+        return (got if got is not None else self.missed(text))[0]
 
     def scan(self, text: str) -> Scan:
         """(the entries that may match ``text``, the ids of the :attr:`extra` literals it
@@ -481,8 +481,11 @@ class Screen:
         longer one kept by identity while it is the last (the commands of a script
         share its text)."""
         got = self._cache.get(text)
-        if got is not None:
-            return got
+        return got if got is not None else self.missed(text)
+
+    def missed(self, text: str) -> Scan:
+        """:meth:`scan` of a text :attr:`cached` has no answer for (the finders look
+        it up first: a new text is not looked up twice)."""
         if len(text) > 512:
             last = self._last
             if last[0] is text:
@@ -502,7 +505,25 @@ class Screen:
         return got
 
     def _find(self, text: str) -> Scan:
-        found_ids = self._matcher.found(text) if self.lits else []
+        if self.lits:
+            # :meth:`LiteralSet.found` and :func:`folded`, inlined (the pass over each new
+            # text): the casefolded text kept as :func:`folded` keeps it, one RE2 pass
+            m = self._matcher
+            match = m._match
+            lower = _FOLDED.get(text) if m.fold else text
+            if lower is None and len(text) <= 4096 and len(_FOLDED) < 1024:
+                lower = _FOLDED[text] = text.casefold()
+            if lower is None or match is None:
+                found_ids = m.found(text)
+            else:
+                try:
+                    data = f"{PAD}{lower}{PAD}".encode() if m.pad else lower.encode()
+                except UnicodeEncodeError:
+                    found_ids = m.found(text)  # its fallback, one ``in`` per literal
+                else:
+                    found_ids = match(data)
+        else:
+            found_ids = []
         hits: list[int] | tuple[int, ...] = found_ids
         ride = self._ride
         if ride is not None:

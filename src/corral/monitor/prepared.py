@@ -28,9 +28,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .rules import MATCH, THRESHOLD, Plan, Subject
+from .rules import MATCH, THRESHOLD, Plan, Subject, Threshold, _num, brief
 
-__all__ = ["KEPT", "MAX_TEXT", "PENDING", "Prepared", "content_key", "prepare"]
+__all__ = ["KEPT", "MAX_TEXT", "PENDING", "Prepared", "content_key", "counted", "prepare"]
 
 #: a later sequence step (or ``unless``) found for a subject: tested only while a
 #: partial match of its rule waits for it (its answer is not kept)
@@ -41,13 +41,15 @@ MAX_TEXT: Final = 512
 #: moves to the newer)
 KEPT: Final = 4096
 
-Item = tuple[Any, Any]  # (entry, PENDING | None | captures)
+Item = tuple[Any, Any]  # (entry, PENDING | None | captures | what a threshold counts)
 
 
 class Prepared:
     """The stateless answer for one event content: per subject (in the order of
     :func:`rules.subjects_of`), ``None`` when no rule looks at its kind, else the
-    candidates that may do something, in the order the index gave them."""
+    candidates that may do something, in the order the index gave them, each with its
+    answer: ``None`` (a match), a sequence step's captures, :data:`PENDING`, or what a
+    threshold counts of the subject (:func:`counted`)."""
 
     __slots__ = ("items", "kinds", "quiet")
 
@@ -61,8 +63,9 @@ class Prepared:
 def prepare(plan: Plan, subjects: list[Subject]) -> Prepared:
     """The stateless answer of ``plan``'s rules for ``subjects``: each candidate's test
     as :meth:`Monitor._evaluate` always ran it (matches; thresholds but on the commands
-    the shell reports; first sequence steps, with their captures), later steps left
-    for when a partial match waits for them."""
+    the shell reports, with what each counts, :func:`counted`: one that counts nothing
+    of the subject is left out; first sequence steps, with their captures), later steps
+    left for when a partial match waits for them."""
     finders = plan.finders
     kinds: list[str | None] = []
     items: list[tuple[Item, ...] | None] = []
@@ -83,7 +86,9 @@ def prepare(plan: Plan, subjects: list[Subject]) -> Prepared:
                 if subj.derived and subj.via == "shell":
                     continue  # the shell reports each command it runs as it runs
                 if entry.test(subj):
-                    got.append((entry, None))
+                    what = counted(entry.rule.threshold, subj)
+                    if what is not None:
+                        got.append((entry, what))
             elif entry.step > 0:
                 got.append((entry, PENDING))
             else:
@@ -92,6 +97,53 @@ def prepare(plan: Plan, subjects: list[Subject]) -> Prepared:
                     got.append((entry, subj.caps or {}))
         items.append(tuple(got))
     return Prepared(tuple(kinds), tuple(items))
+
+
+#: the types a threshold's group or value is kept as they are (:func:`hashable`)
+_PLAIN_VALUES: Final = frozenset({str, int, float, bool, type(None)})
+
+
+def hashable(v: Any, depth: int = 0) -> Any:
+    """A hashable form of a field's value (a threshold's group or distinct value); data
+    nested deeper than 32 levels is told apart by its brief repr."""
+    if type(v) in _PLAIN_VALUES:
+        return v
+    if isinstance(v, list | tuple | dict) and depth >= 32:
+        return brief(v)
+    if isinstance(v, list | tuple):
+        return tuple(hashable(x, depth + 1) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((k, hashable(x, depth + 1)) for k, x in v.items()))
+    return v
+
+
+def counted(th: Threshold, subj: Subject) -> tuple[tuple[Any, ...], Any, str] | None:
+    """What a threshold counts of a subject its test holds for: (its group, its value:
+    the distinct value, the number summed, or None for a plain count, and its
+    description as evidence); None when it counts nothing (no distinct value, no
+    number to sum). A pure function of the subject's content (a rule's group or value
+    that reads the session makes the session part of the content's key)."""
+    by = th.group_by
+    if not by:
+        group: tuple[Any, ...] = ()
+    elif len(by) == 1:
+        g = by[0].get(subj)
+        group = (g if type(g) in _PLAIN_VALUES else hashable(g),)
+    else:
+        group = tuple(hashable(f.get(subj)) for f in by)
+    if th.distinct is not None:
+        val = th.distinct.get(subj)
+        if val is None:
+            return None
+        if type(val) not in _PLAIN_VALUES:
+            val = hashable(val)
+    elif th.sum is not None:
+        val = _num(th.sum.get(subj))
+        if val is None:
+            return None
+    else:
+        val = None
+    return group, val, subj.describe(120)
 
 
 _SCALARS: Final = frozenset({str, int, bool, type(None)})

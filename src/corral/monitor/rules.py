@@ -2256,7 +2256,7 @@ def _finder(b: _Frozen) -> Callable[[Subject], list[_Entry]]:
                     # the other fields' texts are in the line: one pass over the line
                     # finds their rules too (a superset: each is tested after), and
                     # the strings the key tables' rules need there
-                    scan = merged.cached(line) or merged.scan(line)
+                    scan = merged.cached(line) or merged.missed(line)
         for get, table in keyed:
             v = get(subj)
             if v is not None:
@@ -2281,7 +2281,7 @@ def _finder(b: _Frozen) -> Callable[[Subject], list[_Entry]]:
             if v:
                 # :meth:`Screen.find`, inlined: the kept answer (one C call), or a scan
                 got = screen.cached(v)
-                found = (got if got is not None else screen.scan(v))[0]
+                found = (got if got is not None else screen.missed(v))[0]
                 if found:
                     out += found
         if always:
