@@ -1,7 +1,7 @@
-"""The held-out sets 2 to 20 (``corpus/heldout{2,...,20}_*.jsonl``, see ``corpus/HELDOUT2.md``
-to ``HELDOUT20.md``) are well formed: every line loads as a monitor corpus item with a
+"""The held-out sets 2 to 21 (``corpus/heldout{2,...,21}_*.jsonl``, see ``corpus/HELDOUT2.md``
+to ``HELDOUT21.md``) are well formed: every line loads as a monitor corpus item with a
 command, a class and the public source it came from; each set keeps its size and spread
-and holds no duplicate; sets 3 to 20 hold no line of an earlier corpus. Nothing here depends on
+and holds no duplicate; sets 3 to 21 hold no line of an earlier corpus. Nothing here depends on
 what the monitor or the policy decide about them."""
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ SIZES = {"heldout2": (250, 15, 400), "heldout3": (300, 18, 450), "heldout4": (30
          "heldout13": (600, 40, 800), "heldout14": (600, 40, 800),
          "heldout15": (600, 40, 800), "heldout16": (600, 40, 800),
          "heldout17": (600, 40, 800), "heldout18": (600, 40, 800),
-         "heldout19": (600, 40, 800), "heldout20": (600, 40, 800)}  # fmt: skip
+         "heldout19": (600, 40, 800), "heldout20": (600, 40, 800),
+         "heldout21": (600, 40, 800)}  # fmt: skip
 EARLIER = ("default.jsonl", "heldout_attacks.jsonl", "heldout_benign.jsonl",
            "heldout2_attacks.jsonl", "heldout2_benign.jsonl")  # fmt: skip
 
@@ -106,6 +107,8 @@ def test_size_spread_and_no_duplicates(name: str) -> None:
     ("heldout19", (*EARLIER, *(f"heldout{n}_{part}.jsonl" for n in range(3, 19)
                                for part in ("attacks", "benign")))),
     ("heldout20", (*EARLIER, *(f"heldout{n}_{part}.jsonl" for n in range(3, 20)
+                               for part in ("attacks", "benign")))),
+    ("heldout21", (*EARLIER, *(f"heldout{n}_{part}.jsonl" for n in range(3, 21)
                                for part in ("attacks", "benign")))),
 ])  # fmt: skip
 def test_set_has_no_line_of_an_earlier_corpus(name: str, earlier_names: tuple[str, ...]) -> None:
