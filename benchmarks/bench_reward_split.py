@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "src" / "corral" / "monitor" / "corpus"
 #: the sets whose lines may be read; the fresh set is never named here
-IN_SAMPLE = tuple(range(2, 20))
+IN_SAMPLE = tuple(range(2, 21))
 CLASS = "reward_hacking"
 
 

@@ -11,12 +11,12 @@ Usage::
         [--benign F] [--ngrams-lower-only] [--common-df F] [--common-cap W]
         [--replay-cache FILE] [--lines FILE] [--scores FILE] [--json]
 
-Data (nothing else is read; the fresh held-out set being built, ``heldout20_*``, and
+Data (nothing else is read; the fresh held-out set being built, ``heldout21_*``, and
 later ones are deliberately not: :data:`FRESH`):
 
 * the labelled corpora in ``src/corral/monitor/corpus``: ``default.jsonl`` (the
-  development set, "dev") and the held-out sets 1 (``heldout_*``) to 19
-  (``heldout19_*``); command lines only;
+  development set, "dev") and the held-out sets 1 (``heldout_*``) to 20
+  (``heldout20_*``); command lines only;
 * benign breadth, ``scripts/scorer_data/benign_breadth.jsonl``: everyday command lines
   so the model does not learn "unusual == bad". ``--refresh-breadth`` rebuilds it on
   this machine from the EXAMPLES sections and display blocks of the installed man pages
@@ -114,10 +114,11 @@ SETS: list[tuple[str, str, str | None]] = [
     ("17", "heldout17_attacks.jsonl", "heldout17_benign.jsonl"),
     ("18", "heldout18_attacks.jsonl", "heldout18_benign.jsonl"),
     ("19", "heldout19_attacks.jsonl", "heldout19_benign.jsonl"),
+    ("20", "heldout20_attacks.jsonl", "heldout20_benign.jsonl"),
 ]
 #: the freshest held-out set (being built, measured by nobody yet): never read, nor
 #: any later one
-FRESH = 20
+FRESH = 21
 assert all(name == "dev" or int(name) < FRESH for name, *_ in SETS), "a fresh set is read"
 LEFT_OUT = [str(n) for n in range(2, FRESH)]
 C = 0.1

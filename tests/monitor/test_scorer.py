@@ -382,8 +382,8 @@ def test_the_training_script_runs_end_to_end_on_a_small_sample(tmp_path: Path) -
     eco = [r["added_fp"] for r in tables["ecosystem"] + tables["sets"]]
     margins: Any = _train_scorer_module()
     assert max(eco) <= 0.004 or model.meta["training"]["margin"] == margins.MARGINS[-1]
-    assert "heldout19" in json.dumps(model.meta["training"])  # set 19 is in-sample now
-    assert "heldout20" not in json.dumps(model.meta["training"])  # the fresh set is not read
+    assert "heldout20" in json.dumps(model.meta["training"])  # set 20 is in-sample now
+    assert "heldout21" not in json.dumps(model.meta["training"])  # the fresh set is not read
     # a sample never passes the ship check: the shipped path is refused
     assert "trained on a sample" in model.meta["training"]["ship_check"]
     assert isinstance(model.score(ATTACKS[0]).value, float)
@@ -407,9 +407,9 @@ def test_the_everyday_lines_name_their_class_and_the_set_they_were_written_from(
     ts: Any = _train_scorer_module()
     sets = {name for name, *_ in ts.SETS}
     assert all(name == "dev" or int(name) < ts.FRESH for name in sets)  # never the fresh set
-    # set 20 is being built: nothing of it (nor later) is read; set 19 is in-sample now
-    assert ts.FRESH == 20 and "19" in sets
-    assert not any(f and f.startswith("heldout20") for _, *files in ts.SETS for f in files)
+    # set 21 is being built: nothing of it (nor later) is read; set 20 is in-sample now
+    assert ts.FRESH == 21 and "20" in sets
+    assert not any(f and f.startswith("heldout21") for _, *files in ts.SETS for f in files)
     malicious = {
         " ".join(str(json.loads(line).get("command", "")).split()).lower()
         for path in (ROOT / "src" / "corral" / "monitor" / "corpus").glob("*.jsonl")

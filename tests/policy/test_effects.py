@@ -419,10 +419,15 @@ def test_every_refusal_names_its_effect() -> None:
 #: Set 19's is 15.8 % (132 of 837; 340 lines under sudo) when measured fresh and when it
 #: entered these tests (2026-12-07): writes outside the workspace 37, paths in
 #: filesystem.deny 32, hosts no rule lists 28.
+#: Set 20's is 18.3 % (153 of 834; 329 lines under sudo) when measured fresh and when it
+#: entered these tests (2026-12-07): paths in filesystem.deny 47 (mounted and served
+#: volumes, block devices, root's home), writes outside the workspace 41, hosts no rule
+#: lists 24, dracut 6.
 _OVER_TARGET = {
     "heldout16_benign.jsonl": 0.21,
     "heldout18_benign.jsonl": 0.23,
     "heldout19_benign.jsonl": 0.16,
+    "heldout20_benign.jsonl": 0.19,
 }
 
 
