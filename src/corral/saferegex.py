@@ -166,6 +166,8 @@ def _complement(ranges: list[tuple[int, int]], top: int) -> list[tuple[int, int]
 _W_ASCII = frozenset(chr(c) for lo, hi in _ASCII_CAT["w"] for c in range(lo, hi + 1))
 _ICASE_EXTRA: Final = {"k": "\u212a", "s": "\u017f", "i": "\u0130\u0131"}
 _FAIL: Final = "[^\\x00-\\x{10FFFF}]"
+# (category, ASCII only, top code point) -> (class body, touches the mapped code points)
+_CATEGORY_TEXT: dict[tuple[Any, bool, int], tuple[str, bool]] = {}
 _BIG: Final = 512  # largest character set the lookaround rewriting enumerates
 
 
@@ -209,6 +211,23 @@ class _Emitter:
             return _ASCII_CAT[name], neg
         return _unicode_ranges(name), neg
 
+    def category_text(self, code: Any, flags: int, top: int) -> str:
+        """A class's body for ``\\w``, ``\\S``...: Unicode ones are hundreds of ranges, so
+        each is spelled once per process (the text and whether it touches the mapped
+        code points depend on the category, the ASCII flag and the top only)."""
+        key = (code, self.is_bytes or bool(flags & re.ASCII), top)
+        hit = _CATEGORY_TEXT.get(key)
+        if hit is None:
+            ranges, cneg = self.category(code, flags)
+            if cneg:
+                ranges = _complement(ranges, top)
+            saved, self.touches_mapped = self.touches_mapped, False
+            text = "".join(self.rng(lo, hi) for lo, hi in ranges)
+            hit = _CATEGORY_TEXT[key] = (text, self.touches_mapped)
+            self.touches_mapped = saved
+        self.touches_mapped = self.touches_mapped or hit[1]
+        return hit[0]
+
     def cls_items(self, items: list[Any], flags: int) -> tuple[str, bool]:
         neg = False
         body: list[str] = []
@@ -221,10 +240,7 @@ class _Emitter:
             elif op is _c.RANGE:
                 body.append(self.rng(av[0], av[1]))
             elif op is _c.CATEGORY:
-                ranges, cneg = self.category(av, flags)
-                if cneg:
-                    ranges = _complement(ranges, top)
-                body.extend(self.rng(lo, hi) for lo, hi in ranges)
+                body.append(self.category_text(av, flags, top))
             else:
                 raise _Unsupported(str(op))
         return "".join(body), neg
