@@ -339,7 +339,7 @@ def test_pattern_from_plan_matches_as_compiled(pattern: str) -> None:
         assert cold.test(text) == warm.test(text)
 
 
-# ------------------------------------------------- every corpus line, cold and cached
+# ------------------------------------ every rule's examples and the corpora, cold and cached
 
 _CHILD = r"""
 import json, pickle, re, sys
@@ -350,7 +350,9 @@ if sys.argv[1] == "warm":
         raise SystemExit("the warm run loaded the pack cold")
     loader.load_text_data = refuse
 from corral.monitor.engine import Monitor
-from corral.monitor.evaluate import _BASE_TIME, _events, load_corpus, static_command_events
+from corral.monitor.evaluate import (
+    _BASE_TIME, _events, command_events, load_corpus, static_command_events,
+)
 from corral.monitor.packcache import entry_path
 
 def run(events, full):
@@ -365,8 +367,20 @@ def run(events, full):
 # the events do not depend on the pack: the cold run makes them, the warm run reads them
 streams = {}
 if sys.argv[1] == "cold":
-    # every corpus but the freshest held-out set (the highest N of heldoutN_): nothing, not
-    # even a pass/fail check, reads it before it is measured
+    # every rule of the pack, by its own examples (tests/monitor/rule_examples.py holds a
+    # positive and a near miss for each rule, so a new rule is covered the day it lands):
+    # the first of each kind
+    sys.path.insert(0, sys.argv[4])
+    from tests.monitor.helpers import T0, Feed
+    from tests.monitor.rule_examples import EXAMPLES
+    for rule_id, (pos, neg) in EXAMPLES.items():
+        for kind, examples in (("+", pos), ("-", neg)):
+            for i, ex in enumerate(examples[:1]):
+                events = command_events(ex, "s1", T0) if isinstance(ex, str) else ex(Feed())
+                streams[f"example {rule_id} {kind}{i}"] = [None, events]
+    # and the corpora's lines as they are written, one in 16 (the corpora grow by a set a
+    # round); every corpus but the freshest held-out set (the highest N of heldoutN_):
+    # nothing, not even a pass/fail check, reads it before it is measured
     files = sorted(Path(sys.argv[2]).glob("*.jsonl"))
     sets = [int(m.group(1)) for p in files if (m := re.match(r"heldout(\d+)_", p.name))]
     fresh = f"heldout{max(sets)}_" if sets else None
@@ -374,8 +388,8 @@ if sys.argv[1] == "cold":
         if fresh is not None and path.name.startswith(fresh):
             continue
         for i, item in enumerate(load_corpus(path)):
-            if i % 2:  # every other line: the corpora grow by a set a round (21,000 lines
-                continue  # at set 17); half of each still holds every class and rule
+            if i % 16:
+                continue
             got = [_events(item, i)]
             if item.command is not None:
                 got.append(static_command_events(item.command, f"s-{i}", _BASE_TIME + i * 1000))
@@ -383,15 +397,17 @@ if sys.argv[1] == "cold":
     Path(sys.argv[3]).write_bytes(pickle.dumps(streams))
 else:
     streams = pickle.loads(Path(sys.argv[3]).read_bytes())
-out = {key: [run(got[0], False), *(run(s, True) for s in got[1:])]
+out = {key: [None if got[0] is None else run(got[0], False), *(run(s, True) for s in got[1:])]
        for key, got in streams.items()}
 assert entry_path(loader.pack_text("default")).is_file()
 print(json.dumps(out))
 """
 
 
-@pytest.mark.timeout(1200)  # every corpus line's events, through a cold and a cached pack
-def test_cached_pack_alerts_equal_cold_on_the_corpus_lines(tmp_path: Path) -> None:
+@pytest.mark.timeout(1200)  # every rule's examples and the corpora, through a cold and a cached pack
+def test_cached_pack_alerts_equal_cold_on_the_examples_and_the_corpora(tmp_path: Path) -> None:
+    from corral.monitor import builtin_pack
+
     corpus = ROOT / "src" / "corral" / "monitor" / "corpus"
     env = {
         **os.environ,
@@ -402,16 +418,22 @@ def test_cached_pack_alerts_equal_cold_on_the_corpus_lines(tmp_path: Path) -> No
     got = {}
     for mode in ("cold", "warm"):
         proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, mode, str(corpus), str(tmp_path / "events.pickle")],
+            [sys.executable, "-c", _CHILD, mode, str(corpus), str(tmp_path / "events.pickle"),
+             str(ROOT)],
             env=env,
             capture_output=True,
             text=True,
             timeout=900,
-        )
+        )  # fmt: skip
         assert proc.returncode == 0, proc.stderr[-2000:]
         got[mode] = json.loads(proc.stdout)
     cold, warm = got["cold"], got["warm"]
-    assert len(cold) > 5000  # every other line of every corpus
-    assert sum(1 for rows in cold.values() if rows[0]) > 1000  # and many alerts
+    lines = [k for k in cold if not k.startswith("example ")]
+    assert len(lines) > 1000 and sum(1 for k in lines if cold[k][0]) > 300  # and many alerts
+    # every rule raised its alert in the cold run, so the comparison covers every rule
+    alerted = {json.loads(row)[0] for k, rows in cold.items() for got_rows in rows[1:]
+               for row in got_rows if k.startswith("example ")}  # fmt: skip
+    missing = {r.id for r in builtin_pack("default").rules} - alerted
+    assert not missing, f"rules no example alerted in the cold run: {sorted(missing)[:10]}"
     diff = [k for k in cold if cold[k] != warm.get(k)]
-    assert not diff, f"alerts differ on {len(diff)} lines, e.g. {diff[0]}"
+    assert not diff, f"alerts differ on {len(diff)} streams, e.g. {diff[0]}"
