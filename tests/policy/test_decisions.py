@@ -249,7 +249,8 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("xargs rm -rf /", D, D, A),
     ("ls && rm -rf /", D, D, A),
     ("ls; sudo reboot", D, D, A),
-    ("echo hi > /etc/passwd", D, D, A),
+    ("echo hi > /etc/passwd", A, D, A),  # default: the tier's read-only /etc
+    ("echo hi > /proc/sys/kernel/x", D, D, A),
 ]
 # fmt: on
 

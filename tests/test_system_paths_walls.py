@@ -1,0 +1,139 @@
+"""The walls under `default`'s system and volume paths: they are the sandbox's own.
+
+`default` lets a command write the system's directories (`/etc`, `/usr`, `/var`, `/opt`,
+`/boot`, ...) and read and write the volumes' and homes' (`/srv`, `/mnt`, `/media`,
+`/home`, `/root`) and the raw disks' names (`/dev/sda`), because no tier gives a sandbox
+the host's: bwrap binds `/usr` and a curated `/etc` read-only and leaves the rest to its
+own root tmpfs and `/dev`; gVisor's root is read-only and its `/dev` its own; the wasm
+shell reaches nothing outside `/workspace`. These tests put data of the host's at those
+paths, run the lines `default` allows "as root" (corral's `sudo`) in bwrap and gVisor with
+the monitor off, so that nothing but the tier stands in the way, and check from the host
+that nothing was read or changed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from corral import Budget, Sandbox
+from tiers import needs
+
+BACKENDS = [
+    pytest.param("bwrap", marks=needs("bwrap")),
+    pytest.param("gvisor", marks=needs("gvisor")),
+]
+
+SECRET = "HOST-SECRET-4c7f1e"
+
+
+def _host_block_device() -> str | None:
+    """A block device of the host's (``vda``, ``sda``, ``nvme0n1``), if it has one."""
+    try:
+        names = sorted(os.listdir("/sys/block"))
+    except OSError:
+        return None
+    for name in names:
+        if not name.startswith(("loop", "ram", "zram")) and Path("/dev", name).exists():
+            return name
+    return None
+
+
+@pytest.fixture
+def host_data() -> Iterator[dict[str, Path]]:
+    """The host's data at the paths a sandbox must not reach (made here, removed after);
+    and paths that must not appear on the host."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to place the host's data under /srv, /root, /home")
+    tag = f"corral-wall-{uuid.uuid4().hex[:10]}"
+    planted = {name: Path(f"/{name}") / tag for name in ("srv", "root", "home", "media")}
+    absent = {name: Path(f"/{name}") / tag for name in ("etc", "var/lib", "opt", "boot",
+                                                         "usr/local/bin")}  # fmt: skip
+    try:
+        for d in planted.values():
+            d.mkdir(mode=0o755)
+            (d / "secret").write_text(SECRET + "\n")
+        assert not any(p.exists() for p in absent.values())
+        yield {"tag": Path(tag), **{f"planted/{k}": v for k, v in planted.items()},
+               **{f"absent/{k}": v for k, v in absent.items()}}  # fmt: skip
+    finally:
+        for d in planted.values():
+            shutil.rmtree(d, ignore_errors=True)
+        for p in absent.values():  # a failing test must not leave them either
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            elif p.exists() or p.is_symlink():
+                p.unlink()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_system_and_volume_paths_are_the_sandboxs_own(
+    tmp_path: Path, backend: str, host_data: dict[str, Path]
+) -> None:
+    tag = str(host_data["tag"])
+    dev = _host_block_device()
+    reads = f"cat /srv/{tag}/secret /root/{tag}/secret /home/{tag}/secret /media/{tag}/secret"
+    writes = (
+        f"sudo mkdir -p /srv/{tag}/new /var/lib/{tag} /opt/{tag} /boot/{tag} /home/{tag}"
+        f" && echo x | sudo tee /srv/{tag}/secret /root/{tag}/secret /home/{tag}/secret"
+        f" /etc/{tag} /var/lib/{tag}/f"
+        f" ; sudo cp /etc/hostname /usr/local/bin/{tag} ; sudo mv /media/{tag}/secret /tmp/m"
+    )
+    disk = f"sudo dd if=/dev/{dev} of=/tmp/head.img bs=512 count=1" if dev else "true"
+    probe = f"test -b /dev/{dev} && echo BLOCK-DEVICE" if dev else "true"
+    lines = [reads, writes, disk, probe, "ls -A /mnt"]
+    with Sandbox(backend=backend, policy="default", workspace=tmp_path, monitor=False,
+                 budget=Budget(wall_s=60)) as sb:  # fmt: skip
+        for line in lines:  # the policy lets each run: only the tier stands in the way
+            assert sb.policy.decide_command(line).verdict == "allow", (line, sb.policy.decide_command(line).reason)
+        read = sb.run(reads)
+        wrote = sb.run(writes)
+        copied = sb.run(disk)
+        block = sb.run(probe)
+        mnt = sb.run("ls -A /mnt")
+        alive = sb.run("echo alive")
+    report = f"{read}\n{wrote}\n{copied}\n{block}\n{mnt}"
+    assert alive.stdout == "alive\n", report  # the sandbox ran the lines to their end
+    # nothing of the host's data was read ...
+    for result in (read, wrote, copied, block, mnt):
+        assert SECRET not in result.stdout + result.stderr, report
+    # ... or changed: the planted files as they were, nothing new where nothing was
+    for key, path in host_data.items():
+        if key.startswith("planted/"):
+            assert (path / "secret").read_text() == SECRET + "\n", (path, report)
+            assert sorted(os.listdir(path)) == ["secret"], (path, report)
+        elif key.startswith("absent/"):
+            assert not path.exists(), (path, report)
+    # no block device of the host's, and none of the host's mounted volumes
+    assert "BLOCK-DEVICE" not in block.stdout, report
+    host_mnt = set(os.listdir("/mnt"))
+    assert not (set(mnt.stdout.split()) & host_mnt), report
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_symlink_or_dotdot_from_the_sandboxs_own_paths_reaches_no_host_file(
+    tmp_path: Path, backend: str, host_data: dict[str, Path]
+) -> None:
+    """A link made at an allowed path to the host's data, and a `..` walk out of one, lead
+    to the sandbox's own files (the policy decides `..` where it lands: /proc is no write
+    path)."""
+    tag = str(host_data["tag"])
+    link = (
+        f"sudo mkdir -p /srv/{tag}-l && sudo ln -sfn /root/{tag} /srv/{tag}-l/r"
+        f" && cat /srv/{tag}-l/r/secret ; cat /srv/../root/{tag}/secret"
+        f" ; echo y | sudo tee /srv/{tag}-l/r/secret"
+    )
+    with Sandbox(backend=backend, policy="default", workspace=tmp_path, monitor=False,
+                 budget=Budget(wall_s=60)) as sb:  # fmt: skip
+        assert sb.policy.decide_command(link).verdict == "allow", sb.policy.decide_command(link).reason
+        walk = "echo 1 | sudo tee /srv/../proc/sys/kernel/core_pattern"
+        assert sb.policy.decide_command(walk).verdict == "deny"
+        ran = sb.run(link)
+    assert SECRET not in ran.stdout + ran.stderr, ran
+    assert (host_data["planted/root"] / "secret").read_text() == SECRET + "\n"
+    assert not Path(f"/srv/{tag}-l").exists(), ran
