@@ -137,3 +137,28 @@ def test_a_symlink_or_dotdot_from_the_sandboxs_own_paths_reaches_no_host_file(
     assert SECRET not in ran.stdout + ran.stderr, ran
     assert (host_data["planted/root"] / "secret").read_text() == SECRET + "\n"
     assert not Path(f"/srv/{tag}-l").exists(), ran
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_chown_inside_gives_no_file_away(tmp_path: Path, backend: str) -> None:
+    """`chown` runs under `default` (the wasm shell has none): the native tiers' user holds
+    no capability, so a file cannot be given to another user, in the workspace (the host's
+    files) or anywhere else; handing files to root stays refused by its own rule."""
+    (tmp_path / "notes.txt").write_text("hello\n")
+    lines = [
+        "sudo chown -R 1500:1500 notes.txt",
+        "sudo chown www-data: notes.txt",
+        "sudo mkdir -p /var/www/app && sudo chown -R www-data:www-data /var/www/app",
+    ]
+    with Sandbox(backend=backend, policy="default", workspace=tmp_path, monitor=False,
+                 budget=Budget(wall_s=60)) as sb:  # fmt: skip
+        for line in lines:
+            assert sb.policy.decide_command(line).verdict == "allow", sb.policy.decide_command(line).reason
+        assert sb.policy.decide_command("sudo chown root notes.txt").verdict == "deny"
+        sb.run("true")  # the session holds the workspace (as root: lent to its own uid)
+        before = os.stat(tmp_path / "notes.txt")
+        results = [sb.run(line) for line in lines]
+        after = os.stat(tmp_path / "notes.txt")  # while the sandbox holds the workspace
+    report = "\n".join(str(r) for r in results)
+    assert (after.st_uid, after.st_gid) == (before.st_uid, before.st_gid), report
+    assert before.st_uid != 1500 and results[0].exit_code != 0, report  # refused inside

@@ -123,7 +123,7 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("aws s3 ls", Q, D, A),
     ("gh pr list", Q, D, A),
     ("terraform apply", Q, D, A),
-    ("chown me x", Q, D, A),
+    ("chown me x", A, D, A),  # default: no tier can give a file away (test_system_paths_walls)
     # contained: reads, a listener in the sandbox's own network namespace, workspace writes
     ("sysctl -a", A, D, A),
     ("nc -lvp 4444", A, D, A),
