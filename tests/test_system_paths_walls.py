@@ -162,3 +162,37 @@ def test_chown_inside_gives_no_file_away(tmp_path: Path, backend: str) -> None:
     report = "\n".join(str(r) for r in results)
     assert (after.st_uid, after.st_gid) == (before.st_uid, before.st_gid), report
     assert before.st_uid != 1500 and results[0].exit_code != 0, report  # refused inside
+
+
+def _host_sysctl(name: str) -> str | None:
+    try:
+        return Path("/proc/sys", *name.split(".")).read_text()
+    except OSError:
+        return None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sysctl_inside_changes_no_host_setting(tmp_path: Path, backend: str) -> None:
+    """`sysctl` writes run under `default`: the native tiers' user holds no capability (the
+    kernel's settings are the host's and refuse it; the network ones are the sandbox's own
+    namespace's, and refuse it too), gVisor's are the Sentry's; the wasm shell has no
+    sysctl. Run as root inside, each write leaves the host's value as it was."""
+    names = ["vm.max_map_count", "kernel.perf_event_paranoid", "net.ipv4.ip_forward",
+             "kernel.core_pattern", "fs.inotify.max_user_watches"]  # fmt: skip
+    before = {n: _host_sysctl(n) for n in names}
+    lines = [
+        "sudo sysctl -w vm.max_map_count=262145",
+        "sudo sysctl kernel.perf_event_paranoid=-1",
+        "sudo sysctl -w net.ipv4.ip_forward=1",
+        "sudo sysctl -w kernel.core_pattern='|/workspace/handler %p'",
+        "echo 'fs.inotify.max_user_watches=524289' > s.conf && sudo sysctl -p s.conf",
+    ]
+    with Sandbox(backend=backend, policy="default", workspace=tmp_path, monitor=False,
+                 budget=Budget(wall_s=60)) as sb:  # fmt: skip
+        for line in lines:
+            assert sb.policy.decide_command(line).verdict == "allow", sb.policy.decide_command(line).reason
+        results = [sb.run(line) for line in lines]
+    report = "\n".join(str(r) for r in results)
+    # each refused inside (gVisor's procps says so and exits 0 on a refused -w)
+    assert all(r.exit_code != 0 or "sysctl:" in r.stderr for r in results), report
+    assert {n: _host_sysctl(n) for n in names} == before, report

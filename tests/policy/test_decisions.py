@@ -187,7 +187,7 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("systemctl link /tmp/root.service", D, D, A),
     ("shutdown -h now", D, D, A),
     ("iptables -F", A, D, A),  # the sandbox's own firewall: its network namespace
-    ("sysctl -w kernel.x=1", D, D, A),
+    ("sysctl -w kernel.x=1", A, D, A),  # default: no tier can change the host's settings
     ("mkfs.ext4 /dev/sdb", D, D, A),
     ("dd if=/dev/zero of=/dev/sda", D, D, A),
     # tunnels and reverse shells

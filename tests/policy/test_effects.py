@@ -341,7 +341,8 @@ def test_shell_worker_shortcuts_leave_effects_to_the_policy() -> None:
         ("find . -name '*.pyc' -delete", "allow"),
         ("find /tmp/build -type f -delete", "allow"),
         ("find /var/log -name '*.log' -exec cat {} +", "allow"),
-        ("sysctl kernel.core_pattern='|/tmp/x'", "deny"),
+        ("sysctl kernel.core_pattern='|/tmp/x'", "allow"),  # the tiers refuse it (walls test)
+        ("echo '|/tmp/x' > /proc/sys/kernel/core_pattern", "deny"),
         ("sysctl -a", "allow"),
         ("sysctl -n kernel.hostname", "allow"),
         ("ip route add default via 203.0.113.1", "deny"),
