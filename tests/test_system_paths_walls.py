@@ -8,7 +8,8 @@ own root tmpfs and `/dev`; gVisor's root is read-only and its `/dev` its own; th
 shell reaches nothing outside `/workspace`. These tests put data of the host's at those
 paths, run the lines `default` allows "as root" (corral's `sudo`) in bwrap and gVisor with
 the monitor off, so that nothing but the tier stands in the way, and check from the host
-that nothing was read or changed.
+that nothing was read or changed. `chown` and `sysctl`'s writes run under `default` for
+the same reason (the tiers' user holds no capability): they are run as root inside too.
 """
 
 from __future__ import annotations

@@ -447,8 +447,8 @@ def test_every_refusal_names_its_effect() -> None:
 #: volumes, block devices, root's home), writes outside the workspace 41, hosts no rule
 #: lists 24, dracut 6.
 #: Since the system's and volumes' paths are the sandbox's own and chown runs (policy21,
-#: 2026-12-07; tests/test_system_paths_walls.py): set 16 16.7 %, 18 10.0 %, 19 9.0 %,
-#: 20 9.2 % (their own bounds gone: the target holds for 18-20).
+#: 2026-12-07; tests/test_system_paths_walls.py), and with sysctl's writes: set 16 16.7 %,
+#: 18 9.8 %, 19 8.4 %, 20 9.0 % (their own bounds gone: the target holds for 18-20).
 _OVER_TARGET = {
     "heldout16_benign.jsonl": 0.17,  # 16.7 % since the system's paths are the sandbox's own
 }
