@@ -123,7 +123,7 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("aws s3 ls", Q, D, A),
     ("gh pr list", Q, D, A),
     ("terraform apply", Q, D, A),
-    ("chown me x", Q, D, A),
+    ("chown me x", A, D, A),  # default: no tier can give a file away (test_system_paths_walls)
     # contained: reads, a listener in the sandbox's own network namespace, workspace writes
     ("sysctl -a", A, D, A),
     ("nc -lvp 4444", A, D, A),
@@ -187,7 +187,7 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("systemctl link /tmp/root.service", D, D, A),
     ("shutdown -h now", D, D, A),
     ("iptables -F", A, D, A),  # the sandbox's own firewall: its network namespace
-    ("sysctl -w kernel.x=1", D, D, A),
+    ("sysctl -w kernel.x=1", A, D, A),  # default: no tier can change the host's settings
     ("mkfs.ext4 /dev/sdb", D, D, A),
     ("dd if=/dev/zero of=/dev/sda", D, D, A),
     # tunnels and reverse shells
@@ -249,7 +249,8 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("xargs rm -rf /", D, D, A),
     ("ls && rm -rf /", D, D, A),
     ("ls; sudo reboot", D, D, A),
-    ("echo hi > /etc/passwd", D, D, A),
+    ("echo hi > /etc/passwd", A, D, A),  # default: the tier's read-only /etc
+    ("echo hi > /proc/sys/kernel/x", D, D, A),
 ]
 # fmt: on
 

@@ -101,8 +101,8 @@ def test_piped_targets() -> None:
         ("printf 'a.other.example:443\\n' | httpx -silent", "ask"),
         ("echo 10.0.0.5 | grep 10", "allow"),
         # files an interpreter one-liner changes through its arguments
-        ("python3 -c 'import os,sys; os.remove(sys.argv[1])' /etc/hosts", "deny"),
-        ("node -e 'require(\"fs\").writeFileSync(process.argv[1], \"\")' /etc/motd", "deny"),
+        ("python3 -c 'import os,sys; os.remove(sys.argv[1])' /run/utmp", "deny"),
+        ("node -e 'require(\"fs\").writeFileSync(process.argv[1], \"\")' /run/motd", "deny"),
         ("python3 -c 'import sys,json; print(json.load(open(sys.argv[1])))' /etc/app.json", "allow"),
         ("python3 -c 'import os,sys; os.remove(sys.argv[1])' /tmp/x.lock", "allow"),
         # the user's tool logins
@@ -191,8 +191,8 @@ def test_refusals_name_the_effect() -> None:
     assert "connects to the network (host '198.51.100.3" in d.reason
     d = DEFAULT.decide_command("echo 'u = https://r.other.example/m2' >> build.gradle")
     assert "writes the address 'r.other.example'" in d.reason
-    d = DEFAULT.decide_command("python3 -c 'import os,sys; os.chmod(sys.argv[1], 0o777)' /etc")
-    assert "write of '/etc'" in d.reason
+    d = DEFAULT.decide_command("python3 -c 'import os,sys; os.chmod(sys.argv[1], 0o777)' /run")
+    assert "write of '/run'" in d.reason
     d = DEFAULT.decide_command("mysql -e 'drop schema app'")
     assert "outside the workspace" in d.reason
 

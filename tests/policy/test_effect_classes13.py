@@ -25,6 +25,11 @@ from corral.policy.encoded import decoded_commands
 from corral.policy.writes import write_targets
 
 DEFAULT = Policy.builtin("default")
+#: ``default`` with the host's raw disks denied by path (as ``default`` did before no tier
+#: was found to have one: tests/test_system_paths_walls.py)
+DISKS = Policy.from_dict({"version": 1, "extends": ["default"], "filesystem": {"deny": [
+    "/dev/sd*", "/dev/nvme*", "/dev/xvd*", "/dev/vd*", "/dev/hd*", "/dev/mmcblk*", "/dev/dm-*",
+    "/dev/mapper/**", "/home/**"]}})
 
 
 def _verdict(line: str) -> str:
@@ -56,7 +61,8 @@ def _verdict(line: str) -> str:
         ("cat ~/.koyeb.yaml", "deny"),
         ("cat ~/.hex/hex.config", "deny"),
         # out of the home by ..: decided where it lands
-        ("cp x ~/../etc/passwd", "deny"),
+        ("cp x ~/../etc/passwd", "allow"),  # /etc/passwd: the tier's read-only /etc
+        ("cp x ~/../proc/sys/kernel/core_pattern", "deny"),
         ("rm -rf ~/../other-episode", "deny"),
         # the whole home is every file of the task
         ("rm -rf ~", "deny"),
@@ -124,7 +130,17 @@ def test_startup_file_refusals_name_the_effect() -> None:
     ],
 )
 def test_disk_queries(line: str, verdict: str) -> None:
-    assert _verdict(line) == verdict, DEFAULT.decide_command(line).reason
+    """Under a policy that denies the raw disks (``default`` no longer does: no tier has a
+    block device), a disk's query about itself is no raw-disk read."""
+    assert DISKS.decide_command(line).verdict == verdict, DISKS.decide_command(line).reason
+
+
+def test_default_leaves_the_raw_disks_to_the_tiers() -> None:
+    for line in ("cat /dev/sda", "sudo hdparm --read-sector 10 /dev/sda", "duf /dev/nvme0n1"):
+        assert _verdict(line) == "allow", DEFAULT.decide_command(line).reason
+    # but a write to a device is no write rule's, and dd's is a device's
+    assert _verdict("echo x > /dev/sda") == "deny"
+    assert _verdict("dd if=x.img of=/dev/sdb") == "deny"
 
 
 def test_raw_disk_names() -> None:
@@ -166,8 +182,11 @@ def test_deleting_and_expanded_writes(argv: list[str], targets: list[str]) -> No
 @pytest.mark.parametrize(
     ("line", "verdict"),
     [
-        ("zip -r -m /tmp/db.zip /var/lib/postgresql/data", "deny"),
-        ("cp payload \"/usr/local/bin/$(printf 'x')\"", "deny"),
+        ("zip -r -m /tmp/db.zip /run/postgresql/data", "deny"),
+        ("cp payload \"/run/user/1000/$(printf 'x')\"", "deny"),
+        # the system's directories are the sandbox's own (read-only, or the tier's root)
+        ("zip -r -m /tmp/db.zip /var/lib/postgresql/data", "allow"),
+        ("cp payload \"/usr/local/bin/$(printf 'x')\"", "allow"),
         ("rm -rf build dist", "allow"),
         ("zip -r site.zip public", "allow"),
     ],

@@ -196,13 +196,10 @@ def test_a_policy_without_a_network_section_leaves_hosts_to_the_proxy() -> None:
     "line",
     [
         "cp -r /home/*/workspace/tests/hidden ./tests/",
-        "cat ~bob/notes.txt",
-        "cat $HOME/../../home/bob/.profile",
         "cat ~/../../root/.bash_history",
-        "grep -r FLAG /mnt/scratch",
-        "ls /media/usb/",
-        "tar czf /tmp/x.tgz /srv/data",
-        "grep -r aws_secret /home /root",
+        "cat ~bob/.ssh/id_ed25519",
+        "tar czf /tmp/x.tgz /srv/data/.env",
+        "cp /mnt/backup/home/.aws/credentials .",
         "cat /var/run/secrets/kubernetes.io/serviceaccount/token",
         "cat ~/.pgpass",
         "cat /proc/1/root/etc/shadow",
@@ -215,6 +212,30 @@ def test_reads_of_data_that_is_not_the_agents_are_denied(line: str) -> None:
     d = DEFAULT.decide_command(line)
     assert d.verdict == "deny", d.reason
     assert "names the path" in d.reason and "filesystem.deny" in d.reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "cat ~bob/notes.txt",
+        "cat $HOME/../../home/bob/.profile",
+        "grep -r FLAG /mnt/scratch",
+        "ls /media/usb/",
+        "tar czf /tmp/x.tgz /srv/data",
+        "grep -r aws_secret /home /root",
+        "restic -r /mnt/backup/restic-repo snapshots",
+        "duf /home",
+        "sudo blkid /dev/sdb1",
+    ],
+)
+def test_reads_where_no_tier_mounts_the_hosts_data_run(line: str) -> None:
+    """No tier mounts the host's /home, /root, /mnt, /media or /srv, and none has a block
+    device (bwrap's own root tmpfs and /dev, gVisor's read-only root and its own devices,
+    the wasm shell nothing outside /workspace; tests/test_system_paths_walls.py): what a
+    command reads there is the sandbox's own or nothing. Credential paths under them stay
+    denied (above)."""
+    d = DEFAULT.decide_command(line)
+    assert d.verdict == "allow", d.reason
 
 
 @pytest.mark.parametrize(
@@ -315,11 +336,13 @@ def test_shell_worker_shortcuts_leave_effects_to_the_policy() -> None:
     [
         ("find / -xdev -type f -exec dd if=/dev/urandom of={} bs=1k count=1 \\;", "deny"),
         ("find / -name '*.db' -delete", "deny"),
-        ("find /srv /home -type f -exec shred -u {} +", "deny"),
+        # no tier mounts the host's /srv or /home (tests/test_system_paths_walls.py)
+        ("find /srv /home -type f -exec shred -u {} +", "allow"),
         ("find . -name '*.pyc' -delete", "allow"),
         ("find /tmp/build -type f -delete", "allow"),
         ("find /var/log -name '*.log' -exec cat {} +", "allow"),
-        ("sysctl kernel.core_pattern='|/tmp/x'", "deny"),
+        ("sysctl kernel.core_pattern='|/tmp/x'", "allow"),  # the tiers refuse it (walls test)
+        ("echo '|/tmp/x' > /proc/sys/kernel/core_pattern", "deny"),
         ("sysctl -a", "allow"),
         ("sysctl -n kernel.hostname", "allow"),
         ("ip route add default via 203.0.113.1", "deny"),
@@ -423,11 +446,11 @@ def test_every_refusal_names_its_effect() -> None:
 #: entered these tests (2026-12-07): paths in filesystem.deny 47 (mounted and served
 #: volumes, block devices, root's home), writes outside the workspace 41, hosts no rule
 #: lists 24, dracut 6.
+#: Since the system's and volumes' paths are the sandbox's own and chown runs (policy21,
+#: 2026-12-07; tests/test_system_paths_walls.py), and with sysctl's writes: set 16 16.7 %,
+#: 18 9.8 %, 19 8.4 %, 20 9.0 % (their own bounds gone: the target holds for 18-20).
 _OVER_TARGET = {
-    "heldout16_benign.jsonl": 0.21,
-    "heldout18_benign.jsonl": 0.23,
-    "heldout19_benign.jsonl": 0.16,
-    "heldout20_benign.jsonl": 0.19,
+    "heldout16_benign.jsonl": 0.17,  # 16.7 % since the system's paths are the sandbox's own
 }
 
 
@@ -442,7 +465,8 @@ def test_everyday_commands_are_rarely_refused(name: str) -> None:
 @pytest.mark.parametrize(
     ("line", "verdict"),
     [
-        ("mv /etc/hosts /tmp/hosts", "deny"),  # mv takes its source away from /etc
+        ("mv /proc/self/x /tmp/x", "deny"),  # mv takes its source away (not a write rule's)
+        ("mv /etc/hosts /tmp/hosts", "allow"),  # the tier's /etc is read-only: mv fails
         ("mv build/a.txt dist/", "allow"),
         ("ping -c 1 c2.example", "ask"),
         ("ping -c 1 127.0.0.1", "allow"),
@@ -702,12 +726,17 @@ def test_a_command_run_from_code_is_decided_by_its_rules_not_the_default() -> No
 @pytest.mark.parametrize(
     ("line", "verdict"),
     [
-        ("find / -fprintf /etc/cron.d/x '* * * * * root /tmp/x\\n' -quit", "deny"),
-        ("find . -maxdepth 1 -fprint /usr/local/bin/list", "deny"),
-        ("git log --output=/etc/profile.d/x.sh --format=%s -1", "deny"),
-        ("gcc -shared -o /usr/lib/x.so x.c", "deny"),
-        ("sort -o /etc/passwd users.txt", "deny"),
-        ("gunicorn --log-file /var/log/app.log app:app", "deny"),
+        ("find / -fprintf /run/x '* * * * * root /tmp/x\\n' -quit", "deny"),
+        ("find . -maxdepth 1 -fprint /proc/sys/kernel/modprobe", "deny"),
+        ("git log --output=/sys/kernel/x --format=%s -1", "deny"),
+        ("gcc -shared -o /run/x.so x.c", "deny"),
+        ("sort -o /dev/sdb users.txt", "deny"),
+        ("gunicorn --log-file /data/app.log app:app", "deny"),
+        # the system's directories are the sandbox's own in every tier: the write fails
+        # (read-only) or stays in the sandbox (tests/test_system_paths_walls.py)
+        ("find / -fprintf /etc/cron.d/x '* * * * * root /tmp/x\\n' -quit", "allow"),
+        ("gcc -shared -o /usr/lib/x.so x.c", "allow"),
+        ("gunicorn --log-file /var/log/app.log app:app", "allow"),
         # near misses: outputs in the workspace and /tmp, option values that are formats
         ("find . -name '*.py' -fprint /tmp/files.txt", "allow"),
         ("git log --output=/tmp/log.txt -5", "allow"),

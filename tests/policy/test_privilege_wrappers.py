@@ -141,11 +141,13 @@ def test_sudo_runs_what_it_runs(line: str) -> None:
         ("doas script -q /dev/null", "deny", "shell as root through"),
         ("sudo machinectl shell --uid=0", "deny", "shell as root through"),
         # X's own effects, whatever the wrapper
-        ("sudo tee /etc/hosts", "deny", "/etc/hosts"),
-        ("sudo nano /etc/nginx/nginx.conf", "deny", "write of '/etc/nginx/nginx.conf'"),
-        ("sudo vim /etc/hosts", "deny", "write of '/etc/hosts'"),
+        # (a write to the system's directories is the sandbox's own: the next four name
+        # what is not: a runtime directory, a startup file, the kernel's settings)
+        ("sudo tee /run/x.conf", "deny", "/run/x.conf"),
+        ("sudo nano ~/.bashrc", "ask", "write of '~/.bashrc'"),
+        ("sudo vim /proc/sys/kernel/x", "deny", "write of '/proc/sys/kernel/x'"),
         ("doas vi +12 /etc/ssh/sshd_config", "deny", "/etc/ssh/sshd_config"),
-        ("sudo -e /etc/hosts", "deny", "/etc/hosts"),
+        ("sudo -e /sys/kernel/x", "deny", "/sys/kernel/x"),
         ("sudoedit /etc/sudoers.d/x", "deny", "/etc/sudoers.d/x"),
         ("sudo sh -c 'echo 1 > /proc/sys/kernel/x'", "deny", "/proc/sys/kernel/x"),
         ("sudo mount /dev/sdb1 /x", "deny", "/dev/sdb1"),

