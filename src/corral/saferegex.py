@@ -35,6 +35,7 @@ position is not looked for (``'|a'`` on ``'a'`` gives ``['', '']``).
 from __future__ import annotations
 
 import array
+import contextlib
 import functools
 import re
 import re._constants as _c
@@ -761,6 +762,27 @@ def _template_cached(template: Any, _src: Any, _flags: int, pattern: Any) -> Any
     return _p.parse_template(template, pattern)
 
 
+#: what :meth:`Pattern._translate` sets
+_TRANSLATED: Final = frozenset(
+    ("_prog", "_longest", "_relaxed", "_needs_ascii", "_dollar", "_mapped")
+)
+#: > 0 while :func:`eager` holds: patterns are translated when compiled (their plans
+#: recorded in :data:`PLANS` at once, for the monitor's pack cache to save)
+_eager = 0
+
+
+@contextlib.contextmanager
+def eager() -> Iterator[None]:
+    """Compile patterns' RE2 programs at once, not when first used: a rule pack's build
+    does, so that its cache entry holds every pattern's plan."""
+    global _eager
+    _eager += 1
+    try:
+        yield
+    finally:
+        _eager -= 1
+
+
 class Pattern(Generic[AnyStr]):
     """A compiled pattern: RE2 when it can, Python ``re`` (guarded) when not."""
 
@@ -775,14 +797,13 @@ class Pattern(Generic[AnyStr]):
         self.groups: int = self._py.groups
         self.groupindex: dict[str, int] = dict(self._py.groupindex)
         self._is_bytes = isinstance(pattern, bytes)
-        self._prog: Any = None
-        self._relaxed: Any = None
-        self._needs_ascii = self._dollar = False
-        self._mapped = True
         self._linear = False
         try:
             parsed = _p.parse(pattern, flags)
-        except RecursionError:
+        except RecursionError:  # Python's engine, guarded, for every text
+            self._prog = self._relaxed = self._longest = None
+            self._needs_ascii = self._dollar = False
+            self._mapped = True
             return
         # Without repetition, alternation, back-references or lookaround, Python's
         # engine cannot backtrack: each start position costs at most the pattern's
@@ -800,31 +821,43 @@ class Pattern(Generic[AnyStr]):
             self.finditer, self.findall = py.finditer, py.findall  # type: ignore[method-assign]
             self.sub, self.subn, self.split = py.sub, py.subn, py.split  # type: ignore[method-assign]
             return
+        if _eager:
+            self._translate(parsed, flags)
+        else:  # RE2's programs are made when first needed (:meth:`__getattr__`): modules
+            self._pending = flags  # set up their patterns by the hundred at import (each
+            # ~1-5 ms of translation and RE2 compiling), and most meet few texts
+
+    def _translate(self, parsed: Any, flags: int) -> None:
+        """Python's parse tree to RE2's programs: the strict one (and its longest-match
+        twin) when it matches exactly what Python's engine does, the relaxed pre-check
+        when it needs one. Every attribute is set before the parse tree is let go, so a
+        thread that finds one missing (:meth:`__getattr__`) finds all of them after."""
+        prog = longest = relaxed = None
+        needs_ascii = dollar = False
+        mapped = True
         got = _re2_program(parsed, self.flags, self._is_bytes, relaxed=False)
-        self._longest: Any = None
         if got is not None and got[0].NumberOfCapturingGroups() == self.groups:
-            self._prog = got[0]
-            opts = _options(self._is_bytes, longest=True)
-            self._longest = _re2.RE2(got[2], opts)
+            prog = got[0]
+            longest = _re2.RE2(got[2], _options(self._is_bytes, longest=True))
             em = got[1]
-            self._needs_ascii, self._dollar, self._mapped = (
-                em.needs_ascii,
-                em.dollar,
-                em.touches_mapped,
-            )
+            needs_ascii, dollar, mapped = em.needs_ascii, em.dollar, em.touches_mapped
         rel = None
-        if self._prog is None or self._needs_ascii or self._dollar:
+        if prog is None or needs_ascii or dollar:
             rel = _re2_program(parsed, self.flags, self._is_bytes, relaxed=True)
             if rel is not None:
-                self._relaxed = rel[0]
-                self._mapped = self._mapped or rel[1].touches_mapped
-        if isinstance(pattern, str):
-            _remember(pattern, flags, (
+                relaxed = rel[0]
+                mapped = mapped or rel[1].touches_mapped
+        if isinstance(self.pattern, str):
+            _remember(self.pattern, flags, (
                 self.flags, self.groups, tuple(sorted(self.groupindex.items())), False,
                 (got[2].decode(), got[1].needs_ascii, got[1].dollar, got[1].touches_mapped)
-                if self._prog is not None and got is not None else None,
+                if prog is not None and got is not None else None,
                 (rel[2].decode(), rel[1].touches_mapped) if rel is not None else None,
             ))  # fmt: skip
+        self._longest, self._relaxed = longest, relaxed
+        self._needs_ascii, self._dollar, self._mapped = needs_ascii, dollar, mapped
+        self._prog = prog
+        self.__dict__.pop("_pending", None)
 
     def _from_plan(self, pattern: str, plan: Plan) -> None:
         """Set up from what an earlier compile of ``pattern`` decided (:data:`PLANS`),
@@ -859,6 +892,21 @@ class Pattern(Generic[AnyStr]):
             py = re.compile(self.pattern, self.flags)
             self._py = py
             return py
+        if name in _TRANSLATED:  # a pattern compiled lazily (:meth:`__init__`)
+            d = self.__dict__
+            flags = d.get("_pending")
+            if flags is not None:
+                try:  # parsed again: a parse tree kept per pattern would be ~KBs each
+                    parsed = _p.parse(self.pattern, flags)
+                except RecursionError:  # (called deep in a stack) Python's engine, guarded
+                    self._prog = self._relaxed = self._longest = None
+                    self._needs_ascii = self._dollar = False
+                    self._mapped = True
+                    d.pop("_pending", None)
+                else:
+                    self._translate(parsed, flags)
+            if name in d:  # (or translated by another thread meanwhile)
+                return d[name]
         texts = self.__dict__.get("_texts")
         if texts is None or name not in ("_prog", "_longest", "_relaxed"):
             raise AttributeError(name)

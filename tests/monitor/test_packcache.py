@@ -322,7 +322,8 @@ TEXTS = [
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_pattern_from_plan_matches_as_compiled(pattern: str) -> None:
     saferegex.PLANS.pop((pattern, 0), None)
-    cold = saferegex.Pattern(pattern)
+    with saferegex.eager():  # as a pack's build compiles: the plan is recorded at once
+        cold = saferegex.Pattern(pattern)
     plan = saferegex.PLANS[(pattern, 0)]
     warm = saferegex.Pattern.__new__(saferegex.Pattern)
     warm._from_plan(pattern, plan)
@@ -337,6 +338,42 @@ def test_pattern_from_plan_matches_as_compiled(pattern: str) -> None:
                 assert a.span() == b.span() and a.groups() == b.groups(), (fn, text)
         assert cold.findall(text) == warm.findall(text)
         assert cold.test(text) == warm.test(text)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_a_pattern_compiled_lazily_matches_as_one_compiled_at_once(pattern: str) -> None:
+    """Outside a pack's build, RE2's programs are made when a pattern is first used; it
+    then answers as one compiled at once, records the same plan, and threads that use it
+    first together all get the same answers."""
+    import threading
+
+    saferegex.PLANS.pop((pattern, 0), None)
+    with saferegex.eager():
+        now = saferegex.Pattern(pattern)
+    plan = saferegex.PLANS.pop((pattern, 0))
+    lazy = saferegex.Pattern(pattern)
+    assert (pattern, 0) not in saferegex.PLANS or plan[3]  # linear ones: no RE2 to make
+    got: list[object] = []
+    start = threading.Barrier(8)
+
+    def use() -> None:
+        start.wait()
+        got.append([(m is None) or (m.span(), m.groups())
+                    for m in (lazy.search(t) for t in TEXTS)])  # fmt: skip
+
+    threads = [threading.Thread(target=use) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    want = [(m is None) or (m.span(), m.groups()) for m in (now.search(t) for t in TEXTS)]
+    assert got == [want] * 8
+    assert lazy.engine == now.engine and saferegex.PLANS[(pattern, 0)] == plan
+    for text in TEXTS:
+        for fn in ("match", "fullmatch", "search_longest"):
+            a, b = getattr(now, fn)(text), getattr(lazy, fn)(text)
+            assert (a is None) == (b is None) and (a is None or a.span() == b.span()), (fn, text)
+        assert now.findall(text) == lazy.findall(text)
 
 
 # ------------------------------------ every rule's examples and the corpora, cold and cached

@@ -185,7 +185,8 @@ def recording(text: str, source: str) -> Iterator[None]:
         return
     plans_before = set(saferegex.PLANS)
     memo_before = set(prefilter.MEMO)
-    yield
+    with saferegex.eager():  # every pattern's plan, for the entry
+        yield
     _write(key, source, None, {}, _new_plans(plans_before), _new_memo(memo_before))
 
 
@@ -209,7 +210,11 @@ def load(
                 log.debug("pack cache entry for %s not usable: %s", source, exc)
     plans_before = set(saferegex.PLANS)
     memo_before = set(prefilter.MEMO)
-    pack, data = load_text_data(text, source)
+    if key is None:
+        pack, data = load_text_data(text, source)
+    else:
+        with saferegex.eager():  # every pattern's plan, for the entry
+            pack, data = load_text_data(text, source)
     if key is not None:
         _save(key, source, pack, data, plans_before, memo_before)
     return pack
