@@ -2,8 +2,8 @@
 
 Usage::
 
-    python3 benchmarks/bench_fresh_fp.py [--sets 2-19] [--json] [--show N]
-    python3 benchmarks/bench_fresh_fp.py --dump FILE     # every line's alerts, sets 1-19
+    python3 benchmarks/bench_fresh_fp.py [--sets 2-20] [--json] [--show N]
+    python3 benchmarks/bench_fresh_fp.py --dump FILE     # every line's alerts, sets 1-20
     python3 benchmarks/bench_fresh_fp.py --diff FILE     # ... compared with a dump
     python3 benchmarks/bench_fresh_fp.py --scorer --dump FILE  # ... the learned scorer on
     python3 benchmarks/bench_fresh_fp.py --events EV --dump FILE  # ... on fixed events
@@ -13,7 +13,7 @@ Leave-one-set-out does not predict a fresh set's false positives: the rules were
 on every in-sample set, so each one now fires on few of its lines. What a fresh set
 brings is *ecosystems nobody tuned for* (set 12: Odoo, Frappe, QMK, ...), and the same
 few rules fire on their ordinary installers and copies. This script groups the everyday
-(benign) lines of sets 2-19 by ecosystem (the ``source`` field reduced to a project
+(benign) lines of sets 2-20 by ecosystem (the ``source`` field reduced to a project
 name: ``"Odoo docs: scaffold"`` -> ``odoo``, ``docs.dolthub.com/cli`` -> ``dolthub``,
 ``owner/repo/path`` -> ``repo``) and, per rule (the monitor alone, rules only: no
 learned scorer, no anomaly score, as the ``permissive`` policy's monitor):
@@ -27,13 +27,13 @@ learned scorer, no anomaly score, as the ``permissive`` policy's monitor):
 A rule firing in many ecosystems and many sets is a class problem, not a line problem.
 
 ``--dump``/``--diff`` record and compare every alert (rule, severity, summary) on every
-line of sets 1-19 and ``default.jsonl``, attacks and everyday alike: the proof that a
+line of sets 1-20 and ``default.jsonl``, attacks and everyday alike: the proof that a
 change keeps behaviour (or the list of lines where it does not); ``--scorer`` with the
 learned scorer on. ``--events EV`` runs them on fixed events: the live events of every
 line, built once and written to ``EV`` (JSON) when it does not exist, read from it when it
 does, so two trees see the same events (a live run's ``mktemp`` names, background jobs
 under ``timeout`` and ``&`` vary run to run: a diff of live runs shows a few lines that
-no change made). The fresh set (``heldout20_*`` and any later one) is never read: files
+no change made). The fresh set (``heldout21_*`` and any later one) is never read: files
 are named by number, not globbed.
 """
 
@@ -53,7 +53,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "src" / "corral" / "monitor" / "corpus"
 #: the in-sample sets (1 has no ``source``); the newest fresh set is never named here
-IN_SAMPLE = tuple(range(1, 20))
+IN_SAMPLE = tuple(range(1, 21))
 
 _HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)(?:[/:?#\s]|$)")
 _GENERIC = frozenset(
@@ -347,10 +347,10 @@ def diff(old: dict[str, list[Any]], new: dict[str, list[Any]]) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sets", default="2-19", help="in-sample sets, e.g. 2-19 or 9,11,12")
+    ap.add_argument("--sets", default="2-20", help="in-sample sets, e.g. 2-20 or 9,11,12")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--show", type=int, default=0, help="list this many alerted lines per set")
-    ap.add_argument("--dump", type=Path, help="write every line's alerts (sets 1-19, default)")
+    ap.add_argument("--dump", type=Path, help="write every line's alerts (sets 1-20, default)")
     ap.add_argument("--diff", type=Path, help="compare every line's alerts with a --dump")
     ap.add_argument(
         "--history",
