@@ -199,6 +199,13 @@ def test_a_content_past_max_text_is_never_kept(action: Any) -> None:
         mon.observe(make_event(type="action.requested", action=action, session="s", seq=seq,
                                time=T0 + seq))  # fmt: skip
     assert not mon._prepared and not mon._prepared_old
+    # a completion whose outcome holds too much text
+    out = {"exit_code": 0, "stderr_tail": "e" * MAX_TEXT}
+    mon = Monitor(baseline=False, scorer=False)
+    for seq in range(1, 5):
+        mon.observe(make_event(type="action.completed", action=ExecAction(argv=["ls"]),
+                               session="s", seq=seq, time=T0 + seq, outcome=out))  # fmt: skip
+    assert not mon._prepared and not mon._prepared_old
     if action.kind == "exec" and action.cwd:  # the same command, kept at its length
         short = ExecAction(argv=["ls"])
         for seq in range(5, 7):

@@ -48,7 +48,16 @@ from ..policy.shellsplit import render
 from .anomaly import AnomalyState, Baseline, Finding, default_baseline
 from .loader import Pack, resolve
 from .prepared import _SCALARS as _KEY_SCALARS
-from .prepared import KEPT, MAX_TEXT, PENDING, Prepared, _plain, content_key, prepare
+from .prepared import (
+    KEPT,
+    MAX_TEXT,
+    PENDING,
+    Prepared,
+    content_key,
+    plain_shape,
+    plain_size,
+    prepare,
+)
 from .prepared import counted as counted_of
 from .rules import (
     MATCH,
@@ -567,7 +576,7 @@ class Monitor:
                 else:
                     outcome = fields["outcome"]
                     kind = fp[0]
-                    if outcome is not None and (outcome := _plain(outcome)) is None:
+                    if outcome is not None and (outcome := plain_shape(outcome)) is None:
                         key = None  # an outcome not kept
                     # the text's length (:data:`MAX_TEXT`) is checked only when an answer
                     # is to be kept (:func:`_too_long`, a content's second sighting): a
@@ -620,7 +629,7 @@ class Monitor:
                                     seen.clear()
                                 seen.add(h)
                                 key = None
-                            elif _too_long(afields):
+                            elif _too_long(afields, fields["outcome"]):
                                 key = None  # evaluated in one pass, not kept
                 if prep is None:
                     hits = self._evaluate(
@@ -1294,11 +1303,14 @@ class Monitor:
 _USES_LINE: dict[str, bool] = {}
 
 
-def _too_long(a: dict[str, Any]) -> bool:
+def _too_long(a: dict[str, Any], outcome: Any) -> bool:
     """Whether an action (its ``__dict__``; a command, script, file or connection whose
-    key :meth:`Monitor.observe` built) holds more than :data:`MAX_TEXT` characters of
-    text: its answer is not kept (the check :func:`prepared.content_key` makes, made
-    only when an answer is to be kept)."""
+    key :meth:`Monitor.observe` built) or its event's ``outcome`` (a dict of plain
+    values, or None) holds more than :data:`MAX_TEXT` characters of text: its answer is
+    not kept (the check :func:`prepared.content_key` makes, made only when an answer is
+    to be kept)."""
+    if outcome and plain_size(outcome) > MAX_TEXT:
+        return True
     kind = a["kind"]
     if kind == "exec":
         line = a["line"]
