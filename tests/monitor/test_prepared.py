@@ -181,6 +181,39 @@ def test_the_inline_key_is_content_key(action: Any, type_: str, outcome: Any) ->
     assert want is not None and list(mon._prepared) == [want]
 
 
+@pytest.mark.parametrize(
+    "action",
+    [ExecAction(argv=["echo", "a" * MAX_TEXT]), ExecAction(argv=["ls"], cwd="/" + "d" * MAX_TEXT),
+     ExecAction(argv=["ls"], line="ls " + "x" * MAX_TEXT),
+     CodeAction(language="shell", code="echo " + "a" * MAX_TEXT),
+     FileAction(op="read", path="/" + "a" * MAX_TEXT),
+     NetAction(host="pypi.org", port=443, url="https://pypi.org/" + "a" * MAX_TEXT),
+     NetAction(host="h" * (MAX_TEXT + 1), port=443)],
+)  # fmt: skip
+def test_a_content_past_max_text_is_never_kept(action: Any) -> None:
+    """:meth:`Monitor.observe` looks a long content up by its key like any other, but
+    checks its length (:data:`MAX_TEXT`, as :func:`content_key` does) before keeping
+    an answer: however often it comes back, nothing is kept for it."""
+    mon = Monitor(baseline=False, scorer=False)
+    for seq in range(1, 5):
+        mon.observe(make_event(type="action.requested", action=action, session="s", seq=seq,
+                               time=T0 + seq))  # fmt: skip
+    assert not mon._prepared and not mon._prepared_old
+    # a completion whose outcome holds too much text
+    out = {"exit_code": 0, "stderr_tail": "e" * MAX_TEXT}
+    mon = Monitor(baseline=False, scorer=False)
+    for seq in range(1, 5):
+        mon.observe(make_event(type="action.completed", action=ExecAction(argv=["ls"]),
+                               session="s", seq=seq, time=T0 + seq, outcome=out))  # fmt: skip
+    assert not mon._prepared and not mon._prepared_old
+    if action.kind == "exec" and action.cwd:  # the same command, kept at its length
+        short = ExecAction(argv=["ls"])
+        for seq in range(5, 7):
+            mon.observe(make_event(type="action.requested", action=short, session="s",
+                                   seq=seq, time=T0 + seq))  # fmt: skip
+        assert len(mon._prepared) == 1
+
+
 def test_a_completion_whose_outcome_is_not_plain_is_not_kept() -> None:
     mon = Monitor(baseline=False, scorer=False)
     for seq in (1, 2, 3):

@@ -48,7 +48,16 @@ from ..policy.shellsplit import render
 from .anomaly import AnomalyState, Baseline, Finding, default_baseline
 from .loader import Pack, resolve
 from .prepared import _SCALARS as _KEY_SCALARS
-from .prepared import KEPT, MAX_TEXT, PENDING, Prepared, _plain, content_key, prepare
+from .prepared import (
+    KEPT,
+    MAX_TEXT,
+    PENDING,
+    Prepared,
+    content_key,
+    plain_shape,
+    plain_size,
+    prepare,
+)
 from .prepared import counted as counted_of
 from .rules import (
     MATCH,
@@ -567,39 +576,29 @@ class Monitor:
                 else:
                     outcome = fields["outcome"]
                     kind = fp[0]
-                    if outcome is not None and (outcome := _plain(outcome)) is None:
+                    if outcome is not None and (outcome := plain_shape(outcome)) is None:
                         key = None  # an outcome not kept
+                    # the text's length (:data:`MAX_TEXT`) is checked only when an answer
+                    # is to be kept (:func:`_too_long`, a content's second sighting): a
+                    # longer content's key is never kept, so looking it up finds nothing
                     elif kind == "exec":
                         argv = afields["argv"]
                         cwd = afields["cwd"]
-                        line = fp[1]
                         key = (
                             content_key(type_, attempt, fields, afields, fp, False)
                             if afields["env"]
                             else (type_, attempt, (fp, cwd, ()), outcome, ())
-                            if type(argv) is list
-                            and type(cwd) is str
-                            and len(argv) <= 64
-                            and sum(map(len, argv)) + len(cwd) + (len(line) if line else 0)
-                            <= MAX_TEXT
+                            if type(argv) is list and type(cwd) is str and len(argv) <= 64
                             else None
                         )
                     elif kind == "code":
-                        code = fp[2]
-                        key = (
-                            (type_, attempt, fp, outcome, ())
-                            if type(code) is str and len(code) <= MAX_TEXT
-                            else None
-                        )
+                        key = (type_, attempt, fp, outcome, ()) if type(fp[2]) is str else None
                     elif kind == "net":
-                        host, port, url = fp[1], fp[2], fp[3]
-                        proto, ip = afields["protocol"], afields["ip"]
+                        port = fp[2]
                         key = (
-                            (type_, attempt, ("net", host, type(port), port, url, proto, ip),
-                             outcome, ())
+                            (type_, attempt, ("net", fp[1], type(port), port, fp[3],
+                                              afields["protocol"], afields["ip"]), outcome, ())
                             if type(port) in _KEY_SCALARS
-                            and len(host) + len(url or "") + len(proto or "") + len(ip or "")
-                            <= MAX_TEXT
                             else None
                         )  # fmt: skip
                     elif kind == "file":
@@ -607,9 +606,7 @@ class Monitor:
                         size = afields["size"]
                         key = (
                             (type_, attempt, ("file", fp[1], path, type(size), size), outcome, ())
-                            if type(path) is str
-                            and len(path) <= MAX_TEXT
-                            and type(size) in _KEY_SCALARS
+                            if type(path) is str and type(size) in _KEY_SCALARS
                             else None
                         )
                     else:
@@ -632,6 +629,8 @@ class Monitor:
                                     seen.clear()
                                 seen.add(h)
                                 key = None
+                            elif _too_long(afields, fields["outcome"]):
+                                key = None  # evaluated in one pass, not kept
                 if prep is None:
                     hits = self._evaluate(
                         event, st, attempt, True, plan, type_, action, afields, key
@@ -1302,6 +1301,27 @@ class Monitor:
 
 
 _USES_LINE: dict[str, bool] = {}
+
+
+def _too_long(a: dict[str, Any], outcome: Any) -> bool:
+    """Whether an action (its ``__dict__``; a command, script, file or connection whose
+    key :meth:`Monitor.observe` built) or its event's ``outcome`` (a dict of plain
+    values, or None) holds more than :data:`MAX_TEXT` characters of text: its answer is
+    not kept (the check :func:`prepared.content_key` makes, made only when an answer is
+    to be kept)."""
+    if outcome and plain_size(outcome) > MAX_TEXT:
+        return True
+    kind = a["kind"]
+    if kind == "exec":
+        line = a["line"]
+        size = sum(map(len, a["argv"])) + len(a["cwd"]) + (len(line) if line else 0)
+    elif kind == "code":
+        size = len(a["code"])
+    elif kind == "net":
+        size = len(a["host"]) + len(a["url"] or "") + len(a["protocol"] or "") + len(a["ip"] or "")
+    else:
+        size = len(a["path"])
+    return size > MAX_TEXT
 
 
 def _waiting(entries: Any, waiting: dict[str, frozenset[int]]) -> list[Any]:

@@ -670,7 +670,9 @@ _WORD_TABLE: Final = bytes(
 
 def _words(text: str) -> list[bytes]:
     data = text.encode("utf-8", "surrogateescape")
-    if b"\\" in data:  # a printf or echo escape glued to the next word (`\\nrunner`)
+    # a printf or echo escape glued to the next word (`\\nrunner`); the byte as an int:
+    # ``bytes in bytes`` first tries it as an int, raising and clearing a TypeError
+    if 92 in data:  # ``\\``
         data = data.replace(b"\\n", b" ").replace(b"\\t", b" ")
     return data.translate(_WORD_TABLE).split()
 

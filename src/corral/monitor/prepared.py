@@ -166,6 +166,25 @@ def _plain(d: Any) -> tuple[Any, ...] | None:
     return (tuple(d.items()), types) if size <= MAX_TEXT else None
 
 
+def plain_shape(d: Any) -> tuple[Any, ...] | None:
+    """:func:`_plain` without its text size (:data:`MAX_TEXT`): the key form of a dict of
+    plain values, for looking an answer up (:meth:`Monitor.observe` checks the size with
+    :func:`plain_size` only when an answer is to be kept)."""
+    if type(d) is not dict or len(d) > 16:
+        return None
+    values = d.values()
+    types = tuple(map(type, values))
+    if not _SCALARS.issuperset(types) or not _STR.issuperset(map(type, d)):
+        return None
+    return tuple(d.items()), types
+
+
+def plain_size(d: dict[str, Any]) -> int:
+    """The text :func:`_plain` counts of a dict :func:`plain_shape` took: its keys and
+    its string values."""
+    return sum(map(len, d)) + sum(len(v) for v in d.values() if type(v) is str)
+
+
 def content_key(
     type_: str, attempt: bool, efields: dict[str, Any], afields: dict[str, Any],
     fp: tuple[Any, ...], session: bool,
