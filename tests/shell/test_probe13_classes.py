@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -35,6 +36,14 @@ FILES = {
 }
 
 
+def _default_signals() -> None:
+    # bash keeps a signal ignored at its start ignored, and `trap` shows it (`trap -- ''
+    # SIGHUP` under nohup, SIGINT and SIGQUIT in a background job of a script): the corral
+    # shell always starts with the default dispositions, so real bash does here too
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def _bash(script: str) -> tuple[bytes, int]:
     with tempfile.TemporaryDirectory() as top:
         d = os.path.join(top, "workspace")
@@ -45,6 +54,7 @@ def _bash(script: str) -> tuple[bytes, int]:
             [BASH or "bash", "--noprofile", "--norc", "-c", script], cwd=d,
             capture_output=True, timeout=30, stdin=subprocess.DEVNULL,
             env={"PATH": "/usr/bin:/bin", "HOME": d, "LANG": "C.UTF-8", "TZ": "UTC"},
+            preexec_fn=_default_signals,
         )  # fmt: skip
         return p.stdout.replace(d.encode(), b"/workspace"), p.returncode
 
