@@ -154,16 +154,8 @@ def _plain(d: Any) -> tuple[Any, ...] | None:
     """A dict of plain values (str, int, bool, None; no float) as a key: its items and
     their values' types (``True`` is not ``1``); None when it holds anything else, keys
     that are not strings, or too much text."""
-    if type(d) is not dict or len(d) > 16:
-        return None
-    values = d.values()
-    types = tuple(map(type, values))
-    if not _SCALARS.issuperset(types) or not _STR.issuperset(map(type, d)):
-        return None
-    size = sum(map(len, d))
-    if str in types:
-        size += sum(len(v) for v in values if type(v) is str)
-    return (tuple(d.items()), types) if size <= MAX_TEXT else None
+    key = plain_shape(d)
+    return key if key is not None and plain_size(d) <= MAX_TEXT else None
 
 
 def plain_shape(d: Any) -> tuple[Any, ...] | None:
